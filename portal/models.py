@@ -1,0 +1,559 @@
+"""The portal's data: sites, their backend, issues, custom fields and the record of starts.
+
+Vendor limits live in `portal.vendors.limits`; the models only keep admins inside them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    FileExtensionValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.vendors import limits
+
+code_name_validator = RegexValidator(
+    limits.CODE_NAME_PATTERN,
+    _("Use 1 to 64 letters, digits, underscores or hyphens."),
+)
+color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a5fb4."))
+LANGUAGE_CHOICES = settings.LANGUAGES
+
+DEFAULT_WARNING = _(
+    "Only continue if you contacted us yourself. We never call you unexpectedly "
+    "and ask you to let us connect to your computer."
+)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host in {"localhost"} or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def validate_vendor_url(value: str) -> None:
+    """Vendor URLs must be https, except for loopback hosts (fake vendors in tests, demos)."""
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValidationError(_("Enter a full URL such as https://support.example.com."))
+    if parts.scheme != "https" and not is_loopback_host(parts.hostname):
+        raise ValidationError(_("Use https: customers' data must not travel unencrypted."))
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValidationError(_("Enter the address only, without query, fragment or credentials."))
+
+
+class FieldMode(models.TextChoices):
+    HIDDEN = "hidden", _("Not asked")
+    OPTIONAL = "optional", _("Optional")
+    REQUIRED = "required", _("Required")
+
+
+class Backend(models.Model):
+    """One remote-support system. Secrets are write-only in admin and never rendered."""
+
+    class Kind(models.TextChoices):
+        MODERN = "modern", _("BeyondTrust Remote Support")
+        LEGACY = "legacy", _("Bomgar, legacy (.ns URLs)")
+        TAKECONTROL = "takecontrol", _("N-able Take Control")
+        PREVIEW = "preview", _("Preview (shows the start URL instead of leaving the portal)")
+
+    class TakeControlMode(models.TextChoices):
+        REDIRECT = "redirect", _("Redirect the customer to the New Session URL")
+        REST = "rest", _("Create the session through the REST API")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MODERN)
+    base_url = models.CharField(
+        _("address"),
+        max_length=200,
+        validators=[validate_vendor_url],
+        help_text=_(
+            "BeyondTrust: the public site, e.g. https://support.example.com. "
+            "Take Control: the API domain from Profile > APIs, e.g. https://api.us0.swi-rc.com/rest."
+        ),
+    )
+    # BeyondTrust
+    client_id = models.CharField(_("API client ID"), max_length=200, blank=True)
+    client_secret = models.CharField(_("API client secret"), max_length=500, blank=True)
+    allow_letters_in_key = models.BooleanField(
+        _("session keys may contain letters"), default=False,
+        help_text=_("Off: a session key is 7 digits."),
+    )
+    prompts_before_download = models.BooleanField(
+        _("appliance prompts customers before download"), default=False,
+        help_text=_("On: a session-key start sends only the key and the external key."),
+    )
+    send_platform = models.BooleanField(
+        _("send the Windows platform"), default=False,
+        help_text=_("Send winNT-64 or winNT-32 from the browser's user agent."),
+    )
+    # Take Control
+    tc_uid = models.CharField(_("New Session API uid"), max_length=500, blank=True)
+    tc_public_key = models.CharField(_("public integration key"), max_length=1000, blank=True)
+    tc_private_key = models.CharField(_("private integration key"), max_length=1000, blank=True)
+    tc_mode = models.CharField(
+        _("start mode"), max_length=10, choices=TakeControlMode.choices,
+        default=TakeControlMode.REDIRECT,
+    )
+    tc_pin_url_template = models.CharField(
+        _("PIN URL template"), max_length=200, default="https://startcontrol.com/{pin}",
+        help_text=_("{pin} is replaced by the customer's 9-digit PIN."),
+    )
+    tc_ask_customer_info = models.BooleanField(
+        _("customer confirms their details in the applet"), default=False
+    )
+    tc_show_waiting_queue = models.BooleanField(_("show the waiting queue"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    SECRET_FIELDS = ("client_secret", "tc_public_key", "tc_private_key")
+
+    class Meta:
+        verbose_name = _("backend")
+        verbose_name_plural = _("backends")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def is_beyondtrust(self) -> bool:
+        return self.kind in {self.Kind.MODERN, self.Kind.LEGACY, self.Kind.PREVIEW}
+
+    def clean(self):
+        if self.base_url:
+            self.base_url = self.base_url.rstrip("/")
+        if self.kind == self.Kind.TAKECONTROL and "{pin}" not in self.tc_pin_url_template:
+            raise ValidationError({"tc_pin_url_template": _("The template must contain {pin}.")})
+        if self.tc_pin_url_template:
+            try:
+                validate_vendor_url(self.tc_pin_url_template.replace("{pin}", "123456789"))
+            except ValidationError as error:
+                raise ValidationError({"tc_pin_url_template": error.messages})
+
+
+class Site(models.Model):
+    """One branded portal, chosen by the request's hostname."""
+
+    class ChatMode(models.TextChoices):
+        OFF = "off", _("Full client only")
+        CHOICE = "choice", _("Customer may choose chat only")
+        ALWAYS = "always", _("Always chat only")
+
+    name = models.CharField(_("name"), max_length=100)
+    is_default = models.BooleanField(
+        _("default site"), default=False,
+        help_text=_("Serves every hostname no other site claims."),
+    )
+    backend = models.ForeignKey(Backend, on_delete=models.PROTECT, related_name="sites",
+                                verbose_name=_("backend"))
+    # Branding
+    logo = models.FileField(
+        _("logo"), upload_to="logos/", blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"])],
+        help_text=_("PNG, JPEG, WebP or GIF, shown at most 48 px high."),
+    )
+    primary_color = models.CharField(_("primary colour"), max_length=7, default="#1a5fb4",
+                                     validators=[color_validator])
+    text_color = models.CharField(_("text colour"), max_length=7, default="#1d1d1f",
+                                  validators=[color_validator])
+    background_color = models.CharField(_("background colour"), max_length=7, default="#f6f7f9",
+                                        validators=[color_validator])
+    welcome_text = models.TextField(_("welcome text"), blank=True)
+    notice_text = models.TextField(_("customer notice"), blank=True,
+                                   help_text=_("A banner on every page, e.g. planned maintenance."))
+    notice_starts = models.DateTimeField(_("notice shown from"), null=True, blank=True)
+    notice_ends = models.DateTimeField(_("notice shown until"), null=True, blank=True)
+    warning_text = models.TextField(
+        _("safety warning"), blank=True, default=DEFAULT_WARNING,
+        help_text=_("Shown at the start step against phone scams. Empty: no warning."),
+    )
+    consent_text = models.TextField(
+        _("consent text"), blank=True,
+        help_text=_("When set, customers must tick a box agreeing to it before a session starts."),
+    )
+    show_interstitial = models.BooleanField(
+        _("show 'what happens next' before leaving"), default=True,
+        help_text=_("Explains the download for the customer's system, with a button to continue."),
+    )
+    # Flows
+    show_rep_list = models.BooleanField(_("show the representative list"), default=True)
+    show_session_key = models.BooleanField(_("show the session key form"), default=True)
+    show_survey = models.BooleanField(_("show the issue survey"), default=True)
+    show_reps_in_issue_menu = models.BooleanField(
+        _("display representatives in the issue menu"), default=False,
+        help_text=_("BeyondTrust: the survey lists online representatives instead of issues."),
+    )
+    chat_mode = models.CharField(_("chat"), max_length=10, choices=ChatMode.choices,
+                                 default=ChatMode.OFF)
+    rep_list_ttl = models.PositiveIntegerField(
+        _("representative list refresh (seconds)"), default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(600)],
+    )
+    # Survey fields
+    name_field = models.CharField(_("customer name"), max_length=10, choices=FieldMode.choices,
+                                  default=FieldMode.REQUIRED)
+    company_field = models.CharField(_("company"), max_length=10, choices=FieldMode.choices,
+                                     default=FieldMode.OPTIONAL)
+    company_code_field = models.CharField(_("company code"), max_length=10,
+                                          choices=FieldMode.choices, default=FieldMode.HIDDEN)
+    details_field = models.CharField(_("problem description"), max_length=10,
+                                     choices=FieldMode.choices, default=FieldMode.REQUIRED)
+    email_field = models.CharField(_("email (Take Control)"), max_length=10,
+                                   choices=FieldMode.choices, default=FieldMode.OPTIONAL)
+    customer_number_field = models.CharField(_("customer number (Take Control)"), max_length=10,
+                                             choices=FieldMode.choices, default=FieldMode.HIDDEN)
+    external_key_field = models.CharField(_("external key"), max_length=10,
+                                          choices=FieldMode.choices, default=FieldMode.HIDDEN)
+    external_key_label = models.CharField(_("external key label"), max_length=100, blank=True,
+                                          help_text=_("E.g. 'Ticket number'."))
+    # Languages
+    default_language = models.CharField(_("default language"), max_length=10,
+                                        choices=LANGUAGE_CHOICES, default="en-us")
+    enabled_languages = models.JSONField(
+        _("enabled languages"), default=list, blank=True,
+        help_text=_("Empty: all 16 languages."),
+    )
+    chat_locale = models.CharField(
+        _("chat language"), max_length=10, choices=LANGUAGE_CHOICES, blank=True,
+        help_text=_("Sent as chat_locale, for languages the appliance lacks."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # Embedding and integrations
+    frame_ancestors = models.TextField(
+        _("allowed embedding origins"), blank=True,
+        help_text=_("One origin per line, e.g. https://help.example.com. Empty: no framing."),
+    )
+    prefill_secret = models.CharField(_("prefill link secret"), max_length=200, blank=True)
+    # Records
+    keep_personal_data = models.BooleanField(
+        _("keep customer data in start records"), default=False,
+        help_text=_("Off: start records hold no name, company, description or custom values."),
+    )
+    retention_days = models.PositiveIntegerField(_("keep start records for (days)"), default=90)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
+                                    name="portal_one_default_site"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def languages(self) -> list[str]:
+        """Enabled language codes in settings order; the default is always among them."""
+        enabled = set(self.enabled_languages or [code for code, _name in LANGUAGE_CHOICES])
+        enabled.add(self.default_language)
+        return [code for code, _name in LANGUAGE_CHOICES if code in enabled]
+
+    @property
+    def allowed_frame_origins(self) -> list[str]:
+        return [line.strip() for line in self.frame_ancestors.splitlines() if line.strip()]
+
+    def clean(self):
+        known = {code for code, _name in LANGUAGE_CHOICES}
+        unknown = [code for code in self.enabled_languages or [] if code not in known]
+        if unknown:
+            raise ValidationError({"enabled_languages": _("Unknown language: %s") % ", ".join(unknown)})
+        if self.enabled_languages and self.default_language not in self.enabled_languages:
+            raise ValidationError({"default_language": _("The default language must be enabled.")})
+        for origin in self.allowed_frame_origins:
+            parts = urlsplit(origin)
+            if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in {"", "/"}:
+                raise ValidationError(
+                    {"frame_ancestors": _("'%s' is not an origin like https://help.example.com.") % origin}
+                )
+        if self.notice_starts and self.notice_ends and self.notice_ends <= self.notice_starts:
+            raise ValidationError({"notice_ends": _("The notice must end after it starts.")})
+
+
+class SiteHostname(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="hostnames")
+    hostname = models.CharField(
+        _("hostname"), max_length=253, unique=True,
+        validators=[RegexValidator(r"^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$",
+                                   _("Lower-case hostname without scheme or port."))],
+    )
+
+    class Meta:
+        verbose_name = _("hostname")
+        verbose_name_plural = _("hostnames")
+
+    def __str__(self):
+        return self.hostname
+
+
+class Department(models.Model):
+    """A Take Control department, copied by the admin from Management > Departments."""
+
+    backend = models.ForeignKey(Backend, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(_("name"), max_length=100)
+    department_id = models.PositiveIntegerField(_("department ID"))
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["backend", "department_id"],
+                                               name="portal_unique_department")]
+
+    def __str__(self):
+        return f"{self.name} ({self.department_id})"
+
+
+class Technician(models.Model):
+    """A Take Control technician the customer may pick (the Take Control 'representative list')."""
+
+    backend = models.ForeignKey(Backend, on_delete=models.CASCADE, related_name="technicians")
+    display_name = models.CharField(_("display name"), max_length=100,
+                                    help_text=_("What customers see."))
+    username = models.EmailField(_("username"), max_length=254,
+                                 help_text=_("The technician's Take Control username (email)."))
+    listed = models.BooleanField(_("shown in the technician list"), default=True)
+    order = models.IntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("technician")
+        verbose_name_plural = _("technicians")
+        ordering = ["order", "display_name"]
+        constraints = [models.UniqueConstraint(fields=["backend", "username"],
+                                               name="portal_unique_technician")]
+
+    def __str__(self):
+        return self.display_name
+
+
+class Issue(models.Model):
+    class Chat(models.TextChoices):
+        SITE = "site", _("As the site says")
+        OFF = "off", _("Full client only")
+        ALWAYS = "always", _("Always chat only")
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="issues")
+    display_name = models.CharField(_("display name"), max_length=100)
+    code_name = models.CharField(_("code name"), max_length=limits.CODE_NAME_MAX,
+                                 validators=[code_name_validator])
+    vendor_id = models.PositiveIntegerField(
+        _("numeric ID"), null=True, blank=True,
+        help_text=_("BeyondTrust issue ID. Set: the start sends id instead of codeName."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    order = models.IntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), null=True, blank=True,
+        choices=[(1, _("High")), (2, _("Medium")), (3, _("Low"))],
+    )
+    skills = models.CharField(_("skills"), max_length=500, blank=True,
+                              help_text=_("Skill code names, separated by commas."))
+    chat = models.CharField(_("chat"), max_length=10, choices=Chat.choices, default=Chat.SITE)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
+                                   verbose_name=_("department (Take Control)"))
+    technician = models.ForeignKey(Technician, null=True, blank=True, on_delete=models.SET_NULL,
+                                   verbose_name=_("technician (Take Control)"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("issue")
+        verbose_name_plural = _("issues")
+        ordering = ["order", "display_name"]
+        constraints = [models.UniqueConstraint(fields=["site", "code_name"],
+                                               name="portal_unique_issue_code")]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def skill_list(self) -> list[str]:
+        return [s.strip() for s in self.skills.split(",") if s.strip()]
+
+    def clean(self):
+        bad = [s for s in self.skill_list if not re.fullmatch(limits.CODE_NAME_PATTERN, s)]
+        if bad:
+            raise ValidationError({"skills": _("Not a skill code name: %s") % ", ".join(bad)})
+        if self.department_id and self.site_id and self.department.backend_id != self.site.backend_id:
+            raise ValidationError({"department": _("This department belongs to another backend.")})
+        if self.technician_id and self.site_id and self.technician.backend_id != self.site.backend_id:
+            raise ValidationError({"technician": _("This technician belongs to another backend.")})
+
+
+class IssueTranslation(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=10, choices=LANGUAGE_CHOICES)
+    display_name = models.CharField(_("display name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [models.UniqueConstraint(fields=["issue", "language"],
+                                               name="portal_unique_issue_translation")]
+
+
+class CustomField(models.Model):
+    """An admin-defined survey field, sent as session.custom.<code_name>."""
+
+    class Type(models.TextChoices):
+        TEXT = "text", _("Text")
+        LONG_TEXT = "long_text", _("Long text")
+        EMAIL = "email", _("Email")
+        NUMBER = "number", _("Number")
+        CHOICE = "choice", _("Choice")
+        YES_NO = "yes_no", _("Yes/no")
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="custom_fields")
+    code_name = models.CharField(
+        _("code name"), max_length=limits.CODE_NAME_MAX, validators=[code_name_validator],
+        help_text=_("Must exist on the appliance; sent as session.custom.<code name>."),
+    )
+    label = models.CharField(_("label"), max_length=100)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    field_type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.TEXT)
+    required = models.BooleanField(_("required"), default=False)
+    max_length = models.PositiveIntegerField(
+        _("maximum length"), default=255,
+        validators=[MinValueValidator(1), MaxValueValidator(limits.CUSTOM_FIELD_MAX_CHARS)],
+        help_text=_("Characters, at most 1024."),
+    )
+    choices = models.TextField(
+        _("choices"), blank=True,
+        help_text=_("For a choice field: one per line, 'value' or 'value|label'."),
+    )
+    order = models.IntegerField(_("order"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    issues = models.ManyToManyField(
+        Issue, blank=True, related_name="custom_fields", verbose_name=_("issues"),
+        help_text=_("Empty: asked for every issue."),
+    )
+    prefill_allowed = models.BooleanField(
+        _("a prefill link may set it"), default=True,
+        help_text=_("Query parameter cf_<code name>."),
+    )
+    prefill_locks = models.BooleanField(
+        _("a signed prefill link locks it"), default=False,
+        help_text=_("A value from a signed link is shown read-only and cannot be changed."),
+    )
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["order", "code_name"]
+        constraints = [models.UniqueConstraint(fields=["site", "code_name"],
+                                               name="portal_unique_custom_field_code")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def choice_list(self) -> list[tuple[str, str]]:
+        pairs = []
+        for line in self.choices.splitlines():
+            if not line.strip():
+                continue
+            value, _sep, label = line.partition("|")
+            pairs.append((value.strip(), (label or value).strip()))
+        return pairs
+
+    def clean(self):
+        if self.code_name == limits.EXTERNAL_KEY_CODE:
+            raise ValidationError({"code_name": _("external_key is built in: use the site's external key field.")})
+        if self.field_type == self.Type.CHOICE:
+            pairs = self.choice_list
+            if not pairs:
+                raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+            too_long = [v for v, _label in pairs if len(v) > self.max_length]
+            if too_long:
+                raise ValidationError({"choices": _("A value is longer than the maximum length.")})
+
+
+class CustomFieldTranslation(models.Model):
+    field = models.ForeignKey(CustomField, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=10, choices=LANGUAGE_CHOICES)
+    label = models.CharField(_("label"), max_length=100)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    choices = models.TextField(_("choice labels"), blank=True,
+                               help_text=_("Optional: 'value|label' lines in this language."))
+
+    class Meta:
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [models.UniqueConstraint(fields=["field", "language"],
+                                               name="portal_unique_field_translation")]
+
+
+class StartRequest(models.Model):
+    """A record of one start attempt. Personal data only when the site keeps it."""
+
+    class Flow(models.TextChoices):
+        REP = "rep", _("Representative list")
+        KEY = "key", _("Session key")
+        SURVEY = "survey", _("Issue survey")
+        API = "api", _("Integrations API")
+
+    class Outcome(models.TextChoices):
+        STARTED = "started", _("Sent to the vendor")
+        PREVIEW = "preview", _("Previewed")
+        INVALID = "invalid", _("Refused: invalid input")
+        FAILED = "failed", _("Failed: vendor error")
+
+    site = models.ForeignKey(Site, null=True, on_delete=models.SET_NULL, related_name="starts")
+    flow = models.CharField(_("flow"), max_length=10, choices=Flow.choices)
+    issue = models.ForeignKey(Issue, null=True, blank=True, on_delete=models.SET_NULL)
+    backend_kind = models.CharField(_("backend"), max_length=20, choices=Backend.Kind.choices)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    locale = models.CharField(_("language"), max_length=10, blank=True)
+    embedded = models.BooleanField(_("embedded"), default=False)
+    chat = models.BooleanField(_("chat only"), default=False)
+    error_fields = models.CharField(_("invalid fields"), max_length=500, blank=True)
+    customer_data = models.JSONField(_("customer data"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("start request")
+        verbose_name_plural = _("start requests")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_flow_display()} · {self.get_outcome_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A token for the integrations API: shown once, stored as a SHA-256 hash, revocable."""
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("Who uses it, e.g. 'Zendesk'."))
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="api_tokens")
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,1 @@
+"""BeyondTrust Remote Support (formerly Bomgar). Nothing outside this package knows its names."""

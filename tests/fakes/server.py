@@ -1,0 +1,115 @@
+"""A real HTTP server on 127.0.0.1 for fake vendor systems.
+
+Each fake vendor subclasses `FakeVendorHandler`, answers in `route()`, and is started with
+`running(FakeServer(handler_class))`. The server records every request (method, path, query,
+headers, body) so tests can assert exactly what our code sent, and can be told to be slow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def form(self) -> dict[str, list[str]]:
+        return parse_qs(self.body.decode("utf-8"), keep_blank_values=True)
+
+    @property
+    def json(self):
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | str = b""
+    content_type: str = "application/xml; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, handler_class: type[FakeVendorHandler]):
+        super().__init__(("127.0.0.1", 0), handler_class)
+        self.requests: list[Recorded] = []
+        self.lock = threading.Lock()
+        self.delay = 0.0  # seconds to wait before answering, for slow-vendor tests
+        self.state: dict = {}
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def calls(self, path: str | None = None) -> list[Recorded]:
+        with self.lock:
+            return [r for r in self.requests if path is None or r.path == path]
+
+
+class FakeVendorHandler(BaseHTTPRequestHandler):
+    server: FakeServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # keep test output quiet
+        pass
+
+    def route(self, request: Recorded) -> Reply:  # pragma: no cover - subclasses answer
+        return Reply(404, b"not found", "text/plain")
+
+    def _handle(self):
+        parts = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Recorded(
+            method=self.command,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in self.headers.items()},
+            body=body,
+        )
+        with self.server.lock:
+            self.server.requests.append(request)
+        if self.server.delay:
+            time.sleep(self.server.delay)
+        reply = self.route(request)
+        payload = reply.body.encode("utf-8") if isinstance(reply.body, str) else reply.body
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        if request.headers.get("connection", "").lower() == "close":
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+
+@contextlib.contextmanager
+def running(server: FakeServer):
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
