@@ -1,0 +1,309 @@
+"""Take Control start URLs, PIN handling, language and routing: pure functions, no I/O.
+
+Implements takecontrol.md Part 1 decisions 2 (New Session URL), 4 (routing), 5 (PIN URL) and
+6 (language). The REST start (decision 3) is in `client.py` and shares `check_customer_fields`
+and `route_for_start` with this module, so both start modes send the same values.
+
+Choices where the vendor material is silent (UNCONFIRMED in takecontrol.md):
+- Parameter order is fixed and documented: `uid`, `department`, `tech`, `customer_name`,
+  `customer_email`, `customer_number`, `problem_description`, `ask_customer_info` — the order of
+  the vendor's own table (Part 2 §4). The vendor accepts any order; a fixed one keeps URLs
+  comparable in tests and logs.
+- Empty values are left out rather than sent as `name=`, so the applet never shows a blank
+  pre-filled field. `ask_customer_info` is sent only as `1`; leaving it out is the vendor's
+  default "do not show the pre-filled fields" (Part 2 §4), so `0` is never needed.
+- `department` is the bare number (`1234`), not the `id_1234` of one doc example (Part 2 §4, §8).
+- Lengths are counted in Unicode code points (Python `len`): the vendor says "characters" and no
+  source says whether an emoji counts as one or two.
+- A `uid` of the form `<guid>|<n>` keeps its `|`, percent-encoded as `%7C` (Part 2 §4, §7.6).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from portal.vendors import limits
+from portal.vendors.urls import encode_query
+
+NEW_SESSION_PATH = "/integration/integration_api.php"
+PIN_PLACEHOLDER = "{pin}"
+
+# Decision 6: the portal's 16 codes (settings.LANGUAGES) to the two-letter codes the vendor
+# shows (`en`, `de`, `fr`; Part 2 §3, §8 — the accepted list itself is UNCONFIRMED).
+# Regional variants collapse because a two-letter code cannot carry the region:
+# - `es` (Latin America) and `es-sp` (Spain) both become `es`;
+# - `pt-br` and `pt-pt` both become `pt`; the applet's own wording decides the variant;
+# - `zh-hans` (Simplified) and `zh` (Traditional, see portal/languages.py) both become `zh`.
+#   ISO 639-1 has no script subtag, so Traditional readers may get Simplified text; leaving
+#   `language` out for `zh` (applet detects the OS language) is the alternative if a real
+#   account shows that `zh` means Simplified only.
+LANGUAGE_FOR_LOCALE: dict[str, str] = {
+    "en-us": "en",
+    "de": "de",
+    "es": "es",
+    "es-sp": "es",
+    "fi": "fi",
+    "fr": "fr",
+    "it": "it",
+    "nl": "nl",
+    "pt-br": "pt",
+    "pt-pt": "pt",
+    "sv-se": "sv",
+    "tr": "tr",
+    "ja": "ja",
+    "zh-hans": "zh",
+    "zh": "zh",
+    "ru": "ru",
+}
+
+# Dashes a customer may type or paste between PIN groups. NFKC already turns the full-width
+# hyphen and the non-breaking hyphen into one of these.
+_PIN_DASHES = "-\u2010\u2012\u2013\u2014\u2212"
+# Far longer than any PIN with separators: refuse before normalising a pasted novel.
+_PIN_RAW_MAX_CHARS = 64
+
+
+class TakeControlValueError(ValueError):
+    """A value Take Control would reject; `field` names the offending input."""
+
+    def __init__(self, message: str, *, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+class InvalidPin(TakeControlValueError):
+    """The customer's PIN is not 9 digits. `code` is "empty", "characters" or "length"."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message, field="pin")
+        self.code = code
+
+
+# ------------------------------------------------------------------------------
+# Routing (decision 4)
+# ------------------------------------------------------------------------------
+
+
+class _Department(Protocol):
+    department_id: int
+
+
+class _Technician(Protocol):
+    username: str
+
+
+class _Issue(Protocol):
+    @property
+    def department(self) -> _Department | None: ...
+
+    @property
+    def technician(self) -> _Technician | None: ...
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a start goes: the vendor's department number and a technician username."""
+
+    department_id: int | None = None
+    technician_username: str = ""
+
+
+def route_for_start(*, issue: _Issue | None = None, technician: _Technician | None = None) -> Route:
+    """Decision 4: a technician chosen from the list wins over the issue's technician.
+
+    Both values come from admin configuration (model instances), never from customer text.
+    The issue's department is kept as well: the vendor routes to the technician when both are
+    valid, and to the department's queue when the technician is not (the New Session API's
+    fallback rules, Part 2 §3; that REST follows them too is UNCONFIRMED but likely).
+    Note: `issue.department.department_id` is the vendor's number, whereas `issue.department_id`
+    would be our database key.
+    The caller resolves `technician` only among listed technicians of the site's backend.
+    """
+    department = issue.department if issue is not None else None
+    chosen = technician or (issue.technician if issue is not None else None)
+    return Route(
+        department_id=department.department_id if department is not None else None,
+        technician_username=chosen.username if chosen is not None else "",
+    )
+
+
+# ------------------------------------------------------------------------------
+# Customer fields (decision 2 limits, shared by both start modes)
+# ------------------------------------------------------------------------------
+
+
+def check_customer_fields(
+    *,
+    customer_name: str = "",
+    customer_email: str = "",
+    customer_number: str = "",
+    problem_description: str = "",
+) -> None:
+    """Raise `TakeControlValueError` for a value the vendor would reject (decision 2).
+
+    The survey form validates first and shows messages in the customer's language; this is
+    the last line of defence, so the portal never builds a URL or a body the vendor refuses.
+    """
+    for field, value, limit in (
+        ("customer_name", customer_name, limits.TC_NAME_MAX_CHARS),
+        ("customer_email", customer_email, limits.TC_EMAIL_MAX_CHARS),
+        ("customer_number", customer_number, limits.TC_NUMBER_MAX_CHARS),
+        ("problem_description", problem_description, limits.TC_DESCRIPTION_MAX_CHARS),
+    ):
+        if len(value) > limit:
+            raise TakeControlValueError(f"{field} is longer than {limit} characters", field=field)
+    if customer_email:
+        try:
+            validate_email(customer_email)
+        except ValidationError:
+            raise TakeControlValueError(
+                "customer_email is not an email address", field="customer_email"
+            ) from None
+
+
+def check_routing(*, department_id: int | None, technician_username: str) -> None:
+    """Raise `TakeControlValueError` unless the department is a positive number and the
+    technician an email address (Part 2 §3, §4). Both come from admin configuration."""
+    if department_id is not None and (
+        isinstance(department_id, bool) or not isinstance(department_id, int) or department_id < 1
+    ):
+        raise TakeControlValueError(
+            "department_id must be a positive integer", field="department_id"
+        )
+    if technician_username:
+        try:
+            validate_email(technician_username)
+        except ValidationError:
+            # Technician usernames are email addresses (Part 2 §3, §4).
+            raise TakeControlValueError(
+                "technician_username is not an email address", field="technician_username"
+            ) from None
+
+
+# ------------------------------------------------------------------------------
+# New Session URL (decision 2)
+# ------------------------------------------------------------------------------
+
+
+def account_base_url(api_domain: str) -> str:
+    """The account domain without `/rest` and trailing slashes.
+
+    `https://api.us0.swi-rc.com/rest/` gives `https://api.us0.swi-rc.com`. Part 2 §1: the legacy
+    endpoints sit on the REST domain with `/rest` replaced. A domain entered without `/rest` is
+    used as it is.
+    """
+    base = api_domain.strip().rstrip("/")
+    if base.lower().endswith("/rest"):
+        base = base[: -len("/rest")].rstrip("/")
+    parts = urlsplit(base)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise TakeControlValueError(
+            "the API domain must be an address like https://api.us0.swi-rc.com/rest",
+            field="api_domain",
+        )
+    return base
+
+
+def new_session_url(
+    *,
+    api_domain: str,
+    uid: str,
+    department_id: int | None = None,
+    technician_username: str = "",
+    customer_name: str = "",
+    customer_email: str = "",
+    customer_number: str = "",
+    problem_description: str = "",
+    ask_customer_info: bool = False,
+) -> str:
+    """`{domain without /rest}/integration/integration_api.php?uid=...` (decision 2, Part 2 §4).
+
+    The customer's browser navigates here at the top level; the portal never fetches it (it
+    delivers the applet). Values are UTF-8 percent-encoded with `%20` for spaces and `%7C`
+    for `|` (Part 2 §7.6) by `encode_query`, and checked against the vendor's limits.
+    """
+    if not uid:
+        raise TakeControlValueError("the New Session API needs the account uid", field="uid")
+    check_routing(department_id=department_id, technician_username=technician_username)
+    check_customer_fields(
+        customer_name=customer_name,
+        customer_email=customer_email,
+        customer_number=customer_number,
+        problem_description=problem_description,
+    )
+    pairs = [
+        ("uid", uid),
+        ("department", "" if department_id is None else str(department_id)),
+        ("tech", technician_username),
+        ("customer_name", customer_name),
+        ("customer_email", customer_email),
+        ("customer_number", customer_number),
+        ("problem_description", problem_description),
+        ("ask_customer_info", "1" if ask_customer_info else ""),
+    ]
+    return f"{account_base_url(api_domain)}{NEW_SESSION_PATH}?{encode_query(pairs)}"
+
+
+# ------------------------------------------------------------------------------
+# PIN (decision 5)
+# ------------------------------------------------------------------------------
+
+
+def normalise_pin(raw: str) -> str:
+    """The customer's PIN as 9 ASCII digits, or `InvalidPin` (decision 5, Part 2 §5).
+
+    NFKC first, so full-width digits (１２３) typed on a Japanese or Chinese keyboard count as
+    digits; then whitespace, dashes and invisible format characters (zero-width space, pasted
+    from emails) are removed. Digits of other scripts (e.g. Arabic-Indic) are refused: none of
+    the portal's 16 languages types them and the vendor's PIN is ASCII.
+    """
+    if len(raw) > _PIN_RAW_MAX_CHARS:
+        raise InvalidPin("the PIN is too long", code="length")
+    text = unicodedata.normalize("NFKC", raw)
+    pin = "".join(
+        ch
+        for ch in text
+        if not ch.isspace() and ch not in _PIN_DASHES and unicodedata.category(ch) != "Cf"
+    )
+    if not pin:
+        raise InvalidPin("no PIN was entered", code="empty")
+    if not re.fullmatch(r"[0-9]+", pin):
+        raise InvalidPin("a PIN has digits only", code="characters")
+    if len(pin) != limits.TC_PIN_LENGTH:
+        raise InvalidPin(f"a PIN has {limits.TC_PIN_LENGTH} digits", code="length")
+    return pin
+
+
+def pin_url(*, template: str, pin: str) -> str:
+    """The admin's PIN URL template with `{pin}` replaced by the normalised PIN (decision 5).
+
+    Plain replacement rather than `str.format`, so other braces in an admin's URL are kept.
+    The PIN is digits only after `normalise_pin`, so it needs no encoding.
+    """
+    if PIN_PLACEHOLDER not in template:
+        raise TakeControlValueError(
+            "the PIN URL template must contain {pin}", field="tc_pin_url_template"
+        )
+    return template.replace(PIN_PLACEHOLDER, normalise_pin(pin))
+
+
+# ------------------------------------------------------------------------------
+# Language (decision 6)
+# ------------------------------------------------------------------------------
+
+
+def language_for_locale(locale: str) -> str:
+    """The vendor's two-letter code for one of the portal's 16 codes; "" when unknown.
+
+    Case and `_`/`-` are forgiven (`pt_BR`). An unknown code gives "" so the `language` field
+    is left out and the applet detects the language itself, rather than guessing a code the
+    vendor might reject.
+    """
+    return LANGUAGE_FOR_LOCALE.get(locale.strip().lower().replace("_", "-"), "")
