@@ -1,0 +1,88 @@
+"""Session history for admins: the columns offered and the CSV export (decision 7).
+
+The column codes are the legacy Session History API's `VARS` names (Part 2 §6.2), which the REST
+`GET /session/history` is assumed to share (UNCONFIRMED; see `TakeControlClient.session_history`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+
+from django.utils.translation import gettext_lazy as _
+
+# Every column an admin may choose, in the order the admin view shows them.
+HISTORY_COLUMNS: dict[str, str] = {
+    "ID": _("Session ID"),
+    "DATE_START": _("Started"),
+    "DATE_END": _("Ended"),
+    "TECH_NAME": _("Technician"),
+    "TECH_USERNAME": _("Technician username"),
+    "CUSTOMER_NAME": _("Customer name"),
+    "CUSTOMER_EMAIL": _("Customer email"),
+    "CUSTOMER_NUMBER": _("Customer number"),
+    "COMPUTER_NAME": _("Computer"),
+    "COMPUTER_DOMAIN": _("Computer domain"),
+    "COMPUTER_OS": _("Operating system"),
+    "PROBLEM_DESCRIPTION": _("Problem description"),
+    "NOTES": _("Technician notes"),
+    "HAS_VIDEOS": _("Recorded"),
+    "VIDEO_LINKS": _("Video links"),
+}
+# What the view selects when the admin has not chosen: enough to find a session, without the
+# long free-text columns. CHAT_INFO (an XML transcript) is deliberately not offered: it is
+# personal data in bulk and unreadable in a table.
+DEFAULT_HISTORY_COLUMNS: tuple[str, ...] = (
+    "ID",
+    "DATE_START",
+    "DATE_END",
+    "TECH_NAME",
+    "CUSTOMER_NAME",
+    "CUSTOMER_EMAIL",
+    "COMPUTER_NAME",
+)
+
+# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection");
+# tab and carriage return are included because some spreadsheets strip them and then see `=`.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_value(row: Mapping[str, object], column: str) -> object:
+    """A row's value for a column, whichever case the vendor used for the key (UNCONFIRMED)."""
+    if column in row:
+        return row[column]
+    return row.get(column.lower(), "")
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return str(value)  # a number is never a formula, even when negative
+    if isinstance(value, (list, tuple)):
+        value = " ".join(_cell_text(item) for item in value)
+    elif isinstance(value, Mapping):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = str(value)
+    if text.startswith(_FORMULA_STARTS):
+        # A leading apostrophe makes spreadsheets show the text instead of evaluating it.
+        return "'" + text
+    return text
+
+
+def history_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> str:
+    """CSV text: a header row of column codes, then one line per session (RFC 4180, CRLF).
+
+    Cells that a spreadsheet would run as a formula are prefixed with `'`. The caller adds a
+    UTF-8 BOM to the download if Excel users need it.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_cell_text(column) for column in columns])
+    for row in rows:
+        writer.writerow([_cell_text(cell_value(row, column)) for column in columns])
+    return out.getvalue()
