@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import zoneinfo
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -187,7 +188,7 @@ class Site(models.Model):
         help_text=_("When set, customers must tick a box agreeing to it before a session starts."),
     )
     show_interstitial = models.BooleanField(
-        _("show 'what happens next' before leaving"), default=True,
+        _("show 'what happens next' before leaving"), default=False,
         help_text=_("Explains the download for the customer's system, with a button to continue."),
     )
     # Flows
@@ -232,7 +233,12 @@ class Site(models.Model):
         _("chat language"), max_length=10, choices=LANGUAGE_CHOICES, blank=True,
         help_text=_("Sent as chat_locale, for languages the appliance lacks."),
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC",
+                                 help_text=_("For opening hours, e.g. Europe/Berlin."))
+    closed_text = models.TextField(
+        _("closed message"), blank=True,
+        help_text=_("Shown outside opening hours and on holidays. Empty: a standard message."),
+    )
     # Embedding and integrations
     frame_ancestors = models.TextField(
         _("allowed embedding origins"), blank=True,
@@ -284,6 +290,10 @@ class Site(models.Model):
                 raise ValidationError(
                     {"frame_ancestors": _("'%s' is not an origin like https://help.example.com.") % origin}
                 )
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationError({"time_zone": _("Unknown time zone. Use a name like Europe/Berlin.")})
         if self.notice_starts and self.notice_ends and self.notice_ends <= self.notice_starts:
             raise ValidationError({"notice_ends": _("The notice must end after it starts.")})
 
@@ -302,6 +312,45 @@ class SiteHostname(models.Model):
 
     def __str__(self):
         return self.hostname
+
+
+class OpeningHours(models.Model):
+    """When the help desk takes sessions, in the site's time zone. No rows: always open."""
+
+    WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
+                (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=WEEKDAYS)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday", "opens"]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self):
+        if self.opens and self.closes and self.closes <= self.opens:
+            raise ValidationError({"closes": _("Closing time must be after opening time.")})
+
+
+class Holiday(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField(_("date"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["site", "date"], name="portal_unique_holiday")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
 
 
 class Department(models.Model):

@@ -74,6 +74,8 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not env.str("DATABASE_URL", default=""):
+    DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 
 # Token, rep-list cache, locks and rate limits live here: on more than one server this must be
@@ -126,7 +128,7 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = env.bool("PORTAL_STATIC_FINDERS", default=DEBUG)
 
 # ------------------------------------------------------------------------------
 # Security. Safe by default; the embedded demo on http://127.0.0.1 turns the HTTPS-only parts

@@ -1,0 +1,53 @@
+# Support Portal: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+EXTRAS ?= test,build
+
+.PHONY: install messages migrate demo run serve test test-browser test-services collectstatic check-deploy bench clean
+
+$(VENV)/.installed-$(EXTRAS): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[$(EXTRAS)]"
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(VENV)/.installed-$(EXTRAS)
+
+messages: install
+	$(PY) -m babel.messages.frontend compile --directory portal/locale --domain django --statistics 2>&1 | tail -n 1
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py portal_bootstrap
+	$(PY) manage.py portal_demo
+
+run: messages demo
+	@echo ""
+	@echo "  Support Portal demo:  http://$(HOST):$(PORT)/"
+	@echo "  Admin:                http://$(HOST):$(PORT)/admin/  (user 'demo', password printed above when it was created)"
+	@echo ""
+	PORTAL_HTTPS=false DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+collectstatic: install
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+
+serve: messages migrate collectstatic
+	$(PY) manage.py portal_bootstrap
+	$(VENV)/bin/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+test: messages
+	$(PY) -m pytest
+
+test-browser:
+	$(MAKE) test EXTRAS=test,build,browser
+
+check-deploy: install
+	DJANGO_SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \
+	DJANGO_ALLOWED_HOSTS=support.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

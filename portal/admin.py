@@ -1,0 +1,212 @@
+"""Django admin for sites, backends, issues, custom fields and the start records."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from portal import models
+
+
+class WriteOnlySecretWidget(forms.PasswordInput):
+    """Never renders the stored value; the placeholder says whether one is set."""
+
+    def __init__(self, *, is_set: bool = False):
+        placeholder = _("Set — leave empty to keep") if is_set else _("Not set")
+        super().__init__(render_value=False, attrs={"placeholder": placeholder, "autocomplete": "new-password"})
+
+
+def clear_secret_field() -> forms.BooleanField:
+    return forms.BooleanField(required=False, label=_("Remove the stored value"))
+
+
+class WriteOnlySecretsForm(forms.ModelForm):
+    """Secrets are write-only: empty keeps the stored value; `clear_<name>` removes it.
+
+    Subclasses declare a `clear_<name>` checkbox for every name in `secret_fields`.
+    """
+
+    secret_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:
+            if name in self.fields:
+                self.fields[name].widget = WriteOnlySecretWidget(is_set=bool(getattr(self.instance, name, "")))
+                self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.secret_fields:
+            if name not in self.fields:
+                continue
+            if cleaned.get(f"clear_{name}"):
+                cleaned[name] = ""
+            elif not cleaned.get(name):
+                cleaned[name] = getattr(self.instance, name, "") if self.instance.pk else ""
+        return cleaned
+
+
+class BackendForm(WriteOnlySecretsForm):
+    secret_fields = models.Backend.SECRET_FIELDS
+    clear_client_secret = clear_secret_field()
+    clear_tc_public_key = clear_secret_field()
+    clear_tc_private_key = clear_secret_field()
+
+    class Meta:
+        model = models.Backend
+        fields = "__all__"
+
+
+class DepartmentInline(admin.TabularInline):
+    model = models.Department
+    extra = 0
+
+
+class TechnicianInline(admin.TabularInline):
+    model = models.Technician
+    extra = 0
+
+
+@admin.register(models.Backend)
+class BackendAdmin(admin.ModelAdmin):
+    form = BackendForm
+    list_display = ["name", "kind", "base_url", "secret_status", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "base_url"]
+    inlines = [DepartmentInline, TechnicianInline]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "base_url"]}),
+        (_("BeyondTrust"), {"fields": ["client_id", ("client_secret", "clear_client_secret"),
+                                       "allow_letters_in_key", "prompts_before_download",
+                                       "send_platform"]}),
+        (_("Take Control"), {"classes": ["collapse"],
+                             "fields": ["tc_mode", "tc_uid", ("tc_public_key", "clear_tc_public_key"),
+                                        ("tc_private_key", "clear_tc_private_key"),
+                                        "tc_pin_url_template", "tc_ask_customer_info",
+                                        "tc_show_waiting_queue"]}),
+    ]
+
+    @admin.display(description=_("secrets"))
+    def secret_status(self, obj):
+        names = [str(obj._meta.get_field(name).verbose_name) for name in models.Backend.SECRET_FIELDS
+                 if getattr(obj, name)]
+        return ", ".join(names) + " ✓" if names else "—"
+
+
+class SiteHostnameInline(admin.TabularInline):
+    model = models.SiteHostname
+    extra = 1
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = models.OpeningHours
+    extra = 0
+
+
+class HolidayInline(admin.TabularInline):
+    model = models.Holiday
+    extra = 0
+
+
+class SiteForm(WriteOnlySecretsForm):
+    secret_fields = ("prefill_secret",)
+    clear_prefill_secret = clear_secret_field()
+    enabled_languages = forms.MultipleChoiceField(
+        choices=models.LANGUAGE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("enabled languages"), help_text=_("None ticked: all 16 languages."),
+    )
+
+    class Meta:
+        model = models.Site
+        fields = "__all__"
+
+
+@admin.register(models.Site)
+class SiteAdmin(admin.ModelAdmin):
+    form = SiteForm
+    list_display = ["name", "is_default", "backend", "hostname_list", "default_language", "chat_mode"]
+    list_filter = ["is_default", "chat_mode", "backend__kind"]
+    search_fields = ["name", "hostnames__hostname"]
+    inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline]
+    fieldsets = [
+        (None, {"fields": ["name", "is_default", "backend"]}),
+        (_("Branding"), {"fields": ["logo", "primary_color", "text_color", "background_color",
+                                    "welcome_text", "warning_text"]}),
+        (_("Customer notice"), {"fields": ["notice_text", "notice_starts", "notice_ends"]}),
+        (_("Flows"), {"fields": ["show_session_key", "show_survey", "show_rep_list",
+                                 "show_reps_in_issue_menu", "rep_list_ttl", "chat_mode"]}),
+        (_("Survey fields"), {"fields": ["name_field", "company_field", "company_code_field",
+                                         "details_field", "email_field", "customer_number_field",
+                                         "external_key_field", "external_key_label"]}),
+        (_("Before the start"), {"fields": ["consent_text", "show_interstitial"]}),
+        (_("Languages"), {"fields": ["default_language", "enabled_languages", "chat_locale"]}),
+        (_("Opening hours"), {"fields": ["time_zone", "closed_text"]}),
+        (_("Advanced"), {"classes": ["collapse"],
+                         "fields": ["frame_ancestors", ("prefill_secret", "clear_prefill_secret"), "keep_personal_data",
+                                    "retention_days"]}),
+    ]
+
+    @admin.display(description=_("hostnames"))
+    def hostname_list(self, obj):
+        return ", ".join(h.hostname for h in obj.hostnames.all()) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("backend").prefetch_related("hostnames")
+
+
+class IssueTranslationInline(admin.TabularInline):
+    model = models.IssueTranslation
+    extra = 0
+
+
+@admin.register(models.Issue)
+class IssueAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "code_name", "site", "vendor_id", "order", "active", "priority"]
+    list_editable = ["order", "active"]
+    list_filter = ["site", "active", "priority", "chat"]
+    search_fields = ["display_name", "code_name", "description"]
+    ordering = ["site", "order", "display_name"]
+    inlines = [IssueTranslationInline]
+    fieldsets = [
+        (None, {"fields": ["site", "display_name", "code_name", "description", "order", "active"]}),
+        (_("Routing"), {"fields": ["vendor_id", "priority", "skills", "chat"]}),
+        (_("Take Control"), {"classes": ["collapse"], "fields": ["department", "technician"]}),
+    ]
+
+
+class CustomFieldTranslationInline(admin.TabularInline):
+    model = models.CustomFieldTranslation
+    extra = 0
+
+
+@admin.register(models.CustomField)
+class CustomFieldAdmin(admin.ModelAdmin):
+    list_display = ["label", "code_name", "site", "field_type", "required", "max_length", "order", "active"]
+    list_editable = ["order", "active"]
+    list_filter = ["site", "field_type", "required", "active"]
+    search_fields = ["label", "code_name"]
+    filter_horizontal = ["issues"]
+    inlines = [CustomFieldTranslationInline]
+    fieldsets = [
+        (None, {"fields": ["site", "code_name", "label", "help_text", "field_type", "required",
+                           "max_length", "choices", "order", "active"]}),
+        (_("Which issues"), {"fields": ["issues"]}),
+        (_("Prefill links"), {"classes": ["collapse"], "fields": ["prefill_allowed", "prefill_locks"]}),
+    ]
+
+
+@admin.register(models.StartRequest)
+class StartRequestAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "site", "flow", "issue", "outcome", "locale", "embedded", "chat"]
+    list_filter = ["outcome", "flow", "site", "embedded", "chat", "locale", "backend_kind"]
+    search_fields = ["issue__display_name", "error_fields"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in models.StartRequest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,307 @@
+"""Customer forms. They bind, validate and keep what the customer typed; they start nothing.
+
+Every limit comes from `portal.vendors.limits` in the vendor's unit. Errors are translated,
+name the limit, and never echo the offending value back into a message.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from portal.models import CustomField, FieldMode, Site
+from portal.vendors import limits
+
+# C0 and C1 controls and DEL; tab and line feed are allowed where text may span lines.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAK_OR_TAB = re.compile(r"[\t\n\r\u2028\u2029]")
+# Bidirectional overrides can make a name read differently in the representative's console.
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_KEY_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]+")
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Strip, unify line ends, and refuse characters a vendor console cannot show."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if _CONTROL.search(value) or _BIDI.search(value):
+        raise ValidationError(_("This contains invisible control characters. Please retype it."), code="control")
+    if not multiline and _LINE_BREAK_OR_TAB.search(value):
+        raise ValidationError(_("Please keep this on one line."), code="line_break")
+    return value
+
+
+def check_chars(value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ValidationError(
+            ngettext(
+                "Please shorten this to %(limit)d character (it has %(count)d).",
+                "Please shorten this to %(limit)d characters (it has %(count)d).",
+                limit,
+            ) % {"limit": limit, "count": len(value)},
+            code="max_chars",
+        )
+
+
+def check_bytes(value: str, limit: int) -> None:
+    size = limits.utf8_len(value)
+    if size > limit:
+        raise ValidationError(
+            _(
+                "Please shorten this: it uses %(count)d of %(limit)d bytes. Accented letters, "
+                "Asian scripts and emoji take 2 to 4 bytes each."
+            ) % {"limit": limit, "count": size},
+            code="max_bytes",
+        )
+
+
+class TextField(forms.CharField):
+    """A text field limited in characters or UTF-8 bytes, without the browser's maxlength.
+
+    A `maxlength` attribute silently cuts pasted text; the live counter and the server's
+    message tell the customer instead.
+    """
+
+    def __init__(self, *, max_chars: int | None = None, max_bytes: int | None = None,
+                 multiline: bool = False, **kwargs):
+        self.max_chars, self.max_bytes, self.multiline = max_chars, max_bytes, multiline
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 5}) if multiline else forms.TextInput)
+        super().__init__(strip=False, **kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        if self.max_bytes:
+            attrs.update({"data-limit": self.max_bytes, "data-limit-unit": "bytes"})
+        elif self.max_chars:
+            attrs.update({"data-limit": self.max_chars, "data-limit-unit": "chars"})
+        return attrs
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clean_text(value, multiline=self.multiline) if value else value
+
+    def validate(self, value):
+        super().validate(value)
+        if value and self.max_chars:
+            check_chars(value, self.max_chars)
+        if value and self.max_bytes:
+            check_bytes(value, self.max_bytes)
+
+
+class PublicForm(forms.Form):
+    """Fields every public form carries: language, time zone, embedding, the guards."""
+
+    locale = forms.CharField(required=False, widget=forms.HiddenInput)
+    tz = forms.CharField(required=False, widget=forms.HiddenInput)
+    embedded = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The honeypot and the signed timestamp (guards.py) are rendered by _hidden.html and read
+    # from request.POST by the guards: the page always carries a fresh timestamp.
+
+    field_order_tail = ["locale", "tz", "embedded"]
+
+    def timezone_offset(self) -> int | None:
+        """Decision 8: the browser's offset in minutes east of UTC, if a sane integer."""
+        raw = (self.cleaned_data.get("tz") or "").strip()
+        if not re.fullmatch(r"-?\d{1,4}", raw):
+            return None
+        offset = int(raw)
+        return offset if limits.TIMEZONE_OFFSET_MIN <= offset <= limits.TIMEZONE_OFFSET_MAX else None
+
+
+def normalise_session_key(raw: str) -> str:
+    """Spaces and dashes removed; full-width digits (Japanese/Chinese input) made ASCII."""
+    return _KEY_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
+
+
+class SessionKeyForm(PublicForm):
+    key = forms.CharField(
+        label=_("Session key"),
+        help_text=_("The key your technician gave you, for example 123 4567."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none",
+                                      "spellcheck": "false", "inputmode": "numeric"}),
+        error_messages={"required": _("Please enter the session key your technician gave you.")},
+    )
+
+    # From a prefill link (`?external_key=`), carried along unseen (decision 6 sends it).
+    external_key = forms.CharField(required=False, widget=forms.HiddenInput,
+                                   validators=[lambda v: check_chars(v, limits.CUSTOM_FIELD_MAX_CHARS)])
+
+    def __init__(self, *args, length: int = limits.SESSION_KEY_LENGTH, letters: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.length, self.letters = length, letters
+        if letters:
+            self.fields["key"].widget.attrs["inputmode"] = "text"
+
+    def clean_key(self) -> str:
+        key = normalise_session_key(self.cleaned_data["key"])
+        pattern = r"[A-Za-z0-9]" if self.letters else r"[0-9]"
+        if not re.fullmatch(f"{pattern}*", key):
+            raise ValidationError(
+                _("A session key has only letters and digits.") if self.letters
+                else _("A session key has only digits."),
+                code="characters",
+            )
+        if len(key) != self.length:
+            raise ValidationError(
+                ngettext(
+                    "A session key has %(length)d characters; you entered %(count)d.",
+                    "A session key has %(length)d characters; you entered %(count)d.",
+                    self.length,
+                ) % {"length": self.length, "count": len(key)},
+                code="length",
+            )
+        return key
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+def custom_form_field(field: CustomField) -> forms.Field:
+    """The form field for an admin-defined custom field. Required-ness is checked per issue."""
+    common = {"label": field.label, "help_text": field.help_text, "required": False}
+    if field.field_type == CustomField.Type.CHOICE:
+        return forms.ChoiceField(
+            choices=[("", _("Choose…"))] + [(v, field.choice_labels.get(v, v)) for v, _l in field.choice_list],
+            error_messages={"invalid_choice": _("Please choose one of the listed options.")},
+            **common,
+        )
+    if field.field_type == CustomField.Type.YES_NO:
+        return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common,
+                                 error_messages={"invalid_choice": _("Please answer yes or no.")})
+    if field.field_type == CustomField.Type.EMAIL:
+        return forms.EmailField(max_length=None, **common,
+                                widget=forms.EmailInput(attrs={"data-limit": field.max_length,
+                                                               "data-limit-unit": "chars"}),
+                                validators=[lambda v: check_chars(v, field.max_length)])
+    if field.field_type == CustomField.Type.NUMBER:
+        return forms.RegexField(
+            regex=r"^-?\d+([.,]\d+)?$", **common,
+            widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            error_messages={"invalid": _("Please enter a number, like 42 or 3.5.")},
+            validators=[lambda v: check_chars(v, field.max_length)],
+        )
+    return TextField(max_chars=field.max_length, multiline=field.field_type == CustomField.Type.LONG_TEXT,
+                     **common)
+
+
+class SurveyForm(PublicForm):
+    """The issue submission survey (product spec §2.3), built for one site and language.
+
+    `issues` are the site's active issues (or, with reps in the issue menu, menu entries with
+    a `code_name` and `display_name`); `custom_fields` come from `selectors.custom_fields_for_site`.
+    Values the customer was not offered (an unknown issue, another issue's field) are ignored
+    or refused, never trusted.
+    """
+
+    issue = forms.ChoiceField(
+        label=_("What do you need help with?"),
+        error_messages={"required": _("Please choose what you need help with."),
+                        "invalid_choice": _("Please choose one of the listed topics.")},
+    )
+
+    def __init__(self, *args, site: Site, issues: list, custom_fields: list[CustomField],
+                 external_key_label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site, self.issues, self.custom_fields = site, issues, custom_fields
+        self.issue_by_code = {issue.code_name: issue for issue in issues}
+        issue_field = self.fields["issue"]
+        choices = [(issue.code_name, issue.display_name) for issue in issues]
+        if len(issues) == 1:  # no pointless choice (product spec §10)
+            issue_field.widget = forms.HiddenInput()
+            issue_field.initial = issues[0].code_name
+        elif len(issues) <= 6:
+            issue_field.widget = forms.RadioSelect()
+        else:
+            choices.insert(0, ("", _("Choose…")))
+        issue_field.choices = choices
+
+        self._add_customer_field("name", site.name_field, _("Your name"), "name",
+                                 max_chars=limits.CUSTOMER_TEXT_MAX_CHARS)
+        self._add_customer_field("company", site.company_field, _("Company"), "organization",
+                                 max_chars=limits.CUSTOMER_TEXT_MAX_CHARS)
+        self._add_customer_field("company_code", site.company_code_field, _("Company code"), "off",
+                                 max_chars=limits.CUSTOMER_TEXT_MAX_CHARS)
+        self._add_customer_field("details", site.details_field, _("Describe the problem"), "off",
+                                 max_bytes=limits.DETAILS_MAX_BYTES, multiline=True)
+        self._add_customer_field("external_key", site.external_key_field,
+                                 external_key_label or _("Ticket number"), "off",
+                                 max_chars=limits.CUSTOM_FIELD_MAX_CHARS)
+        for field in custom_fields:
+            self.fields[f"cf_{field.code_name}"] = custom_form_field(field)
+        if site.chat_mode == Site.ChatMode.CHOICE:
+            self.fields["chat"] = forms.BooleanField(
+                required=False, label=_("Chat only: I don't want to download the support program"))
+        if site.consent_text:
+            self.fields["consent"] = forms.BooleanField(
+                label=_("I agree to the terms above"),
+                error_messages={"required": _("Please agree to the terms to continue.")})
+        self.order_fields([name for name in self.fields if name not in self.field_order_tail]
+                          + self.field_order_tail)
+
+    def _add_customer_field(self, name, mode, label, autocomplete, **limits_kwargs):
+        if mode == FieldMode.HIDDEN and name != "external_key":
+            return
+        widget_attrs = {"autocomplete": autocomplete}
+        field = TextField(label=label, required=mode == FieldMode.REQUIRED, **limits_kwargs,
+                          error_messages={"required": _("Please fill in this field.")})
+        if mode == FieldMode.HIDDEN:  # external key from a prefill link, carried along unseen
+            field.widget = forms.HiddenInput()
+        field.widget.attrs.update(widget_attrs)
+        self.fields[name] = field
+
+    def body_fields(self):
+        """Visible fields between the issue and the consent, with the issues each belongs to."""
+        names = {issue.code_name: issue.display_name for issue in self.issues}
+        custom = {f"cf_{field.code_name}": field for field in self.custom_fields}
+        for bound in self.visible_fields():
+            if bound.name in {"issue", "chat", "consent"}:
+                continue
+            field = custom.get(bound.name)
+            codes = field.issue_codes if field is not None and len(self.issues) > 1 else []
+            yield {"field": bound, "issue_codes": codes,
+                   "issue_names": [names[code] for code in codes if code in names]}
+
+    def selected_issue(self):
+        return self.issue_by_code.get(self.cleaned_data.get("issue"))
+
+    def custom_fields_for_selected(self) -> list[CustomField]:
+        code = self.cleaned_data.get("issue")
+        return [f for f in self.custom_fields if not f.issue_codes or code in f.issue_codes]
+
+    def custom_values(self) -> list[tuple[str, str]]:
+        """(code_name, value) of the selected issue's non-empty fields, in admin order."""
+        values = []
+        for field in self.custom_fields_for_selected():
+            value = self.cleaned_data.get(f"cf_{field.code_name}") or ""
+            if value:
+                values.append((field.code_name, value.replace(",", ".") if field.field_type == "number" else value))
+        return values
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("issue"):
+            return cleaned
+        for field in self.custom_fields_for_selected():
+            name = f"cf_{field.code_name}"
+            if field.required and not cleaned.get(name) and name not in self.errors:
+                self.add_error(name, ValidationError(_("Please fill in this field."), code="required"))
+        if not self.errors:
+            self._check_custom_total()
+        return cleaned
+
+    def _check_custom_total(self):
+        """All session.custom.* values together, external key included (decision 5)."""
+        values = self.custom_values()
+        external_key = self.cleaned_data.get("external_key") or ""
+        total = limits.utf8_len(external_key) + sum(limits.utf8_len(v) for _c, v in values)
+        if total <= limits.CUSTOM_TOTAL_MAX_BYTES:
+            return
+        message = _(
+            "Together, your answers are too long (%(count)d of %(limit)d bytes). Please shorten this one."
+        ) % {"count": total, "limit": limits.CUSTOM_TOTAL_MAX_BYTES}
+        sizes = [(limits.utf8_len(v), f"cf_{c}") for c, v in values] + [(limits.utf8_len(external_key), "external_key")]
+        self.add_error(max(sizes)[1], ValidationError(message, code="custom_total"))

@@ -1,0 +1,90 @@
+"""Protection for the public forms without any cookie (product spec §7).
+
+Third-party cookies are blocked in embedded frames, so the customer flows cannot rely on
+Django's CSRF cookie. Instead a POST must pass four local checks:
+
+- Origin / Sec-Fetch-Site: a browser that sends them must say the POST came from our own
+  origin. (A cross-site form post is the CSRF attack; an old browser sending neither header
+  still has to pass the checks below.)
+- a signed timestamp field (`ts`) from a page we rendered, no older than PORTAL_FORM_MAX_AGE;
+- a honeypot field (`website`) that people never see or reach by keyboard;
+- a per-client rate limit on POSTs, kept in the shared cache.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+
+FORM_SALT = "portal.public-form"
+HONEYPOT_FIELD = "website"
+TIMESTAMP_FIELD = "ts"
+_signer = signing.TimestampSigner(salt=FORM_SALT)
+
+
+def form_timestamp() -> str:
+    """A signed 'rendered at' value; the same for every visitor, so pages stay cacheable."""
+    return _signer.sign("form")
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    ok: bool
+    reason: str = ""  # "origin", "expired", "honeypot", "rate"
+    retry_after: int = 0
+
+
+def client_address(request) -> str:
+    """REMOTE_ADDR, or the client address a trusted proxy chain put in X-Forwarded-For."""
+    hops = settings.PORTAL_TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops and forwarded:
+        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if len(addresses) >= hops:
+            return addresses[-hops]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def same_origin(request) -> bool:
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site not in {"same-origin", "none"}:
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return origin == f"{request.scheme}://{request.get_host()}"
+
+
+def rate_limited(request, *, scope: str) -> int:
+    """Counts this POST; returns seconds to wait when the client is over the limit, else 0."""
+    window = settings.PORTAL_RATE_WINDOW
+    bucket = int(time.time() // window)
+    key = f"portal:rate:{scope}:{client_address(request)}:{bucket}"
+    cache.add(key, 0, window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window + 1)
+        count = 1
+    if count > settings.PORTAL_RATE_LIMIT:
+        return window - int(time.time()) % window or 1
+    return 0
+
+
+def check_public_post(request, *, scope: str = "start") -> GuardResult:
+    if not same_origin(request):
+        return GuardResult(False, "origin")
+    retry_after = rate_limited(request, scope=scope)
+    if retry_after:
+        return GuardResult(False, "rate", retry_after)
+    if request.POST.get(HONEYPOT_FIELD):
+        return GuardResult(False, "honeypot")
+    try:
+        _signer.unsign(request.POST.get(TIMESTAMP_FIELD, ""), max_age=settings.PORTAL_FORM_MAX_AGE)
+    except signing.BadSignature:  # includes SignatureExpired
+        return GuardResult(False, "expired")
+    return GuardResult(True)

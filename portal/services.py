@@ -1,0 +1,163 @@
+"""What the portal does: turn a validated start into the vendor URL and record it.
+
+Views bind forms and call these; nothing here reads a request. Vendor names stay in
+`portal.vendors`: this module hands them a neutral description of the start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+from django.utils import timezone
+
+from portal.models import Backend, Issue, Site, StartRequest
+from portal.vendors.beyondtrust.start_url import (
+    StartParams,
+    legacy_start_url,
+    modern_start_url,
+    platform_for_user_agent,
+)
+
+
+@dataclass(frozen=True)
+class StartContext:
+    """Facts about the customer's browser that every start carries."""
+
+    site: Site
+    language: str
+    user_agent: str = ""
+    timezone_offset: int | None = None
+    embedded: bool = False
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str = ""
+    company: str = ""
+    company_code: str = ""
+    details: str = ""
+    email: str = ""
+    number: str = ""
+    external_key: str = ""
+    custom: tuple[tuple[str, str], ...] = ()
+
+    def as_record(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if v and k != "custom"}
+        if self.custom:
+            data["custom"] = dict(self.custom)
+        return data
+
+
+@dataclass(frozen=True)
+class StartResult:
+    """Where the customer goes next. `preview` starts never leave the portal."""
+
+    url: str
+    preview: bool
+    record: StartRequest
+    parameters: list[tuple[str, str]] = field(default_factory=list)
+
+
+def chat_only(*, site: Site, issue: Issue | None, requested: bool) -> bool:
+    """The issue's override wins over the site's chat mode; 'choice' lets the customer decide."""
+    if issue is not None and issue.chat != Issue.Chat.SITE:
+        return issue.chat == Issue.Chat.ALWAYS
+    if site.chat_mode == Site.ChatMode.ALWAYS:
+        return True
+    return site.chat_mode == Site.ChatMode.CHOICE and requested
+
+
+def beyondtrust_url(*, backend: Backend, params: StartParams) -> str:
+    """The one place that picks the URL style for a BeyondTrust backend (decision 1)."""
+    build = legacy_start_url if backend.kind == Backend.Kind.LEGACY else modern_start_url
+    return build(backend.base_url, params, key_only=backend.prompts_before_download)
+
+
+def _common_params(context: StartContext) -> dict:
+    backend = context.site.backend
+    return {
+        "locale": context.language,
+        "chat_locale": context.site.chat_locale,
+        "platform": platform_for_user_agent(context.user_agent) if backend.send_platform else "",
+        "timezone_offset": context.timezone_offset,
+    }
+
+
+def record_start(*, context: StartContext, flow: str, outcome: str, issue: Issue | None = None,
+                 chat: bool = False, customer: Customer | None = None,
+                 error_fields: list[str] | None = None) -> StartRequest:
+    site = context.site
+    return StartRequest.objects.create(
+        site=site,
+        flow=flow,
+        issue=issue,
+        backend_kind=site.backend.kind,
+        outcome=outcome,
+        locale=context.language,
+        embedded=context.embedded,
+        chat=chat,
+        error_fields=",".join(error_fields or [])[:500],
+        customer_data=customer.as_record() if customer and site.keep_personal_data else None,
+    )
+
+
+def _finish(*, context: StartContext, flow: str, url: str, issue: Issue | None = None,
+            chat: bool = False, customer: Customer | None = None) -> StartResult:
+    preview = context.site.backend.kind == Backend.Kind.PREVIEW
+    outcome = StartRequest.Outcome.PREVIEW if preview else StartRequest.Outcome.STARTED
+    record = record_start(context=context, flow=flow, outcome=outcome, issue=issue, chat=chat,
+                          customer=customer)
+    return StartResult(url=url, preview=preview, record=record,
+                       parameters=parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def start_with_session_key(*, context: StartContext, key: str, external_key: str = "") -> StartResult:
+    params = StartParams(short_key=key, external_key=external_key, **_common_params(context))
+    url = beyondtrust_url(backend=context.site.backend, params=params)
+    return _finish(context=context, flow=StartRequest.Flow.KEY, url=url,
+                   customer=Customer(external_key=external_key))
+
+
+def start_with_survey(*, context: StartContext, issue: Issue, customer: Customer,
+                      chat_requested: bool = False) -> StartResult:
+    """An issue start: codeName, or the numeric id when the admin set one (decision 2)."""
+    chat = chat_only(site=context.site, issue=issue, requested=chat_requested)
+    params = StartParams(
+        issue_code_name="" if issue.vendor_id is not None else issue.code_name,
+        issue_id=issue.vendor_id,
+        customer_name=customer.name,
+        customer_company=customer.company,
+        customer_company_code=customer.company_code,
+        customer_details=customer.details,
+        external_key=customer.external_key,
+        custom=customer.custom,
+        priority=issue.priority,
+        skills=tuple(issue.skill_list),
+        chat=chat,
+        **_common_params(context),
+    )
+    url = beyondtrust_url(backend=context.site.backend, params=params)
+    return _finish(context=context, flow=StartRequest.Flow.SURVEY, url=url, issue=issue,
+                   chat=chat, customer=customer)
+
+
+def start_with_rep(*, context: StartContext, rep_id: int, rep_name: str, external_key: str = "",
+                   chat_requested: bool = False) -> StartResult:
+    """A rep-list start: id and the public display name (decision 9; the caller checked both)."""
+    chat = chat_only(site=context.site, issue=None, requested=chat_requested)
+    params = StartParams(rep_id=rep_id, rep_name=rep_name, external_key=external_key, chat=chat,
+                         **_common_params(context))
+    url = beyondtrust_url(backend=context.site.backend, params=params)
+    return _finish(context=context, flow=StartRequest.Flow.REP, url=url, chat=chat,
+                   customer=Customer(external_key=external_key))
+
+
+def purge_old_start_requests(*, now=None) -> int:
+    """Deletes start records older than each site's retention period; returns how many."""
+    now = now or timezone.now()
+    deleted = 0
+    for site in Site.objects.all():
+        cutoff = now - timezone.timedelta(days=site.retention_days)
+        deleted += StartRequest.objects.filter(site=site, created_at__lt=cutoff).delete()[0]
+    return deleted

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import path, re_path
+
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("key/", views.session_key, name="session_key"),
+    path("survey/", views.survey, name="survey"),
+    path("theme.css", views.theme_css, name="theme_css"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    # Uploaded logos. whitenoise serves no media, so the portal does, with cache headers;
+    # behind a CDN or nginx, serve MEDIA_ROOT there instead.
+    re_path(r"^media/(?P<path>logos/.+)$", views.media, name="media"),
+]
+
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.forbidden"
+handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"

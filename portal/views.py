@@ -1,0 +1,350 @@
+"""Customer pages and health probes. Thin: bind a form, call a service, render or redirect."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.static import serve
+
+from portal import guards, selectors, services
+from portal.forms import SessionKeyForm, SurveyForm
+from portal.languages import html_lang
+from portal.models import Backend, Site, StartRequest
+
+PREFILL_FIELDS = ("name", "company", "company_code", "details", "issue", "external_key")
+PREFILL_MAX_CHARS = 4000  # a prefill value longer than any limit is cut, not rendered whole
+
+
+# ------------------------------------------------------------------------------
+# Rendering helpers
+# ------------------------------------------------------------------------------
+def backend_origins(backend: Backend) -> list[str]:
+    """Origins the customer's browser may be sent to: the only places the portal redirects."""
+    urls = [backend.base_url]
+    if backend.kind == Backend.Kind.TAKECONTROL:
+        urls.append(backend.tc_pin_url_template.replace("{pin}", "0"))
+    origins = []
+    for url in urls:
+        parts = urlsplit(url)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
+def customer_csp(site: Site | None) -> str:
+    frame_ancestors = " ".join(site.allowed_frame_origins) if site else ""
+    form_action = " ".join(["'self'", *backend_origins(site.backend)]) if site else "'self'"
+    return "; ".join([
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        f"form-action {form_action}",
+        f"frame-ancestors {frame_ancestors or chr(39) + 'none' + chr(39)}",
+    ])
+
+
+def language_links(request, site: Site) -> list[dict]:
+    names = dict(settings.LANGUAGES)
+    query = {k: v for k, v in request.GET.items() if k != "locale"}
+    return [
+        {"code": code, "name": names[code], "current": code == request.LANGUAGE_CODE,
+         "url": f"{request.path}?{urlencode({**query, 'locale': code})}"}
+        for code in site.languages
+    ]
+
+
+def render_customer_page(request, template: str, context: dict | None = None, *, status: int = 200):
+    site = request.site
+    context = {
+        "site": site,
+        "language": request.LANGUAGE_CODE,
+        "html_lang": html_lang(request.LANGUAGE_CODE),
+        "languages": language_links(request, site) if site else [],
+        "notice_shown": bool(site) and selectors.notice_is_shown(site=site),
+        "embedded": request.GET.get("embed") == "1",
+        "form_ts": guards.form_timestamp(),
+        "flows": enabled_flows(site) if site else [],
+        **(context or {}),
+    }
+    response = render(request, template, context, status=status)
+    response.portal_csp = customer_csp(site)
+    return response
+
+
+def enabled_flows(site: Site) -> list[str]:
+    flows = []
+    if site.show_session_key:
+        flows.append("key")
+    if site.show_survey:
+        flows.append("survey")
+    if site.show_rep_list:
+        flows.append("reps")
+    return flows
+
+
+def unavailable_page(request):
+    """No site configured, or the site is closed: say so instead of showing flows."""
+    if request.site is None:
+        response = render(request, "portal/not_configured.html", status=503)
+        response.portal_csp = customer_csp(None)
+        return response
+    return render_customer_page(request, "portal/closed.html")
+
+
+def site_ready(request) -> bool:
+    return request.site is not None and selectors.is_open(site=request.site)
+
+
+def prefill(request, names) -> dict:
+    return {name: request.GET[name][:PREFILL_MAX_CHARS] for name in names if request.GET.get(name)}
+
+
+def start_context(request, form) -> services.StartContext:
+    return services.StartContext(
+        site=request.site,
+        language=request.LANGUAGE_CODE,
+        user_agent=request.headers.get("User-Agent", "")[:1000],
+        timezone_offset=form.timezone_offset(),
+        embedded=form.cleaned_data.get("embedded") == "1" or request.headers.get("Sec-Fetch-Dest") == "iframe",
+    )
+
+
+def start_response(request, result: services.StartResult, context: services.StartContext):
+    """303 to the vendor; in a frame, or when the site explains first, a page with a button.
+
+    A vendor page refuses framing, so inside an iframe the last step is always a
+    user-activated top-level navigation (`target="_top"`), never a redirect in the frame.
+    """
+    if result.preview:
+        return render_customer_page(request, "portal/preview.html", {"result": result})
+    if context.embedded or request.site.show_interstitial:
+        return render_customer_page(request, "portal/ready.html", {"result": result,
+                                                                   "platform": platform_name(request)})
+    response = HttpResponseRedirect(result.url)
+    response.status_code = 303
+    return response
+
+
+def platform_name(request) -> str:
+    ua = request.headers.get("User-Agent", "")
+    for marker, name in (("Windows", "windows"), ("iPhone", "ios"), ("iPad", "ios"),
+                         ("Android", "android"), ("Mac OS X", "mac"), ("CrOS", "chromeos"),
+                         ("Linux", "linux")):
+        if marker in ua:
+            return name
+    return "other"
+
+
+def guard_failure_response(request, result: guards.GuardResult):
+    if result.reason == "rate":
+        response = render_customer_page(request, "portal/message.html", {
+            "title": _("Too many attempts"),
+            "message": _("Please wait a minute and try again."),
+        }, status=429)
+        response["Retry-After"] = str(result.retry_after)
+        return response
+    if result.reason == "origin":
+        return render_customer_page(request, "portal/message.html", {
+            "title": _("This form was sent from another website"),
+            "message": _("Please open the support page directly and try again."),
+        }, status=403)
+    return render_customer_page(request, "portal/message.html", {
+        "title": _("Your request could not be sent"),
+        "message": _("Please go back, reload the page and try again."),
+    }, status=400)
+
+
+def bind_public_form(request, form):
+    """Runs the cookie-free guards; returns (ok, response_if_refused). Expired pages keep input."""
+    result = guards.check_public_post(request)
+    if result.ok:
+        return True, None
+    if result.reason == "expired":
+        form.is_valid()
+        form.add_error(None, _("This page was open for a long time, so we could not send it yet. "
+                               "Please check your entries and send again."))
+        return False, None
+    return False, guard_failure_response(request, result)
+
+
+def record_invalid(request, form, flow: str):
+    context = services.StartContext(site=request.site, language=request.LANGUAGE_CODE,
+                                    embedded=request.POST.get("embedded") == "1")
+    services.record_start(context=context, flow=flow, outcome=StartRequest.Outcome.INVALID,
+                          error_fields=sorted(form.errors))
+
+
+# ------------------------------------------------------------------------------
+# Customer flows
+# ------------------------------------------------------------------------------
+@require_GET
+def home(request):
+    if not site_ready(request):
+        return unavailable_page(request)
+    flows = enabled_flows(request.site)
+    if len(flows) == 1:  # no pointless choices (product spec §10)
+        return {"key": session_key, "survey": survey}.get(flows[0], session_key)(request)
+    return render_customer_page(request, "portal/home.html", {
+        "key_form": session_key_form(request),
+    })
+
+
+def session_key_form(request, data=None) -> SessionKeyForm:
+    backend = request.site.backend
+    initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else "",
+               **prefill(request, ("key", "external_key"))}
+    return SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
+
+
+@csrf_exempt  # cookie-free by design: guards.check_public_post protects the POST
+@require_http_methods(["GET", "POST"])
+def session_key(request):
+    if not site_ready(request) or not request.site.show_session_key:
+        return unavailable_page(request)
+    if request.method == "GET":
+        return render_customer_page(request, "portal/key.html", {"form": session_key_form(request)})
+    form = session_key_form(request, request.POST)
+    ok, refused = bind_public_form(request, form)
+    if refused:
+        return refused
+    if ok and form.is_valid():
+        context = start_context(request, form)
+        result = services.start_with_session_key(
+            context=context, key=form.cleaned_data["key"],
+            external_key=form.cleaned_data["external_key"],
+        )
+        return start_response(request, result, context)
+    if ok:
+        record_invalid(request, form, StartRequest.Flow.KEY)
+    return render_customer_page(request, "portal/key.html", {"form": form})
+
+
+def survey_form(request, data=None) -> SurveyForm:
+    site = request.site
+    issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
+    fields = selectors.custom_fields_for_site(site=site, language=request.LANGUAGE_CODE)
+    initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else "",
+               **prefill(request, PREFILL_FIELDS)}
+    initial.update(prefill(request, [f"cf_{f.code_name}" for f in fields if f.prefill_allowed]))
+    return SurveyForm(data, initial=initial, site=site, issues=issues, custom_fields=fields,
+                      external_key_label=site.external_key_label)
+
+
+@csrf_exempt  # cookie-free by design: guards.check_public_post protects the POST
+@require_http_methods(["GET", "POST"])
+def survey(request):
+    if not site_ready(request) or not request.site.show_survey:
+        return unavailable_page(request)
+    if request.method == "GET":
+        return render_customer_page(request, "portal/survey.html", {"form": survey_form(request)})
+    form = survey_form(request, request.POST)
+    ok, refused = bind_public_form(request, form)
+    if refused:
+        return refused
+    if not request.site.issues.filter(active=True).exists():
+        form.add_error(None, _("No topics are available right now. Please use a session key."))
+        ok = False
+    if ok and form.is_valid():
+        data = form.cleaned_data
+        customer = services.Customer(
+            name=data.get("name") or "", company=data.get("company") or "",
+            company_code=data.get("company_code") or "", details=data.get("details") or "",
+            external_key=data.get("external_key") or "", custom=tuple(form.custom_values()),
+        )
+        context = start_context(request, form)
+        result = services.start_with_survey(context=context, issue=form.selected_issue(),
+                                            customer=customer, chat_requested=bool(data.get("chat")))
+        return start_response(request, result, context)
+    if ok:
+        record_invalid(request, form, StartRequest.Flow.SURVEY)
+    return render_customer_page(request, "portal/survey.html", {"form": form})
+
+
+@require_GET
+def theme_css(request):
+    """The site's colours as CSS custom properties: a file, so the CSP needs no inline style."""
+    site = request.site
+    css = ""
+    if site is not None:
+        css = (":root{--brand:%s;--text:%s;--bg:%s}\n" % (site.primary_color, site.text_color, site.background_color))
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# ------------------------------------------------------------------------------
+# Probes
+# ------------------------------------------------------------------------------
+@require_GET
+def healthz(request):
+    """The process is up. Touches nothing else, so a slow database never restarts workers."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def readyz(request):
+    """Database and cache reachable: 200, else 503 with what failed."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception:  # any driver error means not ready
+        checks["database"] = "error"
+    try:
+        cache.set("portal:readyz", "1", 5)
+        checks["cache"] = "ok" if cache.get("portal:readyz") == "1" else "error"
+    except Exception:
+        checks["cache"] = "error"
+    ok = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
+
+
+@require_GET
+def media(request, path):
+    """Uploaded logos, with long cache headers (the file name changes when the logo does)."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ------------------------------------------------------------------------------
+# Error pages: translated, branded, no stack traces, never a framework page
+# ------------------------------------------------------------------------------
+def _error_page(request, status: int, title: str, message: str):
+    site = getattr(request, "site", None)
+    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    response = render(request, "portal/error.html", {"site": site, "title": title, "message": message,
+                                                     "language": language, "html_lang": html_lang(language)},
+                      status=status)
+    response.portal_csp = customer_csp(None)
+    return response
+
+
+def bad_request(request, exception=None):
+    return _error_page(request, 400, _("Bad request"), _("Please go back and try again."))
+
+
+def forbidden(request, exception=None):
+    return _error_page(request, 403, _("Not allowed"), _("Please open the support page directly."))
+
+
+def not_found(request, exception=None):
+    return _error_page(request, 404, _("Page not found"), _("Please check the address or start again from the support page."))
+
+
+def server_error(request):
+    return _error_page(request, 500, _("Something went wrong"), _("Please try again in a moment."))

@@ -1,0 +1,62 @@
+"""Small fixtures shared by the whole suite: a site on a BeyondTrust backend, issues, fields."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from django.core.cache import cache
+
+from portal import guards
+from portal.models import Backend, CustomField, Issue, Site
+
+APPLIANCE = "https://support.example.com"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def backend(db):
+    return Backend.objects.create(name="Appliance", kind=Backend.Kind.MODERN, base_url=APPLIANCE)
+
+
+@pytest.fixture
+def site(backend):
+    return Site.objects.create(name="Acme Support", is_default=True, backend=backend,
+                               company_code_field="optional", external_key_field="optional",
+                               warning_text="Only continue if you called us.")
+
+
+@pytest.fixture
+def issues(site):
+    printing = Issue.objects.create(site=site, code_name="printing", display_name="Printing",
+                                    order=1, priority=1, skills="printing,windows")
+    vpn = Issue.objects.create(site=site, code_name="vpn", display_name="VPN", order=2, vendor_id=42)
+    Issue.objects.create(site=site, code_name="retired", display_name="Old", order=3, active=False)
+    return {"printing": printing, "vpn": vpn}
+
+
+@pytest.fixture
+def custom_fields(site, issues):
+    asset = CustomField.objects.create(site=site, code_name="asset_tag", label="Asset tag", max_length=32, order=1)
+    model = CustomField.objects.create(site=site, code_name="printer_model", label="Printer model",
+                                       required=True, order=2, max_length=1024)
+    model.issues.set([issues["printing"]])
+    urgency = CustomField.objects.create(site=site, code_name="urgency", label="Urgency", order=3,
+                                         field_type=CustomField.Type.CHOICE, choices="low|Low\nhigh|High",
+                                         max_length=10)
+    return {"asset_tag": asset, "printer_model": model, "urgency": urgency}
+
+
+def form_data(**fields) -> dict:
+    """A POST body as the rendered page sends it: a fresh signed timestamp, empty honeypot."""
+    return {guards.TIMESTAMP_FIELD: guards.form_timestamp(), guards.HONEYPOT_FIELD: "", **fields}
+
+
+def query_of(url: str) -> list[tuple[str, str]]:
+    return parse_qsl(urlsplit(url).query, keep_blank_values=True)

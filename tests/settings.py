@@ -1,0 +1,18 @@
+"""Test settings: production settings with only what a test run needs changed.
+
+DATABASE_URL and CACHE_URL still come from the environment, so the same suite runs on
+PostgreSQL and Redis (`make test-services`) as on the embedded SQLite and local memory.
+"""
+
+import os
+
+os.environ.setdefault("PORTAL_HTTPS", "false")
+os.environ.setdefault("PORTAL_MANIFEST_STATIC", "false")
+
+from portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Small, quick vendor timeouts; tests that need others set them with the settings fixture.
+PORTAL_VENDOR_CONNECT_TIMEOUT = 1.0
+PORTAL_VENDOR_READ_TIMEOUT = 2.0
+PORTAL_RATE_LIMIT = 1000

@@ -1,0 +1,119 @@
+"""The session-key flow, from the customer's POST to the URL the browser is sent to."""
+
+import pytest
+
+from portal.models import Backend, StartRequest
+from tests.conftest import APPLIANCE, form_data, query_of
+
+pytestmark = pytest.mark.django_db
+
+
+def post_key(client, key, **extra):
+    return client.post("/key/", form_data(key=key, **extra))
+
+
+@pytest.mark.parametrize("typed", ["1234567", "123 4567", "123-4567", " 12-34 567 ", "１２３４５６７", "123–4567"])
+def test_key_is_normalised_and_sent(client, site, typed):
+    response = post_key(client, typed, locale="de", tz="60")
+    assert response.status_code == 303
+    assert response["Location"] == f"{APPLIANCE}/api/start_session?short_key=1234567&locale=de&timezone_offset=60"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("123456", "A session key has 7 characters; you entered 6."),
+        ("12345678", "A session key has 7 characters; you entered 8."),
+        ("12a4567", "A session key has only digits."),
+        ("", "Please enter the session key your technician gave you."),
+        ("1234567\x00", "Null characters are not allowed."),
+    ],
+)
+def test_bad_keys_are_refused_with_a_message_and_kept(client, site, typed, message):
+    response = post_key(client, typed)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html
+    assert 'aria-invalid="true"' in html
+    assert 'id="error-summary"' in html and 'href="#id_key"' in html
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID
+
+
+def test_letters_allowed_when_the_backend_says_so(client, site):
+    site.backend.allow_letters_in_key = True
+    site.backend.save()
+    response = post_key(client, "ab3 45CD")
+    assert response["Location"].startswith(f"{APPLIANCE}/api/start_session?short_key=ab345CD&")
+
+
+def test_prompt_before_download_sends_only_key_and_external_key(client, site):
+    site.backend.prompts_before_download = True
+    site.backend.send_platform = True
+    site.backend.save()
+    response = client.post("/key/", form_data(key="1234567", external_key="INC-7", locale="fr", tz="120"),
+                           HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
+    assert query_of(response["Location"]) == [("short_key", "1234567"), ("session.custom.external_key", "INC-7")]
+
+
+def test_platform_sent_only_when_enabled(client, site):
+    ua = {"HTTP_USER_AGENT": "Mozilla/5.0 (Windows NT 10.0; Win64; x64)"}
+    assert "platform" not in dict(query_of(client.post("/key/", form_data(key="1234567"), **ua)["Location"]))
+    site.backend.send_platform = True
+    site.backend.save()
+    assert dict(query_of(client.post("/key/", form_data(key="1234567"), **ua)["Location"]))["platform"] == "winNT-64"
+
+
+@pytest.mark.parametrize("tz", ["841", "-721", "abc", "1.5", "99999", ""])
+def test_out_of_range_timezone_is_omitted(client, site, tz):
+    response = post_key(client, "1234567", tz=tz)
+    assert response.status_code == 303
+    assert "timezone_offset" not in dict(query_of(response["Location"]))
+
+
+def test_legacy_backend_builds_ns_url(client, site):
+    site.backend.kind = Backend.Kind.LEGACY
+    site.backend.save()
+    response = post_key(client, "1234567")
+    assert response["Location"] == f"{APPLIANCE}/download_customer_connector.ns?short_key=1234567"
+
+
+def test_key_prefill_from_query(client, site):
+    html = client.get("/key/?key=765%204321&external_key=T-5").content.decode()
+    assert 'value="765 4321"' in html
+    assert 'name="external_key" value="T-5"' in html
+
+
+def test_start_is_recorded_without_personal_data(client, site):
+    post_key(client, "1234567", external_key="INC-1", locale="ja")
+    record = StartRequest.objects.get()
+    assert (record.site, record.flow, record.outcome, record.locale, record.customer_data) == (
+        site, StartRequest.Flow.KEY, StartRequest.Outcome.STARTED, "ja", None)
+
+
+def test_preview_backend_shows_url_instead_of_leaving(client, site):
+    site.backend.kind = Backend.Kind.PREVIEW
+    site.backend.save()
+    response = post_key(client, "1234567", locale="de")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"{APPLIANCE}/api/start_session?short_key=1234567&amp;locale=de" in html
+    assert "<code>short_key</code></th><td>1234567</td>" in html
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.PREVIEW
+
+
+def test_embedded_start_ends_in_a_top_level_button_not_a_redirect(client, site):
+    response = post_key(client, "1234567", embedded="1")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'href="{APPLIANCE}/api/start_session?short_key=1234567&amp;locale=en-us" target="_top"' in html
+    response = client.post("/key/", form_data(key="1234567"), HTTP_SEC_FETCH_DEST="iframe")
+    assert response.status_code == 200 and 'target="_top"' in response.content.decode()
+
+
+def test_interstitial_when_site_explains_first(client, site):
+    site.show_interstitial = True
+    site.save()
+    response = client.post("/key/", form_data(key="1234567"), HTTP_USER_AGENT="Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "What happens next" in html and "Downloads folder" in html

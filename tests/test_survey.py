@@ -1,0 +1,209 @@
+"""The issue survey: every value the customer types reaches the vendor exactly, or is refused
+with a message next to the field while everything typed is kept (product spec §2.3, §4)."""
+
+import re
+
+import pytest
+
+from portal.models import Site, StartRequest
+from tests.conftest import APPLIANCE, form_data, query_of
+
+pytestmark = pytest.mark.django_db
+
+VALID = {"issue": "printing", "name": "Jane Doe", "company": "Acme", "details": "Printer offline",
+         "cf_printer_model": "HP 4000", "cf_urgency": "high"}
+
+
+def post_survey(client, **fields):
+    return client.post("/survey/", form_data(**{**VALID, **fields}))
+
+
+def errors_of(response) -> dict[str, str]:
+    html = response.content.decode()
+    return dict(re.findall(r'<p class="error" id="id_(\w+?)_error">(.*?)</p>', html, re.S))
+
+
+def test_full_survey_start_url_parameter_by_parameter(client, site, issues, custom_fields):
+    site.chat_mode = Site.ChatMode.CHOICE
+    site.chat_locale = "en-us"
+    site.save()
+    response = post_survey(client, company_code="AC-1", external_key="INC0012345", cf_asset_tag="LT-4471",
+                           chat="on", locale="de", tz="120", details="Printer offline\r\nsince 9:00")
+    assert response.status_code == 303
+    url = response["Location"]
+    assert url.startswith(f"{APPLIANCE}/api/start_session?")
+    assert query_of(url) == [
+        ("issue_menu", "1"),
+        ("codeName", "printing"),
+        ("c2cjs", "1"),
+        ("customer.name", "Jane Doe"),
+        ("customer.company", "Acme"),
+        ("customer.company_code", "AC-1"),
+        ("customer.details", "Printer offline\nsince 9:00"),
+        ("locale", "de"),
+        ("chat_locale", "en-us"),
+        ("session.priority", "1"),
+        ("session.skills", "printing,windows"),
+        ("timezone_offset", "120"),
+        ("session.custom.external_key", "INC0012345"),
+        ("session.custom.asset_tag", "LT-4471"),
+        ("session.custom.printer_model", "HP 4000"),
+        ("session.custom.urgency", "high"),
+    ]
+
+
+def test_issue_with_numeric_id_sends_id_not_codename(client, site, issues, custom_fields):
+    response = post_survey(client, issue="vpn")
+    query = dict(query_of(response["Location"]))
+    assert query["id"] == "42" and "codeName" not in query
+
+
+def test_field_of_another_issue_is_ignored(client, site, issues, custom_fields):
+    response = post_survey(client, issue="vpn", cf_printer_model="sneaky")
+    assert response.status_code == 303
+    assert "session.custom.printer_model" not in dict(query_of(response["Location"]))
+
+
+def test_required_field_only_for_its_issue(client, site, issues, custom_fields):
+    response = post_survey(client, issue="printing", cf_printer_model="")
+    assert errors_of(response) == {"cf_printer_model": "Please fill in this field. "}
+    assert post_survey(client, issue="vpn", cf_printer_model="").status_code == 303
+
+
+@pytest.mark.parametrize("issue", ["retired", "nonexistent", "", "printing\r\nX-Evil: 1"])
+def test_unknown_or_inactive_issue_is_refused(client, site, issues, custom_fields, issue):
+    response = post_survey(client, issue=issue)
+    assert response.status_code == 200
+    assert "issue" in errors_of(response)
+
+
+def test_details_limit_is_1024_utf8_bytes(client, site, issues, custom_fields):
+    near = "日" * 341  # 1023 bytes
+    assert post_survey(client, details=near).status_code == 303
+    over = "日" * 342  # 1026 bytes, only 342 characters
+    response = post_survey(client, details=over)
+    assert "uses 1026 of 1024 bytes" in errors_of(response)["details"]
+    emoji = "😀" * 256  # exactly 1024 bytes
+    assert dict(query_of(post_survey(client, details=emoji)["Location"]))["customer.details"] == emoji
+    assert "details" in errors_of(post_survey(client, details=emoji + "a"))
+
+
+def test_everything_typed_is_kept_after_an_error(client, site, issues, custom_fields):
+    response = post_survey(client, name="", company="Ünïcode GmbH", details="Mein Drucker 🖨️", cf_asset_tag="A-1")
+    html = response.content.decode()
+    assert errors_of(response) == {"name": "Please fill in this field. "}
+    assert 'value="Ünïcode GmbH"' in html and "Mein Drucker 🖨️</textarea>" in html
+    assert 'value="A-1"' in html and 'value="printing" checked' in html.replace('\n', ' ') or 'checked' in html
+    assert '<a href="#id_name">Your name: Please fill in this field.</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("name", "a" * 101, "Please shorten this to 100 characters (it has 101)."),
+        ("company", "Acme\nCorp", "Please keep this on one line."),
+        ("company", "Acme\rCorp", "Please keep this on one line."),
+        ("name", "Jane\x07Doe", "invisible control characters"),
+        ("name", "Jane\u202eeoD", "invisible control characters"),
+        ("details", "bad\x1bescape", "invisible control characters"),
+        ("cf_asset_tag", "x" * 33, "Please shorten this to 32 characters (it has 33)."),
+        ("cf_urgency", "panic", "Please choose one of the listed options."),
+        ("name", "nul\x00byte", "invisible control characters"),
+    ],
+)
+def test_bad_values_get_a_message_next_to_the_field(client, site, issues, custom_fields, field, value, code):
+    response = post_survey(client, **{field: value})
+    assert response.status_code == 200
+    assert code in errors_of(response)[field]
+
+
+def test_name_of_100_multibyte_characters_is_fine(client, site, issues, custom_fields):
+    name = "ü" * 100
+    assert dict(query_of(post_survey(client, name=name)["Location"]))["customer.name"] == name
+
+
+def test_custom_values_together_limited_to_10000_bytes(client, site, issues, custom_fields):
+    custom_fields["asset_tag"].max_length = 1024
+    custom_fields["asset_tag"].save()
+    for i in range(8):
+        field = site.custom_fields.create(code_name=f"extra{i}", label=f"Extra {i}", max_length=1024, order=10 + i)
+        assert field.pk
+    big = {f"cf_extra{i}": "x" * 1024 for i in range(8)}  # 8192 bytes
+    ok = post_survey(client, **big, cf_asset_tag="y" * 800, external_key="k" * 900)  # 9892 + 7 + 4
+    assert ok.status_code == 303
+    response = post_survey(client, **big, cf_asset_tag="y" * 1000, external_key="k" * 900)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Together, your answers are too long (10103 of 10000 bytes)" in html
+
+
+def test_repeated_parameters_never_break(client, site, issues, custom_fields):
+    data = form_data(**VALID)
+    data["issue"] = ["vpn", "printing"]
+    data["name"] = ["A", "B"]
+    response = client.post("/survey/", data)
+    assert response.status_code in (200, 303)
+    if response.status_code == 303:
+        assert dict(query_of(response["Location"]))["customer.name"] in {"A", "B"}
+
+
+def test_wrong_types_never_500(client, site, issues, custom_fields):
+    response = client.post("/survey/", data=b"\xff\xfe\x00garbage", content_type="application/octet-stream")
+    assert response.status_code == 200  # no signed timestamp: nothing starts, the form asks again
+    assert "could not send it yet" in response.content.decode()
+    response = client.post("/survey/", form_data(issue=["a"] * 50, tz="9" * 50, locale="xx"))
+    assert response.status_code == 200
+
+
+def test_consent_required_when_site_has_text(client, site, issues, custom_fields):
+    site.consent_text = "The technician sees your screen."
+    site.save()
+    response = post_survey(client)
+    assert errors_of(response) == {"consent": "Please agree to the terms to continue. "}
+    assert "The technician sees your screen." in response.content.decode()
+    assert post_survey(client, consent="on").status_code == 303
+
+
+def test_chat_modes(client, site, issues, custom_fields):
+    assert "c2cjs" not in dict(query_of(post_survey(client, chat="on")["Location"]))  # off: ignored
+    site.chat_mode = Site.ChatMode.ALWAYS
+    site.save()
+    assert dict(query_of(post_survey(client)["Location"]))["c2cjs"] == "1"
+    issues["printing"].chat = "off"
+    issues["printing"].save()
+    assert "c2cjs" not in dict(query_of(post_survey(client)["Location"]))
+
+
+def test_single_issue_needs_no_picker(client, site, issues, custom_fields):
+    issues["vpn"].active = False
+    issues["vpn"].save()
+    html = client.get("/survey/").content.decode()
+    assert 'type="hidden" name="issue" value="printing"' in html
+    assert 'type="radio" name="issue"' not in html
+
+
+def test_prefill_by_query_parameters(client, site, issues, custom_fields):
+    html = client.get("/survey/?name=Jane&company=Acme&company_code=AC&details=Hi%20there&issue=vpn"
+                      "&external_key=INC-9&cf_asset_tag=LT-1&locale=de").content.decode()
+    for snippet in ('value="Jane"', 'value="Acme"', 'value="AC"', ">\nHi there</textarea>",
+                    'value="INC-9"', 'value="LT-1"', 'lang="de"'):
+        assert snippet in html
+    assert re.search(r'value="vpn"[^>]*checked', html)
+
+
+def test_personal_data_kept_only_when_site_says_so(client, site, issues, custom_fields):
+    post_survey(client)
+    assert StartRequest.objects.get().customer_data is None
+    site.keep_personal_data = True
+    site.save()
+    post_survey(client, external_key="INC-1")
+    record = StartRequest.objects.latest("id")
+    assert record.customer_data["name"] == "Jane Doe"
+    assert record.customer_data["custom"] == {"printer_model": "HP 4000", "urgency": "high"}
+    assert record.issue == issues["printing"]
+
+
+def test_custom_field_labels_and_issue_scope_rendered(client, site, issues, custom_fields):
+    html = client.get("/survey/").content.decode()
+    assert 'data-issues="printing"' in html
+    assert "Only for: Printing" in html
