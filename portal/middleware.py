@@ -6,8 +6,27 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from portal import views
 from portal.languages import LANGUAGE_CODES, negotiate_language
 from portal.selectors import site_for_host
+
+
+class HealthCheckMiddleware:
+    """Answers /healthz and /readyz before host validation and the HTTPS redirect.
+
+    Load balancers and Docker's HEALTHCHECK probe by IP address over plain HTTP; neither is a
+    customer request, and a probe must not fail because its Host is not a site's hostname.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz":
+            return views.healthz(request)
+        if request.path_info == "/readyz":
+            return views.readyz(request)
+        return self.get_response(request)
 
 
 class SiteMiddleware:
@@ -56,11 +75,12 @@ class CustomerLocaleMiddleware:
 
 
 class FramingMiddleware:
-    """Every response refuses framing unless a customer view set its own policy.
+    """Every response refuses framing through CSP too, unless a customer view set its own policy.
 
     Customer views (`portal.views.render_customer_page`) attach `portal_csp`, whose
-    frame-ancestors lists the site's allowed origins; they send no X-Frame-Options, which
-    cannot name origins. Everything else, admin included, gets frame-ancestors 'none' and DENY.
+    frame-ancestors lists the site's allowed origins, and are exempt from X-Frame-Options
+    (which cannot name origins). Everything else, admin included, gets frame-ancestors 'none'
+    here and DENY from Django's XFrameOptionsMiddleware.
     """
 
     def __init__(self, get_response):
@@ -68,9 +88,6 @@ class FramingMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if getattr(response, "portal_csp", None):
-            response.headers.setdefault("Content-Security-Policy", response.portal_csp)
-        else:
-            response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-            response.headers.setdefault("X-Frame-Options", "DENY")
+        policy = getattr(response, "portal_csp", None) or "frame-ancestors 'none'"
+        response.headers.setdefault("Content-Security-Policy", policy)
         return response

@@ -79,6 +79,7 @@ def render_customer_page(request, template: str, context: dict | None = None, *,
     }
     response = render(request, template, context, status=status)
     response.portal_csp = customer_csp(site)
+    response.xframe_options_exempt = True  # frame-ancestors in portal_csp decides
     return response
 
 

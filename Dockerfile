@@ -1,0 +1,32 @@
+# Support Portal: gunicorn behind your TLS proxy, static files by whitenoise, non-root.
+# The steps are the ones `make serve` runs: install, compile messages, collectstatic.
+
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /app
+RUN python -m venv /venv
+COPY pyproject.toml README.md ./
+COPY portal ./portal
+RUN /venv/bin/pip install --no-cache-dir ".[build,postgres,redis]"
+COPY manage.py docker-entrypoint.sh ./
+COPY templates ./templates
+COPY static ./static
+RUN /venv/bin/python -m babel.messages.frontend compile --directory portal/locale --domain django \
+ && DJANGO_SECRET_KEY=collectstatic-only PORTAL_DATA_DIR=/tmp/build \
+    /venv/bin/python manage.py collectstatic --no-input --verbosity 0
+
+FROM python:3.11-slim
+ENV PATH=/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    PORTAL_DATA_DIR=/data PORTAL_TRUSTED_PROXY_HEADERS=true PORTAL_TRUSTED_PROXY_COUNT=1
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin portal \
+ && mkdir -p /data/media && chown -R portal /data
+COPY --from=build /venv /venv
+COPY --from=build /app /app
+WORKDIR /app
+USER portal
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
+ENTRYPOINT ["/app/docker-entrypoint.sh"]
+CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
