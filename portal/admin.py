@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal import models
+from portal.branding import contrast_warnings, embed_snippet
 
 
 class WriteOnlySecretWidget(forms.PasswordInput):
@@ -130,6 +132,7 @@ class SiteAdmin(admin.ModelAdmin):
     list_filter = ["is_default", "chat_mode", "backend__kind"]
     search_fields = ["name", "hostnames__hostname"]
     inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline]
+    readonly_fields = ["embed_code"]
     fieldsets = [
         (None, {"fields": ["name", "is_default", "backend"]}),
         (_("Branding"), {"fields": ["logo", "primary_color", "text_color", "background_color",
@@ -143,10 +146,34 @@ class SiteAdmin(admin.ModelAdmin):
         (_("Before the start"), {"fields": ["consent_text", "show_interstitial"]}),
         (_("Languages"), {"fields": ["default_language", "enabled_languages", "chat_locale"]}),
         (_("Opening hours"), {"fields": ["time_zone", "closed_text"]}),
+        (_("Embedding"), {"fields": ["frame_ancestors", "embed_code"]}),
         (_("Advanced"), {"classes": ["collapse"],
-                         "fields": ["frame_ancestors", ("prefill_secret", "clear_prefill_secret"), "keep_personal_data",
+                         "fields": [("prefill_secret", "clear_prefill_secret"), "keep_personal_data",
                                     "retention_days"]}),
     ]
+
+    @admin.display(description=_("embedding snippet"))
+    def embed_code(self, obj):
+        if obj is None or obj.pk is None:
+            return _("Save the site first.")
+        hostname = obj.hostnames.values_list("hostname", flat=True).first()
+        # Without a hostname the site is served as the default for any host: the admin fills in
+        # the public address it is reached at.
+        origin = f"https://{hostname}" if hostname else "https://support.example.com"
+        return format_html(
+            "<p>{}</p><textarea readonly rows=\"5\" cols=\"90\" class=\"vLargeTextField\">{}</textarea>",
+            _("Paste this into the help-desk page, and add that page's origin to the allowed "
+              "embedding origins above. The sandbox tokens let the portal submit its forms, run "
+              "its script, keep its own origin for the form checks, and open the vendor's page "
+              "in the top window only when the customer clicks."),
+            embed_snippet(origin=origin, site_name=obj.name),
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for warning in contrast_warnings(primary=obj.primary_color, text=obj.text_color,
+                                         background=obj.background_color):
+            self.message_user(request, warning, messages.WARNING)
 
     @admin.display(description=_("hostnames"))
     def hostname_list(self, obj):

@@ -57,6 +57,21 @@ def validate_vendor_url(value: str) -> None:
         raise ValidationError(_("Enter the address only, without query, fragment or credentials."))
 
 
+FRAME_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?/?|https?://\[[0-9a-fA-F:]+\](:\d{1,5})?/?")
+LOGO_MAX_BYTES = 512 * 1024
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
+
+
+def validate_logo(file) -> None:
+    """A real image of a sane size: SVG and anything else that could run script are refused."""
+    if file.size > LOGO_MAX_BYTES:
+        raise ValidationError(_("The logo must be at most 512 KB."))
+    head = file.read(12)
+    file.seek(0)
+    if not head.startswith(IMAGE_SIGNATURES) or (head.startswith(b"RIFF") and head[8:12] != b"WEBP"):
+        raise ValidationError(_("Upload a PNG, JPEG, WebP or GIF image."))
+
+
 class FieldMode(models.TextChoices):
     HIDDEN = "hidden", _("Not asked")
     OPTIONAL = "optional", _("Optional")
@@ -127,6 +142,7 @@ class Backend(models.Model):
         verbose_name = _("backend")
         verbose_name_plural = _("backends")
         ordering = ["name"]
+        permissions = [("view_session_history", _("Can view Take Control session history"))]
 
     def __str__(self):
         return f"{self.name} ({self.get_kind_display()})"
@@ -165,8 +181,8 @@ class Site(models.Model):
     # Branding
     logo = models.FileField(
         _("logo"), upload_to="logos/", blank=True,
-        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"])],
-        help_text=_("PNG, JPEG, WebP or GIF, shown at most 48 px high."),
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"]), validate_logo],
+        help_text=_("PNG, JPEG, WebP or GIF up to 512 KB, shown at most 48 px high."),
     )
     primary_color = models.CharField(_("primary colour"), max_length=7, default="#1a5fb4",
                                      validators=[color_validator])
@@ -278,24 +294,25 @@ class Site(models.Model):
         return [line.strip() for line in self.frame_ancestors.splitlines() if line.strip()]
 
     def clean(self):
+        errors = {}
         known = {code for code, _name in LANGUAGE_CHOICES}
         unknown = [code for code in self.enabled_languages or [] if code not in known]
         if unknown:
-            raise ValidationError({"enabled_languages": _("Unknown language: %s") % ", ".join(unknown)})
-        if self.enabled_languages and self.default_language not in self.enabled_languages:
-            raise ValidationError({"default_language": _("The default language must be enabled.")})
-        for origin in self.allowed_frame_origins:
-            parts = urlsplit(origin)
-            if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in {"", "/"}:
-                raise ValidationError(
-                    {"frame_ancestors": _("'%s' is not an origin like https://help.example.com.") % origin}
-                )
+            errors["enabled_languages"] = _("Unknown language: %s") % ", ".join(unknown)
+        elif self.enabled_languages and self.default_language not in self.enabled_languages:
+            errors["default_language"] = _("The default language must be enabled.")
+        bad_origins = [o for o in self.allowed_frame_origins if not FRAME_ORIGIN.fullmatch(o)]
+        if bad_origins:
+            # Each origin goes into a CSP header: anything but a plain origin is refused.
+            errors["frame_ancestors"] = _("'%s' is not an origin like https://help.example.com.") % bad_origins[0]
         try:
             zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValidationError({"time_zone": _("Unknown time zone. Use a name like Europe/Berlin.")})
+            errors["time_zone"] = _("Unknown time zone. Use a name like Europe/Berlin.")
         if self.notice_starts and self.notice_ends and self.notice_ends <= self.notice_starts:
-            raise ValidationError({"notice_ends": _("The notice must end after it starts.")})
+            errors["notice_ends"] = _("The notice must end after it starts.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class SiteHostname(models.Model):

@@ -1,0 +1,50 @@
+"""Site branding checks: colour contrast (WCAG 2.2, 1.4.3) and the embedding snippet."""
+
+from __future__ import annotations
+
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+MIN_TEXT_CONTRAST = 4.5
+WHITE = "#ffffff"
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def contrast_warnings(*, primary: str, text: str, background: str) -> list[str]:
+    """Pairs the portal actually draws: text on the page, white on buttons, links on cards."""
+    pairs = [
+        (text, background, _("Text colour on the background colour")),
+        (text, WHITE, _("Text colour on white cards")),
+        (WHITE, primary, _("White button text on the primary colour")),
+        (primary, WHITE, _("Primary colour (links) on white cards")),
+    ]
+    warnings = []
+    for foreground, back, what in pairs:
+        ratio = contrast_ratio(foreground, back)
+        if ratio < MIN_TEXT_CONTRAST:
+            warnings.append(_("%(what)s has a contrast of %(ratio).1f:1; at least 4.5:1 is needed to be readable.")
+                            % {"what": what, "ratio": ratio})
+    return warnings
+
+
+def embed_snippet(*, origin: str, site_name: str) -> str:
+    """The copy-paste HTML a help-desk page needs to embed the portal (product spec §7)."""
+    return format_html(
+        '<iframe src="{origin}/?embed=1" title="{title}" data-support-portal '
+        'style="width:100%;min-height:480px;border:0" '
+        'sandbox="allow-forms allow-scripts allow-same-origin allow-top-navigation-by-user-activation allow-popups">'
+        "</iframe>\n"
+        '<script src="{origin}/static/portal/embed.js" async></script>',
+        origin=origin, title=site_name,
+    )

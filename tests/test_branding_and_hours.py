@@ -1,0 +1,149 @@
+"""Sites: branding, customer notice, opening hours and holidays (product spec §3)."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from portal.branding import contrast_ratio, contrast_warnings, embed_snippet
+from portal.models import Holiday, OpeningHours, validate_logo
+from portal.selectors import is_open, notice_is_shown
+
+PNG_1PX = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def test_contrast_ratio_matches_wcag_examples():
+    assert contrast_ratio("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio("#1a5fb4", "#ffffff") > 4.5
+
+
+def test_contrast_warnings_name_the_failing_pair():
+    assert contrast_warnings(primary="#1a5fb4", text="#1d1d1f", background="#f6f7f9") == []
+    warnings = contrast_warnings(primary="#ffcc00", text="#1d1d1f", background="#f6f7f9")
+    assert len(warnings) == 2
+    assert "White button text on the primary colour" in warnings[0]
+
+
+@pytest.mark.django_db
+def test_admin_warns_about_low_contrast(admin_client, site):
+    data = {
+        "name": site.name, "is_default": "on", "backend": site.backend_id, "primary_color": "#ffee00",
+        "text_color": "#1d1d1f", "background_color": "#f6f7f9", "warning_text": "", "name_field": "required",
+        "company_field": "optional", "company_code_field": "hidden", "details_field": "required",
+        "email_field": "optional", "customer_number_field": "hidden", "external_key_field": "hidden",
+        "default_language": "en-us", "chat_mode": "off", "rep_list_ttl": "30", "time_zone": "UTC",
+        "retention_days": "90", "show_session_key": "on", "show_survey": "on",
+        "hostnames-TOTAL_FORMS": "0", "hostnames-INITIAL_FORMS": "0",
+        "opening_hours-TOTAL_FORMS": "0", "opening_hours-INITIAL_FORMS": "0",
+        "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(f"/admin/portal/site/{site.pk}/change/", data, follow=True)
+    assert response.status_code == 200
+    texts = [str(m) for m in response.context["messages"]]
+    assert any("White button text on the primary colour has a contrast of" in t for t in texts), texts
+
+
+def test_logo_must_be_a_real_small_image():
+    validate_logo(SimpleUploadedFile("logo.png", PNG_1PX))
+    with pytest.raises(ValidationError):
+        validate_logo(SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>"))
+    with pytest.raises(ValidationError):
+        validate_logo(SimpleUploadedFile("logo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 600_000))
+
+
+@pytest.mark.django_db
+def test_uploaded_logo_is_shown_and_served_with_cache_headers(client, site, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    site.logo.save("acme.png", io.BytesIO(PNG_1PX))
+    html = client.get("/").content.decode()
+    assert f'src="/media/{site.logo.name}"' in html
+    response = client.get(f"/media/{site.logo.name}")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=86400"
+    assert b"".join(response.streaming_content) == PNG_1PX
+    assert client.get("/media/../settings.py").status_code == 404
+
+
+@pytest.mark.django_db
+def test_theme_css_carries_the_site_colours(client, site):
+    site.primary_color = "#123456"
+    site.save()
+    css = client.get("/theme.css").content.decode()
+    assert "--brand:#123456" in css
+
+
+@pytest.mark.django_db
+def test_embed_snippet_in_admin(admin_client, site):
+    site.hostnames.create(hostname="support.acme.test")
+    html = admin_client.get(f"/admin/portal/site/{site.pk}/change/").content.decode()
+    assert "https://support.acme.test/?embed=1" in html
+    assert "allow-top-navigation-by-user-activation" in html
+    snippet = embed_snippet(origin="https://s.example", site_name='A "quoted" <name>')
+    assert 'title="A &quot;quoted&quot; &lt;name&gt;"' in snippet
+
+
+@pytest.mark.django_db
+def test_notice_window(client, site):
+    now = timezone.now()
+    site.notice_text = "Maintenance on Sunday"
+    site.notice_starts = now + dt.timedelta(hours=1)
+    site.save()
+    assert not notice_is_shown(site=site, now=now)
+    assert "Maintenance on Sunday" not in client.get("/").content.decode()
+    site.notice_starts = now - dt.timedelta(hours=1)
+    site.notice_ends = now + dt.timedelta(hours=1)
+    site.save()
+    assert "Maintenance on Sunday" in client.get("/").content.decode()
+    assert not notice_is_shown(site=site, now=now + dt.timedelta(hours=2))
+
+
+@pytest.mark.django_db
+def test_opening_hours_in_the_site_time_zone(site):
+    site.time_zone = "Europe/Berlin"
+    site.save()
+    OpeningHours.objects.create(site=site, weekday=0, opens=dt.time(8), closes=dt.time(17))
+    monday_0730_utc = dt.datetime(2026, 11, 23, 7, 30, tzinfo=dt.timezone.utc)  # 08:30 in Berlin
+    assert is_open(site=site, now=monday_0730_utc)
+    assert not is_open(site=site, now=monday_0730_utc.replace(hour=6, minute=30))  # 07:30 Berlin
+    assert not is_open(site=site, now=monday_0730_utc.replace(hour=16))  # 17:00 Berlin: closed
+    assert not is_open(site=site, now=monday_0730_utc + dt.timedelta(days=1))  # Tuesday: no hours
+    Holiday.objects.create(site=site, date=dt.date(2026, 11, 23), name="Staff day")
+    assert not is_open(site=site, now=monday_0730_utc)
+
+
+@pytest.mark.django_db
+def test_closed_site_shows_message_and_no_flows(client, site, issues):
+    today = timezone.now().astimezone(dt.timezone.utc).date()
+    Holiday.objects.create(site=site, date=today)
+    site.closed_text = "Back on Monday."
+    site.save()
+    for path in ("/", "/key/", "/survey/"):
+        html = client.get(path).content.decode()
+        assert "Back on Monday." in html
+        assert 'name="key"' not in html and 'name="issue"' not in html
+    from tests.conftest import form_data
+
+    response = client.post("/key/", form_data(key="1234567"))
+    assert response.status_code == 200 and "Location" not in response
+
+
+def test_site_validation_of_time_zone_and_origins(db, backend):
+    from portal.models import Site
+
+    site = Site(name="X", backend=backend, time_zone="Mars/Olympus", frame_ancestors="javascript:alert(1)")
+    with pytest.raises(ValidationError) as error:
+        site.full_clean()
+    assert set(error.value.message_dict) == {"time_zone", "frame_ancestors"}
+    for bad in ("https://a.example; script-src *", "https://a.example/path", "a.example", "https://"):
+        site = Site(name="X", backend=backend, frame_ancestors=bad)
+        with pytest.raises(ValidationError):
+            site.full_clean()
+    site = Site(name="X", backend=backend, frame_ancestors="https://help.example.com\nhttp://localhost:8080\nhttps://*.desk.example")
+    site.full_clean()

@@ -1,0 +1,73 @@
+"""Language choice (product spec §5): explicit, then Accept-Language, then the site default,
+always among the site's enabled languages; the chosen code is what the vendor receives."""
+
+import pytest
+
+from portal.languages import negotiate_language
+from tests.conftest import form_data, query_of
+
+ALL = ["en-us", "de", "es", "es-sp", "fi", "fr", "it", "nl", "pt-br", "pt-pt", "sv-se", "tr", "ja",
+       "zh-hans", "zh", "ru"]
+
+
+@pytest.mark.parametrize(
+    ("explicit", "accept", "expected"),
+    [
+        ("de", "fr", "de"),
+        ("DE", "", "de"),
+        ("", "fr-CH, fr;q=0.9, en;q=0.8", "fr"),
+        ("", "de-AT", "de"),
+        ("", "en-GB,en;q=0.9", "en-us"),
+        ("", "es-ES", "es-sp"),
+        ("", "es-MX", "es"),
+        ("", "pt-PT", "pt-pt"),
+        ("", "pt", "pt-br"),
+        ("", "zh-CN", "zh-hans"),
+        ("", "zh-TW", "zh"),
+        ("", "zh-Hant-HK", "zh"),
+        ("", "sv", "sv-se"),
+        ("", "ja-JP", "ja"),
+        ("", "xx, *", "en-us"),
+        ("klingon", "", "en-us"),
+        ("", "", "en-us"),
+    ],
+)
+def test_negotiation_with_all_languages(explicit, accept, expected):
+    assert negotiate_language(enabled=ALL, default="en-us", explicit=explicit, accept_language=accept) == expected
+
+
+def test_negotiation_stays_among_enabled_languages():
+    enabled = ["de", "fr"]
+    assert negotiate_language(enabled=enabled, default="de", explicit="ja", accept_language="ja") == "de"
+    assert negotiate_language(enabled=enabled, default="de", accept_language="ja, fr;q=0.5") == "fr"
+
+
+@pytest.mark.django_db
+def test_page_language_and_vendor_locale_follow_the_choice(client, site):
+    site.enabled_languages = ["en-us", "de", "ja"]
+    site.save()
+    html = client.get("/key/", HTTP_ACCEPT_LANGUAGE="ja-JP").content.decode()
+    assert '<html lang="ja">' in html and 'name="locale" value="ja"' in html
+    html = client.get("/key/?locale=de", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert '<html lang="de">' in html
+    assert 'hreflang="ja"' in html and 'hreflang="fr"' not in html  # only enabled ones offered
+    response = client.post("/key/", form_data(key="1234567", locale="ja"), HTTP_ACCEPT_LANGUAGE="de")
+    assert dict(query_of(response["Location"]))["locale"] == "ja"
+    response = client.post("/key/", form_data(key="1234567", locale="fr"), HTTP_ACCEPT_LANGUAGE="de")
+    assert dict(query_of(response["Location"]))["locale"] == "de"  # fr not enabled: Accept-Language
+
+
+@pytest.mark.django_db
+def test_one_language_means_no_picker(client, site):
+    site.enabled_languages = ["de"]
+    site.default_language = "de"
+    site.save()
+    html = client.get("/key/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="de">' in html and "language-picker" not in html
+
+
+@pytest.mark.django_db
+def test_vary_and_content_language_headers(client, site):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Accept-Language" in response["Vary"]
+    assert response["Content-Language"] == "fr"
