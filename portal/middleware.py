@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from portal import views
 from portal.languages import LANGUAGE_CODES, negotiate_language
-from portal.selectors import site_for_host
+from portal.selectors import site_cache_version, site_for_host
 
 
 class HealthCheckMiddleware:
@@ -90,4 +91,44 @@ class FramingMiddleware:
         response = self.get_response(request)
         policy = getattr(response, "portal_csp", None) or "frame-ancestors 'none'"
         response.headers.setdefault("Content-Security-Policy", policy)
+        return response
+
+
+class CustomerPageCacheMiddleware:
+    """Serves the customer pages from the shared cache (product spec §9).
+
+    A customer page is the same for every visitor of one site and language: it carries no
+    cookie and no per-visitor token (the signed timestamp only says when it was rendered). So
+    a GET with no query parameters other than `locale` and `embed` is cached per site,
+    language, path and embed flag for PAGE_SECONDS; every admin change bumps the site
+    version (signals.py), which retires the whole set at once. Prefill links are never
+    cached: their values are the customer's.
+    """
+
+    PAGE_SECONDS = 30
+    CACHED_VIEWS = {"home", "session_key", "survey"}
+    NEUTRAL_PARAMETERS = {"locale", "embed"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def cache_key(self, request) -> str | None:
+        site = getattr(request, "site", None)
+        if request.method != "GET" or site is None or not set(request.GET) <= self.NEUTRAL_PARAMETERS:
+            return None
+        return (f"portal:page:{site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
+                f"{request.GET.get('embed') == '1'}:{request.path}")
+
+    def __call__(self, request):
+        key = self.cache_key(request)
+        if key is not None:
+            cached = cache.get(key)
+            if cached is not None:
+                return cached
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if (key is not None and match is not None and match.url_name in self.CACHED_VIEWS
+                and response.status_code == 200 and not response.cookies
+                and getattr(response, "portal_csp", None)):
+            cache.set(key, response, self.PAGE_SECONDS)
         return response

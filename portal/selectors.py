@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.db.models import Prefetch
 
-from portal.models import CustomField, Issue, Site, SiteHostname
+from portal.models import Backend, CustomField, Issue, Site, Technician
 
 SITE_CACHE_SECONDS = 60
 SITE_CACHE_VERSION_KEY = "portal:site-version"
@@ -19,21 +19,25 @@ def site_cache_version() -> int:
     return cache.get_or_set(SITE_CACHE_VERSION_KEY, 1, None)
 
 
+# Secrets stay out of the shared cache: they load from the database when a client needs them.
+SITE_DEFERRED_SECRETS = ("prefill_secret", *(f"backend__{name}" for name in Backend.SECRET_FIELDS))
+
+
 def site_for_host(host: str) -> Site | None:
-    """The site claiming this hostname, else the default site, else None."""
+    """The site claiming this hostname, else the default site, else None.
+
+    Cached per hostname until the next admin change (signals.py bumps the version), so a
+    customer page costs no query for the site.
+    """
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     hostname = hostname.lower().rstrip(".")
     key = f"portal:site-for-host:{site_cache_version()}:{hostname}"
-    site_id = cache.get(key)
-    if site_id is None:
-        row = SiteHostname.objects.filter(hostname=hostname).values_list("site_id", flat=True).first()
-        if row is None:
-            row = Site.objects.filter(is_default=True).values_list("id", flat=True).first()
-        site_id = row or 0
-        cache.set(key, site_id, SITE_CACHE_SECONDS)
-    if not site_id:
-        return None
-    return Site.objects.select_related("backend").filter(pk=site_id).first()
+    site = cache.get(key)
+    if site is None:
+        sites = Site.objects.select_related("backend").defer(*SITE_DEFERRED_SECRETS)
+        site = sites.filter(hostnames__hostname=hostname).first() or sites.filter(is_default=True).first()
+        cache.set(key, site or False, SITE_CACHE_SECONDS)
+    return site or None
 
 
 def active_issues(*, site: Site, language: str) -> list[Issue]:
@@ -71,6 +75,11 @@ def custom_fields_for_site(*, site: Site, language: str) -> list[CustomField]:
                     if sep and value.strip() in field.choice_labels:
                         field.choice_labels[value.strip()] = label.strip()
     return fields
+
+
+def listed_technicians(*, backend) -> list[Technician]:
+    """The Take Control technicians customers may pick, in the admin's order."""
+    return list(backend.technicians.filter(listed=True))
 
 
 def fields_for_issue(fields: list[CustomField], issue_code: str) -> list[CustomField]:

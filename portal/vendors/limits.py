@@ -3,7 +3,7 @@
 BeyondTrust: beyondtrust.md Part 1 decision 5. Take Control: takecontrol.md Part 1 decision 2.
 """
 
-CODE_NAME_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+CODE_NAME_PATTERN = r"\A[A-Za-z0-9_-]{1,64}\Z"  # \Z: a trailing newline is not a code name
 CODE_NAME_MAX = 64
 
 # BeyondTrust

@@ -1,0 +1,42 @@
+"""Customer pages come from the shared cache until an admin change (product spec §9)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+
+def test_second_visit_costs_no_query_and_admin_change_shows_at_once(client, site, issues):
+    first = client.get("/survey/?locale=de")
+    assert first.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get("/survey/?locale=de")
+    assert len(queries) == 0
+    assert second.content == first.content
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+    issues["printing"].display_name = "Drucken"
+    issues["printing"].save()
+    assert "Drucken" in client.get("/survey/?locale=de").content.decode()
+
+
+def test_pages_are_cached_per_language_and_site_not_per_visitor(client, site):
+    german = client.get("/key/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    english = client.get("/key/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="de">' in german and '<html lang="en-US">' in english
+
+
+def test_prefilled_pages_are_never_cached(client, site, issues):
+    client.get("/survey/?name=Jane")
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/survey/?name=Joan").content.decode()
+    assert len(queries) > 0
+    assert 'value="Joan"' in html and "Jane" not in html
+
+
+def test_posts_are_never_served_from_cache(client, site):
+    from tests.conftest import form_data
+
+    client.get("/key/")
+    response = client.post("/key/", form_data(key="1234567"))
+    assert response.status_code == 303
