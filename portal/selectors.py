@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 
 from django.core.cache import cache
@@ -40,6 +41,25 @@ def site_for_host(host: str) -> Site | None:
     return site or None
 
 
+def cached_per_site(name: str):
+    """Caches a selector's result per site and language until the next admin change."""
+
+    def decorator(selector):
+        @functools.wraps(selector)
+        def wrapper(*, site: Site, language: str):
+            key = f"portal:{name}:{site_cache_version()}:{site.pk}:{language}"
+            value = cache.get(key)
+            if value is None:
+                value = selector(site=site, language=language)
+                cache.set(key, value, SITE_CACHE_SECONDS)
+            return value
+
+        return wrapper
+
+    return decorator
+
+
+@cached_per_site("issues")
 def active_issues(*, site: Site, language: str) -> list[Issue]:
     """The site's active issues in menu order, named in the customer's language."""
     issues = list(
@@ -55,6 +75,7 @@ def active_issues(*, site: Site, language: str) -> list[Issue]:
     return issues
 
 
+@cached_per_site("custom-fields")
 def custom_fields_for_site(*, site: Site, language: str) -> list[CustomField]:
     """Active custom fields with `issue_codes` (empty: every issue), labels in the language."""
     fields = list(

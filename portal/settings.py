@@ -77,8 +77,16 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not env.str("DATABASE_URL", default=""):
-    DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Several gunicorn workers write start records at once: WAL lets readers go on while one
+    # writes, and IMMEDIATE transactions wait for the lock instead of failing mid-transaction.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    })
+    if not env.str("DATABASE_URL", default=""):
+        DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 
 # Token, rep-list cache, locks and rate limits live here: on more than one server this must be
