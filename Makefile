@@ -4,9 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
-EXTRAS ?= test,build
+EXTRAS ?= test,build,browser
 
-.PHONY: install messages migrate demo run serve test test-browser test-services collectstatic check-deploy bench clean
+
+.PHONY: install messages migrate demo run serve test test-services collectstatic check-deploy bench clean
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,10 +41,12 @@ serve: messages migrate collectstatic
 	$(VENV)/bin/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 test: messages
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-browser:
-	$(MAKE) test EXTRAS=test,build,browser
+# The same suite on PostgreSQL and Redis (started on 127.0.0.1 by .ci/services), as several
+# app servers would share them. Browser tests are left to `make test`.
+test-services:
+	.ci/services $(MAKE) test EXTRAS=test,build,browser,postgres,redis PYTEST_ARGS="-m 'not browser'"
 
 check-deploy: install
 	DJANGO_SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \
@@ -51,3 +54,7 @@ check-deploy: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+bench: install
+	$(PY) bench/customer_pages.py
+	@test ! -f bench/rep_list.py || $(PY) bench/rep_list.py
