@@ -1,8 +1,13 @@
 """Create or update the default site's backend from the environment. Idempotent.
 
-BEYONDTRUST_URL (required to act), BEYONDTRUST_CLIENT_ID, BEYONDTRUST_CLIENT_SECRET,
-BEYONDTRUST_STYLE (modern | legacy). Without BEYONDTRUST_URL it does nothing, so `make run` and
-the Docker entrypoint can always call it. Secrets are never printed.
+BeyondTrust: BEYONDTRUST_URL (required to act), BEYONDTRUST_CLIENT_ID, BEYONDTRUST_CLIENT_SECRET,
+BEYONDTRUST_STYLE (modern | legacy).
+Take Control: TAKECONTROL_API_URL (required to act; the API domain from Profile > APIs, e.g.
+https://api.us0.swi-rc.com/rest), TAKECONTROL_UID, TAKECONTROL_PUBLIC_KEY,
+TAKECONTROL_PRIVATE_KEY, TAKECONTROL_MODE (redirect | rest).
+
+Set one vendor's URL, not both. Without either it does nothing, so `make run` and the Docker
+entrypoint can always call it. Secrets are never printed.
 """
 
 import os
@@ -14,35 +19,93 @@ from django.db import transaction
 from portal.models import Backend, Site
 
 STYLES = {"modern": Backend.Kind.MODERN, "legacy": Backend.Kind.LEGACY}
+TAKECONTROL_MODES = {mode.value: mode for mode in Backend.TakeControlMode}
+
+
+def env_values(pairs) -> dict:
+    """Model field values for the environment variables that are set (even to empty)."""
+    return {field: os.environ[name].strip() for name, field in pairs if name in os.environ}
 
 
 class Command(BaseCommand):
-    help = "Configure the default site's backend from BEYONDTRUST_* environment variables."
+    help = ("Configure the default site's backend from BEYONDTRUST_* or TAKECONTROL_* "
+            "environment variables.")
 
     def handle(self, *args, **options):
-        url = os.environ.get("BEYONDTRUST_URL", "").strip()
-        if not url:
-            self.stdout.write("portal_bootstrap: BEYONDTRUST_URL not set, nothing to do.")
-            return
+        beyondtrust_url = os.environ.get("BEYONDTRUST_URL", "").strip()
+        takecontrol_url = os.environ.get("TAKECONTROL_API_URL", "").strip()
+        if beyondtrust_url and takecontrol_url:
+            raise CommandError("Set BEYONDTRUST_URL or TAKECONTROL_API_URL, not both: "
+                               "the default site has one backend.")
+        if takecontrol_url:
+            return self.bootstrap_takecontrol(takecontrol_url)
+        if beyondtrust_url:
+            return self.bootstrap_beyondtrust(beyondtrust_url)
+        self.stdout.write("portal_bootstrap: BEYONDTRUST_URL and TAKECONTROL_API_URL not set, "
+                          "nothing to do.")
+
+    def bootstrap_beyondtrust(self, url: str):
         style = os.environ.get("BEYONDTRUST_STYLE", "modern").strip().lower() or "modern"
         if style not in STYLES:
             raise CommandError(f"BEYONDTRUST_STYLE must be one of {', '.join(STYLES)}, not {style!r}.")
-        values = {"kind": STYLES[style], "base_url": url.rstrip("/")}
-        for env_name, field in (("BEYONDTRUST_CLIENT_ID", "client_id"),
-                                ("BEYONDTRUST_CLIENT_SECRET", "client_secret")):
-            if env_name in os.environ:
-                values[field] = os.environ[env_name].strip()
+        values = {"kind": STYLES[style], "base_url": url.rstrip("/"),
+                  **env_values([("BEYONDTRUST_CLIENT_ID", "client_id"),
+                                ("BEYONDTRUST_CLIENT_SECRET", "client_secret")])}
+        backend, site, created = self.save_default_backend(
+            values, reuse=lambda b: b.kind != Backend.Kind.PREVIEW,
+            new_name="BeyondTrust (from environment)", vendor="BeyondTrust")
+        verb = "created" if created else "updated"
+        self.stdout.write(self.style.SUCCESS(
+            f"portal_bootstrap: {verb} backend '{backend.name}' ({style}, {backend.base_url}) "
+            f"for site '{site.name}'; client secret {'set' if backend.client_secret else 'not set'}."
+        ))
+
+    def bootstrap_takecontrol(self, url: str):
+        mode = os.environ.get("TAKECONTROL_MODE", "redirect").strip().lower() or "redirect"
+        if mode not in TAKECONTROL_MODES:
+            raise CommandError(f"TAKECONTROL_MODE must be one of {', '.join(TAKECONTROL_MODES)}, "
+                               f"not {mode!r}.")
+        values = {"kind": Backend.Kind.TAKECONTROL, "base_url": url.rstrip("/"),
+                  "tc_mode": TAKECONTROL_MODES[mode],
+                  **env_values([("TAKECONTROL_UID", "tc_uid"),
+                                ("TAKECONTROL_PUBLIC_KEY", "tc_public_key"),
+                                ("TAKECONTROL_PRIVATE_KEY", "tc_private_key")])}
+        # A BeyondTrust backend on the site is left as it was, so switching back is one edit.
+        backend, site, created = self.save_default_backend(
+            values, reuse=lambda b: b.kind == Backend.Kind.TAKECONTROL,
+            new_name="Take Control (from environment)", vendor="Take Control")
+        verb = "created" if created else "updated"
+        state = ", ".join(
+            f"{label} {'set' if getattr(backend, field) else 'not set'}"
+            for label, field in (("uid", "tc_uid"), ("public key", "tc_public_key"),
+                                 ("private key", "tc_private_key"))
+        )
+        self.stdout.write(self.style.SUCCESS(
+            f"portal_bootstrap: {verb} backend '{backend.name}' (Take Control, {mode}, "
+            f"{backend.base_url}) for site '{site.name}'; {state}."
+        ))
+        needed = {"redirect": ("tc_uid", "TAKECONTROL_UID"), "rest": ("tc_public_key", "TAKECONTROL_PUBLIC_KEY")}
+        field, name = needed[mode]
+        if not getattr(backend, field):
+            self.stdout.write(self.style.WARNING(
+                f"portal_bootstrap: {name} is not set: {mode} starts fail until it is set here "
+                f"or in admin."
+            ))
+
+    def save_default_backend(self, values: dict, *, reuse, new_name: str, vendor: str):
+        """Writes `values` to the default site's backend (when `reuse` accepts it) or a new one."""
         with transaction.atomic():
             site = Site.objects.select_related("backend").filter(is_default=True).first()
-            backend = site.backend if site and site.backend.kind != Backend.Kind.PREVIEW else None
+            backend = site.backend if site and reuse(site.backend) else None
             if backend is None:
-                backend = Backend(name="BeyondTrust (from environment)")
+                backend = Backend(name=new_name)
             for field, value in values.items():
                 setattr(backend, field, value)
             try:
                 backend.full_clean()
             except ValidationError as error:
-                raise CommandError(f"Invalid BeyondTrust settings: {error.message_dict}") from error
+                # Field names only: a message never quotes a secret value.
+                raise CommandError(f"Invalid {vendor} settings: {error.message_dict}") from error
             created = backend.pk is None
             backend.save()
             if site is None:
@@ -50,8 +113,4 @@ class Command(BaseCommand):
             elif site.backend_id != backend.pk:
                 site.backend = backend
                 site.save(update_fields=["backend", "updated_at"])
-        verb = "created" if created else "updated"
-        self.stdout.write(self.style.SUCCESS(
-            f"portal_bootstrap: {verb} backend '{backend.name}' ({style}, {backend.base_url}) "
-            f"for site '{site.name}'; client secret {'set' if backend.client_secret else 'not set'}."
-        ))
+        return backend, site, created
