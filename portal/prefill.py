@@ -1,0 +1,76 @@
+"""Signed prefill links (product spec §8): a help desk's values the customer cannot change.
+
+A link carries the prefill parameters plus `exp` (Unix time) and `sig`, the hex HMAC-SHA256
+of the canonical query (every parameter but `sig`, sorted, RFC 3986-encoded) under the site's
+prefill secret. A valid, unexpired link locks its values; anything else is an ordinary,
+editable prefill. Each parameter may appear once: a repeated name makes the link invalid,
+because a verifier and a browser could read different values.
+
+Example (Python, for a help-desk integration):
+
+    query = sign_prefill(secret=SECRET, values={"external_key": "INC0012345", "name": "Jane"},
+                         expires_at=int(time.time()) + 86400)
+    url = f"https://support.example.com/survey/?{query}"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from urllib.parse import parse_qsl, quote
+
+SIGNATURE = "sig"
+EXPIRES = "exp"
+# `locale` is not signable: the customer's language picker rewrites it on every link.
+BUILT_IN = ("key", "name", "company", "company_code", "details", "issue", "external_key",
+            "email", "customer_number")
+
+
+def is_prefill_name(name: str) -> bool:
+    return name in BUILT_IN or (name.startswith("cf_") and len(name) > 3)
+
+
+def canonical(pairs: list[tuple[str, str]]) -> str:
+    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in sorted(pairs))
+
+
+def signature(*, secret: str, pairs: list[tuple[str, str]]) -> str:
+    return hmac.new(secret.encode(), canonical(pairs).encode(), hashlib.sha256).hexdigest()
+
+
+def sign_prefill(*, secret: str, values: dict[str, str], expires_at: int) -> str:
+    """The query string of a signed link: the values, `exp` and `sig`."""
+    unknown = [name for name in values if not is_prefill_name(name)]
+    if unknown:
+        raise ValueError(f"not prefill parameters: {', '.join(unknown)}")
+    pairs = [(k, str(v)) for k, v in values.items()] + [(EXPIRES, str(int(expires_at)))]
+    return canonical(pairs) + f"&{SIGNATURE}={signature(secret=secret, pairs=pairs)}"
+
+
+def verified_values(*, secret: str, query: str, now: float | None = None) -> dict[str, str]:
+    """The locked values of a valid signed query string, else {} (never an exception)."""
+    if not secret or not query:
+        return {}
+    pairs = parse_qsl(query, keep_blank_values=True)
+    names = [name for name, _value in pairs]
+    if len(names) != len(set(names)):
+        return {}
+    given = dict(pairs).get(SIGNATURE, "")
+    signed_pairs = [(k, v) for k, v in pairs if k != SIGNATURE]
+    if not given or not hmac.compare_digest(given, signature(secret=secret, pairs=signed_pairs)):
+        return {}
+    try:
+        expires_at = int(dict(pairs)[EXPIRES])
+    except (KeyError, ValueError):
+        return {}
+    if expires_at < (time.time() if now is None else now):
+        return {}
+    return {k: v for k, v in signed_pairs if k != EXPIRES and is_prefill_name(k)}
+
+
+def signed_part(query: str) -> str:
+    """The parameters a signature covers, to carry them through the POST unchanged."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs
+                    if is_prefill_name(k) or k in (EXPIRES, SIGNATURE))
