@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 EXTRAS ?= test,build,browser
 
 
-.PHONY: install messages migrate demo run serve test test-services collectstatic check-deploy bench clean
+.PHONY: install messages migrate demo run serve test test-services collectstatic check-deploy bench clean extract-messages
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,3 +58,10 @@ clean:
 bench: install
 	$(PY) bench/customer_pages.py
 	@test ! -f bench/rep_list.py || $(PY) bench/rep_list.py
+
+# Re-extract translatable strings into the 16 catalogs (needs GNU gettext: apt-get install gettext).
+LOCALES := en_US de es es_SP fi fr it nl pt_BR pt_PT sv_SE tr ja zh_Hans zh ru
+extract-messages: install
+	for l in $(LOCALES); do $(PY) manage.py makemessages -l $$l --no-obsolete -v0 \
+	  --ignore ".venv/*" --ignore "tests/*" --ignore "bench/*" --ignore "staticfiles/*" \
+	  --ignore "data/*" --ignore "*.egg-info/*" --ignore "node_modules/*"; done
