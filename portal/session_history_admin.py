@@ -1,0 +1,200 @@
+"""Take Control session history in admin (takecontrol.md decision 7).
+
+A page under a Take Control backend's change page, for staff with the
+`portal.view_session_history` permission: a filter form (date range and the vendor's other
+filters), the columns to show, paging, and a CSV download. The history is read with the
+backend's private key on the server; the key never reaches a page, a message or the CSV.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Backend
+from portal.vendors.takecontrol.client import (
+    SessionHistory,
+    TakeControlClient,
+    TakeControlError,
+    TakeControlMisconfigured,
+    TakeControlRateLimited,
+    TakeControlRejected,
+    TakeControlUnavailable,
+)
+from portal.vendors.takecontrol.history import (
+    DEFAULT_HISTORY_COLUMNS,
+    HISTORY_COLUMNS,
+    cell_value,
+    history_csv,
+)
+from portal.vendors.takecontrol.start_url import TakeControlValueError
+
+PERMISSION = "portal.view_session_history"
+PAGE_SIZES = (25, 50, 100, 200)
+# The CSV holds the whole selection, read page by page; the cap bounds one download's time.
+EXPORT_PAGE_SIZE = 500
+EXPORT_MAX_PAGES = 20
+DEFAULT_DAYS = 7
+
+TRI_STATE = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
+TRI_STATE_VALUES = {"": None, "yes": True, "no": False}
+
+
+class SessionHistoryForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    session_id = forms.CharField(label=_("Session ID"), required=False, max_length=64)
+    customer_name = forms.CharField(label=_("Customer name"), required=False, max_length=128)
+    customer_email = forms.CharField(label=_("Customer email"), required=False, max_length=64)
+    computer_name = forms.CharField(label=_("Computer"), required=False, max_length=128)
+    technician_username = forms.CharField(label=_("Technician username"), required=False,
+                                          max_length=254)
+    start_method = forms.CharField(label=_("Start method"), required=False, max_length=64)
+    processed = forms.ChoiceField(label=_("Answered"), choices=TRI_STATE, required=False)
+    has_videos = forms.ChoiceField(label=_("Recorded"), choices=TRI_STATE, required=False)
+    columns = forms.MultipleChoiceField(
+        label=_("Columns"), choices=list(HISTORY_COLUMNS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one column.")},
+    )
+    page = forms.IntegerField(label=_("Page"), min_value=1, max_value=100_000, required=False)
+    page_size = forms.TypedChoiceField(label=_("Rows per page"), coerce=int, required=False,
+                                       choices=[(n, n) for n in PAGE_SIZES], empty_value=50)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The range must end on or after its first day."))
+        return cleaned
+
+    def history_filters(self) -> dict:
+        """The keyword arguments `TakeControlClient.session_history` takes, except paging."""
+        data = self.cleaned_data
+        return {
+            "date_from": data["date_from"],
+            "date_to": data["date_to"],
+            "variables": list(data["columns"]),
+            "session_id": data["session_id"].strip(),
+            "customer_name": data["customer_name"].strip(),
+            "customer_email": data["customer_email"].strip(),
+            "computer_name": data["computer_name"].strip(),
+            "technician_username": data["technician_username"].strip(),
+            "start_method": data["start_method"].strip(),
+            "processed": TRI_STATE_VALUES[data["processed"]],
+            "has_videos": TRI_STATE_VALUES[data["has_videos"]],
+        }
+
+
+def initial_values() -> dict:
+    today = timezone.localdate()
+    return {"date_from": today - timedelta(days=DEFAULT_DAYS), "date_to": today,
+            "columns": list(DEFAULT_HISTORY_COLUMNS), "page": 1, "page_size": 50}
+
+
+def vendor_error_message(error: Exception) -> str:
+    """What the admin reads when the history could not be loaded. Never the key."""
+    if isinstance(error, TakeControlValueError):
+        return gettext("These filters cannot be sent to Take Control. Please check them.")
+    if isinstance(error, TakeControlMisconfigured):
+        text = gettext("Take Control refused the request. Check the API domain and the private "
+                       "key (its permissions, IP allow-list and expiry date).")
+    elif isinstance(error, TakeControlRateLimited):
+        text = gettext("Take Control asks us to slow down. Please try again in a minute.")
+    elif isinstance(error, TakeControlUnavailable):
+        text = gettext("Take Control did not answer in time or failed. Please try again later.")
+    elif isinstance(error, TakeControlRejected):
+        text = gettext("Take Control could not read this request.")
+    else:
+        text = gettext("Take Control answered in a way the portal cannot read.")
+    vendor_message = getattr(error, "vendor_message", "")
+    return f"{text} ({vendor_message})" if vendor_message else text
+
+
+def export_rows(client: TakeControlClient, filters: dict) -> list:
+    """Every row of the selection, page by page, for the CSV (at most EXPORT_MAX_PAGES pages).
+
+    Paging on this endpoint is UNCONFIRMED: a short page ends the loop, and so does a page
+    that repeats the previous one (a vendor that ignores the paging parameters).
+    """
+    rows, previous = [], None
+    for page in range(1, EXPORT_MAX_PAGES + 1):
+        history = client.session_history(**filters, page=page, page_size=EXPORT_PAGE_SIZE)
+        if history.rows == previous:
+            break
+        rows.extend(history.rows)
+        if len(history.rows) < EXPORT_PAGE_SIZE or (history.total is not None and len(rows) >= history.total):
+            break
+        previous = history.rows
+    return rows
+
+
+def csv_response(rows, columns, filters) -> HttpResponse:
+    # The BOM makes Excel read the file as UTF-8; history_csv defuses formula cells.
+    body = "\ufeff" + history_csv(rows, columns)
+    response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    name = f"session-history-{filters['date_from']:%Y-%m-%d}-{filters['date_to']:%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def page_links(request, history: SessionHistory, page: int, page_size: int) -> dict:
+    query = request.GET.copy()
+    query.pop("export", None)
+
+    def link(number):
+        query["page"] = str(number)
+        return "?" + query.urlencode()
+
+    more = (page * page_size < history.total) if history.total is not None else len(history.rows) >= page_size
+    return {"previous": link(page - 1) if page > 1 else "", "next": link(page + 1) if more else ""}
+
+
+def session_history_view(model_admin, request, object_id: str):
+    """The admin page; `BackendAdmin.get_urls` wraps it in `admin_site.admin_view` (staff only)."""
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    backend = model_admin.get_object(request, object_id)
+    if backend is None or backend.kind != Backend.Kind.TAKECONTROL:
+        raise Http404
+    submitted = "date_from" in request.GET
+    form = SessionHistoryForm(request.GET if submitted else None, initial=initial_values())
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": gettext("Session history: %s") % backend.name,
+        "opts": model_admin.model._meta,
+        "original": backend,
+        "form": form,
+        "has_private_key": bool(backend.tc_private_key),
+        "columns": [], "rows": [], "history": None, "links": {}, "export_url": "",
+    }
+    if submitted and form.is_valid():
+        filters = form.history_filters()
+        page = form.cleaned_data["page"] or 1
+        page_size = form.cleaned_data["page_size"] or 50
+        client = TakeControlClient.from_backend(backend)
+        try:
+            if request.GET.get("export") == "csv":
+                return csv_response(export_rows(client, filters), filters["variables"], filters)
+            history = client.session_history(**filters, page=page, page_size=page_size)
+        except (TakeControlError, TakeControlValueError) as error:
+            model_admin.message_user(request, vendor_error_message(error), messages.ERROR)
+        else:
+            query = request.GET.copy()
+            query["export"] = "csv"
+            query.pop("page", None)
+            context.update(
+                columns=[(code, HISTORY_COLUMNS[code]) for code in filters["variables"]],
+                rows=[[cell_value(row, code) for code in filters["variables"]] for row in history.rows],
+                history=history, links=page_links(request, history, page, page_size),
+                export_url="?" + query.urlencode(), page=page,
+            )
+    return TemplateResponse(request, "admin/portal/session_history.html", context)
