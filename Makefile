@@ -40,7 +40,13 @@ serve: messages migrate collectstatic
 	$(PY) manage.py portal_bootstrap
 	$(VENV)/bin/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
-test: messages
+# axe-core for the browser tests' accessibility checks; without npm those tests are skipped.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $@; \
+	else echo "npm missing: the browser tests will be skipped"; fi
+
+test: messages $(AXE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL and Redis (started on 127.0.0.1 by .ci/services), as several

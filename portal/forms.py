@@ -232,6 +232,8 @@ class SurveyForm(PublicForm):
                                  max_chars=limits.CUSTOM_FIELD_MAX_CHARS)
         for field in custom_fields:
             self.fields[f"cf_{field.code_name}"] = custom_form_field(field)
+            # Checked per issue in clean(), but shown as required wherever the field is shown.
+            self.fields[f"cf_{field.code_name}"].required_when_shown = field.required
         if site.chat_mode == Site.ChatMode.CHOICE:
             self.fields["chat"] = forms.BooleanField(
                 required=False, label=_("Chat only: I don't want to download the support program"))

@@ -25,9 +25,15 @@ def widget(field):
         attrs["aria-describedby"] = " ".join(ids)
     if field.errors:
         attrs["aria-invalid"] = "true"
-    if field.field.required and not isinstance(field.field.widget, forms.CheckboxInput):
+    if is_required(field) and not isinstance(field.field.widget, forms.CheckboxInput):
         attrs["aria-required"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def is_required(field) -> bool:
+    """Required, or required whenever shown (a custom field checked per issue by the form)."""
+    return field.field.required or getattr(field.field, "required_when_shown", False)
 
 
 @register.filter

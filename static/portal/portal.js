@@ -54,9 +54,92 @@
   if (framed) {
     document.body.classList.add("embedded");
     document.querySelectorAll("input[name=embedded]").forEach(function (el) { el.value = "1"; });
+    postHeightToHost();
   }
 
-  // Errors: move focus to the summary so screen readers and keyboards start there.
+  // In a frame: tell the host page our height (static/portal/embed.js resizes the iframe).
+  // Only to the site's allowed embedding origins, never "*": the browser drops a message
+  // whose target origin is not the parent's, so an unlisted host learns nothing.
+  function allows(pattern, origin) {
+    if (pattern === origin) return true;
+    var star = pattern.indexOf("://*."); // https://*.example.com, as CSP frame-ancestors allows
+    if (star === -1) return false;
+    var scheme = pattern.slice(0, star + 3), suffix = pattern.slice(star + 4);
+    return origin.indexOf(scheme) === 0 && origin.length > scheme.length + suffix.length &&
+      origin.slice(-suffix.length) === suffix;
+  }
+  function hostOrigins() {
+    var allowed = (document.documentElement.getAttribute("data-frame-origins") || "").split(" ")
+      .map(function (origin) { return origin.replace(/\/$/, ""); })
+      .filter(function (origin) { return origin; });
+    var parent = "";
+    if (window.location.ancestorOrigins && window.location.ancestorOrigins.length) {
+      parent = window.location.ancestorOrigins[0];
+    } else if (document.referrer) {
+      try { parent = new URL(document.referrer).origin; } catch (e) { parent = ""; }
+    }
+    if (parent && allowed.some(function (pattern) { return allows(pattern, parent); })) return [parent];
+    // Parent unknown (no ancestorOrigins, no referrer): each listed origin; only the real
+    // parent's receives it. A wildcard cannot be a target origin.
+    return allowed.filter(function (origin) { return origin.indexOf("*") === -1; });
+  }
+  function postHeightToHost() {
+    var origins = hostOrigins();
+    if (!origins.length || !window.ResizeObserver) return;
+    var last = 0;
+    new ResizeObserver(function () {
+      var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      if (height === last) return;
+      last = height;
+      origins.forEach(function (origin) {
+        window.parent.postMessage({ type: "support-portal:resize", height: height }, origin);
+      });
+    }).observe(document.documentElement);
+  }
+
+  // Errors: move focus to the summary so screen readers and keyboards start there. Its links
+  // focus their field (a plain #fragment only scrolls) and show the label above it too.
   var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  if (summary) {
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href^='#']");
+      var input = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!input) return;
+      event.preventDefault();
+      (input.closest(".field") || input).scrollIntoView();
+      input.focus({ preventScroll: true });
+    });
+    summary.focus();
+  }
+
+  // Representative list: every 30 s, the same cached list as JSON (public names only). The
+  // buttons are rebuilt only when the list changed, so focus stays where it is.
+  var repForm = document.querySelector("[data-reps-url]");
+  var repStatus = document.getElementById("rep-status");
+  if (repForm && repStatus && window.fetch) {
+    var repList = repForm.querySelector(".rep-list");
+    setInterval(function () {
+      fetch(repForm.getAttribute("data-reps-url"), { credentials: "omit" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) return;
+          var some = data.reps.length > 0;
+          var shown = Array.prototype.map.call(repList.querySelectorAll("button"), function (b) { return b.value + " " + b.textContent; });
+          if (shown.join("\n") !== data.reps.map(function (r) { return r.id + " " + r.name; }).join("\n")) {
+            repList.textContent = "";
+            data.reps.forEach(function (rep) {
+              var item = document.createElement("li"), button = document.createElement("button");
+              button.type = "submit"; button.name = "rep"; button.className = "button secondary";
+              button.value = String(rep.id); button.textContent = rep.name;
+              item.appendChild(button); repList.appendChild(item);
+            });
+          }
+          document.querySelectorAll("[data-reps-some]").forEach(function (el) { el.hidden = !some; });
+          document.querySelectorAll("[data-reps-none]").forEach(function (el) { el.hidden = some; });
+          var text = repStatus.getAttribute(some ? "data-some" : data.available ? "data-none" : "data-unavailable");
+          if (repStatus.textContent.trim() !== text) repStatus.textContent = text;
+        })
+        .catch(function () { /* offline for a moment: keep what is shown */ });
+    }, 30000);
+  }
 })();

@@ -1,0 +1,161 @@
+"""The portal inside a help desk's iframe on another origin (product spec §7): the flows work with
+third-party cookies blocked and no cookie at all, end in a top-level navigation, the frame
+follows its content's height, and only the site's allowed origins may frame it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from portal.models import Backend
+from tests.browser.conftest import SANDBOX
+from tests.browser.steps import (
+    expected_survey_query,
+    fill_survey,
+    host_page,
+    query_of,
+    screenshot,
+    start_path,
+    submit,
+)
+
+pytestmark = pytest.mark.browser
+
+RESIZE = "support-portal:resize"
+
+
+@pytest.fixture
+def cookie_watch(context, portal_url):
+    """Every response from the portal's origin, to check that none of them sets a cookie."""
+    responses = []
+    context.on("response", lambda response: response.url.startswith(portal_url) and responses.append(response))
+
+    def set_cookie_headers() -> list[str]:
+        return [r.url for r in responses if "set-cookie" in r.all_headers()]
+
+    set_cookie_headers.responses = responses
+    return set_cookie_headers
+
+
+@pytest.fixture
+def embedded_site(make_site, help_desk, appliance):
+    return make_site(kind=Backend.Kind.MODERN, base_url=appliance.url, frame_ancestors=help_desk.origin)
+
+
+def portal_frame(page):
+    page.wait_for_selector("iframe[data-support-portal]")
+    return page.frame_locator("iframe[data-support-portal]")
+
+
+def frame_height(page) -> int:
+    """The height the portal's page gets inside the frame (the frame's border aside)."""
+    return page.evaluate("document.querySelector('iframe[data-support-portal]').clientHeight")
+
+
+def test_session_key_in_a_frame_ends_in_a_top_level_navigation(page, context, portal_url, help_desk,
+                                                               appliance, embedded_site, cookie_watch):
+    page.goto(host_page(help_desk, portal_url, "/key/?embed=1&locale=en-us"))
+    frame = portal_frame(page)
+    frame.locator("#id_key").fill("123 4567")
+    submit(frame)
+    start = frame.locator("#start-link")
+    assert start.get_attribute("target") == "_top"
+    screenshot(page, "embedded-ready-en-us-desktop-1280x800")
+    assert page.url.startswith(help_desk.origin)  # no redirect inside the frame
+    start.click()
+    page.wait_for_url(f"{appliance.url}/api/start_session?*")
+    assert start_path(page.url) == f"{appliance.url}/api/start_session"
+    assert query_of(page.url) == [("short_key", "1234567"), ("locale", "en-us"), ("timezone_offset", "540")]
+    assert len(cookie_watch.responses) >= 4  # pages, styles, scripts: all without a cookie
+    assert cookie_watch() == []
+    assert context.cookies() == []
+
+
+def test_survey_in_a_frame_ends_in_a_top_level_navigation(page, context, portal_url, help_desk, appliance,
+                                                          embedded_site, cookie_watch):
+    page.goto(host_page(help_desk, portal_url, "/survey/?locale=en-us"))
+    frame = portal_frame(page)
+    fill_survey(frame, asset_tag="A" * 40)
+    submit(frame)
+    frame.locator("#error-summary a[href='#id_cf_asset_tag']").click()
+    frame.locator("#id_cf_asset_tag:focus").fill("LT-4471")
+    frame.locator("#id_consent").check()
+    submit(frame)
+    frame.locator("#start-link").click()
+    page.wait_for_url(f"{appliance.url}/api/start_session?*")
+    assert query_of(page.url) == expected_survey_query(asset_tag="LT-4471")
+    assert cookie_watch() == []
+    assert context.cookies() == []
+
+
+def test_the_frame_follows_its_content_height(page, portal_url, help_desk, embedded_site):
+    page.goto(host_page(help_desk, portal_url, "/key/?embed=1"))
+    frame = portal_frame(page)
+    frame.locator("#id_key").wait_for()
+    content = frame.locator("html")
+
+    def wait_for_fit():
+        height = content.evaluate("html => html.getBoundingClientRect().height")
+        page.wait_for_function("h => Math.abs(document.querySelector('iframe[data-support-portal]')"
+                               ".clientHeight - h) < 1", arg=height)
+
+    wait_for_fit()
+    short = frame_height(page)
+    assert short > 300  # grew from the snippet's 150 px
+
+    submit(frame)  # empty: an error summary and a message appear
+    frame.locator("#error-summary").wait_for()
+    wait_for_fit()
+    assert frame_height(page) > short + 100
+
+
+def test_the_host_believes_only_the_portal_frame(page, portal_url, help_desk, embedded_site):
+    page.goto(host_page(help_desk, portal_url, "/key/?embed=1"))
+    portal_frame(page).locator("#id_key").wait_for()
+    page.wait_for_function("document.querySelector('iframe[data-support-portal]').style.height !== ''")
+    height = frame_height(page)
+    # The host page itself, and a same-origin frame that is not the portal, try to set it.
+    page.evaluate("""type => {
+        window.postMessage({type, height: 9}, "*");
+        const other = document.createElement("iframe");
+        other.srcdoc = "<p>other</p>";
+        document.body.append(other);
+        other.contentWindow.parent.postMessage({type, height: 11}, "*");
+    }""", RESIZE)
+    page.wait_for_timeout(200)
+    assert frame_height(page) == height
+
+
+def test_the_portal_posts_its_height_only_to_allowed_origins(page, portal_url, help_desk, embedded_site):
+    page.goto(host_page(help_desk, portal_url, "/key/?embed=1"))
+    frame = portal_frame(page)
+    origin = frame.locator("html").get_attribute("data-frame-origins")
+    assert origin == help_desk.origin
+
+
+@pytest.mark.parametrize("frame_ancestors", ["", "https://help.example.com"])
+def test_framing_refused_from_an_origin_not_allowed(page, portal_url, help_desk, make_site, frame_ancestors):
+    make_site(frame_ancestors=frame_ancestors)
+    refusals = []
+    page.on("console", lambda message: "frame-ancestors" in message.text and refusals.append(message.text))
+    page.goto(host_page(help_desk, portal_url, "/key/?embed=1"))
+    page.wait_for_timeout(300)
+    assert refusals, "Chromium did not report a frame-ancestors refusal"
+    assert portal_frame(page).locator("#id_key").count() == 0
+
+
+def test_admin_refuses_framing_even_from_an_allowed_origin(page, portal_url, help_desk, embedded_site):
+    refusals = []
+    page.on("console", lambda message: "frame-ancestors" in message.text and refusals.append(message.text))
+    page.goto(host_page(help_desk, portal_url, "/admin/login/"))
+    page.wait_for_timeout(300)
+    assert refusals
+    assert portal_frame(page).locator("#id_username").count() == 0
+
+
+def test_embed_js_documents_each_sandbox_token_the_tests_use():
+    header = (Path(__file__).resolve().parents[2] / "static" / "portal" / "embed.js").read_text()
+    explained = re.findall(r"^\s+(allow-[a-z-]+)\s{2,}[a-z]", header, re.M)
+    assert sorted(explained) == sorted(SANDBOX.split())

@@ -1,0 +1,95 @@
+"""The session-key and survey flows in a real browser, from the first page to where the spec says
+they end: the Preview page showing the exact start URL, or the appliance itself (product spec §2)."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.models import Backend
+from tests.browser.steps import (
+    DETAILS,
+    SURVEY,
+    expected_survey_query,
+    fill_survey,
+    printer_model_shown,
+    query_of,
+    start_path,
+    submit,
+    survey_values,
+)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(params=["preview", "appliance"])
+def ends_at(request, make_site, appliance):
+    """Where a start lands: ("preview", url shown) or ("appliance", url the browser opened)."""
+    if request.param == "preview":
+        make_site()
+
+        def arrival(page):
+            page.wait_for_selector("#start-url")
+            return page.locator("#start-url").text_content()
+
+        return "https://support.example.com", arrival
+    make_site(kind=Backend.Kind.MODERN, base_url=appliance.url)
+
+    def arrival(page):
+        page.wait_for_url(f"{appliance.url}/api/start_session?*")
+        assert page.url.removeprefix(appliance.url) in appliance.paths  # really went there
+        return page.url
+
+    return appliance.url, arrival
+
+
+def test_session_key_flow(page, portal_url, ends_at):
+    base_url, arrival = ends_at
+    page.goto(f"{portal_url}/key/?locale=de")
+    page.locator("#id_key").fill("12 34")
+    submit(page)
+    page.wait_for_selector("#id_key_error")
+    assert page.locator("#id_key").input_value() == "12 34"
+    page.locator("#id_key").fill("123-4567")
+    submit(page)
+    url = arrival(page)
+    assert start_path(url) == f"{base_url}/api/start_session"
+    assert query_of(url) == [("short_key", "1234567"), ("locale", "de"), ("timezone_offset", "540")]
+
+
+def test_survey_flow(page, portal_url, ends_at):
+    base_url, arrival = ends_at
+    page.goto(f"{portal_url}/survey/?locale=en-us")
+    # The printer model belongs to the printing issue only: JavaScript shows it for that issue.
+    assert not printer_model_shown(page)
+    page.locator("#id_issue_1").check()
+    assert not printer_model_shown(page)
+    page.locator("#id_issue_0").check()
+    assert printer_model_shown(page)
+
+    fill_survey(page, asset_tag="A" * 33)
+    assert page.locator("#id_details_counter").text_content().startswith("Space left: 4 bytes")
+    page.locator("#id_details").press("End")
+    page.keyboard.type("ü ü")  # 5 bytes: one too many
+    assert page.locator("#id_details_counter").text_content().startswith("Space left: -1 bytes")
+    page.locator("#id_details").fill(DETAILS)
+    submit(page)
+
+    # Refused: the summary has focus, links to the field, and everything typed is still there.
+    page.wait_for_selector("#error-summary")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    link = page.locator("#error-summary a[href='#id_cf_asset_tag']")
+    assert "32" in link.text_content()
+    assert page.locator("#id_cf_asset_tag").get_attribute("aria-invalid") == "true"
+    assert page.locator("#id_cf_asset_tag").input_value() == "A" * 33
+    assert survey_values(page) == SURVEY
+    assert page.locator("#id_issue_0").is_checked() and printer_model_shown(page)
+    assert page.locator("#id_details_counter").text_content().startswith("Space left: 4 bytes")
+    link.click()
+    assert page.evaluate("document.activeElement.id") == "id_cf_asset_tag"
+
+    page.locator("#id_cf_asset_tag").fill("LT-4471")
+    page.locator("#id_consent").check()
+    submit(page)
+    url = arrival(page)
+    assert start_path(url) == f"{base_url}/api/start_session"
+    assert query_of(url) == expected_survey_query(asset_tag="LT-4471")
