@@ -102,7 +102,9 @@ class CustomerPageCacheMiddleware:
     a GET with no query parameters other than `locale` and `embed` is cached per site,
     language, path and embed flag for PAGE_SECONDS; every admin change bumps the site
     version (signals.py), which retires the whole set at once. Prefill links are never
-    cached: their values are the customer's.
+    cached: their values are the customer's. Neither is a response whose view said
+    `Cache-Control: no-cache` (`never_cache`): pages that show who is online now, whose
+    freshness the representative list's own cache decides.
     """
 
     PAGE_SECONDS = 30
@@ -129,6 +131,7 @@ class CustomerPageCacheMiddleware:
         match = getattr(request, "resolver_match", None)
         if (key is not None and match is not None and match.url_name in self.CACHED_VIEWS
                 and response.status_code == 200 and not response.cookies
-                and getattr(response, "portal_csp", None)):
+                and getattr(response, "portal_csp", None)
+                and "no-cache" not in response.get("Cache-Control", "")):
             cache.set(key, response, self.PAGE_SECONDS)
         return response

@@ -1,15 +1,24 @@
-"""What the portal reads: sites by host, issues and custom fields for a site and language."""
+"""What the portal reads: sites by host, issues and custom fields for a site and language,
+the online representatives from the vendor cache."""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.cache import cache
 from django.utils import timezone
 from django.db.models import Prefetch
 
 from portal.models import Backend, CustomField, Issue, Site, Technician
+from portal.vendors.beyondtrust.client import CommandClient, Rep
+from portal.vendors.cache import CircuitBreaker, cached_with_refresh, default_timeout
+
+logger = logging.getLogger(__name__)
 
 SITE_CACHE_SECONDS = 60
 SITE_CACHE_VERSION_KEY = "portal:site-version"
@@ -128,3 +137,82 @@ def notice_is_shown(*, site: Site, now=None) -> bool:
     return (site.notice_starts is None or site.notice_starts <= now) and (
         site.notice_ends is None or now < site.notice_ends
     )
+
+
+# ------------------------------------------------------------------------------
+# BeyondTrust representatives (product spec §2.1, §6; beyondtrust.md decisions 9-10)
+# ------------------------------------------------------------------------------
+# The list lives in the shared cache per backend (reps are per appliance); each site reads it
+# with its own soft TTL. A stale list is served for at most this long after the appliance
+# stopped answering (or the site's TTL, if longer): a rep who logged off meanwhile is caught
+# by the vendor, a rep list that is minutes old is better than none.
+REP_LIST_HARD_TTL = 300
+BREAKER_FAILURES = 5  # consecutive failed calls before the portal stops calling the appliance
+BREAKER_RESET_SECONDS = 30  # then one trial call after this long
+
+
+@dataclass(frozen=True)
+class RepListResult:
+    """Who a customer may pick: reps showing on the public list, by public name.
+
+    `unavailable`: the appliance could not be asked and nothing was cached (an empty `reps`
+    with `unavailable` False means nobody is online). `stale`: the list is older than the
+    site's TTL because a refresh is running or failed; for logs and the JSON, not customers.
+    """
+
+    reps: tuple[Rep, ...] = ()
+    stale: bool = False
+    unavailable: bool = False
+    fetched_at: datetime | None = None
+
+    def rep(self, rep_id: int | None) -> Rep | None:
+        return next((rep for rep in self.reps if rep.id == rep_id), None)
+
+
+def rep_list_cache_key(backend: Backend) -> str:
+    # The address is part of the key: pointing a backend at another appliance drops its reps.
+    address = hashlib.sha256(backend.base_url.encode()).hexdigest()[:12]
+    return f"beyondtrust:reps:{backend.pk}:{address}"
+
+
+def beyondtrust_breaker(backend: Backend) -> CircuitBreaker:
+    """The one circuit breaker per BeyondTrust backend, shared by every caller of its API."""
+    return CircuitBreaker(f"beyondtrust:{backend.pk}", failure_threshold=BREAKER_FAILURES,
+                          reset_after=BREAKER_RESET_SECONDS)
+
+
+def online_reps(*, site: Site) -> RepListResult:
+    """The site's online representatives from the cache, refreshed after `site.rep_list_ttl`.
+
+    Never waits on the appliance longer than the configured vendor timeout and never raises
+    for a vendor problem; what went wrong is logged (decision 11), the result only says
+    whether there is a list.
+    """
+    backend = site.backend
+    if not backend.is_beyondtrust:
+        return RepListResult(unavailable=True)
+    try:
+        client = CommandClient.for_backend(backend)  # reads the secret here: fetch runs off-thread
+    except ValueError as error:
+        logger.error("Backend %s: no representative list: %s", backend.pk, error)
+        return RepListResult(unavailable=True)
+
+    def fetch() -> tuple[Rep, ...]:
+        listed = (rep for rep in client.logged_in_reps() if rep.showing_on_rep_list)
+        return tuple(sorted(listed, key=lambda rep: (rep.public_name.casefold(), rep.id)))
+
+    cached = cached_with_refresh(
+        key=rep_list_cache_key(backend),
+        fetch=fetch,
+        soft_ttl=site.rep_list_ttl,
+        hard_ttl=max(REP_LIST_HARD_TTL, site.rep_list_ttl),
+        timeout=default_timeout(),
+        breaker=beyondtrust_breaker(backend),
+    )
+    if cached.error:  # the vendor's words go to the log only (decision 11)
+        logger.warning("Backend %s: representative list not refreshed (%s); %s", backend.pk,
+                       cached.error, f"serving the list from {cached.fetched_at:%H:%M:%S}"
+                       if cached.value is not None else "nothing to show")
+    if cached.value is None:
+        return RepListResult(unavailable=True)
+    return RepListResult(reps=tuple(cached.value), stale=cached.stale, fetched_at=cached.fetched_at)
