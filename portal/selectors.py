@@ -165,9 +165,6 @@ class RepListResult:
     unavailable: bool = False
     fetched_at: datetime | None = None
 
-    def rep(self, rep_id: int | None) -> Rep | None:
-        return next((rep for rep in self.reps if rep.id == rep_id), None)
-
 
 def rep_list_cache_key(backend: Backend) -> str:
     # The address is part of the key: pointing a backend at another appliance drops its reps.
@@ -201,18 +198,23 @@ def online_reps(*, site: Site) -> RepListResult:
         listed = (rep for rep in client.logged_in_reps() if rep.showing_on_rep_list)
         return tuple(sorted(listed, key=lambda rep: (rep.public_name.casefold(), rep.id)))
 
+    soft_ttl = max(site.rep_list_ttl, 1)  # the admin keeps it in 5-600 s; never 0 here
+    breaker = beyondtrust_breaker(backend)
     cached = cached_with_refresh(
         key=rep_list_cache_key(backend),
         fetch=fetch,
-        soft_ttl=site.rep_list_ttl,
-        hard_ttl=max(REP_LIST_HARD_TTL, site.rep_list_ttl),
+        soft_ttl=soft_ttl,
+        hard_ttl=max(REP_LIST_HARD_TTL, soft_ttl),
         timeout=default_timeout(),
-        breaker=beyondtrust_breaker(backend),
+        breaker=breaker,
     )
-    if cached.error:  # the vendor's words go to the log only (decision 11)
-        logger.warning("Backend %s: representative list not refreshed (%s); %s", backend.pk,
-                       cached.error, f"serving the list from {cached.fetched_at:%H:%M:%S}"
-                       if cached.value is not None else "nothing to show")
+    if cached.error:
+        # The vendor's words go to the log only (decision 11). While the breaker is open every
+        # request lands here: the failures that opened it were logged, so stay quiet.
+        logger.log(logging.DEBUG if breaker.is_open else logging.WARNING,
+                   "Backend %s: representative list not refreshed (%s); %s", backend.pk,
+                   cached.error, f"serving the list from {cached.fetched_at:%H:%M:%S}"
+                   if cached.value is not None else "nothing to show")
     if cached.value is None:
         return RepListResult(unavailable=True)
     return RepListResult(reps=tuple(cached.value), stale=cached.stale, fetched_at=cached.fetched_at)
