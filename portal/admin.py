@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import models
 from portal.branding import contrast_warnings, embed_snippet
+from portal.integrations_admin import BACKEND_ACTIONS  # also registers the API token admin
 
 
 class WriteOnlySecretWidget(forms.PasswordInput):
@@ -78,6 +79,7 @@ class BackendAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name", "base_url"]
     inlines = [DepartmentInline, TechnicianInline]
+    actions = BACKEND_ACTIONS
     fieldsets = [
         (None, {"fields": ["name", "kind", "base_url"]}),
         (_("BeyondTrust"), {"fields": ["client_id", ("client_secret", "clear_client_secret"),

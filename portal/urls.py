@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from portal import views
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("portal.api")),
     # Uploaded logos. whitenoise serves no media, so the portal does, with cache headers;
     # behind a CDN or nginx, serve MEDIA_ROOT there instead.
     re_path(r"^media/(?P<path>logos/.+)$", views.media, name="media"),

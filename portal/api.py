@@ -1,0 +1,499 @@
+"""The integrations JSON API under /api/v1/ (product spec §8); described by `portal.openapi`.
+
+Help-desk systems and chat bots call it with `Authorization: Bearer sp_...` (a token from
+admin or `manage.py portal_token`); a token acts for its one site. No cookies and no sessions:
+that is why the views are CSRF-exempt: a browser cannot attach a Bearer header on its own, so
+a forged cross-site request carries no credentials.
+
+Errors are JSON `{"error": <code>, "message": <text>}`, with `fields` for 400 "invalid":
+401 missing/unknown/revoked token (with `WWW-Authenticate: Bearer`), 403 the site's backend is
+not a configured BeyondTrust appliance, 404, 405 (with `Allow`), 413 body over
+`MAX_BODY_BYTES`, 415 not JSON, 502 the appliance failed or refused (its own message goes to
+the log only, beyondtrust.md decision 11), 503 the appliance's circuit breaker is open (with
+`Retry-After`). API messages are English: they are for integrators, not customers.
+
+Decisions where the specs are silent:
+- `issue:CODE` must name an active issue of the token's site: the token is scoped to the site,
+  and an unknown code would only come back as an appliance error. The issue's priority and
+  skills apply when the request gives none, as in the survey.
+- `custom_fields` may use any valid code name, not only the site's survey fields: an appliance
+  may define fields an integration fills (a ticket URL) that customers are never asked.
+- `ttl` is accepted from 60 s to 7 days (the vendor's own bounds are UNCONFIRMED, §4.5).
+- A prefill link (`POST /prefill-links`) is valid for 7 days unless `expires_in` says otherwise
+  (at most 90 days); it is the one endpoint that also works on Take Control sites.
+- A chat hand-off's virtual customer needs an IP address, operating system and computer name
+  (§4.6) that a chat bot rarely knows: they default to `0.0.0.0` (the "unspecified" address),
+  "Chat" and the API token's name, so the representative sees which integration sent it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import ipaddress
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.urls import path, re_path, reverse
+from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt
+
+from portal import appliance, prefill, selectors, services
+from portal.models import ApiToken, Issue, Site, StartRequest
+from portal.openapi import openapi_document
+from portal.tokens import authenticate_token
+from portal.vendors import limits
+from portal.vendors.beyondtrust.client import BeyondTrustError, BeyondTrustUnavailable, Queue
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024  # a full request (10,000 bytes of custom fields) fits many times
+TTL_MIN, TTL_MAX = 60, 7 * 24 * 3600
+MAX_SKILLS = 50
+VIRTUAL_CUSTOMER_MAX_CHARS = 100  # as customer.name (decision 5); the vendor's limits are UNCONFIRMED
+DEFAULT_IP_ADDRESS = "0.0.0.0"
+DEFAULT_OPERATING_SYSTEM = "Chat"
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
+CODE_NAME_RE = re.compile(limits.CODE_NAME_PATTERN)
+QUEUE_RE = re.compile(r"\A(?:(general)|rep:(\d{1,18})|team:(\d{1,18})|issue:(.*))\Z", re.S)
+
+
+# ------------------------------------------------------------------------------
+# Errors and the view decorator
+# ------------------------------------------------------------------------------
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, message: str, *, fields: dict | None = None,
+                 headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+        self.fields, self.headers = fields, headers or {}
+
+    def response(self) -> JsonResponse:
+        body = {"error": self.error, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return json_response(body, status=self.status, headers=self.headers)
+
+
+def json_response(body: dict, *, status: int = 200, headers: dict | None = None) -> JsonResponse:
+    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def unauthorized(message: str, *, token_presented: bool) -> ApiError:
+    challenge = 'Bearer realm="support-portal"'
+    if token_presented:
+        challenge += ', error="invalid_token"'
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": challenge})
+
+
+def authenticated_token(request) -> ApiToken:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, secret = header.partition(" ")
+    if not header:
+        raise unauthorized("Send the API token as 'Authorization: Bearer <token>'.",
+                           token_presented=False)
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise unauthorized("Use the Bearer scheme: 'Authorization: Bearer <token>'.",
+                           token_presented=False)
+    token = authenticate_token(secret.strip())
+    if token is None:
+        raise unauthorized("The API token is unknown or revoked.", token_presented=True)
+    return token
+
+
+def api_view(*methods: str, public: bool = False):
+    """JSON in, JSON out: method check, Bearer token (unless `public`), errors as JSON."""
+    def decorator(view: Callable) -> Callable:
+        @csrf_exempt  # no cookies: a Bearer token is the only credential (see module docstring)
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                if request.method not in methods:
+                    raise ApiError(405, "method_not_allowed",
+                                   f"Use {' or '.join(methods)} on this endpoint.",
+                                   headers={"Allow": ", ".join(methods)})
+                if not public:
+                    request.api_token = authenticated_token(request)
+                return view(request, *args, **kwargs)
+            except ApiError as error:
+                return error.response()
+        wrapper.api_methods = methods
+        return wrapper
+    return decorator
+
+
+def beyondtrust_site(token: ApiToken) -> Site:
+    """The token's site, when its backend is a BeyondTrust appliance the portal may call."""
+    site = token.site
+    backend = site.backend
+    if not backend.is_beyondtrust:
+        raise ApiError(403, "forbidden", "This site's backend is not a BeyondTrust appliance; "
+                       "the API needs one.")
+    if not (backend.base_url and backend.client_id and backend.client_secret):
+        raise ApiError(403, "forbidden", "This site's BeyondTrust backend has no API "
+                       "credentials; an admin must add them.")
+    return site
+
+
+@contextlib.contextmanager
+def calling_appliance(action: str):
+    """Appliance failures as API errors: 503 while the breaker is open, 502 otherwise."""
+    try:
+        yield
+    except appliance.ApplianceCircuitOpen as error:
+        raise ApiError(503, "unavailable", "The appliance failed repeatedly; try again later.",
+                       headers={"Retry-After": str(error.retry_after)}) from None
+    except BeyondTrustError as error:
+        logger.warning("API %s failed: %s", action, error)
+        if isinstance(error, BeyondTrustUnavailable):
+            message = "The appliance could not be reached or failed to answer."
+        else:
+            message = "The appliance refused the request; the portal's log has details."
+        raise ApiError(502, "appliance_error", message) from None
+
+
+# ------------------------------------------------------------------------------
+# Request bodies
+# ------------------------------------------------------------------------------
+def json_body(request) -> dict:
+    if request.content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", "Send a JSON body with "
+                       "'Content-Type: application/json'.")
+    too_large = ApiError(413, "too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+            raise too_large
+        body = request.body
+    except (RequestDataTooBig, ValueError):
+        raise too_large from None
+    if len(body) > MAX_BODY_BYTES:
+        raise too_large
+    try:
+        data = json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "invalid_json", "The body is not valid UTF-8 JSON.") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    return data
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+class Fields:
+    """Reads typed values from a JSON object and collects per-field errors."""
+
+    def __init__(self, data: dict, allowed: set[str]):
+        self.data = data
+        self.errors: dict[str, list[str]] = {}
+        for name in data:
+            if name not in allowed:
+                self.error(name, "Unknown field.")
+
+    def error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def check(self) -> None:
+        if self.errors:
+            raise ApiError(400, "invalid", "Some fields are invalid.", fields=self.errors)
+
+    def string(self, name: str, *, required: bool = False, max_chars: int | None = None) -> str:
+        value = self.data.get(name)
+        if value is None:
+            if required:
+                self.error(name, "This field is required.")
+            return ""
+        if not isinstance(value, str):
+            self.error(name, "Must be a string.")
+            return ""
+        value = value.strip()
+        if required and not value:
+            self.error(name, "This field is required.")
+        if max_chars is not None and len(value) > max_chars:
+            self.error(name, f"At most {max_chars} characters.")
+        return value
+
+    def integer(self, name: str, *, low: int, high: int) -> int | None:
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(name, "Must be an integer.")
+            return None
+        if not low <= value <= high:
+            self.error(name, f"Must be from {low} to {high}.")
+            return None
+        return value
+
+    def code_names(self, name: str, *, max_items: int) -> list[str]:
+        value = self.data.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            self.error(name, "Must be a list of strings.")
+            return []
+        if len(value) > max_items:
+            self.error(name, f"At most {max_items} items.")
+        bad = [item for item in value if not CODE_NAME_RE.fullmatch(item)]
+        if bad:
+            self.error(name, "Not a code name (1-64 letters, digits, _ or -): "
+                       + ", ".join(repr(item[:70]) for item in bad[:5]))
+        return list(dict.fromkeys(value))
+
+
+def session_key_request(fields: Fields, *, site: Site, queue_required: bool) -> dict:
+    """The session-key part of a body: queue, external_key, custom_fields, priority, skills,
+    ttl, within decision 5's limits. Returns keyword arguments for the appliance services."""
+    queue, issue = _queue(fields, site=site, required=queue_required)
+    external_key = fields.string(limits.EXTERNAL_KEY_CODE, max_chars=limits.CUSTOM_FIELD_MAX_CHARS)
+    custom = _custom_fields(fields)
+    total = sum(limits.utf8_len(v) for v in [external_key, *custom.values()])
+    if total > limits.CUSTOM_TOTAL_MAX_BYTES:
+        fields.error("custom_fields", f"Custom fields and the external key together are {total} "
+                     f"UTF-8 bytes; at most {limits.CUSTOM_TOTAL_MAX_BYTES}.")
+    priority = fields.integer("priority", low=min(limits.PRIORITIES), high=max(limits.PRIORITIES))
+    skills = fields.code_names("skills", max_items=MAX_SKILLS)
+    if issue is not None:  # the issue's defaults, as the survey sends them
+        priority = priority if "priority" in fields.data else issue.priority
+        skills = skills if "skills" in fields.data else issue.skill_list
+    return {
+        "queue": queue, "external_key": external_key, "custom": custom, "priority": priority,
+        "skills": skills, "ttl": fields.integer("ttl", low=TTL_MIN, high=TTL_MAX), "issue": issue,
+    }
+
+
+SESSION_KEY_FIELDS = {"queue", "external_key", "custom_fields", "priority", "skills", "ttl"}
+CHAT_HANDOFF_FIELDS = SESSION_KEY_FIELDS | {"name", "ip_address", "operating_system",
+                                            "computer_name", "locale"}
+
+
+def _queue(fields: Fields, *, site: Site, required: bool) -> tuple[str, Issue | None]:
+    value = fields.data.get("queue")
+    if value is None and not required:
+        return Queue.general(), None
+    match = QUEUE_RE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        fields.error("queue", "This field is required." if value is None else
+                     "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'.")
+        return "", None
+    general, rep_id, team_id, code = match.groups()
+    if general:
+        return Queue.general(), None
+    if rep_id:
+        return Queue.rep(int(rep_id)), None
+    if team_id:
+        return Queue.team(int(team_id)), None
+    issue = (site.issues.filter(code_name=code, active=True).first()
+             if CODE_NAME_RE.fullmatch(code) else None)
+    if issue is None:
+        fields.error("queue", f"No active issue with code name {code[:70]!r} on this site.")
+        return "", None
+    return Queue.issue(issue.code_name), issue
+
+
+def _custom_fields(fields: Fields) -> dict[str, str]:
+    value = fields.data.get("custom_fields")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        fields.error("custom_fields", "Must be an object of code name to string.")
+        return {}
+    custom = {}
+    for code, text in value.items():
+        where = f"custom_fields.{code[:70]}"
+        if code == limits.EXTERNAL_KEY_CODE:
+            fields.error(where, "Send the external key as 'external_key'.")
+        elif not CODE_NAME_RE.fullmatch(code):
+            fields.error(where, "Not a code name (1-64 letters, digits, _ or -).")
+        elif not isinstance(text, str):
+            fields.error(where, "Must be a string.")
+        elif len(text) > limits.CUSTOM_FIELD_MAX_CHARS:
+            fields.error(where, f"At most {limits.CUSTOM_FIELD_MAX_CHARS} characters.")
+        else:
+            custom[code] = text
+    return custom
+
+
+# ------------------------------------------------------------------------------
+# Endpoints
+# ------------------------------------------------------------------------------
+def portal_url(request, *, site: Site, path: str) -> str:
+    """An absolute link to one of the site's pages, on its first hostname."""
+    hostname = site.hostnames.order_by("pk").values_list("hostname", flat=True).first()
+    if not hostname:  # the default site answers any host, this one included
+        return request.build_absolute_uri(path)
+    scheme = "https" if settings.HTTPS else request.scheme
+    return f"{scheme}://{hostname}{path}"
+
+
+def record(*, site: Site, outcome: str, issue: Issue | None = None, chat: bool = False,
+           customer: services.Customer | None = None, error_fields=None) -> None:
+    context = services.StartContext(site=site, language=site.default_language)
+    services.record_start(context=context, flow=StartRequest.Flow.API, outcome=outcome,
+                          issue=issue, chat=chat, customer=customer, error_fields=error_fields)
+
+
+def _validated(fields: Fields, *, site: Site, chat: bool) -> None:
+    if fields.errors:
+        record(site=site, outcome=StartRequest.Outcome.INVALID, chat=chat,
+               error_fields=sorted(fields.errors))
+    fields.check()
+
+
+@api_view("POST")
+def session_keys(request):
+    site = beyondtrust_site(request.api_token)
+    fields = Fields(json_body(request), SESSION_KEY_FIELDS)
+    wanted = session_key_request(fields, site=site, queue_required=True)
+    _validated(fields, site=site, chat=False)
+    issue = wanted.pop("issue")
+    customer = services.Customer(external_key=wanted["external_key"],
+                                 custom=tuple(wanted["custom"].items()))
+    try:
+        with calling_appliance("generate_session_key"):
+            key = appliance.create_session_key(backend=site.backend, **wanted)
+    except ApiError:
+        record(site=site, outcome=StartRequest.Outcome.FAILED, issue=issue, customer=customer)
+        raise
+    record(site=site, outcome=StartRequest.Outcome.STARTED, issue=issue, customer=customer)
+    return json_response({
+        "short_key": key.short_key,
+        "key_url": key.key_url,
+        "portal_url": portal_url(request, site=site,
+                                 path=f"{reverse('session_key')}?{urlencode({'key': key.short_key})}"),
+        "expires": key.expires.isoformat() if key.expires else None,
+    }, status=201)
+
+
+@api_view("POST")
+def chat_handoffs(request):
+    site = beyondtrust_site(request.api_token)
+    fields = Fields(json_body(request), CHAT_HANDOFF_FIELDS)
+    wanted = session_key_request(fields, site=site, queue_required=False)
+    name = fields.string("name", required=True, max_chars=limits.CUSTOMER_TEXT_MAX_CHARS)
+    ip_address = fields.string("ip_address") or DEFAULT_IP_ADDRESS
+    try:
+        ipaddress.ip_address(ip_address)
+    except ValueError:
+        fields.error("ip_address", "Not an IPv4 or IPv6 address.")
+    operating_system = fields.string("operating_system", max_chars=VIRTUAL_CUSTOMER_MAX_CHARS)
+    computer_name = fields.string("computer_name", max_chars=VIRTUAL_CUSTOMER_MAX_CHARS)
+    locale = fields.string("locale")
+    if locale and locale not in LANGUAGE_CODES:
+        fields.error("locale", "Use one of: " + ", ".join(sorted(LANGUAGE_CODES)) + ".")
+    _validated(fields, site=site, chat=True)
+    issue = wanted.pop("issue")
+    customer = services.Customer(name=name, external_key=wanted["external_key"],
+                                 custom=tuple(wanted["custom"].items()))
+    try:
+        with calling_appliance("chat hand-off"):
+            handoff = appliance.hand_off_chat(
+                backend=site.backend, name=name, ip_address=ip_address,
+                operating_system=operating_system or DEFAULT_OPERATING_SYSTEM,
+                computer_name=computer_name or request.api_token.name[:VIRTUAL_CUSTOMER_MAX_CHARS],
+                locale=locale, **wanted,
+            )
+    except ApiError:
+        record(site=site, outcome=StartRequest.Outcome.FAILED, issue=issue, chat=True,
+               customer=customer)
+        raise
+    record(site=site, outcome=StartRequest.Outcome.STARTED, issue=issue, chat=True,
+           customer=customer)
+    return json_response({
+        "short_key": handoff.session_key.short_key,
+        "download_url": handoff.customer.download_url,
+        "chat_url": handoff.customer.chat_url or None,
+    }, status=201)
+
+
+@api_view("GET")
+def reps(request):
+    """Online representatives showing on the public list, from the rep page's cache."""
+    site = beyondtrust_site(request.api_token)
+    result = selectors.online_reps(site=site)
+    if result.unavailable:
+        breaker = selectors.beyondtrust_breaker(site.backend)
+        if breaker.is_open:
+            raise ApiError(503, "unavailable", "The appliance failed repeatedly; try again later.",
+                           headers={"Retry-After": str(math.ceil(breaker.reset_after))})
+        raise ApiError(502, "appliance_error", "The appliance could not be asked for its "
+                       "representatives; the portal's log has details.")
+    return json_response({
+        "reps": [{"id": rep.id, "name": rep.public_name} for rep in result.reps],
+        "stale": result.stale,
+    })
+
+
+PREFILL_FLOWS = {"survey": "survey", "key": "session_key"}
+PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX = 7 * 24 * 3600, 90 * 24 * 3600
+PREFILL_MAX_CHARS = {"name": limits.CUSTOMER_TEXT_MAX_CHARS, "company": limits.CUSTOMER_TEXT_MAX_CHARS,
+                     "company_code": limits.CUSTOMER_TEXT_MAX_CHARS}
+
+
+@api_view("POST")
+def prefill_links(request):
+    """A signed prefill link (`portal.prefill`): the values are locked for the customer.
+    Works for every backend; needs the site's prefill secret."""
+    site = request.api_token.site
+    fields = Fields(json_body(request), {"flow", "values", "expires_in"})
+    flow = fields.string("flow") or "survey"
+    if flow not in PREFILL_FLOWS:
+        fields.error("flow", "Use 'survey' or 'key'.")
+    expires_in = fields.integer("expires_in", low=TTL_MIN, high=PREFILL_TTL_MAX) or PREFILL_TTL_DEFAULT
+    values = fields.data.get("values")
+    if not isinstance(values, dict) or not values:
+        fields.error("values", "Must be a non-empty object of parameter name to string.")
+        values = {}
+    for name, value in values.items():
+        where = f"values.{name[:70]}"
+        if not prefill.is_prefill_name(name):
+            fields.error(where, "Not a prefill parameter: " + ", ".join(prefill.BUILT_IN)
+                         + " or cf_<code name>.")
+        elif not isinstance(value, str):
+            fields.error(where, "Must be a string.")
+        elif len(value) > PREFILL_MAX_CHARS.get(name, limits.CUSTOM_FIELD_MAX_CHARS):
+            fields.error(where, f"At most {PREFILL_MAX_CHARS.get(name, limits.CUSTOM_FIELD_MAX_CHARS)} "
+                         "characters.")
+    fields.check()
+    if not site.prefill_secret:
+        raise ApiError(403, "forbidden", "This site has no prefill link secret; an admin must "
+                       "set one (site > Advanced).")
+    expires_at = int(time.time()) + expires_in
+    query = prefill.sign_prefill(secret=site.prefill_secret, values=values, expires_at=expires_at)
+    return json_response({
+        "url": portal_url(request, site=site, path=f"{reverse(PREFILL_FLOWS[flow])}?{query}"),
+        "expires": datetime.fromtimestamp(expires_at, tz=UTC).isoformat(),
+    }, status=201)
+
+
+@api_view("GET", public=True)
+def openapi(request):
+    return json_response(openapi_document())
+
+
+@csrf_exempt  # a POST to a mistyped path gets this JSON 404, not the CSRF failure page
+def not_found(request, rest=""):
+    return ApiError(404, "not_found", "No such API endpoint; see /api/v1/openapi.json.").response()
+
+
+urlpatterns = [
+    path("session-keys", session_keys, name="api_session_keys"),
+    path("chat-handoffs", chat_handoffs, name="api_chat_handoffs"),
+    path("reps", reps, name="api_reps"),
+    path("prefill-links", prefill_links, name="api_prefill_links"),
+    path("openapi.json", openapi, name="api_openapi"),
+    re_path(r"^(?P<rest>.*)$", not_found),  # JSON, not the customer 404 page
+]

@@ -1,0 +1,236 @@
+"""What the portal does with a BeyondTrust appliance's command API for admins and integrations:
+test the connection, import issues, create session keys and hand chats over to a human.
+
+Vendor names stay in `portal.vendors.beyondtrust.client`; this module gets dataclasses and
+`BeyondTrustError`s from it. Customer pages never come here (product spec §6: the key and
+survey flows never call the vendor); the rep list has its own cached selector.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+
+from portal.models import ApiToken, Backend, Issue, Site
+from portal.selectors import beyondtrust_breaker
+from portal.vendors.beyondtrust.client import (
+    ApiInfo,
+    BeyondTrustError,
+    BeyondTrustUnavailable,
+    CommandClient,
+    Health,
+    SessionKey,
+    VirtualCustomer,
+)
+
+
+class ApplianceCircuitOpen(Exception):
+    """The appliance failed repeatedly; it is not called until `retry_after` seconds pass."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"the appliance failed repeatedly; not calling it for {retry_after} s")
+        self.retry_after = retry_after
+
+
+def _through_breaker(backend: Backend, call):
+    """Run `call(client)` unless the breaker is open. Only "unavailable" failures count
+    against the appliance: a refusal (`<error>`, HTTP 4xx) is an answer, not an outage, and one
+    integration's bad input must not close the rep list for everybody."""
+    breaker = beyondtrust_breaker(backend)  # the rep list's breaker: one per appliance
+    if not breaker.allow():
+        raise ApplianceCircuitOpen(retry_after=math.ceil(breaker.reset_after))
+    client = CommandClient.for_backend(backend)
+    try:
+        result = call(client)
+    except BeyondTrustUnavailable:
+        breaker.record_failure()
+        raise
+    breaker.record_success()
+    return result
+
+
+# ------------------------------------------------------------------------------
+# Session keys and chat hand-offs (product spec §8, beyondtrust.md §4.5, §4.6)
+# ------------------------------------------------------------------------------
+def create_session_key(
+    *,
+    backend: Backend,
+    queue: str,
+    external_key: str = "",
+    custom: Mapping[str, str] | None = None,
+    priority: int | None = None,
+    skills: Sequence[str] = (),
+    ttl: int | None = None,
+) -> SessionKey:
+    """A session key for `queue`; raises `BeyondTrustError`, `ApplianceCircuitOpen`, or
+    `ValueError` for input the client refuses (callers validate first)."""
+    return _through_breaker(backend, lambda client: client.generate_session_key(
+        queue=queue, external_key=external_key, custom=custom or {}, priority=priority,
+        skills=skills, ttl=ttl,
+    ))
+
+
+@dataclass(frozen=True)
+class ChatHandoff:
+    session_key: SessionKey
+    customer: VirtualCustomer
+
+
+def hand_off_chat(
+    *,
+    backend: Backend,
+    name: str,
+    ip_address: str,
+    operating_system: str,
+    computer_name: str,
+    locale: str = "",
+    queue: str = "general",
+    external_key: str = "",
+    custom: Mapping[str, str] | None = None,
+    priority: int | None = None,
+    skills: Sequence[str] = (),
+    ttl: int | None = None,
+) -> ChatHandoff:
+    """`generate_session_key`, then `create_virtual_customer` for that key (§4.6): a chat-only
+    customer waiting in `queue` for a human."""
+    def call(client: CommandClient) -> ChatHandoff:
+        key = client.generate_session_key(
+            queue=queue, external_key=external_key, custom=custom or {}, priority=priority,
+            skills=skills, ttl=ttl,
+        )
+        customer = client.create_virtual_customer(
+            short_key=key.short_key, name=name, ip_address=ip_address,
+            operating_system=operating_system, computer_name=computer_name, locale=locale,
+        )
+        return ChatHandoff(session_key=key, customer=customer)
+
+    return _through_breaker(backend, call)
+
+
+# ------------------------------------------------------------------------------
+# Test connection (admin action; beyondtrust.md §4.7, §4.8)
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConnectionReport:
+    """What the appliance said. `errors` are admin-facing texts, free of secrets."""
+
+    api_info: ApiInfo | None = None
+    health: Health | None = None
+    probe_healthy: bool | None = None
+    session_keys_in_use: bool = False
+    errors: tuple[str, ...] = ()
+
+    @property
+    def permission_too_low(self) -> bool:
+        """API tokens make session keys, which need full command access (§3.1)."""
+        return (self.session_keys_in_use and self.api_info is not None
+                and not self.api_info.can_generate_session_keys)
+
+
+def check_connection(*, backend: Backend) -> ConnectionReport:
+    """`get_api_info`, `check_health` and `GET /check_health`; each may fail on its own.
+    Bypasses the circuit breaker: the admin asks about the appliance right now."""
+    try:
+        client = CommandClient.for_backend(backend)
+    except ValueError as error:
+        return ConnectionReport(errors=(str(error),))
+    errors = []
+    results = {}
+    for name, call in (("api_info", client.api_info), ("health", client.check_health),
+                       ("probe_healthy", client.probe_health)):
+        try:
+            results[name] = call()
+        except BeyondTrustError as error:
+            errors.append(str(error))
+    session_keys_in_use = ApiToken.objects.filter(site__backend=backend, revoked_at__isnull=True).exists()
+    return ConnectionReport(**results, session_keys_in_use=session_keys_in_use, errors=tuple(errors))
+
+
+
+# ------------------------------------------------------------------------------
+# Import issues (admin action and `portal_import_issues`; beyondtrust.md §4.4)
+# ------------------------------------------------------------------------------
+@dataclass
+class IssueImport:
+    """What an import did to one site's issues. `changes` per updated code name:
+    field -> (old, new)."""
+
+    site: Site
+    created: list[Issue] = field(default_factory=list)
+    updated: dict[str, dict[str, tuple]] = field(default_factory=dict)
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class ApplianceIssue:
+    code_name: str
+    display_name: str
+    vendor_id: int | None
+
+
+def appliance_issues(*, backend: Backend) -> tuple[list[ApplianceIssue], int]:
+    """The appliance's issues, de-duplicated by code name, in team order, and how many were
+    skipped for lacking a usable code name (the client drops invalid ones, decision 12)."""
+    teams = CommandClient.for_backend(backend).support_teams()
+    issues: dict[str, ApplianceIssue] = {}
+    skipped = 0
+    for team in teams:
+        for issue in team.issues:
+            if not issue.code_name:
+                skipped += 1
+                continue
+            issues.setdefault(issue.code_name, ApplianceIssue(
+                code_name=issue.code_name,
+                display_name=issue.display_name[:100] or issue.code_name,
+                vendor_id=issue.id if issue.id > 0 else None,
+            ))
+    return list(issues.values()), skipped
+
+
+def import_issues(*, backend: Backend, sites: Iterable[Site] | None = None
+                  ) -> tuple[list[IssueImport], int]:
+    """Create or update issues by code name for `sites` (default: every site on `backend`).
+
+    Never deletes and never touches what the portal owns (active, order, priority, skills,
+    translations, custom fields): the appliance's display name and numeric id win, because the
+    appliance is where issues are defined; per-language names live in issue translations.
+    New issues are active and go after the site's existing ones. Returns the per-site reports
+    and the number of appliance issues skipped for lacking a usable code name.
+    """
+    found, skipped = appliance_issues(backend=backend)
+    sites = list(backend.sites.all() if sites is None else sites)
+    return [_import_into(site=site, found=found) for site in sites], skipped
+
+
+def _import_into(*, site: Site, found: list[ApplianceIssue]) -> IssueImport:
+    report = IssueImport(site=site)
+    with transaction.atomic():
+        existing = {issue.code_name: issue for issue in site.issues.select_for_update()}
+        order = (site.issues.aggregate(top=Max("order"))["top"] or 0) + 1
+        for incoming in found:
+            issue = existing.get(incoming.code_name)
+            if issue is None:
+                report.created.append(Issue.objects.create(
+                    site=site, code_name=incoming.code_name, display_name=incoming.display_name,
+                    vendor_id=incoming.vendor_id, order=order,
+                ))
+                order += 1
+                continue
+            changes = {
+                name: (getattr(issue, name), value)
+                for name, value in (("display_name", incoming.display_name),
+                                    ("vendor_id", incoming.vendor_id))
+                if getattr(issue, name) != value and value is not None
+            }
+            if not changes:
+                report.unchanged += 1
+                continue
+            for name, (_old, value) in changes.items():
+                setattr(issue, name, value)
+            issue.save(update_fields=[*changes, "updated_at"])
+            report.updated[issue.code_name] = changes
+    return report

@@ -1,0 +1,543 @@
+"""The integrations JSON API (/api/v1/) against the fake appliance (product spec §8).
+
+Every response goes through `call()`, which validates it against the OpenAPI document's schema
+for that path, method and status: the tests below prove the document matches what the API
+really answers, errors included.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from portal import api, prefill, selectors
+from portal.models import Backend, Site, SiteHostname, StartRequest
+from portal.openapi import openapi_document
+from portal.tokens import create_api_token, revoke_api_token
+from tests.fakes.beyondtrust import FakeBeyondTrust
+from tests.fakes.server import running
+
+DOCUMENT = openapi_document()
+SERVER = DOCUMENT["servers"][0]["url"]
+
+
+# ------------------------------------------------------------------------------
+# Conformance helpers
+# ------------------------------------------------------------------------------
+def validator(schema: dict) -> Draft202012Validator:
+    """A validator for `schema` whose `$ref`s resolve inside the OpenAPI document."""
+    return Draft202012Validator({**DOCUMENT, **schema},
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def resolve(entry: dict) -> dict:
+    while "$ref" in entry:
+        node = DOCUMENT
+        for part in entry["$ref"].removeprefix("#/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        entry = node
+    return entry
+
+
+def assert_conforms(response, *, path: str, method: str) -> None:
+    """The response's status, headers and JSON body are what the document says."""
+    operation = DOCUMENT["paths"].get(path, {}).get(method)
+    if operation is None or response.status_code in (404, 405):  # outside any operation
+        schema = {"$ref": "#/components/schemas/Error"}
+        headers = {}
+    else:
+        documented = operation["responses"]
+        assert str(response.status_code) in documented, (
+            f"{method.upper()} {path} answered {response.status_code}, not in the document")
+        entry = resolve(documented[str(response.status_code)])
+        schema = entry["content"]["application/json"]["schema"]
+        headers = entry.get("headers", {})
+    assert response["Content-Type"] == "application/json"
+    validator(schema).validate(response.json())
+    for name in headers:
+        assert response.has_header(name), f"{name} is documented but missing"
+
+
+def call(client, method: str, path: str, body=None, *, token=None, raw: bytes | None = None,
+         content_type: str = "application/json", headers: dict | None = None):
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}
+    if token is not None:
+        extra["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+    kwargs = {"content_type": content_type} if data is not None else {}
+    response = getattr(client, method)(SERVER + path, *([data] if data is not None else []),
+                                       **kwargs, **extra)
+    assert_conforms(response, path=path, method=method)
+    if method == "post" and response.status_code == 201:  # what worked is a valid request too
+        operation = DOCUMENT["paths"][path]["post"]
+        validator(operation["requestBody"]["content"]["application/json"]["schema"]).validate(body)
+    return response
+
+
+# ------------------------------------------------------------------------------
+# Fixtures
+# ------------------------------------------------------------------------------
+@pytest.fixture
+def fake():
+    with running(FakeBeyondTrust()) as server:
+        yield server
+
+
+@pytest.fixture
+def api_site(site, fake, issues):
+    backend = site.backend
+    backend.base_url, backend.client_id, backend.client_secret = (
+        fake.base_url, fake.client_id, fake.client_secret)
+    backend.save()
+    SiteHostname.objects.create(site=site, hostname="help.example.com")
+    return site
+
+
+@pytest.fixture
+def secret(api_site) -> str:
+    return create_api_token(site=api_site, name="Zendesk").secret
+
+
+def sent(fake: FakeBeyondTrust, action: str) -> dict[str, str]:
+    """The form the fake received for the last `action`, without the action itself."""
+    (request, *_) = reversed(fake.commands(action))
+    return {k: v[0] for k, v in request.form.items() if k != "action"}
+
+
+# ------------------------------------------------------------------------------
+# POST /session-keys
+# ------------------------------------------------------------------------------
+def test_session_key_for_the_general_queue(client, fake, secret, settings):
+    response = call(client, "post", "/session-keys", {"queue": "general"}, token=secret)
+    assert response.status_code == 201
+    assert response.json() == {
+        "short_key": "4826153",
+        "key_url": "https://support.example.com/?ak=4826153",
+        "portal_url": "http://help.example.com/key/?key=4826153",
+        "expires": "2024-05-06T14:00:00+00:00",
+    }
+    assert response["Cache-Control"] == "no-store"
+    assert sent(fake, "generate_session_key") == {"type": "support", "queue_id": "general"}
+
+    # The portal link opens our key page with the key filled in, on the site's hostname.
+    settings.ALLOWED_HOSTS = ["help.example.com"]
+    url = urlsplit(response.json()["portal_url"])
+    page = client.get(f"{url.path}?{url.query}", HTTP_HOST=url.hostname).content.decode()
+    assert 'value="4826153"' in page
+
+
+def test_session_key_sends_every_parameter_as_the_vendor_spells_it(client, fake, secret):
+    response = call(client, "post", "/session-keys", {
+        "queue": "rep:12",
+        "external_key": "INC0012345",
+        "custom_fields": {"asset_tag": "LT-4471", "note": "Drucker läuft nicht"},
+        "priority": 2,
+        "skills": ["windows", "printing", "windows"],
+        "ttl": 3600,
+    }, token=secret)
+    assert response.status_code == 201
+    assert sent(fake, "generate_session_key") == {
+        "type": "support",
+        "queue_id": "rep:12",
+        "ttl": "3600",
+        "session.priority": "2",
+        "session.skills": "windows,printing",
+        "session.custom.external_key": "INC0012345",
+        "session.custom.asset_tag": "LT-4471",
+        "session.custom.note": "Drucker läuft nicht",
+    }
+
+
+def test_team_queue(client, fake, secret):
+    assert call(client, "post", "/session-keys", {"queue": "team:3"}, token=secret).status_code == 201
+    assert sent(fake, "generate_session_key")["queue_id"] == "team:3"
+
+
+def test_issue_queue_uses_the_issues_priority_and_skills_unless_given(client, fake, secret):
+    call(client, "post", "/session-keys", {"queue": "issue:printing"}, token=secret)
+    assert sent(fake, "generate_session_key") == {
+        "type": "support", "queue_id": "issue:printing",
+        "session.priority": "1", "session.skills": "printing,windows",
+    }
+    call(client, "post", "/session-keys", {"queue": "issue:printing", "priority": 3, "skills": []},
+         token=secret)
+    assert sent(fake, "generate_session_key") == {
+        "type": "support", "queue_id": "issue:printing", "session.priority": "3"}
+
+
+def test_custom_fields_total_is_counted_in_utf8_bytes_including_the_external_key(client, fake, secret):
+    custom = {"a": "€" * 1000, "b": "€" * 1000, "c": "€" * 1000}  # 1000 characters, 3000 bytes each
+    exactly = {"queue": "general", "external_key": "x" * 1000, "custom_fields": custom}
+    assert call(client, "post", "/session-keys", exactly, token=secret).status_code == 201
+
+    over = {**exactly, "external_key": "x" * 1001}
+    response = call(client, "post", "/session-keys", over, token=secret)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"custom_fields": [
+        "Custom fields and the external key together are 10001 UTF-8 bytes; at most 10000."]}
+    assert fake.count("generate_session_key") == 1
+
+
+BAD_BODIES = [
+    ({}, "queue", "This field is required."),
+    ({"queue": "everyone"}, "queue", "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'."),
+    ({"queue": "rep:abc"}, "queue", "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'."),
+    ({"queue": 12}, "queue", "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'."),
+    ({"queue": "general\n"}, "queue", "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'."),
+    ({"queue": "issue:retired"}, "queue", "No active issue with code name 'retired' on this site."),
+    ({"queue": "issue:nope"}, "queue", "No active issue with code name 'nope' on this site."),
+    ({"queue": "issue:bad code"}, "queue", "No active issue with code name 'bad code' on this site."),
+    ({"queue": "general", "external_key": "x" * 1025}, "external_key", "At most 1024 characters."),
+    ({"queue": "general", "external_key": 42}, "external_key", "Must be a string."),
+    ({"queue": "general", "custom_fields": {"asset_tag": "x" * 1025}},
+     "custom_fields.asset_tag", "At most 1024 characters."),
+    ({"queue": "general", "custom_fields": {"asset tag": "x"}},
+     "custom_fields.asset tag", "Not a code name (1-64 letters, digits, _ or -)."),
+    ({"queue": "general", "custom_fields": {"external_key": "x"}},
+     "custom_fields.external_key", "Send the external key as 'external_key'."),
+    ({"queue": "general", "custom_fields": {"asset_tag": 7}}, "custom_fields.asset_tag", "Must be a string."),
+    ({"queue": "general", "custom_fields": ["asset_tag"]}, "custom_fields",
+     "Must be an object of code name to string."),
+    ({"queue": "general", "priority": "1"}, "priority", "Must be an integer."),
+    ({"queue": "general", "priority": True}, "priority", "Must be an integer."),
+    ({"queue": "general", "priority": 4}, "priority", "Must be from 1 to 3."),
+    ({"queue": "general", "skills": "windows"}, "skills", "Must be a list of strings."),
+    ({"queue": "general", "skills": ["win dows"]}, "skills",
+     "Not a code name (1-64 letters, digits, _ or -): 'win dows'"),
+    ({"queue": "general", "ttl": 10}, "ttl", "Must be from 60 to 604800."),
+    ({"queue": "general", "ttl": 60.5}, "ttl", "Must be an integer."),
+    ({"queue": "general", "custom": {"a": "b"}}, "custom", "Unknown field."),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "message"), BAD_BODIES)
+def test_invalid_fields_are_400_with_field_errors_and_no_appliance_call(client, fake, secret, body,
+                                                                        field, message):
+    response = call(client, "post", "/session-keys", body, token=secret)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert response.json()["fields"] == {field: [message]}
+    assert fake.count("generate_session_key") == 0
+    record = StartRequest.objects.get()
+    assert (record.flow, record.outcome, record.error_fields) == ("api", "invalid", field)
+
+
+def test_schema_refuses_what_the_api_refuses(api_site):
+    """The request schema is as strict as the API where JSON Schema can say it (not: sums of
+    bytes, the site's active issues)."""
+    schema = DOCUMENT["paths"]["/session-keys"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    check = validator(schema)
+    for body, _field, message in BAD_BODIES:
+        # JSON Schema patterns are ECMA-262, whose `$` does not match before a trailing newline;
+        # jsonschema uses Python's re, whose `$` does. The API refuses it either way.
+        if "No active issue" in message or body.get("queue") == "general\n":
+            continue
+        assert not check.is_valid(body), body
+
+
+@pytest.mark.parametrize(("raw", "content_type", "status", "error"), [
+    (b"{", "application/json", 400, "invalid_json"),
+    (b"[]", "application/json", 400, "invalid_json"),
+    (b'{"queue": NaN}', "application/json", 400, "invalid_json"),
+    (b"\xff\xfe", "application/json", 400, "invalid_json"),
+    (b"[" * 100_000, "application/json", 413, "too_large"),
+    (b"[" * 30_000 + b"]" * 30_000, "application/json", 400, "invalid_json"),  # deep nesting
+    (json.dumps({"queue": "general", "external_key": "x" * 70_000}).encode(),
+     "application/json", 413, "too_large"),
+    (b"queue=general", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+])
+def test_bodies_that_are_not_small_json_objects(client, fake, secret, raw, content_type, status, error):
+    response = call(client, "post", "/session-keys", raw=raw, content_type=content_type, token=secret)
+    assert (response.status_code, response.json()["error"]) == (status, error)
+    assert fake.count("generate_session_key") == 0
+
+
+# ------------------------------------------------------------------------------
+# Authentication, permission, methods
+# ------------------------------------------------------------------------------
+def test_missing_malformed_unknown_and_revoked_tokens_are_401(client, fake, api_site):
+    new = create_api_token(site=api_site, name="Bot")
+    body = {"queue": "general"}
+    missing = call(client, "post", "/session-keys", body)
+    assert missing.status_code == 401
+    assert missing["WWW-Authenticate"] == 'Bearer realm="support-portal"'
+    basic = call(client, "post", "/session-keys", body, headers={"Authorization": "Basic dXNlcjpwdw=="})
+    assert basic.status_code == 401
+    unknown = call(client, "post", "/session-keys", body, token="sp_" + "x" * 43)
+    assert unknown.status_code == 401
+    assert unknown["WWW-Authenticate"] == 'Bearer realm="support-portal", error="invalid_token"'
+    revoke_api_token(token=new.token)
+    assert call(client, "post", "/session-keys", body, token=new.secret).status_code == 401
+    assert call(client, "get", "/reps", token=new.secret).status_code == 401
+    assert fake.count("generate_session_key") == 0 and fake.count("get_logged_in_reps") == 0
+
+
+def test_token_acts_for_its_own_site_only(client, fake, secret, api_site):
+    other = Site.objects.create(name="Other", backend=api_site.backend)
+    other_secret = create_api_token(site=other, name="Other desk").secret
+    # "printing" is an issue of the first site only
+    body = {"queue": "issue:printing"}
+    assert call(client, "post", "/session-keys", body, token=secret).status_code == 201
+    assert call(client, "post", "/session-keys", body, token=other_secret).status_code == 400
+
+
+def test_take_control_site_or_missing_credentials_is_403(client, fake, api_site):
+    takecontrol = Backend.objects.create(name="TC", kind=Backend.Kind.TAKECONTROL,
+                                         base_url="https://api.us0.swi-rc.com/rest")
+    tc_site = Site.objects.create(name="TC site", backend=takecontrol)
+    tc_secret = create_api_token(site=tc_site, name="Bot").secret
+    for method, path in (("post", "/session-keys"), ("post", "/chat-handoffs"), ("get", "/reps")):
+        body = {"queue": "general", "name": "Jane"} if method == "post" else None
+        response = call(client, method, path, body, token=tc_secret)
+        assert (response.status_code, response.json()["error"]) == (403, "forbidden")
+
+    bare = Backend.objects.create(name="No secret", kind=Backend.Kind.MODERN, base_url=fake.base_url)
+    bare_secret = create_api_token(site=Site.objects.create(name="Bare", backend=bare), name="Bot").secret
+    assert call(client, "post", "/session-keys", {"queue": "general"}, token=bare_secret).status_code == 403
+    assert fake.count("generate_session_key") == 0
+
+
+def test_wrong_method_is_405_with_allow_and_unknown_path_404(client, secret):
+    response = call(client, "get", "/session-keys", token=secret)
+    assert (response.status_code, response["Allow"]) == (405, "POST")
+    response = call(client, "delete", "/reps", token=secret)
+    assert (response.status_code, response["Allow"]) == (405, "GET")
+    response = call(client, "get", "/nothing-here", token=secret)
+    assert (response.status_code, response.json()["error"]) == (404, "not_found")
+
+
+# ------------------------------------------------------------------------------
+# Appliance failures
+# ------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["http500", "error_root", "error_child", "malformed", "json", "bomb"])
+def test_appliance_failure_is_502_without_the_vendors_words(client, fake, secret, mode):
+    fake.fail(mode, action="generate_session_key")
+    response = call(client, "post", "/session-keys", {"queue": "general"}, token=secret)
+    assert (response.status_code, response.json()["error"]) == (502, "appliance_error")
+    assert "<" not in response.json()["message"]
+    assert StartRequest.objects.get().outcome == "failed"
+
+
+def test_unreachable_appliance_is_502(client, secret, api_site):
+    backend = api_site.backend
+    backend.base_url = "http://127.0.0.1:9"  # discard port: nothing listens
+    backend.save()
+    response = call(client, "post", "/session-keys", {"queue": "general"}, token=secret)
+    assert response.status_code == 502
+
+
+def test_repeated_outages_open_the_breaker_then_503_with_retry_after(client, fake, secret):
+    fake.fail("http500", action="generate_session_key")
+    for _ in range(selectors.BREAKER_FAILURES):
+        assert call(client, "post", "/session-keys", {"queue": "general"}, token=secret).status_code == 502
+    response = call(client, "post", "/session-keys", {"queue": "general"}, token=secret)
+    assert (response.status_code, response.json()["error"]) == (503, "unavailable")
+    assert response["Retry-After"] == str(selectors.BREAKER_RESET_SECONDS)
+    assert fake.count("generate_session_key") == selectors.BREAKER_FAILURES
+    response = call(client, "post", "/chat-handoffs", {"name": "Jane"}, token=secret)
+    assert response.status_code == 503
+
+
+def test_refusals_do_not_open_the_breaker(client, fake, secret):
+    fake.fail("error_root", action="generate_session_key")
+    for _ in range(selectors.BREAKER_FAILURES + 2):
+        assert call(client, "post", "/session-keys", {"queue": "general"}, token=secret).status_code == 502
+
+
+# ------------------------------------------------------------------------------
+# POST /chat-handoffs
+# ------------------------------------------------------------------------------
+def test_chat_handoff_with_defaults(client, fake, secret):
+    response = call(client, "post", "/chat-handoffs", {"name": "Jane Doe", "external_key": "INC9"},
+                    token=secret)
+    assert response.status_code == 201
+    assert response.json() == {
+        "short_key": "4826153",
+        "download_url": "https://support.example.com/download_client_connector?key=abc123",
+        "chat_url": "https://support.example.com/api/start_session?short_key=4826153&c2cjs=1",
+    }
+    assert sent(fake, "generate_session_key") == {
+        "type": "support", "queue_id": "general", "session.custom.external_key": "INC9"}
+    assert sent(fake, "create_virtual_customer") == {
+        "short_key": "4826153", "name": "Jane Doe", "ip_address": "0.0.0.0",
+        "operating_system": "Chat", "computer_name": "Zendesk",
+    }
+    record = StartRequest.objects.get()
+    assert (record.flow, record.outcome, record.chat, record.customer_data) == ("api", "started", True, None)
+
+
+def test_chat_handoff_with_every_field(client, fake, secret):
+    response = call(client, "post", "/chat-handoffs", {
+        "name": "Jane", "ip_address": "2001:db8::5", "operating_system": "Windows 11",
+        "computer_name": "PC-0042", "locale": "de", "queue": "issue:vpn", "priority": 1,
+        "custom_fields": {"asset_tag": "LT-1"}, "skills": ["vpn"], "ttl": 600,
+    }, token=secret)
+    assert response.status_code == 201
+    assert sent(fake, "generate_session_key") == {
+        "type": "support", "queue_id": "issue:vpn", "ttl": "600", "session.priority": "1",
+        "session.skills": "vpn", "session.custom.asset_tag": "LT-1"}
+    assert sent(fake, "create_virtual_customer") == {
+        "short_key": "4826153", "name": "Jane", "ip_address": "2001:db8::5",
+        "operating_system": "Windows 11", "computer_name": "PC-0042", "locale": "de"}
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    ({}, "name", "This field is required."),
+    ({"name": "  "}, "name", "This field is required."),
+    ({"name": "x" * 101}, "name", "At most 100 characters."),
+    ({"name": "Jane", "ip_address": "999.1.1.1"}, "ip_address", "Not an IPv4 or IPv6 address."),
+    ({"name": "Jane", "locale": "klingon"}, "locale",
+     "Use one of: de, en-us, es, es-sp, fi, fr, it, ja, nl, pt-br, pt-pt, ru, sv-se, tr, zh, zh-hans."),
+    ({"name": "Jane", "queue": "nowhere"}, "queue",
+     "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'."),
+])
+def test_chat_handoff_validation(client, fake, secret, body, field, message):
+    response = call(client, "post", "/chat-handoffs", body, token=secret)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {field: [message]}
+    assert fake.count("generate_session_key") == 0
+
+
+def test_chat_handoff_fails_as_502_when_the_virtual_customer_is_refused(client, fake, secret):
+    fake.fail("error_root", action="create_virtual_customer")
+    response = call(client, "post", "/chat-handoffs", {"name": "Jane"}, token=secret)
+    assert (response.status_code, response.json()["error"]) == (502, "appliance_error")
+
+
+def test_chat_handoff_keeps_the_name_only_when_the_site_keeps_personal_data(client, fake, secret, api_site):
+    api_site.keep_personal_data = True
+    api_site.save()
+    call(client, "post", "/chat-handoffs", {"name": "Jane", "external_key": "INC9"}, token=secret)
+    assert StartRequest.objects.get().customer_data == {"name": "Jane", "external_key": "INC9"}
+
+
+# ------------------------------------------------------------------------------
+# GET /reps
+# ------------------------------------------------------------------------------
+def test_reps_lists_public_names_of_listed_reps_from_the_rep_pages_cache(client, fake, secret):
+    response = call(client, "get", "/reps", token=secret)
+    assert response.status_code == 200
+    # Sam (id 15) is online but not showing on the rep list; private names never leave.
+    assert response.json() == {"reps": [{"id": 12, "name": "Alex K."},
+                                        {"id": 21, "name": "Jo (Partner)"}], "stale": False}
+    assert "PRIVATE" not in response.content.decode()
+    client.get("/reps/")  # the customer page reads the same cache
+    call(client, "get", "/reps", token=secret)
+    assert fake.count("get_logged_in_reps") == 1
+
+
+def test_reps_when_the_appliance_fails_with_nothing_cached(client, fake, secret):
+    fake.fail("http500", action="get_logged_in_reps")
+    response = call(client, "get", "/reps", token=secret)
+    assert (response.status_code, response.json()["error"]) == (502, "appliance_error")
+    for _ in range(selectors.BREAKER_FAILURES):
+        call(client, "get", "/reps", token=secret)
+    response = call(client, "get", "/reps", token=secret)
+    assert (response.status_code, response["Retry-After"]) == (503, str(selectors.BREAKER_RESET_SECONDS))
+
+
+# ------------------------------------------------------------------------------
+# POST /prefill-links
+# ------------------------------------------------------------------------------
+def test_prefill_link_is_signed_with_the_sites_secret(client, secret, api_site):
+    api_site.prefill_secret = "help-desk-shared-secret"
+    api_site.save()
+    values = {"external_key": "INC0012345", "name": "Jane Doe", "cf_asset_tag": "LT-4471"}
+    response = call(client, "post", "/prefill-links", {"values": values, "expires_in": 3600},
+                    token=secret)
+    assert response.status_code == 201
+    url = urlsplit(response.json()["url"])
+    assert (url.scheme, url.hostname, url.path) == ("http", "help.example.com", "/survey/")
+    assert prefill.verified_values(secret="help-desk-shared-secret", query=url.query) == values
+    assert prefill.verified_values(secret="another", query=url.query) == {}
+
+    response = call(client, "post", "/prefill-links", {"flow": "key", "values": {"key": "1234567"}},
+                    token=secret)
+    assert urlsplit(response.json()["url"]).path == "/key/"
+
+
+def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db):
+    takecontrol = Backend.objects.create(name="TC", kind=Backend.Kind.TAKECONTROL,
+                                         base_url="https://api.us0.swi-rc.com/rest")
+    tc_site = Site.objects.create(name="TC site", backend=takecontrol)
+    tc_secret = create_api_token(site=tc_site, name="Bot").secret
+    body = {"values": {"name": "Jane"}}
+    response = call(client, "post", "/prefill-links", body, token=tc_secret)
+    assert (response.status_code, response.json()["error"]) == (403, "forbidden")
+    tc_site.prefill_secret = "s"
+    tc_site.save()
+    assert call(client, "post", "/prefill-links", body, token=tc_secret).status_code == 201
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    ({}, "values", "Must be a non-empty object of parameter name to string."),
+    ({"values": {}}, "values", "Must be a non-empty object of parameter name to string."),
+    ({"values": {"sig": "x"}}, "values.sig", "Not a prefill parameter: key, name, company, "
+     "company_code, details, issue, external_key, email, customer_number or cf_<code name>."),
+    ({"values": {"name": "x" * 101}}, "values.name", "At most 100 characters."),
+    ({"values": {"cf_note": "x" * 1025}}, "values.cf_note", "At most 1024 characters."),
+    ({"values": {"name": 5}}, "values.name", "Must be a string."),
+    ({"values": {"name": "J"}, "flow": "reps"}, "flow", "Use 'survey' or 'key'."),
+    ({"values": {"name": "J"}, "expires_in": 10**9}, "expires_in", "Must be from 60 to 7776000."),
+])
+def test_prefill_link_validation(client, secret, api_site, body, field, message):
+    api_site.prefill_secret = "s"
+    api_site.save()
+    response = call(client, "post", "/prefill-links", body, token=secret)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {field: [message]}
+
+
+# ------------------------------------------------------------------------------
+# The OpenAPI document
+# ------------------------------------------------------------------------------
+def test_openapi_document_is_served_without_a_token(client, db):
+    response = call(client, "get", "/openapi.json")
+    assert response.status_code == 200
+    assert response.json() == DOCUMENT
+    assert response.json()["openapi"].startswith("3.1")
+
+
+def test_openapi_schemas_are_valid_json_schema():
+    for name, schema in DOCUMENT["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema)
+
+
+def test_every_route_and_method_is_documented_and_nothing_else():
+    routes = {
+        ("/" + str(pattern.pattern), method.lower())
+        for pattern in api.urlpatterns
+        for method in getattr(pattern.callback, "api_methods", ())
+    }
+    documented = {(path, method) for path, item in DOCUMENT["paths"].items() for method in item}
+    assert routes == documented
+    assert len(routes) == 5
+
+
+def test_documented_error_responses_carry_the_error_schema_and_headers():
+    for path, item in DOCUMENT["paths"].items():
+        for method, operation in item.items():
+            for status, entry in operation["responses"].items():
+                entry = resolve(entry)
+                assert "application/json" in entry["content"], (path, method, status)
+                if status == "401":
+                    assert "WWW-Authenticate" in entry["headers"]
+                if status == "503":
+                    assert "Retry-After" in entry["headers"]
+
+
+def test_example_queue_values_match_the_queue_pattern():
+    queue = DOCUMENT["components"]["schemas"]["SessionKeyRequest"]["properties"]["queue"]
+    for example in queue["examples"]:
+        assert validator({"$ref": "#/components/schemas/SessionKeyRequest"}).is_valid({"queue": example})
+    assert not validator(queue).is_valid("everyone")
+
+
+def test_session_key_link_uses_the_request_host_when_the_site_has_no_hostname(client, fake, secret, api_site):
+    api_site.hostnames.all().delete()
+    response = call(client, "post", "/session-keys", {"queue": "general"}, token=secret)
+    assert response.json()["portal_url"] == "http://testserver/key/?key=4826153"
+    assert parse_qs(urlsplit(response.json()["portal_url"]).query) == {"key": ["4826153"]}

@@ -1,0 +1,138 @@
+"""API tokens: shown once, stored hashed, revocable, last use noted (product spec §3, §8)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from portal.models import ApiToken
+from portal.tokens import authenticate_token, create_api_token, revoke_api_token
+
+TOKEN_RE = re.compile(r"sp_[A-Za-z0-9_-]{43}")
+
+
+def run(*args) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("portal_token", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_token_is_random_and_stored_only_as_hash_and_prefix(site):
+    first = create_api_token(site=site, name="Zendesk")
+    second = create_api_token(site=site, name="Zendesk")
+    assert TOKEN_RE.fullmatch(first.secret) and first.secret != second.secret
+    stored = ApiToken.objects.get(pk=first.token.pk)
+    assert stored.token_hash == hashlib.sha256(first.secret.encode()).hexdigest()
+    assert stored.prefix == first.secret[:10]
+    row = ApiToken.objects.filter(pk=stored.pk).values().get()
+    assert not any(first.secret in str(value) for value in row.values())
+
+
+def test_authenticate_accepts_the_token_and_refuses_everything_else(site):
+    new = create_api_token(site=site, name="Bot")
+    assert authenticate_token(new.secret) == new.token
+    assert authenticate_token(new.secret + "x") is None
+    assert authenticate_token(new.secret[3:]) is None  # without the sp_ prefix
+    assert authenticate_token("sp_" + "a" * 200) is None
+    assert revoke_api_token(token=new.token)
+    assert authenticate_token(new.secret) is None
+    assert not revoke_api_token(token=new.token)  # once is enough: the first time stays
+
+
+def test_last_used_is_written_at_most_once_a_minute(site, django_assert_num_queries):
+    new = create_api_token(site=site, name="Bot")
+    start = timezone.now()
+    authenticate_token(new.secret, now=start)
+    assert ApiToken.objects.get().last_used_at == start
+    with django_assert_num_queries(1):  # the lookup only, no write
+        authenticate_token(new.secret, now=start + timedelta(seconds=59))
+    assert ApiToken.objects.get().last_used_at == start
+    later = start + timedelta(seconds=61)
+    authenticate_token(new.secret, now=later)
+    assert ApiToken.objects.get().last_used_at == later
+
+
+def test_api_request_notes_last_use(client, site):
+    new = create_api_token(site=site, name="Bot")
+    client.get("/api/v1/reps", HTTP_AUTHORIZATION=f"Bearer {new.secret}")
+    assert ApiToken.objects.get().last_used_at is not None
+
+
+# --- Admin ----------------------------------------------------------------------------------------
+def test_admin_shows_the_token_once_after_add_and_never_again(admin_client, site):
+    response = admin_client.post("/admin/portal/apitoken/add/",
+                                 {"name": "Zendesk", "site": site.pk}, follow=True)
+    page = response.content.decode()
+    secrets_shown = TOKEN_RE.findall(page)
+    assert len(set(secrets_shown)) == 1
+    secret = secrets_shown[0]
+    token = ApiToken.objects.get()
+    assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert authenticate_token(secret) == token
+
+    for url in ("/admin/portal/apitoken/", f"/admin/portal/apitoken/{token.pk}/change/",
+                f"/admin/portal/apitoken/{token.pk}/history/"):
+        later = admin_client.get(url).content.decode()
+        assert secret not in later and token.token_hash not in later
+        assert token.prefix in later
+    assert secret not in admin_client.get("/admin/").content.decode()  # the message is gone
+
+
+def test_admin_list_columns_and_revoke_action(admin_client, site):
+    new = create_api_token(site=site, name="Freshdesk")
+    page = admin_client.get("/admin/portal/apitoken/").content.decode()
+    for column in ("column-prefix", "column-site", "column-created_at", "column-last_used_at",
+                   "column-revoked_at"):
+        assert column in page
+    response = admin_client.post("/admin/portal/apitoken/", {
+        "action": "revoke", "_selected_action": [new.token.pk]}, follow=True)
+    assert "1 API token revoked." in response.content.decode()
+    assert ApiToken.objects.get().revoked_at is not None
+    assert authenticate_token(new.secret) is None
+
+
+def test_admin_change_form_cannot_edit_secret_fields(admin_client, site):
+    new = create_api_token(site=site, name="Bot")
+    admin_client.post(f"/admin/portal/apitoken/{new.token.pk}/change/",
+                      {"name": "Renamed", "token_hash": "0" * 64, "revoked_at": ""})
+    token = ApiToken.objects.get()
+    assert token.name == "Renamed" and token.token_hash == new.token.token_hash
+
+
+# --- Management command ---------------------------------------------------------------------------
+def test_command_creates_a_token_by_site_name_or_pk_and_prints_it_once(site):
+    output = run("--site", "acme support", "--name", "Zendesk")
+    secrets_printed = TOKEN_RE.findall(output)
+    assert len(secrets_printed) == 1
+    token = ApiToken.objects.get()
+    assert token.site == site and token.name == "Zendesk"
+    assert authenticate_token(secrets_printed[0]) == token
+
+    run("--site", str(site.pk))
+    assert ApiToken.objects.count() == 2
+
+
+def test_command_lists_without_secrets_and_revokes_by_prefix(site):
+    new = create_api_token(site=site, name="Zendesk")
+    listing = run("--list")
+    assert new.token.prefix in listing and "Zendesk" in listing and "never" in listing
+    assert new.secret not in listing and new.token.token_hash not in listing
+
+    assert "Revoked" in run("--revoke", new.token.prefix)
+    assert authenticate_token(new.secret) is None
+    assert "already revoked" in run("--revoke", new.token.prefix)
+    assert "revoked" in run("--list")
+
+
+def test_command_refuses_unknown_site_and_prefix(site):
+    with pytest.raises(CommandError, match="No site"):
+        run("--site", "Nope")
+    with pytest.raises(CommandError, match="No API token"):
+        run("--revoke", "sp_missing")
