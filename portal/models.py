@@ -492,7 +492,7 @@ class CustomField(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="custom_fields")
     code_name = models.CharField(
         _("code name"), max_length=limits.CODE_NAME_MAX, validators=[code_name_validator],
-        help_text=_("Must exist on the appliance; sent as session.custom.<code name>."),
+        help_text=_("Must exist on the appliance; sent as session.custom.CODE_NAME."),
     )
     label = models.CharField(_("label"), max_length=100)
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
@@ -515,7 +515,7 @@ class CustomField(models.Model):
     )
     prefill_allowed = models.BooleanField(
         _("a prefill link may set it"), default=True,
-        help_text=_("Query parameter cf_<code name>."),
+        help_text=_("Query parameter cf_CODE_NAME."),
     )
     prefill_locks = models.BooleanField(
         _("a signed prefill link locks it"), default=False,

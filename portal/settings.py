@@ -71,6 +71,10 @@ TEMPLATES = [
     },
 ]
 
+# The API token is shown once through a message: keep messages on the server, never in a
+# (signed, readable) cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # ------------------------------------------------------------------------------
 # Data: database and cache
 # ------------------------------------------------------------------------------
