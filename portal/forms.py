@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -160,6 +161,45 @@ class SessionKeyForm(PublicForm):
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
+REP_NO_LONGER_AVAILABLE = _("This representative is no longer available. Please choose another one.")
+
+
+class RepForm(PublicForm):
+    """The BeyondTrust representative list: one submit button per online rep (decision 9).
+
+    A button carries the rep's id only. The public display name the vendor needs comes from
+    the cached list on the server, so a forged page cannot send a name of its own, and a rep
+    who left the list is refused kindly.
+    """
+
+    rep = forms.TypedChoiceField(
+        label=_("Representative"), coerce=int,
+        error_messages={"required": _("Please choose a representative from the list."),
+                        "invalid_choice": REP_NO_LONGER_AVAILABLE},
+    )
+    # From a prefill link (`?external_key=`), carried along unseen.
+    external_key = forms.CharField(required=False, widget=forms.HiddenInput,
+                                   validators=[lambda v: check_chars(v, limits.CUSTOM_FIELD_MAX_CHARS)])
+
+    def __init__(self, *args, reps, chat_choice: bool = False, consent_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reps = {rep.id: rep for rep in reps}
+        self.fields["rep"].choices = [(rep.id, rep.public_name) for rep in reps]
+        if chat_choice:
+            self.fields["chat"] = forms.BooleanField(
+                required=False, label=_("Chat only: I don't want to download the support program"))
+        if consent_text:
+            self.fields["consent"] = forms.BooleanField(
+                label=_("I agree to the terms above"),
+                error_messages={"required": _("Please agree to the terms to continue.")})
+
+    def selected_rep(self):
+        return self.reps.get(self.cleaned_data.get("rep"))
+
+
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
 def custom_form_field(field: CustomField) -> forms.Field:
     """The form field for an admin-defined custom field. Required-ness is checked per issue."""
     common = {"label": field.label, "help_text": field.help_text, "required": False}
@@ -188,11 +228,53 @@ def custom_form_field(field: CustomField) -> forms.Field:
                      **common)
 
 
+def custom_form_field(field: CustomField) -> forms.Field:
+    """The form field for an admin-defined custom field. Required-ness is checked per issue."""
+    common = {"label": field.label, "help_text": field.help_text, "required": False}
+    if field.field_type == CustomField.Type.CHOICE:
+        return forms.ChoiceField(
+            choices=[("", _("Choose…"))] + [(v, field.choice_labels.get(v, v)) for v, _l in field.choice_list],
+            error_messages={"invalid_choice": _("Please choose one of the listed options.")},
+            **common,
+        )
+    if field.field_type == CustomField.Type.YES_NO:
+        return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common,
+                                 error_messages={"invalid_choice": _("Please answer yes or no.")})
+    if field.field_type == CustomField.Type.EMAIL:
+        return forms.EmailField(max_length=None, **common,
+                                widget=forms.EmailInput(attrs={"data-limit": field.max_length,
+                                                               "data-limit-unit": "chars"}),
+                                validators=[lambda v: check_chars(v, field.max_length)])
+    if field.field_type == CustomField.Type.NUMBER:
+        return forms.RegexField(
+            regex=r"^-?\d+([.,]\d+)?$", **common,
+            widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            error_messages={"invalid": _("Please enter a number, like 42 or 3.5.")},
+            validators=[lambda v: check_chars(v, field.max_length)],
+        )
+    return TextField(max_chars=field.max_length, multiline=field.field_type == CustomField.Type.LONG_TEXT,
+                     **common)
+
+
+@dataclass(frozen=True)
+class RepMenuEntry:
+    """An online representative in the survey's issue menu (decision 10), named like an issue
+    so the survey needs no second code path."""
+
+    rep_id: int
+    display_name: str
+
+    @property
+    def code_name(self) -> str:
+        return f"rep-{self.rep_id}"
+
+
 class SurveyForm(PublicForm):
     """The issue submission survey (product spec §2.3), built for one site and language.
 
-    `issues` are the site's active issues (or, with reps in the issue menu, menu entries with
-    a `code_name` and `display_name`); `custom_fields` come from `selectors.custom_fields_for_site`.
+    `issues` are the site's active issues (or, with `reps_menu`, `RepMenuEntry` items: menu
+    entries with a `code_name` and `display_name`); `custom_fields` come from
+    `selectors.custom_fields_for_site`.
     Values the customer was not offered (an unknown issue, another issue's field) are ignored
     or refused, never trusted.
     """
@@ -204,7 +286,7 @@ class SurveyForm(PublicForm):
     )
 
     def __init__(self, *args, site: Site, issues: list, custom_fields: list[CustomField],
-                 external_key_label: str = "", **kwargs):
+                 external_key_label: str = "", reps_menu: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.site, self.issues, self.custom_fields = site, issues, custom_fields
         self.issue_by_code = {issue.code_name: issue for issue in issues}
@@ -218,6 +300,13 @@ class SurveyForm(PublicForm):
         else:
             choices.insert(0, ("", _("Choose…")))
         issue_field.choices = choices
+        self.reps_menu = reps_menu
+        if reps_menu:  # `issues` are RepMenuEntry items
+            issue_field.label = _("Who would you like to talk to?")
+            issue_field.error_messages.update({
+                "required": _("Please choose a representative from the list."),
+                "invalid_choice": REP_NO_LONGER_AVAILABLE,
+            })
 
         self._add_customer_field("name", site.name_field, _("Your name"), "name",
                                  max_chars=limits.CUSTOMER_TEXT_MAX_CHARS)

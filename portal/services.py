@@ -153,6 +153,27 @@ def start_with_rep(*, context: StartContext, rep_id: int, rep_name: str, externa
                    customer=Customer(external_key=external_key))
 
 
+def start_with_rep_in_issue_menu(*, context: StartContext, rep_id: int, customer: Customer,
+                                 chat_requested: bool = False) -> StartResult:
+    """A survey start with a rep picked in the issue menu (decision 10): `issue_menu=1` and
+    the rep's id, with the customer's fields; the caller found the rep in the cached list."""
+    chat = chat_only(site=context.site, issue=None, requested=chat_requested)
+    params = StartParams(
+        issue_id=rep_id,
+        customer_name=customer.name,
+        customer_company=customer.company,
+        customer_company_code=customer.company_code,
+        customer_details=customer.details,
+        external_key=customer.external_key,
+        custom=customer.custom,
+        chat=chat,
+        **_common_params(context),
+    )
+    url = beyondtrust_url(backend=context.site.backend, params=params)
+    return _finish(context=context, flow=StartRequest.Flow.SURVEY, url=url, chat=chat,
+                   customer=customer)
+
+
 def purge_old_start_requests(*, now=None) -> int:
     """Deletes start records older than each site's retention period; returns how many."""
     now = now or timezone.now()

@@ -10,12 +10,14 @@ from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.static import serve
 
 from portal import guards, selectors, services
-from portal.forms import SessionKeyForm, SurveyForm
+from portal.forms import RepForm, RepMenuEntry, SessionKeyForm, SurveyForm
 from portal.languages import html_lang
 from portal.models import Backend, Site, StartRequest
 
@@ -195,9 +197,10 @@ def home(request):
         return unavailable_page(request)
     flows = enabled_flows(request.site)
     if len(flows) == 1:  # no pointless choices (product spec §10)
-        return {"key": session_key, "survey": survey}.get(flows[0], session_key)(request)
+        return {"key": session_key, "survey": survey, "reps": reps}.get(flows[0], session_key)(request)
     return render_customer_page(request, "portal/home.html", {
         "key_form": session_key_form(request),
+        "reps_url": reverse("reps"),
     })
 
 
@@ -233,13 +236,28 @@ def session_key(request):
 
 def survey_form(request, data=None) -> SurveyForm:
     site = request.site
-    issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
     fields = selectors.custom_fields_for_site(site=site, language=request.LANGUAGE_CODE)
+    if reps_in_issue_menu(site):
+        # Decision 10: online reps instead of issues; with no issue chosen, the fields that
+        # belong to every issue apply.
+        issues = [RepMenuEntry(rep_id=rep.id, display_name=rep.public_name)
+                  for rep in selectors.online_reps(site=site).reps]
+        fields = [field for field in fields if not field.issue_codes]
+    else:
+        issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
     initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else "",
                **prefill(request, PREFILL_FIELDS)}
     initial.update(prefill(request, [f"cf_{f.code_name}" for f in fields if f.prefill_allowed]))
     return SurveyForm(data, initial=initial, site=site, issues=issues, custom_fields=fields,
-                      external_key_label=site.external_key_label)
+                      external_key_label=site.external_key_label,
+                      reps_menu=reps_in_issue_menu(site))
+
+
+def render_survey(request, form):
+    response = render_customer_page(request, "portal/survey.html", {"form": form})
+    if form.reps_menu:  # it shows who is online now: no page cache (see render_rep_list)
+        add_never_cache_headers(response)
+    return response
 
 
 @csrf_exempt  # cookie-free by design: guards.check_public_post protects the POST
@@ -248,13 +266,15 @@ def survey(request):
     if not site_ready(request) or not request.site.show_survey:
         return unavailable_page(request)
     if request.method == "GET":
-        return render_customer_page(request, "portal/survey.html", {"form": survey_form(request)})
+        return render_survey(request, survey_form(request))
     form = survey_form(request, request.POST)
     ok, refused = bind_public_form(request, form)
     if refused:
         return refused
-    if not request.site.issues.filter(active=True).exists():
-        form.add_error(None, _("No topics are available right now. Please use a session key."))
+    if not form.issues:
+        form.add_error(None, _("Nobody is available right now. Please try again in a few minutes.")
+                       if form.reps_menu else
+                       _("No topics are available right now. Please use a session key."))
         ok = False
     if ok and form.is_valid():
         data = form.cleaned_data
@@ -264,12 +284,109 @@ def survey(request):
             external_key=data.get("external_key") or "", custom=tuple(form.custom_values()),
         )
         context = start_context(request, form)
-        result = services.start_with_survey(context=context, issue=form.selected_issue(),
-                                            customer=customer, chat_requested=bool(data.get("chat")))
+        if form.reps_menu:
+            result = services.start_with_rep_in_issue_menu(
+                context=context, rep_id=form.selected_issue().rep_id, customer=customer,
+                chat_requested=bool(data.get("chat")))
+        else:
+            result = services.start_with_survey(context=context, issue=form.selected_issue(),
+                                                customer=customer, chat_requested=bool(data.get("chat")))
         return start_response(request, result, context)
     if ok:
         record_invalid(request, form, StartRequest.Flow.SURVEY)
-    return render_customer_page(request, "portal/survey.html", {"form": form})
+    return render_survey(request, form)
+
+
+# ------------------------------------------------------------------------------
+# BeyondTrust: the representative list (product spec §2.1; beyondtrust.md decisions 9, 10)
+# ------------------------------------------------------------------------------
+def rep_list_shown(site: Site) -> bool:
+    return "reps" in enabled_flows(site) and site.backend.is_beyondtrust
+
+
+def reps_in_issue_menu(site: Site) -> bool:
+    """Decision 10: the survey's menu lists online reps instead of issues."""
+    return site.show_reps_in_issue_menu and site.backend.is_beyondtrust
+
+
+def rep_form(request, rep_list: selectors.RepListResult, data=None) -> RepForm:
+    site = request.site
+    initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else "",
+               **prefill(request, ("external_key",))}
+    return RepForm(data, initial=initial, reps=rep_list.reps,
+                   chat_choice=site.chat_mode == Site.ChatMode.CHOICE, consent_text=site.consent_text)
+
+
+def render_rep_list(request, form: RepForm, rep_list: selectors.RepListResult):
+    response = render_customer_page(request, "portal/reps.html", {
+        "form": form, "rep_list": rep_list, "reps_json_url": reverse("reps_json"),
+    })
+    # Who is online changes by the minute: neither the page cache (middleware) nor browsers
+    # keep this page; the list's own cache (site.rep_list_ttl) decides how fresh it is.
+    add_never_cache_headers(response)
+    return response
+
+
+def rep_list_page(request, rep_list: selectors.RepListResult):
+    """GET /reps/. Like the other customer pages (product spec §9) it is the same for every
+    visitor of a site and language, as long as the list is the same: so the rendered page is
+    kept in the shared cache under the list's fetch time. A new list is a new page; no page
+    outlives its list. Prefill links and the no-list message are rendered every time."""
+    site, key = request.site, None
+    if rep_list.fetched_at is not None and set(request.GET) <= {"locale", "embed"}:
+        key = (f"portal:reps-page:{selectors.site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
+               f"{request.GET.get('embed') == '1'}:{rep_list.fetched_at.timestamp()}")
+        page = cache.get(key)
+        if page is not None:
+            return page
+    response = render_rep_list(request, rep_form(request, rep_list), rep_list)
+    if key is not None:
+        cache.set(key, response, site.rep_list_ttl)
+    return response
+
+
+@csrf_exempt  # cookie-free by design: guards.check_public_post protects the POST
+@require_http_methods(["GET", "POST"])
+def reps(request):
+    """Who is online now, one click each. The button sends the rep's id only; the public
+    name for the start comes from the cached list (decision 9)."""
+    if not site_ready(request):
+        return unavailable_page(request)
+    if not rep_list_shown(request.site):
+        return not_found(request)
+    rep_list = selectors.online_reps(site=request.site)
+    if request.method == "GET":
+        return rep_list_page(request, rep_list)
+    form = rep_form(request, rep_list, request.POST)
+    ok, refused = bind_public_form(request, form)
+    if refused:
+        return refused
+    if ok and form.is_valid():
+        rep = form.selected_rep()
+        context = start_context(request, form)
+        result = services.start_with_rep(
+            context=context, rep_id=rep.id, rep_name=rep.public_name,
+            external_key=form.cleaned_data.get("external_key") or "",
+            chat_requested=bool(form.cleaned_data.get("chat")))
+        return start_response(request, result, context)
+    if ok:
+        record_invalid(request, form, StartRequest.Flow.REP)
+    return render_rep_list(request, form, rep_list)
+
+
+@require_GET
+def reps_json(request):
+    """The same cached list for the page's 30-second refresh: public fields only."""
+    if not site_ready(request) or not rep_list_shown(request.site):
+        return JsonResponse({"error": "not_found"}, status=404)
+    rep_list = selectors.online_reps(site=request.site)
+    response = JsonResponse({
+        "reps": [{"id": rep.id, "name": rep.public_name} for rep in rep_list.reps],
+        "available": not rep_list.unavailable,
+        "stale": rep_list.stale,
+    })
+    add_never_cache_headers(response)
+    return response
 
 
 @require_GET

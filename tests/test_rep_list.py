@@ -1,0 +1,344 @@
+"""The representative list against the fake appliance on a real local HTTP server.
+
+What a customer notices: who is online (public names only), one click to a session with that
+rep, a kind message when nobody is there or the appliance is down, and the other flows never
+waiting on the appliance. What the appliance notices: one `get_logged_in_reps` per TTL, however
+many customers look, and no calls at all while the circuit breaker is open.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+
+import pytest
+from django.core.cache import cache
+from django.db import connections
+from django.test import Client
+
+from portal import selectors
+from portal.models import Backend, CustomField, Issue, Site, StartRequest
+from tests.conftest import form_data, query_of
+from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
+from tests.fakes.server import running
+
+NOBODY = "Nobody is available right now."
+CANNOT_SHOW = "We cannot show who is available right now."
+GONE = "This representative is no longer available."
+
+
+@pytest.fixture
+def fake():
+    with running(FakeBeyondTrust()) as server:
+        yield server
+
+
+@pytest.fixture
+def rep_site(transactional_db, fake) -> Site:
+    """A site on the fake appliance. Committed data: some tests request from threads."""
+    backend = Backend.objects.create(name="Lab", kind=Backend.Kind.MODERN, base_url=fake.base_url,
+                                     client_id=fake.client_id, client_secret=fake.client_secret)
+    return Site.objects.create(name="Acme Support", is_default=True, backend=backend)
+
+
+def update_site(site: Site, **fields) -> None:
+    Site.objects.filter(pk=site.pk).update(**fields)
+    cache.clear()  # a queryset update skips the signal that retires cached sites
+
+
+def rep_buttons(page: str) -> list[tuple[str, str]]:
+    """(value, name) of each rep button, in page order."""
+    return [(value, html.unescape(name)) for value, name in
+            re.findall(r'<button type="submit" class="button secondary" name="rep" value="(\d+)">([^<]*)</button>', page)]
+
+
+def rep_status(page: str) -> str:
+    """The visible text of the list's status line (the other texts wait in data attributes)."""
+    return html.unescape(re.search(r'<p id="rep-status" role="status"[^>]*>(.*?)</p>', page, re.S).group(1).strip())
+
+
+def other_help_shown(page: str) -> bool:
+    return " hidden>" not in re.search(r'<section class="card" data-reps-none[^>]*>', page).group(0)
+
+
+def age_rep_list(site: Site, seconds: float) -> None:
+    """Make the cached list older, as if `seconds` had passed since the appliance answered."""
+    key = selectors.rep_list_cache_key(site.backend)
+    entry = cache.get(key)
+    cache.set(key, {**entry, "fetched_at": entry["fetched_at"] - seconds}, 600)
+
+
+def in_threads(count: int, path: str) -> list:
+    """`count` customers asking for `path` at the same moment, each with their own client."""
+    barrier = threading.Barrier(count)
+    responses, errors = [], []
+
+    def customer():
+        try:
+            barrier.wait()
+            responses.append(Client().get(path))
+        except Exception as error:  # surfaces in the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=customer) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert not errors
+    return responses
+
+
+# ------------------------------------------------------------------------------
+# What the customer sees
+# ------------------------------------------------------------------------------
+def test_page_lists_online_reps_by_public_name_and_never_the_private_one(client, fake, rep_site):
+    private_names = re.findall(r"<private_display_name>([^<]+)<", (DATA_DIR / "logged_in_reps.xml").read_text())
+    assert private_names  # the appliance does send them
+
+    response = client.get("/reps/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    # Sam (id 15) is logged in but not showing on the rep list; the others sorted by name.
+    assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
+    assert '<ul class="rep-list" id="id_rep"' in page and 'role="status"' in page
+    data = client.get("/reps.json")
+    assert data.json()["reps"] == [{"id": 12, "name": "Alex K."}, {"id": 21, "name": "Jo (Partner)"}]
+    for private in private_names:
+        assert private not in page and private not in data.content.decode()
+    assert "PRIVATE" not in page + data.content.decode()
+
+
+def test_rep_list_json_has_public_fields_only_and_is_never_cached(client, fake, rep_site):
+    response = client.get("/reps.json")
+    assert response.json() == {"reps": [{"id": 12, "name": "Alex K."}, {"id": 21, "name": "Jo (Partner)"}],
+                               "available": True, "stale": False}
+    assert "no-cache" in response["Cache-Control"]
+    assert "no-cache" in client.get("/reps/")["Cache-Control"]
+
+
+def test_home_links_to_the_rep_list_and_shows_it_directly_when_it_is_the_only_flow(client, fake, rep_site):
+    assert 'href="/reps/?locale=en-us"' in client.get("/").content.decode()
+    update_site(rep_site, show_session_key=False, show_survey=False)
+    page = client.get("/").content.decode()
+    assert "<h1>Choose a representative</h1>" in page
+    assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
+
+
+def test_a_click_starts_a_session_with_that_rep_by_id_and_public_name(client, fake, rep_site):
+    client.get("/reps/?external_key=INC0012345")
+    response = client.post("/reps/", form_data(rep="21", locale="de", tz="120", external_key="INC0012345"))
+    assert response.status_code == 303
+    url = response["Location"]
+    assert url.startswith(f"{fake.base_url}/api/start_session?id=21&name=Jo%20%28Partner%29&")
+    assert query_of(url) == [
+        ("id", "21"),
+        ("name", "Jo (Partner)"),  # the public display name, from the cached list
+        ("locale", "de"),
+        ("timezone_offset", "120"),
+        ("session.custom.external_key", "INC0012345"),
+    ]
+    record = StartRequest.objects.get()
+    assert (record.flow, record.outcome, record.locale) == ("rep", "started", "de")
+
+
+def test_chat_choice_and_embedded_start(client, fake, rep_site):
+    update_site(rep_site, chat_mode=Site.ChatMode.CHOICE, frame_ancestors="https://help.example.com")
+    assert 'name="chat"' in client.get("/reps/").content.decode()
+    response = client.post("/reps/", form_data(rep="12", chat="on", embedded="1"))
+    # In a frame the last step is a button that navigates the top window.
+    assert response.status_code == 200
+    link = re.search(r'<a class="button" id="start-link" href="([^"]+)" target="_top">', response.content.decode())
+    assert query_of(html.unescape(link.group(1))) == [("id", "12"), ("name", "Alex K."), ("c2cjs", "1"),
+                                                      ("locale", "en-us")]
+
+
+@pytest.mark.parametrize("forged", ["15", "999", "12abc", ""])
+def test_a_rep_not_on_the_list_is_refused_kindly_and_the_list_shown_again(client, fake, rep_site, forged):
+    response = client.post("/reps/", form_data(rep=forged))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (GONE if forged else "Please choose a representative from the list.") in page
+    assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID
+
+
+def test_the_name_always_comes_from_the_list_not_the_form(client, fake, rep_site):
+    response = client.post("/reps/", form_data(rep="12", name="Evil Corp", rep_name="Evil"))
+    assert dict(query_of(response["Location"]))["name"] == "Alex K."
+
+
+def test_rep_posts_pass_the_cookie_free_guards(client, fake, rep_site):
+    cross_site = client.post("/reps/", form_data(rep="12"), HTTP_ORIGIN="https://evil.example")
+    honeypot = client.post("/reps/", form_data(rep="12", website="spam"))
+    assert (cross_site.status_code, honeypot.status_code) == (403, 400)
+    assert not StartRequest.objects.exists()
+
+
+def test_nobody_online_says_so_and_offers_the_other_flows(client, fake, rep_site):
+    fake.serve("get_logged_in_reps", "logged_in_reps_empty.xml")
+    page = client.get("/reps/").content.decode()
+    assert rep_status(page) == NOBODY and rep_buttons(page) == [] and other_help_shown(page)
+    assert 'href="/key/?locale=en-us"' in page and 'href="/survey/?locale=en-us"' in page
+    assert client.get("/reps.json").json() == {"reps": [], "available": True, "stale": False}
+
+
+def test_nobody_online_on_a_rep_list_only_site(client, fake, rep_site):
+    fake.serve("get_logged_in_reps", "logged_in_reps_empty.xml")
+    update_site(rep_site, show_session_key=False, show_survey=False)
+    page = client.get("/").content.decode()
+    assert rep_status(page) == NOBODY and "Please try again in a few minutes." in page
+    assert 'href="/key/' not in page
+
+
+def test_take_control_sites_have_no_beyondtrust_rep_list(client, transactional_db):
+    backend = Backend.objects.create(name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.example.com/rest")
+    Site.objects.create(name="TC", is_default=True, backend=backend)
+    assert client.get("/reps/").status_code == 404
+    assert client.get("/reps.json").status_code == 404
+
+
+# ------------------------------------------------------------------------------
+# What the appliance sees: the cache, stale data, the breaker
+# ------------------------------------------------------------------------------
+def test_concurrent_customers_cause_one_upstream_call(fake, rep_site):
+    fake.delay = 0.2  # the first answer is still on its way while the others arrive
+    responses = in_threads(20, "/reps/")
+    assert [r.status_code for r in responses] == [200] * 20
+    assert all(rep_buttons(r.content.decode()) for r in responses)
+    assert fake.count("get_logged_in_reps") == 1
+    assert fake.tokens_minted == 1
+
+
+def test_concurrent_customers_after_the_ttl_cause_one_refresh(fake, rep_site):
+    Client().get("/reps/")
+    age_rep_list(rep_site, rep_site.rep_list_ttl + 1)
+    fake.delay = 0.2
+    responses = in_threads(20, "/reps/")
+    assert [r.status_code for r in responses] == [200] * 20
+    assert all(rep_buttons(r.content.decode()) == [("12", "Alex K."), ("21", "Jo (Partner)")]
+               for r in responses)
+    assert fake.count("get_logged_in_reps") == 2  # the first fill and one refresh
+
+
+def test_stale_list_is_served_while_the_appliance_fails(client, fake, rep_site, caplog):
+    client.get("/reps/")
+    fake.fail("http500", action="get_logged_in_reps")
+    age_rep_list(rep_site, rep_site.rep_list_ttl + 1)
+    with caplog.at_level(logging.WARNING):
+        page = client.get("/reps/").content.decode()
+    assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
+    assert rep_status(page) == "Pick a representative to start a session with them."
+    assert not other_help_shown(page) and "stale" not in page.lower() and "500" not in page
+    assert fake.count("get_logged_in_reps") == 2
+    assert "HTTP 500" in caplog.text  # the vendor's failure is for the logs
+    assert client.get("/reps.json").json()["stale"] is True
+    # A click still starts a session with a rep from the stale list (decision 9).
+    assert client.post("/reps/", form_data(rep="12")).status_code == 303
+
+
+def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(client, fake, rep_site, monkeypatch):
+    fake.fail("http500", action="get_logged_in_reps")
+    for attempt in range(1, selectors.BREAKER_FAILURES + 1):
+        page = client.get("/reps/").content.decode()
+        assert rep_status(page) == CANNOT_SHOW and other_help_shown(page)
+        assert fake.count("get_logged_in_reps") == attempt
+    breaker = selectors.beyondtrust_breaker(rep_site.backend)
+    assert breaker.state == "open"
+    for _ in range(3):  # open: customers get the kind message, the appliance gets no call
+        assert rep_status(client.get("/reps/").content.decode()) == CANNOT_SHOW
+    assert client.get("/reps.json").json() == {"reps": [], "available": False, "stale": False}
+    assert fake.count("get_logged_in_reps") == selectors.BREAKER_FAILURES
+
+    fake.fail(None, action="get_logged_in_reps")
+    monkeypatch.setattr(selectors, "BREAKER_RESET_SECONDS", 0)  # the reset time has passed
+    page = client.get("/reps/").content.decode()
+    assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
+    assert fake.count("get_logged_in_reps") == selectors.BREAKER_FAILURES + 1
+    assert selectors.beyondtrust_breaker(rep_site.backend).state == "closed"
+
+
+def test_a_slow_appliance_gets_the_kind_message_within_the_timeout(client, fake, rep_site, settings):
+    settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 0.2
+    settings.PORTAL_VENDOR_READ_TIMEOUT = 0.3
+    fake.delay = 5
+    response = client.get("/reps/")
+    assert response.status_code == 200
+    assert rep_status(response.content.decode()) == CANNOT_SHOW
+
+
+@pytest.mark.parametrize("outage", ["slow", "down"])
+def test_key_and_survey_flows_never_call_the_appliance(client, fake, rep_site, settings, outage):
+    settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 0.2
+    settings.PORTAL_VENDOR_READ_TIMEOUT = 0.3
+    if outage == "slow":
+        fake.delay = 5
+    else:
+        fake.fail("http500")
+        fake.state["token_status"] = 503
+    Issue.objects.create(site=rep_site, code_name="printing", display_name="Printing")
+    assert client.get("/").status_code == 200
+    assert client.get("/key/").status_code == 200
+    assert client.post("/key/", form_data(key="123 4567")).status_code == 303
+    assert client.get("/survey/").status_code == 200
+    response = client.post("/survey/", form_data(issue="printing", name="Jane Doe", details="Printer offline"))
+    assert response.status_code == 303
+    assert fake.calls() == []
+
+
+# ------------------------------------------------------------------------------
+# Display reps in the issue menu (decision 10)
+# ------------------------------------------------------------------------------
+@pytest.fixture
+def reps_menu_site(rep_site) -> Site:
+    printing = Issue.objects.create(site=rep_site, code_name="printing", display_name="Printing")
+    CustomField.objects.create(site=rep_site, code_name="asset_tag", label="Asset tag", order=1)
+    only_printing = CustomField.objects.create(site=rep_site, code_name="printer_model",
+                                               label="Printer model", required=True, order=2)
+    only_printing.issues.set([printing])
+    update_site(rep_site, show_reps_in_issue_menu=True)
+    return rep_site
+
+
+def test_issue_menu_lists_online_reps_and_the_start_sends_their_id(client, fake, reps_menu_site):
+    response = client.get("/survey/")
+    page = response.content.decode()
+    assert "Who would you like to talk to?" in page
+    assert 'value="rep-12"' in page and 'value="rep-21"' in page and "Jo (Partner)" in page
+    assert 'value="rep-15"' not in page and "Printing" not in page
+    assert "Printer model" not in page and "Asset tag" in page  # only the fields for every issue
+    assert "no-cache" in response["Cache-Control"]  # who is online: never page-cached
+    assert "PRIVATE" not in page
+
+    response = client.post("/survey/", form_data(issue="rep-21", name="Jane Doe", details="Printer offline",
+                                                 cf_asset_tag="LT-4471", locale="en-us"))
+    assert response.status_code == 303
+    assert query_of(response["Location"]) == [
+        ("issue_menu", "1"),
+        ("id", "21"),
+        ("customer.name", "Jane Doe"),
+        ("customer.details", "Printer offline"),
+        ("locale", "en-us"),
+        ("session.custom.asset_tag", "LT-4471"),
+    ]
+    record = StartRequest.objects.get()
+    assert (record.flow, record.issue) == ("survey", None)
+
+
+def test_issue_menu_refuses_a_rep_who_is_gone(client, fake, reps_menu_site):
+    response = client.post("/survey/", form_data(issue="rep-15", name="Jane Doe", details="Help"))
+    assert response.status_code == 200
+    assert GONE in response.content.decode()
+
+
+def test_issue_menu_with_nobody_online(client, fake, reps_menu_site):
+    fake.serve("get_logged_in_reps", "logged_in_reps_empty.xml")
+    assert "Nobody is available right now." in client.get("/survey/").content.decode()
+    response = client.post("/survey/", form_data(issue="rep-12", name="Jane Doe", details="Help"))
+    assert response.status_code == 200
+    assert "Nobody is available right now. Please try again in a few minutes." in response.content.decode()
+
