@@ -12,11 +12,13 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.models import CustomField, FieldMode, Site
+from portal.models import Backend, CustomField, FieldMode, Site
 from portal.vendors import limits
+from portal.vendors.takecontrol.start_url import InvalidPin, normalise_pin
 
 # C0 and C1 controls and DEL; tab and line feed are allowed where text may span lines.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -158,7 +160,56 @@ class SessionKeyForm(PublicForm):
         return key
 
 
-YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+class PinForm(SessionKeyForm):
+    """Take Control's key flow (decision 5): the 9-digit PIN a technician gave the customer."""
+
+    PIN_ERRORS = {
+        "empty": _("Please enter the PIN your technician gave you."),
+        "characters": _("A PIN has only digits."),
+        "length": _("A PIN has 9 digits. Please check the number and try again."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, length=limits.TC_PIN_LENGTH, **kwargs)
+        del self.fields["external_key"]  # the PIN URL carries nothing but the PIN
+        key = self.fields["key"]
+        key.label = _("PIN")
+        key.help_text = _("The 9-digit PIN your technician gave you, for example 123 456 789.")
+        key.error_messages["required"] = self.PIN_ERRORS["empty"]
+
+    def clean_key(self) -> str:
+        try:
+            return normalise_pin(self.cleaned_data["key"])
+        except InvalidPin as error:
+            raise ValidationError(self.PIN_ERRORS[error.code], code=error.code) from None
+
+
+class TechnicianForm(PublicForm):
+    """The Take Control technician list: one submit button per listed technician.
+
+    The buttons carry our database id; the technician's username (their private Take Control
+    login) is looked up server-side and never reaches the page.
+    """
+
+    technician = forms.TypedChoiceField(
+        label=_("Technician"), coerce=int,
+        error_messages={
+            "required": _("Please choose a technician from the list."),
+            "invalid_choice": _("This technician is not available. Please choose one from the list."),
+        },
+    )
+
+    def __init__(self, *args, technicians: list, consent_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.technicians = {technician.pk: technician for technician in technicians}
+        self.fields["technician"].choices = [(t.pk, t.display_name) for t in technicians]
+        if consent_text:
+            self.fields["consent"] = forms.BooleanField(
+                label=_("I agree to the terms above"),
+                error_messages={"required": _("Please agree to the terms to continue.")})
+
+    def selected_technician(self):
+        return self.technicians.get(self.cleaned_data.get("technician"))
 
 
 REP_NO_LONGER_AVAILABLE = _("This representative is no longer available. Please choose another one.")
@@ -228,32 +279,51 @@ def custom_form_field(field: CustomField) -> forms.Field:
                      **common)
 
 
-def custom_form_field(field: CustomField) -> forms.Field:
-    """The form field for an admin-defined custom field. Required-ness is checked per issue."""
-    common = {"label": field.label, "help_text": field.help_text, "required": False}
-    if field.field_type == CustomField.Type.CHOICE:
-        return forms.ChoiceField(
-            choices=[("", _("Choose…"))] + [(v, field.choice_labels.get(v, v)) for v, _l in field.choice_list],
-            error_messages={"invalid_choice": _("Please choose one of the listed options.")},
-            **common,
-        )
-    if field.field_type == CustomField.Type.YES_NO:
-        return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common,
-                                 error_messages={"invalid_choice": _("Please answer yes or no.")})
-    if field.field_type == CustomField.Type.EMAIL:
-        return forms.EmailField(max_length=None, **common,
-                                widget=forms.EmailInput(attrs={"data-limit": field.max_length,
-                                                               "data-limit-unit": "chars"}),
-                                validators=[lambda v: check_chars(v, field.max_length)])
-    if field.field_type == CustomField.Type.NUMBER:
-        return forms.RegexField(
-            regex=r"^-?\d+([.,]\d+)?$", **common,
-            widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-            error_messages={"invalid": _("Please enter a number, like 42 or 3.5.")},
-            validators=[lambda v: check_chars(v, field.max_length)],
-        )
-    return TextField(max_chars=field.max_length, multiline=field.field_type == CustomField.Type.LONG_TEXT,
-                     **common)
+@dataclass(frozen=True)
+class CustomerField:
+    """One customer field of the survey: form name, the Site attribute saying whether it is
+    asked (FieldMode), label, autocomplete token and the vendor's limit."""
+
+    name: str
+    mode_attr: str
+    label: str
+    autocomplete: str
+    max_chars: int | None = None
+    max_bytes: int | None = None
+    multiline: bool = False
+    email: bool = False
+
+
+# The customer fields each vendor takes, with its limits (product spec §4): the one place that
+# says which survey a backend gets.
+BEYONDTRUST_CUSTOMER_FIELDS = (
+    CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
+    CustomerField("company", "company_field", _("Company"), "organization",
+                  max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
+    CustomerField("company_code", "company_code_field", _("Company code"), "off",
+                  max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
+    CustomerField("details", "details_field", _("Describe the problem"), "off",
+                  max_bytes=limits.DETAILS_MAX_BYTES, multiline=True),
+    CustomerField("external_key", "external_key_field", _("Ticket number"), "off",
+                  max_chars=limits.CUSTOM_FIELD_MAX_CHARS),
+)
+# Take Control (takecontrol.md decision 2): characters, an email address, no custom fields,
+# no external key and no chat-only mode.
+TAKECONTROL_CUSTOMER_FIELDS = (
+    CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.TC_NAME_MAX_CHARS),
+    CustomerField("email", "email_field", _("Email address"), "email",
+                  max_chars=limits.TC_EMAIL_MAX_CHARS, email=True),
+    CustomerField("customer_number", "customer_number_field", _("Customer number"), "off",
+                  max_chars=limits.TC_NUMBER_MAX_CHARS),
+    CustomerField("details", "details_field", _("Describe the problem"), "off",
+                  max_chars=limits.TC_DESCRIPTION_MAX_CHARS, multiline=True),
+)
+
+
+def customer_fields_for(backend: Backend) -> tuple[CustomerField, ...]:
+    if backend.kind == Backend.Kind.TAKECONTROL:
+        return TAKECONTROL_CUSTOMER_FIELDS
+    return BEYONDTRUST_CUSTOMER_FIELDS
 
 
 @dataclass(frozen=True)
@@ -288,6 +358,9 @@ class SurveyForm(PublicForm):
     def __init__(self, *args, site: Site, issues: list, custom_fields: list[CustomField],
                  external_key_label: str = "", reps_menu: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        takecontrol = site.backend.kind == Backend.Kind.TAKECONTROL
+        if takecontrol:  # Take Control has no session.custom.* fields
+            custom_fields = []
         self.site, self.issues, self.custom_fields = site, issues, custom_fields
         self.issue_by_code = {issue.code_name: issue for issue in issues}
         issue_field = self.fields["issue"]
@@ -308,22 +381,14 @@ class SurveyForm(PublicForm):
                 "invalid_choice": REP_NO_LONGER_AVAILABLE,
             })
 
-        self._add_customer_field("name", site.name_field, _("Your name"), "name",
-                                 max_chars=limits.CUSTOMER_TEXT_MAX_CHARS)
-        self._add_customer_field("company", site.company_field, _("Company"), "organization",
-                                 max_chars=limits.CUSTOMER_TEXT_MAX_CHARS)
-        self._add_customer_field("company_code", site.company_code_field, _("Company code"), "off",
-                                 max_chars=limits.CUSTOMER_TEXT_MAX_CHARS)
-        self._add_customer_field("details", site.details_field, _("Describe the problem"), "off",
-                                 max_bytes=limits.DETAILS_MAX_BYTES, multiline=True)
-        self._add_customer_field("external_key", site.external_key_field,
-                                 external_key_label or _("Ticket number"), "off",
-                                 max_chars=limits.CUSTOM_FIELD_MAX_CHARS)
+        for spec in customer_fields_for(site.backend):
+            label = external_key_label if spec.name == "external_key" and external_key_label else spec.label
+            self._add_customer_field(spec, getattr(site, spec.mode_attr), label)
         for field in custom_fields:
             self.fields[f"cf_{field.code_name}"] = custom_form_field(field)
             # Checked per issue in clean(), but shown as required wherever the field is shown.
             self.fields[f"cf_{field.code_name}"].required_when_shown = field.required
-        if site.chat_mode == Site.ChatMode.CHOICE:
+        if site.chat_mode == Site.ChatMode.CHOICE and not takecontrol:
             self.fields["chat"] = forms.BooleanField(
                 required=False, label=_("Chat only: I don't want to download the support program"))
         if site.consent_text:
@@ -333,16 +398,20 @@ class SurveyForm(PublicForm):
         self.order_fields([name for name in self.fields if name not in self.field_order_tail]
                           + self.field_order_tail)
 
-    def _add_customer_field(self, name, mode, label, autocomplete, **limits_kwargs):
-        if mode == FieldMode.HIDDEN and name != "external_key":
+    def _add_customer_field(self, spec: CustomerField, mode: str, label: str):
+        if mode == FieldMode.HIDDEN and spec.name != "external_key":
             return
-        widget_attrs = {"autocomplete": autocomplete}
-        field = TextField(label=label, required=mode == FieldMode.REQUIRED, **limits_kwargs,
+        extra = {}
+        if spec.email:
+            extra = {"widget": forms.EmailInput,
+                     "validators": [EmailValidator(_("Please enter an email address like name@example.com."))]}
+        field = TextField(label=label, required=mode == FieldMode.REQUIRED, max_chars=spec.max_chars,
+                          max_bytes=spec.max_bytes, multiline=spec.multiline, **extra,
                           error_messages={"required": _("Please fill in this field.")})
         if mode == FieldMode.HIDDEN:  # external key from a prefill link, carried along unseen
             field.widget = forms.HiddenInput()
-        field.widget.attrs.update(widget_attrs)
-        self.fields[name] = field
+        field.widget.attrs["autocomplete"] = spec.autocomplete
+        self.fields[spec.name] = field
 
     def body_fields(self):
         """Visible fields between the issue and the consent, with the issues each belongs to."""

@@ -6,18 +6,29 @@ Views bind forms and call these; nothing here reads a request. Vendor names stay
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 from django.utils import timezone
 
-from portal.models import Backend, Issue, Site, StartRequest
+from portal.models import Backend, Issue, Site, StartRequest, Technician
 from portal.vendors.beyondtrust.start_url import (
     StartParams,
     legacy_start_url,
     modern_start_url,
     platform_for_user_agent,
 )
+from portal.vendors.takecontrol import client as takecontrol_client
+from portal.vendors.takecontrol.start_url import (
+    Route,
+    TakeControlValueError,
+    new_session_url,
+    pin_url,
+    route_for_start,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,12 +62,20 @@ class Customer:
 
 @dataclass(frozen=True)
 class StartResult:
-    """Where the customer goes next. `preview` starts never leave the portal."""
+    """Where the customer goes next. `preview` starts never leave the portal.
+
+    Take Control REST starts (decision 3) end on a confirmation page instead: `queued` holds
+    what the vendor said and `url` the applet link it returned, if any. `failure` is set when
+    the vendor could not start the session ("rejected": offer `url`, the redirect path;
+    "unavailable": say so); the record then says FAILED.
+    """
 
     url: str
     preview: bool
     record: StartRequest
     parameters: list[tuple[str, str]] = field(default_factory=list)
+    queued: takecontrol_client.SessionCreated | None = None
+    failure: str = ""
 
 
 def chat_only(*, site: Site, issue: Issue | None, requested: bool) -> bool:
@@ -113,6 +132,8 @@ def _finish(*, context: StartContext, flow: str, url: str, issue: Issue | None =
 
 
 def start_with_session_key(*, context: StartContext, key: str, external_key: str = "") -> StartResult:
+    if context.site.backend.kind == Backend.Kind.TAKECONTROL:
+        return start_with_pin(context=context, pin=key)
     params = StartParams(short_key=key, external_key=external_key, **_common_params(context))
     url = beyondtrust_url(backend=context.site.backend, params=params)
     return _finish(context=context, flow=StartRequest.Flow.KEY, url=url,
@@ -122,6 +143,9 @@ def start_with_session_key(*, context: StartContext, key: str, external_key: str
 def start_with_survey(*, context: StartContext, issue: Issue, customer: Customer,
                       chat_requested: bool = False) -> StartResult:
     """An issue start: codeName, or the numeric id when the admin set one (decision 2)."""
+    if context.site.backend.kind == Backend.Kind.TAKECONTROL:
+        return start_takecontrol(context=context, flow=StartRequest.Flow.SURVEY, issue=issue,
+                                 customer=customer)
     chat = chat_only(site=context.site, issue=issue, requested=chat_requested)
     params = StartParams(
         issue_code_name="" if issue.vendor_id is not None else issue.code_name,
@@ -172,6 +196,95 @@ def start_with_rep_in_issue_menu(*, context: StartContext, rep_id: int, customer
     url = beyondtrust_url(backend=context.site.backend, params=params)
     return _finish(context=context, flow=StartRequest.Flow.SURVEY, url=url, chat=chat,
                    customer=customer)
+
+
+# ------------------------------------------------------------------------------
+# Take Control (takecontrol.md Part 1)
+# ------------------------------------------------------------------------------
+def takecontrol_redirect_url(*, backend: Backend, route: Route, customer: Customer) -> str:
+    """Decision 2: the New Session URL the customer's browser opens (the portal never fetches it).
+
+    It has no language parameter: decision 2 lists none, so the applet follows the customer's
+    system language; REST starts send `language` (decision 6).
+    """
+    return new_session_url(
+        api_domain=backend.base_url, uid=backend.tc_uid,
+        department_id=route.department_id, technician_username=route.technician_username,
+        customer_name=customer.name, customer_email=customer.email,
+        customer_number=customer.number, problem_description=customer.details,
+        ask_customer_info=backend.tc_ask_customer_info,
+    )
+
+
+def start_with_pin(*, context: StartContext, pin: str) -> StartResult:
+    """Decision 5: the customer's PIN in the backend's PIN URL template."""
+    try:
+        url = pin_url(template=context.site.backend.tc_pin_url_template, pin=pin)
+    except TakeControlValueError as error:  # only a broken template: PinForm checked the PIN
+        logger.error("Take Control PIN start: %s. Admin: check the PIN URL template.", error)
+        return _failed(context=context, flow=StartRequest.Flow.KEY, failure="unavailable")
+    return _finish(context=context, flow=StartRequest.Flow.KEY, url=url)
+
+
+def start_with_technician(*, context: StartContext, technician: Technician) -> StartResult:
+    """A technician-list start: `tech` is the chosen technician's username (decision 4)."""
+    return start_takecontrol(context=context, flow=StartRequest.Flow.REP, technician=technician)
+
+
+def start_takecontrol(*, context: StartContext, flow: str, issue: Issue | None = None,
+                      technician: Technician | None = None,
+                      customer: Customer | None = None) -> StartResult:
+    """A survey or technician start in the backend's start mode (decisions 2, 3 and 4).
+
+    Routing comes from admin configuration only: the issue's department and technician, or
+    the technician picked from the list (which the caller found among the listed ones).
+    Never raises for a vendor problem: the result says what the customer sees.
+    """
+    backend = context.site.backend
+    customer = customer or Customer()
+    route = route_for_start(issue=issue, technician=technician)
+    if backend.tc_mode != Backend.TakeControlMode.REST:
+        try:
+            url = takecontrol_redirect_url(backend=backend, route=route, customer=customer)
+        except TakeControlValueError as error:  # the form checked the customer's values
+            logger.error("Take Control start: %s (%s). Admin: check the backend's uid and "
+                         "API domain.", error, error.field)
+            return _failed(context=context, flow=flow, issue=issue, customer=customer,
+                           failure="unavailable")
+        return _finish(context=context, flow=flow, url=url, issue=issue, customer=customer)
+    try:
+        queued = takecontrol_client.TakeControlClient.from_backend(backend).create_session(
+            department_id=route.department_id, technician_username=route.technician_username,
+            locale=context.language, customer_name=customer.name, customer_email=customer.email,
+            customer_number=customer.number, problem_description=customer.details,
+        )
+    except takecontrol_client.TakeControlRejected:
+        # Our validation missed something (the client logged the vendor's reason): apologise
+        # and offer the redirect path, which the vendor may still accept.
+        try:
+            fallback = takecontrol_redirect_url(backend=backend, route=route, customer=customer)
+        except TakeControlValueError:
+            fallback = ""
+        return _failed(context=context, flow=flow, issue=issue, customer=customer,
+                       failure="rejected", url=fallback)
+    except (takecontrol_client.TakeControlError, TakeControlValueError) as error:
+        if isinstance(error, TakeControlValueError) or (
+                isinstance(error, takecontrol_client.TakeControlMisconfigured) and error.status is None):
+            # The client logs what the vendor refused; a setting missing here is ours to log.
+            logger.error("Take Control REST start at %s: %s. Admin: check the backend settings.",
+                         urlsplit(backend.base_url).hostname, error)
+        return _failed(context=context, flow=flow, issue=issue, customer=customer,
+                       failure="unavailable")
+    record = record_start(context=context, flow=flow, outcome=StartRequest.Outcome.STARTED,
+                          issue=issue, customer=customer)
+    return StartResult(url=queued.applet_url, preview=False, record=record, queued=queued)
+
+
+def _failed(*, context: StartContext, flow: str, failure: str, url: str = "",
+            issue: Issue | None = None, customer: Customer | None = None) -> StartResult:
+    record = record_start(context=context, flow=flow, outcome=StartRequest.Outcome.FAILED,
+                          issue=issue, customer=customer)
+    return StartResult(url=url, preview=False, record=record, failure=failure)
 
 
 def purge_old_start_requests(*, now=None) -> int:

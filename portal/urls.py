@@ -9,6 +9,7 @@ urlpatterns = [
     path("survey/", views.survey, name="survey"),
     path("reps/", views.reps, name="reps"),
     path("reps.json", views.reps_json, name="reps_json"),
+    path("technicians/", views.technicians, name="technicians"),
     path("theme.css", views.theme_css, name="theme_css"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

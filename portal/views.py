@@ -17,11 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.static import serve
 
 from portal import guards, selectors, services
-from portal.forms import RepForm, RepMenuEntry, SessionKeyForm, SurveyForm
+from portal.forms import PinForm, RepForm, RepMenuEntry, SessionKeyForm, SurveyForm, TechnicianForm
 from portal.languages import html_lang
 from portal.models import Backend, Site, StartRequest
 
-PREFILL_FIELDS = ("name", "company", "company_code", "details", "issue", "external_key")
+PREFILL_FIELDS = ("name", "company", "company_code", "details", "issue", "external_key",
+                  "email", "customer_number")
 PREFILL_MAX_CHARS = 4000  # a prefill value longer than any limit is cut, not rendered whole
 
 
@@ -92,7 +93,7 @@ def enabled_flows(site: Site) -> list[str]:
     if site.show_survey:
         flows.append("survey")
     if site.show_rep_list:
-        flows.append("reps")
+        flows.append("technicians" if site.backend.kind == Backend.Kind.TAKECONTROL else "reps")
     return flows
 
 
@@ -131,6 +132,8 @@ def start_response(request, result: services.StartResult, context: services.Star
     """
     if result.preview:
         return render_customer_page(request, "portal/preview.html", {"result": result})
+    if result.failure or result.queued is not None:
+        return takecontrol_result_page(request, result)
     if context.embedded or request.site.show_interstitial:
         return render_customer_page(request, "portal/ready.html", {"result": result,
                                                                    "platform": platform_name(request)})
@@ -197,7 +200,8 @@ def home(request):
         return unavailable_page(request)
     flows = enabled_flows(request.site)
     if len(flows) == 1:  # no pointless choices (product spec §10)
-        return {"key": session_key, "survey": survey, "reps": reps}.get(flows[0], session_key)(request)
+        return {"key": session_key, "survey": survey, "reps": reps,
+                "technicians": technicians}.get(flows[0], session_key)(request)
     return render_customer_page(request, "portal/home.html", {
         "key_form": session_key_form(request),
         "reps_url": reverse("reps"),
@@ -208,6 +212,8 @@ def session_key_form(request, data=None) -> SessionKeyForm:
     backend = request.site.backend
     initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else "",
                **prefill(request, ("key", "external_key"))}
+    if backend.kind == Backend.Kind.TAKECONTROL:  # decision 5: the 9-digit PIN
+        return PinForm(data, initial=initial)
     return SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
 
 
@@ -226,7 +232,7 @@ def session_key(request):
         context = start_context(request, form)
         result = services.start_with_session_key(
             context=context, key=form.cleaned_data["key"],
-            external_key=form.cleaned_data["external_key"],
+            external_key=form.cleaned_data.get("external_key", ""),
         )
         return start_response(request, result, context)
     if ok:
@@ -281,6 +287,7 @@ def survey(request):
         customer = services.Customer(
             name=data.get("name") or "", company=data.get("company") or "",
             company_code=data.get("company_code") or "", details=data.get("details") or "",
+            email=data.get("email") or "", number=data.get("customer_number") or "",
             external_key=data.get("external_key") or "", custom=tuple(form.custom_values()),
         )
         context = start_context(request, form)
@@ -387,6 +394,57 @@ def reps_json(request):
     })
     add_never_cache_headers(response)
     return response
+
+
+# ------------------------------------------------------------------------------
+# Take Control: the technician list and the REST start's pages (takecontrol.md Part 1)
+# ------------------------------------------------------------------------------
+def technician_form(request, data=None) -> TechnicianForm:
+    initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else ""}
+    return TechnicianForm(data, initial=initial,
+                          technicians=selectors.listed_technicians(backend=request.site.backend),
+                          consent_text=request.site.consent_text)
+
+
+@csrf_exempt  # cookie-free by design: guards.check_public_post protects the POST
+@require_http_methods(["GET", "POST"])
+def technicians(request):
+    """The Take Control "representative list": admin-curated technicians, one click each."""
+    if not site_ready(request):
+        return unavailable_page(request)
+    if "technicians" not in enabled_flows(request.site):  # off, or not a Take Control site
+        return not_found(request)
+    if request.method == "GET":
+        return render_customer_page(request, "portal/technicians.html", {"form": technician_form(request)})
+    form = technician_form(request, request.POST)
+    ok, refused = bind_public_form(request, form)
+    if refused:
+        return refused
+    if ok and form.is_valid():
+        context = start_context(request, form)
+        result = services.start_with_technician(context=context, technician=form.selected_technician())
+        return start_response(request, result, context)
+    if ok:
+        record_invalid(request, form, StartRequest.Flow.REP)
+    return render_customer_page(request, "portal/technicians.html", {"form": form})
+
+
+def takecontrol_result_page(request, result: services.StartResult):
+    """After a REST start: the queue and the applet link, or why nothing started."""
+    if result.failure == "rejected":
+        return render_customer_page(request, "portal/takecontrol_failed.html", {
+            "title": _("Sorry, we could not send your request"),
+            "message": _("Our support system did not accept the request. You can still connect "
+                         "with the button below, or try again in a moment."),
+            "fallback_url": result.url,
+        })
+    if result.failure:
+        return render_customer_page(request, "portal/takecontrol_failed.html", {
+            "title": _("Remote support is temporarily unavailable"),
+            "message": _("Please try again in a few minutes. Your details were not sent."),
+        }, status=503)
+    return render_customer_page(request, "portal/takecontrol_queued.html", {"result": result,
+                                                                           "queued": result.queued})
 
 
 @require_GET

@@ -1,0 +1,576 @@
+"""Take Control in the portal: the survey, the technician list, the PIN, REST starts, bootstrap.
+
+Each test follows what the customer does (a POST from the rendered page) to where their browser
+is sent, or to what the fake Take Control account received (takecontrol.md Part 1).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from portal.models import Backend, CustomField, Department, FieldMode, Issue, Site, StartRequest, Technician
+from tests.conftest import form_data, query_of
+from tests.fakes.takecontrol import (  # noqa: F401  (takecontrol_server is a fixture)
+    NEW_SESSION_PATH,
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    UID,
+    takecontrol_server,
+)
+
+pytestmark = pytest.mark.django_db
+
+API_DOMAIN = "https://api.us0.swi-rc.com/rest"
+NEW_SESSION_URL = "https://api.us0.swi-rc.com/integration/integration_api.php"
+VALID = {"issue": "printing", "name": "Jane Doe", "email": "jane@example.com",
+         "customer_number": "C-1001", "details": "Printer offline"}
+
+
+@pytest.fixture(autouse=True)
+def quick_vendor(settings):
+    settings.PORTAL_TC_RETRY_AFTER_MAX = 0.3
+    settings.PORTAL_TC_BREAKER_THRESHOLD = 3
+    settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 1.0
+    settings.PORTAL_VENDOR_READ_TIMEOUT = 1.0
+
+
+@pytest.fixture
+def tc_backend(db):
+    return Backend.objects.create(name="Take Control", kind=Backend.Kind.TAKECONTROL, base_url=API_DOMAIN,
+                                  tc_uid=UID, tc_public_key=PUBLIC_KEY, tc_private_key=PRIVATE_KEY,
+                                  tc_ask_customer_info=True)
+
+
+@pytest.fixture
+def tc_site(tc_backend):
+    return Site.objects.create(name="Acme Support", is_default=True, backend=tc_backend,
+                               email_field=FieldMode.OPTIONAL, customer_number_field=FieldMode.OPTIONAL,
+                               company_field=FieldMode.OPTIONAL, warning_text="")
+
+
+@pytest.fixture
+def tc_issues(tc_site, tc_backend):
+    helpdesk = Department.objects.create(backend=tc_backend, name="Help desk", department_id=1234)
+    tess = Technician.objects.create(backend=tc_backend, display_name="Tess", username="tess.private@example.com")
+    printing = Issue.objects.create(site=tc_site, code_name="printing", display_name="Printing", order=1,
+                                    department=helpdesk, technician=tess)
+    other = Issue.objects.create(site=tc_site, code_name="other", display_name="Something else", order=2)
+    return {"printing": printing, "other": other}
+
+
+@pytest.fixture
+def technicians(tc_backend):
+    return {
+        "anna": Technician.objects.create(backend=tc_backend, display_name="Anna K.",
+                                          username="anna.kowalska@example.com", order=1),
+        "ben": Technician.objects.create(backend=tc_backend, display_name="Ben", username="bsmith@example.com",
+                                         order=2),
+        "hidden": Technician.objects.create(backend=tc_backend, display_name="Off duty",
+                                            username="offduty@example.com", listed=False),
+    }
+
+
+@pytest.fixture
+def rest_site(tc_site, tc_backend, takecontrol_server):
+    tc_backend.base_url = takecontrol_server.rest_url
+    tc_backend.tc_mode = Backend.TakeControlMode.REST
+    tc_backend.save()
+    return tc_site
+
+
+def post_survey(client, **fields):
+    return client.post("/survey/", form_data(**{**VALID, **fields}))
+
+
+def errors_of(response) -> dict[str, str]:
+    return dict(re.findall(r'<p class="error" id="id_(\w+?)_error">(.*?)</p>', response.content.decode(), re.S))
+
+
+def last_record() -> StartRequest:
+    return StartRequest.objects.latest("id")
+
+
+# ------------------------------------------------------------------------------
+# Survey, redirect mode (decision 2)
+# ------------------------------------------------------------------------------
+def test_survey_redirects_to_new_session_url_parameter_by_parameter(client, tc_site, tc_issues):
+    response = post_survey(client, locale="de", details="Drucker offline\r\nseit 9 Uhr | dringend")
+    assert response.status_code == 303
+    url = response["Location"]
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == NEW_SESSION_URL
+    assert query_of(url) == [
+        ("uid", UID),
+        ("department", "1234"),
+        ("tech", "tess.private@example.com"),
+        ("customer_name", "Jane Doe"),
+        ("customer_email", "jane@example.com"),
+        ("customer_number", "C-1001"),
+        ("problem_description", "Drucker offline\nseit 9 Uhr | dringend"),
+        ("ask_customer_info", "1"),
+    ]
+    assert "%7C" in url and "|" not in url and "+" not in parts.query
+    record = last_record()
+    assert (record.flow, record.outcome, record.backend_kind, record.locale, record.issue) == (
+        StartRequest.Flow.SURVEY, StartRequest.Outcome.STARTED, Backend.Kind.TAKECONTROL, "de",
+        tc_issues["printing"])
+
+
+def test_issue_without_routing_and_no_ask_customer_info(client, tc_site, tc_issues, tc_backend):
+    tc_backend.tc_ask_customer_info = False
+    tc_backend.save()
+    tc_site.details_field = FieldMode.OPTIONAL
+    tc_site.save()
+    response = post_survey(client, issue="other", email="", customer_number="", details="")
+    assert query_of(response["Location"]) == [("uid", UID), ("customer_name", "Jane Doe")]
+
+
+def test_embedded_survey_ends_in_a_top_level_button(client, tc_site, tc_issues):
+    response = post_survey(client, embedded="1")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(rf'href="{re.escape(NEW_SESSION_URL)}\?uid=[^"]+" target="_top"', html)
+
+
+def test_survey_shows_only_take_control_fields(client, tc_site, tc_issues):
+    CustomField.objects.create(site=tc_site, code_name="asset_tag", label="Asset tag")
+    tc_site.chat_mode = Site.ChatMode.CHOICE
+    tc_site.save()
+    html = client.get("/survey/").content.decode()
+    for name in ("name", "email", "customer_number", "details"):
+        assert f'name="{name}"' in html
+    for name in ("company", "company_code", "external_key", "cf_asset_tag", "chat"):
+        assert f'name="{name}"' not in html
+    assert 'type="email" name="email"' in html and 'data-limit="64"' in html and 'data-limit="128"' in html
+    response = post_survey(client, company="Acme", cf_asset_tag="LT-1", external_key="INC-1", chat="on")
+    assert [name for name, _value in query_of(response["Location"])] == [
+        "uid", "department", "tech", "customer_name", "customer_email", "customer_number",
+        "problem_description", "ask_customer_info"]
+
+
+def test_field_modes_follow_the_site(client, tc_site, tc_issues):
+    tc_site.email_field = FieldMode.REQUIRED
+    tc_site.customer_number_field = FieldMode.HIDDEN
+    tc_site.details_field = FieldMode.OPTIONAL
+    tc_site.save()
+    assert 'name="customer_number"' not in client.get("/survey/").content.decode()
+    assert errors_of(post_survey(client, email="")) == {"email": "Please fill in this field. "}
+    response = post_survey(client, customer_number="sneaky", details="")
+    query = dict(query_of(response["Location"]))
+    assert "customer_number" not in query and "problem_description" not in query
+
+
+@pytest.mark.parametrize(
+    ("field", "param", "limit", "unit"),
+    [
+        ("name", "customer_name", 128, "ü"),
+        ("name", "customer_name", 128, "😀"),
+        ("customer_number", "customer_number", 32, "9"),
+        ("customer_number", "customer_number", 32, "日"),
+        ("details", "problem_description", 1024, "日"),
+        ("details", "problem_description", 1024, "😀"),
+    ],
+)
+def test_limits_are_counted_in_characters(client, tc_site, tc_issues, field, param, limit, unit):
+    at_limit = unit * limit
+    response = post_survey(client, **{field: at_limit})
+    assert response.status_code == 303
+    assert dict(query_of(response["Location"]))[param] == at_limit
+    response = post_survey(client, **{field: at_limit + unit})
+    assert response.status_code == 200
+    assert errors_of(response)[field] == (
+        f"Please shorten this to {limit} characters (it has {limit + 1}). ")
+    assert last_record().outcome == StartRequest.Outcome.INVALID
+
+
+def test_email_limit_is_64_characters(client, tc_site, tc_issues):
+    at_limit = "a" * (64 - len("@example.com")) + "@example.com"
+    assert dict(query_of(post_survey(client, email=at_limit)["Location"]))["customer_email"] == at_limit
+    response = post_survey(client, email="a" + at_limit)
+    assert "Please shorten this to 64 characters (it has 65)." in errors_of(response)["email"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "not-an-email", "Please enter an email address like name@example.com."),
+        ("email", "jane@", "Please enter an email address like name@example.com."),
+        ("email", "jane doe@example.com", "Please enter an email address like name@example.com."),
+        ("email", "jane@example.com\r\nBcc: x@evil.example", "Please keep this on one line."),
+        ("name", "Jane\x07Doe", "invisible control characters"),
+        ("name", "Jane\u202eeoD", "invisible control characters"),
+        ("name", "Jane\nDoe", "Please keep this on one line."),
+        ("customer_number", "C\t1", "Please keep this on one line."),
+        ("details", "bad\x1bescape", "invisible control characters"),
+        ("issue", "nonexistent", "Please choose one of the listed topics."),
+    ],
+)
+def test_bad_values_get_a_message_next_to_the_field(client, tc_site, tc_issues, field, value, message):
+    response = post_survey(client, **{field: value})
+    assert response.status_code == 200
+    assert message in errors_of(response)[field]
+    assert 'id="error-summary"' in response.content.decode()
+
+
+def test_everything_typed_is_kept_after_an_error(client, tc_site, tc_issues):
+    response = post_survey(client, name="", email="zoe@exämple.com", customer_number="Nº 42",
+                           details="Écran noir 🖥️")
+    html = response.content.decode()
+    assert errors_of(response) == {"name": "Please fill in this field. "}
+    assert 'value="zoe@exämple.com"' in html and 'value="Nº 42"' in html and "Écran noir 🖥️</textarea>" in html
+    assert '<a href="#id_name">Your name: Please fill in this field.</a>' in html
+
+
+def test_prefill_by_query_parameters(client, tc_site, tc_issues):
+    html = client.get("/survey/?name=Jane&email=jane%40example.com&customer_number=C-9&details=Hi%20there"
+                      "&issue=other&locale=de").content.decode()
+    for snippet in ('value="Jane"', 'value="jane@example.com"', 'value="C-9"', ">\nHi there</textarea>",
+                    'lang="de"'):
+        assert snippet in html
+    assert re.search(r'value="other"[^>]*checked', html)
+
+
+def test_personal_data_kept_only_when_site_says_so(client, tc_site, tc_issues):
+    post_survey(client)
+    assert last_record().customer_data is None
+    tc_site.keep_personal_data = True
+    tc_site.save()
+    post_survey(client)
+    assert last_record().customer_data == {"name": "Jane Doe", "email": "jane@example.com", "number": "C-1001",
+                                           "details": "Printer offline"}
+
+
+def test_missing_uid_is_temporarily_unavailable_not_a_500(client, tc_site, tc_issues, tc_backend, caplog):
+    tc_backend.tc_uid = ""
+    tc_backend.save()
+    with caplog.at_level(logging.ERROR):
+        response = post_survey(client)
+    assert response.status_code == 503
+    assert "temporarily unavailable" in response.content.decode()
+    assert last_record().outcome == StartRequest.Outcome.FAILED
+    assert any("uid" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+
+
+# ------------------------------------------------------------------------------
+# REST mode (decision 3)
+# ------------------------------------------------------------------------------
+def test_rest_start_sends_exactly_the_decided_body_and_shows_the_queue(client, rest_site, tc_issues,
+                                                                        takecontrol_server):
+    response = post_survey(client, locale="pt-br")
+    assert response.status_code == 200
+    [call] = takecontrol_server.rest_calls()
+    assert (call.method, call.path, call.headers["integration-key"]) == ("POST", "/rest/session", PUBLIC_KEY)
+    assert call.json == {
+        "department_id": 1234,
+        "technician_username": "tess.private@example.com",
+        "language": "pt",
+        "customer_name": "Jane Doe",
+        "customer_email": "jane@example.com",
+        "customer_number": "C-1001",
+        "problem_description": "Printer offline",
+        "ask_customer_info": 1,
+        "show_waiting_queue": 1,
+    }
+    html = response.content.decode()  # in Portuguese: the queue line by its class
+    assert re.search(r'<p class="queue-length">[^<]*\b2\b[^<]*</p>', html)
+    assert 'class="estimated-wait"' not in html
+    assert 'id="pin-link" href="/key/?locale=pt-br"' in html  # no applet link: the PIN page
+    assert "VM2" not in html and "RECEPTION-PC" not in html  # other customers' computers
+    assert not takecontrol_server.calls(NEW_SESSION_PATH)  # the portal never fetches the applet URL
+    record = last_record()
+    assert (record.flow, record.outcome, record.locale) == (StartRequest.Flow.SURVEY, StartRequest.Outcome.STARTED,
+                                                            "pt-br")
+
+
+def test_rest_start_with_applet_link_offers_a_top_level_button(client, rest_site, tc_issues, takecontrol_server):
+    takecontrol_server.use("ok-with-link")
+    html = post_survey(client, embedded="1").content.decode()
+    assert 'href="https://startcontrol.example/s/yPQH" target="_top"' in html
+    assert "There is 1 request in the queue." in html
+    assert "Estimated waiting time: 180" in html
+
+
+def test_rest_400_apologises_and_offers_the_redirect_path(client, rest_site, tc_issues, takecontrol_server):
+    takecontrol_server.use("400")
+    response = post_survey(client)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Sorry, we could not send your request" in html
+    link = re.search(r'id="start-link" href="([^"]+)" target="_top"', html).group(1).replace("&amp;", "&")
+    assert link.startswith(f"{takecontrol_server.base_url}{NEW_SESSION_PATH}?")
+    assert dict(query_of(link))["customer_name"] == "Jane Doe"
+    assert last_record().outcome == StartRequest.Outcome.FAILED
+
+
+def test_rest_403_is_temporarily_unavailable_and_alerts_the_admin(client, rest_site, tc_issues,
+                                                                   takecontrol_server, caplog):
+    takecontrol_server.use("403")
+    with caplog.at_level(logging.WARNING):
+        response = post_survey(client)
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "Remote support is temporarily unavailable" in html
+    assert "Invalid integration key" not in html and PUBLIC_KEY not in html
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors and all(PUBLIC_KEY not in r.getMessage() for r in caplog.records)
+    assert last_record().outcome == StartRequest.Outcome.FAILED
+
+
+def test_missing_public_key_fails_without_calling_the_vendor(client, rest_site, tc_issues, tc_backend,
+                                                            takecontrol_server, caplog):
+    tc_backend.tc_public_key = ""
+    tc_backend.save()
+    with caplog.at_level(logging.ERROR):
+        assert post_survey(client).status_code == 503
+    assert not takecontrol_server.rest_calls()
+    assert any("public integration key" in r.getMessage() for r in caplog.records)
+
+
+def test_rest_429_is_retried_once_after_retry_after(client, rest_site, tc_issues, takecontrol_server):
+    takecontrol_server.state["retry_after"] = "0"
+    takecontrol_server.use("429", "ok")
+    response = post_survey(client)
+    assert response.status_code == 200 and "in the queue" in response.content.decode()
+    assert len(takecontrol_server.rest_calls()) == 2
+
+
+def test_rest_429_beyond_the_cap_fails_at_once(client, rest_site, tc_issues, takecontrol_server):
+    takecontrol_server.state["retry_after"] = "30"
+    takecontrol_server.use("429")
+    response = post_survey(client)
+    assert response.status_code == 503
+    assert len(takecontrol_server.rest_calls()) == 1
+    assert last_record().outcome == StartRequest.Outcome.FAILED
+
+
+def test_repeated_429_open_the_breaker_and_the_vendor_is_left_alone(client, rest_site, tc_issues,
+                                                                   takecontrol_server):
+    takecontrol_server.state["mode"] = "429"
+    for _attempt in range(3):
+        assert post_survey(client).status_code == 503
+    calls = len(takecontrol_server.rest_calls())
+    assert calls >= 3
+    takecontrol_server.state["mode"] = "ok"
+    response = post_survey(client)
+    assert response.status_code == 503 and "temporarily unavailable" in response.content.decode()
+    assert len(takecontrol_server.rest_calls()) == calls  # the breaker answered, not the vendor
+    assert StartRequest.objects.filter(outcome=StartRequest.Outcome.FAILED).count() == 4
+
+
+@pytest.mark.parametrize("mode", ["500", "malformed", "not-json", "error-200", "redirect"])
+def test_other_vendor_failures_never_500(client, rest_site, tc_issues, takecontrol_server, mode):
+    takecontrol_server.use(mode)
+    response = post_survey(client)
+    assert response.status_code == 503
+    assert last_record().outcome == StartRequest.Outcome.FAILED
+
+
+def test_rest_timeout_is_temporarily_unavailable(client, rest_site, tc_issues, takecontrol_server, settings):
+    settings.PORTAL_VENDOR_READ_TIMEOUT = 0.2
+    takecontrol_server.delay = 0.6
+    response = post_survey(client)
+    assert response.status_code == 503
+    assert "temporarily unavailable" in response.content.decode()
+    assert last_record().outcome == StartRequest.Outcome.FAILED
+
+
+# ------------------------------------------------------------------------------
+# Technician list (the Take Control "representative list")
+# ------------------------------------------------------------------------------
+def test_technician_list_shows_display_names_never_usernames(client, tc_site, technicians):
+    response = client.get("/technicians/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Anna K." in html and "Ben" in html
+    assert "Off duty" not in html
+    for technician in technicians.values():
+        assert technician.username not in html
+        assert technician.username.split("@")[0] not in html
+    assert f'name="technician" value="{technicians["anna"].pk}"' in html
+
+
+def test_home_links_to_the_technician_list(client, tc_site, technicians):
+    html = client.get("/").content.decode()
+    assert 'href="/technicians/?locale=en-us"' in html
+    assert "I have a PIN" in html
+
+
+def test_picking_a_technician_sends_tech(client, tc_site, technicians):
+    response = client.post("/technicians/", form_data(technician=str(technicians["anna"].pk), locale="fr"))
+    assert response.status_code == 303
+    assert query_of(response["Location"]) == [("uid", UID), ("tech", "anna.kowalska@example.com"),
+                                              ("ask_customer_info", "1")]
+    record = last_record()
+    assert (record.flow, record.outcome, record.locale) == (StartRequest.Flow.REP, StartRequest.Outcome.STARTED,
+                                                            "fr")
+
+
+@pytest.mark.parametrize("pick", ["hidden", "other-backend", "999999", "anna.kowalska@example.com", ""])
+def test_a_technician_not_in_the_list_is_refused_kindly(client, tc_site, technicians, pick):
+    if pick == "hidden":
+        pick = str(technicians["hidden"].pk)
+    elif pick == "other-backend":
+        other = Backend.objects.create(name="Other", kind=Backend.Kind.TAKECONTROL, base_url=API_DOMAIN)
+        pick = str(Technician.objects.create(backend=other, display_name="Eve", username="eve@example.com").pk)
+    response = client.post("/technicians/", form_data(technician=pick))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Please choose" in html or "not available" in html
+    assert "Anna K." in html and 'name="technician"' in html  # the list again
+    assert last_record().outcome == StartRequest.Outcome.INVALID
+
+
+def test_technician_list_needs_the_flow_and_a_take_control_site(client, tc_site, technicians, backend):
+    tc_site.show_rep_list = False
+    tc_site.save()
+    assert client.get("/technicians/").status_code == 404
+    tc_site.show_rep_list = True
+    tc_site.backend = backend  # BeyondTrust
+    tc_site.save()
+    assert client.get("/technicians/").status_code == 404
+
+
+def test_technician_start_needs_consent_when_the_site_asks(client, tc_site, technicians):
+    tc_site.consent_text = "The technician sees your screen."
+    tc_site.save()
+    pick = str(technicians["ben"].pk)
+    response = client.post("/technicians/", form_data(technician=pick))
+    assert response.status_code == 200
+    assert "Please agree to the terms to continue." in response.content.decode()
+    assert client.post("/technicians/", form_data(technician=pick, consent="on")).status_code == 303
+
+
+def test_technician_post_without_guards_starts_nothing(client, tc_site, technicians):
+    response = client.post("/technicians/", {"technician": str(technicians["anna"].pk)})
+    assert response.status_code == 200
+    assert "could not send it yet" in response.content.decode()
+    response = client.post("/technicians/", form_data(technician=str(technicians["anna"].pk)),
+                           HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert not StartRequest.objects.filter(outcome=StartRequest.Outcome.STARTED).exists()
+
+
+def test_rest_technician_start_sends_the_username(client, rest_site, technicians, takecontrol_server):
+    response = client.post("/technicians/", form_data(technician=str(technicians["ben"].pk), locale="ja"))
+    assert response.status_code == 200
+    [call] = takecontrol_server.rest_calls()
+    assert call.json == {"technician_username": "bsmith@example.com", "language": "ja",
+                         "ask_customer_info": 1, "show_waiting_queue": 1}
+
+
+# ------------------------------------------------------------------------------
+# PIN (decision 5)
+# ------------------------------------------------------------------------------
+@pytest.mark.parametrize("typed", ["123456789", "123 456 789", "123-456-789", "１２３ ４５６ ７８９", "123\u200b456789"])
+def test_pin_goes_into_the_template(client, tc_site, typed):
+    response = client.post("/key/", form_data(key=typed))
+    assert response.status_code == 303
+    assert response["Location"] == "https://startcontrol.com/123456789"
+    record = last_record()
+    assert (record.flow, record.outcome) == (StartRequest.Flow.KEY, StartRequest.Outcome.STARTED)
+
+
+def test_pin_uses_the_admins_template(client, tc_site, tc_backend):
+    tc_backend.tc_pin_url_template = "https://support.example.com/pin?code={pin}&x={y}"
+    tc_backend.save()
+    response = client.post("/key/", form_data(key="987654321"))
+    assert response["Location"] == "https://support.example.com/pin?code=987654321&x=%7By%7D"
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("12345678", "A PIN has 9 digits."),
+        ("1234567890", "A PIN has 9 digits."),
+        ("12345678a", "A PIN has only digits."),
+        ("", "Please enter the PIN your technician gave you."),
+        ("1" * 100, "A PIN has 9 digits."),
+    ],
+)
+def test_bad_pins_are_refused_and_kept(client, tc_site, typed, message):
+    response = client.post("/key/", form_data(key=typed))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert message in html and 'href="#id_key"' in html
+    assert last_record().outcome == StartRequest.Outcome.INVALID
+
+
+def test_pin_page_speaks_of_a_pin_and_allows_the_pin_host(client, tc_site):
+    response = client.get("/key/?key=123%20456%20789")
+    html = response.content.decode()
+    assert "Enter your PIN" in html and 'value="123 456 789"' in html
+    assert 'name="external_key"' not in html
+    form_action = re.search(r"form-action ([^;]+)", response["Content-Security-Policy"]).group(1).split()
+    assert "https://startcontrol.com" in form_action and "https://api.us0.swi-rc.com" in form_action
+
+
+# ------------------------------------------------------------------------------
+# portal_bootstrap
+# ------------------------------------------------------------------------------
+TC_ENV = {
+    "TAKECONTROL_API_URL": "https://api.us3.swi-rc.com/rest/",
+    "TAKECONTROL_UID": "uid-from-env|774",
+    "TAKECONTROL_PUBLIC_KEY": "02.public-secret-value",
+    "TAKECONTROL_PRIVATE_KEY": "02.private-secret-value",
+    "TAKECONTROL_MODE": "rest",
+}
+
+
+def bootstrap(monkeypatch, env) -> str:
+    for name in ("BEYONDTRUST_URL", *TC_ENV):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    out = io.StringIO()
+    call_command("portal_bootstrap", stdout=out)
+    return out.getvalue()
+
+
+def test_bootstrap_take_control_is_idempotent_and_prints_no_secret(monkeypatch, db):
+    first = bootstrap(monkeypatch, TC_ENV)
+    second = bootstrap(monkeypatch, TC_ENV)
+    backend = Backend.objects.get()
+    site = Site.objects.get()
+    assert site.is_default and site.backend == backend
+    assert (backend.kind, backend.base_url, backend.tc_uid, backend.tc_public_key, backend.tc_private_key,
+            backend.tc_mode) == (Backend.Kind.TAKECONTROL, "https://api.us3.swi-rc.com/rest", "uid-from-env|774",
+                                 "02.public-secret-value", "02.private-secret-value", "rest")
+    assert "created" in first and "updated" in second
+    for output in (first, second):
+        assert "secret-value" not in output and "uid-from-env" not in output
+        assert "public key set" in output
+
+
+def test_bootstrap_take_control_keeps_a_beyondtrust_backend_aside(monkeypatch, site):
+    bootstrap(monkeypatch, {**TC_ENV, "TAKECONTROL_MODE": "redirect"})
+    site.refresh_from_db()
+    assert site.backend.kind == Backend.Kind.TAKECONTROL and site.backend.tc_mode == "redirect"
+    assert Backend.objects.filter(kind=Backend.Kind.MODERN).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({**TC_ENV, "TAKECONTROL_MODE": "magic"}, "TAKECONTROL_MODE must be one of"),
+        ({**TC_ENV, "BEYONDTRUST_URL": "https://support.example.com"}, "not both"),
+        ({**TC_ENV, "TAKECONTROL_API_URL": "http://api.example.com/rest"}, "Invalid Take Control settings"),
+    ],
+)
+def test_bootstrap_take_control_refuses_bad_settings(monkeypatch, db, env, message):
+    with pytest.raises(CommandError, match=message) as caught:
+        bootstrap(monkeypatch, env)
+    assert "secret-value" not in str(caught.value)
+    assert not Backend.objects.exists()
+
+
+def test_bootstrap_warns_when_the_start_mode_lacks_its_credential(monkeypatch, db):
+    env = {key: value for key, value in TC_ENV.items() if key != "TAKECONTROL_PUBLIC_KEY"}
+    assert "TAKECONTROL_PUBLIC_KEY is not set" in bootstrap(monkeypatch, env)
+    assert json.dumps(Backend.objects.get().tc_public_key) == '""'
