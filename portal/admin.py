@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal import models
 from portal.branding import contrast_warnings, embed_snippet
 from portal.integrations_admin import BACKEND_ACTIONS  # also registers the API token admin
+from portal.session_history_admin import session_history_view
 
 
 class WriteOnlySecretWidget(forms.PasswordInput):
@@ -91,6 +93,16 @@ class BackendAdmin(admin.ModelAdmin):
                                         "tc_pin_url_template", "tc_ask_customer_info",
                                         "tc_show_waiting_queue"]}),
     ]
+
+    def get_urls(self):
+        def view(request, object_id):
+            return session_history_view(self, request, object_id)
+
+        return [
+            path("<path:object_id>/session-history/", self.admin_site.admin_view(view),
+                 name="portal_backend_session_history"),
+            *super().get_urls(),
+        ]
 
     @admin.display(description=_("secrets"))
     def secret_status(self, obj):
