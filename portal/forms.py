@@ -101,10 +101,25 @@ class PublicForm(forms.Form):
     locale = forms.CharField(required=False, widget=forms.HiddenInput)
     tz = forms.CharField(required=False, widget=forms.HiddenInput)
     embedded = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The parameters of a signed prefill link, carried to the POST (views.signed_prefill).
+    signed = forms.CharField(required=False, widget=forms.HiddenInput)
     # The honeypot and the signed timestamp (guards.py) are rendered by _hidden.html and read
     # from request.POST by the guards: the page always carries a fresh timestamp.
 
-    field_order_tail = ["locale", "tz", "embedded"]
+    field_order_tail = ["locale", "tz", "embedded", "signed"]
+
+    def lock(self, values: dict[str, str]) -> None:
+        """Fields set by a verified signed link: shown read-only, and what the customer sends
+        for them is ignored (a disabled field's value is always its initial one)."""
+        for name, value in values.items():
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            field.disabled = True
+            field.initial = value
+            if not field.widget.is_hidden:
+                note = _("Filled in by your help desk.")
+                field.help_text = f"{field.help_text} {note}".strip() if field.help_text else note
 
     def timezone_offset(self) -> int | None:
         """Decision 8: the browser's offset in minutes east of UTC, if a sane integer."""

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.static import serve
 
 from portal import guards, selectors, services
+from portal import prefill as prefill_links
 from portal.forms import PinForm, RepForm, RepMenuEntry, SessionKeyForm, SurveyForm, TechnicianForm
 from portal.languages import html_lang
 from portal.models import Backend, Site, StartRequest
@@ -112,6 +113,31 @@ def site_ready(request) -> bool:
 
 def prefill(request, names) -> dict:
     return {name: request.GET[name][:PREFILL_MAX_CHARS] for name in names if request.GET.get(name)}
+
+
+def signed_prefill(request) -> tuple[str, dict[str, str]]:
+    """The signed part of a prefill link and its verified values (product spec §8).
+
+    The GET carries the link's parameters; the form carries them on to the POST in its
+    `signed` field, so the values stay locked without a cookie. Only a request that has a
+    signature costs the query for the site's secret.
+    """
+    carried = request.POST.get("signed", "") if request.method == "POST" else ""
+    query = carried or (prefill_links.signed_part(request.META.get("QUERY_STRING", ""))
+                        if prefill_links.SIGNATURE in request.GET else "")
+    if not query:
+        return "", {}
+    values = prefill_links.verified_values(secret=request.site.prefill_secret, query=query)
+    return (query, values) if values else ("", {})
+
+
+def public_form_initial(request, names=()) -> tuple[dict, dict[str, str]]:
+    """Initial values every public form starts from, and the values a signed link locks."""
+    signed, locked = signed_prefill(request)
+    initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else "",
+               "signed": signed, **prefill(request, names)}
+    locked = {name: value for name, value in locked.items() if name in names}
+    return {**initial, **locked}, locked
 
 
 def start_context(request, form) -> services.StartContext:
@@ -210,11 +236,13 @@ def home(request):
 
 def session_key_form(request, data=None) -> SessionKeyForm:
     backend = request.site.backend
-    initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else "",
-               **prefill(request, ("key", "external_key"))}
+    initial, locked = public_form_initial(request, ("key", "external_key"))
     if backend.kind == Backend.Kind.TAKECONTROL:  # decision 5: the 9-digit PIN
-        return PinForm(data, initial=initial)
-    return SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
+        form = PinForm(data, initial=initial)
+    else:
+        form = SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
+    form.lock(locked)
+    return form
 
 
 @csrf_exempt  # cookie-free by design: guards.check_public_post protects the POST
@@ -251,12 +279,21 @@ def survey_form(request, data=None) -> SurveyForm:
         fields = [field for field in fields if not field.issue_codes]
     else:
         issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
-    initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else "",
-               **prefill(request, PREFILL_FIELDS)}
-    initial.update(prefill(request, [f"cf_{f.code_name}" for f in fields if f.prefill_allowed]))
-    return SurveyForm(data, initial=initial, site=site, issues=issues, custom_fields=fields,
+    # A custom field takes a plain prefill when it allows one, and a signed one when it may be
+    # locked by it; every built-in field may be set and locked by a signed link.
+    custom_names = [f"cf_{f.code_name}" for f in fields if f.prefill_allowed or f.prefill_locks]
+    initial, locked = public_form_initial(request, (*PREFILL_FIELDS, *custom_names))
+    for field in fields:
+        name = f"cf_{field.code_name}"
+        if not field.prefill_allowed and name not in locked:
+            initial.pop(name, None)
+        if not field.prefill_locks:
+            locked.pop(name, None)
+    form = SurveyForm(data, initial=initial, site=site, issues=issues, custom_fields=fields,
                       external_key_label=site.external_key_label,
                       reps_menu=reps_in_issue_menu(site))
+    form.lock(locked)
+    return form
 
 
 def render_survey(request, form):
@@ -318,10 +355,11 @@ def reps_in_issue_menu(site: Site) -> bool:
 
 def rep_form(request, rep_list: selectors.RepListResult, data=None) -> RepForm:
     site = request.site
-    initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else "",
-               **prefill(request, ("external_key",))}
-    return RepForm(data, initial=initial, reps=rep_list.reps,
+    initial, locked = public_form_initial(request, ("external_key",))
+    form = RepForm(data, initial=initial, reps=rep_list.reps,
                    chat_choice=site.chat_mode == Site.ChatMode.CHOICE, consent_text=site.consent_text)
+    form.lock(locked)
+    return form
 
 
 def render_rep_list(request, form: RepForm, rep_list: selectors.RepListResult):
@@ -400,7 +438,7 @@ def reps_json(request):
 # Take Control: the technician list and the REST start's pages (takecontrol.md Part 1)
 # ------------------------------------------------------------------------------
 def technician_form(request, data=None) -> TechnicianForm:
-    initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else ""}
+    initial, _locked = public_form_initial(request)
     return TechnicianForm(data, initial=initial,
                           technicians=selectors.listed_technicians(backend=request.site.backend),
                           consent_text=request.site.consent_text)

@@ -47,3 +47,74 @@ def test_only_prefill_parameters_can_be_signed_and_carried():
     assert verified_values(secret=SECRET, query=carried) == {"cf_asset": "A1"}
     with pytest.raises(ValueError):
         sign_prefill(secret=SECRET, values={"locale": "de"}, expires_at=1)
+
+
+# --- In the flows: a signed link locks, through the POST, without a cookie -----------------
+from urllib.parse import parse_qsl  # noqa: E402
+
+from tests.conftest import form_data, query_of  # noqa: E402
+
+VALID_SURVEY = {"issue": "printing", "name": "Jane Doe", "details": "Printer offline",
+                "cf_printer_model": "HP 4000", "cf_urgency": "high"}
+
+
+@pytest.fixture
+def signing_site(site):
+    site.prefill_secret = SECRET
+    site.save()
+    return site
+
+
+def signed_link(values, *, expires_in=600):
+    return sign_prefill(secret=SECRET, values=values, expires_at=int(time.time()) + expires_in)
+
+
+@pytest.mark.django_db
+def test_signed_values_are_shown_locked_and_win_over_what_is_posted(client, signing_site, issues, custom_fields):
+    query = signed_link({"external_key": "INC0012345", "name": "Jane Doe"})
+    html = client.get(f"/survey/?{query}&locale=de").content.decode()
+    assert 'name="name" value="Jane Doe"' in html and "disabled" in html
+    carried = dict(parse_qsl(query))
+    signed = next(v for k, v in parse_qsl(html.split('name="signed" value="')[1].split('"')[0].replace("&amp;", "&"))
+                  if k == "sig")
+    assert signed == carried["sig"]
+    response = client.post("/survey/", form_data(**{**VALID_SURVEY, "name": "Mallory",
+                                                    "external_key": "INC-EVIL", "signed": query}))
+    sent = dict(query_of(response["Location"]))
+    assert sent["customer.name"] == "Jane Doe"
+    assert sent["session.custom.external_key"] == "INC0012345"
+
+
+@pytest.mark.django_db
+def test_tampered_or_expired_signature_locks_nothing(client, signing_site, issues, custom_fields):
+    tampered = signed_link({"external_key": "INC-1"}).replace("INC-1", "INC-2")
+    response = client.post("/survey/", form_data(**{**VALID_SURVEY, "external_key": "MINE", "signed": tampered}))
+    assert dict(query_of(response["Location"]))["session.custom.external_key"] == "MINE"
+    expired = signed_link({"external_key": "INC-1"}, expires_in=-10)
+    html = client.get(f"/survey/?{expired}").content.decode()
+    assert 'name="external_key" value="INC-1"' in html  # an ordinary prefill, still editable
+    assert 'name="external_key" value="INC-1" disabled' not in html
+
+
+@pytest.mark.django_db
+def test_custom_field_locks_only_when_the_admin_allows(client, signing_site, issues, custom_fields):
+    asset = custom_fields["asset_tag"]
+    query = signed_link({"cf_asset_tag": "LT-1"})
+    response = client.post("/survey/", form_data(**{**VALID_SURVEY, "cf_asset_tag": "LT-2", "signed": query}))
+    assert dict(query_of(response["Location"]))["session.custom.asset_tag"] == "LT-2"
+    asset.prefill_locks = True
+    asset.save()
+    response = client.post("/survey/", form_data(**{**VALID_SURVEY, "cf_asset_tag": "LT-2", "signed": query}))
+    assert dict(query_of(response["Location"]))["session.custom.asset_tag"] == "LT-1"
+
+
+@pytest.mark.django_db
+def test_signed_session_key_and_no_secret_no_lock(client, site, issues):
+    query = signed_link({"key": "7654321", "external_key": "T-9"})
+    response = client.post("/key/", form_data(key="1234567", signed=query))
+    assert dict(query_of(response["Location"]))["short_key"] == "1234567"  # site has no secret
+    site.prefill_secret = SECRET
+    site.save()
+    response = client.post("/key/", form_data(key="1234567", signed=query))
+    sent = dict(query_of(response["Location"]))
+    assert sent["short_key"] == "7654321" and sent["session.custom.external_key"] == "T-9"
