@@ -108,7 +108,7 @@ class CustomerPageCacheMiddleware:
     """
 
     PAGE_SECONDS = 30
-    CACHED_VIEWS = {"home", "session_key", "survey"}
+    CACHED_VIEWS = {"home", "session_key", "survey", "technicians"}
     NEUTRAL_PARAMETERS = {"locale", "embed"}
 
     def __init__(self, get_response):

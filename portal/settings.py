@@ -177,6 +177,11 @@ PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 # Vendor calls: (connect, read) timeouts in seconds, on every call.
 PORTAL_VENDOR_CONNECT_TIMEOUT = env.float("PORTAL_VENDOR_CONNECT_TIMEOUT", default=3.0)
 PORTAL_VENDOR_READ_TIMEOUT = env.float("PORTAL_VENDOR_READ_TIMEOUT", default=5.0)
+# Take Control REST: a 429's Retry-After is waited out on the request path only up to this
+# many seconds; this many 429s in a row stop calls for PORTAL_TC_BREAKER_RESET seconds.
+PORTAL_TC_RETRY_AFTER_MAX = env.float("PORTAL_TC_RETRY_AFTER_MAX", default=3.0)
+PORTAL_TC_BREAKER_THRESHOLD = env.int("PORTAL_TC_BREAKER_THRESHOLD", default=3)
+PORTAL_TC_BREAKER_RESET = env.int("PORTAL_TC_BREAKER_RESET", default=60)
 # Public forms: a signed timestamp field is valid for this long (seconds) ...
 PORTAL_FORM_MAX_AGE = env.int("PORTAL_FORM_MAX_AGE", default=6 * 60 * 60)
 # ... and starts per client address and window (the rate limit of product spec §7).
