@@ -14,11 +14,16 @@
     if (!input) return;
     var limit = parseInt(counter.getAttribute("data-limit"), 10);
     var unit = counter.getAttribute("data-unit");
-    var template = counter.getAttribute("data-left");
+    var left = counter.getAttribute("data-left");
+    var over = counter.getAttribute("data-over") || left;
     function update() {
-      var remaining = limit - size(input.value, unit);
-      counter.textContent = template.replace("__N__", remaining);
+      var used = size(input.value, unit);
+      var remaining = limit - used;
+      counter.textContent = remaining < 0 ? over.replace("__N__", -remaining) : left.replace("__N__", remaining);
       counter.classList.toggle("over", remaining < 0);
+      // A short character limit is worth mentioning only near it; the byte limit of a
+      // description always is (customers cannot guess bytes).
+      counter.hidden = unit !== "bytes" && used < limit * 0.8;
     }
     input.addEventListener("input", update);
     update();

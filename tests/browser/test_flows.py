@@ -70,7 +70,7 @@ def test_survey_flow(page, portal_url, ends_at):
     assert page.locator("#id_details_counter").text_content().startswith("Space left: 4 bytes")
     page.locator("#id_details").press("End")
     page.keyboard.type("ü ü")  # 5 bytes: one too many
-    assert page.locator("#id_details_counter").text_content().startswith("Space left: -1 bytes")
+    assert page.locator("#id_details_counter").text_content().startswith("Bytes over the limit: 1.")
     page.locator("#id_details").fill(DETAILS)
     submit(page)
 
@@ -93,3 +93,17 @@ def test_survey_flow(page, portal_url, ends_at):
     url = arrival(page)
     assert start_path(url) == f"{base_url}/api/start_session"
     assert query_of(url) == expected_survey_query(asset_tag="LT-4471")
+
+
+def test_short_character_counters_appear_only_near_the_limit(page, portal_url, make_site):
+    make_site()
+    page.goto(f"{portal_url}/survey/?locale=en-us")
+    counter = page.locator("#id_name_counter")
+    assert counter.is_hidden()
+    page.locator("#id_name").fill("x" * 79)
+    assert counter.is_hidden()
+    page.locator("#id_name").fill("x" * 80)
+    assert counter.is_visible() and counter.text_content() == "Characters left: 20"
+    page.locator("#id_name").fill("😀" * 101)  # code points, as the server counts them
+    assert counter.text_content().startswith("Characters over the limit: 1.")
+    assert page.locator("#id_details_counter").is_visible()  # bytes: always shown
