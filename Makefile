@@ -17,7 +17,7 @@ $(VENV)/.installed-$(EXTRAS): pyproject.toml
 install: $(VENV)/.installed-$(EXTRAS)
 
 messages: install
-	$(PY) -m babel.messages.frontend compile --directory portal/locale --domain django --statistics 2>&1 | tail -n 1
+	$(PY) -m babel.messages.frontend -q compile --directory portal/locale --domain django
 
 migrate: install
 	$(PY) manage.py migrate --no-input
