@@ -76,7 +76,10 @@ def render_customer_page(request, template: str, context: dict | None = None, *,
         "html_lang": html_lang(request.LANGUAGE_CODE),
         "languages": language_links(request, site) if site else [],
         "notice_shown": bool(site) and selectors.notice_is_shown(site=site),
-        "embedded": request.GET.get("embed") == "1",
+        # A POST's answer (errors, the start button) says so from the form's own field, which
+        # portal.js sets in a frame: no footer flashing in and out of the frame.
+        "embedded": request.GET.get("embed") == "1"
+                    or (request.method == "POST" and request.POST.get("embedded") == "1"),
         "form_ts": guards.form_timestamp(),
         "flows": enabled_flows(site) if site else [],
         **(context or {}),
