@@ -95,6 +95,17 @@ class TextField(forms.CharField):
             check_bytes(value, self.max_bytes)
 
 
+def carried_external_key_field() -> TextField:
+    """The external key a prefill link put in the page, carried along unseen.
+
+    It goes to the vendor as `session.custom.external_key` exactly like the survey's visible
+    field, so it gets the same checks: one line, no control characters, the vendor's limit.
+    """
+    field = TextField(required=False, max_chars=limits.CUSTOM_FIELD_MAX_CHARS)
+    field.widget = forms.HiddenInput()
+    return field
+
+
 class PublicForm(forms.Form):
     """Fields every public form carries: language, time zone, embedding, the guards."""
 
@@ -145,8 +156,7 @@ class SessionKeyForm(PublicForm):
     )
 
     # From a prefill link (`?external_key=`), carried along unseen (decision 6 sends it).
-    external_key = forms.CharField(required=False, widget=forms.HiddenInput,
-                                   validators=[lambda v: check_chars(v, limits.CUSTOM_FIELD_MAX_CHARS)])
+    external_key = carried_external_key_field()
 
     def __init__(self, *args, length: int = limits.SESSION_KEY_LENGTH, letters: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -244,8 +254,7 @@ class RepForm(PublicForm):
                         "invalid_choice": REP_NO_LONGER_AVAILABLE},
     )
     # From a prefill link (`?external_key=`), carried along unseen.
-    external_key = forms.CharField(required=False, widget=forms.HiddenInput,
-                                   validators=[lambda v: check_chars(v, limits.CUSTOM_FIELD_MAX_CHARS)])
+    external_key = carried_external_key_field()
 
     def __init__(self, *args, reps, chat_choice: bool = False, consent_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -414,7 +423,9 @@ class SurveyForm(PublicForm):
                           + self.field_order_tail)
 
     def _add_customer_field(self, spec: CustomerField, mode: str, label: str):
-        if mode == FieldMode.HIDDEN and spec.name != "external_key":
+        if mode == FieldMode.HIDDEN:
+            if spec.name == "external_key":  # from a prefill link, carried along unseen
+                self.fields[spec.name] = carried_external_key_field()
             return
         extra = {}
         if spec.email:
@@ -423,8 +434,6 @@ class SurveyForm(PublicForm):
         field = TextField(label=label, required=mode == FieldMode.REQUIRED, max_chars=spec.max_chars,
                           max_bytes=spec.max_bytes, multiline=spec.multiline, **extra,
                           error_messages={"required": _("Please fill in this field.")})
-        if mode == FieldMode.HIDDEN:  # external key from a prefill link, carried along unseen
-            field.widget = forms.HiddenInput()
         field.widget.attrs["autocomplete"] = spec.autocomplete
         self.fields[spec.name] = field
 

@@ -342,3 +342,9 @@ def test_issue_menu_with_nobody_online(client, fake, reps_menu_site):
     assert response.status_code == 200
     assert "Nobody is available right now. Please try again in a few minutes." in response.content.decode()
 
+
+def test_an_external_key_with_control_characters_is_refused(client, fake, rep_site):
+    client.get("/reps/")
+    response = client.post("/reps/", form_data(rep="21", external_key="INC\x01\n1"))
+    assert response.status_code == 200
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID

@@ -117,3 +117,12 @@ def test_interstitial_when_site_explains_first(client, site):
     assert response.status_code == 200
     html = response.content.decode()
     assert "What happens next" in html and "Downloads folder" in html
+
+
+@pytest.mark.parametrize("external_key", ["INC\x01-7", "INC-7\r\nX-Evil: 1", "INC\u202e7", "INC\x7f"])
+def test_an_external_key_with_control_characters_never_reaches_the_vendor(client, site, external_key):
+    # The survey refuses these in its external key; the key flow carries the same value and the
+    # vendor gets it as the same session.custom.external_key.
+    response = post_key(client, "1234567", external_key=external_key)
+    assert response.status_code == 200
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID
