@@ -76,6 +76,14 @@ def active_issues(*, site: Site, language: str) -> list[Issue]:
         .select_related("department", "technician")
         .prefetch_related("translations")
     )
+    if site.backend.kind == Backend.Kind.LEGACY:
+        # The legacy .ns URL names an issue by its numeric ID only (beyondtrust.md decision 1):
+        # an issue with a code name alone cannot be started there, so it is not offered.
+        unstartable = [issue.code_name for issue in issues if issue.vendor_id is None]
+        if unstartable:
+            logger.warning("Site %s: issues without a numeric ID are not offered on a legacy "
+                           "backend: %s", site.pk, ", ".join(unstartable))
+            issues = [issue for issue in issues if issue.vendor_id is not None]
     for issue in issues:
         for translation in issue.translations.all():
             if translation.language == language:

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from portal.models import Site, StartRequest
+from portal.models import Backend, Site, StartRequest
 from tests.conftest import APPLIANCE, form_data, query_of
 
 pytestmark = pytest.mark.django_db
@@ -207,3 +207,19 @@ def test_custom_field_labels_and_issue_scope_rendered(client, site, issues, cust
     html = client.get("/survey/").content.decode()
     assert 'data-issues="printing"' in html
     assert "Only for: Printing" in html
+
+
+def test_a_legacy_backend_offers_only_issues_it_can_start(client, site, issues, custom_fields, caplog):
+    # The legacy .ns URL knows an issue only by its numeric ID (beyondtrust.md decision 1):
+    # an issue with a code name alone cannot start there, so it is not offered, never a 500.
+    site.backend.kind = Backend.Kind.LEGACY
+    site.backend.save()
+    page = client.get("/survey/").content.decode()
+    assert 'value="vpn"' in page and 'value="printing"' not in page
+    response = post_survey(client, issue="printing")
+    assert response.status_code == 200
+    assert StartRequest.objects.get().error_fields == "issue"
+    response = post_survey(client, issue="vpn", cf_printer_model="")
+    assert response.status_code == 303
+    assert response["Location"].startswith(f"{APPLIANCE}/download_customer_connector.ns?issue_menu=1&id=42&")
+    assert "printing" in caplog.text  # the admin learns why the issue is missing
