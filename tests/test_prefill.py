@@ -1,5 +1,6 @@
 """Signed prefill links: valid ones lock their values, anything else is ignored."""
 
+import re
 import time
 
 import pytest
@@ -73,7 +74,9 @@ def signed_link(values, *, expires_in=600):
 def test_signed_values_are_shown_locked_and_win_over_what_is_posted(client, signing_site, issues, custom_fields):
     query = signed_link({"external_key": "INC0012345", "name": "Jane Doe"})
     html = client.get(f"/survey/?{query}&locale=de").content.decode()
-    assert 'name="name" value="Jane Doe"' in html and "disabled" in html
+    # Locked text fields are readonly (focusable, read out), not disabled; the POST below
+    # proves the server ignores what is sent for them either way.
+    assert re.search(r'<input type="text" name="name" value="Jane Doe"[^>]* readonly[ >]', html)
     carried = dict(parse_qsl(query))
     signed = next(v for k, v in parse_qsl(html.split('name="signed" value="')[1].split('"')[0].replace("&amp;", "&"))
                   if k == "sig")
@@ -93,7 +96,7 @@ def test_tampered_or_expired_signature_locks_nothing(client, signing_site, issue
     expired = signed_link({"external_key": "INC-1"}, expires_in=-10)
     html = client.get(f"/survey/?{expired}").content.decode()
     assert 'name="external_key" value="INC-1"' in html  # an ordinary prefill, still editable
-    assert 'name="external_key" value="INC-1" disabled' not in html
+    assert not re.search(r'<input[^>]* name="external_key"[^>]* (readonly|disabled)[ >]', html)
 
 
 @pytest.mark.django_db

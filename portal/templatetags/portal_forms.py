@@ -1,8 +1,33 @@
 """Form rendering with the accessibility wiring done once (WCAG 2.2: labels, errors, help)."""
 
 from django import forms, template
+from django.forms.boundfield import BoundField
 
 register = template.Library()
+
+
+class ReadOnlyBoundField(BoundField):
+    """A locked text field (PublicForm.lock) drawn `readonly` instead of `disabled`.
+
+    A disabled input leaves the tab order and many screen readers skip it in forms mode, so a
+    keyboard or screen-reader user might never learn what their help desk filled in; a
+    readonly one is reached with Tab, read out with its label and help, and can be selected
+    and copied. The form still treats the field as disabled: what is posted for it is ignored
+    and its locked value used (Django's rule for disabled fields), whatever the page says.
+    """
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        attrs.pop("disabled", None)
+        attrs["readonly"] = True
+        return attrs
+
+
+def is_locked_text(field) -> bool:
+    """Locked, and an input type that readonly applies to (not a choice, box or select)."""
+    widget = field.field.widget
+    return field.field.disabled and (isinstance(widget, forms.Textarea)
+                                     or getattr(widget, "input_type", "") in {"text", "email"})
 
 
 def describedby_ids(field) -> list[str]:
@@ -11,7 +36,7 @@ def describedby_ids(field) -> list[str]:
         ids.append(f"{field.auto_id}_error")
     if field.help_text:
         ids.append(f"{field.auto_id}_help")
-    if field.field.widget.attrs.get("data-limit"):
+    if field.field.widget.attrs.get("data-limit") and not field.field.disabled:  # see counter()
         ids.append(f"{field.auto_id}_counter")
     return ids
 
@@ -27,6 +52,8 @@ def widget(field):
         attrs["aria-invalid"] = "true"
     if is_required(field) and not isinstance(field.field.widget, forms.CheckboxInput):
         attrs["aria-required"] = "true"
+    if is_locked_text(field):
+        field = ReadOnlyBoundField(field.form, field.field, field.name)
     return field.as_widget(attrs=attrs)
 
 
@@ -56,4 +83,6 @@ def error_target(field) -> str:
 def counter(field):
     """A live counter for limited fields; without JavaScript it states the limit."""
     attrs = field.field.widget.attrs
+    if field.field.disabled:  # locked by a signed link: nothing to count
+        return {"field": field, "limit": None, "unit": None}
     return {"field": field, "limit": attrs.get("data-limit"), "unit": attrs.get("data-limit-unit")}

@@ -1,0 +1,84 @@
+"""A help desk's signed prefill link (product spec §8) in a real browser: the locked values are
+shown read-only, reachable and read out with their labels, cannot be typed over, and win over
+whatever the page sends, even a page someone edited in the developer tools."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.models import Backend, CustomField
+from portal.prefill import sign_prefill
+from tests.browser.steps import SURVEY, axe_violations, expected_survey_query, query_of, screenshot, submit
+
+pytestmark = pytest.mark.browser
+
+SECRET = "s3cret-of-the-help-desk"
+LOCKED = {"name": SURVEY["name"], "external_key": SURVEY["external_key"], "cf_asset_tag": "LT-4471",
+          "issue": "printing"}
+NOTE = "Filled in by your help desk."
+
+
+def signed_survey_path(values=LOCKED, *, locale="en-us") -> str:
+    query = sign_prefill(secret=SECRET, values=values, expires_at=int(time.time()) + 600)
+    return f"/survey/?{query}&locale={locale}"
+
+
+@pytest.fixture
+def signing_site(make_site, appliance):
+    site = make_site(kind=Backend.Kind.MODERN, base_url=appliance.url, prefill_secret=SECRET)
+    CustomField.objects.filter(site=site, code_name="asset_tag").update(prefill_locks=True)
+    return site
+
+
+def test_locked_fields_are_readonly_labelled_and_reachable(page, portal_url, signing_site):
+    page.goto(portal_url + signed_survey_path())
+    for label, value in [("Your name", LOCKED["name"]), ("Ticket number", LOCKED["external_key"]),
+                         ("Asset tag", LOCKED["cf_asset_tag"])]:
+        field = page.get_by_label(label)
+        expect(field).to_have_value(value)
+        expect(field).not_to_be_editable()
+        expect(field).to_have_accessible_description(re.compile(re.escape(NOTE)))
+    # A radio cannot be readonly: the locked issue is the only one shown, checked and disabled.
+    issues = page.get_by_role("group", name="What do you need help with?").get_by_role("radio")
+    expect(issues).to_have_count(1)
+    expect(issues).to_be_checked()
+    expect(issues).to_be_disabled()
+    expect(issues).to_have_accessible_name("Printing problems")
+    expect(page.get_by_label("Company (optional)")).to_be_editable()  # not in the link: the customer's
+    expect(page.locator("#id_cf_asset_tag_counter")).to_have_count(0)  # nothing to count down
+
+    # Tab reaches the locked name (a disabled field would be skipped); typing changes nothing.
+    page.locator("#id_company").focus()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "id_name"
+    page.keyboard.type("Mallory")
+    expect(page.locator("#id_name")).to_have_value(LOCKED["name"])
+
+    assert axe_violations(page) == []
+    screenshot(page, "survey-signed-en-us-desktop-1280x800")
+
+
+def test_locked_values_win_even_over_an_edited_page(page, portal_url, signing_site, appliance):
+    page.goto(portal_url + signed_survey_path())
+    page.evaluate("""() => {  // what a tamperer does in the developer tools
+        for (const el of document.querySelectorAll("[readonly], [disabled]")) {
+            el.removeAttribute("readonly"); el.removeAttribute("disabled");
+        }
+        document.querySelector("#id_name").value = "Mallory";
+        document.querySelector("#id_external_key").value = "INC-EVIL";
+        document.querySelector("#id_cf_asset_tag").value = "EVIL";
+        document.querySelector("#id_issue_0").value = "vpn";
+    }""")
+    for name in ("company", "company_code", "details"):
+        page.locator(f"#id_{name}").fill(SURVEY[name])
+    page.locator("#id_cf_printer_model").fill(SURVEY["printer_model"])
+    page.locator("#id_cf_urgency").select_option(SURVEY["urgency"])
+    page.locator("#id_cf_restart_ok_0").check()
+    page.locator("#id_consent").check()
+    submit(page)
+    page.wait_for_url(f"{appliance.url}/api/start_session?*")
+    assert query_of(page.url) == expected_survey_query(asset_tag="LT-4471")
