@@ -18,8 +18,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
 
 from portal.models import Backend, CustomField, Issue, Site
+from tests.fakes.beyondtrust import FakeBeyondTrust
+from tests.fakes.server import running
 
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
 # Never let Playwright fetch a browser of its own: Debian's Chromium is the one we drive.
@@ -200,5 +203,27 @@ def make_site(portal_url):
         CustomField.objects.create(site=site, code_name="restart_ok", label="May we restart your computer?",
                                    order=4, field_type=CustomField.Type.YES_NO, max_length=3)
         return site
+
+    return make
+
+
+@pytest.fixture
+def beyondtrust():
+    """The fake BeyondTrust appliance of the command-API tests (tests/fakes/beyondtrust.py)."""
+    with running(FakeBeyondTrust()) as fake:
+        yield fake
+
+
+@pytest.fixture
+def make_rep_site(make_site, beyondtrust):
+    """make_site on the fake appliance, with API credentials: a live representative list."""
+
+    def make(**site_fields) -> Site:
+        site = make_site(kind=Backend.Kind.MODERN, base_url=beyondtrust.base_url, show_rep_list=True,
+                         **site_fields)
+        Backend.objects.filter(pk=site.backend_id).update(client_id=beyondtrust.client_id,
+                                                           client_secret=beyondtrust.client_secret)
+        cache.clear()  # a queryset update skips the signal that retires cached sites
+        return Site.objects.get(pk=site.pk)
 
     return make

@@ -1,0 +1,128 @@
+"""The BeyondTrust representative list (product spec §2.1) in a real browser, against the fake
+appliance on a real local HTTP server: public names only, one click to the vendor's start URL,
+the 30-second refresh, nobody online, and the list inside a help desk's iframe."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from tests.browser.steps import host_page, query_of, start_path
+
+pytestmark = pytest.mark.browser
+
+PRIVATE = "PRIVATE"  # every private_display_name in tests/data/beyondtrust starts with it
+REFRESH_MS = 30_000  # the page's refresh interval (static/portal/portal.js)
+
+
+def rep_names(scope) -> list[str]:
+    return [name.strip() for name in scope.locator("#id_rep button[name=rep]").all_text_contents()]
+
+
+def status(scope) -> str:
+    return scope.locator("#rep-status").text_content().strip()
+
+
+def appliance_answers(beyondtrust, document: str) -> None:
+    """The appliance's next get_logged_in_reps answer; the portal's cached list is dropped,
+    as if its time-to-live had passed."""
+    beyondtrust.serve("get_logged_in_reps", document)
+    cache.clear()
+
+
+def test_the_list_shows_public_names_and_a_click_lands_on_the_start_url(page, portal_url, make_rep_site,
+                                                                        beyondtrust):
+    make_rep_site()
+    page.goto(f"{portal_url}/reps/?locale=de&external_key=INC0012345")
+    assert rep_names(page) == ["Alex K.", "Jo (Partner)"]  # Sam is logged in but not listed
+    assert PRIVATE not in page.content()
+    assert page.locator("#id_rep").get_attribute("aria-label")  # the list is named for screen readers
+
+    page.get_by_role("button", name="Jo (Partner)").click()  # the site asks for consent first
+    page.wait_for_selector("#error-summary")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    page.locator("#id_consent").check()
+    page.get_by_role("button", name="Jo (Partner)").click()
+
+    page.wait_for_url(f"{beyondtrust.base_url}/api/start_session?*")
+    assert start_path(page.url) == f"{beyondtrust.base_url}/api/start_session"
+    assert query_of(page.url) == [
+        ("id", "21"),
+        ("name", "Jo (Partner)"),  # the public display name, from the portal's cached list
+        ("locale", "de"),
+        ("timezone_offset", "540"),
+        ("session.custom.external_key", "INC0012345"),
+    ]
+    [arrived] = beyondtrust.calls("/api/start_session")  # the browser itself went there
+    assert arrived.query["name"] == ["Jo (Partner)"]
+
+
+def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, make_rep_site, beyondtrust):
+    make_rep_site()
+    appliance_answers(beyondtrust, "logged_in_reps_empty.xml")
+    page.clock.install()  # the page's 30-second timer runs on the test's clock
+    page.goto(f"{portal_url}/reps/?locale=en-us")
+
+    # Nobody online: it says so and offers the other two flows.
+    assert status(page) == "Nobody is available right now."
+    assert rep_names(page) == [] and page.locator("#id_consent").is_hidden()
+    other_help = page.get_by_role("region", name="You can still get help")
+    assert other_help.get_by_role("link", name="I have a session key").get_attribute("href") == "/key/?locale=en-us"
+    assert other_help.get_by_role("link", name="Describe your problem").is_visible()
+    page.evaluate("window.loaded = true")  # gone if the page reloads
+
+    appliance_answers(beyondtrust, "logged_in_reps.xml")
+    page.clock.run_for(REFRESH_MS)
+    page.get_by_role("button", name="Alex K.").wait_for()
+    assert rep_names(page) == ["Alex K.", "Jo (Partner)"]
+    assert status(page) == "Pick a representative to start a session with them."
+    assert other_help.is_hidden() and page.locator("#id_consent").is_visible()
+
+    page.locator("#id_consent").check()
+    page.get_by_role("button", name="Jo (Partner)").focus()
+    appliance_answers(beyondtrust, "logged_in_reps_changed.xml")
+    page.clock.run_for(REFRESH_MS)
+    page.get_by_role("button", name="Mika & Co").wait_for()
+    assert rep_names(page) == ["Jo (Partner)", "Mika & Co"]
+    assert PRIVATE not in page.content()
+    assert page.evaluate("window.loaded") is True
+    assert page.locator("#id_consent").is_checked()  # what the customer did is kept
+
+    # A button the script made starts a session like one the server rendered.
+    page.get_by_role("button", name="Mika & Co").click()
+    page.wait_for_url(f"{beyondtrust.base_url}/api/start_session?*")
+    assert query_of(page.url) == [("id", "27"), ("name", "Mika & Co"), ("locale", "en-us"),
+                                  ("timezone_offset", "540")]
+
+
+def test_everyone_leaving_shows_the_other_ways_again(page, portal_url, make_rep_site, beyondtrust):
+    make_rep_site()
+    page.clock.install()
+    page.goto(f"{portal_url}/reps/?locale=en-us")
+    assert rep_names(page) == ["Alex K.", "Jo (Partner)"]
+    appliance_answers(beyondtrust, "logged_in_reps_empty.xml")
+    page.clock.run_for(REFRESH_MS)
+    page.get_by_text("Nobody is available right now.").wait_for()
+    assert page.locator("#id_rep").is_hidden() and rep_names(page) == []
+    assert page.get_by_role("region", name="You can still get help").is_visible()
+
+    beyondtrust.fail("http500", action="get_logged_in_reps")  # and then the appliance is down
+    cache.clear()
+    page.clock.run_for(REFRESH_MS)
+    page.get_by_text("We cannot show who is available right now.").wait_for()
+    assert page.get_by_role("region", name="You can still get help").is_visible()
+
+
+def test_the_list_in_a_frame_ends_in_a_top_level_navigation(page, context, portal_url, make_rep_site,
+                                                            beyondtrust, help_desk):
+    make_rep_site(frame_ancestors=help_desk.origin, consent_text="")
+    page.goto(host_page(help_desk, portal_url, "/reps/?embed=1&locale=ja"))
+    frame = page.frame_locator("iframe[data-support-portal]")
+    frame.get_by_role("button", name="Alex K.").click()
+    start = frame.locator("#start-link")
+    assert start.get_attribute("target") == "_top"
+    assert page.url.startswith(help_desk.origin)  # nothing navigated inside the frame
+    start.click()
+    page.wait_for_url(f"{beyondtrust.base_url}/api/start_session?*")
+    assert query_of(page.url) == [("id", "12"), ("name", "Alex K."), ("locale", "ja"), ("timezone_offset", "540")]
+    assert context.cookies() == []
