@@ -40,13 +40,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 from django.urls import path, re_path, reverse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 
 from portal import appliance, prefill, selectors, services
+from portal.forms import clean_text, customer_fields_for
 from portal.models import ApiToken, Issue, Site, StartRequest
 from portal.openapi import openapi_document
 from portal.tokens import authenticate_token
@@ -439,8 +440,28 @@ def reps(request):
 
 PREFILL_FLOWS = {"survey": "survey", "key": "session_key"}
 PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX = 7 * 24 * 3600, 90 * 24 * 3600
-PREFILL_MAX_CHARS = {"name": limits.CUSTOMER_TEXT_MAX_CHARS, "company": limits.CUSTOMER_TEXT_MAX_CHARS,
-                     "company_code": limits.CUSTOMER_TEXT_MAX_CHARS}
+PREFILL_TEXT_ERRORS = {"control": "No control characters.", "line_break": "One line only."}
+
+
+def prefill_value_error(name: str, value: str, *, site: Site) -> str:
+    """Why the flow's form would refuse this value, or "".
+
+    A signed value is locked: the customer cannot correct it, so a value the form refuses
+    must never be signed. The limits are the form's own (`forms.customer_fields_for`); custom
+    fields and anything else get the custom-field limit.
+    """
+    spec = next((f for f in customer_fields_for(site.backend) if f.name == name), None)
+    try:
+        text = clean_text(value, multiline=bool(spec and spec.multiline))
+    except ValidationError as error:
+        return PREFILL_TEXT_ERRORS.get(error.code, "Not accepted by the form.")
+    max_chars = spec.max_chars if spec else limits.CUSTOM_FIELD_MAX_CHARS
+    max_bytes = spec.max_bytes if spec else None
+    if max_chars and len(text) > max_chars:
+        return f"At most {max_chars} characters."
+    if max_bytes and limits.utf8_len(text) > max_bytes:
+        return f"At most {max_bytes} UTF-8 bytes."
+    return ""
 
 
 @api_view("POST")
@@ -464,9 +485,8 @@ def prefill_links(request):
                          + " or cf_<code name>.")
         elif not isinstance(value, str):
             fields.error(where, "Must be a string.")
-        elif len(value) > PREFILL_MAX_CHARS.get(name, limits.CUSTOM_FIELD_MAX_CHARS):
-            fields.error(where, f"At most {PREFILL_MAX_CHARS.get(name, limits.CUSTOM_FIELD_MAX_CHARS)} "
-                         "characters.")
+        elif message := prefill_value_error(name, value, site=site):
+            fields.error(where, message)
     fields.check()
     if not site.prefill_secret:
         raise ApiError(403, "forbidden", "This site has no prefill link secret; an admin must "

@@ -238,9 +238,18 @@ def _document() -> dict:
                             "additionalProperties": {"type": "string",
                                                      "maxLength": limits.CUSTOM_FIELD_MAX_CHARS},
                             "description": "Parameter name to value: the built-in fields, or "
-                                           "`cf_<code name>` for a custom field. `name`, "
-                                           "`company` and `company_code` at most "
-                                           f"{limits.CUSTOMER_TEXT_MAX_CHARS} characters.",
+                                           "`cf_<code name>` for a custom field. A locked value "
+                                           "cannot be corrected by the customer, so each must "
+                                           "pass the form's own checks: no control characters, "
+                                           "one line except `details`; `name`, `company` and "
+                                           "`company_code` at most "
+                                           f"{limits.CUSTOMER_TEXT_MAX_CHARS} characters and "
+                                           f"`details` at most {limits.DETAILS_MAX_BYTES} UTF-8 "
+                                           "bytes (Take Control sites: `name` "
+                                           f"{limits.TC_NAME_MAX_CHARS}, `email` "
+                                           f"{limits.TC_EMAIL_MAX_CHARS}, `customer_number` "
+                                           f"{limits.TC_NUMBER_MAX_CHARS}, `details` "
+                                           f"{limits.TC_DESCRIPTION_MAX_CHARS} characters).",
                         },
                         "expires_in": {"type": "integer", "minimum": TTL_MIN,
                                        "maximum": PREFILL_TTL_MAX, "default": PREFILL_TTL_DEFAULT,

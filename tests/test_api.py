@@ -482,6 +482,12 @@ def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db)
     ({"values": {"name": 5}}, "values.name", "Must be a string."),
     ({"values": {"name": "J"}, "flow": "reps"}, "flow", "Use 'survey' or 'key'."),
     ({"values": {"name": "J"}, "expires_in": 10**9}, "expires_in", "Must be from 60 to 7776000."),
+    # A signed value is locked in the form: one the form would refuse leaves the customer stuck
+    # before a field they cannot change, so the API refuses it with the form's own limits.
+    ({"values": {"details": "é" * 513}}, "values.details", "At most 1024 UTF-8 bytes."),
+    ({"values": {"name": "Jane\x01"}}, "values.name", "No control characters."),
+    ({"values": {"external_key": "INC-1\r\nX"}}, "values.external_key", "One line only."),
+    ({"values": {"cf_note": "a\u202eb"}}, "values.cf_note", "No control characters."),
 ])
 def test_prefill_link_validation(client, secret, api_site, body, field, message):
     api_site.prefill_secret = "s"
@@ -489,6 +495,15 @@ def test_prefill_link_validation(client, secret, api_site, body, field, message)
     response = call(client, "post", "/prefill-links", body, token=secret)
     assert response.status_code == 400
     assert response.json()["fields"] == {field: [message]}
+
+
+def test_prefill_link_takes_what_the_form_takes(client, secret, api_site):
+    api_site.prefill_secret = "s"
+    api_site.save()
+    values = {"details": "é" * 512, "name": "x" * 100}
+    values_multiline = {"details": "Printer offline.\nSince Monday."}
+    for body in (values, values_multiline):
+        assert call(client, "post", "/prefill-links", {"values": body}, token=secret).status_code == 201
 
 
 # ------------------------------------------------------------------------------
