@@ -20,9 +20,11 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.cache import cache
 
-from portal.models import Backend, CustomField, Issue, Site
+from portal.models import Backend, CustomField, Department, FieldMode, Issue, Site, Technician
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
+from tests.fakes.takecontrol import PRIVATE_KEY, PUBLIC_KEY, UID
+from tests.fakes.takecontrol import takecontrol_server  # noqa: F401  (a fixture)
 
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
 # Never let Playwright fetch a browser of its own: Debian's Chromium is the one we drive.
@@ -225,5 +227,36 @@ def make_rep_site(make_site, beyondtrust):
                                                            client_secret=beyondtrust.client_secret)
         cache.clear()  # a queryset update skips the signal that retires cached sites
         return Site.objects.get(pk=site.pk)
+
+    return make
+
+
+@pytest.fixture
+def make_tc_site(portal_url, takecontrol_server, appliance):
+    """A Take Control site on the fake account; PINs go to the loopback appliance's /pin/."""
+
+    def make(*, mode: str = Backend.TakeControlMode.REDIRECT, **site_fields) -> Site:
+        backend = Backend.objects.create(
+            name="Take Control", kind=Backend.Kind.TAKECONTROL, base_url=takecontrol_server.rest_url,
+            tc_uid=UID, tc_public_key=PUBLIC_KEY, tc_private_key=PRIVATE_KEY, tc_ask_customer_info=True,
+            tc_mode=mode, tc_pin_url_template=f"{appliance.url}/pin/{{pin}}")
+        site = Site.objects.create(**{
+            "name": "Acme Support", "is_default": True, "backend": backend, "show_rep_list": True,
+            "email_field": FieldMode.OPTIONAL, "customer_number_field": FieldMode.OPTIONAL,
+            "consent_text": "A technician will see your screen while you watch.",
+            "warning_text": "Only continue if you contacted us yourself.",
+            "enabled_languages": ["en-us", "de", "ja"], **site_fields})
+        helpdesk = Department.objects.create(backend=backend, name="Help desk", department_id=1234)
+        tess = Technician.objects.create(backend=backend, display_name="Tess", username="tess.private@example.com",
+                                         listed=False)  # routes the printing issue only
+        Issue.objects.create(site=site, code_name="printing", display_name="Printing problems", order=1,
+                             department=helpdesk, technician=tess)
+        Issue.objects.create(site=site, code_name="other", display_name="Something else", order=2)
+        Technician.objects.create(backend=backend, display_name="Anna K.", username="anna.kowalska@example.com",
+                                  order=1)
+        Technician.objects.create(backend=backend, display_name="Ben", username="bsmith@example.com", order=2)
+        Technician.objects.create(backend=backend, display_name="Off duty", username="offduty@example.com",
+                                  listed=False)
+        return site
 
     return make

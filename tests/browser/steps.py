@@ -27,6 +27,10 @@ SURVEY = {
 }
 
 
+TC_SURVEY = {"name": "Zoë Ångström", "email": "zoe@example.com", "customer_number": "C-1001",
+             "details": "Der Drucker druckt nicht | seit 9 Uhr"}
+
+
 def query_of(url: str) -> list[tuple[str, str]]:
     return parse_qsl(urlsplit(url).query, keep_blank_values=True)
 
@@ -74,6 +78,14 @@ def fill_survey(scope, *, asset_tag: str) -> None:
     scope.locator("#id_cf_urgency").select_option(SURVEY["urgency"])
     scope.locator("#id_cf_restart_ok_0").check()
     scope.locator("#id_consent").check()
+
+
+def fill_tc_survey(page, **values) -> None:
+    """The Take Control survey: the printing issue, TC_SURVEY (or `values`), consent."""
+    page.locator("#id_issue_0").check()
+    for name, value in {**TC_SURVEY, **values}.items():
+        page.locator(f"#id_{name}").fill(value)
+    page.locator("#id_consent").check()
 
 
 def survey_values(scope) -> dict[str, str]:

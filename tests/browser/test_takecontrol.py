@@ -6,63 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from portal.models import Backend, Department, FieldMode, Issue, Site, Technician
-from tests.browser.steps import host_page, query_of, start_path, submit
-from tests.fakes.takecontrol import (  # noqa: F401  (takecontrol_server is a fixture)
-    NEW_SESSION_PATH,
-    PRIVATE_KEY,
-    PUBLIC_KEY,
-    UID,
-    takecontrol_server,
-)
+from portal.models import Backend
+from tests.browser.steps import TC_SURVEY, fill_tc_survey, host_page, query_of, start_path, submit
+from tests.fakes.takecontrol import NEW_SESSION_PATH, PUBLIC_KEY, UID
 
 pytestmark = pytest.mark.browser
 
 APPLET_URL = "https://startcontrol.example/s/yPQH"  # in session_created_with_link.json
-TC_SURVEY = {"name": "Zoë Ångström", "email": "zoe@example.com", "customer_number": "C-1001",
-             "details": "Der Drucker druckt nicht | seit 9 Uhr"}
-
-
-@pytest.fixture
-def make_tc_site(portal_url, takecontrol_server, appliance):
-    """A Take Control site on the fake account; PINs go to the loopback appliance's /pin/."""
-
-    def make(*, mode: str = Backend.TakeControlMode.REDIRECT, **site_fields) -> Site:
-        backend = Backend.objects.create(
-            name="Take Control", kind=Backend.Kind.TAKECONTROL, base_url=takecontrol_server.rest_url,
-            tc_uid=UID, tc_public_key=PUBLIC_KEY, tc_private_key=PRIVATE_KEY, tc_ask_customer_info=True,
-            tc_mode=mode, tc_pin_url_template=f"{appliance.url}/pin/{{pin}}")
-        site = Site.objects.create(**{
-            "name": "Acme Support", "is_default": True, "backend": backend, "show_rep_list": True,
-            "email_field": FieldMode.OPTIONAL, "customer_number_field": FieldMode.OPTIONAL,
-            "consent_text": "A technician will see your screen while you watch.",
-            "warning_text": "Only continue if you contacted us yourself.",
-            "enabled_languages": ["en-us", "de", "ja"], **site_fields})
-        helpdesk = Department.objects.create(backend=backend, name="Help desk", department_id=1234)
-        tess = Technician.objects.create(backend=backend, display_name="Tess", username="tess.private@example.com",
-                                         listed=False)  # routes the printing issue only
-        Issue.objects.create(site=site, code_name="printing", display_name="Printing problems", order=1,
-                             department=helpdesk, technician=tess)
-        Issue.objects.create(site=site, code_name="other", display_name="Something else", order=2)
-        Technician.objects.create(backend=backend, display_name="Anna K.", username="anna.kowalska@example.com",
-                                  order=1)
-        Technician.objects.create(backend=backend, display_name="Ben", username="bsmith@example.com", order=2)
-        Technician.objects.create(backend=backend, display_name="Off duty", username="offduty@example.com",
-                                  listed=False)
-        return site
-
-    return make
 
 
 def new_session_url(takecontrol_server) -> str:
     return f"{takecontrol_server.base_url}{NEW_SESSION_PATH}"
-
-
-def fill_tc_survey(page, **values) -> None:
-    page.locator("#id_issue_0").check()
-    for name, value in {**TC_SURVEY, **values}.items():
-        page.locator(f"#id_{name}").fill(value)
-    page.locator("#id_consent").check()
 
 
 def test_technician_list_shows_display_names_and_a_click_sends_tech(page, portal_url, make_tc_site,
@@ -183,6 +137,7 @@ def test_rest_rejection_offers_the_other_way_and_an_outage_says_try_later(page, 
     page.get_by_role("heading", name="Sorry, we could not send your request").wait_for()
     fallback = page.get_by_role("link", name="Connect another way")
     assert fallback.get_attribute("target") == "_top"
+    assert page.locator(".warning").text_content().strip() == "Only continue if you contacted us yourself."
     fallback.click()
     page.wait_for_url(f"{new_session_url(takecontrol_server)}?*")
     assert dict(query_of(page.url))["customer_name"] == TC_SURVEY["name"]
