@@ -21,6 +21,7 @@ Modes (`fake.fail(mode, action=None)`; `action=None` means every command):
   json          200 with a JSON body instead of XML
 Other controls: `fake.serve(action, "file.xml")` answers with another document;
 `fake.delay` (every request) and `fake.state["token_delay"]` (token endpoint only) slow it down;
+`fake.state["token_gate"] = threading.Event()` holds every token request until the test sets it;
 `fake.state["token_status"] = 503` breaks the token endpoint; `fake.revoke_tokens()` and
 `fake.expire_tokens()` invalidate what was minted; `fake.state["expires_in"]` sets the lifetime;
 `fake.state["healthy"] = False` makes `GET /check_health` answer 500;
@@ -48,6 +49,7 @@ NAMESPACES = {
     "bomgar": "http://www.bomgar.com/namespaces/API/command",
 }
 TOKEN_LIMIT = 30  # §3.1: a 31st token silently invalidates the oldest
+GATE_SECONDS = 20  # a token_gate the test never opens fails the test, it does not hang it
 
 DOCUMENTS = {
     "get_logged_in_reps": "logged_in_reps.xml",
@@ -111,6 +113,7 @@ class FakeBeyondTrust(FakeServer):
             namespace=namespace,
             expires_in=expires_in,
             token_delay=0.0,  # extra seconds on /oauth2/token only
+            token_gate=None,  # a threading.Event /oauth2/token waits for (at most GATE_SECONDS)
             token_status=None,  # e.g. 500 to break the token endpoint
             tokens={},  # token -> expiry (time.time()), oldest first
             minted=0,
@@ -170,6 +173,8 @@ class FakeBeyondTrust(FakeServer):
     # --- Answers -------------------------------------------------------------------------------
 
     def token_reply(self, request: Recorded) -> Reply:
+        if self.state["token_gate"] is not None:
+            self.state["token_gate"].wait(GATE_SECONDS)
         if self.state["token_delay"]:
             time.sleep(self.state["token_delay"])
         if self.state["token_status"]:

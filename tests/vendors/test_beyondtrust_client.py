@@ -173,7 +173,9 @@ def test_twenty_threads_mint_exactly_one_token(fake, client):
 
 # Django's FileBasedCache.add checks, then writes: two processes can both win. The worker makes
 # add atomic with an flock, as Redis (SET NX) or Memcached are, so that the test proves the
-# client's protocol and not the luck of the timing.
+# client's protocol and not the luck of the timing. Nor does the overlap rest on timing: the
+# fake holds the token request until both workers have started their threads, so both
+# processes are asking while the one mint is in flight, however slowly either of them starts.
 WORKER = textwrap.dedent(
     """
     import fcntl, json, os, sys, threading, time
@@ -207,38 +209,57 @@ WORKER = textwrap.dedent(
         results.append([rep.id for rep in client.logged_in_reps()])
     threads = [threading.Thread(target=call) for _ in range(5)]
     [t.start() for t in threads]
+    open(config["started"], "w").close()
     [t.join() for t in threads]
     print(json.dumps(results))
     """
 )
 
 
-def test_two_processes_sharing_a_file_cache_mint_exactly_one_token(fake, tmp_path):
-    fake.state["token_delay"] = 0.3
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env["PYTHONPATH"] = str(REPO)
-    go = tmp_path / "go"
-    workers = []
-    for number in range(2):
-        config = dict(cache_dir=str(tmp_path / "cache"), base_url=fake.base_url,
-                      client_id=fake.client_id, client_secret=fake.client_secret,
-                      ready=str(tmp_path / f"ready{number}"), go=str(go))
-        workers.append(subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(config)],
-                                        cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True))
-    deadline = time.monotonic() + 20
-    while not all((tmp_path / f"ready{n}").exists() for n in range(2)):
-        assert time.monotonic() < deadline and all(w.poll() is None for w in workers), \
-            [w.communicate() for w in workers if w.poll() is not None]
-        time.sleep(0.01)
-    go.touch()
-    outputs = [worker.communicate(timeout=20) for worker in workers]
+def test_two_processes_sharing_a_file_cache_mint_exactly_one_token(tmp_path):
+    # Credentials of this test alone: a client another test left running (a refresh that
+    # outlived its test) that reaches this fake's port mints nothing and its calls are not
+    # counted as the workers' below.
+    credentials = dict(client_id=f"two-processes-{tmp_path.name}", client_secret=os.urandom(8).hex())
+    gate = threading.Event()
+    with running(FakeBeyondTrust(**credentials)) as fake:
+        fake.state["token_gate"] = gate
+        env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+        env["PYTHONPATH"] = str(REPO)
+        go = tmp_path / "go"
+        workers = []
+        for number in range(2):
+            config = dict(cache_dir=str(tmp_path / "cache"), base_url=fake.base_url, **credentials,
+                          ready=str(tmp_path / f"ready{number}"),
+                          started=str(tmp_path / f"started{number}"), go=str(go))
+            workers.append(subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(config)],
+                                            cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, text=True))
+
+        def wait_for(condition):
+            deadline = time.monotonic() + 20
+            while not condition():
+                assert time.monotonic() < deadline and all(w.poll() is None for w in workers), \
+                    [w.communicate() for w in workers if w.poll() is not None]
+                time.sleep(0.01)
+
+        wait_for(lambda: all((tmp_path / f"ready{n}").exists() for n in range(2)))
+        go.touch()
+        # Both processes' threads are running and one of them is minting: only now may the
+        # token arrive.
+        wait_for(lambda: fake.token_requests()
+                 and all((tmp_path / f"started{n}").exists() for n in range(2)))
+        gate.set()
+        outputs = [worker.communicate(timeout=20) for worker in workers]
 
     assert [worker.returncode for worker in workers] == [0, 0], outputs
     assert [json.loads(out) for out, _err in outputs] == [[[12, 15, 21]] * 5] * 2
-    assert fake.tokens_minted == 1
-    assert len(fake.commands("get_logged_in_reps")) == 10
-    assert len(set(bearer_tokens(fake))) == 1
+    assert fake.tokens_minted == 1  # counts only requests with this test's credentials
+    (token,) = fake.valid_tokens
+    # All ten calls carried that one token (a worker's call refused for its token would have
+    # minted a second one above).
+    assert len([r for r in fake.commands("get_logged_in_reps")
+                if r.headers["authorization"] == f"Bearer {token}"]) == 10
 
 
 def test_the_token_is_renewed_before_it_expires(fake, client):
