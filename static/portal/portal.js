@@ -131,6 +131,9 @@
           var some = data.reps.length > 0;
           var shown = Array.prototype.map.call(repList.querySelectorAll("button"), function (b) { return b.value + " " + b.textContent; });
           if (shown.join("\n") !== data.reps.map(function (r) { return r.id + " " + r.name; }).join("\n")) {
+            // A keyboard user on a rep's button keeps their place: on the same rep if still
+            // there, else on the list, never dropped back to the top of the page.
+            var focused = repList.contains(document.activeElement) ? document.activeElement.value : null;
             repList.textContent = "";
             data.reps.forEach(function (rep) {
               var item = document.createElement("li"), button = document.createElement("button");
@@ -138,6 +141,10 @@
               button.value = String(rep.id); button.textContent = rep.name;
               item.appendChild(button); repList.appendChild(item);
             });
+            if (focused !== null) {
+              var again = repList.querySelector("button[value='" + focused + "']");
+              (again && some ? again : some ? repList : repStatus).focus();
+            }
           }
           document.querySelectorAll("[data-reps-some]").forEach(function (el) { el.hidden = !some; });
           document.querySelectorAll("[data-reps-none]").forEach(function (el) { el.hidden = some; });

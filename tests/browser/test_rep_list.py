@@ -5,6 +5,7 @@ the 30-second refresh, nobody online, and the list inside a help desk's iframe."
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from django.core.cache import cache
 
 from tests.browser.steps import host_page, query_of, start_path
@@ -40,7 +41,7 @@ def test_the_list_shows_public_names_and_a_click_lands_on_the_start_url(page, po
 
     page.get_by_role("button", name="Jo (Partner)").click()  # the site asks for consent first
     page.wait_for_selector("#error-summary")
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Jo (Partner)").click()
 
@@ -87,6 +88,8 @@ def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, 
     assert PRIVATE not in page.content()
     assert page.evaluate("window.loaded") is True
     assert page.locator("#id_consent").is_checked()  # what the customer did is kept
+    # The buttons were rebuilt; a keyboard user on Jo is still on Jo.
+    assert page.evaluate("document.activeElement.textContent") == "Jo (Partner)"
 
     # A button the script made starts a session like one the server rendered.
     page.get_by_role("button", name="Mika & Co").click()
@@ -100,9 +103,11 @@ def test_everyone_leaving_shows_the_other_ways_again(page, portal_url, make_rep_
     page.clock.install()
     page.goto(f"{portal_url}/reps/?locale=en-us")
     assert rep_names(page) == ["Alex K.", "Jo (Partner)"]
+    page.get_by_role("button", name="Alex K.").focus()
     appliance_answers(beyondtrust, "logged_in_reps_empty.xml")
     page.clock.run_for(REFRESH_MS)
     page.get_by_text("Nobody is available right now.").wait_for()
+    assert page.evaluate("document.activeElement.id") == "rep-status"  # not lost to the page's top
     assert page.locator("#id_rep").is_hidden() and rep_names(page) == []
     assert page.get_by_role("region", name="You can still get help").is_visible()
 
