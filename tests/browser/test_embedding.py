@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.models import Backend
 from tests.browser.conftest import SANDBOX
@@ -80,6 +81,7 @@ def test_survey_in_a_frame_ends_in_a_top_level_navigation(page, context, portal_
     frame = portal_frame(page)
     fill_survey(frame, asset_tag="A" * 40)
     submit(frame)
+    expect(frame.locator("#error-summary")).to_be_focused()  # portal.js has run: its links focus
     frame.locator("#error-summary a[href='#id_cf_asset_tag']").click()
     frame.locator("#id_cf_asset_tag:focus").fill("LT-4471")
     frame.locator("#id_consent").check()

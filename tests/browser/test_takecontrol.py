@@ -5,6 +5,7 @@ queue and failure pages (takecontrol.md Part 1), each ending where the customer'
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.models import Backend
 from tests.browser.steps import TC_SURVEY, fill_tc_survey, host_page, query_of, start_path, submit
@@ -30,7 +31,7 @@ def test_technician_list_shows_display_names_and_a_click_sends_tech(page, portal
     assert "Off duty" not in html and "@example.com" not in html and "bsmith" not in html
 
     page.get_by_role("button", name="Ben").click()  # consent first
-    page.wait_for_selector("#error-summary")
+    expect(page.locator("#error-summary")).to_be_focused()  # portal.js has run: its links focus
     page.locator("#error-summary a").click()
     assert page.evaluate("document.activeElement.id") == "id_consent"
     page.keyboard.press("Space")
@@ -50,7 +51,7 @@ def test_pin_is_checked_and_lands_on_the_pin_url(page, portal_url, make_tc_site,
     page.locator("#id_key").fill("123 456 78")
     submit(page)
     page.wait_for_selector("#id_key_error")
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_be_focused()
     assert page.locator("#id_key").input_value() == "123 456 78"  # kept, to be corrected
     assert page.locator("#id_key").get_attribute("aria-invalid") == "true"
     page.locator("#id_key").fill("123-456-789")
