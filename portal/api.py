@@ -225,6 +225,9 @@ class Fields:
             self.error(name, "This field is required.")
         if max_chars is not None and len(value) > max_chars:
             self.error(name, f"At most {max_chars} characters.")
+        text_error = text_problem(value)
+        if text_error:
+            self.error(name, text_error)
         return value
 
     def integer(self, name: str, *, low: int, high: int) -> int | None:
@@ -323,6 +326,8 @@ def _custom_fields(fields: Fields) -> dict[str, str]:
             fields.error(where, "Must be a string.")
         elif len(text) > limits.CUSTOM_FIELD_MAX_CHARS:
             fields.error(where, f"At most {limits.CUSTOM_FIELD_MAX_CHARS} characters.")
+        elif text_problem(text, multiline=True):
+            fields.error(where, text_problem(text, multiline=True))
         else:
             custom[code] = text
     return custom
@@ -441,6 +446,15 @@ def reps(request):
 PREFILL_FLOWS = {"survey": "survey", "key": "session_key"}
 PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX = 7 * 24 * 3600, 90 * 24 * 3600
 PREFILL_TEXT_ERRORS = {"control": "No control characters.", "line_break": "One line only."}
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str:
+    """What the customer forms' text rule (forms.clean_text) says of a value, or ""."""
+    try:
+        clean_text(value, multiline=multiline)
+    except ValidationError as error:
+        return PREFILL_TEXT_ERRORS.get(error.code, "Not accepted.")
+    return ""
 
 
 def prefill_value_error(name: str, value: str, *, site: Site) -> str:

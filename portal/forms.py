@@ -142,8 +142,11 @@ class PublicForm(forms.Form):
 
 
 def normalise_session_key(raw: str) -> str:
-    """Spaces and dashes removed; full-width digits (Japanese/Chinese input) made ASCII."""
-    return _KEY_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
+    """Spaces and dashes removed, full-width digits (Japanese/Chinese input) made ASCII, and
+    invisible format characters (a zero-width space pasted from an email) dropped, as the
+    Take Control PIN rule does (takecontrol start_url.normalise_pin)."""
+    text = _KEY_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
 
 
 class SessionKeyForm(PublicForm):

@@ -463,6 +463,10 @@ class Issue(models.Model):
             raise ValidationError({"department": _("This department belongs to another backend.")})
         if self.technician_id and self.site_id and self.technician.backend_id != self.site.backend_id:
             raise ValidationError({"technician": _("This technician belongs to another backend.")})
+        if self.site_id and self.vendor_id is None and self.site.backend.kind == Backend.Kind.LEGACY:
+            # The legacy .ns start has no code-name parameter (beyondtrust.md decision 1).
+            raise ValidationError({"vendor_id": _("A legacy Bomgar backend starts issues by their numeric ID: "
+                                                  "enter the appliance's issue ID.")})
 
 
 class IssueTranslation(models.Model):

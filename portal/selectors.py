@@ -186,6 +186,11 @@ def beyondtrust_breaker(backend: Backend) -> CircuitBreaker:
                           reset_after=BREAKER_RESET_SECONDS)
 
 
+# What a Preview backend lists: its rep starts show the URL a real rep would get.
+PREVIEW_REPS = (Rep(id=12, public_name="Alex K.", showing_on_rep_list=True),
+                Rep(id=7, public_name="Sam R.", showing_on_rep_list=True))
+
+
 def online_reps(*, site: Site) -> RepListResult:
     """The site's online representatives from the cache, refreshed after `site.rep_list_ttl`.
 
@@ -194,12 +199,16 @@ def online_reps(*, site: Site) -> RepListResult:
     whether there is a list.
     """
     backend = site.backend
+    if backend.kind == Backend.Kind.PREVIEW:  # the demo shows the flow with sample people
+        return RepListResult(reps=PREVIEW_REPS)
     if not backend.is_beyondtrust:
         return RepListResult(unavailable=True)
     try:
         client = CommandClient.for_backend(backend)  # reads the secret here: fetch runs off-thread
     except ValueError as error:
-        logger.error("Backend %s: no representative list: %s", backend.pk, error)
+        # A configuration fault, not an outage: tell the admin every few minutes, not per visit.
+        if cache.add(f"portal:rep-list-misconfigured:{backend.pk}", True, 300):
+            logger.error("Backend %s: no representative list: %s", backend.pk, error)
         return RepListResult(unavailable=True)
 
     def fetch() -> tuple[Rep, ...]:

@@ -103,6 +103,18 @@ def _common_params(context: StartContext) -> dict:
     }
 
 
+def _customer_params(customer: Customer) -> dict:
+    """What the customer typed, under the builder's names."""
+    return {
+        "customer_name": customer.name,
+        "customer_company": customer.company,
+        "customer_company_code": customer.company_code,
+        "customer_details": customer.details,
+        "external_key": customer.external_key,
+        "custom": customer.custom,
+    }
+
+
 def record_start(*, context: StartContext, flow: str, outcome: str, issue: Issue | None = None,
                  chat: bool = False, customer: Customer | None = None,
                  error_fields: list[str] | None = None) -> StartRequest:
@@ -150,15 +162,10 @@ def start_with_survey(*, context: StartContext, issue: Issue, customer: Customer
     params = StartParams(
         issue_code_name="" if issue.vendor_id is not None else issue.code_name,
         issue_id=issue.vendor_id,
-        customer_name=customer.name,
-        customer_company=customer.company,
-        customer_company_code=customer.company_code,
-        customer_details=customer.details,
-        external_key=customer.external_key,
-        custom=customer.custom,
         priority=issue.priority,
         skills=tuple(issue.skill_list),
         chat=chat,
+        **_customer_params(customer),
         **_common_params(context),
     )
     url = beyondtrust_url(backend=context.site.backend, params=params)
@@ -182,17 +189,7 @@ def start_with_rep_in_issue_menu(*, context: StartContext, rep_id: int, customer
     """A survey start with a rep picked in the issue menu (decision 10): `issue_menu=1` and
     the rep's id, with the customer's fields; the caller found the rep in the cached list."""
     chat = chat_only(site=context.site, issue=None, requested=chat_requested)
-    params = StartParams(
-        issue_id=rep_id,
-        customer_name=customer.name,
-        customer_company=customer.company,
-        customer_company_code=customer.company_code,
-        customer_details=customer.details,
-        external_key=customer.external_key,
-        custom=customer.custom,
-        chat=chat,
-        **_common_params(context),
-    )
+    params = StartParams(issue_id=rep_id, chat=chat, **_customer_params(customer), **_common_params(context))
     url = beyondtrust_url(backend=context.site.backend, params=params)
     return _finish(context=context, flow=StartRequest.Flow.SURVEY, url=url, chat=chat,
                    customer=customer)

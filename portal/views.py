@@ -107,7 +107,10 @@ def unavailable_page(request):
         response = render(request, "portal/not_configured.html", status=503)
         response.portal_csp = customer_csp(None)
         return response
-    return render_customer_page(request, "portal/closed.html")
+    response = render_customer_page(request, "portal/closed.html",
+                                    {"opening_hours": request.site.opening_hours.all()})
+    add_never_cache_headers(response)  # opening time must show at once, not from the page cache
+    return response
 
 
 def site_ready(request) -> bool:

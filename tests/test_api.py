@@ -556,3 +556,19 @@ def test_session_key_link_uses_the_request_host_when_the_site_has_no_hostname(cl
     response = call(client, "post", "/session-keys", {"queue": "general"}, token=secret)
     assert response.json()["portal_url"] == "http://testserver/key/?key=4826153"
     assert parse_qs(urlsplit(response.json()["portal_url"]).query) == {"key": ["4826153"]}
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"queue": "general", "external_key": "INC\r\nX-Evil: 1"}, "external_key", "One line only."),
+        ({"queue": "general", "external_key": "INC\x01"}, "external_key", "No control characters."),
+        ({"queue": "general", "custom_fields": {"note": "bad\x1bescape"}}, "custom_fields.note",
+         "No control characters."),
+    ],
+)
+def test_control_characters_never_reach_the_appliance(client, fake, secret, body, field, message):
+    response = call(client, "post", "/session-keys", body, token=secret)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {field: [message]}
+    assert fake.count("generate_session_key") == 0

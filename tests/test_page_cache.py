@@ -40,3 +40,18 @@ def test_posts_are_never_served_from_cache(client, site):
     client.get("/key/")
     response = client.post("/key/", form_data(key="1234567"))
     assert response.status_code == 303
+
+
+def test_closed_page_is_not_cached_and_hours_changes_show_at_once(client, site):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from portal.models import Holiday
+
+    holiday = Holiday.objects.create(site=site, date=timezone.now().astimezone(dt.timezone.utc).date())
+    response = client.get("/")
+    assert "We are closed right now" in response.content.decode()
+    assert "no-cache" in response["Cache-Control"]
+    holiday.delete()
+    assert 'name="key"' in client.get("/").content.decode()

@@ -348,3 +348,16 @@ def test_an_external_key_with_control_characters_is_refused(client, fake, rep_si
     response = client.post("/reps/", form_data(rep="21", external_key="INC\x01\n1"))
     assert response.status_code == 200
     assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID
+
+
+@pytest.mark.django_db
+def test_preview_backend_lists_sample_reps_and_previews_their_start(client, site):
+    from portal.models import Backend
+
+    site.backend.kind = Backend.Kind.PREVIEW
+    site.backend.save()
+    html = client.get("/reps/").content.decode()
+    assert "Alex K." in html and "Sam R." in html
+    response = client.post("/reps/", form_data(rep="12", locale="de"))
+    assert response.status_code == 200
+    assert "/api/start_session?id=12&amp;name=Alex%20K.&amp;locale=de" in response.content.decode()

@@ -12,7 +12,8 @@ def post_key(client, key, **extra):
     return client.post("/key/", form_data(key=key, **extra))
 
 
-@pytest.mark.parametrize("typed", ["1234567", "123 4567", "123-4567", " 12-34 567 ", "１２３４５６７", "123–4567"])
+@pytest.mark.parametrize("typed", ["1234567", "123 4567", "123-4567", " 12-34 567 ", "１２３４５６７", "123–4567",
+                                   "123\u200b4567", "\ufeff1234567"])
 def test_key_is_normalised_and_sent(client, site, typed):
     response = post_key(client, typed, locale="de", tz="60")
     assert response.status_code == 303

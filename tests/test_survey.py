@@ -223,3 +223,18 @@ def test_a_legacy_backend_offers_only_issues_it_can_start(client, site, issues, 
     assert response.status_code == 303
     assert response["Location"].startswith(f"{APPLIANCE}/download_customer_connector.ns?issue_menu=1&id=42&")
     assert "printing" in caplog.text  # the admin learns why the issue is missing
+
+
+def test_admin_cannot_save_an_issue_without_numeric_id_on_a_legacy_backend(site):
+    from django.core.exceptions import ValidationError
+
+    from portal.models import Backend, Issue
+
+    site.backend.kind = Backend.Kind.LEGACY
+    site.backend.save()
+    issue = Issue(site=site, code_name="printing", display_name="Printing")
+    with pytest.raises(ValidationError) as error:
+        issue.full_clean()
+    assert "vendor_id" in error.value.message_dict
+    issue.vendor_id = 7
+    issue.full_clean()

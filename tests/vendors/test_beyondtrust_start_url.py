@@ -178,3 +178,9 @@ def test_exactly_one_queue_selector(kwargs):
 )
 def test_platform_from_user_agent(user_agent, platform):
     assert platform_for_user_agent(user_agent) == platform
+
+
+def test_skills_cannot_add_parameters_even_if_saved_unvalidated():
+    url = modern_start_url(BASE, StartParams(issue_code_name="x", skills=("a&locale=xx", "b")))
+    assert url == BASE + "/api/start_session?issue_menu=1&codeName=x&session.skills=a%26locale%3Dxx,b"
+    assert dict(parse_qsl(urlsplit(url).query))["session.skills"] == "a&locale=xx,b"

@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 welcome_text="Our technicians can see your screen and help you right away.",
                 consent_text="A technician will see your screen and may control it while you watch. "
                              "You can end the session at any time.",
-                show_rep_list=False, chat_mode=Site.ChatMode.CHOICE,
+                chat_mode=Site.ChatMode.CHOICE,
                 company_code_field="optional", external_key_field="optional",
                 external_key_label="Ticket number",
             )

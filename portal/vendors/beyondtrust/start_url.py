@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from portal.vendors.urls import encode_query
 
@@ -105,8 +106,8 @@ def modern_start_url(base_url: str, params: StartParams, *, key_only: bool = Fal
         ("session.priority", str(params.priority) if params.priority else ""),
     ]
     query = encode_query(pairs)
-    if params.skills:
-        query += "&session.skills=" + ",".join(params.skills)
+    if params.skills:  # each code name encoded, the separating commas literal
+        query += "&session.skills=" + ",".join(quote(skill, safe="") for skill in params.skills)
     tail = [
         ("timezone_offset", "" if params.timezone_offset is None else str(params.timezone_offset)),
         ("session.custom.external_key", params.external_key),
