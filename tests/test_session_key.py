@@ -117,7 +117,9 @@ def test_interstitial_when_site_explains_first(client, site):
     response = client.post("/key/", form_data(key="1234567"), HTTP_USER_AGENT="Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "What happens next" in html and "Downloads folder" in html
+    assert "What happens next" in html
+    assert '<ol data-platform="mac">' in html  # the steps for this customer's system shown ...
+    assert '<ol data-platform="windows" hidden>' in html  # ... and the others not
 
 
 @pytest.mark.parametrize("external_key", ["INC\x01-7", "INC-7\r\nX-Evil: 1", "INC\u202e7", "INC\x7f"])

@@ -102,6 +102,17 @@
     }).observe(document.documentElement);
   }
 
+  // "What happens next": the steps for this browser's system (the page is the same for all).
+  var ua = navigator.userAgent;
+  var system = /iPhone|iPad|Android/.test(ua) ? "mobile" : /Windows/.test(ua) ? "windows"
+    : /Macintosh/.test(ua) ? "mac" : "other";
+  document.querySelectorAll("[data-next-steps]").forEach(function (box) {
+    var lists = box.querySelectorAll("[data-platform]");
+    var known = box.querySelector('[data-platform="' + system + '"]');
+    if (!known) return;
+    lists.forEach(function (list) { list.hidden = list !== known; });
+  });
+
   // Errors: move focus to the summary so screen readers and keyboards start there. Its links
   // focus their field (a plain #fragment only scrolls) and show the label above it too.
   var summary = document.getElementById("error-summary");

@@ -110,3 +110,29 @@ def test_short_character_counters_appear_only_near_the_limit(page, portal_url, m
     page.locator("#id_name").fill("😀" * 101)  # code points, as the server counts them
     assert counter.text_content().startswith("Characters over the limit: 1.")
     assert page.locator("#id_details_counter").is_visible()  # bytes: always shown
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "shown", "expected"),
+    [
+        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/156.0", "windows",
+         "Open the downloaded file and allow it to run."),
+        ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/537.36 Chrome/156.0", "mac",
+         "Open it from your Downloads folder"),
+        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15", "mobile",
+         "support app in your app store"),
+    ],
+)
+def test_what_happens_next_is_told_for_the_customers_system(browser, portal_url, make_site, user_agent,
+                                                            shown, expected):
+    make_site()
+    context = browser.new_context(user_agent=user_agent)
+    try:
+        page = context.new_page()
+        page.goto(f"{portal_url}/key/?locale=en-us")
+        visible = page.locator("[data-next-steps] ol:visible")
+        assert visible.count() == 1
+        assert visible.get_attribute("data-platform") == shown
+        assert expected in visible.text_content()
+    finally:
+        context.close()
