@@ -101,8 +101,10 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
     bare = results[0].rps
+    database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite (WAL)"
+    cache_kind = "Redis" if env.get("CACHE_URL", "").startswith("redis") else "local-memory cache"
     print(f"\nSupport Portal bench: gunicorn {args.workers} sync workers, {args.clients} client processes, "
-          f"{args.seconds:.0f} s per path, {os.cpu_count()} cores, SQLite (WAL), local-memory cache\n")
+          f"{args.seconds:.0f} s per path, {os.cpu_count()} cores, {database}, {cache_kind}\n")
     for result in results:
         share = f"{result.rps / bare:6.0%} of bare" if bare else ""
         print(f"{result.line()}   {share}")

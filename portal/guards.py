@@ -64,12 +64,10 @@ def rate_limited(request, *, scope: str) -> int:
     window = settings.PORTAL_RATE_WINDOW
     bucket = int(time.time() // window)
     key = f"portal:rate:{scope}:{client_address(request)}:{bucket}"
-    cache.add(key, 0, window + 1)
     try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window + 1)
-        count = 1
+        count = cache.incr(key)  # one round trip for every POST but a window's first
+    except ValueError:  # the window's first POST (or its key just expired)
+        count = 1 if cache.add(key, 1, window + 1) else cache.incr(key)
     if count > settings.PORTAL_RATE_LIMIT:
         return window - int(time.time()) % window or 1
     return 0

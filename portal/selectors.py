@@ -126,16 +126,27 @@ def fields_for_issue(fields: list[CustomField], issue_code: str) -> list[CustomF
 
 
 
+def site_schedule(*, site: Site) -> tuple[list[tuple[int, object, object]], frozenset]:
+    """(weekday, opens, closes) rows and holiday dates, read once per admin change."""
+    key = f"portal:schedule:{site_cache_version()}:{site.pk}"
+    schedule = cache.get(key)
+    if schedule is None:
+        hours = list(site.opening_hours.values_list("weekday", "opens", "closes"))
+        schedule = (hours, frozenset(site.holidays.values_list("date", flat=True)))
+        cache.set(key, schedule, SITE_CACHE_SECONDS)
+    return schedule
+
+
 def is_open(*, site: Site, now=None) -> bool:
     """Inside the site's opening hours and not a holiday, in the site's time zone."""
     now = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(site.time_zone))
-    if site.holidays.filter(date=now.date()).exists():
+    hours, holidays = site_schedule(site=site)
+    if now.date() in holidays:
         return False
-    hours = list(site.opening_hours.all())
     if not hours:
         return True
     moment = now.time()
-    return any(h.weekday == now.weekday() and h.opens <= moment < h.closes for h in hours)
+    return any(weekday == now.weekday() and opens <= moment < closes for weekday, opens, closes in hours)
 
 
 def notice_is_shown(*, site: Site, now=None) -> bool:

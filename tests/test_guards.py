@@ -1,0 +1,80 @@
+"""The cookie-free protection of the public forms (product spec §7): Origin and
+Sec-Fetch-Site, the signed timestamp, the honeypot and the per-client rate limit."""
+
+import pytest
+from django.core import signing
+
+from portal import guards
+from portal.models import StartRequest
+from tests.conftest import form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_ORIGIN": "null"},
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_SEC_FETCH_SITE": "same-site"},
+    ],
+)
+def test_cross_site_posts_are_refused_and_start_nothing(client, site, headers):
+    response = client.post("/key/", form_data(key="1234567"), **headers)
+    assert response.status_code == 403
+    assert "Location" not in response
+    assert not StartRequest.objects.exists()
+
+
+def test_same_origin_posts_pass(client, site):
+    response = client.post("/key/", form_data(key="1234567"), HTTP_ORIGIN="http://testserver",
+                           HTTP_SEC_FETCH_SITE="same-origin")
+    assert response.status_code == 303
+
+
+def test_honeypot_filled_is_refused(client, site):
+    response = client.post("/key/", {**form_data(key="1234567"), guards.HONEYPOT_FIELD: "http://spam"})
+    assert response.status_code == 400
+    assert not StartRequest.objects.exists()
+
+
+@pytest.mark.parametrize("stamp", ["", "garbage", "form:1a2b3c:forged-signature"])
+def test_missing_or_forged_timestamp_keeps_the_input_and_asks_again(client, site, stamp):
+    response = client.post("/key/", {**form_data(key="765 4321"), guards.TIMESTAMP_FIELD: stamp})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "could not send it yet" in html and 'value="765 4321"' in html
+    assert not StartRequest.objects.exists()
+
+
+def test_expired_timestamp_is_refused(client, site, settings):
+    old = signing.TimestampSigner(salt=guards.FORM_SALT).sign("form")
+    settings.PORTAL_FORM_MAX_AGE = -1  # every stamp is now older than allowed
+    response = client.post("/key/", {**form_data(key="1234567"), guards.TIMESTAMP_FIELD: old})
+    assert response.status_code == 200 and "could not send it yet" in response.content.decode()
+
+
+def test_rate_limit_per_client_with_retry_after(client, site, settings):
+    settings.PORTAL_RATE_LIMIT = 3
+    for _ in range(3):
+        assert client.post("/key/", form_data(key="1234567"), REMOTE_ADDR="203.0.113.7").status_code == 303
+    response = client.post("/key/", form_data(key="1234567"), REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= settings.PORTAL_RATE_WINDOW
+    # Another client is not affected.
+    assert client.post("/key/", form_data(key="1234567"), REMOTE_ADDR="203.0.113.8").status_code == 303
+
+
+def test_forwarded_address_counts_only_behind_a_trusted_proxy(client, site, settings):
+    settings.PORTAL_RATE_LIMIT = 1
+    spoofed = {"REMOTE_ADDR": "10.0.0.1"}
+    # No trusted proxy: X-Forwarded-For is ignored, so rotating it does not escape the limit.
+    assert client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="1.1.1.1", **spoofed).status_code == 303
+    assert client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="2.2.2.2", **spoofed).status_code == 429
+    # Behind one trusted proxy, the address it appended is the client.
+    settings.PORTAL_TRUSTED_PROXY_COUNT = 1
+    assert client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="9.9.9.9, 3.3.3.3",
+                       **spoofed).status_code == 303
+    assert client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="8.8.8.8, 3.3.3.3",
+                       **spoofed).status_code == 429
