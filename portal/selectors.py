@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import uuid
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,9 +25,41 @@ SITE_CACHE_SECONDS = 60
 SITE_CACHE_VERSION_KEY = "portal:site-version"
 
 
-def site_cache_version() -> int:
-    """Bumped by every admin change to a site (signals.py), so cached lookups and pages expire."""
-    return cache.get_or_set(SITE_CACHE_VERSION_KEY, 1, None)
+def site_cache_version() -> str:
+    """Renewed by every admin change (signals.py), so cached lookups and pages expire at once.
+
+    A random token, not a counter: if the cache loses it (eviction, a Redis restart), the new
+    token can never name values cached before, as a counter restarting at 1 would.
+    """
+    version = cache.get(SITE_CACHE_VERSION_KEY)
+    if version is None:
+        cache.add(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(SITE_CACHE_VERSION_KEY) or "lost"
+    return version
+
+
+def renew_site_cache_version() -> None:
+    cache.set(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
+
+
+_memo: dict[str, object] = {}
+MEMO_MAX_ENTRIES = 512
+
+
+def versioned(key: str, compute):
+    """A value cached under a key that carries the site version: in this process first (no
+    unpickling on the hot path), then in the shared cache, else computed and stored in both.
+    A new version is a new key, so no process ever serves a value from before an admin change."""
+    if key in _memo:
+        return _memo[key]
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, SITE_CACHE_SECONDS)
+    if len(_memo) >= MEMO_MAX_ENTRIES:
+        _memo.clear()
+    _memo[key] = value
+    return value
 
 
 # Secrets stay out of the shared cache: they load from the database when a client needs them.
@@ -41,13 +74,12 @@ def site_for_host(host: str) -> Site | None:
     """
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     hostname = hostname.lower().rstrip(".")
-    key = f"portal:site-for-host:{site_cache_version()}:{hostname}"
-    site = cache.get(key)
-    if site is None:
+    def lookup():
         sites = Site.objects.select_related("backend").defer(*SITE_DEFERRED_SECRETS)
         site = sites.filter(hostnames__hostname=hostname).first() or sites.filter(is_default=True).first()
-        cache.set(key, site or False, SITE_CACHE_SECONDS)
-    return site or None
+        return site or False
+
+    return versioned(f"portal:site-for-host:{site_cache_version()}:{hostname}", lookup) or None
 
 
 def cached_per_site(name: str):
@@ -57,11 +89,7 @@ def cached_per_site(name: str):
         @functools.wraps(selector)
         def wrapper(*, site: Site, language: str):
             key = f"portal:{name}:{site_cache_version()}:{site.pk}:{language}"
-            value = cache.get(key)
-            if value is None:
-                value = selector(site=site, language=language)
-                cache.set(key, value, SITE_CACHE_SECONDS)
-            return value
+            return versioned(key, lambda: selector(site=site, language=language))
 
         return wrapper
 
@@ -128,13 +156,11 @@ def fields_for_issue(fields: list[CustomField], issue_code: str) -> list[CustomF
 
 def site_schedule(*, site: Site) -> tuple[list[tuple[int, object, object]], frozenset]:
     """(weekday, opens, closes) rows and holiday dates, read once per admin change."""
-    key = f"portal:schedule:{site_cache_version()}:{site.pk}"
-    schedule = cache.get(key)
-    if schedule is None:
+    def read():
         hours = list(site.opening_hours.values_list("weekday", "opens", "closes"))
-        schedule = (hours, frozenset(site.holidays.values_list("date", flat=True)))
-        cache.set(key, schedule, SITE_CACHE_SECONDS)
-    return schedule
+        return hours, frozenset(site.holidays.values_list("date", flat=True))
+
+    return versioned(f"portal:schedule:{site_cache_version()}:{site.pk}", read)
 
 
 def is_open(*, site: Site, now=None) -> bool:

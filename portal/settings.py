@@ -91,7 +91,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     })
     if not env.str("DATABASE_URL", default=""):
         DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+# Persistent connections: opening one per request (SQLite's WAL pragma, PostgreSQL's
+# handshake) cost a start more than the start itself (bench/customer_pages.py).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 # Token, rep-list cache, locks and rate limits live here: on more than one server this must be
 # a shared cache (redis://...), never locmem.

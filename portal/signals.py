@@ -1,11 +1,11 @@
 """Admin changes invalidate the site lookup and the cached customer pages at once."""
 
-from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from portal import models
-from portal.selectors import SITE_CACHE_VERSION_KEY, site_cache_version
+from portal.selectors import renew_site_cache_version
 
 WATCHED = (
     models.Backend, models.Site, models.SiteHostname, models.Issue, models.IssueTranslation,
@@ -15,8 +15,10 @@ WATCHED = (
 
 
 def bump_site_version(**kwargs):
-    version = site_cache_version()
-    cache.set(SITE_CACHE_VERSION_KEY, version + 1, None)
+    # Now, so this request sees its change; and after the commit, so no other worker caches
+    # the old rows under the new version while the transaction is still open.
+    renew_site_cache_version()
+    transaction.on_commit(renew_site_cache_version)
 
 
 for model in WATCHED:

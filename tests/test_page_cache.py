@@ -54,3 +54,14 @@ def test_closed_page_is_not_cached_and_hours_changes_show_at_once(client, site):
     assert "no-cache" in response["Cache-Control"]
     holiday.delete()
     assert 'name="key"' in client.get("/").content.decode()
+
+
+def test_a_lost_version_never_brings_back_old_pages(client, site, issues):
+    from django.core.cache import cache
+
+    from portal.selectors import SITE_CACHE_VERSION_KEY
+
+    client.get("/survey/")  # cached under the current version
+    type(issues["printing"]).objects.filter(pk=issues["printing"].pk).update(display_name="Drucker")
+    cache.delete(SITE_CACHE_VERSION_KEY)  # evicted, or the cache restarted
+    assert "Drucker" in client.get("/survey/").content.decode()
