@@ -106,6 +106,12 @@ def carried_external_key_field() -> TextField:
     return field
 
 
+def consent_field() -> forms.BooleanField:
+    """The required tick under the site's consent text (product spec §2), on every start form."""
+    return forms.BooleanField(label=_("I agree to the terms above"),
+                              error_messages={"required": _("Please agree to the terms to continue.")})
+
+
 class PublicForm(forms.Form):
     """Fields every public form carries: language, time zone, embedding, the guards."""
 
@@ -232,9 +238,7 @@ class TechnicianForm(PublicForm):
         self.technicians = {technician.pk: technician for technician in technicians}
         self.fields["technician"].choices = [(t.pk, t.display_name) for t in technicians]
         if consent_text:
-            self.fields["consent"] = forms.BooleanField(
-                label=_("I agree to the terms above"),
-                error_messages={"required": _("Please agree to the terms to continue.")})
+            self.fields["consent"] = consent_field()
 
     def selected_technician(self):
         return self.technicians.get(self.cleaned_data.get("technician"))
@@ -267,9 +271,7 @@ class RepForm(PublicForm):
             self.fields["chat"] = forms.BooleanField(
                 required=False, label=_("Chat only: I don't want to download the support program"))
         if consent_text:
-            self.fields["consent"] = forms.BooleanField(
-                label=_("I agree to the terms above"),
-                error_messages={"required": _("Please agree to the terms to continue.")})
+            self.fields["consent"] = consent_field()
 
     def selected_rep(self):
         return self.reps.get(self.cleaned_data.get("rep"))
@@ -419,9 +421,7 @@ class SurveyForm(PublicForm):
             self.fields["chat"] = forms.BooleanField(
                 required=False, label=_("Chat only: I don't want to download the support program"))
         if site.consent_text:
-            self.fields["consent"] = forms.BooleanField(
-                label=_("I agree to the terms above"),
-                error_messages={"required": _("Please agree to the terms to continue.")})
+            self.fields["consent"] = consent_field()
         self.order_fields([name for name in self.fields if name not in self.field_order_tail]
                           + self.field_order_tail)
 
