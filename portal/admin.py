@@ -14,6 +14,10 @@ from portal.integrations_admin import BACKEND_ACTIONS  # also registers the API 
 from portal.session_history_admin import session_history_view
 
 
+admin.site.site_header = admin.site.site_title = _("Support portal")
+admin.site.index_title = _("Sites, backends, issues and custom fields")
+
+
 class WriteOnlySecretWidget(forms.PasswordInput):
     """Never renders the stored value; the placeholder says whether one is set."""
 
