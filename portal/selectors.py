@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import time
 import uuid
 import zoneinfo
 from dataclasses import dataclass
@@ -42,23 +43,29 @@ def renew_site_cache_version() -> None:
     cache.set(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
 
 
-_memo: dict[str, object] = {}
+_memo: dict[str, tuple[float, object]] = {}
 MEMO_MAX_ENTRIES = 512
 
 
 def versioned(key: str, compute):
     """A value cached under a key that carries the site version: in this process first (no
     unpickling on the hot path), then in the shared cache, else computed and stored in both.
-    A new version is a new key, so no process ever serves a value from before an admin change."""
-    if key in _memo:
-        return _memo[key]
+
+    With a shared cache (Redis) a new version is a new key in every process at once. With a
+    per-process cache (locmem, the embedded default) other workers cannot see the new version,
+    so every copy also expires after SITE_CACHE_SECONDS: an admin change shows everywhere
+    within that time, never later."""
+    now = time.monotonic()
+    hit = _memo.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, SITE_CACHE_SECONDS)
     if len(_memo) >= MEMO_MAX_ENTRIES:
         _memo.clear()
-    _memo[key] = value
+    _memo[key] = (now + SITE_CACHE_SECONDS, value)
     return value
 
 
