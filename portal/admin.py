@@ -130,6 +130,12 @@ class HolidayInline(admin.TabularInline):
     extra = 0
 
 
+class SiteTranslationInline(admin.StackedInline):
+    model = models.SiteTranslation
+    extra = 0
+    classes = ["collapse"]
+
+
 class SiteForm(WriteOnlySecretsForm):
     secret_fields = ("prefill_secret",)
     clear_prefill_secret = clear_secret_field()
@@ -149,7 +155,7 @@ class SiteAdmin(admin.ModelAdmin):
     list_display = ["name", "is_default", "backend", "hostname_list", "default_language", "chat_mode"]
     list_filter = ["is_default", "chat_mode", "backend__kind"]
     search_fields = ["name", "hostnames__hostname"]
-    inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline]
+    inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline, SiteTranslationInline]
     readonly_fields = ["embed_code"]
     fieldsets = [
         (None, {"fields": ["name", "is_default", "backend"]}),

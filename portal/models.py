@@ -315,6 +315,29 @@ class Site(models.Model):
             raise ValidationError(errors)
 
 
+class SiteTranslation(models.Model):
+    """A site's texts in one language; an empty field falls back to the site's own text."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=10, choices=LANGUAGE_CHOICES)
+    welcome_text = models.TextField(_("welcome text"), blank=True)
+    warning_text = models.TextField(_("safety warning"), blank=True)
+    notice_text = models.TextField(_("customer notice"), blank=True)
+    consent_text = models.TextField(_("consent text"), blank=True)
+    closed_text = models.TextField(_("closed message"), blank=True)
+
+    TEXT_FIELDS = ("welcome_text", "warning_text", "notice_text", "consent_text", "closed_text")
+
+    class Meta:
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [models.UniqueConstraint(fields=["site", "language"],
+                                               name="portal_unique_site_translation")]
+
+    def __str__(self):
+        return self.get_language_display()
+
+
 class SiteHostname(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="hostnames")
     hostname = models.CharField(

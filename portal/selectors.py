@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.db.models import Prefetch
 
-from portal.models import Backend, CustomField, Issue, Site, Technician
+from portal.models import DEFAULT_WARNING, Backend, CustomField, Issue, Site, SiteTranslation, Technician
 from portal.vendors.beyondtrust.client import CommandClient, Rep
 from portal.vendors.cache import CircuitBreaker, cached_with_refresh, default_timeout
 
@@ -101,6 +101,35 @@ def cached_per_site(name: str):
         return wrapper
 
     return decorator
+
+
+@dataclass(frozen=True)
+class SiteTexts:
+    """The site's own words in the customer's language (Sites > translations), else as set."""
+
+    welcome: str = ""
+    warning: str = ""
+    notice: str = ""
+    consent: str = ""
+    closed: str = ""
+
+
+def _default_warning_in_source_language() -> str:
+    with translation.override(None):
+        return str(DEFAULT_WARNING)
+
+
+@cached_per_site("texts")
+def site_texts(*, site: Site, language: str) -> SiteTexts:
+    texts = {field: getattr(site, field) for field in SiteTranslation.TEXT_FIELDS}
+    # The warning a site was created with is ours, not the admin's: it speaks every language.
+    if texts["warning_text"].strip() == _default_warning_in_source_language():
+        with translation.override(language):
+            texts["warning_text"] = str(DEFAULT_WARNING)
+    for row in site.translations.filter(language=language):
+        texts.update({field: value for field in SiteTranslation.TEXT_FIELDS if (value := getattr(row, field))})
+    return SiteTexts(welcome=texts["welcome_text"], warning=texts["warning_text"], notice=texts["notice_text"],
+                     consent=texts["consent_text"], closed=texts["closed_text"])
 
 
 @cached_per_site("issues")

@@ -10,7 +10,7 @@ from portal.selectors import renew_site_cache_version
 WATCHED = (
     models.Backend, models.Site, models.SiteHostname, models.Issue, models.IssueTranslation,
     models.CustomField, models.CustomFieldTranslation, models.Department, models.Technician,
-    models.OpeningHours, models.Holiday,
+    models.OpeningHours, models.Holiday, models.SiteTranslation,
 )
 
 

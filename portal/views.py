@@ -76,6 +76,7 @@ def render_customer_page(request, template: str, context: dict | None = None, *,
         "html_lang": html_lang(request.LANGUAGE_CODE),
         "languages": language_links(request, site) if site else [],
         "notice_shown": bool(site) and selectors.notice_is_shown(site=site),
+        "texts": selectors.site_texts(site=site, language=request.LANGUAGE_CODE) if site else None,
         # A POST's answer (errors, the start button) says so from the form's own field, which
         # portal.js sets in a frame: no footer flashing in and out of the frame.
         "embedded": request.GET.get("embed") == "1"

@@ -43,6 +43,7 @@ def test_admin_warns_about_low_contrast(admin_client, site):
         "hostnames-TOTAL_FORMS": "0", "hostnames-INITIAL_FORMS": "0",
         "opening_hours-TOTAL_FORMS": "0", "opening_hours-INITIAL_FORMS": "0",
         "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
+        "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0",
     }
     response = admin_client.post(f"/admin/portal/site/{site.pk}/change/", data, follow=True)
     assert response.status_code == 200
@@ -147,3 +148,25 @@ def test_site_validation_of_time_zone_and_origins(db, backend):
             site.full_clean()
     site = Site(name="X", backend=backend, frame_ancestors="https://help.example.com\nhttp://localhost:8080\nhttps://*.desk.example")
     site.full_clean()
+
+
+@pytest.mark.django_db
+def test_site_texts_in_the_customers_language_with_fallback(client, site, issues):
+    from portal.models import DEFAULT_WARNING, SiteTranslation
+
+    site.welcome_text = "Welcome to Acme."
+    site.consent_text = "The technician sees your screen."
+    site.warning_text = str(DEFAULT_WARNING)  # as a new site has it
+    site.save()
+    SiteTranslation.objects.create(site=site, language="de", welcome_text="Willkommen bei Acme.")
+    german = client.get("/?locale=de").content.decode()
+    assert "Willkommen bei Acme." in german and "Welcome to Acme." not in german
+    # The built-in warning speaks the customer's language; untranslated texts fall back.
+    assert "Fahren Sie nur fort, wenn Sie sich selbst an uns gewandt haben." in german
+    assert "The technician sees your screen." in client.get("/survey/?locale=de").content.decode()
+    french = client.get("/?locale=fr").content.decode()
+    assert "Welcome to Acme." in french
+    # A warning the admin wrote is shown as written.
+    site.warning_text = "Nur wenn Sie uns angerufen haben."
+    site.save()
+    assert "Nur wenn Sie uns angerufen haben." in client.get("/?locale=ja").content.decode()
