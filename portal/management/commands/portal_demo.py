@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portal.models import Backend, CustomField, Issue, Site
+from portal.models import Backend, CustomField, Issue, IssueTranslation, Site, SiteTranslation
 
 ISSUES = [
     {"code_name": "printing", "display_name": "Printing problems", "order": 10, "priority": 2,
@@ -67,8 +67,23 @@ class Command(BaseCommand):
             if created:
                 field.issues.set([issues[code] for code in issue_codes if code in issues])
                 self.stdout.write(f"portal_demo: created custom field '{field.label}'.")
+        self.create_translations(site, issues)
         if not options["no_user"]:
             self.create_demo_user()
+
+    def create_translations(self, site, issues):
+        """German texts for the demo, to show per-language site and issue texts in admin."""
+        SiteTranslation.objects.get_or_create(site=site, language="de", defaults={
+            "welcome_text": "Unsere Techniker sehen Ihren Bildschirm und helfen Ihnen sofort.",
+            "consent_text": "Ein Techniker sieht Ihren Bildschirm und darf ihn steuern, während Sie zusehen. "
+                            "Sie können die Sitzung jederzeit beenden.",
+        })
+        names = {"printing": "Probleme beim Drucken", "email": "E-Mail und Kalender",
+                 "vpn": "VPN und Fernzugriff", "other": "Etwas anderes"}
+        for code, name in names.items():
+            if code in issues:
+                IssueTranslation.objects.get_or_create(issue=issues[code], language="de",
+                                                       defaults={"display_name": name})
 
     def create_demo_user(self):
         User = get_user_model()
