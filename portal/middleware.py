@@ -78,7 +78,7 @@ class CustomerLocaleMiddleware:
 class FramingMiddleware:
     """Every response refuses framing through CSP too, unless a customer view set its own policy.
 
-    Customer views (`portal.views.render_customer_page`) attach `portal_csp`, whose
+    Customer views (`portal.pages.render_customer_page`) attach `portal_csp`, whose
     frame-ancestors lists the site's allowed origins, and are exempt from X-Frame-Options
     (which cannot name origins). Everything else, admin included, gets frame-ancestors 'none'
     here and DENY from Django's XFrameOptionsMiddleware.

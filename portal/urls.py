@@ -20,7 +20,7 @@ urlpatterns = [
     re_path(r"^media/(?P<path>logos/.+)$", views.media, name="media"),
 ]
 
-handler400 = "portal.views.bad_request"
-handler403 = "portal.views.forbidden"
-handler404 = "portal.views.not_found"
-handler500 = "portal.views.server_error"
+handler400 = "portal.pages.bad_request"
+handler403 = "portal.pages.forbidden"
+handler404 = "portal.pages.not_found"
+handler500 = "portal.pages.server_error"
