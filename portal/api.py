@@ -8,7 +8,8 @@ a forged cross-site request carries no credentials.
 Errors are JSON `{"error": <code>, "message": <text>}`, with `fields` for 400 "invalid":
 401 missing/unknown/revoked token (with `WWW-Authenticate: Bearer`), 403 the site's backend is
 not a configured BeyondTrust appliance, 404, 405 (with `Allow`), 413 body over
-`MAX_BODY_BYTES`, 415 not JSON, 502 the appliance failed or refused (its own message goes to
+`MAX_BODY_BYTES`, 415 not JSON, 429 over the token's PORTAL_API_RATE_LIMIT a minute (with
+`Retry-After`), 502 the appliance failed or refused (its own message goes to
 the log only, beyondtrust.md decision 11), 503 the appliance's circuit breaker is open (with
 `Retry-After`). API messages are English: they are for integrators, not customers.
 
@@ -46,7 +47,7 @@ from django.urls import path, re_path, reverse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 
-from portal import appliance, prefill, selectors, services
+from portal import appliance, guards, prefill, selectors, services
 from portal.forms import clean_text, customer_fields_for
 from portal.models import ApiToken, Issue, Site, StartRequest
 from portal.openapi import openapi_document
@@ -114,6 +115,16 @@ def authenticated_token(request) -> ApiToken:
     return token
 
 
+def throttle(token: ApiToken) -> None:
+    """Per-token limit: the appliance allows an API account 20 requests a second and 15,000 an
+    hour (beyondtrust.md Part 2 §5), shared with the customers' rep list; one integration's
+    loop must not use that up."""
+    wait = guards.over_limit(f"api:{token.pk}", limit=settings.PORTAL_API_RATE_LIMIT, window=60)
+    if wait:
+        raise ApiError(429, "rate_limited", "Too many requests for this token; slow down.",
+                       headers={"Retry-After": str(wait)})
+
+
 def api_view(*methods: str, public: bool = False):
     """JSON in, JSON out: method check, Bearer token (unless `public`), errors as JSON."""
     def decorator(view: Callable) -> Callable:
@@ -127,6 +138,7 @@ def api_view(*methods: str, public: bool = False):
                                    headers={"Allow": ", ".join(methods)})
                 if not public:
                     request.api_token = authenticated_token(request)
+                    throttle(request.api_token)
                 return view(request, *args, **kwargs)
             except ApiError as error:
                 return error.response()

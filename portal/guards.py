@@ -59,18 +59,24 @@ def same_origin(request) -> bool:
     return origin == f"{request.scheme}://{request.get_host()}"
 
 
-def rate_limited(request, *, scope: str) -> int:
-    """Counts this POST; returns seconds to wait when the client is over the limit, else 0."""
-    window = settings.PORTAL_RATE_WINDOW
+def over_limit(key: str, *, limit: int, window: int) -> int:
+    """Counts one more request for `key` in the current window of the shared cache; returns
+    the seconds to wait when the count is over `limit`, else 0."""
     bucket = int(time.time() // window)
-    key = f"portal:rate:{scope}:{client_address(request)}:{bucket}"
+    key = f"portal:rate:{key}:{bucket}"
     try:
-        count = cache.incr(key)  # one round trip for every POST but a window's first
-    except ValueError:  # the window's first POST (or its key just expired)
+        count = cache.incr(key)  # one round trip for every request but a window's first
+    except ValueError:  # the window's first request (or its key just expired)
         count = 1 if cache.add(key, 1, window + 1) else cache.incr(key)
-    if count > settings.PORTAL_RATE_LIMIT:
+    if count > limit:
         return window - int(time.time()) % window or 1
     return 0
+
+
+def rate_limited(request, *, scope: str) -> int:
+    """Counts this POST per client address; seconds to wait when over the limit, else 0."""
+    return over_limit(f"{scope}:{client_address(request)}", limit=settings.PORTAL_RATE_LIMIT,
+                      window=settings.PORTAL_RATE_WINDOW)
 
 
 def check_public_post(request, *, scope: str = "start") -> GuardResult:

@@ -28,7 +28,7 @@ QUEUE = {
 }
 ERROR_CODES = ["invalid", "invalid_json", "unauthorized", "forbidden", "not_found",
                "method_not_allowed", "too_large", "unsupported_media_type", "appliance_error",
-               "unavailable"]
+               "unavailable", "rate_limited"]
 
 
 def _session_key_properties() -> dict:
@@ -90,6 +90,8 @@ ERRORS = {
     "UnsupportedMediaType": "The body is not `application/json`.",
     "BadGateway": "The appliance failed, answered something unreadable, or refused the request.",
     "Unavailable": "The appliance failed repeatedly; the portal does not call it for a while.",
+    "TooManyRequests": "More requests for this token in a minute than the portal allows "
+                       "(PORTAL_API_RATE_LIMIT); wait `Retry-After` seconds.",
 }
 
 
@@ -99,7 +101,10 @@ def _operation(summary: str, *, responses: dict, body: str | None = None,
     if body:
         operation["requestBody"] = _json_body(body)
     status = {"Invalid": "400", "Unauthorized": "401", "Forbidden": "403", "TooLarge": "413",
-              "UnsupportedMediaType": "415", "BadGateway": "502", "Unavailable": "503"}
+              "UnsupportedMediaType": "415", "BadGateway": "502", "Unavailable": "503",
+              "TooManyRequests": "429"}
+    if "Unauthorized" in errors:  # every authenticated call counts against the token's limit
+        errors = (*errors, "TooManyRequests")
     for name in errors:
         operation["responses"][status[name]] = {"$ref": f"#/components/responses/{name}"}
     return operation
@@ -311,6 +316,9 @@ def _document() -> dict:
                 "Unauthorized": _error_response(ERRORS["Unauthorized"], headers={
                     "WWW-Authenticate": {"schema": {"type": "string"},
                                          "description": "`Bearer realm=\"support-portal\"`."}}),
+                "TooManyRequests": _error_response(ERRORS["TooManyRequests"], headers={
+                    "Retry-After": {"schema": {"type": "integer"},
+                                    "description": "Seconds until the next minute's window."}}),
                 "Unavailable": _error_response(ERRORS["Unavailable"], headers={
                     "Retry-After": {"schema": {"type": "integer"},
                                     "description": "Seconds until the portal tries again."}}),

@@ -190,6 +190,8 @@ PORTAL_FORM_MAX_AGE = env.int("PORTAL_FORM_MAX_AGE", default=6 * 60 * 60)
 # ... and starts per client address and window (the rate limit of product spec §7).
 PORTAL_RATE_LIMIT = env.int("PORTAL_RATE_LIMIT", default=30)
 PORTAL_RATE_WINDOW = env.int("PORTAL_RATE_WINDOW", default=60)
+# Integrations API: requests per token and minute.
+PORTAL_API_RATE_LIMIT = env.int("PORTAL_API_RATE_LIMIT", default=120)
 
 # ------------------------------------------------------------------------------
 # Logging: to the console; vendor secrets never reach a log line (clients log no headers).

@@ -572,3 +572,15 @@ def test_control_characters_never_reach_the_appliance(client, fake, secret, body
     assert response.status_code == 400
     assert response.json()["fields"] == {field: [message]}
     assert fake.count("generate_session_key") == 0
+
+
+def test_each_token_is_rate_limited_per_minute(client, fake, secret, settings, api_site):
+    settings.PORTAL_API_RATE_LIMIT = 2
+    for _ in range(2):
+        assert call(client, "get", "/reps", token=secret).status_code == 200
+    response = call(client, "get", "/reps", token=secret)  # validated against the document too
+    assert response.status_code == 429
+    assert response.json()["error"] == "rate_limited"
+    assert 1 <= int(response["Retry-After"]) <= 60
+    other = create_api_token(site=api_site, name="Bot").secret
+    assert call(client, "get", "/reps", token=other).status_code == 200  # per token
