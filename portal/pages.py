@@ -219,7 +219,6 @@ def record_invalid(request, form, flow: str):
                           error_fields=sorted(form.errors))
 
 
-
 def takecontrol_result_page(request, result: services.StartResult):
     """After a REST start: the queue and the applet link, or why nothing started."""
     if result.failure == "rejected":

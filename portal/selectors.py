@@ -149,10 +149,10 @@ def active_issues(*, site: Site, language: str) -> list[Issue]:
                            "backend: %s", site.pk, ", ".join(unstartable))
             issues = [issue for issue in issues if issue.vendor_id is not None]
     for issue in issues:
-        for translation in issue.translations.all():
-            if translation.language == language:
-                issue.display_name = translation.display_name
-                issue.description = translation.description or issue.description
+        for row in issue.translations.all():
+            if row.language == language:
+                issue.display_name = row.display_name
+                issue.description = row.description or issue.description
     return issues
 
 
@@ -168,11 +168,11 @@ def custom_fields_for_site(*, site: Site, language: str) -> list[CustomField]:
     for field in fields:
         field.issue_codes = sorted(issue.code_name for issue in field.issues.all())
         field.choice_labels = dict(field.choice_list)
-        for translation in field.translations.all():
-            if translation.language == language:
-                field.label = translation.label
-                field.help_text = translation.help_text or field.help_text
-                for line in translation.choices.splitlines():
+        for row in field.translations.all():
+            if row.language == language:
+                field.label = row.label
+                field.help_text = row.help_text or field.help_text
+                for line in row.choices.splitlines():
                     value, sep, label = line.partition("|")
                     if sep and value.strip() in field.choice_labels:
                         field.choice_labels[value.strip()] = label.strip()
@@ -182,10 +182,6 @@ def custom_fields_for_site(*, site: Site, language: str) -> list[CustomField]:
 def listed_technicians(*, backend) -> list[Technician]:
     """The Take Control technicians customers may pick, in the admin's order."""
     return list(backend.technicians.filter(listed=True))
-
-
-def fields_for_issue(fields: list[CustomField], issue_code: str) -> list[CustomField]:
-    return [f for f in fields if not f.issue_codes or issue_code in f.issue_codes]
 
 
 
