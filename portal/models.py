@@ -35,6 +35,19 @@ DEFAULT_WARNING = _(
     "Only continue if you contacted us yourself. We never call you unexpectedly "
     "and ask you to let us connect to your computer."
 )
+# A consent text an admin may use as it is (the admin form quotes it); stored unchanged, it is
+# shown in each customer's language like the warning.
+DEFAULT_CONSENT = _(
+    "A technician will see your screen and may control it while you watch. "
+    "You can end the session at any time."
+)
+# What the closed page says when the site has no closed message of its own.
+DEFAULT_CLOSED = _(
+    "Remote support is not available at the moment. Please come back during our opening hours."
+)
+# The site texts the portal itself supplies: while a site keeps one of them as it came (in any
+# of the 16 languages), customers read it in their own language (selectors.site_texts).
+DEFAULT_TEXTS = {"warning_text": DEFAULT_WARNING, "consent_text": DEFAULT_CONSENT, "closed_text": DEFAULT_CLOSED}
 
 
 def is_loopback_host(host: str) -> bool:
@@ -325,8 +338,10 @@ class SiteTranslation(models.Model):
     notice_text = models.TextField(_("customer notice"), blank=True)
     consent_text = models.TextField(_("consent text"), blank=True)
     closed_text = models.TextField(_("closed message"), blank=True)
+    external_key_label = models.CharField(_("external key label"), max_length=100, blank=True)
 
-    TEXT_FIELDS = ("welcome_text", "warning_text", "notice_text", "consent_text", "closed_text")
+    TEXT_FIELDS = ("welcome_text", "warning_text", "notice_text", "consent_text", "closed_text",
+                   "external_key_label")
 
     class Meta:
         verbose_name = _("translation")

@@ -12,11 +12,12 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 from django.db.models import Prefetch
 
-from portal.models import DEFAULT_WARNING, Backend, CustomField, Issue, Site, SiteTranslation, Technician
+from portal.models import DEFAULT_CLOSED, DEFAULT_TEXTS, Backend, CustomField, Issue, Site, SiteTranslation, Technician
 from portal.vendors.beyondtrust.client import CommandClient, Rep
 from portal.vendors.cache import CircuitBreaker, cached_with_refresh, default_timeout
 
@@ -105,31 +106,61 @@ def cached_per_site(name: str):
 
 @dataclass(frozen=True)
 class SiteTexts:
-    """The site's own words in the customer's language (Sites > translations), else as set."""
+    """The site's own words in the customer's language (Sites > translations), else as set.
+
+    Texts the portal supplies (models.DEFAULT_TEXTS) speak every language until an admin
+    writes their own; `closed` is never empty, as the closed page always has something to say.
+    """
 
     welcome: str = ""
     warning: str = ""
     notice: str = ""
     consent: str = ""
     closed: str = ""
+    external_key_label: str = ""
 
 
-def _default_warning_in_source_language() -> str:
-    with translation.override(None):
-        return str(DEFAULT_WARNING)
+def _normalized(text: str) -> str:
+    return " ".join(text.split())
+
+
+@functools.cache
+def _builtin_renderings() -> dict[str, frozenset[str]]:
+    """For each built-in text: its wording in the source and in each of the 16 languages.
+
+    A site created through an admin in German stores the German default; it is still ours,
+    not the admin's, so it is recognised in any language it was stored in.
+    """
+    renderings = {}
+    for field, default in DEFAULT_TEXTS.items():
+        wordings = set()
+        for language in [None, *(code for code, _name in settings.LANGUAGES)]:
+            with translation.override(language):
+                wordings.add(_normalized(str(default)))
+        renderings[field] = frozenset(wordings)
+    return renderings
+
+
+def is_builtin_text(field: str, text: str) -> bool:
+    """Whether `text` is the portal's own default for this site text, in any language."""
+    return _normalized(text) in _builtin_renderings().get(field, ()) if text.strip() else False
 
 
 @cached_per_site("texts")
 def site_texts(*, site: Site, language: str) -> SiteTexts:
     texts = {field: getattr(site, field) for field in SiteTranslation.TEXT_FIELDS}
-    # The warning a site was created with is ours, not the admin's: it speaks every language.
-    if texts["warning_text"].strip() == _default_warning_in_source_language():
-        with translation.override(language):
-            texts["warning_text"] = str(DEFAULT_WARNING)
     for row in site.translations.filter(language=language):
         texts.update({field: value for field in SiteTranslation.TEXT_FIELDS if (value := getattr(row, field))})
+    for field, default in DEFAULT_TEXTS.items():
+        if is_builtin_text(field, texts[field]):
+            with translation.override(language):
+                texts[field] = str(default)
+    if not texts["closed_text"].strip():
+        with translation.override(language):
+            texts["closed_text"] = str(DEFAULT_CLOSED)
     return SiteTexts(welcome=texts["welcome_text"], warning=texts["warning_text"], notice=texts["notice_text"],
-                     consent=texts["consent_text"], closed=texts["closed_text"])
+                     consent=texts["consent_text"], closed=texts["closed_text"],
+                     external_key_label=texts["external_key_label"])
 
 
 @cached_per_site("issues")

@@ -113,8 +113,9 @@ def survey_form(request, data=None) -> SurveyForm:
             initial.pop(name, None)
         if not field.prefill_locks:
             locked.pop(name, None)
+    texts = selectors.site_texts(site=site, language=request.LANGUAGE_CODE)  # the label, translated
     form = SurveyForm(data, initial=initial, site=site, issues=issues, custom_fields=fields,
-                      external_key_label=site.external_key_label,
+                      external_key_label=texts.external_key_label,
                       reps_menu=reps_in_issue_menu(site))
     form.lock(locked)
     return form
