@@ -6,9 +6,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import path
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from portal import models
+from portal import models, translation_coverage
 from portal.branding import contrast_warnings, embed_snippet
 from portal.integrations_admin import BACKEND_ACTIONS  # also registers the API token admin
 from portal.session_history_admin import session_history_view
@@ -28,6 +29,34 @@ class WriteOnlySecretWidget(forms.PasswordInput):
 
 def clear_secret_field() -> forms.BooleanField:
     return forms.BooleanField(required=False, label=_("Remove the stored value"))
+
+
+LANGUAGE_NAMES = dict(models.LANGUAGE_CHOICES)
+
+
+class MissingTranslationsMixin:
+    """A read-only "Missing translations" field and column, and a warning after each save.
+
+    `missing_languages(obj)` names the site's enabled languages in which a customer would read
+    this object's text in another language (portal/translation_coverage.py). Saving is never
+    blocked: a site may go live in its default language and be translated later.
+    """
+
+    @admin.display(description=_("missing translations"))
+    def missing_translations(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return ", ".join(LANGUAGE_NAMES[code] for code in self.missing_languages(obj)) or "—"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the translation inlines first
+        # Read afresh: the object came with its translations prefetched, before the inlines saved.
+        missing = self.missing_languages(self.model._default_manager.get(pk=form.instance.pk))
+        if missing:
+            self.message_user(request, _("Not yet translated into: %(languages)s. Customers choosing these "
+                                         "languages see the text in the default language; add translations "
+                                         "below.") % {"languages": ", ".join(LANGUAGE_NAMES[c] for c in missing)},
+                              messages.WARNING)
 
 
 class WriteOnlySecretsForm(forms.ModelForm):
@@ -147,16 +176,22 @@ class SiteForm(WriteOnlySecretsForm):
     class Meta:
         model = models.Site
         fields = "__all__"
+        help_texts = {"consent_text": format_lazy(
+            "{} {}", models.Site._meta.get_field("consent_text").help_text,
+            format_lazy(_("The portal's standard text, shown in each customer's language when used word "
+                          "for word: “{text}”"), text=models.DEFAULT_CONSENT))}
 
 
 @admin.register(models.Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(MissingTranslationsMixin, admin.ModelAdmin):
     form = SiteForm
-    list_display = ["name", "is_default", "backend", "hostname_list", "default_language", "chat_mode"]
+    missing_languages = staticmethod(translation_coverage.missing_site_languages)
+    list_display = ["name", "is_default", "backend", "hostname_list", "default_language", "chat_mode",
+                    "missing_translations"]
     list_filter = ["is_default", "chat_mode", "backend__kind"]
     search_fields = ["name", "hostnames__hostname"]
     inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline, SiteTranslationInline]
-    readonly_fields = ["embed_code"]
+    readonly_fields = ["embed_code", "missing_translations"]
     fieldsets = [
         (None, {"fields": ["name", "is_default", "backend"]}),
         (_("Branding"), {"fields": ["logo", "primary_color", "text_color", "background_color",
@@ -168,7 +203,8 @@ class SiteAdmin(admin.ModelAdmin):
                                          "details_field", "email_field", "customer_number_field",
                                          "external_key_field", "external_key_label"]}),
         (_("Before the start"), {"fields": ["consent_text", "show_interstitial"]}),
-        (_("Languages"), {"fields": ["default_language", "enabled_languages", "chat_locale"]}),
+        (_("Languages"), {"fields": ["default_language", "enabled_languages", "chat_locale",
+                                     "missing_translations"]}),
         (_("Opening hours"), {"fields": ["time_zone", "closed_text"]}),
         (_("Embedding"), {"fields": ["frame_ancestors", "embed_code"]}),
         (_("Advanced"), {"classes": ["collapse"],
@@ -204,7 +240,8 @@ class SiteAdmin(admin.ModelAdmin):
         return ", ".join(h.hostname for h in obj.hostnames.all()) or "—"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("backend").prefetch_related("hostnames")
+        return (super().get_queryset(request).select_related("backend")
+                .prefetch_related("hostnames", "translations"))
 
 
 class IssueTranslationInline(admin.TabularInline):
@@ -213,18 +250,25 @@ class IssueTranslationInline(admin.TabularInline):
 
 
 @admin.register(models.Issue)
-class IssueAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "code_name", "site", "vendor_id", "order", "active", "priority"]
+class IssueAdmin(MissingTranslationsMixin, admin.ModelAdmin):
+    missing_languages = staticmethod(translation_coverage.missing_issue_languages)
+    list_display = ["display_name", "code_name", "site", "vendor_id", "order", "active", "priority",
+                    "missing_translations"]
     list_editable = ["order", "active"]
     list_filter = ["site", "active", "priority", "chat"]
     search_fields = ["display_name", "code_name", "description"]
     ordering = ["site", "order", "display_name"]
     inlines = [IssueTranslationInline]
+    readonly_fields = ["missing_translations"]
     fieldsets = [
-        (None, {"fields": ["site", "display_name", "code_name", "description", "order", "active"]}),
+        (None, {"fields": ["site", "display_name", "code_name", "description", "order", "active",
+                           "missing_translations"]}),
         (_("Routing"), {"fields": ["vendor_id", "priority", "skills", "chat"]}),
         (_("Take Control"), {"classes": ["collapse"], "fields": ["department", "technician"]}),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("site").prefetch_related("translations")
 
 
 class CustomFieldTranslationInline(admin.TabularInline):
@@ -233,19 +277,25 @@ class CustomFieldTranslationInline(admin.TabularInline):
 
 
 @admin.register(models.CustomField)
-class CustomFieldAdmin(admin.ModelAdmin):
-    list_display = ["label", "code_name", "site", "field_type", "required", "max_length", "order", "active"]
+class CustomFieldAdmin(MissingTranslationsMixin, admin.ModelAdmin):
+    missing_languages = staticmethod(translation_coverage.missing_field_languages)
+    list_display = ["label", "code_name", "site", "field_type", "required", "max_length", "order", "active",
+                    "missing_translations"]
     list_editable = ["order", "active"]
     list_filter = ["site", "field_type", "required", "active"]
     search_fields = ["label", "code_name"]
     filter_horizontal = ["issues"]
     inlines = [CustomFieldTranslationInline]
+    readonly_fields = ["missing_translations"]
     fieldsets = [
         (None, {"fields": ["site", "code_name", "label", "help_text", "field_type", "required",
-                           "max_length", "choices", "order", "active"]}),
+                           "max_length", "choices", "order", "active", "missing_translations"]}),
         (_("Which issues"), {"fields": ["issues"]}),
         (_("Prefill links"), {"classes": ["collapse"], "fields": ["prefill_allowed", "prefill_locks"]}),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("site").prefetch_related("translations")
 
 
 @admin.register(models.StartRequest)
