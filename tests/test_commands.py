@@ -25,7 +25,7 @@ def test_demo_is_idempotent_and_prints_the_password_once():
     second = run("portal_demo")
     assert "with password" not in second and "exists" in second
     assert (Site.objects.count(), Issue.objects.count(), CustomField.objects.count(),
-            SiteTranslation.objects.count()) == counts == (1, 4, 3, 1)
+            SiteTranslation.objects.count()) == counts == (1, 4, 3, 16)
     site = Site.objects.get()
     assert site.backend.kind == Backend.Kind.PREVIEW and site.is_default
     assert get_user_model().objects.get(username="demo").is_superuser

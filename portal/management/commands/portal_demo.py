@@ -1,7 +1,9 @@
-"""Load the demo: a default site on the Preview backend with issues and custom fields.
+"""Load the demo: a default site on the Preview backend with issues and custom fields, their
+texts translated into all 16 languages (portal/management/demo_texts.py).
 
 Idempotent: run it any number of times; it creates what is missing and leaves admin edits
-alone. It also creates the `demo` superuser once and prints its random password that time.
+alone (a translation's empty text is filled in, a written one is kept). It also creates the
+`demo` superuser once and prints its random password that time.
 """
 
 import secrets
@@ -10,16 +12,28 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from portal.models import Backend, CustomField, Issue, IssueTranslation, Site, SiteTranslation
+from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE, TEXTS, urgency_choices
+from portal.models import (
+    Backend,
+    CustomField,
+    CustomFieldTranslation,
+    Issue,
+    IssueTranslation,
+    Site,
+    SiteTranslation,
+)
 
 ISSUES = [
-    {"code_name": "printing", "display_name": "Printing problems", "order": 10, "priority": 2,
-     "skills": "printing,windows", "description": "Printer offline, jobs stuck, scanning."},
-    {"code_name": "email", "display_name": "Email and calendar", "order": 20, "priority": 2,
-     "skills": "email"},
-    {"code_name": "vpn", "display_name": "VPN and remote access", "order": 30, "priority": 1,
-     "skills": "network"},
-    {"code_name": "other", "display_name": "Something else", "order": 40},
+    {"code_name": "printing", "order": 10, "priority": 2, "skills": "printing,windows"},
+    {"code_name": "email", "order": 20, "priority": 2, "skills": "email"},
+    {"code_name": "vpn", "order": 30, "priority": 1, "skills": "network"},
+    {"code_name": "other", "order": 40},
+]
+FIELDS = [
+    ({"code_name": "asset_tag", "max_length": 32, "order": 10}, []),
+    ({"code_name": "printer_model", "max_length": 100, "order": 20, "required": True}, ["printing"]),
+    ({"code_name": "urgency", "field_type": CustomField.Type.CHOICE, "choices": urgency_choices("en-us"),
+      "required": True, "order": 30, "max_length": 10}, []),
 ]
 
 
@@ -39,51 +53,47 @@ class Command(BaseCommand):
             )
             site = Site.objects.create(
                 name="Example Support", is_default=True, backend=backend,
-                welcome_text="Our technicians can see your screen and help you right away.",
-                consent_text="A technician will see your screen and may control it while you watch. "
-                             "You can end the session at any time.",
+                **{field: SOURCE[field] for field in SITE_TEXT_FIELDS},
                 chat_mode=Site.ChatMode.CHOICE,
                 company_code_field="optional", external_key_field="optional",
-                external_key_label="Ticket number",
             )
             self.stdout.write(f"portal_demo: created site '{site.name}' on the Preview backend.")
         issues = {}
         for data in ISSUES:
-            issue, created = Issue.objects.get_or_create(site=site, code_name=data["code_name"], defaults=data)
+            name, description = SOURCE["issues"][data["code_name"]]
+            issue, created = Issue.objects.get_or_create(
+                site=site, code_name=data["code_name"],
+                defaults={**data, "display_name": name, "description": description})
             issues[issue.code_name] = issue
             if created:
                 self.stdout.write(f"portal_demo: created issue '{issue.display_name}'.")
-        fields = [
-            ({"code_name": "asset_tag", "label": "Asset tag", "max_length": 32,
-              "help_text": "The sticker on your computer, e.g. LT-4471.", "order": 10}, []),
-            ({"code_name": "printer_model", "label": "Printer model", "max_length": 100, "order": 20,
-              "required": True}, ["printing"]),
-            ({"code_name": "urgency", "label": "How urgent is it?", "field_type": CustomField.Type.CHOICE,
-              "choices": "low|I can wait\nnormal|Today please\nhigh|I cannot work", "required": True,
-              "order": 30, "max_length": 10}, []),
-        ]
-        for data, issue_codes in fields:
-            field, created = CustomField.objects.get_or_create(site=site, code_name=data["code_name"], defaults=data)
+        fields = {}
+        for data, issue_codes in FIELDS:
+            label, help_text = SOURCE["fields"][data["code_name"]]
+            field, created = CustomField.objects.get_or_create(
+                site=site, code_name=data["code_name"], defaults={**data, "label": label, "help_text": help_text})
+            fields[field.code_name] = field
             if created:
                 field.issues.set([issues[code] for code in issue_codes if code in issues])
                 self.stdout.write(f"portal_demo: created custom field '{field.label}'.")
-        self.create_translations(site, issues)
+        self.create_translations(site, issues, fields)
         if not options["no_user"]:
             self.create_demo_user()
 
-    def create_translations(self, site, issues):
-        """German texts for the demo, to show per-language site and issue texts in admin."""
-        SiteTranslation.objects.get_or_create(site=site, language="de", defaults={
-            "welcome_text": "Unsere Techniker sehen Ihren Bildschirm und helfen Ihnen sofort.",
-            "consent_text": "Ein Techniker sieht Ihren Bildschirm und darf ihn steuern, während Sie zusehen. "
-                            "Sie können die Sitzung jederzeit beenden.",
-        })
-        names = {"printing": "Probleme beim Drucken", "email": "E-Mail und Kalender",
-                 "vpn": "VPN und Fernzugriff", "other": "Etwas anderes"}
-        for code, name in names.items():
-            if code in issues:
-                IssueTranslation.objects.get_or_create(issue=issues[code], language="de",
-                                                       defaults={"display_name": name})
+    def create_translations(self, site, issues, fields):
+        """The demo's texts in all 16 languages, as translations an admin can edit."""
+        for language, texts in TEXTS.items():
+            fill(SiteTranslation, {"site": site, "language": language},
+                 {field: texts[field] for field in SITE_TEXT_FIELDS})
+            for code, issue in issues.items():
+                name, description = texts["issues"][code]
+                fill(IssueTranslation, {"issue": issue, "language": language},
+                     {"display_name": name, "description": description})
+            for code, field in fields.items():
+                label, help_text = texts["fields"][code]
+                choices = urgency_choices(language) if code == "urgency" else ""
+                fill(CustomFieldTranslation, {"field": field, "language": language},
+                     {"label": label, "help_text": help_text, "choices": choices})
 
     def create_demo_user(self):
         User = get_user_model()
@@ -96,3 +106,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"portal_demo: created admin user 'demo' with password {password} (shown only this once)."
         ))
+
+
+def fill(model, keys: dict, texts: dict) -> None:
+    """Creates the translation row, or fills in its empty texts: what an admin wrote stays."""
+    row, created = model.objects.get_or_create(**keys, defaults=texts)
+    if created:
+        return
+    missing = {name: value for name, value in texts.items() if value and not getattr(row, name)}
+    if missing:
+        for name, value in missing.items():
+            setattr(row, name, value)
+        row.save(update_fields=list(missing))

@@ -1,0 +1,95 @@
+"""The demo speaks all 16 languages: every site text, issue name and custom field it creates has
+a translation in each, and the customer pages show them."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE, TEXTS, URGENCY_VALUES
+from portal.models import CustomField, CustomFieldTranslation, Issue, IssueTranslation, Site, SiteTranslation
+from portal.translation_coverage import missing_field_languages, missing_issue_languages, missing_site_languages
+
+pytestmark = pytest.mark.django_db
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+@pytest.fixture
+def demo():
+    call_command("portal_demo", "--no-user", stdout=io.StringIO())
+    return Site.objects.get(is_default=True)
+
+
+def english_strings() -> list[str]:
+    strings = [SOURCE[field] for field in SITE_TEXT_FIELDS]
+    for name, description in SOURCE["issues"].values():
+        strings += [name, description]
+    for label, help_text in SOURCE["fields"].values():
+        strings += [label, help_text]
+    return [s for s in strings + list(SOURCE["urgency"]) if s]
+
+
+def test_the_texts_cover_all_sixteen_languages_and_differ_from_english():
+    assert sorted(TEXTS) == sorted(LANGUAGES)
+    for language, texts in TEXTS.items():
+        assert set(texts["issues"]) == set(SOURCE["issues"]) and set(texts["fields"]) == set(SOURCE["fields"])
+        assert len(texts["urgency"]) == len(URGENCY_VALUES)
+        if language == "en-us":
+            continue
+        words = [texts[field] for field in SITE_TEXT_FIELDS] + list(texts["urgency"])
+        words += [text for pair in (*texts["issues"].values(), *texts["fields"].values()) for text in pair]
+        assert not set(words) & set(english_strings()), language
+
+
+def test_every_demo_text_has_a_translation_in_every_language(demo):
+    assert sorted(SiteTranslation.objects.filter(site=demo).values_list("language", flat=True)) == sorted(LANGUAGES)
+    for row in SiteTranslation.objects.filter(site=demo):
+        assert all(getattr(row, field) == TEXTS[row.language][field] for field in SITE_TEXT_FIELDS)
+    for issue in Issue.objects.filter(site=demo):
+        rows = {row.language: row for row in IssueTranslation.objects.filter(issue=issue)}
+        assert sorted(rows) == sorted(LANGUAGES)
+        assert all(rows[code].display_name == TEXTS[code]["issues"][issue.code_name][0] for code in LANGUAGES)
+    for field in CustomField.objects.filter(site=demo):
+        rows = {row.language: row for row in CustomFieldTranslation.objects.filter(field=field)}
+        assert sorted(rows) == sorted(LANGUAGES)
+        for code, row in rows.items():
+            assert (row.label, row.help_text) == TEXTS[code]["fields"][field.code_name]
+            if field.field_type == CustomField.Type.CHOICE:
+                labels = dict(line.split("|") for line in row.choices.splitlines())
+                assert labels == dict(zip(URGENCY_VALUES, TEXTS[code]["urgency"]))
+    # ... and so admin has nothing to report, whatever the default language.
+    for default in ("en-us", "ja"):
+        Site.objects.filter(pk=demo.pk).update(default_language=default)
+        site = Site.objects.get(pk=demo.pk)
+        assert missing_site_languages(site) == []
+        assert all(missing_issue_languages(issue) == [] for issue in site.issues.all())
+        assert all(missing_field_languages(field) == [] for field in site.custom_fields.all())
+
+
+def test_rerunning_the_demo_keeps_what_an_admin_wrote_and_fills_what_is_empty(demo):
+    label = CustomFieldTranslation.objects.get(field__code_name="asset_tag", language="de")
+    label.label, label.help_text = "Gerätenummer", ""
+    label.save()
+    SiteTranslation.objects.filter(site=demo, language="ja").update(notice_text="")
+    IssueTranslation.objects.filter(issue__code_name="other", language="fr").delete()
+    call_command("portal_demo", "--no-user", stdout=io.StringIO())
+    label.refresh_from_db()
+    assert label.label == "Gerätenummer"  # the admin's
+    assert label.help_text == TEXTS["de"]["fields"]["asset_tag"][1]  # filled in again
+    assert SiteTranslation.objects.get(site=demo, language="ja").notice_text == TEXTS["ja"]["notice_text"]
+    assert IssueTranslation.objects.get(issue__code_name="other", language="fr").display_name == "Autre chose"
+    assert IssueTranslation.objects.count() == 4 * 16 and CustomFieldTranslation.objects.count() == 3 * 16
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en-us"])
+def test_demo_pages_show_no_english_demo_text(client, demo, language):
+    html = "".join(client.get(f"{path}?locale={language}").content.decode() for path in ("/", "/survey/", "/key/"))
+    texts = TEXTS[language]
+    for expected in (texts["welcome_text"], texts["consent_text"], texts["external_key_label"],
+                     texts["issues"]["printing"][0], texts["fields"]["asset_tag"][1], texts["urgency"][2]):
+        assert expected.replace("'", "&#x27;") in html
+    leftovers = [text for text in english_strings() if text in html]
+    assert leftovers == []
