@@ -1,0 +1,143 @@
+"""Every word a customer reads is in their language: the demo's landing, session-key and survey
+pages (with their error answers, the preview and the closed page) walked in all 16 languages.
+
+What the browser shows (visible text, the title, placeholders and accessible names) is
+searched for English left in a non-English page: the demo's own texts (site texts, issue
+names, labels, help, choices), the portal's built-in defaults, and every UI string of the
+catalogs that the page's language translates. Names and codes (the site's name, "LT-4471",
+"VPN") are not English strings of either kind, so they are allowed by construction. English
+itself is walked too, as the control: there every demo text must be found.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zoneinfo
+from functools import cache
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import translation
+
+from portal.languages import html_lang
+from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE
+from portal.models import DEFAULT_TEXTS, Holiday, Site
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
+PLACEHOLDER = re.compile(r"%\(\w+\)|%[sd]|\{\w+\}|__N__")
+
+VISIBLE_TEXT = """() => {
+  const parts = [document.title, document.body.innerText];
+  for (const el of document.querySelectorAll("[placeholder], [aria-label], [title], [alt], input[type=submit]")) {
+    if (!el.checkVisibility()) continue;
+    for (const name of ["placeholder", "aria-label", "title", "alt"]) {
+      if (el.getAttribute(name)) parts.push(el.getAttribute(name));
+    }
+    if (el.type === "submit") parts.push(el.value);
+  }
+  return parts.join("\\n");
+}"""
+
+
+def demo_english() -> list[str]:
+    """The demo's English source texts and the built-in defaults, as the English page shows them."""
+    texts = [SOURCE[field] for field in SITE_TEXT_FIELDS]
+    for pair in (*SOURCE["issues"].values(), *SOURCE["fields"].values()):
+        texts += pair
+    with translation.override(None):
+        texts += [str(default) for default in DEFAULT_TEXTS.values()]
+    return [text for text in [*texts, *SOURCE["urgency"]] if text]
+
+
+@cache
+def catalog_english(language: str) -> tuple[str, ...]:
+    """UI strings of several words that this language's catalog translates differently.
+
+    A message with placeholders is checked by its longest literal part ("Only for:" and the
+    like are whole messages, so they are checked whole).
+    """
+    with open(LOCALE_DIR / translation.to_locale(language) / "LC_MESSAGES" / "django.po", "rb") as handle:
+        catalog = read_po(handle)
+    found = set()
+    for message in catalog:
+        if not message.id or isinstance(message.id, tuple) or not message.string:
+            continue
+        if message.string == message.id:
+            continue
+        literal = max(PLACEHOLDER.split(message.id), key=len).strip(" :.,")
+        if " " in literal and len(literal) >= 8:
+            found.add(literal)
+    return tuple(sorted(found))
+
+
+def walk(page, portal_url: str, language: str):
+    """Shows each customer page of the demo in `language`, yielding (what, visible text)."""
+    query = f"?locale={language}"
+    page.goto(f"{portal_url}/{query}")
+    yield "landing", page
+    page.goto(f"{portal_url}/key/{query}")
+    yield "key", page
+    page.locator(".key-form button[type=submit]").click()
+    page.wait_for_selector("#error-summary")
+    yield "key errors", page
+    page.goto(f"{portal_url}/survey/{query}")
+    for index in range(page.locator("input[name=issue]").count()):
+        page.locator(f"#id_issue_{index}").check()  # each issue shows its own fields
+        yield f"survey, issue {index}", page
+    page.locator("#id_issue_0").check()
+    page.locator(".survey-form button[type=submit]").click()
+    page.wait_for_selector("#error-summary")
+    yield "survey errors", page
+    page.goto(f"{portal_url}/key/{query}")
+    page.locator("#id_key").fill("123 4567")
+    page.locator(".key-form button[type=submit]").click()
+    page.wait_for_selector("#start-url")
+    yield "preview", page
+    site = Site.objects.get(is_default=True)
+    Holiday.objects.create(site=site, date=datetime.datetime.now(zoneinfo.ZoneInfo(site.time_zone)).date())
+    page.goto(f"{portal_url}/{query}")
+    assert page.locator("[name=key], [name=issue]").count() == 0  # closed: no flows
+    yield "closed", page
+
+
+@pytest.fixture
+def demo(portal_url):
+    call_command("portal_demo", "--no-user", stdout=io.StringIO())
+    return portal_url
+
+
+@pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en-us"])
+def test_no_text_is_left_in_another_language(page, demo, language):
+    suspects = list(dict.fromkeys([*demo_english(), *catalog_english(language)]))
+    seen = set()
+    leftovers = {}
+    for where, shown in walk(page, demo, language):
+        assert shown.locator("html").get_attribute("lang") == html_lang(language)
+        text = " ".join(shown.evaluate(VISIBLE_TEXT).split())
+        seen.add(text)
+        found = [suspect for suspect in suspects if suspect in text]
+        if found:
+            leftovers[where] = found
+    assert leftovers == {}
+    assert len(seen) >= 7  # the walk really showed different pages
+
+
+def test_the_english_walk_finds_every_demo_text(page, demo):
+    """The control: the same walk and search do see the demo's English where it belongs."""
+    shown_text = " ".join(" ".join(shown.evaluate(VISIBLE_TEXT).split()) for _where, shown in walk(page, demo, "en-us"))
+    with translation.override(None):
+        standard_closed = str(DEFAULT_TEXTS["closed_text"])
+    # Issue descriptions are for admins and the vendor; the demo writes its own closed message.
+    descriptions = {description for _name, description in SOURCE["issues"].values()}
+    expected = [text for text in demo_english() if text not in descriptions and text != standard_closed]
+    missing = [text for text in expected if text not in shown_text]
+    assert missing == []
+    assert standard_closed not in shown_text
