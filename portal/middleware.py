@@ -53,12 +53,13 @@ class CustomerLocaleMiddleware:
 
     def __call__(self, request):
         site = getattr(request, "site", None)
-        if site is not None and not request.path.startswith("/admin/"):
+        in_admin = request.path_info.startswith(f"/{settings.ADMIN_URL}")  # DJANGO_ADMIN_URL
+        if site is not None and not in_admin:
             enabled, default = site.languages, site.default_language
         else:
             enabled, default = LANGUAGE_CODES, settings.LANGUAGE_CODE
         explicit = request.GET.get("locale", "")
-        if request.method == "POST" and not request.path.startswith("/admin/"):
+        if request.method == "POST" and not in_admin:
             explicit = request.POST.get("locale", "") or explicit
         language = negotiate_language(
             enabled=enabled,

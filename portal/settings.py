@@ -5,6 +5,7 @@ the defaults are the embedded ones `make run` needs: an SQLite file, a local-mem
 DEBUG off unless asked for. `.env.example` lists every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -33,6 +34,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Counts failed admin sign-ins in the database and locks out by username and by client
+    # address (see "Admin security" below).
+    "axes",
     "portal",
 ]
 
@@ -50,9 +54,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.FramingMiddleware",
+    # Last, as axes requires: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
+# Where Django admin lives, relative to the site root, as in cookiecutter-django: moving it off
+# the well-known admin/ keeps most scanners away from the sign-in form.
+ADMIN_URL = (env("DJANGO_ADMIN_URL", default="admin/").strip("/") or "admin") + "/"
 WSGI_APPLICATION = "portal.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -175,6 +184,39 @@ if env.bool("PORTAL_TRUSTED_PROXY_HEADERS", default=False):
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 
 # ------------------------------------------------------------------------------
+# Admin security: password rules and brute-force lockout (django-axes).
+# ------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env.int("PORTAL_PASSWORD_MIN_LENGTH", default=12)}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out sign-in is refused before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many failed sign-ins for one username, or from one client address (whatever the
+# username), that username or address is locked out for the cool-off.
+AXES_FAILURE_LIMIT = env.int("PORTAL_ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+# Sign-ins during a lockout are refused without being counted: the lockout ends when the
+# cool-off says, and an attacker hammering a locked account writes nothing to the database.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the public forms' rate limit: REMOTE_ADDR, or the address
+# PORTAL_TRUSTED_PROXY_COUNT hops from the right of X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "portal.guards.client_address"
+AXES_LOCKOUT_CALLABLE = "portal.admin_security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# axes masks username and address in its own log lines by default, which leaves them saying
+# nothing; the password is always masked (in the log and in the stored attempt).
+AXES_SENSITIVE_PARAMETERS = []
+
+# ------------------------------------------------------------------------------
 # Portal behaviour
 # ------------------------------------------------------------------------------
 # Vendor calls: (connect, read) timeouts in seconds, on every call.
@@ -202,5 +244,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("PORTAL_LOG_LEVEL", default="INFO")},
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # axes says "running database handler" on every failure at INFO; its WARNING lines
+        # (new, repeated failure, lockout) and portal.admin_security's line are the record.
+        "axes": {"level": "WARNING"},
+    },
 }
