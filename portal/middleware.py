@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
@@ -76,23 +77,24 @@ class CustomerLocaleMiddleware:
         return response
 
 
-class FramingMiddleware:
-    """Every response refuses framing through CSP too, unless a customer view set its own policy.
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware: the strict baseline (settings.CONTENT_SECURITY_POLICY) on
+    every response, admin, API, probes and static files included.
 
-    Customer views (`portal.pages.render_customer_page`) attach `portal_csp`, whose
-    frame-ancestors lists the site's allowed origins, and are exempt from X-Frame-Options
-    (which cannot name origins). Everything else, admin included, gets frame-ancestors 'none'
-    here and DENY from Django's XFrameOptionsMiddleware.
+    Customer views (`portal.pages.render_customer_page`) attach `portal_csp`, the directives
+    their site changes: frame-ancestors lists the site's allowed embedding origins (those
+    pages are exempt from X-Frame-Options, which cannot name origins), and form-action adds
+    the backend's origins the start forms post and redirect to. Everything else keeps
+    frame-ancestors 'none' and DENY from Django's XFrameOptionsMiddleware. The directives ride
+    on the response object, so a page served from the page cache gets the same policy.
     """
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        policy = getattr(response, "portal_csp", None) or "frame-ancestors 'none'"
-        response.headers.setdefault("Content-Security-Policy", policy)
-        return response
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        site_directives = getattr(response, "portal_csp", None)
+        if site_directives and not report_only:
+            parts.replace = {**(parts.replace or {}), **site_directives}
+        return parts
 
 
 class CustomerPageCacheMiddleware:
@@ -132,7 +134,7 @@ class CustomerPageCacheMiddleware:
         match = getattr(request, "resolver_match", None)
         if (key is not None and match is not None and match.url_name in self.CACHED_VIEWS
                 and response.status_code == 200 and not response.cookies
-                and getattr(response, "portal_csp", None)
+                and getattr(response, "portal_csp", None) is not None
                 and "no-cache" not in response.get("Cache-Control", "")):
             cache.set(key, response, self.PAGE_SECONDS)
         return response
