@@ -13,6 +13,34 @@ from portal.languages import LANGUAGE_CODES, negotiate_language
 from portal.selectors import site_cache_version, site_for_host
 
 
+class HeadMiddleware:
+    """HEAD is answered as GET is, without the body (RFC 9110 §9.3.2), on every page.
+
+    Uptime monitors probe with HEAD. The rest of the stack sees a GET (require_GET, the page
+    cache, the API's method check, whitenoise), so status and headers, Content-Length
+    included, are the GET's; only the body is dropped here. The raw REQUEST_METHOD (the
+    access log) still says HEAD.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "HEAD":
+            return self.get_response(request)
+        request.method = "GET"
+        try:
+            response = self.get_response(request)
+        finally:
+            request.method = "HEAD"
+        if response.streaming:
+            # A file's closer stays registered: the server's close() still closes it.
+            response.streaming_content = []
+        else:
+            response.content = b""
+        return response
+
+
 class HealthCheckMiddleware:
     """Answers /healthz and /readyz before host validation and the HTTPS redirect.
 

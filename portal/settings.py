@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: HEAD goes through everything below as a GET, and leaves without the body.
+    "portal.middleware.HeadMiddleware",
     # The response headers first, so every response has them: probes, static files, media,
     # the API, error pages and pages from the page cache alike.
     "django.middleware.security.SecurityMiddleware",
