@@ -279,11 +279,18 @@ PORTAL_API_RATE_LIMIT = env.int("PORTAL_API_RATE_LIMIT", default=120)
 # ------------------------------------------------------------------------------
 # Logging: to the console; vendor secrets never reach a log line (clients log no headers).
 # ------------------------------------------------------------------------------
+# A client's bad request (bad Host, too many fields, broken multipart, not UTF-8, 404, ...) is
+# one line without traceback, at most PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE per kind and
+# process (portal/log.py); server errors keep their traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client_errors": {"()": "portal.log.ClientErrorFilter",
+                                  "limit": env.int("PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE", default=10),
+                                  "window": 60}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["client_errors"]}},
     "root": {"handlers": ["console"], "level": env("PORTAL_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
