@@ -42,7 +42,8 @@ class HeadMiddleware:
 
 
 class HealthCheckMiddleware:
-    """Answers /healthz and /readyz before host validation and the HTTPS redirect.
+    """Answers /healthz and /readyz before host validation (and, by SECURE_REDIRECT_EXEMPT,
+    without the HTTPS redirect), but inside the header middlewares, so probes get them too.
 
     Load balancers and Docker's HEALTHCHECK probe by IP address over plain HTTP; neither is a
     customer request, and a probe must not fail because its Host is not a site's hostname.
