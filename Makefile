@@ -29,7 +29,7 @@ demo: migrate
 run: messages demo
 	@echo ""
 	@echo "  Support Portal demo:  http://$(HOST):$(PORT)/"
-	@echo "  Admin:                http://$(HOST):$(PORT)/admin/  (user 'demo', password printed above when it was created)"
+	@echo "  Admin:                http://$(HOST):$(PORT)/$${DJANGO_ADMIN_URL:-admin/}  (user 'demo', password printed above when it was created)"
 	@echo ""
 	PORTAL_HTTPS=false DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 

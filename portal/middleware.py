@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
@@ -12,8 +13,37 @@ from portal.languages import LANGUAGE_CODES, negotiate_language
 from portal.selectors import site_cache_version, site_for_host
 
 
+class HeadMiddleware:
+    """HEAD is answered as GET is, without the body (RFC 9110 §9.3.2), on every page.
+
+    Uptime monitors probe with HEAD. The rest of the stack sees a GET (require_GET, the page
+    cache, the API's method check, whitenoise), so status and headers, Content-Length
+    included, are the GET's; only the body is dropped here. The raw REQUEST_METHOD (the
+    access log) still says HEAD.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "HEAD":
+            return self.get_response(request)
+        request.method = "GET"
+        try:
+            response = self.get_response(request)
+        finally:
+            request.method = "HEAD"
+        if response.streaming:
+            # A file's closer stays registered: the server's close() still closes it.
+            response.streaming_content = []
+        else:
+            response.content = b""
+        return response
+
+
 class HealthCheckMiddleware:
-    """Answers /healthz and /readyz before host validation and the HTTPS redirect.
+    """Answers /healthz and /readyz before host validation (and, by SECURE_REDIRECT_EXEMPT,
+    without the HTTPS redirect), but inside the header middlewares, so probes get them too.
 
     Load balancers and Docker's HEALTHCHECK probe by IP address over plain HTTP; neither is a
     customer request, and a probe must not fail because its Host is not a site's hostname.
@@ -53,12 +83,13 @@ class CustomerLocaleMiddleware:
 
     def __call__(self, request):
         site = getattr(request, "site", None)
-        if site is not None and not request.path.startswith("/admin/"):
+        in_admin = request.path_info.startswith(f"/{settings.ADMIN_URL}")  # DJANGO_ADMIN_URL
+        if site is not None and not in_admin:
             enabled, default = site.languages, site.default_language
         else:
             enabled, default = LANGUAGE_CODES, settings.LANGUAGE_CODE
         explicit = request.GET.get("locale", "")
-        if request.method == "POST" and not request.path.startswith("/admin/"):
+        if request.method == "POST" and not in_admin:
             explicit = request.POST.get("locale", "") or explicit
         language = negotiate_language(
             enabled=enabled,
@@ -75,23 +106,24 @@ class CustomerLocaleMiddleware:
         return response
 
 
-class FramingMiddleware:
-    """Every response refuses framing through CSP too, unless a customer view set its own policy.
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware: the strict baseline (settings.CONTENT_SECURITY_POLICY) on
+    every response, admin, API, probes and static files included.
 
-    Customer views (`portal.pages.render_customer_page`) attach `portal_csp`, whose
-    frame-ancestors lists the site's allowed origins, and are exempt from X-Frame-Options
-    (which cannot name origins). Everything else, admin included, gets frame-ancestors 'none'
-    here and DENY from Django's XFrameOptionsMiddleware.
+    Customer views (`portal.pages.render_customer_page`) attach `portal_csp`, the directives
+    their site changes: frame-ancestors lists the site's allowed embedding origins (those
+    pages are exempt from X-Frame-Options, which cannot name origins), and form-action adds
+    the backend's origins the start forms post and redirect to. Everything else keeps
+    frame-ancestors 'none' and DENY from Django's XFrameOptionsMiddleware. The directives ride
+    on the response object, so a page served from the page cache gets the same policy.
     """
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        policy = getattr(response, "portal_csp", None) or "frame-ancestors 'none'"
-        response.headers.setdefault("Content-Security-Policy", policy)
-        return response
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        site_directives = getattr(response, "portal_csp", None)
+        if site_directives and not report_only:
+            parts.replace = {**(parts.replace or {}), **site_directives}
+        return parts
 
 
 class CustomerPageCacheMiddleware:
@@ -131,7 +163,7 @@ class CustomerPageCacheMiddleware:
         match = getattr(request, "resolver_match", None)
         if (key is not None and match is not None and match.url_name in self.CACHED_VIEWS
                 and response.status_code == 200 and not response.cookies
-                and getattr(response, "portal_csp", None)
+                and getattr(response, "portal_csp", None) is not None
                 and "no-cache" not in response.get("Cache-Control", "")):
             cache.set(key, response, self.PAGE_SECONDS)
         return response

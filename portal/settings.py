@@ -5,9 +5,11 @@ the defaults are the embedded ones `make run` needs: an SQLite file, a local-mem
 DEBUG off unless asked for. `.env.example` lists every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,12 +35,23 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Counts failed admin sign-ins in the database and locks out by username and by client
+    # address (see "Admin security" below).
+    "axes",
+    "csp",
     "portal",
 ]
 
 MIDDLEWARE = [
-    "portal.middleware.HealthCheckMiddleware",
+    # Outermost: HEAD goes through everything below as a GET, and leaves without the body.
+    "portal.middleware.HeadMiddleware",
+    # The response headers first, so every response has them: probes, static files, media,
+    # the API, error pages and pages from the page cache alike.
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "portal.middleware.ContentSecurityPolicyMiddleware",
+    # Probes next: before host validation (and exempt from the HTTPS redirect, below).
+    "portal.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -49,10 +62,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "portal.middleware.FramingMiddleware",
+    # Last, as axes requires: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
+# Where Django admin lives, relative to the site root, as in cookiecutter-django: moving it off
+# the well-known admin/ keeps most scanners away from the sign-in form.
+ADMIN_URL = (env("DJANGO_ADMIN_URL", default="admin/").strip("/") or "admin") + "/"
 WSGI_APPLICATION = "portal.wsgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -162,17 +179,83 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=HTTPS)
+# Preload is a promise for the whole domain and every subdomain, hard to take back: off unless
+# the operator asks. check --deploy's reminder of it (security.W021) is silenced while off.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Load balancers and Docker probe /healthz and /readyz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The baseline policy on every response (django-csp). Nothing inline: scripts, styles and the
+# site colours (theme.css) are files. Customer pages widen frame-ancestors to the site's
+# embedding origins and form-action to the backend (portal.pages.customer_csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [NONE],
+        "worker-src": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Powerful browser features the portal never uses, refused for its pages and anything they
+# might embed. (Only names Chromium knows: it logs an error for any other, e.g. bluetooth.)
+PERMISSIONS_POLICY = {feature: [] for feature in (
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
+    "fullscreen", "geolocation", "gyroscope", "hid", "idle-detection", "local-fonts",
+    "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
+    "publickey-credentials-create", "publickey-credentials-get", "screen-wake-lock", "serial",
+    "usb", "xr-spatial-tracking", "clipboard-read",
+)}
 # Behind a TLS-terminating proxy, set PORTAL_TRUSTED_PROXY_HEADERS=true so X-Forwarded-Proto
 # and X-Forwarded-For (rate limiting) are believed; never on a server reachable directly.
 if env.bool("PORTAL_TRUSTED_PROXY_HEADERS", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = env.bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
 PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
+
+# ------------------------------------------------------------------------------
+# Admin security: password rules and brute-force lockout (django-axes).
+# ------------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env.int("PORTAL_PASSWORD_MIN_LENGTH", default=12)}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out sign-in is refused before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many failed sign-ins for one username, or from one client address (whatever the
+# username), that username or address is locked out for the cool-off.
+AXES_FAILURE_LIMIT = env.int("PORTAL_ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+# Sign-ins during a lockout are refused without being counted: the lockout ends when the
+# cool-off says, and an attacker hammering a locked account writes nothing to the database.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the public forms' rate limit: REMOTE_ADDR, or the address
+# PORTAL_TRUSTED_PROXY_COUNT hops from the right of X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "portal.guards.client_address"
+AXES_LOCKOUT_CALLABLE = "portal.admin_security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# axes masks username and address in its own log lines by default, which leaves them saying
+# nothing; the password is always masked (in the log and in the stored attempt).
+AXES_SENSITIVE_PARAMETERS = []
 
 # ------------------------------------------------------------------------------
 # Portal behaviour
@@ -196,11 +279,23 @@ PORTAL_API_RATE_LIMIT = env.int("PORTAL_API_RATE_LIMIT", default=120)
 # ------------------------------------------------------------------------------
 # Logging: to the console; vendor secrets never reach a log line (clients log no headers).
 # ------------------------------------------------------------------------------
+# A client's bad request (bad Host, too many fields, broken multipart, not UTF-8, 404, ...) is
+# one line without traceback, at most PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE per kind and
+# process (portal/log.py); server errors keep their traceback.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"client_errors": {"()": "portal.log.ClientErrorFilter",
+                                  "limit": env.int("PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE", default=10),
+                                  "window": 60}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["client_errors"]}},
     "root": {"handlers": ["console"], "level": env("PORTAL_LOG_LEVEL", default="INFO")},
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # axes says "running database handler" on every failure at INFO; its WARNING lines
+        # (new, repeated failure, lockout) and portal.admin_security's line are the record.
+        "axes": {"level": "WARNING"},
+    },
 }

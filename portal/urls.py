@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -13,7 +14,7 @@ urlpatterns = [
     path("theme.css", views.theme_css, name="theme_css"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),  # DJANGO_ADMIN_URL
     path("api/v1/", include("portal.api")),
     # Uploaded logos. whitenoise serves no media, so the portal does, with cache headers;
     # behind a CDN or nginx, serve MEDIA_ROOT there instead.

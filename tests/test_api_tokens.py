@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.models import ApiToken
@@ -67,7 +68,7 @@ def test_api_request_notes_last_use(client, site):
 
 # --- Admin ----------------------------------------------------------------------------------------
 def test_admin_shows_the_token_once_after_add_and_never_again(admin_client, site):
-    response = admin_client.post("/admin/portal/apitoken/add/",
+    response = admin_client.post(reverse("admin:portal_apitoken_add"),
                                  {"name": "Zendesk", "site": site.pk}, follow=True)
     page = response.content.decode()
     secrets_shown = TOKEN_RE.findall(page)
@@ -77,21 +78,21 @@ def test_admin_shows_the_token_once_after_add_and_never_again(admin_client, site
     assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert authenticate_token(secret) == token
 
-    for url in ("/admin/portal/apitoken/", f"/admin/portal/apitoken/{token.pk}/change/",
-                f"/admin/portal/apitoken/{token.pk}/history/"):
+    for url in (reverse("admin:portal_apitoken_changelist"), reverse("admin:portal_apitoken_change", args=[token.pk]),
+                reverse("admin:portal_apitoken_history", args=[token.pk])):
         later = admin_client.get(url).content.decode()
         assert secret not in later and token.token_hash not in later
         assert token.prefix in later
-    assert secret not in admin_client.get("/admin/").content.decode()  # the message is gone
+    assert secret not in admin_client.get(reverse("admin:index")).content.decode()  # the message is gone
 
 
 def test_admin_list_columns_and_revoke_action(admin_client, site):
     new = create_api_token(site=site, name="Freshdesk")
-    page = admin_client.get("/admin/portal/apitoken/").content.decode()
+    page = admin_client.get(reverse("admin:portal_apitoken_changelist")).content.decode()
     for column in ("column-prefix", "column-site", "column-created_at", "column-last_used_at",
                    "column-revoked_at"):
         assert column in page
-    response = admin_client.post("/admin/portal/apitoken/", {
+    response = admin_client.post(reverse("admin:portal_apitoken_changelist"), {
         "action": "revoke", "_selected_action": [new.token.pk]}, follow=True)
     assert "1 API token revoked." in response.content.decode()
     assert ApiToken.objects.get().revoked_at is not None
@@ -100,7 +101,7 @@ def test_admin_list_columns_and_revoke_action(admin_client, site):
 
 def test_admin_change_form_cannot_edit_secret_fields(admin_client, site):
     new = create_api_token(site=site, name="Bot")
-    admin_client.post(f"/admin/portal/apitoken/{new.token.pk}/change/",
+    admin_client.post(reverse("admin:portal_apitoken_change", args=[new.token.pk]),
                       {"name": "Renamed", "token_hash": "0" * 64, "revoked_at": ""})
     token = ApiToken.objects.get()
     assert token.name == "Renamed" and token.token_hash == new.token.token_hash

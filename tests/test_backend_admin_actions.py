@@ -9,6 +9,7 @@ import pytest
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from portal.models import Backend, Issue, Site
 from portal.tokens import create_api_token, revoke_api_token
@@ -31,7 +32,7 @@ def appliance_backend(backend, fake):
 
 
 def run_action(admin_client, action: str, *backends: Backend) -> list[tuple[int, str]]:
-    response = admin_client.post("/admin/portal/backend/", {
+    response = admin_client.post(reverse("admin:portal_backend_changelist"), {
         "action": action, "_selected_action": [b.pk for b in backends]}, follow=True)
     assert response.status_code == 200
     page = response.content.decode()

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.branding import contrast_ratio, contrast_warnings, embed_snippet
@@ -45,7 +46,7 @@ def test_admin_warns_about_low_contrast(admin_client, site):
         "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
         "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0",
     }
-    response = admin_client.post(f"/admin/portal/site/{site.pk}/change/", data, follow=True)
+    response = admin_client.post(reverse("admin:portal_site_change", args=[site.pk]), data, follow=True)
     assert response.status_code == 200
     texts = [str(m) for m in response.context["messages"]]
     assert any("White button text on the primary colour has a contrast of" in t for t in texts), texts
@@ -83,7 +84,7 @@ def test_theme_css_carries_the_site_colours(client, site):
 @pytest.mark.django_db
 def test_embed_snippet_in_admin(admin_client, site):
     site.hostnames.create(hostname="support.acme.test")
-    html = admin_client.get(f"/admin/portal/site/{site.pk}/change/").content.decode()
+    html = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
     assert "https://support.acme.test/?embed=1" in html
     assert "allow-top-navigation-by-user-activation" in html
     snippet = embed_snippet(origin="https://s.example", site_name='A "quoted" <name>')

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +47,7 @@ def test_readyz_reports_a_broken_cache(client, settings):
 
 @pytest.mark.django_db
 def test_admin_refuses_framing(client):
-    response = client.get("/admin/login/")
+    response = client.get(reverse("admin:login"))
     assert response["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
 

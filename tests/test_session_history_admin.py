@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.urls import reverse
 
 from portal.models import Backend
 from tests.fakes.takecontrol import (  # noqa: F401  (takecontrol_server is a fixture)
@@ -50,24 +51,24 @@ def historian(client):
 
 
 def history_url(backend) -> str:
-    return f"/admin/portal/backend/{backend.pk}/session-history/"
+    return reverse("admin:portal_backend_session_history", args=[backend.pk])
 
 
 def test_staff_without_the_permission_get_403(client, tc_backend, takecontrol_server):
     client.force_login(staff("clerk", "view_backend", "change_backend"))
     assert client.get(history_url(tc_backend), FILTERS).status_code == 403
     assert not takecontrol_server.rest_calls()
-    change_page = client.get(f"/admin/portal/backend/{tc_backend.pk}/change/").content.decode()
+    change_page = client.get(reverse("admin:portal_backend_change", args=[tc_backend.pk])).content.decode()
     assert "session-history" not in change_page
 
 
 def test_anonymous_is_sent_to_the_login(client, tc_backend):
     response = client.get(history_url(tc_backend))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302 and reverse("admin:login") in response["Location"]
 
 
 def test_change_page_links_to_the_history(historian, tc_backend):
-    html = historian.get(f"/admin/portal/backend/{tc_backend.pk}/change/").content.decode()
+    html = historian.get(reverse("admin:portal_backend_change", args=[tc_backend.pk])).content.decode()
     assert f'href="{history_url(tc_backend)}"' in html
 
 
@@ -197,4 +198,4 @@ def test_bad_filters_are_refused_before_the_vendor(historian, tc_backend, takeco
 
 def test_beyondtrust_backend_has_no_history(historian, backend):
     assert historian.get(history_url(backend), FILTERS).status_code == 404
-    assert historian.get("/admin/portal/backend/999999/session-history/", FILTERS).status_code == 404
+    assert historian.get(reverse("admin:portal_backend_session_history", args=[999999]), FILTERS).status_code == 404

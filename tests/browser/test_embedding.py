@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from portal.models import Backend
@@ -160,7 +161,7 @@ def test_framing_refused_from_an_origin_not_allowed(page, portal_url, help_desk,
 def test_admin_refuses_framing_even_from_an_allowed_origin(page, portal_url, help_desk, embedded_site):
     refusals = []
     page.on("console", lambda message: "frame-ancestors" in message.text and refusals.append(message.text))
-    page.goto(host_page(help_desk, portal_url, "/admin/login/"))
+    page.goto(host_page(help_desk, portal_url, reverse("admin:login")))
     page.wait_for_timeout(300)
     assert refusals
     assert portal_frame(page).locator("#id_username").count() == 0

@@ -9,6 +9,7 @@ alone (a translation's empty text is filled in, a written one is kept). It also 
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -101,7 +102,8 @@ class Command(BaseCommand):
             self.stdout.write("portal_demo: admin user 'demo' exists (its password was printed when it "
                               "was created; reset it with: .venv/bin/python manage.py changepassword demo).")
             return
-        password = secrets.token_urlsafe(12)
+        password = secrets.token_urlsafe(12)  # 16 characters: meets AUTH_PASSWORD_VALIDATORS
+        validate_password(password)  # create_superuser does not check them; the demo keeps to them
         User.objects.create_superuser("demo", "demo@example.com", password)
         self.stdout.write(self.style.SUCCESS(
             f"portal_demo: created admin user 'demo' with password {password} (shown only this once)."

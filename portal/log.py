@@ -1,0 +1,83 @@
+"""Quiet logs under attack: a client's bad request is one log line, a few a minute at most.
+
+Django logs every SuspiciousOperation (a bad Host header, too many fields, a body over the
+limit, ...) on `django.security.<Error>` and every other 4xx (a broken multipart body, a form
+that is not UTF-8, 404, 405, ...) on `django.request`, each with the full traceback of the
+exception: a fuzzer or a scanner writes thousands of tracebacks a minute. `ClientErrorFilter`
+sits on the log handler (settings.LOGGING) and, for those records only:
+
+- drops the traceback and keeps the message on one line (the exception's class is named);
+- lets at most `limit` lines of one kind (logger and error) through per `window` seconds and
+  per process, then one "... suppressed" line; the next window's first line says how many
+  were dropped.
+
+Server errors (5xx) and every other record pass untouched, traceback included. Nothing is
+swallowed: the client still gets its 400, only the log is shorter.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+
+class ClientErrorFilter(logging.Filter):
+    def __init__(self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.time):
+        super().__init__()
+        self.limit, self.window, self.clock = limit, window, clock
+        self._lock = threading.Lock()
+        self._kinds: dict[str, list] = {}  # kind -> [window start, lines, suppressed]
+
+    @staticmethod
+    def is_client_error(record: logging.LogRecord) -> bool:
+        if record.name.startswith("django.security."):
+            return True
+        status = getattr(record, "status_code", None)
+        return record.name == "django.request" and isinstance(status, int) and 400 <= status < 500
+
+    @staticmethod
+    def kind(record: logging.LogRecord) -> str:
+        if record.exc_info and record.exc_info[0] is not None:
+            return f"{record.name} {record.exc_info[0].__name__}"
+        return f"{record.name} {getattr(record, 'status_code', '')}"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.is_client_error(record):
+            return True
+        kind = self.kind(record)
+        now = self.clock()
+        with self._lock:
+            state = self._kinds.get(kind)
+            if state is None or now - state[0] >= self.window:
+                dropped = state[2] if state else 0
+                state = self._kinds[kind] = [now, 0, 0]
+            else:
+                dropped = 0
+            state[1] += 1
+            count = state[1]
+            if count > self.limit + 1:
+                state[2] += 1
+                return False
+        message = self.one_line(record)
+        if count == self.limit + 1:
+            message = (f"{kind.partition(' ')[2]}: more than {self.limit} such lines in "
+                       f"{self.window:g} s in this process; the rest are suppressed until the next window")
+        elif dropped:
+            message += f" ({dropped} similar lines suppressed in the previous window)"
+        record.msg, record.args = message, None
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+    @staticmethod
+    def one_line(record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[0] is not None:
+            message = f"{message} [{record.exc_info[0].__name__}]"
+        return message.replace("\r", "\\r").replace("\n", "\\n")
+
+    def clear(self) -> None:
+        """Forgets every count (a reconfiguration, or a test that starts from zero)."""
+        with self._lock:
+            self._kinds.clear()
