@@ -222,7 +222,7 @@ class IssueAdmin(admin.ModelAdmin):
     inlines = [IssueTranslationInline]
     fieldsets = [
         (None, {"fields": ["site", "display_name", "code_name", "description", "order", "active"]}),
-        (_("Routing"), {"fields": ["vendor_id", "priority", "skills", "chat"]}),
+        (_("Routing"), {"fields": ["vendor_id", "priority", "skills", "chat", "chat_locale"]}),
         (_("Take Control"), {"classes": ["collapse"], "fields": ["department", "technician"]}),
     ]
 

@@ -57,6 +57,31 @@ def validate_vendor_url(value: str) -> None:
         raise ValidationError(_("Enter the address only, without query, fragment or credentials."))
 
 
+# A language tag as BCP 47 shapes them, in the appliance's lower-case spelling (en-us, zh-hans,
+# cs-cs): a 2-3 letter language, then subtags of 2-8 letters or digits. chat_locale passes
+# such a code through to the chat, which may offer languages the appliance itself lacks.
+LOCALE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
+LOCALE_CODE_MAX = 35
+CHAT_LOCALE_ERROR = _("Enter a language code like cs-cs or pt-br: 2 or 3 letters, then optional "
+                      "parts of 2 to 8 letters or digits, joined by hyphens.")
+
+
+def normalise_locale_code(value: str) -> str:
+    """`CS_cz ` becomes `cs-cz`; the appliance spells its own codes in lower case."""
+    return value.strip().lower().replace("_", "-")
+
+
+def is_locale_code(value: str) -> bool:
+    return len(value) <= LOCALE_CODE_MAX and LOCALE_CODE.fullmatch(value) is not None
+
+
+CHAT_LOCALE_HELP = _(
+    "Sent to the appliance as chat_locale, for the chat only: the pass-through for a language "
+    "the appliance lacks, which the chat's translation service (GeoFluent) provides, e.g. cs-cs "
+    "for Czech. Any well-formed language code. Empty: none is sent."
+)
+
+
 FRAME_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?/?|https?://\[[0-9a-fA-F:]+\](:\d{1,5})?/?")
 LOGO_MAX_BYTES = 512 * 1024
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
@@ -245,10 +270,9 @@ class Site(models.Model):
         _("enabled languages"), default=list, blank=True,
         help_text=_("Empty: all 16 languages."),
     )
-    chat_locale = models.CharField(
-        _("chat language"), max_length=10, choices=LANGUAGE_CHOICES, blank=True,
-        help_text=_("Sent as chat_locale, for languages the appliance lacks."),
-    )
+    # Not limited to the appliance's 16 languages (unlike `default_language`): see the help.
+    chat_locale = models.CharField(_("chat language"), max_length=LOCALE_CODE_MAX, blank=True,
+                                   help_text=CHAT_LOCALE_HELP)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC",
                                  help_text=_("For opening hours, e.g. Europe/Berlin."))
     closed_text = models.TextField(
@@ -295,6 +319,9 @@ class Site(models.Model):
 
     def clean(self):
         errors = {}
+        self.chat_locale = normalise_locale_code(self.chat_locale)
+        if self.chat_locale and not is_locale_code(self.chat_locale):
+            errors["chat_locale"] = CHAT_LOCALE_ERROR
         known = {code for code, _name in LANGUAGE_CHOICES}
         unknown = [code for code in self.enabled_languages or [] if code not in known]
         if unknown:
@@ -457,6 +484,10 @@ class Issue(models.Model):
     skills = models.CharField(_("skills"), max_length=500, blank=True,
                               help_text=_("Skill code names, separated by commas."))
     chat = models.CharField(_("chat"), max_length=10, choices=Chat.choices, default=Chat.SITE)
+    chat_locale = models.CharField(
+        _("chat language"), max_length=LOCALE_CODE_MAX, blank=True,
+        help_text=_("For this issue instead of the site's chat language, e.g. cs-cs. Empty: the site's."),
+    )
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
                                    verbose_name=_("department (Take Control)"))
     technician = models.ForeignKey(Technician, null=True, blank=True, on_delete=models.SET_NULL,
@@ -479,6 +510,9 @@ class Issue(models.Model):
         return [s.strip() for s in self.skills.split(",") if s.strip()]
 
     def clean(self):
+        self.chat_locale = normalise_locale_code(self.chat_locale)
+        if self.chat_locale and not is_locale_code(self.chat_locale):
+            raise ValidationError({"chat_locale": CHAT_LOCALE_ERROR})
         bad = [s for s in self.skill_list if not re.fullmatch(limits.CODE_NAME_PATTERN, s)]
         if bad:
             raise ValidationError({"skills": _("Not a skill code name: %s") % ", ".join(bad)})
