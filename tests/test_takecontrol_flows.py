@@ -569,7 +569,18 @@ def test_bootstrap_take_control_refuses_bad_settings(monkeypatch, db, env, messa
     assert not Backend.objects.exists()
 
 
-def test_bootstrap_warns_when_the_start_mode_lacks_its_credential(monkeypatch, db):
-    env = {key: value for key, value in TC_ENV.items() if key != "TAKECONTROL_PUBLIC_KEY"}
-    assert "TAKECONTROL_PUBLIC_KEY is not set" in bootstrap(monkeypatch, env)
-    assert json.dumps(Backend.objects.get().tc_public_key) == '""'
+@pytest.mark.parametrize(
+    ("mode", "missing"), [("rest", "TAKECONTROL_PUBLIC_KEY"), ("redirect", "TAKECONTROL_UID")])
+def test_bootstrap_refuses_a_start_mode_without_its_credential(monkeypatch, db, mode, missing):
+    """As admin refuses it: every start in that mode would fail."""
+    env = {key: value for key, value in {**TC_ENV, "TAKECONTROL_MODE": mode}.items() if key != missing}
+    with pytest.raises(CommandError, match=f"Invalid Take Control settings: {missing}: ") as caught:
+        bootstrap(monkeypatch, env)
+    assert "secret-value" not in str(caught.value) and "uid-from-env" not in str(caught.value)
+    assert not Backend.objects.exists()
+
+
+def test_bootstrap_takes_rest_mode_without_a_uid_or_private_key(monkeypatch, db):
+    env = {key: value for key, value in TC_ENV.items() if key not in {"TAKECONTROL_UID", "TAKECONTROL_PRIVATE_KEY"}}
+    assert "created" in bootstrap(monkeypatch, env)
+    assert json.dumps(Backend.objects.get().tc_public_key) == '"02.public-secret-value"'
