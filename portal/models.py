@@ -191,7 +191,9 @@ class Backend(models.Model):
 
         The secrets are the effective ones: the admin's write-only fields put a stored value
         back when left empty and remove it when "Remove the stored value" is ticked, before
-        this runs. With `with_sites`, also what this backend's sites use that it cannot do.
+        this runs. A saved backend is also checked against what its sites use
+        (Site.backend_problems); portal_bootstrap checks clean_settings alone and warns about
+        the site instead.
         """
         self.clean_settings()
         if self.pk:
@@ -614,8 +616,8 @@ class Issue(models.Model):
         if self.technician_id and self.site_id and self.technician.backend_id != self.site.backend_id:
             raise ValidationError({"technician": _("This technician belongs to another backend.")})
         if self.site_id and self.site.backend.kind == Backend.Kind.LEGACY:
-            # The legacy .ns start has no code-name parameter (beyondtrust.md decision 1), and
-            # none for priority, skills, chat-only or the chat language.
+            # The legacy .ns start (vendors/beyondtrust/start_url.legacy_start_url) has no
+            # code-name parameter, and none for priority, skills, chat-only or chat language.
             errors = {}
             if self.vendor_id is None:
                 errors["vendor_id"] = _("A legacy Bomgar backend starts issues by their numeric ID: "

@@ -139,3 +139,32 @@ def test_no_counter_or_message_says_bytes(page, portal_url, make_site):
         page.locator("#id_details").fill("日" * 400)
         text = page.locator("main").inner_text()
         assert not re.search(r"byte|バイト", text, re.I), language
+
+
+def test_counter_agrees_with_the_servers_rule_on_mixed_text(page, portal_url, make_site):
+    """Many texts mixing scripts, line breaks and the whitespace the server strips (a fixed
+    seed): the counter's number is the server's chars_over, or, when it fits, how many more
+    characters as wide as the widest typed still fit in the bytes left."""
+    import random
+
+    from portal.forms import STRIP_CHARS, chars_over, clean_text
+
+    make_site()
+    page.goto(f"{portal_url}/survey/?locale=en-us")
+    counter = page.locator("#id_details_counter")
+    pieces = ["a", "Z", "7", " ", "é", "ß", "ü", "日", "本", "😀", "🖨", "\n", "\u3000", "\xa0", "\u2003", ",", "€"]
+    rng = random.Random(20261202)
+    for _ in range(30):
+        size = rng.choice([300, 500, 700, 1000, 1100])
+        text = "".join(rng.choice(pieces) for _ in range(size))
+        text = rng.choice(["", " ", "\u3000\n"]) + text + rng.choice(["", "  ", "\n\xa0"])
+        page.locator("#id_details").fill(text)
+        clean = clean_text(text.replace("\n", "\r\n"), multiline=True)  # as the browser sends it
+        assert not clean or (clean[0] not in STRIP_CHARS and clean[-1] not in STRIP_CHARS)
+        over = chars_over(clean, max_bytes=1024)
+        if over:
+            expected = OVER.format(over)
+        else:
+            widest = max((len(ch.encode()) for ch in clean), default=1)
+            expected = LEFT.format((1024 - len(clean.encode())) // widest)
+        expect(counter).to_have_text(expected)
