@@ -127,6 +127,16 @@ class BackendAdmin(admin.ModelAdmin):
                                         "tc_show_waiting_queue"]}),
     ]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.uses_command_api and not obj.has_api_credentials and models.ApiToken.objects.filter(
+                site__backend=obj, revoked_at__isnull=True).exists():
+            # Not refused: the tokens' prefill links work without the appliance.
+            self.message_user(request, _(
+                "%(backend)s has no API client ID and secret: the integrations API of its sites "
+                "refuses session keys and chat hand-offs until they are added (prefill links "
+                "still work).") % {"backend": obj.name}, messages.WARNING)
+
     def get_urls(self):
         def view(request, object_id):
             return session_history_view(self, request, object_id)
@@ -263,7 +273,7 @@ class IssueAdmin(MissingTranslationsMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["site", "display_name", "code_name", "description", "order", "active",
                            "missing_translations"]}),
-        (_("Routing"), {"fields": ["vendor_id", "priority", "skills", "chat"]}),
+        (_("Routing"), {"fields": ["vendor_id", "priority", "skills", "chat", "chat_locale"]}),
         (_("Take Control"), {"classes": ["collapse"], "fields": ["department", "technician"]}),
     ]
 

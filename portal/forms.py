@@ -28,9 +28,15 @@ _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _KEY_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]+")
 
 
+# What Python's str.strip() removes, spelled out: clean_text strips exactly these, and the page
+# gets them (the counter's data-strip) so the live counter normalises the text the same way.
+STRIP_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """Strip, unify line ends, and refuse characters a vendor console cannot show."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip(STRIP_CHARS)
     if _CONTROL.search(value) or _BIDI.search(value):
         raise ValidationError(_("This contains invisible control characters. Please retype it."), code="control")
     if not multiline and _LINE_BREAK_OR_TAB.search(value):
@@ -38,35 +44,61 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return value
 
 
-def check_chars(value: str, limit: int) -> None:
-    if len(value) > limit:
-        raise ValidationError(
-            ngettext(
-                "Please shorten this to %(limit)d character (it has %(count)d).",
-                "Please shorten this to %(limit)d characters (it has %(count)d).",
-                limit,
-            ) % {"limit": limit, "count": len(value)},
-            code="max_chars",
-        )
+def strip_pattern() -> str:
+    """STRIP_CHARS as a regular-expression character class body (\\uXXXX escapes), for the page."""
+    return "".join(f"\\u{ord(ch):04x}" for ch in STRIP_CHARS)
 
 
-def check_bytes(value: str, limit: int) -> None:
-    size = limits.utf8_len(value)
-    if size > limit:
-        raise ValidationError(
-            _(
-                "Please shorten this: it uses %(count)d of %(limit)d bytes. Accented letters, "
-                "Asian scripts and emoji take 2 to 4 bytes each."
-            ) % {"limit": limit, "count": size},
-            code="max_bytes",
-        )
+def chars_over(value: str, *, max_chars: int | None = None, max_bytes: int | None = None) -> int:
+    """How many characters must go from the end of `value` (already cleaned) for it to fit.
+
+    Customers count characters, whatever the vendor counts: where the vendor's limit is in
+    UTF-8 bytes the answer depends on which characters they are. Whitespace left at the new
+    end is stripped by clean_text, so it never needs deleting. static/portal/portal.js
+    (`charsOver`) computes the same number for the live counter; keep the two alike.
+    """
+    widths = [limits.utf8_len(ch) for ch in value]
+    fit = len(widths) if max_chars is None else min(len(widths), max_chars)
+    if max_bytes is not None:
+        size = sum(widths[:fit])
+        while fit > 0 and size > max_bytes:
+            fit -= 1
+            size -= widths[fit]
+    while fit < len(value) and value[fit] in STRIP_CHARS:
+        fit += 1
+    return len(value) - fit
+
+
+def too_long_message(count: int) -> str:
+    return ngettext(
+        "This is %(count)d character too long. Please shorten it.",
+        "This is %(count)d characters too long. Please shorten it.",
+        count,
+    ) % {"count": count}
+
+
+def check_length(value: str, *, max_chars: int | None = None, max_bytes: int | None = None) -> None:
+    """The vendor's limit, in its unit; the message in characters (the customer's unit)."""
+    over = chars_over(value, max_chars=max_chars, max_bytes=max_bytes)
+    if over:
+        raise ValidationError(too_long_message(over), code="too_long")
+
+
+def length_attrs(*, max_chars: int | None = None, max_bytes: int | None = None) -> dict:
+    """The limits a widget publishes for its live counter (templatetags counter, portal.js)."""
+    attrs = {}
+    if max_chars:
+        attrs["data-max-chars"] = max_chars
+    if max_bytes:
+        attrs["data-max-bytes"] = max_bytes
+    return attrs
 
 
 class TextField(forms.CharField):
     """A text field limited in characters or UTF-8 bytes, without the browser's maxlength.
 
     A `maxlength` attribute silently cuts pasted text; the live counter and the server's
-    message tell the customer instead.
+    message tell the customer instead, both in characters.
     """
 
     def __init__(self, *, max_chars: int | None = None, max_bytes: int | None = None,
@@ -77,10 +109,7 @@ class TextField(forms.CharField):
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
-        if self.max_bytes:
-            attrs.update({"data-limit": self.max_bytes, "data-limit-unit": "bytes"})
-        elif self.max_chars:
-            attrs.update({"data-limit": self.max_chars, "data-limit-unit": "chars"})
+        attrs.update(length_attrs(max_chars=self.max_chars, max_bytes=self.max_bytes))
         return attrs
 
     def to_python(self, value):
@@ -89,10 +118,8 @@ class TextField(forms.CharField):
 
     def validate(self, value):
         super().validate(value)
-        if value and self.max_chars:
-            check_chars(value, self.max_chars)
-        if value and self.max_bytes:
-            check_bytes(value, self.max_bytes)
+        if value:
+            check_length(value, max_chars=self.max_chars, max_bytes=self.max_bytes)
 
 
 def carried_external_key_field() -> TextField:
@@ -294,15 +321,14 @@ def custom_form_field(field: CustomField) -> forms.Field:
                                  error_messages={"invalid_choice": _("Please answer yes or no.")})
     if field.field_type == CustomField.Type.EMAIL:
         return forms.EmailField(max_length=None, **common,
-                                widget=forms.EmailInput(attrs={"data-limit": field.max_length,
-                                                               "data-limit-unit": "chars"}),
-                                validators=[lambda v: check_chars(v, field.max_length)])
+                                widget=forms.EmailInput(attrs=length_attrs(max_chars=field.max_length)),
+                                validators=[lambda v: check_length(v, max_chars=field.max_length)])
     if field.field_type == CustomField.Type.NUMBER:
         return forms.RegexField(
             regex=r"^-?\d+([.,]\d+)?$", **common,
             widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             error_messages={"invalid": _("Please enter a number, like 42 or 3.5.")},
-            validators=[lambda v: check_chars(v, field.max_length)],
+            validators=[lambda v: check_length(v, max_chars=field.max_length)],
         )
     return TextField(max_chars=field.max_length, multiline=field.field_type == CustomField.Type.LONG_TEXT,
                      **common)
@@ -336,6 +362,13 @@ BEYONDTRUST_CUSTOMER_FIELDS = (
     CustomerField("external_key", "external_key_field", _("Ticket number"), "off",
                   max_chars=limits.CUSTOM_FIELD_MAX_CHARS),
 )
+# Legacy Bomgar `download_customer_connector.ns`: its guide limits `customer_desc` to 1024
+# characters (not bytes, as `customer.details` is); the rest as above.
+LEGACY_CUSTOMER_FIELDS = tuple(
+    CustomerField(f.name, f.mode_attr, f.label, f.autocomplete, max_chars=limits.LEGACY_DESC_MAX_CHARS,
+                  multiline=True) if f.name == "details" else f
+    for f in BEYONDTRUST_CUSTOMER_FIELDS
+)
 # Take Control (takecontrol.md decision 2): characters, an email address, no custom fields,
 # no external key and no chat-only mode.
 TAKECONTROL_CUSTOMER_FIELDS = (
@@ -352,6 +385,8 @@ TAKECONTROL_CUSTOMER_FIELDS = (
 def customer_fields_for(backend: Backend) -> tuple[CustomerField, ...]:
     if backend.kind == Backend.Kind.TAKECONTROL:
         return TAKECONTROL_CUSTOMER_FIELDS
+    if backend.kind == Backend.Kind.LEGACY:
+        return LEGACY_CUSTOMER_FIELDS
     return BEYONDTRUST_CUSTOMER_FIELDS
 
 
@@ -388,7 +423,9 @@ class SurveyForm(PublicForm):
                  external_key_label: str = "", reps_menu: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         takecontrol = site.backend.kind == Backend.Kind.TAKECONTROL
-        if takecontrol:  # Take Control has no session.custom.* fields
+        # Take Control has no session.custom.* fields, and the legacy .ns start cannot carry
+        # them: a customer is never asked for what would not reach the representative.
+        if takecontrol or site.backend.kind == Backend.Kind.LEGACY:
             custom_fields = []
         self.site, self.issues, self.custom_fields = site, issues, custom_fields
         self.issue_by_code = {issue.code_name: issue for issue in issues}
@@ -422,6 +459,11 @@ class SurveyForm(PublicForm):
                 required=False, label=_("Chat only: I don't want to download the support program"))
         if site.consent_text:
             self.fields["consent"] = consent_field()
+        if custom_fields:
+            # The vendor's byte budget for all session.custom.* values together: the live
+            # counters of these fields share it (portal.js), as _check_custom_total does.
+            for name in self.custom_total_fields():
+                self.fields[name].widget.attrs["data-shared-bytes"] = limits.CUSTOM_TOTAL_MAX_BYTES
         self.order_fields([name for name in self.fields if name not in self.field_order_tail]
                           + self.field_order_tail)
 
@@ -480,15 +522,32 @@ class SurveyForm(PublicForm):
             self._check_custom_total()
         return cleaned
 
+    def custom_total_fields(self) -> list[str]:
+        """The form fields whose values go out as session.custom.* (decision 5)."""
+        names = ["external_key"] + [f"cf_{field.code_name}" for field in self.custom_fields]
+        return [name for name in names if name in self.fields]
+
     def _check_custom_total(self):
-        """All session.custom.* values together, external key included (decision 5)."""
-        values = self.custom_values()
-        external_key = self.cleaned_data.get("external_key") or ""
-        total = limits.utf8_len(external_key) + sum(limits.utf8_len(v) for _c, v in values)
+        """All session.custom.* values together, external key included (decision 5).
+
+        The vendor counts UTF-8 bytes; the customer is told, on the longest answer, how many
+        characters to take out of it, as its live counter says.
+        """
+        values = [("external_key", self.cleaned_data.get("external_key") or "")] if "external_key" in self.fields else []
+        values += [(f"cf_{code}", value) for code, value in self.custom_values()]
+        sizes = {name: limits.utf8_len(value) for name, value in values}
+        total = sum(sizes.values())
         if total <= limits.CUSTOM_TOTAL_MAX_BYTES:
             return
-        message = _(
-            "Together, your answers are too long (%(count)d of %(limit)d bytes). Please shorten this one."
-        ) % {"count": total, "limit": limits.CUSTOM_TOTAL_MAX_BYTES}
-        sizes = [(limits.utf8_len(v), f"cf_{c}") for c, v in values] + [(limits.utf8_len(external_key), "external_key")]
-        self.add_error(max(sizes)[1], ValidationError(message, code="custom_total"))
+        # The longest answer the customer can change (not a value a link carried or locked).
+        editable = [item for item in values
+                    if not (self.fields[item[0]].widget.is_hidden or self.fields[item[0]].disabled)]
+        name, value = max(editable or values, key=lambda item: sizes[item[0]])
+        room = limits.CUSTOM_TOTAL_MAX_BYTES - (total - sizes[name])
+        over = chars_over(value, max_bytes=room)
+        message = ngettext(
+            "Together with your other answers, this is %(count)d character too long. Please shorten it.",
+            "Together with your other answers, this is %(count)d characters too long. Please shorten it.",
+            over,
+        ) % {"count": over}
+        self.add_error(name, ValidationError(message, code="custom_total"))

@@ -63,7 +63,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
 # ------------------------------------------------------------------------------
 def _beyondtrust_only(modeladmin, request, queryset):
     for backend in queryset:
-        if backend.is_beyondtrust:
+        if backend.is_beyondtrust and not backend.has_api_credentials:
+            # The command API refuses every call without them: say what to do instead.
+            modeladmin.message_user(request, _("%(backend)s: no API client ID and secret: add them "
+                                               "to the backend first.") % {"backend": backend.name},
+                                    messages.ERROR)
+        elif backend.is_beyondtrust:
             yield backend
         else:
             modeladmin.message_user(request, _("%(backend)s: not a BeyondTrust backend, skipped.")

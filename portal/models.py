@@ -70,6 +70,31 @@ def validate_vendor_url(value: str) -> None:
         raise ValidationError(_("Enter the address only, without query, fragment or credentials."))
 
 
+# A language tag as BCP 47 shapes them, in the appliance's lower-case spelling (en-us, zh-hans,
+# cs-cs): a 2-3 letter language, then subtags of 2-8 letters or digits. chat_locale passes
+# such a code through to the chat, which may offer languages the appliance itself lacks.
+LOCALE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
+LOCALE_CODE_MAX = 35
+CHAT_LOCALE_ERROR = _("Enter a language code like cs-cs or pt-br: 2 or 3 letters, then optional "
+                      "parts of 2 to 8 letters or digits, joined by hyphens.")
+
+
+def normalise_locale_code(value: str) -> str:
+    """`CS_cz ` becomes `cs-cz`; the appliance spells its own codes in lower case."""
+    return value.strip().lower().replace("_", "-")
+
+
+def is_locale_code(value: str) -> bool:
+    return len(value) <= LOCALE_CODE_MAX and LOCALE_CODE.fullmatch(value) is not None
+
+
+CHAT_LOCALE_HELP = _(
+    "Sent to the appliance as chat_locale, for the chat only: the pass-through for a language "
+    "the appliance lacks, which the chat's translation service (GeoFluent) provides, e.g. cs-cs "
+    "for Czech. Any well-formed language code. Empty: none is sent."
+)
+
+
 FRAME_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?/?|https?://\[[0-9a-fA-F:]+\](:\d{1,5})?/?")
 LOGO_MAX_BYTES = 512 * 1024
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
@@ -164,16 +189,71 @@ class Backend(models.Model):
     def is_beyondtrust(self) -> bool:
         return self.kind in {self.Kind.MODERN, self.Kind.LEGACY, self.Kind.PREVIEW}
 
+    @property
+    def uses_command_api(self) -> bool:
+        """A real appliance: its rep list, issue import and session keys need API credentials
+        (the Preview backend shows sample representatives instead)."""
+        return self.kind in {self.Kind.MODERN, self.Kind.LEGACY}
+
+    @property
+    def has_api_credentials(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
     def clean(self):
+        """What the vendor would refuse, refused here (the admin and portal_bootstrap).
+
+        The secrets are the effective ones: the admin's write-only fields put a stored value
+        back when left empty and remove it when "Remove the stored value" is ticked, before
+        this runs. A saved backend is also checked against what its sites use
+        (Site.backend_problems); portal_bootstrap checks clean_settings alone and warns about
+        the site instead.
+        """
+        self.clean_settings()
+        if self.pk:
+            errors = {}
+            for site in self.sites.all():
+                for field, message in site.backend_problems(self).items():
+                    where = "client_id" if field in {"show_rep_list", "show_reps_in_issue_menu"} else "kind"
+                    errors.setdefault(where, []).append(
+                        _("Site %(site)s: %(problem)s") % {"site": site.name, "problem": message})
+            if errors:
+                raise ValidationError(errors)
+
+    def clean_settings(self):
+        """The backend's own settings, without looking at the sites that use it."""
         if self.base_url:
             self.base_url = self.base_url.rstrip("/")
-        if self.kind == self.Kind.TAKECONTROL and "{pin}" not in self.tc_pin_url_template:
-            raise ValidationError({"tc_pin_url_template": _("The template must contain {pin}.")})
-        if self.tc_pin_url_template:
+        errors = {}
+        if self.is_beyondtrust and self.base_url and urlsplit(self.base_url).path:
+            # The start URL and the API are paths on the public site's address.
+            errors["base_url"] = _("Enter the public site's address only, like "
+                                   "https://support.example.com, without a path.")
+        if self.uses_command_api:
+            if self.client_id and not self.client_secret:
+                errors["client_secret"] = _("Enter the client secret too: the API needs the "
+                                            "client ID and its secret together.")
+            elif self.client_secret and not self.client_id:
+                errors["client_id"] = _("Enter the client ID too: the API needs the client ID "
+                                        "and its secret together.")
+        if self.kind == self.Kind.LEGACY and self.send_platform:
+            errors["send_platform"] = _("The legacy .ns start has no platform parameter: turn "
+                                        "this off, or use the BeyondTrust Remote Support kind.")
+        if self.kind == self.Kind.TAKECONTROL:
+            if self.tc_mode == self.TakeControlMode.REDIRECT and not self.tc_uid:
+                errors["tc_uid"] = _("Redirect mode needs the New Session API uid (Profile > APIs): "
+                                     "without it every start fails.")
+            if self.tc_mode == self.TakeControlMode.REST and not self.tc_public_key:
+                errors["tc_public_key"] = _("REST mode needs the public integration key "
+                                            "(Management > API Keys): without it every start fails.")
+            if "{pin}" not in self.tc_pin_url_template:
+                errors["tc_pin_url_template"] = _("The template must contain {pin}.")
+        if self.tc_pin_url_template and "tc_pin_url_template" not in errors:
             try:
                 validate_vendor_url(self.tc_pin_url_template.replace("{pin}", "123456789"))
             except ValidationError as error:
-                raise ValidationError({"tc_pin_url_template": error.messages})
+                errors["tc_pin_url_template"] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class Site(models.Model):
@@ -258,10 +338,9 @@ class Site(models.Model):
         _("enabled languages"), default=list, blank=True,
         help_text=_("Empty: all 16 languages."),
     )
-    chat_locale = models.CharField(
-        _("chat language"), max_length=10, choices=LANGUAGE_CHOICES, blank=True,
-        help_text=_("Sent as chat_locale, for languages the appliance lacks."),
-    )
+    # Not limited to the appliance's 16 languages (unlike `default_language`): see the help.
+    chat_locale = models.CharField(_("chat language"), max_length=LOCALE_CODE_MAX, blank=True,
+                                   help_text=CHAT_LOCALE_HELP)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC",
                                  help_text=_("For opening hours, e.g. Europe/Berlin."))
     closed_text = models.TextField(
@@ -306,8 +385,51 @@ class Site(models.Model):
     def allowed_frame_origins(self) -> list[str]:
         return [line.strip() for line in self.frame_ancestors.splitlines() if line.strip()]
 
+    def backend_problems(self, backend: Backend | None = None) -> dict[str, str]:
+        """What this site asks of its backend (or `backend`) that the vendor would refuse or
+        the start URL cannot carry, by the site field to change."""
+        backend = backend or self.backend
+        problems = {}
+        if backend.uses_command_api and not backend.has_api_credentials:
+            if self.show_rep_list:
+                problems["show_rep_list"] = _("The representative list needs the backend's API "
+                                              "client ID and secret: add them, or turn the list off.")
+            elif self.show_reps_in_issue_menu:
+                problems["show_reps_in_issue_menu"] = _(
+                    "Representatives in the issue menu need the backend's API client ID and "
+                    "secret: add them, or turn this off.")
+        if backend.kind == Backend.Kind.LEGACY:
+            # The legacy .ns start has no parameter for these (portal/vendors/beyondtrust).
+            if self.chat_mode != self.ChatMode.OFF:
+                problems["chat_mode"] = _("A legacy Bomgar start cannot be chat only: choose "
+                                          "full client only.")
+            if self.chat_locale:
+                problems["chat_locale"] = _("A legacy Bomgar start has no chat language: leave "
+                                            "this empty.")
+            if self.pk:
+                if self.custom_fields.filter(active=True).exists():
+                    problems["custom_fields"] = _("A legacy Bomgar start cannot carry custom "
+                                                  "fields: deactivate them.")
+                if self.issues.filter(active=True).filter(
+                        Q(priority__isnull=False) | ~Q(skills="") | ~Q(chat_locale="")
+                        | Q(chat=Issue.Chat.ALWAYS)).exists():
+                    problems["issues"] = _("A legacy Bomgar start cannot carry an issue's "
+                                           "priority, skills, chat language or chat only: "
+                                           "clear them on the issues.")
+        return problems
+
     def clean(self):
         errors = {}
+        self.chat_locale = normalise_locale_code(self.chat_locale)
+        if self.chat_locale and not is_locale_code(self.chat_locale):
+            errors["chat_locale"] = CHAT_LOCALE_ERROR
+        if self.backend_id:
+            # The issues and custom fields are checked when they are saved (Issue.clean,
+            # CustomField.clean) and when the backend changes (Backend.clean).
+            own_fields = {"show_rep_list", "show_reps_in_issue_menu", "chat_mode", "chat_locale"}
+            for field, message in self.backend_problems().items():
+                if field in own_fields:
+                    errors.setdefault(field, message)
         known = {code for code, _name in LANGUAGE_CHOICES}
         unknown = [code for code in self.enabled_languages or [] if code not in known]
         if unknown:
@@ -472,6 +594,10 @@ class Issue(models.Model):
     skills = models.CharField(_("skills"), max_length=500, blank=True,
                               help_text=_("Skill code names, separated by commas."))
     chat = models.CharField(_("chat"), max_length=10, choices=Chat.choices, default=Chat.SITE)
+    chat_locale = models.CharField(
+        _("chat language"), max_length=LOCALE_CODE_MAX, blank=True,
+        help_text=_("For this issue instead of the site's chat language, e.g. cs-cs. Empty: the site's."),
+    )
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
                                    verbose_name=_("department (Take Control)"))
     technician = models.ForeignKey(Technician, null=True, blank=True, on_delete=models.SET_NULL,
@@ -494,6 +620,9 @@ class Issue(models.Model):
         return [s.strip() for s in self.skills.split(",") if s.strip()]
 
     def clean(self):
+        self.chat_locale = normalise_locale_code(self.chat_locale)
+        if self.chat_locale and not is_locale_code(self.chat_locale):
+            raise ValidationError({"chat_locale": CHAT_LOCALE_ERROR})
         bad = [s for s in self.skill_list if not re.fullmatch(limits.CODE_NAME_PATTERN, s)]
         if bad:
             raise ValidationError({"skills": _("Not a skill code name: %s") % ", ".join(bad)})
@@ -501,10 +630,24 @@ class Issue(models.Model):
             raise ValidationError({"department": _("This department belongs to another backend.")})
         if self.technician_id and self.site_id and self.technician.backend_id != self.site.backend_id:
             raise ValidationError({"technician": _("This technician belongs to another backend.")})
-        if self.site_id and self.vendor_id is None and self.site.backend.kind == Backend.Kind.LEGACY:
-            # The legacy .ns start has no code-name parameter (beyondtrust.md decision 1).
-            raise ValidationError({"vendor_id": _("A legacy Bomgar backend starts issues by their numeric ID: "
-                                                  "enter the appliance's issue ID.")})
+        if self.site_id and self.site.backend.kind == Backend.Kind.LEGACY:
+            # The legacy .ns start (vendors/beyondtrust/start_url.legacy_start_url) has no
+            # code-name parameter, and none for priority, skills, chat-only or chat language.
+            errors = {}
+            if self.vendor_id is None:
+                errors["vendor_id"] = _("A legacy Bomgar backend starts issues by their numeric ID: "
+                                        "enter the appliance's issue ID.")
+            unsupported = _("A legacy Bomgar start cannot carry this: leave it empty.")
+            if self.priority is not None:
+                errors["priority"] = unsupported
+            if self.skill_list:
+                errors["skills"] = unsupported
+            if self.chat_locale:
+                errors["chat_locale"] = unsupported
+            if self.chat == self.Chat.ALWAYS:
+                errors["chat"] = _("A legacy Bomgar start cannot be chat only: choose full client only.")
+            if errors:
+                raise ValidationError(errors)
 
 
 class IssueTranslation(models.Model):
@@ -585,6 +728,9 @@ class CustomField(models.Model):
         return pairs
 
     def clean(self):
+        if self.active and self.site_id and self.site.backend.kind == Backend.Kind.LEGACY:
+            raise ValidationError({"active": _("A legacy Bomgar start cannot carry custom fields: "
+                                               "this one would never reach the representative.")})
         if self.code_name == limits.EXTERNAL_KEY_CODE:
             raise ValidationError({"code_name": _("external_key is built in: use the site's external key field.")})
         if self.field_type == self.Type.CHOICE:

@@ -93,11 +93,13 @@ def beyondtrust_url(*, backend: Backend, params: StartParams) -> str:
     return build(backend.base_url, params, key_only=backend.prompts_before_download)
 
 
-def _common_params(context: StartContext) -> dict:
+def _common_params(context: StartContext, issue: Issue | None = None) -> dict:
+    """`chat_locale`: the issue's own when it has one, else the site's (either may be a
+    language the appliance lacks: it is passed through to the chat as the admin wrote it)."""
     backend = context.site.backend
     return {
         "locale": context.language,
-        "chat_locale": context.site.chat_locale,
+        "chat_locale": (issue.chat_locale if issue is not None else "") or context.site.chat_locale,
         "platform": platform_for_user_agent(context.user_agent) if backend.send_platform else "",
         "timezone_offset": context.timezone_offset,
     }
@@ -166,7 +168,7 @@ def start_with_survey(*, context: StartContext, issue: Issue, customer: Customer
         skills=tuple(issue.skill_list),
         chat=chat,
         **_customer_params(customer),
-        **_common_params(context),
+        **_common_params(context, issue),
     )
     url = beyondtrust_url(backend=context.site.backend, params=params)
     return _finish(context=context, flow=StartRequest.Flow.SURVEY, url=url, issue=issue,

@@ -139,6 +139,8 @@ def test_closed_site_shows_message_and_no_flows(client, site, issues):
 def test_site_validation_of_time_zone_and_origins(db, backend):
     from portal.models import Site
 
+    backend.client_id, backend.client_secret = "id", "secret"  # the default rep list needs them
+
     site = Site(name="X", backend=backend, time_zone="Mars/Olympus", frame_ancestors="javascript:alert(1)")
     with pytest.raises(ValidationError) as error:
         site.full_clean()

@@ -3,6 +3,8 @@
 from django import forms, template
 from django.forms.boundfield import BoundField
 
+from portal.forms import strip_pattern
+
 register = template.Library()
 
 
@@ -36,7 +38,7 @@ def describedby_ids(field) -> list[str]:
         ids.append(f"{field.auto_id}_error")
     if field.help_text:
         ids.append(f"{field.auto_id}_help")
-    if field.field.widget.attrs.get("data-limit") and not field.field.disabled:  # see counter()
+    if counted(field):  # see counter()
         ids.append(f"{field.auto_id}_counter")
     return ids
 
@@ -79,10 +81,21 @@ def error_target(field) -> str:
     return f"{field.auto_id}_0" if isinstance(field.field.widget, forms.RadioSelect) else field.auto_id
 
 
+def counted(field) -> bool:
+    """A limited field the customer can type in (locked by a signed link: nothing to count)."""
+    attrs = field.field.widget.attrs
+    return bool(attrs.get("data-max-chars") or attrs.get("data-max-bytes")) and not field.field.disabled
+
+
 @register.inclusion_tag("portal/_counter.html")
 def counter(field):
-    """A live counter for limited fields; without JavaScript it states the limit."""
+    """A live counter, in characters, for limited fields; without JavaScript it states the limit.
+
+    It carries what the server does to the text before counting (portal.forms.clean_text:
+    line ends unified, STRIP_CHARS stripped) so portal.js counts exactly what will be checked.
+    """
+    if not counted(field):
+        return {"field": field, "shown": False}
     attrs = field.field.widget.attrs
-    if field.field.disabled:  # locked by a signed link: nothing to count
-        return {"field": field, "limit": None, "unit": None}
-    return {"field": field, "limit": attrs.get("data-limit"), "unit": attrs.get("data-limit-unit")}
+    return {"field": field, "shown": True, "max_chars": attrs.get("data-max-chars"),
+            "max_bytes": attrs.get("data-max-bytes"), "strip": strip_pattern()}

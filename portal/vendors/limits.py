@@ -9,6 +9,7 @@ CODE_NAME_MAX = 64
 # BeyondTrust
 CUSTOMER_TEXT_MAX_CHARS = 100  # customer.name, customer.company, customer.company_code
 DETAILS_MAX_BYTES = 1024  # customer.details, UTF-8 bytes
+LEGACY_DESC_MAX_CHARS = 1024  # legacy .ns customer_desc: characters, as the old guide says
 CUSTOM_FIELD_MAX_CHARS = 1024  # each session.custom.* value, external key included
 CUSTOM_TOTAL_MAX_BYTES = 10_000  # all session.custom.* values together, UTF-8 bytes
 EXTERNAL_KEY_CODE = "external_key"

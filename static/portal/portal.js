@@ -1,33 +1,92 @@
 /* Support Portal: small progressive enhancements. Every page works without this file. */
 (function () {
   "use strict";
-  var encoder = window.TextEncoder ? new TextEncoder() : null;
-
-  function size(value, unit) {
-    if (unit === "bytes" && encoder) return encoder.encode(value).length;
-    return Array.from(value).length; // characters as the server counts them (code points)
+  // Live counters, in characters, agreeing with the server (portal/forms.py) to the character:
+  // the text is normalised as clean_text does (line ends unified, the characters in the
+  // counter's data-strip removed at both ends), characters are code points, and where the
+  // vendor counts UTF-8 bytes (data-max-bytes, or a budget shared by fields carrying
+  // data-shared-bytes) the same rule decides what fits. Over the limit, the number is what
+  // the server's message says: how many characters to take off the end (chars_over).
+  function utf8Width(ch) {
+    var code = ch.codePointAt(0); // a lone surrogate goes out as U+FFFD: 3 bytes, as here
+    return code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
   }
-
-  // Live counters: "N left" for limited fields (characters, or UTF-8 bytes for descriptions).
+  function Rule(strip) {
+    this.ends = new RegExp("^[" + strip + "]+|[" + strip + "]+$", "g");
+    this.space = new RegExp("^[" + strip + "]$");
+  }
+  Rule.prototype.normalise = function (value) {
+    return value.replace(/\r\n?/g, "\n").replace(this.ends, "");
+  };
+  Rule.prototype.charsOver = function (chars, maxChars, maxBytes) {
+    var fit = maxChars === null ? chars.length : Math.min(chars.length, maxChars);
+    if (maxBytes !== null) {
+      var size = 0;
+      for (var i = 0; i < fit; i++) size += utf8Width(chars[i]);
+      while (fit > 0 && size > maxBytes) { fit -= 1; size -= utf8Width(chars[fit]); }
+    }
+    while (fit < chars.length && this.space.test(chars[fit])) fit += 1;
+    return chars.length - fit;
+  };
+  function number(el, name) {
+    var value = el.getAttribute(name);
+    return value === null || value === "" ? null : parseInt(value, 10);
+  }
+  function counts(el) { // a field the server will read: shown for the chosen issue, chosen
+    var box = el.closest("[data-issues]");
+    if (box && box.hidden) return false;
+    return !((el.type === "radio" || el.type === "checkbox") && !el.checked);
+  }
+  var counters = [];
   document.querySelectorAll("[data-counter-for]").forEach(function (counter) {
     var input = document.getElementById(counter.getAttribute("data-counter-for"));
     if (!input) return;
-    var limit = parseInt(counter.getAttribute("data-limit"), 10);
-    var unit = counter.getAttribute("data-unit");
-    var left = counter.getAttribute("data-left");
-    var over = counter.getAttribute("data-over") || left;
-    function update() {
-      var used = size(input.value, unit);
-      var remaining = limit - used;
-      counter.textContent = remaining < 0 ? over.replace("__N__", -remaining) : left.replace("__N__", remaining);
-      counter.classList.toggle("over", remaining < 0);
-      // A short character limit is worth mentioning only near it; the byte limit of a
-      // description always is (customers cannot guess bytes).
-      counter.hidden = unit !== "bytes" && used < limit * 0.8;
-    }
-    input.addEventListener("input", update);
-    update();
+    counters.push({ counter: counter, input: input, rule: new Rule(counter.getAttribute("data-strip") || "\\s"),
+                    maxChars: number(counter, "data-max-chars"), maxBytes: number(counter, "data-max-bytes") });
   });
+  function bytesOf(rule, value) {
+    var size = 0;
+    Array.from(rule.normalise(value)).forEach(function (ch) { size += utf8Width(ch); });
+    return size;
+  }
+  function updateCounter(item) {
+    var rule = item.rule, input = item.input, counter = item.counter;
+    var chars = Array.from(rule.normalise(input.value));
+    var maxBytes = item.maxBytes;
+    var shared = number(input, "data-shared-bytes");
+    if (shared !== null && input.form) {
+      var others = 0;
+      input.form.querySelectorAll("[data-shared-bytes]").forEach(function (el) {
+        if (el !== input && counts(el)) others += bytesOf(rule, el.value);
+      });
+      maxBytes = maxBytes === null ? shared - others : Math.min(maxBytes, shared - others);
+    }
+    var over = rule.charsOver(chars, item.maxChars, maxBytes);
+    var left = Infinity;
+    if (!over) {
+      if (item.maxChars !== null) left = item.maxChars - chars.length;
+      if (maxBytes !== null) {
+        // Characters like the widest one typed so far: at least that many still fit.
+        var size = 0, widest = 1;
+        chars.forEach(function (ch) { var w = utf8Width(ch); size += w; widest = Math.max(widest, w); });
+        left = Math.min(left, Math.floor((maxBytes - size) / widest));
+      }
+    }
+    var text = over ? counter.getAttribute("data-over").replace("__N__", over)
+      : counter.getAttribute("data-left").replace("__N__", left);
+    if (counter.textContent !== text) counter.textContent = text;
+    counter.classList.toggle("over", over > 0);
+    // A character limit is worth mentioning only near it; a byte limit always is (nobody
+    // can guess how many accented letters or emoji still fit).
+    counter.hidden = !over && item.maxBytes === null && (item.maxChars === null || left > item.maxChars * 0.2);
+  }
+  function updateCounters() { counters.forEach(updateCounter); }
+  if (counters.length) {
+    // Any field may change what the others have left (the shared budget, the chosen issue).
+    document.addEventListener("input", updateCounters);
+    document.addEventListener("change", updateCounters);
+    updateCounters();
+  }
 
   // Custom fields: show only the selected issue's fields (the server decides what counts).
   var issueInputs = document.querySelectorAll("[name=issue]");

@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.browser.conftest import ARTIFACTS, AXE_JS, SANDBOX, TIMEZONE_OFFSET
 
-# 1020 UTF-8 bytes: accents (2 bytes), Japanese (3), an emoji (4), a line break; 4 bytes left.
+# 1020 UTF-8 bytes: accents (2 bytes), Japanese (3), an emoji (4), a line break; 4 bytes left
+# of customer.details' 1024, which the counter shows as 1 character (like the emoji) left.
 DETAILS_HEAD = "Le pilote d’imprimante affiche « 紙詰まり » 🖨\nDepuis ce matin, rien ne sort !"
 DETAILS = DETAILS_HEAD + "é" * ((1020 - len(DETAILS_HEAD.encode())) // 2)
 assert len(DETAILS.encode()) == 1020

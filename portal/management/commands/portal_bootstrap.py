@@ -8,6 +8,13 @@ TAKECONTROL_PRIVATE_KEY, TAKECONTROL_MODE (redirect | rest).
 
 Set one vendor's URL, not both. Without either it does nothing, so `make run` and the Docker
 entrypoint can always call it. Secrets are never printed.
+
+Settings the vendor would refuse are refused as in admin (Backend.clean_settings: e.g. a Take
+Control redirect mode without TAKECONTROL_UID, REST mode without TAKECONTROL_PUBLIC_KEY, a
+client ID without its secret), and nothing is saved. What the default site asks of the new
+backend but the environment cannot change (a representative list without API credentials,
+chat-only on a legacy backend) is printed as a warning: the site's other flows still work,
+and the admin fixes the site.
 """
 
 import os
@@ -19,6 +26,14 @@ from django.db import transaction
 from portal.models import Backend, Site
 
 STYLES = {"modern": Backend.Kind.MODERN, "legacy": Backend.Kind.LEGACY}
+# The variable to fix for each backend field an error names (never its value).
+ENV_NAMES = {
+    "BeyondTrust": {"base_url": "BEYONDTRUST_URL", "client_id": "BEYONDTRUST_CLIENT_ID",
+                    "client_secret": "BEYONDTRUST_CLIENT_SECRET", "kind": "BEYONDTRUST_STYLE"},
+    "Take Control": {"base_url": "TAKECONTROL_API_URL", "tc_uid": "TAKECONTROL_UID",
+                     "tc_public_key": "TAKECONTROL_PUBLIC_KEY", "tc_private_key": "TAKECONTROL_PRIVATE_KEY",
+                     "tc_mode": "TAKECONTROL_MODE"},
+}
 TAKECONTROL_MODES = {mode.value: mode for mode in Backend.TakeControlMode}
 
 
@@ -59,6 +74,7 @@ class Command(BaseCommand):
             f"portal_bootstrap: {verb} backend '{backend.name}' ({style}, {backend.base_url}) "
             f"for site '{site.name}'; client secret {'set' if backend.client_secret else 'not set'}."
         ))
+        self.warn_about_site(site, backend)
 
     def bootstrap_takecontrol(self, url: str):
         mode = os.environ.get("TAKECONTROL_MODE", "redirect").strip().lower() or "redirect"
@@ -84,13 +100,12 @@ class Command(BaseCommand):
             f"portal_bootstrap: {verb} backend '{backend.name}' (Take Control, {mode}, "
             f"{backend.base_url}) for site '{site.name}'; {state}."
         ))
-        needed = {"redirect": ("tc_uid", "TAKECONTROL_UID"), "rest": ("tc_public_key", "TAKECONTROL_PUBLIC_KEY")}
-        field, name = needed[mode]
-        if not getattr(backend, field):
-            self.stdout.write(self.style.WARNING(
-                f"portal_bootstrap: {name} is not set: {mode} starts fail until it is set here "
-                f"or in admin."
-            ))
+        self.warn_about_site(site, backend)
+
+    def warn_about_site(self, site: Site, backend: Backend):
+        """What the site asks of the backend that it cannot do: the admin changes the site."""
+        for message in site.backend_problems(backend).values():
+            self.stdout.write(self.style.WARNING(f"portal_bootstrap: site '{site.name}': {message}"))
 
     def save_default_backend(self, values: dict, *, reuse, new_name: str, vendor: str):
         """Writes `values` to the default site's backend (when `reuse` accepts it) or a new one."""
@@ -102,10 +117,15 @@ class Command(BaseCommand):
             for field, value in values.items():
                 setattr(backend, field, value)
             try:
-                backend.full_clean()
+                # The backend's own settings, as admin checks them; the site is checked below.
+                backend.clean_fields()
+                backend.clean_settings()
             except ValidationError as error:
-                # Field names only: a message never quotes a secret value.
-                raise CommandError(f"Invalid {vendor} settings: {error.message_dict}") from error
+                # Variable names and our messages only: a message never quotes a secret value.
+                names = ENV_NAMES[vendor]
+                problems = "; ".join(f"{names.get(field, field)}: {' '.join(messages)}"
+                                     for field, messages in error.message_dict.items())
+                raise CommandError(f"Invalid {vendor} settings: {problems}") from error
             created = backend.pk is None
             backend.save()
             if site is None:

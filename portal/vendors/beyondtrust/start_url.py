@@ -119,7 +119,11 @@ def modern_start_url(base_url: str, params: StartParams, *, key_only: bool = Fal
 
 
 def legacy_start_url(base_url: str, params: StartParams, *, key_only: bool = False) -> str:
-    """`https://HOST/download_customer_connector.ns?...` with the old Bomgar names."""
+    """`https://HOST/download_customer_connector.ns?...` with the old Bomgar names.
+
+    Its `customer_desc` holds 1024 characters (limits.LEGACY_DESC_MAX_CHARS), unlike the modern
+    `customer.details`, which holds 1024 UTF-8 bytes; the survey checks each by its own rule.
+    """
     pairs: list[tuple[str, str]] = []
     if params.short_key:
         pairs.append(("short_key", params.short_key))

@@ -1,0 +1,285 @@
+"""Backend validation refuses what the vendor would refuse (admin and portal_bootstrap): a Take
+Control start mode without its credential, BeyondTrust API features without client ID and
+secret, a site address that is not https or carries a path, and legacy Bomgar options its .ns
+start cannot carry. Secrets are write-only: a stored one counts, a removed one does not."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from portal.models import Backend, CustomField, Issue, Site
+from portal.tokens import create_api_token
+from tests.test_chat_locale import save_site
+
+pytestmark = pytest.mark.django_db
+
+TC_DOMAIN = "https://api.us0.swi-rc.com/rest"
+
+
+def backend_form(backend: Backend | None = None, **fields) -> dict:
+    data = {"name": "Appliance", "kind": "modern", "base_url": "https://support.example.com",
+            "client_id": "", "client_secret": "", "tc_uid": "", "tc_public_key": "", "tc_private_key": "",
+            "tc_mode": "redirect", "tc_pin_url_template": "https://startcontrol.com/{pin}",
+            "tc_show_waiting_queue": "on",
+            "departments-TOTAL_FORMS": "0", "departments-INITIAL_FORMS": "0",
+            "technicians-TOTAL_FORMS": "0", "technicians-INITIAL_FORMS": "0"}
+    if backend is not None:
+        data.update({"name": backend.name, "kind": backend.kind, "base_url": backend.base_url,
+                     "client_id": backend.client_id, "tc_uid": backend.tc_uid, "tc_mode": backend.tc_mode})
+    data.update(fields)
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def save_backend(admin_client, backend: Backend | None = None, **fields):
+    url = f"/admin/portal/backend/{backend.pk}/change/" if backend else "/admin/portal/backend/add/"
+    return admin_client.post(url, backend_form(backend, **fields))
+
+
+def errors(response) -> dict[str, list[str]]:
+    assert response.status_code == 200, "saved, but should have been refused"
+    return {name: list(found) for name, found in response.context["adminform"].form.errors.items()}
+
+
+def saved(response) -> None:
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+
+# ------------------------------------------------------------------------------
+# Take Control
+# ------------------------------------------------------------------------------
+TC = {"kind": "takecontrol", "base_url": TC_DOMAIN}
+
+
+def test_take_control_redirect_mode_needs_the_uid(admin_client):
+    found = errors(save_backend(admin_client, **TC, tc_mode="redirect"))
+    assert list(found) == ["tc_uid"] and "New Session API uid" in found["tc_uid"][0]
+    saved(save_backend(admin_client, **TC, tc_mode="redirect", tc_uid="e14887a6|2109"))
+    assert Backend.objects.get().tc_uid == "e14887a6|2109"
+
+
+def test_take_control_rest_mode_needs_the_public_key_but_not_the_private_one(admin_client):
+    assert list(errors(save_backend(admin_client, **TC, tc_mode="rest", tc_private_key="02.priv"))) == [
+        "tc_public_key"]
+    saved(save_backend(admin_client, **TC, tc_mode="rest", tc_public_key="02.pub"))  # uid, private key: optional
+    backend = Backend.objects.get()
+    assert (backend.tc_public_key, backend.tc_private_key, backend.tc_uid) == ("02.pub", "", "")
+
+
+def test_a_stored_public_key_counts_and_a_removed_one_does_not(admin_client):
+    backend = Backend.objects.create(name="TC", kind="takecontrol", base_url=TC_DOMAIN, tc_mode="rest",
+                                     tc_public_key="02.stored-secret")
+    saved(save_backend(admin_client, backend, tc_public_key=""))  # empty: keep the stored key
+    backend.refresh_from_db()
+    assert backend.tc_public_key == "02.stored-secret"
+    response = save_backend(admin_client, backend, tc_public_key="", clear_tc_public_key="on")
+    assert list(errors(response)) == ["tc_public_key"]
+    assert "02.stored-secret" not in response.content.decode()
+    backend.refresh_from_db()
+    assert backend.tc_public_key == "02.stored-secret"
+
+
+def test_switching_to_redirect_mode_without_uid_is_refused(admin_client):
+    backend = Backend.objects.create(name="TC", kind="takecontrol", base_url=TC_DOMAIN, tc_mode="rest",
+                                     tc_public_key="02.stored")
+    assert list(errors(save_backend(admin_client, backend, tc_mode="redirect"))) == ["tc_uid"]
+
+
+@pytest.mark.parametrize("url", ["http://api.us0.swi-rc.com/rest", "api.us0.swi-rc.com", "https://"])
+def test_take_control_api_domain_must_be_https(admin_client, url):
+    assert "base_url" in errors(save_backend(admin_client, **{**TC, "base_url": url}, tc_uid="u"))
+
+
+# ------------------------------------------------------------------------------
+# BeyondTrust
+# ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("url", "field"), [
+    ("http://support.example.com", "base_url"), ("", "base_url"), ("support.example.com", "base_url"),
+    ("https://support.example.com/api/start_session", "base_url"),
+    ("https://support.example.com/?x=1", "base_url"),
+])
+@pytest.mark.parametrize("kind", ["modern", "legacy"])
+def test_site_address_must_be_a_plain_https_address(admin_client, url, field, kind):
+    assert field in errors(save_backend(admin_client, kind=kind, base_url=url))
+
+
+@pytest.mark.parametrize("url", ["https://support.example.com/", "http://127.0.0.1:8080"])
+def test_plain_https_or_loopback_addresses_are_fine(admin_client, url):
+    saved(save_backend(admin_client, base_url=url))
+    assert Backend.objects.get().base_url == url.rstrip("/")
+
+
+def test_client_id_and_secret_go_together(admin_client):
+    assert list(errors(save_backend(admin_client, client_id="portal"))) == ["client_secret"]
+    assert list(errors(save_backend(admin_client, client_secret="s3cret"))) == ["client_id"]
+    saved(save_backend(admin_client, client_id="portal", client_secret="s3cret"))
+
+
+def test_a_stored_secret_counts_and_removing_it_is_refused_while_the_id_stays(admin_client, backend):
+    Backend.objects.filter(pk=backend.pk).update(client_id="portal", client_secret="stored-s3cret")
+    backend.refresh_from_db()
+    saved(save_backend(admin_client, backend, client_secret=""))
+    response = save_backend(admin_client, backend, client_secret="", clear_client_secret="on")
+    assert list(errors(response)) == ["client_secret"]
+    assert "stored-s3cret" not in response.content.decode()
+    saved(save_backend(admin_client, backend, client_id="", client_secret="", clear_client_secret="on"))
+    backend.refresh_from_db()
+    assert (backend.client_id, backend.client_secret) == ("", "")
+
+
+def test_credentials_cannot_go_while_a_site_lists_representatives(admin_client, backend, site):
+    Backend.objects.filter(pk=backend.pk).update(client_id="portal", client_secret="stored-s3cret")
+    backend.refresh_from_db()
+    response = save_backend(admin_client, backend, client_id="", clear_client_secret="on")
+    assert errors(response) == {"client_id": [
+        "Site Acme Support: The representative list needs the backend's API client ID and secret: "
+        "add them, or turn the list off."]}
+    Site.objects.filter(pk=site.pk).update(show_rep_list=False, show_reps_in_issue_menu=True)
+    assert "client_id" in errors(save_backend(admin_client, backend, client_id="", clear_client_secret="on"))
+    Site.objects.filter(pk=site.pk).update(show_reps_in_issue_menu=False)
+    saved(save_backend(admin_client, backend, client_id="", clear_client_secret="on"))
+
+
+def test_site_refuses_a_representative_list_its_backend_cannot_fetch(admin_client, site):
+    assert errors(save_site(admin_client, site, show_rep_list="on")) == {"show_rep_list": [
+        "The representative list needs the backend's API client ID and secret: add them, or turn "
+        "the list off."]}
+    assert "show_reps_in_issue_menu" in errors(save_site(admin_client, site, show_reps_in_issue_menu="on"))
+    Backend.objects.filter(pk=site.backend_id).update(client_id="portal", client_secret="s3cret")
+    saved(save_site(admin_client, site, show_rep_list="on", show_reps_in_issue_menu="on"))
+
+
+@pytest.mark.parametrize("kind", [Backend.Kind.PREVIEW, Backend.Kind.TAKECONTROL])
+def test_preview_and_take_control_lists_need_no_beyondtrust_credentials(admin_client, site, kind):
+    Backend.objects.filter(pk=site.backend_id).update(kind=kind, base_url=TC_DOMAIN, tc_uid="u")
+    saved(save_site(admin_client, site, show_rep_list="on"))
+
+
+def test_admin_warns_when_api_tokens_cannot_make_session_keys(admin_client, backend, site):
+    create_api_token(site=site, name="Zendesk")
+    Site.objects.filter(pk=site.pk).update(show_rep_list=False)
+    response = admin_client.post(f"/admin/portal/backend/{backend.pk}/change/", backend_form(backend), follow=True)
+    found = [(m.level, str(m)) for m in response.context["messages"]]
+    assert (messages.WARNING, "Appliance has no API client ID and secret: the integrations API of its sites "
+            "refuses session keys and chat hand-offs until they are added (prefill links still work).") in found
+
+
+@pytest.mark.parametrize("action", ["test_connection", "import_issues"])
+def test_actions_say_the_credentials_are_missing(admin_client, backend, action):
+    response = admin_client.post("/admin/portal/backend/", {"action": action, "_selected_action": [backend.pk]},
+                                 follow=True)
+    assert [(m.level, str(m)) for m in response.context["messages"]] == [
+        (messages.ERROR, "Appliance: no API client ID and secret: add them to the backend first.")]
+
+
+# ------------------------------------------------------------------------------
+# Legacy Bomgar: what the .ns start cannot carry
+# ------------------------------------------------------------------------------
+def test_legacy_backend_cannot_send_the_platform(admin_client):
+    assert list(errors(save_backend(admin_client, kind="legacy", send_platform="on"))) == ["send_platform"]
+    saved(save_backend(admin_client, kind="modern", send_platform="on"))
+
+
+def test_switching_to_legacy_is_refused_while_sites_use_what_it_cannot_carry(admin_client, backend, site, issues):
+    Site.objects.filter(pk=site.pk).update(show_rep_list=False, chat_mode=Site.ChatMode.CHOICE)
+    found = errors(save_backend(admin_client, backend, kind="legacy"))
+    assert list(found) == ["kind"] and len(found["kind"]) == 2  # chat only; the printing issue's priority
+    assert found["kind"][0].startswith("Site Acme Support: A legacy Bomgar start cannot be chat only")
+    Site.objects.filter(pk=site.pk).update(chat_mode=Site.ChatMode.OFF)
+    Issue.objects.filter(site=site).update(priority=None, skills="", vendor_id=1)
+    saved(save_backend(admin_client, backend, kind="legacy"))
+
+
+def legacy(site) -> Site:
+    Backend.objects.filter(pk=site.backend_id).update(kind=Backend.Kind.LEGACY)
+    Site.objects.filter(pk=site.pk).update(show_rep_list=False)
+    return Site.objects.get(pk=site.pk)
+
+
+def test_legacy_site_refuses_chat_only_and_a_chat_language(admin_client, site):
+    site = legacy(site)
+    assert list(errors(save_site(admin_client, site, chat_mode="always"))) == ["chat_mode"]
+    assert list(errors(save_site(admin_client, site, chat_locale="cs-cs"))) == ["chat_locale"]
+    saved(save_site(admin_client, site, chat_mode="off", chat_locale=""))
+
+
+@pytest.mark.parametrize(("field", "value"), [("priority", 1), ("skills", "printing"), ("chat_locale", "cs-cs"),
+                                               ("chat", Issue.Chat.ALWAYS), ("vendor_id", None)])
+def test_legacy_issue_refuses_what_the_ns_start_cannot_carry(site, field, value):
+    site = legacy(site)
+    issue = Issue(site=site, code_name="printing", display_name="Printing", **{"vendor_id": 7, field: value})
+    with pytest.raises(ValidationError) as caught:
+        issue.full_clean()
+    assert list(caught.value.message_dict) == [field]
+    Issue(site=site, code_name="printing", display_name="Printing", vendor_id=7, chat=Issue.Chat.OFF).full_clean()
+
+
+def test_legacy_site_refuses_active_custom_fields(site):
+    site = legacy(site)
+    with pytest.raises(ValidationError) as caught:
+        CustomField(site=site, code_name="asset_tag", label="Asset tag").full_clean()
+    assert list(caught.value.message_dict) == ["active"]
+    CustomField(site=site, code_name="asset_tag", label="Asset tag", active=False).full_clean()
+
+
+# ------------------------------------------------------------------------------
+# Valid configurations still save
+# ------------------------------------------------------------------------------
+def test_the_demo_data_is_valid():
+    call_command("portal_demo", "--no-user", stdout=io.StringIO())
+    for model in (Backend, Site, Issue, CustomField):
+        for obj in model.objects.all():
+            obj.full_clean()
+
+
+def test_the_suites_vendor_fixtures_are_valid(admin_client, site, issues, custom_fields):
+    Backend.objects.filter(pk=site.backend_id).update(client_id="portal", client_secret="s3cret")
+    site.refresh_from_db()
+    for obj in (site.backend, site, *issues.values(), *custom_fields.values()):
+        obj.full_clean()
+    tc = Backend(name="TC", kind="takecontrol", base_url=TC_DOMAIN, tc_uid="u|1", tc_public_key="02.pub",
+                 tc_private_key="02.priv")
+    tc.full_clean()
+    tc.tc_mode = "rest"
+    tc.full_clean()
+
+
+# ------------------------------------------------------------------------------
+# portal_bootstrap refuses and warns the same way
+# ------------------------------------------------------------------------------
+def bootstrap(monkeypatch, **env) -> str:
+    for name in ("BEYONDTRUST_URL", "BEYONDTRUST_CLIENT_ID", "BEYONDTRUST_CLIENT_SECRET", "BEYONDTRUST_STYLE",
+                 "TAKECONTROL_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    out = io.StringIO()
+    call_command("portal_bootstrap", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"BEYONDTRUST_CLIENT_ID": "portal"}, "BEYONDTRUST_CLIENT_SECRET"),
+    ({"BEYONDTRUST_CLIENT_SECRET": "s3cr3t-value"}, "BEYONDTRUST_CLIENT_ID"),
+    ({"BEYONDTRUST_URL": "https://support.example.com/api"}, "BEYONDTRUST_URL"),
+])
+def test_bootstrap_refuses_beyondtrust_settings_the_admin_refuses(monkeypatch, env, named):
+    with pytest.raises(CommandError, match=f"Invalid BeyondTrust settings: {named}: ") as caught:
+        bootstrap(monkeypatch, **{"BEYONDTRUST_URL": "https://support.example.com", **env})
+    assert "s3cr3t-value" not in str(caught.value)
+    assert not Backend.objects.exists()
+
+
+def test_bootstrap_warns_about_what_the_site_asks_and_still_configures(monkeypatch):
+    call_command("portal_demo", "--no-user", stdout=io.StringIO())  # chat choice, custom fields
+    Site.objects.update(show_rep_list=True)
+    out = bootstrap(monkeypatch, BEYONDTRUST_URL="https://support.example.com", BEYONDTRUST_STYLE="legacy")
+    assert "created backend" in out
+    assert "site 'Example Support': The representative list needs the backend's API client ID and secret" in out
+    assert "A legacy Bomgar start cannot be chat only" in out
+    assert "A legacy Bomgar start cannot carry custom fields" in out
+    assert Site.objects.get(is_default=True).backend.kind == Backend.Kind.LEGACY
