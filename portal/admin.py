@@ -17,6 +17,8 @@ from portal.session_history_admin import session_history_view
 
 admin.site.site_header = admin.site.site_title = _("Support portal")
 admin.site.index_title = _("Sites, backends, issues and custom fields")
+# The index starts with the set-up checklist (portal/setup_checklist.py).
+admin.site.index_template = "admin/portal/index.html"
 
 
 class WriteOnlySecretWidget(forms.PasswordInput):
@@ -115,8 +117,10 @@ class BackendAdmin(admin.ModelAdmin):
     search_fields = ["name", "base_url"]
     inlines = [DepartmentInline, TechnicianInline]
     actions = BACKEND_ACTIONS
+    readonly_fields = ["connection_checked_at", "connection_ok", "connection_summary"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "base_url"]}),
+        (_("Test connection"), {"fields": ["connection_checked_at", "connection_ok", "connection_summary"]}),
         (_("BeyondTrust"), {"fields": ["client_id", ("client_secret", "clear_client_secret"),
                                        "allow_letters_in_key", "prompts_before_download",
                                        "send_platform"]}),

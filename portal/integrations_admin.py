@@ -111,6 +111,32 @@ def test_connection(modeladmin, request, queryset):
             say(_("Health probe /check_health: the appliance reports a problem."), messages.WARNING)
         for error in report.errors:
             say(error, messages.ERROR)
+        record_connection_check(backend, report)
+
+
+def connection_problems(report: appliance.ConnectionReport) -> list[str]:
+    """Why a connection test did not pass, in the words the action's messages use."""
+    problems = list(report.errors)
+    if report.api_info is None and not problems:
+        problems.append(str(_("The appliance did not report its API version.")))
+    if report.permission_too_low:
+        problems.append(str(_("Command API permission too low for API tokens.")))
+    if report.health is not None:
+        problems += [unit.error_message or str(_("An appliance is not healthy."))
+                     for unit in report.health.appliances if not unit.success]
+    if report.probe_healthy is False:
+        problems.append(str(_("Health probe /check_health: the appliance reports a problem.")))
+    return problems
+
+
+def record_connection_check(backend, report: appliance.ConnectionReport) -> None:
+    """Keeps the last result for the set-up checklist on the admin index (portal/admin.py).
+    Only the admin-facing texts are stored; they never carry a secret."""
+    problems = connection_problems(report)
+    backend.connection_checked_at = timezone.now()
+    backend.connection_ok = not problems
+    backend.connection_summary = "; ".join(problems)[:500]
+    backend.save(update_fields=["connection_checked_at", "connection_ok", "connection_summary"])
 
 
 @admin.action(description=_("Import issues from appliance"))

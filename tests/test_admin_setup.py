@@ -1,0 +1,194 @@
+"""The admin guides set-up: the checklist on the index, preselected single choices, the embed
+snippet, kind labels, and a contrast failure that needs an explicit override."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import reverse
+
+from portal.models import ApiToken, Backend, Issue, IssueTranslation, Site, SiteHostname
+from portal.tokens import create_api_token, revoke_api_token
+from tests.fakes.beyondtrust import FakeBeyondTrust
+from tests.fakes.server import running
+
+pytestmark = pytest.mark.django_db
+
+
+class Checklist(HTMLParser):
+    """The set-up checklist as a reader meets it: per site heading, its items' text and links."""
+
+    def __init__(self):
+        super().__init__()
+        self.sites: dict[str, list[dict]] = {}
+        self.title = ""
+        self._in_section = self._in_h2 = self._in_h3 = False
+        self._site = None
+        self._item = None
+        self._depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and "setup-checklist" in (attrs.get("class") or ""):
+            self._in_section = True
+        if not self._in_section:
+            return
+        if tag == "h2":
+            self._in_h2 = True
+        elif tag == "h3":
+            self._in_h3, self._site = True, ""
+        elif tag == "li":
+            self._item = {"text": "", "links": []}
+        elif tag == "a" and self._item is not None:
+            self._item["links"].append(attrs["href"])
+
+    def handle_data(self, data):
+        if self._in_h2:
+            self.title += data
+        elif self._in_h3 and self._site is not None:
+            self._site += data
+        elif self._item is not None:
+            self._item["text"] += data
+
+    def handle_endtag(self, tag):
+        if not self._in_section:
+            return
+        if tag == "h2":
+            self._in_h2 = False
+        elif tag == "h3":
+            self._in_h3 = False
+            self._site = " ".join(self._site.split())
+            self.sites[self._site] = []
+        elif tag == "li" and self._item is not None:
+            self._item["text"] = " ".join(self._item["text"].split())
+            self.sites[list(self.sites)[-1]].append(self._item)
+            self._item = None
+        elif tag == "section":
+            self._in_section = False
+
+
+def checklist(admin_client) -> Checklist:
+    response = admin_client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    parser = Checklist()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def item(parsed: Checklist, site_heading_start: str, title: str) -> dict:
+    (site,) = [name for name in parsed.sites if name.startswith(site_heading_start)]
+    (found,) = [entry for entry in parsed.sites[site] if title in entry["text"]]
+    return found
+
+
+def test_checklist_for_a_fresh_site_lists_every_step_as_to_do_with_links(admin_client, site):
+    parsed = checklist(admin_client)
+    assert parsed.title == "Set-up checklist"
+    (heading,) = parsed.sites
+    assert heading == "Acme Support 6 to do"
+    backend = item(parsed, "Acme", "Backend reachable")
+    assert backend["text"].startswith("To do: Backend reachable")
+    assert "has not been tested yet" in backend["text"]
+    assert backend["links"] == [reverse("admin:portal_backend_changelist") + f"?id__exact={site.backend.pk}"]
+    issues = item(parsed, "Acme", "Issues")
+    assert issues["text"].startswith("To do:") and "Import issues from appliance" in issues["text"]
+    languages = item(parsed, "Acme", "Languages covered")
+    # The fixture site's warning text is its own, and all 16 languages are enabled.
+    assert languages["text"].startswith("To do:") and "Deutsch" in languages["text"]
+    assert languages["links"] == [reverse("admin:portal_site_change", args=[site.pk])]
+    assert item(parsed, "Acme", "Embedding origins")["text"].startswith("To do:")
+    assert item(parsed, "Acme", "Prefill link secret")["links"] == [
+        reverse("admin:portal_site_change", args=[site.pk])]
+    tokens = item(parsed, "Acme", "API tokens")
+    assert tokens["text"].startswith("To do:")
+    assert tokens["links"] == [reverse("admin:portal_apitoken_add") + f"?site={site.pk}"]
+    # Every link leads to a page that exists for this admin.
+    for entries in parsed.sites.values():
+        for entry in entries:
+            assert admin_client.get(entry["links"][0]).status_code == 200, entry
+
+
+def test_checklist_items_turn_done_as_the_site_is_set_up(admin_client, site, issues):
+    site.enabled_languages = ["en-us", "de"]
+    site.frame_ancestors = "https://help.example.com"
+    site.prefill_secret = "s3cret-value-that-is-long-enough"
+    site.save()
+    for issue in Issue.objects.filter(site=site):
+        IssueTranslation.objects.create(issue=issue, language="de", display_name=f"{issue.display_name} (de)")
+    site.translations.create(language="de", warning_text="Nur fortfahren, wenn Sie uns angerufen haben.")
+    create_api_token(site=site, name="Zendesk")
+    parsed = checklist(admin_client)
+    assert item(parsed, "Acme", "Issues")["text"] == (
+        "Done: Issues — 2 active issues. Review the issues")
+    assert item(parsed, "Acme", "Languages covered")["text"].startswith(
+        "Done: Languages covered — Every text is there in all 2 enabled languages.")
+    assert item(parsed, "Acme", "Embedding origins")["text"].startswith(
+        "Done: Embedding origins — May be embedded by: https://help.example.com.")
+    prefill = item(parsed, "Acme", "Prefill link secret")["text"]
+    assert prefill.startswith("Done:") and "s3cret" not in str(parsed.sites)
+    assert item(parsed, "Acme", "API tokens")["text"].startswith("Done: API tokens — 1 active API token.")
+    assert list(parsed.sites) == ["Acme Support 1 to do"]  # only the untested backend is left
+
+    revoke_api_token(token=ApiToken.objects.get())
+    IssueTranslation.objects.filter(language="de", issue__code_name="vpn").delete()
+    parsed = checklist(admin_client)
+    assert item(parsed, "Acme", "API tokens")["text"].startswith("To do:")
+    languages = item(parsed, "Acme", "Languages covered")
+    assert "Not yet translated into Deutsch: 1 issue." in languages["text"]
+    assert languages["links"] == [reverse("admin:portal_issue_changelist") + f"?site__id__exact={site.pk}"]
+
+
+def test_checklist_shows_the_last_test_connection_result(admin_client, backend, site):
+    with running(FakeBeyondTrust()) as fake:
+        backend.base_url, backend.client_id, backend.client_secret = (
+            fake.base_url, fake.client_id, fake.client_secret)
+        backend.save()
+        admin_client.post(reverse("admin:portal_backend_changelist"),
+                          {"action": "test_connection", "_selected_action": [backend.pk]})
+        backend.refresh_from_db()
+        # The fake reports its backup appliance as unhealthy: the test did not pass.
+        assert backend.connection_checked_at is not None and backend.connection_ok is False
+        assert backend.connection_summary == "Data sync with the primary failed"
+        text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
+        assert text.startswith("To do: Backend reachable — Appliance failed “Test connection” on ")
+        assert text.endswith(": Data sync with the primary failed Test again")
+
+        fake.serve("check_health", "check_health_ok.xml")
+        admin_client.post(reverse("admin:portal_backend_changelist"),
+                          {"action": "test_connection", "_selected_action": [backend.pk]})
+    backend.refresh_from_db()
+    assert backend.connection_ok is True and backend.connection_summary == ""
+    text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
+    assert text.startswith("Done: Backend reachable — Appliance passed “Test connection” on ")
+    assert fake.client_secret not in text
+
+
+def test_checklist_for_preview_and_take_control_backends(admin_client, site):
+    preview = Backend.objects.create(name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com")
+    other = Site.objects.create(name="Take Control site", backend=Backend.objects.create(
+        name="N-able", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"))
+    site.backend = preview
+    site.save()
+    parsed = checklist(admin_client)
+    assert item(parsed, "Acme", "Backend reachable")["text"].startswith("Done: Backend reachable — Preview is a Preview")
+    text = item(parsed, "Take Control", "Backend reachable")["text"]
+    assert text.startswith("Check by hand: Backend reachable — N-able has no connection test")
+    issues = item(parsed, "Take Control", "Issues")
+    assert issues["links"] == [reverse("admin:portal_issue_add") + f"?site={other.pk}"]
+
+
+def test_checklist_is_translated(admin_client, site):
+    response = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="de")
+    parser = Checklist()
+    parser.feed(response.content.decode())
+    assert parser.title == "Einrichtungs-Checkliste"
+    assert list(parser.sites) == ["Acme Support 6 zu erledigen"]
+    assert item(parser, "Acme", "API-Tokens")["text"].startswith("Zu erledigen: API-Tokens")
+
+
+def test_staff_without_site_permission_sees_no_checklist(client, django_user_model, site):
+    user = django_user_model.objects.create_user("helper", password="pw-for-test-only", is_staff=True)
+    client.force_login(user)
+    parsed = checklist(client)
+    assert parsed.sites == {}
