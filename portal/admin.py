@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.urls import path
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -34,6 +35,19 @@ def clear_secret_field() -> forms.BooleanField:
 
 
 LANGUAGE_NAMES = dict(models.LANGUAGE_CHOICES)
+
+
+class AdminListMedia:
+    """The admin's own styles (static/portal/admin.css): lists that fit 1280 px."""
+
+    css = {"all": ["portal/admin.css"]}
+
+
+def without_single_site(columns):
+    """With one site only, its name in every row says nothing and costs the list its width."""
+    if models.Site.objects.count() > 1:
+        return columns
+    return [column for column in columns if column != "site"]
 
 
 class MissingTranslationsMixin:
@@ -117,6 +131,7 @@ class BackendAdmin(admin.ModelAdmin):
     search_fields = ["name", "base_url"]
     inlines = [DepartmentInline, TechnicianInline]
     actions = BACKEND_ACTIONS
+    Media = AdminListMedia
     readonly_fields = ["connection_checked_at", "connection_ok", "connection_summary"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "base_url"]}),
@@ -194,6 +209,7 @@ class SiteAdmin(MissingTranslationsMixin, admin.ModelAdmin):
                     "missing_translations"]
     list_filter = ["is_default", "chat_mode", "backend__kind"]
     search_fields = ["name", "hostnames__hostname"]
+    Media = AdminListMedia
     inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline, SiteTranslationInline]
     readonly_fields = ["embed_code", "missing_translations"]
     fieldsets = [
@@ -256,10 +272,11 @@ class IssueTranslationInline(admin.TabularInline):
 @admin.register(models.Issue)
 class IssueAdmin(MissingTranslationsMixin, admin.ModelAdmin):
     missing_languages = staticmethod(translation_coverage.missing_issue_languages)
-    list_display = ["display_name", "code_name", "site", "vendor_id", "order", "active", "priority",
+    list_display = ["display_name", "code_name", "site", "priority", "vendor_id", "order", "active",
                     "missing_translations"]
     list_editable = ["order", "active"]
     list_filter = ["site", "active", "priority", "chat"]
+    Media = AdminListMedia
     search_fields = ["display_name", "code_name", "description"]
     ordering = ["site", "order", "display_name"]
     inlines = [IssueTranslationInline]
@@ -270,6 +287,9 @@ class IssueAdmin(MissingTranslationsMixin, admin.ModelAdmin):
         (_("Routing"), {"fields": ["vendor_id", "priority", "skills", "chat"]}),
         (_("Take Control"), {"classes": ["collapse"], "fields": ["department", "technician"]}),
     ]
+
+    def get_list_display(self, request):
+        return without_single_site(super().get_list_display(request))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("site").prefetch_related("translations")
@@ -289,6 +309,7 @@ class CustomFieldAdmin(MissingTranslationsMixin, admin.ModelAdmin):
     list_filter = ["site", "field_type", "required", "active"]
     search_fields = ["label", "code_name"]
     filter_horizontal = ["issues"]
+    Media = AdminListMedia
     inlines = [CustomFieldTranslationInline]
     readonly_fields = ["missing_translations"]
     fieldsets = [
@@ -298,17 +319,32 @@ class CustomFieldAdmin(MissingTranslationsMixin, admin.ModelAdmin):
         (_("Prefill links"), {"classes": ["collapse"], "fields": ["prefill_allowed", "prefill_locks"]}),
     ]
 
+    def get_list_display(self, request):
+        return without_single_site(super().get_list_display(request))
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("site").prefetch_related("translations")
 
 
 @admin.register(models.StartRequest)
 class StartRequestAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "site", "flow", "issue", "outcome", "locale", "embedded", "chat"]
+    list_display = ["when", "site", "flow", "issue", "outcome", "locale", "embedded", "chat"]
     list_filter = ["outcome", "flow", "site", "embedded", "chat", "locale", "backend_kind"]
+    Media = AdminListMedia
     search_fields = ["issue__display_name", "error_fields"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in models.StartRequest._meta.fields]
+
+    @admin.display(description=_("time"), ordering="created_at")
+    def when(self, obj):
+        # The short form ("12/02/2026 6:21 a.m.") leaves the outcome room at 1280 px.
+        return formats.date_format(timezone.localtime(obj.created_at), "SHORT_DATETIME_FORMAT")
+
+    def get_list_display(self, request):
+        return without_single_site(super().get_list_display(request))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("site", "issue")
 
     def has_add_permission(self, request):
         return False
