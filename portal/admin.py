@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal import models, translation_coverage
+from portal.admin_choices import PreselectSingleChoiceMixin
 from portal.branding import contrast_warnings, embed_snippet
 from portal.integrations_admin import BACKEND_ACTIONS  # also registers the API token admin
 from portal.session_history_admin import session_history_view
@@ -202,7 +203,7 @@ class SiteForm(WriteOnlySecretsForm):
 
 
 @admin.register(models.Site)
-class SiteAdmin(MissingTranslationsMixin, admin.ModelAdmin):
+class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
     form = SiteForm
     missing_languages = staticmethod(translation_coverage.missing_site_languages)
     list_display = ["name", "is_default", "backend", "hostname_list", "default_language", "chat_mode",
@@ -270,7 +271,7 @@ class IssueTranslationInline(admin.TabularInline):
 
 
 @admin.register(models.Issue)
-class IssueAdmin(MissingTranslationsMixin, admin.ModelAdmin):
+class IssueAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
     missing_languages = staticmethod(translation_coverage.missing_issue_languages)
     list_display = ["display_name", "code_name", "site", "priority", "vendor_id", "order", "active",
                     "missing_translations"]
@@ -301,7 +302,7 @@ class CustomFieldTranslationInline(admin.TabularInline):
 
 
 @admin.register(models.CustomField)
-class CustomFieldAdmin(MissingTranslationsMixin, admin.ModelAdmin):
+class CustomFieldAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
     missing_languages = staticmethod(translation_coverage.missing_field_languages)
     list_display = ["label", "code_name", "site", "field_type", "required", "max_length", "order", "active",
                     "missing_translations"]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal import appliance
+from portal.admin_choices import PreselectSingleChoiceMixin
 from portal.models import ApiToken
 from portal.tokens import revoke_api_token, save_new_token
 from portal.vendors.beyondtrust.client import BeyondTrustError
@@ -22,7 +23,7 @@ from portal.vendors.beyondtrust.client import BeyondTrustError
 # API tokens
 # ------------------------------------------------------------------------------
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(PreselectSingleChoiceMixin, admin.ModelAdmin):
     """The token is shown once, in the message after "add"; only its prefix afterwards."""
 
     list_display = ["name", "prefix", "site", "created_at", "last_used_at", "revoked_at"]

@@ -192,3 +192,54 @@ def test_staff_without_site_permission_sees_no_checklist(client, django_user_mod
     client.force_login(user)
     parsed = checklist(client)
     assert parsed.sites == {}
+
+
+# ------------------------------------------------------------------------------
+# Single choices preselected
+# ------------------------------------------------------------------------------
+class SelectedOptions(HTMLParser):
+    """select name -> the values of its selected options."""
+
+    def __init__(self):
+        super().__init__()
+        self.selected: dict[str, list[str]] = {}
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "select":
+            self._select = attrs.get("name")
+            self.selected.setdefault(self._select, [])
+        elif tag == "option" and self._select and "selected" in attrs and attrs.get("value"):
+            self.selected[self._select].append(attrs["value"])
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def selected(admin_client, url: str) -> dict[str, list[str]]:
+    parser = SelectedOptions()
+    parser.feed(admin_client.get(url).content.decode())
+    return parser.selected
+
+
+@pytest.mark.parametrize(("model", "field"), [("issue", "site"), ("customfield", "site"),
+                                              ("apitoken", "site"), ("site", "backend")])
+def test_the_only_choice_is_preselected_on_add_forms(admin_client, site, model, field):
+    only = site if field == "site" else site.backend
+    assert selected(admin_client, reverse(f"admin:portal_{model}_add"))[field] == [str(only.pk)]
+
+
+@pytest.mark.parametrize(("model", "field"), [("issue", "site"), ("customfield", "site"),
+                                              ("apitoken", "site"), ("site", "backend")])
+def test_nothing_is_preselected_when_there_is_a_choice(admin_client, site, model, field):
+    second_backend = Backend.objects.create(name="Other", kind=Backend.Kind.MODERN, base_url="https://other.example.com")
+    Site.objects.create(name="Other site", backend=second_backend)
+    assert selected(admin_client, reverse(f"admin:portal_{model}_add"))[field] == []
+
+
+def test_a_site_in_the_url_wins_over_the_preselection(admin_client, site):
+    other = Site.objects.create(name="Other site", backend=site.backend)
+    url = reverse("admin:portal_issue_add") + f"?site={other.pk}"
+    assert selected(admin_client, url)["site"] == [str(other.pk)]
