@@ -193,6 +193,12 @@ class SiteForm(WriteOnlySecretsForm):
         label=_("enabled languages"), help_text=_("None ticked: all 16 languages."),
     )
 
+    accept_low_contrast = forms.BooleanField(
+        required=False, label=_("Use these colours although their contrast is too low"),
+        help_text=_("Only if you have checked the pages yourself: text below 4.5:1 is hard to read "
+                    "for many customers."),
+    )
+
     class Meta:
         model = models.Site
         fields = "__all__"
@@ -200,6 +206,25 @@ class SiteForm(WriteOnlySecretsForm):
             "{} {}", models.Site._meta.get_field("consent_text").help_text,
             format_lazy(_("The portal's standard text, shown in each customer's language when used word "
                           "for word: “{text}”"), text=models.DEFAULT_CONSENT))}
+
+
+    COLOUR_FIELDS = ("primary_color", "text_color", "background_color")
+
+    def clean(self):
+        cleaned = super().clean()
+        colours = [cleaned.get(name) for name in self.COLOUR_FIELDS]
+        # Only a change of colours is checked: an unrelated edit of a site saved earlier with
+        # low contrast is not refused (it is still warned about after saving).
+        changed = self.instance.pk is None or set(self.COLOUR_FIELDS) & set(self.changed_data)
+        if all(colours) and changed and not cleaned.get("accept_low_contrast"):
+            primary, text, background = colours
+            problems = contrast_warnings(primary=primary, text=text, background=background)
+            if problems:
+                for problem in problems:
+                    self.add_error(None, problem)
+                self.add_error("accept_low_contrast", _(
+                    "Choose colours with more contrast, or tick this box to use them anyway."))
+        return cleaned
 
 
 @admin.register(models.Site)
@@ -216,7 +241,7 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
     fieldsets = [
         (None, {"fields": ["name", "is_default", "backend"]}),
         (_("Branding"), {"fields": ["logo", "primary_color", "text_color", "background_color",
-                                    "welcome_text", "warning_text"]}),
+                                    "accept_low_contrast", "welcome_text", "warning_text"]}),
         (_("Customer notice"), {"fields": ["notice_text", "notice_starts", "notice_ends"]}),
         (_("Flows"), {"fields": ["show_session_key", "show_survey", "show_rep_list",
                                  "show_reps_in_issue_menu", "rep_list_ttl", "chat_mode"]}),

@@ -12,6 +12,7 @@ from portal.models import ApiToken, Backend, Issue, IssueTranslation, Site, Site
 from portal.tokens import create_api_token, revoke_api_token
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
+from tests.test_translation_admin import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +244,43 @@ def test_a_site_in_the_url_wins_over_the_preselection(admin_client, site):
     other = Site.objects.create(name="Other site", backend=site.backend)
     url = reverse("admin:portal_issue_add") + f"?site={other.pk}"
     assert selected(admin_client, url)["site"] == [str(other.pk)]
+
+
+# ------------------------------------------------------------------------------
+# A contrast failure blocks saving unless explicitly accepted
+# ------------------------------------------------------------------------------
+def site_form(admin_client, site, **changes) -> dict:
+    return change_form_data(admin_client, reverse("admin:portal_site_change", args=[site.pk]), **changes)
+
+
+def test_low_contrast_colours_are_refused_without_the_override(admin_client, site):
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    response = admin_client.post(url, site_form(admin_client, site, primary_color="#ffee00"))
+    assert response.status_code == 200  # the form again, not a redirect
+    page = response.content.decode()
+    assert "White button text on the primary colour has a contrast of" in page
+    assert "Choose colours with more contrast, or tick this box to use them anyway." in page
+    assert 'value="#ffee00"' in page  # the admin's input is kept
+    site.refresh_from_db()
+    assert site.primary_color == "#1a5fb4"
+
+
+def test_low_contrast_colours_are_saved_when_the_override_is_ticked(admin_client, site):
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    response = admin_client.post(url, site_form(admin_client, site, primary_color="#ffee00",
+                                                accept_low_contrast="on"), follow=True)
+    site.refresh_from_db()
+    assert site.primary_color == "#ffee00"
+    texts = [str(m) for m in response.context["messages"]]
+    assert any("White button text on the primary colour has a contrast of" in t for t in texts), texts
+
+
+def test_readable_colours_and_unrelated_edits_need_no_override(admin_client, site):
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    response = admin_client.post(url, site_form(admin_client, site, primary_color="#0b4f9c"))
+    assert response.status_code == 302
+    Site.objects.filter(pk=site.pk).update(primary_color="#ffee00")  # saved before the check existed
+    response = admin_client.post(url, site_form(admin_client, site, name="Acme Help"))
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert site.name == "Acme Help" and site.primary_color == "#ffee00"
