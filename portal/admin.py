@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django import forms
 from django.contrib import admin, messages
 from django.urls import path
@@ -12,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import models, translation_coverage
 from portal.admin_choices import PreselectSingleChoiceMixin
-from portal.branding import contrast_warnings, embed_snippet
+from portal.branding import contrast_warnings, embed_snippet, site_origin
 from portal.integrations_admin import BACKEND_ACTIONS  # also registers the API token admin
 from portal.session_history_admin import session_history_view
 
@@ -36,6 +38,9 @@ def clear_secret_field() -> forms.BooleanField:
 
 
 LANGUAGE_NAMES = dict(models.LANGUAGE_CHOICES)
+
+
+_current_request: ContextVar = ContextVar("portal_admin_request", default=None)
 
 
 class AdminListMedia:
@@ -262,18 +267,27 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
     def embed_code(self, obj):
         if obj is None or obj.pk is None:
             return _("Save the site first.")
-        hostname = obj.hostnames.values_list("hostname", flat=True).first()
-        # Without a hostname the site is served as the default for any host: the admin fills in
-        # the public address it is reached at.
-        origin = f"https://{hostname}" if hostname else "https://support.example.com"
         return format_html(
             "<p>{}</p><textarea readonly rows=\"5\" cols=\"90\" class=\"vLargeTextField\">{}</textarea>",
             _("Paste this into the help-desk page, and add that page's origin to the allowed "
               "embedding origins above. The sandbox tokens let the portal submit its forms, run "
               "its script, keep its own origin for the form checks, and open the vendor's page "
               "in the top window only when the customer clicks."),
-            embed_snippet(origin=origin, site_name=obj.name),
+            # Escaped once more for the textarea, which then shows the snippet's exact text.
+            str(embed_snippet(origin=site_origin(obj, _current_request.get()), site_name=obj.name)),
         )
+
+    def changeform_view(self, request, *args, **kwargs):
+        # Read-only fields get only the object; the snippet also needs the admin's request
+        # for a site without hostnames (served as the default for any host).
+        token = _current_request.set(request)
+        try:
+            response = super().changeform_view(request, *args, **kwargs)
+            if hasattr(response, "render"):  # the fields are drawn when the page renders
+                response.render()
+            return response
+        finally:
+            _current_request.reset(token)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

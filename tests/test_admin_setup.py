@@ -3,11 +3,14 @@ snippet, kind labels, and a contrast failure that needs an explicit override."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
+from portal.branding import embed_snippet
 from portal.models import ApiToken, Backend, Issue, IssueTranslation, Site, SiteHostname
 from portal.tokens import create_api_token, revoke_api_token
 from tests.fakes.beyondtrust import FakeBeyondTrust
@@ -284,3 +287,72 @@ def test_readable_colours_and_unrelated_edits_need_no_override(admin_client, sit
     assert response.status_code == 302
     site.refresh_from_db()
     assert site.name == "Acme Help" and site.primary_color == "#ffee00"
+
+
+# ------------------------------------------------------------------------------
+# The embedding snippet: the site's own address, the README's text
+# ------------------------------------------------------------------------------
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+class TextareaText(HTMLParser):
+    """The text a browser shows in the page's textareas (entities decoded)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self._inside = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "textarea":
+            self._inside = True
+            self.texts.append("")
+
+    def handle_data(self, data):
+        if self._inside:
+            self.texts[-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._inside = False
+
+
+def admin_snippet(admin_client, site) -> str:
+    parser = TextareaText()
+    parser.feed(admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode())
+    (snippet,) = [text for text in parser.texts if "data-support-portal" in text]
+    return snippet.strip()
+
+
+def readme_snippet() -> str:
+    text = README.read_text()
+    section = text[text.index("## Embedding in a help-desk page"):]
+    return re.search(r"```html\n(.*?)\n```", section, re.S).group(1)
+
+
+def test_readme_shows_the_snippet_admin_renders():
+    site_name = re.search(r'title="([^"]*)"', readme_snippet()).group(1)
+    rendered = embed_snippet(origin="https://portal.acme.test", site_name=site_name)
+    assert rendered.replace("https://portal.acme.test", "https://support.example.com") == readme_snippet()
+
+
+def test_admin_snippet_uses_the_sites_first_hostname(admin_client, site):
+    site.hostnames.create(hostname="help.acme.test")
+    site.hostnames.create(hostname="support.acme.test")
+    snippet = admin_snippet(admin_client, site)
+    assert snippet == embed_snippet(origin="https://help.acme.test", site_name="Acme Support")
+    assert 'src="https://help.acme.test/?embed=1"' in snippet
+    assert '<script src="https://help.acme.test/static/portal/embed.js" async></script>' in snippet
+    assert "support.example.com" not in snippet
+
+
+def test_admin_snippet_without_hostnames_uses_the_address_admin_is_reached_at(admin_client, site):
+    response_snippet = admin_snippet(admin_client, site)
+    assert 'src="http://testserver/?embed=1"' in response_snippet
+    assert "support.example.com" not in response_snippet
+
+
+def test_admin_snippet_escapes_the_site_name(admin_client, site):
+    site.name = 'Acme "Help" <Desk>'
+    site.save()
+    assert 'title="Acme &quot;Help&quot; &lt;Desk&gt;"' in admin_snippet(admin_client, site)
