@@ -356,3 +356,51 @@ def test_admin_snippet_escapes_the_site_name(admin_client, site):
     site.name = 'Acme "Help" <Desk>'
     site.save()
     assert 'title="Acme &quot;Help&quot; &lt;Desk&gt;"' in admin_snippet(admin_client, site)
+
+
+# ------------------------------------------------------------------------------
+# Backend kind labels read once
+# ------------------------------------------------------------------------------
+class OptionTexts(HTMLParser):
+    """select name -> the text of each of its options."""
+
+    def __init__(self):
+        super().__init__()
+        self.options: dict[str, list[str]] = {}
+        self._select = None
+        self._option = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "select":
+            self._select = dict(attrs).get("name")
+            self.options.setdefault(self._select, [])
+        elif tag == "option" and self._select:
+            self._option = ""
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option += data
+
+    def handle_endtag(self, tag):
+        if tag == "option" and self._option is not None:
+            self.options[self._select].append(self._option.strip())
+            self._option = None
+        elif tag == "select":
+            self._select = None
+
+
+def option_texts(admin_client, url: str) -> dict[str, list[str]]:
+    parser = OptionTexts()
+    parser.feed(admin_client.get(url).content.decode())
+    return parser.options
+
+
+def test_backend_kind_labels_read_once(admin_client, db):
+    Backend.objects.create(name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com")
+    Backend.objects.create(name="Lab", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com")
+    kinds = option_texts(admin_client, reverse("admin:portal_backend_add"))["kind"]
+    assert kinds == ["BeyondTrust Remote Support", "Bomgar, legacy (.ns URLs)", "N-able Take Control", "Preview"]
+    backends = option_texts(admin_client, reverse("admin:portal_site_add"))["backend"]
+    assert backends == ["---------", "Lab (Preview)", "Preview"]
+    listing = admin_client.get(reverse("admin:portal_backend_changelist")).content.decode()
+    assert "Preview (Preview" not in listing and "shows the start URL" not in listing
