@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from portal.models import Backend, Issue, Site, StartRequest
+from tests.browser.conftest import AXE_JS
+from tests.browser.steps import WCAG_TAGS
 
 pytestmark = pytest.mark.browser
 PASSWORD = "browser-test-password"
@@ -50,3 +52,16 @@ def test_list_fits_1280_pixels(page, portal_url, two_sites, model, column):
     box, frame = header.bounding_box(), results.bounding_box()
     assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
     assert page.locator(f"#result_list td.field-{column}").first.is_visible()
+
+
+def test_setup_checklist_has_no_axe_violations(page, portal_url, two_sites):
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:index"))
+    checklist = page.locator("section.setup-checklist")
+    assert checklist.get_by_role("heading", name="Set-up checklist").is_visible()
+    assert checklist.get_by_role("heading", level=3).count() == 2  # one per site
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate("tags => axe.run('section.setup-checklist', {runOnly: {type: 'tag', values: tags}})",
+                           WCAG_TAGS)
+    assert [v["id"] for v in result["violations"]] == []
