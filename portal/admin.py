@@ -152,6 +152,12 @@ class BackendAdmin(admin.ModelAdmin):
                                         "tc_show_waiting_queue"]}),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:  # a new backend has not been tested yet
+            fieldsets = [entry for entry in fieldsets if "connection_ok" not in entry[1]["fields"]]
+        return fieldsets
+
     def get_urls(self):
         def view(request, object_id):
             return session_history_view(self, request, object_id)
@@ -211,7 +217,6 @@ class SiteForm(WriteOnlySecretsForm):
             "{} {}", models.Site._meta.get_field("consent_text").help_text,
             format_lazy(_("The portal's standard text, shown in each customer's language when used word "
                           "for word: “{text}”"), text=models.DEFAULT_CONSENT))}
-
 
     COLOUR_FIELDS = ("primary_color", "text_color", "background_color")
 

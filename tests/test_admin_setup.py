@@ -404,3 +404,11 @@ def test_backend_kind_labels_read_once(admin_client, db):
     assert backends == ["---------", "Lab (Preview)", "Preview"]
     listing = admin_client.get(reverse("admin:portal_backend_changelist")).content.decode()
     assert "Preview (Preview" not in listing and "shows the start URL" not in listing
+
+
+def test_backend_page_shows_the_stored_test_result_and_a_new_backend_none(admin_client, backend):
+    Backend.objects.filter(pk=backend.pk).update(connection_ok=False, connection_summary="Timed out",
+                                                 connection_checked_at="2026-12-01T10:00:00Z")
+    page = admin_client.get(reverse("admin:portal_backend_change", args=[backend.pk])).content.decode()
+    assert "Last connection test result" in page and "Timed out" in page
+    assert "Last connection test" not in admin_client.get(reverse("admin:portal_backend_add")).content.decode()
