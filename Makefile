@@ -26,12 +26,14 @@ demo: migrate
 	$(PY) manage.py portal_bootstrap
 	$(PY) manage.py portal_demo
 
-run: messages demo
-	@echo ""
-	@echo "  Support Portal demo:  http://$(HOST):$(PORT)/"
-	@echo "  Admin:                http://$(HOST):$(PORT)/$${DJANGO_ADMIN_URL:-admin/}  (user 'demo', password printed above when it was created)"
-	@echo ""
-	PORTAL_HTTPS=false DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+# The demo's last lines are the addresses and the admin login (a new random password with
+# DEMO_PASSWORD_RESET=1); only the server's own few start-up lines follow them (its checks ran
+# with migrate, and its long development-server warning is left out).
+run: messages migrate
+	$(PY) manage.py portal_bootstrap
+	@$(PY) manage.py portal_demo --banner http://$(HOST):$(PORT) $(if $(DEMO_PASSWORD_RESET),--reset-password)
+	@PORTAL_HTTPS=false DJANGO_DEBUG=true DJANGO_RUNSERVER_HIDE_WARNING=true \
+	  $(PY) manage.py runserver --skip-checks $(HOST):$(PORT)
 
 collectstatic: install
 	$(PY) manage.py collectstatic --no-input --verbosity 0

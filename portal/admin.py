@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django import forms
 from django.contrib import admin, messages
 from django.urls import path
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal import models, translation_coverage
-from portal.branding import contrast_warnings, embed_snippet
+from portal.admin_choices import PreselectSingleChoiceMixin
+from portal.branding import contrast_warnings, embed_snippet, site_origin
 from portal.integrations_admin import BACKEND_ACTIONS  # also registers the API token admin
 from portal.session_history_admin import session_history_view
 
 
 admin.site.site_header = admin.site.site_title = _("Support portal")
 admin.site.index_title = _("Sites, backends, issues and custom fields")
+# The index starts with the set-up checklist (portal/setup_checklist.py).
+admin.site.index_template = "admin/portal/index.html"
 
 
 class WriteOnlySecretWidget(forms.PasswordInput):
@@ -32,6 +38,22 @@ def clear_secret_field() -> forms.BooleanField:
 
 
 LANGUAGE_NAMES = dict(models.LANGUAGE_CHOICES)
+
+
+_current_request: ContextVar = ContextVar("portal_admin_request", default=None)
+
+
+class AdminListMedia:
+    """The admin's own styles (static/portal/admin.css): lists that fit 1280 px."""
+
+    css = {"all": ["portal/admin.css"]}
+
+
+def without_single_site(columns):
+    """With one site only, its name in every row says nothing and costs the list its width."""
+    if models.Site.objects.count() > 1:
+        return columns
+    return [column for column in columns if column != "site"]
 
 
 class MissingTranslationsMixin:
@@ -115,8 +137,11 @@ class BackendAdmin(admin.ModelAdmin):
     search_fields = ["name", "base_url"]
     inlines = [DepartmentInline, TechnicianInline]
     actions = BACKEND_ACTIONS
+    Media = AdminListMedia
+    readonly_fields = ["connection_checked_at", "connection_ok", "connection_summary"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "base_url"]}),
+        (_("Test connection"), {"fields": ["connection_checked_at", "connection_ok", "connection_summary"]}),
         (_("BeyondTrust"), {"fields": ["client_id", ("client_secret", "clear_client_secret"),
                                        "allow_letters_in_key", "prompts_before_download",
                                        "send_platform"]}),
@@ -136,6 +161,12 @@ class BackendAdmin(admin.ModelAdmin):
                 "%(backend)s has no API client ID and secret: the integrations API of its sites "
                 "refuses session keys and chat hand-offs until they are added (prefill links "
                 "still work).") % {"backend": obj.name}, messages.WARNING)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:  # a new backend has not been tested yet
+            fieldsets = [entry for entry in fieldsets if "connection_ok" not in entry[1]["fields"]]
+        return fieldsets
 
     def get_urls(self):
         def view(request, object_id):
@@ -183,6 +214,12 @@ class SiteForm(WriteOnlySecretsForm):
         label=_("enabled languages"), help_text=_("None ticked: all 16 languages."),
     )
 
+    accept_low_contrast = forms.BooleanField(
+        required=False, label=_("Use these colours although their contrast is too low"),
+        help_text=_("Only if you have checked the pages yourself: text below 4.5:1 is hard to read "
+                    "for many customers."),
+    )
+
     class Meta:
         model = models.Site
         fields = "__all__"
@@ -191,21 +228,40 @@ class SiteForm(WriteOnlySecretsForm):
             format_lazy(_("The portal's standard text, shown in each customer's language when used word "
                           "for word: “{text}”"), text=models.DEFAULT_CONSENT))}
 
+    COLOUR_FIELDS = ("primary_color", "text_color", "background_color")
+
+    def clean(self):
+        cleaned = super().clean()
+        colours = [cleaned.get(name) for name in self.COLOUR_FIELDS]
+        # Only a change of colours is checked: an unrelated edit of a site saved earlier with
+        # low contrast is not refused (it is still warned about after saving).
+        changed = self.instance.pk is None or set(self.COLOUR_FIELDS) & set(self.changed_data)
+        if all(colours) and changed and not cleaned.get("accept_low_contrast"):
+            primary, text, background = colours
+            problems = contrast_warnings(primary=primary, text=text, background=background)
+            if problems:
+                for problem in problems:
+                    self.add_error(None, problem)
+                self.add_error("accept_low_contrast", _(
+                    "Choose colours with more contrast, or tick this box to use them anyway."))
+        return cleaned
+
 
 @admin.register(models.Site)
-class SiteAdmin(MissingTranslationsMixin, admin.ModelAdmin):
+class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
     form = SiteForm
     missing_languages = staticmethod(translation_coverage.missing_site_languages)
     list_display = ["name", "is_default", "backend", "hostname_list", "default_language", "chat_mode",
                     "missing_translations"]
     list_filter = ["is_default", "chat_mode", "backend__kind"]
     search_fields = ["name", "hostnames__hostname"]
+    Media = AdminListMedia
     inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline, SiteTranslationInline]
     readonly_fields = ["embed_code", "missing_translations"]
     fieldsets = [
         (None, {"fields": ["name", "is_default", "backend"]}),
         (_("Branding"), {"fields": ["logo", "primary_color", "text_color", "background_color",
-                                    "welcome_text", "warning_text"]}),
+                                    "accept_low_contrast", "welcome_text", "warning_text"]}),
         (_("Customer notice"), {"fields": ["notice_text", "notice_starts", "notice_ends"]}),
         (_("Flows"), {"fields": ["show_session_key", "show_survey", "show_rep_list",
                                  "show_reps_in_issue_menu", "rep_list_ttl", "chat_mode"]}),
@@ -226,18 +282,27 @@ class SiteAdmin(MissingTranslationsMixin, admin.ModelAdmin):
     def embed_code(self, obj):
         if obj is None or obj.pk is None:
             return _("Save the site first.")
-        hostname = obj.hostnames.values_list("hostname", flat=True).first()
-        # Without a hostname the site is served as the default for any host: the admin fills in
-        # the public address it is reached at.
-        origin = f"https://{hostname}" if hostname else "https://support.example.com"
         return format_html(
             "<p>{}</p><textarea readonly rows=\"5\" cols=\"90\" class=\"vLargeTextField\">{}</textarea>",
             _("Paste this into the help-desk page, and add that page's origin to the allowed "
               "embedding origins above. The sandbox tokens let the portal submit its forms, run "
               "its script, keep its own origin for the form checks, and open the vendor's page "
               "in the top window only when the customer clicks."),
-            embed_snippet(origin=origin, site_name=obj.name),
+            # Escaped once more for the textarea, which then shows the snippet's exact text.
+            str(embed_snippet(origin=site_origin(obj, _current_request.get()), site_name=obj.name)),
         )
+
+    def changeform_view(self, request, *args, **kwargs):
+        # Read-only fields get only the object; the snippet also needs the admin's request
+        # for a site without hostnames (served as the default for any host).
+        token = _current_request.set(request)
+        try:
+            response = super().changeform_view(request, *args, **kwargs)
+            if hasattr(response, "render"):  # the fields are drawn when the page renders
+                response.render()
+            return response
+        finally:
+            _current_request.reset(token)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -260,12 +325,13 @@ class IssueTranslationInline(admin.TabularInline):
 
 
 @admin.register(models.Issue)
-class IssueAdmin(MissingTranslationsMixin, admin.ModelAdmin):
+class IssueAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
     missing_languages = staticmethod(translation_coverage.missing_issue_languages)
-    list_display = ["display_name", "code_name", "site", "vendor_id", "order", "active", "priority",
+    list_display = ["display_name", "code_name", "site", "priority", "vendor_id", "order", "active",
                     "missing_translations"]
     list_editable = ["order", "active"]
     list_filter = ["site", "active", "priority", "chat"]
+    Media = AdminListMedia
     search_fields = ["display_name", "code_name", "description"]
     ordering = ["site", "order", "display_name"]
     inlines = [IssueTranslationInline]
@@ -277,6 +343,9 @@ class IssueAdmin(MissingTranslationsMixin, admin.ModelAdmin):
         (_("Take Control"), {"classes": ["collapse"], "fields": ["department", "technician"]}),
     ]
 
+    def get_list_display(self, request):
+        return without_single_site(super().get_list_display(request))
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("site").prefetch_related("translations")
 
@@ -287,7 +356,7 @@ class CustomFieldTranslationInline(admin.TabularInline):
 
 
 @admin.register(models.CustomField)
-class CustomFieldAdmin(MissingTranslationsMixin, admin.ModelAdmin):
+class CustomFieldAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
     missing_languages = staticmethod(translation_coverage.missing_field_languages)
     list_display = ["label", "code_name", "site", "field_type", "required", "max_length", "order", "active",
                     "missing_translations"]
@@ -295,6 +364,7 @@ class CustomFieldAdmin(MissingTranslationsMixin, admin.ModelAdmin):
     list_filter = ["site", "field_type", "required", "active"]
     search_fields = ["label", "code_name"]
     filter_horizontal = ["issues"]
+    Media = AdminListMedia
     inlines = [CustomFieldTranslationInline]
     readonly_fields = ["missing_translations"]
     fieldsets = [
@@ -304,17 +374,32 @@ class CustomFieldAdmin(MissingTranslationsMixin, admin.ModelAdmin):
         (_("Prefill links"), {"classes": ["collapse"], "fields": ["prefill_allowed", "prefill_locks"]}),
     ]
 
+    def get_list_display(self, request):
+        return without_single_site(super().get_list_display(request))
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("site").prefetch_related("translations")
 
 
 @admin.register(models.StartRequest)
 class StartRequestAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "site", "flow", "issue", "outcome", "locale", "embedded", "chat"]
+    list_display = ["when", "site", "flow", "issue", "outcome", "locale", "embedded", "chat"]
     list_filter = ["outcome", "flow", "site", "embedded", "chat", "locale", "backend_kind"]
+    Media = AdminListMedia
     search_fields = ["issue__display_name", "error_fields"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in models.StartRequest._meta.fields]
+
+    @admin.display(description=_("time"), ordering="created_at")
+    def when(self, obj):
+        # The short form ("12/02/2026 6:21 a.m.") leaves the outcome room at 1280 px.
+        return formats.date_format(timezone.localtime(obj.created_at), "SHORT_DATETIME_FORMAT")
+
+    def get_list_display(self, request):
+        return without_single_site(super().get_list_display(request))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("site", "issue")
 
     def has_add_permission(self, request):
         return False

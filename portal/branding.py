@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.utils.html import format_html
+from django.conf import settings
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 MIN_TEXT_CONTRAST = 4.5
@@ -39,12 +40,26 @@ def contrast_warnings(*, primary: str, text: str, background: str) -> list[str]:
 
 
 def embed_snippet(*, origin: str, site_name: str) -> str:
-    """The copy-paste HTML a help-desk page needs to embed the portal (product spec §7)."""
-    return format_html(
-        '<iframe src="{origin}/?embed=1" title="{title}" data-support-portal '
-        'style="width:100%;min-height:480px;border:0" '
-        'sandbox="allow-forms allow-scripts allow-same-origin allow-top-navigation-by-user-activation allow-popups">'
-        "</iframe>\n"
-        '<script src="{origin}/static/portal/embed.js" async></script>',
-        origin=origin, title=site_name,
-    )
+    """The copy-paste HTML a help-desk page needs to embed the portal (product spec §7).
+
+    One template (templates/portal/embed_snippet.html) for the admin's site page and the
+    README's example; tests/test_admin_setup.py checks the README shows this very output.
+    No inline style or script: the host page's Content-Security-Policy needs nothing for it.
+    """
+    static_url = settings.STATIC_URL
+    if "://" not in static_url:  # served by the portal itself, under its own origin
+        static_url = origin + "/" + static_url.lstrip("/")
+    return render_to_string("portal/embed_snippet.html", {
+        "origin": origin, "title": site_name, "script_url": static_url + "portal/embed.js",
+    }).strip()
+
+
+def site_origin(site, request=None) -> str:
+    """The address customers reach the site at: its first hostname, else the request's own
+    (a site without hostnames is the default for any host), else the README's example."""
+    hostname = site.hostnames.order_by("pk").values_list("hostname", flat=True).first()
+    if hostname:
+        return f"https://{hostname}"
+    if request is not None:
+        return request.build_absolute_uri("/").rstrip("/")
+    return "https://support.example.com"

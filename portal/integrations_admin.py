@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal import appliance
+from portal.admin_choices import PreselectSingleChoiceMixin
 from portal.models import ApiToken
 from portal.tokens import revoke_api_token, save_new_token
 from portal.vendors.beyondtrust.client import BeyondTrustError
@@ -22,7 +23,7 @@ from portal.vendors.beyondtrust.client import BeyondTrustError
 # API tokens
 # ------------------------------------------------------------------------------
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(PreselectSingleChoiceMixin, admin.ModelAdmin):
     """The token is shown once, in the message after "add"; only its prefix afterwards."""
 
     list_display = ["name", "prefix", "site", "created_at", "last_used_at", "revoked_at"]
@@ -116,6 +117,32 @@ def test_connection(modeladmin, request, queryset):
             say(_("Health probe /check_health: the appliance reports a problem."), messages.WARNING)
         for error in report.errors:
             say(error, messages.ERROR)
+        record_connection_check(backend, report)
+
+
+def connection_problems(report: appliance.ConnectionReport) -> list[str]:
+    """Why a connection test did not pass, in the words the action's messages use."""
+    problems = list(report.errors)
+    if report.api_info is None and not problems:
+        problems.append(str(_("The appliance did not report its API version.")))
+    if report.permission_too_low:
+        problems.append(str(_("Command API permission too low for API tokens.")))
+    if report.health is not None:
+        problems += [unit.error_message or str(_("An appliance is not healthy."))
+                     for unit in report.health.appliances if not unit.success]
+    if report.probe_healthy is False:
+        problems.append(str(_("Health probe /check_health: the appliance reports a problem.")))
+    return problems
+
+
+def record_connection_check(backend, report: appliance.ConnectionReport) -> None:
+    """Keeps the last result for the set-up checklist on the admin index (portal/admin.py).
+    Only the admin-facing texts are stored; they never carry a secret."""
+    problems = connection_problems(report)
+    backend.connection_checked_at = timezone.now()
+    backend.connection_ok = not problems
+    backend.connection_summary = "; ".join(problems)[:500]
+    backend.save(update_fields=["connection_checked_at", "connection_ok", "connection_summary"])
 
 
 @admin.action(description=_("Import issues from appliance"))

@@ -123,14 +123,18 @@ class Backend(models.Model):
         MODERN = "modern", _("BeyondTrust Remote Support")
         LEGACY = "legacy", _("Bomgar, legacy (.ns URLs)")
         TAKECONTROL = "takecontrol", _("N-able Take Control")
-        PREVIEW = "preview", _("Preview (shows the start URL instead of leaving the portal)")
+        # Short labels: `Backend.__str__` puts the kind in brackets after the name, and the
+        # explanation lives in the field's help text (a label must read once).
+        PREVIEW = "preview", _("Preview")
 
     class TakeControlMode(models.TextChoices):
         REDIRECT = "redirect", _("Redirect the customer to the New Session URL")
         REST = "rest", _("Create the session through the REST API")
 
     name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MODERN)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MODERN,
+                            help_text=_("Preview shows the vendor's start URL and its parameters "
+                                        "instead of leaving the portal: for trying the portal out."))
     base_url = models.CharField(
         _("address"),
         max_length=200,
@@ -173,6 +177,12 @@ class Backend(models.Model):
     tc_show_waiting_queue = models.BooleanField(_("show the waiting queue"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The last *Test connection* admin action, for the set-up checklist on the admin index.
+    connection_checked_at = models.DateTimeField(_("last connection test"), null=True, blank=True,
+                                                 editable=False)
+    connection_ok = models.BooleanField(_("last connection test passed"), null=True, editable=False)
+    connection_summary = models.CharField(_("last connection test result"), max_length=500, blank=True,
+                                          editable=False)
 
     SECRET_FIELDS = ("client_secret", "tc_public_key", "tc_private_key")
 
@@ -183,7 +193,10 @@ class Backend(models.Model):
         permissions = [("view_session_history", _("Can view Take Control session history"))]
 
     def __str__(self):
-        return f"{self.name} ({self.get_kind_display()})"
+        kind = str(self.get_kind_display())
+        if self.name.casefold() == kind.casefold():  # "Preview", not "Preview (Preview)"
+            return self.name
+        return f"{self.name} ({kind})"
 
     @property
     def is_beyondtrust(self) -> bool:

@@ -45,6 +45,7 @@ def test_admin_warns_about_low_contrast(admin_client, site):
         "opening_hours-TOTAL_FORMS": "0", "opening_hours-INITIAL_FORMS": "0",
         "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
         "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0",
+        "accept_low_contrast": "on",  # without it the colours are refused (tests/test_admin_setup.py)
     }
     response = admin_client.post(reverse("admin:portal_site_change", args=[site.pk]), data, follow=True)
     assert response.status_code == 200

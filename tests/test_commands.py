@@ -3,8 +3,9 @@
 import io
 
 import pytest
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from portal.models import Backend, CustomField, Issue, Site, SiteTranslation
 
@@ -64,3 +65,30 @@ def test_bootstrap_refuses_bad_settings(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(CommandError):
         run("portal_bootstrap")
+
+
+def test_demo_banner_ends_with_the_login_every_time():
+    first = run("portal_demo", "--banner", "http://127.0.0.1:8000")
+    last = first.rstrip("\n").split("\n")[-3:]
+    assert last[0].strip() == "Support Portal demo:  http://127.0.0.1:8000/"
+    assert last[1].strip() == f"Admin:                http://127.0.0.1:8000{reverse('admin:index')}"
+    password = last[2].strip().removeprefix("user 'demo', password ")
+    assert password != last[2].strip() and " " not in password
+    assert authenticate(username="demo", password=password) is not None
+    assert first.count(password) == 1  # printed at the end only, not also further up
+
+    second = run("portal_demo", "--banner", "http://127.0.0.1:8000")
+    tail = "\n".join(second.rstrip("\n").split("\n")[-5:])
+    assert "manage.py changepassword demo" in tail and "make run DEMO_PASSWORD_RESET=1" in tail
+    assert "Admin:" in tail and password not in second
+
+    third = run("portal_demo", "--banner", "http://127.0.0.1:8000", "--reset-password")
+    new = third.rstrip("\n").split("\n")[-1].strip().removeprefix("user 'demo', password ")
+    assert new != password
+    assert authenticate(username="demo", password=new) is not None
+    assert authenticate(username="demo", password=password) is None
+
+
+def test_demo_without_banner_still_prints_a_new_password():
+    output = run("portal_demo")
+    assert "created admin user 'demo' with password" in output and "(shown only this once)" in output

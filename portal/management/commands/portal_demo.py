@@ -3,7 +3,11 @@ texts translated into all 16 languages (portal/management/demo_texts.py).
 
 Idempotent: run it any number of times; it creates what is missing and leaves admin edits
 alone (a translation's empty text is filled in, a written one is kept). It also creates the
-`demo` superuser once and prints its random password that time.
+`demo` superuser once and prints its random password that time; the password is stored hashed
+only, so later runs say how to set a new one (`--reset-password` writes a fresh random one).
+
+`--banner URL` ends the output with where the demo and its admin are and how to log in, so
+`make run` shows the login last, right above the server's own lines.
 """
 
 import secrets
@@ -12,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 
 from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE, TEXTS, urgency_choices
 from portal.models import (
@@ -43,6 +48,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-user", action="store_true", help="Do not create the demo superuser.")
+        parser.add_argument("--reset-password", action="store_true",
+                            help="Give an existing demo superuser a new random password and print it.")
+        parser.add_argument("--banner", metavar="URL",
+                            help="End with the demo's and the admin's address at URL and the login.")
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -78,8 +87,10 @@ class Command(BaseCommand):
                 field.issues.set([issues[code] for code in issue_codes if code in issues])
                 self.stdout.write(f"portal_demo: created custom field '{field.label}'.")
         self.create_translations(site, issues, fields)
-        if not options["no_user"]:
-            self.create_demo_user()
+        login = None if options["no_user"] else self.create_demo_user(
+            reset=options["reset_password"], show_password=not options["banner"])
+        if options["banner"]:
+            self.write_banner(options["banner"].rstrip("/"), login)
 
     def create_translations(self, site, issues, fields):
         """The demo's texts in all 16 languages, as translations an admin can edit."""
@@ -96,18 +107,37 @@ class Command(BaseCommand):
                 fill(CustomFieldTranslation, {"field": field, "language": language},
                      {"label": label, "help_text": help_text, "choices": choices})
 
-    def create_demo_user(self):
+    def create_demo_user(self, *, reset: bool = False, show_password: bool = True) -> list[str]:
+        """Creates (or with `reset`, re-keys) the `demo` superuser; returns the login lines
+        for the banner. Without a banner the password is printed right away."""
         User = get_user_model()
-        if User.objects.filter(username="demo").exists():
+        user = User.objects.filter(username="demo").first()
+        if user is not None and not reset:
             self.stdout.write("portal_demo: admin user 'demo' exists (its password was printed when it "
                               "was created; reset it with: .venv/bin/python manage.py changepassword demo).")
-            return
+            return ["user 'demo', password set earlier (stored hashed only, so not shown again)",
+                    "new random one: make run DEMO_PASSWORD_RESET=1",
+                    "or choose one:  .venv/bin/python manage.py changepassword demo"]
         password = secrets.token_urlsafe(12)  # 16 characters: meets AUTH_PASSWORD_VALIDATORS
         validate_password(password)  # create_superuser does not check them; the demo keeps to them
-        User.objects.create_superuser("demo", "demo@example.com", password)
-        self.stdout.write(self.style.SUCCESS(
-            f"portal_demo: created admin user 'demo' with password {password} (shown only this once)."
-        ))
+        if user is None:
+            User.objects.create_superuser("demo", "demo@example.com", password)
+            done = "created admin user 'demo' with password"
+        else:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            done = "gave admin user 'demo' the new password"
+        shown = f"{password} (shown only this once)" if show_password else "shown in the lines below"
+        self.stdout.write(self.style.SUCCESS(f"portal_demo: {done} {shown}."))
+        return [f"user 'demo', password {password}"]
+
+    def write_banner(self, base_url: str, login: list[str] | None) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"  Support Portal demo:  {base_url}/")
+        self.stdout.write(f"  Admin:                {base_url}{reverse('admin:index')}")
+        for line in login or []:
+            self.stdout.write(f"                        {line}")
+        self.stdout.write("")
 
 
 def fill(model, keys: dict, texts: dict) -> None:

@@ -1,0 +1,16 @@
+"""Tags for the admin's own templates (templates/admin/portal/)."""
+
+from django import template
+
+from portal import setup_checklist as checklist
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/portal/setup_checklist.html", takes_context=True)
+def setup_checklist(context):
+    """The per-site set-up checklist; only for staff who may see the sites."""
+    user = context["request"].user
+    if not user.has_perm("portal.view_site"):
+        return {"checklists": []}
+    return {"checklists": checklist.checklists()}

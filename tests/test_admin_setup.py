@@ -1,0 +1,414 @@
+"""The admin guides set-up: the checklist on the index, preselected single choices, the embed
+snippet, kind labels, and a contrast failure that needs an explicit override."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from portal.branding import embed_snippet
+from portal.models import ApiToken, Backend, Issue, IssueTranslation, Site, SiteHostname
+from portal.tokens import create_api_token, revoke_api_token
+from tests.fakes.beyondtrust import FakeBeyondTrust
+from tests.fakes.server import running
+from tests.test_translation_admin import change_form_data
+
+pytestmark = pytest.mark.django_db
+
+
+class Checklist(HTMLParser):
+    """The set-up checklist as a reader meets it: per site heading, its items' text and links."""
+
+    def __init__(self):
+        super().__init__()
+        self.sites: dict[str, list[dict]] = {}
+        self.title = ""
+        self._in_section = self._in_h2 = self._in_h3 = False
+        self._site = None
+        self._item = None
+        self._depth = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and "setup-checklist" in (attrs.get("class") or ""):
+            self._in_section = True
+        if not self._in_section:
+            return
+        if tag == "h2":
+            self._in_h2 = True
+        elif tag == "h3":
+            self._in_h3, self._site = True, ""
+        elif tag == "li":
+            self._item = {"text": "", "links": []}
+        elif tag == "a" and self._item is not None:
+            self._item["links"].append(attrs["href"])
+
+    def handle_data(self, data):
+        if self._in_h2:
+            self.title += data
+        elif self._in_h3 and self._site is not None:
+            self._site += data
+        elif self._item is not None:
+            self._item["text"] += data
+
+    def handle_endtag(self, tag):
+        if not self._in_section:
+            return
+        if tag == "h2":
+            self._in_h2 = False
+        elif tag == "h3":
+            self._in_h3 = False
+            self._site = " ".join(self._site.split())
+            self.sites[self._site] = []
+        elif tag == "li" and self._item is not None:
+            self._item["text"] = " ".join(self._item["text"].split())
+            self.sites[list(self.sites)[-1]].append(self._item)
+            self._item = None
+        elif tag == "section":
+            self._in_section = False
+
+
+def checklist(admin_client) -> Checklist:
+    response = admin_client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    parser = Checklist()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def item(parsed: Checklist, site_heading_start: str, title: str) -> dict:
+    (site,) = [name for name in parsed.sites if name.startswith(site_heading_start)]
+    (found,) = [entry for entry in parsed.sites[site] if title in entry["text"]]
+    return found
+
+
+def test_checklist_for_a_fresh_site_lists_every_step_as_to_do_with_links(admin_client, site):
+    parsed = checklist(admin_client)
+    assert parsed.title == "Set-up checklist"
+    (heading,) = parsed.sites
+    assert heading == "Acme Support 6 to do"
+    backend = item(parsed, "Acme", "Backend reachable")
+    assert backend["text"].startswith("To do: Backend reachable")
+    assert "has not been tested yet" in backend["text"]
+    assert backend["links"] == [reverse("admin:portal_backend_changelist") + f"?id__exact={site.backend.pk}"]
+    issues = item(parsed, "Acme", "Issues")
+    assert issues["text"].startswith("To do:") and "Import issues from appliance" in issues["text"]
+    languages = item(parsed, "Acme", "Languages covered")
+    # The fixture site's warning text is its own, and all 16 languages are enabled.
+    assert languages["text"].startswith("To do:") and "Deutsch" in languages["text"]
+    assert languages["links"] == [reverse("admin:portal_site_change", args=[site.pk])]
+    assert item(parsed, "Acme", "Embedding origins")["text"].startswith("To do:")
+    assert item(parsed, "Acme", "Prefill link secret")["links"] == [
+        reverse("admin:portal_site_change", args=[site.pk])]
+    tokens = item(parsed, "Acme", "API tokens")
+    assert tokens["text"].startswith("To do:")
+    assert tokens["links"] == [reverse("admin:portal_apitoken_add") + f"?site={site.pk}"]
+    # Every link leads to a page that exists for this admin.
+    for entries in parsed.sites.values():
+        for entry in entries:
+            assert admin_client.get(entry["links"][0]).status_code == 200, entry
+
+
+def test_checklist_items_turn_done_as_the_site_is_set_up(admin_client, site, issues):
+    site.enabled_languages = ["en-us", "de"]
+    site.frame_ancestors = "https://help.example.com"
+    site.prefill_secret = "s3cret-value-that-is-long-enough"
+    site.save()
+    for issue in Issue.objects.filter(site=site):
+        IssueTranslation.objects.create(issue=issue, language="de", display_name=f"{issue.display_name} (de)")
+    site.translations.create(language="de", warning_text="Nur fortfahren, wenn Sie uns angerufen haben.")
+    create_api_token(site=site, name="Zendesk")
+    parsed = checklist(admin_client)
+    assert item(parsed, "Acme", "Issues")["text"] == (
+        "Done: Issues — 2 active issues. Review the issues")
+    assert item(parsed, "Acme", "Languages covered")["text"].startswith(
+        "Done: Languages covered — Every text is there in all 2 enabled languages.")
+    assert item(parsed, "Acme", "Embedding origins")["text"].startswith(
+        "Done: Embedding origins — May be embedded by: https://help.example.com.")
+    prefill = item(parsed, "Acme", "Prefill link secret")["text"]
+    assert prefill.startswith("Done:") and "s3cret" not in str(parsed.sites)
+    assert item(parsed, "Acme", "API tokens")["text"].startswith("Done: API tokens — 1 active API token.")
+    assert list(parsed.sites) == ["Acme Support 1 to do"]  # only the untested backend is left
+
+    revoke_api_token(token=ApiToken.objects.get())
+    IssueTranslation.objects.filter(language="de", issue__code_name="vpn").delete()
+    parsed = checklist(admin_client)
+    assert item(parsed, "Acme", "API tokens")["text"].startswith("To do:")
+    languages = item(parsed, "Acme", "Languages covered")
+    assert "Not yet translated into Deutsch: 1 issue." in languages["text"]
+    assert languages["links"] == [reverse("admin:portal_issue_changelist") + f"?site__id__exact={site.pk}"]
+
+
+def test_checklist_shows_the_last_test_connection_result(admin_client, backend, site):
+    with running(FakeBeyondTrust()) as fake:
+        backend.base_url, backend.client_id, backend.client_secret = (
+            fake.base_url, fake.client_id, fake.client_secret)
+        backend.save()
+        admin_client.post(reverse("admin:portal_backend_changelist"),
+                          {"action": "test_connection", "_selected_action": [backend.pk]})
+        backend.refresh_from_db()
+        # The fake reports its backup appliance as unhealthy: the test did not pass.
+        assert backend.connection_checked_at is not None and backend.connection_ok is False
+        assert backend.connection_summary == "Data sync with the primary failed"
+        text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
+        assert text.startswith("To do: Backend reachable — Appliance failed “Test connection” on ")
+        assert text.endswith(": Data sync with the primary failed Test again")
+
+        fake.serve("check_health", "check_health_ok.xml")
+        admin_client.post(reverse("admin:portal_backend_changelist"),
+                          {"action": "test_connection", "_selected_action": [backend.pk]})
+    backend.refresh_from_db()
+    assert backend.connection_ok is True and backend.connection_summary == ""
+    text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
+    assert text.startswith("Done: Backend reachable — Appliance passed “Test connection” on ")
+    assert fake.client_secret not in text
+
+
+def test_checklist_for_preview_and_take_control_backends(admin_client, site):
+    preview = Backend.objects.create(name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com")
+    other = Site.objects.create(name="Take Control site", backend=Backend.objects.create(
+        name="N-able", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"))
+    site.backend = preview
+    site.save()
+    parsed = checklist(admin_client)
+    assert item(parsed, "Acme", "Backend reachable")["text"].startswith("Done: Backend reachable — Preview is a Preview")
+    text = item(parsed, "Take Control", "Backend reachable")["text"]
+    assert text.startswith("Check by hand: Backend reachable — N-able has no connection test")
+    issues = item(parsed, "Take Control", "Issues")
+    assert issues["links"] == [reverse("admin:portal_issue_add") + f"?site={other.pk}"]
+
+
+def test_checklist_is_translated(admin_client, site):
+    response = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="de")
+    parser = Checklist()
+    parser.feed(response.content.decode())
+    assert parser.title == "Einrichtungs-Checkliste"
+    assert list(parser.sites) == ["Acme Support 6 zu erledigen"]
+    assert item(parser, "Acme", "API-Tokens")["text"].startswith("Zu erledigen: API-Tokens")
+
+
+def test_staff_without_site_permission_sees_no_checklist(client, django_user_model, site):
+    user = django_user_model.objects.create_user("helper", password="pw-for-test-only", is_staff=True)
+    client.force_login(user)
+    parsed = checklist(client)
+    assert parsed.sites == {}
+
+
+# ------------------------------------------------------------------------------
+# Single choices preselected
+# ------------------------------------------------------------------------------
+class SelectedOptions(HTMLParser):
+    """select name -> the values of its selected options."""
+
+    def __init__(self):
+        super().__init__()
+        self.selected: dict[str, list[str]] = {}
+        self._select = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "select":
+            self._select = attrs.get("name")
+            self.selected.setdefault(self._select, [])
+        elif tag == "option" and self._select and "selected" in attrs and attrs.get("value"):
+            self.selected[self._select].append(attrs["value"])
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def selected(admin_client, url: str) -> dict[str, list[str]]:
+    parser = SelectedOptions()
+    parser.feed(admin_client.get(url).content.decode())
+    return parser.selected
+
+
+@pytest.mark.parametrize(("model", "field"), [("issue", "site"), ("customfield", "site"),
+                                              ("apitoken", "site"), ("site", "backend")])
+def test_the_only_choice_is_preselected_on_add_forms(admin_client, site, model, field):
+    only = site if field == "site" else site.backend
+    assert selected(admin_client, reverse(f"admin:portal_{model}_add"))[field] == [str(only.pk)]
+
+
+@pytest.mark.parametrize(("model", "field"), [("issue", "site"), ("customfield", "site"),
+                                              ("apitoken", "site"), ("site", "backend")])
+def test_nothing_is_preselected_when_there_is_a_choice(admin_client, site, model, field):
+    second_backend = Backend.objects.create(name="Other", kind=Backend.Kind.MODERN, base_url="https://other.example.com")
+    Site.objects.create(name="Other site", backend=second_backend)
+    assert selected(admin_client, reverse(f"admin:portal_{model}_add"))[field] == []
+
+
+def test_a_site_in_the_url_wins_over_the_preselection(admin_client, site):
+    other = Site.objects.create(name="Other site", backend=site.backend)
+    url = reverse("admin:portal_issue_add") + f"?site={other.pk}"
+    assert selected(admin_client, url)["site"] == [str(other.pk)]
+
+
+# ------------------------------------------------------------------------------
+# A contrast failure blocks saving unless explicitly accepted
+# ------------------------------------------------------------------------------
+def site_form(admin_client, site, **changes) -> dict:
+    return change_form_data(admin_client, reverse("admin:portal_site_change", args=[site.pk]), **changes)
+
+
+def test_low_contrast_colours_are_refused_without_the_override(admin_client, site):
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    response = admin_client.post(url, site_form(admin_client, site, primary_color="#ffee00"))
+    assert response.status_code == 200  # the form again, not a redirect
+    page = response.content.decode()
+    assert "White button text on the primary colour has a contrast of" in page
+    assert "Choose colours with more contrast, or tick this box to use them anyway." in page
+    assert 'value="#ffee00"' in page  # the admin's input is kept
+    site.refresh_from_db()
+    assert site.primary_color == "#1a5fb4"
+
+
+def test_low_contrast_colours_are_saved_when_the_override_is_ticked(admin_client, site):
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    response = admin_client.post(url, site_form(admin_client, site, primary_color="#ffee00",
+                                                accept_low_contrast="on"), follow=True)
+    site.refresh_from_db()
+    assert site.primary_color == "#ffee00"
+    texts = [str(m) for m in response.context["messages"]]
+    assert any("White button text on the primary colour has a contrast of" in t for t in texts), texts
+
+
+def test_readable_colours_and_unrelated_edits_need_no_override(admin_client, site):
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    response = admin_client.post(url, site_form(admin_client, site, primary_color="#0b4f9c"))
+    assert response.status_code == 302
+    Site.objects.filter(pk=site.pk).update(primary_color="#ffee00")  # saved before the check existed
+    response = admin_client.post(url, site_form(admin_client, site, name="Acme Help"))
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert site.name == "Acme Help" and site.primary_color == "#ffee00"
+
+
+# ------------------------------------------------------------------------------
+# The embedding snippet: the site's own address, the README's text
+# ------------------------------------------------------------------------------
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+class TextareaText(HTMLParser):
+    """The text a browser shows in the page's textareas (entities decoded)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self._inside = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "textarea":
+            self._inside = True
+            self.texts.append("")
+
+    def handle_data(self, data):
+        if self._inside:
+            self.texts[-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._inside = False
+
+
+def admin_snippet(admin_client, site) -> str:
+    parser = TextareaText()
+    parser.feed(admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode())
+    (snippet,) = [text for text in parser.texts if "data-support-portal" in text]
+    return snippet.strip()
+
+
+def readme_snippet() -> str:
+    text = README.read_text()
+    section = text[text.index("## Embedding in a help-desk page"):]
+    return re.search(r"```html\n(.*?)\n```", section, re.S).group(1)
+
+
+def test_readme_shows_the_snippet_admin_renders():
+    site_name = re.search(r'title="([^"]*)"', readme_snippet()).group(1)
+    rendered = embed_snippet(origin="https://portal.acme.test", site_name=site_name)
+    assert rendered.replace("https://portal.acme.test", "https://support.example.com") == readme_snippet()
+
+
+def test_admin_snippet_uses_the_sites_first_hostname(admin_client, site):
+    site.hostnames.create(hostname="help.acme.test")
+    site.hostnames.create(hostname="support.acme.test")
+    snippet = admin_snippet(admin_client, site)
+    assert snippet == embed_snippet(origin="https://help.acme.test", site_name="Acme Support")
+    assert 'src="https://help.acme.test/?embed=1"' in snippet
+    assert '<script src="https://help.acme.test/static/portal/embed.js" async></script>' in snippet
+    assert "support.example.com" not in snippet
+
+
+def test_admin_snippet_without_hostnames_uses_the_address_admin_is_reached_at(admin_client, site):
+    response_snippet = admin_snippet(admin_client, site)
+    assert 'src="http://testserver/?embed=1"' in response_snippet
+    assert "support.example.com" not in response_snippet
+
+
+def test_admin_snippet_escapes_the_site_name(admin_client, site):
+    site.name = 'Acme "Help" <Desk>'
+    site.save()
+    assert 'title="Acme &quot;Help&quot; &lt;Desk&gt;"' in admin_snippet(admin_client, site)
+
+
+# ------------------------------------------------------------------------------
+# Backend kind labels read once
+# ------------------------------------------------------------------------------
+class OptionTexts(HTMLParser):
+    """select name -> the text of each of its options."""
+
+    def __init__(self):
+        super().__init__()
+        self.options: dict[str, list[str]] = {}
+        self._select = None
+        self._option = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "select":
+            self._select = dict(attrs).get("name")
+            self.options.setdefault(self._select, [])
+        elif tag == "option" and self._select:
+            self._option = ""
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option += data
+
+    def handle_endtag(self, tag):
+        if tag == "option" and self._option is not None:
+            self.options[self._select].append(self._option.strip())
+            self._option = None
+        elif tag == "select":
+            self._select = None
+
+
+def option_texts(admin_client, url: str) -> dict[str, list[str]]:
+    parser = OptionTexts()
+    parser.feed(admin_client.get(url).content.decode())
+    return parser.options
+
+
+def test_backend_kind_labels_read_once(admin_client, db):
+    Backend.objects.create(name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com")
+    Backend.objects.create(name="Lab", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com")
+    kinds = option_texts(admin_client, reverse("admin:portal_backend_add"))["kind"]
+    assert kinds == ["BeyondTrust Remote Support", "Bomgar, legacy (.ns URLs)", "N-able Take Control", "Preview"]
+    backends = option_texts(admin_client, reverse("admin:portal_site_add"))["backend"]
+    assert backends == ["---------", "Lab (Preview)", "Preview"]
+    listing = admin_client.get(reverse("admin:portal_backend_changelist")).content.decode()
+    assert "Preview (Preview" not in listing and "shows the start URL" not in listing
+
+
+def test_backend_page_shows_the_stored_test_result_and_a_new_backend_none(admin_client, backend):
+    Backend.objects.filter(pk=backend.pk).update(connection_ok=False, connection_summary="Timed out",
+                                                 connection_checked_at="2026-12-01T10:00:00Z")
+    page = admin_client.get(reverse("admin:portal_backend_change", args=[backend.pk])).content.decode()
+    assert "Last connection test result" in page and "Timed out" in page
+    assert "Last connection test" not in admin_client.get(reverse("admin:portal_backend_add")).content.decode()
