@@ -253,6 +253,10 @@ def test_a_site_in_the_url_wins_over_the_preselection(admin_client, site):
 # A contrast failure blocks saving unless explicitly accepted
 # ------------------------------------------------------------------------------
 def site_form(admin_client, site, **changes) -> dict:
+    # A modern backend serves the site's default rep list only with API credentials; without
+    # them the form would be refused for that (backend validation), not for the colours.
+    site.backend.client_id, site.backend.client_secret = "id", "secret"
+    site.backend.save()
     return change_form_data(admin_client, reverse("admin:portal_site_change", args=[site.pk]), **changes)
 
 
