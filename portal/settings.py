@@ -180,6 +180,10 @@ PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 # Vendor calls: (connect, read) timeouts in seconds, on every call.
 PORTAL_VENDOR_CONNECT_TIMEOUT = env.float("PORTAL_VENDOR_CONNECT_TIMEOUT", default=3.0)
 PORTAL_VENDOR_READ_TIMEOUT = env.float("PORTAL_VENDOR_READ_TIMEOUT", default=5.0)
+# Vendor lists for customer pages (the representative list) are refreshed in the background;
+# with nothing cached yet, the request that starts the refresh waits at most this many
+# seconds, then the page says it is checking and asks again (docs/decisions/).
+PORTAL_VENDOR_WAIT = env.float("PORTAL_VENDOR_WAIT", default=0.3)
 # Take Control REST: a 429's Retry-After is waited out on the request path only up to this
 # many seconds; this many 429s in a row stop calls for PORTAL_TC_BREAKER_RESET seconds.
 PORTAL_TC_RETRY_AFTER_MAX = env.float("PORTAL_TC_RETRY_AFTER_MAX", default=3.0)

@@ -16,3 +16,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PORTAL_VENDOR_CONNECT_TIMEOUT = 1.0
 PORTAL_VENDOR_READ_TIMEOUT = 2.0
 PORTAL_RATE_LIMIT = 1000
+# With nothing cached, the request that starts a vendor refresh waits this long: generous, so
+# a busy test machine fills the first page as a healthy appliance does. Tests of the "still
+# checking" state use a hung fake appliance and a short wait of their own.
+PORTAL_VENDOR_WAIT = 2.0
