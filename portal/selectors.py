@@ -43,6 +43,9 @@ def renew_site_cache_version() -> None:
     cache.set(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
 
 
+# Shared by the threads of a gthread worker (gunicorn.conf.py): single dict reads and writes are
+# atomic under the GIL, and a clear() racing a write only costs a recomputation. The values
+# (sites, issues, fields) are complete when stored and never changed afterwards.
 _memo: dict[str, tuple[float, object]] = {}
 MEMO_MAX_ENTRIES = 512
 
