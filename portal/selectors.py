@@ -54,10 +54,9 @@ def versioned(key: str, compute):
     """A value cached under a key that carries the site version: in this process first (no
     unpickling on the hot path), then in the shared cache, else computed and stored in both.
 
-    With a shared cache (Redis) a new version is a new key in every process at once. With a
-    per-process cache (locmem, the embedded default) other workers cannot see the new version,
-    so every copy also expires after SITE_CACHE_SECONDS: an admin change shows everywhere
-    within that time, never later."""
+    The cache is shared by every worker (the embedded diskcache, or Redis), so a new version is
+    a new key in every process at once. The copies also expire after SITE_CACHE_SECONDS, which
+    bounds an admin change's delay if CACHE_URL names a per-process cache (locmem)."""
     now = time.monotonic()
     hit = _memo.get(key)
     if hit is not None and hit[0] > now:
