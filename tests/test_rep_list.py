@@ -216,6 +216,7 @@ def test_concurrent_customers_cause_one_upstream_call(fake, rep_site, settings):
     assert [r.status_code for r in responses] == [200] * 20
     assert all(rep_status(r.content.decode()) == CHECKING and not rep_buttons(r.content.decode())
                for r in responses)
+    assert fake.wait_for_requests(1)
     assert len(fake.token_requests()) == 1  # one refresher; it is minting the token
 
     fake.release()  # that call failed; the appliance answers the next one
@@ -257,6 +258,7 @@ def test_a_hung_appliance_keeps_no_customer_waiting(client, fake, rep_site, sett
     assert '<p data-reps-pending><a href="/reps/?locale=en-us&amp;external_key=INC1">Check again</a></p>' in page
     assert not other_help_shown(page) and rep_buttons(page) == []
     assert client.get("/reps.json").json() == {"reps": [], "state": "pending", "available": True, "stale": False}
+    assert fake.wait_for_requests(1)
     assert len(fake.calls()) == 1  # the second request did not start a second refresh
 
     assert wait_for_refreshes(10)  # bounded by the vendor timeouts
@@ -397,6 +399,7 @@ def test_issue_menu_while_the_appliance_hangs(client, fake, reps_menu_site, sett
     page = response.content.decode()
     assert "We are still checking who is available. Please try again in a moment." in page
     assert 'value="Jane Doe"' in page  # what the customer typed is kept
+    assert fake.wait_for_requests(1)
     assert len(fake.calls()) == 1  # one refresher for every request
 
 

@@ -57,6 +57,7 @@ class FakeServer(ThreadingHTTPServer):
         self.state: dict = {}
         self.hanging = False
         self._released = threading.Event()
+        self._arrived = threading.Condition(self.lock)
 
     def hang(self) -> None:
         """From now on accept and read every request and never answer it."""
@@ -74,6 +75,11 @@ class FakeServer(ThreadingHTTPServer):
     def base_url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
+
+    def wait_for_requests(self, count: int, timeout: float = 10.0) -> bool:
+        """Until `count` requests have arrived (an event, not a sleep); False after `timeout`."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
 
     def calls(self, path: str | None = None) -> list[Recorded]:
         with self.lock:
@@ -103,6 +109,7 @@ class FakeVendorHandler(BaseHTTPRequestHandler):
         )
         with self.server.lock:
             self.server.requests.append(request)
+            self.server._arrived.notify_all()
             hanging = self.server.hanging
         if hanging:
             self.server._released.wait(HANG_SECONDS)

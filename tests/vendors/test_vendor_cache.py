@@ -318,6 +318,7 @@ def test_a_hung_appliance_holds_nobody_and_is_asked_by_one_refresher(clock):
 
         assert in_threads(6, reps) == [PENDING] * 6
         assert reps() == PENDING
+        assert fake.wait_for_requests(1)
         assert len(fake.calls()) == 1  # one token request, still unanswered
 
         assert wait_for_refreshes(5)  # the client's read timeout ended it
