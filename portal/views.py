@@ -206,18 +206,25 @@ def rep_list_page(request, rep_list: selectors.RepListResult):
     """GET /reps/. Like the other customer pages (product spec §9) it is the same for every
     visitor of a site and language, as long as the list is the same: so the rendered page is
     kept in the shared cache under the list's fetch time. A new list is a new page; no page
-    outlives its list. Prefill links and the no-list message are rendered every time."""
-    site, key = request.site, None
-    if rep_list.fetched_at is not None and set(request.GET) <= {"locale", "embed"}:
+    outlives its list. Without a list ("checking", "cannot show") the page is kept for a
+    second only: while the appliance is sick every customer gets it, and rendering it for each
+    would take the CPU that starts need. Prefill links are rendered every time."""
+    site, key, seconds = request.site, None, NO_LIST_PAGE_SECONDS
+    if set(request.GET) <= {"locale", "embed"}:
+        version = rep_list.fetched_at.timestamp() if rep_list.fetched_at is not None else rep_list.state
         key = (f"portal:reps-page:{selectors.site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
-               f"{request.GET.get('embed') == '1'}:{rep_list.fetched_at.timestamp()}")
+               f"{request.GET.get('embed') == '1'}:{version}")
+        seconds = site.rep_list_ttl if rep_list.fetched_at is not None else NO_LIST_PAGE_SECONDS
         page = cache.get(key)
         if page is not None:
             return page
     response = render_rep_list(request, rep_form(request, rep_list), rep_list)
     if key is not None:
-        cache.set(key, response, site.rep_list_ttl)
+        cache.set(key, response, seconds)
     return response
+
+
+NO_LIST_PAGE_SECONDS = 1
 
 
 @csrf_exempt  # cookie-free by design: guards.check_public_post protects the POST
