@@ -64,6 +64,8 @@ clean:
 bench: install
 	$(PY) bench/customer_pages.py
 	@test ! -f bench/rep_list.py || $(PY) bench/rep_list.py
+	$(PY) bench/hung_appliance.py
+	$(PY) bench/worker_sharing.py
 
 # Re-extract translatable strings into the 16 catalogs (needs GNU gettext: apt-get install gettext).
 LOCALES := en_US de es es_SP fi fr it nl pt_BR pt_PT sv_SE tr ja zh_Hans zh ru
