@@ -33,3 +33,8 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # looks like a stuck worker.
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"
+
+# gunicorn 25.1+ opens a control socket in ~/.gunicorn by default: one path for every
+# instance on the machine (tests and benches run several) and a home folder the container's
+# user cannot write. Nothing here uses it. (Older gunicorns skip the unknown setting.)
+control_socket_disable = True
