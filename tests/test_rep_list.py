@@ -257,6 +257,7 @@ def test_a_hung_appliance_keeps_no_customer_waiting(client, fake, rep_site, sett
     assert rep_status(page) == CHECKING and 'aria-live="polite"' in page
     assert '<p data-reps-pending><a href="/reps/?locale=en-us&amp;external_key=INC1">Check again</a></p>' in page
     assert not other_help_shown(page) and rep_buttons(page) == []
+    assert "{#" not in page  # template comments stay in the template
     assert client.get("/reps.json").json() == {"reps": [], "state": "pending", "available": True, "stale": False}
     assert fake.wait_for_requests(1)
     assert len(fake.calls()) == 1  # the second request did not start a second refresh
