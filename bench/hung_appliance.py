@@ -8,7 +8,10 @@ appliance) for --seconds. Prints per path: requests, req/s, p50/p99/max and 5xx 
 what the appliance saw. Targets: key starts p99 < 100 ms, rep pages p99 < 1.5 s, no 5xx.
 Everything it starts is stopped; nothing leaves loopback; every loop is bounded.
 
-    .venv/bin/python bench/hung_appliance.py [--seconds 60] [--clients 8]
+    .venv/bin/python bench/hung_appliance.py [--seconds 60] [--clients 8] [--healthy]
+
+--healthy is the control run: the same load with an appliance that answers, to tell what the
+machine costs from what the hung appliance costs.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=8, help="per path")
+    parser.add_argument("--healthy", action="store_true", help="control run: the appliance answers")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-hung-"))
@@ -122,7 +126,8 @@ def main() -> None:
             create_site(env, fake)
             with shipped_gunicorn(env) as port:
                 body = key_start_body(port)
-                fake.hang()  # from now on it accepts, reads, and never answers
+                if not args.healthy:
+                    fake.hang()  # from now on it accepts, reads, and never answers
                 reps, keys = hammer_together([
                     dict(name="rep page       GET /reps/", path="/reps/", clients=args.clients),
                     dict(name="key start     POST /key/", path="/key/", method="POST",
@@ -136,10 +141,12 @@ def main() -> None:
     workers, threads = os.environ.get("WEB_CONCURRENCY", "3"), os.environ.get("PORTAL_THREADS", "8")
     print(f"\nHung appliance bench: gunicorn.conf.py ({workers} gthread workers x {threads} threads), "
           f"production settings, SQLite + shared disk cache, {args.clients} clients per path at once, "
-          f"{args.seconds:g} s, {os.cpu_count()} cores; the appliance accepts and never answers\n")
+          f"{args.seconds:g} s, {os.cpu_count()} cores; "
+          f"{'control run: the appliance answers' if args.healthy else 'the appliance accepts and never answers'}\n")
     for result in (reps, keys):
         print(report_line(result))
-    print(f"\nappliance: {appliance_calls} requests received (none answered); /reps.json at the end: {final}")
+    print(f"\nappliance: {appliance_calls} requests received{'' if args.healthy else ' (none answered)'}; "
+          f"/reps.json at the end: {final}")
     ok = (keys.percentile(0.99) < KEY_P99_MS and reps.percentile(0.99) < REPS_P99_MS
           and reps.server_errors == keys.server_errors == 0)
     print(f"targets (key p99 < {KEY_P99_MS} ms, rep page p99 < {REPS_P99_MS} ms, no 5xx): "
