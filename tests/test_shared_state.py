@@ -38,6 +38,8 @@ from tests.fakes.server import running
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 3  # gunicorn.conf.py's default, what make serve and the Docker image run
 RATE_LIMIT = 5
+
+pytestmark = pytest.mark.gunicorn  # in make test like every unmarked test; -m gunicorn runs only these
 REP_LIST_TTL = 600  # the longest the admin allows: no refresh falls due during the test
 START_SECONDS = 30  # bounds for waiting on processes; the test itself takes a few seconds
 
