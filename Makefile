@@ -38,7 +38,7 @@ collectstatic: install
 
 serve: messages migrate collectstatic
 	$(PY) manage.py portal_bootstrap
-	$(VENV)/bin/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 # axe-core for the browser tests' accessibility checks; without npm those tests are skipped.
 AXE := tests/browser/node_modules/axe-core/axe.min.js

@@ -98,10 +98,11 @@ def survey_form(request, data=None) -> SurveyForm:
     if reps_in_issue_menu(site):
         # Decision 10: online reps instead of issues; with no issue chosen, the fields that
         # belong to every issue apply.
-        issues = [RepMenuEntry(rep_id=rep.id, display_name=rep.public_name)
-                  for rep in selectors.online_reps(site=site).reps]
+        rep_list = selectors.online_reps(site=site)  # never waits on the appliance (decision record)
+        issues = [RepMenuEntry(rep_id=rep.id, display_name=rep.public_name) for rep in rep_list.reps]
         fields = [field for field in fields if not field.issue_codes]
     else:
+        rep_list = None
         issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
     # A custom field takes a plain prefill when it allows one, and a signed one when it may be
     # locked by it; every built-in field may be set and locked by a signed link.
@@ -118,6 +119,7 @@ def survey_form(request, data=None) -> SurveyForm:
                       external_key_label=texts.external_key_label,
                       reps_menu=reps_in_issue_menu(site))
     form.lock(locked)
+    form.reps_pending = rep_list is not None and rep_list.pending  # "checking who is available"
     return form
 
 
@@ -140,9 +142,13 @@ def survey(request):
     if refused:
         return refused
     if not form.issues:
-        form.add_error(None, _("Nobody is available right now. Please try again in a few minutes.")
-                       if form.reps_menu else
-                       _("No topics are available right now. Please use a session key."))
+        if form.reps_pending:
+            message = _("We are still checking who is available. Please try again in a moment.")
+        elif form.reps_menu:
+            message = _("Nobody is available right now. Please try again in a few minutes.")
+        else:
+            message = _("No topics are available right now. Please use a session key.")
+        form.add_error(None, message)
         ok = False
     if ok and form.is_valid():
         data = form.cleaned_data
@@ -252,6 +258,9 @@ def reps_json(request):
     rep_list = selectors.online_reps(site=request.site)
     response = JsonResponse({
         "reps": [{"id": rep.id, "name": rep.public_name} for rep in rep_list.reps],
+        # "ok" (a list, maybe empty), "pending" (still asking the appliance: ask again soon),
+        # "unavailable" (it could not be asked and nothing is cached).
+        "state": rep_list.state,
         "available": not rep_list.unavailable,
         "stale": rep_list.stale,
     })
