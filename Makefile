@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 EXTRAS ?= test,build,browser
 
 
-.PHONY: install messages migrate demo run serve test test-services collectstatic check-deploy bench clean extract-messages
+.PHONY: install messages migrate demo run serve test test-services collectstatic check-deploy bench clean extract-messages screenshots favicon
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,15 @@ test-services:
 check-deploy: install
 	DJANGO_SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \
 	DJANGO_ALLOWED_HOSTS=support.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+# The README's gallery: every customer page of the demo in en-us, de and ja at 1280x800 and
+# 390x844, from a throwaway database (docs/tools/screenshots.py; needs Chromium and the browser extra).
+screenshots: messages
+	$(PY) docs/tools/screenshots.py
+
+# The committed favicons, drawn from static/portal/mark.svg by the same Chromium.
+favicon: install
+	$(PY) docs/tools/favicon.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -263,6 +263,7 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
         (_("Branding"), {"fields": ["logo", "primary_color", "text_color", "background_color",
                                     "accept_low_contrast", "welcome_text", "warning_text"]}),
         (_("Customer notice"), {"fields": ["notice_text", "notice_starts", "notice_ends"]}),
+        (_("Contact"), {"fields": ["contact_email", "contact_phone", "contact_url", "privacy_url"]}),
         (_("Flows"), {"fields": ["show_session_key", "show_survey", "show_rep_list",
                                  "show_reps_in_issue_menu", "rep_list_ttl", "chat_mode"]}),
         (_("Survey fields"), {"fields": ["name_field", "company_field", "company_code_field",

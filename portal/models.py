@@ -269,6 +269,13 @@ class Backend(models.Model):
             raise ValidationError(errors)
 
 
+class HttpsURLField(models.URLField):
+    """A web address where one typed without a scheme means https (Django 6's default already)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 class Site(models.Model):
     """One branded portal, chosen by the request's hostname."""
 
@@ -313,6 +320,14 @@ class Site(models.Model):
         _("show 'what happens next' before leaving"), default=False,
         help_text=_("Explains the download for the customer's system, with a button to continue."),
     )
+    # Contact, in every page's footer: how to reach the help desk without a session.
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True,
+                                     help_text=_("As customers should dial it, e.g. +49 30 1234567."))
+    contact_url = HttpsURLField(_("contact page"), blank=True,
+                                  help_text=_("The help desk's own contact or help page."))
+    privacy_url = HttpsURLField(_("privacy policy"), blank=True,
+                                  help_text=_("Linked in the footer of every page."))
     # Flows
     show_rep_list = models.BooleanField(_("show the representative list"), default=True)
     show_session_key = models.BooleanField(_("show the session key form"), default=True)

@@ -60,6 +60,23 @@ def language_links(request, site: Site) -> list[dict]:
     ]
 
 
+def initials(name: str) -> str:
+    """The letters on a person's tile: first letters of the first and last word of the name.
+
+    Words without a letter or digit ("&", "-") are skipped, and the letter is the word's first
+    one, so "Jo (Partner)" gives "JP". A script without capitals (Japanese, Chinese) gets its
+    first character only: two characters from two words would read as a different name.
+    The JSON list sends these, so the tiles portal.js builds show exactly the same.
+    """
+    firsts = [next(char for char in word if char.isalnum())
+              for word in name.split() if any(char.isalnum() for char in word)]
+    if not firsts:
+        return ""
+    if firsts[0].upper() == firsts[0].lower():
+        return firsts[0]
+    return "".join([firsts[0], firsts[-1]] if len(firsts) > 1 else firsts[:1]).upper()
+
+
 def render_customer_page(request, template: str, context: dict | None = None, *, status: int = 200):
     site = request.site
     context = {

@@ -30,6 +30,7 @@ from portal.pages import (
     PREFILL_FIELDS,
     bind_public_form,
     enabled_flows,
+    initials,
     not_found,
     public_form_initial,
     record_invalid,
@@ -264,7 +265,8 @@ def reps_json(request):
         return JsonResponse({"error": "not_found"}, status=404)
     rep_list = selectors.online_reps(site=request.site)
     response = JsonResponse({
-        "reps": [{"id": rep.id, "name": rep.public_name} for rep in rep_list.reps],
+        "reps": [{"id": rep.id, "name": rep.public_name, "initials": initials(rep.public_name)}
+                 for rep in rep_list.reps],
         # "ok" (a list, maybe empty), "pending" (still asking the appliance: ask again soon),
         # "unavailable" (it could not be asked and nothing is cached).
         "state": rep_list.state,

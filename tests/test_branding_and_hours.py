@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -174,3 +175,67 @@ def test_site_texts_in_the_customers_language_with_fallback(client, site, issues
     site.warning_text = "Nur wenn Sie uns angerufen haben."
     site.save()
     assert "Nur wenn Sie uns angerufen haben." in client.get("/?locale=ja").content.decode()
+
+
+@pytest.mark.django_db
+def test_without_a_logo_the_neutral_mark_and_favicon_show_and_a_logo_replaces_both(client, site, settings,
+                                                                                   tmp_path):
+    html = client.get("/").content.decode()
+    assert 'href="/static/portal/icons.svg#mark"' in html
+    assert '<link rel="icon" href="/static/portal/mark.svg" type="image/svg+xml">' in html
+    assert '<link rel="icon" href="/static/portal/favicon.png" type="image/png" sizes="32x32">' in html
+    assert finders.find("portal/favicon.png") and finders.find("portal/mark.svg")
+    settings.MEDIA_ROOT = tmp_path
+    site.logo.save("acme.png", io.BytesIO(PNG_1PX))
+    html = client.get("/").content.decode()
+    assert f'<link rel="icon" href="/media/{site.logo.name}">' in html
+    assert "icons.svg#mark" not in html and "favicon.png" not in html
+
+
+@pytest.mark.django_db
+def test_footer_gives_the_sites_contact_privacy_link_and_languages(client, site):
+    site.enabled_languages = ["en-us", "de", "ja"]
+    site.contact_email, site.contact_phone = "help@acme.example", "+49 30 1234567"
+    site.contact_url, site.privacy_url = "https://acme.example/contact", "https://acme.example/privacy"
+    site.save()
+    html = client.get("/survey/?locale=de").content.decode()
+    footer = html[html.index('<footer class="site-footer">'):]
+    assert '<h2 id="footer-contact-title">Kontakt</h2>' in footer
+    assert 'Telefon: <a href="tel:+49301234567">+49 30 1234567</a>' in footer
+    assert '<a href="mailto:help@acme.example">help@acme.example</a>' in footer
+    assert '<a href="https://acme.example/contact">Kontaktseite</a>' in footer
+    assert '<a href="https://acme.example/privacy">Datenschutzerklärung</a>' in footer
+    # The language links keep the page the customer is on.
+    assert '<a href="/survey/?locale=ja" lang="ja" hreflang="ja">日本語</a>' in footer
+    assert '<a href="/survey/?locale=de" lang="de" hreflang="de" aria-current="true">Deutsch</a>' in footer
+
+
+@pytest.mark.django_db
+def test_footer_without_contact_details_has_no_empty_contact_block(client, site):
+    html = client.get("/").content.decode()
+    assert "footer-contact" not in html and "tel:" not in html and "mailto:" not in html
+
+
+@pytest.mark.django_db
+def test_admin_keeps_contact_details_and_reads_a_bare_address_as_https(admin_client, site):
+    data = {
+        "name": site.name, "is_default": "on", "backend": site.backend_id, "primary_color": "#1a5fb4",
+        "text_color": "#1d1d1f", "background_color": "#f6f7f9", "warning_text": "", "name_field": "required",
+        "company_field": "optional", "company_code_field": "hidden", "details_field": "required",
+        "email_field": "optional", "customer_number_field": "hidden", "external_key_field": "hidden",
+        "default_language": "en-us", "chat_mode": "off", "rep_list_ttl": "30", "time_zone": "UTC",
+        "retention_days": "90", "show_session_key": "on", "show_survey": "on",
+        "contact_email": "help@acme.example", "contact_phone": "+49 30 1234567",
+        "contact_url": "acme.example/contact", "privacy_url": "https://acme.example/privacy",
+        "hostnames-TOTAL_FORMS": "0", "hostnames-INITIAL_FORMS": "0",
+        "opening_hours-TOTAL_FORMS": "0", "opening_hours-INITIAL_FORMS": "0",
+        "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
+        "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(f"/admin/portal/site/{site.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    site.refresh_from_db()
+    assert (site.contact_email, site.contact_phone, site.contact_url, site.privacy_url) == (
+        "help@acme.example", "+49 30 1234567", "https://acme.example/contact", "https://acme.example/privacy")
+    page = admin_client.get(f"/admin/portal/site/{site.pk}/change/").content.decode()
+    assert 'class="fieldset-heading">Contact</h2>' in page

@@ -20,6 +20,7 @@ from django.test import Client
 
 from portal import selectors
 from portal.models import Backend, CustomField, Issue, Site, StartRequest
+from portal.pages import initials
 from portal.vendors.cache import wait_for_refreshes
 from tests.conftest import form_data, query_of
 from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
@@ -52,8 +53,15 @@ def update_site(site: Site, **fields) -> None:
 
 def rep_buttons(page: str) -> list[tuple[str, str]]:
     """(value, name) of each rep button, in page order."""
-    return [(value, html.unescape(name)) for value, name in
-            re.findall(r'<button type="submit" class="button secondary" name="rep" value="(\d+)">([^<]*)</button>', page)]
+    return [(value, name) for value, _initials, name, _state in rep_tiles(page)]
+
+
+def rep_tiles(page: str) -> list[tuple[str, str, str, str]]:
+    """(value, initials, name, state text) of each rep tile, in page order."""
+    return [tuple(html.unescape(part) for part in tile) for tile in re.findall(
+        r'<button type="submit" class="tile" name="rep" value="(\d+)">'
+        r'<span class="tile-initials" aria-hidden="true">([^<]*)</span><span class="tile-text">'
+        r'<span class="tile-name">([^<]*)</span> <span class="tile-state">([^<]*)</span></span></button>', page)]
 
 
 def rep_status(page: str) -> str:
@@ -107,17 +115,36 @@ def test_page_lists_online_reps_by_public_name_and_never_the_private_one(client,
     assert response.status_code == 200
     # Sam (id 15) is logged in but not showing on the rep list; the others sorted by name.
     assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
-    assert '<ul class="rep-list" id="id_rep"' in page and 'role="status"' in page
+    assert '<ul class="rep-list tiles" id="id_rep"' in page and 'role="status"' in page
     data = client.get("/reps.json")
-    assert data.json()["reps"] == [{"id": 12, "name": "Alex K."}, {"id": 21, "name": "Jo (Partner)"}]
+    assert data.json()["reps"] == [{"id": 12, "name": "Alex K.", "initials": "AK"},
+                                   {"id": 21, "name": "Jo (Partner)", "initials": "JP"}]
     for private in private_names:
         assert private not in page and private not in data.content.decode()
     assert "PRIVATE" not in page + data.content.decode()
 
 
+def test_each_rep_is_a_tile_with_initials_and_available_in_words(client, fake, rep_site):
+    """Availability is said in the customer's language, not by a coloured dot alone."""
+    page = client.get("/reps/?locale=de").content.decode()
+    assert rep_tiles(page) == [("12", "AK", "Alex K.", "Jetzt verfügbar"),
+                               ("21", "JP", "Jo (Partner)", "Jetzt verfügbar")]
+    # portal.js builds the same tile from the JSON list, with the state text the page carries.
+    assert 'data-available="Jetzt verfügbar"' in page
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Alex K.", "AK"), ("Jo (Partner)", "JP"), ("Mika & Co", "MC"), ("Sam", "S"),
+    ("élodie de la Fontaine", "ÉF"), ("山田 太郎", "山"), ("-- ", ""),
+])
+def test_initials_come_from_the_first_and_last_word(name, expected):
+    assert initials(name) == expected
+
+
 def test_rep_list_json_has_public_fields_only_and_is_never_cached(client, fake, rep_site):
     response = client.get("/reps.json")
-    assert response.json() == {"reps": [{"id": 12, "name": "Alex K."}, {"id": 21, "name": "Jo (Partner)"}],
+    assert response.json() == {"reps": [{"id": 12, "name": "Alex K.", "initials": "AK"},
+                                        {"id": 21, "name": "Jo (Partner)", "initials": "JP"}],
                                "state": "ok", "available": True, "stale": False}
     assert "no-cache" in response["Cache-Control"]
     assert "no-cache" in client.get("/reps/")["Cache-Control"]

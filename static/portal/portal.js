@@ -200,16 +200,29 @@
     var pendingPolls = 0;
     var showList = function (data) {
       var some = data.reps.length > 0;
-      var shown = Array.prototype.map.call(repList.querySelectorAll("button"), function (b) { return b.value + " " + b.textContent; });
+      var shown = Array.prototype.map.call(repList.querySelectorAll("button"), function (b) { return b.value + " " + b.querySelector(".tile-name").textContent; });
       if (shown.join("\n") !== data.reps.map(function (r) { return r.id + " " + r.name; }).join("\n")) {
         // A keyboard user on a rep's button keeps their place: on the same rep if still
         // there, else on the list, never dropped back to the top of the page.
         var focused = repList.contains(document.activeElement) ? document.activeElement.value : null;
         repList.textContent = "";
+        // The same tile as templates/portal/_person.html; the server sends the initials.
+        var span = function (className, text) {
+          var element = document.createElement("span");
+          element.className = className;
+          if (text !== undefined) element.textContent = text;
+          return element;
+        };
         data.reps.forEach(function (rep) {
           var item = document.createElement("li"), button = document.createElement("button");
-          button.type = "submit"; button.name = "rep"; button.className = "button secondary";
-          button.value = String(rep.id); button.textContent = rep.name;
+          button.type = "submit"; button.name = "rep"; button.className = "tile";
+          button.value = String(rep.id);
+          var initials = span("tile-initials", rep.initials), text = span("tile-text");
+          initials.setAttribute("aria-hidden", "true");
+          text.appendChild(span("tile-name", rep.name));
+          text.appendChild(document.createTextNode(" "));
+          text.appendChild(span("tile-state", repList.getAttribute("data-available")));
+          button.appendChild(initials); button.appendChild(text);
           item.appendChild(button); repList.appendChild(item);
         });
         if (focused !== null) {

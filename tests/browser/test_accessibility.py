@@ -20,10 +20,15 @@ def customer_pages(page, make_site, portal_url, language):
     """Walks through every customer page, yielding (name, page) with each one shown."""
     site = make_site(warning_text="Only continue if you contacted us yourself.",
                      notice_text="Planned maintenance on Sunday from 8:00 to 9:00.",
-                     welcome_text="Our technicians can see your screen and help you right away.")
+                     welcome_text="Our technicians can see your screen and help you right away.",
+                     show_rep_list=True, contact_email="help@acme.example", contact_phone="+49 30 1234567",
+                     contact_url="https://acme.example/contact", privacy_url="https://acme.example/privacy")
     query = f"?locale={language}"
     page.goto(f"{portal_url}/{query}")
     yield "home"
+    page.goto(f"{portal_url}/reps/{query}")  # the Preview backend's sample people, as tiles
+    page.locator("#id_rep .tile").first.wait_for()
+    yield "reps"
     page.goto(f"{portal_url}/key/{query}")
     yield "key"
     page.get_by_role("button").last.click()
@@ -67,7 +72,7 @@ def test_customer_pages_have_no_axe_violations(page, make_site, portal_url, lang
     for name in customer_pages(page, make_site, portal_url, language):
         assert page.locator("html").get_attribute("lang").lower().startswith(language[:2]), name
         seen[name] = axe_violations(page)
-    assert len(seen) == 9
+    assert len(seen) == 10
     assert {name: v for name, v in seen.items() if v} == {}
 
 
@@ -93,3 +98,26 @@ def test_axe_is_really_checking(page):
     page.set_content("<html><body><img src='x.png'><input type='text'><a href='#'></a></body></html>")
     found = {line.split(" ")[0] for line in axe_violations(page)}
     assert {"image-alt", "label", "link-name", "html-has-lang"} <= found
+
+
+def flow_boxes(page) -> list[dict]:
+    return [card.bounding_box() for card in page.locator(".flows > .flow").all()]
+
+
+def test_the_landing_page_puts_the_three_ways_side_by_side_on_a_desktop_and_stacks_them_on_a_phone(
+        page, make_site, portal_url):
+    make_site(show_rep_list=True)
+    page.goto(f"{portal_url}/?locale=de")
+    titles = page.locator(".flows > .flow h2").all_text_contents()
+    assert titles == ["Ansprechpartner auswählen", "Ich habe einen Sitzungsschlüssel",
+                      "Beschreiben Sie Ihr Problem"]
+    desktop = flow_boxes(page)
+    assert len({box["y"] for box in desktop}) == 1  # one row
+    assert desktop[0]["x"] < desktop[1]["x"] < desktop[2]["x"]
+    assert sum(box["width"] for box in desktop) > 1000  # the width of 1280 px is used
+    for width, height in ((390, 844), (320, 640), (640, 400)):  # phone, reflow, 1280 px at 200 %
+        page.set_viewport_size({"width": width, "height": height})
+        stacked = flow_boxes(page)
+        assert len({box["x"] for box in stacked}) == 1, width  # one column
+        assert stacked[0]["y"] < stacked[1]["y"] < stacked[2]["y"]
+        assert overflow(page) == 0, width

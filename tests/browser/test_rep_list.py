@@ -21,7 +21,7 @@ REFRESH_MS = 30_000  # the page's refresh interval (static/portal/portal.js)
 
 
 def rep_names(scope) -> list[str]:
-    return [name.strip() for name in scope.locator("#id_rep button[name=rep]").all_text_contents()]
+    return [name.strip() for name in scope.locator("#id_rep button[name=rep] .tile-name").all_text_contents()]
 
 
 def status(scope) -> str:
@@ -85,6 +85,7 @@ def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, 
 
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Jo (Partner)").focus()
+    rendered_jo = page.locator("#id_rep button[value='21']").evaluate("button => button.outerHTML")
     appliance_answers(beyondtrust, "logged_in_reps_changed.xml")
     page.clock.run_for(REFRESH_MS)
     page.get_by_role("button", name="Mika & Co").wait_for()
@@ -93,7 +94,12 @@ def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, 
     assert page.evaluate("window.loaded") is True
     assert page.locator("#id_consent").is_checked()  # what the customer did is kept
     # The buttons were rebuilt; a keyboard user on Jo is still on Jo.
-    assert page.evaluate("document.activeElement.textContent") == "Jo (Partner)"
+    assert page.evaluate("document.activeElement.querySelector('.tile-name').textContent") == "Jo (Partner)"
+    # The script's tile is the server's tile, to the byte: initials, name, "Available now".
+    assert page.locator("#id_rep button[value='21']").evaluate("button => button.outerHTML") == rendered_jo
+    mika = page.get_by_role("button", name="Mika & Co")
+    assert mika.locator(".tile-initials").text_content() == "MC"
+    assert mika.locator(".tile-state").text_content() == "Available now"
 
     # A button the script made starts a session like one the server rendered.
     page.get_by_role("button", name="Mika & Co").click()

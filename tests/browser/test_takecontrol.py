@@ -25,7 +25,7 @@ def test_technician_list_shows_display_names_and_a_click_sends_tech(page, portal
     make_tc_site()
     page.goto(f"{portal_url}/?locale=en-us")
     page.get_by_role("link", name="Show technicians").click()
-    buttons = page.locator("#id_technician button[name=technician]")
+    buttons = page.locator("#id_technician button[name=technician] .tile-name")
     assert [b.strip() for b in buttons.all_text_contents()] == ["Anna K.", "Ben"]
     html = page.content()
     assert "Off duty" not in html and "@example.com" not in html and "bsmith" not in html

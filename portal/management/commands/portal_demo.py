@@ -66,6 +66,9 @@ class Command(BaseCommand):
                 **{field: SOURCE[field] for field in SITE_TEXT_FIELDS},
                 chat_mode=Site.ChatMode.CHOICE,
                 company_code_field="optional", external_key_field="optional",
+                # Reserved example addresses (RFC 2606, Ofcom's drama range): a footer to look at.
+                contact_email="help@example.com", contact_phone="+44 20 7946 0000",
+                contact_url="https://example.com/contact", privacy_url="https://example.com/privacy",
             )
             self.stdout.write(f"portal_demo: created site '{site.name}' on the Preview backend.")
         issues = {}
