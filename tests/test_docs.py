@@ -10,6 +10,7 @@ whoever picks the project up cannot follow it.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -46,13 +47,12 @@ def scanned_files() -> list[Path]:
     found = []
     for name in SCANNED:
         base = ROOT / name
-        candidates = [base] if base.is_file() else sorted(base.rglob("*")) if base.is_dir() else []
-        for path in candidates:
-            if (path.is_file() and path.resolve() != THIS_FILE
-                    and path.suffix not in SKIPPED_SUFFIXES
-                    and not SKIPPED_DIRS.intersection(path.relative_to(ROOT).parts)):
-                found.append(path)
-    return found
+        if base.is_file():
+            found.append(base)
+        for folder, subfolders, names in os.walk(base):
+            subfolders[:] = sorted(d for d in subfolders if d not in SKIPPED_DIRS)  # no node_modules
+            found += [Path(folder) / n for n in sorted(names) if Path(n).suffix not in SKIPPED_SUFFIXES]
+    return [path for path in found if path.resolve() != THIS_FILE]
 
 
 def read(path: Path) -> str | None:
