@@ -20,7 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SCANNED = ("portal", "templates", "static", "tests", "bench", "README.md", ".env.example",
-           "Makefile", "Dockerfile", "docker-entrypoint.sh", "pyproject.toml", ".ci")
+           "Makefile", "Dockerfile", "docker-entrypoint.sh", "pyproject.toml", ".ci", "manage.py",
+           "gunicorn.conf.py")
 SKIPPED_DIRS = {"node_modules", "__pycache__", ".venv", "locale", "test-artifacts", ".pytest_cache"}
 SKIPPED_SUFFIXES = {".mo", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".sqlite3", ".pyc",
                     ".woff", ".woff2"}
