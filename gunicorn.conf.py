@@ -4,7 +4,7 @@ gthread workers: WEB_CONCURRENCY processes (default 3) with PORTAL_THREADS threa
 (default 8). A request that must wait on a vendor (a Take Control REST start, at most the
 vendor timeouts) holds one thread, never the whole process, so key and PIN starts and every
 page keep being answered by the other threads. Why threads and not sync workers or a task
-queue: docs/decisions/ (no customer waits on a vendor).
+queue: docs/decisions/0042-no-customer-waits-on-a-vendor.md.
 
 Each thread may hold a database connection (CONN_MAX_AGE): with PostgreSQL allow for
 WEB_CONCURRENCY x PORTAL_THREADS connections per machine.

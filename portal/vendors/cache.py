@@ -1,7 +1,7 @@
 """Stale-while-revalidate over Django's cache, and a circuit breaker (product spec §6).
 
 Vendor-agnostic: BeyondTrust's rep and team lists and Take Control's lists use the same helper.
-Why it works this way: docs/decisions/ (no customer waits on a vendor).
+Why it works this way: docs/decisions/0042-no-customer-waits-on-a-vendor.md.
 
 - `cached_with_refresh` serves a fresh value from the cache. After the soft TTL the value is
   served stale at once, and one caller (the one that wins a `cache.add` lock, across every
