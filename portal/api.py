@@ -199,6 +199,11 @@ def json_body(request) -> dict:
         raise ApiError(400, "invalid_json", "The body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    try:  # a lone surrogate (`"\ud800"`) is valid JSON but no text: it cannot be sent on
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "invalid_json", "The body is not valid UTF-8 JSON: a string "
+                       "holds a lone surrogate.") from None
     return data
 
 

@@ -278,6 +278,8 @@ def test_schema_refuses_what_the_api_refuses(api_site):
     (json.dumps({"queue": "general", "external_key": "x" * 70_000}).encode(),
      "application/json", 413, "too_large"),
     (b"queue=general", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+    # Valid JSON, but no text: a lone surrogate cannot be UTF-8 (it was a 500 when sent on).
+    (b'{"queue": "general", "external_key": "\\ud800"}', "application/json", 400, "invalid_json"),
 ])
 def test_bodies_that_are_not_small_json_objects(client, fake, secret, raw, content_type, status, error):
     response = call(client, "post", "/session-keys", raw=raw, content_type=content_type, token=secret)
