@@ -8,7 +8,7 @@ RUN python -m venv /venv
 COPY pyproject.toml README.md ./
 COPY portal ./portal
 RUN /venv/bin/pip install --no-cache-dir ".[build,postgres,redis]"
-COPY manage.py docker-entrypoint.sh ./
+COPY manage.py docker-entrypoint.sh gunicorn.conf.py ./
 COPY templates ./templates
 COPY static ./static
 RUN /venv/bin/python -m babel.messages.frontend compile --directory portal/locale --domain django \
@@ -29,4 +29,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
 ENTRYPOINT ["/app/docker-entrypoint.sh"]
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gthread workers (WEB_CONCURRENCY x PORTAL_THREADS) and logs: gunicorn.conf.py
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

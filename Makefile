@@ -38,7 +38,7 @@ collectstatic: install
 
 serve: messages migrate collectstatic
 	$(PY) manage.py portal_bootstrap
-	$(VENV)/bin/gunicorn portal.wsgi --bind $(HOST):$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 # axe-core for the browser tests' accessibility checks; without npm those tests are skipped.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
@@ -69,6 +69,8 @@ clean:
 bench: install
 	$(PY) bench/customer_pages.py
 	@test ! -f bench/rep_list.py || $(PY) bench/rep_list.py
+	$(PY) bench/hung_appliance.py
+	$(PY) bench/worker_sharing.py
 
 # Re-extract translatable strings into the 16 catalogs (needs GNU gettext: apt-get install gettext).
 LOCALES := en_US de es es_SP fi fr it nl pt_BR pt_PT sv_SE tr ja zh_Hans zh ru

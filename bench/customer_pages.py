@@ -1,7 +1,8 @@
 """Benchmark: customer pages and starts against a bare Django view on the same server.
 
 Product spec §9: customer pages and starts should reach at least half the requests per second
-of a bare Django view. Runs gunicorn (sync workers, one per core) on 127.0.0.1 with a throwaway
+of a bare Django view. Runs gunicorn as shipped (gunicorn.conf.py: gthread workers, here one
+per core) on 127.0.0.1 with a throwaway
 SQLite database and the demo site on a BeyondTrust backend, then hammers each path for a few
 seconds from local client processes. Everything it starts is stopped; nothing leaves loopback.
 
@@ -70,8 +71,9 @@ def main() -> None:
            "from portal.models import Site; Site.objects.update(consent_text='')")
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--log-level", "warning"],
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "bench.wsgi",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--log-level", "warning",
+         "--access-logfile", os.devnull],
         cwd=ROOT, env=env, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -102,8 +104,8 @@ def main() -> None:
         server.wait(timeout=20)
     bare = results[0].rps
     database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite (WAL)"
-    cache_kind = "Redis" if env.get("CACHE_URL", "").startswith("redis") else "local-memory cache"
-    print(f"\nSupport Portal bench: gunicorn {args.workers} sync workers, {args.clients} client processes, "
+    cache_kind = "Redis" if env.get("CACHE_URL", "").startswith("redis") else "shared disk cache"
+    print(f"\nSupport Portal bench: gunicorn {args.workers} gthread workers, {args.clients} client processes, "
           f"{args.seconds:.0f} s per path, {os.cpu_count()} cores, {database}, {cache_kind}\n")
     for result in results:
         share = f"{result.rps / bare:6.0%} of bare" if bare else ""

@@ -20,6 +20,11 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    server_errors: int = 0  # answers with a 5xx status
+
+    @property
+    def max_ms(self) -> float:
+        return max(self.latencies, default=0.0) * 1000
 
     @property
     def rps(self) -> float:
@@ -38,7 +43,7 @@ class Result:
 
 def _worker(host, port, method, path, body_factory, expect, seconds, max_requests, queue):
     conn = http.client.HTTPConnection(host, port, timeout=30)
-    latencies, errors, count = [], 0, 0
+    latencies, errors, count, server_errors = [], 0, 0, 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and count < max_requests:
         body = body_factory() if body_factory else None
@@ -53,30 +58,48 @@ def _worker(host, port, method, path, body_factory, expect, seconds, max_request
             response.read()
             if response.status != expect:
                 errors += 1
+            if response.status >= 500:
+                server_errors += 1
         except (OSError, http.client.HTTPException):
             errors += 1
             conn.close()
             conn = http.client.HTTPConnection(host, port, timeout=30)
         latencies.append(time.perf_counter() - start)
         count += 1
-    queue.put((count, errors, latencies))
+    queue.put((count, errors, latencies, server_errors))
 
 
 def hammer(name, *, host, port, path, method="GET", body_factory=None, expect=200, clients=8,
            seconds=5.0, max_requests=200_000) -> Result:
+    return hammer_together([dict(name=name, path=path, method=method, body_factory=body_factory,
+                                 expect=expect, clients=clients)],
+                           host=host, port=port, seconds=seconds, max_requests=max_requests)[0]
+
+
+def hammer_together(specs: list[dict], *, host, port, seconds=5.0, max_requests=200_000) -> list[Result]:
+    """Several kinds of client at the same time: each spec (name, path, method, body_factory,
+    expect, clients) gets its own client processes; one Result per spec."""
     ctx = mp.get_context("fork")
-    queue = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(host, port, method, path, body_factory, expect, seconds,
-                                               max_requests, queue)) for _ in range(clients)]
+    runs = []
+    for spec in specs:
+        queue = ctx.Queue()
+        procs = [ctx.Process(target=_worker, args=(host, port, spec.get("method", "GET"), spec["path"],
+                                                   spec.get("body_factory"), spec.get("expect", 200),
+                                                   seconds, max_requests, queue))
+                 for _ in range(spec.get("clients", 8))]
+        runs.append((spec, queue, procs))
     start = time.perf_counter()
-    for p in procs:
-        p.start()
-    results = [queue.get(timeout=seconds + 60) for _ in procs]
+    for _spec, _queue, procs in runs:
+        for p in procs:
+            p.start()
+    collected = [[queue.get(timeout=seconds + 60) for _ in procs] for _spec, queue, procs in runs]
     elapsed = time.perf_counter() - start
-    for p in procs:
-        p.join(timeout=10)
-    latencies = [lat for _c, _e, lats in results for lat in lats]
-    return Result(name, sum(c for c, _e, _l in results), sum(e for _c, e, _l in results), elapsed, latencies)
+    for _spec, _queue, procs in runs:
+        for p in procs:
+            p.join(timeout=10)
+    return [Result(spec["name"], sum(r[0] for r in results), sum(r[1] for r in results), elapsed,
+                   [lat for r in results for lat in r[2]], sum(r[3] for r in results))
+            for (spec, _queue, _procs), results in zip(runs, collected)]
 
 
 def summary(results: list[Result]) -> str:

@@ -54,6 +54,7 @@ from portal.openapi import openapi_document
 from portal.tokens import authenticate_token
 from portal.vendors import limits
 from portal.vendors.beyondtrust.client import BeyondTrustError, BeyondTrustUnavailable, Queue
+from portal.vendors.cache import default_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -468,8 +469,11 @@ def chat_handoffs(request):
 def reps(request):
     """Online representatives showing on the public list, from the rep page's cache."""
     site = beyondtrust_site(request.api_token)
-    result = selectors.online_reps(site=site)
-    if result.unavailable:
+    # An integration, not a customer: with nothing cached it may wait for the appliance, as
+    # long as one vendor call may take (a thread of its own; customer pages never wait).
+    patience = default_timeout()
+    result = selectors.online_reps(site=site, wait=patience, wait_for_others=patience)
+    if result.unavailable or result.pending:
         breaker = selectors.beyondtrust_breaker(site.backend)
         if breaker.is_open:
             raise ApiError(503, "unavailable", "The appliance failed repeatedly; try again later.",

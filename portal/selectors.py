@@ -43,6 +43,9 @@ def renew_site_cache_version() -> None:
     cache.set(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
 
 
+# Shared by the threads of a gthread worker (gunicorn.conf.py): single dict reads and writes are
+# atomic under the GIL, and a clear() racing a write only costs a recomputation. The values
+# (sites, issues, fields) are complete when stored and never changed afterwards.
 _memo: dict[str, tuple[float, object]] = {}
 MEMO_MAX_ENTRIES = 512
 
@@ -51,10 +54,9 @@ def versioned(key: str, compute):
     """A value cached under a key that carries the site version: in this process first (no
     unpickling on the hot path), then in the shared cache, else computed and stored in both.
 
-    With a shared cache (Redis) a new version is a new key in every process at once. With a
-    per-process cache (locmem, the embedded default) other workers cannot see the new version,
-    so every copy also expires after SITE_CACHE_SECONDS: an admin change shows everywhere
-    within that time, never later."""
+    The cache is shared by every worker (the embedded diskcache, or Redis), so a new version is
+    a new key in every process at once. The copies also expire after SITE_CACHE_SECONDS, which
+    bounds an admin change's delay if CACHE_URL names a per-process cache (locmem)."""
     now = time.monotonic()
     hit = _memo.get(key)
     if hit is not None and hit[0] > now:
@@ -232,15 +234,23 @@ BREAKER_RESET_SECONDS = 30  # then one trial call after this long
 class RepListResult:
     """Who a customer may pick: reps showing on the public list, by public name.
 
-    `unavailable`: the appliance could not be asked and nothing was cached (an empty `reps`
-    with `unavailable` False means nobody is online). `stale`: the list is older than the
-    site's TTL because a refresh is running or failed; for logs and the JSON, not customers.
+    `unavailable`: the appliance could not be asked and nothing was cached. `pending`: nothing
+    is cached yet and the appliance is being asked right now; the page says it is checking and
+    asks again (an empty `reps` with neither flag means nobody is online). `stale`: the list is
+    older than the site's TTL because a refresh is running or failed; for logs and the JSON,
+    not customers.
     """
 
     reps: tuple[Rep, ...] = ()
     stale: bool = False
     unavailable: bool = False
     fetched_at: datetime | None = None
+    pending: bool = False
+
+    @property
+    def state(self) -> str:
+        """"ok" (a list, maybe empty), "pending" or "unavailable": what /reps.json reports."""
+        return "pending" if self.pending else "unavailable" if self.unavailable else "ok"
 
 
 def rep_list_cache_key(backend: Backend) -> str:
@@ -260,12 +270,15 @@ PREVIEW_REPS = (Rep(id=12, public_name="Alex K.", showing_on_rep_list=True),
                 Rep(id=7, public_name="Sam R.", showing_on_rep_list=True))
 
 
-def online_reps(*, site: Site) -> RepListResult:
-    """The site's online representatives from the cache, refreshed after `site.rep_list_ttl`.
+def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float = 0.0) -> RepListResult:
+    """The site's online representatives from the cache, refreshed after `site.rep_list_ttl`
+    in the background (portal/vendors/cache.py).
 
-    Never waits on the appliance longer than the configured vendor timeout and never raises
-    for a vendor problem; what went wrong is logged (decision 11), the result only says
-    whether there is a list.
+    A customer request never waits on the appliance when a list is cached, stale or not; with
+    nothing cached, the request that starts the refresh waits at most `wait` (default
+    `PORTAL_VENDOR_WAIT`), others not at all (`wait_for_others`, for integrations that may
+    wait), and the result is then `pending`. Never raises for a vendor problem; what went
+    wrong is logged (decision 11), the result only says whether there is a list.
     """
     backend = site.backend
     if backend.kind == Backend.Kind.PREVIEW:  # the demo shows the flow with sample people
@@ -292,15 +305,16 @@ def online_reps(*, site: Site) -> RepListResult:
         soft_ttl=soft_ttl,
         hard_ttl=max(REP_LIST_HARD_TTL, soft_ttl),
         timeout=default_timeout(),
+        wait=wait,
+        wait_for_others=wait_for_others,
         breaker=breaker,
     )
-    if cached.error:
-        # The vendor's words go to the log only (decision 11). While the breaker is open every
-        # request lands here: the failures that opened it were logged, so stay quiet.
-        logger.log(logging.DEBUG if breaker.is_open else logging.WARNING,
-                   "Backend %s: representative list not refreshed (%s); %s", backend.pk,
-                   cached.error, f"serving the list from {cached.fetched_at:%H:%M:%S}"
-                   if cached.value is not None else "nothing to show")
+    # The refresh logs the vendor's failure once, where it happens (decision 11); every request
+    # that is served the stale list meanwhile would only repeat it.
+    if cached.error and cached.value is None:
+        logger.debug("Backend %s: no representative list to show (%s)", backend.pk, cached.error)
+    if cached.pending:
+        return RepListResult(pending=True)
     if cached.value is None:
         return RepListResult(unavailable=True)
     return RepListResult(reps=tuple(cached.value), stale=cached.stale, fetched_at=cached.fetched_at)

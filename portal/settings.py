@@ -1,8 +1,8 @@
 """Settings for Support Portal.
 
 Every value that differs between deployments comes from the environment (django-environ);
-the defaults are the embedded ones `make run` needs: an SQLite file, a local-memory cache and
-DEBUG off unless asked for. `.env.example` lists every variable.
+the defaults are the embedded ones `make run` needs: an SQLite file, a cache on disk that
+every worker process of the machine shares, and DEBUG off unless asked for. `.env.example` lists every variable.
 """
 
 from pathlib import Path
@@ -96,9 +96,23 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
-# Token, rep-list cache, locks and rate limits live here: on more than one server this must be
-# a shared cache (redis://...), never locmem.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://portal")}
+# Token, rep-list cache, locks, breakers and rate limits live here, so every worker must see the
+# same cache with an atomic add and incr. Embedded default: diskcache (SQLite files in
+# PORTAL_DATA_DIR/cache), shared by all worker processes of this machine. On more than one
+# server: a cache all of them reach, CACHE_URL=redis://... (never locmem: one per process).
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+else:
+    CACHE_DIR = Path(env("PORTAL_CACHE_DIR", default=str(DATA_DIR / "cache")))
+    CACHES = {"default": {
+        "BACKEND": "portal.cache_backend.SharedDiskCache",
+        "LOCATION": str(CACHE_DIR),
+        "TIMEOUT": 300,
+        # Waits on another process's write lock are retried by the backend, never failed.
+        "SHARDS": 8,
+        "DATABASE_TIMEOUT": 0.05,
+        "OPTIONS": {"size_limit": 256 * 1024 * 1024},
+    }}
 
 # ------------------------------------------------------------------------------
 # Internationalisation: the 16 languages a BeyondTrust appliance can have (product spec §5).
@@ -180,6 +194,10 @@ PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 # Vendor calls: (connect, read) timeouts in seconds, on every call.
 PORTAL_VENDOR_CONNECT_TIMEOUT = env.float("PORTAL_VENDOR_CONNECT_TIMEOUT", default=3.0)
 PORTAL_VENDOR_READ_TIMEOUT = env.float("PORTAL_VENDOR_READ_TIMEOUT", default=5.0)
+# Vendor lists for customer pages (the representative list) are refreshed in the background;
+# with nothing cached yet, the request that starts the refresh waits at most this many
+# seconds, then the page says it is checking and asks again (docs/decisions/).
+PORTAL_VENDOR_WAIT = env.float("PORTAL_VENDOR_WAIT", default=0.3)
 # Take Control REST: a 429's Retry-After is waited out on the request path only up to this
 # many seconds; this many 429s in a row stop calls for PORTAL_TC_BREAKER_RESET seconds.
 PORTAL_TC_RETRY_AFTER_MAX = env.float("PORTAL_TC_RETRY_AFTER_MAX", default=3.0)

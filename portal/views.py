@@ -98,10 +98,11 @@ def survey_form(request, data=None) -> SurveyForm:
     if reps_in_issue_menu(site):
         # Decision 10: online reps instead of issues; with no issue chosen, the fields that
         # belong to every issue apply.
-        issues = [RepMenuEntry(rep_id=rep.id, display_name=rep.public_name)
-                  for rep in selectors.online_reps(site=site).reps]
+        rep_list = selectors.online_reps(site=site)  # never waits on the appliance (decision record)
+        issues = [RepMenuEntry(rep_id=rep.id, display_name=rep.public_name) for rep in rep_list.reps]
         fields = [field for field in fields if not field.issue_codes]
     else:
+        rep_list = None
         issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
     # A custom field takes a plain prefill when it allows one, and a signed one when it may be
     # locked by it; every built-in field may be set and locked by a signed link.
@@ -117,6 +118,7 @@ def survey_form(request, data=None) -> SurveyForm:
                       external_key_label=site.external_key_label,
                       reps_menu=reps_in_issue_menu(site))
     form.lock(locked)
+    form.reps_pending = rep_list is not None and rep_list.pending  # "checking who is available"
     return form
 
 
@@ -139,9 +141,13 @@ def survey(request):
     if refused:
         return refused
     if not form.issues:
-        form.add_error(None, _("Nobody is available right now. Please try again in a few minutes.")
-                       if form.reps_menu else
-                       _("No topics are available right now. Please use a session key."))
+        if form.reps_pending:
+            message = _("We are still checking who is available. Please try again in a moment.")
+        elif form.reps_menu:
+            message = _("Nobody is available right now. Please try again in a few minutes.")
+        else:
+            message = _("No topics are available right now. Please use a session key.")
+        form.add_error(None, message)
         ok = False
     if ok and form.is_valid():
         data = form.cleaned_data
@@ -200,18 +206,25 @@ def rep_list_page(request, rep_list: selectors.RepListResult):
     """GET /reps/. Like the other customer pages (product spec §9) it is the same for every
     visitor of a site and language, as long as the list is the same: so the rendered page is
     kept in the shared cache under the list's fetch time. A new list is a new page; no page
-    outlives its list. Prefill links and the no-list message are rendered every time."""
-    site, key = request.site, None
-    if rep_list.fetched_at is not None and set(request.GET) <= {"locale", "embed"}:
+    outlives its list. Without a list ("checking", "cannot show") the page is kept for a
+    second only: while the appliance is sick every customer gets it, and rendering it for each
+    would take the CPU that starts need. Prefill links are rendered every time."""
+    site, key, seconds = request.site, None, NO_LIST_PAGE_SECONDS
+    if set(request.GET) <= {"locale", "embed"}:
+        version = rep_list.fetched_at.timestamp() if rep_list.fetched_at is not None else rep_list.state
         key = (f"portal:reps-page:{selectors.site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
-               f"{request.GET.get('embed') == '1'}:{rep_list.fetched_at.timestamp()}")
+               f"{request.GET.get('embed') == '1'}:{version}")
+        seconds = site.rep_list_ttl if rep_list.fetched_at is not None else NO_LIST_PAGE_SECONDS
         page = cache.get(key)
         if page is not None:
             return page
     response = render_rep_list(request, rep_form(request, rep_list), rep_list)
     if key is not None:
-        cache.set(key, response, site.rep_list_ttl)
+        cache.set(key, response, seconds)
     return response
+
+
+NO_LIST_PAGE_SECONDS = 1
 
 
 @csrf_exempt  # cookie-free by design: guards.check_public_post protects the POST
@@ -251,6 +264,9 @@ def reps_json(request):
     rep_list = selectors.online_reps(site=request.site)
     response = JsonResponse({
         "reps": [{"id": rep.id, "name": rep.public_name} for rep in rep_list.reps],
+        # "ok" (a list, maybe empty), "pending" (still asking the appliance: ask again soon),
+        # "unavailable" (it could not be asked and nothing is cached).
+        "state": rep_list.state,
         "available": not rep_list.unavailable,
         "stale": rep_list.stale,
     })

@@ -20,12 +20,14 @@ from django.test import Client
 
 from portal import selectors
 from portal.models import Backend, CustomField, Issue, Site, StartRequest
+from portal.vendors.cache import wait_for_refreshes
 from tests.conftest import form_data, query_of
 from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
 from tests.fakes.server import running
 
 NOBODY = "Nobody is available right now."
 CANNOT_SHOW = "We cannot show who is available right now."
+CHECKING = "Checking who is available…"
 GONE = "This representative is no longer available."
 
 
@@ -116,7 +118,7 @@ def test_page_lists_online_reps_by_public_name_and_never_the_private_one(client,
 def test_rep_list_json_has_public_fields_only_and_is_never_cached(client, fake, rep_site):
     response = client.get("/reps.json")
     assert response.json() == {"reps": [{"id": 12, "name": "Alex K."}, {"id": 21, "name": "Jo (Partner)"}],
-                               "available": True, "stale": False}
+                               "state": "ok", "available": True, "stale": False}
     assert "no-cache" in response["Cache-Control"]
     assert "no-cache" in client.get("/reps/")["Cache-Control"]
 
@@ -184,7 +186,7 @@ def test_nobody_online_says_so_and_offers_the_other_flows(client, fake, rep_site
     page = client.get("/reps/").content.decode()
     assert rep_status(page) == NOBODY and rep_buttons(page) == [] and other_help_shown(page)
     assert 'href="/key/?locale=en-us"' in page and 'href="/survey/?locale=en-us"' in page
-    assert client.get("/reps.json").json() == {"reps": [], "available": True, "stale": False}
+    assert client.get("/reps.json").json() == {"reps": [], "state": "ok", "available": True, "stale": False}
 
 
 def test_nobody_online_on_a_rep_list_only_site(client, fake, rep_site):
@@ -205,11 +207,26 @@ def test_take_control_sites_have_no_beyondtrust_rep_list(client, transactional_d
 # ------------------------------------------------------------------------------
 # What the appliance sees: the cache, stale data, the breaker
 # ------------------------------------------------------------------------------
-def test_concurrent_customers_cause_one_upstream_call(fake, rep_site):
-    fake.delay = 0.2  # the first answer is still on its way while the others arrive
+def test_concurrent_customers_cause_one_upstream_call(fake, rep_site, settings):
+    # Was: all 20 waited for the one call and got the list. Now nobody waits for a refresh
+    # that somebody else started: whoever is not the refresher is told "checking" at once.
+    settings.PORTAL_VENDOR_WAIT = 0.05
+    fake.hang()  # the first answer is still on its way while the others arrive
     responses = in_threads(20, "/reps/")
     assert [r.status_code for r in responses] == [200] * 20
-    assert all(rep_buttons(r.content.decode()) for r in responses)
+    assert all(rep_status(r.content.decode()) == CHECKING and not rep_buttons(r.content.decode())
+               for r in responses)
+    assert fake.wait_for_requests(1)
+    assert len(fake.token_requests()) == 1  # one refresher; it is minting the token
+
+    fake.release()  # that call failed; the appliance answers the next one
+    assert wait_for_refreshes(10)
+    settings.PORTAL_VENDOR_WAIT = 2.0
+    responses = in_threads(20, "/reps/")
+    assert [r.status_code for r in responses] == [200] * 20
+    assert sum(bool(rep_buttons(r.content.decode())) for r in responses) >= 1  # the new refresher's
+    assert wait_for_refreshes(10)
+    assert all(rep_buttons(r.content.decode()) for r in in_threads(20, "/reps/"))
     assert fake.count("get_logged_in_reps") == 1
     assert fake.tokens_minted == 1
 
@@ -220,9 +237,36 @@ def test_concurrent_customers_after_the_ttl_cause_one_refresh(fake, rep_site):
     fake.delay = 0.2
     responses = in_threads(20, "/reps/")
     assert [r.status_code for r in responses] == [200] * 20
+    # Everybody, the refresher too, gets the cached list at once.
     assert all(rep_buttons(r.content.decode()) == [("12", "Alex K."), ("21", "Jo (Partner)")]
                for r in responses)
+    assert wait_for_refreshes(10)
     assert fake.count("get_logged_in_reps") == 2  # the first fill and one refresh
+
+
+def test_a_hung_appliance_keeps_no_customer_waiting(client, fake, rep_site, settings):
+    """It accepts and never answers: the page says it is checking, offers to check again,
+    the JSON says "pending"; once the refresh gave up, the kind message."""
+    settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 0.2
+    settings.PORTAL_VENDOR_READ_TIMEOUT = 0.3
+    settings.PORTAL_VENDOR_WAIT = 0.05
+    fake.hang()
+    response = client.get("/reps/?locale=en-us&external_key=INC1")
+    page = response.content.decode()
+    assert response.status_code == 200 and "no-cache" in response["Cache-Control"]
+    assert rep_status(page) == CHECKING and 'aria-live="polite"' in page
+    assert '<p data-reps-pending><a href="/reps/?locale=en-us&amp;external_key=INC1">Check again</a></p>' in page
+    assert not other_help_shown(page) and rep_buttons(page) == []
+    assert "{#" not in page  # template comments stay in the template
+    assert client.get("/reps.json").json() == {"reps": [], "state": "pending", "available": True, "stale": False}
+    assert fake.wait_for_requests(1)
+    assert len(fake.calls()) == 1  # the second request did not start a second refresh
+
+    assert wait_for_refreshes(10)  # bounded by the vendor timeouts
+    page = client.get("/reps/").content.decode()  # starts the next try, says how the last one went
+    assert rep_status(page) == CANNOT_SHOW and other_help_shown(page)
+    assert "<p data-reps-pending hidden>" in page
+    assert client.get("/reps.json").json()["state"] == "unavailable"
 
 
 def test_stale_list_is_served_while_the_appliance_fails(client, fake, rep_site, caplog):
@@ -231,6 +275,7 @@ def test_stale_list_is_served_while_the_appliance_fails(client, fake, rep_site, 
     age_rep_list(rep_site, rep_site.rep_list_ttl + 1)
     with caplog.at_level(logging.WARNING):
         page = client.get("/reps/").content.decode()
+        assert wait_for_refreshes(10)  # the refresh runs behind the page
     assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
     assert rep_status(page) == "Pick a representative to start a session with them."
     assert not other_help_shown(page) and "stale" not in page.lower() and "500" not in page
@@ -251,7 +296,8 @@ def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(client
     assert breaker.state == "open"
     for _ in range(3):  # open: customers get the kind message, the appliance gets no call
         assert rep_status(client.get("/reps/").content.decode()) == CANNOT_SHOW
-    assert client.get("/reps.json").json() == {"reps": [], "available": False, "stale": False}
+    assert client.get("/reps.json").json() == {"reps": [], "state": "unavailable", "available": False,
+                                               "stale": False}
     assert fake.count("get_logged_in_reps") == selectors.BREAKER_FAILURES
 
     fake.fail(None, action="get_logged_in_reps")
@@ -266,7 +312,7 @@ def test_a_slow_appliance_gets_the_kind_message_within_the_timeout(client, fake,
     settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 0.2
     settings.PORTAL_VENDOR_READ_TIMEOUT = 0.3
     fake.delay = 5
-    response = client.get("/reps/")
+    response = client.get("/reps/")  # its refresh times out within its wait (2 s in tests)
     assert response.status_code == 200
     assert rep_status(response.content.decode()) == CANNOT_SHOW
 
@@ -341,6 +387,21 @@ def test_issue_menu_with_nobody_online(client, fake, reps_menu_site):
     response = client.post("/survey/", form_data(issue="rep-12", name="Jane Doe", details="Help"))
     assert response.status_code == 200
     assert "Nobody is available right now. Please try again in a few minutes." in response.content.decode()
+
+
+def test_issue_menu_while_the_appliance_hangs(client, fake, reps_menu_site, settings):
+    settings.PORTAL_VENDOR_WAIT = 0.05
+    fake.hang()
+    page = client.get("/survey/?name=Jane").content.decode()
+    assert 'Checking who is available… <a href="/survey/?name=Jane">Check again</a>' in page
+    assert 'value="rep-12"' not in page
+    response = client.post("/survey/", form_data(issue="rep-12", name="Jane Doe", details="Help"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "We are still checking who is available. Please try again in a moment." in page
+    assert 'value="Jane Doe"' in page  # what the customer typed is kept
+    assert fake.wait_for_requests(1)
+    assert len(fake.calls()) == 1  # one refresher for every request
 
 
 def test_an_external_key_with_control_characters_is_refused(client, fake, rep_site):

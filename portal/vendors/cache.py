@@ -1,20 +1,27 @@
 """Stale-while-revalidate over Django's cache, and a circuit breaker (product spec §6).
 
 Vendor-agnostic: BeyondTrust's rep and team lists and Take Control's lists use the same helper.
+Why it works this way: docs/decisions/ (no customer waits on a vendor).
 
-- `cached_with_refresh` serves a fresh value from the cache; after the soft TTL one caller (the
-  one that wins a `cache.add` lock) refreshes while everybody else gets the stale value; when the
-  vendor fails, the stale value is served until the hard TTL drops it. With nothing to serve, the
-  failure is reported in `CachedValue.error` and the caller shows a kind message.
-- No caller waits on the vendor for longer than `timeout`: the fetch runs on a small worker pool
-  and the caller stops waiting at the deadline. A fetch that overruns finishes in the background,
-  stores its value and releases the lock, so the next customer gets the fresh value.
+- `cached_with_refresh` serves a fresh value from the cache. After the soft TTL the value is
+  served stale at once, and one caller (the one that wins a `cache.add` lock, across every
+  worker that shares the cache) starts a refresh on this process's small background pool. A
+  customer request never waits for a refresh when there is something to serve.
+- With nothing cached, only the caller that started the refresh waits, and at most `wait`
+  seconds (`PORTAL_VENDOR_WAIT`, default 0.3 s): a healthy vendor still fills the first page
+  directly. Everybody else is answered at once with `CachedValue.pending`, and the page says
+  it is still checking (portal.js asks again). When the last refresh failed and nothing is
+  cached, the answer is the failure (`error`), not "pending", while the next refresh runs.
+- The refresh itself is bounded by the vendor timeouts (connect + read); one that overruns its
+  caller's wait finishes in the background, stores its value and releases the lock.
+- When the vendor fails, the stale value is served until the hard TTL drops it.
 - `CircuitBreaker` keeps its state in the shared cache, so all workers stop calling a vendor that
   failed `failure_threshold` times in a row, and one trial call is let through after `reset_after`.
 
-The lock and breaker rely on `cache.add` being atomic, as it is on Redis, Memcached, the database
-cache and (within one process) locmem. Django's file-based cache checks and then writes, so two
-processes can both win a lock in the same instant; the cost is one extra vendor call.
+The lock and breaker rely on `cache.add` and `cache.incr` being atomic, as they are on Redis,
+Memcached and the embedded default (diskcache, portal/settings.py). Django's file-based cache
+checks and then writes, so two processes can both win a lock in the same instant; the cost is
+one extra vendor call.
 """
 
 from __future__ import annotations
@@ -25,8 +32,9 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, Literal, TypeVar
@@ -38,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-POLL_INTERVAL = 0.05  # seconds between cache reads while another worker fetches
+POLL_INTERVAL = 0.05  # seconds between cache reads while waiting for another worker's refresh
 REFRESH_WORKERS = 4  # per process; one refresh per key at a time, thanks to the lock
 
 
@@ -49,10 +57,16 @@ def default_timeout() -> float:
     )
 
 
+def customer_wait() -> float:
+    """How long a customer request with nothing cached waits for the refresh it started."""
+    return max(0.0, float(getattr(settings, "PORTAL_VENDOR_WAIT", 0.3)))
+
+
 @dataclass(frozen=True)
 class CachedValue(Generic[T]):
     """What a customer request gets: the value (None if there is nothing to show) and its age.
 
+    `pending`: nothing is cached yet and a refresh is running; ask again shortly.
     `error` is for admins and logs (it may quote the vendor); never render it to customers.
     """
 
@@ -60,6 +74,7 @@ class CachedValue(Generic[T]):
     fetched_at: datetime | None
     stale: bool
     error: str | None = None
+    pending: bool = False
 
 
 def cached_with_refresh(
@@ -69,27 +84,45 @@ def cached_with_refresh(
     soft_ttl: float,
     hard_ttl: float,
     timeout: float | None = None,
+    wait: float | None = None,
+    wait_for_others: float = 0.0,
     breaker: CircuitBreaker | None = None,
     cache_alias: str = "default",
+    clock: Callable[[], float] = time.time,
 ) -> CachedValue[T]:
     """Return the cached value under `key`, refreshing it through `fetch` after `soft_ttl`.
 
     `fetch` runs on a worker thread, so it must not use the ORM (read what it needs first) and
-    must not return None. `timeout` defaults to `default_timeout()`.
+    must not return None. `timeout` (default `default_timeout()`) bounds how long the refresh
+    lock is held. With nothing cached, the caller that starts the refresh waits at most `wait`
+    (default `customer_wait()`), a caller that finds another refresh running at most
+    `wait_for_others` (default 0: customer requests never wait for somebody else's refresh).
+    `clock` is the wall clock the entries are stamped with (tests pass their own).
     """
     if not 0 < soft_ttl <= hard_ttl:
         raise ValueError("need 0 < soft_ttl <= hard_ttl")
     cache = caches[cache_alias]
     timeout = default_timeout() if timeout is None else timeout
+    wait = customer_wait() if wait is None else wait
     entry = cache.get(key)
-    if entry is not None and time.time() - entry["fetched_at"] < soft_ttl:
+    if entry is not None and clock() - entry["fetched_at"] < soft_ttl:
         return _served(entry, stale=False)
 
-    lock_key = f"{key}:refreshing"
+    lock_key, failed_key = f"{key}:refreshing", f"{key}:failed"
     if not cache.add(lock_key, True, timeout=_seconds(timeout * 2 + 1)):
+        # Another caller, maybe in another worker, is refreshing.
         if entry is not None:
-            return _served(entry, stale=True)
-        return _wait_for_other_refresher(cache, key=key, lock_key=lock_key, timeout=timeout)
+            return _served(entry, stale=True, error=cache.get(failed_key))
+        if wait_for_others > 0:
+            return _wait_for_other_refresher(cache, key=key, lock_key=lock_key, timeout=wait_for_others)
+        return _nothing_yet(cache.get(failed_key))
+
+    # Refreshed between our read and our lock (by a refresher that has just let go of it):
+    # serve that, do not ask the vendor again.
+    entry = cache.get(key)
+    if entry is not None and clock() - entry["fetched_at"] < soft_ttl:
+        cache.delete(lock_key)
+        return _served(entry, stale=False)
 
     if breaker is not None and not breaker.allow():
         cache.delete(lock_key)
@@ -99,28 +132,48 @@ def cached_with_refresh(
         cache = caches[cache_alias]  # Django's cache connections are per thread
         try:
             value = fetch()
-        except Exception:
+        except Exception as error:
+            # The vendor's words go to the log only (never to customers). A failed trial of a
+            # half-open breaker repeats a failure that was logged when it opened: quietly.
+            quiet = breaker is not None and breaker.state != "closed"
             if breaker is not None:
                 breaker.record_failure()
+            message = str(error) or error.__class__.__name__
+            cache.set(failed_key, message, timeout=_seconds(hard_ttl))
+            logger.log(logging.DEBUG if quiet else logging.WARNING, "refresh of %s failed: %s", key, message)
             raise
         else:
-            fresh = {"value": value, "fetched_at": time.time()}
+            fresh = {"value": value, "fetched_at": clock()}
             cache.set(key, fresh, timeout=_seconds(hard_ttl))
+            cache.delete(failed_key)
             if breaker is not None:
                 breaker.record_success()
             return fresh
         finally:
             cache.delete(lock_key)
 
-    future = _executor().submit(refresh)
+    future = _submit(refresh)
+    if entry is not None:  # stale but servable: nobody waits for the vendor
+        return _served(entry, stale=True, error=cache.get(failed_key))
     try:
-        return _served(future.result(timeout=timeout), stale=False)
+        return _served(future.result(timeout=wait), stale=False)
     except FutureTimeout:
-        logger.info("refresh of %s passed %.1f s; serving what the cache has", key, timeout)
-        return _fallback(entry, f"the vendor did not answer within {timeout:g} s")
+        logger.info("refresh of %s still running after %.2f s; the page will ask again", key, wait)
+        return _nothing_yet(cache.get(failed_key))
     except Exception as error:
-        logger.info("refresh of %s failed (%s); serving what the cache has", key, error)
-        return _fallback(entry, str(error) or error.__class__.__name__)
+        return _fallback(None, str(error) or error.__class__.__name__)
+
+
+def wait_for_refreshes(timeout: float) -> bool:
+    """Block until every refresh this process started has finished, at most `timeout` seconds.
+
+    For tests and benches that need "the background refresh is done" as an event, not a
+    sleep. True when nothing is left running.
+    """
+    with _pool_lock:
+        running = list(_running)
+    done, not_done = wait_for_futures(running, timeout=timeout)
+    return not not_done
 
 
 class CircuitBreaker:
@@ -137,8 +190,10 @@ class CircuitBreaker:
         failure_threshold: int = 5,
         reset_after: float = 30.0,
         cache_alias: str = "default",
+        clock: Callable[[], float] = time.time,
     ):
         self.key = key
+        self._clock = clock
         self.failure_threshold = failure_threshold
         self.reset_after = reset_after
         self._cache_alias = cache_alias
@@ -158,7 +213,7 @@ class CircuitBreaker:
         opened_at = self._cache.get(self._opened_key)
         if opened_at is None:
             return "closed"
-        return "open" if time.time() - opened_at < self.reset_after else "half-open"
+        return "open" if self._clock() - opened_at < self.reset_after else "half-open"
 
     @property
     def is_open(self) -> bool:
@@ -185,7 +240,7 @@ class CircuitBreaker:
             self._cache.set(self._failures_key, 1, timeout=None)
             failures = 1
         if failures >= self.failure_threshold:
-            self._cache.set(self._opened_key, time.time(), timeout=None)
+            self._cache.set(self._opened_key, self._clock(), timeout=None)
             self._cache.delete(self._trial_key)
 
 
@@ -204,8 +259,17 @@ def _fallback(entry: dict | None, error: str) -> CachedValue:
     return _served(entry, stale=True, error=error)
 
 
+def _nothing_yet(failure: str | None) -> CachedValue:
+    """Nothing cached: the last refresh's failure if there was one, else "still checking"."""
+    if failure is not None:
+        return _fallback(None, failure)
+    return CachedValue(value=None, fetched_at=None, stale=False, pending=True)
+
+
 def _wait_for_other_refresher(cache, *, key: str, lock_key: str, timeout: float) -> CachedValue:
-    """Nothing cached and another worker is fetching: wait for its value, at most `timeout`."""
+    """Nothing cached and another worker is fetching: wait for its value, at most `timeout`.
+
+    Only for callers that may wait (integrations); customer requests never do."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         time.sleep(POLL_INTERVAL)
@@ -214,7 +278,7 @@ def _wait_for_other_refresher(cache, *, key: str, lock_key: str, timeout: float)
             return _served(entry, stale=False)
         if not cache.has_key(lock_key):  # the other worker gave up without a value
             break
-    return _fallback(None, "the vendor has not answered yet")
+    return _nothing_yet(cache.get(f"{key}:failed"))
 
 
 def _seconds(value: float) -> int:
@@ -224,10 +288,13 @@ def _seconds(value: float) -> int:
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 _pool_lock = threading.Lock()
+_running: set[Future] = set()
 
 
-def _executor() -> ThreadPoolExecutor:
-    # Created lazily per process: a pool inherited through fork (gunicorn --preload) has no threads.
+def _submit(refresh: Callable[[], dict]) -> Future:
+    # Created lazily per process: a pool inherited through fork (gunicorn --preload) has no
+    # threads. Under gthread workers several request threads submit at once: the lock guards
+    # the pool's creation and the set of running refreshes.
     global _pool
     with _pool_lock:
         if _pool is None or _pool[0] != os.getpid():
@@ -235,4 +302,13 @@ def _executor() -> ThreadPoolExecutor:
                 os.getpid(),
                 ThreadPoolExecutor(REFRESH_WORKERS, thread_name_prefix="vendor-refresh"),
             )
-        return _pool[1]
+            _running.clear()
+        future = _pool[1].submit(refresh)
+        _running.add(future)
+    future.add_done_callback(_finished)
+    return future
+
+
+def _finished(future: Future) -> None:
+    with _pool_lock:
+        _running.discard(future)

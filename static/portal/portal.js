@@ -129,40 +129,58 @@
   }
 
   // Representative list: every 30 s, the same cached list as JSON (public names only). The
-  // buttons are rebuilt only when the list changed, so focus stays where it is.
+  // buttons are rebuilt only when the list changed, so focus stays where it is. While the
+  // server is still asking the appliance ("pending"), it asks again sooner, backing off.
   var repForm = document.querySelector("[data-reps-url]");
   var repStatus = document.getElementById("rep-status");
   if (repForm && repStatus && window.fetch) {
     var repList = repForm.querySelector(".rep-list");
-    setInterval(function () {
+    var REFRESH_MS = 30000;
+    var PENDING_MS = [500, 1000, 2000, 4000, 8000]; // then every 8 s, 20 times at most
+    var PENDING_MAX_POLLS = 20;
+    var pendingPolls = 0;
+    var showList = function (data) {
+      var some = data.reps.length > 0;
+      var shown = Array.prototype.map.call(repList.querySelectorAll("button"), function (b) { return b.value + " " + b.textContent; });
+      if (shown.join("\n") !== data.reps.map(function (r) { return r.id + " " + r.name; }).join("\n")) {
+        // A keyboard user on a rep's button keeps their place: on the same rep if still
+        // there, else on the list, never dropped back to the top of the page.
+        var focused = repList.contains(document.activeElement) ? document.activeElement.value : null;
+        repList.textContent = "";
+        data.reps.forEach(function (rep) {
+          var item = document.createElement("li"), button = document.createElement("button");
+          button.type = "submit"; button.name = "rep"; button.className = "button secondary";
+          button.value = String(rep.id); button.textContent = rep.name;
+          item.appendChild(button); repList.appendChild(item);
+        });
+        if (focused !== null) {
+          var again = repList.querySelector("button[value='" + focused + "']");
+          (again && some ? again : some ? repList : repStatus).focus();
+        }
+      }
+      var pending = data.state === "pending";
+      document.querySelectorAll("[data-reps-some]").forEach(function (el) { el.hidden = !some; });
+      document.querySelectorAll("[data-reps-none]").forEach(function (el) { el.hidden = some || pending; });
+      document.querySelectorAll("[data-reps-pending]").forEach(function (el) { el.hidden = !pending; });
+      var text = repStatus.getAttribute(some ? "data-some" : pending ? "data-pending"
+        : data.state === "unavailable" || !data.available ? "data-unavailable" : "data-none");
+      if (repStatus.textContent.trim() !== text) repStatus.textContent = text;
+      repStatus.setAttribute("data-state", data.state || "ok");
+    };
+    var schedule = function () {
+      var pending = repStatus.getAttribute("data-state") === "pending";
+      if (!pending) pendingPolls = 0;
+      var soon = pending && pendingPolls < PENDING_MAX_POLLS; // then the usual 30 s
+      if (soon) pendingPolls += 1;
+      setTimeout(refresh, soon ? PENDING_MS[Math.min(pendingPolls - 1, PENDING_MS.length - 1)] : REFRESH_MS);
+    };
+    var refresh = function () {
       fetch(repForm.getAttribute("data-reps-url"), { credentials: "omit" })
         .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (data) {
-          if (!data) return;
-          var some = data.reps.length > 0;
-          var shown = Array.prototype.map.call(repList.querySelectorAll("button"), function (b) { return b.value + " " + b.textContent; });
-          if (shown.join("\n") !== data.reps.map(function (r) { return r.id + " " + r.name; }).join("\n")) {
-            // A keyboard user on a rep's button keeps their place: on the same rep if still
-            // there, else on the list, never dropped back to the top of the page.
-            var focused = repList.contains(document.activeElement) ? document.activeElement.value : null;
-            repList.textContent = "";
-            data.reps.forEach(function (rep) {
-              var item = document.createElement("li"), button = document.createElement("button");
-              button.type = "submit"; button.name = "rep"; button.className = "button secondary";
-              button.value = String(rep.id); button.textContent = rep.name;
-              item.appendChild(button); repList.appendChild(item);
-            });
-            if (focused !== null) {
-              var again = repList.querySelector("button[value='" + focused + "']");
-              (again && some ? again : some ? repList : repStatus).focus();
-            }
-          }
-          document.querySelectorAll("[data-reps-some]").forEach(function (el) { el.hidden = !some; });
-          document.querySelectorAll("[data-reps-none]").forEach(function (el) { el.hidden = some; });
-          var text = repStatus.getAttribute(some ? "data-some" : data.available ? "data-none" : "data-unavailable");
-          if (repStatus.textContent.trim() !== text) repStatus.textContent = text;
-        })
-        .catch(function () { /* offline for a moment: keep what is shown */ });
-    }, 30000);
+        .then(function (data) { if (data) showList(data); })
+        .catch(function () { /* offline for a moment: keep what is shown */ })
+        .then(schedule);
+    };
+    schedule();
   }
 })();

@@ -4,9 +4,13 @@ the 30-second refresh, nobody online, and the list inside a help desk's iframe."
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from playwright.sync_api import expect
 from django.core.cache import cache
+
+from portal.vendors.cache import wait_for_refreshes
 
 from tests.browser.steps import host_page, query_of, start_path
 
@@ -116,6 +120,41 @@ def test_everyone_leaving_shows_the_other_ways_again(page, portal_url, make_rep_
     page.clock.run_for(REFRESH_MS)
     page.get_by_text("We cannot show who is available right now.").wait_for()
     assert page.get_by_role("region", name="You can still get help").is_visible()
+
+
+def test_while_the_appliance_has_not_answered_the_page_says_so_and_fills_itself_in(
+        page, portal_url, make_rep_site, beyondtrust, settings):
+    """Nothing cached and the appliance slow to answer: the page comes at once, says it is
+    checking, offers to check again, and the script shows the list as soon as it is there."""
+    make_rep_site()
+    gate = beyondtrust.state["token_gate"] = threading.Event()  # the appliance has not answered yet
+    settings.PORTAL_VENDOR_WAIT = 0.05
+    page.clock.install()
+    page.goto(f"{portal_url}/reps/?locale=de")
+    assert status(page) == "Wir prüfen, wer erreichbar ist …"
+    assert page.locator("#rep-status").get_attribute("aria-live") == "polite"
+    assert page.get_by_role("link", name="Erneut prüfen").is_visible()  # without the script: reload
+    assert rep_names(page) == [] and page.locator("#id_consent").is_hidden()
+    assert page.get_by_role("region", name="Sie können trotzdem Hilfe erhalten").is_hidden()
+    page.evaluate("window.loaded = true")  # gone if the page reloads
+
+    page.clock.run_for(500)  # the first quick look: still checking
+    gate.set()  # the appliance answers the refresh the page started
+    assert wait_for_refreshes(10)
+    page.clock.run_for(1000)  # the next look, backing off
+    page.get_by_role("button", name="Alex K.").wait_for()
+    assert rep_names(page) == ["Alex K.", "Jo (Partner)"]
+    assert status(page) == "Wählen Sie einen Ansprechpartner, um eine Sitzung zu starten."
+    assert page.get_by_role("link", name="Erneut prüfen").is_hidden()
+    assert page.locator("#id_consent").is_visible()
+    assert page.evaluate("document.activeElement === document.body")  # nobody's focus was moved
+    assert page.evaluate("window.loaded") is True
+
+    # Then the usual 30-second refresh takes over.
+    appliance_answers(beyondtrust, "logged_in_reps_empty.xml")
+    page.clock.run_for(REFRESH_MS)
+    page.get_by_text("Gerade ist niemand erreichbar.").wait_for()
+    assert page.get_by_role("region", name="Sie können trotzdem Hilfe erhalten").is_visible()
 
 
 def test_the_list_in_a_frame_ends_in_a_top_level_navigation(page, context, portal_url, make_rep_site,

@@ -20,6 +20,7 @@ Modes (`fake.fail(mode, action=None)`; `action=None` means every command):
   xxe           200 with an external entity
   json          200 with a JSON body instead of XML
 Other controls: `fake.serve(action, "file.xml")` answers with another document;
+`fake.hang()` accepts every request and never answers (until `fake.release()`);
 `fake.delay` (every request) and `fake.state["token_delay"]` (token endpoint only) slow it down;
 `fake.state["token_gate"] = threading.Event()` holds every token request until the test sets it;
 `fake.state["token_status"] = 503` breaks the token endpoint; `fake.revoke_tokens()` and

@@ -2,7 +2,9 @@
 
 Each fake vendor subclasses `FakeVendorHandler`, answers in `route()`, and is started with
 `running(FakeServer(handler_class))`. The server records every request (method, path, query,
-headers, body) so tests can assert exactly what our code sent, and can be told to be slow.
+headers, body) so tests can assert exactly what our code sent, and can be told to be slow
+(`server.delay`) or to hang: `server.hang()` accepts every connection, reads the request and
+never answers, like a sick appliance, until `server.release()` or the server stops.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+HANG_SECONDS = 120  # a hung request is dropped after this long, whatever the test does
 
 
 @dataclass
@@ -51,11 +55,31 @@ class FakeServer(ThreadingHTTPServer):
         self.lock = threading.Lock()
         self.delay = 0.0  # seconds to wait before answering, for slow-vendor tests
         self.state: dict = {}
+        self.hanging = False
+        self._released = threading.Event()
+        self._arrived = threading.Condition(self.lock)
+
+    def hang(self) -> None:
+        """From now on accept and read every request and never answer it."""
+        with self.lock:
+            self._released.clear()
+            self.hanging = True
+
+    def release(self) -> None:
+        """Stop hanging; requests held so far are dropped without an answer."""
+        with self.lock:
+            self.hanging = False
+            self._released.set()
 
     @property
     def base_url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
+
+    def wait_for_requests(self, count: int, timeout: float = 10.0) -> bool:
+        """Until `count` requests have arrived (an event, not a sleep); False after `timeout`."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
 
     def calls(self, path: str | None = None) -> list[Recorded]:
         with self.lock:
@@ -85,6 +109,12 @@ class FakeVendorHandler(BaseHTTPRequestHandler):
         )
         with self.server.lock:
             self.server.requests.append(request)
+            self.server._arrived.notify_all()
+            hanging = self.server.hanging
+        if hanging:
+            self.server._released.wait(HANG_SECONDS)
+            self.close_connection = True
+            return
         if self.server.delay:
             time.sleep(self.server.delay)
         reply = self.route(request)
@@ -110,6 +140,7 @@ def running(server: FakeServer):
     try:
         yield server
     finally:
+        server.release()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
