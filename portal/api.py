@@ -22,6 +22,12 @@ Decisions where the specs are silent:
 - `ttl` is accepted from 60 s to 7 days (the vendor's own bounds are UNCONFIRMED, §4.5).
 - A prefill link (`POST /prefill-links`) is valid for 7 days unless `expires_in` says otherwise
   (at most 90 days); it is the one endpoint that also works on Take Control sites.
+- The document and the views agree exactly where JSON Schema can say it (tests/fuzz runs
+  schemathesis both ways): `null` is refused for every field (no schema allows it); an
+  integral number such as `3.0` is an integer, as JSON Schema's `integer` says; lengths and
+  the text rule (`text_problem`, published as a `not`/`pattern`) apply to the value as sent,
+  before surrounding spaces are trimmed; `flow` and `locale`, when given, must be one of
+  their values (not empty); `ip_address` is taken exactly as sent (no spaces, no IPv6 zone).
 - A chat hand-off's virtual customer needs an IP address, operating system and computer name
   (§4.6) that a chat bot rarely knows: they default to `0.0.0.0` (the "unspecified" address),
   "Chat" and the API token's name, so the representative sees which integration sent it.
