@@ -50,7 +50,8 @@ test: messages $(AXE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The property tests (tests/fuzz/) at length: 10,000 generated cases per form, page and API
-# endpoint, schemathesis 2,000 per operation. `make test` runs the same tests with a short profile.
+# endpoint, schemathesis 2,000 per operation (about 10 minutes per endpoint on 2 cores; hours
+# in all: PYTEST_ARGS="-k NAME" picks some). `make test` runs them with a short profile.
 fuzz: messages
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz -p no:cacheprovider $(PYTEST_ARGS)
 
