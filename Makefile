@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 EXTRAS ?= test,build,browser
 
 
-.PHONY: install messages migrate demo run serve test test-services collectstatic check-deploy bench clean extract-messages screenshots favicon
+.PHONY: install messages migrate demo run serve test fuzz test-services collectstatic check-deploy bench clean extract-messages screenshots favicon
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ $(AXE): tests/browser/package-lock.json
 
 test: messages $(AXE)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The property tests (tests/fuzz/) at length: 10,000 generated cases per form, page and API
+# endpoint, schemathesis 2,000 per operation (about 10 minutes per endpoint on 2 cores; hours
+# in all: PYTEST_ARGS="-k NAME" picks some). `make test` runs them with a short profile.
+fuzz: messages
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/fuzz -p no:cacheprovider $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL and Redis (started on 127.0.0.1 by .ci/services), as several
 # app servers would share them. Browser tests are left to `make test`.

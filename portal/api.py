@@ -22,6 +22,12 @@ Decisions where the specs are silent:
 - `ttl` is accepted from 60 s to 7 days (the vendor's own bounds are UNCONFIRMED, §4.5).
 - A prefill link (`POST /prefill-links`) is valid for 7 days unless `expires_in` says otherwise
   (at most 90 days); it is the one endpoint that also works on Take Control sites.
+- The document and the views agree exactly where JSON Schema can say it (tests/fuzz runs
+  schemathesis both ways): `null` is refused for every field (no schema allows it); an
+  integral number such as `3.0` is an integer, as JSON Schema's `integer` says; lengths and
+  the text rule (`text_problem`, published as a `not`/`pattern`) apply to the value as sent,
+  before surrounding spaces are trimmed; `flow` and `locale`, when given, must be one of
+  their values (not empty); `ip_address` is taken exactly as sent (no spaces, no IPv6 zone).
 - A chat hand-off's virtual customer needs an IP address, operating system and computer name
   (§4.6) that a chat bot rarely knows: they default to `0.0.0.0` (the "unspecified" address),
   "Chat" and the API token's name, so the representative sees which integration sent it.
@@ -200,6 +206,11 @@ def json_body(request) -> dict:
         raise ApiError(400, "invalid_json", "The body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    try:  # a lone surrogate (`"\ud800"`) is valid JSON but no text: it cannot be sent on
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "invalid_json", "The body is not valid UTF-8 JSON: a string "
+                       "holds a lone surrogate.") from None
     return data
 
 
@@ -224,29 +235,37 @@ class Fields:
         if self.errors:
             raise ApiError(400, "invalid", "Some fields are invalid.", fields=self.errors)
 
+    # A field that is present must have its documented type: `null` is a JSON type of its own
+    # and is refused like any other wrong type (the OpenAPI schemas allow null nowhere).
     def string(self, name: str, *, required: bool = False, max_chars: int | None = None) -> str:
-        value = self.data.get(name)
-        if value is None:
+        if name not in self.data:
             if required:
                 self.error(name, "This field is required.")
             return ""
+        value = self.data[name]
         if not isinstance(value, str):
             self.error(name, "Must be a string.")
             return ""
-        value = value.strip()
-        if required and not value:
-            self.error(name, "This field is required.")
+        # Length and characters are judged on the value as sent, as the document's maxLength
+        # and pattern say; only then are surrounding spaces trimmed.
         if max_chars is not None and len(value) > max_chars:
             self.error(name, f"At most {max_chars} characters.")
         text_error = text_problem(value)
+        value = value.strip()
+        if required and not value:
+            self.error(name, "This field is required.")
         if text_error:
             self.error(name, text_error)
         return value
 
     def integer(self, name: str, *, low: int, high: int) -> int | None:
-        value = self.data.get(name)
-        if value is None:
+        if name not in self.data:
             return None
+        value = self.data[name]
+        # JSON has one number type: JSON Schema's `integer` (the document) accepts 3.0 as 3,
+        # and so does the API; 3.5 is not an integer.
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(name, "Must be an integer.")
             return None
@@ -256,9 +275,9 @@ class Fields:
         return value
 
     def code_names(self, name: str, *, max_items: int) -> list[str]:
-        value = self.data.get(name)
-        if value is None:
+        if name not in self.data:
             return []
+        value = self.data[name]
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             self.error(name, "Must be a list of strings.")
             return []
@@ -298,12 +317,12 @@ CHAT_HANDOFF_FIELDS = SESSION_KEY_FIELDS | {"name", "ip_address", "operating_sys
 
 
 def _queue(fields: Fields, *, site: Site, required: bool) -> tuple[str, Issue | None]:
-    value = fields.data.get("queue")
-    if value is None and not required:
+    if "queue" not in fields.data and not required:
         return Queue.general(), None
+    value = fields.data.get("queue")
     match = QUEUE_RE.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        fields.error("queue", "This field is required." if value is None else
+        fields.error("queue", "This field is required." if "queue" not in fields.data else
                      "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'.")
         return "", None
     general, rep_id, team_id, code = match.groups()
@@ -322,9 +341,9 @@ def _queue(fields: Fields, *, site: Site, required: bool) -> tuple[str, Issue | 
 
 
 def _custom_fields(fields: Fields) -> dict[str, str]:
-    value = fields.data.get("custom_fields")
-    if value is None:
+    if "custom_fields" not in fields.data:
         return {}
+    value = fields.data["custom_fields"]
     if not isinstance(value, dict):
         fields.error("custom_fields", "Must be an object of code name to string.")
         return {}
@@ -344,6 +363,24 @@ def _custom_fields(fields: Fields) -> dict[str, str]:
         else:
             custom[code] = text
     return custom
+
+
+def _ip_address(fields: Fields) -> str:
+    """An IPv4 or IPv6 address exactly as sent (the document's `ipv4`/`ipv6` formats: no
+    surrounding spaces, no IPv6 zone); empty or absent means the default."""
+    value = fields.data.get("ip_address", "")
+    if not isinstance(value, str):
+        fields.error("ip_address", "Must be a string.")
+        return ""
+    if not value:
+        return DEFAULT_IP_ADDRESS
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        address = None
+    if address is None or getattr(address, "scope_id", None):
+        fields.error("ip_address", "Not an IPv4 or IPv6 address.")
+    return value
 
 
 # ------------------------------------------------------------------------------
@@ -403,15 +440,11 @@ def chat_handoffs(request):
     fields = Fields(json_body(request), CHAT_HANDOFF_FIELDS)
     wanted = session_key_request(fields, site=site, queue_required=False)
     name = fields.string("name", required=True, max_chars=limits.CUSTOMER_TEXT_MAX_CHARS)
-    ip_address = fields.string("ip_address") or DEFAULT_IP_ADDRESS
-    try:
-        ipaddress.ip_address(ip_address)
-    except ValueError:
-        fields.error("ip_address", "Not an IPv4 or IPv6 address.")
+    ip_address = _ip_address(fields)
     operating_system = fields.string("operating_system", max_chars=VIRTUAL_CUSTOMER_MAX_CHARS)
     computer_name = fields.string("computer_name", max_chars=VIRTUAL_CUSTOMER_MAX_CHARS)
     locale = fields.string("locale")
-    if locale and locale not in LANGUAGE_CODES:
+    if "locale" in fields.data and locale not in LANGUAGE_CODES:
         fields.error("locale", "Use one of: " + ", ".join(sorted(LANGUAGE_CODES)) + ".")
     _validated(fields, site=site, chat=True)
     issue = wanted.pop("issue")
@@ -464,12 +497,25 @@ PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX = 7 * 24 * 3600, 90 * 24 * 3600
 PREFILL_TEXT_ERRORS = {"control": "No control characters.", "line_break": "One line only."}
 
 
+# The API's text rule, also published in the OpenAPI document as `not: {pattern: ...}` (the
+# same regular expression, valid in Python and ECMA-262): the characters the customer forms
+# refuse (forms.clean_text: C0/C1 controls, DEL, bidirectional overrides; tab and line breaks
+# in one-line fields), refused anywhere in the value, surrounding spaces included. Anything
+# this rule lets through the forms accept too.
+CONTROL_CHARS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069"
+LINE_BREAK_CHARS = r"\t\n\r\u2028\u2029"
+CONTROL_PATTERN = f"[{CONTROL_CHARS}]"
+ONE_LINE_CONTROL_PATTERN = f"[{CONTROL_CHARS}{LINE_BREAK_CHARS}]"
+_CONTROL_RE = re.compile(CONTROL_PATTERN)
+_LINE_BREAK_RE = re.compile(f"[{LINE_BREAK_CHARS}]")
+
+
 def text_problem(value: str, *, multiline: bool = False) -> str:
-    """What the customer forms' text rule (forms.clean_text) says of a value, or ""."""
-    try:
-        clean_text(value, multiline=multiline)
-    except ValidationError as error:
-        return PREFILL_TEXT_ERRORS.get(error.code, "Not accepted.")
+    """What the API's text rule (above) says of a value as sent, or ""."""
+    if _CONTROL_RE.search(value):
+        return PREFILL_TEXT_ERRORS["control"]
+    if not multiline and _LINE_BREAK_RE.search(value):
+        return PREFILL_TEXT_ERRORS["line_break"]
     return ""
 
 
@@ -481,13 +527,19 @@ def prefill_value_error(name: str, value: str, *, site: Site) -> str:
     fields and anything else get the custom-field limit.
     """
     spec = next((f for f in customer_fields_for(site.backend) if f.name == name), None)
+    multiline = bool(spec and spec.multiline)
+    # The API's own rule first (characters anywhere, lengths as sent: what the document says),
+    # then the form's, which trims and unifies line ends.
+    problem = text_problem(value, multiline=multiline)
+    if problem:
+        return problem
     try:
-        text = clean_text(value, multiline=bool(spec and spec.multiline))
+        text = clean_text(value, multiline=multiline)
     except ValidationError as error:
         return PREFILL_TEXT_ERRORS.get(error.code, "Not accepted by the form.")
     max_chars = spec.max_chars if spec else limits.CUSTOM_FIELD_MAX_CHARS
     max_bytes = spec.max_bytes if spec else None
-    if max_chars and len(text) > max_chars:
+    if max_chars and len(value) > max_chars:
         return f"At most {max_chars} characters."
     if max_bytes and limits.utf8_len(text) > max_bytes:
         return f"At most {max_bytes} UTF-8 bytes."
@@ -500,7 +552,7 @@ def prefill_links(request):
     Works for every backend; needs the site's prefill secret."""
     site = request.api_token.site
     fields = Fields(json_body(request), {"flow", "values", "expires_in"})
-    flow = fields.string("flow") or "survey"
+    flow = fields.string("flow") if "flow" in fields.data else "survey"
     if flow not in PREFILL_FLOWS:
         fields.error("flow", "Use 'survey' or 'key'.")
     expires_in = fields.integer("expires_in", low=TTL_MIN, high=PREFILL_TTL_MAX) or PREFILL_TTL_DEFAULT
@@ -510,7 +562,8 @@ def prefill_links(request):
         values = {}
     for name, value in values.items():
         where = f"values.{name[:70]}"
-        if not prefill.is_prefill_name(name):
+        if not prefill.is_prefill_name(name) or (
+                name.startswith("cf_") and not CODE_NAME_RE.fullmatch(name[3:])):
             fields.error(where, "Not a prefill parameter: " + ", ".join(prefill.BUILT_IN)
                          + " or cf_<code name>.")
         elif not isinstance(value, str):

@@ -89,7 +89,9 @@ class CustomerLocaleMiddleware:
         else:
             enabled, default = LANGUAGE_CODES, settings.LANGUAGE_CODE
         explicit = request.GET.get("locale", "")
-        if request.method == "POST" and not in_admin:
+        # The API reads its own JSON body and answers in English: parsing its body as a form
+        # here would turn a malformed multipart body into an HTML error page instead of 415.
+        if request.method == "POST" and not in_admin and not request.path.startswith("/api/"):
             explicit = request.POST.get("locale", "") or explicit
         language = negotiate_language(
             enabled=enabled,

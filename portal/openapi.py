@@ -26,6 +26,20 @@ QUEUE = {
                    "the request gives them).",
     "examples": ["general", "rep:12", "team:3", "issue:printing"],
 }
+TEXT_RULE = ("No control characters (C0 and C1 controls, DEL, bidirectional overrides) "
+             "anywhere in the value; one-line fields also take no tab or line break. Lengths "
+             "count the characters as sent; surrounding spaces are then trimmed.")
+
+
+def _text(*, multiline: bool = False, **schema) -> dict:
+    """A string under the API's text rule (`portal.api.text_problem`), as a pattern the value
+    must not contain; the same expression is valid in Python and ECMA-262."""
+    from portal.api import CONTROL_PATTERN, ONE_LINE_CONTROL_PATTERN
+
+    forbidden = CONTROL_PATTERN if multiline else ONE_LINE_CONTROL_PATTERN
+    return {"type": "string", **schema, "not": {"pattern": forbidden}}
+
+
 ERROR_CODES = ["invalid", "invalid_json", "unauthorized", "forbidden", "not_found",
                "method_not_allowed", "too_large", "unsupported_media_type", "appliance_error",
                "unavailable", "rate_limited"]
@@ -36,20 +50,20 @@ def _session_key_properties() -> dict:
 
     return {
         "queue": QUEUE,
-        "external_key": {
-            "type": "string", "maxLength": limits.CUSTOM_FIELD_MAX_CHARS,
-            "description": "The ticket number, sent as session.custom.external_key. Counts "
-                           "towards the custom fields' total.",
-        },
+        "external_key": _text(
+            maxLength=limits.CUSTOM_FIELD_MAX_CHARS,
+            description="The ticket number, sent as session.custom.external_key. Counts "
+                        "towards the custom fields' total. " + TEXT_RULE,
+        ),
         "custom_fields": {
             "type": "object",
             "propertyNames": {**CODE_NAME, "not": {"const": limits.EXTERNAL_KEY_CODE}},
-            "additionalProperties": {"type": "string", "maxLength": limits.CUSTOM_FIELD_MAX_CHARS},
+            "additionalProperties": _text(multiline=True, maxLength=limits.CUSTOM_FIELD_MAX_CHARS),
             "description": "Custom session attributes by code name (defined on the appliance), "
                            f"each at most {limits.CUSTOM_FIELD_MAX_CHARS} characters; all values "
                            f"and the external key together at most "
                            f"{limits.CUSTOM_TOTAL_MAX_BYTES} UTF-8 bytes. `external_key` is not "
-                           "allowed here.",
+                           "allowed here. Values may span lines; otherwise " + TEXT_RULE,
         },
         "priority": {"type": "integer", "minimum": min(limits.PRIORITIES),
                      "maximum": max(limits.PRIORITIES), "description": "1 high, 2 medium, 3 low."},
@@ -110,9 +124,26 @@ def _operation(summary: str, *, responses: dict, body: str | None = None,
     return operation
 
 
+def _prefill_value_properties() -> dict:
+    """Each built-in prefill value at the most either backend's form takes (the description
+    gives each backend's own limit; UTF-8 byte limits cannot be said in JSON Schema)."""
+    from portal.forms import BEYONDTRUST_CUSTOMER_FIELDS, TAKECONTROL_CUSTOMER_FIELDS
+
+    properties = {}
+    for name in prefill.BUILT_IN:
+        # A name a backend's form does not have gets the custom-field limit there (api.py).
+        per_backend = [next((spec for spec in fields if spec.name == name), None)
+                       for fields in (BEYONDTRUST_CUSTOMER_FIELDS, TAKECONTROL_CUSTOMER_FIELDS)]
+        max_chars = max((spec and spec.max_chars) or limits.CUSTOM_FIELD_MAX_CHARS
+                        for spec in per_backend)
+        multiline = any(spec and spec.multiline for spec in per_backend)
+        properties[name] = _text(multiline=multiline, maxLength=max_chars)
+    return properties
+
+
 @functools.cache
 def _document() -> dict:
-    from portal.api import PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX, TTL_MIN
+    from portal.api import PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX, TTL_MIN, VIRTUAL_CUSTOMER_MAX_CHARS
 
     session_key = _session_key_properties()
     body_errors = ("Invalid", "Unauthorized", "Forbidden", "TooLarge", "UnsupportedMediaType",
@@ -180,16 +211,21 @@ def _document() -> dict:
                     "type": "object",
                     "required": ["name"],
                     "properties": {
-                        "name": {"type": "string", "minLength": 1,
-                                 "maxLength": limits.CUSTOMER_TEXT_MAX_CHARS,
-                                 "description": "The name the representative sees."},
+                        "name": _text(maxLength=limits.CUSTOMER_TEXT_MAX_CHARS, pattern="\\S",
+                                      description="The name the representative sees; at least "
+                                                  "one character that is not a space. "
+                                                  + TEXT_RULE),
                         "ip_address": {"type": "string",
-                                       "description": "The customer's IPv4 or IPv6 address. "
-                                                      "Default 0.0.0.0 (unknown)."},
-                        "operating_system": {"type": "string", "maxLength": 100,
-                                             "description": "Default `Chat`."},
-                        "computer_name": {"type": "string", "maxLength": 100,
-                                          "description": "Default: the API token's name."},
+                                       "anyOf": [{"const": ""}, {"format": "ipv4"},
+                                                 {"format": "ipv6"}],
+                                       "description": "The customer's IPv4 or IPv6 address, "
+                                                      "without spaces or an IPv6 zone. Empty "
+                                                      "or absent: 0.0.0.0 (unknown)."},
+                        "operating_system": _text(maxLength=VIRTUAL_CUSTOMER_MAX_CHARS,
+                                                  description="Default `Chat`. " + TEXT_RULE),
+                        "computer_name": _text(maxLength=VIRTUAL_CUSTOMER_MAX_CHARS,
+                                               description="Default: the API token's name. "
+                                                           + TEXT_RULE),
                         "locale": {"type": "string",
                                    "enum": [code for code, _name in settings.LANGUAGES],
                                    "description": "The chat's language; it must be installed "
@@ -236,17 +272,15 @@ def _document() -> dict:
                         "values": {
                             "type": "object",
                             "minProperties": 1,
-                            "propertyNames": {"anyOf": [
-                                {"enum": list(prefill.BUILT_IN)},
-                                {"type": "string", "pattern": "^cf_[A-Za-z0-9_-]{1,64}$"},
-                            ]},
-                            "additionalProperties": {"type": "string",
-                                                     "maxLength": limits.CUSTOM_FIELD_MAX_CHARS},
+                            "properties": _prefill_value_properties(),
+                            "patternProperties": {"^cf_[A-Za-z0-9_-]{1,64}$": _text(
+                                maxLength=limits.CUSTOM_FIELD_MAX_CHARS)},
+                            "additionalProperties": False,
                             "description": "Parameter name to value: the built-in fields, or "
                                            "`cf_<code name>` for a custom field. A locked value "
                                            "cannot be corrected by the customer, so each must "
-                                           "pass the form's own checks: no control characters, "
-                                           "one line except `details`; `name`, `company` and "
+                                           "pass the form's own checks: " + TEXT_RULE + " Only "
+                                           "`details` may span lines. `name`, `company` and "
                                            "`company_code` at most "
                                            f"{limits.CUSTOMER_TEXT_MAX_CHARS} characters and "
                                            f"`details` at most {limits.DETAILS_MAX_BYTES} UTF-8 "

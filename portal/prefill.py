@@ -58,7 +58,10 @@ def verified_values(*, secret: str, query: str, now: float | None = None) -> dic
         return {}
     given = dict(pairs).get(SIGNATURE, "")
     signed_pairs = [(k, v) for k, v in pairs if k != SIGNATURE]
-    if not given or not hmac.compare_digest(given, signature(secret=secret, pairs=signed_pairs)):
+    # compare_digest refuses str with non-ASCII characters (a raised TypeError was a 500 for
+    # any `sig=é` in a URL): compare the UTF-8 bytes; a hex signature is ASCII anyway.
+    expected = signature(secret=secret, pairs=signed_pairs).encode()
+    if not given or not hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected):
         return {}
     try:
         expires_at = int(dict(pairs)[EXPIRES])

@@ -210,6 +210,19 @@ BAD_BODIES = [
     ({"queue": "general", "ttl": 10}, "ttl", "Must be from 60 to 604800."),
     ({"queue": "general", "ttl": 60.5}, "ttl", "Must be an integer."),
     ({"queue": "general", "custom": {"a": "b"}}, "custom", "Unknown field."),
+    # null is a JSON type of its own: the document allows it nowhere, so neither does the API.
+    ({"queue": "general", "ttl": None}, "ttl", "Must be an integer."),
+    ({"queue": "general", "priority": None}, "priority", "Must be an integer."),
+    ({"queue": None}, "queue", "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'."),
+    ({"queue": "general", "external_key": None}, "external_key", "Must be a string."),
+    ({"queue": "general", "skills": None}, "skills", "Must be a list of strings."),
+    ({"queue": "general", "custom_fields": None}, "custom_fields",
+     "Must be an object of code name to string."),
+    # Lengths and characters count as sent (the document's maxLength and pattern), before the
+    # surrounding spaces are trimmed.
+    ({"queue": "general", "external_key": "x" * 1024 + " "}, "external_key", "At most 1024 characters."),
+    ({"queue": "general", "external_key": "INC-1\x1f"}, "external_key", "No control characters."),
+    ({"queue": "general", "external_key": "\x0bINC-1"}, "external_key", "No control characters."),
 ]
 
 
@@ -223,6 +236,23 @@ def test_invalid_fields_are_400_with_field_errors_and_no_appliance_call(client, 
     assert fake.count("generate_session_key") == 0
     record = StartRequest.objects.get()
     assert (record.flow, record.outcome, record.error_fields) == ("api", "invalid", field)
+
+
+def test_integral_numbers_are_integers_as_json_schema_says(client, fake, secret):
+    body = {"queue": "general", "priority": 3.0, "ttl": 600.0}
+    assert call(client, "post", "/session-keys", body, token=secret).status_code == 201
+    assert sent(fake, "generate_session_key") == {
+        "type": "support", "queue_id": "general", "session.priority": "3", "ttl": "600"}
+    response = call(client, "post", "/session-keys", {"queue": "general", "priority": 2.5}, token=secret)
+    assert response.json()["fields"] == {"priority": ["Must be an integer."]}
+    response = call(client, "post", "/session-keys", {"queue": "general", "priority": 1e300}, token=secret)
+    assert response.json()["fields"] == {"priority": ["Must be from 1 to 3."]}
+
+
+def test_a_malformed_multipart_body_is_415_json_not_an_html_page(client, secret):
+    response = call(client, "post", "/session-keys", raw=b"--x\r\n", content_type="multipart/form-data",
+                    token=secret)
+    assert (response.status_code, response.json()["error"]) == (415, "unsupported_media_type")
 
 
 def test_schema_refuses_what_the_api_refuses(api_site):
@@ -248,6 +278,8 @@ def test_schema_refuses_what_the_api_refuses(api_site):
     (json.dumps({"queue": "general", "external_key": "x" * 70_000}).encode(),
      "application/json", 413, "too_large"),
     (b"queue=general", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+    # Valid JSON, but no text: a lone surrogate cannot be UTF-8 (it was a 500 when sent on).
+    (b'{"queue": "general", "external_key": "\\ud800"}', "application/json", 400, "invalid_json"),
 ])
 def test_bodies_that_are_not_small_json_objects(client, fake, secret, raw, content_type, status, error):
     response = call(client, "post", "/session-keys", raw=raw, content_type=content_type, token=secret)
@@ -393,6 +425,13 @@ def test_chat_handoff_with_every_field(client, fake, secret):
      "Use one of: de, en-us, es, es-sp, fi, fr, it, ja, nl, pt-br, pt-pt, ru, sv-se, tr, zh, zh-hans."),
     ({"name": "Jane", "queue": "nowhere"}, "queue",
      "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'."),
+    ({"name": "Jane", "locale": ""}, "locale",
+     "Use one of: de, en-us, es, es-sp, fi, fr, it, ja, nl, pt-br, pt-pt, ru, sv-se, tr, zh, zh-hans."),
+    ({"name": "Jane", "ip_address": " 10.0.0.1"}, "ip_address", "Not an IPv4 or IPv6 address."),
+    ({"name": "Jane", "ip_address": "fe80::1%eth0"}, "ip_address", "Not an IPv4 or IPv6 address."),
+    ({"name": "Jane", "ip_address": None}, "ip_address", "Must be a string."),
+    ({"name": "Jane\x1c"}, "name", "No control characters."),
+    ({"name": None}, "name", "Must be a string."),
 ])
 def test_chat_handoff_validation(client, fake, secret, body, field, message):
     response = call(client, "post", "/chat-handoffs", body, token=secret)
@@ -488,6 +527,11 @@ def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db)
     ({"values": {"name": "Jane\x01"}}, "values.name", "No control characters."),
     ({"values": {"external_key": "INC-1\r\nX"}}, "values.external_key", "One line only."),
     ({"values": {"cf_note": "a\u202eb"}}, "values.cf_note", "No control characters."),
+    ({"values": {"name": "Jane\x1f"}}, "values.name", "No control characters."),
+    ({"values": {"cf_bad code": "x"}}, "values.cf_bad code", "Not a prefill parameter: key, name, "
+     "company, company_code, details, issue, external_key, email, customer_number or cf_<code name>."),
+    ({"values": {"name": "J"}, "flow": ""}, "flow", "Use 'survey' or 'key'."),
+    ({"values": {"name": "J"}, "expires_in": None}, "expires_in", "Must be an integer."),
 ])
 def test_prefill_link_validation(client, secret, api_site, body, field, message):
     api_site.prefill_secret = "s"

@@ -5,6 +5,7 @@ Each fake vendor subclasses `FakeVendorHandler`, answers in `route()`, and is st
 headers, body) so tests can assert exactly what our code sent, and can be told to be slow
 (`server.delay`) or to hang: `server.hang()` accepts every connection, reads the request and
 never answers, like a sick appliance, until `server.release()` or the server stops.
+`server.garbage = b"..."` answers every request with those raw bytes instead of HTTP.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class FakeServer(ThreadingHTTPServer):
         self.delay = 0.0  # seconds to wait before answering, for slow-vendor tests
         self.state: dict = {}
         self.hanging = False
+        self.garbage: bytes | None = None  # answer every request with these raw bytes
         self._released = threading.Event()
         self._arrived = threading.Condition(self.lock)
 
@@ -113,6 +115,10 @@ class FakeVendorHandler(BaseHTTPRequestHandler):
             hanging = self.server.hanging
         if hanging:
             self.server._released.wait(HANG_SECONDS)
+            self.close_connection = True
+            return
+        if self.server.garbage is not None:  # not HTTP at all, then the connection closes
+            self.wfile.write(self.server.garbage)
             self.close_connection = True
             return
         if self.server.delay:

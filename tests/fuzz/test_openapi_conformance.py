@@ -1,0 +1,104 @@
+"""schemathesis against the OpenAPI document the app serves, in-process over WSGI, with every
+check on: server errors, status codes, content types, response schemas and headers, the
+documented auth (missing and wrong tokens), methods not allowed, and both directions of data
+conformance (a schema-valid request is accepted, a schema-violating one refused).
+
+The site is on the fake BeyondTrust appliance, so accepted calls really reach a vendor.
+Only rules the document states in words because JSON Schema cannot (the token's site's active
+issues, UTF-8 byte totals, the BeyondTrust form's own limits for prefill values) are kept out
+of the positive cases; the property tests in test_api_properties.py cover those.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from hypothesis import settings
+
+from portal.forms import BEYONDTRUST_CUSTOMER_FIELDS
+from portal.openapi import openapi_document
+from portal.tokens import create_api_token
+from portal.vendors import limits
+from tests.fakes.beyondtrust import FakeBeyondTrust
+from tests.fakes.server import running
+from tests.fuzz.conftest import count_case
+
+OPENAPI_PATH = "/api/v1/openapi.json"
+HOST = "localhost"  # schemathesis' WSGI host name
+SCHEMATHESIS_MAX = 2_000
+
+# The document is built without the database; the test below proves the app serves exactly it.
+schema = schemathesis.openapi.from_dict(openapi_document())
+schema.app = WSGIHandler()
+
+
+def test_the_app_serves_the_document_under_test(client, db, settings):
+    settings.ALLOWED_HOSTS = [HOST]
+    response = client.get(OPENAPI_PATH, HTTP_HOST=HOST)
+    assert response.status_code == 200
+    assert response.json() == schema.raw_schema
+
+
+def _unstateable(body: dict, path: str) -> bool:
+    """A positive case breaking a rule the document can state only in words."""
+    if not isinstance(body, dict):
+        return False
+    queue = body.get("queue")
+    if isinstance(queue, str) and queue.startswith("issue:") and queue != "issue:printing":
+        return True  # only the fixture's active issue exists
+    if path in ("/session-keys", "/chat-handoffs"):
+        custom = body.get("custom_fields") or {}
+        total = sum(limits.utf8_len(v) for v in [body.get("external_key") or "", *custom.values()]
+                    if isinstance(v, str))
+        return total > limits.CUSTOM_TOTAL_MAX_BYTES
+    if path == "/prefill-links":
+        specs = {spec.name: spec for spec in BEYONDTRUST_CUSTOMER_FIELDS}
+        for name, value in (body.get("values") or {}).items():
+            spec = specs.get(name)
+            if spec and spec.max_chars and len(value) > spec.max_chars:
+                return True
+            if spec and spec.max_bytes and limits.utf8_len(value.strip()) > spec.max_bytes:
+                return True
+    return False
+
+
+@schema.hook
+def filter_case(context, case):
+    if case.meta is None or case.meta.generation.mode.is_negative:
+        return True
+    return not _unstateable(case.body, case.operation.path)
+
+
+@pytest.fixture
+def fake():
+    with running(FakeBeyondTrust()) as server:
+        yield server
+
+
+@pytest.fixture
+def token_secret(site, fake, issues, settings):
+    settings.ALLOWED_HOSTS = [HOST]
+    settings.PORTAL_API_RATE_LIMIT = 10**9  # the 429 path has its own test in test_api.py
+    backend = site.backend
+    backend.base_url, backend.client_id, backend.client_secret = (
+        fake.base_url, fake.client_id, fake.client_secret)
+    backend.save()
+    site.prefill_secret = "fuzz-prefill-secret"
+    site.save()
+    return create_api_token(site=site, name="Schemathesis").secret
+
+
+@schema.parametrize()
+# The profile from tests/fuzz/conftest.py; `make fuzz` caps schemathesis at SCHEMATHESIS_MAX
+# examples per operation (each runs its coverage and negative phases on top).
+@settings(max_examples=min(settings.default.max_examples, SCHEMATHESIS_MAX))
+def test_api_conforms_to_its_document(case, token_secret, fake):
+    count_case(f"schemathesis {case.operation.method.upper()} {case.operation.path}")
+    response = case.call_and_validate(headers={"Authorization": f"Bearer {token_secret}"})
+    if response.status_code >= 500:  # not_a_server_error allows none; 502/503 need a fault
+        pytest.fail(f"{response.status_code}: {response.text[:200]}")
+    if response.headers.get("Content-Type", "").startswith("application/json"):
+        json.loads(response.text)
