@@ -1,10 +1,10 @@
 """Benchmark: customer pages and starts against a bare Django view on the same server.
 
-Product spec §9: customer pages and starts should reach at least half the requests per second
-of a bare Django view. Runs gunicorn as shipped (gunicorn.conf.py: gthread workers, here one
-per core) on 127.0.0.1 with a throwaway
-SQLite database and the demo site on a BeyondTrust backend, then hammers each path for a few
-seconds from local client processes. Everything it starts is stopped; nothing leaves loopback.
+docs/decisions/0021-customer-page-cache.md: customer pages and starts should reach at least half the
+requests per second of a bare Django view. Runs gunicorn as shipped (gunicorn.conf.py: gthread
+workers, here one per core) on 127.0.0.1 with a throwaway SQLite database and the demo site on a
+BeyondTrust backend, then hammers each path for a few seconds from local client processes.
+Everything it starts is stopped; nothing leaves loopback.
 
     .venv/bin/python bench/customer_pages.py [--seconds 5] [--clients 4] [--workers 2]
 """

@@ -1,4 +1,5 @@
-"""The integrations JSON API under /api/v1/ (product spec §8); described by `portal.openapi`.
+"""The integrations JSON API under /api/v1/ (docs/architecture.md#integrations-api); described by
+`portal.openapi`.
 
 Help-desk systems and chat bots call it with `Authorization: Bearer sp_...` (a token from
 admin or `manage.py portal_token`); a token acts for its one site. No cookies and no sessions:
@@ -10,8 +11,8 @@ Errors are JSON `{"error": <code>, "message": <text>}`, with `fields` for 400 "i
 not a configured BeyondTrust appliance, 404, 405 (with `Allow`), 413 body over
 `MAX_BODY_BYTES`, 415 not JSON, 429 over the token's PORTAL_API_RATE_LIMIT a minute (with
 `Retry-After`), 502 the appliance failed or refused (its own message goes to
-the log only, beyondtrust.md decision 11), 503 the appliance's circuit breaker is open (with
-`Retry-After`). API messages are English: they are for integrators, not customers.
+the log only, docs/decisions/0011-command-api-errors.md), 503 the appliance's circuit breaker is
+open (with `Retry-After`). API messages are English: they are for integrators, not customers.
 
 Decisions where the specs are silent:
 - `issue:CODE` must name an active issue of the token's site: the token is scoped to the site,
@@ -19,7 +20,8 @@ Decisions where the specs are silent:
   skills apply when the request gives none, as in the survey.
 - `custom_fields` may use any valid code name, not only the site's survey fields: an appliance
   may define fields an integration fills (a ticket URL) that customers are never asked.
-- `ttl` is accepted from 60 s to 7 days (the vendor's own bounds are UNCONFIRMED, §4.5).
+- `ttl` is accepted from 60 s to 7 days (the vendor's own bounds are UNCONFIRMED,
+  docs/vendors/beyondtrust.md#generate_session_key).
 - A prefill link (`POST /prefill-links`) is valid for 7 days unless `expires_in` says otherwise
   (at most 90 days); it is the one endpoint that also works on Take Control sites.
 - The document and the views agree exactly where JSON Schema can say it (tests/fuzz runs
@@ -29,8 +31,9 @@ Decisions where the specs are silent:
   before surrounding spaces are trimmed; `flow` and `locale`, when given, must be one of
   their values (not empty); `ip_address` is taken exactly as sent (no spaces, no IPv6 zone).
 - A chat hand-off's virtual customer needs an IP address, operating system and computer name
-  (§4.6) that a chat bot rarely knows: they default to `0.0.0.0` (the "unspecified" address),
-  "Chat" and the API token's name, so the representative sees which integration sent it.
+  (docs/vendors/beyondtrust.md#create_virtual_customer) that a chat bot rarely knows: they default
+  to `0.0.0.0` (the "unspecified" address), "Chat" and the API token's name, so the representative
+  sees which integration sent it.
 """
 
 from __future__ import annotations
@@ -67,7 +70,8 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024  # a full request (10,000 bytes of custom fields) fits many times
 TTL_MIN, TTL_MAX = 60, 7 * 24 * 3600
 MAX_SKILLS = 50
-VIRTUAL_CUSTOMER_MAX_CHARS = 100  # as customer.name (decision 5); the vendor's limits are UNCONFIRMED
+VIRTUAL_CUSTOMER_MAX_CHARS = 100  # as customer.name (docs/decisions/0005-beyondtrust-limits.md);
+# the vendor's limits are UNCONFIRMED
 DEFAULT_IP_ADDRESS = "0.0.0.0"
 DEFAULT_OPERATING_SYSTEM = "Chat"
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
@@ -124,8 +128,8 @@ def authenticated_token(request) -> ApiToken:
 
 def throttle(token: ApiToken) -> None:
     """Per-token limit: the appliance allows an API account 20 requests a second and 15,000 an
-    hour (beyondtrust.md Part 2 §5), shared with the customers' rep list; one integration's
-    loop must not use that up."""
+    hour (docs/vendors/beyondtrust.md#limits), shared with the customers' rep list; one
+    integration's loop must not use that up."""
     wait = guards.over_limit(f"api:{token.pk}", limit=settings.PORTAL_API_RATE_LIMIT, window=60)
     if wait:
         raise ApiError(429, "rate_limited", "Too many requests for this token; slow down.",
@@ -292,7 +296,8 @@ class Fields:
 
 def session_key_request(fields: Fields, *, site: Site, queue_required: bool) -> dict:
     """The session-key part of a body: queue, external_key, custom_fields, priority, skills,
-    ttl, within decision 5's limits. Returns keyword arguments for the appliance services."""
+    ttl, within the limits of docs/decisions/0005-beyondtrust-limits.md. Returns keyword arguments
+    for the appliance services."""
     queue, issue = _queue(fields, site=site, required=queue_required)
     external_key = fields.string(limits.EXTERNAL_KEY_CODE, max_chars=limits.CUSTOM_FIELD_MAX_CHARS)
     custom = _custom_fields(fields)

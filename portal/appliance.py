@@ -2,8 +2,9 @@
 test the connection, import issues, create session keys and hand chats over to a human.
 
 Vendor names stay in `portal.vendors.beyondtrust.client`; this module gets dataclasses and
-`BeyondTrustError`s from it. Customer pages never come here (product spec §6: the key and
-survey flows never call the vendor); the rep list has its own cached selector.
+`BeyondTrustError`s from it. Customer pages never come here
+(docs/architecture.md#talking-to-vendors: the key and survey flows never call the vendor); the rep
+list has its own cached selector.
 """
 
 from __future__ import annotations
@@ -54,7 +55,9 @@ def _through_breaker(backend: Backend, call):
 
 
 # ------------------------------------------------------------------------------
-# Session keys and chat hand-offs (product spec §8, beyondtrust.md §4.5, §4.6)
+# Session keys and chat hand-offs (docs/architecture.md#integrations-api,
+# docs/vendors/beyondtrust.md#generate_session_key and
+# docs/vendors/beyondtrust.md#create_virtual_customer)
 # ------------------------------------------------------------------------------
 def create_session_key(
     *,
@@ -95,8 +98,9 @@ def hand_off_chat(
     skills: Sequence[str] = (),
     ttl: int | None = None,
 ) -> ChatHandoff:
-    """`generate_session_key`, then `create_virtual_customer` for that key (§4.6): a chat-only
-    customer waiting in `queue` for a human."""
+    """`generate_session_key`, then `create_virtual_customer` for that key
+    (docs/vendors/beyondtrust.md#create_virtual_customer): a chat-only customer waiting in `queue`
+    for a human."""
     def call(client: CommandClient) -> ChatHandoff:
         key = client.generate_session_key(
             queue=queue, external_key=external_key, custom=custom or {}, priority=priority,
@@ -112,7 +116,8 @@ def hand_off_chat(
 
 
 # ------------------------------------------------------------------------------
-# Test connection (admin action; beyondtrust.md §4.7, §4.8)
+# Test connection (admin action; docs/vendors/beyondtrust.md#get_api_info and
+# docs/vendors/beyondtrust.md#check_health)
 # ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ConnectionReport:
@@ -126,7 +131,8 @@ class ConnectionReport:
 
     @property
     def permission_too_low(self) -> bool:
-        """API tokens make session keys, which need full command access (§3.1)."""
+        """API tokens make session keys, which need full command access
+        (docs/vendors/beyondtrust.md#oauth)."""
         return (self.session_keys_in_use and self.api_info is not None
                 and not self.api_info.can_generate_session_keys)
 
@@ -152,7 +158,8 @@ def check_connection(*, backend: Backend) -> ConnectionReport:
 
 
 # ------------------------------------------------------------------------------
-# Import issues (admin action and `portal_import_issues`; beyondtrust.md §4.4)
+# Import issues (admin action and `portal_import_issues`;
+# docs/vendors/beyondtrust.md#get_support_teams)
 # ------------------------------------------------------------------------------
 @dataclass
 class IssueImport:
@@ -174,7 +181,8 @@ class ApplianceIssue:
 
 def appliance_issues(*, backend: Backend) -> tuple[list[ApplianceIssue], int]:
     """The appliance's issues, de-duplicated by code name, in team order, and how many were
-    skipped for lacking a usable code name (the client drops invalid ones, decision 12)."""
+    skipped for lacking a usable code name (the client drops invalid ones,
+    docs/decisions/0012-xml-by-local-name.md)."""
     teams = CommandClient.for_backend(backend).support_teams()
     issues: dict[str, ApplianceIssue] = {}
     skipped = 0

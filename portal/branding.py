@@ -40,7 +40,8 @@ def contrast_warnings(*, primary: str, text: str, background: str) -> list[str]:
 
 
 def embed_snippet(*, origin: str, site_name: str) -> str:
-    """The copy-paste HTML a help-desk page needs to embed the portal (product spec §7).
+    """The copy-paste HTML a help-desk page needs to embed the portal
+    (docs/decisions/0024-iframe-embedding-and-top-level-start.md).
 
     One template (templates/portal/embed_snippet.html) for the admin's site page and the
     README's example; tests/test_admin_setup.py checks the README shows this very output.

@@ -134,7 +134,8 @@ def carried_external_key_field() -> TextField:
 
 
 def consent_field() -> forms.BooleanField:
-    """The required tick under the site's consent text (product spec §2), on every start form."""
+    """The required tick under the site's consent text
+    (docs/decisions/0036-trust-and-what-happens-next.md), on every start form."""
     return forms.BooleanField(label=_("I agree to the terms above"),
                               error_messages={"required": _("Please agree to the terms to continue.")})
 
@@ -166,7 +167,8 @@ class PublicForm(forms.Form):
                 field.help_text = f"{field.help_text} {note}".strip() if field.help_text else note
 
     def timezone_offset(self) -> int | None:
-        """Decision 8: the browser's offset in minutes east of UTC, if a sane integer."""
+        """docs/decisions/0008-timezone-offset-from-browser.md: the browser's offset in minutes east
+        of UTC, if a sane integer."""
         raw = (self.cleaned_data.get("tz") or "").strip()
         if not re.fullmatch(r"-?\d{1,4}", raw):
             return None
@@ -191,7 +193,8 @@ class SessionKeyForm(PublicForm):
         error_messages={"required": _("Please enter the session key your technician gave you.")},
     )
 
-    # From a prefill link (`?external_key=`), carried along unseen (decision 6 sends it).
+    # From a prefill link (`?external_key=`), carried along unseen (sent even when the appliance
+    # prompts first, docs/decisions/0006-prompt-before-download.md).
     external_key = carried_external_key_field()
 
     def __init__(self, *args, length: int = limits.SESSION_KEY_LENGTH, letters: bool = False, **kwargs):
@@ -222,7 +225,8 @@ class SessionKeyForm(PublicForm):
 
 
 class PinForm(SessionKeyForm):
-    """Take Control's key flow (decision 5): the 9-digit PIN a technician gave the customer."""
+    """Take Control's key flow (docs/decisions/0017-takecontrol-pin.md): the 9-digit PIN a
+    technician gave the customer."""
 
     PIN_ERRORS = {
         "empty": _("Please enter the PIN your technician gave you."),
@@ -275,7 +279,8 @@ REP_NO_LONGER_AVAILABLE = _("This representative is no longer available. Please 
 
 
 class RepForm(PublicForm):
-    """The BeyondTrust representative list: one submit button per online rep (decision 9).
+    """The BeyondTrust representative list: one submit button per online rep
+    (docs/decisions/0009-rep-list-by-public-name.md).
 
     A button carries the rep's id only. The public display name the vendor needs comes from
     the cached list on the server, so a forged page cannot send a name of its own, and a rep
@@ -349,8 +354,9 @@ class CustomerField:
     email: bool = False
 
 
-# The customer fields each vendor takes, with its limits (product spec §4): the one place that
-# says which survey a backend gets.
+# The customer fields each vendor takes, with its limits
+# (docs/decisions/0025-limits-in-the-vendors-units.md): the one place that says which survey a
+# backend gets.
 BEYONDTRUST_CUSTOMER_FIELDS = (
     CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
     CustomerField("company", "company_field", _("Company"), "organization",
@@ -369,8 +375,8 @@ LEGACY_CUSTOMER_FIELDS = tuple(
                   multiline=True) if f.name == "details" else f
     for f in BEYONDTRUST_CUSTOMER_FIELDS
 )
-# Take Control (takecontrol.md decision 2): characters, an email address, no custom fields,
-# no external key and no chat-only mode.
+# Take Control (docs/decisions/0014-takecontrol-redirect-start.md): characters, an email address, no
+# custom fields, no external key and no chat-only mode.
 TAKECONTROL_CUSTOMER_FIELDS = (
     CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.TC_NAME_MAX_CHARS),
     CustomerField("email", "email_field", _("Email address"), "email",
@@ -392,8 +398,9 @@ def customer_fields_for(backend: Backend) -> tuple[CustomerField, ...]:
 
 @dataclass(frozen=True)
 class RepMenuEntry:
-    """An online representative in the survey's issue menu (decision 10), named like an issue
-    so the survey needs no second code path."""
+    """An online representative in the survey's issue menu
+    (docs/decisions/0010-reps-in-issue-menu.md), named like an issue so the survey needs no second
+    code path."""
 
     rep_id: int
     display_name: str
@@ -404,7 +411,8 @@ class RepMenuEntry:
 
 
 class SurveyForm(PublicForm):
-    """The issue submission survey (product spec §2.3), built for one site and language.
+    """The issue submission survey (docs/architecture.md#customer-flows), built for one site and
+    language.
 
     `issues` are the site's active issues (or, with `reps_menu`, `RepMenuEntry` items: menu
     entries with a `code_name` and `display_name`); `custom_fields` come from
@@ -431,7 +439,7 @@ class SurveyForm(PublicForm):
         self.issue_by_code = {issue.code_name: issue for issue in issues}
         issue_field = self.fields["issue"]
         choices = [(issue.code_name, issue.display_name) for issue in issues]
-        if len(issues) == 1:  # no pointless choice (product spec §10)
+        if len(issues) == 1:  # no pointless choice (docs/decisions/0035-no-pointless-choices.md)
             issue_field.widget = forms.HiddenInput()
             issue_field.initial = issues[0].code_name
         elif len(issues) <= 6:
@@ -523,12 +531,14 @@ class SurveyForm(PublicForm):
         return cleaned
 
     def custom_total_fields(self) -> list[str]:
-        """The form fields whose values go out as session.custom.* (decision 5)."""
+        """The form fields whose values go out as session.custom.*
+        (docs/decisions/0005-beyondtrust-limits.md)."""
         names = ["external_key"] + [f"cf_{field.code_name}" for field in self.custom_fields]
         return [name for name in names if name in self.fields]
 
     def _check_custom_total(self):
-        """All session.custom.* values together, external key included (decision 5).
+        """All session.custom.* values together, external key included
+        (docs/decisions/0005-beyondtrust-limits.md).
 
         The vendor counts UTF-8 bytes; the customer is told, on the longest answer, how many
         characters to take out of it, as its live counter says.

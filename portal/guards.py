@@ -1,4 +1,5 @@
-"""Protection for the public forms without any cookie (product spec §7).
+"""Protection for the public forms without any cookie
+(docs/decisions/0020-cookie-free-public-forms.md).
 
 Third-party cookies are blocked in embedded frames, so the customer flows cannot rely on
 Django's CSRF cookie. Instead a POST must pass four local checks:

@@ -1,5 +1,5 @@
 """Admin for the integrations: API tokens, and the backend actions that talk to the appliance
-(*Test connection*, *Import issues from appliance*; product spec §3).
+(*Test connection*, *Import issues from appliance*; docs/decisions/0041-appliance-admin-actions.md).
 
 Imported by `portal.admin`, which registers the backend admin and lists these actions.
 """

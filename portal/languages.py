@@ -1,4 +1,4 @@
-"""Choosing the customer's language (product spec §5).
+"""Choosing the customer's language (docs/decisions/0030-customer-language.md).
 
 Order: an explicit choice (`?locale=` or the form's `locale` field), then Accept-Language,
 then the site's default — always among the site's enabled languages. The codes are the

@@ -72,7 +72,8 @@ class SiteMiddleware:
 
 
 class CustomerLocaleMiddleware:
-    """Activates the customer's language without cookies or sessions (product spec §5, §7).
+    """Activates the customer's language without cookies or sessions
+    (docs/decisions/0030-customer-language.md and docs/decisions/0020-cookie-free-public-forms.md).
 
     Customer pages carry the explicit choice in the URL (`?locale=`) or the form (`locale`);
     admin pages use Accept-Language among all languages.
@@ -129,7 +130,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
 
 class CustomerPageCacheMiddleware:
-    """Serves the customer pages from the shared cache (product spec §9).
+    """Serves the customer pages from the shared cache (docs/decisions/0021-customer-page-cache.md).
 
     A customer page is the same for every visitor of one site and language: it carries no
     cookie and no per-visitor token (the signed timestamp only says when it was rendered). So

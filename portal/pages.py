@@ -132,7 +132,8 @@ def prefill(request, names) -> dict:
 
 
 def signed_prefill(request) -> tuple[str, dict[str, str]]:
-    """The signed part of a prefill link and its verified values (product spec §8).
+    """The signed part of a prefill link and its verified values
+    (docs/decisions/0023-signed-prefill-links.md).
 
     The GET carries the link's parameters; the form carries them on to the POST in its
     `signed` field, so the values stay locked without a cookie. Only a request that has a

@@ -1,4 +1,5 @@
-"""Signed prefill links (product spec §8): a help desk's values the customer cannot change.
+"""Signed prefill links (docs/decisions/0023-signed-prefill-links.md): a help desk's values the
+customer cannot change.
 
 A link carries the prefill parameters plus `exp` (Unix time) and `sig`, the hex HMAC-SHA256
 of the canonical query (every parameter but `sig`, sorted, RFC 3986-encoded) under the site's

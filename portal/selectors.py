@@ -174,8 +174,9 @@ def active_issues(*, site: Site, language: str) -> list[Issue]:
         .prefetch_related("translations")
     )
     if site.backend.kind == Backend.Kind.LEGACY:
-        # The legacy .ns URL names an issue by its numeric ID only (beyondtrust.md decision 1):
-        # an issue with a code name alone cannot be started there, so it is not offered.
+        # The legacy .ns URL names an issue by its numeric ID only
+        # (docs/decisions/0001-beyondtrust-start-url-styles.md): an issue with a code name alone
+        # cannot be started there, so it is not offered.
         unstartable = [issue.code_name for issue in issues if issue.vendor_id is None]
         if unstartable:
             logger.warning("Site %s: issues without a numeric ID are not offered on a legacy "
@@ -250,7 +251,9 @@ def notice_is_shown(*, site: Site, now=None) -> bool:
 
 
 # ------------------------------------------------------------------------------
-# BeyondTrust representatives (product spec §2.1, §6; beyondtrust.md decisions 9-10)
+# BeyondTrust representatives (docs/architecture.md#customer-flows and
+# docs/architecture.md#talking-to-vendors; docs/decisions/0009-rep-list-by-public-name.md and
+# docs/decisions/0010-reps-in-issue-menu.md)
 # ------------------------------------------------------------------------------
 # The list lives in the shared cache per backend (reps are per appliance); each site reads it
 # with its own soft TTL. A stale list is served for at most this long after the appliance
@@ -309,7 +312,8 @@ def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float
     nothing cached, the request that starts the refresh waits at most `wait` (default
     `PORTAL_VENDOR_WAIT`), others not at all (`wait_for_others`, for integrations that may
     wait), and the result is then `pending`. Never raises for a vendor problem; what went
-    wrong is logged (decision 11), the result only says whether there is a list.
+    wrong is logged (docs/decisions/0011-command-api-errors.md), the result only says whether there
+    is a list.
     """
     backend = site.backend
     if backend.kind == Backend.Kind.PREVIEW:  # the demo shows the flow with sample people
@@ -340,8 +344,9 @@ def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float
         wait_for_others=wait_for_others,
         breaker=breaker,
     )
-    # The refresh logs the vendor's failure once, where it happens (decision 11); every request
-    # that is served the stale list meanwhile would only repeat it.
+    # The refresh logs the vendor's failure once, where it happens
+    # (docs/decisions/0011-command-api-errors.md); every request that is served the stale list
+    # meanwhile would only repeat it.
     if cached.error and cached.value is None:
         logger.debug("Backend %s: no representative list to show (%s)", backend.pk, cached.error)
     if cached.pending:

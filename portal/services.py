@@ -64,10 +64,10 @@ class Customer:
 class StartResult:
     """Where the customer goes next. `preview` starts never leave the portal.
 
-    Take Control REST starts (decision 3) end on a confirmation page instead: `queued` holds
-    what the vendor said and `url` the applet link it returned, if any. `failure` is set when
-    the vendor could not start the session ("rejected": offer `url`, the redirect path;
-    "unavailable": say so); the record then says FAILED.
+    Take Control REST starts (docs/decisions/0015-takecontrol-rest-start.md) end on a confirmation
+    page instead: `queued` holds what the vendor said and `url` the applet link it returned, if any.
+    `failure` is set when the vendor could not start the session ("rejected": offer `url`, the
+    redirect path; "unavailable": say so); the record then says FAILED.
     """
 
     url: str
@@ -88,7 +88,8 @@ def chat_only(*, site: Site, issue: Issue | None, requested: bool) -> bool:
 
 
 def beyondtrust_url(*, backend: Backend, params: StartParams) -> str:
-    """The one place that picks the URL style for a BeyondTrust backend (decision 1)."""
+    """The one place that picks the URL style for a BeyondTrust backend
+    (docs/decisions/0001-beyondtrust-start-url-styles.md)."""
     build = legacy_start_url if backend.kind == Backend.Kind.LEGACY else modern_start_url
     return build(backend.base_url, params, key_only=backend.prompts_before_download)
 
@@ -156,7 +157,8 @@ def start_with_session_key(*, context: StartContext, key: str, external_key: str
 
 def start_with_survey(*, context: StartContext, issue: Issue, customer: Customer,
                       chat_requested: bool = False) -> StartResult:
-    """An issue start: codeName, or the numeric id when the admin set one (decision 2)."""
+    """An issue start: codeName, or the numeric id when the admin set one
+    (docs/decisions/0002-one-queue-selector.md)."""
     if context.site.backend.kind == Backend.Kind.TAKECONTROL:
         return start_takecontrol(context=context, flow=StartRequest.Flow.SURVEY, issue=issue,
                                  customer=customer)
@@ -177,7 +179,8 @@ def start_with_survey(*, context: StartContext, issue: Issue, customer: Customer
 
 def start_with_rep(*, context: StartContext, rep_id: int, rep_name: str, external_key: str = "",
                    chat_requested: bool = False) -> StartResult:
-    """A rep-list start: id and the public display name (decision 9; the caller checked both)."""
+    """A rep-list start: id and the public display name
+    (docs/decisions/0009-rep-list-by-public-name.md; the caller checked both)."""
     chat = chat_only(site=context.site, issue=None, requested=chat_requested)
     params = StartParams(rep_id=rep_id, rep_name=rep_name, external_key=external_key, chat=chat,
                          **_common_params(context))
@@ -188,8 +191,9 @@ def start_with_rep(*, context: StartContext, rep_id: int, rep_name: str, externa
 
 def start_with_rep_in_issue_menu(*, context: StartContext, rep_id: int, customer: Customer,
                                  chat_requested: bool = False) -> StartResult:
-    """A survey start with a rep picked in the issue menu (decision 10): `issue_menu=1` and
-    the rep's id, with the customer's fields; the caller found the rep in the cached list."""
+    """A survey start with a rep picked in the issue menu
+    (docs/decisions/0010-reps-in-issue-menu.md): `issue_menu=1` and the rep's id, with the
+    customer's fields; the caller found the rep in the cached list."""
     chat = chat_only(site=context.site, issue=None, requested=chat_requested)
     params = StartParams(issue_id=rep_id, chat=chat, **_customer_params(customer), **_common_params(context))
     url = beyondtrust_url(backend=context.site.backend, params=params)
@@ -198,13 +202,15 @@ def start_with_rep_in_issue_menu(*, context: StartContext, rep_id: int, customer
 
 
 # ------------------------------------------------------------------------------
-# Take Control (takecontrol.md Part 1)
+# Take Control (docs/decisions/README.md#take-control)
 # ------------------------------------------------------------------------------
 def takecontrol_redirect_url(*, backend: Backend, route: Route, customer: Customer) -> str:
-    """Decision 2: the New Session URL the customer's browser opens (the portal never fetches it).
+    """docs/decisions/0014-takecontrol-redirect-start.md: the New Session URL the customer's browser
+    opens (the portal never fetches it).
 
-    It has no language parameter: decision 2 lists none, so the applet follows the customer's
-    system language; REST starts send `language` (decision 6).
+    It has no language parameter: docs/decisions/0014-takecontrol-redirect-start.md lists none, so
+    the applet follows the customer's system language; REST starts send `language`
+    (docs/decisions/0018-takecontrol-language.md).
     """
     return new_session_url(
         api_domain=backend.base_url, uid=backend.tc_uid,
@@ -216,7 +222,8 @@ def takecontrol_redirect_url(*, backend: Backend, route: Route, customer: Custom
 
 
 def start_with_pin(*, context: StartContext, pin: str) -> StartResult:
-    """Decision 5: the customer's PIN in the backend's PIN URL template."""
+    """docs/decisions/0017-takecontrol-pin.md: the customer's PIN in the backend's PIN URL
+    template."""
     try:
         url = pin_url(template=context.site.backend.tc_pin_url_template, pin=pin)
     except TakeControlValueError as error:  # only a broken template: PinForm checked the PIN
@@ -226,14 +233,17 @@ def start_with_pin(*, context: StartContext, pin: str) -> StartResult:
 
 
 def start_with_technician(*, context: StartContext, technician: Technician) -> StartResult:
-    """A technician-list start: `tech` is the chosen technician's username (decision 4)."""
+    """A technician-list start: `tech` is the chosen technician's username
+    (docs/decisions/0016-takecontrol-routing.md)."""
     return start_takecontrol(context=context, flow=StartRequest.Flow.REP, technician=technician)
 
 
 def start_takecontrol(*, context: StartContext, flow: str, issue: Issue | None = None,
                       technician: Technician | None = None,
                       customer: Customer | None = None) -> StartResult:
-    """A survey or technician start in the backend's start mode (decisions 2, 3 and 4).
+    """A survey or technician start in the backend's start mode
+    (docs/decisions/0014-takecontrol-redirect-start.md,
+    docs/decisions/0015-takecontrol-rest-start.md and docs/decisions/0016-takecontrol-routing.md).
 
     Routing comes from admin configuration only: the issue's department and technician, or
     the technician picked from the list (which the caller found among the listed ones).

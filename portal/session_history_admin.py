@@ -1,4 +1,4 @@
-"""Take Control session history in admin (takecontrol.md decision 7).
+"""Take Control session history in admin (docs/decisions/0019-takecontrol-session-history.md).
 
 A page under a Take Control backend's change page, for staff with the
 `portal.view_session_history` permission: a filter form (date range and the vendor's other

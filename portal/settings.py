@@ -132,8 +132,9 @@ else:
     }}
 
 # ------------------------------------------------------------------------------
-# Internationalisation: the 16 languages a BeyondTrust appliance can have (product spec §5).
-# The codes are the vendor's, so the chosen code goes to the vendor unchanged.
+# Internationalisation: the 16 languages a BeyondTrust appliance can have
+# (docs/decisions/0030-customer-language.md). The codes are the vendor's, so the chosen code goes to
+# the vendor unchanged.
 # ------------------------------------------------------------------------------
 LANGUAGES = [
     ("en-us", "English"),
@@ -288,7 +289,8 @@ PORTAL_TC_BREAKER_THRESHOLD = env.int("PORTAL_TC_BREAKER_THRESHOLD", default=3)
 PORTAL_TC_BREAKER_RESET = env.int("PORTAL_TC_BREAKER_RESET", default=60)
 # Public forms: a signed timestamp field is valid for this long (seconds) ...
 PORTAL_FORM_MAX_AGE = env.int("PORTAL_FORM_MAX_AGE", default=6 * 60 * 60)
-# ... and starts per client address and window (the rate limit of product spec §7).
+# ... and starts per client address and window (the rate limit of
+# docs/decisions/0020-cookie-free-public-forms.md).
 PORTAL_RATE_LIMIT = env.int("PORTAL_RATE_LIMIT", default=30)
 PORTAL_RATE_WINDOW = env.int("PORTAL_RATE_WINDOW", default=60)
 # Integrations API: requests per token and minute.

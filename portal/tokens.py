@@ -1,4 +1,5 @@
-"""API tokens for the integrations API (product spec §3, §8): create, authenticate, revoke.
+"""API tokens for the integrations API (docs/decisions/0028-api-token-hashing.md): create,
+authenticate, revoke.
 
 A token is `sp_` + 43 URL-safe characters (256 random bits). Only its SHA-256 hash and a short
 prefix (to tell tokens apart in admin and on the command line) are stored; the token itself is

@@ -50,7 +50,7 @@ def home(request):
     if not site_ready(request):
         return unavailable_page(request)
     flows = enabled_flows(request.site)
-    if len(flows) == 1:  # no pointless choices (product spec §10)
+    if len(flows) == 1:  # no pointless choices (docs/decisions/0035-no-pointless-choices.md)
         return {"key": session_key, "survey": survey, "reps": reps,
                 "technicians": technicians}.get(flows[0], session_key)(request)
     return render_customer_page(request, "portal/home.html", {
@@ -62,7 +62,8 @@ def home(request):
 def session_key_form(request, data=None) -> SessionKeyForm:
     backend = request.site.backend
     initial, locked = public_form_initial(request, ("key", "external_key"))
-    if backend.kind == Backend.Kind.TAKECONTROL:  # decision 5: the 9-digit PIN
+    if backend.kind == Backend.Kind.TAKECONTROL:  # docs/decisions/0017-takecontrol-pin.md: the
+    # 9-digit PIN
         form = PinForm(data, initial=initial)
     else:
         form = SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
@@ -97,8 +98,8 @@ def survey_form(request, data=None) -> SurveyForm:
     site = request.site
     fields = selectors.custom_fields_for_site(site=site, language=request.LANGUAGE_CODE)
     if reps_in_issue_menu(site):
-        # Decision 10: online reps instead of issues; with no issue chosen, the fields that
-        # belong to every issue apply.
+        # docs/decisions/0010-reps-in-issue-menu.md: online reps instead of issues; with no issue
+        # chosen, the fields that belong to every issue apply.
         rep_list = selectors.online_reps(site=site)  # never waits on the appliance (decision record)
         issues = [RepMenuEntry(rep_id=rep.id, display_name=rep.public_name) for rep in rep_list.reps]
         fields = [field for field in fields if not field.issue_codes]
@@ -174,14 +175,16 @@ def survey(request):
 
 
 # ------------------------------------------------------------------------------
-# BeyondTrust: the representative list (product spec §2.1; beyondtrust.md decisions 9, 10)
+# BeyondTrust: the representative list (docs/architecture.md#customer-flows;
+# docs/decisions/0009-rep-list-by-public-name.md and docs/decisions/0010-reps-in-issue-menu.md)
 # ------------------------------------------------------------------------------
 def rep_list_shown(site: Site) -> bool:
     return "reps" in enabled_flows(site) and site.backend.is_beyondtrust
 
 
 def reps_in_issue_menu(site: Site) -> bool:
-    """Decision 10: the survey's menu lists online reps instead of issues."""
+    """docs/decisions/0010-reps-in-issue-menu.md: the survey's menu lists online reps instead of
+    issues."""
     return site.show_reps_in_issue_menu and site.backend.is_beyondtrust
 
 
@@ -205,12 +208,12 @@ def render_rep_list(request, form: RepForm, rep_list: selectors.RepListResult):
 
 
 def rep_list_page(request, rep_list: selectors.RepListResult):
-    """GET /reps/. Like the other customer pages (product spec §9) it is the same for every
-    visitor of a site and language, as long as the list is the same: so the rendered page is
-    kept in the shared cache under the list's fetch time. A new list is a new page; no page
-    outlives its list. Without a list ("checking", "cannot show") the page is kept for a
-    second only: while the appliance is sick every customer gets it, and rendering it for each
-    would take the CPU that starts need. Prefill links are rendered every time."""
+    """GET /reps/. Like the other customer pages (docs/decisions/0021-customer-page-cache.md) it is
+    the same for every visitor of a site and language, as long as the list is the same: so the
+    rendered page is kept in the shared cache under the list's fetch time. A new list is a new page;
+    no page outlives its list. Without a list ("checking", "cannot show") the page is kept for a
+    second only: while the appliance is sick every customer gets it, and rendering it for each would
+    take the CPU that starts need. Prefill links are rendered every time."""
     site, key, seconds = request.site, None, NO_LIST_PAGE_SECONDS
     if set(request.GET) <= {"locale", "embed"}:
         version = rep_list.fetched_at.timestamp() if rep_list.fetched_at is not None else rep_list.state
@@ -233,7 +236,8 @@ NO_LIST_PAGE_SECONDS = 1
 @require_http_methods(["GET", "POST"])
 def reps(request):
     """Who is online now, one click each. The button sends the rep's id only; the public
-    name for the start comes from the cached list (decision 9)."""
+    name for the start comes from the cached list
+    (docs/decisions/0009-rep-list-by-public-name.md)."""
     if not site_ready(request):
         return unavailable_page(request)
     if not rep_list_shown(request.site):
@@ -278,7 +282,8 @@ def reps_json(request):
 
 
 # ------------------------------------------------------------------------------
-# Take Control: the technician list and the REST start's pages (takecontrol.md Part 1)
+# Take Control: the technician list and the REST start's pages
+# (docs/decisions/README.md#take-control)
 # ------------------------------------------------------------------------------
 def technician_form(request, data=None) -> TechnicianForm:
     initial, _locked = public_form_initial(request)

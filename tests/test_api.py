@@ -1,4 +1,5 @@
-"""The integrations JSON API (/api/v1/) against the fake appliance (product spec §8).
+"""The integrations JSON API (/api/v1/) against the fake appliance
+(docs/architecture.md#integrations-api).
 
 Every response goes through `call()`, which validates it against the OpenAPI document's schema
 for that path, method and status: the tests below prove the document matches what the API

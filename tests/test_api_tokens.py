@@ -1,4 +1,5 @@
-"""API tokens: shown once, stored hashed, revocable, last use noted (product spec §3, §8)."""
+"""API tokens: shown once, stored hashed, revocable, last use noted
+(docs/decisions/0028-api-token-hashing.md)."""
 
 from __future__ import annotations
 

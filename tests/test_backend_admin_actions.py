@@ -1,5 +1,7 @@
 """Backend admin actions against the fake appliance: Test connection and Import issues
-(product spec §3; beyondtrust.md §4.4, §4.7, §4.8), and `manage.py portal_import_issues`."""
+(docs/decisions/0041-appliance-admin-actions.md; docs/vendors/beyondtrust.md#get_support_teams,
+docs/vendors/beyondtrust.md#get_api_info and docs/vendors/beyondtrust.md#check_health), and
+`manage.py portal_import_issues`."""
 
 from __future__ import annotations
 

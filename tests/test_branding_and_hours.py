@@ -1,4 +1,5 @@
-"""Sites: branding, customer notice, opening hours and holidays (product spec §3)."""
+"""Sites: branding, customer notice, opening hours and holidays
+(docs/decisions/0039-opening-hours.md)."""
 
 import datetime as dt
 import io

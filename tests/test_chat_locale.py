@@ -1,6 +1,6 @@
 """chat_locale: any well-formed language code, per site and per issue, passed through to the
 chat exactly (it exists for languages the appliance lacks, e.g. cs-cs); `locale` stays one of
-the appliance's 16 languages (product spec §5)."""
+the appliance's 16 languages (docs/decisions/0030-customer-language.md)."""
 
 import pytest
 

@@ -4,7 +4,7 @@ BeyondTrust appliance: down (connection refused), hung (accepts, never answers: 
 small test timeouts end the wait, not a sleep), HTTP 500, garbage bytes instead of HTTP, and
 every token revoked mid-run. Take Control REST: 403, 429 beyond the retry cap, hung.
 
-What must hold (docs/decisions/NEW-no-customer-waits-on-a-vendor.md and the API's document):
+What must hold (docs/decisions/0042-no-customer-waits-on-a-vendor.md and the API's document):
 flows that need no vendor (a session key, a BeyondTrust survey, a Take Control PIN) start with
 the exact vendor URL and call nobody; the rep list is a kind 200 page without names; the API
 answers 502/503 (503 with Retry-After) as documented; Take Control shows its "temporarily

@@ -1,5 +1,5 @@
-"""The cookie-free protection of the public forms (product spec §7): Origin and
-Sec-Fetch-Site, the signed timestamp, the honeypot and the per-client rate limit."""
+"""The cookie-free protection of the public forms (docs/decisions/0020-cookie-free-public-forms.md):
+Origin and Sec-Fetch-Site, the signed timestamp, the honeypot and the per-client rate limit."""
 
 import pytest
 from django.core import signing

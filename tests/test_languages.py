@@ -1,5 +1,6 @@
-"""Language choice (product spec §5): explicit, then Accept-Language, then the site default,
-always among the site's enabled languages; the chosen code is what the vendor receives."""
+"""Language choice (docs/decisions/0030-customer-language.md): explicit, then Accept-Language, then
+the site default, always among the site's enabled languages; the chosen code is what the vendor
+receives."""
 
 import pytest
 

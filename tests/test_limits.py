@@ -1,6 +1,6 @@
 """Limits in the customer's unit: every message counts characters, and what fits is decided on
 the text as the server cleans it (line ends unified, surrounding whitespace stripped), whether
-the vendor counts characters or UTF-8 bytes (product spec §4)."""
+the vendor counts characters or UTF-8 bytes (docs/decisions/0025-limits-in-the-vendors-units.md)."""
 
 import re
 import sys

@@ -1,4 +1,5 @@
-"""Customer pages come from the shared cache until an admin change (product spec §9)."""
+"""Customer pages come from the shared cache until an admin change
+(docs/decisions/0021-customer-page-cache.md)."""
 
 import pytest
 from django.db import connection

@@ -309,7 +309,8 @@ def test_stale_list_is_served_while_the_appliance_fails(client, fake, rep_site, 
     assert fake.count("get_logged_in_reps") == 2
     assert "HTTP 500" in caplog.text  # the vendor's failure is for the logs
     assert client.get("/reps.json").json()["stale"] is True
-    # A click still starts a session with a rep from the stale list (decision 9).
+    # A click still starts a session with a rep from the stale list
+    # (docs/decisions/0009-rep-list-by-public-name.md).
     assert client.post("/reps/", form_data(rep="12")).status_code == 303
 
 
@@ -364,7 +365,7 @@ def test_key_and_survey_flows_never_call_the_appliance(client, fake, rep_site, s
 
 
 # ------------------------------------------------------------------------------
-# Display reps in the issue menu (decision 10)
+# Display reps in the issue menu (docs/decisions/0010-reps-in-issue-menu.md)
 # ------------------------------------------------------------------------------
 @pytest.fixture
 def reps_menu_site(rep_site) -> Site:

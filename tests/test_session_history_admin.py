@@ -1,4 +1,5 @@
-"""Take Control session history in admin (takecontrol.md decision 7), against the fake account."""
+"""Take Control session history in admin (docs/decisions/0019-takecontrol-session-history.md),
+against the fake account."""
 
 from __future__ import annotations
 

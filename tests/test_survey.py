@@ -1,5 +1,6 @@
 """The issue survey: every value the customer types reaches the vendor exactly, or is refused
-with a message next to the field while everything typed is kept (product spec §2.3, §4)."""
+with a message next to the field while everything typed is kept (docs/architecture.md#customer-flows
+and docs/decisions/0025-limits-in-the-vendors-units.md)."""
 
 import re
 
@@ -214,8 +215,9 @@ def test_custom_field_labels_and_issue_scope_rendered(client, site, issues, cust
 
 
 def test_a_legacy_backend_offers_only_issues_it_can_start(client, site, issues, custom_fields, caplog):
-    # The legacy .ns URL knows an issue only by its numeric ID (beyondtrust.md decision 1):
-    # an issue with a code name alone cannot start there, so it is not offered, never a 500.
+    # The legacy .ns URL knows an issue only by its numeric ID
+    # (docs/decisions/0001-beyondtrust-start-url-styles.md): an issue with a code name alone cannot
+    # start there, so it is not offered, never a 500.
     site.backend.kind = Backend.Kind.LEGACY
     site.backend.save()
     page = client.get("/survey/").content.decode()

@@ -1,7 +1,7 @@
 """Take Control in the portal: the survey, the technician list, the PIN, REST starts, bootstrap.
 
 Each test follows what the customer does (a POST from the rendered page) to where their browser
-is sent, or to what the fake Take Control account received (takecontrol.md Part 1).
+is sent, or to what the fake Take Control account received (docs/decisions/README.md#take-control).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def last_record() -> StartRequest:
 
 
 # ------------------------------------------------------------------------------
-# Survey, redirect mode (decision 2)
+# Survey, redirect mode (docs/decisions/0014-takecontrol-redirect-start.md)
 # ------------------------------------------------------------------------------
 def test_survey_redirects_to_new_session_url_parameter_by_parameter(client, tc_site, tc_issues):
     response = post_survey(client, locale="de", details="Drucker offline\r\nseit 9 Uhr | dringend")
@@ -258,7 +258,7 @@ def test_missing_uid_is_temporarily_unavailable_not_a_500(client, tc_site, tc_is
 
 
 # ------------------------------------------------------------------------------
-# REST mode (decision 3)
+# REST mode (docs/decisions/0015-takecontrol-rest-start.md)
 # ------------------------------------------------------------------------------
 def test_rest_start_sends_exactly_the_decided_body_and_shows_the_queue(client, rest_site, tc_issues,
                                                                         takecontrol_server):
@@ -465,7 +465,7 @@ def test_rest_technician_start_sends_the_username(client, rest_site, technicians
 
 
 # ------------------------------------------------------------------------------
-# PIN (decision 5)
+# PIN (docs/decisions/0017-takecontrol-pin.md)
 # ------------------------------------------------------------------------------
 @pytest.mark.parametrize("typed", ["123456789", "123 456 789", "123-456-789", "１２３ ４５６ ７８９", "123\u200b456789"])
 def test_pin_goes_into_the_template(client, tc_site, typed):

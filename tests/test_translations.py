@@ -1,4 +1,5 @@
-"""Every UI string is translated into all 16 languages (product spec §5), placeholders intact."""
+"""Every UI string is translated into all 16 languages (docs/decisions/0030-customer-language.md),
+placeholders intact."""
 
 import re
 from pathlib import Path

@@ -1,4 +1,5 @@
-"""Stale-while-revalidate over Django's cache, and a circuit breaker (product spec §6).
+"""Stale-while-revalidate over Django's cache, and a circuit breaker
+(docs/decisions/0027-stale-while-revalidate-and-circuit-breaker.md).
 
 Vendor-agnostic: BeyondTrust's rep and team lists and Take Control's lists use the same helper.
 Why it works this way: docs/decisions/0042-no-customer-waits-on-a-vendor.md.

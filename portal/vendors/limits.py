@@ -1,6 +1,8 @@
-"""Every vendor limit in one place, in the unit the vendor counts (product spec §4).
+"""Every vendor limit in one place, in the unit the vendor counts
+(docs/decisions/0025-limits-in-the-vendors-units.md).
 
-BeyondTrust: beyondtrust.md Part 1 decision 5. Take Control: takecontrol.md Part 1 decision 2.
+BeyondTrust: docs/decisions/0005-beyondtrust-limits.md. Take Control:
+docs/decisions/0014-takecontrol-redirect-start.md.
 """
 
 CODE_NAME_PATTERN = r"\A[A-Za-z0-9_-]{1,64}\Z"  # \Z: a trailing newline is not a code name

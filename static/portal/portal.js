@@ -110,7 +110,8 @@
     revealFields();
   }
 
-  // The browser's time zone (decision 8) and whether we are inside a frame.
+  // The browser's time zone (docs/decisions/0008-timezone-offset-from-browser.md) and whether we
+  // are inside a frame.
   var offset = -new Date().getTimezoneOffset();
   document.querySelectorAll("input[name=tz]").forEach(function (el) { el.value = String(offset); });
   var framed = false;

@@ -1,6 +1,7 @@
-"""The portal inside a help desk's iframe on another origin (product spec §7): the flows work with
-third-party cookies blocked and no cookie at all, end in a top-level navigation, the frame
-follows its content's height, and only the site's allowed origins may frame it."""
+"""The portal inside a help desk's iframe on another origin
+(docs/decisions/0024-iframe-embedding-and-top-level-start.md): the flows work with third-party
+cookies blocked and no cookie at all, end in a top-level navigation, the frame follows its content's
+height, and only the site's allowed origins may frame it."""
 
 from __future__ import annotations
 

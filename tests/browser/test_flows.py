@@ -1,5 +1,6 @@
 """The session-key and survey flows in a real browser, from the first page to where the spec says
-they end: the Preview page showing the exact start URL, or the appliance itself (product spec §2)."""
+they end: the Preview page showing the exact start URL, or the appliance itself
+(docs/architecture.md#customer-flows)."""
 
 from __future__ import annotations
 

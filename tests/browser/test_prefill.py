@@ -1,6 +1,7 @@
-"""A help desk's signed prefill link (product spec §8) in a real browser: the locked values are
-shown read-only, reachable and read out with their labels, cannot be typed over, and win over
-whatever the page sends, even a page someone edited in the developer tools."""
+"""A help desk's signed prefill link (docs/decisions/0023-signed-prefill-links.md) in a real
+browser: the locked values are shown read-only, reachable and read out with their labels, cannot be
+typed over, and win over whatever the page sends, even a page someone edited in the developer
+tools."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The BeyondTrust representative list (product spec §2.1) in a real browser, against the fake
-appliance on a real local HTTP server: public names only, one click to the vendor's start URL,
-the 30-second refresh, nobody online, and the list inside a help desk's iframe."""
+"""The BeyondTrust representative list (docs/architecture.md#customer-flows) in a real browser,
+against the fake appliance on a real local HTTP server: public names only, one click to the vendor's
+start URL, the 30-second refresh, nobody online, and the list inside a help desk's iframe."""
 
 from __future__ import annotations
 

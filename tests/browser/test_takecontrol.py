@@ -1,6 +1,7 @@
 """N-able Take Control in a real browser, against the fake Take Control account on a real local
 HTTP server: the technician list, the PIN, the survey in redirect mode, and the REST start's
-queue and failure pages (takecontrol.md Part 1), each ending where the customer's browser goes."""
+queue and failure pages (docs/decisions/README.md#take-control), each ending where the customer's
+browser goes."""
 
 from __future__ import annotations
 

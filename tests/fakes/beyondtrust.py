@@ -1,8 +1,9 @@
 """A fake BeyondTrust Remote Support appliance on a real local HTTP server.
 
-It answers `/oauth2/token`, `/api/command` and `/check_health` the way beyondtrust.md Part 2
-§3-§4 describes, with XML documents read from `tests/data/beyondtrust/`, in the BeyondTrust or
-the old Bomgar namespace. Tests switch it into failure modes and then read what it received:
+It answers `/oauth2/token`, `/api/command` and `/check_health` the way
+docs/vendors/beyondtrust.md#oauth and docs/vendors/beyondtrust.md#command-api describes, with XML
+documents read from `tests/data/beyondtrust/`, in the BeyondTrust or the old Bomgar namespace. Tests
+switch it into failure modes and then read what it received:
 
     with running(FakeBeyondTrust(namespace="bomgar")) as fake:
         fake.fail("http500", action="get_logged_in_reps")
@@ -12,7 +13,7 @@ the old Bomgar namespace. Tests switch it into failure modes and then read what 
 
 Modes (`fake.fail(mode, action=None)`; `action=None` means every command):
   http500       HTTP 500 with an HTML body
-  http429       HTTP 429, rate limited (the status is UNCONFIRMED, §5)
+  http429       HTTP 429, rate limited (the status is UNCONFIRMED, docs/vendors/beyondtrust.md#limits)
   error_root    200 with a bare `<error>` document
   error_child   200 with `<error>` inside the normal root
   malformed     200 with truncated XML
@@ -29,7 +30,7 @@ Other controls: `fake.serve(action, "file.xml")` answers with another document;
 `fake.state["reject_delays"] = [0, 0.4]` delays successive bad-token answers.
 Bad tokens are answered as `fake.state["bad_token_reply"]` says: "json401" (the documented
 access_denied JSON, with 401), "json403", or "xml" (200 with an XML `<error>` about the token).
-All three are UNCONFIRMED guesses at the real appliance (§3.1).
+All three are UNCONFIRMED guesses at the real appliance (docs/vendors/beyondtrust.md#oauth).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ NAMESPACES = {
     "beyondtrust": BEYONDTRUST_NS,
     "bomgar": "http://www.bomgar.com/namespaces/API/command",
 }
-TOKEN_LIMIT = 30  # §3.1: a 31st token silently invalidates the oldest
+TOKEN_LIMIT = 30  # docs/vendors/beyondtrust.md#oauth: a 31st token silently invalidates the oldest
 GATE_SECONDS = 20  # a token_gate the test never opens fails the test, it does not hang it
 
 DOCUMENTS = {
@@ -142,7 +143,8 @@ class FakeBeyondTrust(FakeServer):
             self.state["documents"][action] = name
 
     def revoke_tokens(self) -> None:
-        """What regenerating the client secret does to every token (§5 pitfall 12)."""
+        """What regenerating the client secret does to every token
+        (docs/vendors/beyondtrust.md#pitfalls)."""
         with self.lock:
             self.state["tokens"].clear()
 

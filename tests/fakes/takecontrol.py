@@ -1,6 +1,7 @@
 """A fake N-able Take Control account on `tests/fakes/server.py`.
 
-Endpoints (takecontrol.md Part 2 §3, §4, §6.2):
+Endpoints (docs/vendors/takecontrol.md#rest-create-session,
+docs/vendors/takecontrol.md#new-session-url and docs/vendors/takecontrol.md#session-history):
 - `POST /rest/session` — needs `INTEGRATION-KEY: <public key>` and a JSON object with only the
   documented fields, each of the right type and within the limits; answers the SUCCESS envelope
   from `tests/data/takecontrol/session_created.json` and keeps each accepted body in
@@ -50,8 +51,9 @@ SESSION_PATH = "/rest/session"
 HISTORY_PATH = "/rest/session/history"
 NEW_SESSION_PATH = "/integration/integration_api.php"
 
-# The documented create-session fields and what each must be (Part 2 §3). The REST limits are
-# UNCONFIRMED; the fake applies the legacy ones, as the portal does.
+# The documented create-session fields and what each must be
+# (docs/vendors/takecontrol.md#rest-create-session). The REST limits are UNCONFIRMED; the fake
+# applies the legacy ones, as the portal does.
 _STRING_LIMITS = {
     "technician_username": 254,
     "language": 2,
@@ -139,7 +141,8 @@ class FakeTakeControlHandler(FakeVendorHandler):
         return _json_reply(200, "session_created.json")
 
     def session_history(self, request: Recorded) -> Reply:
-        # A public key may only create sessions and tickets (Part 2 §2).
+        # A public key may only create sessions and tickets
+        # (docs/vendors/takecontrol.md#keys-and-authentication).
         if request.headers.get("integration-key") != self.server.private_key:
             return _json_reply(403, "error_403.json")
         try:

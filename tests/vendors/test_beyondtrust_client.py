@@ -373,7 +373,8 @@ def test_a_broken_token_endpoint_is_unavailable(fake, client):
         client.logged_in_reps()
 
 
-# --- Parsing (decision 12) -------------------------------------------------------------------------
+# --- Parsing (docs/decisions/0012-xml-by-local-name.md)
+# -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("namespace", ["beyondtrust", "bomgar", "none"])
@@ -574,7 +575,8 @@ def test_probe_health_is_a_plain_get_without_token(fake, client):
     assert fake.token_requests() == []
 
 
-# --- Errors (decision 11) --------------------------------------------------------------------------
+# --- Errors (docs/decisions/0011-command-api-errors.md)
+# --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

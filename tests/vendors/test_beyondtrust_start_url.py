@@ -1,4 +1,6 @@
-"""The BeyondTrust start URLs, whole and parameter by parameter (beyondtrust.md Part 1, 1-8)."""
+"""The BeyondTrust start URLs, whole and parameter by parameter
+(docs/decisions/0001-beyondtrust-start-url-styles.md to
+docs/decisions/0008-timezone-offset-from-browser.md)."""
 
 from urllib.parse import parse_qsl, urlsplit
 

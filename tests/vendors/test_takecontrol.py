@@ -1,7 +1,8 @@
 """Take Control: New Session URL, PIN, language, routing, REST client and history CSV.
 
-Vendor facts and decisions: takecontrol.md. REST behaviour is checked against the fake account in
-`tests/fakes/takecontrol.py`, a real HTTP server, so headers and bodies are asserted as sent.
+Vendor facts: docs/vendors/takecontrol.md; decisions: docs/decisions/README.md#take-control. REST
+behaviour is checked against the fake account in `tests/fakes/takecontrol.py`, a real HTTP server,
+so headers and bodies are asserted as sent.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def make_client(server, **fields) -> TakeControlClient:
 
 
 # ------------------------------------------------------------------------------
-# New Session URL (decision 2)
+# New Session URL (docs/decisions/0014-takecontrol-redirect-start.md)
 # ------------------------------------------------------------------------------
 
 
@@ -146,8 +147,8 @@ def test_new_session_url_parameter_by_parameter_with_multibyte_text():
         ("customer_number", values["customer_number"]),
         ("problem_description", values["problem_description"]),
     ]
-    # The raw form matters too: `|` as %7C (Part 2 §7.6), spaces as %20 never `+`, and a `+` in
-    # the uid encoded so that no server reads it as a space.
+    # The raw form matters too: `|` as %7C (docs/vendors/takecontrol.md#encoding), spaces as %20
+    # never `+`, and a `+` in the uid encoded so that no server reads it as a space.
     assert "uid=Ph4w%2BFms%2FpFLgt9v%3D%3D%7C774&" in url
     assert "customer_name=%E4%BD%90%E8%97%A4%20%E7%94%B1%E7%B4%80%20%F0%9F%99%82&" in url
     assert "+" not in parts.query and " " not in parts.query and "|" not in url
@@ -253,7 +254,7 @@ def test_the_vendor_reads_back_exactly_what_the_url_carries(takecontrol_server):
 
 
 # ------------------------------------------------------------------------------
-# Routing (decision 4)
+# Routing (docs/decisions/0016-takecontrol-routing.md)
 # ------------------------------------------------------------------------------
 
 
@@ -276,7 +277,7 @@ def test_a_technician_chosen_from_the_list_wins_and_the_department_stays_as_fall
 
 
 # ------------------------------------------------------------------------------
-# PIN (decision 5)
+# PIN (docs/decisions/0017-takecontrol-pin.md)
 # ------------------------------------------------------------------------------
 
 
@@ -340,7 +341,7 @@ def test_pin_url_refuses_a_template_without_placeholder_and_a_bad_pin():
 
 
 # ------------------------------------------------------------------------------
-# Language (decision 6)
+# Language (docs/decisions/0018-takecontrol-language.md)
 # ------------------------------------------------------------------------------
 
 
@@ -381,7 +382,7 @@ def test_language_forgives_case_and_underscore_and_drops_unknown_codes():
 
 
 # ------------------------------------------------------------------------------
-# REST: create session (decision 3)
+# REST: create session (docs/decisions/0015-takecontrol-rest-start.md)
 # ------------------------------------------------------------------------------
 
 
@@ -469,7 +470,7 @@ def test_every_body_the_client_sends_is_one_the_fake_vendor_accepts():
 
 
 # ------------------------------------------------------------------------------
-# REST errors (decision 3)
+# REST errors (docs/decisions/0015-takecontrol-rest-start.md)
 # ------------------------------------------------------------------------------
 
 
@@ -646,7 +647,7 @@ def test_client_repr_holds_no_keys(takecontrol_server):
 
 
 # ------------------------------------------------------------------------------
-# Session history (decision 7) and CSV
+# Session history (docs/decisions/0019-takecontrol-session-history.md) and CSV
 # ------------------------------------------------------------------------------
 
 

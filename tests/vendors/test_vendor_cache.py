@@ -1,4 +1,5 @@
-"""Stale-while-revalidate and the circuit breaker (product spec §6), on Django's cache.
+"""Stale-while-revalidate and the circuit breaker
+(docs/decisions/0027-stale-while-revalidate-and-circuit-breaker.md), on Django's cache.
 
 Most tests use a counting fetch function that can be held at a gate (a vendor that has not
 answered yet) and a test clock for the TTLs; the last ones put the BeyondTrust client behind

@@ -1,4 +1,5 @@
-"""Import a site's issues from its BeyondTrust appliance (`get_support_teams`; product spec §3).
+"""Import a site's issues from its BeyondTrust appliance (`get_support_teams`;
+docs/decisions/0041-appliance-admin-actions.md).
 
     manage.py portal_import_issues --site "Acme Support"
 

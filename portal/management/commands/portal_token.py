@@ -1,4 +1,4 @@
-"""Create, list and revoke integrations API tokens (product spec §3, §8).
+"""Create, list and revoke integrations API tokens (docs/decisions/0028-api-token-hashing.md).
 
     manage.py portal_token --site "Acme Support" --name Zendesk   # prints the new token once
     manage.py portal_token --list

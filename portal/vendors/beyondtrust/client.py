@@ -1,9 +1,12 @@
-"""BeyondTrust Remote Support command API client (beyondtrust.md Part 2 §3-§5, product spec §6).
+"""BeyondTrust Remote Support command API client (docs/vendors/beyondtrust.md#oauth,
+docs/vendors/beyondtrust.md#command-api and docs/vendors/beyondtrust.md#limits,
+docs/architecture.md#talking-to-vendors).
 
 The only module that knows the command API's action names, XML element names and OAuth paths.
 Callers get plain dataclasses and `BeyondTrustError`s; `portal.vendors.cache` does the caching.
 
-Transport (§3.1, §4.1, §5 pitfalls 1-2):
+Transport (docs/vendors/beyondtrust.md#oauth, docs/vendors/beyondtrust.md#command-api and
+docs/vendors/beyondtrust.md#pitfalls):
 - OAuth2 client credentials: `POST /oauth2/token` with Basic auth. An API account holds at most
   30 tokens and a 31st silently kills the oldest, so every worker and process shares ONE token per
   backend through Django's cache. It is minted under a cache lock (`cache.add`); the others poll
@@ -12,28 +15,30 @@ Transport (§3.1, §4.1, §5 pitfalls 1-2):
   (connect, read) timeout from settings, and a capped response size.
 - `POST /api/command` with a form body `action=...`.
 
-Parsing (decisions 11 and 12, §4.1, §4.2): defusedxml refuses DTDs and entities (an XML bomb
-fails before it expands); elements are matched by local name, so the old Bomgar namespace
-(`http://www.bomgar.com/namespaces/API/command`) and the BeyondTrust one
-(`https://www.beyondtrust.com/namespaces/API/command`) both work; unknown elements are ignored
-and missing optional elements get defaults. A non-2xx status, an unparsable body, or an `<error>`
+Parsing (docs/decisions/0011-command-api-errors.md and docs/decisions/0012-xml-by-local-name.md,
+docs/vendors/beyondtrust.md#command-api and docs/vendors/beyondtrust.md#errors): defusedxml refuses
+DTDs and entities (an XML bomb fails before it expands); elements are matched by local name, so the
+old Bomgar namespace (`http://www.bomgar.com/namespaces/API/command`) and the BeyondTrust one
+(`https://www.beyondtrust.com/namespaces/API/command`) both work; unknown elements are ignored and
+missing optional elements get defaults. A non-2xx status, an unparsable body, or an `<error>`
 element anywhere raises a `BeyondTrustError` whose message is for admins and logs only.
 
-UNCONFIRMED choices, to check on a real appliance (§6):
-- How a rejected token looks on the XML API (§3.1). We treat HTTP 401/403, the documented
-  `{"error": "access_denied"}` JSON body, and an `<error>` whose text mentions a token or
-  authentication as "token rejected": drop the cached token (only if it is still the one that
-  failed), mint once more and retry once. When the new token is refused too, the account is
-  the problem, not the token: no further token is minted for `ACCOUNT_REFUSED_PAUSE` seconds,
-  so a refused account does not churn through its 30 tokens.
+UNCONFIRMED choices, to check on a real appliance (docs/vendors/beyondtrust.md#unconfirmed):
+- How a rejected token looks on the XML API (docs/vendors/beyondtrust.md#oauth). We treat HTTP
+  401/403, the documented `{"error": "access_denied"}` JSON body, and an `<error>` whose text
+  mentions a token or authentication as "token rejected": drop the cached token (only if it is still
+  the one that failed), mint once more and retry once. When the new token is refused too, the
+  account is the problem, not the token: no further token is minted for `ACCOUNT_REFUSED_PAUSE`
+  seconds, so a refused account does not churn through its 30 tokens.
 - Token renewal: when less than max(60 s, 10 % of the lifetime) is left, but never earlier than
   half the lifetime. A missing or odd `expires_in` counts as the documented hour.
 - The cache key holds the backend id and a hash of the address and client ID, so a new client ID
   gets a new token at once. A new secret for the same ID is noticed through the retry above
-  (regenerating a secret kills all tokens anyway, §5 pitfall 12); the secret itself never goes
-  into a cache key.
+  (regenerating a secret kills all tokens anyway, docs/vendors/beyondtrust.md#pitfalls); the secret
+  itself never goes into a cache key.
 - Legacy (Bomgar) backends use the same OAuth `/api/command`: only their start URLs differ
-  (decision 1). Pre-OAuth `username`/`password` auth is not supported.
+  (docs/decisions/0001-beyondtrust-start-url-styles.md). Pre-OAuth `username`/`password` auth is not
+  supported.
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ logger = logging.getLogger(__name__)
 TOKEN_PATH = "/oauth2/token"
 COMMAND_PATH = "/api/command"
 HEALTH_PROBE_PATH = "/check_health"
-DEFAULT_TOKEN_LIFETIME = 3600  # §3.1: tokens live one hour
+DEFAULT_TOKEN_LIFETIME = 3600  # docs/vendors/beyondtrust.md#oauth: tokens live one hour
 MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_MESSAGE_CHARS = 300
 ACCOUNT_REFUSED_PAUSE = 60  # seconds without a new token after a fresh token was refused too
@@ -82,12 +87,13 @@ CODE_NAME_RE = re.compile(limits.CODE_NAME_PATTERN)
 QUEUE_RE = re.compile(r"^(?:general|rep:\d{1,18}|team:\d{1,18}|issue:[A-Za-z0-9_-]{1,64})$")
 HOSTNAME_RE = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
 SHORT_KEY_RE = re.compile(r"^[A-Za-z0-9]{%d}$" % limits.SESSION_KEY_LENGTH)
-# UNCONFIRMED (§3.1): the wording of an XML error about a bad token.
+# UNCONFIRMED (docs/vendors/beyondtrust.md#oauth): the wording of an XML error about a bad token.
 TOKEN_ERROR_RE = re.compile(r"token|unauthori[sz]ed|authenticat", re.IGNORECASE)
 
 
 # ------------------------------------------------------------------------------
-# Errors (decision 11): the message is for admins and logs, never for customers.
+# Errors (docs/decisions/0011-command-api-errors.md): the message is for admins and logs, never for
+# customers.
 # ------------------------------------------------------------------------------
 class BeyondTrustError(Exception):
     """A command API call failed. `str(error)` is an admin-facing message without secrets."""
@@ -124,10 +130,11 @@ class _TokenRejected(Exception):
 # ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rep:
-    """A logged-in representative (§4.3).
+    """A logged-in representative (docs/vendors/beyondtrust.md#get_logged_in_reps).
 
     Only the public display name is kept: the private one is never read, so it cannot be shown.
-    `direct_link` is the href extracted from the vendor's HTML `<a>` (§5 pitfall 5).
+    `direct_link` is the href extracted from the vendor's HTML `<a>`
+    (docs/vendors/beyondtrust.md#pitfalls).
     """
 
     id: int
@@ -149,7 +156,8 @@ class TeamIssue:
 
 @dataclass(frozen=True)
 class Team:
-    """A support team with its issues and member rep ids (§4.4, layout largely UNCONFIRMED)."""
+    """A support team with its issues and member rep ids
+    (docs/vendors/beyondtrust.md#get_support_teams, layout largely UNCONFIRMED)."""
 
     id: int
     name: str
@@ -158,13 +166,15 @@ class Team:
     member_ids: frozenset[int] = frozenset()
 
     def is_staffed(self, *, online_rep_ids: Iterable[int]) -> bool:
-        """A team is staffed when one of its members is logged in (§4.4, the Missouri technique)."""
+        """A team is staffed when one of its members is logged in
+        (docs/vendors/beyondtrust.md#get_support_teams, the Missouri technique)."""
         return not self.member_ids.isdisjoint(online_rep_ids)
 
 
 @dataclass(frozen=True)
 class SessionKey:
-    """A generated session key (§4.5). Only `short_key` and `key_url` are confirmed."""
+    """A generated session key (docs/vendors/beyondtrust.md#generate_session_key). Only `short_key`
+    and `key_url` are confirmed."""
 
     short_key: str
     key_url: str
@@ -175,7 +185,8 @@ class SessionKey:
 
 @dataclass(frozen=True)
 class VirtualCustomer:
-    """URLs for a chat-bot hand-off (§4.6). `chat_url` as an output is UNCONFIRMED."""
+    """URLs for a chat-bot hand-off (docs/vendors/beyondtrust.md#create_virtual_customer).
+    `chat_url` as an output is UNCONFIRMED."""
 
     download_url: str
     chat_url: str = ""
@@ -183,7 +194,8 @@ class VirtualCustomer:
 
 @dataclass(frozen=True)
 class ApiInfo:
-    """The API account's view of the appliance (§4.7), for the admin's connection self-test."""
+    """The API account's view of the appliance (docs/vendors/beyondtrust.md#get_api_info), for the
+    admin's connection self-test."""
 
     api_version: str
     company_name: str = ""
@@ -197,7 +209,8 @@ class ApiInfo:
 
     @property
     def can_generate_session_keys(self) -> bool:
-        return self.command_permission == "full"  # §3.1: generate_session_key needs full access
+        return self.command_permission == "full"  # docs/vendors/beyondtrust.md#oauth:
+        # generate_session_key needs full access
 
 
 @dataclass(frozen=True)
@@ -219,7 +232,8 @@ class Health:
 
 
 class Queue:
-    """Builds `queue_id` values for `generate_session_key` (§4.5), so callers need not know them."""
+    """Builds `queue_id` values for `generate_session_key`
+    (docs/vendors/beyondtrust.md#generate_session_key), so callers need not know them."""
 
     @staticmethod
     def general() -> str:
@@ -289,13 +303,15 @@ class CommandClient:
     # --- Commands -------------------------------------------------------------------------------
 
     def logged_in_reps(self) -> list[Rep]:
-        """`get_logged_in_reps` (§4.3). Reps without a usable id or public name are left out:
-        a rep start needs both (decision 9)."""
+        """`get_logged_in_reps` (docs/vendors/beyondtrust.md#get_logged_in_reps). Reps without a
+        usable id or public name are left out: a rep start needs both
+        (docs/decisions/0009-rep-list-by-public-name.md)."""
         root = self._command("get_logged_in_reps", expect_root="logged_in_reps")
         reps = []
         for element in _children(root, "rep"):
             rep_id = _int_id(element)
-            # display_name is deprecated but equals public_display_name (§4.3).
+            # display_name is deprecated but equals public_display_name
+            # (docs/vendors/beyondtrust.md#get_logged_in_reps).
             name = _text(element, "public_display_name") or _text(element, "display_name")
             if rep_id is None or not name:
                 logger.info("BeyondTrust rep without id or public name skipped")
@@ -315,7 +331,7 @@ class CommandClient:
         return reps
 
     def support_teams(self) -> list[Team]:
-        """`get_support_teams` with members (§4.4).
+        """`get_support_teams` with members (docs/vendors/beyondtrust.md#get_support_teams).
 
         UNCONFIRMED shapes, all accepted: issues inside `<issues>` or directly under the team;
         ids as an `id` attribute or an `<id>` child; an issue's name in `display_name`, `name` or
@@ -378,14 +394,15 @@ class CommandClient:
         url_hostname: str = "",
         ttl: int | None = None,
     ) -> SessionKey:
-        """`generate_session_key` (§4.5); the API account needs full command access (§3.1).
+        """`generate_session_key` (docs/vendors/beyondtrust.md#generate_session_key); the API
+        account needs full command access (docs/vendors/beyondtrust.md#oauth).
 
         `queue` is `general`, `rep:<id>`, `team:<id>` or `issue:<code_name>` (build it with
         `Queue`). Custom fields and the external key go as `session.custom.*` [C-code, Marval];
         `session.priority`, `session.skills` and `ttl` rest on third-party code only [3P].
-        Empty values are not sent (decision 4). The expiry, mail subject and body are read when
-        the appliance sends them (UNCONFIRMED element names: `expires`, `mail_subject`,
-        `mail_body`).
+        Empty values are not sent (docs/decisions/0004-start-url-encoding.md). The expiry, mail
+        subject and body are read when the appliance sends them (UNCONFIRMED element names:
+        `expires`, `mail_subject`, `mail_body`).
         """
         params = {"type": "support", "queue_id": _valid_queue(queue)}
         if url_hostname:
@@ -429,8 +446,9 @@ class CommandClient:
         computer_name: str,
         locale: str = "",
     ) -> VirtualCustomer:
-        """`create_virtual_customer` (§4.6): a chat-only customer for a key from
-        `generate_session_key`. The root element's name is UNCONFIRMED and not checked."""
+        """`create_virtual_customer` (docs/vendors/beyondtrust.md#create_virtual_customer): a
+        chat-only customer for a key from `generate_session_key`. The root element's name is
+        UNCONFIRMED and not checked."""
         short_key = re.sub(r"[\s-]", "", short_key)
         if not SHORT_KEY_RE.fullmatch(short_key):
             raise ValueError("short_key must be the 7-character session key")
@@ -453,8 +471,9 @@ class CommandClient:
         return VirtualCustomer(download_url=download_url, chat_url=_text(root, "chat_url"))
 
     def api_info(self) -> ApiInfo:
-        """`get_api_info` (§4.7). Root name and permission layout are UNCONFIRMED: permissions
-        are read both as child elements (`<perm_command>full</perm_command>`) and as items
+        """`get_api_info` (docs/vendors/beyondtrust.md#get_api_info). Root name and permission
+        layout are UNCONFIRMED: permissions are read both as child elements
+        (`<perm_command>full</perm_command>`) and as items
         (`<permission name="perm_command">full</permission>`)."""
         root = self._command("get_api_info")
         permissions: dict[str, str] = {}
@@ -476,8 +495,9 @@ class CommandClient:
         )
 
     def check_health(self) -> Health:
-        """`check_health` (§4.8): one entry per `<appliance>` anywhere in the document (the root
-        name is UNCONFIRMED). The hostname is a `hostname` child if present, else the id."""
+        """`check_health` (docs/vendors/beyondtrust.md#check_health): one entry per `<appliance>`
+        anywhere in the document (the root name is UNCONFIRMED). The hostname is a `hostname` child
+        if present, else the id."""
         root = self._command("check_health")
         appliances = [element for element in root.iter() if _local(element) == "appliance"]
         return Health(
@@ -494,8 +514,9 @@ class CommandClient:
         )
 
     def probe_health(self) -> bool:
-        """`GET /check_health` (§0, §4.8): True on HTTP 200, False on any other status.
-        No token, no XML. Raises `BeyondTrustUnavailable` when the appliance is unreachable."""
+        """`GET /check_health` (docs/vendors/beyondtrust.md#endpoints and
+        docs/vendors/beyondtrust.md#check_health): True on HTTP 200, False on any other status. No
+        token, no XML. Raises `BeyondTrustUnavailable` when the appliance is unreachable."""
         status, _type, _body = self._http("GET", HEALTH_PROBE_PATH, what="check_health probe")
         return status == 200
 
@@ -536,7 +557,8 @@ class CommandClient:
         return None
 
     def _mint(self) -> str:
-        """`POST /oauth2/token`, client credentials with Basic auth (§3.1)."""
+        """`POST /oauth2/token`, client credentials with Basic auth
+        (docs/vendors/beyondtrust.md#oauth)."""
         credentials = base64.b64encode(f"{self.client_id}:{self._client_secret}".encode()).decode()
         status, _content_type, body = self._http(
             "POST",
@@ -618,8 +640,9 @@ class CommandClient:
             raise _TokenRejected(f"the appliance refused the API token (HTTP {status})")
         if payload is not None:
             raise BeyondTrustBadResponse(f"{action}: expected XML, got JSON (HTTP {status})")
-        # 429: §5 documents 20 requests/s and 15,000/hour per API account; the status it answers
-        # with is UNCONFIRMED, 429 is the likely one. Both it and 5xx mean "try again later".
+        # 429: docs/vendors/beyondtrust.md#limits documents 20 requests/s and 15,000/hour per API
+        # account; the status it answers with is UNCONFIRMED, 429 is the likely one. Both it and 5xx
+        # mean "try again later".
         if status >= 500 or status == 429:
             raise BeyondTrustUnavailable(f"{action}: the appliance answered HTTP {status}")
         try:
@@ -653,8 +676,9 @@ class CommandClient:
         data: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
         what: str,
     ) -> tuple[int, str, bytes]:
-        """One request on a fresh connection, `Connection: close` (§4.1), bounded in time and
-        size. Never logs headers or bodies: they carry the secret and the token."""
+        """One request on a fresh connection, `Connection: close`
+        (docs/vendors/beyondtrust.md#command-api), bounded in time and size. Never logs headers or
+        bodies: they carry the secret and the token."""
         deadline = time.monotonic() + self.connect_timeout + self.read_timeout
         try:
             with requests.request(
@@ -701,7 +725,7 @@ class CommandClient:
 
 
 # ------------------------------------------------------------------------------
-# Helpers: XML by local name (decision 12), values with defaults.
+# Helpers: XML by local name (docs/decisions/0012-xml-by-local-name.md), values with defaults.
 # ------------------------------------------------------------------------------
 def _local(element: Element) -> str:
     tag = element.tag if isinstance(element.tag, str) else ""
@@ -736,7 +760,8 @@ def _int_id(element: Element) -> int | None:
 
 def _when(element: Element) -> datetime | None:
     """A time as the appliance writes it: a `timestamp`/`ts` attribute or a Unix-seconds text
-    (§4.7, axonius) or ISO 8601 text (UNCONFIRMED for most elements)."""
+    (docs/vendors/beyondtrust.md#get_api_info, axonius) or ISO 8601 text (UNCONFIRMED for most
+    elements)."""
     for raw in (element.get("timestamp"), element.get("ts"), element.text):
         if not raw or not raw.strip():
             continue
@@ -762,7 +787,8 @@ class _HrefParser(HTMLParser):
 
 
 def _href(html: str) -> str:
-    """`direct_link` is an HTML `<a>` tag, not a URL (§4.3): keep only an http(s) href."""
+    """`direct_link` is an HTML `<a>` tag, not a URL
+    (docs/vendors/beyondtrust.md#get_logged_in_reps): keep only an http(s) href."""
     if not html:
         return ""
     parser = _HrefParser()
@@ -779,14 +805,16 @@ def _json_object(body: bytes) -> dict | None:
 
 
 def _valid_queue(queue: str) -> str:
-    """`queue_id` values we send (§4.5): general, rep:<id>, team:<id>, issue:<code_name>."""
+    """`queue_id` values we send (docs/vendors/beyondtrust.md#generate_session_key): general,
+    rep:<id>, team:<id>, issue:<code_name>."""
     if not isinstance(queue, str) or not QUEUE_RE.fullmatch(queue):
         raise ValueError("queue must be general, rep:<id>, team:<id> or issue:<code_name>")
     return queue
 
 
 def _custom_fields(*, external_key: str, custom: Mapping[str, str]) -> dict[str, str]:
-    """`session.custom.*` parameters within decision 5's limits, the external key first."""
+    """`session.custom.*` parameters within the limits of docs/decisions/0005-beyondtrust-limits.md,
+    the external key first."""
     if limits.EXTERNAL_KEY_CODE in custom:
         raise ValueError("pass the external key as external_key, not as a custom field")
     fields = {limits.EXTERNAL_KEY_CODE: external_key, **custom}

@@ -1,6 +1,7 @@
 """Start URLs for BeyondTrust `/api/start_session` (modern) and Bomgar `.ns` (legacy).
 
-Implements beyondtrust.md Part 1 decisions 1-8. One builder per style, both taking the same
+Implements docs/decisions/0001-beyondtrust-start-url-styles.md to
+docs/decisions/0008-timezone-offset-from-browser.md. One builder per style, both taking the same
 `StartParams`; the caller validates values against `portal.vendors.limits` first.
 
 Choices where the vendor material is silent (written down here and in the issue note):
@@ -8,9 +9,9 @@ Choices where the vendor material is silent (written down here and in the issue 
   platform, priority, skills, time zone, external key, custom fields (in the admin's order).
 - `session.skills` keeps its commas literal, as the vendor's examples show; skill code names
   never need escaping (`[A-Za-z0-9_-]`).
-- The legacy `.ns` builder sends only the parameters the old guide documents (decision 1):
-  custom fields, skills, priority, locale, chat, platform and time zone have no legacy name
-  and are not sent, rather than guessed.
+- The legacy `.ns` builder sends only the parameters the old guide documents
+  (docs/decisions/0001-beyondtrust-start-url-styles.md): custom fields, skills, priority, locale,
+  chat, platform and time zone have no legacy name and are not sent, rather than guessed.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ class StartParams:
     timezone_offset: int | None = None
 
     def __post_init__(self):
-        # A rep picked in the survey's issue menu (decision 10) is an issue start whose
-        # issue_id is the rep's id; only the rep list uses rep_id + rep_name.
+        # A rep picked in the survey's issue menu (docs/decisions/0010-reps-in-issue-menu.md) is an
+        # issue start whose issue_id is the rep's id; only the rep list uses rep_id + rep_name.
         selectors = [self.rep_id is not None, bool(self.short_key), self.is_issue]
         if sum(selectors) != 1:
             raise ValueError("exactly one queue selector is required")
@@ -62,7 +63,8 @@ class StartParams:
 
 
 def platform_for_user_agent(user_agent: str) -> str:
-    """Decision 7: winNT-64 for 64-bit Windows, winNT-32 for other Windows, else nothing."""
+    """docs/decisions/0007-platform-from-user-agent.md: winNT-64 for 64-bit Windows, winNT-32 for
+    other Windows, else nothing."""
     if "Windows" not in user_agent:
         return ""
     if re.search(r"Win64|x64|WOW64", user_agent):
@@ -77,8 +79,8 @@ def _custom_pairs(params: StartParams, prefix: str) -> list[tuple[str, str]]:
 def modern_start_url(base_url: str, params: StartParams, *, key_only: bool = False) -> str:
     """`https://HOST/api/start_session?...`.
 
-    `key_only` is decision 6: the appliance prompts before download, so a session-key start
-    carries the key and the external key alone.
+    `key_only` is docs/decisions/0006-prompt-before-download.md: the appliance prompts before
+    download, so a session-key start carries the key and the external key alone.
     """
     pairs: list[tuple[str, str]] = []
     if params.short_key:
@@ -128,8 +130,9 @@ def legacy_start_url(base_url: str, params: StartParams, *, key_only: bool = Fal
     if params.short_key:
         pairs.append(("short_key", params.short_key))
     elif params.is_issue:
-        # The legacy form knows only `id` for the issue (decision 1); a code name has no
-        # legacy parameter, so issues on a legacy backend need their numeric ID.
+        # The legacy form knows only `id` for the issue
+        # (docs/decisions/0001-beyondtrust-start-url-styles.md); a code name has no legacy
+        # parameter, so issues on a legacy backend need their numeric ID.
         if params.issue_id is None:
             raise ValueError("a legacy issue start needs the issue's numeric ID")
         pairs += [("issue_menu", "1"), ("id", str(params.issue_id))]

@@ -1,25 +1,26 @@
-"""The Take Control REST client: create a session (decision 3), read session history (decision 7).
+"""The Take Control REST client: create a session (docs/decisions/0015-takecontrol-rest-start.md),
+read session history (docs/decisions/0019-takecontrol-session-history.md).
 
 Built once per backend with `TakeControlClient.from_backend(backend)`; nothing else in the portal
 knows the vendor's paths, headers or field names.
 
 How it behaves, and why:
 - Every call has (connect, read) timeouts from `PORTAL_VENDOR_CONNECT_TIMEOUT` and
-  `PORTAL_VENDOR_READ_TIMEOUT` (product spec §6).
+  `PORTAL_VENDOR_READ_TIMEOUT` (docs/architecture.md#talking-to-vendors).
 - Redirects are not followed: requests would forward the custom `INTEGRATION-KEY` header to
   whatever host a redirect names (it strips only `Authorization`), and a redirect from the API
   means the configured domain is wrong anyway.
-- 429 (decision 3): the wait the vendor asks for in `Retry-After` (seconds or an HTTP date) is
-  honoured when it fits under `PORTAL_TC_RETRY_AFTER_MAX` (default 3 s, the request path must
-  stay short); then the call is retried once. A longer wait is not shortened: the call fails at
-  once instead of retrying early. Without the header (rate-limit headers are UNCONFIRMED,
-  Part 2 §3) the wait is about a second, jittered so workers do not retry in step. Every 429
-  counts against a circuit breaker shared by all workers through the cache
-  (`PORTAL_TC_BREAKER_THRESHOLD`, default 3, open for `PORTAL_TC_BREAKER_RESET`, default 60 s);
-  while it is open no call leaves the portal. Any other answer from the vendor closes it again.
-  Retrying the POST is safe because a 429 means the request was not processed. Both endpoints
-  share one breaker per backend: the limit is the account's, and history reads must not use up
-  what customers need.
+- 429 (docs/decisions/0015-takecontrol-rest-start.md): the wait the vendor asks for in `Retry-After`
+  (seconds or an HTTP date) is honoured when it fits under `PORTAL_TC_RETRY_AFTER_MAX` (default 3 s,
+  the request path must stay short); then the call is retried once. A longer wait is not shortened:
+  the call fails at once instead of retrying early. Without the header (rate-limit headers are
+  UNCONFIRMED, docs/vendors/takecontrol.md#rest-create-session) the wait is about a second, jittered
+  so workers do not retry in step. Every 429 counts against a circuit breaker shared by all workers
+  through the cache (`PORTAL_TC_BREAKER_THRESHOLD`, default 3, open for `PORTAL_TC_BREAKER_RESET`,
+  default 60 s); while it is open no call leaves the portal. Any other answer from the vendor closes
+  it again. Retrying the POST is safe because a 429 means the request was not processed. Both
+  endpoints share one breaker per backend: the limit is the account's, and history reads must not
+  use up what customers need.
 - Errors are exceptions under `TakeControlError`. Their messages never hold a key or the
   vendor's text: `vendor_message` keeps the vendor's words for logs and admins only.
 - Keys are never logged; log lines name the API host only.
@@ -57,14 +58,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 KEY_HEADER = (
-    "INTEGRATION-KEY"  # Part 2 §2: the primary form; the Authorization variants are UNCONFIRMED
+    "INTEGRATION-KEY"  # docs/vendors/takecontrol.md#keys-and-authentication: the primary form; the
+    # Authorization variants are UNCONFIRMED
 )
 SESSION_PATH = "/session"
 HISTORY_PATH = "/session/history"
 
 # Details keys that might carry a link for the customer's applet. The documented response has
-# none (Part 2 §3, §8: UNCONFIRMED); these are the names a vendor plausibly uses, checked in
-# this order. `install_link` is what the Device Installer endpoint calls its link (Part 2 §5).
+# none (docs/vendors/takecontrol.md#rest-create-session and docs/vendors/takecontrol.md#unconfirmed:
+# UNCONFIRMED); these are the names a vendor plausibly uses, checked in this order. `install_link`
+# is what the Device Installer endpoint calls its link (docs/vendors/takecontrol.md#pin).
 APPLET_LINK_KEYS = (
     "applet_url",
     "applet_link",
@@ -86,10 +89,12 @@ WAIT_KEYS = (
     "expected_waiting_time",
     "waiting_time",
 )
-# A third-party client guesses `details.session_id` / `details.id` (Part 2 §3).
+# A third-party client guesses `details.session_id` / `details.id`
+# (docs/vendors/takecontrol.md#rest-create-session).
 SESSION_ID_KEYS = ("session_id", "id")
-# Session history (decision 7, UNCONFIRMED shape): rows under one of these keys of `details`,
-# or `details` itself when it is a list; paging under the other names.
+# Session history (docs/decisions/0019-takecontrol-session-history.md, UNCONFIRMED shape): rows
+# under one of these keys of `details`, or `details` itself when it is a list; paging under the
+# other names.
 ROWS_KEYS = ("sessions", "rows", "history", "items", "data", "results")
 PAGE_KEYS = ("page", "pageNumber", "page_number")
 PAGE_SIZE_KEYS = ("pageSize", "page_size")
@@ -97,7 +102,7 @@ TOTAL_KEYS = ("total", "totalCount", "total_count", "nsessions", "count")
 # Columns the history endpoint may be asked for: the ones admins can choose, plus the chat
 # transcript, which the portal does not offer but a caller might want.
 KNOWN_HISTORY_VARS = frozenset(HISTORY_COLUMNS) | {"CHAT_INFO"}
-HISTORY_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"  # Part 2 §6.2
+HISTORY_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"  # docs/vendors/takecontrol.md#session-history
 # Tri-state filters: None leaves the filter out.
 _PROCESSED = {None: "", True: "ANSWERED", False: "UNANSWERED"}
 _TRUE_FALSE = {None: "", True: "TRUE", False: "FALSE"}
@@ -129,7 +134,8 @@ class TakeControlError(Exception):
 
 
 class TakeControlRejected(TakeControlError):
-    """400: the vendor refused our values, so our validation missed something (decision 3).
+    """400: the vendor refused our values, so our validation missed something
+    (docs/decisions/0015-takecontrol-rest-start.md).
 
     The customer gets an apology and the redirect path; the vendor's reason is logged.
     """
@@ -138,7 +144,7 @@ class TakeControlRejected(TakeControlError):
 class TakeControlMisconfigured(TakeControlError):
     """401/403 (key invalid, expired, lacking permission or IP), 404 or a redirect (wrong API
     domain), or a key missing in admin. Logged as an error for the admin; the customer sees
-    "temporarily unavailable" (decision 3)."""
+    "temporarily unavailable" (docs/decisions/0015-takecontrol-rest-start.md)."""
 
 
 class TakeControlUnavailable(TakeControlError):
@@ -179,15 +185,18 @@ class TakeControlBadResponse(TakeControlError):
 
 @dataclass(frozen=True)
 class SessionCreated:
-    """What `POST /session` told us (decision 3; Part 2 §3).
+    """What `POST /session` told us (docs/decisions/0015-takecontrol-rest-start.md;
+    docs/vendors/takecontrol.md#rest-create-session).
 
     - `queue_length`: `details.nrequests`, or the number of `requests` when that is missing.
       Whether it counts this customer's own request is UNCONFIRMED.
     - `estimated_wait`: the raw value of a top-level wait key (`WAIT_KEYS`) when present; its
       type and unit are UNCONFIRMED, so show it only as the vendor wrote it, or not at all.
     - `applet_url`: an https link for the customer from one of `APPLET_LINK_KEYS`, else "" and
-      the page falls back to the configured PIN/support link (decision 3).
-    - `session_id`: `details.session_id` or `details.id` as text, else "" (a guess, Part 2 §3).
+      the page falls back to the configured PIN/support link
+      (docs/decisions/0015-takecontrol-rest-start.md).
+    - `session_id`: `details.session_id` or `details.id` as text, else "" (a guess,
+      docs/vendors/takecontrol.md#rest-create-session).
     - `requests`: the queue entries as the vendor sent them (computer_name, computer_domain,
       tech_username, waiting_time, ...). They describe other customers' computers: for admins
       and logs, not for the customer's page.
@@ -226,7 +235,8 @@ class TakeControlClient:
         show_waiting_queue: bool = True,
         breaker_key: str = "",
     ):
-        # The REST base is the domain as the admin copied it, `/rest` included (Part 2 §1).
+        # The REST base is the domain as the admin copied it, `/rest` included
+        # (docs/vendors/takecontrol.md#api-domain).
         self.api_domain = api_domain.strip().rstrip("/")
         self._public_key = public_key
         self._private_key = private_key
@@ -245,7 +255,8 @@ class TakeControlClient:
 
     @classmethod
     def from_backend(cls, backend: Backend) -> TakeControlClient:
-        """The client for a `Backend` of kind takecontrol (decision 1)."""
+        """The client for a `Backend` of kind takecontrol
+        (docs/decisions/0013-takecontrol-backend-settings.md)."""
         if backend.kind != "takecontrol":
             raise ValueError("not a Take Control backend")
         return cls(
@@ -257,7 +268,8 @@ class TakeControlClient:
             breaker_key=f"backend-{backend.pk}",
         )
 
-    # -- create session (decision 3) ------------------------------------------------
+    # -- create session (docs/decisions/0015-takecontrol-rest-start.md)
+    # ------------------------------------------------
 
     def create_session(
         self,
@@ -270,14 +282,15 @@ class TakeControlClient:
         customer_number: str = "",
         problem_description: str = "",
     ) -> SessionCreated:
-        """`POST {domain}/session` with the public key; the body is exactly decision 3's fields.
+        """`POST {domain}/session` with the public key; the body is exactly the fields of
+        docs/decisions/0015-takecontrol-rest-start.md.
 
         `locale` is the portal's language code, sent as the vendor's two-letter `language`.
         Empty optional values (no department, no technician, unknown language, blank customer
         fields) are left out of the body instead of being sent as "" or null: the vendor lists
-        every field as optional (Part 2 §3) and an empty string might overwrite a default.
-        `ask_customer_info` and `show_waiting_queue` are always sent, as 1/0 like the vendor's
-        example, because 0 is a choice the admin made.
+        every field as optional (docs/vendors/takecontrol.md#rest-create-session) and an empty
+        string might overwrite a default. `ask_customer_info` and `show_waiting_queue` are always
+        sent, as 1/0 like the vendor's example, because 0 is a choice the admin made.
         """
         if not self._public_key:
             raise TakeControlMisconfigured("no public integration key is configured")
@@ -305,7 +318,8 @@ class TakeControlClient:
         )
         return _session_created(details)
 
-    # -- session history (decision 7) -------------------------------------------------
+    # -- session history (docs/decisions/0019-takecontrol-session-history.md)
+    # -------------------------------------------------
 
     def session_history(
         self,
@@ -324,11 +338,13 @@ class TakeControlClient:
         page: int | None = None,
         page_size: int | None = None,
     ) -> SessionHistory:
-        """`GET {domain}/session/history` with the private key and a JSON body (decision 7).
+        """`GET {domain}/session/history` with the private key and a JSON body
+        (docs/decisions/0019-takecontrol-session-history.md).
 
-        The REST parameters are UNCONFIRMED (Part 2 §6.2, §8). Decision 7 says the vendor's
-        example sends `vars` and `filters` as a JSON body on the GET; inside them we use the
-        only documented spelling, the legacy Session History API's:
+        The REST parameters are UNCONFIRMED (docs/vendors/takecontrol.md#session-history and
+        docs/vendors/takecontrol.md#unconfirmed). docs/decisions/0019-takecontrol-session-history.md
+        says the vendor's example sends `vars` and `filters` as a JSON body on the GET; inside them
+        we use the only documented spelling, the legacy Session History API's:
             {"vars": "ID DATE_START ...",            # VARS: space-separated column names
              "filters": {"FILTER_DATE_START_INI": "2024-05-01 00:00:00",
                          "FILTER_DATE_START_END": "2024-05-31 23:59:59", ...}}
@@ -338,8 +354,9 @@ class TakeControlClient:
         (TRUE/FALSE, as HAS_VIDEOS is written) and FILTER_PROCESSED=UNANSWERED for False.
         A `date` for `date_to` covers that whole day; aware datetimes are sent in UTC (the
         vendor's time zone is UNCONFIRMED). `page`/`page_size` go in the query string as
-        `pageNumber`/`pageSize`, the device-group API's names (Part 2 §6.4). If a proxy on the
-        way drops GET bodies, this is the call that breaks.
+        `pageNumber`/`pageSize`, the device-group API's names
+        (docs/vendors/takecontrol.md#other-endpoints). If a proxy on the way drops GET bodies, this
+        is the call that breaks.
         """
         if not self._private_key:
             raise TakeControlMisconfigured("no private integration key is configured")
@@ -479,7 +496,8 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def _error_details(payload: Any) -> tuple[object, str]:
-    """`errorDetails.errorCode` and `.errorMsg` from an envelope, if there are any (Part 2 §3)."""
+    """`errorDetails.errorCode` and `.errorMsg` from an envelope, if there are any
+    (docs/vendors/takecontrol.md#errors)."""
     if isinstance(payload, Mapping) and isinstance(payload.get("errorDetails"), Mapping):
         details = payload["errorDetails"]
         return details.get("errorCode"), str(details.get("errorMsg") or "")[
@@ -496,7 +514,8 @@ def _json(response: requests.Response) -> Any:
 
 
 def _details(response: requests.Response, *, what: str, host: str) -> Any:
-    """The `details` of a SUCCESS envelope, or the matching exception (decision 3)."""
+    """The `details` of a SUCCESS envelope, or the matching exception
+    (docs/decisions/0015-takecontrol-rest-start.md)."""
     status = response.status_code
     payload = _json(response)
     code, message = _error_details(payload)

@@ -1,7 +1,9 @@
-"""Session history for admins: the columns offered and the CSV export (decision 7).
+"""Session history for admins: the columns offered and the CSV export
+(docs/decisions/0019-takecontrol-session-history.md).
 
-The column codes are the legacy Session History API's `VARS` names (Part 2 §6.2), which the REST
-`GET /session/history` is assumed to share (UNCONFIRMED; see `TakeControlClient.session_history`).
+The column codes are the legacy Session History API's `VARS` names
+(docs/vendors/takecontrol.md#session-history), which the REST `GET /session/history` is assumed to
+share (UNCONFIRMED; see `TakeControlClient.session_history`).
 """
 
 from __future__ import annotations

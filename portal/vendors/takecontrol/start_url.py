@@ -1,21 +1,26 @@
 """Take Control start URLs, PIN handling, language and routing: pure functions, no I/O.
 
-Implements takecontrol.md Part 1 decisions 2 (New Session URL), 4 (routing), 5 (PIN URL) and
-6 (language). The REST start (decision 3) is in `client.py` and shares `check_customer_fields`
+Implements docs/decisions/0014-takecontrol-redirect-start.md (New Session URL),
+docs/decisions/0016-takecontrol-routing.md (routing), docs/decisions/0017-takecontrol-pin.md (PIN
+URL) and docs/decisions/0018-takecontrol-language.md (language). The REST start
+(docs/decisions/0015-takecontrol-rest-start.md) is in `client.py` and shares `check_customer_fields`
 and `route_for_start` with this module, so both start modes send the same values.
 
-Choices where the vendor material is silent (UNCONFIRMED in takecontrol.md):
+Choices where the vendor material is silent (UNCONFIRMED in docs/vendors/takecontrol.md):
 - Parameter order is fixed and documented: `uid`, `department`, `tech`, `customer_name`,
   `customer_email`, `customer_number`, `problem_description`, `ask_customer_info` — the order of
-  the vendor's own table (Part 2 §4). The vendor accepts any order; a fixed one keeps URLs
-  comparable in tests and logs.
+  the vendor's own table (docs/vendors/takecontrol.md#new-session-url). The vendor accepts any
+  order; a fixed one keeps URLs comparable in tests and logs.
 - Empty values are left out rather than sent as `name=`, so the applet never shows a blank
   pre-filled field. `ask_customer_info` is sent only as `1`; leaving it out is the vendor's
-  default "do not show the pre-filled fields" (Part 2 §4), so `0` is never needed.
-- `department` is the bare number (`1234`), not the `id_1234` of one doc example (Part 2 §4, §8).
+  default "do not show the pre-filled fields" (docs/vendors/takecontrol.md#new-session-url), so `0`
+  is never needed.
+- `department` is the bare number (`1234`), not the `id_1234` of one doc example
+  (docs/vendors/takecontrol.md#new-session-url and docs/vendors/takecontrol.md#unconfirmed).
 - Lengths are counted in Unicode code points (Python `len`): the vendor says "characters" and no
   source says whether an emoji counts as one or two.
-- A `uid` of the form `<guid>|<n>` keeps its `|`, percent-encoded as `%7C` (Part 2 §4, §7.6).
+- A `uid` of the form `<guid>|<n>` keeps its `|`, percent-encoded as `%7C`
+  (docs/vendors/takecontrol.md#new-session-url and docs/vendors/takecontrol.md#encoding).
 """
 
 from __future__ import annotations
@@ -35,9 +40,11 @@ from portal.vendors.urls import encode_query
 NEW_SESSION_PATH = "/integration/integration_api.php"
 PIN_PLACEHOLDER = "{pin}"
 
-# Decision 6: the portal's 16 codes (settings.LANGUAGES) to the two-letter codes the vendor
-# shows (`en`, `de`, `fr`; Part 2 §3, §8 — the accepted list itself is UNCONFIRMED).
-# Regional variants collapse because a two-letter code cannot carry the region:
+# docs/decisions/0018-takecontrol-language.md: the portal's 16 codes (settings.LANGUAGES) to the
+# two-letter codes the vendor shows (`en`, `de`, `fr`;
+# docs/vendors/takecontrol.md#rest-create-session and docs/vendors/takecontrol.md#unconfirmed — the
+# accepted list itself is UNCONFIRMED). Regional variants collapse because a two-letter code cannot
+# carry the region:
 # - `es` (Latin America) and `es-sp` (Spain) both become `es`;
 # - `pt-br` and `pt-pt` both become `pt`; the applet's own wording decides the variant;
 # - `zh-hans` (Simplified) and `zh` (Traditional, see portal/languages.py) both become `zh`.
@@ -87,7 +94,7 @@ class InvalidPin(TakeControlValueError):
 
 
 # ------------------------------------------------------------------------------
-# Routing (decision 4)
+# Routing (docs/decisions/0016-takecontrol-routing.md)
 # ------------------------------------------------------------------------------
 
 
@@ -116,15 +123,16 @@ class Route:
 
 
 def route_for_start(*, issue: _Issue | None = None, technician: _Technician | None = None) -> Route:
-    """Decision 4: a technician chosen from the list wins over the issue's technician.
+    """docs/decisions/0016-takecontrol-routing.md: a technician chosen from the list wins over the
+    issue's technician.
 
     Both values come from admin configuration (model instances), never from customer text.
     The issue's department is kept as well: the vendor routes to the technician when both are
     valid, and to the department's queue when the technician is not (the New Session API's
-    fallback rules, Part 2 §3; that REST follows them too is UNCONFIRMED but likely).
-    Note: `issue.department.department_id` is the vendor's number, whereas `issue.department_id`
-    would be our database key.
-    The caller resolves `technician` only among listed technicians of the site's backend.
+    fallback rules, docs/vendors/takecontrol.md#routing; that REST follows them too is UNCONFIRMED
+    but likely). Note: `issue.department.department_id` is the vendor's number, whereas
+    `issue.department_id` would be our database key. The caller resolves `technician` only among
+    listed technicians of the site's backend.
     """
     department = issue.department if issue is not None else None
     chosen = technician or (issue.technician if issue is not None else None)
@@ -135,7 +143,8 @@ def route_for_start(*, issue: _Issue | None = None, technician: _Technician | No
 
 
 # ------------------------------------------------------------------------------
-# Customer fields (decision 2 limits, shared by both start modes)
+# Customer fields (docs/decisions/0014-takecontrol-redirect-start.md limits, shared by both start
+# modes)
 # ------------------------------------------------------------------------------
 
 
@@ -146,7 +155,8 @@ def check_customer_fields(
     customer_number: str = "",
     problem_description: str = "",
 ) -> None:
-    """Raise `TakeControlValueError` for a value the vendor would reject (decision 2).
+    """Raise `TakeControlValueError` for a value the vendor would reject
+    (docs/decisions/0014-takecontrol-redirect-start.md).
 
     The survey form validates first and shows messages in the customer's language; this is
     the last line of defence, so the portal never builds a URL or a body the vendor refuses.
@@ -170,7 +180,8 @@ def check_customer_fields(
 
 def check_routing(*, department_id: int | None, technician_username: str) -> None:
     """Raise `TakeControlValueError` unless the department is a positive number and the
-    technician an email address (Part 2 §3, §4). Both come from admin configuration."""
+    technician an email address (docs/vendors/takecontrol.md#rest-create-session and
+    docs/vendors/takecontrol.md#new-session-url). Both come from admin configuration."""
     if department_id is not None and (
         isinstance(department_id, bool) or not isinstance(department_id, int) or department_id < 1
     ):
@@ -181,23 +192,25 @@ def check_routing(*, department_id: int | None, technician_username: str) -> Non
         try:
             validate_email(technician_username)
         except ValidationError:
-            # Technician usernames are email addresses (Part 2 §3, §4).
+            # Technician usernames are email addresses
+            # (docs/vendors/takecontrol.md#rest-create-session and
+            # docs/vendors/takecontrol.md#new-session-url).
             raise TakeControlValueError(
                 "technician_username is not an email address", field="technician_username"
             ) from None
 
 
 # ------------------------------------------------------------------------------
-# New Session URL (decision 2)
+# New Session URL (docs/decisions/0014-takecontrol-redirect-start.md)
 # ------------------------------------------------------------------------------
 
 
 def account_base_url(api_domain: str) -> str:
     """The account domain without `/rest` and trailing slashes.
 
-    `https://api.us0.swi-rc.com/rest/` gives `https://api.us0.swi-rc.com`. Part 2 §1: the legacy
-    endpoints sit on the REST domain with `/rest` replaced. A domain entered without `/rest` is
-    used as it is.
+    `https://api.us0.swi-rc.com/rest/` gives `https://api.us0.swi-rc.com`.
+    docs/vendors/takecontrol.md#api-domain: the legacy endpoints sit on the REST domain with `/rest`
+    replaced. A domain entered without `/rest` is used as it is.
     """
     base = api_domain.strip().rstrip("/")
     if base.lower().endswith("/rest"):
@@ -223,11 +236,14 @@ def new_session_url(
     problem_description: str = "",
     ask_customer_info: bool = False,
 ) -> str:
-    """`{domain without /rest}/integration/integration_api.php?uid=...` (decision 2, Part 2 §4).
+    """`{domain without /rest}/integration/integration_api.php?uid=...`
+    (docs/decisions/0014-takecontrol-redirect-start.md,
+    docs/vendors/takecontrol.md#new-session-url).
 
     The customer's browser navigates here at the top level; the portal never fetches it (it
     delivers the applet). Values are UTF-8 percent-encoded with `%20` for spaces and `%7C`
-    for `|` (Part 2 §7.6) by `encode_query`, and checked against the vendor's limits.
+    for `|` (docs/vendors/takecontrol.md#encoding) by `encode_query`, and checked against the
+    vendor's limits.
     """
     if not uid:
         raise TakeControlValueError("the New Session API needs the account uid", field="uid")
@@ -252,12 +268,13 @@ def new_session_url(
 
 
 # ------------------------------------------------------------------------------
-# PIN (decision 5)
+# PIN (docs/decisions/0017-takecontrol-pin.md)
 # ------------------------------------------------------------------------------
 
 
 def normalise_pin(raw: str) -> str:
-    """The customer's PIN as 9 ASCII digits, or `InvalidPin` (decision 5, Part 2 §5).
+    """The customer's PIN as 9 ASCII digits, or `InvalidPin`
+    (docs/decisions/0017-takecontrol-pin.md, docs/vendors/takecontrol.md#pin).
 
     NFKC first, so full-width digits (１２３) typed on a Japanese or Chinese keyboard count as
     digits; then whitespace, dashes and invisible format characters (zero-width space, pasted
@@ -282,7 +299,8 @@ def normalise_pin(raw: str) -> str:
 
 
 def pin_url(*, template: str, pin: str) -> str:
-    """The admin's PIN URL template with `{pin}` replaced by the normalised PIN (decision 5).
+    """The admin's PIN URL template with `{pin}` replaced by the normalised PIN
+    (docs/decisions/0017-takecontrol-pin.md).
 
     Plain replacement rather than `str.format`, so other braces in an admin's URL are kept.
     The PIN is digits only after `normalise_pin`, so it needs no encoding.
@@ -295,7 +313,7 @@ def pin_url(*, template: str, pin: str) -> str:
 
 
 # ------------------------------------------------------------------------------
-# Language (decision 6)
+# Language (docs/decisions/0018-takecontrol-language.md)
 # ------------------------------------------------------------------------------
 
 
