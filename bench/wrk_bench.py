@@ -35,6 +35,7 @@ import json
 import os
 import random
 import re
+import resource
 import runpy
 import secrets
 import shutil
@@ -116,6 +117,18 @@ def stop_child(child: subprocess.Popen, *, wrapped: bool) -> None:
         except subprocess.TimeoutExpired:
             pass
     stop_group(child, timeout=SETTLE_SECONDS * 2)
+
+
+def busy_ticks() -> int:
+    """CPU ticks the whole machine spent busy (all cores), from /proc/stat."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return user + nice + system + irq + softirq + steal
+
+
+def children_cpu_ticks() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # waited-for children: the wrk runs
+    return (usage.ru_utime + usage.ru_stime) * CLK_TCK
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -240,6 +253,8 @@ class Sample:
     server_ticks: int
     services_ticks: int
     max_rss_kb: int
+    wrk_ticks: int  # the load generator's own CPU
+    others_share: float  # CPU used by everything else on the machine, share of all cores
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -285,6 +300,7 @@ def run_wrk(target: Target, base_url: str, *, args, duration: float, watch_pid: 
         command += ["--", *target.script_args]
     before = tree_ticks(watch_pid)
     services_before = sum(tree_ticks(pid) for pid in services_pids)
+    machine_before, wrk_before, started = busy_ticks(), children_cpu_ticks(), time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     max_rss, deadline = 0, time.monotonic() + duration + args.timeout + SETTLE_SECONDS
@@ -297,6 +313,10 @@ def run_wrk(target: Target, base_url: str, *, args, duration: float, watch_pid: 
         stop_group(proc)
     after = tree_ticks(watch_pid)
     services_after = sum(tree_ticks(pid) for pid in services_pids)
+    machine, wrk_ticks = busy_ticks() - machine_before, children_cpu_ticks() - wrk_before
+    capacity = (time.monotonic() - started) * CLK_TCK * (os.cpu_count() or 1)
+    # What the rest of the machine (other people's work) took meanwhile: the noise indicator.
+    others = machine - (after - before) - (services_after - services_before) - wrk_ticks
     max_rss = max([max_rss, *(rss_kb(pid) for pid in children(watch_pid))])
     if proc.returncode != 0:
         raise SystemExit(f"wrk failed ({proc.returncode}) on {target.name}:\n{output}")
@@ -308,7 +328,8 @@ def run_wrk(target: Target, base_url: str, *, args, duration: float, watch_pid: 
     wrong = parsed["wrong_status"] if target.script else parsed["non_2xx_3xx"]
     return Sample(rps=parsed["rps"], requests=parsed["requests"], errors=parsed["socket_errors"] + wrong,
                   p50_ms=parsed["p50_ms"], p99_ms=parsed["p99_ms"], server_ticks=after - before,
-                  services_ticks=services_after - services_before, max_rss_kb=max_rss)
+                  services_ticks=services_after - services_before, max_rss_kb=max_rss,
+                  wrk_ticks=round(wrk_ticks), others_share=max(0.0, others / capacity) if capacity else 0.0)
 
 
 # ------------------------------------------------------------------------------
@@ -596,9 +617,13 @@ def table(result: dict) -> str:
     rounds, bare_name = result["rounds"], result["paths"][0]
     peer_name = result["paths"][-1]
     services = result["services_measured"]
-    head = ("| path | req/s | × bare | × peer | p50 ms | p99 ms (worst) | errors | CPU ms/req |"
+    head = ("| path | req/s | × bare | × peer | p50 ms | p99 ms (worst) | errors | CPU ms/req | × bare by CPU |"
             + (" DB+cache CPU ms/req |" if services else "") + " max worker RSS MB |")
     lines = [head, "|" + "---|" + "---:|" * (head.count("|") - 2)]
+    def cpu_per_request(name):
+        samples = [r[name] for r in rounds]
+        return sum(s["server_ticks"] for s in samples) / max(1, sum(s["requests"] for s in samples))
+
     for name in result["paths"]:
         samples = [r[name] for r in rounds]
         requests = sum(s["requests"] for s in samples)
@@ -611,6 +636,7 @@ def table(result: dict) -> str:
             f"{peer_ratio:.2f}", f"{statistics.median(s['p50_ms'] for s in samples):.1f}",
             f"{statistics.median(p99s):.1f} ({max(p99s):.0f})", str(sum(s["errors"] for s in samples)),
             f"{per_request('server_ticks'):.2f}",
+            f"{cpu_per_request(bare_name) / cpu_per_request(name):.2f}" if cpu_per_request(name) else "–",
         ]
         if services:
             cells.append(f"{per_request('services_ticks'):.2f}" if name != peer_name else "–")
@@ -628,9 +654,15 @@ def report(results: list[dict], args) -> str:
            f"django-helpdesk {first['peer']['helpdesk_version']} (Django {first['peer']['django_version']}, "
            f"SQLite) {PEER_PATH}", ""]
     for result in results:
+        shares = [s["others_share"] for r in result["rounds"] for s in r.values()]
+        wrk_ms = [1000 * s["wrk_ticks"] / CLK_TCK / s["requests"] for r in result["rounds"]
+                  for s in r.values() if s["requests"]]
         out += [f"### {SETUP_TITLES[result['setup']]}", "",
                 f"load average before/after: {' '.join(result['loadavg_before'])} / "
-                f"{' '.join(result['loadavg_after'])}", "", table(result), ""]
+                f"{' '.join(result['loadavg_after'])}; CPU taken by other work on the machine "
+                f"while measuring: median {statistics.median(shares):.0%}, max {max(shares):.0%} of "
+                f"all cores; wrk itself: {min(wrk_ms):.2f}–{max(wrk_ms):.2f} ms CPU per request",
+                "", table(result), ""]
     return "\n".join(out)
 
 
