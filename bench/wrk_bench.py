@@ -726,10 +726,10 @@ def forwarded(args) -> list[str]:
 
 
 def main(argv=None) -> None:
+    sys.path.insert(0, str(ROOT))  # portal, tests.fakes, and whatever gunicorn.conf.py imports
     args = parse_args(argv)
     # SIGTERM (a parent stopping us) runs the finally blocks, so servers are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sys.path.insert(0, str(ROOT))
     if args.inner:
         result = run_setup(args.inner, args)
         Path(args.inner_out).write_text(json.dumps(result))
