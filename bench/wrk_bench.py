@@ -253,6 +253,8 @@ class Sample:
     server_ticks: int
     services_ticks: int
     max_rss_kb: int
+    timeouts: int  # of `errors`: requests wrk gave up on (--timeout)
+    bad_status: int  # of `errors`: answers with the wrong status
     wrk_ticks: int  # the load generator's own CPU
     others_share: float  # CPU used by everything else on the machine, share of all cores
 
@@ -282,6 +284,7 @@ def parse_wrk(output: str) -> dict:
         "p50_ms": latency(50),
         "p99_ms": latency(99),
         "socket_errors": sum(int(g) for g in socket_errors.groups()) if socket_errors else 0,
+        "timeouts": int(socket_errors.group(4)) if socket_errors else 0,
         "non_2xx_3xx": int(non_2xx.group(1)) if non_2xx else 0,
         "wrong_status": int(wrong.group(1)) if wrong else None,  # only the Lua scripts print it
     }
@@ -329,6 +332,7 @@ def run_wrk(target: Target, base_url: str, *, args, duration: float, watch_pid: 
     return Sample(rps=parsed["rps"], requests=parsed["requests"], errors=parsed["socket_errors"] + wrong,
                   p50_ms=parsed["p50_ms"], p99_ms=parsed["p99_ms"], server_ticks=after - before,
                   services_ticks=services_after - services_before, max_rss_kb=max_rss,
+                  timeouts=parsed["timeouts"], bad_status=wrong,
                   wrk_ticks=round(wrk_ticks), others_share=max(0.0, others / capacity) if capacity else 0.0)
 
 
@@ -613,6 +617,19 @@ SETUP_TITLES = {"embedded": "embedded: SQLite (WAL) + local-memory cache",
                 "services": "scaled out: PostgreSQL + Redis on 127.0.0.1"}
 
 
+def median_or_dash(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f}" if values else "–"
+
+
+def errors_cell(samples: list[dict]) -> str:
+    """The error count, and what it is made of when it is not zero."""
+    total = sum(s["errors"] for s in samples)
+    if not total or "timeouts" not in samples[0]:
+        return str(total)
+    parts = [(sum(s["timeouts"] for s in samples), "timeouts"), (sum(s["bad_status"] for s in samples), "status")]
+    return f"{total} (" + ", ".join(f"{n} {label}" for n, label in parts if n) + ")" if any(n for n, _ in parts) else str(total)
+
+
 def table(result: dict) -> str:
     rounds, bare_name = result["rounds"], result["paths"][0]
     peer_name = result["paths"][-1]
@@ -628,15 +645,15 @@ def table(result: dict) -> str:
         samples = [r[name] for r in rounds]
         requests = sum(s["requests"] for s in samples)
         per_request = lambda key: (1000 * sum(s[key] for s in samples) / CLK_TCK / requests) if requests else 0.0  # noqa: E731
-        bare_ratio = statistics.median(r[name]["rps"] / r[bare_name]["rps"] for r in rounds if r[bare_name]["rps"])
-        peer_ratio = statistics.median(r[name]["rps"] / r[peer_name]["rps"] for r in rounds if r[peer_name]["rps"])
+        bare_ratio = median_or_dash([r[name]["rps"] / r[bare_name]["rps"] for r in rounds if r[bare_name]["rps"]])
+        peer_ratio = median_or_dash([r[name]["rps"] / r[peer_name]["rps"] for r in rounds if r[peer_name]["rps"]])
         p99s = [s["p99_ms"] for s in samples]
         cells = [
-            name, f"{statistics.median(s['rps'] for s in samples):.0f}", f"{bare_ratio:.2f}",
-            f"{peer_ratio:.2f}", f"{statistics.median(s['p50_ms'] for s in samples):.1f}",
-            f"{statistics.median(p99s):.1f} ({max(p99s):.0f})", str(sum(s["errors"] for s in samples)),
+            name, f"{statistics.median(s['rps'] for s in samples):.0f}", bare_ratio, peer_ratio, f"{statistics.median(s['p50_ms'] for s in samples):.1f}",
+            f"{statistics.median(p99s):.1f} ({max(p99s):.0f})", errors_cell(samples),
             f"{per_request('server_ticks'):.2f}",
-            f"{cpu_per_request(bare_name) / cpu_per_request(name):.2f}" if cpu_per_request(name) else "–",
+            (f"{cpu_per_request(bare_name) / cpu_per_request(name):.2f}"
+             if cpu_per_request(name) and cpu_per_request(bare_name) else "–"),
         ]
         if services:
             cells.append(f"{per_request('services_ticks'):.2f}" if name != peer_name else "–")
@@ -689,11 +706,12 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--setup", choices=["embedded", "services", "both"], default="both")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per path and round")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds per path before round 1")
+    # whole seconds: wrk takes no fractions
+    parser.add_argument("--duration", type=int, default=10, help="seconds per path and round")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds per path before round 1")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=2.0, help="wrk's socket timeout, seconds")
+    parser.add_argument("--timeout", type=int, default=2, help="wrk's socket timeout, seconds")
     parser.add_argument("--quick", action="store_true", help="1 round of 3 s, 1 s warm-up: a smoke run")
     parser.add_argument("--workers", type=int)
     parser.add_argument("--threads", type=int)
@@ -707,9 +725,10 @@ def parse_args(argv=None):
     parser.add_argument("--peer-python", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
-        args.rounds, args.duration, args.warmup = 1, 3.0, 1.0
-    if not 1 <= args.rounds <= 20 or not 0 < args.duration <= 120 or not 0 <= args.warmup <= 60:
-        parser.error("--rounds 1..20, --duration 0..120 s, --warmup 0..60 s")
+        args.rounds, args.duration, args.warmup = 1, 3, 1
+    if (not 1 <= args.rounds <= 20 or not 1 <= args.duration <= 120 or not 0 <= args.warmup <= 60
+            or not 1 <= args.timeout <= 60):
+        parser.error("--rounds 1..20, --duration 1..120 s, --warmup 0..60 s, --timeout 1..60 s")
     workers, threads, worker_class = shipped_workers()
     args.workers = args.workers or workers
     args.threads = args.threads or threads
@@ -762,10 +781,9 @@ def main(argv=None) -> None:
             results.append(json.loads(out.read_text()))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    text = report(results, args)
-    print("\n" + text)
     if args.json:
         Path(args.json).write_text(json.dumps({"args": forwarded(args), "results": results}, indent=1))
+    print("\n" + report(results, args))
 
 
 if __name__ == "__main__":
