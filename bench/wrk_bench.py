@@ -483,7 +483,13 @@ def load_demo(env: dict, fake) -> dict:
         f"site.prefill_secret = {prefill_secret!r}; site.save(); print(site.pk)"
     )).strip().splitlines()[-1]
     token = manage(env, "portal_token", "--site", site_pk, "--name", "bench").strip().splitlines()[-1]
-    return {"prefill_secret": prefill_secret, "api_token": token}
+    # what the settings made of this setup's environment, for the table's title
+    backends = manage(env, "shell", "-c", (
+        "from django.conf import settings; "
+        "print(settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1], "
+        "settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1])"
+    )).strip().splitlines()[-1].split()
+    return {"prefill_secret": prefill_secret, "api_token": token, "database": backends[0], "cache": backends[1]}
 
 
 def static_file(static_root: Path) -> str:
@@ -600,6 +606,7 @@ def run_setup(setup: str, args) -> dict:
                 rounds.append(samples)
             return {
                 "setup": setup, "paths": [t.name for t in plan], "rounds": rounds,
+                "database": demo["database"], "cache": demo["cache"],
                 "services_measured": bool(services_pids),
                 "peer": {k: v for k, v in peer.items() if k != "env"},
                 "loadavg_before": loadavg_before, "loadavg_after": Path("/proc/loadavg").read_text().split()[:3],
@@ -613,8 +620,14 @@ def run_setup(setup: str, args) -> dict:
 # ------------------------------------------------------------------------------
 # The table
 # ------------------------------------------------------------------------------
-SETUP_TITLES = {"embedded": "embedded: SQLite (WAL) + local-memory cache",
-                "services": "scaled out: PostgreSQL + Redis on 127.0.0.1"}
+SETUP_TITLES = {"embedded": "embedded", "services": "scaled out, on 127.0.0.1"}
+
+
+def setup_title(result: dict) -> str:
+    """E.g. "embedded: sqlite3 + LocMemCache", from the settings the run had."""
+    if "database" not in result:  # an older --json file
+        return result["setup"]
+    return f"{SETUP_TITLES[result['setup']]}: {result['database']} + {result['cache']}"
 
 
 def median_or_dash(values: list[float]) -> str:
@@ -674,7 +687,7 @@ def report(results: list[dict], args) -> str:
         shares = [s["others_share"] for r in result["rounds"] for s in r.values()]
         wrk_ms = [1000 * s["wrk_ticks"] / CLK_TCK / s["requests"] for r in result["rounds"]
                   for s in r.values() if s["requests"]]
-        out += [f"### {SETUP_TITLES[result['setup']]}", "",
+        out += [f"### {setup_title(result)}", "",
                 f"load average before/after: {' '.join(result['loadavg_before'])} / "
                 f"{' '.join(result['loadavg_after'])}; CPU taken by other work on the machine "
                 f"while measuring: median {statistics.median(shares):.0%}, max {max(shares):.0%} of "
