@@ -8,7 +8,12 @@ appliance) for --seconds. Prints per path: requests, req/s, p50/p99/max and 5xx 
 what the appliance saw. Targets: key starts p99 < 100 ms, rep pages p99 < 1.5 s, no 5xx.
 Everything it starts is stopped; nothing leaves loopback; every loop is bounded.
 
-    .venv/bin/python bench/hung_appliance.py [--seconds 60] [--clients 8] [--healthy]
+    .venv/bin/python bench/hung_appliance.py [--seconds 60] [--clients 8] [--healthy] [--load wrk]
+
+--load wrk drives the same two kinds of client with two wrk processes (Debian's wrk, one
+thread each, bench/wrk/status_counts.lua) instead of Python client processes: the clients
+then take a few per cent of a core instead of most of one, so the server's latencies are
+measured rather than the load generator's share of the same two cores.
 
 --healthy is the control run: the same load with an appliance that answers, to tell what the
 machine costs from what the hung appliance costs.
@@ -18,6 +23,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import shlex
+import urllib.parse
+from dataclasses import dataclass
 import os
 import re
 import secrets
@@ -105,7 +113,57 @@ def key_start_body(port: int) -> dict:
     return {"key": "123 4567", "ts": ts, "website": "", "locale": "en-us", "tz": "60"}
 
 
-def report_line(result: Result) -> str:
+@dataclass
+class WrkResult:
+    """What one wrk process measured (its Lua script counts 5xx and unexpected statuses)."""
+
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    server_errors: int
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: float) -> float:
+        return {0.5: self.p50_ms, 0.99: self.p99_ms}[p]
+
+
+def wrk_together(specs: list[dict], *, port: int, seconds: float) -> list[WrkResult]:
+    """One wrk process per spec (name, path, clients, method, body, expect), all at once."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (or run without --load wrk)")
+    script = ROOT / "bench" / "wrk" / "status_counts.lua"
+    runs = []
+    for spec in specs:
+        env = {**os.environ, "BENCH_METHOD": spec.get("method", "GET"),
+               "BENCH_EXPECT": str(spec.get("expect", 200)), "BENCH_ORIGIN": f"http://127.0.0.1:{port}"}
+        if spec.get("body"):
+            env["BENCH_BODY"] = urllib.parse.urlencode(spec["body"])
+        command = ["wrk", "-t1", f"-c{spec['clients']}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+                   "-s", str(script), f"http://127.0.0.1:{port}{spec['path']}"]
+        runs.append((spec, subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)))
+    results = []
+    for spec, process in runs:
+        out, _ = process.communicate(timeout=seconds + 60)
+        line = next((row for row in out.splitlines() if row.startswith("RESULT ")), None)
+        if line is None:
+            raise SystemExit(f"wrk gave no result for {spec['path']}: {shlex.join(process.args)}\n{out}")
+        values = dict(part.split("=") for part in line.split()[1:])
+        results.append(WrkResult(
+            name=spec["name"], requests=int(values["requests"]), seconds=max(1, round(seconds)),
+            p50_ms=int(values["p50_us"]) / 1000, p99_ms=int(values["p99_us"]) / 1000,
+            max_ms=int(values["max_us"]) / 1000, server_errors=int(values["server_errors"]),
+            errors=int(values["unexpected"]) + int(values["socket_errors"])))
+    return results
+
+
+def report_line(result: Result | WrkResult) -> str:
     return (f"{result.name:<28} {result.requests:7d} requests {result.rps:8.1f} req/s   "
             f"p50 {result.percentile(0.5):7.1f} ms   p99 {result.percentile(0.99):7.1f} ms   "
             f"max {result.max_ms:7.1f} ms   5xx {result.server_errors}   other errors "
@@ -117,6 +175,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=8, help="per path")
     parser.add_argument("--healthy", action="store_true", help="control run: the appliance answers")
+    parser.add_argument("--load", choices=["python", "wrk"], default="python",
+                        help="the load generator: Python client processes, or wrk (lighter)")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-hung-"))
@@ -128,11 +188,18 @@ def main() -> None:
                 body = key_start_body(port)
                 if not args.healthy:
                     fake.hang()  # from now on it accepts, reads, and never answers
-                reps, keys = hammer_together([
-                    dict(name="rep page       GET /reps/", path="/reps/", clients=args.clients),
-                    dict(name="key start     POST /key/", path="/key/", method="POST",
-                         body_factory=lambda: body, expect=303, clients=args.clients),
-                ], host="127.0.0.1", port=port, seconds=args.seconds)
+                if args.load == "wrk":
+                    reps, keys = wrk_together([
+                        dict(name="rep page       GET /reps/", path="/reps/", clients=args.clients),
+                        dict(name="key start     POST /key/", path="/key/", method="POST", body=body,
+                             expect=303, clients=args.clients),
+                    ], port=port, seconds=args.seconds)
+                else:
+                    reps, keys = hammer_together([
+                        dict(name="rep page       GET /reps/", path="/reps/", clients=args.clients),
+                        dict(name="key start     POST /key/", path="/key/", method="POST",
+                             body_factory=lambda: body, expect=303, clients=args.clients),
+                    ], host="127.0.0.1", port=port, seconds=args.seconds)
                 final = urllib.request.urlopen(f"http://127.0.0.1:{port}/reps.json", timeout=10).read().decode()
             appliance_calls = len(fake.calls())
     finally:
@@ -141,7 +208,7 @@ def main() -> None:
     workers, threads = os.environ.get("WEB_CONCURRENCY", "3"), os.environ.get("PORTAL_THREADS", "8")
     print(f"\nHung appliance bench: gunicorn.conf.py ({workers} gthread workers x {threads} threads), "
           f"production settings, SQLite + shared disk cache, {args.clients} clients per path at once, "
-          f"{args.seconds:g} s, {os.cpu_count()} cores; "
+          f"{args.seconds:g} s, {os.cpu_count()} cores, load by {args.load}; "
           f"{'control run: the appliance answers' if args.healthy else 'the appliance accepts and never answers'}\n")
     for result in (reps, keys):
         print(report_line(result))
