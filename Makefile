@@ -68,7 +68,13 @@ check-deploy: install
 
 # The README's gallery: every customer page of the demo in en-us, de and ja at 1280x800 and
 # 390x844, from a throwaway database (docs/tools/screenshots.py; needs Chromium and the browser extra).
+# Japanese and Chinese pages need system fonts with those scripts (Debian's fonts-vlgothic and
+# fonts-wqy-zenhei, installed here when missing and root); without them they show empty boxes.
 screenshots: messages
+	@fc-list 2>/dev/null | grep -qi "vl gothic" || { \
+	  if [ "$$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-vlgothic fonts-wqy-zenhei >/dev/null; \
+	  else echo "screenshots: install fonts-vlgothic and fonts-wqy-zenhei for the ja/zh pages" >&2; fi; }
 	$(PY) docs/tools/screenshots.py
 
 # The committed favicons, drawn from static/portal/mark.svg by the same Chromium.
