@@ -60,3 +60,19 @@ def form_data(**fields) -> dict:
 
 def query_of(url: str) -> list[tuple[str, str]]:
     return parse_qsl(urlsplit(url).query, keep_blank_values=True)
+
+
+@pytest.fixture
+def wsgi_keeps_test_connection():
+    """For tests that call the real WSGIHandler, not the test client: at the end of each
+    request it runs close_old_connections, which closes the connection holding the test's
+    transaction on PostgreSQL (SQLite's in-memory test database ignores the close). Django's
+    own test client leaves the handler out in the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

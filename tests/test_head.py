@@ -51,7 +51,7 @@ def wsgi_body(method: str, path: str) -> tuple[str, bytes]:
         getattr(chunks, "close", lambda: None)()
 
 
-def test_head_answers_like_get_on_every_get_page(site, settings, tmp_path):
+def test_head_answers_like_get_on_every_get_page(site, settings, tmp_path, wsgi_keeps_test_connection):
     settings.MEDIA_ROOT = tmp_path
     site.logo.save("acme.png", io.BytesIO(PNG_1PX))
     secret = create_api_token(site=site, name="monitor").secret
