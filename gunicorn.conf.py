@@ -1,7 +1,7 @@
 """gunicorn as the portal ships it: `make serve`, the Docker image and the benches use this file.
 
-gthread workers: WEB_CONCURRENCY processes (default 3) with PORTAL_THREADS threads each
-(default 8). A request that must wait on a vendor (a Take Control REST start, at most the
+gthread workers: WEB_CONCURRENCY processes (default: one per core, at least 2) with
+PORTAL_THREADS threads each (default 4). A request that must wait on a vendor (a Take Control REST start, at most the
 vendor timeouts) holds one thread, never the whole process, so key and PIN starts and every
 page keep being answered by the other threads. Why threads and not sync workers or a task
 queue: docs/decisions/0042-no-customer-waits-on-a-vendor.md.
@@ -15,8 +15,13 @@ import os
 wsgi_app = "portal.wsgi:application"
 
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
-threads = int(os.environ.get("PORTAL_THREADS", "8"))
+# One process per core: on 2 cores, 2 x 4 threads kept key starts at p99 80 ms beside a hung
+# appliance, where 3 x 8 gave 114 ms and 2 x 8 105 ms (more threads than the cores can run
+# only queue for the GIL and SQLite's write lock; bench/README.md). More threads give more
+# room for requests that wait on a vendor (Take Control REST starts): raise PORTAL_THREADS
+# where many of those are expected.
+workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, os.cpu_count() or 1))
+threads = int(os.environ.get("PORTAL_THREADS", "4"))
 
 # A worker whose main loop is stuck this long is restarted (its request threads may wait on a
 # vendor: they are bounded by the vendor timeouts, far below this).

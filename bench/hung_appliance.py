@@ -1,6 +1,6 @@
 """Benchmark: customers while the BeyondTrust appliance accepts connections and never answers.
 
-gunicorn as shipped (gunicorn.conf.py: 3 gthread workers x 8 threads), production settings and
+gunicorn as shipped (gunicorn.conf.py: gthread, one worker per core x 4 threads), production settings and
 the embedded defaults (SQLite and the shared disk cache in a throwaway folder), the fake
 appliance (tests/fakes) in this process, hung from the start, with an empty cache. Then, at
 the same time, 8 clients load GET /reps/ and 8 clients post key starts (which need no
@@ -86,11 +86,16 @@ def shipped_gunicorn(env: dict):
         cwd=ROOT, env=env, start_new_session=True)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz")
-        wait_for_workers(port, Path(env["GUNICORN_ACCESS_LOG"]), int(env.get("WEB_CONCURRENCY", "3")))
+        wait_for_workers(port, Path(env["GUNICORN_ACCESS_LOG"]), shipped_workers(env))
         yield port
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def shipped_workers(env) -> int:
+    """How many workers gunicorn.conf.py starts with this environment."""
+    return int(env.get("WEB_CONCURRENCY") or max(2, os.cpu_count() or 1))
 
 
 def wait_for_workers(port: int, access_log: Path, workers: int, seconds: float = 30.0) -> None:
@@ -205,7 +210,7 @@ def main() -> None:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    workers, threads = os.environ.get("WEB_CONCURRENCY", "3"), os.environ.get("PORTAL_THREADS", "8")
+    workers, threads = shipped_workers(os.environ), os.environ.get("PORTAL_THREADS", "4")
     print(f"\nHung appliance bench: gunicorn.conf.py ({workers} gthread workers x {threads} threads), "
           f"production settings, SQLite + shared disk cache, {args.clients} clients per path at once, "
           f"{args.seconds:g} s, {os.cpu_count()} cores, load by {args.load}; "

@@ -1,6 +1,6 @@
 """Report: what the workers of one machine share with the embedded defaults (no Redis).
 
-gunicorn as shipped (gunicorn.conf.py: 3 gthread workers), production settings, SQLite and
+gunicorn as shipped (gunicorn.conf.py, with WEB_CONCURRENCY=3 gthread workers), production settings, SQLite and
 the shared disk cache in a throwaway folder, the fake appliance (healthy) in this process,
 the site's rep list TTL 600 s. Then: --clients clients load GET /reps/ for --seconds, and one
 client sends 3 x PORTAL_RATE_LIMIT (30) key starts at once, as with per-worker counting in
@@ -65,7 +65,8 @@ def main() -> None:
     access_log = data_dir / "access.log"
     # The rate window is long so the burst cannot straddle two windows.
     env = portal_env(data_dir, PORTAL_RATE_LIMIT=str(RATE_LIMIT), PORTAL_RATE_WINDOW="86400",
-                     GUNICORN_CMD_ARGS='--access-logformat "%(p)s %(m)s %(U)s %(s)s"')
+                     GUNICORN_CMD_ARGS='--access-logformat "%(p)s %(m)s %(U)s %(s)s"',
+                     WEB_CONCURRENCY="3")  # three workers, as the issue's proof asks
     try:
         with running(FakeBeyondTrust()) as fake:
             create_site(env, fake, rep_list_ttl=600)
@@ -81,7 +82,7 @@ def main() -> None:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    print(f"\nWorker sharing: gunicorn.conf.py (3 gthread workers), embedded defaults (SQLite, shared "
+    print(f"\nWorker sharing: gunicorn.conf.py (WEB_CONCURRENCY=3 gthread workers), embedded defaults (SQLite, shared "
           f"disk cache), healthy fake appliance, rep list TTL 600 s\n")
     print(f"rep pages: {reps.requests} in {reps.seconds:.0f} s ({reps.rps:.0f} req/s, errors {reps.errors}) "
           f"answered by {len(rep_workers)} workers")
