@@ -76,3 +76,27 @@ def wsgi_keeps_test_connection():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+# A Site's admin change form with every required field, as the admin's own form posts it.
+SITE_ADMIN_FORM = {
+    "is_default": "on", "primary_color": "#1a5fb4", "text_color": "#1d1d1f",
+    "background_color": "#f6f7f9", "warning_text": "", "name_field": "required",
+    "company_field": "optional", "company_code_field": "hidden", "details_field": "required",
+    "email_field": "optional", "customer_number_field": "hidden", "external_key_field": "hidden",
+    "default_language": "en-us", "chat_mode": "off", "rep_list_ttl": "30", "time_zone": "UTC",
+    "retention_days": "90", "show_session_key": "on", "show_survey": "on",
+    "hostnames-TOTAL_FORMS": "0", "hostnames-INITIAL_FORMS": "0",
+    "opening_hours-TOTAL_FORMS": "0", "opening_hours-INITIAL_FORMS": "0",
+    "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
+    "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0",
+}
+
+
+def save_site_in_admin(admin_client, site, *, follow=False, **fields):
+    """POST the site's admin change form: SITE_ADMIN_FORM with the site's name and backend,
+    changed by `fields`."""
+    from django.urls import reverse
+
+    data = {**SITE_ADMIN_FORM, "name": site.name, "backend": site.backend_id, **fields}
+    return admin_client.post(reverse("admin:portal_site_change", args=[site.pk]), data, follow=follow)

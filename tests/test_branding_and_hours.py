@@ -14,6 +14,7 @@ from django.utils import timezone
 from portal.branding import contrast_ratio, contrast_warnings, embed_snippet
 from portal.models import Holiday, OpeningHours, validate_logo
 from portal.selectors import is_open, notice_is_shown
+from tests.conftest import save_site_in_admin
 
 PNG_1PX = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -36,20 +37,9 @@ def test_contrast_warnings_name_the_failing_pair():
 
 @pytest.mark.django_db
 def test_admin_warns_about_low_contrast(admin_client, site):
-    data = {
-        "name": site.name, "is_default": "on", "backend": site.backend_id, "primary_color": "#ffee00",
-        "text_color": "#1d1d1f", "background_color": "#f6f7f9", "warning_text": "", "name_field": "required",
-        "company_field": "optional", "company_code_field": "hidden", "details_field": "required",
-        "email_field": "optional", "customer_number_field": "hidden", "external_key_field": "hidden",
-        "default_language": "en-us", "chat_mode": "off", "rep_list_ttl": "30", "time_zone": "UTC",
-        "retention_days": "90", "show_session_key": "on", "show_survey": "on",
-        "hostnames-TOTAL_FORMS": "0", "hostnames-INITIAL_FORMS": "0",
-        "opening_hours-TOTAL_FORMS": "0", "opening_hours-INITIAL_FORMS": "0",
-        "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
-        "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0",
-        "accept_low_contrast": "on",  # without it the colours are refused (tests/test_admin_setup.py)
-    }
-    response = admin_client.post(reverse("admin:portal_site_change", args=[site.pk]), data, follow=True)
+    # without the override the colours are refused (tests/test_admin_setup.py)
+    response = save_site_in_admin(admin_client, site, primary_color="#ffee00", accept_low_contrast="on",
+                                  follow=True)
     assert response.status_code == 200
     texts = [str(m) for m in response.context["messages"]]
     assert any("White button text on the primary colour has a contrast of" in t for t in texts), texts
@@ -219,21 +209,9 @@ def test_footer_without_contact_details_has_no_empty_contact_block(client, site)
 
 @pytest.mark.django_db
 def test_admin_keeps_contact_details_and_reads_a_bare_address_as_https(admin_client, site):
-    data = {
-        "name": site.name, "is_default": "on", "backend": site.backend_id, "primary_color": "#1a5fb4",
-        "text_color": "#1d1d1f", "background_color": "#f6f7f9", "warning_text": "", "name_field": "required",
-        "company_field": "optional", "company_code_field": "hidden", "details_field": "required",
-        "email_field": "optional", "customer_number_field": "hidden", "external_key_field": "hidden",
-        "default_language": "en-us", "chat_mode": "off", "rep_list_ttl": "30", "time_zone": "UTC",
-        "retention_days": "90", "show_session_key": "on", "show_survey": "on",
-        "contact_email": "help@acme.example", "contact_phone": "+49 30 1234567",
-        "contact_url": "acme.example/contact", "privacy_url": "https://acme.example/privacy",
-        "hostnames-TOTAL_FORMS": "0", "hostnames-INITIAL_FORMS": "0",
-        "opening_hours-TOTAL_FORMS": "0", "opening_hours-INITIAL_FORMS": "0",
-        "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
-        "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0",
-    }
-    response = admin_client.post(f"/admin/portal/site/{site.pk}/change/", data)
+    response = save_site_in_admin(
+        admin_client, site, contact_email="help@acme.example", contact_phone="+49 30 1234567",
+        contact_url="acme.example/contact", privacy_url="https://acme.example/privacy")
     assert response.status_code == 302, response.context["adminform"].form.errors
     site.refresh_from_db()
     assert (site.contact_email, site.contact_phone, site.contact_url, site.privacy_url) == (

@@ -5,28 +5,9 @@ the appliance's 16 languages (docs/decisions/0030-customer-language.md)."""
 import pytest
 
 from portal.models import Issue, Site
-from tests.conftest import APPLIANCE, form_data, query_of
+from tests.conftest import APPLIANCE, form_data, query_of, save_site_in_admin
 
 pytestmark = pytest.mark.django_db
-
-SITE_FORM = {
-    "is_default": "on", "primary_color": "#1a5fb4", "text_color": "#1d1d1f",
-    "background_color": "#f6f7f9", "warning_text": "", "name_field": "required",
-    "company_field": "optional", "company_code_field": "hidden", "details_field": "required",
-    "email_field": "optional", "customer_number_field": "hidden", "external_key_field": "hidden",
-    "default_language": "en-us", "chat_mode": "off", "rep_list_ttl": "30", "time_zone": "UTC",
-    "retention_days": "90", "show_session_key": "on", "show_survey": "on",
-    "hostnames-TOTAL_FORMS": "0", "hostnames-INITIAL_FORMS": "0",
-    "opening_hours-TOTAL_FORMS": "0", "opening_hours-INITIAL_FORMS": "0",
-    "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
-    "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0",
-}
-
-
-def save_site(admin_client, site, **fields):
-    data = {**SITE_FORM, "name": site.name, "backend": site.backend_id, **fields}
-    return admin_client.post(f"/admin/portal/site/{site.pk}/change/", data)
-
 
 def save_issue(admin_client, issue, **fields):
     data = {"site": issue.site_id, "display_name": issue.display_name, "code_name": issue.code_name,
@@ -40,7 +21,7 @@ def save_issue(admin_client, issue, **fields):
     ("zh-hant-tw", "zh-hant-tw"), ("sr-latn-rs", "sr-latn-rs"), ("es-419", "es-419"), ("", ""),
 ])
 def test_site_chat_locale_takes_any_well_formed_code(admin_client, site, typed, stored):
-    response = save_site(admin_client, site, chat_locale=typed)
+    response = save_site_in_admin(admin_client, site, chat_locale=typed)
     assert response.status_code == 302, response.context["adminform"].form.errors
     site.refresh_from_db()
     assert site.chat_locale == stored
@@ -52,7 +33,7 @@ BAD_CODES = ["c", "czech", "cs-", "cs--cz", "-cs", "1a-bb", "cs-c", "cs-abcdefgh
 
 @pytest.mark.parametrize("typed", BAD_CODES)
 def test_site_chat_locale_refuses_anything_else(admin_client, site, typed):
-    response = save_site(admin_client, site, chat_locale=typed)
+    response = save_site_in_admin(admin_client, site, chat_locale=typed)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert list(errors) == ["chat_locale"]
@@ -68,7 +49,7 @@ def test_site_admin_documents_the_pass_through(admin_client, site):
 
 
 def test_locale_stays_limited_to_the_appliance_languages(admin_client, site):
-    response = save_site(admin_client, site, default_language="cs-cs")
+    response = save_site_in_admin(admin_client, site, default_language="cs-cs")
     assert "default_language" in response.context["adminform"].form.errors
 
 

@@ -41,3 +41,15 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section(f"fuzz cases ({settings.get_current_profile_name()} profile)")
         for endpoint, number in sorted(CASES.items()):
             terminalreporter.write_line(f"{number:>8}  {endpoint}")
+
+
+def api_site_on_fake(site, fake, settings) -> None:
+    """The API's site, backed by the fake appliance, with a prefill secret and no practical
+    per-token rate limit (the 429 path has its own test in tests/test_api.py)."""
+    settings.PORTAL_API_RATE_LIMIT = 10**9
+    backend = site.backend
+    backend.base_url, backend.client_id, backend.client_secret = (
+        fake.base_url, fake.client_id, fake.client_secret)
+    backend.save()
+    site.prefill_secret = "fuzz-prefill-secret"
+    site.save()

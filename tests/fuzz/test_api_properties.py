@@ -20,7 +20,7 @@ from portal.tokens import create_api_token, revoke_api_token
 from portal.vendors import limits
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
-from tests.fuzz.conftest import count_case
+from tests.fuzz.conftest import api_site_on_fake, count_case
 from tests.fuzz.invariants import check_beyondtrust
 from tests.fuzz.strategies import text
 from tests.test_api import SERVER, assert_conforms
@@ -101,14 +101,8 @@ def api_request(draw, path: str, fields: list[str]) -> dict:
 @pytest.fixture
 def api(site, issues, settings):
     settings.ALLOWED_HOSTS = ["testserver"]
-    settings.PORTAL_API_RATE_LIMIT = 10**9  # the 429 path has its own test
     with running(FakeBeyondTrust()) as fake:
-        backend = site.backend
-        backend.base_url, backend.client_id, backend.client_secret = (
-            fake.base_url, fake.client_id, fake.client_secret)
-        backend.save()
-        site.prefill_secret = "fuzz-prefill-secret"
-        site.save()
+        api_site_on_fake(site, fake, settings)
         valid = create_api_token(site=site, name="Fuzz").secret
         revoked = create_api_token(site=site, name="Old")
         revoke_api_token(token=revoked.token)

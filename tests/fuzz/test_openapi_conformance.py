@@ -24,7 +24,7 @@ from portal.tokens import create_api_token
 from portal.vendors import limits
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
-from tests.fuzz.conftest import count_case
+from tests.fuzz.conftest import api_site_on_fake, count_case
 
 OPENAPI_PATH = "/api/v1/openapi.json"
 HOST = "localhost"  # schemathesis' WSGI host name
@@ -81,13 +81,7 @@ def fake():
 @pytest.fixture
 def token_secret(site, fake, issues, settings):
     settings.ALLOWED_HOSTS = [HOST]
-    settings.PORTAL_API_RATE_LIMIT = 10**9  # the 429 path has its own test in test_api.py
-    backend = site.backend
-    backend.base_url, backend.client_id, backend.client_secret = (
-        fake.base_url, fake.client_id, fake.client_secret)
-    backend.save()
-    site.prefill_secret = "fuzz-prefill-secret"
-    site.save()
+    api_site_on_fake(site, fake, settings)
     return create_api_token(site=site, name="Schemathesis").secret
 
 
