@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from portal.models import Backend, CustomField, Issue, Site
 from portal.tokens import create_api_token
-from tests.test_chat_locale import save_site
+from tests.conftest import save_site_in_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -145,18 +145,18 @@ def test_credentials_cannot_go_while_a_site_lists_representatives(admin_client, 
 
 
 def test_site_refuses_a_representative_list_its_backend_cannot_fetch(admin_client, site):
-    assert errors(save_site(admin_client, site, show_rep_list="on")) == {"show_rep_list": [
+    assert errors(save_site_in_admin(admin_client, site, show_rep_list="on")) == {"show_rep_list": [
         "The representative list needs the backend's API client ID and secret: add them, or turn "
         "the list off."]}
-    assert "show_reps_in_issue_menu" in errors(save_site(admin_client, site, show_reps_in_issue_menu="on"))
+    assert "show_reps_in_issue_menu" in errors(save_site_in_admin(admin_client, site, show_reps_in_issue_menu="on"))
     Backend.objects.filter(pk=site.backend_id).update(client_id="portal", client_secret="s3cret")
-    saved(save_site(admin_client, site, show_rep_list="on", show_reps_in_issue_menu="on"))
+    saved(save_site_in_admin(admin_client, site, show_rep_list="on", show_reps_in_issue_menu="on"))
 
 
 @pytest.mark.parametrize("kind", [Backend.Kind.PREVIEW, Backend.Kind.TAKECONTROL])
 def test_preview_and_take_control_lists_need_no_beyondtrust_credentials(admin_client, site, kind):
     Backend.objects.filter(pk=site.backend_id).update(kind=kind, base_url=TC_DOMAIN, tc_uid="u")
-    saved(save_site(admin_client, site, show_rep_list="on"))
+    saved(save_site_in_admin(admin_client, site, show_rep_list="on"))
 
 
 def test_admin_warns_when_api_tokens_cannot_make_session_keys(admin_client, backend, site):
@@ -202,9 +202,9 @@ def legacy(site) -> Site:
 
 def test_legacy_site_refuses_chat_only_and_a_chat_language(admin_client, site):
     site = legacy(site)
-    assert list(errors(save_site(admin_client, site, chat_mode="always"))) == ["chat_mode"]
-    assert list(errors(save_site(admin_client, site, chat_locale="cs-cs"))) == ["chat_locale"]
-    saved(save_site(admin_client, site, chat_mode="off", chat_locale=""))
+    assert list(errors(save_site_in_admin(admin_client, site, chat_mode="always"))) == ["chat_mode"]
+    assert list(errors(save_site_in_admin(admin_client, site, chat_locale="cs-cs"))) == ["chat_locale"]
+    saved(save_site_in_admin(admin_client, site, chat_mode="off", chat_locale=""))
 
 
 @pytest.mark.parametrize(("field", "value"), [("priority", 1), ("skills", "printing"), ("chat_locale", "cs-cs"),
