@@ -100,3 +100,20 @@ def save_site_in_admin(admin_client, site, *, follow=False, **fields):
 
     data = {**SITE_ADMIN_FORM, "name": site.name, "backend": site.backend_id, **fields}
     return admin_client.post(reverse("admin:portal_site_change", args=[site.pk]), data, follow=follow)
+
+
+def run_portal_bootstrap(monkeypatch, env: dict) -> str:
+    """`manage.py portal_bootstrap` with exactly `env` as its BEYONDTRUST_* / TAKECONTROL_*
+    variables (any others the machine has are removed first); returns what it printed."""
+    import io
+    import os
+
+    from django.core.management import call_command
+
+    for name in [name for name in os.environ if name.startswith(("BEYONDTRUST_", "TAKECONTROL_"))]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    out = io.StringIO()
+    call_command("portal_bootstrap", stdout=out)
+    return out.getvalue()

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 
 from portal.models import Backend, CustomField, Issue, Site
 from portal.tokens import create_api_token
-from tests.conftest import save_site_in_admin
+from tests.conftest import run_portal_bootstrap, save_site_in_admin
 
 pytestmark = pytest.mark.django_db
 
@@ -251,17 +251,6 @@ def test_the_suites_vendor_fixtures_are_valid(admin_client, site, issues, custom
 # ------------------------------------------------------------------------------
 # portal_bootstrap refuses and warns the same way
 # ------------------------------------------------------------------------------
-def bootstrap(monkeypatch, **env) -> str:
-    for name in ("BEYONDTRUST_URL", "BEYONDTRUST_CLIENT_ID", "BEYONDTRUST_CLIENT_SECRET", "BEYONDTRUST_STYLE",
-                 "TAKECONTROL_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    out = io.StringIO()
-    call_command("portal_bootstrap", stdout=out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize(("env", "named"), [
     ({"BEYONDTRUST_CLIENT_ID": "portal"}, "BEYONDTRUST_CLIENT_SECRET"),
     ({"BEYONDTRUST_CLIENT_SECRET": "s3cr3t-value"}, "BEYONDTRUST_CLIENT_ID"),
@@ -269,7 +258,7 @@ def bootstrap(monkeypatch, **env) -> str:
 ])
 def test_bootstrap_refuses_beyondtrust_settings_the_admin_refuses(monkeypatch, env, named):
     with pytest.raises(CommandError, match=f"Invalid BeyondTrust settings: {named}: ") as caught:
-        bootstrap(monkeypatch, **{"BEYONDTRUST_URL": "https://support.example.com", **env})
+        run_portal_bootstrap(monkeypatch, {"BEYONDTRUST_URL": "https://support.example.com", **env})
     assert "s3cr3t-value" not in str(caught.value)
     assert not Backend.objects.exists()
 
@@ -277,7 +266,7 @@ def test_bootstrap_refuses_beyondtrust_settings_the_admin_refuses(monkeypatch, e
 def test_bootstrap_warns_about_what_the_site_asks_and_still_configures(monkeypatch):
     call_command("portal_demo", "--no-user", stdout=io.StringIO())  # chat choice, custom fields
     Site.objects.update(show_rep_list=True)
-    out = bootstrap(monkeypatch, BEYONDTRUST_URL="https://support.example.com", BEYONDTRUST_STYLE="legacy")
+    out = run_portal_bootstrap(monkeypatch, {"BEYONDTRUST_URL": "https://support.example.com", "BEYONDTRUST_STYLE": "legacy"})
     assert "created backend" in out
     assert "site 'Example Support': The representative list needs the backend's API client ID and secret" in out
     assert "A legacy Bomgar start cannot be chat only" in out

@@ -6,17 +6,16 @@ is sent, or to what the fake Take Control account received (docs/decisions/READM
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import re
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from portal.models import Backend, CustomField, Department, FieldMode, Issue, Site, StartRequest, Technician
-from tests.conftest import form_data, query_of
+from tests.conftest import form_data, query_of, run_portal_bootstrap
 from tests.fakes.takecontrol import (  # noqa: F401  (takecontrol_server is a fixture)
     NEW_SESSION_PATH,
     PRIVATE_KEY,
@@ -522,19 +521,9 @@ TC_ENV = {
 }
 
 
-def bootstrap(monkeypatch, env) -> str:
-    for name in ("BEYONDTRUST_URL", *TC_ENV):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    out = io.StringIO()
-    call_command("portal_bootstrap", stdout=out)
-    return out.getvalue()
-
-
 def test_bootstrap_take_control_is_idempotent_and_prints_no_secret(monkeypatch, db):
-    first = bootstrap(monkeypatch, TC_ENV)
-    second = bootstrap(monkeypatch, TC_ENV)
+    first = run_portal_bootstrap(monkeypatch, TC_ENV)
+    second = run_portal_bootstrap(monkeypatch, TC_ENV)
     backend = Backend.objects.get()
     site = Site.objects.get()
     assert site.is_default and site.backend == backend
@@ -548,7 +537,7 @@ def test_bootstrap_take_control_is_idempotent_and_prints_no_secret(monkeypatch, 
 
 
 def test_bootstrap_take_control_keeps_a_beyondtrust_backend_aside(monkeypatch, site):
-    bootstrap(monkeypatch, {**TC_ENV, "TAKECONTROL_MODE": "redirect"})
+    run_portal_bootstrap(monkeypatch, {**TC_ENV, "TAKECONTROL_MODE": "redirect"})
     site.refresh_from_db()
     assert site.backend.kind == Backend.Kind.TAKECONTROL and site.backend.tc_mode == "redirect"
     assert Backend.objects.filter(kind=Backend.Kind.MODERN).count() == 1
@@ -564,7 +553,7 @@ def test_bootstrap_take_control_keeps_a_beyondtrust_backend_aside(monkeypatch, s
 )
 def test_bootstrap_take_control_refuses_bad_settings(monkeypatch, db, env, message):
     with pytest.raises(CommandError, match=message) as caught:
-        bootstrap(monkeypatch, env)
+        run_portal_bootstrap(monkeypatch, env)
     assert "secret-value" not in str(caught.value)
     assert not Backend.objects.exists()
 
@@ -575,12 +564,12 @@ def test_bootstrap_refuses_a_start_mode_without_its_credential(monkeypatch, db, 
     """As admin refuses it: every start in that mode would fail."""
     env = {key: value for key, value in {**TC_ENV, "TAKECONTROL_MODE": mode}.items() if key != missing}
     with pytest.raises(CommandError, match=f"Invalid Take Control settings: {missing}: ") as caught:
-        bootstrap(monkeypatch, env)
+        run_portal_bootstrap(monkeypatch, env)
     assert "secret-value" not in str(caught.value) and "uid-from-env" not in str(caught.value)
     assert not Backend.objects.exists()
 
 
 def test_bootstrap_takes_rest_mode_without_a_uid_or_private_key(monkeypatch, db):
     env = {key: value for key, value in TC_ENV.items() if key not in {"TAKECONTROL_UID", "TAKECONTROL_PRIVATE_KEY"}}
-    assert "created" in bootstrap(monkeypatch, env)
+    assert "created" in run_portal_bootstrap(monkeypatch, env)
     assert json.dumps(Backend.objects.get().tc_public_key) == '"02.public-secret-value"'
