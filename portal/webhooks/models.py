@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Site, StartRequest, is_loopback_host
+from portal.models import HttpsURLField, Site, StartRequest, is_loopback_host
 
 SECRET_PREFIX = "whsec_"
 
@@ -76,7 +76,7 @@ class Endpoint(models.Model):
                              verbose_name=_("site"))
     name = models.CharField(_("name"), max_length=100, blank=True,
                             help_text=_("Who receives it, e.g. 'Zendesk ticket notes'."))
-    url = models.URLField(_("URL"), max_length=2000, validators=[validate_endpoint_url])
+    url = HttpsURLField(_("URL"), max_length=2000, validators=[validate_endpoint_url])
     secret = models.CharField(_("signing secret"), max_length=200, default=new_secret)
     events = models.JSONField(_("events"), default=all_event_types)
     active = models.BooleanField(_("active"), default=True)
