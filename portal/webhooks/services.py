@@ -255,3 +255,19 @@ def requeue_lost(*, now: datetime | None = None) -> int:
                 deliver_webhook.enqueue(delivery.pk)
                 count += moved
     return count
+
+
+def purge_old_events(*, now: datetime | None = None) -> int:
+    """Deletes events (with their deliveries and attempts) older than their site's retention
+    period for start records, as `portal_purge` does for the records; events of a deleted site
+    go after the longest period. Returns how many events."""
+    now = now or timezone.now()
+    deleted = 0
+    longest = 0
+    for site in Site.objects.all():
+        longest = max(longest, site.retention_days)
+        cutoff = now - timedelta(days=site.retention_days)
+        deleted += Event.objects.filter(site=site, created_at__lt=cutoff).delete()[1].get("webhooks.Event", 0)
+    orphans = Event.objects.filter(site__isnull=True, created_at__lt=now - timedelta(days=longest or 90))
+    deleted += orphans.delete()[1].get("webhooks.Event", 0)
+    return deleted

@@ -297,3 +297,22 @@ def test_the_start_survives_a_broken_webhook_table(client, site, endpoint_for):
     response = client.post("/key/", form_data(key="1234567"))
     assert response.status_code == 303
     assert StartRequest.objects.count() == 1 and Event.objects.count() == 0
+
+
+def test_portal_purge_deletes_events_past_the_sites_retention(client, site, endpoint_for):
+    import io
+
+    from django.core.management import call_command
+
+    site.retention_days = 30
+    site.save()
+    endpoint_for("http://127.0.0.1:9/hooks")
+    client.post("/key/", form_data(key="1234567"))
+    with time_machine.travel(timezone.now() + timedelta(days=29), tick=False):
+        call_command("portal_purge", stdout=io.StringIO())
+        assert Event.objects.count() == 1
+    with time_machine.travel(timezone.now() + timedelta(days=31), tick=False):
+        out = io.StringIO()
+        call_command("portal_purge", stdout=out)
+    assert "1 start record(s) and 1 webhook event(s)" in out.getvalue()
+    assert Event.objects.count() == Delivery.objects.count() == 0
