@@ -251,7 +251,9 @@ def requeue_lost(*, now: datetime | None = None) -> int:
             if moved:
                 Attempt.objects.get_or_create(
                     delivery=delivery, number=delivery.attempts,
-                    defaults={"started_at": delivery.lease_until, "error": "Lost: the worker stopped during the request"})
+                    defaults={"started_at": delivery.lease_until - LEASE_MARGIN - timedelta(
+                        seconds=settings.PORTAL_WEBHOOKS_CONNECT_TIMEOUT + settings.PORTAL_WEBHOOKS_READ_TIMEOUT),
+                              "error": "Lost: the worker stopped during the request"})
                 deliver_webhook.enqueue(delivery.pk)
                 count += moved
     return count
