@@ -15,7 +15,7 @@ from portal.models import ApiToken, Backend, Issue, IssueTranslation, Site, Site
 from portal.tokens import create_api_token, revoke_api_token
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
-from tests.test_translation_admin import change_form_data
+from tests.admin.test_translations import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -296,7 +296,7 @@ def test_readable_colours_and_unrelated_edits_need_no_override(admin_client, sit
 # ------------------------------------------------------------------------------
 # The embedding snippet: the site's own address, the README's text
 # ------------------------------------------------------------------------------
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 class TextareaText(HTMLParser):

@@ -2,7 +2,7 @@
 can use it, each with a link to the admin page that fixes it.
 
 Read-only and cheap: a few queries per site, no call to a vendor (the backend item shows the
-result the *Test connection* action stored, portal/integrations_admin.py).
+result the *Test connection* action stored, portal/admin/integrations.py).
 """
 
 from __future__ import annotations
