@@ -8,11 +8,15 @@ import pkgutil
 import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.contrib import admin
+from django.urls import reverse
 
 import portal.admin
 from portal import models
+
+pytestmark = pytest.mark.django_db
 
 PACKAGE = Path(portal.admin.__file__).parent
 TESTS = Path(__file__).resolve().parents[1]
@@ -74,3 +78,28 @@ def test_tests_do_not_hard_code_the_admin_path():
              for number, line in enumerate(path.read_text().splitlines(), 1)
              if literal.search(line) and "default admin path" not in line]
     assert found == []
+
+
+def folded(response) -> dict[str, list[str]]:
+    """The change page's collapsed fieldsets: heading -> field names, from the response context."""
+    groups = {}
+    for fieldset in response.context["adminform"]:
+        if "collapse" in fieldset.classes:
+            groups[str(fieldset.name)] = [field.field["name"] if isinstance(field.field, dict) else field.field.name
+                                          for line in fieldset for field in line]
+    return groups
+
+
+def test_rarely_changed_settings_are_folded_under_advanced(admin_client, backend, site, issues):
+    page = admin_client.get(reverse("admin:portal_backend_change", args=[backend.pk]))
+    assert folded(page)["Advanced"] == ["allow_letters_in_key", "prompts_before_download", "send_platform"]
+    assert "client_id" not in sum(folded(page).values(), [])  # the credentials stay in view
+    page = admin_client.get(reverse("admin:portal_issue_change", args=[issues["printing"].pk]))
+    assert folded(page)["Advanced"] == ["skills", "chat_locale"]
+    page = admin_client.get(reverse("admin:portal_site_change", args=[site.pk]))
+    assert folded(page)["Advanced"] == ["prefill_secret", "clear_prefill_secret", "keep_personal_data",
+                                        "retention_days"]
+    start = models.StartRequest.objects.create(site=site, flow="key", backend_kind=backend.kind,
+                                               outcome="started", customer_data={"name": "Ann"})
+    page = admin_client.get(reverse("admin:portal_startrequest_change", args=[start.pk]))
+    assert folded(page)["Advanced"] == ["backend_kind", "customer_data"]
