@@ -26,8 +26,10 @@ WORKDIR /app
 USER portal
 VOLUME ["/data"]
 EXPOSE 8000
+# /healthz for the web server; for the worker (`docker run IMAGE worker`) that it runs.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
+  CMD ["/app/docker-entrypoint.sh", "healthcheck"]
 ENTRYPOINT ["/app/docker-entrypoint.sh"]
-# gthread workers (WEB_CONCURRENCY x PORTAL_THREADS) and logs: gunicorn.conf.py
+# gthread workers (WEB_CONCURRENCY x PORTAL_THREADS) and logs: gunicorn.conf.py. The webhook
+# worker is the same image with the command `worker` (docker-entrypoint.sh).
 CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000"]

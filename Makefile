@@ -29,10 +29,18 @@ demo: migrate
 # The demo's last lines are the addresses and the admin login (a new random password with
 # DEMO_PASSWORD_RESET=1); only the server's own few start-up lines follow them (its checks ran
 # with migrate, and its long development-server warning is left out).
+# The webhook worker (django-tasks' db_worker, after putting back deliveries a stopped worker
+# left mid-request) runs beside the server in the same recipe and is stopped when the server
+# stops, however it stops. `make run` lets it send to receivers on this machine.
+WORKER := $(PY) manage.py webhooks_requeue && exec $(PY) manage.py db_worker --no-reload --no-startup-delay -v0
+WITH_WORKER := ( $(WORKER) ) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM;
+
 run: messages migrate
 	$(PY) manage.py portal_bootstrap
 	@$(PY) manage.py portal_demo --banner http://$(HOST):$(PORT) $(if $(DEMO_PASSWORD_RESET),--reset-password)
-	@PORTAL_HTTPS=false DJANGO_DEBUG=true DJANGO_RUNSERVER_HIDE_WARNING=true \
+	@export PORTAL_HTTPS=false DJANGO_DEBUG=true DJANGO_RUNSERVER_HIDE_WARNING=true \
+	  PORTAL_WEBHOOKS_ALLOW_PRIVATE=$${PORTAL_WEBHOOKS_ALLOW_PRIVATE:-true}; $(WITH_WORKER) \
 	  $(PY) manage.py runserver --skip-checks $(HOST):$(PORT)
 
 collectstatic: install
@@ -40,7 +48,7 @@ collectstatic: install
 
 serve: messages migrate collectstatic
 	$(PY) manage.py portal_bootstrap
-	$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
+	@$(WITH_WORKER) $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
 
 # axe-core for the browser tests' accessibility checks; without npm those tests are skipped.
 AXE := tests/browser/node_modules/axe-core/axe.min.js

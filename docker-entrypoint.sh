@@ -1,6 +1,27 @@
 #!/bin/sh
-# Migrate and configure the first backend from the environment, then run the command (gunicorn).
+# The web server by default: migrate, configure the first backend from the environment, then
+# run the command (gunicorn). `worker` runs the webhook worker from the same image instead
+# (docker run IMAGE worker); `healthcheck` is the image's HEALTHCHECK for either.
 set -e
+case "$1" in
+  worker)
+    # The web container migrates; the worker waits for it (at most 5 minutes) rather than
+    # migrating the same database at the same time.
+    tries=0
+    until python manage.py migrate --check >/dev/null 2>&1; do
+      tries=$((tries + 1))
+      if [ "$tries" -ge 150 ]; then echo "worker: the database is not migrated" >&2; exit 1; fi
+      echo "worker: waiting for the web container's migrations" >&2
+      sleep 2
+    done
+    python manage.py webhooks_requeue
+    exec python manage.py db_worker --no-reload
+    ;;
+  healthcheck)
+    if tr '\0' ' ' < /proc/1/cmdline | grep -q db_worker; then exit 0; fi
+    exec python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
+    ;;
+esac
 python manage.py migrate --no-input
 python manage.py portal_bootstrap
 exec "$@"

@@ -10,9 +10,11 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
+from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Backend, Issue, Site, StartRequest, Technician
+from portal.webhooks.services import enqueue_start_event
 from portal.vendors.beyondtrust.start_url import (
     StartParams,
     legacy_start_url,
@@ -122,18 +124,23 @@ def record_start(*, context: StartContext, flow: str, outcome: str, issue: Issue
                  chat: bool = False, customer: Customer | None = None,
                  error_fields: list[str] | None = None) -> StartRequest:
     site = context.site
-    return StartRequest.objects.create(
-        site=site,
-        flow=flow,
-        issue=issue,
-        backend_kind=site.backend.kind,
-        outcome=outcome,
-        locale=context.language,
-        embedded=context.embedded,
-        chat=chat,
-        error_fields=",".join(error_fields or [])[:500],
-        customer_data=customer.as_record() if customer and site.keep_personal_data else None,
-    )
+    # One transaction: the start record and its webhook event, if any
+    # (docs/decisions/0070-start-webhooks-on-django-tasks.md).
+    with transaction.atomic():
+        record = StartRequest.objects.create(
+            site=site,
+            flow=flow,
+            issue=issue,
+            backend_kind=site.backend.kind,
+            outcome=outcome,
+            locale=context.language,
+            embedded=context.embedded,
+            chat=chat,
+            error_fields=",".join(error_fields or [])[:500],
+            customer_data=customer.as_record() if customer and site.keep_personal_data else None,
+        )
+        enqueue_start_event(start_request=record, customer=customer)
+    return record
 
 
 def _finish(*, context: StartContext, flow: str, url: str, issue: Issue | None = None,

@@ -39,7 +39,12 @@ INSTALLED_APPS = [
     # address (see "Admin security" below).
     "axes",
     "csp",
+    # The durable queue for webhook deliveries (docs/decisions/0070-start-webhooks-on-django-tasks.md).
+    "django_tasks",
+    "django_tasks_db",
     "portal",
+    "portal.webhooks",
+    "portal.privacy",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +300,25 @@ PORTAL_RATE_LIMIT = env.int("PORTAL_RATE_LIMIT", default=30)
 PORTAL_RATE_WINDOW = env.int("PORTAL_RATE_WINDOW", default=60)
 # Integrations API: requests per token and minute.
 PORTAL_API_RATE_LIMIT = env.int("PORTAL_API_RATE_LIMIT", default=120)
+
+# ------------------------------------------------------------------------------
+# Start webhooks (portal/webhooks/, docs/integrations/webhooks.md): delivered by the worker
+# (`manage.py db_worker`, started by make run, make serve and `docker run IMAGE worker`) from
+# the task rows in the database.
+# ------------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# (connect, read) timeouts in seconds for one delivery attempt.
+PORTAL_WEBHOOKS_CONNECT_TIMEOUT = env.float("PORTAL_WEBHOOKS_CONNECT_TIMEOUT", default=3.0)
+PORTAL_WEBHOOKS_READ_TIMEOUT = env.float("PORTAL_WEBHOOKS_READ_TIMEOUT", default=5.0)
+# Retries: the n-th retry waits PORTAL_WEBHOOKS_RETRY_BASE x 2^(n-1) seconds (at most
+# PORTAL_WEBHOOKS_RETRY_MAX_DELAY, +-20 % jitter); after PORTAL_WEBHOOKS_RETRY_HOURS from the
+# event the delivery is given up.
+PORTAL_WEBHOOKS_RETRY_BASE = env.float("PORTAL_WEBHOOKS_RETRY_BASE", default=30.0)
+PORTAL_WEBHOOKS_RETRY_MAX_DELAY = env.float("PORTAL_WEBHOOKS_RETRY_MAX_DELAY", default=6 * 60 * 60.0)
+PORTAL_WEBHOOKS_RETRY_HOURS = env.float("PORTAL_WEBHOOKS_RETRY_HOURS", default=24.0)
+# Receivers on private, loopback, link-local or otherwise non-public addresses are refused
+# (server-side request forgery); development and the tests set this to true.
+PORTAL_WEBHOOKS_ALLOW_PRIVATE = env.bool("PORTAL_WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 # ------------------------------------------------------------------------------
 # Logging: to the console; vendor secrets never reach a log line (clients log no headers).

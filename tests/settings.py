@@ -30,3 +30,8 @@ PORTAL_RATE_LIMIT = 1000
 # a busy test machine fills the first page as a healthy appliance does. Tests of the "still
 # checking" state use a hung fake appliance and a short wait of their own.
 PORTAL_VENDOR_WAIT = 2.0
+# The webhook tests' receivers listen on 127.0.0.1; the refusal of private addresses has its
+# own tests, which turn this off.
+PORTAL_WEBHOOKS_ALLOW_PRIVATE = True
+PORTAL_WEBHOOKS_CONNECT_TIMEOUT = 1.0
+PORTAL_WEBHOOKS_READ_TIMEOUT = 2.0

@@ -1,0 +1,48 @@
+"""Who holds data about a customer: each app registers how to export and erase its part.
+
+A privacy request (`manage.py portal_privacy`, or the admin's "Customer records" actions)
+asks every registered holder in turn (docs/privacy.md). An app that stores anything about a
+customer registers in its AppConfig.ready():
+
+    holders.register("my_app", export=my_export, erase=my_erase)
+
+`export(subject)` returns JSON-ready data (a list of records); `erase(subject)` removes it and
+returns how many records it changed. Neither may log the subject's values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One customer, by email address and/or external key (ticket number)."""
+
+    email: str = ""
+    external_key: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "email", self.email.strip())
+        object.__setattr__(self, "external_key", self.external_key.strip())
+        if not (self.email or self.external_key):
+            raise ValueError("A privacy request needs an email address or an external key.")
+
+
+@dataclass(frozen=True)
+class Holder:
+    name: str
+    export: Callable[[Subject], list]
+    erase: Callable[[Subject], int]
+
+
+_holders: dict[str, Holder] = {}
+
+
+def register(name: str, *, export: Callable[[Subject], list], erase: Callable[[Subject], int]) -> None:
+    _holders[name] = Holder(name=name, export=export, erase=erase)
+
+
+def all_holders() -> list[Holder]:
+    return list(_holders.values())

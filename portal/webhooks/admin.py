@@ -1,0 +1,157 @@
+"""Admin for webhook endpoints and their delivery log (registered here, explicitly).
+
+The signing secret is write-only (docs/decisions/0022-write-only-secrets.md): a password
+input that never renders the stored value; left empty on "add" the portal generates one and
+shows it once, in the message after saving, as it does for API tokens.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from portal.webhooks import services
+from portal.webhooks.models import Attempt, Delivery, Endpoint, EventType, new_secret
+
+
+class SecretInput(forms.PasswordInput):
+    def __init__(self, *, is_set: bool):
+        placeholder = _("Stored: leave empty to keep it") if is_set else _("Leave empty to generate one")
+        super().__init__(render_value=False, attrs={"placeholder": placeholder, "autocomplete": "new-password"})
+
+
+class EndpointForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(label=_("events"), choices=EventType.choices,
+                                       widget=forms.CheckboxSelectMultiple, initial=EventType.values)
+    secret = forms.CharField(label=_("signing secret"), required=False, max_length=200, strip=True,
+                             help_text=_("Write-only. Receivers check each delivery's "
+                                         "Portal-Signature header with it."))
+
+    class Meta:
+        model = Endpoint
+        fields = ["site", "name", "url", "events", "secret", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["secret"].widget = SecretInput(is_set=bool(self.instance.pk and self.instance.secret))
+        self.fields["secret"].initial = ""
+        self.generated_secret = ""
+
+    def clean_secret(self):
+        value = self.cleaned_data.get("secret", "")
+        if value and len(value) < 16:
+            raise forms.ValidationError(_("Use at least 16 characters, or leave it empty to "
+                                          "generate one."))
+        return value
+
+    def save(self, commit=True):
+        endpoint = super().save(commit=False)
+        typed = self.cleaned_data.get("secret")
+        if typed:
+            endpoint.secret = typed
+        elif self.instance.pk and "secret" in self.initial:
+            endpoint.secret = Endpoint.objects.only("secret").get(pk=self.instance.pk).secret
+        if not endpoint.pk and not typed:
+            endpoint.secret = self.generated_secret = new_secret()
+        if commit:
+            endpoint.save()
+        return endpoint
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(admin.ModelAdmin):
+    form = EndpointForm
+    list_display = ["__str__", "site", "url", "event_list", "active", "deliveries_link"]
+    list_filter = ["site", "active"]
+    search_fields = ["name", "url"]
+    actions = ["send_test_event"]
+
+    @admin.display(description=_("events"))
+    def event_list(self, endpoint):
+        labels = dict(EventType.choices)
+        return ", ".join(str(labels.get(name, name)) for name in endpoint.events or [])
+
+    @admin.display(description=_("delivery log"))
+    def deliveries_link(self, endpoint):
+        url = reverse("admin:webhooks_delivery_changelist") + "?" + urlencode({"endpoint__id__exact": endpoint.pk})
+        return format_html('<a href="{}">{}</a>', url, _("Deliveries"))
+
+    def save_model(self, request, obj, form, change):
+        # The model's default is a fresh secret; the form decides (typed, kept or generated).
+        super().save_model(request, obj, form, change)
+        if form.generated_secret:
+            self.message_user(request, format_html(
+                "{} <code>{}</code>",
+                _("Copy the endpoint's signing secret now: it will not be shown again."),
+                form.generated_secret,
+            ), messages.SUCCESS)
+
+    @admin.action(description=_("Send a test event"), permissions=["change"])
+    def send_test_event(self, request, queryset):
+        sent = 0
+        for endpoint in queryset.select_related("site"):
+            if not endpoint.active:
+                self.message_user(request, _("%(endpoint)s is inactive: no test event sent.")
+                                  % {"endpoint": endpoint}, messages.WARNING)
+                continue
+            services.send_test_event(endpoint=endpoint)
+            sent += 1
+        if sent:
+            self.message_user(request, ngettext(
+                "%d test event queued: the delivery log shows the receiver's answer.",
+                "%d test events queued: the delivery log shows the receivers' answers.", sent) % sent,
+                messages.SUCCESS)
+
+
+class AttemptInline(admin.TabularInline):
+    model = Attempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "started_at", "status_code", "latency_ms", "error", "response_excerpt"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: read-only; what was sent, every attempt's answer, the next try."""
+
+    list_display = ["event_id", "event_type", "endpoint", "status", "attempts", "last_status_code",
+                    "last_latency", "next_attempt_at", "created_at"]
+    list_filter = ["status", "event__type", "endpoint__site", "endpoint"]
+    search_fields = ["event__id", "event__external_key"]
+    list_select_related = ["event", "endpoint"]
+    date_hierarchy = "created_at"
+    inlines = [AttemptInline]
+    fields = ["event_id", "event_type", "endpoint", "status", "attempts", "last_status_code",
+              "last_error", "next_attempt_at", "delivered_at", "created_at", "body"]
+    readonly_fields = fields
+
+    @admin.display(description=_("event"), ordering="event__type")
+    def event_type(self, delivery):
+        return delivery.event.get_type_display()
+
+    @admin.display(description=_("latency (ms)"))
+    def last_latency(self, delivery):
+        last = delivery.attempt_log.order_by("-number").values_list("latency_ms", flat=True).first()
+        return "—" if last is None else last
+
+    @admin.display(description=_("body"))
+    def body(self, delivery):
+        return format_html("<pre>{}</pre>", delivery.event.body)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
