@@ -199,3 +199,10 @@ def test_the_scripts_fallback_labels_are_the_catalogs():
             catalog = read_po(handle)
         expected = [catalog.get(msgid).string or msgid for msgid in ("Get remote help", "(opens in a new tab)")]
         assert fallback[code] == expected, code
+
+
+def test_readme_shows_the_snippet():
+    from portal.button.snippet import button_snippet
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert button_snippet(origin="https://support.example.com") in readme
