@@ -1,0 +1,148 @@
+"""Privacy requests: export and erase everything the portal holds about one customer, by
+email or external key, from the command and from admin; and the claim that no log line
+carries a customer field (docs/privacy.md, docs/decisions/0073-privacy-requests.md)."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from portal import services
+from portal.models import StartRequest
+from portal.webhooks.models import Attempt, Delivery, Event
+from tests.conftest import form_data
+from tests.fakes.receiver import receiver
+from tests.fakes.server import running
+from tests.webhooks.conftest import endpoint_for, run_worker  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+JANE = services.Customer(name="Jane Doe", email="Jane@Example.com", details="Printer offline",
+                         external_key="INC-1")
+OTHER = services.Customer(name="Max Muster", email="max@example.com", external_key="INC-2")
+
+
+@pytest.fixture
+def held(site, endpoint_for):
+    """Two customers' starts on a site that keeps customer data, each with a delivered event."""
+    site.keep_personal_data = True
+    site.save()
+    with running(receiver()) as server:
+        server.state["body"] = "thanks Jane Doe"  # a receiver echoing the body
+        endpoint_for(server.base_url + "/hooks")
+        for customer in (JANE, JANE, OTHER):
+            services.record_start(context=services.StartContext(site=site, language="de"), flow="survey",
+                                  outcome="started", customer=customer)
+        run_worker()
+        assert server.wait_for_requests(3)
+    return site
+
+
+def export(*args) -> dict:
+    out = io.StringIO()
+    call_command("portal_privacy", "export", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_export_by_email_finds_the_start_records_and_webhook_events(held):
+    document = export("--email", "jane@example.COM")
+    assert document["subject"] == {"email": "jane@example.COM", "external_key": ""}
+    records = document["data"]["start_records"]
+    assert len(records) == 2
+    assert {r["customer"]["name"] for r in records} == {"Jane Doe"}
+    events = document["data"]["webhook_events"]
+    assert len(events) == 2
+    assert {e["event"]["customer"]["email"] for e in events} == {"Jane@Example.com"}
+    assert events[0]["deliveries"][0]["attempts"][0]["response_excerpt"] == "thanks Jane Doe"
+    assert "Max" not in json.dumps(document)
+
+
+def test_export_by_external_key(held):
+    document = export("--external-key", "INC-2")
+    assert [r["customer"]["name"] for r in document["data"]["start_records"]] == ["Max Muster"]
+    assert [e["event"]["external_key"] for e in document["data"]["webhook_events"]] == ["INC-2"]
+
+
+def test_erase_removes_the_customer_fields_events_deliveries_and_attempts(held):
+    out = io.StringIO()
+    call_command("portal_privacy", "erase", "--email", "jane@example.com", "--no-input", stdout=out)
+    assert "start_records: 2 erased" in out.getvalue() and "webhook_events: 2 erased" in out.getvalue()
+    # The rows stay for the statistics, without the person.
+    assert StartRequest.objects.count() == 3
+    assert StartRequest.objects.filter(customer_data__isnull=True).count() == 2
+    assert Event.objects.count() == Delivery.objects.count() == Attempt.objects.count() == 1
+    assert "Jane" not in json.dumps(list(Event.objects.values_list("body", flat=True)))
+    assert export("--email", "jane@example.com")["data"] == {"start_records": [], "webhook_events": []}
+    assert len(export("--external-key", "INC-2")["data"]["start_records"]) == 1
+
+
+def test_events_of_a_site_without_customer_data_are_found_by_external_key(site, endpoint_for):
+    endpoint_for("http://127.0.0.1:9/hooks")
+    services.record_start(context=services.StartContext(site=site, language="de"), flow="key",
+                          outcome="started", customer=services.Customer(external_key="INC-9"))
+    assert StartRequest.objects.get().customer_data is None
+    assert len(export("--external-key", "INC-9")["data"]["webhook_events"]) == 1
+    call_command("portal_privacy", "erase", "--external-key", "INC-9", "--no-input", stdout=io.StringIO())
+    assert Event.objects.count() == 0
+
+
+def test_the_command_needs_a_subject_and_asks_before_erasing(held, monkeypatch):
+    with pytest.raises(CommandError, match="--email or --external-key"):
+        call_command("portal_privacy", "export")
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    with pytest.raises(CommandError, match="Nothing erased"):
+        call_command("portal_privacy", "erase", "--email", "jane@example.com")
+    assert StartRequest.objects.filter(customer_data__isnull=False).count() == 3
+
+
+def test_admin_actions_export_and_erase_the_selected_customers(admin_client, held):
+    jane = StartRequest.objects.filter(customer_data__name="Jane Doe").first()
+    url = "/admin/privacy/customerrecord/"
+    listing = admin_client.get(url, {"q": "jane@example.com"})
+    assert listing.status_code == 200
+    assert {r.pk for r in listing.context["cl"].result_list} == set(
+        StartRequest.objects.filter(customer_data__name="Jane Doe").values_list("pk", flat=True))
+    response = admin_client.post(url, {"action": "export_json", "_selected_action": [jane.pk]})
+    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Disposition"].startswith('attachment; filename="privacy-export-')
+    [document] = json.loads(response.content)
+    assert len(document["data"]["start_records"]) == 2 and len(document["data"]["webhook_events"]) == 2
+    confirm = admin_client.post(url, {"action": "erase", "_selected_action": [jane.pk]})
+    assert confirm.status_code == 200 and confirm.context["subjects"][0].email == "jane@example.com"
+    assert StartRequest.objects.filter(customer_data__isnull=False).count() == 3  # not yet
+    done = admin_client.post(url, {"action": "erase", "_selected_action": [jane.pk], "confirm": "yes"},
+                             follow=True)
+    assert done.status_code == 200
+    assert StartRequest.objects.filter(customer_data__isnull=False).count() == 1
+    assert Event.objects.count() == 1
+
+
+def test_no_log_line_carries_a_customer_field(client, site, issues, custom_fields, endpoint_for, caplog):
+    """Through a refused and a good survey start, a refused key start, webhook delivery with a
+    retry and the privacy commands: every record at every level, message and arguments."""
+    site.keep_personal_data = True
+    site.save()
+    secrets = {"Zelda Quintessa", "Zebracorp", "Flickering screen zq", "ZQ-ASSET-77", "ZQ-TICKET-88"}
+    survey = {"issue": "printing", "name": "Zelda Quintessa", "company": "Zebracorp",
+              "details": "Flickering screen zq", "cf_asset_tag": "ZQ-ASSET-77",
+              "cf_printer_model": "HP", "external_key": "ZQ-TICKET-88"}
+    caplog.set_level(logging.DEBUG)
+    with running(receiver(500, 500, 500)) as server:
+        endpoint_for(server.base_url + "/hooks")
+        assert client.post("/survey/", form_data(**{**survey, "issue": "nope"})).status_code == 200
+        assert client.post("/survey/", form_data(**survey)).status_code == 303
+        assert client.post("/key/", form_data(key="1", external_key="ZQ-TICKET-88")).status_code == 200
+        run_worker()
+        assert server.wait_for_requests(3)
+    assert Delivery.objects.filter(status="pending").count() == 3  # a 500: logged, retried
+    call_command("portal_privacy", "erase", "--external-key", "ZQ-TICKET-88", "--no-input", stdout=io.StringIO())
+    logged = [record for record in caplog.records]
+    assert any(r.name == "portal.webhooks.services" for r in logged)
+    for record in logged:
+        text = record.getMessage() + repr(record.args)
+        assert not any(value in text for value in secrets), (record.name, text)

@@ -1,0 +1,91 @@
+"""Webhook admin: the secret is generated, shown once and never rendered again; the test event
+reaches the receiver; the delivery log shows status, latency and the answer
+(docs/decisions/0022-write-only-secrets.md)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.webhooks.models import Delivery, Endpoint
+from tests.fakes.receiver import receiver
+from tests.fakes.server import running
+from tests.webhooks.conftest import run_worker
+
+pytestmark = pytest.mark.django_db
+ADD = "/admin/webhooks/endpoint/add/"
+
+
+def add(admin_client, site, **fields):
+    data = {"site": site.pk, "name": "Zendesk", "url": "https://help.example.com/hooks",
+            "events": ["start.started", "start.failed"], "secret": "", "active": "on", **fields}
+    return admin_client.post(ADD, data, follow=True)
+
+
+def test_a_generated_secret_is_shown_once_and_never_rendered_again(admin_client, site):
+    response = add(admin_client, site)
+    endpoint = Endpoint.objects.get()
+    assert endpoint.secret.startswith("whsec_") and len(endpoint.secret) > 40
+    assert endpoint.events == ["start.started", "start.failed"]
+    shown = [str(m) for m in response.context["messages"] if endpoint.secret in str(m)]
+    assert len(shown) == 1 and "will not be shown again" in shown[0]
+    change = admin_client.get(f"/admin/webhooks/endpoint/{endpoint.pk}/change/")
+    assert endpoint.secret not in change.content.decode()
+    assert 'placeholder="Stored: leave empty to keep it"' in change.content.decode()
+    # Saving with the field empty keeps it; typing one replaces it.
+    data = {"site": site.pk, "name": "Zendesk", "url": endpoint.url, "events": ["start.refused"],
+            "secret": "", "active": "on"}
+    admin_client.post(f"/admin/webhooks/endpoint/{endpoint.pk}/change/", data)
+    kept = Endpoint.objects.get()
+    assert kept.secret == endpoint.secret and kept.events == ["start.refused"]
+    admin_client.post(f"/admin/webhooks/endpoint/{endpoint.pk}/change/", {**data, "secret": "my-own-secret-of-20-chars"})
+    assert Endpoint.objects.get().secret == "my-own-secret-of-20-chars"
+
+
+def test_a_typed_secret_is_not_echoed(admin_client, site):
+    response = add(admin_client, site, secret="typed-secret-0123456789")
+    assert Endpoint.objects.get().secret == "typed-secret-0123456789"
+    assert "typed-secret-0123456789" not in response.content.decode()
+
+
+@pytest.mark.parametrize("url, message", [
+    ("http://help.example.com/hooks", "Use https"),
+    ("https://user:pw@help.example.com/hooks", "without credentials"),
+    ("ftp://help.example.com/", "Enter a full URL"),
+])
+def test_bad_addresses_are_refused_with_a_message(admin_client, site, url, message):
+    response = add(admin_client, site, url=url)
+    assert Endpoint.objects.count() == 0
+    assert message in " ".join(response.context["adminform"].form.errors["url"])
+
+
+@pytest.mark.parametrize("url", ["https://10.0.0.5/hooks", "https://169.254.169.254/latest",
+                                 "http://127.0.0.1:8080/hooks", "https://[::1]/hooks"])
+def test_private_addresses_are_refused_in_production(admin_client, site, settings, url):
+    settings.PORTAL_WEBHOOKS_ALLOW_PRIVATE = False
+    response = add(admin_client, site, url=url)
+    assert Endpoint.objects.count() == 0
+    assert "not on the public internet" in " ".join(response.context["adminform"].form.errors["url"])
+
+
+def test_send_test_event_and_the_delivery_log(admin_client, site):
+    with running(receiver()) as server:
+        server.state["body"] = "noted on ticket"
+        endpoint = Endpoint.objects.create(site=site, url=server.base_url + "/hooks", secret="s" * 20)
+        response = admin_client.post("/admin/webhooks/endpoint/",
+                                     {"action": "send_test_event", "_selected_action": [endpoint.pk]},
+                                     follow=True)
+        assert "1 test event queued" in " ".join(str(m) for m in response.context["messages"])
+        run_worker()
+        assert server.wait_for_requests(1)
+    body = server.calls()[0].json
+    assert body["test"] is True and body["external_key"] == "TEST-0001" and body["start_request_id"] is None
+    delivery = Delivery.objects.get()
+    log = admin_client.get("/admin/webhooks/delivery/", {"endpoint__id__exact": endpoint.pk})
+    assert [d.pk for d in log.context["cl"].result_list] == [delivery.pk]
+    page = admin_client.get(f"/admin/webhooks/delivery/{delivery.pk}/change/").content.decode()
+    assert "noted on ticket" in page and "Delivered" in page
+    assert "s" * 20 not in page
+    latency = delivery.attempt_log.get().latency_ms
+    assert re.search(r'<td class="field-latency_ms">\s*<p>%d</p>' % latency, page)
