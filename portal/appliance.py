@@ -1,5 +1,7 @@
-"""What the portal does with a BeyondTrust appliance's command API for admins and integrations:
-test the connection, import issues, create session keys and hand chats over to a human.
+"""What the portal does with a vendor's API for admins and integrations: test the connection,
+import issues, create session keys and hand chats over to a human (BeyondTrust's command API),
+and read the session history (Take Control). The admin (`portal/admin/`) and the API call these
+functions, never a vendor client.
 
 Vendor names stay in `portal.vendors.beyondtrust.client`; this module gets dataclasses and
 `BeyondTrustError`s from it. Customer pages never come here
@@ -15,6 +17,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import ApiToken, Backend, Issue, Site
 from portal.selectors import beyondtrust_breaker
@@ -27,6 +32,17 @@ from portal.vendors.beyondtrust.client import (
     SessionKey,
     VirtualCustomer,
 )
+from portal.vendors.takecontrol import history as takecontrol_history
+from portal.vendors.takecontrol.client import (
+    SessionHistory,
+    TakeControlClient,
+    TakeControlError,
+    TakeControlMisconfigured,
+    TakeControlRateLimited,
+    TakeControlRejected,
+    TakeControlUnavailable,
+)
+from portal.vendors.takecontrol.start_url import TakeControlValueError
 
 
 class ApplianceCircuitOpen(Exception):
@@ -242,3 +258,105 @@ def _import_into(*, site: Site, found: list[ApplianceIssue]) -> IssueImport:
             issue.save(update_fields=[*changes, "updated_at"])
             report.updated[issue.code_name] = changes
     return report
+
+
+# ------------------------------------------------------------------------------
+# What the admin keeps of a test (the set-up checklist reads it, portal/admin/checklist.py)
+# ------------------------------------------------------------------------------
+ApplianceError = BeyondTrustError
+"""What `import_issues` and the BeyondTrust calls raise when the appliance refused or failed;
+callers outside the vendor layer catch this name, not the client's."""
+
+
+def connection_problems(report: ConnectionReport) -> list[str]:
+    """Why a connection test did not pass, in the words the admin action's messages use."""
+    problems = list(report.errors)
+    if report.api_info is None and not problems:
+        problems.append(str(_("The appliance did not report its API version.")))
+    if report.permission_too_low:
+        problems.append(str(_("Command API permission too low for API tokens.")))
+    if report.health is not None:
+        problems += [unit.error_message or str(_("An appliance is not healthy."))
+                     for unit in report.health.appliances if not unit.success]
+    if report.probe_healthy is False:
+        problems.append(str(_("Health probe /check_health: the appliance reports a problem.")))
+    return problems
+
+
+def record_connection_check(*, backend: Backend, report: ConnectionReport) -> None:
+    """Keeps the last result for the set-up checklist on the admin index.
+    Only the admin-facing texts are stored; they never carry a secret."""
+    problems = connection_problems(report)
+    backend.connection_checked_at = timezone.now()
+    backend.connection_ok = not problems
+    backend.connection_summary = "; ".join(problems)[:500]
+    backend.save(update_fields=["connection_checked_at", "connection_ok", "connection_summary"])
+
+
+# ------------------------------------------------------------------------------
+# Take Control session history (admin page; docs/decisions/0019-takecontrol-session-history.md)
+# ------------------------------------------------------------------------------
+# The history's columns and how a cell and the CSV are written, for the admin page.
+HISTORY_COLUMNS = takecontrol_history.HISTORY_COLUMNS
+DEFAULT_HISTORY_COLUMNS = takecontrol_history.DEFAULT_HISTORY_COLUMNS
+history_cell = takecontrol_history.cell_value
+history_csv = takecontrol_history.history_csv
+
+# The CSV holds the whole selection, read page by page; the cap bounds one download's time.
+EXPORT_PAGE_SIZE = 500
+EXPORT_MAX_PAGES = 20
+
+
+class SessionHistoryError(Exception):
+    """The history could not be read. `str()` is the admin-facing text; it never holds a key."""
+
+
+def _history_error_message(error: Exception) -> str:
+    if isinstance(error, TakeControlValueError):
+        return gettext("These filters cannot be sent to Take Control. Please check them.")
+    if isinstance(error, TakeControlMisconfigured):
+        text = gettext("Take Control refused the request. Check the API domain and the private "
+                       "key (its permissions, IP allow-list and expiry date).")
+    elif isinstance(error, TakeControlRateLimited):
+        text = gettext("Take Control asks us to slow down. Please try again in a minute.")
+    elif isinstance(error, TakeControlUnavailable):
+        text = gettext("Take Control did not answer in time or failed. Please try again later.")
+    elif isinstance(error, TakeControlRejected):
+        text = gettext("Take Control could not read this request.")
+    else:
+        text = gettext("Take Control answered in a way the portal cannot read.")
+    vendor_message = getattr(error, "vendor_message", "")
+    return f"{text} ({vendor_message})" if vendor_message else text
+
+
+def session_history(*, backend: Backend, filters: Mapping, page: int, page_size: int) -> SessionHistory:
+    """One page of the backend's session history; `filters` are the client's keyword arguments
+    (dates, columns as `variables`, the vendor's filters). Raises `SessionHistoryError`."""
+    try:
+        return TakeControlClient.from_backend(backend).session_history(
+            **filters, page=page, page_size=page_size)
+    except (TakeControlError, TakeControlValueError) as error:
+        raise SessionHistoryError(_history_error_message(error)) from error
+
+
+def export_session_history(*, backend: Backend, filters: Mapping) -> list:
+    """Every row of the selection, page by page, for the CSV (at most EXPORT_MAX_PAGES pages).
+    Raises `SessionHistoryError`.
+
+    Paging on this endpoint is UNCONFIRMED: a short page ends the loop, and so does a page
+    that repeats the previous one (a vendor that ignores the paging parameters).
+    """
+    client = TakeControlClient.from_backend(backend)
+    rows, previous = [], None
+    try:
+        for page in range(1, EXPORT_MAX_PAGES + 1):
+            history = client.session_history(**filters, page=page, page_size=EXPORT_PAGE_SIZE)
+            if history.rows == previous:
+                break
+            rows.extend(history.rows)
+            if len(history.rows) < EXPORT_PAGE_SIZE or (history.total is not None and len(rows) >= history.total):
+                break
+            previous = history.rows
+    except (TakeControlError, TakeControlValueError) as error:
+        raise SessionHistoryError(_history_error_message(error)) from error
+    return rows

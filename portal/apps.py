@@ -8,4 +8,7 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from portal import signals  # noqa: F401  (cache invalidation on admin changes)
-        from portal import admin_security  # noqa: F401  (a log line per failed admin sign-in)
+        from portal.admin import security  # noqa: F401  (a log line per failed admin sign-in)
+        from portal.tokens import connect_invalidation
+
+        connect_invalidation()  # API token memo: revoked or changed means refused at once

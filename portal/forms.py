@@ -17,36 +17,32 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.models import Backend, CustomField, FieldMode, Site
+from portal.text_rules import (  # noqa: F401  (STRIP_CHARS, strip_pattern: the page's counter)
+    CONTROL,
+    LINE_BREAK,
+    STRIP_CHARS,
+    CustomerField,
+    customer_fields_for,
+    normalise,
+    strip_pattern,
+    text_problem,
+)
 from portal.vendors import limits
 from portal.vendors.takecontrol.start_url import InvalidPin, normalise_pin
 
-# C0 and C1 controls and DEL; tab and line feed are allowed where text may span lines.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_LINE_BREAK_OR_TAB = re.compile(r"[\t\n\r\u2028\u2029]")
-# Bidirectional overrides can make a name read differently in the representative's console.
-_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
 _KEY_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]+")
 
 
-# What Python's str.strip() removes, spelled out: clean_text strips exactly these, and the page
-# gets them (the counter's data-strip) so the live counter normalises the text the same way.
-STRIP_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
-               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-
-
 def clean_text(value: str, *, multiline: bool = False) -> str:
-    """Strip, unify line ends, and refuse characters a vendor console cannot show."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n").strip(STRIP_CHARS)
-    if _CONTROL.search(value) or _BIDI.search(value):
+    """Strip, unify line ends, and refuse characters a vendor console cannot show
+    (`portal.text_rules`, shared with the API)."""
+    value = normalise(value)
+    problem = text_problem(value, multiline=multiline)
+    if problem == CONTROL:
         raise ValidationError(_("This contains invisible control characters. Please retype it."), code="control")
-    if not multiline and _LINE_BREAK_OR_TAB.search(value):
+    if problem == LINE_BREAK:
         raise ValidationError(_("Please keep this on one line."), code="line_break")
     return value
-
-
-def strip_pattern() -> str:
-    """STRIP_CHARS as a regular-expression character class body (\\uXXXX escapes), for the page."""
-    return "".join(f"\\u{ord(ch):04x}" for ch in STRIP_CHARS)
 
 
 def chars_over(value: str, *, max_chars: int | None = None, max_bytes: int | None = None) -> int:
@@ -337,63 +333,6 @@ def custom_form_field(field: CustomField) -> forms.Field:
         )
     return TextField(max_chars=field.max_length, multiline=field.field_type == CustomField.Type.LONG_TEXT,
                      **common)
-
-
-@dataclass(frozen=True)
-class CustomerField:
-    """One customer field of the survey: form name, the Site attribute saying whether it is
-    asked (FieldMode), label, autocomplete token and the vendor's limit."""
-
-    name: str
-    mode_attr: str
-    label: str
-    autocomplete: str
-    max_chars: int | None = None
-    max_bytes: int | None = None
-    multiline: bool = False
-    email: bool = False
-
-
-# The customer fields each vendor takes, with its limits
-# (docs/decisions/0025-limits-in-the-vendors-units.md): the one place that says which survey a
-# backend gets.
-BEYONDTRUST_CUSTOMER_FIELDS = (
-    CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
-    CustomerField("company", "company_field", _("Company"), "organization",
-                  max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
-    CustomerField("company_code", "company_code_field", _("Company code"), "off",
-                  max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
-    CustomerField("details", "details_field", _("Describe the problem"), "off",
-                  max_bytes=limits.DETAILS_MAX_BYTES, multiline=True),
-    CustomerField("external_key", "external_key_field", _("Ticket number"), "off",
-                  max_chars=limits.CUSTOM_FIELD_MAX_CHARS),
-)
-# Legacy Bomgar `download_customer_connector.ns`: its guide limits `customer_desc` to 1024
-# characters (not bytes, as `customer.details` is); the rest as above.
-LEGACY_CUSTOMER_FIELDS = tuple(
-    CustomerField(f.name, f.mode_attr, f.label, f.autocomplete, max_chars=limits.LEGACY_DESC_MAX_CHARS,
-                  multiline=True) if f.name == "details" else f
-    for f in BEYONDTRUST_CUSTOMER_FIELDS
-)
-# Take Control (docs/decisions/0014-takecontrol-redirect-start.md): characters, an email address, no
-# custom fields, no external key and no chat-only mode.
-TAKECONTROL_CUSTOMER_FIELDS = (
-    CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.TC_NAME_MAX_CHARS),
-    CustomerField("email", "email_field", _("Email address"), "email",
-                  max_chars=limits.TC_EMAIL_MAX_CHARS, email=True),
-    CustomerField("customer_number", "customer_number_field", _("Customer number"), "off",
-                  max_chars=limits.TC_NUMBER_MAX_CHARS),
-    CustomerField("details", "details_field", _("Describe the problem"), "off",
-                  max_chars=limits.TC_DESCRIPTION_MAX_CHARS, multiline=True),
-)
-
-
-def customer_fields_for(backend: Backend) -> tuple[CustomerField, ...]:
-    if backend.kind == Backend.Kind.TAKECONTROL:
-        return TAKECONTROL_CUSTOMER_FIELDS
-    if backend.kind == Backend.Kind.LEGACY:
-        return LEGACY_CUSTOMER_FIELDS
-    return BEYONDTRUST_CUSTOMER_FIELDS
 
 
 @dataclass(frozen=True)

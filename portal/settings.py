@@ -271,7 +271,7 @@ AXES_RESET_ON_SUCCESS = True
 # The same client address as the public forms' rate limit: REMOTE_ADDR, or the address
 # PORTAL_TRUSTED_PROXY_COUNT hops from the right of X-Forwarded-For.
 AXES_CLIENT_IP_CALLABLE = "portal.guards.client_address"
-AXES_LOCKOUT_CALLABLE = "portal.admin_security.lockout_response"
+AXES_LOCKOUT_CALLABLE = "portal.admin.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # axes masks username and address in its own log lines by default, which leaves them saying
 # nothing; the password is always masked (in the log and in the stored attempt).

@@ -6,15 +6,29 @@ prefix (to tell tokens apart in admin and on the command line) are stored; the t
 returned once, by `create_api_token`, and never again. Looking a presented token up by its hash
 is the constant-time comparison: the database compares digests of a secret the caller does not
 control, so response timing tells nothing about the stored token.
+
+Authenticated tokens are memoised per process (docs/decisions/0053-api-token-memo.md): the API
+then asks the shared cache one question per request (the token generation) instead of the
+database. Revoking or changing a token, or saving or deleting a site or backend, renews the
+generation in the shared cache, so every worker's memo misses on its next request: a revoked
+token is refused at once, everywhere. The memo holds pickled snapshots, so no two requests
+share (or can change) one model instance, and it is bounded in size and in age.
 """
 
 from __future__ import annotations
 
 import hashlib
+import pickle
 import secrets
+import threading
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cachetools import TTLCache
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from portal.models import ApiToken, Site
@@ -23,6 +37,15 @@ TOKEN_PREFIX = "sp_"
 PREFIX_LENGTH = 10  # "sp_" + 7 characters: enough to tell tokens apart, useless to guess with
 MAX_TOKEN_LENGTH = 100  # anything longer is not ours: refused before hashing
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most once a minute
+
+# The per-process memo: a local cachetools cache until portal/caching.py offers the project's
+# one bounded memo. At most MEMO_SIZE tokens, each for at most MEMO_SECONDS (what a change can
+# cost if the shared cache loses an invalidation, or is per-process: CACHE_URL=locmem://).
+GENERATION_KEY = "portal:api-token-generation"
+MEMO_SIZE = 1024
+MEMO_SECONDS = 60
+_memo: TTLCache = TTLCache(maxsize=MEMO_SIZE, ttl=MEMO_SECONDS)
+_memo_lock = threading.Lock()  # cachetools caches are not thread-safe (gthread workers)
 
 
 @dataclass(frozen=True)
@@ -64,21 +87,80 @@ def revoke_api_token(*, token: ApiToken, now: datetime | None = None) -> bool:
 
 def authenticate_token(secret: str, *, now: datetime | None = None) -> ApiToken | None:
     """The active token for a presented secret, with its site and backend; None if unknown,
-    malformed or revoked. Notes the use, at most once per `LAST_USED_RESOLUTION`."""
+    malformed or revoked. Notes the use, at most once per `LAST_USED_RESOLUTION`.
+
+    From the memo when this process saw the token under the current generation (one shared
+    cache read); else from the database. Unknown secrets are not memoised: they cost a lookup.
+    """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
         return None
-    token = (
-        ApiToken.objects.select_related("site__backend")
-        .filter(token_hash=hash_token(secret), revoked_at__isnull=True)
-        .first()
-    )
-    if token is None:
-        return None
+    digest = hash_token(secret)
+    generation = token_generation()
+    key = (generation, digest)
+    with _memo_lock:
+        snapshot = _memo.get(key) if generation else None
+    if snapshot is not None:
+        token = pickle.loads(snapshot)  # this request's own instances
+    else:
+        token = (
+            ApiToken.objects.select_related("site__backend")
+            .filter(token_hash=digest, revoked_at__isnull=True)
+            .first()
+        )
+        if token is None:
+            return None
     now = now or timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        # A conditional UPDATE: concurrent requests do not write the same minute twice.
+        # A conditional UPDATE: concurrent requests (and workers) do not write the same minute
+        # twice. No signal: noting a use invalidates nothing.
         ApiToken.objects.filter(pk=token.pk).exclude(
             last_used_at__gt=now - LAST_USED_RESOLUTION
         ).update(last_used_at=now)
         token.last_used_at = now
+        snapshot = None  # store the new last use
+    if snapshot is None and generation:
+        with _memo_lock:
+            _memo[key] = pickle.dumps(token)
     return token
+
+
+# ------------------------------------------------------------------------------
+# The token generation: one value in the shared cache that every change renews
+# ------------------------------------------------------------------------------
+def token_generation() -> str:
+    """The current generation, "" when the shared cache cannot keep one (then nothing is
+    memoised). A random value, not a counter: if the cache loses it, the new one can never
+    name snapshots memoised before, as a counter restarting at 1 would."""
+    try:
+        generation = cache.get(GENERATION_KEY)
+        if generation is None:
+            cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
+            generation = cache.get(GENERATION_KEY)
+    except Exception:  # a cache outage costs a database lookup, never a refusal
+        return ""
+    return generation or ""
+
+
+def renew_token_generation() -> None:
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _renew_on_change(**kwargs) -> None:
+    # Now, so this process and the request that made the change see it; and after the commit,
+    # so no other worker memoises the old row under the new generation while the transaction
+    # is still open.
+    renew_token_generation()
+    transaction.on_commit(renew_token_generation)
+
+
+def connect_invalidation() -> None:
+    """Renew the generation whenever what a memoised token carries changes: the token itself
+    (revoked, renamed, deleted), its site (prefill secret, language) or its backend (kind,
+    credentials). Called from `PortalConfig.ready`."""
+    from portal.models import Backend
+
+    for model in (ApiToken, Site, Backend):
+        post_save.connect(_renew_on_change, sender=model,
+                          dispatch_uid=f"portal-token-generation-save-{model.__name__}")
+        post_delete.connect(_renew_on_change, sender=model,
+                            dispatch_uid=f"portal-token-generation-delete-{model.__name__}")

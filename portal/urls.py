@@ -16,6 +16,7 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path(settings.ADMIN_URL, admin.site.urls),  # DJANGO_ADMIN_URL
     path("api/v1/", include("portal.api")),
+    path("button/", include("portal.button.urls")),  # the "get remote help" button's data
     # Uploaded logos. whitenoise serves no media, so the portal does, with cache headers;
     # behind a CDN or nginx, serve MEDIA_ROOT there instead.
     re_path(r"^media/(?P<path>logos/.+)$", views.media, name="media"),

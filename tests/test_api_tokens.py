@@ -6,14 +6,16 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.models import ApiToken
-from portal.tokens import authenticate_token, create_api_token, revoke_api_token
+from portal.models import ApiToken, Backend, Site
+from portal.tokens import GENERATION_KEY, authenticate_token, create_api_token, revoke_api_token
 
 TOKEN_RE = re.compile(r"sp_[A-Za-z0-9_-]{43}")
 
@@ -53,12 +55,78 @@ def test_last_used_is_written_at_most_once_a_minute(site, django_assert_num_quer
     start = timezone.now()
     authenticate_token(new.secret, now=start)
     assert ApiToken.objects.get().last_used_at == start
-    with django_assert_num_queries(1):  # the lookup only, no write
+    with django_assert_num_queries(0):  # from the memo (tests below), and no write
         authenticate_token(new.secret, now=start + timedelta(seconds=59))
     assert ApiToken.objects.get().last_used_at == start
     later = start + timedelta(seconds=61)
     authenticate_token(new.secret, now=later)
     assert ApiToken.objects.get().last_used_at == later
+
+
+# --- The per-process memo (docs/decisions/0053-api-token-memo.md) ------------------------------------
+def test_a_known_token_is_served_from_the_memo_without_the_database(site, django_assert_num_queries):
+    new = create_api_token(site=site, name="Bot")
+    first = authenticate_token(new.secret)
+    with django_assert_num_queries(0):
+        again = authenticate_token(new.secret)
+    assert again == first and again.site == site and again.site.backend == site.backend
+    # Each caller gets instances of its own: changing one changes nothing for the next request.
+    again.site.name = "Changed in one request"
+    with django_assert_num_queries(0):
+        assert authenticate_token(new.secret).site.name == "Acme Support"
+    # An unknown secret is looked up every time (and refused), never remembered.
+    with django_assert_num_queries(1):
+        assert authenticate_token(new.secret[:-1] + "x") is None
+
+
+def test_revoking_a_memoised_token_refuses_it_on_the_next_lookup(site, django_assert_num_queries):
+    new = create_api_token(site=site, name="Bot")
+    assert authenticate_token(new.secret) is not None
+    revoke_api_token(token=ApiToken.objects.get())  # another instance, as admin or the command has
+    with django_assert_num_queries(1):  # the memo missed: the database says "revoked"
+        assert authenticate_token(new.secret) is None
+
+
+def test_deleting_a_memoised_token_refuses_it(site):
+    new = create_api_token(site=site, name="Bot")
+    assert authenticate_token(new.secret) is not None
+    ApiToken.objects.get().delete()
+    assert authenticate_token(new.secret) is None
+
+
+def test_a_change_to_the_tokens_site_or_backend_is_seen_on_the_next_lookup(site):
+    new = create_api_token(site=site, name="Bot")
+    assert authenticate_token(new.secret).site.prefill_secret == ""
+    changed = Site.objects.get(pk=site.pk)
+    changed.prefill_secret = "new-secret"
+    changed.save()
+    assert authenticate_token(new.secret).site.prefill_secret == "new-secret"
+    backend = Backend.objects.get(pk=site.backend_id)
+    backend.client_secret = "rotated"
+    backend.save()
+    assert authenticate_token(new.secret).site.backend.client_secret == "rotated"
+    token = ApiToken.objects.get()
+    token.name = "Renamed"
+    token.save()
+    assert authenticate_token(new.secret).name == "Renamed"
+
+
+def test_api_refuses_a_revoked_token_on_the_very_next_request(client, site):
+    new = create_api_token(site=site, name="Bot")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {new.secret}"}
+    assert client.get("/api/v1/reps", **auth).status_code == 403  # known (no appliance): memoised
+    assert client.get("/api/v1/reps", **auth).status_code == 403
+    call_command("portal_token", "--revoke", new.token.prefix, stdout=StringIO())
+    response = client.get("/api/v1/reps", **auth)
+    assert response.status_code == 401 and "invalid_token" in response["WWW-Authenticate"]
+
+
+def test_a_lost_generation_is_a_new_one_and_the_memo_misses(site, django_assert_num_queries):
+    new = create_api_token(site=site, name="Bot")
+    authenticate_token(new.secret)
+    cache.delete(GENERATION_KEY)  # evicted, or the cache restarted
+    with django_assert_num_queries(1):
+        assert authenticate_token(new.secret) is not None
 
 
 def test_api_request_notes_last_use(client, site):

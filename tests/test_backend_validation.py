@@ -11,6 +11,7 @@ import pytest
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from portal.models import Backend, CustomField, Issue, Site
 from portal.tokens import create_api_token
@@ -36,7 +37,7 @@ def backend_form(backend: Backend | None = None, **fields) -> dict:
 
 
 def save_backend(admin_client, backend: Backend | None = None, **fields):
-    url = f"/admin/portal/backend/{backend.pk}/change/" if backend else "/admin/portal/backend/add/"
+    url = reverse("admin:portal_backend_change", args=[backend.pk]) if backend else reverse("admin:portal_backend_add")
     return admin_client.post(url, backend_form(backend, **fields))
 
 
@@ -162,7 +163,8 @@ def test_preview_and_take_control_lists_need_no_beyondtrust_credentials(admin_cl
 def test_admin_warns_when_api_tokens_cannot_make_session_keys(admin_client, backend, site):
     create_api_token(site=site, name="Zendesk")
     Site.objects.filter(pk=site.pk).update(show_rep_list=False)
-    response = admin_client.post(f"/admin/portal/backend/{backend.pk}/change/", backend_form(backend), follow=True)
+    response = admin_client.post(reverse("admin:portal_backend_change", args=[backend.pk]), backend_form(backend),
+                                 follow=True)
     found = [(m.level, str(m)) for m in response.context["messages"]]
     assert (messages.WARNING, "Appliance has no API client ID and secret: the integrations API of its sites "
             "refuses session keys and chat hand-offs until they are added (prefill links still work).") in found
@@ -170,7 +172,7 @@ def test_admin_warns_when_api_tokens_cannot_make_session_keys(admin_client, back
 
 @pytest.mark.parametrize("action", ["test_connection", "import_issues"])
 def test_actions_say_the_credentials_are_missing(admin_client, backend, action):
-    response = admin_client.post("/admin/portal/backend/", {"action": action, "_selected_action": [backend.pk]},
+    response = admin_client.post(reverse("admin:portal_backend_changelist"), {"action": action, "_selected_action": [backend.pk]},
                                  follow=True)
     assert [(m.level, str(m)) for m in response.context["messages"]] == [
         (messages.ERROR, "Appliance: no API client ID and secret: add them to the backend first.")]

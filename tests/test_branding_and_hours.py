@@ -216,5 +216,5 @@ def test_admin_keeps_contact_details_and_reads_a_bare_address_as_https(admin_cli
     site.refresh_from_db()
     assert (site.contact_email, site.contact_phone, site.contact_url, site.privacy_url) == (
         "help@acme.example", "+49 30 1234567", "https://acme.example/contact", "https://acme.example/privacy")
-    page = admin_client.get(f"/admin/portal/site/{site.pk}/change/").content.decode()
+    page = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
     assert 'class="fieldset-heading">Contact</h2>' in page

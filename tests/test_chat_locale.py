@@ -3,6 +3,7 @@ chat exactly (it exists for languages the appliance lacks, e.g. cs-cs); `locale`
 the appliance's 16 languages (docs/decisions/0030-customer-language.md)."""
 
 import pytest
+from django.urls import reverse
 
 from portal.models import Issue, Site
 from tests.conftest import APPLIANCE, form_data, query_of, save_site_in_admin
@@ -13,7 +14,7 @@ def save_issue(admin_client, issue, **fields):
     data = {"site": issue.site_id, "display_name": issue.display_name, "code_name": issue.code_name,
             "order": "1", "active": "on", "chat": "site", "skills": "",
             "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0", **fields}
-    return admin_client.post(f"/admin/portal/issue/{issue.pk}/change/", data)
+    return admin_client.post(reverse("admin:portal_issue_change", args=[issue.pk]), data)
 
 
 @pytest.mark.parametrize(("typed", "stored"), [
@@ -42,7 +43,7 @@ def test_site_chat_locale_refuses_anything_else(admin_client, site, typed):
 
 
 def test_site_admin_documents_the_pass_through(admin_client, site):
-    html = admin_client.get(f"/admin/portal/site/{site.pk}/change/").content.decode()
+    html = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
     assert 'name="chat_locale"' in html and "GeoFluent" in html and "cs-cs" in html
     # The customer's language stays one of the appliance's 16.
     assert 'value="cs-cs"' not in html.split('name="default_language"')[1].split("</select>")[0]

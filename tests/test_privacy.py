@@ -9,6 +9,7 @@ import json
 import logging
 
 import pytest
+from django.urls import reverse
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -102,7 +103,7 @@ def test_the_command_needs_a_subject_and_asks_before_erasing(held, monkeypatch):
 
 def test_admin_actions_export_and_erase_the_selected_customers(admin_client, held):
     jane = StartRequest.objects.filter(customer_data__name="Jane Doe").first()
-    url = "/admin/privacy/customerrecord/"
+    url = reverse("admin:privacy_customerrecord_changelist")
     listing = admin_client.get(url, {"q": "jane@example.com"})
     assert listing.status_code == 200
     assert {r.pk for r in listing.context["cl"].result_list} == set(

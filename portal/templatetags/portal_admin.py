@@ -2,7 +2,7 @@
 
 from django import template
 
-from portal import setup_checklist as checklist
+from portal.admin import checklist
 
 register = template.Library()
 

@@ -120,6 +120,7 @@
     document.body.classList.add("embedded");
     document.querySelectorAll("input[name=embedded]").forEach(function (el) { el.value = "1"; });
     postHeightToHost();
+    postEscapeToHost();
   }
 
   // In a frame: tell the host page our height (static/portal/embed.js resizes the iframe).
@@ -160,6 +161,18 @@
         window.parent.postMessage({ type: "support-portal:resize", height: height }, origin);
       });
     }).observe(document.documentElement);
+  }
+
+  // In the "get help" button's overlay (static/portal/button.js) Esc closes the overlay, but
+  // a key pressed in this frame never reaches the host page: say so, to the same origins.
+  function postEscapeToHost() {
+    var origins = hostOrigins();
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || event.defaultPrevented) return;
+      origins.forEach(function (origin) {
+        window.parent.postMessage({ type: "support-portal:escape" }, origin);
+      });
+    });
   }
 
   // "What happens next": the steps for this browser's system (the page is the same for all).

@@ -18,8 +18,8 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import settings
 
-from portal.forms import BEYONDTRUST_CUSTOMER_FIELDS
-from portal.openapi import openapi_document
+from portal.api import openapi_document
+from portal.text_rules import BEYONDTRUST_CUSTOMER_FIELDS
 from portal.tokens import create_api_token
 from portal.vendors import limits
 from tests.fakes.beyondtrust import FakeBeyondTrust

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse, reverse_lazy
 
 from portal.webhooks.models import Delivery, Endpoint
 from tests.fakes.receiver import receiver
@@ -14,7 +15,7 @@ from tests.fakes.server import running
 from tests.webhooks.conftest import run_worker
 
 pytestmark = pytest.mark.django_db
-ADD = "/admin/webhooks/endpoint/add/"
+ADD = reverse_lazy("admin:webhooks_endpoint_add")
 
 
 def add(admin_client, site, **fields):
@@ -30,16 +31,16 @@ def test_a_generated_secret_is_shown_once_and_never_rendered_again(admin_client,
     assert endpoint.events == ["start.started", "start.failed"]
     shown = [str(m) for m in response.context["messages"] if endpoint.secret in str(m)]
     assert len(shown) == 1 and "will not be shown again" in shown[0]
-    change = admin_client.get(f"/admin/webhooks/endpoint/{endpoint.pk}/change/")
+    change = admin_client.get(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]))
     assert endpoint.secret not in change.content.decode()
     assert 'placeholder="Stored: leave empty to keep it"' in change.content.decode()
     # Saving with the field empty keeps it; typing one replaces it.
     data = {"site": site.pk, "name": "Zendesk", "url": endpoint.url, "events": ["start.refused"],
             "secret": "", "active": "on"}
-    admin_client.post(f"/admin/webhooks/endpoint/{endpoint.pk}/change/", data)
+    admin_client.post(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]), data)
     kept = Endpoint.objects.get()
     assert kept.secret == endpoint.secret and kept.events == ["start.refused"]
-    admin_client.post(f"/admin/webhooks/endpoint/{endpoint.pk}/change/", {**data, "secret": "my-own-secret-of-20-chars"})
+    admin_client.post(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]), {**data, "secret": "my-own-secret-of-20-chars"})
     assert Endpoint.objects.get().secret == "my-own-secret-of-20-chars"
 
 
@@ -73,7 +74,7 @@ def test_send_test_event_and_the_delivery_log(admin_client, site):
     with running(receiver()) as server:
         server.state["body"] = "noted on ticket"
         endpoint = Endpoint.objects.create(site=site, url=server.base_url + "/hooks", secret="s" * 20)
-        response = admin_client.post("/admin/webhooks/endpoint/",
+        response = admin_client.post(reverse("admin:webhooks_endpoint_changelist"),
                                      {"action": "send_test_event", "_selected_action": [endpoint.pk]},
                                      follow=True)
         assert "1 test event queued" in " ".join(str(m) for m in response.context["messages"])
@@ -82,9 +83,9 @@ def test_send_test_event_and_the_delivery_log(admin_client, site):
     body = server.calls()[0].json
     assert body["test"] is True and body["external_key"] == "TEST-0001" and body["start_request_id"] is None
     delivery = Delivery.objects.get()
-    log = admin_client.get("/admin/webhooks/delivery/", {"endpoint__id__exact": endpoint.pk})
+    log = admin_client.get(reverse("admin:webhooks_delivery_changelist"), {"endpoint__id__exact": endpoint.pk})
     assert [d.pk for d in log.context["cl"].result_list] == [delivery.pk]
-    page = admin_client.get(f"/admin/webhooks/delivery/{delivery.pk}/change/").content.decode()
+    page = admin_client.get(reverse("admin:webhooks_delivery_change", args=[delivery.pk])).content.decode()
     assert "noted on ticket" in page and "Delivered" in page
     assert "s" * 20 not in page
     latency = delivery.attempt_log.get().latency_ms

@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
@@ -81,6 +83,15 @@ def test_form_first_with_default_columns_and_no_vendor_call(historian, tc_backen
     assert not re.search(r'name="columns" value="NOTES"[^>]*checked', html)
     assert not takecontrol_server.rest_calls()
     assert PRIVATE_KEY not in html and PUBLIC_KEY not in html
+
+
+@time_machine.travel(datetime(2026, 3, 1, 23, 30, tzinfo=UTC), tick=False)
+def test_the_form_starts_on_the_last_seven_days(historian, tc_backend, settings):
+    settings.TIME_ZONE = "Europe/Berlin"  # already 2 March there: the admin's day, not UTC's
+    form = historian.get(history_url(tc_backend)).context["form"]
+    assert (form["date_from"].value(), form["date_to"].value()) == (
+        datetime(2026, 2, 23).date(), datetime(2026, 3, 2).date())
+    assert form["page"].value() == 1 and form["page_size"].value() == 50
 
 
 def test_filters_reach_the_vendor_and_rows_are_shown(historian, tc_backend, takecontrol_server):

@@ -1,7 +1,8 @@
 """Admin for the integrations: API tokens, and the backend actions that talk to the appliance
 (*Test connection*, *Import issues from appliance*; docs/decisions/0041-appliance-admin-actions.md).
 
-Imported by `portal.admin`, which registers the backend admin and lists these actions.
+`portal.admin.backends` lists these actions on the backend admin. The appliance is reached only
+through `portal.appliance`, never through a vendor client here.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal import appliance
-from portal.admin_choices import PreselectSingleChoiceMixin
+from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.models import ApiToken
 from portal.tokens import revoke_api_token, save_new_token
-from portal.vendors.beyondtrust.client import BeyondTrustError
 
 
 # ------------------------------------------------------------------------------
@@ -117,32 +117,7 @@ def test_connection(modeladmin, request, queryset):
             say(_("Health probe /check_health: the appliance reports a problem."), messages.WARNING)
         for error in report.errors:
             say(error, messages.ERROR)
-        record_connection_check(backend, report)
-
-
-def connection_problems(report: appliance.ConnectionReport) -> list[str]:
-    """Why a connection test did not pass, in the words the action's messages use."""
-    problems = list(report.errors)
-    if report.api_info is None and not problems:
-        problems.append(str(_("The appliance did not report its API version.")))
-    if report.permission_too_low:
-        problems.append(str(_("Command API permission too low for API tokens.")))
-    if report.health is not None:
-        problems += [unit.error_message or str(_("An appliance is not healthy."))
-                     for unit in report.health.appliances if not unit.success]
-    if report.probe_healthy is False:
-        problems.append(str(_("Health probe /check_health: the appliance reports a problem.")))
-    return problems
-
-
-def record_connection_check(backend, report: appliance.ConnectionReport) -> None:
-    """Keeps the last result for the set-up checklist on the admin index (portal/admin.py).
-    Only the admin-facing texts are stored; they never carry a secret."""
-    problems = connection_problems(report)
-    backend.connection_checked_at = timezone.now()
-    backend.connection_ok = not problems
-    backend.connection_summary = "; ".join(problems)[:500]
-    backend.save(update_fields=["connection_checked_at", "connection_ok", "connection_summary"])
+        appliance.record_connection_check(backend=backend, report=report)
 
 
 @admin.action(description=_("Import issues from appliance"))
@@ -150,7 +125,7 @@ def import_issues(modeladmin, request, queryset):
     for backend in _beyondtrust_only(modeladmin, request, queryset):
         try:
             reports, skipped = appliance.import_issues(backend=backend)
-        except (BeyondTrustError, ValueError) as error:
+        except (appliance.ApplianceError, ValueError) as error:
             modeladmin.message_user(request, f"{backend.name}: {error}", messages.ERROR)
             continue
         if not reports:

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.messages import WARNING, get_messages
+from django.urls import reverse
 
 from portal.models import CustomField, CustomFieldTranslation, DEFAULT_WARNING, Issue, IssueTranslation, Site
 
@@ -91,16 +92,16 @@ def three_languages(site):
 
 def test_issue_list_and_form_name_the_missing_languages(admin_client, three_languages, issues):
     IssueTranslation.objects.create(issue=issues["printing"], language="de", display_name="Drucken")
-    listing = admin_client.get("/admin/portal/issue/").content.decode()
+    listing = admin_client.get(reverse("admin:portal_issue_changelist")).content.decode()
     assert "Missing translations" in listing
     # printing lacks Japanese; vpn and the retired issue lack both
     assert column(listing) == ["日本語", "Deutsch, 日本語", "Deutsch, 日本語"]
-    form = admin_client.get(f"/admin/portal/issue/{issues['printing'].pk}/change/").content.decode()
+    form = admin_client.get(reverse("admin:portal_issue_change", args=[issues["printing"].pk])).content.decode()
     assert readonly_value(form) == "日本語"
 
 
 def test_saving_an_issue_warns_after_its_translations_are_saved_and_never_blocks(admin_client, three_languages, issues):
-    url = f"/admin/portal/issue/{issues['vpn'].pk}/change/"
+    url = reverse("admin:portal_issue_change", args=[issues["vpn"].pk])
     data = change_form_data(admin_client, url, display_name="VPN access", **{
         "translations-TOTAL_FORMS": "1", "translations-0-language": "de",
         "translations-0-display_name": "VPN-Zugang", "translations-0-description": ""})
@@ -116,7 +117,7 @@ def test_saving_an_issue_warns_after_its_translations_are_saved_and_never_blocks
 def test_a_fully_translated_issue_saves_without_warning(admin_client, three_languages, issues):
     for language, name in (("de", "VPN-Zugang"), ("ja", "VPN 接続")):
         IssueTranslation.objects.create(issue=issues["vpn"], language=language, display_name=name)
-    url = f"/admin/portal/issue/{issues['vpn'].pk}/change/"
+    url = reverse("admin:portal_issue_change", args=[issues["vpn"].pk])
     response = admin_client.post(url, change_form_data(admin_client, url), follow=True)
     assert response.status_code == 200 and warnings(response) == []
     assert readonly_value(admin_client.get(url).content.decode()) == "—"
@@ -139,12 +140,12 @@ def test_custom_field_needs_label_help_and_every_choice_label(three_languages, c
 
 def test_custom_field_admin_warns_on_save(admin_client, three_languages, custom_fields):
     field = custom_fields["asset_tag"]
-    url = f"/admin/portal/customfield/{field.pk}/change/"
+    url = reverse("admin:portal_customfield_change", args=[field.pk])
     response = admin_client.post(url, change_form_data(admin_client, url, label="Asset number"), follow=True)
     assert CustomField.objects.get(pk=field.pk).label == "Asset number"
     [warning] = warnings(response)
     assert "Deutsch, 日本語" in warning
-    assert column(admin_client.get("/admin/portal/customfield/").content.decode())[0] == "Deutsch, 日本語"
+    assert column(admin_client.get(reverse("admin:portal_customfield_changelist")).content.decode())[0] == "Deutsch, 日本語"
 
 
 def test_site_counts_its_own_texts_but_not_the_built_in_ones(admin_client, three_languages):
@@ -156,14 +157,14 @@ def test_site_counts_its_own_texts_but_not_the_built_in_ones(admin_client, three
     site.external_key_field = "hidden"  # a label nobody sees needs no translation
     site.save()
     assert missing_site_languages(Site.objects.get(pk=site.pk)) == []
-    url = f"/admin/portal/site/{site.pk}/change/"
+    url = reverse("admin:portal_site_change", args=[site.pk])
     data = change_form_data(admin_client, url, welcome_text="Welcome!", **{
         "translations-TOTAL_FORMS": "1", "translations-0-language": "ja",
         "translations-0-welcome_text": "ようこそ！"})
     response = admin_client.post(url, data, follow=True)
     assert Site.objects.get(pk=site.pk).welcome_text == "Welcome!"
     assert any("Deutsch" in w and "日本語" not in w for w in warnings(response))
-    assert column(admin_client.get("/admin/portal/site/").content.decode()) == ["Deutsch"]
+    assert column(admin_client.get(reverse("admin:portal_site_changelist")).content.decode()) == ["Deutsch"]
 
 
 def test_all_sixteen_languages_when_none_are_ticked(site, issues):

@@ -3,7 +3,8 @@
 A page under a Take Control backend's change page, for staff with the
 `portal.view_session_history` permission: a filter form (date range and the vendor's other
 filters), the columns to show, paging, and a CSV download. The history is read with the
-backend's private key on the server; the key never reaches a page, a message or the CSV.
+backend's private key on the server, through `portal.appliance` (this module never builds a
+vendor client); the key never reaches a page, a message or the CSV.
 """
 
 from __future__ import annotations
@@ -18,29 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from portal import appliance
 from portal.models import Backend
-from portal.vendors.takecontrol.client import (
-    SessionHistory,
-    TakeControlClient,
-    TakeControlError,
-    TakeControlMisconfigured,
-    TakeControlRateLimited,
-    TakeControlRejected,
-    TakeControlUnavailable,
-)
-from portal.vendors.takecontrol.history import (
-    DEFAULT_HISTORY_COLUMNS,
-    HISTORY_COLUMNS,
-    cell_value,
-    history_csv,
-)
-from portal.vendors.takecontrol.start_url import TakeControlValueError
 
 PERMISSION = "portal.view_session_history"
 PAGE_SIZES = (25, 50, 100, 200)
-# The CSV holds the whole selection, read page by page; the cap bounds one download's time.
-EXPORT_PAGE_SIZE = 500
-EXPORT_MAX_PAGES = 20
 DEFAULT_DAYS = 7
 
 TRI_STATE = [("", _("Any")), ("yes", _("Yes")), ("no", _("No"))]
@@ -60,7 +43,7 @@ class SessionHistoryForm(forms.Form):
     processed = forms.ChoiceField(label=_("Answered"), choices=TRI_STATE, required=False)
     has_videos = forms.ChoiceField(label=_("Recorded"), choices=TRI_STATE, required=False)
     columns = forms.MultipleChoiceField(
-        label=_("Columns"), choices=list(HISTORY_COLUMNS.items()),
+        label=_("Columns"), choices=list(appliance.HISTORY_COLUMNS.items()),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one column.")},
     )
@@ -76,7 +59,7 @@ class SessionHistoryForm(forms.Form):
         return cleaned
 
     def history_filters(self) -> dict:
-        """The keyword arguments `TakeControlClient.session_history` takes, except paging."""
+        """The filters `appliance.session_history` takes (the vendor client's keyword arguments)."""
         data = self.cleaned_data
         return {
             "date_from": data["date_from"],
@@ -96,49 +79,12 @@ class SessionHistoryForm(forms.Form):
 def initial_values() -> dict:
     today = timezone.localdate()
     return {"date_from": today - timedelta(days=DEFAULT_DAYS), "date_to": today,
-            "columns": list(DEFAULT_HISTORY_COLUMNS), "page": 1, "page_size": 50}
-
-
-def vendor_error_message(error: Exception) -> str:
-    """What the admin reads when the history could not be loaded. Never the key."""
-    if isinstance(error, TakeControlValueError):
-        return gettext("These filters cannot be sent to Take Control. Please check them.")
-    if isinstance(error, TakeControlMisconfigured):
-        text = gettext("Take Control refused the request. Check the API domain and the private "
-                       "key (its permissions, IP allow-list and expiry date).")
-    elif isinstance(error, TakeControlRateLimited):
-        text = gettext("Take Control asks us to slow down. Please try again in a minute.")
-    elif isinstance(error, TakeControlUnavailable):
-        text = gettext("Take Control did not answer in time or failed. Please try again later.")
-    elif isinstance(error, TakeControlRejected):
-        text = gettext("Take Control could not read this request.")
-    else:
-        text = gettext("Take Control answered in a way the portal cannot read.")
-    vendor_message = getattr(error, "vendor_message", "")
-    return f"{text} ({vendor_message})" if vendor_message else text
-
-
-def export_rows(client: TakeControlClient, filters: dict) -> list:
-    """Every row of the selection, page by page, for the CSV (at most EXPORT_MAX_PAGES pages).
-
-    Paging on this endpoint is UNCONFIRMED: a short page ends the loop, and so does a page
-    that repeats the previous one (a vendor that ignores the paging parameters).
-    """
-    rows, previous = [], None
-    for page in range(1, EXPORT_MAX_PAGES + 1):
-        history = client.session_history(**filters, page=page, page_size=EXPORT_PAGE_SIZE)
-        if history.rows == previous:
-            break
-        rows.extend(history.rows)
-        if len(history.rows) < EXPORT_PAGE_SIZE or (history.total is not None and len(rows) >= history.total):
-            break
-        previous = history.rows
-    return rows
+            "columns": list(appliance.DEFAULT_HISTORY_COLUMNS), "page": 1, "page_size": 50}
 
 
 def csv_response(rows, columns, filters) -> HttpResponse:
     # The BOM makes Excel read the file as UTF-8; history_csv defuses formula cells.
-    body = "\ufeff" + history_csv(rows, columns)
+    body = "\ufeff" + appliance.history_csv(rows, columns)
     response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
     name = f"session-history-{filters['date_from']:%Y-%m-%d}-{filters['date_to']:%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -146,7 +92,7 @@ def csv_response(rows, columns, filters) -> HttpResponse:
     return response
 
 
-def page_links(request, history: SessionHistory, page: int, page_size: int) -> dict:
+def page_links(request, history: appliance.SessionHistory, page: int, page_size: int) -> dict:
     query = request.GET.copy()
     query.pop("export", None)
 
@@ -180,20 +126,21 @@ def session_history_view(model_admin, request, object_id: str):
         filters = form.history_filters()
         page = form.cleaned_data["page"] or 1
         page_size = form.cleaned_data["page_size"] or 50
-        client = TakeControlClient.from_backend(backend)
         try:
             if request.GET.get("export") == "csv":
-                return csv_response(export_rows(client, filters), filters["variables"], filters)
-            history = client.session_history(**filters, page=page, page_size=page_size)
-        except (TakeControlError, TakeControlValueError) as error:
-            model_admin.message_user(request, vendor_error_message(error), messages.ERROR)
+                rows = appliance.export_session_history(backend=backend, filters=filters)
+                return csv_response(rows, filters["variables"], filters)
+            history = appliance.session_history(backend=backend, filters=filters, page=page,
+                                                page_size=page_size)
+        except appliance.SessionHistoryError as error:
+            model_admin.message_user(request, str(error), messages.ERROR)
         else:
             query = request.GET.copy()
             query["export"] = "csv"
             query.pop("page", None)
             context.update(
-                columns=[(code, HISTORY_COLUMNS[code]) for code in filters["variables"]],
-                rows=[[cell_value(row, code) for code in filters["variables"]] for row in history.rows],
+                columns=[(code, appliance.HISTORY_COLUMNS[code]) for code in filters["variables"]],
+                rows=[[appliance.history_cell(row, code) for code in filters["variables"]] for row in history.rows],
                 history=history, links=page_links(request, history, page, page_size),
                 export_url="?" + query.urlencode(), page=page,
             )

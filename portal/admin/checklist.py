@@ -2,7 +2,7 @@
 can use it, each with a link to the admin page that fixes it.
 
 Read-only and cheap: a few queries per site, no call to a vendor (the backend item shows the
-result the *Test connection* action stored, portal/integrations_admin.py).
+result the *Test connection* action stored, portal/admin/integrations.py).
 """
 
 from __future__ import annotations
@@ -56,7 +56,10 @@ def _url(name: str, *args, **query) -> str:
 
 
 def _when(moment) -> str:
-    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+    # The locale's short date and a 24-hour time: English's "2:41 p.m." would end the sentence
+    # it is put in with "p.m..".
+    moment = timezone.localtime(moment)
+    return f"{formats.date_format(moment, 'SHORT_DATE_FORMAT')} {formats.date_format(moment, 'H:i')}"
 
 
 def backend_item(site: Site) -> Item:

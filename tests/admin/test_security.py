@@ -177,7 +177,7 @@ def staff_admin_url(settings):
 
 def test_admin_url_is_configurable(site, staff_admin_url, alice):
     assert reverse("admin:login") == "/staff-desk/login/"
-    assert Client().get("/admin/login/").status_code == 404
+    assert Client().get("/admin/login/").status_code == 404  # the default admin path is gone
     # The admin speaks the browser's language among all 16, not only the site's.
     response = Client().get("/staff-desk/login/", HTTP_ACCEPT_LANGUAGE="ja")
     assert response.status_code == 200 and response["Content-Language"] == "ja"

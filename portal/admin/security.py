@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from portal.guards import client_address
 
+# The logger keeps the name it had before the admin became a package: operators filter on it
+# (README "Admin security").
 logger = logging.getLogger("portal.admin_security")
 
 

@@ -4,10 +4,12 @@ snippet, kind labels, and a contrast failure that needs an explicit override."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from portal.branding import embed_snippet
@@ -15,7 +17,7 @@ from portal.models import ApiToken, Backend, Issue, IssueTranslation, Site, Site
 from portal.tokens import create_api_token, revoke_api_token
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
-from tests.test_translation_admin import change_form_data
+from tests.admin.test_translations import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -143,8 +145,14 @@ def test_checklist_items_turn_done_as_the_site_is_set_up(admin_client, site, iss
     assert languages["links"] == [reverse("admin:portal_issue_changelist") + f"?site__id__exact={site.pk}"]
 
 
-def test_checklist_shows_the_last_test_connection_result(admin_client, backend, site):
-    with running(FakeBeyondTrust()) as fake:
+TESTED_AT = datetime(2026, 12, 2, 9, 41, tzinfo=UTC)
+
+
+def test_checklist_shows_the_last_test_connection_result(admin_client, backend, site, settings):
+    settings.TIME_ZONE = "Europe/Berlin"  # UTC+1 in December
+    # The clock is set (and ticks, for the HTTP timeouts): the checklist names the test's time,
+    # in the admin's time zone, and a sentence ends with one full stop ("p.m.." once).
+    with running(FakeBeyondTrust()) as fake, time_machine.travel(TESTED_AT) as clock:
         backend.base_url, backend.client_id, backend.client_secret = (
             fake.base_url, fake.client_id, fake.client_secret)
         backend.save()
@@ -152,19 +160,22 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
                           {"action": "test_connection", "_selected_action": [backend.pk]})
         backend.refresh_from_db()
         # The fake reports its backup appliance as unhealthy: the test did not pass.
-        assert backend.connection_checked_at is not None and backend.connection_ok is False
+        assert TESTED_AT <= backend.connection_checked_at < TESTED_AT + timedelta(seconds=30)
+        assert backend.connection_ok is False
         assert backend.connection_summary == "Data sync with the primary failed"
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
-        assert text.startswith("To do: Backend reachable — Appliance failed “Test connection” on ")
-        assert text.endswith(": Data sync with the primary failed Test again")
+        assert text == ("To do: Backend reachable — Appliance failed “Test connection” on "
+                        "12/02/2026 10:41: Data sync with the primary failed Test again")
 
         fake.serve("check_health", "check_health_ok.xml")
+        clock.move_to(TESTED_AT + timedelta(days=1, hours=5))
         admin_client.post(reverse("admin:portal_backend_changelist"),
                           {"action": "test_connection", "_selected_action": [backend.pk]})
-    backend.refresh_from_db()
-    assert backend.connection_ok is True and backend.connection_summary == ""
-    text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
-    assert text.startswith("Done: Backend reachable — Appliance passed “Test connection” on ")
+        backend.refresh_from_db()
+        assert backend.connection_ok is True and backend.connection_summary == ""
+        text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
+    assert text == ("Done: Backend reachable — Appliance passed “Test connection” on "
+                    "12/03/2026 15:41. Test again")
     assert fake.client_secret not in text
 
 
@@ -296,7 +307,7 @@ def test_readable_colours_and_unrelated_edits_need_no_override(admin_client, sit
 # ------------------------------------------------------------------------------
 # The embedding snippet: the site's own address, the README's text
 # ------------------------------------------------------------------------------
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 class TextareaText(HTMLParser):

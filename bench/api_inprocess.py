@@ -1,0 +1,124 @@
+"""In-process requests per second of `GET /api/v1/reps` against a bare Django view.
+
+No server and no load generator: the WSGI handler is called in this process, in a loop, with
+a ready-made environ, so what is measured is the portal's own work per request (middleware,
+token lookup, rep list from the cache, JSON) and nothing of the machine's sockets. Production
+settings (`bench.settings`: the bare view beside the portal's URLs), a throwaway SQLite
+database and disk cache, the fake appliance on 127.0.0.1 (the rep list is fetched once, then
+served from the cache). Rounds alternate the two paths; the medians are printed.
+
+    .venv/bin/python bench/api_inprocess.py [--seconds 3] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def environ(path: str, token: str | None) -> dict:
+    env = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr, "wsgi.version": (1, 0), "wsgi.multithread": True,
+        "wsgi.multiprocess": True, "wsgi.run_once": False,
+    }
+    if token:
+        env["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return env
+
+
+def rate(app, path: str, token: str | None, seconds: float) -> float:
+    """Requests per second for `seconds` (bounded: at most 10 million requests)."""
+    statuses = []
+
+    def start_response(status, headers, exc_info=None):
+        statuses.append(status)
+
+    count, deadline = 0, time.perf_counter() + seconds
+    began = time.perf_counter()
+    while time.perf_counter() < deadline and count < 10_000_000:
+        for _ in range(50):
+            body = app(environ(path, token), start_response)
+            for _chunk in body:
+                pass
+            if hasattr(body, "close"):
+                body.close()
+        count += 50
+    elapsed = time.perf_counter() - began
+    bad = [s for s in statuses if not s.startswith("200")]
+    if bad:
+        raise SystemExit(f"{path}: {len(bad)} answers were not 200 (first: {bad[0]})")
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    data = Path(tempfile.mkdtemp(prefix="portal-api-bench-"))
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "PORTAL_HTTPS": "false", "PORTAL_MANIFEST_STATIC": "false", "PORTAL_DATA_DIR": str(data),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "PORTAL_LOG_LEVEL": "ERROR",
+        "PORTAL_API_RATE_LIMIT": str(10**9),
+    })
+    for name in ("DATABASE_URL", "CACHE_URL"):
+        os.environ.pop(name, None)
+    import warnings
+
+    warnings.filterwarnings("ignore", category=UserWarning)  # whitenoise: no collected static
+
+    from tests.fakes.beyondtrust import FakeBeyondTrust
+    from tests.fakes.server import running
+
+    try:
+        with running(FakeBeyondTrust()) as fake:
+            import django
+            from django.core.management import call_command
+
+            django.setup()
+            call_command("migrate", verbosity=0)
+            from django.core.handlers.wsgi import WSGIHandler
+
+            from portal.models import Backend, Site
+            from portal.tokens import create_api_token
+
+            backend = Backend.objects.create(
+                name="Fake appliance", kind=Backend.Kind.MODERN, base_url=fake.base_url,
+                client_id=fake.client_id, client_secret=fake.client_secret)
+            site = Site.objects.create(name="Bench", is_default=True, backend=backend,
+                                       show_rep_list=True, rep_list_ttl=600, consent_text="")
+            token = create_api_token(site=site, name="Bench").secret
+            app = WSGIHandler()
+            for path, secret in (("/bench/bare/", None), ("/api/v1/reps", token)):
+                rate(app, path, secret, 0.5)  # warm: the rep list is fetched once here
+            bare, api = [], []
+            for _round in range(args.rounds):
+                bare.append(rate(app, "/bench/bare/", None, args.seconds))
+                api.append(rate(app, "/api/v1/reps", token, args.seconds))
+            ratios = [a / b for a, b in zip(api, bare)]
+            print(f"bare view      {statistics.median(bare):8.0f} req/s")
+            print(f"GET /api/v1/reps {statistics.median(api):6.0f} req/s  "
+                  f"ratio {statistics.median(ratios):.2f}  "
+                  f"(appliance asked {fake.count('get_logged_in_reps')} time(s))")
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

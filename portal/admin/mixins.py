@@ -1,0 +1,49 @@
+"""What several model admins share: the admin's stylesheet, the site column that a one-site
+portal hides, and the "missing translations" column and warning."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from portal import models
+
+LANGUAGE_NAMES = dict(models.LANGUAGE_CHOICES)
+
+
+class AdminListMedia:
+    """The admin's own styles (static/portal/admin.css): lists that fit 1280 px."""
+
+    css = {"all": ["portal/admin.css"]}
+
+
+def without_single_site(columns):
+    """With one site only, its name in every row says nothing and costs the list its width."""
+    if models.Site.objects.count() > 1:
+        return columns
+    return [column for column in columns if column != "site"]
+
+
+class MissingTranslationsMixin:
+    """A read-only "Missing translations" field and column, and a warning after each save.
+
+    `missing_languages(obj)` names the site's enabled languages in which a customer would read
+    this object's text in another language (portal/translation_coverage.py). Saving is never
+    blocked: a site may go live in its default language and be translated later.
+    """
+
+    @admin.display(description=_("missing translations"))
+    def missing_translations(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return ", ".join(LANGUAGE_NAMES[code] for code in self.missing_languages(obj)) or "—"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # the translation inlines first
+        # Read afresh: the object came with its translations prefetched, before the inlines saved.
+        missing = self.missing_languages(self.model._default_manager.get(pk=form.instance.pk))
+        if missing:
+            self.message_user(request, _("Not yet translated into: %(languages)s. Customers choosing these "
+                                         "languages see the text in the default language; add translations "
+                                         "below.") % {"languages": ", ".join(LANGUAGE_NAMES[c] for c in missing)},
+                              messages.WARNING)

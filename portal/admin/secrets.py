@@ -1,0 +1,44 @@
+"""Write-only secret fields for admin forms (docs/decisions/0022-write-only-secrets.md)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class WriteOnlySecretWidget(forms.PasswordInput):
+    """Never renders the stored value; the placeholder says whether one is set."""
+
+    def __init__(self, *, is_set: bool = False):
+        placeholder = _("Set — leave empty to keep") if is_set else _("Not set")
+        super().__init__(render_value=False, attrs={"placeholder": placeholder, "autocomplete": "new-password"})
+
+
+def clear_secret_field() -> forms.BooleanField:
+    return forms.BooleanField(required=False, label=_("Remove the stored value"))
+
+class WriteOnlySecretsForm(forms.ModelForm):
+    """Secrets are write-only: empty keeps the stored value; `clear_<name>` removes it.
+
+    Subclasses declare a `clear_<name>` checkbox for every name in `secret_fields`.
+    """
+
+    secret_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:
+            if name in self.fields:
+                self.fields[name].widget = WriteOnlySecretWidget(is_set=bool(getattr(self.instance, name, "")))
+                self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.secret_fields:
+            if name not in self.fields:
+                continue
+            if cleaned.get(f"clear_{name}"):
+                cleaned[name] = ""
+            elif not cleaned.get(name):
+                cleaned[name] = getattr(self.instance, name, "") if self.instance.pk else ""
+        return cleaned

@@ -1,0 +1,141 @@
+"""The "get remote help" button on a help desk's page from another origin
+(docs/decisions/0075-get-help-button.md): availability and count, the overlay (Esc, Close,
+focus back), a new tab, the fallback on an origin the site does not list, no cookies, no CSP
+violation on a strict host page, and 0 axe violations."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.steps import axe_violations
+
+pytestmark = pytest.mark.browser
+
+BUTTON = "[data-support-portal-button] button.open"
+STATUS = "[data-support-portal-button] [role=status]"
+DIALOG = "[data-support-portal-button] dialog"
+
+
+def button_page(help_desk, portal_url, *, attributes: str, lang: str = "en") -> str:
+    """A help-desk page with the one-line snippet, under a CSP as strict as the button allows."""
+    html = (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>Acme help desk</title></head>"
+            "<body><main><h1>Acme help desk</h1><p>Problems with your computer?</p>"
+            f"<script src='{portal_url}/static/portal/button.js' async {attributes}></script>"
+            "<p>Below the button.</p></main></body></html>")
+    csp = (f"default-src 'none'; script-src {portal_url}; connect-src {portal_url}; frame-src {portal_url}; "
+           "style-src 'none'")
+    name = f"/button-{len(help_desk.pages)}.html"
+    help_desk.pages[name] = (html, {"Content-Security-Policy": csp})
+    return help_desk.origin + name
+
+
+@pytest.fixture
+def csp_errors(page):
+    errors = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and errors.append(message.text))
+    return errors
+
+
+def focused(page) -> str:
+    """What has focus inside the button's shadow root: "open", "close", "iframe" or ""."""
+    return page.evaluate("""() => {
+        const host = document.querySelector('[data-support-portal-button]');
+        const active = host && host.shadowRoot.activeElement;
+        return !active ? '' : active.tagName === 'IFRAME' ? 'iframe' : active.className;
+    }""")
+
+
+def test_availability_overlay_escape_and_axe(page, context, portal_url, help_desk, make_site, csp_errors):
+    make_site(frame_ancestors=help_desk.origin, show_rep_list=True, prefill_secret="")
+    page.goto(button_page(help_desk, portal_url,
+                          attributes="data-external-key='INC-4711' data-name='Jane Doe' data-issue='printing'"))
+    expect(page.locator(STATUS)).to_have_text("Help is available now. Representatives online: 2")
+    button = page.get_by_role("button", name="Get remote help")
+    expect(button).to_be_visible()
+    assert axe_violations(page) == []
+
+    button.click()
+    dialog = page.locator(DIALOG)
+    expect(dialog).to_be_visible()
+    assert focused(page) == "close"
+    frame_element = page.locator(f"{DIALOG} iframe")
+    query = dict(parse_qsl(urlsplit(frame_element.get_attribute("src")).query))
+    assert urlsplit(frame_element.get_attribute("src")).path == "/survey/"
+    assert query == {"external_key": "INC-4711", "name": "Jane Doe", "issue": "printing", "locale": "en-us",
+                     "embed": "1"}
+    frame = page.frame_locator(f"{DIALOG} iframe")
+    expect(frame.locator("input[name=name]")).to_have_value("Jane Doe")
+    assert axe_violations(page) == []
+
+    # Shift+Tab from Close stays in the dialog (the frame), Esc on the host page closes it.
+    page.keyboard.press("Shift+Tab")
+    assert focused(page) == "iframe"
+    page.locator(f"{DIALOG} button.close").focus()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert focused(page) == "open"
+
+    # Esc pressed inside the portal's frame: portal.js tells the host, the overlay closes.
+    button.click()
+    expect(dialog).to_be_visible()
+    frame.locator("textarea[name=details]").click()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert focused(page) == "open"
+
+    # Close, too, and focus back on the button.
+    button.click()
+    page.locator(f"{DIALOG} button.close").click()
+    expect(dialog).to_be_hidden()
+    assert focused(page) == "open"
+    assert context.cookies() == []
+    assert csp_errors == []
+
+
+def test_new_tab_in_the_pages_language(page, context, portal_url, help_desk, make_site, csp_errors):
+    make_site(frame_ancestors=help_desk.origin, show_rep_list=True)
+    page.goto(button_page(help_desk, portal_url, lang="de-DE", attributes="data-open='tab' data-key='123 4567'"))
+    expect(page.locator(STATUS)).to_have_text("Hilfe ist jetzt erreichbar. Ansprechpartner online: 2")
+    button = page.get_by_role("button", name="Remote-Hilfe anfordern (öffnet sich in einem neuen Tab)")
+    assert axe_violations(page) == []
+    with context.expect_page() as opened:
+        button.click()
+    portal = opened.value
+    portal.wait_for_load_state()
+    assert urlsplit(portal.url).path == "/key/"
+    assert dict(parse_qsl(urlsplit(portal.url).query)) == {"key": "123 4567", "locale": "de"}
+    expect(portal.locator("#id_key")).to_have_value("123 4567")
+    assert page.locator(DIALOG).count() == 0
+    assert context.cookies() == []
+    assert csp_errors == []
+
+
+def test_an_origin_the_site_does_not_list_gets_a_plain_new_tab_button(page, context, portal_url, help_desk,
+                                                                       make_site):
+    make_site(frame_ancestors="", show_rep_list=True)
+    page.goto(button_page(help_desk, portal_url, lang="ja", attributes="data-name='Jane Doe'"))
+    expect(page.locator("[data-support-portal-button] .box")).to_have_attribute("data-state", "unknown")
+    button = page.get_by_role("button", name="リモートサポートを受ける （新しいタブで開きます）")
+    expect(page.locator(STATUS)).to_have_text("")  # the portal told this origin nothing
+    assert axe_violations(page) == []
+    with context.expect_page() as opened:
+        button.click()
+    portal = opened.value
+    portal.wait_for_load_state()
+    assert urlsplit(portal.url).path == "/survey/"
+    assert dict(parse_qsl(urlsplit(portal.url).query)) == {"name": "Jane Doe", "locale": "ja"}
+
+
+def test_a_signed_link_elsewhere_is_ignored(page, context, portal_url, help_desk, make_site):
+    make_site(frame_ancestors=help_desk.origin, show_rep_list=True)
+    page.goto(button_page(help_desk, portal_url,
+                          attributes="data-open='tab' data-signed-link='https://evil.example/survey/?name=x&amp;sig=1'"))
+    expect(page.locator(STATUS)).not_to_have_text("")
+    with context.expect_page() as opened:
+        page.get_by_role("button").click()
+    portal = opened.value
+    portal.wait_for_load_state()
+    assert portal.url.startswith(portal_url + "/?")

@@ -1,0 +1,170 @@
+"""What the guides' snippet tests share: a portal site with a prefill secret, the portal's
+real webhook signature over an event as the sender writes it, the cases every verifier must
+decide, and the check that a link a snippet made is accepted by the portal."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+import pytest
+
+from portal.webhooks.signing import signature_header
+from tests.conftest import form_data, query_of
+from tests.fakes.helpdesks import fake_help_desk
+from tests.fakes.server import running
+from tests.integrations.snippets import portal_path
+
+PREFILL_SECRET = "prefill-secret-of-the-help-desk"
+WEBHOOK_SECRET = "whsec_0a1b2c3d4e5f"
+# A name that needs every kind of encoding: RFC 3986's reserved sub-delims, a space, non-ASCII.
+REQUESTER = "Zoë O'Brien (Ops)"
+
+
+@pytest.fixture
+def signing_site(site, issues):
+    site.prefill_secret = PREFILL_SECRET
+    site.save()
+    return site
+
+
+@pytest.fixture
+def help_desk():
+    with running(fake_help_desk()) as server:
+        yield server
+
+
+# ------------------------------------------------------------------------------
+# Links
+# ------------------------------------------------------------------------------
+class Inputs(HTMLParser):
+    """The page's <input> elements by name: their attributes."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.inputs: dict[str, dict[str, str | None]] = {}
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "input" and attributes.get("name"):
+            self.inputs.setdefault(attributes["name"], attributes)
+
+
+def assert_link_locks(client, url: str, expected: dict[str, str]) -> None:
+    """The portal shows the link's values locked, and a start carries them to the vendor
+    whatever the customer posts for them."""
+    response = client.get(portal_path(url))
+    assert response.status_code == 200
+    form = response.context["form"]
+    inputs = Inputs(response.content.decode()).inputs
+    for name, value in expected.items():
+        assert form.fields[name].disabled, f"{name} is not locked"
+        assert inputs[name]["value"] == value
+        assert "readonly" in inputs[name] or "disabled" in inputs[name]
+    signed = inputs["signed"]["value"]
+    assert signed and "sig=" in signed
+    start = client.post(urlsplit(url).path, form_data(
+        issue="printing", details="Printer offline", name="Mallory", external_key="NOT-MINE", signed=signed))
+    assert start.status_code == 303, start.content.decode()[:2000]
+    sent = dict(query_of(start["Location"]))
+    assert sent["customer.name"] == expected["name"]
+    assert sent["session.custom.external_key"] == expected["external_key"]
+
+
+# ------------------------------------------------------------------------------
+# Webhooks
+# ------------------------------------------------------------------------------
+def event(**changes) -> dict:
+    """A start event as the brief for the sender fixes it (docs/integrations/webhooks.md)."""
+    return {
+        "id": "evt_" + "5e" * 16, "type": "start.started", "created": "2026-12-02T10:00:00Z",
+        "site": {"id": 1, "name": "Acme Support", "hostname": "support.acme.example"},
+        "flow": "survey", "issue": "printing", "outcome": "started", "language": "de",
+        "external_key": "4711", "start_request_id": 123,
+        "customer": {"name": REQUESTER, "email": "zoe@example.com"},
+        **changes,
+    }
+
+
+def body_of(document: dict) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def signature_cases(now: int) -> list[tuple[str, dict, bool]]:
+    """(what, {secret, header, body, now}, accepted): every verifier decides these alike."""
+    body = body_of(event()).decode()
+    good = signature_header(secret=WEBHOOK_SECRET, body=body.encode(), timestamp=now)
+    other = signature_header(secret="the-old-secret", body=body.encode(), timestamp=now)
+
+    def case(what, accepted, *, header=good, text=body, at=now):
+        return what, {"secret": WEBHOOK_SECRET, "header": header, "body": text, "now": at}, accepted
+
+    return [
+        case("the portal's signature", True),
+        case("spaces after the comma", True, header=good.replace(",", ", ")),
+        case("two v1 while the secret rotates", True, header=other + "," + good.split(",")[1]),
+        case("299 seconds old", True, at=now + 299),
+        case("tampered body", False, text=body.replace("4711", "4712")),
+        case("one byte appended", False, text=body + " "),
+        case("wrong secret", False, header=other),
+        case("stale timestamp", False, at=now + 301),
+        case("timestamp from the future", False, at=now - 301),
+        case("timestamp changed, signature kept", False, header=good.replace(f"t={now}", f"t={now + 1}"), at=now),
+        case("no header", False, header=""),
+        case("no timestamp", False, header=good.split(",")[1]),
+        case("no signature", False, header=good.split(",")[0]),
+        case("not hex", False, header=f"t={now},v1=" + "zz" * 32),
+        case("upper-case scheme", False, header=good.replace("v1=", "V1=")),
+    ]
+
+
+def deliver(url: str, document: dict, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None,
+            body: bytes | None = None, delivery: str | None = None) -> tuple[int, str]:
+    """POSTs one delivery as the portal sends it; (status, answer)."""
+    body = body_of(document) if body is None else body
+    signed = body_of(document)
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json",
+        "User-Agent": "SupportPortal-Webhooks/1",
+        "Portal-Event": document["type"],
+        "Portal-Delivery": delivery or document["id"],
+        "Portal-Signature": signature_header(secret=secret, body=signed, timestamp=timestamp),
+    })
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def serve_wsgi():
+    """Serves a WSGI app on 127.0.0.1 (a real socket, as gunicorn would); yields its URL."""
+    servers = []
+
+    def serve(app) -> str:
+        server = make_server("127.0.0.1", 0, app, handler_class=QuietHandler)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/portal"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def now() -> int:
+    return int(time.time())

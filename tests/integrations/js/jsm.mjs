@@ -1,0 +1,23 @@
+// Runs the Jira Service Management guide's Forge functions (src/index.js) in Node, with
+// @forge/api and @forge/kvs replaced by the stand-ins next to this file (copied into the
+// test's node_modules). node jsm.mjs <index.mjs> <mode>  < JSON input  (modes: link, verify, webhook)
+import fs from "node:fs";
+import { pathToFileURL } from "node:url";
+
+const [indexPath, mode] = process.argv.slice(2);
+const input = JSON.parse(fs.readFileSync(0, "utf8") || "{}");
+const app = await import(pathToFileURL(indexPath).href);
+
+if (mode === "link") {
+  await app.onIssueCreated(input.event);
+  console.log(JSON.stringify({ link: app.signedPortalLink("survey", input.values) }));
+} else if (mode === "verify") {
+  const results = input.cases.map((c) => app.portalSignatureValid(c.secret, c.header, c.body, c.now));
+  console.log(JSON.stringify({ results }));
+} else if (mode === "webhook") {
+  const answers = [];
+  for (const request of input.requests) answers.push(await app.onPortalWebhook(request));
+  console.log(JSON.stringify({ answers }));
+} else {
+  throw new Error("unknown mode " + mode);
+}
