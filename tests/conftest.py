@@ -53,6 +53,14 @@ def custom_fields(site, issues):
     return {"asset_tag": asset, "printer_model": model, "urgency": urgency}
 
 
+def site_on_fake_appliance(fake, **site_fields) -> Site:
+    """The default site on a BeyondTrust backend pointed at a fake appliance
+    (tests/fakes/beyondtrust.py), with its API credentials: a live representative list."""
+    backend = Backend.objects.create(name="Lab", kind=Backend.Kind.MODERN, base_url=fake.base_url,
+                                     client_id=fake.client_id, client_secret=fake.client_secret)
+    return Site.objects.create(name="Acme Support", is_default=True, backend=backend, **site_fields)
+
+
 def form_data(**fields) -> dict:
     """A POST body as the rendered page sends it: a fresh signed timestamp, empty honeypot."""
     return {guards.TIMESTAMP_FIELD: guards.form_timestamp(), guards.HONEYPOT_FIELD: "", **fields}

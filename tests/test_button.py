@@ -17,6 +17,7 @@ from django.core.cache import cache
 
 from portal.models import Backend, OpeningHours, Site
 from portal.vendors.cache import wait_for_refreshes
+from tests.conftest import site_on_fake_appliance
 from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
 from tests.fakes.server import running
 
@@ -146,9 +147,7 @@ def fake():
 
 @pytest.fixture
 def rep_site(transactional_db, fake):
-    backend = Backend.objects.create(name="Lab", kind=Backend.Kind.MODERN, base_url=fake.base_url,
-                                     client_id=fake.client_id, client_secret=fake.client_secret)
-    return Site.objects.create(name="Acme Support", is_default=True, backend=backend, frame_ancestors=HELP_DESK)
+    return site_on_fake_appliance(fake, frame_ancestors=HELP_DESK)
 
 
 def test_beyondtrust_count_from_the_cached_list_without_waiting(client, fake, rep_site, settings):

@@ -24,7 +24,7 @@ from portal import selectors
 from portal.models import Backend, Department, FieldMode, Issue, Site, StartRequest, Technician
 from portal.tokens import create_api_token
 from portal.vendors.cache import wait_for_refreshes
-from tests.conftest import form_data, query_of
+from tests.conftest import form_data, query_of, site_on_fake_appliance
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
 from tests.fakes.takecontrol import PRIVATE_KEY, PUBLIC_KEY, UID, FakeTakeControlServer
@@ -66,10 +66,7 @@ def fake():
 @pytest.fixture
 def bt(transactional_db, fake):
     """A committed BeyondTrust site on the fake (the rep list refreshes on another thread)."""
-    backend = Backend.objects.create(name="Lab", kind=Backend.Kind.MODERN, base_url=fake.base_url,
-                                     client_id=fake.client_id, client_secret=fake.client_secret)
-    site = Site.objects.create(name="Acme Support", is_default=True, backend=backend,
-                               details_field=FieldMode.OPTIONAL)
+    site = site_on_fake_appliance(fake, details_field=FieldMode.OPTIONAL)
     Issue.objects.create(site=site, code_name="vpn", display_name="VPN", order=1)
     secret = create_api_token(site=site, name="Desk").secret
     return site, secret

@@ -22,7 +22,7 @@ from portal import selectors
 from portal.models import Backend, CustomField, Issue, Site, StartRequest
 from portal.pages import initials
 from portal.vendors.cache import wait_for_refreshes
-from tests.conftest import form_data, query_of
+from tests.conftest import form_data, query_of, site_on_fake_appliance
 from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
 from tests.fakes.server import running
 
@@ -41,9 +41,7 @@ def fake():
 @pytest.fixture
 def rep_site(transactional_db, fake) -> Site:
     """A site on the fake appliance. Committed data: some tests request from threads."""
-    backend = Backend.objects.create(name="Lab", kind=Backend.Kind.MODERN, base_url=fake.base_url,
-                                     client_id=fake.client_id, client_secret=fake.client_secret)
-    return Site.objects.create(name="Acme Support", is_default=True, backend=backend)
+    return site_on_fake_appliance(fake)
 
 
 def update_site(site: Site, **fields) -> None:

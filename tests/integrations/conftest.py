@@ -5,6 +5,7 @@ decide, and the check that a link a snippet made is accepted by the portal."""
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 import urllib.error
@@ -19,7 +20,7 @@ from portal.webhooks.signing import signature_header
 from tests.conftest import form_data, query_of
 from tests.fakes.helpdesks import fake_help_desk
 from tests.fakes.server import running
-from tests.integrations.snippets import portal_path
+from tests.integrations.snippets import SHIMS, portal_path, write
 
 PREFILL_SECRET = "prefill-secret-of-the-help-desk"
 WEBHOOK_SECRET = "whsec_0a1b2c3d4e5f"
@@ -168,3 +169,18 @@ def serve_wsgi():
 
 def now() -> int:
     return int(time.time())
+
+
+@pytest.fixture
+def forge_app(tmp_path):
+    """The JSM guide's src/index.js beside node_modules with the @forge stand-ins."""
+    write(tmp_path, "jira-service-management.md", "jsm-index.mjs")
+    for package, shim in (("api", "forge-api.mjs"), ("kvs", "forge-kvs.mjs")):
+        folder = tmp_path / "node_modules" / "@forge" / package
+        folder.mkdir(parents=True)
+        shutil.copy(SHIMS / shim, folder / "index.mjs")
+        (folder / "package.json").write_text(json.dumps({"name": f"@forge/{package}", "type": "module",
+                                                         "exports": "./index.mjs"}))
+    shutil.copy(SHIMS / "jsm.mjs", tmp_path / "jsm.mjs")
+    return tmp_path
+

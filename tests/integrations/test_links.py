@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 from urllib.parse import parse_qsl, urlsplit
 
@@ -111,19 +110,6 @@ def test_freshdesk_app_and_serverless_function_make_a_link_the_portal_locks(clie
     link = re.search(r"https://\S+", options["text"]).group(0)
     assert_link_locks(client, link, {"external_key": "815", "name": REQUESTER})
 
-
-@pytest.fixture
-def forge_app(tmp_path):
-    """The JSM guide's src/index.js beside node_modules with the @forge stand-ins."""
-    write(tmp_path, "jira-service-management.md", "jsm-index.mjs")
-    for package, shim in (("api", "forge-api.mjs"), ("kvs", "forge-kvs.mjs")):
-        folder = tmp_path / "node_modules" / "@forge" / package
-        folder.mkdir(parents=True)
-        shutil.copy(SHIMS / shim, folder / "index.mjs")
-        (folder / "package.json").write_text(json.dumps({"name": f"@forge/{package}", "type": "module",
-                                                         "exports": "./index.mjs"}))
-    shutil.copy(SHIMS / "jsm.mjs", tmp_path / "jsm.mjs")
-    return tmp_path
 
 
 def forge_env(help_desk) -> dict[str, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import time
 
@@ -213,18 +212,6 @@ def test_servicenow_rest_resource_writes_one_work_note(tmp_path):
     assert "work_notes" not in other
     assert [row["u_delivery"] for row in result["tables"]["u_portal_delivery"]] == [document["id"], "evt_" + "5" * 32]
 
-
-@pytest.fixture
-def forge_app(tmp_path):
-    write(tmp_path, "jira-service-management.md", "jsm-index.mjs")
-    for package, shim in (("api", "forge-api.mjs"), ("kvs", "forge-kvs.mjs")):
-        folder = tmp_path / "node_modules" / "@forge" / package
-        folder.mkdir(parents=True)
-        shutil.copy(SHIMS / shim, folder / "index.mjs")
-        (folder / "package.json").write_text(json.dumps({"name": f"@forge/{package}", "type": "module",
-                                                         "exports": "./index.mjs"}))
-    shutil.copy(SHIMS / "jsm.mjs", tmp_path / "jsm.mjs")
-    return tmp_path
 
 
 @needs_node
