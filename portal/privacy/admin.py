@@ -62,12 +62,18 @@ class CustomerRecordAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=_("Export everything about these customers (JSON)"), permissions=["view"])
-    def export_json(self, request, queryset):
+    def _subjects(self, request, queryset):
+        """The customers the selected records name; a warning when they name none."""
         subjects = subjects_of(queryset)
         if not subjects:
             self.message_user(request, _("The selected records have no email address or external "
                                          "key to look for."), messages.WARNING)
+        return subjects
+
+    @admin.action(description=_("Export everything about these customers (JSON)"), permissions=["view"])
+    def export_json(self, request, queryset):
+        subjects = self._subjects(request, queryset)
+        if not subjects:
             return None
         document = [services.export(subject) for subject in subjects]
         response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
@@ -78,10 +84,8 @@ class CustomerRecordAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Erase everything about these customers"), permissions=["delete"])
     def erase(self, request, queryset):
-        subjects = subjects_of(queryset)
+        subjects = self._subjects(request, queryset)
         if not subjects:
-            self.message_user(request, _("The selected records have no email address or external "
-                                         "key to look for."), messages.WARNING)
             return None
         if request.POST.get("confirm") != "yes":
             return TemplateResponse(request, "privacy/confirm_erase.html", {
