@@ -29,11 +29,21 @@ sys.path.insert(0, str(ROOT))
 
 def environ(path: str, token: str | None) -> dict:
     env = {
-        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1",
-        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr, "wsgi.version": (1, 0), "wsgi.multithread": True,
-        "wsgi.multiprocess": True, "wsgi.run_once": False,
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
     }
     if token:
         env["HTTP_AUTHORIZATION"] = f"Bearer {token}"
@@ -71,12 +81,18 @@ def main() -> None:
     args = parser.parse_args()
 
     data = Path(tempfile.mkdtemp(prefix="portal-api-bench-"))
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "PORTAL_HTTPS": "false", "PORTAL_MANIFEST_STATIC": "false", "PORTAL_DATA_DIR": str(data),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "PORTAL_LOG_LEVEL": "ERROR",
-        "PORTAL_API_RATE_LIMIT": str(10**9),
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "PORTAL_HTTPS": "false",
+            "PORTAL_MANIFEST_STATIC": "false",
+            "PORTAL_DATA_DIR": str(data),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "PORTAL_LOG_LEVEL": "ERROR",
+            "PORTAL_API_RATE_LIMIT": str(10**9),
+        }
+    )
     for name in ("DATABASE_URL", "CACHE_URL"):
         os.environ.pop(name, None)
     import warnings
@@ -99,10 +115,20 @@ def main() -> None:
             from portal.tokens import create_api_token
 
             backend = Backend.objects.create(
-                name="Fake appliance", kind=Backend.Kind.MODERN, base_url=fake.base_url,
-                client_id=fake.client_id, client_secret=fake.client_secret)
-            site = Site.objects.create(name="Bench", is_default=True, backend=backend,
-                                       show_rep_list=True, rep_list_ttl=600, consent_text="")
+                name="Fake appliance",
+                kind=Backend.Kind.MODERN,
+                base_url=fake.base_url,
+                client_id=fake.client_id,
+                client_secret=fake.client_secret,
+            )
+            site = Site.objects.create(
+                name="Bench",
+                is_default=True,
+                backend=backend,
+                show_rep_list=True,
+                rep_list_ttl=600,
+                consent_text="",
+            )
             token = create_api_token(site=site, name="Bench").secret
             app = WSGIHandler()
             for path, secret in (("/bench/bare/", None), ("/api/v1/reps", token)):
@@ -113,9 +139,11 @@ def main() -> None:
                 api.append(rate(app, "/api/v1/reps", token, args.seconds))
             ratios = [a / b for a, b in zip(api, bare)]
             print(f"bare view      {statistics.median(bare):8.0f} req/s")
-            print(f"GET /api/v1/reps {statistics.median(api):6.0f} req/s  "
-                  f"ratio {statistics.median(ratios):.2f}  "
-                  f"(appliance asked {fake.count('get_logged_in_reps')} time(s))")
+            print(
+                f"GET /api/v1/reps {statistics.median(api):6.0f} req/s  "
+                f"ratio {statistics.median(ratios):.2f}  "
+                f"(appliance asked {fake.count('get_logged_in_reps')} time(s))"
+            )
     finally:
         shutil.rmtree(data, ignore_errors=True)
 

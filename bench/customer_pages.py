@@ -37,8 +37,9 @@ def free_port() -> int:
 
 
 def manage(env, *args):
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def wait_until_up(url: str, timeout: float = 30.0) -> None:
@@ -60,30 +61,65 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = tempfile.mkdtemp(prefix="portal-bench-")
-    env = {**os.environ,
-           "DJANGO_SETTINGS_MODULE": "bench.settings", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-           "PORTAL_HTTPS": "false", "PORTAL_MANIFEST_STATIC": "false", "PORTAL_DATA_DIR": data_dir,
-           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "PORTAL_RATE_LIMIT": "1000000000", "PORTAL_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "PORTAL_HTTPS": "false",
+        "PORTAL_MANIFEST_STATIC": "false",
+        "PORTAL_DATA_DIR": data_dir,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "PORTAL_RATE_LIMIT": "1000000000",
+        "PORTAL_LOG_LEVEL": "WARNING",
+    }
     manage(env, "migrate", "--no-input")
     manage(env, "portal_demo", "--no-user")
-    manage(env, "shell", "-c",
-           "from portal.models import Backend; Backend.objects.update(kind='modern'); "
-           "from portal.models import Site; Site.objects.update(consent_text='')")
+    manage(
+        env,
+        "shell",
+        "-c",
+        "from portal.models import Backend; Backend.objects.update(kind='modern'); "
+        "from portal.models import Site; Site.objects.update(consent_text='')",
+    )
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "bench.wsgi",
-         "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--log-level", "warning",
-         "--access-logfile", os.devnull],
-        cwd=ROOT, env=env, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "gunicorn.conf.py",
+            "bench.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "--access-logfile",
+            os.devnull,
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base + "/bench/bare/")
         html = urllib.request.urlopen(base + "/key/").read().decode()
         ts = re.search(r'name="ts" value="([^"]+)"', html).group(1)
         key_body = {"key": "123 4567", "ts": ts, "website": "", "locale": "en-us", "tz": "60"}
-        survey_body = {"issue": "printing", "name": "Jane Doe", "details": "Printer offline since 9:00",
-                       "cf_printer_model": "HP 4000", "cf_urgency": "high", "ts": ts, "website": "",
-                       "locale": "de", "tz": "60"}
+        survey_body = {
+            "issue": "printing",
+            "name": "Jane Doe",
+            "details": "Printer offline since 9:00",
+            "cf_printer_model": "HP 4000",
+            "cf_urgency": "high",
+            "ts": ts,
+            "website": "",
+            "locale": "de",
+            "tz": "60",
+        }
         common = {"host": "127.0.0.1", "port": port, "clients": args.clients, "seconds": args.seconds}
         for path in ("/", "/key/", "/survey/", "/bench/bare/"):  # warm every worker's caches
             for _ in range(args.workers * 4):
@@ -94,10 +130,22 @@ def main() -> None:
             hammer("session key page  GET /key/", path="/key/", **common),
             hammer("survey page       GET /survey/", path="/survey/", **common),
             hammer("survey, prefilled GET /survey/?name=", path="/survey/?name=Jane&issue=vpn", **common),
-            hammer("key start        POST /key/", path="/key/", method="POST",
-                   body_factory=lambda: key_body, expect=303, **common),
-            hammer("survey start     POST /survey/", path="/survey/", method="POST",
-                   body_factory=lambda: survey_body, expect=303, **common),
+            hammer(
+                "key start        POST /key/",
+                path="/key/",
+                method="POST",
+                body_factory=lambda: key_body,
+                expect=303,
+                **common,
+            ),
+            hammer(
+                "survey start     POST /survey/",
+                path="/survey/",
+                method="POST",
+                body_factory=lambda: survey_body,
+                expect=303,
+                **common,
+            ),
         ]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -105,8 +153,10 @@ def main() -> None:
     bare = results[0].rps
     database = "PostgreSQL" if env.get("DATABASE_URL", "").startswith("postgres") else "SQLite (WAL)"
     cache_kind = "Redis" if env.get("CACHE_URL", "").startswith("redis") else "shared disk cache"
-    print(f"\nSupport Portal bench: gunicorn {args.workers} gthread workers, {args.clients} client processes, "
-          f"{args.seconds:.0f} s per path, {os.cpu_count()} cores, {database}, {cache_kind}\n")
+    print(
+        f"\nSupport Portal bench: gunicorn {args.workers} gthread workers, {args.clients} client processes, "
+        f"{args.seconds:.0f} s per path, {os.cpu_count()} cores, {database}, {cache_kind}\n"
+    )
     for result in results:
         share = f"{result.rps / bare:6.0%} of bare" if bare else ""
         print(f"{result.line()}   {share}")

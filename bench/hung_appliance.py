@@ -23,20 +23,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import shlex
-import urllib.parse
-from dataclasses import dataclass
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,28 +53,40 @@ KEY_P99_MS, REPS_P99_MS = 100, 1500  # the targets
 def portal_env(data_dir: Path, **extra: str) -> dict:
     """Production settings with the embedded defaults in `data_dir` (no DATABASE_URL/CACHE_URL)."""
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "CACHE_URL"}}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "PORTAL_HTTPS": "false", "PORTAL_MANIFEST_STATIC": "false", "PORTAL_DATA_DIR": str(data_dir),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "PORTAL_LOG_LEVEL": "ERROR",
-        "GUNICORN_ACCESS_LOG": str(data_dir / "access.log"), "GUNICORN_LOG_LEVEL": "warning",
-        # The worker's process id first: which worker answered (shipped_gunicorn waits for all).
-        "GUNICORN_CMD_ARGS": '--access-logformat "%(p)s %(m)s %(U)s %(s)s"',
-        "PYTHONWARNINGS": "ignore::UserWarning",  # whitenoise: no collected static files here
-        **extra,
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "PORTAL_HTTPS": "false",
+            "PORTAL_MANIFEST_STATIC": "false",
+            "PORTAL_DATA_DIR": str(data_dir),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "PORTAL_LOG_LEVEL": "ERROR",
+            "GUNICORN_ACCESS_LOG": str(data_dir / "access.log"),
+            "GUNICORN_LOG_LEVEL": "warning",
+            # The worker's process id first: which worker answered (shipped_gunicorn waits for all).
+            "GUNICORN_CMD_ARGS": '--access-logformat "%(p)s %(m)s %(U)s %(s)s"',
+            "PYTHONWARNINGS": "ignore::UserWarning",  # whitenoise: no collected static files here
+            **extra,
+        }
+    )
     return env
 
 
 def create_site(env: dict, fake: FakeBeyondTrust, *, rep_list_ttl: int = 30) -> None:
     manage(env, "migrate", "--no-input")
-    manage(env, "shell", "-c", (
-        "from portal.models import Backend, Site; "
-        f"backend = Backend.objects.create(name='Fake appliance', kind='modern', base_url={fake.base_url!r}, "
-        f"client_id={fake.client_id!r}, client_secret={fake.client_secret!r}); "
-        f"Site.objects.create(name='Bench', is_default=True, backend=backend, show_rep_list=True, "
-        f"rep_list_ttl={rep_list_ttl}, consent_text='')"
-    ))
+    manage(
+        env,
+        "shell",
+        "-c",
+        (
+            "from portal.models import Backend, Site; "
+            f"backend = Backend.objects.create(name='Fake appliance', kind='modern', base_url={fake.base_url!r}, "
+            f"client_id={fake.client_id!r}, client_secret={fake.client_secret!r}); "
+            f"Site.objects.create(name='Bench', is_default=True, backend=backend, show_rep_list=True, "
+            f"rep_list_ttl={rep_list_ttl}, consent_text='')"
+        ),
+    )
 
 
 @contextlib.contextmanager
@@ -83,7 +95,10 @@ def shipped_gunicorn(env: dict):
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
-        cwd=ROOT, env=env, start_new_session=True)
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz")
         wait_for_workers(port, Path(env["GUNICORN_ACCESS_LOG"]), shipped_workers(env))
@@ -104,9 +119,17 @@ def wait_for_workers(port: int, access_log: Path, workers: int, seconds: float =
     deadline = time.monotonic() + seconds
     with ThreadPoolExecutor(8) as pool:
         for _round in range(300):
-            list(pool.map(lambda _: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).read(),
-                          range(16)))
-            pids = {line.split(" ", 1)[0] for line in access_log.read_text().splitlines()} if access_log.exists() else set()
+            list(
+                pool.map(
+                    lambda _: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10).read(),
+                    range(16),
+                )
+            )
+            pids = (
+                {line.split(" ", 1)[0] for line in access_log.read_text().splitlines()}
+                if access_log.exists()
+                else set()
+            )
             if len(pids) >= workers or time.monotonic() > deadline:
                 return
             time.sleep(0.1)
@@ -146,12 +169,25 @@ def wrk_together(specs: list[dict], *, port: int, seconds: float) -> list[WrkRes
     script = ROOT / "bench" / "wrk" / "status_counts.lua"
     runs = []
     for spec in specs:
-        env = {**os.environ, "BENCH_METHOD": spec.get("method", "GET"),
-               "BENCH_EXPECT": str(spec.get("expect", 200)), "BENCH_ORIGIN": f"http://127.0.0.1:{port}"}
+        env = {
+            **os.environ,
+            "BENCH_METHOD": spec.get("method", "GET"),
+            "BENCH_EXPECT": str(spec.get("expect", 200)),
+            "BENCH_ORIGIN": f"http://127.0.0.1:{port}",
+        }
         if spec.get("body"):
             env["BENCH_BODY"] = urllib.parse.urlencode(spec["body"])
-        command = ["wrk", "-t1", f"-c{spec['clients']}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-                   "-s", str(script), f"http://127.0.0.1:{port}{spec['path']}"]
+        command = [
+            "wrk",
+            "-t1",
+            f"-c{spec['clients']}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}{spec['path']}",
+        ]
         runs.append((spec, subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)))
     results = []
     for spec, process in runs:
@@ -160,19 +196,28 @@ def wrk_together(specs: list[dict], *, port: int, seconds: float) -> list[WrkRes
         if line is None:
             raise SystemExit(f"wrk gave no result for {spec['path']}: {shlex.join(process.args)}\n{out}")
         values = dict(part.split("=") for part in line.split()[1:])
-        results.append(WrkResult(
-            name=spec["name"], requests=int(values["requests"]), seconds=max(1, round(seconds)),
-            p50_ms=int(values["p50_us"]) / 1000, p99_ms=int(values["p99_us"]) / 1000,
-            max_ms=int(values["max_us"]) / 1000, server_errors=int(values["server_errors"]),
-            errors=int(values["unexpected"]) + int(values["socket_errors"])))
+        results.append(
+            WrkResult(
+                name=spec["name"],
+                requests=int(values["requests"]),
+                seconds=max(1, round(seconds)),
+                p50_ms=int(values["p50_us"]) / 1000,
+                p99_ms=int(values["p99_us"]) / 1000,
+                max_ms=int(values["max_us"]) / 1000,
+                server_errors=int(values["server_errors"]),
+                errors=int(values["unexpected"]) + int(values["socket_errors"]),
+            )
+        )
     return results
 
 
 def report_line(result: Result | WrkResult) -> str:
-    return (f"{result.name:<28} {result.requests:7d} requests {result.rps:8.1f} req/s   "
-            f"p50 {result.percentile(0.5):7.1f} ms   p99 {result.percentile(0.99):7.1f} ms   "
-            f"max {result.max_ms:7.1f} ms   5xx {result.server_errors}   other errors "
-            f"{result.errors - result.server_errors}")
+    return (
+        f"{result.name:<28} {result.requests:7d} requests {result.rps:8.1f} req/s   "
+        f"p50 {result.percentile(0.5):7.1f} ms   p99 {result.percentile(0.99):7.1f} ms   "
+        f"max {result.max_ms:7.1f} ms   5xx {result.server_errors}   other errors "
+        f"{result.errors - result.server_errors}"
+    )
 
 
 def main() -> None:
@@ -180,8 +225,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=8, help="per path")
     parser.add_argument("--healthy", action="store_true", help="control run: the appliance answers")
-    parser.add_argument("--load", choices=["python", "wrk"], default="python",
-                        help="the load generator: Python client processes, or wrk (lighter)")
+    parser.add_argument(
+        "--load",
+        choices=["python", "wrk"],
+        default="python",
+        help="the load generator: Python client processes, or wrk (lighter)",
+    )
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-hung-"))
@@ -194,35 +243,67 @@ def main() -> None:
                 if not args.healthy:
                     fake.hang()  # from now on it accepts, reads, and never answers
                 if args.load == "wrk":
-                    reps, keys = wrk_together([
-                        dict(name="rep page       GET /reps/", path="/reps/", clients=args.clients),
-                        dict(name="key start     POST /key/", path="/key/", method="POST", body=body,
-                             expect=303, clients=args.clients),
-                    ], port=port, seconds=args.seconds)
+                    reps, keys = wrk_together(
+                        [
+                            dict(name="rep page       GET /reps/", path="/reps/", clients=args.clients),
+                            dict(
+                                name="key start     POST /key/",
+                                path="/key/",
+                                method="POST",
+                                body=body,
+                                expect=303,
+                                clients=args.clients,
+                            ),
+                        ],
+                        port=port,
+                        seconds=args.seconds,
+                    )
                 else:
-                    reps, keys = hammer_together([
-                        dict(name="rep page       GET /reps/", path="/reps/", clients=args.clients),
-                        dict(name="key start     POST /key/", path="/key/", method="POST",
-                             body_factory=lambda: body, expect=303, clients=args.clients),
-                    ], host="127.0.0.1", port=port, seconds=args.seconds)
-                final = urllib.request.urlopen(f"http://127.0.0.1:{port}/reps.json", timeout=10).read().decode()
+                    reps, keys = hammer_together(
+                        [
+                            dict(name="rep page       GET /reps/", path="/reps/", clients=args.clients),
+                            dict(
+                                name="key start     POST /key/",
+                                path="/key/",
+                                method="POST",
+                                body_factory=lambda: body,
+                                expect=303,
+                                clients=args.clients,
+                            ),
+                        ],
+                        host="127.0.0.1",
+                        port=port,
+                        seconds=args.seconds,
+                    )
+                final = (
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/reps.json", timeout=10).read().decode()
+                )
             appliance_calls = len(fake.calls())
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     workers, threads = shipped_workers(os.environ), os.environ.get("PORTAL_THREADS", "4")
-    print(f"\nHung appliance bench: gunicorn.conf.py ({workers} gthread workers x {threads} threads), "
-          f"production settings, SQLite + shared disk cache, {args.clients} clients per path at once, "
-          f"{args.seconds:g} s, {os.cpu_count()} cores, load by {args.load}; "
-          f"{'control run: the appliance answers' if args.healthy else 'the appliance accepts and never answers'}\n")
+    print(
+        f"\nHung appliance bench: gunicorn.conf.py ({workers} gthread workers x {threads} threads), "
+        f"production settings, SQLite + shared disk cache, {args.clients} clients per path at once, "
+        f"{args.seconds:g} s, {os.cpu_count()} cores, load by {args.load}; "
+        f"{'control run: the appliance answers' if args.healthy else 'the appliance accepts and never answers'}\n"
+    )
     for result in (reps, keys):
         print(report_line(result))
-    print(f"\nappliance: {appliance_calls} requests received{'' if args.healthy else ' (none answered)'}; "
-          f"/reps.json at the end: {final}")
-    ok = (keys.percentile(0.99) < KEY_P99_MS and reps.percentile(0.99) < REPS_P99_MS
-          and reps.server_errors == keys.server_errors == 0)
-    print(f"targets (key p99 < {KEY_P99_MS} ms, rep page p99 < {REPS_P99_MS} ms, no 5xx): "
-          f"{'met' if ok else 'NOT met'}")
+    print(
+        f"\nappliance: {appliance_calls} requests received{'' if args.healthy else ' (none answered)'}; "
+        f"/reps.json at the end: {final}"
+    )
+    ok = (
+        keys.percentile(0.99) < KEY_P99_MS
+        and reps.percentile(0.99) < REPS_P99_MS
+        and reps.server_errors == keys.server_errors == 0
+    )
+    print(
+        f"targets (key p99 < {KEY_P99_MS} ms, rep page p99 < {REPS_P99_MS} ms, no 5xx): "
+        f"{'met' if ok else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

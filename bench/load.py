@@ -37,8 +37,10 @@ class Result:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p))] * 1000
 
     def line(self) -> str:
-        return (f"{self.name:<34} {self.rps:8.1f} req/s   p50 {self.percentile(0.5):7.1f} ms   "
-                f"p99 {self.percentile(0.99):7.1f} ms   errors {self.errors}")
+        return (
+            f"{self.name:<34} {self.rps:8.1f} req/s   p50 {self.percentile(0.5):7.1f} ms   "
+            f"p99 {self.percentile(0.99):7.1f} ms   errors {self.errors}"
+        )
 
 
 def _worker(host, port, method, path, body_factory, expect, seconds, max_requests, queue):
@@ -69,11 +71,30 @@ def _worker(host, port, method, path, body_factory, expect, seconds, max_request
     queue.put((count, errors, latencies, server_errors))
 
 
-def hammer(name, *, host, port, path, method="GET", body_factory=None, expect=200, clients=8,
-           seconds=5.0, max_requests=200_000) -> Result:
-    return hammer_together([dict(name=name, path=path, method=method, body_factory=body_factory,
-                                 expect=expect, clients=clients)],
-                           host=host, port=port, seconds=seconds, max_requests=max_requests)[0]
+def hammer(
+    name,
+    *,
+    host,
+    port,
+    path,
+    method="GET",
+    body_factory=None,
+    expect=200,
+    clients=8,
+    seconds=5.0,
+    max_requests=200_000,
+) -> Result:
+    return hammer_together(
+        [
+            dict(
+                name=name, path=path, method=method, body_factory=body_factory, expect=expect, clients=clients
+            )
+        ],
+        host=host,
+        port=port,
+        seconds=seconds,
+        max_requests=max_requests,
+    )[0]
 
 
 def hammer_together(specs: list[dict], *, host, port, seconds=5.0, max_requests=200_000) -> list[Result]:
@@ -83,10 +104,23 @@ def hammer_together(specs: list[dict], *, host, port, seconds=5.0, max_requests=
     runs = []
     for spec in specs:
         queue = ctx.Queue()
-        procs = [ctx.Process(target=_worker, args=(host, port, spec.get("method", "GET"), spec["path"],
-                                                   spec.get("body_factory"), spec.get("expect", 200),
-                                                   seconds, max_requests, queue))
-                 for _ in range(spec.get("clients", 8))]
+        procs = [
+            ctx.Process(
+                target=_worker,
+                args=(
+                    host,
+                    port,
+                    spec.get("method", "GET"),
+                    spec["path"],
+                    spec.get("body_factory"),
+                    spec.get("expect", 200),
+                    seconds,
+                    max_requests,
+                    queue,
+                ),
+            )
+            for _ in range(spec.get("clients", 8))
+        ]
         runs.append((spec, queue, procs))
     start = time.perf_counter()
     for _spec, _queue, procs in runs:
@@ -97,11 +131,18 @@ def hammer_together(specs: list[dict], *, host, port, seconds=5.0, max_requests=
     for _spec, _queue, procs in runs:
         for p in procs:
             p.join(timeout=10)
-    return [Result(spec["name"], sum(r[0] for r in results), sum(r[1] for r in results), elapsed,
-                   [lat for r in results for lat in r[2]], sum(r[3] for r in results))
-            for (spec, _queue, _procs), results in zip(runs, collected)]
+    return [
+        Result(
+            spec["name"],
+            sum(r[0] for r in results),
+            sum(r[1] for r in results),
+            elapsed,
+            [lat for r in results for lat in r[2]],
+            sum(r[3] for r in results),
+        )
+        for (spec, _queue, _procs), results in zip(runs, collected)
+    ]
 
 
 def summary(results: list[Result]) -> str:
     return "\n".join(r.line() for r in results)
-

@@ -38,12 +38,17 @@ REP_LIST_TTL = 5  # seconds, the smallest the admin allows
 
 
 def create_site(env, fake: FakeBeyondTrust) -> None:
-    manage(env, "shell", "-c", (
-        "from portal.models import Backend, Site; "
-        f"backend = Backend.objects.create(name='Fake appliance', kind='modern', base_url={fake.base_url!r}, "
-        f"client_id={fake.client_id!r}, client_secret={fake.client_secret!r}); "
-        f"Site.objects.create(name='Bench', is_default=True, backend=backend, rep_list_ttl={REP_LIST_TTL})"
-    ))
+    manage(
+        env,
+        "shell",
+        "-c",
+        (
+            "from portal.models import Backend, Site; "
+            f"backend = Backend.objects.create(name='Fake appliance', kind='modern', base_url={fake.base_url!r}, "
+            f"client_id={fake.client_id!r}, client_secret={fake.client_secret!r}); "
+            f"Site.objects.create(name='Bench', is_default=True, backend=backend, rep_list_ttl={REP_LIST_TTL})"
+        ),
+    )
 
 
 def main() -> None:
@@ -54,12 +59,18 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-reps-"))
-    env = {**{k: v for k, v in os.environ.items() if k != "CACHE_URL"},
-           "DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-           "PORTAL_HTTPS": "false", "PORTAL_MANIFEST_STATIC": "false", "PORTAL_DATA_DIR": str(data_dir),
-           "DATABASE_URL": f"sqlite:///{data_dir / 'portal.sqlite3'}",
-           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "PORTAL_LOG_LEVEL": "ERROR",
-           "PYTHONWARNINGS": "ignore::UserWarning"}  # whitenoise: no collected static here
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "CACHE_URL"},
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "PORTAL_HTTPS": "false",
+        "PORTAL_MANIFEST_STATIC": "false",
+        "PORTAL_DATA_DIR": str(data_dir),
+        "DATABASE_URL": f"sqlite:///{data_dir / 'portal.sqlite3'}",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "PORTAL_LOG_LEVEL": "ERROR",
+        "PYTHONWARNINGS": "ignore::UserWarning",
+    }  # whitenoise: no collected static here
     server = None
     try:
         with running(FakeBeyondTrust()) as fake:
@@ -67,10 +78,25 @@ def main() -> None:
             create_site(env, fake)
             port = free_port()
             server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind",
-                 f"127.0.0.1:{port}", "--workers", str(args.workers), "--log-level", "warning",
-                 "--access-logfile", os.devnull],
-                cwd=ROOT, env=env, start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--config",
+                    "gunicorn.conf.py",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(args.workers),
+                    "--log-level",
+                    "warning",
+                    "--access-logfile",
+                    os.devnull,
+                ],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+            )
             base = f"http://127.0.0.1:{port}"
             wait_until_up(base + "/healthz")
             rows = []
@@ -78,27 +104,43 @@ def main() -> None:
                 manage(env, "shell", "-c", "from django.core.cache import cache; cache.clear()")
                 fake.delay = latency
                 calls, tokens = fake.count("get_logged_in_reps"), fake.tokens_minted
-                result = hammer(f"GET /reps/, appliance latency {latency:g} s", host="127.0.0.1", port=port,
-                                path="/reps/", clients=args.clients, seconds=args.seconds)
+                result = hammer(
+                    f"GET /reps/, appliance latency {latency:g} s",
+                    host="127.0.0.1",
+                    port=port,
+                    path="/reps/",
+                    clients=args.clients,
+                    seconds=args.seconds,
+                )
                 for _attempt in range(40):  # a refresh may still be running: bounded wait for it
                     page = urllib.request.urlopen(base + "/reps/", timeout=30).read().decode()
                     if "Alex K." in page:
                         break
                     time.sleep(0.25)
-                rows.append((result, fake.count("get_logged_in_reps") - calls,
-                             fake.tokens_minted - tokens, "Alex K." in page))
+                rows.append(
+                    (
+                        result,
+                        fake.count("get_logged_in_reps") - calls,
+                        fake.tokens_minted - tokens,
+                        "Alex K." in page,
+                    )
+                )
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    print(f"\nRep list bench: gunicorn {args.workers} gthread workers, {args.clients} concurrent clients, "
-          f"{args.seconds:g} s per run, list TTL {REP_LIST_TTL} s, {os.cpu_count()} cores, SQLite, "
-          f"shared disk cache, each run from a cold cache\n")
+    print(
+        f"\nRep list bench: gunicorn {args.workers} gthread workers, {args.clients} concurrent clients, "
+        f"{args.seconds:g} s per run, list TTL {REP_LIST_TTL} s, {os.cpu_count()} cores, SQLite, "
+        f"shared disk cache, each run from a cold cache\n"
+    )
     for result, calls, tokens, listed in rows:
-        print(f"{result.line()}   upstream get_logged_in_reps {calls}, tokens minted {tokens}"
-              f"{'' if listed else '   (reps NOT listed at the end!)'}")
+        print(
+            f"{result.line()}   upstream get_logged_in_reps {calls}, tokens minted {tokens}"
+            f"{'' if listed else '   (reps NOT listed at the end!)'}"
+        )
 
 
 if __name__ == "__main__":

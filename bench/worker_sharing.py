@@ -37,8 +37,16 @@ RATE_LIMIT = 30  # the default PORTAL_RATE_LIMIT, per client and minute
 def post(port: int, body: dict) -> int:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        connection.request("POST", "/key/", body=urlencode(body), headers={
-            "Host": "127.0.0.1", "Content-Type": "application/x-www-form-urlencoded", "Connection": "close"})
+        connection.request(
+            "POST",
+            "/key/",
+            body=urlencode(body),
+            headers={
+                "Host": "127.0.0.1",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Connection": "close",
+            },
+        )
         response = connection.getresponse()
         response.read()
         return response.status
@@ -64,15 +72,25 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="portal-bench-sharing-"))
     access_log = data_dir / "access.log"
     # The rate window is long so the burst cannot straddle two windows.
-    env = portal_env(data_dir, PORTAL_RATE_LIMIT=str(RATE_LIMIT), PORTAL_RATE_WINDOW="86400",
-                     GUNICORN_CMD_ARGS='--access-logformat "%(p)s %(m)s %(U)s %(s)s"',
-                     WEB_CONCURRENCY="3")  # three workers, as the proof asks
+    env = portal_env(
+        data_dir,
+        PORTAL_RATE_LIMIT=str(RATE_LIMIT),
+        PORTAL_RATE_WINDOW="86400",
+        GUNICORN_CMD_ARGS='--access-logformat "%(p)s %(m)s %(U)s %(s)s"',
+        WEB_CONCURRENCY="3",
+    )  # three workers, as the proof asks
     try:
         with running(FakeBeyondTrust()) as fake:
             create_site(env, fake, rep_list_ttl=600)
             with shipped_gunicorn(env) as port:
-                reps = hammer("GET /reps/", host="127.0.0.1", port=port, path="/reps/",
-                              clients=args.clients, seconds=args.seconds)
+                reps = hammer(
+                    "GET /reps/",
+                    host="127.0.0.1",
+                    port=port,
+                    path="/reps/",
+                    clients=args.clients,
+                    seconds=args.seconds,
+                )
                 body = key_start_body(port)
                 with ThreadPoolExecutor(3 * RATE_LIMIT) as pool:
                     answers = collections.Counter(pool.map(lambda _: post(port, body), range(3 * RATE_LIMIT)))
@@ -82,14 +100,20 @@ def main() -> None:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    print(f"\nWorker sharing: gunicorn.conf.py (WEB_CONCURRENCY=3 gthread workers), embedded defaults (SQLite, shared "
-          f"disk cache), healthy fake appliance, rep list TTL 600 s\n")
-    print(f"rep pages: {reps.requests} in {reps.seconds:.0f} s ({reps.rps:.0f} req/s, errors {reps.errors}) "
-          f"answered by {len(rep_workers)} workers")
+    print(
+        "\nWorker sharing: gunicorn.conf.py (WEB_CONCURRENCY=3 gthread workers), embedded defaults (SQLite, shared "
+        "disk cache), healthy fake appliance, rep list TTL 600 s\n"
+    )
+    print(
+        f"rep pages: {reps.requests} in {reps.seconds:.0f} s ({reps.rps:.0f} req/s, errors {reps.errors}) "
+        f"answered by {len(rep_workers)} workers"
+    )
     print(f"appliance asked for its reps: {fetches} time(s); OAuth tokens minted: {tokens}")
-    print(f"one client, {3 * RATE_LIMIT} key starts at once, limit {RATE_LIMIT}: "
-          f"{answers[303]} accepted (by {len(start_workers)} workers), {answers[429]} refused (429), "
-          f"other {sum(answers.values()) - answers[303] - answers[429]}")
+    print(
+        f"one client, {3 * RATE_LIMIT} key starts at once, limit {RATE_LIMIT}: "
+        f"{answers[303]} accepted (by {len(start_workers)} workers), {answers[429]} refused (429), "
+        f"other {sum(answers.values()) - answers[303] - answers[429]}"
+    )
 
 
 if __name__ == "__main__":

@@ -136,7 +136,7 @@ def _stat(pid: int) -> list[str] | None:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return raw[raw.rindex(")") + 2:].split()  # fields after "pid (comm)"; comm may hold spaces
+    return raw[raw.rindex(")") + 2 :].split()  # fields after "pid (comm)"; comm may hold spaces
 
 
 def children(pid: int) -> list[int]:
@@ -186,7 +186,9 @@ def service_pids(port: int) -> list[int]:
             text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if ("postgres" in text and f"-p {port} " in text) or ("redis-server" in text and f"127.0.0.1:{port}" in text):
+        if ("postgres" in text and f"-p {port} " in text) or (
+            "redis-server" in text and f"127.0.0.1:{port}" in text
+        ):
             found.append(int(cmdline.parent.name))
     return found
 
@@ -290,10 +292,18 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def run_wrk(target: Target, base_url: str, *, args, duration: float, watch_pid: int,
-            services_pids: list[int]) -> Sample:
-    command = ["wrk", f"-t{args.wrk_threads}", f"-c{args.connections}", f"-d{duration:g}s",
-               "--latency", "--timeout", f"{args.timeout:g}s"]
+def run_wrk(
+    target: Target, base_url: str, *, args, duration: float, watch_pid: int, services_pids: list[int]
+) -> Sample:
+    command = [
+        "wrk",
+        f"-t{args.wrk_threads}",
+        f"-c{args.connections}",
+        f"-d{duration:g}s",
+        "--latency",
+        "--timeout",
+        f"{args.timeout:g}s",
+    ]
     for header in target.headers:
         command += ["-H", header]
     if target.script:
@@ -304,8 +314,9 @@ def run_wrk(target: Target, base_url: str, *, args, duration: float, watch_pid: 
     before = tree_ticks(watch_pid)
     services_before = sum(tree_ticks(pid) for pid in services_pids)
     machine_before, wrk_before, started = busy_ticks(), children_cpu_ticks(), time.monotonic()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     max_rss, deadline = 0, time.monotonic() + duration + args.timeout + SETTLE_SECONDS
     try:
         while proc.poll() is None and time.monotonic() < deadline:
@@ -329,17 +340,26 @@ def run_wrk(target: Target, base_url: str, *, args, duration: float, watch_pid: 
     if target.script and parsed["wrong_status"] is None:
         raise SystemExit(f"{target.script} printed no wrong_status line:\n{output}")
     wrong = parsed["wrong_status"] if target.script else parsed["non_2xx_3xx"]
-    return Sample(rps=parsed["rps"], requests=parsed["requests"], errors=parsed["socket_errors"] + wrong,
-                  p50_ms=parsed["p50_ms"], p99_ms=parsed["p99_ms"], server_ticks=after - before,
-                  services_ticks=services_after - services_before, max_rss_kb=max_rss,
-                  timeouts=parsed["timeouts"], bad_status=wrong,
-                  wrk_ticks=round(wrk_ticks), others_share=max(0.0, others / capacity) if capacity else 0.0)
+    return Sample(
+        rps=parsed["rps"],
+        requests=parsed["requests"],
+        errors=parsed["socket_errors"] + wrong,
+        p50_ms=parsed["p50_ms"],
+        p99_ms=parsed["p99_ms"],
+        server_ticks=after - before,
+        services_ticks=services_after - services_before,
+        max_rss_kb=max_rss,
+        timeouts=parsed["timeouts"],
+        bad_status=wrong,
+        wrk_ticks=round(wrk_ticks),
+        others_share=max(0.0, others / capacity) if capacity else 0.0,
+    )
 
 
 # ------------------------------------------------------------------------------
 # The peer: django-helpdesk in its own venv, with a minimal project written here
 # ------------------------------------------------------------------------------
-PEER_SETTINGS = '''\
+PEER_SETTINGS = """\
 # Written by bench/wrk_bench.py: the least django-helpdesk needs, production-like (DEBUG off).
 SECRET_KEY = {secret!r}
 DEBUG = False
@@ -374,17 +394,17 @@ DATABASES = {{"default": {{"ENGINE": "django.db.backends.sqlite3", "NAME": {db!r
 STATIC_URL = "static/"
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-'''
-PEER_URLS = '''\
+"""
+PEER_URLS = """\
 from django.urls import include, path
 
 urlpatterns = [path("helpdesk/", include("helpdesk.urls"))]
-'''
-PEER_WSGI = '''\
+"""
+PEER_WSGI = """\
 from django.core.wsgi import get_wsgi_application
 
 application = get_wsgi_application()
-'''
+"""
 PEER_PATH = "/helpdesk/tickets/submit/"
 
 
@@ -394,27 +414,60 @@ def create_peer_venv(directory: Path) -> Path:
     python = directory / "bin" / "python"
     gunicorn = f"gunicorn=={importlib.metadata.version('gunicorn')}"
     print(f"bench: installing {PEER_REQUIREMENT} and {gunicorn} into {directory}", flush=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    PEER_REQUIREMENT, gunicorn], check=True)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            PEER_REQUIREMENT,
+            gunicorn,
+        ],
+        check=True,
+    )
     return python
 
 
 def prepare_peer(python: Path, directory: Path) -> dict:
     directory.mkdir(parents=True)
-    (directory / "peer_settings.py").write_text(PEER_SETTINGS.format(
-        secret=secrets.token_urlsafe(50), db=str(directory / "helpdesk.sqlite3")))
+    (directory / "peer_settings.py").write_text(
+        PEER_SETTINGS.format(secret=secrets.token_urlsafe(50), db=str(directory / "helpdesk.sqlite3"))
+    )
     (directory / "peer_urls.py").write_text(PEER_URLS)
     (directory / "peer_wsgi.py").write_text(PEER_WSGI)
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(directory),
-           "DJANGO_SETTINGS_MODULE": "peer_settings", "PYTHONPATH": str(directory)}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(directory),
+        "DJANGO_SETTINGS_MODULE": "peer_settings",
+        "PYTHONPATH": str(directory),
+    }
     run = dict(cwd=directory, env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([str(python), "-m", "django", "migrate", "--no-input", "-v0"], **run)
-    subprocess.run([str(python), "-m", "django", "shell", "-c",
-                    "from helpdesk.models import Queue; Queue.objects.create("
-                    "title='Support', slug='support', allow_public_submission=True)"], **run)
-    version = subprocess.run([str(python), "-c", "import importlib.metadata as m; "
-                              "print(m.version('django-helpdesk'), m.version('django'))"],
-                             env=env, check=True, capture_output=True, text=True).stdout.split()
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "django",
+            "shell",
+            "-c",
+            "from helpdesk.models import Queue; Queue.objects.create("
+            "title='Support', slug='support', allow_public_submission=True)",
+        ],
+        **run,
+    )
+    version = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.metadata as m; print(m.version('django-helpdesk'), m.version('django'))",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     return {"env": env, "helpdesk_version": version[0], "django_version": version[1]}
 
 
@@ -422,9 +475,20 @@ def prepare_peer(python: Path, directory: Path) -> dict:
 # One setup: portal + peer up, demo data in, rounds of wrk, results out
 # ------------------------------------------------------------------------------
 def gunicorn_command(python: str, app: str, port: int, args, *, config: Path | None) -> list[str]:
-    command = [python, "-m", "gunicorn", app, "--bind", f"127.0.0.1:{port}",
-               "--workers", str(args.workers), "--threads", str(args.threads),
-               "--worker-class", args.worker_class]
+    command = [
+        python,
+        "-m",
+        "gunicorn",
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--worker-class",
+        args.worker_class,
+    ]
     if config is not None:
         command[3:3] = ["--config", str(config)]
     if args.access_log:  # as shipped: `--access-logfile -` (here to /dev/null)
@@ -434,16 +498,18 @@ def gunicorn_command(python: str, app: str, port: int, args, *, config: Path | N
 
 def start_server(stack: ExitStack, command, *, cwd, env, log: Path, probe: str) -> subprocess.Popen:
     log_file = stack.enter_context(open(log, "w"))
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=log_file,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True
+    )
     stack.callback(stop_group, proc)
     wait_until_up(probe, proc, log)
     return proc
 
 
 def manage(env, *args) -> str:
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def portal_env(setup: str, data_dir: Path, static_root: Path) -> dict:
@@ -453,19 +519,23 @@ def portal_env(setup: str, data_dir: Path, static_root: Path) -> dict:
     if setup == "embedded":
         env.pop("DATABASE_URL", None)
         env.pop("CACHE_URL", None)
-    elif not (env.get("DATABASE_URL", "").startswith("postgres") and env.get("CACHE_URL", "").startswith("redis")):
+    elif not (
+        env.get("DATABASE_URL", "").startswith("postgres") and env.get("CACHE_URL", "").startswith("redis")
+    ):
         raise SystemExit("services setup: DATABASE_URL/CACHE_URL missing (run through .ci/services)")
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "bench.settings",  # portal settings + the bare view's URL
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "PORTAL_HTTPS": "false",  # plain http on 127.0.0.1; everything else as in production
-        "PORTAL_DATA_DIR": str(data_dir),
-        "DJANGO_STATIC_ROOT": str(static_root),
-        # one client address sends every request: the per-address limits would refuse it
-        "PORTAL_RATE_LIMIT": str(10**9),
-        "PORTAL_API_RATE_LIMIT": str(10**9),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",  # portal settings + the bare view's URL
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "PORTAL_HTTPS": "false",  # plain http on 127.0.0.1; everything else as in production
+            "PORTAL_DATA_DIR": str(data_dir),
+            "DJANGO_STATIC_ROOT": str(static_root),
+            # one client address sends every request: the per-address limits would refuse it
+            "PORTAL_RATE_LIMIT": str(10**9),
+            "PORTAL_API_RATE_LIMIT": str(10**9),
+        }
+    )
     return env
 
 
@@ -474,22 +544,53 @@ def load_demo(env: dict, fake) -> dict:
     manage(env, "migrate", "--no-input")
     manage(env, "collectstatic", "--no-input", "--verbosity", "0")
     manage(env, "portal_demo", "--no-user")
-    manage({**env, "BEYONDTRUST_URL": fake.base_url, "BEYONDTRUST_CLIENT_ID": fake.client_id,
-            "BEYONDTRUST_CLIENT_SECRET": fake.client_secret, "BEYONDTRUST_STYLE": "modern"},
-           "portal_bootstrap")
+    manage(
+        {
+            **env,
+            "BEYONDTRUST_URL": fake.base_url,
+            "BEYONDTRUST_CLIENT_ID": fake.client_id,
+            "BEYONDTRUST_CLIENT_SECRET": fake.client_secret,
+            "BEYONDTRUST_STYLE": "modern",
+        },
+        "portal_bootstrap",
+    )
     prefill_secret = secrets.token_urlsafe(32)
-    site_pk = manage(env, "shell", "-c", (
-        "from portal.models import Site; site = Site.objects.get(is_default=True); "
-        f"site.prefill_secret = {prefill_secret!r}; site.save(); print(site.pk)"
-    )).strip().splitlines()[-1]
+    site_pk = (
+        manage(
+            env,
+            "shell",
+            "-c",
+            (
+                "from portal.models import Site; site = Site.objects.get(is_default=True); "
+                f"site.prefill_secret = {prefill_secret!r}; site.save(); print(site.pk)"
+            ),
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     token = manage(env, "portal_token", "--site", site_pk, "--name", "bench").strip().splitlines()[-1]
     # what the settings made of this setup's environment, for the table's title
-    backends = manage(env, "shell", "-c", (
-        "from django.conf import settings; "
-        "print(settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1], "
-        "settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1])"
-    )).strip().splitlines()[-1].split()
-    return {"prefill_secret": prefill_secret, "api_token": token, "database": backends[0], "cache": backends[1]}
+    backends = (
+        manage(
+            env,
+            "shell",
+            "-c",
+            (
+                "from django.conf import settings; "
+                "print(settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1], "
+                "settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1])"
+            ),
+        )
+        .strip()
+        .splitlines()[-1]
+        .split()
+    )
+    return {
+        "prefill_secret": prefill_secret,
+        "api_token": token,
+        "database": backends[0],
+        "cache": backends[1],
+    }
 
 
 def static_file(static_root: Path) -> str:
@@ -509,12 +610,19 @@ def targets(base: str, demo: dict, static_path: str) -> list[Target]:
     from portal.prefill import sign_prefill
 
     origin = base  # what a browser sends for a same-origin POST
-    help_desk_link = "/survey/?" + urllib.parse.urlencode({
-        "name": "Jane Doe", "details": "Printer offline since 9:00", "issue": "printing",
-        "external_key": "INC0012345"})
+    help_desk_link = "/survey/?" + urllib.parse.urlencode(
+        {
+            "name": "Jane Doe",
+            "details": "Printer offline since 9:00",
+            "issue": "printing",
+            "external_key": "INC0012345",
+        }
+    )
     signed_link = "/survey/?" + sign_prefill(
-        secret=demo["prefill_secret"], values={"external_key": "INC0012345", "name": "Jane Doe"},
-        expires_at=int(time.time()) + 24 * 3600)
+        secret=demo["prefill_secret"],
+        values={"external_key": "INC0012345", "name": "Jane Doe"},
+        expires_at=int(time.time()) + 24 * 3600,
+    )
     return [
         Target("bare Django view", "portal", "/bench/bare/"),
         Target("whitenoise static file", "portal", static_path),
@@ -524,12 +632,28 @@ def targets(base: str, demo: dict, static_path: str) -> list[Target]:
         Target("rep list GET /reps/", "portal", "/reps/"),
         Target("survey, help-desk prefill", "portal", help_desk_link),
         Target("survey, signed prefill link", "portal", signed_link),
-        Target("key start POST /key/ → 303", "portal", "/key/", script="key_start.lua",
-               script_args=[form_timestamp(base, "/key/"), origin], expect=303),
-        Target("survey start POST /survey/ → 303", "portal", "/survey/", script="survey_start.lua",
-               script_args=[form_timestamp(base, "/survey/"), origin], expect=303),
-        Target("API GET /api/v1/reps", "portal", "/api/v1/reps",
-               headers=[f"Authorization: Bearer {demo['api_token']}"]),
+        Target(
+            "key start POST /key/ → 303",
+            "portal",
+            "/key/",
+            script="key_start.lua",
+            script_args=[form_timestamp(base, "/key/"), origin],
+            expect=303,
+        ),
+        Target(
+            "survey start POST /survey/ → 303",
+            "portal",
+            "/survey/",
+            script="survey_start.lua",
+            script_args=[form_timestamp(base, "/survey/"), origin],
+            expect=303,
+        ),
+        Target(
+            "API GET /api/v1/reps",
+            "portal",
+            "/api/v1/reps",
+            headers=[f"Authorization: Bearer {demo['api_token']}"],
+        ),
         Target("peer: django-helpdesk submit page", "peer", PEER_PATH),
     ]
 
@@ -540,11 +664,19 @@ def preflight(target: Target, base: str) -> None:
     headers = dict(h.split(": ", 1) for h in target.headers)
     data = None
     if target.script:
-        fields = {"key_start.lua": {"key": "123 4567", "locale": "en-us", "tz": "60"},
-                  "survey_start.lua": {"issue": "printing", "name": "Jane Doe",
-                                       "details": "Printer offline since 9:00",
-                                       "cf_printer_model": "HP 4000", "cf_urgency": "high",
-                                       "consent": "on", "locale": "en-us", "tz": "60"}}[target.script]
+        fields = {
+            "key_start.lua": {"key": "123 4567", "locale": "en-us", "tz": "60"},
+            "survey_start.lua": {
+                "issue": "printing",
+                "name": "Jane Doe",
+                "details": "Printer offline since 9:00",
+                "cf_printer_model": "HP 4000",
+                "cf_urgency": "high",
+                "consent": "on",
+                "locale": "en-us",
+                "tz": "60",
+            },
+        }[target.script]
         data = {**fields, "ts": target.script_args[0], "website": ""}
         headers.update({"Origin": target.script_args[1], "Sec-Fetch-Site": "same-origin"})
     status, response_headers, body = fetch(base + target.path, data=data, headers=headers)
@@ -570,14 +702,23 @@ def run_setup(setup: str, args) -> dict:
             config = ROOT / "gunicorn.conf.py"
             port, peer_port = free_port(), free_port()
             portal = start_server(
-                stack, gunicorn_command(sys.executable, "bench.wsgi", port, args,
-                                        config=config if config.exists() else None),
-                cwd=ROOT, env=env, log=work / "portal.log", probe=f"http://127.0.0.1:{port}/bench/bare/")
+                stack,
+                gunicorn_command(
+                    sys.executable, "bench.wsgi", port, args, config=config if config.exists() else None
+                ),
+                cwd=ROOT,
+                env=env,
+                log=work / "portal.log",
+                probe=f"http://127.0.0.1:{port}/bench/bare/",
+            )
             peer_server = start_server(
-                stack, gunicorn_command(args.peer_python, "peer_wsgi",
-                                        peer_port, args, config=None),
-                cwd=work / "peer", env=peer["env"], log=work / "peer.log",
-                probe=f"http://127.0.0.1:{peer_port}{PEER_PATH}")
+                stack,
+                gunicorn_command(args.peer_python, "peer_wsgi", peer_port, args, config=None),
+                cwd=work / "peer",
+                env=peer["env"],
+                log=work / "peer.log",
+                probe=f"http://127.0.0.1:{peer_port}{PEER_PATH}",
+            )
             bases = {"portal": f"http://127.0.0.1:{port}", "peer": f"http://127.0.0.1:{peer_port}"}
             servers = {"portal": portal.pid, "peer": peer_server.pid}
             services_pids = []
@@ -591,8 +732,14 @@ def run_setup(setup: str, args) -> dict:
             if args.warmup > 0:
                 print(f"bench [{setup}]: warm-up, {args.warmup:g} s per path", flush=True)
                 for target in plan:
-                    run_wrk(target, bases[target.server], args=args, duration=args.warmup,
-                            watch_pid=servers[target.server], services_pids=[])
+                    run_wrk(
+                        target,
+                        bases[target.server],
+                        args=args,
+                        duration=args.warmup,
+                        watch_pid=servers[target.server],
+                        services_pids=[],
+                    )
             rounds: list[dict[str, dict]] = []
             for number in range(args.rounds):
                 shift = number % len(plan)  # rotate the order: no path always runs first
@@ -600,17 +747,30 @@ def run_setup(setup: str, args) -> dict:
                 print(f"bench [{setup}]: round {number + 1}/{args.rounds}", flush=True)
                 samples = {}
                 for target in order:
-                    samples[target.name] = asdict(run_wrk(
-                        target, bases[target.server], args=args, duration=args.duration,
-                        watch_pid=servers[target.server], services_pids=services_pids))
+                    samples[target.name] = asdict(
+                        run_wrk(
+                            target,
+                            bases[target.server],
+                            args=args,
+                            duration=args.duration,
+                            watch_pid=servers[target.server],
+                            services_pids=services_pids,
+                        )
+                    )
                 rounds.append(samples)
             return {
-                "setup": setup, "paths": [t.name for t in plan], "rounds": rounds,
-                "database": demo["database"], "cache": demo["cache"],
+                "setup": setup,
+                "paths": [t.name for t in plan],
+                "rounds": rounds,
+                "database": demo["database"],
+                "cache": demo["cache"],
                 "services_measured": bool(services_pids),
                 "peer": {k: v for k, v in peer.items() if k != "env"},
-                "loadavg_before": loadavg_before, "loadavg_after": Path("/proc/loadavg").read_text().split()[:3],
-                "workers": args.workers, "threads": args.threads, "worker_class": args.worker_class,
+                "loadavg_before": loadavg_before,
+                "loadavg_after": Path("/proc/loadavg").read_text().split()[:3],
+                "workers": args.workers,
+                "threads": args.threads,
+                "worker_class": args.worker_class,
                 "gunicorn_conf": config.exists(),
             }
     finally:
@@ -639,17 +799,28 @@ def errors_cell(samples: list[dict]) -> str:
     total = sum(s["errors"] for s in samples)
     if not total or "timeouts" not in samples[0]:
         return str(total)
-    parts = [(sum(s["timeouts"] for s in samples), "timeouts"), (sum(s["bad_status"] for s in samples), "status")]
-    return f"{total} (" + ", ".join(f"{n} {label}" for n, label in parts if n) + ")" if any(n for n, _ in parts) else str(total)
+    parts = [
+        (sum(s["timeouts"] for s in samples), "timeouts"),
+        (sum(s["bad_status"] for s in samples), "status"),
+    ]
+    return (
+        f"{total} (" + ", ".join(f"{n} {label}" for n, label in parts if n) + ")"
+        if any(n for n, _ in parts)
+        else str(total)
+    )
 
 
 def table(result: dict) -> str:
     rounds, bare_name = result["rounds"], result["paths"][0]
     peer_name = result["paths"][-1]
     services = result["services_measured"]
-    head = ("| path | req/s | × bare | × peer | p50 ms | p99 ms (worst) | errors | CPU ms/req | × bare by CPU |"
-            + (" DB+cache CPU ms/req |" if services else "") + " max worker RSS MB |")
+    head = (
+        "| path | req/s | × bare | × peer | p50 ms | p99 ms (worst) | errors | CPU ms/req | × bare by CPU |"
+        + (" DB+cache CPU ms/req |" if services else "")
+        + " max worker RSS MB |"
+    )
     lines = [head, "|" + "---|" + "---:|" * (head.count("|") - 2)]
+
     def cpu_per_request(name):
         samples = [r[name] for r in rounds]
         return sum(s["server_ticks"] for s in samples) / max(1, sum(s["requests"] for s in samples))
@@ -657,16 +828,30 @@ def table(result: dict) -> str:
     for name in result["paths"]:
         samples = [r[name] for r in rounds]
         requests = sum(s["requests"] for s in samples)
-        per_request = lambda key: (1000 * sum(s[key] for s in samples) / CLK_TCK / requests) if requests else 0.0  # noqa: E731
-        bare_ratio = median_or_dash([r[name]["rps"] / r[bare_name]["rps"] for r in rounds if r[bare_name]["rps"]])
-        peer_ratio = median_or_dash([r[name]["rps"] / r[peer_name]["rps"] for r in rounds if r[peer_name]["rps"]])
+        per_request = lambda key: (
+            (1000 * sum(s[key] for s in samples) / CLK_TCK / requests) if requests else 0.0
+        )  # noqa: E731
+        bare_ratio = median_or_dash(
+            [r[name]["rps"] / r[bare_name]["rps"] for r in rounds if r[bare_name]["rps"]]
+        )
+        peer_ratio = median_or_dash(
+            [r[name]["rps"] / r[peer_name]["rps"] for r in rounds if r[peer_name]["rps"]]
+        )
         p99s = [s["p99_ms"] for s in samples]
         cells = [
-            name, f"{statistics.median(s['rps'] for s in samples):.0f}", bare_ratio, peer_ratio, f"{statistics.median(s['p50_ms'] for s in samples):.1f}",
-            f"{statistics.median(p99s):.1f} ({max(p99s):.0f})", errors_cell(samples),
+            name,
+            f"{statistics.median(s['rps'] for s in samples):.0f}",
+            bare_ratio,
+            peer_ratio,
+            f"{statistics.median(s['p50_ms'] for s in samples):.1f}",
+            f"{statistics.median(p99s):.1f} ({max(p99s):.0f})",
+            errors_cell(samples),
             f"{per_request('server_ticks'):.2f}",
-            (f"{cpu_per_request(bare_name) / cpu_per_request(name):.2f}"
-             if cpu_per_request(name) and cpu_per_request(bare_name) else "–"),
+            (
+                f"{cpu_per_request(bare_name) / cpu_per_request(name):.2f}"
+                if cpu_per_request(name) and cpu_per_request(bare_name)
+                else "–"
+            ),
         ]
         if services:
             cells.append(f"{per_request('services_ticks'):.2f}" if name != peer_name else "–")
@@ -677,22 +862,34 @@ def table(result: dict) -> str:
 
 def report(results: list[dict], args) -> str:
     first = results[0]
-    out = [f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration:g}s --latency "
-           f"--timeout {args.timeout:g}s, {args.rounds} interleaved rounds; gunicorn "
-           f"{first['workers']} × {first['worker_class']} worker(s), {first['threads']} thread(s)"
-           f"{' (gunicorn.conf.py)' if first['gunicorn_conf'] else ''}; {os.cpu_count()} cores; peer: "
-           f"django-helpdesk {first['peer']['helpdesk_version']} (Django {first['peer']['django_version']}, "
-           f"SQLite) {PEER_PATH}", ""]
+    out = [
+        f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration:g}s --latency "
+        f"--timeout {args.timeout:g}s, {args.rounds} interleaved rounds; gunicorn "
+        f"{first['workers']} × {first['worker_class']} worker(s), {first['threads']} thread(s)"
+        f"{' (gunicorn.conf.py)' if first['gunicorn_conf'] else ''}; {os.cpu_count()} cores; peer: "
+        f"django-helpdesk {first['peer']['helpdesk_version']} (Django {first['peer']['django_version']}, "
+        f"SQLite) {PEER_PATH}",
+        "",
+    ]
     for result in results:
         shares = [s["others_share"] for r in result["rounds"] for s in r.values()]
-        wrk_ms = [1000 * s["wrk_ticks"] / CLK_TCK / s["requests"] for r in result["rounds"]
-                  for s in r.values() if s["requests"]]
-        out += [f"### {setup_title(result)}", "",
-                f"load average before/after: {' '.join(result['loadavg_before'])} / "
-                f"{' '.join(result['loadavg_after'])}; CPU taken by other work on the machine "
-                f"while measuring: median {statistics.median(shares):.0%}, max {max(shares):.0%} of "
-                f"all cores; wrk itself: {min(wrk_ms):.2f}–{max(wrk_ms):.2f} ms CPU per request",
-                "", table(result), ""]
+        wrk_ms = [
+            1000 * s["wrk_ticks"] / CLK_TCK / s["requests"]
+            for r in result["rounds"]
+            for s in r.values()
+            if s["requests"]
+        ]
+        out += [
+            f"### {setup_title(result)}",
+            "",
+            f"load average before/after: {' '.join(result['loadavg_before'])} / "
+            f"{' '.join(result['loadavg_after'])}; CPU taken by other work on the machine "
+            f"while measuring: median {statistics.median(shares):.0%}, max {max(shares):.0%} of "
+            f"all cores; wrk itself: {min(wrk_ms):.2f}–{max(wrk_ms):.2f} ms CPU per request",
+            "",
+            table(result),
+            "",
+        ]
     return "\n".join(out)
 
 
@@ -729,8 +926,12 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int)
     parser.add_argument("--threads", type=int)
     parser.add_argument("--worker-class")
-    parser.add_argument("--no-access-log", dest="access_log", action="store_false",
-                        help="gunicorn without `--access-logfile -` (shipped: with)")
+    parser.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        help="gunicorn without `--access-logfile -` (shipped: with)",
+    )
     parser.add_argument("--peer-venv", help="reuse this django-helpdesk venv instead of a throwaway one")
     parser.add_argument("--json", help="also write the raw per-round samples here")
     parser.add_argument("--inner", choices=["embedded", "services"], help=argparse.SUPPRESS)
@@ -739,8 +940,12 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.duration, args.warmup = 1, 3, 1
-    if (not 1 <= args.rounds <= 20 or not 1 <= args.duration <= 120 or not 0 <= args.warmup <= 60
-            or not 1 <= args.timeout <= 60):
+    if (
+        not 1 <= args.rounds <= 20
+        or not 1 <= args.duration <= 120
+        or not 0 <= args.warmup <= 60
+        or not 1 <= args.timeout <= 60
+    ):
         parser.error("--rounds 1..20, --duration 1..120 s, --warmup 0..60 s, --timeout 1..60 s")
     workers, threads, worker_class = shipped_workers()
     args.workers = args.workers or workers
@@ -750,10 +955,26 @@ def parse_args(argv=None):
 
 
 def forwarded(args) -> list[str]:
-    items = ["--rounds", str(args.rounds), "--duration", str(args.duration), "--warmup", str(args.warmup),
-             "--connections", str(args.connections), "--wrk-threads", str(args.wrk_threads),
-             "--timeout", str(args.timeout), "--workers", str(args.workers), "--threads", str(args.threads),
-             "--worker-class", args.worker_class]
+    items = [
+        "--rounds",
+        str(args.rounds),
+        "--duration",
+        str(args.duration),
+        "--warmup",
+        str(args.warmup),
+        "--connections",
+        str(args.connections),
+        "--wrk-threads",
+        str(args.wrk_threads),
+        "--timeout",
+        str(args.timeout),
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--worker-class",
+        args.worker_class,
+    ]
     return items + ([] if args.access_log else ["--no-access-log"])
 
 
@@ -767,17 +988,31 @@ def main(argv=None) -> None:
         Path(args.inner_out).write_text(json.dumps(result))
         return
     if shutil.which("wrk") is None:
-        raise SystemExit("wrk missing: install Debian's package (apt-get install wrk), or run `make bench-wrk` as root")
+        raise SystemExit(
+            "wrk missing: install Debian's package (apt-get install wrk), or run `make bench-wrk` as root"
+        )
     setups = ["embedded", "services"] if args.setup == "both" else [args.setup]
     work = Path(tempfile.mkdtemp(prefix="portal-wrk-"))
     results = []
     try:
-        peer_python = (Path(args.peer_venv) / "bin" / "python" if args.peer_venv
-                       else create_peer_venv(work / "peer-venv"))
+        peer_python = (
+            Path(args.peer_venv) / "bin" / "python"
+            if args.peer_venv
+            else create_peer_venv(work / "peer-venv")
+        )
         for setup in setups:
             out = work / f"{setup}.json"
-            command = [sys.executable, str(Path(__file__).resolve()), "--inner", setup, "--inner-out", str(out),
-                       "--peer-python", str(peer_python), *forwarded(args)]
+            command = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--inner",
+                setup,
+                "--inner-out",
+                str(out),
+                "--peer-python",
+                str(peer_python),
+                *forwarded(args),
+            ]
             env = dict(os.environ)
             if setup == "services":
                 command = [str(ROOT / ".ci" / "services"), *command]

@@ -87,10 +87,17 @@ def create_session_key(
 ) -> SessionKey:
     """A session key for `queue`; raises `BeyondTrustError`, `ApplianceCircuitOpen`, or
     `ValueError` for input the client refuses (callers validate first)."""
-    return _through_breaker(backend, lambda client: client.generate_session_key(
-        queue=queue, external_key=external_key, custom=custom or {}, priority=priority,
-        skills=skills, ttl=ttl,
-    ))
+    return _through_breaker(
+        backend,
+        lambda client: client.generate_session_key(
+            queue=queue,
+            external_key=external_key,
+            custom=custom or {},
+            priority=priority,
+            skills=skills,
+            ttl=ttl,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -117,14 +124,23 @@ def hand_off_chat(
     """`generate_session_key`, then `create_virtual_customer` for that key
     (docs/vendors/beyondtrust.md#create_virtual_customer): a chat-only customer waiting in `queue`
     for a human."""
+
     def call(client: CommandClient) -> ChatHandoff:
         key = client.generate_session_key(
-            queue=queue, external_key=external_key, custom=custom or {}, priority=priority,
-            skills=skills, ttl=ttl,
+            queue=queue,
+            external_key=external_key,
+            custom=custom or {},
+            priority=priority,
+            skills=skills,
+            ttl=ttl,
         )
         customer = client.create_virtual_customer(
-            short_key=key.short_key, name=name, ip_address=ip_address,
-            operating_system=operating_system, computer_name=computer_name, locale=locale,
+            short_key=key.short_key,
+            name=name,
+            ip_address=ip_address,
+            operating_system=operating_system,
+            computer_name=computer_name,
+            locale=locale,
         )
         return ChatHandoff(session_key=key, customer=customer)
 
@@ -149,8 +165,11 @@ class ConnectionReport:
     def permission_too_low(self) -> bool:
         """API tokens make session keys, which need full command access
         (docs/vendors/beyondtrust.md#oauth)."""
-        return (self.session_keys_in_use and self.api_info is not None
-                and not self.api_info.can_generate_session_keys)
+        return (
+            self.session_keys_in_use
+            and self.api_info is not None
+            and not self.api_info.can_generate_session_keys
+        )
 
 
 def check_connection(*, backend: Backend) -> ConnectionReport:
@@ -162,15 +181,17 @@ def check_connection(*, backend: Backend) -> ConnectionReport:
         return ConnectionReport(errors=(str(error),))
     errors = []
     results = {}
-    for name, call in (("api_info", client.api_info), ("health", client.check_health),
-                       ("probe_healthy", client.probe_health)):
+    for name, call in (
+        ("api_info", client.api_info),
+        ("health", client.check_health),
+        ("probe_healthy", client.probe_health),
+    ):
         try:
             results[name] = call()
         except BeyondTrustError as error:
             errors.append(str(error))
     session_keys_in_use = ApiToken.objects.filter(site__backend=backend, revoked_at__isnull=True).exists()
     return ConnectionReport(**results, session_keys_in_use=session_keys_in_use, errors=tuple(errors))
-
 
 
 # ------------------------------------------------------------------------------
@@ -207,16 +228,18 @@ def appliance_issues(*, backend: Backend) -> tuple[list[ApplianceIssue], int]:
             if not issue.code_name:
                 skipped += 1
                 continue
-            issues.setdefault(issue.code_name, ApplianceIssue(
-                code_name=issue.code_name,
-                display_name=issue.display_name[:100] or issue.code_name,
-                vendor_id=issue.id if issue.id > 0 else None,
-            ))
+            issues.setdefault(
+                issue.code_name,
+                ApplianceIssue(
+                    code_name=issue.code_name,
+                    display_name=issue.display_name[:100] or issue.code_name,
+                    vendor_id=issue.id if issue.id > 0 else None,
+                ),
+            )
     return list(issues.values()), skipped
 
 
-def import_issues(*, backend: Backend, sites: Iterable[Site] | None = None
-                  ) -> tuple[list[IssueImport], int]:
+def import_issues(*, backend: Backend, sites: Iterable[Site] | None = None) -> tuple[list[IssueImport], int]:
     """Create or update issues by code name for `sites` (default: every site on `backend`).
 
     Never deletes and never touches what the portal owns (active, order, priority, skills,
@@ -238,16 +261,23 @@ def _import_into(*, site: Site, found: list[ApplianceIssue]) -> IssueImport:
         for incoming in found:
             issue = existing.get(incoming.code_name)
             if issue is None:
-                report.created.append(Issue.objects.create(
-                    site=site, code_name=incoming.code_name, display_name=incoming.display_name,
-                    vendor_id=incoming.vendor_id, order=order,
-                ))
+                report.created.append(
+                    Issue.objects.create(
+                        site=site,
+                        code_name=incoming.code_name,
+                        display_name=incoming.display_name,
+                        vendor_id=incoming.vendor_id,
+                        order=order,
+                    )
+                )
                 order += 1
                 continue
             changes = {
                 name: (getattr(issue, name), value)
-                for name, value in (("display_name", incoming.display_name),
-                                    ("vendor_id", incoming.vendor_id))
+                for name, value in (
+                    ("display_name", incoming.display_name),
+                    ("vendor_id", incoming.vendor_id),
+                )
                 if getattr(issue, name) != value and value is not None
             }
             if not changes:
@@ -276,8 +306,11 @@ def connection_problems(report: ConnectionReport) -> list[str]:
     if report.permission_too_low:
         problems.append(str(_("Command API permission too low for API tokens.")))
     if report.health is not None:
-        problems += [unit.error_message or str(_("An appliance is not healthy."))
-                     for unit in report.health.appliances if not unit.success]
+        problems += [
+            unit.error_message or str(_("An appliance is not healthy."))
+            for unit in report.health.appliances
+            if not unit.success
+        ]
     if report.probe_healthy is False:
         problems.append(str(_("Health probe /check_health: the appliance reports a problem.")))
     return problems
@@ -315,8 +348,10 @@ def _history_error_message(error: Exception) -> str:
     if isinstance(error, TakeControlValueError):
         return gettext("These filters cannot be sent to Take Control. Please check them.")
     if isinstance(error, TakeControlMisconfigured):
-        text = gettext("Take Control refused the request. Check the API domain and the private "
-                       "key (its permissions, IP allow-list and expiry date).")
+        text = gettext(
+            "Take Control refused the request. Check the API domain and the private "
+            "key (its permissions, IP allow-list and expiry date)."
+        )
     elif isinstance(error, TakeControlRateLimited):
         text = gettext("Take Control asks us to slow down. Please try again in a minute.")
     elif isinstance(error, TakeControlUnavailable):
@@ -334,7 +369,8 @@ def session_history(*, backend: Backend, filters: Mapping, page: int, page_size:
     (dates, columns as `variables`, the vendor's filters). Raises `SessionHistoryError`."""
     try:
         return TakeControlClient.from_backend(backend).session_history(
-            **filters, page=page, page_size=page_size)
+            **filters, page=page, page_size=page_size
+        )
     except (TakeControlError, TakeControlValueError) as error:
         raise SessionHistoryError(_history_error_message(error)) from error
 
@@ -354,7 +390,9 @@ def export_session_history(*, backend: Backend, filters: Mapping) -> list:
             if history.rows == previous:
                 break
             rows.extend(history.rows)
-            if len(history.rows) < EXPORT_PAGE_SIZE or (history.total is not None and len(rows) >= history.total):
+            if len(history.rows) < EXPORT_PAGE_SIZE or (
+                history.total is not None and len(rows) >= history.total
+            ):
                 break
             previous = history.rows
     except (TakeControlError, TakeControlValueError) as error:

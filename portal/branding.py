@@ -12,7 +12,7 @@ WHITE = "#ffffff"
 
 def relative_luminance(color: str) -> float:
     """WCAG relative luminance of a #rrggbb colour."""
-    channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -34,8 +34,10 @@ def contrast_warnings(*, primary: str, text: str, background: str) -> list[str]:
     for foreground, back, what in pairs:
         ratio = contrast_ratio(foreground, back)
         if ratio < MIN_TEXT_CONTRAST:
-            warnings.append(_("%(what)s has a contrast of %(ratio).1f:1; at least 4.5:1 is needed to be readable.")
-                            % {"what": what, "ratio": ratio})
+            warnings.append(
+                _("%(what)s has a contrast of %(ratio).1f:1; at least 4.5:1 is needed to be readable.")
+                % {"what": what, "ratio": ratio}
+            )
     return warnings
 
 
@@ -50,9 +52,14 @@ def embed_snippet(*, origin: str, site_name: str) -> str:
     static_url = settings.STATIC_URL
     if "://" not in static_url:  # served by the portal itself, under its own origin
         static_url = origin + "/" + static_url.lstrip("/")
-    return render_to_string("portal/embed_snippet.html", {
-        "origin": origin, "title": site_name, "script_url": static_url + "portal/embed.js",
-    }).strip()
+    return render_to_string(
+        "portal/embed_snippet.html",
+        {
+            "origin": origin,
+            "title": site_name,
+            "script_url": static_url + "portal/embed.js",
+        },
+    ).strip()
 
 
 def site_origin(site, request=None) -> str:

@@ -39,7 +39,9 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     value = normalise(value)
     problem = text_problem(value, multiline=multiline)
     if problem == CONTROL:
-        raise ValidationError(_("This contains invisible control characters. Please retype it."), code="control")
+        raise ValidationError(
+            _("This contains invisible control characters. Please retype it."), code="control"
+        )
     if problem == LINE_BREAK:
         raise ValidationError(_("Please keep this on one line."), code="line_break")
     return value
@@ -97,8 +99,9 @@ class TextField(forms.CharField):
     message tell the customer instead, both in characters.
     """
 
-    def __init__(self, *, max_chars: int | None = None, max_bytes: int | None = None,
-                 multiline: bool = False, **kwargs):
+    def __init__(
+        self, *, max_chars: int | None = None, max_bytes: int | None = None, multiline: bool = False, **kwargs
+    ):
         self.max_chars, self.max_bytes, self.multiline = max_chars, max_bytes, multiline
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 5}) if multiline else forms.TextInput)
         super().__init__(strip=False, **kwargs)
@@ -132,8 +135,10 @@ def carried_external_key_field() -> TextField:
 def consent_field() -> forms.BooleanField:
     """The required tick under the site's consent text
     (docs/decisions/0036-trust-and-what-happens-next.md), on every start form."""
-    return forms.BooleanField(label=_("I agree to the terms above"),
-                              error_messages={"required": _("Please agree to the terms to continue.")})
+    return forms.BooleanField(
+        label=_("I agree to the terms above"),
+        error_messages={"required": _("Please agree to the terms to continue.")},
+    )
 
 
 class PublicForm(forms.Form):
@@ -184,8 +189,14 @@ class SessionKeyForm(PublicForm):
     key = forms.CharField(
         label=_("Session key"),
         help_text=_("The key your technician gave you, for example 123 4567."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none",
-                                      "spellcheck": "false", "inputmode": "numeric"}),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "inputmode": "numeric",
+            }
+        ),
         error_messages={"required": _("Please enter the session key your technician gave you.")},
     )
 
@@ -204,7 +215,8 @@ class SessionKeyForm(PublicForm):
         pattern = r"[A-Za-z0-9]" if self.letters else r"[0-9]"
         if not re.fullmatch(f"{pattern}*", key):
             raise ValidationError(
-                _("A session key has only letters and digits.") if self.letters
+                _("A session key has only letters and digits.")
+                if self.letters
                 else _("A session key has only digits."),
                 code="characters",
             )
@@ -214,7 +226,8 @@ class SessionKeyForm(PublicForm):
                     "A session key has %(length)d characters; you entered %(count)d.",
                     "A session key has %(length)d characters; you entered %(count)d.",
                     self.length,
-                ) % {"length": self.length, "count": len(key)},
+                )
+                % {"length": self.length, "count": len(key)},
                 code="length",
             )
         return key
@@ -253,7 +266,8 @@ class TechnicianForm(PublicForm):
     """
 
     technician = forms.TypedChoiceField(
-        label=_("Technician"), coerce=int,
+        label=_("Technician"),
+        coerce=int,
         error_messages={
             "required": _("Please choose a technician from the list."),
             "invalid_choice": _("This technician is not available. Please choose one from the list."),
@@ -284,9 +298,12 @@ class RepForm(PublicForm):
     """
 
     rep = forms.TypedChoiceField(
-        label=_("Representative"), coerce=int,
-        error_messages={"required": _("Please choose a representative from the list."),
-                        "invalid_choice": REP_NO_LONGER_AVAILABLE},
+        label=_("Representative"),
+        coerce=int,
+        error_messages={
+            "required": _("Please choose a representative from the list."),
+            "invalid_choice": REP_NO_LONGER_AVAILABLE,
+        },
     )
     # From a prefill link (`?external_key=`), carried along unseen.
     external_key = carried_external_key_field()
@@ -297,7 +314,8 @@ class RepForm(PublicForm):
         self.fields["rep"].choices = [(rep.id, rep.public_name) for rep in reps]
         if chat_choice:
             self.fields["chat"] = forms.BooleanField(
-                required=False, label=_("Chat only: I don't want to download the support program"))
+                required=False, label=_("Chat only: I don't want to download the support program")
+            )
         if consent_text:
             self.fields["consent"] = consent_field()
 
@@ -313,26 +331,36 @@ def custom_form_field(field: CustomField) -> forms.Field:
     common = {"label": field.label, "help_text": field.help_text, "required": False}
     if field.field_type == CustomField.Type.CHOICE:
         return forms.ChoiceField(
-            choices=[("", _("Choose…"))] + [(v, field.choice_labels.get(v, v)) for v, _l in field.choice_list],
+            choices=[("", _("Choose…"))]
+            + [(v, field.choice_labels.get(v, v)) for v, _l in field.choice_list],
             error_messages={"invalid_choice": _("Please choose one of the listed options.")},
             **common,
         )
     if field.field_type == CustomField.Type.YES_NO:
-        return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common,
-                                 error_messages={"invalid_choice": _("Please answer yes or no.")})
+        return forms.ChoiceField(
+            choices=YES_NO,
+            widget=forms.RadioSelect,
+            **common,
+            error_messages={"invalid_choice": _("Please answer yes or no.")},
+        )
     if field.field_type == CustomField.Type.EMAIL:
-        return forms.EmailField(max_length=None, **common,
-                                widget=forms.EmailInput(attrs=length_attrs(max_chars=field.max_length)),
-                                validators=[lambda v: check_length(v, max_chars=field.max_length)])
+        return forms.EmailField(
+            max_length=None,
+            **common,
+            widget=forms.EmailInput(attrs=length_attrs(max_chars=field.max_length)),
+            validators=[lambda v: check_length(v, max_chars=field.max_length)],
+        )
     if field.field_type == CustomField.Type.NUMBER:
         return forms.RegexField(
-            regex=r"^-?\d+([.,]\d+)?$", **common,
+            regex=r"^-?\d+([.,]\d+)?$",
+            **common,
             widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             error_messages={"invalid": _("Please enter a number, like 42 or 3.5.")},
             validators=[lambda v: check_length(v, max_chars=field.max_length)],
         )
-    return TextField(max_chars=field.max_length, multiline=field.field_type == CustomField.Type.LONG_TEXT,
-                     **common)
+    return TextField(
+        max_chars=field.max_length, multiline=field.field_type == CustomField.Type.LONG_TEXT, **common
+    )
 
 
 @dataclass(frozen=True)
@@ -362,12 +390,22 @@ class SurveyForm(PublicForm):
 
     issue = forms.ChoiceField(
         label=_("What do you need help with?"),
-        error_messages={"required": _("Please choose what you need help with."),
-                        "invalid_choice": _("Please choose one of the listed topics.")},
+        error_messages={
+            "required": _("Please choose what you need help with."),
+            "invalid_choice": _("Please choose one of the listed topics."),
+        },
     )
 
-    def __init__(self, *args, site: Site, issues: list, custom_fields: list[CustomField],
-                 external_key_label: str = "", reps_menu: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        site: Site,
+        issues: list,
+        custom_fields: list[CustomField],
+        external_key_label: str = "",
+        reps_menu: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         takecontrol = site.backend.kind == Backend.Kind.TAKECONTROL
         # Take Control has no session.custom.* fields, and the legacy .ns start cannot carry
@@ -389,10 +427,12 @@ class SurveyForm(PublicForm):
         self.reps_menu = reps_menu
         if reps_menu:  # `issues` are RepMenuEntry items
             issue_field.label = _("Who would you like to talk to?")
-            issue_field.error_messages.update({
-                "required": _("Please choose a representative from the list."),
-                "invalid_choice": REP_NO_LONGER_AVAILABLE,
-            })
+            issue_field.error_messages.update(
+                {
+                    "required": _("Please choose a representative from the list."),
+                    "invalid_choice": REP_NO_LONGER_AVAILABLE,
+                }
+            )
 
         for spec in customer_fields_for(site.backend):
             label = external_key_label if spec.name == "external_key" and external_key_label else spec.label
@@ -403,7 +443,8 @@ class SurveyForm(PublicForm):
             self.fields[f"cf_{field.code_name}"].required_when_shown = field.required
         if site.chat_mode == Site.ChatMode.CHOICE and not takecontrol:
             self.fields["chat"] = forms.BooleanField(
-                required=False, label=_("Chat only: I don't want to download the support program"))
+                required=False, label=_("Chat only: I don't want to download the support program")
+            )
         if site.consent_text:
             self.fields["consent"] = consent_field()
         if custom_fields:
@@ -411,8 +452,9 @@ class SurveyForm(PublicForm):
             # counters of these fields share it (portal.js), as _check_custom_total does.
             for name in self.custom_total_fields():
                 self.fields[name].widget.attrs["data-shared-bytes"] = limits.CUSTOM_TOTAL_MAX_BYTES
-        self.order_fields([name for name in self.fields if name not in self.field_order_tail]
-                          + self.field_order_tail)
+        self.order_fields(
+            [name for name in self.fields if name not in self.field_order_tail] + self.field_order_tail
+        )
 
     def _add_customer_field(self, spec: CustomerField, mode: str, label: str):
         if mode == FieldMode.HIDDEN:
@@ -421,11 +463,19 @@ class SurveyForm(PublicForm):
             return
         extra = {}
         if spec.email:
-            extra = {"widget": forms.EmailInput,
-                     "validators": [EmailValidator(_("Please enter an email address like name@example.com."))]}
-        field = TextField(label=label, required=mode == FieldMode.REQUIRED, max_chars=spec.max_chars,
-                          max_bytes=spec.max_bytes, multiline=spec.multiline, **extra,
-                          error_messages={"required": _("Please fill in this field.")})
+            extra = {
+                "widget": forms.EmailInput,
+                "validators": [EmailValidator(_("Please enter an email address like name@example.com."))],
+            }
+        field = TextField(
+            label=label,
+            required=mode == FieldMode.REQUIRED,
+            max_chars=spec.max_chars,
+            max_bytes=spec.max_bytes,
+            multiline=spec.multiline,
+            **extra,
+            error_messages={"required": _("Please fill in this field.")},
+        )
         field.widget.attrs["autocomplete"] = spec.autocomplete
         self.fields[spec.name] = field
 
@@ -438,8 +488,11 @@ class SurveyForm(PublicForm):
                 continue
             field = custom.get(bound.name)
             codes = field.issue_codes if field is not None and len(self.issues) > 1 else []
-            yield {"field": bound, "issue_codes": codes,
-                   "issue_names": [names[code] for code in codes if code in names]}
+            yield {
+                "field": bound,
+                "issue_codes": codes,
+                "issue_names": [names[code] for code in codes if code in names],
+            }
 
     def selected_issue(self):
         return self.issue_by_code.get(self.cleaned_data.get("issue"))
@@ -454,7 +507,9 @@ class SurveyForm(PublicForm):
         for field in self.custom_fields_for_selected():
             value = self.cleaned_data.get(f"cf_{field.code_name}") or ""
             if value:
-                values.append((field.code_name, value.replace(",", ".") if field.field_type == "number" else value))
+                values.append(
+                    (field.code_name, value.replace(",", ".") if field.field_type == "number" else value)
+                )
         return values
 
     def clean(self):
@@ -482,15 +537,22 @@ class SurveyForm(PublicForm):
         The vendor counts UTF-8 bytes; the customer is told, on the longest answer, how many
         characters to take out of it, as its live counter says.
         """
-        values = [("external_key", self.cleaned_data.get("external_key") or "")] if "external_key" in self.fields else []
+        values = (
+            [("external_key", self.cleaned_data.get("external_key") or "")]
+            if "external_key" in self.fields
+            else []
+        )
         values += [(f"cf_{code}", value) for code, value in self.custom_values()]
         sizes = {name: limits.utf8_len(value) for name, value in values}
         total = sum(sizes.values())
         if total <= limits.CUSTOM_TOTAL_MAX_BYTES:
             return
         # The longest answer the customer can change (not a value a link carried or locked).
-        editable = [item for item in values
-                    if not (self.fields[item[0]].widget.is_hidden or self.fields[item[0]].disabled)]
+        editable = [
+            item
+            for item in values
+            if not (self.fields[item[0]].widget.is_hidden or self.fields[item[0]].disabled)
+        ]
         name, value = max(editable or values, key=lambda item: sizes[item[0]])
         room = limits.CUSTOM_TOTAL_MAX_BYTES - (total - sizes[name])
         over = chars_over(value, max_bytes=room)

@@ -76,8 +76,11 @@ def over_limit(key: str, *, limit: int, window: int) -> int:
 
 def rate_limited(request, *, scope: str) -> int:
     """Counts this POST per client address; seconds to wait when over the limit, else 0."""
-    return over_limit(f"{scope}:{client_address(request)}", limit=settings.PORTAL_RATE_LIMIT,
-                      window=settings.PORTAL_RATE_WINDOW)
+    return over_limit(
+        f"{scope}:{client_address(request)}",
+        limit=settings.PORTAL_RATE_LIMIT,
+        window=settings.PORTAL_RATE_WINDOW,
+    )
 
 
 def check_public_post(request, *, scope: str = "start") -> GuardResult:

@@ -29,8 +29,16 @@ ALIASES = {
 }
 
 # Our codes are the vendor's; the page's `lang` attribute needs real BCP 47 tags.
-HTML_LANG = {"en-us": "en-US", "es": "es-419", "es-sp": "es-ES", "pt-br": "pt-BR", "pt-pt": "pt-PT",
-             "sv-se": "sv-SE", "zh-hans": "zh-Hans", "zh": "zh-Hant"}
+HTML_LANG = {
+    "en-us": "en-US",
+    "es": "es-419",
+    "es-sp": "es-ES",
+    "pt-br": "pt-BR",
+    "pt-pt": "pt-PT",
+    "sv-se": "sv-SE",
+    "zh-hans": "zh-Hans",
+    "zh": "zh-Hant",
+}
 
 
 def html_lang(code: str) -> str:
@@ -58,7 +66,9 @@ def explicit_language(value: str, enabled: list[str]) -> str | None:
     return match_language(value, enabled) if value else None
 
 
-def negotiate_language(*, enabled: list[str], default: str, explicit: str = "", accept_language: str = "") -> str:
+def negotiate_language(
+    *, enabled: list[str], default: str, explicit: str = "", accept_language: str = ""
+) -> str:
     chosen = explicit_language(explicit, enabled)
     if chosen:
         return chosen

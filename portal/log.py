@@ -62,8 +62,10 @@ class ClientErrorFilter(logging.Filter):
                 return False
         message = self.one_line(record)
         if count == self.limit + 1:
-            message = (f"{kind.partition(' ')[2]}: more than {self.limit} such lines in "
-                       f"{self.window:g} s in this process; the rest are suppressed until the next window")
+            message = (
+                f"{kind.partition(' ')[2]}: more than {self.limit} such lines in "
+                f"{self.window:g} s in this process; the rest are suppressed until the next window"
+            )
         elif dropped:
             message += f" ({dropped} similar lines suppressed in the previous window)"
         record.msg, record.args = message, None

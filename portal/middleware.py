@@ -153,8 +153,10 @@ class CustomerPageCacheMiddleware:
         site = getattr(request, "site", None)
         if request.method != "GET" or site is None or not set(request.GET) <= self.NEUTRAL_PARAMETERS:
             return None
-        return (f"portal:page:{site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
-                f"{request.GET.get('embed') == '1'}:{request.path}")
+        return (
+            f"portal:page:{site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
+            f"{request.GET.get('embed') == '1'}:{request.path}"
+        )
 
     def __call__(self, request):
         key = self.cache_key(request)
@@ -164,9 +166,14 @@ class CustomerPageCacheMiddleware:
                 return cached
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        if (key is not None and match is not None and match.url_name in self.CACHED_VIEWS
-                and response.status_code == 200 and not response.cookies
-                and getattr(response, "portal_csp", None) is not None
-                and "no-cache" not in response.get("Cache-Control", "")):
+        if (
+            key is not None
+            and match is not None
+            and match.url_name in self.CACHED_VIEWS
+            and response.status_code == 200
+            and not response.cookies
+            and getattr(response, "portal_csp", None) is not None
+            and "no-cache" not in response.get("Cache-Control", "")
+        ):
             cache.set(key, response, self.PAGE_SECONDS)
         return response

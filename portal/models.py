@@ -47,7 +47,11 @@ DEFAULT_CLOSED = _(
 )
 # The site texts the portal itself supplies: while a site keeps one of them as it came (in any
 # of the 16 languages), customers read it in their own language (selectors.site_texts).
-DEFAULT_TEXTS = {"warning_text": DEFAULT_WARNING, "consent_text": DEFAULT_CONSENT, "closed_text": DEFAULT_CLOSED}
+DEFAULT_TEXTS = {
+    "warning_text": DEFAULT_WARNING,
+    "consent_text": DEFAULT_CONSENT,
+    "closed_text": DEFAULT_CLOSED,
+}
 
 
 def is_loopback_host(host: str) -> bool:
@@ -75,8 +79,10 @@ def validate_vendor_url(value: str) -> None:
 # such a code through to the chat, which may offer languages the appliance itself lacks.
 LOCALE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
 LOCALE_CODE_MAX = 35
-CHAT_LOCALE_ERROR = _("Enter a language code like cs-cs or pt-br: 2 or 3 letters, then optional "
-                      "parts of 2 to 8 letters or digits, joined by hyphens.")
+CHAT_LOCALE_ERROR = _(
+    "Enter a language code like cs-cs or pt-br: 2 or 3 letters, then optional "
+    "parts of 2 to 8 letters or digits, joined by hyphens."
+)
 
 
 def normalise_locale_code(value: str) -> str:
@@ -95,7 +101,9 @@ CHAT_LOCALE_HELP = _(
 )
 
 
-FRAME_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?/?|https?://\[[0-9a-fA-F:]+\](:\d{1,5})?/?")
+FRAME_ORIGIN = re.compile(
+    r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?/?|https?://\[[0-9a-fA-F:]+\](:\d{1,5})?/?"
+)
 LOGO_MAX_BYTES = 512 * 1024
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 
@@ -132,9 +140,16 @@ class Backend(models.Model):
         REST = "rest", _("Create the session through the REST API")
 
     name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MODERN,
-                            help_text=_("Preview shows the vendor's start URL and its parameters "
-                                        "instead of leaving the portal: for trying the portal out."))
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=Kind.choices,
+        default=Kind.MODERN,
+        help_text=_(
+            "Preview shows the vendor's start URL and its parameters "
+            "instead of leaving the portal: for trying the portal out."
+        ),
+    )
     base_url = models.CharField(
         _("address"),
         max_length=200,
@@ -148,15 +163,18 @@ class Backend(models.Model):
     client_id = models.CharField(_("API client ID"), max_length=200, blank=True)
     client_secret = models.CharField(_("API client secret"), max_length=500, blank=True)
     allow_letters_in_key = models.BooleanField(
-        _("session keys may contain letters"), default=False,
+        _("session keys may contain letters"),
+        default=False,
         help_text=_("Off: a session key is 7 digits."),
     )
     prompts_before_download = models.BooleanField(
-        _("appliance prompts customers before download"), default=False,
+        _("appliance prompts customers before download"),
+        default=False,
         help_text=_("On: a session-key start sends only the key and the external key."),
     )
     send_platform = models.BooleanField(
-        _("send the Windows platform"), default=False,
+        _("send the Windows platform"),
+        default=False,
         help_text=_("Send winNT-64 or winNT-32 from the browser's user agent."),
     )
     # Take Control
@@ -164,11 +182,15 @@ class Backend(models.Model):
     tc_public_key = models.CharField(_("public integration key"), max_length=1000, blank=True)
     tc_private_key = models.CharField(_("private integration key"), max_length=1000, blank=True)
     tc_mode = models.CharField(
-        _("start mode"), max_length=10, choices=TakeControlMode.choices,
+        _("start mode"),
+        max_length=10,
+        choices=TakeControlMode.choices,
         default=TakeControlMode.REDIRECT,
     )
     tc_pin_url_template = models.CharField(
-        _("PIN URL template"), max_length=200, default="https://startcontrol.com/{pin}",
+        _("PIN URL template"),
+        max_length=200,
+        default="https://startcontrol.com/{pin}",
         help_text=_("{pin} is replaced by the customer's 9-digit PIN."),
     )
     tc_ask_customer_info = models.BooleanField(
@@ -178,11 +200,13 @@ class Backend(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # The last *Test connection* admin action, for the set-up checklist on the admin index.
-    connection_checked_at = models.DateTimeField(_("last connection test"), null=True, blank=True,
-                                                 editable=False)
+    connection_checked_at = models.DateTimeField(
+        _("last connection test"), null=True, blank=True, editable=False
+    )
     connection_ok = models.BooleanField(_("last connection test passed"), null=True, editable=False)
-    connection_summary = models.CharField(_("last connection test result"), max_length=500, blank=True,
-                                          editable=False)
+    connection_summary = models.CharField(
+        _("last connection test result"), max_length=500, blank=True, editable=False
+    )
 
     SECRET_FIELDS = ("client_secret", "tc_public_key", "tc_private_key")
 
@@ -228,7 +252,8 @@ class Backend(models.Model):
                 for field, message in site.backend_problems(self).items():
                     where = "client_id" if field in {"show_rep_list", "show_reps_in_issue_menu"} else "kind"
                     errors.setdefault(where, []).append(
-                        _("Site %(site)s: %(problem)s") % {"site": site.name, "problem": message})
+                        _("Site %(site)s: %(problem)s") % {"site": site.name, "problem": message}
+                    )
             if errors:
                 raise ValidationError(errors)
 
@@ -239,25 +264,34 @@ class Backend(models.Model):
         errors = {}
         if self.is_beyondtrust and self.base_url and urlsplit(self.base_url).path:
             # The start URL and the API are paths on the public site's address.
-            errors["base_url"] = _("Enter the public site's address only, like "
-                                   "https://support.example.com, without a path.")
+            errors["base_url"] = _(
+                "Enter the public site's address only, like https://support.example.com, without a path."
+            )
         if self.uses_command_api:
             if self.client_id and not self.client_secret:
-                errors["client_secret"] = _("Enter the client secret too: the API needs the "
-                                            "client ID and its secret together.")
+                errors["client_secret"] = _(
+                    "Enter the client secret too: the API needs the client ID and its secret together."
+                )
             elif self.client_secret and not self.client_id:
-                errors["client_id"] = _("Enter the client ID too: the API needs the client ID "
-                                        "and its secret together.")
+                errors["client_id"] = _(
+                    "Enter the client ID too: the API needs the client ID and its secret together."
+                )
         if self.kind == self.Kind.LEGACY and self.send_platform:
-            errors["send_platform"] = _("The legacy .ns start has no platform parameter: turn "
-                                        "this off, or use the BeyondTrust Remote Support kind.")
+            errors["send_platform"] = _(
+                "The legacy .ns start has no platform parameter: turn "
+                "this off, or use the BeyondTrust Remote Support kind."
+            )
         if self.kind == self.Kind.TAKECONTROL:
             if self.tc_mode == self.TakeControlMode.REDIRECT and not self.tc_uid:
-                errors["tc_uid"] = _("Redirect mode needs the New Session API uid (Profile > APIs): "
-                                     "without it every start fails.")
+                errors["tc_uid"] = _(
+                    "Redirect mode needs the New Session API uid (Profile > APIs): "
+                    "without it every start fails."
+                )
             if self.tc_mode == self.TakeControlMode.REST and not self.tc_public_key:
-                errors["tc_public_key"] = _("REST mode needs the public integration key "
-                                            "(Management > API Keys): without it every start fails.")
+                errors["tc_public_key"] = _(
+                    "REST mode needs the public integration key "
+                    "(Management > API Keys): without it every start fails."
+                )
             if "{pin}" not in self.tc_pin_url_template:
                 errors["tc_pin_url_template"] = _("The template must contain {pin}.")
         if self.tc_pin_url_template and "tc_pin_url_template" not in errors:
@@ -286,104 +320,142 @@ class Site(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     is_default = models.BooleanField(
-        _("default site"), default=False,
+        _("default site"),
+        default=False,
         help_text=_("Serves every hostname no other site claims."),
     )
-    backend = models.ForeignKey(Backend, on_delete=models.PROTECT, related_name="sites",
-                                verbose_name=_("backend"))
+    backend = models.ForeignKey(
+        Backend, on_delete=models.PROTECT, related_name="sites", verbose_name=_("backend")
+    )
     # Branding
     logo = models.FileField(
-        _("logo"), upload_to="logos/", blank=True,
+        _("logo"),
+        upload_to="logos/",
+        blank=True,
         validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"]), validate_logo],
         help_text=_("PNG, JPEG, WebP or GIF up to 512 KB, shown at most 48 px high."),
     )
-    primary_color = models.CharField(_("primary colour"), max_length=7, default="#1a5fb4",
-                                     validators=[color_validator])
-    text_color = models.CharField(_("text colour"), max_length=7, default="#1d1d1f",
-                                  validators=[color_validator])
-    background_color = models.CharField(_("background colour"), max_length=7, default="#f6f7f9",
-                                        validators=[color_validator])
+    primary_color = models.CharField(
+        _("primary colour"), max_length=7, default="#1a5fb4", validators=[color_validator]
+    )
+    text_color = models.CharField(
+        _("text colour"), max_length=7, default="#1d1d1f", validators=[color_validator]
+    )
+    background_color = models.CharField(
+        _("background colour"), max_length=7, default="#f6f7f9", validators=[color_validator]
+    )
     welcome_text = models.TextField(_("welcome text"), blank=True)
-    notice_text = models.TextField(_("customer notice"), blank=True,
-                                   help_text=_("A banner on every page, e.g. planned maintenance."))
+    notice_text = models.TextField(
+        _("customer notice"), blank=True, help_text=_("A banner on every page, e.g. planned maintenance.")
+    )
     notice_starts = models.DateTimeField(_("notice shown from"), null=True, blank=True)
     notice_ends = models.DateTimeField(_("notice shown until"), null=True, blank=True)
     warning_text = models.TextField(
-        _("safety warning"), blank=True, default=DEFAULT_WARNING,
+        _("safety warning"),
+        blank=True,
+        default=DEFAULT_WARNING,
         help_text=_("Shown at the start step against phone scams. Empty: no warning."),
     )
     consent_text = models.TextField(
-        _("consent text"), blank=True,
+        _("consent text"),
+        blank=True,
         help_text=_("When set, customers must tick a box agreeing to it before a session starts."),
     )
     show_interstitial = models.BooleanField(
-        _("show 'what happens next' before leaving"), default=False,
+        _("show 'what happens next' before leaving"),
+        default=False,
         help_text=_("Explains the download for the customer's system, with a button to continue."),
     )
     # Contact, in every page's footer: how to reach the help desk without a session.
     contact_email = models.EmailField(_("contact email"), blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True,
-                                     help_text=_("As customers should dial it, e.g. +49 30 1234567."))
-    contact_url = HttpsURLField(_("contact page"), blank=True,
-                                  help_text=_("The help desk's own contact or help page."))
-    privacy_url = HttpsURLField(_("privacy policy"), blank=True,
-                                  help_text=_("Linked in the footer of every page."))
+    contact_phone = models.CharField(
+        _("contact phone"),
+        max_length=40,
+        blank=True,
+        help_text=_("As customers should dial it, e.g. +49 30 1234567."),
+    )
+    contact_url = HttpsURLField(
+        _("contact page"), blank=True, help_text=_("The help desk's own contact or help page.")
+    )
+    privacy_url = HttpsURLField(
+        _("privacy policy"), blank=True, help_text=_("Linked in the footer of every page.")
+    )
     # Flows
     show_rep_list = models.BooleanField(_("show the representative list"), default=True)
     show_session_key = models.BooleanField(_("show the session key form"), default=True)
     show_survey = models.BooleanField(_("show the issue survey"), default=True)
     show_reps_in_issue_menu = models.BooleanField(
-        _("display representatives in the issue menu"), default=False,
+        _("display representatives in the issue menu"),
+        default=False,
         help_text=_("BeyondTrust: the survey lists online representatives instead of issues."),
     )
-    chat_mode = models.CharField(_("chat"), max_length=10, choices=ChatMode.choices,
-                                 default=ChatMode.OFF)
+    chat_mode = models.CharField(_("chat"), max_length=10, choices=ChatMode.choices, default=ChatMode.OFF)
     rep_list_ttl = models.PositiveIntegerField(
-        _("representative list refresh (seconds)"), default=30,
+        _("representative list refresh (seconds)"),
+        default=30,
         validators=[MinValueValidator(5), MaxValueValidator(600)],
     )
     # Survey fields
-    name_field = models.CharField(_("customer name"), max_length=10, choices=FieldMode.choices,
-                                  default=FieldMode.REQUIRED)
-    company_field = models.CharField(_("company"), max_length=10, choices=FieldMode.choices,
-                                     default=FieldMode.OPTIONAL)
-    company_code_field = models.CharField(_("company code"), max_length=10,
-                                          choices=FieldMode.choices, default=FieldMode.HIDDEN)
-    details_field = models.CharField(_("problem description"), max_length=10,
-                                     choices=FieldMode.choices, default=FieldMode.REQUIRED)
-    email_field = models.CharField(_("email (Take Control)"), max_length=10,
-                                   choices=FieldMode.choices, default=FieldMode.OPTIONAL)
-    customer_number_field = models.CharField(_("customer number (Take Control)"), max_length=10,
-                                             choices=FieldMode.choices, default=FieldMode.HIDDEN)
-    external_key_field = models.CharField(_("external key"), max_length=10,
-                                          choices=FieldMode.choices, default=FieldMode.HIDDEN)
-    external_key_label = models.CharField(_("external key label"), max_length=100, blank=True,
-                                          help_text=_("E.g. 'Ticket number'."))
+    name_field = models.CharField(
+        _("customer name"), max_length=10, choices=FieldMode.choices, default=FieldMode.REQUIRED
+    )
+    company_field = models.CharField(
+        _("company"), max_length=10, choices=FieldMode.choices, default=FieldMode.OPTIONAL
+    )
+    company_code_field = models.CharField(
+        _("company code"), max_length=10, choices=FieldMode.choices, default=FieldMode.HIDDEN
+    )
+    details_field = models.CharField(
+        _("problem description"), max_length=10, choices=FieldMode.choices, default=FieldMode.REQUIRED
+    )
+    email_field = models.CharField(
+        _("email (Take Control)"), max_length=10, choices=FieldMode.choices, default=FieldMode.OPTIONAL
+    )
+    customer_number_field = models.CharField(
+        _("customer number (Take Control)"),
+        max_length=10,
+        choices=FieldMode.choices,
+        default=FieldMode.HIDDEN,
+    )
+    external_key_field = models.CharField(
+        _("external key"), max_length=10, choices=FieldMode.choices, default=FieldMode.HIDDEN
+    )
+    external_key_label = models.CharField(
+        _("external key label"), max_length=100, blank=True, help_text=_("E.g. 'Ticket number'.")
+    )
     # Languages
-    default_language = models.CharField(_("default language"), max_length=10,
-                                        choices=LANGUAGE_CHOICES, default="en-us")
+    default_language = models.CharField(
+        _("default language"), max_length=10, choices=LANGUAGE_CHOICES, default="en-us"
+    )
     enabled_languages = models.JSONField(
-        _("enabled languages"), default=list, blank=True,
+        _("enabled languages"),
+        default=list,
+        blank=True,
         help_text=_("Empty: all 16 languages."),
     )
     # Not limited to the appliance's 16 languages (unlike `default_language`): see the help.
-    chat_locale = models.CharField(_("chat language"), max_length=LOCALE_CODE_MAX, blank=True,
-                                   help_text=CHAT_LOCALE_HELP)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC",
-                                 help_text=_("For opening hours, e.g. Europe/Berlin."))
+    chat_locale = models.CharField(
+        _("chat language"), max_length=LOCALE_CODE_MAX, blank=True, help_text=CHAT_LOCALE_HELP
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", help_text=_("For opening hours, e.g. Europe/Berlin.")
+    )
     closed_text = models.TextField(
-        _("closed message"), blank=True,
+        _("closed message"),
+        blank=True,
         help_text=_("Shown outside opening hours and on holidays. Empty: a standard message."),
     )
     # Embedding and integrations
     frame_ancestors = models.TextField(
-        _("allowed embedding origins"), blank=True,
+        _("allowed embedding origins"),
+        blank=True,
         help_text=_("One origin per line, e.g. https://help.example.com. Empty: no framing."),
     )
     prefill_secret = models.CharField(_("prefill link secret"), max_length=200, blank=True)
     # Records
     keep_personal_data = models.BooleanField(
-        _("keep customer data in start records"), default=False,
+        _("keep customer data in start records"),
+        default=False,
         help_text=_("Off: start records hold no name, company, description or custom values."),
     )
     retention_days = models.PositiveIntegerField(_("keep start records for (days)"), default=90)
@@ -395,8 +467,9 @@ class Site(models.Model):
         verbose_name_plural = _("sites")
         ordering = ["-is_default", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
-                                    name="portal_one_default_site"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="portal_one_default_site"
+            ),
         ]
 
     def __str__(self):
@@ -420,30 +493,43 @@ class Site(models.Model):
         problems = {}
         if backend.uses_command_api and not backend.has_api_credentials:
             if self.show_rep_list:
-                problems["show_rep_list"] = _("The representative list needs the backend's API "
-                                              "client ID and secret: add them, or turn the list off.")
+                problems["show_rep_list"] = _(
+                    "The representative list needs the backend's API "
+                    "client ID and secret: add them, or turn the list off."
+                )
             elif self.show_reps_in_issue_menu:
                 problems["show_reps_in_issue_menu"] = _(
                     "Representatives in the issue menu need the backend's API client ID and "
-                    "secret: add them, or turn this off.")
+                    "secret: add them, or turn this off."
+                )
         if backend.kind == Backend.Kind.LEGACY:
             # The legacy .ns start has no parameter for these (portal/vendors/beyondtrust).
             if self.chat_mode != self.ChatMode.OFF:
-                problems["chat_mode"] = _("A legacy Bomgar start cannot be chat only: choose "
-                                          "full client only.")
+                problems["chat_mode"] = _(
+                    "A legacy Bomgar start cannot be chat only: choose full client only."
+                )
             if self.chat_locale:
-                problems["chat_locale"] = _("A legacy Bomgar start has no chat language: leave "
-                                            "this empty.")
+                problems["chat_locale"] = _("A legacy Bomgar start has no chat language: leave this empty.")
             if self.pk:
                 if self.custom_fields.filter(active=True).exists():
-                    problems["custom_fields"] = _("A legacy Bomgar start cannot carry custom "
-                                                  "fields: deactivate them.")
-                if self.issues.filter(active=True).filter(
-                        Q(priority__isnull=False) | ~Q(skills="") | ~Q(chat_locale="")
-                        | Q(chat=Issue.Chat.ALWAYS)).exists():
-                    problems["issues"] = _("A legacy Bomgar start cannot carry an issue's "
-                                           "priority, skills, chat language or chat only: "
-                                           "clear them on the issues.")
+                    problems["custom_fields"] = _(
+                        "A legacy Bomgar start cannot carry custom fields: deactivate them."
+                    )
+                if (
+                    self.issues.filter(active=True)
+                    .filter(
+                        Q(priority__isnull=False)
+                        | ~Q(skills="")
+                        | ~Q(chat_locale="")
+                        | Q(chat=Issue.Chat.ALWAYS)
+                    )
+                    .exists()
+                ):
+                    problems["issues"] = _(
+                        "A legacy Bomgar start cannot carry an issue's "
+                        "priority, skills, chat language or chat only: "
+                        "clear them on the issues."
+                    )
         return problems
 
     def clean(self):
@@ -467,7 +553,9 @@ class Site(models.Model):
         bad_origins = [o for o in self.allowed_frame_origins if not FRAME_ORIGIN.fullmatch(o)]
         if bad_origins:
             # Each origin goes into a CSP header: anything but a plain origin is refused.
-            errors["frame_ancestors"] = _("'%s' is not an origin like https://help.example.com.") % bad_origins[0]
+            errors["frame_ancestors"] = (
+                _("'%s' is not an origin like https://help.example.com.") % bad_origins[0]
+            )
         try:
             zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -490,14 +578,21 @@ class SiteTranslation(models.Model):
     closed_text = models.TextField(_("closed message"), blank=True)
     external_key_label = models.CharField(_("external key label"), max_length=100, blank=True)
 
-    TEXT_FIELDS = ("welcome_text", "warning_text", "notice_text", "consent_text", "closed_text",
-                   "external_key_label")
+    TEXT_FIELDS = (
+        "welcome_text",
+        "warning_text",
+        "notice_text",
+        "consent_text",
+        "closed_text",
+        "external_key_label",
+    )
 
     class Meta:
         verbose_name = _("translation")
         verbose_name_plural = _("translations")
-        constraints = [models.UniqueConstraint(fields=["site", "language"],
-                                               name="portal_unique_site_translation")]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "language"], name="portal_unique_site_translation")
+        ]
 
     def __str__(self):
         return self.get_language_display()
@@ -506,9 +601,14 @@ class SiteTranslation(models.Model):
 class SiteHostname(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="hostnames")
     hostname = models.CharField(
-        _("hostname"), max_length=253, unique=True,
-        validators=[RegexValidator(r"^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$",
-                                   _("Lower-case hostname without scheme or port."))],
+        _("hostname"),
+        max_length=253,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$", _("Lower-case hostname without scheme or port.")
+            )
+        ],
     )
 
     class Meta:
@@ -522,8 +622,15 @@ class SiteHostname(models.Model):
 class OpeningHours(models.Model):
     """When the help desk takes sessions, in the site's time zone. No rows: always open."""
 
-    WEEKDAYS = [(0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")),
-                (4, _("Friday")), (5, _("Saturday")), (6, _("Sunday"))]
+    WEEKDAYS = [
+        (0, _("Monday")),
+        (1, _("Tuesday")),
+        (2, _("Wednesday")),
+        (3, _("Thursday")),
+        (4, _("Friday")),
+        (5, _("Saturday")),
+        (6, _("Sunday")),
+    ]
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="opening_hours")
     weekday = models.PositiveSmallIntegerField(_("day"), choices=WEEKDAYS)
@@ -569,8 +676,9 @@ class Department(models.Model):
         verbose_name = _("department")
         verbose_name_plural = _("departments")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["backend", "department_id"],
-                                               name="portal_unique_department")]
+        constraints = [
+            models.UniqueConstraint(fields=["backend", "department_id"], name="portal_unique_department")
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.department_id})"
@@ -580,10 +688,10 @@ class Technician(models.Model):
     """A Take Control technician the customer may pick (the Take Control 'representative list')."""
 
     backend = models.ForeignKey(Backend, on_delete=models.CASCADE, related_name="technicians")
-    display_name = models.CharField(_("display name"), max_length=100,
-                                    help_text=_("What customers see."))
-    username = models.EmailField(_("username"), max_length=254,
-                                 help_text=_("The technician's Take Control username (email)."))
+    display_name = models.CharField(_("display name"), max_length=100, help_text=_("What customers see."))
+    username = models.EmailField(
+        _("username"), max_length=254, help_text=_("The technician's Take Control username (email).")
+    )
     listed = models.BooleanField(_("shown in the technician list"), default=True)
     order = models.IntegerField(_("order"), default=0)
 
@@ -591,8 +699,9 @@ class Technician(models.Model):
         verbose_name = _("technician")
         verbose_name_plural = _("technicians")
         ordering = ["order", "display_name"]
-        constraints = [models.UniqueConstraint(fields=["backend", "username"],
-                                               name="portal_unique_technician")]
+        constraints = [
+            models.UniqueConstraint(fields=["backend", "username"], name="portal_unique_technician")
+        ]
 
     def __str__(self):
         return self.display_name
@@ -606,30 +715,48 @@ class Issue(models.Model):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="issues")
     display_name = models.CharField(_("display name"), max_length=100)
-    code_name = models.CharField(_("code name"), max_length=limits.CODE_NAME_MAX,
-                                 validators=[code_name_validator])
+    code_name = models.CharField(
+        _("code name"), max_length=limits.CODE_NAME_MAX, validators=[code_name_validator]
+    )
     vendor_id = models.PositiveIntegerField(
-        _("numeric ID"), null=True, blank=True,
+        _("numeric ID"),
+        null=True,
+        blank=True,
         help_text=_("BeyondTrust issue ID. Set: the start sends id instead of codeName."),
     )
     description = models.TextField(_("description"), blank=True)
     order = models.IntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
     priority = models.PositiveSmallIntegerField(
-        _("priority"), null=True, blank=True,
+        _("priority"),
+        null=True,
+        blank=True,
         choices=[(1, _("High")), (2, _("Medium")), (3, _("Low"))],
     )
-    skills = models.CharField(_("skills"), max_length=500, blank=True,
-                              help_text=_("Skill code names, separated by commas."))
+    skills = models.CharField(
+        _("skills"), max_length=500, blank=True, help_text=_("Skill code names, separated by commas.")
+    )
     chat = models.CharField(_("chat"), max_length=10, choices=Chat.choices, default=Chat.SITE)
     chat_locale = models.CharField(
-        _("chat language"), max_length=LOCALE_CODE_MAX, blank=True,
+        _("chat language"),
+        max_length=LOCALE_CODE_MAX,
+        blank=True,
         help_text=_("For this issue instead of the site's chat language, e.g. cs-cs. Empty: the site's."),
     )
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
-                                   verbose_name=_("department (Take Control)"))
-    technician = models.ForeignKey(Technician, null=True, blank=True, on_delete=models.SET_NULL,
-                                   verbose_name=_("technician (Take Control)"))
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("department (Take Control)"),
+    )
+    technician = models.ForeignKey(
+        Technician,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("technician (Take Control)"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -637,8 +764,7 @@ class Issue(models.Model):
         verbose_name = _("issue")
         verbose_name_plural = _("issues")
         ordering = ["order", "display_name"]
-        constraints = [models.UniqueConstraint(fields=["site", "code_name"],
-                                               name="portal_unique_issue_code")]
+        constraints = [models.UniqueConstraint(fields=["site", "code_name"], name="portal_unique_issue_code")]
 
     def __str__(self):
         return self.display_name
@@ -663,8 +789,10 @@ class Issue(models.Model):
             # code-name parameter, and none for priority, skills, chat-only or chat language.
             errors = {}
             if self.vendor_id is None:
-                errors["vendor_id"] = _("A legacy Bomgar backend starts issues by their numeric ID: "
-                                        "enter the appliance's issue ID.")
+                errors["vendor_id"] = _(
+                    "A legacy Bomgar backend starts issues by their numeric ID: "
+                    "enter the appliance's issue ID."
+                )
             unsupported = _("A legacy Bomgar start cannot carry this: leave it empty.")
             if self.priority is not None:
                 errors["priority"] = unsupported
@@ -687,8 +815,9 @@ class IssueTranslation(models.Model):
     class Meta:
         verbose_name = _("translation")
         verbose_name_plural = _("translations")
-        constraints = [models.UniqueConstraint(fields=["issue", "language"],
-                                               name="portal_unique_issue_translation")]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "language"], name="portal_unique_issue_translation")
+        ]
 
 
 class CustomField(models.Model):
@@ -704,7 +833,9 @@ class CustomField(models.Model):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="custom_fields")
     code_name = models.CharField(
-        _("code name"), max_length=limits.CODE_NAME_MAX, validators=[code_name_validator],
+        _("code name"),
+        max_length=limits.CODE_NAME_MAX,
+        validators=[code_name_validator],
         help_text=_("Must exist on the appliance; sent as session.custom.CODE_NAME."),
     )
     label = models.CharField(_("label"), max_length=100)
@@ -712,26 +843,33 @@ class CustomField(models.Model):
     field_type = models.CharField(_("type"), max_length=10, choices=Type.choices, default=Type.TEXT)
     required = models.BooleanField(_("required"), default=False)
     max_length = models.PositiveIntegerField(
-        _("maximum length"), default=255,
+        _("maximum length"),
+        default=255,
         validators=[MinValueValidator(1), MaxValueValidator(limits.CUSTOM_FIELD_MAX_CHARS)],
         help_text=_("Characters, at most 1024."),
     )
     choices = models.TextField(
-        _("choices"), blank=True,
+        _("choices"),
+        blank=True,
         help_text=_("For a choice field: one per line, 'value' or 'value|label'."),
     )
     order = models.IntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
     issues = models.ManyToManyField(
-        Issue, blank=True, related_name="custom_fields", verbose_name=_("issues"),
+        Issue,
+        blank=True,
+        related_name="custom_fields",
+        verbose_name=_("issues"),
         help_text=_("Empty: asked for every issue."),
     )
     prefill_allowed = models.BooleanField(
-        _("a prefill link may set it"), default=True,
+        _("a prefill link may set it"),
+        default=True,
         help_text=_("Query parameter cf_CODE_NAME."),
     )
     prefill_locks = models.BooleanField(
-        _("a signed prefill link locks it"), default=False,
+        _("a signed prefill link locks it"),
+        default=False,
         help_text=_("A value from a signed link is shown read-only and cannot be changed."),
     )
 
@@ -739,8 +877,9 @@ class CustomField(models.Model):
         verbose_name = _("custom field")
         verbose_name_plural = _("custom fields")
         ordering = ["order", "code_name"]
-        constraints = [models.UniqueConstraint(fields=["site", "code_name"],
-                                               name="portal_unique_custom_field_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "code_name"], name="portal_unique_custom_field_code")
+        ]
 
     def __str__(self):
         return self.label
@@ -757,10 +896,18 @@ class CustomField(models.Model):
 
     def clean(self):
         if self.active and self.site_id and self.site.backend.kind == Backend.Kind.LEGACY:
-            raise ValidationError({"active": _("A legacy Bomgar start cannot carry custom fields: "
-                                               "this one would never reach the representative.")})
+            raise ValidationError(
+                {
+                    "active": _(
+                        "A legacy Bomgar start cannot carry custom fields: "
+                        "this one would never reach the representative."
+                    )
+                }
+            )
         if self.code_name == limits.EXTERNAL_KEY_CODE:
-            raise ValidationError({"code_name": _("external_key is built in: use the site's external key field.")})
+            raise ValidationError(
+                {"code_name": _("external_key is built in: use the site's external key field.")}
+            )
         if self.field_type == self.Type.CHOICE:
             pairs = self.choice_list
             if not pairs:
@@ -775,14 +922,16 @@ class CustomFieldTranslation(models.Model):
     language = models.CharField(_("language"), max_length=10, choices=LANGUAGE_CHOICES)
     label = models.CharField(_("label"), max_length=100)
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
-    choices = models.TextField(_("choice labels"), blank=True,
-                               help_text=_("Optional: 'value|label' lines in this language."))
+    choices = models.TextField(
+        _("choice labels"), blank=True, help_text=_("Optional: 'value|label' lines in this language.")
+    )
 
     class Meta:
         verbose_name = _("translation")
         verbose_name_plural = _("translations")
-        constraints = [models.UniqueConstraint(fields=["field", "language"],
-                                               name="portal_unique_field_translation")]
+        constraints = [
+            models.UniqueConstraint(fields=["field", "language"], name="portal_unique_field_translation")
+        ]
 
 
 class StartRequest(models.Model):

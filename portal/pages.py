@@ -18,8 +18,16 @@ from portal import prefill as prefill_links
 from portal.languages import html_lang
 from portal.models import Backend, Site, StartRequest
 
-PREFILL_FIELDS = ("name", "company", "company_code", "details", "issue", "external_key",
-                  "email", "customer_number")
+PREFILL_FIELDS = (
+    "name",
+    "company",
+    "company_code",
+    "details",
+    "issue",
+    "external_key",
+    "email",
+    "customer_number",
+)
 PREFILL_MAX_CHARS = 4000  # a prefill value longer than any limit is cut, not rendered whole
 
 
@@ -54,8 +62,12 @@ def language_links(request, site: Site) -> list[dict]:
     names = dict(settings.LANGUAGES)
     query = {k: v for k, v in request.GET.items() if k != "locale"}
     return [
-        {"code": code, "name": names[code], "current": code == request.LANGUAGE_CODE,
-         "url": f"{request.path}?{urlencode({**query, 'locale': code})}"}
+        {
+            "code": code,
+            "name": names[code],
+            "current": code == request.LANGUAGE_CODE,
+            "url": f"{request.path}?{urlencode({**query, 'locale': code})}",
+        }
         for code in site.languages
     ]
 
@@ -68,8 +80,11 @@ def initials(name: str) -> str:
     first character only: two characters from two words would read as a different name.
     The JSON list sends these, so the tiles portal.js builds show exactly the same.
     """
-    firsts = [next(char for char in word if char.isalnum())
-              for word in name.split() if any(char.isalnum() for char in word)]
+    firsts = [
+        next(char for char in word if char.isalnum())
+        for word in name.split()
+        if any(char.isalnum() for char in word)
+    ]
     if not firsts:
         return ""
     if firsts[0].upper() == firsts[0].lower():
@@ -89,7 +104,7 @@ def render_customer_page(request, template: str, context: dict | None = None, *,
         # A POST's answer (errors, the start button) says so from the form's own field, which
         # portal.js sets in a frame: no footer flashing in and out of the frame.
         "embedded": request.GET.get("embed") == "1"
-                    or (request.method == "POST" and request.POST.get("embedded") == "1"),
+        or (request.method == "POST" and request.POST.get("embedded") == "1"),
         "form_ts": guards.form_timestamp(),
         "flows": enabled_flows(site) if site else [],
         **(context or {}),
@@ -117,8 +132,9 @@ def unavailable_page(request):
         response = render(request, "portal/not_configured.html", status=503)
         response.portal_csp = customer_csp(None)
         return response
-    response = render_customer_page(request, "portal/closed.html",
-                                    {"opening_hours": request.site.opening_hours.all()})
+    response = render_customer_page(
+        request, "portal/closed.html", {"opening_hours": request.site.opening_hours.all()}
+    )
     add_never_cache_headers(response)  # opening time must show at once, not from the page cache
     return response
 
@@ -140,8 +156,11 @@ def signed_prefill(request) -> tuple[str, dict[str, str]]:
     signature costs the query for the site's secret.
     """
     carried = request.POST.get("signed", "") if request.method == "POST" else ""
-    query = carried or (prefill_links.signed_part(request.META.get("QUERY_STRING", ""))
-                        if prefill_links.SIGNATURE in request.GET else "")
+    query = carried or (
+        prefill_links.signed_part(request.META.get("QUERY_STRING", ""))
+        if prefill_links.SIGNATURE in request.GET
+        else ""
+    )
     if not query:
         return "", {}
     values = prefill_links.verified_values(secret=request.site.prefill_secret, query=query)
@@ -151,8 +170,12 @@ def signed_prefill(request) -> tuple[str, dict[str, str]]:
 def public_form_initial(request, names=()) -> tuple[dict, dict[str, str]]:
     """Initial values every public form starts from, and the values a signed link locks."""
     signed, locked = signed_prefill(request)
-    initial = {"locale": request.LANGUAGE_CODE, "embedded": "1" if request.GET.get("embed") == "1" else "",
-               "signed": signed, **prefill(request, names)}
+    initial = {
+        "locale": request.LANGUAGE_CODE,
+        "embedded": "1" if request.GET.get("embed") == "1" else "",
+        "signed": signed,
+        **prefill(request, names),
+    }
     locked = {name: value for name, value in locked.items() if name in names}
     return {**initial, **locked}, locked
 
@@ -163,7 +186,8 @@ def start_context(request, form) -> services.StartContext:
         language=request.LANGUAGE_CODE,
         user_agent=request.headers.get("User-Agent", "")[:1000],
         timezone_offset=form.timezone_offset(),
-        embedded=form.cleaned_data.get("embedded") == "1" or request.headers.get("Sec-Fetch-Dest") == "iframe",
+        embedded=form.cleaned_data.get("embedded") == "1"
+        or request.headers.get("Sec-Fetch-Dest") == "iframe",
     )
 
 
@@ -178,8 +202,9 @@ def start_response(request, result: services.StartResult, context: services.Star
     if result.failure or result.queued is not None:
         return takecontrol_result_page(request, result)
     if context.embedded or request.site.show_interstitial:
-        return render_customer_page(request, "portal/ready.html", {"result": result,
-                                                                   "platform": platform_name(request)})
+        return render_customer_page(
+            request, "portal/ready.html", {"result": result, "platform": platform_name(request)}
+        )
     response = HttpResponseRedirect(result.url)
     response.status_code = 303
     return response
@@ -187,9 +212,15 @@ def start_response(request, result: services.StartResult, context: services.Star
 
 def platform_name(request) -> str:
     ua = request.headers.get("User-Agent", "")
-    for marker, name in (("Windows", "windows"), ("iPhone", "ios"), ("iPad", "ios"),
-                         ("Android", "android"), ("Mac OS X", "mac"), ("CrOS", "chromeos"),
-                         ("Linux", "linux")):
+    for marker, name in (
+        ("Windows", "windows"),
+        ("iPhone", "ios"),
+        ("iPad", "ios"),
+        ("Android", "android"),
+        ("Mac OS X", "mac"),
+        ("CrOS", "chromeos"),
+        ("Linux", "linux"),
+    ):
         if marker in ua:
             return name
     return "other"
@@ -197,21 +228,36 @@ def platform_name(request) -> str:
 
 def guard_failure_response(request, result: guards.GuardResult):
     if result.reason == "rate":
-        response = render_customer_page(request, "portal/message.html", {
-            "title": _("Too many attempts"),
-            "message": _("Please wait a minute and try again."),
-        }, status=429)
+        response = render_customer_page(
+            request,
+            "portal/message.html",
+            {
+                "title": _("Too many attempts"),
+                "message": _("Please wait a minute and try again."),
+            },
+            status=429,
+        )
         response["Retry-After"] = str(result.retry_after)
         return response
     if result.reason == "origin":
-        return render_customer_page(request, "portal/message.html", {
-            "title": _("This form was sent from another website"),
-            "message": _("Please open the support page directly and try again."),
-        }, status=403)
-    return render_customer_page(request, "portal/message.html", {
-        "title": _("Your request could not be sent"),
-        "message": _("Please go back, reload the page and try again."),
-    }, status=400)
+        return render_customer_page(
+            request,
+            "portal/message.html",
+            {
+                "title": _("This form was sent from another website"),
+                "message": _("Please open the support page directly and try again."),
+            },
+            status=403,
+        )
+    return render_customer_page(
+        request,
+        "portal/message.html",
+        {
+            "title": _("Your request could not be sent"),
+            "message": _("Please go back, reload the page and try again."),
+        },
+        status=400,
+    )
 
 
 def bind_public_form(request, form):
@@ -221,35 +267,54 @@ def bind_public_form(request, form):
         return True, None
     if result.reason == "expired":
         form.is_valid()
-        form.add_error(None, _("This page was open for a long time, so we could not send it yet. "
-                               "Please check your entries and send again."))
+        form.add_error(
+            None,
+            _(
+                "This page was open for a long time, so we could not send it yet. "
+                "Please check your entries and send again."
+            ),
+        )
         return False, None
     return False, guard_failure_response(request, result)
 
 
 def record_invalid(request, form, flow: str):
-    context = services.StartContext(site=request.site, language=request.LANGUAGE_CODE,
-                                    embedded=request.POST.get("embedded") == "1")
-    services.record_start(context=context, flow=flow, outcome=StartRequest.Outcome.INVALID,
-                          error_fields=sorted(form.errors))
+    context = services.StartContext(
+        site=request.site, language=request.LANGUAGE_CODE, embedded=request.POST.get("embedded") == "1"
+    )
+    services.record_start(
+        context=context, flow=flow, outcome=StartRequest.Outcome.INVALID, error_fields=sorted(form.errors)
+    )
 
 
 def takecontrol_result_page(request, result: services.StartResult):
     """After a REST start: the queue and the applet link, or why nothing started."""
     if result.failure == "rejected":
-        return render_customer_page(request, "portal/takecontrol_failed.html", {
-            "title": _("Sorry, we could not send your request"),
-            "message": _("Our support system did not accept the request. You can still connect "
-                         "with the button below, or try again in a moment."),
-            "fallback_url": result.url,
-        })
+        return render_customer_page(
+            request,
+            "portal/takecontrol_failed.html",
+            {
+                "title": _("Sorry, we could not send your request"),
+                "message": _(
+                    "Our support system did not accept the request. You can still connect "
+                    "with the button below, or try again in a moment."
+                ),
+                "fallback_url": result.url,
+            },
+        )
     if result.failure:
-        return render_customer_page(request, "portal/takecontrol_failed.html", {
-            "title": _("Remote support is temporarily unavailable"),
-            "message": _("Please try again in a few minutes. Your details were not sent."),
-        }, status=503)
-    return render_customer_page(request, "portal/takecontrol_queued.html", {"result": result,
-                                                                           "queued": result.queued})
+        return render_customer_page(
+            request,
+            "portal/takecontrol_failed.html",
+            {
+                "title": _("Remote support is temporarily unavailable"),
+                "message": _("Please try again in a few minutes. Your details were not sent."),
+            },
+            status=503,
+        )
+    return render_customer_page(
+        request, "portal/takecontrol_queued.html", {"result": result, "queued": result.queued}
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -258,9 +323,18 @@ def takecontrol_result_page(request, result: services.StartResult):
 def _error_page(request, status: int, title: str, message: str):
     site = getattr(request, "site", None)
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
-    response = render(request, "portal/error.html", {"site": site, "title": title, "message": message,
-                                                     "language": language, "html_lang": html_lang(language)},
-                      status=status)
+    response = render(
+        request,
+        "portal/error.html",
+        {
+            "site": site,
+            "title": title,
+            "message": message,
+            "language": language,
+            "html_lang": html_lang(language),
+        },
+        status=status,
+    )
     response.portal_csp = customer_csp(None)
     return response
 
@@ -274,7 +348,9 @@ def forbidden(request, exception=None):
 
 
 def not_found(request, exception=None):
-    return _error_page(request, 404, _("Page not found"), _("Please check the address or start again from the support page."))
+    return _error_page(
+        request, 404, _("Page not found"), _("Please check the address or start again from the support page.")
+    )
 
 
 def server_error(request):

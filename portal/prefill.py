@@ -24,8 +24,17 @@ from urllib.parse import parse_qsl, quote
 SIGNATURE = "sig"
 EXPIRES = "exp"
 # `locale` is not signable: the customer's language picker rewrites it on every link.
-BUILT_IN = ("key", "name", "company", "company_code", "details", "issue", "external_key",
-            "email", "customer_number")
+BUILT_IN = (
+    "key",
+    "name",
+    "company",
+    "company_code",
+    "details",
+    "issue",
+    "external_key",
+    "email",
+    "customer_number",
+)
 
 
 def is_prefill_name(name: str) -> bool:
@@ -76,5 +85,8 @@ def verified_values(*, secret: str, query: str, now: float | None = None) -> dic
 def signed_part(query: str) -> str:
     """The parameters a signature covers, to carry them through the POST unchanged."""
     pairs = parse_qsl(query, keep_blank_values=True)
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs
-                    if is_prefill_name(k) or k in (EXPIRES, SIGNATURE))
+    return "&".join(
+        f"{quote(k, safe='')}={quote(v, safe='')}"
+        for k, v in pairs
+        if is_prefill_name(k) or k in (EXPIRES, SIGNATURE)
+    )

@@ -14,10 +14,19 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone, translation
 from django.db.models import Prefetch
+from django.utils import timezone, translation
 
-from portal.models import DEFAULT_CLOSED, DEFAULT_TEXTS, Backend, CustomField, Issue, Site, SiteTranslation, Technician
+from portal.models import (
+    DEFAULT_CLOSED,
+    DEFAULT_TEXTS,
+    Backend,
+    CustomField,
+    Issue,
+    Site,
+    SiteTranslation,
+    Technician,
+)
 from portal.vendors.beyondtrust.client import CommandClient, Rep
 from portal.vendors.cache import CircuitBreaker, cached_with_refresh, default_timeout
 
@@ -84,6 +93,7 @@ def site_for_host(host: str) -> Site | None:
     """
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     hostname = hostname.lower().rstrip(".")
+
     def lookup():
         sites = Site.objects.select_related("backend").defer(*SITE_DEFERRED_SECRETS)
         site = sites.filter(hostnames__hostname=hostname).first() or sites.filter(is_default=True).first()
@@ -152,7 +162,9 @@ def is_builtin_text(field: str, text: str) -> bool:
 def site_texts(*, site: Site, language: str) -> SiteTexts:
     texts = {field: getattr(site, field) for field in SiteTranslation.TEXT_FIELDS}
     for row in site.translations.filter(language=language):
-        texts.update({field: value for field in SiteTranslation.TEXT_FIELDS if (value := getattr(row, field))})
+        texts.update(
+            {field: value for field in SiteTranslation.TEXT_FIELDS if (value := getattr(row, field))}
+        )
     for field, default in DEFAULT_TEXTS.items():
         if is_builtin_text(field, texts[field]):
             with translation.override(language):
@@ -160,9 +172,14 @@ def site_texts(*, site: Site, language: str) -> SiteTexts:
     if not texts["closed_text"].strip():
         with translation.override(language):
             texts["closed_text"] = str(DEFAULT_CLOSED)
-    return SiteTexts(welcome=texts["welcome_text"], warning=texts["warning_text"], notice=texts["notice_text"],
-                     consent=texts["consent_text"], closed=texts["closed_text"],
-                     external_key_label=texts["external_key_label"])
+    return SiteTexts(
+        welcome=texts["welcome_text"],
+        warning=texts["warning_text"],
+        notice=texts["notice_text"],
+        consent=texts["consent_text"],
+        closed=texts["closed_text"],
+        external_key_label=texts["external_key_label"],
+    )
 
 
 @cached_per_site("issues")
@@ -179,8 +196,11 @@ def active_issues(*, site: Site, language: str) -> list[Issue]:
         # cannot be started there, so it is not offered.
         unstartable = [issue.code_name for issue in issues if issue.vendor_id is None]
         if unstartable:
-            logger.warning("Site %s: issues without a numeric ID are not offered on a legacy "
-                           "backend: %s", site.pk, ", ".join(unstartable))
+            logger.warning(
+                "Site %s: issues without a numeric ID are not offered on a legacy backend: %s",
+                site.pk,
+                ", ".join(unstartable),
+            )
             issues = [issue for issue in issues if issue.vendor_id is not None]
     for issue in issues:
         for row in issue.translations.all():
@@ -218,10 +238,9 @@ def listed_technicians(*, backend) -> list[Technician]:
     return list(backend.technicians.filter(listed=True))
 
 
-
-
 def site_schedule(*, site: Site) -> tuple[list[tuple[int, object, object]], frozenset]:
     """(weekday, opens, closes) rows and holiday dates, read once per admin change."""
+
     def read():
         hours = list(site.opening_hours.values_list("weekday", "opens", "closes"))
         return hours, frozenset(site.holidays.values_list("date", flat=True))
@@ -283,7 +302,7 @@ class RepListResult:
 
     @property
     def state(self) -> str:
-        """"ok" (a list, maybe empty), "pending" or "unavailable": what /reps.json reports."""
+        """ "ok" (a list, maybe empty), "pending" or "unavailable": what /reps.json reports."""
         return "pending" if self.pending else "unavailable" if self.unavailable else "ok"
 
 
@@ -295,13 +314,16 @@ def rep_list_cache_key(backend: Backend) -> str:
 
 def beyondtrust_breaker(backend: Backend) -> CircuitBreaker:
     """The one circuit breaker per BeyondTrust backend, shared by every caller of its API."""
-    return CircuitBreaker(f"beyondtrust:{backend.pk}", failure_threshold=BREAKER_FAILURES,
-                          reset_after=BREAKER_RESET_SECONDS)
+    return CircuitBreaker(
+        f"beyondtrust:{backend.pk}", failure_threshold=BREAKER_FAILURES, reset_after=BREAKER_RESET_SECONDS
+    )
 
 
 # What a Preview backend lists: its rep starts show the URL a real rep would get.
-PREVIEW_REPS = (Rep(id=12, public_name="Alex K.", showing_on_rep_list=True),
-                Rep(id=7, public_name="Sam R.", showing_on_rep_list=True))
+PREVIEW_REPS = (
+    Rep(id=12, public_name="Alex K.", showing_on_rep_list=True),
+    Rep(id=7, public_name="Sam R.", showing_on_rep_list=True),
+)
 
 
 def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float = 0.0) -> RepListResult:

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Backend, Issue, Site, StartRequest, Technician
-from portal.webhooks.services import enqueue_start_event
 from portal.vendors.beyondtrust.start_url import (
     StartParams,
     legacy_start_url,
@@ -29,6 +28,7 @@ from portal.vendors.takecontrol.start_url import (
     pin_url,
     route_for_start,
 )
+from portal.webhooks.services import enqueue_start_event
 
 logger = logging.getLogger(__name__)
 
@@ -120,9 +120,16 @@ def _customer_params(customer: Customer) -> dict:
     }
 
 
-def record_start(*, context: StartContext, flow: str, outcome: str, issue: Issue | None = None,
-                 chat: bool = False, customer: Customer | None = None,
-                 error_fields: list[str] | None = None) -> StartRequest:
+def record_start(
+    *,
+    context: StartContext,
+    flow: str,
+    outcome: str,
+    issue: Issue | None = None,
+    chat: bool = False,
+    customer: Customer | None = None,
+    error_fields: list[str] | None = None,
+) -> StartRequest:
     site = context.site
     # One transaction: the start record and its webhook event, if any
     # (docs/decisions/0070-start-webhooks-on-django-tasks.md).
@@ -143,14 +150,26 @@ def record_start(*, context: StartContext, flow: str, outcome: str, issue: Issue
     return record
 
 
-def _finish(*, context: StartContext, flow: str, url: str, issue: Issue | None = None,
-            chat: bool = False, customer: Customer | None = None) -> StartResult:
+def _finish(
+    *,
+    context: StartContext,
+    flow: str,
+    url: str,
+    issue: Issue | None = None,
+    chat: bool = False,
+    customer: Customer | None = None,
+) -> StartResult:
     preview = context.site.backend.kind == Backend.Kind.PREVIEW
     outcome = StartRequest.Outcome.PREVIEW if preview else StartRequest.Outcome.STARTED
-    record = record_start(context=context, flow=flow, outcome=outcome, issue=issue, chat=chat,
-                          customer=customer)
-    return StartResult(url=url, preview=preview, record=record,
-                       parameters=parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    record = record_start(
+        context=context, flow=flow, outcome=outcome, issue=issue, chat=chat, customer=customer
+    )
+    return StartResult(
+        url=url,
+        preview=preview,
+        record=record,
+        parameters=parse_qsl(urlsplit(url).query, keep_blank_values=True),
+    )
 
 
 def start_with_session_key(*, context: StartContext, key: str, external_key: str = "") -> StartResult:
@@ -158,17 +177,20 @@ def start_with_session_key(*, context: StartContext, key: str, external_key: str
         return start_with_pin(context=context, pin=key)
     params = StartParams(short_key=key, external_key=external_key, **_common_params(context))
     url = beyondtrust_url(backend=context.site.backend, params=params)
-    return _finish(context=context, flow=StartRequest.Flow.KEY, url=url,
-                   customer=Customer(external_key=external_key))
+    return _finish(
+        context=context, flow=StartRequest.Flow.KEY, url=url, customer=Customer(external_key=external_key)
+    )
 
 
-def start_with_survey(*, context: StartContext, issue: Issue, customer: Customer,
-                      chat_requested: bool = False) -> StartResult:
+def start_with_survey(
+    *, context: StartContext, issue: Issue, customer: Customer, chat_requested: bool = False
+) -> StartResult:
     """An issue start: codeName, or the numeric id when the admin set one
     (docs/decisions/0002-one-queue-selector.md)."""
     if context.site.backend.kind == Backend.Kind.TAKECONTROL:
-        return start_takecontrol(context=context, flow=StartRequest.Flow.SURVEY, issue=issue,
-                                 customer=customer)
+        return start_takecontrol(
+            context=context, flow=StartRequest.Flow.SURVEY, issue=issue, customer=customer
+        )
     chat = chat_only(site=context.site, issue=issue, requested=chat_requested)
     params = StartParams(
         issue_code_name="" if issue.vendor_id is not None else issue.code_name,
@@ -180,32 +202,40 @@ def start_with_survey(*, context: StartContext, issue: Issue, customer: Customer
         **_common_params(context, issue),
     )
     url = beyondtrust_url(backend=context.site.backend, params=params)
-    return _finish(context=context, flow=StartRequest.Flow.SURVEY, url=url, issue=issue,
-                   chat=chat, customer=customer)
+    return _finish(
+        context=context, flow=StartRequest.Flow.SURVEY, url=url, issue=issue, chat=chat, customer=customer
+    )
 
 
-def start_with_rep(*, context: StartContext, rep_id: int, rep_name: str, external_key: str = "",
-                   chat_requested: bool = False) -> StartResult:
+def start_with_rep(
+    *, context: StartContext, rep_id: int, rep_name: str, external_key: str = "", chat_requested: bool = False
+) -> StartResult:
     """A rep-list start: id and the public display name
     (docs/decisions/0009-rep-list-by-public-name.md; the caller checked both)."""
     chat = chat_only(site=context.site, issue=None, requested=chat_requested)
-    params = StartParams(rep_id=rep_id, rep_name=rep_name, external_key=external_key, chat=chat,
-                         **_common_params(context))
+    params = StartParams(
+        rep_id=rep_id, rep_name=rep_name, external_key=external_key, chat=chat, **_common_params(context)
+    )
     url = beyondtrust_url(backend=context.site.backend, params=params)
-    return _finish(context=context, flow=StartRequest.Flow.REP, url=url, chat=chat,
-                   customer=Customer(external_key=external_key))
+    return _finish(
+        context=context,
+        flow=StartRequest.Flow.REP,
+        url=url,
+        chat=chat,
+        customer=Customer(external_key=external_key),
+    )
 
 
-def start_with_rep_in_issue_menu(*, context: StartContext, rep_id: int, customer: Customer,
-                                 chat_requested: bool = False) -> StartResult:
+def start_with_rep_in_issue_menu(
+    *, context: StartContext, rep_id: int, customer: Customer, chat_requested: bool = False
+) -> StartResult:
     """A survey start with a rep picked in the issue menu
     (docs/decisions/0010-reps-in-issue-menu.md): `issue_menu=1` and the rep's id, with the
     customer's fields; the caller found the rep in the cached list."""
     chat = chat_only(site=context.site, issue=None, requested=chat_requested)
     params = StartParams(issue_id=rep_id, chat=chat, **_customer_params(customer), **_common_params(context))
     url = beyondtrust_url(backend=context.site.backend, params=params)
-    return _finish(context=context, flow=StartRequest.Flow.SURVEY, url=url, chat=chat,
-                   customer=customer)
+    return _finish(context=context, flow=StartRequest.Flow.SURVEY, url=url, chat=chat, customer=customer)
 
 
 # ------------------------------------------------------------------------------
@@ -220,10 +250,14 @@ def takecontrol_redirect_url(*, backend: Backend, route: Route, customer: Custom
     (docs/decisions/0018-takecontrol-language.md).
     """
     return new_session_url(
-        api_domain=backend.base_url, uid=backend.tc_uid,
-        department_id=route.department_id, technician_username=route.technician_username,
-        customer_name=customer.name, customer_email=customer.email,
-        customer_number=customer.number, problem_description=customer.details,
+        api_domain=backend.base_url,
+        uid=backend.tc_uid,
+        department_id=route.department_id,
+        technician_username=route.technician_username,
+        customer_name=customer.name,
+        customer_email=customer.email,
+        customer_number=customer.number,
+        problem_description=customer.details,
         ask_customer_info=backend.tc_ask_customer_info,
     )
 
@@ -245,9 +279,14 @@ def start_with_technician(*, context: StartContext, technician: Technician) -> S
     return start_takecontrol(context=context, flow=StartRequest.Flow.REP, technician=technician)
 
 
-def start_takecontrol(*, context: StartContext, flow: str, issue: Issue | None = None,
-                      technician: Technician | None = None,
-                      customer: Customer | None = None) -> StartResult:
+def start_takecontrol(
+    *,
+    context: StartContext,
+    flow: str,
+    issue: Issue | None = None,
+    technician: Technician | None = None,
+    customer: Customer | None = None,
+) -> StartResult:
     """A survey or technician start in the backend's start mode
     (docs/decisions/0014-takecontrol-redirect-start.md,
     docs/decisions/0015-takecontrol-rest-start.md and docs/decisions/0016-takecontrol-routing.md).
@@ -263,16 +302,22 @@ def start_takecontrol(*, context: StartContext, flow: str, issue: Issue | None =
         try:
             url = takecontrol_redirect_url(backend=backend, route=route, customer=customer)
         except TakeControlValueError as error:  # the form checked the customer's values
-            logger.error("Take Control start: %s (%s). Admin: check the backend's uid and "
-                         "API domain.", error, error.field)
-            return _failed(context=context, flow=flow, issue=issue, customer=customer,
-                           failure="unavailable")
+            logger.error(
+                "Take Control start: %s (%s). Admin: check the backend's uid and API domain.",
+                error,
+                error.field,
+            )
+            return _failed(context=context, flow=flow, issue=issue, customer=customer, failure="unavailable")
         return _finish(context=context, flow=flow, url=url, issue=issue, customer=customer)
     try:
         queued = takecontrol_client.TakeControlClient.from_backend(backend).create_session(
-            department_id=route.department_id, technician_username=route.technician_username,
-            locale=context.language, customer_name=customer.name, customer_email=customer.email,
-            customer_number=customer.number, problem_description=customer.details,
+            department_id=route.department_id,
+            technician_username=route.technician_username,
+            locale=context.language,
+            customer_name=customer.name,
+            customer_email=customer.email,
+            customer_number=customer.number,
+            problem_description=customer.details,
         )
     except takecontrol_client.TakeControlRejected:
         # Our validation missed something (the client logged the vendor's reason): apologise
@@ -281,25 +326,38 @@ def start_takecontrol(*, context: StartContext, flow: str, issue: Issue | None =
             fallback = takecontrol_redirect_url(backend=backend, route=route, customer=customer)
         except TakeControlValueError:
             fallback = ""
-        return _failed(context=context, flow=flow, issue=issue, customer=customer,
-                       failure="rejected", url=fallback)
+        return _failed(
+            context=context, flow=flow, issue=issue, customer=customer, failure="rejected", url=fallback
+        )
     except (takecontrol_client.TakeControlError, TakeControlValueError) as error:
         if isinstance(error, TakeControlValueError) or (
-                isinstance(error, takecontrol_client.TakeControlMisconfigured) and error.status is None):
+            isinstance(error, takecontrol_client.TakeControlMisconfigured) and error.status is None
+        ):
             # The client logs what the vendor refused; a setting missing here is ours to log.
-            logger.error("Take Control REST start at %s: %s. Admin: check the backend settings.",
-                         urlsplit(backend.base_url).hostname, error)
-        return _failed(context=context, flow=flow, issue=issue, customer=customer,
-                       failure="unavailable")
-    record = record_start(context=context, flow=flow, outcome=StartRequest.Outcome.STARTED,
-                          issue=issue, customer=customer)
+            logger.error(
+                "Take Control REST start at %s: %s. Admin: check the backend settings.",
+                urlsplit(backend.base_url).hostname,
+                error,
+            )
+        return _failed(context=context, flow=flow, issue=issue, customer=customer, failure="unavailable")
+    record = record_start(
+        context=context, flow=flow, outcome=StartRequest.Outcome.STARTED, issue=issue, customer=customer
+    )
     return StartResult(url=queued.applet_url, preview=False, record=record, queued=queued)
 
 
-def _failed(*, context: StartContext, flow: str, failure: str, url: str = "",
-            issue: Issue | None = None, customer: Customer | None = None) -> StartResult:
-    record = record_start(context=context, flow=flow, outcome=StartRequest.Outcome.FAILED,
-                          issue=issue, customer=customer)
+def _failed(
+    *,
+    context: StartContext,
+    flow: str,
+    failure: str,
+    url: str = "",
+    issue: Issue | None = None,
+    customer: Customer | None = None,
+) -> StartResult:
+    record = record_start(
+        context=context, flow=flow, outcome=StartRequest.Outcome.FAILED, issue=issue, customer=customer
+    )
     return StartResult(url=url, preview=False, record=record, failure=failure)
 
 

@@ -106,11 +106,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several gunicorn workers write start records at once: WAL lets readers go on while one
     # writes, and IMMEDIATE transactions wait for the lock instead of failing mid-transaction.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-    })
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
     if not env.str("DATABASE_URL", default=""):
         DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
 # Persistent connections: opening one per request (SQLite's WAL pragma, PostgreSQL's
@@ -126,15 +128,17 @@ if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
 else:
     CACHE_DIR = Path(env("PORTAL_CACHE_DIR", default=str(DATA_DIR / "cache")))
-    CACHES = {"default": {
-        "BACKEND": "portal.cache_backend.SharedDiskCache",
-        "LOCATION": str(CACHE_DIR),
-        "TIMEOUT": 300,
-        # Waits on another process's write lock are retried by the backend, never failed.
-        "SHARDS": 8,
-        "DATABASE_TIMEOUT": 0.05,
-        "OPTIONS": {"size_limit": 256 * 1024 * 1024},
-    }}
+    CACHES = {
+        "default": {
+            "BACKEND": "portal.cache_backend.SharedDiskCache",
+            "LOCATION": str(CACHE_DIR),
+            "TIMEOUT": 300,
+            # Waits on another process's write lock are retried by the backend, never failed.
+            "SHARDS": 8,
+            "DATABASE_TIMEOUT": 0.05,
+            "OPTIONS": {"size_limit": 256 * 1024 * 1024},
+        }
+    }
 
 # ------------------------------------------------------------------------------
 # Internationalisation: the 16 languages a BeyondTrust appliance can have
@@ -230,13 +234,34 @@ CONTENT_SECURITY_POLICY = {
 }
 # Powerful browser features the portal never uses, refused for its pages and anything they
 # might embed. (Only names Chromium knows: it logs an error for any other, e.g. bluetooth.)
-PERMISSIONS_POLICY = {feature: [] for feature in (
-    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
-    "fullscreen", "geolocation", "gyroscope", "hid", "idle-detection", "local-fonts",
-    "magnetometer", "microphone", "midi", "payment", "picture-in-picture",
-    "publickey-credentials-create", "publickey-credentials-get", "screen-wake-lock", "serial",
-    "usb", "xr-spatial-tracking", "clipboard-read",
-)}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-create",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+        "clipboard-read",
+    )
+}
 # Behind a TLS-terminating proxy, set PORTAL_TRUSTED_PROXY_HEADERS=true so X-Forwarded-Proto
 # and X-Forwarded-For (rate limiting) are believed; never on a server reachable directly.
 if env.bool("PORTAL_TRUSTED_PROXY_HEADERS", default=False):
@@ -249,8 +274,10 @@ PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 # ------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": env.int("PORTAL_PASSWORD_MIN_LENGTH", default=12)}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PORTAL_PASSWORD_MIN_LENGTH", default=12)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -330,11 +357,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"client_errors": {"()": "portal.log.ClientErrorFilter",
-                                  "limit": env.int("PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE", default=10),
-                                  "window": 60}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
-                             "filters": ["client_errors"]}},
+    "filters": {
+        "client_errors": {
+            "()": "portal.log.ClientErrorFilter",
+            "limit": env.int("PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE", default=10),
+            "window": 60,
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}
+    },
     "root": {"handlers": ["console"], "level": env("PORTAL_LOG_LEVEL", default="INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -8,9 +8,18 @@ from portal import models
 from portal.selectors import renew_site_cache_version
 
 WATCHED = (
-    models.Backend, models.Site, models.SiteHostname, models.Issue, models.IssueTranslation,
-    models.CustomField, models.CustomFieldTranslation, models.Department, models.Technician,
-    models.OpeningHours, models.Holiday, models.SiteTranslation,
+    models.Backend,
+    models.Site,
+    models.SiteHostname,
+    models.Issue,
+    models.IssueTranslation,
+    models.CustomField,
+    models.CustomFieldTranslation,
+    models.Department,
+    models.Technician,
+    models.OpeningHours,
+    models.Holiday,
+    models.SiteTranslation,
 )
 
 

@@ -38,8 +38,10 @@ CONTROL, LINE_BREAK = "control", "line_break"
 
 # What Python's str.strip() removes, spelled out: trimming strips exactly these, and the page
 # gets them (the counter's data-strip) so the live counter normalises the text the same way.
-STRIP_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
-               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+STRIP_CHARS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 def text_problem(value: str, *, multiline: bool = False) -> str:
@@ -81,35 +83,66 @@ class CustomerField:
 # backend gets.
 BEYONDTRUST_CUSTOMER_FIELDS = (
     CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
-    CustomerField("company", "company_field", _("Company"), "organization",
-                  max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
-    CustomerField("company_code", "company_code_field", _("Company code"), "off",
-                  max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
-    CustomerField("details", "details_field", _("Describe the problem"), "off",
-                  max_bytes=limits.DETAILS_MAX_BYTES, multiline=True),
-    CustomerField("external_key", "external_key_field", _("Ticket number"), "off",
-                  max_chars=limits.CUSTOM_FIELD_MAX_CHARS),
+    CustomerField(
+        "company", "company_field", _("Company"), "organization", max_chars=limits.CUSTOMER_TEXT_MAX_CHARS
+    ),
+    CustomerField(
+        "company_code",
+        "company_code_field",
+        _("Company code"),
+        "off",
+        max_chars=limits.CUSTOMER_TEXT_MAX_CHARS,
+    ),
+    CustomerField(
+        "details",
+        "details_field",
+        _("Describe the problem"),
+        "off",
+        max_bytes=limits.DETAILS_MAX_BYTES,
+        multiline=True,
+    ),
+    CustomerField(
+        "external_key",
+        "external_key_field",
+        _("Ticket number"),
+        "off",
+        max_chars=limits.CUSTOM_FIELD_MAX_CHARS,
+    ),
 )
 # Legacy Bomgar `download_customer_connector.ns`: its guide limits `customer_desc` to 1024
 # characters (not bytes, as `customer.details` is); the rest as above.
 LEGACY_CUSTOMER_FIELDS = tuple(
-    CustomerField(f.name, f.mode_attr, f.label, f.autocomplete, max_chars=limits.LEGACY_DESC_MAX_CHARS,
-                  multiline=True) if f.name == "details" else f
+    CustomerField(
+        f.name, f.mode_attr, f.label, f.autocomplete, max_chars=limits.LEGACY_DESC_MAX_CHARS, multiline=True
+    )
+    if f.name == "details"
+    else f
     for f in BEYONDTRUST_CUSTOMER_FIELDS
 )
 # Take Control (docs/decisions/0014-takecontrol-redirect-start.md): characters, an email address, no
 # custom fields, no external key and no chat-only mode.
 TAKECONTROL_CUSTOMER_FIELDS = (
     CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.TC_NAME_MAX_CHARS),
-    CustomerField("email", "email_field", _("Email address"), "email",
-                  max_chars=limits.TC_EMAIL_MAX_CHARS, email=True),
-    CustomerField("customer_number", "customer_number_field", _("Customer number"), "off",
-                  max_chars=limits.TC_NUMBER_MAX_CHARS),
-    CustomerField("details", "details_field", _("Describe the problem"), "off",
-                  max_chars=limits.TC_DESCRIPTION_MAX_CHARS, multiline=True),
+    CustomerField(
+        "email", "email_field", _("Email address"), "email", max_chars=limits.TC_EMAIL_MAX_CHARS, email=True
+    ),
+    CustomerField(
+        "customer_number",
+        "customer_number_field",
+        _("Customer number"),
+        "off",
+        max_chars=limits.TC_NUMBER_MAX_CHARS,
+    ),
+    CustomerField(
+        "details",
+        "details_field",
+        _("Describe the problem"),
+        "off",
+        max_chars=limits.TC_DESCRIPTION_MAX_CHARS,
+        multiline=True,
+    ),
 )
-ALL_CUSTOMER_FIELD_TABLES = (BEYONDTRUST_CUSTOMER_FIELDS, LEGACY_CUSTOMER_FIELDS,
-                             TAKECONTROL_CUSTOMER_FIELDS)
+ALL_CUSTOMER_FIELD_TABLES = (BEYONDTRUST_CUSTOMER_FIELDS, LEGACY_CUSTOMER_FIELDS, TAKECONTROL_CUSTOMER_FIELDS)
 
 
 def customer_fields_for(backend: Backend) -> tuple[CustomerField, ...]:

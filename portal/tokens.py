@@ -113,9 +113,9 @@ def authenticate_token(secret: str, *, now: datetime | None = None) -> ApiToken 
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         # A conditional UPDATE: concurrent requests (and workers) do not write the same minute
         # twice. No signal: noting a use invalidates nothing.
-        ApiToken.objects.filter(pk=token.pk).exclude(
-            last_used_at__gt=now - LAST_USED_RESOLUTION
-        ).update(last_used_at=now)
+        ApiToken.objects.filter(pk=token.pk).exclude(last_used_at__gt=now - LAST_USED_RESOLUTION).update(
+            last_used_at=now
+        )
         token.last_used_at = now
         snapshot = None  # store the new last use
     if snapshot is None and generation:
@@ -160,7 +160,9 @@ def connect_invalidation() -> None:
     from portal.models import Backend
 
     for model in (ApiToken, Site, Backend):
-        post_save.connect(_renew_on_change, sender=model,
-                          dispatch_uid=f"portal-token-generation-save-{model.__name__}")
-        post_delete.connect(_renew_on_change, sender=model,
-                            dispatch_uid=f"portal-token-generation-delete-{model.__name__}")
+        post_save.connect(
+            _renew_on_change, sender=model, dispatch_uid=f"portal-token-generation-save-{model.__name__}"
+        )
+        post_delete.connect(
+            _renew_on_change, sender=model, dispatch_uid=f"portal-token-generation-delete-{model.__name__}"
+        )

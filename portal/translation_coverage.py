@@ -42,15 +42,21 @@ def missing_site_languages(site: Site) -> list[str]:
     if not fields:
         return []
     rows = _rows(site)
-    return [code for code in languages_needing_translation(site)
-            if code not in rows or any(not getattr(rows[code], field).strip() for field in fields)]
+    return [
+        code
+        for code in languages_needing_translation(site)
+        if code not in rows or any(not getattr(rows[code], field).strip() for field in fields)
+    ]
 
 
 def missing_issue_languages(issue: Issue) -> list[str]:
     # Customers see the issue's name only; its description is for admins and the vendor.
     rows = _rows(issue)
-    return [code for code in languages_needing_translation(issue.site)
-            if code not in rows or not rows[code].display_name.strip()]
+    return [
+        code
+        for code in languages_needing_translation(issue.site)
+        if code not in rows or not rows[code].display_name.strip()
+    ]
 
 
 def _translated_choice_values(row) -> set[str]:
@@ -64,12 +70,19 @@ def _translated_choice_values(row) -> set[str]:
 
 def missing_field_languages(field: CustomField) -> list[str]:
     rows = _rows(field)
-    choice_values = {value for value, _label in field.choice_list} if field.field_type == CustomField.Type.CHOICE else set()
+    choice_values = (
+        {value for value, _label in field.choice_list}
+        if field.field_type == CustomField.Type.CHOICE
+        else set()
+    )
     missing = []
     for code in languages_needing_translation(field.site):
         row = rows.get(code)
-        if (row is None or not row.label.strip()
-                or (field.help_text.strip() and not row.help_text.strip())
-                or not choice_values <= _translated_choice_values(row)):
+        if (
+            row is None
+            or not row.label.strip()
+            or (field.help_text.strip() and not row.help_text.strip())
+            or not choice_values <= _translated_choice_values(row)
+        ):
             missing.append(code)
     return missing

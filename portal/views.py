@@ -51,19 +51,24 @@ def home(request):
         return unavailable_page(request)
     flows = enabled_flows(request.site)
     if len(flows) == 1:  # no pointless choices (docs/decisions/0035-no-pointless-choices.md)
-        return {"key": session_key, "survey": survey, "reps": reps,
-                "technicians": technicians}.get(flows[0], session_key)(request)
-    return render_customer_page(request, "portal/home.html", {
-        "key_form": session_key_form(request),
-        "reps_url": reverse("reps"),
-    })
+        return {"key": session_key, "survey": survey, "reps": reps, "technicians": technicians}.get(
+            flows[0], session_key
+        )(request)
+    return render_customer_page(
+        request,
+        "portal/home.html",
+        {
+            "key_form": session_key_form(request),
+            "reps_url": reverse("reps"),
+        },
+    )
 
 
 def session_key_form(request, data=None) -> SessionKeyForm:
     backend = request.site.backend
     initial, locked = public_form_initial(request, ("key", "external_key"))
     if backend.kind == Backend.Kind.TAKECONTROL:  # docs/decisions/0017-takecontrol-pin.md: the
-    # 9-digit PIN
+        # 9-digit PIN
         form = PinForm(data, initial=initial)
     else:
         form = SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
@@ -85,7 +90,8 @@ def session_key(request):
     if ok and form.is_valid():
         context = start_context(request, form)
         result = services.start_with_session_key(
-            context=context, key=form.cleaned_data["key"],
+            context=context,
+            key=form.cleaned_data["key"],
             external_key=form.cleaned_data.get("external_key", ""),
         )
         return start_response(request, result, context)
@@ -117,9 +123,15 @@ def survey_form(request, data=None) -> SurveyForm:
         if not field.prefill_locks:
             locked.pop(name, None)
     texts = selectors.site_texts(site=site, language=request.LANGUAGE_CODE)  # the label, translated
-    form = SurveyForm(data, initial=initial, site=site, issues=issues, custom_fields=fields,
-                      external_key_label=texts.external_key_label,
-                      reps_menu=reps_in_issue_menu(site))
+    form = SurveyForm(
+        data,
+        initial=initial,
+        site=site,
+        issues=issues,
+        custom_fields=fields,
+        external_key_label=texts.external_key_label,
+        reps_menu=reps_in_issue_menu(site),
+    )
     form.lock(locked)
     form.reps_pending = rep_list is not None and rep_list.pending  # "checking who is available"
     return form
@@ -155,19 +167,30 @@ def survey(request):
     if ok and form.is_valid():
         data = form.cleaned_data
         customer = services.Customer(
-            name=data.get("name") or "", company=data.get("company") or "",
-            company_code=data.get("company_code") or "", details=data.get("details") or "",
-            email=data.get("email") or "", number=data.get("customer_number") or "",
-            external_key=data.get("external_key") or "", custom=tuple(form.custom_values()),
+            name=data.get("name") or "",
+            company=data.get("company") or "",
+            company_code=data.get("company_code") or "",
+            details=data.get("details") or "",
+            email=data.get("email") or "",
+            number=data.get("customer_number") or "",
+            external_key=data.get("external_key") or "",
+            custom=tuple(form.custom_values()),
         )
         context = start_context(request, form)
         if form.reps_menu:
             result = services.start_with_rep_in_issue_menu(
-                context=context, rep_id=form.selected_issue().rep_id, customer=customer,
-                chat_requested=bool(data.get("chat")))
+                context=context,
+                rep_id=form.selected_issue().rep_id,
+                customer=customer,
+                chat_requested=bool(data.get("chat")),
+            )
         else:
-            result = services.start_with_survey(context=context, issue=form.selected_issue(),
-                                                customer=customer, chat_requested=bool(data.get("chat")))
+            result = services.start_with_survey(
+                context=context,
+                issue=form.selected_issue(),
+                customer=customer,
+                chat_requested=bool(data.get("chat")),
+            )
         return start_response(request, result, context)
     if ok:
         record_invalid(request, form, StartRequest.Flow.SURVEY)
@@ -191,16 +214,27 @@ def reps_in_issue_menu(site: Site) -> bool:
 def rep_form(request, rep_list: selectors.RepListResult, data=None) -> RepForm:
     site = request.site
     initial, locked = public_form_initial(request, ("external_key",))
-    form = RepForm(data, initial=initial, reps=rep_list.reps,
-                   chat_choice=site.chat_mode == Site.ChatMode.CHOICE, consent_text=site.consent_text)
+    form = RepForm(
+        data,
+        initial=initial,
+        reps=rep_list.reps,
+        chat_choice=site.chat_mode == Site.ChatMode.CHOICE,
+        consent_text=site.consent_text,
+    )
     form.lock(locked)
     return form
 
 
 def render_rep_list(request, form: RepForm, rep_list: selectors.RepListResult):
-    response = render_customer_page(request, "portal/reps.html", {
-        "form": form, "rep_list": rep_list, "reps_json_url": reverse("reps_json"),
-    })
+    response = render_customer_page(
+        request,
+        "portal/reps.html",
+        {
+            "form": form,
+            "rep_list": rep_list,
+            "reps_json_url": reverse("reps_json"),
+        },
+    )
     # Who is online changes by the minute: neither the page cache (middleware) nor browsers
     # keep this page; the list's own cache (site.rep_list_ttl) decides how fresh it is.
     add_never_cache_headers(response)
@@ -217,8 +251,10 @@ def rep_list_page(request, rep_list: selectors.RepListResult):
     site, key, seconds = request.site, None, NO_LIST_PAGE_SECONDS
     if set(request.GET) <= {"locale", "embed"}:
         version = rep_list.fetched_at.timestamp() if rep_list.fetched_at is not None else rep_list.state
-        key = (f"portal:reps-page:{selectors.site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
-               f"{request.GET.get('embed') == '1'}:{version}")
+        key = (
+            f"portal:reps-page:{selectors.site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
+            f"{request.GET.get('embed') == '1'}:{version}"
+        )
         seconds = site.rep_list_ttl if rep_list.fetched_at is not None else NO_LIST_PAGE_SECONDS
         page = cache.get(key)
         if page is not None:
@@ -253,9 +289,12 @@ def reps(request):
         rep = form.selected_rep()
         context = start_context(request, form)
         result = services.start_with_rep(
-            context=context, rep_id=rep.id, rep_name=rep.public_name,
+            context=context,
+            rep_id=rep.id,
+            rep_name=rep.public_name,
             external_key=form.cleaned_data.get("external_key") or "",
-            chat_requested=bool(form.cleaned_data.get("chat")))
+            chat_requested=bool(form.cleaned_data.get("chat")),
+        )
         return start_response(request, result, context)
     if ok:
         record_invalid(request, form, StartRequest.Flow.REP)
@@ -268,15 +307,19 @@ def reps_json(request):
     if not site_ready(request) or not rep_list_shown(request.site):
         return JsonResponse({"error": "not_found"}, status=404)
     rep_list = selectors.online_reps(site=request.site)
-    response = JsonResponse({
-        "reps": [{"id": rep.id, "name": rep.public_name, "initials": initials(rep.public_name)}
-                 for rep in rep_list.reps],
-        # "ok" (a list, maybe empty), "pending" (still asking the appliance: ask again soon),
-        # "unavailable" (it could not be asked and nothing is cached).
-        "state": rep_list.state,
-        "available": not rep_list.unavailable,
-        "stale": rep_list.stale,
-    })
+    response = JsonResponse(
+        {
+            "reps": [
+                {"id": rep.id, "name": rep.public_name, "initials": initials(rep.public_name)}
+                for rep in rep_list.reps
+            ],
+            # "ok" (a list, maybe empty), "pending" (still asking the appliance: ask again soon),
+            # "unavailable" (it could not be asked and nothing is cached).
+            "state": rep_list.state,
+            "available": not rep_list.unavailable,
+            "stale": rep_list.stale,
+        }
+    )
     add_never_cache_headers(response)
     return response
 
@@ -287,9 +330,12 @@ def reps_json(request):
 # ------------------------------------------------------------------------------
 def technician_form(request, data=None) -> TechnicianForm:
     initial, _locked = public_form_initial(request)
-    return TechnicianForm(data, initial=initial,
-                          technicians=selectors.listed_technicians(backend=request.site.backend),
-                          consent_text=request.site.consent_text)
+    return TechnicianForm(
+        data,
+        initial=initial,
+        technicians=selectors.listed_technicians(backend=request.site.backend),
+        consent_text=request.site.consent_text,
+    )
 
 
 @csrf_exempt  # cookie-free by design: guards.check_public_post protects the POST
@@ -321,7 +367,11 @@ def theme_css(request):
     site = request.site
     css = ""
     if site is not None:
-        css = (":root{--brand:%s;--text:%s;--bg:%s}\n" % (site.primary_color, site.text_color, site.background_color))
+        css = ":root{--brand:%s;--text:%s;--bg:%s}\n" % (
+            site.primary_color,
+            site.text_color,
+            site.background_color,
+        )
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300"
     return response

@@ -27,15 +27,26 @@ def backend(db):
 
 @pytest.fixture
 def site(backend):
-    return Site.objects.create(name="Acme Support", is_default=True, backend=backend,
-                               company_code_field="optional", external_key_field="optional",
-                               warning_text="Only continue if you called us.")
+    return Site.objects.create(
+        name="Acme Support",
+        is_default=True,
+        backend=backend,
+        company_code_field="optional",
+        external_key_field="optional",
+        warning_text="Only continue if you called us.",
+    )
 
 
 @pytest.fixture
 def issues(site):
-    printing = Issue.objects.create(site=site, code_name="printing", display_name="Printing",
-                                    order=1, priority=1, skills="printing,windows")
+    printing = Issue.objects.create(
+        site=site,
+        code_name="printing",
+        display_name="Printing",
+        order=1,
+        priority=1,
+        skills="printing,windows",
+    )
     vpn = Issue.objects.create(site=site, code_name="vpn", display_name="VPN", order=2, vendor_id=42)
     Issue.objects.create(site=site, code_name="retired", display_name="Old", order=3, active=False)
     return {"printing": printing, "vpn": vpn}
@@ -43,21 +54,35 @@ def issues(site):
 
 @pytest.fixture
 def custom_fields(site, issues):
-    asset = CustomField.objects.create(site=site, code_name="asset_tag", label="Asset tag", max_length=32, order=1)
-    model = CustomField.objects.create(site=site, code_name="printer_model", label="Printer model",
-                                       required=True, order=2, max_length=1024)
+    asset = CustomField.objects.create(
+        site=site, code_name="asset_tag", label="Asset tag", max_length=32, order=1
+    )
+    model = CustomField.objects.create(
+        site=site, code_name="printer_model", label="Printer model", required=True, order=2, max_length=1024
+    )
     model.issues.set([issues["printing"]])
-    urgency = CustomField.objects.create(site=site, code_name="urgency", label="Urgency", order=3,
-                                         field_type=CustomField.Type.CHOICE, choices="low|Low\nhigh|High",
-                                         max_length=10)
+    urgency = CustomField.objects.create(
+        site=site,
+        code_name="urgency",
+        label="Urgency",
+        order=3,
+        field_type=CustomField.Type.CHOICE,
+        choices="low|Low\nhigh|High",
+        max_length=10,
+    )
     return {"asset_tag": asset, "printer_model": model, "urgency": urgency}
 
 
 def site_on_fake_appliance(fake, **site_fields) -> Site:
     """The default site on a BeyondTrust backend pointed at a fake appliance
     (tests/fakes/beyondtrust.py), with its API credentials: a live representative list."""
-    backend = Backend.objects.create(name="Lab", kind=Backend.Kind.MODERN, base_url=fake.base_url,
-                                     client_id=fake.client_id, client_secret=fake.client_secret)
+    backend = Backend.objects.create(
+        name="Lab",
+        kind=Backend.Kind.MODERN,
+        base_url=fake.base_url,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+    )
     return Site.objects.create(name="Acme Support", is_default=True, backend=backend, **site_fields)
 
 
@@ -88,16 +113,33 @@ def wsgi_keeps_test_connection():
 
 # A Site's admin change form with every required field, as the admin's own form posts it.
 SITE_ADMIN_FORM = {
-    "is_default": "on", "primary_color": "#1a5fb4", "text_color": "#1d1d1f",
-    "background_color": "#f6f7f9", "warning_text": "", "name_field": "required",
-    "company_field": "optional", "company_code_field": "hidden", "details_field": "required",
-    "email_field": "optional", "customer_number_field": "hidden", "external_key_field": "hidden",
-    "default_language": "en-us", "chat_mode": "off", "rep_list_ttl": "30", "time_zone": "UTC",
-    "retention_days": "90", "show_session_key": "on", "show_survey": "on",
-    "hostnames-TOTAL_FORMS": "0", "hostnames-INITIAL_FORMS": "0",
-    "opening_hours-TOTAL_FORMS": "0", "opening_hours-INITIAL_FORMS": "0",
-    "holidays-TOTAL_FORMS": "0", "holidays-INITIAL_FORMS": "0",
-    "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0",
+    "is_default": "on",
+    "primary_color": "#1a5fb4",
+    "text_color": "#1d1d1f",
+    "background_color": "#f6f7f9",
+    "warning_text": "",
+    "name_field": "required",
+    "company_field": "optional",
+    "company_code_field": "hidden",
+    "details_field": "required",
+    "email_field": "optional",
+    "customer_number_field": "hidden",
+    "external_key_field": "hidden",
+    "default_language": "en-us",
+    "chat_mode": "off",
+    "rep_list_ttl": "30",
+    "time_zone": "UTC",
+    "retention_days": "90",
+    "show_session_key": "on",
+    "show_survey": "on",
+    "hostnames-TOTAL_FORMS": "0",
+    "hostnames-INITIAL_FORMS": "0",
+    "opening_hours-TOTAL_FORMS": "0",
+    "opening_hours-INITIAL_FORMS": "0",
+    "holidays-TOTAL_FORMS": "0",
+    "holidays-INITIAL_FORMS": "0",
+    "translations-TOTAL_FORMS": "0",
+    "translations-INITIAL_FORMS": "0",
 }
 
 

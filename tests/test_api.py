@@ -30,8 +30,7 @@ SERVER = DOCUMENT["servers"][0]["url"]
 # ------------------------------------------------------------------------------
 def validator(schema: dict) -> Draft202012Validator:
     """A validator for `schema` whose `$ref`s resolve inside the OpenAPI document."""
-    return Draft202012Validator({**DOCUMENT, **schema},
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator({**DOCUMENT, **schema}, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def resolve(entry: dict) -> dict:
@@ -52,7 +51,8 @@ def assert_conforms(response, *, path: str, method: str) -> None:
     else:
         documented = operation["responses"]
         assert str(response.status_code) in documented, (
-            f"{method.upper()} {path} answered {response.status_code}, not in the document")
+            f"{method.upper()} {path} answered {response.status_code}, not in the document"
+        )
         entry = resolve(documented[str(response.status_code)])
         schema = entry["content"]["application/json"]["schema"]
         headers = entry.get("headers", {})
@@ -62,15 +62,25 @@ def assert_conforms(response, *, path: str, method: str) -> None:
         assert response.has_header(name), f"{name} is documented but missing"
 
 
-def call(client, method: str, path: str, body=None, *, token=None, raw: bytes | None = None,
-         content_type: str = "application/json", headers: dict | None = None):
+def call(
+    client,
+    method: str,
+    path: str,
+    body=None,
+    *,
+    token=None,
+    raw: bytes | None = None,
+    content_type: str = "application/json",
+    headers: dict | None = None,
+):
     extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}
     if token is not None:
         extra["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     data = raw if raw is not None else (json.dumps(body) if body is not None else None)
     kwargs = {"content_type": content_type} if data is not None else {}
-    response = getattr(client, method)(SERVER + path, *([data] if data is not None else []),
-                                       **kwargs, **extra)
+    response = getattr(client, method)(
+        SERVER + path, *([data] if data is not None else []), **kwargs, **extra
+    )
     assert_conforms(response, path=path, method=method)
     if method == "post" and response.status_code == 201:  # what worked is a valid request too
         operation = DOCUMENT["paths"][path]["post"]
@@ -91,7 +101,10 @@ def fake():
 def api_site(site, fake, issues):
     backend = site.backend
     backend.base_url, backend.client_id, backend.client_secret = (
-        fake.base_url, fake.client_id, fake.client_secret)
+        fake.base_url,
+        fake.client_id,
+        fake.client_secret,
+    )
     backend.save()
     SiteHostname.objects.create(site=site, hostname="help.example.com")
     return site
@@ -131,14 +144,20 @@ def test_session_key_for_the_general_queue(client, fake, secret, settings):
 
 
 def test_session_key_sends_every_parameter_as_the_vendor_spells_it(client, fake, secret):
-    response = call(client, "post", "/session-keys", {
-        "queue": "rep:12",
-        "external_key": "INC0012345",
-        "custom_fields": {"asset_tag": "LT-4471", "note": "Drucker läuft nicht"},
-        "priority": 2,
-        "skills": ["windows", "printing", "windows"],
-        "ttl": 3600,
-    }, token=secret)
+    response = call(
+        client,
+        "post",
+        "/session-keys",
+        {
+            "queue": "rep:12",
+            "external_key": "INC0012345",
+            "custom_fields": {"asset_tag": "LT-4471", "note": "Drucker läuft nicht"},
+            "priority": 2,
+            "skills": ["windows", "printing", "windows"],
+            "ttl": 3600,
+        },
+        token=secret,
+    )
     assert response.status_code == 201
     assert sent(fake, "generate_session_key") == {
         "type": "support",
@@ -160,13 +179,23 @@ def test_team_queue(client, fake, secret):
 def test_issue_queue_uses_the_issues_priority_and_skills_unless_given(client, fake, secret):
     call(client, "post", "/session-keys", {"queue": "issue:printing"}, token=secret)
     assert sent(fake, "generate_session_key") == {
-        "type": "support", "queue_id": "issue:printing",
-        "session.priority": "1", "session.skills": "printing,windows",
+        "type": "support",
+        "queue_id": "issue:printing",
+        "session.priority": "1",
+        "session.skills": "printing,windows",
     }
-    call(client, "post", "/session-keys", {"queue": "issue:printing", "priority": 3, "skills": []},
-         token=secret)
+    call(
+        client,
+        "post",
+        "/session-keys",
+        {"queue": "issue:printing", "priority": 3, "skills": []},
+        token=secret,
+    )
     assert sent(fake, "generate_session_key") == {
-        "type": "support", "queue_id": "issue:printing", "session.priority": "3"}
+        "type": "support",
+        "queue_id": "issue:printing",
+        "session.priority": "3",
+    }
 
 
 def test_custom_fields_total_is_counted_in_utf8_bytes_including_the_external_key(client, fake, secret):
@@ -177,8 +206,9 @@ def test_custom_fields_total_is_counted_in_utf8_bytes_including_the_external_key
     over = {**exactly, "external_key": "x" * 1001}
     response = call(client, "post", "/session-keys", over, token=secret)
     assert response.status_code == 400
-    assert response.json()["fields"] == {"custom_fields": [
-        "Custom fields and the external key together are 10001 UTF-8 bytes; at most 10000."]}
+    assert response.json()["fields"] == {
+        "custom_fields": ["Custom fields and the external key together are 10001 UTF-8 bytes; at most 10000."]
+    }
     assert fake.count("generate_session_key") == 1
 
 
@@ -193,21 +223,36 @@ BAD_BODIES = [
     ({"queue": "issue:bad code"}, "queue", "No active issue with code name 'bad code' on this site."),
     ({"queue": "general", "external_key": "x" * 1025}, "external_key", "At most 1024 characters."),
     ({"queue": "general", "external_key": 42}, "external_key", "Must be a string."),
-    ({"queue": "general", "custom_fields": {"asset_tag": "x" * 1025}},
-     "custom_fields.asset_tag", "At most 1024 characters."),
-    ({"queue": "general", "custom_fields": {"asset tag": "x"}},
-     "custom_fields.asset tag", "Not a code name (1-64 letters, digits, _ or -)."),
-    ({"queue": "general", "custom_fields": {"external_key": "x"}},
-     "custom_fields.external_key", "Send the external key as 'external_key'."),
+    (
+        {"queue": "general", "custom_fields": {"asset_tag": "x" * 1025}},
+        "custom_fields.asset_tag",
+        "At most 1024 characters.",
+    ),
+    (
+        {"queue": "general", "custom_fields": {"asset tag": "x"}},
+        "custom_fields.asset tag",
+        "Not a code name (1-64 letters, digits, _ or -).",
+    ),
+    (
+        {"queue": "general", "custom_fields": {"external_key": "x"}},
+        "custom_fields.external_key",
+        "Send the external key as 'external_key'.",
+    ),
     ({"queue": "general", "custom_fields": {"asset_tag": 7}}, "custom_fields.asset_tag", "Must be a string."),
-    ({"queue": "general", "custom_fields": ["asset_tag"]}, "custom_fields",
-     "Must be an object of code name to string."),
+    (
+        {"queue": "general", "custom_fields": ["asset_tag"]},
+        "custom_fields",
+        "Must be an object of code name to string.",
+    ),
     ({"queue": "general", "priority": "1"}, "priority", "Must be an integer."),
     ({"queue": "general", "priority": True}, "priority", "Must be an integer."),
     ({"queue": "general", "priority": 4}, "priority", "Must be from 1 to 3."),
     ({"queue": "general", "skills": "windows"}, "skills", "Must be a list of strings."),
-    ({"queue": "general", "skills": ["win dows"]}, "skills",
-     "Not a code name (1-64 letters, digits, _ or -): 'win dows'"),
+    (
+        {"queue": "general", "skills": ["win dows"]},
+        "skills",
+        "Not a code name (1-64 letters, digits, _ or -): 'win dows'",
+    ),
     ({"queue": "general", "ttl": 10}, "ttl", "Must be from 60 to 604800."),
     ({"queue": "general", "ttl": 60.5}, "ttl", "Must be an integer."),
     ({"queue": "general", "custom": {"a": "b"}}, "custom", "Unknown field."),
@@ -217,8 +262,11 @@ BAD_BODIES = [
     ({"queue": None}, "queue", "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'."),
     ({"queue": "general", "external_key": None}, "external_key", "Must be a string."),
     ({"queue": "general", "skills": None}, "skills", "Must be a list of strings."),
-    ({"queue": "general", "custom_fields": None}, "custom_fields",
-     "Must be an object of code name to string."),
+    (
+        {"queue": "general", "custom_fields": None},
+        "custom_fields",
+        "Must be an object of code name to string.",
+    ),
     # Lengths and characters count as sent (the document's maxLength and pattern), before the
     # surrounding spaces are trimmed.
     ({"queue": "general", "external_key": "x" * 1024 + " "}, "external_key", "At most 1024 characters."),
@@ -228,8 +276,9 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize(("body", "field", "message"), BAD_BODIES)
-def test_invalid_fields_are_400_with_field_errors_and_no_appliance_call(client, fake, secret, body,
-                                                                        field, message):
+def test_invalid_fields_are_400_with_field_errors_and_no_appliance_call(
+    client, fake, secret, body, field, message
+):
     response = call(client, "post", "/session-keys", body, token=secret)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid"
@@ -243,7 +292,11 @@ def test_integral_numbers_are_integers_as_json_schema_says(client, fake, secret)
     body = {"queue": "general", "priority": 3.0, "ttl": 600.0}
     assert call(client, "post", "/session-keys", body, token=secret).status_code == 201
     assert sent(fake, "generate_session_key") == {
-        "type": "support", "queue_id": "general", "session.priority": "3", "ttl": "600"}
+        "type": "support",
+        "queue_id": "general",
+        "session.priority": "3",
+        "ttl": "600",
+    }
     response = call(client, "post", "/session-keys", {"queue": "general", "priority": 2.5}, token=secret)
     assert response.json()["fields"] == {"priority": ["Must be an integer."]}
     response = call(client, "post", "/session-keys", {"queue": "general", "priority": 1e300}, token=secret)
@@ -251,15 +304,18 @@ def test_integral_numbers_are_integers_as_json_schema_says(client, fake, secret)
 
 
 def test_a_malformed_multipart_body_is_415_json_not_an_html_page(client, secret):
-    response = call(client, "post", "/session-keys", raw=b"--x\r\n", content_type="multipart/form-data",
-                    token=secret)
+    response = call(
+        client, "post", "/session-keys", raw=b"--x\r\n", content_type="multipart/form-data", token=secret
+    )
     assert (response.status_code, response.json()["error"]) == (415, "unsupported_media_type")
 
 
 def test_schema_refuses_what_the_api_refuses(api_site):
     """The request schema is as strict as the API where JSON Schema can say it (not: sums of
     bytes, the site's active issues)."""
-    schema = DOCUMENT["paths"]["/session-keys"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema = DOCUMENT["paths"]["/session-keys"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
     check = validator(schema)
     for body, _field, message in BAD_BODIES:
         # JSON Schema patterns are ECMA-262, whose `$` does not match before a trailing newline;
@@ -269,19 +325,26 @@ def test_schema_refuses_what_the_api_refuses(api_site):
         assert not check.is_valid(body), body
 
 
-@pytest.mark.parametrize(("raw", "content_type", "status", "error"), [
-    (b"{", "application/json", 400, "invalid_json"),
-    (b"[]", "application/json", 400, "invalid_json"),
-    (b'{"queue": NaN}', "application/json", 400, "invalid_json"),
-    (b"\xff\xfe", "application/json", 400, "invalid_json"),
-    (b"[" * 100_000, "application/json", 413, "too_large"),
-    (b"[" * 30_000 + b"]" * 30_000, "application/json", 400, "invalid_json"),  # deep nesting
-    (json.dumps({"queue": "general", "external_key": "x" * 70_000}).encode(),
-     "application/json", 413, "too_large"),
-    (b"queue=general", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
-    # Valid JSON, but no text: a lone surrogate cannot be UTF-8 (it was a 500 when sent on).
-    (b'{"queue": "general", "external_key": "\\ud800"}', "application/json", 400, "invalid_json"),
-])
+@pytest.mark.parametrize(
+    ("raw", "content_type", "status", "error"),
+    [
+        (b"{", "application/json", 400, "invalid_json"),
+        (b"[]", "application/json", 400, "invalid_json"),
+        (b'{"queue": NaN}', "application/json", 400, "invalid_json"),
+        (b"\xff\xfe", "application/json", 400, "invalid_json"),
+        (b"[" * 100_000, "application/json", 413, "too_large"),
+        (b"[" * 30_000 + b"]" * 30_000, "application/json", 400, "invalid_json"),  # deep nesting
+        (
+            json.dumps({"queue": "general", "external_key": "x" * 70_000}).encode(),
+            "application/json",
+            413,
+            "too_large",
+        ),
+        (b"queue=general", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        # Valid JSON, but no text: a lone surrogate cannot be UTF-8 (it was a 500 when sent on).
+        (b'{"queue": "general", "external_key": "\\ud800"}', "application/json", 400, "invalid_json"),
+    ],
+)
 def test_bodies_that_are_not_small_json_objects(client, fake, secret, raw, content_type, status, error):
     response = call(client, "post", "/session-keys", raw=raw, content_type=content_type, token=secret)
     assert (response.status_code, response.json()["error"]) == (status, error)
@@ -318,8 +381,9 @@ def test_token_acts_for_its_own_site_only(client, fake, secret, api_site):
 
 
 def test_take_control_site_or_missing_credentials_is_403(client, fake, api_site):
-    takecontrol = Backend.objects.create(name="TC", kind=Backend.Kind.TAKECONTROL,
-                                         base_url="https://api.us0.swi-rc.com/rest")
+    takecontrol = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
+    )
     tc_site = Site.objects.create(name="TC site", backend=takecontrol)
     tc_secret = create_api_token(site=tc_site, name="Bot").secret
     for method, path in (("post", "/session-keys"), ("post", "/chat-handoffs"), ("get", "/reps")):
@@ -384,8 +448,9 @@ def test_refusals_do_not_open_the_breaker(client, fake, secret):
 # POST /chat-handoffs
 # ------------------------------------------------------------------------------
 def test_chat_handoff_with_defaults(client, fake, secret):
-    response = call(client, "post", "/chat-handoffs", {"name": "Jane Doe", "external_key": "INC9"},
-                    token=secret)
+    response = call(
+        client, "post", "/chat-handoffs", {"name": "Jane Doe", "external_key": "INC9"}, token=secret
+    )
     assert response.status_code == 201
     assert response.json() == {
         "short_key": "4826153",
@@ -393,47 +458,88 @@ def test_chat_handoff_with_defaults(client, fake, secret):
         "chat_url": "https://support.example.com/api/start_session?short_key=4826153&c2cjs=1",
     }
     assert sent(fake, "generate_session_key") == {
-        "type": "support", "queue_id": "general", "session.custom.external_key": "INC9"}
+        "type": "support",
+        "queue_id": "general",
+        "session.custom.external_key": "INC9",
+    }
     assert sent(fake, "create_virtual_customer") == {
-        "short_key": "4826153", "name": "Jane Doe", "ip_address": "0.0.0.0",
-        "operating_system": "Chat", "computer_name": "Zendesk",
+        "short_key": "4826153",
+        "name": "Jane Doe",
+        "ip_address": "0.0.0.0",
+        "operating_system": "Chat",
+        "computer_name": "Zendesk",
     }
     record = StartRequest.objects.get()
     assert (record.flow, record.outcome, record.chat, record.customer_data) == ("api", "started", True, None)
 
 
 def test_chat_handoff_with_every_field(client, fake, secret):
-    response = call(client, "post", "/chat-handoffs", {
-        "name": "Jane", "ip_address": "2001:db8::5", "operating_system": "Windows 11",
-        "computer_name": "PC-0042", "locale": "de", "queue": "issue:vpn", "priority": 1,
-        "custom_fields": {"asset_tag": "LT-1"}, "skills": ["vpn"], "ttl": 600,
-    }, token=secret)
+    response = call(
+        client,
+        "post",
+        "/chat-handoffs",
+        {
+            "name": "Jane",
+            "ip_address": "2001:db8::5",
+            "operating_system": "Windows 11",
+            "computer_name": "PC-0042",
+            "locale": "de",
+            "queue": "issue:vpn",
+            "priority": 1,
+            "custom_fields": {"asset_tag": "LT-1"},
+            "skills": ["vpn"],
+            "ttl": 600,
+        },
+        token=secret,
+    )
     assert response.status_code == 201
     assert sent(fake, "generate_session_key") == {
-        "type": "support", "queue_id": "issue:vpn", "ttl": "600", "session.priority": "1",
-        "session.skills": "vpn", "session.custom.asset_tag": "LT-1"}
+        "type": "support",
+        "queue_id": "issue:vpn",
+        "ttl": "600",
+        "session.priority": "1",
+        "session.skills": "vpn",
+        "session.custom.asset_tag": "LT-1",
+    }
     assert sent(fake, "create_virtual_customer") == {
-        "short_key": "4826153", "name": "Jane", "ip_address": "2001:db8::5",
-        "operating_system": "Windows 11", "computer_name": "PC-0042", "locale": "de"}
+        "short_key": "4826153",
+        "name": "Jane",
+        "ip_address": "2001:db8::5",
+        "operating_system": "Windows 11",
+        "computer_name": "PC-0042",
+        "locale": "de",
+    }
 
 
-@pytest.mark.parametrize(("body", "field", "message"), [
-    ({}, "name", "This field is required."),
-    ({"name": "  "}, "name", "This field is required."),
-    ({"name": "x" * 101}, "name", "At most 100 characters."),
-    ({"name": "Jane", "ip_address": "999.1.1.1"}, "ip_address", "Not an IPv4 or IPv6 address."),
-    ({"name": "Jane", "locale": "klingon"}, "locale",
-     "Use one of: de, en-us, es, es-sp, fi, fr, it, ja, nl, pt-br, pt-pt, ru, sv-se, tr, zh, zh-hans."),
-    ({"name": "Jane", "queue": "nowhere"}, "queue",
-     "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'."),
-    ({"name": "Jane", "locale": ""}, "locale",
-     "Use one of: de, en-us, es, es-sp, fi, fr, it, ja, nl, pt-br, pt-pt, ru, sv-se, tr, zh, zh-hans."),
-    ({"name": "Jane", "ip_address": " 10.0.0.1"}, "ip_address", "Not an IPv4 or IPv6 address."),
-    ({"name": "Jane", "ip_address": "fe80::1%eth0"}, "ip_address", "Not an IPv4 or IPv6 address."),
-    ({"name": "Jane", "ip_address": None}, "ip_address", "Must be a string."),
-    ({"name": "Jane\x1c"}, "name", "No control characters."),
-    ({"name": None}, "name", "Must be a string."),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({}, "name", "This field is required."),
+        ({"name": "  "}, "name", "This field is required."),
+        ({"name": "x" * 101}, "name", "At most 100 characters."),
+        ({"name": "Jane", "ip_address": "999.1.1.1"}, "ip_address", "Not an IPv4 or IPv6 address."),
+        (
+            {"name": "Jane", "locale": "klingon"},
+            "locale",
+            "Use one of: de, en-us, es, es-sp, fi, fr, it, ja, nl, pt-br, pt-pt, ru, sv-se, tr, zh, zh-hans.",
+        ),
+        (
+            {"name": "Jane", "queue": "nowhere"},
+            "queue",
+            "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'.",
+        ),
+        (
+            {"name": "Jane", "locale": ""},
+            "locale",
+            "Use one of: de, en-us, es, es-sp, fi, fr, it, ja, nl, pt-br, pt-pt, ru, sv-se, tr, zh, zh-hans.",
+        ),
+        ({"name": "Jane", "ip_address": " 10.0.0.1"}, "ip_address", "Not an IPv4 or IPv6 address."),
+        ({"name": "Jane", "ip_address": "fe80::1%eth0"}, "ip_address", "Not an IPv4 or IPv6 address."),
+        ({"name": "Jane", "ip_address": None}, "ip_address", "Must be a string."),
+        ({"name": "Jane\x1c"}, "name", "No control characters."),
+        ({"name": None}, "name", "Must be a string."),
+    ],
+)
 def test_chat_handoff_validation(client, fake, secret, body, field, message):
     response = call(client, "post", "/chat-handoffs", body, token=secret)
     assert response.status_code == 400
@@ -461,8 +567,10 @@ def test_reps_lists_public_names_of_listed_reps_from_the_rep_pages_cache(client,
     response = call(client, "get", "/reps", token=secret)
     assert response.status_code == 200
     # Sam (id 15) is online but not showing on the rep list; private names never leave.
-    assert response.json() == {"reps": [{"id": 12, "name": "Alex K."},
-                                        {"id": 21, "name": "Jo (Partner)"}], "stale": False}
+    assert response.json() == {
+        "reps": [{"id": 12, "name": "Alex K."}, {"id": 21, "name": "Jo (Partner)"}],
+        "stale": False,
+    }
     assert "PRIVATE" not in response.content.decode()
     client.get("/reps/")  # the customer page reads the same cache
     call(client, "get", "/reps", token=secret)
@@ -486,22 +594,23 @@ def test_prefill_link_is_signed_with_the_sites_secret(client, secret, api_site):
     api_site.prefill_secret = "help-desk-shared-secret"
     api_site.save()
     values = {"external_key": "INC0012345", "name": "Jane Doe", "cf_asset_tag": "LT-4471"}
-    response = call(client, "post", "/prefill-links", {"values": values, "expires_in": 3600},
-                    token=secret)
+    response = call(client, "post", "/prefill-links", {"values": values, "expires_in": 3600}, token=secret)
     assert response.status_code == 201
     url = urlsplit(response.json()["url"])
     assert (url.scheme, url.hostname, url.path) == ("http", "help.example.com", "/survey/")
     assert prefill.verified_values(secret="help-desk-shared-secret", query=url.query) == values
     assert prefill.verified_values(secret="another", query=url.query) == {}
 
-    response = call(client, "post", "/prefill-links", {"flow": "key", "values": {"key": "1234567"}},
-                    token=secret)
+    response = call(
+        client, "post", "/prefill-links", {"flow": "key", "values": {"key": "1234567"}}, token=secret
+    )
     assert urlsplit(response.json()["url"]).path == "/key/"
 
 
 def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db):
-    takecontrol = Backend.objects.create(name="TC", kind=Backend.Kind.TAKECONTROL,
-                                         base_url="https://api.us0.swi-rc.com/rest")
+    takecontrol = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
+    )
     tc_site = Site.objects.create(name="TC site", backend=takecontrol)
     tc_secret = create_api_token(site=tc_site, name="Bot").secret
     body = {"values": {"name": "Jane"}}
@@ -512,28 +621,39 @@ def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db)
     assert call(client, "post", "/prefill-links", body, token=tc_secret).status_code == 201
 
 
-@pytest.mark.parametrize(("body", "field", "message"), [
-    ({}, "values", "Must be a non-empty object of parameter name to string."),
-    ({"values": {}}, "values", "Must be a non-empty object of parameter name to string."),
-    ({"values": {"sig": "x"}}, "values.sig", "Not a prefill parameter: key, name, company, "
-     "company_code, details, issue, external_key, email, customer_number or cf_<code name>."),
-    ({"values": {"name": "x" * 101}}, "values.name", "At most 100 characters."),
-    ({"values": {"cf_note": "x" * 1025}}, "values.cf_note", "At most 1024 characters."),
-    ({"values": {"name": 5}}, "values.name", "Must be a string."),
-    ({"values": {"name": "J"}, "flow": "reps"}, "flow", "Use 'survey' or 'key'."),
-    ({"values": {"name": "J"}, "expires_in": 10**9}, "expires_in", "Must be from 60 to 7776000."),
-    # A signed value is locked in the form: one the form would refuse leaves the customer stuck
-    # before a field they cannot change, so the API refuses it with the form's own limits.
-    ({"values": {"details": "é" * 513}}, "values.details", "At most 1024 UTF-8 bytes."),
-    ({"values": {"name": "Jane\x01"}}, "values.name", "No control characters."),
-    ({"values": {"external_key": "INC-1\r\nX"}}, "values.external_key", "One line only."),
-    ({"values": {"cf_note": "a\u202eb"}}, "values.cf_note", "No control characters."),
-    ({"values": {"name": "Jane\x1f"}}, "values.name", "No control characters."),
-    ({"values": {"cf_bad code": "x"}}, "values.cf_bad code", "Not a prefill parameter: key, name, "
-     "company, company_code, details, issue, external_key, email, customer_number or cf_<code name>."),
-    ({"values": {"name": "J"}, "flow": ""}, "flow", "Use 'survey' or 'key'."),
-    ({"values": {"name": "J"}, "expires_in": None}, "expires_in", "Must be an integer."),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({}, "values", "Must be a non-empty object of parameter name to string."),
+        ({"values": {}}, "values", "Must be a non-empty object of parameter name to string."),
+        (
+            {"values": {"sig": "x"}},
+            "values.sig",
+            "Not a prefill parameter: key, name, company, "
+            "company_code, details, issue, external_key, email, customer_number or cf_<code name>.",
+        ),
+        ({"values": {"name": "x" * 101}}, "values.name", "At most 100 characters."),
+        ({"values": {"cf_note": "x" * 1025}}, "values.cf_note", "At most 1024 characters."),
+        ({"values": {"name": 5}}, "values.name", "Must be a string."),
+        ({"values": {"name": "J"}, "flow": "reps"}, "flow", "Use 'survey' or 'key'."),
+        ({"values": {"name": "J"}, "expires_in": 10**9}, "expires_in", "Must be from 60 to 7776000."),
+        # A signed value is locked in the form: one the form would refuse leaves the customer stuck
+        # before a field they cannot change, so the API refuses it with the form's own limits.
+        ({"values": {"details": "é" * 513}}, "values.details", "At most 1024 UTF-8 bytes."),
+        ({"values": {"name": "Jane\x01"}}, "values.name", "No control characters."),
+        ({"values": {"external_key": "INC-1\r\nX"}}, "values.external_key", "One line only."),
+        ({"values": {"cf_note": "a\u202eb"}}, "values.cf_note", "No control characters."),
+        ({"values": {"name": "Jane\x1f"}}, "values.name", "No control characters."),
+        (
+            {"values": {"cf_bad code": "x"}},
+            "values.cf_bad code",
+            "Not a prefill parameter: key, name, "
+            "company, company_code, details, issue, external_key, email, customer_number or cf_<code name>.",
+        ),
+        ({"values": {"name": "J"}, "flow": ""}, "flow", "Use 'survey' or 'key'."),
+        ({"values": {"name": "J"}, "expires_in": None}, "expires_in", "Must be an integer."),
+    ],
+)
 def test_prefill_link_validation(client, secret, api_site, body, field, message):
     api_site.prefill_secret = "s"
     api_site.save()
@@ -618,8 +738,11 @@ def test_session_key_link_uses_the_request_host_when_the_site_has_no_hostname(cl
     [
         ({"queue": "general", "external_key": "INC\r\nX-Evil: 1"}, "external_key", "One line only."),
         ({"queue": "general", "external_key": "INC\x01"}, "external_key", "No control characters."),
-        ({"queue": "general", "custom_fields": {"note": "bad\x1bescape"}}, "custom_fields.note",
-         "No control characters."),
+        (
+            {"queue": "general", "custom_fields": {"note": "bad\x1bescape"}},
+            "custom_fields.note",
+            "No control characters.",
+        ),
     ],
 )
 def test_control_characters_never_reach_the_appliance(client, fake, secret, body, field, message):

@@ -137,8 +137,9 @@ def test_api_request_notes_last_use(client, site):
 
 # --- Admin ----------------------------------------------------------------------------------------
 def test_admin_shows_the_token_once_after_add_and_never_again(admin_client, site):
-    response = admin_client.post(reverse("admin:portal_apitoken_add"),
-                                 {"name": "Zendesk", "site": site.pk}, follow=True)
+    response = admin_client.post(
+        reverse("admin:portal_apitoken_add"), {"name": "Zendesk", "site": site.pk}, follow=True
+    )
     page = response.content.decode()
     secrets_shown = TOKEN_RE.findall(page)
     assert len(set(secrets_shown)) == 1
@@ -147,8 +148,11 @@ def test_admin_shows_the_token_once_after_add_and_never_again(admin_client, site
     assert token.token_hash == hashlib.sha256(secret.encode()).hexdigest()
     assert authenticate_token(secret) == token
 
-    for url in (reverse("admin:portal_apitoken_changelist"), reverse("admin:portal_apitoken_change", args=[token.pk]),
-                reverse("admin:portal_apitoken_history", args=[token.pk])):
+    for url in (
+        reverse("admin:portal_apitoken_changelist"),
+        reverse("admin:portal_apitoken_change", args=[token.pk]),
+        reverse("admin:portal_apitoken_history", args=[token.pk]),
+    ):
         later = admin_client.get(url).content.decode()
         assert secret not in later and token.token_hash not in later
         assert token.prefix in later
@@ -158,11 +162,19 @@ def test_admin_shows_the_token_once_after_add_and_never_again(admin_client, site
 def test_admin_list_columns_and_revoke_action(admin_client, site):
     new = create_api_token(site=site, name="Freshdesk")
     page = admin_client.get(reverse("admin:portal_apitoken_changelist")).content.decode()
-    for column in ("column-prefix", "column-site", "column-created_at", "column-last_used_at",
-                   "column-revoked_at"):
+    for column in (
+        "column-prefix",
+        "column-site",
+        "column-created_at",
+        "column-last_used_at",
+        "column-revoked_at",
+    ):
         assert column in page
-    response = admin_client.post(reverse("admin:portal_apitoken_changelist"), {
-        "action": "revoke", "_selected_action": [new.token.pk]}, follow=True)
+    response = admin_client.post(
+        reverse("admin:portal_apitoken_changelist"),
+        {"action": "revoke", "_selected_action": [new.token.pk]},
+        follow=True,
+    )
     assert "1 API token revoked." in response.content.decode()
     assert ApiToken.objects.get().revoked_at is not None
     assert authenticate_token(new.secret) is None
@@ -170,8 +182,10 @@ def test_admin_list_columns_and_revoke_action(admin_client, site):
 
 def test_admin_change_form_cannot_edit_secret_fields(admin_client, site):
     new = create_api_token(site=site, name="Bot")
-    admin_client.post(reverse("admin:portal_apitoken_change", args=[new.token.pk]),
-                      {"name": "Renamed", "token_hash": "0" * 64, "revoked_at": ""})
+    admin_client.post(
+        reverse("admin:portal_apitoken_change", args=[new.token.pk]),
+        {"name": "Renamed", "token_hash": "0" * 64, "revoked_at": ""},
+    )
     token = ApiToken.objects.get()
     assert token.name == "Renamed" and token.token_hash == new.token.token_hash
 

@@ -23,21 +23,44 @@ TC_DOMAIN = "https://api.us0.swi-rc.com/rest"
 
 
 def backend_form(backend: Backend | None = None, **fields) -> dict:
-    data = {"name": "Appliance", "kind": "modern", "base_url": "https://support.example.com",
-            "client_id": "", "client_secret": "", "tc_uid": "", "tc_public_key": "", "tc_private_key": "",
-            "tc_mode": "redirect", "tc_pin_url_template": "https://startcontrol.com/{pin}",
-            "tc_show_waiting_queue": "on",
-            "departments-TOTAL_FORMS": "0", "departments-INITIAL_FORMS": "0",
-            "technicians-TOTAL_FORMS": "0", "technicians-INITIAL_FORMS": "0"}
+    data = {
+        "name": "Appliance",
+        "kind": "modern",
+        "base_url": "https://support.example.com",
+        "client_id": "",
+        "client_secret": "",
+        "tc_uid": "",
+        "tc_public_key": "",
+        "tc_private_key": "",
+        "tc_mode": "redirect",
+        "tc_pin_url_template": "https://startcontrol.com/{pin}",
+        "tc_show_waiting_queue": "on",
+        "departments-TOTAL_FORMS": "0",
+        "departments-INITIAL_FORMS": "0",
+        "technicians-TOTAL_FORMS": "0",
+        "technicians-INITIAL_FORMS": "0",
+    }
     if backend is not None:
-        data.update({"name": backend.name, "kind": backend.kind, "base_url": backend.base_url,
-                     "client_id": backend.client_id, "tc_uid": backend.tc_uid, "tc_mode": backend.tc_mode})
+        data.update(
+            {
+                "name": backend.name,
+                "kind": backend.kind,
+                "base_url": backend.base_url,
+                "client_id": backend.client_id,
+                "tc_uid": backend.tc_uid,
+                "tc_mode": backend.tc_mode,
+            }
+        )
     data.update(fields)
     return {name: value for name, value in data.items() if value is not None}
 
 
 def save_backend(admin_client, backend: Backend | None = None, **fields):
-    url = reverse("admin:portal_backend_change", args=[backend.pk]) if backend else reverse("admin:portal_backend_add")
+    url = (
+        reverse("admin:portal_backend_change", args=[backend.pk])
+        if backend
+        else reverse("admin:portal_backend_add")
+    )
     return admin_client.post(url, backend_form(backend, **fields))
 
 
@@ -65,15 +88,19 @@ def test_take_control_redirect_mode_needs_the_uid(admin_client):
 
 def test_take_control_rest_mode_needs_the_public_key_but_not_the_private_one(admin_client):
     assert list(errors(save_backend(admin_client, **TC, tc_mode="rest", tc_private_key="02.priv"))) == [
-        "tc_public_key"]
-    saved(save_backend(admin_client, **TC, tc_mode="rest", tc_public_key="02.pub"))  # uid, private key: optional
+        "tc_public_key"
+    ]
+    saved(
+        save_backend(admin_client, **TC, tc_mode="rest", tc_public_key="02.pub")
+    )  # uid, private key: optional
     backend = Backend.objects.get()
     assert (backend.tc_public_key, backend.tc_private_key, backend.tc_uid) == ("02.pub", "", "")
 
 
 def test_a_stored_public_key_counts_and_a_removed_one_does_not(admin_client):
-    backend = Backend.objects.create(name="TC", kind="takecontrol", base_url=TC_DOMAIN, tc_mode="rest",
-                                     tc_public_key="02.stored-secret")
+    backend = Backend.objects.create(
+        name="TC", kind="takecontrol", base_url=TC_DOMAIN, tc_mode="rest", tc_public_key="02.stored-secret"
+    )
     saved(save_backend(admin_client, backend, tc_public_key=""))  # empty: keep the stored key
     backend.refresh_from_db()
     assert backend.tc_public_key == "02.stored-secret"
@@ -85,8 +112,9 @@ def test_a_stored_public_key_counts_and_a_removed_one_does_not(admin_client):
 
 
 def test_switching_to_redirect_mode_without_uid_is_refused(admin_client):
-    backend = Backend.objects.create(name="TC", kind="takecontrol", base_url=TC_DOMAIN, tc_mode="rest",
-                                     tc_public_key="02.stored")
+    backend = Backend.objects.create(
+        name="TC", kind="takecontrol", base_url=TC_DOMAIN, tc_mode="rest", tc_public_key="02.stored"
+    )
     assert list(errors(save_backend(admin_client, backend, tc_mode="redirect"))) == ["tc_uid"]
 
 
@@ -98,11 +126,16 @@ def test_take_control_api_domain_must_be_https(admin_client, url):
 # ------------------------------------------------------------------------------
 # BeyondTrust
 # ------------------------------------------------------------------------------
-@pytest.mark.parametrize(("url", "field"), [
-    ("http://support.example.com", "base_url"), ("", "base_url"), ("support.example.com", "base_url"),
-    ("https://support.example.com/api/start_session", "base_url"),
-    ("https://support.example.com/?x=1", "base_url"),
-])
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("http://support.example.com", "base_url"),
+        ("", "base_url"),
+        ("support.example.com", "base_url"),
+        ("https://support.example.com/api/start_session", "base_url"),
+        ("https://support.example.com/?x=1", "base_url"),
+    ],
+)
 @pytest.mark.parametrize("kind", ["modern", "legacy"])
 def test_site_address_must_be_a_plain_https_address(admin_client, url, field, kind):
     assert field in errors(save_backend(admin_client, kind=kind, base_url=url))
@@ -136,9 +169,12 @@ def test_credentials_cannot_go_while_a_site_lists_representatives(admin_client, 
     Backend.objects.filter(pk=backend.pk).update(client_id="portal", client_secret="stored-s3cret")
     backend.refresh_from_db()
     response = save_backend(admin_client, backend, client_id="", clear_client_secret="on")
-    assert errors(response) == {"client_id": [
-        "Site Acme Support: The representative list needs the backend's API client ID and secret: "
-        "add them, or turn the list off."]}
+    assert errors(response) == {
+        "client_id": [
+            "Site Acme Support: The representative list needs the backend's API client ID and secret: "
+            "add them, or turn the list off."
+        ]
+    }
     Site.objects.filter(pk=site.pk).update(show_rep_list=False, show_reps_in_issue_menu=True)
     assert "client_id" in errors(save_backend(admin_client, backend, client_id="", clear_client_secret="on"))
     Site.objects.filter(pk=site.pk).update(show_reps_in_issue_menu=False)
@@ -146,10 +182,15 @@ def test_credentials_cannot_go_while_a_site_lists_representatives(admin_client, 
 
 
 def test_site_refuses_a_representative_list_its_backend_cannot_fetch(admin_client, site):
-    assert errors(save_site_in_admin(admin_client, site, show_rep_list="on")) == {"show_rep_list": [
-        "The representative list needs the backend's API client ID and secret: add them, or turn "
-        "the list off."]}
-    assert "show_reps_in_issue_menu" in errors(save_site_in_admin(admin_client, site, show_reps_in_issue_menu="on"))
+    assert errors(save_site_in_admin(admin_client, site, show_rep_list="on")) == {
+        "show_rep_list": [
+            "The representative list needs the backend's API client ID and secret: add them, or turn "
+            "the list off."
+        ]
+    }
+    assert "show_reps_in_issue_menu" in errors(
+        save_site_in_admin(admin_client, site, show_reps_in_issue_menu="on")
+    )
     Backend.objects.filter(pk=site.backend_id).update(client_id="portal", client_secret="s3cret")
     saved(save_site_in_admin(admin_client, site, show_rep_list="on", show_reps_in_issue_menu="on"))
 
@@ -163,19 +204,27 @@ def test_preview_and_take_control_lists_need_no_beyondtrust_credentials(admin_cl
 def test_admin_warns_when_api_tokens_cannot_make_session_keys(admin_client, backend, site):
     create_api_token(site=site, name="Zendesk")
     Site.objects.filter(pk=site.pk).update(show_rep_list=False)
-    response = admin_client.post(reverse("admin:portal_backend_change", args=[backend.pk]), backend_form(backend),
-                                 follow=True)
+    response = admin_client.post(
+        reverse("admin:portal_backend_change", args=[backend.pk]), backend_form(backend), follow=True
+    )
     found = [(m.level, str(m)) for m in response.context["messages"]]
-    assert (messages.WARNING, "Appliance has no API client ID and secret: the integrations API of its sites "
-            "refuses session keys and chat hand-offs until they are added (prefill links still work).") in found
+    assert (
+        messages.WARNING,
+        "Appliance has no API client ID and secret: the integrations API of its sites "
+        "refuses session keys and chat hand-offs until they are added (prefill links still work).",
+    ) in found
 
 
 @pytest.mark.parametrize("action", ["test_connection", "import_issues"])
 def test_actions_say_the_credentials_are_missing(admin_client, backend, action):
-    response = admin_client.post(reverse("admin:portal_backend_changelist"), {"action": action, "_selected_action": [backend.pk]},
-                                 follow=True)
+    response = admin_client.post(
+        reverse("admin:portal_backend_changelist"),
+        {"action": action, "_selected_action": [backend.pk]},
+        follow=True,
+    )
     assert [(m.level, str(m)) for m in response.context["messages"]] == [
-        (messages.ERROR, "Appliance: no API client ID and secret: add them to the backend first.")]
+        (messages.ERROR, "Appliance: no API client ID and secret: add them to the backend first.")
+    ]
 
 
 # ------------------------------------------------------------------------------
@@ -186,7 +235,9 @@ def test_legacy_backend_cannot_send_the_platform(admin_client):
     saved(save_backend(admin_client, kind="modern", send_platform="on"))
 
 
-def test_switching_to_legacy_is_refused_while_sites_use_what_it_cannot_carry(admin_client, backend, site, issues):
+def test_switching_to_legacy_is_refused_while_sites_use_what_it_cannot_carry(
+    admin_client, backend, site, issues
+):
     Site.objects.filter(pk=site.pk).update(show_rep_list=False, chat_mode=Site.ChatMode.CHOICE)
     found = errors(save_backend(admin_client, backend, kind="legacy"))
     assert list(found) == ["kind"] and len(found["kind"]) == 2  # chat only; the printing issue's priority
@@ -209,15 +260,25 @@ def test_legacy_site_refuses_chat_only_and_a_chat_language(admin_client, site):
     saved(save_site_in_admin(admin_client, site, chat_mode="off", chat_locale=""))
 
 
-@pytest.mark.parametrize(("field", "value"), [("priority", 1), ("skills", "printing"), ("chat_locale", "cs-cs"),
-                                               ("chat", Issue.Chat.ALWAYS), ("vendor_id", None)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("priority", 1),
+        ("skills", "printing"),
+        ("chat_locale", "cs-cs"),
+        ("chat", Issue.Chat.ALWAYS),
+        ("vendor_id", None),
+    ],
+)
 def test_legacy_issue_refuses_what_the_ns_start_cannot_carry(site, field, value):
     site = legacy(site)
     issue = Issue(site=site, code_name="printing", display_name="Printing", **{"vendor_id": 7, field: value})
     with pytest.raises(ValidationError) as caught:
         issue.full_clean()
     assert list(caught.value.message_dict) == [field]
-    Issue(site=site, code_name="printing", display_name="Printing", vendor_id=7, chat=Issue.Chat.OFF).full_clean()
+    Issue(
+        site=site, code_name="printing", display_name="Printing", vendor_id=7, chat=Issue.Chat.OFF
+    ).full_clean()
 
 
 def test_legacy_site_refuses_active_custom_fields(site):
@@ -243,8 +304,14 @@ def test_the_suites_vendor_fixtures_are_valid(admin_client, site, issues, custom
     site.refresh_from_db()
     for obj in (site.backend, site, *issues.values(), *custom_fields.values()):
         obj.full_clean()
-    tc = Backend(name="TC", kind="takecontrol", base_url=TC_DOMAIN, tc_uid="u|1", tc_public_key="02.pub",
-                 tc_private_key="02.priv")
+    tc = Backend(
+        name="TC",
+        kind="takecontrol",
+        base_url=TC_DOMAIN,
+        tc_uid="u|1",
+        tc_public_key="02.pub",
+        tc_private_key="02.priv",
+    )
     tc.full_clean()
     tc.tc_mode = "rest"
     tc.full_clean()
@@ -253,11 +320,14 @@ def test_the_suites_vendor_fixtures_are_valid(admin_client, site, issues, custom
 # ------------------------------------------------------------------------------
 # portal_bootstrap refuses and warns the same way
 # ------------------------------------------------------------------------------
-@pytest.mark.parametrize(("env", "named"), [
-    ({"BEYONDTRUST_CLIENT_ID": "portal"}, "BEYONDTRUST_CLIENT_SECRET"),
-    ({"BEYONDTRUST_CLIENT_SECRET": "s3cr3t-value"}, "BEYONDTRUST_CLIENT_ID"),
-    ({"BEYONDTRUST_URL": "https://support.example.com/api"}, "BEYONDTRUST_URL"),
-])
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"BEYONDTRUST_CLIENT_ID": "portal"}, "BEYONDTRUST_CLIENT_SECRET"),
+        ({"BEYONDTRUST_CLIENT_SECRET": "s3cr3t-value"}, "BEYONDTRUST_CLIENT_ID"),
+        ({"BEYONDTRUST_URL": "https://support.example.com/api"}, "BEYONDTRUST_URL"),
+    ],
+)
 def test_bootstrap_refuses_beyondtrust_settings_the_admin_refuses(monkeypatch, env, named):
     with pytest.raises(CommandError, match=f"Invalid BeyondTrust settings: {named}: ") as caught:
         run_portal_bootstrap(monkeypatch, {"BEYONDTRUST_URL": "https://support.example.com", **env})
@@ -268,9 +338,13 @@ def test_bootstrap_refuses_beyondtrust_settings_the_admin_refuses(monkeypatch, e
 def test_bootstrap_warns_about_what_the_site_asks_and_still_configures(monkeypatch):
     call_command("portal_demo", "--no-user", stdout=io.StringIO())  # chat choice, custom fields
     Site.objects.update(show_rep_list=True)
-    out = run_portal_bootstrap(monkeypatch, {"BEYONDTRUST_URL": "https://support.example.com", "BEYONDTRUST_STYLE": "legacy"})
+    out = run_portal_bootstrap(
+        monkeypatch, {"BEYONDTRUST_URL": "https://support.example.com", "BEYONDTRUST_STYLE": "legacy"}
+    )
     assert "created backend" in out
-    assert "site 'Example Support': The representative list needs the backend's API client ID and secret" in out
+    assert (
+        "site 'Example Support': The representative list needs the backend's API client ID and secret" in out
+    )
     assert "A legacy Bomgar start cannot be chat only" in out
     assert "A legacy Bomgar start cannot carry custom fields" in out
     assert Site.objects.get(is_default=True).backend.kind == Backend.Kind.LEGACY

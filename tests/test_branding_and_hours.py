@@ -38,8 +38,9 @@ def test_contrast_warnings_name_the_failing_pair():
 @pytest.mark.django_db
 def test_admin_warns_about_low_contrast(admin_client, site):
     # without the override the colours are refused (tests/test_admin_setup.py)
-    response = save_site_in_admin(admin_client, site, primary_color="#ffee00", accept_low_contrast="on",
-                                  follow=True)
+    response = save_site_in_admin(
+        admin_client, site, primary_color="#ffee00", accept_low_contrast="on", follow=True
+    )
     assert response.status_code == 200
     texts = [str(m) for m in response.context["messages"]]
     assert any("White button text on the primary colour has a contrast of" in t for t in texts), texts
@@ -104,7 +105,7 @@ def test_opening_hours_in_the_site_time_zone(site):
     site.time_zone = "Europe/Berlin"
     site.save()
     OpeningHours.objects.create(site=site, weekday=0, opens=dt.time(8), closes=dt.time(17))
-    monday_0730_utc = dt.datetime(2026, 11, 23, 7, 30, tzinfo=dt.timezone.utc)  # 08:30 in Berlin
+    monday_0730_utc = dt.datetime(2026, 11, 23, 7, 30, tzinfo=dt.UTC)  # 08:30 in Berlin
     assert is_open(site=site, now=monday_0730_utc)
     assert not is_open(site=site, now=monday_0730_utc.replace(hour=6, minute=30))  # 07:30 Berlin
     assert not is_open(site=site, now=monday_0730_utc.replace(hour=16))  # 17:00 Berlin: closed
@@ -115,7 +116,7 @@ def test_opening_hours_in_the_site_time_zone(site):
 
 @pytest.mark.django_db
 def test_closed_site_shows_message_and_no_flows(client, site, issues):
-    today = timezone.now().astimezone(dt.timezone.utc).date()
+    today = timezone.now().astimezone(dt.UTC).date()
     Holiday.objects.create(site=site, date=today)
     site.closed_text = "Back on Monday."
     site.save()
@@ -142,7 +143,11 @@ def test_site_validation_of_time_zone_and_origins(db, backend):
         site = Site(name="X", backend=backend, frame_ancestors=bad)
         with pytest.raises(ValidationError):
             site.full_clean()
-    site = Site(name="X", backend=backend, frame_ancestors="https://help.example.com\nhttp://localhost:8080\nhttps://*.desk.example")
+    site = Site(
+        name="X",
+        backend=backend,
+        frame_ancestors="https://help.example.com\nhttp://localhost:8080\nhttps://*.desk.example",
+    )
     site.full_clean()
 
 
@@ -169,8 +174,9 @@ def test_site_texts_in_the_customers_language_with_fallback(client, site, issues
 
 
 @pytest.mark.django_db
-def test_without_a_logo_the_neutral_mark_and_favicon_show_and_a_logo_replaces_both(client, site, settings,
-                                                                                   tmp_path):
+def test_without_a_logo_the_neutral_mark_and_favicon_show_and_a_logo_replaces_both(
+    client, site, settings, tmp_path
+):
     html = client.get("/").content.decode()
     assert 'href="/static/portal/icons.svg#mark"' in html
     assert '<link rel="icon" href="/static/portal/mark.svg" type="image/svg+xml">' in html
@@ -190,7 +196,7 @@ def test_footer_gives_the_sites_contact_privacy_link_and_languages(client, site)
     site.contact_url, site.privacy_url = "https://acme.example/contact", "https://acme.example/privacy"
     site.save()
     html = client.get("/survey/?locale=de").content.decode()
-    footer = html[html.index('<footer class="site-footer">'):]
+    footer = html[html.index('<footer class="site-footer">') :]
     assert '<h2 id="footer-contact-title">Kontakt</h2>' in footer
     assert 'Telefon: <a href="tel:+49301234567">+49 30 1234567</a>' in footer
     assert '<a href="mailto:help@acme.example">help@acme.example</a>' in footer
@@ -210,11 +216,20 @@ def test_footer_without_contact_details_has_no_empty_contact_block(client, site)
 @pytest.mark.django_db
 def test_admin_keeps_contact_details_and_reads_a_bare_address_as_https(admin_client, site):
     response = save_site_in_admin(
-        admin_client, site, contact_email="help@acme.example", contact_phone="+49 30 1234567",
-        contact_url="acme.example/contact", privacy_url="https://acme.example/privacy")
+        admin_client,
+        site,
+        contact_email="help@acme.example",
+        contact_phone="+49 30 1234567",
+        contact_url="acme.example/contact",
+        privacy_url="https://acme.example/privacy",
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     site.refresh_from_db()
     assert (site.contact_email, site.contact_phone, site.contact_url, site.privacy_url) == (
-        "help@acme.example", "+49 30 1234567", "https://acme.example/contact", "https://acme.example/privacy")
+        "help@acme.example",
+        "+49 30 1234567",
+        "https://acme.example/contact",
+        "https://acme.example/privacy",
+    )
     page = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
     assert 'class="fieldset-heading">Contact</h2>' in page

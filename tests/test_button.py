@@ -25,30 +25,50 @@ URL = "/button/availability.json"
 HELP_DESK = "https://help.acme.example"
 BUTTON_JS = Path(__file__).resolve().parent.parent / "static" / "portal" / "button.js"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "portal" / "locale"
-MONDAY_NOON_UTC = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.timezone.utc)
+MONDAY_NOON_UTC = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def preview_site(db):
-    backend = Backend.objects.create(name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com")
-    return Site.objects.create(name="Acme Support", is_default=True, backend=backend, show_rep_list=True,
-                               frame_ancestors=f"{HELP_DESK}\nhttps://*.acme.example", primary_color="#0b5394",
-                               enabled_languages=["en-us", "de", "ja"], default_language="de")
+    backend = Backend.objects.create(
+        name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com"
+    )
+    return Site.objects.create(
+        name="Acme Support",
+        is_default=True,
+        backend=backend,
+        show_rep_list=True,
+        frame_ancestors=f"{HELP_DESK}\nhttps://*.acme.example",
+        primary_color="#0b5394",
+        enabled_languages=["en-us", "de", "ja"],
+        default_language="de",
+    )
 
 
 def get(client, query="locale=en-us", **headers):
-    return client.get(f"{URL}?{query}", **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()})
+    return client.get(
+        f"{URL}?{query}", **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+    )
 
 
 def test_open_site_with_reps_online_says_how_many_and_never_who(client, preview_site):
     response = get(client, Origin=HELP_DESK)
     assert response.status_code == 200
     assert response.json() == {
-        "open": True, "available": True, "representatives": {"state": "ok", "online": 2},
-        "language": "en-us", "lang": "en-US", "color": "#0b5394",
-        "texts": {"label": "Get remote help", "status": "Help is available now.",
-                  "online": "Representatives online: 2", "new_tab": "(opens in a new tab)", "close": "Close",
-                  "title": "Acme Support"},
+        "open": True,
+        "available": True,
+        "representatives": {"state": "ok", "online": 2},
+        "language": "en-us",
+        "lang": "en-US",
+        "color": "#0b5394",
+        "texts": {
+            "label": "Get remote help",
+            "status": "Help is available now.",
+            "online": "Representatives online: 2",
+            "new_tab": "(opens in a new tab)",
+            "close": "Close",
+            "title": "Acme Support",
+        },
     }
     body = response.content.decode()
     assert "Alex" not in body and "Sam" not in body  # the sample people of a Preview backend
@@ -65,17 +85,20 @@ def test_cookie_free_and_briefly_cacheable(client, preview_site):
     assert head.status_code == 200 and head.content == b""
 
 
-@pytest.mark.parametrize(("origin", "allowed"), [
-    (HELP_DESK, True),
-    ("https://shop.acme.example", True),  # https://*.acme.example
-    ("https://a.b.acme.example", True),
-    ("https://acme.example", False),  # the wildcard needs a subdomain
-    ("http://help.acme.example", False),  # another scheme is another origin
-    ("https://help.acme.example.evil.test", False),
-    ("https://evilacme.example", False),
-    ("null", False),
-    ("", False),
-])
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        (HELP_DESK, True),
+        ("https://shop.acme.example", True),  # https://*.acme.example
+        ("https://a.b.acme.example", True),
+        ("https://acme.example", False),  # the wildcard needs a subdomain
+        ("http://help.acme.example", False),  # another scheme is another origin
+        ("https://help.acme.example.evil.test", False),
+        ("https://evilacme.example", False),
+        ("null", False),
+        ("", False),
+    ],
+)
 def test_cors_only_for_the_sites_allowed_origins(client, preview_site, origin, allowed):
     response = get(client, **({"Origin": origin} if origin else {}))
     assert response.status_code == 200
@@ -112,7 +135,10 @@ def test_closed_by_the_opening_hours(client, preview_site):
         document = get(client, "locale=de").json()
     assert document["open"] is False and document["available"] is False
     assert document["representatives"] == {"state": "off", "online": None}  # nobody counts when closed
-    assert document["texts"]["status"] == "Wir sind gerade nicht erreichbar" and document["texts"]["online"] == ""
+    assert (
+        document["texts"]["status"] == "Wir sind gerade nicht erreichbar"
+        and document["texts"]["online"] == ""
+    )
 
 
 def test_a_site_without_a_rep_list_counts_nobody(client, preview_site):
@@ -126,8 +152,9 @@ def test_a_site_without_a_rep_list_counts_nobody(client, preview_site):
 def test_take_control_lists_no_one_as_online(client, db):
     """Take Control has no call that says which technicians are online
     (docs/vendors/takecontrol.md): the button shows the hours only, not the admin's list."""
-    backend = Backend.objects.create(name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.example.com/rest",
-                                     tc_uid="u")
+    backend = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.example.com/rest", tc_uid="u"
+    )
     Site.objects.create(name="Acme", is_default=True, backend=backend, show_rep_list=True)
     document = get(client).json()
     assert document["representatives"] == {"state": "unavailable", "online": None}
@@ -168,7 +195,9 @@ def test_beyondtrust_count_from_the_cached_list_without_waiting(client, fake, re
     response = get(client)
     assert response.json()["representatives"] == {"state": "ok", "online": 2}  # Sam is not on the list
     page = response.content.decode()
-    private = re.findall(r"<(?:private|public)_display_name>([^<]+)<", (DATA_DIR / "logged_in_reps.xml").read_text())
+    private = re.findall(
+        r"<(?:private|public)_display_name>([^<]+)<", (DATA_DIR / "logged_in_reps.xml").read_text()
+    )
     assert private and not any(name in page for name in private)
 
 
@@ -179,12 +208,30 @@ def test_nobody_online(client, fake, rep_site):
     document = get(client).json()
     assert document["representatives"] == {"state": "ok", "online": 0}
     assert document["available"] is False
-    assert (document["texts"]["status"], document["texts"]["online"]) == ("Nobody is available right now.", "")
+    assert (document["texts"]["status"], document["texts"]["online"]) == (
+        "Nobody is available right now.",
+        "",
+    )
 
 
-CODES = {"en_US": "en-us", "de": "de", "es": "es", "es_SP": "es-sp", "fi": "fi", "fr": "fr", "it": "it", "nl": "nl",
-         "pt_BR": "pt-br", "pt_PT": "pt-pt", "sv_SE": "sv-se", "tr": "tr", "ja": "ja", "zh_Hans": "zh-hans",
-         "zh": "zh", "ru": "ru"}
+CODES = {
+    "en_US": "en-us",
+    "de": "de",
+    "es": "es",
+    "es_SP": "es-sp",
+    "fi": "fi",
+    "fr": "fr",
+    "it": "it",
+    "nl": "nl",
+    "pt_BR": "pt-br",
+    "pt_PT": "pt-pt",
+    "sv_SE": "sv-se",
+    "tr": "tr",
+    "ja": "ja",
+    "zh_Hans": "zh-hans",
+    "zh": "zh",
+    "ru": "ru",
+}
 
 
 def test_the_scripts_fallback_labels_are_the_catalogs():
@@ -196,7 +243,9 @@ def test_the_scripts_fallback_labels_are_the_catalogs():
     for folder, code in CODES.items():
         with open(LOCALE_DIR / folder / "LC_MESSAGES" / "django.po", "rb") as handle:
             catalog = read_po(handle)
-        expected = [catalog.get(msgid).string or msgid for msgid in ("Get remote help", "(opens in a new tab)")]
+        expected = [
+            catalog.get(msgid).string or msgid for msgid in ("Get remote help", "(opens in a new tab)")
+        ]
         assert fallback[code] == expected, code
 
 

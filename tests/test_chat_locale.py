@@ -10,17 +10,36 @@ from tests.conftest import APPLIANCE, form_data, query_of, save_site_in_admin
 
 pytestmark = pytest.mark.django_db
 
+
 def save_issue(admin_client, issue, **fields):
-    data = {"site": issue.site_id, "display_name": issue.display_name, "code_name": issue.code_name,
-            "order": "1", "active": "on", "chat": "site", "skills": "",
-            "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0", **fields}
+    data = {
+        "site": issue.site_id,
+        "display_name": issue.display_name,
+        "code_name": issue.code_name,
+        "order": "1",
+        "active": "on",
+        "chat": "site",
+        "skills": "",
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
+        **fields,
+    }
     return admin_client.post(reverse("admin:portal_issue_change", args=[issue.pk]), data)
 
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("cs-cs", "cs-cs"), ("CS-CZ", "cs-cz"), ("  sk_SK ", "sk-sk"), ("haw", "haw"),
-    ("zh-hant-tw", "zh-hant-tw"), ("sr-latn-rs", "sr-latn-rs"), ("es-419", "es-419"), ("", ""),
-])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("cs-cs", "cs-cs"),
+        ("CS-CZ", "cs-cz"),
+        ("  sk_SK ", "sk-sk"),
+        ("haw", "haw"),
+        ("zh-hant-tw", "zh-hant-tw"),
+        ("sr-latn-rs", "sr-latn-rs"),
+        ("es-419", "es-419"),
+        ("", ""),
+    ],
+)
 def test_site_chat_locale_takes_any_well_formed_code(admin_client, site, typed, stored):
     response = save_site_in_admin(admin_client, site, chat_locale=typed)
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -28,8 +47,21 @@ def test_site_chat_locale_takes_any_well_formed_code(admin_client, site, typed, 
     assert site.chat_locale == stored
 
 
-BAD_CODES = ["c", "czech", "cs-", "cs--cz", "-cs", "1a-bb", "cs-c", "cs-abcdefghi", "cs cz", "cs-cz;x=1",
-             "cs-cz\nX", "čs-cz", "en-" + "-".join(["abcdefgh"] * 4)]
+BAD_CODES = [
+    "c",
+    "czech",
+    "cs-",
+    "cs--cz",
+    "-cs",
+    "1a-bb",
+    "cs-c",
+    "cs-abcdefghi",
+    "cs cz",
+    "cs-cz;x=1",
+    "cs-cz\nX",
+    "čs-cz",
+    "en-" + "-".join(["abcdefgh"] * 4),
+]
 
 
 @pytest.mark.parametrize("typed", BAD_CODES)
@@ -77,9 +109,14 @@ def test_start_url_sends_the_sites_chat_locale_exactly(client, site, issues):
     url = start(client)
     assert url.startswith(f"{APPLIANCE}/api/start_session?")
     assert query_of(url) == [
-        ("issue_menu", "1"), ("codeName", "printing"), ("customer.name", "Jana"),
-        ("customer.details", "Tiskárna netiskne"), ("locale", "de"), ("chat_locale", "cs-cs"),
-        ("session.priority", "1"), ("session.skills", "printing,windows"),
+        ("issue_menu", "1"),
+        ("codeName", "printing"),
+        ("customer.name", "Jana"),
+        ("customer.details", "Tiskárna netiskne"),
+        ("locale", "de"),
+        ("chat_locale", "cs-cs"),
+        ("session.priority", "1"),
+        ("session.skills", "printing,windows"),
     ]
 
 
@@ -90,8 +127,14 @@ def test_issue_chat_locale_overrides_the_sites(client, site, issues):
     printing = dict(query_of(start(client)))
     assert (printing["locale"], printing["chat_locale"]) == ("de", "sk-sk")
     vpn = query_of(start(client, issue="vpn"))
-    assert vpn == [("issue_menu", "1"), ("id", "42"), ("customer.name", "Jana"),
-                   ("customer.details", "Tiskárna netiskne"), ("locale", "de"), ("chat_locale", "cs-cs")]
+    assert vpn == [
+        ("issue_menu", "1"),
+        ("id", "42"),
+        ("customer.name", "Jana"),
+        ("customer.details", "Tiskárna netiskne"),
+        ("locale", "de"),
+        ("chat_locale", "cs-cs"),
+    ]
 
 
 def test_no_chat_locale_no_parameter(client, site, issues):
@@ -101,5 +144,8 @@ def test_no_chat_locale_no_parameter(client, site, issues):
 def test_key_start_sends_the_sites_chat_locale(client, site):
     Site.objects.filter(pk=site.pk).update(chat_locale="cs-cs")
     response = client.post("/key/", form_data(key="1234567", locale="ja"))
-    assert query_of(response["Location"]) == [("short_key", "1234567"), ("locale", "ja"),
-                                              ("chat_locale", "cs-cs")]
+    assert query_of(response["Location"]) == [
+        ("short_key", "1234567"),
+        ("locale", "ja"),
+        ("chat_locale", "cs-cs"),
+    ]

@@ -21,12 +21,24 @@ def run(*args) -> str:
 def test_demo_is_idempotent_and_prints_the_password_once():
     first = run("portal_demo")
     assert "created admin user 'demo' with password" in first
-    counts = (Site.objects.count(), Issue.objects.count(), CustomField.objects.count(),
-              SiteTranslation.objects.count())
+    counts = (
+        Site.objects.count(),
+        Issue.objects.count(),
+        CustomField.objects.count(),
+        SiteTranslation.objects.count(),
+    )
     second = run("portal_demo")
     assert "with password" not in second and "exists" in second
-    assert (Site.objects.count(), Issue.objects.count(), CustomField.objects.count(),
-            SiteTranslation.objects.count()) == counts == (1, 4, 3, 16)
+    assert (
+        (
+            Site.objects.count(),
+            Issue.objects.count(),
+            CustomField.objects.count(),
+            SiteTranslation.objects.count(),
+        )
+        == counts
+        == (1, 4, 3, 16)
+    )
     site = Site.objects.get()
     assert site.backend.kind == Backend.Kind.PREVIEW and site.is_default
     assert get_user_model().objects.get(username="demo").is_superuser
@@ -52,14 +64,20 @@ def test_bootstrap_configures_the_default_sites_backend_idempotently(monkeypatch
     assert "s3cr3t-value" not in out
     backend = Site.objects.get(is_default=True).backend
     assert (backend.kind, backend.base_url, backend.client_id, backend.client_secret) == (
-        Backend.Kind.LEGACY, "https://support.acme.test", "id-1", "s3cr3t-value")
+        Backend.Kind.LEGACY,
+        "https://support.acme.test",
+        "id-1",
+        "s3cr3t-value",
+    )
     monkeypatch.setenv("BEYONDTRUST_STYLE", "modern")
     run("portal_bootstrap")
     assert Backend.objects.exclude(kind=Backend.Kind.PREVIEW).count() == 1
     assert Site.objects.get(is_default=True).backend.kind == Backend.Kind.MODERN
 
 
-@pytest.mark.parametrize(("name", "value"), [("BEYONDTRUST_STYLE", "fancy"), ("BEYONDTRUST_URL", "http://example.com")])
+@pytest.mark.parametrize(
+    ("name", "value"), [("BEYONDTRUST_STYLE", "fancy"), ("BEYONDTRUST_URL", "http://example.com")]
+)
 def test_bootstrap_refuses_bad_settings(monkeypatch, name, value):
     monkeypatch.setenv("BEYONDTRUST_URL", "https://support.acme.test")
     monkeypatch.setenv(name, value)

@@ -43,18 +43,39 @@ def free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_SECRET_KEY": SECRET_KEY,
-           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "PORTAL_HTTPS": "false", "PORTAL_MANIFEST_STATIC": "false",
-           "PORTAL_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-           "PORTAL_RATE_LIMIT": "100000", "WEB_CONCURRENCY": "2", "PORTAL_THREADS": "4",
-           "GUNICORN_ACCESS_LOG": "/dev/null"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "PORTAL_HTTPS": "false",
+        "PORTAL_MANIFEST_STATIC": "false",
+        "PORTAL_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        "PORTAL_RATE_LIMIT": "100000",
+        "WEB_CONCURRENCY": "2",
+        "PORTAL_THREADS": "4",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+    }
     env.pop("CACHE_URL", None)  # the embedded default, shared by the workers
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT)
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}"], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        env=env,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         # gunicorn says when it listens; requests made before a worker runs wait in the backlog.
         for line in process.stderr:
@@ -79,10 +100,17 @@ def test_every_concurrent_start_has_exactly_one_row(server):
         barrier.wait()
         for start in range(STARTS_PER_THREAD):
             key = f"LOAD-{number}-{start}"
-            path, fields = (("/key/", {"key": "1234567"}) if start % 2 else
-                            ("/survey/", {"issue": "vpn", "name": f"Customer {number}"}))
-            response = session.post(base_url + path, data={**guard, **fields, "external_key": key},
-                                    allow_redirects=False, timeout=30)
+            path, fields = (
+                ("/key/", {"key": "1234567"})
+                if start % 2
+                else ("/survey/", {"issue": "vpn", "name": f"Customer {number}"})
+            )
+            response = session.post(
+                base_url + path,
+                data={**guard, **fields, "external_key": key},
+                allow_redirects=False,
+                timeout=30,
+            )
             sent.append(key)
             if response.status_code != 303 or key not in requests.utils.unquote(response.headers["Location"]):
                 failures.append((key, response.status_code))

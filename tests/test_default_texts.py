@@ -31,7 +31,9 @@ def test_standard_consent_is_shown_in_the_customers_language(client, site, issue
 def test_a_default_stored_in_another_language_is_still_the_portals(client, site, issues):
     # A site created by an admin working in German stores the German defaults.
     site.consent_text = rendered(DEFAULT_CONSENT, "de")
-    site.warning_text = "  " + rendered(DEFAULT_WARNING, "de").replace(". ", ".\n")  # as a textarea may return it
+    site.warning_text = "  " + rendered(DEFAULT_WARNING, "de").replace(
+        ". ", ".\n"
+    )  # as a textarea may return it
     site.save()
     html = client.get("/survey/?locale=ja").content.decode()
     assert rendered(DEFAULT_CONSENT, "ja") in html and rendered(DEFAULT_WARNING, "ja") in html
@@ -47,7 +49,7 @@ def test_texts_the_admin_wrote_are_shown_as_written(client, site, issues):
 
 
 def test_closed_message_defaults_to_the_translated_standard_one(client, site, issues):
-    Holiday.objects.create(site=site, date=timezone.now().astimezone(dt.timezone.utc).date())
+    Holiday.objects.create(site=site, date=timezone.now().astimezone(dt.UTC).date())
     for language in ("fi", "tr", "zh-hans"):
         html = client.get(f"/?locale={language}").content.decode()
         assert rendered(DEFAULT_CLOSED, language) in html

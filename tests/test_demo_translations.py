@@ -11,7 +11,11 @@ from django.core.management import call_command
 
 from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE, TEXTS, URGENCY_VALUES
 from portal.models import CustomField, CustomFieldTranslation, Issue, IssueTranslation, Site, SiteTranslation
-from portal.translation_coverage import missing_field_languages, missing_issue_languages, missing_site_languages
+from portal.translation_coverage import (
+    missing_field_languages,
+    missing_issue_languages,
+    missing_site_languages,
+)
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -45,7 +49,9 @@ def test_the_texts_cover_all_sixteen_languages_and_differ_from_english():
 
 
 def test_every_demo_text_has_a_translation_in_every_language(demo):
-    assert sorted(SiteTranslation.objects.filter(site=demo).values_list("language", flat=True)) == sorted(LANGUAGES)
+    assert sorted(SiteTranslation.objects.filter(site=demo).values_list("language", flat=True)) == sorted(
+        LANGUAGES
+    )
     for row in SiteTranslation.objects.filter(site=demo):
         assert all(getattr(row, field) == TEXTS[row.language][field] for field in SITE_TEXT_FIELDS)
     for issue in Issue.objects.filter(site=demo):
@@ -86,10 +92,18 @@ def test_rerunning_the_demo_keeps_what_an_admin_wrote_and_fills_what_is_empty(de
 
 @pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en-us"])
 def test_demo_pages_show_no_english_demo_text(client, demo, language):
-    html = "".join(client.get(f"{path}?locale={language}").content.decode() for path in ("/", "/survey/", "/key/"))
+    html = "".join(
+        client.get(f"{path}?locale={language}").content.decode() for path in ("/", "/survey/", "/key/")
+    )
     texts = TEXTS[language]
-    for expected in (texts["welcome_text"], texts["consent_text"], texts["external_key_label"],
-                     texts["issues"]["printing"][0], texts["fields"]["asset_tag"][1], texts["urgency"][2]):
+    for expected in (
+        texts["welcome_text"],
+        texts["consent_text"],
+        texts["external_key_label"],
+        texts["issues"]["printing"][0],
+        texts["fields"]["asset_tag"][1],
+        texts["urgency"][2],
+    ):
         assert expected.replace("'", "&#x27;") in html
     leftovers = [text for text in english_strings() if text in html]
     assert leftovers == []

@@ -19,12 +19,36 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-SCANNED = ("portal", "templates", "static", "tests", "bench", "README.md", ".env.example",
-           "Makefile", "Dockerfile", "docker-entrypoint.sh", "pyproject.toml", ".ci", "manage.py",
-           "gunicorn.conf.py")
+SCANNED = (
+    "portal",
+    "templates",
+    "static",
+    "tests",
+    "bench",
+    "README.md",
+    ".env.example",
+    "Makefile",
+    "Dockerfile",
+    "docker-entrypoint.sh",
+    "pyproject.toml",
+    ".ci",
+    "manage.py",
+    "gunicorn.conf.py",
+)
 SKIPPED_DIRS = {"node_modules", "__pycache__", ".venv", "locale", "test-artifacts", ".pytest_cache"}
-SKIPPED_SUFFIXES = {".mo", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".sqlite3", ".pyc",
-                    ".woff", ".woff2"}
+SKIPPED_SUFFIXES = {
+    ".mo",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".ico",
+    ".sqlite3",
+    ".pyc",
+    ".woff",
+    ".woff2",
+}
 THIS_FILE = Path(__file__).resolve()
 
 # docs/some/file.md, docs/some/file.md#anchor, or a folder docs/some/
@@ -112,12 +136,26 @@ def old_forms(text: str) -> list[tuple[int, str]]:
 
 
 def test_the_old_form_detector_has_teeth():
-    flagged = ["see decision 9", "Decision 10: reps", "(decisions 11 and 12)", "(§4.5)",
-               "product spec §6", "beyondtrust.md Part 2", "(Part 2 §3)", "§5 pitfall 12",
-               "takecontrol.md", "seed 001"]
-    allowed = ["docs/decisions/0009-rep-list-by-public-name.md", "docs/vendors/beyondtrust.md#oauth",
-               "docs/vendors/takecontrol.md", "(RFC 9110 §10.2.3)", "Decisions where the specs are "
-               "silent:", "a decision record"]
+    flagged = [
+        "see decision 9",
+        "Decision 10: reps",
+        "(decisions 11 and 12)",
+        "(§4.5)",
+        "product spec §6",
+        "beyondtrust.md Part 2",
+        "(Part 2 §3)",
+        "§5 pitfall 12",
+        "takecontrol.md",
+        "seed 001",
+    ]
+    allowed = [
+        "docs/decisions/0009-rep-list-by-public-name.md",
+        "docs/vendors/beyondtrust.md#oauth",
+        "docs/vendors/takecontrol.md",
+        "(RFC 9110 §10.2.3)",
+        "Decisions where the specs are silent:",
+        "a decision record",
+    ]
     assert [text for text in flagged if not old_forms(text)] == []
     assert [text for text in allowed if old_forms(text)] == []
 
@@ -125,8 +163,10 @@ def test_the_old_form_detector_has_teeth():
 def test_the_slug_follows_github():
     assert slug("`get_logged_in_reps`") == "get_logged_in_reps"
     assert slug("REST create session") == "rest-create-session"
-    assert slug("Legacy Bomgar: `download_customer_connector.ns`") == \
-        "legacy-bomgar-download_customer_connectorns"
+    assert (
+        slug("Legacy Bomgar: `download_customer_connector.ns`")
+        == "legacy-bomgar-download_customer_connectorns"
+    )
     assert slug("0009. A rep start takes the public name") == "0009-a-rep-start-takes-the-public-name"
 
 
@@ -154,8 +194,10 @@ def test_no_citation_of_a_document_outside_the_repository_remains():
         text = read(path)
         if text is not None:
             left += [f"{path.relative_to(ROOT)}:{n}: {line}" for n, line in old_forms(text)]
-    assert left == [], ("citations of documents that are not in the repository; cite "
-                        "docs/decisions/ or docs/vendors/ instead:\n" + "\n".join(left))
+    assert left == [], (
+        "citations of documents that are not in the repository; cite "
+        "docs/decisions/ or docs/vendors/ instead:\n" + "\n".join(left)
+    )
 
 
 @pytest.mark.parametrize("page", sorted(DOCS.rglob("*.md")), ids=lambda p: str(p.relative_to(DOCS)))

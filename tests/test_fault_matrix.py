@@ -85,8 +85,15 @@ def bt_fault(kind: str, fake: FakeBeyondTrust, client, site: Site, secret: str, 
     elif kind == "garbage":
         fake.garbage = b"\x00\xff\xfeNOT HTTP\r\n\r\n<<<"
     elif kind == "revoked":  # a token in use, then the client secret is regenerated
-        assert client.post(SERVER + "/session-keys", {"queue": "general"}, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 201
+        assert (
+            client.post(
+                SERVER + "/session-keys",
+                {"queue": "general"},
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {secret}",
+            ).status_code
+            == 201
+        )
         fake.revoke_tokens()
     try:
         yield
@@ -110,24 +117,34 @@ def test_key_and_survey_starts_need_no_appliance(client, fake, bt, kind, setting
         before = vendor_calls(fake)
         response = client.post("/key/", form_data(key="123 4567", external_key="INC-1"))
         assert response.status_code == 303
-        assert response["Location"] == (f"{base_url}/api/start_session?short_key=1234567"
-                                        "&locale=en-us&session.custom.external_key=INC-1")
+        assert response["Location"] == (
+            f"{base_url}/api/start_session?short_key=1234567&locale=en-us&session.custom.external_key=INC-1"
+        )
         response = client.post("/survey/", form_data(issue="vpn", name="Jane Doe", details="VPN down"))
         assert response.status_code == 303
         assert response["Location"].startswith(f"{base_url}/api/start_session?")
         assert query_of(response["Location"]) == [
-            ("issue_menu", "1"), ("codeName", "vpn"), ("customer.name", "Jane Doe"),
-            ("customer.details", "VPN down"), ("locale", "en-us")]
+            ("issue_menu", "1"),
+            ("codeName", "vpn"),
+            ("customer.name", "Jane Doe"),
+            ("customer.details", "VPN down"),
+            ("locale", "en-us"),
+        ]
         assert vendor_calls(fake) == before
         assert list(StartRequest.objects.order_by("id").values_list("flow", "outcome")) == [
-            *([("api", "started")] if kind == "revoked" else []), ("key", "started"), ("survey", "started")]
+            *([("api", "started")] if kind == "revoked" else []),
+            ("key", "started"),
+            ("survey", "started"),
+        ]
 
 
 # ------------------------------------------------------------------------------
 # The rep list: a kind page, never a 500, never a name it could not check
 # ------------------------------------------------------------------------------
 def rep_status(page: str) -> str:
-    return html.unescape(re.search(r'<p id="rep-status" role="status"[^>]*>(.*?)</p>', page, re.S).group(1).strip())
+    return html.unescape(
+        re.search(r'<p id="rep-status" role="status"[^>]*>(.*?)</p>', page, re.S).group(1).strip()
+    )
 
 
 @pytest.mark.parametrize("kind", ["down", "hung", "http500", "garbage"])
@@ -178,8 +195,9 @@ def api(client, method: str, path: str, secret: str):
 
 
 @pytest.mark.parametrize("kind", ["down", "hung", "http500", "garbage"])
-@pytest.mark.parametrize("path,method", [("/session-keys", "post"), ("/chat-handoffs", "post"),
-                                         ("/reps", "get")])
+@pytest.mark.parametrize(
+    "path,method", [("/session-keys", "post"), ("/chat-handoffs", "post"), ("/reps", "get")]
+)
 def test_api_answers_502_then_503_with_retry_after(client, fake, bt, kind, path, method, settings):
     site, secret = bt
     with bt_fault(kind, fake, client, site, secret, settings):
@@ -194,8 +212,10 @@ def test_api_answers_502_then_503_with_retry_after(client, fake, bt, kind, path,
         assert statuses[0] == 502 and statuses[-1] == 503  # the breaker opened and answers
 
 
-@pytest.mark.parametrize("path,method,status", [("/session-keys", "post", 201), ("/chat-handoffs", "post", 201),
-                                                ("/reps", "get", 200)])
+@pytest.mark.parametrize(
+    "path,method,status",
+    [("/session-keys", "post", 201), ("/chat-handoffs", "post", 201), ("/reps", "get", 200)],
+)
 def test_api_survives_a_token_revoked_mid_run(client, fake, bt, path, method, status, settings):
     site, secret = bt
     with bt_fault("revoked", fake, client, site, secret, settings):
@@ -210,12 +230,20 @@ def test_api_survives_a_token_revoked_mid_run(client, fake, bt, path, method, st
 def tc(db):
     with running(FakeTakeControlServer()) as server:
         backend = Backend.objects.create(
-            name="Take Control", kind=Backend.Kind.TAKECONTROL, base_url=server.rest_url, tc_uid=UID,
-            tc_public_key=PUBLIC_KEY, tc_private_key=PRIVATE_KEY, tc_mode=Backend.TakeControlMode.REST)
+            name="Take Control",
+            kind=Backend.Kind.TAKECONTROL,
+            base_url=server.rest_url,
+            tc_uid=UID,
+            tc_public_key=PUBLIC_KEY,
+            tc_private_key=PRIVATE_KEY,
+            tc_mode=Backend.TakeControlMode.REST,
+        )
         site = Site.objects.create(name="Acme Support", is_default=True, backend=backend, warning_text="")
         desk = Department.objects.create(backend=backend, name="Help desk", department_id=1234)
         Issue.objects.create(site=site, code_name="printing", display_name="Printing", department=desk)
-        technician = Technician.objects.create(backend=backend, display_name="Anna", username="anna@example.com")
+        technician = Technician.objects.create(
+            backend=backend, display_name="Anna", username="anna@example.com"
+        )
         yield server, site, technician
 
 
@@ -237,8 +265,10 @@ def tc_fault(kind: str, server: FakeTakeControlServer, settings):
 def test_take_control_rest_failures_show_temporarily_unavailable(client, tc, kind, settings):
     server, site, technician = tc
     with tc_fault(kind, server, settings):
-        for path, data in (("/survey/", {"issue": "printing", "name": "Jane Doe", "details": "Offline"}),
-                           ("/technicians/", {"technician": str(technician.pk)})):
+        for path, data in (
+            ("/survey/", {"issue": "printing", "name": "Jane Doe", "details": "Offline"}),
+            ("/technicians/", {"technician": str(technician.pk)}),
+        ):
             response = client.post(path, form_data(**data))
             assert response.status_code == 503
             assert "Remote support is temporarily unavailable" in response.content.decode()

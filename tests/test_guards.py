@@ -28,8 +28,9 @@ def test_cross_site_posts_are_refused_and_start_nothing(client, site, headers):
 
 
 def test_same_origin_posts_pass(client, site):
-    response = client.post("/key/", form_data(key="1234567"), HTTP_ORIGIN="http://testserver",
-                           HTTP_SEC_FETCH_SITE="same-origin")
+    response = client.post(
+        "/key/", form_data(key="1234567"), HTTP_ORIGIN="http://testserver", HTTP_SEC_FETCH_SITE="same-origin"
+    )
     assert response.status_code == 303
 
 
@@ -70,11 +71,25 @@ def test_forwarded_address_counts_only_behind_a_trusted_proxy(client, site, sett
     settings.PORTAL_RATE_LIMIT = 1
     spoofed = {"REMOTE_ADDR": "10.0.0.1"}
     # No trusted proxy: X-Forwarded-For is ignored, so rotating it does not escape the limit.
-    assert client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="1.1.1.1", **spoofed).status_code == 303
-    assert client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="2.2.2.2", **spoofed).status_code == 429
+    assert (
+        client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="1.1.1.1", **spoofed).status_code
+        == 303
+    )
+    assert (
+        client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="2.2.2.2", **spoofed).status_code
+        == 429
+    )
     # Behind one trusted proxy, the address it appended is the client.
     settings.PORTAL_TRUSTED_PROXY_COUNT = 1
-    assert client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="9.9.9.9, 3.3.3.3",
-                       **spoofed).status_code == 303
-    assert client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="8.8.8.8, 3.3.3.3",
-                       **spoofed).status_code == 429
+    assert (
+        client.post(
+            "/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="9.9.9.9, 3.3.3.3", **spoofed
+        ).status_code
+        == 303
+    )
+    assert (
+        client.post(
+            "/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR="8.8.8.8, 3.3.3.3", **spoofed
+        ).status_code
+        == 429
+    )

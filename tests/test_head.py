@@ -56,11 +56,23 @@ def test_head_answers_like_get_on_every_get_page(site, settings, tmp_path, wsgi_
     site.logo.save("acme.png", io.BytesIO(PNG_1PX))
     secret = create_api_token(site=site, name="monitor").secret
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-    pages = [("/", {}), ("/key/", {}), ("/survey/", {}), ("/reps/", {}), ("/key/?key=1234567", {}),
-             ("/theme.css", {}), ("/reps.json", {}), (f"/media/{site.logo.name}", {}),
-             ("/healthz", {}), ("/readyz", {}), ("/api/v1/openapi.json", {}),
-             ("/api/v1/reps", auth), ("/api/v1/reps", {}), (reverse("admin:login"), {}),
-             ("/no-such-page/", {})]
+    pages = [
+        ("/", {}),
+        ("/key/", {}),
+        ("/survey/", {}),
+        ("/reps/", {}),
+        ("/key/?key=1234567", {}),
+        ("/theme.css", {}),
+        ("/reps.json", {}),
+        (f"/media/{site.logo.name}", {}),
+        ("/healthz", {}),
+        ("/readyz", {}),
+        ("/api/v1/openapi.json", {}),
+        ("/api/v1/reps", auth),
+        ("/api/v1/reps", {}),
+        (reverse("admin:login"), {}),
+        ("/no-such-page/", {}),
+    ]
     ok = set()
     for path, extra in pages:
         # One instant for both, so time-stamped headers (Expires of never-cached pages) agree.
@@ -72,8 +84,18 @@ def test_head_answers_like_get_on_every_get_page(site, settings, tmp_path, wsgi_
         assert comparable(head) == comparable(get), path
         assert body(head) == b"" and head.status_code != 405, path
         assert get.status_code != 200 or body(get), path
-    assert ok >= {"/", "/key/", "/survey/", "/reps/", "/theme.css", f"/media/{site.logo.name}", "/healthz",
-                  "/readyz", "/api/v1/openapi.json", reverse("admin:login")}
+    assert ok >= {
+        "/",
+        "/key/",
+        "/survey/",
+        "/reps/",
+        "/theme.css",
+        f"/media/{site.logo.name}",
+        "/healthz",
+        "/readyz",
+        "/api/v1/openapi.json",
+        reverse("admin:login"),
+    }
     for path in ("/", "/healthz", f"/media/{site.logo.name}"):
         get_status, get_body = wsgi_body("GET", path)
         head_status, head_body = wsgi_body("HEAD", path)
@@ -106,14 +128,32 @@ def raw_request(port: int, request: bytes) -> tuple[bytes, bytes]:
 
 def test_head_through_gunicorn_sends_no_body(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_DATA_DIR": str(tmp_path),
-                "DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "PORTAL_HTTPS": "false",
-                "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "PORTAL_MANIFEST_STATIC": "false"})
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "PORTAL_DATA_DIR": str(tmp_path),
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "PORTAL_HTTPS": "false",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "PORTAL_MANIFEST_STATIC": "false",
+        }
+    )
     for command in (["migrate", "--no-input"], ["portal_demo", "--no-user"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
-                       capture_output=True, timeout=120)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", "127.0.0.1:0",
-                               "--workers", "1"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         port = None
         for line in server.stderr:  # the master logs its address once it listens
@@ -122,10 +162,12 @@ def test_head_through_gunicorn_sends_no_body(tmp_path):
                 break
         assert port, "gunicorn did not start"
         for path in ("/", "/healthz"):
-            get_head, get_body = raw_request(port, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                   "Connection: close\r\n\r\n".encode())
-            head, body = raw_request(port, f"HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                           "Connection: close\r\n\r\n".encode())
+            get_head, get_body = raw_request(
+                port, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+            )
+            head, body = raw_request(
+                port, f"HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+            )
             assert head.startswith(b"HTTP/1.1 200 "), (path, head)
             assert body == b"", path
             assert get_head.startswith(b"HTTP/1.1 200 ") and get_body, path

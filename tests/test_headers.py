@@ -20,13 +20,30 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 
 BASELINE = {
-    "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
-    "img-src": ["'self'", "data:"], "font-src": ["'self'"], "connect-src": ["'self'"],
-    "frame-src": ["'none'"], "worker-src": ["'none'"], "object-src": ["'none'"],
-    "base-uri": ["'none'"], "form-action": ["'self'"], "frame-ancestors": ["'none'"],
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-src": ["'none'"],
+    "worker-src": ["'none'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
 }
-DENIED_FEATURES = ("camera", "microphone", "geolocation", "payment", "usb", "serial", "hid",
-                   "display-capture", "publickey-credentials-get")
+DENIED_FEATURES = (
+    "camera",
+    "microphone",
+    "geolocation",
+    "payment",
+    "usb",
+    "serial",
+    "hid",
+    "display-capture",
+    "publickey-credentials-get",
+)
 
 
 def policy(response) -> dict[str, list[str]]:
@@ -54,20 +71,27 @@ def customer_policy(*, frame_ancestors, form_action):
 def test_customer_pages_carry_the_site_policy_also_from_the_page_cache(client, site):
     site.frame_ancestors = "https://help.example.com"
     site.save()
-    expected = customer_policy(frame_ancestors=["https://help.example.com"],
-                               form_action=["'self'", "https://support.example.com"])
+    expected = customer_policy(
+        frame_ancestors=["https://help.example.com"], form_action=["'self'", "https://support.example.com"]
+    )
     for path in ("/", "/key/", "/survey/"):
         fresh, cached = client.get(path), client.get(path)
         assert fresh.status_code == cached.status_code == 200
         for response in (fresh, cached):
             assert_baseline_headers(response, csp=expected)
             assert "X-Frame-Options" not in response
-        assert {k: v for k, v in cached.items() if k != "Date"} == {k: v for k, v in fresh.items() if k != "Date"}
+        assert {k: v for k, v in cached.items() if k != "Date"} == {
+            k: v for k, v in fresh.items() if k != "Date"
+        }
 
 
 def test_customer_page_without_embedding_origins_refuses_framing(client, site):
-    assert_baseline_headers(client.get("/key/"), csp=customer_policy(
-        frame_ancestors=["'none'"], form_action=["'self'", "https://support.example.com"]))
+    assert_baseline_headers(
+        client.get("/key/"),
+        csp=customer_policy(
+            frame_ancestors=["'none'"], form_action=["'self'", "https://support.example.com"]
+        ),
+    )
 
 
 def test_probes_carry_the_headers_for_any_host_over_plain_http(db, settings):
@@ -97,9 +121,13 @@ def test_media_theme_and_reps_json_carry_the_headers(client, site, settings, tmp
 
 
 def test_api_admin_and_error_pages_carry_the_headers(client, site):
-    for path, status in (("/api/v1/openapi.json", 200), ("/api/v1/reps", 401),
-                         ("/api/v1/nothing-here", 404), (reverse("admin:login"), 200),
-                         ("/no-such-page/", 404)):
+    for path, status in (
+        ("/api/v1/openapi.json", 200),
+        ("/api/v1/reps", 401),
+        ("/api/v1/nothing-here", 404),
+        (reverse("admin:login"), 200),
+        ("/no-such-page/", 404),
+    ):
         response = client.get(path)
         assert response.status_code == status, path
         assert_baseline_headers(response)
@@ -112,10 +140,19 @@ def test_api_admin_and_error_pages_carry_the_headers(client, site):
 def production_settings(**env) -> str:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
     clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_DATA_DIR": "/tmp", **env})
-    code = ("from django.conf import settings as s; import django; django.setup(); "
-            "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)")
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True,
-                          text=True, timeout=60, check=True).stdout.split()
+    code = (
+        "from django.conf import settings as s; import django; django.setup(); "
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
 
 
 def test_hsts_preload_is_off_unless_asked_and_env_example_agrees():

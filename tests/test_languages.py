@@ -7,8 +7,24 @@ import pytest
 from portal.languages import negotiate_language
 from tests.conftest import form_data, query_of
 
-ALL = ["en-us", "de", "es", "es-sp", "fi", "fr", "it", "nl", "pt-br", "pt-pt", "sv-se", "tr", "ja",
-       "zh-hans", "zh", "ru"]
+ALL = [
+    "en-us",
+    "de",
+    "es",
+    "es-sp",
+    "fi",
+    "fr",
+    "it",
+    "nl",
+    "pt-br",
+    "pt-pt",
+    "sv-se",
+    "tr",
+    "ja",
+    "zh-hans",
+    "zh",
+    "ru",
+]
 
 
 @pytest.mark.parametrize(
@@ -34,7 +50,10 @@ ALL = ["en-us", "de", "es", "es-sp", "fi", "fr", "it", "nl", "pt-br", "pt-pt", "
     ],
 )
 def test_negotiation_with_all_languages(explicit, accept, expected):
-    assert negotiate_language(enabled=ALL, default="en-us", explicit=explicit, accept_language=accept) == expected
+    assert (
+        negotiate_language(enabled=ALL, default="en-us", explicit=explicit, accept_language=accept)
+        == expected
+    )
 
 
 def test_negotiation_stays_among_enabled_languages():

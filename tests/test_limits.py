@@ -41,14 +41,19 @@ def test_strip_chars_are_exactly_what_python_strips():
 @pytest.mark.parametrize(
     ("text", "fits"),
     [
-        ("a" * 1024, True), ("a" * 1025, False),
-        ("é" * 512, True), ("é" * 513, False),
-        ("日" * 341 + "a", True), ("日" * 342, False),
-        ("😀" * 256, True), ("😀" * 256 + "a", False),
+        ("a" * 1024, True),
+        ("a" * 1025, False),
+        ("é" * 512, True),
+        ("é" * 513, False),
+        ("日" * 341 + "a", True),
+        ("日" * 342, False),
+        ("😀" * 256, True),
+        ("😀" * 256 + "a", False),
         # Only what is left after stripping counts: the counter used to count these spaces.
         ("  " + "a" * 1024 + "   \r\n \t", True),
         # A line break is one byte however the browser sent it (CRLF from a textarea).
-        ("é" * 511 + "\r\n" + "a", True), ("é" * 511 + "\r\n" + "ab", False),
+        ("é" * 511 + "\r\n" + "a", True),
+        ("é" * 511 + "\r\n" + "ab", False),
         ("é" * 511 + "\r" + "a", True),
     ],
 )

@@ -49,7 +49,7 @@ def test_closed_page_is_not_cached_and_hours_changes_show_at_once(client, site):
 
     from portal.models import Holiday
 
-    holiday = Holiday.objects.create(site=site, date=timezone.now().astimezone(dt.timezone.utc).date())
+    holiday = Holiday.objects.create(site=site, date=timezone.now().astimezone(dt.UTC).date())
     response = client.get("/")
     assert "We are closed right now" in response.content.decode()
     assert "no-cache" in response["Cache-Control"]

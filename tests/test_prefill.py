@@ -11,8 +11,9 @@ SECRET = "s3cret-of-the-help-desk"
 
 
 def test_round_trip_and_locked_values():
-    query = sign_prefill(secret=SECRET, values={"external_key": "INC 1/2", "name": "Zoë"},
-                         expires_at=int(time.time()) + 60)
+    query = sign_prefill(
+        secret=SECRET, values={"external_key": "INC 1/2", "name": "Zoë"}, expires_at=int(time.time()) + 60
+    )
     assert verified_values(secret=SECRET, query=query) == {"external_key": "INC 1/2", "name": "Zoë"}
 
 
@@ -27,8 +28,14 @@ def test_round_trip_and_locked_values():
         # hmac.compare_digest raises on non-ASCII str: this was a 500 on every page
         lambda q: q.split("&sig=")[0] + "&sig=%C3%A9",
     ],
-    ids=["changed-value", "added-parameter", "bad-signature", "no-signature", "repeated-name",
-         "non-ascii-signature"],
+    ids=[
+        "changed-value",
+        "added-parameter",
+        "bad-signature",
+        "no-signature",
+        "repeated-name",
+        "non-ascii-signature",
+    ],
 )
 def test_tampered_links_lock_nothing(tamper):
     query = sign_prefill(secret=SECRET, values={"external_key": "INC-1"}, expires_at=int(time.time()) + 60)
@@ -58,8 +65,13 @@ from urllib.parse import parse_qsl  # noqa: E402
 
 from tests.conftest import form_data, query_of  # noqa: E402
 
-VALID_SURVEY = {"issue": "printing", "name": "Jane Doe", "details": "Printer offline",
-                "cf_printer_model": "HP 4000", "cf_urgency": "high"}
+VALID_SURVEY = {
+    "issue": "printing",
+    "name": "Jane Doe",
+    "details": "Printer offline",
+    "cf_printer_model": "HP 4000",
+    "cf_urgency": "high",
+}
 
 
 @pytest.fixture
@@ -74,18 +86,25 @@ def signed_link(values, *, expires_in=600):
 
 
 @pytest.mark.django_db
-def test_signed_values_are_shown_locked_and_win_over_what_is_posted(client, signing_site, issues, custom_fields):
+def test_signed_values_are_shown_locked_and_win_over_what_is_posted(
+    client, signing_site, issues, custom_fields
+):
     query = signed_link({"external_key": "INC0012345", "name": "Jane Doe"})
     html = client.get(f"/survey/?{query}&locale=de").content.decode()
     # Locked text fields are readonly (focusable, read out), not disabled; the POST below
     # proves the server ignores what is sent for them either way.
     assert re.search(r'<input type="text" name="name" value="Jane Doe"[^>]* readonly[ >]', html)
     carried = dict(parse_qsl(query))
-    signed = next(v for k, v in parse_qsl(html.split('name="signed" value="')[1].split('"')[0].replace("&amp;", "&"))
-                  if k == "sig")
+    signed = next(
+        v
+        for k, v in parse_qsl(html.split('name="signed" value="')[1].split('"')[0].replace("&amp;", "&"))
+        if k == "sig"
+    )
     assert signed == carried["sig"]
-    response = client.post("/survey/", form_data(**{**VALID_SURVEY, "name": "Mallory",
-                                                    "external_key": "INC-EVIL", "signed": query}))
+    response = client.post(
+        "/survey/",
+        form_data(**{**VALID_SURVEY, "name": "Mallory", "external_key": "INC-EVIL", "signed": query}),
+    )
     sent = dict(query_of(response["Location"]))
     assert sent["customer.name"] == "Jane Doe"
     assert sent["session.custom.external_key"] == "INC0012345"
@@ -94,7 +113,9 @@ def test_signed_values_are_shown_locked_and_win_over_what_is_posted(client, sign
 @pytest.mark.django_db
 def test_tampered_or_expired_signature_locks_nothing(client, signing_site, issues, custom_fields):
     tampered = signed_link({"external_key": "INC-1"}).replace("INC-1", "INC-2")
-    response = client.post("/survey/", form_data(**{**VALID_SURVEY, "external_key": "MINE", "signed": tampered}))
+    response = client.post(
+        "/survey/", form_data(**{**VALID_SURVEY, "external_key": "MINE", "signed": tampered})
+    )
     assert dict(query_of(response["Location"]))["session.custom.external_key"] == "MINE"
     expired = signed_link({"external_key": "INC-1"}, expires_in=-10)
     html = client.get(f"/survey/?{expired}").content.decode()

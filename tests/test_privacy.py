@@ -9,9 +9,9 @@ import json
 import logging
 
 import pytest
-from django.urls import reverse
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from portal import services
 from portal.models import StartRequest
@@ -23,8 +23,9 @@ from tests.webhooks.conftest import endpoint_for, run_worker  # noqa: F401 (a fi
 
 pytestmark = pytest.mark.django_db
 
-JANE = services.Customer(name="Jane Doe", email="Jane@Example.com", details="Printer offline",
-                         external_key="INC-1")
+JANE = services.Customer(
+    name="Jane Doe", email="Jane@Example.com", details="Printer offline", external_key="INC-1"
+)
 OTHER = services.Customer(name="Max Muster", email="max@example.com", external_key="INC-2")
 
 
@@ -37,8 +38,12 @@ def held(site, endpoint_for):
         server.state["body"] = "thanks Jane Doe"  # a receiver echoing the body
         endpoint_for(server.base_url + "/hooks")
         for customer in (JANE, JANE, OTHER):
-            services.record_start(context=services.StartContext(site=site, language="de"), flow="survey",
-                                  outcome="started", customer=customer)
+            services.record_start(
+                context=services.StartContext(site=site, language="de"),
+                flow="survey",
+                outcome="started",
+                customer=customer,
+            )
         run_worker()
         assert server.wait_for_requests(3)
     return site
@@ -84,8 +89,12 @@ def test_erase_removes_the_customer_fields_events_deliveries_and_attempts(held):
 
 def test_events_of_a_site_without_customer_data_are_found_by_external_key(site, endpoint_for):
     endpoint_for("http://127.0.0.1:9/hooks")
-    services.record_start(context=services.StartContext(site=site, language="de"), flow="key",
-                          outcome="started", customer=services.Customer(external_key="INC-9"))
+    services.record_start(
+        context=services.StartContext(site=site, language="de"),
+        flow="key",
+        outcome="started",
+        customer=services.Customer(external_key="INC-9"),
+    )
     assert StartRequest.objects.get().customer_data is None
     assert len(export("--external-key", "INC-9")["data"]["webhook_events"]) == 1
     call_command("portal_privacy", "erase", "--external-key", "INC-9", "--no-input", stdout=io.StringIO())
@@ -107,7 +116,8 @@ def test_admin_actions_export_and_erase_the_selected_customers(admin_client, hel
     listing = admin_client.get(url, {"q": "jane@example.com"})
     assert listing.status_code == 200
     assert {r.pk for r in listing.context["cl"].result_list} == set(
-        StartRequest.objects.filter(customer_data__name="Jane Doe").values_list("pk", flat=True))
+        StartRequest.objects.filter(customer_data__name="Jane Doe").values_list("pk", flat=True)
+    )
     response = admin_client.post(url, {"action": "export_json", "_selected_action": [jane.pk]})
     assert response["Content-Type"].startswith("application/json")
     assert response["Content-Disposition"].startswith('attachment; filename="privacy-export-')
@@ -116,8 +126,9 @@ def test_admin_actions_export_and_erase_the_selected_customers(admin_client, hel
     confirm = admin_client.post(url, {"action": "erase", "_selected_action": [jane.pk]})
     assert confirm.status_code == 200 and confirm.context["subjects"][0].email == "jane@example.com"
     assert StartRequest.objects.filter(customer_data__isnull=False).count() == 3  # not yet
-    done = admin_client.post(url, {"action": "erase", "_selected_action": [jane.pk], "confirm": "yes"},
-                             follow=True)
+    done = admin_client.post(
+        url, {"action": "erase", "_selected_action": [jane.pk], "confirm": "yes"}, follow=True
+    )
     assert done.status_code == 200
     assert StartRequest.objects.filter(customer_data__isnull=False).count() == 1
     assert Event.objects.count() == 1
@@ -129,9 +140,15 @@ def test_no_log_line_carries_a_customer_field(client, site, issues, custom_field
     site.keep_personal_data = True
     site.save()
     secrets = {"Zelda Quintessa", "Zebracorp", "Flickering screen zq", "ZQ-ASSET-77", "ZQ-TICKET-88"}
-    survey = {"issue": "printing", "name": "Zelda Quintessa", "company": "Zebracorp",
-              "details": "Flickering screen zq", "cf_asset_tag": "ZQ-ASSET-77",
-              "cf_printer_model": "HP", "external_key": "ZQ-TICKET-88"}
+    survey = {
+        "issue": "printing",
+        "name": "Zelda Quintessa",
+        "company": "Zebracorp",
+        "details": "Flickering screen zq",
+        "cf_asset_tag": "ZQ-ASSET-77",
+        "cf_printer_model": "HP",
+        "external_key": "ZQ-TICKET-88",
+    }
     caplog.set_level(logging.DEBUG)
     with running(receiver(500, 500, 500)) as server:
         endpoint_for(server.base_url + "/hooks")
@@ -141,7 +158,9 @@ def test_no_log_line_carries_a_customer_field(client, site, issues, custom_field
         run_worker()
         assert server.wait_for_requests(3)
     assert Delivery.objects.filter(status="pending").count() == 3  # a 500: logged, retried
-    call_command("portal_privacy", "erase", "--external-key", "ZQ-TICKET-88", "--no-input", stdout=io.StringIO())
+    call_command(
+        "portal_privacy", "erase", "--external-key", "ZQ-TICKET-88", "--no-input", stdout=io.StringIO()
+    )
     logged = [record for record in caplog.records]
     assert any(r.name == "portal.webhooks.services" for r in logged)
     for record in logged:

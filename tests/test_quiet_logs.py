@@ -40,22 +40,40 @@ def test_a_thousand_bad_hosts_log_at_most_the_limit_and_no_traceback(console, si
     assert statuses == {400}
     logged = lines(buffer)
     assert len(logged) == rate.limit + 1 == 11
-    assert all("Traceback" not in line and "File \"" not in line for line in logged)
+    assert all("Traceback" not in line and 'File "' not in line for line in logged)
     assert all("django.security.DisallowedHost" in line for line in logged)
     assert "Invalid HTTP_HOST header: 'scan0.example.net'" in logged[0] and "[DisallowedHost]" in logged[0]
     assert "suppressed" in logged[-1]
 
 
-@pytest.mark.parametrize(("name", "request_kwargs", "expected"), [
-    ("too many fields", {"data": "&".join(f"f{n}=1" for n in range(1100)),
-                         "content_type": "application/x-www-form-urlencoded"}, "[TooManyFieldsSent]"),
-    ("body too big", {"data": "details=" + "x" * 3_000_000,
-                      "content_type": "application/x-www-form-urlencoded"}, "[RequestDataTooBig]"),
-    ("broken multipart", {"data": b"garbage", "content_type": "multipart/form-data"},
-     "[MultiPartParserError]"),
-    ("not UTF-8", {"data": b"key=\xe9", "content_type": "application/x-www-form-urlencoded; charset=latin-1"},
-     "[BadRequest]"),
-])
+@pytest.mark.parametrize(
+    ("name", "request_kwargs", "expected"),
+    [
+        (
+            "too many fields",
+            {
+                "data": "&".join(f"f{n}=1" for n in range(1100)),
+                "content_type": "application/x-www-form-urlencoded",
+            },
+            "[TooManyFieldsSent]",
+        ),
+        (
+            "body too big",
+            {"data": "details=" + "x" * 3_000_000, "content_type": "application/x-www-form-urlencoded"},
+            "[RequestDataTooBig]",
+        ),
+        (
+            "broken multipart",
+            {"data": b"garbage", "content_type": "multipart/form-data"},
+            "[MultiPartParserError]",
+        ),
+        (
+            "not UTF-8",
+            {"data": b"key=\xe9", "content_type": "application/x-www-form-urlencoded; charset=latin-1"},
+            "[BadRequest]",
+        ),
+    ],
+)
 def test_each_bad_request_is_one_line(console, site, name, request_kwargs, expected):
     buffer, _rate = console
     response = Client().generic("POST", "/key/", **request_kwargs)
@@ -95,8 +113,15 @@ def test_counts_start_again_in_the_next_window_and_say_what_was_dropped():
         try:
             raise ValueError("bad")
         except ValueError:
-            return logging.LogRecord("django.security.SuspiciousOperation", logging.ERROR, __file__, 1,
-                                     "Bad %s", ("thing\nforged",), sys.exc_info())
+            return logging.LogRecord(
+                "django.security.SuspiciousOperation",
+                logging.ERROR,
+                __file__,
+                1,
+                "Bad %s",
+                ("thing\nforged",),
+                sys.exc_info(),
+            )
 
     passed = [r for r in (record() for _n in range(10)) if rate.filter(r)]
     assert [r.getMessage() for r in passed[:2]] == ["Bad thing\\nforged [ValueError]"] * 2
@@ -105,7 +130,10 @@ def test_counts_start_again_in_the_next_window_and_say_what_was_dropped():
     now[0] += 60
     fresh = record()
     assert rate.filter(fresh)
-    assert fresh.getMessage() == "Bad thing\\nforged [ValueError] (7 similar lines suppressed in the previous window)"
+    assert (
+        fresh.getMessage()
+        == "Bad thing\\nforged [ValueError] (7 similar lines suppressed in the previous window)"
+    )
 
 
 def test_other_records_pass_untouched():

@@ -56,15 +56,22 @@ def rep_buttons(page: str) -> list[tuple[str, str]]:
 
 def rep_tiles(page: str) -> list[tuple[str, str, str, str]]:
     """(value, initials, name, state text) of each rep tile, in page order."""
-    return [tuple(html.unescape(part) for part in tile) for tile in re.findall(
-        r'<button type="submit" class="tile" name="rep" value="(\d+)">'
-        r'<span class="tile-initials" aria-hidden="true">([^<]*)</span><span class="tile-text">'
-        r'<span class="tile-name">([^<]*)</span> <span class="tile-state">([^<]*)</span></span></button>', page)]
+    return [
+        tuple(html.unescape(part) for part in tile)
+        for tile in re.findall(
+            r'<button type="submit" class="tile" name="rep" value="(\d+)">'
+            r'<span class="tile-initials" aria-hidden="true">([^<]*)</span><span class="tile-text">'
+            r'<span class="tile-name">([^<]*)</span> <span class="tile-state">([^<]*)</span></span></button>',
+            page,
+        )
+    ]
 
 
 def rep_status(page: str) -> str:
     """The visible text of the list's status line (the other texts wait in data attributes)."""
-    return html.unescape(re.search(r'<p id="rep-status" role="status"[^>]*>(.*?)</p>', page, re.S).group(1).strip())
+    return html.unescape(
+        re.search(r'<p id="rep-status" role="status"[^>]*>(.*?)</p>', page, re.S).group(1).strip()
+    )
 
 
 def other_help_shown(page: str) -> bool:
@@ -105,7 +112,9 @@ def in_threads(count: int, path: str) -> list:
 # What the customer sees
 # ------------------------------------------------------------------------------
 def test_page_lists_online_reps_by_public_name_and_never_the_private_one(client, fake, rep_site):
-    private_names = re.findall(r"<private_display_name>([^<]+)<", (DATA_DIR / "logged_in_reps.xml").read_text())
+    private_names = re.findall(
+        r"<private_display_name>([^<]+)<", (DATA_DIR / "logged_in_reps.xml").read_text()
+    )
     assert private_names  # the appliance does send them
 
     response = client.get("/reps/")
@@ -115,8 +124,10 @@ def test_page_lists_online_reps_by_public_name_and_never_the_private_one(client,
     assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
     assert '<ul class="rep-list tiles" id="id_rep"' in page and 'role="status"' in page
     data = client.get("/reps.json")
-    assert data.json()["reps"] == [{"id": 12, "name": "Alex K.", "initials": "AK"},
-                                   {"id": 21, "name": "Jo (Partner)", "initials": "JP"}]
+    assert data.json()["reps"] == [
+        {"id": 12, "name": "Alex K.", "initials": "AK"},
+        {"id": 21, "name": "Jo (Partner)", "initials": "JP"},
+    ]
     for private in private_names:
         assert private not in page and private not in data.content.decode()
     assert "PRIVATE" not in page + data.content.decode()
@@ -125,25 +136,41 @@ def test_page_lists_online_reps_by_public_name_and_never_the_private_one(client,
 def test_each_rep_is_a_tile_with_initials_and_available_in_words(client, fake, rep_site):
     """Availability is said in the customer's language, not by a coloured dot alone."""
     page = client.get("/reps/?locale=de").content.decode()
-    assert rep_tiles(page) == [("12", "AK", "Alex K.", "Jetzt verfügbar"),
-                               ("21", "JP", "Jo (Partner)", "Jetzt verfügbar")]
+    assert rep_tiles(page) == [
+        ("12", "AK", "Alex K.", "Jetzt verfügbar"),
+        ("21", "JP", "Jo (Partner)", "Jetzt verfügbar"),
+    ]
     # portal.js builds the same tile from the JSON list, with the state text the page carries.
     assert 'data-available="Jetzt verfügbar"' in page
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("Alex K.", "AK"), ("Jo (Partner)", "JP"), ("Mika & Co", "MC"), ("Sam", "S"),
-    ("élodie de la Fontaine", "ÉF"), ("山田 太郎", "山"), ("-- ", ""),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Alex K.", "AK"),
+        ("Jo (Partner)", "JP"),
+        ("Mika & Co", "MC"),
+        ("Sam", "S"),
+        ("élodie de la Fontaine", "ÉF"),
+        ("山田 太郎", "山"),
+        ("-- ", ""),
+    ],
+)
 def test_initials_come_from_the_first_and_last_word(name, expected):
     assert initials(name) == expected
 
 
 def test_rep_list_json_has_public_fields_only_and_is_never_cached(client, fake, rep_site):
     response = client.get("/reps.json")
-    assert response.json() == {"reps": [{"id": 12, "name": "Alex K.", "initials": "AK"},
-                                        {"id": 21, "name": "Jo (Partner)", "initials": "JP"}],
-                               "state": "ok", "available": True, "stale": False}
+    assert response.json() == {
+        "reps": [
+            {"id": 12, "name": "Alex K.", "initials": "AK"},
+            {"id": 21, "name": "Jo (Partner)", "initials": "JP"},
+        ],
+        "state": "ok",
+        "available": True,
+        "stale": False,
+    }
     assert "no-cache" in response["Cache-Control"]
     assert "no-cache" in client.get("/reps/")["Cache-Control"]
 
@@ -179,9 +206,15 @@ def test_chat_choice_and_embedded_start(client, fake, rep_site):
     response = client.post("/reps/", form_data(rep="12", chat="on", embedded="1"))
     # In a frame the last step is a button that navigates the top window.
     assert response.status_code == 200
-    link = re.search(r'<a class="button" id="start-link" href="([^"]+)" target="_top">', response.content.decode())
-    assert query_of(html.unescape(link.group(1))) == [("id", "12"), ("name", "Alex K."), ("c2cjs", "1"),
-                                                      ("locale", "en-us")]
+    link = re.search(
+        r'<a class="button" id="start-link" href="([^"]+)" target="_top">', response.content.decode()
+    )
+    assert query_of(html.unescape(link.group(1))) == [
+        ("id", "12"),
+        ("name", "Alex K."),
+        ("c2cjs", "1"),
+        ("locale", "en-us"),
+    ]
 
 
 @pytest.mark.parametrize("forged", ["15", "999", "12abc", ""])
@@ -223,7 +256,9 @@ def test_nobody_online_on_a_rep_list_only_site(client, fake, rep_site):
 
 
 def test_take_control_sites_have_no_beyondtrust_rep_list(client, transactional_db):
-    backend = Backend.objects.create(name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.example.com/rest")
+    backend = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.example.com/rest"
+    )
     Site.objects.create(name="TC", is_default=True, backend=backend)
     assert client.get("/reps/").status_code == 404
     assert client.get("/reps.json").status_code == 404
@@ -239,8 +274,9 @@ def test_concurrent_customers_cause_one_upstream_call(fake, rep_site, settings):
     fake.hang()  # the first answer is still on its way while the others arrive
     responses = in_threads(20, "/reps/")
     assert [r.status_code for r in responses] == [200] * 20
-    assert all(rep_status(r.content.decode()) == CHECKING and not rep_buttons(r.content.decode())
-               for r in responses)
+    assert all(
+        rep_status(r.content.decode()) == CHECKING and not rep_buttons(r.content.decode()) for r in responses
+    )
     assert fake.wait_for_requests(1)
     assert len(fake.token_requests()) == 1  # one refresher; it is minting the token
 
@@ -263,8 +299,9 @@ def test_concurrent_customers_after_the_ttl_cause_one_refresh(fake, rep_site):
     responses = in_threads(20, "/reps/")
     assert [r.status_code for r in responses] == [200] * 20
     # Everybody, the refresher too, gets the cached list at once.
-    assert all(rep_buttons(r.content.decode()) == [("12", "Alex K."), ("21", "Jo (Partner)")]
-               for r in responses)
+    assert all(
+        rep_buttons(r.content.decode()) == [("12", "Alex K."), ("21", "Jo (Partner)")] for r in responses
+    )
     assert wait_for_refreshes(10)
     assert fake.count("get_logged_in_reps") == 2  # the first fill and one refresh
 
@@ -280,10 +317,17 @@ def test_a_hung_appliance_keeps_no_customer_waiting(client, fake, rep_site, sett
     page = response.content.decode()
     assert response.status_code == 200 and "no-cache" in response["Cache-Control"]
     assert rep_status(page) == CHECKING and 'aria-live="polite"' in page
-    assert '<p data-reps-pending><a href="/reps/?locale=en-us&amp;external_key=INC1">Check again</a></p>' in page
+    assert (
+        '<p data-reps-pending><a href="/reps/?locale=en-us&amp;external_key=INC1">Check again</a></p>' in page
+    )
     assert not other_help_shown(page) and rep_buttons(page) == []
     assert "{#" not in page  # template comments stay in the template
-    assert client.get("/reps.json").json() == {"reps": [], "state": "pending", "available": True, "stale": False}
+    assert client.get("/reps.json").json() == {
+        "reps": [],
+        "state": "pending",
+        "available": True,
+        "stale": False,
+    }
     assert fake.wait_for_requests(1)
     assert len(fake.calls()) == 1  # the second request did not start a second refresh
 
@@ -312,7 +356,9 @@ def test_stale_list_is_served_while_the_appliance_fails(client, fake, rep_site, 
     assert client.post("/reps/", form_data(rep="12")).status_code == 303
 
 
-def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(client, fake, rep_site, monkeypatch):
+def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(
+    client, fake, rep_site, monkeypatch
+):
     fake.fail("http500", action="get_logged_in_reps")
     for attempt in range(1, selectors.BREAKER_FAILURES + 1):
         page = client.get("/reps/").content.decode()
@@ -322,8 +368,12 @@ def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(client
     assert breaker.state == "open"
     for _ in range(3):  # open: customers get the kind message, the appliance gets no call
         assert rep_status(client.get("/reps/").content.decode()) == CANNOT_SHOW
-    assert client.get("/reps.json").json() == {"reps": [], "state": "unavailable", "available": False,
-                                               "stale": False}
+    assert client.get("/reps.json").json() == {
+        "reps": [],
+        "state": "unavailable",
+        "available": False,
+        "stale": False,
+    }
     assert fake.count("get_logged_in_reps") == selectors.BREAKER_FAILURES
 
     fake.fail(None, action="get_logged_in_reps")
@@ -357,7 +407,9 @@ def test_key_and_survey_flows_never_call_the_appliance(client, fake, rep_site, s
     assert client.get("/key/").status_code == 200
     assert client.post("/key/", form_data(key="123 4567")).status_code == 303
     assert client.get("/survey/").status_code == 200
-    response = client.post("/survey/", form_data(issue="printing", name="Jane Doe", details="Printer offline"))
+    response = client.post(
+        "/survey/", form_data(issue="printing", name="Jane Doe", details="Printer offline")
+    )
     assert response.status_code == 303
     assert fake.calls() == []
 
@@ -369,8 +421,9 @@ def test_key_and_survey_flows_never_call_the_appliance(client, fake, rep_site, s
 def reps_menu_site(rep_site) -> Site:
     printing = Issue.objects.create(site=rep_site, code_name="printing", display_name="Printing")
     CustomField.objects.create(site=rep_site, code_name="asset_tag", label="Asset tag", order=1)
-    only_printing = CustomField.objects.create(site=rep_site, code_name="printer_model",
-                                               label="Printer model", required=True, order=2)
+    only_printing = CustomField.objects.create(
+        site=rep_site, code_name="printer_model", label="Printer model", required=True, order=2
+    )
     only_printing.issues.set([printing])
     update_site(rep_site, show_reps_in_issue_menu=True)
     return rep_site
@@ -386,8 +439,12 @@ def test_issue_menu_lists_online_reps_and_the_start_sends_their_id(client, fake,
     assert "no-cache" in response["Cache-Control"]  # who is online: never page-cached
     assert "PRIVATE" not in page
 
-    response = client.post("/survey/", form_data(issue="rep-21", name="Jane Doe", details="Printer offline",
-                                                 cf_asset_tag="LT-4471", locale="en-us"))
+    response = client.post(
+        "/survey/",
+        form_data(
+            issue="rep-21", name="Jane Doe", details="Printer offline", cf_asset_tag="LT-4471", locale="en-us"
+        ),
+    )
     assert response.status_code == 303
     assert query_of(response["Location"]) == [
         ("issue_menu", "1"),

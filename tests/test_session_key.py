@@ -12,12 +12,26 @@ def post_key(client, key, **extra):
     return client.post("/key/", form_data(key=key, **extra))
 
 
-@pytest.mark.parametrize("typed", ["1234567", "123 4567", "123-4567", " 12-34 567 ", "１２３４５６７", "123–4567",
-                                   "123\u200b4567", "\ufeff1234567"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "1234567",
+        "123 4567",
+        "123-4567",
+        " 12-34 567 ",
+        "１２３４５６７",
+        "123–4567",
+        "123\u200b4567",
+        "\ufeff1234567",
+    ],
+)
 def test_key_is_normalised_and_sent(client, site, typed):
     response = post_key(client, typed, locale="de", tz="60")
     assert response.status_code == 303
-    assert response["Location"] == f"{APPLIANCE}/api/start_session?short_key=1234567&locale=de&timezone_offset=60"
+    assert (
+        response["Location"]
+        == f"{APPLIANCE}/api/start_session?short_key=1234567&locale=de&timezone_offset=60"
+    )
 
 
 @pytest.mark.parametrize(
@@ -51,9 +65,15 @@ def test_prompt_before_download_sends_only_key_and_external_key(client, site):
     site.backend.prompts_before_download = True
     site.backend.send_platform = True
     site.backend.save()
-    response = client.post("/key/", form_data(key="1234567", external_key="INC-7", locale="fr", tz="120"),
-                           HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
-    assert query_of(response["Location"]) == [("short_key", "1234567"), ("session.custom.external_key", "INC-7")]
+    response = client.post(
+        "/key/",
+        form_data(key="1234567", external_key="INC-7", locale="fr", tz="120"),
+        HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+    )
+    assert query_of(response["Location"]) == [
+        ("short_key", "1234567"),
+        ("session.custom.external_key", "INC-7"),
+    ]
 
 
 def test_platform_sent_only_when_enabled(client, site):
@@ -61,7 +81,10 @@ def test_platform_sent_only_when_enabled(client, site):
     assert "platform" not in dict(query_of(client.post("/key/", form_data(key="1234567"), **ua)["Location"]))
     site.backend.send_platform = True
     site.backend.save()
-    assert dict(query_of(client.post("/key/", form_data(key="1234567"), **ua)["Location"]))["platform"] == "winNT-64"
+    assert (
+        dict(query_of(client.post("/key/", form_data(key="1234567"), **ua)["Location"]))["platform"]
+        == "winNT-64"
+    )
 
 
 @pytest.mark.parametrize("tz", ["841", "-721", "abc", "1.5", "99999", ""])
@@ -88,7 +111,12 @@ def test_start_is_recorded_without_personal_data(client, site):
     post_key(client, "1234567", external_key="INC-1", locale="ja")
     record = StartRequest.objects.get()
     assert (record.site, record.flow, record.outcome, record.locale, record.customer_data) == (
-        site, StartRequest.Flow.KEY, StartRequest.Outcome.STARTED, "ja", None)
+        site,
+        StartRequest.Flow.KEY,
+        StartRequest.Outcome.STARTED,
+        "ja",
+        None,
+    )
 
 
 def test_preview_backend_shows_url_instead_of_leaving(client, site):
@@ -114,7 +142,9 @@ def test_embedded_start_ends_in_a_top_level_button_not_a_redirect(client, site):
 def test_interstitial_when_site_explains_first(client, site):
     site.show_interstitial = True
     site.save()
-    response = client.post("/key/", form_data(key="1234567"), HTTP_USER_AGENT="Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)")
+    response = client.post(
+        "/key/", form_data(key="1234567"), HTTP_USER_AGENT="Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0)"
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "What happens next" in html

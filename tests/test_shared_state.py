@@ -80,8 +80,10 @@ class Portal:
     def served(self) -> list[tuple[int, str, str, int]]:
         """(worker pid, method, path, status) of every request logged so far."""
         lines = self.access_log.read_text().splitlines() if self.access_log.exists() else []
-        return [(int(pid.strip("<>")), method, path, int(status)) for pid, method, path, status in
-                (line.split(" ", 3) for line in lines if line.count(" ") == 3)]
+        return [
+            (int(pid.strip("<>")), method, path, int(status))
+            for pid, method, path, status in (line.split(" ", 3) for line in lines if line.count(" ") == 3)
+        ]
 
     def served_by(self, count: int) -> list[tuple[int, str, str, int]]:
         """The last `count` requests, once every answered request is in the log (a worker
@@ -100,33 +102,59 @@ def gunicorn():
     """gunicorn with gunicorn.conf.py on a random port, and the fake appliance."""
     data = Path(tempfile.mkdtemp(prefix="portal-workers-"))
     env = {key: value for key, value in os.environ.items() if key not in {"CACHE_URL", "DATABASE_URL"}}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "PORTAL_DATA_DIR": str(data), "PORTAL_HTTPS": "false", "PORTAL_MANIFEST_STATIC": "false",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "PORTAL_LOG_LEVEL": "ERROR",
-        "PORTAL_RATE_LIMIT": str(RATE_LIMIT), "PORTAL_RATE_WINDOW": "86400",
-        # Three workers, as the issue's proof asks (the shipped default is one per core).
-        "WEB_CONCURRENCY": str(WORKERS),
-        "PORTAL_TRUSTED_PROXY_HEADERS": "true", "PORTAL_TRUSTED_PROXY_COUNT": "1",
-        # The request that starts a refresh waits for it, so "who refreshed" is "who answered".
-        "PORTAL_VENDOR_WAIT": "10",
-        "GUNICORN_ACCESS_LOG": str(data / "access.log"),
-        # The worker's process id first: which worker served which request.
-        "GUNICORN_CMD_ARGS": '--access-logformat "%(p)s %(m)s %(U)s %(s)s"',
-        "PYTHONWARNINGS": "ignore::UserWarning",  # whitenoise: no collected static files here
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "PORTAL_DATA_DIR": str(data),
+            "PORTAL_HTTPS": "false",
+            "PORTAL_MANIFEST_STATIC": "false",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "PORTAL_LOG_LEVEL": "ERROR",
+            "PORTAL_RATE_LIMIT": str(RATE_LIMIT),
+            "PORTAL_RATE_WINDOW": "86400",
+            # Three workers, as the issue's proof asks (the shipped default is one per core).
+            "WEB_CONCURRENCY": str(WORKERS),
+            "PORTAL_TRUSTED_PROXY_HEADERS": "true",
+            "PORTAL_TRUSTED_PROXY_COUNT": "1",
+            # The request that starts a refresh waits for it, so "who refreshed" is "who answered".
+            "PORTAL_VENDOR_WAIT": "10",
+            "GUNICORN_ACCESS_LOG": str(data / "access.log"),
+            # The worker's process id first: which worker served which request.
+            "GUNICORN_CMD_ARGS": '--access-logformat "%(p)s %(m)s %(U)s %(s)s"',
+            "PYTHONWARNINGS": "ignore::UserWarning",  # whitenoise: no collected static files here
+        }
+    )
     with running(FakeBeyondTrust()) as fake:
-        subprocess.run([sys.executable, "manage.py", "shell", "-c", (
-            "from django.core.management import call_command; call_command('migrate', verbosity=0); "
-            "from portal.models import Backend, Site; "
-            f"backend = Backend.objects.create(name='Fake', kind='modern', base_url={fake.base_url!r}, "
-            f"client_id={fake.client_id!r}, client_secret={fake.client_secret!r}); "
-            f"Site.objects.create(name='Acme', is_default=True, backend=backend, rep_list_ttl={REP_LIST_TTL}, "
-            "consent_text='')")], cwd=ROOT, env=env, check=True, timeout=START_SECONDS)
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-c",
+                (
+                    "from django.core.management import call_command; call_command('migrate', verbosity=0); "
+                    "from portal.models import Backend, Site; "
+                    f"backend = Backend.objects.create(name='Fake', kind='modern', base_url={fake.base_url!r}, "
+                    f"client_id={fake.client_id!r}, client_secret={fake.client_secret!r}); "
+                    f"Site.objects.create(name='Acme', is_default=True, backend=backend, rep_list_ttl={REP_LIST_TTL}, "
+                    "consent_text='')"
+                ),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=START_SECONDS,
+        )
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
-                                   "--bind", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
-                                  start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             portal = Portal(port, data / "access.log")
             deadline = time.monotonic() + START_SECONDS
@@ -170,8 +198,13 @@ def test_one_rep_list_fetch_per_ttl_and_one_token_for_every_worker(gunicorn):
     # Many customers, every worker: the list comes from the shared cache.
     with ThreadPoolExecutor(12) as pool:
         pages = list(pool.map(lambda _: portal.request("GET", "/reps/"), range(90)))
-    assert all(status == 200 and 'value="12"><span class="tile-initials" aria-hidden="true">AK</span>'
-               '<span class="tile-text"><span class="tile-name">Alex K.</span>' in page for status, page in pages)
+    assert all(
+        status == 200
+        and 'value="12"><span class="tile-initials" aria-hidden="true">AK</span>'
+        '<span class="tile-text"><span class="tile-name">Alex K.</span>'
+        in page
+        for status, page in pages
+    )
     reps_workers = {pid for pid, method, path, _status in portal.served_by(90) if path == "/reps/"}
     assert len(reps_workers) >= 2
     assert fake.count("get_logged_in_reps") == 1
@@ -203,8 +236,11 @@ def test_the_start_limit_counts_each_client_once_across_workers(gunicorn):
     for client in range(1, 11):  # until a client's starts landed on several workers; bounded
         address = f"203.0.113.{client}"
         with ThreadPoolExecutor(2 * RATE_LIMIT) as pool:
-            answers = list(pool.map(lambda _: portal.request("POST", "/key/", start, client=address)[0],
-                                    range(2 * RATE_LIMIT)))
+            answers = list(
+                pool.map(
+                    lambda _: portal.request("POST", "/key/", start, client=address)[0], range(2 * RATE_LIMIT)
+                )
+            )
         # Ten at once from one client: exactly the limit is accepted, the rest refused.
         assert sorted(answers) == [303] * RATE_LIMIT + [429] * RATE_LIMIT
         # One more, now that every one of them was counted, is refused too.

@@ -11,8 +11,14 @@ from tests.conftest import APPLIANCE, form_data, query_of
 
 pytestmark = pytest.mark.django_db
 
-VALID = {"issue": "printing", "name": "Jane Doe", "company": "Acme", "details": "Printer offline",
-         "cf_printer_model": "HP 4000", "cf_urgency": "high"}
+VALID = {
+    "issue": "printing",
+    "name": "Jane Doe",
+    "company": "Acme",
+    "details": "Printer offline",
+    "cf_printer_model": "HP 4000",
+    "cf_urgency": "high",
+}
 
 
 def post_survey(client, **fields):
@@ -28,8 +34,16 @@ def test_full_survey_start_url_parameter_by_parameter(client, site, issues, cust
     site.chat_mode = Site.ChatMode.CHOICE
     site.chat_locale = "en-us"
     site.save()
-    response = post_survey(client, company_code="AC-1", external_key="INC0012345", cf_asset_tag="LT-4471",
-                           chat="on", locale="de", tz="120", details="Printer offline\r\nsince 9:00")
+    response = post_survey(
+        client,
+        company_code="AC-1",
+        external_key="INC0012345",
+        cf_asset_tag="LT-4471",
+        chat="on",
+        locale="de",
+        tz="120",
+        details="Printer offline\r\nsince 9:00",
+    )
     assert response.status_code == 303
     url = response["Location"]
     assert url.startswith(f"{APPLIANCE}/api/start_session?")
@@ -90,11 +104,15 @@ def test_details_limit_is_1024_utf8_bytes(client, site, issues, custom_fields):
 
 
 def test_everything_typed_is_kept_after_an_error(client, site, issues, custom_fields):
-    response = post_survey(client, name="", company="Ünïcode GmbH", details="Mein Drucker 🖨️", cf_asset_tag="A-1")
+    response = post_survey(
+        client, name="", company="Ünïcode GmbH", details="Mein Drucker 🖨️", cf_asset_tag="A-1"
+    )
     html = response.content.decode()
     assert errors_of(response) == {"name": "Please fill in this field. "}
     assert 'value="Ünïcode GmbH"' in html and "Mein Drucker 🖨️</textarea>" in html
-    assert 'value="A-1"' in html and 'value="printing" checked' in html.replace('\n', ' ') or 'checked' in html
+    assert (
+        'value="A-1"' in html and 'value="printing" checked' in html.replace("\n", " ") or "checked" in html
+    )
     assert '<a href="#id_name">Your name: Please fill in this field.</a>' in html
 
 
@@ -127,7 +145,9 @@ def test_custom_values_together_limited_to_10000_bytes(client, site, issues, cus
     custom_fields["asset_tag"].max_length = 1024
     custom_fields["asset_tag"].save()
     for i in range(8):
-        field = site.custom_fields.create(code_name=f"extra{i}", label=f"Extra {i}", max_length=1024, order=10 + i)
+        field = site.custom_fields.create(
+            code_name=f"extra{i}", label=f"Extra {i}", max_length=1024, order=10 + i
+        )
         assert field.pk
     big = {f"cf_extra{i}": "x" * 1024 for i in range(8)}  # 8192 bytes
     # With the printer model (7), the urgency (4) and the external key (900): 897 bytes left.
@@ -138,7 +158,8 @@ def test_custom_values_together_limited_to_10000_bytes(client, site, issues, cus
     html = response.content.decode()
     # On the longest answer, in characters: 448 of its 520 accented letters fit.
     assert errors_of(response) == {
-        "cf_asset_tag": "Together with your other answers, this is 72 characters too long. Please shorten it. "}
+        "cf_asset_tag": "Together with your other answers, this is 72 characters too long. Please shorten it. "
+    }
     assert "byte" not in re.sub(r"<[^>]*>", "", html).lower()  # what the customer reads
 
 
@@ -188,10 +209,19 @@ def test_single_issue_needs_no_picker(client, site, issues, custom_fields):
 
 
 def test_prefill_by_query_parameters(client, site, issues, custom_fields):
-    html = client.get("/survey/?name=Jane&company=Acme&company_code=AC&details=Hi%20there&issue=vpn"
-                      "&external_key=INC-9&cf_asset_tag=LT-1&locale=de").content.decode()
-    for snippet in ('value="Jane"', 'value="Acme"', 'value="AC"', ">\nHi there</textarea>",
-                    'value="INC-9"', 'value="LT-1"', 'lang="de"'):
+    html = client.get(
+        "/survey/?name=Jane&company=Acme&company_code=AC&details=Hi%20there&issue=vpn"
+        "&external_key=INC-9&cf_asset_tag=LT-1&locale=de"
+    ).content.decode()
+    for snippet in (
+        'value="Jane"',
+        'value="Acme"',
+        'value="AC"',
+        ">\nHi there</textarea>",
+        'value="INC-9"',
+        'value="LT-1"',
+        'lang="de"',
+    ):
         assert snippet in html
     assert re.search(r'value="vpn"[^>]*checked', html)
 

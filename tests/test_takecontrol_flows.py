@@ -28,8 +28,13 @@ pytestmark = pytest.mark.django_db
 
 API_DOMAIN = "https://api.us0.swi-rc.com/rest"
 NEW_SESSION_URL = "https://api.us0.swi-rc.com/integration/integration_api.php"
-VALID = {"issue": "printing", "name": "Jane Doe", "email": "jane@example.com",
-         "customer_number": "C-1001", "details": "Printer offline"}
+VALID = {
+    "issue": "printing",
+    "name": "Jane Doe",
+    "email": "jane@example.com",
+    "customer_number": "C-1001",
+    "details": "Printer offline",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -42,24 +47,44 @@ def quick_vendor(settings):
 
 @pytest.fixture
 def tc_backend(db):
-    return Backend.objects.create(name="Take Control", kind=Backend.Kind.TAKECONTROL, base_url=API_DOMAIN,
-                                  tc_uid=UID, tc_public_key=PUBLIC_KEY, tc_private_key=PRIVATE_KEY,
-                                  tc_ask_customer_info=True)
+    return Backend.objects.create(
+        name="Take Control",
+        kind=Backend.Kind.TAKECONTROL,
+        base_url=API_DOMAIN,
+        tc_uid=UID,
+        tc_public_key=PUBLIC_KEY,
+        tc_private_key=PRIVATE_KEY,
+        tc_ask_customer_info=True,
+    )
 
 
 @pytest.fixture
 def tc_site(tc_backend):
-    return Site.objects.create(name="Acme Support", is_default=True, backend=tc_backend,
-                               email_field=FieldMode.OPTIONAL, customer_number_field=FieldMode.OPTIONAL,
-                               company_field=FieldMode.OPTIONAL, warning_text="")
+    return Site.objects.create(
+        name="Acme Support",
+        is_default=True,
+        backend=tc_backend,
+        email_field=FieldMode.OPTIONAL,
+        customer_number_field=FieldMode.OPTIONAL,
+        company_field=FieldMode.OPTIONAL,
+        warning_text="",
+    )
 
 
 @pytest.fixture
 def tc_issues(tc_site, tc_backend):
     helpdesk = Department.objects.create(backend=tc_backend, name="Help desk", department_id=1234)
-    tess = Technician.objects.create(backend=tc_backend, display_name="Tess", username="tess.private@example.com")
-    printing = Issue.objects.create(site=tc_site, code_name="printing", display_name="Printing", order=1,
-                                    department=helpdesk, technician=tess)
+    tess = Technician.objects.create(
+        backend=tc_backend, display_name="Tess", username="tess.private@example.com"
+    )
+    printing = Issue.objects.create(
+        site=tc_site,
+        code_name="printing",
+        display_name="Printing",
+        order=1,
+        department=helpdesk,
+        technician=tess,
+    )
     other = Issue.objects.create(site=tc_site, code_name="other", display_name="Something else", order=2)
     return {"printing": printing, "other": other}
 
@@ -67,12 +92,15 @@ def tc_issues(tc_site, tc_backend):
 @pytest.fixture
 def technicians(tc_backend):
     return {
-        "anna": Technician.objects.create(backend=tc_backend, display_name="Anna K.",
-                                          username="anna.kowalska@example.com", order=1),
-        "ben": Technician.objects.create(backend=tc_backend, display_name="Ben", username="bsmith@example.com",
-                                         order=2),
-        "hidden": Technician.objects.create(backend=tc_backend, display_name="Off duty",
-                                            username="offduty@example.com", listed=False),
+        "anna": Technician.objects.create(
+            backend=tc_backend, display_name="Anna K.", username="anna.kowalska@example.com", order=1
+        ),
+        "ben": Technician.objects.create(
+            backend=tc_backend, display_name="Ben", username="bsmith@example.com", order=2
+        ),
+        "hidden": Technician.objects.create(
+            backend=tc_backend, display_name="Off duty", username="offduty@example.com", listed=False
+        ),
     }
 
 
@@ -89,7 +117,9 @@ def post_survey(client, **fields):
 
 
 def errors_of(response) -> dict[str, str]:
-    return dict(re.findall(r'<p class="error" id="id_(\w+?)_error">(.*?)</p>', response.content.decode(), re.S))
+    return dict(
+        re.findall(r'<p class="error" id="id_(\w+?)_error">(.*?)</p>', response.content.decode(), re.S)
+    )
 
 
 def last_record() -> StartRequest:
@@ -118,8 +148,12 @@ def test_survey_redirects_to_new_session_url_parameter_by_parameter(client, tc_s
     assert "%7C" in url and "|" not in url and "+" not in parts.query
     record = last_record()
     assert (record.flow, record.outcome, record.backend_kind, record.locale, record.issue) == (
-        StartRequest.Flow.SURVEY, StartRequest.Outcome.STARTED, Backend.Kind.TAKECONTROL, "de",
-        tc_issues["printing"])
+        StartRequest.Flow.SURVEY,
+        StartRequest.Outcome.STARTED,
+        Backend.Kind.TAKECONTROL,
+        "de",
+        tc_issues["printing"],
+    )
 
 
 def test_issue_without_routing_and_no_ask_customer_info(client, tc_site, tc_issues, tc_backend):
@@ -147,11 +181,22 @@ def test_survey_shows_only_take_control_fields(client, tc_site, tc_issues):
         assert f'name="{name}"' in html
     for name in ("company", "company_code", "external_key", "cf_asset_tag", "chat"):
         assert f'name="{name}"' not in html
-    assert 'type="email" name="email"' in html and 'data-max-chars="64"' in html and 'data-max-chars="128"' in html
+    assert (
+        'type="email" name="email"' in html
+        and 'data-max-chars="64"' in html
+        and 'data-max-chars="128"' in html
+    )
     response = post_survey(client, company="Acme", cf_asset_tag="LT-1", external_key="INC-1", chat="on")
     assert [name for name, _value in query_of(response["Location"])] == [
-        "uid", "department", "tech", "customer_name", "customer_email", "customer_number",
-        "problem_description", "ask_customer_info"]
+        "uid",
+        "department",
+        "tech",
+        "customer_name",
+        "customer_email",
+        "customer_number",
+        "problem_description",
+        "ask_customer_info",
+    ]
 
 
 def test_field_modes_follow_the_site(client, tc_site, tc_issues):
@@ -218,8 +263,9 @@ def test_bad_values_get_a_message_next_to_the_field(client, tc_site, tc_issues, 
 
 
 def test_everything_typed_is_kept_after_an_error(client, tc_site, tc_issues):
-    response = post_survey(client, name="", email="zoe@exämple.com", customer_number="Nº 42",
-                           details="Écran noir 🖥️")
+    response = post_survey(
+        client, name="", email="zoe@exämple.com", customer_number="Nº 42", details="Écran noir 🖥️"
+    )
     html = response.content.decode()
     assert errors_of(response) == {"name": "Please fill in this field. "}
     assert 'value="zoe@exämple.com"' in html and 'value="Nº 42"' in html and "Écran noir 🖥️</textarea>" in html
@@ -227,10 +273,17 @@ def test_everything_typed_is_kept_after_an_error(client, tc_site, tc_issues):
 
 
 def test_prefill_by_query_parameters(client, tc_site, tc_issues):
-    html = client.get("/survey/?name=Jane&email=jane%40example.com&customer_number=C-9&details=Hi%20there"
-                      "&issue=other&locale=de").content.decode()
-    for snippet in ('value="Jane"', 'value="jane@example.com"', 'value="C-9"', ">\nHi there</textarea>",
-                    'lang="de"'):
+    html = client.get(
+        "/survey/?name=Jane&email=jane%40example.com&customer_number=C-9&details=Hi%20there"
+        "&issue=other&locale=de"
+    ).content.decode()
+    for snippet in (
+        'value="Jane"',
+        'value="jane@example.com"',
+        'value="C-9"',
+        ">\nHi there</textarea>",
+        'lang="de"',
+    ):
         assert snippet in html
     assert re.search(r'value="other"[^>]*checked', html)
 
@@ -241,8 +294,12 @@ def test_personal_data_kept_only_when_site_says_so(client, tc_site, tc_issues):
     tc_site.keep_personal_data = True
     tc_site.save()
     post_survey(client)
-    assert last_record().customer_data == {"name": "Jane Doe", "email": "jane@example.com", "number": "C-1001",
-                                           "details": "Printer offline"}
+    assert last_record().customer_data == {
+        "name": "Jane Doe",
+        "email": "jane@example.com",
+        "number": "C-1001",
+        "details": "Printer offline",
+    }
 
 
 def test_missing_uid_is_temporarily_unavailable_not_a_500(client, tc_site, tc_issues, tc_backend, caplog):
@@ -259,8 +316,9 @@ def test_missing_uid_is_temporarily_unavailable_not_a_500(client, tc_site, tc_is
 # ------------------------------------------------------------------------------
 # REST mode (docs/decisions/0015-takecontrol-rest-start.md)
 # ------------------------------------------------------------------------------
-def test_rest_start_sends_exactly_the_decided_body_and_shows_the_queue(client, rest_site, tc_issues,
-                                                                        takecontrol_server):
+def test_rest_start_sends_exactly_the_decided_body_and_shows_the_queue(
+    client, rest_site, tc_issues, takecontrol_server
+):
     response = post_survey(client, locale="pt-br")
     assert response.status_code == 200
     [call] = takecontrol_server.rest_calls()
@@ -283,11 +341,16 @@ def test_rest_start_sends_exactly_the_decided_body_and_shows_the_queue(client, r
     assert "VM2" not in html and "RECEPTION-PC" not in html  # other customers' computers
     assert not takecontrol_server.calls(NEW_SESSION_PATH)  # the portal never fetches the applet URL
     record = last_record()
-    assert (record.flow, record.outcome, record.locale) == (StartRequest.Flow.SURVEY, StartRequest.Outcome.STARTED,
-                                                            "pt-br")
+    assert (record.flow, record.outcome, record.locale) == (
+        StartRequest.Flow.SURVEY,
+        StartRequest.Outcome.STARTED,
+        "pt-br",
+    )
 
 
-def test_rest_start_with_applet_link_offers_a_top_level_button(client, rest_site, tc_issues, takecontrol_server):
+def test_rest_start_with_applet_link_offers_a_top_level_button(
+    client, rest_site, tc_issues, takecontrol_server
+):
     takecontrol_server.use("ok-with-link")
     html = post_survey(client, embedded="1").content.decode()
     assert 'href="https://startcontrol.example/s/yPQH" target="_top"' in html
@@ -307,8 +370,9 @@ def test_rest_400_apologises_and_offers_the_redirect_path(client, rest_site, tc_
     assert last_record().outcome == StartRequest.Outcome.FAILED
 
 
-def test_rest_403_is_temporarily_unavailable_and_alerts_the_admin(client, rest_site, tc_issues,
-                                                                   takecontrol_server, caplog):
+def test_rest_403_is_temporarily_unavailable_and_alerts_the_admin(
+    client, rest_site, tc_issues, takecontrol_server, caplog
+):
     takecontrol_server.use("403")
     with caplog.at_level(logging.WARNING):
         response = post_survey(client)
@@ -321,8 +385,9 @@ def test_rest_403_is_temporarily_unavailable_and_alerts_the_admin(client, rest_s
     assert last_record().outcome == StartRequest.Outcome.FAILED
 
 
-def test_missing_public_key_fails_without_calling_the_vendor(client, rest_site, tc_issues, tc_backend,
-                                                            takecontrol_server, caplog):
+def test_missing_public_key_fails_without_calling_the_vendor(
+    client, rest_site, tc_issues, tc_backend, takecontrol_server, caplog
+):
     tc_backend.tc_public_key = ""
     tc_backend.save()
     with caplog.at_level(logging.ERROR):
@@ -348,8 +413,9 @@ def test_rest_429_beyond_the_cap_fails_at_once(client, rest_site, tc_issues, tak
     assert last_record().outcome == StartRequest.Outcome.FAILED
 
 
-def test_repeated_429_open_the_breaker_and_the_vendor_is_left_alone(client, rest_site, tc_issues,
-                                                                   takecontrol_server):
+def test_repeated_429_open_the_breaker_and_the_vendor_is_left_alone(
+    client, rest_site, tc_issues, takecontrol_server
+):
     takecontrol_server.state["mode"] = "429"
     for _attempt in range(3):
         assert post_survey(client).status_code == 503
@@ -403,11 +469,17 @@ def test_home_links_to_the_technician_list(client, tc_site, technicians):
 def test_picking_a_technician_sends_tech(client, tc_site, technicians):
     response = client.post("/technicians/", form_data(technician=str(technicians["anna"].pk), locale="fr"))
     assert response.status_code == 303
-    assert query_of(response["Location"]) == [("uid", UID), ("tech", "anna.kowalska@example.com"),
-                                              ("ask_customer_info", "1")]
+    assert query_of(response["Location"]) == [
+        ("uid", UID),
+        ("tech", "anna.kowalska@example.com"),
+        ("ask_customer_info", "1"),
+    ]
     record = last_record()
-    assert (record.flow, record.outcome, record.locale) == (StartRequest.Flow.REP, StartRequest.Outcome.STARTED,
-                                                            "fr")
+    assert (record.flow, record.outcome, record.locale) == (
+        StartRequest.Flow.REP,
+        StartRequest.Outcome.STARTED,
+        "fr",
+    )
 
 
 @pytest.mark.parametrize("pick", ["hidden", "other-backend", "999999", "anna.kowalska@example.com", ""])
@@ -416,7 +488,9 @@ def test_a_technician_not_in_the_list_is_refused_kindly(client, tc_site, technic
         pick = str(technicians["hidden"].pk)
     elif pick == "other-backend":
         other = Backend.objects.create(name="Other", kind=Backend.Kind.TAKECONTROL, base_url=API_DOMAIN)
-        pick = str(Technician.objects.create(backend=other, display_name="Eve", username="eve@example.com").pk)
+        pick = str(
+            Technician.objects.create(backend=other, display_name="Eve", username="eve@example.com").pk
+        )
     response = client.post("/technicians/", form_data(technician=pick))
     assert response.status_code == 200
     html = response.content.decode()
@@ -449,8 +523,9 @@ def test_technician_post_without_guards_starts_nothing(client, tc_site, technici
     response = client.post("/technicians/", {"technician": str(technicians["anna"].pk)})
     assert response.status_code == 200
     assert "could not send it yet" in response.content.decode()
-    response = client.post("/technicians/", form_data(technician=str(technicians["anna"].pk)),
-                           HTTP_ORIGIN="https://evil.example")
+    response = client.post(
+        "/technicians/", form_data(technician=str(technicians["anna"].pk)), HTTP_ORIGIN="https://evil.example"
+    )
     assert response.status_code == 403
     assert not StartRequest.objects.filter(outcome=StartRequest.Outcome.STARTED).exists()
 
@@ -459,14 +534,20 @@ def test_rest_technician_start_sends_the_username(client, rest_site, technicians
     response = client.post("/technicians/", form_data(technician=str(technicians["ben"].pk), locale="ja"))
     assert response.status_code == 200
     [call] = takecontrol_server.rest_calls()
-    assert call.json == {"technician_username": "bsmith@example.com", "language": "ja",
-                         "ask_customer_info": 1, "show_waiting_queue": 1}
+    assert call.json == {
+        "technician_username": "bsmith@example.com",
+        "language": "ja",
+        "ask_customer_info": 1,
+        "show_waiting_queue": 1,
+    }
 
 
 # ------------------------------------------------------------------------------
 # PIN (docs/decisions/0017-takecontrol-pin.md)
 # ------------------------------------------------------------------------------
-@pytest.mark.parametrize("typed", ["123456789", "123 456 789", "123-456-789", "１２３ ４５６ ７８９", "123\u200b456789"])
+@pytest.mark.parametrize(
+    "typed", ["123456789", "123 456 789", "123-456-789", "１２３ ４５６ ７８９", "123\u200b456789"]
+)
 def test_pin_goes_into_the_template(client, tc_site, typed):
     response = client.post("/key/", form_data(key=typed))
     assert response.status_code == 303
@@ -527,9 +608,21 @@ def test_bootstrap_take_control_is_idempotent_and_prints_no_secret(monkeypatch, 
     backend = Backend.objects.get()
     site = Site.objects.get()
     assert site.is_default and site.backend == backend
-    assert (backend.kind, backend.base_url, backend.tc_uid, backend.tc_public_key, backend.tc_private_key,
-            backend.tc_mode) == (Backend.Kind.TAKECONTROL, "https://api.us3.swi-rc.com/rest", "uid-from-env|774",
-                                 "02.public-secret-value", "02.private-secret-value", "rest")
+    assert (
+        backend.kind,
+        backend.base_url,
+        backend.tc_uid,
+        backend.tc_public_key,
+        backend.tc_private_key,
+        backend.tc_mode,
+    ) == (
+        Backend.Kind.TAKECONTROL,
+        "https://api.us3.swi-rc.com/rest",
+        "uid-from-env|774",
+        "02.public-secret-value",
+        "02.private-secret-value",
+        "rest",
+    )
     assert "created" in first and "updated" in second
     for output in (first, second):
         assert "secret-value" not in output and "uid-from-env" not in output
@@ -559,7 +652,8 @@ def test_bootstrap_take_control_refuses_bad_settings(monkeypatch, db, env, messa
 
 
 @pytest.mark.parametrize(
-    ("mode", "missing"), [("rest", "TAKECONTROL_PUBLIC_KEY"), ("redirect", "TAKECONTROL_UID")])
+    ("mode", "missing"), [("rest", "TAKECONTROL_PUBLIC_KEY"), ("redirect", "TAKECONTROL_UID")]
+)
 def test_bootstrap_refuses_a_start_mode_without_its_credential(monkeypatch, db, mode, missing):
     """As admin refuses it: every start in that mode would fail."""
     env = {key: value for key, value in {**TC_ENV, "TAKECONTROL_MODE": mode}.items() if key != missing}
@@ -570,6 +664,10 @@ def test_bootstrap_refuses_a_start_mode_without_its_credential(monkeypatch, db, 
 
 
 def test_bootstrap_takes_rest_mode_without_a_uid_or_private_key(monkeypatch, db):
-    env = {key: value for key, value in TC_ENV.items() if key not in {"TAKECONTROL_UID", "TAKECONTROL_PRIVATE_KEY"}}
+    env = {
+        key: value
+        for key, value in TC_ENV.items()
+        if key not in {"TAKECONTROL_UID", "TAKECONTROL_PRIVATE_KEY"}
+    }
     assert "created" in run_portal_bootstrap(monkeypatch, env)
     assert json.dumps(Backend.objects.get().tc_public_key) == '"02.public-secret-value"'

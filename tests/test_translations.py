@@ -8,7 +8,23 @@ import pytest
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "portal" / "locale"
-TRANSLATED = ["de", "es", "es_SP", "fi", "fr", "it", "nl", "pt_BR", "pt_PT", "sv_SE", "tr", "ja", "zh_Hans", "zh", "ru"]
+TRANSLATED = [
+    "de",
+    "es",
+    "es_SP",
+    "fi",
+    "fr",
+    "it",
+    "nl",
+    "pt_BR",
+    "pt_PT",
+    "sv_SE",
+    "tr",
+    "ja",
+    "zh_Hans",
+    "zh",
+    "ru",
+]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|%\(\w+\)\.\df|%[sd]|__N__|\{pin\}")
 
 
@@ -42,8 +58,10 @@ def test_catalog_is_complete_and_keeps_placeholders(language):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "expected"), [("de", "Sitzungsschlüssel"), ("ja", "セッションキー"),
-                                                    ("ru", "ключ"), ("es-sp", "clave")])
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("de", "Sitzungsschlüssel"), ("ja", "セッションキー"), ("ru", "ключ"), ("es-sp", "clave")],
+)
 def test_pages_render_translated(client, site, language, expected):
     html = client.get(f"/key/?locale={language}").content.decode()
     assert expected in html

@@ -21,7 +21,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking"]
 def render(page, svg: bytes, size: int) -> bytes:
     source = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
     page.set_viewport_size({"width": size, "height": size})
-    page.set_content(f"<html><body style='margin:0'><img src='{source}' width='{size}' height='{size}'></body></html>")
+    page.set_content(
+        f"<html><body style='margin:0'><img src='{source}' width='{size}' height='{size}'></body></html>"
+    )
     page.wait_for_load_state("load")
     return page.locator("img").screenshot(omit_background=True)
 

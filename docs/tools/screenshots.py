@@ -35,9 +35,11 @@ OUT = ROOT / "docs" / "screenshots"
 LANGUAGES = ("en-us", "de", "ja")
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking"]
-HOLIDAY_TODAY = ("import datetime, zoneinfo; from portal.models import Holiday, Site; "
-                 "site = Site.objects.get(is_default=True); "
-                 "Holiday.objects.create(site=site, date=datetime.datetime.now(zoneinfo.ZoneInfo(site.time_zone)).date())")
+HOLIDAY_TODAY = (
+    "import datetime, zoneinfo; from portal.models import Holiday, Site; "
+    "site = Site.objects.get(is_default=True); "
+    "Holiday.objects.create(site=site, date=datetime.datetime.now(zoneinfo.ZoneInfo(site.time_zone)).date())"
+)
 TAKECONTROL_HOST = "localhost"  # SiteHostname: the default site answers 127.0.0.1
 # The Take Control site: REST mode against the fake account, two listed technicians (and one
 # unlisted), the demo site's translated texts (consent included) copied over, but not its
@@ -71,14 +73,21 @@ def free_port() -> int:
 
 
 def manage(env: dict, *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
     """runserver, returned once it prints that it listens (its own ready signal)."""
-    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     for line in server.stdout:
         if "Quit the server with" in line:
             return server
@@ -117,8 +126,12 @@ def photograph(browser, base: str, walk) -> None:
     """Each page `walk(page, base, language)` shows, in every language at every size."""
     for language in LANGUAGES:
         for label, (width, height) in SIZES.items():
-            context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
-                                          locale=language, timezone_id="Europe/Berlin")
+            context = browser.new_context(
+                viewport={"width": width, "height": height},
+                device_scale_factor=1,
+                locale=language,
+                timezone_id="Europe/Berlin",
+            )
             page = context.new_page()
             for name in walk(page, base, language):
                 page.screenshot(path=OUT / f"{name}-{language}-{label}.png")
@@ -165,18 +178,33 @@ def main() -> None:
         # DEBUG off, as customers see it (the real error pages); WhiteNoise serves the static
         # files straight from static/ (finders, no manifest), so no collectstatic is needed.
         # Every page is posted from one address within a minute: more than the default rate limit.
-        env.update(PORTAL_DATA_DIR=data, DJANGO_DEBUG="false", PORTAL_HTTPS="false", PYTHONUNBUFFERED="1",
-                   PORTAL_STATIC_FINDERS="true", PORTAL_MANIFEST_STATIC="false", PORTAL_RATE_LIMIT="1000")
+        env.update(
+            PORTAL_DATA_DIR=data,
+            DJANGO_DEBUG="false",
+            PORTAL_HTTPS="false",
+            PYTHONUNBUFFERED="1",
+            PORTAL_STATIC_FINDERS="true",
+            PORTAL_MANIFEST_STATIC="false",
+            PORTAL_RATE_LIMIT="1000",
+        )
         manage(env, "migrate", "--no-input")
         manage(env, "portal_demo", "--no-user")
         port = free_port()
         with running(FakeTakeControlServer()) as fake:
-            manage(env, "shell", "-c", TAKECONTROL_SITE.format(rest_url=fake.rest_url, public_key=fake.public_key,
-                                                                hostname=TAKECONTROL_HOST))
+            manage(
+                env,
+                "shell",
+                "-c",
+                TAKECONTROL_SITE.format(
+                    rest_url=fake.rest_url, public_key=fake.public_key, hostname=TAKECONTROL_HOST
+                ),
+            )
             server = start_server(env, port)
             try:
                 with sync_playwright() as playwright:
-                    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+                    browser = playwright.chromium.launch(
+                        executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                    )
                     base = f"http://127.0.0.1:{port}"
                     photograph(browser, base, open_pages)
                     photograph(browser, f"http://{TAKECONTROL_HOST}:{port}", takecontrol_pages(fake))

@@ -49,25 +49,49 @@ class BackendAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "kind", "base_url"]}),
         (_("Test connection"), {"fields": ["connection_checked_at", "connection_ok", "connection_summary"]}),
         (_("BeyondTrust"), {"fields": ["client_id", ("client_secret", "clear_client_secret")]}),
-        (_("Take Control"), {"classes": ["collapse"],
-                             "fields": ["tc_mode", "tc_uid", ("tc_public_key", "clear_tc_public_key"),
-                                        ("tc_private_key", "clear_tc_private_key"),
-                                        "tc_pin_url_template", "tc_ask_customer_info",
-                                        "tc_show_waiting_queue"]}),
+        (
+            _("Take Control"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "tc_mode",
+                    "tc_uid",
+                    ("tc_public_key", "clear_tc_public_key"),
+                    ("tc_private_key", "clear_tc_private_key"),
+                    "tc_pin_url_template",
+                    "tc_ask_customer_info",
+                    "tc_show_waiting_queue",
+                ],
+            },
+        ),
         # BeyondTrust switches that only follow an appliance set up unlike its defaults.
-        (_("Advanced"), {"classes": ["collapse"],
-                         "fields": ["allow_letters_in_key", "prompts_before_download", "send_platform"]}),
+        (
+            _("Advanced"),
+            {
+                "classes": ["collapse"],
+                "fields": ["allow_letters_in_key", "prompts_before_download", "send_platform"],
+            },
+        ),
     ]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if obj.uses_command_api and not obj.has_api_credentials and models.ApiToken.objects.filter(
-                site__backend=obj, revoked_at__isnull=True).exists():
+        if (
+            obj.uses_command_api
+            and not obj.has_api_credentials
+            and models.ApiToken.objects.filter(site__backend=obj, revoked_at__isnull=True).exists()
+        ):
             # Not refused: the tokens' prefill links work without the appliance.
-            self.message_user(request, _(
-                "%(backend)s has no API client ID and secret: the integrations API of its sites "
-                "refuses session keys and chat hand-offs until they are added (prefill links "
-                "still work).") % {"backend": obj.name}, messages.WARNING)
+            self.message_user(
+                request,
+                _(
+                    "%(backend)s has no API client ID and secret: the integrations API of its sites "
+                    "refuses session keys and chat hand-offs until they are added (prefill links "
+                    "still work)."
+                )
+                % {"backend": obj.name},
+                messages.WARNING,
+            )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -80,13 +104,19 @@ class BackendAdmin(admin.ModelAdmin):
             return session_history_view(self, request, object_id)
 
         return [
-            path("<path:object_id>/session-history/", self.admin_site.admin_view(view),
-                 name="portal_backend_session_history"),
+            path(
+                "<path:object_id>/session-history/",
+                self.admin_site.admin_view(view),
+                name="portal_backend_session_history",
+            ),
             *super().get_urls(),
         ]
 
     @admin.display(description=_("secrets"))
     def secret_status(self, obj):
-        names = [str(obj._meta.get_field(name).verbose_name) for name in models.Backend.SECRET_FIELDS
-                 if getattr(obj, name)]
+        names = [
+            str(obj._meta.get_field(name).verbose_name)
+            for name in models.Backend.SECRET_FIELDS
+            if getattr(obj, name)
+        ]
         return ", ".join(names) + " ✓" if names else "—"

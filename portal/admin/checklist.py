@@ -66,53 +66,106 @@ def backend_item(site: Site) -> Item:
     backend = site.backend
     title = _("Backend reachable")
     if backend.kind == Backend.Kind.PREVIEW:
-        return Item(title, True, _("%(backend)s is a Preview backend: customers see the start URL, "
-                                   "nothing needs to be reached. Choose a real backend to go live.")
-                    % {"backend": backend.name},
-                    _url("portal_backend_change", backend.pk), _("Edit the backend"))
+        return Item(
+            title,
+            True,
+            _(
+                "%(backend)s is a Preview backend: customers see the start URL, "
+                "nothing needs to be reached. Choose a real backend to go live."
+            )
+            % {"backend": backend.name},
+            _url("portal_backend_change", backend.pk),
+            _("Edit the backend"),
+        )
     if not backend.is_beyondtrust:
-        return Item(title, None, _("%(backend)s has no connection test: start a test session from "
-                                   "the portal to check it.") % {"backend": backend.name},
-                    _url("portal_backend_change", backend.pk), _("Edit the backend"))
+        return Item(
+            title,
+            None,
+            _("%(backend)s has no connection test: start a test session from the portal to check it.")
+            % {"backend": backend.name},
+            _url("portal_backend_change", backend.pk),
+            _("Edit the backend"),
+        )
     # The action runs on the list page: the link selects this backend there.
     action_url = _url("portal_backend_changelist", id__exact=backend.pk)
     if backend.connection_checked_at is None:
-        return Item(title, False, _("%(backend)s has not been tested yet: tick it and run the "
-                                    "“Test connection” action.") % {"backend": backend.name},
-                    action_url, _("Test the connection"))
+        return Item(
+            title,
+            False,
+            _("%(backend)s has not been tested yet: tick it and run the “Test connection” action.")
+            % {"backend": backend.name},
+            action_url,
+            _("Test the connection"),
+        )
     when = _when(backend.connection_checked_at)
     if backend.connection_ok:
-        return Item(title, True, _("%(backend)s passed “Test connection” on %(when)s.")
-                    % {"backend": backend.name, "when": when}, action_url, _("Test again"))
-    return Item(title, False, _("%(backend)s failed “Test connection” on %(when)s: %(problem)s")
-                % {"backend": backend.name, "when": when, "problem": backend.connection_summary},
-                action_url, _("Test again"))
+        return Item(
+            title,
+            True,
+            _("%(backend)s passed “Test connection” on %(when)s.") % {"backend": backend.name, "when": when},
+            action_url,
+            _("Test again"),
+        )
+    return Item(
+        title,
+        False,
+        _("%(backend)s failed “Test connection” on %(when)s: %(problem)s")
+        % {"backend": backend.name, "when": when, "problem": backend.connection_summary},
+        action_url,
+        _("Test again"),
+    )
 
 
 def issues_item(site: Site) -> Item:
     title = _("Issues")
     count = Issue.objects.filter(site=site, active=True).count()
     if count:
-        return Item(title, True, ngettext("%(count)d active issue.", "%(count)d active issues.", count)
-                    % {"count": count}, _url("portal_issue_changelist", site__id__exact=site.pk),
-                    _("Review the issues"))
+        return Item(
+            title,
+            True,
+            ngettext("%(count)d active issue.", "%(count)d active issues.", count) % {"count": count},
+            _url("portal_issue_changelist", site__id__exact=site.pk),
+            _("Review the issues"),
+        )
     if site.backend.kind in {Backend.Kind.MODERN, Backend.Kind.LEGACY}:
-        return Item(title, False, _("No active issue: the survey has nothing to offer. Import them "
-                                    "from the appliance (backend action “Import issues from "
-                                    "appliance”) or add them by hand."),
-                    _url("portal_backend_changelist", id__exact=site.backend_id), _("Import issues"))
-    return Item(title, False, _("No active issue: the survey has nothing to offer. Add one."),
-                _url("portal_issue_add", site=site.pk), _("Add an issue"))
+        return Item(
+            title,
+            False,
+            _(
+                "No active issue: the survey has nothing to offer. Import them "
+                "from the appliance (backend action “Import issues from "
+                "appliance”) or add them by hand."
+            ),
+            _url("portal_backend_changelist", id__exact=site.backend_id),
+            _("Import issues"),
+        )
+    return Item(
+        title,
+        False,
+        _("No active issue: the survey has nothing to offer. Add one."),
+        _url("portal_issue_add", site=site.pk),
+        _("Add an issue"),
+    )
 
 
 def languages_item(site: Site) -> Item:
     title = _("Languages covered")
     site = Site.objects.prefetch_related("translations").get(pk=site.pk)
     missing_site = translation_coverage.missing_site_languages(site)
-    issues = [issue for issue in Issue.objects.filter(site=site, active=True).select_related("site")
-              .prefetch_related("translations") if translation_coverage.missing_issue_languages(issue)]
-    fields = [field for field in CustomField.objects.filter(site=site, active=True).select_related("site")
-              .prefetch_related("translations") if translation_coverage.missing_field_languages(field)]
+    issues = [
+        issue
+        for issue in Issue.objects.filter(site=site, active=True)
+        .select_related("site")
+        .prefetch_related("translations")
+        if translation_coverage.missing_issue_languages(issue)
+    ]
+    fields = [
+        field
+        for field in CustomField.objects.filter(site=site, active=True)
+        .select_related("site")
+        .prefetch_related("translations")
+        if translation_coverage.missing_field_languages(field)
+    ]
     languages = set(missing_site)
     for issue in issues:
         languages.update(translation_coverage.missing_issue_languages(issue))
@@ -120,10 +173,18 @@ def languages_item(site: Site) -> Item:
         languages.update(translation_coverage.missing_field_languages(field))
     enabled = len(site.languages)
     if not languages:
-        return Item(title, True, ngettext("Every text is there in the %(count)d enabled language.",
-                                          "Every text is there in all %(count)d enabled languages.",
-                                          enabled) % {"count": enabled},
-                    _url("portal_site_change", site.pk), _("Edit the site's languages"))
+        return Item(
+            title,
+            True,
+            ngettext(
+                "Every text is there in the %(count)d enabled language.",
+                "Every text is there in all %(count)d enabled languages.",
+                enabled,
+            )
+            % {"count": enabled},
+            _url("portal_site_change", site.pk),
+            _("Edit the site's languages"),
+        )
     names = ", ".join(str(LANGUAGE_NAMES[code]) for code, _name in LANGUAGE_CHOICES if code in languages)
     parts = []
     if missing_site:
@@ -131,17 +192,27 @@ def languages_item(site: Site) -> Item:
     if issues:
         parts.append(ngettext("%(count)d issue", "%(count)d issues", len(issues)) % {"count": len(issues)})
     if fields:
-        parts.append(ngettext("%(count)d custom field", "%(count)d custom fields", len(fields))
-                     % {"count": len(fields)})
+        parts.append(
+            ngettext("%(count)d custom field", "%(count)d custom fields", len(fields))
+            % {"count": len(fields)}
+        )
     if missing_site:
         url = _url("portal_site_change", site.pk)
     elif issues:
         url = _url("portal_issue_changelist", site__id__exact=site.pk)
     else:
         url = _url("portal_customfield_changelist", site__id__exact=site.pk)
-    return Item(title, False, _("Not yet translated into %(languages)s: %(what)s. Customers choosing "
-                                "these languages read the default language there.")
-                % {"languages": names, "what": ", ".join(parts)}, url, _("Add the translations"))
+    return Item(
+        title,
+        False,
+        _(
+            "Not yet translated into %(languages)s: %(what)s. Customers choosing "
+            "these languages read the default language there."
+        )
+        % {"languages": names, "what": ", ".join(parts)},
+        url,
+        _("Add the translations"),
+    )
 
 
 def embedding_item(site: Site) -> Item:
@@ -149,40 +220,84 @@ def embedding_item(site: Site) -> Item:
     origins = site.allowed_frame_origins
     url = _url("portal_site_change", site.pk)
     if origins:
-        return Item(title, True, _("May be embedded by: %(origins)s.") % {"origins": ", ".join(origins)},
-                    url, _("Edit the origins"))
-    return Item(title, False, _("No help-desk page may embed the portal yet. Only needed for the "
-                                "iframe: add the page's origin, e.g. https://help.example.com."),
-                url, _("Add an origin"))
+        return Item(
+            title,
+            True,
+            _("May be embedded by: %(origins)s.") % {"origins": ", ".join(origins)},
+            url,
+            _("Edit the origins"),
+        )
+    return Item(
+        title,
+        False,
+        _(
+            "No help-desk page may embed the portal yet. Only needed for the "
+            "iframe: add the page's origin, e.g. https://help.example.com."
+        ),
+        url,
+        _("Add an origin"),
+    )
 
 
 def prefill_item(site: Site) -> Item:
     title = _("Prefill link secret")
     url = _url("portal_site_change", site.pk)
     if site.prefill_secret:
-        return Item(title, True, _("Set: help-desk systems can send signed prefill links."),
-                    url, _("Change the secret"))
-    return Item(title, False, _("Not set: prefill links cannot be signed. Only needed for links "
-                                "from a help-desk system (under Advanced)."),
-                url, _("Set the secret"))
+        return Item(
+            title,
+            True,
+            _("Set: help-desk systems can send signed prefill links."),
+            url,
+            _("Change the secret"),
+        )
+    return Item(
+        title,
+        False,
+        _(
+            "Not set: prefill links cannot be signed. Only needed for links "
+            "from a help-desk system (under Advanced)."
+        ),
+        url,
+        _("Set the secret"),
+    )
 
 
 def tokens_item(site: Site) -> Item:
     title = _("API tokens")
     count = ApiToken.objects.filter(site=site, revoked_at__isnull=True).count()
     if count:
-        return Item(title, True, ngettext("%(count)d active API token.", "%(count)d active API tokens.",
-                                          count) % {"count": count},
-                    _url("portal_apitoken_changelist", site__id__exact=site.pk), _("Review the tokens"))
-    return Item(title, False, _("No active API token: the integrations API refuses every call. Only "
-                                "needed for integrations."),
-                _url("portal_apitoken_add", site=site.pk), _("Add an API token"))
+        return Item(
+            title,
+            True,
+            ngettext("%(count)d active API token.", "%(count)d active API tokens.", count) % {"count": count},
+            _url("portal_apitoken_changelist", site__id__exact=site.pk),
+            _("Review the tokens"),
+        )
+    return Item(
+        title,
+        False,
+        _("No active API token: the integrations API refuses every call. Only needed for integrations."),
+        _url("portal_apitoken_add", site=site.pk),
+        _("Add an API token"),
+    )
 
 
 def site_checklist(site: Site) -> SiteChecklist:
-    return SiteChecklist(site, [backend_item(site), issues_item(site), languages_item(site),
-                                embedding_item(site), prefill_item(site), tokens_item(site)])
+    return SiteChecklist(
+        site,
+        [
+            backend_item(site),
+            issues_item(site),
+            languages_item(site),
+            embedding_item(site),
+            prefill_item(site),
+            tokens_item(site),
+        ],
+    )
 
 
 def checklists() -> list[SiteChecklist]:
-    return [site_checklist(site) for site in Site.objects.select_related("backend").order_by("-is_default", "name")]
+    return [
+        site_checklist(site)
+        for site in Site.objects.select_related("backend").order_by("-is_default", "name")
+    ]

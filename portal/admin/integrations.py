@@ -45,18 +45,23 @@ class ApiTokenAdmin(PreselectSingleChoiceMixin, admin.ModelAdmin):
         if change:
             return super().save_model(request, obj, form, change)
         new = save_new_token(token=obj)
-        self.message_user(request, format_html(
-            "{} <code>{}</code>",
-            _("Copy the new API token now: it is stored hashed and will not be shown again."),
-            new.secret,
-        ), messages.SUCCESS)
+        self.message_user(
+            request,
+            format_html(
+                "{} <code>{}</code>",
+                _("Copy the new API token now: it is stored hashed and will not be shown again."),
+                new.secret,
+            ),
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Revoke the selected API tokens"), permissions=["change"])
     def revoke(self, request, queryset):
         now = timezone.now()
         revoked = sum(revoke_api_token(token=token, now=now) for token in queryset)
-        self.message_user(request, ngettext(
-            "%d API token revoked.", "%d API tokens revoked.", revoked) % revoked)
+        self.message_user(
+            request, ngettext("%d API token revoked.", "%d API tokens revoked.", revoked) % revoked
+        )
 
 
 # ------------------------------------------------------------------------------
@@ -66,14 +71,20 @@ def _beyondtrust_only(modeladmin, request, queryset):
     for backend in queryset:
         if backend.is_beyondtrust and not backend.has_api_credentials:
             # The command API refuses every call without them: say what to do instead.
-            modeladmin.message_user(request, _("%(backend)s: no API client ID and secret: add them "
-                                               "to the backend first.") % {"backend": backend.name},
-                                    messages.ERROR)
+            modeladmin.message_user(
+                request,
+                _("%(backend)s: no API client ID and secret: add them to the backend first.")
+                % {"backend": backend.name},
+                messages.ERROR,
+            )
         elif backend.is_beyondtrust:
             yield backend
         else:
-            modeladmin.message_user(request, _("%(backend)s: not a BeyondTrust backend, skipped.")
-                                    % {"backend": backend}, messages.WARNING)
+            modeladmin.message_user(
+                request,
+                _("%(backend)s: not a BeyondTrust backend, skipped.") % {"backend": backend},
+                messages.WARNING,
+            )
 
 
 @admin.action(description=_("Test connection"))
@@ -81,36 +92,62 @@ def test_connection(modeladmin, request, queryset):
     for backend in _beyondtrust_only(modeladmin, request, queryset):
         report = appliance.check_connection(backend=backend)
         say = lambda text, level=messages.INFO: modeladmin.message_user(  # noqa: E731
-            request, f"{backend.name}: {text}", level)
+            request, f"{backend.name}: {text}", level
+        )
         if report.api_info is not None:
             info = report.api_info
-            say(_("API version %(version)s, company %(company)s.")
+            say(
+                _("API version %(version)s, company %(company)s.")
                 % {"version": info.api_version or "?", "company": info.company_name or "?"},
-                messages.SUCCESS)
+                messages.SUCCESS,
+            )
             permission = info.command_permission or _("not reported")
             if report.permission_too_low:
-                say(_("Command API permission is %(permission)s, but API tokens for this "
-                      "backend's sites create session keys, which need full access. Give the "
-                      "API account full command API access (/login > Management > API "
-                      "Configuration).") % {"permission": permission}, messages.WARNING)
+                say(
+                    _(
+                        "Command API permission is %(permission)s, but API tokens for this "
+                        "backend's sites create session keys, which need full access. Give the "
+                        "API account full command API access (/login > Management > API "
+                        "Configuration)."
+                    )
+                    % {"permission": permission},
+                    messages.WARNING,
+                )
             elif info.can_generate_session_keys:
                 say(_("Command API permission: full."), messages.SUCCESS)
             else:
-                say(_("Command API permission: %(permission)s. Enough for the representative "
-                      "list and issue import; session keys need full access.")
-                    % {"permission": permission})
+                say(
+                    _(
+                        "Command API permission: %(permission)s. Enough for the representative "
+                        "list and issue import; session keys need full access."
+                    )
+                    % {"permission": permission}
+                )
         if report.health is not None:
             if not report.health.appliances:
                 say(_("The appliance reported no health details."), messages.WARNING)
             for unit in report.health.appliances:
-                details = {"appliance": unit.hostname or "?", "version": unit.version or "?",
-                           "role": unit.failover_role or "?", "error": unit.error_message or "?"}
+                details = {
+                    "appliance": unit.hostname or "?",
+                    "version": unit.version or "?",
+                    "role": unit.failover_role or "?",
+                    "error": unit.error_message or "?",
+                }
                 if unit.success:
-                    say(_("Appliance %(appliance)s (version %(version)s, failover role "
-                          "%(role)s) is healthy.") % details, messages.SUCCESS)
+                    say(
+                        _("Appliance %(appliance)s (version %(version)s, failover role %(role)s) is healthy.")
+                        % details,
+                        messages.SUCCESS,
+                    )
                 else:
-                    say(_("Appliance %(appliance)s (version %(version)s, failover role "
-                          "%(role)s) is NOT healthy: %(error)s") % details, messages.WARNING)
+                    say(
+                        _(
+                            "Appliance %(appliance)s (version %(version)s, failover role "
+                            "%(role)s) is NOT healthy: %(error)s"
+                        )
+                        % details,
+                        messages.WARNING,
+                    )
         if report.probe_healthy is True:
             say(_("Health probe /check_health: OK."), messages.SUCCESS)
         elif report.probe_healthy is False:
@@ -129,22 +166,40 @@ def import_issues(modeladmin, request, queryset):
             modeladmin.message_user(request, f"{backend.name}: {error}", messages.ERROR)
             continue
         if not reports:
-            modeladmin.message_user(request, _("%(backend)s: no site uses this backend.")
-                                    % {"backend": backend.name}, messages.WARNING)
+            modeladmin.message_user(
+                request,
+                _("%(backend)s: no site uses this backend.") % {"backend": backend.name},
+                messages.WARNING,
+            )
         for report in reports:
             created = ", ".join(issue.code_name for issue in report.created)
-            modeladmin.message_user(request, _(
-                "%(site)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged."
-            ) % {"site": report.site.name, "created": len(report.created),
-                 "updated": len(report.updated), "unchanged": report.unchanged}
-                + (" " + _("New and already shown to customers: %(codes)s.")
-                   % {"codes": created} if created else ""),
-                messages.SUCCESS)
+            modeladmin.message_user(
+                request,
+                _("%(site)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+                % {
+                    "site": report.site.name,
+                    "created": len(report.created),
+                    "updated": len(report.updated),
+                    "unchanged": report.unchanged,
+                }
+                + (
+                    " " + _("New and already shown to customers: %(codes)s.") % {"codes": created}
+                    if created
+                    else ""
+                ),
+                messages.SUCCESS,
+            )
         if skipped:
-            modeladmin.message_user(request, ngettext(
-                "%(backend)s: %(count)d appliance issue has no usable code name and was skipped.",
-                "%(backend)s: %(count)d appliance issues have no usable code name and were skipped.",
-                skipped) % {"backend": backend.name, "count": skipped}, messages.WARNING)
+            modeladmin.message_user(
+                request,
+                ngettext(
+                    "%(backend)s: %(count)d appliance issue has no usable code name and was skipped.",
+                    "%(backend)s: %(count)d appliance issues have no usable code name and were skipped.",
+                    skipped,
+                )
+                % {"backend": backend.name, "count": skipped},
+                messages.WARNING,
+            )
 
 
 BACKEND_ACTIONS = [test_connection, import_issues]

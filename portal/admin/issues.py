@@ -18,8 +18,16 @@ class IssueTranslationInline(admin.TabularInline):
 @admin.register(models.Issue)
 class IssueAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
     missing_languages = staticmethod(translation_coverage.missing_issue_languages)
-    list_display = ["display_name", "code_name", "site", "priority", "vendor_id", "order", "active",
-                    "missing_translations"]
+    list_display = [
+        "display_name",
+        "code_name",
+        "site",
+        "priority",
+        "vendor_id",
+        "order",
+        "active",
+        "missing_translations",
+    ]
     list_editable = ["order", "active"]
     list_filter = ["site", "active", "priority", "chat"]
     Media = AdminListMedia
@@ -28,8 +36,20 @@ class IssueAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mod
     inlines = [IssueTranslationInline]
     readonly_fields = ["missing_translations"]
     fieldsets = [
-        (None, {"fields": ["site", "display_name", "code_name", "description", "order", "active",
-                           "missing_translations"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "site",
+                    "display_name",
+                    "code_name",
+                    "description",
+                    "order",
+                    "active",
+                    "missing_translations",
+                ]
+            },
+        ),
         (_("Routing"), {"fields": ["vendor_id", "priority", "chat"]}),
         (_("Take Control"), {"classes": ["collapse"], "fields": ["department", "technician"]}),
         (_("Advanced"), {"classes": ["collapse"], "fields": ["skills", "chat_locale"]}),

@@ -43,7 +43,13 @@ class MissingTranslationsMixin:
         # Read afresh: the object came with its translations prefetched, before the inlines saved.
         missing = self.missing_languages(self.model._default_manager.get(pk=form.instance.pk))
         if missing:
-            self.message_user(request, _("Not yet translated into: %(languages)s. Customers choosing these "
-                                         "languages see the text in the default language; add translations "
-                                         "below.") % {"languages": ", ".join(LANGUAGE_NAMES[c] for c in missing)},
-                              messages.WARNING)
+            self.message_user(
+                request,
+                _(
+                    "Not yet translated into: %(languages)s. Customers choosing these "
+                    "languages see the text in the default language; add translations "
+                    "below."
+                )
+                % {"languages": ", ".join(LANGUAGE_NAMES[c] for c in missing)},
+                messages.WARNING,
+            )

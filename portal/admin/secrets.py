@@ -11,11 +11,14 @@ class WriteOnlySecretWidget(forms.PasswordInput):
 
     def __init__(self, *, is_set: bool = False):
         placeholder = _("Set — leave empty to keep") if is_set else _("Not set")
-        super().__init__(render_value=False, attrs={"placeholder": placeholder, "autocomplete": "new-password"})
+        super().__init__(
+            render_value=False, attrs={"placeholder": placeholder, "autocomplete": "new-password"}
+        )
 
 
 def clear_secret_field() -> forms.BooleanField:
     return forms.BooleanField(required=False, label=_("Remove the stored value"))
+
 
 class WriteOnlySecretsForm(forms.ModelForm):
     """Secrets are write-only: empty keeps the stored value; `clear_<name>` removes it.
@@ -29,7 +32,9 @@ class WriteOnlySecretsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in self.secret_fields:
             if name in self.fields:
-                self.fields[name].widget = WriteOnlySecretWidget(is_set=bool(getattr(self.instance, name, "")))
+                self.fields[name].widget = WriteOnlySecretWidget(
+                    is_set=bool(getattr(self.instance, name, ""))
+                )
                 self.fields[name].required = False
 
     def clean(self):

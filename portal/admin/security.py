@@ -28,8 +28,10 @@ def lockout_response(request, original_response=None, credentials=None):
     context = {
         **admin.site.each_context(request),
         "title": _("Too many failed sign-ins"),
-        "message": _("Signing in is locked for a while after too many failed attempts. "
-                     "Please try again later, or ask another administrator to unlock it."),
+        "message": _(
+            "Signing in is locked for a while after too many failed attempts. "
+            "Please try again later, or ask another administrator to unlock it."
+        ),
     }
     return render(request, "admin/portal/locked_out.html", context, status=429)
 

@@ -10,6 +10,7 @@ vendor client); the key never reaches a page, a message or the CSV.
 from __future__ import annotations
 
 from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -37,19 +38,24 @@ class SessionHistoryForm(forms.Form):
     customer_name = forms.CharField(label=_("Customer name"), required=False, max_length=128)
     customer_email = forms.CharField(label=_("Customer email"), required=False, max_length=64)
     computer_name = forms.CharField(label=_("Computer"), required=False, max_length=128)
-    technician_username = forms.CharField(label=_("Technician username"), required=False,
-                                          max_length=254)
+    technician_username = forms.CharField(label=_("Technician username"), required=False, max_length=254)
     start_method = forms.CharField(label=_("Start method"), required=False, max_length=64)
     processed = forms.ChoiceField(label=_("Answered"), choices=TRI_STATE, required=False)
     has_videos = forms.ChoiceField(label=_("Recorded"), choices=TRI_STATE, required=False)
     columns = forms.MultipleChoiceField(
-        label=_("Columns"), choices=list(appliance.HISTORY_COLUMNS.items()),
+        label=_("Columns"),
+        choices=list(appliance.HISTORY_COLUMNS.items()),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one column.")},
     )
     page = forms.IntegerField(label=_("Page"), min_value=1, max_value=100_000, required=False)
-    page_size = forms.TypedChoiceField(label=_("Rows per page"), coerce=int, required=False,
-                                       choices=[(n, n) for n in PAGE_SIZES], empty_value=50)
+    page_size = forms.TypedChoiceField(
+        label=_("Rows per page"),
+        coerce=int,
+        required=False,
+        choices=[(n, n) for n in PAGE_SIZES],
+        empty_value=50,
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -78,8 +84,13 @@ class SessionHistoryForm(forms.Form):
 
 def initial_values() -> dict:
     today = timezone.localdate()
-    return {"date_from": today - timedelta(days=DEFAULT_DAYS), "date_to": today,
-            "columns": list(appliance.DEFAULT_HISTORY_COLUMNS), "page": 1, "page_size": 50}
+    return {
+        "date_from": today - timedelta(days=DEFAULT_DAYS),
+        "date_to": today,
+        "columns": list(appliance.DEFAULT_HISTORY_COLUMNS),
+        "page": 1,
+        "page_size": 50,
+    }
 
 
 def csv_response(rows, columns, filters) -> HttpResponse:
@@ -120,7 +131,11 @@ def session_history_view(model_admin, request, object_id: str):
         "original": backend,
         "form": form,
         "has_private_key": bool(backend.tc_private_key),
-        "columns": [], "rows": [], "history": None, "links": {}, "export_url": "",
+        "columns": [],
+        "rows": [],
+        "history": None,
+        "links": {},
+        "export_url": "",
     }
     if submitted and form.is_valid():
         filters = form.history_filters()
@@ -130,8 +145,9 @@ def session_history_view(model_admin, request, object_id: str):
             if request.GET.get("export") == "csv":
                 rows = appliance.export_session_history(backend=backend, filters=filters)
                 return csv_response(rows, filters["variables"], filters)
-            history = appliance.session_history(backend=backend, filters=filters, page=page,
-                                                page_size=page_size)
+            history = appliance.session_history(
+                backend=backend, filters=filters, page=page, page_size=page_size
+            )
         except appliance.SessionHistoryError as error:
             model_admin.message_user(request, str(error), messages.ERROR)
         else:
@@ -140,8 +156,13 @@ def session_history_view(model_admin, request, object_id: str):
             query.pop("page", None)
             context.update(
                 columns=[(code, appliance.HISTORY_COLUMNS[code]) for code in filters["variables"]],
-                rows=[[appliance.history_cell(row, code) for code in filters["variables"]] for row in history.rows],
-                history=history, links=page_links(request, history, page, page_size),
-                export_url="?" + query.urlencode(), page=page,
+                rows=[
+                    [appliance.history_cell(row, code) for code in filters["variables"]]
+                    for row in history.rows
+                ],
+                history=history,
+                links=page_links(request, history, page, page_size),
+                export_url="?" + query.urlencode(),
+                page=page,
             )
     return TemplateResponse(request, "admin/portal/session_history.html", context)

@@ -45,23 +45,38 @@ class SiteForm(WriteOnlySecretsForm):
     secret_fields = ("prefill_secret",)
     clear_prefill_secret = clear_secret_field()
     enabled_languages = forms.MultipleChoiceField(
-        choices=models.LANGUAGE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple,
-        label=_("enabled languages"), help_text=_("None ticked: all 16 languages."),
+        choices=models.LANGUAGE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("enabled languages"),
+        help_text=_("None ticked: all 16 languages."),
     )
 
     accept_low_contrast = forms.BooleanField(
-        required=False, label=_("Use these colours although their contrast is too low"),
-        help_text=_("Only if you have checked the pages yourself: text below 4.5:1 is hard to read "
-                    "for many customers."),
+        required=False,
+        label=_("Use these colours although their contrast is too low"),
+        help_text=_(
+            "Only if you have checked the pages yourself: text below 4.5:1 is hard to read "
+            "for many customers."
+        ),
     )
 
     class Meta:
         model = models.Site
         fields = "__all__"
-        help_texts = {"consent_text": format_lazy(
-            "{} {}", models.Site._meta.get_field("consent_text").help_text,
-            format_lazy(_("The portal's standard text, shown in each customer's language when used word "
-                          "for word: “{text}”"), text=models.DEFAULT_CONSENT))}
+        help_texts = {
+            "consent_text": format_lazy(
+                "{} {}",
+                models.Site._meta.get_field("consent_text").help_text,
+                format_lazy(
+                    _(
+                        "The portal's standard text, shown in each customer's language when used word "
+                        "for word: “{text}”"
+                    ),
+                    text=models.DEFAULT_CONSENT,
+                ),
+            )
+        }
 
     COLOUR_FIELDS = ("primary_color", "text_color", "background_color")
 
@@ -77,8 +92,10 @@ class SiteForm(WriteOnlySecretsForm):
             if problems:
                 for problem in problems:
                     self.add_error(None, problem)
-                self.add_error("accept_low_contrast", _(
-                    "Choose colours with more contrast, or tick this box to use them anyway."))
+                self.add_error(
+                    "accept_low_contrast",
+                    _("Choose colours with more contrast, or tick this box to use them anyway."),
+                )
         return cleaned
 
 
@@ -86,8 +103,15 @@ class SiteForm(WriteOnlySecretsForm):
 class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
     form = SiteForm
     missing_languages = staticmethod(translation_coverage.missing_site_languages)
-    list_display = ["name", "is_default", "backend", "hostname_list", "default_language", "chat_mode",
-                    "missing_translations"]
+    list_display = [
+        "name",
+        "is_default",
+        "backend",
+        "hostname_list",
+        "default_language",
+        "chat_mode",
+        "missing_translations",
+    ]
     list_filter = ["is_default", "chat_mode", "backend__kind"]
     search_fields = ["name", "hostnames__hostname"]
     Media = AdminListMedia
@@ -95,23 +119,68 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
     readonly_fields = ["embed_code", "missing_translations"]
     fieldsets = [
         (None, {"fields": ["name", "is_default", "backend"]}),
-        (_("Branding"), {"fields": ["logo", "primary_color", "text_color", "background_color",
-                                    "accept_low_contrast", "welcome_text", "warning_text"]}),
+        (
+            _("Branding"),
+            {
+                "fields": [
+                    "logo",
+                    "primary_color",
+                    "text_color",
+                    "background_color",
+                    "accept_low_contrast",
+                    "welcome_text",
+                    "warning_text",
+                ]
+            },
+        ),
         (_("Customer notice"), {"fields": ["notice_text", "notice_starts", "notice_ends"]}),
         (_("Contact"), {"fields": ["contact_email", "contact_phone", "contact_url", "privacy_url"]}),
-        (_("Flows"), {"fields": ["show_session_key", "show_survey", "show_rep_list",
-                                 "show_reps_in_issue_menu", "rep_list_ttl", "chat_mode"]}),
-        (_("Survey fields"), {"fields": ["name_field", "company_field", "company_code_field",
-                                         "details_field", "email_field", "customer_number_field",
-                                         "external_key_field", "external_key_label"]}),
+        (
+            _("Flows"),
+            {
+                "fields": [
+                    "show_session_key",
+                    "show_survey",
+                    "show_rep_list",
+                    "show_reps_in_issue_menu",
+                    "rep_list_ttl",
+                    "chat_mode",
+                ]
+            },
+        ),
+        (
+            _("Survey fields"),
+            {
+                "fields": [
+                    "name_field",
+                    "company_field",
+                    "company_code_field",
+                    "details_field",
+                    "email_field",
+                    "customer_number_field",
+                    "external_key_field",
+                    "external_key_label",
+                ]
+            },
+        ),
         (_("Before the start"), {"fields": ["consent_text", "show_interstitial"]}),
-        (_("Languages"), {"fields": ["default_language", "enabled_languages", "chat_locale",
-                                     "missing_translations"]}),
+        (
+            _("Languages"),
+            {"fields": ["default_language", "enabled_languages", "chat_locale", "missing_translations"]},
+        ),
         (_("Opening hours"), {"fields": ["time_zone", "closed_text"]}),
         (_("Embedding"), {"fields": ["frame_ancestors", "embed_code"]}),
-        (_("Advanced"), {"classes": ["collapse"],
-                         "fields": [("prefill_secret", "clear_prefill_secret"), "keep_personal_data",
-                                    "retention_days"]}),
+        (
+            _("Advanced"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    ("prefill_secret", "clear_prefill_secret"),
+                    "keep_personal_data",
+                    "retention_days",
+                ],
+            },
+        ),
     ]
 
     @admin.display(description=_("embedding snippet"))
@@ -119,11 +188,13 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
         if obj is None or obj.pk is None:
             return _("Save the site first.")
         return format_html(
-            "<p>{}</p><textarea readonly rows=\"5\" cols=\"90\" class=\"vLargeTextField\">{}</textarea>",
-            _("Paste this into the help-desk page, and add that page's origin to the allowed "
-              "embedding origins above. The sandbox tokens let the portal submit its forms, run "
-              "its script, keep its own origin for the form checks, and open the vendor's page "
-              "in the top window only when the customer clicks."),
+            '<p>{}</p><textarea readonly rows="5" cols="90" class="vLargeTextField">{}</textarea>',
+            _(
+                "Paste this into the help-desk page, and add that page's origin to the allowed "
+                "embedding origins above. The sandbox tokens let the portal submit its forms, run "
+                "its script, keep its own origin for the form checks, and open the vendor's page "
+                "in the top window only when the customer clicks."
+            ),
             # Escaped once more for the textarea, which then shows the snippet's exact text.
             str(embed_snippet(origin=site_origin(obj, _current_request.get()), site_name=obj.name)),
         )
@@ -142,8 +213,9 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        for warning in contrast_warnings(primary=obj.primary_color, text=obj.text_color,
-                                         background=obj.background_color):
+        for warning in contrast_warnings(
+            primary=obj.primary_color, text=obj.text_color, background=obj.background_color
+        ):
             self.message_user(request, warning, messages.WARNING)
 
     @admin.display(description=_("hostnames"))
@@ -151,8 +223,12 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
         return ", ".join(h.hostname for h in obj.hostnames.all()) or "—"
 
     def get_queryset(self, request):
-        return (super().get_queryset(request).select_related("backend")
-                .prefetch_related("hostnames", "translations"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("backend")
+            .prefetch_related("hostnames", "translations")
+        )
 
 
 class CustomFieldTranslationInline(admin.TabularInline):
@@ -163,8 +239,17 @@ class CustomFieldTranslationInline(admin.TabularInline):
 @admin.register(models.CustomField)
 class CustomFieldAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
     missing_languages = staticmethod(translation_coverage.missing_field_languages)
-    list_display = ["label", "code_name", "site", "field_type", "required", "max_length", "order", "active",
-                    "missing_translations"]
+    list_display = [
+        "label",
+        "code_name",
+        "site",
+        "field_type",
+        "required",
+        "max_length",
+        "order",
+        "active",
+        "missing_translations",
+    ]
     list_editable = ["order", "active"]
     list_filter = ["site", "field_type", "required", "active"]
     search_fields = ["label", "code_name"]
@@ -173,8 +258,24 @@ class CustomFieldAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, adm
     inlines = [CustomFieldTranslationInline]
     readonly_fields = ["missing_translations"]
     fieldsets = [
-        (None, {"fields": ["site", "code_name", "label", "help_text", "field_type", "required",
-                           "max_length", "choices", "order", "active", "missing_translations"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "site",
+                    "code_name",
+                    "label",
+                    "help_text",
+                    "field_type",
+                    "required",
+                    "max_length",
+                    "choices",
+                    "order",
+                    "active",
+                    "missing_translations",
+                ]
+            },
+        ),
         (_("Which issues"), {"fields": ["issues"]}),
         (_("Prefill links"), {"classes": ["collapse"], "fields": ["prefill_allowed", "prefill_locks"]}),
     ]

@@ -19,8 +19,23 @@ class StartRequestAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in models.StartRequest._meta.fields]
     fieldsets = [
-        (None, {"fields": ["id", "created_at", "site", "flow", "issue", "outcome", "error_fields", "locale",
-                           "embedded", "chat"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "id",
+                    "created_at",
+                    "site",
+                    "flow",
+                    "issue",
+                    "outcome",
+                    "error_fields",
+                    "locale",
+                    "embedded",
+                    "chat",
+                ]
+            },
+        ),
         # The customer's details (only kept when the site asks for it) stay folded away.
         (_("Advanced"), {"classes": ["collapse"], "fields": ["backend_kind", "customer_data"]}),
     ]

@@ -78,8 +78,9 @@ def read_json_object(request) -> dict:
     """The body as a JSON object: 415 unless `application/json`, 413 over MAX_BODY_BYTES,
     400 `invalid_json` for anything that is not a JSON object of real text."""
     if request.content_type != "application/json":
-        raise ApiError(415, "unsupported_media_type", "Send a JSON body with "
-                       "'Content-Type: application/json'.")
+        raise ApiError(
+            415, "unsupported_media_type", "Send a JSON body with 'Content-Type: application/json'."
+        )
     try:
         if int(request.META.get("CONTENT_LENGTH") or 0) > errors.MAX_BODY_BYTES:
             raise errors.too_large()
@@ -97,8 +98,9 @@ def read_json_object(request) -> dict:
     try:  # a lone surrogate (`"\ud800"`) is valid JSON but no text: it cannot be sent on
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise ApiError(400, "invalid_json", "The body is not valid UTF-8 JSON: a string "
-                       "holds a lone surrogate.") from None
+        raise ApiError(
+            400, "invalid_json", "The body is not valid UTF-8 JSON: a string holds a lone surrogate."
+        ) from None
     return data
 
 
@@ -122,8 +124,7 @@ class PortalNinjaAPI(NinjaAPI):
         return "application/json"
 
     def create_response(self, request, data, *, status=None, temporal_response=None) -> HttpResponse:
-        response = super().create_response(request, data, status=status,
-                                           temporal_response=temporal_response)
+        response = super().create_response(request, data, status=status, temporal_response=temporal_response)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -132,10 +133,10 @@ api = PortalNinjaAPI(
     title="Support Portal integrations API",
     version="1.0.0",
     description="Create BeyondTrust session keys for tickets, hand chat-bot conversations to a "
-                "human, list online representatives, and sign prefill links. Authenticate with "
-                "`Authorization: Bearer <token>` (a token from the portal's admin or `manage.py "
-                "portal_token`); a token acts for one site. Errors are JSON objects with `error` "
-                "and `message`.",
+    "human, list online representatives, and sign prefill links. Authenticate with "
+    "`Authorization: Bearer <token>` (a token from the portal's admin or `manage.py "
+    "portal_token`); a token acts for one site. Errors are JSON objects with `error` "
+    "and `message`.",
     servers=[{"url": "/api/v1"}],
     openapi_url=None,  # served by the `openapi` operation below, which the document describes
     docs_url=None,  # no Swagger page: it would load script from a CDN the CSP forbids
@@ -169,8 +170,12 @@ def _invalid(request, exc: NinjaValidationError):
     match = request.resolver_match
     chat = RECORDED_STARTS.get(match.url_name if match else "")
     if chat is not None:
-        record(site=request.auth.site, outcome=StartRequest.Outcome.INVALID, chat=chat,
-               error_fields=sorted(fields))
+        record(
+            site=request.auth.site,
+            outcome=StartRequest.Outcome.INVALID,
+            chat=chat,
+            error_fields=sorted(fields),
+        )
     return ApiError(400, "invalid", "Some fields are invalid.", fields=fields).response()
 
 
@@ -182,23 +187,46 @@ api.add_exception_handler(RequestDataTooBig, lambda request, exc: errors.request
 # What each operation documents: its answer and its errors, with their headers
 # ------------------------------------------------------------------------------
 ERRORS = {
-    400: ("Invalid fields (`invalid`, with `fields`) or a body that is not a JSON object "
-          "(`invalid_json`).", {}),
-    401: ("The Bearer token is missing, unknown or revoked.", {
-        "WWW-Authenticate": {"schema": {"type": "string"},
-                             "description": "`Bearer realm=\"support-portal\"`."}}),
-    403: ("The token's site cannot do this: its backend is not a BeyondTrust appliance with "
-          "API credentials, or (prefill links) it has no prefill secret.", {}),
+    400: (
+        "Invalid fields (`invalid`, with `fields`) or a body that is not a JSON object (`invalid_json`).",
+        {},
+    ),
+    401: (
+        "The Bearer token is missing, unknown or revoked.",
+        {
+            "WWW-Authenticate": {
+                "schema": {"type": "string"},
+                "description": '`Bearer realm="support-portal"`.',
+            }
+        },
+    ),
+    403: (
+        "The token's site cannot do this: its backend is not a BeyondTrust appliance with "
+        "API credentials, or (prefill links) it has no prefill secret.",
+        {},
+    ),
     413: ("The body is larger than 64 KiB.", {}),
     415: ("The body is not `application/json`.", {}),
-    429: ("More requests for this token in a minute than the portal allows "
-          "(PORTAL_API_RATE_LIMIT); wait `Retry-After` seconds.", {
-              "Retry-After": {"schema": {"type": "integer"},
-                              "description": "Seconds until the next minute's window."}}),
+    429: (
+        "More requests for this token in a minute than the portal allows "
+        "(PORTAL_API_RATE_LIMIT); wait `Retry-After` seconds.",
+        {
+            "Retry-After": {
+                "schema": {"type": "integer"},
+                "description": "Seconds until the next minute's window.",
+            }
+        },
+    ),
     502: ("The appliance failed, answered something unreadable, or refused the request.", {}),
-    503: ("The appliance failed repeatedly; the portal does not call it for a while.", {
-        "Retry-After": {"schema": {"type": "integer"},
-                        "description": "Seconds until the portal tries again."}}),
+    503: (
+        "The appliance failed repeatedly; the portal does not call it for a while.",
+        {
+            "Retry-After": {
+                "schema": {"type": "integer"},
+                "description": "Seconds until the portal tries again.",
+            }
+        },
+    ),
 }
 BODY_ERRORS = (400, 401, 403, 413, 415, 429, 502, 503)
 
@@ -210,8 +238,10 @@ def documented(status: int, model, description: str, errors_: tuple[int, ...]) -
     for code in errors_:
         text, headers = ERRORS[code]
         responses[code] = {"description": text, **({"headers": headers} if headers else {})}
-    return {"response": {status: model, **{code: Error for code in errors_}},
-            "openapi_extra": {"responses": responses}}
+    return {
+        "response": {status: model, **{code: Error for code in errors_}},
+        "openapi_extra": {"responses": responses},
+    }
 
 
 # ------------------------------------------------------------------------------
@@ -226,11 +256,25 @@ def portal_url(request, *, site: Site, path: str) -> str:
     return f"{scheme}://{hostname}{path}"
 
 
-def record(*, site: Site, outcome: str, issue: Issue | None = None, chat: bool = False,
-           customer: services.Customer | None = None, error_fields=None) -> None:
+def record(
+    *,
+    site: Site,
+    outcome: str,
+    issue: Issue | None = None,
+    chat: bool = False,
+    customer: services.Customer | None = None,
+    error_fields=None,
+) -> None:
     context = services.StartContext(site=site, language=site.default_language)
-    services.record_start(context=context, flow=StartRequest.Flow.API, outcome=outcome,
-                          issue=issue, chat=chat, customer=customer, error_fields=error_fields)
+    services.record_start(
+        context=context,
+        flow=StartRequest.Flow.API,
+        outcome=outcome,
+        issue=issue,
+        chat=chat,
+        customer=customer,
+        error_fields=error_fields,
+    )
 
 
 @contextlib.contextmanager
@@ -239,8 +283,12 @@ def calling_appliance(action: str):
     try:
         yield
     except appliance.ApplianceCircuitOpen as error:
-        raise ApiError(503, "unavailable", "The appliance failed repeatedly; try again later.",
-                       headers={"Retry-After": str(error.retry_after)}) from None
+        raise ApiError(
+            503,
+            "unavailable",
+            "The appliance failed repeatedly; try again later.",
+            headers={"Retry-After": str(error.retry_after)},
+        ) from None
     except BeyondTrustError as error:
         logger.warning("API %s failed: %s", action, error)
         if isinstance(error, BeyondTrustUnavailable):
@@ -250,15 +298,19 @@ def calling_appliance(action: str):
         raise ApiError(502, "appliance_error", message) from None
 
 
-@api.post("/session-keys", auth=BEYONDTRUST_SITE, url_name="api_session_keys",
-          operation_id="createSessionKey", summary="Create a session key for a queue",
-          **documented(201, SessionKey, "The new session key.", BODY_ERRORS))
+@api.post(
+    "/session-keys",
+    auth=BEYONDTRUST_SITE,
+    url_name="api_session_keys",
+    operation_id="createSessionKey",
+    summary="Create a session key for a queue",
+    **documented(201, SessionKey, "The new session key.", BODY_ERRORS),
+)
 def session_keys(request, payload: SessionKeyRequest):
     site = request.auth.site
     wanted = payload.appliance_arguments()
     issue = payload.queue.issue
-    customer = services.Customer(external_key=wanted["external_key"],
-                                 custom=tuple(wanted["custom"].items()))
+    customer = services.Customer(external_key=wanted["external_key"], custom=tuple(wanted["custom"].items()))
     try:
         with calling_appliance("generate_session_key"):
             key = appliance.create_session_key(backend=site.backend, **wanted)
@@ -266,50 +318,68 @@ def session_keys(request, payload: SessionKeyRequest):
         record(site=site, outcome=StartRequest.Outcome.FAILED, issue=issue, customer=customer)
         raise
     record(site=site, outcome=StartRequest.Outcome.STARTED, issue=issue, customer=customer)
-    return Status(201, {
-        "short_key": key.short_key,
-        "key_url": key.key_url,
-        "portal_url": portal_url(request, site=site,
-                                 path=f"{reverse('session_key')}?{urlencode({'key': key.short_key})}"),
-        "expires": key.expires.isoformat() if key.expires else None,
-    })
+    return Status(
+        201,
+        {
+            "short_key": key.short_key,
+            "key_url": key.key_url,
+            "portal_url": portal_url(
+                request, site=site, path=f"{reverse('session_key')}?{urlencode({'key': key.short_key})}"
+            ),
+            "expires": key.expires.isoformat() if key.expires else None,
+        },
+    )
 
 
-@api.post("/chat-handoffs", auth=BEYONDTRUST_SITE, url_name="api_chat_handoffs",
-          operation_id="handOffChat", summary="Hand a chat-bot conversation to a human",
-          **documented(201, ChatHandoff, "A chat-only customer now waits in the queue.", BODY_ERRORS))
+@api.post(
+    "/chat-handoffs",
+    auth=BEYONDTRUST_SITE,
+    url_name="api_chat_handoffs",
+    operation_id="handOffChat",
+    summary="Hand a chat-bot conversation to a human",
+    **documented(201, ChatHandoff, "A chat-only customer now waits in the queue.", BODY_ERRORS),
+)
 def chat_handoffs(request, payload: ChatHandoffRequest):
     token = request.auth
     site = token.site
     wanted = payload.appliance_arguments()
     issue = payload.queue.issue
-    customer = services.Customer(name=payload.name, external_key=wanted["external_key"],
-                                 custom=tuple(wanted["custom"].items()))
+    customer = services.Customer(
+        name=payload.name, external_key=wanted["external_key"], custom=tuple(wanted["custom"].items())
+    )
     try:
         with calling_appliance("chat hand-off"):
             handoff = appliance.hand_off_chat(
-                backend=site.backend, name=payload.name, ip_address=payload.ip_address,
+                backend=site.backend,
+                name=payload.name,
+                ip_address=payload.ip_address,
                 operating_system=payload.operating_system or DEFAULT_OPERATING_SYSTEM,
                 computer_name=payload.computer_name or token.name[:VIRTUAL_CUSTOMER_MAX_CHARS],
-                locale=payload.locale, **wanted,
+                locale=payload.locale,
+                **wanted,
             )
     except ApiError:
-        record(site=site, outcome=StartRequest.Outcome.FAILED, issue=issue, chat=True,
-               customer=customer)
+        record(site=site, outcome=StartRequest.Outcome.FAILED, issue=issue, chat=True, customer=customer)
         raise
-    record(site=site, outcome=StartRequest.Outcome.STARTED, issue=issue, chat=True,
-           customer=customer)
-    return Status(201, {
-        "short_key": handoff.session_key.short_key,
-        "download_url": handoff.customer.download_url,
-        "chat_url": handoff.customer.chat_url or None,
-    })
+    record(site=site, outcome=StartRequest.Outcome.STARTED, issue=issue, chat=True, customer=customer)
+    return Status(
+        201,
+        {
+            "short_key": handoff.session_key.short_key,
+            "download_url": handoff.customer.download_url,
+            "chat_url": handoff.customer.chat_url or None,
+        },
+    )
 
 
-@api.get("/reps", auth=BEYONDTRUST_SITE, url_name="api_reps", operation_id="listReps",
-         summary="List the online representatives customers may pick",
-         **documented(200, RepList, "Representatives showing on the public list.",
-                      (401, 403, 429, 502, 503)))
+@api.get(
+    "/reps",
+    auth=BEYONDTRUST_SITE,
+    url_name="api_reps",
+    operation_id="listReps",
+    summary="List the online representatives customers may pick",
+    **documented(200, RepList, "Representatives showing on the public list.", (401, 403, 429, 502, 503)),
+)
 def reps(request):
     """Online representatives showing on the public list, from the rep page's cache."""
     site = request.auth.site
@@ -320,38 +390,56 @@ def reps(request):
     if result.unavailable or result.pending:
         breaker = selectors.beyondtrust_breaker(site.backend)
         if breaker.is_open:
-            raise ApiError(503, "unavailable", "The appliance failed repeatedly; try again later.",
-                           headers={"Retry-After": str(math.ceil(breaker.reset_after))})
-        raise ApiError(502, "appliance_error", "The appliance could not be asked for its "
-                       "representatives; the portal's log has details.")
-    return {"reps": [{"id": rep.id, "name": rep.public_name} for rep in result.reps],
-            "stale": result.stale}
+            raise ApiError(
+                503,
+                "unavailable",
+                "The appliance failed repeatedly; try again later.",
+                headers={"Retry-After": str(math.ceil(breaker.reset_after))},
+            )
+        raise ApiError(
+            502,
+            "appliance_error",
+            "The appliance could not be asked for its representatives; the portal's log has details.",
+        )
+    return {"reps": [{"id": rep.id, "name": rep.public_name} for rep in result.reps], "stale": result.stale}
 
 
-@api.post("/prefill-links", auth=ANY_SITE, url_name="api_prefill_links",
-          operation_id="createPrefillLink",
-          summary="Create a signed prefill link whose values the customer cannot change",
-          **documented(201, PrefillLink, "The signed link.", (400, 401, 403, 413, 415, 429)))
+@api.post(
+    "/prefill-links",
+    auth=ANY_SITE,
+    url_name="api_prefill_links",
+    operation_id="createPrefillLink",
+    summary="Create a signed prefill link whose values the customer cannot change",
+    **documented(201, PrefillLink, "The signed link.", (400, 401, 403, 413, 415, 429)),
+)
 def prefill_links(request, payload: PrefillLinkRequest):
     """A signed prefill link (`portal.prefill`): the values are locked for the customer.
     Works for every backend; needs the site's prefill secret."""
     site = request.auth.site
     if not site.prefill_secret:
-        raise ApiError(403, "forbidden", "This site has no prefill link secret; an admin must "
-                       "set one (site > Advanced).")
+        raise ApiError(
+            403, "forbidden", "This site has no prefill link secret; an admin must set one (site > Advanced)."
+        )
     expires_at = int(time.time()) + payload.expires_in
-    query = prefill.sign_prefill(secret=site.prefill_secret, values=payload.values,
-                                 expires_at=expires_at)
-    return Status(201, {
-        "url": portal_url(request, site=site, path=f"{reverse(PREFILL_PAGES[payload.flow])}?{query}"),
-        "expires": datetime.fromtimestamp(expires_at, tz=UTC).isoformat(),
-    })
+    query = prefill.sign_prefill(secret=site.prefill_secret, values=payload.values, expires_at=expires_at)
+    return Status(
+        201,
+        {
+            "url": portal_url(request, site=site, path=f"{reverse(PREFILL_PAGES[payload.flow])}?{query}"),
+            "expires": datetime.fromtimestamp(expires_at, tz=UTC).isoformat(),
+        },
+    )
 
 
-@api.get("/openapi.json", auth=None, url_name="api_openapi", operation_id="openapi",
-         summary="This document",
-         response={200: dict}, openapi_extra={"responses": {200: {
-             "description": "The OpenAPI 3.1 document."}}})
+@api.get(
+    "/openapi.json",
+    auth=None,
+    url_name="api_openapi",
+    operation_id="openapi",
+    summary="This document",
+    response={200: dict},
+    openapi_extra={"responses": {200: {"description": "The OpenAPI 3.1 document."}}},
+)
 def openapi(request):
     return openapi_document()
 
@@ -378,6 +466,7 @@ def _json_405(view):
             methods = [m.strip() for m in response["Allow"].split(",")]
             return errors.method_not_allowed(sorted(methods)).response()
         return response
+
     return wrapper
 
 
@@ -392,8 +481,9 @@ def _urlpatterns() -> list:
     for pattern in patterns:
         if pattern.name == "api-root":  # ninja's "/" (an HTML 404): ours is JSON
             continue
-        ours.append(URLPattern(pattern.pattern, _json_405(pattern.callback),
-                               pattern.default_args, pattern.name))
+        ours.append(
+            URLPattern(pattern.pattern, _json_405(pattern.callback), pattern.default_args, pattern.name)
+        )
     return [*ours, re_path(r"^(?P<rest>.*)$", not_found)]
 
 

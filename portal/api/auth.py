@@ -31,19 +31,27 @@ def throttle(token: ApiToken) -> None:
     integration's loop must not use that up."""
     wait = guards.over_limit(f"api:{token.pk}", limit=settings.PORTAL_API_RATE_LIMIT, window=60)
     if wait:
-        raise ApiError(429, "rate_limited", "Too many requests for this token; slow down.",
-                       headers={"Retry-After": str(wait)})
+        raise ApiError(
+            429,
+            "rate_limited",
+            "Too many requests for this token; slow down.",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def require_beyondtrust(token: ApiToken) -> None:
     """The token's site must have a BeyondTrust appliance the portal may call."""
     backend = token.site.backend
     if not backend.is_beyondtrust:
-        raise ApiError(403, "forbidden", "This site's backend is not a BeyondTrust appliance; "
-                       "the API needs one.")
+        raise ApiError(
+            403, "forbidden", "This site's backend is not a BeyondTrust appliance; the API needs one."
+        )
     if not (backend.base_url and backend.client_id and backend.client_secret):
-        raise ApiError(403, "forbidden", "This site's BeyondTrust backend has no API "
-                       "credentials; an admin must add them.")
+        raise ApiError(
+            403,
+            "forbidden",
+            "This site's BeyondTrust backend has no API credentials; an admin must add them.",
+        )
 
 
 class BearerToken(HttpBearer):
@@ -63,11 +71,13 @@ class BearerToken(HttpBearer):
         header = request.headers.get("Authorization", "")
         scheme, _sep, secret = header.partition(" ")
         if not header:
-            raise unauthorized("Send the API token as 'Authorization: Bearer <token>'.",
-                               token_presented=False)
+            raise unauthorized(
+                "Send the API token as 'Authorization: Bearer <token>'.", token_presented=False
+            )
         if scheme.lower() != "bearer" or not secret.strip():
-            raise unauthorized("Use the Bearer scheme: 'Authorization: Bearer <token>'.",
-                               token_presented=False)
+            raise unauthorized(
+                "Use the Bearer scheme: 'Authorization: Bearer <token>'.", token_presented=False
+            )
         return self.authenticate(request, secret.strip())
 
     def authenticate(self, request, token: str) -> ApiToken:

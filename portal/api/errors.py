@@ -25,9 +25,19 @@ logger = logging.getLogger("portal.api")
 MAX_BODY_BYTES = 64 * 1024  # a full request (10,000 bytes of custom fields) fits many times
 
 # Every `error` code the API answers with, as the document's Error schema lists them.
-ERROR_CODES = ("invalid", "invalid_json", "unauthorized", "forbidden", "not_found",
-               "method_not_allowed", "too_large", "unsupported_media_type", "appliance_error",
-               "unavailable", "rate_limited")
+ERROR_CODES = (
+    "invalid",
+    "invalid_json",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "method_not_allowed",
+    "too_large",
+    "unsupported_media_type",
+    "appliance_error",
+    "unavailable",
+    "rate_limited",
+)
 
 # A validator's own messages travel in a pydantic error of this type: `ctx["fields"]` maps a
 # location below the field ("" for the field itself, "asset_tag" for custom_fields.asset_tag)
@@ -39,8 +49,15 @@ LOCATION_MAX_CHARS = 70  # a key echoed in a location is cut, as the messages cu
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, error: str, message: str, *, fields: dict | None = None,
-                 headers: dict | None = None):
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        *,
+        fields: dict | None = None,
+        headers: dict | None = None,
+    ):
         super().__init__(message)
         self.status, self.error, self.message = status, error, message
         self.fields, self.headers = fields, headers or {}
@@ -53,8 +70,9 @@ class ApiError(Exception):
 
 
 def json_response(body, *, status: int = 200, headers: dict | None = None) -> HttpResponse:
-    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=status,
-                            content_type="application/json")
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False), status=status, content_type="application/json"
+    )
     response["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
         response[name] = value
@@ -70,8 +88,12 @@ def not_found() -> ApiError:
 
 
 def method_not_allowed(methods: list[str]) -> ApiError:
-    return ApiError(405, "method_not_allowed", f"Use {' or '.join(methods)} on this endpoint.",
-                    headers={"Allow": ", ".join(methods)})
+    return ApiError(
+        405,
+        "method_not_allowed",
+        f"Use {' or '.join(methods)} on this endpoint.",
+        headers={"Allow": ", ".join(methods)},
+    )
 
 
 def field_errors(errors: list[dict], *, missing_messages: dict[str, str]) -> dict[str, list[str]]:
@@ -103,8 +125,7 @@ def field_errors(errors: list[dict], *, missing_messages: dict[str, str]) -> dic
 
 def is_missing_body(error: NinjaValidationError) -> bool:
     """True when the request had no body at all (django-ninja then validates nothing)."""
-    return any(e["type"] == "missing" and len(e["loc"]) == 2 and e["loc"][0] == "body"
-               for e in error.errors)
+    return any(e["type"] == "missing" and len(e["loc"]) == 2 and e["loc"][0] == "body" for e in error.errors)
 
 
 def http_error_response(exc: HttpError) -> HttpResponse:
@@ -112,9 +133,16 @@ def http_error_response(exc: HttpError) -> HttpResponse:
     ApiError is the answer."""
     if isinstance(exc.__cause__, ApiError):
         return exc.__cause__.response()
-    codes = {400: "invalid_json", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
-             429: "rate_limited"}
+    codes = {
+        400: "invalid_json",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        415: "unsupported_media_type",
+        429: "rate_limited",
+    }
     return ApiError(exc.status_code, codes.get(exc.status_code, "invalid"), exc.message).response()
 
 

@@ -58,9 +58,11 @@ PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX = 7 * 24 * 3600, 90 * 24 * 3600
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 
 TEXT_ERRORS = {CONTROL: "No control characters.", LINE_BREAK: "One line only."}
-TEXT_RULE = ("No control characters (C0 and C1 controls, DEL, bidirectional overrides) "
-             "anywhere in the value; one-line fields also take no tab or line break. Lengths "
-             "count the characters as sent; surrounding spaces are then trimmed.")
+TEXT_RULE = (
+    "No control characters (C0 and C1 controls, DEL, bidirectional overrides) "
+    "anywhere in the value; one-line fields also take no tab or line break. Lengths "
+    "count the characters as sent; surrounding spaces are then trimmed."
+)
 
 
 def ecma(pattern: str) -> str:
@@ -73,12 +75,11 @@ CODE_NAME_BODY = limits.CODE_NAME_PATTERN.removeprefix(r"\A").removesuffix(r"\Z"
 CODE_NAME_MESSAGE = "Not a code name (1-64 letters, digits, _ or -)."
 # `issue:` takes any text here, so that an unknown code name gets "no such issue", not "bad
 # syntax"; the document's pattern allows only code names there.
-QUEUE_PATTERN = rf"\A(?:(general)|rep:([0-9]{{1,18}})|team:([0-9]{{1,18}})|issue:(.*))\Z"
+QUEUE_PATTERN = r"\A(?:(general)|rep:([0-9]{1,18})|team:([0-9]{1,18})|issue:(.*))\Z"
 QUEUE_DOCUMENTED = rf"^(general|rep:[0-9]{{1,18}}|team:[0-9]{{1,18}}|issue:{CODE_NAME_BODY})$"
 QUEUE_RE = re.compile(QUEUE_PATTERN, re.S)
 QUEUE_MESSAGE = "Use 'general', 'rep:<id>', 'team:<id>' or 'issue:<code name>'."
-PREFILL_NAME_MESSAGE = ("Not a prefill parameter: " + ", ".join(prefill.BUILT_IN)
-                        + " or cf_<code name>.")
+PREFILL_NAME_MESSAGE = "Not a prefill parameter: " + ", ".join(prefill.BUILT_IN) + " or cf_<code name>."
 VALUES_MESSAGE = "Must be a non-empty object of parameter name to string."
 # A field whose absence the contract words differently from "This field is required."
 MISSING_MESSAGES = {"values": VALUES_MESSAGE}
@@ -117,8 +118,7 @@ class Rule:
         problems = Problems()
         result = self.check(value, problems, info.context or {})
         if problems.fields:
-            raise PydanticCustomError(FIELD_ERRORS, "Some fields are invalid.",
-                                      {"fields": problems.fields})
+            raise PydanticCustomError(FIELD_ERRORS, "Some fields are invalid.", {"fields": problems.fields})
         return result
 
 
@@ -215,8 +215,12 @@ class CodeNames(Rule):
     description: str = ""
 
     def json_schema(self) -> dict:
-        return {"type": "array", "items": CODE_NAME_SCHEMA, "maxItems": self.max_items,
-                "description": self.description}
+        return {
+            "type": "array",
+            "items": CODE_NAME_SCHEMA,
+            "maxItems": self.max_items,
+            "description": self.description,
+        }
 
     def check(self, value, problems, context):
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -226,8 +230,10 @@ class CodeNames(Rule):
             problems.add(f"At most {self.max_items} items.")
         bad = [item for item in value if not CODE_NAME_RE.fullmatch(item)]
         if bad:
-            problems.add("Not a code name (1-64 letters, digits, _ or -): "
-                         + ", ".join(repr(item[:70]) for item in bad[:5]))
+            problems.add(
+                "Not a code name (1-64 letters, digits, _ or -): "
+                + ", ".join(repr(item[:70]) for item in bad[:5])
+            )
         return list(dict.fromkeys(value))
 
 
@@ -241,13 +247,14 @@ class CustomFields(Rule):
         return {
             "type": "object",
             "propertyNames": {**CODE_NAME_SCHEMA, "not": {"const": limits.EXTERNAL_KEY_CODE}},
-            "additionalProperties": Text(max_chars=limits.CUSTOM_FIELD_MAX_CHARS,
-                                         multiline=True).json_schema(),
+            "additionalProperties": Text(
+                max_chars=limits.CUSTOM_FIELD_MAX_CHARS, multiline=True
+            ).json_schema(),
             "description": "Custom session attributes by code name (defined on the appliance), "
-                           f"each at most {limits.CUSTOM_FIELD_MAX_CHARS} characters; all values "
-                           f"and the external key together at most "
-                           f"{limits.CUSTOM_TOTAL_MAX_BYTES} UTF-8 bytes. `external_key` is not "
-                           "allowed here. Values may span lines; otherwise " + TEXT_RULE,
+            f"each at most {limits.CUSTOM_FIELD_MAX_CHARS} characters; all values "
+            f"and the external key together at most "
+            f"{limits.CUSTOM_TOTAL_MAX_BYTES} UTF-8 bytes. `external_key` is not "
+            "allowed here. Values may span lines; otherwise " + TEXT_RULE,
         }
 
     def check(self, value, problems, context):
@@ -297,9 +304,9 @@ class QueueRule(Rule):
             "type": "string",
             "pattern": QUEUE_DOCUMENTED,
             "description": "Where the session waits: `general`, a representative (`rep:<id>`, "
-                           "ids from GET /reps), a team (`team:<id>`) or an issue "
-                           "(`issue:<code name>`, an active issue of the token's site; its "
-                           "priority and skills apply unless the request gives them).",
+            "ids from GET /reps), a team (`team:<id>`) or an issue "
+            "(`issue:<code name>`, an active issue of the token's site; its "
+            "priority and skills apply unless the request gives them).",
             "examples": ["general", "rep:12", "team:3", "issue:printing"],
         }
 
@@ -316,8 +323,11 @@ class QueueRule(Rule):
         if team_id:
             return ApiQueue(Queue.team(int(team_id)))
         site = token_site(context)
-        issue = (site.issues.filter(code_name=code, active=True).first()
-                 if site is not None and CODE_NAME_RE.fullmatch(code) else None)
+        issue = (
+            site.issues.filter(code_name=code, active=True).first()
+            if site is not None and CODE_NAME_RE.fullmatch(code)
+            else None
+        )
         if issue is None:
             problems.add(f"No active issue with code name {code[:70]!r} on this site.")
             return None
@@ -330,9 +340,12 @@ class IpAddress(Rule):
     surrounding spaces, no IPv6 zone); empty means the default."""
 
     def json_schema(self) -> dict:
-        return {"type": "string", "anyOf": [{"const": ""}, {"format": "ipv4"}, {"format": "ipv6"}],
-                "description": "The customer's IPv4 or IPv6 address, without spaces or an IPv6 "
-                               f"zone. Empty or absent: {DEFAULT_IP_ADDRESS} (unknown)."}
+        return {
+            "type": "string",
+            "anyOf": [{"const": ""}, {"format": "ipv4"}, {"format": "ipv6"}],
+            "description": "The customer's IPv4 or IPv6 address, without spaces or an IPv6 "
+            f"zone. Empty or absent: {DEFAULT_IP_ADDRESS} (unknown).",
+        }
 
     def check(self, value, problems, context):
         if not isinstance(value, str):
@@ -367,10 +380,11 @@ class PrefillValues(Rule):
         for name in prefill.BUILT_IN:
             # Each built-in value at the most any backend's form takes (the description gives
             # each backend's own limit; UTF-8 byte limits cannot be said in JSON Schema).
-            specs = [next((spec for spec in table if spec.name == name), None)
-                     for table in ALL_CUSTOMER_FIELD_TABLES]
-            max_chars = max((spec and spec.max_chars) or limits.CUSTOM_FIELD_MAX_CHARS
-                            for spec in specs)
+            specs = [
+                next((spec for spec in table if spec.name == name), None)
+                for table in ALL_CUSTOMER_FIELD_TABLES
+            ]
+            max_chars = max((spec and spec.max_chars) or limits.CUSTOM_FIELD_MAX_CHARS for spec in specs)
             multiline = any(spec and spec.multiline for spec in specs)
             properties[name] = Text(max_chars=max_chars, multiline=multiline).json_schema()
         return {
@@ -378,18 +392,20 @@ class PrefillValues(Rule):
             "minProperties": 1,
             "properties": properties,
             "patternProperties": {
-                f"^cf_{CODE_NAME_BODY}$": Text(max_chars=limits.CUSTOM_FIELD_MAX_CHARS).json_schema()},
+                f"^cf_{CODE_NAME_BODY}$": Text(max_chars=limits.CUSTOM_FIELD_MAX_CHARS).json_schema()
+            },
             "additionalProperties": False,
             "description": "Parameter name to value: the built-in fields, or `cf_<code name>` "
-                           "for a custom field. A locked value cannot be corrected by the "
-                           "customer, so each must pass the form's own checks: " + TEXT_RULE
-                           + " Only `details` may span lines. `name`, `company` and "
-                           f"`company_code` at most {limits.CUSTOMER_TEXT_MAX_CHARS} characters "
-                           f"and `details` at most {limits.DETAILS_MAX_BYTES} UTF-8 bytes (Take "
-                           f"Control sites: `name` {limits.TC_NAME_MAX_CHARS}, `email` "
-                           f"{limits.TC_EMAIL_MAX_CHARS}, `customer_number` "
-                           f"{limits.TC_NUMBER_MAX_CHARS}, `details` "
-                           f"{limits.TC_DESCRIPTION_MAX_CHARS} characters).",
+            "for a custom field. A locked value cannot be corrected by the "
+            "customer, so each must pass the form's own checks: "
+            + TEXT_RULE
+            + " Only `details` may span lines. `name`, `company` and "
+            f"`company_code` at most {limits.CUSTOMER_TEXT_MAX_CHARS} characters "
+            f"and `details` at most {limits.DETAILS_MAX_BYTES} UTF-8 bytes (Take "
+            f"Control sites: `name` {limits.TC_NAME_MAX_CHARS}, `email` "
+            f"{limits.TC_EMAIL_MAX_CHARS}, `customer_number` "
+            f"{limits.TC_NUMBER_MAX_CHARS}, `details` "
+            f"{limits.TC_DESCRIPTION_MAX_CHARS} characters).",
         }
 
     def check(self, value, problems, context):
@@ -399,7 +415,8 @@ class PrefillValues(Rule):
         site = token_site(context)
         for name, text in value.items():
             if not prefill.is_prefill_name(name) or (
-                    name.startswith("cf_") and not CODE_NAME_RE.fullmatch(name[3:])):
+                name.startswith("cf_") and not CODE_NAME_RE.fullmatch(name[3:])
+            ):
                 problems.add(PREFILL_NAME_MESSAGE, at=name)
             elif not isinstance(text, str):
                 problems.add("Must be a string.", at=name)
@@ -444,24 +461,42 @@ class SessionKeyFields(Request):
     """The session-key part of a body, within the limits of
     docs/decisions/0005-beyondtrust-limits.md."""
 
-    external_key: Annotated[str, Text(
-        max_chars=limits.CUSTOM_FIELD_MAX_CHARS,
-        description="The ticket number, sent as session.custom.external_key. Counts towards "
-                    "the custom fields' total. " + TEXT_RULE)] = Field("", json_schema_extra=_no_default)
+    external_key: Annotated[
+        str,
+        Text(
+            max_chars=limits.CUSTOM_FIELD_MAX_CHARS,
+            description="The ticket number, sent as session.custom.external_key. Counts towards "
+            "the custom fields' total. " + TEXT_RULE,
+        ),
+    ] = Field("", json_schema_extra=_no_default)
     custom_fields: Annotated[dict[str, str], CustomFields()] = Field(default_factory=dict)
-    priority: Annotated[int | None, Integer(min(limits.PRIORITIES), max(limits.PRIORITIES),
-                                            description="1 high, 2 medium, 3 low.")] = optional()
+    priority: Annotated[
+        int | None,
+        Integer(min(limits.PRIORITIES), max(limits.PRIORITIES), description="1 high, 2 medium, 3 low."),
+    ] = optional()
     skills: Annotated[list[str], CodeNames(MAX_SKILLS, description="Skill code names.")] = Field(
-        default_factory=list)
-    ttl: Annotated[int | None, Integer(TTL_MIN, TTL_MAX, description="How long the key is valid, "
-                                       "in seconds.")] = optional()
+        default_factory=list
+    )
+    ttl: Annotated[
+        int | None, Integer(TTL_MIN, TTL_MAX, description="How long the key is valid, in seconds.")
+    ] = optional()
+
     @model_validator(mode="after")
     def _custom_total(self):
         total = sum(limits.utf8_len(v) for v in [self.external_key, *self.custom_fields.values()])
         if total > limits.CUSTOM_TOTAL_MAX_BYTES:
-            raise PydanticCustomError(FIELD_ERRORS, "Some fields are invalid.", {"fields": {
-                "custom_fields": [f"Custom fields and the external key together are {total} "
-                                  f"UTF-8 bytes; at most {limits.CUSTOM_TOTAL_MAX_BYTES}."]}})
+            raise PydanticCustomError(
+                FIELD_ERRORS,
+                "Some fields are invalid.",
+                {
+                    "fields": {
+                        "custom_fields": [
+                            f"Custom fields and the external key together are {total} "
+                            f"UTF-8 bytes; at most {limits.CUSTOM_TOTAL_MAX_BYTES}."
+                        ]
+                    }
+                },
+            )
         return self
 
     def appliance_arguments(self) -> dict:
@@ -472,9 +507,14 @@ class SessionKeyFields(Request):
         if issue is not None:
             priority = priority if "priority" in self.model_fields_set else issue.priority
             skills = skills if "skills" in self.model_fields_set else issue.skill_list
-        return {"queue": self.queue.queue_id, "external_key": self.external_key,
-                "custom": self.custom_fields, "priority": priority, "skills": skills,
-                "ttl": self.ttl}
+        return {
+            "queue": self.queue.queue_id,
+            "external_key": self.external_key,
+            "custom": self.custom_fields,
+            "priority": priority,
+            "skills": skills,
+            "ttl": self.ttl,
+        }
 
 
 class SessionKeyRequest(SessionKeyFields):
@@ -482,31 +522,43 @@ class SessionKeyRequest(SessionKeyFields):
 
 
 class ChatHandoffRequest(SessionKeyFields):
-    name: Annotated[str, Text(
-        max_chars=limits.CUSTOMER_TEXT_MAX_CHARS, required=True,
-        description="The name the representative sees; at least one character that is not a "
-                    "space. " + TEXT_RULE)]
+    name: Annotated[
+        str,
+        Text(
+            max_chars=limits.CUSTOMER_TEXT_MAX_CHARS,
+            required=True,
+            description="The name the representative sees; at least one character that is not a "
+            "space. " + TEXT_RULE,
+        ),
+    ]
     ip_address: Annotated[str, IpAddress()] = Field(DEFAULT_IP_ADDRESS, json_schema_extra=_no_default)
-    operating_system: Annotated[str, Text(max_chars=VIRTUAL_CUSTOMER_MAX_CHARS,
-                                          description="Default `Chat`. " + TEXT_RULE)] = Field(
-        "", json_schema_extra=_no_default)
-    computer_name: Annotated[str, Text(max_chars=VIRTUAL_CUSTOMER_MAX_CHARS,
-                                       description="Default: the API token's name. " + TEXT_RULE)] = Field(
-        "", json_schema_extra=_no_default)
-    locale: Annotated[str, Choice(LANGUAGE_CODES, "Use one of: " + ", ".join(sorted(LANGUAGE_CODES)) + ".",
-                                  description="The chat's language; it must be installed on the "
-                                              "appliance. Default: the appliance's.")] = Field(
-        "", json_schema_extra=_no_default)
+    operating_system: Annotated[
+        str, Text(max_chars=VIRTUAL_CUSTOMER_MAX_CHARS, description="Default `Chat`. " + TEXT_RULE)
+    ] = Field("", json_schema_extra=_no_default)
+    computer_name: Annotated[
+        str,
+        Text(max_chars=VIRTUAL_CUSTOMER_MAX_CHARS, description="Default: the API token's name. " + TEXT_RULE),
+    ] = Field("", json_schema_extra=_no_default)
+    locale: Annotated[
+        str,
+        Choice(
+            LANGUAGE_CODES,
+            "Use one of: " + ", ".join(sorted(LANGUAGE_CODES)) + ".",
+            description="The chat's language; it must be installed on the "
+            "appliance. Default: the appliance's.",
+        ),
+    ] = Field("", json_schema_extra=_no_default)
     queue: Annotated[ApiQueue, QueueRule()] = Field("general", validate_default=True)
 
 
 class PrefillLinkRequest(Request):
-    flow: Annotated[str, Choice(PREFILL_FLOWS, "Use 'survey' or 'key'.",
-                                description="The page the link opens.")] = "survey"
+    flow: Annotated[
+        str, Choice(PREFILL_FLOWS, "Use 'survey' or 'key'.", description="The page the link opens.")
+    ] = "survey"
     values: Annotated[dict[str, str], PrefillValues()]
-    expires_in: Annotated[int, Integer(TTL_MIN, PREFILL_TTL_MAX,
-                                       description="Seconds until the link stops locking its "
-                                                   "values.")] = PREFILL_TTL_DEFAULT
+    expires_in: Annotated[
+        int, Integer(TTL_MIN, PREFILL_TTL_MAX, description="Seconds until the link stops locking its values.")
+    ] = PREFILL_TTL_DEFAULT
 
 
 # ------------------------------------------------------------------------------
@@ -522,9 +574,10 @@ DateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 class SessionKey(Response):
     short_key: str = Field(description="The 7-character key.")
     key_url: str = Field(description="The appliance's link for the key.")
-    portal_url: str = Field(json_schema_extra={"format": "uri", "pattern": "^https?://[^/]+/key/\\?key="},
-                            description="This portal's session-key page with the key filled "
-                                        "in, on the site's hostname.")
+    portal_url: str = Field(
+        json_schema_extra={"format": "uri", "pattern": "^https?://[^/]+/key/\\?key="},
+        description="This portal's session-key page with the key filled in, on the site's hostname.",
+    )
     expires: DateTime | None = Field(description="When the key expires, if the appliance said.")
 
 
@@ -541,13 +594,15 @@ class Rep(Response):
 
 class RepList(Response):
     reps: list[Rep]
-    stale: bool = Field(description="True when the appliance did not answer the latest refresh "
-                                    "and an older list is served.")
+    stale: bool = Field(
+        description="True when the appliance did not answer the latest refresh and an older list is served."
+    )
 
 
 class PrefillLink(Response):
-    url: str = Field(json_schema_extra={"format": "uri",
-                                        "pattern": "^https?://[^/]+/(survey|key)/\\?.*&sig=[0-9a-f]{64}$"})
+    url: str = Field(
+        json_schema_extra={"format": "uri", "pattern": "^https?://[^/]+/(survey|key)/\\?.*&sig=[0-9a-f]{64}$"}
+    )
     expires: DateTime
 
 
@@ -556,5 +611,5 @@ class Error(Response):
     message: str
     fields: dict[str, Annotated[list[str], Field(min_length=1)]] = Field(
         default_factory=dict,
-        description="For `invalid`: messages per field; custom fields as "
-                    "`custom_fields.<code name>`.")
+        description="For `invalid`: messages per field; custom fields as `custom_fields.<code name>`.",
+    )

@@ -10,5 +10,7 @@ def button_snippet(*, origin: str) -> str:
     static_url = settings.STATIC_URL
     if "://" not in static_url:  # served by the portal itself, under its own origin
         static_url = origin + "/" + static_url.lstrip("/")
-    return (f'<script src="{static_url}portal/button.js" async\n'
-            '        data-external-key="INC0012345" data-name="Jane Doe"></script>')
+    return (
+        f'<script src="{static_url}portal/button.js" async\n'
+        '        data-external-key="INC0012345" data-name="Jane Doe"></script>'
+    )

@@ -32,8 +32,12 @@ def origin_allowed(origin: str, patterns: list[str]) -> bool:
         if pattern == origin:
             return True
         scheme, star, suffix = pattern.partition("://*.")
-        if star and origin.startswith(scheme + "://") and origin.endswith("." + suffix) \
-                and len(origin) > len(scheme) + 4 + len(suffix):
+        if (
+            star
+            and origin.startswith(scheme + "://")
+            and origin.endswith("." + suffix)
+            and len(origin) > len(scheme) + 4 + len(suffix)
+        ):
             return True
     return False
 

@@ -19,9 +19,9 @@ TEXTS: dict[str, dict] = {
     "en-us": {
         "welcome_text": "Our technicians can see your screen and help you right away.",
         "consent_text": "A technician will see your screen and may control it while you watch. "
-                        "You can end the session at any time.",
+        "You can end the session at any time.",
         "notice_text": "This is a demo: no session is started. "
-                       "The portal shows the address it would open instead.",
+        "The portal shows the address it would open instead.",
         "closed_text": "Our technicians are not available right now. Please come back during our opening hours.",
         "external_key_label": "Ticket number",
         "issues": {
@@ -40,11 +40,11 @@ TEXTS: dict[str, dict] = {
     "de": {
         "welcome_text": "Unsere Techniker sehen Ihren Bildschirm und helfen Ihnen sofort.",
         "consent_text": "Ein Techniker sieht Ihren Bildschirm und darf ihn steuern, während Sie zusehen. "
-                        "Sie können die Sitzung jederzeit beenden.",
+        "Sie können die Sitzung jederzeit beenden.",
         "notice_text": "Dies ist eine Demo: Es wird keine Sitzung gestartet. "
-                       "Das Portal zeigt stattdessen die Adresse, die es öffnen würde.",
+        "Das Portal zeigt stattdessen die Adresse, die es öffnen würde.",
         "closed_text": "Unsere Techniker sind gerade nicht erreichbar. "
-                       "Bitte kommen Sie während unserer Öffnungszeiten wieder.",
+        "Bitte kommen Sie während unserer Öffnungszeiten wieder.",
         "external_key_label": "Ticketnummer",
         "issues": {
             "printing": ("Probleme beim Drucken", "Drucker offline, hängende Druckaufträge, Scannen."),
@@ -62,11 +62,11 @@ TEXTS: dict[str, dict] = {
     "es": {
         "welcome_text": "Nuestros técnicos pueden ver su pantalla y ayudarle de inmediato.",
         "consent_text": "Un técnico verá su pantalla y podrá controlarla mientras usted observa. "
-                        "Puede finalizar la sesión en cualquier momento.",
+        "Puede finalizar la sesión en cualquier momento.",
         "notice_text": "Esta es una demostración: no se inicia ninguna sesión. "
-                       "En su lugar, el portal muestra la dirección que abriría.",
+        "En su lugar, el portal muestra la dirección que abriría.",
         "closed_text": "Nuestros técnicos no están disponibles en este momento. "
-                       "Vuelva durante nuestro horario de atención.",
+        "Vuelva durante nuestro horario de atención.",
         "external_key_label": "Número de ticket",
         "issues": {
             "printing": ("Problemas de impresión", "Impresora sin conexión, trabajos atascados, escaneo."),
@@ -84,11 +84,11 @@ TEXTS: dict[str, dict] = {
     "es-sp": {
         "welcome_text": "Nuestros técnicos pueden ver su pantalla y ayudarle de inmediato.",
         "consent_text": "Un técnico verá su pantalla y podrá controlarla mientras usted observa. "
-                        "Puede finalizar la sesión en cualquier momento.",
+        "Puede finalizar la sesión en cualquier momento.",
         "notice_text": "Esto es una demostración: no se inicia ninguna sesión. "
-                       "En su lugar, el portal muestra la dirección que abriría.",
+        "En su lugar, el portal muestra la dirección que abriría.",
         "closed_text": "Nuestros técnicos no están disponibles en este momento. "
-                       "Vuelva durante nuestro horario de atención.",
+        "Vuelva durante nuestro horario de atención.",
         "external_key_label": "Número de incidencia",
         "issues": {
             "printing": ("Problemas de impresión", "Impresora desconectada, trabajos atascados, escaneo."),
@@ -106,9 +106,9 @@ TEXTS: dict[str, dict] = {
     "fi": {
         "welcome_text": "Teknikkomme näkevät näyttösi ja auttavat sinua heti.",
         "consent_text": "Teknikko näkee näyttösi ja voi ohjata sitä, kun seuraat vierestä. "
-                        "Voit lopettaa istunnon milloin tahansa.",
+        "Voit lopettaa istunnon milloin tahansa.",
         "notice_text": "Tämä on esittely: istuntoa ei aloiteta. "
-                       "Portaali näyttää sen sijaan osoitteen, jonka se avaisi.",
+        "Portaali näyttää sen sijaan osoitteen, jonka se avaisi.",
         "closed_text": "Teknikkomme eivät ole juuri nyt tavoitettavissa. Tervetuloa uudelleen aukioloaikoinamme.",
         "external_key_label": "Tukipyynnön numero",
         "issues": {
@@ -127,11 +127,11 @@ TEXTS: dict[str, dict] = {
     "fr": {
         "welcome_text": "Nos techniciens peuvent voir votre écran et vous aider immédiatement.",
         "consent_text": "Un technicien verra votre écran et pourra en prendre le contrôle sous vos yeux. "
-                        "Vous pouvez mettre fin à la session à tout moment.",
+        "Vous pouvez mettre fin à la session à tout moment.",
         "notice_text": "Ceci est une démonstration\u00a0: aucune session n’est lancée. "
-                       "Le portail affiche à la place l’adresse qu’il ouvrirait.",
+        "Le portail affiche à la place l’adresse qu’il ouvrirait.",
         "closed_text": "Nos techniciens ne sont pas disponibles pour le moment. "
-                       "Veuillez revenir pendant nos heures d’ouverture.",
+        "Veuillez revenir pendant nos heures d’ouverture.",
         "external_key_label": "Numéro de ticket",
         "issues": {
             "printing": ("Problèmes d’impression", "Imprimante hors ligne, travaux bloqués, numérisation."),
@@ -149,11 +149,11 @@ TEXTS: dict[str, dict] = {
     "it": {
         "welcome_text": "I nostri tecnici possono vedere il Suo schermo e aiutarLa subito.",
         "consent_text": "Un tecnico vedrà il Suo schermo e potrà controllarlo mentre Lei osserva. "
-                        "Può terminare la sessione in qualsiasi momento.",
+        "Può terminare la sessione in qualsiasi momento.",
         "notice_text": "Questa è una demo: non viene avviata alcuna sessione. "
-                       "Il portale mostra invece l'indirizzo che aprirebbe.",
+        "Il portale mostra invece l'indirizzo che aprirebbe.",
         "closed_text": "I nostri tecnici non sono disponibili in questo momento. "
-                       "Torni durante il nostro orario di apertura.",
+        "Torni durante il nostro orario di apertura.",
         "external_key_label": "Numero di ticket",
         "issues": {
             "printing": ("Problemi di stampa", "Stampante offline, stampe bloccate, scansione."),
@@ -171,9 +171,9 @@ TEXTS: dict[str, dict] = {
     "nl": {
         "welcome_text": "Onze technici kunnen uw scherm zien en u meteen helpen.",
         "consent_text": "Een technicus ziet uw scherm en mag het bedienen terwijl u meekijkt. "
-                        "U kunt de sessie op elk moment beëindigen.",
+        "U kunt de sessie op elk moment beëindigen.",
         "notice_text": "Dit is een demo: er wordt geen sessie gestart. "
-                       "Het portaal toont in plaats daarvan het adres dat het zou openen.",
+        "Het portaal toont in plaats daarvan het adres dat het zou openen.",
         "closed_text": "Onze technici zijn op dit moment niet bereikbaar. Kom terug tijdens onze openingstijden.",
         "external_key_label": "Ticketnummer",
         "issues": {
@@ -192,11 +192,11 @@ TEXTS: dict[str, dict] = {
     "pt-br": {
         "welcome_text": "Nossos técnicos podem ver sua tela e ajudar você na hora.",
         "consent_text": "Um técnico verá sua tela e poderá controlá-la enquanto você acompanha. "
-                        "Você pode encerrar a sessão a qualquer momento.",
+        "Você pode encerrar a sessão a qualquer momento.",
         "notice_text": "Esta é uma demonstração: nenhuma sessão é iniciada. "
-                       "Em vez disso, o portal mostra o endereço que abriria.",
+        "Em vez disso, o portal mostra o endereço que abriria.",
         "closed_text": "Nossos técnicos não estão disponíveis no momento. "
-                       "Volte durante o nosso horário de atendimento.",
+        "Volte durante o nosso horário de atendimento.",
         "external_key_label": "Número do chamado",
         "issues": {
             "printing": ("Problemas de impressão", "Impressora off-line, trabalhos travados, digitalização."),
@@ -214,14 +214,17 @@ TEXTS: dict[str, dict] = {
     "pt-pt": {
         "welcome_text": "Os nossos técnicos podem ver o seu ecrã e ajudá-lo de imediato.",
         "consent_text": "Um técnico verá o seu ecrã e poderá controlá-lo enquanto acompanha. "
-                        "Pode terminar a sessão a qualquer momento.",
+        "Pode terminar a sessão a qualquer momento.",
         "notice_text": "Isto é uma demonstração: não é iniciada nenhuma sessão. "
-                       "Em vez disso, o portal mostra o endereço que abriria.",
+        "Em vez disso, o portal mostra o endereço que abriria.",
         "closed_text": "Os nossos técnicos não estão disponíveis de momento. "
-                       "Volte durante o nosso horário de funcionamento.",
+        "Volte durante o nosso horário de funcionamento.",
         "external_key_label": "Número do pedido de assistência",
         "issues": {
-            "printing": ("Problemas de impressão", "Impressora offline, trabalhos bloqueados, digitalização."),
+            "printing": (
+                "Problemas de impressão",
+                "Impressora offline, trabalhos bloqueados, digitalização.",
+            ),
             "email": ("E-mail e calendário", ""),
             "vpn": ("VPN e acesso remoto", ""),
             "other": ("Outro assunto", ""),
@@ -236,9 +239,9 @@ TEXTS: dict[str, dict] = {
     "sv-se": {
         "welcome_text": "Våra tekniker kan se din skärm och hjälpa dig direkt.",
         "consent_text": "En tekniker ser din skärm och kan styra den medan du tittar på. "
-                        "Du kan avsluta sessionen när som helst.",
+        "Du kan avsluta sessionen när som helst.",
         "notice_text": "Det här är en demo: ingen session startas. "
-                       "Portalen visar i stället adressen som den skulle öppna.",
+        "Portalen visar i stället adressen som den skulle öppna.",
         "closed_text": "Våra tekniker är inte tillgängliga just nu. Välkommen tillbaka under våra öppettider.",
         "external_key_label": "Ärendenummer",
         "issues": {
@@ -257,7 +260,7 @@ TEXTS: dict[str, dict] = {
     "tr": {
         "welcome_text": "Teknisyenlerimiz ekranınızı görebilir ve size hemen yardımcı olabilir.",
         "consent_text": "Bir teknisyen siz izlerken ekranınızı görecek ve onu kontrol edebilecek. "
-                        "Oturumu istediğiniz zaman sonlandırabilirsiniz.",
+        "Oturumu istediğiniz zaman sonlandırabilirsiniz.",
         "notice_text": "Bu bir demodur: hiçbir oturum başlatılmaz. Portal bunun yerine açacağı adresi gösterir.",
         "closed_text": "Teknisyenlerimiz şu anda müsait değil. Lütfen çalışma saatlerimiz içinde tekrar gelin.",
         "external_key_label": "Talep numarası",
@@ -277,7 +280,7 @@ TEXTS: dict[str, dict] = {
     "ja": {
         "welcome_text": "技術者がお客様の画面を見て、すぐにサポートいたします。",
         "consent_text": "技術者がお客様の画面を見て、お客様の目の前で操作することがあります。"
-                        "セッションはいつでも終了できます。",
+        "セッションはいつでも終了できます。",
         "notice_text": "これはデモです。セッションは開始されません。代わりに、ポータルが開くアドレスを表示します。",
         "closed_text": "現在、技術者は対応できません。営業時間内にもう一度お越しください。",
         "external_key_label": "チケット番号",
@@ -335,9 +338,9 @@ TEXTS: dict[str, dict] = {
     "ru": {
         "welcome_text": "Наши специалисты видят ваш экран и сразу помогут вам.",
         "consent_text": "Специалист увидит ваш экран и сможет управлять им у вас на глазах. "
-                        "Вы можете завершить сеанс в любой момент.",
+        "Вы можете завершить сеанс в любой момент.",
         "notice_text": "Это демоверсия: сеанс не запускается. Вместо этого портал показывает адрес, "
-                       "который он открыл бы.",
+        "который он открыл бы.",
         "closed_text": "Наши специалисты сейчас недоступны. Пожалуйста, вернитесь в наши часы работы.",
         "external_key_label": "Номер заявки",
         "issues": {

@@ -2,320 +2,1116 @@
 
 import django.core.validators
 import django.db.models.deletion
-import portal.models
 from django.db import migrations, models
+
+import portal.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Backend',
+            name="Backend",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('kind', models.CharField(choices=[('modern', 'BeyondTrust Remote Support'), ('legacy', 'Bomgar, legacy (.ns URLs)'), ('takecontrol', 'N-able Take Control'), ('preview', 'Preview (shows the start URL instead of leaving the portal)')], default='modern', max_length=20, verbose_name='kind')),
-                ('base_url', models.CharField(help_text='BeyondTrust: the public site, e.g. https://support.example.com. Take Control: the API domain from Profile > APIs, e.g. https://api.us0.swi-rc.com/rest.', max_length=200, validators=[portal.models.validate_vendor_url], verbose_name='address')),
-                ('client_id', models.CharField(blank=True, max_length=200, verbose_name='API client ID')),
-                ('client_secret', models.CharField(blank=True, max_length=500, verbose_name='API client secret')),
-                ('allow_letters_in_key', models.BooleanField(default=False, help_text='Off: a session key is 7 digits.', verbose_name='session keys may contain letters')),
-                ('prompts_before_download', models.BooleanField(default=False, help_text='On: a session-key start sends only the key and the external key.', verbose_name='appliance prompts customers before download')),
-                ('send_platform', models.BooleanField(default=False, help_text="Send winNT-64 or winNT-32 from the browser's user agent.", verbose_name='send the Windows platform')),
-                ('tc_uid', models.CharField(blank=True, max_length=500, verbose_name='New Session API uid')),
-                ('tc_public_key', models.CharField(blank=True, max_length=1000, verbose_name='public integration key')),
-                ('tc_private_key', models.CharField(blank=True, max_length=1000, verbose_name='private integration key')),
-                ('tc_mode', models.CharField(choices=[('redirect', 'Redirect the customer to the New Session URL'), ('rest', 'Create the session through the REST API')], default='redirect', max_length=10, verbose_name='start mode')),
-                ('tc_pin_url_template', models.CharField(default='https://startcontrol.com/{pin}', help_text="{pin} is replaced by the customer's 9-digit PIN.", max_length=200, verbose_name='PIN URL template')),
-                ('tc_ask_customer_info', models.BooleanField(default=False, verbose_name='customer confirms their details in the applet')),
-                ('tc_show_waiting_queue', models.BooleanField(default=True, verbose_name='show the waiting queue')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("modern", "BeyondTrust Remote Support"),
+                            ("legacy", "Bomgar, legacy (.ns URLs)"),
+                            ("takecontrol", "N-able Take Control"),
+                            ("preview", "Preview (shows the start URL instead of leaving the portal)"),
+                        ],
+                        default="modern",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "base_url",
+                    models.CharField(
+                        help_text="BeyondTrust: the public site, e.g. https://support.example.com. Take Control: the API domain from Profile > APIs, e.g. https://api.us0.swi-rc.com/rest.",
+                        max_length=200,
+                        validators=[portal.models.validate_vendor_url],
+                        verbose_name="address",
+                    ),
+                ),
+                ("client_id", models.CharField(blank=True, max_length=200, verbose_name="API client ID")),
+                (
+                    "client_secret",
+                    models.CharField(blank=True, max_length=500, verbose_name="API client secret"),
+                ),
+                (
+                    "allow_letters_in_key",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Off: a session key is 7 digits.",
+                        verbose_name="session keys may contain letters",
+                    ),
+                ),
+                (
+                    "prompts_before_download",
+                    models.BooleanField(
+                        default=False,
+                        help_text="On: a session-key start sends only the key and the external key.",
+                        verbose_name="appliance prompts customers before download",
+                    ),
+                ),
+                (
+                    "send_platform",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Send winNT-64 or winNT-32 from the browser's user agent.",
+                        verbose_name="send the Windows platform",
+                    ),
+                ),
+                ("tc_uid", models.CharField(blank=True, max_length=500, verbose_name="New Session API uid")),
+                (
+                    "tc_public_key",
+                    models.CharField(blank=True, max_length=1000, verbose_name="public integration key"),
+                ),
+                (
+                    "tc_private_key",
+                    models.CharField(blank=True, max_length=1000, verbose_name="private integration key"),
+                ),
+                (
+                    "tc_mode",
+                    models.CharField(
+                        choices=[
+                            ("redirect", "Redirect the customer to the New Session URL"),
+                            ("rest", "Create the session through the REST API"),
+                        ],
+                        default="redirect",
+                        max_length=10,
+                        verbose_name="start mode",
+                    ),
+                ),
+                (
+                    "tc_pin_url_template",
+                    models.CharField(
+                        default="https://startcontrol.com/{pin}",
+                        help_text="{pin} is replaced by the customer's 9-digit PIN.",
+                        max_length=200,
+                        verbose_name="PIN URL template",
+                    ),
+                ),
+                (
+                    "tc_ask_customer_info",
+                    models.BooleanField(
+                        default=False, verbose_name="customer confirms their details in the applet"
+                    ),
+                ),
+                (
+                    "tc_show_waiting_queue",
+                    models.BooleanField(default=True, verbose_name="show the waiting queue"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'backend',
-                'verbose_name_plural': 'backends',
-                'ordering': ['name'],
+                "verbose_name": "backend",
+                "verbose_name_plural": "backends",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('department_id', models.PositiveIntegerField(verbose_name='department ID')),
-                ('backend', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='departments', to='portal.backend')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("department_id", models.PositiveIntegerField(verbose_name="department ID")),
+                (
+                    "backend",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="departments",
+                        to="portal.backend",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'department',
-                'verbose_name_plural': 'departments',
-                'ordering': ['name'],
+                "verbose_name": "department",
+                "verbose_name_plural": "departments",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Issue',
+            name="Issue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(max_length=100, verbose_name='display name')),
-                ('code_name', models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9_-]{1,64}$', 'Use 1 to 64 letters, digits, underscores or hyphens.')], verbose_name='code name')),
-                ('vendor_id', models.PositiveIntegerField(blank=True, help_text='BeyondTrust issue ID. Set: the start sends id instead of codeName.', null=True, verbose_name='numeric ID')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('order', models.IntegerField(default=0, verbose_name='order')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('priority', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'High'), (2, 'Medium'), (3, 'Low')], null=True, verbose_name='priority')),
-                ('skills', models.CharField(blank=True, help_text='Skill code names, separated by commas.', max_length=500, verbose_name='skills')),
-                ('chat', models.CharField(choices=[('site', 'As the site says'), ('off', 'Full client only'), ('always', 'Always chat only')], default='site', max_length=10, verbose_name='chat')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='portal.department', verbose_name='department (Take Control)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("display_name", models.CharField(max_length=100, verbose_name="display name")),
+                (
+                    "code_name",
+                    models.CharField(
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9_-]{1,64}$",
+                                "Use 1 to 64 letters, digits, underscores or hyphens.",
+                            )
+                        ],
+                        verbose_name="code name",
+                    ),
+                ),
+                (
+                    "vendor_id",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="BeyondTrust issue ID. Set: the start sends id instead of codeName.",
+                        null=True,
+                        verbose_name="numeric ID",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("order", models.IntegerField(default=0, verbose_name="order")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "High"), (2, "Medium"), (3, "Low")],
+                        null=True,
+                        verbose_name="priority",
+                    ),
+                ),
+                (
+                    "skills",
+                    models.CharField(
+                        blank=True,
+                        help_text="Skill code names, separated by commas.",
+                        max_length=500,
+                        verbose_name="skills",
+                    ),
+                ),
+                (
+                    "chat",
+                    models.CharField(
+                        choices=[
+                            ("site", "As the site says"),
+                            ("off", "Full client only"),
+                            ("always", "Always chat only"),
+                        ],
+                        default="site",
+                        max_length=10,
+                        verbose_name="chat",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to="portal.department",
+                        verbose_name="department (Take Control)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'issue',
-                'verbose_name_plural': 'issues',
-                'ordering': ['order', 'display_name'],
+                "verbose_name": "issue",
+                "verbose_name_plural": "issues",
+                "ordering": ["order", "display_name"],
             },
         ),
         migrations.CreateModel(
-            name='IssueTranslation',
+            name="IssueTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('en-us', 'English'), ('de', 'Deutsch'), ('es', 'Español (Latinoamérica)'), ('es-sp', 'Español (España)'), ('fi', 'Suomi'), ('fr', 'Français'), ('it', 'Italiano'), ('nl', 'Nederlands'), ('pt-br', 'Português (Brasil)'), ('pt-pt', 'Português (Portugal)'), ('sv-se', 'Svenska'), ('tr', 'Türkçe'), ('ja', '日本語'), ('zh-hans', '简体中文'), ('zh', '繁體中文'), ('ru', 'Русский')], max_length=10, verbose_name='language')),
-                ('display_name', models.CharField(max_length=100, verbose_name='display name')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='portal.issue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en-us", "English"),
+                            ("de", "Deutsch"),
+                            ("es", "Español (Latinoamérica)"),
+                            ("es-sp", "Español (España)"),
+                            ("fi", "Suomi"),
+                            ("fr", "Français"),
+                            ("it", "Italiano"),
+                            ("nl", "Nederlands"),
+                            ("pt-br", "Português (Brasil)"),
+                            ("pt-pt", "Português (Portugal)"),
+                            ("sv-se", "Svenska"),
+                            ("tr", "Türkçe"),
+                            ("ja", "日本語"),
+                            ("zh-hans", "简体中文"),
+                            ("zh", "繁體中文"),
+                            ("ru", "Русский"),
+                        ],
+                        max_length=10,
+                        verbose_name="language",
+                    ),
+                ),
+                ("display_name", models.CharField(max_length=100, verbose_name="display name")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "issue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="translations",
+                        to="portal.issue",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'translation',
-                'verbose_name_plural': 'translations',
+                "verbose_name": "translation",
+                "verbose_name_plural": "translations",
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('is_default', models.BooleanField(default=False, help_text='Serves every hostname no other site claims.', verbose_name='default site')),
-                ('logo', models.FileField(blank=True, help_text='PNG, JPEG, WebP or GIF, shown at most 48 px high.', upload_to='logos/', validators=[django.core.validators.FileExtensionValidator(['png', 'jpg', 'jpeg', 'webp', 'gif'])], verbose_name='logo')),
-                ('primary_color', models.CharField(default='#1a5fb4', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a colour like #1a5fb4.')], verbose_name='primary colour')),
-                ('text_color', models.CharField(default='#1d1d1f', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a colour like #1a5fb4.')], verbose_name='text colour')),
-                ('background_color', models.CharField(default='#f6f7f9', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Use a colour like #1a5fb4.')], verbose_name='background colour')),
-                ('welcome_text', models.TextField(blank=True, verbose_name='welcome text')),
-                ('notice_text', models.TextField(blank=True, help_text='A banner on every page, e.g. planned maintenance.', verbose_name='customer notice')),
-                ('notice_starts', models.DateTimeField(blank=True, null=True, verbose_name='notice shown from')),
-                ('notice_ends', models.DateTimeField(blank=True, null=True, verbose_name='notice shown until')),
-                ('warning_text', models.TextField(blank=True, default='Only continue if you contacted us yourself. We never call you unexpectedly and ask you to let us connect to your computer.', help_text='Shown at the start step against phone scams. Empty: no warning.', verbose_name='safety warning')),
-                ('consent_text', models.TextField(blank=True, help_text='When set, customers must tick a box agreeing to it before a session starts.', verbose_name='consent text')),
-                ('show_interstitial', models.BooleanField(default=False, help_text="Explains the download for the customer's system, with a button to continue.", verbose_name="show 'what happens next' before leaving")),
-                ('show_rep_list', models.BooleanField(default=True, verbose_name='show the representative list')),
-                ('show_session_key', models.BooleanField(default=True, verbose_name='show the session key form')),
-                ('show_survey', models.BooleanField(default=True, verbose_name='show the issue survey')),
-                ('show_reps_in_issue_menu', models.BooleanField(default=False, help_text='BeyondTrust: the survey lists online representatives instead of issues.', verbose_name='display representatives in the issue menu')),
-                ('chat_mode', models.CharField(choices=[('off', 'Full client only'), ('choice', 'Customer may choose chat only'), ('always', 'Always chat only')], default='off', max_length=10, verbose_name='chat')),
-                ('rep_list_ttl', models.PositiveIntegerField(default=30, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(600)], verbose_name='representative list refresh (seconds)')),
-                ('name_field', models.CharField(choices=[('hidden', 'Not asked'), ('optional', 'Optional'), ('required', 'Required')], default='required', max_length=10, verbose_name='customer name')),
-                ('company_field', models.CharField(choices=[('hidden', 'Not asked'), ('optional', 'Optional'), ('required', 'Required')], default='optional', max_length=10, verbose_name='company')),
-                ('company_code_field', models.CharField(choices=[('hidden', 'Not asked'), ('optional', 'Optional'), ('required', 'Required')], default='hidden', max_length=10, verbose_name='company code')),
-                ('details_field', models.CharField(choices=[('hidden', 'Not asked'), ('optional', 'Optional'), ('required', 'Required')], default='required', max_length=10, verbose_name='problem description')),
-                ('email_field', models.CharField(choices=[('hidden', 'Not asked'), ('optional', 'Optional'), ('required', 'Required')], default='optional', max_length=10, verbose_name='email (Take Control)')),
-                ('customer_number_field', models.CharField(choices=[('hidden', 'Not asked'), ('optional', 'Optional'), ('required', 'Required')], default='hidden', max_length=10, verbose_name='customer number (Take Control)')),
-                ('external_key_field', models.CharField(choices=[('hidden', 'Not asked'), ('optional', 'Optional'), ('required', 'Required')], default='hidden', max_length=10, verbose_name='external key')),
-                ('external_key_label', models.CharField(blank=True, help_text="E.g. 'Ticket number'.", max_length=100, verbose_name='external key label')),
-                ('default_language', models.CharField(choices=[('en-us', 'English'), ('de', 'Deutsch'), ('es', 'Español (Latinoamérica)'), ('es-sp', 'Español (España)'), ('fi', 'Suomi'), ('fr', 'Français'), ('it', 'Italiano'), ('nl', 'Nederlands'), ('pt-br', 'Português (Brasil)'), ('pt-pt', 'Português (Portugal)'), ('sv-se', 'Svenska'), ('tr', 'Türkçe'), ('ja', '日本語'), ('zh-hans', '简体中文'), ('zh', '繁體中文'), ('ru', 'Русский')], default='en-us', max_length=10, verbose_name='default language')),
-                ('enabled_languages', models.JSONField(blank=True, default=list, help_text='Empty: all 16 languages.', verbose_name='enabled languages')),
-                ('chat_locale', models.CharField(blank=True, choices=[('en-us', 'English'), ('de', 'Deutsch'), ('es', 'Español (Latinoamérica)'), ('es-sp', 'Español (España)'), ('fi', 'Suomi'), ('fr', 'Français'), ('it', 'Italiano'), ('nl', 'Nederlands'), ('pt-br', 'Português (Brasil)'), ('pt-pt', 'Português (Portugal)'), ('sv-se', 'Svenska'), ('tr', 'Türkçe'), ('ja', '日本語'), ('zh-hans', '简体中文'), ('zh', '繁體中文'), ('ru', 'Русский')], help_text='Sent as chat_locale, for languages the appliance lacks.', max_length=10, verbose_name='chat language')),
-                ('time_zone', models.CharField(default='UTC', help_text='For opening hours, e.g. Europe/Berlin.', max_length=64, verbose_name='time zone')),
-                ('closed_text', models.TextField(blank=True, help_text='Shown outside opening hours and on holidays. Empty: a standard message.', verbose_name='closed message')),
-                ('frame_ancestors', models.TextField(blank=True, help_text='One origin per line, e.g. https://help.example.com. Empty: no framing.', verbose_name='allowed embedding origins')),
-                ('prefill_secret', models.CharField(blank=True, max_length=200, verbose_name='prefill link secret')),
-                ('keep_personal_data', models.BooleanField(default=False, help_text='Off: start records hold no name, company, description or custom values.', verbose_name='keep customer data in start records')),
-                ('retention_days', models.PositiveIntegerField(default=90, verbose_name='keep start records for (days)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('backend', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sites', to='portal.backend', verbose_name='backend')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "is_default",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Serves every hostname no other site claims.",
+                        verbose_name="default site",
+                    ),
+                ),
+                (
+                    "logo",
+                    models.FileField(
+                        blank=True,
+                        help_text="PNG, JPEG, WebP or GIF, shown at most 48 px high.",
+                        upload_to="logos/",
+                        validators=[
+                            django.core.validators.FileExtensionValidator(
+                                ["png", "jpg", "jpeg", "webp", "gif"]
+                            )
+                        ],
+                        verbose_name="logo",
+                    ),
+                ),
+                (
+                    "primary_color",
+                    models.CharField(
+                        default="#1a5fb4",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^#[0-9a-fA-F]{6}$", "Use a colour like #1a5fb4."
+                            )
+                        ],
+                        verbose_name="primary colour",
+                    ),
+                ),
+                (
+                    "text_color",
+                    models.CharField(
+                        default="#1d1d1f",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^#[0-9a-fA-F]{6}$", "Use a colour like #1a5fb4."
+                            )
+                        ],
+                        verbose_name="text colour",
+                    ),
+                ),
+                (
+                    "background_color",
+                    models.CharField(
+                        default="#f6f7f9",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^#[0-9a-fA-F]{6}$", "Use a colour like #1a5fb4."
+                            )
+                        ],
+                        verbose_name="background colour",
+                    ),
+                ),
+                ("welcome_text", models.TextField(blank=True, verbose_name="welcome text")),
+                (
+                    "notice_text",
+                    models.TextField(
+                        blank=True,
+                        help_text="A banner on every page, e.g. planned maintenance.",
+                        verbose_name="customer notice",
+                    ),
+                ),
+                (
+                    "notice_starts",
+                    models.DateTimeField(blank=True, null=True, verbose_name="notice shown from"),
+                ),
+                (
+                    "notice_ends",
+                    models.DateTimeField(blank=True, null=True, verbose_name="notice shown until"),
+                ),
+                (
+                    "warning_text",
+                    models.TextField(
+                        blank=True,
+                        default="Only continue if you contacted us yourself. We never call you unexpectedly and ask you to let us connect to your computer.",
+                        help_text="Shown at the start step against phone scams. Empty: no warning.",
+                        verbose_name="safety warning",
+                    ),
+                ),
+                (
+                    "consent_text",
+                    models.TextField(
+                        blank=True,
+                        help_text="When set, customers must tick a box agreeing to it before a session starts.",
+                        verbose_name="consent text",
+                    ),
+                ),
+                (
+                    "show_interstitial",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Explains the download for the customer's system, with a button to continue.",
+                        verbose_name="show 'what happens next' before leaving",
+                    ),
+                ),
+                (
+                    "show_rep_list",
+                    models.BooleanField(default=True, verbose_name="show the representative list"),
+                ),
+                (
+                    "show_session_key",
+                    models.BooleanField(default=True, verbose_name="show the session key form"),
+                ),
+                ("show_survey", models.BooleanField(default=True, verbose_name="show the issue survey")),
+                (
+                    "show_reps_in_issue_menu",
+                    models.BooleanField(
+                        default=False,
+                        help_text="BeyondTrust: the survey lists online representatives instead of issues.",
+                        verbose_name="display representatives in the issue menu",
+                    ),
+                ),
+                (
+                    "chat_mode",
+                    models.CharField(
+                        choices=[
+                            ("off", "Full client only"),
+                            ("choice", "Customer may choose chat only"),
+                            ("always", "Always chat only"),
+                        ],
+                        default="off",
+                        max_length=10,
+                        verbose_name="chat",
+                    ),
+                ),
+                (
+                    "rep_list_ttl",
+                    models.PositiveIntegerField(
+                        default=30,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(600),
+                        ],
+                        verbose_name="representative list refresh (seconds)",
+                    ),
+                ),
+                (
+                    "name_field",
+                    models.CharField(
+                        choices=[("hidden", "Not asked"), ("optional", "Optional"), ("required", "Required")],
+                        default="required",
+                        max_length=10,
+                        verbose_name="customer name",
+                    ),
+                ),
+                (
+                    "company_field",
+                    models.CharField(
+                        choices=[("hidden", "Not asked"), ("optional", "Optional"), ("required", "Required")],
+                        default="optional",
+                        max_length=10,
+                        verbose_name="company",
+                    ),
+                ),
+                (
+                    "company_code_field",
+                    models.CharField(
+                        choices=[("hidden", "Not asked"), ("optional", "Optional"), ("required", "Required")],
+                        default="hidden",
+                        max_length=10,
+                        verbose_name="company code",
+                    ),
+                ),
+                (
+                    "details_field",
+                    models.CharField(
+                        choices=[("hidden", "Not asked"), ("optional", "Optional"), ("required", "Required")],
+                        default="required",
+                        max_length=10,
+                        verbose_name="problem description",
+                    ),
+                ),
+                (
+                    "email_field",
+                    models.CharField(
+                        choices=[("hidden", "Not asked"), ("optional", "Optional"), ("required", "Required")],
+                        default="optional",
+                        max_length=10,
+                        verbose_name="email (Take Control)",
+                    ),
+                ),
+                (
+                    "customer_number_field",
+                    models.CharField(
+                        choices=[("hidden", "Not asked"), ("optional", "Optional"), ("required", "Required")],
+                        default="hidden",
+                        max_length=10,
+                        verbose_name="customer number (Take Control)",
+                    ),
+                ),
+                (
+                    "external_key_field",
+                    models.CharField(
+                        choices=[("hidden", "Not asked"), ("optional", "Optional"), ("required", "Required")],
+                        default="hidden",
+                        max_length=10,
+                        verbose_name="external key",
+                    ),
+                ),
+                (
+                    "external_key_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.g. 'Ticket number'.",
+                        max_length=100,
+                        verbose_name="external key label",
+                    ),
+                ),
+                (
+                    "default_language",
+                    models.CharField(
+                        choices=[
+                            ("en-us", "English"),
+                            ("de", "Deutsch"),
+                            ("es", "Español (Latinoamérica)"),
+                            ("es-sp", "Español (España)"),
+                            ("fi", "Suomi"),
+                            ("fr", "Français"),
+                            ("it", "Italiano"),
+                            ("nl", "Nederlands"),
+                            ("pt-br", "Português (Brasil)"),
+                            ("pt-pt", "Português (Portugal)"),
+                            ("sv-se", "Svenska"),
+                            ("tr", "Türkçe"),
+                            ("ja", "日本語"),
+                            ("zh-hans", "简体中文"),
+                            ("zh", "繁體中文"),
+                            ("ru", "Русский"),
+                        ],
+                        default="en-us",
+                        max_length=10,
+                        verbose_name="default language",
+                    ),
+                ),
+                (
+                    "enabled_languages",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Empty: all 16 languages.",
+                        verbose_name="enabled languages",
+                    ),
+                ),
+                (
+                    "chat_locale",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("en-us", "English"),
+                            ("de", "Deutsch"),
+                            ("es", "Español (Latinoamérica)"),
+                            ("es-sp", "Español (España)"),
+                            ("fi", "Suomi"),
+                            ("fr", "Français"),
+                            ("it", "Italiano"),
+                            ("nl", "Nederlands"),
+                            ("pt-br", "Português (Brasil)"),
+                            ("pt-pt", "Português (Portugal)"),
+                            ("sv-se", "Svenska"),
+                            ("tr", "Türkçe"),
+                            ("ja", "日本語"),
+                            ("zh-hans", "简体中文"),
+                            ("zh", "繁體中文"),
+                            ("ru", "Русский"),
+                        ],
+                        help_text="Sent as chat_locale, for languages the appliance lacks.",
+                        max_length=10,
+                        verbose_name="chat language",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="UTC",
+                        help_text="For opening hours, e.g. Europe/Berlin.",
+                        max_length=64,
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "closed_text",
+                    models.TextField(
+                        blank=True,
+                        help_text="Shown outside opening hours and on holidays. Empty: a standard message.",
+                        verbose_name="closed message",
+                    ),
+                ),
+                (
+                    "frame_ancestors",
+                    models.TextField(
+                        blank=True,
+                        help_text="One origin per line, e.g. https://help.example.com. Empty: no framing.",
+                        verbose_name="allowed embedding origins",
+                    ),
+                ),
+                (
+                    "prefill_secret",
+                    models.CharField(blank=True, max_length=200, verbose_name="prefill link secret"),
+                ),
+                (
+                    "keep_personal_data",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Off: start records hold no name, company, description or custom values.",
+                        verbose_name="keep customer data in start records",
+                    ),
+                ),
+                (
+                    "retention_days",
+                    models.PositiveIntegerField(default=90, verbose_name="keep start records for (days)"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "backend",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sites",
+                        to="portal.backend",
+                        verbose_name="backend",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'site',
-                'verbose_name_plural': 'sites',
-                'ordering': ['-is_default', 'name'],
+                "verbose_name": "site",
+                "verbose_name_plural": "sites",
+                "ordering": ["-is_default", "name"],
             },
         ),
         migrations.CreateModel(
-            name='OpeningHours',
+            name="OpeningHours",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], verbose_name='day')),
-                ('opens', models.TimeField(verbose_name='opens')),
-                ('closes', models.TimeField(verbose_name='closes')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='opening_hours', to='portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        verbose_name="day",
+                    ),
+                ),
+                ("opens", models.TimeField(verbose_name="opens")),
+                ("closes", models.TimeField(verbose_name="closes")),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="opening_hours",
+                        to="portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'opening hours',
-                'verbose_name_plural': 'opening hours',
-                'ordering': ['weekday', 'opens'],
+                "verbose_name": "opening hours",
+                "verbose_name_plural": "opening hours",
+                "ordering": ["weekday", "opens"],
             },
         ),
         migrations.AddField(
-            model_name='issue',
-            name='site',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='issues', to='portal.site'),
+            model_name="issue",
+            name="site",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="issues", to="portal.site"
+            ),
         ),
         migrations.CreateModel(
-            name='Holiday',
+            name="Holiday",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='date')),
-                ('name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='holidays', to='portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(verbose_name="date")),
+                ("name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="holidays", to="portal.site"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'holiday',
-                'verbose_name_plural': 'holidays',
-                'ordering': ['date'],
+                "verbose_name": "holiday",
+                "verbose_name_plural": "holidays",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='CustomField',
+            name="CustomField",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code_name', models.CharField(help_text='Must exist on the appliance; sent as session.custom.<code name>.', max_length=64, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9_-]{1,64}$', 'Use 1 to 64 letters, digits, underscores or hyphens.')], verbose_name='code name')),
-                ('label', models.CharField(max_length=100, verbose_name='label')),
-                ('help_text', models.CharField(blank=True, max_length=300, verbose_name='help text')),
-                ('field_type', models.CharField(choices=[('text', 'Text'), ('long_text', 'Long text'), ('email', 'Email'), ('number', 'Number'), ('choice', 'Choice'), ('yes_no', 'Yes/no')], default='text', max_length=10, verbose_name='type')),
-                ('required', models.BooleanField(default=False, verbose_name='required')),
-                ('max_length', models.PositiveIntegerField(default=255, help_text='Characters, at most 1024.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1024)], verbose_name='maximum length')),
-                ('choices', models.TextField(blank=True, help_text="For a choice field: one per line, 'value' or 'value|label'.", verbose_name='choices')),
-                ('order', models.IntegerField(default=0, verbose_name='order')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('prefill_allowed', models.BooleanField(default=True, help_text='Query parameter cf_<code name>.', verbose_name='a prefill link may set it')),
-                ('prefill_locks', models.BooleanField(default=False, help_text='A value from a signed link is shown read-only and cannot be changed.', verbose_name='a signed prefill link locks it')),
-                ('issues', models.ManyToManyField(blank=True, help_text='Empty: asked for every issue.', related_name='custom_fields', to='portal.issue', verbose_name='issues')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='custom_fields', to='portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code_name",
+                    models.CharField(
+                        help_text="Must exist on the appliance; sent as session.custom.<code name>.",
+                        max_length=64,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Za-z0-9_-]{1,64}$",
+                                "Use 1 to 64 letters, digits, underscores or hyphens.",
+                            )
+                        ],
+                        verbose_name="code name",
+                    ),
+                ),
+                ("label", models.CharField(max_length=100, verbose_name="label")),
+                ("help_text", models.CharField(blank=True, max_length=300, verbose_name="help text")),
+                (
+                    "field_type",
+                    models.CharField(
+                        choices=[
+                            ("text", "Text"),
+                            ("long_text", "Long text"),
+                            ("email", "Email"),
+                            ("number", "Number"),
+                            ("choice", "Choice"),
+                            ("yes_no", "Yes/no"),
+                        ],
+                        default="text",
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                ("required", models.BooleanField(default=False, verbose_name="required")),
+                (
+                    "max_length",
+                    models.PositiveIntegerField(
+                        default=255,
+                        help_text="Characters, at most 1024.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(1024),
+                        ],
+                        verbose_name="maximum length",
+                    ),
+                ),
+                (
+                    "choices",
+                    models.TextField(
+                        blank=True,
+                        help_text="For a choice field: one per line, 'value' or 'value|label'.",
+                        verbose_name="choices",
+                    ),
+                ),
+                ("order", models.IntegerField(default=0, verbose_name="order")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "prefill_allowed",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Query parameter cf_<code name>.",
+                        verbose_name="a prefill link may set it",
+                    ),
+                ),
+                (
+                    "prefill_locks",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A value from a signed link is shown read-only and cannot be changed.",
+                        verbose_name="a signed prefill link locks it",
+                    ),
+                ),
+                (
+                    "issues",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Empty: asked for every issue.",
+                        related_name="custom_fields",
+                        to="portal.issue",
+                        verbose_name="issues",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="custom_fields",
+                        to="portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'custom field',
-                'verbose_name_plural': 'custom fields',
-                'ordering': ['order', 'code_name'],
+                "verbose_name": "custom field",
+                "verbose_name_plural": "custom fields",
+                "ordering": ["order", "code_name"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="Who uses it, e.g. 'Zendesk'.", max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(editable=False, max_length=12, verbose_name='prefix')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to='portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="Who uses it, e.g. 'Zendesk'.", max_length=100, verbose_name="name"
+                    ),
+                ),
+                ("prefix", models.CharField(editable=False, max_length=12, verbose_name="prefix")),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="last used"),
+                ),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to="portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API token',
-                'verbose_name_plural': 'API tokens',
-                'ordering': ['-created_at'],
+                "verbose_name": "API token",
+                "verbose_name_plural": "API tokens",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='SiteHostname',
+            name="SiteHostname",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hostname', models.CharField(max_length=253, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9.-]+$|^\\[[0-9a-f:.]+\\]$', 'Lower-case hostname without scheme or port.')], verbose_name='hostname')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='hostnames', to='portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "hostname",
+                    models.CharField(
+                        max_length=253,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9.-]+$|^\\[[0-9a-f:.]+\\]$",
+                                "Lower-case hostname without scheme or port.",
+                            )
+                        ],
+                        verbose_name="hostname",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="hostnames",
+                        to="portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'hostname',
-                'verbose_name_plural': 'hostnames',
+                "verbose_name": "hostname",
+                "verbose_name_plural": "hostnames",
             },
         ),
         migrations.CreateModel(
-            name='StartRequest',
+            name="StartRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('flow', models.CharField(choices=[('rep', 'Representative list'), ('key', 'Session key'), ('survey', 'Issue survey'), ('api', 'Integrations API')], max_length=10, verbose_name='flow')),
-                ('backend_kind', models.CharField(choices=[('modern', 'BeyondTrust Remote Support'), ('legacy', 'Bomgar, legacy (.ns URLs)'), ('takecontrol', 'N-able Take Control'), ('preview', 'Preview (shows the start URL instead of leaving the portal)')], max_length=20, verbose_name='backend')),
-                ('outcome', models.CharField(choices=[('started', 'Sent to the vendor'), ('preview', 'Previewed'), ('invalid', 'Refused: invalid input'), ('failed', 'Failed: vendor error')], max_length=10, verbose_name='outcome')),
-                ('locale', models.CharField(blank=True, max_length=10, verbose_name='language')),
-                ('embedded', models.BooleanField(default=False, verbose_name='embedded')),
-                ('chat', models.BooleanField(default=False, verbose_name='chat only')),
-                ('error_fields', models.CharField(blank=True, max_length=500, verbose_name='invalid fields')),
-                ('customer_data', models.JSONField(blank=True, null=True, verbose_name='customer data')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='time')),
-                ('issue', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='portal.issue')),
-                ('site', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='starts', to='portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "flow",
+                    models.CharField(
+                        choices=[
+                            ("rep", "Representative list"),
+                            ("key", "Session key"),
+                            ("survey", "Issue survey"),
+                            ("api", "Integrations API"),
+                        ],
+                        max_length=10,
+                        verbose_name="flow",
+                    ),
+                ),
+                (
+                    "backend_kind",
+                    models.CharField(
+                        choices=[
+                            ("modern", "BeyondTrust Remote Support"),
+                            ("legacy", "Bomgar, legacy (.ns URLs)"),
+                            ("takecontrol", "N-able Take Control"),
+                            ("preview", "Preview (shows the start URL instead of leaving the portal)"),
+                        ],
+                        max_length=20,
+                        verbose_name="backend",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("started", "Sent to the vendor"),
+                            ("preview", "Previewed"),
+                            ("invalid", "Refused: invalid input"),
+                            ("failed", "Failed: vendor error"),
+                        ],
+                        max_length=10,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("locale", models.CharField(blank=True, max_length=10, verbose_name="language")),
+                ("embedded", models.BooleanField(default=False, verbose_name="embedded")),
+                ("chat", models.BooleanField(default=False, verbose_name="chat only")),
+                ("error_fields", models.CharField(blank=True, max_length=500, verbose_name="invalid fields")),
+                ("customer_data", models.JSONField(blank=True, null=True, verbose_name="customer data")),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time")),
+                (
+                    "issue",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="portal.issue"
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="starts",
+                        to="portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'start request',
-                'verbose_name_plural': 'start requests',
-                'ordering': ['-created_at'],
+                "verbose_name": "start request",
+                "verbose_name_plural": "start requests",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Technician',
+            name="Technician",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(help_text='What customers see.', max_length=100, verbose_name='display name')),
-                ('username', models.EmailField(help_text="The technician's Take Control username (email).", max_length=254, verbose_name='username')),
-                ('listed', models.BooleanField(default=True, verbose_name='shown in the technician list')),
-                ('order', models.IntegerField(default=0, verbose_name='order')),
-                ('backend', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='technicians', to='portal.backend')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "display_name",
+                    models.CharField(
+                        help_text="What customers see.", max_length=100, verbose_name="display name"
+                    ),
+                ),
+                (
+                    "username",
+                    models.EmailField(
+                        help_text="The technician's Take Control username (email).",
+                        max_length=254,
+                        verbose_name="username",
+                    ),
+                ),
+                ("listed", models.BooleanField(default=True, verbose_name="shown in the technician list")),
+                ("order", models.IntegerField(default=0, verbose_name="order")),
+                (
+                    "backend",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="technicians",
+                        to="portal.backend",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'technician',
-                'verbose_name_plural': 'technicians',
-                'ordering': ['order', 'display_name'],
+                "verbose_name": "technician",
+                "verbose_name_plural": "technicians",
+                "ordering": ["order", "display_name"],
             },
         ),
         migrations.AddField(
-            model_name='issue',
-            name='technician',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='portal.technician', verbose_name='technician (Take Control)'),
+            model_name="issue",
+            name="technician",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to="portal.technician",
+                verbose_name="technician (Take Control)",
+            ),
         ),
         migrations.CreateModel(
-            name='CustomFieldTranslation',
+            name="CustomFieldTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('en-us', 'English'), ('de', 'Deutsch'), ('es', 'Español (Latinoamérica)'), ('es-sp', 'Español (España)'), ('fi', 'Suomi'), ('fr', 'Français'), ('it', 'Italiano'), ('nl', 'Nederlands'), ('pt-br', 'Português (Brasil)'), ('pt-pt', 'Português (Portugal)'), ('sv-se', 'Svenska'), ('tr', 'Türkçe'), ('ja', '日本語'), ('zh-hans', '简体中文'), ('zh', '繁體中文'), ('ru', 'Русский')], max_length=10, verbose_name='language')),
-                ('label', models.CharField(max_length=100, verbose_name='label')),
-                ('help_text', models.CharField(blank=True, max_length=300, verbose_name='help text')),
-                ('choices', models.TextField(blank=True, help_text="Optional: 'value|label' lines in this language.", verbose_name='choice labels')),
-                ('field', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='portal.customfield')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en-us", "English"),
+                            ("de", "Deutsch"),
+                            ("es", "Español (Latinoamérica)"),
+                            ("es-sp", "Español (España)"),
+                            ("fi", "Suomi"),
+                            ("fr", "Français"),
+                            ("it", "Italiano"),
+                            ("nl", "Nederlands"),
+                            ("pt-br", "Português (Brasil)"),
+                            ("pt-pt", "Português (Portugal)"),
+                            ("sv-se", "Svenska"),
+                            ("tr", "Türkçe"),
+                            ("ja", "日本語"),
+                            ("zh-hans", "简体中文"),
+                            ("zh", "繁體中文"),
+                            ("ru", "Русский"),
+                        ],
+                        max_length=10,
+                        verbose_name="language",
+                    ),
+                ),
+                ("label", models.CharField(max_length=100, verbose_name="label")),
+                ("help_text", models.CharField(blank=True, max_length=300, verbose_name="help text")),
+                (
+                    "choices",
+                    models.TextField(
+                        blank=True,
+                        help_text="Optional: 'value|label' lines in this language.",
+                        verbose_name="choice labels",
+                    ),
+                ),
+                (
+                    "field",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="translations",
+                        to="portal.customfield",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'translation',
-                'verbose_name_plural': 'translations',
-                'constraints': [models.UniqueConstraint(fields=('field', 'language'), name='portal_unique_field_translation')],
+                "verbose_name": "translation",
+                "verbose_name_plural": "translations",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("field", "language"), name="portal_unique_field_translation"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='department',
-            constraint=models.UniqueConstraint(fields=('backend', 'department_id'), name='portal_unique_department'),
+            model_name="department",
+            constraint=models.UniqueConstraint(
+                fields=("backend", "department_id"), name="portal_unique_department"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='issuetranslation',
-            constraint=models.UniqueConstraint(fields=('issue', 'language'), name='portal_unique_issue_translation'),
+            model_name="issuetranslation",
+            constraint=models.UniqueConstraint(
+                fields=("issue", "language"), name="portal_unique_issue_translation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='site',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='portal_one_default_site'),
+            model_name="site",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)),
+                fields=("is_default",),
+                name="portal_one_default_site",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='holiday',
-            constraint=models.UniqueConstraint(fields=('site', 'date'), name='portal_unique_holiday'),
+            model_name="holiday",
+            constraint=models.UniqueConstraint(fields=("site", "date"), name="portal_unique_holiday"),
         ),
         migrations.AddConstraint(
-            model_name='customfield',
-            constraint=models.UniqueConstraint(fields=('site', 'code_name'), name='portal_unique_custom_field_code'),
+            model_name="customfield",
+            constraint=models.UniqueConstraint(
+                fields=("site", "code_name"), name="portal_unique_custom_field_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='technician',
-            constraint=models.UniqueConstraint(fields=('backend', 'username'), name='portal_unique_technician'),
+            model_name="technician",
+            constraint=models.UniqueConstraint(
+                fields=("backend", "username"), name="portal_unique_technician"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='issue',
-            constraint=models.UniqueConstraint(fields=('site', 'code_name'), name='portal_unique_issue_code'),
+            model_name="issue",
+            constraint=models.UniqueConstraint(fields=("site", "code_name"), name="portal_unique_issue_code"),
         ),
     ]

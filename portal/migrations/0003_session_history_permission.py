@@ -4,14 +4,18 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0002_logo_validation'),
+        ("portal", "0002_logo_validation"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='backend',
-            options={'ordering': ['name'], 'permissions': [('view_session_history', 'Can view Take Control session history')], 'verbose_name': 'backend', 'verbose_name_plural': 'backends'},
+            name="backend",
+            options={
+                "ordering": ["name"],
+                "permissions": [("view_session_history", "Can view Take Control session history")],
+                "verbose_name": "backend",
+                "verbose_name_plural": "backends",
+            },
         ),
     ]

@@ -5,25 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0003_session_history_permission'),
+        ("portal", "0003_session_history_permission"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='customfield',
-            name='code_name',
-            field=models.CharField(help_text='Must exist on the appliance; sent as session.custom.CODE_NAME.', max_length=64, validators=[django.core.validators.RegexValidator('\\A[A-Za-z0-9_-]{1,64}\\Z', 'Use 1 to 64 letters, digits, underscores or hyphens.')], verbose_name='code name'),
+            model_name="customfield",
+            name="code_name",
+            field=models.CharField(
+                help_text="Must exist on the appliance; sent as session.custom.CODE_NAME.",
+                max_length=64,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "\\A[A-Za-z0-9_-]{1,64}\\Z", "Use 1 to 64 letters, digits, underscores or hyphens."
+                    )
+                ],
+                verbose_name="code name",
+            ),
         ),
         migrations.AlterField(
-            model_name='customfield',
-            name='prefill_allowed',
-            field=models.BooleanField(default=True, help_text='Query parameter cf_CODE_NAME.', verbose_name='a prefill link may set it'),
+            model_name="customfield",
+            name="prefill_allowed",
+            field=models.BooleanField(
+                default=True,
+                help_text="Query parameter cf_CODE_NAME.",
+                verbose_name="a prefill link may set it",
+            ),
         ),
         migrations.AlterField(
-            model_name='issue',
-            name='code_name',
-            field=models.CharField(max_length=64, validators=[django.core.validators.RegexValidator('\\A[A-Za-z0-9_-]{1,64}\\Z', 'Use 1 to 64 letters, digits, underscores or hyphens.')], verbose_name='code name'),
+            model_name="issue",
+            name="code_name",
+            field=models.CharField(
+                max_length=64,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "\\A[A-Za-z0-9_-]{1,64}\\Z", "Use 1 to 64 letters, digits, underscores or hyphens."
+                    )
+                ],
+                verbose_name="code name",
+            ),
         ),
     ]

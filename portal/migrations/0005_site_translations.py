@@ -5,28 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0004_help_text_code_name'),
+        ("portal", "0004_help_text_code_name"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SiteTranslation',
+            name="SiteTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('en-us', 'English'), ('de', 'Deutsch'), ('es', 'Español (Latinoamérica)'), ('es-sp', 'Español (España)'), ('fi', 'Suomi'), ('fr', 'Français'), ('it', 'Italiano'), ('nl', 'Nederlands'), ('pt-br', 'Português (Brasil)'), ('pt-pt', 'Português (Portugal)'), ('sv-se', 'Svenska'), ('tr', 'Türkçe'), ('ja', '日本語'), ('zh-hans', '简体中文'), ('zh', '繁體中文'), ('ru', 'Русский')], max_length=10, verbose_name='language')),
-                ('welcome_text', models.TextField(blank=True, verbose_name='welcome text')),
-                ('warning_text', models.TextField(blank=True, verbose_name='safety warning')),
-                ('notice_text', models.TextField(blank=True, verbose_name='customer notice')),
-                ('consent_text', models.TextField(blank=True, verbose_name='consent text')),
-                ('closed_text', models.TextField(blank=True, verbose_name='closed message')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='portal.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[
+                            ("en-us", "English"),
+                            ("de", "Deutsch"),
+                            ("es", "Español (Latinoamérica)"),
+                            ("es-sp", "Español (España)"),
+                            ("fi", "Suomi"),
+                            ("fr", "Français"),
+                            ("it", "Italiano"),
+                            ("nl", "Nederlands"),
+                            ("pt-br", "Português (Brasil)"),
+                            ("pt-pt", "Português (Portugal)"),
+                            ("sv-se", "Svenska"),
+                            ("tr", "Türkçe"),
+                            ("ja", "日本語"),
+                            ("zh-hans", "简体中文"),
+                            ("zh", "繁體中文"),
+                            ("ru", "Русский"),
+                        ],
+                        max_length=10,
+                        verbose_name="language",
+                    ),
+                ),
+                ("welcome_text", models.TextField(blank=True, verbose_name="welcome text")),
+                ("warning_text", models.TextField(blank=True, verbose_name="safety warning")),
+                ("notice_text", models.TextField(blank=True, verbose_name="customer notice")),
+                ("consent_text", models.TextField(blank=True, verbose_name="consent text")),
+                ("closed_text", models.TextField(blank=True, verbose_name="closed message")),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="translations",
+                        to="portal.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'translation',
-                'verbose_name_plural': 'translations',
-                'constraints': [models.UniqueConstraint(fields=('site', 'language'), name='portal_unique_site_translation')],
+                "verbose_name": "translation",
+                "verbose_name_plural": "translations",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("site", "language"), name="portal_unique_site_translation"
+                    )
+                ],
             },
         ),
     ]

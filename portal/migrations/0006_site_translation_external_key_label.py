@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0005_site_translations'),
+        ("portal", "0005_site_translations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sitetranslation',
-            name='external_key_label',
-            field=models.CharField(blank=True, max_length=100, verbose_name='external key label'),
+            model_name="sitetranslation",
+            name="external_key_label",
+            field=models.CharField(blank=True, max_length=100, verbose_name="external key label"),
         ),
     ]

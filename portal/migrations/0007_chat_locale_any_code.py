@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0006_site_translation_external_key_label'),
+        ("portal", "0006_site_translation_external_key_label"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='issue',
-            name='chat_locale',
-            field=models.CharField(blank=True, help_text="For this issue instead of the site's chat language, e.g. cs-cs. Empty: the site's.", max_length=35, verbose_name='chat language'),
+            model_name="issue",
+            name="chat_locale",
+            field=models.CharField(
+                blank=True,
+                help_text="For this issue instead of the site's chat language, e.g. cs-cs. Empty: the site's.",
+                max_length=35,
+                verbose_name="chat language",
+            ),
         ),
         migrations.AlterField(
-            model_name='site',
-            name='chat_locale',
-            field=models.CharField(blank=True, help_text="Sent to the appliance as chat_locale, for the chat only: the pass-through for a language the appliance lacks, which the chat's translation service (GeoFluent) provides, e.g. cs-cs for Czech. Any well-formed language code. Empty: none is sent.", max_length=35, verbose_name='chat language'),
+            model_name="site",
+            name="chat_locale",
+            field=models.CharField(
+                blank=True,
+                help_text="Sent to the appliance as chat_locale, for the chat only: the pass-through for a language the appliance lacks, which the chat's translation service (GeoFluent) provides, e.g. cs-cs for Czech. Any well-formed language code. Empty: none is sent.",
+                max_length=35,
+                verbose_name="chat language",
+            ),
         ),
     ]

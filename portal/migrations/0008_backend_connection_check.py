@@ -4,35 +4,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0007_chat_locale_any_code'),
+        ("portal", "0007_chat_locale_any_code"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='backend',
-            name='connection_checked_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last connection test'),
+            model_name="backend",
+            name="connection_checked_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="last connection test"
+            ),
         ),
         migrations.AddField(
-            model_name='backend',
-            name='connection_ok',
-            field=models.BooleanField(editable=False, null=True, verbose_name='last connection test passed'),
+            model_name="backend",
+            name="connection_ok",
+            field=models.BooleanField(editable=False, null=True, verbose_name="last connection test passed"),
         ),
         migrations.AddField(
-            model_name='backend',
-            name='connection_summary',
-            field=models.CharField(blank=True, editable=False, max_length=500, verbose_name='last connection test result'),
+            model_name="backend",
+            name="connection_summary",
+            field=models.CharField(
+                blank=True, editable=False, max_length=500, verbose_name="last connection test result"
+            ),
         ),
         migrations.AlterField(
-            model_name='backend',
-            name='kind',
-            field=models.CharField(choices=[('modern', 'BeyondTrust Remote Support'), ('legacy', 'Bomgar, legacy (.ns URLs)'), ('takecontrol', 'N-able Take Control'), ('preview', 'Preview')], default='modern', help_text="Preview shows the vendor's start URL and its parameters instead of leaving the portal: for trying the portal out.", max_length=20, verbose_name='kind'),
+            model_name="backend",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("modern", "BeyondTrust Remote Support"),
+                    ("legacy", "Bomgar, legacy (.ns URLs)"),
+                    ("takecontrol", "N-able Take Control"),
+                    ("preview", "Preview"),
+                ],
+                default="modern",
+                help_text="Preview shows the vendor's start URL and its parameters instead of leaving the portal: for trying the portal out.",
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
         migrations.AlterField(
-            model_name='startrequest',
-            name='backend_kind',
-            field=models.CharField(choices=[('modern', 'BeyondTrust Remote Support'), ('legacy', 'Bomgar, legacy (.ns URLs)'), ('takecontrol', 'N-able Take Control'), ('preview', 'Preview')], max_length=20, verbose_name='backend'),
+            model_name="startrequest",
+            name="backend_kind",
+            field=models.CharField(
+                choices=[
+                    ("modern", "BeyondTrust Remote Support"),
+                    ("legacy", "Bomgar, legacy (.ns URLs)"),
+                    ("takecontrol", "N-able Take Control"),
+                    ("preview", "Preview"),
+                ],
+                max_length=20,
+                verbose_name="backend",
+            ),
         ),
     ]

@@ -31,8 +31,15 @@ def subjects_of(queryset) -> list[Subject]:
 
 @admin.register(CustomerRecord)
 class CustomerRecordAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "site", "flow", "outcome", "customer_name", "customer_email",
-                    "external_key"]
+    list_display = [
+        "created_at",
+        "site",
+        "flow",
+        "outcome",
+        "customer_name",
+        "customer_email",
+        "external_key",
+    ]
     list_filter = ["site"]
     search_fields = ["customer_data__email", "customer_data__external_key", "customer_data__name"]
     actions = ["export_json", "erase"]
@@ -66,8 +73,11 @@ class CustomerRecordAdmin(admin.ModelAdmin):
         """The customers the selected records name; a warning when they name none."""
         subjects = subjects_of(queryset)
         if not subjects:
-            self.message_user(request, _("The selected records have no email address or external "
-                                         "key to look for."), messages.WARNING)
+            self.message_user(
+                request,
+                _("The selected records have no email address or external key to look for."),
+                messages.WARNING,
+            )
         return subjects
 
     @admin.action(description=_("Export everything about these customers (JSON)"), permissions=["view"])
@@ -76,8 +86,9 @@ class CustomerRecordAdmin(admin.ModelAdmin):
         if not subjects:
             return None
         document = [services.export(subject) for subject in subjects]
-        response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
-                                content_type="application/json; charset=utf-8")
+        response = HttpResponse(
+            json.dumps(document, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+        )
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         response["Content-Disposition"] = f'attachment; filename="privacy-export-{stamp}.json"'
         return response
@@ -88,17 +99,27 @@ class CustomerRecordAdmin(admin.ModelAdmin):
         if not subjects:
             return None
         if request.POST.get("confirm") != "yes":
-            return TemplateResponse(request, "privacy/confirm_erase.html", {
-                **self.admin_site.each_context(request),
-                "title": _("Erase everything about these customers?"),
-                "subjects": subjects, "queryset": queryset, "opts": self.model._meta,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            })
+            return TemplateResponse(
+                request,
+                "privacy/confirm_erase.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Erase everything about these customers?"),
+                    "subjects": subjects,
+                    "queryset": queryset,
+                    "opts": self.model._meta,
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
         totals: dict[str, int] = {}
         with transaction.atomic():
             for subject in subjects:
                 for name, count in services.erase(subject).items():
                     totals[name] = totals.get(name, 0) + count
-        self.message_user(request, _("Erased: %(counts)s.") % {
-            "counts": ", ".join(f"{name} {count}" for name, count in totals.items())}, messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Erased: %(counts)s.")
+            % {"counts": ", ".join(f"{name} {count}" for name, count in totals.items())},
+            messages.SUCCESS,
+        )
         return None

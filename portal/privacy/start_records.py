@@ -22,10 +22,16 @@ def matching(subject: Subject):
 
 def export(subject: Subject) -> list[dict]:
     return [
-        {"id": record.pk, "site": record.site.name if record.site else None, "flow": record.flow,
-         "issue": record.issue.code_name if record.issue else None, "outcome": record.outcome,
-         "language": record.locale, "time": record.created_at.isoformat(),
-         "customer": record.customer_data}
+        {
+            "id": record.pk,
+            "site": record.site.name if record.site else None,
+            "flow": record.flow,
+            "issue": record.issue.code_name if record.issue else None,
+            "outcome": record.outcome,
+            "language": record.locale,
+            "time": record.created_at.isoformat(),
+            "customer": record.customer_data,
+        }
         for record in matching(subject).select_related("site", "issue").order_by("created_at")
     ]
 

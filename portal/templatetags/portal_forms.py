@@ -28,8 +28,9 @@ class ReadOnlyBoundField(BoundField):
 def is_locked_text(field) -> bool:
     """Locked, and an input type that readonly applies to (not a choice, box or select)."""
     widget = field.field.widget
-    return field.field.disabled and (isinstance(widget, forms.Textarea)
-                                     or getattr(widget, "input_type", "") in {"text", "email"})
+    return field.field.disabled and (
+        isinstance(widget, forms.Textarea) or getattr(widget, "input_type", "") in {"text", "email"}
+    )
 
 
 def describedby_ids(field) -> list[str]:
@@ -97,5 +98,10 @@ def counter(field):
     if not counted(field):
         return {"field": field, "shown": False}
     attrs = field.field.widget.attrs
-    return {"field": field, "shown": True, "max_chars": attrs.get("data-max-chars"),
-            "max_bytes": attrs.get("data-max-bytes"), "strip": strip_pattern()}
+    return {
+        "field": field,
+        "shown": True,
+        "max_chars": attrs.get("data-max-chars"),
+        "max_bytes": attrs.get("data-max-bytes"),
+        "strip": strip_pattern(),
+    }

@@ -22,15 +22,25 @@ from portal.webhooks.models import Attempt, Delivery, Endpoint, EventType, new_s
 class SecretInput(forms.PasswordInput):
     def __init__(self, *, is_set: bool):
         placeholder = _("Stored: leave empty to keep it") if is_set else _("Leave empty to generate one")
-        super().__init__(render_value=False, attrs={"placeholder": placeholder, "autocomplete": "new-password"})
+        super().__init__(
+            render_value=False, attrs={"placeholder": placeholder, "autocomplete": "new-password"}
+        )
 
 
 class EndpointForm(forms.ModelForm):
-    events = forms.MultipleChoiceField(label=_("events"), choices=EventType.choices,
-                                       widget=forms.CheckboxSelectMultiple, initial=EventType.values)
-    secret = forms.CharField(label=_("signing secret"), required=False, max_length=200, strip=True,
-                             help_text=_("Write-only. Receivers check each delivery's "
-                                         "Portal-Signature header with it."))
+    events = forms.MultipleChoiceField(
+        label=_("events"),
+        choices=EventType.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=EventType.values,
+    )
+    secret = forms.CharField(
+        label=_("signing secret"),
+        required=False,
+        max_length=200,
+        strip=True,
+        help_text=_("Write-only. Receivers check each delivery's Portal-Signature header with it."),
+    )
 
     class Meta:
         model = Endpoint
@@ -45,8 +55,7 @@ class EndpointForm(forms.ModelForm):
     def clean_secret(self):
         value = self.cleaned_data.get("secret", "")
         if value and len(value) < 16:
-            raise forms.ValidationError(_("Use at least 16 characters, or leave it empty to "
-                                          "generate one."))
+            raise forms.ValidationError(_("Use at least 16 characters, or leave it empty to generate one."))
         return value
 
     def save(self, commit=True):
@@ -78,34 +87,51 @@ class EndpointAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("delivery log"))
     def deliveries_link(self, endpoint):
-        url = reverse("admin:webhooks_delivery_changelist") + "?" + urlencode({"endpoint__id__exact": endpoint.pk})
+        url = (
+            reverse("admin:webhooks_delivery_changelist")
+            + "?"
+            + urlencode({"endpoint__id__exact": endpoint.pk})
+        )
         return format_html('<a href="{}">{}</a>', url, _("Deliveries"))
 
     def save_model(self, request, obj, form, change):
         # The model's default is a fresh secret; the form decides (typed, kept or generated).
         super().save_model(request, obj, form, change)
         if form.generated_secret:
-            self.message_user(request, format_html(
-                "{} <code>{}</code>",
-                _("Copy the endpoint's signing secret now: it will not be shown again."),
-                form.generated_secret,
-            ), messages.SUCCESS)
+            self.message_user(
+                request,
+                format_html(
+                    "{} <code>{}</code>",
+                    _("Copy the endpoint's signing secret now: it will not be shown again."),
+                    form.generated_secret,
+                ),
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Send a test event"), permissions=["change"])
     def send_test_event(self, request, queryset):
         sent = 0
         for endpoint in queryset.select_related("site"):
             if not endpoint.active:
-                self.message_user(request, _("%(endpoint)s is inactive: no test event sent.")
-                                  % {"endpoint": endpoint}, messages.WARNING)
+                self.message_user(
+                    request,
+                    _("%(endpoint)s is inactive: no test event sent.") % {"endpoint": endpoint},
+                    messages.WARNING,
+                )
                 continue
             services.send_test_event(endpoint=endpoint)
             sent += 1
         if sent:
-            self.message_user(request, ngettext(
-                "%d test event queued: the delivery log shows the receiver's answer.",
-                "%d test events queued: the delivery log shows the receivers' answers.", sent) % sent,
-                messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%d test event queued: the delivery log shows the receiver's answer.",
+                    "%d test events queued: the delivery log shows the receivers' answers.",
+                    sent,
+                )
+                % sent,
+                messages.SUCCESS,
+            )
 
 
 class AttemptInline(admin.TabularInline):
@@ -126,15 +152,35 @@ class AttemptInline(admin.TabularInline):
 class DeliveryAdmin(admin.ModelAdmin):
     """The delivery log: read-only; what was sent, every attempt's answer, the next try."""
 
-    list_display = ["event_id", "event_type", "endpoint", "status", "attempts", "last_status_code",
-                    "last_latency", "next_attempt_at", "created_at"]
+    list_display = [
+        "event_id",
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_latency",
+        "next_attempt_at",
+        "created_at",
+    ]
     list_filter = ["status", "event__type", "endpoint__site", "endpoint"]
     search_fields = ["event__id", "event__external_key"]
     list_select_related = ["event", "endpoint"]
     date_hierarchy = "created_at"
     inlines = [AttemptInline]
-    fields = ["event_id", "event_type", "endpoint", "status", "attempts", "last_status_code",
-              "last_error", "next_attempt_at", "delivered_at", "created_at", "body"]
+    fields = [
+        "event_id",
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+        "body",
+    ]
     readonly_fields = fields
 
     @admin.display(description=_("event"), ordering="event__type")

@@ -58,24 +58,32 @@ def validate_endpoint_url(value: str) -> None:
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValidationError(_("Enter a full URL such as https://help.example.com/hooks/portal."))
     if parts.username or parts.password or parts.fragment:
-        raise ValidationError(_("Enter the address without credentials or fragment: the "
-                                "signature proves the sender."))
+        raise ValidationError(
+            _("Enter the address without credentials or fragment: the signature proves the sender.")
+        )
     if parts.scheme != "https" and not is_loopback_host(parts.hostname):
         raise ValidationError(_("Use https: events carry ticket numbers and may carry customer data."))
     if not settings.PORTAL_WEBHOOKS_ALLOW_PRIVATE and (
-            is_loopback_host(parts.hostname) or non_public_address(parts.hostname)):
-        raise ValidationError(_("This address is not on the public internet; the portal does "
-                                "not send webhooks there unless PORTAL_WEBHOOKS_ALLOW_PRIVATE "
-                                "is set."))
+        is_loopback_host(parts.hostname) or non_public_address(parts.hostname)
+    ):
+        raise ValidationError(
+            _(
+                "This address is not on the public internet; the portal does "
+                "not send webhooks there unless PORTAL_WEBHOOKS_ALLOW_PRIVATE "
+                "is set."
+            )
+        )
 
 
 class Endpoint(models.Model):
     """Where a site's events go. The secret is write-only in admin (shown once, on creation)."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="webhook_endpoints",
-                             verbose_name=_("site"))
-    name = models.CharField(_("name"), max_length=100, blank=True,
-                            help_text=_("Who receives it, e.g. 'Zendesk ticket notes'."))
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="webhook_endpoints", verbose_name=_("site")
+    )
+    name = models.CharField(
+        _("name"), max_length=100, blank=True, help_text=_("Who receives it, e.g. 'Zendesk ticket notes'.")
+    )
     url = HttpsURLField(_("URL"), max_length=2000, validators=[validate_endpoint_url])
     secret = models.CharField(_("signing secret"), max_length=200, default=new_secret)
     events = models.JSONField(_("events"), default=all_event_types)
@@ -107,11 +115,17 @@ class Event(models.Model):
 
     id = models.CharField(primary_key=True, max_length=36, default=new_event_id, editable=False)
     type = models.CharField(_("event"), max_length=20, choices=EventType.choices)
-    site = models.ForeignKey(Site, null=True, on_delete=models.SET_NULL, related_name="+",
-                             verbose_name=_("site"))
-    start_request = models.ForeignKey(StartRequest, null=True, blank=True,
-                                      on_delete=models.SET_NULL, related_name="webhook_events",
-                                      verbose_name=_("start request"))
+    site = models.ForeignKey(
+        Site, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("site")
+    )
+    start_request = models.ForeignKey(
+        StartRequest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_events",
+        verbose_name=_("start request"),
+    )
     # Only for privacy requests by ticket number (it is in the body too).
     external_key = models.CharField(_("external key"), max_length=255, blank=True, db_index=True)
     test = models.BooleanField(_("test event"), default=False)
@@ -137,12 +151,15 @@ class Delivery(models.Model):
         FAILED = "failed", _("Given up")
         CANCELLED = "cancelled", _("Not sent: endpoint inactive")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries",
-                              verbose_name=_("event"))
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries",
-                                 verbose_name=_("endpoint"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
-                              default=Status.PENDING, db_index=True)
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
+    endpoint = models.ForeignKey(
+        Endpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     # While SENDING: after this the attempt is taken as lost (a worker died mid-request) and
@@ -157,8 +174,9 @@ class Delivery(models.Model):
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["event", "endpoint"],
-                                               name="webhooks_one_delivery_per_endpoint")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "endpoint"], name="webhooks_one_delivery_per_endpoint")
+        ]
 
     def __str__(self):
         return f"{self.event_id} → {self.endpoint}"
@@ -167,8 +185,9 @@ class Delivery(models.Model):
 class Attempt(models.Model):
     """One HTTP request of a delivery, as the admin's delivery log shows it."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log",
-                                 verbose_name=_("delivery"))
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
+    )
     number = models.PositiveIntegerField(_("attempt"))
     started_at = models.DateTimeField(_("time"))
     latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
@@ -180,8 +199,9 @@ class Attempt(models.Model):
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
         ordering = ["delivery", "number"]
-        constraints = [models.UniqueConstraint(fields=["delivery", "number"],
-                                               name="webhooks_one_row_per_attempt")]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="webhooks_one_row_per_attempt")
+        ]
 
     def __str__(self):
         return f"#{self.number}"

@@ -26,20 +26,33 @@ def matching(subject: Subject) -> list[Event]:
         document = json.loads(event.body)
         email = ((document.get("customer") or {}).get("email") or "").casefold()
         if (subject.external_key and document.get("external_key") == subject.external_key) or (
-                subject.email and email == subject.email.casefold()):
+            subject.email and email == subject.email.casefold()
+        ):
             found.append(event)
     return found
 
 
 def export(subject: Subject) -> list[dict]:
     return [
-        {"event": json.loads(event.body),
-         "deliveries": [
-             {"endpoint": delivery.endpoint.url, "status": delivery.status,
-              "attempts": [{"time": attempt.started_at.isoformat(), "status": attempt.status_code,
-                            "error": attempt.error, "response_excerpt": attempt.response_excerpt}
-                           for attempt in delivery.attempt_log.all()]}
-             for delivery in event.deliveries.select_related("endpoint").prefetch_related("attempt_log")]}
+        {
+            "event": json.loads(event.body),
+            "deliveries": [
+                {
+                    "endpoint": delivery.endpoint.url,
+                    "status": delivery.status,
+                    "attempts": [
+                        {
+                            "time": attempt.started_at.isoformat(),
+                            "status": attempt.status_code,
+                            "error": attempt.error,
+                            "response_excerpt": attempt.response_excerpt,
+                        }
+                        for attempt in delivery.attempt_log.all()
+                    ],
+                }
+                for delivery in event.deliveries.select_related("endpoint").prefetch_related("attempt_log")
+            ],
+        }
         for event in matching(subject)
     ]
 

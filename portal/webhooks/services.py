@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -39,25 +39,45 @@ LEASE_MARGIN = timedelta(seconds=60)
 
 
 def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _site_document(site: Site) -> dict:
-    hostname = (SiteHostname.objects.filter(site=site).order_by("pk")
-                .values_list("hostname", flat=True).first())
+    hostname = (
+        SiteHostname.objects.filter(site=site).order_by("pk").values_list("hostname", flat=True).first()
+    )
     return {"id": site.pk, "name": site.name, "hostname": hostname or ""}
 
 
-def event_body(*, event_id: str, event_type: str, created: datetime, site: Site, flow: str,
-               issue: str | None, outcome: str, language: str, external_key: str,
-               start_request_id: int | None, customer: dict | None, test: bool = False) -> str:
+def event_body(
+    *,
+    event_id: str,
+    event_type: str,
+    created: datetime,
+    site: Site,
+    flow: str,
+    issue: str | None,
+    outcome: str,
+    language: str,
+    external_key: str,
+    start_request_id: int | None,
+    customer: dict | None,
+    test: bool = False,
+) -> str:
     """The JSON document every attempt of the event sends, byte for byte
     (docs/integrations/webhooks.md)."""
     document = {
-        "id": event_id, "type": event_type, "created": _timestamp(created),
-        "site": _site_document(site), "flow": flow, "issue": issue, "outcome": outcome,
-        "language": language, "external_key": external_key,
-        "start_request_id": start_request_id, "test": test,
+        "id": event_id,
+        "type": event_type,
+        "created": _timestamp(created),
+        "site": _site_document(site),
+        "flow": flow,
+        "issue": issue,
+        "outcome": outcome,
+        "language": language,
+        "external_key": external_key,
+        "start_request_id": start_request_id,
+        "test": test,
     }
     if site.keep_personal_data:
         document["customer"] = customer or {}
@@ -92,14 +112,25 @@ def enqueue_start_event(*, start_request: StartRequest, customer=None) -> Event 
                 kept.pop("external_key", None)
             event_id = new_event_id()
             event = Event.objects.create(
-                id=event_id, type=event_type, site=site, start_request=start_request,
-                external_key=external_key[:255], created_at=start_request.created_at,
+                id=event_id,
+                type=event_type,
+                site=site,
+                start_request=start_request,
+                external_key=external_key[:255],
+                created_at=start_request.created_at,
                 body=event_body(
-                    event_id=event_id, event_type=event_type, created=start_request.created_at,
-                    site=site, flow=start_request.flow,
+                    event_id=event_id,
+                    event_type=event_type,
+                    created=start_request.created_at,
+                    site=site,
+                    flow=start_request.flow,
                     issue=start_request.issue.code_name if start_request.issue_id else None,
-                    outcome=start_request.outcome, language=start_request.locale,
-                    external_key=external_key, start_request_id=start_request.pk, customer=kept),
+                    outcome=start_request.outcome,
+                    language=start_request.locale,
+                    external_key=external_key,
+                    start_request_id=start_request.pk,
+                    customer=kept,
+                ),
             )
             _queue(event, endpoints)
             return event
@@ -122,18 +153,34 @@ def send_test_event(*, endpoint: Endpoint) -> Event:
     site = endpoint.site
     now = timezone.now()
     event_type = (endpoint.events or [EventType.STARTED])[0]
-    outcome = {EventType.REFUSED: StartRequest.Outcome.INVALID,
-               EventType.FAILED: StartRequest.Outcome.FAILED}.get(event_type, StartRequest.Outcome.STARTED)
+    outcome = {
+        EventType.REFUSED: StartRequest.Outcome.INVALID,
+        EventType.FAILED: StartRequest.Outcome.FAILED,
+    }.get(event_type, StartRequest.Outcome.STARTED)
     event_id = new_event_id()
     sample = {"name": "Test Customer", "email": "test.customer@example.com"}
     with transaction.atomic():
         event = Event.objects.create(
-            id=event_id, type=event_type, site=site, test=True, external_key="TEST-0001",
+            id=event_id,
+            type=event_type,
+            site=site,
+            test=True,
+            external_key="TEST-0001",
             created_at=now,
-            body=event_body(event_id=event_id, event_type=event_type, created=now, site=site,
-                            flow=StartRequest.Flow.SURVEY, issue=None, outcome=outcome,
-                            language=site.default_language, external_key="TEST-0001",
-                            start_request_id=None, customer=sample, test=True),
+            body=event_body(
+                event_id=event_id,
+                event_type=event_type,
+                created=now,
+                site=site,
+                flow=StartRequest.Flow.SURVEY,
+                issue=None,
+                outcome=outcome,
+                language=site.default_language,
+                external_key="TEST-0001",
+                start_request_id=None,
+                customer=sample,
+                test=True,
+            ),
         )
         _queue(event, [endpoint.pk])
     return event
@@ -155,8 +202,7 @@ def headers_for(*, event: Event, secret: str, body: bytes, timestamp: int) -> di
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        signing.SIGNATURE_HEADER: signing.signature_header(secret=secret, body=body,
-                                                           timestamp=timestamp),
+        signing.SIGNATURE_HEADER: signing.signature_header(secret=secret, body=body, timestamp=timestamp),
         "Portal-Event": event.type,
         "Portal-Delivery": event.pk,
     }
@@ -176,33 +222,50 @@ def attempt_delivery(*, delivery_id: int, rng: random.Random | None = None) -> s
     now = timezone.now()
     if not endpoint.active:
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.CANCELLED, next_attempt_at=None)
+            status=Delivery.Status.CANCELLED, next_attempt_at=None
+        )
         return Delivery.Status.CANCELLED
     timeout = (settings.PORTAL_WEBHOOKS_CONNECT_TIMEOUT, settings.PORTAL_WEBHOOKS_READ_TIMEOUT)
     number = delivery.attempts + 1
     claimed = Delivery.objects.filter(
-        pk=delivery.pk, status=Delivery.Status.PENDING, attempts=delivery.attempts,
-    ).update(status=Delivery.Status.SENDING, attempts=number,
-             lease_until=now + timedelta(seconds=sum(timeout)) + LEASE_MARGIN)
+        pk=delivery.pk,
+        status=Delivery.Status.PENDING,
+        attempts=delivery.attempts,
+    ).update(
+        status=Delivery.Status.SENDING,
+        attempts=number,
+        lease_until=now + timedelta(seconds=sum(timeout)) + LEASE_MARGIN,
+    )
     if not claimed:
         return "skipped"
     body = event.body.encode("utf-8")
     outcome = transport.post(
-        url=endpoint.url, body=body, timeout=timeout,
+        url=endpoint.url,
+        body=body,
+        timeout=timeout,
         headers=headers_for(event=event, secret=endpoint.secret, body=body, timestamp=int(now.timestamp())),
         allow_private=settings.PORTAL_WEBHOOKS_ALLOW_PRIVATE,
     )
     return _record(delivery=delivery, number=number, started=now, outcome=outcome, rng=rng)
 
 
-def _record(*, delivery: Delivery, number: int, started: datetime, outcome: transport.Outcome,
-            rng: random.Random | None) -> str:
+def _record(
+    *,
+    delivery: Delivery,
+    number: int,
+    started: datetime,
+    outcome: transport.Outcome,
+    rng: random.Random | None,
+) -> str:
     from portal.webhooks.tasks import deliver_webhook
 
     finished = timezone.now()
     event = delivery.event
-    changes = {"last_status_code": outcome.status_code, "lease_until": None,
-               "last_error": outcome.error[:300]}
+    changes = {
+        "last_status_code": outcome.status_code,
+        "lease_until": None,
+        "last_error": outcome.error[:300],
+    }
     if outcome.ok:
         status = Delivery.Status.DELIVERED
         changes.update(delivered_at=finished, next_attempt_at=None)
@@ -218,19 +281,31 @@ def _record(*, delivery: Delivery, number: int, started: datetime, outcome: tran
             changes["next_attempt_at"] = next_at
     with transaction.atomic():
         Attempt.objects.create(
-            delivery=delivery, number=number, started_at=started, latency_ms=outcome.latency_ms,
-            status_code=outcome.status_code, error=outcome.error[:300],
+            delivery=delivery,
+            number=number,
+            started_at=started,
+            latency_ms=outcome.latency_ms,
+            status_code=outcome.status_code,
+            error=outcome.error[:300],
             response_excerpt=outcome.excerpt,
         )
-        updated = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING,
-                                          attempts=number).update(status=status, **changes)
+        updated = Delivery.objects.filter(
+            pk=delivery.pk, status=Delivery.Status.SENDING, attempts=number
+        ).update(status=status, **changes)
         if updated and status == Delivery.Status.PENDING:
             deliver_webhook.using(run_after=changes["next_attempt_at"]).enqueue(delivery.pk)
     # The receiver's host and the outcome; never the body, the secret or the full URL.
-    logger.info("Webhook %s to %s (endpoint %s), attempt %s: %s%s", event.pk, delivery.endpoint.host,
-                delivery.endpoint_id, number, outcome.status_code or outcome.error,
-                f", retry at {_timestamp(changes['next_attempt_at'])}" if status == Delivery.Status.PENDING else
-                f", {status}")
+    logger.info(
+        "Webhook %s to %s (endpoint %s), attempt %s: %s%s",
+        event.pk,
+        delivery.endpoint.host,
+        delivery.endpoint_id,
+        number,
+        outcome.status_code or outcome.error,
+        f", retry at {_timestamp(changes['next_attempt_at'])}"
+        if status == Delivery.Status.PENDING
+        else f", {status}",
+    )
     return status
 
 
@@ -245,15 +320,29 @@ def requeue_lost(*, now: datetime | None = None) -> int:
     for delivery in Delivery.objects.filter(status=Delivery.Status.SENDING, lease_until__lt=now):
         with transaction.atomic():
             moved = Delivery.objects.filter(
-                pk=delivery.pk, status=Delivery.Status.SENDING, attempts=delivery.attempts,
-            ).update(status=Delivery.Status.PENDING, lease_until=None, next_attempt_at=now,
-                     last_error="The worker stopped during this attempt")
+                pk=delivery.pk,
+                status=Delivery.Status.SENDING,
+                attempts=delivery.attempts,
+            ).update(
+                status=Delivery.Status.PENDING,
+                lease_until=None,
+                next_attempt_at=now,
+                last_error="The worker stopped during this attempt",
+            )
             if moved:
                 Attempt.objects.get_or_create(
-                    delivery=delivery, number=delivery.attempts,
-                    defaults={"started_at": delivery.lease_until - LEASE_MARGIN - timedelta(
-                        seconds=settings.PORTAL_WEBHOOKS_CONNECT_TIMEOUT + settings.PORTAL_WEBHOOKS_READ_TIMEOUT),
-                              "error": "Lost: the worker stopped during the request"})
+                    delivery=delivery,
+                    number=delivery.attempts,
+                    defaults={
+                        "started_at": delivery.lease_until
+                        - LEASE_MARGIN
+                        - timedelta(
+                            seconds=settings.PORTAL_WEBHOOKS_CONNECT_TIMEOUT
+                            + settings.PORTAL_WEBHOOKS_READ_TIMEOUT
+                        ),
+                        "error": "Lost: the worker stopped during the request",
+                    },
+                )
                 deliver_webhook.enqueue(delivery.pk)
                 count += moved
     return count

@@ -30,8 +30,14 @@ def signature_header(*, secret: str, body: bytes, timestamp: int | None = None) 
     return f"t={timestamp},{SCHEME}={signature(secret=secret, timestamp=timestamp, body=body)}"
 
 
-def verify(*, secret: str, header: str, body: bytes, tolerance: int = DEFAULT_TOLERANCE_SECONDS,
-           now: float | None = None) -> bool:
+def verify(
+    *,
+    secret: str,
+    header: str,
+    body: bytes,
+    tolerance: int = DEFAULT_TOLERANCE_SECONDS,
+    now: float | None = None,
+) -> bool:
     """True when ``header`` signs ``body`` under ``secret`` and is not older than ``tolerance``."""
     parts: dict[str, list[str]] = {}
     for item in header.split(","):

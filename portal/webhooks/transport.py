@@ -94,8 +94,9 @@ def _excerpt(raw: bytes) -> str:
     return raw.decode("utf-8", "replace").replace("\x00", "")
 
 
-def post(*, url: str, body: bytes, headers: dict[str, str], timeout: tuple[float, float],
-         allow_private: bool) -> Outcome:
+def post(
+    *, url: str, body: bytes, headers: dict[str, str], timeout: tuple[float, float], allow_private: bool
+) -> Outcome:
     """POSTs once; never raises for what the network or the receiver does."""
     started = time.perf_counter()
 
@@ -104,11 +105,16 @@ def post(*, url: str, body: bytes, headers: dict[str, str], timeout: tuple[float
 
     with session(allow_private=allow_private) as s:
         try:
-            response = s.post(url, data=body, headers=headers, timeout=timeout,
-                              allow_redirects=False, stream=True)
+            response = s.post(
+                url, data=body, headers=headers, timeout=timeout, allow_redirects=False, stream=True
+            )
         except BlockedAddress as error:
-            return Outcome(None, took(), error=f"Refused: {error} is not a public address "
-                           "(PORTAL_WEBHOOKS_ALLOW_PRIVATE)", final=True)
+            return Outcome(
+                None,
+                took(),
+                error=f"Refused: {error} is not a public address (PORTAL_WEBHOOKS_ALLOW_PRIVATE)",
+                final=True,
+            )
         except requests.exceptions.SSLError:
             return Outcome(None, took(), error="TLS error: the receiver's certificate was not accepted")
         except requests.exceptions.ConnectTimeout:

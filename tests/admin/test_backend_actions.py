@@ -28,14 +28,20 @@ def fake():
 @pytest.fixture
 def appliance_backend(backend, fake):
     backend.base_url, backend.client_id, backend.client_secret = (
-        fake.base_url, fake.client_id, fake.client_secret)
+        fake.base_url,
+        fake.client_id,
+        fake.client_secret,
+    )
     backend.save()
     return backend
 
 
 def run_action(admin_client, action: str, *backends: Backend) -> list[tuple[int, str]]:
-    response = admin_client.post(reverse("admin:portal_backend_changelist"), {
-        "action": action, "_selected_action": [b.pk for b in backends]}, follow=True)
+    response = admin_client.post(
+        reverse("admin:portal_backend_changelist"),
+        {"action": action, "_selected_action": [b.pk for b in backends]},
+        follow=True,
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert FakeBeyondTrust().client_secret not in page
@@ -49,7 +55,9 @@ def texts(found: list[tuple[int, str]], level: int | None = None) -> list[str]:
 # ------------------------------------------------------------------------------
 # Test connection
 # ------------------------------------------------------------------------------
-def test_connection_reports_version_permission_and_health_per_appliance(admin_client, appliance_backend, site):
+def test_connection_reports_version_permission_and_health_per_appliance(
+    admin_client, appliance_backend, site
+):
     found = run_action(admin_client, "test_connection", appliance_backend)
     assert texts(found, messages.SUCCESS) == [
         "Appliance: API version 1.22.2, company example.",
@@ -59,10 +67,12 @@ def test_connection_reports_version_permission_and_health_per_appliance(admin_cl
     ]
     assert texts(found, messages.INFO) == [
         "Appliance: Command API permission: read_only. Enough for the representative list and "
-        "issue import; session keys need full access."]
+        "issue import; session keys need full access."
+    ]
     assert texts(found, messages.WARNING) == [
         "Appliance: Appliance backup.example.com (version 23.2.1 (build 30123), failover role "
-        "backup) is NOT healthy: Data sync with the primary failed"]
+        "backup) is NOT healthy: Data sync with the primary failed"
+    ]
     assert texts(found, messages.ERROR) == []
 
 
@@ -88,7 +98,9 @@ def test_connection_errors_are_admin_messages_without_secrets(admin_client, appl
     fake.fail("error_root", action="check_health")
     fake.state["healthy"] = False
     found = run_action(admin_client, "test_connection", appliance_backend)
-    assert "Appliance: Health probe /check_health: the appliance reports a problem." in texts(found, messages.WARNING)
+    assert "Appliance: Health probe /check_health: the appliance reports a problem." in texts(
+        found, messages.WARNING
+    )
     errors = texts(found, messages.ERROR)
     assert len(errors) == 1 and errors[0].startswith("Appliance: check_health: ")
 
@@ -102,11 +114,13 @@ def test_connection_errors_are_admin_messages_without_secrets(admin_client, appl
 
 
 def test_connection_to_an_unreachable_or_unconfigured_backend(admin_client, db):
-    down = Backend.objects.create(name="Down", base_url="http://127.0.0.1:9", client_id="id",
-                                  client_secret="secret")
+    down = Backend.objects.create(
+        name="Down", base_url="http://127.0.0.1:9", client_id="id", client_secret="secret"
+    )
     bare = Backend.objects.create(name="Bare", base_url="https://support.example.com")
-    tc = Backend.objects.create(name="TC", kind=Backend.Kind.TAKECONTROL,
-                                base_url="https://api.us0.swi-rc.com/rest")
+    tc = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
+    )
     found = run_action(admin_client, "test_connection", down, bare, tc)
     errors = texts(found, messages.ERROR)
     assert any(e.startswith("Down: ") and "cannot connect" in e for e in errors)
@@ -117,20 +131,24 @@ def test_connection_to_an_unreachable_or_unconfigured_backend(admin_client, db):
 # ------------------------------------------------------------------------------
 # Import issues
 # ------------------------------------------------------------------------------
-def test_import_creates_and_updates_by_code_name_and_never_deletes(admin_client, appliance_backend,
-                                                                   site, issues):
+def test_import_creates_and_updates_by_code_name_and_never_deletes(
+    admin_client, appliance_backend, site, issues
+):
     empty = Site.objects.create(name="Second desk", backend=appliance_backend)
     found = run_action(admin_client, "import_issues", appliance_backend)
     assert texts(found, messages.SUCCESS) == [
         "Acme Support: 0 created, 2 updated, 0 unchanged.",
-        "Second desk: 2 created, 0 updated, 0 unchanged. New and already shown to customers: "
-        "printing, vpn.",
+        "Second desk: 2 created, 0 updated, 0 unchanged. New and already shown to customers: printing, vpn.",
     ]
     printing = Issue.objects.get(site=site, code_name="printing")
     # The appliance's name and id win; what the portal owns stays.
     assert (printing.display_name, printing.vendor_id) == ("Printing problems", 7)
     assert (printing.priority, printing.skills, printing.order, printing.active) == (
-        1, "printing,windows", 1, True)
+        1,
+        "printing,windows",
+        1,
+        True,
+    )
     assert Issue.objects.get(site=site, code_name="vpn").vendor_id == 8
     assert Issue.objects.filter(site=site, code_name="retired", active=False).exists()
     created = list(empty.issues.values_list("code_name", "display_name", "vendor_id", "active"))
@@ -146,12 +164,16 @@ def test_import_creates_and_updates_by_code_name_and_never_deletes(admin_client,
 def test_import_tolerates_missing_and_unknown_elements(admin_client, appliance_backend, site, fake):
     fake.serve("get_support_teams", "support_teams_variants.xml")
     found = run_action(admin_client, "import_issues", appliance_backend)
-    assert "Acme Support: 1 created, 0 updated, 0 unchanged. New and already shown to customers: onsite." \
+    assert (
+        "Acme Support: 1 created, 0 updated, 0 unchanged. New and already shown to customers: onsite."
         in texts(found, messages.SUCCESS)
+    )
     assert texts(found, messages.WARNING) == [
-        "Appliance: 1 appliance issue has no usable code name and was skipped."]
+        "Appliance: 1 appliance issue has no usable code name and was skipped."
+    ]
     assert list(site.issues.values_list("code_name", "display_name", "vendor_id")) == [
-        ("onsite", "On-site visit", 9)]
+        ("onsite", "On-site visit", 9)
+    ]
 
 
 def test_import_failure_is_an_admin_error(admin_client, appliance_backend, site, fake):
@@ -192,17 +214,21 @@ def test_import_command_prints_what_changed_and_is_idempotent(appliance_backend,
         "Second desk: 2 created, 0 updated, 0 unchanged.",
     ]
     assert import_command("--site", "second desk").splitlines() == [
-        "Second desk: 0 created, 0 updated, 2 unchanged."]
+        "Second desk: 0 created, 0 updated, 2 unchanged."
+    ]
 
 
 def test_import_command_errors(appliance_backend, site, fake):
     fake.fail("http500", action="get_support_teams")
-    with pytest.raises(CommandError, match="Import failed: get_support_teams: the appliance answered HTTP 500"):
+    with pytest.raises(
+        CommandError, match="Import failed: get_support_teams: the appliance answered HTTP 500"
+    ):
         import_command("--site", "Acme Support")
     with pytest.raises(CommandError, match="No site"):
         import_command("--site", "Nope")
-    tc = Backend.objects.create(name="TC", kind=Backend.Kind.TAKECONTROL,
-                                base_url="https://api.us0.swi-rc.com/rest")
+    tc = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
+    )
     Site.objects.create(name="TC site", backend=tc)
     with pytest.raises(CommandError, match="not a BeyondTrust"):
         import_command("--site", "TC site")

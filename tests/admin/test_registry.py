@@ -33,8 +33,11 @@ EXPECTED = {
 
 
 def portal_registry() -> dict:
-    return {model: model_admin for model, model_admin in admin.site._registry.items()
-            if model._meta.app_label == "portal"}
+    return {
+        model: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label == "portal"
+    }
 
 
 def test_the_portal_app_and_the_admin_are_installed():
@@ -54,8 +57,12 @@ def test_every_registering_module_is_imported_by_the_package():
         if "@admin.register(" in source or "admin.site.register(" in source:
             registering.add(info.name)
     tree = ast.parse((PACKAGE / "__init__.py").read_text())
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                and node.module == "portal.admin" for alias in node.names}
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "portal.admin"
+        for alias in node.names
+    }
     assert registering and registering <= imported
 
 
@@ -64,8 +71,13 @@ def test_admin_code_calls_no_vendor_client():
     for path in PACKAGE.glob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
-                     else [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
             for name in names:
                 assert not name.startswith("portal.vendors"), f"{path.name} imports {name}"
 
@@ -73,10 +85,13 @@ def test_admin_code_calls_no_vendor_client():
 def test_tests_do_not_hard_code_the_admin_path():
     """DJANGO_ADMIN_URL moves the admin: tests reach it through reverse("admin:...")."""
     literal = re.compile(r"""["']/admin/""")
-    found = [f"{path.relative_to(TESTS)}:{number}"
-             for path in TESTS.rglob("*.py") if path != Path(__file__).resolve()
-             for number, line in enumerate(path.read_text().splitlines(), 1)
-             if literal.search(line) and "default admin path" not in line]
+    found = [
+        f"{path.relative_to(TESTS)}:{number}"
+        for path in TESTS.rglob("*.py")
+        if path != Path(__file__).resolve()
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if literal.search(line) and "default admin path" not in line
+    ]
     assert found == []
 
 
@@ -85,8 +100,11 @@ def folded(response) -> dict[str, list[str]]:
     groups = {}
     for fieldset in response.context["adminform"]:
         if "collapse" in fieldset.classes:
-            groups[str(fieldset.name)] = [field.field["name"] if isinstance(field.field, dict) else field.field.name
-                                          for line in fieldset for field in line]
+            groups[str(fieldset.name)] = [
+                field.field["name"] if isinstance(field.field, dict) else field.field.name
+                for line in fieldset
+                for field in line
+            ]
     return groups
 
 
@@ -97,9 +115,14 @@ def test_rarely_changed_settings_are_folded_under_advanced(admin_client, backend
     page = admin_client.get(reverse("admin:portal_issue_change", args=[issues["printing"].pk]))
     assert folded(page)["Advanced"] == ["skills", "chat_locale"]
     page = admin_client.get(reverse("admin:portal_site_change", args=[site.pk]))
-    assert folded(page)["Advanced"] == ["prefill_secret", "clear_prefill_secret", "keep_personal_data",
-                                        "retention_days"]
-    start = models.StartRequest.objects.create(site=site, flow="key", backend_kind=backend.kind,
-                                               outcome="started", customer_data={"name": "Ann"})
+    assert folded(page)["Advanced"] == [
+        "prefill_secret",
+        "clear_prefill_secret",
+        "keep_personal_data",
+        "retention_days",
+    ]
+    start = models.StartRequest.objects.create(
+        site=site, flow="key", backend_kind=backend.kind, outcome="started", customer_data={"name": "Ann"}
+    )
     page = admin_client.get(reverse("admin:portal_startrequest_change", args=[start.pk]))
     assert folded(page)["Advanced"] == ["backend_kind", "customer_data"]

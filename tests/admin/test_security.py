@@ -30,8 +30,11 @@ def alice():
 
 
 def sign_in(client: Client, username: str, password: str, **extra):
-    return client.post(reverse("admin:login"), {"username": username, "password": password,
-                                                "next": reverse("admin:index")}, **extra)
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": reverse("admin:index")},
+        **extra,
+    )
 
 
 def signed_in(client: Client) -> bool:
@@ -93,8 +96,10 @@ def test_another_administrator_unlocks_from_admin(alice, admin_client):
     assert attempts
     page = admin_client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
     assert "alice" in page
-    response = admin_client.post(reverse("admin:axes_accessattempt_changelist"), {
-        "action": "delete_selected", "_selected_action": attempts, "post": "yes"})
+    response = admin_client.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {"action": "delete_selected", "_selected_action": attempts, "post": "yes"},
+    )
     assert response.status_code == 302
     assert not AccessAttempt.objects.filter(username="alice").exists()
     assert sign_in(Client(), "alice", PASSWORD).status_code == 302
@@ -117,12 +122,17 @@ def test_behind_the_trusted_proxy_the_forwarded_client_is_locked(alice, settings
     for n in range(5):
         sign_in(Client(), f"scanner{n}", "x", HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
-    assert sign_in(Client(), "alice", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7",
-                   **proxy).status_code == 429
+    assert (
+        sign_in(Client(), "alice", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy).status_code == 429
+    )
     # Another client through the same proxy is not locked out with it. The left-most entry is
     # the one the client could forge; the proxy's own (right-most) entry is believed.
-    assert sign_in(Client(), "alice", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7, 198.51.100.8",
-                   **proxy).status_code == 302
+    assert (
+        sign_in(
+            Client(), "alice", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7, 198.51.100.8", **proxy
+        ).status_code
+        == 302
+    )
 
 
 def test_each_failed_sign_in_logs_username_and_address_never_the_password(alice, caplog):
@@ -166,6 +176,7 @@ def test_demo_user_password_meets_the_validators():
 def staff_admin_url(settings):
     """The URL conf as DJANGO_ADMIN_URL=staff-desk/ builds it (urls.py reads the setting)."""
     import portal.urls
+
     settings.ADMIN_URL = "staff-desk/"
     importlib.reload(portal.urls)
     clear_url_caches()

@@ -24,8 +24,13 @@ from tests.fakes.takecontrol import (  # noqa: F401  (takecontrol_server is a fi
 
 pytestmark = pytest.mark.django_db
 
-FILTERS = {"date_from": "2024-05-01", "date_to": "2024-05-31", "page": "1", "page_size": "50",
-           "columns": ["ID", "DATE_START", "CUSTOMER_NAME", "COMPUTER_NAME"]}
+FILTERS = {
+    "date_from": "2024-05-01",
+    "date_to": "2024-05-31",
+    "page": "1",
+    "page_size": "50",
+    "columns": ["ID", "DATE_START", "CUSTOMER_NAME", "COMPUTER_NAME"],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -36,14 +41,21 @@ def quick_vendor(settings):
 
 @pytest.fixture
 def tc_backend(takecontrol_server):
-    return Backend.objects.create(name="Take Control", kind=Backend.Kind.TAKECONTROL,
-                                  base_url=takecontrol_server.rest_url, tc_uid=UID,
-                                  tc_public_key=PUBLIC_KEY, tc_private_key=PRIVATE_KEY)
+    return Backend.objects.create(
+        name="Take Control",
+        kind=Backend.Kind.TAKECONTROL,
+        base_url=takecontrol_server.rest_url,
+        tc_uid=UID,
+        tc_public_key=PUBLIC_KEY,
+        tc_private_key=PRIVATE_KEY,
+    )
 
 
 def staff(username: str, *codenames: str) -> User:
     user = User.objects.create_user(username, password="x", is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="portal", codename__in=codenames))
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="portal", codename__in=codenames)
+    )
     return user
 
 
@@ -90,15 +102,29 @@ def test_the_form_starts_on_the_last_seven_days(historian, tc_backend, settings)
     settings.TIME_ZONE = "Europe/Berlin"  # already 2 March there: the admin's day, not UTC's
     form = historian.get(history_url(tc_backend)).context["form"]
     assert (form["date_from"].value(), form["date_to"].value()) == (
-        datetime(2026, 2, 23).date(), datetime(2026, 3, 2).date())
+        datetime(2026, 2, 23).date(),
+        datetime(2026, 3, 2).date(),
+    )
     assert form["page"].value() == 1 and form["page_size"].value() == 50
 
 
 def test_filters_reach_the_vendor_and_rows_are_shown(historian, tc_backend, takecontrol_server):
-    response = historian.get(history_url(tc_backend), {
-        **FILTERS, "customer_name": "Jane", "customer_email": "jane@example.com", "computer_name": "VM2",
-        "technician_username": "tech@example.com", "start_method": "PIN", "processed": "yes",
-        "has_videos": "no", "session_id": "1001", "page": "2", "page_size": "25"})
+    response = historian.get(
+        history_url(tc_backend),
+        {
+            **FILTERS,
+            "customer_name": "Jane",
+            "customer_email": "jane@example.com",
+            "computer_name": "VM2",
+            "technician_username": "tech@example.com",
+            "start_method": "PIN",
+            "processed": "yes",
+            "has_videos": "no",
+            "session_id": "1001",
+            "page": "2",
+            "page_size": "25",
+        },
+    )
     assert response.status_code == 200
     [call] = takecontrol_server.rest_calls()
     assert (call.method, call.path, call.headers["integration-key"]) == ("GET", HISTORY_PATH, PRIVATE_KEY)
@@ -119,7 +145,7 @@ def test_filters_reach_the_vendor_and_rows_are_shown(historian, tc_backend, take
         },
     }
     html = response.content.decode()
-    table = html[html.index('<table id="session-history">'):]
+    table = html[html.index('<table id="session-history">') :]
     headers = re.findall(r'<th scope="col">(.*?)</th>', table)
     assert headers == ["Session ID", "Started", "Customer name", "Computer"]
     assert "<td>Zoë Ångström 🙂</td>" in html and "<td>MÜNCHEN-01</td>" in html
@@ -129,7 +155,9 @@ def test_filters_reach_the_vendor_and_rows_are_shown(historian, tc_backend, take
 
 
 def test_paging_links_keep_the_filters(historian, tc_backend):
-    html = historian.get(history_url(tc_backend), {**FILTERS, "page_size": "25", "page": "1"}).content.decode()
+    html = historian.get(
+        history_url(tc_backend), {**FILTERS, "page_size": "25", "page": "1"}
+    ).content.decode()
     assert "3 sessions" in html
     assert 'rel="next"' not in html and 'rel="prev"' not in html  # total 3 fits one page
     html = historian.get(history_url(tc_backend), {**FILTERS, "page": "2"}).content.decode()
@@ -141,14 +169,21 @@ def test_csv_export_is_utf8_with_bom_and_formula_safe(historian, tc_backend, tak
     response = historian.get(history_url(tc_backend), {**FILTERS, "export": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="session-history-2024-05-01-2024-05-31.csv"'
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="session-history-2024-05-01-2024-05-31.csv"'
+    )
     body = response.content
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows == [
         ["ID", "DATE_START", "CUSTOMER_NAME", "COMPUTER_NAME"],
         ["1001", "2024-05-02 09:15:00", "Jane Doe", "VM2"],
-        ["1002", "2024-05-03 14:00:00", "'=HYPERLINK(\"https://evil.example\",\"click\")", "'=cmd|' /C calc'!A0"],
+        [
+            "1002",
+            "2024-05-03 14:00:00",
+            '\'=HYPERLINK("https://evil.example","click")',
+            "'=cmd|' /C calc'!A0",
+        ],
         ["1003", "2024-05-04 08:00:00", "Zoë Ångström 🙂", "MÜNCHEN-01"],
     ]
     assert PRIVATE_KEY.encode() not in body
@@ -210,4 +245,7 @@ def test_bad_filters_are_refused_before_the_vendor(historian, tc_backend, takeco
 
 def test_beyondtrust_backend_has_no_history(historian, backend):
     assert historian.get(history_url(backend), FILTERS).status_code == 404
-    assert historian.get(reverse("admin:portal_backend_session_history", args=[999999]), FILTERS).status_code == 404
+    assert (
+        historian.get(reverse("admin:portal_backend_session_history", args=[999999]), FILTERS).status_code
+        == 404
+    )

@@ -13,11 +13,11 @@ import time_machine
 from django.urls import reverse
 
 from portal.branding import embed_snippet
-from portal.models import ApiToken, Backend, Issue, IssueTranslation, Site, SiteHostname
+from portal.models import ApiToken, Backend, Issue, IssueTranslation, Site
 from portal.tokens import create_api_token, revoke_api_token
+from tests.admin.test_translations import change_form_data
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
-from tests.admin.test_translations import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,8 @@ def test_checklist_for_a_fresh_site_lists_every_step_as_to_do_with_links(admin_c
     assert languages["links"] == [reverse("admin:portal_site_change", args=[site.pk])]
     assert item(parsed, "Acme", "Embedding origins")["text"].startswith("To do:")
     assert item(parsed, "Acme", "Prefill link secret")["links"] == [
-        reverse("admin:portal_site_change", args=[site.pk])]
+        reverse("admin:portal_site_change", args=[site.pk])
+    ]
     tokens = item(parsed, "Acme", "API tokens")
     assert tokens["text"].startswith("To do:")
     assert tokens["links"] == [reverse("admin:portal_apitoken_add") + f"?site={site.pk}"]
@@ -125,12 +126,13 @@ def test_checklist_items_turn_done_as_the_site_is_set_up(admin_client, site, iss
     site.translations.create(language="de", warning_text="Nur fortfahren, wenn Sie uns angerufen haben.")
     create_api_token(site=site, name="Zendesk")
     parsed = checklist(admin_client)
-    assert item(parsed, "Acme", "Issues")["text"] == (
-        "Done: Issues — 2 active issues. Review the issues")
+    assert item(parsed, "Acme", "Issues")["text"] == ("Done: Issues — 2 active issues. Review the issues")
     assert item(parsed, "Acme", "Languages covered")["text"].startswith(
-        "Done: Languages covered — Every text is there in all 2 enabled languages.")
+        "Done: Languages covered — Every text is there in all 2 enabled languages."
+    )
     assert item(parsed, "Acme", "Embedding origins")["text"].startswith(
-        "Done: Embedding origins — May be embedded by: https://help.example.com.")
+        "Done: Embedding origins — May be embedded by: https://help.example.com."
+    )
     prefill = item(parsed, "Acme", "Prefill link secret")["text"]
     assert prefill.startswith("Done:") and "s3cret" not in str(parsed.sites)
     assert item(parsed, "Acme", "API tokens")["text"].startswith("Done: API tokens — 1 active API token.")
@@ -154,39 +156,57 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
     # in the admin's time zone, and a sentence ends with one full stop ("p.m.." once).
     with running(FakeBeyondTrust()) as fake, time_machine.travel(TESTED_AT) as clock:
         backend.base_url, backend.client_id, backend.client_secret = (
-            fake.base_url, fake.client_id, fake.client_secret)
+            fake.base_url,
+            fake.client_id,
+            fake.client_secret,
+        )
         backend.save()
-        admin_client.post(reverse("admin:portal_backend_changelist"),
-                          {"action": "test_connection", "_selected_action": [backend.pk]})
+        admin_client.post(
+            reverse("admin:portal_backend_changelist"),
+            {"action": "test_connection", "_selected_action": [backend.pk]},
+        )
         backend.refresh_from_db()
         # The fake reports its backup appliance as unhealthy: the test did not pass.
         assert TESTED_AT <= backend.connection_checked_at < TESTED_AT + timedelta(seconds=30)
         assert backend.connection_ok is False
         assert backend.connection_summary == "Data sync with the primary failed"
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
-        assert text == ("To do: Backend reachable — Appliance failed “Test connection” on "
-                        "12/02/2026 10:41: Data sync with the primary failed Test again")
+        assert text == (
+            "To do: Backend reachable — Appliance failed “Test connection” on "
+            "12/02/2026 10:41: Data sync with the primary failed Test again"
+        )
 
         fake.serve("check_health", "check_health_ok.xml")
         clock.move_to(TESTED_AT + timedelta(days=1, hours=5))
-        admin_client.post(reverse("admin:portal_backend_changelist"),
-                          {"action": "test_connection", "_selected_action": [backend.pk]})
+        admin_client.post(
+            reverse("admin:portal_backend_changelist"),
+            {"action": "test_connection", "_selected_action": [backend.pk]},
+        )
         backend.refresh_from_db()
         assert backend.connection_ok is True and backend.connection_summary == ""
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
-    assert text == ("Done: Backend reachable — Appliance passed “Test connection” on "
-                    "12/03/2026 15:41. Test again")
+    assert text == (
+        "Done: Backend reachable — Appliance passed “Test connection” on 12/03/2026 15:41. Test again"
+    )
     assert fake.client_secret not in text
 
 
 def test_checklist_for_preview_and_take_control_backends(admin_client, site):
-    preview = Backend.objects.create(name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com")
-    other = Site.objects.create(name="Take Control site", backend=Backend.objects.create(
-        name="N-able", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"))
+    preview = Backend.objects.create(
+        name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com"
+    )
+    other = Site.objects.create(
+        name="Take Control site",
+        backend=Backend.objects.create(
+            name="N-able", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
+        ),
+    )
     site.backend = preview
     site.save()
     parsed = checklist(admin_client)
-    assert item(parsed, "Acme", "Backend reachable")["text"].startswith("Done: Backend reachable — Preview is a Preview")
+    assert item(parsed, "Acme", "Backend reachable")["text"].startswith(
+        "Done: Backend reachable — Preview is a Preview"
+    )
     text = item(parsed, "Take Control", "Backend reachable")["text"]
     assert text.startswith("Check by hand: Backend reachable — N-able has no connection test")
     issues = item(parsed, "Take Control", "Issues")
@@ -239,17 +259,23 @@ def selected(admin_client, url: str) -> dict[str, list[str]]:
     return parser.selected
 
 
-@pytest.mark.parametrize(("model", "field"), [("issue", "site"), ("customfield", "site"),
-                                              ("apitoken", "site"), ("site", "backend")])
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [("issue", "site"), ("customfield", "site"), ("apitoken", "site"), ("site", "backend")],
+)
 def test_the_only_choice_is_preselected_on_add_forms(admin_client, site, model, field):
     only = site if field == "site" else site.backend
     assert selected(admin_client, reverse(f"admin:portal_{model}_add"))[field] == [str(only.pk)]
 
 
-@pytest.mark.parametrize(("model", "field"), [("issue", "site"), ("customfield", "site"),
-                                              ("apitoken", "site"), ("site", "backend")])
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [("issue", "site"), ("customfield", "site"), ("apitoken", "site"), ("site", "backend")],
+)
 def test_nothing_is_preselected_when_there_is_a_choice(admin_client, site, model, field):
-    second_backend = Backend.objects.create(name="Other", kind=Backend.Kind.MODERN, base_url="https://other.example.com")
+    second_backend = Backend.objects.create(
+        name="Other", kind=Backend.Kind.MODERN, base_url="https://other.example.com"
+    )
     Site.objects.create(name="Other site", backend=second_backend)
     assert selected(admin_client, reverse(f"admin:portal_{model}_add"))[field] == []
 
@@ -285,8 +311,9 @@ def test_low_contrast_colours_are_refused_without_the_override(admin_client, sit
 
 def test_low_contrast_colours_are_saved_when_the_override_is_ticked(admin_client, site):
     url = reverse("admin:portal_site_change", args=[site.pk])
-    response = admin_client.post(url, site_form(admin_client, site, primary_color="#ffee00",
-                                                accept_low_contrast="on"), follow=True)
+    response = admin_client.post(
+        url, site_form(admin_client, site, primary_color="#ffee00", accept_low_contrast="on"), follow=True
+    )
     site.refresh_from_db()
     assert site.primary_color == "#ffee00"
     texts = [str(m) for m in response.context["messages"]]
@@ -341,7 +368,7 @@ def admin_snippet(admin_client, site) -> str:
 
 def readme_snippet() -> str:
     text = README.read_text()
-    section = text[text.index("## Embedding in a help-desk page"):]
+    section = text[text.index("## Embedding in a help-desk page") :]
     return re.search(r"```html\n(.*?)\n```", section, re.S).group(1)
 
 
@@ -414,7 +441,12 @@ def test_backend_kind_labels_read_once(admin_client, db):
     Backend.objects.create(name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com")
     Backend.objects.create(name="Lab", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com")
     kinds = option_texts(admin_client, reverse("admin:portal_backend_add"))["kind"]
-    assert kinds == ["BeyondTrust Remote Support", "Bomgar, legacy (.ns URLs)", "N-able Take Control", "Preview"]
+    assert kinds == [
+        "BeyondTrust Remote Support",
+        "Bomgar, legacy (.ns URLs)",
+        "N-able Take Control",
+        "Preview",
+    ]
     backends = option_texts(admin_client, reverse("admin:portal_site_add"))["backend"]
     assert backends == ["---------", "Lab (Preview)", "Preview"]
     listing = admin_client.get(reverse("admin:portal_backend_changelist")).content.decode()
@@ -422,8 +454,11 @@ def test_backend_kind_labels_read_once(admin_client, db):
 
 
 def test_backend_page_shows_the_stored_test_result_and_a_new_backend_none(admin_client, backend):
-    Backend.objects.filter(pk=backend.pk).update(connection_ok=False, connection_summary="Timed out",
-                                                 connection_checked_at="2026-12-01T10:00:00Z")
+    Backend.objects.filter(pk=backend.pk).update(
+        connection_ok=False, connection_summary="Timed out", connection_checked_at="2026-12-01T10:00:00Z"
+    )
     page = admin_client.get(reverse("admin:portal_backend_change", args=[backend.pk])).content.decode()
     assert "Last connection test result" in page and "Timed out" in page
-    assert "Last connection test" not in admin_client.get(reverse("admin:portal_backend_add")).content.decode()
+    assert (
+        "Last connection test" not in admin_client.get(reverse("admin:portal_backend_add")).content.decode()
+    )

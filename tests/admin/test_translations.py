@@ -10,7 +10,7 @@ import pytest
 from django.contrib.messages import WARNING, get_messages
 from django.urls import reverse
 
-from portal.models import CustomField, CustomFieldTranslation, DEFAULT_WARNING, Issue, IssueTranslation, Site
+from portal.models import DEFAULT_WARNING, CustomField, CustomFieldTranslation, Issue, IssueTranslation, Site
 
 pytestmark = pytest.mark.django_db
 
@@ -96,15 +96,27 @@ def test_issue_list_and_form_name_the_missing_languages(admin_client, three_lang
     assert "Missing translations" in listing
     # printing lacks Japanese; vpn and the retired issue lack both
     assert column(listing) == ["日本語", "Deutsch, 日本語", "Deutsch, 日本語"]
-    form = admin_client.get(reverse("admin:portal_issue_change", args=[issues["printing"].pk])).content.decode()
+    form = admin_client.get(
+        reverse("admin:portal_issue_change", args=[issues["printing"].pk])
+    ).content.decode()
     assert readonly_value(form) == "日本語"
 
 
-def test_saving_an_issue_warns_after_its_translations_are_saved_and_never_blocks(admin_client, three_languages, issues):
+def test_saving_an_issue_warns_after_its_translations_are_saved_and_never_blocks(
+    admin_client, three_languages, issues
+):
     url = reverse("admin:portal_issue_change", args=[issues["vpn"].pk])
-    data = change_form_data(admin_client, url, display_name="VPN access", **{
-        "translations-TOTAL_FORMS": "1", "translations-0-language": "de",
-        "translations-0-display_name": "VPN-Zugang", "translations-0-description": ""})
+    data = change_form_data(
+        admin_client,
+        url,
+        display_name="VPN access",
+        **{
+            "translations-TOTAL_FORMS": "1",
+            "translations-0-language": "de",
+            "translations-0-display_name": "VPN-Zugang",
+            "translations-0-description": "",
+        },
+    )
     response = admin_client.post(url, data, follow=True)
     assert response.status_code == 200
     assert Issue.objects.get(pk=issues["vpn"].pk).display_name == "VPN access"  # saved
@@ -129,10 +141,16 @@ def test_custom_field_needs_label_help_and_every_choice_label(three_languages, c
     urgency = custom_fields["urgency"]
     urgency.help_text = "How soon?"
     urgency.save()
-    CustomFieldTranslation.objects.create(field=urgency, language="de", label="Dringlichkeit",
-                                          help_text="Wie bald?", choices="low|Niedrig\nhigh|Hoch")
-    CustomFieldTranslation.objects.create(field=urgency, language="ja", label="緊急度",
-                                          help_text="いつまでに?", choices="low|低")  # "high" is missing
+    CustomFieldTranslation.objects.create(
+        field=urgency,
+        language="de",
+        label="Dringlichkeit",
+        help_text="Wie bald?",
+        choices="low|Niedrig\nhigh|Hoch",
+    )
+    CustomFieldTranslation.objects.create(
+        field=urgency, language="ja", label="緊急度", help_text="いつまでに?", choices="low|低"
+    )  # "high" is missing
     assert missing_field_languages(CustomField.objects.get(pk=urgency.pk)) == ["ja"]
     CustomFieldTranslation.objects.filter(field=urgency, language="de").update(help_text="")
     assert missing_field_languages(CustomField.objects.get(pk=urgency.pk)) == ["de", "ja"]
@@ -145,7 +163,10 @@ def test_custom_field_admin_warns_on_save(admin_client, three_languages, custom_
     assert CustomField.objects.get(pk=field.pk).label == "Asset number"
     [warning] = warnings(response)
     assert "Deutsch, 日本語" in warning
-    assert column(admin_client.get(reverse("admin:portal_customfield_changelist")).content.decode())[0] == "Deutsch, 日本語"
+    assert (
+        column(admin_client.get(reverse("admin:portal_customfield_changelist")).content.decode())[0]
+        == "Deutsch, 日本語"
+    )
 
 
 def test_site_counts_its_own_texts_but_not_the_built_in_ones(admin_client, three_languages):
@@ -158,9 +179,16 @@ def test_site_counts_its_own_texts_but_not_the_built_in_ones(admin_client, three
     site.save()
     assert missing_site_languages(Site.objects.get(pk=site.pk)) == []
     url = reverse("admin:portal_site_change", args=[site.pk])
-    data = change_form_data(admin_client, url, welcome_text="Welcome!", **{
-        "translations-TOTAL_FORMS": "1", "translations-0-language": "ja",
-        "translations-0-welcome_text": "ようこそ！"})
+    data = change_form_data(
+        admin_client,
+        url,
+        welcome_text="Welcome!",
+        **{
+            "translations-TOTAL_FORMS": "1",
+            "translations-0-language": "ja",
+            "translations-0-welcome_text": "ようこそ！",
+        },
+    )
     response = admin_client.post(url, data, follow=True)
     assert Site.objects.get(pk=site.pk).welcome_text == "Welcome!"
     assert any("Deutsch" in w and "日本語" not in w for w in warnings(response))

@@ -23,14 +23,23 @@ from django.core.cache import cache
 from portal.models import Backend, CustomField, Department, FieldMode, Issue, Site, Technician
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
-from tests.fakes.takecontrol import PRIVATE_KEY, PUBLIC_KEY, UID
-from tests.fakes.takecontrol import takecontrol_server  # noqa: F401  (a fixture)
+from tests.fakes.takecontrol import (
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    UID,
+    takecontrol_server,  # noqa: F401  (a fixture)
+)
 
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
 # Never let Playwright fetch a browser of its own: Debian's Chromium is the one we drive.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-gpu",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
     # Blocks third-party cookies, as Safari does and Chrome's phase-out did: the portal in a
     # frame on another site must work without them (it sets none at all).
     "--test-third-party-cookie-phaseout",
@@ -80,8 +89,9 @@ def browser(django_db_setup):
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                                  args=CHROMIUM_ARGS)
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
             yield chromium
             chromium.close()
     finally:
@@ -94,8 +104,9 @@ def browser(django_db_setup):
 @pytest.fixture
 def context(browser):
     """A fresh browser profile per test, in Tokyo's time zone and English."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, timezone_id=TIMEZONE,
-                                  locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, timezone_id=TIMEZONE, locale="en-US"
+    )
     context.set_default_timeout(10_000)
     yield context
     context.close()
@@ -122,7 +133,10 @@ class LoopbackServer:
                 server.paths.append(self.path)
                 body, headers = server.pages.get(
                     urlsplit(self.path).path,
-                    ("<!doctype html><html lang='en'><title>Fake appliance</title><h1>Fake appliance</h1>", {}),
+                    (
+                        "<!doctype html><html lang='en'><title>Fake appliance</title><h1>Fake appliance</h1>",
+                        {},
+                    ),
                 )
                 data = body.encode()
                 self.send_response(200)
@@ -177,33 +191,76 @@ def portal_url(live_server, transactional_db):
 def make_site(portal_url):
     """Creates the default site: issues, custom fields of each kind, consent and chat choice."""
 
-    def make(*, kind: str = Backend.Kind.PREVIEW, base_url: str = "https://support.example.com",
-             frame_ancestors: str = "", **site_fields) -> Site:
+    def make(
+        *,
+        kind: str = Backend.Kind.PREVIEW,
+        base_url: str = "https://support.example.com",
+        frame_ancestors: str = "",
+        **site_fields,
+    ) -> Site:
         backend = Backend.objects.create(name="Appliance", kind=kind, base_url=base_url)
         fields = {
-            "name": "Acme Support", "is_default": True, "backend": backend, "show_rep_list": False,
-            "company_code_field": "optional", "external_key_field": "optional",
-            "external_key_label": "Ticket number", "chat_mode": Site.ChatMode.CHOICE,
+            "name": "Acme Support",
+            "is_default": True,
+            "backend": backend,
+            "show_rep_list": False,
+            "company_code_field": "optional",
+            "external_key_field": "optional",
+            "external_key_label": "Ticket number",
+            "chat_mode": Site.ChatMode.CHOICE,
             "consent_text": "A technician will see your screen while you watch.",
-            "enabled_languages": ["en-us", "de", "ja"], "frame_ancestors": frame_ancestors,
+            "enabled_languages": ["en-us", "de", "ja"],
+            "frame_ancestors": frame_ancestors,
             **site_fields,
         }
         site = Site.objects.create(**fields)
-        printing = Issue.objects.create(site=site, code_name="printing", display_name="Printing problems",
-                                        order=1, priority=2, skills="printing,windows")
-        Issue.objects.create(site=site, code_name="vpn", display_name="VPN and remote access", order=2,
-                             vendor_id=42)
+        printing = Issue.objects.create(
+            site=site,
+            code_name="printing",
+            display_name="Printing problems",
+            order=1,
+            priority=2,
+            skills="printing,windows",
+        )
+        Issue.objects.create(
+            site=site, code_name="vpn", display_name="VPN and remote access", order=2, vendor_id=42
+        )
         Issue.objects.create(site=site, code_name="other", display_name="Something else", order=3)
-        CustomField.objects.create(site=site, code_name="asset_tag", label="Asset tag", max_length=32, order=1,
-                                   help_text="The sticker on your computer, e.g. LT-4471.")
-        model = CustomField.objects.create(site=site, code_name="printer_model", label="Printer model",
-                                           max_length=100, order=2, required=True)
+        CustomField.objects.create(
+            site=site,
+            code_name="asset_tag",
+            label="Asset tag",
+            max_length=32,
+            order=1,
+            help_text="The sticker on your computer, e.g. LT-4471.",
+        )
+        model = CustomField.objects.create(
+            site=site,
+            code_name="printer_model",
+            label="Printer model",
+            max_length=100,
+            order=2,
+            required=True,
+        )
         model.issues.set([printing])
-        CustomField.objects.create(site=site, code_name="urgency", label="How urgent is it?", order=3,
-                                   field_type=CustomField.Type.CHOICE, max_length=10, required=True,
-                                   choices="low|I can wait\nhigh|I cannot work")
-        CustomField.objects.create(site=site, code_name="restart_ok", label="May we restart your computer?",
-                                   order=4, field_type=CustomField.Type.YES_NO, max_length=3)
+        CustomField.objects.create(
+            site=site,
+            code_name="urgency",
+            label="How urgent is it?",
+            order=3,
+            field_type=CustomField.Type.CHOICE,
+            max_length=10,
+            required=True,
+            choices="low|I can wait\nhigh|I cannot work",
+        )
+        CustomField.objects.create(
+            site=site,
+            code_name="restart_ok",
+            label="May we restart your computer?",
+            order=4,
+            field_type=CustomField.Type.YES_NO,
+            max_length=3,
+        )
         return site
 
     return make
@@ -221,10 +278,12 @@ def make_rep_site(make_site, beyondtrust):
     """make_site on the fake appliance, with API credentials: a live representative list."""
 
     def make(**site_fields) -> Site:
-        site = make_site(kind=Backend.Kind.MODERN, base_url=beyondtrust.base_url, show_rep_list=True,
-                         **site_fields)
-        Backend.objects.filter(pk=site.backend_id).update(client_id=beyondtrust.client_id,
-                                                           client_secret=beyondtrust.client_secret)
+        site = make_site(
+            kind=Backend.Kind.MODERN, base_url=beyondtrust.base_url, show_rep_list=True, **site_fields
+        )
+        Backend.objects.filter(pk=site.backend_id).update(
+            client_id=beyondtrust.client_id, client_secret=beyondtrust.client_secret
+        )
         cache.clear()  # a queryset update skips the signal that retires cached sites
         return Site.objects.get(pk=site.pk)
 
@@ -237,26 +296,50 @@ def make_tc_site(portal_url, takecontrol_server, appliance):
 
     def make(*, mode: str = Backend.TakeControlMode.REDIRECT, **site_fields) -> Site:
         backend = Backend.objects.create(
-            name="Take Control", kind=Backend.Kind.TAKECONTROL, base_url=takecontrol_server.rest_url,
-            tc_uid=UID, tc_public_key=PUBLIC_KEY, tc_private_key=PRIVATE_KEY, tc_ask_customer_info=True,
-            tc_mode=mode, tc_pin_url_template=f"{appliance.url}/pin/{{pin}}")
-        site = Site.objects.create(**{
-            "name": "Acme Support", "is_default": True, "backend": backend, "show_rep_list": True,
-            "email_field": FieldMode.OPTIONAL, "customer_number_field": FieldMode.OPTIONAL,
-            "consent_text": "A technician will see your screen while you watch.",
-            "warning_text": "Only continue if you contacted us yourself.",
-            "enabled_languages": ["en-us", "de", "ja"], **site_fields})
+            name="Take Control",
+            kind=Backend.Kind.TAKECONTROL,
+            base_url=takecontrol_server.rest_url,
+            tc_uid=UID,
+            tc_public_key=PUBLIC_KEY,
+            tc_private_key=PRIVATE_KEY,
+            tc_ask_customer_info=True,
+            tc_mode=mode,
+            tc_pin_url_template=f"{appliance.url}/pin/{{pin}}",
+        )
+        site = Site.objects.create(
+            **{
+                "name": "Acme Support",
+                "is_default": True,
+                "backend": backend,
+                "show_rep_list": True,
+                "email_field": FieldMode.OPTIONAL,
+                "customer_number_field": FieldMode.OPTIONAL,
+                "consent_text": "A technician will see your screen while you watch.",
+                "warning_text": "Only continue if you contacted us yourself.",
+                "enabled_languages": ["en-us", "de", "ja"],
+                **site_fields,
+            }
+        )
         helpdesk = Department.objects.create(backend=backend, name="Help desk", department_id=1234)
-        tess = Technician.objects.create(backend=backend, display_name="Tess", username="tess.private@example.com",
-                                         listed=False)  # routes the printing issue only
-        Issue.objects.create(site=site, code_name="printing", display_name="Printing problems", order=1,
-                             department=helpdesk, technician=tess)
+        tess = Technician.objects.create(
+            backend=backend, display_name="Tess", username="tess.private@example.com", listed=False
+        )  # routes the printing issue only
+        Issue.objects.create(
+            site=site,
+            code_name="printing",
+            display_name="Printing problems",
+            order=1,
+            department=helpdesk,
+            technician=tess,
+        )
         Issue.objects.create(site=site, code_name="other", display_name="Something else", order=2)
-        Technician.objects.create(backend=backend, display_name="Anna K.", username="anna.kowalska@example.com",
-                                  order=1)
+        Technician.objects.create(
+            backend=backend, display_name="Anna K.", username="anna.kowalska@example.com", order=1
+        )
         Technician.objects.create(backend=backend, display_name="Ben", username="bsmith@example.com", order=2)
-        Technician.objects.create(backend=backend, display_name="Off duty", username="offduty@example.com",
-                                  listed=False)
+        Technician.objects.create(
+            backend=backend, display_name="Off duty", username="offduty@example.com", listed=False
+        )
         return site
 
     return make

@@ -28,8 +28,12 @@ SURVEY = {
 }
 
 
-TC_SURVEY = {"name": "Zoë Ångström", "email": "zoe@example.com", "customer_number": "C-1001",
-             "details": "Der Drucker druckt nicht | seit 9 Uhr"}
+TC_SURVEY = {
+    "name": "Zoë Ångström",
+    "email": "zoe@example.com",
+    "customer_number": "C-1001",
+    "details": "Der Drucker druckt nicht | seit 9 Uhr",
+}
 
 
 def query_of(url: str) -> list[tuple[str, str]]:

@@ -18,11 +18,16 @@ SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 
 def customer_pages(page, make_site, portal_url, language):
     """Walks through every customer page, yielding (name, page) with each one shown."""
-    site = make_site(warning_text="Only continue if you contacted us yourself.",
-                     notice_text="Planned maintenance on Sunday from 8:00 to 9:00.",
-                     welcome_text="Our technicians can see your screen and help you right away.",
-                     show_rep_list=True, contact_email="help@acme.example", contact_phone="+49 30 1234567",
-                     contact_url="https://acme.example/contact", privacy_url="https://acme.example/privacy")
+    site = make_site(
+        warning_text="Only continue if you contacted us yourself.",
+        notice_text="Planned maintenance on Sunday from 8:00 to 9:00.",
+        welcome_text="Our technicians can see your screen and help you right away.",
+        show_rep_list=True,
+        contact_email="help@acme.example",
+        contact_phone="+49 30 1234567",
+        contact_url="https://acme.example/contact",
+        privacy_url="https://acme.example/privacy",
+    )
     query = f"?locale={language}"
     page.goto(f"{portal_url}/{query}")
     yield "home"
@@ -105,12 +110,16 @@ def flow_boxes(page) -> list[dict]:
 
 
 def test_the_landing_page_puts_the_three_ways_side_by_side_on_a_desktop_and_stacks_them_on_a_phone(
-        page, make_site, portal_url):
+    page, make_site, portal_url
+):
     make_site(show_rep_list=True)
     page.goto(f"{portal_url}/?locale=de")
     titles = page.locator(".flows > .flow h2").all_text_contents()
-    assert titles == ["Ansprechpartner auswählen", "Ich habe einen Sitzungsschlüssel",
-                      "Beschreiben Sie Ihr Problem"]
+    assert titles == [
+        "Ansprechpartner auswählen",
+        "Ich habe einen Sitzungsschlüssel",
+        "Beschreiben Sie Ihr Problem",
+    ]
     desktop = flow_boxes(page)
     assert len({box["y"] for box in desktop}) == 1  # one row
     assert desktop[0]["x"] < desktop[1]["x"] < desktop[2]["x"]

@@ -19,11 +19,20 @@ pytestmark = pytest.mark.browser
 
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
 REFLOW = {"320px": (320, 640), "zoom200": (640, 400)}  # WCAG 1.4.10; 1280x800 at 200 %
-SCREENSHOTS_IN_EVERY_LANGUAGE = {"reps", "reps-nobody", "reps-checking", "technicians-errors", "tc-survey-errors", "queued"}
+SCREENSHOTS_IN_EVERY_LANGUAGE = {
+    "reps",
+    "reps-nobody",
+    "reps-checking",
+    "technicians-errors",
+    "tc-survey-errors",
+    "queued",
+}
 SECRET = "s3cret-of-the-help-desk"
-SITE_TEXTS = {"warning_text": "Only continue if you contacted us yourself.",
-              "notice_text": "Planned maintenance on Sunday from 8:00 to 9:00.",
-              "consent_text": "A technician will see your screen while you watch."}
+SITE_TEXTS = {
+    "warning_text": "Only continue if you contacted us yourself.",
+    "notice_text": "Planned maintenance on Sunday from 8:00 to 9:00.",
+    "consent_text": "A technician will see your screen while you watch.",
+}
 
 
 def vendor_pages(page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server):
@@ -46,9 +55,16 @@ def vendor_pages(page, portal_url, language, make_rep_site, make_tc_site, beyond
         page.goto(f"{portal_url}/reps/{query}")
         yield "reps-checking"
     beyondtrust.release()
-    signed = sign_prefill(secret=SECRET, values={"name": "Zoë Ångström", "external_key": "INC0012345",
-                                                 "cf_asset_tag": "LT-4471", "issue": "printing"},
-                          expires_at=int(time.time()) + 600)
+    signed = sign_prefill(
+        secret=SECRET,
+        values={
+            "name": "Zoë Ångström",
+            "external_key": "INC0012345",
+            "cf_asset_tag": "LT-4471",
+            "issue": "printing",
+        },
+        expires_at=int(time.time()) + 600,
+    )
     page.goto(f"{portal_url}/survey/?{signed}&locale={language}")
     yield "survey-signed"
     page.locator(".survey-form button[type=submit]").click()  # required fields still empty
@@ -94,10 +110,12 @@ def overflow(page) -> int:
 
 @pytest.mark.parametrize("language", ["en-us", "de", "ja"])
 def test_vendor_pages_are_accessible_fit_small_screens_and_are_photographed(
-        page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server):
+    page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server
+):
     violations, too_wide, seen = {}, {}, []
-    for name in vendor_pages(page, portal_url, language, make_rep_site, make_tc_site, beyondtrust,
-                             takecontrol_server):
+    for name in vendor_pages(
+        page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server
+    ):
         seen.append(name)
         assert page.locator("html").get_attribute("lang").lower().startswith(language[:2]), name
         found = axe_violations(page)

@@ -32,9 +32,16 @@ def admin_page(context, portal_url, make_site):
     page = context.new_page()
     console = []
     # CSP refusals, and Chromium's complaints about a Permissions-Policy feature it does not know.
-    page.on("console", lambda message: any(word in message.text for word in (
-        "Content Security Policy", "Permissions-Policy", "Unrecognized feature"))
-        and console.append(message.text))
+    page.on(
+        "console",
+        lambda message: (
+            any(
+                word in message.text
+                for word in ("Content Security Policy", "Permissions-Policy", "Unrecognized feature")
+            )
+            and console.append(message.text)
+        ),
+    )
     page.goto(portal_url + reverse("admin:login"))
     page.fill("#id_username", "root")
     page.fill("#id_password", PASSWORD)

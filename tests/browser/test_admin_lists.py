@@ -17,18 +17,33 @@ PASSWORD = "browser-test-password"
 
 @pytest.fixture
 def two_sites(portal_url):
-    backend = Backend.objects.create(name="Appliance", kind=Backend.Kind.MODERN,
-                                     base_url="https://support.example.com")
-    sites = [Site.objects.create(name="Example Support", is_default=True, backend=backend),
-             Site.objects.create(name="Second Support Site", backend=backend,
-                                 enabled_languages=["en-us", "de", "ja", "fr"])]
+    backend = Backend.objects.create(
+        name="Appliance", kind=Backend.Kind.MODERN, base_url="https://support.example.com"
+    )
+    sites = [
+        Site.objects.create(name="Example Support", is_default=True, backend=backend),
+        Site.objects.create(
+            name="Second Support Site", backend=backend, enabled_languages=["en-us", "de", "ja", "fr"]
+        ),
+    ]
     for site in sites:
-        issue = Issue.objects.create(site=site, code_name="network_printer", priority=1,
-                                     display_name="Network printer problems", vendor_id=12345)
+        issue = Issue.objects.create(
+            site=site,
+            code_name="network_printer",
+            priority=1,
+            display_name="Network printer problems",
+            vendor_id=12345,
+        )
         for outcome in StartRequest.Outcome.values:
-            StartRequest.objects.create(site=site, flow=StartRequest.Flow.REP, issue=issue,
-                                        backend_kind=backend.kind, outcome=outcome, locale="zh-hans",
-                                        embedded=True)
+            StartRequest.objects.create(
+                site=site,
+                flow=StartRequest.Flow.REP,
+                issue=issue,
+                backend_kind=backend.kind,
+                outcome=outcome,
+                locale="zh-hans",
+                embedded=True,
+            )
     get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
     return sites
 
@@ -62,6 +77,7 @@ def test_setup_checklist_has_no_axe_violations(page, portal_url, two_sites):
     assert checklist.get_by_role("heading", level=3).count() == 2  # one per site
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;0")
-    result = page.evaluate("tags => axe.run('section.setup-checklist', {runOnly: {type: 'tag', values: tags}})",
-                           WCAG_TAGS)
+    result = page.evaluate(
+        "tags => axe.run('section.setup-checklist', {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
     assert [v["id"] for v in result["violations"]] == []

@@ -21,12 +21,16 @@ DIALOG = "[data-support-portal-button] dialog"
 
 def button_page(help_desk, portal_url, *, attributes: str, lang: str = "en") -> str:
     """A help-desk page with the one-line snippet, under a CSP as strict as the button allows."""
-    html = (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>Acme help desk</title></head>"
-            "<body><main><h1>Acme help desk</h1><p>Problems with your computer?</p>"
-            f"<script src='{portal_url}/static/portal/button.js' async {attributes}></script>"
-            "<p>Below the button.</p></main></body></html>")
-    csp = (f"default-src 'none'; script-src {portal_url}; connect-src {portal_url}; frame-src {portal_url}; "
-           "style-src 'none'")
+    html = (
+        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>Acme help desk</title></head>"
+        "<body><main><h1>Acme help desk</h1><p>Problems with your computer?</p>"
+        f"<script src='{portal_url}/static/portal/button.js' async {attributes}></script>"
+        "<p>Below the button.</p></main></body></html>"
+    )
+    csp = (
+        f"default-src 'none'; script-src {portal_url}; connect-src {portal_url}; frame-src {portal_url}; "
+        "style-src 'none'"
+    )
     name = f"/button-{len(help_desk.pages)}.html"
     help_desk.pages[name] = (html, {"Content-Security-Policy": csp})
     return help_desk.origin + name
@@ -35,7 +39,9 @@ def button_page(help_desk, portal_url, *, attributes: str, lang: str = "en") -> 
 @pytest.fixture
 def csp_errors(page):
     errors = []
-    page.on("console", lambda message: "Content Security Policy" in message.text and errors.append(message.text))
+    page.on(
+        "console", lambda message: "Content Security Policy" in message.text and errors.append(message.text)
+    )
     return errors
 
 
@@ -50,8 +56,13 @@ def focused(page) -> str:
 
 def test_availability_overlay_escape_and_axe(page, context, portal_url, help_desk, make_site, csp_errors):
     make_site(frame_ancestors=help_desk.origin, show_rep_list=True, prefill_secret="")
-    page.goto(button_page(help_desk, portal_url,
-                          attributes="data-external-key='INC-4711' data-name='Jane Doe' data-issue='printing'"))
+    page.goto(
+        button_page(
+            help_desk,
+            portal_url,
+            attributes="data-external-key='INC-4711' data-name='Jane Doe' data-issue='printing'",
+        )
+    )
     expect(page.locator(STATUS)).to_have_text("Help is available now. Representatives online: 2")
     button = page.get_by_role("button", name="Get remote help")
     expect(button).to_be_visible()
@@ -64,8 +75,13 @@ def test_availability_overlay_escape_and_axe(page, context, portal_url, help_des
     frame_element = page.locator(f"{DIALOG} iframe")
     query = dict(parse_qsl(urlsplit(frame_element.get_attribute("src")).query))
     assert urlsplit(frame_element.get_attribute("src")).path == "/survey/"
-    assert query == {"external_key": "INC-4711", "name": "Jane Doe", "issue": "printing", "locale": "en-us",
-                     "embed": "1"}
+    assert query == {
+        "external_key": "INC-4711",
+        "name": "Jane Doe",
+        "issue": "printing",
+        "locale": "en-us",
+        "embed": "1",
+    }
     frame = page.frame_locator(f"{DIALOG} iframe")
     expect(frame.locator("input[name=name]")).to_have_value("Jane Doe")
     assert axe_violations(page) == []
@@ -97,7 +113,9 @@ def test_availability_overlay_escape_and_axe(page, context, portal_url, help_des
 
 def test_new_tab_in_the_pages_language(page, context, portal_url, help_desk, make_site, csp_errors):
     make_site(frame_ancestors=help_desk.origin, show_rep_list=True)
-    page.goto(button_page(help_desk, portal_url, lang="de-DE", attributes="data-open='tab' data-key='123 4567'"))
+    page.goto(
+        button_page(help_desk, portal_url, lang="de-DE", attributes="data-open='tab' data-key='123 4567'")
+    )
     expect(page.locator(STATUS)).to_have_text("Hilfe ist jetzt erreichbar. Ansprechpartner online: 2")
     button = page.get_by_role("button", name="Remote-Hilfe anfordern (öffnet sich in einem neuen Tab)")
     assert axe_violations(page) == []
@@ -113,8 +131,9 @@ def test_new_tab_in_the_pages_language(page, context, portal_url, help_desk, mak
     assert csp_errors == []
 
 
-def test_an_origin_the_site_does_not_list_gets_a_plain_new_tab_button(page, context, portal_url, help_desk,
-                                                                       make_site):
+def test_an_origin_the_site_does_not_list_gets_a_plain_new_tab_button(
+    page, context, portal_url, help_desk, make_site
+):
     make_site(frame_ancestors="", show_rep_list=True)
     page.goto(button_page(help_desk, portal_url, lang="ja", attributes="data-name='Jane Doe'"))
     expect(page.locator("[data-support-portal-button] .box")).to_have_attribute("data-state", "unknown")
@@ -131,8 +150,13 @@ def test_an_origin_the_site_does_not_list_gets_a_plain_new_tab_button(page, cont
 
 def test_a_signed_link_elsewhere_is_ignored(page, context, portal_url, help_desk, make_site):
     make_site(frame_ancestors=help_desk.origin, show_rep_list=True)
-    page.goto(button_page(help_desk, portal_url,
-                          attributes="data-open='tab' data-signed-link='https://evil.example/survey/?name=x&amp;sig=1'"))
+    page.goto(
+        button_page(
+            help_desk,
+            portal_url,
+            attributes="data-open='tab' data-signed-link='https://evil.example/survey/?name=x&amp;sig=1'",
+        )
+    )
     expect(page.locator(STATUS)).not_to_have_text("")
     with context.expect_page() as opened:
         page.get_by_role("button").click()

@@ -55,7 +55,9 @@ AT_THE_LIMIT = [
 
 
 @pytest.mark.parametrize(("text", "shown", "value"), AT_THE_LIMIT)
-def test_details_at_the_byte_limit_show_zero_left_and_are_accepted(page, portal_url, make_site, text, shown, value):
+def test_details_at_the_byte_limit_show_zero_left_and_are_accepted(
+    page, portal_url, make_site, text, shown, value
+):
     make_site()
     open_survey(page, portal_url)
     page.locator("#id_details").fill(text)
@@ -66,15 +68,26 @@ def test_details_at_the_byte_limit_show_zero_left_and_are_accepted(page, portal_
 
 @pytest.mark.parametrize(
     ("text", "over"),
-    [("日" * 342, 1), ("é" * 600, 88), ("😀" * 256 + "x", 1), ("a" * 1024 + "  b", 1), ("a" * 1000 + "日" * 10, 2)],
+    [
+        ("日" * 342, 1),
+        ("é" * 600, 88),
+        ("😀" * 256 + "x", 1),
+        ("a" * 1024 + "  b", 1),
+        ("a" * 1000 + "日" * 10, 2),
+    ],
 )
-def test_details_over_the_limit_the_counter_and_the_server_say_the_same(page, portal_url, make_site, text, over):
+def test_details_over_the_limit_the_counter_and_the_server_say_the_same(
+    page, portal_url, make_site, text, over
+):
     make_site()
     open_survey(page, portal_url)
     page.locator("#id_details").fill(text)
     shown = counter_number(page, "details", OVER)
     submit(page)
-    assert server_error(page, "details") == f"This is {shown} character{'s' if shown != 1 else ''} too long. Please shorten it."
+    assert (
+        server_error(page, "details")
+        == f"This is {shown} character{'s' if shown != 1 else ''} too long. Please shorten it."
+    )
     assert shown == over
     # Taking off exactly that many characters is enough: the counter says 0 or more left, and
     # the server accepts it.
@@ -116,7 +129,9 @@ def test_custom_answers_share_the_vendors_budget(page, portal_url, make_site):
     field's counter counts what the others already use, as the server does."""
     site: Site = make_site()
     for i in range(9):
-        CustomField.objects.create(site=site, code_name=f"note{i}", label=f"Note {i}", max_length=1024, order=10 + i)
+        CustomField.objects.create(
+            site=site, code_name=f"note{i}", label=f"Note {i}", max_length=1024, order=10 + i
+        )
     open_survey(page, portal_url)
     page.locator("#id_details").fill("Printer offline")
     for i in range(8):
@@ -129,7 +144,8 @@ def test_custom_answers_share_the_vendors_budget(page, portal_url, make_site):
     assert shown == 8
     submit(page)
     assert server_error(page, "cf_note8") == (
-        f"Together with your other answers, this is {shown} characters too long. Please shorten it.")
+        f"Together with your other answers, this is {shown} characters too long. Please shorten it."
+    )
 
 
 def test_no_counter_or_message_says_bytes(page, portal_url, make_site):
@@ -152,7 +168,25 @@ def test_counter_agrees_with_the_servers_rule_on_mixed_text(page, portal_url, ma
     make_site()
     page.goto(f"{portal_url}/survey/?locale=en-us")
     counter = page.locator("#id_details_counter")
-    pieces = ["a", "Z", "7", " ", "é", "ß", "ü", "日", "本", "😀", "🖨", "\n", "\u3000", "\xa0", "\u2003", ",", "€"]
+    pieces = [
+        "a",
+        "Z",
+        "7",
+        " ",
+        "é",
+        "ß",
+        "ü",
+        "日",
+        "本",
+        "😀",
+        "🖨",
+        "\n",
+        "\u3000",
+        "\xa0",
+        "\u2003",
+        ",",
+        "€",
+    ]
     rng = random.Random(20261202)
     for _ in range(30):
         size = rng.choice([300, 500, 700, 1000, 1100])

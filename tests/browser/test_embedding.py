@@ -34,7 +34,9 @@ PORTAL_JS = Path(__file__).resolve().parents[2] / "static" / "portal" / "portal.
 def cookie_watch(context, portal_url):
     """Every response from the portal's origin, to check that none of them sets a cookie."""
     responses = []
-    context.on("response", lambda response: response.url.startswith(portal_url) and responses.append(response))
+    context.on(
+        "response", lambda response: response.url.startswith(portal_url) and responses.append(response)
+    )
 
     def set_cookie_headers() -> list[str]:
         return [r.url for r in responses if "set-cookie" in r.all_headers()]
@@ -58,8 +60,9 @@ def frame_height(page) -> int:
     return page.evaluate("document.querySelector('iframe[data-support-portal]').clientHeight")
 
 
-def test_session_key_in_a_frame_ends_in_a_top_level_navigation(page, context, portal_url, help_desk,
-                                                               appliance, embedded_site, cookie_watch):
+def test_session_key_in_a_frame_ends_in_a_top_level_navigation(
+    page, context, portal_url, help_desk, appliance, embedded_site, cookie_watch
+):
     page.goto(host_page(help_desk, portal_url, "/key/?embed=1&locale=en-us"))
     frame = portal_frame(page)
     frame.locator("#id_key").fill("123 4567")
@@ -77,8 +80,9 @@ def test_session_key_in_a_frame_ends_in_a_top_level_navigation(page, context, po
     assert context.cookies() == []
 
 
-def test_survey_in_a_frame_ends_in_a_top_level_navigation(page, context, portal_url, help_desk, appliance,
-                                                          embedded_site, cookie_watch):
+def test_survey_in_a_frame_ends_in_a_top_level_navigation(
+    page, context, portal_url, help_desk, appliance, embedded_site, cookie_watch
+):
     page.goto(host_page(help_desk, portal_url, "/survey/?locale=en-us"))
     frame = portal_frame(page)
     fill_survey(frame, asset_tag="A" * 40)
@@ -105,8 +109,10 @@ FITS = "() => Math.abs(window.innerHeight - document.documentElement.getBounding
 def test_the_frame_follows_its_content_height(page, portal_url, help_desk, embedded_site, script):
     if script == "late":  # a busy phone: portal.js runs well after the page is shown
         late = "setTimeout(function () {\n%s\n}, 500);" % PORTAL_JS.read_text(encoding="utf-8")
-        page.route("**/static/portal/portal.js*",
-                   lambda route: route.fulfill(status=200, content_type="text/javascript", body=late))
+        page.route(
+            "**/static/portal/portal.js*",
+            lambda route: route.fulfill(status=200, content_type="text/javascript", body=late),
+        )
     page.goto(host_page(help_desk, portal_url, "/key/?embed=1"))
     portal_frame(page).locator("#id_key").wait_for()
     frame = page.locator("iframe[data-support-portal]").element_handle().content_frame()
@@ -130,13 +136,16 @@ def test_the_host_believes_only_the_portal_frame(page, portal_url, help_desk, em
     page.wait_for_function("document.querySelector('iframe[data-support-portal]').style.height !== ''")
     height = frame_height(page)
     # The host page itself, and a same-origin frame that is not the portal, try to set it.
-    page.evaluate("""type => {
+    page.evaluate(
+        """type => {
         window.postMessage({type, height: 9}, "*");
         const other = document.createElement("iframe");
         other.srcdoc = "<p>other</p>";
         document.body.append(other);
         other.contentWindow.parent.postMessage({type, height: 11}, "*");
-    }""", RESIZE)
+    }""",
+        RESIZE,
+    )
     page.wait_for_timeout(200)
     assert frame_height(page) == height
 

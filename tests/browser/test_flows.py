@@ -76,7 +76,8 @@ def test_survey_flow(page, portal_url, ends_at):
     page.locator("#id_details").press("End")
     page.keyboard.type("ü ü")  # 5 bytes: the last ü is one character too many
     expect(page.locator("#id_details_counter")).to_have_text(
-        "Characters over the limit: 1. Please shorten it.")
+        "Characters over the limit: 1. Please shorten it."
+    )
     page.locator("#id_details").fill(DETAILS)
     submit(page)
 
@@ -118,16 +119,26 @@ def test_short_character_counters_appear_only_near_the_limit(page, portal_url, m
 @pytest.mark.parametrize(
     ("user_agent", "shown", "expected"),
     [
-        ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/156.0", "windows",
-         "Open the downloaded file and allow it to run."),
-        ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/537.36 Chrome/156.0", "mac",
-         "Open it from your Downloads folder"),
-        ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15", "mobile",
-         "support app in your app store"),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/156.0",
+            "windows",
+            "Open the downloaded file and allow it to run.",
+        ),
+        (
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/537.36 Chrome/156.0",
+            "mac",
+            "Open it from your Downloads folder",
+        ),
+        (
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15",
+            "mobile",
+            "support app in your app store",
+        ),
     ],
 )
-def test_what_happens_next_is_told_for_the_customers_system(browser, portal_url, make_site, user_agent,
-                                                            shown, expected):
+def test_what_happens_next_is_told_for_the_customers_system(
+    browser, portal_url, make_site, user_agent, shown, expected
+):
     make_site()
     context = browser.new_context(user_agent=user_agent)
     try:

@@ -132,7 +132,9 @@ def test_no_text_is_left_in_another_language(page, demo, language):
 
 def test_the_english_walk_finds_every_demo_text(page, demo):
     """The control: the same walk and search do see the demo's English where it belongs."""
-    shown_text = " ".join(" ".join(shown.evaluate(VISIBLE_TEXT).split()) for _where, shown in walk(page, demo, "en-us"))
+    shown_text = " ".join(
+        " ".join(shown.evaluate(VISIBLE_TEXT).split()) for _where, shown in walk(page, demo, "en-us")
+    )
     with translation.override(None):
         standard_closed = str(DEFAULT_TEXTS["closed_text"])
     # Issue descriptions are for admins and the vendor; the demo writes its own closed message.

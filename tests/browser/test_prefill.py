@@ -18,8 +18,12 @@ from tests.browser.steps import SURVEY, axe_violations, expected_survey_query, q
 pytestmark = pytest.mark.browser
 
 SECRET = "s3cret-of-the-help-desk"
-LOCKED = {"name": SURVEY["name"], "external_key": SURVEY["external_key"], "cf_asset_tag": "LT-4471",
-          "issue": "printing"}
+LOCKED = {
+    "name": SURVEY["name"],
+    "external_key": SURVEY["external_key"],
+    "cf_asset_tag": "LT-4471",
+    "issue": "printing",
+}
 NOTE = "Filled in by your help desk."
 
 
@@ -37,8 +41,11 @@ def signing_site(make_site, appliance):
 
 def test_locked_fields_are_readonly_labelled_and_reachable(page, portal_url, signing_site):
     page.goto(portal_url + signed_survey_path())
-    for label, value in [("Your name", LOCKED["name"]), ("Ticket number", LOCKED["external_key"]),
-                         ("Asset tag", LOCKED["cf_asset_tag"])]:
+    for label, value in [
+        ("Your name", LOCKED["name"]),
+        ("Ticket number", LOCKED["external_key"]),
+        ("Asset tag", LOCKED["cf_asset_tag"]),
+    ]:
         field = page.get_by_label(label)
         expect(field).to_have_value(value)
         expect(field).not_to_be_editable()

@@ -7,11 +7,10 @@ from __future__ import annotations
 import threading
 
 import pytest
-from playwright.sync_api import expect
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from portal.vendors.cache import wait_for_refreshes
-
 from tests.browser.steps import host_page, query_of, start_path
 
 pytestmark = pytest.mark.browser
@@ -35,8 +34,9 @@ def appliance_answers(beyondtrust, document: str) -> None:
     cache.clear()
 
 
-def test_the_list_shows_public_names_and_a_click_lands_on_the_start_url(page, portal_url, make_rep_site,
-                                                                        beyondtrust):
+def test_the_list_shows_public_names_and_a_click_lands_on_the_start_url(
+    page, portal_url, make_rep_site, beyondtrust
+):
     make_rep_site()
     page.goto(f"{portal_url}/reps/?locale=de&external_key=INC0012345")
     assert rep_names(page) == ["Alex K.", "Jo (Partner)"]  # Sam is logged in but not listed
@@ -72,7 +72,10 @@ def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, 
     assert status(page) == "Nobody is available right now."
     assert rep_names(page) == [] and page.locator("#id_consent").is_hidden()
     other_help = page.get_by_role("region", name="You can still get help")
-    assert other_help.get_by_role("link", name="I have a session key").get_attribute("href") == "/key/?locale=en-us"
+    assert (
+        other_help.get_by_role("link", name="I have a session key").get_attribute("href")
+        == "/key/?locale=en-us"
+    )
     assert other_help.get_by_role("link", name="Describe your problem").is_visible()
     page.evaluate("window.loaded = true")  # gone if the page reloads
 
@@ -104,8 +107,12 @@ def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, 
     # A button the script made starts a session like one the server rendered.
     page.get_by_role("button", name="Mika & Co").click()
     page.wait_for_url(f"{beyondtrust.base_url}/api/start_session?*")
-    assert query_of(page.url) == [("id", "27"), ("name", "Mika & Co"), ("locale", "en-us"),
-                                  ("timezone_offset", "540")]
+    assert query_of(page.url) == [
+        ("id", "27"),
+        ("name", "Mika & Co"),
+        ("locale", "en-us"),
+        ("timezone_offset", "540"),
+    ]
 
 
 def test_everyone_leaving_shows_the_other_ways_again(page, portal_url, make_rep_site, beyondtrust):
@@ -129,7 +136,8 @@ def test_everyone_leaving_shows_the_other_ways_again(page, portal_url, make_rep_
 
 
 def test_while_the_appliance_has_not_answered_the_page_says_so_and_fills_itself_in(
-        page, portal_url, make_rep_site, beyondtrust, settings):
+    page, portal_url, make_rep_site, beyondtrust, settings
+):
     """Nothing cached and the appliance slow to answer: the page comes at once, says it is
     checking, offers to check again, and the script shows the list as soon as it is there."""
     make_rep_site()
@@ -163,8 +171,9 @@ def test_while_the_appliance_has_not_answered_the_page_says_so_and_fills_itself_
     assert page.get_by_role("region", name="Sie können trotzdem Hilfe erhalten").is_visible()
 
 
-def test_the_list_in_a_frame_ends_in_a_top_level_navigation(page, context, portal_url, make_rep_site,
-                                                            beyondtrust, help_desk):
+def test_the_list_in_a_frame_ends_in_a_top_level_navigation(
+    page, context, portal_url, make_rep_site, beyondtrust, help_desk
+):
     make_rep_site(frame_ancestors=help_desk.origin, consent_text="")
     page.goto(host_page(help_desk, portal_url, "/reps/?embed=1&locale=ja"))
     frame = page.frame_locator("iframe[data-support-portal]")
@@ -174,5 +183,10 @@ def test_the_list_in_a_frame_ends_in_a_top_level_navigation(page, context, porta
     assert page.url.startswith(help_desk.origin)  # nothing navigated inside the frame
     start.click()
     page.wait_for_url(f"{beyondtrust.base_url}/api/start_session?*")
-    assert query_of(page.url) == [("id", "12"), ("name", "Alex K."), ("locale", "ja"), ("timezone_offset", "540")]
+    assert query_of(page.url) == [
+        ("id", "12"),
+        ("name", "Alex K."),
+        ("locale", "ja"),
+        ("timezone_offset", "540"),
+    ]
     assert context.cookies() == []

@@ -21,8 +21,9 @@ def new_session_url(takecontrol_server) -> str:
     return f"{takecontrol_server.base_url}{NEW_SESSION_PATH}"
 
 
-def test_technician_list_shows_display_names_and_a_click_sends_tech(page, portal_url, make_tc_site,
-                                                                    takecontrol_server):
+def test_technician_list_shows_display_names_and_a_click_sends_tech(
+    page, portal_url, make_tc_site, takecontrol_server
+):
     make_tc_site()
     page.goto(f"{portal_url}/?locale=en-us")
     page.get_by_role("link", name="Show technicians").click()
@@ -61,8 +62,9 @@ def test_pin_is_checked_and_lands_on_the_pin_url(page, portal_url, make_tc_site,
     assert "/pin/123456789" in appliance.paths
 
 
-def test_survey_redirects_to_the_new_session_url_parameter_by_parameter(page, portal_url, make_tc_site,
-                                                                        takecontrol_server):
+def test_survey_redirects_to_the_new_session_url_parameter_by_parameter(
+    page, portal_url, make_tc_site, takecontrol_server
+):
     make_tc_site()
     page.goto(f"{portal_url}/survey/?locale=en-us")
     assert page.locator("#id_company").count() == 0  # Take Control has no company field
@@ -91,8 +93,9 @@ def test_survey_redirects_to_the_new_session_url_parameter_by_parameter(page, po
     ]
 
 
-def test_rest_start_shows_the_queue_and_offers_the_pin_page(page, portal_url, make_tc_site, takecontrol_server,
-                                                            appliance):
+def test_rest_start_shows_the_queue_and_offers_the_pin_page(
+    page, portal_url, make_tc_site, takecontrol_server, appliance
+):
     make_tc_site(mode=Backend.TakeControlMode.REST)
     page.goto(f"{portal_url}/survey/?locale=en-us")
     fill_tc_survey(page)
@@ -108,12 +111,17 @@ def test_rest_start_shows_the_queue_and_offers_the_pin_page(page, portal_url, ma
     page.wait_for_url(f"{appliance.url}/pin/987654321")
 
 
-def test_rest_start_in_a_frame_offers_the_applet_in_the_whole_window(page, context, portal_url, make_tc_site,
-                                                                     takecontrol_server, help_desk):
+def test_rest_start_in_a_frame_offers_the_applet_in_the_whole_window(
+    page, context, portal_url, make_tc_site, takecontrol_server, help_desk
+):
     make_tc_site(mode=Backend.TakeControlMode.REST, frame_ancestors=help_desk.origin, consent_text="")
     takecontrol_server.use("ok-with-link")
-    context.route(f"{APPLET_URL}*", lambda route: route.fulfill(
-        status=200, content_type="text/html", body="<!doctype html><title>Applet</title><h1>Applet</h1>"))
+    context.route(
+        f"{APPLET_URL}*",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<!doctype html><title>Applet</title><h1>Applet</h1>"
+        ),
+    )
     page.goto(host_page(help_desk, portal_url, "/technicians/?embed=1&locale=en-us"))
     frame = page.frame_locator("iframe[data-support-portal]")
     frame.get_by_role("button", name="Anna K.").click()
@@ -122,15 +130,20 @@ def test_rest_start_in_a_frame_offers_the_applet_in_the_whole_window(page, conte
     assert frame.locator(".estimated-wait").is_visible()
     assert start.get_attribute("target") == "_top" and start.get_attribute("href") == APPLET_URL
     [call] = takecontrol_server.rest_calls()
-    assert call.json == {"technician_username": "anna.kowalska@example.com", "language": "en",
-                         "ask_customer_info": 1, "show_waiting_queue": 1}
+    assert call.json == {
+        "technician_username": "anna.kowalska@example.com",
+        "language": "en",
+        "ask_customer_info": 1,
+        "show_waiting_queue": 1,
+    }
     start.click()
     page.wait_for_url(APPLET_URL)
     assert context.cookies() == []
 
 
-def test_rest_rejection_offers_the_other_way_and_an_outage_says_try_later(page, portal_url, make_tc_site,
-                                                                          takecontrol_server):
+def test_rest_rejection_offers_the_other_way_and_an_outage_says_try_later(
+    page, portal_url, make_tc_site, takecontrol_server
+):
     make_tc_site(mode=Backend.TakeControlMode.REST)
     takecontrol_server.use("400", "403")
     page.goto(f"{portal_url}/survey/?locale=en-us")

@@ -194,8 +194,9 @@ class FakeBeyondTrust(FakeServer):
             tokens[token] = time.time() + self.state["expires_in"]
             while len(tokens) > TOKEN_LIMIT:
                 tokens.pop(next(iter(tokens)))
-        return _json(200, {"access_token": token, "token_type": "Bearer",
-                           "expires_in": self.state["expires_in"]})
+        return _json(
+            200, {"access_token": token, "token_type": "Bearer", "expires_in": self.state["expires_in"]}
+        )
 
     def command_reply(self, request: Recorded) -> Reply:
         authorization = request.headers.get("authorization", "")
@@ -213,8 +214,12 @@ class FakeBeyondTrust(FakeServer):
         if mode == "http500":
             return Reply(500, b"<html><body>Internal Server Error</body></html>", "text/html")
         if mode == "http429":
-            return Reply(429, b"Too Many Requests", "text/plain",
-                         {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0"})
+            return Reply(
+                429,
+                b"Too Many Requests",
+                "text/plain",
+                {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0"},
+            )
         if mode == "json":
             return _json(200, {"reps": []})
         if mode:
@@ -236,8 +241,10 @@ class FakeBeyondTrust(FakeServer):
         reply = self.state["bad_token_reply"]
         if reply == "xml":
             return self._xml("error_token.xml")
-        denied = {"error": "access_denied",
-                  "message": "The resource owner or authorization server denied the request."}
+        denied = {
+            "error": "access_denied",
+            "message": "The resource owner or authorization server denied the request.",
+        }
         return _json(403 if reply == "json403" else 401, denied)
 
     def _xml(self, name: str) -> Reply:

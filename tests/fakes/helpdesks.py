@@ -29,8 +29,11 @@ class HelpDeskHandler(FakeVendorHandler):
         for method, pattern in ROUTES:
             match = pattern.fullmatch(request.path)
             if match and request.method == method:
-                return Reply(200 if method == "PUT" else 201,
-                             json.dumps({"id": 1, "ticket": match.group(1)}), "application/json")
+                return Reply(
+                    200 if method == "PUT" else 201,
+                    json.dumps({"id": 1, "ticket": match.group(1)}),
+                    "application/json",
+                )
         return Reply(404, b'{"error": "not found"}', "application/json")
 
 

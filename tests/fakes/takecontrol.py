@@ -90,14 +90,10 @@ def session_body_problem(body: object) -> str:
     unknown = sorted(set(body) - SESSION_FIELDS)
     if unknown:
         return f"Unknown field: {unknown[0]}"
-    if "department_id" in body and (
-        type(body["department_id"]) is not int or body["department_id"] < 1
-    ):
+    if "department_id" in body and (type(body["department_id"]) is not int or body["department_id"] < 1):
         return "department_id must be a positive integer"
     for name, limit in _STRING_LIMITS.items():
-        if name in body and (
-            not isinstance(body[name], str) or not body[name] or len(body[name]) > limit
-        ):
+        if name in body and (not isinstance(body[name], str) or not body[name] or len(body[name]) > limit):
             return f"Badly formatted field: {name}"
     if "language" in body and not re.fullmatch(r"[a-z]{2}", body["language"]):
         return "Badly formatted field: language"
@@ -160,9 +156,7 @@ class FakeTakeControlHandler(FakeVendorHandler):
         envelope["details"]["sessions"] = [
             {name: row.get(name) for name in wanted} for row in envelope["details"]["sessions"]
         ]
-        return Reply(
-            200, json.dumps(envelope, ensure_ascii=False), "application/json; charset=utf-8"
-        )
+        return Reply(200, json.dumps(envelope, ensure_ascii=False), "application/json; charset=utf-8")
 
 
 class FakeTakeControlServer(FakeServer):
@@ -221,9 +215,7 @@ class FakeTakeControlServer(FakeServer):
         if mode == "500":
             return Reply(500, "<h1>Internal Server Error</h1>", "text/html")
         if mode == "malformed":
-            return Reply(
-                200, '{"result": "SUCCESS", "details": {"nrequests": 2,', "application/json"
-            )
+            return Reply(200, '{"result": "SUCCESS", "details": {"nrequests": 2,', "application/json")
         if mode == "not-json":
             return Reply(200, "<html><body>Maintenance</body></html>", "text/html; charset=utf-8")
         if mode == "error-200":

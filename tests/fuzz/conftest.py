@@ -22,8 +22,12 @@ _COMMON = dict(
     deadline=None,
     derandomize=False,
     print_blob=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 settings.register_profile("short", max_examples=25, **_COMMON)
 settings.register_profile("fuzz", max_examples=10_000, **_COMMON)
@@ -49,7 +53,10 @@ def api_site_on_fake(site, fake, settings) -> None:
     settings.PORTAL_API_RATE_LIMIT = 10**9
     backend = site.backend
     backend.base_url, backend.client_id, backend.client_secret = (
-        fake.base_url, fake.client_id, fake.client_secret)
+        fake.base_url,
+        fake.client_id,
+        fake.client_secret,
+    )
     backend.save()
     site.prefill_secret = "fuzz-prefill-secret"
     site.save()

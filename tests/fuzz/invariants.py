@@ -61,10 +61,15 @@ def check_vendor_url(url: str, *, backend: Backend) -> None:
 
 
 def check_beyondtrust(values: dict[str, str]) -> None:
-    custom = {k: v for k, v in values.items()
-              if k.startswith("session.custom.") or k.startswith("custom.")}
-    for name in ("customer.name", "customer.company", "customer.company_code",
-                 "customer_name", "customer_company", "customer_company_code"):
+    custom = {k: v for k, v in values.items() if k.startswith("session.custom.") or k.startswith("custom.")}
+    for name in (
+        "customer.name",
+        "customer.company",
+        "customer.company_code",
+        "customer_name",
+        "customer_company",
+        "customer_company_code",
+    ):
         assert len(values.get(name, "")) <= limits.CUSTOMER_TEXT_MAX_CHARS, name
     for name in ("customer.details", "customer_desc"):
         assert limits.utf8_len(values.get(name, "")) <= limits.DETAILS_MAX_BYTES, name
@@ -94,10 +99,12 @@ def check_takecontrol(url: str, values: dict[str, str]) -> None:
         digits = re.findall(r"[0-9]+", urlsplit(url).path + urlsplit(url).query)
         assert any(len(d) == limits.TC_PIN_LENGTH for d in digits), url
         return
-    for name, limit in (("customer_name", limits.TC_NAME_MAX_CHARS),
-                        ("customer_email", limits.TC_EMAIL_MAX_CHARS),
-                        ("customer_number", limits.TC_NUMBER_MAX_CHARS),
-                        ("problem_description", limits.TC_DESCRIPTION_MAX_CHARS)):
+    for name, limit in (
+        ("customer_name", limits.TC_NAME_MAX_CHARS),
+        ("customer_email", limits.TC_EMAIL_MAX_CHARS),
+        ("customer_number", limits.TC_NUMBER_MAX_CHARS),
+        ("problem_description", limits.TC_DESCRIPTION_MAX_CHARS),
+    ):
         assert len(values.get(name, "")) <= limit, name
     for value in values.values():
         assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", value), value

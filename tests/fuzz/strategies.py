@@ -12,11 +12,50 @@ from hypothesis import strategies as st
 
 from portal import guards
 
-NASTY = ["12", "21", "\x00", "\x01", "\x1b", "\x1f", "\x7f", "\x85", "\x9f", "\t", "\n", "\r\n", "\r",
-         "\u2028", "\u2029", "\u202e", "\u2066", "\u200b", "\ufeff", "\ud800", "\udfff", "é",
-         "€", "😀", "１２３", "ー", "<script>", "%00", "%", "&", "=", "+", ";", "'", '"',
-         "javascript:", "//evil.example", "/\\evil.example", "https://evil.example/", "{pin}",
-         " ", "\u3000"]
+NASTY = [
+    "12",
+    "21",
+    "\x00",
+    "\x01",
+    "\x1b",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\x9f",
+    "\t",
+    "\n",
+    "\r\n",
+    "\r",
+    "\u2028",
+    "\u2029",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\ufeff",
+    "\ud800",
+    "\udfff",
+    "é",
+    "€",
+    "😀",
+    "１２３",
+    "ー",
+    "<script>",
+    "%00",
+    "%",
+    "&",
+    "=",
+    "+",
+    ";",
+    "'",
+    '"',
+    "javascript:",
+    "//evil.example",
+    "/\\evil.example",
+    "https://evil.example/",
+    "{pin}",
+    " ",
+    "\u3000",
+]
 
 # Any code point, surrogates included: they cannot be UTF-8, so `encode` below sends them as
 # the bytes a careless client would (surrogatepass) and the server must cope with invalid UTF-8.
@@ -33,8 +72,25 @@ text = st.one_of(
     st.lists(_short_text, max_size=8).map("".join),
     st.builds(_repeat, _short_text, st.integers(1, 1500)),  # huge values, up to ~18k chars
     st.from_regex(r"\A[0-9 \-]{0,20}\Z"),  # key-, PIN- and id-shaped
-    st.sampled_from(["", "1", "0", "-1", "99999999999999999999", "1234567", "123456789",
-                     "general", "printing", "vpn", "on", "yes", "de", "ja", "fr"]),
+    st.sampled_from(
+        [
+            "",
+            "1",
+            "0",
+            "-1",
+            "99999999999999999999",
+            "1234567",
+            "123456789",
+            "general",
+            "printing",
+            "vpn",
+            "on",
+            "yes",
+            "de",
+            "ja",
+            "fr",
+        ]
+    ),
 )
 
 
@@ -63,8 +119,7 @@ def guard_fields(draw) -> list[tuple[str, str]]:
     valid = draw(st.integers(0, 99)) < 85
     if valid:
         return [(guards.TIMESTAMP_FIELD, guards.form_timestamp()), (guards.HONEYPOT_FIELD, "")]
-    ts = draw(st.sampled_from([guards.form_timestamp() + "x", "", "form:1:abc", None])
-              | text)
+    ts = draw(st.sampled_from([guards.form_timestamp() + "x", "", "form:1:abc", None]) | text)
     pairs = [(guards.HONEYPOT_FIELD, draw(st.sampled_from(["", "http://spam.example"]) | text))]
     if ts is not None:
         pairs.append((guards.TIMESTAMP_FIELD, ts))
@@ -72,17 +127,18 @@ def guard_fields(draw) -> list[tuple[str, str]]:
 
 
 @st.composite
-def public_post(draw, names: list[str], choices: tuple[str, ...] = (),
-                valid: tuple[tuple[str, str], ...] = ()) -> dict:
+def public_post(
+    draw, names: list[str], choices: tuple[str, ...] = (), valid: tuple[tuple[str, str], ...] = ()
+) -> dict:
     """A request for a public form: mostly a well-formed POST from our own page. Half of them
     start from `valid` (a start the form accepts) and add or override parameters (a repeated
     name: the form reads the last), so that starts really happen and are checked."""
     base = list(valid) if draw(st.integers(0, 99)) < 50 else []
     pairs = base + draw(params(names, choices)) + draw(guard_fields())
-    method = draw(st.sampled_from(["POST"] * 40 + ["GET", "PUT", "PATCH", "DELETE", "OPTIONS",
-                                                   "HEAD", "TRACE"]))
-    kind = draw(st.sampled_from(["form"] * 30 + ["bytes", "json", "text", "multipart-bad",
-                                                "charset"]))
+    method = draw(
+        st.sampled_from(["POST"] * 40 + ["GET", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD", "TRACE"])
+    )
+    kind = draw(st.sampled_from(["form"] * 30 + ["bytes", "json", "text", "multipart-bad", "charset"]))
     content_type, body = "application/x-www-form-urlencoded", form_body(pairs)
     if kind == "bytes":
         body = draw(st.binary(max_size=300))
@@ -110,5 +166,6 @@ def query_string(pairs: list[tuple[str, str]]) -> str:
 
 
 def send(client, path: str, request: dict):
-    return client.generic(request["method"], path, request["body"],
-                          content_type=request["content_type"], **request["headers"])
+    return client.generic(
+        request["method"], path, request["body"], content_type=request["content_type"], **request["headers"]
+    )

@@ -27,24 +27,42 @@ from tests.test_api import SERVER, assert_conforms
 
 ENDPOINTS = {
     "/session-keys": ("post", ["queue", "external_key", "custom_fields", "priority", "skills", "ttl"]),
-    "/chat-handoffs": ("post", ["name", "ip_address", "operating_system", "computer_name", "locale",
-                                "queue", "external_key", "custom_fields", "priority", "skills", "ttl"]),
+    "/chat-handoffs": (
+        "post",
+        [
+            "name",
+            "ip_address",
+            "operating_system",
+            "computer_name",
+            "locale",
+            "queue",
+            "external_key",
+            "custom_fields",
+            "priority",
+            "skills",
+            "ttl",
+        ],
+    ),
     "/reps": ("get", []),
     "/prefill-links": ("post", ["flow", "values", "expires_in"]),
 }
-GOOD = {"queue": st.sampled_from(["general", "rep:12", "team:3", "issue:printing", "issue:nope"]),
-        "name": st.sampled_from(["Jane", " Jane ", ""]),
-        "ip_address": st.sampled_from(["10.0.0.1", "2001:db8::5", "", "fe80::1%eth0"]),
-        "locale": st.sampled_from(["de", "ja", "", "xx"]),
-        "flow": st.sampled_from(["survey", "key", ""]),
-        "priority": st.sampled_from([1, 2, 3, 3.0, 2.5, 0, True]),
-        "ttl": st.sampled_from([60, 600.0, 59, 10**20]),
-        "expires_in": st.sampled_from([60, 3600, 10**9]),
-        "skills": st.lists(st.sampled_from(["windows", "vpn", "bad skill", ""]), max_size=3),
-        "custom_fields": st.dictionaries(st.sampled_from(["asset_tag", "note", "external_key", "a b"]),
-                                         text, max_size=3),
-        "values": st.dictionaries(st.sampled_from(["name", "details", "key", "cf_asset_tag", "sig",
-                                                   "cf_"]), text, max_size=3)}
+GOOD = {
+    "queue": st.sampled_from(["general", "rep:12", "team:3", "issue:printing", "issue:nope"]),
+    "name": st.sampled_from(["Jane", " Jane ", ""]),
+    "ip_address": st.sampled_from(["10.0.0.1", "2001:db8::5", "", "fe80::1%eth0"]),
+    "locale": st.sampled_from(["de", "ja", "", "xx"]),
+    "flow": st.sampled_from(["survey", "key", ""]),
+    "priority": st.sampled_from([1, 2, 3, 3.0, 2.5, 0, True]),
+    "ttl": st.sampled_from([60, 600.0, 59, 10**20]),
+    "expires_in": st.sampled_from([60, 3600, 10**9]),
+    "skills": st.lists(st.sampled_from(["windows", "vpn", "bad skill", ""]), max_size=3),
+    "custom_fields": st.dictionaries(
+        st.sampled_from(["asset_tag", "note", "external_key", "a b"]), text, max_size=3
+    ),
+    "values": st.dictionaries(
+        st.sampled_from(["name", "details", "key", "cf_asset_tag", "sig", "cf_"]), text, max_size=3
+    ),
+}
 
 json_value = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
@@ -53,8 +71,12 @@ json_value = st.recursive(
 )
 
 
-VALID = {"/session-keys": {"queue": "general"}, "/chat-handoffs": {"name": "Jane"},
-         "/prefill-links": {"values": {"name": "Jane"}}, "/reps": {}}
+VALID = {
+    "/session-keys": {"queue": "general"},
+    "/chat-handoffs": {"name": "Jane"},
+    "/prefill-links": {"values": {"name": "Jane"}},
+    "/reps": {},
+}
 
 
 @st.composite
@@ -69,8 +91,11 @@ def api_request(draw, path: str, fields: list[str]) -> dict:
             body[name] = draw(json_value)
     if draw(st.integers(0, 9)) < 3:
         body.update(draw(st.dictionaries(text, json_value, max_size=2)))  # unknown fields
-    kind = draw(st.sampled_from(["json"] * 12 + ["bytes", "broken", "nested", "huge", "array",
-                                                "form", "no-type", "surrogate"]))
+    kind = draw(
+        st.sampled_from(
+            ["json"] * 12 + ["bytes", "broken", "nested", "huge", "array", "form", "no-type", "surrogate"]
+        )
+    )
     content_type, raw = "application/json", None
     if kind == "json":
         raw = json.dumps(body, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
@@ -82,18 +107,27 @@ def api_request(draw, path: str, fields: list[str]) -> dict:
         depth = draw(st.integers(1, 40_000))
         raw = b"[" * depth + b"]" * depth
     elif kind == "huge":
-        raw = json.dumps({"queue": "general", "external_key": "x" * draw(st.integers(60_000, 200_000))}).encode()
+        raw = json.dumps(
+            {"queue": "general", "external_key": "x" * draw(st.integers(60_000, 200_000))}
+        ).encode()
     elif kind == "array":
         raw = json.dumps([body]).encode()
     elif kind == "form":
         content_type, raw = "application/x-www-form-urlencoded", b"queue=general"
     elif kind == "no-type":
-        content_type, raw = draw(st.sampled_from(["text/plain", "application/json; charset=latin-1",
-                                                  "multipart/form-data", ""])), b"{}"
+        content_type, raw = (
+            draw(
+                st.sampled_from(
+                    ["text/plain", "application/json; charset=latin-1", "multipart/form-data", ""]
+                )
+            ),
+            b"{}",
+        )
     elif kind == "surrogate":
         raw = b'{"queue": "general", "external_key": "\\ud800"}'
-    method = draw(st.sampled_from(["main"] * 12 + ["get", "post", "put", "patch", "delete",
-                                                    "options", "head"]))
+    method = draw(
+        st.sampled_from(["main"] * 12 + ["get", "post", "put", "patch", "delete", "options", "head"])
+    )
     token = draw(st.sampled_from(["valid"] * 8 + ["revoked", "none", "garbage"]))
     return {"raw": raw, "content_type": content_type, "method": method, "token": token}
 
@@ -106,8 +140,7 @@ def api(site, issues, settings):
         valid = create_api_token(site=site, name="Fuzz").secret
         revoked = create_api_token(site=site, name="Old")
         revoke_api_token(token=revoked.token)
-        yield fake, {"valid": valid, "revoked": revoked.secret, "none": None,
-                     "garbage": "sp_\u00e9\x00"}
+        yield fake, {"valid": valid, "revoked": revoked.secret, "none": None, "garbage": "sp_\u00e9\x00"}
 
 
 @pytest.mark.parametrize("path", list(ENDPOINTS))
@@ -127,8 +160,9 @@ def test_api_endpoint_properties(client, api, path):
         sent_before = len(fake.commands("generate_session_key"))
         before = StartRequest.objects.filter(outcome="started").count()
         args = [] if request["raw"] is None else [request["raw"]]
-        response = client.generic(method.upper(), SERVER + path, *args,
-                                  content_type=request["content_type"], **headers)
+        response = client.generic(
+            method.upper(), SERVER + path, *args, content_type=request["content_type"], **headers
+        )
         assert response.status_code < 500, response.content[:300]
         if method == "head":
             return
@@ -143,5 +177,6 @@ def test_api_endpoint_properties(client, api, path):
                 form = {k: v[0] for k, v in command.form.items()}
                 check_beyondtrust(form)
                 assert len(form.get("session.custom.external_key", "")) <= limits.CUSTOM_FIELD_MAX_CHARS
+
     run()
     assert accepted, "no generated request was accepted: the happy path was never checked"

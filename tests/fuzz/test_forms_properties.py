@@ -31,12 +31,32 @@ from tests.fuzz.strategies import params, public_post, query_string, send, text
 
 COMMON = ["locale", "tz", "embedded", "signed", "consent", "chat"]
 KEY_FIELDS = ["key", "external_key", *COMMON]
-SURVEY_FIELDS = ["issue", "name", "company", "company_code", "details", "external_key", "email",
-                 "customer_number", "cf_asset_tag", "cf_printer_model", "cf_urgency", *COMMON]
+SURVEY_FIELDS = [
+    "issue",
+    "name",
+    "company",
+    "company_code",
+    "details",
+    "external_key",
+    "email",
+    "customer_number",
+    "cf_asset_tag",
+    "cf_printer_model",
+    "cf_urgency",
+    *COMMON,
+]
 REP_FIELDS = ["rep", "external_key", *COMMON]
 TECHNICIAN_FIELDS = ["technician", *COMMON]
-PREFILL_NAMES = [*prefill.BUILT_IN, "cf_asset_tag", "cf_urgency", "cf_nope", "locale", "embedded",
-                 prefill.EXPIRES, prefill.SIGNATURE]
+PREFILL_NAMES = [
+    *prefill.BUILT_IN,
+    "cf_asset_tag",
+    "cf_urgency",
+    "cf_nope",
+    "locale",
+    "embedded",
+    prefill.EXPIRES,
+    prefill.SIGNATURE,
+]
 CHOICES = ("printing", "vpn", "retired", "12", "21", "15", "rep-12", "low", "high", "on")
 PREFILL_SECRET = "fuzz-prefill-secret"
 
@@ -66,6 +86,7 @@ def run_form(client, site, path, fields, *, choices=CHOICES, valid=(), must_star
     @settings()
     def run(request):
         starts.append(started(_form_case(client, site, path, request)))
+
     run()
     if must_start:  # the generated input reached a real start, not only the error paths
         assert any(starts)
@@ -80,7 +101,10 @@ def bt_site(site, issues, custom_fields, settings):
     with running(FakeBeyondTrust()) as fake:
         backend = site.backend
         backend.base_url, backend.client_id, backend.client_secret = (
-            fake.base_url, fake.client_id, fake.client_secret)
+            fake.base_url,
+            fake.client_id,
+            fake.client_secret,
+        )
         backend.save()
         site.chat_mode = Site.ChatMode.CHOICE
         site.consent_text = "I agree."
@@ -94,9 +118,13 @@ def test_key_start_on_beyondtrust(client, bt_site):
 
 
 def test_survey_start_on_beyondtrust(client, bt_site):
-    run_form(client, bt_site, "/survey/", SURVEY_FIELDS,
-             valid=(("issue", "vpn"), ("name", "Jane"), ("details", "Printer offline"),
-                    ("consent", "on")))
+    run_form(
+        client,
+        bt_site,
+        "/survey/",
+        SURVEY_FIELDS,
+        valid=(("issue", "vpn"), ("name", "Jane"), ("details", "Printer offline"), ("consent", "on")),
+    )
 
 
 def test_rep_start_on_beyondtrust(client, bt_site):
@@ -125,8 +153,9 @@ def signed_links(draw):
     # Only the API signs links, and it refuses lone surrogates (they cannot be UTF-8).
     values = draw(st.dictionaries(names, text.map(_without_surrogates), min_size=1, max_size=4))
     expires = int(time.time()) + draw(st.sampled_from([3600, -10, 86400 * 100]))
-    query = prefill.sign_prefill(secret=draw(st.sampled_from([PREFILL_SECRET] * 4 + ["other"])),
-                                 values=values, expires_at=expires)
+    query = prefill.sign_prefill(
+        secret=draw(st.sampled_from([PREFILL_SECRET] * 4 + ["other"])), values=values, expires_at=expires
+    )
     tamper = draw(st.sampled_from([None] * 3 + ["append", "drop-sig", "repeat"]))
     if tamper == "append":
         query += "&" + query_string(draw(params(PREFILL_NAMES)))
@@ -137,8 +166,11 @@ def signed_links(draw):
     return query
 
 
-@given(query=signed_links(), path=st.sampled_from(["/survey/", "/key/", "/reps/"]),
-       post=public_post(SURVEY_FIELDS, CHOICES))
+@given(
+    query=signed_links(),
+    path=st.sampled_from(["/survey/", "/key/", "/reps/"]),
+    post=public_post(SURVEY_FIELDS, CHOICES),
+)
 def test_signed_prefill_links(client, bt_site, query, path, post):
     count_case(f"signed prefill GET+POST {path}")
     response = client.get(f"{path}?{query}")
@@ -156,21 +188,39 @@ def test_signed_prefill_links(client, bt_site, query, path, post):
 def tc_site(db, settings):
     settings.PORTAL_RATE_LIMIT = 10**9
     settings.PORTAL_TC_RETRY_AFTER_MAX = 0.0
-    backend = Backend.objects.create(name="Take Control", kind=Backend.Kind.TAKECONTROL,
-                                     base_url="https://api.us0.swi-rc.com/rest", tc_uid=UID,
-                                     tc_public_key=PUBLIC_KEY, tc_private_key=PRIVATE_KEY,
-                                     tc_ask_customer_info=True)
-    site = Site.objects.create(name="Acme Support", is_default=True, backend=backend,
-                               email_field=FieldMode.OPTIONAL, customer_number_field=FieldMode.OPTIONAL,
-                               consent_text="I agree.", prefill_secret=PREFILL_SECRET)
+    backend = Backend.objects.create(
+        name="Take Control",
+        kind=Backend.Kind.TAKECONTROL,
+        base_url="https://api.us0.swi-rc.com/rest",
+        tc_uid=UID,
+        tc_public_key=PUBLIC_KEY,
+        tc_private_key=PRIVATE_KEY,
+        tc_ask_customer_info=True,
+    )
+    site = Site.objects.create(
+        name="Acme Support",
+        is_default=True,
+        backend=backend,
+        email_field=FieldMode.OPTIONAL,
+        customer_number_field=FieldMode.OPTIONAL,
+        consent_text="I agree.",
+        prefill_secret=PREFILL_SECRET,
+    )
     helpdesk = Department.objects.create(backend=backend, name="Help desk", department_id=1234)
     tess = Technician.objects.create(backend=backend, display_name="Tess", username="tess@example.com")
-    Issue.objects.create(site=site, code_name="printing", display_name="Printing", order=1,
-                         department=helpdesk, technician=tess)
+    Issue.objects.create(
+        site=site,
+        code_name="printing",
+        display_name="Printing",
+        order=1,
+        department=helpdesk,
+        technician=tess,
+    )
     Issue.objects.create(site=site, code_name="vpn", display_name="VPN", order=2)
     for order, name in enumerate(["Anna K.", "Ben"]):
-        Technician.objects.create(backend=backend, display_name=name, order=order,
-                                  username=f"{name[:3].lower()}@example.com")
+        Technician.objects.create(
+            backend=backend, display_name=name, order=order, username=f"{name[:3].lower()}@example.com"
+        )
     CustomField.objects.create(site=site, code_name="asset_tag", label="Asset", max_length=32)
     return site
 
@@ -181,14 +231,16 @@ def _tc_choices() -> tuple[str, ...]:
 
 def _valid_tc(path: str) -> tuple[tuple[str, str], ...]:
     technician = Technician.objects.filter(listed=True).order_by("order").first()
-    return {"/key/": (("key", "123 456 789"), ("consent", "on")),
-            "/technicians/": (("technician", str(technician.pk)), ("consent", "on")),
-            "/survey/": (("issue", "printing"), ("name", "Jane"), ("details", "Offline"),
-                         ("consent", "on"))}[path]
+    return {
+        "/key/": (("key", "123 456 789"), ("consent", "on")),
+        "/technicians/": (("technician", str(technician.pk)), ("consent", "on")),
+        "/survey/": (("issue", "printing"), ("name", "Jane"), ("details", "Offline"), ("consent", "on")),
+    }[path]
 
 
-@pytest.mark.parametrize("path,fields", [("/key/", KEY_FIELDS), ("/technicians/", TECHNICIAN_FIELDS),
-                                         ("/survey/", SURVEY_FIELDS)])
+@pytest.mark.parametrize(
+    "path,fields", [("/key/", KEY_FIELDS), ("/technicians/", TECHNICIAN_FIELDS), ("/survey/", SURVEY_FIELDS)]
+)
 def test_take_control_redirect_mode_starts(client, tc_site, path, fields):
     run_form(client, tc_site, path, fields, choices=_tc_choices(), valid=_valid_tc(path))
 
@@ -200,8 +252,9 @@ def test_take_control_rest_mode_starts(client, tc_site, path, fields):
         backend.base_url, backend.tc_mode = fake.rest_url, Backend.TakeControlMode.REST
         backend.save()
         # A REST start shows the queue page (200), no redirect: nothing must start by 303.
-        run_form(client, tc_site, path, fields, choices=_tc_choices(), valid=_valid_tc(path),
-                 must_start=False)
+        run_form(
+            client, tc_site, path, fields, choices=_tc_choices(), valid=_valid_tc(path), must_start=False
+        )
         calls = fake.calls(SESSION_PATH)
         assert calls, "no generated start reached the REST API"
         # Every body the portal sent is one the vendor accepts: limits, types, known fields.
@@ -217,4 +270,5 @@ def test_prefill_query_strings_on_take_control_pages(client, tc_site, path):
         count_case(f"pages takecontrol GET {path}")
         response = client.get(f"{path}?{query_string(query)}")
         check_response(response, site=tc_site)
+
     run()

@@ -51,8 +51,11 @@ def _unstateable(body: dict, path: str) -> bool:
         return True  # only the fixture's active issue exists
     if path in ("/session-keys", "/chat-handoffs"):
         custom = body.get("custom_fields") or {}
-        total = sum(limits.utf8_len(v) for v in [body.get("external_key") or "", *custom.values()]
-                    if isinstance(v, str))
+        total = sum(
+            limits.utf8_len(v)
+            for v in [body.get("external_key") or "", *custom.values()]
+            if isinstance(v, str)
+        )
         return total > limits.CUSTOM_TOTAL_MAX_BYTES
     if path == "/prefill-links":
         specs = {spec.name: spec for spec in BEYONDTRUST_CUSTOMER_FIELDS}

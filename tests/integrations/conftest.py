@@ -71,8 +71,16 @@ def assert_link_locks(client, url: str, expected: dict[str, str]) -> None:
         assert "readonly" in inputs[name] or "disabled" in inputs[name]
     signed = inputs["signed"]["value"]
     assert signed and "sig=" in signed
-    start = client.post(urlsplit(url).path, form_data(
-        issue="printing", details="Printer offline", name="Mallory", external_key="NOT-MINE", signed=signed))
+    start = client.post(
+        urlsplit(url).path,
+        form_data(
+            issue="printing",
+            details="Printer offline",
+            name="Mallory",
+            external_key="NOT-MINE",
+            signed=signed,
+        ),
+    )
     assert start.status_code == 303, start.content.decode()[:2000]
     sent = dict(query_of(start["Location"]))
     assert sent["customer.name"] == expected["name"]
@@ -85,10 +93,16 @@ def assert_link_locks(client, url: str, expected: dict[str, str]) -> None:
 def event(**changes) -> dict:
     """A start event as the brief for the sender fixes it (docs/integrations/webhooks.md)."""
     return {
-        "id": "evt_" + "5e" * 16, "type": "start.started", "created": "2026-12-02T10:00:00Z",
+        "id": "evt_" + "5e" * 16,
+        "type": "start.started",
+        "created": "2026-12-02T10:00:00Z",
         "site": {"id": 1, "name": "Acme Support", "hostname": "support.acme.example"},
-        "flow": "survey", "issue": "printing", "outcome": "started", "language": "de",
-        "external_key": "4711", "start_request_id": 123,
+        "flow": "survey",
+        "issue": "printing",
+        "outcome": "started",
+        "language": "de",
+        "external_key": "4711",
+        "start_request_id": 123,
         "customer": {"name": REQUESTER, "email": "zoe@example.com"},
         **changes,
     }
@@ -117,7 +131,12 @@ def signature_cases(now: int) -> list[tuple[str, dict, bool]]:
         case("wrong secret", False, header=other),
         case("stale timestamp", False, at=now + 301),
         case("timestamp from the future", False, at=now - 301),
-        case("timestamp changed, signature kept", False, header=good.replace(f"t={now}", f"t={now + 1}"), at=now),
+        case(
+            "timestamp changed, signature kept",
+            False,
+            header=good.replace(f"t={now}", f"t={now + 1}"),
+            at=now,
+        ),
         case("no header", False, header=""),
         case("no timestamp", False, header=good.split(",")[1]),
         case("no signature", False, header=good.split(",")[0]),
@@ -126,18 +145,30 @@ def signature_cases(now: int) -> list[tuple[str, dict, bool]]:
     ]
 
 
-def deliver(url: str, document: dict, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None,
-            body: bytes | None = None, delivery: str | None = None) -> tuple[int, str]:
+def deliver(
+    url: str,
+    document: dict,
+    *,
+    secret: str = WEBHOOK_SECRET,
+    timestamp: int | None = None,
+    body: bytes | None = None,
+    delivery: str | None = None,
+) -> tuple[int, str]:
     """POSTs one delivery as the portal sends it; (status, answer)."""
     body = body_of(document) if body is None else body
     signed = body_of(document)
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json",
-        "User-Agent": "SupportPortal-Webhooks/1",
-        "Portal-Event": document["type"],
-        "Portal-Delivery": delivery or document["id"],
-        "Portal-Signature": signature_header(secret=secret, body=signed, timestamp=timestamp),
-    })
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "SupportPortal-Webhooks/1",
+            "Portal-Event": document["type"],
+            "Portal-Delivery": delivery or document["id"],
+            "Portal-Signature": signature_header(secret=secret, body=signed, timestamp=timestamp),
+        },
+    )
     try:
         with urllib.request.urlopen(request, timeout=20) as response:
             return response.status, response.read().decode()
@@ -179,8 +210,8 @@ def forge_app(tmp_path):
         folder = tmp_path / "node_modules" / "@forge" / package
         folder.mkdir(parents=True)
         shutil.copy(SHIMS / shim, folder / "index.mjs")
-        (folder / "package.json").write_text(json.dumps({"name": f"@forge/{package}", "type": "module",
-                                                         "exports": "./index.mjs"}))
+        (folder / "package.json").write_text(
+            json.dumps({"name": f"@forge/{package}", "type": "module", "exports": "./index.mjs"})
+        )
     shutil.copy(SHIMS / "jsm.mjs", tmp_path / "jsm.mjs")
     return tmp_path
-

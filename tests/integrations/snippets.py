@@ -76,12 +76,18 @@ def import_python(folder: Path, module: str, monkeypatch):
     return loaded
 
 
-def run_node(script: Path, *args: str, env: dict[str, str] | None = None, stdin: str = "",
-             cwd: Path | None = None) -> dict:
+def run_node(
+    script: Path, *args: str, env: dict[str, str] | None = None, stdin: str = "", cwd: Path | None = None
+) -> dict:
     """Runs a Node script (a harness from tests/integrations/js/), returns the JSON it prints."""
     completed = subprocess.run(
-        [NODE, str(script), *args], input=stdin, capture_output=True, text=True, timeout=60,
-        cwd=cwd, env={"PATH": os.environ.get("PATH", ""), "NODE_OPTIONS": "", **(env or {})},
+        [NODE, str(script), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env={"PATH": os.environ.get("PATH", ""), "NODE_OPTIONS": "", **(env or {})},
     )
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout.strip().splitlines()[-1])

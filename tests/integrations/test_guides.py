@@ -39,7 +39,9 @@ def test_the_index_links_every_guide():
 
 @pytest.mark.parametrize("guide", GUIDE_FILES[:4])
 def test_embed_snippet_is_the_one_admin_shows(guide):
-    assert snippet(guide, "embed-snippet.html").strip() == embed_snippet(origin=PORTAL_URL, site_name="Remote support")
+    assert snippet(guide, "embed-snippet.html").strip() == embed_snippet(
+        origin=PORTAL_URL, site_name="Remote support"
+    )
 
 
 @pytest.mark.parametrize("guide", GUIDE_FILES[:4])

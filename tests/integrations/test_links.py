@@ -30,9 +30,16 @@ def lifetime(url: str) -> int:
 
 def test_zendesk_app_inserts_a_link_the_portal_locks(client, signing_site, tmp_path):
     write(tmp_path, "zendesk.md", "zendesk-main.js")
-    result = run_node(SHIMS / "zendesk.js", str(tmp_path / "zendesk-main.js"), env={
-        "PORTAL_URL": PORTAL_URL, "PREFILL_SECRET": PREFILL_SECRET, "TICKET_ID": "4711",
-        "REQUESTER_NAME": REQUESTER})
+    result = run_node(
+        SHIMS / "zendesk.js",
+        str(tmp_path / "zendesk-main.js"),
+        env={
+            "PORTAL_URL": PORTAL_URL,
+            "PREFILL_SECRET": PREFILL_SECRET,
+            "TICKET_ID": "4711",
+            "REQUESTER_NAME": REQUESTER,
+        },
+    )
     assert result["handlers"] == ["insert-portal-link:click"]
     [(action, text)] = result["invoked"]
     assert action == "comment.appendText"
@@ -45,9 +52,16 @@ def test_zendesk_app_inserts_a_link_the_portal_locks(client, signing_site, tmp_p
 
 def test_zendesk_link_with_a_wrong_secret_locks_nothing(client, signing_site, tmp_path):
     write(tmp_path, "zendesk.md", "zendesk-main.js")
-    result = run_node(SHIMS / "zendesk.js", str(tmp_path / "zendesk-main.js"), env={
-        "PORTAL_URL": PORTAL_URL, "PREFILL_SECRET": "not-the-site-secret", "TICKET_ID": "4711",
-        "REQUESTER_NAME": REQUESTER})
+    result = run_node(
+        SHIMS / "zendesk.js",
+        str(tmp_path / "zendesk-main.js"),
+        env={
+            "PORTAL_URL": PORTAL_URL,
+            "PREFILL_SECRET": "not-the-site-secret",
+            "TICKET_ID": "4711",
+            "REQUESTER_NAME": REQUESTER,
+        },
+    )
     link = re.search(r"https://\S+", result["invoked"][0][1]).group(0)
     response = client.get(link.removeprefix(PORTAL_URL))
     form = response.context["form"]
@@ -58,22 +72,40 @@ def test_zendesk_link_with_a_wrong_secret_locks_nothing(client, signing_site, tm
 def servicenow_link(tmp_path, *, number="INC0012345", caller=REQUESTER, now_ms=None) -> dict:
     write(tmp_path, "servicenow.md", "servicenow-portal-link.js", "servicenow-mail-script.js")
     return run_node(
-        SHIMS / "servicenow.js", "link", str(tmp_path / "servicenow-portal-link.js"),
+        SHIMS / "servicenow.js",
+        "link",
+        str(tmp_path / "servicenow-portal-link.js"),
         str(tmp_path / "servicenow-mail-script.js"),
-        stdin=json.dumps({
-            "properties": {"x_acme_portal.url": PORTAL_URL + "/", "x_acme_portal.prefill_secret": PREFILL_SECRET},
-            "tables": {"incident": [{"number": number, "caller_id": "a1b2c3", "caller_id.display": caller}]},
-            "number": number, **({"now_ms": now_ms} if now_ms is not None else {}),
-        }))
+        stdin=json.dumps(
+            {
+                "properties": {
+                    "x_acme_portal.url": PORTAL_URL + "/",
+                    "x_acme_portal.prefill_secret": PREFILL_SECRET,
+                },
+                "tables": {
+                    "incident": [{"number": number, "caller_id": "a1b2c3", "caller_id.display": caller}]
+                },
+                "number": number,
+                **({"now_ms": now_ms} if now_ms is not None else {}),
+            }
+        ),
+    )
 
 
-def test_servicenow_script_include_and_mail_script_make_a_link_the_portal_locks(client, signing_site, tmp_path):
+def test_servicenow_script_include_and_mail_script_make_a_link_the_portal_locks(
+    client, signing_site, tmp_path
+):
     result = servicenow_link(tmp_path)
     link = result["link"]
     assert query_names(link) == ["exp", "external_key", "name", "sig"]
     [printed] = result["printed"]
-    assert re.fullmatch(r'<p>To let us see your screen, <a href="([^"]+)">start a remote support session</a>\.</p>',
-                        printed).group(1) == link
+    assert (
+        re.fullmatch(
+            r'<p>To let us see your screen, <a href="([^"]+)">start a remote support session</a>\.</p>',
+            printed,
+        ).group(1)
+        == link
+    )
     assert_link_locks(client, link, {"external_key": "INC0012345", "name": REQUESTER})
 
 
@@ -89,8 +121,12 @@ def test_servicenow_scripts_are_plain_es5(tmp_path):
     template literals or spread in the guide's scripts."""
     from tests.integrations.snippets import snippet
 
-    for title in ("servicenow-portal-link.js", "servicenow-mail-script.js", "servicenow-signature.js",
-                  "servicenow-webhook.js"):
+    for title in (
+        "servicenow-portal-link.js",
+        "servicenow-mail-script.js",
+        "servicenow-signature.js",
+        "servicenow-webhook.js",
+    ):
         code = re.sub(r"//[^\n]*|/\*.*?\*/", "", snippet("servicenow.md", title), flags=re.S)
         code = re.sub(r'"(?:[^"\\\n]|\\.)*"' + r"|'(?:[^'\\\n]|\\.)*'", '""', code)
         for construct in ("=>", "`", "...", "?.", "??"):
@@ -100,10 +136,17 @@ def test_servicenow_scripts_are_plain_es5(tmp_path):
 
 def test_freshdesk_app_and_serverless_function_make_a_link_the_portal_locks(client, signing_site, tmp_path):
     write(tmp_path, "freshdesk.md", "freshdesk-server.js", "freshdesk-app.js")
-    result = run_node(SHIMS / "freshdesk.js", str(tmp_path / "freshdesk-server.js"),
-                      str(tmp_path / "freshdesk-app.js"), env={
-                          "PORTAL_URL": PORTAL_URL, "PREFILL_SECRET": PREFILL_SECRET, "TICKET_ID": "815",
-                          "REQUESTER_NAME": REQUESTER})
+    result = run_node(
+        SHIMS / "freshdesk.js",
+        str(tmp_path / "freshdesk-server.js"),
+        str(tmp_path / "freshdesk-app.js"),
+        env={
+            "PORTAL_URL": PORTAL_URL,
+            "PREFILL_SECRET": PREFILL_SECRET,
+            "TICKET_ID": "815",
+            "REQUESTER_NAME": REQUESTER,
+        },
+    )
     assert result["handlers"] == ["app.activated"]
     [(action, options)] = result["triggered"]
     assert action == "click" and options["id"] == "reply"
@@ -111,16 +154,28 @@ def test_freshdesk_app_and_serverless_function_make_a_link_the_portal_locks(clie
     assert_link_locks(client, link, {"external_key": "815", "name": REQUESTER})
 
 
-
 def forge_env(help_desk) -> dict[str, str]:
-    return {"PORTAL_URL": PORTAL_URL, "PORTAL_PREFILL_SECRET": PREFILL_SECRET,
-            "PORTAL_WEBHOOK_SECRET": "unused-here", "FAKE_JIRA_URL": help_desk.base_url}
+    return {
+        "PORTAL_URL": PORTAL_URL,
+        "PORTAL_PREFILL_SECRET": PREFILL_SECRET,
+        "PORTAL_WEBHOOK_SECRET": "unused-here",
+        "FAKE_JIRA_URL": help_desk.base_url,
+    }
 
 
 def test_jsm_trigger_comments_a_link_the_portal_locks(client, signing_site, forge_app, help_desk):
-    run_node(forge_app / "jsm.mjs", str(forge_app / "jsm-index.mjs"), "link", env=forge_env(help_desk),
-             stdin=json.dumps({"event": {"issue": {"key": "HELP-42", "fields": {"reporter": {"displayName": REQUESTER}}}},
-                               "values": {"external_key": "HELP-42"}}))
+    run_node(
+        forge_app / "jsm.mjs",
+        str(forge_app / "jsm-index.mjs"),
+        "link",
+        env=forge_env(help_desk),
+        stdin=json.dumps(
+            {
+                "event": {"issue": {"key": "HELP-42", "fields": {"reporter": {"displayName": REQUESTER}}}},
+                "values": {"external_key": "HELP-42"},
+            }
+        ),
+    )
     [call] = help_desk.calls("/rest/servicedeskapi/request/HELP-42/comment")
     assert call.method == "POST" and call.json["public"] is True
     link = re.search(r"https://\S+", call.json["body"]).group(0)
@@ -137,7 +192,11 @@ def test_jsm_trigger_fails_loudly_when_jira_refuses(forge_app, help_desk):
     completed = subprocess.run(
         [NODE, str(forge_app / "jsm.mjs"), str(forge_app / "jsm-index.mjs"), "link"],
         input=json.dumps({"event": {"issue": {"key": "HELP-1", "fields": {"reporter": None}}}, "values": {}}),
-        capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", **forge_env(help_desk)})
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", **forge_env(help_desk)},
+    )
     assert completed.returncode != 0 and "JSM answered 500" in completed.stderr
 
 
@@ -152,15 +211,26 @@ def test_the_guides_name_the_settings_their_scripts_read():
     assert 'id="insert-portal-link"' in snippet("zendesk.md", "iframe.html")
     iparams = json.loads(snippet("freshdesk.md", "iparams.json"))
     assert iparams["prefill_secret"]["secure"] is True
-    assert set(iparams) == set(re.findall(r"args\.iparams\.(\w+)", snippet("freshdesk.md", "freshdesk-server.js")))
-    variables = re.findall(r"forge variables set (?:--encrypt )?(\w+)", snippet("jira-service-management.md",
-                                                                               "forge-variables.sh"))
+    assert set(iparams) == set(
+        re.findall(r"args\.iparams\.(\w+)", snippet("freshdesk.md", "freshdesk-server.js"))
+    )
+    variables = re.findall(
+        r"forge variables set (?:--encrypt )?(\w+)",
+        snippet("jira-service-management.md", "forge-variables.sh"),
+    )
     index = snippet("jira-service-management.md", "jsm-index.mjs")
     assert set(variables) == set(re.findall(r"process\.env\.(\w+)", index))
     yaml = pytest.importorskip("yaml")
     manifest = yaml.safe_load(snippet("jira-service-management.md", "manifest.yml"))
     handlers = {f["handler"] for f in manifest["modules"]["function"]}
-    assert handlers == {f"index.{name}" for name in re.findall(r"^export async function (on\w+)", index, re.M)}
-    servicenow = "".join(snippet("servicenow.md", t) for t in ("servicenow-portal-link.js", "servicenow-webhook.js"))
+    assert handlers == {
+        f"index.{name}" for name in re.findall(r"^export async function (on\w+)", index, re.M)
+    }
+    servicenow = "".join(
+        snippet("servicenow.md", t) for t in ("servicenow-portal-link.js", "servicenow-webhook.js")
+    )
     assert set(re.findall(r'gs\.getProperty\("([\w.]+)"', servicenow)) == {
-        "x_acme_portal.url", "x_acme_portal.prefill_secret", "x_acme_portal.webhook_secret"}
+        "x_acme_portal.url",
+        "x_acme_portal.prefill_secret",
+        "x_acme_portal.webhook_secret",
+    }

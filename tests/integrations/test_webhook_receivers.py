@@ -24,8 +24,14 @@ from tests.integrations.conftest import (
 from tests.integrations.snippets import NODE, SHIMS, import_python, needs_node, run_node, snippet, write
 
 COVERED = {
-    "webhooks.md": {"portal_webhook.py", "receiver.py", "verify-portal-signature.js", "portal-webhook-server.js",
-                    "delivery-headers.http", "start-event.json"},
+    "webhooks.md": {
+        "portal_webhook.py",
+        "receiver.py",
+        "verify-portal-signature.js",
+        "portal-webhook-server.js",
+        "delivery-headers.http",
+        "start-event.json",
+    },
     "zendesk.md": {"zendesk_note.py"},
     "freshdesk.md": {"freshdesk_note.py"},
     "servicenow.md": {"servicenow-signature.js", "servicenow-webhook.js"},
@@ -39,17 +45,23 @@ IDS = [what for what, _case, _accepted in CASES]
 def test_the_cases_are_the_portals_own_verdicts():
     """The expectations below are what the portal's own verifier says of each case."""
     for what, case, accepted in CASES:
-        assert verify(secret=case["secret"], header=case["header"], body=case["body"].encode(),
-                      now=case["now"]) is accepted, what
+        assert (
+            verify(secret=case["secret"], header=case["header"], body=case["body"].encode(), now=case["now"])
+            is accepted
+        ), what
 
 
 def test_the_example_delivery_is_signed_as_the_portal_signs():
-    headers = dict(line.split(": ", 1) for line in snippet("webhooks.md", "delivery-headers.http").splitlines()[1:])
+    headers = dict(
+        line.split(": ", 1) for line in snippet("webhooks.md", "delivery-headers.http").splitlines()[1:]
+    )
     body = snippet("webhooks.md", "start-event.json").rstrip("\n").encode()
     document = json.loads(body)
     assert headers["Portal-Delivery"] == document["id"] and headers["Portal-Event"] == document["type"]
     timestamp = int(re.match(r"t=(\d+),", headers["Portal-Signature"]).group(1))
-    assert headers["Portal-Signature"] == signature_header(secret="whsec_example", body=body, timestamp=timestamp)
+    assert headers["Portal-Signature"] == signature_header(
+        secret="whsec_example", body=body, timestamp=timestamp
+    )
     assert set(document) == set(event())
 
 
@@ -61,10 +73,15 @@ def python_receivers(tmp_path, monkeypatch, help_desk):
     write(tmp_path, "webhooks.md", "portal_webhook.py", "receiver.py")
     write(tmp_path, "zendesk.md", "zendesk_note.py")
     write(tmp_path, "freshdesk.md", "freshdesk_note.py")
-    for name, value in {"PORTAL_WEBHOOK_SECRET": WEBHOOK_SECRET, "PORTAL_WEBHOOK_DB": str(tmp_path / "seen.sqlite3"),
-                        "ZENDESK_URL": help_desk.base_url, "ZENDESK_EMAIL": "agent@acme.example",
-                        "ZENDESK_API_TOKEN": "zd-token", "FRESHDESK_URL": help_desk.base_url,
-                        "FRESHDESK_API_KEY": "fd-key"}.items():
+    for name, value in {
+        "PORTAL_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "PORTAL_WEBHOOK_DB": str(tmp_path / "seen.sqlite3"),
+        "ZENDESK_URL": help_desk.base_url,
+        "ZENDESK_EMAIL": "agent@acme.example",
+        "ZENDESK_API_TOKEN": "zd-token",
+        "FRESHDESK_URL": help_desk.base_url,
+        "FRESHDESK_API_KEY": "fd-key",
+    }.items():
         monkeypatch.setenv(name, value)
     return tmp_path
 
@@ -72,12 +89,17 @@ def python_receivers(tmp_path, monkeypatch, help_desk):
 @pytest.mark.parametrize("what,case,accepted", CASES, ids=IDS)
 def test_python_verify_signature(python_receivers, monkeypatch, what, case, accepted):
     portal_webhook = import_python(python_receivers, "portal_webhook", monkeypatch)
-    assert portal_webhook.verify_signature(case["secret"], case["header"], case["body"].encode(),
-                                           now=case["now"]) is accepted
+    assert (
+        portal_webhook.verify_signature(
+            case["secret"], case["header"], case["body"].encode(), now=case["now"]
+        )
+        is accepted
+    )
 
 
-def test_python_receiver_handles_each_delivery_once_and_lets_failures_retry(python_receivers, monkeypatch,
-                                                                            serve_wsgi):
+def test_python_receiver_handles_each_delivery_once_and_lets_failures_retry(
+    python_receivers, monkeypatch, serve_wsgi
+):
     portal_webhook = import_python(python_receivers, "portal_webhook", monkeypatch)
     handled, failures = [], [RuntimeError("help desk down")]
 
@@ -86,8 +108,13 @@ def test_python_receiver_handles_each_delivery_once_and_lets_failures_retry(pyth
             raise failures.pop()
         handled.append(document["id"])
 
-    url = serve_wsgi(portal_webhook.make_app(secret=WEBHOOK_SECRET, handle=handle,
-                                             deliveries=portal_webhook.Deliveries(str(python_receivers / "d.db"))))
+    url = serve_wsgi(
+        portal_webhook.make_app(
+            secret=WEBHOOK_SECRET,
+            handle=handle,
+            deliveries=portal_webhook.Deliveries(str(python_receivers / "d.db")),
+        )
+    )
     first = event()
     assert deliver(url, first) == (500, "not handled, retry")
     assert deliver(url, first) == (200, "handled")  # the portal's retry: same Portal-Delivery
@@ -122,8 +149,10 @@ def test_zendesk_receiver_adds_one_private_comment(python_receivers, monkeypatch
     assert calls[1].headers["authorization"] == "Basic YWdlbnRAYWNtZS5leGFtcGxlL3Rva2VuOnpkLXRva2Vu"
     comment = calls[1].json["ticket"]["comment"]
     assert comment["public"] is False
-    assert comment["body"] == ("The customer's remote support session could not be started (flow survey, "
-                               f"issue printing, language de) at 2026-12-02T10:00:00Z. Portal event {document['id']}.")
+    assert comment["body"] == (
+        "The customer's remote support session could not be started (flow survey, "
+        f"issue printing, language de) at 2026-12-02T10:00:00Z. Portal event {document['id']}."
+    )
     assert len(help_desk.calls()) == 2
 
 
@@ -137,9 +166,13 @@ def test_freshdesk_receiver_adds_one_private_note(python_receivers, monkeypatch,
     [call] = help_desk.calls()
     assert (call.method, call.path) == ("POST", "/api/v2/tickets/815/notes")
     assert call.headers["authorization"] == "Basic ZmQta2V5Olg="
-    assert call.json == {"private": True, "body": (
-        "The customer started a remote support session (flow survey, issue -, language de) at "
-        f"2026-12-02T10:00:00Z. Portal event {document['id']}.")}
+    assert call.json == {
+        "private": True,
+        "body": (
+            "The customer started a remote support session (flow survey, issue -, language de) at "
+            f"2026-12-02T10:00:00Z. Portal event {document['id']}."
+        ),
+    }
 
 
 # ------------------------------------------------------------------------------
@@ -155,32 +188,46 @@ EXPECTED = [(what, accepted) for what, _case, accepted in CASES]
 @needs_node
 def test_node_verify_portal_signature(tmp_path):
     write(tmp_path, "webhooks.md", "verify-portal-signature.js")
-    result = run_node(SHIMS / "verify.js", str(tmp_path / "verify-portal-signature.js"),
-                      stdin=json.dumps({"cases": [case for _what, case, _ok in CASES]}))
+    result = run_node(
+        SHIMS / "verify.js",
+        str(tmp_path / "verify-portal-signature.js"),
+        stdin=json.dumps({"cases": [case for _what, case, _ok in CASES]}),
+    )
     assert verdicts(result["results"]) == EXPECTED
 
 
 @needs_node
 def test_servicenow_signature_check(tmp_path):
     write(tmp_path, "servicenow.md", "servicenow-portal-link.js", "servicenow-signature.js")
-    result = run_node(SHIMS / "servicenow.js", "verify", str(tmp_path / "servicenow-portal-link.js"),
-                      str(tmp_path / "servicenow-signature.js"),
-                      stdin=json.dumps({"cases": [case for _what, case, _ok in CASES]}))
+    result = run_node(
+        SHIMS / "servicenow.js",
+        "verify",
+        str(tmp_path / "servicenow-portal-link.js"),
+        str(tmp_path / "servicenow-signature.js"),
+        stdin=json.dumps({"cases": [case for _what, case, _ok in CASES]}),
+    )
     assert verdicts(result["results"]) == EXPECTED
 
 
 @needs_node
 def test_forge_signature_check(tmp_path, forge_app):
-    result = run_node(forge_app / "jsm.mjs", str(forge_app / "jsm-index.mjs"), "verify",
-                      stdin=json.dumps({"cases": [case for _what, case, _ok in CASES]}))
+    result = run_node(
+        forge_app / "jsm.mjs",
+        str(forge_app / "jsm-index.mjs"),
+        "verify",
+        stdin=json.dumps({"cases": [case for _what, case, _ok in CASES]}),
+    )
     assert verdicts(result["results"]) == EXPECTED
 
 
 def signed_request(document, *, secret=WEBHOOK_SECRET, timestamp=None, body=None, lower=False) -> dict:
     signed = body_of(document)
-    headers = {"Content-Type": "application/json", "Portal-Event": document["type"],
-               "Portal-Delivery": document["id"],
-               "Portal-Signature": signature_header(secret=secret, body=signed, timestamp=timestamp)}
+    headers = {
+        "Content-Type": "application/json",
+        "Portal-Event": document["type"],
+        "Portal-Delivery": document["id"],
+        "Portal-Signature": signature_header(secret=secret, body=signed, timestamp=timestamp),
+    }
     if lower:  # Forge hands headers over in lower case, each a list
         headers = {name.lower(): [value] for name, value in headers.items()}
     return {"headers": headers, "body": (body or signed).decode()}
@@ -188,8 +235,16 @@ def signed_request(document, *, secret=WEBHOOK_SECRET, timestamp=None, body=None
 
 @needs_node
 def test_servicenow_rest_resource_writes_one_work_note(tmp_path):
-    write(tmp_path, "servicenow.md", "servicenow-portal-link.js", "servicenow-signature.js", "servicenow-webhook.js")
-    document = event(external_key="INC0012345", type="start.refused", outcome="invalid", flow="key", issue=None)
+    write(
+        tmp_path,
+        "servicenow.md",
+        "servicenow-portal-link.js",
+        "servicenow-signature.js",
+        "servicenow-webhook.js",
+    )
+    document = event(
+        external_key="INC0012345", type="start.refused", outcome="invalid", flow="key", issue=None
+    )
     requests = [
         signed_request(document),
         signed_request(document),  # a retry of a delivery whose answer was lost
@@ -198,64 +253,120 @@ def test_servicenow_rest_resource_writes_one_work_note(tmp_path):
         signed_request(event(id="evt_" + "4" * 32, external_key="INC0012345"), timestamp=now() - 301),
         signed_request(event(id="evt_" + "5" * 32, external_key="INC9999999")),  # no such incident
     ]
-    result = run_node(SHIMS / "servicenow.js", "webhook", *(str(tmp_path / name) for name in (
-        "servicenow-portal-link.js", "servicenow-signature.js", "servicenow-webhook.js")), stdin=json.dumps({
-            "properties": {"x_acme_portal.webhook_secret": WEBHOOK_SECRET},
-            "tables": {"incident": [{"number": "INC0012345"}, {"number": "INC0000001"}], "u_portal_delivery": []},
-            "requests": requests}))
+    result = run_node(
+        SHIMS / "servicenow.js",
+        "webhook",
+        *(
+            str(tmp_path / name)
+            for name in ("servicenow-portal-link.js", "servicenow-signature.js", "servicenow-webhook.js")
+        ),
+        stdin=json.dumps(
+            {
+                "properties": {"x_acme_portal.webhook_secret": WEBHOOK_SECRET},
+                "tables": {
+                    "incident": [{"number": "INC0012345"}, {"number": "INC0000001"}],
+                    "u_portal_delivery": [],
+                },
+                "requests": requests,
+            }
+        ),
+    )
     assert [a["status"] for a in result["answers"]] == [200, 200, 400, 400, 400, 200]
-    assert [a["body"] for a in result["answers"]][:2] == [{"status": "handled"}, {"status": "already handled"}]
+    assert [a["body"] for a in result["answers"]][:2] == [
+        {"status": "handled"},
+        {"status": "already handled"},
+    ]
     incident, other = result["tables"]["incident"]
     assert incident["work_notes"] == [
         "The portal refused the caller's start (invalid input) (flow key, issue -, language de) at "
-        f"2026-12-02T10:00:00Z. Portal event {document['id']}."]
+        f"2026-12-02T10:00:00Z. Portal event {document['id']}."
+    ]
     assert "work_notes" not in other
-    assert [row["u_delivery"] for row in result["tables"]["u_portal_delivery"]] == [document["id"], "evt_" + "5" * 32]
-
+    assert [row["u_delivery"] for row in result["tables"]["u_portal_delivery"]] == [
+        document["id"],
+        "evt_" + "5" * 32,
+    ]
 
 
 @needs_node
 def test_forge_web_trigger_adds_one_internal_comment(forge_app, help_desk):
     document = event(external_key="HELP-42")
     help_desk.state["fail"] = 1
-    requests = [signed_request(document, lower=True), signed_request(document, lower=True),
-                signed_request(document, lower=True),
-                signed_request(document, lower=True, secret="wrong"),
-                signed_request(event(id="evt_" + "6" * 32, external_key="4711"), lower=True)]  # not a JSM key
-    env = {"PORTAL_URL": "https://support.example.com", "PORTAL_PREFILL_SECRET": "unused-here",
-           "PORTAL_WEBHOOK_SECRET": WEBHOOK_SECRET, "FAKE_JIRA_URL": help_desk.base_url}
+    requests = [
+        signed_request(document, lower=True),
+        signed_request(document, lower=True),
+        signed_request(document, lower=True),
+        signed_request(document, lower=True, secret="wrong"),
+        signed_request(event(id="evt_" + "6" * 32, external_key="4711"), lower=True),
+    ]  # not a JSM key
+    env = {
+        "PORTAL_URL": "https://support.example.com",
+        "PORTAL_PREFILL_SECRET": "unused-here",
+        "PORTAL_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "FAKE_JIRA_URL": help_desk.base_url,
+    }
     # The first call fails in Jira: the function throws, which Forge answers with a 500.
-    failed = subprocess.run([NODE, str(forge_app / "jsm.mjs"), str(forge_app / "jsm-index.mjs"), "webhook"],
-                            input=json.dumps({"requests": requests[:1]}), capture_output=True, text=True,
-                            timeout=60, env={"PATH": "/usr/bin:/bin", **env})
+    failed = subprocess.run(
+        [NODE, str(forge_app / "jsm.mjs"), str(forge_app / "jsm-index.mjs"), "webhook"],
+        input=json.dumps({"requests": requests[:1]}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", **env},
+    )
     assert failed.returncode != 0 and "JSM answered 500" in failed.stderr
-    result = run_node(forge_app / "jsm.mjs", str(forge_app / "jsm-index.mjs"), "webhook", env=env,
-                      stdin=json.dumps({"requests": requests[1:]}))
+    result = run_node(
+        forge_app / "jsm.mjs",
+        str(forge_app / "jsm-index.mjs"),
+        "webhook",
+        env=env,
+        stdin=json.dumps({"requests": requests[1:]}),
+    )
     assert [a["statusCode"] for a in result["answers"]] == [200, 200, 400, 200]
-    assert [a["body"] for a in result["answers"]] == ["handled", "already handled", "bad signature", "handled"]
+    assert [a["body"] for a in result["answers"]] == [
+        "handled",
+        "already handled",
+        "bad signature",
+        "handled",
+    ]
     calls = help_desk.calls("/rest/servicedeskapi/request/HELP-42/comment")
     assert len(calls) == 2 and len(help_desk.calls()) == 2
-    assert calls[1].json == {"public": False, "body": (
-        "The customer started a remote support session (flow survey, issue printing, language de) at "
-        f"2026-12-02T10:00:00Z. Portal event {document['id']}.")}
+    assert calls[1].json == {
+        "public": False,
+        "body": (
+            "The customer started a remote support session (flow survey, issue printing, language de) at "
+            f"2026-12-02T10:00:00Z. Portal event {document['id']}."
+        ),
+    }
 
 
 @needs_node
 def test_node_receiver_server(tmp_path):
     write(tmp_path, "webhooks.md", "verify-portal-signature.js", "portal-webhook-server.js")
-    process = subprocess.Popen([NODE, str(tmp_path / "portal-webhook-server.js")], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                               env={"PATH": "/usr/bin:/bin", "PORT": "0", "PORTAL_WEBHOOK_SECRET": WEBHOOK_SECRET})
+    process = subprocess.Popen(
+        [NODE, str(tmp_path / "portal-webhook-server.js")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PORT": "0", "PORTAL_WEBHOOK_SECRET": WEBHOOK_SECRET},
+    )
     try:
         line = process.stdout.readline()  # blocks until the server listens: an event, not a sleep
         port = int(re.fullmatch(r"listening on (\d+)\n", line).group(1))
         url = f"http://127.0.0.1:{port}/portal"
         document = event()
         assert deliver(url, document) == (200, "handled")
-        assert json.loads(process.stdout.readline()) == {"type": "start.started", "ticket": "4711",
-                                                         "outcome": "started"}
+        assert json.loads(process.stdout.readline()) == {
+            "type": "start.started",
+            "ticket": "4711",
+            "outcome": "started",
+        }
         assert deliver(url, document) == (200, "already handled")
-        assert deliver(url, document, body=body_of(document).replace(b"4711", b"4712")) == (400, "bad signature")
+        assert deliver(url, document, body=body_of(document).replace(b"4711", b"4712")) == (
+            400,
+            "bad signature",
+        )
         assert deliver(url, document, secret="wrong") == (400, "bad signature")
         assert deliver(url, document, timestamp=int(time.time()) - 301) == (400, "bad signature")
     finally:

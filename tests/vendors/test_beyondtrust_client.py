@@ -46,15 +46,36 @@ from tests.fakes.server import running
 REPO = Path(__file__).resolve().parents[2]
 
 REPS = [
-    Rep(id=12, public_name="Alex K.", showing_on_rep_list=True, type="Normal",
-        support_session_count=2, presentation_count=0, logged_in_since="2024-05-06T08:01:22+00:00",
-        direct_link="https://support.example.com/api/start_session?id=12&name=Alex%20K."),
-    Rep(id=15, public_name="Sam", showing_on_rep_list=False, type="Normal",
-        support_session_count=0, presentation_count=1, logged_in_since="2024-05-06T10:06:40+00:00",
-        direct_link="https://support.example.com/api/start_session?id=15&name=Sam"),
-    Rep(id=21, public_name="Jo (Partner)", showing_on_rep_list=True, type="Invited",
-        support_session_count=1, presentation_count=0, logged_in_since="2024-05-06T11:30:00+00:00",
-        direct_link="https://support.example.com/api/start_session?id=21&name=Jo%20(Partner)"),
+    Rep(
+        id=12,
+        public_name="Alex K.",
+        showing_on_rep_list=True,
+        type="Normal",
+        support_session_count=2,
+        presentation_count=0,
+        logged_in_since="2024-05-06T08:01:22+00:00",
+        direct_link="https://support.example.com/api/start_session?id=12&name=Alex%20K.",
+    ),
+    Rep(
+        id=15,
+        public_name="Sam",
+        showing_on_rep_list=False,
+        type="Normal",
+        support_session_count=0,
+        presentation_count=1,
+        logged_in_since="2024-05-06T10:06:40+00:00",
+        direct_link="https://support.example.com/api/start_session?id=15&name=Sam",
+    ),
+    Rep(
+        id=21,
+        public_name="Jo (Partner)",
+        showing_on_rep_list=True,
+        type="Invited",
+        support_session_count=1,
+        presentation_count=0,
+        logged_in_since="2024-05-06T11:30:00+00:00",
+        direct_link="https://support.example.com/api/start_session?id=21&name=Jo%20(Partner)",
+    ),
 ]
 
 
@@ -66,8 +87,14 @@ def fake():
 
 def backend_for(fake: FakeBeyondTrust, **fields) -> Backend:
     """An unsaved backend pointing at the fake: the client needs no database."""
-    values = dict(pk=7, name="Lab", kind=Backend.Kind.MODERN, base_url=fake.base_url,
-                  client_id=fake.client_id, client_secret=fake.client_secret)
+    values = dict(
+        pk=7,
+        name="Lab",
+        kind=Backend.Kind.MODERN,
+        base_url=fake.base_url,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+    )
     return Backend(**(values | fields))
 
 
@@ -229,26 +256,38 @@ def test_two_processes_sharing_a_file_cache_mint_exactly_one_token(tmp_path):
         go = tmp_path / "go"
         workers = []
         for number in range(2):
-            config = dict(cache_dir=str(tmp_path / "cache"), base_url=fake.base_url, **credentials,
-                          ready=str(tmp_path / f"ready{number}"),
-                          started=str(tmp_path / f"started{number}"), go=str(go))
-            workers.append(subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(config)],
-                                            cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                            stderr=subprocess.PIPE, text=True))
+            config = dict(
+                cache_dir=str(tmp_path / "cache"),
+                base_url=fake.base_url,
+                **credentials,
+                ready=str(tmp_path / f"ready{number}"),
+                started=str(tmp_path / f"started{number}"),
+                go=str(go),
+            )
+            workers.append(
+                subprocess.Popen(
+                    [sys.executable, "-c", WORKER, json.dumps(config)],
+                    cwd=REPO,
+                    env=env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
 
         def wait_for(condition):
             deadline = time.monotonic() + 20
             while not condition():
-                assert time.monotonic() < deadline and all(w.poll() is None for w in workers), \
-                    [w.communicate() for w in workers if w.poll() is not None]
+                assert time.monotonic() < deadline and all(w.poll() is None for w in workers), [
+                    w.communicate() for w in workers if w.poll() is not None
+                ]
                 time.sleep(0.01)
 
         wait_for(lambda: all((tmp_path / f"ready{n}").exists() for n in range(2)))
         go.touch()
         # Both processes' threads are running and one of them is minting: only now may the
         # token arrive.
-        wait_for(lambda: fake.token_requests()
-                 and all((tmp_path / f"started{n}").exists() for n in range(2)))
+        wait_for(lambda: fake.token_requests() and all((tmp_path / f"started{n}").exists() for n in range(2)))
         gate.set()
         outputs = [worker.communicate(timeout=20) for worker in workers]
 
@@ -258,8 +297,16 @@ def test_two_processes_sharing_a_file_cache_mint_exactly_one_token(tmp_path):
     (token,) = fake.valid_tokens
     # All ten calls carried that one token (a worker's call refused for its token would have
     # minted a second one above).
-    assert len([r for r in fake.commands("get_logged_in_reps")
-                if r.headers["authorization"] == f"Bearer {token}"]) == 10
+    assert (
+        len(
+            [
+                r
+                for r in fake.commands("get_logged_in_reps")
+                if r.headers["authorization"] == f"Bearer {token}"
+            ]
+        )
+        == 10
+    )
 
 
 def test_the_token_is_renewed_before_it_expires(fake, client):
@@ -413,12 +460,17 @@ def test_support_teams_with_issues_and_members(namespace, fake, client):
     teams = client.support_teams()
 
     assert parse_qsl(fake.commands()[0].body.decode()) == [
-        ("action", "get_support_teams"), ("showmembers", "1"),
+        ("action", "get_support_teams"),
+        ("showmembers", "1"),
     ]
     assert teams == [
-        Team(id=3, name="Tech Support", code_name="tech_support",
-             issues=(TeamIssue(7, "printing", "Printing problems"), TeamIssue(8, "vpn", "VPN access")),
-             member_ids=frozenset({12, 15})),
+        Team(
+            id=3,
+            name="Tech Support",
+            code_name="tech_support",
+            issues=(TeamIssue(7, "printing", "Printing problems"), TeamIssue(8, "vpn", "VPN access")),
+            member_ids=frozenset({12, 15}),
+        ),
         Team(id=4, name="Billing", member_ids=frozenset({40})),
     ]
     online = [rep.id for rep in REPS]
@@ -428,9 +480,13 @@ def test_support_teams_with_issues_and_members(namespace, fake, client):
 def test_support_teams_in_the_other_unconfirmed_shapes(fake, client):
     fake.serve("get_support_teams", "support_teams_variants.xml")
     assert client.support_teams() == [
-        Team(id=5, name="Field Service", code_name="",
-             issues=(TeamIssue(9, "onsite", "On-site visit"), TeamIssue(10, "", "Bad code")),
-             member_ids=frozenset({21, 22})),
+        Team(
+            id=5,
+            name="Field Service",
+            code_name="",
+            issues=(TeamIssue(9, "onsite", "On-site visit"), TeamIssue(10, "", "Bad code")),
+            member_ids=frozenset({21, 22}),
+        ),
     ]
 
 
@@ -472,7 +528,9 @@ def test_a_session_key_without_the_unconfirmed_elements(fake, client):
         short_key="7300194", key_url="https://support.example.com/?ak=7300194"
     )
     assert parse_qsl(fake.commands()[0].body.decode()) == [
-        ("action", "generate_session_key"), ("type", "support"), ("queue_id", "general"),
+        ("action", "generate_session_key"),
+        ("type", "support"),
+        ("queue_id", "general"),
     ]
 
 
@@ -484,8 +542,19 @@ def test_valid_queues_are_sent_as_given(queue, fake, client):
 
 @pytest.mark.parametrize(
     "queue",
-    ["", "General", "rep:", "rep:abc", "team:-1", "issue:bad code", "issue:" + "x" * 65,
-     "rep_username:bob", "embassy:1", "general&action=terminate_session", "rep:12\n"],
+    [
+        "",
+        "General",
+        "rep:",
+        "rep:abc",
+        "team:-1",
+        "issue:bad code",
+        "issue:" + "x" * 65,
+        "rep_username:bob",
+        "embassy:1",
+        "general&action=terminate_session",
+        "rep:12\n",
+    ],
 )
 def test_invalid_queues_are_refused_before_calling(queue, fake, client):
     with pytest.raises(ValueError):
@@ -515,27 +584,41 @@ def test_session_fields_outside_the_limits_are_refused(arguments, fake, client):
 
 def test_create_virtual_customer(fake, client):
     customer = client.create_virtual_customer(
-        short_key="482 6153", name="Chat Bot Customer", ip_address="203.0.113.9",
-        operating_system="Windows 11", computer_name="LAPTOP-7", locale="de",
+        short_key="482 6153",
+        name="Chat Bot Customer",
+        ip_address="203.0.113.9",
+        operating_system="Windows 11",
+        computer_name="LAPTOP-7",
+        locale="de",
     )
     assert parse_qsl(fake.commands()[0].body.decode()) == [
-        ("action", "create_virtual_customer"), ("short_key", "4826153"),
-        ("name", "Chat Bot Customer"), ("ip_address", "203.0.113.9"),
-        ("operating_system", "Windows 11"), ("computer_name", "LAPTOP-7"), ("locale", "de"),
+        ("action", "create_virtual_customer"),
+        ("short_key", "4826153"),
+        ("name", "Chat Bot Customer"),
+        ("ip_address", "203.0.113.9"),
+        ("operating_system", "Windows 11"),
+        ("computer_name", "LAPTOP-7"),
+        ("locale", "de"),
     ]
     assert customer == VirtualCustomer(
         download_url="https://support.example.com/download_client_connector?key=abc123",
         chat_url="https://support.example.com/api/start_session?short_key=4826153&c2cjs=1",
     )
     with pytest.raises(ValueError):
-        client.create_virtual_customer(short_key="4826153", name="x", ip_address="not-an-ip",
-                                       operating_system="Linux", computer_name="pc")
+        client.create_virtual_customer(
+            short_key="4826153",
+            name="x",
+            ip_address="not-an-ip",
+            operating_system="Linux",
+            computer_name="pc",
+        )
 
 
 def test_api_info_with_permissions_as_elements(client):
     info = client.api_info()
     assert info == ApiInfo(
-        api_version="1.22.2", company_name="example",
+        api_version="1.22.2",
+        company_name="example",
         timestamp=datetime.fromtimestamp(1715000000, tz=UTC),
         permissions={"perm_command": "read_only", "perm_backup": "0", "perm_reporting_support": "1"},
     )
@@ -555,11 +638,19 @@ def test_api_info_with_permissions_as_items(fake, client):
 def test_check_health_lists_every_appliance(client):
     health = client.check_health()
     assert health.appliances == (
-        ApplianceHealth(hostname="support.example.com", version="23.2.1 (build 30123)",
-                        success=True, failover_role="primary"),
-        ApplianceHealth(hostname="backup.example.com", version="23.2.1 (build 30123)",
-                        success=False, error_message="Data sync with the primary failed",
-                        failover_role="backup"),
+        ApplianceHealth(
+            hostname="support.example.com",
+            version="23.2.1 (build 30123)",
+            success=True,
+            failover_role="primary",
+        ),
+        ApplianceHealth(
+            hostname="backup.example.com",
+            version="23.2.1 (build 30123)",
+            success=False,
+            error_message="Data sync with the primary failed",
+            failover_role="backup",
+        ),
     )
     assert not health.healthy
 
@@ -570,7 +661,8 @@ def test_probe_health_is_a_plain_get_without_token(fake, client):
     assert client.probe_health() is False
     probes = fake.calls("/check_health")
     assert [(p.method, p.headers.get("authorization"), p.headers["connection"]) for p in probes] == [
-        ("GET", None, "close"), ("GET", None, "close"),
+        ("GET", None, "close"),
+        ("GET", None, "close"),
     ]
     assert fake.token_requests() == []
 

@@ -34,7 +34,8 @@ FULL_ISSUE = StartParams(
 
 MODERN_CASES = [
     pytest.param(
-        FULL_ISSUE, False,
+        FULL_ISSUE,
+        False,
         BASE + "/api/start_session?issue_menu=1&codeName=printing&c2cjs=1&customer.name=Jane%20Doe"
         "&customer.company=Acme%20%26%20Co&customer.company_code=ACME-01"
         "&customer.details=Printer%20offline%0Asince%209%3A00&locale=de&chat_locale=en-us"
@@ -44,35 +45,45 @@ MODERN_CASES = [
         id="issue-every-parameter",
     ),
     pytest.param(
-        StartParams(issue_id=7, locale="en-us"), False,
+        StartParams(issue_id=7, locale="en-us"),
+        False,
         BASE + "/api/start_session?issue_menu=1&id=7&locale=en-us",
         id="issue-by-numeric-id",
     ),
     pytest.param(
-        StartParams(short_key="1234567", locale="fr", timezone_offset=-300, external_key="T-1"), False,
+        StartParams(short_key="1234567", locale="fr", timezone_offset=-300, external_key="T-1"),
+        False,
         BASE + "/api/start_session?short_key=1234567&locale=fr&timezone_offset=-300"
         "&session.custom.external_key=T-1",
         id="key-with-optional-parameters",
     ),
     pytest.param(
-        StartParams(short_key="1234567", locale="fr", timezone_offset=-300, external_key="T-1",
-                    platform="winNT-32"), True,
+        StartParams(
+            short_key="1234567", locale="fr", timezone_offset=-300, external_key="T-1", platform="winNT-32"
+        ),
+        True,
         BASE + "/api/start_session?short_key=1234567&session.custom.external_key=T-1",
         id="key-prompt-before-download-sends-key-and-external-key-only",
     ),
     pytest.param(
-        StartParams(short_key="1234567", locale="fr"), True,
+        StartParams(short_key="1234567", locale="fr"),
+        True,
         BASE + "/api/start_session?short_key=1234567",
         id="key-prompt-before-download-without-external-key",
     ),
     pytest.param(
-        StartParams(rep_id=12, rep_name="Alex K.", locale="ja", timezone_offset=540), False,
+        StartParams(rep_id=12, rep_name="Alex K.", locale="ja", timezone_offset=540),
+        False,
         BASE + "/api/start_session?id=12&name=Alex%20K.&locale=ja&timezone_offset=540",
         id="rep-id-and-public-name",
     ),
     pytest.param(
-        StartParams(issue_code_name="vpn", customer_name="山田 太郎", customer_details="😀", timezone_offset=0), False,
-        BASE + "/api/start_session?issue_menu=1&codeName=vpn&customer.name=%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E"
+        StartParams(
+            issue_code_name="vpn", customer_name="山田 太郎", customer_details="😀", timezone_offset=0
+        ),
+        False,
+        BASE
+        + "/api/start_session?issue_menu=1&codeName=vpn&customer.name=%E5%B1%B1%E7%94%B0%20%E5%A4%AA%E9%83%8E"
         "&customer.details=%F0%9F%98%80&timezone_offset=0",
         id="utf8-and-zero-offset-kept",
     ),
@@ -111,29 +122,45 @@ def test_modern_issue_url_parameter_by_parameter():
 
 
 def test_empty_values_are_omitted():
-    url = modern_start_url(BASE, StartParams(issue_code_name="x", customer_name="", customer_company="",
-                                             locale="", chat=False, priority=None))
+    url = modern_start_url(
+        BASE,
+        StartParams(
+            issue_code_name="x", customer_name="", customer_company="", locale="", chat=False, priority=None
+        ),
+    )
     assert url == BASE + "/api/start_session?issue_menu=1&codeName=x"
 
 
 LEGACY_CASES = [
     pytest.param(
-        StartParams(issue_id=1, customer_name="John Doe", customer_company="Company",
-                    customer_company_code="1234", customer_details="I need support", external_key="1234",
-                    custom=(("asset_tag", "X"),), skills=("a",), priority=2, locale="de", chat=True,
-                    timezone_offset=60),
+        StartParams(
+            issue_id=1,
+            customer_name="John Doe",
+            customer_company="Company",
+            customer_company_code="1234",
+            customer_details="I need support",
+            external_key="1234",
+            custom=(("asset_tag", "X"),),
+            skills=("a",),
+            priority=2,
+            locale="de",
+            chat=True,
+            timezone_offset=60,
+        ),
         False,
         BASE + "/download_customer_connector.ns?issue_menu=1&id=1&customer_name=John%20Doe"
         "&customer_company=Company&customer_company_code=1234&customer_desc=I%20need%20support&external_key=1234",
         id="issue-legacy-names-only",
     ),
     pytest.param(
-        StartParams(rep_id=3, rep_name="Sam"), False,
+        StartParams(rep_id=3, rep_name="Sam"),
+        False,
         BASE + "/download_customer_connector.ns?id=3&name=Sam",
         id="rep",
     ),
     pytest.param(
-        StartParams(short_key="7654321", external_key="T-9"), True,
+        StartParams(short_key="7654321", external_key="T-9"),
+        True,
         BASE + "/download_customer_connector.ns?short_key=7654321&external_key=T-9",
         id="key",
     ),

@@ -261,13 +261,9 @@ def test_the_vendor_reads_back_exactly_what_the_url_carries(takecontrol_server):
 def test_a_technician_chosen_from_the_list_wins_and_the_department_stays_as_fallback():
     backend = make_backend()
     department = Department(backend=backend, name="Support", department_id=4321)
-    issue_tech = Technician(
-        backend=backend, display_name="Issue Tech", username="issue@example.com"
-    )
+    issue_tech = Technician(backend=backend, display_name="Issue Tech", username="issue@example.com")
     chosen = Technician(backend=backend, display_name="Anna", username="anna@example.com")
-    issue = Issue(
-        display_name="Printer", code_name="printer", department=department, technician=issue_tech
-    )
+    issue = Issue(display_name="Printer", code_name="printer", department=department, technician=issue_tech)
 
     assert route_for_start(issue=issue, technician=chosen) == Route(4321, "anna@example.com")
     assert route_for_start(issue=issue) == Route(4321, "issue@example.com")
@@ -426,9 +422,7 @@ def test_create_session_sends_exactly_the_decision_3_body(takecontrol_server):
 
 
 def test_create_session_leaves_out_empty_values_and_sends_flags_as_0(takecontrol_server):
-    client = make_client(
-        takecontrol_server, tc_ask_customer_info=False, tc_show_waiting_queue=False
-    )
+    client = make_client(takecontrol_server, tc_ask_customer_info=False, tc_show_waiting_queue=False)
     client.create_session(locale="xx")
     (call,) = takecontrol_server.rest_calls()
     assert call.json == {"ask_customer_info": 0, "show_waiting_queue": 0}
@@ -501,9 +495,7 @@ def test_403_alerts_the_admin_without_leaking_the_key(takecontrol_server, caplog
     with caplog.at_level(logging.DEBUG), pytest.raises(TakeControlMisconfigured) as caught:
         make_client(takecontrol_server, tc_public_key="02.wrong-key").create_session()
     assert caught.value.status == 403
-    errors = [
-        r for r in caplog.records if r.levelno == logging.ERROR and r.name.startswith("portal.")
-    ]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR and r.name.startswith("portal.")]
     assert errors, "a 403 must reach the admin as an error log"
     for text in (caplog.text, str(caught.value), repr(caught.value)):
         assert "02.wrong-key" not in text and PUBLIC_KEY not in text and PRIVATE_KEY not in text
@@ -685,9 +677,7 @@ def test_session_history_sends_the_private_key_and_a_json_body(takecontrol_serve
 
 
 def test_session_history_covers_the_whole_last_day_by_default_columns(takecontrol_server):
-    make_client(takecontrol_server).session_history(
-        date_from=date(2024, 5, 1), date_to=date(2024, 5, 1)
-    )
+    make_client(takecontrol_server).session_history(date_from=date(2024, 5, 1), date_to=date(2024, 5, 1))
     (call,) = takecontrol_server.rest_calls()
     assert call.json["vars"] == " ".join(DEFAULT_HISTORY_COLUMNS)
     assert call.json["filters"] == {

@@ -84,8 +84,10 @@ def _no_refresh_left_running():
 
 
 def lookup(vendor, clock, **options) -> CachedValue:
-    arguments = dict(key="test:reps", fetch=vendor, soft_ttl=0.2, hard_ttl=30, timeout=2.0, wait=2.0,
-                     clock=clock) | options
+    arguments = (
+        dict(key="test:reps", fetch=vendor, soft_ttl=0.2, hard_ttl=30, timeout=2.0, wait=2.0, clock=clock)
+        | options
+    )
     return cached_with_refresh(**arguments)
 
 
@@ -280,8 +282,14 @@ def test_breaker_state_is_shared_through_the_cache():
 
 
 def client_for(fake) -> CommandClient:
-    return CommandClient(base_url=fake.base_url, client_id=fake.client_id, client_secret=fake.client_secret,
-                         backend_id=1, connect_timeout=0.5, read_timeout=0.5)
+    return CommandClient(
+        base_url=fake.base_url,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+        backend_id=1,
+        connect_timeout=0.5,
+        read_timeout=0.5,
+    )
 
 
 def test_the_rep_list_survives_an_appliance_outage(clock):
@@ -290,8 +298,14 @@ def test_the_rep_list_survives_an_appliance_outage(clock):
         breaker = CircuitBreaker("beyondtrust:1", failure_threshold=2, reset_after=30, clock=clock)
 
         def reps():
-            return cached_with_refresh(key="reps:1", fetch=client.logged_in_reps, soft_ttl=0.1,
-                                       hard_ttl=60, breaker=breaker, clock=clock)
+            return cached_with_refresh(
+                key="reps:1",
+                fetch=client.logged_in_reps,
+                soft_ttl=0.1,
+                hard_ttl=60,
+                breaker=breaker,
+                clock=clock,
+            )
 
         fresh = reps()
         assert [rep.id for rep in fresh.value] == [12, 15, 21]
@@ -314,8 +328,9 @@ def test_a_hung_appliance_holds_nobody_and_is_asked_by_one_refresher(clock):
         fake.hang()
 
         def reps():
-            return cached_with_refresh(key="reps:1", fetch=client.logged_in_reps, soft_ttl=5,
-                                       hard_ttl=60, wait=0.05, clock=clock)
+            return cached_with_refresh(
+                key="reps:1", fetch=client.logged_in_reps, soft_ttl=5, hard_ttl=60, wait=0.05, clock=clock
+            )
 
         assert in_threads(6, reps) == [PENDING] * 6
         assert reps() == PENDING

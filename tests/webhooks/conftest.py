@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.management.commands.db_worker import Worker
+
 from portal.webhooks.models import Endpoint
 
 SECRET = "whsec_test-secret-0123456789abcdef"
@@ -25,13 +25,21 @@ def run_worker() -> None:
 
 
 def _run_worker() -> None:
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default",
-           startup_delay=False, max_tasks=None, worker_id="test-worker",
-           excluded_queue_names=[]).run()
+    Worker(
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    ).run()
 
 
 @pytest.fixture
 def endpoint_for(site):
     def make(url: str, **fields) -> Endpoint:
         return Endpoint.objects.create(site=site, url=url, secret=SECRET, **fields)
+
     return make

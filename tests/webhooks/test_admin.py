@@ -19,8 +19,15 @@ ADD = reverse_lazy("admin:webhooks_endpoint_add")
 
 
 def add(admin_client, site, **fields):
-    data = {"site": site.pk, "name": "Zendesk", "url": "https://help.example.com/hooks",
-            "events": ["start.started", "start.failed"], "secret": "", "active": "on", **fields}
+    data = {
+        "site": site.pk,
+        "name": "Zendesk",
+        "url": "https://help.example.com/hooks",
+        "events": ["start.started", "start.failed"],
+        "secret": "",
+        "active": "on",
+        **fields,
+    }
     return admin_client.post(ADD, data, follow=True)
 
 
@@ -35,12 +42,21 @@ def test_a_generated_secret_is_shown_once_and_never_rendered_again(admin_client,
     assert endpoint.secret not in change.content.decode()
     assert 'placeholder="Stored: leave empty to keep it"' in change.content.decode()
     # Saving with the field empty keeps it; typing one replaces it.
-    data = {"site": site.pk, "name": "Zendesk", "url": endpoint.url, "events": ["start.refused"],
-            "secret": "", "active": "on"}
+    data = {
+        "site": site.pk,
+        "name": "Zendesk",
+        "url": endpoint.url,
+        "events": ["start.refused"],
+        "secret": "",
+        "active": "on",
+    }
     admin_client.post(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]), data)
     kept = Endpoint.objects.get()
     assert kept.secret == endpoint.secret and kept.events == ["start.refused"]
-    admin_client.post(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]), {**data, "secret": "my-own-secret-of-20-chars"})
+    admin_client.post(
+        reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]),
+        {**data, "secret": "my-own-secret-of-20-chars"},
+    )
     assert Endpoint.objects.get().secret == "my-own-secret-of-20-chars"
 
 
@@ -50,19 +66,29 @@ def test_a_typed_secret_is_not_echoed(admin_client, site):
     assert "typed-secret-0123456789" not in response.content.decode()
 
 
-@pytest.mark.parametrize("url, message", [
-    ("http://help.example.com/hooks", "Use https"),
-    ("https://user:pw@help.example.com/hooks", "without credentials"),
-    ("ftp://help.example.com/", "Enter a full URL"),
-])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("http://help.example.com/hooks", "Use https"),
+        ("https://user:pw@help.example.com/hooks", "without credentials"),
+        ("ftp://help.example.com/", "Enter a full URL"),
+    ],
+)
 def test_bad_addresses_are_refused_with_a_message(admin_client, site, url, message):
     response = add(admin_client, site, url=url)
     assert Endpoint.objects.count() == 0
     assert message in " ".join(response.context["adminform"].form.errors["url"])
 
 
-@pytest.mark.parametrize("url", ["https://10.0.0.5/hooks", "https://169.254.169.254/latest",
-                                 "http://127.0.0.1:8080/hooks", "https://[::1]/hooks"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://10.0.0.5/hooks",
+        "https://169.254.169.254/latest",
+        "http://127.0.0.1:8080/hooks",
+        "https://[::1]/hooks",
+    ],
+)
 def test_private_addresses_are_refused_in_production(admin_client, site, settings, url):
     settings.PORTAL_WEBHOOKS_ALLOW_PRIVATE = False
     response = add(admin_client, site, url=url)
@@ -74,16 +100,20 @@ def test_send_test_event_and_the_delivery_log(admin_client, site):
     with running(receiver()) as server:
         server.state["body"] = "noted on ticket"
         endpoint = Endpoint.objects.create(site=site, url=server.base_url + "/hooks", secret="s" * 20)
-        response = admin_client.post(reverse("admin:webhooks_endpoint_changelist"),
-                                     {"action": "send_test_event", "_selected_action": [endpoint.pk]},
-                                     follow=True)
+        response = admin_client.post(
+            reverse("admin:webhooks_endpoint_changelist"),
+            {"action": "send_test_event", "_selected_action": [endpoint.pk]},
+            follow=True,
+        )
         assert "1 test event queued" in " ".join(str(m) for m in response.context["messages"])
         run_worker()
         assert server.wait_for_requests(1)
     body = server.calls()[0].json
     assert body["test"] is True and body["external_key"] == "TEST-0001" and body["start_request_id"] is None
     delivery = Delivery.objects.get()
-    log = admin_client.get(reverse("admin:webhooks_delivery_changelist"), {"endpoint__id__exact": endpoint.pk})
+    log = admin_client.get(
+        reverse("admin:webhooks_delivery_changelist"), {"endpoint__id__exact": endpoint.pk}
+    )
     assert [d.pk for d in log.context["cl"].result_list] == [delivery.pk]
     page = admin_client.get(reverse("admin:webhooks_delivery_change", args=[delivery.pk])).content.decode()
     assert "noted on ticket" in page and "Delivered" in page

@@ -16,8 +16,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.utils import timezone
-
 from django_tasks_db.models import DBTaskResult
+
 from portal.models import StartRequest
 from portal.webhooks import services
 from portal.webhooks.models import Attempt, Delivery, Endpoint, Event
@@ -28,8 +28,14 @@ from tests.webhooks.conftest import SECRET, run_worker
 
 pytestmark = pytest.mark.django_db
 
-SURVEY = {"issue": "printing", "name": "Jane Doe", "company": "Acme", "details": "Printer offline",
-          "cf_printer_model": "HP 4000", "external_key": "INC0012345"}
+SURVEY = {
+    "issue": "printing",
+    "name": "Jane Doe",
+    "company": "Acme",
+    "details": "Printer offline",
+    "cf_printer_model": "HP 4000",
+    "external_key": "INC0012345",
+}
 
 
 def independent_verify(*, secret: str, header: str, body: bytes, now: float) -> bool:
@@ -46,8 +52,9 @@ def survey_start(client):
     return StartRequest.objects.get()
 
 
-def test_a_start_is_delivered_signed_with_the_documented_headers_and_body(client, site, issues,
-                                                                           custom_fields, endpoint_for):
+def test_a_start_is_delivered_signed_with_the_documented_headers_and_body(
+    client, site, issues, custom_fields, endpoint_for
+):
     with running(receiver()) as server:
         endpoint = endpoint_for(server.base_url + "/hooks/portal?tenant=7")
         record = survey_start(client)
@@ -63,10 +70,12 @@ def test_a_start_is_delivered_signed_with_the_documented_headers_and_body(client
     assert request.headers["portal-event"] == "start.started"
     body = json.loads(request.body)
     assert request.headers["portal-delivery"] == body["id"] == delivery.event_id
-    assert independent_verify(secret=SECRET, header=request.headers["portal-signature"],
-                              body=request.body, now=time.time())
-    assert not independent_verify(secret="wrong", header=request.headers["portal-signature"],
-                                  body=request.body, now=time.time())
+    assert independent_verify(
+        secret=SECRET, header=request.headers["portal-signature"], body=request.body, now=time.time()
+    )
+    assert not independent_verify(
+        secret="wrong", header=request.headers["portal-signature"], body=request.body, now=time.time()
+    )
     assert body["id"].startswith("evt_") and len(body["id"]) == 36
     assert body["type"] == "start.started"
     assert body["site"] == {"id": site.pk, "name": "Acme Support", "hostname": ""}
@@ -85,8 +94,9 @@ def test_a_start_is_delivered_signed_with_the_documented_headers_and_body(client
     assert endpoint.deliveries.count() == 1
 
 
-def test_customer_fields_only_when_the_site_keeps_customer_data(client, site, issues, custom_fields,
-                                                               endpoint_for):
+def test_customer_fields_only_when_the_site_keeps_customer_data(
+    client, site, issues, custom_fields, endpoint_for
+):
     site.keep_personal_data = True
     site.save()
     site.hostnames.create(hostname="support.acme.example")
@@ -98,13 +108,18 @@ def test_customer_fields_only_when_the_site_keeps_customer_data(client, site, is
     body = server.calls()[0].json
     assert body["site"]["hostname"] == "support.acme.example"
     # (A BeyondTrust survey asks no email address: that field is Take Control's.)
-    assert body["customer"] == {"name": "Jane Doe", "company": "Acme", "details": "Printer offline",
-                                "custom": {"printer_model": "HP 4000"}}
+    assert body["customer"] == {
+        "name": "Jane Doe",
+        "company": "Acme",
+        "details": "Printer offline",
+        "custom": {"printer_model": "HP 4000"},
+    }
     assert body["external_key"] == "INC0012345"
 
 
-def test_refused_and_failed_starts_send_their_own_events_to_subscribed_endpoints(client, site, issues,
-                                                                                endpoint_for):
+def test_refused_and_failed_starts_send_their_own_events_to_subscribed_endpoints(
+    client, site, issues, endpoint_for
+):
     with running(receiver()) as refused, running(receiver()) as everything:
         endpoint_for(refused.base_url + "/r", events=["start.refused"])
         endpoint_for(everything.base_url + "/all")
@@ -145,8 +160,9 @@ def test_500_then_success_retries_after_the_back_off_with_the_same_delivery_id(c
     first, second = server.calls()
     assert first.headers["portal-delivery"] == second.headers["portal-delivery"] == delivery.event_id
     assert first.body == second.body
-    assert independent_verify(secret=SECRET, header=second.headers["portal-signature"], body=second.body,
-                              now=time.time() + 40)
+    assert independent_verify(
+        secret=SECRET, header=second.headers["portal-signature"], body=second.body, now=time.time() + 40
+    )
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.DELIVERED and delivery.attempts == 2
     attempts = list(delivery.attempt_log.all())
@@ -225,7 +241,14 @@ def test_retry_delays_double_from_30_seconds_and_stop_growing_at_6_hours():
     fixed = random.Random(1)
     fixed.uniform = lambda a, b: 1.0
     assert [services.retry_delay(n, rng=fixed).total_seconds() for n in (1, 2, 3, 4, 10, 11, 12)] == [
-        30, 60, 120, 240, 15360, 21600, 21600]
+        30,
+        60,
+        120,
+        240,
+        15360,
+        21600,
+        21600,
+    ]
     spread = {services.retry_delay(1, rng=random.Random(seed)).total_seconds() for seed in range(50)}
     assert min(spread) >= 24 and max(spread) <= 36 and len(spread) > 40
 
@@ -237,6 +260,7 @@ def test_two_workers_cannot_send_the_same_attempt(client, site, endpoint_for):
         delivery = Delivery.objects.get()
         # A second copy of the task (a duplicate enqueue) and the first one both run.
         from portal.webhooks.tasks import deliver_webhook
+
         deliver_webhook.enqueue(delivery.pk)
         run_worker()
         assert server.wait_for_requests(1)
@@ -249,8 +273,9 @@ def test_a_delivery_claimed_by_another_worker_is_not_sent(client, site, endpoint
     with running(receiver()) as server:
         endpoint_for(server.base_url + "/hooks")
         client.post("/key/", form_data(key="1234567"))
-        Delivery.objects.update(status=Delivery.Status.SENDING, attempts=1,
-                                lease_until=timezone.now() + timedelta(minutes=1))
+        Delivery.objects.update(
+            status=Delivery.Status.SENDING, attempts=1, lease_until=timezone.now() + timedelta(minutes=1)
+        )
         run_worker()
         assert server.calls() == []
         # The lease runs out (that worker died): requeue sends it again, same id, attempt 2.
@@ -295,7 +320,9 @@ def test_the_start_survives_a_broken_webhook_table(client, site, endpoint_for):
     with connection.cursor() as cursor:
         # CASCADE: PostgreSQL refuses to drop a table other tables' foreign keys name; the
         # test's transaction undoes it.
-        cursor.execute("DROP TABLE webhooks_delivery" + (" CASCADE" if connection.vendor == "postgresql" else ""))
+        cursor.execute(
+            "DROP TABLE webhooks_delivery" + (" CASCADE" if connection.vendor == "postgresql" else "")
+        )
     response = client.post("/key/", form_data(key="1234567"))
     assert response.status_code == 303
     assert StartRequest.objects.count() == 1 and Event.objects.count() == 0

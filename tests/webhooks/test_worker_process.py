@@ -21,7 +21,8 @@ from tests.fakes.server import running
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SECRET = "whsec_worker-process-test-0123456789"
-START = """
+START = (
+    """
 import os
 from portal import services
 from portal.models import Backend, Site
@@ -32,17 +33,26 @@ site = Site.objects.first() or Site.objects.create(
 Endpoint.objects.get_or_create(site=site, url=os.environ["RECEIVER_URL"], defaults={"secret": "%s"})
 services.record_start(context=services.StartContext(site=site, language="de"), flow="key",
                       outcome="started", customer=services.Customer(external_key="INC-9"))
-""" % SECRET
+"""
+    % SECRET
+)
 
 
 @pytest.fixture
 def portal_env(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_SECRET_KEY": "x" * 50,
-           "PORTAL_HTTPS": "false", "PORTAL_DATA_DIR": str(tmp_path),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-           "PORTAL_WEBHOOKS_ALLOW_PRIVATE": "true"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_SECRET_KEY": "x" * 50,
+        "PORTAL_HTTPS": "false",
+        "PORTAL_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        "PORTAL_WEBHOOKS_ALLOW_PRIVATE": "true",
+    }
     env.pop("CACHE_URL", None)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT
+    )
     return env, tmp_path / "portal.sqlite3"
 
 
@@ -55,15 +65,31 @@ def test_an_event_written_with_a_start_is_delivered_when_the_worker_starts(porta
     env, database = portal_env
     with running(receiver()) as server:
         url = server.base_url + "/hooks"
-        subprocess.run([sys.executable, "manage.py", "shell", "-c", START], env={**env, "RECEIVER_URL": url},
-                       check=True, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", START],
+            env={**env, "RECEIVER_URL": url},
+            check=True,
+            cwd=ROOT,
+        )
         # The recording process is gone; the event and its task wait in the database.
         assert rows(database, "SELECT status FROM webhooks_delivery") == [("pending",)]
         assert rows(database, "SELECT status FROM django_tasks_database_dbtaskresult") == [("READY",)]
         assert server.calls() == []
         worker = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay",
-             "--interval", "0.1"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-reload",
+                "--no-startup-delay",
+                "--interval",
+                "0.1",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             assert server.wait_for_requests(1, timeout=60), "the worker delivered nothing"
         finally:

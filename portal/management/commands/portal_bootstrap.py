@@ -28,11 +28,19 @@ from portal.models import Backend, Site
 STYLES = {"modern": Backend.Kind.MODERN, "legacy": Backend.Kind.LEGACY}
 # The variable to fix for each backend field an error names (never its value).
 ENV_NAMES = {
-    "BeyondTrust": {"base_url": "BEYONDTRUST_URL", "client_id": "BEYONDTRUST_CLIENT_ID",
-                    "client_secret": "BEYONDTRUST_CLIENT_SECRET", "kind": "BEYONDTRUST_STYLE"},
-    "Take Control": {"base_url": "TAKECONTROL_API_URL", "tc_uid": "TAKECONTROL_UID",
-                     "tc_public_key": "TAKECONTROL_PUBLIC_KEY", "tc_private_key": "TAKECONTROL_PRIVATE_KEY",
-                     "tc_mode": "TAKECONTROL_MODE"},
+    "BeyondTrust": {
+        "base_url": "BEYONDTRUST_URL",
+        "client_id": "BEYONDTRUST_CLIENT_ID",
+        "client_secret": "BEYONDTRUST_CLIENT_SECRET",
+        "kind": "BEYONDTRUST_STYLE",
+    },
+    "Take Control": {
+        "base_url": "TAKECONTROL_API_URL",
+        "tc_uid": "TAKECONTROL_UID",
+        "tc_public_key": "TAKECONTROL_PUBLIC_KEY",
+        "tc_private_key": "TAKECONTROL_PRIVATE_KEY",
+        "tc_mode": "TAKECONTROL_MODE",
+    },
 }
 TAKECONTROL_MODES = {mode.value: mode for mode in Backend.TakeControlMode}
 
@@ -43,63 +51,87 @@ def env_values(pairs) -> dict:
 
 
 class Command(BaseCommand):
-    help = ("Configure the default site's backend from BEYONDTRUST_* or TAKECONTROL_* "
-            "environment variables.")
+    help = "Configure the default site's backend from BEYONDTRUST_* or TAKECONTROL_* environment variables."
 
     def handle(self, *args, **options):
         beyondtrust_url = os.environ.get("BEYONDTRUST_URL", "").strip()
         takecontrol_url = os.environ.get("TAKECONTROL_API_URL", "").strip()
         if beyondtrust_url and takecontrol_url:
-            raise CommandError("Set BEYONDTRUST_URL or TAKECONTROL_API_URL, not both: "
-                               "the default site has one backend.")
+            raise CommandError(
+                "Set BEYONDTRUST_URL or TAKECONTROL_API_URL, not both: the default site has one backend."
+            )
         if takecontrol_url:
             return self.bootstrap_takecontrol(takecontrol_url)
         if beyondtrust_url:
             return self.bootstrap_beyondtrust(beyondtrust_url)
-        self.stdout.write("portal_bootstrap: BEYONDTRUST_URL and TAKECONTROL_API_URL not set, "
-                          "nothing to do.")
+        self.stdout.write("portal_bootstrap: BEYONDTRUST_URL and TAKECONTROL_API_URL not set, nothing to do.")
 
     def bootstrap_beyondtrust(self, url: str):
         style = os.environ.get("BEYONDTRUST_STYLE", "modern").strip().lower() or "modern"
         if style not in STYLES:
             raise CommandError(f"BEYONDTRUST_STYLE must be one of {', '.join(STYLES)}, not {style!r}.")
-        values = {"kind": STYLES[style], "base_url": url.rstrip("/"),
-                  **env_values([("BEYONDTRUST_CLIENT_ID", "client_id"),
-                                ("BEYONDTRUST_CLIENT_SECRET", "client_secret")])}
+        values = {
+            "kind": STYLES[style],
+            "base_url": url.rstrip("/"),
+            **env_values(
+                [("BEYONDTRUST_CLIENT_ID", "client_id"), ("BEYONDTRUST_CLIENT_SECRET", "client_secret")]
+            ),
+        }
         backend, site, created = self.save_default_backend(
-            values, reuse=lambda b: b.kind != Backend.Kind.PREVIEW,
-            new_name="BeyondTrust (from environment)", vendor="BeyondTrust")
+            values,
+            reuse=lambda b: b.kind != Backend.Kind.PREVIEW,
+            new_name="BeyondTrust (from environment)",
+            vendor="BeyondTrust",
+        )
         verb = "created" if created else "updated"
-        self.stdout.write(self.style.SUCCESS(
-            f"portal_bootstrap: {verb} backend '{backend.name}' ({style}, {backend.base_url}) "
-            f"for site '{site.name}'; client secret {'set' if backend.client_secret else 'not set'}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"portal_bootstrap: {verb} backend '{backend.name}' ({style}, {backend.base_url}) "
+                f"for site '{site.name}'; client secret {'set' if backend.client_secret else 'not set'}."
+            )
+        )
         self.warn_about_site(site, backend)
 
     def bootstrap_takecontrol(self, url: str):
         mode = os.environ.get("TAKECONTROL_MODE", "redirect").strip().lower() or "redirect"
         if mode not in TAKECONTROL_MODES:
-            raise CommandError(f"TAKECONTROL_MODE must be one of {', '.join(TAKECONTROL_MODES)}, "
-                               f"not {mode!r}.")
-        values = {"kind": Backend.Kind.TAKECONTROL, "base_url": url.rstrip("/"),
-                  "tc_mode": TAKECONTROL_MODES[mode],
-                  **env_values([("TAKECONTROL_UID", "tc_uid"),
-                                ("TAKECONTROL_PUBLIC_KEY", "tc_public_key"),
-                                ("TAKECONTROL_PRIVATE_KEY", "tc_private_key")])}
+            raise CommandError(
+                f"TAKECONTROL_MODE must be one of {', '.join(TAKECONTROL_MODES)}, not {mode!r}."
+            )
+        values = {
+            "kind": Backend.Kind.TAKECONTROL,
+            "base_url": url.rstrip("/"),
+            "tc_mode": TAKECONTROL_MODES[mode],
+            **env_values(
+                [
+                    ("TAKECONTROL_UID", "tc_uid"),
+                    ("TAKECONTROL_PUBLIC_KEY", "tc_public_key"),
+                    ("TAKECONTROL_PRIVATE_KEY", "tc_private_key"),
+                ]
+            ),
+        }
         # A BeyondTrust backend on the site is left as it was, so switching back is one edit.
         backend, site, created = self.save_default_backend(
-            values, reuse=lambda b: b.kind == Backend.Kind.TAKECONTROL,
-            new_name="Take Control (from environment)", vendor="Take Control")
+            values,
+            reuse=lambda b: b.kind == Backend.Kind.TAKECONTROL,
+            new_name="Take Control (from environment)",
+            vendor="Take Control",
+        )
         verb = "created" if created else "updated"
         state = ", ".join(
             f"{label} {'set' if getattr(backend, field) else 'not set'}"
-            for label, field in (("uid", "tc_uid"), ("public key", "tc_public_key"),
-                                 ("private key", "tc_private_key"))
+            for label, field in (
+                ("uid", "tc_uid"),
+                ("public key", "tc_public_key"),
+                ("private key", "tc_private_key"),
+            )
         )
-        self.stdout.write(self.style.SUCCESS(
-            f"portal_bootstrap: {verb} backend '{backend.name}' (Take Control, {mode}, "
-            f"{backend.base_url}) for site '{site.name}'; {state}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"portal_bootstrap: {verb} backend '{backend.name}' (Take Control, {mode}, "
+                f"{backend.base_url}) for site '{site.name}'; {state}."
+            )
+        )
         self.warn_about_site(site, backend)
 
     def warn_about_site(self, site: Site, backend: Backend):
@@ -123,8 +155,10 @@ class Command(BaseCommand):
             except ValidationError as error:
                 # Variable names and our messages only: a message never quotes a secret value.
                 names = ENV_NAMES[vendor]
-                problems = "; ".join(f"{names.get(field, field)}: {' '.join(messages)}"
-                                     for field, messages in error.message_dict.items())
+                problems = "; ".join(
+                    f"{names.get(field, field)}: {' '.join(messages)}"
+                    for field, messages in error.message_dict.items()
+                )
                 raise CommandError(f"Invalid {vendor} settings: {problems}") from error
             created = backend.pk is None
             backend.save()

@@ -38,8 +38,17 @@ ISSUES = [
 FIELDS = [
     ({"code_name": "asset_tag", "max_length": 32, "order": 10}, []),
     ({"code_name": "printer_model", "max_length": 100, "order": 20, "required": True}, ["printing"]),
-    ({"code_name": "urgency", "field_type": CustomField.Type.CHOICE, "choices": urgency_choices("en-us"),
-      "required": True, "order": 30, "max_length": 10}, []),
+    (
+        {
+            "code_name": "urgency",
+            "field_type": CustomField.Type.CHOICE,
+            "choices": urgency_choices("en-us"),
+            "required": True,
+            "order": 30,
+            "max_length": 10,
+        },
+        [],
+    ),
 ]
 
 
@@ -48,35 +57,49 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-user", action="store_true", help="Do not create the demo superuser.")
-        parser.add_argument("--reset-password", action="store_true",
-                            help="Give an existing demo superuser a new random password and print it.")
-        parser.add_argument("--banner", metavar="URL",
-                            help="End with the demo's and the admin's address at URL and the login.")
+        parser.add_argument(
+            "--reset-password",
+            action="store_true",
+            help="Give an existing demo superuser a new random password and print it.",
+        )
+        parser.add_argument(
+            "--banner",
+            metavar="URL",
+            help="End with the demo's and the admin's address at URL and the login.",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
         site = Site.objects.filter(is_default=True).first()
         if site is None:
             backend, _ = Backend.objects.get_or_create(
-                name="Preview", kind=Backend.Kind.PREVIEW,
+                name="Preview",
+                kind=Backend.Kind.PREVIEW,
                 defaults={"base_url": "https://support.example.com"},
             )
             site = Site.objects.create(
-                name="Example Support", is_default=True, backend=backend,
+                name="Example Support",
+                is_default=True,
+                backend=backend,
                 **{field: SOURCE[field] for field in SITE_TEXT_FIELDS},
                 chat_mode=Site.ChatMode.CHOICE,
-                company_code_field="optional", external_key_field="optional",
+                company_code_field="optional",
+                external_key_field="optional",
                 # Reserved example addresses (RFC 2606, Ofcom's drama range): a footer to look at.
-                contact_email="help@example.com", contact_phone="+44 20 7946 0000",
-                contact_url="https://example.com/contact", privacy_url="https://example.com/privacy",
+                contact_email="help@example.com",
+                contact_phone="+44 20 7946 0000",
+                contact_url="https://example.com/contact",
+                privacy_url="https://example.com/privacy",
             )
             self.stdout.write(f"portal_demo: created site '{site.name}' on the Preview backend.")
         issues = {}
         for data in ISSUES:
             name, description = SOURCE["issues"][data["code_name"]]
             issue, created = Issue.objects.get_or_create(
-                site=site, code_name=data["code_name"],
-                defaults={**data, "display_name": name, "description": description})
+                site=site,
+                code_name=data["code_name"],
+                defaults={**data, "display_name": name, "description": description},
+            )
             issues[issue.code_name] = issue
             if created:
                 self.stdout.write(f"portal_demo: created issue '{issue.display_name}'.")
@@ -84,31 +107,46 @@ class Command(BaseCommand):
         for data, issue_codes in FIELDS:
             label, help_text = SOURCE["fields"][data["code_name"]]
             field, created = CustomField.objects.get_or_create(
-                site=site, code_name=data["code_name"], defaults={**data, "label": label, "help_text": help_text})
+                site=site,
+                code_name=data["code_name"],
+                defaults={**data, "label": label, "help_text": help_text},
+            )
             fields[field.code_name] = field
             if created:
                 field.issues.set([issues[code] for code in issue_codes if code in issues])
                 self.stdout.write(f"portal_demo: created custom field '{field.label}'.")
         self.create_translations(site, issues, fields)
-        login = None if options["no_user"] else self.create_demo_user(
-            reset=options["reset_password"], show_password=not options["banner"])
+        login = (
+            None
+            if options["no_user"]
+            else self.create_demo_user(reset=options["reset_password"], show_password=not options["banner"])
+        )
         if options["banner"]:
             self.write_banner(options["banner"].rstrip("/"), login)
 
     def create_translations(self, site, issues, fields):
         """The demo's texts in all 16 languages, as translations an admin can edit."""
         for language, texts in TEXTS.items():
-            fill(SiteTranslation, {"site": site, "language": language},
-                 {field: texts[field] for field in SITE_TEXT_FIELDS})
+            fill(
+                SiteTranslation,
+                {"site": site, "language": language},
+                {field: texts[field] for field in SITE_TEXT_FIELDS},
+            )
             for code, issue in issues.items():
                 name, description = texts["issues"][code]
-                fill(IssueTranslation, {"issue": issue, "language": language},
-                     {"display_name": name, "description": description})
+                fill(
+                    IssueTranslation,
+                    {"issue": issue, "language": language},
+                    {"display_name": name, "description": description},
+                )
             for code, field in fields.items():
                 label, help_text = texts["fields"][code]
                 choices = urgency_choices(language) if code == "urgency" else ""
-                fill(CustomFieldTranslation, {"field": field, "language": language},
-                     {"label": label, "help_text": help_text, "choices": choices})
+                fill(
+                    CustomFieldTranslation,
+                    {"field": field, "language": language},
+                    {"label": label, "help_text": help_text, "choices": choices},
+                )
 
     def create_demo_user(self, *, reset: bool = False, show_password: bool = True) -> list[str]:
         """Creates (or with `reset`, re-keys) the `demo` superuser; returns the login lines
@@ -116,11 +154,15 @@ class Command(BaseCommand):
         User = get_user_model()
         user = User.objects.filter(username="demo").first()
         if user is not None and not reset:
-            self.stdout.write("portal_demo: admin user 'demo' exists (its password was printed when it "
-                              "was created; reset it with: .venv/bin/python manage.py changepassword demo).")
-            return ["user 'demo', password set earlier (stored hashed only, so not shown again)",
-                    "new random one: make run DEMO_PASSWORD_RESET=1",
-                    "or choose one:  .venv/bin/python manage.py changepassword demo"]
+            self.stdout.write(
+                "portal_demo: admin user 'demo' exists (its password was printed when it "
+                "was created; reset it with: .venv/bin/python manage.py changepassword demo)."
+            )
+            return [
+                "user 'demo', password set earlier (stored hashed only, so not shown again)",
+                "new random one: make run DEMO_PASSWORD_RESET=1",
+                "or choose one:  .venv/bin/python manage.py changepassword demo",
+            ]
         password = secrets.token_urlsafe(12)  # 16 characters: meets AUTH_PASSWORD_VALIDATORS
         validate_password(password)  # create_superuser does not check them; the demo keeps to them
         if user is None:

@@ -15,8 +15,10 @@ from portal.vendors.beyondtrust.client import BeyondTrustError
 
 
 class Command(BaseCommand):
-    help = ("Create or update a site's issues from its BeyondTrust appliance's support teams, "
-            "by code name (never deletes), and print what changed.")
+    help = (
+        "Create or update a site's issues from its BeyondTrust appliance's support teams, "
+        "by code name (never deletes), and print what changed."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--site", required=True, help="The site's name or pk.")
@@ -30,12 +32,16 @@ class Command(BaseCommand):
         except (BeyondTrustError, ValueError) as error:
             raise CommandError(f"Import failed: {error}") from None
         for issue in report.created:
-            self.stdout.write(f"created  {issue.code_name}: {issue.display_name!r} "
-                              f"(id {issue.vendor_id if issue.vendor_id is not None else '-'})")
+            self.stdout.write(
+                f"created  {issue.code_name}: {issue.display_name!r} "
+                f"(id {issue.vendor_id if issue.vendor_id is not None else '-'})"
+            )
         for code_name, changes in report.updated.items():
             described = ", ".join(f"{name} {old!r} -> {new!r}" for name, (old, new) in changes.items())
             self.stdout.write(f"updated  {code_name}: {described}")
         if skipped:
             self.stdout.write(f"skipped  {skipped} appliance issue(s) without a usable code name")
-        self.stdout.write(f"{site.name}: {len(report.created)} created, {len(report.updated)} "
-                          f"updated, {report.unchanged} unchanged.")
+        self.stdout.write(
+            f"{site.name}: {len(report.created)} created, {len(report.updated)} "
+            f"updated, {report.unchanged} unchanged."
+        )

@@ -1,6 +1,6 @@
 """Print a signed prefill link for a site: its values are locked for the customer.
 
-    manage.py portal_prefill_link --site "Acme Support" --hours 24 external_key=INC0012345 name="Jane Doe"
+manage.py portal_prefill_link --site "Acme Support" --hours 24 external_key=INC0012345 name="Jane Doe"
 """
 
 import time
@@ -17,16 +17,22 @@ class Command(BaseCommand):
     help = "Print a signed, expiring prefill link (values locked) for a site."
 
     def add_arguments(self, parser):
-        parser.add_argument("values", nargs="+", help="name=value pairs, e.g. external_key=INC-1 cf_asset_tag=LT-4")
+        parser.add_argument(
+            "values", nargs="+", help="name=value pairs, e.g. external_key=INC-1 cf_asset_tag=LT-4"
+        )
         parser.add_argument("--site", help="site name or id (default: the default site)")
         parser.add_argument("--flow", choices=sorted(FLOW_PATHS), default="survey")
         parser.add_argument("--hours", type=float, default=24.0, help="valid for this long (default 24)")
-        parser.add_argument("--base-url", help="e.g. https://support.example.com (default: the site's first hostname)")
+        parser.add_argument(
+            "--base-url", help="e.g. https://support.example.com (default: the site's first hostname)"
+        )
 
     def handle(self, *args, values, site, flow, hours, base_url, **options):
         queryset = Site.objects.all()
         if site:
-            site_obj = queryset.filter(pk=site).first() if site.isdigit() else queryset.filter(name=site).first()
+            site_obj = (
+                queryset.filter(pk=site).first() if site.isdigit() else queryset.filter(name=site).first()
+            )
         else:
             site_obj = queryset.filter(is_default=True).first()
         if site_obj is None:
@@ -40,8 +46,9 @@ class Command(BaseCommand):
                 raise CommandError(f"Expected name=value, got {item!r}.")
             pairs[name] = value
         try:
-            query = sign_prefill(secret=site_obj.prefill_secret, values=pairs,
-                                 expires_at=int(time.time() + hours * 3600))
+            query = sign_prefill(
+                secret=site_obj.prefill_secret, values=pairs, expires_at=int(time.time() + hours * 3600)
+            )
         except ValueError as error:
             raise CommandError(str(error)) from error
         if not base_url:

@@ -5,8 +5,7 @@ from portal.webhooks.services import purge_old_events
 
 
 class Command(BaseCommand):
-    help = ("Delete start records and webhook events older than each site's retention period "
-            "(run daily).")
+    help = "Delete start records and webhook events older than each site's retention period (run daily)."
 
     def handle(self, *args, **options):
         deleted = purge_old_start_requests()

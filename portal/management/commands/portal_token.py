@@ -1,8 +1,8 @@
 """Create, list and revoke integrations API tokens (docs/decisions/0028-api-token-hashing.md).
 
-    manage.py portal_token --site "Acme Support" --name Zendesk   # prints the new token once
-    manage.py portal_token --list
-    manage.py portal_token --revoke sp_AbC1234
+manage.py portal_token --site "Acme Support" --name Zendesk   # prints the new token once
+manage.py portal_token --list
+manage.py portal_token --revoke sp_AbC1234
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -13,8 +13,10 @@ from portal.tokens import create_api_token, revoke_api_token
 
 
 class Command(BaseCommand):
-    help = ("Create an API token for a site (printed once, stored hashed), list tokens, "
-            "or revoke one by its prefix.")
+    help = (
+        "Create an API token for a site (printed once, stored hashed), list tokens, "
+        "or revoke one by its prefix."
+    )
 
     def add_arguments(self, parser):
         action = parser.add_mutually_exclusive_group(required=True)
@@ -30,8 +32,10 @@ class Command(BaseCommand):
             return self.revoke(options["revoke"].strip())
         site = site_from_argument(options["site"])
         new = create_api_token(site=site, name=options["name"].strip()[:100] or "API token")
-        self.stdout.write(f"Created API token {new.token.prefix}… \"{new.token.name}\" for site "
-                          f"{site.name} (pk {site.pk}). It is shown only now; store it safely:")
+        self.stdout.write(
+            f'Created API token {new.token.prefix}… "{new.token.name}" for site '
+            f"{site.name} (pk {site.pk}). It is shown only now; store it safely:"
+        )
         self.stdout.write(new.secret)
 
     def list_tokens(self):
@@ -41,8 +45,10 @@ class Command(BaseCommand):
         for token in tokens:
             last_used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
             state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
-            self.stdout.write(f"{token.prefix}  {token.site.name}  {token.name}  "
-                              f"created {token.created_at:%Y-%m-%d %H:%M}  last used {last_used}  {state}")
+            self.stdout.write(
+                f"{token.prefix}  {token.site.name}  {token.name}  "
+                f"created {token.created_at:%Y-%m-%d %H:%M}  last used {last_used}  {state}"
+            )
 
     def revoke(self, prefix):
         matches = list(ApiToken.objects.filter(prefix=prefix)[:2])
@@ -52,7 +58,8 @@ class Command(BaseCommand):
             raise CommandError(f"Several tokens share the prefix {prefix!r}: revoke them in admin.")
         token = matches[0]
         if revoke_api_token(token=token):
-            self.stdout.write(f"Revoked API token {token.prefix}… \"{token.name}\".")
+            self.stdout.write(f'Revoked API token {token.prefix}… "{token.name}".')
         else:
-            self.stdout.write(f"API token {token.prefix}… was already revoked on "
-                              f"{token.revoked_at:%Y-%m-%d %H:%M}.")
+            self.stdout.write(
+                f"API token {token.prefix}… was already revoked on {token.revoked_at:%Y-%m-%d %H:%M}."
+            )

@@ -4,25 +4,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0009_site_contact'),
+        ("portal", "0009_site_contact"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CustomerRecord',
-            fields=[
-            ],
+            name="CustomerRecord",
+            fields=[],
             options={
-                'verbose_name': 'customer record',
-                'verbose_name_plural': 'customer records',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "customer record",
+                "verbose_name_plural": "customer records",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('portal.startrequest',),
+            bases=("portal.startrequest",),
         ),
     ]

@@ -545,9 +545,7 @@ class CommandClient:
                     if cache.get(self._lock_key) == owner:
                         cache.delete(self._lock_key)
             if time.monotonic() >= deadline:
-                raise BeyondTrustTimeout(
-                    f"another worker did not obtain an API token within {lock_ttl:g} s"
-                )
+                raise BeyondTrustTimeout(f"another worker did not obtain an API token within {lock_ttl:g} s")
             time.sleep(TOKEN_POLL_INTERVAL)
 
     def _cached_token(self) -> str | None:
@@ -624,9 +622,7 @@ class CommandClient:
             logger.warning("BeyondTrust %s %s failed: %s", self.base_url, action, error)
             raise
 
-    def _send_command(
-        self, action: str, params: Mapping[str, str], token: str, expect_root: str
-    ) -> Element:
+    def _send_command(self, action: str, params: Mapping[str, str], token: str, expect_root: str) -> Element:
         status, content_type, body = self._http(
             "POST",
             COMMAND_PATH,
@@ -648,9 +644,7 @@ class CommandClient:
         try:
             root = parse_xml(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
         except DefusedXmlException:
-            raise BeyondTrustBadResponse(
-                f"{action}: refused an XML answer with a DTD or entities"
-            ) from None
+            raise BeyondTrustBadResponse(f"{action}: refused an XML answer with a DTD or entities") from None
         except (ParseError, ValueError):
             if not 200 <= status < 300:
                 raise BeyondTrustRejected(f"{action}: the appliance answered HTTP {status}") from None

@@ -313,9 +313,7 @@ class TakeControlClient:
         body = {name: value for name, value in body.items() if value not in ("", None)}
         body["ask_customer_info"] = 1 if self.ask_customer_info else 0
         body["show_waiting_queue"] = 1 if self.show_waiting_queue else 0
-        details = self._call(
-            "POST", SESSION_PATH, key=self._public_key, body=body, what="create session"
-        )
+        details = self._call("POST", SESSION_PATH, key=self._public_key, body=body, what="create session")
         return _session_created(details)
 
     # -- session history (docs/decisions/0019-takecontrol-session-history.md)
@@ -425,15 +423,9 @@ class TakeControlClient:
                 return _details(response, what=what, host=self.host)
             self.breaker.record_failure()
             asked = retry_after_seconds(response.headers.get("Retry-After"))
-            wait = (
-                asked
-                if asked is not None
-                else min(cap, DEFAULT_RETRY_WAIT) * random.uniform(0.5, 1.0)
-            )
+            wait = asked if asked is not None else min(cap, DEFAULT_RETRY_WAIT) * random.uniform(0.5, 1.0)
             if attempt == 2 or wait > cap or self.breaker.is_open:
-                logger.warning(
-                    "Take Control %s at %s: 429, retry after %s s", what, self.host, asked
-                )
+                logger.warning("Take Control %s at %s: 429, retry after %s s", what, self.host, asked)
                 raise TakeControlRateLimited(f"{what}: rate limited", retry_after=asked)
             time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -500,9 +492,7 @@ def _error_details(payload: Any) -> tuple[object, str]:
     (docs/vendors/takecontrol.md#errors)."""
     if isinstance(payload, Mapping) and isinstance(payload.get("errorDetails"), Mapping):
         details = payload["errorDetails"]
-        return details.get("errorCode"), str(details.get("errorMsg") or "")[
-            :VENDOR_MESSAGE_MAX_CHARS
-        ]
+        return details.get("errorCode"), str(details.get("errorMsg") or "")[:VENDOR_MESSAGE_MAX_CHARS]
     return None, ""
 
 
@@ -555,9 +545,7 @@ def _details(response: requests.Response, *, what: str, host: str) -> Any:
         logger.warning("Take Control %s at %s: the answer is not a JSON envelope", what, host)
         raise TakeControlBadResponse(f"{what}: the answer is not a JSON envelope", status=status)
     if payload["result"] != "SUCCESS":
-        logger.warning(
-            "Take Control %s at %s: result %s %s %s", what, host, payload["result"], code, message
-        )
+        logger.warning("Take Control %s at %s: result %s %s %s", what, host, payload["result"], code, message)
         raise TakeControlBadResponse(
             f"{what}: the vendor reported an error",
             status=status,
@@ -610,12 +598,8 @@ def _session_created(details: Any) -> SessionCreated:
     session_id = _first(details, SESSION_ID_KEYS)
     return SessionCreated(
         queue_length=queue_length,
-        estimated_wait=wait
-        if isinstance(wait, (int, float, str)) and not isinstance(wait, bool)
-        else None,
-        applet_url=next(
-            (link for key in APPLET_LINK_KEYS if (link := _https_link(details.get(key)))), ""
-        ),
+        estimated_wait=wait if isinstance(wait, (int, float, str)) and not isinstance(wait, bool) else None,
+        applet_url=next((link for key in APPLET_LINK_KEYS if (link := _https_link(details.get(key)))), ""),
         session_id=str(session_id)
         if isinstance(session_id, (int, str)) and not isinstance(session_id, bool)
         else "",

@@ -185,9 +185,7 @@ def check_routing(*, department_id: int | None, technician_username: str) -> Non
     if department_id is not None and (
         isinstance(department_id, bool) or not isinstance(department_id, int) or department_id < 1
     ):
-        raise TakeControlValueError(
-            "department_id must be a positive integer", field="department_id"
-        )
+        raise TakeControlValueError("department_id must be a positive integer", field="department_id")
     if technician_username:
         try:
             validate_email(technician_username)
@@ -285,9 +283,7 @@ def normalise_pin(raw: str) -> str:
         raise InvalidPin("the PIN is too long", code="length")
     text = unicodedata.normalize("NFKC", raw)
     pin = "".join(
-        ch
-        for ch in text
-        if not ch.isspace() and ch not in _PIN_DASHES and unicodedata.category(ch) != "Cf"
+        ch for ch in text if not ch.isspace() and ch not in _PIN_DASHES and unicodedata.category(ch) != "Cf"
     )
     if not pin:
         raise InvalidPin("no PIN was entered", code="empty")
@@ -306,9 +302,7 @@ def pin_url(*, template: str, pin: str) -> str:
     The PIN is digits only after `normalise_pin`, so it needs no encoding.
     """
     if PIN_PLACEHOLDER not in template:
-        raise TakeControlValueError(
-            "the PIN URL template must contain {pin}", field="tc_pin_url_template"
-        )
+        raise TakeControlValueError("the PIN URL template must contain {pin}", field="tc_pin_url_template")
     return template.replace(PIN_PLACEHOLDER, normalise_pin(pin))
 
 

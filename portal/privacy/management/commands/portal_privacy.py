@@ -10,16 +10,19 @@ from portal.privacy.holders import Subject
 
 
 class Command(BaseCommand):
-    help = ("Exports (JSON) or erases everything the portal holds about one customer: start "
-            "records, webhook events and their deliveries, and what other apps register.")
+    help = (
+        "Exports (JSON) or erases everything the portal holds about one customer: start "
+        "records, webhook events and their deliveries, and what other apps register."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["export", "erase"])
         parser.add_argument("--email", default="")
         parser.add_argument("--external-key", default="")
         parser.add_argument("--output", help="Write the export to this file instead of standard output.")
-        parser.add_argument("--no-input", action="store_false", dest="interactive",
-                            help="Erase without asking.")
+        parser.add_argument(
+            "--no-input", action="store_false", dest="interactive", help="Erase without asking."
+        )
 
     def handle(self, *args, action, email, external_key, output, interactive, **options):
         try:

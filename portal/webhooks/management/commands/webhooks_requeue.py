@@ -4,8 +4,10 @@ from portal.webhooks.services import requeue_lost
 
 
 class Command(BaseCommand):
-    help = ("Puts webhook deliveries whose worker stopped mid-request back in the queue "
-            "(run before starting the worker).")
+    help = (
+        "Puts webhook deliveries whose worker stopped mid-request back in the queue "
+        "(run before starting the worker)."
+    )
 
     def handle(self, *args, **options):
         count = requeue_lost()
