@@ -295,8 +295,9 @@ def test_concurrent_customers_cause_one_upstream_call(fake, rep_site, settings):
 def test_concurrent_customers_after_the_ttl_cause_one_refresh(fake, rep_site):
     Client().get("/reps/")
     age_rep_list(rep_site, rep_site.rep_list_ttl + 1)
-    fake.delay = 0.2
+    fake.hold()  # the refresh is under way until every customer has been answered
     responses = in_threads(20, "/reps/")
+    fake.release()
     assert [r.status_code for r in responses] == [200] * 20
     # Everybody, the refresher too, gets the cached list at once.
     assert all(
@@ -387,7 +388,7 @@ def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(
 def test_a_slow_appliance_gets_the_kind_message_within_the_timeout(client, fake, rep_site, settings):
     settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 0.2
     settings.PORTAL_VENDOR_READ_TIMEOUT = 0.3
-    fake.delay = 5
+    fake.hang()  # never answers: the real read timeout (0.3 s) ends the refresh
     response = client.get("/reps/")  # its refresh times out within its wait (2 s in tests)
     assert response.status_code == 200
     assert rep_status(response.content.decode()) == CANNOT_SHOW
@@ -398,7 +399,7 @@ def test_key_and_survey_flows_never_call_the_appliance(client, fake, rep_site, s
     settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 0.2
     settings.PORTAL_VENDOR_READ_TIMEOUT = 0.3
     if outage == "slow":
-        fake.delay = 5
+        fake.hang()
     else:
         fake.fail("http500")
         fake.state["token_status"] = 503
