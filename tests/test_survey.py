@@ -8,6 +8,7 @@ import pytest
 
 from portal.models import Backend, Site, StartRequest
 from tests.conftest import APPLIANCE, form_data, query_of
+from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,11 @@ def post_survey(client, **fields):
 
 def errors_of(response) -> dict[str, str]:
     html = response.content.decode()
-    return dict(re.findall(r'<p class="error" id="id_(\w+?)_error">(.*?)</p>', html, re.S))
+    return {
+        p.attrs["id"].removeprefix("id_").removesuffix("_error"): p.raw_text()
+        for p in elements(html, "p", class_="error")
+        if p.attrs.get("id", "").endswith("_error")
+    }
 
 
 def test_full_survey_start_url_parameter_by_parameter(client, site, issues, custom_fields):
@@ -223,7 +228,7 @@ def test_prefill_by_query_parameters(client, site, issues, custom_fields):
         'lang="de"',
     ):
         assert snippet in html
-    assert re.search(r'value="vpn"[^>]*checked', html)
+    assert "checked" in element(html, "input", name="issue", value="vpn").attrs
 
 
 def test_personal_data_kept_only_when_site_says_so(client, site, issues, custom_fields):
