@@ -25,6 +25,7 @@ from portal.views.rendering import initials
 from tests.conftest import form_data, query_of, site_on_fake_appliance
 from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
 from tests.fakes.server import running
+from tests.parsed_html import element
 
 NOBODY = "Nobody is available right now."
 CANNOT_SHOW = "We cannot show who is available right now."
@@ -69,13 +70,11 @@ def rep_tiles(page: str) -> list[tuple[str, str, str, str]]:
 
 def rep_status(page: str) -> str:
     """The visible text of the list's status line (the other texts wait in data attributes)."""
-    return html.unescape(
-        re.search(r'<p id="rep-status" role="status"[^>]*>(.*?)</p>', page, re.S).group(1).strip()
-    )
+    return element(page, "p", id="rep-status", role="status").raw_text().strip()
 
 
 def other_help_shown(page: str) -> bool:
-    return " hidden>" not in re.search(r'<section class="card" data-reps-none[^>]*>', page).group(0)
+    return "hidden" not in element(page, "section", class_="card", data_reps_none=True).attrs
 
 
 def age_rep_list(site: Site, seconds: float) -> None:

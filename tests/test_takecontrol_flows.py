@@ -23,6 +23,7 @@ from tests.fakes.takecontrol import (  # noqa: F401  (takecontrol_server is a fi
     UID,
     takecontrol_server,
 )
+from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
 
@@ -117,9 +118,11 @@ def post_survey(client, **fields):
 
 
 def errors_of(response) -> dict[str, str]:
-    return dict(
-        re.findall(r'<p class="error" id="id_(\w+?)_error">(.*?)</p>', response.content.decode(), re.S)
-    )
+    return {
+        p.attrs["id"].removeprefix("id_").removesuffix("_error"): p.raw_text()
+        for p in elements(response.content.decode(), "p", class_="error")
+        if p.attrs.get("id", "").endswith("_error")
+    }
 
 
 def last_record() -> StartRequest:
@@ -169,7 +172,10 @@ def test_embedded_survey_ends_in_a_top_level_button(client, tc_site, tc_issues):
     response = post_survey(client, embedded="1")
     assert response.status_code == 200
     html = response.content.decode()
-    assert re.search(rf'href="{re.escape(NEW_SESSION_URL)}\?uid=[^"]+" target="_top"', html)
+    [button] = [
+        a for a in elements(html, "a", target="_top") if a.attrs["href"].startswith(f"{NEW_SESSION_URL}?uid=")
+    ]
+    assert dict(query_of(button.attrs["href"]))["uid"]
 
 
 def test_survey_shows_only_take_control_fields(client, tc_site, tc_issues):
@@ -285,7 +291,7 @@ def test_prefill_by_query_parameters(client, tc_site, tc_issues):
         'lang="de"',
     ):
         assert snippet in html
-    assert re.search(r'value="other"[^>]*checked', html)
+    assert "checked" in element(html, "input", value="other").attrs
 
 
 def test_personal_data_kept_only_when_site_says_so(client, tc_site, tc_issues):
@@ -335,7 +341,7 @@ def test_rest_start_sends_exactly_the_decided_body_and_shows_the_queue(
         "show_waiting_queue": 1,
     }
     html = response.content.decode()  # in Portuguese: the queue line by its class
-    assert re.search(r'<p class="queue-length">[^<]*\b2\b[^<]*</p>', html)
+    assert re.search(r"\b2\b", element(html, "p", class_="queue-length").text)
     assert 'class="estimated-wait"' not in html
     assert 'id="pin-link" href="/key/?locale=pt-br"' in html  # no applet link: the PIN page
     assert "VM2" not in html and "RECEPTION-PC" not in html  # other customers' computers
@@ -364,7 +370,9 @@ def test_rest_400_apologises_and_offers_the_redirect_path(client, rest_site, tc_
     assert response.status_code == 200
     html = response.content.decode()
     assert "Sorry, we could not send your request" in html
-    link = re.search(r'id="start-link" href="([^"]+)" target="_top"', html).group(1).replace("&amp;", "&")
+    start = element(html, "a", id="start-link")
+    assert start.attrs["target"] == "_top"
+    link = start.attrs["href"]
     assert link.startswith(f"{takecontrol_server.base_url}{NEW_SESSION_PATH}?")
     assert dict(query_of(link))["customer_name"] == "Jane Doe"
     assert last_record().outcome == StartRequest.Outcome.FAILED
