@@ -367,11 +367,7 @@ def theme_css(request):
     site = request.site
     css = ""
     if site is not None:
-        css = ":root{--brand:%s;--text:%s;--bg:%s}\n" % (
-            site.primary_color,
-            site.text_color,
-            site.background_color,
-        )
+        css = f":root{{--brand:{site.primary_color};--text:{site.text_color};--bg:{site.background_color}}}\n"
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300"
     return response
