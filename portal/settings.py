@@ -216,7 +216,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # The baseline policy on every response (django-csp). Nothing inline: scripts, styles and the
 # site colours (theme.css) are files. Customer pages widen frame-ancestors to the site's
-# embedding origins and form-action to the backend (portal.pages.customer_csp).
+# embedding origins and form-action to the backend (portal.views.rendering.customer_csp).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
