@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Backend, Issue, Site, StartRequest, Technician
+from portal.selectors import LocalizedIssue
 from portal.vendors.beyondtrust.start_url import (
     StartParams,
     legacy_start_url,
@@ -31,6 +32,9 @@ from portal.vendors.takecontrol.start_url import (
 from portal.webhooks.services import enqueue_start_event, start_event_wanted
 
 logger = logging.getLogger(__name__)
+
+# An issue as the survey offers it (selectors.active_issues), or as a model (the API, tests).
+StartIssue = LocalizedIssue | Issue
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,7 @@ class StartResult:
     failure: str = ""
 
 
-def chat_only(*, site: Site, issue: Issue | None, requested: bool) -> bool:
+def chat_only(*, site: Site, issue: StartIssue | None, requested: bool) -> bool:
     """The issue's override wins over the site's chat mode; 'choice' lets the customer decide."""
     if issue is not None and issue.chat != Issue.Chat.SITE:
         return issue.chat == Issue.Chat.ALWAYS
@@ -96,7 +100,7 @@ def beyondtrust_url(*, backend: Backend, params: StartParams) -> str:
     return build(backend.base_url, params, key_only=backend.prompts_before_download)
 
 
-def _common_params(context: StartContext, issue: Issue | None = None) -> dict:
+def _common_params(context: StartContext, issue: StartIssue | None = None) -> dict:
     """`chat_locale`: the issue's own when it has one, else the site's (either may be a
     language the appliance lacks: it is passed through to the chat as the admin wrote it)."""
     backend = context.site.backend
@@ -125,7 +129,7 @@ def record_start(
     context: StartContext,
     flow: str,
     outcome: str,
-    issue: Issue | None = None,
+    issue: StartIssue | None = None,
     chat: bool = False,
     customer: Customer | None = None,
     error_fields: list[str] | None = None,
@@ -134,7 +138,7 @@ def record_start(
     fields = dict(
         site=site,
         flow=flow,
-        issue=issue,
+        issue_id=issue.pk if issue is not None else None,
         backend_kind=site.backend.kind,
         outcome=outcome,
         locale=context.language,
@@ -161,7 +165,7 @@ def _finish(
     context: StartContext,
     flow: str,
     url: str,
-    issue: Issue | None = None,
+    issue: StartIssue | None = None,
     chat: bool = False,
     customer: Customer | None = None,
 ) -> StartResult:
@@ -189,7 +193,7 @@ def start_with_session_key(*, context: StartContext, key: str, external_key: str
 
 
 def start_with_survey(
-    *, context: StartContext, issue: Issue, customer: Customer, chat_requested: bool = False
+    *, context: StartContext, issue: StartIssue, customer: Customer, chat_requested: bool = False
 ) -> StartResult:
     """An issue start: codeName, or the numeric id when the admin set one
     (docs/decisions/0002-one-queue-selector.md)."""
@@ -289,7 +293,7 @@ def start_takecontrol(
     *,
     context: StartContext,
     flow: str,
-    issue: Issue | None = None,
+    issue: StartIssue | None = None,
     technician: Technician | None = None,
     customer: Customer | None = None,
 ) -> StartResult:
@@ -358,7 +362,7 @@ def _failed(
     flow: str,
     failure: str,
     url: str = "",
-    issue: Issue | None = None,
+    issue: StartIssue | None = None,
     customer: Customer | None = None,
 ) -> StartResult:
     record = record_start(

@@ -2,7 +2,8 @@
 
 Every value that differs between deployments comes from the environment (django-environ);
 the defaults are the embedded ones `make run` needs: an SQLite file, a cache on disk that
-every worker process of the machine shares, and DEBUG off unless asked for. `.env.example` lists every variable.
+every worker process of the machine shares, and DEBUG off unless asked for. `.env.example` lists
+every variable.
 """
 
 from datetime import timedelta
@@ -61,7 +62,6 @@ MIDDLEWARE = [
     "portal.middleware.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CustomerLocaleMiddleware",
-    "portal.middleware.CustomerPageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -20,8 +20,8 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from portal.caching import site_cache_version, versioned
 from portal.models import Site, SiteHostname, StartRequest
-from portal.selectors import site_cache_version, versioned
 from portal.webhooks import signing, transport
 from portal.webhooks.models import Attempt, Delivery, Endpoint, Event, EventType, new_event_id
 
