@@ -25,7 +25,7 @@ from portal.views.rendering import initials
 from tests.conftest import form_data, query_of, site_on_fake_appliance
 from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
 from tests.fakes.server import running
-from tests.parsed_html import element
+from tests.parsed_html import element, elements
 
 NOBODY = "Nobody is available right now."
 CANNOT_SHOW = "We cannot show who is available right now."
@@ -121,7 +121,8 @@ def test_page_lists_online_reps_by_public_name_and_never_the_private_one(client,
     assert response.status_code == 200
     # Sam (id 15) is logged in but not showing on the rep list; the others sorted by name.
     assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
-    assert '<ul class="rep-list tiles" id="id_rep"' in page and 'role="status"' in page
+    assert element(page, "ul", id="id_rep").classes >= {"rep-list", "tiles"}
+    assert elements(page, role="status")
     data = client.get("/reps.json")
     assert data.json()["reps"] == [
         {"id": 12, "name": "Alex K.", "initials": "AK"},
