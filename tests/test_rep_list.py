@@ -8,7 +8,6 @@ many customers look, and no calls at all while the circuit breaker is open.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import threading
@@ -56,16 +55,23 @@ def rep_buttons(page: str) -> list[tuple[str, str]]:
 
 
 def rep_tiles(page: str) -> list[tuple[str, str, str, str]]:
-    """(value, initials, name, state text) of each rep tile, in page order."""
-    return [
-        tuple(html.unescape(part) for part in tile)
-        for tile in re.findall(
-            r'<button type="submit" class="tile" name="rep" value="(\d+)">'
-            r'<span class="tile-initials" aria-hidden="true">([^<]*)</span><span class="tile-text">'
-            r'<span class="tile-name">([^<]*)</span> <span class="tile-state">([^<]*)</span></span></button>',
-            page,
+    """(value, initials, name, state text) of each rep tile, in page order; each tile is a
+    submit button whose initials are hidden from screen readers."""
+    tiles = []
+    for button in elements(page, "button", name="rep"):
+        assert button.attrs["type"] == "submit" and "tile" in button.classes
+        initials = element(button, "span", class_="tile-initials")
+        assert initials.attrs["aria-hidden"] == "true"
+        text = element(button, "span", class_="tile-text")
+        tiles.append(
+            (
+                button.attrs["value"],
+                initials.raw_text(),
+                element(text, "span", class_="tile-name").raw_text(),
+                element(text, "span", class_="tile-state").raw_text(),
+            )
         )
-    ]
+    return tiles
 
 
 def rep_status(page: str) -> str:
@@ -206,10 +212,9 @@ def test_chat_choice_and_embedded_start(client, fake, rep_site):
     response = client.post("/reps/", form_data(rep="12", chat="on", embedded="1"))
     # In a frame the last step is a button that navigates the top window.
     assert response.status_code == 200
-    link = re.search(
-        r'<a class="button" id="start-link" href="([^"]+)" target="_top">', response.content.decode()
-    )
-    assert query_of(html.unescape(link.group(1))) == [
+    link = element(response.content.decode(), "a", id="start-link")
+    assert "button" in link.classes and link.attrs["target"] == "_top"
+    assert query_of(link.attrs["href"]) == [
         ("id", "12"),
         ("name", "Alex K."),
         ("c2cjs", "1"),
