@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,6 +34,8 @@ from portal.vendors.takecontrol.start_url import InvalidPin, normalise_pin
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+    from portal.selectors import LocalizedCustomField
 
 _KEY_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]+")
 
@@ -332,7 +335,7 @@ class RepForm(PublicForm):
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-def custom_form_field(field: CustomField) -> forms.Field:
+def custom_form_field(field: LocalizedCustomField) -> forms.Field:
     """The form field for an admin-defined custom field. Required-ness is checked per issue."""
     common: dict[str, Any] = {"label": field.label, "help_text": field.help_text, "required": False}
     if field.field_type == CustomField.Type.CHOICE:
@@ -408,8 +411,8 @@ class SurveyForm(PublicForm):
         self,
         *args,
         site: Site,
-        issues: list,
-        custom_fields: list[CustomField],
+        issues: Sequence[Any],
+        custom_fields: Sequence[LocalizedCustomField],
         external_key_label: str = "",
         reps_menu: bool = False,
         **kwargs,
@@ -506,7 +509,7 @@ class SurveyForm(PublicForm):
     def selected_issue(self):
         return self.issue_by_code.get(self.cleaned_data.get("issue"))
 
-    def custom_fields_for_selected(self) -> list[CustomField]:
+    def custom_fields_for_selected(self) -> list[LocalizedCustomField]:
         code = self.cleaned_data.get("issue")
         return [f for f in self.custom_fields if not f.issue_codes or code in f.issue_codes]
 

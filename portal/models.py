@@ -830,11 +830,6 @@ class IssueTranslation(models.Model):
 class CustomField(models.Model):
     """An admin-defined survey field, sent as session.custom.<code_name>."""
 
-    # Not columns: selectors.custom_fields_for_site sets them for the survey (which issues ask
-    # the field, empty for all; the choice labels in the customer's language).
-    issue_codes: list[str]
-    choice_labels: dict[str, str]
-
     class Type(models.TextChoices):
         TEXT = "text", _("Text")
         LONG_TEXT = "long_text", _("Long text")
