@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 from django.db import transaction
@@ -376,6 +377,6 @@ def purge_old_start_requests(*, now=None) -> int:
     now = now or timezone.now()
     deleted = 0
     for site in Site.objects.all():
-        cutoff = now - timezone.timedelta(days=site.retention_days)
+        cutoff = now - timedelta(days=site.retention_days)
         deleted += StartRequest.objects.filter(site=site, created_at__lt=cutoff).delete()[0]
     return deleted
