@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import ApiToken, Backend, Issue, Site
-from portal.selectors import beyondtrust_breaker
+from portal.selectors import vendor_breaker
 from portal.vendors.beyondtrust.client import (
     ApiInfo,
     BeyondTrustError,
@@ -57,7 +57,9 @@ def _through_breaker(backend: Backend, call):
     """Run `call(client)` unless the breaker is open. Only "unavailable" failures count
     against the appliance: a refusal (`<error>`, HTTP 4xx) is an answer, not an outage, and one
     integration's bad input must not close the rep list for everybody."""
-    breaker = beyondtrust_breaker(backend)  # the rep list's breaker: one per appliance
+    breaker = vendor_breaker(backend)  # the rep list's breaker: one per appliance
+    if breaker is None:
+        raise ValueError(f"backend {backend.pk} has no command API")
     if not breaker.allow():
         raise ApplianceCircuitOpen(retry_after=math.ceil(breaker.reset_after))
     client = CommandClient.for_backend(backend)
@@ -368,7 +370,7 @@ def session_history(*, backend: Backend, filters: Mapping, page: int, page_size:
     """One page of the backend's session history; `filters` are the client's keyword arguments
     (dates, columns as `variables`, the vendor's filters). Raises `SessionHistoryError`."""
     try:
-        return TakeControlClient.from_backend(backend).session_history(
+        return TakeControlClient.for_backend(backend).session_history(
             **filters, page=page, page_size=page_size
         )
     except (TakeControlError, TakeControlValueError) as error:
@@ -382,7 +384,7 @@ def export_session_history(*, backend: Backend, filters: Mapping) -> list:
     Paging on this endpoint is UNCONFIRMED: a short page ends the loop, and so does a page
     that repeats the previous one (a vendor that ignores the paging parameters).
     """
-    client = TakeControlClient.from_backend(backend)
+    client = TakeControlClient.for_backend(backend)
     rows, previous = [], None
     try:
         for page in range(1, EXPORT_MAX_PAGES + 1):

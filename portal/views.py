@@ -18,14 +18,14 @@ from django.views.static import serve
 
 from portal import selectors, services
 from portal.forms import (
-    PinForm,
     RepForm,
     RepMenuEntry,
     SessionKeyForm,
     SurveyForm,
     TechnicianForm,
+    key_form,
 )
-from portal.models import Backend, Site, StartRequest
+from portal.models import Site, StartRequest
 from portal.pages import (
     PREFILL_FIELDS,
     bind_public_form,
@@ -67,11 +67,7 @@ def home(request):
 def session_key_form(request, data=None) -> SessionKeyForm:
     backend = request.site.backend
     initial, locked = public_form_initial(request, ("key", "external_key"))
-    if backend.kind == Backend.Kind.TAKECONTROL:  # docs/decisions/0017-takecontrol-pin.md: the
-        # 9-digit PIN
-        form = PinForm(data, initial=initial)
-    else:
-        form = SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
+    form = key_form(backend, data, initial=initial)  # a PIN on Take Control
     form.lock(locked)
     return form
 

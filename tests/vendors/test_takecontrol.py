@@ -88,7 +88,7 @@ def make_backend(server=None, **fields) -> Backend:
 
 
 def make_client(server, **fields) -> TakeControlClient:
-    return TakeControlClient.from_backend(make_backend(server, **fields))
+    return TakeControlClient.for_backend(make_backend(server, **fields))
 
 
 # ------------------------------------------------------------------------------

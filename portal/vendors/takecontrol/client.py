@@ -1,7 +1,7 @@
 """The Take Control REST client: create a session (docs/decisions/0015-takecontrol-rest-start.md),
 read session history (docs/decisions/0019-takecontrol-session-history.md).
 
-Built once per backend with `TakeControlClient.from_backend(backend)`; nothing else in the portal
+Built once per backend with `TakeControlClient.for_backend(backend)`; nothing else in the portal
 knows the vendor's paths, headers or field names.
 
 How it behaves, and why:
@@ -254,7 +254,7 @@ class TakeControlClient:
         return f"<TakeControlClient {self.api_domain}>"
 
     @classmethod
-    def from_backend(cls, backend: Backend) -> TakeControlClient:
+    def for_backend(cls, backend: Backend) -> TakeControlClient:
         """The client for a `Backend` of kind takecontrol
         (docs/decisions/0013-takecontrol-backend-settings.md)."""
         if backend.kind != "takecontrol":
