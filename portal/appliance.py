@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import ApiToken, Backend, Issue, Site
 from portal.selectors import vendor_breaker
+from portal.vendors.base import VendorIssue
 from portal.vendors.beyondtrust.client import (
     ApiInfo,
     BeyondTrustError,
@@ -175,25 +176,21 @@ class ConnectionReport:
 
 
 def check_connection(*, backend: Backend) -> ConnectionReport:
-    """`get_api_info`, `check_health` and `GET /check_health`; each may fail on its own.
-    Bypasses the circuit breaker: the admin asks about the appliance right now."""
+    """The backend's adapter asks the vendor (on BeyondTrust `get_api_info`, `check_health` and
+    `GET /check_health`; each may fail on its own). Bypasses the circuit breaker: the admin asks
+    about the appliance right now."""
     try:
-        client = CommandClient.for_backend(backend)
+        check = backend.adapter.check_connection()
     except ValueError as error:
         return ConnectionReport(errors=(str(error),))
-    errors = []
-    results = {}
-    for name, call in (
-        ("api_info", client.api_info),
-        ("health", client.check_health),
-        ("probe_healthy", client.probe_health),
-    ):
-        try:
-            results[name] = call()
-        except BeyondTrustError as error:
-            errors.append(str(error))
     session_keys_in_use = ApiToken.objects.filter(site__backend=backend, revoked_at__isnull=True).exists()
-    return ConnectionReport(**results, session_keys_in_use=session_keys_in_use, errors=tuple(errors))
+    return ConnectionReport(
+        api_info=check.api_info,
+        health=check.health,
+        probe_healthy=check.probe_healthy,
+        session_keys_in_use=session_keys_in_use,
+        errors=check.errors,
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -211,34 +208,13 @@ class IssueImport:
     unchanged: int = 0
 
 
-@dataclass(frozen=True)
-class ApplianceIssue:
-    code_name: str
-    display_name: str
-    vendor_id: int | None
+ApplianceIssue = VendorIssue
 
 
 def appliance_issues(*, backend: Backend) -> tuple[list[ApplianceIssue], int]:
     """The appliance's issues, de-duplicated by code name, in team order, and how many were
-    skipped for lacking a usable code name (the client drops invalid ones,
-    docs/decisions/0012-xml-by-local-name.md)."""
-    teams = CommandClient.for_backend(backend).support_teams()
-    issues: dict[str, ApplianceIssue] = {}
-    skipped = 0
-    for team in teams:
-        for issue in team.issues:
-            if not issue.code_name:
-                skipped += 1
-                continue
-            issues.setdefault(
-                issue.code_name,
-                ApplianceIssue(
-                    code_name=issue.code_name,
-                    display_name=issue.display_name[:100] or issue.code_name,
-                    vendor_id=issue.id if issue.id > 0 else None,
-                ),
-            )
-    return list(issues.values()), skipped
+    skipped for lacking a usable code name (the backend's adapter asks the vendor)."""
+    return backend.adapter.vendor_issues()
 
 
 def import_issues(*, backend: Backend, sites: Iterable[Site] | None = None) -> tuple[list[IssueImport], int]:

@@ -130,6 +130,29 @@ class StartOutcome:
 
 
 # ------------------------------------------------------------------------------
+# Admin actions (docs/decisions/0041-appliance-admin-actions.md)
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """What the vendor said when asked right now. `errors` are admin-facing texts, free of
+    secrets; the other fields are the vendor's own answers (None: not answered)."""
+
+    api_info: Any = None
+    health: Any = None
+    probe_healthy: bool | None = None
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VendorIssue:
+    """An issue as the vendor defines it, for the portal's issue import."""
+
+    code_name: str
+    display_name: str
+    vendor_id: int | None
+
+
+# ------------------------------------------------------------------------------
 # The adapter
 # ------------------------------------------------------------------------------
 class VendorAdapter(ABC):
@@ -220,6 +243,17 @@ class VendorAdapter(ABC):
     def redirect_origins(self) -> list[str]:
         """Where the customer's browser may be sent (the page's form-action)."""
         return [self.backend.base_url]
+
+    # -- admin actions (when has_connection_test / imports_issues) ------------------------
+    def check_connection(self) -> ConnectionCheck:
+        """Ask the vendor now, bypassing any breaker. ValueError: this kind has no test or
+        the backend's settings cannot make one."""
+        raise ValueError(f"{self.kind} backends have no connection test")
+
+    def vendor_issues(self) -> tuple[list[VendorIssue], int]:
+        """The vendor's issues, de-duplicated by code name, and how many were skipped for
+        lacking a usable code name. Raises the vendor client's errors."""
+        raise ValueError(f"{self.kind} backends have no issues to import")
 
     # -- the rep list ---------------------------------------------------------------------
     def sample_reps(self) -> tuple[Any, ...] | None:

@@ -32,8 +32,7 @@ def sources_outside_vendors() -> list[Path]:
     code = [
         path
         for path in (ROOT / "portal").rglob("*.py")
-        if "vendors" not in path.relative_to(ROOT / "portal").parts[:1]
-        and "migrations" not in path.parts
+        if "vendors" not in path.relative_to(ROOT / "portal").parts[:1] and "migrations" not in path.parts
     ]
     return code + list((ROOT / "templates").rglob("*.html"))
 

@@ -18,14 +18,16 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.vendors import limits
 from portal.vendors.base import (
+    ConnectionCheck,
     CustomerField,
     KeyRule,
     StartFlow,
     StartOrder,
     StartOutcome,
     VendorAdapter,
+    VendorIssue,
 )
-from portal.vendors.beyondtrust.client import CommandClient, Rep
+from portal.vendors.beyondtrust.client import BeyondTrustError, CommandClient, Rep
 from portal.vendors.beyondtrust.start_url import StartParams, modern_start_url, platform_for_user_agent
 from portal.vendors.cache import CircuitBreaker
 
@@ -156,6 +158,43 @@ class BeyondTrustAdapter(VendorAdapter):
     def start_url(self, params: StartParams) -> str:
         """The URL style (docs/decisions/0001-beyondtrust-start-url-styles.md)."""
         return modern_start_url(self.backend.base_url, params, key_only=self.backend.prompts_before_download)
+
+    # -- admin actions (docs/decisions/0041-appliance-admin-actions.md) -------------------
+    def check_connection(self) -> ConnectionCheck:
+        """`get_api_info`, `check_health` and `GET /check_health`; each may fail on its own
+        (docs/vendors/beyondtrust.md#get_api_info, docs/vendors/beyondtrust.md#check_health)."""
+        client = self.client()  # ValueError without an address or credentials
+        errors, results = [], {}
+        for name, call in (
+            ("api_info", client.api_info),
+            ("health", client.check_health),
+            ("probe_healthy", client.probe_health),
+        ):
+            try:
+                results[name] = call()
+            except BeyondTrustError as error:
+                errors.append(str(error))
+        return ConnectionCheck(**results, errors=tuple(errors))
+
+    def vendor_issues(self) -> tuple[list[VendorIssue], int]:
+        """`get_support_teams` (docs/vendors/beyondtrust.md#get_support_teams): issues in team
+        order; the client drops invalid code names (docs/decisions/0012-xml-by-local-name.md)."""
+        issues: dict[str, VendorIssue] = {}
+        skipped = 0
+        for team in self.client().support_teams():
+            for issue in team.issues:
+                if not issue.code_name:
+                    skipped += 1
+                    continue
+                issues.setdefault(
+                    issue.code_name,
+                    VendorIssue(
+                        code_name=issue.code_name,
+                        display_name=issue.display_name[:100] or issue.code_name,
+                        vendor_id=issue.id if issue.id > 0 else None,
+                    ),
+                )
+        return list(issues.values()), skipped
 
     # -- the rep list (docs/decisions/0009-rep-list-by-public-name.md) -------------------
     def client(self) -> CommandClient:

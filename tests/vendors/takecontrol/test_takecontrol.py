@@ -624,6 +624,14 @@ def test_answers_we_cannot_use_are_errors(takecontrol_server, mode, error):
         assert caught.value.vendor_message == "Internal error"
 
 
+def test_an_answer_over_the_size_cap_is_refused_not_read_whole(takecontrol_server):
+    takecontrol_server.use("oversized", "ok")
+    with pytest.raises(TakeControlBadResponse, match="larger than allowed"):
+        make_client(takecontrol_server).create_session()
+    # The same envelope within the cap is a session: only the size was refused.
+    assert make_client(takecontrol_server).create_session().queue_length is not None
+
+
 def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after_seconds("7") == 7
     assert retry_after_seconds(None) is None
