@@ -1,4 +1,5 @@
-"""Admin for the start records: read-only, one row per start (docs/decisions/0032-start-records-and-personal-data.md)."""
+"""Admin for the start records: read-only, one row per start
+(docs/decisions/0032-start-records-and-personal-data.md)."""
 
 from __future__ import annotations
 

@@ -19,9 +19,7 @@ when they run out, `server.state["mode"]` (default "ok") applies. Modes:
 page), "error-200" (ERROR envelope with 200), "oversized" (a valid SUCCESS envelope of
 `OVERSIZED_BYTES`, over the client's cap). `server.delay` makes every answer slow.
 
-Use in a test:
-
-    from tests.fakes.takecontrol import takecontrol_server  # noqa: F401  (the fixture)
+Use in a test (the `takecontrol_server` fixture is in `tests/conftest.py`):
 
     def test_something(takecontrol_server):
         backend = Backend(kind="takecontrol", base_url=takecontrol_server.rest_url,
@@ -38,10 +36,8 @@ from email.utils import formatdate
 from pathlib import Path
 from time import time
 
-import pytest
-
 from portal.vendors import limits
-from tests.fakes.server import FakeServer, FakeVendorHandler, Recorded, Reply, running
+from tests.fakes.server import FakeServer, FakeVendorHandler, Recorded, Reply
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "takecontrol"
 PUBLIC_KEY = "02.fake-public-key-Zm9vYmFy"
@@ -227,10 +223,3 @@ class FakeTakeControlServer(FakeServer):
             envelope["details"]["padding"] = "x" * OVERSIZED_BYTES
             return Reply(200, json.dumps(envelope), "application/json; charset=utf-8")
         raise ValueError(f"unknown fake mode {mode!r}")
-
-
-@pytest.fixture
-def takecontrol_server():
-    """A running fake Take Control account; see the module docstring."""
-    with running(FakeTakeControlServer()) as server:
-        yield server
