@@ -16,11 +16,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Issue, Site, StartRequest, Technician
+from portal.selectors import LocalizedIssue
 from portal.vendors.base import StartFlow, StartOrder
 from portal.vendors.registry import adapter_for
 from portal.webhooks.services import enqueue_start_event
 
 logger = logging.getLogger(__name__)
+
+# An issue as the survey offers it (selectors.active_issues), or as a model (the API, tests).
+StartIssue = LocalizedIssue | Issue
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ class StartResult:
     failure: str = ""
 
 
-def chat_only(*, site: Site, issue: Issue | None, requested: bool) -> bool:
+def chat_only(*, site: Site, issue: StartIssue | None, requested: bool) -> bool:
     """The issue's override wins over the site's chat mode; 'choice' lets the customer decide."""
     if issue is not None and issue.chat != Issue.Chat.SITE:
         return issue.chat == Issue.Chat.ALWAYS
@@ -84,7 +88,7 @@ def record_start(
     context: StartContext,
     flow: str,
     outcome: str,
-    issue: Issue | None = None,
+    issue: StartIssue | None = None,
     chat: bool = False,
     customer: Customer | None = None,
     error_fields: list[str] | None = None,
@@ -96,7 +100,7 @@ def record_start(
         record = StartRequest.objects.create(
             site=site,
             flow=flow,
-            issue=issue,
+            issue_id=issue.pk if issue is not None else None,
             backend_kind=site.backend.kind,
             outcome=outcome,
             locale=context.language,
@@ -114,7 +118,7 @@ def _start(
     context: StartContext,
     flow: str,
     order: StartOrder,
-    issue: Issue | None = None,
+    issue: StartIssue | None = None,
     customer: Customer | None = None,
 ) -> StartResult:
     """Hands the validated start to the backend's adapter (the URL, or the vendor's answer)
@@ -146,7 +150,7 @@ def _start(
 
 
 def _order(
-    context: StartContext, *, flow: str, customer: Customer, issue: Issue | None = None, **values
+    context: StartContext, *, flow: str, customer: Customer, issue: StartIssue | None = None, **values
 ) -> StartOrder:
     """`chat_locale`: the issue's own when it has one, else the site's (either may be a
     language the appliance lacks: it is passed through to the chat as the admin wrote it)."""
@@ -162,7 +166,7 @@ def _order(
     )
 
 
-def _chat(context: StartContext, *, issue: Issue | None, requested: bool) -> bool:
+def _chat(context: StartContext, *, issue: StartIssue | None, requested: bool) -> bool:
     """Chat only, where the backend's starts can be."""
     if not adapter_for(context.site.backend).offers_chat_only:
         return False
@@ -182,7 +186,7 @@ def start_with_session_key(*, context: StartContext, key: str, external_key: str
 
 
 def start_with_survey(
-    *, context: StartContext, issue: Issue, customer: Customer, chat_requested: bool = False
+    *, context: StartContext, issue: StartIssue, customer: Customer, chat_requested: bool = False
 ) -> StartResult:
     """An issue start: codeName, or the numeric id when the admin set one
     (docs/decisions/0002-one-queue-selector.md); on Take Control routed by the issue

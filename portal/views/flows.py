@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from portal import selectors, services
+from portal.caching import PAGE_SECONDS, PageVariant, customer_page_cache, exempt_from_page_cache
 from portal.forms import (
     PublicForm,
     RepForm,
@@ -121,8 +121,8 @@ class SurveyView(StartFlowView):
 
     def render_form(self, form: PublicForm) -> HttpResponse:
         response = super().render_form(form)
-        if form.reps_menu:  # it shows who is online now: no page cache (see RepListView)
-            add_never_cache_headers(response)
+        if form.reps_menu:  # it shows who is online now, and starts no refresh of its own
+            exempt_from_page_cache(response)
         return response
 
     def can_start(self, form: PublicForm) -> bool:
@@ -189,6 +189,29 @@ def rep_form(request: HttpRequest, rep_list: selectors.RepListResult, data: Any 
 NO_LIST_PAGE_SECONDS = 1
 
 
+def current_rep_list(request: HttpRequest) -> selectors.RepListResult:
+    """The site's online reps, read once per request (the page cache asks before the view)."""
+    rep_list = getattr(request, "_portal_rep_list", None)
+    if rep_list is None:
+        rep_list = request._portal_rep_list = selectors.online_reps(site=request.site)
+    return rep_list
+
+
+def rep_list_page_variant(request: HttpRequest) -> PageVariant:
+    """The rep list page is the same for every visitor of a site and language as long as the
+    list is the same (docs/decisions/0061-one-caching-module.md): it is cached under the list's
+    fetch time, for the list's TTL. A new list is a new page; no page outlives its list.
+    Without a list ("checking", "cannot show") the page is kept for a second only: while the
+    appliance is sick every customer gets it, and rendering it for each would take the CPU
+    that starts need."""
+    if not site_ready(request) or not rep_list_shown(request.site):
+        return "", PAGE_SECONDS  # the closed page is exempt, a 404 is never kept
+    rep_list = current_rep_list(request)
+    if rep_list.fetched_at is None:
+        return rep_list.state, NO_LIST_PAGE_SECONDS
+    return f"list-{rep_list.fetched_at.timestamp()}", request.site.rep_list_ttl
+
+
 class RepListView(StartFlowView):
     """Who is online now, one click each. The button sends the rep's id only; the public
     name for the start comes from the cached list
@@ -203,16 +226,9 @@ class RepListView(StartFlowView):
     def disabled_response(self) -> HttpResponse:
         return not_found(self.request)
 
-    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        super().setup(request, *args, **kwargs)
-        self._rep_list: selectors.RepListResult | None = None
-
     @property
     def rep_list(self) -> selectors.RepListResult:
-        """The list for this request, read once (never waits on the appliance when cached)."""
-        if self._rep_list is None:
-            self._rep_list = selectors.online_reps(site=self.request.site)
-        return self._rep_list
+        return current_rep_list(self.request)
 
     def get_form(self, data: Any = None) -> PublicForm:
         return rep_form(self.request, self.rep_list, data)
@@ -222,33 +238,9 @@ class RepListView(StartFlowView):
 
     def render_form(self, form: PublicForm) -> HttpResponse:
         response = super().render_form(form)
-        # Who is online changes by the minute: neither the page cache (middleware) nor browsers
-        # keep this page; the list's own cache (site.rep_list_ttl) decides how fresh it is.
+        # Who is online changes by the minute: browsers do not keep this page; the page cache
+        # keeps it under the list it shows (rep_list_page_variant).
         add_never_cache_headers(response)
-        return response
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        """Like the other customer pages (docs/decisions/0021-customer-page-cache.md) it is the
-        same for every visitor of a site and language, as long as the list is the same: so the
-        rendered page is kept in the shared cache under the list's fetch time. A new list is a
-        new page; no page outlives its list. Without a list ("checking", "cannot show") the page
-        is kept for a second only: while the appliance is sick every customer gets it, and
-        rendering it for each would take the CPU that starts need. Prefill links are rendered
-        every time."""
-        site, rep_list, key, seconds = request.site, self.rep_list, None, NO_LIST_PAGE_SECONDS
-        if set(request.GET) <= {"locale", "embed"}:
-            version = rep_list.fetched_at.timestamp() if rep_list.fetched_at is not None else rep_list.state
-            key = (
-                f"portal:reps-page:{selectors.site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
-                f"{request.GET.get('embed') == '1'}:{version}"
-            )
-            seconds = site.rep_list_ttl if rep_list.fetched_at is not None else NO_LIST_PAGE_SECONDS
-            page = cache.get(key)
-            if page is not None:
-                return page
-        response = super().get(request)
-        if key is not None:
-            cache.set(key, response, seconds)
         return response
 
     def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
@@ -313,15 +305,16 @@ class TechnicianView(StartFlowView):
         return services.start_with_technician(context=context, technician=form.selected_technician())
 
 
-session_key = SessionKeyView.as_view()
-survey = SurveyView.as_view()
-reps = RepListView.as_view()
-technicians = TechnicianView.as_view()
+session_key = customer_page_cache(SessionKeyView.as_view())
+survey = customer_page_cache(SurveyView.as_view())
+reps = customer_page_cache(RepListView.as_view(), variant=rep_list_page_variant)
+technicians = customer_page_cache(TechnicianView.as_view())
 
 
 # ------------------------------------------------------------------------------
 # Home
 # ------------------------------------------------------------------------------
+@customer_page_cache
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if not site_ready(request):

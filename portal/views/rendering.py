@@ -9,9 +9,9 @@ from csp.constants import NONE, SELF
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers
 
 from portal import guards, selectors
+from portal.caching import exempt_from_page_cache
 from portal.languages import html_lang
 from portal.models import Backend, Site
 
@@ -121,5 +121,4 @@ def unavailable_page(request: HttpRequest) -> HttpResponse:
     response = render_customer_page(
         request, "portal/closed.html", {"opening_hours": request.site.opening_hours.all()}
     )
-    add_never_cache_headers(response)  # opening time must show at once, not from the page cache
-    return response
+    return exempt_from_page_cache(response)  # opening time must show at once
