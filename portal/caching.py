@@ -23,8 +23,10 @@ from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
+
+from portal.http import PortalRequest
 
 T = TypeVar("T")
 
@@ -137,7 +139,7 @@ def exempt_from_page_cache(response: HttpResponse) -> HttpResponse:
     """Neither the page cache nor a browser keeps this response: what it shows changes by the
     minute (who is online) or must show at once (the closed page)."""
     add_never_cache_headers(response)
-    response.customer_page_cache_exempt = True
+    response.customer_page_cache_exempt = True  # type: ignore[attr-defined]  # read by page_is_cacheable
     return response
 
 
@@ -153,7 +155,7 @@ def page_cache_key(request: HttpRequest, variant: str = "") -> str | None:
     )
 
 
-def page_is_cacheable(response: HttpResponse) -> bool:
+def page_is_cacheable(response: HttpResponseBase) -> bool:
     return (
         response.status_code == 200
         and not response.cookies
@@ -163,9 +165,9 @@ def page_is_cacheable(response: HttpResponse) -> bool:
 
 
 def customer_page_cache(
-    view: Callable[..., HttpResponse] | None = None,
+    view: Callable[..., HttpResponseBase] | None = None,
     *,
-    variant: Callable[[HttpRequest], PageVariant] | None = None,
+    variant: Callable[[PortalRequest], PageVariant] | None = None,
 ) -> Any:
     """Serve a customer view's plain GETs from the shared cache.
 
@@ -179,9 +181,9 @@ def customer_page_cache(
     the customer's (views/prefilled.py compiles those pages instead).
     """
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
-        def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def cached_view(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             seconds, name = PAGE_SECONDS, ""
             if variant is not None and page_cache_key(request) is not None:
                 name, seconds = variant(request)
@@ -194,7 +196,7 @@ def customer_page_cache(
             # A view may answer with another cached view's page (home with a single flow):
             # that page is kept once, under the key (and for the time) its own view chose.
             if key is not None and page_is_cacheable(response) and not hasattr(response, "page_cache_key"):
-                response.page_cache_key = key
+                response.page_cache_key = key  # type: ignore[attr-defined]  # marks it kept once
                 cache.set(key, response, seconds)
             return response
 

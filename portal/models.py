@@ -26,6 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.vendors import limits
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from portal.vendors.base import VendorAdapter
 
 code_name_validator = RegexValidator(
@@ -470,7 +472,7 @@ class Site(models.Model):
     def allowed_frame_origins(self) -> list[str]:
         return [line.strip() for line in self.frame_ancestors.splitlines() if line.strip()]
 
-    def backend_problems(self, backend: Backend | None = None) -> dict[str, str]:
+    def backend_problems(self, backend: Backend | None = None) -> dict[str, StrOrPromise]:
         """What this site asks of its backend (or `backend`) that the vendor would refuse or
         the start URL cannot carry, by the site field to change."""
         backend = backend or self.backend

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -250,6 +251,6 @@ def purge_old_start_requests(*, now=None) -> int:
     now = now or timezone.now()
     deleted = 0
     for site in Site.objects.all():
-        cutoff = now - timezone.timedelta(days=site.retention_days)
+        cutoff = now - timedelta(days=site.retention_days)
         deleted += StartRequest.objects.filter(site=site, created_at__lt=cutoff).delete()[0]
     return deleted

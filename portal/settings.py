@@ -234,7 +234,7 @@ CONTENT_SECURITY_POLICY = {
 }
 # Powerful browser features the portal never uses, refused for its pages and anything they
 # might embed. (Only names Chromium knows: it logs an error for any other, e.g. bluetooth.)
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
@@ -302,7 +302,7 @@ AXES_LOCKOUT_CALLABLE = "portal.admin.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # axes masks username and address in its own log lines by default, which leaves them saying
 # nothing; the password is always masked (in the log and in the stored attempt).
-AXES_SENSITIVE_PARAMETERS = []
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 
 # ------------------------------------------------------------------------------
 # Portal behaviour

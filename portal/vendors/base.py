@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from django.utils.functional import Promise
-
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from portal.models import Backend, CustomField, Issue, Site, Technician
     from portal.vendors.cache import CircuitBreaker
 
@@ -38,7 +38,7 @@ class CustomerField:
 
     name: str
     mode_attr: str
-    label: str | Promise
+    label: StrOrPromise
     autocomplete: str
     max_chars: int | None = None
     max_bytes: int | None = None
@@ -76,14 +76,42 @@ class KeyRule:
 class CustomerValues(Protocol):
     """What the customer typed (`portal.services.Customer`), read by the adapters."""
 
-    name: str
-    company: str
-    company_code: str
-    details: str
-    email: str
-    number: str
-    external_key: str
-    custom: tuple[tuple[str, str], ...]
+    @property
+    def name(self) -> str: ...
+    @property
+    def company(self) -> str: ...
+    @property
+    def company_code(self) -> str: ...
+    @property
+    def details(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def external_key(self) -> str: ...
+    @property
+    def custom(self) -> tuple[tuple[str, str], ...]: ...
+
+
+class IssueValues(Protocol):
+    """The issue a start names, as the survey offers it (`selectors.LocalizedIssue`) or as a
+    model. `department` and `technician` carry Take Control's routing."""
+
+    @property
+    def code_name(self) -> str: ...
+    @property
+    def vendor_id(self) -> int | None: ...
+    @property
+    def priority(self) -> int | None: ...
+    @property
+    def skill_list(self) -> Sequence[str]: ...
+    @property
+    def chat_locale(self) -> str: ...
+    @property
+    def department(self) -> Any: ...
+    @property
+    def technician(self) -> Any: ...
 
 
 class StartFlow:
@@ -112,7 +140,7 @@ class StartOrder:
     chat: bool = False
     chat_locale: str = ""
     key: str = ""
-    issue: Issue | None = None
+    issue: IssueValues | None = None
     rep_id: int | None = None
     rep_name: str = ""
     technician: Technician | None = None

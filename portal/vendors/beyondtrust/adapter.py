@@ -33,7 +33,7 @@ from portal.vendors.cache import CircuitBreaker
 
 # The customer fields a BeyondTrust start takes, with its limits
 # (docs/decisions/0005-beyondtrust-limits.md).
-CUSTOMER_FIELDS = (
+CUSTOMER_FIELDS: tuple[CustomerField, ...] = (
     CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
     CustomerField(
         "company", "company_field", _("Company"), "organization", max_chars=limits.CUSTOMER_TEXT_MAX_CHARS
@@ -164,17 +164,21 @@ class BeyondTrustAdapter(VendorAdapter):
         """`get_api_info`, `check_health` and `GET /check_health`; each may fail on its own
         (docs/vendors/beyondtrust.md#get_api_info, docs/vendors/beyondtrust.md#check_health)."""
         client = self.client()  # ValueError without an address or credentials
-        errors, results = [], {}
-        for name, call in (
-            ("api_info", client.api_info),
-            ("health", client.check_health),
-            ("probe_healthy", client.probe_health),
-        ):
+        errors: list[str] = []
+
+        def ask(call: Callable[[], Any]) -> Any:
             try:
-                results[name] = call()
+                return call()
             except BeyondTrustError as error:
                 errors.append(str(error))
-        return ConnectionCheck(**results, errors=tuple(errors))
+                return None
+
+        return ConnectionCheck(
+            api_info=ask(client.api_info),
+            health=ask(client.check_health),
+            probe_healthy=ask(client.probe_health),
+            errors=tuple(errors),
+        )
 
     def vendor_issues(self) -> tuple[list[VendorIssue], int]:
         """`get_support_teams` (docs/vendors/beyondtrust.md#get_support_teams): issues in team
@@ -201,7 +205,7 @@ class BeyondTrustAdapter(VendorAdapter):
         """The command API client (reads the secret: build it where it is needed)."""
         return CommandClient.for_backend(self.backend)
 
-    def rep_fetcher(self) -> Callable[[], list[Rep]]:
+    def rep_fetcher(self) -> Callable[[], list[Rep]] | None:
         client = self.client()  # reads the secret here: the fetch runs off-thread
 
         def fetch() -> list[Rep]:

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 # Characters, an email address, no custom fields, no external key and no chat-only mode
 # (docs/decisions/0014-takecontrol-redirect-start.md).
-CUSTOMER_FIELDS = (
+CUSTOMER_FIELDS: tuple[CustomerField, ...] = (
     CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.TC_NAME_MAX_CHARS),
     CustomerField(
         "email", "email_field", _("Email address"), "email", max_chars=limits.TC_EMAIL_MAX_CHARS, email=True
