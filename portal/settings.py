@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "portal",
     "portal.webhooks",
     "portal.privacy",
+    "portal.analytics",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "portal.middleware.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CustomerLocaleMiddleware",
+    # Above the page cache, so pages it serves are counted too (docs/decisions/0081-cookie-free-view-counting.md).
+    "portal.analytics.middleware.PageViewCountMiddleware",
     "portal.middleware.CustomerPageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
