@@ -1,5 +1,5 @@
 """A stacked bar chart of starts per day, drawn on the server as SVG (no script): geometry here,
-markup in templates/admin/portal/startrequest/_chart.svg. The same numbers are the table
+markup in templates/admin/portal/startrequest/_chart.html. The same numbers are the table
 beside it (docs/decisions/0082-analytics-dashboard.md)."""
 
 from __future__ import annotations

@@ -274,3 +274,18 @@ def test_the_fold_command_folds_every_closed_day_since_the_oldest_record(clock, 
     call_command("portal_analytics_fold", stdout=out)
     assert "folded 200 day(s)" in out.getvalue()
     assert DailyStarts.objects.get(day=TODAY - dt.timedelta(days=200)).count == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "funnel"),
+    [
+        ("de", "Starts pro Tag nach Ergebnis", "Seitenaufrufe"),
+        ("ja", "結果別の日ごとの開始数", "ページビュー"),
+    ],
+)
+def test_the_dashboard_speaks_the_admins_language(
+    admin_client, clock, known_starts, language, heading, funnel
+):
+    html = admin_client.get(reverse("admin:portal_startrequest_dashboard"), HTTP_ACCEPT_LANGUAGE=language)
+    text = html.content.decode()
+    assert heading in text and funnel in text
