@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 EXTRAS ?= test,build,browser
 
 
-.PHONY: install messages migrate demo run serve test fuzz test-services collectstatic check-deploy bench bench-wrk clean extract-messages screenshots favicon
+.PHONY: install messages migrate demo run serve test lint fuzz test-services collectstatic check-deploy bench bench-wrk clean extract-messages screenshots favicon
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,17 @@ $(AXE): tests/browser/package-lock.json
 
 test: messages $(AXE)
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Format, lint, types and import contracts (all configured in pyproject.toml). The lint extra
+# has its own marker, so `make install` and `make test` never need it and never remove it.
+$(VENV)/.lint-installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[lint]"
+	touch $@
+
+lint: $(VENV)/.lint-installed
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
 
 # The property tests (tests/fuzz/) at length: 10,000 generated cases per form, page and API
 # endpoint, schemathesis 2,000 per operation (about 10 minutes per endpoint on 2 cores; hours

@@ -1,8 +1,8 @@
 """gunicorn as the portal ships it: `make serve`, the Docker image and the benches use this file.
 
 gthread workers: WEB_CONCURRENCY processes (default: one per core, at least 2) with
-PORTAL_THREADS threads each (default 4). A request that must wait on a vendor (a Take Control REST start, at most the
-vendor timeouts) holds one thread, never the whole process, so key and PIN starts and every
+PORTAL_THREADS threads each (default 4). A request that must wait on a vendor (a Take Control REST
+start, at most the vendor timeouts) holds one thread, never the whole process, so key and PIN starts and every
 page keep being answered by the other threads. Why threads and not sync workers or a task
 queue: docs/decisions/0042-no-customer-waits-on-a-vendor.md.
 

@@ -137,7 +137,7 @@ def main() -> None:
             for _round in range(args.rounds):
                 bare.append(rate(app, "/bench/bare/", None, args.seconds))
                 api.append(rate(app, "/api/v1/reps", token, args.seconds))
-            ratios = [a / b for a, b in zip(api, bare)]
+            ratios = [a / b for a, b in zip(api, bare, strict=True)]
             print(f"bare view      {statistics.median(bare):8.0f} req/s")
             print(
                 f"GET /api/v1/reps {statistics.median(api):6.0f} req/s  "

@@ -81,7 +81,8 @@ def create_site(env: dict, fake: FakeBeyondTrust, *, rep_list_ttl: int = 30) -> 
         "-c",
         (
             "from portal.models import Backend, Site; "
-            f"backend = Backend.objects.create(name='Fake appliance', kind='modern', base_url={fake.base_url!r}, "
+            "backend = Backend.objects.create(name='Fake appliance', kind='modern', "
+            f"base_url={fake.base_url!r}, "
             f"client_id={fake.client_id!r}, client_secret={fake.client_secret!r}); "
             f"Site.objects.create(name='Bench', is_default=True, backend=backend, show_rep_list=True, "
             f"rep_list_ttl={rep_list_ttl}, consent_text='')"
@@ -287,7 +288,12 @@ def main() -> None:
         f"\nHung appliance bench: gunicorn.conf.py ({workers} gthread workers x {threads} threads), "
         f"production settings, SQLite + shared disk cache, {args.clients} clients per path at once, "
         f"{args.seconds:g} s, {os.cpu_count()} cores, load by {args.load}; "
-        f"{'control run: the appliance answers' if args.healthy else 'the appliance accepts and never answers'}\n"
+        + (
+            "control run: the appliance answers"
+            if args.healthy
+            else "the appliance accepts and never answers"
+        )
+        + "\n"
     )
     for result in (reps, keys):
         print(report_line(result))

@@ -140,7 +140,7 @@ def hammer_together(specs: list[dict], *, host, port, seconds=5.0, max_requests=
             [lat for r in results for lat in r[2]],
             sum(r[3] for r in results),
         )
-        for (spec, _queue, _procs), results in zip(runs, collected)
+        for (spec, _queue, _procs), results in zip(runs, collected, strict=True)
     ]
 
 

@@ -44,9 +44,11 @@ def create_site(env, fake: FakeBeyondTrust) -> None:
         "-c",
         (
             "from portal.models import Backend, Site; "
-            f"backend = Backend.objects.create(name='Fake appliance', kind='modern', base_url={fake.base_url!r}, "
+            "backend = Backend.objects.create(name='Fake appliance', kind='modern', "
+            f"base_url={fake.base_url!r}, "
             f"client_id={fake.client_id!r}, client_secret={fake.client_secret!r}); "
-            f"Site.objects.create(name='Bench', is_default=True, backend=backend, rep_list_ttl={REP_LIST_TTL})"
+            "Site.objects.create(name='Bench', is_default=True, backend=backend, "
+            f"rep_list_ttl={REP_LIST_TTL})"
         ),
     )
 

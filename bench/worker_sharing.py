@@ -1,7 +1,7 @@
 """Report: what the workers of one machine share with the embedded defaults (no Redis).
 
-gunicorn as shipped (gunicorn.conf.py, with WEB_CONCURRENCY=3 gthread workers), production settings, SQLite and
-the shared disk cache in a throwaway folder, the fake appliance (healthy) in this process,
+gunicorn as shipped (gunicorn.conf.py, with WEB_CONCURRENCY=3 gthread workers), production settings,
+SQLite and the shared disk cache in a throwaway folder, the fake appliance (healthy) in this process,
 the site's rep list TTL 600 s. Then: --clients clients load GET /reps/ for --seconds, and one
 client sends 3 x PORTAL_RATE_LIMIT (30) key starts at once, as with per-worker counting in
 3 workers it could have done. Prints how many workers answered, how often the appliance was
@@ -101,8 +101,8 @@ def main() -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
 
     print(
-        "\nWorker sharing: gunicorn.conf.py (WEB_CONCURRENCY=3 gthread workers), embedded defaults (SQLite, shared "
-        "disk cache), healthy fake appliance, rep list TTL 600 s\n"
+        "\nWorker sharing: gunicorn.conf.py (WEB_CONCURRENCY=3 gthread workers), embedded defaults "
+        "(SQLite, shared disk cache), healthy fake appliance, rep list TTL 600 s\n"
     )
     print(
         f"rep pages: {reps.requests} in {reps.seconds:.0f} s ({reps.rps:.0f} req/s, errors {reps.errors}) "

@@ -828,9 +828,10 @@ def table(result: dict) -> str:
     for name in result["paths"]:
         samples = [r[name] for r in rounds]
         requests = sum(s["requests"] for s in samples)
-        per_request = lambda key: (
-            (1000 * sum(s[key] for s in samples) / CLK_TCK / requests) if requests else 0.0
-        )  # noqa: E731
+
+        def per_request(key, samples=samples, requests=requests):
+            return (1000 * sum(s[key] for s in samples) / CLK_TCK / requests) if requests else 0.0
+
         bare_ratio = median_or_dash(
             [r[name]["rps"] / r[bare_name]["rps"] for r in rounds if r[bare_name]["rps"]]
         )

@@ -147,7 +147,7 @@ class PublicForm(forms.Form):
     locale = forms.CharField(required=False, widget=forms.HiddenInput)
     tz = forms.CharField(required=False, widget=forms.HiddenInput)
     embedded = forms.CharField(required=False, widget=forms.HiddenInput)
-    # The parameters of a signed prefill link, carried to the POST (pages.signed_prefill).
+    # The parameters of a signed prefill link, carried to the POST (views.base.signed_prefill).
     signed = forms.CharField(required=False, widget=forms.HiddenInput)
     # The honeypot and the signed timestamp (guards.py) are rendered by _hidden.html and read
     # from request.POST by the guards: the page always carries a fresh timestamp.

@@ -113,7 +113,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware: the strict baseline (settings.CONTENT_SECURITY_POLICY) on
     every response, admin, API, probes and static files included.
 
-    Customer views (`portal.pages.render_customer_page`) attach `portal_csp`, the directives
+    Customer views (`portal.views.rendering.render_customer_page`) attach `portal_csp`, the directives
     their site changes: frame-ancestors lists the site's allowed embedding origins (those
     pages are exempt from X-Frame-Options, which cannot name origins), and form-action adds
     the backend's origins the start forms post and redirect to. Everything else keeps

@@ -819,6 +819,9 @@ class IssueTranslation(models.Model):
             models.UniqueConstraint(fields=["issue", "language"], name="portal_unique_issue_translation")
         ]
 
+    def __str__(self):
+        return self.get_language_display()
+
 
 class CustomField(models.Model):
     """An admin-defined survey field, sent as session.custom.<code_name>."""
@@ -932,6 +935,9 @@ class CustomFieldTranslation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["field", "language"], name="portal_unique_field_translation")
         ]
+
+    def __str__(self):
+        return self.get_language_display()
 
 
 class StartRequest(models.Model):

@@ -2,7 +2,8 @@
 
 Every value that differs between deployments comes from the environment (django-environ);
 the defaults are the embedded ones `make run` needs: an SQLite file, a cache on disk that
-every worker process of the machine shares, and DEBUG off unless asked for. `.env.example` lists every variable.
+every worker process of the machine shares, and DEBUG off unless asked for. `.env.example` lists
+every variable.
 """
 
 from datetime import timedelta
@@ -218,7 +219,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # The baseline policy on every response (django-csp). Nothing inline: scripts, styles and the
 # site colours (theme.css) are files. Customer pages widen frame-ancestors to the site's
-# embedding origins and form-action to the backend (portal.pages.customer_csp).
+# embedding origins and form-action to the backend (portal.views.rendering.customer_csp).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

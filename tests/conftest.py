@@ -9,8 +9,12 @@ from django.core.cache import cache
 
 from portal import guards
 from portal.models import Backend, CustomField, Issue, Site
+from portal.webhooks.models import Endpoint
+from tests.fakes.server import running
+from tests.fakes.takecontrol import FakeTakeControlServer
 
 APPLIANCE = "https://support.example.com"
+WEBHOOK_SECRET = "whsec_test-secret-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +22,23 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def takecontrol_server():
+    """A running fake Take Control account (tests/fakes/takecontrol.py)."""
+    with running(FakeTakeControlServer()) as server:
+        yield server
+
+
+@pytest.fixture
+def endpoint_for(site):
+    """Makes a webhook endpoint of the site for a receiver URL, signed with WEBHOOK_SECRET."""
+
+    def make(url: str, **fields) -> Endpoint:
+        return Endpoint.objects.create(site=site, url=url, secret=WEBHOOK_SECRET, **fields)
+
+    return make
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ def test_every_demo_text_has_a_translation_in_every_language(demo):
             assert (row.label, row.help_text) == TEXTS[code]["fields"][field.code_name]
             if field.field_type == CustomField.Type.CHOICE:
                 labels = dict(line.split("|") for line in row.choices.splitlines())
-                assert labels == dict(zip(URGENCY_VALUES, TEXTS[code]["urgency"]))
+                assert labels == dict(zip(URGENCY_VALUES, TEXTS[code]["urgency"], strict=True))
     # ... and so admin has nothing to report, whatever the default language.
     for default in ("en-us", "ja"):
         Site.objects.filter(pk=demo.pk).update(default_language=default)

@@ -19,7 +19,7 @@ from portal.webhooks.models import Attempt, Delivery, Event
 from tests.conftest import form_data
 from tests.fakes.receiver import receiver
 from tests.fakes.server import running
-from tests.webhooks.conftest import endpoint_for, run_worker  # noqa: F401 (a fixture)
+from tests.webhooks.conftest import run_worker
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from django.test import Client
 
 from portal import selectors
 from portal.models import Backend, CustomField, Issue, Site, StartRequest
-from portal.pages import initials
 from portal.vendors.cache import wait_for_refreshes
+from portal.views.rendering import initials
 from tests.conftest import form_data, query_of, site_on_fake_appliance
 from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
 from tests.fakes.server import running

@@ -135,9 +135,11 @@ def gunicorn():
                 (
                     "from django.core.management import call_command; call_command('migrate', verbosity=0); "
                     "from portal.models import Backend, Site; "
-                    f"backend = Backend.objects.create(name='Fake', kind='modern', base_url={fake.base_url!r}, "
+                    "backend = Backend.objects.create(name='Fake', kind='modern', "
+                    f"base_url={fake.base_url!r}, "
                     f"client_id={fake.client_id!r}, client_secret={fake.client_secret!r}); "
-                    f"Site.objects.create(name='Acme', is_default=True, backend=backend, rep_list_ttl={REP_LIST_TTL}, "
+                    "Site.objects.create(name='Acme', is_default=True, backend=backend, "
+                    f"rep_list_ttl={REP_LIST_TTL}, "
                     "consent_text='')"
                 ),
             ],
@@ -238,7 +240,8 @@ def test_the_start_limit_counts_each_client_once_across_workers(gunicorn):
         with ThreadPoolExecutor(2 * RATE_LIMIT) as pool:
             answers = list(
                 pool.map(
-                    lambda _: portal.request("POST", "/key/", start, client=address)[0], range(2 * RATE_LIMIT)
+                    lambda _, address=address: portal.request("POST", "/key/", start, client=address)[0],
+                    range(2 * RATE_LIMIT),
                 )
             )
         # Ten at once from one client: exactly the limit is accepted, the rest refused.

@@ -158,7 +158,9 @@ def test_custom_values_together_limited_to_10000_bytes(client, site, issues, cus
     html = response.content.decode()
     # On the longest answer, in characters: 448 of its 520 accented letters fit.
     assert errors_of(response) == {
-        "cf_asset_tag": "Together with your other answers, this is 72 characters too long. Please shorten it. "
+        "cf_asset_tag": (
+            "Together with your other answers, this is 72 characters too long. Please shorten it. "
+        )
     }
     assert "byte" not in re.sub(r"<[^>]*>", "", html).lower()  # what the customer reads
 

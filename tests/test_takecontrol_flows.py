@@ -16,12 +16,11 @@ from django.core.management import CommandError
 
 from portal.models import Backend, CustomField, Department, FieldMode, Issue, Site, StartRequest, Technician
 from tests.conftest import form_data, query_of, run_portal_bootstrap
-from tests.fakes.takecontrol import (  # noqa: F401  (takecontrol_server is a fixture)
+from tests.fakes.takecontrol import (
     NEW_SESSION_PATH,
     PRIVATE_KEY,
     PUBLIC_KEY,
     UID,
-    takecontrol_server,
 )
 
 pytestmark = pytest.mark.django_db

@@ -28,8 +28,10 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # the fake Take Control account lives in tests/fakes
 
-from tests.fakes.server import running
-from tests.fakes.takecontrol import FakeTakeControlServer
+# Only importable once ROOT is on the path: the script runs from anywhere, and tests/ is no package
+# the project installs.
+from tests.fakes.server import running  # noqa: E402
+from tests.fakes.takecontrol import FakeTakeControlServer  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 LANGUAGES = ("en-us", "de", "ja")
@@ -54,7 +56,9 @@ backend = Backend.objects.create(name="Take Control", kind=Backend.Kind.TAKECONT
 for order, (name, username, listed) in enumerate([("Anna Schmidt", "anna@example.com", True),
                                                   ("Kenji Sato", "kenji@example.com", True),
                                                   ("Off Duty", "off@example.com", False)]):
-    Technician.objects.create(backend=backend, display_name=name, username=username, listed=listed, order=order)
+    Technician.objects.create(
+        backend=backend, display_name=name, username=username, listed=listed, order=order
+    )
 site = Site.objects.create(name="Example Remote Help", backend=backend, chat_mode=Site.ChatMode.OFF,
                            **{{field: getattr(demo, field) for field in TEXTS}},
                            contact_email=demo.contact_email, contact_phone=demo.contact_phone,

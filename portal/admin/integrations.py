@@ -91,9 +91,10 @@ def _beyondtrust_only(modeladmin, request, queryset):
 def test_connection(modeladmin, request, queryset):
     for backend in _beyondtrust_only(modeladmin, request, queryset):
         report = appliance.check_connection(backend=backend)
-        say = lambda text, level=messages.INFO: modeladmin.message_user(  # noqa: E731
-            request, f"{backend.name}: {text}", level
-        )
+
+        def say(text, level=messages.INFO, backend=backend):
+            modeladmin.message_user(request, f"{backend.name}: {text}", level)
+
         if report.api_info is not None:
             info = report.api_info
             say(

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from portal.analytics import counters
 from portal.models import StartRequest
-from portal.pages import enabled_flows
+from portal.views.rendering import enabled_flows
 
 # Which flow's form a page shows, by URL name. The landing page shows the one flow there is,
 # else the choice, which holds the session-key form (templates/portal/home.html).

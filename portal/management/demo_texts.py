@@ -22,7 +22,8 @@ TEXTS: dict[str, dict] = {
         "You can end the session at any time.",
         "notice_text": "This is a demo: no session is started. "
         "The portal shows the address it would open instead.",
-        "closed_text": "Our technicians are not available right now. Please come back during our opening hours.",
+        "closed_text": "Our technicians are not available right now. "
+        "Please come back during our opening hours.",
         "external_key_label": "Ticket number",
         "issues": {
             "printing": ("Printing problems", "Printer offline, jobs stuck, scanning."),
@@ -109,7 +110,8 @@ TEXTS: dict[str, dict] = {
         "Voit lopettaa istunnon milloin tahansa.",
         "notice_text": "Tämä on esittely: istuntoa ei aloiteta. "
         "Portaali näyttää sen sijaan osoitteen, jonka se avaisi.",
-        "closed_text": "Teknikkomme eivät ole juuri nyt tavoitettavissa. Tervetuloa uudelleen aukioloaikoinamme.",
+        "closed_text": "Teknikkomme eivät ole juuri nyt tavoitettavissa. "
+        "Tervetuloa uudelleen aukioloaikoinamme.",
         "external_key_label": "Tukipyynnön numero",
         "issues": {
             "printing": ("Tulostusongelmat", "Tulostin ei ole yhteydessä, tulostustyöt jumissa, skannaus."),
@@ -174,7 +176,8 @@ TEXTS: dict[str, dict] = {
         "U kunt de sessie op elk moment beëindigen.",
         "notice_text": "Dit is een demo: er wordt geen sessie gestart. "
         "Het portaal toont in plaats daarvan het adres dat het zou openen.",
-        "closed_text": "Onze technici zijn op dit moment niet bereikbaar. Kom terug tijdens onze openingstijden.",
+        "closed_text": "Onze technici zijn op dit moment niet bereikbaar. "
+        "Kom terug tijdens onze openingstijden.",
         "external_key_label": "Ticketnummer",
         "issues": {
             "printing": ("Problemen met afdrukken", "Printer offline, vastgelopen afdruktaken, scannen."),
@@ -242,7 +245,8 @@ TEXTS: dict[str, dict] = {
         "Du kan avsluta sessionen när som helst.",
         "notice_text": "Det här är en demo: ingen session startas. "
         "Portalen visar i stället adressen som den skulle öppna.",
-        "closed_text": "Våra tekniker är inte tillgängliga just nu. Välkommen tillbaka under våra öppettider.",
+        "closed_text": "Våra tekniker är inte tillgängliga just nu. "
+        "Välkommen tillbaka under våra öppettider.",
         "external_key_label": "Ärendenummer",
         "issues": {
             "printing": ("Utskriftsproblem", "Skrivaren offline, utskrifter som fastnat, skanning."),
@@ -261,8 +265,10 @@ TEXTS: dict[str, dict] = {
         "welcome_text": "Teknisyenlerimiz ekranınızı görebilir ve size hemen yardımcı olabilir.",
         "consent_text": "Bir teknisyen siz izlerken ekranınızı görecek ve onu kontrol edebilecek. "
         "Oturumu istediğiniz zaman sonlandırabilirsiniz.",
-        "notice_text": "Bu bir demodur: hiçbir oturum başlatılmaz. Portal bunun yerine açacağı adresi gösterir.",
-        "closed_text": "Teknisyenlerimiz şu anda müsait değil. Lütfen çalışma saatlerimiz içinde tekrar gelin.",
+        "notice_text": "Bu bir demodur: hiçbir oturum başlatılmaz. "
+        "Portal bunun yerine açacağı adresi gösterir.",
+        "closed_text": "Teknisyenlerimiz şu anda müsait değil. "
+        "Lütfen çalışma saatlerimiz içinde tekrar gelin.",
         "external_key_label": "Talep numarası",
         "issues": {
             "printing": ("Yazdırma sorunları", "Yazıcı çevrim dışı, takılan yazdırma işleri, tarama."),
@@ -281,7 +287,8 @@ TEXTS: dict[str, dict] = {
         "welcome_text": "技術者がお客様の画面を見て、すぐにサポートいたします。",
         "consent_text": "技術者がお客様の画面を見て、お客様の目の前で操作することがあります。"
         "セッションはいつでも終了できます。",
-        "notice_text": "これはデモです。セッションは開始されません。代わりに、ポータルが開くアドレスを表示します。",
+        "notice_text": "これはデモです。セッションは開始されません。"
+        "代わりに、ポータルが開くアドレスを表示します。",
         "closed_text": "現在、技術者は対応できません。営業時間内にもう一度お越しください。",
         "external_key_label": "チケット番号",
         "issues": {
@@ -364,4 +371,6 @@ SOURCE = TEXTS["en-us"]
 
 def urgency_choices(language: str) -> str:
     """The urgency field's 'value|label' lines in one language."""
-    return "\n".join(f"{value}|{label}" for value, label in zip(URGENCY_VALUES, TEXTS[language]["urgency"]))
+    return "\n".join(
+        f"{value}|{label}" for value, label in zip(URGENCY_VALUES, TEXTS[language]["urgency"], strict=True)
+    )

@@ -2,11 +2,11 @@
 
 from django import template
 
-from portal import pages
+from portal.views.rendering import initials as tile_initials
 
 register = template.Library()
 
 
 @register.filter
 def initials(name: str) -> str:
-    return pages.initials(str(name))
+    return tile_initials(str(name))

@@ -14,12 +14,11 @@ from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
 from portal.models import Backend
-from tests.fakes.takecontrol import (  # noqa: F401  (takecontrol_server is a fixture)
+from tests.fakes.takecontrol import (
     HISTORY_PATH,
     PRIVATE_KEY,
     PUBLIC_KEY,
     UID,
-    takecontrol_server,
 )
 
 pytestmark = pytest.mark.django_db

@@ -27,7 +27,6 @@ from tests.fakes.takecontrol import (
     PRIVATE_KEY,
     PUBLIC_KEY,
     UID,
-    takecontrol_server,  # noqa: F401  (a fixture)
 )
 
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))

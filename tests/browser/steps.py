@@ -122,7 +122,8 @@ def host_page(help_desk, portal_url: str, path: str, *, sandbox: bool = True) ->
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Acme help desk</title>"
         f"<script src='{portal_url}/static/portal/embed.js' async></script></head>"
         "<body><h1>Acme help desk</h1>"
-        f"<iframe data-support-portal src='{portal_url}{path}' title='Remote support' width='600' height='150'"
+        f"<iframe data-support-portal src='{portal_url}{path}' title='Remote support'"
+        " width='600' height='150'"
         f"{sandbox_attr}></iframe><p>Below the portal.</p></body></html>"
     )
     csp = f"default-src 'none'; script-src {portal_url}; frame-src {portal_url}"

@@ -108,7 +108,7 @@ FITS = "() => Math.abs(window.innerHeight - document.documentElement.getBounding
 @pytest.mark.parametrize("script", ["on-time", "late"])
 def test_the_frame_follows_its_content_height(page, portal_url, help_desk, embedded_site, script):
     if script == "late":  # a busy phone: portal.js runs well after the page is shown
-        late = "setTimeout(function () {\n%s\n}, 500);" % PORTAL_JS.read_text(encoding="utf-8")
+        late = "setTimeout(function () {\n" + PORTAL_JS.read_text(encoding="utf-8") + "\n}, 500);"
         page.route(
             "**/static/portal/portal.js*",
             lambda route: route.fulfill(status=200, content_type="text/javascript", body=late),

@@ -36,7 +36,8 @@ PLACEHOLDER = re.compile(r"%\(\w+\)|%[sd]|\{\w+\}|__N__")
 
 VISIBLE_TEXT = """() => {
   const parts = [document.title, document.body.innerText];
-  for (const el of document.querySelectorAll("[placeholder], [aria-label], [title], [alt], input[type=submit]")) {
+  const labelled = "[placeholder], [aria-label], [title], [alt], input[type=submit]";
+  for (const el of document.querySelectorAll(labelled)) {
     if (!el.checkVisibility()) continue;
     for (const name of ["placeholder", "aria-label", "title", "alt"]) {
       if (el.getAttribute(name)) parts.push(el.getAttribute(name));

@@ -18,9 +18,7 @@ when they run out, `server.state["mode"]` (default "ok") applies. Modes:
 "500", "redirect" (302 to another host), "malformed" (broken JSON), "not-json" (an HTML
 page), "error-200" (ERROR envelope with 200). `server.delay` makes every answer slow.
 
-Use in a test:
-
-    from tests.fakes.takecontrol import takecontrol_server  # noqa: F401  (the fixture)
+Use in a test (the `takecontrol_server` fixture is in `tests/conftest.py`):
 
     def test_something(takecontrol_server):
         backend = Backend(kind="takecontrol", base_url=takecontrol_server.rest_url,
@@ -37,10 +35,8 @@ from email.utils import formatdate
 from pathlib import Path
 from time import time
 
-import pytest
-
 from portal.vendors import limits
-from tests.fakes.server import FakeServer, FakeVendorHandler, Recorded, Reply, running
+from tests.fakes.server import FakeServer, FakeVendorHandler, Recorded, Reply
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "takecontrol"
 PUBLIC_KEY = "02.fake-public-key-Zm9vYmFy"
@@ -221,10 +217,3 @@ class FakeTakeControlServer(FakeServer):
         if mode == "error-200":
             return _json_reply(200, "error_with_200.json")
         raise ValueError(f"unknown fake mode {mode!r}")
-
-
-@pytest.fixture
-def takecontrol_server():
-    """A running fake Take Control account; see the module docstring."""
-    with running(FakeTakeControlServer()) as server:
-        yield server

@@ -179,7 +179,7 @@ def test_freshdesk_receiver_adds_one_private_note(python_receivers, monkeypatch,
 # JavaScript: Node's crypto, ServiceNow's ES5, Forge
 # ------------------------------------------------------------------------------
 def verdicts(results) -> list[tuple[str, bool]]:
-    return list(zip(IDS, results))
+    return list(zip(IDS, results, strict=True))
 
 
 EXPECTED = [(what, accepted) for what, _case, accepted in CASES]

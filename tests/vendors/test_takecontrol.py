@@ -46,14 +46,13 @@ from portal.vendors.takecontrol.start_url import (
     pin_url,
     route_for_start,
 )
-from tests.fakes.takecontrol import (  # noqa: F401  (takecontrol_server is a fixture)
+from tests.fakes.takecontrol import (
     NEW_SESSION_PATH,
     PRIVATE_KEY,
     PUBLIC_KEY,
     UID,
     document,
     session_body_problem,
-    takecontrol_server,
 )
 
 API_DOMAIN = "https://api.us0.swi-rc.com/rest"

@@ -1,12 +1,7 @@
 from __future__ import annotations
 
-import pytest
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.management.commands.db_worker import Worker
-
-from portal.webhooks.models import Endpoint
-
-SECRET = "whsec_test-secret-0123456789abcdef"
 
 
 def run_worker() -> None:
@@ -35,11 +30,3 @@ def _run_worker() -> None:
         worker_id="test-worker",
         excluded_queue_names=[],
     ).run()
-
-
-@pytest.fixture
-def endpoint_for(site):
-    def make(url: str, **fields) -> Endpoint:
-        return Endpoint.objects.create(site=site, url=url, secret=SECRET, **fields)
-
-    return make

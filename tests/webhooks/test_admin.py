@@ -119,4 +119,4 @@ def test_send_test_event_and_the_delivery_log(admin_client, site):
     assert "noted on ticket" in page and "Delivered" in page
     assert "s" * 20 not in page
     latency = delivery.attempt_log.get().latency_ms
-    assert re.search(r'<td class="field-latency_ms">\s*<p>%d</p>' % latency, page)
+    assert re.search(rf'<td class="field-latency_ms">\s*<p>{latency}</p>', page)

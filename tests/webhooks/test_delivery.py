@@ -12,6 +12,7 @@ import random
 import socket
 import time
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 import time_machine
@@ -21,10 +22,11 @@ from django_tasks_db.models import DBTaskResult
 from portal.models import StartRequest
 from portal.webhooks import services
 from portal.webhooks.models import Attempt, Delivery, Endpoint, Event
+from tests.conftest import WEBHOOK_SECRET as SECRET
 from tests.conftest import form_data
 from tests.fakes.receiver import receiver, tls_receiver
 from tests.fakes.server import running
-from tests.webhooks.conftest import SECRET, run_worker
+from tests.webhooks.conftest import run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -232,8 +234,8 @@ def test_given_up_when_the_next_try_would_be_more_than_a_day_after_the_event(cli
     assert delivery.status == Delivery.Status.FAILED and delivery.next_attempt_at is None
     assert len(server.calls()) == delivery.attempts == len(moments)
     assert moments[-1] - event.created_at <= timedelta(hours=24)
-    gaps = [(b - a).total_seconds() for a, b in zip(moments, moments[1:])]
-    assert all(gap >= earlier * 1.3 or gap >= 6 * 3600 * 0.8 for earlier, gap in zip(gaps, gaps[1:]))
+    gaps = [(b - a).total_seconds() for a, b in pairwise(moments)]
+    assert all(gap >= earlier * 1.3 or gap >= 6 * 3600 * 0.8 for earlier, gap in pairwise(gaps))
     assert 10 <= delivery.attempts <= 16
 
 

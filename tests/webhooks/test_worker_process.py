@@ -21,8 +21,7 @@ from tests.fakes.server import running
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SECRET = "whsec_worker-process-test-0123456789"
-START = (
-    """
+START = """
 import os
 from portal import services
 from portal.models import Backend, Site
@@ -30,12 +29,11 @@ from portal.webhooks.models import Endpoint
 site = Site.objects.first() or Site.objects.create(
     name="Acme", is_default=True,
     backend=Backend.objects.create(name="Preview", kind="preview", base_url="https://support.example.com"))
-Endpoint.objects.get_or_create(site=site, url=os.environ["RECEIVER_URL"], defaults={"secret": "%s"})
+Endpoint.objects.get_or_create(
+    site=site, url=os.environ["RECEIVER_URL"], defaults={"secret": os.environ["WEBHOOK_SECRET"]})
 services.record_start(context=services.StartContext(site=site, language="de"), flow="key",
                       outcome="started", customer=services.Customer(external_key="INC-9"))
 """
-    % SECRET
-)
 
 
 @pytest.fixture
@@ -67,7 +65,7 @@ def test_an_event_written_with_a_start_is_delivered_when_the_worker_starts(porta
         url = server.base_url + "/hooks"
         subprocess.run(
             [sys.executable, "manage.py", "shell", "-c", START],
-            env={**env, "RECEIVER_URL": url},
+            env={**env, "RECEIVER_URL": url, "WEBHOOK_SECRET": SECRET},
             check=True,
             cwd=ROOT,
         )

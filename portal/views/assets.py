@@ -1,0 +1,29 @@
+"""Files the customer pages load: the site's theme CSS and uploaded logos."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+from django.views.static import serve
+
+
+@require_GET
+def theme_css(request: HttpRequest) -> HttpResponse:
+    """The site's colours as CSS custom properties: a file, so the CSP needs no inline style."""
+    site = request.site
+    css = ""
+    if site is not None:
+        css = f":root{{--brand:{site.primary_color};--text:{site.text_color};--bg:{site.background_color}}}\n"
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded logos, with long cache headers (the file name changes when the logo does)."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = "public, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

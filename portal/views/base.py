@@ -1,0 +1,290 @@
+"""The one start-flow view (docs/decisions/0060-one-start-flow-view.md) and the steps it is made
+of: the cookie-free form plumbing (prefill, signed links, guards), the start's context and its
+last step, the response the customer's browser follows.
+
+Every start flow (session key or PIN, survey, representative list, technician list) is a
+`StartFlowView` subclass that says only what differs: its template, how its form is built,
+which service starts it and when it is offered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from portal import guards, services
+from portal import prefill as prefill_links
+from portal.forms import PublicForm
+from portal.models import StartRequest
+from portal.views.rendering import render_customer_page, site_ready, unavailable_page
+
+PREFILL_FIELDS = (
+    "name",
+    "company",
+    "company_code",
+    "details",
+    "issue",
+    "external_key",
+    "email",
+    "customer_number",
+)
+PREFILL_MAX_CHARS = 4000  # a prefill value longer than any limit is cut, not rendered whole
+
+
+# ------------------------------------------------------------------------------
+# The view
+# ------------------------------------------------------------------------------
+@method_decorator(csrf_exempt, name="dispatch")  # cookie-free by design: guards.check_public_post
+class StartFlowView(View):
+    """GET renders the flow's form; POST binds it behind the cookie-free guards, then starts
+    the session (valid) or renders the form again with its errors and records the invalid
+    attempt (invalid). A closed site or a site without this flow never gets that far.
+
+    Subclasses set `template_name` and `flow` (the start record's flow) and implement
+    `get_form` and `start`; `is_enabled`, `disabled_response`, `get_context_data` and
+    `can_start` are the hooks for what else differs.
+    """
+
+    http_method_names = ["get", "post"]
+    template_name: str = ""
+    flow: str = ""  # StartRequest.Flow of the attempts this view records
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not site_ready(request):
+            return unavailable_page(request)
+        if not self.is_enabled():
+            return self.disabled_response()
+        return super().dispatch(request, *args, **kwargs)
+
+    # Hooks ------------------------------------------------------------------------
+    def is_enabled(self) -> bool:
+        """Whether the site offers this flow."""
+        return True
+
+    def disabled_response(self) -> HttpResponse:
+        return unavailable_page(self.request)
+
+    def get_form(self, data: Any = None) -> PublicForm:
+        raise NotImplementedError
+
+    def get_context_data(self, form: PublicForm) -> dict[str, Any]:
+        return {"form": form}
+
+    def can_start(self, form: PublicForm) -> bool:
+        """A last check before validation (the form's error says why not); such a refusal is
+        not the customer's invalid input, so it is not recorded."""
+        return True
+
+    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+        raise NotImplementedError
+
+    # Steps ------------------------------------------------------------------------
+    def render_form(self, form: PublicForm) -> HttpResponse:
+        return render_customer_page(self.request, self.template_name, self.get_context_data(form))
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render_form(self.get_form())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.get_form(request.POST)
+        ok, refused = bind_public_form(request, form)
+        if refused is not None:
+            return refused
+        if ok and not self.can_start(form):
+            ok = False
+        if ok and form.is_valid():
+            context = start_context(request, form)
+            return start_response(request, self.start(form, context), context)
+        if ok:
+            record_invalid(request, form, self.flow)
+        return self.render_form(form)
+
+
+# ------------------------------------------------------------------------------
+# Prefill: query-string values and signed links
+# ------------------------------------------------------------------------------
+def prefill(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: request.GET[name][:PREFILL_MAX_CHARS] for name in names if request.GET.get(name)}
+
+
+def signed_prefill(request: HttpRequest) -> tuple[str, dict[str, str]]:
+    """The signed part of a prefill link and its verified values
+    (docs/decisions/0023-signed-prefill-links.md).
+
+    The GET carries the link's parameters; the form carries them on to the POST in its
+    `signed` field, so the values stay locked without a cookie. Only a request that has a
+    signature costs the query for the site's secret.
+    """
+    carried = request.POST.get("signed", "") if request.method == "POST" else ""
+    query = carried or (
+        prefill_links.signed_part(request.META.get("QUERY_STRING", ""))
+        if prefill_links.SIGNATURE in request.GET
+        else ""
+    )
+    if not query:
+        return "", {}
+    values = prefill_links.verified_values(secret=request.site.prefill_secret, query=query)
+    return (query, values) if values else ("", {})
+
+
+def public_form_initial(request: HttpRequest, names: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
+    """Initial values every public form starts from, and the values a signed link locks."""
+    signed, locked = signed_prefill(request)
+    initial = {
+        "locale": request.LANGUAGE_CODE,
+        "embedded": "1" if request.GET.get("embed") == "1" else "",
+        "signed": signed,
+        **prefill(request, names),
+    }
+    locked = {name: value for name, value in locked.items() if name in names}
+    return {**initial, **locked}, locked
+
+
+# ------------------------------------------------------------------------------
+# The POST: guards, the start's context, the invalid attempt
+# ------------------------------------------------------------------------------
+def guard_failure_response(request: HttpRequest, result: guards.GuardResult) -> HttpResponse:
+    if result.reason == "rate":
+        response = render_customer_page(
+            request,
+            "portal/message.html",
+            {
+                "title": _("Too many attempts"),
+                "message": _("Please wait a minute and try again."),
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(result.retry_after)
+        return response
+    if result.reason == "origin":
+        return render_customer_page(
+            request,
+            "portal/message.html",
+            {
+                "title": _("This form was sent from another website"),
+                "message": _("Please open the support page directly and try again."),
+            },
+            status=403,
+        )
+    return render_customer_page(
+        request,
+        "portal/message.html",
+        {
+            "title": _("Your request could not be sent"),
+            "message": _("Please go back, reload the page and try again."),
+        },
+        status=400,
+    )
+
+
+def bind_public_form(request: HttpRequest, form: PublicForm) -> tuple[bool, HttpResponse | None]:
+    """Runs the cookie-free guards; returns (ok, response_if_refused). Expired pages keep input."""
+    result = guards.check_public_post(request)
+    if result.ok:
+        return True, None
+    if result.reason == "expired":
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "This page was open for a long time, so we could not send it yet. "
+                "Please check your entries and send again."
+            ),
+        )
+        return False, None
+    return False, guard_failure_response(request, result)
+
+
+def start_context(request: HttpRequest, form: PublicForm) -> services.StartContext:
+    return services.StartContext(
+        site=request.site,
+        language=request.LANGUAGE_CODE,
+        user_agent=request.headers.get("User-Agent", "")[:1000],
+        timezone_offset=form.timezone_offset(),
+        embedded=form.cleaned_data.get("embedded") == "1"
+        or request.headers.get("Sec-Fetch-Dest") == "iframe",
+    )
+
+
+def record_invalid(request: HttpRequest, form: PublicForm, flow: str) -> None:
+    context = services.StartContext(
+        site=request.site, language=request.LANGUAGE_CODE, embedded=request.POST.get("embedded") == "1"
+    )
+    services.record_start(
+        context=context, flow=flow, outcome=StartRequest.Outcome.INVALID, error_fields=sorted(form.errors)
+    )
+
+
+# ------------------------------------------------------------------------------
+# The start's last step
+# ------------------------------------------------------------------------------
+def start_response(
+    request: HttpRequest, result: services.StartResult, context: services.StartContext
+) -> HttpResponse:
+    """303 to the vendor; in a frame, or when the site explains first, a page with a button.
+
+    A vendor page refuses framing, so inside an iframe the last step is always a
+    user-activated top-level navigation (`target="_top"`), never a redirect in the frame.
+    """
+    if result.preview:
+        return render_customer_page(request, "portal/preview.html", {"result": result})
+    if result.failure or result.queued is not None:
+        return takecontrol_result_page(request, result)
+    if context.embedded or request.site.show_interstitial:
+        return render_customer_page(
+            request, "portal/ready.html", {"result": result, "platform": platform_name(request)}
+        )
+    response = HttpResponseRedirect(result.url)
+    response.status_code = 303
+    return response
+
+
+def platform_name(request: HttpRequest) -> str:
+    ua = request.headers.get("User-Agent", "")
+    for marker, name in (
+        ("Windows", "windows"),
+        ("iPhone", "ios"),
+        ("iPad", "ios"),
+        ("Android", "android"),
+        ("Mac OS X", "mac"),
+        ("CrOS", "chromeos"),
+        ("Linux", "linux"),
+    ):
+        if marker in ua:
+            return name
+    return "other"
+
+
+def takecontrol_result_page(request: HttpRequest, result: services.StartResult) -> HttpResponse:
+    """After a REST start: the queue and the applet link, or why nothing started."""
+    if result.failure == "rejected":
+        return render_customer_page(
+            request,
+            "portal/takecontrol_failed.html",
+            {
+                "title": _("Sorry, we could not send your request"),
+                "message": _(
+                    "Our support system did not accept the request. You can still connect "
+                    "with the button below, or try again in a moment."
+                ),
+                "fallback_url": result.url,
+            },
+        )
+    if result.failure:
+        return render_customer_page(
+            request,
+            "portal/takecontrol_failed.html",
+            {
+                "title": _("Remote support is temporarily unavailable"),
+                "message": _("Please try again in a few minutes. Your details were not sent."),
+            },
+            status=503,
+        )
+    return render_customer_page(
+        request, "portal/takecontrol_queued.html", {"result": result, "queued": result.queued}
+    )

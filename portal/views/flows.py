@@ -1,0 +1,341 @@
+"""The customer flows: the home page and one `StartFlowView` per way to start a session
+(docs/architecture.md#customer-flows). Each says only what differs from the base."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from portal import selectors, services
+from portal.forms import (
+    PinForm,
+    PublicForm,
+    RepForm,
+    RepMenuEntry,
+    SessionKeyForm,
+    SurveyForm,
+    TechnicianForm,
+)
+from portal.models import Backend, Site, StartRequest
+from portal.views.base import PREFILL_FIELDS, StartFlowView, public_form_initial
+from portal.views.errors import not_found
+from portal.views.rendering import (
+    enabled_flows,
+    initials,
+    render_customer_page,
+    site_ready,
+    unavailable_page,
+)
+
+
+# ------------------------------------------------------------------------------
+# Session key (or the Take Control PIN)
+# ------------------------------------------------------------------------------
+def session_key_form(request: HttpRequest, data: Any = None) -> SessionKeyForm:
+    backend = request.site.backend
+    initial, locked = public_form_initial(request, ("key", "external_key"))
+    if backend.kind == Backend.Kind.TAKECONTROL:  # docs/decisions/0017-takecontrol-pin.md: the
+        # 9-digit PIN
+        form = PinForm(data, initial=initial)
+    else:
+        form = SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
+    form.lock(locked)
+    return form
+
+
+class SessionKeyView(StartFlowView):
+    template_name = "portal/key.html"
+    flow = StartRequest.Flow.KEY
+
+    def is_enabled(self) -> bool:
+        return self.request.site.show_session_key
+
+    def get_form(self, data: Any = None) -> PublicForm:
+        return session_key_form(self.request, data)
+
+    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+        return services.start_with_session_key(
+            context=context,
+            key=form.cleaned_data["key"],
+            external_key=form.cleaned_data.get("external_key", ""),
+        )
+
+
+# ------------------------------------------------------------------------------
+# The survey (issues, or online reps in the issue menu)
+# ------------------------------------------------------------------------------
+def reps_in_issue_menu(site: Site) -> bool:
+    """docs/decisions/0010-reps-in-issue-menu.md: the survey's menu lists online reps instead of
+    issues."""
+    return site.show_reps_in_issue_menu and site.backend.is_beyondtrust
+
+
+def survey_form(request: HttpRequest, data: Any = None) -> SurveyForm:
+    site = request.site
+    fields = selectors.custom_fields_for_site(site=site, language=request.LANGUAGE_CODE)
+    if reps_in_issue_menu(site):
+        # docs/decisions/0010-reps-in-issue-menu.md: online reps instead of issues; with no issue
+        # chosen, the fields that belong to every issue apply.
+        rep_list = selectors.online_reps(site=site)  # never waits on the appliance (decision record)
+        issues: list = [RepMenuEntry(rep_id=rep.id, display_name=rep.public_name) for rep in rep_list.reps]
+        fields = [field for field in fields if not field.issue_codes]
+    else:
+        rep_list = None
+        issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
+    # A custom field takes a plain prefill when it allows one, and a signed one when it may be
+    # locked by it; every built-in field may be set and locked by a signed link.
+    custom_names = [f"cf_{f.code_name}" for f in fields if f.prefill_allowed or f.prefill_locks]
+    initial, locked = public_form_initial(request, (*PREFILL_FIELDS, *custom_names))
+    for field in fields:
+        name = f"cf_{field.code_name}"
+        if not field.prefill_allowed and name not in locked:
+            initial.pop(name, None)
+        if not field.prefill_locks:
+            locked.pop(name, None)
+    texts = selectors.site_texts(site=site, language=request.LANGUAGE_CODE)  # the label, translated
+    form = SurveyForm(
+        data,
+        initial=initial,
+        site=site,
+        issues=issues,
+        custom_fields=fields,
+        external_key_label=texts.external_key_label,
+        reps_menu=reps_in_issue_menu(site),
+    )
+    form.lock(locked)
+    form.reps_pending = rep_list is not None and rep_list.pending  # "checking who is available"
+    return form
+
+
+class SurveyView(StartFlowView):
+    template_name = "portal/survey.html"
+    flow = StartRequest.Flow.SURVEY
+
+    def is_enabled(self) -> bool:
+        return self.request.site.show_survey
+
+    def get_form(self, data: Any = None) -> PublicForm:
+        return survey_form(self.request, data)
+
+    def render_form(self, form: PublicForm) -> HttpResponse:
+        response = super().render_form(form)
+        if form.reps_menu:  # it shows who is online now: no page cache (see RepListView)
+            add_never_cache_headers(response)
+        return response
+
+    def can_start(self, form: PublicForm) -> bool:
+        if form.issues:
+            return True
+        if form.reps_pending:
+            message = _("We are still checking who is available. Please try again in a moment.")
+        elif form.reps_menu:
+            message = _("Nobody is available right now. Please try again in a few minutes.")
+        else:
+            message = _("No topics are available right now. Please use a session key.")
+        form.add_error(None, message)
+        return False
+
+    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+        data = form.cleaned_data
+        customer = services.Customer(
+            name=data.get("name") or "",
+            company=data.get("company") or "",
+            company_code=data.get("company_code") or "",
+            details=data.get("details") or "",
+            email=data.get("email") or "",
+            number=data.get("customer_number") or "",
+            external_key=data.get("external_key") or "",
+            custom=tuple(form.custom_values()),
+        )
+        if form.reps_menu:
+            return services.start_with_rep_in_issue_menu(
+                context=context,
+                rep_id=form.selected_issue().rep_id,
+                customer=customer,
+                chat_requested=bool(data.get("chat")),
+            )
+        return services.start_with_survey(
+            context=context,
+            issue=form.selected_issue(),
+            customer=customer,
+            chat_requested=bool(data.get("chat")),
+        )
+
+
+# ------------------------------------------------------------------------------
+# BeyondTrust: the representative list (docs/architecture.md#customer-flows;
+# docs/decisions/0009-rep-list-by-public-name.md and docs/decisions/0010-reps-in-issue-menu.md)
+# ------------------------------------------------------------------------------
+def rep_list_shown(site: Site) -> bool:
+    return "reps" in enabled_flows(site) and site.backend.is_beyondtrust
+
+
+def rep_form(request: HttpRequest, rep_list: selectors.RepListResult, data: Any = None) -> RepForm:
+    site = request.site
+    initial, locked = public_form_initial(request, ("external_key",))
+    form = RepForm(
+        data,
+        initial=initial,
+        reps=rep_list.reps,
+        chat_choice=site.chat_mode == Site.ChatMode.CHOICE,
+        consent_text=site.consent_text,
+    )
+    form.lock(locked)
+    return form
+
+
+NO_LIST_PAGE_SECONDS = 1
+
+
+class RepListView(StartFlowView):
+    """Who is online now, one click each. The button sends the rep's id only; the public
+    name for the start comes from the cached list
+    (docs/decisions/0009-rep-list-by-public-name.md)."""
+
+    template_name = "portal/reps.html"
+    flow = StartRequest.Flow.REP
+
+    def is_enabled(self) -> bool:
+        return rep_list_shown(self.request.site)
+
+    def disabled_response(self) -> HttpResponse:
+        return not_found(self.request)
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self._rep_list: selectors.RepListResult | None = None
+
+    @property
+    def rep_list(self) -> selectors.RepListResult:
+        """The list for this request, read once (never waits on the appliance when cached)."""
+        if self._rep_list is None:
+            self._rep_list = selectors.online_reps(site=self.request.site)
+        return self._rep_list
+
+    def get_form(self, data: Any = None) -> PublicForm:
+        return rep_form(self.request, self.rep_list, data)
+
+    def get_context_data(self, form: PublicForm) -> dict[str, Any]:
+        return {"form": form, "rep_list": self.rep_list, "reps_json_url": reverse("reps_json")}
+
+    def render_form(self, form: PublicForm) -> HttpResponse:
+        response = super().render_form(form)
+        # Who is online changes by the minute: neither the page cache (middleware) nor browsers
+        # keep this page; the list's own cache (site.rep_list_ttl) decides how fresh it is.
+        add_never_cache_headers(response)
+        return response
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        """Like the other customer pages (docs/decisions/0021-customer-page-cache.md) it is the
+        same for every visitor of a site and language, as long as the list is the same: so the
+        rendered page is kept in the shared cache under the list's fetch time. A new list is a
+        new page; no page outlives its list. Without a list ("checking", "cannot show") the page
+        is kept for a second only: while the appliance is sick every customer gets it, and
+        rendering it for each would take the CPU that starts need. Prefill links are rendered
+        every time."""
+        site, rep_list, key, seconds = request.site, self.rep_list, None, NO_LIST_PAGE_SECONDS
+        if set(request.GET) <= {"locale", "embed"}:
+            version = rep_list.fetched_at.timestamp() if rep_list.fetched_at is not None else rep_list.state
+            key = (
+                f"portal:reps-page:{selectors.site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
+                f"{request.GET.get('embed') == '1'}:{version}"
+            )
+            seconds = site.rep_list_ttl if rep_list.fetched_at is not None else NO_LIST_PAGE_SECONDS
+            page = cache.get(key)
+            if page is not None:
+                return page
+        response = super().get(request)
+        if key is not None:
+            cache.set(key, response, seconds)
+        return response
+
+    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+        rep = form.selected_rep()
+        return services.start_with_rep(
+            context=context,
+            rep_id=rep.id,
+            rep_name=rep.public_name,
+            external_key=form.cleaned_data.get("external_key") or "",
+            chat_requested=bool(form.cleaned_data.get("chat")),
+        )
+
+
+@require_GET
+def reps_json(request: HttpRequest) -> JsonResponse:
+    """The same cached list for the page's 30-second refresh: public fields only."""
+    if not site_ready(request) or not rep_list_shown(request.site):
+        return JsonResponse({"error": "not_found"}, status=404)
+    rep_list = selectors.online_reps(site=request.site)
+    response = JsonResponse(
+        {
+            "reps": [
+                {"id": rep.id, "name": rep.public_name, "initials": initials(rep.public_name)}
+                for rep in rep_list.reps
+            ],
+            # "ok" (a list, maybe empty), "pending" (still asking the appliance: ask again soon),
+            # "unavailable" (it could not be asked and nothing is cached).
+            "state": rep_list.state,
+            "available": not rep_list.unavailable,
+            "stale": rep_list.stale,
+        }
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+# ------------------------------------------------------------------------------
+# Take Control: the technician list (docs/decisions/README.md#take-control)
+# ------------------------------------------------------------------------------
+class TechnicianView(StartFlowView):
+    """The Take Control "representative list": admin-curated technicians, one click each."""
+
+    template_name = "portal/technicians.html"
+    flow = StartRequest.Flow.REP
+
+    def is_enabled(self) -> bool:
+        return "technicians" in enabled_flows(self.request.site)  # off, or not a Take Control site
+
+    def disabled_response(self) -> HttpResponse:
+        return not_found(self.request)
+
+    def get_form(self, data: Any = None) -> PublicForm:
+        initial, _locked = public_form_initial(self.request)
+        return TechnicianForm(
+            data,
+            initial=initial,
+            technicians=selectors.listed_technicians(backend=self.request.site.backend),
+            consent_text=self.request.site.consent_text,
+        )
+
+    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+        return services.start_with_technician(context=context, technician=form.selected_technician())
+
+
+session_key = SessionKeyView.as_view()
+survey = SurveyView.as_view()
+reps = RepListView.as_view()
+technicians = TechnicianView.as_view()
+
+
+# ------------------------------------------------------------------------------
+# Home
+# ------------------------------------------------------------------------------
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if not site_ready(request):
+        return unavailable_page(request)
+    flows = enabled_flows(request.site)
+    if len(flows) == 1:  # no pointless choices (docs/decisions/0035-no-pointless-choices.md)
+        only = {"key": session_key, "survey": survey, "reps": reps, "technicians": technicians}
+        return only.get(flows[0], session_key)(request)
+    return render_customer_page(
+        request,
+        "portal/home.html",
+        {"key_form": session_key_form(request), "reps_url": reverse("reps")},
+    )

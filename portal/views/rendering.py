@@ -1,0 +1,127 @@
+"""How every customer page is rendered: the site's CSP, the language links, the shared
+context, the closed page; and the person tiles' initials."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from csp.constants import NONE, SELF
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+
+from portal import guards, selectors
+from portal.languages import html_lang
+from portal.models import Backend, Site
+
+
+def backend_origins(backend: Backend) -> list[str]:
+    """Origins the customer's browser may be sent to: the only places the portal redirects."""
+    urls = [backend.base_url]
+    if backend.kind == Backend.Kind.TAKECONTROL:
+        urls.append(backend.tc_pin_url_template.replace("{pin}", "0"))
+    origins = []
+    for url in urls:
+        parts = urlsplit(url)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
+def customer_csp(site: Site | None) -> dict[str, list[str]]:
+    """What a customer page changes in the baseline policy (settings.CONTENT_SECURITY_POLICY):
+    the site's allowed embedding origins may frame it, and its forms may post to (and be
+    redirected to) the backend's origins. No site: the baseline as it is."""
+    if site is None:
+        return {}
+    return {
+        "frame-ancestors": list(site.allowed_frame_origins) or [NONE],
+        "form-action": [SELF, *backend_origins(site.backend)],
+    }
+
+
+def language_links(request: HttpRequest, site: Site) -> list[dict]:
+    names = dict(settings.LANGUAGES)
+    query = {k: v for k, v in request.GET.items() if k != "locale"}
+    return [
+        {
+            "code": code,
+            "name": names[code],
+            "current": code == request.LANGUAGE_CODE,
+            "url": f"{request.path}?{urlencode({**query, 'locale': code})}",
+        }
+        for code in site.languages
+    ]
+
+
+def initials(name: str) -> str:
+    """The letters on a person's tile: first letters of the first and last word of the name.
+
+    Words without a letter or digit ("&", "-") are skipped, and the letter is the word's first
+    one, so "Jo (Partner)" gives "JP". A script without capitals (Japanese, Chinese) gets its
+    first character only: two characters from two words would read as a different name.
+    The JSON list sends these, so the tiles portal.js builds show exactly the same.
+    """
+    firsts = [
+        next(char for char in word if char.isalnum())
+        for word in name.split()
+        if any(char.isalnum() for char in word)
+    ]
+    if not firsts:
+        return ""
+    if firsts[0].upper() == firsts[0].lower():
+        return firsts[0]
+    return "".join([firsts[0], firsts[-1]] if len(firsts) > 1 else firsts[:1]).upper()
+
+
+def enabled_flows(site: Site) -> list[str]:
+    flows = []
+    if site.show_session_key:
+        flows.append("key")
+    if site.show_survey:
+        flows.append("survey")
+    if site.show_rep_list:
+        flows.append("technicians" if site.backend.kind == Backend.Kind.TAKECONTROL else "reps")
+    return flows
+
+
+def render_customer_page(
+    request: HttpRequest, template: str, context: dict | None = None, *, status: int = 200
+) -> HttpResponse:
+    site = request.site
+    context = {
+        "site": site,
+        "language": request.LANGUAGE_CODE,
+        "html_lang": html_lang(request.LANGUAGE_CODE),
+        "languages": language_links(request, site) if site else [],
+        "notice_shown": bool(site) and selectors.notice_is_shown(site=site),
+        "texts": selectors.site_texts(site=site, language=request.LANGUAGE_CODE) if site else None,
+        # A POST's answer (errors, the start button) says so from the form's own field, which
+        # portal.js sets in a frame: no footer flashing in and out of the frame.
+        "embedded": request.GET.get("embed") == "1"
+        or (request.method == "POST" and request.POST.get("embedded") == "1"),
+        "form_ts": guards.form_timestamp(),
+        "flows": enabled_flows(site) if site else [],
+        **(context or {}),
+    }
+    response = render(request, template, context, status=status)
+    response.portal_csp = customer_csp(site)
+    response.xframe_options_exempt = True  # frame-ancestors in portal_csp decides
+    return response
+
+
+def site_ready(request: HttpRequest) -> bool:
+    return request.site is not None and selectors.is_open(site=request.site)
+
+
+def unavailable_page(request: HttpRequest) -> HttpResponse:
+    """No site configured, or the site is closed: say so instead of showing flows."""
+    if request.site is None:
+        response = render(request, "portal/not_configured.html", status=503)
+        response.portal_csp = customer_csp(None)
+        return response
+    response = render_customer_page(
+        request, "portal/closed.html", {"opening_hours": request.site.opening_hours.all()}
+    )
+    add_never_cache_headers(response)  # opening time must show at once, not from the page cache
+    return response
