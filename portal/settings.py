@@ -63,7 +63,8 @@ MIDDLEWARE = [
     "portal.middleware.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CustomerLocaleMiddleware",
-    # Above the page cache, so pages it serves are counted too (docs/decisions/0081-cookie-free-view-counting.md).
+    # Counts views above the page cache, so the pages it serves count too
+    # (docs/decisions/0081-cookie-free-view-counting.md).
     "portal.analytics.middleware.PageViewCountMiddleware",
     "portal.middleware.CustomerPageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from portal.analytics.selectors import DailySeries
 
-WIDTH, HEIGHT = 800, 300
-LEFT, RIGHT, TOP, BOTTOM = 52, 40, 12, 44
+WIDTH, HEIGHT = 640, 280
+LEFT, RIGHT, TOP, BOTTOM = 44, 40, 12, 40
 # Okabe and Ito's colour-blind-safe set, darkened where white text or a white page needs 3:1;
 # the last is "Other".
 COLOURS = ["#0072b2", "#c75000", "#007a5a", "#b3478b", "#8a6d00", "#2f7fb5", "#882255", "#5f5f5f"]
@@ -85,7 +85,7 @@ def chart(series: DailySeries) -> dict:
     ticks = [
         {"value": value, "y": round(TOP + plot_h * (1 - value / top), 2)} for value in range(0, top + 1, step)
     ]
-    every = max(1, math.ceil(len(days) / 8))
+    every = max(1, math.ceil(len(days) / 5))  # five day labels fit side by side
     labels = [
         {"x": round(LEFT + (index + 0.5) * slot, 2), "text": formats.date_format(day, "MONTH_DAY_FORMAT")}
         for index, day in enumerate(days)
@@ -97,7 +97,7 @@ def chart(series: DailySeries) -> dict:
         "left": LEFT,
         "right": WIDTH - RIGHT,
         "bottom": HEIGHT - BOTTOM,
-        "label_y": HEIGHT - BOTTOM + 18,
+        "label_y": HEIGHT - BOTTOM + 20,
         "bars": bars,
         "ticks": ticks,
         "labels": labels,
