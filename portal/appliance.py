@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -180,7 +181,7 @@ def check_connection(*, backend: Backend) -> ConnectionReport:
     except ValueError as error:
         return ConnectionReport(errors=(str(error),))
     errors = []
-    results = {}
+    results: dict[str, Any] = {}  # ConnectionReport's fields, each only when its call answered
     for name, call in (
         ("api_info", client.api_info),
         ("health", client.check_health),
@@ -383,7 +384,8 @@ def export_session_history(*, backend: Backend, filters: Mapping) -> list:
     that repeats the previous one (a vendor that ignores the paging parameters).
     """
     client = TakeControlClient.from_backend(backend)
-    rows, previous = [], None
+    rows: list[Mapping[str, Any]] = []
+    previous = None
     try:
         for page in range(1, EXPORT_MAX_PAGES + 1):
             history = client.session_history(**filters, page=page, page_size=EXPORT_PAGE_SIZE)

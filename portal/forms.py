@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -29,6 +31,11 @@ from portal.text_rules import (  # noqa: F401  (STRIP_CHARS, strip_pattern: the 
 )
 from portal.vendors import limits
 from portal.vendors.takecontrol.start_url import InvalidPin, normalise_pin
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from portal.selectors import LocalizedCustomField
 
 _KEY_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]+")
 
@@ -277,7 +284,9 @@ class TechnicianForm(PublicForm):
     def __init__(self, *args, technicians: list, consent_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.technicians = {technician.pk: technician for technician in technicians}
-        self.fields["technician"].choices = [(t.pk, t.display_name) for t in technicians]
+        cast(forms.ChoiceField, self.fields["technician"]).choices = [
+            (t.pk, t.display_name) for t in technicians
+        ]
         if consent_text:
             self.fields["consent"] = consent_field()
 
@@ -311,7 +320,7 @@ class RepForm(PublicForm):
     def __init__(self, *args, reps, chat_choice: bool = False, consent_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.reps = {rep.id: rep for rep in reps}
-        self.fields["rep"].choices = [(rep.id, rep.public_name) for rep in reps]
+        cast(forms.ChoiceField, self.fields["rep"]).choices = [(rep.id, rep.public_name) for rep in reps]
         if chat_choice:
             self.fields["chat"] = forms.BooleanField(
                 required=False, label=_("Chat only: I don't want to download the support program")
@@ -326,9 +335,9 @@ class RepForm(PublicForm):
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-def custom_form_field(field: CustomField) -> forms.Field:
+def custom_form_field(field: LocalizedCustomField) -> forms.Field:
     """The form field for an admin-defined custom field. Required-ness is checked per issue."""
-    common = {"label": field.label, "help_text": field.help_text, "required": False}
+    common: dict[str, Any] = {"label": field.label, "help_text": field.help_text, "required": False}
     if field.field_type == CustomField.Type.CHOICE:
         return forms.ChoiceField(
             choices=[("", _("Choose…"))]
@@ -388,6 +397,8 @@ class SurveyForm(PublicForm):
     or refused, never trusted.
     """
 
+    reps_pending = False  # with reps_menu: the rep list is still being fetched (set by the view)
+
     issue = forms.ChoiceField(
         label=_("What do you need help with?"),
         error_messages={
@@ -400,8 +411,8 @@ class SurveyForm(PublicForm):
         self,
         *args,
         site: Site,
-        issues: list,
-        custom_fields: list[CustomField],
+        issues: Sequence[Any],
+        custom_fields: Sequence[LocalizedCustomField],
         external_key_label: str = "",
         reps_menu: bool = False,
         **kwargs,
@@ -414,7 +425,7 @@ class SurveyForm(PublicForm):
             custom_fields = []
         self.site, self.issues, self.custom_fields = site, issues, custom_fields
         self.issue_by_code = {issue.code_name: issue for issue in issues}
-        issue_field = self.fields["issue"]
+        issue_field = cast(forms.ChoiceField, self.fields["issue"])
         choices = [(issue.code_name, issue.display_name) for issue in issues]
         if len(issues) == 1:  # no pointless choice (docs/decisions/0035-no-pointless-choices.md)
             issue_field.widget = forms.HiddenInput()
@@ -440,7 +451,8 @@ class SurveyForm(PublicForm):
         for field in custom_fields:
             self.fields[f"cf_{field.code_name}"] = custom_form_field(field)
             # Checked per issue in clean(), but shown as required wherever the field is shown.
-            self.fields[f"cf_{field.code_name}"].required_when_shown = field.required
+            # An attribute of our own on a Django field, read by the field template tag.
+            self.fields[f"cf_{field.code_name}"].required_when_shown = field.required  # type: ignore[attr-defined]
         if site.chat_mode == Site.ChatMode.CHOICE and not takecontrol:
             self.fields["chat"] = forms.BooleanField(
                 required=False, label=_("Chat only: I don't want to download the support program")
@@ -456,7 +468,7 @@ class SurveyForm(PublicForm):
             [name for name in self.fields if name not in self.field_order_tail] + self.field_order_tail
         )
 
-    def _add_customer_field(self, spec: CustomerField, mode: str, label: str):
+    def _add_customer_field(self, spec: CustomerField, mode: str, label: StrOrPromise):
         if mode == FieldMode.HIDDEN:
             if spec.name == "external_key":  # from a prefill link, carried along unseen
                 self.fields[spec.name] = carried_external_key_field()
@@ -497,7 +509,7 @@ class SurveyForm(PublicForm):
     def selected_issue(self):
         return self.issue_by_code.get(self.cleaned_data.get("issue"))
 
-    def custom_fields_for_selected(self) -> list[CustomField]:
+    def custom_fields_for_selected(self) -> list[LocalizedCustomField]:
         code = self.cleaned_data.get("issue")
         return [f for f in self.custom_fields if not f.issue_codes or code in f.issue_codes]
 

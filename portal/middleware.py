@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from portal import views
 from portal.languages import LANGUAGE_CODES, negotiate_language
-from portal.selectors import site_cache_version, site_for_host
+from portal.selectors import site_for_host
 
 
 class HeadMiddleware:
@@ -118,7 +117,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     pages are exempt from X-Frame-Options, which cannot name origins), and form-action adds
     the backend's origins the start forms post and redirect to. Everything else keeps
     frame-ancestors 'none' and DENY from Django's XFrameOptionsMiddleware. The directives ride
-    on the response object, so a page served from the page cache gets the same policy.
+    on the response object, so a page served from the page cache (portal/caching.py) gets the
+    same policy.
     """
 
     def get_policy_parts(self, request, response, report_only=False):
@@ -127,53 +127,3 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if site_directives and not report_only:
             parts.replace = {**(parts.replace or {}), **site_directives}
         return parts
-
-
-class CustomerPageCacheMiddleware:
-    """Serves the customer pages from the shared cache (docs/decisions/0021-customer-page-cache.md).
-
-    A customer page is the same for every visitor of one site and language: it carries no
-    cookie and no per-visitor token (the signed timestamp only says when it was rendered). So
-    a GET with no query parameters other than `locale` and `embed` is cached per site,
-    language, path and embed flag for PAGE_SECONDS; every admin change bumps the site
-    version (signals.py), which retires the whole set at once. Prefill links are never
-    cached: their values are the customer's. Neither is a response whose view said
-    `Cache-Control: no-cache` (`never_cache`): pages that show who is online now, whose
-    freshness the representative list's own cache decides.
-    """
-
-    PAGE_SECONDS = 30
-    CACHED_VIEWS = {"home", "session_key", "survey", "technicians"}
-    NEUTRAL_PARAMETERS = {"locale", "embed"}
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def cache_key(self, request) -> str | None:
-        site = getattr(request, "site", None)
-        if request.method != "GET" or site is None or not set(request.GET) <= self.NEUTRAL_PARAMETERS:
-            return None
-        return (
-            f"portal:page:{site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
-            f"{request.GET.get('embed') == '1'}:{request.path}"
-        )
-
-    def __call__(self, request):
-        key = self.cache_key(request)
-        if key is not None:
-            cached = cache.get(key)
-            if cached is not None:
-                return cached
-        response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        if (
-            key is not None
-            and match is not None
-            and match.url_name in self.CACHED_VIEWS
-            and response.status_code == 200
-            and not response.cookies
-            and getattr(response, "portal_csp", None) is not None
-            and "no-cache" not in response.get("Cache-Control", "")
-        ):
-            cache.set(key, response, self.PAGE_SECONDS)
-        return response

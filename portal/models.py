@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import zoneinfo
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,6 +24,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.vendors import limits
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 code_name_validator = RegexValidator(
     limits.CODE_NAME_PATTERN,
@@ -486,11 +490,11 @@ class Site(models.Model):
     def allowed_frame_origins(self) -> list[str]:
         return [line.strip() for line in self.frame_ancestors.splitlines() if line.strip()]
 
-    def backend_problems(self, backend: Backend | None = None) -> dict[str, str]:
+    def backend_problems(self, backend: Backend | None = None) -> dict[str, StrOrPromise]:
         """What this site asks of its backend (or `backend`) that the vendor would refuse or
         the start URL cannot carry, by the site field to change."""
         backend = backend or self.backend
-        problems = {}
+        problems: dict[str, StrOrPromise] = {}
         if backend.uses_command_api and not backend.has_api_credentials:
             if self.show_rep_list:
                 problems["show_rep_list"] = _(

@@ -6,22 +6,21 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import time
-import uuid
+import pickle
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 
+from portal.caching import cached_per_site, site_cache_version, versioned
 from portal.models import (
     DEFAULT_CLOSED,
     DEFAULT_TEXTS,
     Backend,
-    CustomField,
     Issue,
     Site,
     SiteTranslation,
@@ -32,55 +31,6 @@ from portal.vendors.cache import CircuitBreaker, cached_with_refresh, default_ti
 
 logger = logging.getLogger(__name__)
 
-SITE_CACHE_SECONDS = 60
-SITE_CACHE_VERSION_KEY = "portal:site-version"
-
-
-def site_cache_version() -> str:
-    """Renewed by every admin change (signals.py), so cached lookups and pages expire at once.
-
-    A random token, not a counter: if the cache loses it (eviction, a Redis restart), the new
-    token can never name values cached before, as a counter restarting at 1 would.
-    """
-    version = cache.get(SITE_CACHE_VERSION_KEY)
-    if version is None:
-        cache.add(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(SITE_CACHE_VERSION_KEY) or "lost"
-    return version
-
-
-def renew_site_cache_version() -> None:
-    cache.set(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
-
-
-# Shared by the threads of a gthread worker (gunicorn.conf.py): single dict reads and writes are
-# atomic under the GIL, and a clear() racing a write only costs a recomputation. The values
-# (sites, issues, fields) are complete when stored and never changed afterwards.
-_memo: dict[str, tuple[float, object]] = {}
-MEMO_MAX_ENTRIES = 512
-
-
-def versioned(key: str, compute):
-    """A value cached under a key that carries the site version: in this process first (no
-    unpickling on the hot path), then in the shared cache, else computed and stored in both.
-
-    The cache is shared by every worker (the embedded diskcache, or Redis), so a new version is
-    a new key in every process at once. The copies also expire after SITE_CACHE_SECONDS, which
-    bounds an admin change's delay if CACHE_URL names a per-process cache (locmem)."""
-    now = time.monotonic()
-    hit = _memo.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, SITE_CACHE_SECONDS)
-    if len(_memo) >= MEMO_MAX_ENTRIES:
-        _memo.clear()
-    _memo[key] = (now + SITE_CACHE_SECONDS, value)
-    return value
-
-
 # Secrets stay out of the shared cache: they load from the database when a client needs them.
 SITE_DEFERRED_SECRETS = ("prefill_secret", *(f"backend__{name}" for name in Backend.SECRET_FIELDS))
 
@@ -89,31 +39,20 @@ def site_for_host(host: str) -> Site | None:
     """The site claiming this hostname, else the default site, else None.
 
     Cached per hostname until the next admin change (signals.py bumps the version), so a
-    customer page costs no query for the site.
+    customer page costs no query for the site. The cache holds a pickled snapshot and each
+    request gets its own instance of it: nothing one request sets on its site (a lazily loaded
+    secret, a changed field) reaches another, and nothing cached is a shared instance a later
+    `.save()` could write back (docs/decisions/0061-one-caching-module.md).
     """
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     hostname = hostname.lower().rstrip(".")
 
-    def lookup():
+    def lookup() -> bytes:
         sites = Site.objects.select_related("backend").defer(*SITE_DEFERRED_SECRETS)
         site = sites.filter(hostnames__hostname=hostname).first() or sites.filter(is_default=True).first()
-        return site or False
+        return pickle.dumps(site)
 
-    return versioned(f"portal:site-for-host:{site_cache_version()}:{hostname}", lookup) or None
-
-
-def cached_per_site(name: str):
-    """Caches a selector's result per site and language until the next admin change."""
-
-    def decorator(selector):
-        @functools.wraps(selector)
-        def wrapper(*, site: Site, language: str):
-            key = f"portal:{name}:{site_cache_version()}:{site.pk}:{language}"
-            return versioned(key, lambda: selector(site=site, language=language))
-
-        return wrapper
-
-    return decorator
+    return pickle.loads(versioned(f"portal:site-for-host:{site_cache_version()}:{hostname}", lookup))
 
 
 @dataclass(frozen=True)
@@ -182,8 +121,35 @@ def site_texts(*, site: Site, language: str) -> SiteTexts:
     )
 
 
+@dataclass(frozen=True)
+class IssueRoute:
+    """Take Control routing an issue carries (docs/decisions/0016-takecontrol-routing.md): the
+    vendor's department number, or a technician's username."""
+
+    department_id: int | None = None
+    username: str = ""
+
+
+@dataclass(frozen=True)
+class LocalizedIssue:
+    """An active issue as a customer sees it, named in their language: a frozen copy, so a
+    translation can never be saved over the issue's own name."""
+
+    pk: int
+    code_name: str
+    display_name: str
+    description: str = ""
+    vendor_id: int | None = None
+    priority: int | None = None
+    skill_list: tuple[str, ...] = ()
+    chat: str = Issue.Chat.SITE
+    chat_locale: str = ""
+    department: IssueRoute | None = None  # .department_id: the vendor's number
+    technician: IssueRoute | None = None  # .username
+
+
 @cached_per_site("issues")
-def active_issues(*, site: Site, language: str) -> list[Issue]:
+def active_issues(*, site: Site, language: str) -> tuple[LocalizedIssue, ...]:
     """The site's active issues in menu order, named in the customer's language."""
     issues = list(
         site.issues.filter(active=True)
@@ -202,16 +168,59 @@ def active_issues(*, site: Site, language: str) -> list[Issue]:
                 ", ".join(unstartable),
             )
             issues = [issue for issue in issues if issue.vendor_id is not None]
+    localized = []
     for issue in issues:
-        for row in issue.translations.all():
-            if row.language == language:
-                issue.display_name = row.display_name
-                issue.description = row.description or issue.description
-    return issues
+        translated = next((row for row in issue.translations.all() if row.language == language), None)
+        localized.append(
+            LocalizedIssue(
+                pk=issue.pk,
+                code_name=issue.code_name,
+                display_name=translated.display_name if translated else issue.display_name,
+                description=(translated.description if translated else "") or issue.description,
+                vendor_id=issue.vendor_id,
+                priority=issue.priority,
+                skill_list=tuple(issue.skill_list),
+                chat=issue.chat,
+                chat_locale=issue.chat_locale,
+                department=IssueRoute(department_id=issue.department.department_id)
+                if issue.department is not None
+                else None,
+                technician=IssueRoute(username=issue.technician.username)
+                if issue.technician is not None
+                else None,
+            )
+        )
+    return tuple(localized)
+
+
+@dataclass(frozen=True)
+class LocalizedCustomField:
+    """An active custom field as a customer sees it, labelled in their language (a frozen copy;
+    see LocalizedIssue). `choices`: (value, label) pairs, labels translated."""
+
+    pk: int
+    code_name: str
+    label: str
+    field_type: str
+    help_text: str = ""
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+    issue_codes: tuple[str, ...] = ()  # empty: every issue
+    prefill_allowed: bool = False
+    prefill_locks: bool = False
+
+    @property
+    def choice_list(self) -> list[tuple[str, str]]:
+        return list(self.choices)
+
+    @property
+    def choice_labels(self) -> dict[str, str]:
+        return dict(self.choices)
 
 
 @cached_per_site("custom-fields")
-def custom_fields_for_site(*, site: Site, language: str) -> list[CustomField]:
+def custom_fields_for_site(*, site: Site, language: str) -> tuple[LocalizedCustomField, ...]:
     """Active custom fields with `issue_codes` (empty: every issue), labels in the language."""
     fields = list(
         site.custom_fields.filter(active=True).prefetch_related(
@@ -219,18 +228,33 @@ def custom_fields_for_site(*, site: Site, language: str) -> list[CustomField]:
             "translations",
         )
     )
+    localized = []
     for field in fields:
-        field.issue_codes = sorted(issue.code_name for issue in field.issues.all())
-        field.choice_labels = dict(field.choice_list)
+        label, help_text, labels = field.label, field.help_text, dict(field.choice_list)
         for row in field.translations.all():
             if row.language == language:
-                field.label = row.label
-                field.help_text = row.help_text or field.help_text
+                label = row.label
+                help_text = row.help_text or help_text
                 for line in row.choices.splitlines():
-                    value, sep, label = line.partition("|")
-                    if sep and value.strip() in field.choice_labels:
-                        field.choice_labels[value.strip()] = label.strip()
-    return fields
+                    value, sep, text = line.partition("|")
+                    if sep and value.strip() in labels:
+                        labels[value.strip()] = text.strip()
+        localized.append(
+            LocalizedCustomField(
+                pk=field.pk,
+                code_name=field.code_name,
+                label=label,
+                field_type=field.field_type,
+                help_text=help_text,
+                required=field.required,
+                max_length=field.max_length,
+                choices=tuple(labels.items()),
+                issue_codes=tuple(sorted(issue.code_name for issue in field.issues.all())),
+                prefill_allowed=field.prefill_allowed,
+                prefill_locks=field.prefill_locks,
+            )
+        )
+    return tuple(localized)
 
 
 def listed_technicians(*, backend) -> list[Technician]:
@@ -238,12 +262,20 @@ def listed_technicians(*, backend) -> list[Technician]:
     return list(backend.technicians.filter(listed=True))
 
 
-def site_schedule(*, site: Site) -> tuple[list[tuple[int, object, object]], frozenset]:
-    """(weekday, opens, closes) rows and holiday dates, read once per admin change."""
+@dataclass(frozen=True)
+class SiteSchedule:
+    """When a site is open: (weekday, opens, closes) rows and holiday dates."""
 
-    def read():
-        hours = list(site.opening_hours.values_list("weekday", "opens", "closes"))
-        return hours, frozenset(site.holidays.values_list("date", flat=True))
+    hours: tuple[tuple[int, time, time], ...] = ()
+    holidays: frozenset[date] = frozenset()
+
+
+def site_schedule(*, site: Site) -> SiteSchedule:
+    """The site's opening hours and holidays, read once per admin change."""
+
+    def read() -> SiteSchedule:
+        hours = tuple(site.opening_hours.values_list("weekday", "opens", "closes"))
+        return SiteSchedule(hours=hours, holidays=frozenset(site.holidays.values_list("date", flat=True)))
 
     return versioned(f"portal:schedule:{site_cache_version()}:{site.pk}", read)
 
@@ -251,13 +283,15 @@ def site_schedule(*, site: Site) -> tuple[list[tuple[int, object, object]], froz
 def is_open(*, site: Site, now=None) -> bool:
     """Inside the site's opening hours and not a holiday, in the site's time zone."""
     now = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(site.time_zone))
-    hours, holidays = site_schedule(site=site)
-    if now.date() in holidays:
+    schedule = site_schedule(site=site)
+    if now.date() in schedule.holidays:
         return False
-    if not hours:
+    if not schedule.hours:
         return True
     moment = now.time()
-    return any(weekday == now.weekday() and opens <= moment < closes for weekday, opens, closes in hours)
+    return any(
+        weekday == now.weekday() and opens <= moment < closes for weekday, opens, closes in schedule.hours
+    )
 
 
 def notice_is_shown(*, site: Site, now=None) -> bool:

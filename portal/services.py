@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Backend, Issue, Site, StartRequest, Technician
+from portal.selectors import LocalizedIssue
 from portal.vendors.beyondtrust.start_url import (
     StartParams,
     legacy_start_url,
@@ -31,6 +33,9 @@ from portal.vendors.takecontrol.start_url import (
 from portal.webhooks.services import enqueue_start_event
 
 logger = logging.getLogger(__name__)
+
+# An issue as the survey offers it (selectors.active_issues), or as a model (the API, tests).
+StartIssue = LocalizedIssue | Issue
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class StartResult:
     failure: str = ""
 
 
-def chat_only(*, site: Site, issue: Issue | None, requested: bool) -> bool:
+def chat_only(*, site: Site, issue: StartIssue | None, requested: bool) -> bool:
     """The issue's override wins over the site's chat mode; 'choice' lets the customer decide."""
     if issue is not None and issue.chat != Issue.Chat.SITE:
         return issue.chat == Issue.Chat.ALWAYS
@@ -96,7 +101,7 @@ def beyondtrust_url(*, backend: Backend, params: StartParams) -> str:
     return build(backend.base_url, params, key_only=backend.prompts_before_download)
 
 
-def _common_params(context: StartContext, issue: Issue | None = None) -> dict:
+def _common_params(context: StartContext, issue: StartIssue | None = None) -> dict:
     """`chat_locale`: the issue's own when it has one, else the site's (either may be a
     language the appliance lacks: it is passed through to the chat as the admin wrote it)."""
     backend = context.site.backend
@@ -125,7 +130,7 @@ def record_start(
     context: StartContext,
     flow: str,
     outcome: str,
-    issue: Issue | None = None,
+    issue: StartIssue | None = None,
     chat: bool = False,
     customer: Customer | None = None,
     error_fields: list[str] | None = None,
@@ -137,7 +142,7 @@ def record_start(
         record = StartRequest.objects.create(
             site=site,
             flow=flow,
-            issue=issue,
+            issue_id=issue.pk if issue is not None else None,
             backend_kind=site.backend.kind,
             outcome=outcome,
             locale=context.language,
@@ -155,7 +160,7 @@ def _finish(
     context: StartContext,
     flow: str,
     url: str,
-    issue: Issue | None = None,
+    issue: StartIssue | None = None,
     chat: bool = False,
     customer: Customer | None = None,
 ) -> StartResult:
@@ -183,7 +188,7 @@ def start_with_session_key(*, context: StartContext, key: str, external_key: str
 
 
 def start_with_survey(
-    *, context: StartContext, issue: Issue, customer: Customer, chat_requested: bool = False
+    *, context: StartContext, issue: StartIssue, customer: Customer, chat_requested: bool = False
 ) -> StartResult:
     """An issue start: codeName, or the numeric id when the admin set one
     (docs/decisions/0002-one-queue-selector.md)."""
@@ -283,7 +288,7 @@ def start_takecontrol(
     *,
     context: StartContext,
     flow: str,
-    issue: Issue | None = None,
+    issue: StartIssue | None = None,
     technician: Technician | None = None,
     customer: Customer | None = None,
 ) -> StartResult:
@@ -352,7 +357,7 @@ def _failed(
     flow: str,
     failure: str,
     url: str = "",
-    issue: Issue | None = None,
+    issue: StartIssue | None = None,
     customer: Customer | None = None,
 ) -> StartResult:
     record = record_start(
@@ -366,6 +371,6 @@ def purge_old_start_requests(*, now=None) -> int:
     now = now or timezone.now()
     deleted = 0
     for site in Site.objects.all():
-        cutoff = now - timezone.timedelta(days=site.retention_days)
+        cutoff = now - timedelta(days=site.retention_days)
         deleted += StartRequest.objects.filter(site=site, created_at__lt=cutoff).delete()[0]
     return deleted

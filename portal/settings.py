@@ -63,10 +63,10 @@ MIDDLEWARE = [
     "portal.middleware.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CustomerLocaleMiddleware",
-    # Counts views above the page cache, so the pages it serves count too
+    # Counts customer page views and form posts; the page cache is a view decorator
+    # (portal/caching.py), so pages it serves pass here too
     # (docs/decisions/0081-cookie-free-view-counting.md).
     "portal.analytics.middleware.PageViewCountMiddleware",
-    "portal.middleware.CustomerPageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -239,7 +239,7 @@ CONTENT_SECURITY_POLICY = {
 }
 # Powerful browser features the portal never uses, refused for its pages and anything they
 # might embed. (Only names Chromium knows: it logs an error for any other, e.g. bluetooth.)
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
@@ -307,7 +307,7 @@ AXES_LOCKOUT_CALLABLE = "portal.admin.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # axes masks username and address in its own log lines by default, which leaves them saying
 # nothing; the password is always masked (in the log and in the stored attempt).
-AXES_SENSITIVE_PARAMETERS = []
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 
 # ------------------------------------------------------------------------------
 # Portal behaviour

@@ -5,7 +5,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from portal import models
-from portal.selectors import renew_site_cache_version
+from portal.caching import renew_site_cache_version
 
 WATCHED = (
     models.Backend,

@@ -19,11 +19,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Backend
 from portal.vendors import limits
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # C0 and C1 controls and DEL (tab, line feed and carriage return apart), and the bidirectional
 # overrides that can make a name read differently in the representative's console.
@@ -70,7 +74,7 @@ class CustomerField:
 
     name: str
     mode_attr: str
-    label: str
+    label: StrOrPromise
     autocomplete: str
     max_chars: int | None = None
     max_bytes: int | None = None

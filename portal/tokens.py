@@ -20,17 +20,16 @@ from __future__ import annotations
 import hashlib
 import pickle
 import secrets
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from cachetools import TTLCache
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
+from portal.caching import memo
 from portal.models import ApiToken, Site
 
 TOKEN_PREFIX = "sp_"
@@ -38,14 +37,11 @@ PREFIX_LENGTH = 10  # "sp_" + 7 characters: enough to tell tokens apart, useless
 MAX_TOKEN_LENGTH = 100  # anything longer is not ours: refused before hashing
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most once a minute
 
-# The per-process memo: a local cachetools cache until portal/caching.py offers the project's
-# one bounded memo. At most MEMO_SIZE tokens, each for at most MEMO_SECONDS (what a change can
-# cost if the shared cache loses an invalidation, or is per-process: CACHE_URL=locmem://).
+# Snapshots live in the project's one per-process memo (portal/caching.py: bounded in size, and
+# in age by SITE_CACHE_SECONDS, what a change can cost if the shared cache loses an
+# invalidation, or is per-process: CACHE_URL=locmem://).
 GENERATION_KEY = "portal:api-token-generation"
-MEMO_SIZE = 1024
-MEMO_SECONDS = 60
-_memo: TTLCache = TTLCache(maxsize=MEMO_SIZE, ttl=MEMO_SECONDS)
-_memo_lock = threading.Lock()  # cachetools caches are not thread-safe (gthread workers)
+MEMO_KEY = "portal:api-token"
 
 
 @dataclass(frozen=True)
@@ -96,9 +92,8 @@ def authenticate_token(secret: str, *, now: datetime | None = None) -> ApiToken 
         return None
     digest = hash_token(secret)
     generation = token_generation()
-    key = (generation, digest)
-    with _memo_lock:
-        snapshot = _memo.get(key) if generation else None
+    key = (MEMO_KEY, generation, digest)
+    snapshot = memo.get(key) if generation else None
     if snapshot is not None:
         token = pickle.loads(snapshot)  # this request's own instances
     else:
@@ -119,8 +114,7 @@ def authenticate_token(secret: str, *, now: datetime | None = None) -> ApiToken 
         token.last_used_at = now
         snapshot = None  # store the new last use
     if snapshot is None and generation:
-        with _memo_lock:
-            _memo[key] = pickle.dumps(token)
+        memo.set(key, pickle.dumps(token))
     return token
 
 

@@ -60,7 +60,7 @@ def test_closed_page_is_not_cached_and_hours_changes_show_at_once(client, site):
 def test_a_lost_version_never_brings_back_old_pages(client, site, issues):
     from django.core.cache import cache
 
-    from portal.selectors import SITE_CACHE_VERSION_KEY
+    from portal.caching import SITE_CACHE_VERSION_KEY
 
     client.get("/survey/")  # cached under the current version
     type(issues["printing"]).objects.filter(pk=issues["printing"].pk).update(display_name="Drucker")

@@ -54,7 +54,7 @@ class SessionHistoryForm(forms.Form):
         coerce=int,
         required=False,
         choices=[(n, n) for n in PAGE_SIZES],
-        empty_value=50,
+        empty_value=50,  # type: ignore[arg-type]  # any value may stand for "empty"; the stub says str
     )
 
     def clean(self):

@@ -32,6 +32,7 @@ import logging
 import math
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -179,8 +180,12 @@ def _invalid(request, exc: NinjaValidationError):
     return ApiError(400, "invalid", "Some fields are invalid.", fields=fields).response()
 
 
-api.add_exception_handler(HttpError, lambda request, exc: errors.http_error_response(exc))
-api.add_exception_handler(RequestDataTooBig, lambda request, exc: errors.request_too_big_response(exc))
+# django-ninja types a handler's argument as "the exception or its class"; it passes the instance.
+api.add_exception_handler(HttpError, lambda request, exc: errors.http_error_response(exc))  # type: ignore[arg-type]
+api.add_exception_handler(
+    RequestDataTooBig,
+    lambda request, exc: errors.request_too_big_response(exc),  # type: ignore[arg-type]
+)
 
 
 # ------------------------------------------------------------------------------
@@ -234,7 +239,7 @@ BODY_ERRORS = (400, 401, 403, 413, 415, 429, 502, 503)
 def documented(status: int, model, description: str, errors_: tuple[int, ...]) -> dict:
     """`response` and `openapi_extra` for an operation: django-ninja writes the schemas, this
     adds the descriptions and the headers each status carries."""
-    responses = {status: {"description": description}}
+    responses: dict[int, dict[str, Any]] = {status: {"description": description}}
     for code in errors_:
         text, headers = ERRORS[code]
         responses[code] = {"description": text, **({"headers": headers} if headers else {})}
@@ -479,6 +484,7 @@ def _urlpatterns() -> list:
     patterns, _app, _namespace = api.urls
     ours = []
     for pattern in patterns:
+        assert isinstance(pattern, URLPattern)  # ninja's routes are flat: one pattern per path
         if pattern.name == "api-root":  # ninja's "/" (an HTML 404): ours is JSON
             continue
         ours.append(

@@ -461,6 +461,9 @@ class SessionKeyFields(Request):
     """The session-key part of a body, within the limits of
     docs/decisions/0005-beyondtrust-limits.md."""
 
+    if TYPE_CHECKING:  # each request declares its own `queue` field: their defaults differ
+        queue: ApiQueue
+
     external_key: Annotated[
         str,
         Text(

@@ -3,25 +3,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from portal import selectors, services
+from portal.caching import PAGE_SECONDS, PageVariant, customer_page_cache, exempt_from_page_cache
 from portal.forms import (
     PinForm,
-    PublicForm,
     RepForm,
     RepMenuEntry,
     SessionKeyForm,
     SurveyForm,
     TechnicianForm,
 )
+from portal.http import PortalRequest, SiteRequest
 from portal.models import Backend, Site, StartRequest
 from portal.views.base import PREFILL_FIELDS, StartFlowView, public_form_initial
 from portal.views.errors import not_found
@@ -37,29 +38,29 @@ from portal.views.rendering import (
 # ------------------------------------------------------------------------------
 # Session key (or the Take Control PIN)
 # ------------------------------------------------------------------------------
-def session_key_form(request: HttpRequest, data: Any = None) -> SessionKeyForm:
+def session_key_form(request: SiteRequest, data: Any = None) -> SessionKeyForm:
     backend = request.site.backend
     initial, locked = public_form_initial(request, ("key", "external_key"))
     if backend.kind == Backend.Kind.TAKECONTROL:  # docs/decisions/0017-takecontrol-pin.md: the
         # 9-digit PIN
-        form = PinForm(data, initial=initial)
+        form: SessionKeyForm = PinForm(data, initial=initial)
     else:
         form = SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
     form.lock(locked)
     return form
 
 
-class SessionKeyView(StartFlowView):
+class SessionKeyView(StartFlowView[SessionKeyForm]):
     template_name = "portal/key.html"
     flow = StartRequest.Flow.KEY
 
     def is_enabled(self) -> bool:
         return self.request.site.show_session_key
 
-    def get_form(self, data: Any = None) -> PublicForm:
+    def get_form(self, data: Any = None) -> SessionKeyForm:
         return session_key_form(self.request, data)
 
-    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+    def start(self, form: SessionKeyForm, context: services.StartContext) -> services.StartResult:
         return services.start_with_session_key(
             context=context,
             key=form.cleaned_data["key"],
@@ -76,15 +77,17 @@ def reps_in_issue_menu(site: Site) -> bool:
     return site.show_reps_in_issue_menu and site.backend.is_beyondtrust
 
 
-def survey_form(request: HttpRequest, data: Any = None) -> SurveyForm:
+def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
     site = request.site
     fields = selectors.custom_fields_for_site(site=site, language=request.LANGUAGE_CODE)
     if reps_in_issue_menu(site):
         # docs/decisions/0010-reps-in-issue-menu.md: online reps instead of issues; with no issue
         # chosen, the fields that belong to every issue apply.
         rep_list = selectors.online_reps(site=site)  # never waits on the appliance (decision record)
-        issues: list = [RepMenuEntry(rep_id=rep.id, display_name=rep.public_name) for rep in rep_list.reps]
-        fields = [field for field in fields if not field.issue_codes]
+        issues: Sequence[Any] = [
+            RepMenuEntry(rep_id=rep.id, display_name=rep.public_name) for rep in rep_list.reps
+        ]
+        fields = tuple(field for field in fields if not field.issue_codes)
     else:
         rep_list = None
         issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
@@ -113,23 +116,23 @@ def survey_form(request: HttpRequest, data: Any = None) -> SurveyForm:
     return form
 
 
-class SurveyView(StartFlowView):
+class SurveyView(StartFlowView[SurveyForm]):
     template_name = "portal/survey.html"
     flow = StartRequest.Flow.SURVEY
 
     def is_enabled(self) -> bool:
         return self.request.site.show_survey
 
-    def get_form(self, data: Any = None) -> PublicForm:
+    def get_form(self, data: Any = None) -> SurveyForm:
         return survey_form(self.request, data)
 
-    def render_form(self, form: PublicForm) -> HttpResponse:
+    def render_form(self, form: SurveyForm) -> HttpResponse:
         response = super().render_form(form)
-        if form.reps_menu:  # it shows who is online now: no page cache (see RepListView)
-            add_never_cache_headers(response)
+        if form.reps_menu:  # it shows who is online now, and starts no refresh of its own
+            exempt_from_page_cache(response)
         return response
 
-    def can_start(self, form: PublicForm) -> bool:
+    def can_start(self, form: SurveyForm) -> bool:
         if form.issues:
             return True
         if form.reps_pending:
@@ -141,7 +144,7 @@ class SurveyView(StartFlowView):
         form.add_error(None, message)
         return False
 
-    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+    def start(self, form: SurveyForm, context: services.StartContext) -> services.StartResult:
         data = form.cleaned_data
         customer = services.Customer(
             name=data.get("name") or "",
@@ -176,7 +179,7 @@ def rep_list_shown(site: Site) -> bool:
     return "reps" in enabled_flows(site) and site.backend.is_beyondtrust
 
 
-def rep_form(request: HttpRequest, rep_list: selectors.RepListResult, data: Any = None) -> RepForm:
+def rep_form(request: SiteRequest, rep_list: selectors.RepListResult, data: Any = None) -> RepForm:
     site = request.site
     initial, locked = public_form_initial(request, ("external_key",))
     form = RepForm(
@@ -193,7 +196,31 @@ def rep_form(request: HttpRequest, rep_list: selectors.RepListResult, data: Any 
 NO_LIST_PAGE_SECONDS = 1
 
 
-class RepListView(StartFlowView):
+def current_rep_list(request: SiteRequest) -> selectors.RepListResult:
+    """The site's online reps, read once per request (the page cache asks before the view)."""
+    rep_list = getattr(request, "_portal_rep_list", None)
+    if rep_list is None:
+        rep_list = selectors.online_reps(site=request.site)
+        request._portal_rep_list = rep_list  # type: ignore[attr-defined]  # a per-request memo
+    return rep_list
+
+
+def rep_list_page_variant(request: PortalRequest) -> PageVariant:
+    """The rep list page is the same for every visitor of a site and language as long as the
+    list is the same (docs/decisions/0061-one-caching-module.md): it is cached under the list's
+    fetch time, for the list's TTL. A new list is a new page; no page outlives its list.
+    Without a list ("checking", "cannot show") the page is kept for a second only: while the
+    appliance is sick every customer gets it, and rendering it for each would take the CPU
+    that starts need."""
+    if not site_ready(request) or not rep_list_shown(request.site):
+        return "", PAGE_SECONDS  # the closed page is exempt, a 404 is never kept
+    rep_list = current_rep_list(request)
+    if rep_list.fetched_at is None:
+        return rep_list.state, NO_LIST_PAGE_SECONDS
+    return f"list-{rep_list.fetched_at.timestamp()}", request.site.rep_list_ttl
+
+
+class RepListView(StartFlowView[RepForm]):
     """Who is online now, one click each. The button sends the rep's id only; the public
     name for the start comes from the cached list
     (docs/decisions/0009-rep-list-by-public-name.md)."""
@@ -207,55 +234,24 @@ class RepListView(StartFlowView):
     def disabled_response(self) -> HttpResponse:
         return not_found(self.request)
 
-    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        super().setup(request, *args, **kwargs)
-        self._rep_list: selectors.RepListResult | None = None
-
     @property
     def rep_list(self) -> selectors.RepListResult:
-        """The list for this request, read once (never waits on the appliance when cached)."""
-        if self._rep_list is None:
-            self._rep_list = selectors.online_reps(site=self.request.site)
-        return self._rep_list
+        return current_rep_list(self.request)
 
-    def get_form(self, data: Any = None) -> PublicForm:
+    def get_form(self, data: Any = None) -> RepForm:
         return rep_form(self.request, self.rep_list, data)
 
-    def get_context_data(self, form: PublicForm) -> dict[str, Any]:
+    def get_context_data(self, form: RepForm) -> dict[str, Any]:
         return {"form": form, "rep_list": self.rep_list, "reps_json_url": reverse("reps_json")}
 
-    def render_form(self, form: PublicForm) -> HttpResponse:
+    def render_form(self, form: RepForm) -> HttpResponse:
         response = super().render_form(form)
-        # Who is online changes by the minute: neither the page cache (middleware) nor browsers
-        # keep this page; the list's own cache (site.rep_list_ttl) decides how fresh it is.
+        # Who is online changes by the minute: browsers do not keep this page; the page cache
+        # keeps it under the list it shows (rep_list_page_variant).
         add_never_cache_headers(response)
         return response
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        """Like the other customer pages (docs/decisions/0021-customer-page-cache.md) it is the
-        same for every visitor of a site and language, as long as the list is the same: so the
-        rendered page is kept in the shared cache under the list's fetch time. A new list is a
-        new page; no page outlives its list. Without a list ("checking", "cannot show") the page
-        is kept for a second only: while the appliance is sick every customer gets it, and
-        rendering it for each would take the CPU that starts need. Prefill links are rendered
-        every time."""
-        site, rep_list, key, seconds = request.site, self.rep_list, None, NO_LIST_PAGE_SECONDS
-        if set(request.GET) <= {"locale", "embed"}:
-            version = rep_list.fetched_at.timestamp() if rep_list.fetched_at is not None else rep_list.state
-            key = (
-                f"portal:reps-page:{selectors.site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
-                f"{request.GET.get('embed') == '1'}:{version}"
-            )
-            seconds = site.rep_list_ttl if rep_list.fetched_at is not None else NO_LIST_PAGE_SECONDS
-            page = cache.get(key)
-            if page is not None:
-                return page
-        response = super().get(request)
-        if key is not None:
-            cache.set(key, response, seconds)
-        return response
-
-    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+    def start(self, form: RepForm, context: services.StartContext) -> services.StartResult:
         rep = form.selected_rep()
         return services.start_with_rep(
             context=context,
@@ -267,7 +263,7 @@ class RepListView(StartFlowView):
 
 
 @require_GET
-def reps_json(request: HttpRequest) -> JsonResponse:
+def reps_json(request: PortalRequest) -> JsonResponse:
     """The same cached list for the page's 30-second refresh: public fields only."""
     if not site_ready(request) or not rep_list_shown(request.site):
         return JsonResponse({"error": "not_found"}, status=404)
@@ -292,7 +288,7 @@ def reps_json(request: HttpRequest) -> JsonResponse:
 # ------------------------------------------------------------------------------
 # Take Control: the technician list (docs/decisions/README.md#take-control)
 # ------------------------------------------------------------------------------
-class TechnicianView(StartFlowView):
+class TechnicianView(StartFlowView[TechnicianForm]):
     """The Take Control "representative list": admin-curated technicians, one click each."""
 
     template_name = "portal/technicians.html"
@@ -304,7 +300,7 @@ class TechnicianView(StartFlowView):
     def disabled_response(self) -> HttpResponse:
         return not_found(self.request)
 
-    def get_form(self, data: Any = None) -> PublicForm:
+    def get_form(self, data: Any = None) -> TechnicianForm:
         initial, _locked = public_form_initial(self.request)
         return TechnicianForm(
             data,
@@ -313,21 +309,22 @@ class TechnicianView(StartFlowView):
             consent_text=self.request.site.consent_text,
         )
 
-    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+    def start(self, form: TechnicianForm, context: services.StartContext) -> services.StartResult:
         return services.start_with_technician(context=context, technician=form.selected_technician())
 
 
-session_key = SessionKeyView.as_view()
-survey = SurveyView.as_view()
-reps = RepListView.as_view()
-technicians = TechnicianView.as_view()
+session_key = customer_page_cache(SessionKeyView.as_view())
+survey = customer_page_cache(SurveyView.as_view())
+reps = customer_page_cache(RepListView.as_view(), variant=rep_list_page_variant)
+technicians = customer_page_cache(TechnicianView.as_view())
 
 
 # ------------------------------------------------------------------------------
 # Home
 # ------------------------------------------------------------------------------
+@customer_page_cache
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PortalRequest) -> HttpResponseBase:
     if not site_ready(request):
         return unavailable_page(request)
     flows = enabled_flows(request.site)

@@ -15,6 +15,7 @@ import json
 import logging
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "SupportPortal-Webhooks/1"
 # The start outcomes and the event each sends; a preview start (the demo backend) is a start.
-EVENT_FOR_OUTCOME = {
+EVENT_FOR_OUTCOME: dict[str, EventType] = {
     StartRequest.Outcome.STARTED: EventType.STARTED,
     StartRequest.Outcome.PREVIEW: EventType.STARTED,
     StartRequest.Outcome.INVALID: EventType.REFUSED,
@@ -124,7 +125,7 @@ def enqueue_start_event(*, start_request: StartRequest, customer=None) -> Event 
                     created=start_request.created_at,
                     site=site,
                     flow=start_request.flow,
-                    issue=start_request.issue.code_name if start_request.issue_id else None,
+                    issue=start_request.issue.code_name if start_request.issue is not None else None,
                     outcome=start_request.outcome,
                     language=start_request.locale,
                     external_key=external_key,
@@ -261,7 +262,7 @@ def _record(
 
     finished = timezone.now()
     event = delivery.event
-    changes = {
+    changes: dict[str, Any] = {
         "last_status_code": outcome.status_code,
         "lease_until": None,
         "last_error": outcome.error[:300],
@@ -330,11 +331,13 @@ def requeue_lost(*, now: datetime | None = None) -> int:
                 last_error="The worker stopped during this attempt",
             )
             if moved:
+                lease_until = delivery.lease_until
+                assert lease_until is not None  # lease_until__lt never matches NULL
                 Attempt.objects.get_or_create(
                     delivery=delivery,
                     number=delivery.attempts,
                     defaults={
-                        "started_at": delivery.lease_until
+                        "started_at": lease_until
                         - LEASE_MARGIN
                         - timedelta(
                             seconds=settings.PORTAL_WEBHOOKS_CONNECT_TIMEOUT

@@ -575,7 +575,7 @@ class CommandClient:
                 "check the API client ID and secret and that the API account is enabled"
             )
         token = payload.get("access_token") if payload else None
-        if not isinstance(token, str) or not token:
+        if not payload or not isinstance(token, str) or not token:
             raise BeyondTrustBadResponse("token request: the answer has no access_token")
         if str(payload.get("token_type", "Bearer")).lower() != "bearer":
             raise BeyondTrustBadResponse("token request: the token is not a Bearer token")
@@ -667,7 +667,7 @@ class CommandClient:
         path: str,
         *,
         headers: Mapping[str, str] | None = None,
-        data: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        data: Mapping[str, str] | list[tuple[str, str]] | None = None,
         what: str,
     ) -> tuple[int, str, bytes]:
         """One request on a fresh connection, `Connection: close`

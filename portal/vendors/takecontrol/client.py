@@ -608,6 +608,8 @@ def _session_created(details: Any) -> SessionCreated:
 
 
 def _session_history(details: Any) -> SessionHistory:
+    rows: list[Any] | None
+    info: Mapping[str, Any]
     if isinstance(details, list):
         rows, info = details, {}
     elif isinstance(details, Mapping):

@@ -11,13 +11,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from portal.spreadsheet import cell_text
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Every column an admin may choose, in the order the admin view shows them.
-HISTORY_COLUMNS: dict[str, str] = {
+HISTORY_COLUMNS: dict[str, StrOrPromise] = {
     "ID": _("Session ID"),
     "DATE_START": _("Started"),
     "DATE_END": _("Ended"),

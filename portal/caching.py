@@ -1,0 +1,205 @@
+"""The portal's caches, in one module (docs/decisions/0061-one-caching-module.md).
+
+- **The site version**: one random token in the shared cache that every admin change renews
+  (signals.py); every key below carries it, so one change retires every cached page and read.
+- **The per-process memo**: one bounded, thread-safe cachetools `TTLCache` for values this
+  process reads on every request (sites by host, texts, issues, fields, schedules, API tokens):
+  no unpickling on the hot path.
+- **Versioned reads** (`versioned`, `cached_per_site`): memo first, then the shared cache, else
+  computed and stored in both. They hold frozen values (selectors.py) or pickled snapshots, never
+  a model instance two requests could share, change or save.
+- **The customer page cache** (`customer_page_cache`): one decorator on every cached customer
+  view, with a response attribute to opt out (`exempt_from_page_cache`), in the manner of
+  Django's `xframe_options_exempt`.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import uuid
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from cachetools import TTLCache
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import add_never_cache_headers
+
+from portal.http import PortalRequest
+
+T = TypeVar("T")
+
+# ------------------------------------------------------------------------------
+# The site version
+# ------------------------------------------------------------------------------
+SITE_CACHE_SECONDS = 60
+SITE_CACHE_VERSION_KEY = "portal:site-version"
+
+
+def site_cache_version() -> str:
+    """Renewed by every admin change (signals.py), so cached reads and pages expire at once.
+
+    A random token, not a counter: if the cache loses it (eviction, a Redis restart), the new
+    token can never name values cached before, as a counter restarting at 1 would.
+    """
+    version = cache.get(SITE_CACHE_VERSION_KEY)
+    if version is None:
+        cache.add(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(SITE_CACHE_VERSION_KEY) or "lost"
+    return version
+
+
+def renew_site_cache_version() -> None:
+    cache.set(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
+
+
+# ------------------------------------------------------------------------------
+# The per-process memo
+# ------------------------------------------------------------------------------
+class ProcessMemo:
+    """A bounded (size and age) per-process memo, safe for the threads of a gthread worker
+    (cachetools caches are not thread-safe on their own).
+
+    The age bound is what an admin change can cost when the shared cache is per process
+    (CACHE_URL=locmem://) or loses an invalidation; the size bound keeps a flood of hostnames
+    or tokens from growing the worker.
+    """
+
+    def __init__(self, *, maxsize: int, ttl: float) -> None:
+        self._entries: TTLCache = TTLCache(maxsize=maxsize, ttl=ttl)
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        with self._lock:
+            return self._entries.get(key, default)
+
+    def set(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+MEMO_SIZE = 4096
+memo = ProcessMemo(maxsize=MEMO_SIZE, ttl=SITE_CACHE_SECONDS)
+
+_MISSING = object()
+
+
+def versioned(key: str, compute: Callable[[], T]) -> T:
+    """A value cached under a key that carries the site version: in this process first, then
+    in the shared cache (every worker), else computed and stored in both for
+    SITE_CACHE_SECONDS. `compute` returns a frozen value (or a picklable snapshot the caller
+    unpickles); what is stored here is shared by every request of the process."""
+    value = memo.get(key, _MISSING)
+    if value is not _MISSING:
+        return value
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, SITE_CACHE_SECONDS)
+    memo.set(key, value)
+    return value
+
+
+def cached_per_site(name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Caches a selector's result per site and language until the next admin change."""
+
+    def decorator(selector: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(selector)
+        def wrapper(*, site: Any, language: str) -> T:
+            key = f"portal:{name}:{site_cache_version()}:{site.pk}:{language}"
+            return versioned(key, lambda: selector(site=site, language=language))
+
+        return wrapper
+
+    return decorator
+
+
+# ------------------------------------------------------------------------------
+# The customer page cache (docs/decisions/0061-one-caching-module.md, which supersedes the
+# page-cache part of docs/decisions/0021-customer-page-cache.md)
+# ------------------------------------------------------------------------------
+PAGE_SECONDS = 30
+NEUTRAL_PARAMETERS = frozenset({"locale", "embed"})  # every other parameter is the customer's
+
+# What a page depends on besides site, language, embed flag and path, and how long it may be
+# kept: the rep list's page names the list it shows and keeps for its TTL.
+PageVariant = tuple[str, int]
+
+
+def exempt_from_page_cache(response: HttpResponse) -> HttpResponse:
+    """Neither the page cache nor a browser keeps this response: what it shows changes by the
+    minute (who is online) or must show at once (the closed page)."""
+    add_never_cache_headers(response)
+    response.customer_page_cache_exempt = True  # type: ignore[attr-defined]  # read by page_is_cacheable
+    return response
+
+
+def page_cache_key(request: HttpRequest, variant: str = "") -> str | None:
+    """The key of a plain GET of a customer page, None for anything carrying the customer's
+    own values (a prefill link) or not for a site."""
+    site = getattr(request, "site", None)
+    if request.method != "GET" or site is None or not NEUTRAL_PARAMETERS.issuperset(request.GET):
+        return None
+    return (
+        f"portal:page:{site_cache_version()}:{site.pk}:{request.LANGUAGE_CODE}:"
+        f"{request.GET.get('embed') == '1'}:{request.path}:{variant}"
+    )
+
+
+def page_is_cacheable(response: HttpResponseBase) -> bool:
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and getattr(response, "portal_csp", None) is not None  # a customer page, with its CSP
+        and not getattr(response, "customer_page_cache_exempt", False)
+    )
+
+
+def customer_page_cache(
+    view: Callable[..., HttpResponseBase] | None = None,
+    *,
+    variant: Callable[[PortalRequest], PageVariant] | None = None,
+) -> Any:
+    """Serve a customer view's plain GETs from the shared cache.
+
+    A customer page is the same for every visitor of one site and language: it carries no
+    cookie and no per-visitor token (the signed timestamp only says when it was rendered). So
+    a GET with no parameters but `locale` and `embed` is kept per site version, site,
+    language, embed flag and path for PAGE_SECONDS, or what `variant(request)` says. HEAD
+    arrives here as GET (HeadMiddleware) and is served from the same entry. The response's
+    CSP directives (`portal_csp`) and framing exemption ride on the pickled response, so a
+    cached page gets its site's policy. Prefill links are never cached here; their values are
+    the customer's (views/prefilled.py compiles those pages instead).
+    """
+
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+        @functools.wraps(view)
+        def cached_view(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            seconds, name = PAGE_SECONDS, ""
+            if variant is not None and page_cache_key(request) is not None:
+                name, seconds = variant(request)
+            key = page_cache_key(request, name)
+            if key is not None:
+                page = cache.get(key)
+                if page is not None:
+                    return page
+            response = view(request, *args, **kwargs)
+            # A view may answer with another cached view's page (home with a single flow):
+            # that page is kept once, under the key (and for the time) its own view chose.
+            if key is not None and page_is_cacheable(response) and not hasattr(response, "page_cache_key"):
+                response.page_cache_key = key  # type: ignore[attr-defined]  # marks it kept once
+                cache.set(key, response, seconds)
+            return response
+
+        return cached_view
+
+    return decorator if view is None else decorator(view)
