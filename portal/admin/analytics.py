@@ -55,7 +55,7 @@ class DashboardForm(forms.Form):
         choices=[(30, _("Last 30 days")), (90, _("Last 90 days"))],
         coerce=int,
         required=False,
-        empty_value=30,
+        empty_value=None,
     )
     site = forms.ModelChoiceField(
         Site.objects.order_by("name"), label=_("Site"), required=False, empty_label=_("All")
@@ -78,7 +78,7 @@ class DashboardForm(forms.Form):
         data = self.cleaned_data
         last = counters.today()
         return selectors.StartFilters(
-            first_day=last - dt.timedelta(days=data["period"] - 1),
+            first_day=last - dt.timedelta(days=(data["period"] or PERIODS[0]) - 1),
             last_day=last,
             site=data["site"],
             flow=data["flow"],
@@ -89,7 +89,7 @@ class DashboardForm(forms.Form):
 
 def changelist_query(filters: selectors.StartFilters) -> str:
     """The changelist's query string for the same records (its own filter parameters)."""
-    query = {"created_at__gte": services.day_start(filters.first_day).isoformat()}
+    query: dict[str, str | int] = {"created_at__gte": services.day_start(filters.first_day).isoformat()}
     if filters.site is not None:
         query["site__id__exact"] = filters.site.pk
     if filters.flow:

@@ -33,8 +33,8 @@ class StartFilters:
     issue: Issue | None = None
     outcome: str = ""
 
-    def lookups(self) -> dict:
-        found = {}
+    def lookups(self) -> dict[str, object]:
+        found: dict[str, object] = {}
         if self.site is not None:
             found["site"] = self.site
         if self.flow:
@@ -112,17 +112,18 @@ def start_counts(*, filters: StartFilters, breakdown: str) -> dict[tuple[dt.date
 
 
 def series_labels(*, breakdown: str, keys) -> dict:
+    names: dict[object, str]
     if breakdown == "outcome":
-        names = dict(StartRequest.Outcome.choices)
+        names = {value: str(label) for value, label in StartRequest.Outcome.choices}
     elif breakdown == "flow":
-        names = dict(StartRequest.Flow.choices)
+        names = {value: str(label) for value, label in StartRequest.Flow.choices}
     elif breakdown == "site":
         names = dict(Site.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "name"))
         names[None] = _("(deleted site)")
     else:
         names = dict(Issue.objects.filter(pk__in=[k for k in keys if k]).values_list("pk", "display_name"))
         names[None] = _("(no issue)")
-    return {key: str(names.get(key, key)) for key in keys}
+    return {key: names.get(key, str(key)) for key in keys}
 
 
 def daily_starts(*, filters: StartFilters, breakdown: str) -> DailySeries:
@@ -174,8 +175,8 @@ def funnel(*, filters: StartFilters) -> list[FunnelStep]:
     pages = DailyPageCounts.objects.filter(day__gte=filters.first_day, day__lte=filters.last_day)
     if filters.site is not None:
         pages = pages.filter(site=filters.site)
-    page_counts = {
-        row["flow"]: row
+    page_counts: dict[str, dict] = {
+        row["flow"]: dict(row)
         for row in pages.order_by()
         .values("flow")
         .annotate(views=Sum("views"), submissions=Sum("submissions"))
@@ -186,7 +187,7 @@ def funnel(*, filters: StartFilters) -> list[FunnelStep]:
             first_day=filters.first_day, last_day=filters.last_day, site=filters.site, outcome=outcome
         )
         for (_day, flow), n in start_counts(filters=only, breakdown="flow").items():
-            starts[flow] += n
+            starts[str(flow)] += n
     labels = dict(StartRequest.Flow.choices)
     return [
         FunnelStep(
