@@ -30,7 +30,7 @@ from portal.vendors.takecontrol.start_url import (
     pin_url,
     route_for_start,
 )
-from portal.webhooks.services import enqueue_start_event
+from portal.webhooks.services import enqueue_start_event, start_event_wanted
 
 logger = logging.getLogger(__name__)
 
@@ -136,21 +136,27 @@ def record_start(
     error_fields: list[str] | None = None,
 ) -> StartRequest:
     site = context.site
-    # One transaction: the start record and its webhook event, if any
+    fields = dict(
+        site=site,
+        flow=flow,
+        issue_id=issue.pk if issue is not None else None,
+        backend_kind=site.backend.kind,
+        outcome=outcome,
+        locale=context.language,
+        embedded=context.embedded,
+        chat=chat,
+        error_fields=",".join(error_fields or [])[:500],
+        customer_data=customer.as_record() if customer and site.keep_personal_data else None,
+    )
+    if not start_event_wanted(site=site, outcome=outcome):
+        # No endpoint takes this start's event (the cached list, renewed by every endpoint
+        # change): one INSERT in autocommit, no transaction, savepoint or endpoint query
+        # (docs/decisions/0066-lean-start-record.md).
+        return StartRequest.objects.create(**fields)
+    # One transaction: the start record and its webhook event
     # (docs/decisions/0070-start-webhooks-on-django-tasks.md).
     with transaction.atomic():
-        record = StartRequest.objects.create(
-            site=site,
-            flow=flow,
-            issue_id=issue.pk if issue is not None else None,
-            backend_kind=site.backend.kind,
-            outcome=outcome,
-            locale=context.language,
-            embedded=context.embedded,
-            chat=chat,
-            error_fields=",".join(error_fields or [])[:500],
-            customer_data=customer.as_record() if customer and site.keep_personal_data else None,
-        )
+        record = StartRequest.objects.create(**fields)
         enqueue_start_event(start_request=record, customer=customer)
     return record
 

@@ -14,8 +14,6 @@ unavailable" page.
 from __future__ import annotations
 
 import contextlib
-import html
-import re
 import socket
 
 import pytest
@@ -28,6 +26,7 @@ from tests.conftest import form_data, query_of, site_on_fake_appliance
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
 from tests.fakes.takecontrol import PRIVATE_KEY, PUBLIC_KEY, UID, FakeTakeControlServer
+from tests.parsed_html import element
 from tests.test_api import SERVER, assert_conforms
 
 BT_FAULTS = ["down", "hung", "http500", "garbage", "revoked"]
@@ -142,9 +141,7 @@ def test_key_and_survey_starts_need_no_appliance(client, fake, bt, kind, setting
 # The rep list: a kind page, never a 500, never a name it could not check
 # ------------------------------------------------------------------------------
 def rep_status(page: str) -> str:
-    return html.unescape(
-        re.search(r'<p id="rep-status" role="status"[^>]*>(.*?)</p>', page, re.S).group(1).strip()
-    )
+    return element(page, "p", id="rep-status", role="status").raw_text().strip()
 
 
 @pytest.mark.parametrize("kind", ["down", "hung", "http500", "garbage"])

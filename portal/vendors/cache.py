@@ -274,10 +274,13 @@ def _wait_for_other_refresher(cache, *, key: str, lock_key: str, timeout: float)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         time.sleep(POLL_INTERVAL)
+        # The lock first, then the value: a refresher stores its value before it lets go of the
+        # lock, so a value that lands between the two reads is still seen.
+        refreshing = cache.has_key(lock_key)
         entry = cache.get(key)
         if entry is not None:
             return _served(entry, stale=False)
-        if not cache.has_key(lock_key):  # the other worker gave up without a value
+        if not refreshing:  # the other worker gave up without a value
             break
     return _nothing_yet(cache.get(f"{key}:failed"))
 

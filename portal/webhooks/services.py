@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from portal.caching import site_cache_version, versioned
 from portal.models import Site, SiteHostname, StartRequest
 from portal.webhooks import signing, transport
 from portal.webhooks.models import Attempt, Delivery, Endpoint, Event, EventType, new_event_id
@@ -88,6 +89,28 @@ def event_body(
 def _subscribed(site_id: int, event_type: str) -> list[int]:
     rows = Endpoint.objects.filter(site_id=site_id, active=True).values_list("id", "events")
     return [pk for pk, events in rows if event_type in (events or [])]
+
+
+def subscribed_event_types(*, site_id: int) -> frozenset[str]:
+    """The event types at least one active endpoint of the site takes, cached under the site
+    version (saving or deleting an endpoint renews it, portal/signals.py): a start on a site
+    without endpoints reads nothing (docs/decisions/0066-lean-start-record.md)."""
+
+    def lookup() -> frozenset[str]:
+        rows = Endpoint.objects.filter(site_id=site_id, active=True).values_list("events", flat=True)
+        return frozenset(event_type for events in rows for event_type in (events or []))
+
+    return versioned(f"portal:webhook-event-types:{site_cache_version()}:{site_id}", lookup)
+
+
+def start_event_wanted(*, site: Site | None, outcome: str) -> bool:
+    """Whether a start with this outcome may have an event to write: False only when no active
+    endpoint of the site takes it (by the cached list); `enqueue_start_event` reads the
+    endpoints themselves inside the start's transaction."""
+    event_type = EVENT_FOR_OUTCOME.get(outcome)
+    return (
+        site is not None and event_type is not None and event_type in subscribed_event_types(site_id=site.pk)
+    )
 
 
 def enqueue_start_event(*, start_request: StartRequest, customer=None) -> Event | None:

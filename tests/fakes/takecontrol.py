@@ -16,7 +16,7 @@ when they run out, `server.state["mode"]` (default "ok") applies. Modes:
 "ok", "ok-with-link", "400", "403", "429" (with `Retry-After: state["retry_after"]`, default
 "0"), "429-no-retry-after", "429-date" (an HTTP date `state["retry_after"]` seconds ahead),
 "500", "redirect" (302 to another host), "malformed" (broken JSON), "not-json" (an HTML
-page), "error-200" (ERROR envelope with 200). `server.delay` makes every answer slow.
+page), "error-200" (ERROR envelope with 200). `server.hold()` makes every answer wait for the test.
 
 Use in a test (the `takecontrol_server` fixture is in `tests/conftest.py`):
 
