@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "portal",
     "portal.webhooks",
     "portal.privacy",
+    "portal.analytics",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +65,10 @@ MIDDLEWARE = [
     "portal.middleware.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CustomerLocaleMiddleware",
+    # Counts customer page views and form posts; the page cache is a view decorator
+    # (portal/caching.py), so pages it serves pass here too
+    # (docs/decisions/0081-cookie-free-view-counting.md).
+    "portal.analytics.middleware.PageViewCountMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
