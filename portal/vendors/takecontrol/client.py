@@ -42,8 +42,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
-from django.conf import settings
 
+from portal.conf import portal_settings
 from portal.vendors.cache import CircuitBreaker
 from portal.vendors.takecontrol.history import DEFAULT_HISTORY_COLUMNS, HISTORY_COLUMNS
 from portal.vendors.takecontrol.start_url import (
@@ -259,8 +259,8 @@ class TakeControlClient:
         digest = hashlib.sha256(f"{breaker_key}|{self.api_domain}".encode()).hexdigest()[:16]
         self.breaker = CircuitBreaker(
             f"takecontrol:rate-limit:{digest}",
-            failure_threshold=getattr(settings, "PORTAL_TC_BREAKER_THRESHOLD", 3),
-            reset_after=getattr(settings, "PORTAL_TC_BREAKER_RESET", 60),
+            failure_threshold=portal_settings.TC_BREAKER_THRESHOLD,
+            reset_after=portal_settings.TC_BREAKER_RESET,
         )
 
     def __repr__(self) -> str:  # never the keys
@@ -428,7 +428,7 @@ class TakeControlClient:
             raise TakeControlRateLimited(
                 f"{what}: paused after repeated 429 answers", breaker_open=True, status=None
             )
-        cap = float(getattr(settings, "PORTAL_TC_RETRY_AFTER_MAX", 3.0))
+        cap = portal_settings.TC_RETRY_AFTER_MAX
         for attempt in (1, 2):
             response = self._send(method, path, key=key, body=body, query=query, what=what)
             if response.status_code != 429:
@@ -455,8 +455,8 @@ class TakeControlClient:
     ) -> Answer:
         """One request, its answer read whole but never past MAX_RESPONSE_BYTES."""
         timeout = (
-            float(getattr(settings, "PORTAL_VENDOR_CONNECT_TIMEOUT", 3.0)),
-            float(getattr(settings, "PORTAL_VENDOR_READ_TIMEOUT", 5.0)),
+            portal_settings.VENDOR_CONNECT_TIMEOUT,
+            portal_settings.VENDOR_READ_TIMEOUT,
         )
         try:
             with requests.request(
