@@ -18,9 +18,9 @@ import socket
 
 import pytest
 
-from portal import selectors
 from portal.models import Backend, Department, FieldMode, Issue, Site, StartRequest, Technician
 from portal.tokens import create_api_token
+from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
 from portal.vendors.cache import wait_for_refreshes
 from tests.conftest import form_data, query_of, site_on_fake_appliance
 from tests.fakes.beyondtrust import FakeBeyondTrust
@@ -199,7 +199,7 @@ def test_api_answers_502_then_503_with_retry_after(client, fake, bt, kind, path,
     site, secret = bt
     with bt_fault(kind, fake, client, site, secret, settings):
         statuses = []
-        for _attempt in range(selectors.BREAKER_FAILURES + 1):
+        for _attempt in range(beyondtrust_adapter.BREAKER_FAILURES + 1):
             response = api(client, method, path, secret)
             statuses.append(response.status_code)
             assert response.status_code in (502, 503)

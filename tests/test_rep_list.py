@@ -19,6 +19,7 @@ from django.test import Client
 
 from portal import selectors
 from portal.models import Backend, CustomField, Issue, Site, StartRequest
+from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
 from portal.vendors.cache import wait_for_refreshes
 from portal.views.rendering import initials
 from tests.conftest import form_data, query_of, site_on_fake_appliance
@@ -366,11 +367,11 @@ def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(
     client, fake, rep_site, monkeypatch
 ):
     fake.fail("http500", action="get_logged_in_reps")
-    for attempt in range(1, selectors.BREAKER_FAILURES + 1):
+    for attempt in range(1, beyondtrust_adapter.BREAKER_FAILURES + 1):
         page = client.get("/reps/").content.decode()
         assert rep_status(page) == CANNOT_SHOW and other_help_shown(page)
         assert fake.count("get_logged_in_reps") == attempt
-    breaker = selectors.beyondtrust_breaker(rep_site.backend)
+    breaker = selectors.vendor_breaker(rep_site.backend)
     assert breaker.state == "open"
     for _ in range(3):  # open: customers get the kind message, the appliance gets no call
         assert rep_status(client.get("/reps/").content.decode()) == CANNOT_SHOW
@@ -380,14 +381,14 @@ def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(
         "available": False,
         "stale": False,
     }
-    assert fake.count("get_logged_in_reps") == selectors.BREAKER_FAILURES
+    assert fake.count("get_logged_in_reps") == beyondtrust_adapter.BREAKER_FAILURES
 
     fake.fail(None, action="get_logged_in_reps")
-    monkeypatch.setattr(selectors, "BREAKER_RESET_SECONDS", 0)  # the reset time has passed
+    monkeypatch.setattr(beyondtrust_adapter, "BREAKER_RESET_SECONDS", 0)  # the reset time has passed
     page = client.get("/reps/").content.decode()
     assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
-    assert fake.count("get_logged_in_reps") == selectors.BREAKER_FAILURES + 1
-    assert selectors.beyondtrust_breaker(rep_site.backend).state == "closed"
+    assert fake.count("get_logged_in_reps") == beyondtrust_adapter.BREAKER_FAILURES + 1
+    assert selectors.vendor_breaker(rep_site.backend).state == "closed"
 
 
 def test_a_slow_appliance_gets_the_kind_message_within_the_timeout(client, fake, rep_site, settings):

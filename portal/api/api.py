@@ -393,8 +393,8 @@ def reps(request):
     patience = default_timeout()
     result = selectors.online_reps(site=site, wait=patience, wait_for_others=patience)
     if result.unavailable or result.pending:
-        breaker = selectors.beyondtrust_breaker(site.backend)
-        if breaker.is_open:
+        breaker = selectors.vendor_breaker(site.backend)
+        if breaker is not None and breaker.is_open:
             raise ApiError(
                 503,
                 "unavailable",

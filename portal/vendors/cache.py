@@ -40,8 +40,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, Literal, TypeVar
 
-from django.conf import settings
 from django.core.cache import caches
+
+from portal.conf import portal_settings
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +54,12 @@ REFRESH_WORKERS = 4  # per process; one refresh per key at a time, thanks to the
 
 def default_timeout() -> float:
     """The longest one vendor HTTP call may take: connect plus read timeout from settings."""
-    return float(getattr(settings, "PORTAL_VENDOR_CONNECT_TIMEOUT", 3.0)) + float(
-        getattr(settings, "PORTAL_VENDOR_READ_TIMEOUT", 5.0)
-    )
+    return portal_settings.VENDOR_CONNECT_TIMEOUT + portal_settings.VENDOR_READ_TIMEOUT
 
 
 def customer_wait() -> float:
     """How long a customer request with nothing cached waits for the refresh it started."""
-    return max(0.0, float(getattr(settings, "PORTAL_VENDOR_WAIT", 0.3)))
+    return max(0.0, portal_settings.VENDOR_WAIT)
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,15 @@ from django.views.decorators.http import require_GET
 from portal import selectors, services
 from portal.caching import PAGE_SECONDS, PageVariant, customer_page_cache, exempt_from_page_cache
 from portal.forms import (
-    PinForm,
     RepForm,
     RepMenuEntry,
     SessionKeyForm,
     SurveyForm,
     TechnicianForm,
+    key_form,
 )
 from portal.http import PortalRequest, SiteRequest
-from portal.models import Backend, Site, StartRequest
+from portal.models import Site, StartRequest
 from portal.views.base import PREFILL_FIELDS, StartFlowView, public_form_initial
 from portal.views.errors import not_found
 from portal.views.rendering import (
@@ -41,11 +41,7 @@ from portal.views.rendering import (
 def session_key_form(request: SiteRequest, data: Any = None) -> SessionKeyForm:
     backend = request.site.backend
     initial, locked = public_form_initial(request, ("key", "external_key"))
-    if backend.kind == Backend.Kind.TAKECONTROL:  # docs/decisions/0017-takecontrol-pin.md: the
-        # 9-digit PIN
-        form: SessionKeyForm = PinForm(data, initial=initial)
-    else:
-        form = SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
+    form = key_form(backend, data, initial=initial)  # a PIN on Take Control
     form.lock(locked)
     return form
 

@@ -20,9 +20,7 @@ from portal.models import Backend, Site
 
 def backend_origins(backend: Backend) -> list[str]:
     """Origins the customer's browser may be sent to: the only places the portal redirects."""
-    urls = [backend.base_url]
-    if backend.kind == Backend.Kind.TAKECONTROL:
-        urls.append(backend.tc_pin_url_template.replace("{pin}", "0"))
+    urls = backend.adapter.redirect_origins()
     origins = []
     for url in urls:
         parts = urlsplit(url)
@@ -89,7 +87,7 @@ def enabled_flows(site: Site) -> list[str]:
     if site.show_survey:
         flows.append("survey")
     if site.show_rep_list:
-        flows.append("technicians" if site.backend.kind == Backend.Kind.TAKECONTROL else "reps")
+        flows.append(site.backend.adapter.person_flow)
     return flows
 
 

@@ -17,11 +17,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from portal.caching import site_cache_version, versioned
+from portal.conf import portal_settings
 from portal.models import Site, SiteHostname, StartRequest
 from portal.webhooks import signing, transport
 from portal.webhooks.models import Attempt, Delivery, Endpoint, Event, EventType, new_event_id
@@ -213,13 +213,13 @@ def send_test_event(*, endpoint: Endpoint) -> Event:
 def retry_delay(failures: int, *, rng: random.Random | None = None) -> timedelta:
     """After the n-th failed attempt: base x 2^(n-1), capped, +-20 % jitter so endpoints
     that came back do not get every queued event in the same second."""
-    base = settings.PORTAL_WEBHOOKS_RETRY_BASE * (2 ** max(failures - 1, 0))
-    delay = min(base, settings.PORTAL_WEBHOOKS_RETRY_MAX_DELAY)
+    base = portal_settings.WEBHOOKS_RETRY_BASE * (2 ** max(failures - 1, 0))
+    delay = min(base, portal_settings.WEBHOOKS_RETRY_MAX_DELAY)
     return timedelta(seconds=delay * (rng or random).uniform(0.8, 1.2))
 
 
 def retry_window() -> timedelta:
-    return timedelta(hours=settings.PORTAL_WEBHOOKS_RETRY_HOURS)
+    return timedelta(hours=portal_settings.WEBHOOKS_RETRY_HOURS)
 
 
 def headers_for(*, event: Event, secret: str, body: bytes, timestamp: int) -> dict[str, str]:
@@ -249,7 +249,7 @@ def attempt_delivery(*, delivery_id: int, rng: random.Random | None = None) -> s
             status=Delivery.Status.CANCELLED, next_attempt_at=None
         )
         return Delivery.Status.CANCELLED
-    timeout = (settings.PORTAL_WEBHOOKS_CONNECT_TIMEOUT, settings.PORTAL_WEBHOOKS_READ_TIMEOUT)
+    timeout = (portal_settings.WEBHOOKS_CONNECT_TIMEOUT, portal_settings.WEBHOOKS_READ_TIMEOUT)
     number = delivery.attempts + 1
     claimed = Delivery.objects.filter(
         pk=delivery.pk,
@@ -268,7 +268,7 @@ def attempt_delivery(*, delivery_id: int, rng: random.Random | None = None) -> s
         body=body,
         timeout=timeout,
         headers=headers_for(event=event, secret=endpoint.secret, body=body, timestamp=int(now.timestamp())),
-        allow_private=settings.PORTAL_WEBHOOKS_ALLOW_PRIVATE,
+        allow_private=portal_settings.WEBHOOKS_ALLOW_PRIVATE,
     )
     return _record(delivery=delivery, number=number, started=now, outcome=outcome, rng=rng)
 
@@ -363,8 +363,8 @@ def requeue_lost(*, now: datetime | None = None) -> int:
                         "started_at": lease_until
                         - LEASE_MARGIN
                         - timedelta(
-                            seconds=settings.PORTAL_WEBHOOKS_CONNECT_TIMEOUT
-                            + settings.PORTAL_WEBHOOKS_READ_TIMEOUT
+                            seconds=portal_settings.WEBHOOKS_CONNECT_TIMEOUT
+                            + portal_settings.WEBHOOKS_READ_TIMEOUT
                         ),
                         "error": "Lost: the worker stopped during the request",
                     },

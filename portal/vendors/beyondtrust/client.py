@@ -62,10 +62,10 @@ from xml.etree.ElementTree import Element, ParseError
 import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
-from django.conf import settings
 from django.core.cache import caches
 from urllib3.exceptions import ReadTimeoutError
 
+from portal.conf import portal_settings
 from portal.vendors import limits
 
 if TYPE_CHECKING:
@@ -292,8 +292,8 @@ class CommandClient:
             client_id=backend.client_id,
             client_secret=backend.client_secret,
             backend_id=backend.pk,
-            connect_timeout=float(getattr(settings, "PORTAL_VENDOR_CONNECT_TIMEOUT", 3.0)),
-            read_timeout=float(getattr(settings, "PORTAL_VENDOR_READ_TIMEOUT", 5.0)),
+            connect_timeout=portal_settings.VENDOR_CONNECT_TIMEOUT,
+            read_timeout=portal_settings.VENDOR_READ_TIMEOUT,
             cache_alias=cache_alias,
         )
 

@@ -45,7 +45,7 @@ from portal.vendors.beyondtrust.client import (
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 REPS = [
     Rep(

@@ -87,7 +87,7 @@ def make_backend(server=None, **fields) -> Backend:
 
 
 def make_client(server, **fields) -> TakeControlClient:
-    return TakeControlClient.from_backend(make_backend(server, **fields))
+    return TakeControlClient.for_backend(make_backend(server, **fields))
 
 
 # ------------------------------------------------------------------------------
@@ -621,6 +621,14 @@ def test_answers_we_cannot_use_are_errors(takecontrol_server, mode, error):
     assert not isinstance(caught.value, TakeControlRateLimited)
     if mode == "error-200":
         assert caught.value.vendor_message == "Internal error"
+
+
+def test_an_answer_over_the_size_cap_is_refused_not_read_whole(takecontrol_server):
+    takecontrol_server.use("oversized", "ok")
+    with pytest.raises(TakeControlBadResponse, match="larger than allowed"):
+        make_client(takecontrol_server).create_session()
+    # The same envelope within the cap is a session: only the size was refused.
+    assert make_client(takecontrol_server).create_session().queue_length is not None
 
 
 def test_retry_after_reads_seconds_and_http_dates():
