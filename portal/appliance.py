@@ -34,6 +34,9 @@ from portal.vendors.beyondtrust.client import (
     SessionKey,
     VirtualCustomer,
 )
+from portal.vendors.beyondtrust.client import (
+    Queue as BeyondTrustQueue,
+)
 from portal.vendors.takecontrol import history as takecontrol_history
 from portal.vendors.takecontrol.client import (
     SessionHistory,
@@ -275,6 +278,10 @@ def _import_into(*, site: Site, found: list[ApplianceIssue]) -> IssueImport:
 ApplianceError = BeyondTrustError
 """What `import_issues` and the BeyondTrust calls raise when the appliance refused or failed;
 callers outside the vendor layer catch this name, not the client's."""
+ApplianceUnavailable = BeyondTrustUnavailable
+"""An `ApplianceError` that is an outage (no answer, a timeout, a 5xx), not a refusal."""
+# The integrations API names a session key's queue with this (`Queue.rep(12)`, ...).
+Queue = BeyondTrustQueue
 
 
 def connection_problems(report: ConnectionReport) -> list[str]:

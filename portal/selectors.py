@@ -25,7 +25,7 @@ from portal.models import (
     SiteTranslation,
     Technician,
 )
-from portal.vendors.beyondtrust.client import Rep
+from portal.vendors.base import Person
 from portal.vendors.cache import CircuitBreaker, cached_with_refresh, default_timeout
 
 logger = logging.getLogger(__name__)
@@ -324,7 +324,7 @@ class RepListResult:
     not customers.
     """
 
-    reps: tuple[Rep, ...] = ()
+    reps: tuple[Person, ...] = ()
     stale: bool = False
     unavailable: bool = False
     fetched_at: datetime | None = None
@@ -372,7 +372,7 @@ def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float
     if ask is None:
         return RepListResult(unavailable=True)
 
-    def fetch() -> tuple[Rep, ...]:
+    def fetch() -> tuple[Person, ...]:
         listed = (rep for rep in ask() if rep.showing_on_rep_list)
         return tuple(sorted(listed, key=lambda rep: (rep.public_name.casefold(), rep.id)))
 

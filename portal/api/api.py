@@ -63,7 +63,6 @@ from portal.api.schemas import (
     SessionKeyRequest,
 )
 from portal.models import Issue, Site, StartRequest
-from portal.vendors.beyondtrust.client import BeyondTrustError, BeyondTrustUnavailable
 from portal.vendors.cache import default_timeout
 
 logger = logging.getLogger(__name__)
@@ -294,9 +293,9 @@ def calling_appliance(action: str):
             "The appliance failed repeatedly; try again later.",
             headers={"Retry-After": str(error.retry_after)},
         ) from None
-    except BeyondTrustError as error:
+    except appliance.ApplianceError as error:
         logger.warning("API %s failed: %s", action, error)
-        if isinstance(error, BeyondTrustUnavailable):
+        if isinstance(error, appliance.ApplianceUnavailable):
             message = "The appliance could not be reached or failed to answer."
         else:
             message = "The appliance refused the request; the portal's log has details."

@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from portal import prefill
 from portal.api.errors import ERROR_CODES, FIELD_ERRORS
+from portal.appliance import Queue
 from portal.text_rules import (
     ALL_CUSTOMER_FIELD_TABLES,
     CONTROL,
@@ -43,7 +44,6 @@ from portal.text_rules import (
     text_problem,
 )
 from portal.vendors import limits
-from portal.vendors.beyondtrust.client import Queue
 
 if TYPE_CHECKING:
     from portal.models import Issue, Site

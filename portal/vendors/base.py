@@ -114,6 +114,18 @@ class IssueValues(Protocol):
     def technician(self) -> Any: ...
 
 
+class Person(Protocol):
+    """Someone a customer may pick from the vendor's list (BeyondTrust's `Rep`): an id, the
+    public name, whether the vendor lists them publicly."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def public_name(self) -> str: ...
+    @property
+    def showing_on_rep_list(self) -> bool: ...
+
+
 class StartFlow:
     """Which customer flow a start comes from (the start record's flow, a rep-menu start apart)."""
 
@@ -284,11 +296,11 @@ class VendorAdapter(ABC):
         raise ValueError(f"{self.kind} backends have no issues to import")
 
     # -- the rep list ---------------------------------------------------------------------
-    def sample_reps(self) -> tuple[Any, ...] | None:
+    def sample_reps(self) -> tuple[Person, ...] | None:
         """People shown without asking anyone (Preview), or None."""
         return None
 
-    def rep_fetcher(self) -> Callable[[], Iterable[Any]] | None:
+    def rep_fetcher(self) -> Callable[[], Iterable[Person]] | None:
         """A call that asks the vendor who is online (run off the request thread), or None when
         this kind lists nobody. Raises ValueError for a configuration that cannot ask."""
         return None

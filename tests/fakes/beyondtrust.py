@@ -20,6 +20,8 @@ Modes (`fake.fail(mode, action=None)`; `action=None` means every command):
   bomb          200 with a billion-laughs document
   xxe           200 with an external entity
   json          200 with a JSON body instead of XML
+  oversized     200 with the action's normal document, padded by a comment to OVERSIZED_BYTES
+                (one byte past the 5 MB both vendor clients read)
 Other controls: `fake.serve(action, "file.xml")` answers with another document;
 `fake.hang()` accepts every request and never answers (until `fake.release()`);
 `fake.hold()` answers every request only after `fake.release()`;
@@ -220,6 +222,10 @@ class FakeBeyondTrust(FakeServer):
             )
         if mode == "json":
             return _json(200, {"reps": []})
+        if mode == "oversized" and name is not None:
+            body = document(name, namespace=self.state["namespace"]).encode()
+            padding = b"<!--" + b"x" * max(0, OVERSIZED_BYTES - len(body) - 7) + b"-->"
+            return Reply(200, body + padding)
         if mode:
             return self._xml(FAILURES[mode])
         if name is None:
@@ -248,6 +254,9 @@ class FakeBeyondTrust(FakeServer):
 
     def _xml(self, name: str) -> Reply:
         return Reply(200, document(name, namespace=self.state["namespace"]))
+
+
+OVERSIZED_BYTES = 5 * 1024 * 1024 + 1
 
 
 def _action(request: Recorded) -> str:

@@ -771,6 +771,14 @@ def test_an_xml_bomb_is_refused_without_expanding(fake, client):
     assert peak < 5 * 1024 * 1024  # expanded, the bomb would be gigabytes
 
 
+def test_an_answer_over_the_size_cap_is_refused_not_read_whole(fake, client):
+    fake.fail("oversized", action="get_logged_in_reps")
+    with pytest.raises(BeyondTrustBadResponse, match="larger than allowed"):
+        client.logged_in_reps()
+    fake.fail(None, action="get_logged_in_reps")  # the same document within the cap is a list
+    assert client.logged_in_reps()
+
+
 def test_a_slow_appliance_times_out_within_the_configured_timeout(fake, settings):
     settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 0.5
     settings.PORTAL_VENDOR_READ_TIMEOUT = 0.2
