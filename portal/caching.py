@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
 
@@ -37,21 +38,48 @@ SITE_CACHE_SECONDS = 60
 SITE_CACHE_VERSION_KEY = "portal:site-version"
 
 
+# The version a request has read, for the rest of that request: a survey start reads six cached
+# values, and each read of the version is a round trip to the shared cache (a SQLite file by
+# default). One per request thread; outside a request (commands, workers) every call reads.
+_request = threading.local()
+
+
+def _request_began(**kwargs: Any) -> None:
+    _request.active, _request.version = True, None
+
+
+def _request_ended(**kwargs: Any) -> None:
+    _request.active, _request.version = False, None
+
+
+request_started.connect(_request_began, dispatch_uid="portal-site-version-request-began")
+request_finished.connect(_request_ended, dispatch_uid="portal-site-version-request-ended")
+
+
 def site_cache_version() -> str:
     """Renewed by every admin change (signals.py), so cached reads and pages expire at once.
+    Read once per request (docs/decisions/0067-one-site-version-read-per-request.md).
 
     A random token, not a counter: if the cache loses it (eviction, a Redis restart), the new
     token can never name values cached before, as a counter restarting at 1 would.
     """
+    in_request = getattr(_request, "active", False)
+    if in_request and _request.version is not None:
+        return _request.version
     version = cache.get(SITE_CACHE_VERSION_KEY)
     if version is None:
         cache.add(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
         version = cache.get(SITE_CACHE_VERSION_KEY) or "lost"
+    if in_request:
+        _request.version = version
     return version
 
 
 def renew_site_cache_version() -> None:
-    cache.set(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
+    version = uuid.uuid4().hex
+    cache.set(SITE_CACHE_VERSION_KEY, version, None)
+    if getattr(_request, "active", False):  # the request that made the change sees it at once
+        _request.version = version
 
 
 # ------------------------------------------------------------------------------

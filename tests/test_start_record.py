@@ -7,11 +7,13 @@ endpoints take is cached, and every endpoint change renews that at once.
 from __future__ import annotations
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
+from portal.caching import SITE_CACHE_VERSION_KEY
 from portal.models import StartRequest
 from portal.webhooks.models import Delivery, Endpoint, Event
-from tests.conftest import form_data
+from tests.conftest import form_data, save_site_in_admin
 
 SURVEY = dict(issue="printing", name="Jane Doe", details="Printer offline")
 
@@ -96,3 +98,31 @@ def test_without_an_endpoint_the_record_is_written_in_autocommit(client, site, i
         start(client, "/key/", key="123 4567")
     assert statements.writes() == [("portal_startrequest", None)]
     assert [sql.split(" ", 1)[0] for sql, _block in statements.run] == ["INSERT"]
+
+
+class VersionReadsLocMemCache(LocMemCache):
+    """Counts the reads of the site version (a round trip each on a shared cache)."""
+
+    reads = 0
+
+    def get(self, key, default=None, version=None):
+        if key == SITE_CACHE_VERSION_KEY:
+            VersionReadsLocMemCache.reads += 1
+        return super().get(key, default, version)
+
+
+@pytest.mark.parametrize(("path", "fields"), [("/key/", dict(key="123 4567")), ("/survey/", SURVEY)])
+def test_a_start_reads_the_site_version_once(client, site, issues, settings, path, fields):
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.VersionReadsLocMemCache", "LOCATION": "reads"}}
+    start(client, path, **fields)  # the site, its issues and its endpoints' events are cached now
+    VersionReadsLocMemCache.reads = 0
+    start(client, path, **fields)
+    assert VersionReadsLocMemCache.reads == 1
+
+
+def test_an_admin_change_reaches_the_next_request_at_once(admin_client, client, site):
+    assert "Only continue if you called us." in client.get("/key/").content.decode()  # now cached
+    response = save_site_in_admin(admin_client, site, warning_text="Changed just now.")
+    assert response.status_code == 302
+    page = client.get("/key/").content.decode()
+    assert "Changed just now." in page and "Only continue if you called us." not in page
