@@ -18,7 +18,9 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from cachetools import TTLCache
@@ -35,12 +37,12 @@ SITE_CACHE_SECONDS = 60
 SITE_CACHE_VERSION_KEY = "portal:site-version"
 
 
-def site_cache_version() -> str:
-    """Renewed by every admin change (signals.py), so cached reads and pages expire at once.
+# The version a request reads once (SiteMiddleware): every cached read and page of one request
+# then names the same version, and a page costs one shared-cache read for it, not one per read.
+_request_version: ContextVar[str | None] = ContextVar("portal_site_version", default=None)
 
-    A random token, not a counter: if the cache loses it (eviction, a Redis restart), the new
-    token can never name values cached before, as a counter restarting at 1 would.
-    """
+
+def _read_site_cache_version() -> str:
     version = cache.get(SITE_CACHE_VERSION_KEY)
     if version is None:
         cache.add(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
@@ -48,8 +50,31 @@ def site_cache_version() -> str:
     return version
 
 
+def site_cache_version() -> str:
+    """Renewed by every admin change (signals.py), so cached reads and pages expire at once.
+
+    A random token, not a counter: if the cache loses it (eviction, a Redis restart), the new
+    token can never name values cached before, as a counter restarting at 1 would. Inside
+    `one_site_version` (a request), the version read when it began.
+    """
+    return _request_version.get() or _read_site_cache_version()
+
+
 def renew_site_cache_version() -> None:
-    cache.set(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
+    version = uuid.uuid4().hex
+    cache.set(SITE_CACHE_VERSION_KEY, version, None)
+    if _request_version.get() is not None:  # the request that made the change sees it
+        _request_version.set(version)
+
+
+@contextmanager
+def one_site_version() -> Iterator[None]:
+    """Read the site version once for the block (a request)."""
+    token = _request_version.set(_read_site_cache_version())
+    try:
+        yield
+    finally:
+        _request_version.reset(token)
 
 
 # ------------------------------------------------------------------------------
@@ -131,6 +156,12 @@ NEUTRAL_PARAMETERS = frozenset({"locale", "embed"})  # every other parameter is 
 # What a page depends on besides site, language, embed flag and path, and how long it may be
 # kept: the rep list's page names the list it shows and keeps for its TTL.
 PageVariant = tuple[str, int]
+
+
+# Prefilled pages compiled per shape (views/prefilled.py): their own bound, so a flood of
+# parameter combinations can evict only other compiled pages, never the sites and tokens.
+COMPILED_PAGES = 256
+compiled_pages = ProcessMemo(maxsize=COMPILED_PAGES, ttl=PAGE_SECONDS)
 
 
 def exempt_from_page_cache(response: HttpResponse) -> HttpResponse:
