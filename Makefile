@@ -69,6 +69,8 @@ $(VENV)/.lint-installed: pyproject.toml
 lint: $(VENV)/.lint-installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 # The property tests (tests/fuzz/) at length: 10,000 generated cases per form, page and API
 # endpoint, schemathesis 2,000 per operation (about 10 minutes per endpoint on 2 cores; hours

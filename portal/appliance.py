@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -22,7 +23,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import ApiToken, Backend, Issue, Site
-from portal.selectors import beyondtrust_breaker
+from portal.selectors import vendor_breaker
+from portal.vendors.base import VendorIssue
 from portal.vendors.beyondtrust.client import (
     ApiInfo,
     BeyondTrustError,
@@ -31,6 +33,9 @@ from portal.vendors.beyondtrust.client import (
     Health,
     SessionKey,
     VirtualCustomer,
+)
+from portal.vendors.beyondtrust.client import (
+    Queue as BeyondTrustQueue,
 )
 from portal.vendors.takecontrol import history as takecontrol_history
 from portal.vendors.takecontrol.client import (
@@ -57,7 +62,9 @@ def _through_breaker(backend: Backend, call):
     """Run `call(client)` unless the breaker is open. Only "unavailable" failures count
     against the appliance: a refusal (`<error>`, HTTP 4xx) is an answer, not an outage, and one
     integration's bad input must not close the rep list for everybody."""
-    breaker = beyondtrust_breaker(backend)  # the rep list's breaker: one per appliance
+    breaker = vendor_breaker(backend)  # the rep list's breaker: one per appliance
+    if breaker is None:
+        raise ValueError(f"backend {backend.pk} has no command API")
     if not breaker.allow():
         raise ApplianceCircuitOpen(retry_after=math.ceil(breaker.reset_after))
     client = CommandClient.for_backend(backend)
@@ -173,25 +180,21 @@ class ConnectionReport:
 
 
 def check_connection(*, backend: Backend) -> ConnectionReport:
-    """`get_api_info`, `check_health` and `GET /check_health`; each may fail on its own.
-    Bypasses the circuit breaker: the admin asks about the appliance right now."""
+    """The backend's adapter asks the vendor (on BeyondTrust `get_api_info`, `check_health` and
+    `GET /check_health`; each may fail on its own). Bypasses the circuit breaker: the admin asks
+    about the appliance right now."""
     try:
-        client = CommandClient.for_backend(backend)
+        check = backend.adapter.check_connection()
     except ValueError as error:
         return ConnectionReport(errors=(str(error),))
-    errors = []
-    results = {}
-    for name, call in (
-        ("api_info", client.api_info),
-        ("health", client.check_health),
-        ("probe_healthy", client.probe_health),
-    ):
-        try:
-            results[name] = call()
-        except BeyondTrustError as error:
-            errors.append(str(error))
     session_keys_in_use = ApiToken.objects.filter(site__backend=backend, revoked_at__isnull=True).exists()
-    return ConnectionReport(**results, session_keys_in_use=session_keys_in_use, errors=tuple(errors))
+    return ConnectionReport(
+        api_info=check.api_info,
+        health=check.health,
+        probe_healthy=check.probe_healthy,
+        session_keys_in_use=session_keys_in_use,
+        errors=check.errors,
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -209,34 +212,13 @@ class IssueImport:
     unchanged: int = 0
 
 
-@dataclass(frozen=True)
-class ApplianceIssue:
-    code_name: str
-    display_name: str
-    vendor_id: int | None
+ApplianceIssue = VendorIssue
 
 
 def appliance_issues(*, backend: Backend) -> tuple[list[ApplianceIssue], int]:
     """The appliance's issues, de-duplicated by code name, in team order, and how many were
-    skipped for lacking a usable code name (the client drops invalid ones,
-    docs/decisions/0012-xml-by-local-name.md)."""
-    teams = CommandClient.for_backend(backend).support_teams()
-    issues: dict[str, ApplianceIssue] = {}
-    skipped = 0
-    for team in teams:
-        for issue in team.issues:
-            if not issue.code_name:
-                skipped += 1
-                continue
-            issues.setdefault(
-                issue.code_name,
-                ApplianceIssue(
-                    code_name=issue.code_name,
-                    display_name=issue.display_name[:100] or issue.code_name,
-                    vendor_id=issue.id if issue.id > 0 else None,
-                ),
-            )
-    return list(issues.values()), skipped
+    skipped for lacking a usable code name (the backend's adapter asks the vendor)."""
+    return backend.adapter.vendor_issues()
 
 
 def import_issues(*, backend: Backend, sites: Iterable[Site] | None = None) -> tuple[list[IssueImport], int]:
@@ -296,6 +278,10 @@ def _import_into(*, site: Site, found: list[ApplianceIssue]) -> IssueImport:
 ApplianceError = BeyondTrustError
 """What `import_issues` and the BeyondTrust calls raise when the appliance refused or failed;
 callers outside the vendor layer catch this name, not the client's."""
+ApplianceUnavailable = BeyondTrustUnavailable
+"""An `ApplianceError` that is an outage (no answer, a timeout, a 5xx), not a refusal."""
+# The integrations API names a session key's queue with this (`Queue.rep(12)`, ...).
+Queue = BeyondTrustQueue
 
 
 def connection_problems(report: ConnectionReport) -> list[str]:
@@ -368,7 +354,7 @@ def session_history(*, backend: Backend, filters: Mapping, page: int, page_size:
     """One page of the backend's session history; `filters` are the client's keyword arguments
     (dates, columns as `variables`, the vendor's filters). Raises `SessionHistoryError`."""
     try:
-        return TakeControlClient.from_backend(backend).session_history(
+        return TakeControlClient.for_backend(backend).session_history(
             **filters, page=page, page_size=page_size
         )
     except (TakeControlError, TakeControlValueError) as error:
@@ -382,8 +368,9 @@ def export_session_history(*, backend: Backend, filters: Mapping) -> list:
     Paging on this endpoint is UNCONFIRMED: a short page ends the loop, and so does a page
     that repeats the previous one (a vendor that ignores the paging parameters).
     """
-    client = TakeControlClient.from_backend(backend)
-    rows, previous = [], None
+    client = TakeControlClient.for_backend(backend)
+    rows: list[Mapping[str, Any]] = []
+    previous = None
     try:
         for page in range(1, EXPORT_MAX_PAGES + 1):
             history = client.session_history(**filters, page=page, page_size=EXPORT_PAGE_SIZE)

@@ -18,15 +18,16 @@ from __future__ import annotations
 import functools
 import threading
 import uuid
-from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from cachetools import TTLCache
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.core.signals import request_finished, request_started
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import add_never_cache_headers
+
+from portal.http import PortalRequest
 
 T = TypeVar("T")
 
@@ -37,44 +38,48 @@ SITE_CACHE_SECONDS = 60
 SITE_CACHE_VERSION_KEY = "portal:site-version"
 
 
-# The version a request reads once (SiteMiddleware): every cached read and page of one request
-# then names the same version, and a page costs one shared-cache read for it, not one per read.
-_request_version: ContextVar[str | None] = ContextVar("portal_site_version", default=None)
+# The version a request has read, for the rest of that request: a survey start reads six cached
+# values, and each read of the version is a round trip to the shared cache (a SQLite file by
+# default). One per request thread; outside a request (commands, workers) every call reads.
+_request = threading.local()
 
 
-def _read_site_cache_version() -> str:
-    version = cache.get(SITE_CACHE_VERSION_KEY)
-    if version is None:
-        cache.add(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(SITE_CACHE_VERSION_KEY) or "lost"
-    return version
+def _request_began(**kwargs: Any) -> None:
+    _request.active, _request.version = True, None
+
+
+def _request_ended(**kwargs: Any) -> None:
+    _request.active, _request.version = False, None
+
+
+request_started.connect(_request_began, dispatch_uid="portal-site-version-request-began")
+request_finished.connect(_request_ended, dispatch_uid="portal-site-version-request-ended")
 
 
 def site_cache_version() -> str:
     """Renewed by every admin change (signals.py), so cached reads and pages expire at once.
+    Read once per request (docs/decisions/0067-one-site-version-read-per-request.md).
 
     A random token, not a counter: if the cache loses it (eviction, a Redis restart), the new
-    token can never name values cached before, as a counter restarting at 1 would. Inside
-    `one_site_version` (a request), the version read when it began.
+    token can never name values cached before, as a counter restarting at 1 would.
     """
-    return _request_version.get() or _read_site_cache_version()
+    in_request = getattr(_request, "active", False)
+    if in_request and _request.version is not None:
+        return _request.version
+    version = cache.get(SITE_CACHE_VERSION_KEY)
+    if version is None:
+        cache.add(SITE_CACHE_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(SITE_CACHE_VERSION_KEY) or "lost"
+    if in_request:
+        _request.version = version
+    return version
 
 
 def renew_site_cache_version() -> None:
     version = uuid.uuid4().hex
     cache.set(SITE_CACHE_VERSION_KEY, version, None)
-    if _request_version.get() is not None:  # the request that made the change sees it
-        _request_version.set(version)
-
-
-@contextmanager
-def one_site_version() -> Iterator[None]:
-    """Read the site version once for the block (a request)."""
-    token = _request_version.set(_read_site_cache_version())
-    try:
-        yield
-    finally:
-        _request_version.reset(token)
+    if getattr(_request, "active", False):  # the request that made the change sees it at once
+        _request.version = version
 
 
 # ------------------------------------------------------------------------------
@@ -168,7 +173,7 @@ def exempt_from_page_cache(response: HttpResponse) -> HttpResponse:
     """Neither the page cache nor a browser keeps this response: what it shows changes by the
     minute (who is online) or must show at once (the closed page)."""
     add_never_cache_headers(response)
-    response.customer_page_cache_exempt = True
+    response.customer_page_cache_exempt = True  # type: ignore[attr-defined]  # read by page_is_cacheable
     return response
 
 
@@ -184,7 +189,7 @@ def page_cache_key(request: HttpRequest, variant: str = "") -> str | None:
     )
 
 
-def page_is_cacheable(response: HttpResponse) -> bool:
+def page_is_cacheable(response: HttpResponseBase) -> bool:
     return (
         response.status_code == 200
         and not response.cookies
@@ -194,9 +199,9 @@ def page_is_cacheable(response: HttpResponse) -> bool:
 
 
 def customer_page_cache(
-    view: Callable[..., HttpResponse] | None = None,
+    view: Callable[..., HttpResponseBase] | None = None,
     *,
-    variant: Callable[[HttpRequest], PageVariant] | None = None,
+    variant: Callable[[PortalRequest], PageVariant] | None = None,
 ) -> Any:
     """Serve a customer view's plain GETs from the shared cache.
 
@@ -210,9 +215,9 @@ def customer_page_cache(
     the customer's (views/prefilled.py compiles those pages instead).
     """
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
-        def cached_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def cached_view(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             seconds, name = PAGE_SECONDS, ""
             if variant is not None and page_cache_key(request) is not None:
                 name, seconds = variant(request)
@@ -225,7 +230,7 @@ def customer_page_cache(
             # A view may answer with another cached view's page (home with a single flow):
             # that page is kept once, under the key (and for the time) its own view chose.
             if key is not None and page_is_cacheable(response) and not hasattr(response, "page_cache_key"):
-                response.page_cache_key = key
+                response.page_cache_key = key  # type: ignore[attr-defined]  # marks it kept once
                 cache.set(key, response, seconds)
             return response
 

@@ -7,8 +7,9 @@ name the limit, and never echo the offending value back into a message.
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,15 +23,18 @@ from portal.text_rules import (  # noqa: F401  (STRIP_CHARS, strip_pattern: the 
     LINE_BREAK,
     STRIP_CHARS,
     CustomerField,
-    customer_fields_for,
     normalise,
     strip_pattern,
     text_problem,
 )
 from portal.vendors import limits
-from portal.vendors.takecontrol.start_url import InvalidPin, normalise_pin
+from portal.vendors.base import InvalidKey, VendorAdapter
+from portal.vendors.registry import adapter_for
 
-_KEY_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc\uff0d]+")
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from portal.selectors import LocalizedCustomField
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -177,15 +181,10 @@ class PublicForm(forms.Form):
         return offset if limits.TIMEZONE_OFFSET_MIN <= offset <= limits.TIMEZONE_OFFSET_MAX else None
 
 
-def normalise_session_key(raw: str) -> str:
-    """Spaces and dashes removed, full-width digits (Japanese/Chinese input) made ASCII, and
-    invisible format characters (a zero-width space pasted from an email) dropped, as the
-    Take Control PIN rule does (takecontrol start_url.normalise_pin)."""
-    text = _KEY_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-
-
 class SessionKeyForm(PublicForm):
+    """The key a technician gave the customer, in the shape the backend's adapter says
+    (`VendorAdapter.key_rule`, `normalise_key`: spaces, dashes and full-width digits allowed)."""
+
     key = forms.CharField(
         label=_("Session key"),
         help_text=_("The key your technician gave you, for example 123 4567."),
@@ -204,33 +203,34 @@ class SessionKeyForm(PublicForm):
     # prompts first, docs/decisions/0006-prompt-before-download.md).
     external_key = carried_external_key_field()
 
-    def __init__(self, *args, length: int = limits.SESSION_KEY_LENGTH, letters: bool = False, **kwargs):
+    def __init__(self, *args, adapter: VendorAdapter, **kwargs):
         super().__init__(*args, **kwargs)
-        self.length, self.letters = length, letters
-        if letters:
+        self.adapter = adapter
+        rule = adapter.key_rule()
+        self.length, self.letters = rule.length, rule.letters
+        if self.letters:
             self.fields["key"].widget.attrs["inputmode"] = "text"
+        if not rule.external_key:
+            del self.fields["external_key"]
 
     def clean_key(self) -> str:
-        key = normalise_session_key(self.cleaned_data["key"])
-        pattern = r"[A-Za-z0-9]" if self.letters else r"[0-9]"
-        if not re.fullmatch(f"{pattern}*", key):
-            raise ValidationError(
+        try:
+            return self.adapter.normalise_key(self.cleaned_data["key"])
+        except InvalidKey as error:
+            raise ValidationError(self.key_error(error), code=error.code) from None
+
+    def key_error(self, error: InvalidKey) -> StrOrPromise:
+        if error.code == "characters":
+            return (
                 _("A session key has only letters and digits.")
                 if self.letters
-                else _("A session key has only digits."),
-                code="characters",
+                else _("A session key has only digits.")
             )
-        if len(key) != self.length:
-            raise ValidationError(
-                ngettext(
-                    "A session key has %(length)d characters; you entered %(count)d.",
-                    "A session key has %(length)d characters; you entered %(count)d.",
-                    self.length,
-                )
-                % {"length": self.length, "count": len(key)},
-                code="length",
-            )
-        return key
+        return ngettext(
+            "A session key has %(length)d characters; you entered %(count)d.",
+            "A session key has %(length)d characters; you entered %(count)d.",
+            self.length,
+        ) % {"length": self.length, "count": error.count}
 
 
 class PinForm(SessionKeyForm):
@@ -244,18 +244,21 @@ class PinForm(SessionKeyForm):
     }
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, length=limits.TC_PIN_LENGTH, **kwargs)
-        del self.fields["external_key"]  # the PIN URL carries nothing but the PIN
+        super().__init__(*args, **kwargs)
         key = self.fields["key"]
         key.label = _("PIN")
         key.help_text = _("The 9-digit PIN your technician gave you, for example 123 456 789.")
         key.error_messages["required"] = self.PIN_ERRORS["empty"]
 
-    def clean_key(self) -> str:
-        try:
-            return normalise_pin(self.cleaned_data["key"])
-        except InvalidPin as error:
-            raise ValidationError(self.PIN_ERRORS[error.code], code=error.code) from None
+    def key_error(self, error: InvalidKey) -> StrOrPromise:
+        return self.PIN_ERRORS[error.code]
+
+
+def key_form(backend: Backend, *args, **kwargs) -> SessionKeyForm:
+    """The key flow's form for the backend: a PIN where the vendor calls the key so."""
+    adapter = adapter_for(backend)
+    form_class = PinForm if adapter.key_rule().pin else SessionKeyForm
+    return form_class(*args, adapter=adapter, **kwargs)
 
 
 class TechnicianForm(PublicForm):
@@ -277,7 +280,9 @@ class TechnicianForm(PublicForm):
     def __init__(self, *args, technicians: list, consent_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.technicians = {technician.pk: technician for technician in technicians}
-        self.fields["technician"].choices = [(t.pk, t.display_name) for t in technicians]
+        cast(forms.ChoiceField, self.fields["technician"]).choices = [
+            (t.pk, t.display_name) for t in technicians
+        ]
         if consent_text:
             self.fields["consent"] = consent_field()
 
@@ -311,7 +316,7 @@ class RepForm(PublicForm):
     def __init__(self, *args, reps, chat_choice: bool = False, consent_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.reps = {rep.id: rep for rep in reps}
-        self.fields["rep"].choices = [(rep.id, rep.public_name) for rep in reps]
+        cast(forms.ChoiceField, self.fields["rep"]).choices = [(rep.id, rep.public_name) for rep in reps]
         if chat_choice:
             self.fields["chat"] = forms.BooleanField(
                 required=False, label=_("Chat only: I don't want to download the support program")
@@ -326,9 +331,9 @@ class RepForm(PublicForm):
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
-def custom_form_field(field: CustomField) -> forms.Field:
+def custom_form_field(field: LocalizedCustomField) -> forms.Field:
     """The form field for an admin-defined custom field. Required-ness is checked per issue."""
-    common = {"label": field.label, "help_text": field.help_text, "required": False}
+    common: dict[str, Any] = {"label": field.label, "help_text": field.help_text, "required": False}
     if field.field_type == CustomField.Type.CHOICE:
         return forms.ChoiceField(
             choices=[("", _("Choose…"))]
@@ -388,6 +393,8 @@ class SurveyForm(PublicForm):
     or refused, never trusted.
     """
 
+    reps_pending = False  # with reps_menu: the rep list is still being fetched (set by the view)
+
     issue = forms.ChoiceField(
         label=_("What do you need help with?"),
         error_messages={
@@ -400,21 +407,20 @@ class SurveyForm(PublicForm):
         self,
         *args,
         site: Site,
-        issues: list,
-        custom_fields: list[CustomField],
+        issues: Sequence[Any],
+        custom_fields: Sequence[LocalizedCustomField],
         external_key_label: str = "",
         reps_menu: bool = False,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        takecontrol = site.backend.kind == Backend.Kind.TAKECONTROL
-        # Take Control has no session.custom.* fields, and the legacy .ns start cannot carry
-        # them: a customer is never asked for what would not reach the representative.
-        if takecontrol or site.backend.kind == Backend.Kind.LEGACY:
+        adapter = adapter_for(site.backend)
+        # A customer is never asked for what would not reach the representative.
+        if not adapter.carries_custom_fields:
             custom_fields = []
         self.site, self.issues, self.custom_fields = site, issues, custom_fields
         self.issue_by_code = {issue.code_name: issue for issue in issues}
-        issue_field = self.fields["issue"]
+        issue_field = cast(forms.ChoiceField, self.fields["issue"])
         choices = [(issue.code_name, issue.display_name) for issue in issues]
         if len(issues) == 1:  # no pointless choice (docs/decisions/0035-no-pointless-choices.md)
             issue_field.widget = forms.HiddenInput()
@@ -434,14 +440,15 @@ class SurveyForm(PublicForm):
                 }
             )
 
-        for spec in customer_fields_for(site.backend):
+        for spec in adapter.customer_fields:
             label = external_key_label if spec.name == "external_key" and external_key_label else spec.label
             self._add_customer_field(spec, getattr(site, spec.mode_attr), label)
         for field in custom_fields:
             self.fields[f"cf_{field.code_name}"] = custom_form_field(field)
             # Checked per issue in clean(), but shown as required wherever the field is shown.
-            self.fields[f"cf_{field.code_name}"].required_when_shown = field.required
-        if site.chat_mode == Site.ChatMode.CHOICE and not takecontrol:
+            # An attribute of our own on a Django field, read by the field template tag.
+            self.fields[f"cf_{field.code_name}"].required_when_shown = field.required  # type: ignore[attr-defined]
+        if site.chat_mode == Site.ChatMode.CHOICE and adapter.offers_chat_only:
             self.fields["chat"] = forms.BooleanField(
                 required=False, label=_("Chat only: I don't want to download the support program")
             )
@@ -456,7 +463,7 @@ class SurveyForm(PublicForm):
             [name for name in self.fields if name not in self.field_order_tail] + self.field_order_tail
         )
 
-    def _add_customer_field(self, spec: CustomerField, mode: str, label: str):
+    def _add_customer_field(self, spec: CustomerField, mode: str, label: StrOrPromise):
         if mode == FieldMode.HIDDEN:
             if spec.name == "external_key":  # from a prefill link, carried along unseen
                 self.fields[spec.name] = carried_external_key_field()
@@ -497,7 +504,7 @@ class SurveyForm(PublicForm):
     def selected_issue(self):
         return self.issue_by_code.get(self.cleaned_data.get("issue"))
 
-    def custom_fields_for_selected(self) -> list[CustomField]:
+    def custom_fields_for_selected(self) -> list[LocalizedCustomField]:
         code = self.cleaned_data.get("issue")
         return [f for f in self.custom_fields if not f.issue_codes or code in f.issue_codes]
 

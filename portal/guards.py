@@ -17,9 +17,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+
+from portal.conf import portal_settings
 
 FORM_SALT = "portal.public-form"
 HONEYPOT_FIELD = "website"
@@ -41,7 +42,7 @@ class GuardResult:
 
 def client_address(request) -> str:
     """REMOTE_ADDR, or the client address a trusted proxy chain put in X-Forwarded-For."""
-    hops = settings.PORTAL_TRUSTED_PROXY_COUNT
+    hops = portal_settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if hops and forwarded:
         addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
@@ -78,8 +79,8 @@ def rate_limited(request, *, scope: str) -> int:
     """Counts this POST per client address; seconds to wait when over the limit, else 0."""
     return over_limit(
         f"{scope}:{client_address(request)}",
-        limit=settings.PORTAL_RATE_LIMIT,
-        window=settings.PORTAL_RATE_WINDOW,
+        limit=portal_settings.RATE_LIMIT,
+        window=portal_settings.RATE_WINDOW,
     )
 
 
@@ -92,7 +93,7 @@ def check_public_post(request, *, scope: str = "start") -> GuardResult:
     if request.POST.get(HONEYPOT_FIELD):
         return GuardResult(False, "honeypot")
     try:
-        _signer.unsign(request.POST.get(TIMESTAMP_FIELD, ""), max_age=settings.PORTAL_FORM_MAX_AGE)
+        _signer.unsign(request.POST.get(TIMESTAMP_FIELD, ""), max_age=portal_settings.FORM_MAX_AGE)
     except signing.BadSignature:  # includes SignatureExpired
         return GuardResult(False, "expired")
     return GuardResult(True)

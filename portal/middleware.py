@@ -8,7 +8,6 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from portal import views
-from portal.caching import one_site_version
 from portal.languages import LANGUAGE_CODES, negotiate_language
 from portal.selectors import site_for_host
 
@@ -61,16 +60,14 @@ class HealthCheckMiddleware:
 
 
 class SiteMiddleware:
-    """Sets `request.site` from the Host header (a hostname belongs to one site), under the
-    site version read once for the request (portal/caching.py)."""
+    """Sets `request.site` from the Host header (a hostname belongs to one site)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        with one_site_version():  # one shared-cache read for every cached read of the request
-            request.site = site_for_host(request.get_host())
-            return self.get_response(request)
+        request.site = site_for_host(request.get_host())
+        return self.get_response(request)
 
 
 class CustomerLocaleMiddleware:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import zoneinfo
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,6 +24,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.vendors import limits
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from portal.vendors.base import VendorAdapter
 
 code_name_validator = RegexValidator(
     limits.CODE_NAME_PATTERN,
@@ -223,14 +229,23 @@ class Backend(models.Model):
         return f"{self.name} ({kind})"
 
     @property
+    def adapter(self) -> VendorAdapter:
+        """What this backend's kind does (docs/decisions/0055-vendor-adapters-and-registry.md).
+        Imported on use: the adapters build on these models."""
+        from portal.vendors.registry import adapter_for
+
+        return adapter_for(self)
+
+    @property
     def is_beyondtrust(self) -> bool:
-        return self.kind in {self.Kind.MODERN, self.Kind.LEGACY, self.Kind.PREVIEW}
+        """The BeyondTrust command API's features (rep list, session keys) apply."""
+        return self.adapter.beyondtrust_api
 
     @property
     def uses_command_api(self) -> bool:
         """A real appliance: its rep list, issue import and session keys need API credentials
         (the Preview backend shows sample representatives instead)."""
-        return self.kind in {self.Kind.MODERN, self.Kind.LEGACY}
+        return self.adapter.needs_api_credentials
 
     @property
     def has_api_credentials(self) -> bool:
@@ -261,39 +276,10 @@ class Backend(models.Model):
         """The backend's own settings, without looking at the sites that use it."""
         if self.base_url:
             self.base_url = self.base_url.rstrip("/")
-        errors = {}
-        if self.is_beyondtrust and self.base_url and urlsplit(self.base_url).path:
-            # The start URL and the API are paths on the public site's address.
-            errors["base_url"] = _(
-                "Enter the public site's address only, like https://support.example.com, without a path."
-            )
-        if self.uses_command_api:
-            if self.client_id and not self.client_secret:
-                errors["client_secret"] = _(
-                    "Enter the client secret too: the API needs the client ID and its secret together."
-                )
-            elif self.client_secret and not self.client_id:
-                errors["client_id"] = _(
-                    "Enter the client ID too: the API needs the client ID and its secret together."
-                )
-        if self.kind == self.Kind.LEGACY and self.send_platform:
-            errors["send_platform"] = _(
-                "The legacy .ns start has no platform parameter: turn "
-                "this off, or use the BeyondTrust Remote Support kind."
-            )
-        if self.kind == self.Kind.TAKECONTROL:
-            if self.tc_mode == self.TakeControlMode.REDIRECT and not self.tc_uid:
-                errors["tc_uid"] = _(
-                    "Redirect mode needs the New Session API uid (Profile > APIs): "
-                    "without it every start fails."
-                )
-            if self.tc_mode == self.TakeControlMode.REST and not self.tc_public_key:
-                errors["tc_public_key"] = _(
-                    "REST mode needs the public integration key "
-                    "(Management > API Keys): without it every start fails."
-                )
-            if "{pin}" not in self.tc_pin_url_template:
-                errors["tc_pin_url_template"] = _("The template must contain {pin}.")
+        try:
+            errors = dict(self.adapter.backend_problems())
+        except LookupError:  # a kind nobody registered: the field's own choice check says so
+            errors = {}
         if self.tc_pin_url_template and "tc_pin_url_template" not in errors:
             try:
                 validate_vendor_url(self.tc_pin_url_template.replace("{pin}", "123456789"))
@@ -486,51 +472,11 @@ class Site(models.Model):
     def allowed_frame_origins(self) -> list[str]:
         return [line.strip() for line in self.frame_ancestors.splitlines() if line.strip()]
 
-    def backend_problems(self, backend: Backend | None = None) -> dict[str, str]:
+    def backend_problems(self, backend: Backend | None = None) -> dict[str, StrOrPromise]:
         """What this site asks of its backend (or `backend`) that the vendor would refuse or
         the start URL cannot carry, by the site field to change."""
         backend = backend or self.backend
-        problems = {}
-        if backend.uses_command_api and not backend.has_api_credentials:
-            if self.show_rep_list:
-                problems["show_rep_list"] = _(
-                    "The representative list needs the backend's API "
-                    "client ID and secret: add them, or turn the list off."
-                )
-            elif self.show_reps_in_issue_menu:
-                problems["show_reps_in_issue_menu"] = _(
-                    "Representatives in the issue menu need the backend's API client ID and "
-                    "secret: add them, or turn this off."
-                )
-        if backend.kind == Backend.Kind.LEGACY:
-            # The legacy .ns start has no parameter for these (portal/vendors/beyondtrust).
-            if self.chat_mode != self.ChatMode.OFF:
-                problems["chat_mode"] = _(
-                    "A legacy Bomgar start cannot be chat only: choose full client only."
-                )
-            if self.chat_locale:
-                problems["chat_locale"] = _("A legacy Bomgar start has no chat language: leave this empty.")
-            if self.pk:
-                if self.custom_fields.filter(active=True).exists():
-                    problems["custom_fields"] = _(
-                        "A legacy Bomgar start cannot carry custom fields: deactivate them."
-                    )
-                if (
-                    self.issues.filter(active=True)
-                    .filter(
-                        Q(priority__isnull=False)
-                        | ~Q(skills="")
-                        | ~Q(chat_locale="")
-                        | Q(chat=Issue.Chat.ALWAYS)
-                    )
-                    .exists()
-                ):
-                    problems["issues"] = _(
-                        "A legacy Bomgar start cannot carry an issue's "
-                        "priority, skills, chat language or chat only: "
-                        "clear them on the issues."
-                    )
-        return problems
+        return dict(backend.adapter.site_problems(self))
 
     def clean(self):
         errors = {}
@@ -784,24 +730,8 @@ class Issue(models.Model):
             raise ValidationError({"department": _("This department belongs to another backend.")})
         if self.technician_id and self.site_id and self.technician.backend_id != self.site.backend_id:
             raise ValidationError({"technician": _("This technician belongs to another backend.")})
-        if self.site_id and self.site.backend.kind == Backend.Kind.LEGACY:
-            # The legacy .ns start (vendors/beyondtrust/start_url.legacy_start_url) has no
-            # code-name parameter, and none for priority, skills, chat-only or chat language.
-            errors = {}
-            if self.vendor_id is None:
-                errors["vendor_id"] = _(
-                    "A legacy Bomgar backend starts issues by their numeric ID: "
-                    "enter the appliance's issue ID."
-                )
-            unsupported = _("A legacy Bomgar start cannot carry this: leave it empty.")
-            if self.priority is not None:
-                errors["priority"] = unsupported
-            if self.skill_list:
-                errors["skills"] = unsupported
-            if self.chat_locale:
-                errors["chat_locale"] = unsupported
-            if self.chat == self.Chat.ALWAYS:
-                errors["chat"] = _("A legacy Bomgar start cannot be chat only: choose full client only.")
+        if self.site_id:
+            errors = self.site.backend.adapter.issue_problems(self)
             if errors:
                 raise ValidationError(errors)
 
@@ -898,15 +828,10 @@ class CustomField(models.Model):
         return pairs
 
     def clean(self):
-        if self.active and self.site_id and self.site.backend.kind == Backend.Kind.LEGACY:
-            raise ValidationError(
-                {
-                    "active": _(
-                        "A legacy Bomgar start cannot carry custom fields: "
-                        "this one would never reach the representative."
-                    )
-                }
-            )
+        if self.active and self.site_id:
+            problem = self.site.backend.adapter.custom_field_problem(self)
+            if problem:
+                raise ValidationError({"active": problem})
         if self.code_name == limits.EXTERNAL_KEY_CODE:
             raise ValidationError(
                 {"code_name": _("external_key is built in: use the site's external key field.")}

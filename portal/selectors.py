@@ -4,7 +4,6 @@ the online representatives from the vendor cache."""
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import pickle
 import zoneinfo
@@ -26,7 +25,7 @@ from portal.models import (
     SiteTranslation,
     Technician,
 )
-from portal.vendors.beyondtrust.client import CommandClient, Rep
+from portal.vendors.base import Person
 from portal.vendors.cache import CircuitBreaker, cached_with_refresh, default_timeout
 
 logger = logging.getLogger(__name__)
@@ -156,18 +155,17 @@ def active_issues(*, site: Site, language: str) -> tuple[LocalizedIssue, ...]:
         .select_related("department", "technician")
         .prefetch_related("translations")
     )
-    if site.backend.kind == Backend.Kind.LEGACY:
-        # The legacy .ns URL names an issue by its numeric ID only
-        # (docs/decisions/0001-beyondtrust-start-url-styles.md): an issue with a code name alone
-        # cannot be started there, so it is not offered.
-        unstartable = [issue.code_name for issue in issues if issue.vendor_id is None]
-        if unstartable:
-            logger.warning(
-                "Site %s: issues without a numeric ID are not offered on a legacy backend: %s",
-                site.pk,
-                ", ".join(unstartable),
-            )
-            issues = [issue for issue in issues if issue.vendor_id is not None]
+    startable = site.backend.adapter.startable_issues(issues)
+    if len(startable) < len(issues):
+        # An issue the backend's start cannot name (a legacy .ns start needs the numeric ID,
+        # docs/decisions/0001-beyondtrust-start-url-styles.md) is not offered.
+        offered = {issue.pk for issue in startable}
+        logger.warning(
+            "Site %s: issues the backend cannot start are not offered: %s",
+            site.pk,
+            ", ".join(issue.code_name for issue in issues if issue.pk not in offered),
+        )
+        issues = startable
     localized = []
     for issue in issues:
         translated = next((row for row in issue.translations.all() if row.language == language), None)
@@ -313,8 +311,6 @@ def notice_is_shown(*, site: Site, now=None) -> bool:
 # stopped answering (or the site's TTL, if longer): a rep who logged off meanwhile is caught
 # by the vendor, a rep list that is minutes old is better than none.
 REP_LIST_HARD_TTL = 300
-BREAKER_FAILURES = 5  # consecutive failed calls before the portal stops calling the appliance
-BREAKER_RESET_SECONDS = 30  # then one trial call after this long
 
 
 @dataclass(frozen=True)
@@ -328,7 +324,7 @@ class RepListResult:
     not customers.
     """
 
-    reps: tuple[Rep, ...] = ()
+    reps: tuple[Person, ...] = ()
     stale: bool = False
     unavailable: bool = False
     fetched_at: datetime | None = None
@@ -341,23 +337,13 @@ class RepListResult:
 
 
 def rep_list_cache_key(backend: Backend) -> str:
-    # The address is part of the key: pointing a backend at another appliance drops its reps.
-    address = hashlib.sha256(backend.base_url.encode()).hexdigest()[:12]
-    return f"beyondtrust:reps:{backend.pk}:{address}"
+    return backend.adapter.rep_list_cache_key()
 
 
-def beyondtrust_breaker(backend: Backend) -> CircuitBreaker:
-    """The one circuit breaker per BeyondTrust backend, shared by every caller of its API."""
-    return CircuitBreaker(
-        f"beyondtrust:{backend.pk}", failure_threshold=BREAKER_FAILURES, reset_after=BREAKER_RESET_SECONDS
-    )
-
-
-# What a Preview backend lists: its rep starts show the URL a real rep would get.
-PREVIEW_REPS = (
-    Rep(id=12, public_name="Alex K.", showing_on_rep_list=True),
-    Rep(id=7, public_name="Sam R.", showing_on_rep_list=True),
-)
+def vendor_breaker(backend: Backend) -> CircuitBreaker | None:
+    """The one circuit breaker per backend, shared by every caller of its vendor API (the rep
+    list, the integrations API, the admin's actions); None where nothing is called."""
+    return backend.adapter.breaker()
 
 
 def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float = 0.0) -> RepListResult:
@@ -372,33 +358,34 @@ def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float
     is a list.
     """
     backend = site.backend
-    if backend.kind == Backend.Kind.PREVIEW:  # the demo shows the flow with sample people
-        return RepListResult(reps=PREVIEW_REPS)
-    if not backend.is_beyondtrust:
-        return RepListResult(unavailable=True)
+    adapter = backend.adapter
+    sample = adapter.sample_reps()
+    if sample is not None:  # the demo shows the flow with sample people
+        return RepListResult(reps=tuple(sample))
     try:
-        client = CommandClient.for_backend(backend)  # reads the secret here: fetch runs off-thread
+        ask = adapter.rep_fetcher()
     except ValueError as error:
         # A configuration fault, not an outage: tell the admin every few minutes, not per visit.
         if cache.add(f"portal:rep-list-misconfigured:{backend.pk}", True, 300):
             logger.error("Backend %s: no representative list: %s", backend.pk, error)
         return RepListResult(unavailable=True)
+    if ask is None:
+        return RepListResult(unavailable=True)
 
-    def fetch() -> tuple[Rep, ...]:
-        listed = (rep for rep in client.logged_in_reps() if rep.showing_on_rep_list)
+    def fetch() -> tuple[Person, ...]:
+        listed = (rep for rep in ask() if rep.showing_on_rep_list)
         return tuple(sorted(listed, key=lambda rep: (rep.public_name.casefold(), rep.id)))
 
     soft_ttl = max(site.rep_list_ttl, 1)  # the admin keeps it in 5-600 s; never 0 here
-    breaker = beyondtrust_breaker(backend)
     cached = cached_with_refresh(
-        key=rep_list_cache_key(backend),
+        key=adapter.rep_list_cache_key(),
         fetch=fetch,
         soft_ttl=soft_ttl,
         hard_ttl=max(REP_LIST_HARD_TTL, soft_ttl),
         timeout=default_timeout(),
         wait=wait,
         wait_for_others=wait_for_others,
-        breaker=breaker,
+        breaker=adapter.breaker(),
     )
     # The refresh logs the vendor's failure once, where it happens
     # (docs/decisions/0011-command-api-errors.md); every request that is served the stale list

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 
+from portal import conf as portal_conf
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "portal",
     "portal.webhooks",
     "portal.privacy",
+    "portal.analytics",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +65,10 @@ MIDDLEWARE = [
     "portal.middleware.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CustomerLocaleMiddleware",
+    # Counts customer page views and form posts; the page cache is a view decorator
+    # (portal/caching.py), so pages it serves pass here too
+    # (docs/decisions/0081-cookie-free-view-counting.md).
+    "portal.analytics.middleware.PageViewCountMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -234,7 +241,7 @@ CONTENT_SECURITY_POLICY = {
 }
 # Powerful browser features the portal never uses, refused for its pages and anything they
 # might embed. (Only names Chromium knows: it logs an error for any other, e.g. bluetooth.)
-PERMISSIONS_POLICY = {
+PERMISSIONS_POLICY: dict[str, list[str]] = {
     feature: []
     for feature in (
         "accelerometer",
@@ -267,7 +274,6 @@ PERMISSIONS_POLICY = {
 if env.bool("PORTAL_TRUSTED_PROXY_HEADERS", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = env.bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
-PORTAL_TRUSTED_PROXY_COUNT = env.int("PORTAL_TRUSTED_PROXY_COUNT", default=0)
 
 # ------------------------------------------------------------------------------
 # Admin security: password rules and brute-force lockout (django-axes).
@@ -302,50 +308,22 @@ AXES_LOCKOUT_CALLABLE = "portal.admin.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # axes masks username and address in its own log lines by default, which leaves them saying
 # nothing; the password is always masked (in the log and in the stored attempt).
-AXES_SENSITIVE_PARAMETERS = []
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 
 # ------------------------------------------------------------------------------
-# Portal behaviour
+# Portal behaviour: timeouts, rate limits, webhook retries, the trusted proxy count. Each
+# PORTAL_* setting the code reads is declared in portal/conf.py with its default and meaning
+# (the one place); here each is taken from the environment variable of the same name.
 # ------------------------------------------------------------------------------
-# Vendor calls: (connect, read) timeouts in seconds, on every call.
-PORTAL_VENDOR_CONNECT_TIMEOUT = env.float("PORTAL_VENDOR_CONNECT_TIMEOUT", default=3.0)
-PORTAL_VENDOR_READ_TIMEOUT = env.float("PORTAL_VENDOR_READ_TIMEOUT", default=5.0)
-# Vendor lists for customer pages (the representative list) are refreshed in the background;
-# with nothing cached yet, the request that starts the refresh waits at most this many
-# seconds, then the page says it is checking and asks again (docs/decisions/).
-PORTAL_VENDOR_WAIT = env.float("PORTAL_VENDOR_WAIT", default=0.3)
-# Take Control REST: a 429's Retry-After is waited out on the request path only up to this
-# many seconds; this many 429s in a row stop calls for PORTAL_TC_BREAKER_RESET seconds.
-PORTAL_TC_RETRY_AFTER_MAX = env.float("PORTAL_TC_RETRY_AFTER_MAX", default=3.0)
-PORTAL_TC_BREAKER_THRESHOLD = env.int("PORTAL_TC_BREAKER_THRESHOLD", default=3)
-PORTAL_TC_BREAKER_RESET = env.int("PORTAL_TC_BREAKER_RESET", default=60)
-# Public forms: a signed timestamp field is valid for this long (seconds) ...
-PORTAL_FORM_MAX_AGE = env.int("PORTAL_FORM_MAX_AGE", default=6 * 60 * 60)
-# ... and starts per client address and window (the rate limit of
-# docs/decisions/0020-cookie-free-public-forms.md).
-PORTAL_RATE_LIMIT = env.int("PORTAL_RATE_LIMIT", default=30)
-PORTAL_RATE_WINDOW = env.int("PORTAL_RATE_WINDOW", default=60)
-# Integrations API: requests per token and minute.
-PORTAL_API_RATE_LIMIT = env.int("PORTAL_API_RATE_LIMIT", default=120)
+globals().update(portal_conf.from_environment(env))
 
 # ------------------------------------------------------------------------------
 # Start webhooks (portal/webhooks/, docs/integrations/webhooks.md): delivered by the worker
 # (`manage.py db_worker`, started by make run, make serve and `docker run IMAGE worker`) from
 # the task rows in the database.
 # ------------------------------------------------------------------------------
+# Their timeouts, retries and allowed receivers: the PORTAL_WEBHOOKS_* settings (portal/conf.py).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-# (connect, read) timeouts in seconds for one delivery attempt.
-PORTAL_WEBHOOKS_CONNECT_TIMEOUT = env.float("PORTAL_WEBHOOKS_CONNECT_TIMEOUT", default=3.0)
-PORTAL_WEBHOOKS_READ_TIMEOUT = env.float("PORTAL_WEBHOOKS_READ_TIMEOUT", default=5.0)
-# Retries: the n-th retry waits PORTAL_WEBHOOKS_RETRY_BASE x 2^(n-1) seconds (at most
-# PORTAL_WEBHOOKS_RETRY_MAX_DELAY, +-20 % jitter); after PORTAL_WEBHOOKS_RETRY_HOURS from the
-# event the delivery is given up.
-PORTAL_WEBHOOKS_RETRY_BASE = env.float("PORTAL_WEBHOOKS_RETRY_BASE", default=30.0)
-PORTAL_WEBHOOKS_RETRY_MAX_DELAY = env.float("PORTAL_WEBHOOKS_RETRY_MAX_DELAY", default=6 * 60 * 60.0)
-PORTAL_WEBHOOKS_RETRY_HOURS = env.float("PORTAL_WEBHOOKS_RETRY_HOURS", default=24.0)
-# Receivers on private, loopback, link-local or otherwise non-public addresses are refused
-# (server-side request forgery); development and the tests set this to true.
-PORTAL_WEBHOOKS_ALLOW_PRIVATE = env.bool("PORTAL_WEBHOOKS_ALLOW_PRIVATE", default=False)
 
 # ------------------------------------------------------------------------------
 # Logging: to the console; vendor secrets never reach a log line (clients log no headers).

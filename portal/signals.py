@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from portal import models
 from portal.caching import renew_site_cache_version
+from portal.webhooks.models import Endpoint
 
 WATCHED = (
     models.Backend,
@@ -20,6 +21,9 @@ WATCHED = (
     models.OpeningHours,
     models.Holiday,
     models.SiteTranslation,
+    # Which events a site's endpoints take is cached under the site version: a start on a site
+    # without endpoints writes its record alone (docs/decisions/0066-lean-start-record.md).
+    Endpoint,
 )
 
 

@@ -8,8 +8,8 @@
   expression in its OpenAPI document (`not: {pattern: ...}`).
 - What trimming removes (`STRIP_CHARS`) and how line ends are unified.
 - The customer fields each vendor takes, with the vendor's limits
-  (docs/decisions/0025-limits-in-the-vendors-units.md): the survey builds its fields from them
-  and the API checks prefill values against them.
+  (docs/decisions/0025-limits-in-the-vendors-units.md), from the backend's adapter: the survey
+  builds its fields from them and the API checks prefill values against them.
 
 Messages are the callers' own: the forms translate theirs for customers, the API's are English
 for integrators. `text_problem` only names what is wrong.
@@ -18,12 +18,13 @@ for integrators. `text_problem` only names what is wrong.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.translation import gettext_lazy as _
+from portal.vendors.base import CustomerField
+from portal.vendors.registry import adapter_for, all_customer_field_tables
 
-from portal.models import Backend
-from portal.vendors import limits
+if TYPE_CHECKING:
+    from portal.models import Backend
 
 # C0 and C1 controls and DEL (tab, line feed and carriage return apart), and the bidirectional
 # overrides that can make a name read differently in the representative's console.
@@ -63,91 +64,11 @@ def strip_pattern() -> str:
     return "".join(f"\\u{ord(ch):04x}" for ch in STRIP_CHARS)
 
 
-@dataclass(frozen=True)
-class CustomerField:
-    """One customer field of the survey: form name, the Site attribute saying whether it is
-    asked (FieldMode), label, autocomplete token and the vendor's limit."""
-
-    name: str
-    mode_attr: str
-    label: str
-    autocomplete: str
-    max_chars: int | None = None
-    max_bytes: int | None = None
-    multiline: bool = False
-    email: bool = False
-
-
-# The customer fields each vendor takes, with its limits
-# (docs/decisions/0025-limits-in-the-vendors-units.md): the one place that says which survey a
-# backend gets.
-BEYONDTRUST_CUSTOMER_FIELDS = (
-    CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.CUSTOMER_TEXT_MAX_CHARS),
-    CustomerField(
-        "company", "company_field", _("Company"), "organization", max_chars=limits.CUSTOMER_TEXT_MAX_CHARS
-    ),
-    CustomerField(
-        "company_code",
-        "company_code_field",
-        _("Company code"),
-        "off",
-        max_chars=limits.CUSTOMER_TEXT_MAX_CHARS,
-    ),
-    CustomerField(
-        "details",
-        "details_field",
-        _("Describe the problem"),
-        "off",
-        max_bytes=limits.DETAILS_MAX_BYTES,
-        multiline=True,
-    ),
-    CustomerField(
-        "external_key",
-        "external_key_field",
-        _("Ticket number"),
-        "off",
-        max_chars=limits.CUSTOM_FIELD_MAX_CHARS,
-    ),
-)
-# Legacy Bomgar `download_customer_connector.ns`: its guide limits `customer_desc` to 1024
-# characters (not bytes, as `customer.details` is); the rest as above.
-LEGACY_CUSTOMER_FIELDS = tuple(
-    CustomerField(
-        f.name, f.mode_attr, f.label, f.autocomplete, max_chars=limits.LEGACY_DESC_MAX_CHARS, multiline=True
-    )
-    if f.name == "details"
-    else f
-    for f in BEYONDTRUST_CUSTOMER_FIELDS
-)
-# Take Control (docs/decisions/0014-takecontrol-redirect-start.md): characters, an email address, no
-# custom fields, no external key and no chat-only mode.
-TAKECONTROL_CUSTOMER_FIELDS = (
-    CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.TC_NAME_MAX_CHARS),
-    CustomerField(
-        "email", "email_field", _("Email address"), "email", max_chars=limits.TC_EMAIL_MAX_CHARS, email=True
-    ),
-    CustomerField(
-        "customer_number",
-        "customer_number_field",
-        _("Customer number"),
-        "off",
-        max_chars=limits.TC_NUMBER_MAX_CHARS,
-    ),
-    CustomerField(
-        "details",
-        "details_field",
-        _("Describe the problem"),
-        "off",
-        max_chars=limits.TC_DESCRIPTION_MAX_CHARS,
-        multiline=True,
-    ),
-)
-ALL_CUSTOMER_FIELD_TABLES = (BEYONDTRUST_CUSTOMER_FIELDS, LEGACY_CUSTOMER_FIELDS, TAKECONTROL_CUSTOMER_FIELDS)
-
-
 def customer_fields_for(backend: Backend) -> tuple[CustomerField, ...]:
-    if backend.kind == Backend.Kind.TAKECONTROL:
-        return TAKECONTROL_CUSTOMER_FIELDS
-    if backend.kind == Backend.Kind.LEGACY:
-        return LEGACY_CUSTOMER_FIELDS
-    return BEYONDTRUST_CUSTOMER_FIELDS
+    """The customer fields the backend's vendor takes, with its limits (its adapter's table,
+    docs/decisions/0055-vendor-adapters-and-registry.md)."""
+    return adapter_for(backend).customer_fields
+
+
+# Every kind's table: the API publishes the largest limit of each field.
+ALL_CUSTOMER_FIELD_TABLES = all_customer_field_tables()

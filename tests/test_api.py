@@ -14,12 +14,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from jsonschema import Draft202012Validator
 
-from portal import api, prefill, selectors
+from portal import api, prefill
 from portal.api import openapi_document
 from portal.models import Backend, Site, SiteHostname, StartRequest
 from portal.tokens import create_api_token, revoke_api_token
+from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
+from tests.parsed_html import element
 
 DOCUMENT = openapi_document()
 SERVER = DOCUMENT["servers"][0]["url"]
@@ -140,7 +142,7 @@ def test_session_key_for_the_general_queue(client, fake, secret, settings):
     settings.ALLOWED_HOSTS = ["help.example.com"]
     url = urlsplit(response.json()["portal_url"])
     page = client.get(f"{url.path}?{url.query}", HTTP_HOST=url.hostname).content.decode()
-    assert 'value="4826153"' in page
+    assert element(page, "input", name="key").attrs["value"] == "4826153"
 
 
 def test_session_key_sends_every_parameter_as_the_vendor_spells_it(client, fake, secret):
@@ -428,19 +430,19 @@ def test_unreachable_appliance_is_502(client, secret, api_site):
 
 def test_repeated_outages_open_the_breaker_then_503_with_retry_after(client, fake, secret):
     fake.fail("http500", action="generate_session_key")
-    for _ in range(selectors.BREAKER_FAILURES):
+    for _ in range(beyondtrust_adapter.BREAKER_FAILURES):
         assert call(client, "post", "/session-keys", {"queue": "general"}, token=secret).status_code == 502
     response = call(client, "post", "/session-keys", {"queue": "general"}, token=secret)
     assert (response.status_code, response.json()["error"]) == (503, "unavailable")
-    assert response["Retry-After"] == str(selectors.BREAKER_RESET_SECONDS)
-    assert fake.count("generate_session_key") == selectors.BREAKER_FAILURES
+    assert response["Retry-After"] == str(beyondtrust_adapter.BREAKER_RESET_SECONDS)
+    assert fake.count("generate_session_key") == beyondtrust_adapter.BREAKER_FAILURES
     response = call(client, "post", "/chat-handoffs", {"name": "Jane"}, token=secret)
     assert response.status_code == 503
 
 
 def test_refusals_do_not_open_the_breaker(client, fake, secret):
     fake.fail("error_root", action="generate_session_key")
-    for _ in range(selectors.BREAKER_FAILURES + 2):
+    for _ in range(beyondtrust_adapter.BREAKER_FAILURES + 2):
         assert call(client, "post", "/session-keys", {"queue": "general"}, token=secret).status_code == 502
 
 
@@ -581,10 +583,13 @@ def test_reps_when_the_appliance_fails_with_nothing_cached(client, fake, secret)
     fake.fail("http500", action="get_logged_in_reps")
     response = call(client, "get", "/reps", token=secret)
     assert (response.status_code, response.json()["error"]) == (502, "appliance_error")
-    for _ in range(selectors.BREAKER_FAILURES):
+    for _ in range(beyondtrust_adapter.BREAKER_FAILURES):
         call(client, "get", "/reps", token=secret)
     response = call(client, "get", "/reps", token=secret)
-    assert (response.status_code, response["Retry-After"]) == (503, str(selectors.BREAKER_RESET_SECONDS))
+    assert (response.status_code, response["Retry-After"]) == (
+        503,
+        str(beyondtrust_adapter.BREAKER_RESET_SECONDS),
+    )
 
 
 # ------------------------------------------------------------------------------

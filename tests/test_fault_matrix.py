@@ -14,20 +14,19 @@ unavailable" page.
 from __future__ import annotations
 
 import contextlib
-import html
-import re
 import socket
 
 import pytest
 
-from portal import selectors
 from portal.models import Backend, Department, FieldMode, Issue, Site, StartRequest, Technician
 from portal.tokens import create_api_token
+from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
 from portal.vendors.cache import wait_for_refreshes
 from tests.conftest import form_data, query_of, site_on_fake_appliance
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
 from tests.fakes.takecontrol import PRIVATE_KEY, PUBLIC_KEY, UID, FakeTakeControlServer
+from tests.parsed_html import element
 from tests.test_api import SERVER, assert_conforms
 
 BT_FAULTS = ["down", "hung", "http500", "garbage", "revoked"]
@@ -142,9 +141,7 @@ def test_key_and_survey_starts_need_no_appliance(client, fake, bt, kind, setting
 # The rep list: a kind page, never a 500, never a name it could not check
 # ------------------------------------------------------------------------------
 def rep_status(page: str) -> str:
-    return html.unescape(
-        re.search(r'<p id="rep-status" role="status"[^>]*>(.*?)</p>', page, re.S).group(1).strip()
-    )
+    return element(page, "p", id="rep-status", role="status").raw_text().strip()
 
 
 @pytest.mark.parametrize("kind", ["down", "hung", "http500", "garbage"])
@@ -202,7 +199,7 @@ def test_api_answers_502_then_503_with_retry_after(client, fake, bt, kind, path,
     site, secret = bt
     with bt_fault(kind, fake, client, site, secret, settings):
         statuses = []
-        for _attempt in range(selectors.BREAKER_FAILURES + 1):
+        for _attempt in range(beyondtrust_adapter.BREAKER_FAILURES + 1):
             response = api(client, method, path, secret)
             statuses.append(response.status_code)
             assert response.status_code in (502, 503)

@@ -10,6 +10,7 @@ import pytest
 from portal.forms import STRIP_CHARS, chars_over, clean_text
 from portal.models import Backend, Issue, Site
 from tests.conftest import form_data, query_of
+from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +22,8 @@ def post_survey(client, **fields):
 
 
 def error_of(response, field: str) -> str:
-    found = re.search(rf'<p class="error" id="id_{field}_error">(.*?) </p>', response.content.decode(), re.S)
-    return found.group(1) if found else ""
+    found = elements(response.content.decode(), "p", class_="error", id=f"id_{field}_error")
+    return found[0].raw_text().removesuffix(" ") if found else ""
 
 
 def sent(response, parameter: str) -> str:
@@ -118,25 +119,24 @@ def test_legacy_customer_desc_over_1024_characters(client, legacy_site, text, ov
 
 def test_legacy_page_counts_characters_only(client, legacy_site):
     html = client.get("/survey/").content.decode()
-    counter = re.search(r'<p class="counter" id="id_details_counter"[^>]*>', html).group(0)
-    assert 'data-max-chars="1024"' in counter and "data-max-bytes" not in counter
+    counter = element(html, "p", class_="counter", id="id_details_counter").attrs
+    assert counter["data-max-chars"] == "1024" and "data-max-bytes" not in counter
     assert "data-shared-bytes" not in html  # no session.custom.* on a legacy start
 
 
 def test_modern_page_publishes_the_rule_the_server_applies(client, site, issues, custom_fields):
     html = client.get("/survey/").content.decode()
-    counter = re.search(r'<p class="counter" id="id_details_counter"[^>]*>', html).group(0)
-    assert 'data-max-bytes="1024"' in counter
-    strip = re.search(r'data-strip="([^"]*)"', counter).group(1)
+    counter = element(html, "p", class_="counter", id="id_details_counter").attrs
+    assert counter["data-max-bytes"] == "1024"
+    strip = counter["data-strip"]
     assert strip.encode().decode("unicode_escape") == STRIP_CHARS
     # The external key and every custom field share the vendor's 10,000-byte budget.
-    shared = set(re.findall(r'name="(\w+)"[^>]*data-shared-bytes="10000"', html))
-    shared |= set(re.findall(r'data-shared-bytes="10000"[^>]*name="(\w+)"', html))
+    shared = {field.attrs["name"] for field in elements(html, data_shared_bytes="10000")}
     assert shared == {"external_key", "cf_asset_tag", "cf_printer_model", "cf_urgency"}
 
 
 def test_site_language_pages_never_say_bytes(client, site, issues):
     for language in [code for code, _name in Site._meta.get_field("default_language").choices]:
         html = client.get(f"/survey/?locale={language}").content.decode()
-        visible = re.sub(r"<[^>]*>", " ", html)
+        visible = element(html, "html").text
         assert not re.search(r"byte|バイト|字节|位元組|байт|octet", visible, re.I), language

@@ -8,7 +8,6 @@ many customers look, and no calls at all while the circuit breaker is open.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import threading
@@ -20,11 +19,13 @@ from django.test import Client
 
 from portal import selectors
 from portal.models import Backend, CustomField, Issue, Site, StartRequest
+from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
 from portal.vendors.cache import wait_for_refreshes
 from portal.views.rendering import initials
 from tests.conftest import form_data, query_of, site_on_fake_appliance
 from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
 from tests.fakes.server import running
+from tests.parsed_html import element, elements
 
 NOBODY = "Nobody is available right now."
 CANNOT_SHOW = "We cannot show who is available right now."
@@ -55,27 +56,32 @@ def rep_buttons(page: str) -> list[tuple[str, str]]:
 
 
 def rep_tiles(page: str) -> list[tuple[str, str, str, str]]:
-    """(value, initials, name, state text) of each rep tile, in page order."""
-    return [
-        tuple(html.unescape(part) for part in tile)
-        for tile in re.findall(
-            r'<button type="submit" class="tile" name="rep" value="(\d+)">'
-            r'<span class="tile-initials" aria-hidden="true">([^<]*)</span><span class="tile-text">'
-            r'<span class="tile-name">([^<]*)</span> <span class="tile-state">([^<]*)</span></span></button>',
-            page,
+    """(value, initials, name, state text) of each rep tile, in page order; each tile is a
+    submit button whose initials are hidden from screen readers."""
+    tiles = []
+    for button in elements(page, "button", name="rep"):
+        assert button.attrs["type"] == "submit" and "tile" in button.classes
+        initials = element(button, "span", class_="tile-initials")
+        assert initials.attrs["aria-hidden"] == "true"
+        text = element(button, "span", class_="tile-text")
+        tiles.append(
+            (
+                button.attrs["value"],
+                initials.raw_text(),
+                element(text, "span", class_="tile-name").raw_text(),
+                element(text, "span", class_="tile-state").raw_text(),
+            )
         )
-    ]
+    return tiles
 
 
 def rep_status(page: str) -> str:
     """The visible text of the list's status line (the other texts wait in data attributes)."""
-    return html.unescape(
-        re.search(r'<p id="rep-status" role="status"[^>]*>(.*?)</p>', page, re.S).group(1).strip()
-    )
+    return element(page, "p", id="rep-status", role="status").raw_text().strip()
 
 
 def other_help_shown(page: str) -> bool:
-    return " hidden>" not in re.search(r'<section class="card" data-reps-none[^>]*>', page).group(0)
+    return "hidden" not in element(page, "section", class_="card", data_reps_none=True).attrs
 
 
 def age_rep_list(site: Site, seconds: float) -> None:
@@ -122,7 +128,8 @@ def test_page_lists_online_reps_by_public_name_and_never_the_private_one(client,
     assert response.status_code == 200
     # Sam (id 15) is logged in but not showing on the rep list; the others sorted by name.
     assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
-    assert '<ul class="rep-list tiles" id="id_rep"' in page and 'role="status"' in page
+    assert element(page, "ul", id="id_rep").classes >= {"rep-list", "tiles"}
+    assert elements(page, role="status")
     data = client.get("/reps.json")
     assert data.json()["reps"] == [
         {"id": 12, "name": "Alex K.", "initials": "AK"},
@@ -206,10 +213,9 @@ def test_chat_choice_and_embedded_start(client, fake, rep_site):
     response = client.post("/reps/", form_data(rep="12", chat="on", embedded="1"))
     # In a frame the last step is a button that navigates the top window.
     assert response.status_code == 200
-    link = re.search(
-        r'<a class="button" id="start-link" href="([^"]+)" target="_top">', response.content.decode()
-    )
-    assert query_of(html.unescape(link.group(1))) == [
+    link = element(response.content.decode(), "a", id="start-link")
+    assert "button" in link.classes and link.attrs["target"] == "_top"
+    assert query_of(link.attrs["href"]) == [
         ("id", "12"),
         ("name", "Alex K."),
         ("c2cjs", "1"),
@@ -295,8 +301,9 @@ def test_concurrent_customers_cause_one_upstream_call(fake, rep_site, settings):
 def test_concurrent_customers_after_the_ttl_cause_one_refresh(fake, rep_site):
     Client().get("/reps/")
     age_rep_list(rep_site, rep_site.rep_list_ttl + 1)
-    fake.delay = 0.2
+    fake.hold()  # the refresh is under way until every customer has been answered
     responses = in_threads(20, "/reps/")
+    fake.release()
     assert [r.status_code for r in responses] == [200] * 20
     # Everybody, the refresher too, gets the cached list at once.
     assert all(
@@ -360,11 +367,11 @@ def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(
     client, fake, rep_site, monkeypatch
 ):
     fake.fail("http500", action="get_logged_in_reps")
-    for attempt in range(1, selectors.BREAKER_FAILURES + 1):
+    for attempt in range(1, beyondtrust_adapter.BREAKER_FAILURES + 1):
         page = client.get("/reps/").content.decode()
         assert rep_status(page) == CANNOT_SHOW and other_help_shown(page)
         assert fake.count("get_logged_in_reps") == attempt
-    breaker = selectors.beyondtrust_breaker(rep_site.backend)
+    breaker = selectors.vendor_breaker(rep_site.backend)
     assert breaker.state == "open"
     for _ in range(3):  # open: customers get the kind message, the appliance gets no call
         assert rep_status(client.get("/reps/").content.decode()) == CANNOT_SHOW
@@ -374,20 +381,20 @@ def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(
         "available": False,
         "stale": False,
     }
-    assert fake.count("get_logged_in_reps") == selectors.BREAKER_FAILURES
+    assert fake.count("get_logged_in_reps") == beyondtrust_adapter.BREAKER_FAILURES
 
     fake.fail(None, action="get_logged_in_reps")
-    monkeypatch.setattr(selectors, "BREAKER_RESET_SECONDS", 0)  # the reset time has passed
+    monkeypatch.setattr(beyondtrust_adapter, "BREAKER_RESET_SECONDS", 0)  # the reset time has passed
     page = client.get("/reps/").content.decode()
     assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
-    assert fake.count("get_logged_in_reps") == selectors.BREAKER_FAILURES + 1
-    assert selectors.beyondtrust_breaker(rep_site.backend).state == "closed"
+    assert fake.count("get_logged_in_reps") == beyondtrust_adapter.BREAKER_FAILURES + 1
+    assert selectors.vendor_breaker(rep_site.backend).state == "closed"
 
 
 def test_a_slow_appliance_gets_the_kind_message_within_the_timeout(client, fake, rep_site, settings):
     settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 0.2
     settings.PORTAL_VENDOR_READ_TIMEOUT = 0.3
-    fake.delay = 5
+    fake.hang()  # never answers: the real read timeout (0.3 s) ends the refresh
     response = client.get("/reps/")  # its refresh times out within its wait (2 s in tests)
     assert response.status_code == 200
     assert rep_status(response.content.decode()) == CANNOT_SHOW
@@ -398,7 +405,7 @@ def test_key_and_survey_flows_never_call_the_appliance(client, fake, rep_site, s
     settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 0.2
     settings.PORTAL_VENDOR_READ_TIMEOUT = 0.3
     if outage == "slow":
-        fake.delay = 5
+        fake.hang()
     else:
         fake.fail("http500")
         fake.state["token_status"] = 503
@@ -482,7 +489,7 @@ def test_issue_menu_while_the_appliance_hangs(client, fake, reps_menu_site, sett
     assert response.status_code == 200
     page = response.content.decode()
     assert "We are still checking who is available. Please try again in a moment." in page
-    assert 'value="Jane Doe"' in page  # what the customer typed is kept
+    assert element(page, "input", name="name").attrs["value"] == "Jane Doe"  # what the customer typed is kept
     assert fake.wait_for_requests(1)
     assert len(fake.calls()) == 1  # one refresher for every request
 

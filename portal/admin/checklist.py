@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal import translation_coverage
-from portal.models import LANGUAGE_CHOICES, ApiToken, Backend, CustomField, Issue, Site
+from portal.models import LANGUAGE_CHOICES, ApiToken, CustomField, Issue, Site
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 
@@ -65,7 +65,7 @@ def _when(moment) -> str:
 def backend_item(site: Site) -> Item:
     backend = site.backend
     title = _("Backend reachable")
-    if backend.kind == Backend.Kind.PREVIEW:
+    if backend.adapter.is_preview:
         return Item(
             title,
             True,
@@ -77,7 +77,7 @@ def backend_item(site: Site) -> Item:
             _url("portal_backend_change", backend.pk),
             _("Edit the backend"),
         )
-    if not backend.is_beyondtrust:
+    if not backend.adapter.has_connection_test:
         return Item(
             title,
             None,
@@ -127,7 +127,7 @@ def issues_item(site: Site) -> Item:
             _url("portal_issue_changelist", site__id__exact=site.pk),
             _("Review the issues"),
         )
-    if site.backend.kind in {Backend.Kind.MODERN, Backend.Kind.LEGACY}:
+    if site.backend.adapter.imports_issues:
         return Item(
             title,
             False,

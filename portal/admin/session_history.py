@@ -21,7 +21,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import appliance
-from portal.models import Backend
 
 PERMISSION = "portal.view_session_history"
 PAGE_SIZES = (25, 50, 100, 200)
@@ -54,7 +53,7 @@ class SessionHistoryForm(forms.Form):
         coerce=int,
         required=False,
         choices=[(n, n) for n in PAGE_SIZES],
-        empty_value=50,
+        empty_value=50,  # type: ignore[arg-type]  # any value may stand for "empty"; the stub says str
     )
 
     def clean(self):
@@ -120,7 +119,7 @@ def session_history_view(model_admin, request, object_id: str):
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
     backend = model_admin.get_object(request, object_id)
-    if backend is None or backend.kind != Backend.Kind.TAKECONTROL:
+    if backend is None or not backend.adapter.has_session_history:
         raise Http404
     submitted = "date_from" in request.GET
     form = SessionHistoryForm(request.GET if submitted else None, initial=initial_values())

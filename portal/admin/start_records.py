@@ -1,20 +1,26 @@
 """Admin for the start records: read-only, one row per start
-(docs/decisions/0032-start-records-and-personal-data.md)."""
+(docs/decisions/0032-start-records-and-personal-data.md), with the start dashboard and the CSV
+export beside the list (portal/admin/analytics.py)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import path
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import models
+from portal.admin.analytics import csv_response, dashboard_view, export_view
 from portal.admin.mixins import AdminListMedia, without_single_site
 
 
 @admin.register(models.StartRequest)
 class StartRequestAdmin(admin.ModelAdmin):
     list_display = ["when", "site", "flow", "issue", "outcome", "locale", "embedded", "chat"]
-    list_filter = ["outcome", "flow", "site", "embedded", "chat", "locale", "backend_kind"]
+    list_filter = ["outcome", "flow", "site", "issue", "embedded", "chat", "locale", "backend_kind"]
+    # Links to the dashboard and to "Export CSV" with the list's current filters.
+    change_list_template = "admin/portal/startrequest/change_list.html"
+    actions = ["export_selected"]
     Media = AdminListMedia
     search_fields = ["issue__display_name", "error_fields"]
     date_hierarchy = "created_at"
@@ -51,6 +57,25 @@ class StartRequestAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("site", "issue")
+
+    def get_urls(self):
+        return [
+            path(
+                "analytics/",
+                self.admin_site.admin_view(lambda request: dashboard_view(self, request)),
+                name="portal_startrequest_dashboard",
+            ),
+            path(
+                "export/",
+                self.admin_site.admin_view(lambda request: export_view(self, request)),
+                name="portal_startrequest_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description=_("Export selected start requests as CSV"), permissions=["view"])
+    def export_selected(self, request, queryset):
+        return csv_response(queryset)
 
     def has_add_permission(self, request):
         return False

@@ -32,6 +32,7 @@ import logging
 import math
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -62,7 +63,6 @@ from portal.api.schemas import (
     SessionKeyRequest,
 )
 from portal.models import Issue, Site, StartRequest
-from portal.vendors.beyondtrust.client import BeyondTrustError, BeyondTrustUnavailable
 from portal.vendors.cache import default_timeout
 
 logger = logging.getLogger(__name__)
@@ -179,8 +179,12 @@ def _invalid(request, exc: NinjaValidationError):
     return ApiError(400, "invalid", "Some fields are invalid.", fields=fields).response()
 
 
-api.add_exception_handler(HttpError, lambda request, exc: errors.http_error_response(exc))
-api.add_exception_handler(RequestDataTooBig, lambda request, exc: errors.request_too_big_response(exc))
+# django-ninja types a handler's argument as "the exception or its class"; it passes the instance.
+api.add_exception_handler(HttpError, lambda request, exc: errors.http_error_response(exc))  # type: ignore[arg-type]
+api.add_exception_handler(
+    RequestDataTooBig,
+    lambda request, exc: errors.request_too_big_response(exc),  # type: ignore[arg-type]
+)
 
 
 # ------------------------------------------------------------------------------
@@ -234,7 +238,7 @@ BODY_ERRORS = (400, 401, 403, 413, 415, 429, 502, 503)
 def documented(status: int, model, description: str, errors_: tuple[int, ...]) -> dict:
     """`response` and `openapi_extra` for an operation: django-ninja writes the schemas, this
     adds the descriptions and the headers each status carries."""
-    responses = {status: {"description": description}}
+    responses: dict[int, dict[str, Any]] = {status: {"description": description}}
     for code in errors_:
         text, headers = ERRORS[code]
         responses[code] = {"description": text, **({"headers": headers} if headers else {})}
@@ -289,9 +293,9 @@ def calling_appliance(action: str):
             "The appliance failed repeatedly; try again later.",
             headers={"Retry-After": str(error.retry_after)},
         ) from None
-    except BeyondTrustError as error:
+    except appliance.ApplianceError as error:
         logger.warning("API %s failed: %s", action, error)
-        if isinstance(error, BeyondTrustUnavailable):
+        if isinstance(error, appliance.ApplianceUnavailable):
             message = "The appliance could not be reached or failed to answer."
         else:
             message = "The appliance refused the request; the portal's log has details."
@@ -388,8 +392,8 @@ def reps(request):
     patience = default_timeout()
     result = selectors.online_reps(site=site, wait=patience, wait_for_others=patience)
     if result.unavailable or result.pending:
-        breaker = selectors.beyondtrust_breaker(site.backend)
-        if breaker.is_open:
+        breaker = selectors.vendor_breaker(site.backend)
+        if breaker is not None and breaker.is_open:
             raise ApiError(
                 503,
                 "unavailable",
@@ -479,6 +483,7 @@ def _urlpatterns() -> list:
     patterns, _app, _namespace = api.urls
     ours = []
     for pattern in patterns:
+        assert isinstance(pattern, URLPattern)  # ninja's routes are flat: one pattern per path
         if pattern.name == "api-root":  # ninja's "/" (an HTML 404): ours is JSON
             continue
         ours.append(

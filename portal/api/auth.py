@@ -9,11 +9,11 @@ A failure raises `ApiError`; django-ninja hands it to the API's handler (`portal
 
 from __future__ import annotations
 
-from django.conf import settings
 from ninja.security import HttpBearer
 
 from portal import guards
 from portal.api.errors import ApiError
+from portal.conf import portal_settings
 from portal.models import ApiToken
 from portal.tokens import authenticate_token
 
@@ -29,7 +29,7 @@ def throttle(token: ApiToken) -> None:
     """Per-token limit: the appliance allows an API account 20 requests a second and 15,000 an
     hour (docs/vendors/beyondtrust.md#limits), shared with the customers' rep list; one
     integration's loop must not use that up."""
-    wait = guards.over_limit(f"api:{token.pk}", limit=settings.PORTAL_API_RATE_LIMIT, window=60)
+    wait = guards.over_limit(f"api:{token.pk}", limit=portal_settings.API_RATE_LIMIT, window=60)
     if wait:
         raise ApiError(
             429,

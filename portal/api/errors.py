@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
@@ -63,7 +64,7 @@ class ApiError(Exception):
         self.fields, self.headers = fields, headers or {}
 
     def response(self) -> HttpResponse:
-        body = {"error": self.error, "message": self.message}
+        body: dict[str, Any] = {"error": self.error, "message": self.message}
         if self.fields:
             body["fields"] = self.fields
         return json_response(body, status=self.status, headers=self.headers)

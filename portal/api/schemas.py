@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from portal import prefill
 from portal.api.errors import ERROR_CODES, FIELD_ERRORS
+from portal.appliance import Queue
 from portal.text_rules import (
     ALL_CUSTOMER_FIELD_TABLES,
     CONTROL,
@@ -43,7 +44,6 @@ from portal.text_rules import (
     text_problem,
 )
 from portal.vendors import limits
-from portal.vendors.beyondtrust.client import Queue
 
 if TYPE_CHECKING:
     from portal.models import Issue, Site
@@ -460,6 +460,9 @@ class Request(BaseModel):
 class SessionKeyFields(Request):
     """The session-key part of a body, within the limits of
     docs/decisions/0005-beyondtrust-limits.md."""
+
+    if TYPE_CHECKING:  # each request declares its own `queue` field: their defaults differ
+        queue: ApiQueue
 
     external_key: Annotated[
         str,

@@ -40,8 +40,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, Literal, TypeVar
 
-from django.conf import settings
 from django.core.cache import caches
+
+from portal.conf import portal_settings
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +54,12 @@ REFRESH_WORKERS = 4  # per process; one refresh per key at a time, thanks to the
 
 def default_timeout() -> float:
     """The longest one vendor HTTP call may take: connect plus read timeout from settings."""
-    return float(getattr(settings, "PORTAL_VENDOR_CONNECT_TIMEOUT", 3.0)) + float(
-        getattr(settings, "PORTAL_VENDOR_READ_TIMEOUT", 5.0)
-    )
+    return portal_settings.VENDOR_CONNECT_TIMEOUT + portal_settings.VENDOR_READ_TIMEOUT
 
 
 def customer_wait() -> float:
     """How long a customer request with nothing cached waits for the refresh it started."""
-    return max(0.0, float(getattr(settings, "PORTAL_VENDOR_WAIT", 0.3)))
+    return max(0.0, portal_settings.VENDOR_WAIT)
 
 
 @dataclass(frozen=True)
@@ -274,10 +273,13 @@ def _wait_for_other_refresher(cache, *, key: str, lock_key: str, timeout: float)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         time.sleep(POLL_INTERVAL)
+        # The lock first, then the value: a refresher stores its value before it lets go of the
+        # lock, so a value that lands between the two reads is still seen.
+        refreshing = cache.has_key(lock_key)
         entry = cache.get(key)
         if entry is not None:
             return _served(entry, stale=False)
-        if not cache.has_key(lock_key):  # the other worker gave up without a value
+        if not refreshing:  # the other worker gave up without a value
             break
     return _nothing_yet(cache.get(f"{key}:failed"))
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
+from portal.http import PortalRequest
+
 
 @require_GET
-def theme_css(request: HttpRequest) -> HttpResponse:
+def theme_css(request: PortalRequest) -> HttpResponse:
     """The site's colours as CSS custom properties: a file, so the CSP needs no inline style."""
     site = request.site
     css = ""
@@ -21,9 +23,9 @@ def theme_css(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def media(request: HttpRequest, path: str) -> HttpResponse:
+def media(request: PortalRequest, path: str) -> HttpResponseBase:
     """Uploaded logos, with long cache headers (the file name changes when the logo does)."""
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     response["Cache-Control"] = "public, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -9,9 +9,9 @@ which service starts it and when it is offered.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from portal import guards, services
 from portal import prefill as prefill_links
 from portal.forms import PublicForm
+from portal.http import PortalRequest, SiteRequest
 from portal.models import StartRequest
 from portal.views.prefilled import has_customer_values, prefilled_page
 from portal.views.rendering import render_customer_page, site_ready, unavailable_page
@@ -34,6 +35,7 @@ PREFILL_FIELDS = (
     "email",
     "customer_number",
 )
+FormT = TypeVar("FormT", bound=PublicForm)
 PREFILL_MAX_CHARS = 4000  # a prefill value longer than any limit is cut, not rendered whole
 
 
@@ -41,7 +43,7 @@ PREFILL_MAX_CHARS = 4000  # a prefill value longer than any limit is cut, not re
 # The view
 # ------------------------------------------------------------------------------
 @method_decorator(csrf_exempt, name="dispatch")  # cookie-free by design: guards.check_public_post
-class StartFlowView(View):
+class StartFlowView(View, Generic[FormT]):
     """GET renders the flow's form; POST binds it behind the cookie-free guards, then starts
     the session (valid) or renders the form again with its errors and records the invalid
     attempt (invalid). A closed site or a site without this flow never gets that far.
@@ -53,13 +55,15 @@ class StartFlowView(View):
     """
 
     http_method_names = ["get", "post"]
+    # dispatch answers a request no site is ready for before any other method runs
+    request: SiteRequest
     template_name: str = ""
     flow: str = ""  # StartRequest.Flow of the attempts this view records
     prefill_names: tuple[str, ...] = ()  # fields a prefill link may set (see get_prefill)
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not site_ready(request):
-            return unavailable_page(request)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not site_ready(self.request):
+            return unavailable_page(self.request)
         if not self.is_enabled():
             return self.disabled_response()
         return super().dispatch(request, *args, **kwargs)
@@ -72,10 +76,10 @@ class StartFlowView(View):
     def disabled_response(self) -> HttpResponse:
         return unavailable_page(self.request)
 
-    def get_form(self, data: Any = None) -> PublicForm:
+    def get_form(self, data: Any = None) -> FormT:
         raise NotImplementedError
 
-    def get_context_data(self, form: PublicForm) -> dict[str, Any]:
+    def get_context_data(self, form: FormT) -> dict[str, Any]:
         return {"form": form}
 
     def get_prefill(self) -> tuple[dict, dict[str, str]]:
@@ -89,27 +93,27 @@ class StartFlowView(View):
         (views/prefilled.py): not for a page that shows live state beyond the site version."""
         return True
 
-    def can_start(self, form: PublicForm) -> bool:
+    def can_start(self, form: FormT) -> bool:
         """A last check before validation (the form's error says why not); such a refusal is
         not the customer's invalid input, so it is not recorded."""
         return True
 
-    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+    def start(self, form: FormT, context: services.StartContext) -> services.StartResult:
         raise NotImplementedError
 
     # Steps ------------------------------------------------------------------------
-    def render_form(self, form: PublicForm, **extra_context: Any) -> HttpResponse:
+    def render_form(self, form: FormT, **extra_context: Any) -> HttpResponse:
         context = {**self.get_context_data(form), **extra_context}
         return render_customer_page(self.request, self.template_name, context)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: SiteRequest) -> HttpResponse:
         if has_customer_values(request) and self.compiles_prefilled_page():
             page = prefilled_page(self)
             if page is not None:
                 return page
         return self.render_form(self.get_form())
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: SiteRequest) -> HttpResponse:
         form = self.get_form(request.POST)
         ok, refused = bind_public_form(request, form)
         if refused is not None:
@@ -127,11 +131,11 @@ class StartFlowView(View):
 # ------------------------------------------------------------------------------
 # Prefill: query-string values and signed links
 # ------------------------------------------------------------------------------
-def prefill(request: HttpRequest, names: tuple[str, ...]) -> dict[str, str]:
+def prefill(request: PortalRequest, names: tuple[str, ...]) -> dict[str, str]:
     return {name: request.GET[name][:PREFILL_MAX_CHARS] for name in names if request.GET.get(name)}
 
 
-def signed_prefill(request: HttpRequest) -> tuple[str, dict[str, str]]:
+def signed_prefill(request: SiteRequest) -> tuple[str, dict[str, str]]:
     """The signed part of a prefill link and its verified values
     (docs/decisions/0023-signed-prefill-links.md).
 
@@ -151,7 +155,7 @@ def signed_prefill(request: HttpRequest) -> tuple[str, dict[str, str]]:
     return (query, values) if values else ("", {})
 
 
-def public_form_initial(request: HttpRequest, names: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
+def public_form_initial(request: SiteRequest, names: tuple[str, ...] = ()) -> tuple[dict, dict[str, str]]:
     """Initial values every public form starts from, and the values a signed link locks."""
     signed, locked = signed_prefill(request)
     initial = {
@@ -167,7 +171,7 @@ def public_form_initial(request: HttpRequest, names: tuple[str, ...] = ()) -> tu
 # ------------------------------------------------------------------------------
 # The POST: guards, the start's context, the invalid attempt
 # ------------------------------------------------------------------------------
-def guard_failure_response(request: HttpRequest, result: guards.GuardResult) -> HttpResponse:
+def guard_failure_response(request: PortalRequest, result: guards.GuardResult) -> HttpResponse:
     if result.reason == "rate":
         response = render_customer_page(
             request,
@@ -201,7 +205,7 @@ def guard_failure_response(request: HttpRequest, result: guards.GuardResult) -> 
     )
 
 
-def bind_public_form(request: HttpRequest, form: PublicForm) -> tuple[bool, HttpResponse | None]:
+def bind_public_form(request: SiteRequest, form: PublicForm) -> tuple[bool, HttpResponse | None]:
     """Runs the cookie-free guards; returns (ok, response_if_refused). Expired pages keep input."""
     result = guards.check_public_post(request)
     if result.ok:
@@ -219,7 +223,7 @@ def bind_public_form(request: HttpRequest, form: PublicForm) -> tuple[bool, Http
     return False, guard_failure_response(request, result)
 
 
-def start_context(request: HttpRequest, form: PublicForm) -> services.StartContext:
+def start_context(request: SiteRequest, form: PublicForm) -> services.StartContext:
     return services.StartContext(
         site=request.site,
         language=request.LANGUAGE_CODE,
@@ -230,7 +234,7 @@ def start_context(request: HttpRequest, form: PublicForm) -> services.StartConte
     )
 
 
-def record_invalid(request: HttpRequest, form: PublicForm, flow: str) -> None:
+def record_invalid(request: SiteRequest, form: PublicForm, flow: str) -> None:
     context = services.StartContext(
         site=request.site, language=request.LANGUAGE_CODE, embedded=request.POST.get("embedded") == "1"
     )
@@ -243,7 +247,7 @@ def record_invalid(request: HttpRequest, form: PublicForm, flow: str) -> None:
 # The start's last step
 # ------------------------------------------------------------------------------
 def start_response(
-    request: HttpRequest, result: services.StartResult, context: services.StartContext
+    request: SiteRequest, result: services.StartResult, context: services.StartContext
 ) -> HttpResponse:
     """303 to the vendor; in a frame, or when the site explains first, a page with a button.
 
@@ -263,7 +267,7 @@ def start_response(
     return response
 
 
-def platform_name(request: HttpRequest) -> str:
+def platform_name(request: PortalRequest) -> str:
     ua = request.headers.get("User-Agent", "")
     for marker, name in (
         ("Windows", "windows"),
@@ -279,7 +283,7 @@ def platform_name(request: HttpRequest) -> str:
     return "other"
 
 
-def takecontrol_result_page(request: HttpRequest, result: services.StartResult) -> HttpResponse:
+def takecontrol_result_page(request: PortalRequest, result: services.StartResult) -> HttpResponse:
     """After a REST start: the queue and the applet link, or why nothing started."""
     if result.failure == "rejected":
         return render_customer_page(

@@ -4,15 +4,16 @@ handler400/403/404/500 (portal/urls.py)."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from portal.http import PortalRequest
 from portal.languages import html_lang
-from portal.views.rendering import customer_csp
+from portal.views.rendering import set_customer_csp
 
 
-def _error_page(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
+def _error_page(request: PortalRequest, status: int, title: str, message: str) -> HttpResponse:
     site = getattr(request, "site", None)
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     response = render(
@@ -27,23 +28,23 @@ def _error_page(request: HttpRequest, status: int, title: str, message: str) -> 
         },
         status=status,
     )
-    response.portal_csp = customer_csp(None)
+    set_customer_csp(response, None)
     return response
 
 
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def bad_request(request: PortalRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(request, 400, _("Bad request"), _("Please go back and try again."))
 
 
-def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def forbidden(request: PortalRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(request, 403, _("Not allowed"), _("Please open the support page directly."))
 
 
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+def not_found(request: PortalRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(
         request, 404, _("Page not found"), _("Please check the address or start again from the support page.")
     )
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
+def server_error(request: PortalRequest) -> HttpResponse:
     return _error_page(request, 500, _("Something went wrong"), _("Please try again in a moment."))

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseBase, JsonResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -14,15 +15,15 @@ from django.views.decorators.http import require_GET
 from portal import selectors, services
 from portal.caching import PAGE_SECONDS, PageVariant, customer_page_cache, exempt_from_page_cache
 from portal.forms import (
-    PinForm,
-    PublicForm,
     RepForm,
     RepMenuEntry,
     SessionKeyForm,
     SurveyForm,
     TechnicianForm,
+    key_form,
 )
-from portal.models import Backend, Site, StartRequest
+from portal.http import PortalRequest, SiteRequest
+from portal.models import Site, StartRequest
 from portal.views.base import PREFILL_FIELDS, StartFlowView, public_form_initial
 from portal.views.errors import not_found
 from portal.views.rendering import (
@@ -39,19 +40,15 @@ from portal.views.rendering import (
 KEY_PREFILL_FIELDS = ("key", "external_key")
 
 
-def session_key_form(request: HttpRequest, data: Any = None) -> SessionKeyForm:
+def session_key_form(request: SiteRequest, data: Any = None) -> SessionKeyForm:
     backend = request.site.backend
     initial, locked = public_form_initial(request, KEY_PREFILL_FIELDS)
-    if backend.kind == Backend.Kind.TAKECONTROL:  # docs/decisions/0017-takecontrol-pin.md: the
-        # 9-digit PIN
-        form = PinForm(data, initial=initial)
-    else:
-        form = SessionKeyForm(data, initial=initial, letters=backend.allow_letters_in_key)
+    form = key_form(backend, data, initial=initial)  # a PIN on Take Control
     form.lock(locked)
     return form
 
 
-class SessionKeyView(StartFlowView):
+class SessionKeyView(StartFlowView[SessionKeyForm]):
     template_name = "portal/key.html"
     flow = StartRequest.Flow.KEY
     prefill_names = KEY_PREFILL_FIELDS
@@ -59,10 +56,10 @@ class SessionKeyView(StartFlowView):
     def is_enabled(self) -> bool:
         return self.request.site.show_session_key
 
-    def get_form(self, data: Any = None) -> PublicForm:
+    def get_form(self, data: Any = None) -> SessionKeyForm:
         return session_key_form(self.request, data)
 
-    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+    def start(self, form: SessionKeyForm, context: services.StartContext) -> services.StartResult:
         return services.start_with_session_key(
             context=context,
             key=form.cleaned_data["key"],
@@ -87,7 +84,7 @@ def survey_custom_fields(site: Site, language: str) -> list[selectors.LocalizedC
 
 
 def survey_prefill(
-    request: HttpRequest, fields: list[selectors.LocalizedCustomField]
+    request: SiteRequest, fields: list[selectors.LocalizedCustomField]
 ) -> tuple[dict, dict[str, str]]:
     """A custom field takes a plain prefill when it allows one, and a signed one when it may be
     locked by it; every built-in field may be set and locked by a signed link."""
@@ -102,16 +99,18 @@ def survey_prefill(
     return initial, locked
 
 
-def survey_form(request: HttpRequest, data: Any = None) -> SurveyForm:
+def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
     site = request.site
     fields = survey_custom_fields(site, request.LANGUAGE_CODE)
     if reps_in_issue_menu(site):
         # docs/decisions/0010-reps-in-issue-menu.md: online reps instead of issues.
         rep_list = selectors.online_reps(site=site)  # never waits on the appliance (decision record)
-        issues: list = [RepMenuEntry(rep_id=rep.id, display_name=rep.public_name) for rep in rep_list.reps]
+        issues: Sequence[Any] = [
+            RepMenuEntry(rep_id=rep.id, display_name=rep.public_name) for rep in rep_list.reps
+        ]
     else:
         rep_list = None
-        issues = list(selectors.active_issues(site=site, language=request.LANGUAGE_CODE))
+        issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
     initial, locked = survey_prefill(request, fields)
     texts = selectors.site_texts(site=site, language=request.LANGUAGE_CODE)  # the label, translated
     form = SurveyForm(
@@ -128,14 +127,14 @@ def survey_form(request: HttpRequest, data: Any = None) -> SurveyForm:
     return form
 
 
-class SurveyView(StartFlowView):
+class SurveyView(StartFlowView[SurveyForm]):
     template_name = "portal/survey.html"
     flow = StartRequest.Flow.SURVEY
 
     def is_enabled(self) -> bool:
         return self.request.site.show_survey
 
-    def get_form(self, data: Any = None) -> PublicForm:
+    def get_form(self, data: Any = None) -> SurveyForm:
         return survey_form(self.request, data)
 
     def get_prefill(self) -> tuple[dict, dict[str, str]]:
@@ -145,13 +144,13 @@ class SurveyView(StartFlowView):
     def compiles_prefilled_page(self) -> bool:
         return not reps_in_issue_menu(self.request.site)  # who is online is not in the shape
 
-    def render_form(self, form: PublicForm, **extra_context: Any) -> HttpResponse:
+    def render_form(self, form: SurveyForm, **extra_context: Any) -> HttpResponse:
         response = super().render_form(form, **extra_context)
         if form.reps_menu:  # it shows who is online now, and starts no refresh of its own
             exempt_from_page_cache(response)
         return response
 
-    def can_start(self, form: PublicForm) -> bool:
+    def can_start(self, form: SurveyForm) -> bool:
         if form.issues:
             return True
         if form.reps_pending:
@@ -163,7 +162,7 @@ class SurveyView(StartFlowView):
         form.add_error(None, message)
         return False
 
-    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+    def start(self, form: SurveyForm, context: services.StartContext) -> services.StartResult:
         data = form.cleaned_data
         customer = services.Customer(
             name=data.get("name") or "",
@@ -198,7 +197,7 @@ def rep_list_shown(site: Site) -> bool:
     return "reps" in enabled_flows(site) and site.backend.is_beyondtrust
 
 
-def rep_form(request: HttpRequest, rep_list: selectors.RepListResult, data: Any = None) -> RepForm:
+def rep_form(request: SiteRequest, rep_list: selectors.RepListResult, data: Any = None) -> RepForm:
     site = request.site
     initial, locked = public_form_initial(request, ("external_key",))
     form = RepForm(
@@ -215,15 +214,16 @@ def rep_form(request: HttpRequest, rep_list: selectors.RepListResult, data: Any 
 NO_LIST_PAGE_SECONDS = 1
 
 
-def current_rep_list(request: HttpRequest) -> selectors.RepListResult:
+def current_rep_list(request: SiteRequest) -> selectors.RepListResult:
     """The site's online reps, read once per request (the page cache asks before the view)."""
     rep_list = getattr(request, "_portal_rep_list", None)
     if rep_list is None:
-        rep_list = request._portal_rep_list = selectors.online_reps(site=request.site)
+        rep_list = selectors.online_reps(site=request.site)
+        request._portal_rep_list = rep_list  # type: ignore[attr-defined]  # a per-request memo
     return rep_list
 
 
-def rep_list_page_variant(request: HttpRequest) -> PageVariant:
+def rep_list_page_variant(request: PortalRequest) -> PageVariant:
     """The rep list page is the same for every visitor of a site and language as long as the
     list is the same (docs/decisions/0061-one-caching-module.md): it is cached under the list's
     fetch time, for the list's TTL. A new list is a new page; no page outlives its list.
@@ -238,7 +238,7 @@ def rep_list_page_variant(request: HttpRequest) -> PageVariant:
     return f"list-{rep_list.fetched_at.timestamp()}", request.site.rep_list_ttl
 
 
-class RepListView(StartFlowView):
+class RepListView(StartFlowView[RepForm]):
     """Who is online now, one click each. The button sends the rep's id only; the public
     name for the start comes from the cached list
     (docs/decisions/0009-rep-list-by-public-name.md)."""
@@ -256,23 +256,23 @@ class RepListView(StartFlowView):
     def rep_list(self) -> selectors.RepListResult:
         return current_rep_list(self.request)
 
-    def get_form(self, data: Any = None) -> PublicForm:
+    def get_form(self, data: Any = None) -> RepForm:
         return rep_form(self.request, self.rep_list, data)
 
-    def get_context_data(self, form: PublicForm) -> dict[str, Any]:
+    def get_context_data(self, form: RepForm) -> dict[str, Any]:
         return {"form": form, "rep_list": self.rep_list, "reps_json_url": reverse("reps_json")}
 
     def compiles_prefilled_page(self) -> bool:
         return False  # the page shows the list of the moment, and its own address
 
-    def render_form(self, form: PublicForm, **extra_context: Any) -> HttpResponse:
+    def render_form(self, form: RepForm, **extra_context: Any) -> HttpResponse:
         response = super().render_form(form, **extra_context)
         # Who is online changes by the minute: browsers do not keep this page; the page cache
         # keeps it under the list it shows (rep_list_page_variant).
         add_never_cache_headers(response)
         return response
 
-    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+    def start(self, form: RepForm, context: services.StartContext) -> services.StartResult:
         rep = form.selected_rep()
         return services.start_with_rep(
             context=context,
@@ -284,7 +284,7 @@ class RepListView(StartFlowView):
 
 
 @require_GET
-def reps_json(request: HttpRequest) -> JsonResponse:
+def reps_json(request: PortalRequest) -> JsonResponse:
     """The same cached list for the page's 30-second refresh: public fields only."""
     if not site_ready(request) or not rep_list_shown(request.site):
         return JsonResponse({"error": "not_found"}, status=404)
@@ -309,7 +309,7 @@ def reps_json(request: HttpRequest) -> JsonResponse:
 # ------------------------------------------------------------------------------
 # Take Control: the technician list (docs/decisions/README.md#take-control)
 # ------------------------------------------------------------------------------
-class TechnicianView(StartFlowView):
+class TechnicianView(StartFlowView[TechnicianForm]):
     """The Take Control "representative list": admin-curated technicians, one click each."""
 
     template_name = "portal/technicians.html"
@@ -321,7 +321,7 @@ class TechnicianView(StartFlowView):
     def disabled_response(self) -> HttpResponse:
         return not_found(self.request)
 
-    def get_form(self, data: Any = None) -> PublicForm:
+    def get_form(self, data: Any = None) -> TechnicianForm:
         initial, _locked = public_form_initial(self.request)
         return TechnicianForm(
             data,
@@ -330,7 +330,7 @@ class TechnicianView(StartFlowView):
             consent_text=self.request.site.consent_text,
         )
 
-    def start(self, form: PublicForm, context: services.StartContext) -> services.StartResult:
+    def start(self, form: TechnicianForm, context: services.StartContext) -> services.StartResult:
         return services.start_with_technician(context=context, technician=form.selected_technician())
 
 
@@ -345,7 +345,7 @@ technicians = customer_page_cache(TechnicianView.as_view())
 # ------------------------------------------------------------------------------
 @customer_page_cache
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PortalRequest) -> HttpResponseBase:
     if not site_ready(request):
         return unavailable_page(request)
     flows = enabled_flows(request.site)

@@ -74,7 +74,7 @@ class CompiledPage:
         response = HttpResponse("".join(pieces), status=self.status)
         for header, value in self.headers:
             response[header] = value
-        response.portal_csp = self.portal_csp
+        response.portal_csp = self.portal_csp  # type: ignore[attr-defined]  # as set_customer_csp
         response.xframe_options_exempt = True  # as render_customer_page: frame-ancestors decides
         return response
 
@@ -101,7 +101,9 @@ def form_blueprint(form: PublicForm) -> dict[str, FieldKind]:
         if type(widget) in TEXT_WIDGETS:
             blueprint[name] = FieldKind("text")
         elif isinstance(widget, (forms.Select, forms.RadioSelect)) and not widget.allow_multiple_selected:
-            blueprint[name] = FieldKind("choice", frozenset(str(value) for value, _label in field.choices))
+            # The widget's own options (the field hands its choices to it): what it selects from.
+            options = frozenset(str(value) for value, _label in widget.choices)
+            blueprint[name] = FieldKind("choice", options)
         else:
             blueprint[name] = FieldKind("other")
     return blueprint
@@ -172,7 +174,8 @@ def compile_page(view: StartFlowView, values: dict[str, str]) -> CompiledPage | 
     placeholder_get = QueryDict(mutable=True)
     for name in real_get:
         placeholder_get[name] = "1" if name == "embed" and real_get.get(name) == "1" else f"pf{nonce}q"
-    request.GET, request.META["QUERY_STRING"] = placeholder_get, f"pf{nonce}q"
+    request.GET = placeholder_get  # type: ignore[assignment]  # restored below
+    request.META["QUERY_STRING"] = f"pf{nonce}q"
     try:
         response = view.render_form(form, languages=languages)
     finally:
@@ -185,15 +188,15 @@ def compile_page(view: StartFlowView, values: dict[str, str]) -> CompiledPage | 
     ):
         return None
     pieces = re.split(f"(pf{nonce}v[0-9]+x)", response.content.decode(response.charset))
-    parts, found = tuple(pieces[0::2]), tuple(slots.get(marker) for marker in pieces[1::2])
-    if any(f"pf{nonce}" in part for part in parts) or None in found:
+    parts = tuple(pieces[0::2])
+    if any(f"pf{nonce}" in part for part in parts) or not all(marker in slots for marker in pieces[1::2]):
         return None
     return CompiledPage(
         parts=parts,
-        slots=found,  # type: ignore[arg-type]  (None ruled out above)
+        slots=tuple(slots[marker] for marker in pieces[1::2]),
         status=response.status_code,
         headers=tuple(response.items()),
-        portal_csp=response.portal_csp,
+        portal_csp=getattr(response, "portal_csp"),  # noqa: B009  (set_customer_csp's attribute)
     )
 
 

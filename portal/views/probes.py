@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from django.views.decorators.http import require_GET
+
+from portal.http import PortalRequest
 
 
 @require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
+def healthz(request: PortalRequest) -> JsonResponse:
     """The process is up. Touches nothing else, so a slow database never restarts workers."""
     return JsonResponse({"status": "ok"})
 
 
 @require_GET
-def readyz(request: HttpRequest) -> JsonResponse:
+def readyz(request: PortalRequest) -> JsonResponse:
     """Database and cache reachable: 200, else 503 with what failed."""
     checks = {}
     try:

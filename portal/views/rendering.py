@@ -3,24 +3,24 @@ context, the closed page; and the person tiles' initials."""
 
 from __future__ import annotations
 
+from typing import TypeGuard
 from urllib.parse import urlencode, urlsplit
 
 from csp.constants import NONE, SELF
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 from portal import guards, selectors
 from portal.caching import exempt_from_page_cache
+from portal.http import PortalRequest, SiteRequest
 from portal.languages import html_lang
 from portal.models import Backend, Site
 
 
 def backend_origins(backend: Backend) -> list[str]:
     """Origins the customer's browser may be sent to: the only places the portal redirects."""
-    urls = [backend.base_url]
-    if backend.kind == Backend.Kind.TAKECONTROL:
-        urls.append(backend.tc_pin_url_template.replace("{pin}", "0"))
+    urls = backend.adapter.redirect_origins()
     origins = []
     for url in urls:
         parts = urlsplit(url)
@@ -40,7 +40,13 @@ def customer_csp(site: Site | None) -> dict[str, list[str]]:
     }
 
 
-def language_links(request: HttpRequest, site: Site) -> list[dict]:
+def set_customer_csp(response: HttpResponseBase, site: Site | None) -> None:
+    """Attaches `customer_csp(site)` for portal.middleware.ContentSecurityPolicyMiddleware: it rides
+    on the response, as Django's own `xframe_options_exempt` does, so a cached page keeps it."""
+    response.portal_csp = customer_csp(site)  # type: ignore[attr-defined]  # ours; no stub declares it
+
+
+def language_links(request: PortalRequest, site: Site) -> list[dict]:
     """The page in each of the site's languages: its query with `locale` last, set to each."""
     names = dict(settings.LANGUAGES)
     query = urlencode({k: v for k, v in request.GET.items() if k != "locale"})
@@ -83,12 +89,12 @@ def enabled_flows(site: Site) -> list[str]:
     if site.show_survey:
         flows.append("survey")
     if site.show_rep_list:
-        flows.append("technicians" if site.backend.kind == Backend.Kind.TAKECONTROL else "reps")
+        flows.append(site.backend.adapter.person_flow)
     return flows
 
 
 def render_customer_page(
-    request: HttpRequest, template: str, context: dict | None = None, *, status: int = 200
+    request: PortalRequest, template: str, context: dict | None = None, *, status: int = 200
 ) -> HttpResponse:
     site = request.site
     context = {
@@ -96,7 +102,7 @@ def render_customer_page(
         "language": request.LANGUAGE_CODE,
         "html_lang": html_lang(request.LANGUAGE_CODE),
         "languages": language_links(request, site) if site else [],
-        "notice_shown": bool(site) and selectors.notice_is_shown(site=site),
+        "notice_shown": site is not None and selectors.notice_is_shown(site=site),
         "texts": selectors.site_texts(site=site, language=request.LANGUAGE_CODE) if site else None,
         # A POST's answer (errors, the start button) says so from the form's own field, which
         # portal.js sets in a frame: no footer flashing in and out of the frame.
@@ -107,20 +113,20 @@ def render_customer_page(
         **(context or {}),
     }
     response = render(request, template, context, status=status)
-    response.portal_csp = customer_csp(site)
+    set_customer_csp(response, site)
     response.xframe_options_exempt = True  # frame-ancestors in portal_csp decides
     return response
 
 
-def site_ready(request: HttpRequest) -> bool:
+def site_ready(request: PortalRequest) -> TypeGuard[SiteRequest]:
     return request.site is not None and selectors.is_open(site=request.site)
 
 
-def unavailable_page(request: HttpRequest) -> HttpResponse:
+def unavailable_page(request: PortalRequest) -> HttpResponse:
     """No site configured, or the site is closed: say so instead of showing flows."""
     if request.site is None:
         response = render(request, "portal/not_configured.html", status=503)
-        response.portal_csp = customer_csp(None)
+        set_customer_csp(response, None)
         return response
     response = render_customer_page(
         request, "portal/closed.html", {"opening_hours": request.site.opening_hours.all()}

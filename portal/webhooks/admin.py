@@ -134,12 +134,28 @@ class EndpointAdmin(admin.ModelAdmin):
             )
 
 
+ATTEMPT_FIELDS = ("number", "started_at", "status_code", "latency_ms", "error", "response_excerpt")
+# A delivery is the worker's record: every field is shown, none is edited.
+DELIVERY_FIELDS = (
+    "event_id",
+    "event_type",
+    "endpoint",
+    "status",
+    "attempts",
+    "last_status_code",
+    "last_error",
+    "next_attempt_at",
+    "delivered_at",
+    "created_at",
+    "body",
+)
+
+
 class AttemptInline(admin.TabularInline):
     model = Attempt
     extra = 0
     can_delete = False
-    fields = ["number", "started_at", "status_code", "latency_ms", "error", "response_excerpt"]
-    readonly_fields = fields
+    fields = readonly_fields = ATTEMPT_FIELDS
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -168,20 +184,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["event", "endpoint"]
     date_hierarchy = "created_at"
     inlines = [AttemptInline]
-    fields = [
-        "event_id",
-        "event_type",
-        "endpoint",
-        "status",
-        "attempts",
-        "last_status_code",
-        "last_error",
-        "next_attempt_at",
-        "delivered_at",
-        "created_at",
-        "body",
-    ]
-    readonly_fields = fields
+    fields = readonly_fields = DELIVERY_FIELDS
 
     @admin.display(description=_("event"), ordering="event__type")
     def event_type(self, delivery):

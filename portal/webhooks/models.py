@@ -12,11 +12,11 @@ import secrets
 import uuid
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.conf import portal_settings
 from portal.models import HttpsURLField, Site, StartRequest, is_loopback_host
 
 SECRET_PREFIX = "whsec_"
@@ -63,7 +63,7 @@ def validate_endpoint_url(value: str) -> None:
         )
     if parts.scheme != "https" and not is_loopback_host(parts.hostname):
         raise ValidationError(_("Use https: events carry ticket numbers and may carry customer data."))
-    if not settings.PORTAL_WEBHOOKS_ALLOW_PRIVATE and (
+    if not portal_settings.WEBHOOKS_ALLOW_PRIVATE and (
         is_loopback_host(parts.hostname) or non_public_address(parts.hostname)
     ):
         raise ValidationError(

@@ -15,11 +15,13 @@ import json
 import logging
 import random
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from portal.caching import site_cache_version, versioned
+from portal.conf import portal_settings
 from portal.models import Site, SiteHostname, StartRequest
 from portal.webhooks import signing, transport
 from portal.webhooks.models import Attempt, Delivery, Endpoint, Event, EventType, new_event_id
@@ -28,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "SupportPortal-Webhooks/1"
 # The start outcomes and the event each sends; a preview start (the demo backend) is a start.
-EVENT_FOR_OUTCOME = {
+EVENT_FOR_OUTCOME: dict[str, EventType] = {
     StartRequest.Outcome.STARTED: EventType.STARTED,
     StartRequest.Outcome.PREVIEW: EventType.STARTED,
     StartRequest.Outcome.INVALID: EventType.REFUSED,
@@ -89,6 +91,28 @@ def _subscribed(site_id: int, event_type: str) -> list[int]:
     return [pk for pk, events in rows if event_type in (events or [])]
 
 
+def subscribed_event_types(*, site_id: int) -> frozenset[str]:
+    """The event types at least one active endpoint of the site takes, cached under the site
+    version (saving or deleting an endpoint renews it, portal/signals.py): a start on a site
+    without endpoints reads nothing (docs/decisions/0066-lean-start-record.md)."""
+
+    def lookup() -> frozenset[str]:
+        rows = Endpoint.objects.filter(site_id=site_id, active=True).values_list("events", flat=True)
+        return frozenset(event_type for events in rows for event_type in (events or []))
+
+    return versioned(f"portal:webhook-event-types:{site_cache_version()}:{site_id}", lookup)
+
+
+def start_event_wanted(*, site: Site | None, outcome: str) -> bool:
+    """Whether a start with this outcome may have an event to write: False only when no active
+    endpoint of the site takes it (by the cached list); `enqueue_start_event` reads the
+    endpoints themselves inside the start's transaction."""
+    event_type = EVENT_FOR_OUTCOME.get(outcome)
+    return (
+        site is not None and event_type is not None and event_type in subscribed_event_types(site_id=site.pk)
+    )
+
+
 def enqueue_start_event(*, start_request: StartRequest, customer=None) -> Event | None:
     """The hook in `portal.services.record_start`. `customer` (a `portal.services.Customer`)
     gives the external key, which every event carries; the customer's own fields go only
@@ -124,7 +148,7 @@ def enqueue_start_event(*, start_request: StartRequest, customer=None) -> Event 
                     created=start_request.created_at,
                     site=site,
                     flow=start_request.flow,
-                    issue=start_request.issue.code_name if start_request.issue_id else None,
+                    issue=start_request.issue.code_name if start_request.issue is not None else None,
                     outcome=start_request.outcome,
                     language=start_request.locale,
                     external_key=external_key,
@@ -189,13 +213,13 @@ def send_test_event(*, endpoint: Endpoint) -> Event:
 def retry_delay(failures: int, *, rng: random.Random | None = None) -> timedelta:
     """After the n-th failed attempt: base x 2^(n-1), capped, +-20 % jitter so endpoints
     that came back do not get every queued event in the same second."""
-    base = settings.PORTAL_WEBHOOKS_RETRY_BASE * (2 ** max(failures - 1, 0))
-    delay = min(base, settings.PORTAL_WEBHOOKS_RETRY_MAX_DELAY)
+    base = portal_settings.WEBHOOKS_RETRY_BASE * (2 ** max(failures - 1, 0))
+    delay = min(base, portal_settings.WEBHOOKS_RETRY_MAX_DELAY)
     return timedelta(seconds=delay * (rng or random).uniform(0.8, 1.2))
 
 
 def retry_window() -> timedelta:
-    return timedelta(hours=settings.PORTAL_WEBHOOKS_RETRY_HOURS)
+    return timedelta(hours=portal_settings.WEBHOOKS_RETRY_HOURS)
 
 
 def headers_for(*, event: Event, secret: str, body: bytes, timestamp: int) -> dict[str, str]:
@@ -225,7 +249,7 @@ def attempt_delivery(*, delivery_id: int, rng: random.Random | None = None) -> s
             status=Delivery.Status.CANCELLED, next_attempt_at=None
         )
         return Delivery.Status.CANCELLED
-    timeout = (settings.PORTAL_WEBHOOKS_CONNECT_TIMEOUT, settings.PORTAL_WEBHOOKS_READ_TIMEOUT)
+    timeout = (portal_settings.WEBHOOKS_CONNECT_TIMEOUT, portal_settings.WEBHOOKS_READ_TIMEOUT)
     number = delivery.attempts + 1
     claimed = Delivery.objects.filter(
         pk=delivery.pk,
@@ -244,7 +268,7 @@ def attempt_delivery(*, delivery_id: int, rng: random.Random | None = None) -> s
         body=body,
         timeout=timeout,
         headers=headers_for(event=event, secret=endpoint.secret, body=body, timestamp=int(now.timestamp())),
-        allow_private=settings.PORTAL_WEBHOOKS_ALLOW_PRIVATE,
+        allow_private=portal_settings.WEBHOOKS_ALLOW_PRIVATE,
     )
     return _record(delivery=delivery, number=number, started=now, outcome=outcome, rng=rng)
 
@@ -261,7 +285,7 @@ def _record(
 
     finished = timezone.now()
     event = delivery.event
-    changes = {
+    changes: dict[str, Any] = {
         "last_status_code": outcome.status_code,
         "lease_until": None,
         "last_error": outcome.error[:300],
@@ -330,15 +354,17 @@ def requeue_lost(*, now: datetime | None = None) -> int:
                 last_error="The worker stopped during this attempt",
             )
             if moved:
+                lease_until = delivery.lease_until
+                assert lease_until is not None  # lease_until__lt never matches NULL
                 Attempt.objects.get_or_create(
                     delivery=delivery,
                     number=delivery.attempts,
                     defaults={
-                        "started_at": delivery.lease_until
+                        "started_at": lease_until
                         - LEASE_MARGIN
                         - timedelta(
-                            seconds=settings.PORTAL_WEBHOOKS_CONNECT_TIMEOUT
-                            + settings.PORTAL_WEBHOOKS_READ_TIMEOUT
+                            seconds=portal_settings.WEBHOOKS_CONNECT_TIMEOUT
+                            + portal_settings.WEBHOOKS_READ_TIMEOUT
                         ),
                         "error": "Lost: the worker stopped during the request",
                     },

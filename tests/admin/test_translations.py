@@ -3,7 +3,6 @@ and warns on save without ever refusing it."""
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
 import pytest
@@ -11,6 +10,7 @@ from django.contrib.messages import WARNING, get_messages
 from django.urls import reverse
 
 from portal.models import DEFAULT_WARNING, CustomField, CustomFieldTranslation, Issue, IssueTranslation, Site
+from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
 
@@ -67,12 +67,13 @@ def change_form_data(admin_client, url: str, **changes) -> dict:
 
 def column(html: str) -> list[str]:
     """The "Missing translations" cells of a change list, row by row."""
-    return re.findall(r'<td class="field-missing_translations">(.*?)</td>', html)
+    return [cell.text for cell in elements(html, "td", class_="field-missing_translations")]
 
 
 def readonly_value(html: str) -> str:
     """The read-only "Missing translations" value of a change form."""
-    return re.search(r'field-missing_translations.*?<div class="readonly">(.*?)</div>', html, re.S).group(1)
+    row = element(html, "div", class_="field-missing_translations")
+    return element(row, "div", class_="readonly").text
 
 
 def warnings(response) -> list[str]:

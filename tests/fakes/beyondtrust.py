@@ -20,14 +20,17 @@ Modes (`fake.fail(mode, action=None)`; `action=None` means every command):
   bomb          200 with a billion-laughs document
   xxe           200 with an external entity
   json          200 with a JSON body instead of XML
+  oversized     200 with the action's normal document, padded by a comment to OVERSIZED_BYTES
+                (one byte past the 5 MB both vendor clients read)
 Other controls: `fake.serve(action, "file.xml")` answers with another document;
 `fake.hang()` accepts every request and never answers (until `fake.release()`);
-`fake.delay` (every request) and `fake.state["token_delay"]` (token endpoint only) slow it down;
+`fake.hold()` answers every request only after `fake.release()`;
 `fake.state["token_gate"] = threading.Event()` holds every token request until the test sets it;
 `fake.state["token_status"] = 503` breaks the token endpoint; `fake.revoke_tokens()` and
 `fake.expire_tokens()` invalidate what was minted; `fake.state["expires_in"]` sets the lifetime;
 `fake.state["healthy"] = False` makes `GET /check_health` answer 500;
-`fake.state["reject_delays"] = [0, 0.4]` delays successive bad-token answers.
+`fake.state["reject_gates"] = [None, threading.Event()]` holds successive bad-token answers
+(None: at once) until the test sets that event.
 Bad tokens are answered as `fake.state["bad_token_reply"]` says: "json401" (the documented
 access_denied JSON, with 401), "json403", or "xml" (200 with an XML `<error>` about the token).
 All three are UNCONFIRMED guesses at the real appliance (docs/vendors/beyondtrust.md#oauth).
@@ -114,7 +117,6 @@ class FakeBeyondTrust(FakeServer):
         self.state.update(
             namespace=namespace,
             expires_in=expires_in,
-            token_delay=0.0,  # extra seconds on /oauth2/token only
             token_gate=None,  # a threading.Event /oauth2/token waits for (at most GATE_SECONDS)
             token_status=None,  # e.g. 500 to break the token endpoint
             tokens={},  # token -> expiry (time.time()), oldest first
@@ -122,7 +124,7 @@ class FakeBeyondTrust(FakeServer):
             failures={},  # action (or None for all) -> mode
             documents={},  # action -> file name under tests/data/beyondtrust
             bad_token_reply="json401",
-            reject_delays=[],  # seconds before each successive bad-token answer, e.g. [0, 0.4]
+            reject_gates=[],  # events successive bad-token answers wait for (None: at once)
             healthy=True,
         )
         self._serial = itertools.count(1)
@@ -178,8 +180,6 @@ class FakeBeyondTrust(FakeServer):
     def token_reply(self, request: Recorded) -> Reply:
         if self.state["token_gate"] is not None:
             self.state["token_gate"].wait(GATE_SECONDS)
-        if self.state["token_delay"]:
-            time.sleep(self.state["token_delay"])
         if self.state["token_status"]:
             return Reply(self.state["token_status"], b"<html>Service Unavailable</html>", "text/html")
         expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
@@ -222,6 +222,10 @@ class FakeBeyondTrust(FakeServer):
             )
         if mode == "json":
             return _json(200, {"reps": []})
+        if mode == "oversized" and name is not None:
+            body = document(name, namespace=self.state["namespace"]).encode()
+            padding = b"<!--" + b"x" * max(0, OVERSIZED_BYTES - len(body) - 7) + b"-->"
+            return Reply(200, body + padding)
         if mode:
             return self._xml(FAILURES[mode])
         if name is None:
@@ -235,9 +239,10 @@ class FakeBeyondTrust(FakeServer):
 
     def _bad_token(self) -> Reply:
         with self.lock:
-            delays = self.state["reject_delays"]
-            delay = delays.pop(0) if delays else 0.0
-        time.sleep(delay)
+            gates = self.state["reject_gates"]
+            gate = gates.pop(0) if gates else None
+        if gate is not None:
+            gate.wait(GATE_SECONDS)
         reply = self.state["bad_token_reply"]
         if reply == "xml":
             return self._xml("error_token.xml")
@@ -249,6 +254,9 @@ class FakeBeyondTrust(FakeServer):
 
     def _xml(self, name: str) -> Reply:
         return Reply(200, document(name, namespace=self.state["namespace"]))
+
+
+OVERSIZED_BYTES = 5 * 1024 * 1024 + 1
 
 
 def _action(request: Recorded) -> str:

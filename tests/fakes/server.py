@@ -3,8 +3,10 @@
 Each fake vendor subclasses `FakeVendorHandler`, answers in `route()`, and is started with
 `running(FakeServer(handler_class))`. The server records every request (method, path, query,
 headers, body) so tests can assert exactly what our code sent, and can be told to be slow
-(`server.delay`) or to hang: `server.hang()` accepts every connection, reads the request and
-never answers, like a sick appliance, until `server.release()` or the server stops.
+(`server.delay`, for benches that simulate latency) or to hang: `server.hang()` accepts every
+connection, reads the request and never answers, like a sick appliance, until `server.release()`
+or the server stops. `server.hold()` is a slow vendor whose pace the test sets: every request
+waits until `server.release()` and is then answered normally (tests await events, not sleeps).
 `server.garbage = b"..."` answers every request with those raw bytes instead of HTTP.
 """
 
@@ -54,9 +56,10 @@ class FakeServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), handler_class)
         self.requests: list[Recorded] = []
         self.lock = threading.Lock()
-        self.delay = 0.0  # seconds to wait before answering, for slow-vendor tests
+        self.delay = 0.0  # seconds to wait before answering: latency for benches (tests hold())
         self.state: dict = {}
         self.hanging = False
+        self.holding = False
         self.garbage: bytes | None = None  # answer every request with these raw bytes
         self._released = threading.Event()
         self._arrived = threading.Condition(self.lock)
@@ -67,10 +70,17 @@ class FakeServer(ThreadingHTTPServer):
             self._released.clear()
             self.hanging = True
 
-    def release(self) -> None:
-        """Stop hanging; requests held so far are dropped without an answer."""
+    def hold(self) -> None:
+        """From now on accept and read every request and answer it only after `release()`."""
         with self.lock:
-            self.hanging = False
+            self._released.clear()
+            self.holding = True
+
+    def release(self) -> None:
+        """Stop hanging or holding: requests hung so far are dropped without an answer, requests
+        held so far are answered."""
+        with self.lock:
+            self.hanging = self.holding = False
             self._released.set()
 
     @property
@@ -112,10 +122,13 @@ class FakeVendorHandler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.requests.append(request)
             self.server._arrived.notify_all()
-            hanging = self.server.hanging
+            hanging, holding = self.server.hanging, self.server.holding
         if hanging:
             self.server._released.wait(HANG_SECONDS)
             self.close_connection = True
+            return
+        if holding and not self.server._released.wait(HANG_SECONDS):
+            self.close_connection = True  # the test never released it: dropped, as a hang
             return
         if self.server.garbage is not None:  # not HTTP at all, then the connection closes
             self.wfile.write(self.server.garbage)

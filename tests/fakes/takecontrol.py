@@ -16,7 +16,8 @@ when they run out, `server.state["mode"]` (default "ok") applies. Modes:
 "ok", "ok-with-link", "400", "403", "429" (with `Retry-After: state["retry_after"]`, default
 "0"), "429-no-retry-after", "429-date" (an HTTP date `state["retry_after"]` seconds ahead),
 "500", "redirect" (302 to another host), "malformed" (broken JSON), "not-json" (an HTML
-page), "error-200" (ERROR envelope with 200). `server.delay` makes every answer slow.
+page), "error-200" (ERROR envelope with 200), "oversized" (a valid SUCCESS envelope of
+`OVERSIZED_BYTES`, over the client's cap). `server.hold()` makes every answer wait for the test.
 
 Use in a test (the `takecontrol_server` fixture is in `tests/conftest.py`):
 
@@ -60,6 +61,7 @@ _STRING_LIMITS = {
 }
 _FLAGS = ("ask_customer_info", "show_waiting_queue")
 SESSION_FIELDS = frozenset({"department_id", *_STRING_LIMITS, *_FLAGS})
+OVERSIZED_BYTES = 5 * 1024 * 1024 + 1  # one byte past the 5 MB both vendor clients read
 
 
 def document(name: str) -> str:
@@ -216,4 +218,8 @@ class FakeTakeControlServer(FakeServer):
             return Reply(200, "<html><body>Maintenance</body></html>", "text/html; charset=utf-8")
         if mode == "error-200":
             return _json_reply(200, "error_with_200.json")
+        if mode == "oversized":
+            envelope = json.loads(document("session_created.json"))
+            envelope["details"]["padding"] = "x" * OVERSIZED_BYTES
+            return Reply(200, json.dumps(envelope), "application/json; charset=utf-8")
         raise ValueError(f"unknown fake mode {mode!r}")

@@ -19,9 +19,9 @@ from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import settings
 
 from portal.api import openapi_document
-from portal.text_rules import BEYONDTRUST_CUSTOMER_FIELDS
 from portal.tokens import create_api_token
 from portal.vendors import limits
+from portal.vendors.beyondtrust.adapter import CUSTOMER_FIELDS as BEYONDTRUST_CUSTOMER_FIELDS
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
 from tests.fuzz.conftest import api_site_on_fake, count_case

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
+import time_machine
+from django.core.cache.backends.locmem import LocMemCache
 
 from portal.vendors.beyondtrust.client import CommandClient
 from portal.vendors.cache import CachedValue, CircuitBreaker, cached_with_refresh, wait_for_refreshes
@@ -186,13 +189,16 @@ def test_the_stale_value_is_served_while_the_vendor_is_down(vendor, clock):
 
 
 def test_past_the_hard_ttl_nothing_is_served(vendor, clock):
-    # The cache backend drops the entry after the hard TTL (its own clock, whole seconds).
-    lookup(vendor, clock, hard_ttl=1)
-    time.sleep(1.1)
-    vendor.down = True
-    assert lookup(vendor, clock, hard_ttl=1) == CachedValue(
-        value=None, fetched_at=None, stale=False, error="vendor down (HTTP 503)"
-    )
+    # The cache backend drops the entry after the hard TTL (its own clock, whole seconds): the
+    # wall clock moves 1.1 s, for the backend and for the entries' stamps alike.
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        lookup(vendor, clock, hard_ttl=1)
+        traveller.shift(1.1)
+        clock.advance(1.1)
+        vendor.down = True
+        assert lookup(vendor, clock, hard_ttl=1) == CachedValue(
+            value=None, fetched_at=None, stale=False, error="vendor down (HTTP 503)"
+        )
 
 
 def test_nothing_cached_and_a_failure_is_reported(vendor, clock):
@@ -209,12 +215,46 @@ def test_nothing_cached_and_a_failure_is_reported(vendor, clock):
     vendor.gate.set()
 
 
-def test_a_caller_that_may_wait_gets_another_refreshers_value(vendor, clock):
-    """Integrations (not customers) may wait for a refresh somebody else started."""
+class LockWatchingLocMemCache(LocMemCache):
+    """Runs `on_lock_check` whenever somebody asks whether a refresh is still running (reads
+    the refresh lock), before it answers: the test decides what has happened by then."""
+
+    on_lock_check: Callable[[], None] = staticmethod(lambda: None)
+
+    def has_key(self, key, version=None):
+        if key.endswith(":refreshing"):
+            LockWatchingLocMemCache.on_lock_check()
+        return super().has_key(key, version)
+
+    def get(self, key, default=None, version=None):
+        if key.endswith(":refreshing"):
+            LockWatchingLocMemCache.on_lock_check()
+        return super().get(key, default, version)
+
+
+def test_a_caller_that_may_wait_gets_another_refreshers_value(vendor, clock, settings):
+    """Integrations (not customers) may wait for a refresh somebody else started.
+
+    The waiting caller's first look finds the refresh still running (the vendor is held); just
+    before its second look the vendor answers and the refresher stores the value and lets go of
+    the lock: the waiter must take that value, not report "pending"."""
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.LockWatchingLocMemCache", "LOCATION": "watched"}}
     vendor.hold()
     assert lookup(vendor, clock, wait=0.05) == PENDING
-    threading.Timer(0.1, vendor.gate.set).start()
-    result = lookup(vendor, clock, wait=0.05, wait_for_others=GATE_SECONDS)
+    looks = []
+
+    def on_lock_check():
+        looks.append(threading.get_ident())
+        if len(looks) == 2:
+            vendor.gate.set()
+            assert wait_for_refreshes(GATE_SECONDS)
+
+    LockWatchingLocMemCache.on_lock_check = on_lock_check
+    try:
+        result = lookup(vendor, clock, wait=0.05, wait_for_others=GATE_SECONDS)
+    finally:
+        LockWatchingLocMemCache.on_lock_check = staticmethod(lambda: None)
+    assert len(looks) == 2
     assert (result.value, result.stale) == ("v1", False)
     assert vendor.calls == 1
 

@@ -24,8 +24,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from portal.models import Backend, Site
+from portal.vendors.registry import kinds_of
 
-STYLES = {"modern": Backend.Kind.MODERN, "legacy": Backend.Kind.LEGACY}
+# BEYONDTRUST_STYLE names the kind (modern or legacy); TAKECONTROL_API_URL means Take Control's.
+STYLES = {kind: kind for kind in kinds_of("BeyondTrust")}
+[TAKECONTROL_KIND] = kinds_of("Take Control")
 # The variable to fix for each backend field an error names (never its value).
 ENV_NAMES = {
     "BeyondTrust": {
@@ -79,7 +82,7 @@ class Command(BaseCommand):
         }
         backend, site, created = self.save_default_backend(
             values,
-            reuse=lambda b: b.kind != Backend.Kind.PREVIEW,
+            reuse=lambda b: not b.adapter.is_preview,
             new_name="BeyondTrust (from environment)",
             vendor="BeyondTrust",
         )
@@ -99,7 +102,7 @@ class Command(BaseCommand):
                 f"TAKECONTROL_MODE must be one of {', '.join(TAKECONTROL_MODES)}, not {mode!r}."
             )
         values = {
-            "kind": Backend.Kind.TAKECONTROL,
+            "kind": TAKECONTROL_KIND,
             "base_url": url.rstrip("/"),
             "tc_mode": TAKECONTROL_MODES[mode],
             **env_values(
@@ -113,7 +116,7 @@ class Command(BaseCommand):
         # A BeyondTrust backend on the site is left as it was, so switching back is one edit.
         backend, site, created = self.save_default_backend(
             values,
-            reuse=lambda b: b.kind == Backend.Kind.TAKECONTROL,
+            reuse=lambda b: b.adapter.vendor == "Take Control",
             new_name="Take Control (from environment)",
             vendor="Take Control",
         )

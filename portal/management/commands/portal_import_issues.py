@@ -11,7 +11,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal import appliance
 from portal.management.sites import site_from_argument
-from portal.vendors.beyondtrust.client import BeyondTrustError
 
 
 class Command(BaseCommand):
@@ -25,11 +24,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         site = site_from_argument(options["site"])
-        if not site.backend.is_beyondtrust:
+        if not site.backend.adapter.imports_issues:
             raise CommandError(f"Site {site.name}'s backend is not a BeyondTrust appliance.")
         try:
             (report,), skipped = appliance.import_issues(backend=site.backend, sites=[site])
-        except (BeyondTrustError, ValueError) as error:
+        except (appliance.ApplianceError, ValueError) as error:
             raise CommandError(f"Import failed: {error}") from None
         for issue in report.created:
             self.stdout.write(

@@ -62,10 +62,10 @@ from xml.etree.ElementTree import Element, ParseError
 import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
-from django.conf import settings
 from django.core.cache import caches
 from urllib3.exceptions import ReadTimeoutError
 
+from portal.conf import portal_settings
 from portal.vendors import limits
 
 if TYPE_CHECKING:
@@ -292,8 +292,8 @@ class CommandClient:
             client_id=backend.client_id,
             client_secret=backend.client_secret,
             backend_id=backend.pk,
-            connect_timeout=float(getattr(settings, "PORTAL_VENDOR_CONNECT_TIMEOUT", 3.0)),
-            read_timeout=float(getattr(settings, "PORTAL_VENDOR_READ_TIMEOUT", 5.0)),
+            connect_timeout=portal_settings.VENDOR_CONNECT_TIMEOUT,
+            read_timeout=portal_settings.VENDOR_READ_TIMEOUT,
             cache_alias=cache_alias,
         )
 
@@ -575,7 +575,7 @@ class CommandClient:
                 "check the API client ID and secret and that the API account is enabled"
             )
         token = payload.get("access_token") if payload else None
-        if not isinstance(token, str) or not token:
+        if not payload or not isinstance(token, str) or not token:
             raise BeyondTrustBadResponse("token request: the answer has no access_token")
         if str(payload.get("token_type", "Bearer")).lower() != "bearer":
             raise BeyondTrustBadResponse("token request: the token is not a Bearer token")
@@ -667,7 +667,7 @@ class CommandClient:
         path: str,
         *,
         headers: Mapping[str, str] | None = None,
-        data: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        data: Mapping[str, str] | list[tuple[str, str]] | None = None,
         what: str,
     ) -> tuple[int, str, bytes]:
         """One request on a fresh connection, `Connection: close`

@@ -1,12 +1,13 @@
 """The Take Control REST client: create a session (docs/decisions/0015-takecontrol-rest-start.md),
 read session history (docs/decisions/0019-takecontrol-session-history.md).
 
-Built once per backend with `TakeControlClient.from_backend(backend)`; nothing else in the portal
-knows the vendor's paths, headers or field names.
+Built once per backend with `TakeControlClient.for_backend(backend)`, as the BeyondTrust client
+is; nothing else in the portal knows the vendor's paths, headers or field names.
 
 How it behaves, and why:
 - Every call has (connect, read) timeouts from `PORTAL_VENDOR_CONNECT_TIMEOUT` and
-  `PORTAL_VENDOR_READ_TIMEOUT` (docs/architecture.md#talking-to-vendors).
+  `PORTAL_VENDOR_READ_TIMEOUT` and a capped response size, `MAX_RESPONSE_BYTES`
+  (docs/architecture.md#talking-to-vendors).
 - Redirects are not followed: requests would forward the custom `INTEGRATION-KEY` header to
   whatever host a redirect names (it strips only `Authorization`), and a redirect from the API
   means the configured domain is wrong anyway.
@@ -41,8 +42,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
-from django.conf import settings
 
+from portal.conf import portal_settings
 from portal.vendors.cache import CircuitBreaker
 from portal.vendors.takecontrol.history import DEFAULT_HISTORY_COLUMNS, HISTORY_COLUMNS
 from portal.vendors.takecontrol.start_url import (
@@ -109,6 +110,9 @@ _TRUE_FALSE = {None: "", True: "TRUE", False: "FALSE"}
 # Without Retry-After: wait about this long (capped by the setting) before the one retry.
 DEFAULT_RETRY_WAIT = 1.0
 VENDOR_MESSAGE_MAX_CHARS = 300  # enough to log the vendor's reason, not a whole page
+# An answer larger than this is refused unread, like the BeyondTrust client's: a session or a
+# page of history is a few kilobytes (docs/architecture.md#talking-to-vendors).
+MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 
 
 # ------------------------------------------------------------------------------
@@ -184,6 +188,15 @@ class TakeControlBadResponse(TakeControlError):
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A vendor answer, read whole (and bounded) before the connection is released."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+@dataclass(frozen=True)
 class SessionCreated:
     """What `POST /session` told us (docs/decisions/0015-takecontrol-rest-start.md;
     docs/vendors/takecontrol.md#rest-create-session).
@@ -246,15 +259,15 @@ class TakeControlClient:
         digest = hashlib.sha256(f"{breaker_key}|{self.api_domain}".encode()).hexdigest()[:16]
         self.breaker = CircuitBreaker(
             f"takecontrol:rate-limit:{digest}",
-            failure_threshold=getattr(settings, "PORTAL_TC_BREAKER_THRESHOLD", 3),
-            reset_after=getattr(settings, "PORTAL_TC_BREAKER_RESET", 60),
+            failure_threshold=portal_settings.TC_BREAKER_THRESHOLD,
+            reset_after=portal_settings.TC_BREAKER_RESET,
         )
 
     def __repr__(self) -> str:  # never the keys
         return f"<TakeControlClient {self.api_domain}>"
 
     @classmethod
-    def from_backend(cls, backend: Backend) -> TakeControlClient:
+    def for_backend(cls, backend: Backend) -> TakeControlClient:
         """The client for a `Backend` of kind takecontrol
         (docs/decisions/0013-takecontrol-backend-settings.md)."""
         if backend.kind != "takecontrol":
@@ -415,7 +428,7 @@ class TakeControlClient:
             raise TakeControlRateLimited(
                 f"{what}: paused after repeated 429 answers", breaker_open=True, status=None
             )
-        cap = float(getattr(settings, "PORTAL_TC_RETRY_AFTER_MAX", 3.0))
+        cap = portal_settings.TC_RETRY_AFTER_MAX
         for attempt in (1, 2):
             response = self._send(method, path, key=key, body=body, query=query, what=what)
             if response.status_code != 429:
@@ -439,13 +452,14 @@ class TakeControlClient:
         body: Mapping[str, Any],
         what: str,
         query: Mapping[str, str] | None,
-    ) -> requests.Response:
+    ) -> Answer:
+        """One request, its answer read whole but never past MAX_RESPONSE_BYTES."""
         timeout = (
-            float(getattr(settings, "PORTAL_VENDOR_CONNECT_TIMEOUT", 3.0)),
-            float(getattr(settings, "PORTAL_VENDOR_READ_TIMEOUT", 5.0)),
+            portal_settings.VENDOR_CONNECT_TIMEOUT,
+            portal_settings.VENDOR_READ_TIMEOUT,
         )
         try:
-            return requests.request(
+            with requests.request(
                 method,
                 self.api_domain + path,
                 params=query or None,
@@ -457,7 +471,19 @@ class TakeControlClient:
                 },
                 timeout=timeout,
                 allow_redirects=False,
-            )
+                stream=True,
+            ) as response:
+                content = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    content += chunk
+                    if len(content) > MAX_RESPONSE_BYTES:
+                        logger.warning("Take Control %s at %s: the answer is too large", what, self.host)
+                        raise TakeControlBadResponse(
+                            f"{what}: the answer is larger than allowed", status=response.status_code
+                        )
+                return Answer(
+                    status_code=response.status_code, headers=response.headers, content=bytes(content)
+                )
         except requests.Timeout as error:
             logger.warning("Take Control %s at %s: timed out", what, self.host)
             raise TakeControlTimeout(f"{what}: the vendor did not answer in time") from error
@@ -496,14 +522,14 @@ def _error_details(payload: Any) -> tuple[object, str]:
     return None, ""
 
 
-def _json(response: requests.Response) -> Any:
+def _json(response: Answer) -> Any:
     try:
         return json.loads(response.content.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
 
 
-def _details(response: requests.Response, *, what: str, host: str) -> Any:
+def _details(response: Answer, *, what: str, host: str) -> Any:
     """The `details` of a SUCCESS envelope, or the matching exception
     (docs/decisions/0015-takecontrol-rest-start.md)."""
     status = response.status_code
@@ -608,6 +634,8 @@ def _session_created(details: Any) -> SessionCreated:
 
 
 def _session_history(details: Any) -> SessionHistory:
+    rows: list[Any] | None
+    info: Mapping[str, Any]
     if isinstance(details, list):
         rows, info = details, {}
     elif isinstance(details, Mapping):

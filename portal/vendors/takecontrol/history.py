@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from portal.spreadsheet import cell_text
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Every column an admin may choose, in the order the admin view shows them.
-HISTORY_COLUMNS: dict[str, str] = {
+HISTORY_COLUMNS: dict[str, StrOrPromise] = {
     "ID": _("Session ID"),
     "DATE_START": _("Started"),
     "DATE_END": _("Ended"),
@@ -46,34 +51,12 @@ DEFAULT_HISTORY_COLUMNS: tuple[str, ...] = (
     "COMPUTER_NAME",
 )
 
-# A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection");
-# tab and carriage return are included because some spreadsheets strip them and then see `=`.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def cell_value(row: Mapping[str, object], column: str) -> object:
     """A row's value for a column, whichever case the vendor used for the key (UNCONFIRMED)."""
     if column in row:
         return row[column]
     return row.get(column.lower(), "")
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return str(value)  # a number is never a formula, even when negative
-    if isinstance(value, (list, tuple)):
-        value = " ".join(_cell_text(item) for item in value)
-    elif isinstance(value, Mapping):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = str(value)
-    if text.startswith(_FORMULA_STARTS):
-        # A leading apostrophe makes spreadsheets show the text instead of evaluating it.
-        return "'" + text
-    return text
 
 
 def history_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) -> str:
@@ -84,7 +67,7 @@ def history_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str]) ->
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_cell_text(column) for column in columns])
+    writer.writerow([cell_text(column) for column in columns])
     for row in rows:
-        writer.writerow([_cell_text(cell_value(row, column)) for column in columns])
+        writer.writerow([cell_text(cell_value(row, column)) for column in columns])
     return out.getvalue()

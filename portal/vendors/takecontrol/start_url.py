@@ -99,11 +99,13 @@ class InvalidPin(TakeControlValueError):
 
 
 class _Department(Protocol):
-    department_id: int
+    @property
+    def department_id(self) -> int | None: ...
 
 
 class _Technician(Protocol):
-    username: str
+    @property
+    def username(self) -> str: ...
 
 
 class _Issue(Protocol):

@@ -87,7 +87,7 @@ def make_backend(server=None, **fields) -> Backend:
 
 
 def make_client(server, **fields) -> TakeControlClient:
-    return TakeControlClient.from_backend(make_backend(server, **fields))
+    return TakeControlClient.for_backend(make_backend(server, **fields))
 
 
 # ------------------------------------------------------------------------------
@@ -589,7 +589,7 @@ def test_a_success_resets_the_429_count(takecontrol_server):
 
 def test_a_slow_vendor_times_out_without_retry(takecontrol_server, settings):
     settings.PORTAL_VENDOR_READ_TIMEOUT = 0.3
-    takecontrol_server.delay = 1.0
+    takecontrol_server.hang()  # never answers: the real read timeout (0.3 s, kept short) is tested
     with pytest.raises(TakeControlTimeout):
         make_client(takecontrol_server).create_session()
     assert len(takecontrol_server.rest_calls()) == 1
@@ -621,6 +621,14 @@ def test_answers_we_cannot_use_are_errors(takecontrol_server, mode, error):
     assert not isinstance(caught.value, TakeControlRateLimited)
     if mode == "error-200":
         assert caught.value.vendor_message == "Internal error"
+
+
+def test_an_answer_over_the_size_cap_is_refused_not_read_whole(takecontrol_server):
+    takecontrol_server.use("oversized", "ok")
+    with pytest.raises(TakeControlBadResponse, match="larger than allowed"):
+        make_client(takecontrol_server).create_session()
+    # The same envelope within the cap is a session: only the size was refused.
+    assert make_client(takecontrol_server).create_session().queue_length is not None
 
 
 def test_retry_after_reads_seconds_and_http_dates():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import select
 import subprocess
 import sys
 import textwrap
@@ -20,6 +21,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 import pytest
+import time_machine
 from django.core.cache.backends.locmem import LocMemCache
 
 from portal.models import Backend
@@ -43,7 +45,7 @@ from portal.vendors.beyondtrust.client import (
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 REPS = [
     Rep(
@@ -189,10 +191,25 @@ def test_a_changed_client_id_gets_its_own_token(fake, client):
 
 
 def test_twenty_threads_mint_exactly_one_token(fake, client):
-    fake.state["token_delay"] = 0.3  # everybody arrives while the first mint is in flight
+    # The token answer waits until all twenty have asked for reps: everybody arrives while the
+    # first mint is in flight.
+    gate = fake.state["token_gate"] = threading.Event()
+    asking = threading.Semaphore(0)
     results = []
 
-    assert run_in_threads(20, lambda: results.append([rep.id for rep in client.logged_in_reps()])) == []
+    def call():
+        asking.release()
+        results.append([rep.id for rep in client.logged_in_reps()])
+
+    errors: list[Exception] = []
+    calls = threading.Thread(target=lambda: errors.extend(run_in_threads(20, call)))
+    calls.start()
+    assert all(asking.acquire(timeout=10) for _ in range(20))
+    assert fake.wait_for_requests(1)  # the one mint, held
+    gate.set()
+    calls.join(20)
+
+    assert errors == []
     assert results == [[12, 15, 21]] * 20
     assert fake.tokens_minted == 1
     assert len(set(bearer_tokens(fake))) == 1
@@ -203,9 +220,10 @@ def test_twenty_threads_mint_exactly_one_token(fake, client):
 # client's protocol and not the luck of the timing. Nor does the overlap rest on timing: the
 # fake holds the token request until both workers have started their threads, so both
 # processes are asking while the one mint is in flight, however slowly either of them starts.
+# The workers and the test talk over their pipes (a line each way), so nobody polls.
 WORKER = textwrap.dedent(
     """
-    import fcntl, json, os, sys, threading, time
+    import fcntl, json, os, sys, threading
     import django
     from django.conf import settings
     from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -228,15 +246,14 @@ WORKER = textwrap.dedent(
     client = CommandClient(base_url=config["base_url"], client_id=config["client_id"],
                            client_secret=config["client_secret"], backend_id=1,
                            connect_timeout=2.0, read_timeout=5.0)
-    open(config["ready"], "w").close()
-    while not os.path.exists(config["go"]):
-        time.sleep(0.005)
+    print("ready", flush=True)
+    sys.stdin.readline()  # the test's "go"
     results = []
     def call():
         results.append([rep.id for rep in client.logged_in_reps()])
     threads = [threading.Thread(target=call) for _ in range(5)]
     [t.start() for t in threads]
-    open(config["started"], "w").close()
+    print("started", flush=True)
     [t.join() for t in threads]
     print(json.dumps(results))
     """
@@ -253,41 +270,36 @@ def test_two_processes_sharing_a_file_cache_mint_exactly_one_token(tmp_path):
         fake.state["token_gate"] = gate
         env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
         env["PYTHONPATH"] = str(REPO)
-        go = tmp_path / "go"
-        workers = []
-        for number in range(2):
-            config = dict(
-                cache_dir=str(tmp_path / "cache"),
-                base_url=fake.base_url,
-                **credentials,
-                ready=str(tmp_path / f"ready{number}"),
-                started=str(tmp_path / f"started{number}"),
-                go=str(go),
+        config = dict(cache_dir=str(tmp_path / "cache"), base_url=fake.base_url, **credentials)
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, json.dumps(config)],
+                cwd=REPO,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
-            workers.append(
-                subprocess.Popen(
-                    [sys.executable, "-c", WORKER, json.dumps(config)],
-                    cwd=REPO,
-                    env=env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-            )
+            for _number in range(2)
+        ]
 
-        def wait_for(condition):
-            deadline = time.monotonic() + 20
-            while not condition():
-                assert time.monotonic() < deadline and all(w.poll() is None for w in workers), [
-                    w.communicate() for w in workers if w.poll() is not None
-                ]
-                time.sleep(0.01)
+        def says(worker, word):
+            """The worker's next line is `word` (read when it is written: select, not polling)."""
+            readable, _, _ = select.select([worker.stdout], [], [], 20)
+            line = worker.stdout.readline() if readable else ""
+            assert line == f"{word}\n", (line, worker.poll() is not None and worker.communicate())
 
-        wait_for(lambda: all((tmp_path / f"ready{n}").exists() for n in range(2)))
-        go.touch()
+        for worker in workers:
+            says(worker, "ready")
+        for worker in workers:
+            worker.stdin.write("go\n")
+            worker.stdin.flush()
+        for worker in workers:
+            says(worker, "started")
         # Both processes' threads are running and one of them is minting: only now may the
         # token arrive.
-        wait_for(lambda: fake.token_requests() and all((tmp_path / f"started{n}").exists() for n in range(2)))
+        assert fake.wait_for_requests(1) and fake.token_requests()
         gate.set()
         outputs = [worker.communicate(timeout=20) for worker in workers]
 
@@ -311,12 +323,14 @@ def test_two_processes_sharing_a_file_cache_mint_exactly_one_token(tmp_path):
 
 def test_the_token_is_renewed_before_it_expires(fake, client):
     # 2 s lifetime: renewal is due when half of it is left (max(60 s, 10 %) capped at half).
+    # The wall clock (ours, the cache's and the fake appliance's) moves 1.1 s; nobody sleeps.
     fake.state["expires_in"] = 2
-    client.logged_in_reps()
-    [first] = fake.valid_tokens
-    time.sleep(1.1)
-    assert first in fake.valid_tokens  # still valid on the appliance ...
-    client.logged_in_reps()  # ... yet already replaced
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        client.logged_in_reps()
+        [first] = fake.valid_tokens
+        traveller.shift(1.1)
+        assert first in fake.valid_tokens  # still valid on the appliance ...
+        client.logged_in_reps()  # ... yet already replaced
 
     assert fake.tokens_minted == 2
     assert bearer_tokens(fake)[0] == first
@@ -344,11 +358,44 @@ def test_an_expired_token_is_replaced(fake, client):
     assert fake.tokens_minted == 2
 
 
-def test_concurrent_rejections_replace_the_token_once(fake, client):
+class LockWatchingLocMemCache(LocMemCache):
+    """Tells which threads have tried to take the minting lock: a refused call has forgotten
+    the revoked token by then, so a new token may arrive without a refusal seeing it."""
+
+    threads: set[int] = set()
+    changed = threading.Condition()
+
+    def add(self, key, *args, **kwargs):
+        if key.endswith(":minting"):
+            with self.changed:
+                self.threads.add(threading.get_ident())
+                self.changed.notify_all()
+        return super().add(key, *args, **kwargs)
+
+
+def test_concurrent_rejections_replace_the_token_once(fake, settings):
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.LockWatchingLocMemCache", "LOCATION": "lock"}}
+    client = CommandClient.for_backend(backend_for(fake))
     client.logged_in_reps()
     fake.revoke_tokens()
-    fake.state["token_delay"] = 0.2
-    assert run_in_threads(10, client.logged_in_reps) == []
+    LockWatchingLocMemCache.threads = set()
+    # All ten calls carry the revoked token before any is refused, and the new token is held
+    # until all ten have been refused and want a replacement at once.
+    refusals, gate = threading.Event(), threading.Event()
+    fake.state["reject_gates"] = [refusals] * 10
+    fake.state["token_gate"] = gate
+    errors: list[Exception] = []
+    calls = threading.Thread(target=lambda: errors.extend(run_in_threads(10, client.logged_in_reps)))
+    calls.start()
+    assert fake.wait_for_requests(2 + 10)  # the first call, then the ten with the revoked token
+    refusals.set()
+    with LockWatchingLocMemCache.changed:
+        assert LockWatchingLocMemCache.changed.wait_for(
+            lambda: len(LockWatchingLocMemCache.threads) == 10, 10
+        )
+    gate.set()
+    calls.join(20)
+    assert errors == []
     assert fake.tokens_minted == 2
 
 
@@ -357,8 +404,17 @@ def test_a_late_rejection_does_not_drop_the_replacement_token(fake, client):
     B must keep A's token (drop only if still the one that failed) and retry with it."""
     client.logged_in_reps()
     fake.revoke_tokens()
-    fake.state["reject_delays"] = [0.0, 0.4]
-    assert run_in_threads(2, client.logged_in_reps) == []
+    first, late = threading.Event(), threading.Event()
+    fake.state["reject_gates"] = [first, late]  # A's refusal, then B's
+    errors: list[Exception] = []
+    calls = threading.Thread(target=lambda: errors.extend(run_in_threads(2, client.logged_in_reps)))
+    calls.start()
+    assert fake.wait_for_requests(2 + 2)  # both calls went out with the revoked token
+    first.set()
+    assert fake.wait_for_requests(2 + 2 + 1 + 1)  # A's new token and A's retry with it
+    late.set()  # only now is B refused
+    calls.join(20)
+    assert errors == []
     assert fake.tokens_minted == 2
     assert len(fake.valid_tokens) == 1
 
@@ -715,16 +771,24 @@ def test_an_xml_bomb_is_refused_without_expanding(fake, client):
     assert peak < 5 * 1024 * 1024  # expanded, the bomb would be gigabytes
 
 
+def test_an_answer_over_the_size_cap_is_refused_not_read_whole(fake, client):
+    fake.fail("oversized", action="get_logged_in_reps")
+    with pytest.raises(BeyondTrustBadResponse, match="larger than allowed"):
+        client.logged_in_reps()
+    fake.fail(None, action="get_logged_in_reps")  # the same document within the cap is a list
+    assert client.logged_in_reps()
+
+
 def test_a_slow_appliance_times_out_within_the_configured_timeout(fake, settings):
     settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 0.5
     settings.PORTAL_VENDOR_READ_TIMEOUT = 0.2
     client = CommandClient.for_backend(backend_for(fake))
     client.api_info()
-    fake.delay = 1.5
+    fake.hang()  # it never answers: the real read timeout (0.2 s, kept short) is what is tested
     started = time.monotonic()
     with pytest.raises(BeyondTrustTimeout, match="0.2 s"):
         client.logged_in_reps()
-    assert time.monotonic() - started < fake.delay  # did not wait for the answer
+    assert time.monotonic() - started < 1.5  # one read timeout, not retries stacked on it
 
 
 def test_an_unreachable_appliance_is_unavailable(fake):

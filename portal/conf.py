@@ -1,0 +1,108 @@
+"""Every PORTAL_* setting the portal's code reads, with its default and meaning, in one place
+(django-allauth's `app_settings` style; docs/decisions/0086-settings-defaults-in-portal-conf.md).
+
+Code reads `portal_settings.RATE_LIMIT`, never `settings.PORTAL_RATE_LIMIT` or a `getattr` with
+a default of its own. Each read asks `django.conf.settings` at that moment, so
+`override_settings(PORTAL_RATE_LIMIT=...)` in a test applies at once. `portal.settings` takes
+each value from the environment variable of the same name (`from_environment`), falling back
+to the default here; the environment variables that configure Django itself (database, cache,
+hosts, HTTPS, time zone, logging) stay in `portal/settings.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Generic, TypeVar, overload
+
+from django.conf import settings
+
+T = TypeVar("T", bool, int, float, str)
+PREFIX = "PORTAL_"
+
+
+class Setting(Generic[T]):
+    """One PORTAL_<NAME> setting: read from Django's settings when asked, else its default,
+    as the default's type (a test may override a float with an int)."""
+
+    def __init__(self, default: T) -> None:
+        self.default: T = default
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = PREFIX + name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Setting[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type) -> Setting[T] | T:
+        if instance is None:
+            return self
+        return type(self.default)(getattr(settings, self.name, self.default))
+
+
+class PortalSettings:
+    # --- Client addresses -------------------------------------------------------------------
+    # Behind this many trusted proxies, the client is this many hops from the right of
+    # X-Forwarded-For (rate limits, admin lockout); 0: REMOTE_ADDR.
+    TRUSTED_PROXY_COUNT = Setting(0)
+
+    # --- Vendor calls -----------------------------------------------------------------------
+    # (connect, read) timeouts in seconds, on every call.
+    VENDOR_CONNECT_TIMEOUT = Setting(3.0)
+    VENDOR_READ_TIMEOUT = Setting(5.0)
+    # Vendor lists for customer pages (the representative list) are refreshed in the
+    # background; with nothing cached yet, the request that starts the refresh waits at most
+    # this many seconds, then the page says it is checking and asks again
+    # (docs/decisions/0042-no-customer-waits-on-a-vendor.md).
+    VENDOR_WAIT = Setting(0.3)
+    # Take Control REST: a 429's Retry-After is waited out on the request path only up to
+    # this many seconds; TC_BREAKER_THRESHOLD 429s in a row stop calls for TC_BREAKER_RESET
+    # seconds (docs/decisions/0015-takecontrol-rest-start.md).
+    TC_RETRY_AFTER_MAX = Setting(3.0)
+    TC_BREAKER_THRESHOLD = Setting(3)
+    TC_BREAKER_RESET = Setting(60)
+
+    # --- Public forms and the API -----------------------------------------------------------
+    # A form's signed timestamp is valid for this many seconds, and a client address may
+    # start RATE_LIMIT times per RATE_WINDOW seconds
+    # (docs/decisions/0020-cookie-free-public-forms.md).
+    FORM_MAX_AGE = Setting(6 * 60 * 60)
+    RATE_LIMIT = Setting(30)
+    RATE_WINDOW = Setting(60)
+    # Integrations API: requests per token and minute.
+    API_RATE_LIMIT = Setting(120)
+
+    # --- Start webhooks (docs/decisions/0071-webhook-retries-and-exactly-one-sender.md) -----
+    # (connect, read) timeouts in seconds for one delivery attempt.
+    WEBHOOKS_CONNECT_TIMEOUT = Setting(3.0)
+    WEBHOOKS_READ_TIMEOUT = Setting(5.0)
+    # The n-th retry waits WEBHOOKS_RETRY_BASE x 2^(n-1) seconds (at most
+    # WEBHOOKS_RETRY_MAX_DELAY, +-20 % jitter); WEBHOOKS_RETRY_HOURS after the event the
+    # delivery is given up.
+    WEBHOOKS_RETRY_BASE = Setting(30.0)
+    WEBHOOKS_RETRY_MAX_DELAY = Setting(6 * 60 * 60.0)
+    WEBHOOKS_RETRY_HOURS = Setting(24.0)
+    # Receivers on private, loopback, link-local or otherwise non-public addresses are refused
+    # (server-side request forgery; docs/decisions/0072-webhook-receiver-addresses.md);
+    # development and the tests set this to true.
+    WEBHOOKS_ALLOW_PRIVATE = Setting(False)
+
+
+portal_settings = PortalSettings()
+
+
+def declared() -> Iterator[Setting[Any]]:
+    """Every setting of PortalSettings, in declaration order."""
+    for value in vars(PortalSettings).values():
+        if isinstance(value, Setting):
+            yield value
+
+
+def from_environment(env: Any) -> dict[str, Any]:
+    """PORTAL_<NAME> for every setting: the environment variable of that name, read by
+    django-environ as the default's type, or the default. For `portal/settings.py`."""
+    readers = {bool: env.bool, int: env.int, float: env.float, str: env.str}
+    return {s.name: readers[type(s.default)](s.name, default=s.default) for s in declared()}

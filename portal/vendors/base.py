@@ -1,0 +1,317 @@
+"""What the portal asks of a vendor, and nothing more: one `VendorAdapter` per backend kind
+(docs/decisions/0055-vendor-adapters-and-registry.md).
+
+The rest of the portal never compares `Backend.kind`: it asks the backend's adapter
+(`portal.vendors.registry.adapter_for`, or `Backend.adapter`) which flows it offers, which
+customer fields it takes and with what limits, what a key looks like, what the vendor would
+refuse in the admin's settings, and how a validated start becomes a URL or a vendor call.
+
+Adapters are built per backend (cheap: they hold the backend and nothing else). Class
+attributes are the kind's fixed facts; methods read the backend's settings. Values go in and
+come out in the portal's words (`StartOrder`, `StartOutcome`, `CustomerField`); only the
+adapter and its vendor package know the vendor's parameter names.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from portal.models import Backend, CustomField, Issue, Site, Technician
+    from portal.vendors.cache import CircuitBreaker
+
+
+# ------------------------------------------------------------------------------
+# Customer fields and the key
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CustomerField:
+    """One customer field of the survey: form name, the Site attribute saying whether it is
+    asked (FieldMode), label, autocomplete token and the vendor's limit
+    (docs/decisions/0025-limits-in-the-vendors-units.md)."""
+
+    name: str
+    mode_attr: str
+    label: StrOrPromise
+    autocomplete: str
+    max_chars: int | None = None
+    max_bytes: int | None = None
+    multiline: bool = False
+    email: bool = False
+
+
+class InvalidKey(ValueError):
+    """The customer's key does not fit the vendor's rule. `code` is "empty", "characters" or
+    "length" (`count`: how many characters the customer entered); the form turns it into a
+    message in the customer's language."""
+
+    def __init__(self, message: str, *, code: str, count: int = 0):
+        super().__init__(message)
+        self.code, self.count = code, count
+
+
+@dataclass(frozen=True)
+class KeyRule:
+    """What the key a technician gives a customer looks like on this backend.
+
+    `pin`: the vendor calls it a PIN (the page says "PIN", not "session key").
+    `external_key`: the key start also carries the ticket number a prefill link brought.
+    """
+
+    length: int
+    letters: bool = False
+    pin: bool = False
+    external_key: bool = True
+
+
+# ------------------------------------------------------------------------------
+# Starts
+# ------------------------------------------------------------------------------
+class CustomerValues(Protocol):
+    """What the customer typed (`portal.services.Customer`), read by the adapters."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def company(self) -> str: ...
+    @property
+    def company_code(self) -> str: ...
+    @property
+    def details(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def external_key(self) -> str: ...
+    @property
+    def custom(self) -> tuple[tuple[str, str], ...]: ...
+
+
+class IssueValues(Protocol):
+    """The issue a start names, as the survey offers it (`selectors.LocalizedIssue`) or as a
+    model. `department` and `technician` carry Take Control's routing."""
+
+    @property
+    def code_name(self) -> str: ...
+    @property
+    def vendor_id(self) -> int | None: ...
+    @property
+    def priority(self) -> int | None: ...
+    @property
+    def skill_list(self) -> Sequence[str]: ...
+    @property
+    def chat_locale(self) -> str: ...
+    @property
+    def department(self) -> Any: ...
+    @property
+    def technician(self) -> Any: ...
+
+
+class Person(Protocol):
+    """Someone a customer may pick from the vendor's list (BeyondTrust's `Rep`): an id, the
+    public name, whether the vendor lists them publicly."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def public_name(self) -> str: ...
+    @property
+    def showing_on_rep_list(self) -> bool: ...
+
+
+class StartFlow:
+    """Which customer flow a start comes from (the start record's flow, a rep-menu start apart)."""
+
+    KEY = "key"
+    ISSUE = "issue"
+    REP = "rep"
+    REP_IN_ISSUE_MENU = "rep_in_issue_menu"
+    TECHNICIAN = "technician"
+
+
+@dataclass(frozen=True)
+class StartOrder:
+    """One validated start in the portal's words; the adapter says it in the vendor's.
+
+    The caller validated every value with the forms (the vendor's limits) and resolved the
+    issue, rep or technician among those offered.
+    """
+
+    flow: str
+    customer: CustomerValues
+    locale: str
+    user_agent: str = ""
+    timezone_offset: int | None = None
+    chat: bool = False
+    chat_locale: str = ""
+    key: str = ""
+    issue: IssueValues | None = None
+    rep_id: int | None = None
+    rep_name: str = ""
+    technician: Technician | None = None
+
+
+@dataclass(frozen=True)
+class StartOutcome:
+    """Where the customer goes: `url` for the browser, or, after a vendor call, `queued` (what
+    the vendor said) with `url` the link it returned. `failure` is "rejected" (the vendor
+    refused; `url` is a path the customer may still try) or "unavailable"."""
+
+    url: str = ""
+    queued: Any = None
+    failure: str = ""
+
+
+# ------------------------------------------------------------------------------
+# Admin actions (docs/decisions/0041-appliance-admin-actions.md)
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """What the vendor said when asked right now. `errors` are admin-facing texts, free of
+    secrets; the other fields are the vendor's own answers (None: not answered)."""
+
+    api_info: Any = None
+    health: Any = None
+    probe_healthy: bool | None = None
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VendorIssue:
+    """An issue as the vendor defines it, for the portal's issue import."""
+
+    code_name: str
+    display_name: str
+    vendor_id: int | None
+
+
+# ------------------------------------------------------------------------------
+# The adapter
+# ------------------------------------------------------------------------------
+class VendorAdapter(ABC):
+    """One backend kind's behaviour. Subclass it in the vendor's package and add one line to
+    `portal.vendors.registry` (docs/architecture.md#adding-a-vendor).
+
+    Override a class attribute for a fixed fact, a method for a rule that reads the backend.
+    """
+
+    kind: ClassVar[str]
+    # The vendor, as admins and the environment (portal_bootstrap) name it; kinds may share one.
+    vendor: ClassVar[str]
+    # What the site's "list of people" switch shows: "reps" (who is online, from the vendor)
+    # or "technicians" (the admin's list).
+    person_flow: ClassVar[str] = "reps"
+    # The start can be chat only (the survey's and rep list's checkbox, the site's chat mode).
+    offers_chat_only: ClassVar[bool] = False
+    # The start carries the admin's custom fields (`session.custom.*` on BeyondTrust).
+    carries_custom_fields: ClassVar[bool] = False
+    customer_fields: ClassVar[tuple[CustomerField, ...]] = ()
+    # The BeyondTrust command API's features (rep list, reps in the issue menu, session keys
+    # and chat hand-offs through the integrations API) apply to this kind.
+    beyondtrust_api: ClassVar[bool] = False
+    # ...and need the backend's API client ID and secret (a real appliance).
+    needs_api_credentials: ClassVar[bool] = False
+    # Admin: the *Test connection* and *Import issues* actions, the session-history page.
+    has_connection_test: ClassVar[bool] = False
+    imports_issues: ClassVar[bool] = False
+    has_session_history: ClassVar[bool] = False
+    # Starts show the vendor's URL in the portal instead of leaving it.
+    is_preview: ClassVar[bool] = False
+
+    def __init__(self, backend: Backend):
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} backend={self.backend.pk}>"
+
+    # -- the key flow -------------------------------------------------------------------
+    @abstractmethod
+    def key_rule(self) -> KeyRule: ...
+
+    def normalise_key(self, raw: str) -> str:
+        """The key as the vendor takes it, or `InvalidKey`. Spaces and dashes go, full-width
+        digits (Japanese or Chinese input) become ASCII, invisible format characters (a
+        zero-width space pasted from an email) are dropped."""
+        rule = self.key_rule()
+        text = unicodedata.normalize("NFKC", raw or "")
+        key = "".join(
+            ch
+            for ch in text
+            if not (ch.isspace() or ch in KEY_SEPARATORS or unicodedata.category(ch) == "Cf")
+        )
+        allowed = str.isalnum if rule.letters else str.isdigit
+        if not all(ch.isascii() and allowed(ch) for ch in key):
+            raise InvalidKey("the key has other characters", code="characters")
+        if len(key) != rule.length:
+            raise InvalidKey(f"a key has {rule.length} characters", code="length", count=len(key))
+        return key
+
+    # -- validation (the admin and portal_bootstrap) -------------------------------------
+    def backend_problems(self) -> dict[str, Any]:
+        """The backend's own settings the vendor would refuse, by field."""
+        return {}
+
+    def site_problems(self, site: Site) -> dict[str, Any]:
+        """What `site` asks of this backend that its starts cannot carry, by site field."""
+        return {}
+
+    def issue_problems(self, issue: Issue) -> dict[str, Any]:
+        """What an issue of a site on this backend holds that its starts cannot carry."""
+        return {}
+
+    def custom_field_problem(self, field: CustomField) -> Any:
+        """Why an active custom field cannot be used here, or None."""
+        return None
+
+    def startable_issues(self, issues: Sequence[Issue]) -> list[Issue]:
+        """The issues a start can name; the others are not offered to customers."""
+        return list(issues)
+
+    # -- starts -------------------------------------------------------------------------
+    @abstractmethod
+    def start(self, order: StartOrder) -> StartOutcome:
+        """The start URL, or the vendor's answer to a start call. Never raises for a vendor
+        problem: the outcome's `failure` says what the customer sees."""
+
+    def redirect_origins(self) -> list[str]:
+        """Where the customer's browser may be sent (the page's form-action)."""
+        return [self.backend.base_url]
+
+    # -- admin actions (when has_connection_test / imports_issues) ------------------------
+    def check_connection(self) -> ConnectionCheck:
+        """Ask the vendor now, bypassing any breaker. ValueError: this kind has no test or
+        the backend's settings cannot make one."""
+        raise ValueError(f"{self.kind} backends have no connection test")
+
+    def vendor_issues(self) -> tuple[list[VendorIssue], int]:
+        """The vendor's issues, de-duplicated by code name, and how many were skipped for
+        lacking a usable code name. Raises the vendor client's errors."""
+        raise ValueError(f"{self.kind} backends have no issues to import")
+
+    # -- the rep list ---------------------------------------------------------------------
+    def sample_reps(self) -> tuple[Person, ...] | None:
+        """People shown without asking anyone (Preview), or None."""
+        return None
+
+    def rep_fetcher(self) -> Callable[[], Iterable[Person]] | None:
+        """A call that asks the vendor who is online (run off the request thread), or None when
+        this kind lists nobody. Raises ValueError for a configuration that cannot ask."""
+        return None
+
+    def breaker(self) -> CircuitBreaker | None:
+        """The circuit breaker every caller of this backend's vendor API shares, or None."""
+        return None
+
+    def rep_list_cache_key(self) -> str:
+        return ""
+
+
+# Dashes and separators a customer may type or paste between key groups (after NFKC).
+KEY_SEPARATORS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff0d"

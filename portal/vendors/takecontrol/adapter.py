@@ -1,0 +1,189 @@
+"""The N-able Take Control adapter (kind "takecontrol"): the PIN, the admin's technician list,
+the New Session URL or the REST start, session history
+(docs/decisions/README.md#take-control, docs/decisions/0055-vendor-adapters-and-registry.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.vendors import limits
+from portal.vendors.base import (
+    CustomerField,
+    CustomerValues,
+    InvalidKey,
+    KeyRule,
+    StartFlow,
+    StartOrder,
+    StartOutcome,
+    VendorAdapter,
+)
+from portal.vendors.takecontrol.client import (
+    TakeControlClient,
+    TakeControlError,
+    TakeControlMisconfigured,
+    TakeControlRejected,
+)
+from portal.vendors.takecontrol.start_url import (
+    PIN_PLACEHOLDER,
+    InvalidPin,
+    Route,
+    TakeControlValueError,
+    new_session_url,
+    normalise_pin,
+    pin_url,
+    route_for_start,
+)
+
+logger = logging.getLogger(__name__)
+
+# Characters, an email address, no custom fields, no external key and no chat-only mode
+# (docs/decisions/0014-takecontrol-redirect-start.md).
+CUSTOMER_FIELDS: tuple[CustomerField, ...] = (
+    CustomerField("name", "name_field", _("Your name"), "name", max_chars=limits.TC_NAME_MAX_CHARS),
+    CustomerField(
+        "email", "email_field", _("Email address"), "email", max_chars=limits.TC_EMAIL_MAX_CHARS, email=True
+    ),
+    CustomerField(
+        "customer_number",
+        "customer_number_field",
+        _("Customer number"),
+        "off",
+        max_chars=limits.TC_NUMBER_MAX_CHARS,
+    ),
+    CustomerField(
+        "details",
+        "details_field",
+        _("Describe the problem"),
+        "off",
+        max_chars=limits.TC_DESCRIPTION_MAX_CHARS,
+        multiline=True,
+    ),
+)
+
+REDIRECT, REST = "redirect", "rest"  # Backend.TakeControlMode
+
+
+class TakeControlAdapter(VendorAdapter):
+    kind = "takecontrol"
+    vendor = "Take Control"
+    person_flow = "technicians"
+    customer_fields = CUSTOMER_FIELDS
+    has_session_history = True
+
+    def key_rule(self) -> KeyRule:
+        """docs/decisions/0017-takecontrol-pin.md: the 9-digit PIN; its URL carries nothing else."""
+        return KeyRule(length=limits.TC_PIN_LENGTH, pin=True, external_key=False)
+
+    def normalise_key(self, raw: str) -> str:
+        try:
+            return normalise_pin(raw)
+        except InvalidPin as error:
+            raise InvalidKey(str(error), code=error.code) from None
+
+    # -- validation (docs/decisions/0013-takecontrol-backend-settings.md) ----------------
+    def backend_problems(self) -> dict[str, Any]:
+        backend, errors = self.backend, {}
+        if backend.tc_mode == REDIRECT and not backend.tc_uid:
+            errors["tc_uid"] = _(
+                "Redirect mode needs the New Session API uid (Profile > APIs): without it every start fails."
+            )
+        if backend.tc_mode == REST and not backend.tc_public_key:
+            errors["tc_public_key"] = _(
+                "REST mode needs the public integration key "
+                "(Management > API Keys): without it every start fails."
+            )
+        if PIN_PLACEHOLDER not in backend.tc_pin_url_template:
+            errors["tc_pin_url_template"] = _("The template must contain {pin}.")
+        return errors
+
+    # -- starts -------------------------------------------------------------------------
+    def redirect_origins(self) -> list[str]:
+        return [self.backend.base_url, self.backend.tc_pin_url_template.replace(PIN_PLACEHOLDER, "0")]
+
+    def start(self, order: StartOrder) -> StartOutcome:
+        """The PIN URL (docs/decisions/0017-takecontrol-pin.md), else a survey or technician start
+        in the backend's start mode (docs/decisions/0014-takecontrol-redirect-start.md,
+        docs/decisions/0015-takecontrol-rest-start.md and docs/decisions/0016-takecontrol-routing.md).
+
+        Routing comes from admin configuration only: the issue's department and technician, or
+        the technician picked from the list (which the caller found among the listed ones).
+        """
+        backend = self.backend
+        if order.flow == StartFlow.KEY:
+            try:
+                return StartOutcome(url=pin_url(template=backend.tc_pin_url_template, pin=order.key))
+            except TakeControlValueError as error:  # only a broken template: the form checked the PIN
+                logger.error("Take Control PIN start: %s. Admin: check the PIN URL template.", error)
+                return StartOutcome(failure="unavailable")
+        if order.flow not in {StartFlow.ISSUE, StartFlow.TECHNICIAN}:
+            raise ValueError(f"Take Control backends have no {order.flow} start")
+        customer = order.customer
+        route = route_for_start(issue=order.issue, technician=order.technician)
+        if backend.tc_mode != REST:
+            try:
+                return StartOutcome(url=self.redirect_url(route=route, customer=customer))
+            except TakeControlValueError as error:  # the form checked the customer's values
+                logger.error(
+                    "Take Control start: %s (%s). Admin: check the backend's uid and API domain.",
+                    error,
+                    error.field,
+                )
+                return StartOutcome(failure="unavailable")
+        try:
+            queued = TakeControlClient.for_backend(backend).create_session(
+                department_id=route.department_id,
+                technician_username=route.technician_username,
+                locale=order.locale,
+                customer_name=customer.name,
+                customer_email=customer.email,
+                customer_number=customer.number,
+                problem_description=customer.details,
+            )
+        except TakeControlRejected:
+            # Our validation missed something (the client logged the vendor's reason): apologise
+            # and offer the redirect path, which the vendor may still accept.
+            try:
+                fallback = self.redirect_url(route=route, customer=customer)
+            except TakeControlValueError:
+                fallback = ""
+            return StartOutcome(url=fallback, failure="rejected")
+        except (TakeControlError, TakeControlValueError) as error:
+            if isinstance(error, TakeControlValueError) or (
+                isinstance(error, TakeControlMisconfigured) and error.status is None
+            ):
+                # The client logs what the vendor refused; a setting missing here is ours to log.
+                logger.error(
+                    "Take Control REST start at %s: %s. Admin: check the backend settings.",
+                    urlsplit(backend.base_url).hostname,
+                    error,
+                )
+            return StartOutcome(failure="unavailable")
+        return StartOutcome(url=queued.applet_url, queued=queued)
+
+    def redirect_url(self, *, route: Route, customer: CustomerValues) -> str:
+        """docs/decisions/0014-takecontrol-redirect-start.md: the New Session URL the customer's
+        browser opens (the portal never fetches it).
+
+        It has no language parameter: the applet follows the customer's system language; REST
+        starts send `language` (docs/decisions/0018-takecontrol-language.md).
+        """
+        backend = self.backend
+        return new_session_url(
+            api_domain=backend.base_url,
+            uid=backend.tc_uid,
+            department_id=route.department_id,
+            technician_username=route.technician_username,
+            customer_name=customer.name,
+            customer_email=customer.email,
+            customer_number=customer.number,
+            problem_description=customer.details,
+            ask_customer_info=backend.tc_ask_customer_info,
+        )
+
+    def client(self) -> TakeControlClient:
+        return TakeControlClient.for_backend(self.backend)
