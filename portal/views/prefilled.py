@@ -88,7 +88,7 @@ class FieldKind:
     """How a form field draws its initial value: "text" (the escaped value, a slot), "choice"
     (the option it selects; `options` are the site's) or "other" (not compiled)."""
 
-    kind: str
+    draws: str
     options: frozenset[str] = frozenset()
 
 
@@ -127,10 +127,10 @@ def page_shape(
         is_locked = name in locked  # PublicForm.lock: the field is disabled, drawn readonly
         if value is None or value == "":
             fields.append((name, "empty", is_locked))
-        elif field.kind == "text":
+        elif field.draws == "text":
             fields.append((name, "text", is_locked))
             values[name] = str(value)
-        elif field.kind == "choice":
+        elif field.draws == "choice":
             # The option it selects is the site's (an issue or choice code); any other value
             # selects nothing and shows nowhere in the form.
             fields.append((name, "choice", str(value) if str(value) in field.options else None, is_locked))
