@@ -110,6 +110,7 @@ bench: install
 	@test ! -f bench/rep_list.py || $(PY) bench/rep_list.py
 	$(PY) bench/hung_appliance.py
 	$(PY) bench/worker_sharing.py
+	$(PY) bench/analytics.py
 
 # The field measurement: Debian's wrk against gunicorn as shipped, both setups (SQLite + local
 # memory; PostgreSQL + Redis through .ci/services), django-helpdesk as the peer in the same run

@@ -116,7 +116,9 @@ def record_start(
     # (docs/decisions/0070-start-webhooks-on-django-tasks.md).
     with transaction.atomic():
         record = StartRequest.objects.create(**fields)
-        enqueue_start_event(start_request=record, customer=customer)
+        enqueue_start_event(
+            start_request=record, customer=customer, issue_code_name=issue.code_name if issue else None
+        )
     return record
 
 
@@ -195,8 +197,8 @@ def start_with_session_key(*, context: StartContext, key: str, external_key: str
 def start_with_survey(
     *, context: StartContext, issue: StartIssue, customer: Customer, chat_requested: bool = False
 ) -> StartResult:
-    """An issue start: codeName, or the numeric id when the admin set one
-    (docs/decisions/0002-one-queue-selector.md); on Take Control routed by the issue
+    """An issue start: the adapter names the issue as its vendor does
+    (docs/decisions/0002-one-queue-selector.md) or routes by it
     (docs/decisions/0016-takecontrol-routing.md)."""
     chat = _chat(context, issue=issue, requested=chat_requested)
     return _start(
@@ -229,8 +231,8 @@ def start_with_rep_in_issue_menu(
     *, context: StartContext, rep_id: int, customer: Customer, chat_requested: bool = False
 ) -> StartResult:
     """A survey start with a rep picked in the issue menu
-    (docs/decisions/0010-reps-in-issue-menu.md): `issue_menu=1` and the rep's id, with the
-    customer's fields; the caller found the rep in the cached list."""
+    (docs/decisions/0010-reps-in-issue-menu.md): the rep's id with the customer's fields; the
+    caller found the rep in the cached list."""
     chat = _chat(context, issue=None, requested=chat_requested)
     return _start(
         context=context,

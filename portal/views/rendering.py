@@ -131,4 +131,5 @@ def unavailable_page(request: PortalRequest) -> HttpResponse:
     response = render_customer_page(
         request, "portal/closed.html", {"opening_hours": request.site.opening_hours.all()}
     )
+    response.shows_no_flow = True  # type: ignore[attr-defined]  # not a view of a form (portal/analytics/middleware.py)
     return exempt_from_page_cache(response)  # opening time must show at once

@@ -4,7 +4,6 @@ numbers and the chart's SVG."""
 from __future__ import annotations
 
 import datetime as dt
-from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +11,7 @@ import time_machine
 from django.urls import reverse
 
 from portal.models import StartRequest
+from tests.parsed_html import Element, elements
 
 # "Now" for every test here: the dashboard's last day is 2026-12-06.
 NOW = dt.datetime(2026, 12, 6, 15, 0, tzinfo=ZoneInfo("UTC"))
@@ -34,46 +34,20 @@ def add_start(*, days_ago: int, site, flow="key", outcome="started", issue=None,
     return record
 
 
-class Tables(HTMLParser):
-    """Every <table> with an id: its header row and its body rows, as text cells."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables: dict[str, dict] = {}
-        self._table = self._section = None
-        self._row: list[str] | None = None
-        self._cell: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "table" and attrs.get("id"):
-            self._table = self.tables.setdefault(attrs["id"], {"head": [], "body": [], "foot": []})
-        elif self._table is not None and tag in ("thead", "tbody", "tfoot"):
-            self._section = {"thead": "head", "tbody": "body", "tfoot": "foot"}[tag]
-        elif self._table is not None and tag == "tr":
-            self._row = []
-        elif self._row is not None and tag in ("th", "td"):
-            self._cell = ""
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell += data
-
-    def handle_endtag(self, tag):
-        if tag in ("th", "td") and self._cell is not None:
-            self._row.append(" ".join(self._cell.split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self._table[self._section].append(self._row)
-            self._row = None
-        elif tag == "table":
-            self._table = None
-
-
 def tables(response) -> dict[str, dict]:
-    parser = Tables()
-    parser.feed(response.content.decode())
-    return parser.tables
+    """Every <table> with an id: its head, body and foot rows as lists of cell texts."""
+    found = {}
+    for table in elements(response.content, "table", id=True):
+        sections = {"head": "thead", "body": "tbody", "foot": "tfoot"}
+        found[table.attrs["id"]] = {
+            name: [
+                [cell.text for cell in row.parts if isinstance(cell, Element) and cell.tag in ("th", "td")]
+                for part in elements(table, tag)
+                for row in elements(part, "tr")
+            ]
+            for name, tag in sections.items()
+        }
+    return found
 
 
 def dashboard(client, **query):

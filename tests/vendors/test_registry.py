@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from portal.models import Backend
 from portal.vendors.base import VendorAdapter
@@ -92,3 +93,13 @@ def test_the_scan_finds_a_kind_comparison(line):
 )
 def test_the_scan_leaves_data_alone(line):
     assert kind_comparisons(line) == []
+
+
+def test_an_unknown_kind_posted_in_admin_is_a_field_error_not_a_crash(admin_client, site):
+    backend = site.backend
+    response = admin_client.post(
+        reverse("admin:portal_backend_change", args=[backend.pk]),
+        {"name": backend.name, "kind": "teamviewer", "base_url": backend.base_url},
+    )
+    assert response.status_code == 200
+    assert "kind" in response.context["adminform"].form.errors
