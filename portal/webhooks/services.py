@@ -175,7 +175,10 @@ def _issue_code_name(start_request: StartRequest, given: str | None) -> str | No
     the record's own."""
     if start_request.issue_id is None:
         return None
-    return given or start_request.issue.code_name
+    if given:
+        return given
+    issue = start_request.issue  # set, as issue_id is: loaded only when the caller had no name
+    return issue.code_name if issue is not None else None
 
 
 def _queue(event: Event, endpoint_ids: list[int]) -> None:
