@@ -2,6 +2,7 @@ from django.http import HttpResponse
 from django.urls import path
 
 from portal.urls import urlpatterns as portal_urlpatterns
+from portal.views.flows import SurveyView
 
 
 def bare(request):
@@ -10,3 +11,14 @@ def bare(request):
 
 
 urlpatterns = [path("bench/bare/", bare), *portal_urlpatterns]
+
+
+class SurveyFullRender(SurveyView):
+    """The survey with compiled prefilled pages off: what a prefill link cost before
+    (bench/prefilled_pages.py)."""
+
+    def compiles_prefilled_page(self) -> bool:
+        return False
+
+
+urlpatterns.insert(1, path("bench/survey-full-render/", SurveyFullRender.as_view()))

@@ -163,6 +163,12 @@ NEUTRAL_PARAMETERS = frozenset({"locale", "embed"})  # every other parameter is 
 PageVariant = tuple[str, int]
 
 
+# Prefilled pages compiled per shape (views/prefilled.py): their own bound, so a flood of
+# parameter combinations can evict only other compiled pages, never the sites and tokens.
+COMPILED_PAGES = 256
+compiled_pages = ProcessMemo(maxsize=COMPILED_PAGES, ttl=PAGE_SECONDS)
+
+
 def exempt_from_page_cache(response: HttpResponse) -> HttpResponse:
     """Neither the page cache nor a browser keeps this response: what it shows changes by the
     minute (who is online) or must show at once (the closed page)."""

@@ -116,7 +116,9 @@ def record_start(
     # (docs/decisions/0070-start-webhooks-on-django-tasks.md).
     with transaction.atomic():
         record = StartRequest.objects.create(**fields)
-        enqueue_start_event(start_request=record, customer=customer)
+        enqueue_start_event(
+            start_request=record, customer=customer, issue_code_name=issue.code_name if issue else None
+        )
     return record
 
 

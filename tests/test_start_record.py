@@ -6,12 +6,14 @@ endpoints take is cached, and every endpoint change renews that at once.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
 from portal.caching import SITE_CACHE_VERSION_KEY
-from portal.models import StartRequest
+from portal.models import SiteHostname, StartRequest
 from portal.webhooks.models import Delivery, Endpoint, Event
 from tests.conftest import form_data, save_site_in_admin
 
@@ -88,6 +90,23 @@ def test_with_an_endpoint_the_record_and_its_event_are_written_in_one_transactio
     ]
     assert writes[0][1] is not None and {block for _table, block in writes} == {writes[0][1]}
     assert Delivery.objects.get().event.start_request == StartRequest.objects.get()
+
+
+def test_with_an_endpoint_the_only_read_is_the_endpoints_themselves(
+    client, site, issues, django_assert_num_queries
+):
+    SiteHostname.objects.create(site=site, hostname="help.acme.example")
+    Endpoint.objects.create(site=site, url="https://hooks.example.com/a", secret="s" * 32)
+    start(client, "/survey/", **SURVEY)  # the site, its issues, hostname and endpoints' events are cached
+    with django_assert_num_queries(9) as captured:  # in the test's transaction: savepoints for both atomics
+        start(client, "/survey/", **SURVEY)
+    reads = [query["sql"] for query in captured.captured_queries if query["sql"].startswith("SELECT")]
+    assert len(reads) == 1 and 'FROM "webhooks_endpoint"' in reads[0]
+    body = json.loads(Event.objects.latest("created_at").body)
+    assert (body["issue"], body["site"]["hostname"]) == (
+        "printing",
+        "help.acme.example",
+    )
 
 
 @pytest.mark.django_db(transaction=True)

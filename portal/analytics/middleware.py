@@ -32,7 +32,8 @@ LANDING_FLOWS = {
 
 class PageViewCountMiddleware:
     """Counts a GET answered 200 as a view, and any POST as a submission, of the flow whose
-    form the page holds. Override `flow_for` to count other pages."""
+    form the page holds. Override `flow_for` to count other pages; a response with
+    `shows_no_flow = True` (the closed page) is not a view."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -58,6 +59,8 @@ class PageViewCountMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if request.META.get("REQUEST_METHOD") == "HEAD":  # uptime monitors (portal.middleware.HeadMiddleware)
+            return response
+        if getattr(response, "shows_no_flow", False):
             return response
         if request.method == "GET" and response.status_code == 200:
             kind = "views"

@@ -22,6 +22,7 @@ from portal import prefill as prefill_links
 from portal.forms import PublicForm
 from portal.http import PortalRequest, SiteRequest
 from portal.models import StartRequest
+from portal.views.prefilled import has_customer_values, prefilled_page
 from portal.views.rendering import render_customer_page, site_ready, unavailable_page
 
 PREFILL_FIELDS = (
@@ -48,8 +49,9 @@ class StartFlowView(View, Generic[FormT]):
     attempt (invalid). A closed site or a site without this flow never gets that far.
 
     Subclasses set `template_name` and `flow` (the start record's flow) and implement
-    `get_form` and `start`; `is_enabled`, `disabled_response`, `get_context_data` and
-    `can_start` are the hooks for what else differs.
+    `get_form` and `start`; `is_enabled`, `disabled_response`, `get_context_data`,
+    `render_form`, `compiles_prefilled_page` and `can_start` are the hooks for what else
+    differs. A prefill link's GET is served from its compiled page (views/prefilled.py).
     """
 
     http_method_names = ["get", "post"]
@@ -57,6 +59,7 @@ class StartFlowView(View, Generic[FormT]):
     request: SiteRequest
     template_name: str = ""
     flow: str = ""  # StartRequest.Flow of the attempts this view records
+    prefill_names: tuple[str, ...] = ()  # fields a prefill link may set (see get_prefill)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not site_ready(self.request):
@@ -79,6 +82,17 @@ class StartFlowView(View, Generic[FormT]):
     def get_context_data(self, form: FormT) -> dict[str, Any]:
         return {"form": form}
 
+    def get_prefill(self) -> tuple[dict, dict[str, str]]:
+        """The initial values `get_form` starts from and the values a signed link locks:
+        decided without building the form, so a compiled page needs no form
+        (views/prefilled.py)."""
+        return public_form_initial(self.request, self.prefill_names)
+
+    def compiles_prefilled_page(self) -> bool:
+        """Whether a prefill link's page may come from its compiled shape
+        (views/prefilled.py): not for a page that shows live state beyond the site version."""
+        return True
+
     def can_start(self, form: FormT) -> bool:
         """A last check before validation (the form's error says why not); such a refusal is
         not the customer's invalid input, so it is not recorded."""
@@ -88,10 +102,15 @@ class StartFlowView(View, Generic[FormT]):
         raise NotImplementedError
 
     # Steps ------------------------------------------------------------------------
-    def render_form(self, form: FormT) -> HttpResponse:
-        return render_customer_page(self.request, self.template_name, self.get_context_data(form))
+    def render_form(self, form: FormT, **extra_context: Any) -> HttpResponse:
+        context = {**self.get_context_data(form), **extra_context}
+        return render_customer_page(self.request, self.template_name, context)
 
     def get(self, request: SiteRequest) -> HttpResponse:
+        if has_customer_values(request) and self.compiles_prefilled_page():
+            page = prefilled_page(self)
+            if page is not None:
+                return page
         return self.render_form(self.get_form())
 
     def post(self, request: SiteRequest) -> HttpResponse:

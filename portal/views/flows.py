@@ -34,13 +34,15 @@ from portal.views.rendering import (
     unavailable_page,
 )
 
-
 # ------------------------------------------------------------------------------
 # Session key (or the Take Control PIN)
 # ------------------------------------------------------------------------------
+KEY_PREFILL_FIELDS = ("key", "external_key")
+
+
 def session_key_form(request: SiteRequest, data: Any = None) -> SessionKeyForm:
     backend = request.site.backend
-    initial, locked = public_form_initial(request, ("key", "external_key"))
+    initial, locked = public_form_initial(request, KEY_PREFILL_FIELDS)
     form = key_form(backend, data, initial=initial)  # a PIN on Take Control
     form.lock(locked)
     return form
@@ -49,6 +51,7 @@ def session_key_form(request: SiteRequest, data: Any = None) -> SessionKeyForm:
 class SessionKeyView(StartFlowView[SessionKeyForm]):
     template_name = "portal/key.html"
     flow = StartRequest.Flow.KEY
+    prefill_names = KEY_PREFILL_FIELDS
 
     def is_enabled(self) -> bool:
         return self.request.site.show_session_key
@@ -73,22 +76,18 @@ def reps_in_issue_menu(site: Site) -> bool:
     return site.show_reps_in_issue_menu and site.backend.is_beyondtrust
 
 
-def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
-    site = request.site
-    fields = selectors.custom_fields_for_site(site=site, language=request.LANGUAGE_CODE)
-    if reps_in_issue_menu(site):
-        # docs/decisions/0010-reps-in-issue-menu.md: online reps instead of issues; with no issue
-        # chosen, the fields that belong to every issue apply.
-        rep_list = selectors.online_reps(site=site)  # never waits on the appliance (decision record)
-        issues: Sequence[Any] = [
-            RepMenuEntry(rep_id=rep.id, display_name=rep.public_name) for rep in rep_list.reps
-        ]
-        fields = tuple(field for field in fields if not field.issue_codes)
-    else:
-        rep_list = None
-        issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
-    # A custom field takes a plain prefill when it allows one, and a signed one when it may be
-    # locked by it; every built-in field may be set and locked by a signed link.
+def survey_custom_fields(site: Site, language: str) -> list[selectors.LocalizedCustomField]:
+    fields = list(selectors.custom_fields_for_site(site=site, language=language))
+    if reps_in_issue_menu(site):  # with no issue chosen, the fields of every issue apply
+        fields = [field for field in fields if not field.issue_codes]
+    return fields
+
+
+def survey_prefill(
+    request: SiteRequest, fields: list[selectors.LocalizedCustomField]
+) -> tuple[dict, dict[str, str]]:
+    """A custom field takes a plain prefill when it allows one, and a signed one when it may be
+    locked by it; every built-in field may be set and locked by a signed link."""
     custom_names = [f"cf_{f.code_name}" for f in fields if f.prefill_allowed or f.prefill_locks]
     initial, locked = public_form_initial(request, (*PREFILL_FIELDS, *custom_names))
     for field in fields:
@@ -97,6 +96,22 @@ def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
             initial.pop(name, None)
         if not field.prefill_locks:
             locked.pop(name, None)
+    return initial, locked
+
+
+def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
+    site = request.site
+    fields = survey_custom_fields(site, request.LANGUAGE_CODE)
+    if reps_in_issue_menu(site):
+        # docs/decisions/0010-reps-in-issue-menu.md: online reps instead of issues.
+        rep_list = selectors.online_reps(site=site)  # never waits on the appliance (decision record)
+        issues: Sequence[Any] = [
+            RepMenuEntry(rep_id=rep.id, display_name=rep.public_name) for rep in rep_list.reps
+        ]
+    else:
+        rep_list = None
+        issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
+    initial, locked = survey_prefill(request, fields)
     texts = selectors.site_texts(site=site, language=request.LANGUAGE_CODE)  # the label, translated
     form = SurveyForm(
         data,
@@ -122,8 +137,15 @@ class SurveyView(StartFlowView[SurveyForm]):
     def get_form(self, data: Any = None) -> SurveyForm:
         return survey_form(self.request, data)
 
-    def render_form(self, form: SurveyForm) -> HttpResponse:
-        response = super().render_form(form)
+    def get_prefill(self) -> tuple[dict, dict[str, str]]:
+        request = self.request
+        return survey_prefill(request, survey_custom_fields(request.site, request.LANGUAGE_CODE))
+
+    def compiles_prefilled_page(self) -> bool:
+        return not reps_in_issue_menu(self.request.site)  # who is online is not in the shape
+
+    def render_form(self, form: SurveyForm, **extra_context: Any) -> HttpResponse:
+        response = super().render_form(form, **extra_context)
         if form.reps_menu:  # it shows who is online now, and starts no refresh of its own
             exempt_from_page_cache(response)
         return response
@@ -240,8 +262,11 @@ class RepListView(StartFlowView[RepForm]):
     def get_context_data(self, form: RepForm) -> dict[str, Any]:
         return {"form": form, "rep_list": self.rep_list, "reps_json_url": reverse("reps_json")}
 
-    def render_form(self, form: RepForm) -> HttpResponse:
-        response = super().render_form(form)
+    def compiles_prefilled_page(self) -> bool:
+        return False  # the page shows the list of the moment, and its own address
+
+    def render_form(self, form: RepForm, **extra_context: Any) -> HttpResponse:
+        response = super().render_form(form, **extra_context)
         # Who is online changes by the minute: browsers do not keep this page; the page cache
         # keeps it under the list it shows (rep_list_page_variant).
         add_never_cache_headers(response)

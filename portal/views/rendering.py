@@ -47,14 +47,16 @@ def set_customer_csp(response: HttpResponseBase, site: Site | None) -> None:
 
 
 def language_links(request: PortalRequest, site: Site) -> list[dict]:
+    """The page in each of the site's languages: its query with `locale` last, set to each."""
     names = dict(settings.LANGUAGES)
-    query = {k: v for k, v in request.GET.items() if k != "locale"}
+    query = urlencode({k: v for k, v in request.GET.items() if k != "locale"})
+    prefix = f"{request.path}?{query}&" if query else f"{request.path}?"
     return [
         {
             "code": code,
             "name": names[code],
             "current": code == request.LANGUAGE_CODE,
-            "url": f"{request.path}?{urlencode({**query, 'locale': code})}",
+            "url": f"{prefix}{urlencode({'locale': code})}",
         }
         for code in site.languages
     ]
@@ -129,4 +131,5 @@ def unavailable_page(request: PortalRequest) -> HttpResponse:
     response = render_customer_page(
         request, "portal/closed.html", {"opening_hours": request.site.opening_hours.all()}
     )
+    response.shows_no_flow = True  # type: ignore[attr-defined]  # not a view of a form (portal/analytics/middleware.py)
     return exempt_from_page_cache(response)  # opening time must show at once

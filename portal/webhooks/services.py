@@ -45,10 +45,14 @@ def _timestamp(moment: datetime) -> str:
 
 
 def _site_document(site: Site) -> dict:
-    hostname = (
-        SiteHostname.objects.filter(site=site).order_by("pk").values_list("hostname", flat=True).first()
-    )
-    return {"id": site.pk, "name": site.name, "hostname": hostname or ""}
+    def first_hostname() -> str:
+        hostnames = SiteHostname.objects.filter(site=site).order_by("pk").values_list("hostname", flat=True)
+        return hostnames.first() or ""
+
+    # Cached under the site version (a hostname change renews it): a start with an event reads
+    # nothing here while it holds the database's write lock (docs/decisions/0066-lean-start-record.md).
+    hostname = versioned(f"portal:site-first-hostname:{site_cache_version()}:{site.pk}", first_hostname)
+    return {"id": site.pk, "name": site.name, "hostname": hostname}
 
 
 def event_body(
@@ -113,10 +117,13 @@ def start_event_wanted(*, site: Site | None, outcome: str) -> bool:
     )
 
 
-def enqueue_start_event(*, start_request: StartRequest, customer=None) -> Event | None:
+def enqueue_start_event(
+    *, start_request: StartRequest, customer=None, issue_code_name: str | None = None
+) -> Event | None:
     """The hook in `portal.services.record_start`. `customer` (a `portal.services.Customer`)
     gives the external key, which every event carries; the customer's own fields go only
-    where the site keeps customer data, as the start record holds them.
+    where the site keeps customer data, as the start record holds them. `issue_code_name`
+    (the cached issue's) spares a read of the issue inside the start's transaction.
 
     Without an endpoint for this event nothing is written. A database error here is logged
     and leaves the start alone (a savepoint): the customer never pays for a webhook.
@@ -148,7 +155,7 @@ def enqueue_start_event(*, start_request: StartRequest, customer=None) -> Event 
                     created=start_request.created_at,
                     site=site,
                     flow=start_request.flow,
-                    issue=start_request.issue.code_name if start_request.issue is not None else None,
+                    issue=_issue_code_name(start_request, issue_code_name),
                     outcome=start_request.outcome,
                     language=start_request.locale,
                     external_key=external_key,
@@ -161,6 +168,17 @@ def enqueue_start_event(*, start_request: StartRequest, customer=None) -> Event 
     except DatabaseError:
         logger.exception("Webhook event for start record %s not written", start_request.pk)
         return None
+
+
+def _issue_code_name(start_request: StartRequest, given: str | None) -> str | None:
+    """The caller's code name for the record's issue (record_start has the cached issue), else
+    the record's own."""
+    if start_request.issue_id is None:
+        return None
+    if given:
+        return given
+    issue = start_request.issue  # set, as issue_id is: loaded only when the caller had no name
+    return issue.code_name if issue is not None else None
 
 
 def _queue(event: Event, endpoint_ids: list[int]) -> None:

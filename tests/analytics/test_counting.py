@@ -69,6 +69,18 @@ def test_the_landing_page_counts_for_the_form_it_shows(client, admin_client, sit
     assert rows["Session key"][0] == "1" and rows["Issue survey"][0] == "1"
 
 
+def test_the_closed_page_is_not_a_view_of_a_form(client, admin_client, site):
+    from django.utils import timezone
+
+    from portal.models import Holiday
+
+    holiday = Holiday.objects.create(site=site, date=timezone.localdate())
+    assert "We are closed right now" in client.get("/key/").content.decode()
+    holiday.delete()
+    assert 'name="key"' in client.get("/key/").content.decode()
+    assert funnel(admin_client)["Session key"][0] == "1"
+
+
 def test_views_are_counted_per_site(client, admin_client, site, backend, settings):
     settings.ALLOWED_HOSTS = ["testserver", "beta.example.com"]
     other = Site.objects.create(name="Beta Help", backend=backend)

@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.integrations.conftest import PREFILL_SECRET, REQUESTER, assert_link_locks
+from tests.integrations.conftest import PREFILL_SECRET, REQUESTER, Inputs, assert_link_locks
 from tests.integrations.snippets import PORTAL_URL, SHIMS, needs_node, query_names, run_node, write
 
 COVERED = {
@@ -64,9 +64,13 @@ def test_zendesk_link_with_a_wrong_secret_locks_nothing(client, signing_site, tm
     )
     link = re.search(r"https://\S+", result["invoked"][0][1]).group(0)
     response = client.get(link.removeprefix(PORTAL_URL))
-    form = response.context["form"]
-    assert not form.fields["external_key"].disabled and not form.fields["name"].disabled
-    assert form.initial["external_key"] == "4711"  # still an ordinary, editable prefill
+    html = response.content.decode()
+    inputs = Inputs(html).inputs
+    for name in ("external_key", "name"):  # still ordinary, editable prefills
+        assert "readonly" not in inputs[name] and "disabled" not in inputs[name], name
+    assert inputs["external_key"]["value"] == "4711"
+    assert inputs["signed"].get("value", "") == ""  # nothing signed is carried to the POST
+    assert not re.search(r"pf[0-9a-f]{16}", html)  # no slot marker of a compiled page
 
 
 def servicenow_link(tmp_path, *, number="INC0012345", caller=REQUESTER, now_ms=None) -> dict:

@@ -1,0 +1,217 @@
+"""Prefilled pages come from a compiled page (docs/decisions/0062-compiled-prefilled-pages.md):
+exactly the page a full render draws, for any combination of prefilled, locked and hostile
+values; nothing of a customer's is kept; no slot marker ever reaches a page."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from django.test import RequestFactory
+from django.test.html import parse_html
+from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal import caching, selectors
+from portal.models import CustomField, Issue
+from portal.prefill import sign_prefill
+from portal.views.base import PREFILL_FIELDS
+from portal.views.flows import SessionKeyView, SurveyView
+from portal.views.prefilled import prefilled_page
+from tests.conftest import form_data, query_of
+from tests.fuzz.strategies import query_string
+from tests.fuzz.strategies import text as hostile_text
+
+pytestmark = pytest.mark.django_db
+SECRET = "help-desk-secret"
+VIEWS = {"/survey/": SurveyView, "/key/": SessionKeyView}
+TIMESTAMP = re.compile(r'name="ts" value="[^"]*"')
+MARKER = re.compile(r"pf[0-9a-f]{16}")
+
+
+@pytest.fixture
+def prefill_site(site, issues, custom_fields):
+    site.prefill_secret = SECRET
+    site.enabled_languages = ["en-us", "de", "ja"]
+    site.save()
+    CustomField.objects.filter(site=site).update(prefill_allowed=True, prefill_locks=True)
+    for code_name, field_type in (("onsite", "yes_no"), ("contact", "email"), ("notes", "long_text")):
+        CustomField.objects.create(
+            site=site,
+            code_name=code_name,
+            label=code_name.title(),
+            field_type=field_type,
+            order=9,
+            max_length=200,
+            prefill_allowed=code_name != "notes",  # notes: only a signed link sets it
+            prefill_locks=True,
+        )
+    return site
+
+
+def with_issue_count(site, count: int) -> None:
+    """1 issue: a hidden field; 2: radio buttons; 8: a select."""
+    existing = Issue.objects.filter(site=site, active=True).count()
+    for number in range(existing, count):
+        Issue.objects.create(site=site, code_name=f"topic{number}", display_name=f"Topic {number}", order=10)
+    if count == 1:
+        Issue.objects.filter(site=site).exclude(code_name="printing").update(active=False)
+    caching.renew_site_cache_version()
+
+
+def full_render(path: str, query: str, language: str) -> str:
+    """The page as the view renders it without a compiled page."""
+    request = RequestFactory().get(f"{path}?{query}")
+    request.site = selectors.site_for_host("testserver")
+    request.LANGUAGE_CODE = language
+    view = VIEWS[path]()
+    view.setup(request)
+    with translation.override(language):
+        return view.render_form(view.get_form()).content.decode()
+
+
+def comparable(html: str) -> str:
+    return TIMESTAMP.sub('name="ts" value=""', html)  # "rendered at": a second apart at most
+
+
+def assert_same_page(compiled: str, full: str) -> None:
+    """Equal to the full render, which has no slot markers (a leaked one would differ)."""
+    assert parse_html(comparable(compiled)) == parse_html(comparable(full))
+    assert comparable(compiled) == comparable(full)
+
+
+CUSTOM = ["cf_asset_tag", "cf_printer_model", "cf_urgency", "cf_onsite", "cf_contact", "cf_notes"]
+NAMES = {  # the names each page's form has (any other name: the full render, by design)
+    "/survey/": [*PREFILL_FIELDS, *CUSTOM, "locale", "embed"],
+    "/key/": ["key", "external_key", "locale", "embed"],
+}
+OFFERED = ["printing", "vpn", "topic5", "low", "high", "yes", "no", "", "de", "ja", "1", "Jane"]
+values = (
+    hostile_text | st.sampled_from(OFFERED) | st.sampled_from(["\ue000name\ue001", "pf0123456789abcdefv0x"])
+)
+
+
+@st.composite
+def prefill_links(draw) -> tuple[str, str]:
+    """A path and a query: plain prefills, a signed link (right or wrong secret), or both."""
+    path = draw(st.sampled_from(sorted(VIEWS)))
+    pairs = draw(st.lists(st.tuples(st.sampled_from(NAMES[path]), values), min_size=1, max_size=8))
+    how = draw(st.sampled_from(["plain", "signed", "wrong-secret", "signed+plain"]))
+    if how == "plain":
+        return path, query_string(pairs)
+    # A help desk signs text it can encode: lone surrogates become U+FFFD.
+    signable = {
+        name: value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        for name, value in pairs
+        if name not in ("locale", "embed")
+    }
+    if not signable:
+        return path, query_string(pairs)
+    secret = SECRET if how != "wrong-secret" else "not-the-secret"
+    query = sign_prefill(secret=secret, values=signable, expires_at=int(time.time()) + 3600)
+    extra = [(name, value) for name, value in pairs if name in ("locale", "embed")]
+    if how == "signed+plain":
+        extra.append(("external_key", draw(values)))  # an unsigned prefill voids the signature
+    return path, "&".join(part for part in (query, query_string(extra)) if part)
+
+
+@pytest.mark.parametrize("issue_count", [1, 2, 8])
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+@given(link=prefill_links())
+def test_a_compiled_page_is_the_full_render(client, prefill_site, issue_count, link):
+    with_issue_count(prefill_site, issue_count)
+    path, query = link
+    client.get(f"{path}?{query}")  # compiles this shape, if nothing did yet
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 200
+    assert response.templates == [], query  # from the compiled page: nothing rendered
+    full = full_render(path, query, response["Content-Language"])
+    assert_same_page(response.content.decode(), full)
+
+
+def test_other_values_of_the_same_shape_fill_the_same_compiled_page(client, prefill_site):
+    client.get("/survey/?name=Jane&issue=vpn")
+    response = client.get("/survey/?name=%3Cb%3E%22Joan%22%26&issue=vpn")
+    assert response.templates == []
+    html = response.content.decode()
+    assert 'value="&lt;b&gt;&quot;Joan&quot;&amp;"' in html and "Jane" not in html
+    assert re.search(r'<input[^>]*value="vpn"[^>]*checked|<input[^>]*checked[^>]*value="vpn"', html)
+    assert_same_page(html, full_render("/survey/", "name=%3Cb%3E%22Joan%22%26&issue=vpn", "en-us"))
+
+
+def test_nothing_of_the_customers_is_kept(client, prefill_site):
+    client.get("/survey/?name=Jane%20Secret&details=my%20password%20is%20hunter2&issue=printing")
+    version = caching.site_cache_version()
+    kept = [
+        page for key, page in caching.compiled_pages._entries.items() if key[:2] == ("prefilled", version)
+    ]
+    assert kept
+    for page in kept:
+        text = "".join(page.parts)
+        assert "Jane" not in text and "hunter2" not in text and not MARKER.search(text)
+
+
+def test_a_value_that_looks_like_a_marker_is_only_text(client, prefill_site, monkeypatch):
+    from portal.views import prefilled
+
+    monkeypatch.setattr(prefilled.secrets, "token_hex", lambda size: "0123456789abcdef")
+    client.get("/survey/?name=x&details=y")  # compiled with the nonce above
+    tricky = "pf0123456789abcdefv1x \ue000name\ue001 pf0123456789abcdefl0x"
+    query = query_string([("name", tricky), ("details", "pf0123456789abcdefv0x")])
+    response = client.get(f"/survey/?{query}")
+    assert response.templates == []
+    html = response.content.decode()
+    assert f'value="{tricky}"' in html
+    assert_same_page(html, full_render("/survey/", query, "en-us"))
+
+
+def test_a_page_that_shows_a_query_value_another_way_is_not_kept(rf, prefill_site):
+    class EchoingKeyView(SessionKeyView):
+        """Shows the raw query value outside the form, as no portal page does."""
+
+        template_name = "portal/message.html"
+
+        def get_context_data(self, form):
+            return {"form": form, "title": "Echo", "message": self.request.GET.get("external_key", "")}
+
+    request = rf.get("/key/?external_key=INC-1")
+    request.site = selectors.site_for_host("testserver")
+    request.LANGUAGE_CODE = "en-us"
+    view = EchoingKeyView()
+    view.setup(request)
+    assert prefilled_page(view) is None  # the full render answers instead
+    version = caching.site_cache_version()
+    assert not [key for key in caching.compiled_pages._entries if key[:2] == ("prefilled", version)]
+
+
+def test_locked_values_are_readonly_on_the_compiled_page_and_enforced_on_the_post(client, prefill_site):
+    query = sign_prefill(
+        secret=SECRET, values={"external_key": "INC-1", "name": "Jane"}, expires_at=int(time.time()) + 60
+    )
+    client.get(f"/survey/?{query}")
+    response = client.get(f"/survey/?{query}")
+    assert response.templates == []
+    html = response.content.decode()
+    for name, value in (("external_key", "INC-1"), ("name", "Jane")):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        assert f'value="{value}"' in tag and "readonly" in tag
+    signed = re.search(r'name="signed" value="([^"]*)"', html).group(1).replace("&amp;", "&")
+    start = client.post(
+        "/survey/",
+        form_data(issue="vpn", name="Mallory", external_key="NOT-MINE", signed=signed, details="x"),
+    )
+    assert start.status_code == 303
+    sent = dict(query_of(start["Location"]))
+    assert sent["customer.name"] == "Jane"
+    assert sent["session.custom.external_key"] == "INC-1"
