@@ -1,12 +1,11 @@
 """What the portal does with a vendor's API for admins and integrations: test the connection,
-import issues, create session keys and hand chats over to a human (BeyondTrust's command API),
-and read the session history (Take Control). The admin (`portal/admin/`) and the API call these
-functions, never a vendor client.
+import issues, create session keys and hand chats over to a human, and read the session
+history. The admin (`portal/admin/`) and the API call these functions, never a vendor client;
+these functions ask the backend's adapter (`Backend.adapter`,
+docs/decisions/0055-vendor-adapters-and-registry.md), whose capabilities say what a kind offers.
 
-Vendor names stay in `portal.vendors.beyondtrust.client`; this module gets dataclasses and
-`BeyondTrustError`s from it. Customer pages never come here
-(docs/architecture.md#talking-to-vendors: the key and survey flows never call the vendor); the rep
-list has its own cached selector.
+Customer pages never come here (docs/architecture.md#talking-to-vendors: the key and survey
+flows never call the vendor); the rep list has its own cached selector.
 """
 
 from __future__ import annotations
@@ -19,35 +18,23 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import ApiToken, Backend, Issue, Site
 from portal.selectors import vendor_breaker
-from portal.vendors.base import VendorIssue
-from portal.vendors.beyondtrust.client import (
-    ApiInfo,
-    BeyondTrustError,
-    BeyondTrustUnavailable,
-    CommandClient,
-    Health,
-    SessionKey,
-    VirtualCustomer,
+from portal.vendors.base import (
+    ChatHandoff,
+    HistoryPage,
+    SessionHistoryError,
+    SessionKeyGrant,
+    SessionQueue,
+    VendorAdapter,
+    VendorError,
+    VendorIssue,
+    VendorUnavailable,
 )
-from portal.vendors.beyondtrust.client import (
-    Queue as BeyondTrustQueue,
-)
-from portal.vendors.takecontrol import history as takecontrol_history
-from portal.vendors.takecontrol.client import (
-    SessionHistory,
-    TakeControlClient,
-    TakeControlError,
-    TakeControlMisconfigured,
-    TakeControlRateLimited,
-    TakeControlRejected,
-    TakeControlUnavailable,
-)
-from portal.vendors.takecontrol.start_url import TakeControlValueError
+
+__all__ = ["ChatHandoff", "HistoryPage", "SessionHistoryError", "SessionKeyGrant"]
 
 
 class ApplianceCircuitOpen(Exception):
@@ -59,18 +46,20 @@ class ApplianceCircuitOpen(Exception):
 
 
 def _through_breaker(backend: Backend, call):
-    """Run `call(client)` unless the breaker is open. Only "unavailable" failures count
+    """Run `call(adapter)` unless the breaker is open. Only "unavailable" failures count
     against the appliance: a refusal (`<error>`, HTTP 4xx) is an answer, not an outage, and one
     integration's bad input must not close the rep list for everybody."""
+    adapter = backend.adapter
+    if not adapter.offers_session_keys:
+        raise ValueError(f"{adapter.kind} backends make no session keys")
     breaker = vendor_breaker(backend)  # the rep list's breaker: one per appliance
     if breaker is None:
         raise ValueError(f"backend {backend.pk} has no command API")
     if not breaker.allow():
         raise ApplianceCircuitOpen(retry_after=math.ceil(breaker.reset_after))
-    client = CommandClient.for_backend(backend)
     try:
-        result = call(client)
-    except BeyondTrustUnavailable:
+        result = call(adapter)
+    except VendorUnavailable:
         breaker.record_failure()
         raise
     breaker.record_success()
@@ -78,39 +67,28 @@ def _through_breaker(backend: Backend, call):
 
 
 # ------------------------------------------------------------------------------
-# Session keys and chat hand-offs (docs/architecture.md#integrations-api,
-# docs/vendors/beyondtrust.md#generate_session_key and
-# docs/vendors/beyondtrust.md#create_virtual_customer)
+# Session keys and chat hand-offs (docs/architecture.md#integrations-api; the adapter's
+# `generate_session_key` and `hand_off_chat`)
 # ------------------------------------------------------------------------------
 def create_session_key(
     *,
     backend: Backend,
-    queue: str,
+    queue: SessionQueue,
     external_key: str = "",
     custom: Mapping[str, str] | None = None,
     priority: int | None = None,
     skills: Sequence[str] = (),
     ttl: int | None = None,
-) -> SessionKey:
-    """A session key for `queue`; raises `BeyondTrustError`, `ApplianceCircuitOpen`, or
-    `ValueError` for input the client refuses (callers validate first)."""
-    return _through_breaker(
-        backend,
-        lambda client: client.generate_session_key(
-            queue=queue,
-            external_key=external_key,
-            custom=custom or {},
-            priority=priority,
-            skills=skills,
-            ttl=ttl,
-        ),
-    )
+) -> SessionKeyGrant:
+    """A session key for `queue`; raises `ApplianceError`, `ApplianceCircuitOpen`, or
+    `ValueError` for input the vendor's client refuses (callers validate first)."""
 
+    def call(adapter: VendorAdapter) -> SessionKeyGrant:
+        return adapter.generate_session_key(
+            queue=queue, external_key=external_key, custom=custom, priority=priority, skills=skills, ttl=ttl
+        )
 
-@dataclass(frozen=True)
-class ChatHandoff:
-    session_key: SessionKey
-    customer: VirtualCustomer
+    return _through_breaker(backend, call)
 
 
 def hand_off_chat(
@@ -121,35 +99,30 @@ def hand_off_chat(
     operating_system: str,
     computer_name: str,
     locale: str = "",
-    queue: str = "general",
+    queue: SessionQueue | None = None,
     external_key: str = "",
     custom: Mapping[str, str] | None = None,
     priority: int | None = None,
     skills: Sequence[str] = (),
     ttl: int | None = None,
 ) -> ChatHandoff:
-    """`generate_session_key`, then `create_virtual_customer` for that key
-    (docs/vendors/beyondtrust.md#create_virtual_customer): a chat-only customer waiting in `queue`
-    for a human."""
+    """A chat-only customer waiting in `queue` (default: the general queue) for a human; raises
+    as `create_session_key`."""
 
-    def call(client: CommandClient) -> ChatHandoff:
-        key = client.generate_session_key(
-            queue=queue,
-            external_key=external_key,
-            custom=custom or {},
-            priority=priority,
-            skills=skills,
-            ttl=ttl,
-        )
-        customer = client.create_virtual_customer(
-            short_key=key.short_key,
+    def call(adapter: VendorAdapter) -> ChatHandoff:
+        return adapter.hand_off_chat(
             name=name,
             ip_address=ip_address,
             operating_system=operating_system,
             computer_name=computer_name,
             locale=locale,
+            queue=queue or SessionQueue.general(),
+            external_key=external_key,
+            custom=custom,
+            priority=priority,
+            skills=skills,
+            ttl=ttl,
         )
-        return ChatHandoff(session_key=key, customer=customer)
 
     return _through_breaker(backend, call)
 
@@ -162,8 +135,8 @@ def hand_off_chat(
 class ConnectionReport:
     """What the appliance said. `errors` are admin-facing texts, free of secrets."""
 
-    api_info: ApiInfo | None = None
-    health: Health | None = None
+    api_info: Any = None  # the vendor's answers, as `ConnectionCheck` has them
+    health: Any = None
     probe_healthy: bool | None = None
     session_keys_in_use: bool = False
     errors: tuple[str, ...] = ()
@@ -275,13 +248,11 @@ def _import_into(*, site: Site, found: list[ApplianceIssue]) -> IssueImport:
 # ------------------------------------------------------------------------------
 # What the admin keeps of a test (the set-up checklist reads it, portal/admin/checklist.py)
 # ------------------------------------------------------------------------------
-ApplianceError = BeyondTrustError
-"""What `import_issues` and the BeyondTrust calls raise when the appliance refused or failed;
-callers outside the vendor layer catch this name, not the client's."""
-ApplianceUnavailable = BeyondTrustUnavailable
+ApplianceError = VendorError
+"""What `import_issues` and the session-key calls raise when the vendor refused or failed;
+callers outside the vendor layer catch this name, not a client's."""
+ApplianceUnavailable = VendorUnavailable
 """An `ApplianceError` that is an outage (no answer, a timeout, a 5xx), not a refusal."""
-# The integrations API names a session key's queue with this (`Queue.rep(12)`, ...).
-Queue = BeyondTrustQueue
 
 
 def connection_problems(report: ConnectionReport) -> list[str]:
@@ -313,52 +284,18 @@ def record_connection_check(*, backend: Backend, report: ConnectionReport) -> No
 
 
 # ------------------------------------------------------------------------------
-# Take Control session history (admin page; docs/decisions/0019-takecontrol-session-history.md)
+# Session history (admin page; docs/decisions/0019-takecontrol-session-history.md): the
+# adapter reads a page, names the columns and writes a cell and the CSV.
 # ------------------------------------------------------------------------------
-# The history's columns and how a cell and the CSV are written, for the admin page.
-HISTORY_COLUMNS = takecontrol_history.HISTORY_COLUMNS
-DEFAULT_HISTORY_COLUMNS = takecontrol_history.DEFAULT_HISTORY_COLUMNS
-history_cell = takecontrol_history.cell_value
-history_csv = takecontrol_history.history_csv
-
 # The CSV holds the whole selection, read page by page; the cap bounds one download's time.
 EXPORT_PAGE_SIZE = 500
 EXPORT_MAX_PAGES = 20
 
 
-class SessionHistoryError(Exception):
-    """The history could not be read. `str()` is the admin-facing text; it never holds a key."""
-
-
-def _history_error_message(error: Exception) -> str:
-    if isinstance(error, TakeControlValueError):
-        return gettext("These filters cannot be sent to Take Control. Please check them.")
-    if isinstance(error, TakeControlMisconfigured):
-        text = gettext(
-            "Take Control refused the request. Check the API domain and the private "
-            "key (its permissions, IP allow-list and expiry date)."
-        )
-    elif isinstance(error, TakeControlRateLimited):
-        text = gettext("Take Control asks us to slow down. Please try again in a minute.")
-    elif isinstance(error, TakeControlUnavailable):
-        text = gettext("Take Control did not answer in time or failed. Please try again later.")
-    elif isinstance(error, TakeControlRejected):
-        text = gettext("Take Control could not read this request.")
-    else:
-        text = gettext("Take Control answered in a way the portal cannot read.")
-    vendor_message = getattr(error, "vendor_message", "")
-    return f"{text} ({vendor_message})" if vendor_message else text
-
-
-def session_history(*, backend: Backend, filters: Mapping, page: int, page_size: int) -> SessionHistory:
-    """One page of the backend's session history; `filters` are the client's keyword arguments
-    (dates, columns as `variables`, the vendor's filters). Raises `SessionHistoryError`."""
-    try:
-        return TakeControlClient.for_backend(backend).session_history(
-            **filters, page=page, page_size=page_size
-        )
-    except (TakeControlError, TakeControlValueError) as error:
-        raise SessionHistoryError(_history_error_message(error)) from error
+def session_history(*, backend: Backend, filters: Mapping, page: int, page_size: int) -> HistoryPage:
+    """One page of the backend's session history; `filters` are the admin form's (dates,
+    `columns`, the vendor's filters). Raises `SessionHistoryError`."""
+    return backend.adapter.session_history(filters=filters, page=page, page_size=page_size)
 
 
 def export_session_history(*, backend: Backend, filters: Mapping) -> list:
@@ -368,20 +305,15 @@ def export_session_history(*, backend: Backend, filters: Mapping) -> list:
     Paging on this endpoint is UNCONFIRMED: a short page ends the loop, and so does a page
     that repeats the previous one (a vendor that ignores the paging parameters).
     """
-    client = TakeControlClient.for_backend(backend)
+    adapter = backend.adapter
     rows: list[Mapping[str, Any]] = []
     previous = None
-    try:
-        for page in range(1, EXPORT_MAX_PAGES + 1):
-            history = client.session_history(**filters, page=page, page_size=EXPORT_PAGE_SIZE)
-            if history.rows == previous:
-                break
-            rows.extend(history.rows)
-            if len(history.rows) < EXPORT_PAGE_SIZE or (
-                history.total is not None and len(rows) >= history.total
-            ):
-                break
-            previous = history.rows
-    except (TakeControlError, TakeControlValueError) as error:
-        raise SessionHistoryError(_history_error_message(error)) from error
+    for page in range(1, EXPORT_MAX_PAGES + 1):
+        history = adapter.session_history(filters=filters, page=page, page_size=EXPORT_PAGE_SIZE)
+        if history.rows == previous:
+            break
+        rows.extend(history.rows)
+        if len(history.rows) < EXPORT_PAGE_SIZE or (history.total is not None and len(rows) >= history.total):
+            break
+        previous = history.rows
     return rows

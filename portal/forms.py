@@ -128,7 +128,7 @@ class TextField(forms.CharField):
 def carried_external_key_field() -> TextField:
     """The external key a prefill link put in the page, carried along unseen.
 
-    It goes to the vendor as `session.custom.external_key` exactly like the survey's visible
+    It goes to the vendor as the session's external key exactly like the survey's visible
     field, so it gets the same checks: one line, no control characters, the vendor's limit.
     """
     field = TextField(required=False, max_chars=limits.CUSTOM_FIELD_MAX_CHARS)
@@ -455,7 +455,7 @@ class SurveyForm(PublicForm):
         if site.consent_text:
             self.fields["consent"] = consent_field()
         if custom_fields:
-            # The vendor's byte budget for all session.custom.* values together: the live
+            # The vendor's byte budget for all custom-field values together: the live
             # counters of these fields share it (portal.js), as _check_custom_total does.
             for name in self.custom_total_fields():
                 self.fields[name].widget.attrs["data-shared-bytes"] = limits.CUSTOM_TOTAL_MAX_BYTES
@@ -532,13 +532,13 @@ class SurveyForm(PublicForm):
         return cleaned
 
     def custom_total_fields(self) -> list[str]:
-        """The form fields whose values go out as session.custom.*
+        """The form fields whose values go out as the session's custom fields
         (docs/decisions/0005-beyondtrust-limits.md)."""
         names = ["external_key"] + [f"cf_{field.code_name}" for field in self.custom_fields]
         return [name for name in names if name in self.fields]
 
     def _check_custom_total(self):
-        """All session.custom.* values together, external key included
+        """All custom-field values together, external key included
         (docs/decisions/0005-beyondtrust-limits.md).
 
         The vendor counts UTF-8 bytes; the customer is told, on the longest answer, how many

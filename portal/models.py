@@ -754,7 +754,7 @@ class IssueTranslation(models.Model):
 
 
 class CustomField(models.Model):
-    """An admin-defined survey field, sent as session.custom.<code_name>."""
+    """An admin-defined survey field, sent to the vendor as a custom field named by its code name."""
 
     class Type(models.TextChoices):
         TEXT = "text", _("Text")

@@ -67,29 +67,40 @@ class ApiTokenAdmin(PreselectSingleChoiceMixin, admin.ModelAdmin):
 # ------------------------------------------------------------------------------
 # Backend actions
 # ------------------------------------------------------------------------------
-def _beyondtrust_only(modeladmin, request, queryset):
-    for backend in queryset:
-        if backend.is_beyondtrust and not backend.has_api_credentials:
-            # The command API refuses every call without them: say what to do instead.
-            modeladmin.message_user(
-                request,
-                _("%(backend)s: no API client ID and secret: add them to the backend first.")
-                % {"backend": backend.name},
-                messages.ERROR,
-            )
-        elif backend.is_beyondtrust:
-            yield backend
-        else:
-            modeladmin.message_user(
-                request,
-                _("%(backend)s: not a BeyondTrust backend, skipped.") % {"backend": backend},
-                messages.WARNING,
-            )
+def _offering(capability: str):
+    """The selected backends whose adapter offers `capability` (an adapter attribute such as
+    `has_connection_test`); the others are skipped with a message saying why."""
+
+    def backends(modeladmin, request, queryset):
+        for backend in queryset:
+            adapter = backend.adapter
+            if not getattr(adapter, capability):
+                modeladmin.message_user(
+                    request,
+                    _("%(backend)s: not a BeyondTrust backend, skipped.") % {"backend": backend},
+                    messages.WARNING,
+                )
+            elif adapter.needs_api_credentials and not backend.has_api_credentials:
+                # The vendor's API refuses every call without them: say what to do instead.
+                modeladmin.message_user(
+                    request,
+                    _("%(backend)s: no API client ID and secret: add them to the backend first.")
+                    % {"backend": backend.name},
+                    messages.ERROR,
+                )
+            else:
+                yield backend
+
+    return backends
+
+
+_testable = _offering("has_connection_test")
+_importing = _offering("imports_issues")
 
 
 @admin.action(description=_("Test connection"))
 def test_connection(modeladmin, request, queryset):
-    for backend in _beyondtrust_only(modeladmin, request, queryset):
+    for backend in _testable(modeladmin, request, queryset):
         report = appliance.check_connection(backend=backend)
 
         def say(text, level=messages.INFO, backend=backend):
@@ -160,7 +171,7 @@ def test_connection(modeladmin, request, queryset):
 
 @admin.action(description=_("Import issues from appliance"))
 def import_issues(modeladmin, request, queryset):
-    for backend in _beyondtrust_only(modeladmin, request, queryset):
+    for backend in _importing(modeladmin, request, queryset):
         try:
             reports, skipped = appliance.import_issues(backend=backend)
         except (appliance.ApplianceError, ValueError) as error:

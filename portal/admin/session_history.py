@@ -3,13 +3,16 @@
 A page under a Take Control backend's change page, for staff with the
 `portal.view_session_history` permission: a filter form (date range and the vendor's other
 filters), the columns to show, paging, and a CSV download. The history is read with the
-backend's private key on the server, through `portal.appliance` (this module never builds a
-vendor client); the key never reaches a page, a message or the CSV.
+backend's private key on the server, through `portal.appliance` and the backend's adapter,
+which names the columns and writes the cells and the CSV (this module never builds a vendor
+client); the key never reaches a page, a message or the CSV.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
@@ -21,6 +24,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import appliance
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PERMISSION = "portal.view_session_history"
 PAGE_SIZES = (25, 50, 100, 200)
@@ -43,7 +49,7 @@ class SessionHistoryForm(forms.Form):
     has_videos = forms.ChoiceField(label=_("Recorded"), choices=TRI_STATE, required=False)
     columns = forms.MultipleChoiceField(
         label=_("Columns"),
-        choices=list(appliance.HISTORY_COLUMNS.items()),
+        choices=[],  # the backend's adapter's `history_columns`
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one column.")},
     )
@@ -56,6 +62,10 @@ class SessionHistoryForm(forms.Form):
         empty_value=50,  # type: ignore[arg-type]  # any value may stand for "empty"; the stub says str
     )
 
+    def __init__(self, *args, columns: Mapping[str, StrOrPromise], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["columns"].choices = list(columns.items())  # type: ignore[attr-defined]
+
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
@@ -64,12 +74,12 @@ class SessionHistoryForm(forms.Form):
         return cleaned
 
     def history_filters(self) -> dict:
-        """The filters `appliance.session_history` takes (the vendor client's keyword arguments)."""
+        """The filters `appliance.session_history` takes."""
         data = self.cleaned_data
         return {
             "date_from": data["date_from"],
             "date_to": data["date_to"],
-            "variables": list(data["columns"]),
+            "columns": list(data["columns"]),
             "session_id": data["session_id"].strip(),
             "customer_name": data["customer_name"].strip(),
             "customer_email": data["customer_email"].strip(),
@@ -81,20 +91,20 @@ class SessionHistoryForm(forms.Form):
         }
 
 
-def initial_values() -> dict:
+def initial_values(adapter) -> dict:
     today = timezone.localdate()
     return {
         "date_from": today - timedelta(days=DEFAULT_DAYS),
         "date_to": today,
-        "columns": list(appliance.DEFAULT_HISTORY_COLUMNS),
+        "columns": list(adapter.default_history_columns),
         "page": 1,
         "page_size": 50,
     }
 
 
-def csv_response(rows, columns, filters) -> HttpResponse:
+def csv_response(adapter, rows, columns, filters) -> HttpResponse:
     # The BOM makes Excel read the file as UTF-8; history_csv defuses formula cells.
-    body = "\ufeff" + appliance.history_csv(rows, columns)
+    body = "\ufeff" + adapter.history_csv(rows, columns)
     response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
     name = f"session-history-{filters['date_from']:%Y-%m-%d}-{filters['date_to']:%Y-%m-%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -102,7 +112,7 @@ def csv_response(rows, columns, filters) -> HttpResponse:
     return response
 
 
-def page_links(request, history: appliance.SessionHistory, page: int, page_size: int) -> dict:
+def page_links(request, history: appliance.HistoryPage, page: int, page_size: int) -> dict:
     query = request.GET.copy()
     query.pop("export", None)
 
@@ -121,8 +131,11 @@ def session_history_view(model_admin, request, object_id: str):
     backend = model_admin.get_object(request, object_id)
     if backend is None or not backend.adapter.has_session_history:
         raise Http404
+    adapter = backend.adapter
     submitted = "date_from" in request.GET
-    form = SessionHistoryForm(request.GET if submitted else None, initial=initial_values())
+    form = SessionHistoryForm(
+        request.GET if submitted else None, initial=initial_values(adapter), columns=adapter.history_columns
+    )
     context = {
         **model_admin.admin_site.each_context(request),
         "title": gettext("Session history: %s") % backend.name,
@@ -143,7 +156,7 @@ def session_history_view(model_admin, request, object_id: str):
         try:
             if request.GET.get("export") == "csv":
                 rows = appliance.export_session_history(backend=backend, filters=filters)
-                return csv_response(rows, filters["variables"], filters)
+                return csv_response(adapter, rows, filters["columns"], filters)
             history = appliance.session_history(
                 backend=backend, filters=filters, page=page, page_size=page_size
             )
@@ -154,10 +167,9 @@ def session_history_view(model_admin, request, object_id: str):
             query["export"] = "csv"
             query.pop("page", None)
             context.update(
-                columns=[(code, appliance.HISTORY_COLUMNS[code]) for code in filters["variables"]],
+                columns=[(code, adapter.history_columns[code]) for code in filters["columns"]],
                 rows=[
-                    [appliance.history_cell(row, code) for code in filters["variables"]]
-                    for row in history.rows
+                    [adapter.history_cell(row, code) for code in filters["columns"]] for row in history.rows
                 ],
                 history=history,
                 links=page_links(request, history, page, page_size),

@@ -370,8 +370,8 @@ def chat_handoffs(request, payload: ChatHandoffRequest):
         201,
         {
             "short_key": handoff.session_key.short_key,
-            "download_url": handoff.customer.download_url,
-            "chat_url": handoff.customer.chat_url or None,
+            "download_url": handoff.download_url,
+            "chat_url": handoff.chat_url or None,
         },
     )
 

@@ -32,7 +32,6 @@ from pydantic_core import PydanticCustomError, core_schema
 
 from portal import prefill
 from portal.api.errors import ERROR_CODES, FIELD_ERRORS
-from portal.appliance import Queue
 from portal.text_rules import (
     ALL_CUSTOMER_FIELD_TABLES,
     CONTROL,
@@ -44,6 +43,7 @@ from portal.text_rules import (
     text_problem,
 )
 from portal.vendors import limits
+from portal.vendors.base import SessionQueue
 
 if TYPE_CHECKING:
     from portal.models import Issue, Site
@@ -280,9 +280,9 @@ class CustomFields(Rule):
 
 @dataclass(frozen=True)
 class ApiQueue:
-    """Where the session waits, in the appliance's words, and the issue it names, if any."""
+    """Where the session waits, and the issue it names, if any."""
 
-    queue_id: str
+    queue: SessionQueue
     issue: Issue | None = None
 
 
@@ -317,11 +317,11 @@ class QueueRule(Rule):
             return None
         general, rep_id, team_id, code = match.groups()
         if general:
-            return ApiQueue(Queue.general())
+            return ApiQueue(SessionQueue.general())
         if rep_id:
-            return ApiQueue(Queue.rep(int(rep_id)))
+            return ApiQueue(SessionQueue.rep(int(rep_id)))
         if team_id:
-            return ApiQueue(Queue.team(int(team_id)))
+            return ApiQueue(SessionQueue.team(int(team_id)))
         site = token_site(context)
         issue = (
             site.issues.filter(code_name=code, active=True).first()
@@ -331,7 +331,7 @@ class QueueRule(Rule):
         if issue is None:
             problems.add(f"No active issue with code name {code[:70]!r} on this site.")
             return None
-        return ApiQueue(Queue.issue(issue.code_name), issue)
+        return ApiQueue(SessionQueue.issue(issue.code_name), issue)
 
 
 @dataclass(frozen=True)
@@ -468,7 +468,7 @@ class SessionKeyFields(Request):
         str,
         Text(
             max_chars=limits.CUSTOM_FIELD_MAX_CHARS,
-            description="The ticket number, sent as session.custom.external_key. Counts towards "
+            description="The ticket number, sent as the session's external key. Counts towards "
             "the custom fields' total. " + TEXT_RULE,
         ),
     ] = Field("", json_schema_extra=_no_default)
@@ -511,7 +511,7 @@ class SessionKeyFields(Request):
             priority = priority if "priority" in self.model_fields_set else issue.priority
             skills = skills if "skills" in self.model_fields_set else issue.skill_list
         return {
-            "queue": self.queue.queue_id,
+            "queue": self.queue.queue,
             "external_key": self.external_key,
             "custom": self.custom_fields,
             "priority": priority,

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 if TYPE_CHECKING:
@@ -193,6 +194,83 @@ class VendorIssue:
 
 
 # ------------------------------------------------------------------------------
+# The vendor's API for integrations and admins: errors, session keys, chat hand-offs, history
+# ------------------------------------------------------------------------------
+class VendorError(Exception):
+    """A vendor call failed or was refused. `str(error)` is for admins and the log, free of
+    secrets; a vendor's own error classes derive from this (or from `VendorUnavailable`)."""
+
+
+class VendorUnavailable(VendorError):
+    """An outage, not an answer: no connection, a timeout, a 5xx, an unreadable reply. Only
+    these count against a backend's circuit breaker."""
+
+
+@dataclass(frozen=True)
+class SessionQueue:
+    """Where a session from an integration waits, in the portal's words: the general queue,
+    one person (`rep`), a team, or an issue by code name. The adapter says it in the vendor's."""
+
+    GENERAL: ClassVar[str] = "general"
+    REP: ClassVar[str] = "rep"
+    TEAM: ClassVar[str] = "team"
+    ISSUE: ClassVar[str] = "issue"
+
+    kind: str
+    id: int | None = None
+    code_name: str = ""
+
+    @classmethod
+    def general(cls) -> SessionQueue:
+        return cls(cls.GENERAL)
+
+    @classmethod
+    def rep(cls, rep_id: int) -> SessionQueue:
+        return cls(cls.REP, id=int(rep_id))
+
+    @classmethod
+    def team(cls, team_id: int) -> SessionQueue:
+        return cls(cls.TEAM, id=int(team_id))
+
+    @classmethod
+    def issue(cls, code_name: str) -> SessionQueue:
+        return cls(cls.ISSUE, code_name=code_name)
+
+
+@dataclass(frozen=True)
+class SessionKeyGrant:
+    """A session key the vendor made for an integration: the key, the vendor's link for it and
+    when it expires (None: the vendor did not say)."""
+
+    short_key: str
+    key_url: str
+    expires: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChatHandoff:
+    """A chat-only customer waiting for a human: its key, the link that upgrades the customer
+    to the full client and the browser chat's link ("" when the vendor gave none)."""
+
+    session_key: SessionKeyGrant
+    download_url: str
+    chat_url: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of a backend's session history: rows by column code, and the total number of
+    rows when the vendor said."""
+
+    rows: tuple[Mapping[str, Any], ...]
+    total: int | None = None
+
+
+class SessionHistoryError(Exception):
+    """The history could not be read. `str()` is the admin-facing text; it never holds a key."""
+
+
+# ------------------------------------------------------------------------------
 # The adapter
 # ------------------------------------------------------------------------------
 class VendorAdapter(ABC):
@@ -216,12 +294,18 @@ class VendorAdapter(ABC):
     # The BeyondTrust command API's features (rep list, reps in the issue menu, session keys
     # and chat hand-offs through the integrations API) apply to this kind.
     beyondtrust_api: ClassVar[bool] = False
+    # Integrations may ask for session keys and chat hand-offs (`generate_session_key`,
+    # `hand_off_chat`; the API's `POST session-keys` and `POST chat-handoffs`).
+    offers_session_keys: ClassVar[bool] = False
     # ...and need the backend's API client ID and secret (a real appliance).
     needs_api_credentials: ClassVar[bool] = False
     # Admin: the *Test connection* and *Import issues* actions, the session-history page.
     has_connection_test: ClassVar[bool] = False
     imports_issues: ClassVar[bool] = False
     has_session_history: ClassVar[bool] = False
+    # The session history's columns (code -> admin label) and those shown unless chosen.
+    history_columns: ClassVar[Mapping[str, StrOrPromise]] = {}
+    default_history_columns: ClassVar[tuple[str, ...]] = ()
     # Starts show the vendor's URL in the portal instead of leaving it.
     is_preview: ClassVar[bool] = False
 
@@ -294,6 +378,54 @@ class VendorAdapter(ABC):
         """The vendor's issues, de-duplicated by code name, and how many were skipped for
         lacking a usable code name. Raises the vendor client's errors."""
         raise ValueError(f"{self.kind} backends have no issues to import")
+
+    # -- integrations (when offers_session_keys) -----------------------------------------
+    def generate_session_key(
+        self,
+        *,
+        queue: SessionQueue,
+        external_key: str = "",
+        custom: Mapping[str, str] | None = None,
+        priority: int | None = None,
+        skills: Sequence[str] = (),
+        ttl: int | None = None,
+    ) -> SessionKeyGrant:
+        """A session key for `queue`. Raises `VendorError`, or ValueError for input the
+        vendor's client refuses (callers validate first) or a kind without session keys."""
+        raise ValueError(f"{self.kind} backends make no session keys")
+
+    def hand_off_chat(
+        self,
+        *,
+        name: str,
+        ip_address: str,
+        operating_system: str,
+        computer_name: str,
+        locale: str = "",
+        queue: SessionQueue,
+        external_key: str = "",
+        custom: Mapping[str, str] | None = None,
+        priority: int | None = None,
+        skills: Sequence[str] = (),
+        ttl: int | None = None,
+    ) -> ChatHandoff:
+        """A session key, then a chat-only customer for it waiting in `queue` for a human.
+        Raises as `generate_session_key`."""
+        raise ValueError(f"{self.kind} backends hand no chats over")
+
+    # -- session history (when has_session_history) ----------------------------------------
+    def session_history(self, *, filters: Mapping[str, Any], page: int, page_size: int) -> HistoryPage:
+        """One page of the history; `filters` are the admin form's (`columns` among
+        `history_columns`). Raises `SessionHistoryError`."""
+        raise SessionHistoryError(f"{self.kind} backends have no session history")
+
+    def history_cell(self, row: Mapping[str, Any], column: str) -> object:
+        """A row's value for a column."""
+        return row.get(column, "")
+
+    def history_csv(self, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+        """The rows as CSV text, a header of column codes first."""
+        raise SessionHistoryError(f"{self.kind} backends have no session history")
 
     # -- the rep list ---------------------------------------------------------------------
     def sample_reps(self) -> tuple[Person, ...] | None:

@@ -128,6 +128,23 @@ def test_connection_to_an_unreachable_or_unconfigured_backend(admin_client, db):
     assert "TC (N-able Take Control): not a BeyondTrust backend, skipped." in texts(found, messages.WARNING)
 
 
+@pytest.mark.parametrize("action", ["test_connection", "import_issues"])
+def test_an_action_skips_a_backend_whose_adapter_does_not_offer_it(admin_client, db, fake, action):
+    """The actions ask the adapter for the capability (`has_connection_test`, `imports_issues`),
+    not for a vendor: a Preview backend shows BeyondTrust URLs but has no appliance to ask, even
+    with API credentials (record 0057)."""
+    preview = Backend.objects.create(
+        name="Lab",
+        kind=Backend.Kind.PREVIEW,
+        base_url=fake.base_url,
+        client_id=fake.client_id,
+        client_secret=fake.client_secret,
+    )
+    found = run_action(admin_client, action, preview)
+    assert found == [(messages.WARNING, "Lab (Preview): not a BeyondTrust backend, skipped.")]
+    assert fake.calls() == []
+
+
 # ------------------------------------------------------------------------------
 # Import issues
 # ------------------------------------------------------------------------------

@@ -321,14 +321,14 @@ def test_breaker_state_is_shared_through_the_cache():
 # --- With the BeyondTrust client ------------------------------------------------------------------
 
 
-def client_for(fake) -> CommandClient:
+def client_for(fake, *, read_timeout: float = 0.5) -> CommandClient:
     return CommandClient(
         base_url=fake.base_url,
         client_id=fake.client_id,
         client_secret=fake.client_secret,
         backend_id=1,
         connect_timeout=0.5,
-        read_timeout=0.5,
+        read_timeout=read_timeout,
     )
 
 
@@ -362,26 +362,34 @@ def test_the_rep_list_survives_an_appliance_outage(clock):
 
 def test_a_hung_appliance_holds_nobody_and_is_asked_by_one_refresher(clock):
     """The appliance accepts and never answers: nobody waits past the short budget, one
-    refresh at a time asks it, bounded by the client's timeouts; then the failure shows."""
+    refresh at a time asks it, bounded by the client's timeouts; then the failure shows.
+
+    No step races a real timer: while callers are checked, the client waits longer than any
+    test (the appliance's hang ends when the test drops it); the short read timeout is used
+    only where the test waits for it to end the refresh, as an event."""
     with running(FakeBeyondTrust()) as fake:
-        client = client_for(fake)
+        patient = client_for(fake, read_timeout=GATE_SECONDS * 2)
+        impatient = client_for(fake)  # a 0.5 s read timeout
         fake.hang()
 
-        def reps():
+        def reps(client, wait=0.05):
             return cached_with_refresh(
-                key="reps:1", fetch=client.logged_in_reps, soft_ttl=5, hard_ttl=60, wait=0.05, clock=clock
+                key="reps:1", fetch=client.logged_in_reps, soft_ttl=5, hard_ttl=60, wait=wait, clock=clock
             )
 
-        assert in_threads(6, reps) == [PENDING] * 6
-        assert reps() == PENDING
+        # While the appliance hangs, every caller is told at once, and one request asks it.
+        assert in_threads(6, lambda: reps(patient)) == [PENDING] * 6
+        assert reps(patient) == PENDING
         assert fake.wait_for_requests(1)
         assert len(fake.calls()) == 1  # one token request, still unanswered
+        fake.release()  # the appliance drops the hung connection: the refresh fails
+        assert wait_for_refreshes(GATE_SECONDS)
+        fake.hang()
 
-        assert wait_for_refreshes(5)  # the client's read timeout ended it
-        result = reps()  # starts the next refresh, and says what went wrong with the last one
+        result = reps(impatient)  # starts the next refresh, and says what went wrong with the last one
         assert (result.value, result.pending) == (None, False) and result.error
-        assert wait_for_refreshes(5)
+        assert wait_for_refreshes(GATE_SECONDS)  # the client's read timeout ended it: still hung
         assert len(fake.calls()) == 2
 
         fake.release()  # the appliance is well again: the next refresh fills the list
-        assert [rep.id for rep in reps().value] == [12, 15, 21]
+        assert [rep.id for rep in reps(impatient, wait=GATE_SECONDS).value] == [12, 15, 21]

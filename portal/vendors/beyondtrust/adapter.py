@@ -10,7 +10,7 @@ The legacy Bomgar kind is this adapter with the `.ns` URL and its restrictions
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,16 +18,19 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.vendors import limits
 from portal.vendors.base import (
+    ChatHandoff,
     ConnectionCheck,
     CustomerField,
     KeyRule,
+    SessionKeyGrant,
+    SessionQueue,
     StartFlow,
     StartOrder,
     StartOutcome,
     VendorAdapter,
     VendorIssue,
 )
-from portal.vendors.beyondtrust.client import BeyondTrustError, CommandClient, Rep
+from portal.vendors.beyondtrust.client import BeyondTrustError, CommandClient, Queue, Rep, SessionKey
 from portal.vendors.beyondtrust.start_url import StartParams, modern_start_url, platform_for_user_agent
 from portal.vendors.cache import CircuitBreaker
 
@@ -74,6 +77,7 @@ class BeyondTrustAdapter(VendorAdapter):
     carries_custom_fields = True
     customer_fields = CUSTOMER_FIELDS
     beyondtrust_api = True
+    offers_session_keys = True
     needs_api_credentials = True
     has_connection_test = True
     imports_issues = True
@@ -200,6 +204,67 @@ class BeyondTrustAdapter(VendorAdapter):
                 )
         return list(issues.values()), skipped
 
+    # -- integrations (docs/vendors/beyondtrust.md#generate_session_key and
+    # docs/vendors/beyondtrust.md#create_virtual_customer) ---------------------------------
+    def generate_session_key(
+        self,
+        *,
+        queue: SessionQueue,
+        external_key: str = "",
+        custom: Mapping[str, str] | None = None,
+        priority: int | None = None,
+        skills: Sequence[str] = (),
+        ttl: int | None = None,
+    ) -> SessionKeyGrant:
+        return _grant(
+            self.client().generate_session_key(
+                queue=queue_id(queue),
+                external_key=external_key,
+                custom=custom or {},
+                priority=priority,
+                skills=skills,
+                ttl=ttl,
+            )
+        )
+
+    def hand_off_chat(
+        self,
+        *,
+        name: str,
+        ip_address: str,
+        operating_system: str,
+        computer_name: str,
+        locale: str = "",
+        queue: SessionQueue,
+        external_key: str = "",
+        custom: Mapping[str, str] | None = None,
+        priority: int | None = None,
+        skills: Sequence[str] = (),
+        ttl: int | None = None,
+    ) -> ChatHandoff:
+        """`generate_session_key`, then `create_virtual_customer` for that key: a chat-only
+        customer waiting in `queue` for a human."""
+        client = self.client()
+        key = client.generate_session_key(
+            queue=queue_id(queue),
+            external_key=external_key,
+            custom=custom or {},
+            priority=priority,
+            skills=skills,
+            ttl=ttl,
+        )
+        customer = client.create_virtual_customer(
+            short_key=key.short_key,
+            name=name,
+            ip_address=ip_address,
+            operating_system=operating_system,
+            computer_name=computer_name,
+            locale=locale,
+        )
+        return ChatHandoff(
+            session_key=_grant(key), download_url=customer.download_url, chat_url=customer.chat_url
+        )
+
     # -- the rep list (docs/decisions/0009-rep-list-by-public-name.md) -------------------
     def client(self) -> CommandClient:
         """The command API client (reads the secret: build it where it is needed)."""
@@ -225,3 +290,20 @@ class BeyondTrustAdapter(VendorAdapter):
         # The address is part of the key: pointing a backend at another appliance drops its reps.
         address = hashlib.sha256(self.backend.base_url.encode()).hexdigest()[:12]
         return f"beyondtrust:reps:{self.backend.pk}:{address}"
+
+
+def queue_id(queue: SessionQueue) -> str:
+    """The command API's `queue_id` for a portal queue (docs/vendors/beyondtrust.md#generate_session_key)."""
+    if queue.kind == SessionQueue.REP and queue.id is not None:
+        return Queue.rep(queue.id)
+    if queue.kind == SessionQueue.TEAM and queue.id is not None:
+        return Queue.team(queue.id)
+    if queue.kind == SessionQueue.ISSUE:
+        return Queue.issue(queue.code_name)
+    if queue.kind == SessionQueue.GENERAL:
+        return Queue.general()
+    raise ValueError(f"no BeyondTrust queue for {queue}")
+
+
+def _grant(key: SessionKey) -> SessionKeyGrant:
+    return SessionKeyGrant(short_key=key.short_key, key_url=key.key_url, expires=key.expires)

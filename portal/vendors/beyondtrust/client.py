@@ -67,6 +67,7 @@ from urllib3.exceptions import ReadTimeoutError
 
 from portal.conf import portal_settings
 from portal.vendors import limits
+from portal.vendors.base import VendorError, VendorUnavailable
 
 if TYPE_CHECKING:
     from portal.models import Backend
@@ -95,11 +96,11 @@ TOKEN_ERROR_RE = re.compile(r"token|unauthori[sz]ed|authenticat", re.IGNORECASE)
 # Errors (docs/decisions/0011-command-api-errors.md): the message is for admins and logs, never for
 # customers.
 # ------------------------------------------------------------------------------
-class BeyondTrustError(Exception):
+class BeyondTrustError(VendorError):
     """A command API call failed. `str(error)` is an admin-facing message without secrets."""
 
 
-class BeyondTrustUnavailable(BeyondTrustError):
+class BeyondTrustUnavailable(BeyondTrustError, VendorUnavailable):
     """The appliance could not be reached, failed or is busy (connection error, HTTP 5xx, 429)."""
 
 

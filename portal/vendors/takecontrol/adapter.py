@@ -6,27 +6,34 @@ the New Session URL or the REST start, session history
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.vendors import limits
 from portal.vendors.base import (
     CustomerField,
     CustomerValues,
+    HistoryPage,
     InvalidKey,
     KeyRule,
+    SessionHistoryError,
     StartFlow,
     StartOrder,
     StartOutcome,
     VendorAdapter,
 )
+from portal.vendors.takecontrol import history
 from portal.vendors.takecontrol.client import (
     TakeControlClient,
     TakeControlError,
     TakeControlMisconfigured,
+    TakeControlRateLimited,
     TakeControlRejected,
+    TakeControlUnavailable,
 )
 from portal.vendors.takecontrol.start_url import (
     PIN_PLACEHOLDER,
@@ -74,6 +81,8 @@ class TakeControlAdapter(VendorAdapter):
     person_flow = "technicians"
     customer_fields = CUSTOMER_FIELDS
     has_session_history = True
+    history_columns = history.HISTORY_COLUMNS
+    default_history_columns = history.DEFAULT_HISTORY_COLUMNS
 
     def key_rule(self) -> KeyRule:
         """docs/decisions/0017-takecontrol-pin.md: the 9-digit PIN; its URL carries nothing else."""
@@ -187,3 +196,43 @@ class TakeControlAdapter(VendorAdapter):
 
     def client(self) -> TakeControlClient:
         return TakeControlClient.for_backend(self.backend)
+
+    # -- session history (docs/decisions/0019-takecontrol-session-history.md) -------------
+    def session_history(self, *, filters: Mapping[str, Any], page: int, page_size: int) -> HistoryPage:
+        """`GET /session/history`; the admin form's `columns` are the vendor's `variables`."""
+        arguments = {name: value for name, value in filters.items() if name != "columns"}
+        try:
+            answer = self.client().session_history(
+                **arguments, variables=list(filters["columns"]), page=page, page_size=page_size
+            )
+        except (TakeControlError, TakeControlValueError) as error:
+            raise SessionHistoryError(history_error_message(error)) from error
+        return HistoryPage(rows=answer.rows, total=answer.total)
+
+    def history_cell(self, row: Mapping[str, Any], column: str) -> object:
+        return history.cell_value(row, column)
+
+    def history_csv(self, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+        return history.history_csv(rows, columns)
+
+
+def history_error_message(error: Exception) -> str:
+    """What the admin reads when the history could not be read; the vendor's own message, which
+    never holds the key, in brackets."""
+    if isinstance(error, TakeControlValueError):
+        return gettext("These filters cannot be sent to Take Control. Please check them.")
+    if isinstance(error, TakeControlMisconfigured):
+        text = gettext(
+            "Take Control refused the request. Check the API domain and the private "
+            "key (its permissions, IP allow-list and expiry date)."
+        )
+    elif isinstance(error, TakeControlRateLimited):
+        text = gettext("Take Control asks us to slow down. Please try again in a minute.")
+    elif isinstance(error, TakeControlUnavailable):
+        text = gettext("Take Control did not answer in time or failed. Please try again later.")
+    elif isinstance(error, TakeControlRejected):
+        text = gettext("Take Control could not read this request.")
+    else:
+        text = gettext("Take Control answered in a way the portal cannot read.")
+    vendor_message = getattr(error, "vendor_message", "")
+    return f"{text} ({vendor_message})" if vendor_message else text
