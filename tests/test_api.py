@@ -382,6 +382,18 @@ def test_token_acts_for_its_own_site_only(client, fake, secret, api_site):
     assert call(client, "post", "/session-keys", body, token=other_secret).status_code == 400
 
 
+def test_a_preview_site_makes_no_session_keys_even_with_api_credentials(client, fake, api_site):
+    """Its adapter offers none (record 0057): a 403 before anything is called, not a 500."""
+    api_site.backend.kind = Backend.Kind.PREVIEW
+    api_site.backend.save()
+    token = create_api_token(site=api_site, name="Bot").secret
+    for path in ("/session-keys", "/chat-handoffs"):
+        response = call(client, "post", path, {"queue": "general", "name": "Jane"}, token=token)
+        assert (response.status_code, response.json()["error"]) == (403, "forbidden")
+        assert "makes no session keys" in response.json()["message"]
+    assert fake.count("generate_session_key") == fake.count("create_virtual_customer") == 0
+
+
 def test_take_control_site_or_missing_credentials_is_403(client, fake, api_site):
     takecontrol = Backend.objects.create(
         name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"

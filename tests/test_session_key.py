@@ -50,8 +50,8 @@ def test_bad_keys_are_refused_with_a_message_and_kept(client, site, typed, messa
     assert response.status_code == 200
     html = response.content.decode()
     assert message in html
-    assert 'aria-invalid="true"' in html
-    assert 'id="error-summary"' in html and 'href="#id_key"' in html
+    assert element(html, "input", name="key").attrs["aria-invalid"] == "true"
+    assert element(element(html, id="error-summary"), "a", href="#id_key")
     assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID
 
 

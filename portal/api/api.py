@@ -48,7 +48,7 @@ from ninja.renderers import JSONRenderer
 
 from portal import appliance, prefill, selectors, services
 from portal.api import errors
-from portal.api.auth import ANY_SITE, BEYONDTRUST_SITE
+from portal.api.auth import ANY_SITE, BEYONDTRUST_SITE, SESSION_KEY_SITE
 from portal.api.errors import ApiError
 from portal.api.schemas import (
     MISSING_MESSAGES,
@@ -304,7 +304,7 @@ def calling_appliance(action: str):
 
 @api.post(
     "/session-keys",
-    auth=BEYONDTRUST_SITE,
+    auth=SESSION_KEY_SITE,
     url_name="api_session_keys",
     operation_id="createSessionKey",
     summary="Create a session key for a queue",
@@ -337,7 +337,7 @@ def session_keys(request, payload: SessionKeyRequest):
 
 @api.post(
     "/chat-handoffs",
-    auth=BEYONDTRUST_SITE,
+    auth=SESSION_KEY_SITE,
     url_name="api_chat_handoffs",
     operation_id="handOffChat",
     summary="Hand a chat-bot conversation to a human",

@@ -39,12 +39,20 @@ def throttle(token: ApiToken) -> None:
         )
 
 
-def require_beyondtrust(token: ApiToken) -> None:
-    """The token's site must have a BeyondTrust appliance the portal may call."""
+def require_beyondtrust(token: ApiToken, *, session_keys: bool = False) -> None:
+    """The token's site must have a BeyondTrust appliance the portal may call, and for
+    `session_keys` one whose adapter makes them (a Preview backend shows URLs and calls nobody)."""
     backend = token.site.backend
     if not backend.is_beyondtrust:
         raise ApiError(
             403, "forbidden", "This site's backend is not a BeyondTrust appliance; the API needs one."
+        )
+    if session_keys and not backend.adapter.offers_session_keys:
+        raise ApiError(
+            403,
+            "forbidden",
+            "This site's backend makes no session keys; session keys and chat hand-offs need "
+            "a BeyondTrust appliance.",
         )
     if not (backend.base_url and backend.client_id and backend.client_secret):
         raise ApiError(
@@ -63,9 +71,10 @@ class BearerToken(HttpBearer):
 
     openapi_description = "An API token, `sp_` followed by 43 characters."
 
-    def __init__(self, *, beyondtrust: bool = False):
+    def __init__(self, *, beyondtrust: bool = False, session_keys: bool = False):
         super().__init__()
-        self.beyondtrust = beyondtrust
+        self.beyondtrust = beyondtrust or session_keys
+        self.session_keys = session_keys
 
     def __call__(self, request) -> ApiToken:
         header = request.headers.get("Authorization", "")
@@ -86,9 +95,10 @@ class BearerToken(HttpBearer):
             raise unauthorized("The API token is unknown or revoked.", token_presented=True)
         throttle(found)
         if self.beyondtrust:
-            require_beyondtrust(found)
+            require_beyondtrust(found, session_keys=self.session_keys)
         return found
 
 
 ANY_SITE = BearerToken()
 BEYONDTRUST_SITE = BearerToken(beyondtrust=True)
+SESSION_KEY_SITE = BearerToken(session_keys=True)  # POST session-keys and chat-handoffs

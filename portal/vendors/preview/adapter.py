@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.vendors.base import VendorAdapter
 from portal.vendors.beyondtrust.adapter import BeyondTrustAdapter
 from portal.vendors.beyondtrust.client import Rep
 
@@ -24,6 +25,10 @@ class PreviewAdapter(BeyondTrustAdapter):
     has_connection_test = False
     imports_issues = False
     is_preview = True
+    # Nothing is called: no session keys or chat hand-offs for integrations (record 0057).
+    offers_session_keys = False
+    generate_session_key = VendorAdapter.generate_session_key
+    hand_off_chat = VendorAdapter.hand_off_chat
 
     def sample_reps(self) -> tuple[Rep, ...]:
         return PREVIEW_REPS
