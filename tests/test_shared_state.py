@@ -159,15 +159,15 @@ def gunicorn():
         )
         try:
             portal = Portal(port, data / "access.log")
-            deadline = time.monotonic() + START_SECONDS
-            while True:
-                try:
-                    if portal.request("GET", "/healthz")[0] == 200:
-                        break
-                except OSError:
-                    pass
-                assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.1)
+            # gunicorn says when it listens (an event on its log, not a poll); requests made
+            # before a worker runs wait in the backlog. EOF first means it died.
+            for line in server.stderr:
+                if b"Listening at" in line:
+                    break
+            else:
+                raise AssertionError("gunicorn did not start")
+            threading.Thread(target=server.stderr.read, daemon=True).start()  # keep the pipe drained
+            assert portal.request("GET", "/healthz")[0] == 200
             yield portal, fake, data / "cache"
         finally:
             os.killpg(server.pid, signal.SIGTERM)

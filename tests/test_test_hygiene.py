@@ -24,9 +24,6 @@ ALLOWED = {
     ("tests/test_shared_state.py", "time.sleep(0.02)"): (
         "gunicorn writes its access-log line after answering, in another process: polled, bounded"
     ),
-    ("tests/test_shared_state.py", "time.sleep(0.1)"): (
-        "gunicorn starting in another process offers no readiness event: /healthz polled, bounded"
-    ),
     ("tests/test_shared_state.py", "time.sleep(0.05)"): (
         "rounds of requests until the kernel has spread them over every worker: bounded in count"
     ),
