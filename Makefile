@@ -29,10 +29,10 @@ demo: migrate
 # The demo's last lines are the addresses and the admin login (a new random password with
 # DEMO_PASSWORD_RESET=1); only the server's own few start-up lines follow them (its checks ran
 # with migrate, and its long development-server warning is left out).
-# The webhook worker (django-tasks' db_worker, after putting back deliveries a stopped worker
-# left mid-request) runs beside the server in the same recipe and is stopped when the server
+# The worker (django-tasks' db_worker: webhook deliveries and the periodic analytics fold, after
+# putting back deliveries a stopped worker left mid-request and folding what is left) runs beside the server in the same recipe and is stopped when the server
 # stops, however it stops. `make run` lets it send to receivers on this machine.
-WORKER := $(PY) manage.py webhooks_requeue && exec $(PY) manage.py db_worker --no-reload --no-startup-delay -v0
+WORKER := $(PY) manage.py webhooks_requeue && $(PY) manage.py portal_analytics_fold --schedule -v0 && exec $(PY) manage.py db_worker --no-reload --no-startup-delay -v0
 WITH_WORKER := ( $(WORKER) ) & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM;
 

@@ -15,6 +15,8 @@ case "$1" in
       sleep 2
     done
     python manage.py webhooks_requeue
+    # Folds what is left and starts the periodic analytics fold (docs/decisions/0083-analytics-fold-on-the-worker.md).
+    python manage.py portal_analytics_fold --schedule
     exec python manage.py db_worker --no-reload
     ;;
   healthcheck)

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 KINDS = ("views", "submissions")
-# Long enough for a weekly cron to be late; the dashboard folds on every read besides.
+# The worker folds every 5 minutes; this long covers a worker down for a week.
 COUNTER_DAYS = 8
 
 

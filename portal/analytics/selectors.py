@@ -1,9 +1,10 @@
 """What the start dashboard shows: starts per day and series, and the funnel per flow
 (docs/decisions/0080-analytics-daily-rollup.md).
 
-Folded days come from `DailyStarts` (a few rows per day), the days not folded yet (today,
-and yesterday in its first minutes) from the start records themselves, through the
-`created_at` index.
+Folded days come from `DailyStarts` (a few rows per day), the open days (today, and
+yesterday in its first minutes) from the start records themselves, through the `created_at`
+index. Closed days not folded yet are not read: the worker folds them, and the dashboard says
+which are still being counted (docs/decisions/0083-analytics-fold-on-the-worker.md).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
-from portal.analytics.models import DailyPageCounts, DailyStarts, FoldedDay
-from portal.analytics.services import COUNTED_FLOWS, day_start
+from portal.analytics.models import DailyPageCounts, DailyStarts
+from portal.analytics.services import COUNTED_FLOWS, day_start, last_closed_day
 from portal.models import Issue, Site, StartRequest
 
 # The dimension a chart's series split by -> the field that holds it.
@@ -74,13 +75,11 @@ class DailySeries:
         return sum(self.counts.values())
 
 
-def _unfolded_days(filters: StartFilters) -> list[dt.date]:
-    folded = set(
-        FoldedDay.objects.filter(day__gte=filters.first_day, day__lte=filters.last_day).values_list(
-            "day", flat=True
-        )
-    )
-    return [day for day in filters.days if day not in folded]
+def _open_days(filters: StartFilters) -> list[dt.date]:
+    """The days of the period that are not closed yet (and, in a day's first minutes after
+    midnight, yesterday until it is folded): read live, through the `created_at` index."""
+    closed = last_closed_day()
+    return [day for day in filters.days if day > closed]
 
 
 def start_counts(*, filters: StartFilters, breakdown: str) -> dict[tuple[dt.date, object], int]:
@@ -95,7 +94,7 @@ def start_counts(*, filters: StartFilters, breakdown: str) -> dict[tuple[dt.date
     )
     for row in rolled:
         counts[(row["day"], row[by])] += row["n"]
-    for day in _unfolded_days(filters):
+    for day in _open_days(filters):
         live = (
             StartRequest.objects.filter(
                 created_at__gte=day_start(day),

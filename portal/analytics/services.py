@@ -1,8 +1,10 @@
 """Folding: closed days' start records into `DailyStarts`, the cache's view counters into
 `DailyPageCounts` (docs/decisions/0080-analytics-daily-rollup.md).
 
-Both run on every dashboard read and from `manage.py portal_analytics_fold` (cron, and
-`portal_purge` before it deletes old start records); both are safe to run concurrently.
+Both run on the worker every few minutes (portal/analytics/tasks.py,
+docs/decisions/0083-analytics-fold-on-the-worker.md), from `manage.py portal_analytics_fold`
+(at each worker start, and `portal_purge` before it deletes old start records); a dashboard
+request folds at most FOLD_DAYS_PER_REQUEST days itself. All are safe to run concurrently.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from portal.models import Site, StartRequest
 # A start created just before midnight may commit just after it: a day is folded only this
 # long after it ended.
 SETTLE = dt.timedelta(minutes=5)
+# A dashboard request folds at most this many closed days itself (the newest first, each tens
+# of milliseconds with 11,000 records a day); the others are left to the worker.
+FOLD_DAYS_PER_REQUEST = 3
 COUNTED_FLOWS = (StartRequest.Flow.KEY, StartRequest.Flow.SURVEY, StartRequest.Flow.REP)
 
 
@@ -68,10 +73,9 @@ def fold_closed_days(*, since: dt.date | None = None, now: dt.datetime | None = 
     folded yet; returns how many days it folded."""
     last = last_closed_day(now=now)
     if since is None:
-        oldest = StartRequest.objects.aggregate(oldest=Min("created_at"))["oldest"]
-        if oldest is None:
+        since = oldest_day()
+        if since is None:
             return 0
-        since = timezone.localtime(oldest, timezone.get_default_timezone()).date()
     if since > last:
         return 0
     done = set(FoldedDay.objects.filter(day__gte=since, day__lte=last).values_list("day", flat=True))
@@ -82,6 +86,31 @@ def fold_closed_days(*, since: dt.date | None = None, now: dt.datetime | None = 
             folded += 1
         day += dt.timedelta(days=1)
     return folded
+
+
+def oldest_day() -> dt.date | None:
+    """The day of the oldest start record (one step down the `created_at` index)."""
+    oldest = StartRequest.objects.aggregate(oldest=Min("created_at"))["oldest"]
+    return None if oldest is None else timezone.localtime(oldest, timezone.get_default_timezone()).date()
+
+
+def fold_recent_days(
+    *, first_day: dt.date, last_day: dt.date, limit: int = FOLD_DAYS_PER_REQUEST
+) -> list[dt.date]:
+    """Folds at most `limit` of the closed, unfolded days from `first_day` to `last_day`, the
+    newest first, and returns the ones still unfolded (oldest first): their start records are
+    not counted yet. Days before the oldest start record have none and are never returned."""
+    last = min(last_day, last_closed_day())
+    since = oldest_day()
+    if since is None or max(first_day, since) > last:
+        return []
+    first = max(first_day, since)
+    done = set(FoldedDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True))
+    count = (last - first).days + 1
+    unfolded = [day for day in (last - dt.timedelta(days=n) for n in range(count)) if day not in done]
+    for day in unfolded[:limit]:
+        fold_day(day=day)
+    return sorted(unfolded[limit:])
 
 
 def fold_counters() -> int:

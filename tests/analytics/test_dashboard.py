@@ -15,6 +15,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import formats
 
+from portal.analytics import services
 from portal.analytics.models import DailyStarts, FoldedDay
 from portal.models import Site, StartRequest
 from tests.analytics.conftest import TODAY, add_start, dashboard, day_columns, tables
@@ -34,8 +35,9 @@ def other_site(backend):
 
 
 @pytest.fixture
-def known_starts(site, other_site, issues):
-    """(days ago, site, flow, outcome, issue) of every record, some outside the 30 days."""
+def known_starts(clock, site, other_site, issues):
+    """(days ago, site, flow, outcome, issue) of every record, some outside the 30 days; the
+    closed days folded, as the worker folds them (portal/analytics/tasks.py)."""
     spec = [
         (0, site, "key", "started", None),
         (0, site, "key", "invalid", None),
@@ -51,6 +53,7 @@ def known_starts(site, other_site, issues):
     ]
     for days_ago, where, flow, outcome, issue in spec:
         add_start(days_ago=days_ago, site=where, flow=flow, outcome=outcome, issue=issue)
+    services.fold_closed_days()
     return spec
 
 
@@ -127,10 +130,11 @@ def test_closed_days_are_folded_once_and_read_from_the_rollup_after_the_records_
     admin_client, clock, known_starts
 ):
     first = day_columns(tables(dashboard(admin_client, period=90))["starts-table"])
-    # Every closed day in the window is folded; today is not (it is still filling).
+    # Every closed day since the oldest record (90 days ago) is folded; today is not (it is
+    # still filling).
     assert FoldedDay.objects.filter(day=TODAY).count() == 0
     assert FoldedDay.objects.filter(day=TODAY - dt.timedelta(days=1)).count() == 1
-    assert FoldedDay.objects.count() == 89
+    assert FoldedDay.objects.count() == 90
     rolled = DailyStarts.objects.count()
     # The purge deletes old records; the rollup keeps their counts.
     StartRequest.objects.exclude(created_at__date=TODAY).delete()
@@ -256,7 +260,9 @@ def test_portal_purge_folds_before_it_deletes_so_the_counts_stay(admin_client, c
     site.save()
     for days_ago in (10, 10, 20, 2):
         add_start(days_ago=days_ago, site=site)
+    services.fold_closed_days()  # as the worker does
     before = day_columns(tables(dashboard(admin_client, period=30))["starts-table"])
+    assert sum(before["Total"].values()) == 4
     FoldedDay.objects.all().delete()
     DailyStarts.objects.all().delete()  # as if the dashboard had never been opened
     call_command("portal_purge", stdout=None)
