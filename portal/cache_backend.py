@@ -8,8 +8,11 @@ the refresh locks rely on (docs/decisions/). Django opens one backend per thread
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 
 from diskcache import DjangoCache
+from diskcache.core import EVICTION_POLICY, MODE_RAW
 
 
 class SharedDiskCache(DjangoCache):
@@ -28,3 +31,40 @@ class SharedDiskCache(DjangoCache):
 
     def close(self, **kwargs):
         pass
+
+    def incr(self, key, delta=1, version=None, default=None, retry=True):
+        """Adds `delta` to a live integer in one SQL statement, in autocommit.
+
+        diskcache's own `incr` runs four statements under the shard's write lock (BEGIN
+        IMMEDIATE, SELECT, UPDATE, COMMIT) and does the sum in Python. Every public POST raises
+        two counters (its client's rate limit and the day's submissions), and the busiest keys
+        share one shard, so those four statements were where the start paths queued and spent
+        the most (docs/decisions/0069-one-statement-counters.md). The sum in SQL is just as
+        atomic: SQLite runs the whole UPDATE under its write lock, so concurrent increments from
+        every worker are each counted once. A key that is missing, expired, or not a plain
+        integer matches no row and goes to diskcache's `incr`, which keeps its answers for those
+        (ValueError, or what it stores).
+        """
+        cache_key = self.make_key(key, version=version)
+        fanout = self._cache
+        shard = fanout._shards[fanout._hash(cache_key) % fanout._count]
+        db_key, raw = shard._disk.put(cache_key)
+        now = time.time()
+        columns = "store_time = ?, value = value + ?"
+        touch = EVICTION_POLICY[shard.eviction_policy]["get"]
+        if touch is not None:
+            columns += ", " + touch.format(now=now)
+        update = (
+            f"UPDATE Cache SET {columns} WHERE key = ? AND raw = ? AND mode = ? AND filename IS NULL"
+            " AND typeof(value) = 'integer' AND (expire_time IS NULL OR expire_time >= ?) RETURNING value"
+        )
+        while True:
+            try:
+                rows = shard._sql(update, (now, delta, db_key, raw, MODE_RAW, now)).fetchall()
+                break
+            except sqlite3.OperationalError:  # the shard's write lock stayed busy past its timeout
+                if not retry:
+                    return None  # as diskcache answers a timeout without retry
+        if rows:
+            return rows[0][0]
+        return super().incr(key, delta, version, default, retry)

@@ -1,0 +1,90 @@
+"""The embedded cache's counters (docs/decisions/0069-one-statement-counters.md): `incr` adds in
+one SQL statement and answers as diskcache's own `incr` does for everything else."""
+
+import multiprocessing
+
+import pytest
+import time_machine
+from diskcache import DjangoCache
+
+from portal.cache_backend import SharedDiskCache
+
+PARAMS = {"TIMEOUT": 300, "SHARDS": 8, "DATABASE_TIMEOUT": 0.05, "OPTIONS": {"size_limit": 2**24}}
+
+
+@pytest.fixture
+def cache(tmp_path):
+    backend = SharedDiskCache(str(tmp_path / "cache"), PARAMS)
+    yield backend
+    backend._cache.close()
+
+
+def test_incr_adds_to_a_live_counter_and_returns_the_sum(cache):
+    cache.add("hits", 1, 60)
+    assert cache.incr("hits") == 2
+    assert cache.incr("hits", 5) == 7
+    assert cache.incr("hits", -3) == 4
+    assert cache.get("hits") == 4
+
+
+def test_each_key_and_version_is_its_own_counter(cache):
+    cache.add("a", 10, 60)
+    cache.add("b", 20, 60)
+    cache.add("a", 100, 60, version=2)
+    assert cache.incr("a") == 11
+    assert cache.incr("a", version=2) == 101
+    assert (cache.get("a"), cache.get("b"), cache.get("a", version=2)) == (11, 20, 101)
+
+
+def test_a_missing_key_is_a_value_error_as_djangos_contract_says(cache):
+    with pytest.raises(ValueError):
+        cache.incr("never-set")
+    assert cache.get("never-set") is None
+
+
+def test_a_counter_past_its_expiry_is_missing_and_incr_keeps_the_expiry(cache):
+    with time_machine.travel(1_000_000, tick=False) as clock:
+        cache.add("window", 1, 10)
+        clock.shift(9)
+        assert cache.incr("window") == 2  # raising it does not make it live longer ...
+        clock.shift(2)
+        with pytest.raises(ValueError):  # ... 11 s after it was added it is gone
+            cache.incr("window")
+        assert cache.add("window", 1, 10)  # and the next window starts afresh
+
+
+def test_values_that_are_not_plain_integers_get_diskcaches_answer(cache, tmp_path):
+    reference = DjangoCache(str(tmp_path / "reference"), PARAMS)
+    try:
+        for value in ("text", 1.5, [1]):
+            cache.set("v", value, 60)
+            reference.set("v", value, 60)
+            try:
+                expected = reference.incr("v")
+            except Exception as error:  # noqa: BLE001 - whatever diskcache raises, ours must too
+                with pytest.raises(type(error)):
+                    cache.incr("v")
+            else:
+                assert cache.incr("v") == expected
+                assert cache.get("v") == reference.get("v")
+    finally:
+        reference._cache.close()
+
+
+def _raise(location: str, times: int) -> None:
+    backend = SharedDiskCache(location, PARAMS)
+    for _ in range(times):
+        backend.incr("shared")
+    backend._cache.close()
+
+
+def test_increments_from_several_processes_are_each_counted_once(cache, tmp_path):
+    cache.add("shared", 0, 600)
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_raise, args=(str(tmp_path / "cache"), 300)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert cache.get("shared") == 4 * 300
