@@ -145,3 +145,62 @@ def test_an_admin_change_reaches_the_next_request_at_once(admin_client, client, 
     assert response.status_code == 302
     page = client.get("/key/").content.decode()
     assert "Changed just now." in page and "Only continue if you called us." not in page
+
+
+def test_the_prepared_insert_writes_what_the_orm_writes(site, issues):
+    """docs/decisions/0069-one-statement-counters.md: a start's INSERT is built once and sent
+    with each start's values; every column reads back as the ORM would have written it."""
+    from portal import services
+    from portal.selectors import active_issues
+
+    site.keep_personal_data = True
+    site.save()
+    issue = active_issues(site=site, language="en-us")[0]
+    customer = services.Customer(name="Jane Doe", details="Printer offline", external_key="T-1")
+    records = []
+    for language, embedded in (("de", True), ("en-us", False)):
+        context = services.StartContext(site=site, language=language, embedded=embedded)
+        records.append(
+            services.record_start(
+                context=context,
+                flow=StartRequest.Flow.SURVEY,
+                outcome=StartRequest.Outcome.STARTED,
+                issue=issue,
+                chat=embedded,
+                customer=customer,
+            )
+        )
+    invalid = services.record_start(
+        context=services.StartContext(site=site, language="fr", embedded=False),
+        flow=StartRequest.Flow.KEY,
+        outcome=StartRequest.Outcome.INVALID,
+        error_fields=["key", "tz"],
+    )
+    assert len({record.pk for record in [*records, invalid]}) == 3
+    for record in [*records, invalid]:
+        stored = StartRequest.objects.get(pk=record.pk)
+        assert not record._state.adding
+        for field in StartRequest._meta.concrete_fields:
+            assert getattr(stored, field.attname) == getattr(record, field.attname), field.name
+    first = StartRequest.objects.get(pk=records[0].pk)
+    assert (first.locale, first.embedded, first.chat, first.issue_id) == ("de", True, True, issue.pk)
+    assert first.customer_data == customer.as_record()
+    assert first.created_at is not None
+    stored_invalid = StartRequest.objects.get(pk=invalid.pk)
+    assert (stored_invalid.error_fields, stored_invalid.customer_data) == ("key,tz", None)
+
+
+def test_a_listener_for_the_records_save_is_still_called(client, site):
+    from django.db.models.signals import post_save
+
+    saved = []
+
+    def listener(sender, instance, created, **kwargs):
+        saved.append((instance.pk, created))
+
+    post_save.connect(listener, sender=StartRequest)
+    try:
+        start(client, "/key/", key="123 4567")
+    finally:
+        post_save.disconnect(listener, sender=StartRequest)
+    assert saved == [(StartRequest.objects.get().pk, True)]
