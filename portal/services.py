@@ -113,7 +113,7 @@ def record_start(
         # No endpoint takes this start's event (the cached list, renewed by every endpoint
         # change): one INSERT in autocommit, no transaction, savepoint or endpoint query
         # (docs/decisions/0066-lean-start-record.md), sent as prepared once
-        # (docs/decisions/0069-one-statement-counters.md).
+        # (docs/decisions/0069-cheaper-start-writes.md).
         return insert_start_record(StartRequest(**fields))
     # One transaction: the start record and its webhook event
     # (docs/decisions/0070-start-webhooks-on-django-tasks.md).
@@ -132,7 +132,7 @@ _RETURNING_VENDORS = frozenset({"sqlite", "postgresql"})  # fetch the new id wit
 
 def insert_start_record(record: StartRequest) -> StartRequest:
     """Saves a new record with the INSERT that `Model.save()` would send, built once per
-    database instead of once per start (docs/decisions/0069-one-statement-counters.md).
+    database instead of once per start (docs/decisions/0069-cheaper-start-writes.md).
 
     The ORM's save (its signals, the insert query, its compiler) was a fifth of a key start's
     CPU under gunicorn; the statement, its values (each field's `pre_save` and

@@ -1,4 +1,4 @@
-"""The embedded cache's counters (docs/decisions/0069-one-statement-counters.md): `incr` adds in
+"""The embedded cache's counters (docs/decisions/0069-cheaper-start-writes.md): `incr` adds in
 one SQL statement and answers as diskcache's own `incr` does for everything else."""
 
 import multiprocessing

@@ -148,7 +148,7 @@ def test_an_admin_change_reaches_the_next_request_at_once(admin_client, client, 
 
 
 def test_the_prepared_insert_writes_what_the_orm_writes(site, issues):
-    """docs/decisions/0069-one-statement-counters.md: a start's INSERT is built once and sent
+    """docs/decisions/0069-cheaper-start-writes.md: a start's INSERT is built once and sent
     with each start's values; every column reads back as the ORM would have written it."""
     from portal import services
     from portal.selectors import active_issues
