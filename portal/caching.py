@@ -137,6 +137,25 @@ def versioned(key: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def load_secrets(instance: Any, fields: tuple[str, ...]) -> None:
+    """Fills the deferred secret fields of a cached site or backend (selectors.site_for_host
+    defers them) from this process's memo, else from the database in one query, kept in the
+    memo until the next admin change. Secrets never go to the shared cache; a request that
+    needs one (a signed prefill link, the rep list's client) no longer costs a query each."""
+    deferred = tuple(field for field in fields if field in instance.get_deferred_fields())
+    if not deferred:
+        return
+    key = ("secrets", site_cache_version(), instance._meta.label, instance.pk, deferred)
+    values = memo.get(key)
+    if values is None:
+        instance.refresh_from_db(fields=list(deferred))
+        values = tuple(getattr(instance, field) for field in deferred)
+        memo.set(key, values)
+    else:
+        for field, value in zip(deferred, values, strict=True):
+            setattr(instance, field, value)
+
+
 def cached_per_site(name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Caches a selector's result per site and language until the next admin change."""
 
