@@ -219,9 +219,12 @@ def page_is_cacheable(response: HttpResponseBase) -> bool:
     )
 
 
+PageLookup = tuple[str | None, int, HttpResponseBase | None]  # key, seconds, cached page
+
+
 def _page_lookup(
     request: PortalRequest, variant: Callable[[PortalRequest], PageVariant] | None
-) -> tuple[str | None, int, HttpResponseBase | None]:
+) -> PageLookup:
     """(key, seconds, cached page) for a customer view's request; asked once per request."""
     seconds, name = PAGE_SECONDS, ""
     if variant is not None and page_cache_key(request) is not None:
@@ -254,8 +257,8 @@ def customer_page_cache(
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
         def cached_view(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            looked_up = getattr(request, "_portal_page_lookup", (None, None))
-            if looked_up[0] is cached_view:  # PageCacheHitMiddleware's lookup for this view
+            looked_up: tuple[Any, PageLookup] | None = getattr(request, "_portal_page_lookup", None)
+            if looked_up is not None and looked_up[0] is cached_view:  # PageCacheHitMiddleware's
                 key, seconds, page = looked_up[1]
             else:
                 key, seconds, page = _page_lookup(request, variant)
