@@ -249,7 +249,9 @@ def test_nobody_online_says_so_and_offers_the_other_flows(client, fake, rep_site
     fake.serve("get_logged_in_reps", "logged_in_reps_empty.xml")
     page = client.get("/reps/").content.decode()
     assert rep_status(page) == NOBODY and rep_buttons(page) == [] and other_help_shown(page)
-    assert 'href="/key/?locale=en-us"' in page and 'href="/survey/?locale=en-us"' in page
+    assert elements(page, "a", href="/key/?locale=en-us") and elements(
+        page, "a", href="/survey/?locale=en-us"
+    )
     assert client.get("/reps.json").json() == {"reps": [], "state": "ok", "available": True, "stale": False}
 
 
