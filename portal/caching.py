@@ -22,9 +22,11 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from cachetools import TTLCache
+from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers
 
 from portal.http import PortalRequest
@@ -137,6 +139,25 @@ def versioned(key: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def load_secrets(instance: Any, fields: tuple[str, ...]) -> None:
+    """Fills the deferred secret fields of a cached site or backend (selectors.site_for_host
+    defers them) from this process's memo, else from the database in one query, kept in the
+    memo until the next admin change. Secrets never go to the shared cache; a request that
+    needs one (a signed prefill link, the rep list's client) no longer costs a query each."""
+    deferred = tuple(field for field in fields if field in instance.get_deferred_fields())
+    if not deferred:
+        return
+    key = ("secrets", site_cache_version(), instance._meta.label, instance.pk, deferred)
+    values = memo.get(key)
+    if values is None:
+        instance.refresh_from_db(fields=list(deferred))
+        values = tuple(getattr(instance, field) for field in deferred)
+        memo.set(key, values)
+    else:
+        for field, value in zip(deferred, values, strict=True):
+            setattr(instance, field, value)
+
+
 def cached_per_site(name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Caches a selector's result per site and language until the next admin change."""
 
@@ -198,6 +219,20 @@ def page_is_cacheable(response: HttpResponseBase) -> bool:
     )
 
 
+PageLookup = tuple[str | None, int, HttpResponseBase | None]  # key, seconds, cached page
+
+
+def _page_lookup(
+    request: PortalRequest, variant: Callable[[PortalRequest], PageVariant] | None
+) -> PageLookup:
+    """(key, seconds, cached page) for a customer view's request; asked once per request."""
+    seconds, name = PAGE_SECONDS, ""
+    if variant is not None and page_cache_key(request) is not None:
+        name, seconds = variant(request)
+    key = page_cache_key(request, name)
+    return key, seconds, (cache.get(key) if key is not None else None)
+
+
 def customer_page_cache(
     view: Callable[..., HttpResponseBase] | None = None,
     *,
@@ -213,19 +248,22 @@ def customer_page_cache(
     CSP directives (`portal_csp`) and framing exemption ride on the pickled response, so a
     cached page gets its site's policy. Prefill links are never cached here; their values are
     the customer's (views/prefilled.py compiles those pages instead).
+
+    The decorated view is marked (`page_cache_variant`) so that PageCacheHitMiddleware can
+    answer a hit before the session, CSRF, auth and messages middlewares, which a page without
+    cookies never needs; what it looked up rides on the request, so a miss is asked once.
     """
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
         def cached_view(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            seconds, name = PAGE_SECONDS, ""
-            if variant is not None and page_cache_key(request) is not None:
-                name, seconds = variant(request)
-            key = page_cache_key(request, name)
-            if key is not None:
-                page = cache.get(key)
-                if page is not None:
-                    return page
+            looked_up: tuple[Any, PageLookup] | None = getattr(request, "_portal_page_lookup", None)
+            if looked_up is not None and looked_up[0] is cached_view:  # PageCacheHitMiddleware's
+                key, seconds, page = looked_up[1]
+            else:
+                key, seconds, page = _page_lookup(request, variant)
+            if page is not None:
+                return page
             response = view(request, *args, **kwargs)
             # A view may answer with another cached view's page (home with a single flow):
             # that page is kept once, under the key (and for the time) its own view chose.
@@ -234,6 +272,44 @@ def customer_page_cache(
                 cache.set(key, response, seconds)
             return response
 
+        cached_view.page_cache_variant = (variant,)  # type: ignore[attr-defined]  # read by the middleware
         return cached_view
 
     return decorator if view is None else decorator(view)
+
+
+class PageCacheHitMiddleware:
+    """Answers a plain GET of a `customer_page_cache` view from the page cache right below
+    the site, language and view-count middlewares (settings.MIDDLEWARE), so a hit skips the
+    session, CSRF, auth, messages and axes middlewares: a cached page sets no cookie and reads
+    no session or user (page_is_cacheable). The header middlewares above it still apply (CSP
+    per site, Permissions-Policy, nosniff, Referrer-Policy), as do HEAD and the view count;
+    X-Frame-Options and Content-Length are set as the skipped middlewares would. The
+    decorator is the opt-in: a view without it, or a request that misses, goes on as before.
+    """
+
+    def __init__(self, get_response):
+        from django.middleware.clickjacking import XFrameOptionsMiddleware
+
+        self.get_response = get_response
+        self.xframe = XFrameOptionsMiddleware(get_response)
+        # What CommonMiddleware would refuse or redirect before the view: then no early answer.
+        self.enabled = not (settings.PREPEND_WWW or settings.DISALLOWED_USER_AGENTS)
+
+    def __call__(self, request):
+        if self.enabled and request.method == "GET" and getattr(request, "site", None) is not None:
+            try:
+                match = resolve(request.path_info, getattr(request, "urlconf", None))
+            except Resolver404:
+                return self.get_response(request)
+            marked = getattr(match.func, "page_cache_variant", None)
+            if marked is not None:
+                lookup = _page_lookup(request, marked[0])
+                page = lookup[2]
+                if page is not None:
+                    if not page.has_header("Content-Length"):  # as CommonMiddleware
+                        page.headers["Content-Length"] = str(len(page.content))
+                    return self.xframe.process_response(request, page)
+                # The view's own decorator asks no second time (another cached view it calls does).
+                request._portal_page_lookup = (match.func, lookup)
+        return self.get_response(request)

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 
-from portal.caching import cached_per_site, site_cache_version, versioned
+from portal.caching import cached_per_site, load_secrets, site_cache_version, versioned
 from portal.models import (
     DEFAULT_CLOSED,
     DEFAULT_TEXTS,
@@ -362,6 +362,7 @@ def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float
     sample = adapter.sample_reps()
     if sample is not None:  # the demo shows the flow with sample people
         return RepListResult(reps=tuple(sample))
+    load_secrets(backend, Backend.SECRET_FIELDS)  # the client reads them; no query per page
     try:
         ask = adapter.rep_fetcher()
     except ValueError as error:

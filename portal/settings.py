@@ -63,12 +63,15 @@ MIDDLEWARE = [
     "portal.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.SiteMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.CustomerLocaleMiddleware",
     # Counts customer page views and form posts; the page cache is a view decorator
     # (portal/caching.py), so pages it serves pass here too
     # (docs/decisions/0081-cookie-free-view-counting.md).
     "portal.analytics.middleware.PageViewCountMiddleware",
+    # A page-cache hit of a customer view answers here, before the session, CSRF, auth and
+    # messages middlewares it never needs (portal/caching.py, PageCacheHitMiddleware).
+    "portal.caching.PageCacheHitMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from portal import guards
+from portal.analytics import counters
 from portal.models import Backend, CustomField, Issue, Site
 from portal.webhooks.models import Endpoint
 from tests.fakes.server import running
@@ -19,6 +20,7 @@ WEBHOOK_SECRET = "whsec_test-secret-0123456789abcdef"
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    counters.flush()  # views an earlier test tallied go to the cache, which is cleared next
     cache.clear()
     yield
     cache.clear()

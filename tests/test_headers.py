@@ -168,3 +168,20 @@ def test_hsts_header_without_preload_on_https(db, settings):
     settings.SECURE_HSTS_PRELOAD = False
     response = Client().get("/healthz", secure=True)
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_a_changed_embedding_origin_changes_the_policy_at_once(client, site):
+    """The policy header is built once per set of site directives and reused: a site's new
+    origins are a new set, and going back gives the first policy again."""
+    form_action = ["'self'", "https://support.example.com"]
+    for origins, expected in (
+        ("", ["'none'"]),
+        ("https://help.example.com", ["https://help.example.com"]),
+        ("", ["'none'"]),
+    ):
+        site.frame_ancestors = origins
+        site.save()
+        for _ in range(2):  # rendered, then from the page cache
+            assert_baseline_headers(
+                client.get("/key/"), csp=customer_policy(frame_ancestors=expected, form_action=form_action)
+            )

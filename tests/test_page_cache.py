@@ -2,6 +2,7 @@
 (docs/decisions/0021-customer-page-cache.md)."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -68,3 +69,39 @@ def test_a_lost_version_never_brings_back_old_pages(client, site, issues):
     type(issues["printing"]).objects.filter(pk=issues["printing"].pk).update(display_name="Drucker")
     cache.delete(SITE_CACHE_VERSION_KEY)  # evicted, or the cache restarted
     assert "Drucker" in client.get("/survey/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/key/", "/survey/", "/reps/"])
+def test_a_hit_answers_before_the_session_auth_and_messages_middlewares(client, site, path):
+    """A cached page sets no cookie and reads no session or user, so a hit is answered right
+    below the view count (portal.caching.PageCacheHitMiddleware); a miss goes the whole way."""
+    from portal.analytics import counters
+
+    fresh = client.get(path)
+    assert fresh.status_code == 200
+    assert hasattr(fresh.wsgi_request, "session") and hasattr(fresh.wsgi_request, "user")
+    cached = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    assert cached.status_code == 200 and cached.content == fresh.content
+    for middleware_attribute in ("session", "user", "_messages", "csrf_processing_done"):
+        assert not hasattr(cached.wsgi_request, middleware_attribute), middleware_attribute
+    assert int(cached["Content-Length"]) == len(cached.content) == int(fresh["Content-Length"])
+    assert "X-Frame-Options" not in cached  # framing is the site's CSP frame-ancestors
+    assert not cached.cookies
+    counters.flush()
+    flow = {"/": "key", "/key/": "key", "/survey/": "survey", "/reps/": "rep"}[path]
+    key = counters.counter_key(kind="views", day=counters.today(), site_id=site.pk, flow=flow)
+    assert cache.get(key) == 2  # the hit is counted as the rendered page was
+
+
+def test_a_landing_page_that_is_another_cached_page_keeps_both_keys_apart(client, site, issues):
+    """With one flow the landing page is that flow's page (home calls the survey view): a hit
+    or a miss of one URL is never answered with the other's page."""
+    site.show_session_key = site.show_rep_list = False
+    site.show_survey = True
+    site.save()
+    survey = client.get("/survey/").content
+    landing = client.get("/").content
+    assert element(landing.decode(), "form").attrs == element(survey.decode(), "form").attrs
+    for _ in range(2):
+        assert client.get("/").content == landing
+        assert client.get("/survey/").content == survey

@@ -148,3 +148,30 @@ def test_signed_session_key_and_no_secret_no_lock(client, site, issues):
     response = client.post("/key/", form_data(key="1234567", signed=query))
     sent = dict(query_of(response["Location"]))
     assert sent["short_key"] == "7654321" and sent["session.custom.external_key"] == "T-9"
+
+
+@pytest.mark.django_db
+def test_the_secret_is_read_once_per_process_and_a_new_one_applies_at_once(
+    client, signing_site, issues, custom_fields
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def locked_key(query: str) -> bool:
+        html = client.get(f"/survey/?{query}").content.decode()
+        return "readonly" in element(html, "input", name="external_key").attrs
+
+    assert locked_key(signed_link({"external_key": "INC-1"}))
+    with CaptureQueriesContext(connection) as queries:
+        assert locked_key(signed_link({"external_key": "INC-2"}))
+    assert not [query for query in queries.captured_queries if "prefill_secret" in query["sql"]]
+    signing_site.prefill_secret = "the help desk's new secret"
+    signing_site.save()
+    assert not locked_key(signed_link({"external_key": "INC-3"}))  # signed with the old secret
+    assert locked_key(
+        sign_prefill(
+            secret="the help desk's new secret",
+            values={"external_key": "INC-4"},
+            expires_at=int(time.time()) + 60,
+        )
+    )

@@ -1,15 +1,24 @@
 """Page views and form submissions counted in the shared cache, without a cookie and without a
 database write (docs/decisions/0081-cookie-free-view-counting.md).
 
-One counter per kind, day, site and flow, raised with the cache's atomic `incr`; folding moves
-what a counter holds into `DailyPageCounts` (portal/analytics/services.py). A counter lives
+One counter per kind, day, site and flow in the shared cache; folding moves what a counter
+holds into `DailyPageCounts` (portal/analytics/services.py). A view is not a cache write: each
+process tallies views in memory and adds its tally to the shared counters, one atomic `incr`
+per counter, at most every FLUSH_SECONDS (on the request that crosses the interval), before
+each fold in this process and at exit. A process that dies without exiting (SIGKILL, a crash,
+the OOM killer) loses its tally: at most FLUSH_SECONDS of its views. A counter lives
 COUNTER_DAYS days: what was not folded by then is lost, as is everything not yet folded when
 the cache is flushed.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -28,14 +37,75 @@ def counter_key(*, kind: str, day: dt.date, site_id: int, flow: str) -> str:
     return f"portal:analytics:{kind}:{day.isoformat()}:{site_id}:{flow}"
 
 
-def count(*, kind: str, site_id: int, flow: str) -> None:
-    """One more view or submission today: one cache round trip but a day's first."""
-    key = counter_key(kind=kind, day=today(), site_id=site_id, flow=flow)
+# How long a process may hold views before adding them to the shared counters: what a crash
+# of one process can lose, and how late the dashboard can be about the other processes' views.
+FLUSH_SECONDS = 5.0
+
+
+def add(key: str, amount: int) -> None:
+    """Adds `amount` to a shared counter: one cache round trip but a day's first."""
     try:
-        cache.incr(key)
+        cache.incr(key, amount)
     except ValueError:  # the day's first (or the cache was flushed)
-        if not cache.add(key, 1, COUNTER_DAYS * 86400):
-            cache.incr(key)
+        if not cache.add(key, amount, COUNTER_DAYS * 86400):
+            cache.incr(key, amount)
+
+
+class Tally:
+    """This process's counts not yet in the shared cache, safe for the threads of a gthread
+    worker. `clock` is monotonic seconds (injected by tests)."""
+
+    def __init__(self, *, every: float = FLUSH_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.every, self.clock = every, clock
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._flushed_at = clock()
+
+    def count(self, key: str) -> None:
+        with self._lock:
+            self._counts[key] += 1
+            due = self.clock() - self._flushed_at >= self.every
+        if due:
+            self.flush()
+
+    def flush(self) -> int:
+        """Adds everything tallied to the shared counters; returns how many units it added.
+        Units whose `incr` failed (the cache is down) stay in the tally for the next flush."""
+        with self._lock:
+            counts, self._counts = self._counts, Counter()
+            self._flushed_at = self.clock()
+        added = 0
+        for key, amount in counts.items():
+            try:
+                add(key, amount)
+            except Exception:
+                with self._lock:
+                    self._counts[key] += amount
+                continue
+            added += amount
+        return added
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(self._counts.values())
+
+
+tally = Tally()
+
+
+def count(*, kind: str, site_id: int, flow: str) -> None:
+    """One more view or submission today, in this process's tally (no cache round trip but on
+    the request that crosses FLUSH_SECONDS)."""
+    tally.count(counter_key(kind=kind, day=today(), site_id=site_id, flow=flow))
+
+
+def flush() -> int:
+    """Adds this process's tally to the shared counters now (fold_counters, exit); returns how
+    many units it added."""
+    return tally.flush()
+
+
+atexit.register(flush)
 
 
 def take(key: str) -> int:

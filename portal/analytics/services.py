@@ -116,7 +116,9 @@ def fold_recent_days(
 def fold_counters() -> int:
     """Moves the cache's view and submission counters (the last COUNTER_DAYS days) into
     `DailyPageCounts`; returns how many it moved. Units are taken from the cache first and
-    given back if the database write fails, so none is counted twice."""
+    given back if the database write fails, so none is counted twice. This process's own
+    tally goes to the cache first; other processes' arrive within counters.FLUSH_SECONDS."""
+    counters.flush()
     today = counters.today()
     keys = {
         counters.counter_key(kind=kind, day=today - dt.timedelta(days=back), site_id=site_id, flow=flow): (

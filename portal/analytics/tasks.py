@@ -29,6 +29,8 @@ from portal.analytics import services
 # Every 5 minutes: a cache flush loses at most 5 minutes of page views, yesterday is folded by
 # 00:10, and a run that finds nothing to fold costs a few indexed queries (bench/README.md).
 EVERY = dt.timedelta(minutes=5)
+# Succeeded runs are deleted this long after they finished.
+KEEP_FINISHED = dt.timedelta(days=1)
 # A request that left days uncounted asks for one run now, at most once a minute.
 CATCH_UP_CLAIM_SECONDS = 60
 
@@ -40,6 +42,7 @@ def fold_analytics() -> str:
         days, moved = services.fold_all()
     finally:  # a failed fold (the database away for a moment) must not end the chain
         schedule_next()
+    prune()
     return f"folded {days} day(s) and {moved} view(s)/submission(s)"
 
 
@@ -54,6 +57,16 @@ def next_slot(now: dt.datetime) -> dt.datetime:
 def waiting():
     """The fold runs enqueued and not started (due or not)."""
     return DBTaskResult.objects.filter(task_path=fold_analytics.module_path, status=TaskResultStatus.READY)
+
+
+def prune() -> int:
+    """Deletes the fold runs that succeeded more than KEEP_FINISHED ago (288 rows a day
+    otherwise); failed ones stay for `prune_db_task_results`, with their traceback."""
+    cutoff = timezone.now() - KEEP_FINISHED
+    deleted, _ = DBTaskResult.objects.filter(
+        task_path=fold_analytics.module_path, status=TaskResultStatus.SUCCESSFUL, finished_at__lt=cutoff
+    ).delete()
+    return deleted
 
 
 def schedule_next(*, now: dt.datetime | None = None) -> bool:

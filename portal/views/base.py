@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from portal import guards, services
 from portal import prefill as prefill_links
+from portal.caching import load_secrets
 from portal.forms import PublicForm
 from portal.http import PortalRequest, SiteRequest
 from portal.models import StartRequest
@@ -141,7 +142,7 @@ def signed_prefill(request: SiteRequest) -> tuple[str, dict[str, str]]:
 
     The GET carries the link's parameters; the form carries them on to the POST in its
     `signed` field, so the values stay locked without a cookie. Only a request that has a
-    signature costs the query for the site's secret.
+    signature reads the site's secret (from this process's memo after the first).
     """
     carried = request.POST.get("signed", "") if request.method == "POST" else ""
     query = carried or (
@@ -151,6 +152,7 @@ def signed_prefill(request: SiteRequest) -> tuple[str, dict[str, str]]:
     )
     if not query:
         return "", {}
+    load_secrets(request.site, ("prefill_secret",))  # this process's memo, not a query per link
     values = prefill_links.verified_values(secret=request.site.prefill_secret, query=query)
     return (query, values) if values else ("", {})
 

@@ -4,6 +4,11 @@ fold into the funnel (docs/decisions/0081-cookie-free-view-counting.md)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -16,6 +21,8 @@ from tests.analytics.conftest import dashboard, tables
 from tests.conftest import form_data
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def funnel(admin_client, **query) -> dict[str, list[str]]:
@@ -51,6 +58,7 @@ def test_counting_sets_no_cookie_and_writes_nothing_to_the_database(client, site
         with CaptureQueriesContext(connection) as queries:
             response = client.get("/key/")
         assert writes(queries) == [] and not response.cookies
+    counters.flush()
     assert (
         cache.get(counters.counter_key(kind="views", day=counters.today(), site_id=site.pk, flow="key")) == 4
     )
@@ -107,6 +115,7 @@ def test_a_cache_flush_loses_only_what_was_not_folded(client, admin_client, site
     client.get("/key/")
     services.fold_counters()
     client.get("/key/")
+    counters.flush()  # the view reaches the shared counter (else the exit or the next interval)
     cache.clear()
     assert funnel(admin_client)["Session key"][0] == "1"
 
@@ -115,15 +124,96 @@ def test_a_counter_taken_twice_gives_the_second_taker_nothing(site):
     key = counters.counter_key(kind="views", day=counters.today(), site_id=site.pk, flow="key")
     for _ in range(5):
         counters.count(kind="views", site_id=site.pk, flow="key")
+    counters.flush()
     assert counters.take(key) == 5
     assert counters.take(key) == 0
     counters.count(kind="views", site_id=site.pk, flow="key")
+    counters.flush()
     assert counters.take(key) == 1
 
 
 def test_units_given_back_after_a_failed_write_are_folded_later(site):
     key = counters.counter_key(kind="views", day=counters.today(), site_id=site.pk, flow="key")
     counters.count(kind="views", site_id=site.pk, flow="key")
+    counters.flush()
     taken = counters.take(key)
     counters.give_back(key, taken)
     assert services.fold_counters() == 1
+
+
+def test_views_reach_the_shared_counter_on_the_request_that_crosses_the_interval(client, site):
+    key = counters.counter_key(kind="views", day=counters.today(), site_id=site.pk, flow="key")
+    now = [1000.0]
+    counters.tally = counters.Tally(every=5, clock=lambda: now[0])
+    try:
+        client.get("/key/")
+        client.get("/key/")
+        now[0] += 4.9
+        client.get("/key/")
+        assert cache.get(key) is None  # tallied in this process, not a cache write per view
+        now[0] += 0.1
+        client.get("/key/")  # crosses the interval: the whole tally goes in one incr
+        assert cache.get(key) == 4
+        client.get("/key/")
+        assert cache.get(key) == 4
+        assert counters.flush() == 1  # what exit (atexit) and every fold do
+        assert cache.get(key) == 5
+    finally:
+        counters.tally = counters.Tally()
+
+
+def test_a_fold_sees_the_views_this_process_has_not_flushed_yet(client, admin_client, site):
+    client.get("/key/")
+    client.get("/survey/")
+    assert counters.tally.pending() == 2
+    assert services.fold_counters() == 2
+    assert counters.tally.pending() == 0
+
+
+EXIT_SCRIPT = """
+import django
+django.setup()
+from django.core.cache import cache
+from portal.analytics import counters
+key = counters.counter_key(kind="views", day=counters.today(), site_id=7, flow="key")
+if sys.argv[1] == "count":
+    for _ in range(3):
+        counters.count(kind="views", site_id=7, flow="key")
+else:
+    print(cache.get(key))
+"""
+
+
+def test_a_process_adds_its_tally_to_the_shared_counters_when_it_exits(tmp_path):
+    """Two processes on one embedded cache folder: the first counts three views and exits
+    normally (as a gunicorn worker does), the second reads the shared counter."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_SECRET_KEY": "exit-test-" + "x" * 50,
+        "PORTAL_DATA_DIR": str(tmp_path),
+        "PORTAL_LOG_LEVEL": "ERROR",
+    }
+    env.pop("CACHE_URL", None)
+    script = "import sys\n" + EXIT_SCRIPT
+    run = [sys.executable, "-c", script]
+    subprocess.run([*run, "count"], env=env, check=True, cwd=ROOT, timeout=120)
+    read = subprocess.run(
+        [*run, "read"], env=env, check=True, cwd=ROOT, timeout=120, capture_output=True, text=True
+    )
+    assert read.stdout.strip().splitlines()[-1] == "3"
+
+
+def test_units_whose_incr_failed_stay_in_the_tally(site, monkeypatch):
+    key = counters.counter_key(kind="views", day=counters.today(), site_id=site.pk, flow="key")
+    counters.count(kind="views", site_id=site.pk, flow="key")
+
+    def cache_down(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(counters.cache, "incr", cache_down)
+    monkeypatch.setattr(counters.cache, "add", cache_down)
+    assert counters.flush() == 0
+    monkeypatch.undo()
+    assert counters.flush() == 1
+    assert cache.get(key) == 1

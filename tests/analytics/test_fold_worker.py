@@ -93,6 +93,11 @@ def test_the_run_after_midnight_folds_yesterday_and_each_run_schedules_exactly_o
         run_worker()  # nothing due: nothing runs, nothing more is scheduled
         assert waiting() == [local(6, 0, 10)] and finished() == 2
 
+        # A day later the next run deletes the runs that succeeded more than a day before it.
+        clock.move_to(local(7, 0, 5, 30))
+        run_worker()
+        assert finished() == 1 and waiting() == [local(7, 0, 10)]
+
 
 def test_two_workers_and_a_restart_with_a_flushed_cache_keep_one_chain(site):
     with time_machine.travel(dt.datetime(2026, 12, 6, 10, 1, tzinfo=dt.UTC), tick=False) as clock:
