@@ -37,9 +37,9 @@ class SharedDiskCache(DjangoCache):
 
         diskcache's own `incr` runs four statements under the shard's write lock (BEGIN
         IMMEDIATE, SELECT, UPDATE, COMMIT) and does the sum in Python. Every public POST raises
-        two counters (its client's rate limit and the day's submissions), and the busiest keys
-        share one shard, so those four statements were where the start paths queued and spent
-        the most (docs/decisions/0069-cheaper-start-writes.md). The sum in SQL is just as
+        its client's rate limit, and one client's counter lives in one shard, so those four
+        statements were where the start paths queued and spent the most
+        (docs/decisions/0069-cheaper-start-writes.md). The sum in SQL is just as
         atomic: SQLite runs the whole UPDATE under its write lock, so concurrent increments from
         every worker are each counted once. A key that is missing, expired, or not a plain
         integer matches no row and goes to diskcache's `incr`, which keeps its answers for those
