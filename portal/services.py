@@ -13,9 +13,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from django.db import connections, router, transaction
-from django.db.models import signals
-from django.db.models.sql import InsertQuery
+from django.db import transaction
 from django.utils import timezone
 
 from portal.models import Issue, Site, StartRequest, Technician
@@ -112,9 +110,8 @@ def record_start(
     if not start_event_wanted(site=site, outcome=outcome):
         # No endpoint takes this start's event (the cached list, renewed by every endpoint
         # change): one INSERT in autocommit, no transaction, savepoint or endpoint query
-        # (docs/decisions/0066-lean-start-record.md), sent as prepared once
-        # (docs/decisions/0069-cheaper-start-writes.md).
-        return insert_start_record(StartRequest(**fields))
+        # (docs/decisions/0066-lean-start-record.md).
+        return StartRequest.objects.create(**fields)
     # One transaction: the start record and its webhook event
     # (docs/decisions/0070-start-webhooks-on-django-tasks.md).
     with transaction.atomic():
@@ -122,50 +119,6 @@ def record_start(
         enqueue_start_event(
             start_request=record, customer=customer, issue_code_name=issue.code_name if issue else None
         )
-    return record
-
-
-# The INSERT of a start record per database alias: its SQL text and the fields it sends.
-_INSERT_PLANS: dict[str, tuple[str, list]] = {}
-_RETURNING_VENDORS = frozenset({"sqlite", "postgresql"})  # fetch the new id with fetchone()
-
-
-def insert_start_record(record: StartRequest) -> StartRequest:
-    """Saves a new record with the INSERT that `Model.save()` would send, built once per
-    database instead of once per start (docs/decisions/0069-cheaper-start-writes.md).
-
-    The ORM's save (its signals, the insert query, its compiler) was a fifth of a key start's
-    CPU under gunicorn; the statement, its values (each field's `pre_save` and
-    `get_db_prep_save`, as the compiler calls them) and the returned id are the same. Nothing
-    listens for a StartRequest's save; if something ever does, or the database cannot return
-    the id from the INSERT, `save()` runs as before.
-    """
-    using = router.db_for_write(StartRequest, instance=record)
-    connection = connections[using]
-    if (
-        connection.vendor not in _RETURNING_VENDORS
-        or not connection.features.can_return_columns_from_insert
-        or signals.pre_save.has_listeners(StartRequest)
-        or signals.post_save.has_listeners(StartRequest)
-    ):
-        record.save(force_insert=True, using=using)
-        return record
-    meta = StartRequest._meta
-    plan = _INSERT_PLANS.get(using)
-    if plan is None:
-        fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
-        query = InsertQuery(StartRequest)
-        query.insert_values(fields, [record])
-        compiler = query.get_compiler(using=using)
-        compiler.returning_fields = [meta.pk]
-        ((sql, _params),) = compiler.as_sql()
-        plan = _INSERT_PLANS[using] = (sql, fields)
-    sql, fields = plan
-    params = [field.get_db_prep_save(field.pre_save(record, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        (record.pk,) = cursor.fetchone()
-    record._state.adding, record._state.db = False, using
     return record
 
 
