@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 
@@ -133,6 +134,9 @@ class VersionReadsLocMemCache(LocMemCache):
 @pytest.mark.parametrize(("path", "fields"), [("/key/", dict(key="123 4567")), ("/survey/", SURVEY)])
 def test_a_start_reads_the_site_version_once(client, site, issues, settings, path, fields):
     settings.CACHES = {"default": {"BACKEND": f"{__name__}.VersionReadsLocMemCache", "LOCATION": "reads"}}
+    # Local-memory caches of one LOCATION share their storage across tests: without this, the
+    # previous case's site snapshot (another primary key on PostgreSQL) would be served here.
+    caches["default"].clear()
     start(client, path, **fields)  # the site, its issues and its endpoints' events are cached now
     VersionReadsLocMemCache.reads = 0
     start(client, path, **fields)
