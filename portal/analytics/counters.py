@@ -129,10 +129,7 @@ def take(key: str) -> int:
 
 def give_back(key: str, amount: int) -> None:
     """Returns taken units whose database write failed."""
-    try:
-        cache.incr(key, amount)
-    except ValueError:
-        cache.add(key, amount, COUNTER_DAYS * 86400)
+    add(key, amount)
 
 
 def held(keys: list[str]) -> list[str]:
