@@ -7,8 +7,6 @@ class PortalConfig(AppConfig):
     verbose_name = _("Support portal")
 
     def ready(self):
-        from portal import signals  # noqa: F401  (cache invalidation on admin changes)
+        # Cache invalidation on admin changes, API tokens included (revoked means refused at once).
+        from portal import signals  # noqa: F401
         from portal.admin import security  # noqa: F401  (a log line per failed admin sign-in)
-        from portal.tokens import connect_invalidation
-
-        connect_invalidation()  # API token memo: revoked or changed means refused at once

@@ -1,4 +1,5 @@
-"""Admin changes invalidate the site lookup and the cached customer pages at once."""
+"""Admin changes invalidate the site lookup, the cached customer pages and the API token memo
+at once."""
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -24,6 +25,10 @@ WATCHED = (
     # Which events a site's endpoints take is cached under the site version: a start on a site
     # without endpoints writes its record alone (docs/decisions/0066-lean-start-record.md).
     Endpoint,
+    # Authenticated API tokens are memoised per process under the site version: revoking,
+    # renaming or deleting one must reach every worker's next request
+    # (docs/decisions/0053-api-token-memo.md).
+    models.ApiToken,
 )
 
 

@@ -7,12 +7,13 @@ returned once, by `create_api_token`, and never again. Looking a presented token
 is the constant-time comparison: the database compares digests of a secret the caller does not
 control, so response timing tells nothing about the stored token.
 
-Authenticated tokens are memoised per process (docs/decisions/0053-api-token-memo.md): the API
-then asks the shared cache one question per request (the token generation) instead of the
-database. Revoking or changing a token, or saving or deleting a site or backend, renews the
-generation in the shared cache, so every worker's memo misses on its next request: a revoked
-token is refused at once, everywhere. The memo holds pickled snapshots, so no two requests
-share (or can change) one model instance, and it is bounded in size and in age.
+Authenticated tokens are memoised per process (docs/decisions/0053-api-token-memo.md), under
+the site version (portal/caching.py) that every request reads once anyway: the API asks the
+shared cache nothing more for its token. Revoking or changing a token, or saving or deleting a
+site or backend, renews the site version (ApiToken is in portal/signals.py's WATCHED), so every
+worker's memo misses on its next request: a revoked token is refused at once, everywhere. The
+memo holds pickled snapshots, so no two requests share (or can change) one model instance, and
+it is bounded in size and in age.
 """
 
 from __future__ import annotations
@@ -20,16 +21,12 @@ from __future__ import annotations
 import hashlib
 import pickle
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from portal.caching import memo
+from portal.caching import memo, site_cache_version
 from portal.models import ApiToken, Site
 
 TOKEN_PREFIX = "sp_"
@@ -40,7 +37,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most o
 # Snapshots live in the project's one per-process memo (portal/caching.py: bounded in size, and
 # in age by SITE_CACHE_SECONDS, what a change can cost if the shared cache loses an
 # invalidation, or is per-process: CACHE_URL=locmem://).
-GENERATION_KEY = "portal:api-token-generation"
 MEMO_KEY = "portal:api-token"
 
 
@@ -85,13 +81,14 @@ def authenticate_token(secret: str, *, now: datetime | None = None) -> ApiToken 
     """The active token for a presented secret, with its site and backend; None if unknown,
     malformed or revoked. Notes the use, at most once per `LAST_USED_RESOLUTION`.
 
-    From the memo when this process saw the token under the current generation (one shared
-    cache read); else from the database. Unknown secrets are not memoised: they cost a lookup.
+    From the memo when this process saw the token under the current site version (read once
+    per request, so nothing more to ask the shared cache); else from the database. Unknown
+    secrets are not memoised: they cost a lookup.
     """
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
         return None
     digest = hash_token(secret)
-    generation = token_generation()
+    generation = _generation()
     key = (MEMO_KEY, generation, digest)
     snapshot = memo.get(key) if generation else None
     if snapshot is not None:
@@ -118,45 +115,10 @@ def authenticate_token(secret: str, *, now: datetime | None = None) -> ApiToken 
     return token
 
 
-# ------------------------------------------------------------------------------
-# The token generation: one value in the shared cache that every change renews
-# ------------------------------------------------------------------------------
-def token_generation() -> str:
-    """The current generation, "" when the shared cache cannot keep one (then nothing is
-    memoised). A random value, not a counter: if the cache loses it, the new one can never
-    name snapshots memoised before, as a counter restarting at 1 would."""
+def _generation() -> str:
+    """The site version the memo's keys carry, "" when the shared cache cannot be read (then
+    nothing is memoised: a cache outage costs a database lookup, never a refusal)."""
     try:
-        generation = cache.get(GENERATION_KEY)
-        if generation is None:
-            cache.add(GENERATION_KEY, uuid.uuid4().hex, None)
-            generation = cache.get(GENERATION_KEY)
-    except Exception:  # a cache outage costs a database lookup, never a refusal
+        return site_cache_version()
+    except Exception:
         return ""
-    return generation or ""
-
-
-def renew_token_generation() -> None:
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
-
-
-def _renew_on_change(**kwargs) -> None:
-    # Now, so this process and the request that made the change see it; and after the commit,
-    # so no other worker memoises the old row under the new generation while the transaction
-    # is still open.
-    renew_token_generation()
-    transaction.on_commit(renew_token_generation)
-
-
-def connect_invalidation() -> None:
-    """Renew the generation whenever what a memoised token carries changes: the token itself
-    (revoked, renamed, deleted), its site (prefill secret, language) or its backend (kind,
-    credentials). Called from `PortalConfig.ready`."""
-    from portal.models import Backend
-
-    for model in (ApiToken, Site, Backend):
-        post_save.connect(
-            _renew_on_change, sender=model, dispatch_uid=f"portal-token-generation-save-{model.__name__}"
-        )
-        post_delete.connect(
-            _renew_on_change, sender=model, dispatch_uid=f"portal-token-generation-delete-{model.__name__}"
-        )

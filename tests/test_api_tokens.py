@@ -14,8 +14,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.caching import SITE_CACHE_VERSION_KEY
 from portal.models import ApiToken, Backend, Site
-from portal.tokens import GENERATION_KEY, authenticate_token, create_api_token, revoke_api_token
+from portal.tokens import authenticate_token, create_api_token, revoke_api_token
 
 TOKEN_RE = re.compile(r"sp_[A-Za-z0-9_-]{43}")
 
@@ -121,10 +122,10 @@ def test_api_refuses_a_revoked_token_on_the_very_next_request(client, site):
     assert response.status_code == 401 and "invalid_token" in response["WWW-Authenticate"]
 
 
-def test_a_lost_generation_is_a_new_one_and_the_memo_misses(site, django_assert_num_queries):
+def test_a_lost_site_version_is_a_new_one_and_the_memo_misses(site, django_assert_num_queries):
     new = create_api_token(site=site, name="Bot")
     authenticate_token(new.secret)
-    cache.delete(GENERATION_KEY)  # evicted, or the cache restarted
+    cache.delete(SITE_CACHE_VERSION_KEY)  # evicted, or the cache restarted
     with django_assert_num_queries(1):
         assert authenticate_token(new.secret) is not None
 

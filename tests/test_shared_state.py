@@ -5,8 +5,9 @@ a throwaway SQLite database and the fake appliance, all on 127.0.0.1.
 Which worker served a request comes from gunicorn's own access log (its process id), so every
 check below also checks that more than one worker took part; loops are bounded in count.
 What is proven: one OAuth token for all workers, one rep-list fetch per TTL however many
-requests reach however many workers, and the per-client start limit counted once per client
-(concurrent POSTs of one client: exactly the limit is accepted, whichever workers take them).
+requests reach however many workers, the per-client start limit counted once per client
+(concurrent POSTs of one client: exactly the limit is accepted, whichever workers take them),
+and an API token revoked from another process refused by every worker that had it memoised.
 """
 
 from __future__ import annotations
@@ -53,13 +54,17 @@ def free_port() -> int:
 class Portal:
     """The running server: requests on fresh connections, and who served them."""
 
-    def __init__(self, port: int, access_log: Path):
-        self.port, self.access_log = port, access_log
+    def __init__(self, port: int, access_log: Path, env: dict[str, str]):
+        self.port, self.access_log, self.env = port, access_log, env
         self.answered = 0  # requests answered so far: each has its line in the access log
         self._lock = threading.Lock()
 
-    def request(self, method: str, path: str, body: dict | None = None, client: str = "") -> tuple[int, str]:
+    def request(
+        self, method: str, path: str, body: dict | None = None, client: str = "", token: str = ""
+    ) -> tuple[int, str]:
         headers = {"Host": "127.0.0.1", "Connection": "close"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         if client:
             headers["X-Forwarded-For"] = client
         data = None
@@ -113,6 +118,7 @@ def gunicorn():
             "PORTAL_LOG_LEVEL": "ERROR",
             "PORTAL_RATE_LIMIT": str(RATE_LIMIT),
             "PORTAL_RATE_WINDOW": "86400",
+            "PORTAL_API_RATE_LIMIT": "100000",
             # Three workers, as the issue's proof asks (the shipped default is one per core).
             "WEB_CONCURRENCY": str(WORKERS),
             "PORTAL_TRUSTED_PROXY_HEADERS": "true",
@@ -158,7 +164,7 @@ def gunicorn():
             stderr=subprocess.PIPE,
         )
         try:
-            portal = Portal(port, data / "access.log")
+            portal = Portal(port, data / "access.log", env)
             # gunicorn says when it listens (an event on its log, not a poll); requests made
             # before a worker runs wait in the backlog. EOF first means it died.
             for line in server.stderr:
@@ -254,3 +260,49 @@ def test_the_start_limit_counts_each_client_once_across_workers(gunicorn):
     assert len(accepted_by) >= 2  # the accepted starts were counted by different workers
     # Another client has a limit of its own.
     assert portal.request("POST", "/key/", start, client="198.51.100.7")[0] == 303
+
+
+def manage(portal: Portal, *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=portal.env,
+        check=True,
+        timeout=START_SECONDS,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def test_a_revoked_api_token_is_refused_by_every_worker_on_its_next_request(gunicorn):
+    """docs/decisions/0053-api-token-memo.md: each worker memoises the token it authenticated;
+    the revocation, made by another process (the command, as an admin's would be), renews the
+    site version in the shared cache, and no worker accepts the token again."""
+    portal, _fake, _cache = gunicorn
+    secret = manage(portal, "portal_token", "--site", "1", "--name", "desk").split()[-1]
+    assert secret.startswith("sp_")
+
+    def reps(_):
+        return portal.request("GET", "/api/v1/reps", token=secret)[0]
+
+    accepted_by: set[int] = set()
+    with ThreadPoolExecutor(12) as pool:
+        for _round in range(50):  # until every worker has answered (and memoised) it; bounded
+            statuses = list(pool.map(reps, range(24)))
+            assert statuses == [200] * 24
+            accepted_by |= {pid for pid, _m, path, _s in portal.served_by(24) if path == "/api/v1/reps"}
+            if len(accepted_by) == WORKERS:
+                break
+    assert len(accepted_by) == WORKERS
+
+    manage(portal, "portal_token", "--revoke", secret[:10])
+
+    refused_by: set[int] = set()
+    with ThreadPoolExecutor(12) as pool:
+        for _round in range(50):  # until every worker has answered again; bounded
+            statuses = list(pool.map(reps, range(24)))
+            assert statuses == [401] * 24  # not one request got through, on any worker
+            refused_by |= {pid for pid, _m, path, _s in portal.served_by(24) if path == "/api/v1/reps"}
+            if refused_by >= accepted_by:
+                break
+    assert refused_by >= accepted_by
