@@ -1,10 +1,14 @@
 """gunicorn as the portal ships it: `make serve`, the Docker image and the benches use this file.
 
 gthread workers: WEB_CONCURRENCY processes (default: one per core, at least 2) with
-PORTAL_THREADS threads each (default 4). A request that must wait on a vendor (a Take Control REST
-start, at most the vendor timeouts) holds one thread, never the whole process, so key and PIN starts and every
-page keep being answered by the other threads. Why threads and not sync workers or a task
-queue: docs/decisions/0042-no-customer-waits-on-a-vendor.md.
+PORTAL_THREADS threads each (default 4). A request that must wait on a vendor (a Take Control
+REST start, at most the vendor timeouts) holds one thread, never the whole process, so key and
+PIN starts and every page keep being answered by the other threads. Why threads and not sync
+workers or a task queue: docs/decisions/0042-no-customer-waits-on-a-vendor.md.
+
+They are gthread workers of the portal's balanced kind: a worker whose threads are all busy
+leaves new connections to one with a free thread, so keep-alive clients spread over every
+worker (portal/gunicorn_worker.py, docs/decisions/0087-balanced-gthread-workers.md).
 
 Each thread may hold a database connection (CONN_MAX_AGE): with PostgreSQL allow for
 WEB_CONCURRENCY x PORTAL_THREADS connections per machine.
@@ -14,7 +18,7 @@ import os
 
 wsgi_app = "portal.wsgi:application"
 
-worker_class = "gthread"
+worker_class = "portal.gunicorn_worker.BalancedThreadWorker"
 # One process per core: on 2 cores, 2 x 4 threads kept key starts at p99 80 ms beside a hung
 # appliance, where 3 x 8 gave 114 ms and 2 x 8 105 ms (more threads than the cores can run
 # only queue for the GIL and SQLite's write lock; bench/README.md). More threads give more

@@ -441,7 +441,9 @@ def prepare_peer(python: Path, directory: Path) -> dict:
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(directory),
         "DJANGO_SETTINGS_MODULE": "peer_settings",
-        "PYTHONPATH": str(directory),
+        # The portal's root too, for its gunicorn worker class (portal/gunicorn_worker.py imports
+        # gunicorn only): the peer runs on the same worker setup.
+        "PYTHONPATH": os.pathsep.join([str(directory), str(ROOT)]),
     }
     run = dict(cwd=directory, env=env, check=True, stdout=subprocess.DEVNULL)
     subprocess.run([str(python), "-m", "django", "migrate", "--no-input", "-v0"], **run)

@@ -1,0 +1,90 @@
+"""gunicorn's gthread worker, taking a new connection only while one of its threads is free
+(docs/decisions/0087-balanced-gthread-workers.md).
+
+gthread accepts every connection it is woken for and queues the request for its thread pool,
+however busy the pool is. Several workers share one listening socket, so whichever wakes first
+takes a burst of new connections, and a keep-alive client (a browser, a reverse proxy, a load
+generator) stays with that worker for as long as the connection lives. Seen here under wrk: all
+32 connections on one of two workers in about one run out of three, the other worker idle, and
+the API answering half as many requests a second as when they were spread.
+
+This worker stops listening while all of its threads are busy and starts again as soon as one
+is free, so a new connection is taken by a worker that can serve it now, or waits in the
+kernel's backlog (as it would have waited in the busy worker's queue) until one can. Requests on
+connections it already holds are queued as before, and a thread waiting on a vendor frees the
+worker's other threads for customers exactly as before; it only stops taking new customers it
+could not serve yet.
+
+Only gunicorn is imported here: the arbiter loads this class before Django is set up.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from gunicorn.workers.gthread import ThreadWorker
+
+# How often a worker whose threads are all busy looks for a connection that no other worker
+# took (nginx's accept_mutex_delay, in small). Without it a worker whose keep-alive clients keep
+# every thread busy would never take a new connection again, and with every worker that busy
+# new customers would wait for an old connection to close. PORTAL_ACCEPT_HOLD_MS sets it (the
+# tests make it long, so that a race with this look cannot pass for a balancing fault).
+HOLD_SECONDS = int(os.environ.get("PORTAL_ACCEPT_HOLD_MS") or 5) / 1000
+
+
+class BalancedThreadWorker(ThreadWorker):
+    """`worker_class = "portal.gunicorn_worker.BalancedThreadWorker"` (gunicorn.conf.py).
+
+    Built on gunicorn 27's gthread event loop (pyproject.toml pins the major version); every
+    method overridden here runs on the worker's main loop, so the count needs no lock. With a
+    single worker there is nobody to leave a connection to, and it behaves as gthread does.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.busy_threads = 0  # requests handed to the pool (running or queued), not finished yet
+        self.held_since: float | None = None  # since when new connections are left to the others
+
+    def has_free_thread(self) -> bool:
+        return self.busy_threads < self.cfg.threads or self.cfg.workers < 2
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        # gthread's loop asks for "accept" on each turn it is under worker_connections and not
+        # accepting yet: granted while a thread is free; otherwise the worker holds back.
+        if enabled and self.alive and not self.has_free_thread():
+            if self.held_since is None:
+                self.held_since = time.monotonic()
+            enabled = False
+        else:
+            self.held_since = None
+        super().set_accept_enabled(enabled)
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        if self.held_since is None:
+            return super().wait_for_and_dispatch_events(timeout)
+        remaining = self.held_since + HOLD_SECONDS - time.monotonic()
+        if remaining > 0:
+            return super().wait_for_and_dispatch_events(min(timeout, remaining))
+        # The hold is over: take a connection that is still waiting, if there is one, and hold
+        # back again while every thread is still busy.
+        super().set_accept_enabled(True)
+        try:
+            super().wait_for_and_dispatch_events(0)
+        finally:
+            if self.alive and not self.has_free_thread():
+                super().set_accept_enabled(False)
+                self.held_since = time.monotonic()
+            else:
+                self.held_since = None  # the loop's next turn asks for "accept" again
+        return None
+
+    def enqueue_req(self, conn) -> None:
+        self.busy_threads += 1
+        super().enqueue_req(conn)
+        if self._accepting and not self.has_free_thread():
+            self.set_accept_enabled(True)  # every thread busy: hold back from now on
+
+    def finish_request(self, conn, fs) -> None:
+        self.busy_threads -= 1
+        super().finish_request(conn, fs)

@@ -1,0 +1,143 @@
+"""The balanced gthread worker (portal/gunicorn_worker.py,
+docs/decisions/0087-balanced-gthread-workers.md) under real gunicorn: a worker whose threads are
+all busy leaves new connections to a worker with a free thread, and a connection that arrives
+while every thread is busy is served as soon as one is free.
+
+The app is tests/server/blocking_app.py: `/block` holds a thread until the test releases it,
+`/pid` says which worker answered. Workers have one thread each, and the hold (how often a busy
+worker looks for a connection nobody took) is set to an hour, so that look cannot pass for a
+balancing fault. Every wait is on an event (gunicorn's "Listening" line, a socket, a reply) and
+bounded by a timeout that only a fault reaches.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BOUND = 20  # seconds; only a fault waits this long
+
+pytestmark = pytest.mark.gunicorn
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, *, workers: int, worker_class: str = "portal.gunicorn_worker.BalancedThreadWorker"):
+        self.blockers = socket.create_server(("127.0.0.1", 0))
+        self.blockers.settimeout(BOUND)
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "BLOCK_PORT": str(self.blockers.getsockname()[1]),
+            "PORTAL_ACCEPT_HOLD_MS": str(3600 * 1000),
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "tests.server.blocking_app",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                "1",
+                "--worker-class",
+                worker_class,
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        booted = 0
+        for line in self.process.stderr:  # one "Booting worker" line per worker, then ready
+            booted += "Booting worker" in line
+            if booted == workers:
+                break
+        else:
+            raise AssertionError("gunicorn did not start")
+        self.pool = ThreadPoolExecutor(8)
+
+    def get(self, path: str):
+        """A request on a fresh connection, in the background: a future of (status, pid)."""
+
+        def call():
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=BOUND)
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                return response.status, int(response.read())
+            finally:
+                connection.close()
+
+        return self.pool.submit(call)
+
+    def blocked(self) -> tuple[socket.socket, int]:
+        """The next `/block` request to hold its thread: its line to the test, and its worker."""
+        line, _ = self.blockers.accept()
+        line.settimeout(BOUND)
+        return line, int(line.makefile().readline())
+
+    def close(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=BOUND)
+        except subprocess.TimeoutExpired:  # a test failed with a request still held
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=BOUND)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.blockers.close()
+
+
+@pytest.fixture
+def server(request):
+    server = Server(workers=request.param)
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("server", [2], indirect=True)
+def test_a_busy_worker_leaves_new_connections_to_the_free_one(server):
+    holding = server.get("/block")
+    line, busy = server.blocked()
+    # Plain gthread would take about half of these into the busy worker, behind /block.
+    answers = [server.get("/pid").result(timeout=BOUND) for _ in range(20)]
+    assert {status for status, _pid in answers} == {200}
+    assert busy not in {pid for _status, pid in answers}
+    line.send(b"x")
+    assert holding.result(timeout=BOUND) == (200, busy)
+    line.close()
+
+
+@pytest.mark.parametrize("server", [2], indirect=True)
+def test_with_every_thread_busy_a_new_connection_waits_for_the_first_free_one(server):
+    first, second = server.get("/block"), server.get("/block")
+    (line_a, worker_a), (line_b, worker_b) = server.blocked(), server.blocked()
+    assert worker_a != worker_b  # the second /block went to the worker that was free
+    waiting = server.get("/pid")
+    line_b.send(b"x")  # worker b is free again: it takes the waiting connection
+    done, _ = wait([first, second], timeout=BOUND, return_when=FIRST_COMPLETED)
+    assert [future.result() for future in done] == [(200, worker_b)]
+    assert waiting.result(timeout=BOUND) == (200, worker_b)
+    line_a.send(b"x")
+    assert {first.result(timeout=BOUND)[1], second.result(timeout=BOUND)[1]} == {worker_a, worker_b}
+    line_a.close()
+    line_b.close()
