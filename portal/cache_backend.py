@@ -1,4 +1,5 @@
-"""The embedded default cache: diskcache's Django backend, shared by every worker process.
+"""The portal's cache backends: the embedded default (diskcache's Django backend, shared by every
+worker process) and, for CACHE_URL=redis://..., Django's Redis cache with a cheaper `incr`.
 
 diskcache keeps the entries in SQLite files (one per shard) with atomic `add` and `incr`
 (one SQL transaction each), which the rate limits, the circuit breakers, the token lock and
@@ -13,6 +14,7 @@ import time
 
 from diskcache import DjangoCache
 from diskcache.core import EVICTION_POLICY, MODE_RAW
+from django.core.cache.backends.redis import RedisCache
 
 
 class SharedDiskCache(DjangoCache):
@@ -68,3 +70,32 @@ class SharedDiskCache(DjangoCache):
         if rows:
             return rows[0][0]
         return super().incr(key, delta, version, default, retry)
+
+
+class SharedRedisCache(RedisCache):
+    """Django's Redis cache (CACHE_URL=redis://...) with `incr` in one round trip.
+
+    Django's `incr` asks `EXISTS` and then `INCRBY`: two round trips on every rate-limited
+    request (each public POST and each API call counts one), and a key that expires between
+    the two is created again by `INCRBY` without an expiry, a counter that never goes away. A
+    Lua script does both in Redis, atomically, in one round trip
+    (docs/decisions/0069-cheaper-start-writes.md). Its answers are Django's: the new value, or
+    ValueError for a missing key; a value that is not an integer is Redis's error, as before.
+    """
+
+    _INCR = (
+        "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end "
+        "return false"
+    )
+
+    _incr_script = None  # redis-py's Script: EVALSHA, and the script itself when Redis lacks it
+
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        client = self._cache.get_client(key, write=True)
+        if self._incr_script is None:  # Django keeps one backend per thread
+            self._incr_script = client.register_script(self._INCR)
+        value = self._incr_script(keys=[key], args=[delta], client=client)
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value

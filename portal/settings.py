@@ -136,6 +136,8 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # server: a cache all of them reach, CACHE_URL=redis://... (never locmem: one per process).
 if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        CACHES["default"]["BACKEND"] = "portal.cache_backend.SharedRedisCache"  # incr in one trip
 else:
     CACHE_DIR = Path(env("PORTAL_CACHE_DIR", default=str(DATA_DIR / "cache")))
     CACHES = {

@@ -88,3 +88,57 @@ def test_increments_from_several_processes_are_each_counted_once(cache, tmp_path
         worker.join(timeout=120)
     assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
     assert cache.get("shared") == 4 * 300
+
+
+# --- CACHE_URL=redis://...: SharedRedisCache (the services run, make test-services) -----------
+@pytest.fixture
+def redis_cache():
+    from django.core.cache import caches
+
+    from portal.cache_backend import SharedRedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, SharedRedisCache):
+        pytest.skip("the configured cache is not Redis (make test-services runs these)")
+    backend.clear()
+    yield backend
+    backend.clear()
+
+
+def test_redis_incr_adds_to_a_live_counter_in_one_round_trip(redis_cache):
+    redis_cache.set("hits", 0, 60)
+    assert redis_cache.incr("hits") == 1  # the script is loaded, the connection open
+    client = redis_cache._cache.get_client("hits", write=True)
+    before = client.info("commandstats")
+    assert redis_cache.incr("hits") == 2
+    assert redis_cache.incr("hits", 5) == 7
+    assert redis_cache.decr("hits", 3) == 4
+    after = client.info("commandstats")
+
+    def calls(command: str) -> int:
+        return after.get(f"cmdstat_{command}", {}).get("calls", 0) - before.get(f"cmdstat_{command}", {}).get(
+            "calls", 0
+        )
+
+    # Three increments, three requests to Redis: EVALSHA each (Django's own: EXISTS, then INCRBY).
+    assert (calls("evalsha"), calls("eval")) == (3, 0)
+    assert redis_cache.get("hits") == 4
+
+
+def test_redis_incr_of_a_missing_key_is_a_value_error_and_creates_nothing(redis_cache):
+    with pytest.raises(ValueError):
+        redis_cache.incr("missing")
+    assert redis_cache.get("missing") is None
+    assert not redis_cache.has_key("missing")
+
+
+def test_redis_incr_keeps_the_counters_expiry_and_versions_apart(redis_cache):
+    redis_cache.set("window", 1, 60)
+    redis_cache.set("window", 10, 60, version=2)
+    assert redis_cache.incr("window") == 2
+    assert redis_cache.incr("window", version=2) == 11
+    client = redis_cache._cache.get_client("window", write=True)
+    assert 0 < client.ttl(redis_cache.make_key("window")) <= 60  # still expires with its window
+    redis_cache.delete("window")
+    with pytest.raises(ValueError):
+        redis_cache.incr("window")
