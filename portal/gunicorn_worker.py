@@ -38,7 +38,9 @@ class BalancedThreadWorker(ThreadWorker):
 
     Built on gunicorn 27's gthread event loop (pyproject.toml pins the major version); every
     method overridden here runs on the worker's main loop, so the count needs no lock. With a
-    single worker there is nobody to leave a connection to, and it behaves as gthread does.
+    single worker there is nobody to leave a connection to, and it behaves as gthread does (the
+    number of workers is the configured one: TTIN/TTOU at run time do not change it).
+    `worker_connections` stays gthread's limit: a worker that is full takes nothing, hold or not.
     """
 
     def __init__(self, *args, **kwargs):
@@ -61,6 +63,9 @@ class BalancedThreadWorker(ThreadWorker):
         super().set_accept_enabled(enabled)
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        if self.held_since is not None and self.nr_conns >= self.worker_connections:
+            # Full: gthread's own limit holds back now (the loop asks again when it is not).
+            self.held_since = None
         if self.held_since is None:
             return super().wait_for_and_dispatch_events(timeout)
         remaining = self.held_since + HOLD_SECONDS - time.monotonic()
@@ -76,12 +81,12 @@ class BalancedThreadWorker(ThreadWorker):
                 super().set_accept_enabled(False)
                 self.held_since = time.monotonic()
             else:
-                self.held_since = None  # the loop's next turn asks for "accept" again
+                self.held_since = None  # a thread is free: go on accepting
         return None
 
     def enqueue_req(self, conn) -> None:
-        self.busy_threads += 1
         super().enqueue_req(conn)
+        self.busy_threads += 1
         if self._accepting and not self.has_free_thread():
             self.set_accept_enabled(True)  # every thread busy: hold back from now on
 

@@ -6,8 +6,9 @@ while every thread is busy is served as soon as one is free.
 The app is tests/server/blocking_app.py: `/block` holds a thread until the test releases it,
 `/pid` says which worker answered. Workers have one thread each, and the hold (how often a busy
 worker looks for a connection nobody took) is set to an hour, so that look cannot pass for a
-balancing fault. Every wait is on an event (gunicorn's "Listening" line, a socket, a reply) and
-bounded by a timeout that only a fault reaches.
+balancing fault; the look itself is tested below on the worker's own event loop. Every wait is
+on an event (gunicorn's "Booting worker" lines, a socket, a reply) and bounded by a timeout that
+only a fault reaches.
 """
 
 from __future__ import annotations
@@ -141,3 +142,85 @@ def test_with_every_thread_busy_a_new_connection_waits_for_the_first_free_one(se
     assert {first.result(timeout=BOUND)[1], second.result(timeout=BOUND)[1]} == {worker_a, worker_b}
     line_a.close()
     line_b.close()
+
+
+# --- The hold, on the worker's own event loop ---------------------------------------------------
+# The worker object is built as gunicorn's arbiter builds it (a real listening socket, a real
+# poller and thread pool), and its loop methods are called directly: "how long ago the hold
+# began" is set, not waited for.
+class Log:
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+@pytest.fixture
+def loop_worker(tmp_path):
+    import selectors
+
+    from gunicorn.config import Config
+
+    from portal.gunicorn_worker import HOLD_SECONDS, BalancedThreadWorker
+
+    cfg = Config()
+    for name, value in {"workers": 2, "threads": 1, "worker_connections": 2, "keepalive": 0}.items():
+        cfg.set(name, value)
+    listener = socket.create_server(("127.0.0.1", 0))
+    worker = BalancedThreadWorker(0, os.getpid(), [listener], None, 30, cfg, Log())
+    worker.tpool = worker.get_thread_pool()
+    worker.poller = selectors.DefaultSelector()
+    worker.method_queue.init()
+
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Length", "0")])
+        return [b""]
+
+    worker.wsgi = app
+    clients: list[socket.socket] = []
+
+    def waiting_connection() -> socket.socket:
+        """A connection in the listener's backlog: the kernel has completed it, nobody accepted."""
+        client = socket.create_connection(listener.getsockname(), timeout=BOUND)
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        clients.append(client)
+        return client
+
+    def busy(*, held_for: float) -> None:
+        """As after one request was handed to the only thread and the hold began `held_for` ago."""
+        worker.busy_threads, worker.nr_conns = 1, 1
+        worker.set_accept_enabled(True)  # what gthread's loop asks for
+        worker.held_since -= held_for
+
+    yield worker, waiting_connection, busy, HOLD_SECONDS
+    for client in clients:
+        client.close()
+    worker.tpool.shutdown(wait=True)
+    worker.method_queue.close()
+    listener.close()
+
+
+def test_a_busy_worker_holds_back_and_takes_nothing_before_the_hold_is_over(loop_worker):
+    worker, waiting_connection, busy, hold = loop_worker
+    busy(held_for=0)
+    assert not worker._accepting and worker.held_since is not None
+    waiting_connection()
+    worker.wait_for_and_dispatch_events(0)  # a turn of the loop
+    assert worker.nr_conns == 1  # still in the backlog, for a worker with a free thread
+
+
+def test_after_the_hold_a_busy_worker_takes_the_connection_nobody_took(loop_worker):
+    worker, waiting_connection, busy, hold = loop_worker
+    busy(held_for=hold)
+    client = waiting_connection()
+    worker.wait_for_and_dispatch_events(1.0)
+    assert worker.nr_conns == 2 and worker.busy_threads == 2  # taken, queued for the thread
+    assert not worker._accepting and worker.held_since is not None  # and holding back again
+    assert client.recv(64).startswith(b"HTTP/1.1 200")  # served once the thread got to it
+
+
+def test_a_full_worker_takes_nothing_even_after_the_hold(loop_worker):
+    worker, waiting_connection, busy, hold = loop_worker
+    busy(held_for=hold)
+    worker.nr_conns = worker.worker_connections  # gthread's own limit
+    waiting_connection()
+    worker.wait_for_and_dispatch_events(0)
+    assert worker.nr_conns == worker.worker_connections and not worker._accepting
