@@ -13,64 +13,21 @@ served from the cache). Rounds alternate the two paths; the medians are printed.
 from __future__ import annotations
 
 import argparse
-import io
-import os
-import secrets
 import shutil
 import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def environ(path: str, token: str | None) -> dict:
-    env = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "127.0.0.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-    if token:
-        env["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return env
+from bench.inprocess import environ, production_settings, timed  # noqa: E402
 
 
 def rate(app, path: str, token: str | None, seconds: float) -> float:
     """Requests per second for `seconds` (bounded: at most 10 million requests)."""
-    statuses = []
-
-    def start_response(status, headers, exc_info=None):
-        statuses.append(status)
-
-    count, deadline = 0, time.perf_counter() + seconds
-    began = time.perf_counter()
-    while time.perf_counter() < deadline and count < 10_000_000:
-        for _ in range(50):
-            body = app(environ(path, token), start_response)
-            for _chunk in body:
-                pass
-            if hasattr(body, "close"):
-                body.close()
-        count += 50
-    elapsed = time.perf_counter() - began
-    bad = [s for s in statuses if not s.startswith("200")]
-    if bad:
-        raise SystemExit(f"{path}: {len(bad)} answers were not 200 (first: {bad[0]})")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else None
+    count, elapsed = timed(app, lambda n: environ(path, headers=headers), seconds, limit=10_000_000, batch=50)
     return count / elapsed
 
 
@@ -80,24 +37,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    data = Path(tempfile.mkdtemp(prefix="portal-api-bench-"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "PORTAL_HTTPS": "false",
-            "PORTAL_MANIFEST_STATIC": "false",
-            "PORTAL_DATA_DIR": str(data),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "PORTAL_LOG_LEVEL": "ERROR",
-            "PORTAL_API_RATE_LIMIT": str(10**9),
-        }
-    )
-    for name in ("DATABASE_URL", "CACHE_URL"):
-        os.environ.pop(name, None)
-    import warnings
-
-    warnings.filterwarnings("ignore", category=UserWarning)  # whitenoise: no collected static
+    data = production_settings("portal-api-bench-", PORTAL_API_RATE_LIMIT=str(10**9))
 
     from tests.fakes.beyondtrust import FakeBeyondTrust
     from tests.fakes.server import running

@@ -16,19 +16,16 @@ prefill link cost before. Rounds alternate the paths; the medians are printed.
 from __future__ import annotations
 
 import argparse
-import io
-import os
-import secrets
 import shutil
 import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.inprocess import environ, production_settings, timed  # noqa: E402
 
 PREFILLED = "issue=printing&name=Jane%20{n}&external_key=INC-{n}&locale=de"
 PATHS = {
@@ -39,47 +36,11 @@ PATHS = {
 }
 
 
-def environ(path: str, query: str) -> dict:
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "127.0.0.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
-
-
 def ms_per_page(app, path: str, query: str, seconds: float) -> float:
     """Milliseconds per request over `seconds` (bounded: at most 1 million requests)."""
-    statuses: list[str] = []
-
-    def start_response(status, headers, exc_info=None):
-        statuses.append(status)
-
-    count, began = 0, time.perf_counter()
-    deadline = began + seconds
-    while time.perf_counter() < deadline and count < 1_000_000:
-        for _ in range(20):
-            body = app(environ(path, query.format(n=quote(str(count)))), start_response)
-            for _chunk in body:
-                pass
-            if hasattr(body, "close"):
-                body.close()
-            count += 1
-    elapsed = time.perf_counter() - began
-    bad = [status for status in statuses if not status.startswith("200")]
-    if bad:
-        raise SystemExit(f"{path}: {len(bad)} answers were not 200 (first: {bad[0]})")
+    count, elapsed = timed(
+        app, lambda n: environ(path, query.format(n=quote(str(n)))), seconds, limit=1_000_000, batch=20
+    )
     return elapsed / count * 1000
 
 
@@ -89,23 +50,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    data = Path(tempfile.mkdtemp(prefix="portal-prefill-bench-"))
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-            "PORTAL_HTTPS": "false",
-            "PORTAL_MANIFEST_STATIC": "false",
-            "PORTAL_DATA_DIR": str(data),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "PORTAL_LOG_LEVEL": "ERROR",
-        }
-    )
-    for name in ("DATABASE_URL", "CACHE_URL"):
-        os.environ.pop(name, None)
-    import warnings
-
-    warnings.filterwarnings("ignore", category=UserWarning)  # whitenoise: no collected static
+    data = production_settings("portal-prefill-bench-")
     try:
         import django
         from django.core.management import call_command
