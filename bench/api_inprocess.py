@@ -5,9 +5,11 @@ a ready-made environ, so what is measured is the portal's own work per request (
 token lookup, rep list from the cache, JSON) and nothing of the machine's sockets. Production
 settings (`bench.settings`: the bare view beside the portal's URLs), a throwaway SQLite
 database and disk cache, the fake appliance on 127.0.0.1 (the rep list is fetched once, then
-served from the cache). Rounds alternate the two paths; the medians are printed.
+served from the cache). Rounds alternate the two paths; the medians are printed. With
+`--scaled-out` (under `.ci/services`) the database and the cache are PostgreSQL and Redis.
 
-    .venv/bin/python bench/api_inprocess.py [--seconds 3] [--rounds 5]
+    .venv/bin/python bench/api_inprocess.py [--seconds 3] [--rounds 5] [--scaled-out]
+    .ci/services .venv/bin/python bench/api_inprocess.py --scaled-out
 """
 
 from __future__ import annotations
@@ -35,9 +37,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--scaled-out", action="store_true", help="PostgreSQL and Redis from the environment")
     args = parser.parse_args()
 
-    data = production_settings("portal-api-bench-", PORTAL_API_RATE_LIMIT=str(10**9))
+    data = production_settings(
+        "portal-api-bench-", scaled_out=args.scaled_out, PORTAL_API_RATE_LIMIT=str(10**9)
+    )
 
     from tests.fakes.beyondtrust import FakeBeyondTrust
     from tests.fakes.server import running

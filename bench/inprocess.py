@@ -16,10 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def production_settings(prefix: str, **extra: str) -> Path:
+def production_settings(prefix: str, *, scaled_out: bool = False, **extra: str) -> Path:
     """Points Django at production settings (`bench.settings`: the bare view beside the portal's
     URLs) and a new throwaway data folder (SQLite and the disk cache), which is returned; the
-    caller removes it. Call before `django.setup()`."""
+    caller removes it. Call before `django.setup()`. `scaled_out` keeps the environment's
+    DATABASE_URL and CACHE_URL (PostgreSQL and Redis, as `.ci/services` sets them) instead."""
     data = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ.update(
         {
@@ -33,8 +34,11 @@ def production_settings(prefix: str, **extra: str) -> Path:
             **extra,
         }
     )
+    if scaled_out and not (os.environ.get("DATABASE_URL") and os.environ.get("CACHE_URL")):
+        raise SystemExit("scaled out needs DATABASE_URL and CACHE_URL (run under .ci/services)")
     for name in ("DATABASE_URL", "CACHE_URL"):
-        os.environ.pop(name, None)
+        if not scaled_out:
+            os.environ.pop(name, None)
     warnings.filterwarnings("ignore", category=UserWarning)  # whitenoise: no collected static
     return data
 

@@ -9,13 +9,14 @@ import pickle
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from time import time as epoch_seconds
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone, translation
 
-from portal.caching import cached_per_site, load_secrets, site_cache_version, versioned
+from portal.caching import cached_per_site, load_secrets, memo, site_cache_version, versioned
 from portal.models import (
     DEFAULT_CLOSED,
     DEFAULT_TEXTS,
@@ -311,6 +312,11 @@ def notice_is_shown(*, site: Site, now=None) -> bool:
 # stopped answering (or the site's TTL, if longer): a rep who logged off meanwhile is caught
 # by the vendor, a rep list that is minutes old is better than none.
 REP_LIST_HARD_TTL = 300
+# A fresh list read from the shared cache is kept in this process for at most this long (and
+# never past the site's TTL): the API and the rep list page then read the shared cache about
+# once a second per worker, not once per request, and a list is at most this much older in one
+# worker than in the shared cache (docs/decisions/0088-rep-list-in-the-process-memo.md).
+REP_LIST_PROCESS_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -362,6 +368,25 @@ def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float
     sample = adapter.sample_reps()
     if sample is not None:  # the demo shows the flow with sample people
         return RepListResult(reps=tuple(sample))
+    # Under the site version, as every memo entry is: an admin change drops it at once.
+    local_key = ("rep-list", adapter.rep_list_cache_key(), site_cache_version())
+    held = memo.get(local_key)
+    if held is not None and epoch_seconds() < held[1]:
+        return held[0]
+    result = _shared_rep_list(site, wait=wait, wait_for_others=wait_for_others)
+    if result.fetched_at is not None and not result.stale:  # only a fresh list, never a fault
+        expires = min(
+            epoch_seconds() + REP_LIST_PROCESS_SECONDS,
+            result.fetched_at.timestamp() + max(site.rep_list_ttl, 1),
+        )
+        memo.set(local_key, (result, expires))
+    return result
+
+
+def _shared_rep_list(site: Site, *, wait: float | None, wait_for_others: float) -> RepListResult:
+    """The list as the shared cache has it, refreshed in the background after the site's TTL."""
+    backend = site.backend
+    adapter = backend.adapter
     load_secrets(backend, Backend.SECRET_FIELDS)  # the client reads them; no query per page
     try:
         ask = adapter.rep_fetcher()

@@ -8,11 +8,15 @@ many customers look, and no calls at all while the circuit breaker is open.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
+import time
+from collections.abc import Iterator
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.db import connections
 from django.test import Client
@@ -84,11 +88,12 @@ def other_help_shown(page: str) -> bool:
     return "hidden" not in element(page, "section", class_="card", data_reps_none=True).attrs
 
 
-def age_rep_list(site: Site, seconds: float) -> None:
-    """Make the cached list older, as if `seconds` had passed since the appliance answered."""
-    key = selectors.rep_list_cache_key(site.backend)
-    entry = cache.get(key)
-    cache.set(key, {**entry, "fetched_at": entry["fetched_at"] - seconds}, 600)
+@contextlib.contextmanager
+def later(seconds: float) -> Iterator[None]:
+    """The clock `seconds` on (and ticking): the cached list is that much older, in the shared
+    cache and in each process's memo of it alike."""
+    with time_machine.travel(time.time() + seconds):
+        yield
 
 
 def in_threads(count: int, path: str) -> list:
@@ -302,9 +307,9 @@ def test_concurrent_customers_cause_one_upstream_call(fake, rep_site, settings):
 
 def test_concurrent_customers_after_the_ttl_cause_one_refresh(fake, rep_site):
     Client().get("/reps/")
-    age_rep_list(rep_site, rep_site.rep_list_ttl + 1)
     fake.hold()  # the refresh is under way until every customer has been answered
-    responses = in_threads(20, "/reps/")
+    with later(rep_site.rep_list_ttl + 1):
+        responses = in_threads(20, "/reps/")
     fake.release()
     assert [r.status_code for r in responses] == [200] * 20
     # Everybody, the refresher too, gets the cached list at once.
@@ -313,6 +318,56 @@ def test_concurrent_customers_after_the_ttl_cause_one_refresh(fake, rep_site):
     )
     assert wait_for_refreshes(10)
     assert fake.count("get_logged_in_reps") == 2  # the first fill and one refresh
+
+
+def json_rep_names(client) -> list[str]:
+    return [rep["name"] for rep in client.get("/reps.json").json()["reps"]]
+
+
+def another_worker_refreshed(site: Site, reps: tuple = ()) -> None:
+    """What another worker's refresh leaves in the shared cache: a new list, fetched now."""
+    cache.set(selectors.rep_list_cache_key(site.backend), {"value": reps, "fetched_at": time.time()}, 600)
+
+
+def test_a_worker_holds_a_fresh_list_for_at_most_a_second(client, fake, rep_site):
+    """docs/decisions/0088-rep-list-in-the-process-memo.md: a worker keeps the list it read for
+    REP_LIST_PROCESS_SECONDS, so a list another worker refreshed shows here that much later at
+    most, and the appliance is asked by nobody meanwhile."""
+    with time_machine.travel(time.time(), tick=False) as clock:
+        assert json_rep_names(client) == ["Alex K.", "Jo (Partner)"]
+        another_worker_refreshed(rep_site)
+        assert json_rep_names(client) == ["Alex K.", "Jo (Partner)"]  # this worker's copy
+        clock.shift(selectors.REP_LIST_PROCESS_SECONDS - 0.02)
+        assert json_rep_names(client) == ["Alex K.", "Jo (Partner)"]
+        clock.shift(0.03)
+        assert json_rep_names(client) == []  # the shared list, as every worker now has it
+        page = client.get("/reps/").content.decode()
+        assert rep_buttons(page) == [] and rep_status(page) == NOBODY
+    assert fake.count("get_logged_in_reps") == 1
+
+
+def test_an_admin_change_drops_the_held_list_at_once(client, fake, rep_site):
+    with time_machine.travel(time.time(), tick=False):
+        assert json_rep_names(client) == ["Alex K.", "Jo (Partner)"]
+        another_worker_refreshed(rep_site)
+        rep_site.save()  # renews the site version, under which the copy is held
+        assert json_rep_names(client) == []
+
+
+def test_a_held_list_never_outlives_the_sites_ttl(client, fake, rep_site):
+    """Read from the shared cache half a second before the TTL ends, the list is held for that
+    half second only: a request just after it starts the refresh."""
+    ttl = rep_site.rep_list_ttl
+    with time_machine.travel(time.time(), tick=False) as clock:
+        assert json_rep_names(client) == ["Alex K.", "Jo (Partner)"]  # fetched now
+        clock.shift(ttl - 0.5)
+        fake.serve("get_logged_in_reps", "logged_in_reps_empty.xml")
+        assert json_rep_names(client) == ["Alex K.", "Jo (Partner)"]  # fresh, and now held
+        clock.shift(0.51)
+        assert client.get("/reps.json").json()["stale"] is True  # past the TTL: refreshing
+        assert wait_for_refreshes(10)
+        assert fake.count("get_logged_in_reps") == 2
+        assert json_rep_names(client) == []
 
 
 def test_a_hung_appliance_keeps_no_customer_waiting(client, fake, rep_site, settings):
@@ -351,19 +406,19 @@ def test_a_hung_appliance_keeps_no_customer_waiting(client, fake, rep_site, sett
 def test_stale_list_is_served_while_the_appliance_fails(client, fake, rep_site, caplog):
     client.get("/reps/")
     fake.fail("http500", action="get_logged_in_reps")
-    age_rep_list(rep_site, rep_site.rep_list_ttl + 1)
-    with caplog.at_level(logging.WARNING):
-        page = client.get("/reps/").content.decode()
-        assert wait_for_refreshes(10)  # the refresh runs behind the page
-    assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
-    assert rep_status(page) == "Pick a representative to start a session with them."
-    assert not other_help_shown(page) and "stale" not in page.lower() and "500" not in page
-    assert fake.count("get_logged_in_reps") == 2
-    assert "HTTP 500" in caplog.text  # the vendor's failure is for the logs
-    assert client.get("/reps.json").json()["stale"] is True
-    # A click still starts a session with a rep from the stale list
-    # (docs/decisions/0009-rep-list-by-public-name.md).
-    assert client.post("/reps/", form_data(rep="12")).status_code == 303
+    with later(rep_site.rep_list_ttl + 1):
+        with caplog.at_level(logging.WARNING):
+            page = client.get("/reps/").content.decode()
+            assert wait_for_refreshes(10)  # the refresh runs behind the page
+        assert rep_buttons(page) == [("12", "Alex K."), ("21", "Jo (Partner)")]
+        assert rep_status(page) == "Pick a representative to start a session with them."
+        assert not other_help_shown(page) and "stale" not in page.lower() and "500" not in page
+        assert fake.count("get_logged_in_reps") == 2
+        assert "HTTP 500" in caplog.text  # the vendor's failure is for the logs
+        assert client.get("/reps.json").json()["stale"] is True
+        # A click still starts a session with a rep from the stale list
+        # (docs/decisions/0009-rep-list-by-public-name.md).
+        assert client.post("/reps/", form_data(rep="12")).status_code == 303
 
 
 def test_the_breaker_opens_after_repeated_failures_and_closes_after_reset(
