@@ -286,6 +286,10 @@ class PageCacheHitMiddleware:
     per site, Permissions-Policy, nosniff, Referrer-Policy), as do HEAD and the view count;
     X-Frame-Options and Content-Length are set as the skipped middlewares would. The
     decorator is the opt-in: a view without it, or a request that misses, goes on as before.
+
+    A GET with the customer's own values (a prefill link) is never in the page cache; a view
+    class may answer it here instead with its `early_page(initkwargs, request, *args, **kwargs)`, under the
+    same terms (StartFlowView: the link's compiled page, docs/decisions/0062-compiled-prefilled-pages.md).
     """
 
     def __init__(self, get_response):
@@ -306,6 +310,11 @@ class PageCacheHitMiddleware:
             if marked is not None:
                 lookup = _page_lookup(request, marked[0])
                 page = lookup[2]
+                if page is None and lookup[0] is None:  # the customer's values: a prefill link
+                    early_page = getattr(getattr(match.func, "view_class", None), "early_page", None)
+                    if early_page is not None:  # a class-based view, as as_view() built it
+                        initkwargs = getattr(match.func, "view_initkwargs", {})
+                        page = early_page(initkwargs, request, *match.args, **match.kwargs)
                 if page is not None:
                     if not page.has_header("Content-Length"):  # as CommonMiddleware
                         page.headers["Content-Length"] = str(len(page.content))

@@ -215,3 +215,52 @@ def test_locked_values_are_readonly_on_the_compiled_page_and_enforced_on_the_pos
     sent = dict(query_of(start["Location"]))
     assert sent["customer.name"] == "Jane"
     assert sent["session.custom.external_key"] == "INC-1"
+
+
+@pytest.mark.parametrize("path", ["/survey/", "/key/"])
+def test_a_compiled_page_answers_before_the_session_auth_and_messages_middlewares(client, prefill_site, path):
+    """Like a page-cache hit (tests/test_page_cache.py), a compiled prefilled page sets no cookie
+    and reads no session or user, so it is answered right below the view count
+    (StartFlowView.early_page); the request that compiled it went the whole way, and both carry
+    the same headers."""
+    from portal.analytics import counters
+
+    compiling = client.get(f"{path}?external_key=INC-1&locale=de")
+    assert compiling.status_code == 200 and compiling.templates  # rendered once, to compile
+    assert hasattr(compiling.wsgi_request, "session") and hasattr(compiling.wsgi_request, "user")
+    early = client.get(f"{path}?external_key=%3CINC-2%3E&locale=de")
+    assert early.status_code == 200 and early.templates == []
+    for middleware_attribute in ("session", "user", "_messages", "csrf_processing_done"):
+        assert not hasattr(early.wsgi_request, middleware_attribute), middleware_attribute
+    assert 'value="&lt;INC-2&gt;"' in early.content.decode()
+    assert int(early["Content-Length"]) == len(early.content)
+    assert sorted(early.headers) == sorted(compiling.headers)
+    for header in ("Content-Security-Policy", "Content-Language", "Content-Type", "Cache-Control"):
+        assert early.get(header) == compiling.get(header), header
+    assert "X-Frame-Options" not in early and not early.cookies  # framing: the site's CSP
+    counters.flush()
+    flow = "survey" if path == "/survey/" else "key"
+    key = counters.counter_key(kind="views", day=counters.today(), site_id=prefill_site.pk, flow=flow)
+    assert caching.cache.get(key) == 2  # the early answer is counted as the rendered page was
+
+
+def test_a_compiled_page_is_never_the_answer_once_the_site_has_closed(client, prefill_site):
+    """Opening hours close a site without an admin change (no new site version): the early
+    answer checks them as the view does, and a closed site's link gets the closed page."""
+    import datetime as dt
+    import zoneinfo
+
+    import time_machine
+
+    from portal.models import OpeningHours
+
+    zone = zoneinfo.ZoneInfo(prefill_site.time_zone)
+    monday = dt.datetime(2026, 12, 7, 12, 0, tzinfo=zone)
+    OpeningHours.objects.create(site=prefill_site, weekday=0, opens=dt.time(8), closes=dt.time(17))
+    with time_machine.travel(monday, tick=False) as clock:
+        client.get("/survey/?name=Jane&issue=vpn")  # compiled while open
+        assert client.get("/survey/?name=Joan&issue=vpn").templates == []  # and served from it
+        clock.move_to(monday.replace(hour=18))
+        closed = client.get("/survey/?name=Joan&issue=vpn")
+    assert "We are closed right now" in closed.content.decode()
+    assert 'name="name"' not in closed.content.decode()

@@ -61,6 +61,23 @@ class StartFlowView(View, Generic[FormT]):
             return self.disabled_response()
         return super().dispatch(request, *args, **kwargs)
 
+    @classmethod
+    def early_page(
+        cls, initkwargs: dict[str, Any], request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
+        """A prefill link's page from its compiled shape, for PageCacheHitMiddleware to answer
+        before the session, CSRF, auth and messages middlewares: like a cached page, a compiled
+        one sets no cookie and reads no session or user (it was kept only as such,
+        views/prefilled.py). None for anything else, which the view then answers as usual:
+        a site not ready, a flow it does not offer, a shape not compiled yet."""
+        view = cls(**initkwargs)  # as as_view() builds it
+        view.setup(request, *args, **kwargs)
+        if not (site_ready(view.request) and view.is_enabled() and view.compiles_prefilled_page()):
+            return None
+        if not has_customer_values(request):
+            return None
+        return prefilled_page(view, compile=False)
+
     # Hooks ------------------------------------------------------------------------
     def is_enabled(self) -> bool:
         """Whether the site offers this flow."""

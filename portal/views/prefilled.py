@@ -200,8 +200,9 @@ def compile_page(view: StartFlowView, values: dict[str, str]) -> CompiledPage | 
     )
 
 
-def prefilled_page(view: StartFlowView) -> HttpResponse | None:
-    """The view's GET page for a prefill link from its compiled shape; None: render it."""
+def prefilled_page(view: StartFlowView, *, compile: bool = True) -> HttpResponse | None:
+    """The view's GET page for a prefill link from its compiled shape; None: render it.
+    `compile=False` answers only from a shape already kept (StartFlowView.early_page)."""
     request = view.request
     initial, locked = view.get_prefill()
     blueprint_key = (
@@ -213,6 +214,8 @@ def prefilled_page(view: StartFlowView) -> HttpResponse | None:
     )
     blueprint = compiled_pages.get(blueprint_key)
     if blueprint is None:
+        if not compile:
+            return None
         blueprint = form_blueprint(view.get_form())
         compiled_pages.set(blueprint_key, blueprint)
     shape = page_shape(request, initial, locked, blueprint)
@@ -224,6 +227,8 @@ def prefilled_page(view: StartFlowView) -> HttpResponse | None:
         return None
     compiled = compiled_pages.get(key)
     if compiled is None:
+        if not compile:
+            return None
         compiled = compile_page(view, values)
         if compiled is None:
             return None
