@@ -368,18 +368,19 @@ def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float
     sample = adapter.sample_reps()
     if sample is not None:  # the demo shows the flow with sample people
         return RepListResult(reps=tuple(sample))
-    # Under the site version, as every memo entry is: an admin change drops it at once.
+    # Per appliance, as in the shared cache, and under the site version, as every memo entry
+    # is: an admin change drops it at once. Sites on one appliance share the copy, each with
+    # its own TTL, so the TTL is checked on every read, by the site that reads.
     local_key = ("rep-list", adapter.rep_list_cache_key(), site_cache_version())
     held = memo.get(local_key)
-    if held is not None and epoch_seconds() < held[1]:
-        return held[0]
+    if held is not None:
+        result, held_until = held
+        now = epoch_seconds()
+        if now < held_until and now < result.fetched_at.timestamp() + max(site.rep_list_ttl, 1):
+            return result
     result = _shared_rep_list(site, wait=wait, wait_for_others=wait_for_others)
     if result.fetched_at is not None and not result.stale:  # only a fresh list, never a fault
-        expires = min(
-            epoch_seconds() + REP_LIST_PROCESS_SECONDS,
-            result.fetched_at.timestamp() + max(site.rep_list_ttl, 1),
-        )
-        memo.set(local_key, (result, expires))
+        memo.set(local_key, (result, epoch_seconds() + REP_LIST_PROCESS_SECONDS))
     return result
 
 

@@ -234,9 +234,10 @@ def test_a_compiled_page_answers_before_the_session_auth_and_messages_middleware
         assert not hasattr(early.wsgi_request, middleware_attribute), middleware_attribute
     assert 'value="&lt;INC-2&gt;"' in early.content.decode()
     assert int(early["Content-Length"]) == len(early.content)
-    assert sorted(early.headers) == sorted(compiling.headers)
-    for header in ("Content-Security-Policy", "Content-Language", "Content-Type", "Cache-Control"):
-        assert early.get(header) == compiling.get(header), header
+    # Every header and its value as on the full path (the length differs with the value).
+    lengthless = lambda response: {k: v for k, v in response.items() if k != "Content-Length"}  # noqa: E731
+    assert lengthless(early) == lengthless(compiling)
+    assert {"Content-Security-Policy", "Content-Language", "Vary"} <= set(early.headers)
     assert "X-Frame-Options" not in early and not early.cookies  # framing: the site's CSP
     counters.flush()
     flow = "survey" if path == "/survey/" else "key"

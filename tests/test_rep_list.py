@@ -370,6 +370,22 @@ def test_a_held_list_never_outlives_the_sites_ttl(client, fake, rep_site):
         assert json_rep_names(client) == []
 
 
+def test_a_list_held_for_one_site_is_never_served_past_another_sites_ttl(fake, rep_site):
+    """Sites on one appliance share its list, each with its own TTL: a list another site keeps
+    reading (and so holding) is still too old for a site with a shorter TTL, which refreshes it."""
+    Site.objects.filter(pk=rep_site.pk).update(rep_list_ttl=600)
+    patient = Site.objects.get(pk=rep_site.pk)
+    eager = Site.objects.create(name="Other", backend=patient.backend, rep_list_ttl=5)
+    with time_machine.travel(time.time(), tick=False) as clock:
+        assert not selectors.online_reps(site=patient).stale  # fetched now
+        clock.shift(60)
+        assert not selectors.online_reps(site=patient).stale  # 60 s old: fresh for 600 s, held
+        assert selectors.online_reps(site=eager).stale  # too old for 5 s: served stale, refreshed
+        assert wait_for_refreshes(10)
+        assert fake.count("get_logged_in_reps") == 2
+        assert not selectors.online_reps(site=eager).stale
+
+
 def test_a_hung_appliance_keeps_no_customer_waiting(client, fake, rep_site, settings):
     """It accepts and never answers: the page says it is checking, offers to check again,
     the JSON says "pending"; once the refresh gave up, the kind message."""

@@ -219,9 +219,11 @@ def test_one_rep_list_fetch_per_ttl_and_one_token_for_every_worker(gunicorn):
     assert fake.count("get_logged_in_reps") == 1
 
     # The list is dropped (as when its TTL runs out) again and again: whichever worker gets the
-    # next customer refreshes it, with the one token all share. A TTL ends in the shared cache
-    # and in each worker's copy of the list at once (docs/decisions/0088-rep-list-in-the-process-memo.md);
-    # dropping the shared entry does so with a new site version, under which the copies are held.
+    # next customer refreshes it, with the one token all share. A worker holds the list it read
+    # for a second (docs/decisions/0088-rep-list-in-the-process-memo.md) and would not see the
+    # shared entry go; a TTL's end it would see (the TTL is checked on each read of the copy),
+    # but this test cannot move the workers' clocks. A new site version drops every worker's
+    # copy at once instead, as an admin change does.
     shared = SharedDiskCache(str(cache_dir), {"SHARDS": 8, "DATABASE_TIMEOUT": 0.05})
     rep_list_key = rep_list_cache_key(Backend(pk=1, base_url=fake.base_url))  # the only backend
     assert shared.get(rep_list_key) is not None
