@@ -1,0 +1,15 @@
+"""A WSGI app for the shipped-configuration test: answers with what the worker's runtime
+settings are (its process id, its frozen objects, its thread switch interval)."""
+
+import gc
+import json
+import os
+import sys
+
+
+def application(environ, start_response):
+    body = json.dumps(
+        {"pid": os.getpid(), "frozen": gc.get_freeze_count(), "switch_interval": sys.getswitchinterval()}
+    ).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]

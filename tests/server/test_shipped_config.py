@@ -1,0 +1,61 @@
+"""gunicorn.conf.py's worker hook runs in every worker: real gunicorn with the shipped
+configuration file and tests/server/runtime_app.py, which reports each worker's runtime
+settings. Every wait is on an event (gunicorn's "Booting worker" lines, a reply) and bounded
+by a timeout that only a fault reaches."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from tests.server.test_balanced_worker import BOUND, ROOT, free_port
+
+pytestmark = pytest.mark.gunicorn
+WORKERS = 2
+
+
+def test_every_worker_freezes_its_startup_objects_and_switches_threads_every_millisecond():
+    """docs/decisions/0089-frozen-startup-objects.md and gunicorn.conf.py's post_worker_init."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "tests.server.runtime_app"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)],
+        cwd=ROOT,
+        env={**os.environ, "GUNICORN_ACCESS_LOG": "/dev/null"},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        booted = 0
+        for line in process.stderr:
+            booted += "Booting worker" in line
+            if booted == WORKERS:
+                break
+        else:
+            raise AssertionError("gunicorn did not start")
+        seen: dict[int, dict] = {}
+        for _ in range(200):  # fresh connections until each worker has answered (a fault ends it)
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=BOUND)
+            try:
+                connection.request("GET", "/")
+                answer = json.loads(connection.getresponse().read())
+            finally:
+                connection.close()
+            seen[answer["pid"]] = answer
+            if len(seen) == WORKERS:
+                break
+        assert len(seen) == WORKERS
+        for answer in seen.values():
+            assert answer["frozen"] > 1000  # gunicorn's and the app's objects, at the least
+            assert answer["switch_interval"] == pytest.approx(0.001)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=BOUND)
