@@ -371,21 +371,26 @@ def online_reps(*, site: Site, wait: float | None = None, wait_for_others: float
     # Per appliance, as in the shared cache, and under the site version, as every memo entry
     # is: an admin change drops it at once. Sites on one appliance share the copy, each with
     # its own TTL, so the TTL is checked on every read, by the site that reads.
-    local_key = ("rep-list", adapter.rep_list_cache_key(), site_cache_version())
+    key = adapter.rep_list_cache_key()
+    soft_ttl = max(site.rep_list_ttl, 1)  # the admin keeps it in 5-600 s; never 0 here
+    local_key = ("rep-list", key, site_cache_version())
     held = memo.get(local_key)
     if held is not None:
         result, held_until = held
         now = epoch_seconds()
-        if now < held_until and now < result.fetched_at.timestamp() + max(site.rep_list_ttl, 1):
+        if now < held_until and now < result.fetched_at.timestamp() + soft_ttl:
             return result
-    result = _shared_rep_list(site, wait=wait, wait_for_others=wait_for_others)
+    result = _shared_rep_list(site, key=key, soft_ttl=soft_ttl, wait=wait, wait_for_others=wait_for_others)
     if result.fetched_at is not None and not result.stale:  # only a fresh list, never a fault
         memo.set(local_key, (result, epoch_seconds() + REP_LIST_PROCESS_SECONDS))
     return result
 
 
-def _shared_rep_list(site: Site, *, wait: float | None, wait_for_others: float) -> RepListResult:
-    """The list as the shared cache has it, refreshed in the background after the site's TTL."""
+def _shared_rep_list(
+    site: Site, *, key: str, soft_ttl: float, wait: float | None, wait_for_others: float
+) -> RepListResult:
+    """The list as the shared cache has it under `key`, refreshed in the background after
+    `soft_ttl` (the site's TTL)."""
     backend = site.backend
     adapter = backend.adapter
     load_secrets(backend, Backend.SECRET_FIELDS)  # the client reads them; no query per page
@@ -403,9 +408,8 @@ def _shared_rep_list(site: Site, *, wait: float | None, wait_for_others: float) 
         listed = (rep for rep in ask() if rep.showing_on_rep_list)
         return tuple(sorted(listed, key=lambda rep: (rep.public_name.casefold(), rep.id)))
 
-    soft_ttl = max(site.rep_list_ttl, 1)  # the admin keeps it in 5-600 s; never 0 here
     cached = cached_with_refresh(
-        key=adapter.rep_list_cache_key(),
+        key=key,
         fetch=fetch,
         soft_ttl=soft_ttl,
         hard_ttl=max(REP_LIST_HARD_TTL, soft_ttl),
