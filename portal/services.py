@@ -104,7 +104,8 @@ def record_start(
         locale=context.language,
         embedded=context.embedded,
         chat=chat,
-        error_fields=",".join(error_fields or [])[:500],
+        # An API caller names its unknown fields: PostgreSQL's text takes no NUL.
+        error_fields=",".join(error_fields or []).replace("\x00", "\ufffd")[:500],
         customer_data=customer.as_record() if customer and site.keep_personal_data else None,
     )
     if not start_event_wanted(site=site, outcome=outcome):

@@ -290,6 +290,27 @@ def test_invalid_fields_are_400_with_field_errors_and_no_appliance_call(
     assert (record.flow, record.outcome, record.error_fields) == ("api", "invalid", field)
 
 
+# Keys the caller makes up come back cut, as values are, and are recorded as PostgreSQL can store
+# them: its text takes no NUL, which once turned such a body into a 500 there.
+CALLER_KEYS = [
+    ("/session-keys", {"queue": "general", "\x00" * 300: 1}, "\x00" * 70),
+    ("/session-keys", {"queue": "general", "custom_fields": {"a\x00b": "x"}}, "custom_fields.a\x00b"),
+    ("/chat-handoffs", {"name": "Jane", "x\x00" + "y" * 200: "z"}, "x\x00" + "y" * 68),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"), CALLER_KEYS, ids=["unknown-key", "custom-field-key", "handoff-unknown-key"]
+)
+def test_keys_the_caller_makes_up_are_cut_and_recorded_without_nul(client, fake, secret, path, body, field):
+    response = call(client, "post", path, body, token=secret)
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == [field]
+    assert fake.count("generate_session_key") == 0
+    record = StartRequest.objects.get()
+    assert (record.outcome, record.error_fields) == ("invalid", field.replace("\x00", "\ufffd"))
+
+
 def test_integral_numbers_are_integers_as_json_schema_says(client, fake, secret):
     body = {"queue": "general", "priority": 3.0, "ttl": 600.0}
     assert call(client, "post", "/session-keys", body, token=secret).status_code == 201

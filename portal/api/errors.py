@@ -110,6 +110,7 @@ def field_errors(errors: list[dict], *, missing_messages: dict[str, str]) -> dic
         loc = [str(part) for part in error["loc"]]
         if loc[:1] == ["body"]:  # ("body", <the view's parameter>, field, ...)
             loc = loc[2:]
+        loc = [part[:LOCATION_MAX_CHARS] for part in loc]  # an unknown key is the caller's text
         name = ".".join(loc)
         if error["type"] == FIELD_ERRORS:
             for where, messages in error["ctx"]["fields"].items():
