@@ -300,25 +300,81 @@ class PageCacheHitMiddleware:
         # What CommonMiddleware would refuse or redirect before the view: then no early answer.
         self.enabled = not (settings.PREPEND_WWW or settings.DISALLOWED_USER_AGENTS)
 
+        self._cached_views: tuple[str, dict[str, Callable[..., Any]] | None] | None = None
+
+    def cached_views(self) -> dict[str, Callable[..., Any]] | None:
+        """Path -> view of every page-cached view of the project's URL conf, found on the first
+        request (the URLs are loaded then): a GET of any other path (the API, the admin, static
+        files) costs a dict lookup here instead of a second resolve. None when a cached view's
+        route takes parameters or is not a plain route; then every GET is resolved."""
+        urlconf = settings.ROOT_URLCONF
+        if self._cached_views is None or self._cached_views[0] != urlconf:  # tests swap URL confs
+            self._cached_views = (urlconf, _cached_views_by_path())
+        return self._cached_views[1]
+
+    def match(self, request) -> tuple[Callable[..., Any], tuple, dict] | None:
+        """The page-cached view this GET is for, with its arguments; None for any other view."""
+        views = self.cached_views() if getattr(request, "urlconf", None) is None else None
+        if views is not None:
+            view = views.get(request.path_info)
+            return None if view is None else (view, (), {})
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            return None
+        if getattr(match.func, "page_cache_variant", None) is None:
+            return None
+        return match.func, match.args, match.kwargs
+
     def __call__(self, request):
         if self.enabled and request.method == "GET" and getattr(request, "site", None) is not None:
-            try:
-                match = resolve(request.path_info, getattr(request, "urlconf", None))
-            except Resolver404:
-                return self.get_response(request)
-            marked = getattr(match.func, "page_cache_variant", None)
-            if marked is not None:
-                lookup = _page_lookup(request, marked[0])
+            match = self.match(request)
+            if match is not None:
+                view, args, kwargs = match
+                lookup = _page_lookup(request, view.page_cache_variant[0])
                 page = lookup[2]
                 if page is None and lookup[0] is None:  # the customer's values: a prefill link
-                    early_page = getattr(getattr(match.func, "view_class", None), "early_page", None)
+                    early_page = getattr(getattr(view, "view_class", None), "early_page", None)
                     if early_page is not None:  # a class-based view, as as_view() built it
-                        initkwargs = getattr(match.func, "view_initkwargs", {})
-                        page = early_page(initkwargs, request, *match.args, **match.kwargs)
+                        initkwargs = getattr(view, "view_initkwargs", {})
+                        page = early_page(initkwargs, request, *args, **kwargs)
                 if page is not None:
                     if not page.has_header("Content-Length"):  # as CommonMiddleware
                         page.headers["Content-Length"] = str(len(page.content))
                     return self.xframe.process_response(request, page)
                 # The view's own decorator asks no second time (another cached view it calls does).
-                request._portal_page_lookup = (match.func, lookup)
+                request._portal_page_lookup = (view, lookup)
         return self.get_response(request)
+
+
+def _cached_views_by_path() -> dict[str, Callable[..., Any]] | None:
+    """Path -> view of every `customer_page_cache` view in settings.ROOT_URLCONF, or None if one
+    of them is reached through a route with parameters or a regular expression."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from django.urls.resolvers import RoutePattern
+
+    found: dict[str, Callable[..., Any]] = {}
+
+    def walk(patterns, prefix: str) -> bool:
+        for entry in patterns:
+            pattern = entry.pattern
+            plain = isinstance(pattern, RoutePattern) and not pattern.converters
+            if isinstance(entry, URLResolver):
+                if not walk(entry.url_patterns, prefix + str(pattern) if plain else "\0"):
+                    return False
+            elif isinstance(entry, URLPattern) and hasattr(entry.callback, "page_cache_variant"):
+                if not plain or "\0" in prefix:
+                    return False
+                found.setdefault(prefix + str(pattern), entry.callback)  # the first route wins
+        return True
+
+    if not walk(get_resolver().url_patterns, "/"):
+        return None
+    # As the resolver would answer: a path another route takes first is not the cached view's.
+    for path, view in found.items():
+        try:
+            if resolve(path).func is not view:
+                return None
+        except Resolver404:
+            return None
+    return found

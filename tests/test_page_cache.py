@@ -71,12 +71,17 @@ def test_a_lost_version_never_brings_back_old_pages(client, site, issues):
     assert "Drucker" in client.get("/survey/").content.decode()
 
 
+@pytest.mark.parametrize("urlconf", ["portal.urls", "tests.urls_prefixed"])
 @pytest.mark.parametrize("path", ["/", "/key/", "/survey/", "/reps/"])
-def test_a_hit_answers_before_the_session_auth_and_messages_middlewares(client, site, path):
+def test_a_hit_answers_before_the_session_auth_and_messages_middlewares(
+    client, site, path, urlconf, settings
+):
     """A cached page sets no cookie and reads no session or user, so a hit is answered right
-    below the view count (portal.caching.PageCacheHitMiddleware); a miss goes the whole way."""
+    below the view count (portal.caching.PageCacheHitMiddleware); a miss goes the whole way.
+    The middleware finds the view by path in its table, or by resolving where it has none."""
     from portal.analytics import counters
 
+    settings.ROOT_URLCONF = urlconf
     fresh = client.get(path)
     assert fresh.status_code == 200
     assert hasattr(fresh.wsgi_request, "session") and hasattr(fresh.wsgi_request, "user")
@@ -91,6 +96,17 @@ def test_a_hit_answers_before_the_session_auth_and_messages_middlewares(client, 
     flow = {"/": "key", "/key/": "key", "/survey/": "survey", "/reps/": "rep"}[path]
     key = counters.counter_key(kind="views", day=counters.today(), site_id=site.pk, flow=flow)
     assert cache.get(key) == 2  # the hit is counted as the rendered page was
+
+
+def test_the_middleware_finds_each_cached_view_by_path_as_the_resolver_does(settings):
+    from django.urls import resolve, reverse
+
+    from portal.caching import _cached_views_by_path
+
+    names = ["home", "session_key", "survey", "reps", "technicians"]
+    assert _cached_views_by_path() == {reverse(name): resolve(reverse(name)).func for name in names}
+    settings.ROOT_URLCONF = "tests.urls_prefixed"  # a regular expression before every route
+    assert _cached_views_by_path() is None
 
 
 def test_a_landing_page_that_is_another_cached_page_keeps_both_keys_apart(client, site, issues):
