@@ -65,14 +65,29 @@ class HealthCheckMiddleware:
         return self.get_response(request)
 
 
+# The integrations API (portal/api): it acts for its Bearer token's site and answers in English.
+API_PREFIX = "/api/"
+
+
+def is_api_request(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
 class SiteMiddleware:
-    """Sets `request.site` from the Host header (a hostname belongs to one site)."""
+    """Sets `request.site` from the Host header (a hostname belongs to one site).
+
+    An API request gets None without the lookup: its site is its token's (`request.auth.site`),
+    whatever the host, so the host's site would be a cached snapshot unpickled for nothing
+    (docs/decisions/0091-api-requests-skip-the-hosts-site.md). Its host is still validated here
+    (ALLOWED_HOSTS), as every request's is.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        request.site = site_for_host(request.get_host())
+        host = request.get_host()
+        request.site = None if is_api_request(request) else site_for_host(host)
         return self.get_response(request)
 
 
@@ -81,13 +96,21 @@ class CustomerLocaleMiddleware:
     (docs/decisions/0030-customer-language.md and docs/decisions/0020-cookie-free-public-forms.md).
 
     Customer pages carry the explicit choice in the URL (`?locale=`) or the form (`locale`);
-    admin pages use Accept-Language among all languages.
+    admin pages use Accept-Language among all languages; the API speaks English only, and its
+    JSON body is never read here as a form (docs/decisions/0091-api-requests-skip-the-hosts-site.md).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if is_api_request(request):  # English, whatever the caller accepts
+            translation.activate(settings.LANGUAGE_CODE)
+            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)
+            translation.deactivate()
+            return response
         site = getattr(request, "site", None)
         in_admin = request.path_info.startswith(f"/{settings.ADMIN_URL}")  # DJANGO_ADMIN_URL
         if site is not None and not in_admin:
@@ -95,9 +118,7 @@ class CustomerLocaleMiddleware:
         else:
             enabled, default = LANGUAGE_CODES, settings.LANGUAGE_CODE
         explicit = request.GET.get("locale", "")
-        # The API reads its own JSON body and answers in English: parsing its body as a form
-        # here would turn a malformed multipart body into an HTML error page instead of 415.
-        if request.method == "POST" and not in_admin and not request.path.startswith("/api/"):
+        if request.method == "POST" and not in_admin:
             explicit = request.POST.get("locale", "") or explicit
         language = negotiate_language(
             enabled=enabled,

@@ -394,6 +394,45 @@ def test_missing_malformed_unknown_and_revoked_tokens_are_401(client, fake, api_
     assert fake.count("generate_session_key") == 0 and fake.count("get_logged_in_reps") == 0
 
 
+def test_the_api_acts_for_its_tokens_site_in_english_whatever_the_host(
+    client, fake, secret, api_site, settings
+):
+    """The host's site is never looked up for the API (its site is the token's), its words are
+    English whatever the caller accepts, and its host is still checked against ALLOWED_HOSTS."""
+    german = Site.objects.create(name="Hilfe", backend=api_site.backend, default_language="de")
+    SiteHostname.objects.create(site=german, hostname="hilfe.example.com")
+    settings.ALLOWED_HOSTS = ["hilfe.example.com"]
+    response = client.get(
+        "/api/v1/reps",
+        HTTP_HOST="hilfe.example.com",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        HTTP_ACCEPT_LANGUAGE="de, ja;q=0.5",
+    )
+    assert response.status_code == 200
+    assert [rep["name"] for rep in response.json()["reps"]] == [
+        "Alex K.",
+        "Jo (Partner)",
+    ]  # api_site's appliance
+    assert response.wsgi_request.site is None
+    assert response["Content-Language"] == "en-us"
+    assert "Accept-Language" not in response.get("Vary", "")
+    invalid = client.post(
+        "/api/v1/session-keys",
+        "{}",
+        content_type="application/json",
+        HTTP_HOST="hilfe.example.com",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert invalid.json()["fields"] == {"queue": ["This field is required."]}
+    assert invalid["Content-Language"] == "en-us"
+    # The customer pages on that host are the German site's.
+    page = client.get("/key/", HTTP_HOST="hilfe.example.com")
+    assert page.wsgi_request.site.pk == german.pk and page["Content-Language"] == "de"
+    refused = client.get("/api/v1/reps", HTTP_HOST="evil.example", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert refused.status_code == 400
+
+
 def test_token_acts_for_its_own_site_only(client, fake, secret, api_site):
     other = Site.objects.create(name="Other", backend=api_site.backend)
     other_secret = create_api_token(site=other, name="Other desk").secret
