@@ -358,7 +358,12 @@ def _cached_views_by_path() -> dict[str, Callable[..., Any]] | None:
     def walk(patterns, prefix: str) -> bool:
         for entry in patterns:
             pattern = entry.pattern
-            plain = isinstance(pattern, RoutePattern) and not pattern.converters
+            plain = (
+                isinstance(pattern, RoutePattern)
+                and not pattern.converters
+                and not getattr(entry, "default_args", None)  # a route's own kwargs (path(..., {...}))
+                and not getattr(entry, "default_kwargs", None)  # an include's
+            )
             if isinstance(entry, URLResolver):
                 if not walk(entry.url_patterns, prefix + str(pattern) if plain else "\0"):
                     return False

@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.SiteMiddleware",
     "portal.middleware.CustomerLocaleMiddleware",
+    "portal.middleware.AdminQueryMiddleware",  # no NUL reaches the admin's list filters
     # Counts customer page views and form posts; the page cache is a view decorator
     # (portal/caching.py), so pages it serves pass here too
     # (docs/decisions/0081-cookie-free-view-counting.md).

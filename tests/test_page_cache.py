@@ -107,6 +107,8 @@ def test_the_middleware_finds_each_cached_view_by_path_as_the_resolver_does(sett
     assert _cached_views_by_path() == {reverse(name): resolve(reverse(name)).func for name in names}
     settings.ROOT_URLCONF = "tests.urls_prefixed"  # a regular expression before every route
     assert _cached_views_by_path() is None
+    settings.ROOT_URLCONF = "tests.urls_default_args"  # a route that adds keyword arguments
+    assert _cached_views_by_path() is None
 
 
 def test_a_landing_page_that_is_another_cached_page_keeps_both_keys_apart(client, site, issues):
