@@ -15,6 +15,16 @@ if TYPE_CHECKING:
     from portal.models import Site
 
 
+# The integrations API's mount point (portal/urls.py): its requests act for their Bearer token's
+# site, speak English and get every error in the API's JSON envelope
+# (docs/decisions/0091-api-requests-skip-the-hosts-site.md).
+API_PREFIX = "/api/v1/"
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
 class PortalRequest(HttpRequest):
     # Our Site, not contrib.sites': a different class, so the override is not a subtype.
     site: Site | None  # type: ignore[assignment]

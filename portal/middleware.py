@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from portal import views
+from portal.http import is_api_request
 from portal.languages import LANGUAGE_CODES, negotiate_language
 from portal.selectors import site_for_host
 
@@ -64,14 +65,6 @@ class HealthCheckMiddleware:
         if request.path_info == "/readyz":
             return views.readyz(request)
         return self.get_response(request)
-
-
-# The integrations API (portal/api): it acts for its Bearer token's site and answers in English.
-API_PREFIX = "/api/v1/"
-
-
-def is_api_request(request) -> bool:
-    return request.path_info.startswith(API_PREFIX)
 
 
 class SiteMiddleware:

@@ -22,7 +22,7 @@ urlpatterns = [
     re_path(r"^media/(?P<path>logos/.+)$", views.media, name="media"),
 ]
 
-handler400 = "portal.views.errors.bad_request"
-handler403 = "portal.views.errors.forbidden"
-handler404 = "portal.views.errors.not_found"
-handler500 = "portal.views.errors.server_error"
+handler400 = "portal.error_handlers.bad_request"
+handler403 = "portal.error_handlers.forbidden"
+handler404 = "portal.error_handlers.not_found"
+handler500 = "portal.error_handlers.server_error"

@@ -12,6 +12,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.test import Client
 from jsonschema import Draft202012Validator
 
 from portal import api, prefill
@@ -430,7 +431,30 @@ def test_the_api_acts_for_its_tokens_site_in_english_whatever_the_host(
     page = client.get("/key/", HTTP_HOST="hilfe.example.com")
     assert page.wsgi_request.site.pk == german.pk and page["Content-Language"] == "de"
     refused = client.get("/api/v1/reps", HTTP_HOST="evil.example", HTTP_AUTHORIZATION=f"Bearer {secret}")
-    assert refused.status_code == 400
+    assert_error_envelope(refused, 400, "bad_request")
+    assert "Host header" in refused.json()["message"]
+    assert fake.count("get_logged_in_reps") == 1  # the refused call asked nobody
+    page = client.get("/key/", HTTP_HOST="evil.example")  # a customer page keeps its branded page
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+
+
+def assert_error_envelope(response, status: int, error: str) -> None:
+    """An error the API's own code never saw still leaves in its envelope (the document's Error)."""
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    validator(DOCUMENT["components"]["schemas"]["Error"]).validate(response.json())
+    assert response.json()["error"] == error
+
+
+def test_a_server_error_under_the_api_is_json_and_elsewhere_the_branded_page(site, settings):
+    settings.ROOT_URLCONF = "tests.urls_errors"
+    client = Client(raise_request_exception=False)
+    api = client.get("/api/v1/test-only/broken/")
+    assert_error_envelope(api, 500, "server_error")
+    assert "the database said no" not in api.content.decode()  # never the exception's words
+    page = client.get("/test-only/broken/")
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
 
 
 def test_token_acts_for_its_own_site_only(client, fake, secret, api_site):

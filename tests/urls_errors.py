@@ -14,4 +14,8 @@ def broken_view(request):
     raise ServerBug("the database said no")
 
 
-urlpatterns = [path("test-only/broken/", broken_view), *urlpatterns]
+urlpatterns = [
+    path("test-only/broken/", broken_view),
+    path("api/v1/test-only/broken/", broken_view),  # under the API's mount point
+    *urlpatterns,
+]

@@ -38,6 +38,8 @@ ERROR_CODES = (
     "appliance_error",
     "unavailable",
     "rate_limited",
+    "bad_request",
+    "server_error",
 )
 
 # A validator's own messages travel in a pydantic error of this type: `ctx["fields"]` maps a

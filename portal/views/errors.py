@@ -1,5 +1,5 @@
 """Error pages: translated, branded, no stack traces, never a framework page. Also Django's
-handler400/403/404/500 (portal/urls.py)."""
+handler400/403/404/500 outside the API (portal/error_handlers.py)."""
 
 from __future__ import annotations
 
