@@ -77,7 +77,7 @@ class BearerToken(HttpBearer):
         self.session_keys = session_keys
 
     def __call__(self, request) -> ApiToken:
-        header = request.headers.get("Authorization", "")
+        header = request.META.get("HTTP_AUTHORIZATION", "")  # not request.headers: it copies every header
         scheme, _sep, secret = header.partition(" ")
         if not header:
             raise unauthorized(
