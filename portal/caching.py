@@ -314,12 +314,13 @@ class PageCacheHitMiddleware:
 
     def match(self, request) -> tuple[Callable[..., Any], tuple, dict] | None:
         """The page-cached view this GET is for, with its arguments; None for any other view."""
-        views = self.cached_views() if getattr(request, "urlconf", None) is None else None
+        urlconf = getattr(request, "urlconf", None)  # a middleware's own URL conf: resolve it
+        views = self.cached_views() if urlconf is None else None
         if views is not None:
             view = views.get(request.path_info)
             return None if view is None else (view, (), {})
         try:
-            match = resolve(request.path_info, getattr(request, "urlconf", None))
+            match = resolve(request.path_info, urlconf)
         except Resolver404:
             return None
         if getattr(match.func, "page_cache_variant", None) is None:

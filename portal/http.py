@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
@@ -23,6 +24,11 @@ API_PREFIX = "/api/v1/"
 
 def is_api_request(request: HttpRequest) -> bool:
     return request.path_info.startswith(API_PREFIX)
+
+
+def is_admin_request(request: HttpRequest) -> bool:
+    """Under the admin's URL, which DJANGO_ADMIN_URL moves."""
+    return request.path_info.startswith(f"/{settings.ADMIN_URL}")
 
 
 class PortalRequest(HttpRequest):

@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from portal import views
-from portal.http import is_api_request
+from portal.http import is_admin_request, is_api_request
 from portal.languages import LANGUAGE_CODES, negotiate_language
 from portal.selectors import site_for_host
 
@@ -94,7 +94,7 @@ class AdminQueryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info.startswith(f"/{settings.ADMIN_URL}") and any(
+        if is_admin_request(request) and any(
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
             raise BadRequest("A NUL character in an admin query.")
@@ -113,16 +113,12 @@ class CustomerLocaleMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def language(self, request) -> tuple[str, bool]:
+        """The request's language, and whether it was negotiated from Accept-Language."""
         if is_api_request(request):  # English, whatever the caller accepts
-            translation.activate(settings.LANGUAGE_CODE)
-            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
-            response = self.get_response(request)
-            response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)
-            translation.deactivate()
-            return response
+            return settings.LANGUAGE_CODE, False
         site = getattr(request, "site", None)
-        in_admin = request.path_info.startswith(f"/{settings.ADMIN_URL}")  # DJANGO_ADMIN_URL
+        in_admin = is_admin_request(request)
         if site is not None and not in_admin:
             enabled, default = site.languages, site.default_language
         else:
@@ -136,10 +132,15 @@ class CustomerLocaleMiddleware:
             explicit=explicit,
             accept_language=request.headers.get("Accept-Language", ""),
         )
+        return language, True
+
+    def __call__(self, request):
+        language, negotiated = self.language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
-        patch_vary_headers(response, ("Accept-Language",))
+        if negotiated:
+            patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
