@@ -349,15 +349,20 @@ def custom_form_field(field: LocalizedCustomField) -> forms.Field:
             error_messages={"invalid_choice": _("Please answer yes or no.")},
         )
     if field.field_type == CustomField.Type.EMAIL:
-        return forms.EmailField(
-            max_length=None,
+        # The built-in email's rules (SurveyForm._add_customer_field): a one-line text without
+        # control characters, then an address. Django's EmailField alone accepts a quoted local
+        # part with control characters ("a\x01b"@example.com), which no vendor console shows.
+        return TextField(
+            max_chars=field.max_length,
+            widget=forms.EmailInput,
+            validators=[EmailValidator(_("Please enter an email address like name@example.com."))],
             **common,
-            widget=forms.EmailInput(attrs=length_attrs(max_chars=field.max_length)),
-            validators=[lambda v: check_length(v, max_chars=field.max_length)],
         )
     if field.field_type == CustomField.Type.NUMBER:
+        # ASCII digits only: `\d` would take any script's digits (Arabic-Indic, full-width),
+        # which the vendor stores as text no report sorts as a number.
         return forms.RegexField(
-            regex=r"^-?\d+([.,]\d+)?$",
+            regex=r"^-?[0-9]+([.,][0-9]+)?$",
             **common,
             widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             error_messages={"invalid": _("Please enter a number, like 42 or 3.5.")},

@@ -281,3 +281,48 @@ def test_admin_cannot_save_an_issue_without_numeric_id_on_a_legacy_backend(site)
     assert "vendor_id" in error.value.message_dict
     issue.vendor_id = 7
     issue.full_clean()
+
+
+@pytest.fixture
+def typed_fields(site, custom_fields):
+    from portal.models import CustomField
+
+    CustomField.objects.create(
+        site=site, code_name="contact_mail", label="Contact", field_type=CustomField.Type.EMAIL, max_length=40
+    )
+    CustomField.objects.create(
+        site=site, code_name="count", label="Count", field_type=CustomField.Type.NUMBER, max_length=10
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        # Django's own EmailField takes a quoted local part with control characters.
+        ("cf_contact_mail", '"a\x01\x1b[31mb"@example.com', "invisible control characters"),
+        ("cf_contact_mail", '"a\x7fb"@example.com', "invisible control characters"),
+        ("cf_contact_mail", "jane@example.com\nx", "Please keep this on one line."),
+        ("cf_contact_mail", "not-an-address", "Please enter an email address like name@example.com."),
+        ("cf_contact_mail", "j" * 29 + "@example.com", "This is 1 character too long. Please shorten it."),
+        # Digits of other scripts: `\d` would take them.
+        ("cf_count", "\u0661\u0662\u0663", "Please enter a number, like 42 or 3.5."),
+        ("cf_count", "\uff14\uff12", "Please enter a number, like 42 or 3.5."),
+    ],
+)
+def test_typed_custom_fields_refuse_what_the_vendor_would_not_show(
+    client, site, issues, typed_fields, field, value, message
+):
+    response = post_survey(client, **{field: value})
+    assert response.status_code == 200
+    assert message in errors_of(response)[field]
+    assert not StartRequest.objects.filter(outcome=StartRequest.Outcome.STARTED).exists()
+
+
+def test_typed_custom_fields_reach_the_vendor_as_typed(client, site, issues, typed_fields):
+    response = post_survey(client, cf_contact_mail="  jane@example.com ", cf_count="3,5")
+    assert response.status_code == 303
+    sent = query_of(response["Location"])
+    assert ("session.custom.contact_mail", "jane@example.com") in sent
+    assert ("session.custom.count", "3.5") in sent
+    html = client.get("/survey/").content.decode()
+    assert element(html, "input", name="cf_contact_mail").attrs["type"] == "email"

@@ -89,6 +89,10 @@ text = st.one_of(
             "de",
             "ja",
             "fr",
+            "jane@example.com",
+            '"a\x01\x1bb"@example.com',  # an address Django's EmailField alone accepts
+            "\u0661\u0662",  # digits, not ASCII ones
+            "3,5",
         ]
     ),
 )

@@ -43,6 +43,8 @@ SURVEY_FIELDS = [
     "cf_asset_tag",
     "cf_printer_model",
     "cf_urgency",
+    "cf_contact_mail",
+    "cf_count",
     *COMMON,
 ]
 REP_FIELDS = ["rep", "external_key", *COMMON]
@@ -110,6 +112,11 @@ def bt_site(site, issues, custom_fields, settings):
         site.consent_text = "I agree."
         site.prefill_secret = PREFILL_SECRET
         site.save()
+        for code_name, field_type in (
+            ("contact_mail", CustomField.Type.EMAIL),
+            ("count", CustomField.Type.NUMBER),
+        ):
+            CustomField.objects.create(site=site, code_name=code_name, label=code_name, field_type=field_type)
         yield site
 
 
