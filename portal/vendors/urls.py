@@ -1,6 +1,7 @@
-"""Query-string encoding shared by every vendor's start URL builder."""
+"""URL rules shared by every vendor: the start URL's query-string encoding, and which links a
+vendor's answer may pass on to a customer or an integration."""
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 
 def encode_query(pairs: list[tuple[str, str]]) -> str:
@@ -10,3 +11,21 @@ def encode_query(pairs: list[tuple[str, str]]) -> str:
     decodes the same way the vendors' own encodeURIComponent output is decoded.
     """
     return "&".join(f"{key}={quote(value, safe='')}" for key, value in pairs if value != "")
+
+
+def vendor_link(value: object, *, schemes: tuple[str, ...] = ("https",)) -> str:
+    """A link from a vendor's answer, if it is a plain URL a customer may be sent to, else "".
+
+    Plain: one of `schemes`, a host, no user name or password (`https://vendor@evil`), and no
+    whitespace or control character anywhere. A vendor answer is not our input, but an
+    impersonated or broken appliance must not make the portal hand out `javascript:` or
+    `data:` links, which integrations put into chat messages and pages as they come.
+    """
+    if not isinstance(value, str) or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return ""
+    try:
+        parts = urlsplit(value)
+        hostname, username = parts.hostname, parts.username
+    except ValueError:  # a malformed port or IPv6 literal
+        return ""
+    return value if parts.scheme.lower() in schemes and hostname and username is None else ""

@@ -68,6 +68,7 @@ from urllib3.exceptions import ReadTimeoutError
 from portal.conf import portal_settings
 from portal.vendors import limits
 from portal.vendors.base import VendorError, VendorUnavailable
+from portal.vendors.urls import vendor_link
 
 if TYPE_CHECKING:
     from portal.models import Backend
@@ -425,7 +426,7 @@ class CommandClient:
         params.update(_custom_fields(external_key=external_key, custom=custom or {}))
 
         root = self._command("generate_session_key", params, expect_root="session_key")
-        short_key, key_url = _text(root, "short_key"), _text(root, "key_url")
+        short_key, key_url = _text(root, "short_key"), _link(_text(root, "key_url"))
         if not short_key:
             raise BeyondTrustBadResponse("generate_session_key: the answer has no short_key")
         expires_element = _child(root, "expires")
@@ -466,10 +467,10 @@ class CommandClient:
         if locale:
             params["locale"] = locale
         root = self._command("create_virtual_customer", params)
-        download_url = _text(root, "download_url")
+        download_url = _link(_text(root, "download_url"))
         if not download_url:
-            raise BeyondTrustBadResponse("create_virtual_customer: the answer has no download_url")
-        return VirtualCustomer(download_url=download_url, chat_url=_text(root, "chat_url"))
+            raise BeyondTrustBadResponse("create_virtual_customer: the answer has no http(s) download_url")
+        return VirtualCustomer(download_url=download_url, chat_url=_link(_text(root, "chat_url")))
 
     def api_info(self) -> ApiInfo:
         """`get_api_info` (docs/vendors/beyondtrust.md#get_api_info). Root name and permission
@@ -788,7 +789,13 @@ def _href(html: str) -> str:
         return ""
     parser = _HrefParser()
     parser.feed(html)
-    return parser.href if parser.href.startswith(("https://", "http://")) else ""
+    return _link(parser.href)
+
+
+def _link(value: str) -> str:
+    """A link from the appliance's answer, passed on only if it is a plain http(s) URL
+    (`vendor_link`): a rep's direct link, a session key's URL, a virtual customer's links."""
+    return vendor_link(value, schemes=("https", "http"))
 
 
 def _json_object(body: bytes) -> dict | None:

@@ -52,6 +52,7 @@ from portal.vendors.takecontrol.start_url import (
     check_routing,
     language_for_locale,
 )
+from portal.vendors.urls import vendor_link
 
 if TYPE_CHECKING:
     from portal.models import Backend
@@ -600,10 +601,7 @@ def _first(mapping: Mapping[str, Any], keys: Sequence[str]) -> Any:
 
 def _https_link(value: object) -> str:
     """A vendor link is passed to a customer only if it is a plain https URL."""
-    if not isinstance(value, str) or any(ch.isspace() or ord(ch) < 32 for ch in value):
-        return ""
-    parts = urlsplit(value)
-    return value if parts.scheme == "https" and parts.hostname and not parts.username else ""
+    return vendor_link(value, schemes=("https",))
 
 
 def _session_created(details: Any) -> SessionCreated:

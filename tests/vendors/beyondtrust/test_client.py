@@ -670,6 +670,28 @@ def test_create_virtual_customer(fake, client):
         )
 
 
+def test_a_key_url_that_is_no_http_link_is_not_passed_on(fake, client):
+    fake.serve("generate_session_key", "session_key_script_link.xml")
+    assert client.generate_session_key(queue=Queue.general()) == SessionKey(short_key="7300194", key_url="")
+
+
+def test_virtual_customer_links_that_are_no_plain_http_links_are_not_passed_on(fake, client):
+    arguments = {
+        "short_key": "4826153",
+        "name": "Bot",
+        "ip_address": "203.0.113.9",
+        "operating_system": "Linux",
+        "computer_name": "pc",
+    }
+    fake.serve("create_virtual_customer", "virtual_customer_data_chat.xml")
+    assert client.create_virtual_customer(**arguments) == VirtualCustomer(
+        download_url="https://support.example.com/download_client_connector?key=abc123", chat_url=""
+    )
+    fake.serve("create_virtual_customer", "virtual_customer_script_links.xml")
+    with pytest.raises(BeyondTrustBadResponse, match="download_url"):
+        client.create_virtual_customer(**arguments)
+
+
 def test_api_info_with_permissions_as_elements(client):
     info = client.api_info()
     assert info == ApiInfo(
