@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 MIN_TEXT_CONTRAST = 4.5
 WHITE = "#ffffff"
+
+
+def is_colour(value: object) -> bool:
+    """Whether `value` is a colour the checks below can read: #rrggbb (the sites' validator)."""
+    return isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", value) is not None
 
 
 def relative_luminance(color: str) -> float:

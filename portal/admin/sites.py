@@ -15,7 +15,7 @@ from portal import models, translation_coverage
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.admin.mixins import AdminListMedia, MissingTranslationsMixin, without_single_site
 from portal.admin.secrets import WriteOnlySecretsForm, clear_secret_field
-from portal.branding import contrast_warnings, embed_snippet, site_origin
+from portal.branding import contrast_warnings, embed_snippet, is_colour, site_origin
 
 _current_request: ContextVar = ContextVar("portal_admin_request", default=None)
 
@@ -84,9 +84,11 @@ class SiteForm(WriteOnlySecretsForm):
         cleaned = super().clean()
         colours = [cleaned.get(name) for name in self.COLOUR_FIELDS]
         # Only a change of colours is checked: an unrelated edit of a site saved earlier with
-        # low contrast is not refused (it is still warned about after saving).
+        # low contrast is not refused (it is still warned about after saving). A colour that is
+        # not #rrggbb gets the model's own message next to its field (its validator runs after
+        # this method), so contrast is computed only from valid colours.
         changed = self.instance.pk is None or set(self.COLOUR_FIELDS) & set(self.changed_data)
-        if all(colours) and changed and not cleaned.get("accept_low_contrast"):
+        if all(map(is_colour, colours)) and changed and not cleaned.get("accept_low_contrast"):
             primary, text, background = colours
             problems = contrast_warnings(primary=primary, text=text, background=background)
             if problems:

@@ -309,6 +309,17 @@ def test_low_contrast_colours_are_refused_without_the_override(admin_client, sit
     assert site.primary_color == "#1a5fb4"
 
 
+@pytest.mark.parametrize("colour", ["red", "#fff", "#12345g", "1a5fb4#"])
+@pytest.mark.parametrize("field", ["primary_color", "text_color", "background_color"])
+def test_a_colour_that_is_not_rrggbb_gets_its_message_not_a_500(admin_client, site, field, colour):
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    response = admin_client.post(url, site_form(admin_client, site, **{field: colour}))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == ["Use a colour like #1a5fb4."]
+    site.refresh_from_db()
+    assert getattr(site, field) != colour
+
+
 def test_low_contrast_colours_are_saved_when_the_override_is_ticked(admin_client, site):
     url = reverse("admin:portal_site_change", args=[site.pk])
     response = admin_client.post(
