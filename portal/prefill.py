@@ -36,6 +36,11 @@ BUILT_IN = (
     "customer_number",
 )
 
+# What a link may set on each page: the key page takes the key and the external key; the survey
+# every built-in name but the key, and its custom fields (`cf_<code name>`) as each allows.
+KEY_PAGE_NAMES = ("key", "external_key")
+SURVEY_NAMES = tuple(name for name in BUILT_IN if name != "key")
+
 
 def is_prefill_name(name: str) -> bool:
     return name in BUILT_IN or (name.startswith("cf_") and len(name) > 3)

@@ -256,6 +256,21 @@ def custom_fields_for_site(*, site: Site, language: str) -> tuple[LocalizedCusto
     return tuple(localized)
 
 
+def reps_in_issue_menu(site: Site) -> bool:
+    """docs/decisions/0010-reps-in-issue-menu.md: the survey's menu lists online reps instead of
+    issues."""
+    return site.show_reps_in_issue_menu and site.backend.is_beyondtrust
+
+
+def survey_custom_fields(site: Site, language: str) -> list[LocalizedCustomField]:
+    """The custom fields the survey shows: with reps in its menu (no issue chosen), only those
+    asked for every issue."""
+    fields = list(custom_fields_for_site(site=site, language=language))
+    if reps_in_issue_menu(site):
+        fields = [field for field in fields if not field.issue_codes]
+    return fields
+
+
 def listed_technicians(*, backend) -> list[Technician]:
     """The Take Control technicians customers may pick, in the admin's order."""
     return list(backend.technicians.filter(listed=True))

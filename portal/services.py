@@ -8,14 +8,18 @@ Views bind forms and call these; nothing here reads a request. Vendor names stay
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from portal import prefill, selectors
+from portal.forms import PublicForm, SurveyForm, key_form
 from portal.models import Issue, Site, StartRequest, Technician
 from portal.selectors import LocalizedIssue
 from portal.vendors.base import StartFlow, StartOrder
@@ -263,3 +267,45 @@ def purge_old_start_requests(*, now=None) -> int:
         cutoff = now - timedelta(days=site.retention_days)
         deleted += StartRequest.objects.filter(site=site, created_at__lt=cutoff).delete()[0]
     return deleted
+
+
+# ------------------------------------------------------------------------------
+# Signed prefill links (docs/decisions/0023-signed-prefill-links.md)
+# ------------------------------------------------------------------------------
+def signed_link_problems(*, site: Site, flow: str, values: Mapping[str, str]) -> dict[str, list[str]]:
+    """What the flow's form would say, in English, of each value a signed link would lock.
+
+    A locked value is shown read-only and the customer's own input for it is ignored, so a
+    value the form refuses (a key of the wrong length, an issue the site does not offer, an
+    address that is none, a choice not listed) would leave the customer before an error they
+    cannot correct: such a link is not signed. The form is the one the page builds, with the
+    site's issues and custom fields as they are now. A name the page does not lock (a name on
+    the key page, a custom field whose "a signed prefill link locks it" is off) is no such
+    trap, and is not judged here.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        language = settings.LANGUAGE_CODE
+        if flow == "key":
+            form: PublicForm = key_form(site.backend, dict(values))
+            lockable: tuple[str, ...] = prefill.KEY_PAGE_NAMES
+        else:
+            fields = selectors.survey_custom_fields(site, language)
+            reps_menu = selectors.reps_in_issue_menu(site)
+            form = SurveyForm(
+                dict(values),
+                site=site,
+                # With reps in the menu, who may be chosen is who is online when the link is
+                # opened: an `issue` is not judged now (below).
+                issues=() if reps_menu else selectors.active_issues(site=site, language=language),
+                custom_fields=fields,
+                reps_menu=reps_menu,
+            )
+            lockable = (*prefill.SURVEY_NAMES, *(f"cf_{f.code_name}" for f in fields if f.prefill_locks))
+            if reps_menu:
+                lockable = tuple(name for name in lockable if name != "issue")
+        form.is_valid()
+        return {
+            name: [str(message) for message in form.errors[name]]
+            for name in values
+            if name in lockable and name in form.fields and name in form.errors
+        }

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 
 from portal import api, prefill
 from portal.api import openapi_document
-from portal.models import Backend, Site, SiteHostname, StartRequest
+from portal.models import Backend, CustomField, Site, SiteHostname, StartRequest
 from portal.tokens import create_api_token, revoke_api_token
 from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
 from tests.fakes.beyondtrust import FakeBeyondTrust
@@ -770,6 +770,106 @@ def test_prefill_link_takes_what_the_form_takes(client, secret, api_site):
     values_multiline = {"details": "Printer offline.\nSince Monday."}
     for body in (values, values_multiline):
         assert call(client, "post", "/prefill-links", {"values": body}, token=secret).status_code == 201
+
+
+@pytest.fixture
+def lockable_fields(api_site):
+    fields = {}
+    for code_name, field_type, extra in (
+        ("contact_mail", CustomField.Type.EMAIL, {}),
+        ("count", CustomField.Type.NUMBER, {}),
+        ("urgency", CustomField.Type.CHOICE, {"choices": "low|Low\nhigh|High"}),
+        ("asset_tag", CustomField.Type.TEXT, {"max_length": 8}),
+    ):
+        fields[code_name] = CustomField.objects.create(
+            site=api_site,
+            code_name=code_name,
+            label=code_name,
+            field_type=field_type,
+            prefill_locks=True,
+            **extra,
+        )
+    return fields
+
+
+@pytest.mark.parametrize(
+    ("flow", "values", "errors"),
+    [
+        # The key page's own rule: seven digits.
+        ("key", {"key": "abc"}, {"values.key": ["A session key has only digits."]}),
+        ("key", {"key": "123"}, {"values.key": ["A session key has 7 characters; you entered 3."]}),
+        ("survey", {"issue": "nope"}, {"values.issue": ["Please choose one of the listed topics."]}),
+        ("survey", {"issue": "retired"}, {"values.issue": ["Please choose one of the listed topics."]}),
+        ("survey", {"name": " "}, {"values.name": ["Please fill in this field."]}),
+        (
+            "survey",
+            {
+                "cf_contact_mail": "not-an-address",
+                "cf_count": "12a",
+                "cf_urgency": "panic",
+                "cf_asset_tag": "x" * 9,
+            },
+            {
+                "values.cf_contact_mail": ["Please enter an email address like name@example.com."],
+                "values.cf_count": ["Please enter a number, like 42 or 3.5."],
+                "values.cf_urgency": ["Please choose one of the listed options."],
+                "values.cf_asset_tag": ["This is 1 character too long. Please shorten it."],
+            },
+        ),
+    ],
+)
+def test_a_value_the_form_would_refuse_is_not_signed(
+    client, secret, api_site, lockable_fields, flow, values, errors
+):
+    """A signed value is locked: the customer would face the form's error and could not
+    correct it. The API answers with the form's own message instead of a link."""
+    api_site.prefill_secret = "s"
+    api_site.save()
+    response = call(client, "post", "/prefill-links", {"flow": flow, "values": values}, token=secret)
+    assert (response.status_code, response.json()["error"]) == (400, "invalid")
+    assert response.json()["fields"] == errors
+
+
+def test_values_the_form_takes_or_does_not_lock_are_signed(client, secret, api_site, lockable_fields):
+    api_site.prefill_secret = "s"
+    api_site.save()
+    CustomField.objects.create(
+        site=api_site, code_name="free", label="Free", field_type=CustomField.Type.EMAIL
+    )
+    for flow, values in (
+        ("key", {"key": "123 4567"}),
+        ("key", {"name": "not on the key page"}),  # locks nothing there
+        ("survey", {"issue": "vpn", "cf_contact_mail": "jane@example.com", "cf_count": "3,5"}),
+        ("survey", {"cf_urgency": "high", "cf_asset_tag": "LT-1"}),
+        ("survey", {"cf_free": "not-an-address"}),  # a field no signed link locks stays editable
+        ("survey", {"cf_unknown": "x"}),  # no such field: ignored by the page
+    ):
+        response = call(client, "post", "/prefill-links", {"flow": flow, "values": values}, token=secret)
+        assert response.status_code == 201, (values, response.json())
+        url = urlsplit(response.json()["url"])
+        assert prefill.verified_values(secret="s", query=url.query) == values
+
+
+def test_a_refused_pin_on_take_control_gets_the_pin_message(client, db):
+    takecontrol = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
+    )
+    tc_site = Site.objects.create(
+        name="TC site", backend=takecontrol, prefill_secret="s", email_field="optional"
+    )
+    tc_secret = create_api_token(site=tc_site, name="Bot").secret
+    body = {"flow": "key", "values": {"key": "1234567"}}
+    response = call(client, "post", "/prefill-links", body, token=tc_secret)
+    assert response.json()["fields"] == {
+        "values.key": ["A PIN has 9 digits. Please check the number and try again."]
+    }
+    body = {"flow": "survey", "values": {"email": "not-an-email", "name": "Jane"}}
+    response = call(client, "post", "/prefill-links", body, token=tc_secret)
+    assert response.json()["fields"] == {
+        "values.email": ["Please enter an email address like name@example.com."]
+    }
+    body = {"flow": "key", "values": {"key": "123 456 789"}}
+    assert call(client, "post", "/prefill-links", body, token=tc_secret).status_code == 201
 
 
 # ------------------------------------------------------------------------------

@@ -115,3 +115,55 @@ def test_demo_banner_ends_with_the_login_every_time():
 def test_demo_without_banner_still_prints_a_new_password():
     output = run("portal_demo")
     assert "created admin user 'demo' with password" in output and "(shown only this once)" in output
+
+
+# ------------------------------------------------------------------------------
+# portal_prefill_link: a signed link from the command line
+# ------------------------------------------------------------------------------
+def prefill_link(*args) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("portal_prefill_link", *args, stdout=out, stderr=err)
+    return out.getvalue().strip(), err.getvalue()
+
+
+@pytest.fixture
+def demo_site():
+    run("portal_demo", "--no-user")
+    site = Site.objects.get()
+    site.prefill_secret = "help-desk-secret"
+    site.save()
+    return site
+
+
+def test_prefill_link_command_signs_what_the_form_takes(demo_site):
+    from urllib.parse import urlsplit
+
+    from portal import prefill
+
+    link, note = prefill_link("external_key=INC0012345", "name=Jane Doe")
+    url = urlsplit(link)
+    assert (url.scheme, url.netloc, url.path) == ("", "", "/survey/")  # the demo site has no hostname
+    assert "--base-url" in note
+    assert prefill.verified_values(secret="help-desk-secret", query=url.query) == {
+        "external_key": "INC0012345",
+        "name": "Jane Doe",
+    }
+    link, note = prefill_link("--flow", "key", "--base-url", "http://127.0.0.1:8101/", "key=123 4567")
+    assert link.startswith("http://127.0.0.1:8101/key/?") and note == ""
+    demo_site.hostnames.create(hostname="help.example.com")
+    link, note = prefill_link("--flow", "key", "key=1234567")
+    assert link.startswith("https://help.example.com/key/?") and note == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--flow", "key", "key=12"), "key: A session key has 7 characters; you entered 2."),
+        (("issue=nope",), "issue: Please choose one of the listed topics."),
+        (("--flow", "home", "key=abc"), "key: A session key has only digits."),
+        (("--flow", "home", "issue=nope"), "issue: Please choose one of the listed topics."),
+    ],
+)
+def test_prefill_link_command_refuses_a_value_the_form_would_refuse(demo_site, args, message):
+    with pytest.raises(CommandError, match=message):
+        prefill_link(*args)

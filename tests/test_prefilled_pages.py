@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 
 from portal import caching, selectors
 from portal.models import CustomField, Issue
-from portal.prefill import sign_prefill
-from portal.views.base import PREFILL_FIELDS
+from portal.prefill import SURVEY_NAMES, sign_prefill
 from portal.views.flows import SessionKeyView, SurveyView
 from portal.views.prefilled import prefilled_page
 from tests.conftest import form_data, query_of
@@ -84,7 +83,7 @@ def assert_same_page(compiled: str, full: str) -> None:
 
 CUSTOM = ["cf_asset_tag", "cf_printer_model", "cf_urgency", "cf_onsite", "cf_contact", "cf_notes"]
 NAMES = {  # the names each page's form has (any other name: the full render, by design)
-    "/survey/": [*PREFILL_FIELDS, *CUSTOM, "locale", "embed"],
+    "/survey/": [*SURVEY_NAMES, *CUSTOM, "locale", "embed"],
     "/key/": ["key", "external_key", "locale", "embed"],
 }
 OFFERED = ["printing", "vpn", "topic5", "low", "high", "yes", "no", "", "de", "ja", "1", "Jane"]

@@ -49,7 +49,7 @@ from ninja.renderers import JSONRenderer
 from portal import appliance, prefill, selectors, services
 from portal.api import errors
 from portal.api.auth import ANY_SITE, BEYONDTRUST_SITE, SESSION_KEY_SITE
-from portal.api.errors import ApiError
+from portal.api.errors import LOCATION_MAX_CHARS, ApiError
 from portal.api.schemas import (
     MISSING_MESSAGES,
     VIRTUAL_CUSTOMER_MAX_CHARS,
@@ -423,6 +423,14 @@ def prefill_links(request, payload: PrefillLinkRequest):
     if not site.prefill_secret:
         raise ApiError(
             403, "forbidden", "This site has no prefill link secret; an admin must set one (site > Advanced)."
+        )
+    problems = services.signed_link_problems(site=site, flow=payload.flow, values=payload.values)
+    if problems:  # the form's own words, where the schema's rules (above) hold
+        raise ApiError(
+            400,
+            "invalid",
+            "Some fields are invalid.",
+            fields={f"values.{name[:LOCATION_MAX_CHARS]}": messages for name, messages in problems.items()},
         )
     expires_at = int(time.time()) + payload.expires_in
     query = prefill.sign_prefill(secret=site.prefill_secret, values=payload.values, expires_at=expires_at)

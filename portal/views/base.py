@@ -26,8 +26,6 @@ from portal.models import StartRequest
 from portal.views.prefilled import has_customer_values, prefilled_page
 from portal.views.rendering import render_customer_page, site_ready, unavailable_page
 
-# The survey's built-in prefill names: a prefill link's, less the session key (its own flow).
-PREFILL_FIELDS = tuple(name for name in prefill_links.BUILT_IN if name != "key")
 FormT = TypeVar("FormT", bound=PublicForm)
 PREFILL_MAX_CHARS = 4000  # a prefill value longer than any limit is cut, not rendered whole
 

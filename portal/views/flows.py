@@ -12,7 +12,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from portal import selectors, services
+from portal import prefill, selectors, services
 from portal.caching import PAGE_SECONDS, PageVariant, customer_page_cache, exempt_from_page_cache
 from portal.forms import (
     RepForm,
@@ -24,7 +24,7 @@ from portal.forms import (
 )
 from portal.http import PortalRequest, SiteRequest
 from portal.models import Site, StartRequest
-from portal.views.base import PREFILL_FIELDS, StartFlowView, public_form_initial
+from portal.views.base import StartFlowView, public_form_initial
 from portal.views.errors import not_found
 from portal.views.rendering import (
     enabled_flows,
@@ -34,15 +34,13 @@ from portal.views.rendering import (
     unavailable_page,
 )
 
+
 # ------------------------------------------------------------------------------
 # Session key (or the Take Control PIN)
 # ------------------------------------------------------------------------------
-KEY_PREFILL_FIELDS = ("key", "external_key")
-
-
 def session_key_form(request: SiteRequest, data: Any = None) -> SessionKeyForm:
     backend = request.site.backend
-    initial, locked = public_form_initial(request, KEY_PREFILL_FIELDS)
+    initial, locked = public_form_initial(request, prefill.KEY_PAGE_NAMES)
     form = key_form(backend, data, initial=initial)  # a PIN on Take Control
     form.lock(locked)
     return form
@@ -51,7 +49,7 @@ def session_key_form(request: SiteRequest, data: Any = None) -> SessionKeyForm:
 class SessionKeyView(StartFlowView[SessionKeyForm]):
     template_name = "portal/key.html"
     flow = StartRequest.Flow.KEY
-    prefill_names = KEY_PREFILL_FIELDS
+    prefill_names = prefill.KEY_PAGE_NAMES
 
     def is_enabled(self) -> bool:
         return self.request.site.show_session_key
@@ -70,26 +68,13 @@ class SessionKeyView(StartFlowView[SessionKeyForm]):
 # ------------------------------------------------------------------------------
 # The survey (issues, or online reps in the issue menu)
 # ------------------------------------------------------------------------------
-def reps_in_issue_menu(site: Site) -> bool:
-    """docs/decisions/0010-reps-in-issue-menu.md: the survey's menu lists online reps instead of
-    issues."""
-    return site.show_reps_in_issue_menu and site.backend.is_beyondtrust
-
-
-def survey_custom_fields(site: Site, language: str) -> list[selectors.LocalizedCustomField]:
-    fields = list(selectors.custom_fields_for_site(site=site, language=language))
-    if reps_in_issue_menu(site):  # with no issue chosen, the fields of every issue apply
-        fields = [field for field in fields if not field.issue_codes]
-    return fields
-
-
 def survey_prefill(
     request: SiteRequest, fields: list[selectors.LocalizedCustomField]
 ) -> tuple[dict, dict[str, str]]:
     """A custom field takes a plain prefill when it allows one, and a signed one when it may be
     locked by it; every built-in field may be set and locked by a signed link."""
     custom_names = [f"cf_{f.code_name}" for f in fields if f.prefill_allowed or f.prefill_locks]
-    initial, locked = public_form_initial(request, (*PREFILL_FIELDS, *custom_names))
+    initial, locked = public_form_initial(request, (*prefill.SURVEY_NAMES, *custom_names))
     for field in fields:
         name = f"cf_{field.code_name}"
         if not field.prefill_allowed and name not in locked:
@@ -101,8 +86,8 @@ def survey_prefill(
 
 def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
     site = request.site
-    fields = survey_custom_fields(site, request.LANGUAGE_CODE)
-    if reps_in_issue_menu(site):
+    fields = selectors.survey_custom_fields(site, request.LANGUAGE_CODE)
+    if selectors.reps_in_issue_menu(site):
         # docs/decisions/0010-reps-in-issue-menu.md: online reps instead of issues.
         rep_list = selectors.online_reps(site=site)  # never waits on the appliance (decision record)
         issues: Sequence[Any] = [
@@ -120,7 +105,7 @@ def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
         issues=issues,
         custom_fields=fields,
         external_key_label=texts.external_key_label,
-        reps_menu=reps_in_issue_menu(site),
+        reps_menu=selectors.reps_in_issue_menu(site),
     )
     form.lock(locked)
     form.reps_pending = rep_list is not None and rep_list.pending  # "checking who is available"
@@ -139,10 +124,10 @@ class SurveyView(StartFlowView[SurveyForm]):
 
     def get_prefill(self) -> tuple[dict, dict[str, str]]:
         request = self.request
-        return survey_prefill(request, survey_custom_fields(request.site, request.LANGUAGE_CODE))
+        return survey_prefill(request, selectors.survey_custom_fields(request.site, request.LANGUAGE_CODE))
 
     def compiles_prefilled_page(self) -> bool:
-        return not reps_in_issue_menu(self.request.site)  # who is online is not in the shape
+        return not selectors.reps_in_issue_menu(self.request.site)  # who is online is not in the shape
 
     def render_form(self, form: SurveyForm, **extra_context: Any) -> HttpResponse:
         response = super().render_form(form, **extra_context)

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal.models import Site
 from portal.prefill import sign_prefill
+from portal.services import signed_link_problems
 
 FLOW_PATHS = {"survey": "/survey/", "key": "/key/", "home": "/"}
 
@@ -24,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--flow", choices=sorted(FLOW_PATHS), default="survey")
         parser.add_argument("--hours", type=float, default=24.0, help="valid for this long (default 24)")
         parser.add_argument(
-            "--base-url", help="e.g. https://support.example.com (default: the site's first hostname)"
+            "--base-url",
+            help="e.g. https://support.example.com (default: the site's first hostname; without "
+            "one the link is printed relative to the portal's address)",
         )
 
     def handle(self, *args, values, site, flow, hours, base_url, **options):
@@ -45,6 +48,15 @@ class Command(BaseCommand):
             if not sep:
                 raise CommandError(f"Expected name=value, got {item!r}.")
             pairs[name] = value
+        # The home page shows the key form and links on to the survey: both judge their names.
+        problems = {}
+        for form_flow in ("key", "survey") if flow == "home" else (flow,):
+            problems.update(signed_link_problems(site=site_obj, flow=form_flow, values=pairs))
+        if problems:
+            raise CommandError(
+                "A signed value is locked for the customer, and the form would refuse these: "
+                + "; ".join(f"{name}: {' '.join(messages)}" for name, messages in problems.items())
+            )
         try:
             query = sign_prefill(
                 secret=site_obj.prefill_secret, values=pairs, expires_at=int(time.time() + hours * 3600)
@@ -52,6 +64,13 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         if not base_url:
-            hostname = site_obj.hostnames.values_list("hostname", flat=True).first()
-            base_url = f"https://{hostname}" if hostname else "http://127.0.0.1:8000"
+            hostname = site_obj.hostnames.order_by("pk").values_list("hostname", flat=True).first()
+            if hostname:
+                base_url = f"https://{hostname}"
+            else:  # the portal's address is not known here (a guessed one would be a dead link)
+                base_url = ""
+                self.stderr.write(
+                    "The site has no hostname: the link below is relative to the portal's address "
+                    "(--base-url prints a whole one)."
+                )
         self.stdout.write(f"{base_url.rstrip('/')}{FLOW_PATHS[flow]}?{query}")
