@@ -85,6 +85,46 @@ class SiteMiddleware:
         return self.get_response(request)
 
 
+class RequestBodyMiddleware:
+    """Refuses (400) a body larger than any form of the portal takes, before anything reads it.
+
+    Django parses a body whenever `request.POST` is read, and streams a multipart body's file
+    parts to temporary files whatever their size; CustomerLocaleMiddleware reads `request.POST`
+    of every customer POST for its `locale`. Outside the admin a body may be as large as Django
+    parses a form at all (DATA_UPLOAD_MAX_MEMORY_SIZE: far above a survey with every field full,
+    so a customer's over-long paste still gets the form's own message); a larger Content-Length
+    is refused unread, and a multipart body under it stays in memory
+    (FILE_UPLOAD_MAX_MEMORY_SIZE is as large). The admin's forms take a site's logo, up to
+    ADMIN_BODY_MAX_BYTES. The API reads its JSON itself and answers in its own envelope
+    (`portal.api.api.read_json_object`). A chunked body has no Content-Length, and Django reads
+    none of it.
+    """
+
+    ADMIN_BODY_MAX_BYTES = 8 * 1024 * 1024  # a logo is at most 512 KB (models.LOGO_MAX_BYTES)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_api_request(request):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0  # Django reads no body without a valid length either
+            limit = (
+                self.ADMIN_BODY_MAX_BYTES
+                if is_admin_request(request)
+                else min(
+                    size
+                    for size in (settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+                    if size is not None  # None: Django sets no limit of its own
+                )
+            )
+            if length > limit:
+                raise BadRequest("A body larger than any form of the portal takes.")
+        return self.get_response(request)
+
+
 class AdminQueryMiddleware:
     """Refuses (400) an admin request whose query carries a NUL, which PostgreSQL's text refuses
     with an error: the admin's list filters on text and choice fields pass their values to the

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "portal.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.middleware.SiteMiddleware",
+    "portal.middleware.RequestBodyMiddleware",  # before anything reads a body it refuses
     "portal.middleware.CustomerLocaleMiddleware",
     "portal.middleware.AdminQueryMiddleware",  # no NUL reaches the admin's list filters
     # Counts customer page views and form posts; the page cache is a view decorator

@@ -1,0 +1,81 @@
+"""Bodies no page of the portal takes are refused before anything reads them
+(portal.middleware.RequestBodyMiddleware)."""
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from portal.models import StartRequest
+from tests.conftest import form_data
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = 2_621_440  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE, which the settings keep
+
+
+def upload(client: Client, path: str, size: int, **extra):
+    """A multipart POST with one file part of `size` bytes, and a valid key start beside it."""
+    boundary = "b0undary"
+    fields = form_data(key="1234567")
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="f"; filename="big.bin"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + b"x" * size
+        + b"\r\n"
+    )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return client.generic(
+        "POST", path, body, content_type=f"multipart/form-data; boundary={boundary}", **extra
+    ), len(body)
+
+
+def temporary_uploads() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("*.upload*"))
+
+
+def test_a_public_body_over_the_limit_is_refused_unread(client, site, settings):
+    settings.FILE_UPLOAD_TEMP_DIR = None
+    before = temporary_uploads()
+    response, size = upload(client, "/key/", LIMIT + 1)
+    assert size > LIMIT
+    assert response.status_code == 400
+    assert "Bad request" in response.content.decode()
+    assert temporary_uploads() == before
+    assert not StartRequest.objects.exists()
+    # The same on a path that is no form at all (the theme's style sheet).
+    assert upload(client, "/theme.css", LIMIT + 1)[0].status_code == 400
+
+
+def test_a_body_under_the_limit_is_the_forms_business(client, site):
+    response, size = upload(client, "/key/", 64 * 1024)
+    assert size < LIMIT
+    assert response.status_code == 303  # the key start beside the stray file part
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.STARTED
+
+
+def test_a_customers_over_long_paste_gets_the_forms_message(client, site):
+    response = client.post("/key/", form_data(key="1" * 200_000))
+    assert response.status_code == 200
+    assert "A session key has 7 characters; you entered 200000." in response.content.decode()
+
+
+def test_the_admin_takes_more_than_a_customer_page(admin_client, site):
+    response, _size = upload(admin_client, "/admin/portal/site/", LIMIT + 1)
+    assert response.status_code != 400
+    response, _size = upload(admin_client, "/admin/portal/site/", 8 * 1024 * 1024 + 1)
+    assert response.status_code == 400
+
+
+def test_the_api_keeps_its_own_answer(client, site):
+    response = client.generic(
+        "POST", "/api/v1/prefill-links", b"x" * (LIMIT + 1), content_type="application/json"
+    )
+    # Refused by the API in its envelope (no token: before it reads the body), not by the
+    # middleware's HTML page.
+    assert (response.status_code, response.json()["error"]) == (401, "unauthorized")
