@@ -81,6 +81,23 @@ def test_page_language_and_vendor_locale_follow_the_choice(client, site):
 
 
 @pytest.mark.django_db
+def test_the_language_links_name_their_language_in_bcp_47(client, site):
+    """Our codes are the vendor's (`es-sp`, `zh`); a link's `lang` and `hreflang` are what the
+    page itself declares in `<html lang>` for that language."""
+    site.enabled_languages = ["en-us", "es-sp", "es", "zh", "zh-hans", "pt-br", "de"]
+    site.save()
+    html = client.get("/key/?locale=de").content.decode()
+    links = {
+        link.attrs["href"].rsplit("locale=", 1)[1]: (link.attrs["lang"], link.attrs["hreflang"])
+        for link in elements(html, "a", hreflang=True)
+    }
+    for code, (lang, hreflang) in links.items():
+        page = client.get(f"/key/?locale={code}").content.decode()
+        assert lang == hreflang == element(page, "html").attrs["lang"], code
+    assert links["es-sp"][0] == "es-ES" and links["zh"][0] == "zh-Hant" and links["de"][0] == "de"
+
+
+@pytest.mark.django_db
 def test_one_language_means_no_picker(client, site):
     site.enabled_languages = ["de"]
     site.default_language = "de"

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.parsed_html import element
+from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +35,21 @@ def test_prefilled_pages_are_never_cached(client, site, issues):
     html = client.get("/survey/?name=Joan").content.decode()
     assert element(html, "input", name="name").attrs["value"] == "Joan" and "Jane" not in html
     assert "Jane" not in client.get("/survey/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/", "/key/", "/survey/"])
+def test_no_visitor_puts_their_own_text_into_a_shared_page(client, site, issues, path):
+    """The key has only whether `embed` is 1, so a page's language links carry nothing else of
+    it: a first visit with `?embed=<text>` must not put that text in every later visitor's page."""
+    poisoned = client.get(f"{path}?embed=POISONED%22x&locale=fr").content.decode()
+    assert "POISONED" not in poisoned
+    html = client.get(f"{path}?locale=fr").content.decode()
+    assert "POISONED" not in html
+    links = [a.attrs["href"] for a in elements(html, "a", hreflang=True)]
+    assert links and all(link.startswith(f"{path}?locale=") for link in links), links
+    embedded = client.get(f"{path}?embed=1&locale=fr").content.decode()
+    links = [a.attrs["href"] for a in elements(embedded, "a", hreflang=True)]
+    assert links and all(link.startswith(f"{path}?embed=1&locale=") for link in links), links
 
 
 def test_posts_are_never_served_from_cache(client, site):

@@ -31,7 +31,7 @@ from django.utils.html import conditional_escape
 from portal import prefill as prefill_links
 from portal.caching import NEUTRAL_PARAMETERS, compiled_pages, site_cache_version
 from portal.forms import PublicForm
-from portal.views.rendering import language_links
+from portal.views.rendering import language_links, links_query
 
 if TYPE_CHECKING:
     from portal.views.base import StartFlowView
@@ -222,7 +222,7 @@ def prefilled_page(view: StartFlowView, *, compile: bool = True) -> HttpResponse
     if shape is None:
         return None
     key, values = shape
-    query = urlencode({name: value for name, value in request.GET.items() if name != "locale"})
+    query = links_query(request)
     if not query:  # only `locale` and `embed`: the page cache's (never here), not a compiled page
         return None
     compiled = compiled_pages.get(key)

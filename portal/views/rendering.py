@@ -46,14 +46,26 @@ def set_customer_csp(response: HttpResponseBase, site: Site | None) -> None:
     response.portal_csp = customer_csp(site)  # type: ignore[attr-defined]  # ours; no stub declares it
 
 
+def links_query(request: PortalRequest) -> str:
+    """The query the language links carry: every parameter but `locale`, and `embed` only as the
+    page reads it (`1`, else none). A cached page is shared by every request of its key, which
+    has only whether `embed` is 1 (caching.page_cache_key): any other `embed` value in its links
+    would be the first requester's text in every visitor's page."""
+    carried = {k: v for k, v in request.GET.items() if k not in ("locale", "embed")}
+    if request.GET.get("embed") == "1":
+        carried["embed"] = "1"
+    return urlencode(carried)
+
+
 def language_links(request: PortalRequest, site: Site) -> list[dict]:
     """The page in each of the site's languages: its query with `locale` last, set to each."""
     names = dict(settings.LANGUAGES)
-    query = urlencode({k: v for k, v in request.GET.items() if k != "locale"})
+    query = links_query(request)
     prefix = f"{request.path}?{query}&" if query else f"{request.path}?"
     return [
         {
             "code": code,
+            "lang": html_lang(code),  # the BCP 47 tag (`es-ES`, `zh-Hant`): ours are the vendor's
             "name": names[code],
             "current": code == request.LANGUAGE_CODE,
             "url": f"{prefix}{urlencode({'locale': code})}",
