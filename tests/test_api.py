@@ -478,6 +478,23 @@ def test_a_preview_site_makes_no_session_keys_even_with_api_credentials(client, 
     assert fake.count("generate_session_key") == fake.count("create_virtual_customer") == 0
 
 
+def test_a_preview_site_lists_its_sample_representatives_as_its_rep_page_does(client, db):
+    """The demo's backend: no appliance and no credentials, but a rep list to show (record 0034),
+    so GET reps answers with it rather than a 403 about BeyondTrust credentials."""
+    preview = Backend.objects.create(name="Preview", kind=Backend.Kind.PREVIEW)
+    demo = Site.objects.create(name="Demo", is_default=True, backend=preview)
+    token = create_api_token(site=demo, name="Bot").secret
+    response = call(client, "get", "/reps", token=token)
+    assert response.status_code == 200
+    page = client.get("/reps/").content.decode()
+    listed = response.json()["reps"]
+    assert listed and all(rep["name"] in page for rep in listed)
+    assert response.json()["stale"] is False
+    for path in ("/session-keys", "/chat-handoffs"):
+        response = call(client, "post", path, {"queue": "general", "name": "Jane"}, token=token)
+        assert (response.status_code, response.json()["error"]) == (403, "forbidden")
+
+
 def test_take_control_site_or_missing_credentials_is_403(client, fake, api_site):
     takecontrol = Backend.objects.create(
         name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"

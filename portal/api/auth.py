@@ -40,8 +40,10 @@ def throttle(token: ApiToken) -> None:
 
 
 def require_beyondtrust(token: ApiToken, *, session_keys: bool = False) -> None:
-    """The token's site must have a BeyondTrust appliance the portal may call, and for
-    `session_keys` one whose adapter makes them (a Preview backend shows URLs and calls nobody)."""
+    """The token's site must have a BeyondTrust site's rep list, and for `session_keys` an
+    appliance that makes them (a Preview backend shows URLs and calls nobody). A backend that
+    calls an appliance needs its API credentials; a Preview backend lists its sample
+    representatives, as its public rep list does."""
     backend = token.site.backend
     if not backend.is_beyondtrust:
         raise ApiError(
@@ -54,7 +56,9 @@ def require_beyondtrust(token: ApiToken, *, session_keys: bool = False) -> None:
             "This site's backend makes no session keys; session keys and chat hand-offs need "
             "a BeyondTrust appliance.",
         )
-    if not (backend.base_url and backend.client_id and backend.client_secret):
+    if backend.adapter.needs_api_credentials and not (
+        backend.base_url and backend.client_id and backend.client_secret
+    ):
         raise ApiError(
             403,
             "forbidden",
