@@ -15,12 +15,21 @@ connections it already holds are queued as before, and a thread waiting on a ven
 worker's other threads for customers exactly as before; it only stops taking new customers it
 could not serve yet.
 
+It also bounds how long a connection may take to send a request's head (the request line and
+headers): a client that sends a byte and then nothing, or a byte every few seconds (slowloris),
+holds one of gthread's threads in a blocking read for as long as it likes, and eight such
+connections stopped a 2 x 4 server from answering anyone. The loop closes the reading side of a
+connection whose head is not in after REQUEST_HEAD_SECONDS; its thread then sees the client
+gone and is free. What follows the head (the body the application reads, a vendor it waits on)
+is not timed here.
+
 Only gunicorn is imported here: the arbiter loads this class before Django is set up.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import time
 
 from gunicorn.workers.gthread import ThreadWorker
@@ -31,6 +40,12 @@ from gunicorn.workers.gthread import ThreadWorker
 # new customers would wait for an old connection to close. PORTAL_ACCEPT_HOLD_MS sets it (the
 # tests make it long, so that a race with this look cannot pass for a balancing fault).
 HOLD_SECONDS = int(os.environ.get("PORTAL_ACCEPT_HOLD_MS") or 5) / 1000
+# How long a connection may take to send a request's head, from when a thread takes it up:
+# nginx's client_header_timeout (60 s) is for the open internet; a customer's browser sends its
+# head at once, and gthread first waits up to 5 s for a new connection's first byte without
+# holding a thread past that (its DEFAULT_WORKER_DATA_TIMEOUT). PORTAL_REQUEST_HEAD_SECONDS sets
+# it (the tests make it short).
+REQUEST_HEAD_SECONDS = float(os.environ.get("PORTAL_REQUEST_HEAD_SECONDS") or 15)
 
 
 class BalancedThreadWorker(ThreadWorker):
@@ -47,6 +62,7 @@ class BalancedThreadWorker(ThreadWorker):
         super().__init__(*args, **kwargs)
         self.busy_threads = 0  # requests handed to the pool (running or queued), not finished yet
         self.held_since: float | None = None  # since when new connections are left to the others
+        self.in_pool: set = set()  # the connections handed to the pool, on the main loop only
 
     def has_free_thread(self) -> bool:
         return self.busy_threads < self.cfg.threads or self.cfg.workers < 2
@@ -86,10 +102,44 @@ class BalancedThreadWorker(ThreadWorker):
 
     def enqueue_req(self, conn) -> None:
         super().enqueue_req(conn)
+        self.in_pool.add(conn)
         self.busy_threads += 1
         if self._accepting and not self.has_free_thread():
             self.set_accept_enabled(True)  # every thread busy: hold back from now on
 
     def finish_request(self, conn, fs) -> None:
         self.busy_threads -= 1
+        self.in_pool.discard(conn)
         super().finish_request(conn, fs)
+
+    # -- the request head's deadline ------------------------------------------------------------
+    def handle(self, conn):
+        """In a pool thread: the head must be in by the deadline (handle_request clears it).
+        gthread's own wait for a new connection's first byte is inside it, at most 5 s."""
+        conn.head_deadline = time.monotonic() + REQUEST_HEAD_SECONDS
+        try:
+            return super().handle(conn)
+        finally:
+            conn.head_deadline = None
+
+    def handle_request(self, req, conn):
+        conn.head_deadline = None  # the head is in; the rest is the application's
+        return super().handle_request(req, conn)
+
+    def murder_pending(self) -> None:
+        """gthread's turn to close idle deferred connections, and ours to close the reading side
+        of a connection whose head is late: the thread's blocking read then ends as if the
+        client had left (gthread closes the connection quietly)."""
+        super().murder_pending()
+        now = time.monotonic()
+        for conn in list(self.in_pool):
+            deadline = getattr(conn, "head_deadline", None)
+            if deadline is not None and now > deadline:
+                conn.head_deadline = None
+                self.log.info(
+                    "Closing a connection from %s: no request head in %g s", conn.client, REQUEST_HEAD_SECONDS
+                )
+                try:
+                    conn.sock.shutdown(socket.SHUT_RD)
+                except OSError:  # already gone
+                    pass

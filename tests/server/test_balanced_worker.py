@@ -37,7 +37,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, *, workers: int, worker_class: str = "portal.gunicorn_worker.BalancedThreadWorker"):
+    def __init__(
+        self,
+        *,
+        workers: int,
+        threads: int = 1,
+        worker_class: str = "portal.gunicorn_worker.BalancedThreadWorker",
+        env: dict[str, str] | None = None,
+    ):
         self.blockers = socket.create_server(("127.0.0.1", 0))
         self.blockers.settimeout(BOUND)
         self.port = free_port()
@@ -45,6 +52,7 @@ class Server:
             **os.environ,
             "BLOCK_PORT": str(self.blockers.getsockname()[1]),
             "PORTAL_ACCEPT_HOLD_MS": str(3600 * 1000),
+            **(env or {}),
         }
         self.process = subprocess.Popen(
             [
@@ -57,7 +65,7 @@ class Server:
                 "--workers",
                 str(workers),
                 "--threads",
-                "1",
+                str(threads),
                 "--worker-class",
                 worker_class,
             ],
@@ -224,3 +232,24 @@ def test_a_full_worker_takes_nothing_even_after_the_hold(loop_worker):
     waiting_connection()
     worker.wait_for_and_dispatch_events(0)
     assert worker.nr_conns == worker.worker_connections and not worker._accepting
+
+
+def test_a_connection_that_never_finishes_its_head_gives_its_thread_back():
+    """Slowloris: a client that sends a byte of a request and then nothing held a thread for as
+    long as it liked. Here one worker has two threads: one holds `/block` (the application's
+    time, never cut), the other takes the slow head, and a new request queues behind them. The
+    head's deadline (1 s here) closes the slow connection, and the queued request is served."""
+    server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_HEAD_SECONDS": "1"})
+    try:
+        holding = server.get("/block")
+        line, worker = server.blocked()
+        slow = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+        slow.sendall(b"G")
+        assert server.get("/pid").result(timeout=BOUND) == (200, worker)
+        assert slow.recv(1) == b""  # the server closed it
+        slow.close()
+        line.send(b"x")  # held far past the head's deadline, and still answered
+        assert holding.result(timeout=BOUND) == (200, worker)
+        line.close()
+    finally:
+        server.close()
