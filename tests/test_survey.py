@@ -122,6 +122,23 @@ def test_everything_typed_is_kept_after_an_error(client, site, issues, custom_fi
 
 
 @pytest.mark.parametrize(
+    ("locale", "summary"),
+    [
+        ("en-us", "What do you need help with? Please choose what you need help with."),
+        ("fr", "Pour quoi avez-vous besoin d’aide ? "),
+        ("ja", "どのようなことでお困りですか？"),
+    ],
+)
+def test_the_error_summary_adds_no_colon_after_a_question(
+    client, site, issues, custom_fields, locale, summary
+):
+    response = post_survey(client, issue="", locale=locale)
+    text = element(response.content.decode(), "a", href="#id_issue_0").text
+    assert text.startswith(summary)
+    assert "?:" not in text and "？:" not in text
+
+
+@pytest.mark.parametrize(
     ("field", "value", "code"),
     [
         ("name", "a" * 101, "This is 1 character too long. Please shorten it."),

@@ -1,5 +1,7 @@
 """Form rendering with the accessibility wiring done once (WCAG 2.2: labels, errors, help)."""
 
+import unicodedata
+
 from django import forms, template
 from django.forms.boundfield import BoundField
 
@@ -80,6 +82,15 @@ def is_checkbox(field) -> bool:
 def error_target(field) -> str:
     """The id the error summary links to: the first radio of a group, else the input."""
     return f"{field.auto_id}_0" if isinstance(field.field.widget, forms.RadioSelect) else field.auto_id
+
+
+@register.filter
+def summary_label(label) -> str:
+    """A field's label as the error summary leads with it: a colon after it, unless the label
+    already ends in its own punctuation ("What do you need help with?", "Quelle est l'urgence ?",
+    "ご用件は？"), where a second mark would read "?:"."""
+    text = str(label).rstrip()
+    return f"{text} " if text and unicodedata.category(text[-1]) == "Po" else f"{text}: "
 
 
 def counted(field) -> bool:
