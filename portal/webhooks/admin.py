@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.webhooks import services
 from portal.webhooks.models import Attempt, Delivery, Endpoint, EventType, new_secret
 
@@ -73,7 +74,7 @@ class EndpointForm(forms.ModelForm):
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
+class EndpointAdmin(PreselectSingleChoiceMixin, admin.ModelAdmin):
     form = EndpointForm
     list_display = ["__str__", "site", "url", "event_list", "active", "deliveries_link"]
     list_filter = ["site", "active"]

@@ -261,23 +261,35 @@ def selected(admin_client, url: str) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize(
     ("model", "field"),
-    [("issue", "site"), ("customfield", "site"), ("apitoken", "site"), ("site", "backend")],
+    [
+        ("portal_issue", "site"),
+        ("portal_customfield", "site"),
+        ("portal_apitoken", "site"),
+        ("portal_site", "backend"),
+        ("webhooks_endpoint", "site"),
+    ],
 )
 def test_the_only_choice_is_preselected_on_add_forms(admin_client, site, model, field):
     only = site if field == "site" else site.backend
-    assert selected(admin_client, reverse(f"admin:portal_{model}_add"))[field] == [str(only.pk)]
+    assert selected(admin_client, reverse(f"admin:{model}_add"))[field] == [str(only.pk)]
 
 
 @pytest.mark.parametrize(
     ("model", "field"),
-    [("issue", "site"), ("customfield", "site"), ("apitoken", "site"), ("site", "backend")],
+    [
+        ("portal_issue", "site"),
+        ("portal_customfield", "site"),
+        ("portal_apitoken", "site"),
+        ("portal_site", "backend"),
+        ("webhooks_endpoint", "site"),
+    ],
 )
 def test_nothing_is_preselected_when_there_is_a_choice(admin_client, site, model, field):
     second_backend = Backend.objects.create(
         name="Other", kind=Backend.Kind.MODERN, base_url="https://other.example.com"
     )
     Site.objects.create(name="Other site", backend=second_backend)
-    assert selected(admin_client, reverse(f"admin:portal_{model}_add"))[field] == []
+    assert selected(admin_client, reverse(f"admin:{model}_add"))[field] == []
 
 
 def test_a_site_in_the_url_wins_over_the_preselection(admin_client, site):
