@@ -343,3 +343,17 @@ def test_typed_custom_fields_reach_the_vendor_as_typed(client, site, issues, typ
     assert ("session.custom.count", "3.5") in sent
     html = client.get("/survey/").content.decode()
     assert element(html, "input", name="cf_contact_mail").attrs["type"] == "email"
+
+
+def test_a_refused_attempt_keeps_the_issue_it_had_chosen(client, site, issues, custom_fields):
+    """The statistics split refused attempts by issue: which topic customers fail on."""
+    post_survey(client, name="")  # the issue (printing) was fine, the name was not
+    record = StartRequest.objects.get()
+    assert (record.outcome, record.issue, record.error_fields) == (
+        StartRequest.Outcome.INVALID,
+        issues["printing"],
+        "name",
+    )
+    post_survey(client, issue="retired", name="")  # the issue itself was refused: none to keep
+    record = StartRequest.objects.latest("id")
+    assert (record.issue, record.error_fields) == (None, "issue,name")

@@ -109,6 +109,11 @@ class StartFlowView(View, Generic[FormT]):
     def start(self, form: FormT, context: services.StartContext) -> services.StartResult:
         raise NotImplementedError
 
+    def attempted_issue(self, form: FormT) -> services.StartIssue | None:
+        """The issue a refused attempt had validly chosen, for its record (the statistics'
+        split by issue, the refused event's issue)."""
+        return None
+
     # Steps ------------------------------------------------------------------------
     def render_form(self, form: FormT, **extra_context: Any) -> HttpResponse:
         context = {**self.get_context_data(form), **extra_context}
@@ -132,7 +137,7 @@ class StartFlowView(View, Generic[FormT]):
             context = start_context(request, form)
             return start_response(request, self.start(form, context), context)
         if ok:
-            record_invalid(request, form, self.flow)
+            record_invalid(request, form, self.flow, issue=self.attempted_issue(form))
         return self.render_form(form)
 
 
@@ -243,12 +248,18 @@ def start_context(request: SiteRequest, form: PublicForm) -> services.StartConte
     )
 
 
-def record_invalid(request: SiteRequest, form: PublicForm, flow: str) -> None:
+def record_invalid(
+    request: SiteRequest, form: PublicForm, flow: str, *, issue: services.StartIssue | None = None
+) -> None:
     context = services.StartContext(
         site=request.site, language=request.LANGUAGE_CODE, embedded=request.POST.get("embedded") == "1"
     )
     services.record_start(
-        context=context, flow=flow, outcome=StartRequest.Outcome.INVALID, error_fields=sorted(form.errors)
+        context=context,
+        flow=flow,
+        outcome=StartRequest.Outcome.INVALID,
+        issue=issue,
+        error_fields=sorted(form.errors),
     )
 
 

@@ -126,6 +126,10 @@ class SurveyView(StartFlowView[SurveyForm]):
         request = self.request
         return survey_prefill(request, selectors.survey_custom_fields(request.site, request.LANGUAGE_CODE))
 
+    def attempted_issue(self, form: SurveyForm) -> services.StartIssue | None:
+        issue = form.selected_issue()  # None when the issue itself was refused
+        return issue if isinstance(issue, selectors.LocalizedIssue) else None  # not a rep in the menu
+
     def compiles_prefilled_page(self) -> bool:
         return not selectors.reps_in_issue_menu(self.request.site)  # who is online is not in the shape
 
