@@ -31,9 +31,11 @@ LANDING_FLOWS = {
 
 
 class PageViewCountMiddleware:
-    """Counts a GET answered 200 as a view, and any POST as a submission, of the flow whose
-    form the page holds. Override `flow_for` to count other pages; a response with
-    `shows_no_flow = True` (the closed page) is not a view."""
+    """Counts a GET answered 200 as a view, and a POST as a submission, of the flow whose form
+    the page holds. Override `flow_for` to count other pages; a response with
+    `shows_no_flow = True` (the closed page) is not a view, and one with
+    `not_a_submission = True` (a POST the guards refused unread: too many, from another site)
+    is not a submission."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -64,7 +66,7 @@ class PageViewCountMiddleware:
             return response
         if request.method == "GET" and response.status_code == 200:
             kind = "views"
-        elif request.method == "POST":
+        elif request.method == "POST" and not getattr(response, "not_a_submission", False):
             kind = "submissions"
         else:
             return response

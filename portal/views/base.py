@@ -186,6 +186,14 @@ def public_form_initial(request: SiteRequest, names: tuple[str, ...] = ()) -> tu
 # The POST: guards, the start's context, the invalid attempt
 # ------------------------------------------------------------------------------
 def guard_failure_response(request: PortalRequest, result: guards.GuardResult) -> HttpResponse:
+    """The page for a POST the guards refused before the form was read. It is no submission
+    of the form (the analytics' funnel counts none: PageViewCountMiddleware)."""
+    response = _guard_failure_page(request, result)
+    response.not_a_submission = True  # type: ignore[attr-defined]
+    return response
+
+
+def _guard_failure_page(request: PortalRequest, result: guards.GuardResult) -> HttpResponse:
     if result.reason == "rate":
         response = render_customer_page(
             request,

@@ -52,6 +52,18 @@ def test_views_submissions_and_starts_make_the_funnel(client, admin_client, site
     assert StartRequest.objects.filter(flow="key").count() == 2  # the refused one is a record, not a start
 
 
+def test_a_post_the_guards_refuse_unread_is_no_submission(client, admin_client, site, settings):
+    """Too many attempts (429) or a form from another site (403): the form was never read, so
+    the funnel's 'started per submission' does not count them."""
+    settings.PORTAL_RATE_LIMIT = 2
+    client.get("/key/")
+    foreign = client.post("/key/", form_data(key="12"), HTTP_ORIGIN="https://evil.example")
+    assert foreign.status_code == 403
+    answers = [client.post("/key/", form_data(key="12")).status_code for _ in range(4)]
+    assert answers == [200, 200, 429, 429]
+    assert funnel(admin_client)["Session key"][:2] == ["1", "2"]
+
+
 def test_counting_sets_no_cookie_and_writes_nothing_to_the_database(client, site):
     client.get("/key/")
     for _ in range(3):
