@@ -357,3 +357,27 @@ def test_a_refused_attempt_keeps_the_issue_it_had_chosen(client, site, issues, c
     post_survey(client, issue="retired", name="")  # the issue itself was refused: none to keep
     record = StartRequest.objects.latest("id")
     assert (record.issue, record.error_fields) == (None, "issue,name")
+
+
+def test_a_required_choice_group_says_so_to_assistive_technology(client, site, issues, custom_fields):
+    """Radios take no aria-required; their group does (role radiogroup). A required yes/no
+    field was marked only by the missing "(optional)"."""
+    from portal.models import CustomField
+
+    CustomField.objects.create(
+        site=site, code_name="onsite", label="On site?", field_type=CustomField.Type.YES_NO, required=True
+    )
+    CustomField.objects.create(
+        site=site, code_name="remote", label="Remote?", field_type=CustomField.Type.YES_NO
+    )
+    html = client.get("/survey/").content.decode()
+    groups = {
+        legends[0].text.split(" (")[0]: fieldset.attrs
+        for fieldset in elements(html, "fieldset")
+        if (legends := elements(fieldset, "legend"))
+    }
+    assert (
+        groups["On site?"].get("role") == "radiogroup" and groups["On site?"].get("aria-required") == "true"
+    )
+    assert "aria-required" not in groups["Remote?"]
+    assert groups["What do you need help with?"].get("aria-required") == "true"
