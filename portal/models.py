@@ -840,6 +840,17 @@ class CustomField(models.Model):
             pairs = self.choice_list
             if not pairs:
                 raise ValidationError({"choices": _("A choice field needs at least one choice.")})
+            values = [value for value, _label in pairs]
+            if "" in values:  # '|label': the customer could not tell it from choosing nothing
+                raise ValidationError({"choices": _("Each choice needs a value before the |.")})
+            repeated = sorted({value for value in values if values.count(value) > 1})
+            if repeated:  # the survey would show one of them only
+                raise ValidationError(
+                    {
+                        "choices": _("Each value may be listed once; listed more than once: %(values)s.")
+                        % {"values": ", ".join(repeated)}
+                    }
+                )
             too_long = [v for v, _label in pairs if len(v) > self.max_length]
             if too_long:
                 raise ValidationError({"choices": _("A value is longer than the maximum length.")})
