@@ -12,6 +12,7 @@ COPY manage.py docker-entrypoint.sh gunicorn.conf.py ./
 COPY templates ./templates
 COPY static ./static
 RUN /venv/bin/python -m babel.messages.frontend compile --directory portal/locale --domain django \
+ && /venv/bin/python -m portal.i18n_fallbacks \
  && DJANGO_SECRET_KEY=collectstatic-only PORTAL_DATA_DIR=/tmp/build \
     /venv/bin/python manage.py collectstatic --no-input --verbosity 0
 

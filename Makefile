@@ -18,6 +18,7 @@ install: $(VENV)/.installed-$(EXTRAS)
 
 messages: install
 	$(PY) -m babel.messages.frontend -q compile --directory portal/locale --domain django
+	$(PY) -m portal.i18n_fallbacks
 
 migrate: install
 	$(PY) manage.py migrate --no-input

@@ -178,7 +178,9 @@ LANGUAGES = [
     ("ru", "Русский"),
 ]
 LANGUAGE_CODE = "en-us"
-LOCALE_PATHS = [BASE_DIR / "portal" / "locale"]
+# The portal's catalogs first (they win), then Django's own words for the codes whose Django
+# catalog has another name (portal/i18n_fallbacks.py: `zh` is Django's `zh_Hant`).
+LOCALE_PATHS = [BASE_DIR / "portal" / "locale", BASE_DIR / "portal" / "locale_fallback"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env("PORTAL_TIME_ZONE", default="UTC")

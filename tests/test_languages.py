@@ -111,3 +111,21 @@ def test_vary_and_content_language_headers(client, site):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr")
     assert "Accept-Language" in response["Vary"]
     assert response["Content-Language"] == "fr"
+
+
+@pytest.mark.parametrize(
+    ("accept", "login", "required"),
+    [
+        ("zh-TW", "登入", "這個欄位是必須的。"),  # the portal's `zh`, Django's `zh_Hant`
+        ("zh-CN", "登录", "这个字段是必填项。"),  # the portal's `zh-hans`: not the Traditional words
+        ("de", "Anmelden", "Dieses Feld ist zwingend erforderlich."),
+    ],
+)
+@pytest.mark.django_db
+def test_django_speaks_every_portal_language_in_the_admin(client, accept, login, required):
+    """Django's own catalogs know Traditional Chinese as zh_Hant, the portal (the vendors) as
+    zh: built by `make messages` (portal/i18n_fallbacks.py), its admin is Chinese too."""
+    page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    assert f'value="{login}"' in page
+    response = client.post("/admin/login/", {"username": "", "password": ""}, HTTP_ACCEPT_LANGUAGE=accept)
+    assert required in response.content.decode()
