@@ -8,7 +8,7 @@ import logging
 import pickle
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from time import time as epoch_seconds
 
 from django.conf import settings
@@ -306,6 +306,29 @@ def is_open(*, site: Site, now=None) -> bool:
     return any(
         weekday == now.weekday() and opens <= moment < closes for weekday, opens, closes in schedule.hours
     )
+
+
+NEXT_OPENING_DAYS = 14  # looked ahead for the closed page; a longer closure is the site's text to tell
+
+
+def next_opening(*, site: Site, now=None) -> datetime | None:
+    """When a closed site opens again, in its time zone: the next opening time on a day that is
+    no holiday, within NEXT_OPENING_DAYS; without opening hours, the start of the next day that
+    is no holiday. None if open now or nothing opens in that time."""
+    zone = zoneinfo.ZoneInfo(site.time_zone)
+    now = (now or timezone.now()).astimezone(zone)
+    schedule = site_schedule(site=site)
+    for ahead in range(NEXT_OPENING_DAYS + 1):
+        day = now.date() + timedelta(days=ahead)
+        if day in schedule.holidays:
+            continue
+        if not schedule.hours:
+            return datetime.combine(day, time.min, tzinfo=zone) if ahead else None
+        for opens in sorted(opens for weekday, opens, _closes in schedule.hours if weekday == day.weekday()):
+            start = datetime.combine(day, opens, tzinfo=zone)
+            if start > now:
+                return start
+    return None
 
 
 def notice_is_shown(*, site: Site, now=None) -> bool:

@@ -3,6 +3,7 @@
 
 import datetime as dt
 import io
+import zoneinfo
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -129,6 +130,55 @@ def test_closed_site_shows_message_and_no_flows(client, site, issues):
 
     response = client.post("/key/", form_data(key="1234567"))
     assert response.status_code == 200 and "Location" not in response
+
+
+@pytest.mark.django_db
+def test_when_a_closed_site_opens_again(site):
+    from portal.selectors import next_opening
+
+    site.time_zone = "Europe/Berlin"
+    site.save()
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    monday_1800 = dt.datetime(2026, 11, 23, 18, 0, tzinfo=berlin)
+    # No hours: open all day, every day that is no holiday.
+    assert next_opening(site=site, now=monday_1800) is None
+    Holiday.objects.create(site=site, date=dt.date(2026, 11, 23))
+    Holiday.objects.create(site=site, date=dt.date(2026, 11, 24))
+    assert next_opening(site=site, now=monday_1800) == dt.datetime(2026, 11, 25, 0, 0, tzinfo=berlin)
+    # Hours on Monday and Wednesday: the next opening on a day that is no holiday.
+    OpeningHours.objects.create(site=site, weekday=0, opens=dt.time(8), closes=dt.time(12))
+    OpeningHours.objects.create(site=site, weekday=0, opens=dt.time(13), closes=dt.time(17))
+    OpeningHours.objects.create(site=site, weekday=2, opens=dt.time(9, 30), closes=dt.time(17))
+    assert next_opening(site=site, now=monday_1800) == dt.datetime(2026, 11, 25, 9, 30, tzinfo=berlin)
+    Holiday.objects.all().delete()
+    monday_1200 = monday_1800.replace(hour=12, minute=15)  # the lunch break
+    assert next_opening(site=site, now=monday_1200) == monday_1800.replace(hour=13, minute=0)
+    # Asked in UTC, answered in the site's zone.
+    assert next_opening(site=site, now=monday_1800.astimezone(dt.UTC)).tzinfo == berlin
+    # Nothing within two weeks: the site's own text says when.
+    for day in range(15):
+        Holiday.objects.get_or_create(site=site, date=dt.date(2026, 11, 24) + dt.timedelta(days=day))
+    assert next_opening(site=site, now=monday_1800) is None
+
+
+@pytest.mark.django_db
+def test_the_closed_page_says_when_it_opens_again_and_in_which_zone(client, site, issues, time_machine):
+    site.time_zone = "Europe/Berlin"
+    site.save()
+    OpeningHours.objects.create(site=site, weekday=2, opens=dt.time(9, 30), closes=dt.time(17))
+    time_machine.move_to(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False)  # Monday 18:00 Berlin
+    html = client.get("/key/?locale=de").content.decode()
+    assert (
+        element(html, "p", class_="next-opening").text
+        == "Wir öffnen wieder am Mittwoch, 25. November 2026 um 09:30."
+    )
+    assert "Die Zeiten gelten in der Zeitzone Europe/Berlin." in html
+    html = client.get("/key/?locale=en-us").content.decode()
+    assert element(html, "p", class_="next-opening").text == (
+        "We open again on Wednesday, Nov. 25, 2026 at 9:30 a.m."
+    )
+    html = client.get("/key/?locale=ja").content.decode()
+    assert element(html, "p", class_="next-opening").text.startswith("2026年11月25日（水曜日）")
 
 
 def test_site_validation_of_time_zone_and_origins(db, backend):

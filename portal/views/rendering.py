@@ -3,6 +3,7 @@ context, the closed page; and the person tiles' initials."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeGuard
 from urllib.parse import urlencode, urlsplit
 
@@ -10,6 +11,8 @@ from csp.constants import NONE, SELF
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils.formats import date_format
+from django.utils.translation import pgettext
 
 from portal import guards, selectors
 from portal.caching import exempt_from_page_cache
@@ -134,6 +137,23 @@ def site_ready(request: PortalRequest) -> TypeGuard[SiteRequest]:
     return request.site is not None and selectors.is_open(site=request.site)
 
 
+def next_opening_words(moment: datetime | None) -> dict[str, str]:
+    """The closed page's "We open again on …": the day (weekday and date) and the time, in the
+    active language and the site's time zone (`moment` carries it: Django's `date` filter would
+    move it to the server's). No time when the site opens at the day's start (no hours set)."""
+    if moment is None:
+        return {}
+    day = pgettext("weekday and date", "%(weekday)s, %(date)s") % {
+        "weekday": date_format(moment, "l"),
+        "date": date_format(moment, "DATE_FORMAT"),
+    }
+    # English says "9:30 a.m.": the sentence's own full stop ends it, not a second one.
+    time = (
+        "" if moment.time() == datetime.min.time() else date_format(moment, "TIME_FORMAT").removesuffix(".")
+    )
+    return {"opens_day": day, "opens_time": time}
+
+
 def unavailable_page(request: PortalRequest) -> HttpResponse:
     """No site configured, or the site is closed: say so instead of showing flows."""
     if request.site is None:
@@ -141,7 +161,13 @@ def unavailable_page(request: PortalRequest) -> HttpResponse:
         set_customer_csp(response, None)
         return response
     response = render_customer_page(
-        request, "portal/closed.html", {"opening_hours": request.site.opening_hours.all()}
+        request,
+        "portal/closed.html",
+        {
+            "opening_hours": request.site.opening_hours.all(),
+            "time_zone": request.site.time_zone,
+            **next_opening_words(selectors.next_opening(site=request.site)),
+        },
     )
     response.shows_no_flow = True  # type: ignore[attr-defined]  # not a view of a form (portal/analytics/middleware.py)
     return exempt_from_page_cache(response)  # opening time must show at once
