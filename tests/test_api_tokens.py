@@ -181,6 +181,21 @@ def test_admin_list_columns_and_revoke_action(admin_client, site):
     assert authenticate_token(new.secret) is None
 
 
+def test_admin_lists_tokens_by_status_in_words(admin_client, site):
+    create_api_token(site=site, name="Live")
+    gone = create_api_token(site=site, name="Gone")
+    ApiToken.objects.filter(pk=gone.token.pk).update(revoked_at=timezone.now())
+    url = reverse("admin:portal_apitoken_changelist")
+    page = admin_client.get(url).content.decode()
+    assert "By status" in page and "Not empty" not in page
+    names = lambda query: [t.name for t in admin_client.get(url, query).context["cl"].result_list]  # noqa: E731
+    assert names({"status": "active"}) == ["Live"]
+    assert names({"status": "revoked"}) == ["Gone"]
+    assert sorted(names({})) == ["Gone", "Live"]
+    german = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Aktiv" in german and "Widerrufen" in german
+
+
 def test_admin_change_form_cannot_edit_secret_fields(admin_client, site):
     new = create_api_token(site=site, name="Bot")
     admin_client.post(

@@ -348,3 +348,23 @@ def test_bootstrap_warns_about_what_the_site_asks_and_still_configures(monkeypat
     assert "A legacy Bomgar start cannot be chat only" in out
     assert "A legacy Bomgar start cannot carry custom fields" in out
     assert Site.objects.get(is_default=True).backend.kind == Backend.Kind.LEGACY
+
+
+def test_remove_the_stored_value_is_offered_only_when_one_is_stored(admin_client, backend):
+    from tests.parsed_html import elements
+
+    def offered(url) -> bool:
+        html = admin_client.get(url).content.decode()
+        return [box.attrs.get("type") for box in elements(html, "input", name="clear_client_secret")] == [
+            "checkbox"
+        ]
+
+    assert not offered(reverse("admin:portal_backend_add"))
+    change = reverse("admin:portal_backend_change", args=[backend.pk])
+    assert not offered(change)
+    Backend.objects.filter(pk=backend.pk).update(client_id="portal", client_secret="stored-s3cret")
+    assert offered(change)
+    backend.refresh_from_db()
+    saved(save_backend(admin_client, backend, client_secret=""))  # empty: keep the stored one
+    backend.refresh_from_db()
+    assert backend.client_secret == "stored-s3cret"

@@ -3,6 +3,7 @@ the site default, always among the site's enabled languages; the chosen code is 
 receives."""
 
 import pytest
+from django.urls import reverse
 
 from portal.languages import negotiate_language
 from tests.conftest import form_data, query_of
@@ -125,7 +126,8 @@ def test_vary_and_content_language_headers(client, site):
 def test_django_speaks_every_portal_language_in_the_admin(client, accept, login, required):
     """Django's own catalogs know Traditional Chinese as zh_Hant, the portal (the vendors) as
     zh: built by `make messages` (portal/i18n_fallbacks.py), its admin is Chinese too."""
-    page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    login_url = reverse("admin:login")
+    page = client.get(login_url, HTTP_ACCEPT_LANGUAGE=accept).content.decode()
     assert f'value="{login}"' in page
-    response = client.post("/admin/login/", {"username": "", "password": ""}, HTTP_ACCEPT_LANGUAGE=accept)
+    response = client.post(login_url, {"username": "", "password": ""}, HTTP_ACCEPT_LANGUAGE=accept)
     assert required in response.content.decode()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from portal.models import StartRequest
 from tests.conftest import form_data
@@ -66,9 +67,10 @@ def test_a_customers_over_long_paste_gets_the_forms_message(client, site):
 
 
 def test_the_admin_takes_more_than_a_customer_page(admin_client, site):
-    response, _size = upload(admin_client, "/admin/portal/site/", LIMIT + 1)
+    sites = reverse("admin:portal_site_changelist")
+    response, _size = upload(admin_client, sites, LIMIT + 1)
     assert response.status_code != 400
-    response, _size = upload(admin_client, "/admin/portal/site/", 8 * 1024 * 1024 + 1)
+    response, _size = upload(admin_client, sites, 8 * 1024 * 1024 + 1)
     assert response.status_code == 400
 
 

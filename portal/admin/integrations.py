@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -22,12 +23,29 @@ from portal.tokens import revoke_api_token, save_new_token
 # ------------------------------------------------------------------------------
 # API tokens
 # ------------------------------------------------------------------------------
+class TokenStatusFilter(admin.SimpleListFilter):
+    """Active or revoked, in words (the revocation time's own filter said "Empty" and "Not empty")."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("active", capfirst(_("active"))), ("revoked", capfirst(_("revoked")))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(PreselectSingleChoiceMixin, admin.ModelAdmin):
     """The token is shown once, in the message after "add"; only its prefix afterwards."""
 
     list_display = ["name", "prefix", "site", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["site", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = ["site", TokenStatusFilter]
     search_fields = ["name", "prefix"]
     actions = ["revoke"]
 

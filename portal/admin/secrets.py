@@ -32,10 +32,12 @@ class WriteOnlySecretsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in self.secret_fields:
             if name in self.fields:
-                self.fields[name].widget = WriteOnlySecretWidget(
-                    is_set=bool(getattr(self.instance, name, ""))
-                )
+                is_set = bool(getattr(self.instance, name, ""))
+                self.fields[name].widget = WriteOnlySecretWidget(is_set=is_set)
                 self.fields[name].required = False
+                clear = self.fields.get(f"clear_{name}")
+                if clear is not None and not is_set:  # nothing stored, nothing to remove
+                    clear.widget = forms.HiddenInput()
 
     def clean(self):
         cleaned = super().clean()

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from django import forms
 from django.contrib import admin, messages
 from django.utils.html import format_html
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal import models, translation_coverage
@@ -48,7 +48,7 @@ class SiteForm(WriteOnlySecretsForm):
         choices=models.LANGUAGE_CHOICES,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label=_("enabled languages"),
+        label=capfirst(_("enabled languages")),
         help_text=_("None ticked: all 16 languages."),
     )
 

@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -30,13 +31,13 @@ class SecretInput(forms.PasswordInput):
 
 class EndpointForm(forms.ModelForm):
     events = forms.MultipleChoiceField(
-        label=_("events"),
+        label=capfirst(_("events")),
         choices=EventType.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=EventType.values,
     )
     secret = forms.CharField(
-        label=_("signing secret"),
+        label=capfirst(_("signing secret")),
         required=False,
         max_length=200,
         strip=True,

@@ -119,3 +119,13 @@ def test_send_test_event_and_the_delivery_log(admin_client, site):
     assert "s" * 20 not in page
     latency = delivery.attempt_log.get().latency_ms
     assert element(element(page, "td", class_="field-latency_ms"), "p").text == str(latency)
+
+
+def test_form_labels_are_capitalised_like_the_admins_own(admin_client, site):
+    from tests.parsed_html import elements
+
+    def labels(url) -> set[str]:
+        return {label.text for label in elements(admin_client.get(url).content.decode(), "label")}
+
+    assert {"Events:", "Signing secret:"} <= labels(reverse("admin:webhooks_endpoint_add"))
+    assert "Enabled languages:" in labels(reverse("admin:portal_site_change", args=[site.pk]))
