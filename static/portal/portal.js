@@ -37,6 +37,11 @@
     if (box && box.hidden) return false;
     return !((el.type === "radio" || el.type === "checkbox") && !el.checked);
   }
+  // A byte limit's "characters left" before anything is typed: Japanese and Chinese characters
+  // take 3 bytes, Cyrillic letters 2, so a Japanese page must not promise 1,024 characters
+  // where 341 fit.
+  var pageLanguage = (document.documentElement.lang || "").toLowerCase();
+  var scriptWidth = /^(ja|zh)/.test(pageLanguage) ? 3 : /^ru/.test(pageLanguage) ? 2 : 1;
   var counters = [];
   document.querySelectorAll("[data-counter-for]").forEach(function (counter) {
     var input = document.getElementById(counter.getAttribute("data-counter-for"));
@@ -62,12 +67,19 @@
       maxBytes = maxBytes === null ? shared - others : Math.min(maxBytes, shared - others);
     }
     var over = rule.charsOver(chars, item.maxChars, maxBytes);
+    if (over && !item.edited && input.getAttribute("aria-invalid") === "true") {
+      // The server's message by the field already says how many to take off: one voice until
+      // the customer edits the field, then the counter's live number.
+      counter.hidden = true;
+      return;
+    }
     var left = Infinity;
     if (!over) {
       if (item.maxChars !== null) left = item.maxChars - chars.length;
       if (maxBytes !== null) {
-        // Characters like the widest one typed so far: at least that many still fit.
-        var size = 0, widest = 1;
+        // Characters like the widest one typed so far, and at least as wide as the page's
+        // script usually is: at least that many still fit.
+        var size = 0, widest = scriptWidth;
         chars.forEach(function (ch) { var w = utf8Width(ch); size += w; widest = Math.max(widest, w); });
         left = Math.min(left, Math.floor((maxBytes - size) / widest));
       }
@@ -83,7 +95,10 @@
   function updateCounters() { counters.forEach(updateCounter); }
   if (counters.length) {
     // Any field may change what the others have left (the shared budget, the chosen issue).
-    document.addEventListener("input", updateCounters);
+    document.addEventListener("input", function (event) {
+      counters.forEach(function (item) { if (item.input === event.target) item.edited = true; });
+      updateCounters();
+    });
     document.addEventListener("change", updateCounters);
     updateCounters();
   }

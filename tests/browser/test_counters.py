@@ -114,6 +114,37 @@ def test_typing_one_character_at_a_time_matches_the_server(page, portal_url, mak
     assert server_error(page, "details") == "This is 1 character too long. Please shorten it."
 
 
+def test_after_a_refusal_the_server_speaks_until_the_customer_edits(page, portal_url, make_site):
+    """The server's "This is 400 characters too long" by the field, and the counter's "400 over"
+    under it, said the same thing twice; the counter waits for the customer's first edit."""
+    make_site()
+    open_survey(page, portal_url)
+    page.locator("#id_name").fill("x" * 500)
+    assert counter_number(page, "name", OVER) == 400
+    page.locator("#id_details").fill("Printer offline")
+    submit(page)
+    assert server_error(page, "name") == "This is 400 characters too long. Please shorten it."
+    expect(page.locator("#id_name_counter")).to_be_hidden()
+    page.locator("#id_name").press("End")
+    page.keyboard.press("Backspace")
+    assert counter_number(page, "name", OVER) == 399
+    expect(page.locator("#id_name_counter")).to_be_visible()
+
+
+@pytest.mark.parametrize(("language", "fits"), [("en-us", 1024), ("de", 1024), ("ja", 341)])
+def test_an_empty_byte_limited_field_promises_what_the_pages_script_fits(
+    page, portal_url, make_site, language, fits
+):
+    """1,024 bytes are 1,024 Latin letters but 341 Japanese characters: an empty description on
+    a Japanese page says 341 left, and 341 Japanese characters are accepted."""
+    make_site()
+    page.goto(f"{portal_url}/survey/?locale={language}")
+    counter = page.locator("#id_details_counter")
+    expect(counter).to_have_text(re.compile(rf"\b{fits}\b"))
+    numbers = [int(n) for n in re.findall(r"\d+", counter.text_content())]
+    assert numbers == [fits]
+
+
 def test_trailing_spaces_do_not_count_for_a_character_limit(page, portal_url, make_site):
     make_site()
     open_survey(page, portal_url)
