@@ -381,3 +381,13 @@ def test_a_required_choice_group_says_so_to_assistive_technology(client, site, i
     )
     assert "aria-required" not in groups["Remote?"]
     assert groups["What do you need help with?"].get("aria-required") == "true"
+
+
+def test_a_flow_the_site_does_not_offer_is_no_page_not_a_closed_desk(client, site, issues):
+    site.show_survey = False
+    site.save()
+    response = client.get("/survey/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Page not found" in html and "closed" not in html.lower()
+    assert client.get("/key/").status_code == 200  # the desk is open

@@ -23,6 +23,7 @@ from portal.caching import load_secrets
 from portal.forms import PublicForm
 from portal.http import PortalRequest, SiteRequest
 from portal.models import StartRequest
+from portal.views.errors import not_found
 from portal.views.prefilled import has_customer_values, prefilled_page
 from portal.views.rendering import render_customer_page, site_ready, unavailable_page
 
@@ -82,7 +83,9 @@ class StartFlowView(View, Generic[FormT]):
         return True
 
     def disabled_response(self) -> HttpResponse:
-        return unavailable_page(self.request)
+        """A flow the site does not offer is no page of it (the closed page would say the help
+        desk is closed, which it need not be)."""
+        return not_found(self.request)
 
     def get_form(self, data: Any = None) -> FormT:
         raise NotImplementedError

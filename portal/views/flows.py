@@ -25,7 +25,6 @@ from portal.forms import (
 from portal.http import PortalRequest, SiteRequest
 from portal.models import Site, StartRequest
 from portal.views.base import StartFlowView, public_form_initial
-from portal.views.errors import not_found
 from portal.views.rendering import (
     enabled_flows,
     initials,
@@ -238,9 +237,6 @@ class RepListView(StartFlowView[RepForm]):
     def is_enabled(self) -> bool:
         return rep_list_shown(self.request.site)
 
-    def disabled_response(self) -> HttpResponse:
-        return not_found(self.request)
-
     @property
     def rep_list(self) -> selectors.RepListResult:
         return current_rep_list(self.request)
@@ -306,9 +302,6 @@ class TechnicianView(StartFlowView[TechnicianForm]):
 
     def is_enabled(self) -> bool:
         return "technicians" in enabled_flows(self.request.site)  # off, or not a Take Control site
-
-    def disabled_response(self) -> HttpResponse:
-        return not_found(self.request)
 
     def get_form(self, data: Any = None) -> TechnicianForm:
         initial, _locked = public_form_initial(self.request)
