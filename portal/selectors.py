@@ -8,7 +8,7 @@ import logging
 import pickle
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from time import time as epoch_seconds
 
 from django.conf import settings
@@ -317,15 +317,19 @@ def next_opening(*, site: Site, now=None) -> datetime | None:
     is no holiday. None if open now or nothing opens in that time."""
     zone = zoneinfo.ZoneInfo(site.time_zone)
     now = (now or timezone.now()).astimezone(zone)
+    if is_open(site=site, now=now):
+        return None
     schedule = site_schedule(site=site)
     for ahead in range(NEXT_OPENING_DAYS + 1):
         day = now.date() + timedelta(days=ahead)
         if day in schedule.holidays:
             continue
-        if not schedule.hours:
-            return datetime.combine(day, time.min, tzinfo=zone) if ahead else None
+        if not schedule.hours:  # open all day on a day that is no holiday (not today: closed)
+            return datetime.combine(day, time.min, tzinfo=zone)
         for opens in sorted(opens for weekday, opens, _closes in schedule.hours if weekday == day.weekday()):
-            start = datetime.combine(day, opens, tzinfo=zone)
+            # Through UTC and back: an opening time inside a spring-forward gap (02:30 on the
+            # night the clocks jump from 02:00 to 03:00) is shown as the time that exists.
+            start = datetime.combine(day, opens, tzinfo=zone).astimezone(UTC).astimezone(zone)
             if start > now:
                 return start
     return None

@@ -181,6 +181,7 @@ LANGUAGE_CODE = "en-us"
 # The portal's catalogs first (they win), then Django's own words for the codes whose Django
 # catalog has another name (portal/i18n_fallbacks.py: `zh` is Django's `zh_Hant`).
 LOCALE_PATHS = [BASE_DIR / "portal" / "locale", BASE_DIR / "portal" / "locale_fallback"]
+FORMAT_MODULE_PATH = ["portal.formats"]  # the same for date formats (portal/formats/__init__.py)
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env("PORTAL_TIME_ZONE", default="UTC")

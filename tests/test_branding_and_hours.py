@@ -153,6 +153,7 @@ def test_when_a_closed_site_opens_again(site):
     Holiday.objects.all().delete()
     monday_1200 = monday_1800.replace(hour=12, minute=15)  # the lunch break
     assert next_opening(site=site, now=monday_1200) == monday_1800.replace(hour=13, minute=0)
+    assert next_opening(site=site, now=monday_1800.replace(hour=10)) is None  # open now
     # Asked in UTC, answered in the site's zone.
     assert next_opening(site=site, now=monday_1800.astimezone(dt.UTC)).tzinfo == berlin
     # Nothing within two weeks: the site's own text says when.
@@ -162,23 +163,51 @@ def test_when_a_closed_site_opens_again(site):
 
 
 @pytest.mark.django_db
-def test_the_closed_page_says_when_it_opens_again_and_in_which_zone(client, site, issues, time_machine):
+def test_an_opening_in_the_spring_forward_gap_is_a_time_that_exists(site):
+    from portal.selectors import next_opening
+
     site.time_zone = "Europe/Berlin"
+    site.save()
+    # 29 March 2026 is a Sunday: Berlin's clocks jump from 02:00 to 03:00.
+    OpeningHours.objects.create(site=site, weekday=6, opens=dt.time(2, 30), closes=dt.time(6))
+    saturday = dt.datetime(2026, 3, 28, 20, 0, tzinfo=dt.UTC)
+    opens = next_opening(site=site, now=saturday)
+    assert (opens.hour, opens.minute, opens.utcoffset()) == (3, 30, dt.timedelta(hours=2))
+    assert is_open(site=site, now=opens)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("locale", "opens_at", "zone_note"),
+    [
+        ("en-us", "Wednesday, Nov. 25, 2026, 9:30 a.m.", "Times are in the Europe/Berlin time zone."),
+        ("de", "Mittwoch, 25. November 2026, 09:30 Uhr", "Die Zeiten gelten in der Zeitzone Europe/Berlin."),
+        ("ja", "2026年11月25日（水曜日） 9:30", "時刻はEurope/Berlinのタイムゾーンです。"),
+        ("zh", "2026年11月25日 星期三 09:30", "時間以 Europe/Berlin 時區顯示。"),
+    ],
+)
+def test_the_closed_page_says_when_it_opens_again_and_in_which_zone(
+    client, site, issues, time_machine, locale, opens_at, zone_note
+):
+    site.time_zone = "Europe/Berlin"
+    site.enabled_languages = []
     site.save()
     OpeningHours.objects.create(site=site, weekday=2, opens=dt.time(9, 30), closes=dt.time(17))
     time_machine.move_to(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False)  # Monday 18:00 Berlin
-    html = client.get("/key/?locale=de").content.decode()
-    assert (
-        element(html, "p", class_="next-opening").text
-        == "Wir öffnen wieder am Mittwoch, 25. November 2026 um 09:30."
-    )
-    assert "Die Zeiten gelten in der Zeitzone Europe/Berlin." in html
+    html = client.get(f"/key/?locale={locale}").content.decode()
+    assert element(element(html, "p", class_="next-opening"), "strong").text == opens_at
+    assert zone_note in html
+
+
+@pytest.mark.django_db
+def test_a_holiday_without_hours_names_the_day_it_opens_and_the_zone(client, site, issues, time_machine):
+    site.time_zone = "America/New_York"
+    site.save()
+    Holiday.objects.create(site=site, date=dt.date(2026, 11, 26), name="Thanksgiving")
+    time_machine.move_to(dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC), tick=False)  # 10:00 in New York
     html = client.get("/key/?locale=en-us").content.decode()
-    assert element(html, "p", class_="next-opening").text == (
-        "We open again on Wednesday, Nov. 25, 2026 at 9:30 a.m."
-    )
-    html = client.get("/key/?locale=ja").content.decode()
-    assert element(html, "p", class_="next-opening").text.startswith("2026年11月25日（水曜日）")
+    assert element(element(html, "p", class_="next-opening"), "strong").text == "Friday, Nov. 27, 2026"
+    assert "Times are in the America/New_York time zone." in html
 
 
 def test_site_validation_of_time_zone_and_origins(db, backend):

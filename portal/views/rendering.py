@@ -138,20 +138,22 @@ def site_ready(request: PortalRequest) -> TypeGuard[SiteRequest]:
 
 
 def next_opening_words(moment: datetime | None) -> dict[str, str]:
-    """The closed page's "We open again on …": the day (weekday and date) and the time, in the
-    active language and the site's time zone (`moment` carries it: Django's `date` filter would
-    move it to the server's). No time when the site opens at the day's start (no hours set)."""
+    """The closed page's "We open again:" moment, in the active language and the site's time
+    zone (`moment` carries it; Django's `date` filter would move it to the server's): weekday,
+    date and, unless the site opens at the day's start (no hours set), the time. It stands on
+    its own after a label, so no language has to fit a weekday into a sentence."""
     if moment is None:
         return {}
     day = pgettext("weekday and date", "%(weekday)s, %(date)s") % {
         "weekday": date_format(moment, "l"),
         "date": date_format(moment, "DATE_FORMAT"),
     }
-    # English says "9:30 a.m.": the sentence's own full stop ends it, not a second one.
-    time = (
-        "" if moment.time() == datetime.min.time() else date_format(moment, "TIME_FORMAT").removesuffix(".")
-    )
-    return {"opens_day": day, "opens_time": time}
+    if moment.time() == datetime.min.time():
+        return {"opens_at": day}
+    return {
+        "opens_at": pgettext("date and time", "%(date)s, %(time)s")
+        % {"date": day, "time": date_format(moment, "TIME_FORMAT")}
+    }
 
 
 def unavailable_page(request: PortalRequest) -> HttpResponse:
