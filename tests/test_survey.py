@@ -391,3 +391,15 @@ def test_a_flow_the_site_does_not_offer_is_no_page_not_a_closed_desk(client, sit
     html = response.content.decode()
     assert "Page not found" in html and "closed" not in html.lower()
     assert client.get("/key/").status_code == 200  # the desk is open
+
+
+@pytest.mark.parametrize(
+    ("label", "summary"), [("Ticket #", "Ticket #: "), ("Serial *", "Serial *: "), ("Urgent?", "Urgent? ")]
+)
+def test_other_marks_at_a_labels_end_still_take_the_colon(client, site, issues, label, summary):
+    from portal.models import CustomField
+
+    CustomField.objects.create(site=site, code_name="ref", label=label, field_type=CustomField.Type.NUMBER)
+    response = post_survey(client, cf_ref="x")
+    text = element(response.content.decode(), "a", href="#id_cf_ref").text
+    assert text == f"{summary}Please enter a number, like 42 or 3.5."

@@ -1,7 +1,5 @@
 """Form rendering with the accessibility wiring done once (WCAG 2.2: labels, errors, help)."""
 
-import unicodedata
-
 from django import forms, template
 from django.forms.boundfield import BoundField
 
@@ -84,13 +82,18 @@ def error_target(field) -> str:
     return f"{field.auto_id}_0" if isinstance(field.field.widget, forms.RadioSelect) else field.auto_id
 
 
+# Marks that end a label as a sentence or question would ("Urgency?", "Quelle est l'urgence ?",
+# "ご用件は？"): no colon after them. Not every punctuation mark: "Ticket #" or "Serial *" still
+# take one.
+LABEL_ENDINGS = frozenset("?？.:：!！…。")
+
+
 @register.filter
 def summary_label(label) -> str:
     """A field's label as the error summary leads with it: a colon after it, unless the label
-    already ends in its own punctuation ("What do you need help with?", "Quelle est l'urgence ?",
-    "ご用件は？"), where a second mark would read "?:"."""
+    already ends a sentence or question, where a second mark would read "?:"."""
     text = str(label).rstrip()
-    return f"{text} " if text and unicodedata.category(text[-1]) == "Po" else f"{text}: "
+    return f"{text} " if text and text[-1] in LABEL_ENDINGS else f"{text}: "
 
 
 def counted(field) -> bool:

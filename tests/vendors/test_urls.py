@@ -20,6 +20,9 @@ from portal.vendors.urls import vendor_link
         ("https://support.example.com/a b", ("https",), False),
         ("https://support.example.com/\x7f", ("https",), False),
         ("https://[::1/", ("https",), False),
+        ("https://support.example.com/\x9b31m", ("https",), False),  # a C1 control
+        ("https://support.example.com/\u202egnp.exe", ("https",), False),  # a bidi override
+        ("https://support.example.com/\u00a0", ("https",), False),  # a no-break space
         (None, ("https",), False),
         (42, ("https",), False),
     ],
