@@ -8,6 +8,7 @@ Views bind forms and call these; nothing here reads a request. Vendor names stay
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,11 +18,14 @@ from urllib.parse import parse_qsl, urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from portal import prefill, selectors
 from portal.forms import PublicForm, SurveyForm, key_form
 from portal.models import Issue, Site, StartRequest, Technician
 from portal.selectors import LocalizedIssue
+from portal.text_rules import normalise
+from portal.vendors import limits
 from portal.vendors.base import StartFlow, StartOrder
 from portal.vendors.registry import adapter_for
 from portal.webhooks.services import enqueue_start_event, start_event_wanted
@@ -273,21 +277,27 @@ def purge_old_start_requests(*, now=None) -> int:
 # Signed prefill links (docs/decisions/0023-signed-prefill-links.md)
 # ------------------------------------------------------------------------------
 def signed_link_problems(*, site: Site, flow: str, values: Mapping[str, str]) -> dict[str, list[str]]:
-    """What the flow's form would say, in English, of each value a signed link would lock.
+    """What the flow's form would say, in English, of the values a signed link would lock.
 
     A locked value is shown read-only and the customer's own input for it is ignored, so a
     value the form refuses (a key of the wrong length, an issue the site does not offer, an
-    address that is none, a choice not listed) would leave the customer before an error they
-    cannot correct: such a link is not signed. The form is the one the page builds, with the
-    site's issues and custom fields as they are now. A name the page does not lock (a name on
-    the key page, a custom field whose "a signed prefill link locks it" is off) is no such
-    trap, and is not judged here.
+    address that is none, a choice not listed, a required field left blank) would leave the
+    customer before an error they cannot correct: such a link is not signed. The form is the
+    one the page builds, with the site's issues and custom fields as they are now. A name the
+    page does not lock (a name on the key page, a custom field whose "a signed prefill link
+    locks it" is off, an unknown one) is no such trap, and is not judged here.
+
+    What the form checks only once the customer has chosen an issue is judged for any issue: a
+    required custom field's blank value, and the vendor's budget for all custom values together
+    (what the link locks of it alone already over it).
     """
     with translation.override(settings.LANGUAGE_CODE):
         language = settings.LANGUAGE_CODE
         if flow == "key":
             form: PublicForm = key_form(site.backend, dict(values))
             lockable: tuple[str, ...] = prefill.KEY_PAGE_NAMES
+            fields: list[selectors.LocalizedCustomField] = []
+            reps_menu = False
         else:
             fields = selectors.survey_custom_fields(site, language)
             reps_menu = selectors.reps_in_issue_menu(site)
@@ -295,7 +305,7 @@ def signed_link_problems(*, site: Site, flow: str, values: Mapping[str, str]) ->
                 dict(values),
                 site=site,
                 # With reps in the menu, who may be chosen is who is online when the link is
-                # opened: an `issue` is not judged now (below).
+                # opened: an `issue` is judged by its shape only (below).
                 issues=() if reps_menu else selectors.active_issues(site=site, language=language),
                 custom_fields=fields,
                 reps_menu=reps_menu,
@@ -304,8 +314,30 @@ def signed_link_problems(*, site: Site, flow: str, values: Mapping[str, str]) ->
             if reps_menu:
                 lockable = tuple(name for name in lockable if name != "issue")
         form.is_valid()
-        return {
+        problems = {
             name: [str(message) for message in form.errors[name]]
             for name in values
             if name in lockable and name in form.fields and name in form.errors
         }
+        for field in fields:
+            name = f"cf_{field.code_name}"
+            if name in lockable and name in form.fields and field.required and name not in problems:
+                if name in values and not normalise(values[name]):
+                    problems[name] = [str(_("Please fill in this field."))]
+        if reps_menu and "issue" in values and not re.fullmatch(r"rep-[0-9]{1,18}", values["issue"]):
+            problems["issue"] = ["This site's survey lists representatives: rep-<id>, or leave it out."]
+        # The vendor's budget for the session's custom values (BeyondTrust: external key included).
+        budget = ("external_key", *(f"cf_{f.code_name}" for f in fields))
+        locked = [
+            name
+            for name in budget
+            if name in form.fields and name in lockable and name in values and name not in problems
+        ]
+        total = sum(limits.utf8_len(normalise(values[name])) for name in locked)
+        if adapter_for(site.backend).carries_custom_fields and total > limits.CUSTOM_TOTAL_MAX_BYTES:
+            for name in locked:
+                problems[name] = [
+                    f"The custom fields and the external key together take at most "
+                    f"{limits.CUSTOM_TOTAL_MAX_BYTES} UTF-8 bytes; the values to lock are more."
+                ]
+        return problems

@@ -980,3 +980,43 @@ def test_each_token_is_rate_limited_per_minute(client, fake, secret, settings, a
     assert 1 <= int(response["Retry-After"]) <= 60
     other = create_api_token(site=api_site, name="Bot").secret
     assert call(client, "get", "/reps", token=other).status_code == 200  # per token
+
+
+def test_what_the_form_checks_only_with_an_issue_is_judged_for_any_issue(client, secret, api_site):
+    """A required custom field and the vendor's budget for all custom values are checked by the
+    page once an issue is chosen; a link usually leaves the issue to the customer, and then a
+    blank required value, or locked values over the budget, would still trap them."""
+    api_site.prefill_secret = "s"
+    api_site.save()
+    CustomField.objects.create(site=api_site, code_name="ref", label="Ref", required=True, prefill_locks=True)
+    for n in range(3):
+        CustomField.objects.create(
+            site=api_site, code_name=f"note{n}", label="Note", max_length=1024, prefill_locks=True
+        )
+
+    def refused(values) -> dict:
+        response = call(client, "post", "/prefill-links", {"values": values}, token=secret)
+        assert response.status_code == 400, response.json()
+        return response.json()["fields"]
+
+    assert refused({"cf_ref": " "}) == {"values.cf_ref": ["Please fill in this field."]}
+    budget = (
+        "The custom fields and the external key together take at most 10000 UTF-8 bytes; "
+        "the values to lock are more."
+    )
+    over = {"external_key": "あ" * 1024, **{f"cf_note{n}": "あ" * 1024 for n in range(3)}}  # 12,288 bytes
+    assert refused(over) == {f"values.{name}": [budget] for name in over}
+    within = {"external_key": "あ" * 1024, "cf_note0": "あ" * 1024, "cf_ref": "R-1"}  # 6,147 bytes
+    assert call(client, "post", "/prefill-links", {"values": within}, token=secret).status_code == 201
+
+
+def test_with_reps_in_the_menu_an_issue_must_be_a_rep(client, secret, api_site):
+    api_site.prefill_secret = "s"
+    api_site.show_reps_in_issue_menu = True
+    api_site.save()
+    response = call(client, "post", "/prefill-links", {"values": {"issue": "printing"}}, token=secret)
+    assert response.json()["fields"] == {
+        "values.issue": ["This site's survey lists representatives: rep-<id>, or leave it out."]
+    }
+    response = call(client, "post", "/prefill-links", {"values": {"issue": "rep-12"}}, token=secret)
+    assert response.status_code == 201

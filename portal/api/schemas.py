@@ -405,7 +405,15 @@ class PrefillValues(Rule):
             f"Control sites: `name` {limits.TC_NAME_MAX_CHARS}, `email` "
             f"{limits.TC_EMAIL_MAX_CHARS}, `customer_number` "
             f"{limits.TC_NUMBER_MAX_CHARS}, `details` "
-            f"{limits.TC_DESCRIPTION_MAX_CHARS} characters).",
+            f"{limits.TC_DESCRIPTION_MAX_CHARS} characters). The flow's page must also take "
+            "every value it locks, as it is set up now: on the key page a key of the backend's "
+            "shape; on the survey an issue the site offers (with representatives in its menu, "
+            "`rep-<id>`), a name and a description that are not blank, an email address that "
+            "is one, a custom field's own type, choices and length, a required custom field "
+            f"not blank, and all custom values with the external key within "
+            f"{limits.CUSTOM_TOTAL_MAX_BYTES} UTF-8 bytes. A name the page does not lock (a "
+            "custom field no signed link locks, `name` on the key page) is signed and has no "
+            "effect there.",
         }
 
     def check(self, value, problems, context):

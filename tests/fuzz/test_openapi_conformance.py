@@ -5,13 +5,15 @@ conformance (a schema-valid request is accepted, a schema-violating one refused)
 
 The site is on the fake BeyondTrust appliance, so accepted calls really reach a vendor.
 Only rules the document states in words because JSON Schema cannot (the token's site's active
-issues, UTF-8 byte totals, the BeyondTrust form's own limits for prefill values) are kept out
-of the positive cases; the property tests in test_api_properties.py cover those.
+issues, UTF-8 byte totals, the BeyondTrust form's own limits and checks for prefill values) are
+kept out of the positive cases; the property tests in test_api_properties.py and the cases in
+test_api.py cover those.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import schemathesis
@@ -19,6 +21,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import settings
 
 from portal.api import openapi_document
+from portal.text_rules import normalise
 from portal.tokens import create_api_token
 from portal.vendors import limits
 from portal.vendors.beyondtrust.adapter import CUSTOMER_FIELDS as BEYONDTRUST_CUSTOMER_FIELDS
@@ -29,6 +32,7 @@ from tests.fuzz.conftest import api_site_on_fake, count_case
 OPENAPI_PATH = "/api/v1/openapi.json"
 HOST = "localhost"  # schemathesis' WSGI host name
 SCHEMATHESIS_MAX = 2_000
+ACTIVE_ISSUES = ("printing", "vpn")  # tests/conftest.py's issues; "retired" is inactive
 
 # The document is built without the database; the test below proves the app serves exactly it.
 schema = schemathesis.openapi.from_dict(openapi_document())
@@ -59,13 +63,27 @@ def _unstateable(body: dict, path: str) -> bool:
         return total > limits.CUSTOM_TOTAL_MAX_BYTES
     if path == "/prefill-links":
         specs = {spec.name: spec for spec in BEYONDTRUST_CUSTOMER_FIELDS}
-        for name, value in (body.get("values") or {}).items():
+        values = body.get("values") or {}
+        for name, value in values.items():
             spec = specs.get(name)
             if spec and spec.max_chars and len(value) > spec.max_chars:
                 return True
             if spec and spec.max_bytes and limits.utf8_len(value.strip()) > spec.max_bytes:
                 return True
+        return _refused_by_the_page(body.get("flow", "survey"), values)
     return False
+
+
+def _refused_by_the_page(flow: str, values: dict) -> bool:
+    """The page's own checks of a locked value, which the document states in words: on this
+    site (tests/conftest.py) the key page takes a 7-digit key, the survey one of its active
+    issues and a name and a description that are not blank."""
+    if flow == "key":
+        key = values.get("key")
+        return key is not None and not re.fullmatch(r"[0-9]{7}", re.sub(r"[ -]", "", key))
+    if "issue" in values and values["issue"] not in ACTIVE_ISSUES:
+        return True
+    return any(name in values and not normalise(values[name]) for name in ("name", "details"))
 
 
 @schema.hook
