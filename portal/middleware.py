@@ -8,7 +8,7 @@ from csp import constants as csp_constants
 from csp.middleware import CheckableLazyObject, CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils import translation
@@ -120,8 +120,8 @@ class RequestBodyMiddleware:
                     if size is not None  # None: Django sets no limit of its own
                 )
             )
-            if length > limit:
-                raise BadRequest("A body larger than any form of the portal takes.")
+            if length > limit:  # Django's own refusal of a form too large, logged as one
+                raise RequestDataTooBig("A body larger than any form of the portal takes.")
         return self.get_response(request)
 
 

@@ -51,7 +51,7 @@ def test_locked_fields_are_readonly_labelled_and_reachable(page, portal_url, sig
         expect(field).not_to_be_editable()
         expect(field).to_have_accessible_description(re.compile(re.escape(NOTE)))
     # A radio cannot be readonly: the locked issue is the only one shown, checked and disabled.
-    issues = page.get_by_role("group", name="What do you need help with?").get_by_role("radio")
+    issues = page.get_by_role("radiogroup", name="What do you need help with?").get_by_role("radio")
     expect(issues).to_have_count(1)
     expect(issues).to_be_checked()
     expect(issues).to_be_disabled()
