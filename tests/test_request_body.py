@@ -93,7 +93,7 @@ def multipart(size: int) -> tuple[bytes, str]:
     return body, f"multipart/form-data; boundary={boundary}"
 
 
-def test_a_public_body_over_the_limit_is_refused_unread(client, site):
+def test_a_public_body_over_the_limit_is_refused_unread(client, site, wsgi_keeps_test_connection):
     body, content_type = multipart(LIMIT + 1)
     status, stream = call_portal("/key/", body, content_type)
     assert status.startswith("400")
