@@ -60,9 +60,14 @@ class BalancedThreadWorker(ThreadWorker):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.busy_threads = 0  # requests handed to the pool (running or queued), not finished yet
         self.held_since: float | None = None  # since when new connections are left to the others
-        self.in_pool: set = set()  # the connections handed to the pool, on the main loop only
+        # The connections handed to the pool (running or queued), not finished yet; on the main
+        # loop only. Their count is the worker's busy threads, their deadlines the heads' own.
+        self.in_pool: set = set()
+
+    @property
+    def busy_threads(self) -> int:
+        return len(self.in_pool)
 
     def has_free_thread(self) -> bool:
         return self.busy_threads < self.cfg.threads or self.cfg.workers < 2
@@ -103,12 +108,10 @@ class BalancedThreadWorker(ThreadWorker):
     def enqueue_req(self, conn) -> None:
         super().enqueue_req(conn)
         self.in_pool.add(conn)
-        self.busy_threads += 1
         if self._accepting and not self.has_free_thread():
             self.set_accept_enabled(True)  # every thread busy: hold back from now on
 
     def finish_request(self, conn, fs) -> None:
-        self.busy_threads -= 1
         self.in_pool.discard(conn)
         super().finish_request(conn, fs)
 

@@ -194,7 +194,7 @@ def loop_worker(tmp_path):
 
     def busy(*, held_for: float) -> None:
         """As after one request was handed to the only thread and the hold began `held_for` ago."""
-        worker.busy_threads, worker.nr_conns = 1, 1
+        worker.in_pool, worker.nr_conns = {object()}, 1  # a connection its one thread is serving
         worker.set_accept_enabled(True)  # what gthread's loop asks for
         worker.held_since -= held_for
 
