@@ -106,23 +106,24 @@ class RequestBodyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not is_api_request(request):
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0  # Django reads no body without a valid length either
-            limit = (
-                self.ADMIN_BODY_MAX_BYTES
-                if is_admin_request(request)
-                else min(
-                    size
-                    for size in (settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
-                    if size is not None  # None: Django sets no limit of its own
-                )
-            )
-            if length > limit:  # Django's own refusal of a form too large, logged as one
-                raise RequestDataTooBig("A body larger than any form of the portal takes.")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body without a valid length either
+        # Most requests have no body: the limit is looked up only for one.
+        if length and not is_api_request(request) and length > self.limit(request):
+            # Django's own refusal of a form too large, logged as one
+            raise RequestDataTooBig("A body larger than any form of the portal takes.")
         return self.get_response(request)
+
+    def limit(self, request) -> int:
+        if is_admin_request(request):
+            return self.ADMIN_BODY_MAX_BYTES
+        return min(
+            size
+            for size in (settings.DATA_UPLOAD_MAX_MEMORY_SIZE, settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+            if size is not None  # None: Django sets no limit of its own
+        )
 
 
 class AdminQueryMiddleware:
