@@ -326,15 +326,13 @@ def signed_link_problems(*, site: Site, flow: str, values: Mapping[str, str]) ->
                     problems[name] = [str(_("Please fill in this field."))]
         if reps_menu and "issue" in values and not re.fullmatch(r"rep-[0-9]{1,18}", values["issue"]):
             problems["issue"] = ["This site's survey lists representatives: rep-<id>, or leave it out."]
-        # The vendor's budget for the session's custom values (BeyondTrust: external key included).
-        budget = ("external_key", *(f"cf_{f.code_name}" for f in fields))
-        locked = [
-            name
-            for name in budget
-            if name in form.fields and name in lockable and name in values and name not in problems
-        ]
+        # The vendor's budget for the session's custom values, over the fields the survey counts
+        # in it (the external key and the custom fields it carries); the key page's external
+        # key alone is within it by its own limit.
+        budget = form.custom_total_fields() if isinstance(form, SurveyForm) else []
+        locked = [name for name in budget if name in lockable and name in values and name not in problems]
         total = sum(limits.utf8_len(normalise(values[name])) for name in locked)
-        if adapter_for(site.backend).carries_custom_fields and total > limits.CUSTOM_TOTAL_MAX_BYTES:
+        if total > limits.CUSTOM_TOTAL_MAX_BYTES:
             for name in locked:
                 problems[name] = [
                     f"The custom fields and the external key together take at most "
