@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+from portal.models import color_validator
 
 MIN_TEXT_CONTRAST = 4.5
 WHITE = "#ffffff"
 
 
 def is_colour(value: object) -> bool:
-    """Whether `value` is a colour the checks below can read: #rrggbb (the sites' validator)."""
-    return isinstance(value, str) and re.fullmatch(r"#[0-9a-fA-F]{6}", value) is not None
+    """Whether `value` is a colour the checks below can read: what the sites' own validator
+    takes (#rrggbb)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        color_validator(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def relative_luminance(color: str) -> float:
