@@ -86,7 +86,8 @@ def survey_prefill(
 def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
     site = request.site
     fields = selectors.survey_custom_fields(site, request.LANGUAGE_CODE)
-    if selectors.reps_in_issue_menu(site):
+    reps_menu = selectors.reps_in_issue_menu(site)
+    if reps_menu:
         # docs/decisions/0010-reps-in-issue-menu.md: online reps instead of issues.
         rep_list = selectors.online_reps(site=site)  # never waits on the appliance (decision record)
         issues: Sequence[Any] = [
@@ -104,7 +105,7 @@ def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
         issues=issues,
         custom_fields=fields,
         external_key_label=texts.external_key_label,
-        reps_menu=selectors.reps_in_issue_menu(site),
+        reps_menu=reps_menu,
     )
     form.lock(locked)
     form.reps_pending = rep_list is not None and rep_list.pending  # "checking who is available"
