@@ -20,8 +20,13 @@ headers): a client that sends a byte and then nothing, or a byte every few secon
 holds one of gthread's threads in a blocking read for as long as it likes, and eight such
 connections stopped a 2 x 4 server from answering anyone. The loop closes the reading side of a
 connection whose head is not in after REQUEST_HEAD_SECONDS; its thread then sees the client
-gone and is free. What follows the head (the body the application reads, a vendor it waits on)
-is not timed here.
+gone and is free.
+
+The body has a budget of its own, counted only while the application is reading it: a client
+that sends its head and then its body a byte at a time held a thread just as long. The time the
+application spends between its reads (its own work, a vendor it waits on) is never counted, so
+only the client's slowness is cut. A body cut short is Django's BadRequest (a 400 page), never a
+short body taken for a whole one.
 
 Only gunicorn is imported here: the arbiter loads this class before Django is set up.
 """
@@ -46,6 +51,55 @@ HOLD_SECONDS = int(os.environ.get("PORTAL_ACCEPT_HOLD_MS") or 5) / 1000
 # holding a thread past that (its DEFAULT_WORKER_DATA_TIMEOUT). PORTAL_REQUEST_HEAD_SECONDS sets
 # it (the tests make it short).
 REQUEST_HEAD_SECONDS = float(os.environ.get("PORTAL_REQUEST_HEAD_SECONDS") or 15)
+# How long the application's reads of a request body may take together: this long for any body,
+# plus a second for every BODY_MIN_RATE bytes its Content-Length announces (a 4 KB form gets
+# 15.25 s, the admin's 512 KB logo 47 s). Apache's mod_reqtimeout grants a body time by its
+# rate the same way. PORTAL_REQUEST_BODY_SECONDS sets the first part (the tests make it short).
+REQUEST_BODY_SECONDS = float(os.environ.get("PORTAL_REQUEST_BODY_SECONDS") or 15)
+BODY_MIN_RATE = 16 * 1024  # bytes a second: a poor mobile link's upload
+
+
+def body_budget(length: int | None) -> float:
+    """Seconds the reads of a body of `length` bytes may take together (no length: chunked)."""
+    return REQUEST_BODY_SECONDS + (length or 0) / BODY_MIN_RATE
+
+
+class DeadlineReader:
+    """A request body's reader (gunicorn's LengthReader or ChunkedReader) whose reads, together,
+    must be done within a budget. While a read runs, `conn.body_deadline` says until when; the
+    worker's main loop shuts the reading side of a connection past it and sets `conn.body_cut`,
+    and the read then raises Django's BadRequest instead of handing back a short body."""
+
+    def __init__(self, reader, conn, budget: float):
+        self.reader = reader
+        self.conn = conn
+        self.remaining = budget
+
+    def read(self, size):
+        conn = self.conn
+        if conn.body_cut:
+            raise too_slow()
+        started = time.monotonic()
+        conn.body_deadline = started + self.remaining
+        try:
+            data = self.reader.read(size)
+        except Exception as exc:
+            if conn.body_cut:
+                raise too_slow() from exc
+            raise
+        finally:
+            conn.body_deadline = None
+            self.remaining -= time.monotonic() - started
+        if conn.body_cut:
+            raise too_slow()
+        return data
+
+
+def too_slow() -> Exception:
+    # Django is set up by the time a request is read (the app is loaded); not at import.
+    from django.core.exceptions import BadRequest
+
+    return BadRequest("The request body did not arrive in time.")
 
 
 class BalancedThreadWorker(ThreadWorker):
@@ -126,13 +180,16 @@ class BalancedThreadWorker(ThreadWorker):
             conn.head_deadline = None
 
     def handle_request(self, req, conn):
-        conn.head_deadline = None  # the head is in; the rest is the application's
+        conn.head_deadline = None  # the head is in; the body's reads have their own budget
+        conn.body_deadline, conn.body_cut = None, False
+        reader = req.body.reader
+        req.body.reader = DeadlineReader(reader, conn, body_budget(getattr(reader, "length", None)))
         return super().handle_request(req, conn)
 
     def murder_pending(self) -> None:
         """gthread's turn to close idle deferred connections, and ours to close the reading side
-        of a connection whose head is late: the thread's blocking read then ends as if the
-        client had left (gthread closes the connection quietly)."""
+        of a connection whose head or body is late: the thread's blocking read then ends as if
+        the client had left (gthread closes the connection quietly; a body's reader raises)."""
         super().murder_pending()
         now = time.monotonic()
         for conn in list(self.in_pool):
@@ -142,7 +199,16 @@ class BalancedThreadWorker(ThreadWorker):
                 self.log.info(
                     "Closing a connection from %s: no request head in %g s", conn.client, REQUEST_HEAD_SECONDS
                 )
-                try:
-                    conn.sock.shutdown(socket.SHUT_RD)
-                except OSError:  # already gone
-                    pass
+                self.stop_reading(conn)
+            deadline = getattr(conn, "body_deadline", None)
+            if deadline is not None and now > deadline:
+                conn.body_cut = True  # before the read can end: its reader must see it
+                self.log.info("Closing a connection from %s: its request body came too slowly", conn.client)
+                self.stop_reading(conn)
+
+    @staticmethod
+    def stop_reading(conn) -> None:
+        try:
+            conn.sock.shutdown(socket.SHUT_RD)
+        except OSError:  # already gone
+            pass

@@ -10,10 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -22,71 +19,15 @@ import requests
 from django.core import signing
 
 from portal import guards
+from tests.server.portal_server import SECRET_KEY, portal_under_gunicorn
 
-ROOT = Path(__file__).resolve().parent.parent
 THREADS, STARTS_PER_THREAD = 8, 25
-SECRET_KEY = "concurrency-test-secret-key-not-used-anywhere-else-0123456789"
-SETUP = """
-from portal.models import Backend, FieldMode, Issue, Site
-backend = Backend.objects.create(name="Appliance", kind="modern", base_url="https://support.example.com")
-site = Site.objects.create(name="Acme", is_default=True, backend=backend, keep_personal_data=True,
-                           external_key_field=FieldMode.OPTIONAL, details_field=FieldMode.OPTIONAL)
-Issue.objects.create(site=site, code_name="vpn", display_name="VPN", order=1)
-"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def server(tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DJANGO_SECRET_KEY": SECRET_KEY,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "PORTAL_HTTPS": "false",
-        "PORTAL_MANIFEST_STATIC": "false",
-        "PORTAL_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-        "PORTAL_RATE_LIMIT": "100000",
-        "WEB_CONCURRENCY": "2",
-        "PORTAL_THREADS": "4",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-    }
-    env.pop("CACHE_URL", None)  # the embedded default, shared by the workers
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        env=env,
-        cwd=ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        # gunicorn says when it listens; requests made before a worker runs wait in the backlog.
-        for line in process.stderr:
-            if "Listening at" in line:
-                break
-        threading.Thread(target=process.stderr.read, daemon=True).start()  # keep the pipe drained
-        yield f"http://127.0.0.1:{port}", tmp_path / "portal.sqlite3", process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with portal_under_gunicorn(tmp_path) as running:
+        yield running
 
 
 def test_every_concurrent_start_has_exactly_one_row(server):
