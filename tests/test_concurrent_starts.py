@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import threading
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -54,7 +55,7 @@ def test_every_concurrent_start_has_exactly_one_row(server):
                 timeout=30,
             )
             sent.append(key)
-            if response.status_code != 303 or key not in requests.utils.unquote(response.headers["Location"]):
+            if response.status_code != 303 or key not in unquote(response.headers["Location"]):
                 failures.append((key, response.status_code))
 
     threads = [threading.Thread(target=customer, args=(n,)) for n in range(THREADS)]

@@ -44,7 +44,11 @@ def wsgi_body(method: str, path: str) -> tuple[str, bytes]:
     its own, so it cannot tell whether the portal did)."""
     environ = getattr(RequestFactory(), method.lower())(path).environ
     status = []
-    chunks = WSGIHandler()(environ, lambda line, headers: status.append(line))
+
+    def start_response(line, headers, exc_info=None):
+        status.append(line)
+
+    chunks = WSGIHandler()(environ, start_response)
     try:
         return status[0], b"".join(chunks)
     finally:

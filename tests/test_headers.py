@@ -137,7 +137,7 @@ def test_api_admin_and_error_pages_carry_the_headers(client, site):
     assert_baseline_headers(response)
 
 
-def production_settings(**env) -> str:
+def production_settings(**env) -> list[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
     clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_DATA_DIR": "/tmp", **env})
     code = (

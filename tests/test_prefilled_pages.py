@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import pytest
 from django.test import RequestFactory
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from portal import caching, selectors
 from portal.models import CustomField, Issue
 from portal.prefill import SURVEY_NAMES, sign_prefill
+from portal.views.base import StartFlowView
 from portal.views.flows import SessionKeyView, SurveyView
 from portal.views.prefilled import prefilled_page
 from tests.conftest import form_data, query_of
@@ -25,7 +27,7 @@ from tests.fuzz.strategies import text as hostile_text
 
 pytestmark = pytest.mark.django_db
 SECRET = "help-desk-secret"
-VIEWS = {"/survey/": SurveyView, "/key/": SessionKeyView}
+VIEWS: dict[str, type[StartFlowView[Any]]] = {"/survey/": SurveyView, "/key/": SessionKeyView}
 TIMESTAMP = re.compile(r'name="ts" value="[^"]*"')
 MARKER = re.compile(r"pf[0-9a-f]{16}")
 
@@ -62,7 +64,7 @@ def with_issue_count(site, count: int) -> None:
 
 def full_render(path: str, query: str, language: str) -> str:
     """The page as the view renders it without a compiled page."""
-    request = RequestFactory().get(f"{path}?{query}")
+    request: Any = RequestFactory().get(f"{path}?{query}")  # a PortalRequest once its site is set
     request.site = selectors.site_for_host("testserver")
     request.LANGUAGE_CODE = language
     view = VIEWS[path]()

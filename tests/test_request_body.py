@@ -78,7 +78,11 @@ def call_portal(path: str, body: bytes, content_type: str) -> tuple[str, Countin
         "wsgi.run_once": False,
     }
     statuses = []
-    b"".join(WSGIHandler()(environ, lambda status, headers, exc_info=None: statuses.append(status)))
+
+    def start_response(status, headers, exc_info=None):
+        statuses.append(status)
+
+    b"".join(WSGIHandler()(environ, start_response))
     return statuses[0], stream
 
 

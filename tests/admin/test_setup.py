@@ -392,7 +392,9 @@ def admin_snippet(admin_client, site) -> str:
 def readme_snippet() -> str:
     text = README.read_text()
     section = text[text.index("## Embedding in a help-desk page") :]
-    return re.search(r"```html\n(.*?)\n```", section, re.S).group(1)
+    snippet = re.search(r"```html\n(.*?)\n```", section, re.S)
+    assert snippet is not None
+    return snippet.group(1)
 
 
 def test_readme_shows_the_snippet_admin_renders():

@@ -42,7 +42,9 @@ def counter_number(page, field: str, template: str) -> int:
     pattern = re.escape(template).replace(re.escape("{}"), r"(\d+)")
     counter = page.locator(f"#id_{field}_counter")
     expect(counter).to_have_text(re.compile(f"^{pattern}$"))
-    return int(re.fullmatch(pattern, counter.text_content()).group(1))
+    shown = re.fullmatch(pattern, counter.text_content() or "")
+    assert shown is not None
+    return int(shown.group(1))
 
 
 # (what the customer types, what the counter shows, what the start carries if it fits)

@@ -73,7 +73,7 @@ def catalog_english(language: str) -> tuple[str, ...]:
             continue
         if message.string == message.id:
             continue
-        literal = max(PLACEHOLDER.split(message.id), key=len).strip(" :.,")
+        literal = max(PLACEHOLDER.split(str(message.id)), key=len).strip(" :.,")
         if " " in literal and len(literal) >= 8:
             found.add(literal)
     return tuple(sorted(found))

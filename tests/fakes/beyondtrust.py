@@ -232,10 +232,10 @@ class FakeBeyondTrust(FakeServer):
             return self._xml("error_invalid_action.xml")
         if any(not (params.get(p) or [""])[0] for p in REQUIRED.get(action, ())):
             return self._xml("error_root.xml")
-        body = document(name, namespace=self.state["namespace"])
+        text = document(name, namespace=self.state["namespace"])
         if action == "get_support_teams" and "showmembers" not in params:
-            body = re.sub(r"<members>.*?</members>|<members/>", "", body, flags=re.S)
-        return Reply(200, body)
+            text = re.sub(r"<members>.*?</members>|<members/>", "", text, flags=re.S)
+        return Reply(200, text)
 
     def _bad_token(self) -> Reply:
         with self.lock:

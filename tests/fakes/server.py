@@ -86,6 +86,7 @@ class FakeServer(ThreadingHTTPServer):
     @property
     def base_url(self) -> str:
         host, port = self.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server: an address, never bytes
         return f"http://{host}:{port}"
 
     def wait_for_requests(self, count: int, timeout: float = 10.0) -> bool:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from typing import Any
 
 from hypothesis import HealthCheck, settings
 
 # Each case is a real request through the whole Django stack and often a fake vendor server:
 # slower than Hypothesis expects, and the fixtures (site, fake servers) are shared by the
 # cases of one test on purpose. Every generated input is checked, none is "too slow".
-_COMMON = dict(
+_COMMON: dict[str, Any] = dict(
     database=None,
     deadline=None,
     derandomize=False,

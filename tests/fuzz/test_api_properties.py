@@ -10,6 +10,7 @@ accepted start reached the appliance with values within its limits.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -71,7 +72,7 @@ json_value = st.recursive(
 )
 
 
-VALID = {
+VALID: dict[str, dict[str, Any]] = {
     "/session-keys": {"queue": "general"},
     "/chat-handoffs": {"name": "Jane"},
     "/prefill-links": {"values": {"name": "Jane"}},

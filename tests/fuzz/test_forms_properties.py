@@ -238,6 +238,7 @@ def _tc_choices() -> tuple[str, ...]:
 
 def _valid_tc(path: str) -> tuple[tuple[str, str], ...]:
     technician = Technician.objects.filter(listed=True).order_by("order").first()
+    assert technician is not None
     return {
         "/key/": (("key", "123 456 789"), ("consent", "on")),
         "/technicians/": (("technician", str(technician.pk)), ("consent", "on")),

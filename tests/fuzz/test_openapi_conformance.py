@@ -109,7 +109,7 @@ def token_secret(site, fake, issues, settings):
 @schema.parametrize()
 # The profile from tests/fuzz/conftest.py; `make fuzz` caps schemathesis at SCHEMATHESIS_MAX
 # examples per operation (each runs its coverage and negative phases on top).
-@settings(max_examples=min(settings.default.max_examples, SCHEMATHESIS_MAX))
+@settings(max_examples=min(settings().max_examples, SCHEMATHESIS_MAX))
 def test_api_conforms_to_its_document(case, token_secret, fake, wsgi_keeps_test_connection):
     count_case(f"schemathesis {case.operation.method.upper()} {case.operation.path}")
     response = case.call_and_validate(headers={"Authorization": f"Bearer {token_secret}"})

@@ -64,6 +64,7 @@ def portal_under_gunicorn(data_dir: Path, **settings: str) -> Iterator[tuple[str
         stderr=subprocess.PIPE,
         text=True,
     )
+    assert process.stderr is not None
     try:
         # gunicorn says when it listens; requests made before a worker runs wait in the backlog.
         for line in process.stderr:

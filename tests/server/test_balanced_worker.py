@@ -77,6 +77,7 @@ class Server:
             text=True,
         )
         booted = 0
+        assert self.process.stderr is not None
         for line in self.process.stderr:  # one "Booting worker" line per worker, then ready
             booted += "Booting worker" in line
             if booted == workers:

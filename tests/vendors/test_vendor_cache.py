@@ -111,7 +111,7 @@ def in_threads(count: int, call) -> list:
     return results
 
 
-PENDING = CachedValue(value=None, fetched_at=None, stale=False, error=None, pending=True)
+PENDING: CachedValue = CachedValue(value=None, fetched_at=None, stale=False, error=None, pending=True)
 
 
 def test_a_fresh_value_comes_from_the_cache(vendor, clock):

@@ -12,7 +12,7 @@ def run_worker() -> None:
     a test that would close the connection holding the test's transaction on PostgreSQL
     (SQLite's in-memory test database ignores the close), so it is left out here, as Django's
     test client leaves it out of requests (tests/conftest.py wsgi_keeps_test_connection)."""
-    original, db_worker.close_old_connections = db_worker.close_old_connections, lambda: None
+    original, db_worker.close_old_connections = db_worker.close_old_connections, lambda **kwargs: None
     try:
         _run_worker()
     finally:
