@@ -2,6 +2,7 @@
 (portal.middleware.RequestBodyMiddleware)."""
 
 import io
+import json
 import sys
 
 import pytest
@@ -143,3 +144,56 @@ def test_the_api_keeps_its_own_answer(client, site):
     # Refused by the API in its envelope (no token: before it reads the body), not by the
     # middleware's HTML page.
     assert (response.status_code, response.json()["error"]) == (401, "unauthorized")
+
+
+def cut_body(body: bytes):
+    """A body as gunicorn hands it over (its Body around a reader), read through the worker's
+    DeadlineReader in the state its main loop leaves a connection it cut for slowness."""
+    from types import SimpleNamespace
+
+    from gunicorn.http.body import Body
+
+    from portal.gunicorn_worker import DeadlineReader
+
+    connection = SimpleNamespace(body_cut=True, body_deadline=None)
+    return Body(DeadlineReader(io.BytesIO(body), connection, budget=15))
+
+
+def test_a_body_cut_for_slowness_is_a_400_in_the_apis_envelope(site, wsgi_keeps_test_connection):
+    """The customer pages' 400 under real gunicorn: tests/server/test_slow_body.py. The API's
+    own reader answers in its envelope, saying what happened, not the Host header's message."""
+    from portal.models import ApiToken
+    from portal.tokens import create_api_token
+
+    secret = create_api_token(site=site, name="Help desk").secret
+    body = json.dumps({"values": {"name": "Jane"}}).encode()
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/api/v1/prefill-links",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "HTTP_AUTHORIZATION": f"Bearer {secret}",
+        "REMOTE_ADDR": "127.0.0.1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_TYPE": "application/json",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.url_scheme": "http",
+        "wsgi.input": cut_body(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    statuses = []
+
+    def start_response(status, headers, exc_info=None):
+        statuses.append(status)
+
+    answer = json.loads(b"".join(WSGIHandler()(environ, start_response)))
+    assert statuses[0].startswith("400")
+    assert answer["error"] == "bad_request"
+    assert "too slowly" in answer["message"]
+    assert ApiToken.objects.count() == 1

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, re_path, reverse
 from django.utils.http import urlencode
@@ -185,6 +185,7 @@ api.add_exception_handler(
     RequestDataTooBig,
     lambda request, exc: errors.request_too_big_response(exc),  # type: ignore[arg-type]
 )
+api.add_exception_handler(BadRequest, lambda request, exc: errors.body_cut_response(exc))  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------
@@ -192,7 +193,8 @@ api.add_exception_handler(
 # ------------------------------------------------------------------------------
 ERRORS = {
     400: (
-        "Invalid fields (`invalid`, with `fields`) or a body that is not a JSON object (`invalid_json`).",
+        "Invalid fields (`invalid`, with `fields`), a body that is not a JSON object (`invalid_json`), "
+        "or a body that came too slowly and was cut (`bad_request`: send it again).",
         {},
     ),
     401: (

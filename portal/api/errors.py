@@ -16,7 +16,7 @@ import json
 import logging
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import HttpResponse
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -152,3 +152,11 @@ def http_error_response(exc: HttpError) -> HttpResponse:
 
 def request_too_big_response(exc: RequestDataTooBig) -> HttpResponse:
     return too_large().response()
+
+
+def body_cut_response(exc: BadRequest) -> HttpResponse:
+    """Django's BadRequest while the API reads a body: the server cut a body that came too
+    slowly (portal/gunicorn_worker.py's DeadlineReader), the only place that raises it there."""
+    return ApiError(
+        400, "bad_request", "The body came too slowly and was cut; send the request again."
+    ).response()
