@@ -4,6 +4,7 @@
 import io
 import json
 import sys
+from typing import Any
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
@@ -56,9 +57,11 @@ class CountingInput(io.BytesIO):
         return line
 
 
-def call_portal(path: str, body: bytes, content_type: str) -> tuple[str, CountingInput]:
-    """One POST through the whole middleware stack, as gunicorn hands it over."""
-    stream = CountingInput(body)
+def call_portal(path: str, body: bytes, content_type: str, stream=None, **headers) -> tuple[str, Any, bytes]:
+    """One POST through the whole middleware stack, as gunicorn hands it over: the status, the
+    body's stream (by default one that counts what is read of it) and the answer's body.
+    `headers` go in the environ as they are (WSGI names)."""
+    stream = CountingInput(body) if stream is None else stream
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": path,
@@ -77,14 +80,15 @@ def call_portal(path: str, body: bytes, content_type: str) -> tuple[str, Countin
         "wsgi.multithread": False,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
+        **headers,
     }
     statuses = []
 
     def start_response(status, headers, exc_info=None):
         statuses.append(status)
 
-    b"".join(WSGIHandler()(environ, start_response))
-    return statuses[0], stream
+    answer = b"".join(WSGIHandler()(environ, start_response))
+    return statuses[0], stream, answer
 
 
 def multipart(size: int) -> tuple[bytes, str]:
@@ -100,16 +104,16 @@ def multipart(size: int) -> tuple[bytes, str]:
 
 def test_a_public_body_over_the_limit_is_refused_unread(client, site, wsgi_keeps_test_connection):
     body, content_type = multipart(LIMIT + 1)
-    status, stream = call_portal("/key/", body, content_type)
+    status, stream, _answer = call_portal("/key/", body, content_type)
     assert status.startswith("400")
     assert stream.bytes_read == 0  # nothing was parsed, nothing streamed to a temporary file
     assert not StartRequest.objects.exists()
     # The same on a path that is no form at all (the theme's style sheet).
-    status, stream = call_portal("/theme.css", body, content_type)
+    status, stream, _answer = call_portal("/theme.css", body, content_type)
     assert status.startswith("400") and stream.bytes_read == 0
     # Under the limit, the same kind of body is read (the locale middleware reads the form).
     body, content_type = multipart(1024)
-    status, stream = call_portal("/key/", body, content_type)
+    status, stream, _answer = call_portal("/key/", body, content_type)
     assert stream.bytes_read == len(body)
     # The refusal is the branded page.
     response, _size = upload(client, "/key/", LIMIT + 1)
@@ -167,33 +171,14 @@ def test_a_body_cut_for_slowness_is_a_400_in_the_apis_envelope(site, wsgi_keeps_
 
     secret = create_api_token(site=site, name="Help desk").secret
     body = json.dumps({"values": {"name": "Jane"}}).encode()
-    environ = {
-        "REQUEST_METHOD": "POST",
-        "PATH_INFO": "/api/v1/prefill-links",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "HTTP_HOST": "testserver",
-        "HTTP_AUTHORIZATION": f"Bearer {secret}",
-        "REMOTE_ADDR": "127.0.0.1",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": cut_body(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    statuses = []
-
-    def start_response(status, headers, exc_info=None):
-        statuses.append(status)
-
-    answer = json.loads(b"".join(WSGIHandler()(environ, start_response)))
-    assert statuses[0].startswith("400")
-    assert answer["error"] == "bad_request"
-    assert "too slowly" in answer["message"]
+    status, _stream, answer = call_portal(
+        "/api/v1/prefill-links",
+        body,
+        "application/json",
+        stream=cut_body(body),
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert status.startswith("400")
+    assert json.loads(answer)["error"] == "bad_request"
+    assert "too slowly" in json.loads(answer)["message"]
     assert ApiToken.objects.count() == 1
