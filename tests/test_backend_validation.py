@@ -281,12 +281,44 @@ def test_legacy_issue_refuses_what_the_ns_start_cannot_carry(site, field, value)
     ).full_clean()
 
 
-def test_legacy_site_refuses_active_custom_fields(site):
-    site = legacy(site)
+@pytest.mark.parametrize(
+    ("kind", "refusal"),
+    [
+        (
+            Backend.Kind.LEGACY,
+            "A legacy Bomgar start cannot carry custom fields: "
+            "this one would never reach the representative.",
+        ),
+        (
+            Backend.Kind.TAKECONTROL,
+            "A Take Control start cannot carry custom fields: this one would never reach the technician.",
+        ),
+    ],
+)
+def test_a_site_whose_starts_carry_no_custom_fields_refuses_active_ones(site, kind, refusal):
+    """The survey never asks for them there (forms.SurveyForm): an active one would be an admin's
+    work that silently never shows."""
+    Backend.objects.filter(pk=site.backend_id).update(kind=kind)
+    site = Site.objects.get(pk=site.pk)
     with pytest.raises(ValidationError) as caught:
         CustomField(site=site, code_name="asset_tag", label="Asset tag").full_clean()
-    assert list(caught.value.message_dict) == ["active"]
+    assert caught.value.message_dict == {"active": [refusal]}
     CustomField(site=site, code_name="asset_tag", label="Asset tag", active=False).full_clean()
+
+
+def test_a_backend_turned_take_control_names_the_sites_active_custom_fields(site, custom_fields):
+    backend = site.backend
+    backend.kind, backend.base_url = Backend.Kind.TAKECONTROL, TC_DOMAIN
+    backend.tc_uid, backend.tc_public_key, backend.tc_private_key = "u|1", "02.pub", "02.priv"
+    site.show_rep_list = False
+    site.save()
+    with pytest.raises(ValidationError) as caught:
+        backend.full_clean()
+    assert caught.value.message_dict["kind"] == [
+        "Site Acme Support: A Take Control start cannot carry custom fields: deactivate them."
+    ]
+    CustomField.objects.update(active=False)
+    backend.full_clean()
 
 
 # ------------------------------------------------------------------------------

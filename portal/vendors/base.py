@@ -290,6 +290,10 @@ class VendorAdapter(ABC):
     offers_chat_only: ClassVar[bool] = False
     # The start carries the admin's custom fields (`session.custom.*` on BeyondTrust).
     carries_custom_fields: ClassVar[bool] = False
+    # Where it does not, what the admin is told of an active custom field: of the one being
+    # saved, and of a site's fields when the site's backend changes kind. Each vendor says it
+    # in its own words (a whole sentence per vendor, so that every language can phrase it).
+    custom_fields_refused: ClassVar[tuple[StrOrPromise, StrOrPromise] | None] = None
     customer_fields: ClassVar[tuple[CustomerField, ...]] = ()
     # The BeyondTrust command API's features (rep list, reps in the issue menu, session keys
     # and chat hand-offs through the integrations API) apply to this kind.
@@ -344,6 +348,8 @@ class VendorAdapter(ABC):
 
     def site_problems(self, site: Site) -> dict[str, Any]:
         """What `site` asks of this backend that its starts cannot carry, by site field."""
+        if self.custom_fields_refused and site.pk and site.custom_fields.filter(active=True).exists():
+            return {"custom_fields": self.custom_fields_refused[1]}
         return {}
 
     def issue_problems(self, issue: Issue) -> dict[str, Any]:
@@ -352,7 +358,7 @@ class VendorAdapter(ABC):
 
     def custom_field_problem(self, field: CustomField) -> Any:
         """Why an active custom field cannot be used here, or None."""
-        return None
+        return self.custom_fields_refused[0] if self.custom_fields_refused else None
 
     def startable_issues(self, issues: Sequence[Issue]) -> list[Issue]:
         """The issues a start can name; the others are not offered to customers."""

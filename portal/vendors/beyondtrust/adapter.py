@@ -105,7 +105,7 @@ class BeyondTrustAdapter(VendorAdapter):
         return errors
 
     def site_problems(self, site) -> dict[str, Any]:
-        problems = {}
+        problems = super().site_problems(site)
         if self.needs_api_credentials and not self.backend.has_api_credentials:
             if site.show_rep_list:
                 problems["show_rep_list"] = _(

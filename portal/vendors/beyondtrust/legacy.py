@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import CustomField, Issue, Site
+from portal.models import Issue, Site
 from portal.vendors import limits
 from portal.vendors.base import CustomerField
 from portal.vendors.beyondtrust.adapter import CUSTOMER_FIELDS, BeyondTrustAdapter
@@ -45,6 +45,10 @@ class LegacyBomgarAdapter(BeyondTrustAdapter):
     kind = "legacy"
     offers_chat_only = False
     carries_custom_fields = False
+    custom_fields_refused = (
+        _("A legacy Bomgar start cannot carry custom fields: this one would never reach the representative."),
+        _("A legacy Bomgar start cannot carry custom fields: deactivate them."),
+    )
     customer_fields = LEGACY_CUSTOMER_FIELDS
 
     def start_url(self, params: StartParams) -> str:
@@ -67,10 +71,6 @@ class LegacyBomgarAdapter(BeyondTrustAdapter):
         if site.chat_locale:
             problems["chat_locale"] = _("A legacy Bomgar start has no chat language: leave this empty.")
         if site.pk:
-            if site.custom_fields.filter(active=True).exists():
-                problems["custom_fields"] = _(
-                    "A legacy Bomgar start cannot carry custom fields: deactivate them."
-                )
             carried = (
                 Q(priority__isnull=False) | ~Q(skills="") | ~Q(chat_locale="") | Q(chat=Issue.Chat.ALWAYS)
             )
@@ -98,11 +98,6 @@ class LegacyBomgarAdapter(BeyondTrustAdapter):
         if issue.chat == Issue.Chat.ALWAYS:
             errors["chat"] = CHAT_ONLY_REFUSED
         return errors
-
-    def custom_field_problem(self, field: CustomField) -> Any:
-        return _(
-            "A legacy Bomgar start cannot carry custom fields: this one would never reach the representative."
-        )
 
     def startable_issues(self, issues: Sequence[Issue]) -> list[Issue]:
         return [issue for issue in issues if is_startable(issue)]

@@ -80,6 +80,10 @@ class TakeControlAdapter(VendorAdapter):
     vendor = "Take Control"
     person_flow = "technicians"
     customer_fields = CUSTOMER_FIELDS
+    custom_fields_refused = (
+        _("A Take Control start cannot carry custom fields: this one would never reach the technician."),
+        _("A Take Control start cannot carry custom fields: deactivate them."),
+    )
     has_session_history = True
     history_columns = history.HISTORY_COLUMNS
     default_history_columns = history.DEFAULT_HISTORY_COLUMNS
