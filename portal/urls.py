@@ -11,6 +11,7 @@ urlpatterns = [
     path("reps/", views.reps, name="reps"),
     path("reps.json", views.reps_json, name="reps_json"),
     path("technicians/", views.technicians, name="technicians"),
+    path("queued/", views.takecontrol_queued, name="takecontrol_queued"),
     path("theme.css", views.theme_css, name="theme_css"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

@@ -14,7 +14,17 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import CommandError
 
-from portal.models import Backend, CustomField, Department, FieldMode, Issue, Site, StartRequest, Technician
+from portal.models import (
+    Backend,
+    CustomField,
+    Department,
+    FieldMode,
+    Issue,
+    Site,
+    SiteHostname,
+    StartRequest,
+    Technician,
+)
 from tests.conftest import form_data, query_of, run_portal_bootstrap
 from tests.fakes.takecontrol import (
     NEW_SESSION_PATH,
@@ -126,6 +136,18 @@ def errors_of(response) -> dict[str, str]:
 
 def last_record() -> StartRequest:
     return StartRequest.objects.latest("id")
+
+
+def queue_page(client, response) -> str:
+    """A REST start's answer: a 303 to the queue page (never the page itself, which a reload
+    would send again), and that page's HTML."""
+    assert response.status_code == 303
+    location = response["Location"]
+    assert location.startswith("/queued/?r=")
+    page = client.get(location)
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]  # the customer's own page
+    return page.content.decode()
 
 
 # ------------------------------------------------------------------------------
@@ -323,7 +345,8 @@ def test_rest_start_sends_exactly_the_decided_body_and_shows_the_queue(
     client, rest_site, tc_issues, takecontrol_server
 ):
     response = post_survey(client, locale="pt-br")
-    assert response.status_code == 200
+    html = queue_page(client, response)  # in Portuguese: the queue line by its class
+    assert dict(query_of(response["Location"]))["locale"] == "pt-br"
     [call] = takecontrol_server.rest_calls()
     assert (call.method, call.path, call.headers["integration-key"]) == ("POST", "/rest/session", PUBLIC_KEY)
     assert call.json == {
@@ -337,7 +360,6 @@ def test_rest_start_sends_exactly_the_decided_body_and_shows_the_queue(
         "ask_customer_info": 1,
         "show_waiting_queue": 1,
     }
-    html = response.content.decode()  # in Portuguese: the queue line by its class
     assert re.search(r"\b2\b", element(html, "p", class_="queue-length").text)
     assert 'class="estimated-wait"' not in html
     assert 'id="pin-link" href="/key/?locale=pt-br"' in html  # no applet link: the PIN page
@@ -355,10 +377,44 @@ def test_rest_start_with_applet_link_offers_a_top_level_button(
     client, rest_site, tc_issues, takecontrol_server
 ):
     takecontrol_server.use("ok-with-link")
-    html = post_survey(client, embedded="1").content.decode()
+    response = post_survey(client, embedded="1")
+    html = queue_page(client, response)
+    assert dict(query_of(response["Location"]))["embed"] == "1"  # still the framed page
     assert 'href="https://startcontrol.example/s/yPQH" target="_top"' in html
     assert "There is 1 request in the queue." in html
     assert "Estimated waiting time: 180" in html
+
+
+def test_reloading_the_queue_page_queues_nothing_more(client, rest_site, tc_issues, takecontrol_server):
+    """The helper's walk-through: the queue page was the POST's answer, and a reload sent the
+    form again, a second request in the technician's queue."""
+    takecontrol_server.use("ok-with-link")
+    location = post_survey(client)["Location"]
+    first = client.get(location).content.decode()
+    again = client.get(location).content.decode()
+    assert first == again and "There is 1 request in the queue." in again
+    assert len(takecontrol_server.rest_calls()) == 1
+    assert StartRequest.objects.count() == 1
+    # The language links keep the page: the same queue in another language.
+    link = next(a.attrs["href"] for a in elements(again, "a") if "locale=de" in a.attrs.get("href", ""))
+    assert link.startswith("/queued/?r=")
+    assert "Ihre Anfrage ist in der Warteschlange" in client.get(link).content.decode()
+    assert len(takecontrol_server.rest_calls()) == 1
+
+
+def test_a_queue_link_that_is_not_ours_is_not_found(
+    client, rest_site, tc_backend, tc_issues, takecontrol_server, settings
+):
+    location = post_survey(client)["Location"]
+    token = dict(query_of(location))["r"]
+    assert client.get("/queued/?r=" + token[:-2] + "xx").status_code == 404  # tampered
+    assert client.get("/queued/").status_code == 404
+    # Signed for this site: another site of the same portal refuses it.
+    settings.ALLOWED_HOSTS = ["testserver", "help.example.com"]
+    other = Site.objects.create(name="Other", backend=tc_backend, warning_text="")
+    SiteHostname.objects.create(site=other, hostname="help.example.com")
+    assert client.get(location, HTTP_HOST="help.example.com").status_code == 404
+    assert client.get(location).status_code == 200
 
 
 def test_rest_400_apologises_and_offers_the_redirect_path(client, rest_site, tc_issues, takecontrol_server):
@@ -405,7 +461,7 @@ def test_rest_429_is_retried_once_after_retry_after(client, rest_site, tc_issues
     takecontrol_server.state["retry_after"] = "0"
     takecontrol_server.use("429", "ok")
     response = post_survey(client)
-    assert response.status_code == 200 and "in the queue" in response.content.decode()
+    assert "in the queue" in queue_page(client, response)
     assert len(takecontrol_server.rest_calls()) == 2
 
 
@@ -537,7 +593,7 @@ def test_technician_post_without_guards_starts_nothing(client, tc_site, technici
 
 def test_rest_technician_start_sends_the_username(client, rest_site, technicians, takecontrol_server):
     response = client.post("/technicians/", form_data(technician=str(technicians["ben"].pk), locale="ja"))
-    assert response.status_code == 200
+    assert '<html lang="ja"' in queue_page(client, response)  # the queue page, in Japanese
     [call] = takecontrol_server.rest_calls()
     assert call.json == {
         "technician_username": "bsmith@example.com",

@@ -9,6 +9,7 @@ or redirect.
 """
 
 from portal.views.assets import media, theme_css
+from portal.views.base import takecontrol_queued
 from portal.views.flows import home, reps, reps_json, session_key, survey, technicians
 from portal.views.probes import healthz, readyz
 
@@ -21,6 +22,7 @@ __all__ = [
     "reps_json",
     "session_key",
     "survey",
+    "takecontrol_queued",
     "technicians",
     "theme_css",
 ]

@@ -9,10 +9,15 @@ which service starts it and when it is offered.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -287,7 +292,9 @@ def start_response(
     """
     if result.preview:
         return render_customer_page(request, "portal/preview.html", {"result": result})
-    if result.failure or result.queued is not None:
+    if result.queued is not None and not result.failure:
+        return queued_redirect(request, result, context)
+    if result.failure:
         return takecontrol_result_page(request, result)
     if context.embedded or request.site.show_interstitial:
         return render_customer_page(
@@ -314,8 +321,55 @@ def platform_name(request: PortalRequest) -> str:
     return "other"
 
 
+# The queue page's address carries what it shows, signed (docs/decisions/0015-takecontrol-rest-start.md):
+# a day is longer than anyone waits in a queue with the page open.
+QUEUED_SALT = "portal.views.takecontrol-queued"
+QUEUED_MAX_AGE = 24 * 3600
+
+
+def queued_redirect(
+    request: SiteRequest, result: services.StartResult, context: services.StartContext
+) -> HttpResponse:
+    """303 from the start's POST to the queue page. Rendered as the POST's answer, a reload (or
+    Back and Forward) sent the form again and queued a second request for the same customer.
+    What the page shows (the queue, the applet link) travels in its address, signed for this
+    site: nothing of the customer's is kept on the server, and a reload shows the same page."""
+    queued = result.queued
+    token = signing.dumps(
+        {"site": request.site.pk, "n": queued.queue_length, "w": queued.estimated_wait, "u": result.url},
+        salt=QUEUED_SALT,
+        compress=True,
+    )
+    query = {"r": token, "locale": request.LANGUAGE_CODE, **({"embed": "1"} if context.embedded else {})}
+    response = HttpResponseRedirect(f"{reverse('takecontrol_queued')}?{urlencode(query)}")
+    response.status_code = 303
+    return response
+
+
+def takecontrol_queued(request: PortalRequest) -> HttpResponse:
+    """GET: the queue page a REST start redirected to; a link that is not ours, is another
+    site's or is older than QUEUED_MAX_AGE is the 404 page."""
+    try:
+        shown = signing.loads(request.GET.get("r", ""), salt=QUEUED_SALT, max_age=QUEUED_MAX_AGE)
+    except signing.BadSignature:
+        return not_found(request)
+    if request.site is None or not isinstance(shown, dict) or shown.get("site") != request.site.pk:
+        return not_found(request)
+    response = render_customer_page(
+        request,
+        "portal/takecontrol_queued.html",
+        {
+            "result": SimpleNamespace(url=shown.get("u", "")),
+            "queued": SimpleNamespace(queue_length=shown.get("n"), estimated_wait=shown.get("w")),
+        },
+    )
+    add_never_cache_headers(response)  # this customer's own page: no shared cache keeps it
+    return response
+
+
 def takecontrol_result_page(request: PortalRequest, result: services.StartResult) -> HttpResponse:
-    """After a REST start: the queue and the applet link, or why nothing started."""
+    """After a REST start that failed: why nothing started, and the redirect path if the vendor
+    refused the request (a reload tries again, as the page suggests)."""
     if result.failure == "rejected":
         return render_customer_page(
             request,
@@ -329,16 +383,12 @@ def takecontrol_result_page(request: PortalRequest, result: services.StartResult
                 "fallback_url": result.url,
             },
         )
-    if result.failure:
-        return render_customer_page(
-            request,
-            "portal/takecontrol_failed.html",
-            {
-                "title": _("Remote support is temporarily unavailable"),
-                "message": _("Please try again in a few minutes. Your details were not sent."),
-            },
-            status=503,
-        )
     return render_customer_page(
-        request, "portal/takecontrol_queued.html", {"result": result, "queued": result.queued}
+        request,
+        "portal/takecontrol_failed.html",
+        {
+            "title": _("Remote support is temporarily unavailable"),
+            "message": _("Please try again in a few minutes. Your details were not sent."),
+        },
+        status=503,
     )
