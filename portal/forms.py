@@ -203,9 +203,11 @@ class SessionKeyForm(PublicForm):
     # prompts first, docs/decisions/0006-prompt-before-download.md).
     external_key = carried_external_key_field()
 
-    def __init__(self, *args, adapter: VendorAdapter, **kwargs):
+    def __init__(self, *args, adapter: VendorAdapter, consent_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.adapter = adapter
+        if consent_text:  # a key start is a start: the site's consent is asked here too
+            self.fields["consent"] = consent_field()
         rule = adapter.key_rule()
         self.length, self.letters = rule.length, rule.letters
         if self.letters:

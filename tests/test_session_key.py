@@ -55,6 +55,25 @@ def test_bad_keys_are_refused_with_a_message_and_kept(client, site, typed, messa
     assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID
 
 
+def test_a_site_that_asks_for_consent_asks_it_before_a_key_start_too(client, site):
+    """A walk-through started a session with a key on a site whose consent text says customers
+    must agree first: the key form had no consent box (docs/decisions/0036-...: every start
+    form). The home page's key card and the key page both ask now."""
+    site.consent_text = "The technician sees your screen."
+    site.save()
+    for page in ("/", "/key/"):
+        html = client.get(page).content.decode()
+        form = element(html, "form", class_="key-form")
+        assert [box.attrs["name"] for box in elements(form, "input", type="checkbox")] == ["consent"]
+        assert "The technician sees your screen." in html
+    response = post_key(client, "1234567")
+    assert response.status_code == 200
+    assert "Please agree to the terms to continue." in response.content.decode()
+    assert element(response.content.decode(), "input", name="key").attrs["value"] == "1234567"  # kept
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID  # an attempt, no start
+    assert post_key(client, "1234567", consent="on")["Location"].startswith(f"{APPLIANCE}/api/start_session?")
+
+
 def test_letters_allowed_when_the_backend_says_so(client, site):
     site.backend.allow_letters_in_key = True
     site.backend.save()

@@ -40,7 +40,8 @@ from portal.views.rendering import (
 def session_key_form(request: SiteRequest, data: Any = None) -> SessionKeyForm:
     backend = request.site.backend
     initial, locked = public_form_initial(request, prefill.KEY_PAGE_NAMES)
-    form = key_form(backend, data, initial=initial)  # a PIN on Take Control
+    # A PIN on Take Control; the site's consent, as on every start form.
+    form = key_form(backend, data, initial=initial, consent_text=request.site.consent_text)
     form.lock(locked)
     return form
 

@@ -48,6 +48,7 @@ def customer_pages(page, make_site, portal_url, language):
     yield "survey-errors"
     page.goto(f"{portal_url}/key/{query}")
     page.locator("#id_key").fill("123 4567")
+    page.locator("#id_consent").check()  # the site asks for consent before any start
     page.locator(".key-form button[type=submit]").click()
     page.wait_for_selector("#start-url")
     yield "preview"
@@ -56,6 +57,7 @@ def customer_pages(page, make_site, portal_url, language):
     site.save()
     page.goto(f"{portal_url}/key/{query}")
     page.locator("#id_key").fill("1234567")
+    page.locator("#id_consent").check()
     page.locator(".key-form button[type=submit]").click()
     page.wait_for_selector("#start-link")
     yield "ready"

@@ -54,6 +54,7 @@ def test_session_key_flow(page, portal_url, ends_at):
     expect(page.locator("#error-summary")).to_be_focused()
     assert page.locator("#id_key").input_value() == "12 34"
     page.locator("#id_key").fill("123-4567")
+    page.locator("#id_consent").check()  # the site asks for consent before any start
     submit(page)
     url = arrival(page)
     assert start_path(url) == f"{base_url}/api/start_session"

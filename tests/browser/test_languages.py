@@ -99,6 +99,7 @@ def walk(page, portal_url: str, language: str):
     yield "survey errors", page
     page.goto(f"{portal_url}/key/{query}")
     page.locator("#id_key").fill("123 4567")
+    page.locator("#id_consent").check()  # the demo site asks for consent before any start
     page.locator(".key-form button[type=submit]").click()
     page.wait_for_selector("#start-url")
     yield "preview", page

@@ -57,6 +57,7 @@ def test_pin_is_checked_and_lands_on_the_pin_url(page, portal_url, make_tc_site,
     assert page.locator("#id_key").input_value() == "123 456 78"  # kept, to be corrected
     assert page.locator("#id_key").get_attribute("aria-invalid") == "true"
     page.locator("#id_key").fill("123-456-789")
+    page.locator("#id_consent").check()  # the site asks for consent before any start
     submit(page)
     page.wait_for_url(f"{appliance.url}/pin/123456789")
     assert "/pin/123456789" in appliance.paths
@@ -107,6 +108,7 @@ def test_rest_start_shows_the_queue_and_offers_the_pin_page(
     assert call.json["customer_name"] == TC_SURVEY["name"] and call.json["department_id"] == 1234
     page.get_by_role("link", name="Enter a PIN").click()
     page.locator("#id_key").fill("987654321")
+    page.locator("#id_consent").check()
     submit(page)
     page.wait_for_url(f"{appliance.url}/pin/987654321")
 
