@@ -22,11 +22,11 @@ connections stopped a 2 x 4 server from answering anyone. The loop closes the re
 connection whose head is not in after REQUEST_HEAD_SECONDS; its thread then sees the client
 gone and is free.
 
-The body has a budget of its own, counted only while the application is reading it: a client
-that sends its head and then its body a byte at a time held a thread just as long. The time the
-application spends between its reads (its own work, a vendor it waits on) is never counted, so
-only the client's slowness is cut. A body cut short is Django's BadRequest (a 400 page), never a
-short body taken for a whole one.
+The body has a budget of its own, counted only while it is being read and grown only by what
+arrives: a client that sends its head and then its body a byte at a time held a thread just as
+long. The time the application spends between its reads (its own work, a vendor it waits on) is
+never counted, so only the client's slowness is cut. A body cut short, or ended early by the
+client, is Django's BadRequest (a 400 page), never a short body taken for a whole one.
 
 Only gunicorn is imported here: the arbiter loads this class before Django is set up.
 """
@@ -51,55 +51,95 @@ HOLD_SECONDS = int(os.environ.get("PORTAL_ACCEPT_HOLD_MS") or 5) / 1000
 # holding a thread past that (its DEFAULT_WORKER_DATA_TIMEOUT). PORTAL_REQUEST_HEAD_SECONDS sets
 # it (the tests make it short).
 REQUEST_HEAD_SECONDS = float(os.environ.get("PORTAL_REQUEST_HEAD_SECONDS") or 15)
-# How long the application's reads of a request body may take together: this long for any body,
-# plus a second for every BODY_MIN_RATE bytes its Content-Length announces (a 4 KB form gets
-# 15.25 s, the admin's 512 KB logo 47 s). Apache's mod_reqtimeout grants a body time by its
-# rate the same way. PORTAL_REQUEST_BODY_SECONDS sets the first part (the tests make it short).
+# How long the reads of a request body may take: REQUEST_BODY_SECONDS, plus a second for every
+# BODY_MIN_RATE bytes that have arrived (Apache mod_reqtimeout's `body=…,MinRate=…`). Counted
+# on what the client sent, never on the Content-Length it announced: a client that announces
+# megabytes and sends nothing is cut after REQUEST_BODY_SECONDS. A customer's form (a few KB)
+# has 15 s at any speed; a larger body must keep coming at 8 KB/s (64 kbit/s, a poor mobile
+# link). PORTAL_REQUEST_BODY_SECONDS sets the first part (the tests make it short).
 REQUEST_BODY_SECONDS = float(os.environ.get("PORTAL_REQUEST_BODY_SECONDS") or 15)
-BODY_MIN_RATE = 16 * 1024  # bytes a second: a poor mobile link's upload
-
-
-def body_budget(length: int | None) -> float:
-    """Seconds the reads of a body of `length` bytes may take together (no length: chunked)."""
-    return REQUEST_BODY_SECONDS + (length or 0) / BODY_MIN_RATE
+BODY_MIN_RATE = 8 * 1024  # bytes a second
+# Reads are made in steps this large, so that what arrives extends the budget as it comes.
+BODY_STEP = 16 * 1024
+# After the application's answer, gunicorn reads what is left of a body before the connection
+# takes its next request: this long at most, in all (gunicorn's own drain limit is per read).
+DRAIN_SECONDS = 5.0
 
 
 class DeadlineReader:
-    """A request body's reader (gunicorn's LengthReader or ChunkedReader) whose reads, together,
-    must be done within a budget. While a read runs, `conn.body_deadline` says until when; the
-    worker's main loop shuts the reading side of a connection past it and sets `conn.body_cut`,
-    and the read then raises Django's BadRequest instead of handing back a short body."""
+    """A request body's reader (gunicorn's LengthReader or ChunkedReader) on a budget of time.
 
-    def __init__(self, reader, conn, budget: float):
+    While a read runs, `conn.body_deadline` says until when; the worker's main loop shuts the
+    reading side of a connection past it and sets `conn.body_cut`. The application's read then
+    raises Django's BadRequest, never hands back a short body; so does a body that ends (the
+    client closed its side) before its announced length. Once the application has answered
+    (`draining`), what is left gets DRAIN_SECONDS, and a cut is a socket timeout, which gunicorn
+    takes as a body it could not drain: the connection is closed, nothing is logged as an error.
+    Only the reads are timed: the application's own time between them is never counted.
+    """
+
+    def __init__(self, reader, conn):
         self.reader = reader
         self.conn = conn
-        self.remaining = budget
+        self.expected: int | None = getattr(reader, "length", None)  # announced (LengthReader)
+        self.received = 0
+        self.used = 0.0  # seconds spent in the application's reads
+        self.draining = False
+        self.drain_used = 0.0
+
+    def allowance(self) -> float:
+        if self.draining:
+            return DRAIN_SECONDS - self.drain_used
+        return REQUEST_BODY_SECONDS + self.received / BODY_MIN_RATE - self.used
 
     def read(self, size):
+        pieces, got = [], 0
+        while got < size:
+            piece = self.read_step(min(BODY_STEP, size - got))
+            if not piece:
+                if not self.draining and self.expected is not None and self.received < self.expected:
+                    raise too_slow("The request body ended before its announced length.")
+                break
+            pieces.append(piece)
+            got += len(piece)
+        return b"".join(pieces)
+
+    def read_step(self, size: int) -> bytes:
         conn = self.conn
-        if conn.body_cut:
-            raise too_slow()
+        allowance = self.allowance()
+        if conn.body_cut or allowance <= 0:
+            raise self.cut()
         started = time.monotonic()
-        conn.body_deadline = started + self.remaining
+        conn.body_deadline = started + allowance
         try:
-            data = self.reader.read(size)
+            piece = self.reader.read(size)
         except Exception as exc:
             if conn.body_cut:
-                raise too_slow() from exc
+                raise self.cut() from exc
             raise
         finally:
             conn.body_deadline = None
-            self.remaining -= time.monotonic() - started
+            elapsed = time.monotonic() - started
+            if self.draining:
+                self.drain_used += elapsed
+            else:
+                self.used += elapsed
         if conn.body_cut:
-            raise too_slow()
-        return data
+            raise self.cut()
+        self.received += len(piece)
+        return piece
+
+    def cut(self) -> Exception:
+        if self.draining:
+            return TimeoutError("the rest of the request body came too slowly")
+        return too_slow("The request body did not arrive in time.")
 
 
-def too_slow() -> Exception:
+def too_slow(message: str) -> Exception:
     # Django is set up by the time a request is read (the app is loaded); not at import.
     from django.core.exceptions import BadRequest
 
-    return BadRequest("The request body did not arrive in time.")
+    return BadRequest(message)
 
 
 class BalancedThreadWorker(ThreadWorker):
@@ -182,9 +222,11 @@ class BalancedThreadWorker(ThreadWorker):
     def handle_request(self, req, conn):
         conn.head_deadline = None  # the head is in; the body's reads have their own budget
         conn.body_deadline, conn.body_cut = None, False
-        reader = req.body.reader
-        req.body.reader = DeadlineReader(reader, conn, body_budget(getattr(reader, "length", None)))
-        return super().handle_request(req, conn)
+        reader = req.body.reader = DeadlineReader(req.body.reader, conn)
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            reader.draining = True  # what gunicorn reads from now on is the drain
 
     def murder_pending(self) -> None:
         """gthread's turn to close idle deferred connections, and ours to close the reading side

@@ -160,7 +160,7 @@ def cut_body(body: bytes):
     from portal.gunicorn_worker import DeadlineReader
 
     connection = SimpleNamespace(body_cut=True, body_deadline=None)
-    return Body(DeadlineReader(io.BytesIO(body), connection, budget=15))
+    return Body(DeadlineReader(io.BytesIO(body), connection))
 
 
 def test_a_body_cut_for_slowness_is_a_400_in_the_apis_envelope(site, wsgi_keeps_test_connection):
