@@ -35,6 +35,10 @@ graceful_timeout = 30
 keepalive = 5
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# gunicorn's default line has the request's query string and its Referer, and prefill links
+# carry a customer's name, email and ticket number in theirs (docs/privacy.md: the portal never
+# logs a customer field). The path, never the query; no Referer.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 

@@ -59,3 +59,45 @@ def test_every_worker_freezes_its_startup_objects_and_switches_threads_every_mil
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=BOUND)
+
+
+def test_the_access_log_never_carries_a_query_string_or_a_referer(tmp_path):
+    """docs/privacy.md: prefill links carry a customer's name, email and ticket number in their
+    query; gunicorn's default access line logs it (and the Referer, the same link again). Real
+    gunicorn with the shipped file, its access log in a file: a prefilled page's line has the
+    path and the status, and none of the values."""
+    port = free_port()
+    log = tmp_path / "access.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "tests.server.runtime_app"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env={**os.environ, "GUNICORN_ACCESS_LOG": str(log)},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "Booting worker" in line:
+                break
+        else:
+            raise AssertionError("gunicorn did not start")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=BOUND)
+        try:
+            connection.request(
+                "GET",
+                "/survey/?name=Jane%20Marker&email=jane.marker%40example.com&external_key=INC-MARKER",
+                headers={"Referer": "http://127.0.0.1/survey/?name=Jane%20Marker"},
+            )
+            assert connection.getresponse().status == 200
+        finally:
+            connection.close()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=BOUND)
+    line = log.read_text()
+    assert '"GET /survey/ HTTP/1.1" 200' in line
+    assert "Marker" not in line and "MARKER" not in line and "marker" not in line
