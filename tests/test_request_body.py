@@ -182,3 +182,29 @@ def test_a_body_cut_for_slowness_is_a_400_in_the_apis_envelope(site, wsgi_keeps_
     assert json.loads(answer)["error"] == "bad_request"
     assert "too slowly" in json.loads(answer)["message"]
     assert ApiToken.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("accept", "title", "lang"),
+    [
+        ("ja,en;q=0.5", "不正なリクエスト", "ja"),
+        ("de-AT", "Ungültige Anfrage", "de"),
+        ("", "Bad request", "en-US"),
+    ],
+)
+def test_a_request_refused_before_its_language_was_chosen_gets_the_browsers(
+    client, site, settings, accept, title, lang
+):
+    """A walk-through: a Host the portal does not serve, or a form over Django's field limit,
+    is refused before the portal chooses the page's language, and the 400 page was English for
+    everyone. It now speaks the browser's language."""
+    response = client.get("/", HTTP_HOST="not-ours.example", HTTP_ACCEPT_LANGUAGE=accept)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f'<html lang="{lang}"' in page
+    assert title in page
+    fields = "&".join(f"f{n}=x" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = client.post(
+        "/key/", fields, content_type="application/x-www-form-urlencoded", HTTP_ACCEPT_LANGUAGE=accept
+    )
+    assert response.status_code == 400 and title in response.content.decode()
