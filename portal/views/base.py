@@ -267,14 +267,19 @@ def start_context(request: SiteRequest, form: PublicForm) -> services.StartConte
 def record_invalid(
     request: SiteRequest, form: PublicForm, flow: str, *, issue: services.StartIssue | None = None
 ) -> None:
+    """A refused attempt: its record, and its `start.refused` event. The event carries the
+    external key the customer came with (a prefill link's ticket number), as every event does,
+    so that a help desk can find the ticket; only a key that passed its own checks is taken."""
     context = services.StartContext(
         site=request.site, language=request.LANGUAGE_CODE, embedded=request.POST.get("embedded") == "1"
     )
+    external_key = getattr(form, "cleaned_data", {}).get("external_key", "")
     services.record_start(
         context=context,
         flow=flow,
         outcome=StartRequest.Outcome.INVALID,
         issue=issue,
+        customer=services.Customer(external_key=external_key) if external_key else None,
         error_fields=sorted(form.errors),
     )
 

@@ -126,7 +126,8 @@ def test_refused_and_failed_starts_send_their_own_events_to_subscribed_endpoints
         endpoint_for(refused.base_url + "/r", events=["start.refused"])
         endpoint_for(everything.base_url + "/all")
         endpoint_for(everything.base_url + "/off", active=False)
-        assert client.post("/key/", form_data(key="12")).status_code == 200  # invalid key
+        # An invalid key, from a help desk's prefill link with its ticket number.
+        assert client.post("/key/", form_data(key="12", external_key="INC-REFUSED")).status_code == 200
         assert client.post("/key/", form_data(key="1234567")).status_code == 303
         run_worker()
         assert refused.wait_for_requests(1) and everything.wait_for_requests(2)
@@ -135,6 +136,10 @@ def test_refused_and_failed_starts_send_their_own_events_to_subscribed_endpoints
     assert {r.path for r in everything.calls()} == {"/all"}
     refused_body = refused.calls()[0].json
     assert refused_body["outcome"] == "invalid" and refused_body["flow"] == "key"
+    # The ticket the help desk must find (an integrator's walk-through: it was always ""), and
+    # nothing of the customer's where the site keeps no customer data.
+    assert refused_body["external_key"] == "INC-REFUSED"
+    assert "customer" not in refused_body
 
 
 def test_no_endpoint_writes_no_event(client, site):
