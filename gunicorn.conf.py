@@ -35,6 +35,11 @@ graceful_timeout = 30
 keepalive = 5
 
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# gunicorn takes SCRIPT_NAME and PATH_INFO from request headers of a trusted proxy
+# (forwarded_allow_ips, 127.0.0.1 by default): a client of a proxy on the same machine that
+# passes headers with underscores could move every link of a cached page under its own prefix
+# for every visitor. The portal is served at the root; it takes neither.
+forwarder_headers = ""
 # gunicorn's default line has the request's query string and its Referer, and prefill links
 # carry a customer's name, email and ticket number in theirs (docs/privacy.md: the portal never
 # logs a customer field). The path, never the query; no Referer.

@@ -101,3 +101,37 @@ def test_the_access_log_never_carries_a_query_string_or_a_referer(tmp_path):
     line = log.read_text()
     assert '"GET /survey/ HTTP/1.1" 200' in line
     assert "Marker" not in line and "MARKER" not in line and "marker" not in line
+
+
+def test_a_script_name_header_moves_no_link(tmp_path):
+    """A hostile test: `SCRIPT_NAME: /key` from gunicorn's trusted address (127.0.0.1, a proxy
+    on the same machine) put `/key/` before every link of the page, and the page cache handed
+    that page to every visitor for 30 s. The shipped file trusts no such header."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "tests.server.runtime_app"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        cwd=ROOT,
+        env={**os.environ, "GUNICORN_ACCESS_LOG": "/dev/null"},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "Booting worker" in line:
+                break
+        else:
+            raise AssertionError("gunicorn did not start")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=BOUND)
+        try:
+            connection.request("GET", "/key/", headers={"SCRIPT_NAME": "/key"})
+            answer = json.loads(connection.getresponse().read())
+        finally:
+            connection.close()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=BOUND)
+    assert (answer["script_name"], answer["path_info"]) == ("", "/key/")
