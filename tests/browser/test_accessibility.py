@@ -132,3 +132,25 @@ def test_the_landing_page_puts_the_three_ways_side_by_side_on_a_desktop_and_stac
         assert len({box["x"] for box in stacked}) == 1, width  # one column
         assert stacked[0]["y"] < stacked[1]["y"] < stacked[2]["y"]
         assert overflow(page) == 0, width
+
+
+@pytest.mark.parametrize("language", ["de", "pt-pt"])
+def test_on_a_phone_the_language_menu_and_a_long_word_stay_on_the_screen(
+    page, make_site, portal_url, language
+):
+    """A walk-through at 320 to 414 px: the language menu opened 116 px off the screen's left
+    edge whenever the header wrapped, and a long German word in the welcome text made the page
+    scroll sideways, in a frame as well."""
+    make_site(
+        name="Datenverarbeitungssicherheitsbeauftragten-Hilfe GmbH",
+        welcome_text="Willkommen beim Datenverarbeitungssicherheitsbeauftragten.",
+    )
+    for width in (320, 360, 414):
+        page.set_viewport_size({"width": width, "height": 700})
+        for query in (f"?locale={language}", f"?locale={language}&embed=1"):
+            page.goto(f"{portal_url}/{query}")
+            assert overflow(page) == 0, (width, query)
+        page.goto(f"{portal_url}/?locale={language}")
+        page.locator(".language-picker summary").click()
+        menu = page.locator(".language-picker ul").bounding_box()
+        assert menu is not None and menu["x"] >= 0 and menu["x"] + menu["width"] <= width, (width, menu)
