@@ -306,6 +306,35 @@ def test_a_site_whose_starts_carry_no_custom_fields_refuses_active_ones(site, ki
     CustomField(site=site, code_name="asset_tag", label="Asset tag", active=False).full_clean()
 
 
+def take_control(site) -> Site:
+    Backend.objects.filter(pk=site.backend_id).update(
+        kind=Backend.Kind.TAKECONTROL, base_url=TC_DOMAIN, tc_uid="u|1", tc_public_key="02.pub"
+    )
+    Site.objects.filter(pk=site.pk).update(show_rep_list=False)
+    return Site.objects.get(pk=site.pk)
+
+
+def test_a_take_control_site_refuses_what_its_survey_would_silently_drop(admin_client, site):
+    """A walk-through set chat only and reps in the issue menu on a Take Control site: the
+    admin saved both, and the survey silently ignored them (a queued full-client request for
+    an "always chat only" issue)."""
+    site = take_control(site)
+    refused = errors(save_site_in_admin(admin_client, site, chat_mode="choice", show_reps_in_issue_menu="on"))
+    assert refused == {
+        "chat_mode": ["A Take Control start cannot be chat only: choose full client only."],
+        "show_reps_in_issue_menu": [
+            "Representatives in the issue menu are a BeyondTrust feature: turn this off for Take Control."
+        ],
+    }
+    saved(save_site_in_admin(admin_client, site, chat_mode="off"))
+    with pytest.raises(ValidationError) as caught:
+        Issue(site=site, code_name="vpn", display_name="VPN", chat=Issue.Chat.ALWAYS).full_clean()
+    assert caught.value.message_dict == {
+        "chat": ["A Take Control start cannot be chat only: choose full client only."]
+    }
+    Issue(site=site, code_name="vpn", display_name="VPN", chat=Issue.Chat.OFF).full_clean()
+
+
 def test_a_backend_turned_take_control_names_the_sites_active_custom_fields(site, custom_fields):
     backend = site.backend
     backend.kind, backend.base_url = Backend.Kind.TAKECONTROL, TC_DOMAIN

@@ -294,6 +294,9 @@ class VendorAdapter(ABC):
     # saved, and of a site's fields when the site's backend changes kind. Each vendor says it
     # in its own words (a whole sentence per vendor, so that every language can phrase it).
     custom_fields_refused: ClassVar[tuple[StrOrPromise, StrOrPromise] | None] = None
+    # Where the start cannot be chat only, what the admin is told of a site's chat mode or an
+    # issue's "always chat only" (None: it can, or the adapter says so itself).
+    chat_only_refused: ClassVar[StrOrPromise | None] = None
     customer_fields: ClassVar[tuple[CustomerField, ...]] = ()
     # The BeyondTrust command API's features (rep list, reps in the issue menu, session keys
     # and chat hand-offs through the integrations API) apply to this kind.
@@ -348,12 +351,17 @@ class VendorAdapter(ABC):
 
     def site_problems(self, site: Site) -> dict[str, Any]:
         """What `site` asks of this backend that its starts cannot carry, by site field."""
+        problems: dict[str, Any] = {}
+        if self.chat_only_refused and site.chat_mode != "off":  # Site.ChatMode.OFF
+            problems["chat_mode"] = self.chat_only_refused
         if self.custom_fields_refused and site.pk and site.custom_fields.filter(active=True).exists():
-            return {"custom_fields": self.custom_fields_refused[1]}
-        return {}
+            problems["custom_fields"] = self.custom_fields_refused[1]
+        return problems
 
     def issue_problems(self, issue: Issue) -> dict[str, Any]:
         """What an issue of a site on this backend holds that its starts cannot carry."""
+        if self.chat_only_refused and issue.chat == "always":  # Issue.Chat.ALWAYS
+            return {"chat": self.chat_only_refused}
         return {}
 
     def custom_field_problem(self, field: CustomField) -> Any:

@@ -45,6 +45,7 @@ class LegacyBomgarAdapter(BeyondTrustAdapter):
     kind = "legacy"
     offers_chat_only = False
     carries_custom_fields = False
+    chat_only_refused = CHAT_ONLY_REFUSED
     custom_fields_refused = (
         _("A legacy Bomgar start cannot carry custom fields: this one would never reach the representative."),
         _("A legacy Bomgar start cannot carry custom fields: deactivate them."),
@@ -66,8 +67,6 @@ class LegacyBomgarAdapter(BeyondTrustAdapter):
 
     def site_problems(self, site: Site) -> dict[str, Any]:
         problems = super().site_problems(site)
-        if site.chat_mode != Site.ChatMode.OFF:
-            problems["chat_mode"] = CHAT_ONLY_REFUSED
         if site.chat_locale:
             problems["chat_locale"] = _("A legacy Bomgar start has no chat language: leave this empty.")
         if site.pk:
@@ -83,7 +82,7 @@ class LegacyBomgarAdapter(BeyondTrustAdapter):
         return problems
 
     def issue_problems(self, issue: Issue) -> dict[str, Any]:
-        errors: dict[str, Any] = {}
+        errors = super().issue_problems(issue)  # chat only
         if not is_startable(issue):
             errors["vendor_id"] = _(
                 "A legacy Bomgar backend starts issues by their numeric ID: enter the appliance's issue ID."
@@ -95,8 +94,6 @@ class LegacyBomgarAdapter(BeyondTrustAdapter):
             errors["skills"] = unsupported
         if issue.chat_locale:
             errors["chat_locale"] = unsupported
-        if issue.chat == Issue.Chat.ALWAYS:
-            errors["chat"] = CHAT_ONLY_REFUSED
         return errors
 
     def startable_issues(self, issues: Sequence[Issue]) -> list[Issue]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext
@@ -46,6 +46,9 @@ from portal.vendors.takecontrol.start_url import (
     route_for_start,
 )
 
+if TYPE_CHECKING:
+    from portal.models import Site
+
 logger = logging.getLogger(__name__)
 
 # Characters, an email address, no custom fields, no external key and no chat-only mode
@@ -80,6 +83,7 @@ class TakeControlAdapter(VendorAdapter):
     vendor = "Take Control"
     person_flow = "technicians"
     customer_fields = CUSTOMER_FIELDS
+    chat_only_refused = _("A Take Control start cannot be chat only: choose full client only.")
     custom_fields_refused = (
         _("A Take Control start cannot carry custom fields: this one would never reach the technician."),
         _("A Take Control start cannot carry custom fields: deactivate them."),
@@ -99,6 +103,14 @@ class TakeControlAdapter(VendorAdapter):
             raise InvalidKey(str(error), code=error.code) from None
 
     # -- validation (docs/decisions/0013-takecontrol-backend-settings.md) ----------------
+    def site_problems(self, site: Site) -> dict[str, Any]:
+        problems = super().site_problems(site)  # chat only, custom fields
+        if site.show_reps_in_issue_menu:
+            problems["show_reps_in_issue_menu"] = _(
+                "Representatives in the issue menu are a BeyondTrust feature: turn this off for Take Control."
+            )
+        return problems
+
     def backend_problems(self) -> dict[str, Any]:
         backend, errors = self.backend, {}
         if backend.tc_mode == REDIRECT and not backend.tc_uid:
