@@ -182,3 +182,8 @@ def test_an_external_key_with_control_characters_never_reaches_the_vendor(client
     response = post_key(client, "1234567", external_key=external_key)
     assert response.status_code == 200
     assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID
+
+
+def test_what_happens_next_says_a_chat_may_open_where_the_backend_has_chat(client, site):
+    steps = element(client.get("/key/").content.decode(), "div", class_="next-steps").text
+    assert "Your browser downloads a small support program, or a chat opens." in steps

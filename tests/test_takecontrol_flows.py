@@ -732,3 +732,11 @@ def test_bootstrap_takes_rest_mode_without_a_uid_or_private_key(monkeypatch, db)
     }
     assert "created" in run_portal_bootstrap(monkeypatch, env)
     assert json.dumps(Backend.objects.get().tc_public_key) == '"02.public-secret-value"'
+
+
+def test_what_happens_next_promises_no_chat_take_control_cannot_open(client, tc_site):
+    """A walk-through read 'or a chat opens' on a Take Control page, which has no chat."""
+    html = client.get("/key/?locale=fi").content.decode()
+    steps = element(html, "div", class_="next-steps").text
+    assert "keskustelu" not in steps  # Finnish for "chat"
+    assert "Selaimesi lataa pienen tukiohjelman." in steps
