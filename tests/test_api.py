@@ -729,7 +729,7 @@ def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db)
     takecontrol = Backend.objects.create(
         name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
     )
-    tc_site = Site.objects.create(name="TC site", backend=takecontrol)
+    tc_site = Site.objects.create(name="TC site", backend=takecontrol, is_default=True)  # links reach it
     tc_secret = create_api_token(site=tc_site, name="Bot").secret
     body = {"values": {"name": "Jane"}}
     response = call(client, "post", "/prefill-links", body, token=tc_secret)
@@ -872,7 +872,7 @@ def test_a_refused_pin_on_take_control_gets_the_pin_message(client, db):
         name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
     )
     tc_site = Site.objects.create(
-        name="TC site", backend=takecontrol, prefill_secret="s", email_field="optional"
+        name="TC site", backend=takecontrol, prefill_secret="s", email_field="optional", is_default=True
     )
     tc_secret = create_api_token(site=tc_site, name="Bot").secret
     body = {"flow": "key", "values": {"key": "1234567"}}
@@ -1020,3 +1020,25 @@ def test_with_reps_in_the_menu_an_issue_must_be_a_rep(client, secret, api_site):
     }
     response = call(client, "post", "/prefill-links", {"values": {"issue": "rep-12"}}, token=secret)
     assert response.status_code == 201
+
+
+def test_no_link_is_made_for_a_site_no_address_reaches(client, fake, api_site):
+    """An integrator's walk-through: a non-default site without a hostname got a prefill link
+    on the API's own host, which opened the default site (another site, the link's signature
+    refused, its values editable). Such a site gets a 403 saying what to add, before any key is
+    made for it."""
+    other = Site.objects.create(
+        name="Other desk", backend=api_site.backend, warning_text="", prefill_secret="s" * 32
+    )
+    secret = create_api_token(site=other, name="Help desk").secret
+    for path, body in (
+        ("/prefill-links", {"values": {"name": "Jane"}}),
+        ("/session-keys", {"queue": "general"}),
+    ):
+        response = call(client, "post", path, body, token=secret)
+        assert response.status_code == 403, path
+        assert "no hostname" in response.json()["message"]
+    assert not fake.commands("generate_session_key")
+    SiteHostname.objects.create(site=other, hostname="other.example.com")
+    link = call(client, "post", "/prefill-links", {"values": {"name": "Jane"}}, token=secret).json()["url"]
+    assert link.startswith("http://other.example.com/survey/?")

@@ -208,7 +208,8 @@ ERRORS = {
     ),
     403: (
         "The token's site cannot do this: its backend is not a BeyondTrust appliance with "
-        "API credentials, or (prefill links) it has no prefill secret.",
+        "API credentials, (prefill links) it has no prefill secret, or (links) it is not the "
+        "default site and has no hostname, so no link would reach it.",
         {},
     ),
     413: ("The body is larger than 64 KiB.", {}),
@@ -253,8 +254,20 @@ def documented(status: int, model, description: str, errors_: tuple[int, ...]) -
 # ------------------------------------------------------------------------------
 # Endpoints
 # ------------------------------------------------------------------------------
+def require_reachable(site: Site) -> None:
+    """403 for a site no link can reach: not the default site and without a hostname, its pages
+    answer on no address (a link on the API's own host opened the default site instead)."""
+    if not site.is_default and not site.hostnames.exists():
+        raise ApiError(
+            403,
+            "forbidden",
+            "This site has no hostname, so no link reaches it; an admin must add one (site > Hostnames).",
+        )
+
+
 def portal_url(request, *, site: Site, path: str) -> str:
-    """An absolute link to one of the site's pages, on its first hostname."""
+    """An absolute link to one of the site's pages, on its first hostname (require_reachable
+    first: a site without one is the default site, which answers any host)."""
     hostname = site.hostnames.order_by("pk").values_list("hostname", flat=True).first()
     if not hostname:  # the default site answers any host, this one included
         return request.build_absolute_uri(path)
@@ -317,6 +330,7 @@ def session_keys(request, payload: SessionKeyRequest):
     wanted = payload.appliance_arguments()
     issue = payload.queue.issue
     customer = services.Customer(external_key=wanted["external_key"], custom=tuple(wanted["custom"].items()))
+    require_reachable(site)  # before the appliance makes a key whose portal link would be wrong
     try:
         with calling_appliance("generate_session_key"):
             key = appliance.create_session_key(backend=site.backend, **wanted)
@@ -426,6 +440,7 @@ def prefill_links(request, payload: PrefillLinkRequest):
         raise ApiError(
             403, "forbidden", "This site has no prefill link secret; an admin must set one (site > Advanced)."
         )
+    require_reachable(site)
     problems = services.signed_link_problems(site=site, flow=payload.flow, values=payload.values)
     if problems:  # the form's own words, where the schema's rules (above) hold
         raise ApiError(
