@@ -496,12 +496,17 @@ class Site(models.Model):
             errors["enabled_languages"] = _("Unknown language: %s") % ", ".join(unknown)
         elif self.enabled_languages and self.default_language not in self.enabled_languages:
             errors["default_language"] = _("The default language must be enabled.")
-        bad_origins = [o for o in self.allowed_frame_origins if not FRAME_ORIGIN.fullmatch(o)]
+        # As browsers send an origin: lower case, no trailing slash. CSP compares without case,
+        # the button's CORS answer and portal.js compare exactly.
+        origins = [o.lower() for o in self.allowed_frame_origins]
+        bad_origins = [o for o in origins if not FRAME_ORIGIN.fullmatch(o)]
         if bad_origins:
             # Each origin goes into a CSP header: anything but a plain origin is refused.
             errors["frame_ancestors"] = (
                 _("'%s' is not an origin like https://help.example.com.") % bad_origins[0]
             )
+        else:
+            self.frame_ancestors = "\n".join(o.rstrip("/") for o in origins)
         try:
             zoneinfo.ZoneInfo(self.time_zone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -254,3 +254,15 @@ def test_readme_shows_the_snippet():
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert button_snippet(origin="https://support.example.com") in readme
+
+
+def test_an_origin_the_admin_wrote_in_capitals_is_the_browsers_origin(client, preview_site, admin_client):
+    """An integrator's walk-through: 'http://LOCALHOST:8102/' let the page be framed (CSP
+    ignores case) but the button's availability got no CORS answer, as the browser sends the
+    origin in lower case. The admin stores it as browsers send it, and a value stored before
+    compares without case."""
+    preview_site.frame_ancestors = "HTTPS://Help.Acme.EXAMPLE/"
+    preview_site.save()  # as stored before the admin lowered it
+    assert get(client, Origin=HELP_DESK).get("Access-Control-Allow-Origin") == HELP_DESK
+    preview_site.full_clean()
+    assert preview_site.frame_ancestors == "https://help.acme.example"

@@ -28,7 +28,7 @@ def origin_allowed(origin: str, patterns: list[str]) -> bool:
     any subdomain, as CSP frame-ancestors does (portal.js applies the same rule)."""
     if not origin or origin == "null":
         return False
-    for pattern in (p.rstrip("/") for p in patterns):
+    for pattern in (p.rstrip("/").lower() for p in patterns):  # stored before the admin lowered them
         if pattern == origin:
             return True
         scheme, star, suffix = pattern.partition("://*.")
