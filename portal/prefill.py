@@ -42,6 +42,10 @@ KEY_PAGE_NAMES = ("key", "external_key")
 SURVEY_NAMES = tuple(name for name in BUILT_IN if name != "key")
 
 
+# How long a signed link may lock its values: the API's `expires_in` and the command's --hours.
+LINK_TTL_MIN, LINK_TTL_MAX = 60, 90 * 24 * 3600  # a minute; 90 days
+
+
 def is_prefill_name(name: str) -> bool:
     return name in BUILT_IN or (name.startswith("cf_") and len(name) > 3)
 

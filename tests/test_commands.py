@@ -162,6 +162,9 @@ def test_prefill_link_command_signs_what_the_form_takes(demo_site):
         (("issue=nope",), "issue: Please choose one of the listed topics."),
         (("--flow", "home", "key=abc"), "key: A session key has only digits."),
         (("--flow", "home", "issue=nope"), "issue: Please choose one of the listed topics."),
+        # An integrator's walk-through: an expired link printed with exit 0, and an 11-year one.
+        (("--hours", "-1", "name=Jane"), "--hours: from one minute"),
+        (("--hours", "100000", "name=Jane"), "--hours: from one minute"),
     ],
 )
 def test_prefill_link_command_refuses_a_value_the_form_would_refuse(demo_site, args, message):

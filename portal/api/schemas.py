@@ -54,7 +54,7 @@ VIRTUAL_CUSTOMER_MAX_CHARS = 100  # as customer.name (docs/decisions/0005-beyond
 # the vendor's limits are UNCONFIRMED
 DEFAULT_IP_ADDRESS = "0.0.0.0"
 PREFILL_FLOWS = ("survey", "key")
-PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX = 7 * 24 * 3600, 90 * 24 * 3600
+PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX = 7 * 24 * 3600, prefill.LINK_TTL_MAX
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 
 TEXT_ERRORS = {CONTROL: "No control characters.", LINE_BREAK: "One line only."}

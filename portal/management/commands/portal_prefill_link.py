@@ -7,6 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from portal import prefill
 from portal.models import Site
 from portal.prefill import sign_prefill
 from portal.services import signed_link_problems
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             site_obj = queryset.filter(is_default=True).first()
         if site_obj is None:
             raise CommandError("No such site.")
+        if not prefill.LINK_TTL_MIN <= hours * 3600 <= prefill.LINK_TTL_MAX:
+            raise CommandError("--hours: from one minute (0.0167) to 90 days (2160), as the API allows.")
         if not site_obj.prefill_secret:
             raise CommandError("Set the site's prefill link secret in admin (Sites > Advanced) first.")
         pairs = {}
