@@ -208,3 +208,11 @@ def test_a_request_refused_before_its_language_was_chosen_gets_the_browsers(
         "/key/", fields, content_type="application/x-www-form-urlencoded", HTTP_ACCEPT_LANGUAGE=accept
     )
     assert response.status_code == 400 and title in response.content.decode()
+
+
+def test_an_error_page_is_titled_and_leads_back_in_its_language(client, site):
+    """A walk-through: the 404 page's title was only the site's name, and its way back dropped
+    the language the customer had chosen (the portal keeps no cookie)."""
+    page = client.get("/no-such-page/?locale=ja").content.decode()
+    assert "<title>ページが見つかりません · Acme Support</title>" in page
+    assert 'href="/?locale=ja"' in page
