@@ -136,6 +136,13 @@ def carried_external_key_field() -> TextField:
     return field
 
 
+def custom_field_required(field: LocalizedCustomField) -> StrOrPromise:
+    """What a required custom field left blank says: a list or a yes/no has nothing to fill in."""
+    if field.field_type in ("choice", "yes_no"):
+        return _("Please choose an answer.")
+    return _("Please fill in this field.")
+
+
 def consent_field() -> forms.BooleanField:
     """The required tick under the site's consent text
     (docs/decisions/0036-trust-and-what-happens-next.md), on every start form."""
@@ -533,7 +540,7 @@ class SurveyForm(PublicForm):
         for field in self.custom_fields_for_selected():
             name = f"cf_{field.code_name}"
             if field.required and not cleaned.get(name) and name not in self.errors:
-                self.add_error(name, ValidationError(_("Please fill in this field."), code="required"))
+                self.add_error(name, ValidationError(custom_field_required(field), code="required"))
         if not self.errors:
             self._check_custom_total()
         return cleaned

@@ -18,10 +18,9 @@ from urllib.parse import parse_qsl, urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 
 from portal import prefill, selectors
-from portal.forms import PublicForm, SurveyForm, key_form
+from portal.forms import PublicForm, SurveyForm, custom_field_required, key_form
 from portal.models import Issue, Site, StartRequest, Technician
 from portal.selectors import LocalizedIssue
 from portal.text_rules import normalise
@@ -323,7 +322,7 @@ def signed_link_problems(*, site: Site, flow: str, values: Mapping[str, str]) ->
             name = f"cf_{field.code_name}"
             if name in lockable and name in form.fields and field.required and name not in problems:
                 if name in values and not normalise(values[name]):
-                    problems[name] = [str(_("Please fill in this field."))]
+                    problems[name] = [str(custom_field_required(field))]
         if reps_menu and "issue" in values and not re.fullmatch(r"rep-[0-9]{1,18}", values["issue"]):
             problems["issue"] = ["This site's survey lists representatives: rep-<id>, or leave it out."]
         # The vendor's budget for the session's custom values, over the fields the survey counts

@@ -4,7 +4,7 @@ and docs/decisions/0025-limits-in-the-vendors-units.md)."""
 
 import pytest
 
-from portal.models import Backend, Site, StartRequest
+from portal.models import Backend, CustomField, Site, StartRequest
 from tests.conftest import APPLIANCE, form_data, query_of
 from tests.parsed_html import element, elements
 
@@ -403,3 +403,20 @@ def test_other_marks_at_a_labels_end_still_take_the_colon(client, site, issues, 
     response = post_survey(client, cf_ref="x")
     text = element(response.content.decode(), "a", href="#id_cf_ref").text
     assert text == f"{summary}Please enter a number, like 42 or 3.5."
+
+
+def test_a_required_list_or_yes_no_left_blank_asks_to_choose_not_to_fill_in(
+    client, site, issues, custom_fields
+):
+    """A walk-through: a required drop-down said "Please fill in this field." in every language."""
+    CustomField.objects.filter(code_name="urgency").update(required=True)
+    CustomField.objects.create(
+        site=site, code_name="on_site", label="On site?", field_type="yes_no", required=True
+    )
+    response = post_survey(client, cf_urgency="")
+    assert errors_of(response) == {
+        "cf_urgency": "Please choose an answer. ",
+        "cf_on_site": "Please choose an answer. ",
+    }
+    de = post_survey(client, cf_urgency="", locale="de")
+    assert errors_of(de)["cf_urgency"] == "Bitte wählen Sie eine Antwort. "
