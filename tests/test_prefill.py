@@ -63,7 +63,7 @@ def test_only_prefill_parameters_can_be_signed_and_carried():
 from urllib.parse import parse_qsl  # noqa: E402
 
 from tests.conftest import form_data, query_of  # noqa: E402
-from tests.parsed_html import element  # noqa: E402
+from tests.parsed_html import element, elements  # noqa: E402
 
 VALID_SURVEY = {
     "issue": "printing",
@@ -175,3 +175,26 @@ def test_the_secret_is_read_once_per_process_and_a_new_one_applies_at_once(
             expires_at=int(time.time()) + 60,
         )
     )
+
+
+@pytest.mark.django_db
+def test_a_link_to_the_home_page_goes_on_with_the_customer_to_the_survey(
+    client, signing_site, issues, custom_fields
+):
+    """An integrator's walk-through: a prefill link to the home page (portal_prefill_link --flow
+    home, the button's data-flow="home") locked the key form there, but its way to the survey
+    carried only the language: the name and the ticket number were empty and editable."""
+    query = signed_link({"external_key": "INC-HOME", "name": "Jane Doe"})
+    home = client.get(f"/?{query}&locale=de").content.decode()
+    survey_link = next(
+        a.attrs["href"] for a in elements(home, "a") if a.attrs.get("href", "").startswith("/survey/")
+    )
+    carried = dict(query_of(survey_link))
+    assert carried["sig"] == dict(parse_qsl(query))["sig"] and carried["locale"] == "de"
+    survey = client.get(survey_link).content.decode()
+    name = element(survey, "input", name="name")
+    assert name.attrs["value"] == "Jane Doe" and "readonly" in name.attrs
+    # Plain values as well, and nothing when there is nothing to carry.
+    home = client.get("/?name=Jane&locale=de").content.decode()
+    assert 'href="/survey/?name=Jane&locale=de"' in home
+    assert 'href="/survey/?locale=en-us"' in client.get("/").content.decode()

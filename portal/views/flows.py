@@ -28,6 +28,7 @@ from portal.views.base import StartFlowView, public_form_initial
 from portal.views.rendering import (
     enabled_flows,
     initials,
+    links_query,
     render_customer_page,
     site_ready,
     unavailable_page,
@@ -339,5 +340,11 @@ def home(request: PortalRequest) -> HttpResponseBase:
     return render_customer_page(
         request,
         "portal/home.html",
-        {"key_form": session_key_form(request), "reps_url": reverse("reps")},
+        {
+            "key_form": session_key_form(request),
+            "reps_url": reverse("reps"),
+            # A help desk's link to the home page (prefill values, a signed part, embed) goes on
+            # with the customer to the other pages, as the language links take it along.
+            "carried": links_query(request),
+        },
     )
