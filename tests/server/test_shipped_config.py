@@ -5,6 +5,7 @@ by a timeout that only a fault reaches."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -20,45 +21,59 @@ pytestmark = pytest.mark.gunicorn
 WORKERS = 2
 
 
-def test_every_worker_freezes_its_startup_objects_and_switches_threads_every_millisecond():
-    """docs/decisions/0089-frozen-startup-objects.md and gunicorn.conf.py's post_worker_init."""
+@contextlib.contextmanager
+def shipped_gunicorn(*, workers: int = 1, access_log: str = "/dev/null"):
+    """gunicorn with the shipped gunicorn.conf.py and tests/server/runtime_app.py on a free
+    port, once every worker has booted; yields the port."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "tests.server.runtime_app"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)],
+        + ["--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
         cwd=ROOT,
-        env={**os.environ, "GUNICORN_ACCESS_LOG": "/dev/null"},
+        env={**os.environ, "GUNICORN_ACCESS_LOG": access_log},
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
+        assert process.stderr is not None
         booted = 0
         for line in process.stderr:
             booted += "Booting worker" in line
-            if booted == WORKERS:
+            if booted == workers:
                 break
         else:
             raise AssertionError("gunicorn did not start")
-        seen: dict[int, dict] = {}
-        for _ in range(200):  # fresh connections until each worker has answered (a fault ends it)
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=BOUND)
-            try:
-                connection.request("GET", "/")
-                answer = json.loads(connection.getresponse().read())
-            finally:
-                connection.close()
-            seen[answer["pid"]] = answer
-            if len(seen) == WORKERS:
-                break
-        assert len(seen) == WORKERS
-        for answer in seen.values():
-            assert answer["frozen"] > 1000  # gunicorn's and the app's objects, at the least
-            assert answer["switch_interval"] == pytest.approx(0.001)
+        yield port
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=BOUND)
+
+
+def get(port: int, path: str, headers: dict | None = None) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=BOUND)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_every_worker_freezes_its_startup_objects_and_switches_threads_every_millisecond():
+    """docs/decisions/0089-frozen-startup-objects.md and gunicorn.conf.py's post_worker_init."""
+    with shipped_gunicorn(workers=WORKERS) as port:
+        seen: dict[int, dict] = {}
+        for _ in range(200):  # fresh connections until each worker has answered (a fault ends it)
+            answer = json.loads(get(port, "/")[1])
+            seen[answer["pid"]] = answer
+            if len(seen) == WORKERS:
+                break
+    assert len(seen) == WORKERS
+    for answer in seen.values():
+        assert answer["frozen"] > 1000  # gunicorn's and the app's objects, at the least
+        assert answer["switch_interval"] == pytest.approx(0.001)
 
 
 def test_the_access_log_never_carries_a_query_string_or_a_referer(tmp_path):
@@ -66,72 +81,23 @@ def test_the_access_log_never_carries_a_query_string_or_a_referer(tmp_path):
     query; gunicorn's default access line logs it (and the Referer, the same link again). Real
     gunicorn with the shipped file, its access log in a file: a prefilled page's line has the
     path and the status, and none of the values."""
-    port = free_port()
     log = tmp_path / "access.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "tests.server.runtime_app"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT,
-        env={**os.environ, "GUNICORN_ACCESS_LOG": str(log)},
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        for line in process.stderr:
-            if "Booting worker" in line:
-                break
-        else:
-            raise AssertionError("gunicorn did not start")
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=BOUND)
-        try:
-            connection.request(
-                "GET",
-                "/survey/?name=Jane%20Marker&email=jane.marker%40example.com&external_key=INC-MARKER",
-                headers={"Referer": "http://127.0.0.1/survey/?name=Jane%20Marker"},
-            )
-            assert connection.getresponse().status == 200
-        finally:
-            connection.close()
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=BOUND)
+    with shipped_gunicorn(access_log=str(log)) as port:
+        status, _body = get(
+            port,
+            "/survey/?name=Jane%20Marker&email=jane.marker%40example.com&external_key=INC-MARKER",
+            {"Referer": "http://127.0.0.1/survey/?name=Jane%20Marker"},
+        )
+        assert status == 200
     line = log.read_text()
     assert '"GET /survey/ HTTP/1.1" 200' in line
     assert "Marker" not in line and "MARKER" not in line and "marker" not in line
 
 
-def test_a_script_name_header_moves_no_link(tmp_path):
+def test_a_script_name_header_moves_no_link():
     """A hostile test: `SCRIPT_NAME: /key` from gunicorn's trusted address (127.0.0.1, a proxy
     on the same machine) put `/key/` before every link of the page, and the page cache handed
     that page to every visitor for 30 s. The shipped file trusts no such header."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "tests.server.runtime_app"]
-        + ["--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        cwd=ROOT,
-        env={**os.environ, "GUNICORN_ACCESS_LOG": "/dev/null"},
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stderr is not None
-        for line in process.stderr:
-            if "Booting worker" in line:
-                break
-        else:
-            raise AssertionError("gunicorn did not start")
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=BOUND)
-        try:
-            connection.request("GET", "/key/", headers={"SCRIPT_NAME": "/key"})
-            answer = json.loads(connection.getresponse().read())
-        finally:
-            connection.close()
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=BOUND)
+    with shipped_gunicorn() as port:
+        answer = json.loads(get(port, "/key/", {"SCRIPT_NAME": "/key"})[1])
     assert (answer["script_name"], answer["path_info"]) == ("", "/key/")
