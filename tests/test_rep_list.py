@@ -273,7 +273,9 @@ def test_take_control_sites_have_no_beyondtrust_rep_list(client, transactional_d
         name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.example.com/rest"
     )
     Site.objects.create(name="TC", is_default=True, backend=backend)
-    assert client.get("/reps/").status_code == 404
+    # No BeyondTrust list: an old link goes to the site's technician list (its own page).
+    response = client.get("/reps/")
+    assert (response.status_code, response["Location"]) == (302, "/technicians/")
     assert client.get("/reps.json").status_code == 404
 
 

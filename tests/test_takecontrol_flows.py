@@ -564,10 +564,22 @@ def test_technician_list_needs_the_flow_and_a_take_control_site(client, tc_site,
     tc_site.show_rep_list = False
     tc_site.save()
     assert client.get("/technicians/").status_code == 404
+    assert client.get("/reps/").status_code == 404
     tc_site.show_rep_list = True
     tc_site.backend = backend  # BeyondTrust
     tc_site.save()
-    assert client.get("/technicians/").status_code == 404
+    # No technician list there: a help desk's old link goes to the list the site has.
+    response = client.get("/technicians/?locale=de&external_key=INC-1")
+    assert (response.status_code, response["Location"]) == (302, "/reps/?locale=de&external_key=INC-1")
+    assert client.post("/technicians/", form_data(technician="1")).status_code == 404
+
+
+def test_a_rep_list_link_on_take_control_goes_to_the_technicians(client, tc_site, technicians):
+    """A walk-through: /reps/ on a Take Control site was a 404, so a help desk's link from
+    before a change of vendor broke. It goes to the technician list, query and all."""
+    response = client.get("/reps/?locale=ja&name=Jane")
+    assert (response.status_code, response["Location"]) == (302, "/technicians/?locale=ja&name=Jane")
+    assert "Ben" in client.get(response["Location"]).content.decode()
 
 
 def test_technician_start_needs_consent_when_the_site_asks(client, tc_site, technicians):

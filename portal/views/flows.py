@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.http import HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -188,6 +188,17 @@ def rep_list_shown(site: Site) -> bool:
     return "reps" in enabled_flows(site) and site.backend.is_beyondtrust
 
 
+def person_list_elsewhere(request: SiteRequest, other: str) -> HttpResponse | None:
+    """A help desk's link to the list of people the site does not have (/reps/ on Take Control,
+    /technicians/ on BeyondTrust, kept from before a change of vendor): the one it has, with the
+    link's query. None when the site shows neither."""
+    shown = rep_list_shown(request.site) if other == "reps" else "technicians" in enabled_flows(request.site)
+    if request.method != "GET" or not shown:
+        return None
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponseRedirect(reverse(other) + (f"?{query}" if query else ""))
+
+
 def rep_form(request: SiteRequest, rep_list: selectors.RepListResult, data: Any = None) -> RepForm:
     site = request.site
     initial, locked = public_form_initial(request, ("external_key",))
@@ -239,6 +250,9 @@ class RepListView(StartFlowView[RepForm]):
 
     def is_enabled(self) -> bool:
         return rep_list_shown(self.request.site)
+
+    def disabled_response(self) -> HttpResponse:
+        return person_list_elsewhere(self.request, "technicians") or super().disabled_response()
 
     @property
     def rep_list(self) -> selectors.RepListResult:
@@ -305,6 +319,9 @@ class TechnicianView(StartFlowView[TechnicianForm]):
 
     def is_enabled(self) -> bool:
         return "technicians" in enabled_flows(self.request.site)  # off, or not a Take Control site
+
+    def disabled_response(self) -> HttpResponse:
+        return person_list_elsewhere(self.request, "reps") or super().disabled_response()
 
     def get_form(self, data: Any = None) -> TechnicianForm:
         initial, _locked = public_form_initial(self.request)
