@@ -125,6 +125,17 @@
     revealFields();
   }
 
+  // Esc closes an open language menu and gives focus back to its button, as a menu does. In
+  // the capture phase, so that in the button's overlay the same Esc closes only the menu.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.language-picker[open]");
+    if (!open) return;
+    open.removeAttribute("open");
+    open.querySelector("summary").focus();
+    event.preventDefault();
+  }, true);
+
   // The browser's time zone (docs/decisions/0008-timezone-offset-from-browser.md) and whether we
   // are inside a frame.
   var offset = -new Date().getTimezoneOffset();

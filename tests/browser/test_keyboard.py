@@ -52,3 +52,17 @@ def test_tab_order_skips_the_honeypot_and_focus_is_always_visible(page, portal_u
     assert {"id_issue_0", "id_name", "id_details", "id_cf_urgency", "id_consent"} <= set(stops)
     assert invisible == []
     assert stops[-1] != "id_website" and len(stops) > 15, stops
+
+
+def test_escape_closes_the_language_menu_and_returns_to_its_button(page, portal_url, make_site):
+    """A walk-through: Esc left the language menu open."""
+    make_site()
+    page.goto(f"{portal_url}/?locale=de")
+    summary = page.locator(".language-picker summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".language-picker ul")).to_be_visible()
+    page.keyboard.press("Tab")  # into the menu
+    page.keyboard.press("Escape")
+    expect(page.locator(".language-picker ul")).to_be_hidden()
+    expect(summary).to_be_focused()
