@@ -420,3 +420,12 @@ def test_a_required_list_or_yes_no_left_blank_asks_to_choose_not_to_fill_in(
     }
     de = post_survey(client, cf_urgency="", locale="de")
     assert errors_of(de)["cf_urgency"] == "Bitte wählen Sie eine Antwort. "
+
+
+def test_the_optional_mark_is_written_as_each_language_writes_it(client, site, issues, custom_fields):
+    """A walk-through: the Japanese and Chinese pages showed "会社名 (任意)", with ASCII
+    parentheses the template put around the word; those languages write full-width ones."""
+    assert "（任意）" in client.get("/survey/?locale=ja").content.decode()
+    assert "（選填）" in client.get("/survey/?locale=zh").content.decode()
+    assert "(optional)" in client.get("/survey/?locale=en-us").content.decode()
+    assert "(facultatif)" in client.get("/survey/?locale=fr").content.decode()
