@@ -297,15 +297,20 @@ def start_response(
     """
     if result.preview:
         return render_customer_page(request, "portal/preview.html", {"result": result})
-    if result.queued is not None and not result.failure:
-        return queued_redirect(request, result, context)
     if result.failure:
         return takecontrol_result_page(request, result)
+    if result.queued is not None:
+        return queued_redirect(request, result, context)
     if context.embedded or request.site.show_interstitial:
         return render_customer_page(
             request, "portal/ready.html", {"result": result, "platform": platform_name(request)}
         )
-    response = HttpResponseRedirect(result.url)
+    return see_other(result.url)
+
+
+def see_other(url: str) -> HttpResponse:
+    """303: the start's POST is done, the browser GETs `url` (a reload never posts again)."""
+    response = HttpResponseRedirect(url)
     response.status_code = 303
     return response
 
@@ -346,9 +351,7 @@ def queued_redirect(
         compress=True,
     )
     query = {"r": token, "locale": request.LANGUAGE_CODE, **({"embed": "1"} if context.embedded else {})}
-    response = HttpResponseRedirect(f"{reverse('takecontrol_queued')}?{urlencode(query)}")
-    response.status_code = 303
-    return response
+    return see_other(f"{reverse('takecontrol_queued')}?{urlencode(query)}")
 
 
 def takecontrol_queued(request: PortalRequest) -> HttpResponse:

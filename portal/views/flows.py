@@ -188,12 +188,19 @@ def rep_list_shown(site: Site) -> bool:
     return "reps" in enabled_flows(site) and site.backend.is_beyondtrust
 
 
+def technicians_shown(site: Site) -> bool:
+    return "technicians" in enabled_flows(site)  # off, or not a Take Control site
+
+
+# The two lists of people, by URL name: a site shows at most one (its backend's).
+PERSON_LISTS = {"reps": rep_list_shown, "technicians": technicians_shown}
+
+
 def person_list_elsewhere(request: SiteRequest, other: str) -> HttpResponse | None:
     """A help desk's link to the list of people the site does not have (/reps/ on Take Control,
     /technicians/ on BeyondTrust, kept from before a change of vendor): the one it has, with the
     link's query. None when the site shows neither."""
-    shown = rep_list_shown(request.site) if other == "reps" else "technicians" in enabled_flows(request.site)
-    if request.method != "GET" or not shown:
+    if request.method != "GET" or not PERSON_LISTS[other](request.site):
         return None
     query = request.META.get("QUERY_STRING", "")
     return HttpResponseRedirect(reverse(other) + (f"?{query}" if query else ""))
@@ -318,7 +325,7 @@ class TechnicianView(StartFlowView[TechnicianForm]):
     flow = StartRequest.Flow.REP
 
     def is_enabled(self) -> bool:
-        return "technicians" in enabled_flows(self.request.site)  # off, or not a Take Control site
+        return technicians_shown(self.request.site)
 
     def disabled_response(self) -> HttpResponse:
         return person_list_elsewhere(self.request, "reps") or super().disabled_response()
