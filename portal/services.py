@@ -76,7 +76,6 @@ class StartResult:
 
     url: str
     preview: bool
-    record: StartRequest
     parameters: list[tuple[str, str]] = field(default_factory=list)
     queued: Any = None  # the vendor's answer to a start call (Take Control's SessionCreated)
     failure: str = ""
@@ -100,10 +99,9 @@ def record_start(
     chat: bool = False,
     customer: Customer | None = None,
     error_fields: list[str] | None = None,
-) -> StartRequest:
+) -> None:
     site = context.site
     fields = dict(
-        site=site,
         flow=flow,
         issue_id=issue.pk if issue is not None else None,
         backend_kind=site.backend.kind,
@@ -119,15 +117,15 @@ def record_start(
         # No endpoint takes this start's event (the cached list, renewed by every endpoint
         # change): one INSERT in autocommit, no transaction, savepoint or endpoint query
         # (docs/decisions/0066-lean-start-record.md).
-        return StartRequest.objects.create(**fields)
+        StartRequest.objects.insert(site_id=site.pk, **fields)
+        return
     # One transaction: the start record and its webhook event
     # (docs/decisions/0070-start-webhooks-on-django-tasks.md).
     with transaction.atomic():
-        record = StartRequest.objects.create(**fields)
+        record = StartRequest.objects.create(site=site, **fields)
         enqueue_start_event(
             start_request=record, customer=customer, issue_code_name=issue.code_name if issue else None
         )
-    return record
 
 
 def _start(
@@ -143,12 +141,12 @@ def _start(
     adapter = adapter_for(context.site.backend)
     outcome = adapter.start(order)
     if outcome.failure:
-        record = record_start(
+        record_start(
             context=context, flow=flow, outcome=StartRequest.Outcome.FAILED, issue=issue, customer=customer
         )
-        return StartResult(url=outcome.url, preview=False, record=record, failure=outcome.failure)
+        return StartResult(url=outcome.url, preview=False, failure=outcome.failure)
     preview = adapter.is_preview
-    record = record_start(
+    record_start(
         context=context,
         flow=flow,
         outcome=StartRequest.Outcome.PREVIEW if preview else StartRequest.Outcome.STARTED,
@@ -157,11 +155,10 @@ def _start(
         customer=customer,
     )
     if outcome.queued is not None:
-        return StartResult(url=outcome.url, preview=False, record=record, queued=outcome.queued)
+        return StartResult(url=outcome.url, preview=False, queued=outcome.queued)
     return StartResult(
         url=outcome.url,
         preview=preview,
-        record=record,
         parameters=parse_qsl(urlsplit(outcome.url).query, keep_blank_values=True),
     )
 

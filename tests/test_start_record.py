@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
+from django.utils import timezone
 
 from portal.caching import SITE_CACHE_VERSION_KEY
 from portal.models import SiteHostname, StartRequest
@@ -40,6 +41,52 @@ def start(client, path: str, **fields):
     response = client.post(path, form_data(**fields))
     assert response.status_code == 303
     return response
+
+
+def test_the_compiled_insert_writes_what_create_writes(site, issues):
+    values = dict(
+        flow="survey",
+        issue_id=issues["printing"].pk,
+        backend_kind=site.backend.kind,
+        outcome="started",
+        locale="de",
+        embedded=True,
+        chat=True,
+        error_fields="name,details",
+        customer_data={"name": "Zoë \"O'Brien\"", "custom": {"ticket": "INC-1", "vip": True}},
+    )
+    before = timezone.now()
+    StartRequest.objects.insert(site_id=site.pk, **values)
+    after = timezone.now()
+    StartRequest.objects.create(site=site, **values)
+    inserted, created = StartRequest.objects.order_by("pk").values()
+    assert before <= inserted.pop("created_at") <= after
+    created.pop("created_at")
+    assert inserted.pop("id") != created.pop("id")
+    assert inserted == created
+    assert inserted["customer_data"] == values["customer_data"]
+
+
+def test_the_compiled_insert_fills_the_defaults_and_refuses_unknown_fields(site):
+    StartRequest.objects.insert(site_id=site.pk, flow="key", backend_kind="preview", outcome="invalid")
+    StartRequest.objects.create(site=site, flow="key", backend_kind="preview", outcome="invalid")
+    inserted, created = (
+        StartRequest.objects.order_by("pk").values(
+            "site", "issue", "locale", "embedded", "chat", "error_fields", "customer_data"
+        )
+    )
+    assert inserted == created == {
+        "site": site.pk,
+        "issue": None,
+        "locale": "",
+        "embedded": False,
+        "chat": False,
+        "error_fields": "",
+        "customer_data": None,
+    }
+    with pytest.raises(TypeError, match="no field site$"):
+        StartRequest.objects.insert(site=site, flow="key", backend_kind="preview", outcome="invalid")
+    assert StartRequest.objects.count() == 2
 
 
 @pytest.mark.parametrize(("path", "fields"), [("/key/", dict(key="123 4567")), ("/survey/", SURVEY)])
