@@ -6,6 +6,7 @@ name the limit, and never echo the offending value back into a message.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,7 +153,51 @@ def consent_field() -> forms.BooleanField:
     )
 
 
-class PublicForm(forms.Form):
+def copy_field(field: forms.Field, memo: dict[int, Any]) -> forms.Field:
+    """`copy.deepcopy(field)` for a field and widget that keep Django's own `__deepcopy__`,
+    done as those methods do it (a shallow copy with its own widget, widget attrs, error
+    messages and validators) without `copy`'s generic reduce protocol, which was most of a key
+    start form's construction. Any other field or widget (choice fields, select widgets, which
+    copy their choices too) takes `copy.deepcopy`."""
+    widget = field.widget
+    if (
+        type(field).__deepcopy__ is not forms.Field.__deepcopy__
+        or type(widget).__deepcopy__ is not forms.Widget.__deepcopy__
+    ):
+        return copy.deepcopy(field, memo)
+    if id(field) in memo:
+        return memo[id(field)]
+    copied = object.__new__(type(field))
+    copied.__dict__.update(field.__dict__)
+    memo[id(field)] = copied
+    copied_widget = memo.get(id(widget))
+    if copied_widget is None:
+        copied_widget = object.__new__(type(widget))
+        copied_widget.__dict__.update(widget.__dict__)
+        copied_widget.attrs = widget.attrs.copy()
+        memo[id(widget)] = copied_widget
+    copied.widget = copied_widget
+    copied.error_messages = field.error_messages.copy()
+    copied.validators = field.validators[:]
+    return copied
+
+
+class DeclaredFields(dict):
+    """A form class's `base_fields`, which every form instance deep-copies: copied field by
+    field with `copy_field`."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return {name: copy_field(field, memo) for name, field in self.items()}
+
+
+class PublicFormMetaclass(forms.forms.DeclarativeFieldsMetaclass):
+    def __new__(mcs, name, bases, attrs):
+        form_class = super().__new__(mcs, name, bases, attrs)
+        form_class.base_fields = DeclaredFields(form_class.base_fields)
+        return form_class
+
+
+class PublicForm(forms.Form, metaclass=PublicFormMetaclass):
     """Fields every public form carries: language, time zone, embedding, the guards."""
 
     locale = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -53,7 +53,7 @@ def test_the_compiled_insert_writes_what_create_writes(site, issues):
         embedded=True,
         chat=True,
         error_fields="name,details",
-        customer_data={"name": "Zoë \"O'Brien\"", "custom": {"ticket": "INC-1", "vip": True}},
+        customer_data={"name": 'Zoë "O\'Brien"', "custom": {"ticket": "INC-1", "vip": True}},
     )
     before = timezone.now()
     StartRequest.objects.insert(site_id=site.pk, **values)
@@ -70,20 +70,22 @@ def test_the_compiled_insert_writes_what_create_writes(site, issues):
 def test_the_compiled_insert_fills_the_defaults_and_refuses_unknown_fields(site):
     StartRequest.objects.insert(site_id=site.pk, flow="key", backend_kind="preview", outcome="invalid")
     StartRequest.objects.create(site=site, flow="key", backend_kind="preview", outcome="invalid")
-    inserted, created = (
-        StartRequest.objects.order_by("pk").values(
-            "site", "issue", "locale", "embedded", "chat", "error_fields", "customer_data"
-        )
+    inserted, created = StartRequest.objects.order_by("pk").values(
+        "site", "issue", "locale", "embedded", "chat", "error_fields", "customer_data"
     )
-    assert inserted == created == {
-        "site": site.pk,
-        "issue": None,
-        "locale": "",
-        "embedded": False,
-        "chat": False,
-        "error_fields": "",
-        "customer_data": None,
-    }
+    assert (
+        inserted
+        == created
+        == {
+            "site": site.pk,
+            "issue": None,
+            "locale": "",
+            "embedded": False,
+            "chat": False,
+            "error_fields": "",
+            "customer_data": None,
+        }
+    )
     with pytest.raises(TypeError, match="no field site$"):
         StartRequest.objects.insert(site=site, flow="key", backend_kind="preview", outcome="invalid")
     assert StartRequest.objects.count() == 2
