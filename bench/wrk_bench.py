@@ -628,6 +628,14 @@ def targets(base: str, demo: dict, static_path: str) -> list[Target]:
     return [
         Target("bare Django view", "portal", "/bench/bare/"),
         Target("whitenoise static file", "portal", static_path),
+        Target(
+            "bare POST → 303",
+            "portal",
+            "/bench/bare-post/",
+            script="bare_post.lua",
+            script_args=[form_timestamp(base, "/key/"), origin],
+            expect=303,
+        ),
         Target("landing GET /", "portal", "/"),
         Target("key page GET /key/", "portal", "/key/"),
         Target("survey page GET /survey/", "portal", "/survey/"),
@@ -667,7 +675,8 @@ def preflight(target: Target, base: str) -> None:
     data = None
     if target.script:
         fields = {
-            "key_start.lua": {"key": "123 4567", "locale": "en-us", "tz": "60"},
+            "key_start.lua": {"key": "123 4567", "consent": "on", "locale": "en-us", "tz": "60"},
+            "bare_post.lua": {"key": "123 4567", "consent": "on", "locale": "en-us", "tz": "60"},
             "survey_start.lua": {
                 "issue": "printing",
                 "name": "Jane Doe",
