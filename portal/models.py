@@ -20,7 +20,7 @@ from django.core.validators import (
     RegexValidator,
 )
 from django.db import connections, models, router
-from django.db.models import Q
+from django.db.models import Q, signals
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -887,11 +887,16 @@ class StartRequestManager(models.Manager["StartRequest"]):
     def insert(self, **values: Any) -> None:
         """What `create(**values)` writes, as one INSERT from SQL compiled once per database:
         a call prepares its parameters and runs it, in autocommit unless the caller is in a
-        transaction. No model instance, no compiler per call, no save() signals (nothing listens
-        to this model's): the ORM's part was two thirds of a key start's record
-        (docs/decisions/0066-lean-start-record.md). `values` are keyed by attname (`site_id`); a
-        field not given takes its default, `created_at` the time of the call.
+        transaction. No model instance, no compiler per call, no save() signals: the ORM's part
+        was two thirds of a key start's record (docs/decisions/0094-compiled-start-insert.md).
+        While anything listens to this model's init or save signals, it is `create()`.
+        `values` are keyed by attname (`site_id`); a field not given takes its default,
+        `created_at` the time of the call.
         """
+        if any(signal.has_listeners(self.model) for signal in _SAVE_SIGNALS):
+            # Something listens to a record's creation now: it gets the ORM's save().
+            self.create(**values)
+            return
         alias = router.db_for_write(self.model)
         connection = connections[alias]
         sql, fields = self._compiled(alias, connection.vendor)
@@ -920,6 +925,8 @@ class StartRequestManager(models.Manager["StartRequest"]):
         return compiled
 
 
+# What create() sends and insert() would skip.
+_SAVE_SIGNALS = (signals.pre_init, signals.post_init, signals.pre_save, signals.post_save)
 # (database alias, vendor) -> the compiled INSERT of StartRequestManager.insert.
 _COMPILED_INSERTS: dict[tuple[str, str], tuple[str, list[models.Field]]] = {}
 

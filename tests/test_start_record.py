@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
+from django.db.models.signals import post_save
 from django.utils import timezone
 
 from portal.caching import SITE_CACHE_VERSION_KEY
@@ -198,3 +199,20 @@ def test_an_admin_change_reaches_the_next_request_at_once(admin_client, client, 
     assert response.status_code == 302
     page = client.get("/key/").content.decode()
     assert "Changed just now." in page and "Only continue if you called us." not in page
+
+
+def test_while_something_listens_to_its_save_a_record_is_saved_by_the_orm(client, site):
+    saved = []
+
+    def listener(sender, instance, created, **kwargs):
+        saved.append((instance.pk, created, instance.flow, instance.site_id))
+
+    post_save.connect(listener, sender=StartRequest)
+    try:
+        start(client, "/key/", key="123 4567")
+    finally:
+        post_save.disconnect(listener, sender=StartRequest)
+    start(client, "/key/", key="123 4567")
+    first, second = StartRequest.objects.order_by("pk")
+    assert saved == [(first.pk, True, "key", site.pk)]
+    assert (second.flow, second.site_id, second.outcome) == ("key", site.pk, "started")
