@@ -470,6 +470,7 @@ class SurveyForm(PublicForm):
         custom_fields: Sequence[LocalizedCustomField],
         external_key_label: str = "",
         reps_menu: bool = False,
+        prepared_fields: DeclaredFields | None = None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -479,6 +480,12 @@ class SurveyForm(PublicForm):
             custom_fields = []
         self.site, self.issues, self.custom_fields = site, issues, custom_fields
         self.issue_by_code = {issue.code_name: issue for issue in issues}
+        self.reps_menu = reps_menu
+        if prepared_fields is not None:
+            # What an earlier form built from the same arguments (`prepared_fields()`): copied,
+            # never shared, so this form may change its own (lock(), errors) freely.
+            self.fields = copy.deepcopy(prepared_fields)
+            return
         issue_field = cast(forms.ChoiceField, self.fields["issue"])
         choices = [(issue.code_name, issue.display_name) for issue in issues]
         if len(issues) == 1:  # no pointless choice (docs/decisions/0035-no-pointless-choices.md)
@@ -489,7 +496,6 @@ class SurveyForm(PublicForm):
         else:
             choices.insert(0, ("", _("Choose…")))
         issue_field.choices = choices
-        self.reps_menu = reps_menu
         if reps_menu:  # `issues` are RepMenuEntry items
             issue_field.label = _("Who would you like to talk to?")
             issue_field.error_messages.update(
@@ -521,6 +527,12 @@ class SurveyForm(PublicForm):
         self.order_fields(
             [name for name in self.fields if name not in self.field_order_tail] + self.field_order_tail
         )
+
+    def prepared_fields(self) -> DeclaredFields:
+        """A copy of the fields as `__init__` built them, for `SurveyForm(prepared_fields=...)`:
+        the next form of the same site (version), language and issues need not build them
+        again. Call it before anything changes this form's fields (lock())."""
+        return DeclaredFields(copy.deepcopy(DeclaredFields(self.fields)))
 
     def _add_customer_field(self, spec: CustomerField, mode: str, label: StrOrPromise):
         if mode == FieldMode.HIDDEN:

@@ -198,3 +198,24 @@ def test_a_link_to_the_home_page_goes_on_with_the_customer_to_the_survey(
     home = client.get("/?name=Jane&locale=de").content.decode()
     assert 'href="/survey/?name=Jane&locale=de"' in home
     assert 'href="/survey/?locale=en-us"' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_locked_form_never_locks_the_next_customers_form(client, signing_site, issues, custom_fields):
+    """The survey's fields are built once per site version and language and copied for each
+    request (docs/decisions/0093-prepared-survey-fields.md): one customer's signed link locks
+    only their own form."""
+    client.post("/survey/", form_data(**{**VALID_SURVEY, "details": ""}))  # the fields are built
+    query = signed_link({"external_key": "INC0012345", "name": "Jane Doe"})
+    locked = client.post("/survey/", form_data(**{**VALID_SURVEY, "details": "", "signed": query}))
+    assert "readonly" in element(locked.content.decode(), "input", name="name").attrs
+    html = client.post(
+        "/survey/", form_data(**{**VALID_SURVEY, "name": "Max", "details": ""})
+    ).content.decode()
+    name = element(html, "input", name="name")
+    assert name.attrs["value"] == "Max"
+    assert "readonly" not in name.attrs and "disabled" not in name.attrs
+    assert "Filled in by your help desk" not in html
+    response = client.post("/survey/", form_data(**{**VALID_SURVEY, "name": "Max", "external_key": "MINE"}))
+    sent = dict(query_of(response["Location"]))
+    assert (sent["customer.name"], sent["session.custom.external_key"]) == ("Max", "MINE")

@@ -2,9 +2,14 @@
 with a message next to the field while everything typed is kept (docs/architecture.md#customer-flows
 and docs/decisions/0025-limits-in-the-vendors-units.md)."""
 
+import re
+
 import pytest
 
+from portal.caching import memo, site_cache_version
+from portal.forms import DeclaredFields
 from portal.models import Backend, CustomField, Site, StartRequest
+from portal.views.flows import SURVEY_FIELDS_MEMO
 from tests.conftest import APPLIANCE, form_data, query_of
 from tests.parsed_html import element, elements
 
@@ -429,3 +434,32 @@ def test_the_optional_mark_is_written_as_each_language_writes_it(client, site, i
     assert "（選填）" in client.get("/survey/?locale=zh").content.decode()
     assert "(optional)" in client.get("/survey/?locale=en-us").content.decode()
     assert "(facultatif)" in client.get("/survey/?locale=fr").content.decode()
+
+
+def form_html(response) -> str:
+    html = response.content.decode()
+    form = html[html.index("<form") : html.index("</form>")]
+    return re.sub(r'name="ts" value="[^"]*"', "", form)  # the signed timestamp differs each time
+
+
+def test_the_survey_fields_are_built_once_per_site_version_and_language(client, site, issues, custom_fields):
+    """docs/decisions/0093-prepared-survey-fields.md: the second form of a site version and
+    language is a copy of the first's fields, the same page; an admin change or another
+    language builds them again."""
+    first = post_survey(client, name="")
+    key = (SURVEY_FIELDS_MEMO, site_cache_version(), site.pk, "en-us")
+    assert isinstance(memo.get(key), DeclaredFields)
+    second = post_survey(client, name="")
+    assert errors_of(second) == errors_of(first)
+    assert errors_of(first)["name"].strip() == "Please fill in this field."
+    assert form_html(second) == form_html(first)
+
+    german = post_survey(client, name="", locale="de")
+    assert 'lang="de"' in german.content.decode() and form_html(german) != form_html(first)
+    assert form_html(post_survey(client, name="")) == form_html(first)
+
+    CustomField.objects.create(site=site, code_name="room", label="Room number", field_type="text")
+    html = post_survey(client, name="").content.decode()
+    assert element(html, "input", name="cf_room") is not None
+    response = post_survey(client, cf_room="B 12")
+    assert dict(query_of(response["Location"]))["session.custom.room"] == "B 12"

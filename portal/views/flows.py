@@ -13,7 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from portal import prefill, selectors, services
-from portal.caching import PAGE_SECONDS, PageVariant, customer_page_cache, exempt_from_page_cache
+from portal.caching import (
+    PAGE_SECONDS,
+    PageVariant,
+    customer_page_cache,
+    exempt_from_page_cache,
+    memo,
+    site_cache_version,
+)
 from portal.forms import (
     RepForm,
     RepMenuEntry,
@@ -85,6 +92,9 @@ def survey_prefill(
     return initial, locked
 
 
+SURVEY_FIELDS_MEMO = "portal:survey-fields"
+
+
 def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
     site = request.site
     fields = selectors.survey_custom_fields(site, request.LANGUAGE_CODE)
@@ -100,6 +110,11 @@ def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
         issues = selectors.active_issues(site=site, language=request.LANGUAGE_CODE)
     initial, locked = survey_prefill(request, fields)
     texts = selectors.site_texts(site=site, language=request.LANGUAGE_CODE)  # the label, translated
+    # The form's fields depend on the site's configuration and the language only (not with
+    # reps in the menu: those come and go): built once per site version and language in each
+    # process, copied for every request (docs/decisions/0093-prepared-survey-fields.md).
+    key = None if reps_menu else (SURVEY_FIELDS_MEMO, site_cache_version(), site.pk, request.LANGUAGE_CODE)
+    prepared = memo.get(key) if key is not None else None
     form = SurveyForm(
         data,
         initial=initial,
@@ -108,7 +123,10 @@ def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
         custom_fields=fields,
         external_key_label=texts.external_key_label,
         reps_menu=reps_menu,
+        prepared_fields=prepared,
     )
+    if key is not None and prepared is None:
+        memo.set(key, form.prepared_fields())
     form.lock(locked)
     form.reps_pending = rep_list is not None and rep_list.pending  # "checking who is available"
     return form
