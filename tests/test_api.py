@@ -17,6 +17,8 @@ from jsonschema import Draft202012Validator
 
 from portal import api, prefill
 from portal.api import openapi_document
+from portal.api.api import api as ninja_api
+from portal.api.schemas import RepList
 from portal.models import Backend, CustomField, Site, SiteHostname, StartRequest
 from portal.tokens import create_api_token, revoke_api_token
 from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
@@ -690,6 +692,18 @@ def test_reps_lists_public_names_of_listed_reps_from_the_rep_pages_cache(client,
     client.get("/reps/")  # the customer page reads the same cache
     call(client, "get", "/reps", token=secret)
     assert fake.count("get_logged_in_reps") == 1
+
+
+def test_the_rep_list_answer_is_the_one_django_ninja_makes(client, fake, secret, rf):
+    """GET /reps answers with a ready response (docs/decisions/0095-rep-list-answer-without-validation.md):
+    its schema must accept it, and django-ninja's own rendering of the validated list must be
+    the same bytes and headers."""
+    response = call(client, "get", "/reps", token=secret)
+    validated = RepList.model_validate_json(response.content)
+    made = ninja_api.create_response(rf.get("/api/v1/reps"), validated.model_dump(), status=200)
+    assert response.content == made.content
+    for header in ("Content-Type", "Cache-Control"):
+        assert response[header] == made[header]
 
 
 def test_reps_when_the_appliance_fails_with_nothing_cached(client, fake, secret):
