@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http.request import split_domain_port
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -77,12 +78,21 @@ def embed_snippet(*, origin: str, site_name: str) -> str:
     ).strip()
 
 
-def site_origin(site, request=None) -> str:
-    """The address customers reach the site at: its first hostname, else the request's own
-    (a site without hostnames is the default for any host), else the README's example."""
+def site_origin(site, request=None) -> str | None:
+    """Where customers reach the site, as `scheme://host[:port]`: for the admin's embedding
+    snippet, the API's links and the prefill link command alike.
+
+    The site's first hostname; https unless the portal serves plain http (PORTAL_HTTPS=false,
+    where the request's scheme says what a proxy in front of it speaks, and plain http without a
+    request); the request's port when the request came to that very hostname. A site without
+    hostnames is the default site, which answers any host: the request's own origin, else None
+    (no address is known, and a guessed one would be a dead link)."""
     hostname = site.hostnames.order_by("pk").values_list("hostname", flat=True).first()
-    if hostname:
-        return f"https://{hostname}"
+    if not hostname:
+        return request.build_absolute_uri("/").rstrip("/") if request is not None else None
+    scheme = "https" if settings.HTTPS else (request.scheme if request is not None else "http")
     if request is not None:
-        return request.build_absolute_uri("/").rstrip("/")
-    return "https://support.example.com"
+        requested, port = split_domain_port(request.get_host())
+        if port and requested == hostname.lower():
+            return f"{scheme}://{hostname}:{port}"
+    return f"{scheme}://{hostname}"

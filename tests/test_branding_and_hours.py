@@ -78,7 +78,8 @@ def test_theme_css_carries_the_site_colours(client, site):
 
 
 @pytest.mark.django_db
-def test_embed_snippet_in_admin(admin_client, site):
+def test_embed_snippet_in_admin(admin_client, site, settings):
+    settings.HTTPS = True
     site.hostnames.create(hostname="support.acme.test")
     html = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
     assert "https://support.acme.test/?embed=1" in html

@@ -135,7 +135,7 @@ def demo_site():
     return site
 
 
-def test_prefill_link_command_signs_what_the_form_takes(demo_site):
+def test_prefill_link_command_signs_what_the_form_takes(demo_site, settings):
     from urllib.parse import urlsplit
 
     from portal import prefill
@@ -151,6 +151,9 @@ def test_prefill_link_command_signs_what_the_form_takes(demo_site):
     link, note = prefill_link("--flow", "key", "--base-url", "http://127.0.0.1:8101/", "key=123 4567")
     assert link.startswith("http://127.0.0.1:8101/key/?") and note == ""
     demo_site.hostnames.create(hostname="help.example.com")
+    link, note = prefill_link("--flow", "key", "key=1234567")
+    assert link.startswith("http://help.example.com/key/?") and note == ""  # PORTAL_HTTPS=false
+    settings.HTTPS = True
     link, note = prefill_link("--flow", "key", "key=1234567")
     assert link.startswith("https://help.example.com/key/?") and note == ""
 

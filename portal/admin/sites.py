@@ -198,7 +198,12 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
                 "in the top window only when the customer clicks."
             ),
             # Escaped once more for the textarea, which then shows the snippet's exact text.
-            str(embed_snippet(origin=site_origin(obj, _current_request.get()), site_name=obj.name)),
+            str(
+                embed_snippet(
+                    origin=site_origin(obj, _current_request.get()) or "https://support.example.com",
+                    site_name=obj.name,
+                )
+            ),
         )
 
     def changeform_view(self, request, *args, **kwargs):

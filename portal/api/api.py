@@ -34,7 +34,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, re_path, reverse
@@ -62,6 +61,7 @@ from portal.api.schemas import (
     SessionKey,
     SessionKeyRequest,
 )
+from portal.branding import site_origin
 from portal.models import Issue, Site, StartRequest
 from portal.vendors.cache import default_timeout
 
@@ -280,11 +280,7 @@ def require_reachable(site: Site) -> None:
 def portal_url(request, *, site: Site, path: str) -> str:
     """An absolute link to one of the site's pages, on its first hostname (require_reachable
     first: a site without one is the default site, which answers any host)."""
-    hostname = site.hostnames.order_by("pk").values_list("hostname", flat=True).first()
-    if not hostname:  # the default site answers any host, this one included
-        return request.build_absolute_uri(path)
-    scheme = "https" if settings.HTTPS else request.scheme
-    return f"{scheme}://{hostname}{path}"
+    return f"{site_origin(site, request)}{path}"
 
 
 def record(

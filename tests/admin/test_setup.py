@@ -382,9 +382,11 @@ class TextareaText(HTMLParser):
             self._inside = False
 
 
-def admin_snippet(admin_client, site) -> str:
+def admin_snippet(admin_client, site, **headers) -> str:
     parser = TextareaText()
-    parser.feed(admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode())
+    parser.feed(
+        admin_client.get(reverse("admin:portal_site_change", args=[site.pk]), **headers).content.decode()
+    )
     (snippet,) = [text for text in parser.texts if "data-support-portal" in text]
     return snippet.strip()
 
@@ -403,7 +405,8 @@ def test_readme_shows_the_snippet_admin_renders():
     assert rendered.replace("https://portal.acme.test", "https://support.example.com") == readme_snippet()
 
 
-def test_admin_snippet_uses_the_sites_first_hostname(admin_client, site):
+def test_admin_snippet_uses_the_sites_first_hostname(admin_client, site, settings):
+    settings.HTTPS = True
     site.hostnames.create(hostname="help.acme.test")
     site.hostnames.create(hostname="support.acme.test")
     snippet = admin_snippet(admin_client, site)
@@ -411,6 +414,18 @@ def test_admin_snippet_uses_the_sites_first_hostname(admin_client, site):
     assert 'src="https://help.acme.test/?embed=1"' in snippet
     assert '<script src="https://help.acme.test/static/portal/embed.js" async></script>' in snippet
     assert "support.example.com" not in snippet
+
+
+def test_admin_snippet_speaks_what_the_portal_serves(admin_client, site, settings):
+    """Plain http (PORTAL_HTTPS=false, the request's scheme) and the port the admin reached
+    that hostname on: the same origin the API's links and the prefill link command use
+    (portal.branding.site_origin)."""
+    site.hostnames.create(hostname="help.acme.test")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "help.acme.test"]
+    snippet = admin_snippet(admin_client, site, HTTP_HOST="help.acme.test:8080")
+    assert snippet == embed_snippet(origin="http://help.acme.test:8080", site_name="Acme Support")
+    snippet = admin_snippet(admin_client, site)  # another host: the hostname, without a port
+    assert snippet == embed_snippet(origin="http://help.acme.test", site_name="Acme Support")
 
 
 def test_admin_snippet_without_hostnames_uses_the_address_admin_is_reached_at(admin_client, site):

@@ -8,6 +8,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from portal import prefill
+from portal.branding import site_origin
 from portal.models import Site
 from portal.prefill import sign_prefill
 from portal.services import signed_link_problems
@@ -67,11 +68,8 @@ class Command(BaseCommand):
         except ValueError as error:
             raise CommandError(str(error)) from error
         if not base_url:
-            hostname = site_obj.hostnames.order_by("pk").values_list("hostname", flat=True).first()
-            if hostname:
-                base_url = f"https://{hostname}"
-            else:  # the portal's address is not known here (a guessed one would be a dead link)
-                base_url = ""
+            base_url = site_origin(site_obj) or ""
+            if not base_url:  # the portal's address is not known here (a guessed one would be a dead link)
                 self.stderr.write(
                     "The site has no hostname: the link below is relative to the portal's address "
                     "(--base-url prints a whole one)."
