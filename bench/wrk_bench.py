@@ -625,39 +625,26 @@ def targets(base: str, demo: dict, static_path: str) -> list[Target]:
         values={"external_key": "INC0012345", "name": "Jane Doe"},
         expires_at=int(time.time()) + 24 * 3600,
     )
+
+    def form_post(name: str, path: str, script: str, *, page: str) -> Target:
+        """A form POST sent by a bench/wrk script, with the signed `ts` of `page` and the
+        Origin a browser sends; only a 303 counts."""
+        return Target(
+            name, "portal", path, script=script, script_args=[form_timestamp(base, page), origin], expect=303
+        )
+
     return [
         Target("bare Django view", "portal", "/bench/bare/"),
         Target("whitenoise static file", "portal", static_path),
-        Target(
-            "bare POST → 303",
-            "portal",
-            "/bench/bare-post/",
-            script="bare_post.lua",
-            script_args=[form_timestamp(base, "/key/"), origin],
-            expect=303,
-        ),
+        form_post("bare POST → 303", "/bench/bare-post/", "bare_post.lua", page="/key/"),
         Target("landing GET /", "portal", "/"),
         Target("key page GET /key/", "portal", "/key/"),
         Target("survey page GET /survey/", "portal", "/survey/"),
         Target("rep list GET /reps/", "portal", "/reps/"),
         Target("survey, help-desk prefill", "portal", help_desk_link),
         Target("survey, signed prefill link", "portal", signed_link),
-        Target(
-            "key start POST /key/ → 303",
-            "portal",
-            "/key/",
-            script="key_start.lua",
-            script_args=[form_timestamp(base, "/key/"), origin],
-            expect=303,
-        ),
-        Target(
-            "survey start POST /survey/ → 303",
-            "portal",
-            "/survey/",
-            script="survey_start.lua",
-            script_args=[form_timestamp(base, "/survey/"), origin],
-            expect=303,
-        ),
+        form_post("key start POST /key/ → 303", "/key/", "key_start.lua", page="/key/"),
+        form_post("survey start POST /survey/ → 303", "/survey/", "survey_start.lua", page="/survey/"),
         Target(
             "API GET /api/v1/reps",
             "portal",
@@ -668,6 +655,10 @@ def targets(base: str, demo: dict, static_path: str) -> list[Target]:
     ]
 
 
+# What bench/wrk/key_start.lua (and bare_post.lua) post, for the preflight's request by hand.
+KEY_START_FIELDS = {"key": "123 4567", "consent": "on", "locale": "en-us", "tz": "60"}
+
+
 def preflight(target: Target, base: str) -> None:
     """One request by hand before the load: the status (and for prefill, the values) must be
     what a customer gets, or the numbers would measure an error page."""
@@ -675,8 +666,8 @@ def preflight(target: Target, base: str) -> None:
     data = None
     if target.script:
         fields = {
-            "key_start.lua": {"key": "123 4567", "consent": "on", "locale": "en-us", "tz": "60"},
-            "bare_post.lua": {"key": "123 4567", "consent": "on", "locale": "en-us", "tz": "60"},
+            "key_start.lua": KEY_START_FIELDS,
+            "bare_post.lua": KEY_START_FIELDS,  # the same body (bench/wrk/bare_post.lua)
             "survey_start.lua": {
                 "issue": "printing",
                 "name": "Jane Doe",

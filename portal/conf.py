@@ -60,7 +60,8 @@ class PortalSettings:
     VENDOR_WAIT = Setting(0.3)
     # Take Control REST: a 429's Retry-After is waited out on the request path only up to
     # this many seconds; TC_BREAKER_THRESHOLD 429s in a row stop calls for TC_BREAKER_RESET
-    # seconds (docs/decisions/0015-takecontrol-rest-start.md).
+    # seconds (docs/decisions/0015-takecontrol-rest-start.md), and so do as many calls in a row
+    # the vendor did not answer (docs/decisions/0096-takecontrol-health-breaker.md).
     TC_RETRY_AFTER_MAX = Setting(3.0)
     TC_BREAKER_THRESHOLD = Setting(3)
     TC_BREAKER_RESET = Setting(60)

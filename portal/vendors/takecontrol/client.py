@@ -19,9 +19,12 @@ How it behaves, and why:
   so workers do not retry in step. Every 429 counts against a circuit breaker shared by all workers
   through the cache (`PORTAL_TC_BREAKER_THRESHOLD`, default 3, open for `PORTAL_TC_BREAKER_RESET`,
   default 60 s); while it is open no call leaves the portal. Any other answer from the vendor closes
-  it again. Retrying the POST is safe because a 429 means the request was not processed. Both
-  endpoints share one breaker per backend: the limit is the account's, and history reads must not
-  use up what customers need.
+  it again. A second breaker with the same threshold and pause counts the calls the vendor did
+  not answer (timeouts, connection errors, 5xx answers), so a hung vendor holds a worker thread
+  for the vendor timeouts a few times, not once per customer; any answer below 500 closes it
+  (docs/decisions/0096-takecontrol-health-breaker.md). Retrying the POST is safe because a 429
+  means the request was not processed. Both endpoints share each breaker per backend: the limit
+  is the account's, and history reads must not use up what customers need.
 - Errors are exceptions under `TakeControlError`. Their messages never hold a key or the
   vendor's text: `vendor_message` keeps the vendor's words for logs and admins only.
 - Keys are never logged; log lines name the API host only.
@@ -263,6 +266,14 @@ class TakeControlClient:
             failure_threshold=portal_settings.TC_BREAKER_THRESHOLD,
             reset_after=portal_settings.TC_BREAKER_RESET,
         )
+        # A vendor that does not answer (timeouts, connection errors, 5xx) is paused like one
+        # that rate-limits: each call to a hung vendor holds a worker thread for up to the
+        # vendor timeouts (docs/decisions/0096-takecontrol-health-breaker.md).
+        self.health = CircuitBreaker(
+            f"takecontrol:health:{digest}",
+            failure_threshold=portal_settings.TC_BREAKER_THRESHOLD,
+            reset_after=portal_settings.TC_BREAKER_RESET,
+        )
 
     def __repr__(self) -> str:  # never the keys
         return f"<TakeControlClient {self.api_domain}>"
@@ -429,9 +440,19 @@ class TakeControlClient:
             raise TakeControlRateLimited(
                 f"{what}: paused after repeated 429 answers", breaker_open=True, status=None
             )
+        if not self.health.allow():
+            raise TakeControlUnavailable(f"{what}: paused after repeated failures to answer", status=None)
         cap = portal_settings.TC_RETRY_AFTER_MAX
         for attempt in (1, 2):
-            response = self._send(method, path, key=key, body=body, query=query, what=what)
+            try:
+                response = self._send(method, path, key=key, body=body, query=query, what=what)
+            except TakeControlUnavailable:  # timed out or unreachable
+                self.health.record_failure()
+                raise
+            if response.status_code >= 500:
+                self.health.record_failure()
+            else:
+                self.health.record_success()  # it answered: alive, even when it says 429
             if response.status_code != 429:
                 self.breaker.record_success()
                 return _details(response, what=what, host=self.host)

@@ -595,6 +595,50 @@ def test_a_slow_vendor_times_out_without_retry(takecontrol_server, settings):
     assert len(takecontrol_server.rest_calls()) == 1
 
 
+def test_a_vendor_that_does_not_answer_is_paused_for_every_worker(takecontrol_server, settings):
+    """docs/decisions/0096-takecontrol-health-breaker.md: after the threshold of unanswered
+    calls nobody waits the vendor timeouts again until the pause is over."""
+    settings.PORTAL_VENDOR_READ_TIMEOUT = 0.3
+    takecontrol_server.hang()
+    for _ in range(3):  # the threshold: each one waits the (short) read timeout
+        with pytest.raises(TakeControlTimeout):
+            make_client(takecontrol_server).create_session()
+    assert len(takecontrol_server.rest_calls()) == 3
+
+    takecontrol_server.release()
+    another_worker = make_client(takecontrol_server)  # state is in the cache, not the object
+    with pytest.raises(TakeControlUnavailable) as caught:
+        another_worker.create_session()
+    assert not isinstance(caught.value, (TakeControlTimeout, TakeControlRateLimited))
+    assert caught.value.status is None and "paused" in str(caught.value)
+    with pytest.raises(TakeControlUnavailable):
+        another_worker.session_history(date_from=date(2024, 5, 1), date_to=date(2024, 5, 31))
+    assert len(takecontrol_server.rest_calls()) == 3  # nothing more reached the vendor
+    assert another_worker.health.is_open and not another_worker.breaker.is_open
+
+
+def test_5xx_answers_count_and_any_other_answer_resets_the_count(takecontrol_server):
+    takecontrol_server.use("500", "500", "ok", "500", "500", "429-no-retry-after", "ok", "500", "500")
+    client = make_client(takecontrol_server)
+    for expected in (TakeControlUnavailable, TakeControlUnavailable, None) * 2:
+        if expected is None:
+            client.create_session()  # answered (after a 429 and a retry, the second time)
+        else:
+            with pytest.raises(expected):
+                client.create_session()
+    assert not client.health.is_open  # never three unanswered in a row
+    with pytest.raises(TakeControlUnavailable):
+        client.create_session()
+    with pytest.raises(TakeControlUnavailable):
+        client.create_session()
+    assert not client.health.is_open  # the 429 and "ok" in between reset it; these are two
+    takecontrol_server.use("500")
+    with pytest.raises(TakeControlUnavailable):
+        client.create_session()
+    assert client.health.is_open
+    assert len(takecontrol_server.rest_calls()) == 10
+
+
 def test_an_unreachable_vendor_is_unavailable():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
