@@ -3,16 +3,17 @@ context, the closed page; and the person tiles' initials."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TypeGuard
 from urllib.parse import urlencode, urlsplit
 
+from babel.dates import format_date, format_time, get_datetime_format
 from csp.constants import NONE, SELF
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.utils.formats import date_format
-from django.utils.translation import pgettext
+from django.utils import translation
 
 from portal import guards, selectors
 from portal.caching import exempt_from_page_cache
@@ -139,21 +140,24 @@ def site_ready(request: PortalRequest) -> TypeGuard[SiteRequest]:
 
 def next_opening_words(moment: datetime | None) -> dict[str, str]:
     """The closed page's "We open again:" moment, in the active language and the site's time
-    zone (`moment` carries it; Django's `date` filter would move it to the server's): weekday,
-    date and, unless the site opens at the day's start (no hours set), the time. It stands on
-    its own after a label, so no language has to fit a weekday into a sentence."""
+    zone (`moment` carries it): weekday and date and, unless the site opens at the day's start
+    (no hours set), the time, as CLDR writes them for the language (Babel,
+    docs/decisions/0097-dates-as-cldr-writes-them.md): "tiistai 8. joulukuuta 2026 9.00",
+    "8 Aralık 2026 Salı 09:00", "2026年12月8日火曜日 9:00". It stands on its own after a label,
+    so no language has to fit a weekday into a sentence."""
     if moment is None:
         return {}
-    day = pgettext("weekday and date", "%(weekday)s, %(date)s") % {
-        "weekday": date_format(moment, "l"),
-        "date": date_format(moment, "DATE_FORMAT"),
-    }
+    locale = html_lang(translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+    day = format_date(moment, "full", locale=locale)
     if moment.time() == datetime.min.time():
         return {"opens_at": day}
-    return {
-        "opens_at": pgettext("date and time", "%(date)s, %(time)s")
-        % {"date": day, "time": date_format(moment, "TIME_FORMAT")}
-    }
+    time = format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)
+    # The language's way of joining a full date and a time ("{1}, {0}", "{1} {0}"; a quoted
+    # literal is unquoted).
+    joined = re.sub(
+        r"'([^']*)'", lambda quoted: quoted.group(1) or "'", str(get_datetime_format("full", locale))
+    )
+    return {"opens_at": joined.replace("{1}", day).replace("{0}", time)}
 
 
 def unavailable_page(request: PortalRequest) -> HttpResponse:
