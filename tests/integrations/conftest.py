@@ -103,6 +103,7 @@ def event(**changes) -> dict:
         "language": "de",
         "external_key": "4711",
         "start_request_id": 123,
+        "test": False,
         "customer": {"name": REQUESTER, "email": "zoe@example.com"},
         **changes,
     }

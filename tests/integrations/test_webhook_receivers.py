@@ -9,9 +9,11 @@ import json
 import re
 import subprocess
 import time
+from datetime import UTC, datetime
 
 import pytest
 
+from portal.webhooks.services import event_body
 from portal.webhooks.signing import signature_header, verify
 from tests.integrations.conftest import (
     WEBHOOK_SECRET,
@@ -63,6 +65,28 @@ def test_the_example_delivery_is_signed_as_the_portal_signs():
         secret="whsec_example", body=body, timestamp=timestamp
     )
     assert set(document) == set(event())
+
+
+def test_the_guides_event_has_every_key_the_portal_sends(site):
+    """The sample in webhooks.md and the receivers' test event name what the sender writes."""
+    site.keep_personal_data = True
+    real = json.loads(
+        event_body(
+            event_id="evt_" + "0" * 32,
+            event_type="start.started",
+            created=datetime(2026, 12, 2, 10, tzinfo=UTC),
+            site=site,
+            flow="survey",
+            issue="printing",
+            outcome="started",
+            language="de",
+            external_key="INC0012345",
+            start_request_id=123,
+            customer={"name": "Jane Doe"},
+        )
+    )
+    assert set(real) == set(event())
+    assert set(real["site"]) == set(event()["site"])
 
 
 # ------------------------------------------------------------------------------
