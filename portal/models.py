@@ -5,6 +5,7 @@ Vendor limits live in `portal.vendors.limits`; the models only keep admins insid
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 import zoneinfo
@@ -596,11 +597,25 @@ class OpeningHours(models.Model):
         ordering = ["weekday", "opens"]
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+        closes = "24:00" if closes_at_midnight(self.closes) else f"{self.closes:%H:%M}"
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{closes}"
 
     def clean(self):
-        if self.opens and self.closes and self.closes <= self.opens:
+        # A closing time of 00:00 is the end of the day (shown as 24:00): 20:00–00:00 is the
+        # evening, 00:00–00:00 the whole day, and hours past midnight go on the next day's row
+        # from 00:00, with no minute closed in between.
+        if (
+            self.opens is not None
+            and self.closes is not None
+            and self.closes <= self.opens
+            and not closes_at_midnight(self.closes)
+        ):
             raise ValidationError({"closes": _("Closing time must be after opening time.")})
+
+
+def closes_at_midnight(closes) -> bool:
+    """An opening-hours row's closing time 00:00: the end of its day, not its start."""
+    return closes == datetime.time.min
 
 
 class Holiday(models.Model):

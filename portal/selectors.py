@@ -25,6 +25,7 @@ from portal.models import (
     Site,
     SiteTranslation,
     Technician,
+    closes_at_midnight,
 )
 from portal.vendors.base import Person
 from portal.vendors.cache import CircuitBreaker, cached_with_refresh, default_timeout
@@ -304,7 +305,8 @@ def is_open(*, site: Site, now=None) -> bool:
         return True
     moment = now.time()
     return any(
-        weekday == now.weekday() and opens <= moment < closes for weekday, opens, closes in schedule.hours
+        weekday == now.weekday() and opens <= moment and (moment < closes or closes_at_midnight(closes))
+        for weekday, opens, closes in schedule.hours
     )
 
 

@@ -165,6 +165,37 @@ def test_when_a_closed_site_opens_again(site):
 
 
 @pytest.mark.django_db
+def test_hours_that_close_at_midnight_run_to_the_end_of_the_day(client, site, issues):
+    """Closing at 00:00 is the end of the day (24:00): an evening shift, a whole day, a night
+    shift on two rows, with no minute closed at midnight."""
+    site.time_zone = "Europe/Berlin"
+    site.save()
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    evening = OpeningHours(site=site, weekday=0, opens=dt.time(20), closes=dt.time(0))
+    evening.full_clean()
+    evening.save()
+    whole_day = OpeningHours(site=site, weekday=1, opens=dt.time(0), closes=dt.time(0))
+    whole_day.full_clean()
+    whole_day.save()
+    with pytest.raises(ValidationError):
+        OpeningHours(site=site, weekday=2, opens=dt.time(9), closes=dt.time(8)).full_clean()
+    with pytest.raises(ValidationError):
+        OpeningHours(site=site, weekday=2, opens=dt.time(9), closes=dt.time(9)).full_clean()
+
+    def at(day: int, hour: int, minute: int, second: int = 0) -> dt.datetime:
+        """The week of Monday 23 November 2026, in Berlin."""
+        return dt.datetime(2026, 11, 23 + day, hour, minute, second, tzinfo=berlin)
+
+    assert not is_open(site=site, now=at(0, 19, 59))
+    assert is_open(site=site, now=at(0, 20, 0))
+    assert is_open(site=site, now=at(0, 23, 59, 59))
+    assert is_open(site=site, now=at(1, 0, 0))  # Tuesday's row from 00:00: no gap
+    assert is_open(site=site, now=at(1, 23, 59, 59))
+    assert not is_open(site=site, now=at(2, 0, 0))
+    assert [str(row) for row in site.opening_hours.all()] == ["Monday 20:00–24:00", "Tuesday 00:00–24:00"]
+
+
+@pytest.mark.django_db
 def test_an_opening_in_the_spring_forward_gap_is_a_time_that_exists(site):
     from portal.selectors import next_opening
 
