@@ -8,6 +8,7 @@ from django.http.request import split_domain_port
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from portal import selectors
 from portal.models import color_validator
 
 MIN_TEXT_CONTRAST = 4.5
@@ -87,7 +88,7 @@ def site_origin(site, request=None) -> str | None:
     request); the request's port when the request came to that very hostname. A site without
     hostnames is the default site, which answers any host: the request's own origin, else None
     (no address is known, and a guessed one would be a dead link)."""
-    hostname = site.hostnames.order_by("pk").values_list("hostname", flat=True).first()
+    hostname = selectors.first_hostname(site)
     if not hostname:
         return request.build_absolute_uri("/").rstrip("/") if request is not None else None
     scheme = "https" if settings.HTTPS else (request.scheme if request is not None else "http")

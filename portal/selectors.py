@@ -98,6 +98,18 @@ def is_builtin_text(field: str, text: str) -> bool:
     return _normalized(text) in _builtin_renderings().get(field, ()) if text.strip() else False
 
 
+def first_hostname(site: Site) -> str:
+    """The site's first hostname, "" without one (the default site then answers any host).
+    Cached under the site version (a hostname change renews it): links, the embedding snippet
+    and webhook events all name the site by it, and a start with an event reads nothing here
+    while it holds the database's write lock (docs/decisions/0066-lean-start-record.md)."""
+
+    def read() -> str:
+        return site.hostnames.order_by("pk").values_list("hostname", flat=True).first() or ""
+
+    return versioned(f"portal:site-first-hostname:{site_cache_version()}:{site.pk}", read)
+
+
 @cached_per_site("texts")
 def site_texts(*, site: Site, language: str) -> SiteTexts:
     texts = {field: getattr(site, field) for field in SiteTranslation.TEXT_FIELDS}

@@ -269,7 +269,7 @@ def documented(status: int, model, description: str, errors_: tuple[int, ...]) -
 def require_reachable(site: Site) -> None:
     """403 for a site no link can reach: not the default site and without a hostname, its pages
     answer on no address (a link on the API's own host opened the default site instead)."""
-    if not site.is_default and not site.hostnames.exists():
+    if not site.is_default and not selectors.first_hostname(site):
         raise ApiError(
             403,
             "forbidden",

@@ -20,9 +20,10 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from portal import selectors
 from portal.caching import site_cache_version, versioned
 from portal.conf import portal_settings
-from portal.models import Site, SiteHostname, StartRequest
+from portal.models import Site, StartRequest
 from portal.webhooks import signing, transport
 from portal.webhooks.models import Attempt, Delivery, Endpoint, Event, EventType, new_event_id
 
@@ -45,14 +46,7 @@ def _timestamp(moment: datetime) -> str:
 
 
 def _site_document(site: Site) -> dict:
-    def first_hostname() -> str:
-        hostnames = SiteHostname.objects.filter(site=site).order_by("pk").values_list("hostname", flat=True)
-        return hostnames.first() or ""
-
-    # Cached under the site version (a hostname change renews it): a start with an event reads
-    # nothing here while it holds the database's write lock (docs/decisions/0066-lean-start-record.md).
-    hostname = versioned(f"portal:site-first-hostname:{site_cache_version()}:{site.pk}", first_hostname)
-    return {"id": site.pk, "name": site.name, "hostname": hostname}
+    return {"id": site.pk, "name": site.name, "hostname": selectors.first_hostname(site)}
 
 
 def event_body(
