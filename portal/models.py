@@ -914,8 +914,8 @@ class StartRequestManager(models.Manager["StartRequest"]):
             return
         alias = router.db_for_write(self.model)
         connection = connections[alias]
-        sql, fields = self._compiled(alias, connection.vendor)
-        unknown = values.keys() - {field.attname for field in fields}
+        sql, fields, attnames = self._compiled(alias, connection.vendor)
+        unknown = values.keys() - attnames
         if unknown:
             raise TypeError(f"StartRequest has no field {', '.join(sorted(unknown))}")
         values["created_at"] = timezone.now()
@@ -928,22 +928,24 @@ class StartRequestManager(models.Manager["StartRequest"]):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
 
-    def _compiled(self, alias: str, vendor: str) -> tuple[str, list[models.Field]]:
-        """The SQL save() would run for a new record, with the fields its parameters follow."""
+    def _compiled(self, alias: str, vendor: str) -> tuple[str, list[models.Field], frozenset[str]]:
+        """The SQL save() would run for a new record, with the fields its parameters follow and
+        their attnames."""
         compiled = _COMPILED_INSERTS.get((alias, vendor))
         if compiled is None:
             fields = [field for field in self.model._meta.local_concrete_fields if not field.primary_key]
             query = InsertQuery(self.model)
             query.insert_values(fields, [self.model()])
             ((sql, _params),) = query.get_compiler(using=alias).as_sql()
-            compiled = _COMPILED_INSERTS[(alias, vendor)] = (sql, fields)
+            attnames = frozenset(field.attname for field in fields)
+            compiled = _COMPILED_INSERTS[(alias, vendor)] = (sql, fields, attnames)
         return compiled
 
 
 # What create() sends and insert() would skip.
 _SAVE_SIGNALS = (signals.pre_init, signals.post_init, signals.pre_save, signals.post_save)
 # (database alias, vendor) -> the compiled INSERT of StartRequestManager.insert.
-_COMPILED_INSERTS: dict[tuple[str, str], tuple[str, list[models.Field]]] = {}
+_COMPILED_INSERTS: dict[tuple[str, str], tuple[str, list[models.Field], frozenset[str]]] = {}
 
 
 class StartRequest(models.Model):
