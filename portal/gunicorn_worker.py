@@ -28,6 +28,15 @@ long. The time the application spends between its reads (its own work, a vendor 
 never counted, so only the client's slowness is cut. A body cut short, or ended early by the
 client, is Django's BadRequest (a 400 page), never a short body taken for a whole one.
 
+It runs one request at a time while that request is quick, and starts the next one beside it only
+once the running one has taken RUN_ALONE_SECONDS (then it is most likely waiting: on a vendor, a
+slow client, a lock). Threads of one process share the GIL: four requests run at once take as
+long in all as four in a row, but each of them waits for the others between every SQLite call
+and socket read, and their writes meet in SQLite, whose busy handler sleeps 1, 2, 5 … ms. Under
+wrk that was the starts' slowest percent: key starts at p99 65–80 ms with four threads at once,
+43–56 ms one at a time (docs/decisions/0098-one-quick-request-at-a-time.md). A request waiting
+on a vendor still leaves the worker's other threads to customers, RUN_ALONE_SECONDS later.
+
 Only gunicorn is imported here: the arbiter loads this class before Django is set up.
 """
 
@@ -36,6 +45,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections import deque
 
 from gunicorn.workers.gthread import ThreadWorker
 
@@ -45,6 +55,12 @@ from gunicorn.workers.gthread import ThreadWorker
 # new customers would wait for an old connection to close. PORTAL_ACCEPT_HOLD_MS sets it (the
 # tests make it long, so that a race with this look cannot pass for a balancing fault).
 HOLD_SECONDS = int(os.environ.get("PORTAL_ACCEPT_HOLD_MS") or 5) / 1000
+# How long a request runs alone on its worker before the worker starts the next one beside it:
+# far longer than a page or a start takes (about 1 ms), far shorter than a customer notices. A
+# Take Control REST start waiting on the vendor delays the worker's other customers by this
+# much, once. PORTAL_RUN_ALONE_MS sets it; 0 starts every request at once, as gthread does.
+_run_alone_ms = os.environ.get("PORTAL_RUN_ALONE_MS")
+RUN_ALONE_SECONDS = int(_run_alone_ms if _run_alone_ms not in (None, "") else 10) / 1000
 # How long a connection may take to send a request's head, from when a thread takes it up:
 # nginx's client_header_timeout (60 s) is for the open internet; a customer's browser sends its
 # head at once, and gthread first waits up to 5 s for a new connection's first byte without
@@ -155,16 +171,39 @@ class BalancedThreadWorker(ThreadWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.held_since: float | None = None  # since when new connections are left to the others
-        # The connections handed to the pool (running or queued), not finished yet; on the main
-        # loop only. Their count is the worker's busy threads, their deadlines the heads' own.
+        # The connections with a request for this worker (running or waiting to), not finished
+        # yet; on the main loop only. Their deadlines are the heads' and bodies' own.
         self.in_pool: set = set()
+        self.running: dict = {}  # connection -> since when a thread has been serving it
+        self.waiting_to_run: deque = deque()  # in the order their requests came
 
     @property
     def busy_threads(self) -> int:
         return len(self.in_pool)
 
     def has_free_thread(self) -> bool:
-        return self.busy_threads < self.cfg.threads or self.cfg.workers < 2
+        """Whether a new connection's request would start at once."""
+        return self.cfg.workers < 2 or (not self.waiting_to_run and self.may_start(time.monotonic()))
+
+    def may_start(self, now: float) -> bool:
+        """A thread is free, and every request running has run RUN_ALONE_SECONDS (none is quick)."""
+        if len(self.running) >= self.cfg.threads:
+            return False
+        return all(now - since >= RUN_ALONE_SECONDS for since in self.running.values())
+
+    def start_waiting(self) -> None:
+        """Hands waiting requests to the pool, first come first, for as long as they may start."""
+        now = time.monotonic()
+        while self.waiting_to_run and self.may_start(now):
+            conn = self.waiting_to_run.popleft()
+            self.running[conn] = now
+            super().enqueue_req(conn)
+
+    def next_start(self) -> float | None:
+        """When a waiting request may start beside those running, if nothing ends before."""
+        if not self.waiting_to_run or not self.running or len(self.running) >= self.cfg.threads:
+            return None
+        return max(self.running.values()) + RUN_ALONE_SECONDS
 
     def set_accept_enabled(self, enabled: bool) -> None:
         # gthread's loop asks for "accept" on each turn it is under worker_connections and not
@@ -178,6 +217,17 @@ class BalancedThreadWorker(ThreadWorker):
         super().set_accept_enabled(enabled)
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        """A turn of gthread's loop, woken in time to start a request that waits behind one that
+        has become slow."""
+        next_start = self.next_start()
+        if next_start is not None:
+            timeout = max(0.0, min(timeout, next_start - time.monotonic()))
+        try:
+            self.wait_with_hold(timeout)
+        finally:
+            self.start_waiting()
+
+    def wait_with_hold(self, timeout: float) -> None:
         if self.held_since is not None and self.nr_conns >= self.worker_connections:
             # Full: gthread's own limit holds back now (the loop asks again when it is not).
             self.held_since = None
@@ -200,14 +250,17 @@ class BalancedThreadWorker(ThreadWorker):
         return None
 
     def enqueue_req(self, conn) -> None:
-        super().enqueue_req(conn)
         self.in_pool.add(conn)
+        self.waiting_to_run.append(conn)
+        self.start_waiting()
         if self._accepting and not self.has_free_thread():
-            self.set_accept_enabled(True)  # every thread busy: hold back from now on
+            self.set_accept_enabled(True)  # nothing would start now: hold back from now on
 
     def finish_request(self, conn, fs) -> None:
         self.in_pool.discard(conn)
-        super().finish_request(conn, fs)
+        self.running.pop(conn, None)
+        super().finish_request(conn, fs)  # may queue the connection's next request at once
+        self.start_waiting()
 
     # -- the request head's deadline ------------------------------------------------------------
     def handle(self, conn):

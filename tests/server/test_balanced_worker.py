@@ -19,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -163,15 +164,16 @@ class Log:
 
 
 @pytest.fixture
-def loop_worker(tmp_path):
+def loop_worker(request):
     import selectors
 
     from gunicorn.config import Config
 
     from portal.gunicorn_worker import HOLD_SECONDS, BalancedThreadWorker
 
+    threads = getattr(request, "param", 1)
     cfg = Config()
-    for name, value in {"workers": 2, "threads": 1, "worker_connections": 2, "keepalive": 0}.items():
+    for name, value in {"workers": 2, "threads": threads, "worker_connections": 4, "keepalive": 0}.items():
         cfg.set(name, value)
     listener = socket.create_server(("127.0.0.1", 0))
     worker = BalancedThreadWorker(0, os.getpid(), [listener], None, 30, cfg, Log())
@@ -193,11 +195,15 @@ def loop_worker(tmp_path):
         clients.append(client)
         return client
 
-    def busy(*, held_for: float) -> None:
-        """As after one request was handed to the only thread and the hold began `held_for` ago."""
-        worker.in_pool, worker.nr_conns = {object()}, 1  # a connection its one thread is serving
+    def busy(*, held_for: float):
+        """As after one request was handed to the only thread and the hold began `held_for` ago:
+        the connection its one thread is serving."""
+        serving, client = served_connection(worker)
+        clients.append(client)
+        worker.in_pool, worker.running = {serving}, {serving: time.monotonic()}
         worker.set_accept_enabled(True)  # what gthread's loop asks for
         worker.held_since -= held_for
+        return serving
 
     yield worker, waiting_connection, busy, HOLD_SECONDS
     for client in clients:
@@ -218,11 +224,12 @@ def test_a_busy_worker_holds_back_and_takes_nothing_before_the_hold_is_over(loop
 
 def test_after_the_hold_a_busy_worker_takes_the_connection_nobody_took(loop_worker):
     worker, waiting_connection, busy, hold = loop_worker
-    busy(held_for=hold)
+    serving = busy(held_for=hold)
     client = waiting_connection()
     worker.wait_for_and_dispatch_events(1.0)
     assert worker.nr_conns == 2 and worker.busy_threads == 2  # taken, queued for the thread
     assert not worker._accepting and worker.held_since is not None  # and holding back again
+    worker.finish_request(serving, finished())
     assert client.recv(64).startswith(b"HTTP/1.1 200")  # served once the thread got to it
 
 
@@ -250,6 +257,110 @@ def test_a_connection_that_never_finishes_its_head_gives_its_thread_back():
         assert slow.recv(1) == b""  # the server closed it
         slow.close()
         line.send(b"x")  # held far past the head's deadline, and still answered
+        assert holding.result(timeout=BOUND) == (200, worker)
+        line.close()
+    finally:
+        server.close()
+
+
+# --- One quick request at a time (docs/decisions/0098-one-quick-request-at-a-time.md) -----------
+# On the worker's own loop with two threads: "how long the running request has run" is set, not
+# waited for.
+def served_connection(worker) -> tuple[object, socket.socket]:
+    """A connection whose request came in, as gthread's loop hands it on, and the client's end."""
+    from gunicorn.workers.gthread import TConn
+
+    client, served = socket.socketpair()
+    client.settimeout(BOUND)
+    client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    worker.nr_conns += 1
+    return TConn(worker.cfg, served, ("127.0.0.1", 0), ("127.0.0.1", 0)), client
+
+
+def running_for(worker, seconds: float):
+    """As when a thread has been serving a connection's request for `seconds`."""
+    serving, _client = served_connection(worker)
+    worker.in_pool.add(serving)
+    worker.running[serving] = time.monotonic() - seconds
+    return serving
+
+
+def finished():
+    """A request's future as gthread's pool hands it back: done, connection not kept."""
+    from concurrent.futures import Future
+
+    done: Future = Future()
+    done.set_result(False)
+    return done
+
+
+@pytest.mark.parametrize("loop_worker", [2], indirect=True)
+def test_a_request_waits_while_a_quick_one_runs_and_starts_when_it_ends(loop_worker):
+    from portal.gunicorn_worker import RUN_ALONE_SECONDS
+
+    worker, *_ = loop_worker
+    quick = running_for(worker, 0)
+    conn, client = served_connection(worker)
+    worker.enqueue_req(conn)
+    assert list(worker.waiting_to_run) == [conn] and conn not in worker.running  # a thread is free
+    assert not worker.has_free_thread()  # a new connection would wait too: left to the other worker
+    assert worker.next_start() == pytest.approx(worker.running[quick] + RUN_ALONE_SECONDS)
+    worker.finish_request(quick, finished())
+    assert conn in worker.running and not worker.waiting_to_run
+    assert client.recv(64).startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.parametrize("loop_worker", [2], indirect=True)
+def test_a_request_starts_beside_one_that_has_run_past_the_quick_time(loop_worker):
+    """A request waiting on a vendor (or a slow client) leaves the other thread to customers."""
+    from portal.gunicorn_worker import RUN_ALONE_SECONDS
+
+    worker, *_ = loop_worker
+    running_for(worker, RUN_ALONE_SECONDS)
+    assert worker.has_free_thread()
+    conn, client = served_connection(worker)
+    worker.enqueue_req(conn)
+    assert conn in worker.running and not worker.waiting_to_run
+    assert client.recv(64).startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.parametrize("loop_worker", [2], indirect=True)
+def test_the_loop_starts_a_waiting_request_once_the_running_one_has_become_slow(loop_worker):
+    from portal.gunicorn_worker import RUN_ALONE_SECONDS
+
+    worker, *_ = loop_worker
+    slow = running_for(worker, 0)
+    conn, client = served_connection(worker)
+    worker.enqueue_req(conn)
+    assert conn in worker.waiting_to_run
+    worker.running[slow] -= RUN_ALONE_SECONDS  # it has run that long now
+    worker.wait_for_and_dispatch_events(0)  # a turn of the loop
+    assert conn in worker.running
+    assert client.recv(64).startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.parametrize("loop_worker", [2], indirect=True)
+def test_waiting_requests_start_in_the_order_they_came(loop_worker):
+    worker, *_ = loop_worker
+    quick = running_for(worker, 0)
+    first, first_client = served_connection(worker)
+    second, second_client = served_connection(worker)
+    worker.enqueue_req(first)
+    worker.enqueue_req(second)
+    worker.finish_request(quick, finished())
+    assert first in worker.running and list(worker.waiting_to_run) == [second]
+
+
+def test_a_request_waiting_on_a_vendor_leaves_the_next_thread_to_customers():
+    """Under real gunicorn, one worker, two threads: `/block` holds its thread (a vendor that
+    does not answer); the next request is answered while it still waits."""
+    server = Server(workers=1, threads=2)
+    try:
+        holding = server.get("/block")
+        line, worker = server.blocked()
+        assert server.get("/pid").result(timeout=BOUND) == (200, worker)
+        assert not holding.done()
+        line.send(b"x")
         assert holding.result(timeout=BOUND) == (200, worker)
         line.close()
     finally:
