@@ -8,10 +8,11 @@ workers or a task queue: docs/decisions/0042-no-customer-waits-on-a-vendor.md.
 
 They are gthread workers of the portal's balanced kind: a worker whose threads are all busy
 leaves new connections to one with a free thread, so keep-alive clients spread over every
-worker (portal/gunicorn_worker.py, docs/decisions/0087-balanced-gthread-workers.md). A worker
-runs one quick request at a time and starts the next beside it only once the running one has
-taken PORTAL_RUN_ALONE_MS (10 ms): threads are room for requests that wait, not for running
-four at once behind one GIL (docs/decisions/0098-one-quick-request-at-a-time.md).
+worker (portal/gunicorn_worker.py, docs/decisions/0087-balanced-gthread-workers.md). With the
+embedded SQLite database a worker runs one quick request at a time and starts the next beside it
+only once the running one has taken PORTAL_RUN_ALONE_MS (10 ms): threads are room for requests
+that wait, not for running four at once behind one GIL. With a database server requests wait on
+it, and every request starts at once (docs/decisions/0098-one-quick-request-at-a-time.md).
 
 Each thread may hold a database connection (CONN_MAX_AGE): with PostgreSQL allow for
 WEB_CONCURRENCY x PORTAL_THREADS connections per machine.

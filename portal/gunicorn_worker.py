@@ -28,14 +28,16 @@ long. The time the application spends between its reads (its own work, a vendor 
 never counted, so only the client's slowness is cut. A body cut short, or ended early by the
 client, is Django's BadRequest (a 400 page), never a short body taken for a whole one.
 
-It runs one request at a time while that request is quick, and starts the next one beside it only
-once the running one has taken RUN_ALONE_SECONDS (then it is most likely waiting: on a vendor, a
-slow client, a lock). Threads of one process share the GIL: four requests run at once take as
-long in all as four in a row, but each of them waits for the others between every SQLite call
-and socket read, and their writes meet in SQLite, whose busy handler sleeps 1, 2, 5 … ms. Under
-wrk that was the starts' slowest percent: key starts at p99 65–80 ms with four threads at once,
-43–56 ms one at a time (docs/decisions/0098-one-quick-request-at-a-time.md). A request waiting
-on a vendor still leaves the worker's other threads to customers, RUN_ALONE_SECONDS later.
+With the embedded SQLite database it runs one request at a time while that request is quick, and
+starts the next one beside it only once the running one has taken RUN_ALONE_SECONDS (then it is
+most likely waiting: on a vendor, a slow client, a lock). Threads of one process share the GIL:
+four requests run at once take as long in all as four in a row, but each of them waits for the
+others between every SQLite call and socket read, and their writes meet in SQLite, whose busy
+handler sleeps 1, 2, 5 … ms. Under wrk that was the starts' slowest percent: key starts at p99
+65–80 ms with four threads at once, 43–56 ms one at a time in the first side-by-side run
+(docs/decisions/0098-one-quick-request-at-a-time.md). A request waiting on a vendor still leaves
+the worker's other threads to customers, RUN_ALONE_SECONDS later. With a database server every
+request starts at once (run_alone_ms).
 
 Only gunicorn is imported here: the arbiter loads this class before Django is set up.
 """
@@ -55,12 +57,27 @@ from gunicorn.workers.gthread import ThreadWorker
 # new customers would wait for an old connection to close. PORTAL_ACCEPT_HOLD_MS sets it (the
 # tests make it long, so that a race with this look cannot pass for a balancing fault).
 HOLD_SECONDS = int(os.environ.get("PORTAL_ACCEPT_HOLD_MS") or 5) / 1000
-# How long a request runs alone on its worker before the worker starts the next one beside it:
-# far longer than a page or a start takes (about 1 ms), far shorter than a customer notices. A
-# Take Control REST start waiting on the vendor delays the worker's other customers by this
-# much, once. PORTAL_RUN_ALONE_MS sets it; 0 starts every request at once, as gthread does.
-_run_alone_ms = os.environ.get("PORTAL_RUN_ALONE_MS")
-RUN_ALONE_SECONDS = int(_run_alone_ms if _run_alone_ms not in (None, "") else 10) / 1000
+
+
+def run_alone_ms() -> int:
+    """How long a request runs alone on its worker before the worker starts the next one beside
+    it: PORTAL_RUN_ALONE_MS, 0 for never (every request starts at once, as gthread does).
+
+    By default 10 ms with the embedded SQLite database: far longer than a page or a start takes
+    there (about 1 ms), far shorter than a customer notices; a Take Control REST start waiting
+    on the vendor delays the worker's other customers by that much, once. With a database server
+    (DATABASE_URL other than sqlite) 0: each of a request's round trips to it and to Redis is a
+    wait the worker would sit through alone, and there the side-by-side bench lost up to a sixth
+    of the bare view's requests a second (docs/decisions/0098-one-quick-request-at-a-time.md).
+    """
+    value = os.environ.get("PORTAL_RUN_ALONE_MS", "")
+    if value:
+        return int(value)
+    database = os.environ.get("DATABASE_URL", "")
+    return 10 if not database or database.startswith("sqlite") else 0
+
+
+RUN_ALONE_SECONDS = run_alone_ms() / 1000
 # How long a connection may take to send a request's head, from when a thread takes it up:
 # nginx's client_header_timeout (60 s) is for the open internet; a customer's browser sends its
 # head at once, and gthread first waits up to 5 s for a new connection's first byte without
@@ -176,6 +193,7 @@ class BalancedThreadWorker(ThreadWorker):
         self.in_pool: set = set()
         self.running: dict = {}  # connection -> since when a thread has been serving it
         self.waiting_to_run: deque = deque()  # in the order their requests came
+        self.run_alone = RUN_ALONE_SECONDS
 
     @property
     def busy_threads(self) -> int:
@@ -186,10 +204,10 @@ class BalancedThreadWorker(ThreadWorker):
         return self.cfg.workers < 2 or (not self.waiting_to_run and self.may_start(time.monotonic()))
 
     def may_start(self, now: float) -> bool:
-        """A thread is free, and every request running has run RUN_ALONE_SECONDS (none is quick)."""
+        """A thread is free, and every request running has run `run_alone` (none is quick)."""
         if len(self.running) >= self.cfg.threads:
             return False
-        return all(now - since >= RUN_ALONE_SECONDS for since in self.running.values())
+        return all(now - since >= self.run_alone for since in self.running.values())
 
     def start_waiting(self) -> None:
         """Hands waiting requests to the pool, first come first, for as long as they may start."""
@@ -203,7 +221,7 @@ class BalancedThreadWorker(ThreadWorker):
         """When a waiting request may start beside those running, if nothing ends before."""
         if not self.waiting_to_run or not self.running or len(self.running) >= self.cfg.threads:
             return None
-        return max(self.running.values()) + RUN_ALONE_SECONDS
+        return max(self.running.values()) + self.run_alone
 
     def set_accept_enabled(self, enabled: bool) -> None:
         # gthread's loop asks for "accept" on each turn it is under worker_connections and not

@@ -177,6 +177,7 @@ def loop_worker(request):
         cfg.set(name, value)
     listener = socket.create_server(("127.0.0.1", 0))
     worker = BalancedThreadWorker(0, os.getpid(), [listener], None, 30, cfg, Log())
+    worker.run_alone = RUN_ALONE  # whatever this run's DATABASE_URL makes the default
     worker.tpool = worker.get_thread_pool()
     worker.poller = selectors.DefaultSelector()
     worker.method_queue.init()
@@ -266,6 +267,26 @@ def test_a_connection_that_never_finishes_its_head_gives_its_thread_back():
 # --- One quick request at a time (docs/decisions/0098-one-quick-request-at-a-time.md) -----------
 # On the worker's own loop with two threads: "how long the running request has run" is set, not
 # waited for.
+RUN_ALONE = 0.010  # the embedded default
+
+
+def test_the_quick_time_is_10_ms_with_sqlite_and_off_with_a_database_server(monkeypatch):
+    from portal.gunicorn_worker import run_alone_ms
+
+    monkeypatch.delenv("PORTAL_RUN_ALONE_MS", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert run_alone_ms() == 10
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/portal/portal.sqlite3")
+    assert run_alone_ms() == 10
+    monkeypatch.setenv("DATABASE_URL", "postgres://portal@db.internal/portal")
+    assert run_alone_ms() == 0
+    monkeypatch.setenv("PORTAL_RUN_ALONE_MS", "25")  # the setting wins either way
+    assert run_alone_ms() == 25
+    monkeypatch.setenv("PORTAL_RUN_ALONE_MS", "0")
+    monkeypatch.delenv("DATABASE_URL")
+    assert run_alone_ms() == 0
+
+
 def served_connection(worker) -> tuple[object, socket.socket]:
     """A connection whose request came in, as gthread's loop hands it on, and the client's end."""
     from gunicorn.workers.gthread import TConn
@@ -296,15 +317,13 @@ def finished():
 
 @pytest.mark.parametrize("loop_worker", [2], indirect=True)
 def test_a_request_waits_while_a_quick_one_runs_and_starts_when_it_ends(loop_worker):
-    from portal.gunicorn_worker import RUN_ALONE_SECONDS
-
     worker, *_ = loop_worker
     quick = running_for(worker, 0)
     conn, client = served_connection(worker)
     worker.enqueue_req(conn)
     assert list(worker.waiting_to_run) == [conn] and conn not in worker.running  # a thread is free
     assert not worker.has_free_thread()  # a new connection would wait too: left to the other worker
-    assert worker.next_start() == pytest.approx(worker.running[quick] + RUN_ALONE_SECONDS)
+    assert worker.next_start() == pytest.approx(worker.running[quick] + RUN_ALONE)
     worker.finish_request(quick, finished())
     assert conn in worker.running and not worker.waiting_to_run
     assert client.recv(64).startswith(b"HTTP/1.1 200")
@@ -313,10 +332,8 @@ def test_a_request_waits_while_a_quick_one_runs_and_starts_when_it_ends(loop_wor
 @pytest.mark.parametrize("loop_worker", [2], indirect=True)
 def test_a_request_starts_beside_one_that_has_run_past_the_quick_time(loop_worker):
     """A request waiting on a vendor (or a slow client) leaves the other thread to customers."""
-    from portal.gunicorn_worker import RUN_ALONE_SECONDS
-
     worker, *_ = loop_worker
-    running_for(worker, RUN_ALONE_SECONDS)
+    running_for(worker, RUN_ALONE)
     assert worker.has_free_thread()
     conn, client = served_connection(worker)
     worker.enqueue_req(conn)
@@ -326,14 +343,12 @@ def test_a_request_starts_beside_one_that_has_run_past_the_quick_time(loop_worke
 
 @pytest.mark.parametrize("loop_worker", [2], indirect=True)
 def test_the_loop_starts_a_waiting_request_once_the_running_one_has_become_slow(loop_worker):
-    from portal.gunicorn_worker import RUN_ALONE_SECONDS
-
     worker, *_ = loop_worker
     slow = running_for(worker, 0)
     conn, client = served_connection(worker)
     worker.enqueue_req(conn)
     assert conn in worker.waiting_to_run
-    worker.running[slow] -= RUN_ALONE_SECONDS  # it has run that long now
+    worker.running[slow] -= RUN_ALONE  # it has run that long now
     worker.wait_for_and_dispatch_events(0)  # a turn of the loop
     assert conn in worker.running
     assert client.recv(64).startswith(b"HTTP/1.1 200")
@@ -354,7 +369,7 @@ def test_waiting_requests_start_in_the_order_they_came(loop_worker):
 def test_a_request_waiting_on_a_vendor_leaves_the_next_thread_to_customers():
     """Under real gunicorn, one worker, two threads: `/block` holds its thread (a vendor that
     does not answer); the next request is answered while it still waits."""
-    server = Server(workers=1, threads=2)
+    server = Server(workers=1, threads=2, env={"PORTAL_RUN_ALONE_MS": "10"})
     try:
         holding = server.get("/block")
         line, worker = server.blocked()
