@@ -249,23 +249,70 @@ def test_the_closed_page_says_when_it_opens_again_as_the_language_writes_it(
     assert element(element(html, "p", class_="next-opening"), "strong").text == opens_at
 
 
+# The time zone as CLDR names it in each language (Babel): generic name and city, in the
+# language's own pattern; never the IANA name, which is English.
+ZONE_WORDS = [
+    ("en-us", "Time zone: Central European Time (Berlin)"),
+    ("de", "Zeitzone: Mitteleuropäische Zeit (Berlin)"),
+    ("es", "Zona horaria: hora de Europa central (Berlín)"),
+    ("es-sp", "Zona horaria: hora de Europa central (Berlín)"),
+    ("fi", "Aikavyöhyke: Keski-Euroopan aika (Berliini)"),
+    ("fr", "Fuseau horaire : heure d’Europe centrale (Berlin)"),
+    ("it", "Fuso orario: Ora dell’Europa centrale (Berlino)"),
+    ("nl", "Tijdzone: Midden-Europese tijd (Berlijn)"),
+    ("pt-br", "Fuso horário: Horário da Europa Central (Berlim)"),
+    ("pt-pt", "Fuso horário: Hora da Europa Central (Berlim)"),
+    ("sv-se", "Tidszon: centraleuropeisk tid (Berlin)"),
+    ("tr", "Saat dilimi: Orta Avrupa Saati (Berlin)"),
+    ("ja", "タイムゾーン： 中央ヨーロッパ時間（ベルリン）"),
+    ("zh-hans", "时区： 中欧时间（柏林）"),
+    ("zh", "時區： 中歐時間（柏林）"),
+    ("ru", "Часовой пояс: Центральная Европа (Берлин)"),
+]
+
+
+def test_every_language_names_the_time_zone():
+    assert sorted(code for code, _words in ZONE_WORDS) == sorted(code for code, _name in settings.LANGUAGES)
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("locale", "zone_note"),
-    [
-        ("en-us", "Times are in the Europe/Berlin time zone."),
-        ("de", "Die Zeiten gelten in der Zeitzone Europe/Berlin."),
-        ("ja", "時刻はEurope/Berlinのタイムゾーンです。"),
-        ("zh", "時間以 Europe/Berlin 時區顯示。"),
-    ],
-)
-def test_the_closed_page_names_the_time_zone(client, site, issues, time_machine, locale, zone_note):
+@pytest.mark.parametrize(("locale", "zone_words"), ZONE_WORDS)
+def test_the_closed_page_names_the_time_zone_in_the_customers_language(
+    client, site, issues, time_machine, locale, zone_words
+):
     site.time_zone = "Europe/Berlin"
     site.enabled_languages = []
     site.save()
     OpeningHours.objects.create(site=site, weekday=2, opens=dt.time(9, 30), closes=dt.time(17))
     time_machine.move_to(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False)
-    assert zone_note in client.get(f"/key/?locale={locale}").content.decode()
+    html = client.get(f"/key/?locale={locale}").content.decode()
+    assert " ".join(element(html, "p", class_="time-zone").text.split()) == zone_words
+    assert "Europe/Berlin" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("zone", "locale", "zone_words"),
+    [
+        ("Etc/GMT-3", "en-us", "Time zone: GMT+03:00"),  # IANA's Etc signs are inverted: UTC+3
+        ("Etc/GMT-3", "fr", "Fuseau horaire : UTC+03:00"),
+        ("UTC", "de", "Zeitzone: GMT+00:00"),
+        # no generic name in CLDR: the offset stands for it, never a "summer time" country name
+        ("Asia/Amman", "es", "Zona horaria: GMT+03:00 (Ammán)"),
+        ("Asia/Amman", "ru", "Часовой пояс: GMT+03:00 (Амман)"),
+        ("Asia/Calcutta", "en-us", "Time zone: India Time (Kolkata)"),  # an old name: its new one's words
+    ],
+)
+def test_a_zone_without_a_name_of_its_own_is_named_by_its_offset(
+    client, site, issues, time_machine, zone, locale, zone_words
+):
+    site.time_zone = zone
+    site.enabled_languages = []
+    site.save()
+    OpeningHours.objects.create(site=site, weekday=2, opens=dt.time(9, 30), closes=dt.time(17))
+    time_machine.move_to(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False)
+    html = client.get(f"/key/?locale={locale}").content.decode()
+    assert " ".join(element(html, "p", class_="time-zone").text.split()) == zone_words
 
 
 @pytest.mark.django_db
@@ -276,7 +323,9 @@ def test_a_holiday_without_hours_names_the_day_it_opens_and_the_zone(client, sit
     time_machine.move_to(dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC), tick=False)  # 10:00 in New York
     html = client.get("/key/?locale=en-us").content.decode()
     assert element(element(html, "p", class_="next-opening"), "strong").text == "Friday, November 27, 2026"
-    assert "Times are in the America/New_York time zone." in html
+    assert (
+        " ".join(element(html, "p", class_="time-zone").text.split()) == "Time zone: Eastern Time (New York)"
+    )
 
 
 def test_site_validation_of_time_zone_and_origins(db, backend):

@@ -4,16 +4,26 @@ context, the closed page; and the person tiles' initials."""
 from __future__ import annotations
 
 import re
+import zoneinfo
 from datetime import datetime
 from typing import TypeGuard
 from urllib.parse import urlencode, urlsplit
 
-from babel.dates import format_date, format_time, get_datetime_format
+from babel import Locale
+from babel.core import get_global
+from babel.dates import (
+    format_date,
+    format_time,
+    get_datetime_format,
+    get_timezone_gmt,
+    get_timezone_location,
+    get_timezone_name,
+)
 from csp.constants import NONE, SELF
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.utils import translation
+from django.utils import timezone, translation
 
 from portal import guards, selectors
 from portal.caching import exempt_from_page_cache
@@ -160,6 +170,28 @@ def next_opening_words(moment: datetime | None) -> dict[str, str]:
     return {"opens_at": joined.replace("{1}", day).replace("{0}", time)}
 
 
+def time_zone_words(zone: str, moment: datetime | None = None) -> str:
+    """The site's time zone as the active language names it (CLDR through Babel,
+    docs/decisions/0099-time-zone-names-as-cldr-writes-them.md), never by its IANA name, which
+    is English: the zone's generic name and its city in the language's pattern, "Central
+    European Time (Berlin)", "中央ヨーロッパ時間（ベルリン）". A zone with no CLDR name of its own
+    (Asia/Amman) has its offset at `moment` (now by default) for a name, "GMT+03:00 (Amman)",
+    and one of no place (UTC, Etc/GMT-3) only the offset, "GMT+03:00" ("UTC+03:00" in French).
+    """
+    locale = html_lang(translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+    tz = zoneinfo.ZoneInfo(zone)
+    canonical = get_global("zone_aliases").get(zone, zone)
+    offset = get_timezone_gmt((moment or timezone.now()).astimezone(tz), "long", locale=locale)
+    if get_global("zone_territories").get(canonical, "ZZ") == "ZZ":  # ZZ: CLDR's unknown region
+        return offset
+    # Only a zone of a metazone has a generic name. For the others Babel falls back to the
+    # language's "{country} time" pattern, which some languages' data gives in its summer-time
+    # form ("hora de verano de …", "…, летнее время"), whatever the date.
+    name = get_timezone_name(tz, "long", locale=locale) if canonical in get_global("meta_zones") else offset
+    city = get_timezone_location(tz, locale=locale, return_city=True)
+    return Locale.parse(locale).zone_formats["fallback"] % {"0": city, "1": name}
+
+
 def unavailable_page(request: PortalRequest) -> HttpResponse:
     """No site configured, or the site is closed: say so instead of showing flows."""
     if request.site is None:
@@ -171,7 +203,7 @@ def unavailable_page(request: PortalRequest) -> HttpResponse:
         "portal/closed.html",
         {
             "opening_hours": request.site.opening_hours.all(),
-            "time_zone": request.site.time_zone,
+            "time_zone": time_zone_words(request.site.time_zone),
             **next_opening_words(selectors.next_opening(site=request.site)),
         },
     )
