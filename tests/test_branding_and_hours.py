@@ -443,3 +443,73 @@ def test_admin_keeps_contact_details_and_reads_a_bare_address_as_https(admin_cli
     )
     page = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
     assert "Contact" in [heading.text for heading in elements(page, "h2", class_="fieldset-heading")]
+
+
+# --- Opening hours in the admin: no overlaps on a day --------------------------------------------
+def opening_hours_form(rf, admin_user, site, rows):
+    """The site admin's opening-hours inline, bound to `rows` as the admin page posts them:
+    (weekday, opens, closes[, delete])."""
+    from django.contrib import admin as django_admin
+
+    from portal.admin.sites import OpeningHoursInline
+    from portal.models import Site
+
+    request = rf.post("/admin/portal/site/")
+    request.user = admin_user
+    formset_class = OpeningHoursInline(Site, django_admin.site).get_formset(request, site)
+    prefix = formset_class.get_default_prefix()
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0"}
+    for index, (weekday, opens, closes, *delete) in enumerate(rows):
+        data.update({f"{prefix}-{index}-weekday": weekday, f"{prefix}-{index}-opens": opens})
+        data[f"{prefix}-{index}-closes"] = closes
+        if delete:
+            data[f"{prefix}-{index}-DELETE"] = "on"
+    return formset_class(data, instance=site, prefix=prefix)
+
+
+@pytest.mark.django_db
+def test_overlapping_opening_hours_on_a_day_are_refused_naming_both(rf, admin_user, site):
+    formset = opening_hours_form(rf, admin_user, site, [(0, "09:00", "17:00"), (0, "12:00", "18:00")])
+    assert not formset.is_valid()
+    assert formset.non_form_errors() == ["Opening hours overlap: Monday 09:00–17:00 and Monday 12:00–18:00."]
+
+
+@pytest.mark.django_db
+def test_a_row_to_the_end_of_the_day_overlaps_a_later_one(rf, admin_user, site):
+    formset = opening_hours_form(rf, admin_user, site, [(4, "22:00", "23:00"), (4, "20:00", "00:00")])
+    assert not formset.is_valid()
+    assert formset.non_form_errors() == ["Opening hours overlap: Friday 20:00–24:00 and Friday 22:00–23:00."]
+
+
+@pytest.mark.django_db
+def test_touching_rows_other_days_and_deleted_rows_are_no_overlap(rf, admin_user, site):
+    rows = [
+        (0, "09:00", "12:00"),
+        (0, "12:00", "17:00"),  # touches the morning: one after the other
+        (1, "09:00", "17:00"),  # the same hours on another day
+        (0, "10:00", "11:00", "delete"),  # being deleted on the same page
+        (6, "20:00", "00:00"),
+        (6, "00:00", "08:00"),  # Sunday's early hours and its evening to midnight
+    ]
+    formset = opening_hours_form(rf, admin_user, site, rows)
+    assert formset.is_valid(), formset.non_form_errors()
+    formset.save()
+    assert [str(row) for row in site.opening_hours.all()] == [
+        "Monday 09:00–12:00",
+        "Monday 12:00–17:00",
+        "Tuesday 09:00–17:00",
+        "Sunday 00:00–08:00",
+        "Sunday 20:00–24:00",
+    ]
+
+
+@pytest.mark.django_db
+def test_the_overlap_is_told_in_the_admins_language(rf, admin_user, site):
+    from django.utils import translation
+
+    with translation.override("de"):
+        formset = opening_hours_form(rf, admin_user, site, [(2, "08:00", "12:00"), (2, "11:00", "13:00")])
+        assert not formset.is_valid()
+        assert formset.non_form_errors() == [
+            "Öffnungszeiten überschneiden sich: Mittwoch 08:00–12:00 und Mittwoch 11:00–13:00."
+        ]

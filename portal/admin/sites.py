@@ -3,6 +3,7 @@ their custom fields."""
 
 from __future__ import annotations
 
+import datetime
 from contextvars import ContextVar
 
 from django import forms
@@ -25,8 +26,43 @@ class SiteHostnameInline(admin.TabularInline):
     extra = 1
 
 
+class OpeningHoursFormSet(forms.BaseInlineFormSet):
+    """A site's opening hours may not overlap on a day: the closed page lists every row, and two
+    rows that share hours ("Monday 09:00–17:00", "Monday 12:00–18:00") leave a customer guessing
+    which is meant. Rows that touch (09:00–12:00 and 12:00–17:00) are fine. A closing time of
+    00:00 is the end of the day (models.closes_at_midnight)."""
+
+    def clean(self):
+        super().clean()
+        # weekday -> (opens, closes or None for the end of the day, the row)
+        by_day: dict[int, list[tuple[datetime.time, datetime.time | None, models.OpeningHours]]] = {}
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form.errors or self._should_delete_form(form):
+                continue
+            weekday, opens, closes = (form.cleaned_data.get(name) for name in ("weekday", "opens", "closes"))
+            if weekday is None or opens is None or closes is None:
+                continue
+            ends = None if models.closes_at_midnight(closes) else closes
+            by_day.setdefault(weekday, []).append((opens, ends, form.instance))
+        overlaps = []
+        for rows in by_day.values():
+            rows.sort(key=lambda row: row[0])
+            for (_opens, ends, earlier), (opens, _ends, later) in zip(rows, rows[1:], strict=False):
+                if ends is None or opens < ends:
+                    overlaps.append(
+                        forms.ValidationError(
+                            _("Opening hours overlap: %(first)s and %(second)s."),
+                            code="overlap",
+                            params={"first": str(earlier), "second": str(later)},
+                        )
+                    )
+        if overlaps:
+            raise forms.ValidationError(overlaps)
+
+
 class OpeningHoursInline(admin.TabularInline):
     model = models.OpeningHours
+    formset = OpeningHoursFormSet
     extra = 0
 
 
