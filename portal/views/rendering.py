@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TypeGuard
 from urllib.parse import urlencode, urlsplit
@@ -15,6 +16,7 @@ from babel.dates import (
     format_date,
     format_time,
     get_datetime_format,
+    get_day_names,
     get_timezone_gmt,
     get_timezone_location,
     get_timezone_name,
@@ -29,7 +31,7 @@ from portal import guards, selectors
 from portal.caching import exempt_from_page_cache
 from portal.http import PortalRequest, SiteRequest
 from portal.languages import html_lang
-from portal.models import Backend, Site
+from portal.models import Backend, OpeningHours, Site, closes_at_midnight
 
 
 def backend_origins(backend: Backend) -> list[str]:
@@ -157,7 +159,7 @@ def next_opening_words(moment: datetime | None) -> dict[str, str]:
     so no language has to fit a weekday into a sentence."""
     if moment is None:
         return {}
-    locale = html_lang(translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+    locale = babel_locale()
     day = format_date(moment, "full", locale=locale)
     if moment.time() == datetime.min.time():
         return {"opens_at": day}
@@ -178,7 +180,7 @@ def time_zone_words(zone: str, moment: datetime | None = None) -> str:
     (Asia/Amman) has its offset at `moment` (now by default) for a name, "GMT+03:00 (Amman)",
     and one of no place (UTC, Etc/GMT-3) only the offset, "GMT+03:00" ("UTC+03:00" in French).
     """
-    locale = html_lang(translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+    locale = babel_locale()
     tz = zoneinfo.ZoneInfo(zone)
     canonical = get_global("zone_aliases").get(zone, zone)
     offset = get_timezone_gmt((moment or timezone.now()).astimezone(tz), "long", locale=locale)
@@ -192,6 +194,36 @@ def time_zone_words(zone: str, moment: datetime | None = None) -> str:
     return Locale.parse(locale).zone_formats["fallback"] % {"0": city, "1": name}
 
 
+def babel_locale() -> str:
+    """The active language as a Babel locale: the page's `lang` tag ("es-419" -> "es_419")."""
+    return html_lang(translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+
+
+def opening_hours_words(rows: Iterable[OpeningHours]) -> list[str]:
+    """The closed page's opening hours, a line per row, written as CLDR writes the active
+    language's weekdays, times and time ranges (docs/decisions/0097-dates-as-cldr-writes-them.md),
+    like the "We open again:" moment above them: "Monday 9:00 AM – 5:00 PM", "maanantai
+    9.00–17.00", "月曜日 9:00～17:00". A row closing at 00:00 runs to the end of its day: 24:00 in
+    a language of the 24-hour clock, midnight in one of 12 ("8:00 PM – 12:00 AM"); a row of the
+    whole day says so ("Tuesday all day")."""
+    locale = babel_locale()
+    days = get_day_names("wide", context="stand-alone", locale=locale)
+    clock24 = Locale.parse(locale).time_formats["short"].pattern.startswith("H")
+    between = str(Locale.parse(locale).interval_formats[None])
+    lines = []
+    for row in rows:
+        day = days[row.weekday]
+        if closes_at_midnight(row.closes) and row.opens == row.closes:
+            lines.append(f"{day} {translation.gettext('all day')}")
+            continue
+        opens = format_time(row.opens, "short", locale=locale)
+        closes = format_time(row.closes, "short", locale=locale)
+        if clock24 and closes_at_midnight(row.closes):
+            closes = re.sub(r"^0{1,2}(?=\D)", "24", closes)
+        lines.append(f"{day} {between.replace('{0}', opens).replace('{1}', closes)}")
+    return lines
+
+
 def unavailable_page(request: PortalRequest) -> HttpResponse:
     """No site configured, or the site is closed: say so instead of showing flows."""
     if request.site is None:
@@ -202,7 +234,7 @@ def unavailable_page(request: PortalRequest) -> HttpResponse:
         request,
         "portal/closed.html",
         {
-            "opening_hours": request.site.opening_hours.all(),
+            "opening_hours": opening_hours_words(request.site.opening_hours.all()),
             "time_zone": time_zone_words(request.site.time_zone),
             **next_opening_words(selectors.next_opening(site=request.site)),
         },
