@@ -19,6 +19,14 @@ WEB_CONCURRENCY x PORTAL_THREADS connections per machine.
 """
 
 import os
+from pathlib import Path
+
+import environ
+
+# The .env beside this file, as portal/settings.py reads it (what the environment sets wins):
+# WEB_CONCURRENCY, PORTAL_THREADS and PORTAL_RUN_ALONE_MS there are gunicorn's too, and
+# gunicorn reads this file in its master, before any worker has loaded Django.
+environ.Env.read_env(Path(__file__).resolve().parent / ".env", overwrite=False)
 
 wsgi_app = "portal.wsgi:application"
 

@@ -39,7 +39,8 @@ handler sleeps 1, 2, 5 … ms. Under wrk that was the starts' slowest percent: k
 the worker's other threads to customers, RUN_ALONE_SECONDS later. With a database server every
 request starts at once (run_alone_ms).
 
-Only gunicorn is imported here: the arbiter loads this class before Django is set up.
+Only gunicorn is imported here: the arbiter loads this class before Django is set up, and the
+database the gate depends on is asked once the worker has loaded the application (load_wsgi).
 """
 
 from __future__ import annotations
@@ -61,20 +62,36 @@ HOLD_SECONDS = int(os.environ.get("PORTAL_ACCEPT_HOLD_MS") or 5) / 1000
 
 def run_alone_ms() -> int:
     """How long a request runs alone on its worker before the worker starts the next one beside
-    it: PORTAL_RUN_ALONE_MS, 0 for never (every request starts at once, as gthread does).
+    it: PORTAL_RUN_ALONE_MS, 0 for never (every request goes straight to gthread's pool).
 
     By default 10 ms with the embedded SQLite database: far longer than a page or a start takes
     there (about 1 ms), far shorter than a customer notices; a Take Control REST start waiting
     on the vendor delays the worker's other customers by that much, once. With a database server
-    (DATABASE_URL other than sqlite) 0: each of a request's round trips to it and to Redis is a
-    wait the worker would sit through alone, and there the side-by-side bench lost up to a sixth
-    of the bare view's requests a second (docs/decisions/0098-one-quick-request-at-a-time.md).
+    0: each of a request's round trips to it and to Redis is a wait the worker would sit through
+    alone, and there the side-by-side bench lost up to a sixth of the bare view's requests a
+    second (docs/decisions/0098-one-quick-request-at-a-time.md).
     """
     value = os.environ.get("PORTAL_RUN_ALONE_MS", "")
     if value:
         return int(value)
-    database = os.environ.get("DATABASE_URL", "")
-    return 10 if not database or database.startswith("sqlite") else 0
+    return 10 if embedded_database() else 0
+
+
+def embedded_database() -> bool:
+    """Whether the application's database is SQLite: Django's own answer once the worker has
+    loaded the application (its settings read .env), else DATABASE_URL's."""
+    from django.conf import settings  # not Django's setup: only whether it has happened
+
+    if settings.configured:
+        from django.db import connections
+
+        return connections["default"].vendor == "sqlite"
+    return sqlite_url(os.environ.get("DATABASE_URL", ""))
+
+
+def sqlite_url(database_url: str) -> bool:
+    """Whether DATABASE_URL names SQLite (unset: the embedded default, portal/settings.py)."""
+    return not database_url or database_url.startswith("sqlite")
 
 
 RUN_ALONE_SECONDS = run_alone_ms() / 1000
@@ -199,6 +216,11 @@ class BalancedThreadWorker(ThreadWorker):
     def busy_threads(self) -> int:
         return len(self.in_pool)
 
+    def load_wsgi(self) -> None:
+        # The application is loaded, its settings too: the database it really uses decides.
+        super().load_wsgi()
+        self.run_alone = run_alone_ms() / 1000
+
     def has_free_thread(self) -> bool:
         """Whether a new connection's request would start at once."""
         return self.cfg.workers < 2 or (not self.waiting_to_run and self.may_start(time.monotonic()))
@@ -269,8 +291,12 @@ class BalancedThreadWorker(ThreadWorker):
 
     def enqueue_req(self, conn) -> None:
         self.in_pool.add(conn)
-        self.waiting_to_run.append(conn)
-        self.start_waiting()
+        if self.run_alone <= 0:  # no gate: straight to gthread's pool and its queue
+            self.running[conn] = time.monotonic()
+            super().enqueue_req(conn)
+        else:
+            self.waiting_to_run.append(conn)
+            self.start_waiting()
         if self._accepting and not self.has_free_thread():
             self.set_accept_enabled(True)  # nothing would start now: hold back from now on
 
@@ -279,6 +305,17 @@ class BalancedThreadWorker(ThreadWorker):
         self.running.pop(conn, None)
         super().finish_request(conn, fs)  # may queue the connection's next request at once
         self.start_waiting()
+
+    def murder_keepalived(self, force=False) -> None:
+        super().murder_keepalived(force)
+        if force:
+            # The stop's last step before the pool shuts down (gthread's run()): requests still
+            # waiting go to the pool's queue, which is served as the process exits, as plain
+            # gthread serves the requests queued there.
+            while self.waiting_to_run:
+                conn = self.waiting_to_run.popleft()
+                self.running[conn] = time.monotonic()
+                super().enqueue_req(conn)
 
     # -- the request head's deadline ------------------------------------------------------------
     def handle(self, conn):

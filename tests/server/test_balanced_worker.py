@@ -270,20 +270,28 @@ def test_a_connection_that_never_finishes_its_head_gives_its_thread_back():
 RUN_ALONE = 0.010  # the embedded default
 
 
-def test_the_quick_time_is_10_ms_with_sqlite_and_off_with_a_database_server(monkeypatch):
+def test_database_urls_of_sqlite_and_of_a_server():
+    from portal.gunicorn_worker import sqlite_url
+
+    assert sqlite_url("")  # unset: the embedded default
+    assert sqlite_url("sqlite:////srv/portal/portal.sqlite3")
+    assert not sqlite_url("postgres://portal@db.internal/portal")
+
+
+def test_the_quick_time_follows_the_database_django_uses(monkeypatch):
+    """In a worker the application is loaded, so Django's database decides, not DATABASE_URL
+    (which .env may set only for Django): here the opposite of the test run's database."""
+    from django.db import connection
+
     from portal.gunicorn_worker import run_alone_ms
 
     monkeypatch.delenv("PORTAL_RUN_ALONE_MS", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    assert run_alone_ms() == 10
-    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/portal/portal.sqlite3")
-    assert run_alone_ms() == 10
-    monkeypatch.setenv("DATABASE_URL", "postgres://portal@db.internal/portal")
-    assert run_alone_ms() == 0
+    embedded = connection.vendor == "sqlite"
+    monkeypatch.setenv("DATABASE_URL", "postgres://portal@db.internal/portal" if embedded else "")
+    assert run_alone_ms() == (10 if embedded else 0)
     monkeypatch.setenv("PORTAL_RUN_ALONE_MS", "25")  # the setting wins either way
     assert run_alone_ms() == 25
     monkeypatch.setenv("PORTAL_RUN_ALONE_MS", "0")
-    monkeypatch.delenv("DATABASE_URL")
     assert run_alone_ms() == 0
 
 
@@ -380,3 +388,62 @@ def test_a_request_waiting_on_a_vendor_leaves_the_next_thread_to_customers():
         line.close()
     finally:
         server.close()
+
+
+class SpySelector:
+    """The worker's real selector, with the timeouts its loop waited for written down."""
+
+    def __init__(self, selector):
+        self.selector, self.timeouts = selector, []
+
+    def select(self, timeout=None):
+        self.timeouts.append(timeout)
+        return self.selector.select(timeout)
+
+    def __getattr__(self, name):
+        return getattr(self.selector, name)
+
+
+@pytest.mark.parametrize("loop_worker", [2], indirect=True)
+def test_the_loop_wakes_in_time_to_start_a_request_behind_one_becoming_slow(loop_worker):
+    """No other event comes: gthread's loop asks for a turn of up to 1 s; the worker shortens it
+    to when the running request will have run RUN_ALONE."""
+    worker, *_ = loop_worker
+    running_for(worker, 0)
+    conn, client = served_connection(worker)
+    worker.enqueue_req(conn)
+    worker.poller = spy = SpySelector(worker.poller)
+    worker.wait_for_and_dispatch_events(1.0)  # what gthread's run() passes
+    assert spy.timeouts and all(timeout <= RUN_ALONE for timeout in spy.timeouts)
+    while conn not in worker.running:  # each turn waits at most until the quick time is over
+        worker.wait_for_and_dispatch_events(1.0)
+    assert client.recv(64).startswith(b"HTTP/1.1 200")
+
+
+@pytest.mark.parametrize("loop_worker", [1], indirect=True)
+def test_with_no_quick_time_a_queued_request_goes_to_the_free_thread_without_the_loop(loop_worker):
+    """PORTAL_RUN_ALONE_MS=0 (a database server's default) is gthread's behaviour: a request
+    queued behind a busy thread starts when the thread is free, with no turn of the loop."""
+    worker, *_ = loop_worker
+    worker.run_alone = 0
+    first, first_client = served_connection(worker)
+    second, second_client = served_connection(worker)
+    worker.enqueue_req(first)
+    worker.enqueue_req(second)
+    assert first_client.recv(64).startswith(b"HTTP/1.1 200")
+    assert second_client.recv(64).startswith(b"HTTP/1.1 200")  # no loop turn in between
+
+
+@pytest.mark.parametrize("loop_worker", [2], indirect=True)
+def test_a_stopping_worker_hands_waiting_requests_to_its_pool(loop_worker):
+    """gthread's run() ends a stop by closing kept-alive connections and shutting the pool
+    down; a request still waiting then goes to the pool's queue, served as the process exits,
+    as plain gthread serves what is queued there."""
+    worker, *_ = loop_worker
+    running_for(worker, 0)
+    conn, client = served_connection(worker)
+    worker.enqueue_req(conn)
+    assert conn in worker.waiting_to_run
+    worker.murder_keepalived(force=True)
+    assert not worker.waiting_to_run
+    assert client.recv(64).startswith(b"HTTP/1.1 200")

@@ -101,3 +101,24 @@ def test_a_script_name_header_moves_no_link():
     with shipped_gunicorn() as port:
         answer = json.loads(get(port, "/key/", {"SCRIPT_NAME": "/key"})[1])
     assert (answer["script_name"], answer["path_info"]) == ("", "/key/")
+
+
+def test_gunicorn_reads_the_env_file_beside_its_config_and_the_environment_wins(tmp_path, monkeypatch):
+    """.env.example lists WEB_CONCURRENCY, PORTAL_THREADS and PORTAL_RUN_ALONE_MS for .env;
+    gunicorn reads its config in the master, before any worker has loaded Django's settings
+    (which read .env too), so the config reads it itself."""
+    import runpy
+
+    config = tmp_path / "gunicorn.conf.py"
+    config.write_text((ROOT / "gunicorn.conf.py").read_text())
+    (tmp_path / ".env").write_text("PORTAL_THREADS=7\nWEB_CONCURRENCY=5\n")
+    monkeypatch.delenv("PORTAL_THREADS", raising=False)
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")  # set by whoever starts it: stronger than .env
+    saved = dict(os.environ)
+    try:
+        values = runpy.run_path(str(config))
+    finally:  # read_env writes into this process's environment
+        os.environ.clear()
+        os.environ.update(saved)
+    assert values["threads"] == 7
+    assert values["workers"] == 3
