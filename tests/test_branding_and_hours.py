@@ -231,8 +231,23 @@ OPENS_AGAIN = [
 ]
 
 
-def test_every_language_has_its_opening_words():
-    assert sorted(code for code, _words in OPENS_AGAIN) == sorted(code for code, _name in settings.LANGUAGES)
+def closed_page(client, site, time_machine, locale, *, zone="Europe/Berlin", hours=None) -> str:
+    """The key page, in `locale`, of a site in `zone` that is closed: Monday 23 November 2026 at
+    17:00 UTC (18:00 in Berlin), with `hours` (weekday, opens, closes) or Wednesday 09:30-17:00,
+    every language enabled."""
+    site.time_zone = zone
+    site.enabled_languages = []
+    site.save()
+    for weekday, opens, closes in hours or [(2, dt.time(9, 30), dt.time(17))]:
+        OpeningHours.objects.create(site=site, weekday=weekday, opens=opens, closes=closes)
+    time_machine.move_to(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False)
+    return client.get(f"/key/?locale={locale}").content.decode()
+
+
+def text_of(node) -> str:
+    """An element's text with its white space as one plain space each: CLDR writes thin and
+    narrow no-break spaces around a range's dash and before AM/PM."""
+    return " ".join(node.text.split())
 
 
 @pytest.mark.django_db
@@ -240,12 +255,7 @@ def test_every_language_has_its_opening_words():
 def test_the_closed_page_says_when_it_opens_again_as_the_language_writes_it(
     client, site, issues, time_machine, locale, opens_at
 ):
-    site.time_zone = "Europe/Berlin"
-    site.enabled_languages = []
-    site.save()
-    OpeningHours.objects.create(site=site, weekday=2, opens=dt.time(9, 30), closes=dt.time(17))
-    time_machine.move_to(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False)  # Monday 18:00 Berlin
-    html = client.get(f"/key/?locale={locale}").content.decode()
+    html = closed_page(client, site, time_machine, locale)
     assert element(element(html, "p", class_="next-opening"), "strong").text == opens_at
 
 
@@ -293,32 +303,20 @@ HOURS_WORDS = [
 ]
 
 
-def test_every_language_writes_its_opening_hours():
-    assert sorted(code for code, _words in HOURS_WORDS) == sorted(code for code, _name in settings.LANGUAGES)
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize(("locale", "hours_words"), HOURS_WORDS)
 def test_the_closed_page_lists_the_hours_as_the_language_writes_them(
     client, site, issues, time_machine, locale, hours_words
 ):
-    site.time_zone = "Europe/Berlin"
-    site.enabled_languages = []
-    site.save()
-    OpeningHours.objects.create(site=site, weekday=0, opens=dt.time(9), closes=dt.time(17, 30))
-    OpeningHours.objects.create(site=site, weekday=4, opens=dt.time(20), closes=dt.time(0))
-    OpeningHours.objects.create(site=site, weekday=5, opens=dt.time(0), closes=dt.time(0))
-    time_machine.move_to(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False)  # Monday 18:00
-    html = client.get(f"/key/?locale={locale}").content.decode()
-    listed = [
-        " ".join(item.text.split()) for item in elements(element(html, "ul", class_="opening-hours"), "li")
-    ]
-    # CLDR puts thin and narrow no-break spaces around the range's dash and before AM/PM
+    hours = [(0, dt.time(9), dt.time(17, 30)), (4, dt.time(20), dt.time(0)), (5, dt.time(0), dt.time(0))]
+    html = closed_page(client, site, time_machine, locale, hours=hours)
+    listed = [text_of(item) for item in elements(element(html, "ul", class_="opening-hours"), "li")]
     assert listed == [" ".join(line.split()) for line in hours_words]
 
 
-def test_every_language_names_the_time_zone():
-    assert sorted(code for code, _words in ZONE_WORDS) == sorted(code for code, _name in settings.LANGUAGES)
+@pytest.mark.parametrize("table", [OPENS_AGAIN, HOURS_WORDS, ZONE_WORDS], ids=["opens", "hours", "zone"])
+def test_every_language_has_its_words(table):
+    assert sorted(code for code, _words in table) == sorted(code for code, _name in settings.LANGUAGES)
 
 
 @pytest.mark.django_db
@@ -326,13 +324,8 @@ def test_every_language_names_the_time_zone():
 def test_the_closed_page_names_the_time_zone_in_the_customers_language(
     client, site, issues, time_machine, locale, zone_words
 ):
-    site.time_zone = "Europe/Berlin"
-    site.enabled_languages = []
-    site.save()
-    OpeningHours.objects.create(site=site, weekday=2, opens=dt.time(9, 30), closes=dt.time(17))
-    time_machine.move_to(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False)
-    html = client.get(f"/key/?locale={locale}").content.decode()
-    assert " ".join(element(html, "p", class_="time-zone").text.split()) == zone_words
+    html = closed_page(client, site, time_machine, locale)
+    assert text_of(element(html, "p", class_="time-zone")) == zone_words
     assert "Europe/Berlin" not in html
 
 
@@ -352,13 +345,8 @@ def test_the_closed_page_names_the_time_zone_in_the_customers_language(
 def test_a_zone_without_a_name_of_its_own_is_named_by_its_offset(
     client, site, issues, time_machine, zone, locale, zone_words
 ):
-    site.time_zone = zone
-    site.enabled_languages = []
-    site.save()
-    OpeningHours.objects.create(site=site, weekday=2, opens=dt.time(9, 30), closes=dt.time(17))
-    time_machine.move_to(dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC), tick=False)
-    html = client.get(f"/key/?locale={locale}").content.decode()
-    assert " ".join(element(html, "p", class_="time-zone").text.split()) == zone_words
+    html = closed_page(client, site, time_machine, locale, zone=zone)
+    assert text_of(element(html, "p", class_="time-zone")) == zone_words
 
 
 @pytest.mark.django_db
