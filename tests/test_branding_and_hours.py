@@ -488,7 +488,7 @@ def opening_hours_form(rf, admin_user, site, rows):
     from portal.admin.sites import OpeningHoursInline
     from portal.models import Site
 
-    request = rf.post("/admin/portal/site/")
+    request = rf.post(reverse("admin:portal_site_changelist"))
     request.user = admin_user
     formset_class = OpeningHoursInline(Site, django_admin.site).get_formset(request, site)
     prefix = formset_class.get_default_prefix()
