@@ -235,9 +235,12 @@ class BalancedThreadWorker(ThreadWorker):
         """Hands waiting requests to the pool, first come first, for as long as they may start."""
         now = time.monotonic()
         while self.waiting_to_run and self.may_start(now):
-            conn = self.waiting_to_run.popleft()
-            self.running[conn] = now
-            super().enqueue_req(conn)
+            self.start(self.waiting_to_run.popleft(), now)
+
+    def start(self, conn, now: float) -> None:
+        """Hands a request to gthread's pool (its thread, or its queue for the next free one)."""
+        self.running[conn] = now
+        super().enqueue_req(conn)
 
     def next_start(self) -> float | None:
         """When a waiting request may start beside those running, if nothing ends before."""
@@ -292,8 +295,7 @@ class BalancedThreadWorker(ThreadWorker):
     def enqueue_req(self, conn) -> None:
         self.in_pool.add(conn)
         if self.run_alone <= 0:  # no gate: straight to gthread's pool and its queue
-            self.running[conn] = time.monotonic()
-            super().enqueue_req(conn)
+            self.start(conn, time.monotonic())
         else:
             self.waiting_to_run.append(conn)
             self.start_waiting()
@@ -313,9 +315,7 @@ class BalancedThreadWorker(ThreadWorker):
             # waiting go to the pool's queue, which is served as the process exits, as plain
             # gthread serves the requests queued there.
             while self.waiting_to_run:
-                conn = self.waiting_to_run.popleft()
-                self.running[conn] = time.monotonic()
-                super().enqueue_req(conn)
+                self.start(self.waiting_to_run.popleft(), time.monotonic())
 
     # -- the request head's deadline ------------------------------------------------------------
     def handle(self, conn):
