@@ -150,6 +150,11 @@ def site_ready(request: PortalRequest) -> TypeGuard[SiteRequest]:
     return request.site is not None and selectors.is_open(site=request.site)
 
 
+def babel_locale() -> str:
+    """The active language as a Babel locale: the page's `lang` tag ("es-419" -> "es_419")."""
+    return html_lang(translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+
+
 def next_opening_words(moment: datetime | None) -> dict[str, str]:
     """The closed page's "We open again:" moment, in the active language and the site's time
     zone (`moment` carries it): weekday and date and, unless the site opens at the day's start
@@ -183,20 +188,18 @@ def time_zone_words(zone: str, moment: datetime | None = None) -> str:
     locale = babel_locale()
     tz = zoneinfo.ZoneInfo(zone)
     canonical = get_global("zone_aliases").get(zone, zone)
-    offset = get_timezone_gmt((moment or timezone.now()).astimezone(tz), "long", locale=locale)
-    if get_global("zone_territories").get(canonical, "ZZ") == "ZZ":  # ZZ: CLDR's unknown region
-        return offset
-    # Only a zone of a metazone has a generic name. For the others Babel falls back to the
-    # language's "{country} time" pattern, which some languages' data gives in its summer-time
-    # form ("hora de verano de …", "…, летнее время"), whatever the date.
-    name = get_timezone_name(tz, "long", locale=locale) if canonical in get_global("meta_zones") else offset
+    place = get_global("zone_territories").get(canonical, "ZZ") != "ZZ"  # ZZ: CLDR's unknown region
+    if place and canonical in get_global("meta_zones"):
+        name = get_timezone_name(tz, "long", locale=locale)
+    else:
+        # Only a zone of a metazone has a generic name. For the others Babel falls back to the
+        # language's "{country} time" pattern, which some languages' data gives in its
+        # summer-time form ("hora de verano de …", "…, летнее время"), whatever the date.
+        name = get_timezone_gmt((moment or timezone.now()).astimezone(tz), "long", locale=locale)
+        if not place:
+            return name
     city = get_timezone_location(tz, locale=locale, return_city=True)
     return Locale.parse(locale).zone_formats["fallback"] % {"0": city, "1": name}
-
-
-def babel_locale() -> str:
-    """The active language as a Babel locale: the page's `lang` tag ("es-419" -> "es_419")."""
-    return html_lang(translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
 
 
 def opening_hours_words(rows: Iterable[OpeningHours]) -> list[str]:
@@ -208,8 +211,9 @@ def opening_hours_words(rows: Iterable[OpeningHours]) -> list[str]:
     whole day says so ("Tuesday all day")."""
     locale = babel_locale()
     days = get_day_names("wide", context="stand-alone", locale=locale)
-    clock24 = Locale.parse(locale).time_formats["short"].pattern.startswith("H")
-    between = str(Locale.parse(locale).interval_formats[None])
+    cldr = Locale.parse(locale)
+    clock24 = cldr.time_formats["short"].pattern.startswith("H")
+    between = str(cldr.interval_formats[None])
     lines = []
     for row in rows:
         day = days[row.weekday]
