@@ -4,6 +4,10 @@ worker process) and, for CACHE_URL=redis://..., Django's Redis cache with a chea
 diskcache keeps the entries in SQLite files (one per shard) with atomic `add` and `incr`
 (one SQL transaction each), which the rate limits, the circuit breakers, the token lock and
 the refresh locks rely on (docs/decisions/). Django opens one backend per thread.
+
+Both backends also count in one step: `incr_or_add` adds to a counter and creates it, with its
+expiry, when it is missing (docs/decisions/0100-counters-created-in-one-step.md). Code counts
+through `incr_or_add(cache, ...)` below, which takes any other Django cache too.
 """
 
 from __future__ import annotations
@@ -14,7 +18,25 @@ import time
 
 from diskcache import DjangoCache
 from diskcache.core import EVICTION_POLICY, MODE_RAW
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.redis import RedisCache
+
+
+def incr_or_add(cache: BaseCache, key: str, timeout: float | None, delta: int = 1) -> int:
+    """Adds `delta` to the counter `key` and returns its new value; a counter that is missing
+    (or expired) is created holding `delta`, to expire `timeout` seconds from now. Raising a live
+    counter keeps its expiry. The portal's backends do it in one SQL statement or Redis round
+    trip; any other cache in Django's `incr`, then `add`, then `incr` again if another process
+    created the counter in between."""
+    method = getattr(cache, "incr_or_add", None)
+    if method is not None:
+        return method(key, delta, timeout)
+    try:
+        return cache.incr(key, delta)
+    except ValueError:
+        if cache.add(key, delta, timeout):
+            return delta
+        return cache.incr(key, delta)
 
 
 class SharedDiskCache(DjangoCache):
@@ -71,6 +93,70 @@ class SharedDiskCache(DjangoCache):
             return rows[0][0]
         return super().incr(key, delta, version, default, retry)
 
+    # A counter created by `incr_or_add` is a row diskcache's `add` would have written, without
+    # the expired rows `add` deletes on the way (its cull); every this many created counters
+    # the shard is culled as `add` culls it, so a flood of new counters (one per client
+    # address) does not leave its expired rows behind.
+    CULL_EVERY = 4
+
+    _created = 0  # counters this backend (one per thread) created since its last cull
+
+    def incr_or_add(self, key, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
+        """`incr_or_add(cache, ...)` above in one SQL statement, in autocommit: an INSERT of a
+        plain integer whose conflict with a live integer adds to it, and with an expired one
+        starts it again with the new expiry. A row that is not a plain integer (text, a pickle, a
+        file) takes Django's way, with diskcache's answers."""
+        timeout = self.get_backend_timeout(timeout)
+        if timeout is not None and timeout <= 0:  # created expired: nothing to keep
+            return incr_or_add(_WithoutOneStep(self), key, timeout, delta)
+        cache_key = self.make_key(key, version=version)
+        fanout = self._cache
+        shard = fanout._shards[fanout._hash(cache_key) % fanout._count]
+        db_key, raw = shard._disk.put(cache_key)
+        now = time.time()
+        expire_time = None if timeout is None else now + timeout
+        expired = "Cache.expire_time IS NOT NULL AND Cache.expire_time <= excluded.store_time"
+        columns = (
+            f"value = CASE WHEN {expired} THEN excluded.value ELSE Cache.value + excluded.value END, "
+            f"expire_time = CASE WHEN {expired} THEN excluded.expire_time ELSE Cache.expire_time END, "
+            "store_time = excluded.store_time"
+        )
+        touch = EVICTION_POLICY[shard.eviction_policy]["get"]
+        if touch is not None:
+            columns += ", " + touch.format(now=now)
+        upsert = (
+            "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag, size,"
+            " mode, filename, value) VALUES (?, ?, ?, ?, ?, 0, NULL, 0, ?, NULL, ?)"
+            f" ON CONFLICT(key, raw) DO UPDATE SET {columns}"
+            " WHERE Cache.mode = ? AND Cache.filename IS NULL AND typeof(Cache.value) = 'integer'"
+            " RETURNING value"
+        )
+        params = (db_key, raw, now, expire_time, now, MODE_RAW, delta, MODE_RAW)
+        while True:
+            try:
+                rows = shard._sql(upsert, params).fetchall()
+                break
+            except sqlite3.OperationalError:  # the shard's write lock stayed busy past its timeout
+                continue  # retried, as diskcache's add and incr do here (retry=True)
+        if not rows:
+            return incr_or_add(_WithoutOneStep(self), key, timeout, delta)
+        value = rows[0][0]
+        if value == delta:  # most likely created (or started again): the shard may hold expired rows
+            self._created += 1
+            if self._created >= self.CULL_EVERY:
+                self._created = 0
+                with shard._transact(retry=True) as (sql, cleanup):
+                    shard._cull(time.time(), sql, cleanup)
+        return value
+
+
+class _WithoutOneStep:
+    """A backend seen without its `incr_or_add`: what `incr_or_add(cache, ...)` does for any
+    Django cache, for the rows the one step leaves to it."""
+
+    def __init__(self, backend):
+        self.incr, self.add = backend.incr, backend.add
+
 
 class SharedRedisCache(RedisCache):
     """Django's Redis cache (CACHE_URL=redis://...) with `incr` in one round trip.
@@ -99,3 +185,26 @@ class SharedRedisCache(RedisCache):
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return value
+
+    # Raises a live counter (keeping its expiry), or creates a missing one with `delta` and the
+    # expiry in ARGV[2] (seconds; "" for none).
+    _INCR_OR_ADD = (
+        "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end "
+        "if ARGV[2] == '' then redis.call('set', KEYS[1], ARGV[1]) "
+        "else redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end "
+        "return tonumber(ARGV[1])"
+    )
+
+    _incr_or_add_script = None
+
+    def incr_or_add(self, key, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
+        """`incr_or_add(cache, ...)` above in one round trip: a Lua script, atomic in Redis."""
+        timeout = self.get_backend_timeout(timeout)  # whole seconds, or None
+        if timeout is not None and timeout <= 0:  # created expired: nothing to keep
+            return incr_or_add(_WithoutOneStep(self), key, timeout, delta)
+        seconds = "" if timeout is None else timeout
+        key = self.make_and_validate_key(key, version=version)
+        client = self._cache.get_client(key, write=True)
+        if self._incr_or_add_script is None:  # Django keeps one backend per thread
+            self._incr_or_add_script = client.register_script(self._INCR_OR_ADD)
+        return self._incr_or_add_script(keys=[key], args=[delta, seconds], client=client)

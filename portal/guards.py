@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.core import signing
 from django.core.cache import cache
 
+from portal.cache_backend import incr_or_add
 from portal.conf import portal_settings
 
 FORM_SALT = "portal.public-form"
@@ -65,11 +66,9 @@ def over_limit(key: str, *, limit: int, window: int) -> int:
     """Counts one more request for `key` in the current window of the shared cache; returns
     the seconds to wait when the count is over `limit`, else 0."""
     bucket = int(time.time() // window)
-    key = f"portal:rate:{key}:{bucket}"
-    try:
-        count = cache.incr(key)  # one round trip for every request but a window's first
-    except ValueError:  # the window's first request (or its key just expired)
-        count = 1 if cache.add(key, 1, window + 1) else cache.incr(key)
+    # One SQL statement or Redis round trip, a client's first request in a window too (most
+    # customers send one start, docs/decisions/0100-counters-created-in-one-step.md).
+    count = incr_or_add(cache, f"portal:rate:{key}:{bucket}", window + 1)
     if count > limit:
         return window - int(time.time()) % window or 1
     return 0

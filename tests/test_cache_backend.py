@@ -2,12 +2,13 @@
 one SQL statement and answers as diskcache's own `incr` does for everything else."""
 
 import multiprocessing
+import time
 
 import pytest
 import time_machine
 from diskcache import DjangoCache
 
-from portal.cache_backend import SharedDiskCache
+from portal.cache_backend import SharedDiskCache, incr_or_add
 
 PARAMS = {"TIMEOUT": 300, "SHARDS": 8, "DATABASE_TIMEOUT": 0.05, "OPTIONS": {"size_limit": 2**24}}
 
@@ -142,3 +143,141 @@ def test_redis_incr_keeps_the_counters_expiry_and_versions_apart(redis_cache):
     redis_cache.delete("window")
     with pytest.raises(ValueError):
         redis_cache.incr("window")
+
+
+# --- incr_or_add: a counter raised, or created with its expiry, in one step ------------------
+# (docs/decisions/0100-counters-created-in-one-step.md)
+def statements_of(cache, key):
+    """The SQL statements the shard holding `key` runs from now on (SQLite's trace callback)."""
+    fanout = cache._cache
+    shard = fanout._shards[fanout._hash(cache.make_key(key)) % fanout._count]
+    seen: list[str] = []
+    shard._con.set_trace_callback(seen.append)
+    return seen
+
+
+def test_incr_or_add_creates_a_missing_counter_in_one_statement(cache):
+    seen = statements_of(cache, "client-1")
+    assert incr_or_add(cache, "client-1", 60) == 1
+    # One INSERT (SQLite traces it again for each trigger it fires): no BEGIN, SELECT or COMMIT.
+    assert seen and {
+        statement.split(" ", 3)[:3] == ["INSERT", "INTO", "Cache(key,"] for statement in seen
+    } == {True}
+    assert len(set(seen)) == 1
+    seen.clear()
+    assert incr_or_add(cache, "client-1", 60) == 2
+    assert incr_or_add(cache, "client-1", 60, 5) == 7
+    assert {statement.split(" ", 1)[0] for statement in seen} == {"INSERT"}
+    assert cache.get("client-1") == 7
+    assert cache.incr("client-1") == 8  # a plain integer, as `add` would have stored it
+
+
+def test_incr_or_add_keeps_a_live_counters_expiry_and_starts_an_expired_one_afresh(cache):
+    with time_machine.travel(1_000_000, tick=False) as clock:
+        assert incr_or_add(cache, "window", 10) == 1
+        clock.shift(9)
+        assert incr_or_add(cache, "window", 10) == 2  # raising it does not make it live longer ...
+        clock.shift(2)
+        assert cache.get("window") is None  # ... 11 s after it was created it is gone
+        assert incr_or_add(cache, "window", 10) == 1  # the next window starts from the new one
+        clock.shift(9)
+        assert cache.get("window") == 1  # with an expiry of its own: 10 s from its creation
+        clock.shift(2)
+        assert cache.get("window") is None
+
+
+def test_incr_or_add_without_a_timeout_keeps_the_counter_and_versions_apart(cache):
+    with time_machine.travel(1_000_000, tick=False) as clock:
+        assert incr_or_add(cache, "total", None, 3) == 3
+        cache.add("total", 100, 60, version=2)
+        clock.shift(10**6)
+        assert incr_or_add(cache, "total", None) == 4
+        assert cache.get("total", version=2) is None  # version 2 expired; version 1 never does
+        assert cache.incr_or_add("total", 1, 60, version=2) == 1
+
+
+def test_incr_or_add_answers_as_djangos_way_for_what_is_not_a_plain_integer(cache, tmp_path):
+    """Text, a float, a pickle: Django's incr, add, incr over diskcache's own backend answers
+    (or raises) the same."""
+    reference = DjangoCache(str(tmp_path / "reference"), PARAMS)
+    try:
+        for value in ("text", 1.5, [1]):
+            cache.set("v", value, 60)
+            reference.set("v", value, 60)
+            try:
+                expected = incr_or_add(reference, "v", 60)  # DjangoCache has no incr_or_add of its own
+            except Exception as error:  # noqa: BLE001 - whatever diskcache raises, ours must too
+                with pytest.raises(type(error)):
+                    incr_or_add(cache, "v", 60)
+            else:
+                assert incr_or_add(cache, "v", 60) == expected
+                assert cache.get("v") == reference.get("v")
+    finally:
+        reference._cache.close()
+
+
+def test_new_counters_cull_the_expired_rows_as_add_does(cache):
+    """One counter per client address: a flood of new counters must not leave the expired
+    ones of the windows before behind."""
+    with time_machine.travel(1_000_000, tick=False) as clock:
+        for number in range(40):
+            incr_or_add(cache, f"old-{number}", 10)
+        clock.shift(11)
+        expired_before = expired_rows(cache)
+        assert expired_before == 40
+        for number in range(40 * SharedDiskCache.CULL_EVERY):
+            incr_or_add(cache, f"new-{number}", 10)
+        assert expired_rows(cache) == 0
+        assert all(cache.get(f"new-{number}") == 1 for number in range(40 * SharedDiskCache.CULL_EVERY))
+
+
+def expired_rows(cache) -> int:
+    now = time.time()
+    return sum(
+        shard._sql("SELECT count(*) FROM Cache WHERE expire_time <= ?", (now,)).fetchone()[0]
+        for shard in cache._cache._shards
+    )
+
+
+def _count_up(location: str, times: int) -> None:
+    backend = SharedDiskCache(location, PARAMS)
+    for _ in range(times):
+        incr_or_add(backend, "created-by-whoever-is-first", 600)
+    backend._cache.close()
+
+
+def test_processes_racing_to_create_a_counter_each_count_once(cache, tmp_path):
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_count_up, args=(str(tmp_path / "cache"), 300)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert cache.get("created-by-whoever-is-first") == 4 * 300
+
+
+def test_redis_incr_or_add_creates_with_the_expiry_in_one_round_trip(redis_cache):
+    redis_cache.set("warm", 0, 60)
+    assert incr_or_add(redis_cache, "warm", 60) == 1  # the script is loaded, the connection open
+    client = redis_cache._cache.get_client("window", write=True)
+    before = client.info("commandstats")
+    assert incr_or_add(redis_cache, "window", 60) == 1
+    assert incr_or_add(redis_cache, "window", 60, 4) == 5
+    after = client.info("commandstats")
+    assert after["cmdstat_evalsha"]["calls"] - before["cmdstat_evalsha"]["calls"] == 2
+    assert after.get("cmdstat_eval", {}).get("calls", 0) == before.get("cmdstat_eval", {}).get("calls", 0)
+    assert redis_cache.get("window") == 5
+    assert 0 < client.ttl(redis_cache.make_key("window")) <= 60  # created with its window's expiry
+
+
+def test_redis_incr_or_add_keeps_a_live_counters_expiry_and_versions_apart(redis_cache):
+    redis_cache.set("window", 1, 60)
+    client = redis_cache._cache.get_client("window", write=True)
+    client.expire(redis_cache.make_key("window"), 5)  # as if created 55 s ago
+    assert incr_or_add(redis_cache, "window", 60) == 2
+    assert 0 < client.ttl(redis_cache.make_key("window")) <= 5  # not extended by the increment
+    assert redis_cache.incr_or_add("window", 1, 60, version=2) == 1
+    assert redis_cache.get("window", version=2) == 1
+    assert incr_or_add(redis_cache, "forever", None, 7) == 7
+    assert client.ttl(redis_cache.make_key("forever")) == -1  # no expiry

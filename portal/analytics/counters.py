@@ -23,6 +23,8 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.utils import timezone
 
+from portal.cache_backend import incr_or_add
+
 KINDS = ("views", "submissions")
 # The worker folds every 5 minutes; this long covers a worker down for a week.
 COUNTER_DAYS = 8
@@ -43,12 +45,9 @@ FLUSH_SECONDS = 5.0
 
 
 def add(key: str, amount: int) -> None:
-    """Adds `amount` to a shared counter: one cache round trip but a day's first."""
-    try:
-        cache.incr(key, amount)
-    except ValueError:  # the day's first (or the cache was flushed)
-        if not cache.add(key, amount, COUNTER_DAYS * 86400):
-            cache.incr(key, amount)
+    """Adds `amount` to a shared counter, created for COUNTER_DAYS by the day's first: one
+    cache round trip."""
+    incr_or_add(cache, key, COUNTER_DAYS * 86400, amount)
 
 
 class Tally:
