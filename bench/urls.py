@@ -19,7 +19,36 @@ def bare_post(request):
     return response
 
 
-urlpatterns = [path("bench/bare/", bare), path("bench/bare-post/", bare_post), *portal_urlpatterns]
+@csrf_exempt
+def bare_start(request):
+    """The yardstick of a start with the two writes every start makes: the form POST read,
+    the client's rate-limit counter raised (portal/guards.py) and one start record inserted
+    (portal/models.py), answered with a 303, nothing else. What any view costs that counts its
+    client and commits a record before it answers; a real start adds the form, its checks and
+    the vendor URL to it."""
+    from portal import guards
+    from portal.models import StartRequest
+
+    if guards.rate_limited(request, scope="bench"):
+        return HttpResponse(status=429)
+    StartRequest.objects.insert(
+        site_id=request.site.pk,
+        flow=StartRequest.Flow.KEY,
+        backend_kind=request.site.backend.kind,
+        outcome=StartRequest.Outcome.STARTED,
+        locale=request.POST.get("locale", ""),
+    )
+    response = HttpResponse(status=303)
+    response["Location"] = "https://support.example.com/"
+    return response
+
+
+urlpatterns = [
+    path("bench/bare/", bare),
+    path("bench/bare-post/", bare_post),
+    path("bench/bare-start/", bare_start),
+    *portal_urlpatterns,
+]
 
 
 class SurveyFullRender(SurveyView):

@@ -645,6 +645,7 @@ def targets(base: str, demo: dict, static_path: str) -> list[Target]:
         Target("bare Django view", "portal", "/bench/bare/"),
         Target("whitenoise static file", "portal", static_path),
         form_post("bare POST → 303", "/bench/bare-post/", "bare_post.lua", page="/key/"),
+        form_post("bare start: counter + record → 303", "/bench/bare-start/", "bare_start.lua", page="/key/"),
         Target("landing GET /", "portal", "/"),
         Target("key page GET /key/", "portal", "/key/"),
         Target("survey page GET /survey/", "portal", "/survey/"),
@@ -663,7 +664,7 @@ def targets(base: str, demo: dict, static_path: str) -> list[Target]:
     ]
 
 
-# What bench/wrk/key_start.lua (and bare_post.lua) post, for the preflight's request by hand.
+# What bench/wrk/key_start.lua (and bare_post.lua, bare_start.lua) post, for the preflight's request by hand.
 KEY_START_FIELDS = {"key": "123 4567", "consent": "on", "locale": "en-us", "tz": "60"}
 
 
@@ -676,6 +677,7 @@ def preflight(target: Target, base: str) -> None:
         fields = {
             "key_start.lua": KEY_START_FIELDS,
             "bare_post.lua": KEY_START_FIELDS,  # the same body (bench/wrk/bare_post.lua)
+            "bare_start.lua": KEY_START_FIELDS,
             "survey_start.lua": {
                 "issue": "printing",
                 "name": "Jane Doe",
@@ -868,6 +870,15 @@ def table(result: dict) -> str:
             cells.append(f"{per_request('services_ticks'):.2f}" if name != peer_name else "–")
         cells.append(f"{max(s['max_rss_kb'] for s in samples) / 1024:.0f}")
         lines.append("| " + " | ".join(cells) + " |")
+    floor = next((name for name in result["paths"] if name.startswith("bare start")), None)
+    starts = [name for name in result["paths"] if " start POST " in name]
+    if floor and starts:
+        ratios = [
+            f"{name.split(' POST ')[0]} "
+            + median_or_dash([r[name]["rps"] / r[floor]["rps"] for r in rounds if r[floor]["rps"]])
+            for name in starts
+        ]
+        lines += ["", f"Starts per second as a share of the bare start's (same rounds): {', '.join(ratios)}."]
     return "\n".join(lines)
 
 
