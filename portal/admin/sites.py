@@ -155,6 +155,7 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
     Media = AdminListMedia
     inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline, SiteTranslationInline]
     readonly_fields = ["embed_code", "missing_translations"]
+    SURVEY_FIELDS = _("Survey fields")
     fieldsets = [
         (None, {"fields": ["name", "is_default", "backend"]}),
         (
@@ -187,7 +188,7 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
             },
         ),
         (
-            _("Survey fields"),
+            SURVEY_FIELDS,
             {
                 "fields": [
                     "name_field",
@@ -220,6 +221,29 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
             },
         ),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        """A site on a backend shows the survey fields its starts carry, and only those: a Take
+        Control start has no company or external key, a BeyondTrust start no email or customer
+        number (each adapter's `customer_fields`). A new site shows them all."""
+        fieldsets = super().get_fieldsets(request, obj)
+        backend = getattr(obj, "backend", None)
+        if backend is None:
+            return fieldsets
+        carried = [spec.mode_attr for spec in backend.adapter.customer_fields]
+        if "external_key_field" in carried:
+            carried.append("external_key_label")  # its label, with it
+        survey = {
+            "fields": carried,
+            "description": format_lazy(
+                _(
+                    "The fields a start on {backend} carries. After a change of backend, save the "
+                    "site to see the new backend's fields."
+                ),
+                backend=backend.get_kind_display(),
+            ),
+        }
+        return [(name, survey if name == self.SURVEY_FIELDS else options) for name, options in fieldsets]
 
     @admin.display(description=_("embedding snippet"))
     def embed_code(self, obj):

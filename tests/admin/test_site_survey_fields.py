@@ -1,0 +1,98 @@
+"""A site's change form shows the survey fields its backend's starts carry, and only those
+(portal/admin/sites.py, `SiteAdmin.get_fieldsets`): a Take Control start has no company or
+external key, a BeyondTrust start no email or customer number."""
+
+import pytest
+from django.urls import reverse
+
+from portal.models import Backend, Site
+from tests.admin.test_translations import change_form_data
+
+ALL = [
+    "name_field",
+    "company_field",
+    "company_code_field",
+    "details_field",
+    "email_field",
+    "customer_number_field",
+    "external_key_field",
+    "external_key_label",
+]
+BEYONDTRUST = [
+    "name_field",
+    "company_field",
+    "company_code_field",
+    "details_field",
+    "external_key_field",
+    "external_key_label",
+]
+TAKECONTROL = ["name_field", "email_field", "customer_number_field", "details_field"]
+
+
+@pytest.fixture
+def takecontrol_site(db):
+    backend = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
+    )
+    # Modes a BeyondTrust site could have left behind: a Take Control start carries neither.
+    return Site.objects.create(
+        name="Take Control support", backend=backend, company_field="required", external_key_field="required"
+    )
+
+
+def survey_fieldset(response) -> tuple[list[str], str]:
+    """The "Survey fields" fieldset of a change form (the one with the name field, in any
+    language): its field names and its description."""
+    for fieldset in response.context["adminform"]:
+        names = [field.field.name for line in fieldset for field in line]
+        if "name_field" in names:
+            return names, str(fieldset.description or "")
+    raise AssertionError("no Survey fields fieldset")
+
+
+def fields_on_the_page(response) -> set[str]:
+    html = response.content.decode()
+    return {name for name in ALL if f'name="{name}"' in html}
+
+
+def test_a_beyondtrust_site_shows_the_fields_its_starts_carry(admin_client, site):
+    response = admin_client.get(reverse("admin:portal_site_change", args=[site.pk]))
+    names, description = survey_fieldset(response)
+    assert names == BEYONDTRUST
+    assert fields_on_the_page(response) == set(BEYONDTRUST)
+    assert "The fields a start on BeyondTrust Remote Support carries." in description
+
+
+def test_a_take_control_site_shows_name_email_number_and_details_only(admin_client, takecontrol_site):
+    response = admin_client.get(reverse("admin:portal_site_change", args=[takecontrol_site.pk]))
+    names, description = survey_fieldset(response)
+    assert names == TAKECONTROL
+    assert fields_on_the_page(response) == set(TAKECONTROL)
+    assert "The fields a start on N-able Take Control carries." in description
+    assert "save the site to see the new backend's fields" in description
+
+
+def test_a_new_site_shows_every_survey_field(admin_client, backend):
+    response = admin_client.get(reverse("admin:portal_site_add"))
+    names, _description = survey_fieldset(response)
+    assert names == ALL
+    assert fields_on_the_page(response) == set(ALL)
+
+
+def test_saving_a_take_control_site_keeps_the_fields_it_does_not_show(admin_client, takecontrol_site):
+    url = reverse("admin:portal_site_change", args=[takecontrol_site.pk])
+    data = change_form_data(admin_client, url, email_field="required", customer_number_field="optional")
+    # A hand-made POST with a field the form does not have changes nothing either.
+    data["company_field"] = "hidden"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    takecontrol_site.refresh_from_db()
+    assert (takecontrol_site.email_field, takecontrol_site.customer_number_field) == ("required", "optional")
+    assert (takecontrol_site.company_field, takecontrol_site.external_key_field) == ("required", "required")
+
+
+def test_the_description_is_in_the_admins_language(admin_client, takecontrol_site):
+    response = admin_client.get(
+        reverse("admin:portal_site_change", args=[takecontrol_site.pk]), HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert "Die Felder, die ein Start über N-able Take Control mitgibt." in response.content.decode()
