@@ -39,6 +39,12 @@ def incr_or_add(cache: BaseCache, key: str, timeout: float | None, delta: int = 
         return cache.incr(key, delta)
 
 
+def busy(error: sqlite3.OperationalError) -> bool:
+    """The error is another connection's lock (worth a retry), not a lasting fault."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 class SharedDiskCache(DjangoCache):
     """`DjangoCache` that keeps its per-thread SQLite connections between requests.
 
@@ -86,8 +92,10 @@ class SharedDiskCache(DjangoCache):
             try:
                 rows = shard._sql(update, (now, delta, db_key, raw, MODE_RAW, now)).fetchall()
                 break
-            except sqlite3.OperationalError:  # the shard's write lock stayed busy past its timeout
-                if not retry:
+            except sqlite3.OperationalError as error:
+                if not busy(error):  # a full disk, a read-only file: no wait will mend it
+                    raise
+                if not retry:  # the shard's write lock stayed busy past its timeout
                     return None  # as diskcache answers a timeout without retry
         if rows:
             return rows[0][0]
@@ -136,8 +144,11 @@ class SharedDiskCache(DjangoCache):
             try:
                 rows = shard._sql(upsert, params).fetchall()
                 break
-            except sqlite3.OperationalError:  # the shard's write lock stayed busy past its timeout
-                continue  # retried, as diskcache's add and incr do here (retry=True)
+            except sqlite3.OperationalError as error:
+                if not busy(error):  # a full disk, a read-only file: no wait will mend it
+                    raise
+                # The shard's write lock stayed busy past its timeout: retried, as diskcache's
+                # add and incr do (retry=True).
         if not rows:
             return incr_or_add(_WithoutOneStep(self), key, timeout, delta)
         value = rows[0][0]

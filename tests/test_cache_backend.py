@@ -2,6 +2,8 @@
 one SQL statement and answers as diskcache's own `incr` does for everything else."""
 
 import multiprocessing
+import sqlite3
+import threading
 import time
 
 import pytest
@@ -281,3 +283,28 @@ def test_redis_incr_or_add_keeps_a_live_counters_expiry_and_versions_apart(redis
     assert redis_cache.get("window", version=2) == 1
     assert incr_or_add(redis_cache, "forever", None, 7) == 7
     assert client.ttl(redis_cache.make_key("forever")) == -1  # no expiry
+
+
+@pytest.mark.parametrize("raise_counter", [lambda c: c.incr("hits"), lambda c: incr_or_add(c, "hits", 60)])
+def test_a_shard_that_refuses_writes_raises_at_once_and_is_not_retried_for_ever(cache, raise_counter):
+    """Only a busy lock is worth another try: a read-only or full database raises, where a
+    retry loop would hold the customer's request for ever."""
+    cache.add("hits", 1, 60)
+    outcome: list = []
+    caller = threading.Thread(target=lambda: outcome.append(attempt(raise_counter, cache)), daemon=True)
+    caller.start()
+    caller.join(timeout=30)
+    assert not caller.is_alive()  # it answered: no endless retry
+    assert outcome and isinstance(outcome[0], sqlite3.OperationalError)
+    assert outcome[0].sqlite_errorcode == sqlite3.SQLITE_READONLY
+
+
+def attempt(call, cache):
+    """`call` in this thread, whose own connection to the shard may read, never write."""
+    fanout = cache._cache
+    shard = fanout._shards[fanout._hash(cache.make_key("hits")) % fanout._count]
+    shard._sql("PRAGMA query_only = 1")
+    try:
+        return call(cache)
+    except sqlite3.OperationalError as error:
+        return error
