@@ -127,6 +127,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
     if not env.str("DATABASE_URL", default=""):
         DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
+elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A database host that does not answer (down, behind a partition) would hold each new
+    # connection for the system's TCP timeout, minutes: libpq gives up after this many seconds.
+    # DATABASE_URL's own ?connect_timeout= wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("PORTAL_DATABASE_CONNECT_TIMEOUT", default=5)
+    )
 # Persistent connections: opening one per request (SQLite's WAL pragma, PostgreSQL's
 # handshake) cost a start more than the start itself (bench/customer_pages.py).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
@@ -140,6 +147,16 @@ if env.str("CACHE_URL", default=""):
     CACHES = {"default": env.cache("CACHE_URL")}
     if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
         CACHES["default"]["BACKEND"] = "portal.cache_backend.SharedRedisCache"  # incr in one trip
+        # A Redis that accepts connections and never answers (a hung host, a partition) would
+        # hold every request that touches the cache, /readyz included, for redis-py's default
+        # (5 s a call from version 8, no limit before): each connect and each answer is waited
+        # for at most this many seconds, then the request fails as with Redis down and /readyz
+        # says so. CACHE_URL's own ?socket_timeout= and
+        # ?socket_connect_timeout= win.
+        _redis_wait = env.float("PORTAL_REDIS_TIMEOUT", default=1.0)
+        _redis_options = CACHES["default"].setdefault("OPTIONS", {})
+        _redis_options.setdefault("socket_connect_timeout", _redis_wait)
+        _redis_options.setdefault("socket_timeout", _redis_wait)
 else:
     CACHE_DIR = Path(env("PORTAL_CACHE_DIR", default=str(DATA_DIR / "cache")))
     CACHES = {
