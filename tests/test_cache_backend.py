@@ -81,15 +81,20 @@ def _raise(location: str, times: int) -> None:
     backend._cache.close()
 
 
-def test_increments_from_several_processes_are_each_counted_once(cache, tmp_path):
-    cache.add("shared", 0, 600)
+def in_four_processes(target, location: str, times: int) -> list[int | None]:
+    """`target(location, times)` in four spawned processes at once; their exit codes."""
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_raise, args=(str(tmp_path / "cache"), 300)) for _ in range(4)]
+    workers = [context.Process(target=target, args=(location, times)) for _ in range(4)]
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join(timeout=120)
-    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    return [worker.exitcode for worker in workers]
+
+
+def test_increments_from_several_processes_are_each_counted_once(cache, tmp_path):
+    cache.add("shared", 0, 600)
+    assert in_four_processes(_raise, str(tmp_path / "cache"), 300) == [0, 0, 0, 0]
     assert cache.get("shared") == 4 * 300
 
 
@@ -249,13 +254,7 @@ def _count_up(location: str, times: int) -> None:
 
 
 def test_processes_racing_to_create_a_counter_each_count_once(cache, tmp_path):
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_count_up, args=(str(tmp_path / "cache"), 300)) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=120)
-    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert in_four_processes(_count_up, str(tmp_path / "cache"), 300) == [0, 0, 0, 0]
     assert cache.get("created-by-whoever-is-first") == 4 * 300
 
 
