@@ -12,14 +12,18 @@ through `incr_or_add(cache, ...)` below, which takes any other Django cache too.
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import sqlite3
 import time
 
 from diskcache import DjangoCache
-from diskcache.core import EVICTION_POLICY, MODE_RAW
+from diskcache.core import EVICTION_POLICY, MODE_RAW, Timeout
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
 
 
 def incr_or_add(cache: BaseCache, key: str, timeout: float | None, delta: int = 1) -> int:
@@ -116,7 +120,7 @@ class SharedDiskCache(DjangoCache):
         file) takes Django's way, with diskcache's answers."""
         timeout = self.get_backend_timeout(timeout)
         if timeout is not None and timeout <= 0:  # created expired: nothing to keep
-            return incr_or_add(_WithoutOneStep(self), key, timeout, delta)
+            return incr_or_add(_WithoutOneStep(self, version), key, timeout, delta)
         cache_key = self.make_key(key, version=version)
         fanout = self._cache
         shard = fanout._shards[fanout._hash(cache_key) % fanout._count]
@@ -124,14 +128,24 @@ class SharedDiskCache(DjangoCache):
         now = time.time()
         expire_time = None if timeout is None else now + timeout
         expired = "Cache.expire_time IS NOT NULL AND Cache.expire_time <= excluded.store_time"
-        columns = (
-            f"value = CASE WHEN {expired} THEN excluded.value ELSE Cache.value + excluded.value END, "
-            f"expire_time = CASE WHEN {expired} THEN excluded.expire_time ELSE Cache.expire_time END, "
-            "store_time = excluded.store_time"
-        )
+        # An expired row starts again as the new row `add` would write (value, expiry, no tag,
+        # never read); a live one adds, and is touched as the shard's eviction policy touches a
+        # read (`get`).
+        kept = {column: f"Cache.{column}" for column in ("expire_time", "tag", "access_time", "access_count")}
         touch = EVICTION_POLICY[shard.eviction_policy]["get"]
         if touch is not None:
-            columns += ", " + touch.format(now=now)
+            column, expression = touch.format(now=now).split(" = ", 1)
+            kept[column] = expression
+        columns = ", ".join(
+            [
+                f"value = CASE WHEN {expired} THEN excluded.value ELSE Cache.value + excluded.value END",
+                *(
+                    f"{column} = CASE WHEN {expired} THEN excluded.{column} ELSE {expression} END"
+                    for column, expression in kept.items()
+                ),
+                "store_time = excluded.store_time",
+            ]
+        )
         upsert = (
             "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag, size,"
             " mode, filename, value) VALUES (?, ?, ?, ?, ?, 0, NULL, 0, ?, NULL, ?)"
@@ -150,23 +164,30 @@ class SharedDiskCache(DjangoCache):
                 # The shard's write lock stayed busy past its timeout: retried, as diskcache's
                 # add and incr do (retry=True).
         if not rows:
-            return incr_or_add(_WithoutOneStep(self), key, timeout, delta)
+            return incr_or_add(_WithoutOneStep(self, version), key, timeout, delta)
         value = rows[0][0]
         if value == delta:  # most likely created (or started again): the shard may hold expired rows
             self._created += 1
             if self._created >= self.CULL_EVERY:
                 self._created = 0
-                with shard._transact(retry=True) as (sql, cleanup):
-                    shard._cull(time.time(), sql, cleanup)
+                # Not retried (diskcache retries every OperationalError, a full disk too): a busy
+                # shard is culled by a later counter. Nor raised: the count is stored, and its
+                # caller must not count it again.
+                try:
+                    with shard._transact(retry=False) as (sql, cleanup):
+                        shard._cull(time.time(), sql, cleanup)
+                except (sqlite3.Error, Timeout):
+                    logger.warning("Could not cull expired cache entries", exc_info=True)
         return value
 
 
 class _WithoutOneStep:
-    """A backend seen without its `incr_or_add`: what `incr_or_add(cache, ...)` does for any
-    Django cache, for the rows the one step leaves to it."""
+    """A backend seen without its `incr_or_add`, for one key version: what
+    `incr_or_add(cache, ...)` does for any Django cache, for the rows the one step leaves to it."""
 
-    def __init__(self, backend):
-        self.incr, self.add = backend.incr, backend.add
+    def __init__(self, backend, version):
+        self.incr = functools.partial(backend.incr, version=version)
+        self.add = functools.partial(backend.add, version=version)
 
 
 class SharedRedisCache(RedisCache):
@@ -197,13 +218,13 @@ class SharedRedisCache(RedisCache):
             raise ValueError(f"Key '{key}' not found.")
         return value
 
-    # Raises a live counter (keeping its expiry), or creates a missing one with `delta` and the
-    # expiry in ARGV[2] (seconds; "" for none).
+    # Raises a live counter (keeping its expiry), or creates a missing one at 0 with the expiry
+    # in ARGV[2] (seconds; "" for none) and raises it: Redis' own integer answer either way.
     _INCR_OR_ADD = (
-        "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end "
-        "if ARGV[2] == '' then redis.call('set', KEYS[1], ARGV[1]) "
-        "else redis.call('set', KEYS[1], ARGV[1], 'EX', ARGV[2]) end "
-        "return tonumber(ARGV[1])"
+        "if redis.call('exists', KEYS[1]) == 0 then "
+        "if ARGV[2] == '' then redis.call('set', KEYS[1], 0) "
+        "else redis.call('set', KEYS[1], 0, 'EX', ARGV[2]) end end "
+        "return redis.call('incrby', KEYS[1], ARGV[1])"
     )
 
     _incr_or_add_script = None
@@ -212,7 +233,7 @@ class SharedRedisCache(RedisCache):
         """`incr_or_add(cache, ...)` above in one round trip: a Lua script, atomic in Redis."""
         timeout = self.get_backend_timeout(timeout)  # whole seconds, or None
         if timeout is not None and timeout <= 0:  # created expired: nothing to keep
-            return incr_or_add(_WithoutOneStep(self), key, timeout, delta)
+            return incr_or_add(_WithoutOneStep(self, version), key, timeout, delta)
         seconds = "" if timeout is None else timeout
         key = self.make_and_validate_key(key, version=version)
         client = self._cache.get_client(key, write=True)

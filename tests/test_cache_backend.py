@@ -89,6 +89,10 @@ def in_four_processes(target, location: str, times: int) -> list[int | None]:
         worker.start()
     for worker in workers:
         worker.join(timeout=120)
+    for worker in workers:
+        if worker.is_alive():  # stuck: stopped, and its exit code says so
+            worker.kill()
+            worker.join()
     return [worker.exitcode for worker in workers]
 
 
@@ -307,3 +311,47 @@ def attempt(call, cache):
         return call(cache)
     except sqlite3.OperationalError as error:
         return error
+
+
+def test_incr_or_add_keeps_to_its_key_version_on_django_s_way_too(cache):
+    cache.set("v", "text", 60, version=2)  # not a plain integer: Django's way
+    with pytest.raises(TypeError):  # what diskcache's incr raises for text
+        cache.incr_or_add("v", 1, 60, version=2)
+    assert cache.get("v") is None  # version 1 untouched
+    cache.set("w", 10, 60, version=2)
+    assert cache.incr_or_add("w", 1, 0, version=2) == 11  # a timeout of 0 takes Django's way
+    assert cache.get("w") is None
+
+
+def test_an_expired_row_starts_again_as_a_new_one(cache):
+    with time_machine.travel(1_000_000, tick=False) as clock:
+        cache._cache.set(cache.make_key("tagged"), 5, expire=10, tag="old-tag")
+        clock.shift(11)
+        assert incr_or_add(cache, "tagged", 60) == 1
+        fanout = cache._cache
+        shard = fanout._shards[fanout._hash(cache.make_key("tagged")) % fanout._count]
+        db_key, raw = shard._disk.put(cache.make_key("tagged"))
+        row = shard._sql(
+            "SELECT tag, access_count, expire_time FROM Cache WHERE key = ? AND raw = ?", (db_key, raw)
+        ).fetchone()
+        assert row == (None, 0, 1_000_011 + 60)  # no old tag (evict("old-tag") keeps it), a new expiry
+
+
+def test_a_cull_that_fails_leaves_the_count_stored_and_returned(cache, monkeypatch, caplog):
+    """The count is committed before the cull: raising then would make a caller count it again."""
+    from diskcache import Cache
+
+    def broken_cull(self, now, sql, cleanup, limit=None):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Cache, "_cull", broken_cull)
+    values = [incr_or_add(cache, f"client-{number}", 60) for number in range(SharedDiskCache.CULL_EVERY)]
+    assert values == [1] * SharedDiskCache.CULL_EVERY
+    assert all(cache.get(f"client-{number}") == 1 for number in range(SharedDiskCache.CULL_EVERY))
+    assert "Could not cull expired cache entries" in caplog.text
+
+
+def test_redis_incr_or_add_keeps_to_its_key_version_when_created_expired(redis_cache):
+    redis_cache.set("w", 10, 60, version=2)
+    assert redis_cache.incr_or_add("w", 1, 0, version=2) == 11
+    assert redis_cache.get("w") is None
