@@ -127,7 +127,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     )
     if not env.str("DATABASE_URL", default=""):
         DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
-elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
+elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # A database host that does not answer (down, behind a partition) would hold each new
     # connection for the system's TCP timeout, minutes: libpq gives up after this many seconds.
     # DATABASE_URL's own ?connect_timeout= wins.
@@ -153,7 +153,7 @@ if env.str("CACHE_URL", default=""):
         # for at most this many seconds, then the request fails as with Redis down and /readyz
         # says so. CACHE_URL's own ?socket_timeout= and
         # ?socket_connect_timeout= win.
-        _redis_wait = env.float("PORTAL_REDIS_TIMEOUT", default=1.0)
+        _redis_wait = env.float("PORTAL_REDIS_TIMEOUT", default=1.0) or None  # 0: no limit
         _redis_options = CACHES["default"].setdefault("OPTIONS", {})
         _redis_options.setdefault("socket_connect_timeout", _redis_wait)
         _redis_options.setdefault("socket_timeout", _redis_wait)

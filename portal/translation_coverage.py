@@ -24,6 +24,14 @@ def _rows(obj) -> dict:
     return {row.language: row for row in obj.translations.all()}
 
 
+def asks_external_key(site: Site) -> bool:
+    """The survey shows the external key: the site asks for it, and its backend's starts carry
+    it (a Take Control start does not, whatever mode a site kept from another backend)."""
+    if site.external_key_field == FieldMode.HIDDEN:
+        return False
+    return any(spec.name == "external_key" for spec in site.backend.adapter.customer_fields)
+
+
 def site_texts_to_translate(site: Site) -> list[str]:
     """The site's text fields a customer sees, written by the admin (not a built-in default)."""
     fields = []
@@ -31,7 +39,7 @@ def site_texts_to_translate(site: Site) -> list[str]:
         value = getattr(site, field)
         if not value.strip() or is_builtin_text(field, value):
             continue
-        if field == "external_key_label" and site.external_key_field == FieldMode.HIDDEN:
+        if field == "external_key_label" and not asks_external_key(site):
             continue  # the label of a field that is never shown
         fields.append(field)
     return fields

@@ -230,7 +230,10 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
         backend = getattr(obj, "backend", None)
         if backend is None:
             return fieldsets
-        carried = [spec.mode_attr for spec in backend.adapter.customer_fields]
+        try:
+            carried = [spec.mode_attr for spec in backend.adapter.customer_fields]
+        except KeyError:  # a kind this version does not know (a row from another version): all
+            return fieldsets
         if "external_key_field" in carried:
             carried.append("external_key_label")  # its label, with it
         survey = {

@@ -96,3 +96,17 @@ def test_the_description_is_in_the_admins_language(admin_client, takecontrol_sit
         reverse("admin:portal_site_change", args=[takecontrol_site.pk]), HTTP_ACCEPT_LANGUAGE="de"
     )
     assert "Die Felder, die ein Start über N-able Take Control mitgibt." in response.content.decode()
+
+
+def test_a_label_the_survey_never_shows_needs_no_translation(takecontrol_site, site):
+    """The external key's label is a text to translate only where the survey asks for the
+    key: a Take Control site (whose form cannot even set the mode) is never told it is
+    missing, a BeyondTrust site with the same settings is."""
+    from portal.translation_coverage import missing_site_languages
+
+    for each in (takecontrol_site, site):
+        each.external_key_field, each.external_key_label = "required", "Case ID"
+        each.enabled_languages = ["en-us", "de"]
+        each.save()
+    assert missing_site_languages(Site.objects.get(pk=takecontrol_site.pk)) == []
+    assert missing_site_languages(Site.objects.get(pk=site.pk)) == ["de"]
