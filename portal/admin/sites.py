@@ -240,8 +240,8 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
             "fields": carried,
             "description": format_lazy(
                 _(
-                    "The fields a start on {backend} carries. After a change of backend, save the "
-                    "site to see the new backend's fields."
+                    "The form fields {backend} receives when a session starts. After a change of "
+                    "backend, save the site to see the new backend's fields."
                 ),
                 backend=backend.get_kind_display(),
             ),

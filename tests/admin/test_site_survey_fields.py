@@ -60,7 +60,7 @@ def test_a_beyondtrust_site_shows_the_fields_its_starts_carry(admin_client, site
     names, description = survey_fieldset(response)
     assert names == BEYONDTRUST
     assert fields_on_the_page(response) == set(BEYONDTRUST)
-    assert "The fields a start on BeyondTrust Remote Support carries." in description
+    assert "The form fields BeyondTrust Remote Support receives when a session starts." in description
 
 
 def test_a_take_control_site_shows_name_email_number_and_details_only(admin_client, takecontrol_site):
@@ -68,7 +68,7 @@ def test_a_take_control_site_shows_name_email_number_and_details_only(admin_clie
     names, description = survey_fieldset(response)
     assert names == TAKECONTROL
     assert fields_on_the_page(response) == set(TAKECONTROL)
-    assert "The fields a start on N-able Take Control carries." in description
+    assert "The form fields N-able Take Control receives when a session starts." in description
     assert "save the site to see the new backend's fields" in description
 
 
@@ -95,7 +95,10 @@ def test_the_description_is_in_the_admins_language(admin_client, takecontrol_sit
     response = admin_client.get(
         reverse("admin:portal_site_change", args=[takecontrol_site.pk]), HTTP_ACCEPT_LANGUAGE="de"
     )
-    assert "Die Felder, die ein Start über N-able Take Control mitgibt." in response.content.decode()
+    assert (
+        "Die Formularfelder, die N-able Take Control beim Start einer Sitzung erhält."
+        in response.content.decode()
+    )
 
 
 def test_a_label_the_survey_never_shows_needs_no_translation(takecontrol_site, site):
