@@ -126,22 +126,28 @@ def settings_of(tmp_path: Path, **environment: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_the_waits_default_to_one_second_for_redis_and_five_for_a_postgresql_connect(tmp_path):
-    options = settings_of(
-        tmp_path, CACHE_URL="redis://127.0.0.1:6379/0", DATABASE_URL="postgres://portal@127.0.0.1:5432/portal"
-    )
-    assert options["cache"]["socket_connect_timeout"] == options["cache"]["socket_timeout"] == 1.0
-    assert options["database"]["connect_timeout"] == 5
-
-
-def test_the_urls_own_waits_win_over_the_defaults(tmp_path):
+def test_redis_calls_wait_one_second_unless_the_url_says_otherwise(tmp_path):
+    options = settings_of(tmp_path, CACHE_URL="redis://127.0.0.1:6379/0")["cache"]
+    assert options["socket_connect_timeout"] == options["socket_timeout"] == 1.0
     options = settings_of(
         tmp_path,
         CACHE_URL="redis://127.0.0.1:6379/0?socket_timeout=3&socket_connect_timeout=2",
-        DATABASE_URL="postgres://portal@127.0.0.1:5432/portal?connect_timeout=9",
         PORTAL_REDIS_TIMEOUT="0.5",
+    )["cache"]
+    assert (options["socket_connect_timeout"], options["socket_timeout"]) == (2, 3)
+    options = settings_of(tmp_path, CACHE_URL="redis://127.0.0.1:6379/0", PORTAL_REDIS_TIMEOUT="0")["cache"]
+    assert options["socket_connect_timeout"] is options["socket_timeout"] is None  # 0: no limit
+
+
+def test_a_postgresql_connect_waits_five_seconds_unless_the_url_says_otherwise(tmp_path):
+    pytest.importorskip(
+        "psycopg", reason="the PostgreSQL driver comes with the postgres extra (make test-services)"
     )
-    assert (options["cache"]["socket_connect_timeout"], options["cache"]["socket_timeout"]) == (2, 3)
+    url = "postgres://portal@127.0.0.1:5432/portal"
+    assert settings_of(tmp_path, DATABASE_URL=url)["database"]["connect_timeout"] == 5
+    options = settings_of(
+        tmp_path, DATABASE_URL=url + "?connect_timeout=9", PORTAL_DATABASE_CONNECT_TIMEOUT="2"
+    )
     assert options["database"]["connect_timeout"] == 9
 
 
