@@ -30,23 +30,61 @@ def incr_or_add(cache: BaseCache, key: str, timeout: float | None, delta: int = 
     """Adds `delta` to the counter `key` and returns its new value; a counter that is missing
     (or expired) is created holding `delta`, to expire `timeout` seconds from now. Raising a live
     counter keeps its expiry. The portal's backends do it in one SQL statement or Redis round
-    trip; any other cache in Django's `incr`, then `add`, then `incr` again if another process
-    created the counter in between."""
+    trip; any other cache in Django's way (`incr_then_add`)."""
     method = getattr(cache, "incr_or_add", None)
     if method is not None:
         return method(key, delta, timeout)
+    return incr_then_add(cache, key, timeout, delta)
+
+
+def incr_then_add(cache: BaseCache, key: str, timeout: float | None, delta: int, version=None) -> int:
+    """`incr_or_add` in Django's calls: `incr`, then `add`, then `incr` again if another process
+    created the counter in between. Also the portal's backends' way for the rows their one step
+    leaves to it."""
     try:
-        return cache.incr(key, delta)
+        return cache.incr(key, delta, version=version)
     except ValueError:
-        if cache.add(key, delta, timeout):
+        if cache.add(key, delta, timeout, version=version):
             return delta
-        return cache.incr(key, delta)
+        return cache.incr(key, delta, version=version)
 
 
 def busy(error: sqlite3.OperationalError) -> bool:
     """The error is another connection's lock (worth a retry), not a lasting fault."""
     code = getattr(error, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+@functools.cache
+def upsert_statement(eviction_policy: str) -> str:
+    """`SharedDiskCache.incr_or_add`'s statement for a shard's eviction policy, built once:
+    the row `add` would write, whose conflict with a live plain integer adds to it (touched as
+    the policy touches a read, `get`), and with an expired one starts again as that new row
+    (the new value and expiry, no tag, never read). The time is the statement's own
+    (`excluded.store_time`)."""
+    expired = "Cache.expire_time IS NOT NULL AND Cache.expire_time <= excluded.store_time"
+    kept = {column: f"Cache.{column}" for column in ("expire_time", "tag", "access_time", "access_count")}
+    touch = EVICTION_POLICY[eviction_policy]["get"]
+    if touch is not None:
+        column, expression = touch.format(now="excluded.store_time").split(" = ", 1)
+        kept[column] = expression
+    columns = ", ".join(
+        [
+            f"value = CASE WHEN {expired} THEN excluded.value ELSE Cache.value + excluded.value END",
+            *(
+                f"{column} = CASE WHEN {expired} THEN excluded.{column} ELSE {expression} END"
+                for column, expression in kept.items()
+            ),
+            "store_time = excluded.store_time",
+        ]
+    )
+    return (
+        "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag, size,"
+        " mode, filename, value) VALUES (?, ?, ?, ?, ?, 0, NULL, 0, ?, NULL, ?)"
+        f" ON CONFLICT(key, raw) DO UPDATE SET {columns}"
+        " WHERE Cache.mode = ? AND Cache.filename IS NULL AND typeof(Cache.value) = 'integer'"
+        " RETURNING value"
+    )
 
 
 class SharedDiskCache(DjangoCache):
@@ -66,6 +104,27 @@ class SharedDiskCache(DjangoCache):
     def close(self, **kwargs):
         pass
 
+    def _row_of(self, key, version):
+        """The shard that holds `key` and the key as its `Cache` table stores it (key, raw)."""
+        cache_key = self.make_key(key, version=version)
+        fanout = self._cache
+        shard = fanout._shards[fanout._hash(cache_key) % fanout._count]
+        return (shard, *shard._disk.put(cache_key))
+
+    @staticmethod
+    def _write(shard, statement: str, params: tuple, *, retry: bool) -> list | None:
+        """The rows of one write statement in autocommit; None when the shard's write lock stayed
+        busy past its timeout and `retry` is off (with it, tried again, as diskcache does). Any
+        other SQLite error (a full disk, a read-only file: no wait will mend it) is raised."""
+        while True:
+            try:
+                return shard._sql(statement, params).fetchall()
+            except sqlite3.OperationalError as error:
+                if not busy(error):
+                    raise
+                if not retry:
+                    return None
+
     def incr(self, key, delta=1, version=None, default=None, retry=True):
         """Adds `delta` to a live integer in one SQL statement, in autocommit.
 
@@ -79,10 +138,7 @@ class SharedDiskCache(DjangoCache):
         integer matches no row and goes to diskcache's `incr`, which keeps its answers for those
         (ValueError, or what it stores).
         """
-        cache_key = self.make_key(key, version=version)
-        fanout = self._cache
-        shard = fanout._shards[fanout._hash(cache_key) % fanout._count]
-        db_key, raw = shard._disk.put(cache_key)
+        shard, db_key, raw = self._row_of(key, version)
         now = time.time()
         columns = "store_time = ?, value = value + ?"
         touch = EVICTION_POLICY[shard.eviction_policy]["get"]
@@ -92,15 +148,9 @@ class SharedDiskCache(DjangoCache):
             f"UPDATE Cache SET {columns} WHERE key = ? AND raw = ? AND mode = ? AND filename IS NULL"
             " AND typeof(value) = 'integer' AND (expire_time IS NULL OR expire_time >= ?) RETURNING value"
         )
-        while True:
-            try:
-                rows = shard._sql(update, (now, delta, db_key, raw, MODE_RAW, now)).fetchall()
-                break
-            except sqlite3.OperationalError as error:
-                if not busy(error):  # a full disk, a read-only file: no wait will mend it
-                    raise
-                if not retry:  # the shard's write lock stayed busy past its timeout
-                    return None  # as diskcache answers a timeout without retry
+        rows = self._write(shard, update, (now, delta, db_key, raw, MODE_RAW, now), retry=retry)
+        if rows is None:  # the shard's write lock stayed busy past its timeout
+            return None  # as diskcache answers a timeout without retry
         if rows:
             return rows[0][0]
         return super().incr(key, delta, version, default, retry)
@@ -120,51 +170,14 @@ class SharedDiskCache(DjangoCache):
         file) takes Django's way, with diskcache's answers."""
         timeout = self.get_backend_timeout(timeout)
         if timeout is not None and timeout <= 0:  # created expired: nothing to keep
-            return incr_or_add(_WithoutOneStep(self, version), key, timeout, delta)
-        cache_key = self.make_key(key, version=version)
-        fanout = self._cache
-        shard = fanout._shards[fanout._hash(cache_key) % fanout._count]
-        db_key, raw = shard._disk.put(cache_key)
+            return incr_then_add(self, key, timeout, delta, version)
+        shard, db_key, raw = self._row_of(key, version)
         now = time.time()
         expire_time = None if timeout is None else now + timeout
-        expired = "Cache.expire_time IS NOT NULL AND Cache.expire_time <= excluded.store_time"
-        # An expired row starts again as the new row `add` would write (value, expiry, no tag,
-        # never read); a live one adds, and is touched as the shard's eviction policy touches a
-        # read (`get`).
-        kept = {column: f"Cache.{column}" for column in ("expire_time", "tag", "access_time", "access_count")}
-        touch = EVICTION_POLICY[shard.eviction_policy]["get"]
-        if touch is not None:
-            column, expression = touch.format(now=now).split(" = ", 1)
-            kept[column] = expression
-        columns = ", ".join(
-            [
-                f"value = CASE WHEN {expired} THEN excluded.value ELSE Cache.value + excluded.value END",
-                *(
-                    f"{column} = CASE WHEN {expired} THEN excluded.{column} ELSE {expression} END"
-                    for column, expression in kept.items()
-                ),
-                "store_time = excluded.store_time",
-            ]
-        )
-        upsert = (
-            "INSERT INTO Cache(key, raw, store_time, expire_time, access_time, access_count, tag, size,"
-            " mode, filename, value) VALUES (?, ?, ?, ?, ?, 0, NULL, 0, ?, NULL, ?)"
-            f" ON CONFLICT(key, raw) DO UPDATE SET {columns}"
-            " WHERE Cache.mode = ? AND Cache.filename IS NULL AND typeof(Cache.value) = 'integer'"
-            " RETURNING value"
-        )
         params = (db_key, raw, now, expire_time, now, MODE_RAW, delta, MODE_RAW)
-        while True:
-            try:
-                rows = shard._sql(upsert, params).fetchall()
-                break
-            except sqlite3.OperationalError as error:
-                if not busy(error):  # a full disk, a read-only file: no wait will mend it
-                    raise
-                # The shard's write lock stayed busy past its timeout: retried, as diskcache's
-                # add and incr do (retry=True).
+        rows = self._write(shard, upsert_statement(shard.eviction_policy), params, retry=True)
         if not rows:
-            return incr_or_add(_WithoutOneStep(self, version), key, timeout, delta)
+            return incr_then_add(self, key, timeout, delta, version)
         value = rows[0][0]
         if value == delta:  # most likely created (or started again): the shard may hold expired rows
             self._created += 1
@@ -179,15 +192,6 @@ class SharedDiskCache(DjangoCache):
                 except (sqlite3.Error, Timeout):
                     logger.warning("Could not cull expired cache entries", exc_info=True)
         return value
-
-
-class _WithoutOneStep:
-    """A backend seen without its `incr_or_add`, for one key version: what
-    `incr_or_add(cache, ...)` does for any Django cache, for the rows the one step leaves to it."""
-
-    def __init__(self, backend, version):
-        self.incr = functools.partial(backend.incr, version=version)
-        self.add = functools.partial(backend.add, version=version)
 
 
 class SharedRedisCache(RedisCache):
@@ -233,7 +237,7 @@ class SharedRedisCache(RedisCache):
         """`incr_or_add(cache, ...)` above in one round trip: a Lua script, atomic in Redis."""
         timeout = self.get_backend_timeout(timeout)  # whole seconds, or None
         if timeout is not None and timeout <= 0:  # created expired: nothing to keep
-            return incr_or_add(_WithoutOneStep(self, version), key, timeout, delta)
+            return incr_then_add(self, key, timeout, delta, version)
         seconds = "" if timeout is None else timeout
         key = self.make_and_validate_key(key, version=version)
         client = self._cache.get_client(key, write=True)
