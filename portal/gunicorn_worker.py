@@ -205,16 +205,16 @@ class BalancedThreadWorker(ThreadWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.held_since: float | None = None  # since when new connections are left to the others
-        # The connections with a request for this worker (running or waiting to), not finished
-        # yet; on the main loop only. Their deadlines are the heads' and bodies' own.
-        self.in_pool: set = set()
-        self.running: dict = {}  # connection -> since when a thread has been serving it
+        # The connections with a request for this worker, not finished yet: running (handed to
+        # gthread's pool) or waiting to. On the main loop only; their deadlines are the heads'
+        # and bodies' own.
+        self.running: dict = {}  # connection -> since when it was handed to the pool
         self.waiting_to_run: deque = deque()  # in the order their requests came
         self.run_alone = RUN_ALONE_SECONDS
 
     @property
     def busy_threads(self) -> int:
-        return len(self.in_pool)
+        return len(self.running) + len(self.waiting_to_run)
 
     def load_wsgi(self) -> None:
         # The application is loaded, its settings too: the database it really uses decides.
@@ -293,7 +293,6 @@ class BalancedThreadWorker(ThreadWorker):
         return None
 
     def enqueue_req(self, conn) -> None:
-        self.in_pool.add(conn)
         if self.run_alone <= 0:  # no gate: straight to gthread's pool and its queue
             self.start(conn, time.monotonic())
         else:
@@ -303,7 +302,6 @@ class BalancedThreadWorker(ThreadWorker):
             self.set_accept_enabled(True)  # nothing would start now: hold back from now on
 
     def finish_request(self, conn, fs) -> None:
-        self.in_pool.discard(conn)
         self.running.pop(conn, None)
         super().finish_request(conn, fs)  # may queue the connection's next request at once
         self.start_waiting()
@@ -342,7 +340,7 @@ class BalancedThreadWorker(ThreadWorker):
         the client had left (gthread closes the connection quietly; a body's reader raises)."""
         super().murder_pending()
         now = time.monotonic()
-        for conn in list(self.in_pool):
+        for conn in [*self.running, *self.waiting_to_run]:
             deadline = getattr(conn, "head_deadline", None)
             if deadline is not None and now > deadline:
                 conn.head_deadline = None

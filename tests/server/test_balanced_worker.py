@@ -201,7 +201,7 @@ def loop_worker(request):
         the connection its one thread is serving."""
         serving, client = served_connection(worker)
         clients.append(client)
-        worker.in_pool, worker.running = {serving}, {serving: time.monotonic()}
+        worker.running = {serving: time.monotonic()}
         worker.set_accept_enabled(True)  # what gthread's loop asks for
         worker.held_since -= held_for
         return serving
@@ -309,7 +309,6 @@ def served_connection(worker) -> tuple[object, socket.socket]:
 def running_for(worker, seconds: float):
     """As when a thread has been serving a connection's request for `seconds`."""
     serving, _client = served_connection(worker)
-    worker.in_pool.add(serving)
     worker.running[serving] = time.monotonic() - seconds
     return serving
 
