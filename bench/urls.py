@@ -2,6 +2,8 @@ from django.http import HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from portal import guards
+from portal.models import StartRequest
 from portal.urls import urlpatterns as portal_urlpatterns
 from portal.views.flows import SurveyView
 
@@ -26,9 +28,6 @@ def bare_start(request):
     (portal/models.py), answered with a 303, nothing else. What any view costs that counts its
     client and commits a record before it answers; a real start adds the form, its checks and
     the vendor URL to it."""
-    from portal import guards
-    from portal.models import StartRequest
-
     if guards.rate_limited(request, scope="bench"):
         return HttpResponse(status=429)
     StartRequest.objects.insert(
