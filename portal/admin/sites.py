@@ -4,6 +4,7 @@ their custom fields."""
 from __future__ import annotations
 
 import datetime
+import itertools
 from contextvars import ContextVar
 
 from django import forms
@@ -47,7 +48,7 @@ class OpeningHoursFormSet(forms.BaseInlineFormSet):
         overlaps = []
         for rows in by_day.values():
             rows.sort(key=lambda row: row[0])
-            for (_opens, ends, earlier), (opens, _ends, later) in zip(rows, rows[1:], strict=False):
+            for (_opens, ends, earlier), (opens, _ends, later) in itertools.pairwise(rows):
                 if ends is None or opens < ends:
                     overlaps.append(
                         forms.ValidationError(
