@@ -151,8 +151,7 @@ if env.str("CACHE_URL", default=""):
         # hold every request that touches the cache, /readyz included, for redis-py's default
         # (5 s a call from version 8, no limit before): each connect and each answer is waited
         # for at most this many seconds, then the request fails as with Redis down and /readyz
-        # says so. CACHE_URL's own ?socket_timeout= and
-        # ?socket_connect_timeout= win.
+        # says so. CACHE_URL's own ?socket_timeout= and ?socket_connect_timeout= win.
         _redis_wait = env.float("PORTAL_REDIS_TIMEOUT", default=1.0) or None  # 0: no limit
         _redis_options = CACHES["default"].setdefault("OPTIONS", {})
         _redis_options.setdefault("socket_connect_timeout", _redis_wait)
