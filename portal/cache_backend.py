@@ -8,6 +8,10 @@ the refresh locks rely on (docs/decisions/). Django opens one backend per thread
 Both backends also count in one step: `incr_or_add` adds to a counter and creates it, with its
 expiry, when it is missing (docs/decisions/0100-counters-created-in-one-step.md). Code counts
 through `incr_or_add(cache, ...)` below, which takes any other Django cache too.
+
+A Redis that stops answering does not stop the portal: each process serves the cache from its
+own memory until Redis answers again (`RedisOutage`,
+docs/decisions/0101-serving-through-a-redis-outage.md).
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ import functools
 import logging
 import os
 import sqlite3
+import threading
 import time
 
 from diskcache import DjangoCache
 from diskcache.core import EVICTION_POLICY, MODE_RAW, Timeout
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
+
+from portal.conf import portal_settings
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +43,12 @@ def incr_or_add(cache: BaseCache, key: str, timeout: float | None, delta: int = 
     if method is not None:
         return method(key, delta, timeout)
     return incr_then_add(cache, key, timeout, delta)
+
+
+def degraded(cache: BaseCache) -> bool:
+    """The cache is a shared one being served from this process's memory (an outage):
+    what is written now stays in this process."""
+    return bool(getattr(cache, "degraded", False))
 
 
 def incr_then_add(cache: BaseCache, key: str, timeout: float | None, delta: int, version=None) -> int:
@@ -194,8 +208,106 @@ class SharedDiskCache(DjangoCache):
         return value
 
 
+# A key stored for ever (the site version, a breaker's state) is kept this long in a process's
+# memory during an outage, so what another process changed meanwhile (an admin save renews the
+# site version in its own process only) reaches this one within it; as long as a cached page.
+OUTAGE_FOREVER_SECONDS = 60
+OUTAGE_MAX_ENTRIES = 10_000
+
+
+class RedisOutage:
+    """Whether this process is serving around the Redis at one location, and the memory it
+    serves from meanwhile (docs/decisions/0101-serving-through-a-redis-outage.md).
+
+    The first call that fails with a connection error or a timeout begins the outage: it logs
+    once, starts a thread that asks Redis (PING) every `PORTAL_REDIS_RETRY_SECONDS`, and is
+    itself served from memory, as every later call is, without touching Redis, until that
+    thread hears an answer. Then calls go to Redis again and the memory is emptied. One per
+    location and process, shared by the per-thread backends Django makes.
+    """
+
+    _by_location: dict[str, RedisOutage] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, location: str, params: dict) -> None:
+        self.location = location
+        self.memory = LocMemCache(
+            f"portal-redis-outage:{location}",
+            {
+                "TIMEOUT": params.get("TIMEOUT", 300),
+                "KEY_PREFIX": params.get("KEY_PREFIX", ""),
+                "VERSION": params.get("VERSION", 1),
+                "KEY_FUNCTION": params.get("KEY_FUNCTION"),
+                "OPTIONS": {"MAX_ENTRIES": OUTAGE_MAX_ENTRIES},
+            },
+        )
+        self.down = False
+        self.since = 0.0
+        self.answered = threading.Event()  # set when Redis answers again (tests wait on it)
+        self.stopped = threading.Event()  # ends the retry thread (tests, a new process)
+        self._state = threading.Lock()
+
+    @classmethod
+    def at(cls, location: str, params: dict) -> RedisOutage:
+        key = f"{os.getpid()}:{location}"  # a forked worker starts with no outage of its parent
+        with cls._lock:
+            outage = cls._by_location.get(key)
+            if outage is None:
+                outage = cls._by_location[key] = cls(location, params)
+            return outage
+
+    @classmethod
+    def forget_all(cls) -> None:
+        """Ends every outage of this process (tests; a process that was told Redis is back)."""
+        with cls._lock:
+            outages, cls._by_location = list(cls._by_location.values()), {}
+        for outage in outages:
+            outage.stopped.set()
+
+    def begin(self, error: Exception, client) -> None:
+        """Begins the outage (once): `client` makes the retry thread's Redis client."""
+        with self._state:
+            if self.down:
+                return
+            self.down, self.since = True, time.monotonic()
+            self.answered.clear()
+        logger.error(
+            "Redis at %s did not answer (%s: %s): this process serves the cache from its own "
+            "memory until it does, asking again every %s s",
+            self.location,
+            type(error).__name__,
+            error,
+            portal_settings.REDIS_RETRY_SECONDS,
+        )
+        threading.Thread(
+            target=self._ask_again, args=(client,), name="portal-redis-retry", daemon=True
+        ).start()
+
+    def _ask_again(self, client) -> None:
+        redis = None
+        while not self.stopped.wait(portal_settings.REDIS_RETRY_SECONDS):
+            try:
+                redis = redis or client()
+                redis.ping()
+            except Exception as error:  # anything but an answer: still out
+                logger.debug("Redis at %s still does not answer: %s", self.location, error)
+                continue
+            redis.connection_pool.disconnect()
+            with self._state:
+                self.down = False
+                self.memory.clear()
+            logger.warning(
+                "Redis at %s answers again after %.0f s: this process uses it again",
+                self.location,
+                time.monotonic() - self.since,
+            )
+            self.answered.set()
+            return
+
+
 class SharedRedisCache(RedisCache):
-    """Django's Redis cache (CACHE_URL=redis://...) with `incr` in one round trip.
+    """Django's Redis cache (CACHE_URL=redis://...) with `incr` in one round trip, served
+    from the process's memory while Redis does not answer (`RedisOutage`).
 
     Django's `incr` asks `EXISTS` and then `INCRBY`: two round trips on every rate-limited
     request (each public POST and each API call counts one), and a key that expires between
@@ -205,6 +317,64 @@ class SharedRedisCache(RedisCache):
     ValueError for a missing key; a value that is not an integer is Redis's error, as before.
     """
 
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        import redis.exceptions  # the redis extra: only a Redis setup has it
+
+        self._unanswered = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+        self._outage = RedisOutage.at(",".join(self._servers), params)
+
+    @property
+    def degraded(self) -> bool:
+        """Redis is being served around: writes stay in this process (`degraded()` above)."""
+        return self._outage.down
+
+    def _client(self):
+        """A Redis client of its own for the retry thread, on the primary."""
+        return RedisCache(self._servers, {"OPTIONS": self._options})._cache.get_client(write=True)
+
+    def _served(self, name: str, call, *args, **kwargs):
+        """`call` against Redis; during an outage, the outage memory's `name` with the same
+        arguments (a timeout of for ever shortened to OUTAGE_FOREVER_SECONDS)."""
+        if not self._outage.down:
+            try:
+                return call(*args, **kwargs)
+            except self._unanswered as error:
+                self._outage.begin(error, self._client)
+        if kwargs.get("timeout", DEFAULT_TIMEOUT) is None:
+            kwargs["timeout"] = OUTAGE_FOREVER_SECONDS
+        return getattr(self._outage.memory, name)(*args, **kwargs)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._served("add", super().add, key, value, timeout=timeout, version=version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._served("set", super().set, key, value, timeout=timeout, version=version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._served("touch", super().touch, key, timeout=timeout, version=version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._served("set_many", super().set_many, data, timeout=timeout, version=version)
+
+    def get(self, key, default=None, version=None):
+        return self._served("get", super().get, key, default, version=version)
+
+    def delete(self, key, version=None):
+        return self._served("delete", super().delete, key, version=version)
+
+    def get_many(self, keys, version=None):
+        return self._served("get_many", super().get_many, keys, version=version)
+
+    def has_key(self, key, version=None):
+        return self._served("has_key", super().has_key, key, version=version)
+
+    def delete_many(self, keys, version=None):
+        return self._served("delete_many", super().delete_many, keys, version=version)
+
+    def clear(self):
+        return self._served("clear", super().clear)
+
     _INCR = (
         "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end "
         "return false"
@@ -213,6 +383,9 @@ class SharedRedisCache(RedisCache):
     _incr_script = None  # redis-py's Script: EVALSHA, and the script itself when Redis lacks it
 
     def incr(self, key, delta=1, version=None):
+        return self._served("incr", self._incr, key, delta, version=version)
+
+    def _incr(self, key, delta=1, version=None):
         key = self.make_and_validate_key(key, version=version)
         client = self._cache.get_client(key, write=True)
         if self._incr_script is None:  # Django keeps one backend per thread
@@ -235,6 +408,16 @@ class SharedRedisCache(RedisCache):
 
     def incr_or_add(self, key, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
         """`incr_or_add(cache, ...)` above in one round trip: a Lua script, atomic in Redis."""
+        if not self._outage.down:
+            try:
+                return self._incr_or_add(key, delta, timeout, version)
+            except self._unanswered as error:
+                self._outage.begin(error, self._client)
+        if timeout is None:
+            timeout = OUTAGE_FOREVER_SECONDS
+        return incr_then_add(self._outage.memory, key, timeout, delta, version)
+
+    def _incr_or_add(self, key, delta, timeout, version):
         timeout = self.get_backend_timeout(timeout)  # whole seconds, or None
         if timeout is not None and timeout <= 0:  # created expired: nothing to keep
             return incr_then_add(self, key, timeout, delta, version)

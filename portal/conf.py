@@ -76,6 +76,11 @@ class PortalSettings:
     # Integrations API: requests per token and minute.
     API_RATE_LIMIT = Setting(120)
 
+    # --- Shared cache outage (docs/decisions/0101-serving-through-a-redis-outage.md) -----
+    # While Redis does not answer, each process serves the cache from its own memory and one
+    # thread of it asks Redis again every this many seconds; no request waits on it meanwhile.
+    REDIS_RETRY_SECONDS = Setting(5.0)
+
     # --- Start webhooks (docs/decisions/0071-webhook-retries-and-exactly-one-sender.md) -----
     # (connect, read) timeouts in seconds for one delivery attempt.
     WEBHOOKS_CONNECT_TIMEOUT = Setting(3.0)

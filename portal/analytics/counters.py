@@ -23,7 +23,7 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.utils import timezone
 
-from portal.cache_backend import incr_or_add
+from portal.cache_backend import degraded, incr_or_add
 
 KINDS = ("views", "submissions")
 # The worker folds every 5 minutes; this long covers a worker down for a week.
@@ -44,10 +44,20 @@ def counter_key(*, kind: str, day: dt.date, site_id: int, flow: str) -> str:
 FLUSH_SECONDS = 5.0
 
 
+class SharedCacheDown(Exception):
+    """The shared cache is being served from this process's memory (a Redis outage), where the
+    fold would never see a count: the units stay in the tally."""
+
+
 def add(key: str, amount: int) -> None:
     """Adds `amount` to a shared counter, created for COUNTER_DAYS by the day's first: one
-    cache round trip."""
+    cache round trip. Raises SharedCacheDown during a Redis outage, also when this very call
+    found Redis gone (the units then went to this process's memory, never to the fold)."""
+    if degraded(cache):
+        raise SharedCacheDown(key)
     incr_or_add(cache, key, COUNTER_DAYS * 86400, amount)
+    if degraded(cache):
+        raise SharedCacheDown(key)
 
 
 class Tally:
@@ -69,7 +79,8 @@ class Tally:
 
     def flush(self) -> int:
         """Adds everything tallied to the shared counters; returns how many units it added.
-        Units whose `incr` failed (the cache is down) stay in the tally for the next flush."""
+        Units whose `incr` failed (the cache is down, or served from this process's memory)
+        stay in the tally for the next flush."""
         with self._lock:
             counts, self._counts = self._counts, Counter()
             self._flushed_at = self.clock()

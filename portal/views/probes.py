@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from portal.cache_backend import degraded
 from portal.http import PortalRequest
 
 
@@ -18,7 +19,11 @@ def healthz(request: PortalRequest) -> JsonResponse:
 
 @require_GET
 def readyz(request: PortalRequest) -> JsonResponse:
-    """Database and cache reachable: 200, else 503 with what failed."""
+    """Database and cache reachable: 200, else 503 with what failed.
+
+    A Redis outage is `"cache": "degraded"` with 200: this process serves customers from its own
+    memory meanwhile, and a shared Redis down would otherwise take every instance out of the
+    load balancer at once (docs/decisions/0101-serving-through-a-redis-outage.md)."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -32,5 +37,9 @@ def readyz(request: PortalRequest) -> JsonResponse:
         checks["cache"] = "ok" if cache.get("portal:readyz") == "1" else "error"
     except Exception:
         checks["cache"] = "error"
-    ok = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
+    if checks["cache"] == "ok" and degraded(cache):
+        checks["cache"] = "degraded"
+    if any(value == "error" for value in checks.values()):
+        return JsonResponse({"status": "error", **checks}, status=503)
+    status = "degraded" if "degraded" in checks.values() else "ok"
+    return JsonResponse({"status": status, **checks})

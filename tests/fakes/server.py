@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -164,3 +165,44 @@ def running(server: FakeServer):
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+class SilentService:
+    """A TCP server on 127.0.0.1 that accepts every connection and never answers (a hung Redis
+    or database host); `accepted` counts the connections it took."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port: int = self.listener.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    @property
+    def accepted(self) -> int:
+        return len(self.held)
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _address = self.listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            self.held.append(connection)  # kept open, never read, never written
+
+
+@contextlib.contextmanager
+def silent_service():
+    """A running SilentService, closed with every connection it held when the block ends."""
+    service = SilentService()
+    service._thread.start()
+    try:
+        yield service
+    finally:
+        with contextlib.suppress(OSError):
+            service.listener.shutdown(socket.SHUT_RDWR)  # ends the accept() the thread waits in
+        service.listener.close()
+        for connection in service.held:
+            connection.close()
+        service._thread.join(timeout=10)

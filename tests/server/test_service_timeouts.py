@@ -5,51 +5,18 @@ fake service on 127.0.0.1 that accepts and never sends a byte."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.fakes.server import silent_service
+
 ROOT = Path(__file__).resolve().parent.parent.parent
-
-
-@contextlib.contextmanager
-def silent_service() -> Iterator[int]:
-    """A TCP server on 127.0.0.1 that accepts every connection and never answers; its port."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, _address = listener.accept()
-            except OSError:  # closed: the test is over
-                return
-            held.append(connection)  # kept open, never read, never written
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)  # ends the accept() the thread waits in
-        listener.close()
-        for connection in held:
-            connection.close()
-        thread.join(timeout=10)
 
 
 def run_with_settings(tmp_path: Path, code: str, **environment: str) -> subprocess.CompletedProcess:
@@ -84,32 +51,34 @@ READYZ = (
 )
 
 
-def test_readyz_answers_503_when_redis_accepts_and_never_answers(tmp_path):
+def test_readyz_says_degraded_when_redis_accepts_and_never_answers(tmp_path):
+    """The process serves from its own memory meanwhile, so it stays in the load balancer: 200,
+    and the body says so (docs/decisions/0101-serving-through-a-redis-outage.md)."""
     pytest.importorskip("redis", reason="the Redis client comes with the redis extra (make test-services)")
-    with silent_service() as port:
+    with silent_service() as service:
         result = run_with_settings(
-            tmp_path, READYZ, CACHE_URL=f"redis://127.0.0.1:{port}/0", PORTAL_REDIS_TIMEOUT="0.5"
+            tmp_path, READYZ, CACHE_URL=f"redis://127.0.0.1:{service.port}/0", PORTAL_REDIS_TIMEOUT="0.5"
         )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["503", "error"]
+    assert result.stdout.split() == ["200", "degraded"]
 
 
-def test_a_cache_read_from_a_silent_redis_raises_redis_timeout(tmp_path):
+def test_a_cache_read_from_a_silent_redis_ends_in_the_process_memory(tmp_path):
+    """The read waits for PORTAL_REDIS_TIMEOUT, not for ever: redis-py's TimeoutError ends it,
+    and the process serves the cache around Redis from then on."""
     pytest.importorskip("redis", reason="the Redis client comes with the redis extra (make test-services)")
     code = (
-        "import redis\n"
         "from django.core.cache import cache\n"
-        "try:\n"
-        "    cache.get('anything')\n"
-        "except redis.exceptions.TimeoutError:\n"
-        "    print('timeout')\n"
+        "from portal.cache_backend import degraded\n"
+        "print(degraded(cache), cache.get('anything', 'missing'), degraded(cache))\n"
     )
-    with silent_service() as port:
+    with silent_service() as service:
         result = run_with_settings(
-            tmp_path, code, CACHE_URL=f"redis://127.0.0.1:{port}/0", PORTAL_REDIS_TIMEOUT="0.5"
+            tmp_path, code, CACHE_URL=f"redis://127.0.0.1:{service.port}/0", PORTAL_REDIS_TIMEOUT="0.5"
         )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["timeout"]
+    assert result.stdout.split() == ["False", "missing", "True"]
+    assert "TimeoutError" in result.stderr  # the one log line of the outage names it
 
 
 SETTINGS = (
@@ -163,11 +132,11 @@ def test_a_postgresql_host_that_never_completes_the_connection_fails_the_connect
         "except OperationalError as error:\n"
         "    print('refused' if 'timeout' in str(error).lower() else str(error))\n"
     )
-    with silent_service() as port:
+    with silent_service() as service:
         result = run_with_settings(
             tmp_path,
             code,
-            DATABASE_URL=f"postgres://portal@127.0.0.1:{port}/portal",
+            DATABASE_URL=f"postgres://portal@127.0.0.1:{service.port}/portal",
             PORTAL_DATABASE_CONNECT_TIMEOUT="2",
         )
     assert result.returncode == 0, result.stderr
