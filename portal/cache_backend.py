@@ -22,6 +22,7 @@ import os
 import sqlite3
 import threading
 import time
+import urllib.parse
 
 from diskcache import DjangoCache
 from diskcache.core import EVICTION_POLICY, MODE_RAW, Timeout
@@ -215,6 +216,18 @@ OUTAGE_FOREVER_SECONDS = 60
 OUTAGE_MAX_ENTRIES = 10_000
 
 
+def without_credentials(url: str) -> str:
+    """A Redis URL fit for a log line: scheme, host, port and database, never a user name, a
+    password (in the URL or its query) or other options."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    if parts.port is not None:
+        host += f":{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
 class RedisOutage:
     """Whether this process is serving around the Redis at one location, and the memory it
     serves from meanwhile (docs/decisions/0101-serving-through-a-redis-outage.md).
@@ -258,7 +271,7 @@ class RedisOutage:
 
     @classmethod
     def forget_all(cls) -> None:
-        """Ends every outage of this process (tests; a process that was told Redis is back)."""
+        """Ends every outage of this process and its retry thread (tests)."""
         with cls._lock:
             outages, cls._by_location = list(cls._by_location.values()), {}
         for outage in outages:
@@ -322,7 +335,8 @@ class SharedRedisCache(RedisCache):
         import redis.exceptions  # the redis extra: only a Redis setup has it
 
         self._unanswered = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-        self._outage = RedisOutage.at(",".join(self._servers), params)
+        where = ",".join(without_credentials(server) for server in self._servers)  # logged
+        self._outage = RedisOutage.at(where, params)
 
     @property
     def degraded(self) -> bool:

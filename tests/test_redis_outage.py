@@ -45,13 +45,13 @@ def _no_outage_left():
     RedisOutage.forget_all()
 
 
-def use_redis(settings, port: int, *, retry: float = 3600.0) -> None:
-    """The portal's Redis cache at 127.0.0.1:port, each connect and answer waited for 0.5 s,
-    Redis asked again every `retry` seconds during an outage."""
+def use_redis(settings, port: int, *, retry: float = 3600.0, location: str = "") -> None:
+    """The portal's Redis cache at 127.0.0.1:port (or `location`), each connect and answer
+    waited for 0.5 s, Redis asked again every `retry` seconds during an outage."""
     settings.CACHES = {
         "default": {
             "BACKEND": "portal.cache_backend.SharedRedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "LOCATION": location or f"redis://127.0.0.1:{port}/0",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
@@ -88,6 +88,19 @@ def test_with_redis_refusing_connections_a_key_start_goes_to_the_vendor(client, 
     assert len(outage_lines) == 1  # one line for the outage, not one per request
     assert outage_lines[0].levelno == logging.ERROR
     assert "ConnectionError" in outage_lines[0].getMessage()
+
+
+def test_the_outage_log_line_names_the_redis_without_its_credentials(site, settings, caplog):
+    port = free_port()
+    use_redis(settings, port)
+    settings.CACHES["default"]["LOCATION"] = (
+        f"redis://portal:s3cret-pass@127.0.0.1:{port}/2?password=other-s3cret"
+    )
+    with caplog.at_level(logging.ERROR, logger="portal.cache_backend"):
+        assert cache.get("anything", "missing") == "missing"
+    (line,) = [record.getMessage() for record in caplog.records]
+    assert f"Redis at redis://127.0.0.1:{port}/2 did not answer" in line
+    assert "s3cret" not in line and "portal:" not in line
 
 
 def test_during_an_outage_pages_render_and_the_start_limit_still_counts(client, site, settings):
