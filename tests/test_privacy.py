@@ -134,6 +134,30 @@ def test_admin_actions_export_and_erase_the_selected_customers(admin_client, hel
     assert Event.objects.count() == 1
 
 
+def test_admin_offers_no_deletion_that_would_leave_the_customers_events(admin_client, held):
+    """Deleting start records is not erasure: the events would stay and the customer would
+    drop out of the list. Only the erase action is offered."""
+    jane = StartRequest.objects.filter(customer_data__name="Jane Doe").first()
+    url = reverse("admin:privacy_customerrecord_changelist")
+    listing = admin_client.get(url)
+    actions = [value for value, _label in listing.context["action_form"].fields["action"].choices]
+    assert "delete_selected" not in actions
+    assert {"export_json", "erase"} <= set(actions)
+    admin_client.post(url, {"action": "delete_selected", "_selected_action": [jane.pk], "post": "yes"})
+    delete_page = reverse("admin:privacy_customerrecord_delete", args=[jane.pk])
+    assert admin_client.get(delete_page).status_code == 403
+    assert admin_client.post(delete_page, {"post": "yes"}).status_code == 403
+    assert StartRequest.objects.filter(pk=jane.pk, customer_data__name="Jane Doe").exists()
+    assert Event.objects.count() == 3
+    view = admin_client.get(reverse("admin:privacy_customerrecord_change", args=[jane.pk]))
+    assert view.status_code == 200 and delete_page not in view.content.decode()
+    # Nor in the start records' own list, which shows the same rows.
+    records = reverse("admin:portal_startrequest_changelist")
+    admin_client.post(records, {"action": "delete_selected", "_selected_action": [jane.pk], "post": "yes"})
+    assert admin_client.get(reverse("admin:portal_startrequest_delete", args=[jane.pk])).status_code == 403
+    assert StartRequest.objects.filter(pk=jane.pk).exists()
+
+
 def test_no_log_line_carries_a_customer_field(client, site, issues, custom_fields, endpoint_for, caplog):
     """Through a refused and a good survey start, a refused key start, webhook delivery with a
     retry and the privacy commands: every record at every level, message and arguments."""

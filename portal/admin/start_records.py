@@ -82,3 +82,8 @@ class StartRequestAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        """Start records are the statistics' source and may name a customer whose webhook
+        events live elsewhere: they are erased (Privacy requests), never deleted here."""
+        return False

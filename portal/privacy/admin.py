@@ -69,6 +69,18 @@ class CustomerRecordAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    # Django's deletion (the "Delete selected" action, a record's delete page) would drop whole
+    # start records, and with them the anonymous counts, while the customer's webhook events
+    # stayed and the customer vanished from this list. Only *Erase everything about these
+    # customers* answers an erasure request: it clears every holder and keeps the anonymous row.
+    def has_delete_permission(self, request, obj=None):
+        return obj is None and super().has_delete_permission(request)  # the erase action's
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
     def _subjects(self, request, queryset):
         """The customers the selected records name; a warning when they name none."""
         subjects = subjects_of(queryset)
