@@ -307,8 +307,36 @@ class CustomFieldTranslationInline(admin.TabularInline):
     extra = 0
 
 
+class IssueOfSiteChoiceField(forms.ModelMultipleChoiceField):
+    """Issues named with their site: two sites' "Printing problems" are otherwise the same line."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.site.name} · {obj.display_name} ({obj.code_name})"
+
+
+class CustomFieldForm(forms.ModelForm):
+    class Meta:
+        model = models.CustomField
+        fields = ["site", "issues"]  # the admin adds the rest from its fieldsets
+        field_classes = {"issues": IssueOfSiteChoiceField}
+
+    def clean(self):
+        cleaned = super().clean()
+        site, issues = cleaned.get("site"), cleaned.get("issues")
+        if site is not None and issues:
+            foreign = [issue for issue in issues if issue.site_id != site.pk]
+            if foreign:
+                self.add_error(
+                    "issues",
+                    _("These issues belong to another site: %(issues)s.")
+                    % {"issues": ", ".join(f"{i.site.name} · {i.display_name}" for i in foreign)},
+                )
+        return cleaned
+
+
 @admin.register(models.CustomField)
 class CustomFieldAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
+    form = CustomFieldForm
     missing_languages = staticmethod(translation_coverage.missing_field_languages)
     list_display = [
         "label",
@@ -356,3 +384,10 @@ class CustomFieldAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, adm
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("site").prefetch_related("translations")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "issues":
+            kwargs["queryset"] = models.Issue.objects.select_related("site").order_by(
+                "site__name", "order", "display_name"
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
