@@ -18,6 +18,7 @@ from portal.tokens import create_api_token, revoke_api_token
 from tests.admin.test_translations import change_form_data
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
+from tests.parsed_html import elements
 
 pytestmark = pytest.mark.django_db
 
@@ -502,3 +503,26 @@ def test_backend_page_shows_the_stored_test_result_and_a_new_backend_none(admin_
     assert (
         "Last connection test" not in admin_client.get(reverse("admin:portal_backend_add")).content.decode()
     )
+
+
+@pytest.mark.parametrize("kind", [Backend.Kind.TAKECONTROL, Backend.Kind.PREVIEW])
+def test_a_backend_kind_without_a_connection_test_shows_no_test_result(admin_client, kind):
+    """Take Control and Preview have no connection test: "Last connection test: -" would only
+    send the admin to an action that answers "skipped"."""
+    other = Backend.objects.create(name="Other", kind=kind, base_url="https://api.us0.swi-rc.com/rest")
+    page = admin_client.get(reverse("admin:portal_backend_change", args=[other.pk])).content.decode()
+    assert "Last connection test" not in page
+    assert "Name" in page  # the page itself is there
+
+
+def test_admin_pages_name_the_portals_icon(admin_client, client, db):
+    """Without a <link rel="icon"> the browser asks for /favicon.ico on every admin page: a
+    404 in the console and a warning in the log each time."""
+    for page in (
+        admin_client.get(reverse("admin:index")),
+        admin_client.get(reverse("admin:portal_site_changelist")),
+        client.get(reverse("admin:login")),
+    ):
+        assert page.status_code == 200
+        icons = [link.attrs["href"] for link in elements(page.content, "link", rel="icon")]
+        assert icons == ["/static/portal/mark.svg", "/static/portal/favicon.png"]
