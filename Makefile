@@ -34,22 +34,26 @@ demo: migrate
 # putting back deliveries a stopped worker left mid-request and folding what is left) runs beside the server in the same recipe and is stopped when the server
 # stops, however it stops. `make run` lets it send to receivers on this machine.
 WORKER := $(PY) manage.py webhooks_requeue && $(PY) manage.py portal_analytics_fold --schedule -v0 && exec $(PY) manage.py db_worker --no-reload --no-startup-delay -v0
-WITH_WORKER := ( $(WORKER) ) & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM;
+# The server runs in the background and the shell waits for it, so a SIGTERM (or SIGINT) sent to
+# this shell alone runs the traps at once (a foreground child would defer them until it exited)
+# and stops both the server and the worker.
+with_worker = ( $(WORKER) ) & worker=$$!; \
+	trap 'kill $$worker $$server 2>/dev/null; wait $$worker $$server 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; $(1) & server=$$!; wait $$server
 
 run: messages migrate
 	$(PY) manage.py portal_bootstrap
 	@$(PY) manage.py portal_demo --banner http://$(HOST):$(PORT) $(if $(DEMO_PASSWORD_RESET),--reset-password)
 	@export PORTAL_HTTPS=false DJANGO_DEBUG=true DJANGO_RUNSERVER_HIDE_WARNING=true \
-	  PORTAL_WEBHOOKS_ALLOW_PRIVATE=$${PORTAL_WEBHOOKS_ALLOW_PRIVATE:-true}; $(WITH_WORKER) \
-	  $(PY) manage.py runserver --skip-checks $(HOST):$(PORT)
+	  PORTAL_WEBHOOKS_ALLOW_PRIVATE=$${PORTAL_WEBHOOKS_ALLOW_PRIVATE:-true}; \
+	  $(call with_worker,$(PY) manage.py runserver --skip-checks $(HOST):$(PORT))
 
 collectstatic: install
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 
 serve: messages migrate collectstatic
 	$(PY) manage.py portal_bootstrap
-	@$(WITH_WORKER) $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT)
+	@$(call with_worker,$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT))
 
 # axe-core for the browser tests' accessibility checks; without npm those tests are skipped.
 AXE := tests/browser/node_modules/axe-core/axe.min.js
