@@ -51,7 +51,11 @@ def match_language(tag: str, enabled: list[str]) -> str | None:
     if not tag:
         return None
     candidates = [tag, ALIASES.get(tag, "")]
-    primary = tag.split("-")[0]
+    subtags = tag.split("-")
+    primary = subtags[0]
+    if len(subtags) > 2:  # language-script-region ("zh-hans-sg"): the script decides first
+        script = "-".join(subtags[:2])
+        candidates += [script, ALIASES.get(script, "")]
     if primary != tag:
         candidates += [ALIASES.get(primary, ""), primary]
     else:

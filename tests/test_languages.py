@@ -44,6 +44,10 @@ ALL = [
         ("", "zh-CN", "zh-hans"),
         ("", "zh-TW", "zh"),
         ("", "zh-Hant-HK", "zh"),
+        ("", "zh-Hans-SG", "zh-hans"),  # the script decides before the bare language
+        ("", "zh-Hans-HK", "zh-hans"),
+        ("zh-Hans-SG", "", "zh-hans"),
+        ("", "sr-Latn-RS", "en-us"),
         ("", "sv", "sv-se"),
         ("", "ja-JP", "ja"),
         ("", "xx, *", "en-us"),

@@ -79,8 +79,10 @@
 
   function language(tag) {
     tag = String(tag || "").toLowerCase().replace(/_/g, "-");
-    var primary = tag.split("-")[0];
-    var candidates = [tag, ALIASES[tag], ALIASES[primary], primary];
+    var subtags = tag.split("-"), primary = subtags[0];
+    // language-script-region ("zh-hans-cn"): the script decides before the language alone
+    var script = subtags.length > 2 ? subtags[0] + "-" + subtags[1] : "";
+    var candidates = [tag, ALIASES[tag], script, ALIASES[script], ALIASES[primary], primary];
     for (var i = 0; i < candidates.length; i++) {
       if (candidates[i] && FALLBACK[candidates[i]]) return candidates[i];
     }

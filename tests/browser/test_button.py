@@ -148,6 +148,23 @@ def test_an_origin_the_site_does_not_list_gets_a_plain_new_tab_button(
     assert dict(parse_qsl(urlsplit(portal.url).query)) == {"name": "Jane Doe", "locale": "ja"}
 
 
+def test_a_language_tag_with_script_and_region_keeps_its_script(
+    page, context, portal_url, help_desk, make_site
+):
+    """zh-Hans-SG is Simplified Chinese: the script decides before the bare "zh" (Traditional,
+    the vendor's code) would."""
+    make_site(frame_ancestors="", show_rep_list=True, enabled_languages=["en-us", "zh", "zh-hans"])
+    page.goto(button_page(help_desk, portal_url, lang="zh-Hans-SG", attributes=""))
+    button = page.get_by_role("button", name="获取远程帮助 （在新标签页中打开）")
+    expect(button).to_be_visible()
+    with context.expect_page() as opened:
+        button.click()
+    portal = opened.value
+    portal.wait_for_load_state()
+    assert dict(parse_qsl(urlsplit(portal.url).query))["locale"] == "zh-Hans-SG"  # the page's tag
+    assert portal.locator("html").get_attribute("lang") == "zh-Hans"  # and the portal reads it alike
+
+
 def test_a_signed_link_elsewhere_is_ignored(page, context, portal_url, help_desk, make_site):
     make_site(frame_ancestors=help_desk.origin, show_rep_list=True)
     page.goto(
