@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from portal.models import StartRequest
 from tests.conftest import form_data
+from tests.parsed_html import element
 
 pytestmark = pytest.mark.django_db
 
@@ -208,6 +209,40 @@ def test_a_request_refused_before_its_language_was_chosen_gets_the_browsers(
         "/key/", fields, content_type="application/x-www-form-urlencoded", HTTP_ACCEPT_LANGUAGE=accept
     )
     assert response.status_code == 400 and title in response.content.decode()
+
+
+@pytest.mark.parametrize("where", ["address", "referer"])
+def test_a_body_too_large_is_refused_in_the_customers_language_with_what_to_do(client, site, where):
+    """A walk-through pasted a long log into a Japanese survey: the body is refused before its
+    `locale` field is read, and the 400 page was in the browser's language (English here) and
+    said "go back and try again", which fails the same way. It now takes the language the
+    customer chose, from the address or from the page the form was sent from (same host), and
+    says to shorten the text."""
+    site.enabled_languages = ["en-us", "ja", "fi"]
+    site.save()
+    path, headers = "/survey/", {"HTTP_ACCEPT_LANGUAGE": "en-US"}
+    if where == "address":
+        path += "?locale=ja"
+    else:
+        headers["HTTP_REFERER"] = "http://testserver/survey/?locale=ja&issue=printing"
+    body, content_type = multipart(LIMIT + 1)
+    response = client.post(path, body, content_type=content_type, **headers)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert element(page, "html").attrs["lang"] == "ja"
+    assert "送信された内容が大きすぎます。テキストを短くして、もう一度送信してください。" in page
+    assert "前のページに戻って" not in page
+
+
+def test_another_hosts_referer_or_a_language_the_site_lacks_is_not_taken(client, site):
+    site.enabled_languages = ["en-us", "fi"]
+    site.save()
+    body, content_type = multipart(LIMIT + 1)
+    for referer in ("https://evil.example/?locale=fi", "http://testserver/?locale=ja"):
+        response = client.post(
+            "/survey/", body, content_type=content_type, HTTP_REFERER=referer, HTTP_ACCEPT_LANGUAGE="en"
+        )
+        assert element(response.content.decode(), "html").attrs["lang"] == "en-US", referer
 
 
 def test_an_error_page_is_titled_and_leads_back_in_its_language(client, site):

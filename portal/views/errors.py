@@ -4,8 +4,10 @@ handler400/403/404/500 outside the API (portal/error_handlers.py)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -19,15 +21,33 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+def referer_locale(request: PortalRequest) -> str:
+    """The `locale` of the page a refused form was sent from (same host only). A body too large
+    to read is refused before its `locale` field is, so the page it came from names the
+    customer's language; the referrer policy (same-origin) sends it on every form post."""
+    referer = urlsplit(request.META.get("HTTP_REFERER", "")[:2000])
+    try:
+        host = request.get_host()
+    except DisallowedHost:  # a Host the portal does not serve: no page of ours sent it
+        return ""
+    if not referer.netloc or referer.netloc.lower() != host.lower():
+        return ""
+    return parse_qs(referer.query).get("locale", [""])[0]
+
+
 def error_language(request: PortalRequest) -> str:
     """The page's language: the request's, or, for a request refused before the portal chose
-    one (a Host it does not serve, a form over Django's field limits), the browser's own."""
+    one (a Host it does not serve, a form over Django's field limits), the one the customer
+    chose (the address's `locale`, else that of the page the form came from), else the
+    browser's own."""
     language = getattr(request, "LANGUAGE_CODE", None)
     if language:
         return language
+    site = getattr(request, "site", None)
     return negotiate_language(
-        enabled=LANGUAGE_CODES,
-        default=settings.LANGUAGE_CODE,
+        enabled=site.languages if site is not None else LANGUAGE_CODES,
+        default=site.default_language if site is not None else settings.LANGUAGE_CODE,
+        explicit=request.GET.get("locale", "") or referer_locale(request),
         accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
     )
 
@@ -55,6 +75,9 @@ def _error_page(
 
 
 def bad_request(request: PortalRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):  # going back and sending it again fails alike
+        message = _("What you sent was too large. Please shorten your text and send it again.")
+        return _error_page(request, 400, _("Bad request"), message)
     return _error_page(request, 400, _("Bad request"), _("Please go back and try again."))
 
 
