@@ -453,6 +453,13 @@ class SurveyForm(PublicForm):
     """
 
     reps_pending = False  # with reps_menu: the rep list is still being fetched (set by the view)
+    reps_unavailable = False  # with reps_menu: the appliance could not be asked, nothing cached
+
+    @property
+    def nobody_to_choose(self) -> bool:
+        """With reps in the menu, nobody is listed (checking, nobody online, or the appliance
+        could not be asked) and nothing was sent yet: the page says which, and asks nothing."""
+        return self.reps_menu and not self.issues and not self.is_bound
 
     issue = forms.ChoiceField(
         label=_("What do you need help with?"),

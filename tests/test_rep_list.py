@@ -548,12 +548,46 @@ def test_issue_menu_refuses_a_rep_who_is_gone(client, fake, reps_menu_site):
     assert GONE in response.content.decode()
 
 
+def asks_nothing(page: str) -> bool:
+    """The survey shows no question and no button: nobody could receive the answers."""
+    return (
+        elements(page, "input", name="issue") == []
+        and elements(page, "input", name="name") == []
+        and elements(page, "textarea") == []
+        and elements(page, "button", type="submit") == []
+    )
+
+
+def survey_status(page: str) -> str:
+    return element(page, "p", role="status").text
+
+
 def test_issue_menu_with_nobody_online(client, fake, reps_menu_site):
+    """A walk-through saw the required question "Who would you like to talk to?" with no
+    answers under "Nobody is available", and the whole form to fill in for nothing."""
     fake.serve("get_logged_in_reps", "logged_in_reps_empty.xml")
-    assert "Nobody is available right now." in client.get("/survey/").content.decode()
+    page = client.get("/survey/?name=Jane").content.decode()
+    assert (
+        survey_status(page) == "Nobody is available right now. Please try again in a few minutes. Check again"
+    )
+    assert element(page, "a", href="/survey/?name=Jane").text == "Check again"  # keeps the prefill
+    assert asks_nothing(page)
     response = client.post("/survey/", form_data(issue="rep-12", name="Jane Doe", details="Help"))
     assert response.status_code == 200
     assert "Nobody is available right now. Please try again in a few minutes." in response.content.decode()
+
+
+def test_issue_menu_when_the_appliance_cannot_be_asked(client, fake, reps_menu_site):
+    """Not "nobody is available": the portal does not know, as the rep list page says."""
+    fake.fail("http500", action="get_logged_in_reps")
+    page = client.get("/survey/").content.decode()
+    assert survey_status(page) == f"{CANNOT_SHOW} Check again"
+    assert asks_nothing(page)
+    response = client.post("/survey/", form_data(issue="rep-12", name="Jane Doe", details="Help"))
+    page = response.content.decode()
+    assert response.status_code == 200 and CANNOT_SHOW in page
+    assert element(page, "input", name="name").attrs["value"] == "Jane Doe"  # kept
+    assert not StartRequest.objects.filter(outcome=StartRequest.Outcome.STARTED).exists()
 
 
 def test_issue_menu_while_the_appliance_hangs(client, fake, reps_menu_site, settings):
@@ -563,7 +597,7 @@ def test_issue_menu_while_the_appliance_hangs(client, fake, reps_menu_site, sett
     check_again = element(page, "a", href="/survey/?name=Jane")  # keeps what was typed
     [line] = [e for e in elements(page) if check_again in e.parts]
     assert (line.text, check_again.text) == ("Checking who is available… Check again", "Check again")
-    assert elements(page, "input", name="issue", value="rep-12") == []
+    assert asks_nothing(page)
     response = client.post("/survey/", form_data(issue="rep-12", name="Jane Doe", details="Help"))
     assert response.status_code == 200
     page = response.content.decode()

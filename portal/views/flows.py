@@ -129,6 +129,7 @@ def survey_form(request: SiteRequest, data: Any = None) -> SurveyForm:
         memo.set(key, form.prepared_fields())
     form.lock(locked)
     form.reps_pending = rep_list is not None and rep_list.pending  # "checking who is available"
+    form.reps_unavailable = rep_list is not None and rep_list.unavailable  # "cannot show"
     return form
 
 
@@ -164,6 +165,8 @@ class SurveyView(StartFlowView[SurveyForm]):
             return True
         if form.reps_pending:
             message = _("We are still checking who is available. Please try again in a moment.")
+        elif form.reps_unavailable:
+            message = _("We cannot show who is available right now.")
         elif form.reps_menu:
             message = _("Nobody is available right now. Please try again in a few minutes.")
         else:
