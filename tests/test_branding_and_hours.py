@@ -16,7 +16,7 @@ from django.utils import timezone
 from portal.branding import contrast_ratio, contrast_warnings, embed_snippet
 from portal.models import Holiday, OpeningHours, validate_logo
 from portal.selectors import is_open, notice_is_shown
-from tests.conftest import save_site_in_admin
+from tests.conftest import form_data, save_site_in_admin
 from tests.parsed_html import element, elements
 
 PNG_1PX = bytes.fromhex(
@@ -257,6 +257,8 @@ def test_the_closed_page_says_when_it_opens_again_as_the_language_writes_it(
 ):
     html = closed_page(client, site, time_machine, locale)
     assert element(element(html, "p", class_="next-opening"), "strong").text == opens_at
+    # The tab's title names the page first, as every other page's does.
+    assert element(html, "title").text == f"{element(html, 'h1').text} · Acme Support"
 
 
 # The time zone as CLDR names it in each language (Babel): generic name and city, in the
@@ -449,6 +451,24 @@ def test_footer_gives_the_sites_contact_privacy_link_and_languages(client, site)
         "Deutsch",
         {"href": "/survey/?locale=de", "lang": "de", "hreflang": "de", "aria-current": "true"},
     )
+
+
+@pytest.mark.django_db
+def test_japanese_and_chinese_pages_write_the_full_width_colon(client, site):
+    """A walk-through: "電話: +49…" and the error summary's "お名前: この項目を…" took the
+    ASCII colon and space where Japanese and Chinese write "：", which carries its own space."""
+    site.enabled_languages = ["en-us", "ja", "zh-hans"]
+    site.contact_email, site.contact_phone = "help@acme.example", "+49 30 1234567"
+    site.save()
+    for locale, phone in (("ja", "電話：+49 30 1234567"), ("zh-hans", "电话：+49 30 1234567")):
+        html = client.get(f"/survey/?locale={locale}").content.decode()
+        footer = element(html, "footer", class_="site-footer")
+        assert phone in footer.text and ": " not in footer.text
+    page = client.post("/key/", form_data(key="", locale="ja")).content.decode()
+    summary = element(page, "div", class_="error-summary").text
+    assert "：" in summary and ": " not in summary
+    page = client.post("/key/", form_data(key="", locale="en-us")).content.decode()
+    assert ": " in element(page, "div", class_="error-summary").text  # others keep ": "
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 from django import forms, template
 from django.forms.boundfield import BoundField
+from django.utils.translation import get_language
 
 from portal.forms import strip_pattern
 
@@ -93,7 +94,14 @@ def summary_label(label) -> str:
     """A field's label as the error summary leads with it: a colon after it, unless the label
     already ends a sentence or question, where a second mark would read "?:"."""
     text = str(label).rstrip()
-    return f"{text} " if text and text[-1] in LABEL_ENDINGS else f"{text}: "
+    return f"{text} " if text and text[-1] in LABEL_ENDINGS else f"{text}{colon()}"
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label, as the active language writes it: Japanese and Chinese use the
+    full-width one, which carries its own space ("電話：", "电话："), others ": "."""
+    return "：" if (get_language() or "").startswith(("ja", "zh")) else ": "
 
 
 def counted(field) -> bool:
