@@ -488,6 +488,13 @@ class SurveyForm(PublicForm):
         self.site, self.issues, self.custom_fields = site, issues, custom_fields
         self.issue_by_code = {issue.code_name: issue for issue in issues}
         self.reps_menu = reps_menu
+        # Each issue's description, in the page's language, under its name (portal_forms'
+        # `choice_hint`); none for reps in the menu, which have none.
+        self.choice_hints = {
+            "issue": {
+                issue.code_name: issue.description for issue in issues if getattr(issue, "description", "")
+            }
+        }
         if prepared_fields is not None:
             # What an earlier form built from the same arguments (`prepared_fields()`): copied,
             # never shared, so this form may change its own (lock(), errors) freely.

@@ -692,7 +692,13 @@ class Issue(models.Model):
         blank=True,
         help_text=_("BeyondTrust issue ID. Set: the start sends id instead of codeName."),
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        help_text=_(
+            "Shown to customers under the issue's name in the survey, when it lists six issues or fewer."
+        ),
+    )
     order = models.IntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
     priority = models.PositiveSmallIntegerField(

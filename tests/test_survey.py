@@ -463,3 +463,36 @@ def test_the_survey_fields_are_built_once_per_site_version_and_language(client, 
     assert element(html, "input", name="cf_room") is not None
     response = post_survey(client, cf_room="B 12")
     assert dict(query_of(response["Location"]))["session.custom.room"] == "B 12"
+
+
+def test_each_issue_shows_its_description_in_the_pages_language(client, site, issues, custom_fields):
+    """An issue's description (and its translation) was computed for every page and shown on
+    none: the customer sees it under the issue's name, escaped as any admin text."""
+    from portal.models import IssueTranslation
+
+    site.enabled_languages = ["en-us", "de"]
+    site.save()
+    issues["printing"].description = "Printer offline, stuck jobs <b>or</b> scanning."
+    issues["printing"].save()
+    IssueTranslation.objects.create(
+        issue=issues["printing"], language="de", display_name="Drucken", description="Drucker offline."
+    )
+    for locale, name, hint in (
+        ("en-us", "Printing", "Printer offline, stuck jobs <b>or</b> scanning."),
+        ("de", "Drucken", "Drucker offline."),
+    ):
+        page = client.get(f"/survey/?locale={locale}").content.decode()
+        [choice] = [
+            label
+            for label in elements(page, "label", class_="choice")
+            if elements(label, "input", value="printing")
+        ]
+        assert choice.text == f"{name} {hint}"
+        assert element(choice, "span", class_="hint").text == hint
+        assert "<b>or</b>" not in page  # escaped
+        [vpn] = [
+            label
+            for label in elements(page, "label", class_="choice")
+            if elements(label, "input", value="vpn")
+        ]
+        assert elements(vpn, "span", class_="hint") == []  # no description, no empty line

@@ -73,6 +73,14 @@ def is_choice_group(field) -> bool:
 
 
 @register.filter
+def choice_hint(field, value) -> str:
+    """The line a form gives one of a choice field's options under its label (an issue's
+    description), or ""."""
+    hints = getattr(field.form, "choice_hints", {}).get(field.name, {})
+    return hints.get(str(value), "")
+
+
+@register.filter
 def is_checkbox(field) -> bool:
     return isinstance(field.field.widget, forms.CheckboxInput)
 
