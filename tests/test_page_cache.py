@@ -52,6 +52,17 @@ def test_no_visitor_puts_their_own_text_into_a_shared_page(client, site, issues,
     assert links and all(link.startswith(f"{path}?embed=1&locale=") for link in links), links
 
 
+def test_the_rep_list_check_again_link_carries_no_first_visitors_text(client, site):
+    """The rep list page's "Check again" link is its own address: the shared page must not keep
+    the first requester's query in it (`?embed=<text>` is in no cache key)."""
+    poisoned = client.get("/reps/?embed=POISONED%22x&locale=fr")
+    assert poisoned.status_code == 200 and "POISONED" not in poisoned.content.decode()
+    html = client.get("/reps/?locale=fr").content.decode()
+    assert "POISONED" not in html
+    check_again = [a.attrs["href"] for a in elements(html, "a") if not a.attrs.get("hreflang")]
+    assert "/reps/?locale=fr" in check_again and not any("embed" in link for link in check_again)
+
+
 def test_posts_are_never_served_from_cache(client, site):
     from tests.conftest import form_data
 

@@ -28,7 +28,7 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 
 from portal import guards, selectors
-from portal.caching import exempt_from_page_cache
+from portal.caching import NEUTRAL_PARAMETERS, exempt_from_page_cache
 from portal.http import PortalRequest, SiteRequest
 from portal.languages import html_lang
 from portal.models import Backend, OpeningHours, Site, closes_at_midnight
@@ -71,6 +71,18 @@ def links_query(request: PortalRequest) -> str:
     if request.GET.get("embed") == "1":
         carried["embed"] = "1"
     return urlencode(carried)
+
+
+def page_url(request: PortalRequest) -> str:
+    """This page's own address for a "Check again" link. A request with the customer's own
+    values (a prefill link) is never in the page cache and keeps its query as it came; any other
+    page may be shared by every request of its key (caching.page_cache_key: site, language,
+    whether `embed` is 1, path), so its link carries only those, never the first requester's
+    `embed=<text>` or other spelling of the query."""
+    if not NEUTRAL_PARAMETERS.issuperset(request.GET):
+        return request.get_full_path()
+    query = {"embed": "1"} if request.GET.get("embed") == "1" else {}
+    return f"{request.path}?{urlencode({**query, 'locale': request.LANGUAGE_CODE})}"
 
 
 def language_links(request: PortalRequest, site: Site) -> list[dict]:
@@ -130,6 +142,7 @@ def render_customer_page(
         "language": request.LANGUAGE_CODE,
         "html_lang": html_lang(request.LANGUAGE_CODE),
         "languages": language_links(request, site) if site else [],
+        "page_url": page_url(request),
         "notice_shown": site is not None and selectors.notice_is_shown(site=site),
         "texts": selectors.site_texts(site=site, language=request.LANGUAGE_CODE) if site else None,
         # A POST's answer (errors, the start button) says so from the form's own field, which
