@@ -11,8 +11,13 @@ sits on the log handler (settings.LOGGING) and, for those records only:
   per process, then one "... suppressed" line; the next window's first line says how many
   were dropped.
 
-Server errors (5xx) and every other record pass untouched, traceback included. Nothing is
-swallowed: the client still gets its 400, only the log is shorter.
+Server errors (5xx) and every other record pass with their traceback. Nothing is swallowed:
+the client still gets its 400, only the log is shorter.
+
+Every record's message is kept on one line (a line break in it is written as `\\n`): a message
+may carry what a client sent, such as the username of a failed admin sign-in, which axes logs
+as it came, and a line break there would let the client write a line of its own into the log,
+with a time and a logger name of its choosing. A traceback keeps its lines.
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+
+
+# What str.splitlines() (and so many log readers) takes for the end of a line.
+LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+ESCAPED_LINE_BREAKS = {ord(char): repr(char)[1:-1] for char in LINE_BREAKS}
 
 
 class ClientErrorFilter(logging.Filter):
@@ -45,6 +55,7 @@ class ClientErrorFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.is_client_error(record):
+            self.keep_on_one_line(record)
             return True
         kind = self.kind(record)
         now = self.clock()
@@ -73,11 +84,17 @@ class ClientErrorFilter(logging.Filter):
         return True
 
     @staticmethod
+    def keep_on_one_line(record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if any(char in message for char in LINE_BREAKS):
+            record.msg, record.args = message.translate(ESCAPED_LINE_BREAKS), None
+
+    @staticmethod
     def one_line(record: logging.LogRecord) -> str:
         message = record.getMessage()
         if record.exc_info and record.exc_info[0] is not None:
             message = f"{message} [{record.exc_info[0].__name__}]"
-        return message.replace("\r", "\\r").replace("\n", "\\n")
+        return message.translate(ESCAPED_LINE_BREAKS)
 
     def clear(self) -> None:
         """Forgets every count (a reconfiguration, or a test that starts from zero)."""

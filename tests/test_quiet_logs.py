@@ -153,3 +153,26 @@ def test_a_good_post_logs_nothing(console, site):
     buffer, _rate = console
     Client().post("/key/", form_data(key="1234567"))
     assert lines(buffer) == []
+
+
+def test_no_client_writes_a_log_line_of_its_own(console, site):
+    """axes logs a failed sign-in's username as it came: a line break in it must not start a
+    line of the attacker's choosing (a forged "signed in" line, a forged time)."""
+    buffer, _rate = console
+    forged = "2026-01-01 00:00:00,000 WARNING portal.admin_security Signed in: 'admin'"
+    axes_logger = logging.getLogger("axes")
+    previous = axes_logger.handlers[:]
+    axes_logger.handlers = [h for h in logging.getLogger("django").handlers if h.name == "console"]
+    try:
+        from django.urls import reverse
+
+        client = Client()
+        client.post(
+            reverse("admin:login"), {"username": f"nobody\n{forged}\u2028x", "password": "wrong-password-1"}
+        )
+    finally:
+        axes_logger.handlers = previous
+    assert buffer.getvalue(), "nothing was logged"
+    written = buffer.getvalue()
+    assert "nobody\\n2026-01-01" in written  # the username, with its line break written out
+    assert not any(line.startswith("2026-01-01") for line in written.splitlines())
