@@ -51,4 +51,8 @@ def verify(
     if abs(now - timestamp) > tolerance:
         return False
     expected = signature(secret=secret, timestamp=timestamp, body=body)
-    return any(hmac.compare_digest(expected, candidate) for candidate in parts.get(SCHEME, []))
+    # As bytes: compare_digest refuses str with anything but ASCII (a forged header's "é").
+    return any(
+        hmac.compare_digest(expected.encode(), candidate.encode("utf-8", "replace"))
+        for candidate in parts.get(SCHEME, [])
+    )

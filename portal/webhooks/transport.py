@@ -10,6 +10,7 @@ redirects followed, at most EXCERPT_BYTES of the answer read.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import time
 from dataclasses import dataclass
 
@@ -32,6 +33,22 @@ def is_public_address(text: str) -> bool:
     return address.is_global and not address.is_multicast
 
 
+def _check_resolved(host: str, port: int) -> None:
+    """Refuses a receiver whose name resolves to any address that is not public, before any
+    connection is tried: a connect attempt would tell an open port ("not a public address")
+    from a closed one ("connection refused") in the delivery log, a scan of the portal's own
+    network. The check on the connected peer (below) stays: a name re-pointed between the two
+    is still caught."""
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return  # the connection attempt reports the failure as before
+    addresses = [info[4][0] for info in infos]
+    for address in addresses:  # any private one: the connection might take it
+        if not is_public_address(address):
+            raise BlockedAddress(address)
+
+
 def _check_peer(sock) -> None:
     peer = sock.getpeername()[0]
     if not is_public_address(peer):
@@ -41,6 +58,7 @@ def _check_peer(sock) -> None:
 
 class _GuardedHTTPConnection(HTTPConnection):
     def _new_conn(self):
+        _check_resolved(self._dns_host, self.port)
         sock = super()._new_conn()
         _check_peer(sock)
         return sock
@@ -48,6 +66,7 @@ class _GuardedHTTPConnection(HTTPConnection):
 
 class _GuardedHTTPSConnection(HTTPSConnection):
     def _new_conn(self):
+        _check_resolved(self._dns_host, self.port)
         sock = super()._new_conn()
         _check_peer(sock)
         return sock

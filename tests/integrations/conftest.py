@@ -143,6 +143,7 @@ def signature_cases(now: int) -> list[tuple[str, dict, bool]]:
         case("no signature", False, header=good.split(",")[0]),
         case("not hex", False, header=f"t={now},v1=" + "zz" * 32),
         case("upper-case scheme", False, header=good.replace("v1=", "V1=")),
+        case("a signature that is not ASCII", False, header=f"t={now},v1=" + "é" * 64),
     ]
 
 

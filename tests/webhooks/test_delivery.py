@@ -318,6 +318,24 @@ def test_private_addresses_are_refused_unless_allowed(client, site, endpoint_for
     assert delivery.last_error.startswith("Refused: 127.0.0.1 is not a public address")
 
 
+def test_a_refused_address_says_nothing_about_its_ports():
+    """Under the production rule an open and a closed port of a private address read the same
+    in the delivery log: no connection is tried, so the log is no port scanner."""
+    from portal.webhooks import transport
+
+    with running(receiver()) as server:
+        port = server.server_address[1]
+        outcomes = [
+            transport.post(
+                url=f"https://127.0.0.1:{p}/", body=b"{}", headers={}, timeout=(1, 1), allow_private=False
+            )
+            for p in (port, 9)
+        ]
+        assert server.calls() == []
+    assert outcomes[0].error == outcomes[1].error
+    assert outcomes[0].error.startswith("Refused: 127.0.0.1 is not a public address")
+
+
 def test_the_start_survives_a_broken_webhook_table(client, site, endpoint_for):
     """A database error while writing the event (caught as DatabaseError) leaves the
     customer's start alone."""
