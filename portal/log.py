@@ -27,7 +27,6 @@ import threading
 import time
 from collections.abc import Callable
 
-
 # What str.splitlines() (and so many log readers) takes for the end of a line.
 LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 ESCAPED_LINE_BREAKS = {ord(char): repr(char)[1:-1] for char in LINE_BREAKS}
