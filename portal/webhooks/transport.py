@@ -43,7 +43,7 @@ def _check_resolved(host: str, port: int) -> None:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         return  # the connection attempt reports the failure as before
-    addresses = [info[4][0] for info in infos]
+    addresses = [str(info[4][0]) for info in infos]
     for address in addresses:  # any private one: the connection might take it
         if not is_public_address(address):
             raise BlockedAddress(address)
