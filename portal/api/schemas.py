@@ -254,7 +254,7 @@ class CustomFields(Rule):
             f"each at most {limits.CUSTOM_FIELD_MAX_CHARS} characters; all values "
             f"and the external key together at most "
             f"{limits.CUSTOM_TOTAL_MAX_BYTES} UTF-8 bytes. `external_key` is not "
-            "allowed here. Values may span lines; otherwise " + TEXT_RULE,
+            "allowed here. Values may span lines. " + TEXT_RULE,
         }
 
     def check(self, value, problems, context):
