@@ -15,12 +15,15 @@ connections it already holds are queued as before, and a thread waiting on a ven
 worker's other threads for customers exactly as before; it only stops taking new customers it
 could not serve yet.
 
-It also bounds how long a connection may take to send a request's head (the request line and
-headers): a client that sends a byte and then nothing, or a byte every few seconds (slowloris),
-holds one of gthread's threads in a blocking read for as long as it likes, and eight such
-connections stopped a 2 x 4 server from answering anyone. The loop closes the reading side of a
-connection whose head is not in after REQUEST_HEAD_SECONDS; its thread then sees the client
-gone and is free.
+A request's head (the request line and headers), and a body of announced length up to
+BODY_BUFFER_MAX (every customer form and API call), is read on the worker's own loop, without a
+thread; only a whole request goes to a thread (docs/decisions/0102-request-heads-read-on-the-loop.md).
+gthread gave each new connection a thread that waited in a blocking read: a client that sends a
+byte and then nothing, or a byte every few seconds (slowloris), held it, and a handful of such
+connections, opened again as they were closed, kept every thread of a 2 x 4 server busy. Now
+such a client holds a socket, and the loop closes it when its head is not in after
+REQUEST_HEAD_SECONDS (a body: after its own budget, below). A connection whose bytes go to a
+thread before they are all there (TLS, HTTP/2, a larger or chunked body) keeps the bounds below.
 
 The body has a budget of its own, counted only while it is being read and grown only by what
 arrives: a client that sends its head and then its body a byte at a time held a thread just as
@@ -45,12 +48,17 @@ database the gate depends on is asked once the worker has loaded the application
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import selectors
 import socket
 import time
 from collections import deque
+from functools import partial
 
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.http2 import negotiation
+from gunicorn.workers.gthread import TConn, ThreadWorker
 
 # How often a worker whose threads are all busy looks for a connection that no other worker
 # took (nginx's accept_mutex_delay, in small). Without it a worker whose keep-alive clients keep
@@ -101,6 +109,18 @@ RUN_ALONE_SECONDS = run_alone_ms() / 1000
 # holding a thread past that (its DEFAULT_WORKER_DATA_TIMEOUT). PORTAL_REQUEST_HEAD_SECONDS sets
 # it (the tests make it short).
 REQUEST_HEAD_SECONDS = float(os.environ.get("PORTAL_REQUEST_HEAD_SECONDS") or 15)
+# A request head is read on the worker's main loop, without a thread, until its blank line has
+# come (or this much of it, past which gunicorn's own limits answer 431 or 414); only then is the
+# connection handed to a thread. A client that sends its head a byte at a time, or nothing at
+# all, holds no thread while it does, only a socket, until REQUEST_HEAD_SECONDS.
+# A body of a length announced up to BODY_BUFFER_MAX (every customer form and API call; not an
+# admin logo upload) is read there too, on the body's own budget (REQUEST_BODY_SECONDS plus a
+# second per BODY_MIN_RATE bytes announced): a client that sends it slowly holds no thread either.
+HEAD_END = b"\r\n\r\n"
+CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*([^\r]*?)[ \t]*(?=\r|$)")  # in a lowered head
+HEAD_BUFFER_MAX = 64 * 1024
+BODY_BUFFER_MAX = 256 * 1024
+
 # How long the reads of a request body may take: REQUEST_BODY_SECONDS, plus a second for every
 # BODY_MIN_RATE bytes that have arrived (Apache mod_reqtimeout's `body=…,MinRate=…`). Counted
 # on what the client sent, never on the Content-Length it announced: a client that announces
@@ -211,6 +231,8 @@ class BalancedThreadWorker(ThreadWorker):
         self.running: dict = {}  # connection -> since when it was handed to the pool
         self.waiting_to_run: deque = deque()  # in the order their requests came
         self.run_alone = RUN_ALONE_SECONDS
+        # Connections whose request head is still coming, read on this loop: conn -> deadline.
+        self.reading_heads: dict = {}
 
     @property
     def busy_threads(self) -> int:
@@ -315,10 +337,121 @@ class BalancedThreadWorker(ThreadWorker):
             while self.waiting_to_run:
                 self.start(self.waiting_to_run.popleft(), time.monotonic())
 
+    # -- the request head, read on the loop -------------------------------------------------------
+    def buffers_heads(self, client) -> bool:
+        """Plain HTTP/1 only: TLS bytes and an HTTP/2 preface are gthread's to read."""
+        return not self.cfg.is_ssl and not negotiation.prior_knowledge_allowed(self.cfg, client)
+
+    def accept(self, listener) -> None:
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError as e:
+            if e.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        conn = TConn(self.cfg, client_sock, client_addr, listener.getsockname())  # non-blocking
+        if self.buffers_heads(client_addr):
+            self.read_head(conn)
+        else:
+            client_sock.setblocking(True)
+            self.enqueue_req(conn)
+
+    def on_client_socket_readable(self, conn, client) -> None:
+        """A kept-alive connection's next request: its head is read on the loop too."""
+        if not self.buffers_heads(conn.client):
+            return super().on_client_socket_readable(conn, client)
+        self.poller.unregister(client)
+        self.keepalived_conns.remove(conn)
+        self.read_head(conn)
+        return None
+
+    def read_head(self, conn) -> None:
+        conn.head_prefix, conn.head_needed, conn.head_watched = bytearray(), None, False
+        self.reading_heads[conn] = time.monotonic() + REQUEST_HEAD_SECONDS
+        self.on_head_readable(conn, conn.sock)  # a kept-alive client's head is usually all there
+        if conn in self.reading_heads and not conn.head_watched:  # still coming: on the loop
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_head_readable, conn))
+            conn.head_watched = True
+
+    def unwatch_head(self, conn) -> None:
+        if getattr(conn, "head_watched", False):
+            conn.head_watched = False
+            try:
+                self.poller.unregister(conn.sock)
+            except (OSError, KeyError, ValueError):
+                pass
+
+    def on_head_readable(self, conn, sock) -> None:
+        buffer = conn.head_prefix
+        try:
+            while not self.request_read(conn):
+                piece = sock.recv(16 * 1024)
+                if not piece:  # the client closed its side
+                    break
+                buffer += piece
+        except (BlockingIOError, InterruptedError):
+            return  # the rest is still coming: wait on the loop, not in a thread
+        except OSError:
+            self.drop_head(conn)
+            return
+        self.hand_on(conn)
+
+    def hand_on(self, conn) -> None:
+        """To a thread, with what has come. A connection without a whole head is closed; one
+        whose body stopped short (the client closed its side, or its budget is spent: then its
+        reading side is shut here) goes on, and the body's reader refuses it (a 400 page, as
+        DeadlineReader answers a cut), or the application answers without reading it."""
+        if HEAD_END not in conn.head_prefix and len(conn.head_prefix) < HEAD_BUFFER_MAX:
+            self.drop_head(conn)
+            return
+        self.unwatch_head(conn)
+        self.reading_heads.pop(conn, None)
+        conn.data_ready = True  # gthread's first-byte wait is over
+        self.enqueue_req(conn)
+
+    def request_read(self, conn) -> bool:
+        """Whether the connection's buffer holds what a thread may take without waiting: the
+        head, and a small body of announced length. Anything unusual (no blank line within
+        HEAD_BUFFER_MAX, chunked, a length repeated or not a number, a large body) is handed on
+        as it is, for gunicorn's parser to refuse or for the body's own budget."""
+        buffer = conn.head_prefix
+        end = buffer.find(HEAD_END)
+        if end < 0:
+            return len(buffer) >= HEAD_BUFFER_MAX
+        needed = getattr(conn, "head_needed", None)
+        if needed is None:
+            head = bytes(buffer[:end]).lower()  # one pass in C: this runs for every request
+            lengths = CONTENT_LENGTH.findall(head)
+            length = int(lengths[0]) if len(lengths) == 1 and lengths[0].isdigit() else 0
+            # A client that asks "Expect: 100-continue" sends its body only after gunicorn's
+            # "100 Continue", which a thread sends: its body is the thread's to wait for.
+            if length > BODY_BUFFER_MAX or b"\r\ntransfer-encoding:" in head or b"\r\nexpect:" in head:
+                length = 0
+            needed = conn.head_needed = end + len(HEAD_END) + length
+            if length:  # the body's budget from here, as DeadlineReader counts it
+                self.reading_heads[conn] = time.monotonic() + REQUEST_BODY_SECONDS + length / BODY_MIN_RATE
+        return len(buffer) >= needed
+
+    def drop_head(self, conn) -> None:
+        self.reading_heads.pop(conn, None)
+        self.unwatch_head(conn)
+        self.nr_conns -= 1
+        conn.close()
+
     # -- the request head's deadline ------------------------------------------------------------
     def handle(self, conn):
         """In a pool thread: the head must be in by the deadline (handle_request clears it).
-        gthread's own wait for a new connection's first byte is inside it, at most 5 s."""
+        gthread's own wait for a new connection's first byte is inside it, at most 5 s. A head
+        read on the loop (`read_head`) goes to the parser first."""
+        prefix = getattr(conn, "head_prefix", None)
+        if prefix is not None:
+            conn.head_prefix = conn.head_needed = None
+            conn.sock.setblocking(True)
+            conn.init()
+            unreader = conn.parser.unreader
+            unreader.buf.seek(0, os.SEEK_END)
+            unreader.buf.write(bytes(prefix))  # after anything a body's drain read ahead
         conn.head_deadline = time.monotonic() + REQUEST_HEAD_SECONDS
         try:
             return super().handle(conn)
@@ -340,6 +473,21 @@ class BalancedThreadWorker(ThreadWorker):
         the client had left (gthread closes the connection quietly; a body's reader raises)."""
         super().murder_pending()
         now = time.monotonic()
+        for conn, deadline in list(self.reading_heads.items()):
+            if now > deadline:
+                if HEAD_END in conn.head_prefix:
+                    self.log.info(
+                        "Closing a connection from %s: its request body came too slowly", conn.client
+                    )
+                    self.stop_reading(conn)
+                    self.hand_on(conn)
+                else:
+                    self.log.info(
+                        "Closing a connection from %s: no request head in %g s",
+                        conn.client,
+                        REQUEST_HEAD_SECONDS,
+                    )
+                    self.drop_head(conn)
         for conn in [*self.running, *self.waiting_to_run]:
             deadline = getattr(conn, "head_deadline", None)
             if deadline is not None and now > deadline:

@@ -264,6 +264,91 @@ def test_a_connection_that_never_finishes_its_head_gives_its_thread_back():
         server.close()
 
 
+def test_slow_heads_hold_no_thread_however_many_come():
+    """Slowloris with reconnects: the head's deadline alone freed a thread only after it, so a
+    client opening a few slow connections every few seconds kept every thread busy and every
+    other request waited for that deadline. Heads are read on the worker's loop: with three
+    times as many slow heads as threads, and a deadline far past the test's bound, a request
+    is still answered (docs/decisions/0102-request-heads-read-on-the-loop.md)."""
+    server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_HEAD_SECONDS": "600"})
+    slow = []
+    try:
+        for _ in range(6):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+            connection.sendall(b"GET /pid HTTP/1.1\r\n")
+            slow.append(connection)
+        status, _pid = server.get("/pid").result(timeout=BOUND)
+        assert status == 200
+        # And a slow head, once whole, is served as any other.
+        slow[0].sendall(b"Host: x\r\nConnection: close\r\n\r\n")
+        assert slow[0].recv(64).startswith(b"HTTP/1.1 200")
+    finally:
+        for connection in slow:
+            connection.close()
+        server.close()
+
+
+def test_slow_small_bodies_hold_no_thread_and_arrive_whole():
+    """The same with a whole head and a form's body sent slowly: read on the loop too, and the
+    application reads the whole body once it has come, the bytes read on the loop first."""
+    server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_BODY_SECONDS": "600"})
+    slow = []
+    try:
+        for _ in range(6):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+            connection.sendall(b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + b"a" * 40)
+            slow.append(connection)
+        status, _pid = server.get("/pid").result(timeout=BOUND)
+        assert status == 200
+        slow[0].sendall(b"b" * 60)
+        answer = http.client.HTTPResponse(slow[0])
+        answer.begin()
+        assert (answer.status, answer.read()) == (200, b"100")  # every byte, in one body
+    finally:
+        for connection in slow:
+            connection.close()
+        server.close()
+
+
+def test_a_client_that_expects_100_continue_gets_it_before_sending_its_body():
+    """curl and .NET send "Expect: 100-continue" and wait for "100 Continue" (a thread's to
+    send) before the body: the loop must not wait for a body that waits for it."""
+    server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_BODY_SECONDS": "600"})
+    try:
+        client = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+        client.sendall(
+            b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n"
+        )
+        assert client.recv(64) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        client.sendall(b"0123456789")
+        answer = http.client.HTTPResponse(client)
+        answer.begin()
+        assert (answer.status, answer.read()) == (200, b"10")
+        client.close()
+    finally:
+        server.close()
+
+
+def test_a_slow_head_is_still_closed_at_its_deadline():
+    """Read on the loop, a head that never ends is dropped at REQUEST_HEAD_SECONDS, and a body
+    that stops short at its budget gets the 400 the body's reader gives a cut."""
+    server = Server(
+        workers=1, threads=2, env={"PORTAL_REQUEST_HEAD_SECONDS": "1", "PORTAL_REQUEST_BODY_SECONDS": "1"}
+    )
+    try:
+        head = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+        head.sendall(b"GET /pid HTTP/1.1\r\n")
+        body = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+        body.sendall(b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
+        assert head.recv(1) == b""  # closed, nothing answered
+        answer = body.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 400") or answer == b"", answer
+        head.close()
+        body.close()
+    finally:
+        server.close()
+
+
 # --- One quick request at a time (docs/decisions/0098-one-quick-request-at-a-time.md) -----------
 # On the worker's own loop with two threads: "how long the running request has run" is set, not
 # waited for.
