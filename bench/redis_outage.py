@@ -109,18 +109,7 @@ def main() -> None:
             env = wrk_bench.portal_env("embedded", work / "data", work / "static")
             env["CACHE_URL"] = f"redis://127.0.0.1:{redis_port}/0"
             demo = wrk_bench.load_demo(env, fake)
-            port = wrk_bench.free_port()
-            portal = wrk_bench.start_server(
-                stack,
-                wrk_bench.gunicorn_command(
-                    sys.executable, "bench.wsgi", port, args, config=ROOT / "gunicorn.conf.py"
-                ),
-                cwd=ROOT,
-                env=env,
-                log=work / "portal.log",
-                probe=f"http://127.0.0.1:{port}/bench/bare/",
-            )
-            base = f"http://127.0.0.1:{port}"
+            portal, base = wrk_bench.start_portal(stack, env, args, work / "portal.log")
             plan = [t for t in wrk_bench.targets(base, demo, "/") if t.name in PATHS]
 
             def phase(name: str) -> None:

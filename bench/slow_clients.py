@@ -119,20 +119,10 @@ def main() -> None:
             fake = stack.enter_context(running(FakeBeyondTrust()))
             env = wrk_bench.portal_env("embedded", work / "data", work / "static")
             wrk_bench.load_demo(env, fake)
-            port = wrk_bench.free_port()
-            wrk_bench.start_server(
-                stack,
-                wrk_bench.gunicorn_command(
-                    sys.executable, "bench.wsgi", port, options, config=ROOT / "gunicorn.conf.py"
-                ),
-                cwd=ROOT,
-                env=env,
-                log=work / "portal.log",
-                probe=f"http://127.0.0.1:{port}/bench/bare/",
-            )
+            _portal, base = wrk_bench.start_portal(stack, env, options, work / "portal.log")
             for mode in MODES:
                 print(f"slow clients: {mode}", flush=True)
-                results[mode] = run_mode(port, mode, args)
+                results[mode] = run_mode(base, mode, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

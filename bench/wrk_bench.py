@@ -512,6 +512,24 @@ def start_server(stack: ExitStack, command, *, cwd, env, log: Path, probe: str) 
     return proc
 
 
+def start_portal(stack: ExitStack, env: dict, args, log: Path) -> tuple[subprocess.Popen, str]:
+    """The portal under gunicorn as shipped (the repository's gunicorn.conf.py) on a free
+    port, once its bare view answers: the process and its base URL."""
+    port = free_port()
+    config = ROOT / "gunicorn.conf.py"
+    proc = start_server(
+        stack,
+        gunicorn_command(
+            sys.executable, "bench.wsgi", port, args, config=config if config.exists() else None
+        ),
+        cwd=ROOT,
+        env=env,
+        log=log,
+        probe=f"http://127.0.0.1:{port}/bench/bare/",
+    )
+    return proc, f"http://127.0.0.1:{port}"
+
+
 def manage(env, *args) -> str:
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
@@ -712,17 +730,8 @@ def run_setup(setup: str, args) -> dict:
             demo = load_demo(env, fake)
             peer = prepare_peer(Path(args.peer_python), work / "peer")
             config = ROOT / "gunicorn.conf.py"
-            port, peer_port = free_port(), free_port()
-            portal = start_server(
-                stack,
-                gunicorn_command(
-                    sys.executable, "bench.wsgi", port, args, config=config if config.exists() else None
-                ),
-                cwd=ROOT,
-                env=env,
-                log=work / "portal.log",
-                probe=f"http://127.0.0.1:{port}/bench/bare/",
-            )
+            portal, portal_base = start_portal(stack, env, args, work / "portal.log")
+            peer_port = free_port()
             peer_server = start_server(
                 stack,
                 gunicorn_command(args.peer_python, "peer_wsgi", peer_port, args, config=None),
@@ -731,7 +740,7 @@ def run_setup(setup: str, args) -> dict:
                 log=work / "peer.log",
                 probe=f"http://127.0.0.1:{peer_port}{PEER_PATH}",
             )
-            bases = {"portal": f"http://127.0.0.1:{port}", "peer": f"http://127.0.0.1:{peer_port}"}
+            bases = {"portal": portal_base, "peer": f"http://127.0.0.1:{peer_port}"}
             servers = {"portal": portal.pid, "peer": peer_server.pid}
             services_pids = []
             if setup == "services":
