@@ -22,8 +22,9 @@ gthread gave each new connection a thread that waited in a blocking read: a clie
 byte and then nothing, or a byte every few seconds (slowloris), held it, and a handful of such
 connections, opened again as they were closed, kept every thread of a 2 x 4 server busy. Now
 such a client holds a socket, and the loop closes it when its head is not in after
-REQUEST_HEAD_SECONDS (a body: after its own budget, below). A connection whose bytes go to a
-thread before they are all there (TLS, HTTP/2, a larger or chunked body) keeps the bounds below.
+REQUEST_HEAD_SECONDS (a body: after its own budget, below); a client that expects
+`100 Continue` gets it from the loop. A connection whose bytes go to a thread before they are
+all there (TLS, HTTP/2, a larger or chunked body) keeps the bounds below.
 
 The body has a budget of its own, counted only while it is being read and grown only by what
 arrives: a client that sends its head and then its body a byte at a time held a thread just as
@@ -58,7 +59,7 @@ from collections import deque
 from functools import partial
 
 from gunicorn.http2 import negotiation
-from gunicorn.workers.gthread import TConn, ThreadWorker
+from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
 # How often a worker whose threads are all busy looks for a connection that no other worker
 # took (nginx's accept_mutex_delay, in small). Without it a worker whose keep-alive clients keep
@@ -118,7 +119,14 @@ REQUEST_HEAD_SECONDS = float(os.environ.get("PORTAL_REQUEST_HEAD_SECONDS") or 15
 # second per BODY_MIN_RATE bytes announced): a client that sends it slowly holds no thread either.
 HEAD_END = b"\r\n\r\n"
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*([^\r]*?)[ \t]*(?=\r|$)")  # in a lowered head
+EXPECT = re.compile(rb"\r\nexpect:[ \t]*([^\r]*?)[ \t]*(?=\r|$)")
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 HEAD_BUFFER_MAX = 64 * 1024
+# gunicorn's own limits (100 fields of 8 KB) let a head grow to about 800 KB, which a thread would
+# wait for in a blocking read: a head past HEAD_BUFFER_MAX is refused on the loop instead.
+HEAD_TOO_LARGE = (
+    b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+)
 BODY_BUFFER_MAX = 256 * 1024
 
 # How long the reads of a request body may take: REQUEST_BODY_SECONDS, plus a second for every
@@ -205,6 +213,12 @@ class DeadlineReader:
         return too_slow("The request body did not arrive in time.")
 
 
+def bare_lf_blank_line(buffer) -> bool:
+    """Whether a buffer without CRLF CRLF has a blank line all the same, ended by a bare LF (a
+    client or script writing "\\n"): no valid head has one, so the parser may refuse it now."""
+    return b"\n\n" in buffer or b"\n\r\n" in buffer
+
+
 def too_slow(message: str) -> Exception:
     # Django is set up by the time a request is read (the app is loaded); not at import.
     from django.core.exceptions import BadRequest
@@ -233,6 +247,7 @@ class BalancedThreadWorker(ThreadWorker):
         self.run_alone = RUN_ALONE_SECONDS
         # Connections whose request head is still coming, read on this loop: conn -> deadline.
         self.reading_heads: dict = {}
+        self.stopping_since: float | None = None
 
     @property
     def busy_threads(self) -> int:
@@ -325,8 +340,23 @@ class BalancedThreadWorker(ThreadWorker):
 
     def finish_request(self, conn, fs) -> None:
         self.running.pop(conn, None)
-        super().finish_request(conn, fs)  # may queue the connection's next request at once
+        if self.next_request_read_ahead(conn, fs):
+            # The client sent more than its request (pipelining, or its next request's first
+            # bytes): gthread would hand the connection straight back to a thread, which would
+            # wait in a blocking read for the rest. That rest is read on the loop like any head.
+            conn.sock.setblocking(False)
+            self.read_head(conn, conn.parser.unreader.take_buffered())
+        else:
+            super().finish_request(conn, fs)
         self.start_waiting()
+
+    def next_request_read_ahead(self, conn, fs) -> bool:
+        """Whether a kept-alive HTTP/1 connection's parser holds bytes past the request served."""
+        if fs.cancelled() or fs.exception() is not None or fs.result() is not True:
+            return False
+        if conn.is_http2 or conn.parser is None or not self.buffers_heads(conn.client):
+            return False
+        return bool(conn.parser.unreader.buf.getvalue())
 
     def murder_keepalived(self, force=False) -> None:
         super().murder_keepalived(force)
@@ -366,8 +396,8 @@ class BalancedThreadWorker(ThreadWorker):
         self.read_head(conn)
         return None
 
-    def read_head(self, conn) -> None:
-        conn.head_prefix, conn.head_needed, conn.head_watched = bytearray(), None, False
+    def read_head(self, conn, prefix: bytes = b"") -> None:
+        conn.head_prefix, conn.head_needed, conn.head_watched = bytearray(prefix), None, False
         self.reading_heads[conn] = time.monotonic() + REQUEST_HEAD_SECONDS
         self.on_head_readable(conn, conn.sock)  # a kept-alive client's head is usually all there
         if conn in self.reading_heads and not conn.head_watched:  # still coming: on the loop
@@ -395,6 +425,10 @@ class BalancedThreadWorker(ThreadWorker):
         except OSError:
             self.drop_head(conn)
             return
+        except Exception:  # never out of a poller callback: it would end the worker's loop
+            self.log.exception("Error reading a request head from %s", conn.client)
+            self.drop_head(conn)
+            return
         self.hand_on(conn)
 
     def hand_on(self, conn) -> None:
@@ -402,8 +436,12 @@ class BalancedThreadWorker(ThreadWorker):
         whose body stopped short (the client closed its side, or its budget is spent: then its
         reading side is shut here) goes on, and the body's reader refuses it (a 400 page, as
         DeadlineReader answers a cut), or the application answers without reading it."""
-        if HEAD_END not in conn.head_prefix and len(conn.head_prefix) < HEAD_BUFFER_MAX:
-            self.drop_head(conn)
+        prefix = conn.head_prefix
+        if HEAD_END not in prefix and not bare_lf_blank_line(prefix):
+            if len(prefix) < HEAD_BUFFER_MAX:
+                self.drop_head(conn)
+            else:
+                self.refuse_head(conn)
             return
         self.unwatch_head(conn)
         self.reading_heads.pop(conn, None)
@@ -418,20 +456,54 @@ class BalancedThreadWorker(ThreadWorker):
         buffer = conn.head_prefix
         end = buffer.find(HEAD_END)
         if end < 0:
-            return len(buffer) >= HEAD_BUFFER_MAX
+            # A blank line ended by a bare LF ends no valid head: gunicorn's parser answers 400.
+            return len(buffer) >= HEAD_BUFFER_MAX or bare_lf_blank_line(buffer)
         needed = getattr(conn, "head_needed", None)
         if needed is None:
             head = bytes(buffer[:end]).lower()  # one pass in C: this runs for every request
             lengths = CONTENT_LENGTH.findall(head)
-            length = int(lengths[0]) if len(lengths) == 1 and lengths[0].isdigit() else 0
-            # A client that asks "Expect: 100-continue" sends its body only after gunicorn's
-            # "100 Continue", which a thread sends: its body is the thread's to wait for.
-            if length > BODY_BUFFER_MAX or b"\r\ntransfer-encoding:" in head or b"\r\nexpect:" in head:
+            digits = (lengths[0] if len(lengths) == 1 and lengths[0].isdigit() else b"0").lstrip(b"0")
+            # int() refuses more than 4,300 digits (a ValueError, which escaping this poller
+            # callback ends the worker): a length of more digits than BODY_BUFFER_MAX's is larger.
+            length = int(digits or b"0") if len(digits) <= len(str(BODY_BUFFER_MAX)) else BODY_BUFFER_MAX + 1
+            if length > BODY_BUFFER_MAX or b"\r\ntransfer-encoding:" in head:
                 length = 0
+            elif b"\r\nexpect:" in head and not (length and self.send_continue(conn, head)):
+                length = 0  # any other expectation: gunicorn's to answer (417), at once
             needed = conn.head_needed = end + len(HEAD_END) + length
             if length:  # the body's budget from here, as DeadlineReader counts it
                 self.reading_heads[conn] = time.monotonic() + REQUEST_BODY_SECONDS + length / BODY_MIN_RATE
         return len(buffer) >= needed
+
+    def send_continue(self, conn, head: bytes) -> bool:
+        """A client that asks "Expect: 100-continue" sends its body only after "100 Continue":
+        sent here, so that the body is read on the loop too (otherwise a thread waited for it, and
+        the header was all a slow client needed to hold one). gunicorn then sends no second one."""
+        if EXPECT.findall(head) != [b"100-continue"] or not head.split(b"\r\n", 1)[0].endswith(b" http/1.1"):
+            return False
+        try:
+            sent = conn.sock.send(CONTINUE)
+        except OSError:
+            sent = 0
+        if sent != len(CONTINUE):  # a client not reading its answers: its thread sends the rest
+            conn.continue_sent = CONTINUE[sent:]
+            return False
+        conn.continue_sent = b""
+        return True
+
+    def refuse_head(self, conn) -> None:
+        """A head past HEAD_BUFFER_MAX: 431, written into the empty socket buffer on the loop,
+        and what has come since read away so that closing does not reset the answer."""
+        self.log.info("Refusing a request head of more than %d bytes from %s", HEAD_BUFFER_MAX, conn.client)
+        try:
+            conn.sock.send(HEAD_TOO_LARGE)
+            conn.sock.shutdown(socket.SHUT_WR)
+            for _ in range(16):  # non-blocking: only what is there now
+                if not conn.sock.recv(BODY_STEP):
+                    break
+        except OSError:
+            pass
+        self.drop_head(conn)
 
     def drop_head(self, conn) -> None:
         self.reading_heads.pop(conn, None)
@@ -461,6 +533,13 @@ class BalancedThreadWorker(ThreadWorker):
     def handle_request(self, req, conn):
         conn.head_deadline = None  # the head is in; the body's reads have their own budget
         conn.body_deadline, conn.body_cut = None, False
+        continue_sent = getattr(conn, "continue_sent", None)
+        if continue_sent is not None:  # "100 Continue" went out from the loop (all, or a part)
+            conn.continue_sent = None
+            if req._expected_100_continue:
+                req._expected_100_continue = False
+                if continue_sent:
+                    conn.sock.sendall(continue_sent)
         reader = req.body.reader = DeadlineReader(req.body.reader, conn)
         try:
             return super().handle_request(req, conn)
@@ -473,6 +552,15 @@ class BalancedThreadWorker(ThreadWorker):
         the client had left (gthread closes the connection quietly; a body's reader raises)."""
         super().murder_pending()
         now = time.monotonic()
+        if not self.alive:
+            # Stopping: a connection that has sent nothing yet (a browser's preconnect) is kept
+            # as gthread keeps a kept-alive one, STOP_KEEPALIVE_LINGER, not the head's deadline.
+            if self.stopping_since is None:
+                self.stopping_since = now
+            linger = self.stopping_since + STOP_KEEPALIVE_LINGER
+            for conn, deadline in self.reading_heads.items():
+                if not conn.head_prefix and deadline > linger:
+                    self.reading_heads[conn] = linger
         for conn, deadline in list(self.reading_heads.items()):
             if now > deadline:
                 if HEAD_END in conn.head_prefix:

@@ -349,6 +349,147 @@ def test_a_slow_head_is_still_closed_at_its_deadline():
         server.close()
 
 
+def test_a_content_length_of_thousands_of_digits_is_refused_and_the_worker_lives_on():
+    """int() refuses more than 4,300 digits: raised in the loop's head scan, the ValueError ended
+    the worker (and every request on it); gunicorn's parser answers such a head with 400."""
+    server = Server(workers=1, threads=2)
+    try:
+        _status, worker = server.get("/pid").result(timeout=BOUND)
+        client = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+        client.sendall(b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n")
+        assert client.recv(64).startswith(b"HTTP/1.1 400")
+        client.close()
+        assert server.get("/pid").result(timeout=BOUND) == (200, worker)  # the same process
+    finally:
+        server.close()
+
+
+def test_the_next_requests_first_bytes_sent_with_a_request_hold_no_thread():
+    """A whole request and the first byte of the next one, in one packet: the byte stayed in the
+    parser's buffer, gthread handed the connection straight back to a thread, and the thread
+    waited for the rest of that head in a blocking read, as a slow head did before the loop
+    read heads. The rest is read on the loop; pipelined requests are answered in order."""
+    server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_HEAD_SECONDS": "600"})
+    slow = []
+    try:
+        for _ in range(6):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+            connection.sendall(b"GET /pid HTTP/1.1\r\nHost: x\r\n\r\nG")
+            slow.append(connection)
+        status, worker = server.get("/pid").result(timeout=BOUND)
+        assert status == 200
+        # The held-back request, once whole, is served on the same connection, after the first.
+        slow[0].sendall(
+            b"ET /pid HTTP/1.1\r\nHost: x\r\n\r\n"
+            + b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+        )
+        replies = slow[0].makefile("rb")  # one buffer for the three answers
+        answers = []
+        for _ in range(3):
+            status = int(replies.readline().split()[1])
+            headers = dict(
+                line.rstrip(b"\r\n").lower().split(b": ", 1) for line in iter(replies.readline, b"\r\n")
+            )
+            answers.append((status, replies.read(int(headers[b"content-length"]))))
+        assert answers == [(200, str(worker).encode()), (200, str(worker).encode()), (200, b"3")]
+    finally:
+        for connection in slow:
+            connection.close()
+        server.close()
+
+
+@pytest.mark.parametrize("shut", [False, True], ids=["open", "half-closed"])
+def test_a_head_ended_by_bare_line_feeds_gets_gunicorns_400_at_once(shut):
+    """gunicorn answers a head whose blank line is "\\n\\n" with 400 at once; the loop waited
+    for "\\r\\n\\r\\n" until the head's deadline and closed the connection without a word (and
+    at once, also without one, when the client had half-closed)."""
+    server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_HEAD_SECONDS": "600"})
+    try:
+        client = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+        client.sendall(b"GET /pid HTTP/1.1\nHost: x\n\n")
+        if shut:
+            client.shutdown(socket.SHUT_WR)
+        assert client.recv(64).startswith(b"HTTP/1.1 400")
+        client.close()
+    finally:
+        server.close()
+
+
+def test_a_stopping_worker_does_not_wait_a_heads_deadline_for_a_connection_that_sent_nothing():
+    """A connection opened and not used yet (a browser's preconnect) is read on the loop: a
+    stopping worker kept it, and so did not exit, until the head's deadline (15 s as shipped;
+    gthread gives such a connection about 5 s). It goes after gthread's linger of a kept-alive one,
+    while a head already coming is still read and answered."""
+    server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_HEAD_SECONDS": "600"})
+    try:
+        idle = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+        coming = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+        coming.sendall(b"GET /pid HTTP/1.1\r\n")
+        assert server.get("/pid").result(timeout=BOUND)[0] == 200  # both are being read by now
+        os.killpg(server.process.pid, signal.SIGTERM)
+        assert idle.recv(1) == b""  # closed, well before the head's deadline
+        coming.sendall(b"Host: x\r\n\r\n")
+        assert coming.recv(64).startswith(b"HTTP/1.1 200")
+        assert server.process.wait(timeout=BOUND) == 0
+        idle.close()
+        coming.close()
+    finally:
+        if server.process.poll() is None:
+            server.close()
+        else:  # stopped by the test
+            server.pool.shutdown(wait=False)
+            server.blockers.close()
+
+
+def test_a_head_past_the_loops_buffer_is_refused_there_and_holds_no_thread():
+    """gunicorn takes a head of up to 100 fields of 8 KB: one past the loop's 64 KiB went to a
+    thread, which waited for the rest in a blocking read until the head's deadline, as slow heads
+    did before the loop read them. Such a head is refused with 431 on the loop."""
+    server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_HEAD_SECONDS": "600"})
+    slow = []
+    try:
+        for _ in range(6):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+            connection.sendall(
+                b"GET /pid HTTP/1.1\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 8000) for i in range(9))
+            )
+            slow.append(connection)
+        assert server.get("/pid").result(timeout=BOUND)[0] == 200
+        assert slow[0].recv(64).startswith(b"HTTP/1.1 431")
+    finally:
+        for connection in slow:
+            connection.close()
+        server.close()
+
+
+def test_clients_that_expect_100_continue_and_send_their_bodies_slowly_hold_no_thread():
+    """An "Expect: 100-continue" body went to a thread, which sent "100 Continue" and waited for
+    the body on its budget: the header was all a slow client needed to hold a thread. The loop
+    answers "100 Continue" itself, once, and reads the body as any other."""
+    server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_BODY_SECONDS": "600"})
+    slow = []
+    try:
+        for _ in range(6):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+            connection.sendall(
+                b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n"
+            )
+            slow.append(connection)
+        assert server.get("/pid").result(timeout=BOUND)[0] == 200
+        assert slow[0].recv(64) == b"HTTP/1.1 100 Continue\r\n\r\n"
+        slow[0].sendall(b"0123456789")
+        answer = slow[0].recv(4096)
+        while not answer.endswith(b"\r\n\r\n10"):
+            piece = slow[0].recv(4096)
+            assert piece, answer
+            answer += piece
+        assert answer.startswith(b"HTTP/1.1 200 OK\r\n")  # the answer, and no second 100 before it
+    finally:
+        for connection in slow:
+            connection.close()
+        server.close()
+
+
 # --- One quick request at a time (docs/decisions/0098-one-quick-request-at-a-time.md) -----------
 # On the worker's own loop with two threads: "how long the running request has run" is set, not
 # waited for.
