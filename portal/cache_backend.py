@@ -228,6 +228,14 @@ def without_credentials(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+class OutageMemory(LocMemCache):
+    """A process's memory during a Redis outage: Django's local-memory cache, counting in
+    Django's calls (`incr_then_add`) as `incr_or_add(cache, ...)` does for any cache."""
+
+    def incr_or_add(self, key, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
+        return incr_then_add(self, key, timeout, delta, version)
+
+
 class RedisOutage:
     """Whether this process is serving around the Redis at one location, and the memory it
     serves from meanwhile (docs/decisions/0101-serving-through-a-redis-outage.md).
@@ -244,7 +252,7 @@ class RedisOutage:
 
     def __init__(self, location: str, params: dict) -> None:
         self.location = location
-        self.memory = LocMemCache(
+        self.memory = OutageMemory(
             f"portal-redis-outage:{location}",
             {
                 "TIMEOUT": params.get("TIMEOUT", 300),
@@ -422,14 +430,7 @@ class SharedRedisCache(RedisCache):
 
     def incr_or_add(self, key, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
         """`incr_or_add(cache, ...)` above in one round trip: a Lua script, atomic in Redis."""
-        if not self._outage.down:
-            try:
-                return self._incr_or_add(key, delta, timeout, version)
-            except self._unanswered as error:
-                self._outage.begin(error, self._client)
-        if timeout is None:
-            timeout = OUTAGE_FOREVER_SECONDS
-        return incr_then_add(self._outage.memory, key, timeout, delta, version)
+        return self._served("incr_or_add", self._incr_or_add, key, delta, timeout=timeout, version=version)
 
     def _incr_or_add(self, key, delta, timeout, version):
         timeout = self.get_backend_timeout(timeout)  # whole seconds, or None
