@@ -73,6 +73,12 @@ def links_query(request: PortalRequest) -> str:
     return urlencode(carried)
 
 
+def links_prefix(request: PortalRequest) -> str:
+    """The page's path and `links_query`, ready for `locale` to be added last."""
+    query = links_query(request)
+    return f"{request.path}?{query}&" if query else f"{request.path}?"
+
+
 def page_url(request: PortalRequest) -> str:
     """This page's own address for a "Check again" link. A request with the customer's own
     values (a prefill link) is never in the page cache and keeps its query as it came; any other
@@ -81,15 +87,13 @@ def page_url(request: PortalRequest) -> str:
     `embed=<text>` or other spelling of the query."""
     if not NEUTRAL_PARAMETERS.issuperset(request.GET):
         return request.get_full_path()
-    query = {"embed": "1"} if request.GET.get("embed") == "1" else {}
-    return f"{request.path}?{urlencode({**query, 'locale': request.LANGUAGE_CODE})}"
+    return f"{links_prefix(request)}{urlencode({'locale': request.LANGUAGE_CODE})}"  # its language link
 
 
 def language_links(request: PortalRequest, site: Site) -> list[dict]:
     """The page in each of the site's languages: its query with `locale` last, set to each."""
     names = dict(settings.LANGUAGES)
-    query = links_query(request)
-    prefix = f"{request.path}?{query}&" if query else f"{request.path}?"
+    prefix = links_prefix(request)
     return [
         {
             "code": code,
