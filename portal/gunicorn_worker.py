@@ -219,6 +219,11 @@ def bare_lf_blank_line(buffer) -> bool:
     return b"\n\n" in buffer or b"\n\r\n" in buffer
 
 
+def head_ended(buffer) -> bool:
+    """Whether the buffer holds the end of a request head (a blank line, bare LF or not)."""
+    return HEAD_END in buffer or bare_lf_blank_line(buffer)
+
+
 def too_slow(message: str) -> Exception:
     # Django is set up by the time a request is read (the app is loaded); not at import.
     from django.core.exceptions import BadRequest
@@ -437,7 +442,7 @@ class BalancedThreadWorker(ThreadWorker):
         reading side is shut here) goes on, and the body's reader refuses it (a 400 page, as
         DeadlineReader answers a cut), or the application answers without reading it."""
         prefix = conn.head_prefix
-        if HEAD_END not in prefix and not bare_lf_blank_line(prefix):
+        if not head_ended(prefix):
             if len(prefix) < HEAD_BUFFER_MAX:
                 self.drop_head(conn)
             else:
@@ -563,7 +568,7 @@ class BalancedThreadWorker(ThreadWorker):
                     self.reading_heads[conn] = linger
         for conn, deadline in list(self.reading_heads.items()):
             if now > deadline:
-                if HEAD_END in conn.head_prefix:
+                if head_ended(conn.head_prefix):
                     self.log.info(
                         "Closing a connection from %s: its request body came too slowly", conn.client
                     )
