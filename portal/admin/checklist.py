@@ -7,8 +7,11 @@ result the *Test connection* action stored, portal/admin/integrations.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.http.request import validate_host
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
@@ -113,6 +116,61 @@ def backend_item(site: Site) -> Item:
         % {"backend": backend.name, "when": when, "problem": backend.connection_summary},
         action_url,
         _("Test again"),
+    )
+
+
+def refused_hostnames(hostnames: Iterable[str]) -> list[str]:
+    """The hostnames this server answers with 400 Bad Request: Django refuses every request
+    whose Host is outside `ALLOWED_HOSTS` (`DJANGO_ALLOWED_HOSTS`) before any of the portal's
+    code runs, so customers sent there never reach a site."""
+    return [hostname for hostname in hostnames if not validate_host(hostname, settings.ALLOWED_HOSTS)]
+
+
+def hostnames_item(site: Site) -> Item:
+    title = _("Hostnames")
+    url = _url("portal_site_change", site.pk)
+    hostnames = [entry.hostname for entry in site.hostnames.all()]
+    refused = refused_hostnames(hostnames)
+    if refused:
+        return Item(
+            title,
+            False,
+            ngettext(
+                "The server refuses requests for %(hostnames)s: add it to "
+                "DJANGO_ALLOWED_HOSTS and restart the portal.",
+                "The server refuses requests for %(hostnames)s: add them to "
+                "DJANGO_ALLOWED_HOSTS and restart the portal.",
+                len(refused),
+            )
+            % {"hostnames": ", ".join(refused)},
+            url,
+            _("Review the hostnames"),
+        )
+    if hostnames:
+        return Item(
+            title,
+            True,
+            _("Customers reach this site at %(hostnames)s.") % {"hostnames": ", ".join(hostnames)},
+            url,
+            _("Edit the hostnames"),
+        )
+    if site.is_default:
+        return Item(
+            title,
+            True,
+            _("The default site: it serves every hostname no other site claims."),
+            url,
+            _("Add a hostname"),
+        )
+    return Item(
+        title,
+        False,
+        _(
+            "No hostname and not the default site: customers cannot reach it. Add the "
+            "hostname they will use, e.g. support.example.com."
+        ),
+        url,
+        _("Add a hostname"),
     )
 
 
@@ -286,6 +344,7 @@ def site_checklist(site: Site) -> SiteChecklist:
     return SiteChecklist(
         site,
         [
+            hostnames_item(site),
             backend_item(site),
             issues_item(site),
             languages_item(site),
@@ -299,5 +358,7 @@ def site_checklist(site: Site) -> SiteChecklist:
 def checklists() -> list[SiteChecklist]:
     return [
         site_checklist(site)
-        for site in Site.objects.select_related("backend").order_by("-is_default", "name")
+        for site in Site.objects.select_related("backend")
+        .prefetch_related("hostnames")
+        .order_by("-is_default", "name")
     ]

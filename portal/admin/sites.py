@@ -12,8 +12,10 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from portal import models, translation_coverage
+from portal.admin.checklist import refused_hostnames
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.admin.mixins import AdminListMedia, MissingTranslationsMixin, without_single_site
 from portal.admin.secrets import WriteOnlySecretsForm, clear_secret_field
@@ -288,6 +290,24 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
             primary=obj.primary_color, text=obj.text_color, background=obj.background_color
         ):
             self.message_user(request, warning, messages.WARNING)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A fresh read: the instance's prefetched hostnames are from before the inline's save.
+        refused = refused_hostnames(form.instance.hostnames.values_list("hostname", flat=True))
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "Saved, but the server refuses requests for %(hostnames)s until it is in "
+                    "DJANGO_ALLOWED_HOSTS: add it there and restart the portal.",
+                    "Saved, but the server refuses requests for %(hostnames)s until they are in "
+                    "DJANGO_ALLOWED_HOSTS: add them there and restart the portal.",
+                    len(refused),
+                )
+                % {"hostnames": ", ".join(refused)},
+                messages.WARNING,
+            )
 
     @admin.display(description=_("hostnames"))
     def hostname_list(self, obj):

@@ -356,6 +356,71 @@ def test_readable_colours_and_unrelated_edits_need_no_override(admin_client, sit
 
 
 # ------------------------------------------------------------------------------
+# A hostname the server refuses (outside DJANGO_ALLOWED_HOSTS) is named, at saving and on the
+# checklist: every request to it would be a 400 before the portal's code runs
+# ------------------------------------------------------------------------------
+def test_saving_a_hostname_outside_allowed_hosts_warns_and_the_checklist_names_it(
+    admin_client, site, settings
+):
+    settings.ALLOWED_HOSTS = ["testserver", "support.example.com", ".example.org"]
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    data = site_form(admin_client, site)
+    data.update(
+        {
+            "hostnames-TOTAL_FORMS": "3",
+            "hostnames-0-hostname": "support.example.com",
+            "hostnames-1-hostname": "help.example.org",  # the ".example.org" subdomain pattern
+            "hostnames-2-hostname": "help.example.net",
+        }
+    )
+    response = admin_client.post(url, data, follow=True)
+    assert response.redirect_chain[-1][1] == 302  # saved: the admin may set the variable next
+    assert sorted(site.hostnames.values_list("hostname", flat=True)) == [
+        "help.example.net",
+        "help.example.org",
+        "support.example.com",
+    ]
+    texts = [str(m) for m in response.context["messages"] if "ALLOWED_HOSTS" in str(m)]
+    assert texts == [
+        "Saved, but the server refuses requests for help.example.net until it is in "
+        "DJANGO_ALLOWED_HOSTS: add it there and restart the portal."
+    ]
+    entry = item(checklist(admin_client), "Acme", "Hostnames")
+    assert entry["text"] == (
+        "To do: Hostnames — The server refuses requests for help.example.net: add it to "
+        "DJANGO_ALLOWED_HOSTS and restart the portal. Review the hostnames"
+    )
+    assert entry["links"] == [url]
+    # What the checklist says is what the server does.
+    assert admin_client.get("/", HTTP_HOST="help.example.net").status_code == 400
+    assert admin_client.get("/", HTTP_HOST="help.example.org").status_code == 200
+
+    settings.ALLOWED_HOSTS = ["*"]
+    response = admin_client.post(url, site_form(admin_client, site), follow=True)
+    assert [str(m) for m in response.context["messages"] if "ALLOWED_HOSTS" in str(m)] == []
+    assert item(checklist(admin_client), "Acme", "Hostnames")["text"] == (
+        "Done: Hostnames — Customers reach this site at support.example.com, help.example.org, "
+        "help.example.net. Edit the hostnames"
+    )
+
+
+def test_a_site_without_hostnames_is_reached_only_when_it_is_the_default(admin_client, site):
+    other = Site.objects.create(name="Branch office", backend=site.backend)
+    parsed = checklist(admin_client)
+    assert item(parsed, "Acme", "Hostnames")["text"] == (
+        "Done: Hostnames — The default site: it serves every hostname no other site claims. Add a hostname"
+    )
+    branch = item(parsed, "Branch", "Hostnames")
+    assert branch["text"].startswith(
+        "To do: Hostnames — No hostname and not the default site: customers cannot reach it."
+    )
+    assert branch["links"] == [reverse("admin:portal_site_change", args=[other.pk])]
+    # As the checklist says: any host is served the default site, never the branch office.
+    page = admin_client.get("/", HTTP_HOST="localhost").content.decode()
+    assert "Acme Support" in page and "Branch office" not in page
+
+
+# ------------------------------------------------------------------------------
 # The embedding snippet: the site's own address, the README's text
 # ------------------------------------------------------------------------------
 README = Path(__file__).resolve().parents[2] / "README.md"
