@@ -266,20 +266,43 @@ def connection_problems(report: ConnectionReport) -> list[str]:
         problems += [
             unit.error_message or str(_("An appliance is not healthy."))
             for unit in report.health.appliances
-            if not unit.success
+            if not unit.success and not _standby(unit)
         ]
     if report.probe_healthy is False:
         problems.append(str(_("Health probe /check_health: the appliance reports a problem.")))
     return problems
 
 
+def _standby(unit) -> bool:
+    # A failover pair's backup serves no customer until it is promoted
+    # (docs/vendors/beyondtrust.md#check_health).
+    return unit.failover_role == "backup"
+
+
+def connection_warnings(report: ConnectionReport) -> list[str]:
+    """What a passed test still has to say: a backup appliance that is not healthy. Customers
+    are served by the primary, so the backend is reachable, but a failover would fail."""
+    if report.health is None:
+        return []
+    return [
+        _("Backup appliance %(appliance)s is not healthy: %(error)s")
+        % {
+            "appliance": unit.hostname or "?",
+            "error": unit.error_message or _("no reason given"),
+        }
+        for unit in report.health.appliances
+        if not unit.success and _standby(unit)
+    ]
+
+
 def record_connection_check(*, backend: Backend, report: ConnectionReport) -> None:
-    """Keeps the last result for the set-up checklist on the admin index.
+    """Keeps the last result for the set-up checklist on the admin index: failed with its
+    problems, or passed with its warnings (the summary is empty when there are none).
     Only the admin-facing texts are stored; they never carry a secret."""
     problems = connection_problems(report)
     backend.connection_checked_at = timezone.now()
     backend.connection_ok = not problems
-    backend.connection_summary = "; ".join(problems)[:500]
+    backend.connection_summary = "; ".join(problems or connection_warnings(report))[:500]
     backend.save(update_fields=["connection_checked_at", "connection_ok", "connection_summary"])
 
 

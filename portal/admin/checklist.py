@@ -101,6 +101,15 @@ def backend_item(site: Site) -> Item:
             _("Test the connection"),
         )
     when = _when(backend.connection_checked_at)
+    if backend.connection_ok and backend.connection_summary:
+        return Item(
+            title,
+            True,
+            _("%(backend)s passed “Test connection” on %(when)s, with a warning: %(warning)s")
+            % {"backend": backend.name, "when": when, "warning": backend.connection_summary},
+            action_url,
+            _("Test again"),
+        )
     if backend.connection_ok:
         return Item(
             title,

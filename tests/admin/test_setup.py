@@ -167,14 +167,34 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
             {"action": "test_connection", "_selected_action": [backend.pk]},
         )
         backend.refresh_from_db()
-        # The fake reports its backup appliance as unhealthy: the test did not pass.
+        # The fake reports its backup appliance as unhealthy: customers are served by the
+        # primary, so the test passed, with a warning that a failover would fail.
         assert TESTED_AT <= backend.connection_checked_at < TESTED_AT + timedelta(seconds=30)
+        assert backend.connection_ok is True
+        assert backend.connection_summary == (
+            "Backup appliance backup.example.com is not healthy: Data sync with the primary failed"
+        )
+        text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
+        assert text == (
+            "Done: Backend reachable — Appliance passed “Test connection” on 12/02/2026 10:41, "
+            "with a warning: Backup appliance backup.example.com is not healthy: Data sync with "
+            "the primary failed Test again"
+        )
+
+        # The primary (the appliance customers reach) not healthy: the test did not pass.
+        fake.serve("check_health", "check_health_primary_down.xml")
+        clock.move_to(TESTED_AT + timedelta(hours=2))
+        admin_client.post(
+            reverse("admin:portal_backend_changelist"),
+            {"action": "test_connection", "_selected_action": [backend.pk]},
+        )
+        backend.refresh_from_db()
         assert backend.connection_ok is False
-        assert backend.connection_summary == "Data sync with the primary failed"
+        assert backend.connection_summary == "Disk usage above 95%"
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
         assert text == (
             "To do: Backend reachable — Appliance failed “Test connection” on "
-            "12/02/2026 10:41: Data sync with the primary failed Test again"
+            "12/02/2026 12:41: Disk usage above 95% Test again"
         )
 
         fake.serve("check_health", "check_health_ok.xml")
