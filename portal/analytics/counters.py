@@ -4,17 +4,20 @@ database write (docs/decisions/0081-cookie-free-view-counting.md).
 One counter per kind, day, site and flow in the shared cache; folding moves what a counter
 holds into `DailyPageCounts` (portal/analytics/services.py). A view is not a cache write: each
 process tallies views in memory and adds its tally to the shared counters, one atomic `incr`
-per counter, at most every FLUSH_SECONDS (on the request that crosses the interval), before
-each fold in this process and at exit. A process that dies without exiting (SIGKILL, a crash,
-the OOM killer) loses its tally: at most FLUSH_SECONDS of its views. A counter lives
-COUNTER_DAYS days: what was not folded by then is lost, as is everything not yet folded when
-the cache is flushed.
+per counter, at most every FLUSH_SECONDS (on the request that crosses the interval, or from a
+timer the interval's first count sets, so a process that gets no further request does not hold
+its tally until it exits), before each fold in this process and at exit. A process that dies
+without exiting (SIGKILL, a crash, the OOM killer) loses its tally: at most FLUSH_SECONDS of
+its views. A counter lives COUNTER_DAYS days: what was not folded by then is lost, as is
+everything not yet folded when the cache is flushed.
 """
 
 from __future__ import annotations
 
 import atexit
 import datetime as dt
+import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -24,6 +27,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from portal.cache_backend import degraded, incr_or_add
+
+logger = logging.getLogger(__name__)
 
 KINDS = ("views", "submissions")
 # The worker folds every 5 minutes; this long covers a worker down for a week.
@@ -60,22 +65,56 @@ def add(key: str, amount: int) -> None:
         raise SharedCacheDown(key)
 
 
+def in_background(delay: float, call: Callable[[], object]) -> None:
+    """Runs `call` in a daemon thread after `delay` seconds."""
+    timer = threading.Timer(delay, call)
+    timer.daemon = True
+    timer.start()
+
+
 class Tally:
     """This process's counts not yet in the shared cache, safe for the threads of a gthread
-    worker. `clock` is monotonic seconds (injected by tests)."""
+    worker. `clock` is monotonic seconds and `schedule(delay, call)` runs a call later (both
+    injected by tests).
 
-    def __init__(self, *, every: float = FLUSH_SECONDS, clock: Callable[[], float] = time.monotonic):
-        self.every, self.clock = every, clock
+    The request that crosses the interval flushes. So that counts never wait for a request that
+    may not come (the dashboard, served by another process, would show starts whose submissions
+    are still in this one: a funnel over 100 %), the first count after a flush also schedules a
+    flush `every` seconds later: one timer per interval and process, never one per request."""
+
+    def __init__(
+        self,
+        *,
+        every: float = FLUSH_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        schedule: Callable[[float, Callable[[], object]], None] = in_background,
+    ):
+        self.every, self.clock, self.schedule = every, clock, schedule
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._flushed_at = clock()
+        # The process whose timer is pending: a forked child has none, whatever it inherited.
+        self._timer_pid = 0
 
     def count(self, key: str) -> None:
         with self._lock:
             self._counts[key] += 1
             due = self.clock() - self._flushed_at >= self.every
+            arm = not due and self._timer_pid != os.getpid()
+            if arm:
+                self._timer_pid = os.getpid()
         if due:
             self.flush()
+        elif arm:
+            self.schedule(self.every, self._timer_fired)
+
+    def _timer_fired(self) -> None:
+        with self._lock:
+            self._timer_pid = 0
+        try:
+            self.flush()
+        except Exception:  # a thread's exception would only reach stderr; the units stay
+            logger.exception("Adding this process's page counts to the shared cache failed")
 
     def flush(self) -> int:
         """Adds everything tallied to the shared counters; returns how many units it added.

@@ -229,3 +229,85 @@ def test_units_whose_incr_failed_stay_in_the_tally(site, monkeypatch):
     monkeypatch.undo()
     assert counters.flush() == 1
     assert cache.get(key) == 1
+
+
+def test_the_first_count_of_an_interval_schedules_a_flush_so_no_count_waits_for_a_request(site):
+    """A worker that gets no request after a customer's submission still adds it to the shared
+    counters within the interval (the dashboard is served by another process)."""
+    key = counters.counter_key(kind="submissions", day=counters.today(), site_id=site.pk, flow="key")
+    scheduled = []
+    tally = counters.Tally(
+        every=5, clock=lambda: 1000.0, schedule=lambda delay, call: scheduled.append((delay, call))
+    )
+    tally.count(key)
+    tally.count(key)
+    assert [delay for delay, _call in scheduled] == [5]  # one timer per interval, not per count
+    assert cache.get(key) is None
+    scheduled[0][1]()  # the interval has passed, and no request came
+    assert cache.get(key) == 2 and tally.pending() == 0
+    tally.count(key)  # a new interval: a new timer
+    assert [delay for delay, _call in scheduled] == [5, 5]
+    scheduled[1][1]()
+    assert cache.get(key) == 3
+
+
+FLUSH_SCRIPT = """
+import sys
+import django
+django.setup()
+from portal.analytics import counters
+counters.tally = counters.Tally(every=0.2)
+counters.count(kind="submissions", site_id=7, flow="key")
+print("counted", flush=True)
+sys.stdin.readline()  # alive, and no further count, until the test is done
+"""
+
+READ_SCRIPT = """
+import django
+django.setup()
+from django.core.cache import cache
+from portal.analytics import counters
+print(cache.get(counters.counter_key(kind="submissions", day=counters.today(), site_id=7, flow="key")))
+"""
+
+
+def test_a_process_that_gets_no_further_request_still_adds_its_tally(tmp_path):
+    """Two processes on one embedded cache folder, as two gunicorn workers: the first counts a
+    submission and then idles, alive; the second finds it in the shared counter."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_SECRET_KEY": "flush-test-" + "x" * 50,
+        "PORTAL_DATA_DIR": str(tmp_path),
+        "PORTAL_LOG_LEVEL": "ERROR",
+    }
+    env.pop("CACHE_URL", None)
+    with subprocess.Popen(
+        [sys.executable, "-c", FLUSH_SCRIPT],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as counting:
+        try:
+            assert counting.stdout.readline() == "counted\n"
+            seen = []
+            for _attempt in range(100):  # each read is a fresh process: about 0.3 s or more
+                read = subprocess.run(
+                    [sys.executable, "-c", READ_SCRIPT],
+                    env=env,
+                    cwd=ROOT,
+                    check=True,
+                    timeout=120,
+                    capture_output=True,
+                    text=True,
+                )
+                seen.append(read.stdout.strip())
+                if seen[-1] == "1":
+                    break
+            assert seen[-1] == "1", seen
+            assert counting.poll() is None  # the counting process never exited
+        finally:
+            counting.stdin.close()
+            counting.wait(timeout=60)
