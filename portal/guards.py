@@ -14,6 +14,7 @@ Django's CSRF cookie. Instead a POST must pass four local checks:
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -52,6 +53,22 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def rate_limit_client(address: str) -> str:
+    """Who a rate limit counts: an IPv4 address as it is; an IPv6 address by its /64. One
+    IPv6 subscriber or host is given a whole /64 (RFC 6177) and picks addresses in it at will
+    (privacy extensions: a new one per connection if it likes), so counting per /128 would
+    give one brute-forcer 2**64 separate limits. An IPv4-mapped IPv6 address is its IPv4."""
+    if ":" not in address:
+        return address
+    try:
+        parsed = ipaddress.IPv6Address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+
+
 def same_origin(request) -> bool:
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None and fetch_site not in {"same-origin", "none"}:
@@ -75,9 +92,10 @@ def over_limit(key: str, *, limit: int, window: int) -> int:
 
 
 def rate_limited(request, *, scope: str) -> int:
-    """Counts this POST per client address; seconds to wait when over the limit, else 0."""
+    """Counts this POST per client (its address, an IPv6 one by its /64); seconds to wait when
+    over the limit, else 0."""
     return over_limit(
-        f"{scope}:{client_address(request)}",
+        f"{scope}:{rate_limit_client(client_address(request))}",
         limit=portal_settings.RATE_LIMIT,
         window=portal_settings.RATE_WINDOW,
     )

@@ -69,6 +69,53 @@ def test_rate_limit_per_client_with_retry_after(client, site, settings):
     assert client.post("/key/", form_data(key="1234567"), REMOTE_ADDR="203.0.113.8").status_code == 303
 
 
+def test_ipv6_clients_are_limited_per_64_so_rotating_addresses_does_not_escape(client, site, settings):
+    """One IPv6 host holds a whole /64 and may use a new address for every request."""
+    settings.PORTAL_RATE_LIMIT = 2
+
+    def start(address: str) -> int:
+        return client.post("/key/", form_data(key="1234567"), REMOTE_ADDR=address).status_code
+
+    assert start("2001:db8:1:2::1") == 303
+    assert start("2001:db8:1:2:a5f1:33ff:fe01:9") == 303
+    # A third address of the same /64 (written differently, upper case, with a zone) is the
+    # same client.
+    assert start("2001:DB8:1:2:FFFF:FFFF:FFFF:FFFF") == 429
+    assert start("fe80::1%eth0") == 303  # another /64
+    # The neighbouring /64 is another subscriber.
+    assert start("2001:db8:1:3::1") == 303
+    # An IPv4-mapped address is its IPv4 client, one limit with the plain IPv4 form.
+    assert start("::ffff:203.0.113.9") == 303
+    assert start("203.0.113.9") == 303
+    assert start("::ffff:203.0.113.9") == 429
+    # Behind a trusted proxy, the forwarded IPv6 address counts the same way.
+    settings.PORTAL_TRUSTED_PROXY_COUNT = 1
+    forwarded = {"REMOTE_ADDR": "10.0.0.1"}
+    for host, expected in (("2001:db8:9::1", 303), ("2001:db8:9::2", 303), ("2001:db8:9::3", 429)):
+        assert (
+            client.post("/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR=host, **forwarded).status_code
+            == expected
+        )
+
+
+@pytest.mark.parametrize(
+    ("address", "counted_as"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:0DB8:0001:0002::9", "2001:db8:1:2::/64"),
+        ("fe80::1%eth0", "fe80::/64"),
+        ("::ffff:198.51.100.4", "198.51.100.4"),
+        ("::1", "::/64"),
+        ("not-an-address", "not-an-address"),
+        ("1:2:3", "1:2:3"),  # not an address: kept as it is, never a 500
+        ("", ""),
+    ],
+)
+def test_the_rate_limit_counts_ipv6_by_its_64(address, counted_as):
+    assert guards.rate_limit_client(address) == counted_as
+
+
 def test_forwarded_address_counts_only_behind_a_trusted_proxy(client, site, settings):
     settings.PORTAL_RATE_LIMIT = 1
     spoofed = {"REMOTE_ADDR": "10.0.0.1"}
