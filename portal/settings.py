@@ -131,9 +131,25 @@ elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # A database host that does not answer (down, behind a partition) would hold each new
     # connection for the system's TCP timeout, minutes: libpq gives up after this many seconds.
     # DATABASE_URL's own ?connect_timeout= wins.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env.int("PORTAL_DATABASE_CONNECT_TIMEOUT", default=5)
-    )
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options.setdefault("connect_timeout", env.int("PORTAL_DATABASE_CONNECT_TIMEOUT", default=5))
+    # An open connection whose server stops answering: a statement stuck behind a lock (a
+    # migration, a VACUUM FULL) is cancelled by the server after PORTAL_DATABASE_STATEMENT_TIMEOUT
+    # seconds (0: no limit); a host that is gone (a partition, a dead VM) is noticed by TCP
+    # keepalives (10 s idle, then 3 probes 5 s apart) and by tcp_user_timeout (15 s for a sent
+    # query to be acknowledged), where the system's defaults wait for hours. Each of these in
+    # DATABASE_URL (?options=, ?keepalives_idle=, ...) wins.
+    _statement_timeout = env.int("PORTAL_DATABASE_STATEMENT_TIMEOUT", default=30)
+    if _statement_timeout:
+        _pg_options.setdefault("options", f"-c statement_timeout={_statement_timeout}s")
+    for _name, _value in {
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 15000,
+    }.items():
+        _pg_options.setdefault(_name, _value)
 # Persistent connections: opening one per request (SQLite's WAL pragma, PostgreSQL's
 # handshake) cost a start more than the start itself (bench/customer_pages.py).
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))

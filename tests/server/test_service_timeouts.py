@@ -141,3 +141,60 @@ def test_a_postgresql_host_that_never_completes_the_connection_fails_the_connect
         )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["refused"]
+
+
+def test_postgresql_connections_carry_a_statement_timeout_and_tcp_keepalives(tmp_path):
+    pytest.importorskip(
+        "psycopg", reason="the PostgreSQL driver comes with the postgres extra (make test-services)"
+    )
+    url = "postgres://portal@127.0.0.1:5432/portal"
+    options = settings_of(tmp_path, DATABASE_URL=url)["database"]
+    assert options["options"] == "-c statement_timeout=30s"
+    assert (options["keepalives"], options["keepalives_idle"], options["keepalives_interval"]) == (1, 10, 5)
+    assert (options["keepalives_count"], options["tcp_user_timeout"]) == (3, 15000)
+    assert settings_of(tmp_path, DATABASE_URL=url, PORTAL_DATABASE_STATEMENT_TIMEOUT="4")["database"][
+        "options"
+    ] == ("-c statement_timeout=4s")
+    assert (
+        "options"
+        not in settings_of(tmp_path, DATABASE_URL=url, PORTAL_DATABASE_STATEMENT_TIMEOUT="0")["database"]
+    )
+    # The URL's own values win.
+    options = settings_of(
+        tmp_path, DATABASE_URL=url + "?options=-c%20statement_timeout%3D2min&keepalives_idle=60"
+    )["database"]
+    assert options["options"] == "-c statement_timeout=2min"
+    assert str(options["keepalives_idle"]) == "60" and options["keepalives_interval"] == 5
+
+
+STUCK_STATEMENT = (
+    "from django.db import connection\n"
+    "from django.db.utils import OperationalError\n"
+    "parameters = connection.cursor().connection.info.get_parameters()\n"
+    "print(parameters.get('keepalives_idle'), parameters.get('tcp_user_timeout'))\n"
+    "try:\n"
+    "    with connection.cursor() as cursor:\n"
+    "        cursor.execute('SELECT pg_sleep(20)')\n"
+    "    print('answered')\n"
+    "except OperationalError as error:\n"
+    "    print('cancelled' if 'statement timeout' in str(error) else str(error))\n"
+)
+
+
+def test_a_statement_the_server_cannot_finish_is_cancelled_after_the_timeout(tmp_path):
+    """A real PostgreSQL (make test-services): a statement that would run 20 s is cancelled by
+    the server after PORTAL_DATABASE_STATEMENT_TIMEOUT, and libpq got the keepalive and
+    tcp_user_timeout parameters."""
+    pytest.importorskip(
+        "psycopg", reason="the PostgreSQL driver comes with the postgres extra (make test-services)"
+    )
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("needs PostgreSQL: DATABASE_URL (make test-services)")
+    result = run_with_settings(
+        tmp_path, STUCK_STATEMENT, DATABASE_URL=url, PORTAL_DATABASE_STATEMENT_TIMEOUT="1"
+    )
+    assert result.returncode == 0, result.stderr
+    parameters, outcome = result.stdout.strip().splitlines()
+    assert parameters == "10 15000"
+    assert outcome == "cancelled"  # by the server's timeout, not waited out
