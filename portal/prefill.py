@@ -42,6 +42,13 @@ KEY_PAGE_NAMES = ("key", "external_key")
 SURVEY_NAMES = tuple(name for name in BUILT_IN if name != "key")
 
 
+# The pages a signed link may open, as the API's `flow` and the command's --flow name them, and
+# each page's URL name. `home` is the landing page: its key form locks what the key page locks,
+# and its links carry the whole query, signature included, on to the survey and the person
+# lists, which lock what they take (docs/decisions/0104-signed-links-to-the-landing-page.md).
+LINK_PAGES = {"survey": "survey", "key": "session_key", "home": "home"}
+
+
 # How long a signed link may lock its values: the API's `expires_in` and the command's --hours.
 LINK_TTL_MIN, LINK_TTL_MAX = 60, 90 * 24 * 3600  # a minute; 90 days
 
