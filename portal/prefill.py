@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 from urllib.parse import parse_qsl, quote
 
@@ -51,6 +52,12 @@ LINK_PAGES = {"survey": "survey", "key": "session_key", "home": "home"}
 
 # How long a signed link may lock its values: the API's `expires_in` and the command's --hours.
 LINK_TTL_MIN, LINK_TTL_MAX = 60, 90 * 24 * 3600  # a minute; 90 days
+
+
+def new_secret() -> str:
+    """A site's prefill link secret that no one had to invent: 256 random bits, URL-safe text
+    (docs/decisions/0105-generated-prefill-secret.md)."""
+    return secrets.token_urlsafe(32)
 
 
 def is_prefill_name(name: str) -> bool:
