@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 from urllib.parse import parse_qsl, quote
 
@@ -42,8 +43,21 @@ KEY_PAGE_NAMES = ("key", "external_key")
 SURVEY_NAMES = tuple(name for name in BUILT_IN if name != "key")
 
 
+# The pages a signed link may open, as the API's `flow` and the command's --flow name them, and
+# each page's URL name. `home` is the landing page: its key form locks what the key page locks,
+# and its links carry the whole query, signature included, on to the survey and the person
+# lists, which lock what they take (docs/decisions/0104-signed-links-to-the-landing-page.md).
+LINK_PAGES = {"survey": "survey", "key": "session_key", "home": "home"}
+
+
 # How long a signed link may lock its values: the API's `expires_in` and the command's --hours.
 LINK_TTL_MIN, LINK_TTL_MAX = 60, 90 * 24 * 3600  # a minute; 90 days
+
+
+def new_secret() -> str:
+    """A site's prefill link secret that no one had to invent: 256 random bits, URL-safe text
+    (docs/decisions/0105-generated-prefill-secret.md)."""
+    return secrets.token_urlsafe(32)
 
 
 def is_prefill_name(name: str) -> bool:

@@ -273,7 +273,19 @@ def purge_old_start_requests(*, now=None) -> int:
 # Signed prefill links (docs/decisions/0023-signed-prefill-links.md)
 # ------------------------------------------------------------------------------
 def signed_link_problems(*, site: Site, flow: str, values: Mapping[str, str]) -> dict[str, list[str]]:
-    """What the flow's form would say, in English, of the values a signed link would lock.
+    """What the flow's form would say, in English, of the values a signed link would lock
+    (`flow` is a key of `prefill.LINK_PAGES`). The home page shows the key form and carries the
+    link on to the survey: both judge the values, the key form's words first."""
+    if flow != "home":
+        return _form_problems(site=site, flow=flow, values=values)
+    problems = _form_problems(site=site, flow="key", values=values)
+    for name, messages in _form_problems(site=site, flow="survey", values=values).items():
+        problems.setdefault(name, messages)
+    return problems
+
+
+def _form_problems(*, site: Site, flow: str, values: Mapping[str, str]) -> dict[str, list[str]]:
+    """What the key form (`key`) or the survey (`survey`) would say of the values to lock.
 
     A locked value is shown read-only and the customer's own input for it is ignored, so a
     value the form refuses (a key of the wrong length, an issue the site does not offer, an

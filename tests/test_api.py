@@ -739,6 +739,26 @@ def test_prefill_link_is_signed_with_the_sites_secret(client, secret, api_site):
     assert urlsplit(response.json()["url"]).path == "/key/"
 
 
+def test_a_prefill_link_may_open_the_home_page_as_the_command_does(client, secret, api_site):
+    """An operator's walk-through: `portal_prefill_link --flow home` signed a link to the home
+    page, the API refused `flow: home`. The home page's key form locks what the key page
+    locks and its links carry the signature on to the survey, so both forms judge the values."""
+    api_site.prefill_secret = "s"
+    api_site.save()
+    values = {"external_key": "INC-HOME", "name": "Jane Doe"}
+    response = call(client, "post", "/prefill-links", {"flow": "home", "values": values}, token=secret)
+    assert response.status_code == 201
+    url = urlsplit(response.json()["url"])
+    assert (url.hostname, url.path) == ("help.example.com", "/")
+    assert prefill.verified_values(secret="s", query=url.query) == values
+    body = {"flow": "home", "values": {"key": "abc", "issue": "nope"}}
+    response = call(client, "post", "/prefill-links", body, token=secret)
+    assert response.json()["fields"] == {
+        "values.key": ["A session key has only digits."],
+        "values.issue": ["Please choose one of the listed topics."],
+    }
+
+
 def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db):
     takecontrol = Backend.objects.create(
         name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
@@ -767,7 +787,7 @@ def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db)
         ({"values": {"name": "x" * 101}}, "values.name", "At most 100 characters."),
         ({"values": {"cf_note": "x" * 1025}}, "values.cf_note", "At most 1024 characters."),
         ({"values": {"name": 5}}, "values.name", "Must be a string."),
-        ({"values": {"name": "J"}, "flow": "reps"}, "flow", "Use 'survey' or 'key'."),
+        ({"values": {"name": "J"}, "flow": "reps"}, "flow", "Use 'survey', 'key' or 'home'."),
         ({"values": {"name": "J"}, "expires_in": 10**9}, "expires_in", "Must be from 60 to 7776000."),
         # A signed value is locked in the form: one the form would refuse leaves the customer stuck
         # before a field they cannot change, so the API refuses it with the form's own limits.
@@ -782,7 +802,7 @@ def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db)
             "Not a prefill parameter: key, name, "
             "company, company_code, details, issue, external_key, email, customer_number or cf_<code name>.",
         ),
-        ({"values": {"name": "J"}, "flow": ""}, "flow", "Use 'survey' or 'key'."),
+        ({"values": {"name": "J"}, "flow": ""}, "flow", "Use 'survey', 'key' or 'home'."),
         ({"values": {"name": "J"}, "expires_in": None}, "expires_in", "Must be an integer."),
     ],
 )

@@ -4,7 +4,7 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, load_command_class
 from django.urls import reverse
 
 from portal.models import Backend, CustomField, Issue, Site, SiteTranslation
@@ -156,6 +156,29 @@ def test_prefill_link_command_signs_what_the_form_takes(demo_site, settings):
     settings.HTTPS = True
     link, note = prefill_link("--flow", "key", "key=1234567")
     assert link.startswith("https://help.example.com/key/?") and note == ""
+
+
+def test_prefill_link_command_and_api_open_the_same_pages(demo_site):
+    """`--flow` and the API's `flow` name the same pages (an operator found `home` in the
+    command only); a home link opens the landing page, whose key form it locks."""
+    from urllib.parse import urlsplit
+
+    from portal import prefill
+    from portal.api import openapi_document
+
+    parser = load_command_class("portal", "portal_prefill_link").create_parser(
+        "manage.py", "portal_prefill_link"
+    )
+    [choices] = [action.choices for action in parser._actions if "--flow" in action.option_strings]
+    api_flows = openapi_document()["components"]["schemas"]["PrefillLinkRequest"]["properties"]["flow"][
+        "enum"
+    ]
+    assert sorted(choices) == sorted(api_flows) == ["home", "key", "survey"]
+    link, _note = prefill_link("--flow", "home", "--base-url", "http://127.0.0.1:8101", "external_key=INC-1")
+    url = urlsplit(link)
+    assert url.path == "/" and prefill.verified_values(secret="help-desk-secret", query=url.query) == {
+        "external_key": "INC-1"
+    }
 
 
 @pytest.mark.parametrize(

@@ -220,3 +220,118 @@ def test_every_decision_record_is_in_the_index():
     assert [name for name in records if f"({name})" not in index] == []
     numbers = [name[:4] for name in records]
     assert sorted(set(numbers)) == numbers, "two records share a number"
+
+
+# ------------------------------------------------------------------------------
+# The README's API section says what the API does (portal/api/, its OpenAPI document)
+# ------------------------------------------------------------------------------
+README_CALL = re.compile(r"^`(GET|POST|PUT|PATCH|DELETE) /api/v1(/\S*)`$")
+SMALL_ENUM = 5  # a choice of a few values is listed; a longer one (the 16 locales) is described
+
+
+def readme_section(heading: str) -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def table_rows(section: str) -> list[list[str]]:
+    """Each Markdown table row's cells, header and separator rows left out."""
+    rows = []
+    for line in section.splitlines():
+        if line.startswith("|") and not set(line) <= set("|- "):
+            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return [row for row in rows if row[0] not in ("Call", "Status")]
+
+
+def resolved(document: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def spelled(number: int) -> set[str]:
+    """How the README may write a bound: the number, or whole days of seconds."""
+    forms = {str(number)}
+    if number >= 86400 and number % 86400 == 0:
+        forms.add(f"{number // 86400} day" + ("s" if number != 86400 else ""))
+    return forms
+
+
+def says(cell: str, text: str) -> bool:
+    return re.search(rf"(?<![\w.]){re.escape(text)}(?![\w])", cell) is not None
+
+
+def test_the_readmes_api_calls_are_the_documents_with_their_body_fields():
+    """Every call in the README's table is an operation of the served document and the other
+    way round (the document itself aside); each lists every body field (required ones bold),
+    the values of a small choice and the bounds of a number, so the table cannot drift from
+    portal/api/schemas.py."""
+    from portal.api import openapi_document
+
+    document = openapi_document()
+    operations = {
+        (method.upper(), path): operation
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+        if operation["operationId"] != "openapi"
+    }
+    rows = {}
+    for row in table_rows(readme_section("Integrations API")):
+        if match := README_CALL.match(row[0]):
+            rows[(match.group(1), match.group(2))] = row[1]
+    assert sorted(rows) == sorted(operations)
+    problems = []
+    for key, operation in operations.items():
+        cell, call = rows[key], " ".join(key)
+        body = operation.get("requestBody")
+        if body is None:
+            if cell != "none":
+                problems.append(f"{call}: takes no body, the README says {cell!r}")
+            continue
+        schema = resolved(document, body["content"]["application/json"]["schema"])
+        required = set(schema.get("required", []))
+        for name, field in schema["properties"].items():
+            field = resolved(document, field)
+            if name in required and f"**`{name}`**" not in cell:
+                problems.append(f"{call}: `{name}` is required: write it **`{name}`**")
+            elif name not in required and (f"`{name}`" not in cell or f"**`{name}`**" in cell):
+                problems.append(f"{call}: `{name}` is optional: write it `{name}`, not bold")
+            if len(field.get("enum", ())) <= SMALL_ENUM:
+                problems += [
+                    f"{call}: `{name}` takes `{value}`"
+                    for value in field.get("enum", ())
+                    if f"`{value}`" not in cell
+                ]
+            for bound in ("minimum", "maximum"):
+                if bound in field and not any(says(cell, form) for form in spelled(field[bound])):
+                    problems.append(f"{call}: `{name}`'s {bound} is {field[bound]}")
+    assert problems == []
+
+
+def test_the_readmes_api_errors_are_the_ones_the_api_answers():
+    """Every status an operation documents, the routing's 404 and 405 and every `error` code
+    the envelope may carry are in the README's table, with the headers the status carries."""
+    from portal.api import errors, openapi_document
+
+    document = openapi_document()
+    headers: dict[int, set[str]] = {}
+    for methods in document["paths"].values():
+        for operation in methods.values():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    headers.setdefault(int(status), set()).update(response.get("headers", {}))
+    for error in (errors.not_found(), errors.method_not_allowed(["POST"]), errors.too_large()):
+        headers.setdefault(error.status, set()).update(error.headers)
+    rows = {int(row[0]): row for row in table_rows(readme_section("Integrations API")) if row[0].isdigit()}
+    assert sorted(set(headers) - set(rows)) == []
+    codes = {code for row in rows.values() for code in re.findall(r"`(\w+)`", row[1])}
+    assert sorted(codes) == sorted(errors.ERROR_CODES)
+    missing = [
+        f"{status}: {name}"
+        for status, names in headers.items()
+        for name in names
+        if name not in rows[status][2]
+    ]
+    assert missing == []

@@ -77,7 +77,7 @@ def test_export_by_external_key(held):
 def test_erase_removes_the_customer_fields_events_deliveries_and_attempts(held):
     out = io.StringIO()
     call_command("portal_privacy", "erase", "--email", "jane@example.com", "--no-input", stdout=out)
-    assert "start_records: 2 erased" in out.getvalue() and "webhook_events: 2 erased" in out.getvalue()
+    assert out.getvalue() == "Erased: 2 webhook events and customer data in 2 start requests.\n"
     # The rows stay for the statistics, without the person.
     assert StartRequest.objects.count() == 3
     assert StartRequest.objects.filter(customer_data__isnull=True).count() == 2
@@ -132,6 +132,29 @@ def test_admin_actions_export_and_erase_the_selected_customers(admin_client, hel
     assert done.status_code == 200
     assert StartRequest.objects.filter(customer_data__isnull=False).count() == 1
     assert Event.objects.count() == 1
+    # What was erased, in words: not the holders' internal names ("webhook_events 2").
+    said = [str(m) for m in done.context["messages"]]
+    assert "Erased: 2 webhook events and customer data in 2 start requests." in said
+
+
+@pytest.mark.parametrize(
+    ("language", "counts", "expected"),
+    [
+        ("en-us", (1, 1), "Erased: customer data in 1 start request and 1 webhook event."),
+        ("en-us", (0, 3), "Erased: customer data in 0 start requests and 3 webhook events."),
+        ("de", (1, 2), "Gelöscht: Kundendaten in 1 Startanfrage und 2 Webhook-Ereignisse."),
+        ("ru", (21, 5), "Удалено: данные клиента в 21 запросе на запуск и 5 событий веб-хуков."),
+        ("ru", (3, 22), "Удалено: данные клиента в 3 запросах на запуск и 22 события веб-хуков."),
+        ("ja", (2, 1), "消去しました: 2 件の開始リクエストのお客様のデータ と Webhook イベント 1 件。"),
+    ],
+)
+def test_the_erasure_is_told_in_the_admins_language_with_plural_forms(language, counts, expected):
+    from django.utils import translation
+
+    from portal.privacy.services import erased_text
+
+    with translation.override(language):
+        assert erased_text({"start_records": counts[0], "webhook_events": counts[1]}) == expected
 
 
 def test_admin_offers_no_deletion_that_would_leave_the_customers_events(admin_client, held):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,16 +22,26 @@ def clear_secret_field() -> forms.BooleanField:
     return forms.BooleanField(required=False, label=_("Remove the stored value"))
 
 
-class WriteOnlySecretsForm(forms.ModelForm):
-    """Secrets are write-only: empty keeps the stored value; `clear_<name>` removes it.
+def generate_secret_field() -> forms.BooleanField:
+    return forms.BooleanField(required=False, label=_("Generate a new secret"))
 
-    Subclasses declare a `clear_<name>` checkbox for every name in `secret_fields`.
+
+class WriteOnlySecretsForm(forms.ModelForm):
+    """Secrets are write-only: empty keeps the stored value; `clear_<name>` removes it;
+    `generate_<name>` stores a new one from `secret_generators[name]`, which the admin shows
+    once after saving (`generated_secrets`) and never again.
+
+    Subclasses declare a `clear_<name>` checkbox for every name in `secret_fields`, and a
+    `generate_<name>` checkbox for every secret the portal can make itself (one the portal
+    shares with a help desk, not one a vendor issues).
     """
 
     secret_fields: tuple[str, ...] = ()
+    secret_generators: dict[str, Callable[[], str]] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.generated_secrets: dict[str, str] = {}
         for name in self.secret_fields:
             if name in self.fields:
                 is_set = bool(getattr(self.instance, name, ""))
@@ -44,7 +56,15 @@ class WriteOnlySecretsForm(forms.ModelForm):
         for name in self.secret_fields:
             if name not in self.fields:
                 continue
-            if cleaned.get(f"clear_{name}"):
+            if cleaned.get(f"generate_{name}"):
+                if cleaned.get(f"clear_{name}") or cleaned.get(name):
+                    self.add_error(
+                        f"generate_{name}",
+                        _("Type a new secret, generate one or remove it: only one of these."),
+                    )
+                else:
+                    cleaned[name] = self.generated_secrets[name] = self.secret_generators[name]()
+            elif cleaned.get(f"clear_{name}"):
                 cleaned[name] = ""
             elif not cleaned.get(name):
                 cleaned[name] = getattr(self.instance, name, "") if self.instance.pk else ""

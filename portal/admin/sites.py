@@ -14,11 +14,11 @@ from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal import models, translation_coverage
+from portal import models, prefill, translation_coverage
 from portal.admin.checklist import refused_hostnames
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.admin.mixins import AdminListMedia, MissingTranslationsMixin, without_single_site
-from portal.admin.secrets import WriteOnlySecretsForm, clear_secret_field
+from portal.admin.secrets import WriteOnlySecretsForm, clear_secret_field, generate_secret_field
 from portal.branding import contrast_warnings, embed_snippet, is_colour, site_origin
 
 _current_request: ContextVar = ContextVar("portal_admin_request", default=None)
@@ -82,7 +82,9 @@ class SiteTranslationInline(admin.StackedInline):
 
 class SiteForm(WriteOnlySecretsForm):
     secret_fields = ("prefill_secret",)
+    secret_generators = {"prefill_secret": prefill.new_secret}
     clear_prefill_secret = clear_secret_field()
+    generate_prefill_secret = generate_secret_field()
     enabled_languages = forms.MultipleChoiceField(
         choices=models.LANGUAGE_CHOICES,
         required=False,
@@ -104,6 +106,12 @@ class SiteForm(WriteOnlySecretsForm):
         model = models.Site
         fields = "__all__"
         help_texts = {
+            "prefill_secret": _(
+                "Signs prefill links so customers cannot change their values (the API, manage.py "
+                "portal_prefill_link, or your help desk's own code). Write-only: tick “Generate a "
+                "new secret” for a strong one, shown once after saving. Changing or removing it "
+                "invalidates every signed link already sent."
+            ),
             "consent_text": format_lazy(
                 "{} {}",
                 models.Site._meta.get_field("consent_text").help_text,
@@ -114,7 +122,7 @@ class SiteForm(WriteOnlySecretsForm):
                     ),
                     text=models.DEFAULT_CONSENT,
                 ),
-            )
+            ),
         }
 
     COLOUR_FIELDS = ("primary_color", "text_color", "background_color")
@@ -217,7 +225,7 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
             {
                 "classes": ["collapse"],
                 "fields": [
-                    ("prefill_secret", "clear_prefill_secret"),
+                    ("prefill_secret", "generate_prefill_secret", "clear_prefill_secret"),
                     "keep_personal_data",
                     "retention_days",
                 ],
@@ -286,6 +294,21 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if generated := form.generated_secrets.get("prefill_secret"):
+            # Shown this once, as a webhook endpoint's generated signing secret is: a help desk
+            # that signs links itself needs it (docs/decisions/0105-generated-prefill-secret.md).
+            self.message_user(
+                request,
+                format_html(
+                    "{} <code>{}</code>",
+                    _(
+                        "Copy the new prefill link secret now: it will not be shown again. Links "
+                        "signed with an earlier secret no longer lock their values."
+                    ),
+                    generated,
+                ),
+                messages.SUCCESS,
+            )
         for warning in contrast_warnings(
             primary=obj.primary_color, text=obj.text_color, background=obj.background_color
         ):

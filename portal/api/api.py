@@ -16,7 +16,8 @@ Decisions where the specs are silent:
 - `ttl` is accepted from 60 s to 7 days (the vendor's own bounds are UNCONFIRMED,
   docs/vendors/beyondtrust.md#generate_session_key).
 - A prefill link (`POST /prefill-links`) is valid for 7 days unless `expires_in` says otherwise
-  (at most 90 days); it is the one endpoint that also works on Take Control sites.
+  (at most 90 days); it is the one endpoint that also works on Take Control sites. It opens
+  the survey, the key page or the home page (`flow`), as `manage.py portal_prefill_link` does.
 - A chat hand-off's virtual customer needs an IP address, operating system and computer name
   (docs/vendors/beyondtrust.md#create_virtual_customer) that a chat bot rarely knows: they default
   to `0.0.0.0` (the "unspecified" address), "Chat" and the API token's name, so the representative
@@ -68,7 +69,6 @@ from portal.vendors.cache import default_timeout
 logger = logging.getLogger(__name__)
 
 DEFAULT_OPERATING_SYSTEM = "Chat"
-PREFILL_PAGES = {"survey": "survey", "key": "session_key"}
 
 
 # ------------------------------------------------------------------------------
@@ -467,7 +467,9 @@ def prefill_links(request, payload: PrefillLinkRequest):
     return Status(
         201,
         {
-            "url": portal_url(request, site=site, path=f"{reverse(PREFILL_PAGES[payload.flow])}?{query}"),
+            "url": portal_url(
+                request, site=site, path=f"{reverse(prefill.LINK_PAGES[payload.flow])}?{query}"
+            ),
             "expires": datetime.fromtimestamp(expires_at, tz=UTC).isoformat(),
         },
     )

@@ -53,7 +53,7 @@ MAX_SKILLS = 50
 VIRTUAL_CUSTOMER_MAX_CHARS = 100  # as customer.name (docs/decisions/0005-beyondtrust-limits.md);
 # the vendor's limits are UNCONFIRMED
 DEFAULT_IP_ADDRESS = "0.0.0.0"
-PREFILL_FLOWS = ("survey", "key")
+PREFILL_FLOWS = tuple(prefill.LINK_PAGES)
 PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX = 7 * 24 * 3600, prefill.LINK_TTL_MAX
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 
@@ -407,9 +407,10 @@ class PrefillValues(Rule):
             f"{limits.TC_NUMBER_MAX_CHARS}, `details` "
             f"{limits.TC_DESCRIPTION_MAX_CHARS} characters). The flow's page must also take "
             "every value it locks, as it is set up now: on the key page a key of the backend's "
-            "shape; on the survey an issue the site offers (with representatives in its menu, "
-            "`rep-<id>`), a name and a description that are not blank, an email address that "
-            "is one, a custom field's own type, choices and length, a required custom field "
+            "shape; on the home page what the key page and the survey take; on the survey an "
+            "issue the site offers (with representatives in its menu, `rep-<id>`), a name and "
+            "a description that are not blank, an email address that is one, a custom field's "
+            "own type, choices and length, a required custom field "
             f"not blank, and all custom values with the external key within "
             f"{limits.CUSTOM_TOTAL_MAX_BYTES} UTF-8 bytes. A name the page does not lock (a "
             "custom field no signed link locks, `name` on the key page) is signed and has no "
@@ -564,7 +565,14 @@ class ChatHandoffRequest(SessionKeyFields):
 
 class PrefillLinkRequest(Request):
     flow: Annotated[
-        str, Choice(PREFILL_FLOWS, "Use 'survey' or 'key'.", description="The page the link opens.")
+        str,
+        Choice(
+            PREFILL_FLOWS,
+            "Use 'survey', 'key' or 'home'.",
+            description="The page the link opens: the survey, the session key page, or the home "
+            "page, whose key form locks what the key page locks and whose links take the locked "
+            "values on to the survey.",
+        ),
     ] = "survey"
     values: Annotated[dict[str, str], PrefillValues()]
     expires_in: Annotated[
@@ -612,7 +620,10 @@ class RepList(Response):
 
 class PrefillLink(Response):
     url: str = Field(
-        json_schema_extra={"format": "uri", "pattern": "^https?://[^/]+/(survey|key)/\\?.*&sig=[0-9a-f]{64}$"}
+        json_schema_extra={
+            "format": "uri",
+            "pattern": "^https?://[^/]+/((survey|key)/)?\\?.*&sig=[0-9a-f]{64}$",
+        }
     )
     expires: DateTime
 

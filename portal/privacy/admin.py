@@ -128,10 +128,5 @@ class CustomerRecordAdmin(admin.ModelAdmin):
             for subject in subjects:
                 for name, count in services.erase(subject).items():
                     totals[name] = totals.get(name, 0) + count
-        self.message_user(
-            request,
-            _("Erased: %(counts)s.")
-            % {"counts": ", ".join(f"{name} {count}" for name, count in totals.items())},
-            messages.SUCCESS,
-        )
+        self.message_user(request, services.erased_text(totals), messages.SUCCESS)
         return None

@@ -11,4 +11,9 @@ class PrivacyConfig(AppConfig):
     def ready(self):
         from portal.privacy import holders, start_records
 
-        holders.register("start_records", export=start_records.export, erase=start_records.erase)
+        holders.register(
+            "start_records",
+            export=start_records.export,
+            erase=start_records.erase,
+            describe=start_records.describe,
+        )

@@ -4,10 +4,12 @@ A privacy request (`manage.py portal_privacy`, or the admin's "Customer records"
 asks every registered holder in turn (docs/privacy.md). An app that stores anything about a
 customer registers in its AppConfig.ready():
 
-    holders.register("my_app", export=my_export, erase=my_erase)
+    holders.register("my_app", export=my_export, erase=my_erase, describe=my_erased_text)
 
 `export(subject)` returns JSON-ready data (a list of records); `erase(subject)` removes it and
-returns how many records it changed. Neither may log the subject's values.
+returns how many records it changed. Neither may log the subject's values. `describe(count)`
+says in the admin's language what `count` erased records are ("2 webhook events", through
+ngettext), for the message after an erasure; `name` is the export's key and the log's word.
 """
 
 from __future__ import annotations
@@ -35,13 +37,20 @@ class Holder:
     name: str
     export: Callable[[Subject], list]
     erase: Callable[[Subject], int]
+    describe: Callable[[int], str]
 
 
 _holders: dict[str, Holder] = {}
 
 
-def register(name: str, *, export: Callable[[Subject], list], erase: Callable[[Subject], int]) -> None:
-    _holders[name] = Holder(name=name, export=export, erase=erase)
+def register(
+    name: str,
+    *,
+    export: Callable[[Subject], list],
+    erase: Callable[[Subject], int],
+    describe: Callable[[int], str],
+) -> None:
+    _holders[name] = Holder(name=name, export=export, erase=erase, describe=describe)
 
 
 def all_holders() -> list[Holder]:

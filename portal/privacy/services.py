@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.utils import timezone
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
 
 from portal.privacy.holders import Subject, all_holders
 
@@ -27,3 +29,11 @@ def erase(subject: Subject) -> dict[str, int]:
     counts = {holder.name: holder.erase(subject) for holder in all_holders()}
     logger.info("Privacy request: erased %s", ", ".join(f"{name}={count}" for name, count in counts.items()))
     return counts
+
+
+def erased_text(counts: dict[str, int]) -> str:
+    """What `erase` did, in words of the active language: "Erased: 1 webhook event and
+    customer data in 2 start requests." (each holder's `describe`, in the order they registered)."""
+    holders = {holder.name: holder for holder in all_holders()}
+    parts = [holders[name].describe(count) for name, count in counts.items()]
+    return _("Erased: %(counts)s.") % {"counts": get_text_list(parts, _("and"))}

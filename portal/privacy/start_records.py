@@ -6,6 +6,7 @@ outcome, language, time), which says nothing about the person and keeps the stat
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import ngettext
 
 from portal.models import StartRequest
 from portal.privacy.holders import Subject
@@ -38,3 +39,10 @@ def export(subject: Subject) -> list[dict]:
 
 def erase(subject: Subject) -> int:
     return matching(subject).update(customer_data=None)
+
+
+def describe(count: int) -> str:
+    """Erasing keeps the row and clears its customer fields."""
+    return ngettext(
+        "customer data in %(count)d start request", "customer data in %(count)d start requests", count
+    ) % {"count": count}

@@ -13,4 +13,6 @@ class WebhooksConfig(AppConfig):
         from portal.privacy import holders
         from portal.webhooks import privacy
 
-        holders.register("webhook_events", export=privacy.export, erase=privacy.erase)
+        holders.register(
+            "webhook_events", export=privacy.export, erase=privacy.erase, describe=privacy.describe
+        )

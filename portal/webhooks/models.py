@@ -20,6 +20,7 @@ from portal.conf import portal_settings
 from portal.models import HttpsURLField, Site, StartRequest, is_loopback_host
 
 SECRET_PREFIX = "whsec_"
+ADDRESS_PATH_MAX_CHARS = 60  # an endpoint's path in admin lists, cut beyond this
 
 
 def new_secret() -> str:
@@ -97,12 +98,24 @@ class Endpoint(models.Model):
         ordering = ["site", "name", "id"]
 
     def __str__(self):
-        host = urlsplit(self.url).hostname or "?"
-        return self.name or host
+        return self.name or self.address
 
     @property
     def host(self) -> str:
         return urlsplit(self.url).hostname or ""
+
+    @property
+    def address(self) -> str:
+        """The receiver as admin lists name an endpoint without a name: host, port and path,
+        which tell apart two receivers on one help desk. Never the query, where receivers
+        often take a key, nor credentials (refused by validate_endpoint_url, and dropped here
+        for a row saved before)."""
+        parts = urlsplit(self.url)
+        where = parts.netloc.rpartition("@")[2] or "?"
+        path = parts.path.rstrip("/")
+        if len(path) > ADDRESS_PATH_MAX_CHARS:
+            path = path[: ADDRESS_PATH_MAX_CHARS - 1] + "…"
+        return where + path
 
     def clean(self):
         unknown = [name for name in self.events or [] if name not in EventType.values]

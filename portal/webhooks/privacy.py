@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from django.db.models import Q
+from django.utils.translation import ngettext
 
 from portal.privacy.holders import Subject
 from portal.webhooks.models import Event
@@ -61,3 +62,8 @@ def erase(subject: Subject) -> int:
     events = matching(subject)
     Event.objects.filter(pk__in=[event.pk for event in events]).delete()
     return len(events)
+
+
+def describe(count: int) -> str:
+    """Its deliveries and their attempts go with each event."""
+    return ngettext("%(count)d webhook event", "%(count)d webhook events", count) % {"count": count}

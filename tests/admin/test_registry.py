@@ -117,6 +117,7 @@ def test_rarely_changed_settings_are_folded_under_advanced(admin_client, backend
     page = admin_client.get(reverse("admin:portal_site_change", args=[site.pk]))
     assert folded(page)["Advanced"] == [
         "prefill_secret",
+        "generate_prefill_secret",
         "clear_prefill_secret",
         "keep_personal_data",
         "retention_days",

@@ -77,7 +77,9 @@ def _unstateable(body: dict, path: str) -> bool:
 def _refused_by_the_page(flow: str, values: dict) -> bool:
     """The page's own checks of a locked value, which the document states in words: on this
     site (tests/conftest.py) the key page takes a 7-digit key, the survey one of its active
-    issues and a name and a description that are not blank."""
+    issues and a name and a description that are not blank; the home page judges by both."""
+    if flow == "home":
+        return _refused_by_the_page("key", values) or _refused_by_the_page("survey", values)
     if flow == "key":
         key = values.get("key")
         return key is not None and not re.fullmatch(r"[0-9]{7}", re.sub(r"[ -]", "", key))

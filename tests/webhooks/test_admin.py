@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse, reverse_lazy
 
+from portal.webhooks import services
 from portal.webhooks.models import Delivery, Endpoint
 from tests.fakes.receiver import receiver
 from tests.fakes.server import running
-from tests.parsed_html import element
+from tests.parsed_html import element, elements
 from tests.webhooks.conftest import run_worker
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +130,39 @@ def test_form_labels_are_capitalised_like_the_admins_own(admin_client, site):
 
     assert {"Events:", "Signing secret:"} <= labels(reverse("admin:webhooks_endpoint_add"))
     assert "Enabled languages:" in labels(reverse("admin:portal_site_change", args=[site.pk]))
+
+
+def test_endpoints_without_a_name_are_told_apart_by_host_and_path_in_every_admin_list(admin_client, site):
+    """An operator's walk-through: two unnamed endpoints on one help desk were both
+    "help.example.com" in the delivery log, its filter and the endpoint list. Each shows its
+    host and path, never the query where a receiver may take a key."""
+    tickets = Endpoint.objects.create(
+        site=site, url="https://help.example.com/hooks/tickets?key=RECEIVER-KEY", secret="s" * 20
+    )
+    chat = Endpoint.objects.create(
+        site=site, url="https://help.example.com:8443/hooks/chat/", secret="t" * 20
+    )
+    named = Endpoint.objects.create(
+        site=site, name="Zendesk", url="https://help.example.com/z", secret="u" * 20
+    )
+    assert [str(e) for e in (tickets, chat, named)] == [
+        "help.example.com/hooks/tickets",
+        "help.example.com:8443/hooks/chat",
+        "Zendesk",
+    ]
+    for endpoint in (tickets, chat):
+        services.send_test_event(endpoint=endpoint)
+    log = admin_client.get(reverse("admin:webhooks_delivery_changelist")).content.decode()
+    shown = sorted(cell.text for cell in elements(log, "td", class_="field-endpoint"))
+    assert shown == ["help.example.com/hooks/tickets", "help.example.com:8443/hooks/chat"]
+    filtered = [a.text for a in elements(log, "a") if "endpoint__id__exact=" in a.attrs.get("href", "")]
+    assert sorted(filtered) == [
+        "Zendesk",
+        "help.example.com/hooks/tickets",
+        "help.example.com:8443/hooks/chat",
+    ]
+    listing = admin_client.get(reverse("admin:webhooks_endpoint_changelist")).content.decode()
+    assert "help.example.com/hooks/tickets" in listing and "help.example.com:8443/hooks/chat" in listing
+    assert "RECEIVER-KEY" not in log  # the endpoint's own list and form show its whole URL, as before
+    long_path = Endpoint(url="https://help.example.com/" + "a" * 100)
+    assert str(long_path) == "help.example.com/" + "a" * 58 + "…"

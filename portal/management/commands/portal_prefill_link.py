@@ -6,14 +6,13 @@ manage.py portal_prefill_link --site "Acme Support" --hours 24 external_key=INC0
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from portal import prefill
 from portal.branding import site_origin
 from portal.models import Site
 from portal.prefill import sign_prefill
 from portal.services import signed_link_problems
-
-FLOW_PATHS = {"survey": "/survey/", "key": "/key/", "home": "/"}
 
 
 class Command(BaseCommand):
@@ -24,7 +23,12 @@ class Command(BaseCommand):
             "values", nargs="+", help="name=value pairs, e.g. external_key=INC-1 cf_asset_tag=LT-4"
         )
         parser.add_argument("--site", help="site name or id (default: the default site)")
-        parser.add_argument("--flow", choices=sorted(FLOW_PATHS), default="survey")
+        parser.add_argument(
+            "--flow",
+            choices=list(prefill.LINK_PAGES),
+            default="survey",
+            help="the page the link opens (default survey); home is the landing page",
+        )
         parser.add_argument("--hours", type=float, default=24.0, help="valid for this long (default 24)")
         parser.add_argument(
             "--base-url",
@@ -52,10 +56,7 @@ class Command(BaseCommand):
             if not sep:
                 raise CommandError(f"Expected name=value, got {item!r}.")
             pairs[name] = value
-        # The home page shows the key form and links on to the survey: both judge their names.
-        problems = {}
-        for form_flow in ("key", "survey") if flow == "home" else (flow,):
-            problems.update(signed_link_problems(site=site_obj, flow=form_flow, values=pairs))
+        problems = signed_link_problems(site=site_obj, flow=flow, values=pairs)
         if problems:
             raise CommandError(
                 "A signed value is locked for the customer, and the form would refuse these: "
@@ -74,4 +75,4 @@ class Command(BaseCommand):
                     "The site has no hostname: the link below is relative to the portal's address "
                     "(--base-url prints a whole one)."
                 )
-        self.stdout.write(f"{base_url.rstrip('/')}{FLOW_PATHS[flow]}?{query}")
+        self.stdout.write(f"{base_url.rstrip('/')}{reverse(prefill.LINK_PAGES[flow])}?{query}")

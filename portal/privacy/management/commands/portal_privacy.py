@@ -44,5 +44,4 @@ class Command(BaseCommand):
                 raise CommandError("Nothing erased.")
         with transaction.atomic():
             counts = services.erase(subject)
-        for name, count in counts.items():
-            self.stdout.write(f"{name}: {count} erased")
+        self.stdout.write(services.erased_text(counts))
