@@ -12,9 +12,10 @@ from portal.admin.integrations import BACKEND_ACTIONS
 from portal.admin.mixins import AdminListMedia
 from portal.admin.secrets import WriteOnlySecretsForm, clear_secret_field
 from portal.admin.session_history import session_history_view
+from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 
 
-class BackendForm(WriteOnlySecretsForm):
+class BackendForm(VendorFieldsForm, WriteOnlySecretsForm):
     secret_fields = models.Backend.SECRET_FIELDS
     clear_client_secret = clear_secret_field()
     clear_tc_public_key = clear_secret_field()
@@ -36,7 +37,7 @@ class TechnicianInline(admin.TabularInline):
 
 
 @admin.register(models.Backend)
-class BackendAdmin(admin.ModelAdmin):
+class BackendAdmin(VendorFieldsAdmin, admin.ModelAdmin):
     form = BackendForm
     list_display = ["name", "kind", "base_url", "secret_status", "updated_at"]
     list_filter = ["kind"]
@@ -52,7 +53,6 @@ class BackendAdmin(admin.ModelAdmin):
         (
             _("Take Control"),
             {
-                "classes": ["collapse"],
                 "fields": [
                     "tc_mode",
                     "tc_uid",
@@ -92,6 +92,13 @@ class BackendAdmin(admin.ModelAdmin):
                 % {"backend": obj.name},
                 messages.WARNING,
             )
+
+    def backend_of(self, obj):
+        return obj
+
+    def backend_in(self, data):
+        kind = data.get("kind")
+        return models.Backend(kind=kind) if kind in models.Backend.Kind.values else None
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

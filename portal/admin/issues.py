@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from portal import models, translation_coverage
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.admin.mixins import AdminListMedia, MissingTranslationsMixin, without_single_site
+from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 
 
 class IssueTranslationInline(admin.TabularInline):
@@ -15,8 +16,15 @@ class IssueTranslationInline(admin.TabularInline):
     extra = 0
 
 
+class IssueForm(VendorFieldsForm):
+    class Meta:
+        model = models.Issue
+        fields = "__all__"
+
+
 @admin.register(models.Issue)
-class IssueAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
+class IssueAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, VendorFieldsAdmin, admin.ModelAdmin):
+    form = IssueForm
     missing_languages = staticmethod(translation_coverage.missing_issue_languages)
     list_display = [
         "display_name",
@@ -50,10 +58,21 @@ class IssueAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mod
                 ]
             },
         ),
-        (_("Routing"), {"fields": ["vendor_id", "priority", "chat"]}),
-        (_("Take Control"), {"classes": ["collapse"], "fields": ["department", "technician"]}),
+        # Each backend's own: BeyondTrust's id, priority and chat, Take Control's department and
+        # technician (portal/admin/vendor_fields.py leaves out what the site's backend does not use).
+        (_("Routing"), {"fields": ["vendor_id", "priority", "chat", "department", "technician"]}),
         (_("Advanced"), {"classes": ["collapse"], "fields": ["skills", "chat_locale"]}),
     ]
+
+    def backend_of(self, obj):
+        return obj.site.backend
+
+    def backend_in(self, data):
+        site = str(data.get("site", ""))
+        if not site.isdigit():
+            return None
+        found = models.Site.objects.select_related("backend").filter(pk=site).first()
+        return found.backend if found is not None else None
 
     def get_list_display(self, request):
         return without_single_site(super().get_list_display(request))

@@ -19,6 +19,7 @@ from portal.admin.checklist import refused_hostnames
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.admin.mixins import AdminListMedia, MissingTranslationsMixin, without_single_site
 from portal.admin.secrets import WriteOnlySecretsForm, clear_secret_field, generate_secret_field
+from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 from portal.branding import contrast_warnings, embed_snippet, is_colour, site_origin
 
 _current_request: ContextVar = ContextVar("portal_admin_request", default=None)
@@ -80,7 +81,7 @@ class SiteTranslationInline(admin.StackedInline):
     classes = ["collapse"]
 
 
-class SiteForm(WriteOnlySecretsForm):
+class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
     secret_fields = ("prefill_secret",)
     secret_generators = {"prefill_secret": prefill.new_secret}
     clear_prefill_secret = clear_secret_field()
@@ -149,7 +150,7 @@ class SiteForm(WriteOnlySecretsForm):
 
 
 @admin.register(models.Site)
-class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
+class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, VendorFieldsAdmin, admin.ModelAdmin):
     form = SiteForm
     missing_languages = staticmethod(translation_coverage.missing_site_languages)
     list_display = [
@@ -232,6 +233,13 @@ class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.Mode
             },
         ),
     ]
+
+    def backend_of(self, obj):
+        return obj.backend
+
+    def backend_in(self, data):
+        backend = str(data.get("backend", ""))
+        return models.Backend.objects.filter(pk=backend).first() if backend.isdigit() else None
 
     def get_fieldsets(self, request, obj=None):
         """A site on a backend shows the survey fields its starts carry, and only those: a Take

@@ -315,6 +315,10 @@ class VendorAdapter(ABC):
     default_history_columns: ClassVar[tuple[str, ...]] = ()
     # Starts show the vendor's URL in the portal instead of leaving it.
     is_preview: ClassVar[bool] = False
+    # The admin's settings this kind never reads, by model name ("backend", "site", "issue"):
+    # field names, and a backend's inlines by their related name. Its change forms leave them
+    # out (docs/decisions/0103-admin-fields-by-vendor.md).
+    unused_fields: ClassVar[Mapping[str, frozenset[str]]] = {}
 
     def __init__(self, backend: Backend):
         self.backend = backend

@@ -9,7 +9,7 @@ import datetime
 import pytest
 
 from portal import appliance
-from portal.models import Backend
+from portal.models import Backend, Issue, Site
 from portal.vendors.base import SessionHistoryError, SessionQueue, VendorAdapter
 from portal.vendors.beyondtrust.adapter import queue_id
 from portal.vendors.registry import ADAPTERS
@@ -29,6 +29,21 @@ def test_a_kind_implements_exactly_the_capabilities_it_declares(kind):
         assert implemented == (set(methods) if getattr(adapter, capability) else set()), capability
     assert bool(adapter.history_columns) == adapter.has_session_history
     assert set(adapter.default_history_columns) <= set(adapter.history_columns)
+
+
+@pytest.mark.parametrize("kind", sorted(ADAPTERS))
+def test_the_settings_a_kind_does_not_use_are_its_models_fields_or_inlines(kind):
+    """docs/decisions/0103-admin-fields-by-vendor.md: a misspelt name would leave a setting on
+    the admin's form without a word."""
+    models = {"backend": Backend, "site": Site, "issue": Issue}
+    unused = ADAPTERS[kind].unused_fields
+    assert set(unused) <= set(models)
+    for model_name, names in unused.items():
+        meta = models[model_name]._meta
+        known = {field.name for field in meta.concrete_fields} | {
+            rel.get_accessor_name() for rel in meta.related_objects
+        }
+        assert set(names) <= known, model_name
 
 
 def test_a_kind_without_session_keys_refuses_them_without_calling_anyone(db):

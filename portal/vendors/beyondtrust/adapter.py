@@ -81,6 +81,25 @@ class BeyondTrustAdapter(VendorAdapter):
     needs_api_credentials = True
     has_connection_test = True
     imports_issues = True
+    # docs/decisions/0103-admin-fields-by-vendor.md: a BeyondTrust start is routed by the issue's
+    # code name or id, priority and skills, never by a Take Control connection, department or
+    # technician.
+    unused_fields = {
+        "backend": frozenset(
+            {
+                "tc_mode",
+                "tc_uid",
+                "tc_public_key",
+                "tc_private_key",
+                "tc_pin_url_template",
+                "tc_ask_customer_info",
+                "tc_show_waiting_queue",
+                "departments",
+                "technicians",
+            }
+        ),
+        "issue": frozenset({"department", "technician"}),
+    }
 
     def key_rule(self) -> KeyRule:
         return KeyRule(length=limits.SESSION_KEY_LENGTH, letters=self.backend.allow_letters_in_key)

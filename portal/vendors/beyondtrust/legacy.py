@@ -51,6 +51,14 @@ class LegacyBomgarAdapter(BeyondTrustAdapter):
         _("A legacy Bomgar start cannot carry custom fields: deactivate them."),
     )
     customer_fields = LEGACY_CUSTOMER_FIELDS
+    # What the `.ns` start cannot carry (refused below when set) is not offered in the admin
+    # either (docs/decisions/0103-admin-fields-by-vendor.md): a chat mode whose only valid
+    # answer is "full client only" is no choice (docs/decisions/0035-no-pointless-choices.md).
+    unused_fields = {
+        "backend": BeyondTrustAdapter.unused_fields["backend"] | {"send_platform"},
+        "site": frozenset({"chat_mode", "chat_locale"}),
+        "issue": BeyondTrustAdapter.unused_fields["issue"] | {"priority", "skills", "chat", "chat_locale"},
+    }
 
     def start_url(self, params: StartParams) -> str:
         return legacy_start_url(self.backend.base_url, params, key_only=self.backend.prompts_before_download)

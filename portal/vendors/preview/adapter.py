@@ -25,6 +25,12 @@ class PreviewAdapter(BeyondTrustAdapter):
     has_connection_test = False
     imports_issues = False
     is_preview = True
+    # A BeyondTrust site's settings, to try them out, but nobody to call: no API credentials
+    # (docs/decisions/0103-admin-fields-by-vendor.md).
+    unused_fields = {
+        **BeyondTrustAdapter.unused_fields,
+        "backend": BeyondTrustAdapter.unused_fields["backend"] | {"client_id", "client_secret"},
+    }
     # Nothing is called: no session keys or chat hand-offs for integrations (record 0057).
     offers_session_keys = False
     generate_session_key = VendorAdapter.generate_session_key

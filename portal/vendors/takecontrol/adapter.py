@@ -91,6 +91,18 @@ class TakeControlAdapter(VendorAdapter):
     has_session_history = True
     history_columns = history.HISTORY_COLUMNS
     default_history_columns = history.DEFAULT_HISTORY_COLUMNS
+    # What a Take Control start never reads (docs/decisions/0103-admin-fields-by-vendor.md):
+    # the BeyondTrust API and start switches; the representative list's refresh (the technician
+    # list is the admin's, nothing is fetched), reps in the issue menu, chat only and a chat
+    # language (no chat-only start); an issue's numeric id, priority and skills (a start is
+    # routed by department and technician).
+    unused_fields = {
+        "backend": frozenset(
+            {"client_id", "client_secret", "allow_letters_in_key", "prompts_before_download", "send_platform"}
+        ),
+        "site": frozenset({"show_reps_in_issue_menu", "rep_list_ttl", "chat_mode", "chat_locale"}),
+        "issue": frozenset({"vendor_id", "priority", "skills", "chat", "chat_locale"}),
+    }
 
     def key_rule(self) -> KeyRule:
         """docs/decisions/0017-takecontrol-pin.md: the 9-digit PIN; its URL carries nothing else."""

@@ -1,0 +1,269 @@
+"""Change forms show the settings the object's backend uses, and only those
+(docs/decisions/0103-admin-fields-by-vendor.md).
+
+Which settings a backend kind never reads is its adapter's `unused_fields`; nothing here knows a
+kind. On a change form:
+
+- a setting the backend does not use is not an input, so nothing is posted for it;
+- one that still holds a value (the object was on another backend) is listed read-only with
+  the reason, and a box clears it;
+- choosing another backend on the form (a site's backend, an issue's site, a backend's kind)
+  brings that backend's settings: the save stops once, with them filled from the stored
+  values, so that the admin sees them before they apply; a new value in a setting the chosen
+  backend does not use is refused.
+
+A new object shows every setting (its backend is chosen on the same form), with the same
+refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import display_for_field
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db.models import Field, Model
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from portal import models
+
+# A hidden input on a page that showed a chosen backend's settings: their names, so that the
+# next save takes them as typed.
+SHOWN = "vendor_fields_shown"
+
+
+def unused_fields(backend: models.Backend | None, model: type[Model]) -> frozenset[str]:
+    """What `backend`'s kind never reads of `model` (nothing for no backend or an unknown kind,
+    a row from another version: every setting stays)."""
+    if backend is None:
+        return frozenset()
+    try:
+        adapter = backend.adapter
+    except KeyError:
+        return frozenset()
+    return frozenset(adapter.unused_fields.get(model._meta.model_name or "", ()))
+
+
+def setting(model: type[Model], name: str) -> Field | None:
+    """The model's own column of that name (an inline's related name is none)."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, Field) and field.concrete else None
+
+
+def holds_value(obj: Model, field: Field) -> bool:
+    return field.value_from_object(obj) != field.get_default()
+
+
+def in_model_terms(value: Any) -> Any:
+    return value.pk if isinstance(value, Model) else value
+
+
+def backend_name(backend: models.Backend) -> str:
+    return str(backend.get_kind_display())
+
+
+@dataclass(frozen=True)
+class VendorFields:
+    """What one change form leaves out of the backend-specific settings."""
+
+    absent: frozenset[str]  # not inputs
+    leftovers: tuple[str, ...]  # absent, but holding a value: listed read-only
+    added: tuple[str, ...]  # inputs the chosen backend brings that the saved page did not have
+
+
+class VendorFieldsForm(forms.ModelForm):
+    """The form side of `VendorFieldsAdmin`, which sets the class attributes for the object."""
+
+    clear_unused = forms.BooleanField(required=False, label=_("Clear these values"))
+    vendor_fields_shown = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    vendor_added: tuple[str, ...] = ()
+    vendor_leftovers: tuple[str, ...] = ()
+
+    @staticmethod
+    def chosen_backend(data: Mapping[str, Any]) -> models.Backend | None:
+        """The backend the posted form names (the admin's `backend_in`)."""
+        return None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        shown = set(str(self.data.get(SHOWN, "")).split(",")) if self.is_bound else set()
+        self.unposted = [name for name in self.vendor_added if name in self.fields and name not in shown]
+        if self.is_bound and self.unposted:
+            # The saved page did not have these inputs: take the stored values, not "empty".
+            data = self.data.copy()
+            secrets = getattr(self, "secret_fields", ())
+            for name in self.unposted:
+                data.pop(name, None)
+                value = self.initial.get(name)
+                if name not in secrets and value not in (None, "", False):
+                    data[name] = "on" if value is True else str(value)
+            data[SHOWN] = ",".join(sorted(shown | set(self.unposted)))
+            self.data = data
+
+    def clean(self):
+        cleaned = super().clean()
+        model = self._meta.model
+        backend = self.chosen_backend(self.data)
+        if self.unposted and backend is not None:
+            self.add_error(
+                None,
+                _("%(backend)s uses the settings added below: check them, then save again.")
+                % {"backend": backend_name(backend)},
+            )
+        for name in sorted(unused_fields(backend, model)):
+            field = setting(model, name)
+            if backend is None or field is None or name not in self.fields or name not in cleaned:
+                continue
+            value = in_model_terms(cleaned[name])
+            if value not in (field.value_from_object(self.instance), field.get_default()):
+                self.add_error(
+                    name,
+                    _("%(backend)s does not use this setting: leave it as it was.")
+                    % {"backend": backend_name(backend)},
+                )
+        if cleaned.get("clear_unused"):
+            for name in self.vendor_leftovers:
+                field = setting(model, name)
+                if field is not None:
+                    setattr(self.instance, field.attname, field.get_default())
+        return cleaned
+
+    def add_error(self, field, error):
+        """A model check may name a setting this form does not show (one the backend does not
+        use, still holding a value): its message goes on top of the form, after its name."""
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            errors: dict[str, list] = {}
+            for name, found in error.error_dict.items():
+                if name == NON_FIELD_ERRORS or name in self.fields:
+                    errors.setdefault(name, []).extend(found)
+                    continue
+                column = setting(self._meta.model, name)
+                label = capfirst(column.verbose_name) if column is not None else name
+                errors.setdefault(NON_FIELD_ERRORS, []).extend(
+                    f"{label}: {message}" for each in found for message in each.messages
+                )
+            error = ValidationError(errors)
+        super().add_error(field, error)
+
+
+class VendorFieldsAdmin:
+    """ModelAdmin mixin: the change form shows what `backend_of(obj)` uses. Its form must be a
+    `VendorFieldsForm`."""
+
+    def backend_of(self, obj: Any) -> models.Backend | None:
+        """The saved object's backend."""
+        raise NotImplementedError
+
+    def backend_in(self, data: Mapping[str, Any]) -> models.Backend | None:
+        """The backend a posted form names, or None when it names none that exists."""
+        raise NotImplementedError
+
+    def vendor_fields(self, request, obj) -> VendorFields:
+        if obj is None or obj.pk is None:
+            return VendorFields(absent=frozenset(), leftovers=(), added=())
+        model = type(obj)
+        stored_backend = self.backend_of(obj)
+        stored = chosen = unused_fields(stored_backend, model)
+        if request.method == "POST":
+            posted = self.backend_in(request.POST)
+            if posted is not None:
+                chosen = unused_fields(posted, model)
+        absent = stored & chosen
+        columns = [field for field in model._meta.concrete_fields if field.name in stored]
+        return VendorFields(
+            absent=absent,
+            leftovers=tuple(f.name for f in columns if f.name in absent and holds_value(obj, f)),
+            added=tuple(f.name for f in columns if f.name not in chosen),
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        shown = self.vendor_fields(request, obj)
+        if not (shown.absent or shown.added):
+            return fieldsets
+
+        def kept(line):
+            names = (line,) if isinstance(line, str) else line
+            names = tuple(name for name in names if name.removeprefix("clear_") not in shown.absent)
+            return names[0] if len(names) == 1 else names
+
+        result = []
+        for title, options in fieldsets:
+            lines = [line for line in map(kept, options["fields"]) if line]
+            if lines:
+                result.append((title, {**options, "fields": lines}))
+        if shown.added:
+            result[0][1]["fields"] = [*result[0][1]["fields"], SHOWN]
+        if shown.leftovers:
+            backend = backend_name(self.backend_of(obj))
+            result.insert(
+                1,
+                (
+                    format_lazy(_("Not used by {backend}"), backend=backend),
+                    {
+                        "description": format_lazy(
+                            _(
+                                "These values were set for another backend. {backend} does not use "
+                                "them, so they have no effect here. Tick the box to clear them."
+                            ),
+                            backend=backend,
+                        ),
+                        "fields": ["unused_settings", "clear_unused"],
+                    },
+                ),
+            )
+        return result
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "unused_settings"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        shown = self.vendor_fields(request, obj)
+        form.vendor_added, form.vendor_leftovers = shown.added, shown.leftovers
+        form.chosen_backend = staticmethod(self.backend_in)
+        return form
+
+    def get_inline_instances(self, request, obj=None):
+        """An inline of rows the backend does not use is left out while it has none."""
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None or obj.pk is None:
+            return inlines
+        unused = unused_fields(self.backend_of(obj), type(obj))
+        related = {rel.related_model: rel.get_accessor_name() for rel in obj._meta.related_objects}
+        return [
+            inline
+            for inline in inlines
+            if related.get(inline.model) not in unused or getattr(obj, related[inline.model]).exists()
+        ]
+
+    @admin.display(description=_("values kept"))
+    def unused_settings(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        model = type(obj)
+        unused = unused_fields(self.backend_of(obj), model)
+        secrets = getattr(model, "SECRET_FIELDS", ())
+        rows = []
+        for field in model._meta.concrete_fields:
+            if field.name not in unused or not holds_value(obj, field):
+                continue
+            if field.name in secrets:
+                value: Any = gettext("stored")
+            elif field.is_relation:
+                value = str(getattr(obj, field.name))
+            else:
+                value = display_for_field(getattr(obj, field.name), field, "—")
+            rows.append((capfirst(field.verbose_name), value))
+        return format_html_join("", "<div>{}: {}</div>", rows) or format_html("{}", "—")

@@ -1,0 +1,313 @@
+"""Admin change forms show the settings the object's backend uses, and only those
+(portal/admin/vendor_fields.py, docs/decisions/0103-admin-fields-by-vendor.md): a Take Control
+site has no representative-list refresh, chat mode or chat language, a Take Control issue no
+numeric id, priority, skills or chat, a Take Control backend no BeyondTrust API settings, and
+the other way round. A value left from another backend is shown, never silently kept as if it
+worked, and can be cleared."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from portal.models import Backend, Department, Issue, Site, Technician
+from tests.admin.test_translations import change_form_data
+from tests.parsed_html import element, elements
+
+pytestmark = pytest.mark.django_db
+
+TC_DOMAIN = "https://api.us0.swi-rc.com/rest"
+
+BEYONDTRUST_SITE = ["show_reps_in_issue_menu", "rep_list_ttl", "chat_mode", "chat_locale"]
+BEYONDTRUST_ISSUE = ["vendor_id", "priority", "skills", "chat", "chat_locale"]
+TAKECONTROL_ISSUE = ["department", "technician"]
+BEYONDTRUST_API = ["client_id", "client_secret", "clear_client_secret"]
+BEYONDTRUST_SWITCHES = ["allow_letters_in_key", "prompts_before_download", "send_platform"]
+TAKECONTROL_BACKEND = [
+    "tc_mode",
+    "tc_uid",
+    "tc_public_key",
+    "tc_private_key",
+    "tc_pin_url_template",
+    "tc_ask_customer_info",
+    "tc_show_waiting_queue",
+]
+
+
+def inputs(html: str, names: list[str]) -> list[str]:
+    """Which of these names the page has an input, select or textarea for."""
+    return [name for name in names if elements(html, name=name)]
+
+
+def page(admin_client, obj) -> str:
+    model = obj._meta.model_name
+    response = admin_client.get(reverse(f"admin:portal_{model}_change", args=[obj.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def save(admin_client, obj, **changes):
+    url = reverse(f"admin:portal_{obj._meta.model_name}_change", args=[obj.pk])
+    return admin_client.post(url, change_form_data(admin_client, url, **changes))
+
+
+def form_errors(response) -> list[str]:
+    assert response.status_code == 200, "saved, but should have been refused"
+    form = response.context["adminform"].form
+    return [str(message) for found in form.errors.values() for message in found]
+
+
+@pytest.fixture
+def takecontrol(db):
+    return Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url=TC_DOMAIN, tc_uid="u|1", tc_public_key="02.pub"
+    )
+
+
+@pytest.fixture
+def takecontrol_site(takecontrol):
+    return Site.objects.create(name="Take Control support", backend=takecontrol)
+
+
+@pytest.fixture
+def takecontrol_issue(takecontrol_site, takecontrol):
+    department = Department.objects.create(backend=takecontrol, name="Helpdesk", department_id=12)
+    return Issue.objects.create(
+        site=takecontrol_site, code_name="printing", display_name="Printing", department=department
+    )
+
+
+@pytest.fixture
+def appliance(backend):
+    """The suite's BeyondTrust backend, with the API credentials its sites' rep list needs."""
+    Backend.objects.filter(pk=backend.pk).update(client_id="portal", client_secret="s3cret")
+    backend.refresh_from_db()
+    return backend
+
+
+# ------------------------------------------------------------------------------
+# Sites
+# ------------------------------------------------------------------------------
+# What each kind's site shows of the BeyondTrust-only settings: Preview shows the BeyondTrust
+# site it previews; legacy Bomgar has no chat only and no chat language.
+SITE_SETTINGS = {
+    Backend.Kind.MODERN: BEYONDTRUST_SITE,
+    Backend.Kind.PREVIEW: BEYONDTRUST_SITE,
+    Backend.Kind.LEGACY: ["show_reps_in_issue_menu", "rep_list_ttl"],
+    Backend.Kind.TAKECONTROL: [],
+}
+
+
+def test_a_site_has_inputs_for_the_settings_its_backend_uses_only(admin_client, site):
+    shown = {}
+    for kind in SITE_SETTINGS:
+        Backend.objects.filter(pk=site.backend_id).update(kind=kind)
+        html = page(admin_client, site)
+        shown[kind] = inputs(html, BEYONDTRUST_SITE)
+        assert inputs(html, ["show_rep_list", "show_session_key", "default_language"]) != []
+        assert not elements(html, class_="field-unused_settings")  # nothing left over to explain
+    assert shown == SITE_SETTINGS
+
+
+def test_a_take_control_site_saves_and_a_hand_made_beyondtrust_value_changes_nothing(
+    admin_client, takecontrol_site
+):
+    response = save(
+        admin_client, takecontrol_site, welcome_text="Hello", rep_list_ttl="600", chat_locale="de-de"
+    )
+    assert response.status_code == 302, form_errors(response)
+    takecontrol_site.refresh_from_db()
+    assert takecontrol_site.welcome_text == "Hello"
+    assert (takecontrol_site.rep_list_ttl, takecontrol_site.chat_locale) == (30, "")
+
+
+def test_values_left_from_beyondtrust_are_shown_kept_and_cleared_on_request(admin_client, takecontrol_site):
+    Site.objects.filter(pk=takecontrol_site.pk).update(rep_list_ttl=120, chat_locale="cs-cs")
+    html = page(admin_client, takecontrol_site)
+    assert inputs(html, BEYONDTRUST_SITE) == []
+    kept = element(element(html, "div", class_="field-unused_settings"), "div", class_="readonly")
+    assert [row.text for row in elements(kept, "div")] == [
+        "Representative list refresh (seconds): 120",
+        "Chat language: cs-cs",
+    ]
+    assert "N-able Take Control does not use them" in html
+
+    response = save(admin_client, takecontrol_site, welcome_text="Hello")
+    assert response.status_code == 302, form_errors(response)
+    takecontrol_site.refresh_from_db()
+    assert (takecontrol_site.rep_list_ttl, takecontrol_site.chat_locale) == (120, "cs-cs")
+
+    response = save(admin_client, takecontrol_site, clear_unused="on")
+    assert response.status_code == 302, form_errors(response)
+    takecontrol_site.refresh_from_db()
+    assert (takecontrol_site.rep_list_ttl, takecontrol_site.chat_locale) == (30, "")
+    assert not elements(page(admin_client, takecontrol_site), class_="field-unused_settings")
+
+
+def test_the_note_is_in_the_admins_language(admin_client, takecontrol_site):
+    Site.objects.filter(pk=takecontrol_site.pk).update(chat_locale="cs-cs")
+    response = admin_client.get(
+        reverse("admin:portal_site_change", args=[takecontrol_site.pk]), HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert "Diese Werte wurden für ein anderes Backend gesetzt." in response.content.decode()
+
+
+def test_a_new_site_shows_every_setting_and_refuses_one_its_backend_does_not_use(
+    admin_client, takecontrol, appliance
+):
+    url = reverse("admin:portal_site_add")
+    assert inputs(admin_client.get(url).content.decode(), BEYONDTRUST_SITE) == BEYONDTRUST_SITE
+    data = change_form_data(admin_client, url, name="New", backend=str(takecontrol.pk), chat_locale="cs-cs")
+    assert form_errors(admin_client.post(url, data)) == [
+        "N-able Take Control does not use this setting: leave it as it was."
+    ]
+    data["chat_locale"] = ""
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, form_errors(response)
+    assert Site.objects.get(name="New").backend == takecontrol
+
+
+def test_moving_a_site_to_beyondtrust_shows_its_settings_before_they_apply(
+    admin_client, takecontrol_site, appliance
+):
+    Site.objects.filter(pk=takecontrol_site.pk).update(rep_list_ttl=45)
+    url = reverse("admin:portal_site_change", args=[takecontrol_site.pk])
+    data = change_form_data(admin_client, url, backend=str(appliance.pk))
+    response = admin_client.post(url, data)
+    assert form_errors(response) == [
+        "BeyondTrust Remote Support uses the settings added below: check them, then save again."
+    ]
+    html = response.content.decode()
+    assert inputs(html, BEYONDTRUST_SITE) == BEYONDTRUST_SITE
+    assert element(html, "input", name="rep_list_ttl").attrs["value"] == "45"  # the stored value
+    response = admin_client.post(url, change_form_data_of(html, rep_list_ttl="60"))
+    assert response.status_code == 302, form_errors(response)
+    takecontrol_site.refresh_from_db()
+    assert (takecontrol_site.backend, takecontrol_site.rep_list_ttl) == (appliance, 60)
+
+
+def change_form_data_of(html: str, **changes) -> dict:
+    """What the browser would post from this page, changed by `changes`."""
+    from tests.admin.test_translations import FormValues
+
+    parser = FormValues()
+    parser.feed(html)
+    data: dict = {}
+    for name, value in parser.values:
+        data.setdefault(name, []).append(value)
+    return {**data, **changes}
+
+
+# ------------------------------------------------------------------------------
+# Issues
+# ------------------------------------------------------------------------------
+ISSUE_SETTINGS = {
+    Backend.Kind.MODERN: BEYONDTRUST_ISSUE,
+    Backend.Kind.PREVIEW: BEYONDTRUST_ISSUE,
+    Backend.Kind.LEGACY: ["vendor_id"],
+    Backend.Kind.TAKECONTROL: TAKECONTROL_ISSUE,
+}
+
+
+def test_an_issue_has_inputs_for_the_routing_its_sites_backend_uses_only(admin_client, site):
+    issue = Issue.objects.create(site=site, code_name="printing", display_name="Printing", vendor_id=7)
+    shown = {}
+    for kind in ISSUE_SETTINGS:
+        Backend.objects.filter(pk=site.backend_id).update(kind=kind)
+        shown[kind] = inputs(page(admin_client, issue), BEYONDTRUST_ISSUE + TAKECONTROL_ISSUE)
+    assert shown == ISSUE_SETTINGS
+
+
+def test_a_take_control_issue_saves(admin_client, takecontrol_issue, takecontrol):
+    technician = Technician.objects.create(
+        backend=takecontrol, display_name="Ann", username="ann@example.com"
+    )
+    response = save(admin_client, takecontrol_issue, technician=str(technician.pk), priority="1")
+    assert response.status_code == 302, form_errors(response)
+    takecontrol_issue.refresh_from_db()
+    assert (takecontrol_issue.technician, takecontrol_issue.priority) == (technician, None)
+
+
+def test_a_value_take_control_refuses_is_explained_and_cleared_not_a_crash(admin_client, takecontrol_issue):
+    """An "always chat only" issue whose site moved to Take Control: the model refuses it, the
+    form has no input for it, so the refusal names it on top and the box clears it."""
+    Issue.objects.filter(pk=takecontrol_issue.pk).update(chat=Issue.Chat.ALWAYS, priority=2)
+    assert form_errors(save(admin_client, takecontrol_issue)) == [
+        "Chat: A Take Control start cannot be chat only: choose full client only."
+    ]
+    response = save(admin_client, takecontrol_issue, clear_unused="on")
+    assert response.status_code == 302, form_errors(response)
+    takecontrol_issue.refresh_from_db()
+    assert (takecontrol_issue.chat, takecontrol_issue.priority) == (Issue.Chat.SITE, None)
+
+
+# ------------------------------------------------------------------------------
+# Backends
+# ------------------------------------------------------------------------------
+BACKEND_SETTINGS = {
+    Backend.Kind.MODERN: BEYONDTRUST_API + BEYONDTRUST_SWITCHES,
+    Backend.Kind.PREVIEW: BEYONDTRUST_SWITCHES,  # it previews the starts, and calls nobody
+    Backend.Kind.LEGACY: BEYONDTRUST_API + BEYONDTRUST_SWITCHES[:2],  # no platform on .ns
+    Backend.Kind.TAKECONTROL: [*TAKECONTROL_BACKEND, "departments-TOTAL_FORMS", "technicians-TOTAL_FORMS"],
+}
+
+
+def test_a_backend_has_inputs_for_its_kinds_settings_only(admin_client, backend):
+    every = BEYONDTRUST_API + BEYONDTRUST_SWITCHES + BACKEND_SETTINGS[Backend.Kind.TAKECONTROL]
+    shown = {}
+    for kind in BACKEND_SETTINGS:
+        Backend.objects.filter(pk=backend.pk).update(kind=kind)
+        shown[kind] = inputs(page(admin_client, backend), every)
+    assert shown == BACKEND_SETTINGS
+
+
+def test_a_take_control_backend_saves(admin_client, takecontrol):
+    response = save(admin_client, takecontrol, tc_uid="u|2", send_platform="on")
+    assert response.status_code == 302, form_errors(response)
+    takecontrol.refresh_from_db()
+    assert (takecontrol.tc_uid, takecontrol.send_platform) == ("u|2", False)
+    assert takecontrol.tc_public_key == "02.pub"  # write-only: kept
+
+
+def test_a_preview_backend_turned_beyondtrust_asks_for_its_credentials(admin_client, site):
+    """Going live: the Preview backend becomes the appliance. Its sites' rep list needs the API
+    client ID and secret, which the Preview page had no input for."""
+    Backend.objects.filter(pk=site.backend_id).update(kind=Backend.Kind.PREVIEW)
+    preview = Backend.objects.get(pk=site.backend_id)
+    url = reverse("admin:portal_backend_change", args=[preview.pk])
+    assert inputs(page(admin_client, preview), BEYONDTRUST_API) == []
+    response = admin_client.post(url, change_form_data(admin_client, url, kind="modern"))
+    assert form_errors(response) == [
+        "BeyondTrust Remote Support uses the settings added below: check them, then save again.",
+        "Site Acme Support: The representative list needs the backend's API client ID and secret: "
+        "add them, or turn the list off.",
+    ]
+    html = response.content.decode()
+    assert inputs(html, BEYONDTRUST_API[:2]) == BEYONDTRUST_API[:2]
+    response = admin_client.post(
+        url, change_form_data_of(html, kind="modern", client_id="portal", client_secret="s3cret")
+    )
+    assert response.status_code == 302, form_errors(response)
+    preview.refresh_from_db()
+    assert (preview.kind, preview.client_id, preview.client_secret) == ("modern", "portal", "s3cret")
+
+
+def test_a_backend_turned_take_control_fills_in_its_defaults_before_they_apply(admin_client, backend):
+    url = reverse("admin:portal_backend_change", args=[backend.pk])
+    assert inputs(page(admin_client, backend), TAKECONTROL_BACKEND) == []
+    response = admin_client.post(
+        url, change_form_data(admin_client, url, kind="takecontrol", base_url=TC_DOMAIN)
+    )
+    assert form_errors(response)[0] == (
+        "N-able Take Control uses the settings added below: check them, then save again."
+    )
+    html = response.content.decode()
+    assert inputs(html, TAKECONTROL_BACKEND) == TAKECONTROL_BACKEND
+    assert (
+        element(html, "input", name="tc_pin_url_template").attrs["value"] == "https://startcontrol.com/{pin}"
+    )
+    assert "checked" in element(html, "input", name="tc_show_waiting_queue").attrs
+    response = admin_client.post(url, change_form_data_of(html, tc_uid="u|1"))
+    assert response.status_code == 302, form_errors(response)
+    backend.refresh_from_db()
+    assert (backend.kind, backend.tc_uid, backend.tc_show_waiting_queue) == ("takecontrol", "u|1", True)
