@@ -139,6 +139,7 @@ elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # keepalives (10 s idle, then 3 probes 5 s apart) and by tcp_user_timeout (15 s for a sent
     # query to be acknowledged), where the system's defaults wait for hours. Each of these in
     # DATABASE_URL (?options=, ?keepalives_idle=, ...) wins.
+    # docs/decisions/0106-bounded-waits-on-an-open-database-connection.md
     _statement_timeout = env.int("PORTAL_DATABASE_STATEMENT_TIMEOUT", default=30)
     if _statement_timeout:
         _pg_options.setdefault("options", f"-c statement_timeout={_statement_timeout}s")
