@@ -68,6 +68,15 @@ from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 # tests make it long, so that a race with this look cannot pass for a balancing fault).
 HOLD_SECONDS = int(os.environ.get("PORTAL_ACCEPT_HOLD_MS") or 5) / 1000
 
+# How long a connection just taken, whose request head has not come yet, counts as a busy
+# thread. A client sends its head right after connecting, so it is usually there within a
+# millisecond: counting it keeps a burst of new connections (a proxy's pool, wrk's 32) from
+# all going to the worker that woke first, which took every one of them while their heads were
+# still on the way (docs/decisions/0107-arriving-connections-count-as-busy.md). Only for this
+# long: a client that sends nothing must not keep a worker from taking new connections.
+# PORTAL_ARRIVING_MS sets it (0: never counted; the tests make it long).
+ARRIVING_SECONDS = int(os.environ.get("PORTAL_ARRIVING_MS") or 50) / 1000
+
 
 def run_alone_ms() -> int:
     """How long a request runs alone on its worker before the worker starts the next one beside
@@ -252,6 +261,9 @@ class BalancedThreadWorker(ThreadWorker):
         self.run_alone = RUN_ALONE_SECONDS
         # Connections whose request head is still coming, read on this loop: conn -> deadline.
         self.reading_heads: dict = {}
+        # Of those, the ones taken from the listener less than ARRIVING_SECONDS ago: conn ->
+        # when. They count as busy threads (arriving()).
+        self.arriving_since: dict = {}
         self.stopping_since: float | None = None
 
     @property
@@ -264,8 +276,24 @@ class BalancedThreadWorker(ThreadWorker):
         self.run_alone = run_alone_ms() / 1000
 
     def has_free_thread(self) -> bool:
-        """Whether a new connection's request would start at once."""
-        return self.cfg.workers < 2 or (not self.waiting_to_run and self.may_start(time.monotonic()))
+        """Whether a new connection's request would start at once: none waits, and the requests
+        running and those about to arrive leave a thread."""
+        if self.cfg.workers < 2:
+            return True
+        now = time.monotonic()
+        return (
+            not self.waiting_to_run
+            and self.may_start(now)
+            and len(self.running) + self.arriving(now) < self.cfg.threads
+        )
+
+    def arriving(self, now: float) -> int:
+        """How many connections were taken less than ARRIVING_SECONDS ago and have not sent
+        their request head yet."""
+        for conn, since in list(self.arriving_since.items()):
+            if now - since >= ARRIVING_SECONDS:
+                del self.arriving_since[conn]
+        return len(self.arriving_since)
 
     def may_start(self, now: float) -> bool:
         """A thread is free, and every request running has run `run_alone` (none is quick)."""
@@ -388,6 +416,10 @@ class BalancedThreadWorker(ThreadWorker):
         conn = TConn(self.cfg, client_sock, client_addr, listener.getsockname())  # non-blocking
         if self.buffers_heads(client_addr):
             self.read_head(conn)
+            if conn in self.reading_heads and ARRIVING_SECONDS > 0 and self.cfg.workers > 1:
+                self.arriving_since[conn] = time.monotonic()  # its head is on the way
+                if self._accepting and not self.has_free_thread():
+                    self.set_accept_enabled(True)  # hold back from now on
         else:
             client_sock.setblocking(True)
             self.enqueue_req(conn)
@@ -450,6 +482,7 @@ class BalancedThreadWorker(ThreadWorker):
             return
         self.unwatch_head(conn)
         self.reading_heads.pop(conn, None)
+        self.arriving_since.pop(conn, None)
         conn.data_ready = True  # gthread's first-byte wait is over
         self.enqueue_req(conn)
 
@@ -512,6 +545,7 @@ class BalancedThreadWorker(ThreadWorker):
 
     def drop_head(self, conn) -> None:
         self.reading_heads.pop(conn, None)
+        self.arriving_since.pop(conn, None)
         self.unwatch_head(conn)
         self.nr_conns -= 1
         conn.close()

@@ -243,6 +243,51 @@ def test_a_full_worker_takes_nothing_even_after_the_hold(loop_worker):
     assert worker.nr_conns == worker.worker_connections and not worker._accepting
 
 
+def silent_connection(worker) -> socket.socket:
+    """A connection that has not sent its request head yet (it is on the way)."""
+    return socket.create_connection(worker.sockets[0].getsockname(), timeout=BOUND)
+
+
+def test_a_connection_whose_head_is_on_the_way_counts_as_busy(loop_worker):
+    """A burst of new connections went to the worker that woke first: it took each one before
+    its head had come, so none counted as busy (docs/decisions/0107-arriving-connections-count-as-busy.md)."""
+    worker, waiting_connection, _busy, _hold = loop_worker
+    worker.set_accept_enabled(True)  # what gthread's loop asks for
+    first = silent_connection(worker)
+    worker.wait_for_and_dispatch_events(BOUND)  # a turn: the listener is ready, one accept
+    assert worker.nr_conns == 1 and len(worker.reading_heads) == 1
+    assert not worker._accepting  # its one thread is spoken for: new connections go elsewhere
+    waiting_connection()
+    worker.held_since = time.monotonic()  # the hold begins now (its look is tested above)
+    worker.wait_for_and_dispatch_events(0)
+    assert worker.nr_conns == 1  # left in the backlog for a worker with a free thread
+    first.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    worker.wait_for_and_dispatch_events(BOUND)  # the head comes: a request for the thread
+    assert worker.reading_heads == {} and worker.arriving_since == {} and worker.busy_threads == 1
+
+
+def test_a_connection_that_sends_nothing_counts_as_busy_only_for_a_moment(loop_worker):
+    """A client that connects and sends nothing must not keep the worker from new customers."""
+    from portal.gunicorn_worker import ARRIVING_SECONDS
+
+    worker, waiting_connection, _busy, _hold = loop_worker
+    worker.set_accept_enabled(True)
+    silent = silent_connection(worker)  # kept open: it has connected, and says nothing
+    worker.wait_for_and_dispatch_events(BOUND)
+    assert worker.nr_conns == 1 and not worker._accepting
+    (conn,) = worker.arriving_since
+    worker.arriving_since[conn] -= ARRIVING_SECONDS  # the moment is over (set, not waited for)
+    worker.set_accept_enabled(True)  # gthread's loop asks again on its next turn
+    assert worker._accepting
+    client = waiting_connection()
+    worker.wait_for_and_dispatch_events(BOUND)
+    assert worker.nr_conns == 2 and worker.busy_threads == 1  # taken, and its request runs
+    assert conn in worker.reading_heads  # the silent one waits for its head on the loop
+    worker.finish_request(next(iter(worker.running)), finished())
+    assert client.recv(64).startswith(b"HTTP/1.1 200")
+    silent.close()
+
+
 def test_a_connection_that_never_finishes_its_head_gives_its_thread_back():
     """Slowloris: a client that sends a byte of a request and then nothing held a thread for as
     long as it liked. Here one worker has two threads: one holds `/block` (the application's
