@@ -112,6 +112,14 @@ def colon() -> str:
     return "：" if (get_language() or "").startswith(("ja", "zh")) else ": "
 
 
+@register.filter
+def current_first(languages: list[dict]) -> list[dict]:
+    """The header menu's language links with the page's own language on top: on a phone the
+    menu scrolls (16 languages do not fit), and a current language further down sat below its
+    edge, so the open menu did not show which one was chosen. The footer keeps the fixed order."""
+    return sorted(languages, key=lambda item: not item["current"])
+
+
 def counted(field) -> bool:
     """A limited field the customer can type in (locked by a signed link: nothing to count)."""
     attrs = field.field.widget.attrs

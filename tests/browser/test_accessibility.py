@@ -7,6 +7,7 @@ import datetime
 import zoneinfo
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.models import Backend, Holiday
 from tests.browser.steps import axe_violations, screenshot
@@ -154,3 +155,19 @@ def test_on_a_phone_the_language_menu_and_a_long_word_stay_on_the_screen(
         page.locator(".language-picker summary").click()
         menu = page.locator(".language-picker ul").bounding_box()
         assert menu is not None and menu["x"] >= 0 and menu["x"] + menu["width"] <= width, (width, menu)
+
+
+@pytest.mark.parametrize("language", ["en-us", "ja", "ru"])
+def test_on_a_phone_the_open_language_menu_shows_the_current_language(page, make_site, portal_url, language):
+    """A walk-through at 360 x 740: with all 16 languages the open menu scrolls, and a language
+    far down the list (Japanese, Russian) sat below its edge, so the customer who opened it
+    could not see which language was chosen."""
+    make_site(enabled_languages=[])  # none ticked: all 16
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{portal_url}/?locale={language}")
+    page.locator(".language-picker summary").click()
+    menu = page.locator(".language-picker ul")
+    expect(menu).to_be_visible()
+    assert menu.locator("a").count() == 16
+    assert menu.evaluate("(ul) => ul.scrollHeight > ul.clientHeight")  # the menu does scroll
+    expect(menu.locator("a[aria-current]")).to_be_in_viewport(ratio=1)
