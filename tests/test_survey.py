@@ -273,6 +273,16 @@ def test_custom_field_labels_and_issue_scope_rendered(client, site, issues, cust
     assert "Only for: Printing" in html
 
 
+def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues, custom_fields):
+    """A walk-through: "仅适用于： Printing" had two gaps, the colon's own and a space."""
+    site.enabled_languages = ["en-us", "zh-hans"]
+    site.save()
+    html = client.get("/survey/?locale=zh-hans").content.decode()
+    assert element(html, "p", class_="for-issues").raw_text() == "仅适用于：Printing"
+    html = client.get("/survey/?locale=en-us").content.decode()
+    assert element(html, "p", class_="for-issues").raw_text() == "Only for: Printing"
+
+
 def test_a_legacy_backend_offers_only_issues_it_can_start(client, site, issues, custom_fields, caplog):
     # The legacy .ns URL knows an issue only by its numeric ID
     # (docs/decisions/0001-beyondtrust-start-url-styles.md): an issue with a code name alone cannot

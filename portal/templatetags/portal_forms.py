@@ -95,6 +95,16 @@ def error_target(field) -> str:
 # "ご用件は？"): no colon after them. Not every punctuation mark: "Ticket #" or "Serial *" still
 # take one.
 LABEL_ENDINGS = frozenset("?？.:：!！…。")
+# Full-width marks of Japanese and Chinese: each carries its own space, so none follows it.
+FULL_WIDTH_MARKS = frozenset("：？！。、，；）」")
+
+
+@register.filter(is_safe=True)
+def spaced(label):
+    """A label that ends in its own mark ("We open again:", "Only for:"), with the space that
+    sets it off from the text after it; none after a full-width mark, which carries its own
+    ("再開日時：2026年…", never "再開日時： 2026年…")."""
+    return label if str(label)[-1:] in FULL_WIDTH_MARKS else f"{label} "
 
 
 @register.filter
@@ -102,7 +112,7 @@ def summary_label(label) -> str:
     """A field's label as the error summary leads with it: a colon after it, unless the label
     already ends a sentence or question, where a second mark would read "?:"."""
     text = str(label).rstrip()
-    return f"{text} " if text and text[-1] in LABEL_ENDINGS else f"{text}{colon()}"
+    return spaced(text) if text and text[-1] in LABEL_ENDINGS else f"{text}{colon()}"
 
 
 @register.simple_tag
