@@ -187,3 +187,13 @@ def test_an_external_key_with_control_characters_never_reaches_the_vendor(client
 def test_what_happens_next_says_a_chat_may_open_where_the_backend_has_chat(client, site):
     steps = element(client.get("/key/").content.decode(), "div", class_="next-steps").text
     assert "Your browser downloads a small support program, or a chat opens." in steps
+
+
+def test_the_example_key_never_breaks_across_lines(client, site):
+    """A walk-through: on a phone the Japanese help "（例: 123 4567）" broke between 123 and 4567,
+    and a customer copies the example as they see it. The number's space is a no-break space."""
+    site.enabled_languages = ["en-us", "ja"]
+    site.save()
+    for locale, example in (("ja", "（例: 123\u00a04567）"), ("en-us", "for example 123\u00a04567.")):
+        html = client.get(f"/key/?locale={locale}").content.decode()
+        assert example in element(html, "p", id="id_key_help").raw_text(), locale

@@ -273,6 +273,18 @@ def test_custom_field_labels_and_issue_scope_rendered(client, site, issues, cust
     assert "Only for: Printing" in html
 
 
+def test_numbers_in_help_text_stay_on_one_line_and_the_text_stays_escaped(
+    client, site, issues, custom_fields
+):
+    asset = custom_fields["asset_tag"]
+    asset.help_text = "The <b>sticker</b> & serial, e.g. +49 30 1234567 or LT 4471."
+    asset.save()
+    html = client.get("/survey/").content.decode()
+    help_text = element(html, "p", id="id_cf_asset_tag_help")
+    assert help_text.raw_text() == "The <b>sticker</b> & serial, e.g. +49\u00a030\u00a01234567 or LT 4471."
+    assert elements(help_text, "b") == []
+
+
 def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues, custom_fields):
     """A walk-through: "仅适用于： Printing" had two gaps, the colon's own and a space."""
     site.enabled_languages = ["en-us", "zh-hans"]

@@ -1,5 +1,7 @@
 """Form rendering with the accessibility wiring done once (WCAG 2.2: labels, errors, help)."""
 
+import re
+
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.utils.translation import get_language
@@ -120,6 +122,18 @@ def colon() -> str:
     """The colon after a label, as the active language writes it: Japanese and Chinese use the
     full-width one, which carries its own space ("電話：", "电话："), others ": "."""
     return "：" if (get_language() or "").startswith(("ja", "zh")) else ": "
+
+
+# A space between two digits: inside a number written in groups, "123 4567", "+49 30 1234567".
+SPACE_IN_NUMBER = re.compile(r"(?<=\d) (?=\d)")
+
+
+@register.filter(is_safe=True)
+def unbroken_numbers(text):
+    """Help text with the spaces inside a number made no-break spaces, so that an example the
+    customer types after it ("123 4567", "123 456 789") never breaks across two lines. A space
+    is all that changes: the text is escaped as it would have been, or stays safe if it was."""
+    return SPACE_IN_NUMBER.sub("\u00a0", str(text))
 
 
 @register.filter

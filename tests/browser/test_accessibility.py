@@ -171,3 +171,29 @@ def test_on_a_phone_the_open_language_menu_shows_the_current_language(page, make
     assert menu.locator("a").count() == 16
     assert menu.evaluate("(ul) => ul.scrollHeight > ul.clientHeight")  # the menu does scroll
     expect(menu.locator("a[aria-current]")).to_be_in_viewport(ratio=1)
+
+
+# On how many lines the element shows the first text that matches `pattern` (in one text node).
+LINES_OF_MATCH = """(element, pattern) => {
+  const node = [...element.childNodes].find((child) => new RegExp(pattern).test(child.textContent));
+  const match = node.textContent.match(new RegExp(pattern));
+  const range = document.createRange();
+  range.setStart(node, match.index);
+  range.setEnd(node, match.index + match[0].length);
+  return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+}"""
+
+
+def test_on_a_phone_the_example_session_key_stays_on_one_line(page, make_site, portal_url):
+    """A walk-through: at some phone widths the Japanese help broke "123 4567" between its two
+    groups. Every width from 300 to 430 px keeps the example whole."""
+    make_site()
+    page.goto(f"{portal_url}/key/?locale=ja")
+    help_text = page.locator("#id_key_help")
+    broken = []
+    for width in range(300, 431, 2):
+        page.set_viewport_size({"width": width, "height": 740})
+        lines = help_text.evaluate(LINES_OF_MATCH, r"123\s4567")  # \s: a space or a no-break one
+        if lines != 1:
+            broken.append(width)
+    assert broken == []
