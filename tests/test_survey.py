@@ -9,6 +9,7 @@ import pytest
 from portal.caching import memo, site_cache_version
 from portal.forms import DeclaredFields
 from portal.models import Backend, CustomField, Site, StartRequest
+from portal.templatetags.portal_forms import name_break_points
 from portal.views.flows import SURVEY_FIELDS_MEMO
 from tests.conftest import APPLIANCE, form_data, query_of
 from tests.parsed_html import element, elements
@@ -283,6 +284,31 @@ def test_numbers_in_help_text_stay_on_one_line_and_the_text_stays_escaped(
     help_text = element(html, "p", id="id_cf_asset_tag_help")
     assert help_text.raw_text() == "The <b>sticker</b> & serial, e.g. +49\u00a030\u00a01234567 or LT 4471."
     assert elements(help_text, "b") == []
+
+
+def test_the_preview_lets_a_parameter_name_break_only_before_a_dot_or_underscore(
+    client, site, issues, custom_fields
+):
+    """On a phone the Preview's table broke names anywhere ("session.custo" / "m.printer_model")."""
+    site.backend.kind = Backend.Kind.PREVIEW
+    site.backend.save()
+    html = post_survey(client).content.decode()
+    names = {code.text: code for code in elements(element(html, "table", class_="params"), "code")}
+    assert "session.custom.printer_model" in names and "customer.company" in names
+    for name, code in names.items():
+        parts = [part for part in code.parts if isinstance(part, str)]
+        assert [part.tag for part in code.parts if not isinstance(part, str)] == ["wbr"] * (len(parts) - 1)
+        assert all(part[0] in "._" for part in parts[1:]), name
+    assert [part for part in names["session.custom.printer_model"].parts if isinstance(part, str)] == [
+        "session",
+        ".custom",
+        ".printer",
+        "_model",
+    ]
+
+
+def test_a_parameter_name_is_escaped_around_its_break_points():
+    assert name_break_points("a<b>.c_d&e") == "a&lt;b&gt;<wbr>.c<wbr>_d&amp;e"
 
 
 def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues, custom_fields):

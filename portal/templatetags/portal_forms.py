@@ -4,6 +4,8 @@ import re
 
 from django import forms, template
 from django.forms.boundfield import BoundField
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from portal.forms import strip_pattern
@@ -134,6 +136,19 @@ def unbroken_numbers(text):
     customer types after it ("123 4567", "123 456 789") never breaks across two lines. A space
     is all that changes: the text is escaped as it would have been, or stays safe if it was."""
     return SPACE_IN_NUMBER.sub("\u00a0", str(text))
+
+
+# Where a parameter name may break across lines: before a dot or an underscore, as the Chicago
+# Manual of Style breaks a URL, so the first mark of the next line says the name goes on.
+NAME_BREAKS = re.compile(r"(?=[._])")
+
+
+@register.filter
+def name_break_points(name) -> SafeString:
+    """A parameter name ("session.custom.printer_model") escaped, with <wbr> where it may break:
+    on a phone the Preview's table broke names anywhere ("session.custo" / "m.printer_model")."""
+    parts = NAME_BREAKS.split(str(name))
+    return format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in parts if part))
 
 
 @register.filter

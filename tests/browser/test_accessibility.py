@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.models import Backend, Holiday
-from tests.browser.steps import axe_violations, screenshot
+from tests.browser.steps import axe_violations, expected_survey_query, fill_survey, screenshot, submit
 
 pytestmark = pytest.mark.browser
 
@@ -197,3 +197,46 @@ def test_on_a_phone_the_example_session_key_stays_on_one_line(page, make_site, p
         if lines != 1:
             broken.append(width)
     assert broken == []
+
+
+# The lines the browser broke an element's text into, one string each (a break inside the text).
+LINES = """(element) => {
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  const lines = [];
+  let top = null;
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    for (let i = 0; i < text.length; i++) {
+      const range = document.createRange();
+      range.setStart(text, i);
+      range.setEnd(text, i + 1);
+      const rect = range.getBoundingClientRect();
+      if (top === null || rect.top > top + 2) {
+        lines.push("");
+        top = rect.top;
+      }
+      lines[lines.length - 1] += text.data[i];
+    }
+  }
+  return lines;
+}"""
+
+
+def test_on_a_phone_the_preview_breaks_parameter_names_only_between_their_parts(page, make_site, portal_url):
+    """A walk-through at 360 x 740: the Preview's table broke parameter names anywhere
+    ("session.custo" / "m.asset_tag"). A name breaks only before a dot or an underscore, and
+    the page does not scroll sideways."""
+    make_site()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{portal_url}/survey/?locale=en-us")
+    fill_survey(page, asset_tag="LT-4471")
+    submit(page)
+    page.wait_for_selector("#start-url")
+    names = page.locator(".params tbody th code")
+    assert names.count() == len(expected_survey_query(asset_tag="LT-4471"))
+    split_badly = {}
+    for index in range(names.count()):
+        lines = names.nth(index).evaluate(LINES)
+        if any(line[0] not in "._" for line in lines[1:]):
+            split_badly["".join(lines)] = lines
+    assert split_badly == {}
+    assert overflow(page) == 0
