@@ -38,7 +38,7 @@ def form_timestamp() -> str:
 @dataclass(frozen=True)
 class GuardResult:
     ok: bool
-    reason: str = ""  # "origin", "expired", "honeypot", "rate"
+    reason: str = ""  # "origin", "expired", "unverified", "honeypot", "rate"
     retry_after: int = 0
 
 
@@ -111,6 +111,8 @@ def check_public_post(request, *, scope: str = "start") -> GuardResult:
         return GuardResult(False, "honeypot")
     try:
         _signer.unsign(request.POST.get(TIMESTAMP_FIELD, ""), max_age=portal_settings.FORM_MAX_AGE)
-    except signing.BadSignature:  # includes SignatureExpired
+    except signing.SignatureExpired:
         return GuardResult(False, "expired")
+    except signing.BadSignature:  # missing, altered, or signed with a SECRET_KEY since replaced
+        return GuardResult(False, "unverified")
     return GuardResult(True)

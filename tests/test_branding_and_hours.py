@@ -261,6 +261,25 @@ def test_the_closed_page_says_when_it_opens_again_as_the_language_writes_it(
     assert element(html, "title").text == f"{element(html, 'h1').text} · Acme Support"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("locale", "line"),
+    [
+        ("en-us", "We open again: Wednesday,"),
+        ("fr", "Réouverture : mercredi"),
+        # A full-width colon carries its own space: a second one read as a double gap.
+        ("ja", "再開日時：2026年"),
+        ("zh-hans", "重新开放时间：2026年"),
+        ("zh", "重新開放時間：2026年"),
+    ],
+)
+def test_the_opening_line_has_one_gap_between_its_label_and_the_moment(
+    client, site, issues, time_machine, locale, line
+):
+    html = closed_page(client, site, time_machine, locale)
+    assert element(html, "p", class_="next-opening").raw_text().startswith(line)
+
+
 # The time zone as CLDR names it in each language (Babel): generic name and city, in the
 # language's own pattern; never the IANA name, which is English.
 ZONE_WORDS = [
@@ -276,9 +295,9 @@ ZONE_WORDS = [
     ("pt-pt", "Fuso horário: Hora da Europa Central (Berlim)"),
     ("sv-se", "Tidszon: centraleuropeisk tid (Berlin)"),
     ("tr", "Saat dilimi: Orta Avrupa Saati (Berlin)"),
-    ("ja", "タイムゾーン： 中央ヨーロッパ時間（ベルリン）"),
-    ("zh-hans", "时区： 中欧时间（柏林）"),
-    ("zh", "時區： 中歐時間（柏林）"),
+    ("ja", "タイムゾーン：中央ヨーロッパ時間（ベルリン）"),
+    ("zh-hans", "时区：中欧时间（柏林）"),
+    ("zh", "時區：中歐時間（柏林）"),
     ("ru", "Часовой пояс: Центральная Европа (Берлин)"),
 ]
 
@@ -469,6 +488,19 @@ def test_japanese_and_chinese_pages_write_the_full_width_colon(client, site):
     assert "：" in summary and ": " not in summary
     page = client.post("/key/", form_data(key="", locale="en-us")).content.decode()
     assert ": " in element(page, "div", class_="error-summary").text  # others keep ": "
+
+
+@pytest.mark.django_db
+def test_a_label_ending_in_a_full_width_question_mark_leads_its_error_without_a_space(client, site, issues):
+    """The error summary joins a question label and its error: "？" carries its own space."""
+    site.enabled_languages = ["en-us", "ja"]
+    site.save()
+    page = client.post("/survey/", form_data(locale="ja")).content.decode()
+    link = element(page, "a", href="#id_issue_0")
+    assert link.raw_text() == "どのようなことでお困りですか？お困りの内容を選んでください。"
+    page = client.post("/survey/", form_data(locale="en-us")).content.decode()
+    link = element(page, "a", href="#id_issue_0")
+    assert link.raw_text() == "What do you need help with? Please choose what you need help with."
 
 
 @pytest.mark.django_db

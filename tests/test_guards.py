@@ -7,7 +7,7 @@ from django.core import signing
 from portal import guards
 from portal.models import StartRequest
 from tests.conftest import form_data
-from tests.parsed_html import element
+from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
 
@@ -41,21 +41,63 @@ def test_honeypot_filled_is_refused(client, site):
     assert not StartRequest.objects.exists()
 
 
-@pytest.mark.parametrize("stamp", ["", "garbage", "form:1a2b3c:forged-signature"])
-def test_missing_or_forged_timestamp_keeps_the_input_and_asks_again(client, site, stamp):
+UNVERIFIED = (
+    "This form could not be verified, so we have not sent it yet. Please check your entries and send again."
+)
+EXPIRED = (
+    "This page was open for a long time, so we could not send it yet. "
+    "Please check your entries and send again."
+)
+
+
+def error_summary_items(html: str) -> list[str]:
+    return [item.text for item in elements(element(html, "div", id="error-summary"), "li")]
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "",
+        "garbage",
+        "form:1a2b3c:forged-signature",
+        signing.TimestampSigner(key="a-replaced-secret-key", salt=guards.FORM_SALT).sign("form"),
+    ],
+    ids=["missing", "garbage", "forged", "old-secret-key"],
+)
+def test_missing_or_forged_timestamp_keeps_the_input_and_says_what_happened(client, site, stamp):
+    """A walk-through: a stamp that is missing or does not verify was told "the page was open for
+    a long time", which it was not. It keeps the customer's input, says honestly that the form
+    could not be verified, and the page it shows sends as it is."""
     response = client.post("/key/", {**form_data(key="765 4321"), guards.TIMESTAMP_FIELD: stamp})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "could not send it yet" in html
+    assert error_summary_items(html) == [UNVERIFIED]
     assert element(html, "input", name="key").attrs["value"] == "765 4321"
     assert not StartRequest.objects.exists()
+    fresh = element(html, "input", name=guards.TIMESTAMP_FIELD).attrs["value"]
+    assert (
+        client.post("/key/", {**form_data(key="765 4321"), guards.TIMESTAMP_FIELD: fresh}).status_code == 303
+    )
+
+
+def test_a_missing_timestamp_is_told_in_the_customers_language(client, site):
+    site.enabled_languages = ["en-us", "de", "ja"]
+    site.save()
+    for locale, message in (
+        ("de", "Dieses Formular konnte nicht überprüft werden"),
+        ("ja", "このフォームを検証できなかったため"),
+    ):
+        data = {**form_data(key="765 4321", locale=locale), guards.TIMESTAMP_FIELD: ""}
+        [item] = error_summary_items(client.post("/key/", data).content.decode())
+        assert item.startswith(message)
 
 
 def test_expired_timestamp_is_refused(client, site, settings):
     old = signing.TimestampSigner(salt=guards.FORM_SALT).sign("form")
     settings.PORTAL_FORM_MAX_AGE = -1  # every stamp is now older than allowed
     response = client.post("/key/", {**form_data(key="1234567"), guards.TIMESTAMP_FIELD: old})
-    assert response.status_code == 200 and "could not send it yet" in response.content.decode()
+    assert response.status_code == 200
+    assert error_summary_items(response.content.decode()) == [EXPIRED]
 
 
 def test_rate_limit_per_client_with_retry_after(client, site, settings):

@@ -103,6 +103,20 @@ def test_the_language_links_name_their_language_in_bcp_47(client, site):
 
 
 @pytest.mark.django_db
+def test_the_language_menu_lists_the_current_language_first_and_the_footer_keeps_the_order(client, site):
+    """On a phone the header menu scrolls: the language the page is in comes first, so the open
+    menu always shows it; the footer's list, never cut off, keeps the fixed order."""
+    site.enabled_languages = ["en-us", "de", "ja", "ru"]
+    site.save()
+    html = client.get("/key/?locale=ja").content.decode()
+    picker = element(html, "details", class_="language-picker")
+    footer = element(html, "nav", class_="footer-languages")
+    assert [link.text for link in elements(picker, "a")] == ["日本語", "English", "Deutsch", "Русский"]
+    assert element(picker, "a", aria_current="true").text == "日本語"
+    assert [link.text for link in elements(footer, "a")] == ["English", "Deutsch", "日本語", "Русский"]
+
+
+@pytest.mark.django_db
 def test_one_language_means_no_picker(client, site):
     site.enabled_languages = ["de"]
     site.default_language = "de"

@@ -146,7 +146,8 @@ def test_preview_backend_shows_url_instead_of_leaving(client, site):
     assert response.status_code == 200
     html = response.content.decode()
     assert f"{APPLIANCE}/api/start_session?short_key=1234567&amp;locale=de" in html
-    assert "<code>short_key</code></th><td>1234567</td>" in html
+    [row] = elements(element(html, "table", class_="params"), "tr")[1:2]
+    assert (element(row, "code").text, element(row, "td").text) == ("short_key", "1234567")
     assert StartRequest.objects.get().outcome == StartRequest.Outcome.PREVIEW
 
 
@@ -187,3 +188,13 @@ def test_an_external_key_with_control_characters_never_reaches_the_vendor(client
 def test_what_happens_next_says_a_chat_may_open_where_the_backend_has_chat(client, site):
     steps = element(client.get("/key/").content.decode(), "div", class_="next-steps").text
     assert "Your browser downloads a small support program, or a chat opens." in steps
+
+
+def test_the_example_key_never_breaks_across_lines(client, site):
+    """A walk-through: on a phone the Japanese help "（例: 123 4567）" broke between 123 and 4567,
+    and a customer copies the example as they see it. The number's space is a no-break space."""
+    site.enabled_languages = ["en-us", "ja"]
+    site.save()
+    for locale, example in (("ja", "（例: 123\u00a04567）"), ("en-us", "for example 123\u00a04567.")):
+        html = client.get(f"/key/?locale={locale}").content.decode()
+        assert example in element(html, "p", id="id_key_help").raw_text(), locale

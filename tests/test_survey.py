@@ -9,6 +9,7 @@ import pytest
 from portal.caching import memo, site_cache_version
 from portal.forms import DeclaredFields
 from portal.models import Backend, CustomField, Site, StartRequest
+from portal.templatetags.portal_forms import name_break_points
 from portal.views.flows import SURVEY_FIELDS_MEMO
 from tests.conftest import APPLIANCE, form_data, query_of
 from tests.parsed_html import element, elements
@@ -205,7 +206,7 @@ def test_repeated_parameters_never_break(client, site, issues, custom_fields):
 def test_wrong_types_never_500(client, site, issues, custom_fields):
     response = client.post("/survey/", data=b"\xff\xfe\x00garbage", content_type="application/octet-stream")
     assert response.status_code == 200  # no signed timestamp: nothing starts, the form asks again
-    assert "could not send it yet" in response.content.decode()
+    assert "This form could not be verified" in response.content.decode()
     response = client.post("/survey/", form_data(issue=["a"] * 50, tz="9" * 50, locale="xx"))
     assert response.status_code == 200
 
@@ -271,6 +272,53 @@ def test_custom_field_labels_and_issue_scope_rendered(client, site, issues, cust
     html = client.get("/survey/").content.decode()
     assert [field.attrs["data-issues"] for field in elements(html, data_issues=True)] == ["printing"]
     assert "Only for: Printing" in html
+
+
+def test_numbers_in_help_text_stay_on_one_line_and_the_text_stays_escaped(
+    client, site, issues, custom_fields
+):
+    asset = custom_fields["asset_tag"]
+    asset.help_text = "The <b>sticker</b> & serial, e.g. +49 30 1234567 or LT 4471."
+    asset.save()
+    html = client.get("/survey/").content.decode()
+    help_text = element(html, "p", id="id_cf_asset_tag_help")
+    assert help_text.raw_text() == "The <b>sticker</b> & serial, e.g. +49\u00a030\u00a01234567 or LT 4471."
+    assert elements(help_text, "b") == []
+
+
+def test_the_preview_lets_a_parameter_name_break_only_before_a_dot_or_underscore(
+    client, site, issues, custom_fields
+):
+    """On a phone the Preview's table broke names anywhere ("session.custo" / "m.printer_model")."""
+    site.backend.kind = Backend.Kind.PREVIEW
+    site.backend.save()
+    html = post_survey(client).content.decode()
+    names = {code.text: code for code in elements(element(html, "table", class_="params"), "code")}
+    assert "session.custom.printer_model" in names and "customer.company" in names
+    for name, code in names.items():
+        parts = [part for part in code.parts if isinstance(part, str)]
+        assert [part.tag for part in code.parts if not isinstance(part, str)] == ["wbr"] * (len(parts) - 1)
+        assert all(part[0] in "._" for part in parts[1:]), name
+    assert [part for part in names["session.custom.printer_model"].parts if isinstance(part, str)] == [
+        "session",
+        ".custom",
+        ".printer",
+        "_model",
+    ]
+
+
+def test_a_parameter_name_is_escaped_around_its_break_points():
+    assert name_break_points("a<b>.c_d&e") == "a&lt;b&gt;<wbr>.c<wbr>_d&amp;e"
+
+
+def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues, custom_fields):
+    """A walk-through: "仅适用于： Printing" had two gaps, the colon's own and a space."""
+    site.enabled_languages = ["en-us", "zh-hans"]
+    site.save()
+    html = client.get("/survey/?locale=zh-hans").content.decode()
+    assert element(html, "p", class_="for-issues").raw_text() == "仅适用于：Printing"
+    html = client.get("/survey/?locale=en-us").content.decode()
+    assert element(html, "p", class_="for-issues").raw_text() == "Only for: Printing"
 
 
 def test_a_legacy_backend_offers_only_issues_it_can_start(client, site, issues, custom_fields, caplog):

@@ -595,7 +595,7 @@ def test_technician_start_needs_consent_when_the_site_asks(client, tc_site, tech
 def test_technician_post_without_guards_starts_nothing(client, tc_site, technicians):
     response = client.post("/technicians/", {"technician": str(technicians["anna"].pk)})
     assert response.status_code == 200
-    assert "could not send it yet" in response.content.decode()
+    assert "This form could not be verified" in response.content.decode()
     response = client.post(
         "/technicians/", form_data(technician=str(technicians["anna"].pk)), HTTP_ORIGIN="https://evil.example"
     )

@@ -1,7 +1,11 @@
 """Form rendering with the accessibility wiring done once (WCAG 2.2: labels, errors, help)."""
 
+import re
+
 from django import forms, template
 from django.forms.boundfield import BoundField
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from portal.forms import strip_pattern
@@ -95,6 +99,16 @@ def error_target(field) -> str:
 # "ご用件は？"): no colon after them. Not every punctuation mark: "Ticket #" or "Serial *" still
 # take one.
 LABEL_ENDINGS = frozenset("?？.:：!！…。")
+# Full-width marks of Japanese and Chinese: each carries its own space, so none follows it.
+FULL_WIDTH_MARKS = frozenset("：？！。、，；）」")
+
+
+@register.filter(is_safe=True)
+def spaced(label):
+    """A label that ends in its own mark ("We open again:", "Only for:"), with the space that
+    sets it off from the text after it; none after a full-width mark, which carries its own
+    ("再開日時：2026年…", never "再開日時： 2026年…")."""
+    return label if str(label)[-1:] in FULL_WIDTH_MARKS else f"{label} "
 
 
 @register.filter
@@ -102,7 +116,7 @@ def summary_label(label) -> str:
     """A field's label as the error summary leads with it: a colon after it, unless the label
     already ends a sentence or question, where a second mark would read "?:"."""
     text = str(label).rstrip()
-    return f"{text} " if text and text[-1] in LABEL_ENDINGS else f"{text}{colon()}"
+    return spaced(text) if text and text[-1] in LABEL_ENDINGS else f"{text}{colon()}"
 
 
 @register.simple_tag
@@ -110,6 +124,39 @@ def colon() -> str:
     """The colon after a label, as the active language writes it: Japanese and Chinese use the
     full-width one, which carries its own space ("電話：", "电话："), others ": "."""
     return "：" if (get_language() or "").startswith(("ja", "zh")) else ": "
+
+
+# A space between two digits: inside a number written in groups, "123 4567", "+49 30 1234567".
+SPACE_IN_NUMBER = re.compile(r"(?<=\d) (?=\d)")
+
+
+@register.filter(is_safe=True)
+def unbroken_numbers(text):
+    """Help text with the spaces inside a number made no-break spaces, so that an example the
+    customer types after it ("123 4567", "123 456 789") never breaks across two lines. A space
+    is all that changes: the text is escaped as it would have been, or stays safe if it was."""
+    return SPACE_IN_NUMBER.sub("\u00a0", str(text))
+
+
+# Where a parameter name may break across lines: before a dot or an underscore, as the Chicago
+# Manual of Style breaks a URL, so the first mark of the next line says the name goes on.
+NAME_BREAKS = re.compile(r"(?=[._])")
+
+
+@register.filter
+def name_break_points(name) -> SafeString:
+    """A parameter name ("session.custom.printer_model") escaped, with <wbr> where it may break:
+    on a phone the Preview's table broke names anywhere ("session.custo" / "m.printer_model")."""
+    parts = NAME_BREAKS.split(str(name))
+    return format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in parts if part))
+
+
+@register.filter
+def current_first(languages: list[dict]) -> list[dict]:
+    """The header menu's language links with the page's own language on top: on a phone the
+    menu scrolls (16 languages do not fit), and a current language further down sat below its
+    edge, so the open menu did not show which one was chosen. The footer keeps the fixed order."""
+    return sorted(languages, key=lambda item: not item["current"])
 
 
 def counted(field) -> bool:

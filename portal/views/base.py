@@ -236,21 +236,31 @@ def _guard_failure_page(request: PortalRequest, result: guards.GuardResult) -> H
 
 
 def bind_public_form(request: SiteRequest, form: PublicForm) -> tuple[bool, HttpResponse | None]:
-    """Runs the cookie-free guards; returns (ok, response_if_refused). Expired pages keep input."""
+    """Runs the cookie-free guards; returns (ok, response_if_refused). A page too old to send,
+    or a form whose signed timestamp is missing or does not verify, keeps the customer's input
+    and asks them to send again: the page it is shown in carries a fresh timestamp."""
     result = guards.check_public_post(request)
     if result.ok:
         return True, None
-    if result.reason == "expired":
+    if result.reason in {"expired", "unverified"}:
         form.is_valid()
-        form.add_error(
-            None,
-            _(
-                "This page was open for a long time, so we could not send it yet. "
-                "Please check your entries and send again."
-            ),
-        )
+        form.add_error(None, send_again_message(result.reason))
         return False, None
     return False, guard_failure_response(request, result)
+
+
+def send_again_message(reason: str) -> str:
+    """Why the form was not sent, in the customer's words: an expired page says so; a missing or
+    altered timestamp is not one, and is not called one."""
+    if reason == "expired":
+        return _(
+            "This page was open for a long time, so we could not send it yet. "
+            "Please check your entries and send again."
+        )
+    return _(
+        "This form could not be verified, so we have not sent it yet. "
+        "Please check your entries and send again."
+    )
 
 
 def start_context(request: SiteRequest, form: PublicForm) -> services.StartContext:

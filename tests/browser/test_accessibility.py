@@ -7,9 +7,10 @@ import datetime
 import zoneinfo
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.models import Backend, Holiday
-from tests.browser.steps import axe_violations, screenshot
+from tests.browser.steps import axe_violations, expected_survey_query, fill_survey, screenshot, submit
 
 pytestmark = pytest.mark.browser
 
@@ -154,3 +155,88 @@ def test_on_a_phone_the_language_menu_and_a_long_word_stay_on_the_screen(
         page.locator(".language-picker summary").click()
         menu = page.locator(".language-picker ul").bounding_box()
         assert menu is not None and menu["x"] >= 0 and menu["x"] + menu["width"] <= width, (width, menu)
+
+
+@pytest.mark.parametrize("language", ["en-us", "ja", "ru"])
+def test_on_a_phone_the_open_language_menu_shows_the_current_language(page, make_site, portal_url, language):
+    """A walk-through at 360 x 740: with all 16 languages the open menu scrolls, and a language
+    far down the list (Japanese, Russian) sat below its edge, so the customer who opened it
+    could not see which language was chosen."""
+    make_site(enabled_languages=[])  # none ticked: all 16
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{portal_url}/?locale={language}")
+    page.locator(".language-picker summary").click()
+    menu = page.locator(".language-picker ul")
+    expect(menu).to_be_visible()
+    assert menu.locator("a").count() == 16
+    assert menu.evaluate("(ul) => ul.scrollHeight > ul.clientHeight")  # the menu does scroll
+    expect(menu.locator("a[aria-current]")).to_be_in_viewport(ratio=1)
+
+
+# On how many lines the element shows the first text that matches `pattern` (in one text node).
+LINES_OF_MATCH = """(element, pattern) => {
+  const node = [...element.childNodes].find((child) => new RegExp(pattern).test(child.textContent));
+  const match = node.textContent.match(new RegExp(pattern));
+  const range = document.createRange();
+  range.setStart(node, match.index);
+  range.setEnd(node, match.index + match[0].length);
+  return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+}"""
+
+
+def test_on_a_phone_the_example_session_key_stays_on_one_line(page, make_site, portal_url):
+    """A walk-through: at some phone widths the Japanese help broke "123 4567" between its two
+    groups. Every width from 300 to 430 px keeps the example whole."""
+    make_site()
+    page.goto(f"{portal_url}/key/?locale=ja")
+    help_text = page.locator("#id_key_help")
+    broken = []
+    for width in range(300, 431, 2):
+        page.set_viewport_size({"width": width, "height": 740})
+        lines = help_text.evaluate(LINES_OF_MATCH, r"123\s4567")  # \s: a space or a no-break one
+        if lines != 1:
+            broken.append(width)
+    assert broken == []
+
+
+# The lines the browser broke an element's text into, one string each (a break inside the text).
+LINES = """(element) => {
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  const lines = [];
+  let top = null;
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    for (let i = 0; i < text.length; i++) {
+      const range = document.createRange();
+      range.setStart(text, i);
+      range.setEnd(text, i + 1);
+      const rect = range.getBoundingClientRect();
+      if (top === null || rect.top > top + 2) {
+        lines.push("");
+        top = rect.top;
+      }
+      lines[lines.length - 1] += text.data[i];
+    }
+  }
+  return lines;
+}"""
+
+
+def test_on_a_phone_the_preview_breaks_parameter_names_only_between_their_parts(page, make_site, portal_url):
+    """A walk-through at 360 x 740: the Preview's table broke parameter names anywhere
+    ("session.custo" / "m.asset_tag"). A name breaks only before a dot or an underscore, and
+    the page does not scroll sideways."""
+    make_site()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{portal_url}/survey/?locale=en-us")
+    fill_survey(page, asset_tag="LT-4471")
+    submit(page)
+    page.wait_for_selector("#start-url")
+    names = page.locator(".params tbody th code")
+    assert names.count() == len(expected_survey_query(asset_tag="LT-4471"))
+    split_badly = {}
+    for index in range(names.count()):
+        lines = names.nth(index).evaluate(LINES)
+        if any(line[0] not in "._" for line in lines[1:]):
+            split_badly["".join(lines)] = lines
+    assert split_badly == {}
+    assert overflow(page) == 0
