@@ -321,6 +321,26 @@ def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues,
     assert element(html, "p", class_="for-issues").raw_text() == "Only for: Printing"
 
 
+def test_the_issues_a_field_is_for_are_listed_as_the_language_lists(client, site, issues, custom_fields):
+    """Japanese and Chinese separate names with 、 and no space; others with a comma; each
+    name escaped."""
+    issues["vpn"].display_name = "VPN <b>&</b> Wi-Fi"
+    issues["vpn"].save()
+    field = custom_fields["printer_model"]
+    field.issues.add(issues["vpn"])
+    site.enabled_languages = ["en-us", "ja", "de"]
+    site.save()
+    for locale, expected in (
+        ("ja", "対象：Printing、VPN <b>&</b> Wi-Fi"),
+        ("de", "Nur für: Printing, VPN <b>&</b> Wi-Fi"),
+        ("en-us", "Only for: Printing, VPN <b>&</b> Wi-Fi"),
+    ):
+        html = client.get(f"/survey/?locale={locale}").content.decode()
+        (scope,) = elements(html, "p", class_="for-issues")
+        assert scope.raw_text() == expected, locale
+        assert elements(scope, "b") == []  # the name's markup is text
+
+
 def test_a_legacy_backend_offers_only_issues_it_can_start(client, site, issues, custom_fields, caplog):
     # The legacy .ns URL knows an issue only by its numeric ID
     # (docs/decisions/0001-beyondtrust-start-url-styles.md): an issue with a code name alone cannot

@@ -4,9 +4,9 @@ import re
 
 from django import forms, template
 from django.forms.boundfield import BoundField
-from django.utils.html import format_html_join
+from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 
 from portal.forms import strip_pattern
 
@@ -109,6 +109,15 @@ def spaced(label):
     sets it off from the text after it; none after a full-width mark, which carries its own
     ("再開日時：2026年…", never "再開日時： 2026年…")."""
     return label if str(label)[-1:] in FULL_WIDTH_MARKS else f"{label} "
+
+
+@register.filter(is_safe=True, needs_autoescape=True)
+def listed(items, autoescape=True) -> str:
+    """Names in a run, with the language's own separator: ", " in most, "、" in Japanese and
+    Chinese ("印刷、VPN", not "印刷, VPN")."""
+    escape = conditional_escape if autoescape else str
+    separator = pgettext("list separator", ", ")
+    return mark_safe(escape(separator).join(escape(item) for item in items))
 
 
 @register.filter
