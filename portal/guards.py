@@ -53,11 +53,23 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def without_port(address: str) -> str:
+    """The address without the port some proxies add in X-Forwarded-For ("203.0.113.7:50123",
+    "[2001:db8::1]:50123"): the client's port changes with every connection."""
+    if address.startswith("["):
+        return address[1:].partition("]")[0]
+    host, sep, port = address.rpartition(":")
+    if sep and ":" not in host and port.isdigit():
+        return host
+    return address
+
+
 def rate_limit_client(address: str) -> str:
     """Who a rate limit counts: an IPv4 address as it is; an IPv6 address by its /64. One
     IPv6 subscriber or host is given a whole /64 (RFC 6177) and picks addresses in it at will
     (privacy extensions: a new one per connection if it likes), so counting per /128 would
     give one brute-forcer 2**64 separate limits. An IPv4-mapped IPv6 address is its IPv4."""
+    address = without_port(address)
     if ":" not in address:
         return address
     try:

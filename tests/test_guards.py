@@ -149,6 +149,11 @@ def test_ipv6_clients_are_limited_per_64_so_rotating_addresses_does_not_escape(c
         ("fe80::1%eth0", "fe80::/64"),
         ("::ffff:198.51.100.4", "198.51.100.4"),
         ("::1", "::/64"),
+        # Some proxies write the client's port too (Azure Application Gateway: "IP:port"): a
+        # new port per connection must not be a new client.
+        ("203.0.113.7:50123", "203.0.113.7"),
+        ("[2001:db8:1:2::9]:50123", "2001:db8:1:2::/64"),
+        ("[2001:db8:1:2::9]", "2001:db8:1:2::/64"),
         ("not-an-address", "not-an-address"),
         ("1:2:3", "1:2:3"),  # not an address: kept as it is, never a 500
         ("", ""),
@@ -156,6 +161,18 @@ def test_ipv6_clients_are_limited_per_64_so_rotating_addresses_does_not_escape(c
 )
 def test_the_rate_limit_counts_ipv6_by_its_64(address, counted_as):
     assert guards.rate_limit_client(address) == counted_as
+
+
+def test_a_forwarded_address_with_its_port_is_one_client_whatever_the_port(client, site, settings):
+    settings.PORTAL_RATE_LIMIT = 2
+    settings.PORTAL_TRUSTED_PROXY_COUNT = 1
+    codes = [
+        client.post(
+            "/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.1"
+        ).status_code
+        for forwarded in ("203.0.113.7:50001", "203.0.113.7:50002", "203.0.113.7:50003")
+    ]
+    assert codes == [303, 303, 429]
 
 
 def test_forwarded_address_counts_only_behind_a_trusted_proxy(client, site, settings):

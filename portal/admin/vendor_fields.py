@@ -106,7 +106,8 @@ class VendorFieldsForm(forms.ModelForm):
             for name in self.unposted:
                 data.pop(name, None)
                 value = self.initial.get(name)
-                if name not in secrets and value not in (None, "", False):
+                # Not `in (None, "", False)`: 0 == False, and a stored 0 is a value.
+                if name not in secrets and value is not None and value != "" and value is not False:
                     data[name] = "on" if value is True else str(value)
             data[SHOWN] = ",".join(sorted(shown | set(self.unposted)))
             self.data = data

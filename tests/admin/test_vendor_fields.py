@@ -311,3 +311,23 @@ def test_a_backend_turned_take_control_fills_in_its_defaults_before_they_apply(a
     assert response.status_code == 302, form_errors(response)
     backend.refresh_from_db()
     assert (backend.kind, backend.tc_uid, backend.tc_show_waiting_queue) == ("takecontrol", "u|1", True)
+
+
+def test_a_stored_zero_is_filled_in_when_the_issue_moves_back_to_beyondtrust(
+    admin_client, takecontrol_issue, appliance
+):
+    """0 is a numeric ID like any other: the page that adds BeyondTrust's settings shows it, and
+    saving keeps it, as it does 7."""
+    beyondtrust_site = Site.objects.create(name="Appliance support", backend=appliance)
+    Issue.objects.filter(pk=takecontrol_issue.pk).update(vendor_id=0, department=None)
+    url = reverse("admin:portal_issue_change", args=[takecontrol_issue.pk])
+    response = admin_client.post(url, change_form_data(admin_client, url, site=str(beyondtrust_site.pk)))
+    assert form_errors(response) == [
+        "BeyondTrust Remote Support uses the settings added below: check them, then save again."
+    ]
+    html = response.content.decode()
+    assert element(html, "input", name="vendor_id").attrs["value"] == "0"
+    response = admin_client.post(url, change_form_data_of(html))
+    assert response.status_code == 302, form_errors(response)
+    takecontrol_issue.refresh_from_db()
+    assert (takecontrol_issue.site, takecontrol_issue.vendor_id) == (beyondtrust_site, 0)
