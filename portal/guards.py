@@ -64,11 +64,17 @@ def without_port(address: str) -> str:
     return address
 
 
-def rate_limit_client(address: str) -> str:
-    """Who a rate limit counts: an IPv4 address as it is; an IPv6 address by its /64. One
+# NAT64's well-known prefix (RFC 6052): an IPv4 client seen through a 4-to-6 translator.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def client_network(address: str) -> str:
+    """Who a rate limit or the admin lockout counts, as an address: an IPv4 address as it is
+    (without a port a proxy may have added); an IPv6 address by its /64's network address. One
     IPv6 subscriber or host is given a whole /64 (RFC 6177) and picks addresses in it at will
     (privacy extensions: a new one per connection if it likes), so counting per /128 would
-    give one brute-forcer 2**64 separate limits. An IPv4-mapped IPv6 address is its IPv4."""
+    give one brute-forcer 2**64 separate limits. An IPv4 client in IPv6 form (IPv4-mapped, or
+    through NAT64) is its IPv4 address. Anything else is kept as it is."""
     address = without_port(address)
     if ":" not in address:
         return address
@@ -78,7 +84,16 @@ def rate_limit_client(address: str) -> str:
         return address
     if parsed.ipv4_mapped is not None:
         return str(parsed.ipv4_mapped)
-    return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    if parsed in NAT64:
+        return str(ipaddress.IPv4Address(int(parsed) & 0xFFFFFFFF))
+    return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address)
+
+
+def lockout_address(request) -> str:
+    """The admin sign-in lockout's client (django-axes' AXES_CLIENT_IP_CALLABLE): the client
+    network of the request's address, so that an IPv6 attacker is one client as for the
+    public forms' limit. A valid IP address, as axes stores it."""
+    return client_network(client_address(request))
 
 
 def same_origin(request) -> bool:
@@ -107,7 +122,7 @@ def rate_limited(request, *, scope: str) -> int:
     """Counts this POST per client (its address, an IPv6 one by its /64); seconds to wait when
     over the limit, else 0."""
     return over_limit(
-        f"{scope}:{rate_limit_client(client_address(request))}",
+        f"{scope}:{client_network(client_address(request))}",
         limit=portal_settings.RATE_LIMIT,
         window=portal_settings.RATE_WINDOW,
     )

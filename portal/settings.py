@@ -345,9 +345,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.float("PORTAL_ADMIN_LOGIN_COOLOFF_MINU
 # cool-off says, and an attacker hammering a locked account writes nothing to the database.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-# The same client address as the public forms' rate limit: REMOTE_ADDR, or the address
-# PORTAL_TRUSTED_PROXY_COUNT hops from the right of X-Forwarded-For.
-AXES_CLIENT_IP_CALLABLE = "portal.guards.client_address"
+# The same client as the public forms' rate limit: REMOTE_ADDR, or the address
+# PORTAL_TRUSTED_PROXY_COUNT hops from the right of X-Forwarded-For, without a port, and an
+# IPv6 address by its /64 (its network address: `axes_reset_ip 2001:db8:1:2::` unlocks it).
+AXES_CLIENT_IP_CALLABLE = "portal.guards.lockout_address"
 AXES_LOCKOUT_CALLABLE = "portal.admin.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # axes masks username and address in its own log lines by default, which leaves them saying

@@ -144,23 +144,27 @@ def test_ipv6_clients_are_limited_per_64_so_rotating_addresses_does_not_escape(c
     ("address", "counted_as"),
     [
         ("203.0.113.7", "203.0.113.7"),
-        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
-        ("2001:0DB8:0001:0002::9", "2001:db8:1:2::/64"),
-        ("fe80::1%eth0", "fe80::/64"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::"),
+        ("2001:0DB8:0001:0002::9", "2001:db8:1:2::"),
+        ("fe80::1%eth0", "fe80::"),
         ("::ffff:198.51.100.4", "198.51.100.4"),
-        ("::1", "::/64"),
+        # NAT64 (RFC 6052's well-known prefix): each IPv4 client behind the translator is its
+        # own client, not one /64 for all of them.
+        ("64:ff9b::203.0.113.5", "203.0.113.5"),
+        ("64:ff9b::c633:6401", "198.51.100.1"),
+        ("::1", "::"),
         # Some proxies write the client's port too (Azure Application Gateway: "IP:port"): a
         # new port per connection must not be a new client.
         ("203.0.113.7:50123", "203.0.113.7"),
-        ("[2001:db8:1:2::9]:50123", "2001:db8:1:2::/64"),
-        ("[2001:db8:1:2::9]", "2001:db8:1:2::/64"),
+        ("[2001:db8:1:2::9]:50123", "2001:db8:1:2::"),
+        ("[2001:db8:1:2::9]", "2001:db8:1:2::"),
         ("not-an-address", "not-an-address"),
         ("1:2:3", "1:2:3"),  # not an address: kept as it is, never a 500
         ("", ""),
     ],
 )
 def test_the_rate_limit_counts_ipv6_by_its_64(address, counted_as):
-    assert guards.rate_limit_client(address) == counted_as
+    assert guards.client_network(address) == counted_as
 
 
 def test_a_forwarded_address_with_its_port_is_one_client_whatever_the_port(client, site, settings):

@@ -116,6 +116,31 @@ def test_a_locked_client_address_is_locked_for_every_username(alice):
     assert signed_in(client)
 
 
+def test_an_ipv6_client_is_locked_by_its_64_so_new_addresses_do_not_escape(alice):
+    """One host holds a whole /64 and may use a new address for every attempt."""
+    for n in range(5):
+        sign_in(Client(), f"scanner{n}", "x", REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"2001:db8:1:2::"}
+    assert sign_in(Client(), "alice", PASSWORD, REMOTE_ADDR="2001:db8:1:2:ffff::9").status_code == 429
+    client = Client()  # the neighbouring /64 is someone else
+    assert sign_in(client, "alice", PASSWORD, REMOTE_ADDR="2001:db8:1:3::1").status_code == 302
+    assert signed_in(client)
+
+
+def test_a_forwarded_address_with_a_port_is_stored_and_locked_without_it(alice, settings):
+    """Some proxies forward "IP:port"; the port is new on every connection, and axes stores
+    the address as an IP address."""
+    settings.PORTAL_TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(5):
+        sign_in(Client(), f"scanner{n}", "x", HTTP_X_FORWARDED_FOR=f"198.51.100.7:{50000 + n}", **proxy)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+    assert (
+        sign_in(Client(), "alice", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7:50009", **proxy).status_code
+        == 429
+    )
+
+
 def test_behind_the_trusted_proxy_the_forwarded_client_is_locked(alice, settings):
     settings.PORTAL_TRUSTED_PROXY_COUNT = 1
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
