@@ -24,7 +24,9 @@ case "$1" in
     exec python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
     ;;
 esac
-python manage.py migrate --no-input
+# A migration may rebuild or index a large table: no statement timeout for it alone
+# (docs/decisions/0106-bounded-waits-on-an-open-database-connection.md).
+PORTAL_DATABASE_STATEMENT_TIMEOUT=0 python manage.py migrate --no-input
 python manage.py portal_bootstrap
 # Closed days into the analytics rollup: after an upgrade, once (seconds for a million start
 # records), so no admin's first dashboard read does it; afterwards nothing or a day's worth.
