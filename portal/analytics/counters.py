@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import heapq
+import itertools
 import logging
 import os
 import threading
@@ -65,11 +67,44 @@ def add(key: str, amount: int) -> None:
         raise SharedCacheDown(key)
 
 
-def in_background(delay: float, call: Callable[[], object]) -> None:
-    """Runs `call` in a daemon thread after `delay` seconds."""
-    timer = threading.Timer(delay, call)
-    timer.daemon = True
-    timer.start()
+class Later:
+    """Runs calls at their time on one daemon thread per process, started with the first call.
+
+    One long-lived thread, not a timer thread per flush: Django gives each thread its own cache
+    connections (the disk cache's shards, a Redis pool), which a thread per flush would open
+    again every few seconds. A forked child starts its own thread (the parent's is not there)."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        self._lock = threading.Condition()
+        self._due: list[tuple[float, int, Callable[[], object]]] = []
+        self._order = itertools.count()
+        self.thread: threading.Thread | None = None
+
+    def __call__(self, delay: float, call: Callable[[], object]) -> None:
+        with self._lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="portal-counts", daemon=True)
+                self.thread.start()
+            heapq.heappush(self._due, (time.monotonic() + delay, next(self._order), call))
+            self._lock.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._lock.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _when, _order, call = heapq.heappop(self._due)
+            try:
+                call()
+            except Exception:  # the thread goes on to the next call
+                logger.exception("A background call of the page counts failed")
+
+
+in_background = Later()
 
 
 class Tally:
@@ -80,7 +115,8 @@ class Tally:
     The request that crosses the interval flushes. So that counts never wait for a request that
     may not come (the dashboard, served by another process, would show starts whose submissions
     are still in this one: a funnel over 100 %), the first count after a flush also schedules a
-    flush `every` seconds later: one timer per interval and process, never one per request."""
+    flush `every` seconds later on the process's one background thread: one scheduled flush per
+    interval and process, never one per request."""
 
     def __init__(
         self,
@@ -106,15 +142,17 @@ class Tally:
         if due:
             self.flush()
         elif arm:
-            self.schedule(self.every, self._timer_fired)
+            try:
+                self.schedule(self.every, self._timer_fired)
+            except Exception:  # no thread to be had: the count stays, the next one tries again
+                logger.exception("Scheduling this process's page counts for the shared cache failed")
+                with self._lock:
+                    self._timer_pid = 0
 
     def _timer_fired(self) -> None:
         with self._lock:
             self._timer_pid = 0
-        try:
-            self.flush()
-        except Exception:  # a thread's exception would only reach stderr; the units stay
-            logger.exception("Adding this process's page counts to the shared cache failed")
+        self.flush()  # a failed add keeps its units in the tally
 
     def flush(self) -> int:
         """Adds everything tallied to the shared counters; returns how many units it added.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -311,3 +312,68 @@ def test_a_process_that_gets_no_further_request_still_adds_its_tally(tmp_path):
         finally:
             counting.stdin.close()
             counting.wait(timeout=60)
+
+
+BOUND = 20  # seconds: only a fault waits this long
+
+
+def test_later_runs_calls_at_their_time_on_one_long_lived_thread():
+    """One thread per process for every scheduled flush: a thread per flush would open the
+    cache's connections again every few seconds (Django's are per thread)."""
+    later = counters.Later()
+    ran: list[tuple[str, threading.Thread]] = []
+    last = threading.Event()
+
+    def call(name: str, then: threading.Event | None = None):
+        def run():
+            ran.append((name, threading.current_thread()))
+            if then is not None:
+                then.set()
+            if name == "fails":
+                raise RuntimeError("a call that fails")
+
+        return run
+
+    later(0.3, call("late", last))
+    later(0.0, call("fails"))  # and the thread goes on
+    later(0.05, call("soon"))
+    assert last.wait(BOUND)
+    assert [name for name, _thread in ran] == ["fails", "soon", "late"]
+    assert {thread for _name, thread in ran} == {later.thread}
+
+
+def test_a_forked_process_runs_its_calls_on_a_thread_of_its_own():
+    later = counters.Later()
+    started = threading.Event()
+    later(0, started.set)
+    assert started.wait(BOUND)
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's thread is not here
+        try:
+            ran = threading.Event()
+            later(0, ran.set)
+            os.write(writable, b"ran" if ran.wait(BOUND) else b"never")
+        finally:
+            os._exit(0)
+    os.close(writable)
+    try:
+        answer = os.read(readable, 16)
+    finally:
+        os.close(readable)
+        os.waitpid(pid, 0)
+    assert answer == b"ran"
+
+
+def test_counting_goes_on_when_no_flush_can_be_scheduled(site):
+    key = counters.counter_key(kind="views", day=counters.today(), site_id=site.pk, flow="key")
+    attempts = []
+
+    def no_thread(delay, call):
+        attempts.append(delay)
+        raise RuntimeError("can't start new thread")
+
+    tally = counters.Tally(every=5, clock=lambda: 1000.0, schedule=no_thread)
+    tally.count(key)
+    tally.count(key)  # tries again: the failed attempt left no flush pending
+    assert tally.pending() == 2 and attempts == [5, 5]
