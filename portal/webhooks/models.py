@@ -21,6 +21,9 @@ from portal.models import HttpsURLField, Site, StartRequest, is_loopback_host
 
 SECRET_PREFIX = "whsec_"
 ADDRESS_PATH_MAX_CHARS = 60  # an endpoint's path in admin lists, cut beyond this
+# A path segment this long in an endpoint's admin name is taken for a token and not shown:
+# receivers' tokens are long (Slack's 24 characters, Discord's 68), their names short.
+ADDRESS_TOKEN_MIN_CHARS = 16
 
 
 def new_secret() -> str:
@@ -109,10 +112,14 @@ class Endpoint(models.Model):
         """The receiver as admin lists name an endpoint without a name: host, port and path,
         which tell apart two receivers on one help desk. Never the query, where receivers
         often take a key, nor credentials (refused by validate_endpoint_url, and dropped here
-        for a row saved before)."""
+        for a row saved before), nor a path segment long enough to be a token (Slack's and
+        Discord's URLs end in one): it shows as "…"."""
         parts = urlsplit(self.url)
         where = parts.netloc.rpartition("@")[2] or "?"
-        path = parts.path.rstrip("/")
+        path = "/".join(
+            "…" if len(segment) >= ADDRESS_TOKEN_MIN_CHARS else segment
+            for segment in parts.path.rstrip("/").split("/")
+        )
         if len(path) > ADDRESS_PATH_MAX_CHARS:
             path = path[: ADDRESS_PATH_MAX_CHARS - 1] + "…"
         return where + path

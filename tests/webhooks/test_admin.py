@@ -164,5 +164,15 @@ def test_endpoints_without_a_name_are_told_apart_by_host_and_path_in_every_admin
     listing = admin_client.get(reverse("admin:webhooks_endpoint_changelist")).content.decode()
     assert "help.example.com/hooks/tickets" in listing and "help.example.com:8443/hooks/chat" in listing
     assert "RECEIVER-KEY" not in log  # the endpoint's own list and form show its whole URL, as before
-    long_path = Endpoint(url="https://help.example.com/" + "a" * 100)
-    assert str(long_path) == "help.example.com/" + "a" * 58 + "…"
+    long_path = Endpoint(url="https://help.example.com/" + "/".join(["segment"] * 10))
+    assert str(long_path) == "help.example.com/" + "/".join(["segment"] * 8)[:58] + "…"
+
+
+def test_an_unnamed_endpoints_admin_name_leaves_out_path_segments_that_are_tokens(site):
+    """Slack and Discord put the receiver's secret in the path; anyone who may read the
+    delivery log (or the admin history, which keeps names) would read it."""
+    slack = Endpoint(url="https://hooks.slack.com/services/T0123ABCD/B0123ABCD/" + "x" * 24)
+    discord = Endpoint(url="https://discord.com/api/webhooks/123456789012345678/" + "y" * 68)
+    assert str(slack) == "hooks.slack.com/services/T0123ABCD/B0123ABCD/…"
+    assert str(discord) == "discord.com/api/webhooks/…/…"
+    assert "x" * 24 not in str(slack) and "y" * 68 not in str(discord)
