@@ -266,17 +266,20 @@ def connection_problems(report: ConnectionReport) -> list[str]:
         problems += [
             unit.error_message or str(_("An appliance is not healthy."))
             for unit in report.health.appliances
-            if not unit.success and not _standby(unit)
+            if not unit.success and not _spare(unit, report.health)
         ]
     if report.probe_healthy is False:
         problems.append(str(_("Health probe /check_health: the appliance reports a problem.")))
     return problems
 
 
-def _standby(unit) -> bool:
-    # A failover pair's backup serves no customer until it is promoted
-    # (docs/vendors/beyondtrust.md#check_health).
-    return unit.failover_role == "backup"
+def _spare(unit, health) -> bool:
+    """A failover pair's backup, while another appliance that is not a backup is healthy: it
+    serves no customer until it is promoted (docs/vendors/beyondtrust.md#check_health). With
+    no healthy primary (mid-failover, or the primary down) its problems are the backend's."""
+    return unit.failover_role == "backup" and any(
+        other.success and other.failover_role != "backup" for other in health.appliances
+    )
 
 
 def connection_warnings(report: ConnectionReport) -> list[str]:
@@ -291,7 +294,7 @@ def connection_warnings(report: ConnectionReport) -> list[str]:
             "error": unit.error_message or _("no reason given"),
         }
         for unit in report.health.appliances
-        if not unit.success and _standby(unit)
+        if not unit.success and _spare(unit, report.health)
     ]
 
 

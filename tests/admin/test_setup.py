@@ -212,6 +212,28 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
     assert fake.client_secret not in text
 
 
+def test_a_backup_appliance_without_a_healthy_primary_fails_the_test(admin_client, backend, site):
+    """Mid-failover, or with the primary gone, the backup's problem is the backend's."""
+    with running(FakeBeyondTrust()) as fake:
+        backend.base_url, backend.client_id, backend.client_secret = (
+            fake.base_url,
+            fake.client_id,
+            fake.client_secret,
+        )
+        backend.save()
+        fake.serve("check_health", "check_health_backup_only.xml")
+        admin_client.post(
+            reverse("admin:portal_backend_changelist"),
+            {"action": "test_connection", "_selected_action": [backend.pk]},
+        )
+    backend.refresh_from_db()
+    assert backend.connection_ok is False
+    assert backend.connection_summary == "Failover in progress"
+    assert item(checklist(admin_client), "Acme", "Backend reachable")["text"].startswith(
+        "To do: Backend reachable — Appliance failed “Test connection” on"
+    )
+
+
 def test_checklist_for_preview_and_take_control_backends(admin_client, site):
     preview = Backend.objects.create(
         name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com"
