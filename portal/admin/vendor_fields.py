@@ -13,7 +13,8 @@ kind. On a change form:
   backend does not use is refused.
 
 A new object shows every setting (its backend is chosen on the same form), with the same
-refusal.
+refusal. Change lists leave out the columns and filters of settings no backend kind in use
+reads (a Take Control-only install has no priority or numeric id column).
 """
 
 from __future__ import annotations
@@ -49,6 +50,14 @@ def unused_fields(backend: models.Backend | None, model: type[Model]) -> frozens
     except KeyError:
         return frozenset()
     return frozenset(adapter.unused_fields.get(model._meta.model_name or "", ()))
+
+
+def unused_by_every_kind_in_use(model: type[Model]) -> frozenset[str]:
+    """The settings of `model` that no backend kind in use reads: a change list's column or
+    filter of them would show a default in every row (nothing for no backend at all)."""
+    kinds = set(models.Backend.objects.values_list("kind", flat=True).distinct())
+    unused = [unused_fields(models.Backend(kind=kind), model) for kind in kinds]
+    return frozenset.intersection(*unused) if unused else frozenset()
 
 
 def setting(model: type[Model], name: str) -> Field | None:
@@ -235,6 +244,14 @@ class VendorFieldsAdmin:
         form.vendor_added, form.vendor_leftovers = shown.added, shown.leftovers
         form.chosen_backend = staticmethod(self.backend_in)
         return form
+
+    def get_list_display(self, request):
+        unused = unused_by_every_kind_in_use(self.model)
+        return [column for column in super().get_list_display(request) if column not in unused]
+
+    def get_list_filter(self, request):
+        unused = unused_by_every_kind_in_use(self.model)
+        return [entry for entry in super().get_list_filter(request) if entry not in unused]
 
     def get_inline_instances(self, request, obj=None):
         """An inline of rows the backend does not use is left out while it has none."""

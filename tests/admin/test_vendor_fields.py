@@ -331,3 +331,44 @@ def test_a_stored_zero_is_filled_in_when_the_issue_moves_back_to_beyondtrust(
     assert response.status_code == 302, form_errors(response)
     takecontrol_issue.refresh_from_db()
     assert (takecontrol_issue.site, takecontrol_issue.vendor_id) == (beyondtrust_site, 0)
+
+
+# ------------------------------------------------------------------------------
+# Change lists
+# ------------------------------------------------------------------------------
+def column_names(html: str) -> list[str]:
+    return [
+        cls.removeprefix("column-")
+        for th in elements(html, "th")
+        for cls in th.attrs.get("class", "").split()
+        if cls.startswith("column-")
+    ]
+
+
+def filter_titles(html: str) -> list[str]:
+    return [
+        " ".join(summary.text.split())
+        for summary in elements(element(html, "nav", id="changelist-filter"), "summary")
+    ]
+
+
+def test_change_lists_leave_out_what_no_backend_in_use_reads(admin_client, takecontrol_issue):
+    """A Take Control-only install: no priority, numeric id or chat mode columns, whose every
+    row would show a default."""
+    issues = admin_client.get(reverse("admin:portal_issue_changelist")).content.decode()
+    assert "priority" not in column_names(issues) and "vendor_id" not in column_names(issues)
+    assert "display_name" in column_names(issues)
+    assert not {"By priority", "By chat"} & set(filter_titles(issues))
+    sites = admin_client.get(reverse("admin:portal_site_changelist")).content.decode()
+    assert "chat_mode" not in column_names(sites) and "name" in column_names(sites)
+    assert "By chat" not in filter_titles(sites)
+
+    # A BeyondTrust backend in use too: its rows need the columns again.
+    Site.objects.create(
+        name="Appliance support", backend=Backend.objects.create(name="BT", base_url="https://bt.example.com")
+    )
+    issues = admin_client.get(reverse("admin:portal_issue_changelist")).content.decode()
+    assert {"priority", "vendor_id"} <= set(column_names(issues))
+    assert {"By priority", "By chat"} <= set(filter_titles(issues))
+    sites = admin_client.get(reverse("admin:portal_site_changelist")).content.decode()
+    assert "chat_mode" in column_names(sites)
