@@ -240,6 +240,12 @@ class VendorFieldsAdmin:
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
+        backend = self.backend_of(obj) if obj is not None and obj.pk is not None else None
+        if backend is not None and backend.kind in models.Backend.Kind.values:
+            labels = backend.adapter.field_labels.get(self.model._meta.model_name or "", {})
+            for name, label in labels.items():
+                if name in form.base_fields:  # a fresh class per call: no other form sees it
+                    form.base_fields[name].label = capfirst(label)
         shown = self.vendor_fields(request, obj)
         form.vendor_added, form.vendor_leftovers = shown.added, shown.leftovers
         form.chosen_backend = staticmethod(self.backend_in)

@@ -319,6 +319,8 @@ class VendorAdapter(ABC):
     # field names, and a backend's inlines by their related name. Its change forms leave them
     # out (docs/decisions/0103-admin-fields-by-vendor.md).
     unused_fields: ClassVar[Mapping[str, frozenset[str]]] = {}
+    # The admin's labels this kind words its own way, by model name, then field name.
+    field_labels: ClassVar[Mapping[str, Mapping[str, StrOrPromise]]] = {}
 
     def __init__(self, backend: Backend):
         self.backend = backend

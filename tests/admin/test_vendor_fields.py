@@ -372,3 +372,16 @@ def test_change_lists_leave_out_what_no_backend_in_use_reads(admin_client, takec
     assert {"By priority", "By chat"} <= set(filter_titles(issues))
     sites = admin_client.get(reverse("admin:portal_site_changelist")).content.decode()
     assert "chat_mode" in column_names(sites)
+
+
+def label_of(html: str, field: str) -> str:
+    return " ".join(element(html, "label", for_=f"id_{field}").text.split())
+
+
+def test_a_take_control_site_calls_its_people_technicians(admin_client, site, takecontrol_site):
+    assert label_of(page(admin_client, takecontrol_site), "show_rep_list") == "Show the technician list"
+    assert label_of(page(admin_client, site), "show_rep_list") == "Show the representative list"
+    response = admin_client.get(
+        reverse("admin:portal_site_change", args=[takecontrol_site.pk]), HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert label_of(response.content.decode(), "show_rep_list") == "Technikerliste anzeigen"

@@ -44,6 +44,11 @@ def test_the_settings_a_kind_does_not_use_are_its_models_fields_or_inlines(kind)
             rel.get_accessor_name() for rel in meta.related_objects
         }
         assert set(names) <= known, model_name
+    labels = ADAPTERS[kind].field_labels
+    assert set(labels) <= set(models)
+    for model_name, fields in labels.items():
+        assert set(fields) <= {field.name for field in models[model_name]._meta.concrete_fields}
+        assert not set(fields) & set(unused.get(model_name, ())), "a label for a hidden setting"
 
 
 def test_a_kind_without_session_keys_refuses_them_without_calling_anyone(db):

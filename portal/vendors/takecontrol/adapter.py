@@ -103,6 +103,8 @@ class TakeControlAdapter(VendorAdapter):
         "site": frozenset({"show_reps_in_issue_menu", "rep_list_ttl", "chat_mode", "chat_locale"}),
         "issue": frozenset({"vendor_id", "priority", "skills", "chat", "chat_locale"}),
     }
+    # Its people are technicians, listed from the admin's own list.
+    field_labels = {"site": {"show_rep_list": _("show the technician list")}}
 
     def key_rule(self) -> KeyRule:
         """docs/decisions/0017-takecontrol-pin.md: the 9-digit PIN; its URL carries nothing else."""
