@@ -24,6 +24,8 @@ from portal.branding import contrast_warnings, embed_snippet, is_colour, site_or
 
 _current_request: ContextVar = ContextVar("portal_admin_request", default=None)
 
+PREFILL_SECRET_MIN_CHARS = 16
+
 
 class SiteHostnameInline(admin.TabularInline):
     model = models.SiteHostname
@@ -127,6 +129,16 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
         }
 
     COLOUR_FIELDS = ("primary_color", "text_color", "background_color")
+
+    def clean_prefill_secret(self):
+        # A typed secret as strong as a webhook's; one stored before keeps working.
+        value = self.cleaned_data.get("prefill_secret", "")
+        if value and len(value) < PREFILL_SECRET_MIN_CHARS:
+            raise forms.ValidationError(
+                _("Use at least %(count)d characters, or tick “Generate a new secret”.")
+                % {"count": PREFILL_SECRET_MIN_CHARS}
+            )
+        return value
 
     def clean(self):
         cleaned = super().clean()

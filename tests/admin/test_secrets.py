@@ -70,7 +70,9 @@ def test_each_generation_is_a_new_secret(admin_client, keyed_site):
     assert stored_secret(keyed_site) not in (first, OLD_SECRET)
 
 
-@pytest.mark.parametrize("other", [{"prefill_secret": "typed by hand"}, {"clear_prefill_secret": "on"}])
+@pytest.mark.parametrize(
+    "other", [{"prefill_secret": "typed by hand, sixteen or more"}, {"clear_prefill_secret": "on"}]
+)
 def test_generate_with_a_typed_or_removed_secret_is_refused(admin_client, keyed_site, other):
     response = save_site_in_admin(admin_client, keyed_site, generate_prefill_secret="on", **other)
     assert response.status_code == 200  # the form again, with the error
@@ -83,3 +85,17 @@ def test_saving_without_generating_keeps_the_secret_and_shows_nothing(admin_clie
     assert stored_secret(keyed_site) == OLD_SECRET
     assert not [m for m in get_messages(response.wsgi_request) if "prefill link secret" in str(m)]
     assert OLD_SECRET not in response.content.decode()
+
+
+def test_a_typed_secret_needs_sixteen_characters_and_an_old_short_one_keeps_working(admin_client, keyed_site):
+    response = save_site_in_admin(admin_client, keyed_site, prefill_secret="too-short")
+    assert response.status_code == 200  # the form again
+    assert response.context["adminform"].form.errors["prefill_secret"] == [
+        "Use at least 16 characters, or tick “Generate a new secret”."
+    ]
+    assert stored_secret(keyed_site) == OLD_SECRET
+    response = save_site_in_admin(admin_client, keyed_site, prefill_secret="x" * 16)
+    assert response.status_code == 302 and stored_secret(keyed_site) == "x" * 16
+    Site.objects.filter(pk=keyed_site.pk).update(prefill_secret="short")  # set before the rule
+    assert save_site_in_admin(admin_client, keyed_site, name="Acme Help").status_code == 302
+    assert stored_secret(keyed_site) == "short"
