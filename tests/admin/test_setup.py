@@ -151,21 +151,30 @@ def test_checklist_items_turn_done_as_the_site_is_set_up(admin_client, site, iss
 TESTED_AT = datetime(2026, 12, 2, 9, 41, tzinfo=UTC)
 
 
+def point_at(backend: Backend, fake: FakeBeyondTrust) -> None:
+    backend.base_url, backend.client_id, backend.client_secret = (
+        fake.base_url,
+        fake.client_id,
+        fake.client_secret,
+    )
+    backend.save()
+
+
+def run_connection_test(admin_client, backend: Backend) -> None:
+    """The backend list's "Test connection" action, as the admin runs it."""
+    admin_client.post(
+        reverse("admin:portal_backend_changelist"),
+        {"action": "test_connection", "_selected_action": [backend.pk]},
+    )
+
+
 def test_checklist_shows_the_last_test_connection_result(admin_client, backend, site, settings):
     settings.TIME_ZONE = "Europe/Berlin"  # UTC+1 in December
     # The clock is set (and ticks, for the HTTP timeouts): the checklist names the test's time,
     # in the admin's time zone, and a sentence ends with one full stop ("p.m.." once).
     with running(FakeBeyondTrust()) as fake, time_machine.travel(TESTED_AT) as clock:
-        backend.base_url, backend.client_id, backend.client_secret = (
-            fake.base_url,
-            fake.client_id,
-            fake.client_secret,
-        )
-        backend.save()
-        admin_client.post(
-            reverse("admin:portal_backend_changelist"),
-            {"action": "test_connection", "_selected_action": [backend.pk]},
-        )
+        point_at(backend, fake)
+        run_connection_test(admin_client, backend)
         backend.refresh_from_db()
         # The fake reports its backup appliance as unhealthy: customers are served by the
         # primary, so the test passed, with a warning that a failover would fail.
@@ -184,10 +193,7 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
         # The primary (the appliance customers reach) not healthy: the test did not pass.
         fake.serve("check_health", "check_health_primary_down.xml")
         clock.move_to(TESTED_AT + timedelta(hours=2))
-        admin_client.post(
-            reverse("admin:portal_backend_changelist"),
-            {"action": "test_connection", "_selected_action": [backend.pk]},
-        )
+        run_connection_test(admin_client, backend)
         backend.refresh_from_db()
         assert backend.connection_ok is False
         assert backend.connection_summary == "Disk usage above 95%"
@@ -199,10 +205,7 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
 
         fake.serve("check_health", "check_health_ok.xml")
         clock.move_to(TESTED_AT + timedelta(days=1, hours=5))
-        admin_client.post(
-            reverse("admin:portal_backend_changelist"),
-            {"action": "test_connection", "_selected_action": [backend.pk]},
-        )
+        run_connection_test(admin_client, backend)
         backend.refresh_from_db()
         assert backend.connection_ok is True and backend.connection_summary == ""
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
@@ -215,17 +218,9 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
 def test_a_backup_appliance_without_a_healthy_primary_fails_the_test(admin_client, backend, site):
     """Mid-failover, or with the primary gone, the backup's problem is the backend's."""
     with running(FakeBeyondTrust()) as fake:
-        backend.base_url, backend.client_id, backend.client_secret = (
-            fake.base_url,
-            fake.client_id,
-            fake.client_secret,
-        )
-        backend.save()
+        point_at(backend, fake)
         fake.serve("check_health", "check_health_backup_only.xml")
-        admin_client.post(
-            reverse("admin:portal_backend_changelist"),
-            {"action": "test_connection", "_selected_action": [backend.pk]},
-        )
+        run_connection_test(admin_client, backend)
     backend.refresh_from_db()
     assert backend.connection_ok is False
     assert backend.connection_summary == "Failover in progress"

@@ -183,6 +183,20 @@ def test_a_fold_sees_the_views_this_process_has_not_flushed_yet(client, admin_cl
     assert counters.tally.pending() == 0
 
 
+def process_env(data_dir) -> dict[str, str]:
+    """A process of its own with the production settings on the embedded cache in `data_dir`:
+    processes given the same folder share their counters, as one machine's workers do."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_SECRET_KEY": "counting-test-" + "x" * 50,
+        "PORTAL_DATA_DIR": str(data_dir),
+        "PORTAL_LOG_LEVEL": "ERROR",
+    }
+    env.pop("CACHE_URL", None)
+    return env
+
+
 EXIT_SCRIPT = """
 import django
 django.setup()
@@ -200,14 +214,7 @@ else:
 def test_a_process_adds_its_tally_to_the_shared_counters_when_it_exits(tmp_path):
     """Two processes on one embedded cache folder: the first counts three views and exits
     normally (as a gunicorn worker does), the second reads the shared counter."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DJANGO_SECRET_KEY": "exit-test-" + "x" * 50,
-        "PORTAL_DATA_DIR": str(tmp_path),
-        "PORTAL_LOG_LEVEL": "ERROR",
-    }
-    env.pop("CACHE_URL", None)
+    env = process_env(tmp_path)
     script = "import sys\n" + EXIT_SCRIPT
     run = [sys.executable, "-c", script]
     subprocess.run([*run, "count"], env=env, check=True, cwd=ROOT, timeout=120)
@@ -275,14 +282,7 @@ print(cache.get(counters.counter_key(kind="submissions", day=counters.today(), s
 def test_a_process_that_gets_no_further_request_still_adds_its_tally(tmp_path):
     """Two processes on one embedded cache folder, as two gunicorn workers: the first counts a
     submission and then idles, alive; the second finds it in the shared counter."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DJANGO_SECRET_KEY": "flush-test-" + "x" * 50,
-        "PORTAL_DATA_DIR": str(tmp_path),
-        "PORTAL_LOG_LEVEL": "ERROR",
-    }
-    env.pop("CACHE_URL", None)
+    env = process_env(tmp_path)
     with subprocess.Popen(
         [sys.executable, "-c", FLUSH_SCRIPT],
         env=env,
