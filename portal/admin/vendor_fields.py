@@ -52,6 +52,17 @@ def unused_fields(backend: models.Backend | None, model: type[Model]) -> frozens
     return frozenset(adapter.unused_fields.get(model._meta.model_name or "", ()))
 
 
+def field_labels(backend: models.Backend | None, model: type[Model]) -> Mapping[str, Any]:
+    """The labels `backend`'s kind words its own way (none for no backend or an unknown kind)."""
+    if backend is None:
+        return {}
+    try:
+        adapter = backend.adapter
+    except KeyError:
+        return {}
+    return adapter.field_labels.get(model._meta.model_name or "", {})
+
+
 def unused_by_every_kind_in_use(model: type[Model]) -> frozenset[str]:
     """The settings of `model` that no backend kind in use reads: a change list's column or
     filter of them would show a default in every row (nothing for no backend at all)."""
@@ -241,11 +252,9 @@ class VendorFieldsAdmin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         backend = self.backend_of(obj) if obj is not None and obj.pk is not None else None
-        if backend is not None and backend.kind in models.Backend.Kind.values:
-            labels = backend.adapter.field_labels.get(self.model._meta.model_name or "", {})
-            for name, label in labels.items():
-                if name in form.base_fields:  # a fresh class per call: no other form sees it
-                    form.base_fields[name].label = capfirst(label)
+        for name, label in field_labels(backend, self.model).items():
+            if name in form.base_fields:  # a fresh class per call: no other form sees it
+                form.base_fields[name].label = capfirst(label)
         shown = self.vendor_fields(request, obj)
         form.vendor_added, form.vendor_leftovers = shown.added, shown.leftovers
         form.chosen_backend = staticmethod(self.backend_in)
