@@ -681,7 +681,7 @@ class Issue(models.Model):
         OFF = "off", _("Full client only")
         ALWAYS = "always", _("Always chat only")
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="issues")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="issues", verbose_name=_("site"))
     display_name = models.CharField(_("display name"), max_length=100)
     code_name = models.CharField(
         _("code name"), max_length=limits.CODE_NAME_MAX, validators=[code_name_validator]
@@ -792,7 +792,9 @@ class CustomField(models.Model):
         CHOICE = "choice", _("Choice")
         YES_NO = "yes_no", _("Yes/no")
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="custom_fields")
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="custom_fields", verbose_name=_("site")
+    )
     code_name = models.CharField(
         _("code name"),
         max_length=limits.CODE_NAME_MAX,

@@ -321,6 +321,19 @@ def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues,
     assert element(html, "p", class_="for-issues").raw_text() == "Only for: Printing"
 
 
+def test_optional_takes_no_space_before_a_full_width_bracket(client, site, issues, custom_fields):
+    """A walk-through: "会社名 （任意）" had two gaps, the space and the bracket's own."""
+    site.enabled_languages = ["en-us", "ja", "zh-hans"]
+    site.save()
+    for locale, optional in (("ja", "（任意）"), ("zh-hans", "（选填）"), ("en-us", " (optional)")):
+        html = client.get(f"/survey/?locale={locale}").content.decode()
+        labels = [label for label in elements(html, "label") if elements(label, "span", class_="optional")]
+        assert labels, locale
+        for label in labels:
+            text = label.raw_text()
+            assert text.endswith(optional) and not text.endswith(" " + optional), (locale, text)
+
+
 def test_the_issues_a_field_is_for_are_listed_as_the_language_lists(client, site, issues, custom_fields):
     """Japanese and Chinese separate names with 、 and no space; others with a comma; each
     name escaped."""

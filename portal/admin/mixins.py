@@ -4,6 +4,7 @@ portal hides, and the "missing translations" column and warning."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten
 from django.utils.translation import gettext_lazy as _
 
 from portal import models
@@ -15,6 +16,28 @@ class AdminListMedia:
     """The admin's own styles (static/portal/admin.css): lists that fit 1280 px."""
 
     css = {"all": ["portal/admin.css"]}
+
+
+class OpenCollapsedErrorsMixin:
+    """A collapsed fieldset with an error in it is drawn open, whatever its layout.
+
+    Django opens one only for an error in a field on a line of its own, so an error in a field
+    sharing a line (a secret with its "generate" and "remove" boxes) was folded away under
+    "Please correct the error below"."""
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        adminform = context.get("adminform")
+        if adminform is not None and adminform.form.errors:
+            errors = set(adminform.form.errors)
+            adminform.fieldsets = [
+                (name, opened(options) if errors & set(flatten(options["fields"])) else options)
+                for name, options in adminform.fieldsets
+            ]
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+def opened(options: dict) -> dict:
+    return {**options, "classes": [name for name in options.get("classes", ()) if name != "collapse"]}
 
 
 def without_single_site(columns):

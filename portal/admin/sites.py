@@ -17,7 +17,12 @@ from django.utils.translation import ngettext
 from portal import models, prefill, translation_coverage
 from portal.admin.checklist import refused_hostnames
 from portal.admin.choices import PreselectSingleChoiceMixin
-from portal.admin.mixins import AdminListMedia, MissingTranslationsMixin, without_single_site
+from portal.admin.mixins import (
+    AdminListMedia,
+    MissingTranslationsMixin,
+    OpenCollapsedErrorsMixin,
+    without_single_site,
+)
 from portal.admin.secrets import WriteOnlySecretsForm, clear_secret_field, generate_secret_field
 from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 from portal.branding import contrast_warnings, embed_snippet, is_colour, site_origin
@@ -162,7 +167,13 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
 
 
 @admin.register(models.Site)
-class SiteAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, VendorFieldsAdmin, admin.ModelAdmin):
+class SiteAdmin(
+    OpenCollapsedErrorsMixin,
+    PreselectSingleChoiceMixin,
+    MissingTranslationsMixin,
+    VendorFieldsAdmin,
+    admin.ModelAdmin,
+):
     form = SiteForm
     missing_languages = staticmethod(translation_coverage.missing_site_languages)
     list_display = [

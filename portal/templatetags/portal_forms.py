@@ -103,6 +103,17 @@ LABEL_ENDINGS = frozenset("?？.:：!！…。")
 FULL_WIDTH_MARKS = frozenset("：？！。、，；）」")
 
 
+# Full-width opening brackets: each carries its own space too, so none goes before it.
+FULL_WIDTH_OPENERS = frozenset("（「『【")
+
+
+@register.filter
+def opens_full_width(text) -> bool:
+    """Whether a mark that follows a label ("(optional)") starts with a full-width bracket,
+    which sets it off by itself ("会社名（任意）", never "会社名 （任意）")."""
+    return str(text)[:1] in FULL_WIDTH_OPENERS
+
+
 @register.filter(is_safe=True)
 def spaced(label):
     """A label that ends in its own mark ("We open again:", "Only for:"), with the space that

@@ -99,3 +99,26 @@ def test_a_typed_secret_needs_sixteen_characters_and_an_old_short_one_keeps_work
     Site.objects.filter(pk=keyed_site.pk).update(prefill_secret="short")  # set before the rule
     assert save_site_in_admin(admin_client, keyed_site, name="Acme Help").status_code == 302
     assert stored_secret(keyed_site) == "short"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"prefill_secret": "too-short"},
+        {"prefill_secret": "typed by hand, sixteen or more", "generate_prefill_secret": "on"},
+    ],
+)
+def test_a_refused_secret_opens_the_collapsed_fieldset_that_says_why(admin_client, keyed_site, fields):
+    # The secret and its boxes share a line in the collapsed "Advanced" fieldset: Django opens a
+    # collapsed fieldset for an error only in a field on a line of its own, so the page said
+    # "Please correct the error below" with the error folded away.
+    response = save_site_in_admin(admin_client, keyed_site, **fields)
+    assert response.status_code == 200
+    [advanced] = [fieldset for fieldset in response.context["adminform"] if fieldset.name == "Advanced"]
+    assert not advanced.is_collapsible
+    page = response.content.decode()
+    assert "<details>" not in page[page.index("errorlist") - 2000 : page.index("errorlist")]
+    # Without an error it stays folded.
+    page_response = admin_client.get(reverse("admin:portal_site_change", args=[keyed_site.pk]))
+    [advanced] = [fs for fs in page_response.context["adminform"] if fs.name == "Advanced"]
+    assert advanced.is_collapsible
