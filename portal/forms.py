@@ -573,7 +573,6 @@ class SurveyForm(PublicForm):
 
     def body_fields(self):
         """Visible fields between the issue and the consent, with the issues each belongs to."""
-        names = {issue.code_name: issue.display_name for issue in self.issues}
         custom = {f"cf_{field.code_name}": field for field in self.custom_fields}
         for bound in self.visible_fields():
             if bound.name in {"issue", "chat", "consent"}:
@@ -583,7 +582,8 @@ class SurveyForm(PublicForm):
             yield {
                 "field": bound,
                 "issue_codes": codes,
-                "issue_names": [names[code] for code in codes if code in names],
+                # In the survey's own order, as the customer reads the issues above.
+                "issue_names": [issue.display_name for issue in self.issues if issue.code_name in codes],
             }
 
     def selected_issue(self):

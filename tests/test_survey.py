@@ -334,6 +334,19 @@ def test_optional_takes_no_space_before_a_full_width_bracket(client, site, issue
             assert text.endswith(optional) and not text.endswith(" " + optional), (locale, text)
 
 
+def test_the_issues_a_field_is_for_are_named_in_the_surveys_order(client, site, issues, custom_fields):
+    """A walk-through: they were in code-name order ("Email, Printing"), not the survey's."""
+    field = custom_fields["printer_model"]
+    field.issues.add(issues["vpn"])
+    issues["vpn"].order = 0  # VPN first in the survey now, though its code name sorts last
+    issues["vpn"].save()
+    html = client.get("/survey/").content.decode()
+    offered = [radio.attrs["value"] for radio in elements(html, "input", name="issue")]
+    assert offered[:2] == ["vpn", "printing"]
+    (scope,) = elements(html, "p", class_="for-issues")
+    assert scope.raw_text() == "Only for: VPN, Printing"
+
+
 def test_the_issues_a_field_is_for_are_listed_as_the_language_lists(client, site, issues, custom_fields):
     """Japanese and Chinese separate names with 、 and no space; others with a comma; each
     name escaped."""
