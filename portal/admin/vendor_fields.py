@@ -148,11 +148,13 @@ class VendorFieldsForm(forms.ModelForm):
                 continue
             value = in_model_terms(cleaned[name])
             if value not in (field.value_from_object(self.instance), field.get_default()):
-                self.add_error(
-                    name,
+                advice = (
                     _("%(backend)s does not use this setting: leave it as it was.")
-                    % {"backend": backend_name(backend)},
+                    if self.instance.pk is not None
+                    # a new object has nothing "as it was"
+                    else _("%(backend)s does not use this setting: leave it empty or at its default.")
                 )
+                self.add_error(name, advice % {"backend": backend_name(backend)})
         if cleaned.get("clear_unused"):
             for name in self.vendor_leftovers:
                 field = setting(model, name)

@@ -159,7 +159,7 @@ def test_a_new_site_shows_every_setting_and_refuses_one_its_backend_does_not_use
     assert inputs(admin_client.get(url).content.decode(), BEYONDTRUST_SITE) == BEYONDTRUST_SITE
     data = change_form_data(admin_client, url, name="New", backend=str(takecontrol.pk), chat_locale="cs-cs")
     assert form_errors(admin_client.post(url, data)) == [
-        "N-able Take Control does not use this setting: leave it as it was."
+        "N-able Take Control does not use this setting: leave it empty or at its default."
     ]
     data["chat_locale"] = ""
     response = admin_client.post(url, data)
