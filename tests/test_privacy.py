@@ -145,7 +145,7 @@ def test_admin_actions_export_and_erase_the_selected_customers(admin_client, hel
         ("de", (1, 2), "Gelöscht: Kundendaten in 1 Startanfrage und 2 Webhook-Ereignisse."),
         ("ru", (21, 5), "Удалено: данные клиента в 21 запросе на запуск и 5 событий веб-хуков."),
         ("ru", (3, 22), "Удалено: данные клиента в 3 запросах на запуск и 22 события веб-хуков."),
-        ("ja", (2, 1), "消去しました: 2 件の開始リクエストのお客様のデータ と Webhook イベント 1 件。"),
+        ("ja", (2, 1), "消去しました：2 件の開始リクエストのお客様のデータ と Webhook イベント 1 件。"),
     ],
 )
 def test_the_erasure_is_told_in_the_admins_language_with_plural_forms(language, counts, expected):

@@ -195,6 +195,6 @@ def test_the_example_key_never_breaks_across_lines(client, site):
     and a customer copies the example as they see it. The number's space is a no-break space."""
     site.enabled_languages = ["en-us", "ja"]
     site.save()
-    for locale, example in (("ja", "（例: 123\u00a04567）"), ("en-us", "for example 123\u00a04567.")):
+    for locale, example in (("ja", "（例：123\u00a04567）"), ("en-us", "for example 123\u00a04567.")):
         html = client.get(f"/key/?locale={locale}").content.decode()
         assert example in element(html, "p", id="id_key_help").raw_text(), locale
