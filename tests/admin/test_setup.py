@@ -260,6 +260,20 @@ def test_checklist_is_translated(admin_client, site):
     assert item(parser, "Acme", "API-Tokens")["text"].startswith("Zu erledigen: API-Tokens")
 
 
+def test_the_japanese_checklist_has_no_space_after_its_full_width_marks(admin_client, site):
+    """A walk-through: "未完了: ホスト名" with an ASCII colon, and a gap between "。" and the link."""
+    html = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    texts = [li.raw_text() for li in elements(html, "li", class_="setup-item")]
+    tokens = next(text for text in texts if "API トークン" in text)
+    assert tokens.startswith("未完了：API トークン — ")
+    assert "。API トークンを追加" in tokens  # the link right after the sentence's "。"
+    english = admin_client.get(reverse("admin:index")).content.decode()
+    tokens = next(
+        li.raw_text() for li in elements(english, "li", class_="setup-item") if "API tokens" in li.raw_text()
+    )
+    assert tokens.startswith("To do: API tokens — ") and "integrations. Add an API token" in tokens
+
+
 def test_staff_without_site_permission_sees_no_checklist(client, django_user_model, site):
     user = django_user_model.objects.create_user("helper", password="pw-for-test-only", is_staff=True)
     client.force_login(user)
