@@ -254,6 +254,8 @@ class VendorFieldsAdmin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         backend = self.backend_of(obj) if obj is not None and obj.pk is not None else None
+        if request.method == "POST" and backend is not None:  # the backend being chosen words it
+            backend = self.backend_in(request.POST) or backend
         for name, label in field_labels(backend, self.model).items():
             if name in form.base_fields:  # a fresh class per call: no other form sees it
                 form.base_fields[name].label = capfirst(label)

@@ -385,3 +385,13 @@ def test_a_take_control_site_calls_its_people_technicians(admin_client, site, ta
         reverse("admin:portal_site_change", args=[takecontrol_site.pk]), HTTP_ACCEPT_LANGUAGE="de"
     )
     assert label_of(response.content.decode(), "show_rep_list") == "Technikerliste anzeigen"
+
+
+def test_moving_a_site_off_take_control_words_the_stopped_save_as_beyondtrust(
+    admin_client, takecontrol_site, appliance
+):
+    """The walk-through: the page that stops the save still said "technician list"."""
+    url = reverse("admin:portal_site_change", args=[takecontrol_site.pk])
+    response = admin_client.post(url, change_form_data(admin_client, url, backend=str(appliance.pk)))
+    assert response.status_code == 200  # stopped once, to show BeyondTrust's settings
+    assert label_of(response.content.decode(), "show_rep_list") == "Show the representative list"
