@@ -13,6 +13,7 @@ only a fault reaches.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -20,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -116,6 +118,22 @@ class Server:
             self.process.wait(timeout=BOUND)
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.blockers.close()
+
+
+@contextlib.contextmanager
+def slow_clients(server: Server, first_bytes: bytes, count: int = 6) -> Iterator[list[socket.socket]]:
+    """`count` connections that each sent `first_bytes` and then nothing (by default three times
+    the two threads of the servers these tests start), open until the block ends."""
+    slow: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
+            connection.sendall(first_bytes)
+            slow.append(connection)
+        yield slow
+    finally:
+        for connection in slow:
+            connection.close()
 
 
 @pytest.fixture
@@ -315,20 +333,14 @@ def test_slow_heads_hold_no_thread_however_many_come():
     times as many slow heads as threads, and a deadline far past the test's bound, a request
     is still answered (docs/decisions/0102-request-heads-read-on-the-loop.md)."""
     server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_HEAD_SECONDS": "600"})
-    slow = []
     try:
-        for _ in range(6):
-            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
-            connection.sendall(b"GET /pid HTTP/1.1\r\n")
-            slow.append(connection)
-        status, _pid = server.get("/pid").result(timeout=BOUND)
-        assert status == 200
-        # And a slow head, once whole, is served as any other.
-        slow[0].sendall(b"Host: x\r\nConnection: close\r\n\r\n")
-        assert slow[0].recv(64).startswith(b"HTTP/1.1 200")
+        with slow_clients(server, b"GET /pid HTTP/1.1\r\n") as slow:
+            status, _pid = server.get("/pid").result(timeout=BOUND)
+            assert status == 200
+            # And a slow head, once whole, is served as any other.
+            slow[0].sendall(b"Host: x\r\nConnection: close\r\n\r\n")
+            assert slow[0].recv(64).startswith(b"HTTP/1.1 200")
     finally:
-        for connection in slow:
-            connection.close()
         server.close()
 
 
@@ -336,21 +348,17 @@ def test_slow_small_bodies_hold_no_thread_and_arrive_whole():
     """The same with a whole head and a form's body sent slowly: read on the loop too, and the
     application reads the whole body once it has come, the bytes read on the loop first."""
     server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_BODY_SECONDS": "600"})
-    slow = []
     try:
-        for _ in range(6):
-            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
-            connection.sendall(b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + b"a" * 40)
-            slow.append(connection)
-        status, _pid = server.get("/pid").result(timeout=BOUND)
-        assert status == 200
-        slow[0].sendall(b"b" * 60)
-        answer = http.client.HTTPResponse(slow[0])
-        answer.begin()
-        assert (answer.status, answer.read()) == (200, b"100")  # every byte, in one body
+        with slow_clients(
+            server, b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + b"a" * 40
+        ) as slow:
+            status, _pid = server.get("/pid").result(timeout=BOUND)
+            assert status == 200
+            slow[0].sendall(b"b" * 60)
+            answer = http.client.HTTPResponse(slow[0])
+            answer.begin()
+            assert (answer.status, answer.read()) == (200, b"100")  # every byte, in one body
     finally:
-        for connection in slow:
-            connection.close()
         server.close()
 
 
@@ -414,31 +422,25 @@ def test_the_next_requests_first_bytes_sent_with_a_request_hold_no_thread():
     waited for the rest of that head in a blocking read, as a slow head did before the loop
     read heads. The rest is read on the loop; pipelined requests are answered in order."""
     server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_HEAD_SECONDS": "600"})
-    slow = []
     try:
-        for _ in range(6):
-            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
-            connection.sendall(b"GET /pid HTTP/1.1\r\nHost: x\r\n\r\nG")
-            slow.append(connection)
-        status, worker = server.get("/pid").result(timeout=BOUND)
-        assert status == 200
-        # The held-back request, once whole, is served on the same connection, after the first.
-        slow[0].sendall(
-            b"ET /pid HTTP/1.1\r\nHost: x\r\n\r\n"
-            + b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
-        )
-        replies = slow[0].makefile("rb")  # one buffer for the three answers
-        answers = []
-        for _ in range(3):
-            status = int(replies.readline().split()[1])
-            headers = dict(
-                line.rstrip(b"\r\n").lower().split(b": ", 1) for line in iter(replies.readline, b"\r\n")
+        with slow_clients(server, b"GET /pid HTTP/1.1\r\nHost: x\r\n\r\nG") as slow:
+            status, worker = server.get("/pid").result(timeout=BOUND)
+            assert status == 200
+            # The held-back request, once whole, is served on the same connection, after the first.
+            slow[0].sendall(
+                b"ET /pid HTTP/1.1\r\nHost: x\r\n\r\n"
+                + b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
             )
-            answers.append((status, replies.read(int(headers[b"content-length"]))))
-        assert answers == [(200, str(worker).encode()), (200, str(worker).encode()), (200, b"3")]
+            replies = slow[0].makefile("rb")  # one buffer for the three answers
+            answers = []
+            for _ in range(3):
+                status = int(replies.readline().split()[1])
+                headers = dict(
+                    line.rstrip(b"\r\n").lower().split(b": ", 1) for line in iter(replies.readline, b"\r\n")
+                )
+                answers.append((status, replies.read(int(headers[b"content-length"]))))
+            assert answers == [(200, str(worker).encode()), (200, str(worker).encode()), (200, b"3")]
     finally:
-        for connection in slow:
-            connection.close()
         server.close()
 
 
@@ -490,19 +492,13 @@ def test_a_head_past_the_loops_buffer_is_refused_there_and_holds_no_thread():
     thread, which waited for the rest in a blocking read until the head's deadline, as slow heads
     did before the loop read them. Such a head is refused with 431 on the loop."""
     server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_HEAD_SECONDS": "600"})
-    slow = []
     try:
-        for _ in range(6):
-            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
-            connection.sendall(
-                b"GET /pid HTTP/1.1\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 8000) for i in range(9))
-            )
-            slow.append(connection)
-        assert server.get("/pid").result(timeout=BOUND)[0] == 200
-        assert slow[0].recv(64).startswith(b"HTTP/1.1 431")
+        with slow_clients(
+            server, b"GET /pid HTTP/1.1\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 8000) for i in range(9))
+        ) as slow:
+            assert server.get("/pid").result(timeout=BOUND)[0] == 200
+            assert slow[0].recv(64).startswith(b"HTTP/1.1 431")
     finally:
-        for connection in slow:
-            connection.close()
         server.close()
 
 
@@ -511,26 +507,20 @@ def test_clients_that_expect_100_continue_and_send_their_bodies_slowly_hold_no_t
     the body on its budget: the header was all a slow client needed to hold a thread. The loop
     answers "100 Continue" itself, once, and reads the body as any other."""
     server = Server(workers=1, threads=2, env={"PORTAL_REQUEST_BODY_SECONDS": "600"})
-    slow = []
     try:
-        for _ in range(6):
-            connection = socket.create_connection(("127.0.0.1", server.port), timeout=BOUND)
-            connection.sendall(
-                b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n"
-            )
-            slow.append(connection)
-        assert server.get("/pid").result(timeout=BOUND)[0] == 200
-        assert slow[0].recv(64) == b"HTTP/1.1 100 Continue\r\n\r\n"
-        slow[0].sendall(b"0123456789")
-        answer = slow[0].recv(4096)
-        while not answer.endswith(b"\r\n\r\n10"):
-            piece = slow[0].recv(4096)
-            assert piece, answer
-            answer += piece
-        assert answer.startswith(b"HTTP/1.1 200 OK\r\n")  # the answer, and no second 100 before it
+        with slow_clients(
+            server, b"POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n"
+        ) as slow:
+            assert server.get("/pid").result(timeout=BOUND)[0] == 200
+            assert slow[0].recv(64) == b"HTTP/1.1 100 Continue\r\n\r\n"
+            slow[0].sendall(b"0123456789")
+            answer = slow[0].recv(4096)
+            while not answer.endswith(b"\r\n\r\n10"):
+                piece = slow[0].recv(4096)
+                assert piece, answer
+                answer += piece
+            assert answer.startswith(b"HTTP/1.1 200 OK\r\n")  # the answer, and no second 100 before it
     finally:
-        for connection in slow:
-            connection.close()
         server.close()
 
 
