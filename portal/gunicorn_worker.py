@@ -368,8 +368,13 @@ class BalancedThreadWorker(ThreadWorker):
         else:
             self.waiting_to_run.append(conn)
             self.start_waiting()
+        self.hold_back_when_busy()
+
+    def hold_back_when_busy(self) -> None:
+        """Stops taking connections now if a new one's request would not start at once (a
+        request queued, or the threads spoken for by requests and connections arriving)."""
         if self._accepting and not self.has_free_thread():
-            self.set_accept_enabled(True)  # nothing would start now: hold back from now on
+            self.set_accept_enabled(True)  # which holds back while no thread is free
 
     def finish_request(self, conn, fs) -> None:
         self.running.pop(conn, None)
@@ -418,8 +423,7 @@ class BalancedThreadWorker(ThreadWorker):
             self.read_head(conn)
             if conn in self.reading_heads and ARRIVING_SECONDS > 0 and self.cfg.workers > 1:
                 self.arriving_since[conn] = time.monotonic()  # its head is on the way
-                if self._accepting and not self.has_free_thread():
-                    self.set_accept_enabled(True)  # hold back from now on
+                self.hold_back_when_busy()
         else:
             client_sock.setblocking(True)
             self.enqueue_req(conn)
