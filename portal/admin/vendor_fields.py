@@ -40,27 +40,28 @@ from portal import models
 SHOWN = "vendor_fields_shown"
 
 
-def unused_fields(backend: models.Backend | None, model: type[Model]) -> frozenset[str]:
-    """What `backend`'s kind never reads of `model` (nothing for no backend or an unknown kind,
-    a row from another version: every setting stays)."""
+def adapter_of(backend: models.Backend | None) -> Any:
+    """`backend.adapter` (admin code names no vendor module, not even for a type); None for no
+    backend or an unknown kind (a row from another version), whose settings then all stay,
+    worded as the model words them."""
     if backend is None:
-        return frozenset()
+        return None
     try:
-        adapter = backend.adapter
+        return backend.adapter
     except KeyError:
-        return frozenset()
-    return frozenset(adapter.unused_fields.get(model._meta.model_name or "", ()))
+        return None
+
+
+def unused_fields(backend: models.Backend | None, model: type[Model]) -> frozenset[str]:
+    """What `backend`'s kind never reads of `model`."""
+    adapter = adapter_of(backend)
+    return frozenset(adapter.unused_fields.get(model._meta.model_name or "", ())) if adapter else frozenset()
 
 
 def field_labels(backend: models.Backend | None, model: type[Model]) -> Mapping[str, Any]:
-    """The labels `backend`'s kind words its own way (none for no backend or an unknown kind)."""
-    if backend is None:
-        return {}
-    try:
-        adapter = backend.adapter
-    except KeyError:
-        return {}
-    return adapter.field_labels.get(model._meta.model_name or "", {})
+    """The labels `backend`'s kind words its own way."""
+    adapter = adapter_of(backend)
+    return adapter.field_labels.get(model._meta.model_name or "", {}) if adapter else {}
 
 
 def unused_by_every_kind_in_use(model: type[Model]) -> frozenset[str]:
