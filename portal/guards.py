@@ -89,10 +89,10 @@ def client_network(address: str) -> str:
     return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address)
 
 
-def lockout_address(request) -> str:
-    """The admin sign-in lockout's client (django-axes' AXES_CLIENT_IP_CALLABLE): the client
-    network of the request's address, so that an IPv6 attacker is one client as for the
-    public forms' limit. A valid IP address, as axes stores it."""
+def counted_client(request) -> str:
+    """The client a limit counts: the public forms' rate limit and the admin sign-in lockout
+    (django-axes' AXES_CLIENT_IP_CALLABLE), so that an IPv6 attacker is one client for both.
+    A valid IP address for any address a client or a trusted proxy sends, as axes stores it."""
     return client_network(client_address(request))
 
 
@@ -122,7 +122,7 @@ def rate_limited(request, *, scope: str) -> int:
     """Counts this POST per client (its address, an IPv6 one by its /64); seconds to wait when
     over the limit, else 0."""
     return over_limit(
-        f"{scope}:{client_network(client_address(request))}",
+        f"{scope}:{counted_client(request)}",
         limit=portal_settings.RATE_LIMIT,
         window=portal_settings.RATE_WINDOW,
     )

@@ -348,7 +348,7 @@ AXES_RESET_ON_SUCCESS = True
 # The same client as the public forms' rate limit: REMOTE_ADDR, or the address
 # PORTAL_TRUSTED_PROXY_COUNT hops from the right of X-Forwarded-For, without a port, and an
 # IPv6 address by its /64 (its network address: `axes_reset_ip 2001:db8:1:2::` unlocks it).
-AXES_CLIENT_IP_CALLABLE = "portal.guards.lockout_address"
+AXES_CLIENT_IP_CALLABLE = "portal.guards.counted_client"
 AXES_LOCKOUT_CALLABLE = "portal.admin.security.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 # axes masks username and address in its own log lines by default, which leaves them saying
