@@ -4,9 +4,10 @@ database write (docs/decisions/0081-cookie-free-view-counting.md).
 One counter per kind, day, site and flow in the shared cache; folding moves what a counter
 holds into `DailyPageCounts` (portal/analytics/services.py). A view is not a cache write: each
 process tallies views in memory and adds its tally to the shared counters, one atomic `incr`
-per counter, at most every FLUSH_SECONDS (on the request that crosses the interval, or from a
-timer the interval's first count sets, so a process that gets no further request does not hold
-its tally until it exits), before each fold in this process and at exit. A process that dies
+per counter, at most every FLUSH_SECONDS (on the request that crosses the interval, or on the
+process's background thread when the interval's first count asked for it, so a process that
+gets no further request does not hold its tally until it exits), before each fold in this
+process and at exit. A process that dies
 without exiting (SIGKILL, a crash, the OOM killer) loses its tally: at most FLUSH_SECONDS of
 its views. A counter lives COUNTER_DAYS days: what was not folded by then is lost, as is
 everything not yet folded when the cache is flushed.
@@ -129,7 +130,8 @@ class Tally:
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._flushed_at = clock()
-        # The process whose timer is pending: a forked child has none, whatever it inherited.
+        # The process whose scheduled flush is pending: a forked child has none, whatever it
+        # inherited.
         self._timer_pid = 0
 
     def count(self, key: str) -> None:
