@@ -22,6 +22,11 @@ def clear_secret_field() -> forms.BooleanField:
     return forms.BooleanField(required=False, label=_("Remove the stored value"))
 
 
+# The shortest secret an admin may type for one the portal shares with a help desk (a site's
+# prefill link secret, a webhook endpoint's signing secret); a generated one is 256 bits.
+SHARED_SECRET_MIN_CHARS = 16
+
+
 def generate_secret_field() -> forms.BooleanField:
     return forms.BooleanField(required=False, label=_("Generate a new secret"))
 

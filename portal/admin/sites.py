@@ -23,13 +23,16 @@ from portal.admin.mixins import (
     OpenCollapsedErrorsMixin,
     without_single_site,
 )
-from portal.admin.secrets import WriteOnlySecretsForm, clear_secret_field, generate_secret_field
+from portal.admin.secrets import (
+    SHARED_SECRET_MIN_CHARS,
+    WriteOnlySecretsForm,
+    clear_secret_field,
+    generate_secret_field,
+)
 from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 from portal.branding import contrast_warnings, embed_snippet, is_colour, site_origin
 
 _current_request: ContextVar = ContextVar("portal_admin_request", default=None)
-
-PREFILL_SECRET_MIN_CHARS = 16
 
 
 class SiteHostnameInline(admin.TabularInline):
@@ -138,10 +141,10 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
     def clean_prefill_secret(self):
         # A typed secret as strong as a webhook's; one stored before keeps working.
         value = self.cleaned_data.get("prefill_secret", "")
-        if value and len(value) < PREFILL_SECRET_MIN_CHARS:
+        if value and len(value) < SHARED_SECRET_MIN_CHARS:
             raise forms.ValidationError(
                 _("Use at least %(count)d characters, or tick “Generate a new secret”.")
-                % {"count": PREFILL_SECRET_MIN_CHARS}
+                % {"count": SHARED_SECRET_MIN_CHARS}
             )
         return value
 

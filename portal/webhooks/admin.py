@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.admin.choices import PreselectSingleChoiceMixin
+from portal.admin.secrets import SHARED_SECRET_MIN_CHARS
 from portal.webhooks import services
 from portal.webhooks.models import Attempt, Delivery, Endpoint, EventType, new_secret
 
@@ -56,7 +57,7 @@ class EndpointForm(forms.ModelForm):
 
     def clean_secret(self):
         value = self.cleaned_data.get("secret", "")
-        if value and len(value) < 16:
+        if value and len(value) < SHARED_SECRET_MIN_CHARS:
             raise forms.ValidationError(_("Use at least 16 characters, or leave it empty to generate one."))
         return value
 
