@@ -171,6 +171,21 @@ def name_break_points(name) -> SafeString:
     return format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in parts if part))
 
 
+# Where a parameter value without spaces (an address, a path, a model name) may break: after a
+# separator, as browsers already break after a hyphen or a slash, so each line ends on a whole
+# part; never inside "//", after a leading sign ("-60"), nor between the digits of a number or
+# a date ("3.5", "2026-05-01").
+VALUE_BREAKS = re.compile(r"(?:(?<=\w[/.\-_=&?,;@])|(?<=//))(?=[^\s/])(?!(?<=\d[.,\-])\d)")
+
+
+@register.filter
+def value_break_points(value) -> SafeString:
+    """A parameter value ("HP-LaserJet_Pro/M404dn") escaped, with <wbr> where it may break: on a
+    phone the Preview's table broke values anywhere ("LaserJet_Pro/M4" / "04dn")."""
+    parts = VALUE_BREAKS.split(str(value))
+    return format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in parts if part))
+
+
 @register.filter
 def current_first(languages: list[dict]) -> list[dict]:
     """The header menu's language links with the page's own language on top: on a phone the
