@@ -9,7 +9,7 @@ import pytest
 from portal.caching import memo, site_cache_version
 from portal.forms import DeclaredFields
 from portal.models import Backend, CustomField, Site, StartRequest
-from portal.templatetags.portal_forms import name_break_points
+from portal.templatetags.portal_forms import name_break_points, unbroken_numbers, value_break_points
 from portal.views.flows import SURVEY_FIELDS_MEMO
 from tests.conftest import APPLIANCE, form_data, query_of
 from tests.parsed_html import element, elements
@@ -309,6 +309,23 @@ def test_the_preview_lets_a_parameter_name_break_only_before_a_dot_or_underscore
 
 def test_a_parameter_name_is_escaped_around_its_break_points():
     assert name_break_points("a<b>.c_d&e") == "a&lt;b&gt;<wbr>.c<wbr>_d&amp;e"
+
+
+def test_a_parameter_value_breaks_after_separators_but_not_inside_a_number():
+    assert value_break_points("a<b>/c_d&e") == "a&lt;b&gt;/c_<wbr>d&amp;<wbr>e"
+    assert value_break_points("https://x.io/a?b=1") == "https://<wbr>x.<wbr>io/<wbr>a?<wbr>b=<wbr>1"
+    assert value_break_points("-60 3.5 2026-05-01") == "-60 3.5 2026-05-01"
+
+
+def test_a_number_keeps_its_groups_and_its_counter_word_on_one_line():
+    """The live counter's template text ("残り __N__ 文字") keeps the space after the number
+    portal.js puts in, too; a space before a number may still break."""
+    assert (
+        unbroken_numbers("技術者から 9 桁の PIN（例：123 456 789）")
+        == "技術者から 9\u00a0桁の PIN（例：123\u00a0456\u00a0789）"
+    )
+    assert unbroken_numbers("残り __N__ 文字") == "残り __N__\u00a0文字"
+    assert unbroken_numbers("Up to 9 characters") == "Up to 9 characters"
 
 
 def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues, custom_fields):

@@ -146,16 +146,21 @@ def colon() -> str:
     return "：" if (get_language() or "").startswith(("ja", "zh")) else ": "
 
 
-# A space between two digits: inside a number written in groups, "123 4567", "+49 30 1234567".
-SPACE_IN_NUMBER = re.compile(r"(?<=\d) (?=\d)")
+# A space after a number that must not end a line: inside a number written in groups ("123 4567",
+# "+49 30 1234567"), and before the Japanese or Chinese counter word that goes with the number
+# ("9 桁", "9 位数", "42 文字"). `__N__` is the number a live counter puts in (_counter.html).
+SPACE_AFTER_NUMBER = re.compile(
+    r"(?:(?<=\d)|(?<=__N__)) (?=\d|[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+)
 
 
 @register.filter(is_safe=True)
 def unbroken_numbers(text):
-    """Help text with the spaces inside a number made no-break spaces, so that an example the
-    customer types after it ("123 4567", "123 456 789") never breaks across two lines. A space
-    is all that changes: the text is escaped as it would have been, or stays safe if it was."""
-    return SPACE_IN_NUMBER.sub("\u00a0", str(text))
+    """Text with the spaces inside a number, and between a number and its counter word, made
+    no-break spaces, so that an example the customer types ("123 4567", "123 456 789") or a
+    count ("9 桁") never breaks across two lines. A space is all that changes: the text is
+    escaped as it would have been, or stays safe if it was."""
+    return SPACE_AFTER_NUMBER.sub("\u00a0", str(text))
 
 
 # Where a parameter name may break across lines: before a dot or an underscore, as the Chicago
@@ -168,6 +173,21 @@ def name_break_points(name) -> SafeString:
     """A parameter name ("session.custom.printer_model") escaped, with <wbr> where it may break:
     on a phone the Preview's table broke names anywhere ("session.custo" / "m.printer_model")."""
     parts = NAME_BREAKS.split(str(name))
+    return format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in parts if part))
+
+
+# Where a parameter value without spaces (an address, a path, a model name) may break: after a
+# separator, as browsers already break after a hyphen or a slash, so each line ends on a whole
+# part; never inside "//", after a leading sign ("-60"), nor between the digits of a number or
+# a date ("3.5", "2026-05-01").
+VALUE_BREAKS = re.compile(r"(?:(?<=\w[/.\-_=&?,;@])|(?<=//))(?=[^\s/])(?!(?<=\d[.,\-])\d)")
+
+
+@register.filter
+def value_break_points(value) -> SafeString:
+    """A parameter value ("HP-LaserJet_Pro/M404dn") escaped, with <wbr> where it may break: on a
+    phone the Preview's table broke values anywhere ("LaserJet_Pro/M4" / "04dn")."""
+    parts = VALUE_BREAKS.split(str(value))
     return format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in parts if part))
 
 
