@@ -322,9 +322,12 @@ def test_a_number_keeps_its_groups_and_its_counter_word_on_one_line():
     portal.js puts in, too; a space before a number may still break."""
     assert (
         unbroken_numbers("技術者から 9 桁の PIN（例：123 456 789）")
-        == "技術者から 9\u00a0桁の PIN（例：123\u00a0456\u00a0789）"
+        == "技術者から 9\u00a0桁\u2060の PIN（例：123\u00a0456\u00a0789）"
     )
-    assert unbroken_numbers("残り __N__ 文字") == "残り __N__\u00a0文字"
+    assert unbroken_numbers("残り __N__ 文字") == "残り __N__\u00a0文\u2060字"
+    # A counter word of two characters is joined after its first: no line breaks inside it.
+    assert unbroken_numbers("提供 9 位數 PIN 碼") == "提供 9\u00a0位\u2060數 PIN 碼"
+    assert unbroken_numbers("PIN 碼為 9 位數字。") == "PIN 碼為 9\u00a0位\u2060數字。"
     assert unbroken_numbers("Up to 9 characters") == "Up to 9 characters"
 
 
