@@ -385,6 +385,18 @@ class RepForm(PublicForm):
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
+class LabelledSelect(forms.Select):
+    """A drop-down whose options say their language when it is not the page's: an issue or a
+    choice the admin named but did not translate (languages.InLanguage)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        lang = getattr(label, "lang", "")
+        if lang:
+            option["attrs"] = {**option["attrs"], "lang": lang}
+        return option
+
+
 def custom_form_field(field: LocalizedCustomField) -> forms.Field:
     """The form field for an admin-defined custom field. Required-ness is checked per issue."""
     common: dict[str, Any] = {"label": field.label, "help_text": field.help_text, "required": False}
@@ -392,6 +404,7 @@ def custom_form_field(field: LocalizedCustomField) -> forms.Field:
         return forms.ChoiceField(
             choices=[("", _("Choose…"))]
             + [(v, field.choice_labels.get(v, v)) for v, _l in field.choice_list],
+            widget=LabelledSelect,
             error_messages={"invalid_choice": _("Please choose one of the listed options.")},
             **common,
         )
@@ -463,6 +476,7 @@ class SurveyForm(PublicForm):
 
     issue = forms.ChoiceField(
         label=_("What do you need help with?"),
+        widget=LabelledSelect,  # more than six issues; fewer are radios, one is hidden
         error_messages={
             "required": _("Please choose what you need help with."),
             "invalid_choice": _("Please choose one of the listed topics."),

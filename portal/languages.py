@@ -45,6 +45,32 @@ def html_lang(code: str) -> str:
     return HTML_LANG.get(code, code)
 
 
+class InLanguage(str):
+    """A text shown in a language other than the page's: a site's own words (a text, an issue
+    name, a field label) that have no translation into the page's language and are shown as the
+    admin wrote them, in the site's default language. `lang` is that language's BCP 47 tag, for
+    the element that shows it (`portal_forms.lang_attr` and `in_own_language`), so that a
+    screen reader speaks it, and a browser hyphenates it, by its own language's rules
+    (docs/decisions/0109-language-of-untranslated-site-texts.md)."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str) -> InLanguage:
+        marked = super().__new__(cls, text)
+        marked.lang = lang
+        return marked
+
+    def __reduce__(self):  # cached (pickled) and copied with the lang it carries
+        return (InLanguage, (str(self), self.lang))
+
+
+def written_in(text: str, *, language: str, page_language: str) -> str:
+    """`text`, written in `language`, marked with it when the page is in another one."""
+    if not text or language == page_language:
+        return text
+    return InLanguage(text, html_lang(language))
+
+
 def match_language(tag: str, enabled: list[str]) -> str | None:
     """The enabled code for a browser or vendor language tag, or None."""
     tag = tag.strip().lower().replace("_", "-")

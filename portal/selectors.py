@@ -17,6 +17,7 @@ from django.db.models import Prefetch
 from django.utils import timezone, translation
 
 from portal.caching import cached_per_site, load_secrets, memo, site_cache_version, versioned
+from portal.languages import written_in
 from portal.models import (
     DEFAULT_CLOSED,
     DEFAULT_TEXTS,
@@ -112,7 +113,12 @@ def first_hostname(site: Site) -> str:
 
 @cached_per_site("texts")
 def site_texts(*, site: Site, language: str) -> SiteTexts:
-    texts = {field: getattr(site, field) for field in SiteTranslation.TEXT_FIELDS}
+    """The site's texts in `language`: its translation's, else its own, which are in the site's
+    default language and marked so (languages.InLanguage) on a page in another."""
+    texts = {
+        field: written_in(getattr(site, field), language=site.default_language, page_language=language)
+        for field in SiteTranslation.TEXT_FIELDS
+    }
     for row in site.translations.filter(language=language):
         texts.update(
             {field: value for field in SiteTranslation.TEXT_FIELDS if (value := getattr(row, field))}
@@ -181,14 +187,18 @@ def active_issues(*, site: Site, language: str) -> tuple[LocalizedIssue, ...]:
         )
         issues = startable
     localized = []
+
+    def own(text: str) -> str:  # as the admin wrote it: in the site's default language
+        return written_in(text, language=site.default_language, page_language=language)
+
     for issue in issues:
         translated = next((row for row in issue.translations.all() if row.language == language), None)
         localized.append(
             LocalizedIssue(
                 pk=issue.pk,
                 code_name=issue.code_name,
-                display_name=translated.display_name if translated else issue.display_name,
-                description=(translated.description if translated else "") or issue.description,
+                display_name=translated.display_name if translated else own(issue.display_name),
+                description=(translated.description if translated else "") or own(issue.description),
                 vendor_id=issue.vendor_id,
                 priority=issue.priority,
                 skill_list=tuple(issue.skill_list),
@@ -241,8 +251,13 @@ def custom_fields_for_site(*, site: Site, language: str) -> tuple[LocalizedCusto
         )
     )
     localized = []
+
+    def own(text: str) -> str:  # as the admin wrote it: in the site's default language
+        return written_in(text, language=site.default_language, page_language=language)
+
     for field in fields:
-        label, help_text, labels = field.label, field.help_text, dict(field.choice_list)
+        label, help_text = own(field.label), own(field.help_text)
+        labels = {value: own(text) for value, text in field.choice_list}
         for row in field.translations.all():
             if row.language == language:
                 label = row.label

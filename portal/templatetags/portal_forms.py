@@ -4,7 +4,7 @@ import re
 
 from django import forms, template
 from django.forms.boundfield import BoundField
-from django.utils.html import conditional_escape, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 
@@ -125,10 +125,30 @@ def spaced(label):
 @register.filter(is_safe=True, needs_autoescape=True)
 def listed(items, autoescape=True) -> str:
     """Names in a run, with the language's own separator: ", " in most, "、" in Japanese and
-    Chinese ("印刷、VPN", not "印刷, VPN")."""
+    Chinese ("印刷、VPN", not "印刷, VPN"); a name in another language than the page's keeps
+    its own (`in_own_language`)."""
     escape = conditional_escape if autoescape else str
     separator = pgettext("list separator", ", ")
-    return mark_safe(escape(separator).join(escape(item) for item in items))
+    return mark_safe(escape(separator).join(escape(in_own_language(item)) for item in items))
+
+
+# A site's own words shown untranslated, in the site's default language on a page in another
+# (languages.InLanguage): the element that shows them says so with `lang`, for screen readers
+# and hyphenation (docs/decisions/0109-language-of-untranslated-site-texts.md).
+@register.filter
+def lang_attr(text) -> str:
+    """` lang="de"` for the element that holds nothing but `text`, when `text` is in another
+    language than the page's; else nothing."""
+    lang = getattr(text, "lang", "")
+    return format_html(' lang="{}"', lang) if lang else ""
+
+
+@register.filter
+def in_own_language(text):
+    """`text` inside a run of the page's language (a label before "(optional)", a name in a
+    list): in a `<span lang>` when it is in another language, else as it is."""
+    lang = getattr(text, "lang", "")
+    return format_html('<span lang="{}">{}</span>', lang, text) if lang else text
 
 
 @register.filter

@@ -27,7 +27,9 @@ def widths_that_break(page, locator, pattern: str) -> list[int]:
     return broken
 
 
-@pytest.mark.parametrize(("language", "count"), [("ja", r"9\s桁"), ("zh-hans", r"9\s位"), ("zh", r"9\s位\u2060?數")])
+@pytest.mark.parametrize(
+    ("language", "count"), [("ja", r"9\s桁"), ("zh-hans", r"9\s位"), ("zh", r"9\s位\u2060?數")]
+)
 def test_a_number_and_its_counter_word_stay_on_one_line(page, make_tc_site, portal_url, language, count):
     """A walk-through: the Japanese PIN help broke "9 桁" between the digit and its counter, so
     one line ended in "9" and the next began with "桁". Neither the help nor the error message
