@@ -222,11 +222,10 @@ def test_node_verify_portal_signature(tmp_path):
 
 @needs_node
 def test_servicenow_signature_check(tmp_path):
-    write(tmp_path, "servicenow.md", "servicenow-portal-link.js", "servicenow-signature.js")
+    write(tmp_path, "servicenow.md", "servicenow-signature.js")
     result = run_node(
         SHIMS / "servicenow.js",
         "verify",
-        str(tmp_path / "servicenow-portal-link.js"),
         str(tmp_path / "servicenow-signature.js"),
         stdin=json.dumps({"cases": [case for _what, case, _ok in CASES]}),
     )
@@ -259,13 +258,7 @@ def signed_request(document, *, secret=WEBHOOK_SECRET, timestamp=None, body=None
 
 @needs_node
 def test_servicenow_rest_resource_writes_one_work_note(tmp_path):
-    write(
-        tmp_path,
-        "servicenow.md",
-        "servicenow-portal-link.js",
-        "servicenow-signature.js",
-        "servicenow-webhook.js",
-    )
+    write(tmp_path, "servicenow.md", "servicenow-signature.js", "servicenow-webhook.js")
     document = event(
         external_key="INC0012345", type="start.refused", outcome="invalid", flow="key", issue=None
     )
@@ -280,10 +273,7 @@ def test_servicenow_rest_resource_writes_one_work_note(tmp_path):
     result = run_node(
         SHIMS / "servicenow.js",
         "webhook",
-        *(
-            str(tmp_path / name)
-            for name in ("servicenow-portal-link.js", "servicenow-signature.js", "servicenow-webhook.js")
-        ),
+        *(str(tmp_path / name) for name in ("servicenow-signature.js", "servicenow-webhook.js")),
         stdin=json.dumps(
             {
                 "properties": {"x_acme_portal.webhook_secret": WEBHOOK_SECRET},
