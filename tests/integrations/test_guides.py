@@ -69,13 +69,13 @@ def admin_labels() -> dict[str, str]:
             "embedding section": "Embedding",
             "advanced section": "Advanced",
             "embedding origins": Site._meta.get_field("frame_ancestors").verbose_name,
-            "embedding snippet": capfirst(SiteAdmin.embed_code.short_description),
+            "embedding snippet": capfirst(SiteAdmin.embed_code.short_description),  # type: ignore[attr-defined]
             "prefill secret": Site._meta.get_field("prefill_secret").verbose_name,
             "generate": generate_secret_field().label,
             "webhooks app": WebhooksConfig.verbose_name,
             "endpoints": capfirst(Endpoint._meta.verbose_name_plural),
             "signing secret": Endpoint._meta.get_field("secret").verbose_name,
-            "test event": EndpointAdmin.send_test_event.short_description,
+            "test event": EndpointAdmin.send_test_event.short_description,  # type: ignore[attr-defined]
         }
         assert {"Embedding", "Advanced"} <= sections
         api_tokens = capfirst(ApiToken._meta.verbose_name_plural)

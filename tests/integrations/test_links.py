@@ -56,7 +56,9 @@ def tampered(url: str) -> str:
 
 
 def link_in(text: str) -> str:
-    return re.search(r"https://[^\s\"<]+", text).group(0)
+    found = re.search(r"https://[^\s\"<]+", text)
+    assert found, text
+    return found.group(0)
 
 
 # ------------------------------------------------------------------------------
