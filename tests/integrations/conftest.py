@@ -5,6 +5,7 @@ decide, and the check that a link a snippet made is accepted by the portal."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 import time
@@ -15,12 +16,16 @@ from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import pytest
+from django.urls import reverse
 
+from portal import prefill
+from portal.prefill import signed_part
 from portal.webhooks.signing import signature_header
 from tests.conftest import form_data, query_of
 from tests.fakes.helpdesks import fake_help_desk
 from tests.fakes.server import running
-from tests.integrations.snippets import SHIMS, portal_path, write
+from tests.integrations.snippets import SHIMS, portal_path, query_names, write
+from tests.parsed_html import elements
 
 PREFILL_SECRET = "prefill-secret-of-the-help-desk"
 WEBHOOK_SECRET = "whsec_0a1b2c3d4e5f"
@@ -58,33 +63,115 @@ class Inputs(HTMLParser):
             self.inputs.setdefault(attributes["name"], attributes)
 
 
-def assert_link_locks(client, url: str, expected: dict[str, str]) -> None:
-    """The portal shows the link's values locked, and a start carries them to the vendor
-    whatever the customer posts for them."""
-    response = client.get(portal_path(url))
-    assert response.status_code == 200
-    # From the page itself (a prefill link's page is compiled, not rendered per request:
-    # views/prefilled.py); the start below proves the lock on the server.
-    inputs = Inputs(response.content.decode()).inputs
+def page_takes(flow: str, name: str) -> bool:
+    """Whether the page a signed link for `flow` opens takes `name` from it, as the portal's
+    pages do (portal/prefill.py): the key page its two names; the survey the other built-in
+    names and the custom fields; the home page both, by its key form and the survey it leads
+    to (docs/decisions/0104-signed-links-to-the-landing-page.md)."""
+    custom = name.startswith("cf_") and prefill.is_prefill_name(name)
+    takes = {
+        "key": name in prefill.KEY_PAGE_NAMES,
+        "survey": name in prefill.SURVEY_NAMES or custom,
+        "home": name in prefill.KEY_PAGE_NAMES or name in prefill.SURVEY_NAMES or custom,
+    }
+    assert set(takes) == set(prefill.LINK_PAGES), "a page a link may open that these tests do not know"
+    return takes[flow]
+
+
+def locked_inputs(html: str, expected: dict[str, str]) -> str:
+    """Checks the page shows each expected value locked; returns the signed part it carries."""
+    inputs = Inputs(html).inputs
     for name, value in expected.items():
-        assert inputs[name]["value"] == value
+        assert inputs[name]["value"] == value, name
         assert "readonly" in inputs[name] or "disabled" in inputs[name], f"{name} is not locked"
     signed = inputs["signed"]["value"]
     assert signed and "sig=" in signed
-    start = client.post(
-        urlsplit(url).path,
-        form_data(
-            issue="printing",
-            details="Printer offline",
-            name="Mallory",
-            external_key="NOT-MINE",
-            signed=signed,
-        ),
+    return signed
+
+
+def survey_link_on(html: str) -> str:
+    """The home page's way to the survey (it carries the link's query on)."""
+    return next(
+        a.attrs["href"] for a in elements(html, "a") if a.attrs.get("href", "").startswith("/survey/")
     )
-    assert start.status_code == 303, start.content.decode()[:2000]
-    sent = dict(query_of(start["Location"]))
-    assert sent["customer.name"] == expected["name"]
-    assert sent["session.custom.external_key"] == expected["external_key"]
+
+
+def assert_link_locks(client, url: str, expected: dict[str, str], *, flow: str = "survey") -> None:
+    """The portal opens the link on the flow's page and shows its values locked there, and a
+    start carries them to the vendor whatever the customer posts for them. A home link is
+    followed on: its key form locks what the key page takes, and its survey what the survey
+    takes."""
+    assert urlsplit(url).path == reverse(prefill.LINK_PAGES[flow])
+    assert {n for n in query_names(url) if n not in ("exp", "sig")} == set(expected)
+    response = client.get(portal_path(url))
+    assert response.status_code == 200
+    # From the page itself (a prefill link's page is compiled, not rendered per request:
+    # views/prefilled.py); the starts below prove the lock on the server.
+    html = response.content.decode()
+    if flow in ("key", "home"):
+        on_key_form = {k: v for k, v in expected.items() if k in prefill.KEY_PAGE_NAMES}
+        signed = locked_inputs(html, on_key_form)
+        start = client.post(
+            reverse("session_key"), form_data(key="1234567", external_key="NOT-MINE", signed=signed)
+        )
+        assert start.status_code == 303, start.content.decode()[:2000]
+        sent = dict(query_of(start["Location"]))
+        assert sent["short_key"] == "1234567"
+        assert sent["session.custom.external_key"] == expected["external_key"]
+    if flow == "home":
+        on_survey = {k: v for k, v in expected.items() if k in prefill.SURVEY_NAMES}
+        response = client.get(survey_link_on(html))
+        assert response.status_code == 200
+        html = response.content.decode()
+    if flow in ("survey", "home"):
+        signed = locked_inputs(html, on_survey if flow == "home" else expected)
+        start = client.post(
+            reverse("survey"),
+            form_data(
+                issue="printing",
+                details="Printer offline",
+                name="Mallory",
+                external_key="NOT-MINE",
+                signed=signed,
+            ),
+        )
+        assert start.status_code == 303, start.content.decode()[:2000]
+        sent = dict(query_of(start["Location"]))
+        assert sent["customer.name"] == expected["name"]
+        assert sent["session.custom.external_key"] == expected["external_key"]
+
+
+def assert_link_locks_nothing(client, url: str, *, flow: str = "survey") -> None:
+    """The portal refuses the link's signature: its values are ordinary, editable prefills on
+    the flow's page (and, from the home page, on the survey), nothing signed travels with the
+    form, and a start carries what the customer posts."""
+    response = client.get(portal_path(url))
+    assert response.status_code == 200
+    html = response.content.decode()
+    pages = [(html, reverse("survey") if flow == "survey" else reverse("session_key"))]
+    if flow == "home":
+        pages.append((client.get(survey_link_on(html)).content.decode(), reverse("survey")))
+    for page, action in pages:
+        inputs = Inputs(page).inputs
+        assert inputs["external_key"]["value"] == dict(query_of(url))["external_key"]
+        for name in ("external_key", "name"):
+            if name in inputs:  # still ordinary, editable prefills
+                assert "readonly" not in inputs[name] and "disabled" not in inputs[name], name
+        assert inputs["signed"].get("value", "") == ""  # nothing signed is carried to the POST
+        assert not re.search(r"pf[0-9a-f]{16}", page)  # no slot marker of a compiled page
+        start = client.post(
+            action,
+            form_data(
+                key="1234567",
+                issue="printing",
+                details="Printer offline",
+                name="Mallory",
+                external_key="MINE",
+                signed=signed_part(urlsplit(url).query),
+            ),
+        )
+        assert start.status_code == 303, start.content.decode()[:2000]
+        assert dict(query_of(start["Location"]))["session.custom.external_key"] == "MINE"
 
 
 # ------------------------------------------------------------------------------

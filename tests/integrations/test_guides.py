@@ -3,11 +3,15 @@ portal says (docs/integrations/README.md)."""
 
 from __future__ import annotations
 
+import json
 import re
+from urllib.parse import urlsplit
 
 import pytest
+from django.utils import translation
+from django.utils.text import capfirst
 
-from portal.branding import embed_snippet
+from tests.admin.test_setup import admin_snippet
 from tests.integrations import test_links, test_webhook_receivers
 from tests.integrations.snippets import GUIDES, PORTAL_URL, all_blocks, snippet
 
@@ -37,11 +41,94 @@ def test_the_index_links_every_guide():
     assert sorted(set(re.findall(r"\]\(([\w-]+\.md)\)", index))) == sorted(GUIDE_FILES)
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("guide", GUIDE_FILES[:4])
-def test_embed_snippet_is_the_one_admin_shows(guide):
-    assert snippet(guide, "embed-snippet.html").strip() == embed_snippet(
-        origin=PORTAL_URL, site_name="Remote support"
-    )
+def test_embed_snippet_is_the_one_admin_shows(admin_client, site, settings, guide):
+    """What the guide shows is what the site's admin page gives to copy, for the site the
+    guide names ("Remote support" at the guides' portal address)."""
+    settings.HTTPS = True
+    site.name = "Remote support"
+    site.save()
+    site.hostnames.create(hostname=urlsplit(PORTAL_URL).hostname)
+    assert snippet(guide, "embed-snippet.html").strip() == admin_snippet(admin_client, site)
+
+
+def admin_labels() -> dict[str, str]:
+    """The admin's words a platform guide walks its reader through, as the admin shows them."""
+    from portal.admin.secrets import generate_secret_field
+    from portal.admin.sites import SiteAdmin
+    from portal.models import ApiToken, Site
+    from portal.webhooks.admin import EndpointAdmin
+    from portal.webhooks.apps import WebhooksConfig
+    from portal.webhooks.models import Endpoint
+
+    with translation.override("en"):
+        sections = {str(name) for name, _options in SiteAdmin.fieldsets if name}
+        labels = {
+            "sites": capfirst(Site._meta.verbose_name_plural),
+            "embedding section": "Embedding",
+            "advanced section": "Advanced",
+            "embedding origins": Site._meta.get_field("frame_ancestors").verbose_name,
+            "embedding snippet": capfirst(SiteAdmin.embed_code.short_description),  # type: ignore[attr-defined]
+            "prefill secret": Site._meta.get_field("prefill_secret").verbose_name,
+            "generate": generate_secret_field().label,
+            "webhooks app": WebhooksConfig.verbose_name,
+            "endpoints": capfirst(Endpoint._meta.verbose_name_plural),
+            "signing secret": Endpoint._meta.get_field("secret").verbose_name,
+            "test event": EndpointAdmin.send_test_event.short_description,  # type: ignore[attr-defined]
+        }
+        assert {"Embedding", "Advanced"} <= sections
+        api_tokens = capfirst(ApiToken._meta.verbose_name_plural)
+        return {what: str(label) for what, label in labels.items()} | {"api tokens": str(api_tokens)}
+
+
+@pytest.mark.parametrize("guide", GUIDE_FILES[:4])
+def test_the_guides_name_the_admins_labels(guide):
+    """A reader setting the portal up finds each step under the label the admin shows: the
+    site's sections and fields, the secret it generates, the webhook endpoint and its test."""
+    text = " ".join((GUIDES / guide).read_text(encoding="utf-8").split())
+    labels = admin_labels()
+    if guide != "jira-service-management.md":  # its link comes from the app or the API
+        labels.pop("api tokens")
+    if guide == "jira-service-management.md":  # JSM takes no frame: no embedding steps
+        labels.pop("embedding snippet")
+    missing = [f"{what}: {label}" for what, label in labels.items() if label not in text]
+    assert missing == []
+
+
+def test_the_guides_api_calls_are_the_apis():
+    """Every API call a guide tells its reader to make is an operation of the API, with body
+    fields it takes and values it accepts, and the lifetimes the guides quote are its own."""
+    from portal.api import openapi_document
+
+    document = openapi_document()
+    base = document["servers"][0]["url"]
+    problems = []
+    for guide in GUIDE_FILES:
+        text = " ".join((GUIDES / guide).read_text(encoding="utf-8").split())
+        for method, path in re.findall(rf"`(GET|POST) (?:{re.escape(PORTAL_URL)})?{base}(/[\w-]+)`", text):
+            operation = document["paths"].get(path, {}).get(method.lower())
+            if operation is None:
+                problems.append(f"{guide}: no operation {method} {path}")
+                continue
+            if path != "/prefill-links":
+                continue
+            schema = document["components"]["schemas"][
+                operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+            ]
+            fields = schema["properties"]
+            for body in re.findall(r'`(\{"(?:flow|values)".*?\})`', text):
+                sent = json.loads(re.sub(r"\{\{[\w.]+\}\}", "x", body))
+                problems += [f"{guide}: {path} takes no `{name}`" for name in set(sent) - set(fields)]
+                if sent.get("flow", "survey") not in fields["flow"]["enum"]:
+                    problems.append(f"{guide}: {path} takes no flow {sent['flow']}")
+            lifetime = fields["expires_in"]
+            if f"{lifetime['default'] // 86400} days" not in text:
+                problems.append(f"{guide}: the default lifetime is {lifetime['default']} seconds")
+            if f"at most {lifetime['maximum'] // 86400} days" not in text:
+                problems.append(f"{guide}: the longest lifetime is {lifetime['maximum']} seconds")
+    assert problems == []
+    assert any("prefill-links" in (GUIDES / guide).read_text(encoding="utf-8") for guide in GUIDE_FILES)
 
 
 @pytest.mark.parametrize("guide", GUIDE_FILES[:4])

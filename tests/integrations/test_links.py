@@ -1,18 +1,28 @@
 """The guides' prefill-link snippets, run as their platform would run them, make links the
-portal accepts: every value shown locked, and the start carries them to the vendor
-(docs/integrations/README.md)."""
+portal accepts for every page a signed link may open (`prefill.LINK_PAGES`): every value the
+page takes shown locked, and the start carries them to the vendor; a tampered link locks
+nothing (docs/integrations/README.md)."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from django.urls import reverse
 
-from tests.integrations.conftest import PREFILL_SECRET, REQUESTER, Inputs, assert_link_locks
-from tests.integrations.snippets import PORTAL_URL, SHIMS, needs_node, query_names, run_node, write
+from portal import prefill
+from tests.integrations.conftest import (
+    PREFILL_SECRET,
+    REQUESTER,
+    assert_link_locks,
+    assert_link_locks_nothing,
+    page_takes,
+)
+from tests.integrations.snippets import GUIDES, PORTAL_URL, SHIMS, needs_node, query_names, run_node, write
 
 COVERED = {
     "zendesk.md": {"zendesk-main.js", "manifest.json", "iframe.html"},
@@ -23,59 +33,60 @@ COVERED = {
 
 pytestmark = [pytest.mark.django_db, needs_node]
 
+# Every page a signed link may open (the API's `flow`, the command's --flow).
+FLOWS = list(prefill.LINK_PAGES)
+# What each guide's code signs from its ticket: the platform's ticket number, the requester.
+TICKETS = {
+    "zendesk.md": "4711",
+    "servicenow.md": "INC0012345",
+    "freshdesk.md": "815",
+    "jira-service-management.md": "HELP-42",
+}
+
 
 def lifetime(url: str) -> int:
     return int(dict(parse_qsl(urlsplit(url).query))["exp"]) - int(time.time())
 
 
-def test_zendesk_app_inserts_a_link_the_portal_locks(client, signing_site, tmp_path):
+def tampered(url: str) -> str:
+    """The link with its ticket number changed and its signature kept."""
+    changed = re.sub(r"(external_key=[^&]+)", r"\g<1>9", url, count=1)
+    assert changed != url
+    return changed
+
+
+def link_in(text: str) -> str:
+    found = re.search(r"https://[^\s\"<]+", text)
+    assert found, text
+    return found.group(0)
+
+
+# ------------------------------------------------------------------------------
+# Each guide's code, run as its platform runs it: the link it makes for a ticket, and what
+# the platform saw (the guide's own settings choose the page: `flow`).
+# ------------------------------------------------------------------------------
+def zendesk_link(tmp_path, flow: str, *, secret: str = PREFILL_SECRET) -> tuple[str, dict]:
     write(tmp_path, "zendesk.md", "zendesk-main.js")
     result = run_node(
         SHIMS / "zendesk.js",
         str(tmp_path / "zendesk-main.js"),
         env={
             "PORTAL_URL": PORTAL_URL,
-            "PREFILL_SECRET": PREFILL_SECRET,
-            "TICKET_ID": "4711",
+            "PREFILL_SECRET": secret,
+            "PORTAL_FLOW": flow,
+            "TICKET_ID": TICKETS["zendesk.md"],
             "REQUESTER_NAME": REQUESTER,
         },
     )
-    assert result["handlers"] == ["insert-portal-link:click"]
     [(action, text)] = result["invoked"]
     assert action == "comment.appendText"
-    link = re.search(r"https://\S+", text).group(0)
-    assert urlsplit(link).path == "/survey/"
-    assert query_names(link) == ["exp", "external_key", "name", "sig"]
-    assert 3 * 24 * 3600 - 60 < lifetime(link) <= 3 * 24 * 3600
-    assert_link_locks(client, link, {"external_key": "4711", "name": REQUESTER})
+    return link_in(text), result
 
 
-def test_zendesk_link_with_a_wrong_secret_locks_nothing(client, signing_site, tmp_path):
-    write(tmp_path, "zendesk.md", "zendesk-main.js")
-    result = run_node(
-        SHIMS / "zendesk.js",
-        str(tmp_path / "zendesk-main.js"),
-        env={
-            "PORTAL_URL": PORTAL_URL,
-            "PREFILL_SECRET": "not-the-site-secret",
-            "TICKET_ID": "4711",
-            "REQUESTER_NAME": REQUESTER,
-        },
-    )
-    link = re.search(r"https://\S+", result["invoked"][0][1]).group(0)
-    response = client.get(link.removeprefix(PORTAL_URL))
-    html = response.content.decode()
-    inputs = Inputs(html).inputs
-    for name in ("external_key", "name"):  # still ordinary, editable prefills
-        assert "readonly" not in inputs[name] and "disabled" not in inputs[name], name
-    assert inputs["external_key"]["value"] == "4711"
-    assert inputs["signed"].get("value", "") == ""  # nothing signed is carried to the POST
-    assert not re.search(r"pf[0-9a-f]{16}", html)  # no slot marker of a compiled page
-
-
-def servicenow_link(tmp_path, *, number="INC0012345", caller=REQUESTER, now_ms=None) -> dict:
+def servicenow_link(tmp_path, flow: str, *, now_ms=None) -> tuple[str, dict]:
     write(tmp_path, "servicenow.md", "servicenow-portal-link.js", "servicenow-mail-script.js")
-    return run_node(
+    number = TICKETS["servicenow.md"]
+    result = run_node(
         SHIMS / "servicenow.js",
         "link",
         str(tmp_path / "servicenow-portal-link.js"),
@@ -85,36 +96,200 @@ def servicenow_link(tmp_path, *, number="INC0012345", caller=REQUESTER, now_ms=N
                 "properties": {
                     "x_acme_portal.url": PORTAL_URL + "/",
                     "x_acme_portal.prefill_secret": PREFILL_SECRET,
+                    "x_acme_portal.flow": flow,
                 },
                 "tables": {
-                    "incident": [{"number": number, "caller_id": "a1b2c3", "caller_id.display": caller}]
+                    "incident": [{"number": number, "caller_id": "a1b2c3", "caller_id.display": REQUESTER}]
                 },
                 "number": number,
                 **({"now_ms": now_ms} if now_ms is not None else {}),
             }
         ),
     )
+    [printed] = result["printed"]
+    return html.unescape(link_in(printed)), result
 
 
-def test_servicenow_script_include_and_mail_script_make_a_link_the_portal_locks(
-    client, signing_site, tmp_path
-):
-    result = servicenow_link(tmp_path)
-    link = result["link"]
+def freshdesk_link(tmp_path, flow: str) -> tuple[str, dict]:
+    write(tmp_path, "freshdesk.md", "freshdesk-server.js", "freshdesk-app.js")
+    result = run_node(
+        SHIMS / "freshdesk.js",
+        str(tmp_path / "freshdesk-server.js"),
+        str(tmp_path / "freshdesk-app.js"),
+        env={
+            "PORTAL_URL": PORTAL_URL,
+            "PREFILL_SECRET": PREFILL_SECRET,
+            "PORTAL_FLOW": flow,
+            "TICKET_ID": TICKETS["freshdesk.md"],
+            "REQUESTER_NAME": REQUESTER,
+        },
+    )
+    [(action, options)] = result["triggered"]
+    assert action == "click" and options["id"] == "reply"
+    return link_in(options["text"]), result
+
+
+def forge_env(help_desk, **more: str) -> dict[str, str]:
+    return {
+        "PORTAL_URL": PORTAL_URL,
+        "PORTAL_PREFILL_SECRET": PREFILL_SECRET,
+        "PORTAL_WEBHOOK_SECRET": "unused-here",
+        "FAKE_JIRA_URL": help_desk.base_url,
+        **more,
+    }
+
+
+def jsm_link(forge_app, help_desk, flow: str) -> tuple[str, dict]:
+    key = TICKETS["jira-service-management.md"]
+    run_node(
+        forge_app / "jsm.mjs",
+        str(forge_app / "jsm-index.mjs"),
+        "link",
+        env=forge_env(help_desk, PORTAL_FLOW=flow),
+        stdin=json.dumps(
+            {"event": {"issue": {"key": key, "fields": {"reporter": {"displayName": REQUESTER}}}}}
+        ),
+    )
+    [call] = help_desk.calls(f"/rest/servicedeskapi/request/{key}/comment")
+    assert call.method == "POST"
+    return link_in(call.json["body"]), call.json
+
+
+def guide_link(request, guide: str, flow: str) -> str:
+    tmp_path = request.getfixturevalue("tmp_path")
+    if guide == "zendesk.md":
+        return zendesk_link(tmp_path, flow)[0]
+    if guide == "servicenow.md":
+        return servicenow_link(tmp_path, flow)[0]
+    if guide == "freshdesk.md":
+        return freshdesk_link(tmp_path, flow)[0]
+    help_desk = request.getfixturevalue("help_desk")
+    return jsm_link(request.getfixturevalue("forge_app"), help_desk, flow)[0]
+
+
+# ------------------------------------------------------------------------------
+# Every guide, every page a link may open
+# ------------------------------------------------------------------------------
+@pytest.mark.parametrize("flow", FLOWS)
+@pytest.mark.parametrize("guide", list(TICKETS))
+def test_each_guides_link_opens_each_page_with_its_values_locked(request, client, signing_site, guide, flow):
+    """The guide's link for the page its settings name is accepted there: the values that page
+    takes are shown locked (on the home page, in its key form and on the survey it leads to),
+    a start carries them whatever is posted, and a value the page does not take (the name on
+    the key page) is not in the link."""
+    link = guide_link(request, guide, flow)
+    ticket = {"external_key": TICKETS[guide], "name": REQUESTER}
+    assert_link_locks(client, link, {k: v for k, v in ticket.items() if page_takes(flow, k)}, flow=flow)
+    assert 3 * 24 * 3600 - 60 < lifetime(link) <= 3 * 24 * 3600
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+@pytest.mark.parametrize("guide", list(TICKETS))
+def test_each_guides_tampered_link_locks_nothing(request, client, signing_site, guide, flow):
+    assert_link_locks_nothing(client, tampered(guide_link(request, guide, flow)), flow=flow)
+
+
+SIGN_NAMES = [*prefill.BUILT_IN, "cf_asset_tag", "cf_", "locale", "exp", "sig", "redirect"]
+SIGN_CASES = [
+    {"flow": flow, "values": {name: REQUESTER}}
+    for flow in [*FLOWS, "reps", "survey/../admin"]
+    for name in SIGN_NAMES
+] + [{"flow": flow, "values": {"external_key": "4711", "name": ""}} for flow in FLOWS]
+
+
+def signed_by_guide(request, guide: str) -> list[dict]:
+    """What the guide's signing function makes of each of SIGN_CASES: {link} or {error}."""
+    tmp_path = request.getfixturevalue("tmp_path")
+    env = {"PORTAL_URL": PORTAL_URL, "PREFILL_SECRET": PREFILL_SECRET}
+    stdin = json.dumps(
+        {
+            "cases": SIGN_CASES,
+            "properties": {"x_acme_portal.url": PORTAL_URL, "x_acme_portal.prefill_secret": PREFILL_SECRET},
+        }
+    )
+    if guide == "zendesk.md":
+        write(tmp_path, guide, "zendesk-main.js")
+        result = run_node(
+            SHIMS / "zendesk.js", str(tmp_path / "zendesk-main.js"), "sign", env=env, stdin=stdin
+        )
+    elif guide == "freshdesk.md":
+        write(tmp_path, guide, "freshdesk-server.js")
+        result = run_node(
+            SHIMS / "freshdesk.js", str(tmp_path / "freshdesk-server.js"), "sign", env=env, stdin=stdin
+        )
+    elif guide == "servicenow.md":
+        write(tmp_path, guide, "servicenow-portal-link.js")
+        result = run_node(
+            SHIMS / "servicenow.js", "sign", str(tmp_path / "servicenow-portal-link.js"), stdin=stdin
+        )
+    else:
+        forge_app = request.getfixturevalue("forge_app")
+        env = forge_env(request.getfixturevalue("help_desk"))
+        result = run_node(
+            forge_app / "jsm.mjs", str(forge_app / "jsm-index.mjs"), "sign", env=env, stdin=stdin
+        )
+    return result["results"]
+
+
+@pytest.mark.parametrize("guide", list(TICKETS))
+def test_each_guides_signing_follows_the_portals_rules(request, guide):
+    """The guide's signing function knows every page a link may open and nothing else, signs
+    what the portal verifies, keeps only what the page takes and refuses a name that is no
+    prefill parameter (`locale`, `exp`, `sig`, a typo), as `prefill.sign_prefill` does."""
+    problems = []
+    for case, result in zip(SIGN_CASES, signed_by_guide(request, guide), strict=True):
+        flow, values = case["flow"], case["values"]
+        what = f"{flow} {values}"
+        if flow not in prefill.LINK_PAGES or not all(map(prefill.is_prefill_name, values)):
+            if "error" not in result:
+                problems.append(f"{what}: signed {result['link']}, the portal has no such page or name")
+            continue
+        if "error" in result:
+            problems.append(f"{what}: refused ({result['error']})")
+            continue
+        link = result["link"]
+        if urlsplit(link).path != reverse(prefill.LINK_PAGES[flow]):
+            problems.append(f"{what}: opens {urlsplit(link).path}")
+        locked = prefill.verified_values(secret=PREFILL_SECRET, query=urlsplit(link).query)
+        wanted = {k: v for k, v in values.items() if v and page_takes(flow, k)}
+        if locked != wanted or "exp" not in query_names(link):
+            problems.append(f"{what}: the portal verifies {locked} in {link}")
+    assert problems == []
+
+
+# ------------------------------------------------------------------------------
+# What each platform does with the link
+# ------------------------------------------------------------------------------
+def test_zendesk_app_inserts_the_link_on_a_click(tmp_path):
+    link, result = zendesk_link(tmp_path, "survey")
+    assert result["handlers"] == ["insert-portal-link:click"]
+    assert query_names(link) == ["exp", "external_key", "name", "sig"]
+
+
+def test_zendesk_link_with_a_wrong_secret_locks_nothing(client, signing_site, tmp_path):
+    for flow in FLOWS:
+        assert_link_locks_nothing(
+            client, zendesk_link(tmp_path, flow, secret="not-the-site-secret")[0], flow=flow
+        )
+
+
+def test_servicenow_mail_script_prints_the_link(tmp_path):
+    link, result = servicenow_link(tmp_path, "survey")
     assert query_names(link) == ["exp", "external_key", "name", "sig"]
     [printed] = result["printed"]
     assert (
-        re.fullmatch(
-            r'<p>To let us see your screen, <a href="([^"]+)">start a remote support session</a>\.</p>',
-            printed,
-        ).group(1)
+        html.unescape(
+            re.fullmatch(
+                r'<p>To let us see your screen, <a href="([^"]+)">start a remote support session</a>\.</p>',
+                printed,
+            ).group(1)
+        )
         == link
     )
-    assert_link_locks(client, link, {"external_key": "INC0012345", "name": REQUESTER})
 
 
 def test_servicenow_link_expires_by_the_instance_clock(client, signing_site, tmp_path):
-    link = servicenow_link(tmp_path, now_ms=(int(time.time()) - 4 * 24 * 3600) * 1000)["link"]
+    link = servicenow_link(tmp_path, "survey", now_ms=(int(time.time()) - 4 * 24 * 3600) * 1000)[0]
     assert lifetime(link) < 0
     form = client.get(link.removeprefix(PORTAL_URL)).context["form"]
     assert not form.fields["external_key"].disabled  # expired: editable
@@ -138,52 +313,30 @@ def test_servicenow_scripts_are_plain_es5(tmp_path):
         assert not re.search(r"\b(let|const|class|async|await|of)\b\s", code), title
 
 
-def test_freshdesk_app_and_serverless_function_make_a_link_the_portal_locks(client, signing_site, tmp_path):
-    write(tmp_path, "freshdesk.md", "freshdesk-server.js", "freshdesk-app.js")
-    result = run_node(
-        SHIMS / "freshdesk.js",
-        str(tmp_path / "freshdesk-server.js"),
-        str(tmp_path / "freshdesk-app.js"),
-        env={
-            "PORTAL_URL": PORTAL_URL,
-            "PREFILL_SECRET": PREFILL_SECRET,
-            "TICKET_ID": "815",
-            "REQUESTER_NAME": REQUESTER,
-        },
-    )
+def test_servicenow_script_includes_stand_alone():
+    """The instance loads a Script Include when a script first calls the function it is named
+    after: each include defines that one function and nothing beside it, so it needs no helper
+    of another include (which a REST request would not have loaded)."""
+    from tests.integrations.snippets import snippet
+
+    for title in ("servicenow-portal-link.js", "servicenow-signature.js"):
+        code = snippet("servicenow.md", title)
+        [name] = re.findall(r'Script Include "(\w+)"', code)
+        assert re.findall(r"^function (\w+)", code, re.M) == [name], title
+        guide = " ".join((GUIDES / "servicenow.md").read_text(encoding="utf-8").split())
+        assert re.search(rf"Script Include\**( named)? `{name}`", guide), f"the guide does not name {name}"
+
+
+def test_freshdesk_app_opens_the_reply_with_the_link(tmp_path):
+    link, result = freshdesk_link(tmp_path, "survey")
     assert result["handlers"] == ["app.activated"]
-    [(action, options)] = result["triggered"]
-    assert action == "click" and options["id"] == "reply"
-    link = re.search(r"https://\S+", options["text"]).group(0)
-    assert_link_locks(client, link, {"external_key": "815", "name": REQUESTER})
+    assert query_names(link) == ["exp", "external_key", "name", "sig"]
 
 
-def forge_env(help_desk) -> dict[str, str]:
-    return {
-        "PORTAL_URL": PORTAL_URL,
-        "PORTAL_PREFILL_SECRET": PREFILL_SECRET,
-        "PORTAL_WEBHOOK_SECRET": "unused-here",
-        "FAKE_JIRA_URL": help_desk.base_url,
-    }
-
-
-def test_jsm_trigger_comments_a_link_the_portal_locks(client, signing_site, forge_app, help_desk):
-    run_node(
-        forge_app / "jsm.mjs",
-        str(forge_app / "jsm-index.mjs"),
-        "link",
-        env=forge_env(help_desk),
-        stdin=json.dumps(
-            {
-                "event": {"issue": {"key": "HELP-42", "fields": {"reporter": {"displayName": REQUESTER}}}},
-                "values": {"external_key": "HELP-42"},
-            }
-        ),
-    )
-    [call] = help_desk.calls("/rest/servicedeskapi/request/HELP-42/comment")
-    assert call.method == "POST" and call.json["public"] is True
-    link = re.search(r"https://\S+", call.json["body"]).group(0)
-    assert_link_locks(client, link, {"external_key": "HELP-42", "name": REQUESTER})
+def test_jsm_trigger_comments_the_link_publicly(forge_app, help_desk):
+    link, comment = jsm_link(forge_app, help_desk, "survey")
+    assert comment["public"] is True
+    assert query_names(link) == ["exp", "external_key", "name", "sig"]
 
 
 def test_jsm_trigger_fails_loudly_when_jira_refuses(forge_app, help_desk):
@@ -195,7 +348,7 @@ def test_jsm_trigger_fails_loudly_when_jira_refuses(forge_app, help_desk):
     help_desk.state["fail"] = 1
     completed = subprocess.run(
         [NODE, str(forge_app / "jsm.mjs"), str(forge_app / "jsm-index.mjs"), "link"],
-        input=json.dumps({"event": {"issue": {"key": "HELP-1", "fields": {"reporter": None}}}, "values": {}}),
+        input=json.dumps({"event": {"issue": {"key": "HELP-1", "fields": {"reporter": None}}}}),
         capture_output=True,
         text=True,
         timeout=60,
@@ -209,19 +362,24 @@ def test_the_guides_name_the_settings_their_scripts_read():
     from tests.integrations.snippets import snippet
 
     manifest = json.loads(snippet("zendesk.md", "manifest.json"))
-    assert {p["name"] for p in manifest["parameters"]} == {"portal_url", "prefill_secret"}
+    parameters = {p["name"]: p for p in manifest["parameters"]}
+    assert set(parameters) == {"portal_url", "prefill_secret", "portal_flow"}
+    assert parameters["portal_flow"]["default"] in FLOWS
     main = snippet("zendesk.md", "zendesk-main.js")
-    assert "settings.portal_url" in main and "settings.prefill_secret" in main
+    assert set(re.findall(r"settings\.(\w+)", main)) == set(parameters)
     assert 'id="insert-portal-link"' in snippet("zendesk.md", "iframe.html")
     iparams = json.loads(snippet("freshdesk.md", "iparams.json"))
     assert iparams["prefill_secret"]["secure"] is True
-    assert set(iparams) == set(
-        re.findall(r"args\.iparams\.(\w+)", snippet("freshdesk.md", "freshdesk-server.js"))
+    assert iparams["portal_flow"]["options"] == FLOWS and iparams["portal_flow"]["default_value"] in FLOWS
+    [read] = re.findall(r"const \{([^}]*)\} = args\.iparams", snippet("freshdesk.md", "freshdesk-server.js"))
+    assert set(iparams) == {name.strip() for name in read.split(",")}
+    variables = dict(
+        re.findall(
+            r"forge variables set (?:--encrypt )?(\w+) (\S+)",
+            snippet("jira-service-management.md", "forge-variables.sh"),
+        )
     )
-    variables = re.findall(
-        r"forge variables set (?:--encrypt )?(\w+)",
-        snippet("jira-service-management.md", "forge-variables.sh"),
-    )
+    assert variables["PORTAL_FLOW"] in FLOWS
     index = snippet("jira-service-management.md", "jsm-index.mjs")
     assert set(variables) == set(re.findall(r"process\.env\.(\w+)", index))
     yaml = pytest.importorskip("yaml")
@@ -231,10 +389,15 @@ def test_the_guides_name_the_settings_their_scripts_read():
         f"index.{name}" for name in re.findall(r"^export async function (on\w+)", index, re.M)
     }
     servicenow = "".join(
-        snippet("servicenow.md", t) for t in ("servicenow-portal-link.js", "servicenow-webhook.js")
+        snippet("servicenow.md", t)
+        for t in ("servicenow-portal-link.js", "servicenow-mail-script.js", "servicenow-webhook.js")
     )
-    assert set(re.findall(r'gs\.getProperty\("([\w.]+)"', servicenow)) == {
+    properties = set(re.findall(r'gs\.getProperty\("([\w.]+)"', servicenow))
+    assert properties == {
         "x_acme_portal.url",
         "x_acme_portal.prefill_secret",
+        "x_acme_portal.flow",
         "x_acme_portal.webhook_secret",
     }
+    guide = (GUIDES / "servicenow.md").read_text(encoding="utf-8")
+    assert [name for name in sorted(properties) if f"`{name}`" not in guide] == []

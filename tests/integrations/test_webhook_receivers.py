@@ -10,10 +10,14 @@ import re
 import subprocess
 import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 
-from portal.webhooks.services import event_body
+from portal.conf import PortalSettings
+from portal.models import StartRequest
+from portal.webhooks.models import EventType
+from portal.webhooks.services import event_body, headers_for
 from portal.webhooks.signing import signature_header, verify
 from tests.integrations.conftest import (
     WEBHOOK_SECRET,
@@ -23,7 +27,16 @@ from tests.integrations.conftest import (
     now,
     signature_cases,
 )
-from tests.integrations.snippets import NODE, SHIMS, import_python, needs_node, run_node, snippet, write
+from tests.integrations.snippets import (
+    GUIDES,
+    NODE,
+    SHIMS,
+    import_python,
+    needs_node,
+    run_node,
+    snippet,
+    write,
+)
 
 COVERED = {
     "webhooks.md": {
@@ -64,7 +77,37 @@ def test_the_example_delivery_is_signed_as_the_portal_signs():
     assert headers["Portal-Signature"] == signature_header(
         secret="whsec_example", body=body, timestamp=timestamp
     )
+    # Every header the sender writes, by its name and with its value: a receiver reads them.
+    sent = headers_for(
+        event=SimpleNamespace(type=document["type"], pk=document["id"]),
+        secret="whsec_example",
+        body=body,
+        timestamp=timestamp,
+    )
+    assert headers == sent
     assert set(document) == set(event())
+
+
+def test_the_senders_numbers_are_the_portals():
+    """What webhooks.md says of the sender (events, flows, timeouts, retries) is what the
+    portal does by default."""
+    text = " ".join((GUIDES / "webhooks.md").read_text(encoding="utf-8").split())
+    conf = PortalSettings
+
+    def seconds(value: float) -> str:
+        return f"{value / 3600:g} h" if value >= 3600 else f"{value:g} s"
+
+    said = [
+        f"waits {seconds(conf.WEBHOOKS_CONNECT_TIMEOUT.default)} to connect",
+        f"{seconds(conf.WEBHOOKS_READ_TIMEOUT.default)} for the answer",
+        f"{seconds(conf.WEBHOOKS_RETRY_BASE.default)} after the first failure",
+        f"up to {seconds(conf.WEBHOOKS_RETRY_MAX_DELAY.default)} between tries",
+        f"until {seconds(conf.WEBHOOKS_RETRY_HOURS.default * 3600)} after the event",
+        *(f"| `{event_type}` |" for event_type in EventType.values),
+    ]
+    assert [phrase for phrase in said if phrase not in text] == []
+    [flows] = re.findall(r"`flow` is ((?:`\w+`(?:, | or ))+`\w+`)", text)
+    assert set(re.findall(r"`(\w+)`", flows)) == set(StartRequest.Flow.values)
 
 
 def test_the_guides_event_has_every_key_the_portal_sends(site):
@@ -222,11 +265,10 @@ def test_node_verify_portal_signature(tmp_path):
 
 @needs_node
 def test_servicenow_signature_check(tmp_path):
-    write(tmp_path, "servicenow.md", "servicenow-portal-link.js", "servicenow-signature.js")
+    write(tmp_path, "servicenow.md", "servicenow-signature.js")
     result = run_node(
         SHIMS / "servicenow.js",
         "verify",
-        str(tmp_path / "servicenow-portal-link.js"),
         str(tmp_path / "servicenow-signature.js"),
         stdin=json.dumps({"cases": [case for _what, case, _ok in CASES]}),
     )
@@ -259,13 +301,7 @@ def signed_request(document, *, secret=WEBHOOK_SECRET, timestamp=None, body=None
 
 @needs_node
 def test_servicenow_rest_resource_writes_one_work_note(tmp_path):
-    write(
-        tmp_path,
-        "servicenow.md",
-        "servicenow-portal-link.js",
-        "servicenow-signature.js",
-        "servicenow-webhook.js",
-    )
+    write(tmp_path, "servicenow.md", "servicenow-signature.js", "servicenow-webhook.js")
     document = event(
         external_key="INC0012345", type="start.refused", outcome="invalid", flow="key", issue=None
     )
@@ -280,10 +316,7 @@ def test_servicenow_rest_resource_writes_one_work_note(tmp_path):
     result = run_node(
         SHIMS / "servicenow.js",
         "webhook",
-        *(
-            str(tmp_path / name)
-            for name in ("servicenow-portal-link.js", "servicenow-signature.js", "servicenow-webhook.js")
-        ),
+        *(str(tmp_path / name) for name in ("servicenow-signature.js", "servicenow-webhook.js")),
         stdin=json.dumps(
             {
                 "properties": {"x_acme_portal.webhook_secret": WEBHOOK_SECRET},

@@ -2,7 +2,10 @@
 // function (server/server.js) together, as the Freshworks platform would: a stand-in for the
 // client (data.get, request.invoke, interface.trigger) and for the serverless globals
 // (`exports =` assignment, `renderData`, secure iparams in args.iparams).
-// node freshdesk.js <server.js> <app.js>   env: PORTAL_URL, PREFILL_SECRET, TICKET_ID, REQUESTER_NAME
+// node freshdesk.js <server.js> <app.js>   env: PORTAL_URL, PREFILL_SECRET, PORTAL_FLOW, TICKET_ID, REQUESTER_NAME
+//   activates the app and prints what it triggered;
+// node freshdesk.js <server.js> sign   < {"cases": [{flow, values}]}
+//   prints what the function's signedPortalLink made of each case: {link} or {error}.
 "use strict";
 const fs = require("fs");
 const vm = require("vm");
@@ -15,9 +18,26 @@ vm.runInContext(fs.readFileSync(serverPath, "utf8"), server, { filename: "server
 function invokeServer(name, options) {
   return new Promise((resolve, reject) => {
     server.renderData = (error, data) => (error ? reject(error) : resolve({ response: data }));
-    const iparams = { portal_url: process.env.PORTAL_URL, prefill_secret: process.env.PREFILL_SECRET };
+    const iparams = {
+      portal_url: process.env.PORTAL_URL,
+      prefill_secret: process.env.PREFILL_SECRET,
+      portal_flow: process.env.PORTAL_FLOW,
+    };
     server.exports[name]({ ...options, iparams });
   });
+}
+
+if (appPath === "sign") {
+  const { cases } = JSON.parse(fs.readFileSync(0, "utf8"));
+  const results = cases.map((c) => {
+    try {
+      return { link: server.signedPortalLink(process.env.PORTAL_URL, process.env.PREFILL_SECRET, c.flow, c.values, 3600) };
+    } catch (error) {
+      return { error: String(error.message) };
+    }
+  });
+  console.log(JSON.stringify({ results }));
+  process.exit(0);
 }
 
 const triggered = [];

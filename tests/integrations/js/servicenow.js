@@ -2,7 +2,8 @@
 // in Node: gs.getProperty, GlideDateTime, GlideStringUtil.base64Encode,
 // GlideCertificateEncryption.generateMac (Base64 HMAC, key given in Base64), GlideRecord over
 // in-memory tables, and the Scripted REST request/response objects.
-// node servicenow.js <mode> <script>...  < JSON input   (modes: link, verify, webhook)
+// node servicenow.js <mode> <script>...  < JSON input   (modes: link, sign, verify, webhook)
+// Script Includes are loaded each on its own, as the instance loads them (loadInclude).
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
@@ -41,7 +42,7 @@ GlideRecord.prototype.update = function () {
   return row.sys_id;
 };
 
-const sandbox = {
+const platform = {
   gs: { getProperty: (name, fallback) => (name in (input.properties || {}) ? input.properties[name] : fallback) },
   GlideRecord,
   GlideDateTime: function () { this.getNumericValue = () => (input.now_ms === undefined ? Date.now() : input.now_ms); },
@@ -54,28 +55,50 @@ const sandbox = {
   },
   JSON,
 };
-vm.createContext(sandbox);
+const sandbox = vm.createContext({ ...platform });
+
+// A Script Include as the instance loads it: on the first call of the function it is named
+// after, on its own. Only that function reaches the scripts that call it; a helper of one
+// include is not there for another (the webhook's REST resource never loads the link's).
+function loadInclude(path) {
+  const code = fs.readFileSync(path, "utf8");
+  const name = /Script Include "(\w+)"/.exec(code)[1];
+  const own = vm.createContext({ ...platform });
+  vm.runInContext(code, own, { filename: path });
+  if (typeof own[name] !== "function") throw new Error(path + " defines no function " + name);
+  sandbox[name] = own[name];
+}
 
 const [mode, ...scripts] = process.argv.slice(2);
-function load(path, extra) {
+function run(path, extra) {
   Object.assign(sandbox, extra || {});
   vm.runInContext(fs.readFileSync(path, "utf8"), sandbox, { filename: path });
 }
 
 if (mode === "link") {
   const [include, mailScript] = scripts;
-  load(include);
+  loadInclude(include);
   const current = new GlideRecord("incident");
   current.get("number", input.number);
   const printed = [];
-  load(mailScript, { current, template: { print: (text) => printed.push(String(text)) }, email: {}, email_action: {}, event: {} });
-  console.log(JSON.stringify({ link: sandbox.portalPrefillLink(current), printed }));
+  run(mailScript, { current, template: { print: (text) => printed.push(String(text)) }, email: {}, email_action: {}, event: {} });
+  console.log(JSON.stringify({ printed }));
+} else if (mode === "sign") {
+  loadInclude(scripts[0]);
+  const results = input.cases.map((c) => {
+    try {
+      return { link: sandbox.portalPrefillLink(c.flow, c.values, 3600) };
+    } catch (error) {
+      return { error: String(error.message) };
+    }
+  });
+  console.log(JSON.stringify({ results }));
 } else if (mode === "verify") {
-  scripts.forEach((path) => load(path));
+  scripts.forEach((path) => loadInclude(path));
   const results = input.cases.map((c) => sandbox.portalSignatureValid(c.secret, c.header, c.body, c.now));
   console.log(JSON.stringify({ results }));
 } else if (mode === "webhook") {
-  scripts.slice(0, -1).forEach((path) => load(path));
+  scripts.slice(0, -1).forEach((path) => loadInclude(path));
   const resource = fs.readFileSync(scripts[scripts.length - 1], "utf8");
   const answers = input.requests.map((r) => {
     const answer = { status: null, body: null };
