@@ -335,3 +335,19 @@ def test_the_readmes_api_errors_are_the_ones_the_api_answers():
         if name not in rows[status][2]
     ]
     assert missing == []
+
+
+def test_the_readmes_prefill_parameters_are_the_ones_each_page_takes():
+    """The README's table of prefill parameters names, page by page, what that page's forms
+    read from a link (portal/prefill.py), no more and no fewer."""
+    from portal.prefill import KEY_PAGE_NAMES, SURVEY_NAMES
+
+    def names(cell: str) -> set[str]:
+        return set(re.findall(r"`([a-z_<>]+)`", cell)) - {"cf_<code_name>"}
+
+    rows = {re.sub(r" `.*", "", row[0]): row[1] for row in table_rows(readme_section("Prefill links"))}
+    assert names(rows["session key"]) == set(KEY_PAGE_NAMES)
+    assert names(rows["survey"]) == set(SURVEY_NAMES)
+    assert "cf_<code_name>" in rows["survey"]
+    assert "all of the above" in rows["landing page"]
+    assert names(rows["representative list"]) == {"external_key"}
