@@ -72,3 +72,21 @@ def customer_fields_for(backend: Backend) -> tuple[CustomerField, ...]:
 
 # Every kind's table: the API publishes the largest limit of each field.
 ALL_CUSTOMER_FIELD_TABLES = all_customer_field_tables()
+
+
+# A space after a number that must not end a line: inside a number written in groups ("123 4567",
+# "+49 30 1234567"), and before the Japanese or Chinese counter word that goes with the number
+# ("9 桁", "9 位数", "42 文字"). `__N__` is the number a live counter puts in (_counter.html).
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+SPACE_AFTER_NUMBER = re.compile(rf"(?:(?<=\d)|(?<=__N__)) (?=\d|[{CJK}])")
+# A browser may break between any two of these characters, so a counter word of two ("位數",
+# "文字") is held together by a word joiner (U+2060: no width, no break) after its first.
+COUNTER_WORD = re.compile(rf"(?:(?<=\d\u00a0)|(?<=__N__\u00a0))[{CJK}](?=[{CJK}])")
+
+
+def numbers_kept_whole(text: str) -> str:
+    """`text` with no line break possible inside a number or between a number and its counter
+    word (docs/decisions/0108-line-breaks-on-customer-pages.md): for the customer pages
+    (portal_forms' `unbroken_numbers`) and the get-help button's count."""
+    joined = SPACE_AFTER_NUMBER.sub("\u00a0", text)
+    return COUNTER_WORD.sub(lambda first: first[0] + "\u2060", joined)

@@ -117,6 +117,8 @@ def test_the_pages_language_else_the_sites_never_the_visitors(client, preview_si
     german = get(client, "locale=de-DE").json()
     assert (german["language"], german["texts"]["label"]) == ("de", "Remote-Hilfe anfordern")
     assert german["texts"]["online"] == "Ansprechpartner online: 2"
+    # The count keeps its counter word on its line ("2 名" never breaks after the 2).
+    assert get(client, "locale=ja").json()["texts"]["online"] == "対応可能なサポート担当者：2\u00a0名"
     # fr is not one of the site's languages; Accept-Language is not the page's language.
     for query in ("locale=fr", "locale=", ""):
         response = get(client, query, **{"Accept-Language": "ja"})

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from portal import selectors
 from portal.languages import explicit_language, html_lang
+from portal.text_rules import numbers_kept_whole
 
 MAX_AGE = 15  # seconds: "who is online" may be this old on the host page
 PENDING_MAX_AGE = 1  # the script asks again soon; a cached "checking" must not answer it
@@ -65,7 +66,8 @@ def availability_document(site, language: str) -> dict:
             status = _("Help is available now.")
         online = ""
         if count:
-            online = _("Representatives online: %(count)s") % {"count": count}
+            # "対応可能なサポート担当者：3 名": the count and its counter word on one line.
+            online = numbers_kept_whole(_("Representatives online: %(count)s") % {"count": count})
         elif state == "pending":
             online = _("Checking who is available…")
         texts = {

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 
 from portal.forms import strip_pattern
+from portal.text_rules import numbers_kept_whole
 
 register = template.Library()
 
@@ -166,24 +167,14 @@ def colon() -> str:
     return "：" if (get_language() or "").startswith(("ja", "zh")) else ": "
 
 
-# A space after a number that must not end a line: inside a number written in groups ("123 4567",
-# "+49 30 1234567"), and before the Japanese or Chinese counter word that goes with the number
-# ("9 桁", "9 位数", "42 文字"). `__N__` is the number a live counter puts in (_counter.html).
-CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-SPACE_AFTER_NUMBER = re.compile(rf"(?:(?<=\d)|(?<=__N__)) (?=\d|[{CJK}])")
-# A browser may break between any two of these characters, so a counter word of two ("位數",
-# "文字") is held together by a word joiner (U+2060: no width, no break) after its first.
-COUNTER_WORD = re.compile(rf"(?:(?<=\d\u00a0)|(?<=__N__\u00a0))[{CJK}](?=[{CJK}])")
-
-
 @register.filter(is_safe=True)
 def unbroken_numbers(text):
     """Text with the spaces inside a number, and between a number and its counter word, made
     no-break spaces, so that an example the customer types ("123 4567", "123 456 789") or a
-    count ("9 桁", "9 位數") never breaks across two lines. Spaces and joiners are all that
-    change: the text is escaped as it would have been, or stays safe if it was."""
-    joined = SPACE_AFTER_NUMBER.sub("\u00a0", str(text))
-    return COUNTER_WORD.sub(lambda first: first[0] + "\u2060", joined)
+    count ("9 桁", "9 位數") never breaks across two lines (text_rules.numbers_kept_whole).
+    Spaces and joiners are all that change: the text is escaped as it would have been, or
+    stays safe if it was."""
+    return numbers_kept_whole(str(text))
 
 
 # Where a parameter name may break across lines: before a dot or an underscore, as the Chicago
