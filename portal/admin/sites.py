@@ -19,6 +19,7 @@ from portal.admin.checklist import refused_hostnames
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.admin.mixins import (
     AdminListMedia,
+    CodeNameColumnMixin,
     MissingTranslationsMixin,
     OpenCollapsedErrorsMixin,
     without_single_site,
@@ -412,12 +413,14 @@ class CustomFieldForm(forms.ModelForm):
 
 
 @admin.register(models.CustomField)
-class CustomFieldAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
+class CustomFieldAdmin(
+    PreselectSingleChoiceMixin, CodeNameColumnMixin, MissingTranslationsMixin, admin.ModelAdmin
+):
     form = CustomFieldForm
     missing_languages = staticmethod(translation_coverage.missing_field_languages)
     list_display = [
         "label",
-        "code_name",
+        "code_name_column",
         "site",
         "field_type",
         "required",
