@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.admin.choices import PreselectSingleChoiceMixin
+from portal.admin.mixins import AdminListMedia
 from portal.admin.secrets import SHARED_SECRET_MIN_CHARS
 from portal.webhooks import services
 from portal.webhooks.models import Attempt, Delivery, Endpoint, EventType, new_secret
@@ -187,6 +188,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["event", "endpoint"]
     date_hierarchy = "created_at"
     inlines = [AttemptInline]
+    Media = AdminListMedia  # fits 1280 px: event ids and endpoint addresses wrap
     fields = readonly_fields = DELIVERY_FIELDS
 
     @admin.display(description=_("event"), ordering="event__type")

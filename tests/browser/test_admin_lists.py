@@ -9,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from portal.models import Backend, Issue, Site, StartRequest
+from portal.webhooks import services
+from portal.webhooks.models import Endpoint
 from tests.browser.conftest import AXE_JS
 from tests.browser.steps import WCAG_TAGS
 
@@ -120,6 +122,29 @@ def test_issue_list_fits_1280_pixels_with_whole_words(browser, portal_url, two_s
     split = {code_names.nth(i).inner_text(): code_names.nth(i).evaluate(LINE_ENDS) for i in range(4)}
     assert any(split.values()), "the long code name is on one line: the test shows nothing"
     assert all(end in "_-" for ends in split.values() for end in ends), split
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["en-US", "de", "ja"])
+def test_delivery_log_fits_1280_pixels_with_long_endpoint_addresses(browser, portal_url, two_sites, language):
+    """Unnamed endpoints are named by host and path (up to 60 characters, no spaces), next to
+    36-character event ids: the walk-through's log was wider than the window."""
+    for path in ("hooks/tickets/zendesk/incoming/portal", "api/v2/webhooks/support/portal/events/all"):
+        endpoint = Endpoint.objects.create(
+            site=two_sites[0], url="https://help.example.com/" + path, secret="s" * 20
+        )
+        services.send_test_event(endpoint=endpoint)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:webhooks_delivery_changelist"))
+    assert page.locator("#result_list td.field-endpoint").count() == 2
+    width = "element => element.scrollWidth - element.clientWidth"
+    assert page.locator(".results").evaluate(width) <= 1
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    frame = page.locator(".results").bounding_box()
+    last = page.locator("#result_list thead th").last.bounding_box()
+    assert last["x"] + last["width"] <= frame["x"] + frame["width"] + 1
     context.close()
 
 
