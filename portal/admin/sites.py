@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from portal import models, prefill, translation_coverage
 from portal.admin.checklist import refused_hostnames
-from portal.admin.choices import PreselectSingleChoiceMixin
+from portal.admin.choices import ChoicesInUseFilter, PreselectSingleChoiceMixin
 from portal.admin.mixins import (
     AdminListMedia,
     CodeNameColumnMixin,
@@ -189,7 +189,7 @@ class SiteAdmin(
         "chat_mode",
         "missing_translations",
     ]
-    list_filter = ["is_default", "chat_mode", "backend__kind"]
+    list_filter = ["is_default", "chat_mode", ("backend__kind", ChoicesInUseFilter)]
     search_fields = ["name", "hostnames__hostname"]
     Media = AdminListMedia
     inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline, SiteTranslationInline]

@@ -374,6 +374,33 @@ def test_change_lists_leave_out_what_no_backend_in_use_reads(admin_client, takec
     assert "chat_mode" in column_names(sites)
 
 
+def filter_choices(html: str, title: str) -> list[str]:
+    """The entries under one filter's title, "All" first."""
+    for details in elements(element(html, "nav", id="changelist-filter"), "details"):
+        if " ".join(element(details, "summary").text.split()) == title:
+            return [" ".join(a.text.split()) for a in elements(details, "a")]
+    return []
+
+
+def test_the_kind_filters_offer_the_kinds_in_use_only(admin_client, site, takecontrol_site):
+    """The walk-through's site list offered every kind "By kind", Preview and legacy Bomgar
+    included, where no backend had them: a choice that can only list nothing."""
+    sites = admin_client.get(reverse("admin:portal_site_changelist")).content.decode()
+    assert filter_choices(sites, "By kind") == ["All", "BeyondTrust Remote Support", "N-able Take Control"]
+    backends = admin_client.get(reverse("admin:portal_backend_changelist")).content.decode()
+    assert filter_choices(backends, "By kind") == ["All", "BeyondTrust Remote Support", "N-able Take Control"]
+    # A backend no site uses is a kind the backend list has, and the site list does not.
+    Backend.objects.create(name="Old", kind=Backend.Kind.LEGACY, base_url="https://old.example.com")
+    sites = admin_client.get(reverse("admin:portal_site_changelist")).content.decode()
+    assert "Bomgar" not in " ".join(filter_choices(sites, "By kind"))
+    backends = admin_client.get(reverse("admin:portal_backend_changelist")).content.decode()
+    assert len(filter_choices(backends, "By kind")) == 4
+    # One kind left: nothing to tell apart, no filter.
+    takecontrol_site.delete()
+    sites = admin_client.get(reverse("admin:portal_site_changelist")).content.decode()
+    assert "By kind" not in filter_titles(sites)
+
+
 def label_of(html: str, field: str) -> str:
     return " ".join(element(html, "label", for_=f"id_{field}").text.split())
 
