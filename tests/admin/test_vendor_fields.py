@@ -186,6 +186,42 @@ def test_moving_a_site_to_beyondtrust_shows_its_settings_before_they_apply(
     assert (takecontrol_site.backend, takecontrol_site.rep_list_ttl) == (appliance, 60)
 
 
+def test_a_chat_only_site_moves_to_take_control_with_the_clear_box(admin_client, site, takecontrol):
+    """The walk-through: a chat-only BeyondTrust site could not move to Take Control, which
+    has no chat only, until chat was changed by hand; the clear box did not cover it. The save
+    stops once, lists what Take Control does not use, and the box resets it with the move."""
+    Site.objects.filter(pk=site.pk).update(chat_mode=Site.ChatMode.ALWAYS, rep_list_ttl=60)
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    response = admin_client.post(url, change_form_data(admin_client, url, backend=str(takecontrol.pk)))
+    assert form_errors(response) == [
+        "A Take Control start cannot be chat only: choose full client only.",
+        "N-able Take Control cannot keep the value of Chat: tick “Clear these values” below and save again.",
+    ]
+    html = response.content.decode()
+    kept = element(element(html, "div", class_="field-unused_settings"), "div", class_="readonly")
+    assert [row.text for row in elements(kept, "div")] == [
+        "Chat: Always chat only",
+        "Representative list refresh (seconds): 60",
+    ]
+    assert "Not used by N-able Take Control" in html
+    site.refresh_from_db()
+    assert site.backend_id != takecontrol.pk  # nothing saved yet
+
+    response = admin_client.post(url, change_form_data_of(html, clear_unused="on"))
+    assert response.status_code == 302, form_errors(response)
+    site.refresh_from_db()
+    assert (site.backend, site.chat_mode, site.rep_list_ttl) == (takecontrol, Site.ChatMode.OFF, 30)
+
+
+def test_a_move_take_control_accepts_keeps_what_it_does_not_use(admin_client, site, takecontrol):
+    """Nothing refused, nothing ticked: the move saves at once and keeps the values (0103)."""
+    Site.objects.filter(pk=site.pk).update(rep_list_ttl=60)
+    response = save(admin_client, site, backend=str(takecontrol.pk))
+    assert response.status_code == 302, form_errors(response)
+    site.refresh_from_db()
+    assert (site.backend, site.rep_list_ttl) == (takecontrol, 60)
+
+
 def change_form_data_of(html: str, **changes) -> dict:
     """What the browser would post from this page, changed by `changes`."""
     from tests.admin.test_translations import FormValues
