@@ -8,6 +8,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from portal import models
+from portal.admin.choices import ChoicesInUseFilter
 from portal.admin.integrations import BACKEND_ACTIONS
 from portal.admin.mixins import AdminListMedia
 from portal.admin.secrets import WriteOnlySecretsForm, clear_secret_field
@@ -40,7 +41,7 @@ class TechnicianInline(admin.TabularInline):
 class BackendAdmin(VendorFieldsAdmin, admin.ModelAdmin):
     form = BackendForm
     list_display = ["name", "kind", "base_url", "secret_status", "updated_at"]
-    list_filter = ["kind"]
+    list_filter = [("kind", ChoicesInUseFilter)]
     search_fields = ["name", "base_url"]
     inlines = [DepartmentInline, TechnicianInline]
     actions = BACKEND_ACTIONS

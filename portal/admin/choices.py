@@ -1,7 +1,12 @@
-"""Add forms preselect a choice that has only one answer (the only site, the only backend)."""
+"""No pointless choices in the admin (docs/decisions/0035-no-pointless-choices.md): add forms
+preselect a choice that has only one answer (the only site, the only backend), and a list's
+filter of a choice field offers only the values its rows have."""
 
 from __future__ import annotations
 
+import copy
+
+from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist
 
 
@@ -29,3 +34,18 @@ class PreselectSingleChoiceMixin:
             if len(rows) == 1:
                 initial[name] = rows[0]
         return initial
+
+
+class ChoicesInUseFilter(admin.ChoicesFieldListFilter):
+    """A choice field's filter that offers the values some row has, not every choice: the site
+    list's "By kind" names the backend kinds its sites use, as its columns follow the kinds in
+    use. With fewer than two to tell apart it is left out, unless a filter by it is on."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        in_use = set(model._default_manager.order_by().values_list(field_path, flat=True).distinct())
+        self.field = copy.copy(field)  # Django's filter lists `field.flatchoices`
+        self.field.choices = [(value, label) for value, label in field.flatchoices if value in in_use]
+
+    def has_output(self):
+        return len(self.field.flatchoices) > 1 or self.lookup_val is not None

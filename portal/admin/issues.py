@@ -7,7 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import models, translation_coverage
 from portal.admin.choices import PreselectSingleChoiceMixin
-from portal.admin.mixins import AdminListMedia, MissingTranslationsMixin, without_single_site
+from portal.admin.mixins import (
+    AdminListMedia,
+    CodeNameColumnMixin,
+    MissingTranslationsMixin,
+    without_single_site,
+)
 from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 
 
@@ -23,12 +28,18 @@ class IssueForm(VendorFieldsForm):
 
 
 @admin.register(models.Issue)
-class IssueAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, VendorFieldsAdmin, admin.ModelAdmin):
+class IssueAdmin(
+    PreselectSingleChoiceMixin,
+    CodeNameColumnMixin,
+    MissingTranslationsMixin,
+    VendorFieldsAdmin,
+    admin.ModelAdmin,
+):
     form = IssueForm
     missing_languages = staticmethod(translation_coverage.missing_issue_languages)
     list_display = [
         "display_name",
-        "code_name",
+        "code_name_column",
         "site",
         "priority",
         "vendor_id",

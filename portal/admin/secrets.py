@@ -3,19 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class WriteOnlySecretWidget(forms.PasswordInput):
-    """Never renders the stored value; the placeholder says whether one is set."""
+    """Never renders the stored value; the placeholder says whether one is set, in a word or
+    two that fit the box in every language at 360 px too (what to do is the help text's,
+    `KEEP_STORED_SECRET`). As wide as a text input: Django's password box cut them off."""
 
-    def __init__(self, *, is_set: bool = False):
-        placeholder = _("Set — leave empty to keep") if is_set else _("Not set")
+    def __init__(self, *, is_set: bool = False, unset_placeholder: StrOrPromise | None = None):
+        placeholder = capfirst(_("stored")) if is_set else unset_placeholder or _("Not set")
         super().__init__(
-            render_value=False, attrs={"placeholder": placeholder, "autocomplete": "new-password"}
+            render_value=False,
+            attrs={"placeholder": placeholder, "autocomplete": "new-password", "class": "vTextField"},
         )
+
+
+KEEP_STORED_SECRET = _("Leave it empty to keep the stored value.")
+
+
+def with_keep_advice(help_text: StrOrPromise) -> StrOrPromise:
+    """A stored secret's help text, with what an empty box does."""
+    return format_lazy("{} {}", help_text, KEEP_STORED_SECRET) if help_text else KEEP_STORED_SECRET
 
 
 def clear_secret_field() -> forms.BooleanField:
@@ -52,6 +68,8 @@ class WriteOnlySecretsForm(forms.ModelForm):
                 is_set = bool(getattr(self.instance, name, ""))
                 self.fields[name].widget = WriteOnlySecretWidget(is_set=is_set)
                 self.fields[name].required = False
+                if is_set:
+                    self.fields[name].help_text = with_keep_advice(self.fields[name].help_text)
                 clear = self.fields.get(f"clear_{name}")
                 if clear is not None and not is_set:  # nothing stored, nothing to remove
                     clear.widget = forms.HiddenInput()

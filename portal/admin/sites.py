@@ -16,9 +16,10 @@ from django.utils.translation import ngettext
 
 from portal import models, prefill, translation_coverage
 from portal.admin.checklist import refused_hostnames
-from portal.admin.choices import PreselectSingleChoiceMixin
+from portal.admin.choices import ChoicesInUseFilter, PreselectSingleChoiceMixin
 from portal.admin.mixins import (
     AdminListMedia,
+    CodeNameColumnMixin,
     MissingTranslationsMixin,
     OpenCollapsedErrorsMixin,
     without_single_site,
@@ -188,7 +189,7 @@ class SiteAdmin(
         "chat_mode",
         "missing_translations",
     ]
-    list_filter = ["is_default", "chat_mode", "backend__kind"]
+    list_filter = ["is_default", "chat_mode", ("backend__kind", ChoicesInUseFilter)]
     search_fields = ["name", "hostnames__hostname"]
     Media = AdminListMedia
     inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline, SiteTranslationInline]
@@ -412,12 +413,14 @@ class CustomFieldForm(forms.ModelForm):
 
 
 @admin.register(models.CustomField)
-class CustomFieldAdmin(PreselectSingleChoiceMixin, MissingTranslationsMixin, admin.ModelAdmin):
+class CustomFieldAdmin(
+    PreselectSingleChoiceMixin, CodeNameColumnMixin, MissingTranslationsMixin, admin.ModelAdmin
+):
     form = CustomFieldForm
     missing_languages = staticmethod(translation_coverage.missing_field_languages)
     list_display = [
         "label",
-        "code_name",
+        "code_name_column",
         "site",
         "field_type",
         "required",

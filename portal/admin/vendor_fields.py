@@ -10,7 +10,10 @@ kind. On a change form:
 - choosing another backend on the form (a site's backend, an issue's site, a backend's kind)
   brings that backend's settings: the save stops once, with them filled from the stored
   values, so that the admin sees them before they apply; a new value in a setting the chosen
-  backend does not use is refused.
+  backend does not use is refused;
+- a setting the chosen backend does not use keeps its value unless the chosen backend refuses
+  it (a chat-only site moving to Take Control): then the save stops, the value is listed with
+  the box, and ticking it resets the setting as the move is saved.
 
 A new object shows every setting (its backend is chosen on the same form), with the same
 refusal. Change lists leave out the columns and filters of settings no backend kind in use
@@ -100,6 +103,11 @@ class VendorFields:
     absent: frozenset[str]  # not inputs
     leftovers: tuple[str, ...]  # absent, but holding a value: listed read-only
     added: tuple[str, ...]  # inputs the chosen backend brings that the saved page did not have
+    # Inputs of the stored backend that the chosen one does not use, on a page that moves the
+    # object; those holding a value are listed too, and the box resets them.
+    dropped: tuple[str, ...] = ()
+    dropped_with_values: tuple[str, ...] = ()
+    backend: models.Backend | None = None  # the one the listed values are "not used by"
 
 
 class VendorFieldsForm(forms.ModelForm):
@@ -110,6 +118,7 @@ class VendorFieldsForm(forms.ModelForm):
 
     vendor_added: tuple[str, ...] = ()
     vendor_leftovers: tuple[str, ...] = ()
+    vendor_dropped: tuple[str, ...] = ()
 
     @staticmethod
     def chosen_backend(data: Mapping[str, Any]) -> models.Backend | None:
@@ -161,7 +170,29 @@ class VendorFieldsForm(forms.ModelForm):
                 field = setting(model, name)
                 if field is not None:
                     setattr(self.instance, field.attname, field.get_default())
+            for name in self.vendor_dropped:  # inputs: the form writes them to the object
+                field = setting(model, name)
+                if field is not None and name in cleaned:
+                    cleaned[name] = field.get_default()
         return cleaned
+
+    def _post_clean(self):
+        """The model refused a value the chosen backend does not use: say how the move goes
+        through, next to the model's own message on the setting."""
+        super()._post_clean()
+        refused = [name for name in self.vendor_dropped if name in self._errors]
+        backend = self.chosen_backend(self.data)
+        if refused and backend is not None and not self.cleaned_data.get("clear_unused"):
+            model = self._meta.model
+            names = ", ".join(str(capfirst(model._meta.get_field(name).verbose_name)) for name in refused)
+            self.add_error(
+                None,
+                _(
+                    "%(backend)s cannot keep the value of %(settings)s: tick “Clear these values” "
+                    "below and save again."
+                )
+                % {"backend": backend_name(backend), "settings": names},
+            )
 
     def add_error(self, field, error):
         """A model check may name a setting this form does not show (one the backend does not
@@ -197,24 +228,28 @@ class VendorFieldsAdmin:
         if obj is None or obj.pk is None:
             return VendorFields(absent=frozenset(), leftovers=(), added=())
         model = type(obj)
-        stored_backend = self.backend_of(obj)
-        stored = chosen = unused_fields(stored_backend, model)
+        backend = self.backend_of(obj)
+        stored = chosen = unused_fields(backend, model)
         if request.method == "POST":
             posted = self.backend_in(request.POST)
             if posted is not None:
-                chosen = unused_fields(posted, model)
+                backend, chosen = posted, unused_fields(posted, model)
         absent = stored & chosen
-        columns = [field for field in model._meta.concrete_fields if field.name in stored]
+        columns = [field for field in model._meta.concrete_fields if field.name in stored | chosen]
+        dropped = tuple(f.name for f in columns if f.name in chosen - stored)
         return VendorFields(
             absent=absent,
             leftovers=tuple(f.name for f in columns if f.name in absent and holds_value(obj, f)),
-            added=tuple(f.name for f in columns if f.name not in chosen),
+            added=tuple(f.name for f in columns if f.name in stored - chosen),
+            dropped=dropped,
+            dropped_with_values=tuple(f.name for f in columns if f.name in dropped and holds_value(obj, f)),
+            backend=backend,
         )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         shown = self.vendor_fields(request, obj)
-        if not (shown.absent or shown.added):
+        if not (shown.absent or shown.added or shown.dropped_with_values):
             return fieldsets
 
         def kept(line):
@@ -229,20 +264,26 @@ class VendorFieldsAdmin:
                 result.append((title, {**options, "fields": lines}))
         if shown.added:
             result[0][1]["fields"] = [*result[0][1]["fields"], SHOWN]
-        if shown.leftovers:
-            backend = backend_name(self.backend_of(obj))
+        if shown.leftovers or shown.dropped_with_values:
+            backend = backend_name(shown.backend)
+            description = (
+                _(
+                    "{backend} does not use these settings. Tick the box to reset them to their "
+                    "defaults as the move is saved; otherwise they are kept, unless {backend} "
+                    "refuses them."
+                )
+                if shown.dropped_with_values
+                else _(
+                    "These values were set for another backend. {backend} does not use "
+                    "them, so they have no effect here. Tick the box to clear them."
+                )
+            )
             result.insert(
                 1,
                 (
                     format_lazy(_("Not used by {backend}"), backend=backend),
                     {
-                        "description": format_lazy(
-                            _(
-                                "These values were set for another backend. {backend} does not use "
-                                "them, so they have no effect here. Tick the box to clear them."
-                            ),
-                            backend=backend,
-                        ),
+                        "description": format_lazy(description, backend=backend),
                         "fields": ["unused_settings", "clear_unused"],
                     },
                 ),
@@ -261,7 +302,11 @@ class VendorFieldsAdmin:
             if name in form.base_fields:  # a fresh class per call: no other form sees it
                 form.base_fields[name].label = capfirst(label)
         shown = self.vendor_fields(request, obj)
-        form.vendor_added, form.vendor_leftovers = shown.added, shown.leftovers
+        form.vendor_added, form.vendor_leftovers, form.vendor_dropped = (
+            shown.added,
+            shown.leftovers,
+            shown.dropped,
+        )
         form.chosen_backend = staticmethod(self.backend_in)
         return form
 
@@ -288,6 +333,8 @@ class VendorFieldsAdmin:
 
     @admin.display(description=_("values kept"))
     def unused_settings(self, obj):
+        """`obj` is the form's object: on a page that moves it, it holds the posted backend and
+        values, so the list is what the chosen backend does not use, as the box would reset."""
         if obj is None or obj.pk is None:
             return "—"
         model = type(obj)

@@ -17,17 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.admin.choices import PreselectSingleChoiceMixin
-from portal.admin.secrets import SHARED_SECRET_MIN_CHARS
+from portal.admin.mixins import AdminListMedia
+from portal.admin.secrets import SHARED_SECRET_MIN_CHARS, WriteOnlySecretWidget, with_keep_advice
 from portal.webhooks import services
 from portal.webhooks.models import Attempt, Delivery, Endpoint, EventType, new_secret
-
-
-class SecretInput(forms.PasswordInput):
-    def __init__(self, *, is_set: bool):
-        placeholder = _("Stored: leave empty to keep it") if is_set else _("Leave empty to generate one")
-        super().__init__(
-            render_value=False, attrs={"placeholder": placeholder, "autocomplete": "new-password"}
-        )
 
 
 class EndpointForm(forms.ModelForm):
@@ -51,7 +44,12 @@ class EndpointForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["secret"].widget = SecretInput(is_set=bool(self.instance.pk and self.instance.secret))
+        is_set = bool(self.instance.pk and self.instance.secret)
+        self.fields["secret"].widget = WriteOnlySecretWidget(
+            is_set=is_set, unset_placeholder=_("Leave empty to generate one")
+        )
+        if is_set:
+            self.fields["secret"].help_text = with_keep_advice(self.fields["secret"].help_text)
         self.fields["secret"].initial = ""
         self.generated_secret = ""
 
@@ -187,6 +185,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["event", "endpoint"]
     date_hierarchy = "created_at"
     inlines = [AttemptInline]
+    Media = AdminListMedia  # fits 1280 px: event ids and endpoint addresses wrap
     fields = readonly_fields = DELIVERY_FIELDS
 
     @admin.display(description=_("event"), ordering="event__type")

@@ -186,6 +186,42 @@ def test_moving_a_site_to_beyondtrust_shows_its_settings_before_they_apply(
     assert (takecontrol_site.backend, takecontrol_site.rep_list_ttl) == (appliance, 60)
 
 
+def test_a_chat_only_site_moves_to_take_control_with_the_clear_box(admin_client, site, takecontrol):
+    """The walk-through: a chat-only BeyondTrust site could not move to Take Control, which
+    has no chat only, until chat was changed by hand; the clear box did not cover it. The save
+    stops once, lists what Take Control does not use, and the box resets it with the move."""
+    Site.objects.filter(pk=site.pk).update(chat_mode=Site.ChatMode.ALWAYS, rep_list_ttl=60)
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    response = admin_client.post(url, change_form_data(admin_client, url, backend=str(takecontrol.pk)))
+    assert form_errors(response) == [
+        "A Take Control start cannot be chat only: choose full client only.",
+        "N-able Take Control cannot keep the value of Chat: tick “Clear these values” below and save again.",
+    ]
+    html = response.content.decode()
+    kept = element(element(html, "div", class_="field-unused_settings"), "div", class_="readonly")
+    assert [row.text for row in elements(kept, "div")] == [
+        "Chat: Always chat only",
+        "Representative list refresh (seconds): 60",
+    ]
+    assert "Not used by N-able Take Control" in html
+    site.refresh_from_db()
+    assert site.backend_id != takecontrol.pk  # nothing saved yet
+
+    response = admin_client.post(url, change_form_data_of(html, clear_unused="on"))
+    assert response.status_code == 302, form_errors(response)
+    site.refresh_from_db()
+    assert (site.backend, site.chat_mode, site.rep_list_ttl) == (takecontrol, Site.ChatMode.OFF, 30)
+
+
+def test_a_move_take_control_accepts_keeps_what_it_does_not_use(admin_client, site, takecontrol):
+    """Nothing refused, nothing ticked: the move saves at once and keeps the values (0103)."""
+    Site.objects.filter(pk=site.pk).update(rep_list_ttl=60)
+    response = save(admin_client, site, backend=str(takecontrol.pk))
+    assert response.status_code == 302, form_errors(response)
+    site.refresh_from_db()
+    assert (site.backend, site.rep_list_ttl) == (takecontrol, 60)
+
+
 def change_form_data_of(html: str, **changes) -> dict:
     """What the browser would post from this page, changed by `changes`."""
     from tests.admin.test_translations import FormValues
@@ -372,6 +408,33 @@ def test_change_lists_leave_out_what_no_backend_in_use_reads(admin_client, takec
     assert {"By priority", "By chat"} <= set(filter_titles(issues))
     sites = admin_client.get(reverse("admin:portal_site_changelist")).content.decode()
     assert "chat_mode" in column_names(sites)
+
+
+def filter_choices(html: str, title: str) -> list[str]:
+    """The entries under one filter's title, "All" first."""
+    for details in elements(element(html, "nav", id="changelist-filter"), "details"):
+        if " ".join(element(details, "summary").text.split()) == title:
+            return [" ".join(a.text.split()) for a in elements(details, "a")]
+    return []
+
+
+def test_the_kind_filters_offer_the_kinds_in_use_only(admin_client, site, takecontrol_site):
+    """The walk-through's site list offered every kind "By kind", Preview and legacy Bomgar
+    included, where no backend had them: a choice that can only list nothing."""
+    sites = admin_client.get(reverse("admin:portal_site_changelist")).content.decode()
+    assert filter_choices(sites, "By kind") == ["All", "BeyondTrust Remote Support", "N-able Take Control"]
+    backends = admin_client.get(reverse("admin:portal_backend_changelist")).content.decode()
+    assert filter_choices(backends, "By kind") == ["All", "BeyondTrust Remote Support", "N-able Take Control"]
+    # A backend no site uses is a kind the backend list has, and the site list does not.
+    Backend.objects.create(name="Old", kind=Backend.Kind.LEGACY, base_url="https://old.example.com")
+    sites = admin_client.get(reverse("admin:portal_site_changelist")).content.decode()
+    assert "Bomgar" not in " ".join(filter_choices(sites, "By kind"))
+    backends = admin_client.get(reverse("admin:portal_backend_changelist")).content.decode()
+    assert len(filter_choices(backends, "By kind")) == 4
+    # One kind left: nothing to tell apart, no filter.
+    takecontrol_site.delete()
+    sites = admin_client.get(reverse("admin:portal_site_changelist")).content.decode()
+    assert "By kind" not in filter_titles(sites)
 
 
 def label_of(html: str, field: str) -> str:

@@ -1,5 +1,6 @@
 """Admin change lists fit a 1280 × 800 window with the navigation and filters open: every
-column, Priority and Outcome included, is on screen without scrolling the table sideways."""
+column, Priority and Outcome included, is on screen without scrolling the table sideways, in
+English, German and Japanese; code names and headings wrap between words only."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from portal.models import Backend, Issue, Site, StartRequest
+from portal.webhooks import services
+from portal.webhooks.models import Endpoint
 from tests.browser.conftest import AXE_JS
 from tests.browser.steps import WCAG_TAGS
 
@@ -48,6 +51,29 @@ def two_sites(portal_url):
     return sites
 
 
+# The characters, in one element, after which a line ends: "e" for "printe|r" split mid-word,
+# " " for a break between words.
+LINE_ENDS = """element => {
+    const ends = [];
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    let top = null, previous = "";
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let i = 0; i < node.length; i++) {
+            const range = document.createRange();
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const box = range.getClientRects()[0];
+            if (box && node.data[i].trim()) {  // a space at a line's end hangs after it
+                if (top !== null && box.top > top + 1) ends.push(previous);
+                top = box.top;
+            }
+            previous = node.data[i];
+        }
+    }
+    return ends;
+}"""
+
+
 def log_in(page, portal_url):
     page.goto(portal_url + reverse("admin:login"))
     page.fill("#id_username", "admin")
@@ -67,6 +93,59 @@ def test_list_fits_1280_pixels(page, portal_url, two_sites, model, column):
     box, frame = header.bounding_box(), results.bounding_box()
     assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1
     assert page.locator(f"#result_list td.field-{column}").first.is_visible()
+
+
+@pytest.mark.parametrize("language", ["en-US", "de", "ja"])
+def test_issue_list_fits_1280_pixels_with_whole_words(browser, portal_url, two_sites, language):
+    """A walk-through found code names split mid-word ("vpn_and_remote_a|ccess") and the German
+    "Fehlende Übersetzungen" heading cut off at the list's edge: the first site has all 16
+    languages, so its rows name 15 missing translations."""
+    for site in two_sites:
+        Issue.objects.create(
+            site=site, code_name="vpn_and_remote_access_problems", display_name="VPN", priority=2
+        )
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_issue_changelist"))
+    results = page.locator(".results")
+    assert results.evaluate("element => element.scrollWidth - element.clientWidth") <= 1
+    frame = results.bounding_box()
+    headings = page.locator("#result_list thead th")
+    for index in range(headings.count()):
+        box = headings.nth(index).bounding_box()
+        assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1, headings.nth(index).inner_text()
+        text = headings.nth(index).locator(".text")
+        assert all(end.isspace() for end in text.evaluate(LINE_ENDS)), text.inner_text()
+    code_names = page.locator("#result_list td.field-code_name_column")
+    assert code_names.count() == 4
+    split = {code_names.nth(i).inner_text(): code_names.nth(i).evaluate(LINE_ENDS) for i in range(4)}
+    assert any(split.values()), "the long code name is on one line: the test shows nothing"
+    assert all(end in "_-" for ends in split.values() for end in ends), split
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["en-US", "de", "ja"])
+def test_delivery_log_fits_1280_pixels_with_long_endpoint_addresses(browser, portal_url, two_sites, language):
+    """Unnamed endpoints are named by host and path (up to 60 characters, no spaces), next to
+    36-character event ids: the walk-through's log was wider than the window."""
+    for path in ("hooks/tickets/zendesk/incoming/portal", "api/v2/webhooks/support/portal/events/all"):
+        endpoint = Endpoint.objects.create(
+            site=two_sites[0], url="https://help.example.com/" + path, secret="s" * 20
+        )
+        services.send_test_event(endpoint=endpoint)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:webhooks_delivery_changelist"))
+    assert page.locator("#result_list td.field-endpoint").count() == 2
+    width = "element => element.scrollWidth - element.clientWidth"
+    assert page.locator(".results").evaluate(width) <= 1
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    frame = page.locator(".results").bounding_box()
+    last = page.locator("#result_list thead th").last.bounding_box()
+    assert last["x"] + last["width"] <= frame["x"] + frame["width"] + 1
+    context.close()
 
 
 def test_setup_checklist_has_no_axe_violations(page, portal_url, two_sites):

@@ -1,0 +1,67 @@
+"""Admin change forms as a person sees them, in English, German, Japanese and Russian (the
+longest catalog), on a 1280 px window and a 360 px phone."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from portal.models import Backend, Site
+from portal.webhooks.models import Endpoint
+from tests.browser.test_admin_lists import log_in
+
+pytestmark = pytest.mark.browser
+
+# The placeholder's width in the input's own font, and the room the input has for it.
+PLACEHOLDER_AND_ROOM = """input => {
+    const style = getComputedStyle(input);
+    const canvas = document.createElement("canvas").getContext("2d");
+    canvas.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return [canvas.measureText(input.placeholder).width, room];
+}"""
+
+
+@pytest.fixture
+def secrets_set(portal_url, django_user_model):
+    backend = Backend.objects.create(
+        name="Appliance",
+        kind=Backend.Kind.MODERN,
+        base_url="https://support.example.com",
+        client_id="portal",
+        client_secret="s" * 32,
+    )
+    site = Site.objects.create(name="Acme Support", is_default=True, backend=backend, prefill_secret="p" * 32)
+    endpoint = Endpoint.objects.create(site=site, url="https://help.example.com/hooks", secret="w" * 32)
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "browser-test-password")
+    return site, endpoint
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+@pytest.mark.parametrize("language", ["en-US", "de", "ja", "ru"])
+def test_every_secret_box_shows_its_whole_placeholder(browser, portal_url, secrets_set, language, width):
+    """The walk-through found "Gesetzt – leer lassen, um den Wert zu behalten" cut off in the
+    prefill secret's box, the backend's secrets and the webhook's (set or not)."""
+    site, endpoint = secrets_set
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    pages = {
+        reverse("admin:portal_site_change", args=[site.pk]): ["#id_prefill_secret"],
+        reverse("admin:portal_backend_change", args=[site.backend_id]): ["#id_client_secret"],
+        reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]): ["#id_secret"],
+        reverse("admin:webhooks_endpoint_add"): ["#id_secret"],
+    }
+    for url, boxes in pages.items():
+        page.goto(portal_url + url)
+        for selector in boxes:
+            box = page.locator(selector)
+            if not box.is_visible():  # in a collapsed "Advanced" group: open it as a person would
+                page.locator(f"details:has({selector}) > summary").click()
+            assert box.is_visible()
+            placeholder = box.get_attribute("placeholder")
+            text, room = box.evaluate(PLACEHOLDER_AND_ROOM)
+            assert text <= room, f"{url} {selector}: {placeholder!r} needs {text:.0f} px, has {room:.0f}"
+            edge = box.bounding_box()
+            assert edge["x"] + edge["width"] <= width
+    context.close()
