@@ -56,7 +56,10 @@ class EndpointForm(forms.ModelForm):
     def clean_secret(self):
         value = self.cleaned_data.get("secret", "")
         if value and len(value) < SHARED_SECRET_MIN_CHARS:
-            raise forms.ValidationError(_("Use at least 16 characters, or leave it empty to generate one."))
+            raise forms.ValidationError(
+                _("Use at least %(count)d characters, or leave it empty to generate one.")
+                % {"count": SHARED_SECRET_MIN_CHARS}
+            )
         return value
 
     def save(self, commit=True):
