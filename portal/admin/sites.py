@@ -30,7 +30,7 @@ from portal.admin.secrets import (
     generate_secret_field,
 )
 from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
-from portal.branding import contrast_warnings, embed_snippet, is_colour, site_origin
+from portal.branding import contrast_warnings, embed_snippet, is_colour, shows_light_pages, site_origin
 
 _current_request: ContextVar = ContextVar("portal_admin_request", default=None)
 
@@ -137,6 +137,8 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
         }
 
     COLOUR_FIELDS = ("primary_color", "text_color", "background_color")
+    # A switch from Dark brings the light colours (back) into use: checked like a new colour.
+    CONTRAST_FIELDS = (*COLOUR_FIELDS, "color_scheme")
 
     def clean_prefill_secret(self):
         # A typed secret as strong as a webhook's; one stored before keeps working.
@@ -154,9 +156,15 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
         # Only a change of colours is checked: an unrelated edit of a site saved earlier with
         # low contrast is not refused (it is still warned about after saving). A colour that is
         # not #rrggbb gets the model's own message next to its field (its validator runs after
-        # this method), so contrast is computed only from valid colours.
-        changed = self.instance.pk is None or set(self.COLOUR_FIELDS) & set(self.changed_data)
-        if all(map(is_colour, colours)) and changed and not cleaned.get("accept_low_contrast"):
+        # this method), so contrast is computed only from valid colours. A dark site draws
+        # none of these pairs (its primary is lightened until it reads, branding.primary_on_dark).
+        changed = self.instance.pk is None or set(self.CONTRAST_FIELDS) & set(self.changed_data)
+        if (
+            all(map(is_colour, colours))
+            and changed
+            and shows_light_pages(cleaned.get("color_scheme"))
+            and not cleaned.get("accept_low_contrast")
+        ):
             primary, text, background = colours
             problems = contrast_warnings(primary=primary, text=text, background=background)
             if problems:
@@ -201,6 +209,7 @@ class SiteAdmin(
             {
                 "fields": [
                     "logo",
+                    "color_scheme",
                     "primary_color",
                     "text_color",
                     "background_color",
@@ -343,10 +352,11 @@ class SiteAdmin(
                 ),
                 messages.SUCCESS,
             )
-        for warning in contrast_warnings(
-            primary=obj.primary_color, text=obj.text_color, background=obj.background_color
-        ):
-            self.message_user(request, warning, messages.WARNING)
+        if shows_light_pages(obj.color_scheme):
+            for warning in contrast_warnings(
+                primary=obj.primary_color, text=obj.text_color, background=obj.background_color
+            ):
+                self.message_user(request, warning, messages.WARNING)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
