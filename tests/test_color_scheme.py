@@ -281,3 +281,15 @@ def test_leaving_dark_checks_the_light_colours_again(admin_client, site):
         assert "White button text on the primary colour has a contrast of" in response.content.decode()
     site.refresh_from_db()
     assert site.color_scheme == Site.ColorScheme.DARK
+
+
+@pytest.mark.django_db
+def test_between_light_and_following_the_device_colours_accepted_before_stay_accepted(admin_client, site):
+    """The light pages' colours are the same on both: a switch is no change of colours."""
+    site.primary_color = "#ffee00"  # accepted with low contrast when it was saved
+    site.save()
+    for scheme in ("device", "light"):
+        response = save_site_in_admin(admin_client, site, color_scheme=scheme, primary_color="#ffee00")
+        assert response.status_code == 302, scheme
+        site.refresh_from_db()
+        assert site.color_scheme == scheme

@@ -137,8 +137,6 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
         }
 
     COLOUR_FIELDS = ("primary_color", "text_color", "background_color")
-    # A switch from Dark brings the light colours (back) into use: checked like a new colour.
-    CONTRAST_FIELDS = (*COLOUR_FIELDS, "color_scheme")
 
     def clean_prefill_secret(self):
         # A typed secret as strong as a webhook's; one stored before keeps working.
@@ -157,8 +155,12 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
         # low contrast is not refused (it is still warned about after saving). A colour that is
         # not #rrggbb gets the model's own message next to its field (its validator runs after
         # this method), so contrast is computed only from valid colours. A dark site draws
-        # none of these pairs (its primary is lightened until it reads, branding.primary_on_dark).
-        changed = self.instance.pk is None or set(self.CONTRAST_FIELDS) & set(self.changed_data)
+        # none of these pairs (its primary is lightened until it reads, branding.primary_on_dark);
+        # leaving Dark brings the colours into use, so it is checked like a change of colours.
+        leaves_dark = "color_scheme" in self.changed_data and not shows_light_pages(
+            self.initial.get("color_scheme")
+        )
+        changed = self.instance.pk is None or set(self.COLOUR_FIELDS) & set(self.changed_data) or leaves_dark
         if (
             all(map(is_colour, colours))
             and changed
