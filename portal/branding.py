@@ -1,6 +1,10 @@
-"""Site branding checks: colour contrast (WCAG 2.2, 1.4.3) and the embedding snippet."""
+"""Site branding: the theme's colours and their contrast (WCAG 2.2, 1.4.3 and 1.4.11), the
+light and dark colour schemes, and the embedding snippet."""
 
 from __future__ import annotations
+
+import colorsys
+import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,10 +13,39 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from portal import selectors
-from portal.models import color_validator
+from portal.models import Site, color_validator
 
 MIN_TEXT_CONTRAST = 4.5
+MIN_UI_CONTRAST = 3.0  # borders of fields, focus rings, icons (1.4.11)
 WHITE = "#ffffff"
+
+# The dark scheme's own colours: every custom property of static/portal/portal.css's :root that
+# changes with the scheme (the focus ring's amber reads on both; tests/test_color_scheme.py
+# keeps the two lists in step). The site's text and background colours belong to its light
+# pages; on dark only the primary colour is the site's own, lightened where it would not read
+# (docs/decisions/0108-dark-colour-scheme.md).
+DARK = {
+    "--bg": "#15171a",
+    "--card": "#202327",
+    "--text": "#e8eaed",
+    "--muted": "#b5bac2",
+    "--error": "#ff8a80",
+    "--border": "#8a9099",
+    "--rule": "#3d424a",
+    "--icon-bg": "#2b3037",
+    "--field-bg": "#15171a",
+    "--locked-bg": "#2b2e34",
+    "--code-bg": "#2b2e34",
+    "--notice-bg": "#3b3316",
+    "--notice-border": "#8f7a22",
+    "--warning-bg": "#3a2816",
+    "--warning-border": "#e08a2e",
+    "--online": "#5cc46d",
+    "--button-hover": "brightness(1.12)",
+}
+# Where the primary colour is drawn on dark pages: links on the page and on cards, the icons'
+# circles. What reads on the lightest of them reads on all.
+DARK_BRAND_SURFACES = ("--bg", "--card", "--icon-bg")
 
 
 def is_colour(value: object) -> bool:
@@ -56,6 +89,83 @@ def contrast_warnings(*, primary: str, text: str, background: str) -> list[str]:
                 % {"what": what, "ratio": ratio}
             )
     return warnings
+
+
+def shows_light_pages(scheme: object) -> bool:
+    """Whether a site's pages are ever light, drawn in its own primary, text and background
+    colours as they are: on every colour scheme but Dark."""
+    return scheme != Site.ColorScheme.DARK
+
+
+def primary_on_dark(primary: str) -> str:
+    """The primary colour of the dark pages: the site's own where it reads (4.5:1) on every
+    surface it is drawn on, else the least lighter shade of the same hue that does.
+
+    Lightness is raised in HLS, which keeps hue and saturation (a navy becomes a sky blue, not
+    the grey a mix with white would give). Every channel grows with the lightness, so whether a
+    shade reads flips once, from no to yes, and a bisection finds the flip; white, the end of
+    the scale, reads on every dark surface, so there is always an answer."""
+    if not is_colour(primary):
+        return primary
+    return _primary_on_dark(primary.lower())
+
+
+LIGHTNESS_STEPS = 1000
+
+
+@functools.lru_cache(maxsize=256)
+def _primary_on_dark(primary: str) -> str:
+    if _reads_on_dark(primary):
+        return primary
+    hue, lightness, saturation = colorsys.rgb_to_hls(*(int(primary[i : i + 2], 16) / 255 for i in (1, 3, 5)))
+
+    def shade(step: int) -> str:
+        rgb = colorsys.hls_to_rgb(hue, lightness + (1 - lightness) * step / LIGHTNESS_STEPS, saturation)
+        return "#" + "".join(f"{round(channel * 255):02x}" for channel in rgb)
+
+    fails, reads = 0, LIGHTNESS_STEPS
+    while reads - fails > 1:
+        middle = (fails + reads) // 2
+        if _reads_on_dark(shade(middle)):
+            reads = middle
+        else:
+            fails = middle
+    return shade(reads)
+
+
+def _reads_on_dark(color: str) -> bool:
+    return all(contrast_ratio(color, DARK[surface]) >= MIN_TEXT_CONTRAST for surface in DARK_BRAND_SURFACES)
+
+
+def ink_on(background: str) -> str:
+    """White or the dark page's near-black, whichever reads better on `background`: the
+    buttons' text on the primary colour."""
+    dark = DARK["--bg"]
+    return WHITE if contrast_ratio(WHITE, background) >= contrast_ratio(dark, background) else dark
+
+
+def dark_theme(primary: str) -> dict[str, str]:
+    """Every custom property the dark pages set: the dark colours and the primary's shade."""
+    brand = primary_on_dark(primary)
+    return {"color-scheme": "dark", "--brand": brand, "--on-brand": ink_on(brand), **DARK}
+
+
+def theme_css(*, scheme: str, primary: str, text: str, background: str) -> str:
+    """The site's /theme.css: its colours as custom properties over portal.css's defaults.
+
+    The same bytes for every visitor of a site: "follow the device" is a media query the
+    browser answers, never a choice the server makes per request, so the cached pages and this
+    file (whose address changes with the site) stay one copy per site."""
+    light = f":root{{--brand:{primary};--text:{text};--bg:{background}}}\n"
+    if scheme == Site.ColorScheme.DARK:
+        return _dark_css(primary) + "\n"
+    if scheme == Site.ColorScheme.DEVICE:
+        return light + "@media (prefers-color-scheme:dark){" + _dark_css(primary) + "}\n"
+    return light
+
+
+def _dark_css(primary: str) -> str:
+    return ":root{" + ";".join(f"{name}:{value}" for name, value in dark_theme(primary).items()) + "}"
 
 
 def embed_snippet(*, origin: str, site_name: str) -> str:

@@ -307,6 +307,11 @@ class Site(models.Model):
         CHOICE = "choice", _("Customer may choose chat only")
         ALWAYS = "always", _("Always chat only")
 
+    class ColorScheme(models.TextChoices):
+        LIGHT = "light", _("Light")
+        DARK = "dark", _("Dark")
+        DEVICE = "device", _("Follow the device")
+
     name = models.CharField(_("name"), max_length=100)
     is_default = models.BooleanField(
         _("default site"),
@@ -332,6 +337,20 @@ class Site(models.Model):
     )
     background_color = models.CharField(
         _("background colour"), max_length=7, default="#f6f7f9", validators=[color_validator]
+    )
+    # A choice of the admin, not of each visitor: the page embedded in a light help-desk page
+    # stays light unless the admin says otherwise (docs/decisions/0108-dark-colour-scheme.md).
+    color_scheme = models.CharField(
+        _("colour scheme"),
+        max_length=10,
+        choices=ColorScheme.choices,
+        default=ColorScheme.LIGHT,
+        help_text=_(
+            "Dark draws the pages on a dark background, with the primary colour lightened where it "
+            "would be hard to read; the text and background colours are for the light pages. "
+            "“Follow the device” shows each customer the scheme their device is set to, so a "
+            "light help-desk page may then embed a dark portal."
+        ),
     )
     welcome_text = models.TextField(_("welcome text"), blank=True)
     notice_text = models.TextField(

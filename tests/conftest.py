@@ -137,6 +137,7 @@ def wsgi_keeps_test_connection():
 # A Site's admin change form with every required field, as the admin's own form posts it.
 SITE_ADMIN_FORM = {
     "is_default": "on",
+    "color_scheme": "light",
     "primary_color": "#1a5fb4",
     "text_color": "#1d1d1f",
     "background_color": "#f6f7f9",

@@ -31,7 +31,7 @@ from portal.admin.secrets import (
     generate_secret_field,
 )
 from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
-from portal.branding import contrast_warnings, embed_snippet, is_colour, site_origin
+from portal.branding import contrast_warnings, embed_snippet, is_colour, shows_light_pages, site_origin
 
 _current_request: ContextVar = ContextVar("portal_admin_request", default=None)
 
@@ -155,9 +155,19 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
         # Only a change of colours is checked: an unrelated edit of a site saved earlier with
         # low contrast is not refused (it is still warned about after saving). A colour that is
         # not #rrggbb gets the model's own message next to its field (its validator runs after
-        # this method), so contrast is computed only from valid colours.
-        changed = self.instance.pk is None or set(self.COLOUR_FIELDS) & set(self.changed_data)
-        if all(map(is_colour, colours)) and changed and not cleaned.get("accept_low_contrast"):
+        # this method), so contrast is computed only from valid colours. A dark site draws
+        # none of these pairs (its primary is lightened until it reads, branding.primary_on_dark);
+        # leaving Dark brings the colours into use, so it is checked like a change of colours.
+        leaves_dark = "color_scheme" in self.changed_data and not shows_light_pages(
+            self.initial.get("color_scheme")
+        )
+        changed = self.instance.pk is None or set(self.COLOUR_FIELDS) & set(self.changed_data) or leaves_dark
+        if (
+            all(map(is_colour, colours))
+            and changed
+            and shows_light_pages(cleaned.get("color_scheme"))
+            and not cleaned.get("accept_low_contrast")
+        ):
             primary, text, background = colours
             problems = contrast_warnings(primary=primary, text=text, background=background)
             if problems:
@@ -202,6 +212,7 @@ class SiteAdmin(
             {
                 "fields": [
                     "logo",
+                    "color_scheme",
                     "primary_color",
                     "text_color",
                     "background_color",
@@ -344,10 +355,11 @@ class SiteAdmin(
                 ),
                 messages.SUCCESS,
             )
-        for warning in contrast_warnings(
-            primary=obj.primary_color, text=obj.text_color, background=obj.background_color
-        ):
-            self.message_user(request, warning, messages.WARNING)
+        if shows_light_pages(obj.color_scheme):
+            for warning in contrast_warnings(
+                primary=obj.primary_color, text=obj.text_color, background=obj.background_color
+            ):
+                self.message_user(request, warning, messages.WARNING)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

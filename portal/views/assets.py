@@ -7,16 +7,23 @@ from django.http import HttpResponse, HttpResponseBase
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
+from portal import branding
 from portal.http import PortalRequest
 
 
 @require_GET
 def theme_css(request: PortalRequest) -> HttpResponse:
-    """The site's colours as CSS custom properties: a file, so the CSP needs no inline style."""
+    """The site's colours and colour scheme as CSS custom properties: a file, so the CSP needs no
+    inline style. Its address carries the site's last change (templates/portal/base.html)."""
     site = request.site
     css = ""
     if site is not None:
-        css = f":root{{--brand:{site.primary_color};--text:{site.text_color};--bg:{site.background_color}}}\n"
+        css = branding.theme_css(
+            scheme=site.color_scheme,
+            primary=site.primary_color,
+            text=site.text_color,
+            background=site.background_color,
+        )
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300"
     return response

@@ -152,6 +152,11 @@ def axe_violations(page) -> list[str]:
     ]
 
 
+def css_rgb(colour: str) -> str:
+    """#rrggbb as getComputedStyle writes it: rgb(r, g, b)."""
+    return "rgb({}, {}, {})".format(*(int(colour[i : i + 2], 16) for i in (1, 3, 5)))
+
+
 def screenshot(page, name: str) -> None:
     folder = ARTIFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)

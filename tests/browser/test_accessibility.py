@@ -1,5 +1,6 @@
 """Every customer page, in three scripts, passes axe-core's WCAG 2.2 A and AA checks with zero
-violations, fits a 320 px wide screen and 200 % zoom, and is photographed for review."""
+violations, light and dark (docs/decisions/0108-dark-colour-scheme.md), fits a 320 px wide
+screen and 200 % zoom, and is photographed for review."""
 
 from __future__ import annotations
 
@@ -9,17 +10,29 @@ import zoneinfo
 import pytest
 from playwright.sync_api import expect
 
+from portal.branding import DARK
 from portal.models import Backend, Holiday
-from tests.browser.steps import axe_violations, expected_survey_query, fill_survey, screenshot, submit
+from tests.browser.steps import (
+    axe_violations,
+    css_rgb,
+    expected_survey_query,
+    fill_survey,
+    screenshot,
+    submit,
+)
 
 pytestmark = pytest.mark.browser
 
 SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+# A site's colour scheme, and the preference the device reports: each the one that would show
+# the page in the other scheme if the setting were not respected.
+SCHEMES = {"light": ("light", "dark"), "dark": ("dark", "light"), "device-dark": ("device", "dark")}
 
 
-def customer_pages(page, make_site, portal_url, language):
+def customer_pages(page, make_site, portal_url, language, **site_fields):
     """Walks through every customer page, yielding (name, page) with each one shown."""
     site = make_site(
+        **site_fields,
         warning_text="Only continue if you contacted us yourself.",
         notice_text="Planned maintenance on Sunday from 8:00 to 9:00.",
         welcome_text="Our technicians can see your screen and help you right away.",
@@ -74,10 +87,18 @@ def overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-@pytest.mark.parametrize("language", ["en-us", "de", "ja"])
-def test_customer_pages_have_no_axe_violations(page, make_site, portal_url, language):
+@pytest.mark.parametrize(
+    ("language", "scheme"),
+    [(language, scheme) for scheme in ("light", "dark") for language in ("en-us", "de", "ja")]
+    + [("en-us", "device-dark")],
+)
+def test_customer_pages_have_no_axe_violations(page, make_site, portal_url, language, scheme):
+    color_scheme, device = SCHEMES[scheme]
+    page.emulate_media(color_scheme=device)
     seen = {}
-    for name in customer_pages(page, make_site, portal_url, language):
+    for name in customer_pages(page, make_site, portal_url, language, color_scheme=color_scheme):
+        background = DARK["--bg"] if scheme != "light" else "#f6f7f9"
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == css_rgb(background), name
         assert page.locator("html").get_attribute("lang").lower().startswith(language[:2]), name
         seen[name] = axe_violations(page)
     assert len(seen) == 10

@@ -1,7 +1,8 @@
 """The pages behind the vendors' fakes pass the same bar as the other customer pages: axe-core's
 WCAG 2.0/2.1/2.2 A and AA checks with zero violations in en-us, de and ja (errors shown
 included), no sideways scrolling at 320 px or at 200 % zoom, and screenshots for review:
-the BeyondTrust representative list, a signed prefill link, and the Take Control pages."""
+the BeyondTrust representative list, a signed prefill link, and the Take Control pages; on dark
+sites too (docs/decisions/0108-dark-colour-scheme.md)."""
 
 from __future__ import annotations
 
@@ -35,10 +36,12 @@ SITE_TEXTS = {
 }
 
 
-def vendor_pages(page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server):
+def vendor_pages(
+    page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server, color_scheme
+):
     """Walks through the pages, yielding each one's name with the page shown."""
     query = f"?locale={language}"
-    rep_site = make_rep_site(prefill_secret=SECRET, **SITE_TEXTS)
+    rep_site = make_rep_site(prefill_secret=SECRET, color_scheme=color_scheme, **SITE_TEXTS)
     CustomField.objects.filter(site=rep_site, code_name="asset_tag").update(prefill_locks=True)
     page.goto(f"{portal_url}/reps/{query}")
     yield "reps"
@@ -72,7 +75,7 @@ def vendor_pages(page, portal_url, language, make_rep_site, make_tc_site, beyond
     yield "survey-signed-errors"
 
     Site.objects.filter(pk=rep_site.pk).update(is_default=False)
-    make_tc_site(mode=Backend.TakeControlMode.REST, **SITE_TEXTS)
+    make_tc_site(mode=Backend.TakeControlMode.REST, color_scheme=color_scheme, **SITE_TEXTS)
     cache.clear()
     page.goto(f"{portal_url}/{query}")
     yield "tc-home"
@@ -108,15 +111,20 @@ def overflow(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-@pytest.mark.parametrize("language", ["en-us", "de", "ja"])
+@pytest.mark.parametrize(
+    ("language", "color_scheme"), [("en-us", "light"), ("de", "light"), ("ja", "light"), ("en-us", "dark")]
+)
 def test_vendor_pages_are_accessible_fit_small_screens_and_are_photographed(
-    page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server
+    page, portal_url, language, color_scheme, make_rep_site, make_tc_site, beyondtrust, takecontrol_server
 ):
     violations, too_wide, seen = {}, {}, []
     for name in vendor_pages(
-        page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server
+        page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server, color_scheme
     ):
         seen.append(name)
+        assert page.evaluate("getComputedStyle(document.documentElement).colorScheme") == (
+            "dark" if color_scheme == "dark" else "normal"
+        ), name
         assert page.locator("html").get_attribute("lang").lower().startswith(language[:2]), name
         found = axe_violations(page)
         if found:
@@ -128,7 +136,8 @@ def test_vendor_pages_are_accessible_fit_small_screens_and_are_photographed(
         if language == "en-us" or name in SCREENSHOTS_IN_EVERY_LANGUAGE:
             for label, (width, height) in SIZES.items():
                 page.set_viewport_size({"width": width, "height": height})
-                screenshot(page, f"{name}-{language}-{label}-{width}x{height}")
+                scheme = "" if color_scheme == "light" else f"-{color_scheme}"
+                screenshot(page, f"{name}-{language}{scheme}-{label}-{width}x{height}")
         page.set_viewport_size({"width": 1280, "height": 800})
     assert len(seen) == 17, seen
     assert violations == {}

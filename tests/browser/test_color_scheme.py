@@ -1,0 +1,152 @@
+"""A site's colour scheme in the browser (docs/decisions/0108-dark-colour-scheme.md): Light and
+Dark whatever the device prefers, "Follow the device" as the device prefers, from one and the
+same page; form controls follow the scheme, the focus ring shows on both, and a light site in a
+help-desk page stays light on a dark device. axe's checks of the dark pages are in
+test_accessibility.py and test_accessibility_vendors.py."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.branding import DARK, MIN_UI_CONTRAST, contrast_ratio, ink_on, primary_on_dark
+from tests.browser.conftest import TIMEZONE
+from tests.browser.steps import css_rgb, host_page
+
+pytestmark = pytest.mark.browser
+
+PRIMARY = "#1a5fb4"  # the sites' default
+LIGHT_LOOK = {
+    "scheme": "normal",
+    "page": css_rgb("#f6f7f9"),
+    "text": css_rgb("#1d1d1f"),
+    "button": css_rgb(PRIMARY),
+    "buttonText": css_rgb("#ffffff"),
+    "field": "normal",
+}
+DARK_LOOK = {
+    "scheme": "dark",
+    "page": css_rgb(DARK["--bg"]),
+    "text": css_rgb(DARK["--text"]),
+    "button": css_rgb(primary_on_dark(PRIMARY)),
+    "buttonText": css_rgb(ink_on(primary_on_dark(PRIMARY))),
+    "field": "dark",
+}
+# The key page as drawn: the scheme of the page and of its form field, the page's colours, and
+# the submit button's.
+LOOK = """() => {
+  const style = (selector) => getComputedStyle(document.querySelector(selector));
+  return {
+    scheme: style("html").colorScheme,
+    page: style("body").backgroundColor,
+    text: style("body").color,
+    button: style(".key-form .button").backgroundColor,
+    buttonText: style(".key-form .button").color,
+    field: style("#id_key").colorScheme,
+  };
+}"""
+# The focused element's ring, two colours (portal.css's :focus-visible): an amber outline 2 px
+# outside the element, and the text colour's shadow filling those 2 px; and the first painted
+# background around it, where the ring is drawn.
+FOCUS_RING = """() => {
+  const element = document.activeElement;
+  let surface = element.parentElement;
+  while (surface.parentElement && getComputedStyle(surface).backgroundColor === "rgba(0, 0, 0, 0)") {
+    surface = surface.parentElement;
+  }
+  const style = getComputedStyle(element);
+  return {
+    name: element.id || element.name || element.tagName + " " + element.textContent.trim(),
+    style: style.outlineStyle,
+    outline: style.outlineColor,
+    shadow: style.boxShadow,
+    surface: getComputedStyle(surface).backgroundColor,
+  };
+}"""
+
+
+def hex_of(css_colour: str) -> str:
+    r, g, b = (int(part) for part in re.findall(r"\d+", css_colour)[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+@pytest.mark.parametrize(
+    ("setting", "device", "look"),
+    [
+        ("light", "light", LIGHT_LOOK),
+        ("light", "dark", LIGHT_LOOK),
+        ("dark", "light", DARK_LOOK),
+        ("dark", "dark", DARK_LOOK),
+        ("device", "light", LIGHT_LOOK),
+        ("device", "dark", DARK_LOOK),
+    ],
+)
+def test_the_setting_decides_and_follow_the_device_follows_it(
+    page, make_site, portal_url, setting, device, look
+):
+    make_site(color_scheme=setting)
+    page.emulate_media(color_scheme=device)
+    page.goto(f"{portal_url}/key/")
+    assert page.evaluate(LOOK) == look
+
+
+def test_following_the_device_is_one_page_that_turns_with_the_device(browser, page, make_site, portal_url):
+    make_site(color_scheme="device")
+    page.emulate_media(color_scheme="light")
+    light = page.goto(f"{portal_url}/key/")
+    assert page.evaluate(LOOK) == LIGHT_LOOK
+    page.emulate_media(color_scheme="dark")  # the device switches: the page follows, unloaded
+    assert page.evaluate(LOOK) == DARK_LOOK
+    # Another visitor, on a dark device from the start, gets the very same bytes.
+    other = browser.new_context(color_scheme="dark", timezone_id=TIMEZONE, locale="en-US")
+    try:
+        other_page = other.new_page()
+        dark = other_page.goto(f"{portal_url}/key/")
+        assert other_page.evaluate(LOOK) == DARK_LOOK
+        assert dark.body() == light.body()
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize(("setting", "background"), [("light", "#f6f7f9"), ("device", DARK["--bg"])])
+def test_in_a_light_help_desk_page_on_a_dark_device(
+    page, make_site, portal_url, help_desk, setting, background
+):
+    """The help desk's page is light (it sets no colours) and the device dark: a Light site stays
+    light in the frame, a site that follows the device turns dark."""
+    make_site(color_scheme=setting, frame_ancestors=help_desk.origin)
+    page.emulate_media(color_scheme="dark")
+    page.goto(host_page(help_desk, portal_url, "/?embed=1&locale=en-us"))
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgba(0, 0, 0, 0)"
+    frame = page.frame_locator("iframe[data-support-portal]")
+    expect(frame.locator("body")).to_have_css("background-color", css_rgb(background))
+
+
+@pytest.mark.parametrize("setting", ["light", "dark"])
+def test_the_focus_ring_stands_out_from_what_is_around_it(page, make_site, portal_url, setting):
+    """Every stop of the keyboard on the survey: the ring is drawn, and one of its two colours
+    stands out at 3:1 or more from the background it is drawn on (WCAG 2.4.7 and 1.4.11): the
+    dark shadow on light pages, the amber (and the light shadow) on dark ones."""
+    make_site(color_scheme=setting, show_rep_list=True)
+    page.goto(f"{portal_url}/survey/")
+    rings, faint = [], []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement === document.body"):
+            break
+        ring = page.evaluate(FOCUS_RING)
+        if rings and ring["name"] == rings[0]["name"]:
+            break
+        rings.append(ring)
+        ratio = max(
+            contrast_ratio(hex_of(ring[part]), hex_of(ring["surface"])) for part in ("outline", "shadow")
+        )
+        if ring["style"] == "none" or ratio < MIN_UI_CONTRAST:
+            faint.append((ring, round(ratio, 2)))
+    assert len(rings) > 15
+    assert {hex_of(ring["surface"]) for ring in rings} >= {
+        "#ffffff" if setting == "light" else DARK["--card"]
+    }  # the cards were among the surfaces checked
+    assert faint == []

@@ -1,0 +1,295 @@
+"""A site's colour scheme: light (today's look), dark, or following the device
+(docs/decisions/0108-dark-colour-scheme.md). The dark pages keep every colour pair readable
+(WCAG 2.2 AA: 4.5:1 for text, 3:1 for borders, icons and focus rings) whatever primary colour
+the admin chose; "follow the device" is the same bytes for every visitor."""
+
+from __future__ import annotations
+
+import colorsys
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from portal.branding import (
+    DARK,
+    DARK_BRAND_SURFACES,
+    MIN_TEXT_CONTRAST,
+    MIN_UI_CONTRAST,
+    contrast_ratio,
+    dark_theme,
+    ink_on,
+    primary_on_dark,
+    relative_luminance,
+    theme_css,
+)
+from portal.models import Site
+from tests.conftest import save_site_in_admin
+from tests.parsed_html import element, elements
+
+# Every 15th value of each channel, 0 to 255: 5,832 colours, the greys, the pure hues, navy,
+# pastel, near-black and near-white among them.
+CHANNEL = range(0, 256, 15)
+COLOURS = [f"#{r:02x}{g:02x}{b:02x}" for r in CHANNEL for g in CHANNEL for b in CHANNEL]
+# Brand colours admins really pick, the yellow the light pages refuse among them.
+BRANDS = ["#1a5fb4", "#0b5394", "#ffee00", "#e30613", "#6a1b9a", "#000000", "#ff6600", "#008080"]
+
+
+def hls(colour: str) -> tuple[float, float, float]:
+    return colorsys.rgb_to_hls(*(int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)))
+
+
+def css_custom_properties(css: str, selector: str = ":root") -> dict[str, str]:
+    """The custom properties of the first `selector {...}` block, #rgb written as #rrggbb."""
+    block = re.search(re.escape(selector) + r"\s*\{([^}]*)\}", css)
+    assert block, selector
+    values = dict(re.findall(r"(--[\w-]+)\s*:\s*([^;]+?)\s*(?:;|$)", block.group(1)))
+    return {name: re.sub(r"^#(\w)(\w)(\w)$", r"#\1\1\2\2\3\3", value) for name, value in values.items()}
+
+
+def portal_css() -> str:
+    return (Path(settings.BASE_DIR) / "static" / "portal" / "portal.css").read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------
+# The primary colour on dark pages
+# ------------------------------------------------------------------------------
+def test_every_primary_colour_reads_on_the_dark_pages():
+    """For each colour an admin can choose: links and icons read (4.5:1) on every dark surface,
+    buttons stand out from the cards (3:1), and the buttons' text reads on them (4.5:1)."""
+    unreadable = {}
+    for colour in COLOURS:
+        theme = dark_theme(colour)
+        brand, on_brand = theme["--brand"], theme["--on-brand"]
+        ratios = {
+            **{f"brand on {s}": contrast_ratio(brand, DARK[s]) for s in DARK_BRAND_SURFACES},
+            "button on card": contrast_ratio(brand, DARK["--card"]),
+            "button text": contrast_ratio(on_brand, brand),
+        }
+        needed = {name: MIN_UI_CONTRAST if name == "button on card" else MIN_TEXT_CONTRAST for name in ratios}
+        failing = {name: round(ratio, 2) for name, ratio in ratios.items() if ratio < needed[name]}
+        if failing:
+            unreadable[colour] = (brand, failing)
+    assert len(COLOURS) == 18**3
+    assert unreadable == {}
+
+
+def test_a_primary_that_reads_on_dark_is_kept_and_one_that_does_not_gets_a_lighter_shade_of_its_hue():
+    kept = changed = 0
+    for colour in COLOURS:
+        shade = primary_on_dark(colour)
+        lightest = min(contrast_ratio(colour, DARK[s]) for s in DARK_BRAND_SURFACES)
+        if lightest >= MIN_TEXT_CONTRAST:
+            assert shade == colour
+            kept += 1
+            continue
+        changed += 1
+        assert relative_luminance(shade) > relative_luminance(colour), colour
+        hue, _lightness, saturation = hls(colour)
+        shade_hue, _shade_lightness, shade_saturation = hls(shade)
+        if saturation > 0.2:  # a colour, not a grey: the same hue, not washed out to grey
+            assert min(abs(shade_hue - hue), 1 - abs(shade_hue - hue)) < 0.01, (colour, shade)
+            assert abs(shade_saturation - saturation) < 0.02, (colour, shade)
+        # no lighter than needed: the next shade down would not read
+        assert min(contrast_ratio(shade, DARK[s]) for s in DARK_BRAND_SURFACES) < MIN_TEXT_CONTRAST + 0.1
+    assert kept > 1000 and changed > 1000  # both cases really ran
+
+
+@pytest.mark.parametrize("colour", BRANDS)
+def test_the_primary_of_the_dark_pages_is_the_same_for_any_spelling(colour):
+    assert primary_on_dark(colour.upper()) == primary_on_dark(colour)
+
+
+def test_button_text_is_white_or_near_black_whichever_reads():
+    assert ink_on("#000000") == "#ffffff"
+    assert ink_on("#1a5fb4") == "#ffffff"
+    assert ink_on("#ffee00") == DARK["--bg"]
+    assert ink_on(primary_on_dark("#1a5fb4")) == DARK["--bg"]
+
+
+# ------------------------------------------------------------------------------
+# The dark scheme's own colours
+# ------------------------------------------------------------------------------
+# The pairs the dark pages draw: (foreground, background, what it is, the contrast it needs).
+TEXT_SURFACES = [
+    "--bg",
+    "--card",
+    "--field-bg",
+    "--locked-bg",
+    "--code-bg",
+    "--notice-bg",
+    "--warning-bg",
+    "--icon-bg",
+]
+DARK_PAIRS = (
+    [("--text", surface, MIN_TEXT_CONTRAST) for surface in TEXT_SURFACES]
+    + [("--muted", surface, MIN_TEXT_CONTRAST) for surface in ("--bg", "--card", "--field-bg")]
+    + [("--error", surface, MIN_TEXT_CONTRAST) for surface in ("--bg", "--card", "--field-bg")]
+    + [("--border", surface, MIN_UI_CONTRAST) for surface in ("--bg", "--card", "--field-bg")]
+    + [("--online", "--card", MIN_UI_CONTRAST)]
+)
+
+
+@pytest.mark.parametrize(("foreground", "background", "needed"), DARK_PAIRS)
+def test_the_dark_colours_read_on_each_other(foreground, background, needed):
+    assert contrast_ratio(DARK[foreground], DARK[background]) >= needed
+
+
+def test_the_focus_ring_shows_on_both_schemes():
+    """The ring is amber (--focus, the same on both) around a ring of the text colour: one of
+    the two stands out on any surface of either scheme."""
+    light = css_custom_properties(portal_css())
+    for surface in ("--bg", "--card", "--icon-bg"):
+        assert contrast_ratio(light["--focus"], DARK[surface]) >= MIN_UI_CONTRAST
+    for surface in ("--bg", "--card"):
+        assert contrast_ratio(light["--text"], light[surface]) >= MIN_UI_CONTRAST
+    assert ":focus-visible { outline: 3px solid var(--focus)" in portal_css()
+
+
+def test_the_dark_scheme_replaces_every_colour_of_the_stylesheet():
+    """portal.css names each colour once, in :root, and the dark scheme has a value for each:
+    a colour added to the stylesheet without a dark one would show light on dark pages."""
+    css = portal_css()
+    light = css_custom_properties(css)
+    root_end = css.index("}", css.index(":root")) + 1
+    assert re.findall(r"#[0-9a-fA-F]{3,6}\b", css[root_end:]) == []  # no colour outside :root
+    same_on_both = {"--focus", "--radius"}
+    from_the_site = {"--brand", "--on-brand"}
+    assert set(light) - same_on_both == set(DARK) | from_the_site
+    assert set(dark_theme("#1a5fb4")) == set(DARK) | from_the_site | {"color-scheme"}
+
+
+# ------------------------------------------------------------------------------
+# theme.css
+# ------------------------------------------------------------------------------
+def test_light_is_todays_theme():
+    css = theme_css(scheme=Site.ColorScheme.LIGHT, primary="#123456", text="#1d1d1f", background="#f6f7f9")
+    assert css == ":root{--brand:#123456;--text:#1d1d1f;--bg:#f6f7f9}\n"
+
+
+def test_dark_draws_the_dark_colours_and_the_lightened_primary():
+    css = theme_css(scheme=Site.ColorScheme.DARK, primary="#1a5fb4", text="#1d1d1f", background="#ffffff")
+    assert "color-scheme:dark" in css and "@media" not in css
+    values = css_custom_properties(css)
+    assert values["--brand"] == primary_on_dark("#1a5fb4") != "#1a5fb4"
+    assert values["--bg"] == DARK["--bg"] and values["--text"] == DARK["--text"]
+    assert "#1d1d1f" not in css  # the site's light text colour plays no part
+
+
+def test_follow_the_device_is_light_with_dark_in_a_media_query():
+    css = theme_css(scheme=Site.ColorScheme.DEVICE, primary="#1a5fb4", text="#1d1d1f", background="#f6f7f9")
+    light, media = css.split("@media", 1)
+    assert css_custom_properties(light) == {"--brand": "#1a5fb4", "--text": "#1d1d1f", "--bg": "#f6f7f9"}
+    assert media.startswith(" (prefers-color-scheme:dark){:root{color-scheme:dark;")
+    assert css_custom_properties(media)["--brand"] == primary_on_dark("#1a5fb4")
+    assert css_custom_properties(media)["--bg"] == DARK["--bg"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scheme", list(Site.ColorScheme))
+def test_the_page_and_its_theme_are_the_same_bytes_for_every_visitor(client, site, scheme):
+    """Nothing of the visitor's device reaches the answer: a dark and a light device, another
+    browser, get the very same page and theme (the page from the page cache)."""
+    site.color_scheme = scheme
+    site.save()
+    visitors = [
+        {
+            "HTTP_SEC_CH_PREFERS_COLOR_SCHEME": "dark",
+            "HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux) Chrome/124",
+        },
+        {
+            "HTTP_SEC_CH_PREFERS_COLOR_SCHEME": "light",
+            "HTTP_USER_AGENT": "Mozilla/5.0 (Macintosh) Safari/605",
+        },
+        {},
+    ]
+    pages = [client.get("/", **headers) for headers in visitors]
+    assert len({page.content for page in pages}) == 1
+    assert all("prefers-color-scheme" not in page.get("Vary", "").lower() for page in pages)
+    [link] = [
+        e for e in elements(pages[0].content.decode(), "link", rel="stylesheet") if "theme" in e.attrs["href"]
+    ]
+    themes = [client.get(link.attrs["href"], **headers) for headers in visitors]
+    assert len({theme.content for theme in themes}) == 1
+    assert themes[0].content.decode() == theme_css(
+        scheme=scheme, primary=site.primary_color, text=site.text_color, background=site.background_color
+    )
+
+
+# ------------------------------------------------------------------------------
+# Admin
+# ------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_site_form_offers_the_three_schemes_with_help(admin_client, site):
+    html = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
+    options = [
+        part for part in element(html, "select", name="color_scheme").parts if not isinstance(part, str)
+    ]
+    assert {option.attrs["value"]: option.text for option in options} == {
+        "light": "Light",
+        "dark": "Dark",
+        "device": "Follow the device",
+    }
+    assert [option.attrs["value"] for option in options if "selected" in option.attrs] == ["light"]
+    assert "embed a dark portal" in element(html, "div", id="id_color_scheme_helptext").text
+
+
+@pytest.mark.django_db
+def test_the_site_form_is_translated(admin_client, site):
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert element(html, "label", **{"for": "id_color_scheme"}).text.startswith("Farbschema")
+    assert "Wie auf dem Gerät eingestellt" in element(html, "select", name="color_scheme").text
+
+
+@pytest.mark.django_db
+def test_saving_dark_in_admin_serves_the_dark_theme(admin_client, client, site):
+    response = save_site_in_admin(admin_client, site, color_scheme="dark")
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert site.color_scheme == Site.ColorScheme.DARK
+    [link] = [
+        e
+        for e in elements(client.get("/").content.decode(), "link", rel="stylesheet")
+        if "theme" in e.attrs["href"]
+    ]
+    assert "color-scheme:dark" in client.get(link.attrs["href"]).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_dark_site_may_use_a_primary_that_only_reads_on_dark(admin_client, site):
+    """Yellow under white button text is refused on light pages (tests/admin/test_setup.py);
+    a dark site draws it under near-black text, so nothing is refused or warned about."""
+    response = save_site_in_admin(
+        admin_client, site, color_scheme="dark", primary_color="#ffee00", follow=True
+    )
+    assert response.redirect_chain and response.status_code == 200
+    assert not [m for m in response.context["messages"] if "contrast" in str(m)]
+    site.refresh_from_db()
+    assert site.primary_color == "#ffee00"
+
+
+@pytest.mark.django_db
+def test_leaving_dark_checks_the_light_colours_again(admin_client, site):
+    site.color_scheme, site.primary_color = Site.ColorScheme.DARK, "#ffee00"
+    site.save()
+    for scheme in ("light", "device"):
+        response = save_site_in_admin(admin_client, site, color_scheme=scheme, primary_color="#ffee00")
+        assert response.status_code == 200, scheme  # the form again
+        assert "White button text on the primary colour has a contrast of" in response.content.decode()
+    site.refresh_from_db()
+    assert site.color_scheme == Site.ColorScheme.DARK
+
+
+@pytest.mark.django_db
+def test_between_light_and_following_the_device_colours_accepted_before_stay_accepted(admin_client, site):
+    """The light pages' colours are the same on both: a switch is no change of colours."""
+    site.primary_color = "#ffee00"  # accepted with low contrast when it was saved
+    site.save()
+    for scheme in ("device", "light"):
+        response = save_site_in_admin(admin_client, site, color_scheme=scheme, primary_color="#ffee00")
+        assert response.status_code == 302, scheme
+        site.refresh_from_db()
+        assert site.color_scheme == scheme
