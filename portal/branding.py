@@ -23,7 +23,7 @@ WHITE = "#ffffff"
 # changes with the scheme (the focus ring's amber reads on both; tests/test_color_scheme.py
 # keeps the two lists in step). The site's text and background colours belong to its light
 # pages; on dark only the primary colour is the site's own, lightened where it would not read
-# (docs/decisions/0108-dark-colour-scheme.md).
+# (docs/decisions/0110-dark-colour-scheme.md).
 DARK = {
     "--bg": "#15171a",
     "--card": "#202327",

@@ -339,7 +339,7 @@ class Site(models.Model):
         _("background colour"), max_length=7, default="#f6f7f9", validators=[color_validator]
     )
     # A choice of the admin, not of each visitor: the page embedded in a light help-desk page
-    # stays light unless the admin says otherwise (docs/decisions/0108-dark-colour-scheme.md).
+    # stays light unless the admin says otherwise (docs/decisions/0110-dark-colour-scheme.md).
     color_scheme = models.CharField(
         _("colour scheme"),
         max_length=10,

@@ -1,5 +1,5 @@
 """A site's colour scheme: light (today's look), dark, or following the device
-(docs/decisions/0108-dark-colour-scheme.md). The dark pages keep every colour pair readable
+(docs/decisions/0110-dark-colour-scheme.md). The dark pages keep every colour pair readable
 (WCAG 2.2 AA: 4.5:1 for text, 3:1 for borders, icons and focus rings) whatever primary colour
 the admin chose; "follow the device" is the same bytes for every visitor."""
 

@@ -1,5 +1,5 @@
 """Every customer page, in three scripts, passes axe-core's WCAG 2.2 A and AA checks with zero
-violations, light and dark (docs/decisions/0108-dark-colour-scheme.md), fits a 320 px wide
+violations, light and dark (docs/decisions/0110-dark-colour-scheme.md), fits a 320 px wide
 screen and 200 % zoom, and is photographed for review."""
 
 from __future__ import annotations

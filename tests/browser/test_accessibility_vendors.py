@@ -2,7 +2,7 @@
 WCAG 2.0/2.1/2.2 A and AA checks with zero violations in en-us, de and ja (errors shown
 included), no sideways scrolling at 320 px or at 200 % zoom, and screenshots for review:
 the BeyondTrust representative list, a signed prefill link, and the Take Control pages; on dark
-sites too (docs/decisions/0108-dark-colour-scheme.md)."""
+sites too (docs/decisions/0110-dark-colour-scheme.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A site's colour scheme in the browser (docs/decisions/0108-dark-colour-scheme.md): Light and
+"""A site's colour scheme in the browser (docs/decisions/0110-dark-colour-scheme.md): Light and
 Dark whatever the device prefers, "Follow the device" as the device prefers, from one and the
 same page; form controls follow the scheme, the focus ring shows on both, and a light site in a
 help-desk page stays light on a dark device. axe's checks of the dark pages are in
