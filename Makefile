@@ -41,6 +41,9 @@ with_worker = ( $(WORKER) ) & worker=$$!; \
 	trap 'kill $$worker $$server 2>/dev/null; wait $$worker $$server 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; $(1) & server=$$!; wait $$server
 
+# The local demo's migrate, bootstrap and demo run as its server does, on plain http: with
+# HTTPS on they would refuse the embedded SECRET_KEY (portal.E001, portal/checks.py).
+run: export PORTAL_HTTPS = false
 run: messages migrate
 	$(PY) manage.py portal_bootstrap
 	@$(PY) manage.py portal_demo --banner http://$(HOST):$(PORT) $(if $(DEMO_PASSWORD_RESET),--reset-password)

@@ -8,5 +8,5 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         # Cache invalidation on admin changes, API tokens included (revoked means refused at once).
-        from portal import signals  # noqa: F401
+        from portal import checks, signals  # noqa: F401  (checks: registered on import)
         from portal.admin import security  # noqa: F401  (a log line per failed admin sign-in)

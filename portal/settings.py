@@ -13,6 +13,7 @@ import environ
 from csp.constants import NONE, SELF
 
 from portal import conf as portal_conf
+from portal.checks import EMBEDDED_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -24,8 +25,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 # ------------------------------------------------------------------------------
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # The embedded default key is only good for a local demo: production sets DJANGO_SECRET_KEY
-# (`check --deploy` flags a key this short and this well known).
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-set-DJANGO_SECRET_KEY-in-production")
+# (portal/checks.py refuses the embedded key with DEBUG off and HTTPS on, and `check --deploy`
+# flags it always).
+SECRET_KEY = env("DJANGO_SECRET_KEY", default=EMBEDDED_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 DATA_DIR = Path(env("PORTAL_DATA_DIR", default=str(BASE_DIR / "data")))

@@ -72,3 +72,42 @@ def test_customer_pages_frame_only_for_allowed_origins_and_set_no_cookies(client
         assert "form-action 'self' https://support.example.com" in csp
         assert "X-Frame-Options" not in response
         assert not response.cookies, f"{path} set a cookie"
+
+
+def run_manage(tmp_path, *args: str, **env_vars: str) -> subprocess.CompletedProcess:
+    """manage.py with production settings and only these DJANGO_/PORTAL_ variables set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_ALLOWED_HOSTS": "support.example.com",
+            "PORTAL_DATA_DIR": str(tmp_path),
+            **env_vars,
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_production_without_a_secret_key_refuses_to_migrate(tmp_path):
+    """Without DJANGO_SECRET_KEY the settings fall back to a key printed in this repository:
+    anyone could sign a Take Control queue page's applet link or a form's timestamp. The image's
+    entrypoint and `make serve` migrate first, so production stops there, saying why."""
+    result = run_manage(tmp_path, "migrate", "--no-input")
+    assert result.returncode != 0
+    assert "portal.E001" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+    assert "Applying" not in result.stdout  # nothing migrated
+
+
+def test_check_deploy_flags_the_embedded_secret_key_on_plain_http_too(tmp_path):
+    result = run_manage(tmp_path, "check", "--deploy", PORTAL_HTTPS="false")
+    assert result.returncode != 0
+    assert "portal.E001" in result.stderr
+
+
+def test_the_local_demo_and_a_real_key_are_not_refused(tmp_path):
+    assert run_manage(tmp_path, "check", DJANGO_DEBUG="true").returncode == 0
+    assert run_manage(tmp_path, "check", PORTAL_HTTPS="false").returncode == 0
+    result = run_manage(tmp_path, "check", DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode == 0, result.stderr

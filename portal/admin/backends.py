@@ -11,7 +11,7 @@ from portal import models
 from portal.admin.choices import ChoicesInUseFilter
 from portal.admin.integrations import BACKEND_ACTIONS
 from portal.admin.mixins import AdminListMedia
-from portal.admin.secrets import WriteOnlySecretsForm, clear_secret_field
+from portal.admin.secrets import WriteOnlySecretsAdmin, WriteOnlySecretsForm, clear_secret_field
 from portal.admin.session_history import session_history_view
 from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 
@@ -38,8 +38,9 @@ class TechnicianInline(admin.TabularInline):
 
 
 @admin.register(models.Backend)
-class BackendAdmin(VendorFieldsAdmin, admin.ModelAdmin):
+class BackendAdmin(WriteOnlySecretsAdmin, VendorFieldsAdmin, admin.ModelAdmin):
     form = BackendForm
+    secret_fields = models.Backend.SECRET_FIELDS
     list_display = ["name", "kind", "base_url", "secret_status", "updated_at"]
     list_filter = [("kind", ChoicesInUseFilter)]
     search_fields = ["name", "base_url"]

@@ -92,3 +92,51 @@ class WriteOnlySecretsForm(forms.ModelForm):
             elif not cleaned.get(name):
                 cleaned[name] = getattr(self.instance, name, "") if self.instance.pk else ""
         return cleaned
+
+
+def secret_state(model, name: str) -> Callable[[object], str]:
+    """A read-only display of the secret `name`: whether it is set, labelled as the field is."""
+
+    def state(obj) -> str:
+        return str(_("Set, never shown") if getattr(obj, name, "") else _("Not set"))
+
+    state.__name__ = name  # the row's CSS class, field-<name>, as the field's own
+    state.short_description = model._meta.get_field(name).verbose_name  # type: ignore[attr-defined]
+    return state
+
+
+class WriteOnlySecretsAdmin:
+    """A ModelAdmin mixin for a model with secrets: staff who may view the object but not change
+    it see whether each secret in `secret_fields` is set, never its value.
+
+    Django's read-only change page shows every model field's stored value as it is: the
+    write-only widget above is built only for those who may change the object. Here each secret
+    is replaced, on that page alone, by its state, and the form's clear and generate boxes,
+    which a viewer cannot use, are left out.
+    """
+
+    secret_fields: tuple[str, ...] = ()
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        model = self.model
+        secrets = set(self.secret_fields)
+        form_only = {f"{prefix}_{name}" for name in secrets for prefix in ("clear", "generate")}
+
+        def shown(entry):
+            if isinstance(entry, (list, tuple)):
+                return tuple(shown(name) for name in entry if name not in form_only)
+            return secret_state(model, entry) if entry in secrets else entry
+
+        return [
+            (
+                title,
+                {
+                    **options,
+                    "fields": [shown(entry) for entry in options["fields"] if entry not in form_only],
+                },
+            )
+            for title, options in fieldsets
+        ]

@@ -26,6 +26,7 @@ from portal.admin.mixins import (
 )
 from portal.admin.secrets import (
     SHARED_SECRET_MIN_CHARS,
+    WriteOnlySecretsAdmin,
     WriteOnlySecretsForm,
     clear_secret_field,
     generate_secret_field,
@@ -182,6 +183,7 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
 
 @admin.register(models.Site)
 class SiteAdmin(
+    WriteOnlySecretsAdmin,
     OpenCollapsedErrorsMixin,
     PreselectSingleChoiceMixin,
     MissingTranslationsMixin,
@@ -189,6 +191,7 @@ class SiteAdmin(
     admin.ModelAdmin,
 ):
     form = SiteForm
+    secret_fields = ("prefill_secret",)
     missing_languages = staticmethod(translation_coverage.missing_site_languages)
     list_display = [
         "name",

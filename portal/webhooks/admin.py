@@ -18,7 +18,12 @@ from django.utils.translation import ngettext
 
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.admin.mixins import AdminListMedia
-from portal.admin.secrets import SHARED_SECRET_MIN_CHARS, WriteOnlySecretWidget, with_keep_advice
+from portal.admin.secrets import (
+    SHARED_SECRET_MIN_CHARS,
+    WriteOnlySecretsAdmin,
+    WriteOnlySecretWidget,
+    with_keep_advice,
+)
 from portal.webhooks import services
 from portal.webhooks.models import Attempt, Delivery, Endpoint, EventType, new_secret
 
@@ -77,8 +82,9 @@ class EndpointForm(forms.ModelForm):
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(PreselectSingleChoiceMixin, admin.ModelAdmin):
+class EndpointAdmin(WriteOnlySecretsAdmin, PreselectSingleChoiceMixin, admin.ModelAdmin):
     form = EndpointForm
+    secret_fields = ("secret",)
     list_display = ["__str__", "site", "url", "event_list", "active", "deliveries_link"]
     list_filter = ["site", "active"]
     search_fields = ["name", "url"]

@@ -7,7 +7,6 @@ try is an `Attempt` (docs/decisions/0070-start-webhooks-on-django-tasks.md).
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 import uuid
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.conf import portal_settings
 from portal.models import HttpsURLField, Site, StartRequest, is_loopback_host
+from portal.webhooks import transport
 
 SECRET_PREFIX = "whsec_"
 ADDRESS_PATH_MAX_CHARS = 60  # an endpoint's path in admin lists, cut beyond this
@@ -48,10 +48,9 @@ def non_public_address(host: str) -> bool:
     """True for an IP literal a receiver on the internet cannot have (private, loopback,
     link-local, reserved, multicast, unspecified); names are checked when they resolve."""
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
+        return not transport.is_public_address(host.strip("[]"))
     except ValueError:
         return False
-    return not address.is_global
 
 
 def validate_endpoint_url(value: str) -> None:

@@ -26,10 +26,25 @@ class BlockedAddress(Exception):
     """The receiver's address is not on the public internet."""
 
 
+# NAT64's well-known prefix (RFC 6052) and the deprecated IPv4-compatible addresses (RFC 4291
+# 2.5.5.1): the last 32 bits are an IPv4 address a translator takes the connection on to.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
 def is_public_address(text: str) -> bool:
+    """Whether a receiver may have this address: a global unicast address, and for an IPv6
+    address carrying an IPv4 one (mapped, NAT64, 6to4, IPv4-compatible), that IPv4 address's
+    verdict. Python calls 64:ff9b::a9fe:a9fe global, and a NAT64 gateway takes it on to
+    169.254.169.254."""
     address = ipaddress.ip_address(text.split("%", 1)[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address.sixtofour is not None:
+            address = address.sixtofour
+        elif address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):  # not :: or ::1
+            address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address.is_global and not address.is_multicast
 
 

@@ -88,6 +88,12 @@ def test_bad_addresses_are_refused_with_a_message(admin_client, site, url, messa
         "https://169.254.169.254/latest",
         "http://127.0.0.1:8080/hooks",
         "https://[::1]/hooks",
+        # An IPv4 address inside IPv6 (NAT64, 6to4, IPv4-compatible) is the IPv4 address: a
+        # NAT64 gateway or a 6to4 relay takes the request on to it.
+        "https://[64:ff9b::a9fe:a9fe]/latest",
+        "https://[64:ff9b::a00:5]/hooks",
+        "https://[2002:a00:5::1]/hooks",
+        "https://[::127.0.0.1]/hooks",
     ],
 )
 def test_private_addresses_are_refused_in_production(admin_client, site, settings, url):

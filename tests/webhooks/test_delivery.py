@@ -336,6 +336,22 @@ def test_a_refused_address_says_nothing_about_its_ports():
     assert outcomes[0].error.startswith("Refused: 127.0.0.1 is not a public address")
 
 
+@pytest.mark.parametrize("address", ["64:ff9b::a9fe:a9fe", "64:ff9b::7f00:1", "2002:a00:5::1", "::10.0.0.5"])
+def test_an_ipv4_address_inside_ipv6_is_refused_as_the_ipv4_address(address):
+    """NAT64 (64:ff9b::/96), 6to4 (2002::/16) and IPv4-compatible addresses carry an IPv4
+    address that a translator or relay takes the request on to: cloud metadata, the portal's
+    own network. Python calls them global; the guard judges the IPv4 address inside."""
+    from portal.webhooks import transport
+
+    outcome = transport.post(
+        url=f"https://[{address}]/hooks", body=b"{}", headers={}, timeout=(1, 1), allow_private=False
+    )
+    assert outcome.final and outcome.error.startswith("Refused: ")
+    assert "is not a public address" in outcome.error
+    assert not transport.is_public_address(address)
+    assert transport.is_public_address("64:ff9b::5db8:d822")  # 93.184.216.34 through NAT64: public
+
+
 def test_the_start_survives_a_broken_webhook_table(client, site, endpoint_for):
     """A database error while writing the event (caught as DatabaseError) leaves the
     customer's start alone."""

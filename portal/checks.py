@@ -1,0 +1,35 @@
+"""The portal's own system checks."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import checks
+
+# settings.SECRET_KEY without DJANGO_SECRET_KEY: good for `make run` only. It is printed in this
+# repository, and Django's own check (security.W009) passes it (long, many characters).
+EMBEDDED_SECRET_KEY = "insecure-dev-key-set-DJANGO_SECRET_KEY-in-production"
+
+E001 = checks.Error(
+    "SECRET_KEY is the embedded demo key, which anyone can read in the source: anyone could sign "
+    "a form's timestamp or a Take Control queue page with an applet link of their choosing.",
+    hint='Set DJANGO_SECRET_KEY (python -c "import secrets; print(secrets.token_urlsafe(50))").',
+    id="portal.E001",
+)
+
+
+def _production() -> bool:
+    return not settings.DEBUG and settings.HTTPS
+
+
+@checks.register(checks.Tags.security)
+def embedded_secret_key_in_production(app_configs, **kwargs):
+    """With DEBUG off and HTTPS on (production), every command that checks refuses: `migrate`,
+    which the image's entrypoint and `make serve` run first, stops the start."""
+    return [E001] if _production() and settings.SECRET_KEY == EMBEDDED_SECRET_KEY else []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def embedded_secret_key(app_configs, **kwargs):
+    """`check --deploy` says it whatever DEBUG and HTTPS are (the check above already did in
+    production)."""
+    return [E001] if not _production() and settings.SECRET_KEY == EMBEDDED_SECRET_KEY else []

@@ -1,0 +1,84 @@
+"""Write-only secrets stay unseen by staff who may only view (docs/decisions/0022-write-only-secrets.md).
+
+Django's read-only change page shows each model field's stored value as it is; the write-only
+password widget is only built for those who may change the object. A staff member with the
+"view" permission alone must see whether a secret is set, never the secret."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.urls import reverse
+
+from portal.models import Backend
+from portal.webhooks.models import Endpoint
+from tests.parsed_html import element, elements
+
+pytestmark = pytest.mark.django_db
+
+CLIENT_SECRET = "client-secret-only-the-appliance-knows"
+PUBLIC_KEY = "tc-public-key-never-shown-back"
+PRIVATE_KEY = "tc-private-key-never-shown-back"
+PREFILL_SECRET = "prefill-secret-that-signs-the-links"
+WEBHOOK_SECRET = "webhook-secret-that-signs-the-events"
+
+
+def viewer(client, *codenames: str):
+    user = User.objects.create_user("viewer", password="x", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    client.force_login(user)
+    return client
+
+
+def shown(page: str, name: str) -> str:
+    """The text a read-only change page shows for the field `name` (its innermost box)."""
+    box = elements(page, "div", class_=f"field-{name}")[-1]
+    return element(box, "div", class_="readonly").text
+
+
+def test_a_viewer_sees_whether_the_backends_secrets_are_set_never_the_secrets(client, site):
+    site.backend.client_id, site.backend.client_secret = "portal-client", CLIENT_SECRET
+    site.backend.save()
+    takecontrol = Backend.objects.create(
+        name="Take Control",
+        kind=Backend.Kind.TAKECONTROL,
+        base_url="https://api.example.com/rest",
+        tc_public_key=PUBLIC_KEY,
+        tc_private_key=PRIVATE_KEY,
+    )
+    viewer(client, "view_backend")
+    page = client.get(reverse("admin:portal_backend_change", args=[site.backend.pk])).content.decode()
+    assert CLIENT_SECRET not in page
+    assert shown(page, "client_secret") == "Set, never shown"
+    page = client.get(reverse("admin:portal_backend_change", args=[takecontrol.pk])).content.decode()
+    assert PUBLIC_KEY not in page and PRIVATE_KEY not in page
+    assert shown(page, "tc_public_key") == shown(page, "tc_private_key") == "Set, never shown"
+
+
+def test_a_viewer_never_sees_the_sites_prefill_secret(client, site):
+    site.prefill_secret = PREFILL_SECRET
+    site.save()
+    viewer(client, "view_site")
+    page = client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
+    assert PREFILL_SECRET not in page
+    assert shown(page, "prefill_secret") == "Set, never shown"
+
+
+def test_a_viewer_never_sees_a_webhook_endpoints_signing_secret(client, site):
+    endpoint = Endpoint.objects.create(
+        site=site, url="https://hooks.example.com/portal", secret=WEBHOOK_SECRET
+    )
+    viewer(client, "view_endpoint")
+    page = client.get(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk])).content.decode()
+    assert WEBHOOK_SECRET not in page
+    assert shown(page, "secret") == "Set, never shown"
+
+
+def test_staff_who_may_change_still_get_the_write_only_field(client, site):
+    site.backend.client_id, site.backend.client_secret = "portal-client", CLIENT_SECRET
+    site.backend.save()
+    viewer(client, "view_backend", "change_backend")
+    page = client.get(reverse("admin:portal_backend_change", args=[site.backend.pk])).content.decode()
+    assert CLIENT_SECRET not in page
+    field = element(page, "input", name="client_secret")
+    assert field.attrs["type"] == "password" and not field.attrs.get("value")
