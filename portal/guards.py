@@ -74,14 +74,18 @@ def client_network(address: str) -> str:
     IPv6 subscriber or host is given a whole /64 (RFC 6177) and picks addresses in it at will
     (privacy extensions: a new one per connection if it likes), so counting per /128 would
     give one brute-forcer 2**64 separate limits. An IPv4 client in IPv6 form (IPv4-mapped, or
-    through NAT64) is its IPv4 address. Anything else is kept as it is."""
+    through NAT64) is its IPv4 address. Anything that is no IP address is "", never a key of
+    its own nor a value for axes' address column."""
     address = without_port(address)
     if ":" not in address:
-        return address
+        try:
+            return str(ipaddress.IPv4Address(address))
+        except ValueError:
+            return ""
     try:
         parsed = ipaddress.IPv6Address(address.split("%", 1)[0])
     except ValueError:
-        return address
+        return ""
     if parsed.ipv4_mapped is not None:
         return str(parsed.ipv4_mapped)
     if parsed in NAT64:
@@ -92,8 +96,12 @@ def client_network(address: str) -> str:
 def counted_client(request) -> str:
     """The client a limit counts: the public forms' rate limit and the admin sign-in lockout
     (django-axes' AXES_CLIENT_IP_CALLABLE), so that an IPv6 attacker is one client for both.
-    A valid IP address for any address a client or a trusted proxy sends, as axes stores it."""
-    return client_network(client_address(request))
+    A valid IP address, as axes stores it (PostgreSQL's column is `inet`): when what a trusted
+    proxy forwarded is none, the proxy's own address; "" only without REMOTE_ADDR."""
+    counted = client_network(client_address(request))
+    if not counted:  # a trusted proxy wrote something that is no address ("unknown", "_hidden")
+        counted = client_network(request.META.get("REMOTE_ADDR", ""))
+    return counted
 
 
 def same_origin(request) -> bool:

@@ -158,8 +158,11 @@ def test_ipv6_clients_are_limited_per_64_so_rotating_addresses_does_not_escape(c
         ("203.0.113.7:50123", "203.0.113.7"),
         ("[2001:db8:1:2::9]:50123", "2001:db8:1:2::"),
         ("[2001:db8:1:2::9]", "2001:db8:1:2::"),
-        ("not-an-address", "not-an-address"),
-        ("1:2:3", "1:2:3"),  # not an address: kept as it is, never a 500
+        # Not an address: nothing (counted_client then takes the proxy's), never a 500.
+        ("not-an-address", ""),
+        ("unknown", ""),
+        ("1:2:3", ""),
+        ("203.0.113", ""),
         ("", ""),
     ],
 )
@@ -205,3 +208,18 @@ def test_forwarded_address_counts_only_behind_a_trusted_proxy(client, site, sett
         ).status_code
         == 429
     )
+
+
+def test_a_proxy_that_forwards_no_address_leaves_the_proxys_own_counted(client, site, settings):
+    """Some proxies write "unknown" (or an obfuscated name, RFC 7239) for a client they cannot
+    name: those clients are counted as the proxy itself, not as one shared made-up client and
+    not as text that is no address."""
+    settings.PORTAL_RATE_LIMIT = 2
+    settings.PORTAL_TRUSTED_PROXY_COUNT = 1
+    codes = [
+        client.post(
+            "/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR=junk, REMOTE_ADDR="10.0.0.1"
+        ).status_code
+        for junk in ("unknown", "_hidden", "10.0.0.1")
+    ]
+    assert codes == [303, 303, 429]

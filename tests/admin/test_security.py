@@ -220,3 +220,13 @@ def test_admin_url_is_configurable(site, staff_admin_url, alice):
     client = Client()
     assert sign_in(client, "alice", PASSWORD).status_code == 302 and signed_in(client)
     assert client.get("/staff-desk/").status_code == 200
+
+
+def test_a_proxy_that_forwards_no_address_still_locks_out_by_its_own(alice, settings):
+    """A trusted proxy that writes "unknown" in X-Forwarded-For: axes stores the proxy's address
+    (an `inet` column on PostgreSQL refused the text with a 500) and the lockout holds."""
+    settings.PORTAL_TRUSTED_PROXY_COUNT = 1
+    lock_out("alice", "10.0.0.7", HTTP_X_FORWARDED_FOR="unknown")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.0.0.7"}
+    response = sign_in(Client(), "alice", PASSWORD, REMOTE_ADDR="10.0.0.7", HTTP_X_FORWARDED_FOR="unknown")
+    assert response.status_code == 429
