@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import colorsys
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 
@@ -293,3 +295,31 @@ def test_between_light_and_following_the_device_colours_accepted_before_stay_acc
         assert response.status_code == 302, scheme
         site.refresh_from_db()
         assert site.color_scheme == scheme
+
+
+def theme_link(client) -> str:
+    [link] = [
+        e
+        for e in elements(client.get("/").content.decode(), "link", rel="stylesheet")
+        if "theme" in e.attrs["href"]
+    ]
+    return link.attrs["href"]
+
+
+@pytest.mark.django_db
+def test_the_theme_address_changes_with_its_colours_even_within_one_second(client, site):
+    """/theme.css is cached for 5 minutes by its address; the address carried the site's last
+    change to the second, so two saves in one second kept the older colours in browsers."""
+    with time_machine.travel(datetime(2026, 12, 7, 9, 0, tzinfo=UTC), tick=False):
+        first = theme_link(client)
+        site.color_scheme = Site.ColorScheme.DARK
+        site.save()
+        dark = theme_link(client)
+        site.primary_color = "#aa3300"
+        site.save()
+        recoloured = theme_link(client)
+        site.name = "Acme Help"  # nothing the theme is made of
+        site.save()
+        renamed = theme_link(client)
+    assert len({first, dark, recoloured}) == 3
+    assert renamed == recoloured

@@ -8,6 +8,7 @@ from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 
+from portal import branding
 from portal.forms import strip_pattern
 from portal.text_rules import numbers_kept_whole
 
@@ -236,3 +237,9 @@ def counter(field):
         "max_bytes": attrs.get("data-max-bytes"),
         "strip": strip_pattern(),
     }
+
+
+@register.filter
+def theme_version(site) -> str:
+    """The `?v=` of the site's /theme.css link (branding.theme_version)."""
+    return branding.theme_version(site)
