@@ -170,16 +170,22 @@ def test_the_rate_limit_counts_ipv6_by_its_64(address, counted_as):
     assert guards.client_network(address) == counted_as
 
 
-def test_a_forwarded_address_with_its_port_is_one_client_whatever_the_port(client, site, settings):
+def starts_behind_one_proxy(client, settings, forwarded: tuple[str, ...]) -> list[int]:
+    """The answers to key starts through one trusted proxy (10.0.0.1) that forwarded each of
+    `forwarded` in turn, with a limit of two starts per client."""
     settings.PORTAL_RATE_LIMIT = 2
     settings.PORTAL_TRUSTED_PROXY_COUNT = 1
-    codes = [
+    return [
         client.post(
-            "/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.1"
+            "/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR=address, REMOTE_ADDR="10.0.0.1"
         ).status_code
-        for forwarded in ("203.0.113.7:50001", "203.0.113.7:50002", "203.0.113.7:50003")
+        for address in forwarded
     ]
-    assert codes == [303, 303, 429]
+
+
+def test_a_forwarded_address_with_its_port_is_one_client_whatever_the_port(client, site, settings):
+    forwarded = ("203.0.113.7:50001", "203.0.113.7:50002", "203.0.113.7:50003")
+    assert starts_behind_one_proxy(client, settings, forwarded) == [303, 303, 429]
 
 
 def test_forwarded_address_counts_only_behind_a_trusted_proxy(client, site, settings):
@@ -214,12 +220,4 @@ def test_a_proxy_that_forwards_no_address_leaves_the_proxys_own_counted(client, 
     """Some proxies write "unknown" (or an obfuscated name, RFC 7239) for a client they cannot
     name: those clients are counted as the proxy itself, not as one shared made-up client and
     not as text that is no address."""
-    settings.PORTAL_RATE_LIMIT = 2
-    settings.PORTAL_TRUSTED_PROXY_COUNT = 1
-    codes = [
-        client.post(
-            "/key/", form_data(key="1234567"), HTTP_X_FORWARDED_FOR=junk, REMOTE_ADDR="10.0.0.1"
-        ).status_code
-        for junk in ("unknown", "_hidden", "10.0.0.1")
-    ]
-    assert codes == [303, 303, 429]
+    assert starts_behind_one_proxy(client, settings, ("unknown", "_hidden", "10.0.0.1")) == [303, 303, 429]
