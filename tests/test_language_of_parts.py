@@ -14,6 +14,7 @@ from django.utils import translation
 
 from portal.languages import InLanguage
 from portal.models import DEFAULT_WARNING, CustomFieldTranslation, Issue, IssueTranslation, SiteTranslation
+from tests.conftest import form_data
 from tests.parsed_html import Element, element, elements
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +122,28 @@ def test_a_marked_text_keeps_its_language_when_cached_or_copied():
     text = InLanguage("Drucken", "de")
     for kept in (pickle.loads(pickle.dumps(text)), copy.deepcopy(text), copy.copy(text)):
         assert kept == "Drucken" and kept.lang == "de"
+
+
+def test_the_error_summary_names_an_untranslated_field_in_its_language(client, site, issues, custom_fields):
+    """The summary leads each error with the field's label: the label keeps its language there
+    too, and the colon and the message after it are the page's."""
+    data = {"issue": "printing", "name": "Jane Doe", "company": "Acme", "details": "Offline"}
+    html = client.post("/survey/", form_data(**data, cf_printer_model="", locale="de")).content.decode()
+    [link] = elements(element(html, "div", id="error-summary"), "a", href="#id_cf_printer_model")
+    assert link.text.startswith("Printer model: ")
+    assert "lang" not in link.attrs
+    assert element(link, "span", lang="en-US").text == "Printer model"
+    # A label the page's language has (the portal's own, or translated) is not marked.
+    html = client.post("/survey/", form_data(**{**data, "name": ""}, locale="de")).content.decode()
+    [name] = elements(element(html, "div", id="error-summary"), "a", href="#id_name")
+    assert elements(name, lang=True) == []
+
+
+def test_a_marked_label_is_still_escaped(client, site, issues, custom_fields):
+    custom_fields["printer_model"].label = "Model <b>&</b>"
+    custom_fields["printer_model"].save()
+    data = {"issue": "printing", "name": "Jane Doe", "company": "Acme", "details": "Offline"}
+    html = client.post("/survey/", form_data(**data, cf_printer_model="", locale="de")).content.decode()
+    assert "<b>" not in html and html.count("Model &lt;b&gt;&amp;&lt;/b&gt;") == 2  # the label, the summary
+    [link] = elements(element(html, "div", id="error-summary"), "a", href="#id_cf_printer_model")
+    assert element(link, "span", lang="en-US").text == "Model <b>&</b>"

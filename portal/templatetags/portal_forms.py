@@ -156,9 +156,12 @@ def in_own_language(text):
 @register.filter
 def summary_label(label) -> str:
     """A field's label as the error summary leads with it: a colon after it, unless the label
-    already ends a sentence or question, where a second mark would read "?:"."""
+    already ends a sentence or question, where a second mark would read "?:". A label in
+    another language than the page's keeps it (`in_own_language`); the mark is the page's."""
     text = str(label).rstrip()
-    return spaced(text) if text and text[-1] in LABEL_ENDINGS else f"{text}{colon()}"
+    lead = spaced(text) if text and text[-1] in LABEL_ENDINGS else f"{text}{colon()}"
+    lang = getattr(label, "lang", "")
+    return format_html('<span lang="{}">{}</span>{}', lang, text, lead[len(text) :]) if lang else lead
 
 
 @register.simple_tag

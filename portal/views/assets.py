@@ -14,7 +14,7 @@ from portal.http import PortalRequest
 @require_GET
 def theme_css(request: PortalRequest) -> HttpResponse:
     """The site's colours and colour scheme as CSS custom properties: a file, so the CSP needs no
-    inline style. Its address carries the site's last change (templates/portal/base.html)."""
+    inline style. Its address carries a hash of what it holds (branding.theme_version)."""
     site = request.site
     css = ""
     if site is not None:

@@ -36,7 +36,9 @@ def is_public_address(text: str) -> bool:
     """Whether a receiver may have this address: a global unicast address, and for an IPv6
     address carrying an IPv4 one (mapped, NAT64, 6to4, IPv4-compatible), that IPv4 address's
     verdict. Python calls 64:ff9b::a9fe:a9fe global, and a NAT64 gateway takes it on to
-    169.254.169.254."""
+    169.254.169.254. Reserved space is never public, though Python 3.11 calls most of it global:
+    ::/8 holds the local-use NAT64 prefix (64:ff9b:1::/48, RFC 8215, a site's own translator
+    with the IPv4 address wherever its prefix length puts it) and SIIT's ::ffff:0:0:0/96."""
     address = ipaddress.ip_address(text.split("%", 1)[0])
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:
@@ -45,7 +47,7 @@ def is_public_address(text: str) -> bool:
             address = address.sixtofour
         elif address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):  # not :: or ::1
             address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return address.is_global and not address.is_multicast
+    return address.is_global and not address.is_multicast and not address.is_reserved
 
 
 def _check_resolved(host: str, port: int) -> None:

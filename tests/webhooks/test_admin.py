@@ -94,6 +94,11 @@ def test_bad_addresses_are_refused_with_a_message(admin_client, site, url, messa
         "https://[64:ff9b::a00:5]/hooks",
         "https://[2002:a00:5::1]/hooks",
         "https://[::127.0.0.1]/hooks",
+        # RFC 8215's local-use NAT64 prefix (a site's own translator, 64:ff9b:1::/48) and the
+        # SIIT IPv4-translated form: reserved space, no receiver on the internet has one.
+        "https://[64:ff9b:1::a9fe:a9fe]/latest",
+        "https://[64:ff9b:1:a9fe:a9:fe00::]/latest",
+        "https://[::ffff:0:a9fe:a9fe]/latest",
     ],
 )
 def test_private_addresses_are_refused_in_production(admin_client, site, settings, url):

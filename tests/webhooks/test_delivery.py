@@ -336,7 +336,20 @@ def test_a_refused_address_says_nothing_about_its_ports():
     assert outcomes[0].error.startswith("Refused: 127.0.0.1 is not a public address")
 
 
-@pytest.mark.parametrize("address", ["64:ff9b::a9fe:a9fe", "64:ff9b::7f00:1", "2002:a00:5::1", "::10.0.0.5"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b::7f00:1",
+        "2002:a00:5::1",
+        "::10.0.0.5",
+        # The local-use NAT64 prefix (RFC 8215) puts the IPv4 address where the operator's
+        # prefix length says (here /48 and /96): the whole /48 is reserved, never a receiver's.
+        "64:ff9b:1:a9fe:a9:fe00::",
+        "64:ff9b:1::a9fe:a9fe",
+        "::ffff:0:a9fe:a9fe",  # SIIT's IPv4-translated form (RFC 2765)
+    ],
+)
 def test_an_ipv4_address_inside_ipv6_is_refused_as_the_ipv4_address(address):
     """NAT64 (64:ff9b::/96), 6to4 (2002::/16) and IPv4-compatible addresses carry an IPv4
     address that a translator or relay takes the request on to: cloud metadata, the portal's
