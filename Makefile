@@ -23,6 +23,8 @@ messages: install
 migrate: install
 	$(PY) manage.py migrate --no-input
 
+# Demo data for a local try-out, on plain http as `make run` serves it (see below).
+demo: export PORTAL_HTTPS = false
 demo: migrate
 	$(PY) manage.py portal_bootstrap
 	$(PY) manage.py portal_demo

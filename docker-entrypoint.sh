@@ -6,9 +6,11 @@ set -e
 case "$1" in
   worker)
     # The web container migrates; the worker waits for it (at most 5 minutes) rather than
-    # migrating the same database at the same time.
+    # migrating the same database at the same time. Only the migrations are waited for here
+    # (--skip-checks): a failing system check (portal.E001: no DJANGO_SECRET_KEY) is reported
+    # by the next command instead of being waited out as "not migrated".
     tries=0
-    until python manage.py migrate --check >/dev/null 2>&1; do
+    until python manage.py migrate --check --skip-checks >/dev/null 2>&1; do
       tries=$((tries + 1))
       if [ "$tries" -ge 150 ]; then echo "worker: the database is not migrated" >&2; exit 1; fi
       echo "worker: waiting for the web container's migrations" >&2
