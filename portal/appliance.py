@@ -18,11 +18,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_noop
 
 from portal.models import ApiToken, Backend, Issue, Site
 from portal.selectors import vendor_breaker
+from portal.vendors import registry
 from portal.vendors.base import (
+    AdminNote,
     ChatHandoff,
     HistoryPage,
     SessionHistoryError,
@@ -34,7 +36,7 @@ from portal.vendors.base import (
     VendorUnavailable,
 )
 
-__all__ = ["ChatHandoff", "HistoryPage", "SessionHistoryError", "SessionKeyGrant"]
+__all__ = ["AdminNote", "ChatHandoff", "HistoryPage", "SessionHistoryError", "SessionKeyGrant"]
 
 
 class ApplianceCircuitOpen(Exception):
@@ -133,13 +135,13 @@ def hand_off_chat(
 # ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ConnectionReport:
-    """What the appliance said. `errors` are admin-facing texts, free of secrets."""
+    """What the appliance said. `errors` are admin-facing notes, free of secrets."""
 
     api_info: Any = None  # the vendor's answers, as `ConnectionCheck` has them
     health: Any = None
     probe_healthy: bool | None = None
     session_keys_in_use: bool = False
-    errors: tuple[str, ...] = ()
+    errors: tuple[AdminNote, ...] = ()
 
     @property
     def permission_too_low(self) -> bool:
@@ -159,7 +161,7 @@ def check_connection(*, backend: Backend) -> ConnectionReport:
     try:
         check = backend.adapter.check_connection()
     except ValueError as error:
-        return ConnectionReport(errors=(str(error),))
+        return ConnectionReport(errors=(AdminNote(text=str(error)),))
     session_keys_in_use = ApiToken.objects.filter(site__backend=backend, revoked_at__isnull=True).exists()
     return ConnectionReport(
         api_info=check.api_info,
@@ -255,21 +257,37 @@ ApplianceUnavailable = VendorUnavailable
 """An `ApplianceError` that is an outage (no answer, a timeout, a 5xx), not a refusal."""
 
 
-def connection_problems(report: ConnectionReport) -> list[str]:
-    """Why a connection test did not pass, in the words the admin action's messages use."""
+# The portal's own notes on a test, by code (the vendors' codes: `registry.admin_note_templates`).
+NOTE_TEMPLATES = {
+    "portal.no_api_version": gettext_noop("The appliance did not report its API version."),
+    "portal.permission_too_low": gettext_noop("Command API permission too low for API tokens."),
+    "portal.appliance_unhealthy": gettext_noop("An appliance is not healthy."),
+    "portal.probe_failed": gettext_noop("Health probe /check_health: the appliance reports a problem."),
+    "portal.backup_unhealthy": gettext_noop("Backup appliance %(appliance)s is not healthy: %(error)s"),
+    "portal.no_reason": gettext_noop("no reason given"),
+}
+
+
+def _note(code: str, **params: Any) -> AdminNote:
+    return AdminNote.of(code, NOTE_TEMPLATES[code], **params)
+
+
+def connection_problems(report: ConnectionReport) -> list[AdminNote]:
+    """Why a connection test did not pass. An appliance's own `error_message` is the vendor's
+    text, the same in every language; the rest is coded."""
     problems = list(report.errors)
     if report.api_info is None and not problems:
-        problems.append(str(_("The appliance did not report its API version.")))
+        problems.append(_note("portal.no_api_version"))
     if report.permission_too_low:
-        problems.append(str(_("Command API permission too low for API tokens.")))
+        problems.append(_note("portal.permission_too_low"))
     if report.health is not None:
         problems += [
-            unit.error_message or str(_("An appliance is not healthy."))
+            AdminNote(text=unit.error_message) if unit.error_message else _note("portal.appliance_unhealthy")
             for unit in report.health.appliances
             if not unit.success and not _spare(unit, report.health)
         ]
     if report.probe_healthy is False:
-        problems.append(str(_("Health probe /check_health: the appliance reports a problem.")))
+        problems.append(_note("portal.probe_failed"))
     return problems
 
 
@@ -282,31 +300,61 @@ def _spare(unit, health) -> bool:
     )
 
 
-def connection_warnings(report: ConnectionReport) -> list[str]:
+def connection_warnings(report: ConnectionReport) -> list[AdminNote]:
     """What a passed test still has to say: a backup appliance that is not healthy. Customers
     are served by the primary, so the backend is reachable, but a failover would fail."""
     if report.health is None:
         return []
     return [
-        _("Backup appliance %(appliance)s is not healthy: %(error)s")
-        % {
-            "appliance": unit.hostname or "?",
-            "error": unit.error_message or _("no reason given"),
-        }
+        _note(
+            "portal.backup_unhealthy",
+            appliance=unit.hostname or "?",
+            error=AdminNote(text=unit.error_message) if unit.error_message else _note("portal.no_reason"),
+        )
         for unit in report.health.appliances
         if not unit.success and _spare(unit, report.health)
     ]
 
 
+def note_text(note: AdminNote) -> str:
+    """`note` in the active language: its code's template translated and filled in, or its
+    text (a vendor's own words, or a note whose code no longer exists)."""
+    template = NOTE_TEMPLATES.get(note.code) or registry.admin_note_templates().get(note.code)
+    if template is None:
+        return note.text
+    params = {
+        name: note_text(value) if isinstance(value, AdminNote) else value
+        for name, value in note.params.items()
+    }
+    try:
+        return gettext(template) % params
+    except (KeyError, TypeError, ValueError):  # params kept under an older template
+        return note.text
+
+
+def connection_result(backend: Backend) -> str:
+    """The last test's problems or warnings, in the reader's language ("" when none). A result
+    kept before notes had codes is shown as it was stored, in the language of whoever ran it."""
+    if not backend.connection_notes:
+        return backend.connection_summary
+    return "; ".join(note_text(AdminNote.from_json(note)) for note in backend.connection_notes)
+
+
 def record_connection_check(*, backend: Backend, report: ConnectionReport) -> None:
-    """Keeps the last result for the set-up checklist on the admin index: failed with its
-    problems, or passed with its warnings (the summary is empty when there are none).
-    Only the admin-facing texts are stored; they never carry a secret."""
-    problems = connection_problems(report)
+    """Keeps the last result for the set-up checklist on the admin index and the backend's
+    page: failed with its problems, or passed with its warnings (none: an empty list). They are
+    kept as notes, which every reader reads in their own language
+    (docs/decisions/0041-appliance-admin-actions.md), and never carry a secret.
+    `connection_summary` keeps the runner's wording as well, for whatever reads the column."""
+    notes = connection_problems(report)
     backend.connection_checked_at = timezone.now()
-    backend.connection_ok = not problems
-    backend.connection_summary = "; ".join(problems or connection_warnings(report))[:500]
-    backend.save(update_fields=["connection_checked_at", "connection_ok", "connection_summary"])
+    backend.connection_ok = not notes
+    notes = notes or connection_warnings(report)
+    backend.connection_notes = [note.as_json() for note in notes]
+    backend.connection_summary = "; ".join(note_text(note) for note in notes)[:500]
+    backend.save(
+        update_fields=["connection_checked_at", "connection_ok", "connection_notes", "connection_summary"]
+    )
 
 
 # ------------------------------------------------------------------------------

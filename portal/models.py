@@ -216,6 +216,11 @@ class Backend(models.Model):
     connection_summary = models.CharField(
         _("last connection test result"), max_length=500, blank=True, editable=False
     )
+    # The same result as notes (`AdminNote.as_json`), which each admin reads in their own
+    # language; empty for a result kept before notes existed: `connection_summary` is shown.
+    connection_notes = models.JSONField(
+        _("last connection test result"), default=list, blank=True, editable=False
+    )
 
     SECRET_FIELDS = ("client_secret", "tc_public_key", "tc_private_key")
 

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from portal import models
+from portal import appliance, models
 from portal.admin.choices import ChoicesInUseFilter
 from portal.admin.integrations import BACKEND_ACTIONS
 from portal.admin.mixins import AdminListMedia
@@ -47,10 +47,10 @@ class BackendAdmin(WriteOnlySecretsAdmin, VendorFieldsAdmin, admin.ModelAdmin):
     inlines = [DepartmentInline, TechnicianInline]
     actions = BACKEND_ACTIONS
     Media = AdminListMedia
-    readonly_fields = ["connection_checked_at", "connection_ok", "connection_summary"]
+    readonly_fields = ["connection_checked_at", "connection_ok", "connection_result"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "base_url"]}),
-        (_("Test connection"), {"fields": ["connection_checked_at", "connection_ok", "connection_summary"]}),
+        (_("Test connection"), {"fields": ["connection_checked_at", "connection_ok", "connection_result"]}),
         (_("BeyondTrust"), {"fields": ["client_id", ("client_secret", "clear_client_secret")]}),
         (
             _("Take Control"),
@@ -122,6 +122,11 @@ class BackendAdmin(WriteOnlySecretsAdmin, VendorFieldsAdmin, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("last connection test result"))
+    def connection_result(self, obj):
+        """The kept result in the reader's language, not the language of whoever ran the test."""
+        return appliance.connection_result(obj) or None  # the admin's "-"
 
     @admin.display(description=_("secrets"))
     def secret_status(self, obj):

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from portal import translation_coverage
+from portal import appliance, translation_coverage
 from portal.models import LANGUAGE_CHOICES, ApiToken, CustomField, Issue, Site
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
@@ -101,12 +101,13 @@ def backend_item(site: Site) -> Item:
             _("Test the connection"),
         )
     when = _when(backend.connection_checked_at)
-    if backend.connection_ok and backend.connection_summary:
+    result = appliance.connection_result(backend)  # in the reader's language
+    if backend.connection_ok and result:
         return Item(
             title,
             True,
             _("%(backend)s passed “Test connection” on %(when)s, with a warning: %(warning)s")
-            % {"backend": backend.name, "when": when, "warning": backend.connection_summary},
+            % {"backend": backend.name, "when": when, "warning": result},
             action_url,
             _("Test again"),
         )
@@ -122,7 +123,7 @@ def backend_item(site: Site) -> Item:
         title,
         False,
         _("%(backend)s failed “Test connection” on %(when)s: %(problem)s")
-        % {"backend": backend.name, "when": when, "problem": backend.connection_summary},
+        % {"backend": backend.name, "when": when, "problem": result},
         action_url,
         _("Test again"),
     )

@@ -183,7 +183,7 @@ def test_connection(modeladmin, request, queryset):
         elif report.probe_healthy is False:
             say(_("Health probe /check_health: the appliance reports a problem."), messages.WARNING)
         for error in report.errors:
-            say(error, messages.ERROR)
+            say(appliance.note_text(error), messages.ERROR)
         appliance.record_connection_check(backend=backend, report=report)
 
 

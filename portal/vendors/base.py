@@ -17,7 +17,7 @@ from __future__ import annotations
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
@@ -174,14 +174,58 @@ class StartOutcome:
 # Admin actions (docs/decisions/0041-appliance-admin-actions.md)
 # ------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class AdminNote:
+    """A sentence for admins that is kept and read later, perhaps by an admin using another
+    language: a message `code` and its `params`, rendered in the reader's language, or a
+    vendor's own `text` (the same in every language). With a code, `text` is the English
+    wording, for the log and for a code that no longer exists. A param may be a note itself.
+    Codes and their English templates: the adapter's `admin_note_templates`."""
+
+    code: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+    @classmethod
+    def of(cls, code: str, template: str, **params: Any) -> AdminNote:
+        """A coded note whose English `text` is `template` filled in."""
+        english = {
+            name: value.text if isinstance(value, AdminNote) else value for name, value in params.items()
+        }
+        return cls(code=code, params=params, text=template % english)
+
+    @classmethod
+    def from_json(cls, value: Any) -> AdminNote:
+        """The note `as_json` kept; a bare string (kept before notes had codes) is its text."""
+        if not isinstance(value, Mapping):
+            return cls(text=str(value))
+        params = {
+            name: cls.from_json(param) if isinstance(param, Mapping) else param
+            for name, param in (value.get("params") or {}).items()
+        }
+        return cls(code=str(value.get("code") or ""), params=params, text=str(value.get("text") or ""))
+
+    def as_json(self) -> dict[str, Any]:
+        if not self.code:
+            return {"text": self.text}
+        params = {
+            name: value.as_json() if isinstance(value, AdminNote) else value
+            for name, value in self.params.items()
+        }
+        return {"code": self.code, "params": params, "text": self.text}
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class ConnectionCheck:
-    """What the vendor said when asked right now. `errors` are admin-facing texts, free of
+    """What the vendor said when asked right now. `errors` are admin-facing notes, free of
     secrets; the other fields are the vendor's own answers (None: not answered)."""
 
     api_info: Any = None
     health: Any = None
     probe_healthy: bool | None = None
-    errors: tuple[str, ...] = ()
+    errors: tuple[AdminNote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -198,7 +242,13 @@ class VendorIssue:
 # ------------------------------------------------------------------------------
 class VendorError(Exception):
     """A vendor call failed or was refused. `str(error)` is for admins and the log, free of
-    secrets; a vendor's own error classes derive from this (or from `VendorUnavailable`)."""
+    secrets; a vendor's own error classes derive from this (or from `VendorUnavailable`).
+    `note` says the same to an admin who reads it later: coded where the vendor's client
+    gave it a code, else the English text."""
+
+    def __init__(self, message: str | AdminNote = ""):
+        self.note = message if isinstance(message, AdminNote) else AdminNote(text=message)
+        super().__init__(self.note.text)
 
 
 class VendorUnavailable(VendorError):
@@ -321,6 +371,9 @@ class VendorAdapter(ABC):
     unused_fields: ClassVar[Mapping[str, frozenset[str]]] = {}
     # The admin's labels this kind words its own way, by model name, then field name.
     field_labels: ClassVar[Mapping[str, Mapping[str, StrOrPromise]]] = {}
+    # The codes of the `AdminNote`s this kind's vendor client gives its errors, and their
+    # English templates (msgids, translated when an admin reads a kept note).
+    admin_note_templates: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, backend: Backend):
         self.backend = backend

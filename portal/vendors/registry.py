@@ -38,6 +38,16 @@ def kinds_of(vendor: str) -> list[str]:
     return [kind for kind, adapter in ADAPTERS.items() if adapter.vendor == vendor]
 
 
+def admin_note_templates() -> dict[str, str]:
+    """Every kind's `AdminNote` codes and their English templates: a kept note is read after
+    its backend may have changed kind."""
+    return {
+        code: template
+        for adapter in ADAPTERS.values()
+        for code, template in adapter.admin_note_templates.items()
+    }
+
+
 def all_customer_field_tables() -> tuple[tuple[CustomerField, ...], ...]:
     """Every kind's customer fields (the API publishes the largest limit of each field)."""
     return tuple(adapter.customer_fields for adapter in ADAPTERS.values())

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.vendors import limits
 from portal.vendors.base import (
+    AdminNote,
     ChatHandoff,
     ConnectionCheck,
     CustomerField,
@@ -30,7 +31,14 @@ from portal.vendors.base import (
     VendorAdapter,
     VendorIssue,
 )
-from portal.vendors.beyondtrust.client import BeyondTrustError, CommandClient, Queue, Rep, SessionKey
+from portal.vendors.beyondtrust.client import (
+    NOTE_TEMPLATES,
+    BeyondTrustError,
+    CommandClient,
+    Queue,
+    Rep,
+    SessionKey,
+)
 from portal.vendors.beyondtrust.start_url import StartParams, modern_start_url, platform_for_user_agent
 from portal.vendors.cache import CircuitBreaker
 
@@ -81,6 +89,7 @@ class BeyondTrustAdapter(VendorAdapter):
     needs_api_credentials = True
     has_connection_test = True
     imports_issues = True
+    admin_note_templates = NOTE_TEMPLATES
     # docs/decisions/0103-admin-fields-by-vendor.md: a BeyondTrust start is routed by the issue's
     # code name or id, priority and skills, never by a Take Control connection, department or
     # technician.
@@ -187,13 +196,13 @@ class BeyondTrustAdapter(VendorAdapter):
         """`get_api_info`, `check_health` and `GET /check_health`; each may fail on its own
         (docs/vendors/beyondtrust.md#get_api_info, docs/vendors/beyondtrust.md#check_health)."""
         client = self.client()  # ValueError without an address or credentials
-        errors: list[str] = []
+        errors: list[AdminNote] = []
 
         def ask(call: Callable[[], Any]) -> Any:
             try:
                 return call()
             except BeyondTrustError as error:
-                errors.append(str(error))
+                errors.append(error.note)
                 return None
 
         return ConnectionCheck(

@@ -63,11 +63,12 @@ import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
 from django.core.cache import caches
+from django.utils.translation import gettext_noop
 from urllib3.exceptions import ReadTimeoutError
 
 from portal.conf import portal_settings
 from portal.vendors import limits
-from portal.vendors.base import VendorError, VendorUnavailable
+from portal.vendors.base import AdminNote, VendorError, VendorUnavailable
 from portal.vendors.urls import vendor_link
 
 if TYPE_CHECKING:
@@ -98,7 +99,8 @@ TOKEN_ERROR_RE = re.compile(r"token|unauthori[sz]ed|authenticat", re.IGNORECASE)
 # customers.
 # ------------------------------------------------------------------------------
 class BeyondTrustError(VendorError):
-    """A command API call failed. `str(error)` is an admin-facing message without secrets."""
+    """A command API call failed. `str(error)` is an admin-facing message without secrets;
+    `note` is the same, coded (`ERRORS`) for an admin who reads it later in another language."""
 
 
 class BeyondTrustUnavailable(BeyondTrustError, VendorUnavailable):
@@ -122,9 +124,56 @@ class BeyondTrustAuthError(BeyondTrustRejected):
 
 
 class _TokenRejected(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    """The token was refused; `code` and `params` say how, for the error raised after a retry."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+# The errors' wording by code: English in the log, in the reader's language when an admin reads
+# a kept connection test (docs/decisions/0041-appliance-admin-actions.md). `what` names the
+# call: a command's action, or the endpoint.
+ERRORS = {
+    "token_paused": gettext_noop("%(reason)s (not minting another token for now)"),
+    "token_wait": gettext_noop("another worker did not obtain an API token within %(seconds)s s"),
+    "http_status": gettext_noop("%(what)s: the appliance answered HTTP %(status)s"),
+    "token_request_refused": gettext_noop(
+        "%(what)s: refused (HTTP %(status)s): check the API client ID and secret and that the API "
+        "account is enabled"
+    ),
+    "token_request_refused_detail": gettext_noop(
+        "%(what)s: refused (HTTP %(status)s, %(detail)s): check the API client ID and secret and "
+        "that the API account is enabled"
+    ),
+    "no_access_token": gettext_noop("%(what)s: the answer has no access_token"),
+    "not_bearer": gettext_noop("%(what)s: the token is not a Bearer token"),
+    "token_refused": gettext_noop(
+        "%(what)s: the appliance refused the API token (HTTP %(status)s), also with a new token"
+    ),
+    "token_refused_text": gettext_noop(
+        "%(what)s: the appliance refused the API token: %(error)s, also with a new token"
+    ),
+    "json": gettext_noop("%(what)s: expected XML, got JSON (HTTP %(status)s)"),
+    "dtd": gettext_noop("%(what)s: refused an XML answer with a DTD or entities"),
+    "malformed": gettext_noop("%(what)s: the answer is not well-formed XML"),
+    "error_without_text": gettext_noop("%(what)s: the appliance reported an error"),
+    "unexpected_root": gettext_noop("%(what)s: unexpected answer <%(root)s>"),
+    "redirected": gettext_noop(
+        "%(what)s: redirected (HTTP %(status)s); check the address, it must be the appliance's "
+        "https:// public site address"
+    ),
+    "too_large": gettext_noop("%(what)s: the answer is larger than allowed"),
+    "too_slow": gettext_noop("%(what)s: the answer took too long"),
+    "timeout": gettext_noop("%(what)s: no answer within %(connect)s s (connect) / %(read)s s (read)"),
+    "stopped": gettext_noop("%(what)s: the answer stopped arriving"),
+    "cannot_connect": gettext_noop("%(what)s: cannot connect to %(address)s"),
+}
+NOTE_TEMPLATES = {f"beyondtrust.{code}": template for code, template in ERRORS.items()}
+
+
+def _note(code: str, **params) -> AdminNote:
+    return AdminNote.of(f"beyondtrust.{code}", ERRORS[code], **params)
 
 
 # ------------------------------------------------------------------------------
@@ -519,7 +568,7 @@ class CommandClient:
         """`GET /check_health` (docs/vendors/beyondtrust.md#endpoints and
         docs/vendors/beyondtrust.md#check_health): True on HTTP 200, False on any other status. No
         token, no XML. Raises `BeyondTrustUnavailable` when the appliance is unreachable."""
-        status, _type, _body = self._http("GET", HEALTH_PROBE_PATH, what="check_health probe")
+        status, _type, _body = self._http("GET", HEALTH_PROBE_PATH, what=f"GET {HEALTH_PROBE_PATH}")
         return status == 200
 
     # --- Token ----------------------------------------------------------------------------------
@@ -541,13 +590,13 @@ class CommandClient:
                         return token
                     refused = cache.get(self._refused_key)
                     if refused:
-                        raise BeyondTrustAuthError(f"{refused} (not minting another token for now)")
+                        raise BeyondTrustAuthError(_note("token_paused", reason=AdminNote.from_json(refused)))
                     return self._mint()
                 finally:
                     if cache.get(self._lock_key) == owner:
                         cache.delete(self._lock_key)
             if time.monotonic() >= deadline:
-                raise BeyondTrustTimeout(f"another worker did not obtain an API token within {lock_ttl:g} s")
+                raise BeyondTrustTimeout(_note("token_wait", seconds=f"{lock_ttl:g}"))
             time.sleep(TOKEN_POLL_INTERVAL)
 
     def _cached_token(self) -> str | None:
@@ -565,22 +614,24 @@ class CommandClient:
             TOKEN_PATH,
             headers={"Authorization": f"Basic {credentials}"},
             data={"grant_type": "client_credentials"},
-            what="token request",
+            what=f"POST {TOKEN_PATH}",
         )
         payload = _json_object(body)
         if status >= 500:
-            raise BeyondTrustUnavailable(f"token request: the appliance answered HTTP {status}")
+            raise BeyondTrustUnavailable(_note("http_status", what=f"POST {TOKEN_PATH}", status=status))
         if not 200 <= status < 300:
             detail = self._redact(str(payload.get("error") or "")) if payload else ""
+            what = f"POST {TOKEN_PATH}"
             raise BeyondTrustAuthError(
-                f"token request refused (HTTP {status}{', ' + detail if detail else ''}): "
-                "check the API client ID and secret and that the API account is enabled"
+                _note("token_request_refused_detail", what=what, status=status, detail=detail)
+                if detail
+                else _note("token_request_refused", what=what, status=status)
             )
         token = payload.get("access_token") if payload else None
         if not payload or not isinstance(token, str) or not token:
-            raise BeyondTrustBadResponse("token request: the answer has no access_token")
+            raise BeyondTrustBadResponse(_note("no_access_token", what=f"POST {TOKEN_PATH}"))
         if str(payload.get("token_type", "Bearer")).lower() != "bearer":
-            raise BeyondTrustBadResponse("token request: the token is not a Bearer token")
+            raise BeyondTrustBadResponse(_note("not_bearer", what=f"POST {TOKEN_PATH}"))
         lifetime = _int(str(payload.get("expires_in", ""))) or DEFAULT_TOKEN_LIFETIME
         lifetime = max(lifetime, 1)
         usable = lifetime - min(max(60, lifetime / 10), lifetime / 2)
@@ -617,9 +668,9 @@ class CommandClient:
                 try:
                     return self._send_command(action, params or {}, token, expect_root)
                 except _TokenRejected as again:
-                    message = f"{action}: {again.message}, also with a new token"
-                    caches[self.cache_alias].set(self._refused_key, message, ACCOUNT_REFUSED_PAUSE)
-                    raise BeyondTrustAuthError(message) from None
+                    note = _note(again.code, what=action, **again.params)
+                    caches[self.cache_alias].set(self._refused_key, note.as_json(), ACCOUNT_REFUSED_PAUSE)
+                    raise BeyondTrustAuthError(note) from None
         except BeyondTrustError as error:
             logger.warning("BeyondTrust %s %s failed: %s", self.base_url, action, error)
             raise
@@ -635,32 +686,35 @@ class CommandClient:
         looks_like_json = "json" in content_type.lower() or body.lstrip()[:1] == b"{"
         payload = _json_object(body) if looks_like_json else None
         if status in (401, 403) or (payload and payload.get("error") == "access_denied"):
-            raise _TokenRejected(f"the appliance refused the API token (HTTP {status})")
+            raise _TokenRejected("token_refused", status=status)
         if payload is not None:
-            raise BeyondTrustBadResponse(f"{action}: expected XML, got JSON (HTTP {status})")
+            raise BeyondTrustBadResponse(_note("json", what=action, status=status))
         # 429: docs/vendors/beyondtrust.md#limits documents 20 requests/s and 15,000/hour per API
         # account; the status it answers with is UNCONFIRMED, 429 is the likely one. Both it and 5xx
         # mean "try again later".
         if status >= 500 or status == 429:
-            raise BeyondTrustUnavailable(f"{action}: the appliance answered HTTP {status}")
+            raise BeyondTrustUnavailable(_note("http_status", what=action, status=status))
         try:
             root = parse_xml(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
         except DefusedXmlException:
-            raise BeyondTrustBadResponse(f"{action}: refused an XML answer with a DTD or entities") from None
+            raise BeyondTrustBadResponse(_note("dtd", what=action)) from None
         except (ParseError, ValueError):
             if not 200 <= status < 300:
-                raise BeyondTrustRejected(f"{action}: the appliance answered HTTP {status}") from None
-            raise BeyondTrustBadResponse(f"{action}: the answer is not well-formed XML") from None
+                raise BeyondTrustRejected(_note("http_status", what=action, status=status)) from None
+            raise BeyondTrustBadResponse(_note("malformed", what=action)) from None
         error = next((e for e in root.iter() if _local(e) == "error"), None)
         if error is not None:
             text = self._redact(" ".join("".join(error.itertext()).split()))[:MAX_MESSAGE_CHARS]
             if TOKEN_ERROR_RE.search(text):
-                raise _TokenRejected(f"the appliance refused the API token: {text}")
-            raise BeyondTrustRejected(f"{action}: {text or 'the appliance reported an error'}")
+                raise _TokenRejected("token_refused_text", error=text)
+            # The appliance's own words are the same in every language: kept as they are.
+            raise BeyondTrustRejected(
+                f"{action}: {text}" if text else _note("error_without_text", what=action)
+            )
         if not 200 <= status < 300:
-            raise BeyondTrustRejected(f"{action}: the appliance answered HTTP {status}")
+            raise BeyondTrustRejected(_note("http_status", what=action, status=status))
         if expect_root and _local(root) != expect_root:
-            raise BeyondTrustBadResponse(f"{action}: unexpected answer <{_local(root)}>")
+            raise BeyondTrustBadResponse(_note("unexpected_root", what=action, root=_local(root)))
         return root
 
     def _http(
@@ -687,27 +741,25 @@ class CommandClient:
                 stream=True,
             ) as response:
                 if 300 <= response.status_code < 400:
-                    raise BeyondTrustRejected(
-                        f"{what}: redirected (HTTP {response.status_code}); check the address, "
-                        "it must be the appliance's https:// public site address"
-                    )
+                    raise BeyondTrustRejected(_note("redirected", what=what, status=response.status_code))
                 body = bytearray()
                 for chunk in response.iter_content(64 * 1024):
                     body += chunk
                     if len(body) > MAX_RESPONSE_BYTES:
-                        raise BeyondTrustBadResponse(f"{what}: the answer is larger than allowed")
+                        raise BeyondTrustBadResponse(_note("too_large", what=what))
                     if time.monotonic() > deadline:
-                        raise BeyondTrustTimeout(f"{what}: the answer took too long")
+                        raise BeyondTrustTimeout(_note("too_slow", what=what))
                 return response.status_code, response.headers.get("Content-Type", ""), bytes(body)
         except requests.Timeout:
             raise BeyondTrustTimeout(
-                f"{what}: no answer within {self.connect_timeout:g} s (connect) / "
-                f"{self.read_timeout:g} s (read)"
+                _note(
+                    "timeout", what=what, connect=f"{self.connect_timeout:g}", read=f"{self.read_timeout:g}"
+                )
             ) from None
         except requests.ConnectionError as error:
             if any(isinstance(arg, ReadTimeoutError) for arg in error.args):
-                raise BeyondTrustTimeout(f"{what}: the answer stopped arriving") from None
-            raise BeyondTrustUnavailable(f"{what}: cannot connect to {self.base_url}") from None
+                raise BeyondTrustTimeout(_note("stopped", what=what)) from None
+            raise BeyondTrustUnavailable(_note("cannot_connect", what=what, address=self.base_url)) from None
         except requests.RequestException as error:
             raise BeyondTrustUnavailable(f"{what}: {error.__class__.__name__}") from None
 
