@@ -38,9 +38,11 @@ BUILT_IN = (
 )
 
 # What a link may set on each page: the key page takes the key and the external key; the survey
-# every built-in name but the key, and its custom fields (`cf_<code name>`) as each allows.
+# every built-in name but the key, and its custom fields (`cf_<code name>`) as each allows; the
+# representative list the external key; the technician list nothing.
 KEY_PAGE_NAMES = ("key", "external_key")
 SURVEY_NAMES = tuple(name for name in BUILT_IN if name != "key")
+REP_LIST_NAMES = ("external_key",)
 
 
 # The pages a signed link may open, as the API's `flow` and the command's --flow name them, and

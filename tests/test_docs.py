@@ -340,7 +340,7 @@ def test_the_readmes_api_errors_are_the_ones_the_api_answers():
 def test_the_readmes_prefill_parameters_are_the_ones_each_page_takes():
     """The README's table of prefill parameters names, page by page, what that page's forms
     read from a link (portal/prefill.py), no more and no fewer."""
-    from portal.prefill import KEY_PAGE_NAMES, SURVEY_NAMES
+    from portal.prefill import KEY_PAGE_NAMES, REP_LIST_NAMES, SURVEY_NAMES
 
     def names(cell: str) -> set[str]:
         return set(re.findall(r"`([a-z_<>]+)`", cell)) - {"cf_<code_name>"}
@@ -350,4 +350,7 @@ def test_the_readmes_prefill_parameters_are_the_ones_each_page_takes():
     assert names(rows["survey"]) == set(SURVEY_NAMES)
     assert "cf_<code_name>" in rows["survey"]
     assert "all of the above" in rows["landing page"]
-    assert names(rows["representative list"]) == {"external_key"}
+    assert names(rows["representative list"]) == set(REP_LIST_NAMES)
+    # The technician list takes no prefill parameter: its view reads none (public_form_initial
+    # with no names), and the table says so.
+    assert names(rows["technician list"]) == {"locale"} and "none but" in rows["technician list"]

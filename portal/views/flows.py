@@ -229,7 +229,7 @@ def person_list_elsewhere(request: SiteRequest, other: str) -> HttpResponse | No
 
 def rep_form(request: SiteRequest, rep_list: selectors.RepListResult, data: Any = None) -> RepForm:
     site = request.site
-    initial, locked = public_form_initial(request, ("external_key",))
+    initial, locked = public_form_initial(request, prefill.REP_LIST_NAMES)
     form = RepForm(
         data,
         initial=initial,
