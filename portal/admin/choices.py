@@ -43,7 +43,9 @@ class ChoicesInUseFilter(admin.ChoicesFieldListFilter):
 
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
-        in_use = set(model._default_manager.order_by().values_list(field_path, flat=True).distinct())
+        # The rows this admin lists (its get_queryset), as Django's RelatedOnlyFieldListFilter reads.
+        rows = model_admin.get_queryset(request).order_by()
+        in_use = set(rows.values_list(field_path, flat=True).distinct())
         self.field = copy.copy(field)  # Django's filter lists `field.flatchoices`
         self.field.choices = [(value, label) for value, label in field.flatchoices if value in in_use]
 
