@@ -156,9 +156,12 @@ def in_own_language(text):
 @register.filter
 def summary_label(label) -> str:
     """A field's label as the error summary leads with it: a colon after it, unless the label
-    already ends a sentence or question, where a second mark would read "?:"."""
+    already ends a sentence or question, where a second mark would read "?:". A site's label
+    shown untranslated keeps its language (`in_own_language`); the colon is the page's."""
     text = str(label).rstrip()
-    return spaced(text) if text and text[-1] in LABEL_ENDINGS else f"{text}{colon()}"
+    after = spaced(text)[len(text) :] if text and text[-1] in LABEL_ENDINGS else colon()
+    lang = getattr(label, "lang", "")
+    return format_html('<span lang="{}">{}</span>{}', lang, text, after) if lang else f"{text}{after}"
 
 
 @register.simple_tag
