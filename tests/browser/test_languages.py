@@ -23,6 +23,7 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
+from playwright.sync_api import expect
 
 from portal.languages import html_lang
 from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE
@@ -174,3 +175,26 @@ def test_the_error_summary_reads_an_untranslated_label_in_its_own_language(page,
     ]
     label_language = "document.querySelector('label[for=id_cf_asset_tag] [lang]').lang"
     assert page.evaluate(label_language) == "en-US"  # as the field's own label says
+
+
+# From the closed page's card's top edge to its first line of text, and the card's own padding.
+CLOSED_CARD_TOP = """() => {
+  const card = document.querySelector('main .card');
+  const first = card.querySelector('p');
+  return [
+    first.getBoundingClientRect().top - card.getBoundingClientRect().top,
+    parseFloat(getComputedStyle(card).paddingTop),
+  ];
+}"""
+
+
+@pytest.mark.parametrize("language", ["en-us", "de"])
+def test_the_closed_message_starts_at_its_cards_padding(page, make_site, portal_url, language):
+    """A walk-through found the closed message 1em lower in its card than any other card's first
+    line: the block that carries its `lang` kept its paragraph's top margin."""
+    site = make_site(closed_text="We are closed today.\n\nCall +49 30 1234567 in an emergency.")
+    Holiday.objects.create(site=site, date=datetime.datetime.now(zoneinfo.ZoneInfo(site.time_zone)).date())
+    page.goto(f"{portal_url}/?locale={language}")
+    expect(page.locator("main .card p").first).to_have_text("We are closed today.")
+    gap, padding = page.evaluate(CLOSED_CARD_TOP)
+    assert padding > 0 and abs(gap - padding) <= 0.5, (gap, padding)
