@@ -995,9 +995,13 @@ class StartRequest(models.Model):
         INVALID = "invalid", _("Refused: invalid input")
         FAILED = "failed", _("Failed: vendor error")
 
-    site = models.ForeignKey(Site, null=True, on_delete=models.SET_NULL, related_name="starts")
+    site = models.ForeignKey(
+        Site, null=True, on_delete=models.SET_NULL, related_name="starts", verbose_name=_("site")
+    )
     flow = models.CharField(_("flow"), max_length=10, choices=Flow.choices)
-    issue = models.ForeignKey(Issue, null=True, blank=True, on_delete=models.SET_NULL)
+    issue = models.ForeignKey(
+        Issue, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("issue")
+    )
     backend_kind = models.CharField(_("backend"), max_length=20, choices=Backend.Kind.choices)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     locale = models.CharField(_("language"), max_length=10, blank=True)
@@ -1022,7 +1026,9 @@ class ApiToken(models.Model):
     """A token for the integrations API: shown once, stored as a SHA-256 hash, revocable."""
 
     name = models.CharField(_("name"), max_length=100, help_text=_("Who uses it, e.g. 'Zendesk'."))
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="api_tokens")
+    site = models.ForeignKey(
+        Site, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("site")
+    )
     prefix = models.CharField(_("prefix"), max_length=12, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

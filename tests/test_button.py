@@ -61,6 +61,8 @@ def test_open_site_with_reps_online_says_how_many_and_never_who(client, preview_
         "language": "en-us",
         "lang": "en-US",
         "color": "#0b5394",
+        "scheme": "light",
+        "dark": None,
         "texts": {
             "label": "Get remote help",
             "status": "Help is available now.",

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from portal import selectors
+from portal.branding import DARK
 from portal.languages import explicit_language, html_lang
 from portal.text_rules import numbers_kept_whole
 
@@ -85,8 +86,18 @@ def availability_document(site, language: str) -> dict:
         "language": language,
         "lang": html_lang(language),
         "color": site.primary_color,  # the button's background, behind white text
+        # The overlay around the portal takes the portal's scheme, or it shows a white bar
+        # over a dark portal and white while the portal loads (record 0110).
+        "scheme": site.color_scheme,
+        "dark": None if site.color_scheme == site.ColorScheme.LIGHT else overlay_colours_on_dark(),
         "texts": texts,
     }
+
+
+def overlay_colours_on_dark() -> dict[str, str]:
+    """The dark portal's own page, text, rule and border colours, for the overlay's frame
+    around it."""
+    return {name: DARK[f"--{name}"] for name in ("bg", "text", "rule", "border")}
 
 
 @require_GET

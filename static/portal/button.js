@@ -64,13 +64,15 @@
     ".status{font-size:.95em;min-height:1.2em}",
     ".hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "dialog{width:min(720px,96vw);height:min(90vh,900px);max-height:96vh;padding:0;border:0;border-radius:.5em;",
-    "background:#fff;color:#1d1d1f;box-shadow:0 10px 40px rgba(0,0,0,.35)}",
+    "background:var(--sp-bg,#fff);color:var(--sp-text,#1d1d1f);color-scheme:var(--sp-scheme,normal);",
+    "box-shadow:0 10px 40px rgba(0,0,0,.35)}",
     "dialog[open]{display:flex;flex-direction:column}",
     "dialog::backdrop{background:rgba(0,0,0,.55)}",
     ".bar{display:flex;align-items:center;justify-content:space-between;gap:1em;padding:.5em .75em;",
-    "border-bottom:1px solid #d0d3d8}",
+    "border-bottom:1px solid var(--sp-rule,#d0d3d8)}",
     ".title{margin:0;font-weight:600}",
-    ".close{font:inherit;padding:.4em .9em;border:1px solid #5c6370;border-radius:.4em;background:#fff;color:#1d1d1f;",
+    ".close{font:inherit;padding:.4em .9em;border:1px solid var(--sp-border,#5c6370);border-radius:.4em;",
+    "background:var(--sp-bg,#fff);color:var(--sp-text,#1d1d1f);",
     "cursor:pointer}",
     "iframe{flex:1;width:100%;border:0}"
   ].join("");
@@ -155,7 +157,7 @@
   root.appendChild(box);
 
   var dialog = null, frame = null, closer = null;
-  var state = { overlay: false, locale: "", texts: null };
+  var state = { overlay: false, locale: "", texts: null, scheme: "light", dark: null };
 
   function buildDialog(texts) {
     dialog = element("dialog");
@@ -211,6 +213,9 @@
     state.texts = texts;
     box.lang = document_.lang;
     if (/^#[0-9a-fA-F]{6}$/.test(document_.color || "")) host.style.setProperty("--sp-brand", document_.color);
+    state.scheme = document_.scheme;
+    state.dark = document_.dark;
+    overlayScheme();
     label.textContent = texts.label;
     if (!dialog) {
       state.overlay = data("open") !== "tab";
@@ -220,6 +225,20 @@
     status.textContent = texts.online ? texts.status + " " + texts.online : texts.status;
     box.setAttribute("data-state", document_.open ? (document_.available ? "available" : "busy") : "closed");
   }
+
+  // The overlay around the portal in the portal's colour scheme (docs/decisions/0110-dark-colour-scheme.md):
+  // dark around a dark portal, also while it loads, and as the device says for "Follow the device".
+  var deviceDark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  function overlayScheme() {
+    var dark = state.dark && (state.scheme === "dark" || (state.scheme === "device" && deviceDark && deviceDark.matches));
+    ["bg", "text", "rule", "border"].forEach(function (name) {
+      if (dark && /^#[0-9a-fA-F]{6}$/.test(state.dark[name] || "")) host.style.setProperty("--sp-" + name, state.dark[name]);
+      else host.style.removeProperty("--sp-" + name);
+    });
+    if (dark) host.style.setProperty("--sp-scheme", "dark");
+    else host.style.removeProperty("--sp-scheme");
+  }
+  if (deviceDark && deviceDark.addEventListener) deviceDark.addEventListener("change", overlayScheme);
 
   function fallback() {
     var code = language(data("locale") || document.documentElement.lang);

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from portal.models import Backend, Issue, Site, StartRequest
 from portal.webhooks import services
@@ -160,3 +162,19 @@ def test_setup_checklist_has_no_axe_violations(page, portal_url, two_sites):
         "tags => axe.run('section.setup-checklist', {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
     )
     assert [v["id"] for v in result["violations"]] == []
+
+
+@pytest.mark.parametrize("language", ["de", "ja"])
+def test_start_request_filters_are_in_the_admins_language(browser, portal_url, two_sites, language):
+    """A walk-through found the start requests' filters headed "Nach site" and "issue で絞り込む":
+    the two relations had no translated name."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_startrequest_changelist"))
+    headings = page.locator("#changelist-filter details > summary").all_inner_texts()
+    with translation.override(language):
+        for name in ("site", "issue"):
+            expected = (_(" By %(filter_title)s ") % {"filter_title": _(name)}).strip()
+            assert expected in [heading.strip() for heading in headings], headings
+    context.close()

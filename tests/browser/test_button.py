@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.steps import axe_violations
+from portal.branding import DARK
+from tests.browser.steps import axe_violations, css_rgb
 
 pytestmark = pytest.mark.browser
 
@@ -180,3 +181,55 @@ def test_a_signed_link_elsewhere_is_ignored(page, context, portal_url, help_desk
     portal = opened.value
     portal.wait_for_load_state()
     assert portal.url.startswith(portal_url + "/?")
+
+
+# The overlay's own colours: its background (what shows while the portal loads), its bar's text
+# and rule, and the Close button's border.
+OVERLAY_LOOK = """() => {
+  const root = document.querySelector('[data-support-portal-button]').shadowRoot;
+  const style = (selector) => getComputedStyle(root.querySelector(selector));
+  return {
+    background: style('dialog').backgroundColor,
+    text: style('.title').color,
+    rule: style('.bar').borderBottomColor,
+    border: style('.close').borderTopColor,
+  };
+}"""
+
+
+@pytest.mark.parametrize(
+    ("scheme", "device", "dark"),
+    [("dark", "light", True), ("device", "dark", True), ("device", "light", False), ("light", "dark", False)],
+)
+def test_overlay_takes_the_portals_colour_scheme(
+    page, portal_url, help_desk, make_site, scheme, device, dark
+):
+    """A walk-through found a white bar over a dark portal, and the overlay white while the
+    dark portal loaded: the overlay is dark whenever the portal in it is (record 0110)."""
+    make_site(frame_ancestors=help_desk.origin, show_rep_list=True, color_scheme=scheme)
+    page.emulate_media(color_scheme=device)
+    page.goto(button_page(help_desk, portal_url, attributes=""))
+    expect(page.locator(STATUS)).to_have_text("Help is available now. Representatives online: 2")
+    page.get_by_role("button", name="Get remote help").click()
+    expect(page.locator(DIALOG)).to_be_visible()
+    look = page.evaluate(OVERLAY_LOOK)
+    if dark:
+        assert look == {
+            "background": css_rgb(DARK["--bg"]),
+            "text": css_rgb(DARK["--text"]),
+            "rule": css_rgb(DARK["--rule"]),
+            "border": css_rgb(DARK["--border"]),
+        }
+    else:
+        assert look == {
+            "background": css_rgb("#ffffff"),
+            "text": css_rgb("#1d1d1f"),
+            "rule": css_rgb("#d0d3d8"),
+            "border": css_rgb("#5c6370"),
+        }
+    # The portal fills the overlay with its own page colour: the overlay is the same colour
+    # around it on a dark portal.
+    frame = page.frame_locator(f"{DIALOG} iframe")
+    expect(frame.locator("main")).to_be_visible()
+    portal_page = frame.locator("body").evaluate("body => getComputedStyle(body).backgroundColor")
+    assert (portal_page == look["background"]) is dark

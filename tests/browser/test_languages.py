@@ -23,10 +23,12 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core.management import call_command
 from django.utils import translation
+from playwright.sync_api import expect
 
 from portal.languages import html_lang
 from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE
 from portal.models import DEFAULT_TEXTS, Holiday, Site
+from tests.browser.steps import fill_survey, submit
 
 pytestmark = pytest.mark.browser
 
@@ -145,3 +147,54 @@ def test_the_english_walk_finds_every_demo_text(page, demo):
     missing = [text for text in expected if text not in shown_text]
     assert missing == []
     assert standard_closed not in shown_text
+
+
+# The language a screen reader speaks each text of the error summary's links in: the `lang` of
+# the nearest element around the text.
+SUMMARY_LANGUAGES = """() => [...document.querySelectorAll('#error-summary li a')].map(link => {
+  const parts = [];
+  const walker = document.createTreeWalker(link, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.data.trim()) parts.push([node.data.trim(), node.parentElement.closest('[lang]').lang]);
+  }
+  return parts;
+})"""
+
+
+def test_the_error_summary_reads_an_untranslated_label_in_its_own_language(page, make_site, portal_url):
+    """A walk-through found a German survey's error summary leading with the English-default
+    site's "Asset tag" under the page's `lang="de"`, while the field's own label said en-US
+    (docs/decisions/0109-language-of-untranslated-site-texts.md)."""
+    make_site()
+    page.goto(f"{portal_url}/survey/?locale=de")
+    fill_survey(page, asset_tag="LT-" + "4" * 40)  # over the field's 32 characters
+    submit(page)
+    page.wait_for_selector("#error-summary")
+    assert page.evaluate(SUMMARY_LANGUAGES) == [
+        [["Asset tag", "en-US"], [": Das sind 11 Zeichen zu viel. Bitte kürzen Sie es.", "de"]]
+    ]
+    label_language = "document.querySelector('label[for=id_cf_asset_tag] [lang]').lang"
+    assert page.evaluate(label_language) == "en-US"  # as the field's own label says
+
+
+# From the closed page's card's top edge to its first line of text, and the card's own padding.
+CLOSED_CARD_TOP = """() => {
+  const card = document.querySelector('main .card');
+  const first = card.querySelector('p');
+  return [
+    first.getBoundingClientRect().top - card.getBoundingClientRect().top,
+    parseFloat(getComputedStyle(card).paddingTop),
+  ];
+}"""
+
+
+@pytest.mark.parametrize("language", ["en-us", "de"])
+def test_the_closed_message_starts_at_its_cards_padding(page, make_site, portal_url, language):
+    """A walk-through found the closed message 1em lower in its card than any other card's first
+    line: the block that carries its `lang` kept its paragraph's top margin."""
+    site = make_site(closed_text="We are closed today.\n\nCall +49 30 1234567 in an emergency.")
+    Holiday.objects.create(site=site, date=datetime.datetime.now(zoneinfo.ZoneInfo(site.time_zone)).date())
+    page.goto(f"{portal_url}/?locale={language}")
+    expect(page.locator("main .card p").first).to_have_text("We are closed today.")
+    gap, padding = page.evaluate(CLOSED_CARD_TOP)
+    assert padding > 0 and abs(gap - padding) <= 0.5, (gap, padding)
