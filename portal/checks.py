@@ -17,14 +17,22 @@ E001 = checks.Error(
 )
 
 
+# The hosts a portal answers when DJANGO_ALLOWED_HOSTS is not set: this machine's own names.
+THIS_MACHINE = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+
+
 def _production() -> bool:
-    return not settings.DEBUG and settings.HTTPS
+    """DEBUG off, HTTPS on, and a hostname other than this machine's own allowed: what every
+    deployment the public can reach sets (it must name its host). A fresh clone's defaults
+    (only this machine's names) are a try-out, whose management commands keep working."""
+    public = any(host not in THIS_MACHINE for host in settings.ALLOWED_HOSTS)
+    return not settings.DEBUG and settings.HTTPS and public
 
 
 @checks.register(checks.Tags.security)
 def embedded_secret_key_in_production(app_configs, **kwargs):
-    """With DEBUG off and HTTPS on (production), every command that checks refuses: `migrate`,
-    which the image's entrypoint and `make serve` run first, stops the start."""
+    """In production (above) every command that checks refuses: `migrate`, which the image's
+    entrypoint and `make serve` run first, stops the start."""
     return [E001] if _production() and settings.SECRET_KEY == EMBEDDED_SECRET_KEY else []
 
 

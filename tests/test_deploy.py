@@ -109,5 +109,12 @@ def test_check_deploy_flags_the_embedded_secret_key_on_plain_http_too(tmp_path):
 def test_the_local_demo_and_a_real_key_are_not_refused(tmp_path):
     assert run_manage(tmp_path, "check", DJANGO_DEBUG="true").returncode == 0
     assert run_manage(tmp_path, "check", PORTAL_HTTPS="false").returncode == 0
+    # A fresh clone's own commands (README: portal_token, portal_prefill_link) on its default
+    # hosts, this machine's names only: a try-out nobody else can reach by name.
+    local = run_manage(tmp_path, "check", DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,[::1]")
+    assert local.returncode == 0, local.stderr
+    # Any public name, or "*", is production again.
+    for hosts in ("127.0.0.1,support.example.com", "*"):
+        assert "portal.E001" in run_manage(tmp_path, "check", DJANGO_ALLOWED_HOSTS=hosts).stderr
     result = run_manage(tmp_path, "check", DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
     assert result.returncode == 0, result.stderr
