@@ -201,3 +201,14 @@ def test_all_sixteen_languages_when_none_are_ticked(site, issues):
 
     assert site.enabled_languages == [] and site.default_language == "en-us"
     assert len(missing_issue_languages(issues["printing"])) == 15
+
+
+@pytest.mark.parametrize(("language", "colon"), [("ja", "："), ("zh-hans", "："), ("zh", "："), ("de", ":")])
+def test_admin_labels_end_in_the_languages_own_colon(admin_client, site, language, colon):
+    """A walk-through: the Japanese admin wrote "配色:" with Django's half-width label suffix,
+    where the customer pages write "：". Japanese and Chinese take the full-width colon; other
+    languages keep Django's own."""
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    label = element(html, "label", **{"for": "id_name"}).text
+    assert label.endswith(colon) and not label.endswith(f" {colon}"), label
