@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from portal.models import Backend, Issue, Site, StartRequest
+from portal.models import Backend, CustomField, Issue, Site, StartRequest
 from portal.webhooks import services
 from portal.webhooks.models import Endpoint
 from tests.browser.conftest import AXE_JS
@@ -177,4 +177,29 @@ def test_start_request_filters_are_in_the_admins_language(browser, portal_url, t
         for name in ("site", "issue"):
             expected = (_(" By %(filter_title)s ") % {"filter_title": _(name)}).strip()
             assert expected in [heading.strip() for heading in headings], headings
+    context.close()
+
+
+@pytest.mark.parametrize("language", ["de", "ru", "fi", "sv-SE", "ja"])
+@pytest.mark.parametrize("model", ["customfield", "site"])
+def test_custom_field_and_site_lists_fit_1280_pixels(browser, portal_url, two_sites, model, language):
+    """A walk-through: the custom field list was 44 px wider than its box in German and 56 px in
+    Russian (its last column, the missing translations, cut off), the site list 78 px in
+    Swedish: single long heading words ("ERFORDERLICH", "STANDARDWEBBPLATS") and the longest
+    language name in the missing translations set the table's least width. The catalogs mark
+    those headings' hyphenation points with soft hyphens; the names may wrap anywhere."""
+    for site in two_sites:
+        CustomField.objects.create(site=site, code_name="asset_tag_of_the_device", label="Asset tag", order=1)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse(f"admin:portal_{model}_changelist"))
+    results = page.locator(".results")
+    overflow = results.evaluate("element => element.scrollWidth - element.clientWidth")
+    assert overflow <= 1, f"the table is {overflow} px wider than its box"
+    frame = results.bounding_box()
+    headings = page.locator("#result_list thead th")
+    for index in range(headings.count()):
+        box = headings.nth(index).bounding_box()
+        assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1, headings.nth(index).inner_text()
     context.close()
