@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -116,6 +117,20 @@ class WriteOnlySecretsAdmin:
     """
 
     secret_fields: tuple[str, ...] = ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """For a viewer, the form without the secrets' help texts: they tell how to set or
+        generate a secret, which a viewer cannot do, and Django shows them under the state."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        help_texts = form._meta.help_texts or {}
+        if self.has_change_permission(request, obj) or not set(help_texts) & set(self.secret_fields):
+            return form
+        viewer_form = type(form.__name__, (form,), {})
+        viewer_form._meta = copy.copy(form._meta)
+        viewer_form._meta.help_texts = {
+            name: text for name, text in help_texts.items() if name not in self.secret_fields
+        }
+        return viewer_form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

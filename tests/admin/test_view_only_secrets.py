@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.test import Client
 from django.urls import reverse
 
 from portal.models import Backend
@@ -23,8 +24,8 @@ PREFILL_SECRET = "prefill-secret-that-signs-the-links"
 WEBHOOK_SECRET = "webhook-secret-that-signs-the-events"
 
 
-def viewer(client, *codenames: str):
-    user = User.objects.create_user("viewer", password="x", is_staff=True)
+def viewer(client, *codenames: str, username: str = "viewer"):
+    user = User.objects.create_user(username, password="x", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     client.force_login(user)
     return client
@@ -62,6 +63,12 @@ def test_a_viewer_never_sees_the_sites_prefill_secret(client, site):
     page = client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
     assert PREFILL_SECRET not in page
     assert shown(page, "prefill_secret") == "Set, never shown"
+    # How to set or generate one is for those who may (the walk-through: a viewer was told to
+    # tick a box they do not have).
+    advice = "for a strong one, shown once after saving"  # the secret's help text
+    assert advice not in page
+    changer = viewer(Client(), "view_site", "change_site", username="changer")
+    assert advice in changer.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
 
 
 def test_a_viewer_never_sees_a_webhook_endpoints_signing_secret(client, site):
