@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from portal.models import Backend, Site
+from portal.models import Backend
 from tests.browser.test_admin_lists import PASSWORD, log_in
+from tests.conftest import site_on_fake_appliance
 
 pytestmark = pytest.mark.browser
 
@@ -37,14 +38,7 @@ def read_result_as(browser, portal_url, backend: Backend, language: str) -> tupl
 
 
 def test_a_kept_test_result_reads_in_each_admins_language(browser, page, portal_url, beyondtrust):
-    backend = Backend.objects.create(
-        name="Appliance",
-        kind=Backend.Kind.MODERN,
-        base_url=beyondtrust.base_url,
-        client_id=beyondtrust.client_id,
-        client_secret=beyondtrust.client_secret,
-    )
-    Site.objects.create(name="Example Support", is_default=True, backend=backend)
+    backend = site_on_fake_appliance(beyondtrust).backend
     get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
     log_in(page, portal_url)  # the fixture's page is English
 
