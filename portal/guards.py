@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.core import signing
 from django.core.cache import cache
 
+from portal.addresses import translated_ipv4
 from portal.cache_backend import incr_or_add
 from portal.conf import portal_settings
 
@@ -64,10 +65,6 @@ def without_port(address: str) -> str:
     return address
 
 
-# NAT64's well-known prefix (RFC 6052): an IPv4 client seen through a 4-to-6 translator.
-NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-
-
 def client_network(address: str) -> str:
     """Who a rate limit or the admin lockout counts, as an address: an IPv4 address as it is
     (without a port a proxy may have added); an IPv6 address by its /64's network address. One
@@ -86,10 +83,9 @@ def client_network(address: str) -> str:
         parsed = ipaddress.IPv6Address(address.split("%", 1)[0])
     except ValueError:
         return ""
-    if parsed.ipv4_mapped is not None:
-        return str(parsed.ipv4_mapped)
-    if parsed in NAT64:
-        return str(ipaddress.IPv4Address(int(parsed) & 0xFFFFFFFF))
+    ipv4 = translated_ipv4(parsed)
+    if ipv4 is not None:
+        return str(ipv4)
     return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address)
 
 

@@ -19,6 +19,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from portal.addresses import translated_ipv4
+
 EXCERPT_BYTES = 1024
 
 
@@ -26,9 +28,8 @@ class BlockedAddress(Exception):
     """The receiver's address is not on the public internet."""
 
 
-# NAT64's well-known prefix (RFC 6052) and the deprecated IPv4-compatible addresses (RFC 4291
-# 2.5.5.1): the last 32 bits are an IPv4 address a translator takes the connection on to.
-NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# The deprecated IPv4-compatible addresses (RFC 4291 2.5.5.1): as with NAT64's, the last 32 bits
+# are an IPv4 address a translator takes the connection on to.
 IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 
 
@@ -41,11 +42,11 @@ def is_public_address(text: str) -> bool:
     with the IPv4 address wherever its prefix length puts it) and SIIT's ::ffff:0:0:0/96."""
     address = ipaddress.ip_address(text.split("%", 1)[0])
     if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
+        if (translated := translated_ipv4(address)) is not None:
+            address = translated
         elif address.sixtofour is not None:
             address = address.sixtofour
-        elif address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):  # not :: or ::1
+        elif address in IPV4_COMPATIBLE and int(address) > 1:  # not :: or ::1
             address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address.is_global and not address.is_multicast and not address.is_reserved
 
