@@ -44,6 +44,15 @@ def clear_secret_field() -> forms.BooleanField:
 SHARED_SECRET_MIN_CHARS = 16
 
 
+def typed_shared_secret(value: str, too_short: StrOrPromise) -> str:
+    """A shared secret as the admin typed it, refused with `too_short` (which names the
+    minimum as %(count)d and says how to get a generated one) when it is shorter than
+    SHARED_SECRET_MIN_CHARS; empty passes (kept or generated)."""
+    if value and len(value) < SHARED_SECRET_MIN_CHARS:
+        raise forms.ValidationError(too_short % {"count": SHARED_SECRET_MIN_CHARS})
+    return value
+
+
 def generate_secret_field() -> forms.BooleanField:
     return forms.BooleanField(required=False, label=_("Generate a new secret"))
 

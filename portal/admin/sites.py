@@ -25,11 +25,11 @@ from portal.admin.mixins import (
     without_single_site,
 )
 from portal.admin.secrets import (
-    SHARED_SECRET_MIN_CHARS,
     WriteOnlySecretsAdmin,
     WriteOnlySecretsForm,
     clear_secret_field,
     generate_secret_field,
+    typed_shared_secret,
 )
 from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 from portal.branding import contrast_warnings, embed_snippet, is_colour, shows_light_pages, site_origin
@@ -142,13 +142,10 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
 
     def clean_prefill_secret(self):
         # A typed secret as strong as a webhook's; one stored before keeps working.
-        value = self.cleaned_data.get("prefill_secret", "")
-        if value and len(value) < SHARED_SECRET_MIN_CHARS:
-            raise forms.ValidationError(
-                _("Use at least %(count)d characters, or tick “Generate a new secret”.")
-                % {"count": SHARED_SECRET_MIN_CHARS}
-            )
-        return value
+        return typed_shared_secret(
+            self.cleaned_data.get("prefill_secret", ""),
+            _("Use at least %(count)d characters, or tick “Generate a new secret”."),
+        )
 
     def clean(self):
         cleaned = super().clean()

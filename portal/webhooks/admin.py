@@ -20,9 +20,9 @@ from django.utils.translation import ngettext
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.admin.mixins import AdminListMedia
 from portal.admin.secrets import (
-    SHARED_SECRET_MIN_CHARS,
     WriteOnlySecretsAdmin,
     WriteOnlySecretWidget,
+    typed_shared_secret,
     with_keep_advice,
 )
 from portal.webhooks import services
@@ -60,13 +60,10 @@ class EndpointForm(forms.ModelForm):
         self.generated_secret = ""
 
     def clean_secret(self):
-        value = self.cleaned_data.get("secret", "")
-        if value and len(value) < SHARED_SECRET_MIN_CHARS:
-            raise forms.ValidationError(
-                _("Use at least %(count)d characters, or leave it empty to generate one.")
-                % {"count": SHARED_SECRET_MIN_CHARS}
-            )
-        return value
+        return typed_shared_secret(
+            self.cleaned_data.get("secret", ""),
+            _("Use at least %(count)d characters, or leave it empty to generate one."),
+        )
 
     def save(self, commit=True):
         endpoint = super().save(commit=False)
