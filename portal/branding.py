@@ -165,18 +165,22 @@ def theme_css(*, scheme: str, primary: str, text: str, background: str) -> str:
     return light
 
 
-def theme_version(site: Site) -> str:
-    """A short tag of what the site's /theme.css holds, for its address (`?v=`): a new address
-    whenever the file would change, the same one otherwise (it is cached for 5 minutes). The
-    site's last change time said the same only to the second, and not after an upgrade that
-    changes the dark palette."""
-    css = theme_css(
+def site_theme_css(site: Site) -> str:
+    """The site's /theme.css, from its colour scheme and colours (`theme_css`)."""
+    return theme_css(
         scheme=site.color_scheme,
         primary=site.primary_color,
         text=site.text_color,
         background=site.background_color,
     )
-    return hashlib.blake2s(css.encode(), digest_size=6).hexdigest()
+
+
+def theme_version(site: Site) -> str:
+    """A short tag of what the site's /theme.css holds, for its address (`?v=`): a new address
+    whenever the file would change, the same one otherwise (it is cached for 5 minutes). The
+    site's last change time said the same only to the second, and not after an upgrade that
+    changes the dark palette."""
+    return hashlib.blake2s(site_theme_css(site).encode(), digest_size=6).hexdigest()
 
 
 def _dark_css(primary: str) -> str:

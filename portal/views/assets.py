@@ -15,15 +15,7 @@ from portal.http import PortalRequest
 def theme_css(request: PortalRequest) -> HttpResponse:
     """The site's colours and colour scheme as CSS custom properties: a file, so the CSP needs no
     inline style. Its address carries a hash of what it holds (branding.theme_version)."""
-    site = request.site
-    css = ""
-    if site is not None:
-        css = branding.theme_css(
-            scheme=site.color_scheme,
-            primary=site.primary_color,
-            text=site.text_color,
-            background=site.background_color,
-        )
+    css = branding.site_theme_css(request.site) if request.site is not None else ""
     response = HttpResponse(css, content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "public, max-age=300"
     return response
