@@ -7,6 +7,7 @@ import functools
 import logging
 import pickle
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from time import time as epoch_seconds
@@ -111,14 +112,18 @@ def first_hostname(site: Site) -> str:
     return versioned(f"portal:site-first-hostname:{site_cache_version()}:{site.pk}", read)
 
 
+def admins_own_words(site: Site, language: str) -> Callable[[str], str]:
+    """A text as the admin wrote it, in the site's default language: marked so
+    (languages.written_in) on a page in `language` when that is another."""
+    return functools.partial(written_in, language=site.default_language, page_language=language)
+
+
 @cached_per_site("texts")
 def site_texts(*, site: Site, language: str) -> SiteTexts:
     """The site's texts in `language`: its translation's, else its own, which are in the site's
     default language and marked so (languages.InLanguage) on a page in another."""
-    texts = {
-        field: written_in(getattr(site, field), language=site.default_language, page_language=language)
-        for field in SiteTranslation.TEXT_FIELDS
-    }
+    own = admins_own_words(site, language)
+    texts = {field: own(getattr(site, field)) for field in SiteTranslation.TEXT_FIELDS}
     for row in site.translations.filter(language=language):
         texts.update(
             {field: value for field in SiteTranslation.TEXT_FIELDS if (value := getattr(row, field))}
@@ -187,9 +192,7 @@ def active_issues(*, site: Site, language: str) -> tuple[LocalizedIssue, ...]:
         )
         issues = startable
     localized = []
-
-    def own(text: str) -> str:  # as the admin wrote it: in the site's default language
-        return written_in(text, language=site.default_language, page_language=language)
+    own = admins_own_words(site, language)
 
     for issue in issues:
         translated = next((row for row in issue.translations.all() if row.language == language), None)
@@ -251,9 +254,7 @@ def custom_fields_for_site(*, site: Site, language: str) -> tuple[LocalizedCusto
         )
     )
     localized = []
-
-    def own(text: str) -> str:  # as the admin wrote it: in the site's default language
-        return written_in(text, language=site.default_language, page_language=language)
+    own = admins_own_words(site, language)
 
     for field in fields:
         label, help_text = own(field.label), own(field.help_text)
