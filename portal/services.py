@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -76,9 +76,16 @@ class StartResult:
 
     url: str
     preview: bool
-    parameters: list[tuple[str, str]] = field(default_factory=list)
     queued: Any = None  # the vendor's answer to a start call (Take Control's SessionCreated)
     failure: str = ""
+
+    @property
+    def parameters(self) -> list[tuple[str, str]]:
+        """The URL's query, name by name, for the preview page; worked out only when it is
+        asked for, not on every start that leaves for the vendor."""
+        if not self.preview:
+            return []
+        return parse_qsl(urlsplit(self.url).query, keep_blank_values=True)
 
 
 def chat_only(*, site: Site, issue: StartIssue | None, requested: bool) -> bool:
@@ -156,11 +163,7 @@ def _start(
     )
     if outcome.queued is not None:
         return StartResult(url=outcome.url, preview=False, queued=outcome.queued)
-    return StartResult(
-        url=outcome.url,
-        preview=preview,
-        parameters=parse_qsl(urlsplit(outcome.url).query, keep_blank_values=True),
-    )
+    return StartResult(url=outcome.url, preview=preview)
 
 
 def _order(
