@@ -3,6 +3,8 @@ Origin and Sec-Fetch-Site, the signed timestamp, the honeypot and the per-client
 
 import pytest
 from django.core import signing
+from django.test import Client
+from django.urls import reverse
 
 from portal import guards
 from portal.models import StartRequest
@@ -33,6 +35,31 @@ def test_same_origin_posts_pass(client, site):
         "/key/", form_data(key="1234567"), HTTP_ORIGIN="http://testserver", HTTP_SEC_FETCH_SITE="same-origin"
     )
     assert response.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/key/", {"key": "1234567"}),
+        ("/survey/", {"issue": "printing", "name": "Jane Doe", "company": "Acme", "details": "Offline"}),
+    ],
+)
+def test_starts_need_no_csrf_cookie_or_token(site, issues, path, fields):
+    """The customer pages set no cookie (they are one cached copy per site), so a start POST
+    carries no CSRF token: the views are exempt and check the Origin, the honeypot and the
+    signed timestamp instead (guards.check_public_post). Django's CSRF check runs here."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(path, form_data(**fields), HTTP_ORIGIN="http://testserver")
+    assert response.status_code == 303
+    assert not response.cookies
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.STARTED
+
+
+def test_the_admin_keeps_its_csrf_check(admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:logout"))
+    assert response.status_code == 403
 
 
 def test_honeypot_filled_is_refused(client, site):

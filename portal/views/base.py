@@ -9,6 +9,7 @@ which service starts it and when it is offered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
@@ -16,7 +17,6 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -39,7 +39,6 @@ PREFILL_MAX_CHARS = 4000  # a prefill value longer than any limit is cut, not re
 # ------------------------------------------------------------------------------
 # The view
 # ------------------------------------------------------------------------------
-@method_decorator(csrf_exempt, name="dispatch")  # cookie-free by design: guards.check_public_post
 class StartFlowView(View, Generic[FormT]):
     """GET renders the flow's form; POST binds it behind the cookie-free guards, then starts
     the session (valid) or renders the form again with its errors and records the invalid
@@ -57,6 +56,13 @@ class StartFlowView(View, Generic[FormT]):
     template_name: str = ""
     flow: str = ""  # StartRequest.Flow of the attempts this view records
     prefill_names: tuple[str, ...] = ()  # fields a prefill link may set (see get_prefill)
+
+    @classmethod
+    def as_view(cls, **initkwargs: Any) -> Callable[..., HttpResponseBase]:
+        """The view, exempt from Django's CSRF check: cookie-free by design, its POST is
+        checked by guards.check_public_post. Exempted once here rather than with
+        method_decorator on dispatch, which wraps the method again on every request."""
+        return csrf_exempt(super().as_view(**initkwargs))
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not site_ready(self.request):
