@@ -7,7 +7,9 @@ the refresh locks rely on (docs/decisions/). Django opens one backend per thread
 
 Both backends also count in one step: `incr_or_add` adds to a counter and creates it, with its
 expiry, when it is missing (docs/decisions/0100-counters-created-in-one-step.md). Code counts
-through `incr_or_add(cache, ...)` below, which takes any other Django cache too.
+through `incr_or_add(cache, ...)` below, which takes any other Django cache too, and through
+`incr_or_add_reading(cache, ...)`, which also reads a second counter (a sliding window's
+previous one, docs/decisions/0111-sliding-api-rate-limit.md).
 
 A Redis that stops answering does not stop the portal: each process serves the cache from its
 own memory until Redis answers again (`RedisOutage`,
@@ -44,6 +46,20 @@ def incr_or_add(cache: BaseCache, key: str, timeout: float | None, delta: int = 
     if method is not None:
         return method(key, delta, timeout)
     return incr_then_add(cache, key, timeout, delta)
+
+
+def incr_or_add_reading(
+    cache: BaseCache, key: str, timeout: float | None, other: str, delta: int = 1
+) -> tuple[int, int]:
+    """`incr_or_add` of `key`, and the counter `other` as it stands (0 when missing): a sliding
+    window's current and previous counts. On Redis one round trip (one Lua script reads `other`
+    and raises `key`, atomically); on any other cache the one-step raise, then a read. Either
+    way the raise is as atomic as `incr_or_add`'s; the read is of a window that has closed,
+    which only requests already under way at its end may still raise."""
+    method = getattr(cache, "incr_or_add_reading", None)
+    if method is not None:
+        return method(key, other, delta, timeout)
+    return incr_or_add(cache, key, timeout, delta), int(cache.get(other) or 0)
 
 
 def degraded(cache: BaseCache) -> bool:
@@ -234,6 +250,9 @@ class OutageMemory(LocMemCache):
 
     def incr_or_add(self, key, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
         return incr_then_add(self, key, timeout, delta, version)
+
+    def incr_or_add_reading(self, key, other, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
+        return incr_then_add(self, key, timeout, delta, version), int(self.get(other, version=version) or 0)
 
 
 class RedisOutage:
@@ -442,3 +461,45 @@ class SharedRedisCache(RedisCache):
         if self._incr_or_add_script is None:  # Django keeps one backend per thread
             self._incr_or_add_script = client.register_script(self._INCR_OR_ADD)
         return self._incr_or_add_script(keys=[key], args=[delta, seconds], client=client)
+
+    # `_INCR_OR_ADD` on KEYS[1], and the value of KEYS[2] as it stood (false, a nil answer, when
+    # missing): a sliding window's two counters in one round trip.
+    _INCR_OR_ADD_READING = (
+        "local other = redis.call('get', KEYS[2]) "
+        "if redis.call('exists', KEYS[1]) == 0 then "
+        "if ARGV[2] == '' then redis.call('set', KEYS[1], 0) "
+        "else redis.call('set', KEYS[1], 0, 'EX', ARGV[2]) end end "
+        "return {redis.call('incrby', KEYS[1], ARGV[1]), other}"
+    )
+
+    _incr_or_add_reading_script = None
+
+    def incr_or_add_reading(self, key, other, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
+        """`incr_or_add_reading(cache, ...)` above in one round trip: a Lua script, atomic in
+        Redis. Both keys are written to the primary, as every write of Django's Redis cache is."""
+        return self._served(
+            "incr_or_add_reading",
+            self._incr_or_add_reading,
+            key,
+            other,
+            delta,
+            timeout=timeout,
+            version=version,
+        )
+
+    def _incr_or_add_reading(self, key, other, delta, timeout, version):
+        timeout = self.get_backend_timeout(timeout)
+        if timeout is not None and timeout <= 0:  # created expired: nothing to keep
+            return incr_then_add(self, key, timeout, delta, version), int(
+                self.get(other, version=version) or 0
+            )
+        seconds = "" if timeout is None else timeout
+        key = self.make_and_validate_key(key, version=version)
+        other = self.make_and_validate_key(other, version=version)
+        client = self._cache.get_client(key, write=True)
+        if self._incr_or_add_reading_script is None:  # Django keeps one backend per thread
+            self._incr_or_add_reading_script = client.register_script(self._INCR_OR_ADD_READING)
+        count, value = self._incr_or_add_reading_script(
+            keys=[key, other], args=[delta, seconds], client=client
+        )
+        return count, 0 if value is None else int(value)

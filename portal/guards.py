@@ -15,6 +15,7 @@ Django's CSRF cookie. Instead a POST must pass four local checks:
 from __future__ import annotations
 
 import ipaddress
+import math
 import time
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from django.core import signing
 from django.core.cache import cache
 
 from portal.addresses import translated_ipv4
-from portal.cache_backend import incr_or_add
+from portal.cache_backend import incr_or_add, incr_or_add_reading
 from portal.conf import portal_settings
 
 FORM_SALT = "portal.public-form"
@@ -120,6 +121,71 @@ def over_limit(key: str, *, limit: int, window: int) -> int:
     if count > limit:
         return window - int(time.time()) % window or 1
     return 0
+
+
+def over_sliding_limit(key: str, *, limit: int, window: int) -> int:
+    """Admits one more request for `key` when at most `limit` fall in the sliding `window`
+    seconds that end now, and returns 0; else the whole seconds until a request would be
+    admitted (at least 1), and the refused request is not counted.
+
+    Two fixed windows' counters stand for the sliding one, the current window's count plus the
+    part of the previous window's still inside (`still_inside`): one round trip on Redis, a
+    read and the one-step raise on the embedded cache (docs/decisions/0111-sliding-api-rate-limit.md).
+    A fixed window alone let a client send `limit` in a window's last second and `limit` again
+    in the next one's first."""
+    now = time.time()
+    bucket = int(now // window)
+    current = f"portal:rate:{key}:{bucket}"
+    # Each counter lives through the next window too, where it is the previous one.
+    count, previous = incr_or_add_reading(cache, current, 2 * window + 1, f"portal:rate:{key}:{bucket - 1}")
+    left = (bucket + 1) * window - now  # of the current window; the previous one's share inside
+    if admits(previous, count - 1, limit=limit, window=window, left=left):
+        return 0
+    try:
+        cache.decr(current)  # refused: not counted, so a client that retries early waits no longer
+    except ValueError:  # gone (a cache that was cleared): nothing to take back
+        pass
+    return sliding_wait(previous, count - 1, limit=limit, window=window, left=left)
+
+
+def still_inside(previous: int, left: float, window: int) -> int:
+    """How many of the previous window's `previous` requests are inside the sliding window that
+    ends `left` seconds before the current window does (so `left / window` of the previous
+    window is inside): counted as if they came evenly spaced from the previous window's start,
+    the one at its very start leaving first. A client sending exactly `limit` a window, evenly,
+    is admitted whatever its phase; the rounding the other way refused one of its requests in
+    every window."""
+    return max(0, math.ceil(previous * left / window) - 1)
+
+
+def admits(previous: int, counted: int, *, limit: int, window: int, left: float) -> bool:
+    """A request now is admitted, `counted` requests of the current window admitted before it
+    and `previous` in the previous window, `left` seconds before the current window ends."""
+    return still_inside(previous, left, window) + counted + 1 <= limit
+
+
+def sliding_wait(previous: int, counted: int, *, limit: int, window: int, left: float) -> int:
+    """The fewest whole seconds (at least 1) after which a request would be admitted, if no
+    other came meanwhile: `Retry-After`. Later is never worse (the previous window's share only
+    shrinks, and at the next window's start the current count becomes that share), so it is
+    searched for; `left + window` seconds on, both windows have passed."""
+
+    def admitted_after(seconds: int) -> bool:
+        rest = left - seconds
+        if rest > 0:  # still in the current window
+            return admits(previous, counted, limit=limit, window=window, left=rest)
+        if rest > -window:  # in the next one: this window's count is then the previous one's
+            return admits(counted, 0, limit=limit, window=window, left=rest + window)
+        return True
+
+    low, high = 1, math.ceil(left + window)
+    while low < high:
+        middle = (low + high) // 2
+        if admitted_after(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def rate_limited(request, *, scope: str) -> int:

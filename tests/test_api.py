@@ -12,6 +12,7 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from django.test import Client
 from jsonschema import Draft202012Validator
 
@@ -1014,6 +1015,28 @@ def test_each_token_is_rate_limited_per_minute(client, fake, secret, settings, a
     assert 1 <= int(response["Retry-After"]) <= 60
     other = create_api_token(site=api_site, name="Bot").secret
     assert call(client, "get", "/reps", token=other).status_code == 200  # per token
+
+
+def test_the_api_refuses_the_burst_with_a_truthful_retry_after(client, fake, secret, settings):
+    """A sliding minute (docs/decisions/0111-sliding-api-rate-limit.md): a token's limit in a
+    minute's last second leaves little for the next one's first."""
+    settings.PORTAL_API_RATE_LIMIT = 3
+    t0 = 1_800_000_000  # the start of a minute
+    with time_machine.travel(t0 + 59, tick=False) as clock:
+        for _ in range(3):
+            assert call(client, "get", "/reps", token=secret).status_code == 200
+        clock.move_to(t0 + 61)  # a fixed window admitted three more here
+        assert call(client, "get", "/reps", token=secret).status_code == 200  # one is out
+        response = call(client, "get", "/reps", token=secret)  # validated against the document
+        assert response.status_code == 429
+        assert response.json()["error"] == "rate_limited"
+        # The three of the minute before count as at 0, 20 and 40 s: the one at 20 s leaves
+        # the sliding minute at 80 s.
+        assert response["Retry-After"] == "19"
+        clock.move_to(t0 + 79)
+        assert call(client, "get", "/reps", token=secret).status_code == 429
+        clock.move_to(t0 + 80)
+        assert call(client, "get", "/reps", token=secret).status_code == 200
 
 
 def test_what_the_form_checks_only_with_an_issue_is_judged_for_any_issue(client, secret, api_site):

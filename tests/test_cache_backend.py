@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from diskcache import DjangoCache
 
-from portal.cache_backend import SharedDiskCache, incr_or_add
+from portal.cache_backend import OutageMemory, SharedDiskCache, incr_or_add, incr_or_add_reading
 
 PARAMS = {"TIMEOUT": 300, "SHARDS": 8, "DATABASE_TIMEOUT": 0.05, "OPTIONS": {"size_limit": 2**24}}
 
@@ -347,3 +347,38 @@ def test_redis_incr_or_add_keeps_to_its_key_version_when_created_expired(redis_c
     redis_cache.set("w", 10, 60, version=2)
     assert redis_cache.incr_or_add("w", 1, 0, version=2) == 11
     assert redis_cache.get("w") is None
+
+
+# --- incr_or_add_reading: a sliding window's two counters ------------------------------------
+# (docs/decisions/0111-sliding-api-rate-limit.md)
+def test_incr_or_add_reading_raises_one_counter_in_its_one_statement_and_reads_the_other(cache):
+    assert incr_or_add_reading(cache, "now", 60, "before") == (1, 0)  # neither existed
+    cache.set("before", 41, 60)
+    seen = statements_of(cache, "now")
+    assert incr_or_add_reading(cache, "now", 60, "before") == (2, 41)
+    assert [statement.split(" ", 1)[0] for statement in set(seen)] == ["INSERT"]  # the one step
+    assert incr_or_add_reading(cache, "now", 60, "before", 3) == (5, 41)
+    assert (cache.get("now"), cache.get("before")) == (5, 41)  # the other only read
+
+
+def test_incr_or_add_reading_on_any_other_cache_and_in_an_outage_memory():
+    memory = OutageMemory("incr-or-add-reading", {})
+    assert memory.incr_or_add_reading("now", "before", 1, 60) == (1, 0)
+    memory.set("before", 7, 60)
+    assert memory.incr_or_add_reading("now", "before", 2, 60) == (3, 7)
+    assert incr_or_add_reading(memory, "now", 60, "before") == (4, 7)
+
+
+def test_redis_incr_or_add_reading_in_one_round_trip(redis_cache):
+    redis_cache.set("warm", 0, 60)
+    assert incr_or_add_reading(redis_cache, "warm", 60, "none") == (1, 0)  # the script loaded
+    redis_cache.set("before", 41, 60)
+    client = redis_cache._cache.get_client("now", write=True)
+    before = client.info("commandstats")
+    assert incr_or_add_reading(redis_cache, "now", 60, "before") == (1, 41)
+    assert incr_or_add_reading(redis_cache, "now", 60, "before", 4) == (5, 41)
+    after = client.info("commandstats")
+    assert after["cmdstat_evalsha"]["calls"] - before["cmdstat_evalsha"]["calls"] == 2
+    assert after.get("cmdstat_eval", {}).get("calls", 0) == before.get("cmdstat_eval", {}).get("calls", 0)
+    assert (redis_cache.get("now"), redis_cache.get("before")) == (5, 41)
+    assert 0 < client.ttl(redis_cache.make_key("now")) <= 60  # created with its window's expiry

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache, caches
 
+from portal import guards
 from portal.analytics import counters
 from portal.cache_backend import RedisOutage, SharedRedisCache, degraded
 from portal.models import StartRequest
@@ -112,6 +113,18 @@ def test_during_an_outage_pages_render_and_the_start_limit_still_counts(client, 
     assert client.get("/survey/").status_code == 200
     statuses = [key_start(client).status_code for _ in range(4)]
     assert statuses == [303, 303, 303, 429]  # counted in this process's memory
+
+
+def test_during_an_outage_the_api_limit_still_slides(settings, time_machine):
+    """The sliding minute's two counters come from this process's memory (record 0111): the
+    previous minute's burst still holds back the next minute's first second."""
+    use_redis(settings, free_port())
+    time_machine.move_to(1_800_000_059, tick=False)  # a minute's last second
+    assert [guards.over_sliding_limit("api:outage", limit=3, window=60) for _ in range(3)] == [0, 0, 0]
+    assert degraded(cache)
+    time_machine.move_to(1_800_000_060.5)  # the next minute's first
+    waits = [guards.over_sliding_limit("api:outage", limit=3, window=60) for _ in range(3)]
+    assert waits == [0, 20, 20]  # the previous three count as at 0, 20 and 40 s: 80 s is 19.5 s on
 
 
 def test_during_an_outage_readyz_answers_200_and_says_degraded(client, site, settings):

@@ -136,6 +136,23 @@ def test_the_guides_api_calls_are_the_apis():
     assert bodies_checked >= 2
 
 
+def test_the_guides_that_call_the_api_quote_its_limit():
+    """A guide that has its reader call the API says how many calls a token may make (the
+    portal's default, over a sliding minute: docs/decisions/0111-sliding-api-rate-limit.md)
+    and that a 429's `Retry-After` says when to call again."""
+    from portal.api import openapi_document
+    from portal.conf import PortalSettings
+
+    base = openapi_document()["servers"][0]["url"]
+    limit = PortalSettings.API_RATE_LIMIT.default
+    calling = [guide for guide in GUIDE_FILES if f"{base}/" in (GUIDES / guide).read_text(encoding="utf-8")]
+    assert len(calling) >= 2  # Jira Service Management's and Zendesk's
+    for guide in calling:
+        text = " ".join((GUIDES / guide).read_text(encoding="utf-8").split())
+        assert f"{limit} calls in any 60 seconds" in text, guide
+        assert "`429`" in text and "`Retry-After`" in text, guide
+
+
 @pytest.mark.parametrize("guide", GUIDE_FILES[:4])
 def test_each_platform_guide_covers_embedding_links_and_the_webhook(guide):
     text = (GUIDES / guide).read_text(encoding="utf-8")
