@@ -31,12 +31,14 @@ from django.contrib import admin
 from django.contrib.admin.utils import display_for_field
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import Field, Model
+from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import models
+from portal.admin.choices import values_in_use
 
 # A hidden input on a page that showed a chosen backend's settings: their names, so that the
 # next save takes them as typed.
@@ -67,10 +69,11 @@ def field_labels(backend: models.Backend | None, model: type[Model]) -> Mapping[
     return adapter.field_labels.get(model._meta.model_name or "", {}) if adapter else {}
 
 
-def unused_by_every_kind_in_use(model: type[Model]) -> frozenset[str]:
+def unused_by_every_kind_in_use(request: HttpRequest, model: type[Model]) -> frozenset[str]:
     """The settings of `model` that no backend kind in use reads: a change list's column or
-    filter of them would show a default in every row (nothing for no backend at all)."""
-    kinds = set(models.Backend.objects.values_list("kind", flat=True).distinct())
+    filter of them would show a default in every row (nothing for no backend at all). The kinds
+    are asked once per request, and the backend list's "By kind" filter shares the answer."""
+    kinds = values_in_use(request, models.Backend.objects.all(), "kind")
     unused = [unused_fields(models.Backend(kind=kind), model) for kind in kinds]
     return frozenset.intersection(*unused) if unused else frozenset()
 
@@ -311,11 +314,11 @@ class VendorFieldsAdmin:
         return form
 
     def get_list_display(self, request):
-        unused = unused_by_every_kind_in_use(self.model)
+        unused = unused_by_every_kind_in_use(request, self.model)
         return [column for column in super().get_list_display(request) if column not in unused]
 
     def get_list_filter(self, request):
-        unused = unused_by_every_kind_in_use(self.model)
+        unused = unused_by_every_kind_in_use(request, self.model)
         return [entry for entry in super().get_list_filter(request) if entry not in unused]
 
     def get_inline_instances(self, request, obj=None):

@@ -8,6 +8,8 @@ worked, and can be cleared."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.models import Backend, Department, Issue, Site, Technician
@@ -458,3 +460,39 @@ def test_moving_a_site_off_take_control_words_the_stopped_save_as_beyondtrust(
     response = admin_client.post(url, change_form_data(admin_client, url, backend=str(appliance.pk)))
     assert response.status_code == 200  # stopped once, to show BeyondTrust's settings
     assert label_of(response.content.decode(), "show_rep_list") == "Show the representative list"
+
+
+# ------------------------------------------------------------------------------
+# Queries
+# ------------------------------------------------------------------------------
+def queries_of(admin_client, method: str, url: str, data: dict | None = None) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(admin_client, method)(url, data) if data is not None else admin_client.get(url)
+    assert response.status_code in (200, 302)
+    return [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.mark.parametrize(
+    ("model", "questions", "total"),
+    [
+        # The portal's site for the host (two), session, user, the kinds of all backends,
+        # Django's two counts, the rows.
+        ("backend", 1, 8),
+        # Also the kinds of the sites' backends (the "By kind" filter), a different question, and
+        # the rows' hostnames and translations.
+        ("site", 2, 11),
+        # Also the site filter's two counts of sites (a lone site has no column or filter).
+        ("issue", 1, 11),
+    ],
+)
+def test_a_change_list_asks_for_the_backend_kinds_in_use_once(
+    admin_client, site, takecontrol_site, model, questions, total
+):
+    """Reviewers found each change list asking for the kinds of the backends three times (its
+    columns, its filters), and the backend list a fourth time for its "By kind" filter: one
+    answer per question and request (portal/admin/choices.py `values_in_use`)."""
+    sql = queries_of(admin_client, "get", reverse(f"admin:portal_{model}_changelist"))
+    kinds = [query for query in sql if query.startswith("SELECT DISTINCT") and '"kind"' in query]
+    assert len(kinds) == len(set(kinds)) == questions, kinds
+    assert len(sql) == total, "\n".join(sql)
+
