@@ -122,11 +122,8 @@ class VendorFieldsForm(forms.ModelForm):
     vendor_added: tuple[str, ...] = ()
     vendor_leftovers: tuple[str, ...] = ()
     vendor_dropped: tuple[str, ...] = ()
-
-    @staticmethod
-    def chosen_backend(data: Mapping[str, Any]) -> models.Backend | None:
-        """The backend the posted form names (the admin's `backend_in`)."""
-        return None
+    # The backend the posted form names, as the admin resolved it for the request.
+    chosen_backend: models.Backend | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,7 +145,7 @@ class VendorFieldsForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         model = self._meta.model
-        backend = self.chosen_backend(self.data)
+        backend = self.chosen_backend
         if self.unposted and backend is not None:
             self.add_error(
                 None,
@@ -184,7 +181,7 @@ class VendorFieldsForm(forms.ModelForm):
         through, next to the model's own message on the setting."""
         super()._post_clean()
         refused = [name for name in self.vendor_dropped if name in self._errors]
-        backend = self.chosen_backend(self.data)
+        backend = self.chosen_backend
         if refused and backend is not None and not self.cleaned_data.get("clear_unused"):
             model = self._meta.model
             names = ", ".join(str(capfirst(model._meta.get_field(name).verbose_name)) for name in refused)
@@ -227,6 +224,15 @@ class VendorFieldsAdmin:
         """The backend a posted form names, or None when it names none that exists."""
         raise NotImplementedError
 
+    def posted_backend(self, request) -> models.Backend | None:
+        """`backend_in(request.POST)`, looked up once per request: the fieldsets, the form and
+        its checks all ask. None for a request that posts nothing."""
+        if request.method != "POST":
+            return None
+        if "_portal_posted_backend" not in request.__dict__:  # a per-request memo
+            request._portal_posted_backend = self.backend_in(request.POST)
+        return request._portal_posted_backend
+
     def vendor_fields(self, request, obj) -> VendorFields:
         if obj is None or obj.pk is None:
             return VendorFields(absent=frozenset(), leftovers=(), added=())
@@ -234,7 +240,7 @@ class VendorFieldsAdmin:
         backend = self.backend_of(obj)
         stored = chosen = unused_fields(backend, model)
         if request.method == "POST":
-            posted = self.backend_in(request.POST)
+            posted = self.posted_backend(request)
             if posted is not None:
                 backend, chosen = posted, unused_fields(posted, model)
         absent = stored & chosen
@@ -299,8 +305,9 @@ class VendorFieldsAdmin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         backend = self.backend_of(obj) if obj is not None and obj.pk is not None else None
-        if request.method == "POST" and backend is not None:  # the backend being chosen words it
-            backend = self.backend_in(request.POST) or backend
+        posted = self.posted_backend(request)
+        if backend is not None:  # the backend being chosen words it
+            backend = posted or backend
         for name, label in field_labels(backend, self.model).items():
             if name in form.base_fields:  # a fresh class per call: no other form sees it
                 form.base_fields[name].label = capfirst(label)
@@ -310,7 +317,7 @@ class VendorFieldsAdmin:
             shown.leftovers,
             shown.dropped,
         )
-        form.chosen_backend = staticmethod(self.backend_in)
+        form.chosen_backend = posted
         return form
 
     def get_list_display(self, request):

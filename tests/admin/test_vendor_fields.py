@@ -496,3 +496,28 @@ def test_a_change_list_asks_for_the_backend_kinds_in_use_once(
     assert len(kinds) == len(set(kinds)) == questions, kinds
     assert len(sql) == total, "\n".join(sql)
 
+
+def reads_of(sql: list[str], table: str, pk: int) -> list[str]:
+    """The queries that read the row `pk` of `table` in full (not a check that it exists)."""
+    row = f'"{table}"."id" = {pk} '
+    return [query for query in sql if query.startswith(f'SELECT "{table}"."id"') and row in query]
+
+
+def test_a_refused_move_looks_up_the_chosen_backend_once(admin_client, site, takecontrol):
+    """The site form worked out which backend the POST names for its fieldsets, twice for the
+    form, and again in each check: five reads of one row. Now the admin's one, beside Django's
+    own for the form's backend choice."""
+    Site.objects.filter(pk=site.pk).update(chat_mode=Site.ChatMode.ALWAYS)
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    data = change_form_data(admin_client, url, backend=str(takecontrol.pk))
+    sql = queries_of(admin_client, "post", url, data)
+    assert len(reads_of(sql, "portal_backend", takecontrol.pk)) == 2, "\n".join(sql)
+    site.refresh_from_db()
+    assert site.backend_id != takecontrol.pk
+
+
+def test_moving_an_issue_looks_up_the_chosen_site_once(admin_client, takecontrol_issue, site):
+    url = reverse("admin:portal_issue_change", args=[takecontrol_issue.pk])
+    data = change_form_data(admin_client, url, site=str(site.pk))
+    sql = queries_of(admin_client, "post", url, data)
+    assert len(reads_of(sql, "portal_site", site.pk)) == 2, "\n".join(sql)
