@@ -34,7 +34,7 @@ from django.db.models import Field, Model
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import models
@@ -177,8 +177,9 @@ class VendorFieldsForm(forms.ModelForm):
         return cleaned
 
     def _post_clean(self):
-        """The model refused a value the chosen backend does not use: say how the move goes
-        through, next to the model's own message on the setting."""
+        """The model refused a value the chosen backend does not use: both ways through, in the
+        same words on top and on the setting, under the model's own message there (which says
+        what to change it to). See docs/decisions/0103-admin-fields-by-vendor.md."""
         super()._post_clean()
         refused = [name for name in self.vendor_dropped if name in self._errors]
         backend = self.chosen_backend
@@ -187,12 +188,19 @@ class VendorFieldsForm(forms.ModelForm):
             names = ", ".join(str(capfirst(model._meta.get_field(name).verbose_name)) for name in refused)
             self.add_error(
                 None,
-                _(
-                    "%(backend)s cannot keep the value of %(settings)s: tick “Clear these values” "
-                    "below and save again."
+                ngettext(
+                    "%(backend)s cannot keep the value of %(settings)s: change it by hand, or tick "
+                    "“Clear these values” to reset it to its default, then save again.",
+                    "%(backend)s cannot keep the values of %(settings)s: change them by hand, or "
+                    "tick “Clear these values” to reset them to their defaults, then save again.",
+                    len(refused),
                 )
                 % {"backend": backend_name(backend), "settings": names},
             )
+            for name in refused:
+                self.add_error(
+                    name, _("Or tick “Clear these values” to reset it to its default, then save again.")
+                )
 
     def add_error(self, field, error):
         """A model check may name a setting this form does not show (one the backend does not

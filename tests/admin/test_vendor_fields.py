@@ -195,11 +195,18 @@ def test_a_chat_only_site_moves_to_take_control_with_the_clear_box(admin_client,
     Site.objects.filter(pk=site.pk).update(chat_mode=Site.ChatMode.ALWAYS, rep_list_ttl=60)
     url = reverse("admin:portal_site_change", args=[site.pk])
     response = admin_client.post(url, change_form_data(admin_client, url, backend=str(takecontrol.pk)))
-    assert form_errors(response) == [
-        "A Take Control start cannot be chat only: choose full client only.",
-        "N-able Take Control cannot keep the value of Chat: tick “Clear these values” below and save again.",
-    ]
+    assert form_errors(response)  # stopped
     html = response.content.decode()
+    assert errors_shown(html, "chat_mode") == (
+        [
+            "N-able Take Control cannot keep the value of Chat: change it by hand, or tick “Clear these "
+            "values” to reset it to its default, then save again."
+        ],
+        [
+            "A Take Control start cannot be chat only: choose full client only.",
+            "Or tick “Clear these values” to reset it to its default, then save again.",
+        ],
+    )
     kept = element(element(html, "div", class_="field-unused_settings"), "div", class_="readonly")
     assert [row.text for row in elements(kept, "div")] == [
         "Chat: Always chat only",
@@ -213,6 +220,37 @@ def test_a_chat_only_site_moves_to_take_control_with_the_clear_box(admin_client,
     assert response.status_code == 302, form_errors(response)
     site.refresh_from_db()
     assert (site.backend, site.chat_mode, site.rep_list_ttl) == (takecontrol, Site.ChatMode.OFF, 30)
+
+
+def errors_shown(html: str, field: str) -> tuple[list[str], list[str]]:
+    """The messages above the form, and those on one setting, as the page shows them."""
+    above = element(html, "ul", class_="nonfield")
+    on_field = element(element(html, "div", class_=f"field-{field}"), "ul", class_="errorlist")
+    return [" ".join(li.text.split()) for li in elements(above, "li")], [
+        " ".join(li.text.split()) for li in elements(on_field, "li")
+    ]
+
+
+def test_a_refused_move_gives_one_instruction_in_the_admins_language(admin_client, site, takecontrol):
+    """Reviewers: the line above the form said "tick Clear these values", the setting said
+    "choose full client only". Both ways work, so both places offer both, in the same words
+    (docs/decisions/0103-admin-fields-by-vendor.md), in each language's catalog."""
+    Site.objects.filter(pk=site.pk).update(chat_mode=Site.ChatMode.ALWAYS)
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    data = change_form_data(admin_client, url, backend=str(takecontrol.pk))
+    response = admin_client.post(url, data, HTTP_ACCEPT_LANGUAGE="de")
+    assert errors_shown(response.content.decode(), "chat_mode") == (
+        [
+            "N-able Take Control kann den Wert von Chat nicht übernehmen: Ändern Sie ihn von Hand, oder "
+            "setzen Sie das Häkchen bei „Diese Werte löschen“, um ihn auf den Standard zurückzusetzen, und "
+            "speichern Sie dann erneut."
+        ],
+        [
+            "Ein Take-Control-Start kann nicht nur Chat sein: Wählen Sie „Nur vollständiger Client“.",
+            "Oder setzen Sie das Häkchen bei „Diese Werte löschen“, um ihn auf den Standard zurückzusetzen, "
+            "und speichern Sie dann erneut.",
+        ],
+    )
 
 
 def test_a_move_take_control_accepts_keeps_what_it_does_not_use(admin_client, site, takecontrol):
