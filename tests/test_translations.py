@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "portal" / "locale"
@@ -65,3 +66,32 @@ def test_catalog_is_complete_and_keeps_placeholders(language):
 def test_pages_render_translated(client, site, language, expected):
     html = client.get(f"/key/?locale={language}").content.decode()
     assert expected in html
+
+
+# An ASCII colon used as prose punctuation: followed by a space, the end of the text, or a
+# letter outside ASCII ("サイト %(site)s: …", "BeyondTrust:公開"). Left alone, because something
+# other than a space follows: URLs ("https://…"), times and ratios ("09:00", "4.5:1"),
+# placeholders joined in code ("%(host)s:%(port)s"), paths ("C:\…").
+PROSE_COLON = re.compile(r":(?=\s|$|[^\x00-\x7f])")
+
+
+def compiled_catalog(language):
+    """The catalog as the portal reads it: the .mo that `make messages` builds from the .po."""
+    with open(LOCALE_DIR / language / "LC_MESSAGES" / "django.mo", "rb") as handle:
+        return read_mo(handle)
+
+
+@pytest.mark.parametrize("language", ["ja", "zh", "zh_Hans"])
+def test_japanese_and_chinese_write_the_full_width_colon(language):
+    """Reviewers found "ヘルスチェック /check_health: OK。" and "サイト %(site)s: …" in Japanese,
+    which writes "：" as the admin's label suffix does (tests/admin/test_translations.py)."""
+    assert (
+        PROSE_COLON.findall("https://a.example 09:00 4.5:1 %(h)s:%(p)s C:\\x") == []
+    )  # the rule's exceptions
+    found = []
+    for message in compiled_catalog(language):
+        if not message.id:
+            continue  # the header
+        strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+        found += [string for string in strings if PROSE_COLON.search(string)]
+    assert found == []

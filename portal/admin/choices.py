@@ -5,9 +5,12 @@ filter of a choice field offers only the values its rows have."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from django.contrib import admin
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 
 class PreselectSingleChoiceMixin:
@@ -36,6 +39,22 @@ class PreselectSingleChoiceMixin:
         return initial
 
 
+def values_in_use(request: HttpRequest, rows: QuerySet, field_path: str) -> frozenset[Any]:
+    """The values of `field_path` among `rows`, asked of the database once per request: a change
+    list's "By kind" filter and its columns (vendor_fields.unused_by_every_kind_in_use) ask the
+    same of the backends. Two askers share an answer when their query is the same SQL (a
+    per-request memo, kept on the request)."""
+    query = rows.order_by().values_list(field_path, flat=True).distinct()
+    try:
+        key = str(query.query)
+    except EmptyResultSet:  # `rows` is `.none()`: nothing to ask
+        return frozenset()
+    memo: dict[str, frozenset[Any]] = request.__dict__.setdefault("_portal_values_in_use", {})
+    if key not in memo:
+        memo[key] = frozenset(query)
+    return memo[key]
+
+
 class ChoicesInUseFilter(admin.ChoicesFieldListFilter):
     """A choice field's filter that offers the values some row has, not every choice: the site
     list's "By kind" names the backend kinds its sites use, as its columns follow the kinds in
@@ -44,8 +63,7 @@ class ChoicesInUseFilter(admin.ChoicesFieldListFilter):
     def __init__(self, field, request, params, model, model_admin, field_path):
         super().__init__(field, request, params, model, model_admin, field_path)
         # The rows this admin lists (its get_queryset), as Django's RelatedOnlyFieldListFilter reads.
-        rows = model_admin.get_queryset(request).order_by()
-        in_use = set(rows.values_list(field_path, flat=True).distinct())
+        in_use = values_in_use(request, model_admin.get_queryset(request), field_path)
         self.field = copy.copy(field)  # Django's filter lists `field.flatchoices`
         self.field.choices = [(value, label) for value, label in field.flatchoices if value in in_use]
 

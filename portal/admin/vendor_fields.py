@@ -31,12 +31,14 @@ from django.contrib import admin
 from django.contrib.admin.utils import display_for_field
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import Field, Model
+from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst, format_lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import models
+from portal.admin.choices import values_in_use
 
 # A hidden input on a page that showed a chosen backend's settings: their names, so that the
 # next save takes them as typed.
@@ -67,10 +69,11 @@ def field_labels(backend: models.Backend | None, model: type[Model]) -> Mapping[
     return adapter.field_labels.get(model._meta.model_name or "", {}) if adapter else {}
 
 
-def unused_by_every_kind_in_use(model: type[Model]) -> frozenset[str]:
+def unused_by_every_kind_in_use(request: HttpRequest, model: type[Model]) -> frozenset[str]:
     """The settings of `model` that no backend kind in use reads: a change list's column or
-    filter of them would show a default in every row (nothing for no backend at all)."""
-    kinds = set(models.Backend.objects.values_list("kind", flat=True).distinct())
+    filter of them would show a default in every row (nothing for no backend at all). The kinds
+    are asked once per request, and the backend list's "By kind" filter shares the answer."""
+    kinds = values_in_use(request, models.Backend.objects.all(), "kind")
     unused = [unused_fields(models.Backend(kind=kind), model) for kind in kinds]
     return frozenset.intersection(*unused) if unused else frozenset()
 
@@ -119,11 +122,8 @@ class VendorFieldsForm(forms.ModelForm):
     vendor_added: tuple[str, ...] = ()
     vendor_leftovers: tuple[str, ...] = ()
     vendor_dropped: tuple[str, ...] = ()
-
-    @staticmethod
-    def chosen_backend(data: Mapping[str, Any]) -> models.Backend | None:
-        """The backend the posted form names (the admin's `backend_in`)."""
-        return None
+    # The backend the posted form names, as the admin resolved it for the request.
+    chosen_backend: models.Backend | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,7 +145,7 @@ class VendorFieldsForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         model = self._meta.model
-        backend = self.chosen_backend(self.data)
+        backend = self.chosen_backend
         if self.unposted and backend is not None:
             self.add_error(
                 None,
@@ -177,22 +177,30 @@ class VendorFieldsForm(forms.ModelForm):
         return cleaned
 
     def _post_clean(self):
-        """The model refused a value the chosen backend does not use: say how the move goes
-        through, next to the model's own message on the setting."""
+        """The model refused a value the chosen backend does not use: both ways through, in the
+        same words on top and on the setting, under the model's own message there (which says
+        what to change it to). See docs/decisions/0103-admin-fields-by-vendor.md."""
         super()._post_clean()
         refused = [name for name in self.vendor_dropped if name in self._errors]
-        backend = self.chosen_backend(self.data)
+        backend = self.chosen_backend
         if refused and backend is not None and not self.cleaned_data.get("clear_unused"):
             model = self._meta.model
             names = ", ".join(str(capfirst(model._meta.get_field(name).verbose_name)) for name in refused)
             self.add_error(
                 None,
-                _(
-                    "%(backend)s cannot keep the value of %(settings)s: tick “Clear these values” "
-                    "below and save again."
+                ngettext(
+                    "%(backend)s cannot keep the value of %(settings)s: change it by hand, or tick "
+                    "“Clear these values” to reset it to its default, then save again.",
+                    "%(backend)s cannot keep the values of %(settings)s: change them by hand, or "
+                    "tick “Clear these values” to reset them to their defaults, then save again.",
+                    len(refused),
                 )
                 % {"backend": backend_name(backend), "settings": names},
             )
+            for name in refused:
+                self.add_error(
+                    name, _("Or tick “Clear these values” to reset it to its default, then save again.")
+                )
 
     def add_error(self, field, error):
         """A model check may name a setting this form does not show (one the backend does not
@@ -224,6 +232,15 @@ class VendorFieldsAdmin:
         """The backend a posted form names, or None when it names none that exists."""
         raise NotImplementedError
 
+    def posted_backend(self, request) -> models.Backend | None:
+        """`backend_in(request.POST)`, looked up once per request: the fieldsets, the form and
+        its checks all ask. None for a request that posts nothing."""
+        if request.method != "POST":
+            return None
+        if "_portal_posted_backend" not in request.__dict__:  # a per-request memo
+            request._portal_posted_backend = self.backend_in(request.POST)
+        return request._portal_posted_backend
+
     def vendor_fields(self, request, obj) -> VendorFields:
         if obj is None or obj.pk is None:
             return VendorFields(absent=frozenset(), leftovers=(), added=())
@@ -231,7 +248,7 @@ class VendorFieldsAdmin:
         backend = self.backend_of(obj)
         stored = chosen = unused_fields(backend, model)
         if request.method == "POST":
-            posted = self.backend_in(request.POST)
+            posted = self.posted_backend(request)
             if posted is not None:
                 backend, chosen = posted, unused_fields(posted, model)
         absent = stored & chosen
@@ -296,8 +313,9 @@ class VendorFieldsAdmin:
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
         backend = self.backend_of(obj) if obj is not None and obj.pk is not None else None
-        if request.method == "POST" and backend is not None:  # the backend being chosen words it
-            backend = self.backend_in(request.POST) or backend
+        posted = self.posted_backend(request)
+        if backend is not None:  # the backend being chosen words it
+            backend = posted or backend
         for name, label in field_labels(backend, self.model).items():
             if name in form.base_fields:  # a fresh class per call: no other form sees it
                 form.base_fields[name].label = capfirst(label)
@@ -307,15 +325,15 @@ class VendorFieldsAdmin:
             shown.leftovers,
             shown.dropped,
         )
-        form.chosen_backend = staticmethod(self.backend_in)
+        form.chosen_backend = posted
         return form
 
     def get_list_display(self, request):
-        unused = unused_by_every_kind_in_use(self.model)
+        unused = unused_by_every_kind_in_use(request, self.model)
         return [column for column in super().get_list_display(request) if column not in unused]
 
     def get_list_filter(self, request):
-        unused = unused_by_every_kind_in_use(self.model)
+        unused = unused_by_every_kind_in_use(request, self.model)
         return [entry for entry in super().get_list_filter(request) if entry not in unused]
 
     def get_inline_instances(self, request, obj=None):

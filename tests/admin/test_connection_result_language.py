@@ -85,7 +85,7 @@ def test_a_refusal_keeps_the_appliances_own_words_and_translates_the_portals(adm
         vendor + "Zustandsprüfung /check_health: Die Appliance meldet ein Problem."
     )
     assert backend_page_result(admin_client, backend, "ja") == (
-        vendor + "ヘルスチェック /check_health: アプライアンスが問題を報告しています。"
+        vendor + "ヘルスチェック /check_health：アプライアンスが問題を報告しています。"
     )
     german = checklist_text(admin_client, "de")
     assert german.startswith("Zu erledigen:") and vendor in german

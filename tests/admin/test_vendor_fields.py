@@ -8,6 +8,8 @@ worked, and can be cleared."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from portal.models import Backend, Department, Issue, Site, Technician
@@ -193,11 +195,18 @@ def test_a_chat_only_site_moves_to_take_control_with_the_clear_box(admin_client,
     Site.objects.filter(pk=site.pk).update(chat_mode=Site.ChatMode.ALWAYS, rep_list_ttl=60)
     url = reverse("admin:portal_site_change", args=[site.pk])
     response = admin_client.post(url, change_form_data(admin_client, url, backend=str(takecontrol.pk)))
-    assert form_errors(response) == [
-        "A Take Control start cannot be chat only: choose full client only.",
-        "N-able Take Control cannot keep the value of Chat: tick “Clear these values” below and save again.",
-    ]
+    assert form_errors(response)  # stopped
     html = response.content.decode()
+    assert errors_shown(html, "chat_mode") == (
+        [
+            "N-able Take Control cannot keep the value of Chat: change it by hand, or tick “Clear these "
+            "values” to reset it to its default, then save again."
+        ],
+        [
+            "A Take Control start cannot be chat only: choose full client only.",
+            "Or tick “Clear these values” to reset it to its default, then save again.",
+        ],
+    )
     kept = element(element(html, "div", class_="field-unused_settings"), "div", class_="readonly")
     assert [row.text for row in elements(kept, "div")] == [
         "Chat: Always chat only",
@@ -211,6 +220,37 @@ def test_a_chat_only_site_moves_to_take_control_with_the_clear_box(admin_client,
     assert response.status_code == 302, form_errors(response)
     site.refresh_from_db()
     assert (site.backend, site.chat_mode, site.rep_list_ttl) == (takecontrol, Site.ChatMode.OFF, 30)
+
+
+def errors_shown(html: str, field: str) -> tuple[list[str], list[str]]:
+    """The messages above the form, and those on one setting, as the page shows them."""
+    above = element(html, "ul", class_="nonfield")
+    on_field = element(element(html, "div", class_=f"field-{field}"), "ul", class_="errorlist")
+    return [" ".join(li.text.split()) for li in elements(above, "li")], [
+        " ".join(li.text.split()) for li in elements(on_field, "li")
+    ]
+
+
+def test_a_refused_move_gives_one_instruction_in_the_admins_language(admin_client, site, takecontrol):
+    """Reviewers: the line above the form said "tick Clear these values", the setting said
+    "choose full client only". Both ways work, so both places offer both, in the same words
+    (docs/decisions/0103-admin-fields-by-vendor.md), in each language's catalog."""
+    Site.objects.filter(pk=site.pk).update(chat_mode=Site.ChatMode.ALWAYS)
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    data = change_form_data(admin_client, url, backend=str(takecontrol.pk))
+    response = admin_client.post(url, data, HTTP_ACCEPT_LANGUAGE="de")
+    assert errors_shown(response.content.decode(), "chat_mode") == (
+        [
+            "N-able Take Control kann den Wert von Chat nicht übernehmen: Ändern Sie ihn von Hand, oder "
+            "setzen Sie das Häkchen bei „Diese Werte löschen“, um ihn auf den Standard zurückzusetzen, und "
+            "speichern Sie dann erneut."
+        ],
+        [
+            "Ein Take-Control-Start kann nicht nur Chat sein: Wählen Sie „Nur vollständiger Client“.",
+            "Oder setzen Sie das Häkchen bei „Diese Werte löschen“, um ihn auf den Standard zurückzusetzen, "
+            "und speichern Sie dann erneut.",
+        ],
+    )
 
 
 def test_a_move_take_control_accepts_keeps_what_it_does_not_use(admin_client, site, takecontrol):
@@ -458,3 +498,64 @@ def test_moving_a_site_off_take_control_words_the_stopped_save_as_beyondtrust(
     response = admin_client.post(url, change_form_data(admin_client, url, backend=str(appliance.pk)))
     assert response.status_code == 200  # stopped once, to show BeyondTrust's settings
     assert label_of(response.content.decode(), "show_rep_list") == "Show the representative list"
+
+
+# ------------------------------------------------------------------------------
+# Queries
+# ------------------------------------------------------------------------------
+def queries_of(admin_client, method: str, url: str, data: dict | None = None) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(admin_client, method)(url, data) if data is not None else admin_client.get(url)
+    assert response.status_code in (200, 302)
+    return [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.mark.parametrize(
+    ("model", "questions", "total"),
+    [
+        # The portal's site for the host (two), session, user, the kinds of all backends,
+        # Django's two counts, the rows.
+        ("backend", 1, 8),
+        # Also the kinds of the sites' backends (the "By kind" filter), a different question, and
+        # the rows' hostnames and translations.
+        ("site", 2, 11),
+        # Also the site filter's two counts of sites (a lone site has no column or filter).
+        ("issue", 1, 11),
+    ],
+)
+def test_a_change_list_asks_for_the_backend_kinds_in_use_once(
+    admin_client, site, takecontrol_site, model, questions, total
+):
+    """Reviewers found each change list asking for the kinds of the backends three times (its
+    columns, its filters), and the backend list a fourth time for its "By kind" filter: one
+    answer per question and request (portal/admin/choices.py `values_in_use`)."""
+    sql = queries_of(admin_client, "get", reverse(f"admin:portal_{model}_changelist"))
+    kinds = [query for query in sql if query.startswith("SELECT DISTINCT") and '"kind"' in query]
+    assert len(kinds) == len(set(kinds)) == questions, kinds
+    assert len(sql) == total, "\n".join(sql)
+
+
+def reads_of(sql: list[str], table: str, pk: int) -> list[str]:
+    """The queries that read the row `pk` of `table` in full (not a check that it exists)."""
+    row = f'"{table}"."id" = {pk} '
+    return [query for query in sql if query.startswith(f'SELECT "{table}"."id"') and row in query]
+
+
+def test_a_refused_move_looks_up_the_chosen_backend_once(admin_client, site, takecontrol):
+    """The site form worked out which backend the POST names for its fieldsets, twice for the
+    form, and again in each check: five reads of one row. Now the admin's one, beside Django's
+    own for the form's backend choice."""
+    Site.objects.filter(pk=site.pk).update(chat_mode=Site.ChatMode.ALWAYS)
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    data = change_form_data(admin_client, url, backend=str(takecontrol.pk))
+    sql = queries_of(admin_client, "post", url, data)
+    assert len(reads_of(sql, "portal_backend", takecontrol.pk)) == 2, "\n".join(sql)
+    site.refresh_from_db()
+    assert site.backend_id != takecontrol.pk
+
+
+def test_moving_an_issue_looks_up_the_chosen_site_once(admin_client, takecontrol_issue, site):
+    url = reverse("admin:portal_issue_change", args=[takecontrol_issue.pk])
+    data = change_form_data(admin_client, url, site=str(site.pk))
+    sql = queries_of(admin_client, "post", url, data)
+    assert len(reads_of(sql, "portal_site", site.pk)) == 2, "\n".join(sql)

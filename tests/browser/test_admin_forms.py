@@ -65,3 +65,58 @@ def test_every_secret_box_shows_its_whole_placeholder(browser, portal_url, secre
             edge = box.bounding_box()
             assert edge["x"] + edge["width"] <= width
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "above", "on_chat", "box"),
+    [
+        (
+            "en-US",
+            "N-able Take Control cannot keep the value of Chat: change it by hand, or tick “Clear these "
+            "values” to reset it to its default, then save again.",
+            [
+                "A Take Control start cannot be chat only: choose full client only.",
+                "Or tick “Clear these values” to reset it to its default, then save again.",
+            ],
+            "Clear these values",
+        ),
+        (
+            "ja",
+            "N-able Take Control では チャット の値を保持できません：手動で変更するか、「これらの値を消去」を"
+            "オンにして既定値に戻してから、もう一度保存してください。",
+            [
+                "Take Control の開始はチャットのみにできません。フルクライアントのみを選んでください。",
+                "または、「これらの値を消去」をオンにして既定値に戻してから、もう一度保存してください。",
+            ],
+            "これらの値を消去",
+        ),
+    ],
+)
+def test_a_refused_move_names_the_same_two_ways_above_and_on_the_setting(
+    browser, portal_url, django_user_model, language, above, on_chat, box
+):
+    """Reviewers: moving a chat-only site to Take Control, the line above the form said "tick
+    Clear these values" and the setting "choose full client only". Both places now offer both
+    ways in the same words, and the box they name is on the page under that name."""
+    backend = Backend.objects.create(name="Appliance", base_url="https://support.example.com")
+    takecontrol = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest", tc_uid="u|1"
+    )
+    site = Site.objects.create(name="Acme Support", backend=backend, chat_mode=Site.ChatMode.ALWAYS)
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "browser-test-password")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_site_change", args=[site.pk]))
+    page.select_option("#id_backend", str(takecontrol.pk))
+    page.click("input[name=_save]")
+    page.locator(".errornote").wait_for()
+    assert page.locator("ul.errorlist.nonfield li").all_inner_texts() == [above]
+    assert page.locator(".field-chat_mode ul.errorlist li").all_inner_texts() == on_chat
+
+    page.get_by_label(box, exact=True).check()
+    page.click("input[name=_save]")
+    page.wait_for_url(portal_url + reverse("admin:portal_site_changelist"))
+    site.refresh_from_db()
+    assert (site.backend, site.chat_mode) == (takecontrol, Site.ChatMode.OFF)
+    context.close()
