@@ -6,6 +6,7 @@ from __future__ import annotations
 import colorsys
 import functools
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -185,6 +186,38 @@ def theme_version(site: Site) -> str:
 
 def _dark_css(primary: str) -> str:
     return ":root{" + ";".join(f"{name}:{value}" for name, value in dark_theme(primary).items()) + "}"
+
+
+@dataclass(frozen=True)
+class HeaderLogo:
+    """The header's logo: `src` on the page, and `dark_src` in its place where the device is
+    dark (a `<picture>` source, no script) on a site that follows the device."""
+
+    src: str
+    dark_src: str = ""
+
+
+def header_logo(site: Site | None) -> HeaderLogo | None:
+    """Which uploaded logo the header shows, None for the portal's own mark: a Dark site's dark
+    logo, else its logo; a site that follows the device both, its dark logo for dark devices;
+    a Light site its logo (docs/decisions/0110-dark-colour-scheme.md). The dark logo is a
+    variant of the logo: a site that follows the device shows it only alongside a logo, as
+    the light pages need one."""
+    if site is None:
+        return None
+    if site.color_scheme == Site.ColorScheme.DARK and (site.logo_dark or site.logo):
+        return HeaderLogo(src=(site.logo_dark or site.logo).url)
+    if not site.logo:
+        return None
+    if site.color_scheme == Site.ColorScheme.DEVICE and site.logo_dark:
+        return HeaderLogo(src=site.logo.url, dark_src=site.logo_dark.url)
+    return HeaderLogo(src=site.logo.url)
+
+
+def logo_may_vanish(site: Site) -> bool:
+    """Whether the admin is told that the logo may be hard to see: the site's pages are dark
+    (always or on dark devices) and show the light pages' logo there, as no dark one is set."""
+    return site.color_scheme != Site.ColorScheme.LIGHT and bool(site.logo) and not site.logo_dark
 
 
 def embed_snippet(*, origin: str, site_name: str) -> str:

@@ -334,6 +334,17 @@ class Site(models.Model):
         validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"]), validate_logo],
         help_text=_("PNG, JPEG, WebP or GIF up to 512 KB, shown at most 48 px high."),
     )
+    # The logo's rules; shown in its place on dark pages (docs/decisions/0110-dark-colour-scheme.md).
+    logo_dark = models.FileField(
+        _("logo for dark pages"),
+        upload_to="logos/",
+        blank=True,
+        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"]), validate_logo],
+        help_text=_(
+            "Optional: a version of the logo that reads on a dark background. Shown in its place when "
+            "the colour scheme is Dark, or “Follow the device” on a dark device."
+        ),
+    )
     primary_color = models.CharField(
         _("primary colour"), max_length=7, default="#1a5fb4", validators=[color_validator]
     )

@@ -1,11 +1,12 @@
 """A site's colour scheme in the browser (docs/decisions/0110-dark-colour-scheme.md): Light and
 Dark whatever the device prefers, "Follow the device" as the device prefers, from one and the
-same page; form controls follow the scheme, the focus ring shows on both, and a light site in a
-help-desk page stays light on a dark device. axe's checks of the dark pages are in
-test_accessibility.py and test_accessibility_vendors.py."""
+same page; form controls follow the scheme, the focus ring shows on both, the dark pages show
+the logo for dark pages, and a light site in a help-desk page stays light on a dark device.
+axe's checks of the dark pages are in test_accessibility.py and test_accessibility_vendors.py."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -14,6 +15,7 @@ from playwright.sync_api import expect
 from portal.branding import DARK, MIN_UI_CONTRAST, contrast_ratio, ink_on, primary_on_dark
 from tests.browser.conftest import TIMEZONE
 from tests.browser.steps import css_rgb, host_page
+from tests.test_branding_and_hours import PNG_1PX
 
 pytestmark = pytest.mark.browser
 
@@ -150,3 +152,32 @@ def test_the_focus_ring_stands_out_from_what_is_around_it(page, make_site, porta
         "#ffffff" if setting == "light" else DARK["--card"]
     }  # the cards were among the surfaces checked
     assert faint == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "device", "shown"),
+    [
+        ("light", "dark", "logo"),
+        ("dark", "light", "dark logo"),
+        ("device", "light", "logo"),
+        ("device", "dark", "dark logo"),
+    ],
+)
+def test_the_header_shows_the_logo_that_reads_on_its_background(
+    page, make_site, portal_url, settings, tmp_path, setting, device, shown
+):
+    """The dark logo on dark pages, chosen by the browser where the site follows the device;
+    the image the header shows is loaded from the portal, and keeps its empty alt (the site's
+    name follows it)."""
+    settings.MEDIA_ROOT = tmp_path
+    site = make_site(color_scheme=setting)
+    site.logo.save("acme.png", io.BytesIO(PNG_1PX))
+    site.logo_dark.save("acme-dark.png", io.BytesIO(PNG_1PX))
+    page.emulate_media(color_scheme=device)
+    page.goto(f"{portal_url}/")
+    logo = page.locator(".brand img")
+    expect(logo).to_have_js_property("complete", True)
+    assert logo.evaluate("img => img.naturalWidth") == 1
+    assert logo.get_attribute("alt") == ""
+    expected = {"logo": site.logo, "dark logo": site.logo_dark}[shown]
+    assert logo.evaluate("img => new URL(img.currentSrc).pathname") == f"/media/{expected.name}"
