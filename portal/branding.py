@@ -220,13 +220,15 @@ def logo_may_vanish(site: Site) -> bool:
     return site.color_scheme != Site.ColorScheme.LIGHT and bool(site.logo) and not site.logo_dark
 
 
-def embed_snippet(*, origin: str, site_name: str) -> str:
+def embed_snippet(*, origin: str, site_name: str, color_scheme: str = Site.ColorScheme.LIGHT) -> str:
     """The copy-paste HTML a help-desk page needs to embed the portal
     (docs/decisions/0024-iframe-embedding-and-top-level-start.md).
 
     One template (templates/portal/embed_snippet.html) for the admin's site page and the
     README's example; tests/test_admin_setup.py checks the README shows this very output.
     No inline style or script: the host page's Content-Security-Policy needs nothing for it.
+    A site whose pages may be dark gives its frame the dark page colour, which embed.js paints
+    (through the CSSOM) before the portal's first paint; a Light site's snippet is as before.
     """
     static_url = settings.STATIC_URL
     if "://" not in static_url:  # served by the portal itself, under its own origin
@@ -237,6 +239,8 @@ def embed_snippet(*, origin: str, site_name: str) -> str:
             "origin": origin,
             "title": site_name,
             "script_url": static_url + "portal/embed.js",
+            "color_scheme": color_scheme,
+            "dark_background": "" if color_scheme == Site.ColorScheme.LIGHT else DARK["--bg"],
         },
     ).strip()
 

@@ -463,3 +463,29 @@ def test_a_dark_site_with_only_a_light_logo_is_told_after_saving(
 def test_a_site_without_a_logo_is_not_told_about_one(admin_client, site):
     response = save_site_in_admin(admin_client, site, color_scheme="dark", follow=True)
     assert not [str(m) for m in response.context["messages"] if LOGO_HINT in str(m)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("scheme", "attributes"),
+    [
+        ("light", {}),
+        ("dark", {"data-color-scheme": "dark", "data-dark-background": DARK["--bg"]}),
+        ("device", {"data-color-scheme": "device", "data-dark-background": DARK["--bg"]}),
+    ],
+)
+def test_the_admins_snippet_gives_a_dark_sites_frame_the_dark_page_colour(
+    admin_client, site, scheme, attributes
+):
+    """embed.js paints it before the portal's first paint (tests/browser/test_color_scheme.py);
+    a Light site's snippet is as it was."""
+    site.color_scheme = scheme
+    site.save()
+    html = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
+    snippet = element(html, "textarea", readonly="").raw_text()
+    frame = element(snippet, "iframe")
+    assert {name: value for name, value in frame.attrs.items() if name.startswith("data-")} == {
+        "data-support-portal": "",
+        **attributes,
+    }
+    assert "style" not in frame.attrs

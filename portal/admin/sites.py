@@ -330,6 +330,7 @@ class SiteAdmin(
                 embed_snippet(
                     origin=site_origin(obj, _current_request.get()) or "https://support.example.com",
                     site_name=obj.name,
+                    color_scheme=obj.color_scheme,
                 )
             ),
         )

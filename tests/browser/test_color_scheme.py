@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from portal.branding import DARK, MIN_UI_CONTRAST, contrast_ratio, ink_on, primary_on_dark
+from portal.branding import DARK, MIN_UI_CONTRAST, contrast_ratio, embed_snippet, ink_on, primary_on_dark
 from tests.browser.conftest import TIMEZONE
 from tests.browser.steps import css_rgb, host_page
 from tests.test_branding_and_hours import PNG_1PX
@@ -181,3 +181,82 @@ def test_the_header_shows_the_logo_that_reads_on_its_background(
     assert logo.get_attribute("alt") == ""
     expected = {"logo": site.logo, "dark logo": site.logo_dark}[shown]
     assert logo.evaluate("img => new URL(img.currentSrc).pathname") == f"/media/{expected.name}"
+
+
+# Set on the host page before its own content: whether embed.js has run (a script's load event
+# follows its run), and the Content-Security-Policy violations the page reports.
+WATCH_EMBED_JS = """
+window.embedJsRan = false;
+window.cspViolations = [];
+document.addEventListener("load", (event) => {
+  if (event.target.src && event.target.src.endsWith("/portal/embed.js")) window.embedJsRan = true;
+}, true);
+document.addEventListener(
+  "securitypolicyviolation", (event) => window.cspViolations.push(event.violatedDirective));
+"""
+FRAME_LOOK = """() => {
+  const style = getComputedStyle(document.querySelector("iframe[data-support-portal]"));
+  return {background: style.backgroundColor, scheme: style.colorScheme};
+}"""
+HOST_CSP = "default-src 'none'; style-src 'none';"  # no inline style, no style sheet
+NO_COLOUR = {"background": "rgba(0, 0, 0, 0)", "scheme": "normal"}
+DARK_FRAME = {"background": css_rgb(DARK["--bg"]), "scheme": "dark"}
+
+
+@pytest.mark.parametrize(
+    ("setting", "device", "look"),
+    [
+        ("dark", "light", DARK_FRAME),
+        ("device", "dark", DARK_FRAME),
+        ("device", "light", NO_COLOUR),
+        ("light", "dark", NO_COLOUR),
+    ],
+)
+def test_the_snippets_frame_is_dark_before_a_dark_portal_answers(
+    page, make_site, portal_url, help_desk, setting, device, look
+):
+    """The admin's snippet in a help-desk page whose policy forbids inline style: embed.js
+    gives a dark site's frame the dark page colour while the portal's answer is held, so the
+    host page's white does not show before the portal's first paint; then the portal fills the
+    frame with that very colour."""
+    make_site(color_scheme=setting, frame_ancestors=help_desk.origin)
+    snippet = embed_snippet(origin=portal_url, site_name="Acme Support", color_scheme=setting)
+    help_desk.pages["/dark-snippet.html"] = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Acme help desk</title></head>"
+        f"<body><h1>Acme help desk</h1>{snippet}</body></html>",
+        {"Content-Security-Policy": f"{HOST_CSP} script-src {portal_url}; frame-src {portal_url}"},
+    )
+    page.emulate_media(color_scheme=device)
+    page.add_init_script(WATCH_EMBED_JS)
+    held = []
+    page.route(re.compile(re.escape(portal_url) + r"/\?embed=1"), lambda route: held.append(route))
+    page.goto(f"{help_desk.origin}/dark-snippet.html", wait_until="domcontentloaded")
+    page.wait_for_function("() => window.embedJsRan")
+    assert held, "the portal's answer is held while the frame is looked at"
+    assert page.evaluate(FRAME_LOOK) == look
+    held[0].continue_()
+    portal_body = page.frame_locator("iframe[data-support-portal]").locator("body")
+    expect(portal_body).to_have_css(
+        "background-color", css_rgb(DARK["--bg"] if look == DARK_FRAME else "#f6f7f9")
+    )
+    assert page.evaluate("window.cspViolations") == []
+
+
+def test_a_frame_that_follows_the_device_turns_with_it(page, make_site, portal_url, help_desk):
+    make_site(color_scheme="device", frame_ancestors=help_desk.origin)
+    snippet = embed_snippet(origin=portal_url, site_name="Acme Support", color_scheme="device")
+    help_desk.pages["/device-snippet.html"] = (
+        f"<!doctype html><html lang='en'><title>Acme help desk</title>{snippet}",
+        {},
+    )
+    page.emulate_media(color_scheme="light")
+    page.add_init_script(WATCH_EMBED_JS)
+    page.goto(f"{help_desk.origin}/device-snippet.html")
+    page.wait_for_function("() => window.embedJsRan")
+    assert page.evaluate(FRAME_LOOK) == NO_COLOUR
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_function(f"({FRAME_LOOK})().scheme === 'dark'")
+    assert page.evaluate(FRAME_LOOK) == DARK_FRAME
+    page.emulate_media(color_scheme="light")
+    page.wait_for_function(f"({FRAME_LOOK})().scheme === 'normal'")
+    assert page.evaluate(FRAME_LOOK) == NO_COLOUR
