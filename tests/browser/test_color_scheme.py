@@ -6,6 +6,7 @@ axe's checks of the dark pages are in test_accessibility.py and test_accessibili
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 
@@ -260,3 +261,62 @@ def test_a_frame_that_follows_the_device_turns_with_it(page, make_site, portal_u
     page.emulate_media(color_scheme="light")
     page.wait_for_function(f"({FRAME_LOOK})().scheme === 'normal'")
     assert page.evaluate(FRAME_LOOK) == NO_COLOUR
+
+
+# Every radio button and checkbox of the survey: the scheme Chromium draws it in and the colour
+# of its tick.
+CONTROLS = """() => [...document.querySelectorAll("input[type=radio], input[type=checkbox]")].map((input) => {
+  const style = getComputedStyle(input);
+  return {scheme: style.colorScheme, accent: style.accentColor};
+})"""
+# The darkest and lightest pixels of a screenshot (a PNG's data: address), as #rrggbb.
+EXTREMES = """async (source) => {
+  const image = new Image();
+  image.src = source;
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  const hex = (i) => "#" + [0, 1, 2].map((c) => data[i + c].toString(16).padStart(2, "0")).join("");
+  let darkest = 0, lightest = 0;
+  const sum = (i) => data[i] + data[i + 1] + data[i + 2];
+  for (let i = 0; i < data.length; i += 4) {
+    if (sum(i) < sum(darkest)) darkest = i;
+    if (sum(i) > sum(lightest)) lightest = i;
+  }
+  return [hex(darkest), hex(lightest)];
+}"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "device", "scheme", "accent"),
+    [
+        ("light", "dark", "normal", PRIMARY),
+        ("dark", "light", "dark", primary_on_dark(PRIMARY)),
+        ("device", "dark", "dark", primary_on_dark(PRIMARY)),
+        ("device", "light", "normal", PRIMARY),
+    ],
+)
+def test_radio_buttons_and_checkboxes_are_drawn_in_the_pages_scheme(
+    page, make_site, portal_url, setting, device, scheme, accent
+):
+    """A walk-through found the unselected radio buttons faint on dark cards: the native
+    controls are drawn dark on dark pages (not white discs), ticked in the primary colour the
+    page uses, and an unselected one's ring stands out at 3:1 from the card around it, as
+    Chromium paints it (WCAG 1.4.11)."""
+    make_site(color_scheme=setting)
+    page.emulate_media(color_scheme=device)
+    page.goto(f"{portal_url}/survey/")
+    controls = page.evaluate(CONTROLS)
+    assert len(controls) >= 5  # the issues, the yes/no and choice fields, the consent
+    assert controls == [{"scheme": scheme, "accent": css_rgb(accent)}] * len(controls)
+    radio = page.locator("#id_issue_1")
+    assert not radio.is_checked()
+    card = page.evaluate("getComputedStyle(document.querySelector('.card')).backgroundColor")
+    picture = "data:image/png;base64," + base64.b64encode(radio.screenshot()).decode()
+    darkest, lightest = page.evaluate(EXTREMES, picture)
+    ring = lightest if scheme == "dark" else darkest
+    assert contrast_ratio(ring, hex_of(card)) >= MIN_UI_CONTRAST, (ring, card)
