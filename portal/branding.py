@@ -6,6 +6,7 @@ from __future__ import annotations
 import colorsys
 import functools
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -187,13 +188,47 @@ def _dark_css(primary: str) -> str:
     return ":root{" + ";".join(f"{name}:{value}" for name, value in dark_theme(primary).items()) + "}"
 
 
-def embed_snippet(*, origin: str, site_name: str) -> str:
+@dataclass(frozen=True)
+class HeaderLogo:
+    """The header's logo: `src` on the page, and `dark_src` in its place where the device is
+    dark (a `<picture>` source, no script) on a site that follows the device."""
+
+    src: str
+    dark_src: str = ""
+
+
+def header_logo(site: Site | None) -> HeaderLogo | None:
+    """Which uploaded logo the header shows, None for the portal's own mark: a Dark site's dark
+    logo, else its logo; a site that follows the device both, its dark logo for dark devices;
+    a Light site its logo (docs/decisions/0110-dark-colour-scheme.md). The dark logo is a
+    variant of the logo: a site that follows the device shows it only alongside a logo, as
+    the light pages need one."""
+    if site is None:
+        return None
+    if site.color_scheme == Site.ColorScheme.DARK and (site.logo_dark or site.logo):
+        return HeaderLogo(src=(site.logo_dark or site.logo).url)
+    if not site.logo:
+        return None
+    if site.color_scheme == Site.ColorScheme.DEVICE and site.logo_dark:
+        return HeaderLogo(src=site.logo.url, dark_src=site.logo_dark.url)
+    return HeaderLogo(src=site.logo.url)
+
+
+def logo_may_vanish(site: Site) -> bool:
+    """Whether the admin is told that the logo may be hard to see: the site's pages are dark
+    (always or on dark devices) and show the light pages' logo there, as no dark one is set."""
+    return site.color_scheme != Site.ColorScheme.LIGHT and bool(site.logo) and not site.logo_dark
+
+
+def embed_snippet(*, origin: str, site_name: str, color_scheme: str = Site.ColorScheme.LIGHT) -> str:
     """The copy-paste HTML a help-desk page needs to embed the portal
     (docs/decisions/0024-iframe-embedding-and-top-level-start.md).
 
     One template (templates/portal/embed_snippet.html) for the admin's site page and the
     README's example; tests/test_admin_setup.py checks the README shows this very output.
     No inline style or script: the host page's Content-Security-Policy needs nothing for it.
+    A site whose pages may be dark gives its frame the dark page colour, which embed.js paints
+    (through the CSSOM) before the portal's first paint; a Light site's snippet is as before.
     """
     static_url = settings.STATIC_URL
     if "://" not in static_url:  # served by the portal itself, under its own origin
@@ -204,6 +239,8 @@ def embed_snippet(*, origin: str, site_name: str) -> str:
             "origin": origin,
             "title": site_name,
             "script_url": static_url + "portal/embed.js",
+            "color_scheme": color_scheme,
+            "dark_background": "" if color_scheme == Site.ColorScheme.LIGHT else DARK["--bg"],
         },
     ).strip()
 

@@ -9,6 +9,7 @@ import datetime
 import ipaddress
 import re
 import zoneinfo
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -125,6 +126,13 @@ def validate_logo(file) -> None:
     file.seek(0)
     if not head.startswith(IMAGE_SIGNATURES) or (head.startswith(b"RIFF") and head[8:12] != b"WEBP"):
         raise ValidationError(_("Upload a PNG, JPEG, WebP or GIF image."))
+
+
+# The logo's and the dark logo's: one set of upload rules for both.
+LOGO_VALIDATORS: list[Callable[[Any], None]] = [
+    FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"]),
+    validate_logo,
+]
 
 
 class FieldMode(models.TextChoices):
@@ -331,8 +339,19 @@ class Site(models.Model):
         _("logo"),
         upload_to="logos/",
         blank=True,
-        validators=[FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"]), validate_logo],
+        validators=LOGO_VALIDATORS,
         help_text=_("PNG, JPEG, WebP or GIF up to 512 KB, shown at most 48 px high."),
+    )
+    # The logo's rules; shown in its place on dark pages (docs/decisions/0110-dark-colour-scheme.md).
+    logo_dark = models.FileField(
+        _("logo for dark pages"),
+        upload_to="logos/",
+        blank=True,
+        validators=LOGO_VALIDATORS,
+        help_text=_(
+            "Optional: a version of the logo that reads on a dark background. Shown in its place when "
+            "the colour scheme is Dark, or “Follow the device” on a dark device."
+        ),
     )
     primary_color = models.CharField(
         _("primary colour"), max_length=7, default="#1a5fb4", validators=[color_validator]

@@ -6,6 +6,7 @@ the admin chose; "follow the device" is the same bytes for every visitor."""
 from __future__ import annotations
 
 import colorsys
+import io
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from portal.branding import (
@@ -30,6 +32,7 @@ from portal.branding import (
 from portal.models import Site
 from tests.conftest import save_site_in_admin
 from tests.parsed_html import element, elements
+from tests.test_branding_and_hours import PNG_1PX
 
 # Every 15th value of each channel, 0 to 255: 5,832 colours, the greys, the pure hues, navy,
 # pastel, near-black and near-white among them.
@@ -244,6 +247,7 @@ def test_the_site_form_is_translated(admin_client, site):
     html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert element(html, "label", **{"for": "id_color_scheme"}).text.startswith("Farbschema")
     assert "Wie auf dem Gerät eingestellt" in element(html, "select", name="color_scheme").text
+    assert element(html, "label", **{"for": "id_logo_dark"}).text.startswith("Logo für dunkle Seiten")
 
 
 @pytest.mark.django_db
@@ -323,3 +327,165 @@ def test_the_theme_address_changes_with_its_colours_even_within_one_second(clien
         renamed = theme_link(client)
     assert len({first, dark, recoloured}) == 3
     assert renamed == recoloured
+
+
+# ------------------------------------------------------------------------------
+# The logo for dark pages
+# ------------------------------------------------------------------------------
+def header_logos(client) -> list:
+    """The header's brand link: its images and <picture> sources, as (tag, attributes)."""
+    brand = element(client.get("/").content.decode(), "a", **{"class": "brand"})
+    return [(e.tag, e.attrs) for e in elements(brand) if e.tag in ("picture", "source", "img", "svg")]
+
+
+@pytest.fixture
+def logos(site, settings, tmp_path):
+    """The site with a logo and a logo for dark pages: their addresses."""
+    settings.MEDIA_ROOT = tmp_path
+    site.logo.save("acme.png", io.BytesIO(PNG_1PX))
+    site.logo_dark.save("acme-dark.png", io.BytesIO(PNG_1PX))
+    return f"/media/{site.logo.name}", f"/media/{site.logo_dark.name}"
+
+
+IMG = {"class": "logo", "alt": "", "height": "48"}
+
+
+@pytest.mark.django_db
+def test_a_dark_site_shows_its_dark_logo_and_a_light_one_its_logo(client, site, logos):
+    logo, dark_logo = logos
+    assert header_logos(client) == [("img", {**IMG, "src": logo})]
+    site.color_scheme = Site.ColorScheme.DARK
+    site.save()
+    assert header_logos(client) == [("img", {**IMG, "src": dark_logo})]
+
+
+@pytest.mark.django_db
+def test_following_the_device_lets_the_browser_pick_the_dark_logo(client, site, logos):
+    """A <picture>, no script: the page stays the same bytes for every visitor."""
+    logo, dark_logo = logos
+    site.color_scheme = Site.ColorScheme.DEVICE
+    site.save()
+    assert header_logos(client) == [
+        ("picture", {}),
+        ("source", {"media": "(prefers-color-scheme: dark)", "srcset": dark_logo}),
+        ("img", {**IMG, "src": logo}),
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scheme", Site.ColorScheme.values)
+def test_without_a_dark_logo_the_logo_shows_as_before(client, site, settings, tmp_path, scheme):
+    settings.MEDIA_ROOT = tmp_path
+    site.logo.save("acme.png", io.BytesIO(PNG_1PX))
+    site.color_scheme = scheme
+    site.save()
+    assert header_logos(client) == [("img", {**IMG, "src": f"/media/{site.logo.name}"})]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("scheme", "shown"), [("dark", "dark logo"), ("device", "mark"), ("light", "mark")])
+def test_a_dark_logo_alone_shows_on_dark_pages_only(client, site, settings, tmp_path, scheme, shown):
+    """Following the device, the light pages need a logo of their own: a dark one alone is not
+    used there (a <picture> has no way to fall back to the mark)."""
+    settings.MEDIA_ROOT = tmp_path
+    site.logo_dark.save("acme-dark.png", io.BytesIO(PNG_1PX))
+    site.color_scheme = scheme
+    site.save()
+    expected = {
+        "dark logo": [("img", {**IMG, "src": f"/media/{site.logo_dark.name}"})],
+        "mark": [
+            (
+                "svg",
+                {"class": "mark", "width": "40", "height": "40", "aria-hidden": "true", "focusable": "false"},
+            )
+        ],
+    }
+    assert header_logos(client) == expected[shown]
+
+
+@pytest.mark.django_db
+def test_the_dark_logo_is_uploaded_under_the_logos_rules_and_served_like_it(
+    admin_client, client, site, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    html = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
+    assert element(html, "input", name="logo_dark").attrs["type"] == "file"
+    assert "“Follow the device” on a dark device" in element(html, "div", id="id_logo_dark_helptext").text
+    refused = save_site_in_admin(
+        admin_client, site, logo_dark=SimpleUploadedFile("dark.png", b"<svg onload=alert(1)>")
+    )
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["logo_dark"] == ["Upload a PNG, JPEG, WebP or GIF image."]
+    site.refresh_from_db()
+    assert not site.logo_dark
+    saved = save_site_in_admin(
+        admin_client, site, color_scheme="dark", logo_dark=SimpleUploadedFile("dark.png", PNG_1PX)
+    )
+    assert saved.status_code == 302
+    site.refresh_from_db()
+    assert site.logo_dark.name.startswith("logos/dark")
+    response = client.get(f"/media/{site.logo_dark.name}")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "public, max-age=86400"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == PNG_1PX
+
+
+LOGO_HINT = "dark lettering on a transparent background is hard to see"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("scheme", "dark_logo", "hinted"),
+    [
+        ("dark", False, True),
+        ("device", False, True),
+        ("light", False, False),
+        ("dark", True, False),
+        ("device", True, False),
+    ],
+)
+def test_a_dark_site_with_only_a_light_logo_is_told_after_saving(
+    admin_client, site, settings, tmp_path, scheme, dark_logo, hinted
+):
+    settings.MEDIA_ROOT = tmp_path
+    site.logo.save("acme.png", io.BytesIO(PNG_1PX))
+    if dark_logo:
+        site.logo_dark.save("acme-dark.png", io.BytesIO(PNG_1PX))
+    response = save_site_in_admin(admin_client, site, color_scheme=scheme, follow=True)
+    site.refresh_from_db()
+    assert site.color_scheme == scheme  # never in the way of a save
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert any(LOGO_HINT in warning for warning in warnings) == hinted, warnings
+
+
+@pytest.mark.django_db
+def test_a_site_without_a_logo_is_not_told_about_one(admin_client, site):
+    response = save_site_in_admin(admin_client, site, color_scheme="dark", follow=True)
+    assert not [str(m) for m in response.context["messages"] if LOGO_HINT in str(m)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("scheme", "attributes"),
+    [
+        ("light", {}),
+        ("dark", {"data-color-scheme": "dark", "data-dark-background": DARK["--bg"]}),
+        ("device", {"data-color-scheme": "device", "data-dark-background": DARK["--bg"]}),
+    ],
+)
+def test_the_admins_snippet_gives_a_dark_sites_frame_the_dark_page_colour(
+    admin_client, site, scheme, attributes
+):
+    """embed.js paints it before the portal's first paint (tests/browser/test_color_scheme.py);
+    a Light site's snippet is as it was."""
+    site.color_scheme = scheme
+    site.save()
+    html = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
+    snippet = element(html, "textarea", readonly="").raw_text()
+    frame = element(snippet, "iframe")
+    assert {name: value for name, value in frame.attrs.items() if name.startswith("data-")} == {
+        "data-support-portal": "",
+        **attributes,
+    }
+    assert "style" not in frame.attrs

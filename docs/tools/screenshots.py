@@ -6,6 +6,10 @@ page in en-us, de and ja at a desktop (1280x800) and a phone (390x844) size. Eve
 for an event (the server's ready line, a page's load event, a navigation), never a timer.
 Device scale 1 keeps the committed PNGs small.
 
+A representative few pages are photographed once more with the demo site set to the Dark colour
+scheme, in en-us only (`<page>-dark-en-us-<size>.png`): the layout is the same as on the light
+pages, so the colours are what is new, and ten more pictures cost a fraction of the run.
+
 The Preview backend never leaves the portal, so a second site on a Take Control backend
 (chosen by its hostname, `localhost`, while 127.0.0.1 gets the default site) shows the pages
 Preview cannot: the technician list, the PIN page, the REST start's queue page and its
@@ -41,6 +45,13 @@ HOLIDAY_TODAY = (
     "import datetime, zoneinfo; from portal.models import Holiday, Site; "
     "site = Site.objects.get(is_default=True); "
     "Holiday.objects.create(site=site, date=datetime.datetime.now(zoneinfo.ZoneInfo(site.time_zone)).date())"
+)
+# The dark scheme's representative pages: the ways in under the demo's notice, a form and
+# another's error summary, the start with its safety warning, an error page.
+DARK_PAGES = ("home", "survey-errors", "key", "start", "not-found")
+DEMO_SCHEME = (
+    "from portal.models import Site; site = Site.objects.get(is_default=True); "
+    "site.color_scheme = {scheme!r}; site.save()"
 )
 TAKECONTROL_HOST = "localhost"  # SiteHostname: the default site answers 127.0.0.1
 # The Take Control site: REST mode against the fake account, two listed technicians (and one
@@ -126,9 +137,11 @@ def open_pages(page, base: str, language: str):
     yield "not-found"
 
 
-def photograph(browser, base: str, walk) -> None:
-    """Each page `walk(page, base, language)` shows, in every language at every size."""
-    for language in LANGUAGES:
+def photograph(browser, base: str, walk, *, languages=LANGUAGES, pages=None, scheme: str = "") -> None:
+    """Each page `walk(page, base, language)` shows, in every language at every size; only
+    `pages` of them when given, their names marked with the colour `scheme` when given."""
+    marked = f"-{scheme}" if scheme else ""
+    for language in languages:
         for label, (width, height) in SIZES.items():
             context = browser.new_context(
                 viewport={"width": width, "height": height},
@@ -138,7 +151,8 @@ def photograph(browser, base: str, walk) -> None:
             )
             page = context.new_page()
             for name in walk(page, base, language):
-                page.screenshot(path=OUT / f"{name}-{language}-{label}.png")
+                if pages is None or name in pages:
+                    page.screenshot(path=OUT / f"{name}{marked}-{language}-{label}.png")
             context.close()
 
 
@@ -212,6 +226,11 @@ def main() -> None:
                     base = f"http://127.0.0.1:{port}"
                     photograph(browser, base, open_pages)
                     photograph(browser, f"http://{TAKECONTROL_HOST}:{port}", takecontrol_pages(fake))
+                    manage(env, "shell", "-c", DEMO_SCHEME.format(scheme="dark"))
+                    photograph(
+                        browser, base, open_pages, languages=("en-us",), pages=DARK_PAGES, scheme="dark"
+                    )
+                    manage(env, "shell", "-c", DEMO_SCHEME.format(scheme="light"))
                     manage(env, "shell", "-c", HOLIDAY_TODAY)  # the page outside opening hours
                     photograph(browser, base, closed_page)
                     browser.close()

@@ -32,7 +32,14 @@ from portal.admin.secrets import (
     typed_shared_secret,
 )
 from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
-from portal.branding import contrast_warnings, embed_snippet, is_colour, shows_light_pages, site_origin
+from portal.branding import (
+    contrast_warnings,
+    embed_snippet,
+    is_colour,
+    logo_may_vanish,
+    shows_light_pages,
+    site_origin,
+)
 
 _current_request: ContextVar = ContextVar("portal_admin_request", default=None)
 
@@ -212,6 +219,7 @@ class SiteAdmin(
             {
                 "fields": [
                     "logo",
+                    "logo_dark",
                     "color_scheme",
                     "primary_color",
                     "text_color",
@@ -322,6 +330,7 @@ class SiteAdmin(
                 embed_snippet(
                     origin=site_origin(obj, _current_request.get()) or "https://support.example.com",
                     site_name=obj.name,
+                    color_scheme=obj.color_scheme,
                 )
             ),
         )
@@ -354,6 +363,18 @@ class SiteAdmin(
                     generated,
                 ),
                 messages.SUCCESS,
+            )
+        if logo_may_vanish(obj):
+            # After saving, as the contrast warnings are: said only to the sites it concerns,
+            # and never in the way of a save (the logo may well read on dark).
+            self.message_user(
+                request,
+                _(
+                    "The logo is also shown on this site's dark pages, where dark lettering on a "
+                    "transparent background is hard to see. If yours has such lettering, upload a "
+                    "logo for dark pages."
+                ),
+                messages.WARNING,
             )
         if shows_light_pages(obj.color_scheme):
             for warning in contrast_warnings(

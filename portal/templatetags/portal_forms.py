@@ -243,6 +243,12 @@ def counter(field):
 
 
 @register.filter
+def header_logo(site) -> branding.HeaderLogo | None:
+    """The header's logo for the site's colour scheme (branding.header_logo)."""
+    return branding.header_logo(site)
+
+
+@register.filter
 def theme_version(site) -> str:
     """The `?v=` of the site's /theme.css link (branding.theme_version)."""
     return branding.theme_version(site)

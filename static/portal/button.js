@@ -74,7 +74,7 @@
     ".close{font:inherit;padding:.4em .9em;border:1px solid var(--sp-border,#5c6370);border-radius:.4em;",
     "background:var(--sp-bg,#fff);color:var(--sp-text,#1d1d1f);",
     "cursor:pointer}",
-    "iframe{flex:1;width:100%;border:0}"
+    "iframe{flex:1;width:100%;border:0;background:var(--sp-bg,#fff)}"
   ].join("");
 
   function data(name) { return script.getAttribute("data-" + name) || ""; }

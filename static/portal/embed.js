@@ -5,7 +5,9 @@
    believes a message only when it comes from the portal's origin AND from the iframe's own
    window. The portal, for its part, posts only to the origins its admin allowed.
 
-   Snippet (the admin's site page shows it with your portal's address filled in):
+   Snippet (the admin's site page shows it with your portal's address filled in; a dark site's
+   adds data-color-scheme and data-dark-background, the colour the frame shows until the
+   portal's first paint):
 
      <iframe data-support-portal src="https://support.example.com/?embed=1"
              title="Remote support" width="100%" height="640"
@@ -48,6 +50,32 @@
     }
     return null;
   }
+
+  // A dark portal's frame is dark before the portal's first paint, not the host page's white
+  // (docs/decisions/0110-dark-colour-scheme.md): the snippet of a Dark site, or of one that
+  // follows the device, carries the portal's dark page colour; "device" applies it while the
+  // device is dark. CSSOM, as below: no inline style for the host's Content-Security-Policy.
+  var deviceDark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  function paintFrames() {
+    var frames = document.querySelectorAll("iframe[data-support-portal][data-dark-background]");
+    for (var i = 0; i < frames.length; i++) {
+      var frame = frames[i];
+      var scheme = frame.getAttribute("data-color-scheme");
+      var background = frame.getAttribute("data-dark-background");
+      if (!/^#[0-9a-fA-F]{6}$/.test(background)) continue;
+      if (scheme === "dark" || (scheme === "device" && deviceDark && deviceDark.matches)) {
+        frame.style.backgroundColor = background;
+        frame.style.colorScheme = "dark";
+      } else if (frame.style.backgroundColor) {
+        frame.style.removeProperty("background-color");
+        frame.style.removeProperty("color-scheme");
+      }
+    }
+  }
+  paintFrames();
+  // An async script may run before the parser reaches the frame.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", paintFrames);
+  if (deviceDark && deviceDark.addEventListener) deviceDark.addEventListener("change", paintFrames);
 
   window.addEventListener("message", function (event) {
     var data = event.data;

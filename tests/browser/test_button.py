@@ -5,6 +5,7 @@ violation on a strict host page, and 0 axe violations."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -233,3 +234,39 @@ def test_overlay_takes_the_portals_colour_scheme(
     expect(frame.locator("main")).to_be_visible()
     portal_page = frame.locator("body").evaluate("body => getComputedStyle(body).backgroundColor")
     assert (portal_page == look["background"]) is dark
+
+
+FRAME_LOOK = """() => {
+  const frame = document.querySelector('[data-support-portal-button]').shadowRoot.querySelector('iframe');
+  const style = getComputedStyle(frame);
+  return {background: style.backgroundColor, scheme: style.colorScheme};
+}"""
+
+
+@pytest.mark.parametrize(
+    ("scheme", "device", "dark"),
+    [("dark", "light", True), ("device", "dark", True), ("light", "dark", False)],
+)
+def test_the_overlays_frame_has_the_portals_page_colour_before_the_portal_answers(
+    page, portal_url, help_desk, make_site, csp_errors, scheme, device, dark
+):
+    """The frame itself, not only the dialog around it, is dark while a dark portal loads
+    (record 0110): the portal's answer is held until the frame's colour has been read."""
+    make_site(frame_ancestors=help_desk.origin, show_rep_list=True, color_scheme=scheme)
+    page.emulate_media(color_scheme=device)
+    held = []
+    portal_page = re.compile(re.escape(portal_url) + r"/\?(.*&)?embed=1")
+    page.route(portal_page, lambda route: held.append(route))
+    page.goto(button_page(help_desk, portal_url, attributes=""))
+    expect(page.locator(STATUS)).to_have_text("Help is available now. Representatives online: 2")
+    with page.expect_request(portal_page):
+        page.get_by_role("button", name="Get remote help").click()
+    look = page.evaluate(FRAME_LOOK)
+    assert held, "the portal's answer is held while the frame is looked at"
+    if dark:
+        assert look == {"background": css_rgb(DARK["--bg"]), "scheme": "dark"}
+    else:
+        assert look == {"background": css_rgb("#ffffff"), "scheme": "normal"}
+    held[0].continue_()
+    expect(page.frame_locator(f"{DIALOG} iframe").locator("main")).to_be_visible()
+    assert csp_errors == []

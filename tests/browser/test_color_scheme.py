@@ -1,19 +1,22 @@
 """A site's colour scheme in the browser (docs/decisions/0110-dark-colour-scheme.md): Light and
 Dark whatever the device prefers, "Follow the device" as the device prefers, from one and the
-same page; form controls follow the scheme, the focus ring shows on both, and a light site in a
-help-desk page stays light on a dark device. axe's checks of the dark pages are in
-test_accessibility.py and test_accessibility_vendors.py."""
+same page; form controls follow the scheme, the focus ring shows on both, the dark pages show
+the logo for dark pages, and a light site in a help-desk page stays light on a dark device.
+axe's checks of the dark pages are in test_accessibility.py and test_accessibility_vendors.py."""
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from portal.branding import DARK, MIN_UI_CONTRAST, contrast_ratio, ink_on, primary_on_dark
+from portal.branding import DARK, MIN_UI_CONTRAST, contrast_ratio, embed_snippet, ink_on, primary_on_dark
 from tests.browser.conftest import TIMEZONE
 from tests.browser.steps import css_rgb, host_page
+from tests.test_branding_and_hours import PNG_1PX
 
 pytestmark = pytest.mark.browser
 
@@ -150,3 +153,170 @@ def test_the_focus_ring_stands_out_from_what_is_around_it(page, make_site, porta
         "#ffffff" if setting == "light" else DARK["--card"]
     }  # the cards were among the surfaces checked
     assert faint == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "device", "shown"),
+    [
+        ("light", "dark", "logo"),
+        ("dark", "light", "dark logo"),
+        ("device", "light", "logo"),
+        ("device", "dark", "dark logo"),
+    ],
+)
+def test_the_header_shows_the_logo_that_reads_on_its_background(
+    page, make_site, portal_url, settings, tmp_path, setting, device, shown
+):
+    """The dark logo on dark pages, chosen by the browser where the site follows the device;
+    the image the header shows is loaded from the portal, and keeps its empty alt (the site's
+    name follows it)."""
+    settings.MEDIA_ROOT = tmp_path
+    site = make_site(color_scheme=setting)
+    site.logo.save("acme.png", io.BytesIO(PNG_1PX))
+    site.logo_dark.save("acme-dark.png", io.BytesIO(PNG_1PX))
+    page.emulate_media(color_scheme=device)
+    page.goto(f"{portal_url}/")
+    logo = page.locator(".brand img")
+    expect(logo).to_have_js_property("complete", True)
+    assert logo.evaluate("img => img.naturalWidth") == 1
+    assert logo.get_attribute("alt") == ""
+    expected = {"logo": site.logo, "dark logo": site.logo_dark}[shown]
+    assert logo.evaluate("img => new URL(img.currentSrc).pathname") == f"/media/{expected.name}"
+
+
+# Set on the host page before its own content: whether embed.js has run (a script's load event
+# follows its run), and the Content-Security-Policy violations the page reports.
+WATCH_EMBED_JS = """
+window.embedJsRan = false;
+window.cspViolations = [];
+document.addEventListener("load", (event) => {
+  if (event.target.src && event.target.src.endsWith("/portal/embed.js")) window.embedJsRan = true;
+}, true);
+document.addEventListener(
+  "securitypolicyviolation", (event) => window.cspViolations.push(event.violatedDirective));
+"""
+FRAME_LOOK = """() => {
+  const style = getComputedStyle(document.querySelector("iframe[data-support-portal]"));
+  return {background: style.backgroundColor, scheme: style.colorScheme};
+}"""
+HOST_CSP = "default-src 'none'; style-src 'none';"  # no inline style, no style sheet
+NO_COLOUR = {"background": "rgba(0, 0, 0, 0)", "scheme": "normal"}
+DARK_FRAME = {"background": css_rgb(DARK["--bg"]), "scheme": "dark"}
+
+
+@pytest.mark.parametrize(
+    ("setting", "device", "look"),
+    [
+        ("dark", "light", DARK_FRAME),
+        ("device", "dark", DARK_FRAME),
+        ("device", "light", NO_COLOUR),
+        ("light", "dark", NO_COLOUR),
+    ],
+)
+def test_the_snippets_frame_is_dark_before_a_dark_portal_answers(
+    page, make_site, portal_url, help_desk, setting, device, look
+):
+    """The admin's snippet in a help-desk page whose policy forbids inline style: embed.js
+    gives a dark site's frame the dark page colour while the portal's answer is held, so the
+    host page's white does not show before the portal's first paint; then the portal fills the
+    frame with that very colour."""
+    make_site(color_scheme=setting, frame_ancestors=help_desk.origin)
+    snippet = embed_snippet(origin=portal_url, site_name="Acme Support", color_scheme=setting)
+    help_desk.pages["/dark-snippet.html"] = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Acme help desk</title></head>"
+        f"<body><h1>Acme help desk</h1>{snippet}</body></html>",
+        {"Content-Security-Policy": f"{HOST_CSP} script-src {portal_url}; frame-src {portal_url}"},
+    )
+    page.emulate_media(color_scheme=device)
+    page.add_init_script(WATCH_EMBED_JS)
+    held = []
+    page.route(re.compile(re.escape(portal_url) + r"/\?embed=1"), lambda route: held.append(route))
+    page.goto(f"{help_desk.origin}/dark-snippet.html", wait_until="domcontentloaded")
+    page.wait_for_function("() => window.embedJsRan")
+    assert held, "the portal's answer is held while the frame is looked at"
+    assert page.evaluate(FRAME_LOOK) == look
+    held[0].continue_()
+    portal_body = page.frame_locator("iframe[data-support-portal]").locator("body")
+    expect(portal_body).to_have_css(
+        "background-color", css_rgb(DARK["--bg"] if look == DARK_FRAME else "#f6f7f9")
+    )
+    assert page.evaluate("window.cspViolations") == []
+
+
+def test_a_frame_that_follows_the_device_turns_with_it(page, make_site, portal_url, help_desk):
+    make_site(color_scheme="device", frame_ancestors=help_desk.origin)
+    snippet = embed_snippet(origin=portal_url, site_name="Acme Support", color_scheme="device")
+    help_desk.pages["/device-snippet.html"] = (
+        f"<!doctype html><html lang='en'><title>Acme help desk</title>{snippet}",
+        {},
+    )
+    page.emulate_media(color_scheme="light")
+    page.add_init_script(WATCH_EMBED_JS)
+    page.goto(f"{help_desk.origin}/device-snippet.html")
+    page.wait_for_function("() => window.embedJsRan")
+    assert page.evaluate(FRAME_LOOK) == NO_COLOUR
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_function(f"({FRAME_LOOK})().scheme === 'dark'")
+    assert page.evaluate(FRAME_LOOK) == DARK_FRAME
+    page.emulate_media(color_scheme="light")
+    page.wait_for_function(f"({FRAME_LOOK})().scheme === 'normal'")
+    assert page.evaluate(FRAME_LOOK) == NO_COLOUR
+
+
+# Every radio button and checkbox of the survey: the scheme Chromium draws it in and the colour
+# of its tick.
+CONTROLS = """() => [...document.querySelectorAll("input[type=radio], input[type=checkbox]")].map((input) => {
+  const style = getComputedStyle(input);
+  return {scheme: style.colorScheme, accent: style.accentColor};
+})"""
+# The darkest and lightest pixels of a screenshot (a PNG's data: address), as #rrggbb.
+EXTREMES = """async (source) => {
+  const image = new Image();
+  image.src = source;
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = image.width;
+  canvas.height = image.height;
+  const context = canvas.getContext("2d");
+  context.drawImage(image, 0, 0);
+  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  const hex = (i) => "#" + [0, 1, 2].map((c) => data[i + c].toString(16).padStart(2, "0")).join("");
+  let darkest = 0, lightest = 0;
+  const sum = (i) => data[i] + data[i + 1] + data[i + 2];
+  for (let i = 0; i < data.length; i += 4) {
+    if (sum(i) < sum(darkest)) darkest = i;
+    if (sum(i) > sum(lightest)) lightest = i;
+  }
+  return [hex(darkest), hex(lightest)];
+}"""
+
+
+@pytest.mark.parametrize(
+    ("setting", "device", "scheme", "accent"),
+    [
+        ("light", "dark", "normal", PRIMARY),
+        ("dark", "light", "dark", primary_on_dark(PRIMARY)),
+        ("device", "dark", "dark", primary_on_dark(PRIMARY)),
+        ("device", "light", "normal", PRIMARY),
+    ],
+)
+def test_radio_buttons_and_checkboxes_are_drawn_in_the_pages_scheme(
+    page, make_site, portal_url, setting, device, scheme, accent
+):
+    """A walk-through found the unselected radio buttons faint on dark cards: the native
+    controls are drawn dark on dark pages (not white discs), ticked in the primary colour the
+    page uses, and an unselected one's ring stands out at 3:1 from the card around it, as
+    Chromium paints it (WCAG 1.4.11)."""
+    make_site(color_scheme=setting)
+    page.emulate_media(color_scheme=device)
+    page.goto(f"{portal_url}/survey/")
+    controls = page.evaluate(CONTROLS)
+    assert len(controls) >= 5  # the issues, the yes/no and choice fields, the consent
+    assert controls == [{"scheme": scheme, "accent": css_rgb(accent)}] * len(controls)
+    radio = page.locator("#id_issue_1")
+    assert not radio.is_checked()
+    card = page.evaluate("getComputedStyle(document.querySelector('.card')).backgroundColor")
+    picture = "data:image/png;base64," + base64.b64encode(radio.screenshot()).decode()
+    darkest, lightest = page.evaluate(EXTREMES, picture)
+    ring = lightest if scheme == "dark" else darkest
+    assert contrast_ratio(ring, hex_of(card)) >= MIN_UI_CONTRAST, (ring, card)
