@@ -230,9 +230,13 @@ def test_overlay_takes_the_portals_colour_scheme(
         }
     # The portal fills the overlay with its own page colour: the overlay is the same colour
     # around it on a dark portal.
-    frame = page.frame_locator(f"{DIALOG} iframe")
-    expect(frame.locator("main")).to_be_visible()
-    portal_page = frame.locator("body").evaluate("body => getComputedStyle(body).backgroundColor")
+    # Read once the portal's page has loaded (its load event): its <main> is in the DOM, and
+    # has a box, before its stylesheets are, and its page colour is then the browser's default.
+    expect(page.frame_locator(f"{DIALOG} iframe").locator("main")).to_be_visible()
+    portal = page.locator(f"{DIALOG} iframe").element_handle().content_frame()
+    assert portal is not None
+    portal.wait_for_load_state("load")
+    portal_page = portal.locator("body").evaluate("body => getComputedStyle(body).backgroundColor")
     assert (portal_page == look["background"]) is dark
 
 
