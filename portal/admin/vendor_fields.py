@@ -124,9 +124,13 @@ class VendorFieldsForm(forms.ModelForm):
     vendor_dropped: tuple[str, ...] = ()
     # The backend the posted form names, as the admin resolved it for the request.
     chosen_backend: models.Backend | None = None
+    # The backend the leftovers are "not used by" (the chosen one, else the stored one).
+    vendor_backend: models.Backend | None = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Leftovers the model refused (see add_error), said once by _post_clean.
+        self.refused_leftovers: list[str] = []
         shown = set(str(self.data.get(SHOWN, "")).split(",")) if self.is_bound else set()
         self.unposted = [name for name in self.vendor_added if name in self.fields and name not in shown]
         if self.is_bound and self.unposted:
@@ -181,6 +185,23 @@ class VendorFieldsForm(forms.ModelForm):
         same words on top and on the setting, under the model's own message there (which says
         what to change it to). See docs/decisions/0103-admin-fields-by-vendor.md."""
         super()._post_clean()
+        if self.refused_leftovers:
+            # Not an input on this page: the box is the only way, and the only instruction.
+            names = ", ".join(
+                str(capfirst(self._meta.model._meta.get_field(name).verbose_name))
+                for name in self.refused_leftovers
+            )
+            self.add_error(
+                None,
+                ngettext(
+                    "%(backend)s does not use %(settings)s and cannot keep its value: tick "
+                    "“Clear these values” to reset it to its default, then save again.",
+                    "%(backend)s does not use %(settings)s and cannot keep their values: tick "
+                    "“Clear these values” to reset them to their defaults, then save again.",
+                    len(self.refused_leftovers),
+                )
+                % {"backend": backend_name(self.vendor_backend), "settings": names},
+            )
         refused = [name for name in self.vendor_dropped if name in self._errors]
         backend = self.chosen_backend
         if refused and backend is not None and not self.cleaned_data.get("clear_unused"):
@@ -204,18 +225,25 @@ class VendorFieldsForm(forms.ModelForm):
 
     def add_error(self, field, error):
         """A model check may name a setting this form does not show (one the backend does not
-        use, still holding a value): its message goes on top of the form, after its name."""
+        use, still holding a value): its message goes on top of the form, after its name. One
+        listed with the box (a leftover) is named in _post_clean's single instruction instead:
+        the model's own advice ("choose full client only") names an input this page lacks."""
         if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
             errors: dict[str, list] = {}
             for name, found in error.error_dict.items():
                 if name == NON_FIELD_ERRORS or name in self.fields:
                     errors.setdefault(name, []).extend(found)
                     continue
+                if name in self.vendor_leftovers and self.vendor_backend is not None:
+                    self.refused_leftovers.append(name)
+                    continue
                 column = setting(self._meta.model, name)
                 label = capfirst(column.verbose_name) if column is not None else name
                 errors.setdefault(NON_FIELD_ERRORS, []).extend(
                     f"{label}: {message}" for each in found for message in each.messages
                 )
+            if not errors:  # only leftovers: _post_clean says them
+                return
             error = ValidationError(errors)
         super().add_error(field, error)
 
@@ -326,6 +354,7 @@ class VendorFieldsAdmin:
             shown.dropped,
         )
         form.chosen_backend = posted
+        form.vendor_backend = shown.backend
         return form
 
     def get_list_display(self, request):

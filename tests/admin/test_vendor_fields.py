@@ -306,10 +306,19 @@ def test_a_take_control_issue_saves(admin_client, takecontrol_issue, takecontrol
 
 def test_a_value_take_control_refuses_is_explained_and_cleared_not_a_crash(admin_client, takecontrol_issue):
     """An "always chat only" issue whose site moved to Take Control: the model refuses it, the
-    form has no input for it, so the refusal names it on top and the box clears it."""
+    form has no input for it, so the refusal names it on top with the one way there is (a
+    reviewer: it said "choose full client only", which this page has no input for), and the
+    box clears it."""
     Issue.objects.filter(pk=takecontrol_issue.pk).update(chat=Issue.Chat.ALWAYS, priority=2)
     assert form_errors(save(admin_client, takecontrol_issue)) == [
-        "Chat: A Take Control start cannot be chat only: choose full client only."
+        "N-able Take Control does not use Chat and cannot keep its value: tick “Clear these values” "
+        "to reset it to its default, then save again."
+    ]
+    url = reverse("admin:portal_issue_change", args=[takecontrol_issue.pk])
+    response = admin_client.post(url, change_form_data(admin_client, url), HTTP_ACCEPT_LANGUAGE="ja")
+    assert form_errors(response) == [
+        "N-able Take Control は「チャット」を使わないため、その値を保持できません："
+        "「これらの値を消去」をオンにして既定値に戻してから、もう一度保存してください。"
     ]
     response = save(admin_client, takecontrol_issue, clear_unused="on")
     assert response.status_code == 302, form_errors(response)
