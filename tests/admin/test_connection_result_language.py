@@ -156,3 +156,11 @@ def test_a_note_whose_code_is_gone_shows_its_english_words(admin_client, backend
     assert (
         backend_page_result(admin_client, backend, "de") == "get_api_info: an old problem; x: cannot connect"
     )
+
+
+def test_an_untested_backend_shows_the_admins_dash_not_none(admin_client, backend, site):
+    """A BeyondTrust backend nobody has tested yet: its result reads like the other empty
+    fields beside it, not as Python's `None`."""
+    assert backend.connection_checked_at is None
+    for language in ("en", "ja"):
+        assert backend_page_result(admin_client, backend, language) == "-"
