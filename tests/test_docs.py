@@ -354,3 +354,23 @@ def test_the_readmes_prefill_parameters_are_the_ones_each_page_takes():
     # The technician list takes no prefill parameter: its view reads none (public_form_initial
     # with no names), and the table says so.
     assert names(rows["technician list"]) == {"locale"} and "none but" in rows["technician list"]
+
+
+def test_the_readmes_signed_link_advice_names_the_portals_own_switches():
+    """What the README tells an operator to set for signed links is what the admin and the
+    command offer: the custom field's lock, in its admin words, and `--base-url`."""
+    from django.utils.text import capfirst
+
+    from portal.management.commands.portal_prefill_link import Command
+    from portal.models import CustomField
+
+    section = readme_section("Prefill links")
+    lock = capfirst(str(CustomField._meta.get_field("prefill_locks").verbose_name))
+    assert f"*{lock}*" in section
+    options = {
+        name
+        for action in Command().create_parser("manage.py", "x")._actions
+        for name in action.option_strings
+    }
+    named = set(re.findall(r"`(--[\w-]+)", section))
+    assert named and named <= options
