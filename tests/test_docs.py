@@ -374,3 +374,24 @@ def test_the_readmes_signed_link_advice_names_the_portals_own_switches():
     }
     named = set(re.findall(r"`(--[\w-]+)", section))
     assert named and named <= options
+
+
+def test_make_help_says_what_every_target_does():
+    """A new operator has only the repository: `make help` names every target the Makefile
+    declares, each on its own line with what it does."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = re.search(r"^\.PHONY:(.*)$", makefile, re.MULTILINE).group(1).split()
+    shown = subprocess.run(
+        ["make", "-s", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    described = {
+        match.group(1): match.group(2)
+        for match in re.finditer(r"^make ([\w-]+) +(\S.*)$", shown, re.MULTILINE)
+    }
+    assert sorted(set(targets) - {"help", *described}) == []
+    assert "make help" in (ROOT / "README.md").read_text(encoding="utf-8")
