@@ -395,3 +395,30 @@ def test_make_help_says_what_every_target_does():
     }
     assert sorted(set(targets) - {"help", *described}) == []
     assert "make help" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "README.md",
+        "docs/integrations/README.md",
+        "docs/integrations/zendesk.md",
+        "docs/integrations/freshdesk.md",
+        "docs/integrations/jira-service-management.md",
+    ],
+)
+def test_the_signing_recipe_as_written_makes_the_portals_signature(page):
+    """Someone writing their own signing code from the prose alone (a walk-through did) needs
+    the separator too: the recipe, followed as written, gives the portal's `sig`."""
+    import hashlib
+    import hmac
+    from urllib.parse import quote
+
+    from portal.prefill import signature
+
+    text = " ".join((ROOT / page).read_text(encoding="utf-8").split())
+    separator = re.search(r"joined as `name=value` pairs with `([^`]+)`", text).group(1)
+    pairs = [("name", "Zoë Ösel"), ("exp", "1796639890"), ("external_key", "INC 42/7")]
+    message = separator.join(f"{quote(k, safe='-._~')}={quote(v, safe='-._~')}" for k, v in sorted(pairs))
+    ours = hmac.new(b"a-secret", message.encode(), hashlib.sha256).hexdigest()
+    assert ours == signature(secret="a-secret", pairs=pairs)
