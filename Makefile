@@ -7,7 +7,30 @@ HOST   ?= 127.0.0.1
 EXTRAS ?= test,build,browser
 
 
-.PHONY: install messages migrate demo run serve test lint fuzz test-services collectstatic check-deploy bench bench-wrk bench-scripts clean extract-messages screenshots favicon
+.PHONY: help install messages migrate demo run serve test lint fuzz test-services collectstatic check-deploy bench bench-wrk bench-scripts clean extract-messages screenshots favicon
+
+# What each target does, for someone who has only the repository (README.md says more).
+help:
+	@echo "make run            install, migrate, load the demo, serve http://$(HOST):$(PORT) with the worker"
+	@echo "                    (PORT=9000 make run for another port; DEMO_PASSWORD_RESET=1 for a new admin password)"
+	@echo "make serve          gunicorn with production settings, and the worker"
+	@echo "make test           the whole suite, browser tests included (many minutes; PYTEST_ARGS=\"-m 'not browser'\" or -k NAME for less)"
+	@echo "make lint           ruff format and check, mypy, import contracts"
+	@echo "make fuzz           the property tests at length (hours; PYTEST_ARGS=\"-k NAME\" picks some)"
+	@echo "make test-services  the suite on PostgreSQL and Redis, browser tests left out"
+	@echo "make check-deploy   Django's deployment checks with production settings"
+	@echo "make screenshots    the README's gallery of customer pages, from a throwaway database"
+	@echo "make favicon        the favicons, drawn from static/portal/mark.svg"
+	@echo "make bench          wrk against gunicorn as shipped (bench/README.md)"
+	@echo "make bench-wrk      the old name of make bench"
+	@echo "make bench-scripts  the other benchmarks (bench/README.md)"
+	@echo "make install        the .venv with the test, build and browser extras"
+	@echo "make messages       compile the translation catalogs"
+	@echo "make migrate        apply the database migrations"
+	@echo "make demo           the demo site, issues and admin user, without serving"
+	@echo "make collectstatic  gather static files for make serve"
+	@echo "make extract-messages  re-extract the catalogs' strings (needs GNU gettext)"
+	@echo "make clean          remove .venv, staticfiles and the pytest cache"
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -163,12 +163,18 @@ def check_connection(*, backend: Backend) -> ConnectionReport:
     except ValueError as error:
         return ConnectionReport(errors=(AdminNote(text=str(error)),))
     session_keys_in_use = ApiToken.objects.filter(site__backend=backend, revoked_at__isnull=True).exists()
+    # Calls that share a step fail alike (`get_api_info` and `check_health` both need the OAuth
+    # token): the admin reads each problem once.
+    errors: list[AdminNote] = []
+    for note in check.errors:
+        if note not in errors:
+            errors.append(note)
     return ConnectionReport(
         api_info=check.api_info,
         health=check.health,
         probe_healthy=check.probe_healthy,
         session_keys_in_use=session_keys_in_use,
-        errors=check.errors,
+        errors=tuple(errors),
     )
 
 

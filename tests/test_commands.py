@@ -112,6 +112,15 @@ def test_demo_banner_ends_with_the_login_every_time():
     assert not demo_password_is(password)
 
 
+def test_demo_banner_on_another_port_advises_make_run_on_that_port():
+    """A walk-through on PORT=18170: the advice "make run DEMO_PASSWORD_RESET=1" would have
+    served the portal on 8000 instead."""
+    run("portal_demo", "--banner", "http://127.0.0.1:9000")
+    again = run("portal_demo", "--banner", "http://127.0.0.1:9000")
+    assert "new random one: make run PORT=9000 DEMO_PASSWORD_RESET=1" in again
+    assert "make run DEMO_PASSWORD_RESET=1" not in again
+
+
 def test_demo_without_banner_still_prints_a_new_password():
     output = run("portal_demo")
     assert "created admin user 'demo' with password" in output and "(shown only this once)" in output

@@ -354,3 +354,71 @@ def test_the_readmes_prefill_parameters_are_the_ones_each_page_takes():
     # The technician list takes no prefill parameter: its view reads none (public_form_initial
     # with no names), and the table says so.
     assert names(rows["technician list"]) == {"locale"} and "none but" in rows["technician list"]
+
+
+def test_the_readmes_signed_link_advice_names_the_portals_own_switches():
+    """What the README tells an operator to set for signed links is what the admin and the
+    command offer: the custom field's lock, in its admin words, and `--base-url`."""
+    from django.utils.text import capfirst
+
+    from portal.management.commands.portal_prefill_link import Command
+    from portal.models import CustomField
+
+    section = readme_section("Prefill links")
+    lock = capfirst(str(CustomField._meta.get_field("prefill_locks").verbose_name))
+    assert f"*{lock}*" in section
+    options = {
+        name
+        for action in Command().create_parser("manage.py", "x")._actions
+        for name in action.option_strings
+    }
+    named = set(re.findall(r"`(--[\w-]+)", section))
+    assert named and named <= options
+
+
+def test_make_help_says_what_every_target_does():
+    """A new operator has only the repository: `make help` names every target the Makefile
+    declares, each on its own line with what it does."""
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = re.search(r"^\.PHONY:(.*)$", makefile, re.MULTILINE).group(1).split()
+    shown = subprocess.run(
+        ["make", "-s", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    described = {
+        match.group(1): match.group(2)
+        for match in re.finditer(r"^make ([\w-]+) +(\S.*)$", shown, re.MULTILINE)
+    }
+    assert sorted(set(targets) - {"help", *described}) == []
+    assert "make help" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "README.md",
+        "docs/integrations/README.md",
+        "docs/integrations/zendesk.md",
+        "docs/integrations/freshdesk.md",
+        "docs/integrations/jira-service-management.md",
+    ],
+)
+def test_the_signing_recipe_as_written_makes_the_portals_signature(page):
+    """Someone writing their own signing code from the prose alone (a walk-through did) needs
+    the separator too: the recipe, followed as written, gives the portal's `sig`."""
+    import hashlib
+    import hmac
+    from urllib.parse import quote
+
+    from portal.prefill import signature
+
+    text = " ".join((ROOT / page).read_text(encoding="utf-8").split())
+    separator = re.search(r"joined as `name=value` pairs with `([^`]+)`", text).group(1)
+    pairs = [("name", "Zoë Ösel"), ("exp", "1796639890"), ("external_key", "INC 42/7")]
+    message = separator.join(f"{quote(k, safe='-._~')}={quote(v, safe='-._~')}" for k, v in sorted(pairs))
+    ours = hmac.new(b"a-secret", message.encode(), hashlib.sha256).hexdigest()
+    assert ours == signature(secret="a-secret", pairs=pairs)

@@ -251,6 +251,7 @@ def test_rep_posts_pass_the_cookie_free_guards(client, fake, rep_site):
 
 
 def test_nobody_online_says_so_and_offers_the_other_flows(client, fake, rep_site):
+    Issue.objects.create(site=rep_site, code_name="printing", display_name="Printing")  # a survey to offer
     fake.serve("get_logged_in_reps", "logged_in_reps_empty.xml")
     page = client.get("/reps/").content.decode()
     assert rep_status(page) == NOBODY and rep_buttons(page) == [] and other_help_shown(page)

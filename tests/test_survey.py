@@ -610,3 +610,33 @@ def test_each_issue_shows_its_description_in_the_pages_language(client, site, is
             if elements(label, "input", value="vpn")
         ]
         assert elements(vpn, "span", class_="hint") == []  # no description, no empty line
+
+
+def survey_links(html: str) -> list[str]:
+    return [a.attrs["href"] for a in elements(html, "a") if a.attrs.get("href", "").startswith("/survey/")]
+
+
+def test_a_survey_with_no_issue_to_pick_is_not_offered(client, site):
+    """A walk-through: a new site without issues showed "Describe your problem" on its home
+    page, and the survey behind it could never start (an empty question, then "choose one").
+    Until an issue is added the customer is offered only the ways that can start."""
+    Issue = site.issues.model
+    Issue.objects.create(site=site, code_name="retired", display_name="Old", active=False)
+    home = client.get("/").content.decode()
+    assert elements(home, "h2", id="key-title") and not elements(home, "h2", id="survey-title")
+    assert survey_links(home) == []
+
+    Issue.objects.create(site=site, code_name="printing", display_name="Printing")
+    home = client.get("/").content.decode()
+    assert element(home, "h2", id="survey-title").text == "Describe your problem"
+    assert survey_links(home) == ["/survey/?locale=en-us"]
+
+
+def test_a_site_left_with_one_startable_flow_shows_it_as_its_home_page(client, site):
+    """No issues and no representative list: the session key is the one way in, so the home
+    page is the key form itself, with no way back to a choice of one."""
+    site.show_rep_list = False
+    site.save()
+    home = client.get("/").content.decode()
+    assert elements(home, "input", name="key")
+    assert not elements(home, "div", class_="flows") and survey_links(home) == []

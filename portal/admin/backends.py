@@ -125,8 +125,10 @@ class BackendAdmin(WriteOnlySecretsAdmin, VendorFieldsAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("last connection test result"))
     def connection_result(self, obj):
-        """The kept result in the reader's language, not the language of whoever ran the test."""
-        return appliance.connection_result(obj) or None  # the admin's "-"
+        """The kept result in the reader's language, not the language of whoever ran the test.
+        A read-only field shows what this returns as it is (`None` would read "None"), so an
+        untested backend gets the admin's empty value itself."""
+        return appliance.connection_result(obj) or self.get_empty_value_display()
 
     @admin.display(description=_("secrets"))
     def secret_status(self, obj):

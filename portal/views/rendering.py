@@ -130,11 +130,20 @@ def enabled_flows(site: Site) -> list[str]:
     flows = []
     if site.show_session_key:
         flows.append("key")
-    if site.show_survey:
+    if site.show_survey and survey_has_a_choice(site):
         flows.append("survey")
     if site.show_rep_list:
         flows.append(site.backend.adapter.person_flow)
     return flows
+
+
+def survey_has_a_choice(site: Site) -> bool:
+    """A survey without an issue to pick (and no representatives in its menu) cannot start:
+    it is not offered, as a survey the site turned off is not
+    (docs/decisions/0035-no-pointless-choices.md). The issues are read per site version."""
+    return selectors.reps_in_issue_menu(site) or bool(
+        selectors.active_issues(site=site, language=site.default_language)
+    )
 
 
 def render_customer_page(

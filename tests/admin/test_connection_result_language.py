@@ -102,11 +102,14 @@ def test_a_network_failure_reads_in_each_readers_language(admin_client, backend,
     # The admin who ran it read it in English, naming the endpoint that failed.
     assert (messages.ERROR, f"Appliance: POST /oauth2/token: cannot connect to {CLOSED_PORT}") in shown
     assert (messages.ERROR, f"Appliance: GET /check_health: cannot connect to {CLOSED_PORT}") in shown
+    # Two calls that each need a token fail on the same token request: one message says it.
+    assert [message for _level, message in shown].count(
+        f"Appliance: POST /oauth2/token: cannot connect to {CLOSED_PORT}"
+    ) == 1
 
     german = backend_page_result(admin_client, backend, "de")
     assert german == "; ".join(
         [
-            f"POST /oauth2/token: keine Verbindung zu {CLOSED_PORT} möglich",
             f"POST /oauth2/token: keine Verbindung zu {CLOSED_PORT} möglich",
             f"GET /check_health: keine Verbindung zu {CLOSED_PORT} möglich",
         ]
@@ -114,7 +117,6 @@ def test_a_network_failure_reads_in_each_readers_language(admin_client, backend,
     japanese = backend_page_result(admin_client, backend, "ja")
     assert japanese == "; ".join(
         [
-            f"POST /oauth2/token：{CLOSED_PORT} に接続できません",
             f"POST /oauth2/token：{CLOSED_PORT} に接続できません",
             f"GET /check_health：{CLOSED_PORT} に接続できません",
         ]
@@ -154,3 +156,11 @@ def test_a_note_whose_code_is_gone_shows_its_english_words(admin_client, backend
     assert (
         backend_page_result(admin_client, backend, "de") == "get_api_info: an old problem; x: cannot connect"
     )
+
+
+def test_an_untested_backend_shows_the_admins_dash_not_none(admin_client, backend, site):
+    """A BeyondTrust backend nobody has tested yet: its result reads like the other empty
+    fields beside it, not as Python's `None`."""
+    assert backend.connection_checked_at is None
+    for language in ("en", "ja"):
+        assert backend_page_result(admin_client, backend, language) == "-"

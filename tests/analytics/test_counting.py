@@ -78,7 +78,7 @@ def test_counting_sets_no_cookie_and_writes_nothing_to_the_database(client, site
     assert DailyPageCounts.objects.count() == 0
 
 
-def test_the_landing_page_counts_for_the_form_it_shows(client, admin_client, site):
+def test_the_landing_page_counts_for_the_form_it_shows(client, admin_client, site, issues):
     client.get("/")  # the choice of flows holds the session-key form
     site.show_session_key = False
     site.show_rep_list = False

@@ -151,3 +151,23 @@ def test_what_happens_next_is_told_for_the_customers_system(
         assert expected in visible.text_content()
     finally:
         context.close()
+
+
+def test_a_site_without_issues_offers_only_the_ways_that_can_start(page, portal_url, make_site):
+    """A walk-through: a new site's home page offered "Describe your problem" before it had an
+    issue, and that survey could never start. Once an issue is added, the card is there."""
+    site = make_site()
+    site.issues.update(active=False)
+    site.save()  # a queryset update sends no signal: this retires the cached pages
+    page.goto(f"{portal_url}/")
+    # The session key is the one way left (the site shows no representative list): the home
+    # page is its form.
+    expect(page.locator("#id_key")).to_be_visible()
+    expect(page.locator("#survey-title")).to_have_count(0)
+    expect(page.get_by_role("link", name="Start with a short form")).to_have_count(0)
+
+    site.issues.filter(code_name="printing").update(active=True)
+    site.save()
+    page.goto(f"{portal_url}/")
+    page.get_by_role("link", name="Start with a short form").click()
+    expect(page.locator("#id_name")).to_be_visible()

@@ -11,6 +11,7 @@ only, so later runs say how to set a new one (`--reset-password` writes a fresh 
 """
 
 import secrets
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -119,7 +120,11 @@ class Command(BaseCommand):
         login = (
             None
             if options["no_user"]
-            else self.create_demo_user(reset=options["reset_password"], show_password=not options["banner"])
+            else self.create_demo_user(
+                reset=options["reset_password"],
+                show_password=not options["banner"],
+                make_run=make_run_for(options["banner"] or ""),
+            )
         )
         if options["banner"]:
             self.write_banner(options["banner"].rstrip("/"), login)
@@ -148,7 +153,9 @@ class Command(BaseCommand):
                     {"label": label, "help_text": help_text, "choices": choices},
                 )
 
-    def create_demo_user(self, *, reset: bool = False, show_password: bool = True) -> list[str]:
+    def create_demo_user(
+        self, *, reset: bool = False, show_password: bool = True, make_run: str = "make run"
+    ) -> list[str]:
         """Creates (or with `reset`, re-keys) the `demo` superuser; returns the login lines
         for the banner. Without a banner the password is printed right away."""
         User = get_user_model()
@@ -160,7 +167,7 @@ class Command(BaseCommand):
             )
             return [
                 "user 'demo', password set earlier (stored hashed only, so not shown again)",
-                "new random one: make run DEMO_PASSWORD_RESET=1",
+                f"new random one: {make_run} DEMO_PASSWORD_RESET=1",
                 "or choose one:  .venv/bin/python manage.py changepassword demo",
             ]
         password = secrets.token_urlsafe(12)  # 16 characters: meets AUTH_PASSWORD_VALIDATORS
@@ -183,6 +190,13 @@ class Command(BaseCommand):
         for line in login or []:
             self.stdout.write(f"                        {line}")
         self.stdout.write("")
+
+
+def make_run_for(banner: str) -> str:
+    """`make run` as it was run to serve the banner's address: with its port unless it is the
+    Makefile's default (8000), so the advice on the banner serves the same address again."""
+    port = urlsplit(banner).port if banner else None
+    return f"make run PORT={port}" if port and port != 8000 else "make run"
 
 
 def fill(model, keys: dict, texts: dict) -> None:
