@@ -474,6 +474,13 @@ class SurveyForm(PublicForm):
         could not be asked) and nothing was sent yet: the page says which, and asks nothing."""
         return self.reps_menu and not self.issues and not self.is_bound
 
+    @property
+    def no_topics(self) -> bool:
+        """No issue to pick (none active, no representatives in the menu): nothing could start,
+        so the page says so and points to a way that can, and asks nothing
+        (docs/decisions/0035-no-pointless-choices.md)."""
+        return not self.reps_menu and not self.issues
+
     issue = forms.ChoiceField(
         label=_("What do you need help with?"),
         widget=LabelledSelect,  # more than six issues; fewer are radios, one is hidden

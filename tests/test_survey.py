@@ -640,3 +640,45 @@ def test_a_site_left_with_one_startable_flow_shows_it_as_its_home_page(client, s
     home = client.get("/").content.decode()
     assert elements(home, "input", name="key")
     assert not elements(home, "div", class_="flows") and survey_links(home) == []
+
+
+def no_topics_notice(html: str):
+    [notice] = [p for p in elements(html, "p") if p.attrs.get("role") == "status"]
+    return notice
+
+
+def test_a_survey_link_with_no_issue_to_pick_says_so_and_points_to_a_way_that_can_start(client, site):
+    """A help desk's /survey/ link still reaches a site whose issues are all off (a walk-through:
+    it showed an empty question and refused every send). The page says there is nothing to
+    pick, asks nothing, and links the session key form; a send says the same."""
+    html = client.get("/survey/?locale=de").content.decode()
+    notice = no_topics_notice(html)
+    assert notice.text == "Derzeit sind keine Themen verfügbar. Ich habe einen Sitzungsschlüssel"
+    assert element(notice, "a").attrs["href"] == "/key/?locale=de"
+    assert elements(html, "input", name="issue") == [] and elements(html, "button", type="submit") == []
+
+    response = client.post("/survey/", form_data(issue="printing", name="Jane", details="Offline"))
+    assert response.status_code == 200
+    assert element(response.content.decode(), "div", class_="error-summary") is not None
+    assert "No topics are available right now." in response.content.decode()
+    assert not StartRequest.objects.filter(outcome=StartRequest.Outcome.STARTED).exists()
+
+
+def test_a_take_control_survey_with_no_issue_to_pick_points_to_the_pin(client, site):
+    site.backend.kind = Backend.Kind.TAKECONTROL
+    site.backend.save()
+    notice = no_topics_notice(client.get("/survey/").content.decode())
+    assert (notice.text, element(notice, "a").attrs["href"]) == (
+        "No topics are available right now. I have a PIN",
+        "/key/?locale=en-us",
+    )
+
+
+def test_with_no_session_key_form_the_survey_with_no_issue_points_to_the_other_ways(client, site):
+    site.show_session_key = False
+    site.save()
+    notice = no_topics_notice(client.get("/survey/").content.decode())
+    assert (notice.text, element(notice, "a").attrs["href"]) == (
+        "No topics are available right now. Other ways to get help",
+        "/?locale=en-us",
+    )

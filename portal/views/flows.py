@@ -170,7 +170,7 @@ class SurveyView(StartFlowView[SurveyForm]):
         elif form.reps_menu:
             message = _("Nobody is available right now. Please try again in a few minutes.")
         else:
-            message = _("No topics are available right now. Please use a session key.")
+            message = _("No topics are available right now.")  # the page links a way that can start
         form.add_error(None, message)
         return False
 
