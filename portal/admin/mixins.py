@@ -7,6 +7,7 @@ import re
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten
+from django.db.models import Model
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -65,12 +66,39 @@ CODE_NAME_WORD = re.compile(r"[^_-]*[_-]|[^_-]+")
 
 
 class MissingTranslationsMixin:
-    """A read-only "Missing translations" field and column, and a warning after each save.
+    """A read-only "Missing translations" field and column, and a warning after a save that
+    bears on them.
 
     `missing_languages(obj)` names the site's enabled languages in which a customer would read
     this object's text in another language (portal/translation_coverage.py). Saving is never
-    blocked: a site may go live in its default language and be translated later.
+    blocked: a site may go live in its default language and be translated later. The warning
+    comes after adding an object, and after a save that changed a translated text, a
+    translation, or which languages are missing; not after a save that touched none of them
+    (a walk-through: it repeated on every save of a site, down to its embedding origins, and a
+    warning that always shows is one nobody reads). The field on the page always says it.
     """
+
+    model: type[Model]  # the ModelAdmin's
+
+    def save_model(self, request, obj, form, change):
+        if change:  # what was missing before this save, for save_related to compare
+            stored = self.model._default_manager.get(pk=obj.pk)
+            request._portal_missing_before = self.missing_languages(stored)
+        super().save_model(request, obj, form, change)
+
+    def translated_fields(self) -> set[str]:
+        """The object's own fields that its translation rows translate."""
+        rows = self.model._meta.get_field("translations").related_model
+        assert rows is not None and not isinstance(rows, str)  # a resolved reverse relation
+        own = {field.name for field in self.model._meta.concrete_fields}
+        return {field.name for field in rows._meta.concrete_fields if field.name in own} - {"id", "language"}
+
+    def bears_on_translations(self, request, form, formsets, change, missing) -> bool:
+        if not change or missing != getattr(request, "_portal_missing_before", None):
+            return True
+        return bool(self.translated_fields() & set(form.changed_data)) or any(
+            formset.has_changed() for formset in formsets
+        )
 
     @admin.display(description=_("missing translations"))
     def missing_translations(self, obj):
@@ -82,7 +110,7 @@ class MissingTranslationsMixin:
         super().save_related(request, form, formsets, change)  # the translation inlines first
         # Read afresh: the object came with its translations prefetched, before the inlines saved.
         missing = self.missing_languages(self.model._default_manager.get(pk=form.instance.pk))
-        if missing:
+        if missing and self.bears_on_translations(request, form, formsets, change, missing):
             self.message_user(
                 request,
                 _(

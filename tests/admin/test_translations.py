@@ -136,6 +136,37 @@ def test_a_fully_translated_issue_saves_without_warning(admin_client, three_lang
     assert readonly_value(admin_client.get(url).content.decode()) == "—"
 
 
+def test_the_warning_comes_back_only_when_a_save_bears_on_the_translations(
+    admin_client, three_languages, issues
+):
+    """A walk-through: every save repeated "Not yet translated into", down to a change that
+    touches no text. It comes after a save that changes a translated text, a translation or
+    which languages are missing, and not after one that changes none of them."""
+    url = reverse("admin:portal_issue_change", args=[issues["vpn"].pk])
+    untouched = admin_client.post(url, change_form_data(admin_client, url, order="7"), follow=True)
+    assert Issue.objects.get(pk=issues["vpn"].pk).order == 7  # saved
+    assert warnings(untouched) == []
+    assert readonly_value(admin_client.get(url).content.decode()) == "Deutsch, 日本語"  # still said
+
+    renamed = admin_client.post(
+        url, change_form_data(admin_client, url, display_name="VPN access"), follow=True
+    )
+    [warning] = warnings(renamed)
+    assert "Deutsch" in warning and "日本語" in warning
+
+    # The site's own texts (its warning) lack German and Japanese: a save of the site that
+    # touches no text is quiet, one that enables French says French is missing too.
+    site_url = reverse("admin:portal_site_change", args=[three_languages.pk])
+    quiet = admin_client.post(
+        site_url, change_form_data(admin_client, site_url, name="Acme Help"), follow=True
+    )
+    assert Site.objects.get(pk=three_languages.pk).name == "Acme Help" and warnings(quiet) == []
+    data = change_form_data(admin_client, site_url)
+    data["enabled_languages"] = [*data["enabled_languages"], "fr"]
+    [warning] = warnings(admin_client.post(site_url, data, follow=True))
+    assert "Français" in warning and "Deutsch" in warning
+
+
 def test_custom_field_needs_label_help_and_every_choice_label(three_languages, custom_fields):
     from portal.translation_coverage import missing_field_languages
 
