@@ -272,10 +272,10 @@ NOTE_TEMPLATES = {
     # %(error)s is the vendor client's note or the appliance's own words.
     "portal.import_unavailable": gettext_noop(
         "Issues were not imported and nothing was changed (%(error)s). Try again when the "
-        "appliance answers; Test connection shows what it reports."
+        "appliance answers; “Test connection” shows what it reports."
     ),
     "portal.import_refused": gettext_noop(
-        "Issues were not imported and nothing was changed (%(error)s). Run Test connection to "
+        "Issues were not imported and nothing was changed (%(error)s). Run “Test connection” to "
         "check the backend's address and API account."
     ),
 }

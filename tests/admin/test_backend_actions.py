@@ -198,7 +198,7 @@ def test_import_failure_is_an_admin_error(admin_client, appliance_backend, site,
     found = run_action(admin_client, "import_issues", appliance_backend)
     assert texts(found, messages.ERROR) == [
         "Appliance: Issues were not imported and nothing was changed (get_support_teams: the answer "
-        "is not well-formed XML). Try again when the appliance answers; Test connection shows what "
+        "is not well-formed XML). Try again when the appliance answers; “Test connection” shows what "
         "it reports."
     ]
     assert not site.issues.exists()
@@ -245,7 +245,7 @@ def test_import_command_errors(appliance_backend, site, fake):
         import_command("--site", "Acme Support")
     assert str(failed.value) == (
         "Issues were not imported and nothing was changed (get_support_teams: the appliance "
-        "answered HTTP 500). Try again when the appliance answers; Test connection shows what it "
+        "answered HTTP 500). Try again when the appliance answers; “Test connection” shows what it "
         "reports."
     )
     with pytest.raises(CommandError, match="No site"):
