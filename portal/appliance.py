@@ -160,8 +160,8 @@ def check_connection(*, backend: Backend) -> ConnectionReport:
     about the appliance right now."""
     try:
         check = backend.adapter.check_connection()
-    except ValueError as error:
-        return ConnectionReport(errors=(AdminNote(text=str(error)),))
+    except ValueError:  # the client cannot be built from the backend's settings
+        return ConnectionReport(errors=(_note("portal.settings_incomplete"),))
     session_keys_in_use = ApiToken.objects.filter(site__backend=backend, revoked_at__isnull=True).exists()
     # Calls that share a step fail alike (`get_api_info` and `check_health` both need the OAuth
     # token): the admin reads each problem once.
@@ -271,6 +271,19 @@ NOTE_TEMPLATES = {
     "portal.probe_failed": gettext_noop("Health probe /check_health: the appliance reports a problem."),
     "portal.backup_unhealthy": gettext_noop("Backup appliance %(appliance)s is not healthy: %(error)s"),
     "portal.no_reason": gettext_noop("no reason given"),
+    "portal.settings_incomplete": gettext_noop(
+        "The backend's address, API client ID or secret is missing: add them to the backend first."
+    ),
+    # An import that failed (`import_failure`): what failed, that nothing changed, what to do;
+    # %(error)s is the vendor client's note or the appliance's own words.
+    "portal.import_unavailable": gettext_noop(
+        "Issues were not imported and nothing was changed (%(error)s). Try again when the "
+        "appliance answers; “Test connection” shows what it reports."
+    ),
+    "portal.import_refused": gettext_noop(
+        "Issues were not imported and nothing was changed (%(error)s). Run “Test connection” to "
+        "check the backend's address and API account."
+    ),
 }
 
 
@@ -320,6 +333,16 @@ def connection_warnings(report: ConnectionReport) -> list[AdminNote]:
         for unit in report.health.appliances
         if not unit.success and _spare(unit, report.health)
     ]
+
+
+def import_failure(error: VendorError | ValueError) -> AdminNote:
+    """What an admin (or the operator running `portal_import_issues`) reads when
+    `import_issues` raised: an outage asks to try again, a refusal to check the settings, and
+    settings the client cannot use (ValueError) say which are missing."""
+    if not isinstance(error, VendorError):
+        return _note("portal.settings_incomplete")
+    code = "portal.import_unavailable" if isinstance(error, VendorUnavailable) else "portal.import_refused"
+    return _note(code, error=error.note)
 
 
 def note_text(note: AdminNote) -> str:

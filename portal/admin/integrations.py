@@ -193,7 +193,8 @@ def import_issues(modeladmin, request, queryset):
         try:
             reports, skipped = appliance.import_issues(backend=backend)
         except (appliance.ApplianceError, ValueError) as error:
-            modeladmin.message_user(request, f"{backend.name}: {error}", messages.ERROR)
+            failure = appliance.note_text(appliance.import_failure(error))
+            modeladmin.message_user(request, f"{backend.name}: {failure}", messages.ERROR)
             continue
         if not reports:
             modeladmin.message_user(

@@ -161,7 +161,7 @@ def session_history_view(model_admin, request, object_id: str):
                 backend=backend, filters=filters, page=page, page_size=page_size
             )
         except appliance.SessionHistoryError as error:
-            model_admin.message_user(request, str(error), messages.ERROR)
+            model_admin.message_user(request, appliance.note_text(error.note), messages.ERROR)
         else:
             query = request.GET.copy()
             query["export"] = "csv"

@@ -317,7 +317,13 @@ class HistoryPage:
 
 
 class SessionHistoryError(Exception):
-    """The history could not be read. `str()` is the admin-facing text; it never holds a key."""
+    """The history could not be read. `note` says why and what to do, coded as a `VendorError`'s
+    is (the admin reads it with `portal.appliance.note_text`); `str()` is its English wording,
+    for the log. Neither ever holds a key."""
+
+    def __init__(self, message: str | AdminNote = ""):
+        self.note = message if isinstance(message, AdminNote) else AdminNote(text=message)
+        super().__init__(self.note.text)
 
 
 # ------------------------------------------------------------------------------

@@ -74,3 +74,52 @@ def test_a_kept_test_result_reads_in_each_admins_language(browser, page, portal_
         checklist, result = read_result_as(browser, portal_url, backend, language)
         assert result.endswith(failure)
         assert failure in checklist and "cannot connect" not in checklist
+
+
+def test_a_failed_import_and_history_read_in_the_admins_language(
+    browser, portal_url, beyondtrust, takecontrol_server
+):
+    """Import issues from an appliance that fails, read by an admin whose browser asks for
+    Japanese; the Take Control session history refused, read by one who asks for German. Both
+    say what failed and what to do; the vendor's own words stay as it sent them."""
+    backend = site_on_fake_appliance(beyondtrust).backend
+    beyondtrust.fail("http500", action="get_support_teams")
+    history_backend = Backend.objects.create(
+        name="Take Control",
+        kind=Backend.Kind.TAKECONTROL,
+        base_url=takecontrol_server.rest_url,
+        tc_public_key=takecontrol_server.public_key,
+        tc_private_key=takecontrol_server.private_key,
+    )
+    takecontrol_server.state["mode"] = "403"
+    get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja")
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_backend_changelist"))
+    page.locator(f"#result_list input.action-select[value='{backend.pk}']").check()
+    page.select_option("select[name=action]", "import_issues")
+    page.locator("button[name=index]").first.click()
+    page.locator("ul.messagelist li.error").wait_for()
+    assert page.locator("ul.messagelist li.error").inner_text() == (
+        "Lab: 問題はインポートされず、何も変更されていません（get_support_teams："
+        "アプライアンスが HTTP 500 を返しました）。アプライアンスが応答するようになってから、"
+        "もう一度お試しください。アプライアンスの報告内容は「接続をテスト」で確認できます。"
+    )
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de")
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(
+        portal_url
+        + reverse("admin:portal_backend_session_history", args=[history_backend.pk])
+        + "?date_from=2024-05-01&date_to=2024-05-31&columns=ID"
+    )
+    assert page.locator("ul.messagelist li.error").inner_text() == (
+        "Take Control hat die Anfrage abgelehnt. Prüfen Sie die API-Domain und den privaten "
+        "Schlüssel (seine Berechtigungen, die IP-Freigabeliste und das Ablaufdatum). Take Control "
+        "meldete: Invalid integration key"
+    )
+    context.close()

@@ -29,7 +29,9 @@ class Command(BaseCommand):
         try:
             (report,), skipped = appliance.import_issues(backend=site.backend, sites=[site])
         except (appliance.ApplianceError, ValueError) as error:
-            raise CommandError(f"Import failed: {error}") from None
+            # The note's English wording, whatever language is active: the command speaks
+            # English to the operator's terminal and log (docs/decisions/0041-appliance-admin-actions.md).
+            raise CommandError(appliance.import_failure(error).text) from None
         for issue in report.created:
             self.stdout.write(
                 f"created  {issue.code_name}: {issue.display_name!r} "

@@ -168,6 +168,7 @@ ERRORS = {
     "timeout": gettext_noop("%(what)s: no answer within %(connect)s s (connect) / %(read)s s (read)"),
     "stopped": gettext_noop("%(what)s: the answer stopped arriving"),
     "cannot_connect": gettext_noop("%(what)s: cannot connect to %(address)s"),
+    "request_failed": gettext_noop("%(what)s: the request failed (%(error)s)"),
 }
 NOTE_TEMPLATES = {f"beyondtrust.{code}": template for code, template in ERRORS.items()}
 
@@ -761,7 +762,8 @@ class CommandClient:
                 raise BeyondTrustTimeout(_note("stopped", what=what)) from None
             raise BeyondTrustUnavailable(_note("cannot_connect", what=what, address=self.base_url)) from None
         except requests.RequestException as error:
-            raise BeyondTrustUnavailable(f"{what}: {error.__class__.__name__}") from None
+            failed = _note("request_failed", what=what, error=type(error).__name__)
+            raise BeyondTrustUnavailable(failed) from None
 
     def _redact(self, text: str) -> str:
         """Vendor texts go into admin messages: make sure no secret or token rides along."""

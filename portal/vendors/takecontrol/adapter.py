@@ -10,11 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from portal.vendors import limits
 from portal.vendors.base import (
+    AdminNote,
     CustomerField,
     CustomerValues,
     HistoryPage,
@@ -77,6 +78,37 @@ CUSTOMER_FIELDS: tuple[CustomerField, ...] = (
 
 REDIRECT, REST = "redirect", "rest"  # Backend.TakeControlMode
 
+# What the admin reads when the history could not be read, by code: the note mechanism of
+# docs/decisions/0041-appliance-admin-actions.md, so the admin reads it in their language. Each
+# says what failed and what to do; the vendor's own words, which never hold the key, follow as
+# they are ("takecontrol.vendor_said").
+NOTE_TEMPLATES = {
+    "takecontrol.history_filters": gettext_noop(
+        "These filters cannot be sent to Take Control. Please check them."
+    ),
+    "takecontrol.history_refused": gettext_noop(
+        "Take Control refused the request. Check the API domain and the private key (its "
+        "permissions, IP allow-list and expiry date)."
+    ),
+    "takecontrol.history_rate_limited": gettext_noop(
+        "Take Control asks us to slow down. Please try again in a minute."
+    ),
+    "takecontrol.history_unavailable": gettext_noop(
+        "Take Control did not answer in time or failed. Please try again later."
+    ),
+    "takecontrol.history_rejected": gettext_noop(
+        "Take Control could not read this request. Change or clear the text filters and try again."
+    ),
+    "takecontrol.history_unreadable": gettext_noop(
+        "Take Control answered in a way the portal cannot read. Please try again later; if it "
+        "keeps happening, check that the API domain is the one shown under Profile > APIs in "
+        "Take Control."
+    ),
+    # Translators: %(problem)s is one of the sentences above; %(words)s is Take Control's own
+    # message, in Take Control's language.
+    "takecontrol.vendor_said": gettext_noop("%(problem)s Take Control said: %(words)s"),
+}
+
 
 class TakeControlAdapter(VendorAdapter):
     kind = "takecontrol"
@@ -89,6 +121,7 @@ class TakeControlAdapter(VendorAdapter):
         _("A Take Control start cannot carry custom fields: deactivate them."),
     )
     has_session_history = True
+    admin_note_templates = NOTE_TEMPLATES
     history_columns = history.HISTORY_COLUMNS
     default_history_columns = history.DEFAULT_HISTORY_COLUMNS
     # What a Take Control start never reads (docs/decisions/0103-admin-fields-by-vendor.md):
@@ -236,7 +269,7 @@ class TakeControlAdapter(VendorAdapter):
                 **arguments, variables=list(filters["columns"]), page=page, page_size=page_size
             )
         except (TakeControlError, TakeControlValueError) as error:
-            raise SessionHistoryError(history_error_message(error)) from error
+            raise SessionHistoryError(history_error_note(error)) from error
         return HistoryPage(rows=answer.rows, total=answer.total)
 
     def history_cell(self, row: Mapping[str, Any], column: str) -> object:
@@ -246,23 +279,26 @@ class TakeControlAdapter(VendorAdapter):
         return history.history_csv(rows, columns)
 
 
-def history_error_message(error: Exception) -> str:
-    """What the admin reads when the history could not be read; the vendor's own message, which
-    never holds the key, in brackets."""
+def history_error_note(error: Exception) -> AdminNote:
+    """Why the history could not be read, and what to do, as a note
+    (`TakeControlAdapter.admin_note_templates`)."""
     if isinstance(error, TakeControlValueError):
-        return gettext("These filters cannot be sent to Take Control. Please check them.")
+        return _note("history_filters")
     if isinstance(error, TakeControlMisconfigured):
-        text = gettext(
-            "Take Control refused the request. Check the API domain and the private "
-            "key (its permissions, IP allow-list and expiry date)."
-        )
+        problem = _note("history_refused")
     elif isinstance(error, TakeControlRateLimited):
-        text = gettext("Take Control asks us to slow down. Please try again in a minute.")
+        problem = _note("history_rate_limited")
     elif isinstance(error, TakeControlUnavailable):
-        text = gettext("Take Control did not answer in time or failed. Please try again later.")
+        problem = _note("history_unavailable")
     elif isinstance(error, TakeControlRejected):
-        text = gettext("Take Control could not read this request.")
+        problem = _note("history_rejected")
     else:
-        text = gettext("Take Control answered in a way the portal cannot read.")
+        problem = _note("history_unreadable")
     vendor_message = getattr(error, "vendor_message", "")
-    return f"{text} ({vendor_message})" if vendor_message else text
+    if not vendor_message:
+        return problem
+    return _note("vendor_said", problem=problem, words=AdminNote(text=vendor_message))
+
+
+def _note(code: str, **params: Any) -> AdminNote:
+    return AdminNote.of(f"takecontrol.{code}", NOTE_TEMPLATES[f"takecontrol.{code}"], **params)
