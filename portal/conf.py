@@ -73,8 +73,8 @@ class PortalSettings:
     FORM_MAX_AGE = Setting(6 * 60 * 60)
     RATE_LIMIT = Setting(30)
     RATE_WINDOW = Setting(60)
-    # Integrations API: requests per token in any 60 seconds, a sliding minute
-    # (docs/decisions/0111-sliding-api-rate-limit.md); the start limit's window is fixed.
+    # Integrations API: requests per token in a sliding minute (estimated from two counters,
+    # docs/decisions/0111-sliding-api-rate-limit.md); the start limit's window is fixed.
     API_RATE_LIMIT = Setting(120)
 
     # --- Shared cache outage (docs/decisions/0101-serving-through-a-redis-outage.md) -----

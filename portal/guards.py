@@ -124,9 +124,10 @@ def over_limit(key: str, *, limit: int, window: int) -> int:
 
 
 def over_sliding_limit(key: str, *, limit: int, window: int) -> int:
-    """Admits one more request for `key` when at most `limit` fall in the sliding `window`
-    seconds that end now, and returns 0; else the whole seconds until a request would be
-    admitted (at least 1), and the refused request is not counted.
+    """Admits one more request for `key` when at most `limit` fall, by the two counters'
+    estimate below, in the sliding `window` seconds that end now, and returns 0; else the whole
+    seconds until a request would be admitted (at least 1), and the refused request is not
+    counted.
 
     Two fixed windows' counters stand for the sliding one, the current window's count plus the
     part of the previous window's still inside (`still_inside`): one round trip on Redis, a

@@ -134,3 +134,15 @@ def test_concurrent_requests_admit_exactly_the_limit():
     assert waits.count(0) == limit
     bucket = int(time.time() // 10**9)
     assert cache.get(f"portal:rate:concurrent:{bucket}") == limit
+
+
+def test_a_token_that_kept_to_the_limit_in_the_last_60_seconds_may_still_be_held_back():
+    """What the integrators' docs must say (README, docs/integrations/): two counters cannot
+    tell when the previous minute's requests came, so they count them as spread over it. A
+    token that sent its limit in a minute's first second and then waited a full 60 seconds has
+    sent nothing in the last 60 seconds, yet is admitted one request a `60 / limit` seconds until
+    the estimate lets them go; "the limit in any 60 seconds" is not what it gets."""
+    with time_machine.travel(T0 + 0.5, tick=False) as clock:
+        assert requests("early", limit=4, times=4) == [0] * 4
+        clock.move_to(T0 + 61)  # all four are 60.5 s old: an exact sliding minute holds none
+        assert requests("early", limit=4, times=4) == [0, 14, 14, 14]

@@ -95,3 +95,22 @@ def test_japanese_and_chinese_write_the_full_width_colon(language):
         strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
         found += [string for string in strings if PROSE_COLON.search(string)]
     assert found == []
+
+
+# A half-width parenthesis written straight against Japanese or Chinese text ("キー(Management >
+# API Keys)が"), where these catalogs write "（…）". One after a space, as in a label's unit
+# ("レイテンシ (ms)"), is left alone.
+CRAMPED_PARENTHESIS = re.compile(r"[\u3000-\u9fff\uff00-\uffef]\(|\)[\u3000-\u9fff\uff00-\uffef]")
+
+
+@pytest.mark.parametrize("language", ["ja", "zh", "zh_Hans"])
+def test_japanese_and_chinese_write_full_width_parentheses_in_prose(language):
+    assert CRAMPED_PARENTHESIS.findall("キー(Management > API Keys)が") == ["ー(", ")が"]
+    assert CRAMPED_PARENTHESIS.findall("レイテンシ (ms) %(name)s（任意）") == []
+    found = []
+    for message in compiled_catalog(language):
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+        found += [string for string in strings if CRAMPED_PARENTHESIS.search(string)]
+    assert found == []

@@ -7,7 +7,7 @@ response schemas are in `portal.api.schemas`; the OpenAPI 3.1 document is genera
 by django-ninja and served at /api/v1/openapi.json. Errors keep the contract's envelope
 (`portal.api.errors`): 400 invalid/invalid_json, 401 with `WWW-Authenticate: Bearer`, 403 the
 site cannot do this, 404, 405 with `Allow`, 413 body over 64 KiB, 415 not JSON, 429 over the
-token's PORTAL_API_RATE_LIMIT in any 60 seconds (with `Retry-After`, a sliding minute:
+token's PORTAL_API_RATE_LIMIT a sliding minute (with `Retry-After`; estimated from two minutes' counts:
 docs/decisions/0111-sliding-api-rate-limit.md), 502 the appliance failed or
 refused (its own message goes to the log only, docs/decisions/0011-command-api-errors.md), 503
 the appliance's circuit breaker is open (with `Retry-After`). API messages are English: they
@@ -228,10 +228,12 @@ ERRORS = {
     413: ("The body is larger than 64 KiB.", {}),
     415: ("The body is not `application/json`.", {}),
     429: (
-        "More requests for this token in the last 60 seconds than the portal allows "
-        "(PORTAL_API_RATE_LIMIT, default 120; a sliding minute, so its limit in one minute's "
-        "last second leaves little for the next one's first); wait `Retry-After` seconds. "
-        "A refused request does not count.",
+        "More requests for this token in a sliding minute than the portal allows "
+        "(PORTAL_API_RATE_LIMIT, default 120). The sliding minute is estimated from this and "
+        "the previous calendar minute's counts, the previous one's as if spread evenly over "
+        "it: its limit in one minute's last second leaves little for the next one's first, and "
+        "its limit in a minute's first second is freed one request at a time over the next "
+        "minute. Wait `Retry-After` seconds. A refused request does not count.",
         {
             "Retry-After": {
                 "schema": {"type": "integer", "minimum": 1},

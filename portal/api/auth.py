@@ -28,8 +28,8 @@ def unauthorized(message: str, *, token_presented: bool) -> ApiError:
 def throttle(token: ApiToken) -> None:
     """Per-token limit: the appliance allows an API account 20 requests a second and 15,000 an
     hour (docs/vendors/beyondtrust.md#limits), shared with the customers' rep list; one
-    integration's loop must not use that up. A sliding minute: no more than the limit in any 60
-    seconds, across the turn of a minute too (docs/decisions/0111-sliding-api-rate-limit.md)."""
+    integration's loop must not use that up. A sliding minute estimated from two counters, so a
+    burst across the turn of a minute is refused too (docs/decisions/0111-sliding-api-rate-limit.md)."""
     wait = guards.over_sliding_limit(f"api:{token.pk}", limit=portal_settings.API_RATE_LIMIT, window=60)
     if wait:
         raise ApiError(
