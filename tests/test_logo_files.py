@@ -60,10 +60,19 @@ def test_a_cleared_logo_leaves_the_disk(admin_client, site, media, django_captur
     assert not (media / old).exists()
 
 
-def test_a_deleted_sites_logos_leave_the_disk(admin_client, site, media, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("way", ["delete page", "list action"])
+def test_a_deleted_sites_logos_leave_the_disk(
+    admin_client, site, media, django_capture_on_commit_callbacks, way
+):
     names = [upload(site, "logo"), upload(site, "logo_dark", "acme-dark.png")]
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("admin:portal_site_delete", args=[site.pk]), {"post": "yes"})
+        if way == "delete page":
+            response = admin_client.post(reverse("admin:portal_site_delete", args=[site.pk]), {"post": "yes"})
+        else:
+            response = admin_client.post(
+                reverse("admin:portal_site_changelist"),
+                {"action": "delete_selected", "_selected_action": [site.pk], "post": "yes"},
+            )
     assert response.status_code == 302
     assert not Site.objects.filter(pk=site.pk).exists()
     assert [name for name in names if (media / name).exists()] == []
