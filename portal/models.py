@@ -128,6 +128,10 @@ def validate_logo(file) -> None:
         raise ValidationError(_("Upload a PNG, JPEG, WebP or GIF image."))
 
 
+# Where the logos are uploaded; a file here that no site names any more is removed
+# (portal/logo_files.py, docs/decisions/0038-branding-without-script.md).
+LOGO_FOLDER = "logos/"
+
 # The logo's and the dark logo's: one set of upload rules for both.
 LOGO_VALIDATORS: list[Callable[[Any], None]] = [
     FileExtensionValidator(["png", "jpg", "jpeg", "webp", "gif"]),
@@ -337,7 +341,7 @@ class Site(models.Model):
     # Branding
     logo = models.FileField(
         _("logo"),
-        upload_to="logos/",
+        upload_to=LOGO_FOLDER,
         blank=True,
         validators=LOGO_VALIDATORS,
         help_text=_("PNG, JPEG, WebP or GIF up to 512 KB, shown at most 48 px high."),
@@ -345,7 +349,7 @@ class Site(models.Model):
     # The logo's rules; shown in its place on dark pages (docs/decisions/0110-dark-colour-scheme.md).
     logo_dark = models.FileField(
         _("logo for dark pages"),
-        upload_to="logos/",
+        upload_to=LOGO_FOLDER,
         blank=True,
         validators=LOGO_VALIDATORS,
         help_text=_(

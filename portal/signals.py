@@ -1,11 +1,11 @@
 """Admin changes invalidate the site lookup, the cached customer pages and the API token memo
-at once."""
+at once; a site's replaced, cleared or deleted logos leave the disk (`portal.logo_files`)."""
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from portal import models
+from portal import logo_files, models
 from portal.caching import renew_site_cache_version
 from portal.webhooks.models import Endpoint
 
@@ -47,3 +47,22 @@ for model in WATCHED:
 @receiver(m2m_changed, sender=models.CustomField.issues.through, dispatch_uid="portal-bump-m2m")
 def custom_field_issues_changed(**kwargs):
     bump_site_version()
+
+
+@receiver(pre_save, sender=models.Site, dispatch_uid="portal-logos-before-save")
+def remember_logos(sender, instance, raw, using, update_fields, **kwargs):
+    touched = update_fields is None or not set(update_fields).isdisjoint(logo_files.LOGO_FIELDS)
+    instance._logo_names_before = (
+        logo_files.stored_logo_names(site=instance, using=using) if touched and not raw else set()
+    )
+
+
+@receiver(post_save, sender=models.Site, dispatch_uid="portal-logos-after-save")
+def remove_replaced_logos(sender, instance, using, **kwargs):
+    before = getattr(instance, "_logo_names_before", set())
+    logo_files.remove_after_commit(names=before - logo_files.logo_names(instance), using=using)
+
+
+@receiver(post_delete, sender=models.Site, dispatch_uid="portal-logos-after-delete")
+def remove_deleted_logos(sender, instance, using, **kwargs):
+    logo_files.remove_after_commit(names=logo_files.logo_names(instance), using=using)

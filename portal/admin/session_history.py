@@ -149,7 +149,9 @@ def session_history_view(model_admin, request, object_id: str):
         "links": {},
         "export_url": "",
     }
-    if submitted and form.is_valid():
+    # Without a key no request can be made: the page's note says what to do, and a vendor error
+    # after it would claim a refusal that never happened.
+    if submitted and form.is_valid() and context["has_private_key"]:
         filters = form.history_filters()
         page = form.cleaned_data["page"] or 1
         page_size = form.cleaned_data["page_size"] or 50

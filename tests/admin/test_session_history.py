@@ -223,12 +223,17 @@ def test_vendor_errors_become_admin_messages(historian, tc_backend, takecontrol_
     assert response["Content-Type"].startswith("text/html") and message in response.content.decode()
 
 
-def test_missing_private_key_is_explained_without_a_call(historian, tc_backend, takecontrol_server):
+@pytest.mark.parametrize("export", [{}, {"export": "csv"}])
+def test_missing_private_key_is_explained_without_a_call(historian, tc_backend, takecontrol_server, export):
+    """No key, no request: the note says what to do, and no vendor error claims a refusal."""
     tc_backend.tc_private_key = ""
     tc_backend.save()
-    html = historian.get(history_url(tc_backend), FILTERS).content.decode()
+    response = historian.get(history_url(tc_backend), {**FILTERS, **export})
+    html = response.content.decode()
+    assert response["Content-Type"].startswith("text/html")
     assert "This backend has no private key" in html
-    assert "Take Control refused the request" in html
+    assert "Take Control refused the request" not in html
+    assert 'class="messagelist"' not in html
     assert not takecontrol_server.rest_calls()
 
 

@@ -123,3 +123,32 @@ def test_a_failed_import_and_history_read_in_the_admins_language(
         "meldete: Invalid integration key"
     )
     context.close()
+
+
+def test_a_history_without_a_private_key_says_only_what_to_do(browser, portal_url, takecontrol_server):
+    """No key, no request: after *Show sessions* the admin reads the note to add one, in their
+    language, and no refusal that never happened."""
+    history_backend = Backend.objects.create(
+        name="Take Control",
+        kind=Backend.Kind.TAKECONTROL,
+        base_url=takecontrol_server.rest_url,
+        tc_public_key=takecontrol_server.public_key,
+    )
+    get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de")
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_backend_session_history", args=[history_backend.pk]))
+    page.fill("#id_date_from", "2024-05-01")
+    page.fill("#id_date_to", "2024-05-31")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sitzungen anzeigen").click()
+    assert "date_from=2024-05-01" in page.url
+    assert page.locator(".errorlist").count() == 0  # a valid form: the read was the page's to make
+    assert page.locator("#content-main p.errornote").all_inner_texts() == [
+        "Dieses Backend hat keinen privaten Schlüssel: Fügen Sie einen hinzu, um den "
+        "Sitzungsverlauf zu lesen."
+    ]
+    assert page.locator("ul.messagelist").count() == 0
+    assert not takecontrol_server.rest_calls()
+    context.close()

@@ -1,0 +1,131 @@
+"""A site's uploaded logos leave the disk once no site names them: after a replace, a clear or
+the site's deletion, and only when the transaction commits
+(docs/decisions/0038-branding-without-script.md)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.urls import reverse
+
+from portal.logo_files import remove_unused_logos
+from portal.models import Site
+from tests.conftest import save_site_in_admin
+from tests.test_branding_and_hours import PNG_1PX
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = ["logo", "logo_dark"]
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def upload(site: Site, field: str, name: str = "acme.png") -> str:
+    getattr(site, field).save(name, io.BytesIO(PNG_1PX))
+    return getattr(site, field).name
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_a_replaced_logo_leaves_the_disk_and_the_new_one_stays(
+    admin_client, site, media, django_capture_on_commit_callbacks, field
+):
+    other = "logo_dark" if field == "logo" else "logo"
+    old, kept = upload(site, field), upload(site, other, "other.png")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = save_site_in_admin(admin_client, site, **{field: SimpleUploadedFile("acme.png", PNG_1PX)})
+    assert response.status_code == 302
+    site.refresh_from_db()
+    new = getattr(site, field).name
+    assert new != old
+    assert not (media / old).exists()
+    assert (media / new).read_bytes() == PNG_1PX
+    assert (media / kept).exists()
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_a_cleared_logo_leaves_the_disk(admin_client, site, media, django_capture_on_commit_callbacks, field):
+    old = upload(site, field)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = save_site_in_admin(admin_client, site, **{f"{field}-clear": "on"})
+    assert response.status_code == 302
+    site.refresh_from_db()
+    assert not getattr(site, field)
+    assert not (media / old).exists()
+
+
+@pytest.mark.parametrize("way", ["delete page", "list action"])
+def test_a_deleted_sites_logos_leave_the_disk(
+    admin_client, site, media, django_capture_on_commit_callbacks, way
+):
+    names = [upload(site, "logo"), upload(site, "logo_dark", "acme-dark.png")]
+    with django_capture_on_commit_callbacks(execute=True):
+        if way == "delete page":
+            response = admin_client.post(reverse("admin:portal_site_delete", args=[site.pk]), {"post": "yes"})
+        else:
+            response = admin_client.post(
+                reverse("admin:portal_site_changelist"),
+                {"action": "delete_selected", "_selected_action": [site.pk], "post": "yes"},
+            )
+    assert response.status_code == 302
+    assert not Site.objects.filter(pk=site.pk).exists()
+    assert [name for name in names if (media / name).exists()] == []
+
+
+def test_a_logo_another_site_shares_stays_until_no_site_names_it(
+    admin_client, site, backend, media, django_capture_on_commit_callbacks
+):
+    shared = upload(site, "logo")
+    copy = Site.objects.create(name="Acme copy", backend=backend, logo_dark=shared)
+    with django_capture_on_commit_callbacks(execute=True):
+        save_site_in_admin(admin_client, site, **{"logo-clear": "on"})
+    site.refresh_from_db()
+    assert not site.logo
+    assert (media / shared).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        copy.delete()
+    assert not (media / shared).exists()
+
+
+def test_a_rolled_back_save_deletes_nothing(site, media, django_capture_on_commit_callbacks):
+    old = upload(site, "logo")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            site.logo = ""
+            site.save()
+            raise RuntimeError("the rest of the change failed")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Site.objects.get(pk=site.pk).delete()
+            raise RuntimeError("the rest of the change failed")
+    assert callbacks == []
+    site.refresh_from_db()
+    assert site.logo.name == old
+    assert (media / old).exists()
+
+
+@pytest.mark.parametrize("name", ["other/acme.png", "logos/../acme.png", "acme.png"])
+def test_nothing_outside_the_logos_folder_is_deleted(site, media, django_capture_on_commit_callbacks, name):
+    (media / "other").mkdir()
+    (media / "logos").mkdir()
+    (media / name).write_bytes(PNG_1PX)
+    Site.objects.filter(pk=site.pk).update(logo=name)
+    site.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        site.logo = ""
+        site.save()
+    assert (media / name).exists()
+
+
+def test_a_logo_already_gone_is_no_error(site, media, django_capture_on_commit_callbacks):
+    gone = upload(site, "logo")
+    (media / gone).unlink()
+    remove_unused_logos(names=[gone], using="default")  # raises if a missing file were an error
+    with django_capture_on_commit_callbacks(execute=True):
+        site.delete()
+    assert not (media / gone).exists()
