@@ -37,8 +37,14 @@ TRI_STATE_VALUES = {"": None, "yes": True, "no": False}
 
 
 class SessionHistoryForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    # An <input type="date"> takes year-month-day only, whatever the admin's language (its
+    # localized format, 22.02.2026 in German, reads as empty); ISO is accepted in every one.
+    date_from = forms.DateField(
+        label=_("From"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     session_id = forms.CharField(label=_("Session ID"), required=False, max_length=64)
     customer_name = forms.CharField(label=_("Customer name"), required=False, max_length=128)
     customer_email = forms.CharField(label=_("Customer email"), required=False, max_length=64)

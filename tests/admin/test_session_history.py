@@ -107,6 +107,17 @@ def test_the_form_starts_on_the_last_seven_days(historian, tc_backend, settings)
     assert form["page"].value() == 1 and form["page_size"].value() == 50
 
 
+@pytest.mark.parametrize("language", ["en-us", "de", "ja", "ru"])
+@time_machine.travel(datetime(2026, 3, 1, 12, 0, tzinfo=UTC), tick=False)
+def test_the_date_boxes_hold_dates_a_browser_reads_in_every_language(historian, tc_backend, language):
+    """An <input type="date"> reads only year-month-day: a German admin's boxes held
+    "22.02.2026", which the browser shows as empty, so "Show sessions" came back with "This
+    field is required" (a helper's browser test)."""
+    html = historian.get(history_url(tc_backend), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    boxes = {box.attrs["name"]: box.attrs["value"] for box in elements(html, "input", type="date")}
+    assert boxes == {"date_from": "2026-02-22", "date_to": "2026-03-01"}
+
+
 def test_filters_reach_the_vendor_and_rows_are_shown(historian, tc_backend, takecontrol_server):
     response = historian.get(
         history_url(tc_backend),
