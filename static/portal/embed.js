@@ -75,6 +75,23 @@
   paintFrames();
   // An async script may run before the parser reaches the frame.
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", paintFrames);
+  // A help desk built as a single-page app adds the frame later (a "Get help" tab, a route):
+  // painted as it is added, before the portal's answer.
+  if (window.MutationObserver) {
+    new MutationObserver(function (records) {
+      for (var r = 0; r < records.length; r++) {
+        var added = records[r].addedNodes;
+        for (var n = 0; n < added.length; n++) {
+          var node = added[n];
+          if (node.nodeType === 1 && (node.matches("iframe[data-support-portal]") ||
+              node.querySelector("iframe[data-support-portal]"))) {
+            paintFrames();
+            return;
+          }
+        }
+      }
+    }).observe(document.documentElement, { childList: true, subtree: true });
+  }
   if (deviceDark && deviceDark.addEventListener) deviceDark.addEventListener("change", paintFrames);
 
   window.addEventListener("message", function (event) {

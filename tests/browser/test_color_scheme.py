@@ -243,6 +243,42 @@ def test_the_snippets_frame_is_dark_before_a_dark_portal_answers(
     assert page.evaluate("window.cspViolations") == []
 
 
+# A single-page help desk: its own script adds the portal's frame when the customer asks.
+APP_JS = """document.getElementById("show").addEventListener("click", () => {
+  document.getElementById("slot").insertAdjacentHTML("beforeend", document.getElementById("frame").innerHTML);
+});"""
+
+
+def test_a_frame_a_help_desk_adds_later_is_dark_before_the_portal_answers(
+    page, make_site, portal_url, help_desk
+):
+    """The review: embed.js painted the frames that were there when it ran, not one a help desk
+    built as a single-page app adds later (a "Get help" tab): that one showed white."""
+    make_site(color_scheme="dark", frame_ancestors=help_desk.origin)
+    snippet = embed_snippet(origin=portal_url, site_name="Acme Support", color_scheme="dark")
+    frame, script = snippet.split("<script", 1)
+    help_desk.pages["/app.js"] = (APP_JS, {"Content-Type": "text/javascript"})
+    help_desk.pages["/app.html"] = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Acme help desk</title></head>"
+        "<body><button id='show'>Get help</button><div id='slot'></div>"
+        f"<template id='frame'>{frame}</template>"
+        f"<script src='/app.js'></script><script{script}</body></html>",
+        {"Content-Security-Policy": f"{HOST_CSP} script-src 'self' {portal_url}; frame-src {portal_url}"},
+    )
+    page.add_init_script(WATCH_EMBED_JS)
+    page.goto(f"{help_desk.origin}/app.html")
+    page.wait_for_function("() => window.embedJsRan")
+    page.get_by_role("button", name="Get help").click()
+    # The frame element's own colour, which embed.js sets as the frame is added: what shows
+    # until the portal paints (the snippet test above holds the portal's answer to see it).
+    page.locator("iframe[data-support-portal]").wait_for(state="attached")
+    assert page.evaluate(FRAME_LOOK) == DARK_FRAME
+    expect(page.frame_locator("iframe[data-support-portal]").locator("body")).to_have_css(
+        "background-color", css_rgb(DARK["--bg"])
+    )
+    assert page.evaluate("window.cspViolations") == []
+
+
 def test_a_frame_that_follows_the_device_turns_with_it(page, make_site, portal_url, help_desk):
     make_site(color_scheme="device", frame_ancestors=help_desk.origin)
     snippet = embed_snippet(origin=portal_url, site_name="Acme Support", color_scheme="device")
