@@ -545,6 +545,21 @@ def test_admin_snippet_speaks_what_the_portal_serves(admin_client, site, setting
     assert snippet == embed_snippet(origin="http://help.acme.test", site_name="Acme Support")
 
 
+def test_admin_snippet_on_a_try_out_keeps_the_port_for_a_loopback_hostname(admin_client, site, settings):
+    """`make run` serves every site on 127.0.0.1:8000: a second site named `localhost` is
+    reached on that port too, so the admin's snippet names it; an outside hostname is not
+    served there and keeps no port."""
+    site.hostnames.create(hostname="localhost")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "localhost"]
+    snippet = admin_snippet(admin_client, site, HTTP_HOST="127.0.0.1:8000")
+    assert snippet == embed_snippet(origin="http://localhost:8000", site_name="Acme Support")
+    other = Site.objects.create(name="Beta Support", backend=site.backend)
+    other.hostnames.create(hostname="help.beta.test")
+    settings.HTTPS = True
+    snippet = admin_snippet(admin_client, other, HTTP_HOST="127.0.0.1:8000")
+    assert snippet == embed_snippet(origin="https://help.beta.test", site_name="Beta Support")
+
+
 def test_admin_snippet_without_hostnames_uses_the_address_admin_is_reached_at(admin_client, site):
     response_snippet = admin_snippet(admin_client, site)
     assert 'src="http://testserver/?embed=1"' in response_snippet
