@@ -142,6 +142,7 @@ class ConnectionReport:
     probe_healthy: bool | None = None
     session_keys_in_use: bool = False
     errors: tuple[AdminNote, ...] = ()
+    unreachable: bool = False  # no connection at all: the problems say what to check
 
     @property
     def permission_too_low(self) -> bool:
@@ -175,6 +176,7 @@ def check_connection(*, backend: Backend) -> ConnectionReport:
         probe_healthy=check.probe_healthy,
         session_keys_in_use=session_keys_in_use,
         errors=tuple(errors),
+        unreachable=check.unreachable,
     )
 
 
@@ -271,6 +273,10 @@ NOTE_TEMPLATES = {
     "portal.probe_failed": gettext_noop("Health probe /check_health: the appliance reports a problem."),
     "portal.backup_unhealthy": gettext_noop("Backup appliance %(appliance)s is not healthy: %(error)s"),
     "portal.no_reason": gettext_noop("no reason given"),
+    # After the client's "cannot connect" notes, once: what the admin can check.
+    "portal.unreachable": gettext_noop(
+        "Check the backend's address, and that this server can reach it (DNS, firewall, proxy)."
+    ),
     "portal.settings_incomplete": gettext_noop(
         "The backend's address, API client ID or secret is missing: add them to the backend first."
     ),
@@ -295,6 +301,8 @@ def connection_problems(report: ConnectionReport) -> list[AdminNote]:
     """Why a connection test did not pass. An appliance's own `error_message` is the vendor's
     text, the same in every language; the rest is coded."""
     problems = list(report.errors)
+    if advice := unreachable_advice(report):
+        problems.append(advice)
     if report.api_info is None and not problems:
         problems.append(_note("portal.no_api_version"))
     if report.permission_too_low:
@@ -308,6 +316,12 @@ def connection_problems(report: ConnectionReport) -> list[AdminNote]:
     if report.probe_healthy is False:
         problems.append(_note("portal.probe_failed"))
     return problems
+
+
+def unreachable_advice(report: ConnectionReport) -> AdminNote | None:
+    """What to check when a call found no connection at all, said once after the calls'
+    own notes: the test's messages and the kept result alike."""
+    return _note("portal.unreachable") if report.unreachable else None
 
 
 def _spare(unit, health) -> bool:

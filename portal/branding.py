@@ -6,6 +6,7 @@ from __future__ import annotations
 import colorsys
 import functools
 import hashlib
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -251,7 +252,9 @@ def site_origin(site, request=None) -> str | None:
 
     The site's first hostname; https unless the portal serves plain http (PORTAL_HTTPS=false,
     where the request's scheme says what a proxy in front of it speaks, and plain http without a
-    request); the request's port when the request came to that very hostname. A site without
+    request); the request's port when the request came to that very host: the hostname itself,
+    or, for a loopback hostname (`localhost`, `127.0.0.1`), any loopback address, as a try-out
+    on `http://127.0.0.1:8000` serves a site named `localhost` on that port too. A site without
     hostnames is the default site, which answers any host: the request's own origin, else None
     (no address is known, and a guessed one would be a dead link)."""
     hostname = selectors.first_hostname(site)
@@ -260,6 +263,19 @@ def site_origin(site, request=None) -> str | None:
     scheme = "https" if settings.HTTPS else (request.scheme if request is not None else "http")
     if request is not None:
         requested, port = split_domain_port(request.get_host())
-        if port and requested == hostname.lower():
+        same_host = requested == hostname.lower() or (_loopback(requested) and _loopback(hostname))
+        if port and same_host:
             return f"{scheme}://{hostname}:{port}"
     return f"{scheme}://{hostname}"
+
+
+def _loopback(host: str) -> bool:
+    """Whether `host` (as `split_domain_port` gives it: lower case, IPv6 in brackets) names this
+    machine itself: `localhost`, a name under `.localhost` (RFC 6761), or a loopback address."""
+    host = host.lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -422,3 +422,23 @@ def test_the_signing_recipe_as_written_makes_the_portals_signature(page):
     message = separator.join(f"{quote(k, safe='-._~')}={quote(v, safe='-._~')}" for k, v in sorted(pairs))
     ours = hmac.new(b"a-secret", message.encode(), hashlib.sha256).hexdigest()
     assert ours == signature(secret="a-secret", pairs=pairs)
+
+
+def test_the_readmes_try_out_says_a_second_sites_hostname_needs_allowed_hosts(settings):
+    """A walk-through gave a second site a hostname and met 400 Bad Request: the try-out says
+    the server answers only `DJANGO_ALLOWED_HOSTS`, names its defaults, says a restart applies
+    it, and its example keeps the defaults (without them the admin itself would be refused)."""
+    from portal.admin.checklist import refused_hostnames
+
+    if "DJANGO_ALLOWED_HOSTS" in os.environ:
+        pytest.skip("the environment sets DJANGO_ALLOWED_HOSTS: the defaults are not in force")
+    defaults = [host for host in settings.ALLOWED_HOSTS if host != "testserver"]  # Django's test host
+    section = readme_section("What the demo shows")
+    assert "restart" in section
+    assert all(f"`{host}`" in section for host in defaults)
+    example = re.search(r"`DJANGO_ALLOWED_HOSTS=(\S+) make run`", section).group(1).split(",")
+    assert set(defaults) <= set(example)
+    added = [host for host in example if host not in defaults]
+    assert added and refused_hostnames(added) == added
+    settings.ALLOWED_HOSTS = example
+    assert refused_hostnames(example) == []

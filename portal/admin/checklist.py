@@ -59,10 +59,9 @@ def _url(name: str, *args, **query) -> str:
 
 
 def _when(moment) -> str:
-    # The locale's short date and a 24-hour time: English's "2:41 p.m." would end the sentence
-    # it is put in with "p.m..".
-    moment = timezone.localtime(moment)
-    return f"{formats.date_format(moment, 'SHORT_DATE_FORMAT')} {formats.date_format(moment, 'H:i')}"
+    # The admin's localized date and time, as every other admin page writes them ("Dec. 7, 2026,
+    # 9:08 a.m."). English's may end in "a.m.", so no sentence ends with it ("a.m..").
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def backend_item(site: Site) -> Item:
@@ -115,7 +114,7 @@ def backend_item(site: Site) -> Item:
         return Item(
             title,
             True,
-            _("%(backend)s passed “Test connection” on %(when)s.") % {"backend": backend.name, "when": when},
+            _("On %(when)s, %(backend)s passed “Test connection”.") % {"backend": backend.name, "when": when},
             action_url,
             _("Test again"),
         )

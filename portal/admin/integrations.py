@@ -184,6 +184,8 @@ def test_connection(modeladmin, request, queryset):
             say(_("Health probe /check_health: the appliance reports a problem."), messages.WARNING)
         for error in report.errors:
             say(appliance.note_text(error), messages.ERROR)
+        if advice := appliance.unreachable_advice(report):
+            say(appliance.note_text(advice), messages.ERROR)
         appliance.record_connection_check(backend=backend, report=report)
 
 

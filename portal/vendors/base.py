@@ -226,6 +226,7 @@ class ConnectionCheck:
     health: Any = None
     probe_healthy: bool | None = None
     errors: tuple[AdminNote, ...] = ()
+    unreachable: bool = False  # a call found no connection at all (`VendorUnreachable`)
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,11 @@ class VendorError(Exception):
 class VendorUnavailable(VendorError):
     """An outage, not an answer: no connection, a timeout, a 5xx, an unreadable reply. Only
     these count against a backend's circuit breaker."""
+
+
+class VendorUnreachable(VendorUnavailable):
+    """No connection at all: the address does not resolve, nothing answers there, or a
+    firewall or proxy is in the way. The connection test then says what to check."""
 
 
 @dataclass(frozen=True)

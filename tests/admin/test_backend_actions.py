@@ -110,6 +110,7 @@ def test_connection_errors_are_admin_messages_without_secrets(admin_client, appl
     found = run_action(admin_client, "test_connection", appliance_backend)
     errors = texts(found, messages.ERROR)
     assert errors and all("refused" in e for e in errors[:2])
+    assert not any("firewall" in e for e in errors)  # it answered: nothing in the way
     assert not any("wrong-secret-value" in text for _lvl, text in found)
 
 
@@ -124,6 +125,11 @@ def test_connection_to_an_unreachable_or_unconfigured_backend(admin_client, db):
     found = run_action(admin_client, "test_connection", down, bare, tc)
     errors = texts(found, messages.ERROR)
     assert any(e.startswith("Down: ") and "cannot connect" in e for e in errors)
+    assert (
+        "Down: Check the backend's address, and that this server can reach it (DNS, firewall, proxy)."
+        in errors
+    )
+    assert not any(e.startswith("Bare: ") and "firewall" in e for e in errors)
     assert any(e.startswith("Bare: ") and "client ID" in e for e in errors)
     assert "TC (N-able Take Control): not a BeyondTrust backend, skipped." in texts(found, messages.WARNING)
 

@@ -106,12 +106,18 @@ def test_a_network_failure_reads_in_each_readers_language(admin_client, backend,
     assert [message for _level, message in shown].count(
         f"Appliance: POST /oauth2/token: cannot connect to {CLOSED_PORT}"
     ) == 1
+    # No connection at all: what to check, said once, after the calls' own messages.
+    advice = "Check the backend's address, and that this server can reach it (DNS, firewall, proxy)."
+    assert [message for _level, message in shown][-1] == f"Appliance: {advice}"
+    assert sum(advice in message for _level, message in shown) == 1
 
     german = backend_page_result(admin_client, backend, "de")
     assert german == "; ".join(
         [
             f"POST /oauth2/token: keine Verbindung zu {CLOSED_PORT} möglich",
             f"GET /check_health: keine Verbindung zu {CLOSED_PORT} möglich",
+            "Prüfen Sie die Adresse des Backends und ob dieser Server sie erreichen kann "
+            "(DNS, Firewall, Proxy).",
         ]
     )
     japanese = backend_page_result(admin_client, backend, "ja")
@@ -119,6 +125,8 @@ def test_a_network_failure_reads_in_each_readers_language(admin_client, backend,
         [
             f"POST /oauth2/token：{CLOSED_PORT} に接続できません",
             f"GET /check_health：{CLOSED_PORT} に接続できません",
+            "バックエンドのアドレスと、このサーバーからそこへ接続できること"
+            "（DNS、ファイアウォール、プロキシ）を確認してください。",
         ]
     )
     assert f"GET /check_health: keine Verbindung zu {CLOSED_PORT} möglich" in checklist_text(

@@ -75,8 +75,8 @@ class Checklist(HTMLParser):
             self._in_section = False
 
 
-def checklist(admin_client) -> Checklist:
-    response = admin_client.get(reverse("admin:index"))
+def checklist(admin_client, language: str = "en-us") -> Checklist:
+    response = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
     parser = Checklist()
     parser.feed(response.content.decode())
@@ -171,7 +171,8 @@ def run_connection_test(admin_client, backend: Backend) -> None:
 def test_checklist_shows_the_last_test_connection_result(admin_client, backend, site, settings):
     settings.TIME_ZONE = "Europe/Berlin"  # UTC+1 in December
     # The clock is set (and ticks, for the HTTP timeouts): the checklist names the test's time,
-    # in the admin's time zone, and a sentence ends with one full stop ("p.m.." once).
+    # in the admin's time zone and language, as the rest of the admin writes it, and a sentence
+    # ends with one full stop (English's time may end in "a.m.").
     with running(FakeBeyondTrust()) as fake, time_machine.travel(TESTED_AT) as clock:
         point_at(backend, fake)
         run_connection_test(admin_client, backend)
@@ -185,7 +186,7 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
         )
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
         assert text == (
-            "Done: Backend reachable — Appliance passed “Test connection” on 12/02/2026 10:41, "
+            "Done: Backend reachable — Appliance passed “Test connection” on Dec. 2, 2026, 10:41 a.m., "
             "with a warning: Backup appliance backup.example.com is not healthy: Data sync with "
             "the primary failed Test again"
         )
@@ -200,7 +201,7 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
         assert text == (
             "To do: Backend reachable — Appliance failed “Test connection” on "
-            "12/02/2026 12:41: Disk usage above 95% Test again"
+            "Dec. 2, 2026, 12:41 p.m.: Disk usage above 95% Test again"
         )
 
         fake.serve("check_health", "check_health_ok.xml")
@@ -209,9 +210,11 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
         backend.refresh_from_db()
         assert backend.connection_ok is True and backend.connection_summary == ""
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
+        german = item(checklist(admin_client, language="de"), "Acme", "Backend erreichbar")["text"]
     assert text == (
-        "Done: Backend reachable — Appliance passed “Test connection” on 12/03/2026 15:41. Test again"
+        "Done: Backend reachable — On Dec. 3, 2026, 3:41 p.m., Appliance passed “Test connection”. Test again"
     )
+    assert "Appliance hat „Verbindung testen“ am 3. Dezember 2026 15:41 bestanden." in german
     assert fake.client_secret not in text
 
 
@@ -543,6 +546,21 @@ def test_admin_snippet_speaks_what_the_portal_serves(admin_client, site, setting
     assert snippet == embed_snippet(origin="http://help.acme.test:8080", site_name="Acme Support")
     snippet = admin_snippet(admin_client, site)  # another host: the hostname, without a port
     assert snippet == embed_snippet(origin="http://help.acme.test", site_name="Acme Support")
+
+
+def test_admin_snippet_on_a_try_out_keeps_the_port_for_a_loopback_hostname(admin_client, site, settings):
+    """`make run` serves every site on 127.0.0.1:8000: a second site named `localhost` is
+    reached on that port too, so the admin's snippet names it; an outside hostname is not
+    served there and keeps no port."""
+    site.hostnames.create(hostname="localhost")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "localhost"]
+    snippet = admin_snippet(admin_client, site, HTTP_HOST="127.0.0.1:8000")
+    assert snippet == embed_snippet(origin="http://localhost:8000", site_name="Acme Support")
+    other = Site.objects.create(name="Beta Support", backend=site.backend)
+    other.hostnames.create(hostname="help.beta.test")
+    settings.HTTPS = True
+    snippet = admin_snippet(admin_client, other, HTTP_HOST="127.0.0.1:8000")
+    assert snippet == embed_snippet(origin="https://help.beta.test", site_name="Beta Support")
 
 
 def test_admin_snippet_without_hostnames_uses_the_address_admin_is_reached_at(admin_client, site):

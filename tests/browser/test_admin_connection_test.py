@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import formats, timezone, translation
 
 from portal.models import Backend
 from tests.browser.test_admin_lists import PASSWORD, log_in
@@ -63,17 +64,32 @@ def test_a_kept_test_result_reads_in_each_admins_language(browser, page, portal_
     # The appliance is gone: the network failure reads in the reader's language too.
     Backend.objects.filter(pk=backend.pk).update(base_url="http://127.0.0.1:9")
     run_test_connection(page, portal_url)
-    assert (
-        "GET /check_health: cannot connect to http://127.0.0.1:9"
-        in page.locator("ul.messagelist").inner_text()
-    )
-    for language, failure in [
-        ("de", "GET /check_health: keine Verbindung zu http://127.0.0.1:9 möglich"),
-        ("ja", "GET /check_health：http://127.0.0.1:9 に接続できません"),
+    shown = page.locator("ul.messagelist").inner_text()
+    assert "GET /check_health: cannot connect to http://127.0.0.1:9" in shown
+    # What to check follows, once.
+    assert shown.count("that this server can reach it (DNS, firewall, proxy).") == 1
+    for language, failure, advice in [
+        (
+            "de",
+            "GET /check_health: keine Verbindung zu http://127.0.0.1:9 möglich",
+            "Prüfen Sie die Adresse des Backends und ob dieser Server sie erreichen kann "
+            "(DNS, Firewall, Proxy).",
+        ),
+        (
+            "ja",
+            "GET /check_health：http://127.0.0.1:9 に接続できません",
+            "バックエンドのアドレスと、このサーバーからそこへ接続できること"
+            "（DNS、ファイアウォール、プロキシ）を確認してください。",
+        ),
     ]:
         checklist, result = read_result_as(browser, portal_url, backend, language)
-        assert result.endswith(failure)
-        assert failure in checklist and "cannot connect" not in checklist
+        assert result.endswith(f"{failure}; {advice}")
+        assert failure in checklist and advice in checklist and "cannot connect" not in checklist
+        # The test's time as every admin page writes it, in the reader's language.
+        backend.refresh_from_db()
+        with translation.override(language):
+            when = formats.date_format(timezone.localtime(backend.connection_checked_at), "DATETIME_FORMAT")
+        assert when in checklist
 
 
 def test_a_failed_import_and_history_read_in_the_admins_language(

@@ -30,6 +30,7 @@ from portal.vendors.base import (
     StartOutcome,
     VendorAdapter,
     VendorIssue,
+    VendorUnreachable,
 )
 from portal.vendors.beyondtrust.client import (
     NOTE_TEMPLATES,
@@ -197,12 +198,14 @@ class BeyondTrustAdapter(VendorAdapter):
         (docs/vendors/beyondtrust.md#get_api_info, docs/vendors/beyondtrust.md#check_health)."""
         client = self.client()  # ValueError without an address or credentials
         errors: list[AdminNote] = []
+        unreachable: list[bool] = []
 
         def ask(call: Callable[[], Any]) -> Any:
             try:
                 return call()
             except BeyondTrustError as error:
                 errors.append(error.note)
+                unreachable.append(isinstance(error, VendorUnreachable))
                 return None
 
         return ConnectionCheck(
@@ -210,6 +213,7 @@ class BeyondTrustAdapter(VendorAdapter):
             health=ask(client.check_health),
             probe_healthy=ask(client.probe_health),
             errors=tuple(errors),
+            unreachable=any(unreachable),
         )
 
     def vendor_issues(self) -> tuple[list[VendorIssue], int]:

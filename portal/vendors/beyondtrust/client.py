@@ -68,7 +68,7 @@ from urllib3.exceptions import ReadTimeoutError
 
 from portal.conf import portal_settings
 from portal.vendors import limits
-from portal.vendors.base import AdminNote, VendorError, VendorUnavailable
+from portal.vendors.base import AdminNote, VendorError, VendorUnavailable, VendorUnreachable
 from portal.vendors.urls import vendor_link
 
 if TYPE_CHECKING:
@@ -105,6 +105,11 @@ class BeyondTrustError(VendorError):
 
 class BeyondTrustUnavailable(BeyondTrustError, VendorUnavailable):
     """The appliance could not be reached, failed or is busy (connection error, HTTP 5xx, 429)."""
+
+
+class BeyondTrustUnreachable(BeyondTrustUnavailable, VendorUnreachable):
+    """No connection to the appliance at all (a name that does not resolve, a refused or
+    blocked connection, a TLS failure)."""
 
 
 class BeyondTrustTimeout(BeyondTrustUnavailable):
@@ -760,7 +765,7 @@ class CommandClient:
         except requests.ConnectionError as error:
             if any(isinstance(arg, ReadTimeoutError) for arg in error.args):
                 raise BeyondTrustTimeout(_note("stopped", what=what)) from None
-            raise BeyondTrustUnavailable(_note("cannot_connect", what=what, address=self.base_url)) from None
+            raise BeyondTrustUnreachable(_note("cannot_connect", what=what, address=self.base_url)) from None
         except requests.RequestException as error:
             failed = _note("request_failed", what=what, error=type(error).__name__)
             raise BeyondTrustUnavailable(failed) from None
