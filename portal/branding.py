@@ -215,6 +215,19 @@ def header_logo(site: Site | None) -> HeaderLogo | None:
     return HeaderLogo(src=site.logo.url)
 
 
+def dark_logo_unseen(site: Site) -> str:
+    """Why the site's logo for dark pages is never shown (header_logo), for the admin: "light"
+    (the pages are always light), "no logo" (a site that follows the device shows it only
+    beside a logo), or "" when it is shown or there is none."""
+    if not site.logo_dark:
+        return ""
+    if site.color_scheme == Site.ColorScheme.LIGHT:
+        return "light"
+    if site.color_scheme == Site.ColorScheme.DEVICE and not site.logo:
+        return "no logo"
+    return ""
+
+
 def logo_may_vanish(site: Site) -> bool:
     """Whether the admin is told that the logo may be hard to see: the site's pages are dark
     (always or on dark devices) and show the light pages' logo there, as no dark one is set."""

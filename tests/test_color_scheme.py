@@ -460,6 +460,44 @@ def test_a_dark_site_with_only_a_light_logo_is_told_after_saving(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("scheme", "logo", "told"),
+    [
+        ("light", True, "The logo for dark pages is not shown: this site's pages are always light."),
+        ("light", False, "The logo for dark pages is not shown: this site's pages are always light."),
+        (
+            "device",
+            False,
+            "The logo for dark pages is not shown: on a site that follows the device it is shown only "
+            "beside a logo for light pages. Upload that logo too.",
+        ),
+        ("device", True, None),
+        ("dark", False, None),
+        ("dark", True, None),
+    ],
+)
+def test_a_dark_logo_the_pages_never_show_is_told_after_saving(
+    admin_client, client, site, settings, tmp_path, scheme, logo, told
+):
+    """A dark logo uploaded for nothing (a Light site, or a device-following one without a
+    logo: header_logo shows it in neither) said nothing before (the review)."""
+    settings.MEDIA_ROOT = tmp_path
+    if logo:
+        site.logo.save("acme.png", io.BytesIO(PNG_1PX))
+    site.logo_dark.save("acme-dark.png", io.BytesIO(PNG_1PX))
+    response = save_site_in_admin(admin_client, site, color_scheme=scheme, follow=True)
+    warnings = [str(m) for m in response.context["messages"] if "logo for dark pages is not" in str(m)]
+    assert warnings == ([told] if told else [])
+    site.refresh_from_db()
+    assert site.color_scheme == scheme  # never in the way of a save
+    shown = [
+        img.attrs.get("src", "") for img in elements(client.get("/").content.decode(), "img", class_="logo")
+    ]
+    shown += [source.attrs["srcset"] for source in elements(client.get("/").content.decode(), "source")]
+    assert any(site.logo_dark.url in address for address in shown) == (told is None)
+
+
+@pytest.mark.django_db
 def test_a_site_without_a_logo_is_not_told_about_one(admin_client, site):
     response = save_site_in_admin(admin_client, site, color_scheme="dark", follow=True)
     assert not [str(m) for m in response.context["messages"] if LOGO_HINT in str(m)]

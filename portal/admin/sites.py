@@ -34,6 +34,7 @@ from portal.admin.secrets import (
 from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 from portal.branding import (
     contrast_warnings,
+    dark_logo_unseen,
     embed_snippet,
     is_colour,
     logo_may_vanish,
@@ -373,6 +374,18 @@ class SiteAdmin(
                     "The logo is also shown on this site's dark pages, where dark lettering on a "
                     "transparent background is hard to see. If yours has such lettering, upload a "
                     "logo for dark pages."
+                ),
+                messages.WARNING,
+            )
+        unseen = dark_logo_unseen(obj)
+        if unseen:  # uploaded for nothing: say why, as the logo's hint above does
+            self.message_user(
+                request,
+                _("The logo for dark pages is not shown: this site's pages are always light.")
+                if unseen == "light"
+                else _(
+                    "The logo for dark pages is not shown: on a site that follows the device it "
+                    "is shown only beside a logo for light pages. Upload that logo too."
                 ),
                 messages.WARNING,
             )
