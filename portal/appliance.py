@@ -131,7 +131,8 @@ def hand_off_chat(
 
 # ------------------------------------------------------------------------------
 # Test connection (admin action; docs/vendors/beyondtrust.md#get_api_info and
-# docs/vendors/beyondtrust.md#check_health)
+# docs/vendors/beyondtrust.md#check_health; on Take Control,
+# docs/decisions/0112-takecontrol-connection-test.md)
 # ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ConnectionReport:
@@ -143,6 +144,8 @@ class ConnectionReport:
     session_keys_in_use: bool = False
     errors: tuple[AdminNote, ...] = ()
     unreachable: bool = False  # no connection at all: the problems say what to check
+    passed: tuple[AdminNote, ...] = ()  # what the test proved (`ConnectionCheck.passed`)
+    untested: tuple[AdminNote, ...] = ()  # what it could not prove, kept as warnings
 
     @property
     def permission_too_low(self) -> bool:
@@ -157,8 +160,8 @@ class ConnectionReport:
 
 def check_connection(*, backend: Backend) -> ConnectionReport:
     """The backend's adapter asks the vendor (on BeyondTrust `get_api_info`, `check_health` and
-    `GET /check_health`; each may fail on its own). Bypasses the circuit breaker: the admin asks
-    about the appliance right now."""
+    `GET /check_health`, each may fail on its own; on Take Control the start settings and one
+    history read). Bypasses the circuit breaker: the admin asks about the appliance right now."""
     try:
         check = backend.adapter.check_connection()
     except ValueError:  # the client cannot be built from the backend's settings
@@ -177,6 +180,8 @@ def check_connection(*, backend: Backend) -> ConnectionReport:
         session_keys_in_use=session_keys_in_use,
         errors=tuple(errors),
         unreachable=check.unreachable,
+        passed=check.passed,
+        untested=check.untested,
     )
 
 
@@ -303,7 +308,7 @@ def connection_problems(report: ConnectionReport) -> list[AdminNote]:
     problems = list(report.errors)
     if advice := unreachable_advice(report):
         problems.append(advice)
-    if report.api_info is None and not problems:
+    if report.api_info is None and not problems and not report.passed:
         problems.append(_note("portal.no_api_version"))
     if report.permission_too_low:
         problems.append(_note("portal.permission_too_low"))
@@ -334,10 +339,11 @@ def _spare(unit, health) -> bool:
 
 
 def connection_warnings(report: ConnectionReport) -> list[AdminNote]:
-    """What a passed test still has to say: a backup appliance that is not healthy. Customers
-    are served by the primary, so the backend is reachable, but a failover would fail."""
+    """What a passed test still has to say: a backup appliance that is not healthy (customers
+    are served by the primary, so the backend is reachable, but a failover would fail), and
+    what the test could not prove (`ConnectionReport.untested`)."""
     if report.health is None:
-        return []
+        return list(report.untested)
     return [
         _note(
             "portal.backup_unhealthy",
@@ -346,7 +352,7 @@ def connection_warnings(report: ConnectionReport) -> list[AdminNote]:
         )
         for unit in report.health.appliances
         if not unit.success and _spare(unit, report.health)
-    ]
+    ] + list(report.untested)
 
 
 def import_failure(error: VendorError | ValueError) -> AdminNote:

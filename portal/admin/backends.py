@@ -104,8 +104,8 @@ class BackendAdmin(WriteOnlySecretsAdmin, VendorFieldsAdmin, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        # A new backend has not been tested yet; a kind without a connection test (Take Control,
-        # Preview) never is: its "Last connection test: -" would only suggest a test to run.
+        # A new backend has not been tested yet; a kind without a connection test (Preview)
+        # never is: its "Last connection test: -" would only suggest a test to run.
         if obj is None or not obj.adapter.has_connection_test:
             fieldsets = [entry for entry in fieldsets if "connection_ok" not in entry[1]["fields"]]
         return fieldsets

@@ -182,10 +182,14 @@ def test_connection(modeladmin, request, queryset):
             say(_("Health probe /check_health: OK."), messages.SUCCESS)
         elif report.probe_healthy is False:
             say(_("Health probe /check_health: the appliance reports a problem."), messages.WARNING)
+        for note in report.passed:
+            say(appliance.note_text(note), messages.SUCCESS)
         for error in report.errors:
             say(appliance.note_text(error), messages.ERROR)
         if advice := appliance.unreachable_advice(report):
             say(appliance.note_text(advice), messages.ERROR)
+        for note in report.untested:
+            say(appliance.note_text(note), messages.WARNING)
         appliance.record_connection_check(backend=backend, report=report)
 
 

@@ -220,13 +220,19 @@ class AdminNote:
 @dataclass(frozen=True)
 class ConnectionCheck:
     """What the vendor said when asked right now. `errors` are admin-facing notes, free of
-    secrets; the other fields are the vendor's own answers (None: not answered)."""
+    secrets; the other fields are the vendor's own answers (None: not answered).
+
+    `passed` says what the test proved, for the admin who ran it; `untested` what it could not
+    prove, kept with a passed result so that a pass is not read as more than it is
+    (docs/decisions/0112-takecontrol-connection-test.md)."""
 
     api_info: Any = None
     health: Any = None
     probe_healthy: bool | None = None
     errors: tuple[AdminNote, ...] = ()
     unreachable: bool = False  # a call found no connection at all (`VendorUnreachable`)
+    passed: tuple[AdminNote, ...] = ()
+    untested: tuple[AdminNote, ...] = ()
 
 
 @dataclass(frozen=True)

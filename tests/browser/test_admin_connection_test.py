@@ -168,3 +168,34 @@ def test_a_history_without_a_private_key_says_only_what_to_do(browser, portal_ur
     assert page.locator("ul.messagelist").count() == 0
     assert not takecontrol_server.rest_calls()
     context.close()
+
+
+def test_a_take_control_test_says_what_it_could_not_prove(
+    browser, page, portal_url, make_tc_site, takecontrol_server
+):
+    """docs/decisions/0112-takecontrol-connection-test.md: the private key is proven by one
+    history read; the public key is never sent (that would start a session), and the passed
+    result says so in the checklist and on the backend page, in the reader's language."""
+    backend = make_tc_site(mode=Backend.TakeControlMode.REST).backend
+    get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    log_in(page, portal_url)
+    run_test_connection(page, portal_url)
+    page.locator("ul.messagelist li.warning").wait_for()
+    assert page.locator("ul.messagelist li.success").all_inner_texts() == [
+        "Take Control: Every setting the start mode needs is set.",
+        "Take Control: The API domain and the private key work: Take Control answered a session "
+        "history request.",
+    ]
+    assert page.locator("ul.messagelist li.warning").all_inner_texts() == [
+        "Take Control: The public integration key was not tested: Take Control can only check it "
+        "by starting a session. Start a test session from the portal to check it."
+    ]
+    assert [call.path for call in takecontrol_server.calls()] == ["/rest/session/history"]
+
+    japanese = (
+        "パブリック統合キーはテストしていません。Take Control ではセッションを開始しない限り確認できません。"
+        "確認するには、ポータルからテストセッションを開始してください。"
+    )
+    checklist, result = read_result_as(browser, portal_url, backend, "ja")
+    assert result == japanese
+    assert japanese in checklist and "public integration key" not in checklist

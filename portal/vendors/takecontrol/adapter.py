@@ -10,12 +10,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from portal.vendors import limits
 from portal.vendors.base import (
     AdminNote,
+    ConnectionCheck,
     CustomerField,
     CustomerValues,
     HistoryPage,
@@ -35,12 +37,14 @@ from portal.vendors.takecontrol.client import (
     TakeControlRateLimited,
     TakeControlRejected,
     TakeControlUnavailable,
+    TakeControlUnreachable,
 )
 from portal.vendors.takecontrol.start_url import (
     PIN_PLACEHOLDER,
     InvalidPin,
     Route,
     TakeControlValueError,
+    account_base_url,
     new_session_url,
     normalise_pin,
     pin_url,
@@ -107,13 +111,51 @@ NOTE_TEMPLATES = {
     # Translators: %(problem)s is one of the sentences above; %(words)s is Take Control's own
     # message, in Take Control's language.
     "takecontrol.vendor_said": gettext_noop("%(problem)s Take Control said: %(words)s"),
+    # *Test connection* (docs/decisions/0112-takecontrol-connection-test.md): a setting the
+    # start mode needs (the first two are the backend form's own sentences), ...
+    "takecontrol.needs_uid": gettext_noop(
+        "Redirect mode needs the New Session API uid (Profile > APIs): without it every start fails."
+    ),
+    "takecontrol.needs_public_key": gettext_noop(
+        "REST mode needs the public integration key (Management > API Keys): without it every start fails."
+    ),
+    "takecontrol.needs_pin_placeholder": gettext_noop(
+        "The PIN URL template must contain {pin}: without it every PIN start fails."
+    ),
+    "takecontrol.api_domain_invalid": gettext_noop(
+        "The API domain must be an address like https://api.us0.swi-rc.com/rest, as shown under "
+        "Profile > APIs in Take Control."
+    ),
+    # ... what the test proved ...
+    "takecontrol.settings_complete": gettext_noop("Every setting the start mode needs is set."),
+    "takecontrol.history_read": gettext_noop(
+        "The API domain and the private key work: Take Control answered a session history request."
+    ),
+    # ... and what it cannot prove.
+    "takecontrol.no_private_key": gettext_noop(
+        "No private integration key is set, so Take Control was not asked and the API domain was "
+        "not tested. Add the private key (Management > API Keys) to test it."
+    ),
+    "takecontrol.public_key_untested": gettext_noop(
+        "The public integration key was not tested: Take Control can only check it by starting a "
+        "session. Start a test session from the portal to check it."
+    ),
+    "takecontrol.uid_untested": gettext_noop(
+        "The New Session API uid was not tested: Take Control can only check it by starting a "
+        "session. Start a test session from the portal to check it."
+    ),
 }
+# The connection test reads the smallest page the session-history page asks for
+# (portal/admin/session_history.py), of one column, for today.
+CONNECTION_TEST_PAGE_SIZE = 25
+CONNECTION_TEST_COLUMNS = ("ID",)
 
 
 class TakeControlAdapter(VendorAdapter):
     kind = "takecontrol"
     vendor = "Take Control"
     person_flow = "technicians"
+    has_connection_test = True
     customer_fields = CUSTOMER_FIELDS
     chat_only_refused = _("A Take Control start cannot be chat only: choose full client only.")
     custom_fields_refused = (
@@ -159,19 +201,31 @@ class TakeControlAdapter(VendorAdapter):
         return problems
 
     def backend_problems(self) -> dict[str, Any]:
-        backend, errors = self.backend, {}
-        if backend.tc_mode == REDIRECT and not backend.tc_uid:
-            errors["tc_uid"] = _(
-                "Redirect mode needs the New Session API uid (Profile > APIs): without it every start fails."
-            )
-        if backend.tc_mode == REST and not backend.tc_public_key:
-            errors["tc_public_key"] = _(
-                "REST mode needs the public integration key "
-                "(Management > API Keys): without it every start fails."
-            )
-        if PIN_PLACEHOLDER not in backend.tc_pin_url_template:
+        errors: dict[str, Any] = {
+            field: _(NOTE_TEMPLATES[f"takecontrol.{code}"])
+            for field, code in self._missing_start_settings().items()
+        }
+        if "tc_pin_url_template" in errors:  # beside the field, "the template" is clear
             errors["tc_pin_url_template"] = _("The template must contain {pin}.")
         return errors
+
+    def _missing_start_settings(self) -> dict[str, str]:
+        """What the backend's start mode needs and lacks: field -> note code. The redirect
+        start needs the uid, the REST start the public key, the PIN start `{pin}`."""
+        backend, missing = self.backend, {}
+        if backend.tc_mode == REDIRECT and not backend.tc_uid:
+            missing["tc_uid"] = "needs_uid"
+        if backend.tc_mode == REST and not backend.tc_public_key:
+            missing["tc_public_key"] = "needs_public_key"
+        try:
+            pin_url(template=backend.tc_pin_url_template, pin="0" * limits.TC_PIN_LENGTH)
+        except TakeControlValueError:
+            missing["tc_pin_url_template"] = "needs_pin_placeholder"
+        try:
+            account_base_url(backend.base_url)  # both starts build on it
+        except TakeControlValueError:
+            missing["base_url"] = "api_domain_invalid"
+        return missing
 
     # -- starts -------------------------------------------------------------------------
     def redirect_origins(self) -> list[str]:
@@ -260,6 +314,41 @@ class TakeControlAdapter(VendorAdapter):
     def client(self) -> TakeControlClient:
         return TakeControlClient.for_backend(self.backend)
 
+    # -- admin actions (docs/decisions/0112-takecontrol-connection-test.md) ---------------
+    def check_connection(self) -> ConnectionCheck:
+        """The settings the start mode needs, checked here; then, with a private key, one
+        history read (`GET /session/history`, today, one column, the smallest page) that proves
+        the API domain and the private key. The key starts use is never sent: Take Control's only
+        call that takes it (`POST /session`) or the uid (the New Session URL) starts a session."""
+        backend = self.backend
+        missing = self._missing_start_settings()
+        errors = [_note(code) for code in missing.values()]
+        passed = [] if errors else [_note("settings_complete")]
+        untested = []
+        if not backend.tc_private_key:
+            untested.append(_note("no_private_key"))
+        if not missing.keys() & {"tc_uid", "tc_public_key"}:  # set, but only a start would tell
+            untested.append(_note("public_key_untested" if backend.tc_mode == REST else "uid_untested"))
+        unreachable = False
+        if backend.tc_private_key and "base_url" not in missing:
+            today = timezone.localdate()
+            try:
+                self.client().session_history(
+                    date_from=today,
+                    date_to=today,
+                    variables=CONNECTION_TEST_COLUMNS,
+                    page=1,
+                    page_size=CONNECTION_TEST_PAGE_SIZE,
+                )
+            except TakeControlError as error:
+                errors.append(history_error_note(error, rejected="history_unreadable"))
+                unreachable = isinstance(error, TakeControlUnreachable)
+            else:
+                passed.append(_note("history_read"))
+        return ConnectionCheck(
+            errors=tuple(errors), unreachable=unreachable, passed=tuple(passed), untested=tuple(untested)
+        )
+
     # -- session history (docs/decisions/0019-takecontrol-session-history.md) -------------
     def session_history(self, *, filters: Mapping[str, Any], page: int, page_size: int) -> HistoryPage:
         """`GET /session/history`; the admin form's `columns` are the vendor's `variables`."""
@@ -279,9 +368,10 @@ class TakeControlAdapter(VendorAdapter):
         return history.history_csv(rows, columns)
 
 
-def history_error_note(error: Exception) -> AdminNote:
+def history_error_note(error: Exception, *, rejected: str = "history_rejected") -> AdminNote:
     """Why the history could not be read, and what to do, as a note
-    (`TakeControlAdapter.admin_note_templates`)."""
+    (`TakeControlAdapter.admin_note_templates`). `rejected`: the note for a 400, whose advice
+    (change the filters) fits the admin's own request, not the connection test's."""
     if isinstance(error, TakeControlValueError):
         return _note("history_filters")
     if isinstance(error, TakeControlMisconfigured):
@@ -291,7 +381,7 @@ def history_error_note(error: Exception) -> AdminNote:
     elif isinstance(error, TakeControlUnavailable):
         problem = _note("history_unavailable")
     elif isinstance(error, TakeControlRejected):
-        problem = _note("history_rejected")
+        problem = _note(rejected)
     else:
         problem = _note("history_unreadable")
     vendor_message = getattr(error, "vendor_message", "")

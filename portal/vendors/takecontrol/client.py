@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import ReadTimeoutError
 
 from portal.conf import portal_settings
 from portal.vendors.cache import CircuitBreaker
@@ -161,6 +162,11 @@ class TakeControlUnavailable(TakeControlError):
 
 class TakeControlTimeout(TakeControlUnavailable):
     """The vendor did not answer within the configured timeouts."""
+
+
+class TakeControlUnreachable(TakeControlUnavailable):
+    """No connection at all: the API domain does not resolve, nothing answers there, or a
+    firewall or proxy is in the way (the connection test then says what to check)."""
 
 
 class TakeControlRateLimited(TakeControlUnavailable):
@@ -509,6 +515,11 @@ class TakeControlClient:
         except requests.Timeout as error:
             logger.warning("Take Control %s at %s: timed out", what, self.host)
             raise TakeControlTimeout(f"{what}: the vendor did not answer in time") from error
+        except requests.ConnectionError as error:
+            logger.warning("Take Control %s at %s: %s", what, self.host, type(error).__name__)
+            if any(isinstance(arg, ReadTimeoutError) for arg in error.args):  # stopped mid-answer
+                raise TakeControlTimeout(f"{what}: the vendor did not answer in time") from error
+            raise TakeControlUnreachable(f"{what}: the vendor could not be reached") from error
         except requests.RequestException as error:
             logger.warning("Take Control %s at %s: %s", what, self.host, type(error).__name__)
             raise TakeControlUnavailable(f"{what}: the vendor could not be reached") from error
