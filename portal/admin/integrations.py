@@ -7,6 +7,8 @@ through `portal.appliance`, never through a vendor client here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
@@ -18,6 +20,9 @@ from portal import appliance
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.models import ApiToken
 from portal.tokens import revoke_api_token, save_new_token
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 # ------------------------------------------------------------------------------
@@ -85,19 +90,16 @@ class ApiTokenAdmin(PreselectSingleChoiceMixin, admin.ModelAdmin):
 # ------------------------------------------------------------------------------
 # Backend actions
 # ------------------------------------------------------------------------------
-def _offering(capability: str):
+def _offering(capability: str, skipped: StrOrPromise):
     """The selected backends whose adapter offers `capability` (an adapter attribute such as
-    `has_connection_test`); the others are skipped with a message saying why."""
+    `has_connection_test`); the others are skipped with `skipped`, which says what their kind
+    lacks (not which vendor it is: Take Control has a connection test, and no issue import)."""
 
     def backends(modeladmin, request, queryset):
         for backend in queryset:
             adapter = backend.adapter
             if not getattr(adapter, capability):
-                modeladmin.message_user(
-                    request,
-                    _("%(backend)s: not a BeyondTrust backend, skipped.") % {"backend": backend},
-                    messages.WARNING,
-                )
+                modeladmin.message_user(request, skipped % {"backend": backend}, messages.WARNING)
             elif adapter.needs_api_credentials and not backend.has_api_credentials:
                 # The vendor's API refuses every call without them: say what to do instead.
                 modeladmin.message_user(
@@ -112,8 +114,12 @@ def _offering(capability: str):
     return backends
 
 
-_testable = _offering("has_connection_test")
-_importing = _offering("imports_issues")
+_testable = _offering(
+    "has_connection_test", _("%(backend)s: this kind of backend has no connection test, skipped.")
+)
+_importing = _offering(
+    "imports_issues", _("%(backend)s: issues cannot be imported from this kind of backend, skipped.")
+)
 
 
 @admin.action(description=_("Test connection"))

@@ -139,8 +139,14 @@ def test_connection_to_an_unreachable_or_unconfigured_backend(admin_client, db):
     )
 
 
-@pytest.mark.parametrize("action", ["test_connection", "import_issues"])
-def test_an_action_skips_a_backend_whose_adapter_does_not_offer_it(admin_client, db, fake, action):
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [
+        ("test_connection", "Lab (Preview): this kind of backend has no connection test, skipped."),
+        ("import_issues", "Lab (Preview): issues cannot be imported from this kind of backend, skipped."),
+    ],
+)
+def test_an_action_skips_a_backend_whose_adapter_does_not_offer_it(admin_client, db, fake, action, said):
     """The actions ask the adapter for the capability (`has_connection_test`, `imports_issues`),
     not for a vendor: a Preview backend shows BeyondTrust URLs but has no appliance to ask, even
     with API credentials (record 0057)."""
@@ -152,7 +158,7 @@ def test_an_action_skips_a_backend_whose_adapter_does_not_offer_it(admin_client,
         client_secret=fake.client_secret,
     )
     found = run_action(admin_client, action, preview)
-    assert found == [(messages.WARNING, "Lab (Preview): not a BeyondTrust backend, skipped.")]
+    assert found == [(messages.WARNING, said)]
     assert fake.calls() == []
 
 
