@@ -341,6 +341,13 @@ def is_open(*, site: Site, now=None) -> bool:
 NEXT_OPENING_DAYS = 14  # looked ahead for the closed page; a longer closure is the site's text to tell
 
 
+def is_holiday(*, site: Site, now=None) -> bool:
+    """Whether today, in the site's time zone, is one of its holidays: closed all day, whatever
+    its opening hours say."""
+    now = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(site.time_zone))
+    return now.date() in site_schedule(site=site).holidays
+
+
 def next_opening(*, site: Site, now=None) -> datetime | None:
     """When a closed site opens again, in its time zone: the next opening time on a day that is
     no holiday, within NEXT_OPENING_DAYS; without opening hours, the start of the next day that

@@ -266,6 +266,8 @@ def unavailable_page(request: PortalRequest) -> HttpResponse:
         {
             "opening_hours": opening_hours_words(request.site.opening_hours.all()),
             "time_zone": time_zone_words(request.site.time_zone),
+            # Else today's opening hours, listed below, say it is open now.
+            "closed_all_day": selectors.is_holiday(site=request.site),
             **next_opening_words(selectors.next_opening(site=request.site)),
         },
     )

@@ -27,7 +27,7 @@ from playwright.sync_api import expect
 
 from portal.languages import html_lang
 from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE
-from portal.models import DEFAULT_TEXTS, Holiday, Site
+from portal.models import DEFAULT_TEXTS, Holiday, OpeningHours, Site
 from tests.browser.steps import fill_survey, submit
 
 pytestmark = pytest.mark.browser
@@ -175,6 +175,37 @@ def test_the_error_summary_reads_an_untranslated_label_in_its_own_language(page,
     ]
     label_language = "document.querySelector('label[for=id_cf_asset_tag] [lang]').lang"
     assert page.evaluate(label_language) == "en-US"  # as the field's own label says
+
+
+@pytest.mark.parametrize(
+    ("language", "closed_all_day"),
+    [
+        ("en-us", "We are closed all day today."),
+        ("de", "Heute sind wir den ganzen Tag nicht erreichbar."),
+        ("ja", "本日は終日休業しております。"),
+    ],
+)
+def test_on_a_holiday_the_closed_page_says_it_is_closed_all_day(
+    page, make_site, portal_url, language, closed_all_day
+):
+    """A walk-through on a holiday: the closed page said "we are closed right now" above opening
+    hours that include the present moment ("Monday 9:00 – 17:00" on a Monday morning), and
+    nothing said why. It now says, in the page's language, that it is closed all day today."""
+    site = make_site()
+    for weekday in range(7):  # open around the clock: only the holiday closes it
+        OpeningHours.objects.create(
+            site=site, weekday=weekday, opens=datetime.time(0), closes=datetime.time(0)
+        )
+    Holiday.objects.create(site=site, date=datetime.datetime.now(zoneinfo.ZoneInfo(site.time_zone)).date())
+    page.goto(f"{portal_url}/?locale={language}")
+    card = page.locator("main .card")
+    expect(card.get_by_text(closed_all_day)).to_be_visible()
+    expect(card.locator(".opening-hours")).to_be_visible()  # the hours that made it look open
+    Holiday.objects.all().delete()
+    site.save()  # a new site version: the schedule is read afresh
+    page.goto(f"{portal_url}/?locale={language}")
+    expect(page.locator("main form").first).to_be_visible()  # open: the flows, no closed page
+    expect(page.get_by_text(closed_all_day)).to_have_count(0)
 
 
 # From the closed page's card's top edge to its first line of text, and the card's own padding.

@@ -1,8 +1,13 @@
 """Where the customer pages' lines break on a phone: between the parts of a value, never inside
-a number and its Japanese or Chinese counter word; and the language menu shows that it scrolls.
-Each test measures the boxes Chromium laid out (text rects per line, element edges)."""
+a number and its Japanese or Chinese counter word; the language menu shows that it scrolls; and
+a wide logo leaves the language picker on its line. Each test measures the boxes Chromium laid
+out (text rects per line, element edges)."""
 
 from __future__ import annotations
+
+import io
+import struct
+import zlib
 
 import pytest
 from playwright.sync_api import expect
@@ -96,3 +101,61 @@ def test_on_a_phone_the_language_menu_shows_that_more_languages_follow(page, mak
         page.keyboard.press("Tab")
     expect(last).to_be_focused()
     expect(last).to_be_in_viewport(ratio=1)  # the menu scrolled to the link that has focus
+
+
+def wide_png(width: int, height: int) -> bytes:
+    """A plain navy PNG of the given size: a logo four times wider than it is high."""
+    row = b"\x00" + b"\x0b\x2a\x4a" * width
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+HEADER_BOXES = """() => {
+  const box = (selector) => document.querySelector(selector).getBoundingClientRect();
+  const brand = box(".brand"), picker = box(".language-picker summary"), logo = box(".brand img");
+  const image = document.querySelector(".brand img");
+  return {brandTop: brand.top, brandBottom: brand.bottom, pickerTop: picker.top,
+          pickerBottom: picker.bottom, brandRight: brand.right, pickerLeft: picker.left,
+          shownRatio: logo.width / logo.height, naturalRatio: image.naturalWidth / image.naturalHeight,
+          objectFit: getComputedStyle(image).objectFit};
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "device"])
+def test_on_a_phone_a_wide_logo_leaves_the_language_picker_on_its_line(
+    page, make_site, portal_url, settings, tmp_path, scheme
+):
+    """A walk-through at 390 px with a 4:1 logo: the logo and the site's name filled the header's
+    row, so the language picker fell onto a line of its own under them, alone on the right, and
+    the name broke beside the logo. At phone widths the picker now stays beside the brand (the
+    name goes under the logo), the logo keeps its proportions, nothing overlaps and the page does
+    not scroll sideways; the picture of a device-following site's dark logo behaves alike."""
+    settings.MEDIA_ROOT = tmp_path
+    site = make_site(color_scheme=scheme, enabled_languages=["en-us", "de", "fi", "ja"])
+    site.logo.save("acme.png", io.BytesIO(wide_png(200, 50)))
+    site.logo_dark.save("acme-dark.png", io.BytesIO(wide_png(200, 50)))
+    misplaced = {}
+    for width in (320, 360, 390, 430):
+        for language in ("en-us", "fi", "ja"):
+            page.set_viewport_size({"width": width, "height": 800})
+            page.goto(f"{portal_url}/?locale={language}")
+            expect(page.locator(".brand img")).to_have_js_property("complete", True)
+            boxes = page.evaluate(HEADER_BOXES)
+            on_its_line = (
+                boxes["pickerTop"] < boxes["brandBottom"] and boxes["pickerBottom"] > boxes["brandTop"]
+            )
+            if not on_its_line or boxes["brandRight"] > boxes["pickerLeft"] or overflow(page):
+                misplaced[(width, language)] = boxes
+            # The image fills its box, or is drawn in it without stretching.
+            if boxes["objectFit"] != "contain":
+                assert boxes["shownRatio"] == pytest.approx(boxes["naturalRatio"], rel=0.05)
+    assert misplaced == {}

@@ -62,6 +62,28 @@ def test_the_list_shows_public_names_and_a_click_lands_on_the_start_url(
     assert arrived.query["name"] == ["Jo (Partner)"]
 
 
+# Whether the chat-only choice comes before the consent's "Before we connect" heading.
+CHAT_BEFORE_CONSENT = """() => {
+  const chat = document.querySelector("#id_chat");
+  const heading = document.querySelector(".consent h2");
+  return Boolean(chat.compareDocumentPosition(heading) & Node.DOCUMENT_POSITION_FOLLOWING);
+}"""
+
+
+def test_the_chat_choice_comes_before_the_consent_as_on_the_survey(page, portal_url, make_rep_site):
+    """A walk-through: on the representative list the chat-only choice sat under "Before we
+    connect", between the consent and the representatives, while the survey asks it before that
+    heading. Both pages now ask it first, so the consent's heading covers the consent and the
+    buttons that start the session."""
+    make_rep_site()
+    for path in ("/reps/", "/survey/"):
+        page.goto(f"{portal_url}{path}?locale=de")
+        expect(page.get_by_role("heading", name="Bevor wir uns verbinden")).to_be_visible()
+        expect(page.get_by_role("checkbox", name="Nur Chat", exact=False)).to_be_visible()
+        assert page.evaluate(CHAT_BEFORE_CONSENT), path
+    expect(page.locator("#id_chat")).to_have_count(1)
+
+
 def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, make_rep_site, beyondtrust):
     make_rep_site()
     appliance_answers(beyondtrust, "logged_in_reps_empty.xml")
