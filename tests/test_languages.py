@@ -117,6 +117,29 @@ def test_the_language_menu_lists_the_current_language_first_and_the_footer_keeps
 
 
 @pytest.mark.django_db
+def test_a_page_not_found_offers_the_sites_languages_and_keeps_the_address(client, site):
+    """A customer who lands on a dead link in the wrong language can read the 404 in theirs
+    (a walk-through: it had no language menu) and go back to the start in it."""
+    site.enabled_languages = ["en-us", "de", "ja"]
+    site.save()
+    response = client.get("/no-such-page/?locale=de")
+    assert response.status_code == 404
+    html = response.content.decode()
+    picker = element(html, "details", class_="language-picker")
+    links = {link.text: link.attrs["href"] for link in elements(picker, "a")}
+    assert links == {
+        "Deutsch": "/no-such-page/?locale=de",
+        "English": "/no-such-page/?locale=en-us",
+        "日本語": "/no-such-page/?locale=ja",
+    }
+    japanese = client.get(links["日本語"])
+    assert japanese.status_code == 404
+    page = japanese.content.decode()
+    assert element(page, "h1").text == "ページが見つかりません"
+    assert element(element(page, "div", class_="card"), "a").attrs["href"] == "/?locale=ja"
+
+
+@pytest.mark.django_db
 def test_one_language_means_no_picker(client, site):
     site.enabled_languages = ["de"]
     site.default_language = "de"

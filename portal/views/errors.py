@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.http import PortalRequest
 from portal.languages import LANGUAGE_CODES, html_lang, negotiate_language
-from portal.views.rendering import set_customer_csp
+from portal.views.rendering import language_links, set_customer_csp
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -53,10 +53,19 @@ def error_language(request: PortalRequest) -> str:
 
 
 def _error_page(
-    request: PortalRequest, status: int, title: StrOrPromise, message: StrOrPromise
+    request: PortalRequest,
+    status: int,
+    title: StrOrPromise,
+    message: StrOrPromise,
+    *,
+    languages: bool = False,
 ) -> HttpResponse:
+    """`languages`: the page offers the site's languages, as every customer page does, where
+    the request went through the site and language middlewares (a 404 of a link in the wrong
+    language: the customer can read it in theirs, and go on in it)."""
     site = getattr(request, "site", None)
     language = error_language(request)
+    offered = languages and getattr(request, "LANGUAGE_CODE", None) is not None
     with translation.override(language):
         response = render(
             request,
@@ -67,6 +76,7 @@ def _error_page(
                 "message": str(message),
                 "language": language,
                 "html_lang": html_lang(language),
+                "languages": language_links(request, site) if offered and site is not None else [],
             },
             status=status,
         )
@@ -87,7 +97,11 @@ def forbidden(request: PortalRequest, exception: Exception | None = None) -> Htt
 
 def not_found(request: PortalRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(
-        request, 404, _("Page not found"), _("Please check the address or start again from the support page.")
+        request,
+        404,
+        _("Page not found"),
+        _("Please check the address or start again from the support page."),
+        languages=True,
     )
 
 
