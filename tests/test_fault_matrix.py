@@ -25,7 +25,7 @@ from portal.vendors.cache import wait_for_refreshes
 from tests.conftest import form_data, query_of, site_on_fake_appliance
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
-from tests.fakes.takecontrol import PRIVATE_KEY, PUBLIC_KEY, UID, FakeTakeControlServer
+from tests.fakes.takecontrol import FakeTakeControlServer, takecontrol_backend
 from tests.parsed_html import element
 from tests.test_api import SERVER, assert_conforms
 
@@ -226,13 +226,8 @@ def test_api_survives_a_token_revoked_mid_run(client, fake, bt, path, method, st
 @pytest.fixture
 def tc(db):
     with running(FakeTakeControlServer()) as server:
-        backend = Backend.objects.create(
-            name="Take Control",
-            kind=Backend.Kind.TAKECONTROL,
-            base_url=server.rest_url,
-            tc_uid=UID,
-            tc_public_key=PUBLIC_KEY,
-            tc_private_key=PRIVATE_KEY,
+        backend = takecontrol_backend(
+            server.rest_url,
             tc_mode=Backend.TakeControlMode.REST,
         )
         site = Site.objects.create(name="Acme Support", is_default=True, backend=backend, warning_text="")

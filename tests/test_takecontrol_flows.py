@@ -26,12 +26,7 @@ from portal.models import (
     Technician,
 )
 from tests.conftest import form_data, query_of, run_portal_bootstrap
-from tests.fakes.takecontrol import (
-    NEW_SESSION_PATH,
-    PRIVATE_KEY,
-    PUBLIC_KEY,
-    UID,
-)
+from tests.fakes.takecontrol import NEW_SESSION_PATH, PUBLIC_KEY, UID, takecontrol_backend
 from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
@@ -57,13 +52,8 @@ def quick_vendor(settings):
 
 @pytest.fixture
 def tc_backend(db):
-    return Backend.objects.create(
-        name="Take Control",
-        kind=Backend.Kind.TAKECONTROL,
-        base_url=API_DOMAIN,
-        tc_uid=UID,
-        tc_public_key=PUBLIC_KEY,
-        tc_private_key=PRIVATE_KEY,
+    return takecontrol_backend(
+        API_DOMAIN,
         tc_ask_customer_info=True,
     )
 

@@ -12,13 +12,7 @@ import time_machine
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
-from portal.models import Backend
-from tests.fakes.takecontrol import (
-    HISTORY_PATH,
-    PRIVATE_KEY,
-    PUBLIC_KEY,
-    UID,
-)
+from tests.fakes.takecontrol import HISTORY_PATH, PRIVATE_KEY, PUBLIC_KEY, takecontrol_backend
 from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
@@ -40,14 +34,7 @@ def quick_vendor(settings):
 
 @pytest.fixture
 def tc_backend(takecontrol_server):
-    return Backend.objects.create(
-        name="Take Control",
-        kind=Backend.Kind.TAKECONTROL,
-        base_url=takecontrol_server.rest_url,
-        tc_uid=UID,
-        tc_public_key=PUBLIC_KEY,
-        tc_private_key=PRIVATE_KEY,
-    )
+    return takecontrol_backend(takecontrol_server.rest_url)
 
 
 def staff(username: str, *codenames: str) -> User:

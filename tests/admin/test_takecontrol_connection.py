@@ -13,7 +13,13 @@ from django.urls import reverse
 from portal.models import Backend, Site
 from tests.admin.test_connection_result_language import backend_page_result, checklist_text
 from tests.admin.test_vendor_error_language import run_action
-from tests.fakes.takecontrol import HISTORY_PATH, PRIVATE_KEY, PUBLIC_KEY, SESSION_PATH, UID
+from tests.fakes.takecontrol import (
+    HISTORY_PATH,
+    PRIVATE_KEY,
+    PUBLIC_KEY,
+    SESSION_PATH,
+    takecontrol_backend,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,14 +50,9 @@ def quick_vendor(settings):
 
 @pytest.fixture
 def tc_backend(takecontrol_server):
-    backend = Backend.objects.create(
-        name="Take Control",
-        kind=Backend.Kind.TAKECONTROL,
+    backend = takecontrol_backend(
+        takecontrol_server.rest_url,
         tc_mode=Backend.TakeControlMode.REST,
-        base_url=takecontrol_server.rest_url,
-        tc_uid=UID,
-        tc_public_key=PUBLIC_KEY,
-        tc_private_key=PRIVATE_KEY,
     )
     Site.objects.create(name="Acme Support", is_default=True, backend=backend)
     return backend

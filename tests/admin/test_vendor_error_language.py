@@ -19,7 +19,7 @@ from tests.admin.test_connection_result_language import backend_page_result
 from tests.admin.test_setup import point_at
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
-from tests.fakes.takecontrol import PRIVATE_KEY, PUBLIC_KEY, UID
+from tests.fakes.takecontrol import PRIVATE_KEY, PUBLIC_KEY, takecontrol_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -169,14 +169,7 @@ FILTERS = {
 
 @pytest.fixture
 def tc_backend(takecontrol_server):
-    return Backend.objects.create(
-        name="Take Control",
-        kind=Backend.Kind.TAKECONTROL,
-        base_url=takecontrol_server.rest_url,
-        tc_uid=UID,
-        tc_public_key=PUBLIC_KEY,
-        tc_private_key=PRIVATE_KEY,
-    )
+    return takecontrol_backend(takecontrol_server.rest_url)
 
 
 def history_errors(admin_client, backend: Backend, language: str, **extra: str) -> list[str]:

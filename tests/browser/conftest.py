@@ -23,11 +23,7 @@ from django.core.cache import cache
 from portal.models import Backend, CustomField, Department, FieldMode, Issue, Site, Technician
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
-from tests.fakes.takecontrol import (
-    PRIVATE_KEY,
-    PUBLIC_KEY,
-    UID,
-)
+from tests.fakes.takecontrol import takecontrol_backend
 
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
 # Never let Playwright fetch a browser of its own: Debian's Chromium is the one we drive.
@@ -294,13 +290,8 @@ def make_tc_site(portal_url, takecontrol_server, appliance):
     """A Take Control site on the fake account; PINs go to the loopback appliance's /pin/."""
 
     def make(*, mode: str = Backend.TakeControlMode.REDIRECT, **site_fields) -> Site:
-        backend = Backend.objects.create(
-            name="Take Control",
-            kind=Backend.Kind.TAKECONTROL,
-            base_url=takecontrol_server.rest_url,
-            tc_uid=UID,
-            tc_public_key=PUBLIC_KEY,
-            tc_private_key=PRIVATE_KEY,
+        backend = takecontrol_backend(
+            takecontrol_server.rest_url,
             tc_ask_customer_info=True,
             tc_mode=mode,
             tc_pin_url_template=f"{appliance.url}/pin/{{pin}}",

@@ -35,9 +35,13 @@ import threading
 from email.utils import formatdate
 from pathlib import Path
 from time import time
+from typing import TYPE_CHECKING, Any
 
 from portal.vendors import limits
 from tests.fakes.server import FakeServer, FakeVendorHandler, Recorded, Reply
+
+if TYPE_CHECKING:
+    from portal.models import Backend
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "takecontrol"
 PUBLIC_KEY = "02.fake-public-key-Zm9vYmFy"
@@ -62,6 +66,25 @@ _STRING_LIMITS = {
 _FLAGS = ("ask_customer_info", "show_waiting_queue")
 SESSION_FIELDS = frozenset({"department_id", *_STRING_LIMITS, *_FLAGS})
 OVERSIZED_BYTES = 5 * 1024 * 1024 + 1  # one byte past the 5 MB both vendor clients read
+
+
+def takecontrol_backend(base_url: str, **fields: Any) -> Backend:
+    """A Take Control backend on the account these fakes stand for (its uid and both keys),
+    at `base_url` (a fake server's `rest_url`, or an address nothing is asked at); `fields`
+    add to them or replace them."""
+    from portal.models import Backend
+
+    return Backend.objects.create(
+        **{
+            "name": "Take Control",
+            "kind": Backend.Kind.TAKECONTROL,
+            "base_url": base_url,
+            "tc_uid": UID,
+            "tc_public_key": PUBLIC_KEY,
+            "tc_private_key": PRIVATE_KEY,
+            **fields,
+        }
+    )
 
 
 def document(name: str) -> str:

@@ -18,12 +18,10 @@ from portal.models import Backend, CustomField, Department, FieldMode, Issue, Si
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
 from tests.fakes.takecontrol import (
-    PRIVATE_KEY,
-    PUBLIC_KEY,
     SESSION_PATH,
-    UID,
     FakeTakeControlServer,
     session_body_problem,
+    takecontrol_backend,
 )
 from tests.fuzz.conftest import count_case
 from tests.fuzz.invariants import OUR_ORIGIN, check_response, origin
@@ -195,13 +193,8 @@ def test_signed_prefill_links(client, bt_site, query, path, post):
 def tc_site(db, settings):
     settings.PORTAL_RATE_LIMIT = 10**9
     settings.PORTAL_TC_RETRY_AFTER_MAX = 0.0
-    backend = Backend.objects.create(
-        name="Take Control",
-        kind=Backend.Kind.TAKECONTROL,
-        base_url="https://api.us0.swi-rc.com/rest",
-        tc_uid=UID,
-        tc_public_key=PUBLIC_KEY,
-        tc_private_key=PRIVATE_KEY,
+    backend = takecontrol_backend(
+        "https://api.us0.swi-rc.com/rest",
         tc_ask_customer_info=True,
     )
     site = Site.objects.create(
