@@ -247,15 +247,21 @@ class VendorIssue:
 # ------------------------------------------------------------------------------
 # The vendor's API for integrations and admins: errors, session keys, chat hand-offs, history
 # ------------------------------------------------------------------------------
-class VendorError(Exception):
-    """A vendor call failed or was refused. `str(error)` is for admins and the log, free of
-    secrets; a vendor's own error classes derive from this (or from `VendorUnavailable`).
-    `note` says the same to an admin who reads it later: coded where the vendor's client
-    gave it a code, else the English text."""
+class NotedError(Exception):
+    """An error an admin reads: `note` says it (the admin reads it with
+    `portal.appliance.note_text`), coded where the raiser gave a code, else the English text
+    given; `str()` is its English wording, for the log."""
 
     def __init__(self, message: str | AdminNote = ""):
         self.note = message if isinstance(message, AdminNote) else AdminNote(text=message)
         super().__init__(self.note.text)
+
+
+class VendorError(NotedError):
+    """A vendor call failed or was refused. `str(error)` is for admins and the log, free of
+    secrets; a vendor's own error classes derive from this (or from `VendorUnavailable`).
+    `note` says the same to an admin who reads it later: coded where the vendor's client
+    gave it a code, else the English text."""
 
 
 class VendorUnavailable(VendorError):
@@ -328,14 +334,9 @@ class HistoryPage:
     total: int | None = None
 
 
-class SessionHistoryError(Exception):
-    """The history could not be read. `note` says why and what to do, coded as a `VendorError`'s
-    is (the admin reads it with `portal.appliance.note_text`); `str()` is its English wording,
-    for the log. Neither ever holds a key."""
-
-    def __init__(self, message: str | AdminNote = ""):
-        self.note = message if isinstance(message, AdminNote) else AdminNote(text=message)
-        super().__init__(self.note.text)
+class SessionHistoryError(NotedError):
+    """The history could not be read. `note` says why and what to do; neither it nor `str()`
+    ever holds a key."""
 
 
 # ------------------------------------------------------------------------------
