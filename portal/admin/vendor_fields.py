@@ -87,6 +87,16 @@ def setting(model: type[Model], name: str) -> Field | None:
     return field if isinstance(field, Field) and field.concrete else None
 
 
+def setting_label(model: type[Model], name: str) -> str:
+    """The setting's label as the admin reads it, for a message that names it."""
+    column = setting(model, name)
+    return str(capfirst(column.verbose_name)) if column is not None else name
+
+
+def setting_names(model: type[Model], names: list[str]) -> str:
+    return ", ".join(setting_label(model, name) for name in names)
+
+
 def holds_value(obj: Model, field: Field) -> bool:
     return field.value_from_object(obj) != field.get_default()
 
@@ -187,10 +197,7 @@ class VendorFieldsForm(forms.ModelForm):
         super()._post_clean()
         if self.refused_leftovers:
             # Not an input on this page: the box is the only way, and the only instruction.
-            names = ", ".join(
-                str(capfirst(self._meta.model._meta.get_field(name).verbose_name))
-                for name in self.refused_leftovers
-            )
+            names = setting_names(self._meta.model, self.refused_leftovers)
             self.add_error(
                 None,
                 ngettext(
@@ -205,8 +212,7 @@ class VendorFieldsForm(forms.ModelForm):
         refused = [name for name in self.vendor_dropped if name in self._errors]
         backend = self.chosen_backend
         if refused and backend is not None and not self.cleaned_data.get("clear_unused"):
-            model = self._meta.model
-            names = ", ".join(str(capfirst(model._meta.get_field(name).verbose_name)) for name in refused)
+            names = setting_names(self._meta.model, refused)
             self.add_error(
                 None,
                 ngettext(
@@ -237,8 +243,7 @@ class VendorFieldsForm(forms.ModelForm):
                 if name in self.vendor_leftovers and self.vendor_backend is not None:
                     self.refused_leftovers.append(name)
                     continue
-                column = setting(self._meta.model, name)
-                label = capfirst(column.verbose_name) if column is not None else name
+                label = setting_label(self._meta.model, name)
                 errors.setdefault(NON_FIELD_ERRORS, []).extend(
                     f"{label}: {message}" for each in found for message in each.messages
                 )
