@@ -4,6 +4,8 @@ portal hides, the code-name column, and the "missing translations" column and wa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten
@@ -79,12 +81,17 @@ class MissingTranslationsMixin:
     """
 
     model: type[Model]  # the ModelAdmin's
+    missing_languages: Callable[[Any], list[str]]  # each admin's, from translation_coverage
 
     def save_model(self, request, obj, form, change):
         if change:  # what was missing before this save, for save_related to compare
-            stored = self.model._default_manager.get(pk=obj.pk)
-            request._portal_missing_before = self.missing_languages(stored)
+            request._portal_missing_before = self.missing_as_stored(obj.pk)
         super().save_model(request, obj, form, change)
+
+    def missing_as_stored(self, pk) -> list[str]:
+        """`missing_languages` of the object as the database holds it now (read afresh: the
+        form's object comes with its translations prefetched, from before any save)."""
+        return self.missing_languages(self.model._default_manager.get(pk=pk))
 
     def translated_fields(self) -> set[str]:
         """The object's own fields that its translation rows translate."""
@@ -108,8 +115,7 @@ class MissingTranslationsMixin:
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)  # the translation inlines first
-        # Read afresh: the object came with its translations prefetched, before the inlines saved.
-        missing = self.missing_languages(self.model._default_manager.get(pk=form.instance.pk))
+        missing = self.missing_as_stored(form.instance.pk)
         if missing and self.bears_on_translations(request, form, formsets, change, missing):
             self.message_user(
                 request,
