@@ -221,11 +221,10 @@ def dark_logo_unseen(site: Site) -> str:
     beside a logo), or "" when it is shown or there is none."""
     if not site.logo_dark:
         return ""
-    if site.color_scheme == Site.ColorScheme.LIGHT:
-        return "light"
-    if site.color_scheme == Site.ColorScheme.DEVICE and not site.logo:
-        return "no logo"
-    return ""
+    shown = header_logo(site)
+    if shown is not None and site.logo_dark.url in (shown.src, shown.dark_src):
+        return ""
+    return "light" if site.color_scheme == Site.ColorScheme.LIGHT else "no logo"
 
 
 def logo_may_vanish(site: Site) -> bool:
