@@ -111,13 +111,20 @@ def same_origin(request) -> bool:
     return origin == f"{request.scheme}://{request.get_host()}"
 
 
+def counter_key(key: str, bucket: int) -> str:
+    """The shared cache's counter of `key` in window number `bucket`: one name for the fixed
+    and the sliding limit, so a deploy that moves a key from one to the other keeps its counts
+    (docs/decisions/0111-sliding-api-rate-limit.md)."""
+    return f"portal:rate:{key}:{bucket}"
+
+
 def over_limit(key: str, *, limit: int, window: int) -> int:
     """Counts one more request for `key` in the current window of the shared cache; returns
     the seconds to wait when the count is over `limit`, else 0."""
     bucket = int(time.time() // window)
     # One SQL statement or Redis round trip, a client's first request in a window too (most
     # customers send one start, docs/decisions/0100-counters-created-in-one-step.md).
-    count = incr_or_add(cache, f"portal:rate:{key}:{bucket}", window + 1)
+    count = incr_or_add(cache, counter_key(key, bucket), window + 1)
     if count > limit:
         return window - int(time.time()) % window or 1
     return 0
@@ -136,9 +143,9 @@ def over_sliding_limit(key: str, *, limit: int, window: int) -> int:
     in the next one's first."""
     now = time.time()
     bucket = int(now // window)
-    current = f"portal:rate:{key}:{bucket}"
+    current = counter_key(key, bucket)
     # Each counter lives through the next window too, where it is the previous one.
-    count, previous = incr_or_add_reading(cache, current, 2 * window + 1, f"portal:rate:{key}:{bucket - 1}")
+    count, previous = incr_or_add_reading(cache, current, 2 * window + 1, counter_key(key, bucket - 1))
     left = (bucket + 1) * window - now  # of the current window; the previous one's share inside
     if admits(previous, count - 1, limit=limit, window=window, left=left):
         return 0
