@@ -80,6 +80,14 @@ def incr_then_add(cache: BaseCache, key: str, timeout: float | None, delta: int,
         return cache.incr(key, delta, version=version)
 
 
+def incr_then_add_reading(
+    cache: BaseCache, key: str, other: str, timeout: float | None, delta: int, version=None
+) -> tuple[int, int]:
+    """`incr_then_add` of `key`, then `other` as it stands (0 when missing): the two-step
+    `incr_or_add_reading` of a backend that has no one-step way for these calls."""
+    return incr_then_add(cache, key, timeout, delta, version), int(cache.get(other, version=version) or 0)
+
+
 def busy(error: sqlite3.OperationalError) -> bool:
     """The error is another connection's lock (worth a retry), not a lasting fault."""
     code = getattr(error, "sqlite_errorcode", None)
@@ -252,7 +260,7 @@ class OutageMemory(LocMemCache):
         return incr_then_add(self, key, timeout, delta, version)
 
     def incr_or_add_reading(self, key, other, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
-        return incr_then_add(self, key, timeout, delta, version), int(self.get(other, version=version) or 0)
+        return incr_then_add_reading(self, key, other, timeout, delta, version)
 
 
 class RedisOutage:
@@ -490,9 +498,7 @@ class SharedRedisCache(RedisCache):
     def _incr_or_add_reading(self, key, other, delta, timeout, version):
         timeout = self.get_backend_timeout(timeout)
         if timeout is not None and timeout <= 0:  # created expired: nothing to keep
-            return incr_then_add(self, key, timeout, delta, version), int(
-                self.get(other, version=version) or 0
-            )
+            return incr_then_add_reading(self, key, other, timeout, delta, version)
         seconds = "" if timeout is None else timeout
         key = self.make_and_validate_key(key, version=version)
         other = self.make_and_validate_key(other, version=version)
