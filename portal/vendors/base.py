@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from urllib3.exceptions import ReadTimeoutError
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -267,6 +269,13 @@ class VendorError(NotedError):
 class VendorUnavailable(VendorError):
     """An outage, not an answer: no connection, a timeout, a 5xx, an unreadable reply. Only
     these count against a backend's circuit breaker."""
+
+
+def stopped_mid_answer(error: Exception) -> bool:
+    """A `requests.ConnectionError` that is a read timeout once the answer had begun (requests
+    wraps urllib3's ReadTimeoutError there, not in `requests.Timeout`): a vendor that stopped
+    answering, not one that could not be reached."""
+    return any(isinstance(arg, ReadTimeoutError) for arg in error.args)
 
 
 class VendorUnreachable(VendorUnavailable):

@@ -64,11 +64,16 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
 from django.core.cache import caches
 from django.utils.translation import gettext_noop
-from urllib3.exceptions import ReadTimeoutError
 
 from portal.conf import portal_settings
 from portal.vendors import limits
-from portal.vendors.base import AdminNote, VendorError, VendorUnavailable, VendorUnreachable
+from portal.vendors.base import (
+    AdminNote,
+    VendorError,
+    VendorUnavailable,
+    VendorUnreachable,
+    stopped_mid_answer,
+)
 from portal.vendors.urls import vendor_link
 
 if TYPE_CHECKING:
@@ -763,7 +768,7 @@ class CommandClient:
                 )
             ) from None
         except requests.ConnectionError as error:
-            if any(isinstance(arg, ReadTimeoutError) for arg in error.args):
+            if stopped_mid_answer(error):
                 raise BeyondTrustTimeout(_note("stopped", what=what)) from None
             raise BeyondTrustUnreachable(_note("cannot_connect", what=what, address=self.base_url)) from None
         except requests.RequestException as error:

@@ -45,9 +45,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import ReadTimeoutError
 
 from portal.conf import portal_settings
+from portal.vendors.base import stopped_mid_answer
 from portal.vendors.cache import CircuitBreaker
 from portal.vendors.takecontrol.history import DEFAULT_HISTORY_COLUMNS, HISTORY_COLUMNS
 from portal.vendors.takecontrol.start_url import (
@@ -517,7 +517,7 @@ class TakeControlClient:
             raise TakeControlTimeout(f"{what}: the vendor did not answer in time") from error
         except requests.ConnectionError as error:
             logger.warning("Take Control %s at %s: %s", what, self.host, type(error).__name__)
-            if any(isinstance(arg, ReadTimeoutError) for arg in error.args):  # stopped mid-answer
+            if stopped_mid_answer(error):
                 raise TakeControlTimeout(f"{what}: the vendor did not answer in time") from error
             raise TakeControlUnreachable(f"{what}: the vendor could not be reached") from error
         except requests.RequestException as error:
