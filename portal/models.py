@@ -314,6 +314,7 @@ class Backend(models.Model):
     def _field_accepts(self, name: str) -> bool:
         """Whether the field's own checks (blank, length, validators) pass its current value."""
         field = self._meta.get_field(name)
+        assert isinstance(field, models.Field)  # a setting, never a relation's reverse side
         try:
             field.clean(getattr(self, field.attname), self)
         except ValidationError:

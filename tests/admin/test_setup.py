@@ -171,8 +171,8 @@ def run_connection_test(admin_client, backend: Backend) -> None:
 def test_checklist_shows_the_last_test_connection_result(admin_client, backend, site, settings):
     settings.TIME_ZONE = "Europe/Berlin"  # UTC+1 in December
     # The clock is set (and ticks, for the HTTP timeouts): the checklist names the test's time,
-    # in the admin's time zone and language, as the rest of the admin writes it, and a sentence
-    # ends with one full stop (English's time may end in "a.m.").
+    # in the admin's time zone and language, as CLDR writes it mid-sentence (no weekday), and a
+    # sentence ends with one full stop.
     with running(FakeBeyondTrust()) as fake, time_machine.travel(TESTED_AT) as clock:
         point_at(backend, fake)
         run_connection_test(admin_client, backend)
@@ -186,7 +186,7 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
         )
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
         assert text == (
-            "Done: Backend reachable — Appliance passed “Test connection” on Dec. 2, 2026, 10:41 a.m., "
+            "Done: Backend reachable — Appliance passed “Test connection” on December 2, 2026, 10:41 AM, "
             "with a warning: Backup appliance backup.example.com is not healthy: Data sync with "
             "the primary failed Test again"
         )
@@ -201,7 +201,7 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
         assert text == (
             "To do: Backend reachable — Appliance failed “Test connection” on "
-            "Dec. 2, 2026, 12:41 p.m.: Disk usage above 95% Test again"
+            "December 2, 2026, 12:41 PM: Disk usage above 95% Test again"
         )
 
         fake.serve("check_health", "check_health_ok.xml")
@@ -212,9 +212,9 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
         german = item(checklist(admin_client, language="de"), "Acme", "Backend erreichbar")["text"]
     assert text == (
-        "Done: Backend reachable — On Dec. 3, 2026, 3:41 p.m., Appliance passed “Test connection”. Test again"
+        "Done: Backend reachable — On December 3, 2026, 3:41 PM, Appliance passed “Test connection”. Test again"
     )
-    assert "Appliance hat „Verbindung testen“ am 3. Dezember 2026 15:41 bestanden." in german
+    assert "Appliance hat „Verbindung testen“ am 3. Dezember 2026, 15:41 bestanden." in german
     assert fake.client_secret not in text
 
 
