@@ -264,19 +264,24 @@ def site_origin(site, request=None) -> str | None:
 
     The site's first hostname; https unless the portal serves plain http (PORTAL_HTTPS=false,
     where the request's scheme says what a proxy in front of it speaks, and plain http without a
-    request); the request's port when the request came to that very host: the hostname itself,
-    or, for a loopback hostname (`localhost`, `127.0.0.1`), any loopback address, as a try-out
-    on `http://127.0.0.1:8000` serves a site named `localhost` on that port too. A site without
-    hostnames is the default site, which answers any host: the request's own origin, else None
-    (no address is known, and a guessed one would be a dead link)."""
+    request); the request's port when that port serves the hostname too: the request came to
+    the hostname itself; or it came to a loopback address and the hostname is a loopback name
+    (`localhost`, `127.0.0.1`), or the portal serves plain http, a try-out, where one process
+    on `127.0.0.1:8000` answers every site and a name given to a second site points there
+    (/etc/hosts). Nothing is looked up: a production portal (https) reached through a tunnel
+    on `localhost:8000` keeps its sites' own addresses. A site without hostnames is the default
+    site, which answers any host: the request's own origin, else None (no address is known, and
+    a guessed one would be a dead link). docs/decisions/0024-iframe-embedding-and-top-level-start.md."""
     hostname = selectors.first_hostname(site)
     if not hostname:
         return request.build_absolute_uri("/").rstrip("/") if request is not None else None
     scheme = "https" if settings.HTTPS else (request.scheme if request is not None else "http")
     if request is not None:
         requested, port = split_domain_port(request.get_host())
-        same_host = requested == hostname.lower() or (_loopback(requested) and _loopback(hostname))
-        if port and same_host:
+        served_there = requested == hostname.lower() or (
+            _loopback(requested) and (_loopback(hostname) or not settings.HTTPS)
+        )
+        if port and served_there:
             return f"{scheme}://{hostname}:{port}"
     return f"{scheme}://{hostname}"
 

@@ -4,14 +4,23 @@ the site's deletion, when the transaction commits (docs/decisions/0038-branding-
 Files are removed only after the commit, so a rolled-back save still finds its logo; only
 under `LOGO_FOLDER`, whatever a row says; and only when no site names the file, since a copied
 site shares its logo's file. `portal/signals.py` connects these to `Site`'s signals.
+
+Files orphaned before that (or by a crash between a commit and its removal) are found by
+`unused_logo_files` and removed by `manage.py portal_prune_logos`.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import posixpath
+import stat
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from django.db import transaction
 from django.db.models import Q
@@ -21,6 +30,10 @@ from portal.models import LOGO_FOLDER, Site
 log = logging.getLogger(__name__)
 
 LOGO_FIELDS = ("logo", "logo_dark")
+
+# An upload is written to disk before the save that names it commits: a file younger than this
+# may be a logo an admin is saving right now, so the prune keeps it.
+UPLOAD_GRACE = timedelta(hours=1)
 
 
 def logo_names(site: Site) -> set[str]:
@@ -47,10 +60,11 @@ def in_logo_folder(name: str) -> bool:
     )
 
 
-def remove_unused_logos(*, names: Iterable[str], using: str) -> None:
+def remove_unused_logos(*, names: Iterable[str], using: str) -> list[str]:
     """Delete each of `names` that lies in the logos folder and no site names; a file already
-    gone is no error."""
+    gone is no error. Returns the names it deleted."""
     storage = Site.logo.field.storage
+    removed = []
     for name in sorted(set(names)):
         if not in_logo_folder(name):
             log.warning("logo file %r is outside %s: left in place", name, LOGO_FOLDER)
@@ -58,6 +72,8 @@ def remove_unused_logos(*, names: Iterable[str], using: str) -> None:
         if Site.objects.using(using).filter(Q(logo=name) | Q(logo_dark=name)).exists():
             continue
         storage.delete(name)  # FileSystemStorage: a file already gone is no error
+        removed.append(name)
+    return removed
 
 
 def remove_after_commit(*, names: Iterable[str], using: str) -> None:
@@ -68,3 +84,56 @@ def remove_after_commit(*, names: Iterable[str], using: str) -> None:
         transaction.on_commit(
             partial(remove_unused_logos, names=names, using=using), using=using, robust=True
         )
+
+
+class LogoFolderError(Exception):
+    """The logos folder cannot be searched safely (not on the local disk, or a symlink)."""
+
+
+@dataclass
+class LogoFolderContents:
+    """What `unused_logo_files` found under `LOGO_FOLDER`, as storage names."""
+
+    unused: list[str] = field(default_factory=list)  # no site names them: safe to remove
+    recent: list[str] = field(default_factory=list)  # unnamed but within UPLOAD_GRACE: kept
+    not_files: list[str] = field(default_factory=list)  # symlinks, folders' links, devices: never touched
+
+
+def named_logo_files(*, using: str) -> set[str]:
+    """Every name a site's `logo` or `logo_dark` holds, normalised as the disk would spell it."""
+    rows = Site.objects.using(using).values_list(*LOGO_FIELDS)
+    return {posixpath.normpath(name) for row in rows for name in row if name}
+
+
+def unused_logo_files(*, using: str, now: float | None = None) -> LogoFolderContents:
+    """The regular files under `LOGO_FOLDER` that no site names, without following a symlink
+    out of it; the rest of `MEDIA_ROOT` is never read (docs/decisions/0038-branding-without-script.md)."""
+    storage = Site.logo.field.storage
+    try:
+        location = Path(storage.path(""))
+        folder = Path(storage.path(LOGO_FOLDER))
+    except NotImplementedError as error:
+        raise LogoFolderError("the logos are not stored on this machine's disk") from error
+    if folder.is_symlink():
+        raise LogoFolderError(f"{folder} is a symlink; prune the folder it points to where it lies")
+    found = LogoFolderContents()
+    if not folder.is_dir():
+        return found
+    named = named_logo_files(using=using)
+    oldest_upload = (time.time() if now is None else now) - UPLOAD_GRACE.total_seconds()
+    for parent, folders, files in os.walk(folder, followlinks=False):
+        for entry in sorted(files + [name for name in folders if Path(parent, name).is_symlink()]):
+            path = Path(parent, entry)
+            name = path.relative_to(location).as_posix()
+            info = path.lstat()
+            if not stat.S_ISREG(info.st_mode):
+                found.not_files.append(name)
+            elif not in_logo_folder(name) or name in named:
+                continue
+            elif info.st_mtime > oldest_upload:
+                found.recent.append(name)
+            else:
+                found.unused.append(name)
+    for names in (found.unused, found.recent, found.not_files):
+        names.sort()
+    return found

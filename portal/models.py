@@ -297,9 +297,12 @@ class Backend(models.Model):
         if self.base_url:
             self.base_url = self.base_url.rstrip("/")
         try:
-            errors = dict(self.adapter.backend_problems())
+            problems = self.adapter.backend_problems()
         except LookupError:  # a kind nobody registered: the field's own choice check says so
-            errors = {}
+            problems = {}
+        # A setting its own field refuses (blank, too long, not a URL) already says so; the
+        # vendor's sentence for it would be a second message on the same input.
+        errors = {field: message for field, message in problems.items() if self._field_accepts(field)}
         if self.tc_pin_url_template and "tc_pin_url_template" not in errors:
             try:
                 validate_vendor_url(self.tc_pin_url_template.replace("{pin}", "123456789"))
@@ -307,6 +310,16 @@ class Backend(models.Model):
                 errors["tc_pin_url_template"] = error.messages
         if errors:
             raise ValidationError(errors)
+
+    def _field_accepts(self, name: str) -> bool:
+        """Whether the field's own checks (blank, length, validators) pass its current value."""
+        field = self._meta.get_field(name)
+        assert isinstance(field, models.Field)  # a setting, never a relation's reverse side
+        try:
+            field.clean(getattr(self, field.attname), self)
+        except ValidationError:
+            return False
+        return True
 
 
 class HttpsURLField(models.URLField):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from portal.models import Backend, CustomField, Issue, Site
 from portal.tokens import create_api_token
 from tests.conftest import run_portal_bootstrap, save_site_in_admin
+from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +122,30 @@ def test_switching_to_redirect_mode_without_uid_is_refused(admin_client):
 @pytest.mark.parametrize("url", ["http://api.us0.swi-rc.com/rest", "api.us0.swi-rc.com", "https://"])
 def test_take_control_api_domain_must_be_https(admin_client, url):
     assert "base_url" in errors(save_backend(admin_client, **{**TC, "base_url": url}, tc_uid="u"))
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("api.us0.swi-rc.com/rest", "Enter a full URL such as https://support.example.com."),
+        ("https:///rest", "Enter a full URL such as https://support.example.com."),
+        (
+            "https://api.us0.swi-rc.com/rest?x=1",
+            "Enter the address only, without query, fragment or credentials.",
+        ),
+        ("", "This field is required."),
+        (f"https://{'a' * 200}.com/rest", "Ensure this value has at most 200 characters (it has 217)."),
+    ],
+)
+def test_an_api_domain_that_is_no_address_gets_one_message(admin_client, url, message):
+    """The field's own check names the fault; the connection check's "must be an address like"
+    sentence for the same input is not added below it."""
+    response = save_backend(admin_client, **{**TC, "base_url": url}, tc_uid="u|1")
+    assert errors(response) == {"base_url": [message]}
+    on_field = element(
+        element(response.content.decode(), "div", class_="field-base_url"), "ul", class_="errorlist"
+    )
+    assert [" ".join(li.text.split()) for li in elements(on_field, "li")] == [message]
 
 
 # ------------------------------------------------------------------------------

@@ -5,9 +5,12 @@ the site's deletion, and only when the transaction commits
 from __future__ import annotations
 
 import io
+import os
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
@@ -129,3 +132,104 @@ def test_a_logo_already_gone_is_no_error(site, media, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         site.delete()
     assert not (media / gone).exists()
+
+
+# manage.py portal_prune_logos: files orphaned before the removal above, or by a crash.
+
+DAY = 24 * 3600
+
+
+def prune(*args: str) -> str:
+    out = io.StringIO()
+    call_command("portal_prune_logos", *args, stdout=out)
+    return out.getvalue()
+
+
+def named_after(prefix: str, out: str) -> list[str]:
+    return [line.removeprefix(prefix) for line in out.splitlines() if line.startswith(prefix)]
+
+
+def old_file(path, *, age: float = DAY):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(PNG_1PX)
+    then = time.time() - age
+    os.utime(path, (then, then))
+    return path
+
+
+def aged(media, name: str, *, age: float = DAY) -> str:
+    then = time.time() - age
+    os.utime(media / name, (then, then))
+    return name
+
+
+@pytest.fixture
+def logo_folder(site, backend, tmp_path, settings):
+    """A media folder with two named logos (one shared with a second site), orphans, a recent
+    upload, files in other folders and symlinks leading out of `logos/`."""
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    outside = tmp_path / "outside"
+    named = [aged(media, upload(site, "logo")), aged(media, upload(site, "logo_dark", "acme-dark.png"))]
+    Site.objects.create(name="Acme copy", backend=backend, logo=named[0])
+    orphans = [
+        str(old_file(media / "logos" / name).relative_to(media))
+        for name in ["acme_old1.png", "acme old (2).png", "sub/acme_old3.png"]
+    ]
+    recent = str(old_file(media / "logos" / "acme_uploading.png", age=60).relative_to(media))
+    elsewhere = [
+        old_file(media / "other" / "x.png"),
+        old_file(media / "x.png"),
+        old_file(outside / "secret.png"),
+    ]
+    (media / "logos" / "to-secret.png").symlink_to(outside / "secret.png")
+    (media / "logos" / "to-outside").symlink_to(outside, target_is_directory=True)
+    (media / "logos" / "to-named.png").symlink_to(media / named[0])
+    return {
+        "media": media,
+        "named": named,
+        "orphans": orphans,
+        "recent": recent,
+        "elsewhere": elsewhere,
+        "links": ["logos/to-named.png", "logos/to-outside", "logos/to-secret.png"],
+    }
+
+
+def test_prune_dry_run_lists_the_unused_logos_and_removes_nothing(logo_folder):
+    media = logo_folder["media"]
+    before = sorted(path for path in media.rglob("*"))
+    out = prune("--dry-run")
+    assert named_after("Would remove ", out) == sorted(logo_folder["orphans"])
+    assert "would remove 3 unused logo file(s) (dry run)" in out
+    assert f"Kept {logo_folder['recent']}: written in the last 60 minutes" in out
+    assert all(f"Left {link}: not a regular file" in out for link in logo_folder["links"])
+    assert sorted(path for path in media.rglob("*")) == before
+
+
+def test_prune_removes_only_unused_files_of_the_logo_folder(logo_folder):
+    media = logo_folder["media"]
+    out = prune()
+    assert named_after("Removed ", out) == sorted(logo_folder["orphans"])
+    assert "removed 3 unused logo file(s)" in out
+    assert [name for name in logo_folder["orphans"] if (media / name).exists()] == []
+    assert all((media / name).read_bytes() == PNG_1PX for name in logo_folder["named"])
+    assert (media / logo_folder["recent"]).exists()
+    assert all(path.read_bytes() == PNG_1PX for path in logo_folder["elsewhere"])
+    assert all((media / link).is_symlink() for link in logo_folder["links"])
+    assert (media / "logos" / "to-outside" / "secret.png").exists()
+    assert "removed 0 unused logo file(s)" in prune()
+
+
+def test_prune_refuses_a_logo_folder_that_is_a_symlink(tmp_path, settings, site):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    elsewhere = old_file(tmp_path / "elsewhere" / "report.png").parent
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "logos").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(CommandError, match="is a symlink"):
+        prune()
+    assert (elsewhere / "report.png").exists()
+
+
+def test_prune_without_a_logo_folder_removes_nothing(tmp_path, settings, site):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    assert "removed 0 unused logo file(s)" in prune()

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http.request import validate_host
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal import appliance, translation_coverage
+from portal.dates import date_and_time
 from portal.models import LANGUAGE_CHOICES, ApiToken, CustomField, Issue, Site
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
@@ -59,9 +60,11 @@ def _url(name: str, *args, **query) -> str:
 
 
 def _when(moment) -> str:
-    # The admin's localized date and time, as every other admin page writes them ("Dec. 7, 2026,
-    # 9:08 a.m."). English's may end in "a.m.", so no sentence ends with it ("a.m..").
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    # Mid-sentence in the reader's language, in the portal's time zone: CLDR's long date (no
+    # weekday, months in the language's own case, no zero-padded day) and short time, not
+    # Django's DATETIME_FORMAT ("Lunedì 07 Dicembre 2026 09:08", "07 Aralık 2026"), see
+    # docs/decisions/0097-dates-as-cldr-writes-them.md.
+    return date_and_time(timezone.localtime(moment), date_style="long")
 
 
 def backend_item(site: Site) -> Item:

@@ -15,7 +15,6 @@ from babel.core import get_global
 from babel.dates import (
     format_date,
     format_time,
-    get_datetime_format,
     get_day_names,
     get_timezone_gmt,
     get_timezone_location,
@@ -29,6 +28,7 @@ from django.utils import timezone, translation
 
 from portal import guards, selectors
 from portal.caching import NEUTRAL_PARAMETERS, exempt_from_page_cache
+from portal.dates import babel_locale, date_and_time
 from portal.http import PortalRequest, SiteRequest
 from portal.languages import html_lang
 from portal.models import Backend, OpeningHours, Site, closes_at_midnight
@@ -176,11 +176,6 @@ def site_ready(request: PortalRequest) -> TypeGuard[SiteRequest]:
     return request.site is not None and selectors.is_open(site=request.site)
 
 
-def babel_locale() -> str:
-    """The active language as a Babel locale: the page's `lang` tag ("es-419" -> "es_419")."""
-    return html_lang(translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
-
-
 def next_opening_words(moment: datetime | None) -> dict[str, str]:
     """The closed page's "We open again:" moment, in the active language and the site's time
     zone (`moment` carries it): weekday and date and, unless the site opens at the day's start
@@ -190,17 +185,9 @@ def next_opening_words(moment: datetime | None) -> dict[str, str]:
     so no language has to fit a weekday into a sentence."""
     if moment is None:
         return {}
-    locale = babel_locale()
-    day = format_date(moment, "full", locale=locale)
     if moment.time() == datetime.min.time():
-        return {"opens_at": day}
-    time = format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)
-    # The language's way of joining a full date and a time ("{1}, {0}", "{1} {0}"; a quoted
-    # literal is unquoted).
-    joined = re.sub(
-        r"'([^']*)'", lambda quoted: quoted.group(1) or "'", str(get_datetime_format("full", locale))
-    )
-    return {"opens_at": joined.replace("{1}", day).replace("{0}", time)}
+        return {"opens_at": format_date(moment, "full", locale=babel_locale())}
+    return {"opens_at": date_and_time(moment, date_style="full")}
 
 
 def time_zone_words(zone: str, moment: datetime | None = None) -> str:

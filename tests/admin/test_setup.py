@@ -171,8 +171,8 @@ def run_connection_test(admin_client, backend: Backend) -> None:
 def test_checklist_shows_the_last_test_connection_result(admin_client, backend, site, settings):
     settings.TIME_ZONE = "Europe/Berlin"  # UTC+1 in December
     # The clock is set (and ticks, for the HTTP timeouts): the checklist names the test's time,
-    # in the admin's time zone and language, as the rest of the admin writes it, and a sentence
-    # ends with one full stop (English's time may end in "a.m.").
+    # in the admin's time zone and language, as CLDR writes it mid-sentence (no weekday), and a
+    # sentence ends with one full stop.
     with running(FakeBeyondTrust()) as fake, time_machine.travel(TESTED_AT) as clock:
         point_at(backend, fake)
         run_connection_test(admin_client, backend)
@@ -186,7 +186,7 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
         )
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
         assert text == (
-            "Done: Backend reachable — Appliance passed “Test connection” on Dec. 2, 2026, 10:41 a.m., "
+            "Done: Backend reachable — Appliance passed “Test connection” on December 2, 2026, 10:41 AM, "
             "with a warning: Backup appliance backup.example.com is not healthy: Data sync with "
             "the primary failed Test again"
         )
@@ -201,7 +201,7 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
         assert text == (
             "To do: Backend reachable — Appliance failed “Test connection” on "
-            "Dec. 2, 2026, 12:41 p.m.: Disk usage above 95% Test again"
+            "December 2, 2026, 12:41 PM: Disk usage above 95% Test again"
         )
 
         fake.serve("check_health", "check_health_ok.xml")
@@ -212,9 +212,10 @@ def test_checklist_shows_the_last_test_connection_result(admin_client, backend, 
         text = item(checklist(admin_client), "Acme", "Backend reachable")["text"]
         german = item(checklist(admin_client, language="de"), "Acme", "Backend erreichbar")["text"]
     assert text == (
-        "Done: Backend reachable — On Dec. 3, 2026, 3:41 p.m., Appliance passed “Test connection”. Test again"
+        "Done: Backend reachable — On December 3, 2026, 3:41 PM, Appliance passed “Test connection”. "
+        "Test again"
     )
-    assert "Appliance hat „Verbindung testen“ am 3. Dezember 2026 15:41 bestanden." in german
+    assert "Appliance hat „Verbindung testen“ am 3. Dezember 2026, 15:41 bestanden." in german
     assert fake.client_secret not in text
 
 
@@ -550,8 +551,8 @@ def test_admin_snippet_speaks_what_the_portal_serves(admin_client, site, setting
 
 def test_admin_snippet_on_a_try_out_keeps_the_port_for_a_loopback_hostname(admin_client, site, settings):
     """`make run` serves every site on 127.0.0.1:8000: a second site named `localhost` is
-    reached on that port too, so the admin's snippet names it; an outside hostname is not
-    served there and keeps no port."""
+    reached on that port too, so the admin's snippet names it; a portal on https (no try-out)
+    seen through a loopback address gives another hostname no port."""
     site.hostnames.create(hostname="localhost")
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "localhost"]
     snippet = admin_snippet(admin_client, site, HTTP_HOST="127.0.0.1:8000")
@@ -561,6 +562,26 @@ def test_admin_snippet_on_a_try_out_keeps_the_port_for_a_loopback_hostname(admin
     settings.HTTPS = True
     snippet = admin_snippet(admin_client, other, HTTP_HOST="127.0.0.1:8000")
     assert snippet == embed_snippet(origin="https://help.beta.test", site_name="Beta Support")
+
+
+@pytest.mark.parametrize("admin_host", ["127.0.0.1:8000", "localhost:8000", "[::1]:8000"])
+def test_a_try_out_keeps_the_port_for_a_second_sites_own_name(admin_client, site, settings, admin_host):
+    """Plain http on a loopback address is a try-out: one process answers every site there, so
+    a name given to a second site (mapped to 127.0.0.1 in /etc/hosts) is served on that port."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "127.0.0.1", "localhost", "[::1]"]
+    other = Site.objects.create(name="Beta Support", backend=site.backend)
+    other.hostnames.create(hostname="beta.portal.test")
+    snippet = admin_snippet(admin_client, other, HTTP_HOST=admin_host)
+    assert snippet == embed_snippet(origin="http://beta.portal.test:8000", site_name="Beta Support")
+
+
+def test_a_port_on_another_machine_is_not_given_to_a_second_sites_name(admin_client, site, settings):
+    """The admin on a LAN address's port says nothing about where another name is served."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "portal.lan"]
+    other = Site.objects.create(name="Beta Support", backend=site.backend)
+    other.hostnames.create(hostname="beta.portal.test")
+    snippet = admin_snippet(admin_client, other, HTTP_HOST="portal.lan:8000")
+    assert snippet == embed_snippet(origin="http://beta.portal.test", site_name="Beta Support")
 
 
 def test_admin_snippet_without_hostnames_uses_the_address_admin_is_reached_at(admin_client, site):

@@ -71,8 +71,9 @@ def pytest_collection_modifyitems(config, items):
 # The browser
 # ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def browser(django_db_setup):
-    """Chromium for one test module; Playwright stops before the next module's tests run.
+def browser(django_db_setup, request):
+    """Chromium for one test module; Playwright stops before the next module's tests run. A
+    module's `CHROMIUM_EXTRA_ARGS` are added to its launch (e.g. a host name mapped to 127.0.0.1).
 
     Playwright's sync API keeps an event loop in this thread while it runs, and Django's
     async-safety check would refuse the tests' ORM calls (plain synchronous code) next to it.
@@ -85,7 +86,9 @@ def browser(django_db_setup):
     try:
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=CHROMIUM_ARGS + list(getattr(request.module, "CHROMIUM_EXTRA_ARGS", ())),
             )
             yield chromium
             chromium.close()

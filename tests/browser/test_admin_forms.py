@@ -120,3 +120,28 @@ def test_a_refused_move_names_the_same_two_ways_above_and_on_the_setting(
     site.refresh_from_db()
     assert (site.backend, site.chat_mode) == (takecontrol, Site.ChatMode.OFF)
     context.close()
+
+
+def test_a_take_control_api_domain_that_is_no_address_gets_one_message(
+    browser, portal_url, django_user_model
+):
+    """The field's own "Enter a full URL …" once, not with the connection check's "The API
+    domain must be an address like …" under it (docs/decisions/0112-takecontrol-connection-test.md)."""
+    backend = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest", tc_uid="u|1"
+    )
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "browser-test-password")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_backend_change", args=[backend.pk]))
+    page.fill("#id_base_url", "api.us0.swi-rc.com/rest")
+    page.click("input[name=_save]")
+    page.locator(".errornote").wait_for()
+    assert page.locator(".field-base_url ul.errorlist li").all_inner_texts() == [
+        "Enter a full URL such as https://support.example.com."
+    ]
+    assert page.locator(".field-base_url").get_by_text("Profile > APIs", exact=False).count() == 1  # the help
+    backend.refresh_from_db()
+    assert backend.base_url == "https://api.us0.swi-rc.com/rest"
+    context.close()

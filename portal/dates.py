@@ -1,0 +1,33 @@
+"""Dates and times as CLDR writes them for the active language, through Babel
+(docs/decisions/0097-dates-as-cldr-writes-them.md): one place for the customer pages and the
+admin alike."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from babel.dates import format_date, format_time, get_datetime_format
+from django.conf import settings
+from django.utils import translation
+
+from portal.languages import html_lang
+
+
+def babel_locale() -> str:
+    """The active language as a Babel locale: the page's `lang` tag ("es-419" -> "es_419")."""
+    return html_lang(translation.get_language() or settings.LANGUAGE_CODE).replace("-", "_")
+
+
+def date_and_time(moment: datetime, *, date_style: Literal["full", "long"]) -> str:
+    """`moment`'s date in `date_style` and its short time, in `moment`'s time zone, joined as
+    the language joins that date and a time ("{1}, {0}", "{1} {0}"; a quoted literal is
+    unquoted): "December 7, 2026, 9:08 AM", "7 dicembre 2026 09:08"."""
+    locale = babel_locale()
+    day = format_date(moment, date_style, locale=locale)
+    time = format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)
+    joined = re.sub(
+        r"'([^']*)'", lambda quoted: quoted.group(1) or "'", str(get_datetime_format(date_style, locale))
+    )
+    return joined.replace("{1}", day).replace("{0}", time)
