@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import os
 import re
+import secrets
 import zoneinfo
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -131,6 +133,22 @@ def validate_logo(file) -> None:
 # Where the logos are uploaded; a file here that no site names any more is removed
 # (portal/logo_files.py, docs/decisions/0038-branding-without-script.md).
 LOGO_FOLDER = "logos/"
+LOGO_NAME_MAX = 100  # a FileField's column, its default max_length
+
+
+def logo_upload_to(instance: Any, filename: str) -> str:
+    """A new logo's name: the uploaded file's, with a random part. Browsers keep a logo a day
+    by its address, so a new logo must never get an address an earlier one had; once removed
+    files free their names (portal/logo_files.py), the storage's own "add a suffix only when the
+    name is taken" gave `logos/acme.png` back to the next `acme.png`
+    (docs/decisions/0038-branding-without-script.md). The storage still cleans the name."""
+    stem, dot, extension = os.path.basename(filename).rpartition(".")
+    if not dot:
+        stem, extension = extension, ""
+    tail = f"-{secrets.token_hex(5)}{dot}{extension}"
+    # The stem is shortened, not the random part, where the name would pass the column's length.
+    return f"{LOGO_FOLDER}{stem[: max(1, LOGO_NAME_MAX - len(LOGO_FOLDER) - len(tail))]}{tail}"
+
 
 # The logo's and the dark logo's: one set of upload rules for both.
 LOGO_VALIDATORS: list[Callable[[Any], None]] = [
@@ -354,7 +372,8 @@ class Site(models.Model):
     # Branding
     logo = models.FileField(
         _("logo"),
-        upload_to=LOGO_FOLDER,
+        upload_to=logo_upload_to,
+        max_length=LOGO_NAME_MAX,
         blank=True,
         validators=LOGO_VALIDATORS,
         help_text=_("PNG, JPEG, WebP or GIF up to 512 KB, shown at most 48 px high."),
@@ -362,7 +381,8 @@ class Site(models.Model):
     # The logo's rules; shown in its place on dark pages (docs/decisions/0110-dark-colour-scheme.md).
     logo_dark = models.FileField(
         _("logo for dark pages"),
-        upload_to=LOGO_FOLDER,
+        upload_to=logo_upload_to,
+        max_length=LOGO_NAME_MAX,
         blank=True,
         validators=LOGO_VALIDATORS,
         help_text=_(

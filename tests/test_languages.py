@@ -2,6 +2,8 @@
 the site default, always among the site's enabled languages; the chosen code is what the vendor
 receives."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.urls import reverse
 
@@ -137,6 +139,33 @@ def test_a_page_not_found_offers_the_sites_languages_and_keeps_the_address(clien
     page = japanese.content.decode()
     assert element(page, "h1").text == "ページが見つかりません"
     assert element(element(page, "div", class_="card"), "a").attrs["href"] == "/?locale=ja"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("address", "path"),
+    [
+        # The test client reads a leading // as a host, so the slashes come encoded, as a
+        # server decodes them into the path: a protocol-relative link off the portal.
+        ("/%2F%2Fevil.example/x", "/evil.example/x"),
+        ("/%2Fevil.example", "/evil.example"),
+        ("/%5Cevil.example", "/%5Cevil.example"),  # a browser reads /\ as //
+        ("/caf%C3%A9%20%22x%22", "/caf%C3%A9%20%22x%22"),  # spaces and quotes stay encoded
+    ],
+)
+def test_a_page_not_found_links_only_to_the_portal_whatever_its_address(client, site, address, path):
+    """The 404's language links repeat an address the visitor chose: one that starts with two
+    slashes (or a backslash a browser reads as one) must not become a link to another host
+    that the portal's own page offers under its name."""
+    site.enabled_languages = ["en-us", "de"]
+    site.save()
+    response = client.get(address)
+    assert response.status_code == 404
+    picker = element(response.content.decode(), "details", class_="language-picker")
+    hrefs = [link.attrs["href"] for link in elements(picker, "a")]
+    assert sorted(hrefs) == [f"{path}?locale=de", f"{path}?locale=en-us"]
+    for href in hrefs:
+        assert urlsplit(href).netloc == "" and not href.startswith(("//", "/\\"))
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import time
 
 import pytest
@@ -79,6 +80,43 @@ def test_a_deleted_sites_logos_leave_the_disk(
     assert response.status_code == 302
     assert not Site.objects.filter(pk=site.pk).exists()
     assert [name for name in names if (media / name).exists()] == []
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("way", ["cleared, then uploaded", "replaced twice"])
+def test_a_new_logo_never_takes_an_address_a_removed_one_had(
+    admin_client, site, media, django_capture_on_commit_callbacks, field, way
+):
+    """Browsers keep a logo's address a day (record 0038: the name changes when the logo does).
+    Once the old file is removed, a new upload of the same file name must not get its address
+    back, or customers see the old logo for a day."""
+    addresses = {}
+    for version in range(3 if way == "replaced twice" else 2):
+        content = PNG_1PX + bytes([version])  # another picture under the same file name
+        if way == "cleared, then uploaded" and version:
+            with django_capture_on_commit_callbacks(execute=True):
+                save_site_in_admin(admin_client, site, **{f"{field}-clear": "on"})
+        with django_capture_on_commit_callbacks(execute=True):
+            save_site_in_admin(admin_client, site, **{field: SimpleUploadedFile("acme.png", content)})
+        site.refresh_from_db()
+        address = getattr(site, field).url
+        assert address not in addresses, f"version {version} is served where {addresses[address]} was"
+        addresses[address] = version
+        assert b"".join(admin_client.get(address).streaming_content) == content
+
+
+def test_a_long_file_name_keeps_the_random_part_of_its_address(admin_client, site, media):
+    """The column holds 100 characters: a long uploaded name is shortened, not the part that
+    makes each upload's address new."""
+    addresses = set()
+    for _ in range(2):
+        response = save_site_in_admin(admin_client, site, logo=SimpleUploadedFile("a" * 95 + ".png", PNG_1PX))
+        assert response.status_code == 302
+        site.refresh_from_db()
+        assert len(site.logo.name) <= 100 and site.logo.name.endswith(".png")
+        assert re.fullmatch(r"logos/a+-[0-9a-f]{10}\.png", site.logo.name)
+        addresses.add(site.logo.url)
+    assert len(addresses) == 2
 
 
 def test_a_logo_another_site_shares_stays_until_no_site_names_it(

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.encoding import escape_uri_path
 
 from portal import guards, selectors
 from portal.caching import NEUTRAL_PARAMETERS, exempt_from_page_cache
@@ -74,9 +75,12 @@ def links_query(request: PortalRequest) -> str:
 
 
 def links_prefix(request: PortalRequest) -> str:
-    """The page's path and `links_query`, ready for `locale` to be added last."""
+    """The page's path and `links_query`, ready for `locale` to be added last. The path is
+    encoded as a link's (a backslash too), and begins with one slash only: the 404 page repeats
+    an address the visitor chose, and `//host/...` there would be a link to another host."""
+    path = "/" + escape_uri_path(request.path).lstrip("/")
     query = links_query(request)
-    return f"{request.path}?{query}&" if query else f"{request.path}?"
+    return f"{path}?{query}&" if query else f"{path}?"
 
 
 def page_url(request: PortalRequest) -> str:

@@ -155,6 +155,23 @@ def test_a_refused_private_key_fails_with_the_vendors_words(admin_client, tc_bac
     assert checklist_text(admin_client, "en").startswith("To do:")
 
 
+def test_a_vendor_that_repeats_the_key_is_shown_kept_and_logged_without_it(
+    admin_client, tc_backend, takecontrol_server, caplog
+):
+    """The vendor's words reach the admin's message, the kept result (which staff who may only
+    view a backend read too) and the log: a key the vendor repeats in them is left out."""
+    takecontrol_server.state["mode"] = "403-echo"
+    with caplog.at_level("INFO"):
+        shown = test_connection(admin_client, tc_backend, takecontrol_server)
+    assert takecontrol_server.calls(HISTORY_PATH)[0].headers["integration-key"] == PRIVATE_KEY
+    said = "Take Control said: Invalid integration key ***"
+    assert shown[messages.ERROR][0].endswith(said)
+    kept = backend_page_result(admin_client, tc_backend, "en")
+    assert kept.endswith(said) and PRIVATE_KEY not in str(tc_backend.connection_notes)
+    assert "Invalid integration key" in caplog.text
+    assert PRIVATE_KEY not in caplog.text and PUBLIC_KEY not in caplog.text
+
+
 def test_a_hung_vendor_fails_after_the_timeout(admin_client, tc_backend, takecontrol_server):
     takecontrol_server.hang()
     shown = test_connection(admin_client, tc_backend, takecontrol_server)

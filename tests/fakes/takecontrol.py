@@ -221,6 +221,14 @@ class FakeTakeControlServer(FakeServer):
             return _json_reply(400, "error_400.json")
         if mode == "403":
             return _json_reply(403, "error_403.json")
+        if mode == "403-echo":  # a vendor that repeats the key it refused
+            key = request.headers.get("integration-key", "")
+            body = {
+                "result": "ERROR",
+                "details": None,
+                "errorDetails": {"errorCode": 403, "errorMsg": f"Invalid integration key {key}"},
+            }
+            return Reply(403, json.dumps(body), "application/json; charset=utf-8")
         if mode == "429":
             return _json_reply(429, "error_429.json", {"Retry-After": retry_after})
         if mode == "429-date":

@@ -461,7 +461,9 @@ class TakeControlClient:
                 self.health.record_success()  # it answered: alive, even when it says 429
             if response.status_code != 429:
                 self.breaker.record_success()
-                return _details(response, what=what, host=self.host)
+                return _details(
+                    response, what=what, host=self.host, keys=(self._public_key, self._private_key)
+                )
             self.breaker.record_failure()
             asked = retry_after_seconds(response.headers.get("Retry-After"))
             wait = asked if asked is not None else min(cap, DEFAULT_RETRY_WAIT) * random.uniform(0.5, 1.0)
@@ -546,12 +548,18 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
-def _error_details(payload: Any) -> tuple[object, str]:
+def _error_details(payload: Any, keys: Sequence[str] = ()) -> tuple[object, str]:
     """`errorDetails.errorCode` and `.errorMsg` from an envelope, if there are any
-    (docs/vendors/takecontrol.md#errors)."""
+    (docs/vendors/takecontrol.md#errors). The message goes to logs, admin messages and the kept
+    connection-test result, which staff who may only view a backend read: each of `keys` the
+    vendor repeats in it (a refused key, say) is `***`, before the message is cut short."""
     if isinstance(payload, Mapping) and isinstance(payload.get("errorDetails"), Mapping):
         details = payload["errorDetails"]
-        return details.get("errorCode"), str(details.get("errorMsg") or "")[:VENDOR_MESSAGE_MAX_CHARS]
+        message = str(details.get("errorMsg") or "")
+        for key in keys:
+            if key:
+                message = message.replace(key, "***")
+        return details.get("errorCode"), message[:VENDOR_MESSAGE_MAX_CHARS]
     return None, ""
 
 
@@ -562,12 +570,12 @@ def _json(response: Answer) -> Any:
         return None
 
 
-def _details(response: Answer, *, what: str, host: str) -> Any:
+def _details(response: Answer, *, what: str, host: str, keys: Sequence[str] = ()) -> Any:
     """The `details` of a SUCCESS envelope, or the matching exception
-    (docs/decisions/0015-takecontrol-rest-start.md)."""
+    (docs/decisions/0015-takecontrol-rest-start.md); `keys` never reach its message."""
     status = response.status_code
     payload = _json(response)
-    code, message = _error_details(payload)
+    code, message = _error_details(payload, keys)
     if status == 400:
         # Our validation should have caught it: log for developers, apologise to the customer.
         logger.warning("Take Control %s at %s: 400 %s %s", what, host, code, message)
