@@ -1,6 +1,8 @@
 """Customer pages come from the shared cache until an admin change
 (docs/decisions/0021-customer-page-cache.md)."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -50,6 +52,52 @@ def test_no_visitor_puts_their_own_text_into_a_shared_page(client, site, issues,
     embedded = client.get(f"{path}?embed=1&locale=fr").content.decode()
     links = [a.attrs["href"] for a in elements(embedded, "a", hreflang=True)]
     assert links and all(link.startswith(f"{path}?embed=1&locale=") for link in links), links
+
+
+def own_links(html: str) -> list[dict[str, list[str]]]:
+    """The queries of the portal's own links on a page (not its language menu, not the contact
+    links)."""
+    return [
+        parse_qs(urlsplit(a.attrs["href"]).query)
+        for a in elements(html, "a")
+        if a.attrs["href"].startswith("/") and not a.attrs.get("hreflang")
+    ]
+
+
+@pytest.mark.parametrize("path", ["/key/", "/survey/", "/reps/"])
+def test_a_framed_page_links_to_the_framed_layout_in_its_language(client, site, issues, path):
+    """In a frame the next page is drawn for the frame from its first paint: its links keep
+    `embed=1` beside the language, from the shared page as from a fresh one; outside a frame
+    they carry no `embed`."""
+    for _visit in range(2):  # the second comes from the page cache
+        framed = own_links(client.get(f"{path}?embed=1&locale=de").content.decode())
+        assert framed and all(query == {"locale": ["de"], "embed": ["1"]} for query in framed), framed
+        plain = own_links(client.get(f"{path}?locale=de").content.decode())
+        assert plain and all(query == {"locale": ["de"]} for query in plain), plain
+
+
+def test_a_framed_prefilled_page_links_to_the_framed_layout(client, site, issues):
+    """A help desk's prefilled link is built from a compiled page (never the page cache): the
+    framed and the plain variant each keep their own links."""
+    for _visit in range(2):
+        framed = own_links(client.get("/survey/?name=Jane&embed=1&locale=de").content.decode())
+        assert framed and all(query.get("embed") == ["1"] for query in framed), framed
+        plain = own_links(client.get("/survey/?name=Jane&locale=de").content.decode())
+        assert plain and not any("embed" in query for query in plain), plain
+
+
+def test_a_framed_forms_answer_keeps_the_framed_layout_in_its_links(client, site):
+    """A POST's answer knows it is framed from the form's `embedded` field (portal.js sets it):
+    a refused key's page links back in the framed layout too."""
+    from tests.conftest import form_data
+
+    html = client.post("/key/", form_data(key="12", locale="fi", embedded="1")).content.decode()
+    assert 'class="embedded"' in html
+    links = own_links(html)
+    assert links and all(query == {"locale": ["fi"], "embed": ["1"]} for query in links), links
+    html = client.post("/key/", form_data(key="12", locale="fi")).content.decode()
+    links = own_links(html)
+    assert links and all(query == {"locale": ["fi"]} for query in links), links
 
 
 def test_the_rep_list_check_again_link_carries_no_first_visitors_text(client, site):

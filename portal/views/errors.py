@@ -4,7 +4,7 @@ handler400/403/404/500 outside the API (portal/error_handlers.py)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
@@ -75,6 +75,7 @@ def _error_page(
                 "title": str(title),
                 "message": str(message),
                 "language": language,
+                "nav_query": urlencode({"locale": language}),
                 "html_lang": html_lang(language),
                 "languages": language_links(request, site) if offered and site is not None else [],
             },

@@ -170,6 +170,11 @@ def render_customer_page(
         "flows": enabled_flows(site) if site else [],
         **(context or {}),
     }
+    # The portal's own links keep the page's language and, in a frame, the embedded layout:
+    # the next page is drawn for the frame from its first paint, as the first one was.
+    context["nav_query"] = urlencode(
+        {"locale": context["language"], **({"embed": "1"} if context["embedded"] else {})}
+    )
     response = render(request, template, context, status=status)
     set_customer_csp(response, site)
     response.xframe_options_exempt = True  # frame-ancestors in portal_csp decides
