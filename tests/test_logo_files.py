@@ -7,12 +7,13 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from portal.logo_files import remove_unused_logos
@@ -271,3 +272,49 @@ def test_prune_refuses_a_logo_folder_that_is_a_symlink(tmp_path, settings, site)
 def test_prune_without_a_logo_folder_removes_nothing(tmp_path, settings, site):
     settings.MEDIA_ROOT = tmp_path / "media"
     assert "removed 0 unused logo file(s)" in prune()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_saving_one_site_never_leave_it_naming_a_removed_logo(admin_client, site, media):
+    """Admin B replaces the logo while admin A, who opened the form before, saves other changes.
+    A's save must start from B's logo: writing back the one B replaced (removed from disk when
+    B's save committed) would leave the site naming a file that is gone, and remove B's.
+    PostgreSQL runs the two saves side by side; SQLite takes them one after the other."""
+    old = upload(site, "logo")
+    site.save()
+    Site.objects.filter(pk=site.pk).update(logo=old)
+    answers = []
+
+    def admin_a_saves():
+        try:
+            answers.append(save_site_in_admin(admin_client, site, name="Acme Help"))
+        finally:
+            connection.close()
+
+    with transaction.atomic():  # admin B's save, holding the site as the admin's save does
+        locked = Site.objects.select_for_update().get(pk=site.pk)
+        locked.logo.save("new.png", io.BytesIO(PNG_1PX), save=False)
+        locked.save()
+        new = locked.logo.name
+        a = threading.Thread(target=admin_a_saves)
+        a.start()
+        if connection.vendor == "postgresql":  # A waits for B's lock before B commits
+            wait_for(lambda: row_lock_waiters() > 0)
+    a.join(timeout=30)
+    assert not a.is_alive() and answers and answers[0].status_code == 302
+    site.refresh_from_db()
+    assert (site.name, site.logo.name) == ("Acme Help", new)
+    assert (media / new).exists() and not (media / old).exists()
+
+
+def row_lock_waiters() -> int:
+    with connection.cursor() as cursor:  # pg_locks is read afresh on every call
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+        return cursor.fetchone()[0]
+
+
+def wait_for(condition, *, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the other save never reached the site's lock"
+        time.sleep(0.005)

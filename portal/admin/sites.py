@@ -425,6 +425,21 @@ class SiteAdmin(
             .prefetch_related("hostnames", "translations")
         )
 
+    def get_object(self, request, object_id, from_field=None):
+        """A save reads its site locked until it commits (the change form's transaction), so
+        two admins saving one site take turns and the second starts from what the first wrote.
+        Otherwise the second writes back the logo the first replaced, which the first's commit
+        removed from disk (docs/decisions/0038-branding-without-script.md). SQLite serialises
+        the saves anyway and has no row locks: Django leaves the lock out there."""
+        if request.method != "POST":
+            return super().get_object(request, object_id, from_field)
+        queryset = self.get_queryset(request).select_for_update(of=("self",))
+        field = self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (self.model.DoesNotExist, forms.ValidationError, ValueError):
+            return None
+
 
 class CustomFieldTranslationInline(admin.TabularInline):
     model = models.CustomFieldTranslation
