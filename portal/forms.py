@@ -22,8 +22,10 @@ from portal.models import Backend, CustomField, FieldMode, Site
 from portal.text_rules import (  # noqa: F401  (STRIP_CHARS, strip_pattern: the page's counter)
     CONTROL,
     LINE_BREAK,
+    NAME_FIELDS,
     STRIP_CHARS,
     CustomerField,
+    has_letter_or_digit,
     normalise,
     strip_pattern,
     text_problem,
@@ -97,6 +99,11 @@ def length_attrs(*, max_chars: int | None = None, max_bytes: int | None = None) 
     return attrs
 
 
+# A name of emoji or punctuation alone ("😀😀", "!!!") tells a representative nothing
+# (docs/decisions/0051-shared-text-rules.md).
+NAME_WITHOUT_LETTERS = _("Please enter a name with at least one letter or digit.")
+
+
 class TextField(forms.CharField):
     """A text field limited in characters or UTF-8 bytes, without the browser's maxlength.
 
@@ -105,9 +112,16 @@ class TextField(forms.CharField):
     """
 
     def __init__(
-        self, *, max_chars: int | None = None, max_bytes: int | None = None, multiline: bool = False, **kwargs
+        self,
+        *,
+        max_chars: int | None = None,
+        max_bytes: int | None = None,
+        multiline: bool = False,
+        a_name: bool = False,
+        **kwargs,
     ):
         self.max_chars, self.max_bytes, self.multiline = max_chars, max_bytes, multiline
+        self.a_name = a_name  # a person's name: needs a letter or digit (text_rules.NAME_FIELDS)
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 5}) if multiline else forms.TextInput)
         super().__init__(strip=False, **kwargs)
 
@@ -124,6 +138,8 @@ class TextField(forms.CharField):
         super().validate(value)
         if value:
             check_length(value, max_chars=self.max_chars, max_bytes=self.max_bytes)
+            if self.a_name and not has_letter_or_digit(value):
+                raise ValidationError(NAME_WITHOUT_LETTERS, code="no_letter_or_digit")
 
 
 def carried_external_key_field() -> TextField:
@@ -586,6 +602,7 @@ class SurveyForm(PublicForm):
             max_chars=spec.max_chars,
             max_bytes=spec.max_bytes,
             multiline=spec.multiline,
+            a_name=spec.name in NAME_FIELDS,
             **extra,
             error_messages={"required": _("Please fill in this field.")},
         )

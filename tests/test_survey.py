@@ -164,6 +164,24 @@ def test_bad_values_get_a_message_next_to_the_field(client, site, issues, custom
     assert code in errors_of(response)[field]
 
 
+@pytest.mark.parametrize("name", ["😀😀", "!!!", "---", "🙂 . 🙂", "​​"])
+def test_a_name_with_nothing_to_read_is_refused_and_the_rest_kept(client, site, issues, custom_fields, name):
+    response = post_survey(client, name=name, company="Ødegård AS", locale="de")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert errors_of(response) == {
+        "name": "Bitte geben Sie einen Namen mit mindestens einem Buchstaben oder einer Ziffer ein. "
+    }
+    assert element(html, "input", name="name").attrs["value"] == name
+    assert element(html, "input", name="company").attrs["value"] == "Ødegård AS"
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID
+
+
+@pytest.mark.parametrize("name", ["李", "Ødegård", "محمد", "Анна", "R2-D2 🤖", "7"])
+def test_a_name_in_any_script_or_with_a_digit_reaches_the_vendor(client, site, issues, custom_fields, name):
+    assert dict(query_of(post_survey(client, name=name)["Location"]))["customer.name"] == name
+
+
 def test_name_of_100_multibyte_characters_is_fine(client, site, issues, custom_fields):
     name = "ü" * 100
     assert dict(query_of(post_survey(client, name=name)["Location"]))["customer.name"] == name
