@@ -30,8 +30,8 @@ from portal.forms import (
     key_form,
 )
 from portal.http import PortalRequest, SiteRequest
-from portal.text_rules import NAME_FIELDS, has_letter_or_digit
 from portal.models import Site, StartRequest
+from portal.text_rules import NAME_FIELDS, has_letter_or_digit
 from portal.views.base import StartFlowView, public_form_initial
 from portal.views.rendering import (
     enabled_flows,
