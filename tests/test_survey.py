@@ -708,7 +708,7 @@ def test_a_survey_link_with_no_issue_to_pick_says_so_and_points_to_a_way_that_ca
     pick, asks nothing, and links the session key form; a send says the same."""
     html = client.get("/survey/?locale=de").content.decode()
     notice = no_topics_notice(html)
-    assert notice.text == "Derzeit sind keine Themen verfügbar. Ich habe einen Sitzungsschlüssel"
+    assert notice.text == "Derzeit steht kein Anliegen zur Auswahl. Ich habe einen Sitzungsschlüssel"
     assert element(notice, "a").attrs["href"] == "/key/?locale=de"
     assert elements(html, "input", name="issue") == [] and elements(html, "button", type="submit") == []
 
