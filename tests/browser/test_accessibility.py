@@ -5,6 +5,7 @@ screen and 200 % zoom, and is photographed for review."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import zoneinfo
 
 import pytest
@@ -184,7 +185,7 @@ def test_on_a_phone_the_issue_choices_read_as_one_group_of_large_targets(page, m
         assert len(rows) == 3
         for row in rows:
             assert row["width"] >= 24 and row["height"] >= 24, (width, row)
-        for above, below in zip(rows, rows[1:]):
+        for above, below in itertools.pairwise(rows):
             assert below["top"] - above["bottom"] == pytest.approx(0, abs=0.5), width  # no gap
             line = above["textBottom"] - above["textTop"]
             assert below["textTop"] - above["textBottom"] < line, (width, above, below)
