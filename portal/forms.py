@@ -10,7 +10,7 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,8 +22,10 @@ from portal.models import Backend, CustomField, FieldMode, Site
 from portal.text_rules import (  # noqa: F401  (STRIP_CHARS, strip_pattern: the page's counter)
     CONTROL,
     LINE_BREAK,
+    NAME_FIELDS,
     STRIP_CHARS,
     CustomerField,
+    has_letter_or_digit,
     normalise,
     strip_pattern,
     text_problem,
@@ -36,6 +38,18 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
     from portal.selectors import LocalizedCustomField
+
+
+FieldT = TypeVar("FieldT", bound=forms.Field)
+
+
+def names_itself(field: FieldT, *codes: str) -> FieldT:
+    """The field, its errors of these codes marked as naming it ("Please enter the session key
+    your technician gave you."): the error summary lists such a message alone, as a link to the
+    field, and any other ("Please fill in this field.") after the field's label, so no line
+    says the field's name twice and none leaves it out (docs/decisions/0113-error-summary-lines.md)."""
+    field.codes_naming_it = frozenset(codes)  # type: ignore[attr-defined]
+    return field
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -97,6 +111,11 @@ def length_attrs(*, max_chars: int | None = None, max_bytes: int | None = None) 
     return attrs
 
 
+# A name of emoji or punctuation alone ("😀😀", "!!!") tells a representative nothing
+# (docs/decisions/0051-shared-text-rules.md).
+NAME_WITHOUT_LETTERS = _("Please enter a name with at least one letter or digit.")
+
+
 class TextField(forms.CharField):
     """A text field limited in characters or UTF-8 bytes, without the browser's maxlength.
 
@@ -105,9 +124,16 @@ class TextField(forms.CharField):
     """
 
     def __init__(
-        self, *, max_chars: int | None = None, max_bytes: int | None = None, multiline: bool = False, **kwargs
+        self,
+        *,
+        max_chars: int | None = None,
+        max_bytes: int | None = None,
+        multiline: bool = False,
+        a_name: bool = False,
+        **kwargs,
     ):
         self.max_chars, self.max_bytes, self.multiline = max_chars, max_bytes, multiline
+        self.a_name = a_name  # a person's name: needs a letter or digit (text_rules.NAME_FIELDS)
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 5}) if multiline else forms.TextInput)
         super().__init__(strip=False, **kwargs)
 
@@ -124,6 +150,8 @@ class TextField(forms.CharField):
         super().validate(value)
         if value:
             check_length(value, max_chars=self.max_chars, max_bytes=self.max_bytes)
+            if self.a_name and not has_letter_or_digit(value):
+                raise ValidationError(NAME_WITHOUT_LETTERS, code="no_letter_or_digit")
 
 
 def carried_external_key_field() -> TextField:
@@ -147,9 +175,12 @@ def custom_field_required(field: LocalizedCustomField) -> StrOrPromise:
 def consent_field() -> forms.BooleanField:
     """The required tick under the site's consent text
     (docs/decisions/0036-trust-and-what-happens-next.md), on every start form."""
-    return forms.BooleanField(
-        label=_("I agree to the terms above"),
-        error_messages={"required": _("Please agree to the terms to continue.")},
+    return names_itself(
+        forms.BooleanField(
+            label=_("I agree to the terms above"),
+            error_messages={"required": _("Please agree to the terms to continue.")},
+        ),
+        "required",
     )
 
 
@@ -237,18 +268,25 @@ class SessionKeyForm(PublicForm):
     """The key a technician gave the customer, in the shape the backend's adapter says
     (`VendorAdapter.key_rule`, `normalise_key`: spaces, dashes and full-width digits allowed)."""
 
-    key = forms.CharField(
-        label=_("Session key"),
-        help_text=_("The key your technician gave you, for example 123 4567."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "autocapitalize": "none",
-                "spellcheck": "false",
-                "inputmode": "numeric",
-            }
+    # Every message of the key names it: "session key" or "PIN" (PinForm).
+    key = names_itself(
+        forms.CharField(
+            label=_("Session key"),
+            help_text=_("The key your technician gave you, for example 123 4567."),
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "off",
+                    "autocapitalize": "none",
+                    "spellcheck": "false",
+                    "inputmode": "numeric",
+                }
+            ),
+            error_messages={"required": _("Please enter the session key your technician gave you.")},
         ),
-        error_messages={"required": _("Please enter the session key your technician gave you.")},
+        "required",
+        "empty",
+        "characters",
+        "length",
     )
 
     # From a prefill link (`?external_key=`), carried along unseen (sent even when the appliance
@@ -322,13 +360,17 @@ class TechnicianForm(PublicForm):
     login) is looked up server-side and never reaches the page.
     """
 
-    technician = forms.TypedChoiceField(
-        label=_("Technician"),
-        coerce=int,
-        error_messages={
-            "required": _("Please choose a technician from the list."),
-            "invalid_choice": _("This technician is not available. Please choose one from the list."),
-        },
+    technician = names_itself(
+        forms.TypedChoiceField(
+            label=_("Technician"),
+            coerce=int,
+            error_messages={
+                "required": _("Please choose a technician from the list."),
+                "invalid_choice": _("This technician is not available. Please choose one from the list."),
+            },
+        ),
+        "required",
+        "invalid_choice",
     )
 
     def __init__(self, *args, technicians: list, consent_text: str = "", **kwargs):
@@ -356,13 +398,17 @@ class RepForm(PublicForm):
     who left the list is refused kindly.
     """
 
-    rep = forms.TypedChoiceField(
-        label=_("Representative"),
-        coerce=int,
-        error_messages={
-            "required": _("Please choose a representative from the list."),
-            "invalid_choice": REP_NO_LONGER_AVAILABLE,
-        },
+    rep = names_itself(
+        forms.TypedChoiceField(
+            label=_("Representative"),
+            coerce=int,
+            error_messages={
+                "required": _("Please choose a representative from the list."),
+                "invalid_choice": REP_NO_LONGER_AVAILABLE,
+            },
+        ),
+        "required",
+        "invalid_choice",
     )
     # From a prefill link (`?external_key=`), carried along unseen.
     external_key = carried_external_key_field()
@@ -419,6 +465,8 @@ def custom_form_field(field: LocalizedCustomField) -> forms.Field:
         # The built-in email's rules (SurveyForm._add_customer_field): a one-line text without
         # control characters, then an address. Django's EmailField alone accepts a quoted local
         # part with control characters ("a\x01b"@example.com), which no vendor console shows.
+        # Its message says "an email address" but not whose: the summary leads it with the label
+        # (the customer's own address, the survey's built-in field, may be asked too).
         return TextField(
             max_chars=field.max_length,
             widget=forms.EmailInput,
@@ -481,13 +529,19 @@ class SurveyForm(PublicForm):
         (docs/decisions/0035-no-pointless-choices.md)."""
         return not self.reps_menu and not self.issues
 
-    issue = forms.ChoiceField(
-        label=_("What do you need help with?"),
-        widget=LabelledSelect,  # more than six issues; fewer are radios, one is hidden
-        error_messages={
-            "required": _("Please choose what you need help with."),
-            "invalid_choice": _("Please choose one of the listed topics."),
-        },
+    # Its messages name it, with representatives in the menu too ("Please choose a
+    # representative from the list.").
+    issue = names_itself(
+        forms.ChoiceField(
+            label=_("What do you need help with?"),
+            widget=LabelledSelect,  # more than six issues; fewer are radios, one is hidden
+            error_messages={
+                "required": _("Please choose what you need help with."),
+                "invalid_choice": _("Please choose one of the listed topics."),
+            },
+        ),
+        "required",
+        "invalid_choice",
     )
 
     def __init__(
@@ -586,11 +640,14 @@ class SurveyForm(PublicForm):
             max_chars=spec.max_chars,
             max_bytes=spec.max_bytes,
             multiline=spec.multiline,
+            a_name=spec.name in NAME_FIELDS,
             **extra,
             error_messages={"required": _("Please fill in this field.")},
         )
         field.widget.attrs["autocomplete"] = spec.autocomplete
-        self.fields[spec.name] = field
+        # Only an address's and a name's own messages say what the field is; "Please fill in
+        # this field." and the length and character messages need its label in the summary.
+        self.fields[spec.name] = names_itself(field, "invalid" if spec.email else "no_letter_or_digit")
 
     def body_fields(self):
         """Visible fields between the issue and the consent, with the issues each belongs to."""

@@ -7,6 +7,9 @@
   expression character classes valid in Python and ECMA-262, so the API publishes the very same
   expression in its OpenAPI document (`not: {pattern: ...}`).
 - What trimming removes (`STRIP_CHARS`) and how line ends are unified.
+- Which fields carry a person's name, and that a name has something to read: at least one
+  letter or digit of any script (`has_letter_or_digit`), so "😀😀" or "!!!" never reaches a
+  representative as a customer's name.
 - The customer fields each vendor takes, with the vendor's limits
   (docs/decisions/0025-limits-in-the-vendors-units.md), from the backend's adapter: the survey
   builds its fields from them and the API checks prefill values against them.
@@ -62,6 +65,17 @@ def normalise(value: str) -> str:
 def strip_pattern() -> str:
     """STRIP_CHARS as a regular-expression character class body (\\uXXXX escapes), for the page."""
     return "".join(f"\\u{ord(ch):04x}" for ch in STRIP_CHARS)
+
+
+# The customer fields that name the customer to the representative (every vendor's `name`).
+NAME_FIELDS = frozenset({"name"})
+
+
+def has_letter_or_digit(value: str) -> bool:
+    """Whether the text has a letter or a digit of any script (Unicode categories L and N):
+    "李", "Ødegård", "محمد" and "R2" have, "😀😀", "!!!" and "---" have not. A name without one
+    tells a representative nothing; no vendor refuses it (docs/decisions/0051-shared-text-rules.md)."""
+    return any(ch.isalnum() for ch in value)  # exactly the characters of categories L and N
 
 
 def customer_fields_for(backend: Backend) -> tuple[CustomerField, ...]:

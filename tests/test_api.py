@@ -656,6 +656,8 @@ def test_chat_handoff_with_every_field(client, fake, secret):
         ({"name": "Jane", "ip_address": None}, "ip_address", "Must be a string."),
         ({"name": "Jane\x1c"}, "name", "No control characters."),
         ({"name": None}, "name", "Must be a string."),
+        ({"name": "😀😀"}, "name", "At least one letter or digit."),
+        ({"name": " !!! "}, "name", "At least one letter or digit."),
     ],
 )
 def test_chat_handoff_validation(client, fake, secret, body, field, message):
@@ -663,6 +665,12 @@ def test_chat_handoff_validation(client, fake, secret, body, field, message):
     assert response.status_code == 400
     assert response.json()["fields"] == {field: [message]}
     assert fake.count("generate_session_key") == 0
+
+
+@pytest.mark.parametrize("name", ["李", "Ødegård", "محمد", "R2"])
+def test_chat_handoff_takes_a_name_in_any_script(client, fake, secret, name):
+    assert call(client, "post", "/chat-handoffs", {"name": name}, token=secret).status_code == 201
+    assert sent(fake, "create_virtual_customer")["name"] == name
 
 
 def test_chat_handoff_fails_as_502_when_the_virtual_customer_is_refused(client, fake, secret):
@@ -798,6 +806,11 @@ def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db)
         ({"values": {"cf_note": "a\u202eb"}}, "values.cf_note", "No control characters."),
         ({"values": {"name": "Jane\x1f"}}, "values.name", "No control characters."),
         (
+            {"values": {"name": "---"}},
+            "values.name",
+            "Please enter a name with at least one letter or digit.",
+        ),
+        (
             {"values": {"cf_bad code": "x"}},
             "values.cf_bad code",
             "Not a prefill parameter: key, name, "
@@ -820,7 +833,8 @@ def test_prefill_link_takes_what_the_form_takes(client, secret, api_site):
     api_site.save()
     values = {"details": "é" * 512, "name": "x" * 100}
     values_multiline = {"details": "Printer offline.\nSince Monday."}
-    for body in (values, values_multiline):
+    names_in_any_script = [{"name": name} for name in ("李", "Ødegård", "محمد", "R2-D2")]
+    for body in (values, values_multiline, *names_in_any_script):
         assert call(client, "post", "/prefill-links", {"values": body}, token=secret).status_code == 201
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.branding import contrast_ratio, contrast_warnings, embed_snippet
-from portal.models import Holiday, OpeningHours, validate_logo
+from portal.models import CustomField, Holiday, OpeningHours, validate_logo
 from portal.selectors import is_open, notice_is_shown
 from tests.conftest import form_data, save_site_in_admin
 from tests.parsed_html import element, elements
@@ -483,11 +483,12 @@ def test_japanese_and_chinese_pages_write_the_full_width_colon(client, site):
         html = client.get(f"/survey/?locale={locale}").content.decode()
         footer = element(html, "footer", class_="site-footer")
         assert phone in footer.text and ": " not in footer.text
-    page = client.post("/key/", form_data(key="", locale="ja")).content.decode()
+    # The summary leads a message that does not name its field ("この項目を…") with the label.
+    page = client.post("/survey/", form_data(name="", locale="ja")).content.decode()
     summary = element(page, "div", class_="error-summary").text
-    assert "：" in summary and ": " not in summary
-    page = client.post("/key/", form_data(key="", locale="en-us")).content.decode()
-    assert ": " in element(page, "div", class_="error-summary").text  # others keep ": "
+    assert "お名前：" in summary and ": " not in summary
+    page = client.post("/survey/", form_data(name="", locale="en-us")).content.decode()
+    assert "Your name: " in element(page, "div", class_="error-summary").text  # others keep ": "
 
 
 @pytest.mark.django_db
@@ -495,12 +496,19 @@ def test_a_label_ending_in_a_full_width_question_mark_leads_its_error_without_a_
     """The error summary joins a question label and its error: "？" carries its own space."""
     site.enabled_languages = ["en-us", "ja"]
     site.save()
-    page = client.post("/survey/", form_data(locale="ja")).content.decode()
-    link = element(page, "a", href="#id_issue_0")
-    assert link.raw_text() == "どのようなことでお困りですか？お困りの内容を選んでください。"
-    page = client.post("/survey/", form_data(locale="en-us")).content.decode()
-    link = element(page, "a", href="#id_issue_0")
-    assert link.raw_text() == "What do you need help with? Please choose what you need help with."
+    CustomField.objects.create(
+        site=site, code_name="devices", label="台数は？", field_type=CustomField.Type.NUMBER
+    )
+    page = client.post("/survey/", form_data(cf_devices="x", locale="ja")).content.decode()
+    link = element(page, "a", href="#id_cf_devices")
+    assert link.raw_text().startswith("台数は？42")  # no space after "？"
+    assert link.raw_text().endswith("数値を入力してください。")
+    CustomField.objects.create(
+        site=site, code_name="rooms", label="How many?", field_type=CustomField.Type.NUMBER
+    )
+    page = client.post("/survey/", form_data(cf_rooms="x", locale="en-us")).content.decode()
+    link = element(page, "a", href="#id_cf_rooms")
+    assert link.raw_text() == "How many? Please enter a number, like 42 or 3.5."
 
 
 @pytest.mark.django_db

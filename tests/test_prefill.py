@@ -219,3 +219,24 @@ def test_a_locked_form_never_locks_the_next_customers_form(client, signing_site,
     response = client.post("/survey/", form_data(**{**VALID_SURVEY, "name": "Max", "external_key": "MINE"}))
     sent = dict(query_of(response["Location"]))
     assert (sent["customer.name"], sent["session.custom.external_key"]) == ("Max", "MINE")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("signed", [True, False])
+def test_a_prefilled_name_with_nothing_to_read_is_neither_shown_locked_nor_sent(
+    client, signing_site, issues, custom_fields, signed
+):
+    """A link signed before names needed a letter or digit, or a plain one, may carry "!!!":
+    the customer gets an empty, editable name field and their own name goes out."""
+    values = {"name": "!!!", "external_key": "INC0012345"}
+    query = signed_link(values) if signed else "name=!!!&external_key=INC0012345"
+    html = client.get(f"/survey/?{query}").content.decode()
+    name = element(html, "input", name="name")
+    assert "value" not in name.attrs
+    assert "readonly" not in name.attrs and "disabled" not in name.attrs
+    external_key = element(html, "input", name="external_key")
+    assert external_key.attrs["value"] == "INC0012345"
+    assert ("readonly" in external_key.attrs) is signed  # the link's other values still lock
+    posted = {**VALID_SURVEY, "name": "Jane Doe", "external_key": "INC0012345"}
+    response = client.post("/survey/", form_data(**posted, signed=query if signed else ""))
+    assert dict(query_of(response["Location"]))["customer.name"] == "Jane Doe"

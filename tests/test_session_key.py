@@ -55,6 +55,24 @@ def test_bad_keys_are_refused_with_a_message_and_kept(client, site, typed, messa
     assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID
 
 
+@pytest.mark.parametrize(
+    ("typed", "line"),
+    [
+        # A walk-through read "Sitzungsschlüssel: Ein Sitzungsschlüssel hat …": the message
+        # names the key, so the summary lists it alone.
+        ("123456", "Ein Sitzungsschlüssel hat 7 Zeichen; Sie haben 6 eingegeben."),
+        ("", "Bitte geben Sie den Sitzungsschlüssel ein, den Ihr Techniker Ihnen gegeben hat."),
+        # Django's own message names nothing: the label leads it.
+        ("1234567\x00", "Sitzungsschlüssel: Nullzeichen sind nicht erlaubt."),
+    ],
+)
+def test_the_error_summary_names_the_key_once(client, site, typed, line):
+    site.enabled_languages = ["en-us", "de"]
+    site.save()
+    html = post_key(client, typed, locale="de").content.decode()
+    assert element(element(html, id="error-summary"), "a", href="#id_key").text == line
+
+
 def test_a_site_that_asks_for_consent_asks_it_before_a_key_start_too(client, site):
     """A walk-through started a session with a key on a site whose consent text says customers
     must agree first: the key form had no consent box (docs/decisions/0036-...: every start

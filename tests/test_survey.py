@@ -128,20 +128,57 @@ def test_everything_typed_is_kept_after_an_error(client, site, issues, custom_fi
 
 
 @pytest.mark.parametrize(
-    ("locale", "summary"),
+    ("locale", "label", "summary"),
     [
-        ("en-us", "What do you need help with? Please choose what you need help with."),
-        ("fr", "Pour quoi avez-vous besoin d’aide ? "),
-        ("ja", "どのようなことでお困りですか？"),
+        ("en-us", "How many devices?", "How many devices? Please enter a number, like 42 or 3.5."),
+        ("fr", "Combien d’appareils ?", "Combien d’appareils ? Veuillez saisir un nombre"),
+        ("ja", "台数は？", "台数は？42"),
     ],
 )
 def test_the_error_summary_adds_no_colon_after_a_question(
-    client, site, issues, custom_fields, locale, summary
+    client, site, issues, custom_fields, locale, label, summary
 ):
-    response = post_survey(client, issue="", locale=locale)
-    text = element(response.content.decode(), "a", href="#id_issue_0").text
+    CustomField.objects.create(
+        site=site, code_name="devices", label=label, field_type=CustomField.Type.NUMBER
+    )
+    response = post_survey(client, cf_devices="many", locale=locale)
+    text = element(response.content.decode(), "a", href="#id_cf_devices").text
     assert text.startswith(summary)
     assert "?:" not in text and "？:" not in text
+
+
+@pytest.mark.parametrize(
+    ("locale", "line"),
+    [
+        ("en-us", "Please choose what you need help with."),
+        ("de", "Bitte wählen Sie aus, wobei Sie Hilfe brauchen."),
+        ("ja", "お困りの内容を選んでください。"),
+    ],
+)
+def test_a_summary_line_whose_message_names_its_field_says_it_once(
+    client, site, issues, custom_fields, locale, line
+):
+    """A walk-through read "Sitzungsschlüssel: Ein Sitzungsschlüssel hat …": a message that
+    names its field is listed alone, still a link to the field."""
+    response = post_survey(client, issue="", name="😀", locale=locale)
+    html = response.content.decode()
+    assert element(html, "a", href="#id_issue_0").text == line
+    name = element(html, "a", href="#id_name").text
+    assert name == " ".join(errors_of(response)["name"].split())  # the message next to the field
+
+
+def test_a_summary_line_whose_message_does_not_name_its_field_leads_with_the_label(
+    client, site, issues, custom_fields
+):
+    response = post_survey(client, name="", company="Acme\nCorp", cf_asset_tag="x" * 35, locale="de")
+    links = [
+        a.text for a in elements(response.content.decode(), "a") if a.attrs.get("href", "").startswith("#id_")
+    ]
+    assert links == [
+        "Ihr Name: Bitte füllen Sie dieses Feld aus.",
+        "Firma: Bitte schreiben Sie dies in eine einzige Zeile.",
+        "Asset tag: Das sind 3 Zeichen zu viel. Bitte kürzen Sie es.",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -162,6 +199,24 @@ def test_bad_values_get_a_message_next_to_the_field(client, site, issues, custom
     response = post_survey(client, **{field: value})
     assert response.status_code == 200
     assert code in errors_of(response)[field]
+
+
+@pytest.mark.parametrize("name", ["😀😀", "!!!", "---", "🙂 . 🙂", "​​"])
+def test_a_name_with_nothing_to_read_is_refused_and_the_rest_kept(client, site, issues, custom_fields, name):
+    response = post_survey(client, name=name, company="Ødegård AS", locale="de")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert errors_of(response) == {
+        "name": "Bitte geben Sie einen Namen mit mindestens einem Buchstaben oder einer Ziffer ein. "
+    }
+    assert element(html, "input", name="name").attrs["value"] == name
+    assert element(html, "input", name="company").attrs["value"] == "Ødegård AS"
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.INVALID
+
+
+@pytest.mark.parametrize("name", ["李", "Ødegård", "محمد", "Анна", "R2-D2 🤖", "7"])
+def test_a_name_in_any_script_or_with_a_digit_reaches_the_vendor(client, site, issues, custom_fields, name):
+    assert dict(query_of(post_survey(client, name=name)["Location"]))["customer.name"] == name
 
 
 def test_name_of_100_multibyte_characters_is_fine(client, site, issues, custom_fields):
@@ -653,7 +708,7 @@ def test_a_survey_link_with_no_issue_to_pick_says_so_and_points_to_a_way_that_ca
     pick, asks nothing, and links the session key form; a send's answer says the same, once."""
     html = client.get("/survey/?locale=de").content.decode()
     notice = no_topics_notice(html)
-    assert notice.text == "Derzeit sind keine Themen verfügbar. Ich habe einen Sitzungsschlüssel"
+    assert notice.text == "Derzeit steht kein Anliegen zur Auswahl. Ich habe einen Sitzungsschlüssel"
     assert element(notice, "a").attrs["href"] == "/key/?locale=de"
     assert elements(html, "input", name="issue") == [] and elements(html, "button", type="submit") == []
 

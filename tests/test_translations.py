@@ -170,3 +170,17 @@ def test_japanese_and_chinese_write_full_width_parentheses_in_prose(language):
         strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
         found += [string for string in strings if CRAMPED_PARENTHESIS.search(string)]
     assert found == []
+
+
+def test_german_calls_what_a_customer_picks_in_the_survey_anliegen_throughout():
+    """A walk-through found "Themen" odd for the survey's choices, which the catalog calls
+    "Anliegen" everywhere else (the issue, the admin's lists): one word for one thing."""
+    about_issues = [
+        message
+        for message in catalog("de")
+        if message.id and re.search(r"\b(topics?|issues?)\b", str(message.id), re.I)
+    ]
+    assert len(about_issues) > 20
+    strings = [s for m in about_issues for s in (m.string if isinstance(m.string, tuple) else [m.string])]
+    assert [s for s in strings if re.search(r"\bThem(a|en)\b", s)] == []
+    assert "Bitte wählen Sie eines der aufgeführten Anliegen." in strings

@@ -39,6 +39,7 @@ from portal.text_rules import (
     LINE_BREAK,
     ONE_LINE_CONTROL_PATTERN,
     customer_fields_for,
+    has_letter_or_digit,
     normalise,
     text_problem,
 )
@@ -58,6 +59,13 @@ PREFILL_TTL_DEFAULT, PREFILL_TTL_MAX = 7 * 24 * 3600, prefill.LINK_TTL_MAX
 LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
 
 TEXT_ERRORS = {CONTROL: "No control characters.", LINE_BREAK: "One line only."}
+# JSON Schema cannot say "a letter of any script" portably (`\p{L}` needs ECMA-262's `u` flag,
+# which Python's `re` lacks): the rule is said in words and checked here.
+NAME_MESSAGE = "At least one letter or digit."
+NAME_RULE = (
+    "A name needs at least one letter or digit of any script (Unicode categories L and N): "
+    "emoji or punctuation alone are refused."
+)
 TEXT_RULE = (
     "No control characters (C0 and C1 controls, DEL, bidirectional overrides) "
     "anywhere in the value; one-line fields also take no tab or line break. Lengths "
@@ -129,6 +137,7 @@ class Text(Rule):
     max_chars: int | None = None
     multiline: bool = False
     required: bool = False
+    a_name: bool = False  # a person's name: at least one letter or digit (`text_rules.NAME_FIELDS`)
     description: str = ""
 
     def json_schema(self) -> dict:
@@ -154,6 +163,8 @@ class Text(Rule):
         value = value.strip()
         if self.required and not value:
             problems.add("This field is required.")
+        elif self.a_name and value and not has_letter_or_digit(value):
+            problems.add(NAME_MESSAGE)
         if problem:
             problems.add(TEXT_ERRORS[problem])
         return value
@@ -409,8 +420,8 @@ class PrefillValues(Rule):
             "every value it locks, as it is set up now: on the key page a key of the backend's "
             "shape; on the home page what the key page and the survey take; on the survey an "
             "issue the site offers (with representatives in its menu, `rep-<id>`), a name and "
-            "a description that are not blank, an email address that is one, a custom field's "
-            "own type, choices and length, a required custom field "
+            "a description that are not blank, a name with a letter or digit in it, an email "
+            "address that is one, a custom field's own type, choices and length, a required custom field "
             f"not blank, and all custom values with the external key within "
             f"{limits.CUSTOM_TOTAL_MAX_BYTES} UTF-8 bytes. A name the page does not lock (a "
             "custom field no signed link locks, `name` on the key page) is signed and has no "
@@ -539,8 +550,8 @@ class ChatHandoffRequest(SessionKeyFields):
         Text(
             max_chars=limits.CUSTOMER_TEXT_MAX_CHARS,
             required=True,
-            description="The name the representative sees; at least one character that is not a "
-            "space. " + TEXT_RULE,
+            a_name=True,
+            description="The name the representative sees. " + NAME_RULE + " " + TEXT_RULE,
         ),
     ]
     ip_address: Annotated[str, IpAddress()] = Field(DEFAULT_IP_ADDRESS, json_schema_extra=_no_default)

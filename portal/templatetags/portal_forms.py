@@ -164,6 +164,24 @@ def summary_label(label) -> str:
     return format_html('<span lang="{}">{}</span>{}', lang, text, lead[len(text) :]) if lang else lead
 
 
+@register.filter
+def summary_lines(field) -> list[SafeString]:
+    """Each error of a field as the error summary lists it (a link to the field): a message
+    that names its field alone ("Please enter the session key your technician gave you."), any
+    other after the field's label ("Your name: Please fill in this field."), so that a line
+    neither repeats the field's name nor leaves it out (`forms.names_itself`,
+    docs/decisions/0113-error-summary-lines.md)."""
+    naming: frozenset[str] = getattr(field.field, "codes_naming_it", frozenset())
+    lines = []
+    for error in field.errors.as_data():
+        message = numbers_kept_whole(" ".join(str(text) for text in error))
+        if error.code in naming:
+            lines.append(format_html("{}", message))
+        else:
+            lines.append(format_html("{}{}", summary_label(field.label), message))
+    return lines
+
+
 @register.simple_tag
 def colon() -> str:
     """The colon after a label, as the active language writes it: Japanese and Chinese use the

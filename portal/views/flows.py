@@ -31,6 +31,7 @@ from portal.forms import (
 )
 from portal.http import PortalRequest, SiteRequest
 from portal.models import Site, StartRequest
+from portal.text_rules import NAME_FIELDS, has_letter_or_digit
 from portal.views.base import StartFlowView, public_form_initial
 from portal.views.rendering import (
     enabled_flows,
@@ -80,7 +81,8 @@ def survey_prefill(
     request: SiteRequest, fields: list[selectors.LocalizedCustomField]
 ) -> tuple[dict, dict[str, str]]:
     """A custom field takes a plain prefill when it allows one, and a signed one when it may be
-    locked by it; every built-in field may be set and locked by a signed link."""
+    locked by it; every built-in field may be set and locked by a signed link, but a name only
+    with a letter or digit in it."""
     custom_names = [f"cf_{f.code_name}" for f in fields if f.prefill_allowed or f.prefill_locks]
     initial, locked = public_form_initial(request, (*prefill.SURVEY_NAMES, *custom_names))
     for field in fields:
@@ -88,6 +90,13 @@ def survey_prefill(
         if not field.prefill_allowed and name not in locked:
             initial.pop(name, None)
         if not field.prefill_locks:
+            locked.pop(name, None)
+    # A name with nothing to read ("!!!") is neither shown, locked nor sent: the form would
+    # refuse it, and a locked one the customer could not correct
+    # (docs/decisions/0051-shared-text-rules.md). A link signed before the rule may carry one.
+    for name in NAME_FIELDS:
+        if name in initial and not has_letter_or_digit(initial[name]):
+            initial.pop(name)
             locked.pop(name, None)
     return initial, locked
 

@@ -5,6 +5,7 @@ screen and 200 % zoom, and is photographed for review."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import zoneinfo
 
 import pytest
@@ -159,6 +160,39 @@ def test_the_landing_page_puts_the_three_ways_side_by_side_on_a_desktop_and_stac
         assert len({box["x"] for box in stacked}) == 1, width  # one column
         assert stacked[0]["y"] < stacked[1]["y"] < stacked[2]["y"]
         assert overflow(page) == 0, width
+
+
+# Each option of the first choice group: its whole-row target (the label) and its text's box.
+CHOICE_ROWS = """() => [...document.querySelector('fieldset .choices').querySelectorAll('label.choice')]
+  .map((label) => {
+    const row = label.getBoundingClientRect();
+    const text = label.querySelector('span').getBoundingClientRect();
+    return {top: row.top, bottom: row.bottom, width: row.width, height: row.height,
+            textTop: text.top, textBottom: text.bottom};
+  })"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_on_a_phone_the_issue_choices_read_as_one_group_of_large_targets(page, make_site, portal_url, scheme):
+    """A walk-through: on phones the survey's issues stood 32 px apart, a list of loose items.
+    The rows now touch, each still a target far above 24 x 24 px (WCAG 2.5.8), and the space
+    between one option's text and the next is less than a line of text."""
+    make_site(color_scheme=scheme)
+    for width in (320, 390, 430):
+        page.set_viewport_size({"width": width, "height": 844})
+        page.goto(f"{portal_url}/survey/")
+        rows = page.evaluate(CHOICE_ROWS)
+        assert len(rows) == 3
+        for row in rows:
+            assert row["width"] >= 24 and row["height"] >= 24, (width, row)
+        for above, below in itertools.pairwise(rows):
+            assert below["top"] - above["bottom"] == pytest.approx(0, abs=0.5), width  # no gap
+            line = above["textBottom"] - above["textTop"]
+            assert below["textTop"] - above["textBottom"] < line, (width, above, below)
+        # The whole row is the target: a tap at its far corner, away from text and circle.
+        page.locator("label.choice").nth(1).click(position={"x": rows[1]["width"] - 3, "y": 3})
+        assert page.locator("#id_issue_1").is_checked()
+        screenshot(page, f"survey-choices-{scheme}-{width}")
 
 
 @pytest.mark.parametrize("language", ["de", "pt-pt"])

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.steps import submit
+
 pytestmark = pytest.mark.browser
 
 
@@ -33,6 +35,50 @@ def test_error_summary_takes_focus_and_its_link_moves_focus_to_the_field(page, p
     described = page.locator("#id_key").get_attribute("aria-describedby").split()
     assert "id_key_error" in described and "id_key_help" in described
     assert page.locator("#id_key").input_value() == "12"
+
+
+@pytest.mark.parametrize(
+    ("locale", "name_line", "issue_line", "label"),
+    [
+        (
+            "en-us",
+            "Please enter a name with at least one letter or digit.",
+            "Please choose what you need help with.",
+            "Describe the problem: Please fill in this field.",
+        ),
+        (
+            "de",
+            "Bitte geben Sie einen Namen mit mindestens einem Buchstaben oder einer Ziffer ein.",
+            "Bitte wählen Sie aus, wobei Sie Hilfe brauchen.",
+            "Beschreiben Sie das Problem: Bitte füllen Sie dieses Feld aus.",
+        ),
+        (
+            "ja",
+            "名前には文字または数字を 1 つ以上含めてください。",
+            "お困りの内容を選んでください。",
+            "お困りの内容：この項目を入力してください。",
+        ),
+    ],
+)
+def test_each_summary_line_reads_once_and_its_link_moves_focus_to_its_field(
+    page, portal_url, make_site, locale, name_line, issue_line, label
+):
+    """A walk-through read "Sitzungsschlüssel: Ein Sitzungsschlüssel hat …": a message naming its
+    field is listed alone, any other after the label; each line still takes the customer there."""
+    make_site(details_field="required")
+    page.goto(f"{portal_url}/survey/?locale={locale}")
+    page.locator("#id_name").fill("!!!")
+    page.locator("#id_consent").check()
+    submit(page)
+    page.wait_for_selector("#error-summary")
+    expect(page.locator("#error-summary")).to_be_focused()
+    links = page.locator("#error-summary a")
+    lines = [" ".join(text.replace("\u2060", "").split()) for text in links.all_inner_texts()]
+    assert lines == [issue_line, name_line, label]
+    for target in ("id_issue_0", "id_name", "id_details"):
+        page.locator(f'#error-summary a[href="#{target}"]').press("Enter")
+        assert focused(page) == target
+    assert page.locator("#id_name").input_value() == "!!!"
 
 
 def test_tab_order_skips_the_honeypot_and_focus_is_always_visible(page, portal_url, make_site):

@@ -5,6 +5,7 @@ off our own origin or the configured vendor's, and a vendor start URL within eve
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import parse_qsl, urlsplit
 
 from portal.models import Backend, Site
@@ -49,6 +50,12 @@ def check_response(response, *, site: Site) -> None:
         check_vendor_url(location, backend=site.backend)
 
 
+def check_name(name: str) -> None:
+    """A customer name sent at all has a letter or digit of some script (Unicode L or N)."""
+    if name:
+        assert any(unicodedata.category(ch)[0] in "LN" for ch in name), name
+
+
 def check_vendor_url(url: str, *, backend: Backend) -> None:
     query = parse_qsl(urlsplit(url).query, keep_blank_values=True, strict_parsing=False)
     names = [name for name, _value in query]
@@ -71,6 +78,8 @@ def check_beyondtrust(values: dict[str, str]) -> None:
         "customer_company_code",
     ):
         assert len(values.get(name, "")) <= limits.CUSTOMER_TEXT_MAX_CHARS, name
+    for name in ("customer.name", "customer_name"):
+        check_name(values.get(name, ""))
     for name in ("customer.details", "customer_desc"):
         assert limits.utf8_len(values.get(name, "")) <= limits.DETAILS_MAX_BYTES, name
     for name, value in custom.items():
@@ -106,5 +115,6 @@ def check_takecontrol(url: str, values: dict[str, str]) -> None:
         ("problem_description", limits.TC_DESCRIPTION_MAX_CHARS),
     ):
         assert len(values.get(name, "")) <= limit, name
+    check_name(values.get("customer_name", ""))
     for value in values.values():
         assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", value), value
