@@ -41,3 +41,17 @@ def embedded_secret_key(app_configs, **kwargs):
     """`check --deploy` says it whatever DEBUG and HTTPS are (the check above already did in
     production)."""
     return [E001] if not _production() and settings.SECRET_KEY == EMBEDDED_SECRET_KEY else []
+
+
+@checks.register()
+def settings_in_range(app_configs, **kwargs):
+    """A PORTAL_* number past its bound (`portal.conf.Setting`) refuses to start, as the secret
+    key does: `PORTAL_API_RATE_LIMIT=0` would refuse every API request while telling the caller
+    when to try again, a zero timeout would fail every vendor call."""
+    from portal.conf import declared, portal_settings
+
+    return [
+        checks.Error(problem, hint="Fix or unset the environment variable of that name.", id="portal.E002")
+        for setting in declared()
+        if (problem := setting.out_of_range(getattr(portal_settings, setting.name.removeprefix("PORTAL_"))))
+    ]

@@ -22,11 +22,23 @@ PREFIX = "PORTAL_"
 
 class Setting(Generic[T]):
     """One PORTAL_<NAME> setting: read from Django's settings when asked, else its default,
-    as the default's type (a test may override a float with an int)."""
+    as the default's type (a test may override a float with an int). A number may be bound
+    below (`at_least`, or `above` for a value that must exceed it), past which it means nothing
+    sound: a limit of 0 refuses every request, a timeout of 0 waits for nothing.
+    `portal.checks.settings_in_range` refuses such a value when the portal starts."""
 
-    def __init__(self, default: T) -> None:
+    def __init__(self, default: T, *, at_least: float | None = None, above: float | None = None) -> None:
         self.default: T = default
+        self.at_least, self.above = at_least, above
         self.name = ""
+
+    def out_of_range(self, value: Any) -> str:
+        """What is wrong with `value` for this setting, or "" when nothing is."""
+        if self.at_least is not None and value < self.at_least:
+            return f"{self.name} is {value}; it must be at least {self.at_least}."
+        if self.above is not None and value <= self.above:
+            return f"{self.name} is {value}; it must be more than {self.above}."
+        return ""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = PREFIX + name
@@ -47,51 +59,51 @@ class PortalSettings:
     # --- Client addresses -------------------------------------------------------------------
     # Behind this many trusted proxies, the client is this many hops from the right of
     # X-Forwarded-For (rate limits, admin lockout); 0: REMOTE_ADDR.
-    TRUSTED_PROXY_COUNT = Setting(0)
+    TRUSTED_PROXY_COUNT = Setting(0, at_least=0)
 
     # --- Vendor calls -----------------------------------------------------------------------
     # (connect, read) timeouts in seconds, on every call.
-    VENDOR_CONNECT_TIMEOUT = Setting(3.0)
-    VENDOR_READ_TIMEOUT = Setting(5.0)
+    VENDOR_CONNECT_TIMEOUT = Setting(3.0, above=0)
+    VENDOR_READ_TIMEOUT = Setting(5.0, above=0)
     # Vendor lists for customer pages (the representative list) are refreshed in the
     # background; with nothing cached yet, the request that starts the refresh waits at most
     # this many seconds, then the page says it is checking and asks again
     # (docs/decisions/0042-no-customer-waits-on-a-vendor.md).
-    VENDOR_WAIT = Setting(0.3)
+    VENDOR_WAIT = Setting(0.3, at_least=0)
     # Take Control REST: a 429's Retry-After is waited out on the request path only up to
     # this many seconds; TC_BREAKER_THRESHOLD 429s in a row stop calls for TC_BREAKER_RESET
     # seconds (docs/decisions/0015-takecontrol-rest-start.md), and so do as many calls in a row
     # the vendor did not answer (docs/decisions/0096-takecontrol-health-breaker.md).
-    TC_RETRY_AFTER_MAX = Setting(3.0)
-    TC_BREAKER_THRESHOLD = Setting(3)
-    TC_BREAKER_RESET = Setting(60)
+    TC_RETRY_AFTER_MAX = Setting(3.0, at_least=0)
+    TC_BREAKER_THRESHOLD = Setting(3, at_least=1)
+    TC_BREAKER_RESET = Setting(60, at_least=1)
 
     # --- Public forms and the API -----------------------------------------------------------
     # A form's signed timestamp is valid for this many seconds, and a client address may
     # start RATE_LIMIT times per RATE_WINDOW seconds
     # (docs/decisions/0020-cookie-free-public-forms.md).
-    FORM_MAX_AGE = Setting(6 * 60 * 60)
-    RATE_LIMIT = Setting(30)
-    RATE_WINDOW = Setting(60)
+    FORM_MAX_AGE = Setting(6 * 60 * 60, at_least=60)
+    RATE_LIMIT = Setting(30, at_least=1)
+    RATE_WINDOW = Setting(60, at_least=1)
     # Integrations API: requests per token in a sliding minute (estimated from two counters,
     # docs/decisions/0111-sliding-api-rate-limit.md); the start limit's window is fixed.
-    API_RATE_LIMIT = Setting(120)
+    API_RATE_LIMIT = Setting(120, at_least=1)
 
     # --- Shared cache outage (docs/decisions/0101-serving-through-a-redis-outage.md) -----
     # While Redis does not answer, each process serves the cache from its own memory and one
     # thread of it asks Redis again every this many seconds; no request waits on it meanwhile.
-    REDIS_RETRY_SECONDS = Setting(5.0)
+    REDIS_RETRY_SECONDS = Setting(5.0, above=0)
 
     # --- Start webhooks (docs/decisions/0071-webhook-retries-and-exactly-one-sender.md) -----
     # (connect, read) timeouts in seconds for one delivery attempt.
-    WEBHOOKS_CONNECT_TIMEOUT = Setting(3.0)
-    WEBHOOKS_READ_TIMEOUT = Setting(5.0)
+    WEBHOOKS_CONNECT_TIMEOUT = Setting(3.0, above=0)
+    WEBHOOKS_READ_TIMEOUT = Setting(5.0, above=0)
     # The n-th retry waits WEBHOOKS_RETRY_BASE x 2^(n-1) seconds (at most
     # WEBHOOKS_RETRY_MAX_DELAY, +-20 % jitter); WEBHOOKS_RETRY_HOURS after the event the
     # delivery is given up.
-    WEBHOOKS_RETRY_BASE = Setting(30.0)
-    WEBHOOKS_RETRY_MAX_DELAY = Setting(6 * 60 * 60.0)
-    WEBHOOKS_RETRY_HOURS = Setting(24.0)
+    WEBHOOKS_RETRY_BASE = Setting(30.0, above=0)
+    WEBHOOKS_RETRY_MAX_DELAY = Setting(6 * 60 * 60.0, above=0)
+    WEBHOOKS_RETRY_HOURS = Setting(24.0, above=0)
     # Receivers on private, loopback, link-local or otherwise non-public addresses are refused
     # (server-side request forgery; docs/decisions/0072-webhook-receiver-addresses.md);
     # development and the tests set this to true.

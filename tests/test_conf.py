@@ -8,6 +8,8 @@ from pathlib import Path
 
 import environ
 import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 
 from portal import conf
 from portal.conf import portal_settings
@@ -75,3 +77,35 @@ def test_no_code_reads_a_portal_setting_past_portal_conf():
         if pattern.search(line)
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("PORTAL_API_RATE_LIMIT", 0, "PORTAL_API_RATE_LIMIT is 0; it must be at least 1."),
+        ("PORTAL_RATE_LIMIT", -5, "PORTAL_RATE_LIMIT is -5; it must be at least 1."),
+        ("PORTAL_TRUSTED_PROXY_COUNT", -1, "PORTAL_TRUSTED_PROXY_COUNT is -1; it must be at least 0."),
+        ("PORTAL_VENDOR_READ_TIMEOUT", 0.0, "PORTAL_VENDOR_READ_TIMEOUT is 0.0; it must be more than 0."),
+        ("PORTAL_FORM_MAX_AGE", 30, "PORTAL_FORM_MAX_AGE is 30; it must be at least 60."),
+    ],
+)
+def test_a_setting_past_its_bound_stops_the_start(settings, name, value, says):
+    """`migrate` (the image's entrypoint, `make run`) runs the system checks first: a limit of 0
+    or a zero timeout stops the start with what to fix, instead of refusing every request."""
+    setattr(settings, name, value)
+    with pytest.raises(SystemCheckError, match=re.escape(says)):
+        call_command("check")
+
+
+def test_every_default_is_within_its_bound_and_the_bounds_are_accepted(settings):
+    from portal.checks import settings_in_range
+
+    assert settings_in_range(None) == []
+    for setting in SETTINGS:
+        bound = setting.at_least if setting.at_least is not None else setting.above
+        if bound is None:
+            continue
+        assert setting.out_of_range(setting.default) == ""
+        edge = setting.at_least if setting.at_least is not None else setting.above + 0.001
+        setattr(settings, setting.name, type(setting.default)(edge))
+    assert settings_in_range(None) == []
