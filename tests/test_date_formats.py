@@ -33,7 +33,7 @@ def cldr_names(language: str) -> list[str]:
     """Every month and weekday name CLDR has for the language: wide and abbreviated, in a date
     and standing alone."""
     locale = html_lang(language).replace("-", "_")
-    names = []
+    names: list[str] = []
     for width in ("wide", "abbreviated"):
         for context in ("format", "stand-alone"):
             names += get_month_names(width, context, locale=locale).values()
