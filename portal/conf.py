@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 T = TypeVar("T", bool, int, float, str)
 PREFIX = "PORTAL_"
@@ -120,8 +121,24 @@ def declared() -> Iterator[Setting[Any]]:
             yield value
 
 
+# What a value of each type must look like, for an operator who typed something else.
+_EXPECTED = {int: "a whole number, e.g. 120", float: "a number, e.g. 2.5"}
+
+
 def from_environment(env: Any) -> dict[str, Any]:
     """PORTAL_<NAME> for every setting: the environment variable of that name, read by
-    django-environ as the default's type, or the default. For `portal/settings.py`."""
+    django-environ as the default's type, or the default. For `portal/settings.py`.
+
+    A value that is no number stops the start naming the variable (ImproperlyConfigured), not
+    with int()'s "invalid literal" that names neither; a number past its bound is
+    `portal.checks.settings_in_range`'s (portal.E002)."""
     readers = {bool: env.bool, int: env.int, float: env.float, str: env.str}
-    return {s.name: readers[type(s.default)](s.name, default=s.default) for s in declared()}
+    values = {}
+    for s in declared():
+        try:
+            values[s.name] = readers[type(s.default)](s.name, default=s.default)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{s.name} is {env.str(s.name)!r}; it must be {_EXPECTED[type(s.default)]}."
+            ) from None
+    return values

@@ -94,6 +94,8 @@ class LogoFolderError(Exception):
 class LogoFolderContents:
     """What `unused_logo_files` found under `LOGO_FOLDER`, as storage names."""
 
+    folder: str = ""  # where it looked, on this machine's disk (MEDIA_ROOT/logos)
+    exists: bool = True  # False: no logo was ever stored under this MEDIA_ROOT
     unused: list[str] = field(default_factory=list)  # no site names them: safe to remove
     recent: list[str] = field(default_factory=list)  # unnamed but within UPLOAD_GRACE: kept
     not_files: list[str] = field(default_factory=list)  # symlinks, folders' links, devices: never touched
@@ -116,8 +118,9 @@ def unused_logo_files(*, using: str, now: float | None = None) -> LogoFolderCont
         raise LogoFolderError("the logos are not stored on this machine's disk") from error
     if folder.is_symlink():
         raise LogoFolderError(f"{folder} is a symlink; prune the folder it points to where it lies")
-    found = LogoFolderContents()
+    found = LogoFolderContents(folder=str(folder))
     if not folder.is_dir():
+        found.exists = False
         return found
     named = named_logo_files(using=using)
     oldest_upload = (time.time() if now is None else now) - UPLOAD_GRACE.total_seconds()

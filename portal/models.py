@@ -75,11 +75,15 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def validate_vendor_url(value: str) -> None:
-    """Vendor URLs must be https, except for loopback hosts (fake vendors in tests, demos)."""
+def validate_vendor_url(value: str, *, example: str = "https://support.example.com") -> None:
+    """Vendor URLs must be https, except for loopback hosts (fake vendors in tests, demos).
+    `example` is cited when `value` is no URL (code "not_a_url"; `Backend.clean_fields` cites
+    its vendor's)."""
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValidationError(_("Enter a full URL such as https://support.example.com."))
+        raise ValidationError(
+            _("Enter a full URL such as %(example)s."), code="not_a_url", params={"example": example}
+        )
     if parts.scheme != "https" and not is_loopback_host(parts.hostname):
         raise ValidationError(_("Use https: customers' data must not travel unencrypted."))
     if parts.query or parts.fragment or parts.username or parts.password:
@@ -310,6 +314,29 @@ class Backend(models.Model):
             if errors:
                 raise ValidationError(errors)
 
+    def clean_fields(self, exclude=None):
+        """The fields' own checks; an address that is no URL is told with the example of the
+        backend's vendor (`address_example`: an API domain for Take Control, a public site for
+        BeyondTrust), not the validator's generic one."""
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            try:
+                example = self.adapter.address_example
+            except LookupError:  # a kind nobody registered: its choice check says so
+                raise error from None
+            raise ValidationError(
+                {
+                    field: [
+                        ValidationError(problem.message, code=problem.code, params={"example": example})
+                        if field == "base_url" and problem.code == "not_a_url"
+                        else problem
+                        for problem in problems
+                    ]
+                    for field, problems in error.error_dict.items()
+                }
+            ) from None
+
     def clean_settings(self):
         """The backend's own settings, without looking at the sites that use it."""
         if self.base_url:
@@ -323,7 +350,10 @@ class Backend(models.Model):
         errors = {field: message for field, message in problems.items() if self._field_accepts(field)}
         if self.tc_pin_url_template and "tc_pin_url_template" not in errors:
             try:
-                validate_vendor_url(self.tc_pin_url_template.replace("{pin}", "123456789"))
+                validate_vendor_url(
+                    self.tc_pin_url_template.replace("{pin}", "123456789"),
+                    example=self._meta.get_field("tc_pin_url_template").get_default(),
+                )
             except ValidationError as error:
                 errors["tc_pin_url_template"] = error.messages
         if errors:

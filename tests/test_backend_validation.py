@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
@@ -127,8 +128,8 @@ def test_take_control_api_domain_must_be_https(admin_client, url):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("api.us0.swi-rc.com/rest", "Enter a full URL such as https://support.example.com."),
-        ("https:///rest", "Enter a full URL such as https://support.example.com."),
+        ("api.us0.swi-rc.com/rest", "Enter a full URL such as https://api.us0.swi-rc.com/rest."),
+        ("https:///rest", "Enter a full URL such as https://api.us0.swi-rc.com/rest."),
         (
             "https://api.us0.swi-rc.com/rest?x=1",
             "Enter the address only, without query, fragment or credentials.",
@@ -146,6 +147,53 @@ def test_an_api_domain_that_is_no_address_gets_one_message(admin_client, url, me
         element(response.content.decode(), "div", class_="field-base_url"), "ul", class_="errorlist"
     )
     assert [" ".join(li.text.split()) for li in elements(on_field, "li")] == [message]
+
+
+def address_errors(admin_client, kind: str, language: str) -> list[str]:
+    """The messages on the address field of a new backend of `kind` whose address is no URL,
+    as an admin reading `language` sees them."""
+    response = admin_client.post(
+        reverse("admin:portal_backend_add"),
+        backend_form(kind=kind, base_url="support", tc_uid="u|1"),
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 200, "saved, but should have been refused"
+    on_field = element(
+        element(response.content.decode(), "div", class_="field-base_url"), "ul", class_="errorlist"
+    )
+    return [li.text for li in elements(on_field, "li")]
+
+
+@pytest.mark.parametrize(
+    ("kind", "language", "message"),
+    [
+        ("takecontrol", "en-us", "Enter a full URL such as https://api.us0.swi-rc.com/rest."),
+        ("modern", "en-us", "Enter a full URL such as https://support.example.com."),
+        ("legacy", "en-us", "Enter a full URL such as https://support.example.com."),
+        ("preview", "en-us", "Enter a full URL such as https://support.example.com."),
+        ("takecontrol", "de", "Geben Sie eine vollständige URL wie https://api.us0.swi-rc.com/rest ein."),
+        ("modern", "ja", "https://support.example.com のような完全な URL を入力してください。"),
+        ("takecontrol", "zh-hans", "请输入完整的 URL，例如 https://api.us0.swi-rc.com/rest。"),
+        ("takecontrol", "tr", "https://api.us0.swi-rc.com/rest gibi tam bir URL girin."),
+    ],
+)
+def test_an_address_that_is_no_url_is_told_with_its_vendors_example(admin_client, kind, language, message):
+    """A Take Control admin types an API domain: BeyondTrust's public-site example would
+    mislead them, and the other way round. The kind chosen on the form decides."""
+    assert address_errors(admin_client, kind, language) == [message]
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_every_language_cites_the_take_control_example_and_not_beyondtrusts(admin_client, language):
+    (message,) = address_errors(admin_client, "takecontrol", language)
+    assert "https://api.us0.swi-rc.com/rest" in message and "support.example.com" not in message
+
+
+def test_a_pin_url_template_that_is_no_url_is_told_with_the_templates_own_example(admin_client):
+    found = errors(
+        save_backend(admin_client, **TC, tc_uid="u|1", tc_pin_url_template="startcontrol.com/{pin}")
+    )
+    assert found == {"tc_pin_url_template": ["Enter a full URL such as https://startcontrol.com/{pin}."]}
 
 
 # ------------------------------------------------------------------------------

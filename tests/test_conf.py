@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
@@ -45,6 +46,31 @@ def test_without_the_environment_each_setting_is_its_default(monkeypatch):
     for setting in SETTINGS:
         monkeypatch.delenv(setting.name, raising=False)
     assert conf.from_environment(environ.Env()) == {s.name: s.default for s in SETTINGS}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        (
+            "PORTAL_API_RATE_LIMIT",
+            "abc",
+            "PORTAL_API_RATE_LIMIT is 'abc'; it must be a whole number, e.g. 120.",
+        ),
+        ("PORTAL_RATE_LIMIT", "1.5", "PORTAL_RATE_LIMIT is '1.5'; it must be a whole number, e.g. 120."),
+        (
+            "PORTAL_VENDOR_READ_TIMEOUT",
+            "five",
+            "PORTAL_VENDOR_READ_TIMEOUT is 'five'; it must be a number, e.g. 2.5.",
+        ),
+    ],
+)
+def test_a_value_that_is_no_number_names_its_variable(monkeypatch, name, value, says):
+    """int()'s own "invalid literal for int() with base 10: 'abc'" names no variable: the
+    operator would hunt through .env for it."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        conf.from_environment(environ.Env())
+    assert str(refused.value) == says
 
 
 def test_a_read_sees_the_settings_of_the_moment(settings):

@@ -239,7 +239,7 @@ def test_prune_dry_run_lists_the_unused_logos_and_removes_nothing(logo_folder):
     before = sorted(path for path in media.rglob("*"))
     out = prune("--dry-run")
     assert named_after("Would remove ", out) == sorted(logo_folder["orphans"])
-    assert "would remove 3 unused logo file(s) (dry run)" in out
+    assert f"would remove 3 unused logo files from {media / 'logos'} (dry run: nothing was removed)." in out
     assert f"Kept {logo_folder['recent']}: written in the last 60 minutes" in out
     assert all(f"Left {link}: not a regular file" in out for link in logo_folder["links"])
     assert sorted(path for path in media.rglob("*")) == before
@@ -249,14 +249,20 @@ def test_prune_removes_only_unused_files_of_the_logo_folder(logo_folder):
     media = logo_folder["media"]
     out = prune()
     assert named_after("Removed ", out) == sorted(logo_folder["orphans"])
-    assert "removed 3 unused logo file(s)" in out
+    assert f"removed 3 unused logo files from {media / 'logos'}." in out
     assert [name for name in logo_folder["orphans"] if (media / name).exists()] == []
     assert all((media / name).read_bytes() == PNG_1PX for name in logo_folder["named"])
     assert (media / logo_folder["recent"]).exists()
     assert all(path.read_bytes() == PNG_1PX for path in logo_folder["elsewhere"])
     assert all((media / link).is_symlink() for link in logo_folder["links"])
     assert (media / "logos" / "to-outside" / "secret.png").exists()
-    assert "removed 0 unused logo file(s)" in prune()
+    assert f"removed 0 unused logo files from {media / 'logos'}." in prune()
+    old_file(media / "logos" / "acme_old4.png")
+    assert (
+        prune("--dry-run")
+        .splitlines()[-1]
+        .endswith(f" would remove 1 unused logo file from {media / 'logos'} (dry run: nothing was removed).")
+    )
 
 
 def test_prune_refuses_a_logo_folder_that_is_a_symlink(tmp_path, settings, site):
@@ -269,9 +275,16 @@ def test_prune_refuses_a_logo_folder_that_is_a_symlink(tmp_path, settings, site)
     assert (elsewhere / "report.png").exists()
 
 
-def test_prune_without_a_logo_folder_removes_nothing(tmp_path, settings, site):
+@pytest.mark.parametrize("args", [[], ["--dry-run"]])
+def test_prune_without_a_logo_folder_says_where_it_looked(tmp_path, settings, site, args):
+    """A mistyped DJANGO_MEDIA_ROOT must not read as "removed 0": all clean."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    assert "removed 0 unused logo file(s)" in prune()
+    assert prune(*args) == (
+        f"portal_prune_logos: {tmp_path / 'media' / 'logos'} does not exist: no logo was ever "
+        "uploaded under this MEDIA_ROOT (DJANGO_MEDIA_ROOT, by default media/ in PORTAL_DATA_DIR). "
+        "Nothing to remove.\n"
+    )
+    assert not (tmp_path / "media").exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -399,6 +399,9 @@ class VendorAdapter(ABC):
     unused_fields: ClassVar[Mapping[str, frozenset[str]]] = {}
     # The admin's labels this kind words its own way, by model name, then field name.
     field_labels: ClassVar[Mapping[str, Mapping[str, StrOrPromise]]] = {}
+    # The backend's address as the admin types it, cited when the address is no URL ("Enter a
+    # full URL such as …"): the vendor's own shape, not another vendor's.
+    address_example: ClassVar[str]
     # The codes of the `AdminNote`s this kind's vendor client gives its errors, and their
     # English templates (msgids, translated when an admin reads a kept note).
     admin_note_templates: ClassVar[Mapping[str, str]] = {}

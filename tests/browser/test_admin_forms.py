@@ -139,7 +139,7 @@ def test_a_take_control_api_domain_that_is_no_address_gets_one_message(
     page.click("input[name=_save]")
     page.locator(".errornote").wait_for()
     assert page.locator(".field-base_url ul.errorlist li").all_inner_texts() == [
-        "Enter a full URL such as https://support.example.com."
+        "Enter a full URL such as https://api.us0.swi-rc.com/rest."
     ]
     assert page.locator(".field-base_url").get_by_text("Profile > APIs", exact=False).count() == 1  # the help
     backend.refresh_from_db()

@@ -4,6 +4,8 @@ English, German and Japanese; code names and headings wrap between words only.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -202,4 +204,33 @@ def test_custom_field_and_site_lists_fit_1280_pixels(browser, portal_url, two_si
     for index in range(headings.count()):
         box = headings.nth(index).bounding_box()
         assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 1, headings.nth(index).inner_text()
+    context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "column", "day", "field"),
+    [
+        ("it", "07/12/2026 09:08", "7 dic", "7 dic 2026, 09:08"),
+        ("pt-BR", "07/12/2026 09:08", "7 de dez.", "7 de dez. de 2026 09:08"),
+        ("tr", "7.12.2026 09:08", "7 Aralık", "7 Aralık 2026 09:08"),
+    ],
+)
+def test_start_record_times_read_as_the_language_writes_dates(
+    browser, portal_url, two_sites, settings, language, column, day, field
+):
+    """A walk-through in 16 languages found Django's "Lunedì 07 Dicembre 2026", "7 de Dezembro
+    de 2026", "07 Ara 2026" (docs/decisions/0114-admin-dates-per-language.md)."""
+    settings.TIME_ZONE = "UTC"
+    StartRequest.objects.update(created_at=datetime(2026, 12, 7, 9, 8, tzinfo=UTC))
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    changelist = portal_url + reverse("admin:portal_startrequest_changelist")
+    page.goto(changelist)
+    assert set(page.locator("#result_list th.field-when").all_inner_texts()) == {column}
+    page.goto(changelist + "?created_at__year=2026&created_at__month=12")
+    assert page.locator(".toplinks a[href*='created_at__day=7']").inner_text() == day
+    page.locator("#result_list th.field-when a").first.click()
+    page.locator(".field-created_at .readonly").wait_for()
+    assert page.locator(".field-created_at .readonly").inner_text() == field
     context.close()

@@ -16,6 +16,10 @@ def shown(name: str) -> str:
     return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def files(count: int) -> str:
+    return f"{count} unused logo file" if count == 1 else f"{count} unused logo files"
+
+
 class Command(BaseCommand):
     help = (
         f"Remove files in MEDIA_ROOT/{LOGO_FOLDER} that no site's logo or dark logo names "
@@ -30,6 +34,14 @@ class Command(BaseCommand):
             found = unused_logo_files(using=DEFAULT_DB_ALIAS)
         except LogoFolderError as error:
             raise CommandError(f"portal_prune_logos: {error}.") from error
+        if not found.exists:
+            # A mistyped DJANGO_MEDIA_ROOT would otherwise read as "removed 0": all clean.
+            self.stdout.write(
+                f"portal_prune_logos: {shown(found.folder)} does not exist: no logo was ever uploaded "
+                "under this MEDIA_ROOT (DJANGO_MEDIA_ROOT, by default media/ in PORTAL_DATA_DIR). "
+                "Nothing to remove."
+            )
+            return
         minutes = int(UPLOAD_GRACE.total_seconds() // 60)
         for name in found.recent:
             self.stdout.write(
@@ -41,11 +53,12 @@ class Command(BaseCommand):
             for name in found.unused:
                 self.stdout.write(f"Would remove {shown(name)}")
             self.stdout.write(
-                f"portal_prune_logos: would remove {len(found.unused)} unused logo file(s) (dry run)."
+                f"portal_prune_logos: would remove {files(len(found.unused))} from "
+                f"{shown(found.folder)} (dry run: nothing was removed)."
             )
             return
         # Each name is checked against the sites again just before it goes.
         removed = remove_unused_logos(names=found.unused, using=DEFAULT_DB_ALIAS)
         for name in removed:
             self.stdout.write(f"Removed {shown(name)}")
-        self.stdout.write(f"portal_prune_logos: removed {len(removed)} unused logo file(s).")
+        self.stdout.write(f"portal_prune_logos: removed {files(len(removed))} from {shown(found.folder)}.")

@@ -81,6 +81,7 @@ BREAKER_RESET_SECONDS = 30  # then one trial call after this long
 class BeyondTrustAdapter(VendorAdapter):
     kind = "modern"
     vendor = "BeyondTrust"
+    address_example = "https://support.example.com"  # the public site
     person_flow = "reps"
     offers_chat_only = True
     carries_custom_fields = True

@@ -154,6 +154,7 @@ CONNECTION_TEST_COLUMNS = ("ID",)
 class TakeControlAdapter(VendorAdapter):
     kind = "takecontrol"
     vendor = "Take Control"
+    address_example = "https://api.us0.swi-rc.com/rest"  # the API domain (Profile > APIs)
     person_flow = "technicians"
     has_connection_test = True
     customer_fields = CUSTOMER_FIELDS
