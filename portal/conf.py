@@ -34,11 +34,12 @@ class Setting(Generic[T]):
         self.name = ""
 
     def out_of_range(self, value: Any) -> str:
-        """What is wrong with `value` for this setting, or "" when nothing is."""
+        """What is wrong with `value` for this setting, or "" when nothing is. Numbers are
+        written as an operator types them ("0", "0.5"), not as Python reads them ("0.0")."""
         if self.at_least is not None and value < self.at_least:
-            return f"{self.name} is {value}; it must be at least {self.at_least}."
+            return f"{self.name} is {value:g}; it must be at least {self.at_least:g}."
         if self.above is not None and value <= self.above:
-            return f"{self.name} is {value}; it must be more than {self.above}."
+            return f"{self.name} is {value:g}; it must be more than {self.above:g}."
         return ""
 
     def __set_name__(self, owner: type, name: str) -> None:

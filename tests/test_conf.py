@@ -111,7 +111,8 @@ def test_no_code_reads_a_portal_setting_past_portal_conf():
         ("PORTAL_API_RATE_LIMIT", 0, "PORTAL_API_RATE_LIMIT is 0; it must be at least 1."),
         ("PORTAL_RATE_LIMIT", -5, "PORTAL_RATE_LIMIT is -5; it must be at least 1."),
         ("PORTAL_TRUSTED_PROXY_COUNT", -1, "PORTAL_TRUSTED_PROXY_COUNT is -1; it must be at least 0."),
-        ("PORTAL_VENDOR_READ_TIMEOUT", 0.0, "PORTAL_VENDOR_READ_TIMEOUT is 0.0; it must be more than 0."),
+        ("PORTAL_VENDOR_READ_TIMEOUT", 0.0, "PORTAL_VENDOR_READ_TIMEOUT is 0; it must be more than 0."),
+        ("PORTAL_VENDOR_WAIT", -0.5, "PORTAL_VENDOR_WAIT is -0.5; it must be at least 0."),
         ("PORTAL_FORM_MAX_AGE", 30, "PORTAL_FORM_MAX_AGE is 30; it must be at least 60."),
     ],
 )
