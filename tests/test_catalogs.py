@@ -80,19 +80,25 @@ HEADER_DEFAULT = re.compile(r": warning: header field '[\w-]+' still has the ini
 STATISTICS = re.compile(r"^\d+ translated messages?(, \d+ untranslated messages?)?\.$")
 
 
+def msgfmt_check(path: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """GNU msgfmt's own checks and statistics on one catalog, in English whatever the machine's
+    locale."""
+    return subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", str(out), str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C"},
+        check=False,
+    )
+
+
 @pytest.mark.parametrize("path", CATALOGS, ids=CATALOG_IDS)
 def test_msgfmt_accepts_the_catalog(path, tmp_path):
     """Syntax, duplicate entries, python-format placeholders of the flagged entries, plural forms
     against the header, and no fuzzy entry (which the statistics would count)."""
     if shutil.which("msgfmt") is None:
         pytest.skip("msgfmt is not installed (Debian's gettext)")
-    done = subprocess.run(
-        ["msgfmt", "--check", "--statistics", "-o", str(tmp_path / "out.mo"), str(path)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "LC_ALL": "C"},
-        check=False,
-    )
+    done = msgfmt_check(path, tmp_path / "out.mo")
     said = [line for line in done.stderr.splitlines() if not HEADER_DEFAULT.search(line)]
     assert done.returncode == 0, done.stderr
     assert len(said) == 1 and STATISTICS.match(said[0]), said
@@ -112,13 +118,7 @@ def test_msgfmt_check_finds_what_it_is_trusted_to_find(tmp_path):
         + '\n#, fuzzy\nmsgid "Home"\nmsgstr "Главная"\n',
         encoding="utf-8",
     )
-    done = subprocess.run(
-        ["msgfmt", "--check", "--statistics", "-o", str(tmp_path / "out.mo"), str(broken)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "LC_ALL": "C"},
-        check=False,
-    )
+    done = msgfmt_check(broken, tmp_path / "out.mo")
     assert done.returncode != 0
     assert "'sit'" in done.stderr
     assert "only 2 plural forms" in done.stderr
