@@ -313,8 +313,48 @@ def row_lock_waiters() -> int:
         return cursor.fetchone()[0]
 
 
-def wait_for(condition, *, seconds: float = 10.0) -> None:
+def wait_for(
+    condition, *, seconds: float = 10.0, what: str = "the other save never reached the site's lock"
+) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, "the other save never reached the site's lock"
+        assert time.monotonic() < deadline, what
         time.sleep(0.005)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_site_held_by_an_admin_save_lets_customers_start(site, rf, admin_user):
+    """The admin's save holds its site against another save, not against rows that merely
+    point at it: a customer's start record (its `site` key) is written while the save runs.
+    PostgreSQL's FOR UPDATE would make every start on the site wait for the admin's commit;
+    FOR NO KEY UPDATE, which an UPDATE of the row takes anyway, still makes two saves take
+    turns (test above)."""
+    from django.contrib import admin
+
+    from portal.models import StartRequest
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises whole transactions")
+    request = rf.post("/")
+    request.user = admin_user
+    started = []
+
+    def customer_starts():
+        try:
+            started.append(
+                StartRequest.objects.create(
+                    site_id=site.pk, flow="key", outcome="started", backend_kind=site.backend.kind
+                ).pk
+            )
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        held = admin.site._registry[Site].get_object(request, str(site.pk))
+        assert held is not None and held.pk == site.pk
+        customer = threading.Thread(target=customer_starts)
+        customer.start()
+        wait_for(lambda: bool(started) or row_lock_waiters() > 0, what="the start neither ended nor waited")
+        assert started, "the customer's start waits for the admin's save to commit"
+    customer.join(timeout=30)
+    assert not customer.is_alive()
