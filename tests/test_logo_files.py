@@ -120,6 +120,19 @@ def test_a_long_file_name_keeps_the_random_part_of_its_address(admin_client, sit
     assert len(addresses) == 2
 
 
+@pytest.mark.parametrize("letter", ["日", "𠀀"])  # three and four UTF-8 bytes
+def test_a_long_file_name_in_another_script_fits_the_disk(admin_client, site, media, letter):
+    """A file name on the disk holds 255 bytes (ext4, XFS, APFS), not 255 characters: a logo
+    named in Chinese fits the column's 100 characters and must fit the disk too, or the save
+    fails on "File name too long"."""
+    response = save_site_in_admin(admin_client, site, logo=SimpleUploadedFile(letter * 95 + ".png", PNG_1PX))
+    assert response.status_code == 302
+    site.refresh_from_db()
+    name = os.path.basename(site.logo.name)
+    assert len(name.encode()) <= 255 and re.fullmatch(rf"{letter}+-[0-9a-f]{{10}}\.png", name)
+    assert (media / site.logo.name).read_bytes() == PNG_1PX
+
+
 def test_a_logo_another_site_shares_stays_until_no_site_names_it(
     admin_client, site, backend, media, django_capture_on_commit_callbacks
 ):
