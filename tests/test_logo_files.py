@@ -272,6 +272,23 @@ def test_prune_removes_only_unused_files_of_the_logo_folder(logo_folder):
     assert "removed 0 unused logo file(s)" in prune()
 
 
+def test_prune_removes_an_unused_logo_whose_name_is_no_utf_8(logo_folder):
+    """A name the disk holds in another encoding (a copy from an old server) is one no site can
+    name: the database holds text. It goes like any other orphan, and the report shows its
+    bytes escaped."""
+    media = logo_folder["media"]
+    folder = os.fsencode(media / "logos")
+    path = os.path.join(folder, b"acme-\xe9t\xe9.png")
+    with open(path, "wb") as handle:
+        handle.write(PNG_1PX)
+    then = time.time() - DAY
+    os.utime(path, (then, then))
+    out = prune()
+    assert "Removed logos/acme-\\udce9t\\udce9.png" in out
+    assert "removed 4 unused logo file(s)" in out
+    assert not os.path.exists(path)
+
+
 def test_prune_refuses_a_logo_folder_that_is_a_symlink(tmp_path, settings, site):
     settings.MEDIA_ROOT = tmp_path / "media"
     elsewhere = old_file(tmp_path / "elsewhere" / "report.png").parent
