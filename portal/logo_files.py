@@ -69,11 +69,21 @@ def remove_unused_logos(*, names: Iterable[str], using: str) -> list[str]:
         if not in_logo_folder(name):
             log.warning("logo file %r is outside %s: left in place", name, LOGO_FOLDER)
             continue
-        if Site.objects.using(using).filter(Q(logo=name) | Q(logo_dark=name)).exists():
+        if _is_text(name) and Site.objects.using(using).filter(Q(logo=name) | Q(logo_dark=name)).exists():
             continue
         storage.delete(name)  # FileSystemStorage: a file already gone is no error
         removed.append(name)
     return removed
+
+
+def _is_text(name: str) -> bool:
+    """Whether a name read from the disk is text a database can hold: one in another encoding
+    (its bytes kept as surrogates, os.fsdecode) is named by no site, and asking would fail."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def remove_after_commit(*, names: Iterable[str], using: str) -> None:

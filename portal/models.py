@@ -138,6 +138,9 @@ def validate_logo(file) -> None:
 # (portal/logo_files.py, docs/decisions/0038-branding-without-script.md).
 LOGO_FOLDER = "logos/"
 LOGO_NAME_MAX = 100  # a FileField's column, its default max_length
+# A file name on the disk: 255 bytes (ext4, XFS, APFS), less the 8 the storage adds
+# ("_" and 7 characters) should the name be taken after all.
+LOGO_FILE_NAME_MAX_BYTES = 255 - 8
 
 
 def logo_upload_to(instance: Any, filename: str) -> str:
@@ -150,8 +153,12 @@ def logo_upload_to(instance: Any, filename: str) -> str:
     if not dot:
         stem, extension = extension, ""
     tail = f"-{secrets.token_hex(5)}{dot}{extension}"
-    # The stem is shortened, not the random part, where the name would pass the column's length.
-    return f"{LOGO_FOLDER}{stem[: max(1, LOGO_NAME_MAX - len(LOGO_FOLDER) - len(tail))]}{tail}"
+    # The stem is shortened, not the random part, where the name would pass the column's
+    # length in characters or the disk's in UTF-8 bytes ("日" is 3, "𠀀" 4).
+    stem = stem[: max(1, LOGO_NAME_MAX - len(LOGO_FOLDER) - len(tail))]
+    while len(stem) > 1 and len(f"{stem}{tail}".encode()) > LOGO_FILE_NAME_MAX_BYTES:
+        stem = stem[:-1]
+    return f"{LOGO_FOLDER}{stem}{tail}"
 
 
 # The logo's and the dark logo's: one set of upload rules for both.

@@ -71,11 +71,18 @@ def strip_pattern() -> str:
 NAME_FIELDS = frozenset({"name"})
 
 
+# The letters Unicode makes default-ignorable (DerivedCoreProperties.txt): the Hangul fillers
+# draw nothing, so "\u3164" is a blank name to the representative however it is categorised (Lo).
+INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
 def has_letter_or_digit(value: str) -> bool:
-    """Whether the text has a letter or a digit of any script (Unicode categories L and N):
-    "李", "Ødegård", "محمد" and "R2" have, "😀😀", "!!!" and "---" have not. A name without one
-    tells a representative nothing; no vendor refuses it (docs/decisions/0051-shared-text-rules.md)."""
-    return any(ch.isalnum() for ch in value)  # exactly the characters of categories L and N
+    """Whether the text has a letter or a digit of any script (Unicode categories L and N) that
+    draws something: "李", "Ødegård", "محمد" and "R2" have, "😀😀", "!!!", "---" and the Hangul
+    filler "\u3164" have not. A name without one tells a representative nothing; no vendor
+    refuses it (docs/decisions/0051-shared-text-rules.md)."""
+    # isalnum: exactly the characters of categories L and N
+    return any(ch.isalnum() and ch not in INVISIBLE_LETTERS for ch in value)
 
 
 def customer_fields_for(backend: Backend) -> tuple[CustomerField, ...]:

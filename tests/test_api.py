@@ -658,6 +658,7 @@ def test_chat_handoff_with_every_field(client, fake, secret):
         ({"name": None}, "name", "Must be a string."),
         ({"name": "😀😀"}, "name", "At least one letter or digit."),
         ({"name": " !!! "}, "name", "At least one letter or digit."),
+        ({"name": "\u3164\u3164"}, "name", "At least one letter or digit."),  # Hangul fillers: blank
     ],
 )
 def test_chat_handoff_validation(client, fake, secret, body, field, message):

@@ -475,7 +475,8 @@ def test_footer_gives_the_sites_contact_privacy_link_and_languages(client, site)
 @pytest.mark.django_db
 def test_japanese_and_chinese_pages_write_the_full_width_colon(client, site, issues):
     """A walk-through: "電話: +49…" and the error summary's "お名前: この項目を…" took the
-    ASCII colon and space where Japanese and Chinese write "：", which carries its own space."""
+    ASCII colon and space where Japanese and Chinese write "：", which carries its own space.
+    The site offers issues: a survey with none answers a send without a summary."""
     site.enabled_languages = ["en-us", "ja", "zh-hans"]
     site.contact_email, site.contact_phone = "help@acme.example", "+49 30 1234567"
     site.save()

@@ -120,6 +120,19 @@ def test_a_long_file_name_keeps_the_random_part_of_its_address(admin_client, sit
     assert len(addresses) == 2
 
 
+@pytest.mark.parametrize("letter", ["日", "𠀀"])  # three and four UTF-8 bytes
+def test_a_long_file_name_in_another_script_fits_the_disk(admin_client, site, media, letter):
+    """A file name on the disk holds 255 bytes (ext4, XFS, APFS), not 255 characters: a logo
+    named in Chinese fits the column's 100 characters and must fit the disk too, or the save
+    fails on "File name too long"."""
+    response = save_site_in_admin(admin_client, site, logo=SimpleUploadedFile(letter * 95 + ".png", PNG_1PX))
+    assert response.status_code == 302
+    site.refresh_from_db()
+    name = os.path.basename(site.logo.name)
+    assert len(name.encode()) <= 255 and re.fullmatch(rf"{letter}+-[0-9a-f]{{10}}\.png", name)
+    assert (media / site.logo.name).read_bytes() == PNG_1PX
+
+
 def test_a_logo_another_site_shares_stays_until_no_site_names_it(
     admin_client, site, backend, media, django_capture_on_commit_callbacks
 ):
@@ -265,6 +278,23 @@ def test_prune_removes_only_unused_files_of_the_logo_folder(logo_folder):
     )
 
 
+def test_prune_removes_an_unused_logo_whose_name_is_no_utf_8(logo_folder):
+    """A name the disk holds in another encoding (a copy from an old server) is one no site can
+    name: the database holds text. It goes like any other orphan, and the report shows its
+    bytes escaped."""
+    media = logo_folder["media"]
+    folder = os.fsencode(media / "logos")
+    path = os.path.join(folder, b"acme-\xe9t\xe9.png")
+    with open(path, "wb") as handle:
+        handle.write(PNG_1PX)
+    then = time.time() - DAY
+    os.utime(path, (then, then))
+    out = prune()
+    assert "Removed logos/acme-\\udce9t\\udce9.png" in out
+    assert "removed 4 unused logo file(s)" in out
+    assert not os.path.exists(path)
+
+
 def test_prune_refuses_a_logo_folder_that_is_a_symlink(tmp_path, settings, site):
     settings.MEDIA_ROOT = tmp_path / "media"
     elsewhere = old_file(tmp_path / "elsewhere" / "report.png").parent
@@ -326,8 +356,48 @@ def row_lock_waiters() -> int:
         return cursor.fetchone()[0]
 
 
-def wait_for(condition, *, seconds: float = 10.0) -> None:
+def wait_for(
+    condition, *, seconds: float = 10.0, what: str = "the other save never reached the site's lock"
+) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, "the other save never reached the site's lock"
+        assert time.monotonic() < deadline, what
         time.sleep(0.005)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_site_held_by_an_admin_save_lets_customers_start(site, rf, admin_user):
+    """The admin's save holds its site against another save, not against rows that merely
+    point at it: a customer's start record (its `site` key) is written while the save runs.
+    PostgreSQL's FOR UPDATE would make every start on the site wait for the admin's commit;
+    FOR NO KEY UPDATE, which an UPDATE of the row takes anyway, still makes two saves take
+    turns (test above)."""
+    from django.contrib import admin
+
+    from portal.models import StartRequest
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises whole transactions")
+    request = rf.post("/")
+    request.user = admin_user
+    started = []
+
+    def customer_starts():
+        try:
+            started.append(
+                StartRequest.objects.create(
+                    site_id=site.pk, flow="key", outcome="started", backend_kind=site.backend.kind
+                ).pk
+            )
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        held = admin.site._registry[Site].get_object(request, str(site.pk))
+        assert held is not None and held.pk == site.pk
+        customer = threading.Thread(target=customer_starts)
+        customer.start()
+        wait_for(lambda: bool(started) or row_lock_waiters() > 0, what="the start neither ended nor waited")
+        assert started, "the customer's start waits for the admin's save to commit"
+    customer.join(timeout=30)
+    assert not customer.is_alive()

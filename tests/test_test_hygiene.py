@@ -25,7 +25,8 @@ ALLOWED = {
         "gunicorn writes its access-log line after answering, in another process: polled, bounded"
     ),
     ("tests/test_logo_files.py", "time.sleep(0.005)"): (
-        "PostgreSQL tells no session when another starts waiting on a row lock: pg_locks is polled, bounded"
+        "PostgreSQL tells no one when a transaction starts waiting on a row lock: pg_locks is "
+        "polled until it shows the waiter (or the other side finished), bounded by a deadline"
     ),
     ("tests/test_shared_state.py", "time.sleep(0.05)"): (
         "rounds of requests until the kernel has spread them over every worker: bounded in count"

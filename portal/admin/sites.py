@@ -430,10 +430,13 @@ class SiteAdmin(
         two admins saving one site take turns and the second starts from what the first wrote.
         Otherwise the second writes back the logo the first replaced, which the first's commit
         removed from disk (docs/decisions/0038-branding-without-script.md). SQLite serialises
-        the saves anyway and has no row locks: Django leaves the lock out there."""
+        the saves anyway and has no row locks: Django leaves the lock out there.
+        PostgreSQL's FOR NO KEY UPDATE, the lock the save's own UPDATE takes: a plain FOR UPDATE
+        would also hold back every row written meanwhile that points at the site (a customer's
+        start record, a token's use), until the admin's save commits."""
         if request.method != "POST":
             return super().get_object(request, object_id, from_field)
-        queryset = self.get_queryset(request).select_for_update(of=("self",))
+        queryset = self.get_queryset(request).select_for_update(of=("self",), no_key=True)
         field = self.model._meta.pk if from_field is None else self.model._meta.get_field(from_field)
         try:
             return queryset.get(**{field.name: field.to_python(object_id)})

@@ -63,7 +63,8 @@ TEXT_ERRORS = {CONTROL: "No control characters.", LINE_BREAK: "One line only."}
 # which Python's `re` lacks): the rule is said in words and checked here.
 NAME_MESSAGE = "At least one letter or digit."
 NAME_RULE = (
-    "A name needs at least one letter or digit of any script (Unicode categories L and N): "
+    "A name needs at least one letter or digit of any script (Unicode categories L and N; the "
+    "Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, which draw nothing, do not count): "
     "emoji or punctuation alone are refused."
 )
 TEXT_RULE = (
