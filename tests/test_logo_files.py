@@ -291,7 +291,7 @@ def test_prune_removes_an_unused_logo_whose_name_is_no_utf_8(logo_folder):
     os.utime(path, (then, then))
     out = prune()
     assert "Removed logos/acme-\\udce9t\\udce9.png" in out
-    assert "removed 4 unused logo file(s)" in out
+    assert f"removed 4 unused logo files from {media / 'logos'}." in out
     assert not os.path.exists(path)
 
 
