@@ -377,13 +377,30 @@ def test_a_number_keeps_its_groups_and_its_counter_word_on_one_line():
     portal.js puts in, too; a space before a number may still break."""
     assert (
         unbroken_numbers("技術者から 9 桁の PIN（例：123 456 789）")
-        == "技術者から 9\u00a0桁\u2060の PIN（例：123\u00a0456\u00a0789）"
+        == "技術者から 9\u00a0桁の PIN（例：123\u00a0456\u00a0789）"
     )
     assert unbroken_numbers("残り __N__ 文字") == "残り __N__\u00a0文\u2060字"
     # A counter word of two characters is joined after its first: no line breaks inside it.
     assert unbroken_numbers("提供 9 位數 PIN 碼") == "提供 9\u00a0位\u2060數 PIN 碼"
     assert unbroken_numbers("PIN 碼為 9 位數字。") == "PIN 碼為 9\u00a0位\u2060數字。"
     assert unbroken_numbers("Up to 9 characters") == "Up to 9 characters"
+
+
+def test_kana_after_a_number_is_glued_only_when_it_is_a_unit():
+    """A walk-through: the Japanese number message ("42 や 3.5 のように…") was read as two
+    counts, "42\u00a0や" and "3.5\u00a0の\u2060ように", as if a particle were a counter word.
+    Hiragana after a number is a particle and may start the next line; a katakana word is a
+    unit ("5 バイト", "3 ページ") and stays whole, joined to its number."""
+    assert (
+        unbroken_numbers("42 や 3.5 のように数値を入力してください。")
+        == "42 や 3.5 のように数値を入力してください。"
+    )
+    assert unbroken_numbers("2 または 3 文字") == "2 または 3\u00a0文\u2060字"
+    assert (
+        unbroken_numbers("最大 5 バイト、3 ページまで")
+        == "最大 5\u00a0バ\u2060イ\u2060ト、3\u00a0ペ\u2060ー\u2060ジまで"
+    )
+    assert unbroken_numbers("残り __N__ 文字です") == "残り __N__\u00a0文\u2060字です"
 
 
 def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues, custom_fields):
