@@ -91,17 +91,19 @@ ALL_CUSTOMER_FIELD_TABLES = all_customer_field_tables()
 # A space after a number that must not end a line: inside a number written in groups ("123 4567",
 # "+49 30 1234567"), and before the counter word or unit that goes with the number: ideographs
 # ("9 桁", "9 位数", "42 文字") or a katakana word ("5 バイト", "3 ページ"). Hiragana after a
-# number is a particle ("42 や 3.5 のように"), not a counter: that space may break.
+# number is a particle ("42 や 3.5 のように"), not a counter: that space may break, except
+# before the two kana counters, "つ" ("1 つ以上") and "か" of "か月", "か所" ("3 か月").
 # `__N__` is the number a live counter puts in (_counter.html).
 IDEOGRAPHS = "\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 KATAKANA = "\u30a1-\u30fa\u30fc"  # the letters and the long-vowel mark, not the middle dot
-SPACE_AFTER_NUMBER = re.compile(rf"(?:(?<=\d)|(?<=__N__)) (?=\d|[{IDEOGRAPHS}{KATAKANA}])")
+KANA_COUNTER = rf"つ|か(?=[{IDEOGRAPHS}])"
+SPACE_AFTER_NUMBER = re.compile(rf"(?:(?<=\d)|(?<=__N__)) (?=\d|[{IDEOGRAPHS}{KATAKANA}]|{KANA_COUNTER})")
 # A browser may break between any two of these characters, so a counter word is held together
 # by word joiners (U+2060: no width, no break): an ideographic one after its first character
-# ("位數", "文字"; a longer run of ideographs is the sentence going on, free to break), a
+# ("位數", "文字", "か月"; a longer run of ideographs is the sentence going on, free to break), a
 # katakana unit after each of its characters but the last ("バイト").
 AFTER_NUMBER = "(?:(?<=\\d\u00a0)|(?<=__N__\u00a0))"
-IDEOGRAPHIC_COUNTER = re.compile(rf"{AFTER_NUMBER}[{IDEOGRAPHS}](?=[{IDEOGRAPHS}])")
+IDEOGRAPHIC_COUNTER = re.compile(rf"{AFTER_NUMBER}[{IDEOGRAPHS}か](?=[{IDEOGRAPHS}])")
 KATAKANA_UNIT = re.compile(rf"{AFTER_NUMBER}[{KATAKANA}]+")
 
 

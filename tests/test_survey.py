@@ -401,6 +401,8 @@ def test_kana_after_a_number_is_glued_only_when_it_is_a_unit():
         == "最大 5\u00a0バ\u2060イ\u2060ト、3\u00a0ペ\u2060ー\u2060ジまで"
     )
     assert unbroken_numbers("残り __N__ 文字です") == "残り __N__\u00a0文\u2060字です"
+    # The kana counters are counters: "1 つ以上", "3 か月".
+    assert unbroken_numbers("文字を 1 つ以上、3 か月ごと") == "文字を 1\u00a0つ以上、3\u00a0か\u2060月ごと"
 
 
 def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues, custom_fields):
