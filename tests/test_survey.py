@@ -167,6 +167,23 @@ def test_a_summary_line_whose_message_names_its_field_says_it_once(
     assert name == " ".join(errors_of(response)["name"].split())  # the message next to the field
 
 
+@pytest.mark.parametrize("locale", ["en-us", "de", "ja", "zh-hans"])
+def test_the_issue_question_and_the_details_field_read_as_two_questions(
+    client, site, issues, custom_fields, locale
+):
+    """A walk-through of the Japanese survey: the issue question's message ("お困りの内容を選んで
+    ください") and the details field's label ("お困りの内容") named the same thing, so a customer
+    could not tell from the error summary which of the two was missing."""
+    site.enabled_languages = ["en-us", "de", "ja", "zh-hans"]
+    site.save()
+    response = post_survey(client, issue="", details="", locale=locale)
+    html = response.content.decode()
+    details_label = element(html, "label", for_="id_details").text.strip()
+    issue_line = element(html, "a", href="#id_issue_0").text
+    assert details_label and details_label not in issue_line
+    assert element(html, "a", href="#id_details").text.startswith(details_label)
+
+
 def test_a_summary_line_whose_message_does_not_name_its_field_leads_with_the_label(
     client, site, issues, custom_fields
 ):
