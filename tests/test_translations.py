@@ -198,3 +198,12 @@ def test_russian_tells_a_representatives_state_whatever_their_gender():
     assert {id: gendered.findall(string) for id, string in strings.items()} == {
         id: [] for id in said_of_a_person
     }
+
+
+def test_finnish_sets_no_comma_before_tai_between_two_main_clauses():
+    """A walk-through read "Selaimesi lataa pienen tukiohjelman, tai avautuu keskustelu.":
+    Finnish sets no comma before "tai" or "ja" joining two main clauses (the English one
+    before "or" was carried over)."""
+    joined = [message for message in catalog("fi") if str(message.id).endswith(", or a chat opens.")]
+    assert len(joined) == 2
+    assert [message.string for message in joined if ", tai " in message.string] == []
