@@ -776,3 +776,7 @@ def test_with_no_session_key_form_the_survey_with_no_issue_points_to_the_other_w
         "No topics are available right now. Other ways to get help",
         "/?locale=en-us",
     )
+
+
+def test_a_hyphen_before_a_number_holds_the_number_a_leading_minus_does_not_change():
+    assert unbroken_numbers("e.g. LT-4471, 9-17, -60, Wi-Fi") == "e.g. LT-\u20604471, 9-\u206017, -60, Wi-Fi"

@@ -46,7 +46,8 @@ VISIBLE_TEXT = """() => {
     }
     if (el.type === "submit") parts.push(el.value);
   }
-  return parts.join("\\n");
+  // Word joiners hold a code or a count on one line (record 0108); no reader sees them.
+  return parts.join("\\n").replaceAll("\\u2060", "");
 }"""
 
 
