@@ -96,18 +96,33 @@ ALL_CUSTOMER_FIELD_TABLES = all_customer_field_tables()
 
 
 # A space after a number that must not end a line: inside a number written in groups ("123 4567",
-# "+49 30 1234567"), and before the Japanese or Chinese counter word that goes with the number
-# ("9 桁", "9 位数", "42 文字"). `__N__` is the number a live counter puts in (_counter.html).
-CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-SPACE_AFTER_NUMBER = re.compile(rf"(?:(?<=\d)|(?<=__N__)) (?=\d|[{CJK}])")
-# A browser may break between any two of these characters, so a counter word of two ("位數",
-# "文字") is held together by a word joiner (U+2060: no width, no break) after its first.
-COUNTER_WORD = re.compile(rf"(?:(?<=\d\u00a0)|(?<=__N__\u00a0))[{CJK}](?=[{CJK}])")
+# "+49 30 1234567"), and before the counter word or unit that goes with the number: ideographs
+# ("9 桁", "9 位数", "42 文字") or a katakana word ("5 バイト", "3 ページ"). Hiragana after a
+# number is a particle ("42 や 3.5 のように"), not a counter: that space may break, except
+# before the two kana counters, "つ" ("1 つ以上") and "か" of "か月", "か所" ("3 か月").
+# `__N__` is the number a live counter puts in (_counter.html).
+IDEOGRAPHS = "\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+KATAKANA = "\u30a1-\u30fa\u30fc"  # the letters and the long-vowel mark, not the middle dot
+KANA_COUNTER = rf"つ|か(?=[{IDEOGRAPHS}])"
+SPACE_AFTER_NUMBER = re.compile(rf"(?:(?<=\d)|(?<=__N__)) (?=\d|[{IDEOGRAPHS}{KATAKANA}]|{KANA_COUNTER})")
+# A browser may break between any two of these characters, so a counter word is held together
+# by word joiners (U+2060: no width, no break): an ideographic one after its first character
+# ("位數", "文字", "か月"; a longer run of ideographs is the sentence going on, free to break), a
+# katakana unit after each of its characters but the last ("バイト").
+AFTER_NUMBER = "(?:(?<=\\d\u00a0)|(?<=__N__\u00a0))"
+IDEOGRAPHIC_COUNTER = re.compile(rf"{AFTER_NUMBER}[{IDEOGRAPHS}か](?=[{IDEOGRAPHS}])")
+KATAKANA_UNIT = re.compile(rf"{AFTER_NUMBER}[{KATAKANA}]+")
+# Chromium breaks after a hyphen even before a digit, so a code or a range ("LT-4471",
+# "INC-0042", "9-17") lost its number to the next line: a word joiner after the hyphen holds
+# it. A leading minus ("-60") has no word before it and is left alone.
+HYPHEN_BEFORE_NUMBER = re.compile(r"(?<=\w)-(?=\d)")
 
 
 def numbers_kept_whole(text: str) -> str:
-    """`text` with no line break possible inside a number or between a number and its counter
-    word (docs/decisions/0108-line-breaks-on-customer-pages.md): for the customer pages
+    """`text` with no line break possible inside a number, between a number and its counter
+    word, or after the hyphen of a code before its number
+    (docs/decisions/0108-line-breaks-on-customer-pages.md): for the customer pages
     (portal_forms' `unbroken_numbers`) and the get-help button's count."""
-    joined = SPACE_AFTER_NUMBER.sub("\u00a0", text)
-    return COUNTER_WORD.sub(lambda first: first[0] + "\u2060", joined)
+    joined = SPACE_AFTER_NUMBER.sub("\u00a0", HYPHEN_BEFORE_NUMBER.sub("-\u2060", text))
+    joined = IDEOGRAPHIC_COUNTER.sub(lambda first: first[0] + "\u2060", joined)
+    return KATAKANA_UNIT.sub(lambda unit: "\u2060".join(unit[0]), joined)

@@ -167,6 +167,23 @@ def test_a_summary_line_whose_message_names_its_field_says_it_once(
     assert name == " ".join(errors_of(response)["name"].split())  # the message next to the field
 
 
+@pytest.mark.parametrize("locale", ["en-us", "de", "ja", "zh-hans"])
+def test_the_issue_question_and_the_details_field_read_as_two_questions(
+    client, site, issues, custom_fields, locale
+):
+    """A walk-through of the Japanese survey: the issue question's message ("お困りの内容を選んで
+    ください") and the details field's label ("お困りの内容") named the same thing, so a customer
+    could not tell from the error summary which of the two was missing."""
+    site.enabled_languages = ["en-us", "de", "ja", "zh-hans"]
+    site.save()
+    response = post_survey(client, issue="", details="", locale=locale)
+    html = response.content.decode()
+    details_label = element(html, "label", for_="id_details").text.strip()
+    issue_line = element(html, "a", href="#id_issue_0").text
+    assert details_label and details_label not in issue_line
+    assert element(html, "a", href="#id_details").text.startswith(details_label)
+
+
 def test_a_summary_line_whose_message_does_not_name_its_field_leads_with_the_label(
     client, site, issues, custom_fields
 ):
@@ -382,13 +399,32 @@ def test_a_number_keeps_its_groups_and_its_counter_word_on_one_line():
     portal.js puts in, too; a space before a number may still break."""
     assert (
         unbroken_numbers("技術者から 9 桁の PIN（例：123 456 789）")
-        == "技術者から 9\u00a0桁\u2060の PIN（例：123\u00a0456\u00a0789）"
+        == "技術者から 9\u00a0桁の PIN（例：123\u00a0456\u00a0789）"
     )
     assert unbroken_numbers("残り __N__ 文字") == "残り __N__\u00a0文\u2060字"
     # A counter word of two characters is joined after its first: no line breaks inside it.
     assert unbroken_numbers("提供 9 位數 PIN 碼") == "提供 9\u00a0位\u2060數 PIN 碼"
     assert unbroken_numbers("PIN 碼為 9 位數字。") == "PIN 碼為 9\u00a0位\u2060數字。"
     assert unbroken_numbers("Up to 9 characters") == "Up to 9 characters"
+
+
+def test_kana_after_a_number_is_glued_only_when_it_is_a_unit():
+    """A walk-through: the Japanese number message ("42 や 3.5 のように…") was read as two
+    counts, "42\u00a0や" and "3.5\u00a0の\u2060ように", as if a particle were a counter word.
+    Hiragana after a number is a particle and may start the next line; a katakana word is a
+    unit ("5 バイト", "3 ページ") and stays whole, joined to its number."""
+    assert (
+        unbroken_numbers("42 や 3.5 のように数値を入力してください。")
+        == "42 や 3.5 のように数値を入力してください。"
+    )
+    assert unbroken_numbers("2 または 3 文字") == "2 または 3\u00a0文\u2060字"
+    assert (
+        unbroken_numbers("最大 5 バイト、3 ページまで")
+        == "最大 5\u00a0バ\u2060イ\u2060ト、3\u00a0ペ\u2060ー\u2060ジまで"
+    )
+    assert unbroken_numbers("残り __N__ 文字です") == "残り __N__\u00a0文\u2060字です"
+    # The kana counters are counters: "1 つ以上", "3 か月".
+    assert unbroken_numbers("文字を 1 つ以上、3 か月ごと") == "文字を 1\u00a0つ以上、3\u00a0か\u2060月ごと"
 
 
 def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues, custom_fields):
@@ -745,3 +781,7 @@ def test_with_no_session_key_form_the_survey_with_no_issue_points_to_the_other_w
         "No topics are available right now. Other ways to get help",
         "/?locale=en-us",
     )
+
+
+def test_a_hyphen_before_a_number_holds_the_number_a_leading_minus_does_not_change():
+    assert unbroken_numbers("e.g. LT-4471, 9-17, -60, Wi-Fi") == "e.g. LT-\u20604471, 9-\u206017, -60, Wi-Fi"

@@ -184,3 +184,26 @@ def test_german_calls_what_a_customer_picks_in_the_survey_anliegen_throughout():
     strings = [s for m in about_issues for s in (m.string if isinstance(m.string, tuple) else [m.string])]
     assert [s for s in strings if re.search(r"\bThem(a|en)\b", s)] == []
     assert "Bitte wählen Sie eines der aufgeführten Anliegen." in strings
+
+
+def test_russian_tells_a_representatives_state_whatever_their_gender():
+    """A walk-through read "Анна К. · Доступен сейчас" on the rep list: a masculine short
+    adjective under a woman's name. The tile's state is said without a gender ("на связи"),
+    as the landing page already says "кто сейчас на связи"."""
+    gendered = re.compile(r"\b(?:Доступ|Свобод|Занят|Готов)(?:ен|ан|)\b")
+    assert gendered.findall("Доступен сейчас, Занят, Свободна") == ["Доступен", "Занят"]
+    said_of_a_person = ["Available now"]
+    strings = {message.id: message.string for message in catalog("ru") if message.id in said_of_a_person}
+    assert len(strings) == len(said_of_a_person)
+    assert {id: gendered.findall(string) for id, string in strings.items()} == {
+        id: [] for id in said_of_a_person
+    }
+
+
+def test_finnish_sets_no_comma_before_tai_between_two_main_clauses():
+    """A walk-through read "Selaimesi lataa pienen tukiohjelman, tai avautuu keskustelu.":
+    Finnish sets no comma before "tai" or "ja" joining two main clauses (the English one
+    before "or" was carried over)."""
+    joined = [message for message in catalog("fi") if str(message.id).endswith(", or a chat opens.")]
+    assert len(joined) == 2
+    assert [message.string for message in joined if ", tai " in message.string] == []

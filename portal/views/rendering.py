@@ -63,13 +63,23 @@ def set_customer_csp(response: HttpResponseBase, site: Site | None) -> None:
     response.portal_csp = customer_csp(site)  # type: ignore[attr-defined]  # ours; no stub declares it
 
 
+def is_embedded(request: PortalRequest) -> bool:
+    """Whether the page is drawn for a frame: `embed=1` in its address, or, for the answer to a
+    POST (errors, the start button), the form's own `embedded` field, which portal.js sets in a
+    frame: no footer flashing in and out of the frame."""
+    return request.GET.get("embed") == "1" or (
+        request.method == "POST" and request.POST.get("embedded") == "1"
+    )
+
+
 def links_query(request: PortalRequest) -> str:
     """The query the language links carry: every parameter but `locale`, and `embed` only as the
-    page reads it (`1`, else none). A cached page is shared by every request of its key, which
-    has only whether `embed` is 1 (caching.page_cache_key): any other `embed` value in its links
-    would be the first requester's text in every visitor's page."""
+    page reads it (`1`, else none; a POST's answer in a frame says 1 too). A cached page is shared
+    by every request of its key, which has only whether `embed` is 1 (caching.page_cache_key):
+    any other `embed` value in its links would be the first requester's text in every visitor's
+    page."""
     carried = {k: v for k, v in request.GET.items() if k not in ("locale", "embed")}
-    if request.GET.get("embed") == "1":
+    if is_embedded(request):
         carried["embed"] = "1"
     return urlencode(carried)
 
@@ -162,10 +172,7 @@ def render_customer_page(
         "page_url": page_url(request),
         "notice_shown": site is not None and selectors.notice_is_shown(site=site),
         "texts": selectors.site_texts(site=site, language=request.LANGUAGE_CODE) if site else None,
-        # A POST's answer (errors, the start button) says so from the form's own field, which
-        # portal.js sets in a frame: no footer flashing in and out of the frame.
-        "embedded": request.GET.get("embed") == "1"
-        or (request.method == "POST" and request.POST.get("embedded") == "1"),
+        "embedded": is_embedded(request),
         "form_ts": guards.form_timestamp(),
         "flows": enabled_flows(site) if site else [],
         **(context or {}),

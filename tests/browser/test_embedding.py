@@ -100,6 +100,26 @@ def test_survey_in_a_frame_ends_in_a_top_level_navigation(
     assert context.cookies() == []
 
 
+def test_after_a_send_in_a_frame_the_language_links_stay_in_the_frames_layout(
+    page, portal_url, help_desk, embedded_site
+):
+    """A walk-through: after an empty send in the frame, every language link had lost `embed=1`
+    (the answer to a POST knows the frame from the form's field, not its address), so choosing
+    another language drew the survey for a whole window, footer included, inside the frame."""
+    page.goto(host_page(help_desk, portal_url, "/survey/?embed=1&locale=en-us"))
+    frame = portal_frame(page)
+    submit(frame)
+    frame.locator("#error-summary").wait_for()
+    german = frame.locator(".language-picker a[hreflang=de]")
+    assert "embed=1" in german.get_attribute("href")
+    frame.locator(".language-picker summary").click()
+    german.click()
+    frame.get_by_role("heading", name="Beschreiben Sie Ihr Problem").wait_for()
+    content = page.locator("iframe[data-support-portal]").element_handle().content_frame()
+    assert dict(query_of(content.url)) == {"embed": "1", "locale": "de"}
+    assert content.evaluate("document.body.classList.contains('embedded')")
+
+
 # True, inside the portal's frame, once its viewport is exactly as tall as its page. Both heights
 # are measured afresh on every poll: a height read once can be out of date a moment later (the
 # page still settling, e.g. portal.js hiding the footer) and then would never be matched.

@@ -56,7 +56,7 @@ def test_error_summary_takes_focus_and_its_link_moves_focus_to_the_field(page, p
             "ja",
             "名前には文字または数字を 1 つ以上含めてください。",
             "お困りの内容を選んでください。",
-            "お困りの内容：この項目を入力してください。",
+            "問題の詳細：この項目を入力してください。",
         ),
     ],
 )

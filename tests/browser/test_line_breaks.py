@@ -51,6 +51,18 @@ def test_a_number_and_its_counter_word_stay_on_one_line(page, make_tc_site, port
     assert widths_that_break(page, error, count) == []
 
 
+def test_a_code_with_a_hyphen_before_its_number_stays_on_one_line(page, make_site, portal_url):
+    """A walk-through at 360 px: the asset tag's help ("…, esim. LT-4471.") ended a line in
+    "LT-" and began the next with "4471.", a code the customer reads off their sticker split
+    in two. A hyphen before a number keeps the code whole at any phone or narrow frame width
+    (without the fix this help broke there at 240 to 300 px and more)."""
+    make_site()
+    page.goto(f"{portal_url}/survey/?locale=en-us")
+    help_text = page.locator("#id_cf_asset_tag_help")
+    expect(help_text).to_be_visible()
+    assert widths_that_break(page, help_text, r"LT-\u2060?4471") == []
+
+
 def test_on_a_phone_the_preview_breaks_values_only_after_a_separator(page, make_site, portal_url):
     """A walk-through at 360 x 740: the Preview's table broke values without spaces anywhere
     ("LaserJet_Pro/M4" / "04dn", "https://example" / ".com/a/very/lon"). A value breaks only
