@@ -6,7 +6,6 @@ from __future__ import annotations
 import colorsys
 import functools
 import hashlib
-import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from portal import selectors
-from portal.models import Site, color_validator
+from portal.models import Site, color_validator, is_loopback_host
 
 MIN_TEXT_CONTRAST = 4.5
 MIN_UI_CONTRAST = 3.0  # borders of fields, focus rings, icons (1.4.11)
@@ -279,20 +278,8 @@ def site_origin(site, request=None) -> str | None:
     if request is not None:
         requested, port = split_domain_port(request.get_host())
         served_there = requested == hostname.lower() or (
-            _loopback(requested) and (_loopback(hostname) or not settings.HTTPS)
+            is_loopback_host(requested) and (is_loopback_host(hostname) or not settings.HTTPS)
         )
         if port and served_there:
             return f"{scheme}://{hostname}:{port}"
     return f"{scheme}://{hostname}"
-
-
-def _loopback(host: str) -> bool:
-    """Whether `host` (as `split_domain_port` gives it: lower case, IPv6 in brackets) names this
-    machine itself: `localhost`, a name under `.localhost` (RFC 6761), or a loopback address."""
-    host = host.lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

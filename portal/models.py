@@ -67,7 +67,11 @@ DEFAULT_TEXTS = {
 
 
 def is_loopback_host(host: str) -> bool:
-    if host in {"localhost"} or host.endswith(".localhost"):
+    """Whether `host` (a URL's or a request's host; an IPv6 address may keep its brackets) names
+    this machine itself: `localhost`, a name under `.localhost` (RFC 6761), or a loopback
+    address."""
+    host = host.lower()
+    if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
