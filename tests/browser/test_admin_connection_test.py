@@ -14,6 +14,7 @@ from portal.dates import date_and_time
 from portal.models import Backend
 from tests.browser.test_admin_lists import PASSWORD, log_in
 from tests.conftest import site_on_fake_appliance
+from tests.fakes.takecontrol import takecontrol_backend
 
 pytestmark = pytest.mark.browser
 
@@ -101,13 +102,7 @@ def test_a_failed_import_and_history_read_in_the_admins_language(
     say what failed and what to do; the vendor's own words stay as it sent them."""
     backend = site_on_fake_appliance(beyondtrust).backend
     beyondtrust.fail("http500", action="get_support_teams")
-    history_backend = Backend.objects.create(
-        name="Take Control",
-        kind=Backend.Kind.TAKECONTROL,
-        base_url=takecontrol_server.rest_url,
-        tc_public_key=takecontrol_server.public_key,
-        tc_private_key=takecontrol_server.private_key,
-    )
+    history_backend = takecontrol_backend(takecontrol_server.rest_url)
     takecontrol_server.state["mode"] = "403"
     get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
 
@@ -145,12 +140,7 @@ def test_a_failed_import_and_history_read_in_the_admins_language(
 def test_a_history_without_a_private_key_says_only_what_to_do(browser, portal_url, takecontrol_server):
     """No key, no request: after *Show sessions* the admin reads the note to add one, in their
     language, and no refusal that never happened."""
-    history_backend = Backend.objects.create(
-        name="Take Control",
-        kind=Backend.Kind.TAKECONTROL,
-        base_url=takecontrol_server.rest_url,
-        tc_public_key=takecontrol_server.public_key,
-    )
+    history_backend = takecontrol_backend(takecontrol_server.rest_url, tc_private_key="")
     get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de")
     page = context.new_page()
