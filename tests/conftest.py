@@ -11,6 +11,7 @@ from portal import guards
 from portal.analytics import counters
 from portal.models import Backend, CustomField, Issue, Site
 from portal.webhooks.models import Endpoint
+from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
 from tests.fakes.takecontrol import FakeTakeControlServer
 
@@ -24,6 +25,13 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def fake():
+    """The fake BeyondTrust appliance (tests/fakes/beyondtrust.py), on 127.0.0.1."""
+    with running(FakeBeyondTrust()) as server:
+        yield server
 
 
 @pytest.fixture

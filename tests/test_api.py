@@ -24,7 +24,6 @@ from portal.models import Backend, CustomField, Site, SiteHostname, StartRequest
 from portal.tokens import create_api_token, revoke_api_token
 from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
 from tests.fakes.beyondtrust import FakeBeyondTrust
-from tests.fakes.server import running
 from tests.parsed_html import element
 
 DOCUMENT = openapi_document()
@@ -97,10 +96,6 @@ def call(
 # ------------------------------------------------------------------------------
 # Fixtures
 # ------------------------------------------------------------------------------
-@pytest.fixture
-def fake():
-    with running(FakeBeyondTrust()) as server:
-        yield server
 
 
 @pytest.fixture

@@ -18,8 +18,7 @@ from django.core.cache import cache
 from portal.models import Backend, OpeningHours, Site
 from portal.vendors.cache import wait_for_refreshes
 from tests.conftest import site_on_fake_appliance
-from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
-from tests.fakes.server import running
+from tests.fakes.beyondtrust import DATA_DIR
 
 URL = "/button/availability.json"
 HELP_DESK = "https://help.acme.example"
@@ -168,12 +167,6 @@ def test_take_control_lists_no_one_as_online(client, db):
 def test_no_site_for_the_host(client, db):
     response = get(client, Origin=HELP_DESK)
     assert response.status_code == 404 and "Access-Control-Allow-Origin" not in response.headers
-
-
-@pytest.fixture
-def fake():
-    with running(FakeBeyondTrust()) as server:
-        yield server
 
 
 @pytest.fixture

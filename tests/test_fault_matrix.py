@@ -57,12 +57,6 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def fake():
-    with running(FakeBeyondTrust()) as server:
-        yield server
-
-
-@pytest.fixture
 def bt(transactional_db, fake):
     """A committed BeyondTrust site on the fake (the rep list refreshes on another thread)."""
     site = site_on_fake_appliance(fake, details_field=FieldMode.OPTIONAL)

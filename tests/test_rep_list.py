@@ -27,20 +27,13 @@ from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
 from portal.vendors.cache import wait_for_refreshes
 from portal.views.rendering import initials
 from tests.conftest import form_data, query_of, site_on_fake_appliance
-from tests.fakes.beyondtrust import DATA_DIR, FakeBeyondTrust
-from tests.fakes.server import running
+from tests.fakes.beyondtrust import DATA_DIR
 from tests.parsed_html import element, elements
 
 NOBODY = "Nobody is available right now."
 CANNOT_SHOW = "We cannot show who is available right now."
 CHECKING = "Checking who is available…"
 GONE = "This representative is no longer available."
-
-
-@pytest.fixture
-def fake():
-    with running(FakeBeyondTrust()) as server:
-        yield server
 
 
 @pytest.fixture

@@ -16,13 +16,6 @@ from django.urls import reverse
 from portal.models import Backend, Issue, Site
 from portal.tokens import create_api_token, revoke_api_token
 from tests.fakes.beyondtrust import FakeBeyondTrust
-from tests.fakes.server import running
-
-
-@pytest.fixture
-def fake():
-    with running(FakeBeyondTrust()) as server:
-        yield server
 
 
 @pytest.fixture

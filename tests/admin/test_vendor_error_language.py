@@ -17,8 +17,6 @@ from django.utils import translation
 from portal.models import Backend
 from tests.admin.test_connection_result_language import backend_page_result
 from tests.admin.test_setup import point_at
-from tests.fakes.beyondtrust import FakeBeyondTrust
-from tests.fakes.server import running
 from tests.fakes.takecontrol import PRIVATE_KEY, PUBLIC_KEY, takecontrol_backend
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +28,6 @@ def quick_vendor(settings):
     settings.PORTAL_VENDOR_CONNECT_TIMEOUT = 2.0
     settings.PORTAL_VENDOR_READ_TIMEOUT = 0.5
     settings.PORTAL_TC_RETRY_AFTER_MAX = 0.3
-
-
-@pytest.fixture
-def fake():
-    with running(FakeBeyondTrust()) as server:
-        yield server
 
 
 @pytest.fixture

@@ -25,8 +25,6 @@ from portal.text_rules import has_letter_or_digit, normalise
 from portal.tokens import create_api_token
 from portal.vendors import limits
 from portal.vendors.beyondtrust.adapter import CUSTOMER_FIELDS as BEYONDTRUST_CUSTOMER_FIELDS
-from tests.fakes.beyondtrust import FakeBeyondTrust
-from tests.fakes.server import running
 from tests.fuzz.conftest import api_site_on_fake, count_case
 
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -99,12 +97,6 @@ def filter_case(context, case):
     if case.meta is None or case.meta.generation.mode.is_negative:
         return True
     return not _unstateable(case.body, case.operation.path)
-
-
-@pytest.fixture
-def fake():
-    with running(FakeBeyondTrust()) as server:
-        yield server
 
 
 @pytest.fixture

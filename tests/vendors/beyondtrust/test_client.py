@@ -81,12 +81,6 @@ REPS = [
 ]
 
 
-@pytest.fixture
-def fake():
-    with running(FakeBeyondTrust()) as server:
-        yield server
-
-
 def backend_for(fake: FakeBeyondTrust, **fields) -> Backend:
     """An unsaved backend pointing at the fake: the client needs no database."""
     values = dict(
