@@ -278,6 +278,15 @@ def stopped_mid_answer(error: Exception) -> bool:
     return any(isinstance(arg, ReadTimeoutError) for arg in error.args)
 
 
+def redacted(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with each of `secrets` the vendor repeated in it as `***`: a vendor's message goes
+    into logs and admin messages, which never show a key, a client secret or a token."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 class VendorUnreachable(VendorUnavailable):
     """No connection at all: the address does not resolve, nothing answers there, or a
     firewall or proxy is in the way. The connection test then says what to check."""

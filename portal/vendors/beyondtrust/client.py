@@ -72,6 +72,7 @@ from portal.vendors.base import (
     VendorError,
     VendorUnavailable,
     VendorUnreachable,
+    redacted,
     stopped_mid_answer,
 )
 from portal.vendors.urls import vendor_link
@@ -778,10 +779,7 @@ class CommandClient:
     def _redact(self, text: str) -> str:
         """Vendor texts go into admin messages: make sure no secret or token rides along."""
         cached = caches[self.cache_alias].get(self._token_key) or {}
-        for secret in (self._client_secret, cached.get("access_token")):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        return redacted(text, (self._client_secret, cached.get("access_token")))
 
 
 # ------------------------------------------------------------------------------

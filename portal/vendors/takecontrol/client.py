@@ -47,7 +47,7 @@ from urllib.parse import urlsplit
 import requests
 
 from portal.conf import portal_settings
-from portal.vendors.base import stopped_mid_answer
+from portal.vendors.base import redacted, stopped_mid_answer
 from portal.vendors.cache import CircuitBreaker
 from portal.vendors.takecontrol.history import DEFAULT_HISTORY_COLUMNS, HISTORY_COLUMNS
 from portal.vendors.takecontrol.start_url import (
@@ -555,10 +555,7 @@ def _error_details(payload: Any, keys: Sequence[str] = ()) -> tuple[object, str]
     vendor repeats in it (a refused key, say) is `***`, before the message is cut short."""
     if isinstance(payload, Mapping) and isinstance(payload.get("errorDetails"), Mapping):
         details = payload["errorDetails"]
-        message = str(details.get("errorMsg") or "")
-        for key in keys:
-            if key:
-                message = message.replace(key, "***")
+        message = redacted(str(details.get("errorMsg") or ""), keys)
         return details.get("errorCode"), message[:VENDOR_MESSAGE_MAX_CHARS]
     return None, ""
 
