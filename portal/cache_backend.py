@@ -25,6 +25,7 @@ import sqlite3
 import threading
 import time
 import urllib.parse
+from typing import Any
 
 from diskcache import DjangoCache
 from diskcache.core import EVICTION_POLICY, MODE_RAW, Timeout
@@ -424,63 +425,61 @@ class SharedRedisCache(RedisCache):
     def clear(self):
         return self._served("clear", super().clear)
 
+    # Each script runs atomically in Redis; `_run` registers it once per backend (Django keeps
+    # one backend per thread) and calls it: redis-py's Script, EVALSHA, and the script itself
+    # when Redis lacks it.
     _INCR = (
         "if redis.call('exists', KEYS[1]) == 1 then return redis.call('incrby', KEYS[1], ARGV[1]) end "
         "return false"
     )
+    # Creates a missing counter at 0 with the expiry in ARGV[2] (seconds; "" for none); a live
+    # one keeps its expiry.
+    _CREATE_MISSING = (
+        "if redis.call('exists', KEYS[1]) == 0 then "
+        "if ARGV[2] == '' then redis.call('set', KEYS[1], 0) "
+        "else redis.call('set', KEYS[1], 0, 'EX', ARGV[2]) end end "
+    )
+    # Raises the counter, created if missing: Redis' own integer answer either way.
+    _INCR_OR_ADD = _CREATE_MISSING + "return redis.call('incrby', KEYS[1], ARGV[1])"
+    # The same on KEYS[1], and the value of KEYS[2] as it stood (false, a nil answer, when
+    # missing): a sliding window's two counters in one round trip.
+    _INCR_OR_ADD_READING = (
+        "local other = redis.call('get', KEYS[2]) "
+        + _CREATE_MISSING
+        + "return {redis.call('incrby', KEYS[1], ARGV[1]), other}"
+    )
 
-    _incr_script = None  # redis-py's Script: EVALSHA, and the script itself when Redis lacks it
+    _scripts: dict[str, Any] | None = None
+
+    def _run(self, source: str, keys: list[str], args: list[Any], version) -> Any:
+        """The script `source` on `keys` (made into cache keys), with `args`, on the primary,
+        as every write of Django's Redis cache goes."""
+        keys = [self.make_and_validate_key(key, version=version) for key in keys]
+        client = self._cache.get_client(keys[0], write=True)
+        if self._scripts is None:
+            self._scripts = {}
+        if source not in self._scripts:
+            self._scripts[source] = client.register_script(source)
+        return self._scripts[source](keys=keys, args=args, client=client)
 
     def incr(self, key, delta=1, version=None):
         return self._served("incr", self._incr, key, delta, version=version)
 
     def _incr(self, key, delta=1, version=None):
-        key = self.make_and_validate_key(key, version=version)
-        client = self._cache.get_client(key, write=True)
-        if self._incr_script is None:  # Django keeps one backend per thread
-            self._incr_script = client.register_script(self._INCR)
-        value = self._incr_script(keys=[key], args=[delta], client=client)
+        value = self._run(self._INCR, [key], [delta], version)
         if value is None:
-            raise ValueError(f"Key '{key}' not found.")
+            raise ValueError(f"Key '{self.make_and_validate_key(key, version=version)}' not found.")
         return value
-
-    # Raises a live counter (keeping its expiry), or creates a missing one at 0 with the expiry
-    # in ARGV[2] (seconds; "" for none) and raises it: Redis' own integer answer either way.
-    _INCR_OR_ADD = (
-        "if redis.call('exists', KEYS[1]) == 0 then "
-        "if ARGV[2] == '' then redis.call('set', KEYS[1], 0) "
-        "else redis.call('set', KEYS[1], 0, 'EX', ARGV[2]) end end "
-        "return redis.call('incrby', KEYS[1], ARGV[1])"
-    )
-
-    _incr_or_add_script = None
 
     def incr_or_add(self, key, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
         """`incr_or_add(cache, ...)` above in one round trip: a Lua script, atomic in Redis."""
         return self._served("incr_or_add", self._incr_or_add, key, delta, timeout=timeout, version=version)
 
     def _incr_or_add(self, key, delta, timeout, version):
-        timeout = self.get_backend_timeout(timeout)  # whole seconds, or None
-        if timeout is not None and timeout <= 0:  # created expired: nothing to keep
+        seconds = self._counter_seconds(timeout)
+        if seconds is None:  # created expired: nothing to keep
             return incr_then_add(self, key, timeout, delta, version)
-        seconds = "" if timeout is None else timeout
-        key = self.make_and_validate_key(key, version=version)
-        client = self._cache.get_client(key, write=True)
-        if self._incr_or_add_script is None:  # Django keeps one backend per thread
-            self._incr_or_add_script = client.register_script(self._INCR_OR_ADD)
-        return self._incr_or_add_script(keys=[key], args=[delta, seconds], client=client)
-
-    # `_INCR_OR_ADD` on KEYS[1], and the value of KEYS[2] as it stood (false, a nil answer, when
-    # missing): a sliding window's two counters in one round trip.
-    _INCR_OR_ADD_READING = (
-        "local other = redis.call('get', KEYS[2]) "
-        "if redis.call('exists', KEYS[1]) == 0 then "
-        "if ARGV[2] == '' then redis.call('set', KEYS[1], 0) "
-        "else redis.call('set', KEYS[1], 0, 'EX', ARGV[2]) end end "
-        "return {redis.call('incrby', KEYS[1], ARGV[1]), other}"
-    )
-
-    _incr_or_add_reading_script = None
+        return self._run(self._INCR_OR_ADD, [key], [delta, seconds], version)
 
     def incr_or_add_reading(self, key, other, delta=1, timeout=DEFAULT_TIMEOUT, version=None):
         """`incr_or_add_reading(cache, ...)` above in one round trip: a Lua script, atomic in
@@ -496,16 +495,16 @@ class SharedRedisCache(RedisCache):
         )
 
     def _incr_or_add_reading(self, key, other, delta, timeout, version):
-        timeout = self.get_backend_timeout(timeout)
-        if timeout is not None and timeout <= 0:  # created expired: nothing to keep
+        seconds = self._counter_seconds(timeout)
+        if seconds is None:  # created expired: nothing to keep
             return incr_then_add_reading(self, key, other, timeout, delta, version)
-        seconds = "" if timeout is None else timeout
-        key = self.make_and_validate_key(key, version=version)
-        other = self.make_and_validate_key(other, version=version)
-        client = self._cache.get_client(key, write=True)
-        if self._incr_or_add_reading_script is None:  # Django keeps one backend per thread
-            self._incr_or_add_reading_script = client.register_script(self._INCR_OR_ADD_READING)
-        count, value = self._incr_or_add_reading_script(
-            keys=[key, other], args=[delta, seconds], client=client
-        )
+        count, value = self._run(self._INCR_OR_ADD_READING, [key, other], [delta, seconds], version)
         return count, 0 if value is None else int(value)
+
+    def _counter_seconds(self, timeout) -> int | str | None:
+        """A new counter's expiry as the scripts take it: whole seconds, "" for none, or None
+        when it would be created expired (the two-step way then, which keeps nothing)."""
+        timeout = self.get_backend_timeout(timeout)  # whole seconds, or None
+        if timeout is not None and timeout <= 0:
+            return None
+        return "" if timeout is None else timeout
