@@ -555,7 +555,15 @@ class SurveyForm(PublicForm):
         prepared_fields: DeclaredFields | None = None,
         **kwargs,
     ):
+        if prepared_fields is not None:
+            # What an earlier form built from the same arguments (`prepared_fields()`): Django's
+            # own copy of `base_fields` in BaseForm.__init__ copies these instead (copied, never
+            # shared, so this form may change its own in lock() and errors). One copy per form,
+            # not a copy of the declared fields thrown away for a copy of these.
+            self.base_fields = prepared_fields
         super().__init__(*args, **kwargs)
+        if prepared_fields is not None:
+            del self.base_fields  # the class's again
         adapter = adapter_for(site.backend)
         # A customer is never asked for what would not reach the representative.
         if not adapter.carries_custom_fields:
@@ -571,9 +579,6 @@ class SurveyForm(PublicForm):
             }
         }
         if prepared_fields is not None:
-            # What an earlier form built from the same arguments (`prepared_fields()`): copied,
-            # never shared, so this form may change its own (lock(), errors) freely.
-            self.fields = copy.deepcopy(prepared_fields)
             return
         issue_field = cast(forms.ChoiceField, self.fields["issue"])
         choices = [(issue.code_name, issue.display_name) for issue in issues]

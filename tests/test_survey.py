@@ -7,7 +7,7 @@ import re
 import pytest
 
 from portal.caching import memo, site_cache_version
-from portal.forms import DeclaredFields
+from portal.forms import DeclaredFields, SurveyForm
 from portal.models import Backend, CustomField, Site, StartRequest
 from portal.templatetags.portal_forms import name_break_points, unbroken_numbers, value_break_points
 from portal.views.flows import SURVEY_FIELDS_MEMO
@@ -656,10 +656,14 @@ def test_the_survey_fields_are_built_once_per_site_version_and_language(client, 
     """docs/decisions/0093-prepared-survey-fields.md: the second form of a site version and
     language is a copy of the first's fields, the same page; an admin change or another
     language builds them again."""
+    declared = list(SurveyForm.base_fields)
     first = post_survey(client, name="")
     key = (SURVEY_FIELDS_MEMO, site_cache_version(), site.pk, "en-us")
     assert isinstance(memo.get(key), DeclaredFields)
     second = post_survey(client, name="")
+    # The second form's copy came from the memo; the class's own fields are untouched by it.
+    assert list(SurveyForm.base_fields) == declared and "name" in memo.get(key)
+    assert "name" not in declared
     assert errors_of(second) == errors_of(first)
     assert errors_of(first)["name"].strip() == "Please fill in this field."
     assert form_html(second) == form_html(first)
