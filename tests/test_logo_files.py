@@ -401,3 +401,44 @@ def test_a_site_held_by_an_admin_save_lets_customers_start(site, rf, admin_user)
         assert started, "the customer's start waits for the admin's save to commit"
     customer.join(timeout=30)
     assert not customer.is_alive()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lists_delete_action_waits_for_a_running_save_of_its_site(admin_client, site, rf, admin_user):
+    """Admin A saves the site (its row locked first, then its inlines written) while admin B
+    deletes it from the list. B's delete must wait for the site's lock before removing anything:
+    removing the hostnames first, then waiting for the site while A waits for those hostnames,
+    is a deadlock PostgreSQL ends by failing one of the two (a 500)."""
+    from django.contrib import admin
+
+    from portal.models import SiteHostname
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises whole transactions")
+    hostname = SiteHostname.objects.create(site=site, hostname="help.example.com")
+    request = rf.post("/")
+    request.user = admin_user
+    answers = []
+
+    def admin_b_deletes():
+        try:
+            answers.append(
+                admin_client.post(
+                    reverse("admin:portal_site_changelist"),
+                    {"action": "delete_selected", "_selected_action": [site.pk], "post": "yes"},
+                )
+            )
+        finally:
+            connection.close()
+
+    with transaction.atomic():  # admin A's save: the site held first (get_object), then its inlines
+        held = admin.site._registry[Site].get_object(request, str(site.pk))
+        assert held is not None
+        b = threading.Thread(target=admin_b_deletes)
+        b.start()
+        wait_for(lambda: row_lock_waiters() > 0, what="the delete never waited for the site's lock")
+        SiteHostname.objects.filter(pk=hostname.pk).update(hostname="support.example.com")
+    b.join(timeout=30)
+    assert not b.is_alive() and answers and answers[0].status_code == 302
+    assert not Site.objects.filter(pk=site.pk).exists()
+    assert not SiteHostname.objects.filter(pk=hostname.pk).exists()

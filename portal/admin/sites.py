@@ -9,6 +9,7 @@ from contextvars import ContextVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import router, transaction
 from django.utils.html import format_html
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -442,6 +443,22 @@ class SiteAdmin(
             return queryset.get(**{field.name: field.to_python(object_id)})
         except (self.model.DoesNotExist, forms.ValidationError, ValueError):
             return None
+
+    def delete_queryset(self, request, queryset):
+        """The list's delete action holds its sites first, in one order, as a save holds its
+        site before writing anything (get_object; the delete page goes through it too).
+        Otherwise the delete removes a site's hostnames and the rest, then waits for a save's
+        lock on the site while the save waits for a hostname the delete removed: PostgreSQL
+        ends that deadlock by failing one of the two admins."""
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            pks = [site.pk for site in queryset]
+            list(
+                self.model._default_manager.select_for_update()
+                .filter(pk__in=pks)
+                .order_by("pk")
+                .values_list("pk")
+            )
+            super().delete_queryset(request, queryset)
 
 
 class CustomFieldTranslationInline(admin.TabularInline):
