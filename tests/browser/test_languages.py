@@ -232,3 +232,28 @@ def test_the_closed_message_starts_at_its_cards_padding(page, make_site, portal_
     expect(page.locator("main .card p").first).to_have_text("We are closed today.")
     gap, padding = page.evaluate(CLOSED_CARD_TOP)
     assert padding > 0 and abs(gap - padding) <= 0.5, (gap, padding)
+
+
+@pytest.mark.parametrize(
+    ("language", "allowed_to_control"),
+    [
+        # 可以: "is allowed to" — the permission the customer gives by ticking the consent.
+        ("zh", "並可以在您觀看時操控它"),
+        ("zh-hans", "并可以在您观看时操控它"),
+    ],
+    ids=["zh", "zh-hans"],
+)
+def test_the_chinese_consent_grants_control_rather_than_guessing_at_it(
+    page, make_site, portal_url, language, allowed_to_control
+):
+    """A walk-through: the portal's standard consent said in Chinese that the technician
+    "并可能" control the screen, which reads "may possibly", a guess rather than the permission
+    the customer grants by ticking the box under it."""
+    make_site(consent_text=DEFAULT_TEXTS["consent_text"], enabled_languages=["en-us", "zh-hans", "zh"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{portal_url}/survey/?locale={language}")
+    consent = page.locator(".consent-text")
+    expect(consent).to_be_visible()
+    shown = consent.inner_text()
+    assert allowed_to_control in shown
+    assert "可能" not in shown
