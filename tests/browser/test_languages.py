@@ -27,8 +27,8 @@ from playwright.sync_api import expect
 
 from portal.languages import html_lang
 from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE
-from portal.models import DEFAULT_TEXTS, Holiday, OpeningHours, Site
-from tests.browser.steps import fill_survey, submit
+from portal.models import DEFAULT_TEXTS, Backend, Holiday, OpeningHours, Site
+from tests.browser.steps import fill_survey, fill_tc_survey, submit
 
 pytestmark = pytest.mark.browser
 
@@ -257,3 +257,28 @@ def test_the_chinese_consent_grants_control_rather_than_guessing_at_it(
     shown = consent.inner_text()
     assert allowed_to_control in shown
     assert "可能" not in shown
+
+
+def test_the_turkish_pin_flow_calls_the_pin_one_thing_throughout(page, make_tc_site, portal_url):
+    """A walk-through: the Turkish home page offered "PIN kodum var", then the key field and
+    its messages said bare "PIN". Every page of the PIN flow (home, the PIN page, its errors
+    and the queue page's hint and link) now says "PIN kodu", in whichever case it takes."""
+    make_tc_site(mode=Backend.TakeControlMode.REST, enabled_languages=["en-us", "tr"])
+    shown = {}
+    page.goto(f"{portal_url}/?locale=tr")
+    shown["home"] = page.evaluate(VISIBLE_TEXT)
+    page.goto(f"{portal_url}/key/?locale=tr")
+    shown["PIN page"] = page.evaluate(VISIBLE_TEXT)
+    for typed in ("12345", "abc"):
+        page.locator("#id_key").fill(typed)
+        submit(page)
+        expect(page.locator("#id_key_error")).to_be_visible()
+        shown[f"PIN page, {typed!r} refused"] = page.evaluate(VISIBLE_TEXT)
+    page.goto(f"{portal_url}/survey/?locale=tr")
+    fill_tc_survey(page)
+    submit(page)
+    expect(page.locator(".queue-length")).to_be_visible()
+    shown["queue page"] = page.evaluate(VISIBLE_TEXT)
+    for where, text in shown.items():
+        assert "PIN kod" in text, where
+        assert re.findall(r"\bPIN\b(?! kod).{0,20}", text) == [], where
