@@ -113,16 +113,18 @@ AFTER_NUMBER = "(?:(?<=\\d\u00a0)|(?<=__N__\u00a0))"
 IDEOGRAPHIC_COUNTER = re.compile(rf"{AFTER_NUMBER}[{IDEOGRAPHS}か](?=[{IDEOGRAPHS}])")
 KATAKANA_UNIT = re.compile(rf"{AFTER_NUMBER}[{KATAKANA}]+")
 # Chromium breaks after a hyphen even before a digit, so a code or a range ("LT-4471",
-# "INC-0042", "9-17") lost its number to the next line: a word joiner after the hyphen holds
-# it. A leading minus ("-60") has no word before it and is left alone.
-HYPHEN_BEFORE_NUMBER = re.compile(r"(?<=\w)-(?=\d)")
+# "INC-0042", "9-17") lost its number to the next line, and a number joined to its word
+# ("9-значный", "9-stellige", "9-numeroinen") was left alone at a line's end: a word joiner
+# after the hyphen holds them. A leading minus ("-60") has no word before it, and a hyphen
+# between words ("Wi-Fi", "PIN-код") has no digit beside it: both are left alone.
+HYPHEN_BESIDE_NUMBER = re.compile(r"(?<=\w)-(?=\d)|(?<=\d)-(?=\w)")
 
 
 def numbers_kept_whole(text: str) -> str:
     """`text` with no line break possible inside a number, between a number and its counter
-    word, or after the hyphen of a code before its number
+    word, or after a hyphen beside a number ("LT-4471", "9-значный")
     (docs/decisions/0108-line-breaks-on-customer-pages.md): for the customer pages
     (portal_forms' `unbroken_numbers`) and the get-help button's count."""
-    joined = SPACE_AFTER_NUMBER.sub("\u00a0", HYPHEN_BEFORE_NUMBER.sub("-\u2060", text))
+    joined = SPACE_AFTER_NUMBER.sub("\u00a0", HYPHEN_BESIDE_NUMBER.sub("-\u2060", text))
     joined = IDEOGRAPHIC_COUNTER.sub(lambda first: first[0] + "\u2060", joined)
     return KATAKANA_UNIT.sub(lambda unit: "\u2060".join(unit[0]), joined)

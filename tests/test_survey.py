@@ -789,3 +789,9 @@ def test_with_no_session_key_form_the_survey_with_no_issue_points_to_the_other_w
 
 def test_a_hyphen_before_a_number_holds_the_number_a_leading_minus_does_not_change():
     assert unbroken_numbers("e.g. LT-4471, 9-17, -60, Wi-Fi") == "e.g. LT-\u20604471, 9-\u206017, -60, Wi-Fi"
+
+
+def test_a_number_joined_by_a_hyphen_to_its_word_keeps_it_hyphens_between_words_do_not_change():
+    assert unbroken_numbers("вам 9-значный PIN-код, eine 9-stellige PIN, 9-numeroisen PIN-koodin") == (
+        "вам 9-\u2060значный PIN-код, eine 9-\u2060stellige PIN, 9-\u2060numeroisen PIN-koodin"
+    )

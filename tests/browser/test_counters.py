@@ -147,6 +147,27 @@ def test_an_empty_byte_limited_field_promises_what_the_pages_script_fits(
     assert numbers == [fits]
 
 
+@pytest.mark.parametrize(("language", "letter"), [("en-us", "a"), ("ru", "д"), ("zh-hans", "日")])
+def test_an_empty_byte_limited_fields_number_is_all_the_pages_script_fits(
+    page, portal_url, make_site, language, letter
+):
+    """A walk-through asked why an empty description says 1,024 in English, 512 in Russian and
+    341 in Chinese. The vendor counts 1,024 UTF-8 bytes, so no one number of characters is true
+    for every script: each page promises what its own letters fit, no more (one more is over)
+    and no less (that many leave 0)."""
+    make_site(enabled_languages=["en-us", "ru", "zh-hans"])
+    page.goto(f"{portal_url}/survey/?locale={language}")
+    counter = page.locator("#id_details_counter")
+    expect(counter).to_have_text(re.compile(r"\d"))
+    [promised] = [int(n) for n in re.findall(r"\d+", counter.text_content())]
+    details = page.locator("#id_details")
+    details.fill(letter * promised)
+    expect(counter).to_have_text(re.compile(r"\D0$"))
+    expect(counter).not_to_have_class(re.compile(r"\bover\b"))
+    details.fill(letter * (promised + 1))
+    expect(counter).to_have_class(re.compile(r"\bover\b"))
+
+
 def test_trailing_spaces_do_not_count_for_a_character_limit(page, portal_url, make_site):
     make_site()
     open_survey(page, portal_url)

@@ -27,8 +27,8 @@ from playwright.sync_api import expect
 
 from portal.languages import html_lang
 from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE
-from portal.models import DEFAULT_TEXTS, Holiday, OpeningHours, Site
-from tests.browser.steps import fill_survey, submit
+from portal.models import DEFAULT_TEXTS, Backend, Holiday, OpeningHours, Site
+from tests.browser.steps import fill_survey, fill_tc_survey, submit
 
 pytestmark = pytest.mark.browser
 
@@ -232,3 +232,53 @@ def test_the_closed_message_starts_at_its_cards_padding(page, make_site, portal_
     expect(page.locator("main .card p").first).to_have_text("We are closed today.")
     gap, padding = page.evaluate(CLOSED_CARD_TOP)
     assert padding > 0 and abs(gap - padding) <= 0.5, (gap, padding)
+
+
+@pytest.mark.parametrize(
+    ("language", "allowed_to_control"),
+    [
+        # 可以: "is allowed to" — the permission the customer gives by ticking the consent.
+        ("zh", "並可以在您觀看時操控它"),
+        ("zh-hans", "并可以在您观看时操控它"),
+    ],
+    ids=["zh", "zh-hans"],
+)
+def test_the_chinese_consent_grants_control_rather_than_guessing_at_it(
+    page, make_site, portal_url, language, allowed_to_control
+):
+    """A walk-through: the portal's standard consent said in Chinese that the technician
+    "并可能" control the screen, which reads "may possibly", a guess rather than the permission
+    the customer grants by ticking the box under it."""
+    make_site(consent_text=DEFAULT_TEXTS["consent_text"], enabled_languages=["en-us", "zh-hans", "zh"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{portal_url}/survey/?locale={language}")
+    consent = page.locator(".consent-text")
+    expect(consent).to_be_visible()
+    shown = consent.inner_text()
+    assert allowed_to_control in shown
+    assert "可能" not in shown
+
+
+def test_the_turkish_pin_flow_calls_the_pin_one_thing_throughout(page, make_tc_site, portal_url):
+    """A walk-through: the Turkish home page offered "PIN kodum var", then the key field and
+    its messages said bare "PIN". Every page of the PIN flow (home, the PIN page, its errors
+    and the queue page's hint and link) now says "PIN kodu", in whichever case it takes."""
+    make_tc_site(mode=Backend.TakeControlMode.REST, enabled_languages=["en-us", "tr"])
+    shown = {}
+    page.goto(f"{portal_url}/?locale=tr")
+    shown["home"] = page.evaluate(VISIBLE_TEXT)
+    page.goto(f"{portal_url}/key/?locale=tr")
+    shown["PIN page"] = page.evaluate(VISIBLE_TEXT)
+    for typed in ("12345", "abc"):
+        page.locator("#id_key").fill(typed)
+        submit(page)
+        expect(page.locator("#id_key_error")).to_be_visible()
+        shown[f"PIN page, {typed!r} refused"] = page.evaluate(VISIBLE_TEXT)
+    page.goto(f"{portal_url}/survey/?locale=tr")
+    fill_tc_survey(page)
+    submit(page)
+    expect(page.locator(".queue-length")).to_be_visible()
+    shown["queue page"] = page.evaluate(VISIBLE_TEXT)
+    for where, text in shown.items():
+        assert "PIN kod" in text, where
+        assert re.findall(r"\bPIN\b(?! kod).{0,20}", text) == [], where
