@@ -64,6 +64,16 @@ DEFAULT_TEXTS = {
     "consent_text": DEFAULT_CONSENT,
     "closed_text": DEFAULT_CLOSED,
 }
+# Earlier translations of those texts, mended since: a site created through an admin in one of
+# these languages stored the wording of its day, and is still speaking the portal's own text.
+FORMER_DEFAULT_TEXTS = {
+    "consent_text": (
+        # 可能 read "possibly", ことがあります "sometimes": the consent grants control.
+        "技術人員將看到您的螢幕，並可能在您觀看時操控它。您可以隨時結束工作階段。",
+        "技术人员将看到您的屏幕，并可能在您观看时操控它。您可以随时结束会话。",
+        "技術者がお客様の画面を見て、お客様の目の前で操作することがあります。セッションはいつでも終了できます。",
+    ),
+}
 
 
 def is_loopback_host(host: str) -> bool:

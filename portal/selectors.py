@@ -22,6 +22,7 @@ from portal.languages import written_in
 from portal.models import (
     DEFAULT_CLOSED,
     DEFAULT_TEXTS,
+    FORMER_DEFAULT_TEXTS,
     Backend,
     Issue,
     Site,
@@ -83,7 +84,8 @@ def _builtin_renderings() -> dict[str, frozenset[str]]:
     """For each built-in text: its wording in the source and in each of the 16 languages.
 
     A site created through an admin in German stores the German default; it is still ours,
-    not the admin's, so it is recognised in any language it was stored in.
+    not the admin's, so it is recognised in any language it was stored in, and in the earlier
+    wordings of its translations (models.FORMER_DEFAULT_TEXTS).
     """
     renderings = {}
     for field, default in DEFAULT_TEXTS.items():
@@ -91,6 +93,7 @@ def _builtin_renderings() -> dict[str, frozenset[str]]:
         for language in [None, *(code for code, _name in settings.LANGUAGES)]:
             with translation.override(language):
                 wordings.add(_normalized(str(default)))
+        wordings.update(_normalized(former) for former in FORMER_DEFAULT_TEXTS.get(field, ()))
         renderings[field] = frozenset(wordings)
     return renderings
 

@@ -8,7 +8,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone, translation
 
-from portal.models import DEFAULT_CLOSED, DEFAULT_CONSENT, DEFAULT_WARNING, Holiday, SiteTranslation
+from portal.models import (
+    DEFAULT_CLOSED,
+    DEFAULT_CONSENT,
+    DEFAULT_WARNING,
+    FORMER_DEFAULT_TEXTS,
+    Holiday,
+    SiteTranslation,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +45,21 @@ def test_a_default_stored_in_another_language_is_still_the_portals(client, site,
     html = client.get("/survey/?locale=ja").content.decode()
     assert rendered(DEFAULT_CONSENT, "ja") in html and rendered(DEFAULT_WARNING, "ja") in html
     assert rendered(DEFAULT_CONSENT, "de") not in html
+
+
+@pytest.mark.parametrize("former", FORMER_DEFAULT_TEXTS["consent_text"])
+def test_a_default_stored_in_an_earlier_wording_is_still_the_portals(client, site, issues, former):
+    """A Chinese or Japanese translation of a default was mended (the consent's 可能, "possibly",
+    became 可以, "allowed to"). A site created through an admin in that language before the
+    mend stored the earlier wording: still the portal's text, shown in each customer's
+    language, never as if the admin had written it in Chinese for everyone."""
+    assert former not in {rendered(DEFAULT_CONSENT, language) for language in ("zh", "zh-hans", "ja")}
+    site.consent_text = former
+    site.save()
+    for language in ("en-us", "de", "zh", "zh-hans", "ja"):
+        html = client.get(f"/survey/?locale={language}").content.decode()
+        assert rendered(DEFAULT_CONSENT, language) in html
+        assert former not in html
 
 
 def test_texts_the_admin_wrote_are_shown_as_written(client, site, issues):

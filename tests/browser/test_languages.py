@@ -240,23 +240,25 @@ def test_the_closed_message_starts_at_its_cards_padding(page, make_site, portal_
         # 可以: "is allowed to" — the permission the customer gives by ticking the consent.
         ("zh", "並可以在您觀看時操控它"),
         ("zh-hans", "并可以在您观看时操控它"),
+        # することもできます: "can also operate it", not することがあります, "sometimes does".
+        ("ja", "操作することもできます"),
     ],
-    ids=["zh", "zh-hans"],
+    ids=["zh", "zh-hans", "ja"],
 )
-def test_the_chinese_consent_grants_control_rather_than_guessing_at_it(
+def test_the_consent_grants_control_rather_than_guessing_at_it(
     page, make_site, portal_url, language, allowed_to_control
 ):
     """A walk-through: the portal's standard consent said in Chinese that the technician
     "并可能" control the screen, which reads "may possibly", a guess rather than the permission
-    the customer grants by ticking the box under it."""
-    make_site(consent_text=DEFAULT_TEXTS["consent_text"], enabled_languages=["en-us", "zh-hans", "zh"])
+    the customer grants by ticking the box under it; the Japanese said "sometimes operates"."""
+    make_site(consent_text=DEFAULT_TEXTS["consent_text"], enabled_languages=["en-us", "zh-hans", "zh", "ja"])
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{portal_url}/survey/?locale={language}")
     consent = page.locator(".consent-text")
     expect(consent).to_be_visible()
     shown = consent.inner_text()
     assert allowed_to_control in shown
-    assert "可能" not in shown
+    assert "可能" not in shown and "ことがあります" not in shown
 
 
 def test_the_turkish_pin_flow_calls_the_pin_one_thing_throughout(page, make_tc_site, portal_url):
