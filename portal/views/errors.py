@@ -39,6 +39,7 @@ def referer_query(request: PortalRequest) -> dict[str, list[str]]:
 
 
 def referer_locale(request: PortalRequest) -> str:
+    """The `locale` of the page a refused form was sent from (`referer_query`)."""
     return referer_query(request).get("locale", [""])[0]
 
 
