@@ -119,7 +119,8 @@ def named_logo_files(*, using: str) -> set[str]:
 
 def unused_logo_files(*, using: str, now: float | None = None) -> LogoFolderContents:
     """The regular files under `LOGO_FOLDER` that no site names, without following a symlink
-    out of it; the rest of `MEDIA_ROOT` is never read (docs/decisions/0038-branding-without-script.md)."""
+    out of it; the rest of `MEDIA_ROOT` is never read (docs/decisions/0038-branding-without-script.md).
+    A file gone between the folder's listing and its own look is gone: not listed, no error."""
     storage = Site.logo.field.storage
     try:
         location = Path(storage.path(""))
@@ -138,7 +139,10 @@ def unused_logo_files(*, using: str, now: float | None = None) -> LogoFolderCont
         for entry in sorted(files + [name for name in folders if Path(parent, name).is_symlink()]):
             path = Path(parent, entry)
             name = path.relative_to(location).as_posix()
-            info = path.lstat()
+            try:
+                info = path.lstat()
+            except FileNotFoundError:  # removed since the listing (another prune, an admin's save)
+                continue
             if not stat.S_ISREG(info.st_mode):
                 found.not_files.append(name)
             elif not in_logo_folder(name) or name in named:

@@ -588,7 +588,16 @@ class Site(models.Model):
         ordering = ["-is_default", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="portal_one_default_site"
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="portal_one_default_site",
+                # What a form says when a second default would break it (the admin's "Save as
+                # new" of the default site): words, not the constraint's name.
+                violation_error_code="one_default_site",
+                violation_error_message=_(
+                    "Only one site can be the default site, and another site already is. Untick "
+                    "“Default site” to save this one, or untick it on the other site first."
+                ),
             ),
         ]
 

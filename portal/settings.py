@@ -253,6 +253,8 @@ CSRF_COOKIE_NAME = "__Secure-csrftoken" if HTTPS else "csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_ENGINE = "portal.sessions"  # database sessions that refuse keys Django never makes
 CSRF_COOKIE_HTTPONLY = True
+# Outside the admin, the branded 403 page (customer paths that are no form still meet the check).
+CSRF_FAILURE_VIEW = "portal.error_handlers.csrf_failure"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)

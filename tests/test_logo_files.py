@@ -4,9 +4,11 @@ the site's deletion, and only when the transaction commits
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
+import sys
 import threading
 import time
 
@@ -293,6 +295,42 @@ def test_prune_removes_an_unused_logo_whose_name_is_no_utf_8(logo_folder):
     assert "Removed logos/acme-\\udce9t\\udce9.png" in out
     assert f"removed 4 unused logo files from {media / 'logos'}." in out
     assert not os.path.exists(path)
+
+
+@contextlib.contextmanager
+def removed_when_looked_at(path):
+    """Removes `path` at the moment the code under test looks at it (`Path.lstat`), after its
+    folder was listed: the race with another prune or an admin's save, made certain. A profile
+    hook of the interpreter sees the call; nothing of the portal is replaced."""
+    seen = []
+
+    def hook(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "lstat" and frame.f_locals.get("self") == path:
+            seen.append(path)
+            path.unlink()
+
+    sys.setprofile(hook)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(None)
+
+
+@pytest.mark.parametrize("args", [[], ["--dry-run"]])
+def test_prune_passes_over_a_file_removed_after_the_folder_was_listed(logo_folder, args):
+    """A walk-through: two prunes run at once (or an admin's save removed a replaced logo) and
+    one of them ended in a traceback when a file it had listed was gone before it looked at it.
+    Such a file is gone: the prune goes on with the others."""
+    media = logo_folder["media"]
+    vanishing, *others = sorted(logo_folder["orphans"])
+    with removed_when_looked_at(media / vanishing) as seen:
+        out = prune(*args)
+    assert seen == [media / vanishing] and not (media / vanishing).exists()
+    prefix = "Would remove " if args else "Removed "
+    assert named_after(prefix, out) == others
+    assert out.splitlines()[-1].startswith(f"portal_prune_logos: {'would remove' if args else 'removed'} 2 ")
+    assert [name for name in others if (media / name).exists()] == (others if args else [])
+    assert all((media / name).read_bytes() == PNG_1PX for name in logo_folder["named"])
 
 
 def test_prune_refuses_a_logo_folder_that_is_a_symlink(tmp_path, settings, site):

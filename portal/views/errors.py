@@ -4,35 +4,43 @@ handler400/403/404/500 outside the API (portal/error_handlers.py)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost, RequestDataTooBig
+from django.core.exceptions import BadRequest, DisallowedHost, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from portal.http import PortalRequest
+from portal.http import PortalRequest, is_admin_request
 from portal.languages import LANGUAGE_CODES, html_lang, negotiate_language
-from portal.views.rendering import language_links, set_customer_csp
+from portal.models import Site
+from portal.views.rendering import allow_site_frames, is_embedded, language_links, nav_query
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-def referer_locale(request: PortalRequest) -> str:
-    """The `locale` of the page a refused form was sent from (same host only). A body too large
-    to read is refused before its `locale` field is, so the page it came from names the
-    customer's language; the referrer policy (same-origin) sends it on every form post."""
+def referer_query(request: PortalRequest) -> dict[str, list[str]]:
+    """The query of the page a refused form was sent from (same host only). A body too large
+    to read is refused before its fields are (`locale`, `embedded`), so the page it came from
+    names the customer's language and whether it was framed; the referrer policy (same-origin)
+    sends it on every form post."""
     referer = urlsplit(request.META.get("HTTP_REFERER", "")[:2000])
     try:
         host = request.get_host()
     except DisallowedHost:  # a Host the portal does not serve: no page of ours sent it
-        return ""
+        return {}
     if not referer.netloc or referer.netloc.lower() != host.lower():
-        return ""
-    return parse_qs(referer.query).get("locale", [""])[0]
+        return {}
+    return parse_qs(referer.query)
+
+
+def referer_locale(request: PortalRequest) -> str:
+    """The `locale` of the page a refused form was sent from (`referer_query`)."""
+    return referer_query(request).get("locale", [""])[0]
 
 
 def error_language(request: PortalRequest) -> str:
@@ -52,6 +60,30 @@ def error_language(request: PortalRequest) -> str:
     )
 
 
+def framing_site(request: PortalRequest) -> Site | None:
+    """The site whose frames may show this error page: the request's, as for a customer page,
+    except in the admin, which no frame ever shows
+    (docs/decisions/0024-iframe-embedding-and-top-level-start.md). None (a Host the portal does
+    not serve, or one no site claims): nobody may frame it."""
+    if is_admin_request(request):
+        return None
+    return getattr(request, "site", None)
+
+
+def error_is_embedded(request: PortalRequest) -> bool:
+    """Whether the error page is drawn for a frame: as a customer page is (`is_embedded`), or,
+    for a form Django refused unread (too large, over its field limits: its `embedded` field
+    went with it), as the page it was sent from was. A body Django refuses on every reading (a
+    form in another charset than UTF-8) is the error this page may be answering: then only the
+    addresses say."""
+    try:
+        if is_embedded(request):
+            return True
+    except (BadRequest, SuspiciousOperation, MultiPartParserError):  # Django's 400s for a body
+        pass
+    return request.method == "POST" and referer_query(request).get("embed") == ["1"]
+
+
 def _error_page(
     request: PortalRequest,
     status: int,
@@ -66,6 +98,8 @@ def _error_page(
     site = getattr(request, "site", None)
     language = error_language(request)
     offered = languages and getattr(request, "LANGUAGE_CODE", None) is not None
+    framing = framing_site(request)
+    embedded = framing is not None and error_is_embedded(request)
     with translation.override(language):
         response = render(
             request,
@@ -75,13 +109,14 @@ def _error_page(
                 "title": str(title),
                 "message": str(message),
                 "language": language,
-                "nav_query": urlencode({"locale": language}),
+                "embedded": embedded,
+                "nav_query": nav_query(language, embedded=embedded),
                 "html_lang": html_lang(language),
                 "languages": language_links(request, site) if offered and site is not None else [],
             },
             status=status,
         )
-    set_customer_csp(response, None)
+    allow_site_frames(response, framing)
     return response
 
 

@@ -45,22 +45,39 @@ def backend_origins(backend: Backend) -> list[str]:
     return origins
 
 
+def frame_ancestors(site: Site) -> dict[str, list[str]]:
+    """The site's allowed embedding origins, and no other, may frame the page."""
+    return {"frame-ancestors": list(site.allowed_frame_origins) or [NONE]}
+
+
 def customer_csp(site: Site | None) -> dict[str, list[str]]:
     """What a customer page changes in the baseline policy (settings.CONTENT_SECURITY_POLICY):
     the site's allowed embedding origins may frame it, and its forms may post to (and be
     redirected to) the backend's origins. No site: the baseline as it is."""
     if site is None:
         return {}
-    return {
-        "frame-ancestors": list(site.allowed_frame_origins) or [NONE],
-        "form-action": [SELF, *backend_origins(site.backend)],
-    }
+    return {**frame_ancestors(site), "form-action": [SELF, *backend_origins(site.backend)]}
 
 
 def set_customer_csp(response: HttpResponseBase, site: Site | None) -> None:
     """Attaches `customer_csp(site)` for portal.middleware.ContentSecurityPolicyMiddleware: it rides
     on the response, as Django's own `xframe_options_exempt` does, so a cached page keeps it."""
     response.portal_csp = customer_csp(site)  # type: ignore[attr-defined]  # ours; no stub declares it
+
+
+def allow_site_frames(response: HttpResponseBase, site: Site | None) -> None:
+    """Lets exactly the site's allowed embedding origins frame a page that offers nothing to
+    click but links (an error page: docs/decisions/0115-error-pages-in-a-frame.md): its
+    frame-ancestors, as on the site's customer pages, and no X-Frame-Options, which cannot
+    name origins. The rest of the policy stays the baseline's. No site, or one that allows no
+    origin: frame-ancestors 'none', and DENY (set here: an error page may answer an error raised
+    in a middleware above XFrameOptionsMiddleware, a form over Django's field limits)."""
+    if site is None or not site.allowed_frame_origins:
+        response.portal_csp = {}  # type: ignore[attr-defined]  # the baseline, as set_customer_csp(None)
+        response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
+        return
+    response.portal_csp = frame_ancestors(site)  # type: ignore[attr-defined]
+    response.xframe_options_exempt = True  # type: ignore[attr-defined]
 
 
 def is_embedded(request: PortalRequest) -> bool:
@@ -70,6 +87,13 @@ def is_embedded(request: PortalRequest) -> bool:
     return request.GET.get("embed") == "1" or (
         request.method == "POST" and request.POST.get("embedded") == "1"
     )
+
+
+def nav_query(language: str, *, embedded: bool) -> str:
+    """The query of the portal's own links on a page: its language and, in a frame, the
+    embedded layout, so the next page is drawn for the frame from its first paint, as this
+    one was."""
+    return urlencode({"locale": language, **({"embed": "1"} if embedded else {})})
 
 
 def links_query(request: PortalRequest) -> str:
@@ -177,11 +201,7 @@ def render_customer_page(
         "flows": enabled_flows(site) if site else [],
         **(context or {}),
     }
-    # The portal's own links keep the page's language and, in a frame, the embedded layout:
-    # the next page is drawn for the frame from its first paint, as the first one was.
-    context["nav_query"] = urlencode(
-        {"locale": context["language"], **({"embed": "1"} if context["embedded"] else {})}
-    )
+    context["nav_query"] = nav_query(context["language"], embedded=context["embedded"])
     response = render(request, template, context, status=status)
     set_customer_csp(response, site)
     response.xframe_options_exempt = True  # frame-ancestors in portal_csp decides

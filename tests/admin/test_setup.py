@@ -410,6 +410,54 @@ def test_readable_colours_and_unrelated_edits_need_no_override(admin_client, sit
     assert site.name == "Acme Help" and site.primary_color == "#ffee00"
 
 
+ONE_DEFAULT = {
+    "en-us": "Only one site can be the default site, and another site already is. Untick "
+    "“Default site” to save this one, or untick it on the other site first.",
+    "de": "Nur eine Website kann die Standard-Website sein, und eine andere ist es bereits. "
+    "Entfernen Sie das Häkchen bei „Standard-Website“, um diese zu speichern, oder entfernen Sie "
+    "es zuerst bei der anderen Website.",
+}
+
+
+@pytest.mark.parametrize("language", ONE_DEFAULT)
+def test_save_as_new_of_the_default_site_says_in_words_that_one_site_is_the_default(
+    admin_client, site, language
+):
+    """A walk-through: "Save as new" on the default site showed "Constraint
+    “portal_one_default_site” is violated." The form now says what is wrong and what to do,
+    in the admin's language, and keeps what the admin typed."""
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    data = site_form(admin_client, site, name="Acme Branch", welcome_text="Welcome to the branch.")
+    assert data["is_default"] == ["on"]
+    response = admin_client.post(url, {**data, "_saveasnew": "Save as new"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200  # the form again
+    form = response.context["adminform"].form
+    assert form.non_field_errors() == [ONE_DEFAULT[language]]
+    page = response.content.decode()
+    assert "portal_one_default_site" not in page
+    [name] = elements(page, "input", name="name")
+    assert name.attrs["value"] == "Acme Branch"
+    [welcome] = elements(page, "textarea", name="welcome_text")
+    assert welcome.text.strip() == "Welcome to the branch."
+    assert list(Site.objects.values_list("name", "is_default")) == [("Acme Support", True)]
+
+
+def test_save_as_new_of_the_default_site_without_the_tick_makes_a_second_site(admin_client, site):
+    """What the message says to do works. (A copy is saved through the add form, which asks for
+    the Take Control fields a BeyondTrust site's change form leaves out: given here.)"""
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    data = site_form(
+        admin_client, site, name="Acme Branch", email_field="optional", customer_number_field="hidden"
+    )
+    del data["is_default"]  # an unticked box is not sent
+    response = admin_client.post(url, {**data, "_saveasnew": "Save as new"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert sorted(Site.objects.values_list("name", "is_default")) == [
+        ("Acme Branch", False),
+        ("Acme Support", True),
+    ]
+
+
 # ------------------------------------------------------------------------------
 # A hostname the server refuses (outside DJANGO_ALLOWED_HOSTS) is named, at saving and on the
 # checklist: every request to it would be a 400 before the portal's code runs

@@ -120,6 +120,25 @@ def test_after_a_send_in_a_frame_the_language_links_stay_in_the_frames_layout(
     assert content.evaluate("document.body.classList.contains('embedded')")
 
 
+def test_a_mistyped_path_in_a_frame_shows_the_portals_404_and_leads_on_in_the_frame(
+    page, portal_url, help_desk, embedded_site
+):
+    """A walk-through: a help desk's link to a path that does not exist showed the browser's
+    "refused to connect" in the frame, and the way back left the embedded layout
+    (docs/decisions/0115-error-pages-in-a-frame.md)."""
+    page.goto(host_page(help_desk, portal_url, "/no-such-page/?embed=1&locale=en-us"))
+    frame = portal_frame(page)
+    expect(frame.get_by_role("heading", level=1)).to_have_text("Page not found")
+    content = page.locator("iframe[data-support-portal]").element_handle().content_frame()
+    assert content.evaluate("document.body.classList.contains('embedded')")
+    frame.get_by_role("link", name="Back to the start").click()
+    content.wait_for_url(f"{portal_url}/?*")
+    expect(frame.get_by_role("heading", level=1)).not_to_have_text("Page not found")
+    assert dict(query_of(content.url)) == {"locale": "en-us", "embed": "1"}
+    assert content.evaluate("document.body.classList.contains('embedded')")
+    assert page.url.startswith(help_desk.origin)  # still the help desk's page around the frame
+
+
 # True, inside the portal's frame, once its viewport is exactly as tall as its page. Both heights
 # are measured afresh on every poll: a height read once can be out of date a moment later (the
 # page still settling, e.g. portal.js hiding the footer) and then would never be matched.
