@@ -319,3 +319,10 @@ def test_a_number_settings_py_reads_in_another_form_stops_the_start_named(tmp_pa
     result = run_portal(tmp_path, ["manage.py", "check"], **{name: value})
     assert result.returncode == 1
     assert result.stderr.rstrip().endswith(f"django.core.exceptions.ImproperlyConfigured: {says}")
+
+
+def test_settings_py_reads_every_number_through_the_bound_reader():
+    """One mechanism: env.int and env.float would take "5s" or 0 again, unchecked."""
+    source = (ROOT / "portal" / "settings.py").read_text(encoding="utf-8")
+    assert re.findall(r"env\.(?:int|float)\(", source) == []
+    assert len(re.findall(r"_number\(\"", source)) >= 9
