@@ -326,3 +326,11 @@ def test_settings_py_reads_every_number_through_the_bound_reader():
     source = (ROOT / "portal" / "settings.py").read_text(encoding="utf-8")
     assert re.findall(r"env\.(?:int|float)\(", source) == []
     assert len(re.findall(r"_number\(\"", source)) >= 9
+
+
+def test_each_number_settings_py_reads_has_its_default_within_its_bound():
+    """The numbers this test run's settings read (the database's and Redis's only with those)."""
+    read = {setting.name: setting for setting, _value in conf.environment_numbers()}
+    assert set(PAST_THE_BOUND) <= set(read)
+    assert all(setting.out_of_range(setting.default) == "" for setting in read.values())
+    assert all(read[name].out_of_range(float(value)) for name, (value, _) in PAST_THE_BOUND.items())
