@@ -6,7 +6,9 @@ a default of its own. Each read asks `django.conf.settings` at that moment, so
 `override_settings(PORTAL_RATE_LIMIT=...)` in a test applies at once. `portal.settings` takes
 each value from the environment variable of the same name (`from_environment`), falling back
 to the default here; the environment variables that configure Django itself (database, cache,
-hosts, HTTPS, time zone, logging) stay in `portal/settings.py`.
+hosts, HTTPS, time zone, logging, admin lockout) stay in `portal/settings.py`, whose numbers are
+read here too (`environment_number`): in the same plain decimal forms, with a bound the same
+system check holds them to.
 """
 
 from __future__ import annotations
