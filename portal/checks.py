@@ -47,11 +47,14 @@ def embedded_secret_key(app_configs, **kwargs):
 def settings_in_range(app_configs, **kwargs):
     """A PORTAL_* number past its bound (`portal.conf.Setting`) refuses to start, as the secret
     key does: `PORTAL_API_RATE_LIMIT=0` would refuse every API request while telling the caller
-    when to try again, a zero timeout would fail every vendor call."""
-    from portal.conf import declared, portal_settings
+    when to try again, a zero timeout would fail every vendor call. So does a number
+    `portal/settings.py` read for Django or a library (`portal.conf.environment_number`):
+    `PORTAL_ADMIN_LOGIN_FAILURE_LIMIT=0` would lock every admin out at the first sign-in."""
+    from portal.conf import declared, environment_numbers, portal_settings
 
+    values = [(s, getattr(portal_settings, s.name.removeprefix("PORTAL_"))) for s in declared()]
     return [
         checks.Error(problem, hint="Fix or unset the environment variable of that name.", id="portal.E002")
-        for setting in declared()
-        if (problem := setting.out_of_range(getattr(portal_settings, setting.name.removeprefix("PORTAL_"))))
+        for setting, value in [*values, *environment_numbers()]
+        if (problem := setting.out_of_range(value))
     ]

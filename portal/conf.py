@@ -6,11 +6,15 @@ a default of its own. Each read asks `django.conf.settings` at that moment, so
 `override_settings(PORTAL_RATE_LIMIT=...)` in a test applies at once. `portal.settings` takes
 each value from the environment variable of the same name (`from_environment`), falling back
 to the default here; the environment variables that configure Django itself (database, cache,
-hosts, HTTPS, time zone, logging) stay in `portal/settings.py`.
+hosts, HTTPS, time zone, logging, admin lockout) stay in `portal/settings.py`, whose numbers are
+read here too (`environment_number`): in the same plain decimal forms, with a bound the same
+system check holds them to.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from typing import Any, Generic, TypeVar, overload
 
@@ -18,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 T = TypeVar("T", bool, int, float, str)
+N = TypeVar("N", int, float)
 PREFIX = "PORTAL_"
 
 
@@ -124,22 +129,96 @@ def declared() -> Iterator[Setting[Any]]:
 
 # What a value of each type must look like, for an operator who typed something else.
 _EXPECTED = {int: "a whole number, e.g. 120", float: "a number, e.g. 2.5"}
+# The forms a number takes (docs/decisions/0086-settings-defaults-in-portal-conf.md): decimal
+# digits 0-9 with an optional leading minus (a negative number is read, then refused by its
+# bound with the bound named), and for a float setting a decimal point. Nothing around them:
+# int() and float() take " 5 ", "1_000", "+5", "1e3", "nan" and Arabic-Indic digits, and
+# django-environ's float reads "5s" and "5 seconds" as 5.0, none of which an operator means.
+_FORMS = {int: re.compile(r"-?[0-9]+"), float: re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")}
+# What is wrong with a value that is no such number, when it can be told; first match wins.
+_PROBLEMS = (
+    (re.compile(r"[+-]?0[xob][0-9a-f_]+", re.I), "not decimal"),
+    (re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)e[+-]?[0-9]+", re.I), "an exponent; write the number out"),
+    (re.compile(r"[+-]?[0-9]+(?:[_,'][0-9]+)+(?:\.[0-9]*)?"), "a separator between digits"),
+    (re.compile(r"[+-]?(?:nan|inf|infinity)", re.I), "not a finite number"),
+    (
+        re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[^0-9.].*", re.S),
+        "text after the number; it takes no unit",
+    ),
+    (re.compile(r"\+[0-9.]+"), "a plus sign"),
+)
+
+
+def parse_number(text: str, kind: type) -> Any:
+    """`text` as a number of `kind` (int or float) when it is in an accepted form above, else
+    ValueError saying what is wrong when that can be told ("" when not: "abc", "2.5" for an int)."""
+    if _FORMS[kind].fullmatch(text):
+        try:
+            value = kind(text)
+        except ValueError:  # an int of more digits than sys.get_int_max_str_digits()
+            raise ValueError("too large") from None
+        if kind is float and not math.isfinite(value):
+            raise ValueError("too large")
+        return value
+    if text.strip() and text.strip() != text:
+        raise ValueError("spaces around it")
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        raise ValueError("digits other than 0-9")
+    raise ValueError(next((problem for pattern, problem in _PROBLEMS if pattern.fullmatch(text)), ""))
+
+
+def read_number(env: Any, setting: Setting[Any]) -> Any:
+    """The environment variable `setting.name` as the default's type, or the default when it
+    is not set or empty (as .env.example leaves a line, and as django-environ reads it).
+
+    A value in none of the accepted forms stops the start naming the variable and what is
+    wrong (ImproperlyConfigured), not with int()'s "invalid literal" that names neither, nor is
+    it read as something else; a number past its bound is
+    `portal.checks.settings_in_range`'s (portal.E002)."""
+    text = env.str(setting.name, default="")
+    if not text:
+        return setting.default
+    kind = type(setting.default)
+    try:
+        return parse_number(text, kind)
+    except ValueError as refused:
+        problem = str(refused)
+    said = f"{text!r} ({problem})" if problem else repr(text)
+    raise ImproperlyConfigured(f"{setting.name} is {said}; it must be {_EXPECTED[kind]}.") from None
 
 
 def from_environment(env: Any) -> dict[str, Any]:
-    """PORTAL_<NAME> for every setting: the environment variable of that name, read by
-    django-environ as the default's type, or the default. For `portal/settings.py`.
+    """PORTAL_<NAME> for every setting: the environment variable of that name (numbers by
+    `read_number`, booleans and text by django-environ), or the default. For
+    `portal/settings.py`."""
+    readers = {bool: env.bool, str: env.str}
+    return {
+        s.name: read_number(env, s)
+        if type(s.default) in _FORMS
+        else readers[type(s.default)](s.name, default=s.default)
+        for s in declared()
+    }
 
-    A value that is no number stops the start naming the variable (ImproperlyConfigured), not
-    with int()'s "invalid literal" that names neither; a number past its bound is
-    `portal.checks.settings_in_range`'s (portal.E002)."""
-    readers = {bool: env.bool, int: env.int, float: env.float, str: env.str}
-    values = {}
-    for s in declared():
-        try:
-            values[s.name] = readers[type(s.default)](s.name, default=s.default)
-        except ValueError:
-            raise ImproperlyConfigured(
-                f"{s.name} is {env.str(s.name)!r}; it must be {_EXPECTED[type(s.default)]}."
-            ) from None
-    return values
+
+# The numbers portal/settings.py reads from the environment for Django's own settings and its
+# libraries' (the database, the Redis cache, HSTS, the admin's password rule and lockout, the
+# log), by `environment_number`: read as the settings above are, their bound checked by the
+# same check (portal.E002), with the value read at the start.
+_ENVIRONMENT_NUMBERS: dict[str, tuple[Setting[Any], Any]] = {}
+
+
+def environment_number(
+    env: Any, name: str, default: N, *, at_least: float | None = None, above: float | None = None
+) -> N:
+    """The environment variable `name` read as a number of the default's type (`read_number`),
+    or the default; its bound goes to `portal.checks.settings_in_range` with the value."""
+    setting: Setting[Any] = Setting(default, at_least=at_least, above=above)
+    setting.name = name
+    value = read_number(env, setting)
+    _ENVIRONMENT_NUMBERS[name] = (setting, value)
+    return value
+
+
+def environment_numbers() -> Iterator[tuple[Setting[Any], Any]]:
+    """Each number `environment_number` read, with its bound, and the value read."""
+    yield from _ENVIRONMENT_NUMBERS.values()

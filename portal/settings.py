@@ -7,6 +7,7 @@ every variable.
 """
 
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import environ
@@ -19,6 +20,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A number from the environment, in the forms portal/conf.py accepts, its bound checked when
+# the portal starts, as the portal's own are (portal.E002, decision record 0086).
+_number = partial(portal_conf.environment_number, env)
 
 # ------------------------------------------------------------------------------
 # Core
@@ -134,7 +138,7 @@ elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # connection for the system's TCP timeout, minutes: libpq gives up after this many seconds.
     # DATABASE_URL's own ?connect_timeout= wins.
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
-    _pg_options.setdefault("connect_timeout", env.int("PORTAL_DATABASE_CONNECT_TIMEOUT", default=5))
+    _pg_options.setdefault("connect_timeout", _number("PORTAL_DATABASE_CONNECT_TIMEOUT", 5, at_least=1))
     # An open connection whose server stops answering: a statement stuck behind a lock (a
     # migration, a VACUUM FULL) is cancelled by the server after PORTAL_DATABASE_STATEMENT_TIMEOUT
     # seconds (0: no limit); a host that is gone (a partition, a dead VM) is noticed by TCP
@@ -142,7 +146,7 @@ elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # query to be acknowledged), where the system's defaults wait for hours. Each of these in
     # DATABASE_URL (?options=, ?keepalives_idle=, ...) wins.
     # docs/decisions/0106-bounded-waits-on-an-open-database-connection.md
-    _statement_timeout = env.int("PORTAL_DATABASE_STATEMENT_TIMEOUT", default=30)
+    _statement_timeout = _number("PORTAL_DATABASE_STATEMENT_TIMEOUT", 30, at_least=0)
     if _statement_timeout:
         _pg_options.setdefault("options", f"-c statement_timeout={_statement_timeout}s")
     for _name, _value in {
@@ -155,7 +159,7 @@ elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
         _pg_options.setdefault(_name, _value)
 # Persistent connections: opening one per request (SQLite's WAL pragma, PostgreSQL's
 # handshake) cost a start more than the start itself (bench/customer_pages.py).
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_MAX_AGE", _number("DATABASE_CONN_MAX_AGE", 60, at_least=0))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 # Token, rep-list cache, locks, breakers and rate limits live here, so every worker must see the
@@ -171,7 +175,7 @@ if env.str("CACHE_URL", default=""):
         # (5 s a call from version 8, no limit before): each connect and each answer is waited
         # for at most this many seconds, then the request fails as with Redis down and /readyz
         # says so. CACHE_URL's own ?socket_timeout= and ?socket_connect_timeout= win.
-        _redis_wait = env.float("PORTAL_REDIS_TIMEOUT", default=1.0) or None  # 0: no limit
+        _redis_wait = _number("PORTAL_REDIS_TIMEOUT", 1.0, at_least=0) or None  # 0: no limit
         _redis_options = CACHES["default"].setdefault("OPTIONS", {})
         _redis_options.setdefault("socket_connect_timeout", _redis_wait)
         _redis_options.setdefault("socket_timeout", _redis_wait)
@@ -256,7 +260,7 @@ CSRF_COOKIE_HTTPONLY = True
 # Outside the admin, the branded 403 page (customer paths that are no form still meet the check).
 CSRF_FAILURE_VIEW = "portal.error_handlers.csrf_failure"
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS)
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365 if HTTPS else 0)
+SECURE_HSTS_SECONDS = _number("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365 if HTTPS else 0, at_least=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
 # Preload is a promise for the whole domain and every subdomain, hard to take back: off unless
 # the operator asks. check --deploy's reminder of it (security.W021) is silenced while off.
@@ -330,7 +334,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": env.int("PORTAL_PASSWORD_MIN_LENGTH", default=12)},
+        "OPTIONS": {"min_length": _number("PORTAL_PASSWORD_MIN_LENGTH", 12, at_least=8)},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -342,9 +346,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 # After this many failed sign-ins for one username, or from one client address (whatever the
 # username), that username or address is locked out for the cool-off.
-AXES_FAILURE_LIMIT = env.int("PORTAL_ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_FAILURE_LIMIT = _number("PORTAL_ADMIN_LOGIN_FAILURE_LIMIT", 5, at_least=1)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_COOLOFF_TIME = timedelta(minutes=env.float("PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_COOLOFF_TIME = timedelta(minutes=_number("PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES", 15.0, above=0))
 # Sign-ins during a lockout are refused without being counted: the lockout ends when the
 # cool-off says, and an attacker hammering a locked account writes nothing to the database.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -387,7 +391,7 @@ LOGGING = {
     "filters": {
         "client_errors": {
             "()": "portal.log.ClientErrorFilter",
-            "limit": env.int("PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE", default=10),
+            "limit": _number("PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE", 10, at_least=0),
             "window": 60,
         }
     },

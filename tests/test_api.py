@@ -669,6 +669,78 @@ def test_chat_handoff_takes_a_name_in_any_script(client, fake, secret, name):
     assert sent(fake, "create_virtual_customer")["name"] == name
 
 
+@pytest.mark.parametrize(
+    ("computer_name", "sent_as"),
+    [
+        ("DESKTOP-7H2K9QX", "DESKTOP-7H2K9QX"),  # a Windows NetBIOS name as Windows makes them
+        ("pc0042.corp.example.com", "pc0042.corp.example.com"),  # a DNS name
+        ("Jane's MacBook Pro", "Jane's MacBook Pro"),  # macOS: spaces and an apostrophe
+        ("Jane\u2019s iMac", "Jane\u2019s iMac"),  # macOS's own typographic apostrophe
+        ("王的电脑", "王的电脑"),
+        ("Компьютер-Ивана", "Компьютер-Ивана"),
+        ("A&B #3 (50%) = ok?", "A&B #3 (50%) = ok?"),  # characters a form encoding must escape
+        ("  PC-0042  ", "PC-0042"),  # trimmed, as every text field is
+        ("x" * 100, "x" * 100),  # the limit applied
+    ],
+)
+def test_chat_handoff_sends_a_real_computer_name_exactly(client, fake, secret, computer_name, sent_as):
+    """What the vendor receives in create_virtual_customer is the value, parameter by
+    parameter, and the customer's chat link is the vendor's unchanged
+    (docs/decisions/0115-chat-handoff-computer-name.md)."""
+    response = call(
+        client, "post", "/chat-handoffs", {"name": "Jane", "computer_name": computer_name}, token=secret
+    )
+    assert response.status_code == 201
+    assert sent(fake, "create_virtual_customer") == {
+        "short_key": "4826153",
+        "name": "Jane",
+        "ip_address": "0.0.0.0",
+        "operating_system": "Chat",
+        "computer_name": sent_as,
+    }
+    assert (
+        response.json()["chat_url"]
+        == "https://support.example.com/api/start_session?short_key=4826153&c2cjs=1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("computer_name", "message"),
+    [
+        ("x" * 101, "At most 100 characters."),
+        ("PC\x07", "No control characters."),
+        ("PC\x85", "No control characters."),  # C1
+        ("PC\u202eexe.txt", "No control characters."),  # a bidirectional override
+        ("PC\n0042", "One line only."),
+        ("PC\t0042", "One line only."),
+        ("\u200b", "At least one letter or digit."),  # draws nothing in the console
+        ("\u3164", "At least one letter or digit."),
+        ("😀", "At least one letter or digit."),
+        ("---", "At least one letter or digit."),
+    ],
+)
+def test_chat_handoff_refuses_a_computer_name_the_console_could_not_show(
+    client, fake, secret, computer_name, message
+):
+    response = call(
+        client, "post", "/chat-handoffs", {"name": "Jane", "computer_name": computer_name}, token=secret
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert response.json()["fields"] == {"computer_name": [message]}
+    assert fake.count("generate_session_key") == 0 and fake.count("create_virtual_customer") == 0
+
+
+def test_chat_handoff_with_a_blank_computer_name_sends_the_tokens_name(client, fake, secret):
+    assert (
+        call(
+            client, "post", "/chat-handoffs", {"name": "Jane", "computer_name": "   "}, token=secret
+        ).status_code
+        == 201
+    )
+    assert sent(fake, "create_virtual_customer")["computer_name"] == "Zendesk"
+
+
 def test_chat_handoff_fails_as_502_when_the_virtual_customer_is_refused(client, fake, secret):
     fake.fail("error_root", action="create_virtual_customer")
     response = call(client, "post", "/chat-handoffs", {"name": "Jane"}, token=secret)

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import environ
@@ -40,6 +43,14 @@ def test_the_environment_sets_each_setting_read_as_its_defaults_type(monkeypatch
     values = conf.from_environment(environ.Env())
     assert values == {setting.name: other_value(setting.default) for setting in SETTINGS}
     assert all(type(values[s.name]) is type(s.default) for s in SETTINGS)
+
+
+def test_an_empty_variable_is_the_default_as_an_unset_one(monkeypatch):
+    """As .env.example leaves a line for the operator to fill in."""
+    monkeypatch.setenv("PORTAL_RATE_LIMIT", "")
+    monkeypatch.setenv("PORTAL_VENDOR_READ_TIMEOUT", "")
+    values = conf.from_environment(environ.Env())
+    assert (values["PORTAL_RATE_LIMIT"], values["PORTAL_VENDOR_READ_TIMEOUT"]) == (30, 5.0)
 
 
 def test_without_the_environment_each_setting_is_its_default(monkeypatch):
@@ -136,3 +147,190 @@ def test_every_default_is_within_its_bound_and_the_bounds_are_accepted(settings)
         edge = setting.at_least if setting.at_least is not None else setting.above + 0.001
         setattr(settings, setting.name, type(setting.default)(edge))
     assert settings_in_range(None) == []
+
+
+# ------------------------------------------------------------------------------
+# The forms a number takes (portal.conf.parse_number)
+# ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [("5", 5.0), ("0.25", 0.25), (".5", 0.5), ("5.", 5.0), ("007", 7.0), ("-1", -1.0), ("-0.5", -0.5)],
+)
+def test_a_float_setting_takes_plain_decimals(monkeypatch, value, read):
+    monkeypatch.setenv("PORTAL_VENDOR_READ_TIMEOUT", value)
+    read_back = conf.from_environment(environ.Env())["PORTAL_VENDOR_READ_TIMEOUT"]
+    assert read_back == read and type(read_back) is float
+
+
+@pytest.mark.parametrize(("value", "read"), [("45", 45), ("007", 7), ("0", 0), ("-3", -3)])
+def test_a_whole_number_setting_takes_plain_decimal_integers(monkeypatch, value, read):
+    monkeypatch.setenv("PORTAL_RATE_LIMIT", value)
+    read_back = conf.from_environment(environ.Env())["PORTAL_RATE_LIMIT"]
+    assert read_back == read and type(read_back) is int
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        # django-environ's float reads the number at the front of any text: 5s was 5.0.
+        (
+            "PORTAL_VENDOR_READ_TIMEOUT",
+            "5s",
+            "'5s' (text after the number; it takes no unit); it must be a number",
+        ),
+        ("PORTAL_VENDOR_READ_TIMEOUT", "5 seconds", "'5 seconds' (text after the number; it takes no unit)"),
+        (
+            "PORTAL_RATE_LIMIT",
+            "30/min",
+            "'30/min' (text after the number; it takes no unit); it must be a whole",
+        ),
+        ("PORTAL_VENDOR_READ_TIMEOUT", "1e3", "'1e3' (an exponent; write the number out)"),
+        ("PORTAL_RATE_LIMIT", "1E3", "'1E3' (an exponent; write the number out)"),
+        ("PORTAL_RATE_LIMIT", "0x10", "'0x10' (not decimal)"),
+        ("PORTAL_VENDOR_READ_TIMEOUT", "0o17", "'0o17' (not decimal)"),
+        # int() and float() strip spaces, and take 1_000, +5 and other scripts' digits.
+        ("PORTAL_RATE_LIMIT", " 5 ", "' 5 ' (spaces around it)"),
+        ("PORTAL_VENDOR_READ_TIMEOUT", "2.5\t", "'2.5\\t' (spaces around it)"),
+        ("PORTAL_RATE_LIMIT", "1_000", "'1_000' (a separator between digits)"),
+        ("PORTAL_RATE_LIMIT", "1,000", "'1,000' (a separator between digits)"),
+        ("PORTAL_VENDOR_READ_TIMEOUT", "2,5", "'2,5' (a separator between digits)"),
+        ("PORTAL_RATE_LIMIT", "+5", "'+5' (a plus sign)"),
+        ("PORTAL_RATE_LIMIT", "٣٠", "'٣٠' (digits other than 0-9)"),
+        ("PORTAL_VENDOR_READ_TIMEOUT", "nan", "'nan' (not a finite number)"),
+        ("PORTAL_VENDOR_READ_TIMEOUT", "-inf", "'-inf' (not a finite number)"),
+        ("PORTAL_VENDOR_READ_TIMEOUT", "1" + "0" * 400, "(too large); it must be a number"),
+        ("PORTAL_RATE_LIMIT", "9" * 5000, "(too large); it must be a whole number"),
+        ("PORTAL_RATE_LIMIT", "2.5", "PORTAL_RATE_LIMIT is '2.5'; it must be a whole number, e.g. 120."),
+        ("PORTAL_VENDOR_READ_TIMEOUT", "1.2.3", "PORTAL_VENDOR_READ_TIMEOUT is '1.2.3'; it must be a number"),
+    ],
+)
+def test_a_number_in_any_other_form_names_its_variable_and_its_problem(monkeypatch, name, value, says):
+    """Each of these was read as a number (or a different one) before: "5s" as 5.0, " 5 " as 5,
+    "nan" as a timeout that passes every bound check."""
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        conf.from_environment(environ.Env())
+    assert str(refused.value).startswith(f"{name} is ")
+    assert says in str(refused.value)
+
+
+# ------------------------------------------------------------------------------
+# Numbers portal/settings.py reads for Django and its libraries, checked at the start
+# ------------------------------------------------------------------------------
+def run_portal(tmp_path: Path, argv: list[str], **environment: str) -> subprocess.CompletedProcess:
+    """`argv` (a manage.py command, or `-c` code) with the production settings and
+    `environment`, in a process of its own: these numbers are read once, when the settings are."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_"))}
+    env.pop("CACHE_URL", None)
+    env.update(DJANGO_SETTINGS_MODULE="portal.settings", PORTAL_DATA_DIR=str(tmp_path), **environment)
+    return subprocess.run(
+        [sys.executable, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+PAST_THE_BOUND = {
+    "PORTAL_ADMIN_LOGIN_FAILURE_LIMIT": ("0", "at least 1"),  # every sign-in locked out
+    "PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES": ("0", "more than 0"),  # no lockout at all
+    "PORTAL_PASSWORD_MIN_LENGTH": ("7", "at least 8"),
+    "DJANGO_SECURE_HSTS_SECONDS": ("-1", "at least 0"),
+    "DATABASE_CONN_MAX_AGE": ("-5", "at least 0"),
+    "PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE": ("-1", "at least 0"),
+}
+AT_THE_BOUND = {
+    "PORTAL_ADMIN_LOGIN_FAILURE_LIMIT": "1",
+    "PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES": "0.5",
+    "PORTAL_PASSWORD_MIN_LENGTH": "8",
+    "DJANGO_SECURE_HSTS_SECONDS": "0",
+    "DATABASE_CONN_MAX_AGE": "0",
+    "PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE": "0",
+}
+
+
+def test_a_number_settings_py_reads_past_its_bound_stops_manage_py_check(tmp_path):
+    """`PORTAL_ADMIN_LOGIN_FAILURE_LIMIT=0` locked every admin out at the first sign-in, a
+    cool-off of 0 let a password be guessed without pause: each stops the start, named."""
+    result = run_portal(tmp_path, ["manage.py", "check"], **{k: v for k, (v, _) in PAST_THE_BOUND.items()})
+    assert result.returncode == 1
+    for name, (value, bound) in PAST_THE_BOUND.items():
+        assert f"(portal.E002) {name} is {value}; it must be {bound}." in result.stderr
+    assert result.stderr.count("portal.E002") == len(PAST_THE_BOUND)
+
+
+def test_the_numbers_settings_py_reads_are_accepted_at_their_bound(tmp_path):
+    result = run_portal(tmp_path, ["manage.py", "check"], **AT_THE_BOUND)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "no issues" in result.stdout
+
+
+# The settings alone, without django.setup(): the database backend needs no driver to be named.
+CHECK_SETTINGS = (
+    "-c",
+    "from django.conf import settings\n"
+    "from portal.checks import settings_in_range\n"
+    "print(settings.DATABASES['default']['OPTIONS'].get('connect_timeout'))\n"
+    "for error in settings_in_range(None):\n"
+    "    print(error.id, error.msg)\n",
+)
+SERVERS = {
+    "DATABASE_URL": "postgres://portal:secret@127.0.0.1:18150/portal",
+    "CACHE_URL": "redis://127.0.0.1:18151/0",
+}
+
+
+def test_the_database_and_redis_waits_are_bound_too(tmp_path):
+    """Read only with PostgreSQL and Redis: a connect timeout of 0 is libpq's "wait for ever",
+    the very wait it is there to bound; the others take 0 for "no limit"."""
+    past = run_portal(
+        tmp_path,
+        list(CHECK_SETTINGS),
+        **SERVERS,
+        PORTAL_DATABASE_CONNECT_TIMEOUT="0",
+        PORTAL_DATABASE_STATEMENT_TIMEOUT="-1",
+        PORTAL_REDIS_TIMEOUT="-0.5",
+    )
+    assert past.returncode == 0, past.stderr
+    assert past.stdout.splitlines()[1:] == [
+        "portal.E002 PORTAL_DATABASE_CONNECT_TIMEOUT is 0; it must be at least 1.",
+        "portal.E002 PORTAL_DATABASE_STATEMENT_TIMEOUT is -1; it must be at least 0.",
+        "portal.E002 PORTAL_REDIS_TIMEOUT is -0.5; it must be at least 0.",
+    ]
+    edge = {"PORTAL_DATABASE_CONNECT_TIMEOUT": "1", "PORTAL_DATABASE_STATEMENT_TIMEOUT": "0"}
+    at = run_portal(tmp_path, list(CHECK_SETTINGS), **SERVERS, **edge, PORTAL_REDIS_TIMEOUT="0")
+    assert (at.returncode, at.stdout.splitlines()) == (0, ["1"])
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        (
+            "PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES",
+            "15min",
+            "PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES is '15min' (text after the number; it takes no unit); "
+            "it must be a number, e.g. 2.5.",
+        ),
+        (
+            "PORTAL_PASSWORD_MIN_LENGTH",
+            "twelve",
+            "PORTAL_PASSWORD_MIN_LENGTH is 'twelve'; it must be a whole number, e.g. 120.",
+        ),
+    ],
+)
+def test_a_number_settings_py_reads_in_another_form_stops_the_start_named(tmp_path, name, value, says):
+    result = run_portal(tmp_path, ["manage.py", "check"], **{name: value})
+    assert result.returncode == 1
+    assert result.stderr.rstrip().endswith(f"django.core.exceptions.ImproperlyConfigured: {says}")
+
+
+def test_settings_py_reads_every_number_through_the_bound_reader():
+    """One mechanism: env.int and env.float would take "5s" or 0 again, unchecked."""
+    source = (ROOT / "portal" / "settings.py").read_text(encoding="utf-8")
+    assert re.findall(r"env\.(?:int|float)\(", source) == []
+    assert len(re.findall(r"_number\(\"", source)) >= 9
+
+
+def test_each_number_settings_py_reads_has_its_default_within_its_bound():
+    """The numbers this test run's settings read (the database's and Redis's only with those)."""
+    read = {setting.name: setting for setting, _value in conf.environment_numbers()}
+    assert set(PAST_THE_BOUND) <= set(read)
+    assert all(setting.out_of_range(setting.default) == "" for setting in read.values())
+    assert all(read[name].out_of_range(float(value)) for name, (value, _) in PAST_THE_BOUND.items())

@@ -138,7 +138,8 @@ class Text(Rule):
     max_chars: int | None = None
     multiline: bool = False
     required: bool = False
-    a_name: bool = False  # a person's name: at least one letter or digit (`text_rules.NAME_FIELDS`)
+    # A name, a person's (`text_rules.NAME_FIELDS`) or a computer's: at least one letter or digit.
+    a_name: bool = False
     description: str = ""
 
     def json_schema(self) -> dict:
@@ -559,9 +560,15 @@ class ChatHandoffRequest(SessionKeyFields):
     operating_system: Annotated[
         str, Text(max_chars=VIRTUAL_CUSTOMER_MAX_CHARS, description="Default `Chat`. " + TEXT_RULE)
     ] = Field("", json_schema_extra=_no_default)
+    # What the representative's console shows for the customer's computer; the vendor's rule for
+    # it is undocumented (docs/decisions/0115-chat-handoff-computer-name.md).
     computer_name: Annotated[
         str,
-        Text(max_chars=VIRTUAL_CUSTOMER_MAX_CHARS, description="Default: the API token's name. " + TEXT_RULE),
+        Text(
+            max_chars=VIRTUAL_CUSTOMER_MAX_CHARS,
+            a_name=True,
+            description="Default: the API token's name. " + NAME_RULE + " " + TEXT_RULE,
+        ),
     ] = Field("", json_schema_extra=_no_default)
     locale: Annotated[
         str,

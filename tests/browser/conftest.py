@@ -21,8 +21,6 @@ import pytest
 from django.core.cache import cache
 
 from portal.models import Backend, CustomField, Department, FieldMode, Issue, Site, Technician
-from tests.fakes.beyondtrust import FakeBeyondTrust
-from tests.fakes.server import running
 from tests.fakes.takecontrol import takecontrol_backend
 
 CHROMIUM = Path(os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium"))
@@ -265,22 +263,14 @@ def make_site(portal_url):
 
 
 @pytest.fixture
-def beyondtrust():
-    """The fake BeyondTrust appliance of the command-API tests (tests/fakes/beyondtrust.py)."""
-    with running(FakeBeyondTrust()) as fake:
-        yield fake
-
-
-@pytest.fixture
-def make_rep_site(make_site, beyondtrust):
-    """make_site on the fake appliance, with API credentials: a live representative list."""
+def make_rep_site(make_site, fake):
+    """make_site on the fake appliance (`fake`, tests/conftest.py), with API credentials: a live
+    representative list."""
 
     def make(**site_fields) -> Site:
-        site = make_site(
-            kind=Backend.Kind.MODERN, base_url=beyondtrust.base_url, show_rep_list=True, **site_fields
-        )
+        site = make_site(kind=Backend.Kind.MODERN, base_url=fake.base_url, show_rep_list=True, **site_fields)
         Backend.objects.filter(pk=site.backend_id).update(
-            client_id=beyondtrust.client_id, client_secret=beyondtrust.client_secret
+            client_id=fake.client_id, client_secret=fake.client_secret
         )
         cache.clear()  # a queryset update skips the signal that retires cached sites
         return Site.objects.get(pk=site.pk)

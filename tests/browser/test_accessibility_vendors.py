@@ -37,7 +37,7 @@ SITE_TEXTS = {
 
 
 def vendor_pages(
-    page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server, color_scheme
+    page, portal_url, language, make_rep_site, make_tc_site, fake, takecontrol_server, color_scheme
 ):
     """Walks through the pages, yielding each one's name with the page shown."""
     query = f"?locale={language}"
@@ -48,16 +48,16 @@ def vendor_pages(
     page.locator("#id_rep button").first.click()  # no consent yet
     page.wait_for_selector("#error-summary")
     yield "reps-errors"
-    beyondtrust.serve("get_logged_in_reps", "logged_in_reps_empty.xml")
+    fake.serve("get_logged_in_reps", "logged_in_reps_empty.xml")
     cache.clear()
     page.goto(f"{portal_url}/reps/{query}")
     yield "reps-nobody"
-    beyondtrust.hang()  # nothing cached and the appliance never answers: "checking who is available"
+    fake.hang()  # nothing cached and the appliance never answers: "checking who is available"
     cache.clear()
     with override_settings(PORTAL_VENDOR_WAIT=0.05):
         page.goto(f"{portal_url}/reps/{query}")
         yield "reps-checking"
-    beyondtrust.release()
+    fake.release()
     signed = sign_prefill(
         secret=SECRET,
         values={
@@ -115,11 +115,11 @@ def overflow(page) -> int:
     ("language", "color_scheme"), [("en-us", "light"), ("de", "light"), ("ja", "light"), ("en-us", "dark")]
 )
 def test_vendor_pages_are_accessible_fit_small_screens_and_are_photographed(
-    page, portal_url, language, color_scheme, make_rep_site, make_tc_site, beyondtrust, takecontrol_server
+    page, portal_url, language, color_scheme, make_rep_site, make_tc_site, fake, takecontrol_server
 ):
     violations, too_wide, seen = {}, {}, []
     for name in vendor_pages(
-        page, portal_url, language, make_rep_site, make_tc_site, beyondtrust, takecontrol_server, color_scheme
+        page, portal_url, language, make_rep_site, make_tc_site, fake, takecontrol_server, color_scheme
     ):
         seen.append(name)
         assert page.evaluate("getComputedStyle(document.documentElement).colorScheme") == (

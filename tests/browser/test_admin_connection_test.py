@@ -40,8 +40,8 @@ def read_result_as(browser, portal_url, backend: Backend, language: str) -> tupl
     return checklist, result
 
 
-def test_a_kept_test_result_reads_in_each_admins_language(browser, page, portal_url, beyondtrust):
-    backend = site_on_fake_appliance(beyondtrust).backend
+def test_a_kept_test_result_reads_in_each_admins_language(browser, page, portal_url, fake):
+    backend = site_on_fake_appliance(fake).backend
     get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
     log_in(page, portal_url)  # the fixture's page is English
 
@@ -95,13 +95,13 @@ def test_a_kept_test_result_reads_in_each_admins_language(browser, page, portal_
 
 
 def test_a_failed_import_and_history_read_in_the_admins_language(
-    browser, portal_url, beyondtrust, takecontrol_server
+    browser, portal_url, fake, takecontrol_server
 ):
     """Import issues from an appliance that fails, read by an admin whose browser asks for
     Japanese; the Take Control session history refused, read by one who asks for German. Both
     say what failed and what to do; the vendor's own words stay as it sent them."""
-    backend = site_on_fake_appliance(beyondtrust).backend
-    beyondtrust.fail("http500", action="get_support_teams")
+    backend = site_on_fake_appliance(fake).backend
+    fake.fail("http500", action="get_support_teams")
     history_backend = takecontrol_backend(takecontrol_server.rest_url)
     takecontrol_server.state["mode"] = "403"
     get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)

@@ -27,15 +27,15 @@ def status(scope) -> str:
     return scope.locator("#rep-status").text_content().strip()
 
 
-def appliance_answers(beyondtrust, document: str) -> None:
+def appliance_answers(fake, document: str) -> None:
     """The appliance's next get_logged_in_reps answer; the portal's cached list is dropped,
     as if its time-to-live had passed."""
-    beyondtrust.serve("get_logged_in_reps", document)
+    fake.serve("get_logged_in_reps", document)
     cache.clear()
 
 
 def test_the_list_shows_public_names_and_a_click_lands_on_the_start_url(
-    page, portal_url, make_rep_site, beyondtrust
+    page, portal_url, make_rep_site, fake
 ):
     make_rep_site()
     page.goto(f"{portal_url}/reps/?locale=de&external_key=INC0012345")
@@ -49,8 +49,8 @@ def test_the_list_shows_public_names_and_a_click_lands_on_the_start_url(
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Jo (Partner)").click()
 
-    page.wait_for_url(f"{beyondtrust.base_url}/api/start_session?*")
-    assert start_path(page.url) == f"{beyondtrust.base_url}/api/start_session"
+    page.wait_for_url(f"{fake.base_url}/api/start_session?*")
+    assert start_path(page.url) == f"{fake.base_url}/api/start_session"
     assert query_of(page.url) == [
         ("id", "21"),
         ("name", "Jo (Partner)"),  # the public display name, from the portal's cached list
@@ -58,7 +58,7 @@ def test_the_list_shows_public_names_and_a_click_lands_on_the_start_url(
         ("timezone_offset", "540"),
         ("session.custom.external_key", "INC0012345"),
     ]
-    [arrived] = beyondtrust.calls("/api/start_session")  # the browser itself went there
+    [arrived] = fake.calls("/api/start_session")  # the browser itself went there
     assert arrived.query["name"] == ["Jo (Partner)"]
 
 
@@ -84,9 +84,9 @@ def test_the_chat_choice_comes_before_the_consent_as_on_the_survey(page, portal_
     expect(page.locator("#id_chat")).to_have_count(1)
 
 
-def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, make_rep_site, beyondtrust):
+def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, make_rep_site, fake):
     make_rep_site()
-    appliance_answers(beyondtrust, "logged_in_reps_empty.xml")
+    appliance_answers(fake, "logged_in_reps_empty.xml")
     page.clock.install()  # the page's 30-second timer runs on the test's clock
     page.goto(f"{portal_url}/reps/?locale=en-us")
 
@@ -101,7 +101,7 @@ def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, 
     assert other_help.get_by_role("link", name="Describe your problem").is_visible()
     page.evaluate("window.loaded = true")  # gone if the page reloads
 
-    appliance_answers(beyondtrust, "logged_in_reps.xml")
+    appliance_answers(fake, "logged_in_reps.xml")
     page.clock.run_for(REFRESH_MS)
     page.get_by_role("button", name="Alex K.").wait_for()
     assert rep_names(page) == ["Alex K.", "Jo (Partner)"]
@@ -111,7 +111,7 @@ def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, 
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Jo (Partner)").focus()
     rendered_jo = page.locator("#id_rep button[value='21']").evaluate("button => button.outerHTML")
-    appliance_answers(beyondtrust, "logged_in_reps_changed.xml")
+    appliance_answers(fake, "logged_in_reps_changed.xml")
     page.clock.run_for(REFRESH_MS)
     page.get_by_role("button", name="Mika & Co").wait_for()
     assert rep_names(page) == ["Jo (Partner)", "Mika & Co"]
@@ -128,7 +128,7 @@ def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, 
 
     # A button the script made starts a session like one the server rendered.
     page.get_by_role("button", name="Mika & Co").click()
-    page.wait_for_url(f"{beyondtrust.base_url}/api/start_session?*")
+    page.wait_for_url(f"{fake.base_url}/api/start_session?*")
     assert query_of(page.url) == [
         ("id", "27"),
         ("name", "Mika & Co"),
@@ -137,20 +137,20 @@ def test_the_list_refreshes_itself_without_reloading_the_page(page, portal_url, 
     ]
 
 
-def test_everyone_leaving_shows_the_other_ways_again(page, portal_url, make_rep_site, beyondtrust):
+def test_everyone_leaving_shows_the_other_ways_again(page, portal_url, make_rep_site, fake):
     make_rep_site()
     page.clock.install()
     page.goto(f"{portal_url}/reps/?locale=en-us")
     assert rep_names(page) == ["Alex K.", "Jo (Partner)"]
     page.get_by_role("button", name="Alex K.").focus()
-    appliance_answers(beyondtrust, "logged_in_reps_empty.xml")
+    appliance_answers(fake, "logged_in_reps_empty.xml")
     page.clock.run_for(REFRESH_MS)
     page.get_by_text("Nobody is available right now.").wait_for()
     assert page.evaluate("document.activeElement.id") == "rep-status"  # not lost to the page's top
     assert page.locator("#id_rep").is_hidden() and rep_names(page) == []
     assert page.get_by_role("region", name="You can still get help").is_visible()
 
-    beyondtrust.fail("http500", action="get_logged_in_reps")  # and then the appliance is down
+    fake.fail("http500", action="get_logged_in_reps")  # and then the appliance is down
     cache.clear()
     page.clock.run_for(REFRESH_MS)
     page.get_by_text("We cannot show who is available right now.").wait_for()
@@ -158,12 +158,12 @@ def test_everyone_leaving_shows_the_other_ways_again(page, portal_url, make_rep_
 
 
 def test_while_the_appliance_has_not_answered_the_page_says_so_and_fills_itself_in(
-    page, portal_url, make_rep_site, beyondtrust, settings
+    page, portal_url, make_rep_site, fake, settings
 ):
     """Nothing cached and the appliance slow to answer: the page comes at once, says it is
     checking, offers to check again, and the script shows the list as soon as it is there."""
     make_rep_site()
-    gate = beyondtrust.state["token_gate"] = threading.Event()  # the appliance has not answered yet
+    gate = fake.state["token_gate"] = threading.Event()  # the appliance has not answered yet
     settings.PORTAL_VENDOR_WAIT = 0.05
     page.clock.install()
     page.goto(f"{portal_url}/reps/?locale=de")
@@ -187,14 +187,14 @@ def test_while_the_appliance_has_not_answered_the_page_says_so_and_fills_itself_
     assert page.evaluate("window.loaded") is True
 
     # Then the usual 30-second refresh takes over.
-    appliance_answers(beyondtrust, "logged_in_reps_empty.xml")
+    appliance_answers(fake, "logged_in_reps_empty.xml")
     page.clock.run_for(REFRESH_MS)
     page.get_by_text("Gerade ist niemand erreichbar.").wait_for()
     assert page.get_by_role("region", name="Sie können trotzdem Hilfe erhalten").is_visible()
 
 
 def test_the_list_in_a_frame_ends_in_a_top_level_navigation(
-    page, context, portal_url, make_rep_site, beyondtrust, help_desk
+    page, context, portal_url, make_rep_site, fake, help_desk
 ):
     make_rep_site(frame_ancestors=help_desk.origin, consent_text="")
     page.goto(host_page(help_desk, portal_url, "/reps/?embed=1&locale=ja"))
@@ -204,7 +204,7 @@ def test_the_list_in_a_frame_ends_in_a_top_level_navigation(
     assert start.get_attribute("target") == "_top"
     assert page.url.startswith(help_desk.origin)  # nothing navigated inside the frame
     start.click()
-    page.wait_for_url(f"{beyondtrust.base_url}/api/start_session?*")
+    page.wait_for_url(f"{fake.base_url}/api/start_session?*")
     assert query_of(page.url) == [
         ("id", "12"),
         ("name", "Alex K."),
