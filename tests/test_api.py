@@ -686,7 +686,7 @@ def test_chat_handoff_takes_a_name_in_any_script(client, fake, secret, name):
 def test_chat_handoff_sends_a_real_computer_name_exactly(client, fake, secret, computer_name, sent_as):
     """What the vendor receives in create_virtual_customer is the value, parameter by
     parameter, and the customer's chat link is the vendor's unchanged
-    (docs/decisions/0115-chat-handoff-computer-name.md)."""
+    (docs/decisions/0116-chat-handoff-computer-name.md)."""
     response = call(
         client, "post", "/chat-handoffs", {"name": "Jane", "computer_name": computer_name}, token=secret
     )

@@ -561,7 +561,7 @@ class ChatHandoffRequest(SessionKeyFields):
         str, Text(max_chars=VIRTUAL_CUSTOMER_MAX_CHARS, description="Default `Chat`. " + TEXT_RULE)
     ] = Field("", json_schema_extra=_no_default)
     # What the representative's console shows for the customer's computer; the vendor's rule for
-    # it is undocumented (docs/decisions/0115-chat-handoff-computer-name.md).
+    # it is undocumented (docs/decisions/0116-chat-handoff-computer-name.md).
     computer_name: Annotated[
         str,
         Text(
