@@ -264,6 +264,8 @@ class VendorFieldsAdmin:
     """ModelAdmin mixin: the change form shows what `backend_of(obj)` uses. Its form must be a
     `VendorFieldsForm`."""
 
+    model: type[Model]  # the ModelAdmin's
+
     def backend_of(self, obj: Any) -> models.Backend | None:
         """The saved object's backend."""
         raise NotImplementedError
