@@ -398,6 +398,21 @@ class HttpsURLField(models.URLField):
         return super().formfield(**{"assume_scheme": "https", **kwargs})
 
 
+# pg_advisory_xact_lock's key for "a site becomes the default" (any constant no other lock uses).
+DEFAULT_SITE_LOCK = 0x706F7274616C_01  # "portal", 1
+
+
+def hold_the_default_site_choice(alias: str) -> None:
+    """Until the current transaction ends, no other one passes here (PostgreSQL's transaction
+    advisory lock: held by no row, so it works while no site is the default yet). Outside a
+    transaction it is let go at once: there the check and the write are not one step anyway.
+    SQLite runs one writing transaction at a time, so has nothing to wait for."""
+    connection = connections[alias]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DEFAULT_SITE_LOCK])
+
+
 class Site(models.Model):
     """One branded portal, chosen by the request's hostname."""
 
@@ -620,6 +635,15 @@ class Site(models.Model):
         the start URL cannot carry, by the site field to change."""
         backend = backend or self.backend
         return dict(backend.adapter.site_problems(self))
+
+    def validate_constraints(self, exclude=None):
+        """A site made the default first waits for any other save doing the same to commit, so
+        that the check below sees it: otherwise two saves at once both find no other default,
+        and the second to commit fails on the constraint itself (a 500 in the admin) instead of
+        getting its message (docs/decisions/0117-one-default-site-at-a-time.md)."""
+        if self.is_default and (exclude is None or "is_default" not in exclude):
+            hold_the_default_site_choice(router.db_for_write(type(self), instance=self))
+        super().validate_constraints(exclude)
 
     def clean(self):
         errors = {}

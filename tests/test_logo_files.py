@@ -21,6 +21,7 @@ from django.urls import reverse
 from portal.logo_files import remove_unused_logos
 from portal.models import Site
 from tests.conftest import save_site_in_admin
+from tests.db_locks import row_lock_waiters, wait_for
 from tests.test_branding_and_hours import PNG_1PX
 
 pytestmark = pytest.mark.django_db
@@ -386,21 +387,6 @@ def test_two_admins_saving_one_site_never_leave_it_naming_a_removed_logo(admin_c
     site.refresh_from_db()
     assert (site.name, site.logo.name) == ("Acme Help", new)
     assert (media / new).exists() and not (media / old).exists()
-
-
-def row_lock_waiters() -> int:
-    with connection.cursor() as cursor:  # pg_locks is read afresh on every call
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-        return cursor.fetchone()[0]
-
-
-def wait_for(
-    condition, *, seconds: float = 10.0, what: str = "the other save never reached the site's lock"
-) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.005)
 
 
 @pytest.mark.django_db(transaction=True)

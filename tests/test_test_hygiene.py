@@ -24,7 +24,7 @@ ALLOWED = {
     ("tests/test_shared_state.py", "time.sleep(0.02)"): (
         "gunicorn writes its access-log line after answering, in another process: polled, bounded"
     ),
-    ("tests/test_logo_files.py", "time.sleep(0.005)"): (
+    ("tests/db_locks.py", "time.sleep(0.005)"): (
         "PostgreSQL tells no one when a transaction starts waiting on a row lock: pg_locks is "
         "polled until it shows the waiter (or the other side finished), bounded by a deadline"
     ),

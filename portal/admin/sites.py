@@ -32,7 +32,7 @@ from portal.admin.secrets import (
     generate_secret_field,
     typed_shared_secret,
 )
-from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
+from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm, page_had_input
 from portal.branding import (
     contrast_warnings,
     dark_logo_unseen,
@@ -292,9 +292,13 @@ class SiteAdmin(
     def get_fieldsets(self, request, obj=None):
         """A site on a backend shows the survey fields its starts carry, and only those: a Take
         Control start has no company or external key, a BeyondTrust start no email or customer
-        number (each adapter's `customer_fields`). A new site shows them all."""
+        number (each adapter's `customer_fields`). A new site shows them all; its save checks
+        those of the chosen backend and any other the posted page had (the add page has them
+        all, a change page's "Save as new" only its backend's: the copy takes the defaults of
+        the others, as `VendorFieldsAdmin.vendor_fields` does for the other settings)."""
         fieldsets = super().get_fieldsets(request, obj)
-        backend = getattr(obj, "backend", None)
+        new = obj is None or obj.pk is None
+        backend = self.posted_backend(request) if new else obj.backend
         if backend is None:
             return fieldsets
         try:
@@ -303,6 +307,11 @@ class SiteAdmin(
             return fieldsets
         if "external_key_field" in carried:
             carried.append("external_key_label")  # its label, with it
+        if new:
+            listed = next(opts["fields"] for name, opts in fieldsets if name == self.SURVEY_FIELDS)
+            others = [name for name in listed if name not in carried and page_had_input(request, name)]
+            if others:  # from the add page, which has them all: as it was
+                return fieldsets
         survey = {
             "fields": carried,
             "description": format_lazy(

@@ -109,6 +109,13 @@ def backend_name(backend: models.Backend) -> str:
     return str(backend.get_kind_display())
 
 
+def page_had_input(request: HttpRequest, name: str) -> bool:
+    """Whether the page a POST came from had an input for `name`: a text field, a select or a
+    file field sends its name even when empty. An unticked box sends nothing, and reads as
+    unticked whether or not the page had it."""
+    return name in request.POST or name in request.FILES
+
+
 @dataclass(frozen=True)
 class VendorFields:
     """What one change form leaves out of the backend-specific settings."""
@@ -257,6 +264,8 @@ class VendorFieldsAdmin:
     """ModelAdmin mixin: the change form shows what `backend_of(obj)` uses. Its form must be a
     `VendorFieldsForm`."""
 
+    model: type[Model]  # the ModelAdmin's
+
     def backend_of(self, obj: Any) -> models.Backend | None:
         """The saved object's backend."""
         raise NotImplementedError
@@ -276,7 +285,15 @@ class VendorFieldsAdmin:
 
     def vendor_fields(self, request, obj) -> VendorFields:
         if obj is None or obj.pk is None:
-            return VendorFields(absent=frozenset(), leftovers=(), added=())
+            # A new object's page shows every setting: its backend is chosen on it. A POST to
+            # the add form also comes from a change page ("Save as new"), which showed only
+            # what its backend uses: what the page did not have is left out, as there, and
+            # the new object takes its defaults (not "empty", refused as required).
+            posted = self.posted_backend(request)
+            absent = frozenset(
+                name for name in unused_fields(posted, self.model) if not page_had_input(request, name)
+            )
+            return VendorFields(absent=absent, leftovers=(), added=(), backend=posted)
         model = type(obj)
         backend = self.backend_of(obj)
         stored = chosen = unused_fields(backend, model)

@@ -443,12 +443,10 @@ def test_save_as_new_of_the_default_site_says_in_words_that_one_site_is_the_defa
 
 
 def test_save_as_new_of_the_default_site_without_the_tick_makes_a_second_site(admin_client, site):
-    """What the message says to do works. (A copy is saved through the add form, which asks for
-    the Take Control fields a BeyondTrust site's change form leaves out: given here.)"""
+    """What the message says to do works, at once: the copy is checked against the fields the
+    BeyondTrust change page showed (no Take Control email or customer number)."""
     url = reverse("admin:portal_site_change", args=[site.pk])
-    data = site_form(
-        admin_client, site, name="Acme Branch", email_field="optional", customer_number_field="hidden"
-    )
+    data = site_form(admin_client, site, name="Acme Branch")
     del data["is_default"]  # an unticked box is not sent
     response = admin_client.post(url, {**data, "_saveasnew": "Save as new"})
     assert response.status_code == 302, response.context["adminform"].form.errors
@@ -456,6 +454,127 @@ def test_save_as_new_of_the_default_site_without_the_tick_makes_a_second_site(ad
         ("Acme Branch", False),
         ("Acme Support", True),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_making_two_sites_the_default_at_once_get_one_save_and_one_message(
+    admin_user, site, backend
+):
+    """Admin A makes the Acme site the default while admin B makes the Branch site the default,
+    with no default before. Both forms pass the check while neither has committed, so the
+    second to write failed on the database's constraint itself: a 500, B's input lost. B's save
+    now waits for A's and gets the form's message in B's language, with B's input, and writes
+    nothing (its hostname and opening hours neither). Admin A's save is held after its check
+    (its hostname waits for one this test writes and takes back), so B arrives in between."""
+    import threading
+
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from portal.models import OpeningHours, SiteHostname
+    from tests.db_locks import row_lock_waiters, wait_for
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time: the saves cannot overlap")
+    Site.objects.filter(pk=site.pk).update(is_default=False)
+    branch = Site.objects.create(name="Branch", backend=backend)
+    blocker = Site.objects.create(name="Blocker", backend=backend)
+    client_a, client_b = Client(), Client()
+    client_a.force_login(admin_user)
+    client_b.force_login(admin_user)
+    data_a = site_form(client_a, site, is_default="on", **{"hostnames-0-hostname": "a.example.com"})
+    data_b = site_form(
+        client_b,
+        branch,
+        name="Branch Help",
+        welcome_text="Welcome to the branch.",
+        is_default="on",
+        **{
+            "hostnames-0-hostname": "b.example.com",
+            "opening_hours-TOTAL_FORMS": "1",
+            "opening_hours-0-weekday": "0",
+            "opening_hours-0-opens": "09:00",
+            "opening_hours-0-closes": "17:00",
+        },
+    )
+    answers: dict[str, object] = {}
+
+    def admin_saves(who, client, target, data, **headers):
+        try:
+            url = reverse("admin:portal_site_change", args=[target.pk])
+            answers[who] = client.post(url, data, **headers)
+        except Exception as error:  # noqa: BLE001 - the test client raises what would be a 500
+            answers[who] = error
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=admin_saves, args=("a", client_a, site, data_a))
+    b = threading.Thread(
+        target=admin_saves, args=("b", client_b, branch, data_b), kwargs={"HTTP_ACCEPT_LANGUAGE": "de"}
+    )
+    with transaction.atomic():
+        SiteHostname.objects.create(site=blocker, hostname="a.example.com")
+        a.start()
+        wait_for(lambda: row_lock_waiters() >= 1, what="admin A's save never reached its hostname")
+        b.start()
+        wait_for(lambda: row_lock_waiters() >= 2, what="admin B's save never waited for admin A's")
+        transaction.set_rollback(True)  # A's hostname is free: A commits, then B goes on
+    a.join(timeout=30)
+    b.join(timeout=30)
+    assert not a.is_alive() and not b.is_alive()
+    assert getattr(answers["a"], "status_code", answers["a"]) == 302
+    response = answers["b"]
+    assert getattr(response, "status_code", response) == 200  # the form again, not a 500
+    page = response.content.decode()
+    [errors] = elements(page, "ul", class_="nonfield")
+    assert [item.text for item in elements(errors, "li")] == [ONE_DEFAULT["de"]]
+    assert elements(page, "input", name="name")[0].attrs["value"] == "Branch Help"
+    assert elements(page, "textarea", name="welcome_text")[0].text.strip() == "Welcome to the branch."
+    assert elements(page, "input", name="hostnames-0-hostname")[0].attrs["value"] == "b.example.com"
+    assert sorted(Site.objects.values_list("name", "is_default")) == [
+        ("Acme Support", True),
+        ("Blocker", False),
+        ("Branch", False),
+    ]
+    assert list(SiteHostname.objects.values_list("site__name", "hostname")) == [
+        ("Acme Support", "a.example.com")
+    ]
+    assert not OpeningHours.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_that_makes_no_default_does_not_wait_for_one_that_does(admin_client, site, backend):
+    """The wait above is for saves that make a site the default: another site's ordinary save
+    goes through while a default is being chosen."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from tests.db_locks import row_lock_waiters, wait_for
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time: the saves cannot overlap")
+    Site.objects.filter(pk=site.pk).update(is_default=False)
+    branch = Site.objects.create(name="Branch", backend=backend)
+    data = site_form(admin_client, branch, name="Branch Help")
+    assert "is_default" not in data
+    answers = []
+
+    def admin_saves():
+        try:
+            answers.append(admin_client.post(reverse("admin:portal_site_change", args=[branch.pk]), data))
+        finally:
+            connection.close()
+
+    with transaction.atomic():  # another admin's save, checked and about to make Acme the default
+        Site(pk=site.pk, name=site.name, backend=backend, is_default=True).validate_constraints()
+        saver = threading.Thread(target=admin_saves)
+        saver.start()
+        wait_for(lambda: bool(answers) or row_lock_waiters() > 0, what="the save neither ended nor waited")
+        assert answers, "an ordinary save waits for a default being chosen"
+    saver.join(timeout=30)
+    assert answers[0].status_code == 302
+    assert Site.objects.get(pk=branch.pk).name == "Branch Help"
 
 
 # ------------------------------------------------------------------------------
