@@ -20,7 +20,8 @@ WEB_CONCURRENCY x PORTAL_THREADS connections per machine.
 Its numbers take the forms and have the bounds of the portal's settings: a bad one stops
 gunicorn before it listens, with one line naming it. `python gunicorn.conf.py` checks them
 alone; the image's entrypoint and `make serve` do so before starting gunicorn, which reads
-WEB_CONCURRENCY itself with a bare int() (a traceback for `abc`) before this file.
+WEB_CONCURRENCY itself before this file: with a bare int() (a traceback for `abc`) and its
+own check ("Value must be positive: -2", not which variable).
 """
 
 import os
