@@ -79,7 +79,10 @@ run: messages migrate
 collectstatic: install
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 
+# `python gunicorn.conf.py` checks gunicorn's numbers first: gunicorn reads WEB_CONCURRENCY
+# itself with a bare int() before its configuration file, whose checks say what is wrong.
 serve: messages migrate collectstatic
+	$(PY) gunicorn.conf.py
 	$(PY) manage.py portal_bootstrap
 	@$(call with_worker,$(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT))
 

@@ -26,6 +26,9 @@ case "$1" in
     exec python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
     ;;
 esac
+# gunicorn's numbers (WEB_CONCURRENCY, PORTAL_THREADS, ...) as gunicorn.conf.py checks them, before
+# anything runs: gunicorn itself reads WEB_CONCURRENCY with a bare int() before that file.
+if [ "$1" = gunicorn ]; then python gunicorn.conf.py; fi
 # A migration may rebuild or index a large table: no statement timeout for it alone
 # (docs/decisions/0106-bounded-waits-on-an-open-database-connection.md).
 PORTAL_DATABASE_STATEMENT_TIMEOUT=0 python manage.py migrate --no-input

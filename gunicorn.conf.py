@@ -16,17 +16,47 @@ it, and every request starts at once (docs/decisions/0098-one-quick-request-at-a
 
 Each thread may hold a database connection (CONN_MAX_AGE): with PostgreSQL allow for
 WEB_CONCURRENCY x PORTAL_THREADS connections per machine.
+
+Its numbers take the forms and have the bounds of the portal's settings: a bad one stops
+gunicorn before it listens, with one line naming it. `python gunicorn.conf.py` checks them
+alone; the image's entrypoint and `make serve` do so before starting gunicorn, which reads
+WEB_CONCURRENCY itself before this file: with a bare int() (a traceback for `abc`) and its
+own check ("Value must be positive: -2", not which variable).
 """
 
 import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.conf import bounded_number
 
 # The .env beside this file, as portal/settings.py reads it (what the environment sets wins):
 # WEB_CONCURRENCY, PORTAL_THREADS and PORTAL_RUN_ALONE_MS there are gunicorn's too, and
 # gunicorn reads this file in its master, before any worker has loaded Django.
 environ.Env.read_env(Path(__file__).resolve().parent / ".env", overwrite=False)
+
+
+def number(name, default, **bound):
+    """The environment variable `name` as a number, its bound beside its default: in the forms
+    every number of the portal takes (docs/decisions/0086-settings-defaults-in-portal-conf.md).
+    No system check runs in gunicorn's master, so a bad value is refused here, before gunicorn
+    listens: one line naming the variable, the value and the bound, and exit status 1
+    (gunicorn passes SystemExit on; any other exception here it prints as a traceback)."""
+    try:
+        return bounded_number(os.environ, name, default, **bound)
+    except ImproperlyConfigured as refused:
+        raise SystemExit(f"gunicorn.conf.py: {refused}") from None
+
+
+try:
+    # The worker class reads its own numbers (PORTAL_RUN_ALONE_MS, PORTAL_REQUEST_HEAD_SECONDS,
+    # ...) when imported: here, so a bad one stops gunicorn as above, not in the arbiter's
+    # traceback when it loads the class.
+    import portal.gunicorn_worker  # noqa: F401
+except ImproperlyConfigured as refused:
+    raise SystemExit(f"gunicorn.conf.py: {refused}") from None
 
 wsgi_app = "portal.wsgi:application"
 
@@ -36,12 +66,15 @@ worker_class = "portal.gunicorn_worker.BalancedThreadWorker"
 # only queue for the GIL and SQLite's write lock; bench/README.md). More threads give more
 # room for requests that wait on a vendor (Take Control REST starts): raise PORTAL_THREADS
 # where many of those are expected.
-workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, os.cpu_count() or 1))
-threads = int(os.environ.get("PORTAL_THREADS", "4"))
+workers = number("WEB_CONCURRENCY", max(2, os.cpu_count() or 1), at_least=1)
+threads = number("PORTAL_THREADS", 4, at_least=1)
 
 # A worker whose main loop is stuck this long is restarted (its request threads may wait on a
-# vendor: they are bounded by the vendor timeouts, far below this).
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# vendor: they are bounded by the vendor timeouts, far below this). A worker tells the master it
+# lives once a second at best (its event loop waits up to 1 s), so under 2 s healthy idle
+# workers would be killed; gunicorn's 0, "never restart", would leave a stuck worker holding its
+# connections for good.
+timeout = number("GUNICORN_TIMEOUT", 30, at_least=2)
 graceful_timeout = 30
 # Behind a proxy that keeps connections open; idle ones are closed after this long.
 keepalive = 5

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings
@@ -175,7 +175,11 @@ def read_number(env: Any, setting: Setting[Any]) -> Any:
     wrong (ImproperlyConfigured), not with int()'s "invalid literal" that names neither, nor is
     it read as something else; a number past its bound is
     `portal.checks.settings_in_range`'s (portal.E002)."""
-    text = env.str(setting.name, default="")
+    return _number_of(env.str(setting.name, default=""), setting)
+
+
+def _number_of(text: str, setting: Setting[Any]) -> Any:
+    """`text`, the value of the variable `setting.name`, as `read_number` reads it."""
     if not text:
         return setting.default
     kind = type(setting.default)
@@ -212,11 +216,37 @@ def environment_number(
 ) -> N:
     """The environment variable `name` read as a number of the default's type (`read_number`),
     or the default; its bound goes to `portal.checks.settings_in_range` with the value."""
-    setting: Setting[Any] = Setting(default, at_least=at_least, above=above)
-    setting.name = name
+    setting = _named(name, default, at_least=at_least, above=above)
     value = read_number(env, setting)
     _ENVIRONMENT_NUMBERS[name] = (setting, value)
     return value
+
+
+def bounded_number(
+    environ: Mapping[str, str],
+    name: str,
+    default: N,
+    *,
+    at_least: float | None = None,
+    above: float | None = None,
+) -> N:
+    """The variable `name` of `environ` (`os.environ`) read as `environment_number` reads it,
+    its bound checked here: for code that runs where no system check does, gunicorn's master
+    (gunicorn.conf.py, portal/gunicorn_worker.py) before any worker has loaded Django. A value
+    in no accepted form or past its bound is ImproperlyConfigured naming the variable, the value
+    and what it must be."""
+    setting = _named(name, default, at_least=at_least, above=above)
+    value = _number_of(environ.get(name, ""), setting)
+    problem = setting.out_of_range(value)
+    if problem:
+        raise ImproperlyConfigured(problem)
+    return value
+
+
+def _named(name: str, default: Any, *, at_least: float | None, above: float | None) -> Setting[Any]:
+    setting: Setting[Any] = Setting(default, at_least=at_least, above=above)
+    setting.name = name
+    return setting
 
 
 def environment_numbers() -> Iterator[tuple[Setting[Any], Any]]:

@@ -23,9 +23,11 @@ from portal.text_rules import (  # noqa: F401  (STRIP_CHARS, strip_pattern: the 
     CONTROL,
     LINE_BREAK,
     NAME_FIELDS,
+    NO_LETTER,
     STRIP_CHARS,
+    UNSHOWABLE,
     CustomerField,
-    has_letter_or_digit,
+    name_problem,
     normalise,
     strip_pattern,
     text_problem,
@@ -52,15 +54,18 @@ def names_itself(field: FieldT, *codes: str) -> FieldT:
     return field
 
 
+# Also a name's characters a representative could not read or tell apart ("PC\u200bX", a
+# private-use character; text_rules.name_problem): retyping it is the fix either way.
+INVISIBLE_CHARACTERS = _("This contains invisible control characters. Please retype it.")
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """Strip, unify line ends, and refuse characters a vendor console cannot show
     (`portal.text_rules`, shared with the API)."""
     value = normalise(value)
     problem = text_problem(value, multiline=multiline)
     if problem == CONTROL:
-        raise ValidationError(
-            _("This contains invisible control characters. Please retype it."), code="control"
-        )
+        raise ValidationError(INVISIBLE_CHARACTERS, code="control")
     if problem == LINE_BREAK:
         raise ValidationError(_("Please keep this on one line."), code="line_break")
     return value
@@ -133,7 +138,7 @@ class TextField(forms.CharField):
         **kwargs,
     ):
         self.max_chars, self.max_bytes, self.multiline = max_chars, max_bytes, multiline
-        self.a_name = a_name  # a person's name: needs a letter or digit (text_rules.NAME_FIELDS)
+        self.a_name = a_name  # a person's name (text_rules.NAME_FIELDS): text_rules.name_problem
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 5}) if multiline else forms.TextInput)
         super().__init__(strip=False, **kwargs)
 
@@ -150,8 +155,11 @@ class TextField(forms.CharField):
         super().validate(value)
         if value:
             check_length(value, max_chars=self.max_chars, max_bytes=self.max_bytes)
-            if self.a_name and not has_letter_or_digit(value):
+            problem = name_problem(value) if self.a_name else ""
+            if problem == NO_LETTER:
                 raise ValidationError(NAME_WITHOUT_LETTERS, code="no_letter_or_digit")
+            if problem == UNSHOWABLE:
+                raise ValidationError(INVISIBLE_CHARACTERS, code="control")
 
 
 def carried_external_key_field() -> TextField:

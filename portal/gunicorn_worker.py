@@ -43,8 +43,10 @@ handler sleeps 1, 2, 5 … ms. Under wrk that was the starts' slowest percent: k
 the worker's other threads to customers, RUN_ALONE_SECONDS later. With a database server every
 request starts at once (run_alone_ms).
 
-Only gunicorn is imported here: the arbiter loads this class before Django is set up, and the
-database the gate depends on is asked once the worker has loaded the application (load_wsgi).
+Only gunicorn is imported here, and `portal.conf`'s number reading (which sets nothing up): the
+arbiter loads this class before Django is set up, and the database the gate depends on is asked
+once the worker has loaded the application (load_wsgi). Its numbers are read, and their bounds
+checked, when gunicorn.conf.py imports it: a bad one stops gunicorn before it listens.
 """
 
 from __future__ import annotations
@@ -61,12 +63,14 @@ from functools import partial
 from gunicorn.http2 import negotiation
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
+from portal.conf import bounded_number
+
 # How often a worker whose threads are all busy looks for a connection that no other worker
 # took (nginx's accept_mutex_delay, in small). Without it a worker whose keep-alive clients keep
 # every thread busy would never take a new connection again, and with every worker that busy
 # new customers would wait for an old connection to close. PORTAL_ACCEPT_HOLD_MS sets it (the
 # tests make it long, so that a race with this look cannot pass for a balancing fault).
-HOLD_SECONDS = int(os.environ.get("PORTAL_ACCEPT_HOLD_MS") or 5) / 1000
+HOLD_SECONDS = bounded_number(os.environ, "PORTAL_ACCEPT_HOLD_MS", 5, at_least=1) / 1000
 
 # How long a connection just taken, whose request head has not come yet, counts as a busy
 # thread. A client sends its head right after connecting, so it is usually there within a
@@ -75,7 +79,7 @@ HOLD_SECONDS = int(os.environ.get("PORTAL_ACCEPT_HOLD_MS") or 5) / 1000
 # still on the way (docs/decisions/0107-arriving-connections-count-as-busy.md). Only for this
 # long: a client that sends nothing must not keep a worker from taking new connections.
 # PORTAL_ARRIVING_MS sets it (0: never counted; the tests make it long).
-ARRIVING_SECONDS = int(os.environ.get("PORTAL_ARRIVING_MS") or 50) / 1000
+ARRIVING_SECONDS = bounded_number(os.environ, "PORTAL_ARRIVING_MS", 50, at_least=0) / 1000
 
 
 def run_alone_ms() -> int:
@@ -89,9 +93,8 @@ def run_alone_ms() -> int:
     alone, and there the side-by-side bench lost up to a sixth of the bare view's requests a
     second (docs/decisions/0098-one-quick-request-at-a-time.md).
     """
-    value = os.environ.get("PORTAL_RUN_ALONE_MS", "")
-    if value:
-        return int(value)
+    if os.environ.get("PORTAL_RUN_ALONE_MS"):
+        return bounded_number(os.environ, "PORTAL_RUN_ALONE_MS", 0, at_least=0)
     return 10 if embedded_database() else 0
 
 
@@ -118,7 +121,7 @@ RUN_ALONE_SECONDS = run_alone_ms() / 1000
 # head at once, and gthread first waits up to 5 s for a new connection's first byte without
 # holding a thread past that (its DEFAULT_WORKER_DATA_TIMEOUT). PORTAL_REQUEST_HEAD_SECONDS sets
 # it (the tests make it short).
-REQUEST_HEAD_SECONDS = float(os.environ.get("PORTAL_REQUEST_HEAD_SECONDS") or 15)
+REQUEST_HEAD_SECONDS = bounded_number(os.environ, "PORTAL_REQUEST_HEAD_SECONDS", 15.0, above=0)
 # A request head is read on the worker's main loop, without a thread, until its blank line has
 # come (or this much of it, past which gunicorn's own limits answer 431 or 414); only then is the
 # connection handed to a thread. A client that sends its head a byte at a time, or nothing at
@@ -144,7 +147,7 @@ BODY_BUFFER_MAX = 256 * 1024
 # megabytes and sends nothing is cut after REQUEST_BODY_SECONDS. A customer's form (a few KB)
 # has 15 s at any speed; a larger body must keep coming at 8 KB/s (64 kbit/s, a poor mobile
 # link). PORTAL_REQUEST_BODY_SECONDS sets the first part (the tests make it short).
-REQUEST_BODY_SECONDS = float(os.environ.get("PORTAL_REQUEST_BODY_SECONDS") or 15)
+REQUEST_BODY_SECONDS = bounded_number(os.environ, "PORTAL_REQUEST_BODY_SECONDS", 15.0, above=0)
 BODY_MIN_RATE = 8 * 1024  # bytes a second
 # Reads are made in steps this large, so that what arrives extends the budget as it comes.
 BODY_STEP = 16 * 1024

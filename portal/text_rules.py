@@ -9,7 +9,9 @@
 - What trimming removes (`STRIP_CHARS`) and how line ends are unified.
 - Which fields carry a person's name, and that a name has something to read: at least one
   letter or digit of any script (`has_letter_or_digit`), so "😀😀" or "!!!" never reaches a
-  representative as a customer's name.
+  representative as a customer's name; and nothing invisible or undefined inside it
+  (`name_problem`: no zero-width space, private-use character or noncharacter; the joiners
+  only where Persian, Indic and emoji need them). The API's computer name takes the same rule.
 - The customer fields each vendor takes, with the vendor's limits
   (docs/decisions/0025-limits-in-the-vendors-units.md), from the backend's adapter: the survey
   builds its fields from them and the API checks prefill values against them.
@@ -21,6 +23,7 @@ for integrators. `text_problem` only names what is wrong.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import TYPE_CHECKING
 
 from portal.vendors.base import CustomerField
@@ -83,6 +86,71 @@ def has_letter_or_digit(value: str) -> bool:
     refuses it (docs/decisions/0051-shared-text-rules.md)."""
     # isalnum: exactly the characters of categories L and N
     return any(ch.isalnum() and ch not in INVISIBLE_LETTERS for ch in value)
+
+
+# A name's characters (docs/decisions/0116-chat-handoff-computer-name.md): a name is read by a
+# representative and told apart from others, so nothing in it may be invisible or undefined.
+# Refused anywhere in a name: format characters (Unicode category Cf: zero-width space, word
+# joiner, soft hyphen, byte order mark, the bidirectional marks, tag characters), private-use
+# characters (Co: every font draws its own, or nothing), surrogates (Cs: no character alone)
+# and the 66 noncharacters (U+FDD0-U+FDEF and the last two of each plane). The joiners are
+# the exception where they do something: Persian and Indic names need them. A zero-width
+# non-joiner (U+200C) after a virama or a letter of a joining script (Arabic, Syriac, N'Ko,
+# Mongolian; "مهدی\u200cزاده"), a zero-width joiner (U+200D) after a virama (a conjunct's
+# half-form, "क्\u200dष") or inside an emoji sequence (👩\u200d💻), each followed by a letter, a
+# mark or (the joiner in an emoji) a symbol; as RFC 5892's CONTEXTJ rules, with the joining
+# scripts by block rather than by joining type, which the standard library does not know.
+# Not a text rule for every field: a description may hold any of these, as typed or pasted.
+ZWNJ, ZWJ = "\u200c", "\u200d"
+VIRAMA = 9  # the canonical combining class of a virama (unicodedata.combining)
+JOINING_SCRIPTS = re.compile(
+    "[\u0600-\u06ff\u0700-\u074f\u0750-\u077f\u07c0-\u07ff\u0860-\u086f\u0870-\u08ff"
+    "\u1800-\u18af\ufb50-\ufdff\ufe70-\ufeff\U00010d00-\U00010d3f]"
+)
+EMOJI_VARIATION = "\ufe0f"
+
+NO_LETTER, UNSHOWABLE = "no_letter", "unshowable"
+
+
+def name_problem(value: str) -> str:
+    """What is wrong with `value` as a name, or "" when nothing is: `NO_LETTER` when it has
+    no letter or digit that draws something (`has_letter_or_digit`), else `UNSHOWABLE` when a
+    character of it is one a name must not hold (above)."""
+    if not has_letter_or_digit(value):
+        return NO_LETTER
+    if any(_unshowable(value, at) for at in range(len(value))):
+        return UNSHOWABLE
+    return ""
+
+
+def _unshowable(value: str, at: int) -> bool:
+    ch = value[at]
+    code = ord(ch)
+    if 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE:
+        return True
+    category = unicodedata.category(ch)
+    if category in ("Co", "Cs"):
+        return True
+    if category != "Cf":
+        return False
+    before = value[at - 1] if at else ""
+    after = value[at + 1] if at + 1 < len(value) else ""
+    if ch == ZWNJ:
+        return not (_after_virama(before) or JOINING_SCRIPTS.fullmatch(before)) or not _letter_or_mark(after)
+    if ch == ZWJ:
+        if _after_virama(before):
+            return not _letter_or_mark(after)
+        emoji = before and (unicodedata.category(before) in ("So", "Sk") or before == EMOJI_VARIATION)
+        return not (emoji and after and unicodedata.category(after) == "So")
+    return True
+
+
+def _after_virama(ch: str) -> bool:
+    return bool(ch) and unicodedata.combining(ch) == VIRAMA
+
+
+def _letter_or_mark(ch: str) -> bool:
+    return bool(ch) and unicodedata.category(ch)[0] in "LM"
 
 
 def customer_fields_for(backend: Backend) -> tuple[CustomerField, ...]:

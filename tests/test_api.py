@@ -669,6 +669,9 @@ def test_chat_handoff_takes_a_name_in_any_script(client, fake, secret, name):
     assert sent(fake, "create_virtual_customer")["name"] == name
 
 
+UNSHOWABLE = "No invisible, private-use or noncharacter code points."
+
+
 @pytest.mark.parametrize(
     ("computer_name", "sent_as"),
     [
@@ -681,6 +684,18 @@ def test_chat_handoff_takes_a_name_in_any_script(client, fake, secret, name):
         ("A&B #3 (50%) = ok?", "A&B #3 (50%) = ok?"),  # characters a form encoding must escape
         ("  PC-0042  ", "PC-0042"),  # trimmed, as every text field is
         ("x" * 100, "x" * 100),  # the limit applied
+        # The joiners where a name needs them (record 0116): a zero-width non-joiner in Persian
+        # and after a virama; a zero-width joiner for a half-form and inside an emoji.
+        ("لپ\u200cتاپ مهدی\u200cزاده", "لپ\u200cتاپ مهدی\u200cزاده"),
+        ("कम्प्यूटर-श्रीनिवास", "कम्प्यूटर-श्रीनिवास"),
+        ("क्\u200cष-PC", "क्\u200cष-PC"),
+        ("क्\u200dष-PC", "क्\u200dष-PC"),
+        ("ශ්\u200dරී-PC", "ශ්\u200dරී-PC"),
+        ("Jane's \U0001f469\u200d\U0001f4bb Mac", "Jane's \U0001f469\u200d\U0001f4bb Mac"),
+        (
+            "Jane's \U0001f469\U0001f3fd\u200d\U0001f4bb Mac",
+            "Jane's \U0001f469\U0001f3fd\u200d\U0001f4bb Mac",
+        ),
     ],
 )
 def test_chat_handoff_sends_a_real_computer_name_exactly(client, fake, secret, computer_name, sent_as):
@@ -717,6 +732,30 @@ def test_chat_handoff_sends_a_real_computer_name_exactly(client, fake, secret, c
         ("\u3164", "At least one letter or digit."),
         ("😀", "At least one letter or digit."),
         ("---", "At least one letter or digit."),
+        # Inside a name, what the console shows as nothing or as a font's own glyph, and what
+        # is no character at all (record 0116): two names that read alike must be alike.
+        ("PC\u200bX", UNSHOWABLE),  # zero-width space
+        ("PC\u2060X", UNSHOWABLE),  # word joiner
+        ("PC\u00adX", UNSHOWABLE),  # soft hyphen
+        ("\ufeffPC-0042", UNSHOWABLE),  # byte order mark
+        ("PC\u200eX", UNSHOWABLE),  # left-to-right mark
+        ("PC\u061cX", UNSHOWABLE),  # Arabic letter mark
+        ("PC\U000e0041X", UNSHOWABLE),  # a tag character
+        ("PC\u200dX", UNSHOWABLE),  # a joiner between Latin letters joins nothing
+        ("PC\u200cX", UNSHOWABLE),
+        ("\u200cمهدی", UNSHOWABLE),  # nothing before it to keep apart
+        ("مهدی\u200c", UNSHOWABLE),  # nothing after it
+        ("मोहन \u200dPC", UNSHOWABLE),  # after a space
+        ("PC\ufffe", UNSHOWABLE),  # noncharacters
+        ("PC\uffff", UNSHOWABLE),
+        ("PC\ufdd0", UNSHOWABLE),
+        ("PC\ufdef", UNSHOWABLE),
+        ("PC\U0001fffe", UNSHOWABLE),
+        ("PC\U0010ffff", UNSHOWABLE),
+        ("PC\ue000", UNSHOWABLE),  # private use
+        ("PC\uf8ff", UNSHOWABLE),
+        ("PC\U000f0000", UNSHOWABLE),
+        ("PC\U00100001", UNSHOWABLE),
     ],
 )
 def test_chat_handoff_refuses_a_computer_name_the_console_could_not_show(
@@ -728,6 +767,30 @@ def test_chat_handoff_refuses_a_computer_name_the_console_could_not_show(
     assert response.status_code == 400
     assert response.json()["error"] == "invalid"
     assert response.json()["fields"] == {"computer_name": [message]}
+    assert fake.count("generate_session_key") == 0 and fake.count("create_virtual_customer") == 0
+
+
+@pytest.mark.parametrize("name", ["Jane\u200bDoe", "Jane\ue000", "\ufdd0Jane", "Jane\u200d"])
+def test_chat_handoff_refuses_a_customer_name_with_a_character_a_name_must_not_hold(
+    client, fake, secret, name
+):
+    """The customer's name is under the computer name's rule (text_rules.name_problem)."""
+    response = call(client, "post", "/chat-handoffs", {"name": name}, token=secret)
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"name": [UNSHOWABLE]}
+    assert fake.count("generate_session_key") == 0 and fake.count("create_virtual_customer") == 0
+
+
+@pytest.mark.parametrize("field", ["computer_name", "name", "operating_system"])
+def test_chat_handoff_refuses_a_lone_surrogate_before_any_rule(client, fake, secret, field):
+    """JSON may write half of a UTF-16 pair (\\ud800), which is no character: the body is
+    refused whole, so no field, a name or not, carries one to the appliance."""
+    fields = {"name": "Jane", field: "PC-SURROGATE"}
+    raw = json.dumps(fields).replace("-SURROGATE", "\\ud800").encode()
+    assert json.loads(raw)[field] == "PC\ud800"  # what Python's JSON reader makes of it
+    response = call(client, "post", "/chat-handoffs", raw=raw, token=secret)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_json"
     assert fake.count("generate_session_key") == 0 and fake.count("create_virtual_customer") == 0
 
 
@@ -877,6 +940,11 @@ def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db)
             {"values": {"name": "---"}},
             "values.name",
             "Please enter a name with at least one letter or digit.",
+        ),
+        (
+            {"values": {"name": "Jane\u200bDoe"}},
+            "values.name",
+            "This contains invisible control characters. Please retype it.",
         ),
         (
             {"values": {"cf_bad code": "x"}},

@@ -60,7 +60,7 @@ def test_only_prefill_parameters_can_be_signed_and_carried():
 
 
 # --- In the flows: a signed link locks, through the POST, without a cookie -----------------
-from urllib.parse import parse_qsl  # noqa: E402
+from urllib.parse import parse_qsl, urlencode  # noqa: E402
 
 from tests.conftest import form_data, query_of  # noqa: E402
 from tests.parsed_html import element, elements  # noqa: E402
@@ -219,6 +219,22 @@ def test_a_locked_form_never_locks_the_next_customers_form(client, signing_site,
     response = client.post("/survey/", form_data(**{**VALID_SURVEY, "name": "Max", "external_key": "MINE"}))
     sent = dict(query_of(response["Location"]))
     assert (sent["customer.name"], sent["session.custom.external_key"]) == ("Max", "MINE")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("signed", [True, False])
+def test_a_prefilled_name_with_a_character_a_name_must_not_hold_is_not_shown(
+    client, signing_site, issues, custom_fields, signed
+):
+    """A zero-width space inside the name (record 0116), from a plain link or one signed
+    before the rule: the form would refuse it, so the customer gets an empty name field."""
+    values = {"name": "Jane\u200bDoe", "external_key": "INC0012345"}
+    query = signed_link(values) if signed else urlencode(values)
+    html = client.get(f"/survey/?{query}").content.decode()
+    name = element(html, "input", name="name")
+    assert "value" not in name.attrs
+    assert "readonly" not in name.attrs and "disabled" not in name.attrs
+    assert element(html, "input", name="external_key").attrs["value"] == "INC0012345"
 
 
 @pytest.mark.django_db

@@ -210,6 +210,13 @@ def test_a_summary_line_whose_message_does_not_name_its_field_leads_with_the_lab
         ("cf_asset_tag", "x" * 35, "This is 3 characters too long. Please shorten it."),
         ("cf_urgency", "panic", "Please choose one of the listed options."),
         ("name", "nul\x00byte", "invisible control characters"),
+        # A name holds nothing invisible or undefined (text_rules.name_problem, record 0116);
+        # a company may (only names are read and told apart).
+        ("name", "Jane\u200bDoe", "invisible control characters"),
+        ("name", "Jane\u00adDoe", "invisible control characters"),
+        ("name", "Jane\ue000", "invisible control characters"),
+        ("name", "Jane\ufdd0", "invisible control characters"),
+        ("name", "Jane\u200dDoe", "invisible control characters"),
     ],
 )
 def test_bad_values_get_a_message_next_to_the_field(client, site, issues, custom_fields, field, value, code):
@@ -235,7 +242,23 @@ def test_a_name_with_nothing_to_read_is_refused_and_the_rest_kept(client, site, 
 
 
 @pytest.mark.parametrize(
-    "name", ["李", "Ødegård", "محمد", "Анна", "R2-D2 🤖", "7", "अनिल", "สมชาย", "٣", "한\u3164별", "Ａｎｎａ"]
+    "name",
+    [
+        "李",
+        "Ødegård",
+        "محمد",
+        "Анна",
+        "R2-D2 🤖",
+        "7",
+        "अनिल",
+        "สมชาย",
+        "٣",
+        "한\u3164별",
+        "Ａｎｎａ",
+        "مهدی\u200cزاده",  # the joiners where they do something (record 0116)
+        "लक्ष्\u200dमी",
+        "Jane \U0001f469\u200d\U0001f4bb",
+    ],
 )
 def test_a_name_in_any_script_or_with_a_digit_reaches_the_vendor(client, site, issues, custom_fields, name):
     assert dict(query_of(post_survey(client, name=name)["Location"]))["customer.name"] == name

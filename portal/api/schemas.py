@@ -37,9 +37,11 @@ from portal.text_rules import (
     CONTROL,
     CONTROL_PATTERN,
     LINE_BREAK,
+    NO_LETTER,
     ONE_LINE_CONTROL_PATTERN,
+    UNSHOWABLE,
     customer_fields_for,
-    has_letter_or_digit,
+    name_problem,
     normalise,
     text_problem,
 )
@@ -62,10 +64,20 @@ TEXT_ERRORS = {CONTROL: "No control characters.", LINE_BREAK: "One line only."}
 # JSON Schema cannot say "a letter of any script" portably (`\p{L}` needs ECMA-262's `u` flag,
 # which Python's `re` lacks): the rule is said in words and checked here.
 NAME_MESSAGE = "At least one letter or digit."
+NAME_ERRORS = {
+    NO_LETTER: NAME_MESSAGE,
+    UNSHOWABLE: "No invisible, private-use or noncharacter code points.",
+}
 NAME_RULE = (
     "A name needs at least one letter or digit of any script (Unicode categories L and N; the "
     "Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, which draw nothing, do not count): "
-    "emoji or punctuation alone are refused."
+    "emoji or punctuation alone are refused. It holds no format character (category Cf: "
+    "zero-width space, soft hyphen, word joiner, byte order mark, bidirectional marks), no "
+    "private-use character and no noncharacter (U+FDD0-U+FDEF, U+FFFE, U+FFFF and the last two "
+    "of every plane); a zero-width non-joiner only after a virama or a letter of a joining "
+    "script (Persian, Arabic, Syriac, N'Ko, Mongolian) and a zero-width joiner only after a "
+    "virama or inside an emoji sequence, each followed by a letter or mark (the joiner in an "
+    "emoji: a symbol)."
 )
 TEXT_RULE = (
     "No control characters (C0 and C1 controls, DEL, bidirectional overrides) "
@@ -138,7 +150,7 @@ class Text(Rule):
     max_chars: int | None = None
     multiline: bool = False
     required: bool = False
-    # A name, a person's (`text_rules.NAME_FIELDS`) or a computer's: at least one letter or digit.
+    # A name, a person's (`text_rules.NAME_FIELDS`) or a computer's: `text_rules.name_problem`.
     a_name: bool = False
     description: str = ""
 
@@ -165,8 +177,9 @@ class Text(Rule):
         value = value.strip()
         if self.required and not value:
             problems.add("This field is required.")
-        elif self.a_name and value and not has_letter_or_digit(value):
-            problems.add(NAME_MESSAGE)
+        elif self.a_name and value and (name := name_problem(value)):
+            if not (problem and name == UNSHOWABLE):  # a bidirectional override: said once
+                problems.add(NAME_ERRORS[name])
         if problem:
             problems.add(TEXT_ERRORS[problem])
         return value
@@ -422,7 +435,8 @@ class PrefillValues(Rule):
             "every value it locks, as it is set up now: on the key page a key of the backend's "
             "shape; on the home page what the key page and the survey take; on the survey an "
             "issue the site offers (with representatives in its menu, `rep-<id>`), a name and "
-            "a description that are not blank, a name with a letter or digit in it, an email "
+            "a description that are not blank, a name with a letter or digit in it and no "
+            "character a name must not hold (as the chat hand-off's `name`), an email "
             "address that is one, a custom field's own type, choices and length, a required custom field "
             f"not blank, and all custom values with the external key within "
             f"{limits.CUSTOM_TOTAL_MAX_BYTES} UTF-8 bytes. A name the page does not lock (a "

@@ -31,7 +31,7 @@ from portal.forms import (
 )
 from portal.http import PortalRequest, SiteRequest
 from portal.models import Site, StartRequest
-from portal.text_rules import NAME_FIELDS, has_letter_or_digit
+from portal.text_rules import NAME_FIELDS, name_problem
 from portal.views.base import StartFlowView, public_form_initial
 from portal.views.rendering import (
     enabled_flows,
@@ -91,11 +91,13 @@ def survey_prefill(
             initial.pop(name, None)
         if not field.prefill_locks:
             locked.pop(name, None)
-    # A name with nothing to read ("!!!") is neither shown, locked nor sent: the form would
-    # refuse it, and a locked one the customer could not correct
-    # (docs/decisions/0051-shared-text-rules.md). A link signed before the rule may carry one.
+    # A name with nothing to read ("!!!") or a character a name must not hold ("Jane\u200b") is
+    # neither shown, locked nor sent: the form would refuse it, and a locked one the customer
+    # could not correct (docs/decisions/0051-shared-text-rules.md,
+    # docs/decisions/0116-chat-handoff-computer-name.md). A link signed before the rule may
+    # carry one.
     for name in NAME_FIELDS:
-        if name in initial and not has_letter_or_digit(initial[name]):
+        if name in initial and name_problem(initial[name]):
             initial.pop(name)
             locked.pop(name, None)
     return initial, locked

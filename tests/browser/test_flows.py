@@ -171,3 +171,29 @@ def test_a_site_without_issues_offers_only_the_ways_that_can_start(page, portal_
     page.goto(f"{portal_url}/")
     page.get_by_role("link", name="Start with a short form").click()
     expect(page.locator("#id_name")).to_be_visible()
+
+
+def test_a_name_with_a_hidden_character_is_refused_and_a_persian_one_reaches_the_appliance(
+    page, portal_url, make_site, appliance
+):
+    """Record 0116: a zero-width space inside a name ("Zoë\\u200bÅngström" reads as another
+    name) gets the retype message beside the field, with everything typed kept; a Persian name
+    whose zero-width non-joiner keeps its letters apart reaches the appliance as typed."""
+    make_site(kind=Backend.Kind.MODERN, base_url=appliance.url)
+    page.goto(f"{portal_url}/survey/?locale=en-us")
+    fill_survey(page, asset_tag="LT-4471")
+    page.locator("#id_name").fill("Zoë\u200bÅngström")
+    submit(page)
+    page.wait_for_selector("#id_name_error")
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#id_name_error")).to_contain_text(
+        "This contains invisible control characters. Please retype it."
+    )
+    assert page.locator("#id_name").input_value() == "Zoë\u200bÅngström"
+    assert {**survey_values(page), "name": SURVEY["name"]} == SURVEY
+    persian = "مهدی\u200cزاده"
+    page.locator("#id_name").fill(persian)
+    page.locator("#id_consent").check()
+    submit(page)
+    page.wait_for_url(f"{appliance.url}/api/start_session?*")
+    assert dict(query_of(page.url))["customer.name"] == persian

@@ -21,7 +21,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from hypothesis import settings
 
 from portal.api import openapi_document
-from portal.text_rules import has_letter_or_digit, normalise
+from portal.text_rules import name_problem, normalise
 from portal.tokens import create_api_token
 from portal.vendors import limits
 from portal.vendors.beyondtrust.adapter import CUSTOMER_FIELDS as BEYONDTRUST_CUSTOMER_FIELDS
@@ -51,9 +51,11 @@ def _unstateable(body: dict, path: str) -> bool:
     queue = body.get("queue")
     if isinstance(queue, str) and queue.startswith("issue:") and queue != "issue:printing":
         return True  # only the fixture's active issue exists
-    if path == "/chat-handoffs" and isinstance(body.get("name"), str):
-        if body["name"].strip() and not has_letter_or_digit(body["name"]):
-            return True  # a name needs a letter or digit (said in words)
+    if path == "/chat-handoffs":
+        for field in ("name", "computer_name"):
+            value = body.get(field)
+            if isinstance(value, str) and value.strip() and name_problem(value.strip()):
+                return True  # a name's rule, said in words (text_rules.name_problem)
     if path in ("/session-keys", "/chat-handoffs"):
         custom = body.get("custom_fields") or {}
         total = sum(
@@ -78,7 +80,7 @@ def _unstateable(body: dict, path: str) -> bool:
 def _refused_by_the_page(flow: str, values: dict) -> bool:
     """The page's own checks of a locked value, which the document states in words: on this
     site (tests/conftest.py) the key page takes a 7-digit key, the survey one of its active
-    issues and a name and a description that are not blank, the name with a letter or digit;
+    issues and a name and a description that are not blank, the name under the name rule;
     the home page judges by both."""
     if flow == "home":
         return _refused_by_the_page("key", values) or _refused_by_the_page("survey", values)
@@ -87,8 +89,8 @@ def _refused_by_the_page(flow: str, values: dict) -> bool:
         return key is not None and not re.fullmatch(r"[0-9]{7}", re.sub(r"[ -]", "", key))
     if "issue" in values and values["issue"] not in ACTIVE_ISSUES:
         return True
-    if "name" in values and normalise(values["name"]) and not has_letter_or_digit(values["name"]):
-        return True  # a name needs a letter or digit
+    if "name" in values and normalise(values["name"]) and name_problem(normalise(values["name"])):
+        return True  # a name's rule: a letter or digit, no character a name must not hold
     return any(name in values and not normalise(values[name]) for name in ("name", "details"))
 
 

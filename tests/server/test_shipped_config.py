@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,143 @@ def test_gunicorn_reads_the_env_file_beside_its_config_and_the_environment_wins(
         os.environ.update(saved)
     assert values["threads"] == 7
     assert values["workers"] == 3
+
+
+# gunicorn's numbers, as the environment or .env may set them: each refused before gunicorn
+# listens, with one line naming the variable, the value and what it must be
+# (docs/decisions/0086-settings-defaults-in-portal-conf.md).
+GUNICORN_NUMBERS = ("WEB_CONCURRENCY", "PORTAL_THREADS", "GUNICORN_TIMEOUT", "PORTAL_RUN_ALONE_MS")
+REFUSED_NUMBERS = [
+    ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY is 0; it must be at least 1."),
+    ("PORTAL_THREADS", "0", "PORTAL_THREADS is 0; it must be at least 1."),
+    ("PORTAL_THREADS", "-1", "PORTAL_THREADS is -1; it must be at least 1."),
+    ("PORTAL_THREADS", "abc", "PORTAL_THREADS is 'abc'; it must be a whole number, e.g. 120."),
+    ("PORTAL_THREADS", "4.0", "PORTAL_THREADS is '4.0'; it must be a whole number, e.g. 120."),
+    ("GUNICORN_TIMEOUT", "0", "GUNICORN_TIMEOUT is 0; it must be at least 2."),
+    (
+        "GUNICORN_TIMEOUT",
+        "30s",
+        "GUNICORN_TIMEOUT is '30s' (text after the number; it takes no unit); "
+        "it must be a whole number, e.g. 120.",
+    ),
+    ("PORTAL_RUN_ALONE_MS", "-1", "PORTAL_RUN_ALONE_MS is -1; it must be at least 0."),
+    (
+        "PORTAL_RUN_ALONE_MS",
+        "1_0",
+        "PORTAL_RUN_ALONE_MS is '1_0' (a separator between digits); it must be a whole number, e.g. 120.",
+    ),
+    ("PORTAL_REQUEST_HEAD_SECONDS", "0", "PORTAL_REQUEST_HEAD_SECONDS is 0; it must be more than 0."),
+]
+
+
+def gunicorn_exit(env: dict, config: Path | str = "gunicorn.conf.py") -> tuple[int | None, str, bool]:
+    """gunicorn started as `make serve` and the image start it, with `env` over this process's
+    environment (less gunicorn's numbers): its exit status once it stopped by itself (None when
+    it was still running after BOUND seconds, then stopped), its standard error, and whether
+    anything answered on its port meanwhile."""
+    port = free_port()
+    base = {k: v for k, v in os.environ.items() if k not in GUNICORN_NUMBERS}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", str(config), "tests.server.runtime_app"]
+        + ["--bind", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env={**base, "GUNICORN_ACCESS_LOG": "/dev/null", **env},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _out, err = process.communicate(timeout=BOUND)
+        status: int | None = process.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        _out, err = process.communicate(timeout=BOUND)
+        status = None
+    with contextlib.suppress(OSError):
+        get(port, "/")
+        return status, err, True
+    return status, err, False
+
+
+@pytest.mark.parametrize(("name", "value", "message"), REFUSED_NUMBERS)
+def test_gunicorn_stops_at_start_on_a_number_it_cannot_use(name, value, message):
+    """WEB_CONCURRENCY=0 started a master with no worker, serving nothing; PORTAL_THREADS=0 a
+    worker crash loop; `abc` a bare traceback. Now gunicorn exits 1 with one line, and never
+    listens."""
+    status, err, answered = gunicorn_exit({name: value})
+    assert status == 1
+    assert err.strip().splitlines() == [f"gunicorn.conf.py: {message}"]
+    assert "Listening at" not in err and not answered
+
+
+def test_a_bad_number_in_the_env_file_stops_gunicorn_too(tmp_path):
+    """.env beside the configuration file is read there, so its numbers are checked the same
+    way; here one gunicorn itself never reads (it reads WEB_CONCURRENCY from the environment
+    only, with a bare int(), before its configuration file)."""
+    config = tmp_path / "gunicorn.conf.py"
+    config.write_text((ROOT / "gunicorn.conf.py").read_text())
+    (tmp_path / ".env").write_text("WEB_CONCURRENCY=two\n")
+    status, err, answered = gunicorn_exit({}, config)
+    assert status == 1
+    assert err.strip().splitlines() == [
+        "gunicorn.conf.py: WEB_CONCURRENCY is 'two'; it must be a whole number, e.g. 120."
+    ]
+    assert not answered
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", "WEB_CONCURRENCY is 'abc'; it must be a whole number, e.g. 120."),
+        ("-2", "WEB_CONCURRENCY is -2; it must be at least 1."),
+        ("0", "WEB_CONCURRENCY is 0; it must be at least 1."),
+    ],
+)
+def test_the_configuration_checks_its_numbers_alone_before_gunicorn_reads_web_concurrency(value, message):
+    """gunicorn reads WEB_CONCURRENCY from the environment itself when it starts, before the
+    configuration file: with a bare int() (`abc` is its traceback) and its own check (`-2`:
+    "Value must be positive", not which value). `make serve` and the image's entrypoint run
+    `python gunicorn.conf.py` first, which says what is wrong in one line."""
+    base = {k: v for k, v in os.environ.items() if k not in GUNICORN_NUMBERS}
+    checked = subprocess.run(
+        [sys.executable, "gunicorn.conf.py"],
+        cwd=ROOT,
+        env={**base, "WEB_CONCURRENCY": value},
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+    )
+    assert checked.returncode == 1
+    assert checked.stderr.strip().splitlines() == [f"gunicorn.conf.py: {message}"]
+    fine = subprocess.run(
+        [sys.executable, "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=BOUND,
+    )
+    assert (fine.returncode, fine.stderr) == (0, "")
+    makefile = (ROOT / "Makefile").read_text()
+    serve = makefile[makefile.index("\nserve:") :].split("\n\n")[0]
+    assert serve.index("$(PY) gunicorn.conf.py") < serve.index("/bin/gunicorn --config gunicorn.conf.py")
+    entrypoint = (ROOT / "docker-entrypoint.sh").read_text()
+    assert 'if [ "$1" = gunicorn ]; then python gunicorn.conf.py; fi' in entrypoint
+    assert entrypoint.index("python gunicorn.conf.py") < entrypoint.index('exec "$@"')
+
+
+def test_gunicorn_takes_its_numbers_in_the_accepted_forms(tmp_path, monkeypatch):
+    """Within their bounds, as plain decimal numbers: what gunicorn is given."""
+    import runpy
+
+    config = tmp_path / "gunicorn.conf.py"  # without a developer's .env beside it
+    config.write_text((ROOT / "gunicorn.conf.py").read_text())
+    for name, value in {"WEB_CONCURRENCY": "1", "PORTAL_THREADS": "1", "GUNICORN_TIMEOUT": "2"}.items():
+        monkeypatch.setenv(name, value)
+    values = runpy.run_path(str(config))
+    assert (values["workers"], values["threads"], values["timeout"]) == (1, 1, 2)
+    monkeypatch.setenv("WEB_CONCURRENCY", "")  # empty, as .env.example leaves it: the default
+    monkeypatch.delenv("GUNICORN_TIMEOUT")
+    values = runpy.run_path(str(config))
+    assert (values["workers"], values["timeout"]) == (max(2, os.cpu_count() or 1), 30)
