@@ -262,8 +262,10 @@ def counter(field):
 
 @register.filter
 def header_logo(site) -> branding.HeaderLogo | None:
-    """The header's logo for the site's colour scheme (branding.header_logo)."""
-    return branding.header_logo(site)
+    """The header's logo for the site's colour scheme (branding.header_logo). A page drawn with
+    no site (the not-set-up page, an error page for a host no site claims) hands the template's
+    empty string for the missing variable: the portal's own mark, as for None."""
+    return branding.header_logo(site or None)
 
 
 @register.filter
