@@ -196,3 +196,20 @@ def test_a_framed_posts_own_field_says_so_when_the_form_was_read(framed_site):
     response = client_for_errors().post("/", form_data(key="1234567", embedded="1"))
     assert response.status_code == 403
     assert "/?locale=en-us&embed=1" in portal_links(response)
+
+
+@pytest.mark.parametrize("referer", ["http://[testserver/?embed=1", "http://]/", "http://[::1/?locale=de"])
+def test_a_referer_that_is_no_url_is_no_page_of_ours(framed_site, referer):
+    """The page a refused form came from is read from its Referer, which a client writes: one
+    urlsplit() refuses (an unclosed IPv6 bracket) failed the error page itself, so every POST
+    that met an error, and every request to a Host the portal does not serve, got the server's
+    bare 500, without the portal's headers, and logged a traceback each."""
+    client = client_for_errors()
+    for response, status, csp in (
+        (client.post("/no-such-page/", {"a": "b"}, HTTP_REFERER=referer), 404, FRAMED_BY_THE_SITE),
+        (client.post("/", {"a": "b"}, HTTP_REFERER=referer), 403, FRAMED_BY_THE_SITE),  # CSRF
+        (client.get("/", HTTP_HOST="not-ours.example", HTTP_REFERER=referer), 400, None),
+    ):
+        assert response.status_code == status, response.request["PATH_INFO"]
+        assert_baseline_headers(response, csp=csp)
+        assert not any("embed" in link for link in portal_links(response))
