@@ -560,7 +560,8 @@ class SurveyForm(PublicForm):
             # own copy of `base_fields` in BaseForm.__init__ copies these instead (copied, never
             # shared, so this form may change its own in lock() and errors). One copy per form,
             # not a copy of the declared fields thrown away for a copy of these.
-            self.base_fields = prepared_fields
+            # An instance attribute for the length of __init__: django-stubs declares base_fields a ClassVar.
+            self.base_fields = prepared_fields  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         if prepared_fields is not None:
             del self.base_fields  # the class's again
