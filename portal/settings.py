@@ -34,7 +34,16 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=EMBEDDED_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-DATA_DIR = Path(env("PORTAL_DATA_DIR", default=str(BASE_DIR / "data")))
+
+
+def _folder(name: str, default: Path) -> Path:
+    """The folder the environment variable names, or `default` when it is unset or empty (as
+    .env.example leaves a line): never Path(""), the working directory, which as STATIC_ROOT
+    WhiteNoise would serve whole (the source, .env, the SQLite database)."""
+    return Path(env.str(name, default="") or default)
+
+
+DATA_DIR = _folder("PORTAL_DATA_DIR", BASE_DIR / "data")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -180,7 +189,7 @@ if env.str("CACHE_URL", default=""):
         _redis_options.setdefault("socket_connect_timeout", _redis_wait)
         _redis_options.setdefault("socket_timeout", _redis_wait)
 else:
-    CACHE_DIR = Path(env("PORTAL_CACHE_DIR", default=str(DATA_DIR / "cache")))
+    CACHE_DIR = _folder("PORTAL_CACHE_DIR", DATA_DIR / "cache")
     CACHES = {
         "default": {
             "BACKEND": "portal.cache_backend.SharedDiskCache",
@@ -230,9 +239,9 @@ TIME_ZONE = env("PORTAL_TIME_ZONE", default="UTC")
 # ------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = _folder("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(DATA_DIR / "media")))
+MEDIA_ROOT = _folder("DJANGO_MEDIA_ROOT", DATA_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
