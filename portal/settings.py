@@ -36,11 +36,18 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 
+def _text(name: str, default: str) -> str:
+    """The environment variable, or `default` when it is unset or empty (as .env.example leaves
+    a line): an empty database URL, time zone or log level would stop the start with a
+    traceback that names none of them."""
+    return env.str(name, default="") or default
+
+
 def _folder(name: str, default: Path) -> Path:
-    """The folder the environment variable names, or `default` when it is unset or empty (as
-    .env.example leaves a line): never Path(""), the working directory, which as STATIC_ROOT
-    WhiteNoise would serve whole (the source, .env, the SQLite database)."""
-    return Path(env.str(name, default="") or default)
+    """The folder the environment variable names, or `default` when it is unset or empty:
+    never Path(""), the working directory, which as STATIC_ROOT WhiteNoise would serve whole
+    (the source, .env, the SQLite database)."""
+    return Path(_text(name, str(default)))
 
 
 DATA_DIR = _folder("PORTAL_DATA_DIR", BASE_DIR / "data")
@@ -128,7 +135,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Data: database and cache
 # ------------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
+    "default": env.db_url_config(_text("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal.sqlite3'}")),
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several gunicorn workers write start records at once: WAL lets readers go on while one
@@ -232,7 +239,7 @@ LOCALE_PATHS = [BASE_DIR / "portal" / "locale", BASE_DIR / "portal" / "locale_fa
 FORMAT_MODULE_PATH = ["portal.formats"]  # the same for date formats (portal/formats/__init__.py)
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = env("PORTAL_TIME_ZONE", default="UTC")
+TIME_ZONE = _text("PORTAL_TIME_ZONE", "UTC")
 
 # ------------------------------------------------------------------------------
 # Static and media files
@@ -407,7 +414,7 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}
     },
-    "root": {"handlers": ["console"], "level": env("PORTAL_LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": _text("PORTAL_LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # axes says "running database handler" on every failure at INFO; its WARNING lines

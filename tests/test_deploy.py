@@ -180,3 +180,30 @@ def test_an_empty_folder_variable_is_its_default_not_the_working_directory(tmp_p
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(ROOT / "data"), str(ROOT / "data" / "cache")]
+
+
+@pytest.mark.parametrize("empty", ["DATABASE_URL", "PORTAL_TIME_ZONE", "PORTAL_LOG_LEVEL"])
+def test_an_empty_database_url_time_zone_or_log_level_is_its_default(tmp_path, empty):
+    """Each stopped the start with a traceback naming none of them: KeyError 'ENGINE',
+    "ZoneInfo keys must be normalized relative paths", "Unable to configure root logger"."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_"))}
+    env.pop("CACHE_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        PORTAL_DATA_DIR=str(tmp_path),
+        **{empty: ""},
+    )
+    code = (
+        "import django, logging\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.utils import timezone\n"
+        "print(settings.DATABASES['default']['NAME'], timezone.get_default_timezone_name(),\n"
+        "      logging.getLevelName(logging.getLogger().level))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(tmp_path / "portal.sqlite3"), "UTC", "INFO"]
