@@ -213,3 +213,24 @@ def test_a_referer_that_is_no_url_is_no_page_of_ours(framed_site, referer):
         assert response.status_code == status, response.request["PATH_INFO"]
         assert_baseline_headers(response, csp=csp)
         assert not any("embed" in link for link in portal_links(response))
+
+
+def test_an_address_over_djangos_field_limit_gets_the_400_page(framed_site, settings):
+    """Django refuses a query of more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS on every
+    reading of request.GET ("?&&&…", 1,001 characters): the error page, which read the
+    address's `locale` unguarded, failed on the same refusal, so every path, the admin's and a
+    Host the portal does not serve too, answered the server's bare 500, without the portal's
+    headers, and logged a traceback each."""
+    query = "&" * settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    client = client_for_errors()
+    for path, host, csp, framed_by in (
+        ("/no-such-page/", "testserver", FRAMED_BY_THE_SITE, None),
+        ("/key/", "testserver", FRAMED_BY_THE_SITE, None),
+        (f"/{settings.ADMIN_URL}", "testserver", None, "DENY"),
+        ("/", "not-ours.example", None, "DENY"),
+    ):
+        response = client.get(f"{path}?{query}", HTTP_HOST=host, HTTP_ACCEPT_LANGUAGE="de")
+        assert response.status_code == 400, path
+        assert_baseline_headers(response, csp=csp)
+        assert response.get("X-Frame-Options") == framed_by, path
+        assert element(response.content.decode(), "html").attrs["lang"] == "de", path

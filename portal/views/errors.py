@@ -56,10 +56,14 @@ def error_language(request: PortalRequest) -> str:
     if language:
         return language
     site = getattr(request, "site", None)
+    try:
+        chosen = request.GET.get("locale", "")
+    except SuspiciousOperation:  # a query over Django's field limit, refused on every reading
+        chosen = ""
     return negotiate_language(
         enabled=site.languages if site is not None else LANGUAGE_CODES,
         default=site.default_language if site is not None else settings.LANGUAGE_CODE,
-        explicit=request.GET.get("locale", "") or referer_locale(request),
+        explicit=chosen or referer_locale(request),
         accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
     )
 
