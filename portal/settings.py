@@ -34,7 +34,23 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default=EMBEDDED_SECRET_KEY)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-DATA_DIR = Path(env("PORTAL_DATA_DIR", default=str(BASE_DIR / "data")))
+
+
+def _text(name: str, default: str) -> str:
+    """The environment variable, or `default` when it is unset or empty (as .env.example leaves
+    a line): an empty database URL, time zone or log level would stop the start with a
+    traceback that names none of them."""
+    return env.str(name, default="") or default
+
+
+def _folder(name: str, default: Path) -> Path:
+    """The folder the environment variable names, or `default` when it is unset or empty:
+    never Path(""), the working directory, which as STATIC_ROOT WhiteNoise would serve whole
+    (the source, .env, the SQLite database)."""
+    return Path(_text(name, str(default)))
+
+
+DATA_DIR = _folder("PORTAL_DATA_DIR", BASE_DIR / "data")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -119,7 +135,7 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # Data: database and cache
 # ------------------------------------------------------------------------------
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
+    "default": env.db_url_config(_text("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal.sqlite3'}")),
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several gunicorn workers write start records at once: WAL lets readers go on while one
@@ -180,7 +196,7 @@ if env.str("CACHE_URL", default=""):
         _redis_options.setdefault("socket_connect_timeout", _redis_wait)
         _redis_options.setdefault("socket_timeout", _redis_wait)
 else:
-    CACHE_DIR = Path(env("PORTAL_CACHE_DIR", default=str(DATA_DIR / "cache")))
+    CACHE_DIR = _folder("PORTAL_CACHE_DIR", DATA_DIR / "cache")
     CACHES = {
         "default": {
             "BACKEND": "portal.cache_backend.SharedDiskCache",
@@ -223,16 +239,16 @@ LOCALE_PATHS = [BASE_DIR / "portal" / "locale", BASE_DIR / "portal" / "locale_fa
 FORMAT_MODULE_PATH = ["portal.formats"]  # the same for date formats (portal/formats/__init__.py)
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = env("PORTAL_TIME_ZONE", default="UTC")
+TIME_ZONE = _text("PORTAL_TIME_ZONE", "UTC")
 
 # ------------------------------------------------------------------------------
 # Static and media files
 # ------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = _folder("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(DATA_DIR / "media")))
+MEDIA_ROOT = _folder("DJANGO_MEDIA_ROOT", DATA_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -398,7 +414,7 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}
     },
-    "root": {"handlers": ["console"], "level": env("PORTAL_LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": _text("PORTAL_LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # axes says "running database handler" on every failure at INFO; its WARNING lines

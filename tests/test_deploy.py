@@ -118,3 +118,92 @@ def test_the_local_demo_and_a_real_key_are_not_refused(tmp_path):
         assert "portal.E001" in run_manage(tmp_path, "check", DJANGO_ALLOWED_HOSTS=hosts).stderr
     result = run_manage(tmp_path, "check", DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
     assert result.returncode == 0, result.stderr
+
+
+# A request under the production settings, in a process of its own: the folders are read once,
+# when the settings are. It prints the folders, then each status. WhiteNoise answers before
+# the Host is checked: a file it serves is 200, any other path the 400 of a Host the portal
+# does not serve, which needs no database.
+STATIC_REQUESTS = (
+    "-c",
+    "import sys, django\n"
+    "django.setup()\n"
+    "from django.conf import settings\n"
+    "from django.test import Client\n"
+    "print(settings.DATA_DIR, settings.CACHE_DIR, settings.STATIC_ROOT, settings.MEDIA_ROOT)\n"
+    "for path in sys.argv[1:]:\n"
+    "    print(Client().get(path, HTTP_HOST='not-ours.example', secure=True).status_code)\n",
+)
+
+
+def test_an_empty_folder_variable_is_its_default_not_the_working_directory(tmp_path):
+    """.env.example leaves DJANGO_STATIC_ROOT and DJANGO_MEDIA_ROOT empty ("default: ...").
+    Read as they were, an empty one was Path(""), the working directory: as STATIC_ROOT,
+    WhiteNoise served the whole checkout under /static/ (the source, .env with the secret key,
+    the SQLite database with every credential); both empty, the portal did not start (Django
+    refuses one folder for both)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_"))}
+    env.pop("CACHE_URL", None)
+    env.update(DJANGO_SETTINGS_MODULE="portal.settings", DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    paths = ["/static/pyproject.toml", "/static/.env.example", "/static/portal/settings.py"]
+    (tmp_path / "data").mkdir()
+    for empty in (["DJANGO_STATIC_ROOT"], ["DJANGO_STATIC_ROOT", "DJANGO_MEDIA_ROOT"]):
+        result = subprocess.run(
+            [sys.executable, *STATIC_REQUESTS, *paths],
+            cwd=ROOT,
+            env={**env, "PORTAL_DATA_DIR": str(tmp_path / "data"), **dict.fromkeys(empty, "")},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        folders, *statuses = result.stdout.split("\n")[:-1]
+        assert statuses == ["400"] * len(paths), empty  # none of them served
+        assert folders.split() == [
+            str(tmp_path / "data"),
+            str(tmp_path / "data" / "cache"),
+            str(ROOT / "staticfiles"),
+            str(tmp_path / "data" / "media"),
+        ], empty
+    # PORTAL_DATA_DIR and PORTAL_CACHE_DIR empty: the defaults too, not the working directory.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.DATA_DIR, settings.CACHE_DIR)",
+        ],
+        cwd=ROOT,
+        env={**env, "PORTAL_DATA_DIR": "", "PORTAL_CACHE_DIR": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(ROOT / "data"), str(ROOT / "data" / "cache")]
+
+
+@pytest.mark.parametrize("empty", ["DATABASE_URL", "PORTAL_TIME_ZONE", "PORTAL_LOG_LEVEL"])
+def test_an_empty_database_url_time_zone_or_log_level_is_its_default(tmp_path, empty):
+    """Each stopped the start with a traceback naming none of them: KeyError 'ENGINE',
+    "ZoneInfo keys must be normalized relative paths", "Unable to configure root logger"."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_"))}
+    env.pop("CACHE_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        PORTAL_DATA_DIR=str(tmp_path),
+        **{empty: ""},
+    )
+    code = (
+        "import django, logging\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.utils import timezone\n"
+        "print(settings.DATABASES['default']['NAME'], timezone.get_default_timezone_name(),\n"
+        "      logging.getLevelName(logging.getLogger().level))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(tmp_path / "portal.sqlite3"), "UTC", "INFO"]

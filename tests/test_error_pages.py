@@ -196,3 +196,41 @@ def test_a_framed_posts_own_field_says_so_when_the_form_was_read(framed_site):
     response = client_for_errors().post("/", form_data(key="1234567", embedded="1"))
     assert response.status_code == 403
     assert "/?locale=en-us&embed=1" in portal_links(response)
+
+
+@pytest.mark.parametrize("referer", ["http://[testserver/?embed=1", "http://]/", "http://[::1/?locale=de"])
+def test_a_referer_that_is_no_url_is_no_page_of_ours(framed_site, referer):
+    """The page a refused form came from is read from its Referer, which a client writes: one
+    urlsplit() refuses (an unclosed IPv6 bracket) failed the error page itself, so every POST
+    that met an error, and every request to a Host the portal does not serve, got the server's
+    bare 500, without the portal's headers, and logged a traceback each."""
+    client = client_for_errors()
+    for response, status, csp in (
+        (client.post("/no-such-page/", {"a": "b"}, HTTP_REFERER=referer), 404, FRAMED_BY_THE_SITE),
+        (client.post("/", {"a": "b"}, HTTP_REFERER=referer), 403, FRAMED_BY_THE_SITE),  # CSRF
+        (client.get("/", HTTP_HOST="not-ours.example", HTTP_REFERER=referer), 400, None),
+    ):
+        assert response.status_code == status, response.request["PATH_INFO"]
+        assert_baseline_headers(response, csp=csp)
+        assert not any("embed" in link for link in portal_links(response))
+
+
+def test_an_address_over_djangos_field_limit_gets_the_400_page(framed_site, settings):
+    """Django refuses a query of more fields than DATA_UPLOAD_MAX_NUMBER_FIELDS on every
+    reading of request.GET ("?&&&…", 1,001 characters): the error page, which read the
+    address's `locale` unguarded, failed on the same refusal, so every path, the admin's and a
+    Host the portal does not serve too, answered the server's bare 500, without the portal's
+    headers, and logged a traceback each."""
+    query = "&" * settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    client = client_for_errors()
+    for path, host, csp, framed_by in (
+        ("/no-such-page/", "testserver", FRAMED_BY_THE_SITE, None),
+        ("/key/", "testserver", FRAMED_BY_THE_SITE, None),
+        (f"/{settings.ADMIN_URL}", "testserver", None, "DENY"),
+        ("/", "not-ours.example", None, "DENY"),
+    ):
+        response = client.get(f"{path}?{query}", HTTP_HOST=host, HTTP_ACCEPT_LANGUAGE="de")
+        assert response.status_code == 400, path
+        assert_baseline_headers(response, csp=csp)
+        assert response.get("X-Frame-Options") == framed_by, path
+        assert element(response.content.decode(), "html").attrs["lang"] == "de", path

@@ -27,8 +27,12 @@ def referer_query(request: PortalRequest) -> dict[str, list[str]]:
     """The query of the page a refused form was sent from (same host only). A body too large
     to read is refused before its fields are (`locale`, `embedded`), so the page it came from
     names the customer's language and whether it was framed; the referrer policy (same-origin)
-    sends it on every form post."""
-    referer = urlsplit(request.META.get("HTTP_REFERER", "")[:2000])
+    sends it on every form post. A Referer that is no URL (a client writes it: "http://[x")
+    came from no page of ours."""
+    try:
+        referer = urlsplit(request.META.get("HTTP_REFERER", "")[:2000])
+    except ValueError:  # an unbalanced IPv6 bracket
+        return {}
     try:
         host = request.get_host()
     except DisallowedHost:  # a Host the portal does not serve: no page of ours sent it
@@ -52,10 +56,14 @@ def error_language(request: PortalRequest) -> str:
     if language:
         return language
     site = getattr(request, "site", None)
+    try:
+        chosen = request.GET.get("locale", "")
+    except SuspiciousOperation:  # a query over Django's field limit, refused on every reading
+        chosen = ""
     return negotiate_language(
         enabled=site.languages if site is not None else LANGUAGE_CODES,
         default=site.default_language if site is not None else settings.LANGUAGE_CODE,
-        explicit=request.GET.get("locale", "") or referer_locale(request),
+        explicit=chosen or referer_locale(request),
         accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
     )
 
