@@ -160,8 +160,6 @@ def parse_number(text: str, kind: type) -> Any:
         if kind is float and not math.isfinite(value):
             raise ValueError("too large")
         return value
-    if text.strip() and text.strip() != text:
-        raise ValueError("spaces around it")
     if any(ch.isdigit() and not ch.isascii() for ch in text):
         raise ValueError("digits other than 0-9")
     raise ValueError(next((problem for pattern, problem in _PROBLEMS if pattern.fullmatch(text)), ""))
@@ -179,7 +177,10 @@ def read_number(env: Any, setting: Setting[Any]) -> Any:
 
 
 def _number_of(text: str, setting: Setting[Any]) -> Any:
-    """`text`, the value of the variable `setting.name`, as `read_number` reads it."""
+    """`text`, the value of the variable `setting.name`, as `read_number` reads it. Spaces and
+    line breaks around it are let go, as around a boolean: `30 ` from a line in .env, `30\n`
+    from a YAML block."""
+    text = text.strip()
     if not text:
         return setting.default
     kind = type(setting.default)

@@ -154,7 +154,16 @@ def test_every_default_is_within_its_bound_and_the_bounds_are_accepted(settings)
 # ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("value", "read"),
-    [("5", 5.0), ("0.25", 0.25), (".5", 0.5), ("5.", 5.0), ("007", 7.0), ("-1", -1.0), ("-0.5", -0.5)],
+    [
+        ("5", 5.0),
+        ("0.25", 0.25),
+        (".5", 0.5),
+        ("5.", 5.0),
+        ("007", 7.0),
+        ("-1", -1.0),
+        ("-0.5", -0.5),
+        ("2.5\t", 2.5),  # spaces around it are let go, as around a boolean
+    ],
 )
 def test_a_float_setting_takes_plain_decimals(monkeypatch, value, read):
     monkeypatch.setenv("PORTAL_VENDOR_READ_TIMEOUT", value)
@@ -162,7 +171,11 @@ def test_a_float_setting_takes_plain_decimals(monkeypatch, value, read):
     assert read_back == read and type(read_back) is float
 
 
-@pytest.mark.parametrize(("value", "read"), [("45", 45), ("007", 7), ("0", 0), ("-3", -3)])
+@pytest.mark.parametrize(
+    ("value", "read"),
+    # `30 ` from a line in .env (django-environ keeps the space), `30\n` from a YAML block.
+    [("45", 45), ("007", 7), ("0", 0), ("-3", -3), (" 30 ", 30), ("30\n", 30)],
+)
 def test_a_whole_number_setting_takes_plain_decimal_integers(monkeypatch, value, read):
     monkeypatch.setenv("PORTAL_RATE_LIMIT", value)
     read_back = conf.from_environment(environ.Env())["PORTAL_RATE_LIMIT"]
@@ -188,9 +201,8 @@ def test_a_whole_number_setting_takes_plain_decimal_integers(monkeypatch, value,
         ("PORTAL_RATE_LIMIT", "1E3", "'1E3' (an exponent; write the number out)"),
         ("PORTAL_RATE_LIMIT", "0x10", "'0x10' (not decimal)"),
         ("PORTAL_VENDOR_READ_TIMEOUT", "0o17", "'0o17' (not decimal)"),
-        # int() and float() strip spaces, and take 1_000, +5 and other scripts' digits.
-        ("PORTAL_RATE_LIMIT", " 5 ", "' 5 ' (spaces around it)"),
-        ("PORTAL_VENDOR_READ_TIMEOUT", "2.5\t", "'2.5\\t' (spaces around it)"),
+        # int() and float() take 1_000, +5 and other scripts' digits.
+        ("PORTAL_RATE_LIMIT", "5 0", "'5 0' (text after the number; it takes no unit)"),
         ("PORTAL_RATE_LIMIT", "1_000", "'1_000' (a separator between digits)"),
         ("PORTAL_RATE_LIMIT", "1,000", "'1,000' (a separator between digits)"),
         ("PORTAL_VENDOR_READ_TIMEOUT", "2,5", "'2,5' (a separator between digits)"),
