@@ -22,6 +22,7 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path, PurePosixPath
 
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models import Q
 
@@ -62,7 +63,8 @@ def in_logo_folder(name: str) -> bool:
 
 def remove_unused_logos(*, names: Iterable[str], using: str) -> list[str]:
     """Delete each of `names` that lies in the logos folder and no site names; a file already
-    gone is no error. Returns the names it deleted."""
+    gone is no error. Returns the names it deleted: not one another prune or an admin's save
+    removed first (FileSystemStorage.delete passes over it without saying)."""
     storage = Site.logo.field.storage
     removed = []
     for name in sorted(set(names)):
@@ -71,9 +73,23 @@ def remove_unused_logos(*, names: Iterable[str], using: str) -> list[str]:
             continue
         if _is_text(name) and Site.objects.using(using).filter(Q(logo=name) | Q(logo_dark=name)).exists():
             continue
-        storage.delete(name)  # FileSystemStorage: a file already gone is no error
-        removed.append(name)
+        if _deleted(storage, name):
+            removed.append(name)
     return removed
+
+
+def _deleted(storage: Storage, name: str) -> bool:
+    """Delete `name`; whether this call removed it (False: it was already gone)."""
+    try:
+        path = storage.path(name)
+    except NotImplementedError:  # no local disk: the storage says nothing more
+        storage.delete(name)
+        return True
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _is_text(name: str) -> bool:

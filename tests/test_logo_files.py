@@ -466,3 +466,34 @@ def test_the_lists_delete_action_waits_for_a_running_save_of_its_site(admin_clie
     assert not b.is_alive() and answers and answers[0].status_code == 302
     assert not Site.objects.filter(pk=site.pk).exists()
     assert not SiteHostname.objects.filter(pk=hostname.pk).exists()
+
+
+@contextlib.contextmanager
+def removed_when_its_place_is_asked(path):
+    """Removes `path` the moment the logos' storage says where it lies on the disk (`path()`),
+    just before it is removed: another prune or an admin's save that removed it first."""
+    seen = []
+
+    def hook(frame, event, arg):
+        if event == "return" and frame.f_code.co_name == "path" and arg == str(path) and path.exists():
+            seen.append(path)
+            path.unlink()
+
+    sys.setprofile(hook)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(None)
+
+
+def test_prune_counts_only_the_files_it_removed(logo_folder):
+    """A file that was gone when its turn came was counted and listed as removed: the report
+    said more than this prune did."""
+    media = logo_folder["media"]
+    vanishing, *others = sorted(logo_folder["orphans"])
+    with removed_when_its_place_is_asked(media / vanishing) as seen:
+        out = prune()
+    assert seen == [media / vanishing]
+    assert named_after("Removed ", out) == others
+    assert out.splitlines()[-1] == f"portal_prune_logos: removed 2 unused logo files from {media / 'logos'}."
+    assert [name for name in others if (media / name).exists()] == []
