@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings
@@ -30,21 +31,31 @@ class Setting(Generic[T]):
     """One PORTAL_<NAME> setting: read from Django's settings when asked, else its default,
     as the default's type (a test may override a float with an int). A number may be bound
     below (`at_least`, or `above` for a value that must exceed it), past which it means nothing
-    sound: a limit of 0 refuses every request, a timeout of 0 waits for nothing.
-    `portal.checks.settings_in_range` refuses such a value when the portal starts."""
+    sound: a limit of 0 refuses every request, a timeout of 0 waits for nothing; and above
+    (`at_most`), where a larger value no longer fits what it is used for (a duration past the
+    calendar's end). `portal.checks.settings_in_range` refuses such a value when the portal
+    starts."""
 
-    def __init__(self, default: T, *, at_least: float | None = None, above: float | None = None) -> None:
+    def __init__(
+        self,
+        default: T,
+        *,
+        at_least: float | None = None,
+        above: float | None = None,
+        at_most: float | None = None,
+    ) -> None:
         self.default: T = default
-        self.at_least, self.above = at_least, above
+        self.at_least, self.above, self.at_most = at_least, above, at_most
         self.name = ""
 
     def out_of_range(self, value: Any) -> str:
-        """What is wrong with `value` for this setting, or "" when nothing is. Numbers are
-        written as an operator types them ("0", "0.5"), not as Python reads them ("0.0")."""
+        """What is wrong with `value` for this setting, or "" when nothing is."""
         if self.at_least is not None and value < self.at_least:
-            return f"{self.name} is {value:g}; it must be at least {self.at_least:g}."
+            return f"{self.name} is {written(value)}; it must be at least {written(self.at_least)}."
         if self.above is not None and value <= self.above:
-            return f"{self.name} is {value:g}; it must be more than {self.above:g}."
+            return f"{self.name} is {written(value)}; it must be more than {written(self.above)}."
+        if self.at_most is not None and value > self.at_most:
+            return f"{self.name} is {written(value)}; it must be at most {written(self.at_most)}."
         return ""
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -60,6 +71,28 @@ class Setting(Generic[T]):
         if instance is None:
             return self
         return type(self.default)(getattr(settings, self.name, self.default))
+
+
+# A number longer than this is shown by its start and its count of digits: a value of 4,000
+# digits (read whole, then refused by its bound) is no message.
+_SHOWN_CHARACTERS = 24
+
+
+def written(value: float) -> str:
+    """`value` as an operator types it, in plain decimal ("0", "0.5", "1000000"), not as Python
+    writes it ("0.0", "1e+06"); a long one shortened to its start and its count of digits
+    ("-99999999999999999999... (4000 digits)"). Any int or float, however large: formatting one
+    as a float ("{:g}") failed for an int past a float's range."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    text = format(Decimal(repr(value) if isinstance(value, float) else int(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    text = "0" if text == "-0" else text
+    if len(text) <= _SHOWN_CHARACTERS:
+        return text
+    digits = sum(character.isdigit() for character in text)
+    return f"{text[: _SHOWN_CHARACTERS - 4]}... ({digits} digits)"
 
 
 class PortalSettings:
@@ -213,14 +246,25 @@ _ENVIRONMENT_NUMBERS: dict[str, tuple[Setting[Any], Any]] = {}
 
 
 def environment_number(
-    env: Any, name: str, default: N, *, at_least: float | None = None, above: float | None = None
+    env: Any,
+    name: str,
+    default: N,
+    *,
+    at_least: float | None = None,
+    above: float | None = None,
+    at_most: float | None = None,
 ) -> N:
     """The environment variable `name` read as a number of the default's type (`read_number`),
-    or the default; its bound goes to `portal.checks.settings_in_range` with the value."""
-    setting = _named(name, default, at_least=at_least, above=above)
+    or the default; its bound goes to `portal.checks.settings_in_range` with the value.
+
+    A value past its bound is the check's to refuse, by name, when the portal starts; until
+    then the settings take the default, so that what `portal/settings.py` computes from the
+    number (a timedelta of 10**12 minutes) cannot stop the start first with a traceback that
+    names no variable, and a process no check runs in never uses a value known to be wrong."""
+    setting = _named(name, default, at_least=at_least, above=above, at_most=at_most)
     value = read_number(env, setting)
     _ENVIRONMENT_NUMBERS[name] = (setting, value)
-    return value
+    return default if setting.out_of_range(value) else value
 
 
 def bounded_number(
@@ -230,13 +274,14 @@ def bounded_number(
     *,
     at_least: float | None = None,
     above: float | None = None,
+    at_most: float | None = None,
 ) -> N:
     """The variable `name` of `environ` (`os.environ`) read as `environment_number` reads it,
     its bound checked here: for code that runs where no system check does, gunicorn's master
     (gunicorn.conf.py, portal/gunicorn_worker.py) before any worker has loaded Django. A value
     in no accepted form or past its bound is ImproperlyConfigured naming the variable, the value
     and what it must be."""
-    setting = _named(name, default, at_least=at_least, above=above)
+    setting = _named(name, default, at_least=at_least, above=above, at_most=at_most)
     value = _number_of(environ.get(name, ""), setting)
     problem = setting.out_of_range(value)
     if problem:
@@ -244,8 +289,10 @@ def bounded_number(
     return value
 
 
-def _named(name: str, default: Any, *, at_least: float | None, above: float | None) -> Setting[Any]:
-    setting: Setting[Any] = Setting(default, at_least=at_least, above=above)
+def _named(
+    name: str, default: Any, *, at_least: float | None, above: float | None, at_most: float | None
+) -> Setting[Any]:
+    setting: Setting[Any] = Setting(default, at_least=at_least, above=above, at_most=at_most)
     setting.name = name
     return setting
 

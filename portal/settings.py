@@ -364,7 +364,12 @@ AUTHENTICATION_BACKENDS = [
 # username), that username or address is locked out for the cool-off.
 AXES_FAILURE_LIMIT = _number("PORTAL_ADMIN_LOGIN_FAILURE_LIMIT", 5, at_least=1)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_COOLOFF_TIME = timedelta(minutes=_number("PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES", 15.0, above=0))
+# At most a thousand years: axes looks back the cool-off from now (now - AXES_COOLOFF_TIME),
+# which fails past year 1, after about 2,000 years; a longer lockout means nothing more anyway
+# (`axes_reset` ends one).
+AXES_COOLOFF_TIME = timedelta(
+    minutes=_number("PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES", 15.0, above=0, at_most=1000 * 365.25 * 24 * 60)
+)
 # Sign-ins during a lockout are refused without being counted: the lockout ends when the
 # cool-off says, and an attacker hammering a locked account writes nothing to the database.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

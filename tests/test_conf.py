@@ -346,3 +346,110 @@ def test_each_number_settings_py_reads_has_its_default_within_its_bound():
     assert set(PAST_THE_BOUND) <= set(read)
     assert all(setting.out_of_range(setting.default) == "" for setting in read.values())
     assert all(read[name].out_of_range(float(value)) for name, (value, _) in PAST_THE_BOUND.items())
+
+
+# ------------------------------------------------------------------------------
+# Numbers far past their bound, and bounds above
+# ------------------------------------------------------------------------------
+HUGE = "9" * 4000  # read whole (under sys.get_int_max_str_digits()), far past any float
+
+
+def test_a_huge_number_past_its_bound_gets_the_bounds_message_shortened(settings):
+    """Written as a float ("{:g}"), a negative number of 4,000 digits stopped the check itself
+    with OverflowError instead of naming the variable."""
+    settings.PORTAL_RATE_LIMIT = conf.parse_number("-" + HUGE, int)
+    with pytest.raises(SystemCheckError) as refused:
+        call_command("check")
+    assert f"PORTAL_RATE_LIMIT is -{'9' * 19}... (4000 digits); it must be at least 1." in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("-" + "9" * 300 + ".5", f"-1{'0' * 18}... (301 digits)"),
+        ("-0.00001", "-0.00001"),
+        ("-0.0", "0"),
+    ],
+)
+def test_a_float_past_its_bound_is_written_out_as_typed(value, says):
+    """Not as Python writes it ("-1e+300", "-1e-05", "-0")."""
+    with pytest.raises(ImproperlyConfigured) as refused:
+        conf.bounded_number(
+            {"PORTAL_REQUEST_HEAD_SECONDS": value}, "PORTAL_REQUEST_HEAD_SECONDS", 15.0, above=0
+        )
+    assert str(refused.value) == f"PORTAL_REQUEST_HEAD_SECONDS is {says}; it must be more than 0."
+
+
+def test_a_bound_above_refuses_a_larger_number_and_takes_its_edge():
+    setting = conf.Setting(15.0, above=0, at_most=60)
+    setting.name = "PORTAL_EXAMPLE"
+    assert (setting.out_of_range(60), setting.out_of_range(60.5)) == (
+        "",
+        "PORTAL_EXAMPLE is 60.5; it must be at most 60.",
+    )
+    assert conf.bounded_number({"X": "60"}, "X", 1, at_most=60) == 60
+    with pytest.raises(ImproperlyConfigured, match=r"^X is 61; it must be at most 60\.$"):
+        conf.bounded_number({"X": "61"}, "X", 1, at_most=60)
+
+
+ADMIN_LOCKOUT = (
+    "-c",
+    "from django.conf import settings\n"
+    "from portal.checks import settings_in_range\n"
+    "print(settings.AXES_FAILURE_LIMIT, settings.AXES_COOLOFF_TIME.total_seconds())\n"
+    "for error in settings_in_range(None):\n"
+    "    print(error.id, error.msg)\n",
+)
+
+
+def test_a_cool_off_too_long_for_the_calendar_is_refused_by_name(tmp_path):
+    """10**13 minutes stopped the start in timedelta() with an OverflowError naming nothing;
+    10**12 started, then every failed sign-in failed in axes (now - cool-off, before year 1).
+    Past its bound, a number is the check's to refuse and the settings take the default."""
+    result = run_portal(
+        tmp_path,
+        list(ADMIN_LOCKOUT),
+        PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES="10000000000000",
+        PORTAL_ADMIN_LOGIN_FAILURE_LIMIT="-" + HUGE,
+    )
+    assert result.returncode == 0, result.stderr
+    shown = f"-{'9' * 19}... (4000 digits)"
+    assert result.stdout.splitlines() == [
+        "5 900.0",
+        f"portal.E002 PORTAL_ADMIN_LOGIN_FAILURE_LIMIT is {shown}; it must be at least 1.",
+        "portal.E002 PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES is 10000000000000; it must be at most 525960000.",
+    ]
+    thousand_years = run_portal(tmp_path, list(ADMIN_LOCKOUT), PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES="525960000")
+    assert thousand_years.stdout.splitlines() == ["5 31557600000.0"]
+
+
+# ------------------------------------------------------------------------------
+# The benches read gunicorn's numbers as gunicorn.conf.py does
+# ------------------------------------------------------------------------------
+def test_the_hung_appliance_bench_reads_gunicorns_numbers_as_gunicorn_conf_does():
+    """Its bare int() took "1_000" and "0" that gunicorn.conf.py refuses, and reported a worker
+    count gunicorn never started."""
+    from bench.hung_appliance import shipped_threads, shipped_workers
+
+    assert (shipped_workers({"WEB_CONCURRENCY": " 3 "}), shipped_threads({"PORTAL_THREADS": "8"})) == (3, 8)
+    assert shipped_workers({"WEB_CONCURRENCY": ""}) == max(2, os.cpu_count() or 1)
+    for value in ("0", "1_000", "3 workers"):
+        with pytest.raises(ImproperlyConfigured, match=r"^WEB_CONCURRENCY is "):
+            shipped_workers({"WEB_CONCURRENCY": value})
+    with pytest.raises(ImproperlyConfigured, match=r"^PORTAL_THREADS is 0; it must be at least 1\.$"):
+        shipped_threads({"PORTAL_THREADS": "0"})
+
+
+def test_no_bench_or_test_helper_reads_a_deployment_number_with_a_bare_int():
+    """One reader (portal.conf) for the numbers a deployment sets, wherever they are read."""
+    pattern = re.compile(
+        r"\b(?:int|float)\([^)]*[\"'](?:WEB_CONCURRENCY|GUNICORN_\w+|PORTAL_\w+|DJANGO_\w+)[\"']"
+    )
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("bench", "tests")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line) and path != Path(__file__)
+    ]
+    assert offenders == []

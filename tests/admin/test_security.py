@@ -18,6 +18,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import clear_url_caches, reverse
 
+from portal.conf import environment_numbers
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
@@ -58,6 +60,18 @@ def test_fifty_wrong_passwords_lock_the_account_until_the_cool_off(alice, settin
         response = sign_in(client, "alice", PASSWORD)
         assert response.status_code == 302 and response["Location"] == reverse("admin:index")
         assert signed_in(client)
+
+
+def test_a_cool_off_at_its_upper_bound_still_locks_out(alice, settings):
+    """axes looks back the cool-off from now (now - AXES_COOLOFF_TIME): at the bound
+    portal/settings.py holds PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES to, that still lies after year 1,
+    so failed sign-ins are counted and lock the account, not a 500 each."""
+    read = {setting.name: setting for setting, _value in environment_numbers()}
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=read["PORTAL_ADMIN_LOGIN_COOLOFF_MINUTES"].at_most)
+    statuses = [sign_in(Client(), "alice", f"guess-{n}").status_code for n in range(6)]
+    assert statuses == [200] * 4 + [429] * 2
+    client = Client()
+    assert sign_in(client, "alice", PASSWORD).status_code == 429 and not signed_in(client)
 
 
 def lock_out(username: str, address: str = "127.0.0.1", **extra) -> None:

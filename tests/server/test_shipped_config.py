@@ -214,6 +214,8 @@ def test_a_bad_number_in_the_env_file_stops_gunicorn_too(tmp_path):
         ("abc", "WEB_CONCURRENCY is 'abc'; it must be a whole number, e.g. 120."),
         ("-2", "WEB_CONCURRENCY is -2; it must be at least 1."),
         ("0", "WEB_CONCURRENCY is 0; it must be at least 1."),
+        # Written as a float, a number of 4,000 digits was an OverflowError's traceback.
+        ("-" + "9" * 4000, f"WEB_CONCURRENCY is -{'9' * 19}... (4000 digits); it must be at least 1."),
     ],
 )
 def test_the_configuration_checks_its_numbers_alone_before_gunicorn_reads_web_concurrency(value, message):
