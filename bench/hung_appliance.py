@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.customer_pages import free_port, manage, wait_until_up  # noqa: E402
 from bench.load import Result, hammer_together  # noqa: E402
+from portal.conf import bounded_number  # noqa: E402
 from tests.fakes.beyondtrust import FakeBeyondTrust  # noqa: E402
 from tests.fakes.server import running  # noqa: E402
 
@@ -110,8 +111,14 @@ def shipped_gunicorn(env: dict):
 
 
 def shipped_workers(env) -> int:
-    """How many workers gunicorn.conf.py starts with this environment."""
-    return int(env.get("WEB_CONCURRENCY") or max(2, os.cpu_count() or 1))
+    """How many workers gunicorn.conf.py starts with this environment, read as it reads them
+    (portal.conf.bounded_number: "0" or "1_000" is refused there, so here too)."""
+    return bounded_number(env, "WEB_CONCURRENCY", max(2, os.cpu_count() or 1), at_least=1)
+
+
+def shipped_threads(env) -> int:
+    """How many threads each gunicorn.conf.py worker runs with this environment."""
+    return bounded_number(env, "PORTAL_THREADS", 4, at_least=1)
 
 
 def wait_for_workers(port: int, access_log: Path, workers: int, seconds: float = 30.0) -> None:
@@ -283,7 +290,7 @@ def main() -> None:
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    workers, threads = shipped_workers(os.environ), os.environ.get("PORTAL_THREADS", "4")
+    workers, threads = shipped_workers(os.environ), shipped_threads(os.environ)
     print(
         f"\nHung appliance bench: gunicorn.conf.py ({workers} gthread workers x {threads} threads), "
         f"production settings, SQLite + shared disk cache, {args.clients} clients per path at once, "

@@ -933,7 +933,9 @@ def shipped_workers() -> tuple[int, int, str]:
     else the Dockerfile's command line (`--workers 3`, sync)."""
     config = ROOT / "gunicorn.conf.py"
     if not config.exists():
-        return int(os.environ.get("WEB_CONCURRENCY", 3)), 1, "sync"
+        from portal.conf import bounded_number
+
+        return bounded_number(os.environ, "WEB_CONCURRENCY", 3, at_least=1), 1, "sync"
     from gunicorn.config import Config
 
     cfg = Config()
