@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Any, Generic, TypeVar, overload
 
 from django.conf import settings
@@ -225,11 +226,18 @@ def _number_of(text: str, setting: Setting[Any]) -> Any:
     raise ImproperlyConfigured(f"{setting.name} is {said}; it must be {_EXPECTED[kind]}.") from None
 
 
+def read_flag(env: Any, name: str, default: bool) -> bool:
+    """The environment variable `name` as a boolean (django-environ's reading), or `default`
+    when it is unset or blank: django-environ reads an empty one as false, so `PORTAL_HTTPS=`
+    turned secure cookies, HSTS and the HTTPS redirect off."""
+    return env.bool(name) if env.str(name, default="").strip() else default
+
+
 def from_environment(env: Any) -> dict[str, Any]:
     """PORTAL_<NAME> for every setting: the environment variable of that name (numbers by
-    `read_number`, booleans and text by django-environ), or the default. For
-    `portal/settings.py`."""
-    readers = {bool: env.bool, str: env.str}
+    `read_number`, booleans and text by django-environ), or the default, an empty or blank
+    variable too (django-environ reads an empty boolean as false). For `portal/settings.py`."""
+    readers = {bool: partial(read_flag, env), str: env.str}
     return {
         s.name: read_number(env, s)
         if type(s.default) in _FORMS

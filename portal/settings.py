@@ -23,24 +23,39 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 # A number from the environment, in the forms portal/conf.py accepts, its bound checked when
 # the portal starts, as the portal's own are (portal.E002, decision record 0086).
 _number = partial(portal_conf.environment_number, env)
+# A boolean from the environment; empty, its default (django-environ reads it as false).
+_flag = partial(portal_conf.read_flag, env)
+
 
 # ------------------------------------------------------------------------------
 # Core
 # ------------------------------------------------------------------------------
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# An empty (or blank) variable is its default, as an unset one, whatever its type: .env.example
+# leaves lines empty, and no empty value is meant literally (decision record 0086).
+def _text(name: str, default: str) -> str:
+    """The environment variable, or `default` when it is unset or blank (as .env.example leaves
+    a line): an empty database URL, time zone or log level would stop the start with a
+    traceback that names none of them, an empty secret key with one that names SECRET_KEY."""
+    value = env.str(name, default="")
+    return value if value.strip() else default
+
+
+def _list(name: str, default: list[str]) -> list[str]:
+    """The comma-separated values of the environment variable, spaces around each let go, or
+    `default` when it names none (unset, empty, only commas and spaces): django-environ read an
+    empty DJANGO_ALLOWED_HOSTS as no host at all, every request a 400, and kept the space in
+    "a, b" (a host " b" no request names)."""
+    values = [value.strip() for value in env.str(name, default="").split(",")]
+    return [value for value in values if value] or default
+
+
+DEBUG = _flag("DJANGO_DEBUG", False)
 # The embedded default key is only good for a local demo: production sets DJANGO_SECRET_KEY
 # (portal/checks.py refuses the embedded key with DEBUG off and HTTPS on, and `check --deploy`
 # flags it always).
-SECRET_KEY = env("DJANGO_SECRET_KEY", default=EMBEDDED_SECRET_KEY)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-
-
-def _text(name: str, default: str) -> str:
-    """The environment variable, or `default` when it is unset or empty (as .env.example leaves
-    a line): an empty database URL, time zone or log level would stop the start with a
-    traceback that names none of them."""
-    return env.str(name, default="") or default
+SECRET_KEY = _text("DJANGO_SECRET_KEY", EMBEDDED_SECRET_KEY)
+ALLOWED_HOSTS = _list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = _list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 
 def _folder(name: str, default: Path) -> Path:
@@ -147,7 +162,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "timeout": 20,
         }
     )
-    if not env.str("DATABASE_URL", default=""):
+    if not env.str("DATABASE_URL", default="").strip():
         DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
 elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # A database host that does not answer (down, behind a partition) would hold each new
@@ -182,7 +197,7 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # same cache with an atomic add and incr. Embedded default: diskcache (SQLite files in
 # PORTAL_DATA_DIR/cache), shared by all worker processes of this machine. On more than one
 # server: a cache all of them reach, CACHE_URL=redis://... (never locmem: one per process).
-if env.str("CACHE_URL", default=""):
+if env.str("CACHE_URL", default="").strip():
     CACHES = {"default": env.cache("CACHE_URL")}
     if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
         CACHES["default"]["BACKEND"] = "portal.cache_backend.SharedRedisCache"  # incr in one trip
@@ -254,18 +269,18 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env.bool("PORTAL_MANIFEST_STATIC", default=not DEBUG)
+            if _flag("PORTAL_MANIFEST_STATIC", not DEBUG)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = env.bool("PORTAL_STATIC_FINDERS", default=DEBUG)
+WHITENOISE_USE_FINDERS = _flag("PORTAL_STATIC_FINDERS", DEBUG)
 
 # ------------------------------------------------------------------------------
 # Security. Safe by default; the embedded demo on http://127.0.0.1 turns the HTTPS-only parts
 # off through PORTAL_HTTPS=false (make run does).
 # ------------------------------------------------------------------------------
-HTTPS = env.bool("PORTAL_HTTPS", default=True)
+HTTPS = _flag("PORTAL_HTTPS", True)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_NAME = "__Secure-sessionid" if HTTPS else "sessionid"
@@ -275,12 +290,12 @@ SESSION_ENGINE = "portal.sessions"  # database sessions that refuse keys Django 
 CSRF_COOKIE_HTTPONLY = True
 # Outside the admin, the branded 403 page (customer paths that are no form still meet the check).
 CSRF_FAILURE_VIEW = "portal.error_handlers.csrf_failure"
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=HTTPS)
+SECURE_SSL_REDIRECT = _flag("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
 SECURE_HSTS_SECONDS = _number("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365 if HTTPS else 0, at_least=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
 # Preload is a promise for the whole domain and every subdomain, hard to take back: off unless
 # the operator asks. check --deploy's reminder of it (security.W021) is silenced while off.
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = _flag("DJANGO_SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # Load balancers and Docker probe /healthz and /readyz over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
@@ -339,9 +354,9 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 }
 # Behind a TLS-terminating proxy, set PORTAL_TRUSTED_PROXY_HEADERS=true so X-Forwarded-Proto
 # and X-Forwarded-For (rate limiting) are believed; never on a server reachable directly.
-if env.bool("PORTAL_TRUSTED_PROXY_HEADERS", default=False):
+if _flag("PORTAL_TRUSTED_PROXY_HEADERS", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    USE_X_FORWARDED_HOST = env.bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
+    USE_X_FORWARDED_HOST = _flag("DJANGO_USE_X_FORWARDED_HOST", False)
 
 # ------------------------------------------------------------------------------
 # Admin security: password rules and brute-force lockout (django-axes).

@@ -453,3 +453,13 @@ def test_no_bench_or_test_helper_reads_a_deployment_number_with_a_bare_int():
         if pattern.search(line) and path != Path(__file__)
     ]
     assert offenders == []
+
+
+def test_an_empty_boolean_setting_is_its_default_not_false(monkeypatch):
+    """django-environ reads an empty boolean as false, whatever the default."""
+    env = environ.Env()
+    for value, read in [("", True), ("  ", True), ("false", False), ("true", True)]:
+        monkeypatch.setenv("PORTAL_EXAMPLE_SWITCH", value)
+        assert conf.read_flag(env, "PORTAL_EXAMPLE_SWITCH", True) is read, value
+    monkeypatch.setenv("PORTAL_WEBHOOKS_ALLOW_PRIVATE", "")
+    assert conf.from_environment(env)["PORTAL_WEBHOOKS_ALLOW_PRIVATE"] is False

@@ -212,3 +212,91 @@ def test_an_empty_database_url_time_zone_or_log_level_is_its_default(tmp_path, e
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(tmp_path / "portal.sqlite3"), "UTC", "INFO"]
+
+
+# Which of `sys.argv[1:]` the settings serve as a Host (Django's own check, no database), then
+# the settings an empty variable could turn off.
+HOSTS_AND_SWITCHES = (
+    "-c",
+    "import sys, django\n"
+    "django.setup()\n"
+    "from django.conf import settings\n"
+    "from django.core.exceptions import DisallowedHost\n"
+    "from django.test import RequestFactory\n"
+    "for host in sys.argv[1:]:\n"
+    "    try:\n"
+    "        print(RequestFactory().get('/', HTTP_HOST=host).get_host(), 'served')\n"
+    "    except DisallowedHost:\n"
+    "        print(host, 'refused')\n"
+    "print(settings.CSRF_TRUSTED_ORIGINS)\n"
+    "print(settings.HTTPS, settings.SESSION_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT,\n"
+    "      settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECRET_KEY == 'key-from-the-test')\n",
+)
+
+
+def hosts_and_switches(tmp_path, **environment: str) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_"))}
+    env.pop("CACHE_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_SECRET_KEY="key-from-the-test",
+        PORTAL_DATA_DIR=str(tmp_path),
+        **environment,
+    )
+    result = subprocess.run(
+        [sys.executable, *HOSTS_AND_SWITCHES, "localhost", "support.example.com", "help.example.com"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("empty", ["", " "])
+def test_an_empty_host_list_or_switch_is_its_default(tmp_path, empty):
+    """An empty DJANGO_ALLOWED_HOSTS= (as a copied .env line leaves it) was no host at all:
+    every request a 400. An empty PORTAL_HTTPS= was false (django-environ's reading): secure
+    cookies, the HTTPS redirect and HSTS off. Each is its default, as an unset one."""
+    names = ["DJANGO_ALLOWED_HOSTS", "DJANGO_CSRF_TRUSTED_ORIGINS", "PORTAL_HTTPS"]
+    names += ["DJANGO_SECURE_SSL_REDIRECT", "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS"]
+    assert hosts_and_switches(tmp_path, **dict.fromkeys(names, empty)) == [
+        "localhost served",  # this machine's names, the default
+        "support.example.com refused",
+        "help.example.com refused",
+        "[]",
+        "True True True True True",
+    ]
+
+
+def test_hosts_and_origins_let_the_spaces_around_each_go(tmp_path):
+    """ "a, b" named the host " b", which no request names."""
+    assert hosts_and_switches(
+        tmp_path,
+        DJANGO_ALLOWED_HOSTS="support.example.com, help.example.com,",
+        DJANGO_CSRF_TRUSTED_ORIGINS=" https://support.example.com , https://help.example.com",
+        PORTAL_HTTPS="false",
+    ) == [
+        "localhost refused",
+        "support.example.com served",
+        "help.example.com served",
+        "['https://support.example.com', 'https://help.example.com']",
+        "False False False False True",
+    ]
+
+
+def test_a_host_list_of_only_commas_is_the_default_too(tmp_path):
+    lines = hosts_and_switches(tmp_path, DJANGO_ALLOWED_HOSTS=" , ", DJANGO_CSRF_TRUSTED_ORIGINS=",")
+    assert lines[:4] == ["localhost served", "support.example.com refused", "help.example.com refused", "[]"]
+
+
+def test_an_empty_secret_key_is_the_embedded_one_and_refused_by_name(tmp_path):
+    """DJANGO_SECRET_KEY= (as .env.example leaves it) stopped every command with "The
+    SECRET_KEY setting must not be empty", naming no variable; now it is the unset case:
+    production refuses to migrate, saying to set DJANGO_SECRET_KEY."""
+    result = run_manage(tmp_path, "migrate", "--no-input", DJANGO_SECRET_KEY="")
+    assert result.returncode != 0
+    assert "portal.E001" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
+    assert "must not be empty" not in result.stderr
