@@ -107,7 +107,9 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base + "/bench/bare/")
         html = urllib.request.urlopen(base + "/key/").read().decode()
-        ts = re.search(r'name="ts" value="([^"]+)"', html).group(1)
+        found = re.search(r'name="ts" value="([^"]+)"', html)
+        assert found, "the key page carries no form timestamp"
+        ts = found.group(1)
         key_body = {"key": "123 4567", "ts": ts, "website": "", "locale": "en-us", "tz": "60"}
         survey_body = {
             "issue": "printing",

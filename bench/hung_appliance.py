@@ -145,8 +145,9 @@ def wait_for_workers(port: int, access_log: Path, workers: int, seconds: float =
 
 def key_start_body(port: int) -> dict:
     html = urllib.request.urlopen(f"http://127.0.0.1:{port}/key/", timeout=10).read().decode()
-    ts = re.search(r'name="ts" value="([^"]+)"', html).group(1)
-    return {"key": "123 4567", "ts": ts, "website": "", "locale": "en-us", "tz": "60"}
+    found = re.search(r'name="ts" value="([^"]+)"', html)
+    assert found, "the key page carries no form timestamp"
+    return {"key": "123 4567", "ts": found.group(1), "website": "", "locale": "en-us", "tz": "60"}
 
 
 @dataclass
@@ -196,13 +197,13 @@ def wrk_together(specs: list[dict], *, port: int, seconds: float) -> list[WrkRes
             str(script),
             f"http://127.0.0.1:{port}{spec['path']}",
         ]
-        runs.append((spec, subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)))
+        runs.append((spec, command, subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)))
     results = []
-    for spec, process in runs:
+    for spec, command, process in runs:
         out, _ = process.communicate(timeout=seconds + 60)
         line = next((row for row in out.splitlines() if row.startswith("RESULT ")), None)
         if line is None:
-            raise SystemExit(f"wrk gave no result for {spec['path']}: {shlex.join(process.args)}\n{out}")
+            raise SystemExit(f"wrk gave no result for {spec['path']}: {shlex.join(command)}\n{out}")
         values = dict(part.split("=") for part in line.split()[1:])
         results.append(
             WrkResult(
@@ -250,6 +251,8 @@ def main() -> None:
                 body = key_start_body(port)
                 if not args.healthy:
                     fake.hang()  # from now on it accepts, reads, and never answers
+                reps: Result | WrkResult
+                keys: Result | WrkResult
                 if args.load == "wrk":
                     reps, keys = wrk_together(
                         [
