@@ -804,6 +804,32 @@ def test_chat_handoff_with_a_blank_computer_name_sends_the_tokens_name(client, f
     assert sent(fake, "create_virtual_customer")["computer_name"] == "Zendesk"
 
 
+@pytest.mark.parametrize(
+    ("token_name", "sent_as"),
+    [
+        ("Zendesk EU", "Zendesk EU"),
+        ("チャットボット", "チャットボット"),
+        ("\u00a0Zendesk\u00a0", "Zendesk"),
+        # An admin types a token's name freely: none of these is a name the console can show.
+        ("Zen\u200bdesk", "Chat"),  # a zero-width space: another name that looks the same
+        ("***", "Chat"),  # only symbols
+        ("\u202eksednez", "Chat"),  # a bidirectional override
+        ("Zendesk\nEU", "Chat"),  # a line break (portal_token takes one)
+        ("\ue000Bot", "Chat"),  # a private-use character
+    ],
+)
+def test_chat_handoff_falls_back_from_a_token_name_that_is_no_name(
+    client, fake, api_site, token_name, sent_as
+):
+    """The token's name stood in for a blank computer name without the rule a sent one meets
+    (docs/decisions/0116-chat-handoff-computer-name.md): what reaches the console is either a
+    name by that rule or the generic `Chat`."""
+    secret = create_api_token(site=api_site, name=token_name).secret
+    response = call(client, "post", "/chat-handoffs", {"name": "Jane"}, token=secret)
+    assert response.status_code == 201
+    assert sent(fake, "create_virtual_customer")["computer_name"] == sent_as
+
+
 def test_chat_handoff_fails_as_502_when_the_virtual_customer_is_refused(client, fake, secret):
     fake.fail("error_root", action="create_virtual_customer")
     response = call(client, "post", "/chat-handoffs", {"name": "Jane"}, token=secret)

@@ -22,7 +22,8 @@ Decisions where the specs are silent:
 - A chat hand-off's virtual customer needs an IP address, operating system and computer name
   (docs/vendors/beyondtrust.md#create_virtual_customer) that a chat bot rarely knows: they default
   to `0.0.0.0` (the "unspecified" address), "Chat" and the API token's name, so the representative
-  sees which integration sent it.
+  sees which integration sent it; "Chat" too when the token's name is no name by the rule a
+  sent computer name meets (docs/decisions/0116-chat-handoff-computer-name.md).
 """
 
 from __future__ import annotations
@@ -65,11 +66,22 @@ from portal.api.schemas import (
 )
 from portal.branding import site_origin
 from portal.models import Issue, Site, StartRequest
+from portal.text_rules import name_problem, normalise, text_problem
 from portal.vendors.cache import default_timeout
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_OPERATING_SYSTEM = "Chat"
+DEFAULT_COMPUTER_NAME = "Chat"
+
+
+def default_computer_name(token_name: str) -> str:
+    """The computer name a chat hand-off sends when the caller sent none: the API token's name,
+    when it meets the rule a sent one must (record 0116), else DEFAULT_COMPUTER_NAME. An admin
+    types a token's name freely, so it may hold a zero-width space or only symbols, which the
+    console would show as another name or as nothing."""
+    name = normalise(token_name)[:VIRTUAL_CUSTOMER_MAX_CHARS]
+    return DEFAULT_COMPUTER_NAME if text_problem(name) or name_problem(name) else name
 
 
 # ------------------------------------------------------------------------------
@@ -388,7 +400,7 @@ def chat_handoffs(request, payload: ChatHandoffRequest):
                 name=payload.name,
                 ip_address=payload.ip_address,
                 operating_system=payload.operating_system or DEFAULT_OPERATING_SYSTEM,
-                computer_name=payload.computer_name or token.name[:VIRTUAL_CUSTOMER_MAX_CHARS],
+                computer_name=payload.computer_name or default_computer_name(token.name),
                 locale=payload.locale,
                 **wanted,
             )

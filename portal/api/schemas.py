@@ -581,7 +581,10 @@ class ChatHandoffRequest(SessionKeyFields):
         Text(
             max_chars=VIRTUAL_CUSTOMER_MAX_CHARS,
             a_name=True,
-            description="Default: the API token's name. " + NAME_RULE + " " + TEXT_RULE,
+            description="Default: the API token's name, or `Chat` when that breaks the rule for a name. "
+            + NAME_RULE
+            + " "
+            + TEXT_RULE,
         ),
     ] = Field("", json_schema_extra=_no_default)
     locale: Annotated[
