@@ -79,7 +79,9 @@ graceful_timeout = 30
 # Behind a proxy that keeps connections open; idle ones are closed after this long.
 keepalive = 5
 
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Standard output unless a file is named; empty is the default, as every empty variable
+# (gunicorn could not open the file "" and started no worker).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "").strip() or "-"
 # gunicorn takes SCRIPT_NAME and PATH_INFO from request headers of a trusted proxy
 # (forwarded_allow_ips, 127.0.0.1 by default): a client of a proxy on the same machine that
 # passes headers with underscores could move every link of a cached page under its own prefix

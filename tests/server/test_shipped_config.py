@@ -265,3 +265,10 @@ def test_gunicorn_takes_its_numbers_in_the_accepted_forms(tmp_path, monkeypatch)
     monkeypatch.delenv("GUNICORN_TIMEOUT")
     values = runpy.run_path(str(config))
     assert (values["workers"], values["timeout"]) == (max(2, os.cpu_count() or 1), 30)
+
+
+def test_an_empty_access_log_variable_is_the_default_standard_output():
+    """GUNICORN_ACCESS_LOG= (an empty line) was the file "", which gunicorn could not open: no
+    worker served. As every empty variable, it is its default (docs/decisions/0086)."""
+    with shipped_gunicorn(access_log="") as port:
+        assert get(port, "/healthz")[0] == 200
