@@ -226,11 +226,28 @@ def _number_of(text: str, setting: Setting[Any]) -> Any:
     raise ImproperlyConfigured(f"{setting.name} is {said}; it must be {_EXPECTED[kind]}.") from None
 
 
+# The words a switch takes, in any case: django-environ's for true, and their opposites.
+FLAG_WORDS = {
+    **dict.fromkeys(("true", "on", "ok", "y", "yes", "1"), True),
+    **dict.fromkeys(("false", "off", "n", "no", "0"), False),
+}
+
+
 def read_flag(env: Any, name: str, default: bool) -> bool:
-    """The environment variable `name` as a boolean (django-environ's reading), or `default`
-    when it is unset or blank: django-environ reads an empty one as false, so `PORTAL_HTTPS=`
-    turned secure cookies, HSTS and the HTTPS redirect off."""
-    return env.bool(name) if env.str(name, default="").strip() else default
+    """The environment variable `name` as a boolean, or `default` when it is unset or blank:
+    django-environ reads an empty one as false, so `PORTAL_HTTPS=` turned secure cookies, HSTS
+    and the HTTPS redirect off. Any word but those of FLAG_WORDS stops the start naming the
+    variable: django-environ reads every other word as false, so a typo (`PORTAL_HTTPS=ture`)
+    turned them off too."""
+    text = env.str(name, default="").strip()
+    if not text:
+        return default
+    try:
+        return FLAG_WORDS[text.lower()]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"{name} is {text!r}; it must be true or false (or yes/no, on/off, 1/0)."
+        ) from None
 
 
 def from_environment(env: Any) -> dict[str, Any]:

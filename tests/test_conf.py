@@ -458,8 +458,38 @@ def test_no_bench_or_test_helper_reads_a_deployment_number_with_a_bare_int():
 def test_an_empty_boolean_setting_is_its_default_not_false(monkeypatch):
     """django-environ reads an empty boolean as false, whatever the default."""
     env = environ.Env()
-    for value, read in [("", True), ("  ", True), ("false", False), ("true", True)]:
+    for value, read in [
+        ("", True),
+        ("  ", True),
+        ("false", False),
+        ("true", True),
+        ("False", False),
+        (" yes ", True),
+        ("OFF", False),
+        ("0", False),
+        ("1", True),
+    ]:
         monkeypatch.setenv("PORTAL_EXAMPLE_SWITCH", value)
         assert conf.read_flag(env, "PORTAL_EXAMPLE_SWITCH", True) is read, value
     monkeypatch.setenv("PORTAL_WEBHOOKS_ALLOW_PRIVATE", "")
     assert conf.from_environment(env)["PORTAL_WEBHOOKS_ALLOW_PRIVATE"] is False
+
+
+@pytest.mark.parametrize("value", ["ture", "enabled", "2", "nein", "t rue"])
+def test_a_switch_in_any_other_word_names_its_variable(monkeypatch, value):
+    """django-environ reads every word it does not know as false: `PORTAL_HTTPS=ture` turned
+    secure cookies, HSTS and the HTTPS redirect off without a word."""
+    monkeypatch.setenv("PORTAL_EXAMPLE_SWITCH", value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        conf.read_flag(environ.Env(), "PORTAL_EXAMPLE_SWITCH", True)
+    assert str(refused.value) == (
+        f"PORTAL_EXAMPLE_SWITCH is {value!r}; it must be true or false (or yes/no, on/off, 1/0)."
+    )
+
+
+def test_a_mistyped_https_switch_stops_the_start(tmp_path):
+    """The switch that turns secure cookies, HSTS and the HTTPS redirect on, as the image reads
+    it (settings.py, a process of its own)."""
+    result = run_portal(tmp_path, ["manage.py", "check"], PORTAL_HTTPS="ture")
+    assert result.returncode != 0
+    assert "PORTAL_HTTPS is 'ture'; it must be true or false" in result.stderr
