@@ -666,6 +666,25 @@ def test_a_site_without_hostnames_is_reached_only_when_it_is_the_default(admin_c
     page = admin_client.get("/", HTTP_HOST="localhost").content.decode()
     assert "Acme Support" in page and "Branch office" not in page
 
+    assert "tick" not in branch["text"]  # a default site exists: a hostname is the way in
+
+
+def test_with_no_default_site_the_hostnames_item_offers_the_tick(admin_client, site):
+    # A first site saved as the form comes (Default site unticked): every customer page is
+    # still "not set up", and the checklist names the tick that ends it.
+    site.is_default = False
+    site.save()
+    assert admin_client.get("/", HTTP_HOST="localhost").status_code == 503
+    entry = item(checklist(admin_client), "Acme", "Hostnames")
+    assert entry["text"].startswith("To do: Hostnames — No hostname and not the default site")
+    assert "tick “Default site” to serve every hostname" in entry["text"]
+    assert entry["links"] == [reverse("admin:portal_site_change", args=[site.pk])]
+    german = item(checklist(admin_client, language="de"), "Acme", "Hostnamen")["text"]
+    assert "„Standard-Website“" in german
+    site.is_default = True
+    site.save()
+    assert admin_client.get("/", HTTP_HOST="localhost").status_code == 200
+
 
 # ------------------------------------------------------------------------------
 # The embedding snippet: the site's own address, the README's text
