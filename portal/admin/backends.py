@@ -50,7 +50,17 @@ class BackendAdmin(WriteOnlySecretsAdmin, VendorFieldsAdmin, admin.ModelAdmin):
     readonly_fields = ["connection_checked_at", "connection_ok", "connection_result"]
     fieldsets = [
         (None, {"fields": ["name", "kind", "base_url"]}),
-        (_("Test connection"), {"fields": ["connection_checked_at", "connection_ok", "connection_result"]}),
+        (
+            _("Test connection"),
+            {
+                # The test is an action of the list (portal/admin/integrations.py), not a button
+                # here: say where to run it.
+                "description": _(
+                    "Run it from the backend list: tick this backend and choose the “Test connection” action."
+                ),
+                "fields": ["connection_checked_at", "connection_ok", "connection_result"],
+            },
+        ),
         (_("BeyondTrust"), {"fields": ["client_id", ("client_secret", "clear_client_secret")]}),
         (
             _("Take Control"),

@@ -174,6 +174,20 @@ def hostnames_item(site: Site) -> Item:
             url,
             _("Add a hostname"),
         )
+    if not Site.objects.filter(is_default=True).exists():
+        # Nothing serves any hostname yet (a first site saved as it comes): the tick is the
+        # quicker way, and the only one for a try-out on this machine's own address.
+        return Item(
+            title,
+            False,
+            _(
+                "No hostname and not the default site: customers cannot reach it. No site is the "
+                "default yet: tick “Default site” to serve every hostname, or add the hostname "
+                "customers will use, e.g. support.example.com."
+            ),
+            url,
+            _("Edit the site"),
+        )
     return Item(
         title,
         False,

@@ -25,6 +25,13 @@ class IssueForm(VendorFieldsForm):
     class Meta:
         model = models.Issue
         fields = "__all__"
+        # Here rather than on the model: a help text there is a migration for a form's words.
+        help_texts = {
+            "code_name": _(
+                "Names the issue in prefill links (issue=…); on BeyondTrust, the appliance's "
+                "code name for it."
+            ),
+        }
 
 
 @admin.register(models.Issue)

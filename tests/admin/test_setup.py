@@ -18,7 +18,7 @@ from portal.tokens import create_api_token, revoke_api_token
 from tests.admin.test_translations import change_form_data
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
-from tests.parsed_html import elements
+from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
 
@@ -283,6 +283,31 @@ def test_staff_without_site_permission_sees_no_checklist(client, django_user_mod
     client.force_login(user)
     parsed = checklist(client)
     assert parsed.sites == {}
+
+
+def test_with_no_site_yet_the_index_says_where_set_up_starts(admin_client):
+    # A fresh database (make serve, the image's first start): customers get "not set up yet",
+    # and the admin index must point at the two pages that end it, translated.
+    for language, words in [("en-us", "No site yet"), ("de", "Noch keine Website")]:
+        response = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE=language)
+        section = element(response.content.decode(), "section", class_="setup-checklist")
+        assert element(section, "p", class_="setup-first-steps").text.startswith(words)
+        links = [link.attrs["href"] for link in elements(section, "a")]
+        assert links == [reverse("admin:portal_backend_add"), reverse("admin:portal_site_add")]
+
+
+def test_the_first_steps_give_way_to_the_checklist_once_a_site_exists(admin_client, site):
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert not elements(html, "p", class_="setup-first-steps")
+    assert checklist(admin_client).sites  # the site's own checklist instead
+
+
+def test_staff_without_site_permission_see_no_first_steps_either(client, django_user_model):
+    user = django_user_model.objects.create_user("helper", password="pw-for-test-only", is_staff=True)
+    client.force_login(user)
+    assert not elements(
+        client.get(reverse("admin:index")).content.decode(), "section", class_="setup-checklist"
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -641,6 +666,25 @@ def test_a_site_without_hostnames_is_reached_only_when_it_is_the_default(admin_c
     page = admin_client.get("/", HTTP_HOST="localhost").content.decode()
     assert "Acme Support" in page and "Branch office" not in page
 
+    assert "tick" not in branch["text"]  # a default site exists: a hostname is the way in
+
+
+def test_with_no_default_site_the_hostnames_item_offers_the_tick(admin_client, site):
+    # A first site saved as the form comes (Default site unticked): every customer page is
+    # still "not set up", and the checklist names the tick that ends it.
+    site.is_default = False
+    site.save()
+    assert admin_client.get("/", HTTP_HOST="localhost").status_code == 503
+    entry = item(checklist(admin_client), "Acme", "Hostnames")
+    assert entry["text"].startswith("To do: Hostnames — No hostname and not the default site")
+    assert "tick “Default site” to serve every hostname" in entry["text"]
+    assert entry["links"] == [reverse("admin:portal_site_change", args=[site.pk])]
+    german = item(checklist(admin_client, language="de"), "Acme", "Hostnamen")["text"]
+    assert "„Standard-Website“" in german
+    site.is_default = True
+    site.save()
+    assert admin_client.get("/", HTTP_HOST="localhost").status_code == 200
+
 
 # ------------------------------------------------------------------------------
 # The embedding snippet: the site's own address, the README's text
@@ -848,3 +892,28 @@ def test_admin_pages_name_the_portals_icon(admin_client, client, db):
         assert page.status_code == 200
         icons = [link.attrs["href"] for link in elements(page.content, "link", rel="icon")]
         assert icons == ["/static/portal/mark.svg", "/static/portal/favicon.png"]
+
+
+# ------------------------------------------------------------------------------
+# Where to run the connection test; what an issue's code name is for
+# ------------------------------------------------------------------------------
+
+
+def test_the_backend_page_says_where_the_connection_test_runs(admin_client, backend):
+    # The test is an action of the list: the change page's "Test connection" group, with its
+    # empty "Last connection test", must say how to run it (in the reader's language).
+    for language, words in [("en-us", "Run it from the backend list"), ("de", "Führen Sie ihn")]:
+        url = reverse("admin:portal_backend_change", args=[backend.pk])
+        html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        (group,) = [
+            fieldset
+            for fieldset in elements(html, "fieldset")
+            if elements(fieldset, "div", class_="field-connection_ok")
+        ]
+        assert element(group, "div", class_="description").text.startswith(words)
+
+
+def test_the_issue_form_says_what_a_code_name_is_for(admin_client, site):
+    html = admin_client.get(reverse("admin:portal_issue_add")).content.decode()
+    help_text = element(html, "div", id="id_code_name_helptext").text
+    assert "prefill links (issue=…)" in help_text and "BeyondTrust" in help_text
