@@ -131,6 +131,24 @@ def backend_item(site: Site) -> Item:
     )
 
 
+def people_list_item(site: Site) -> Item | None:
+    """A warning when the site shows its list of people and the backend's last known list is
+    empty; None when the list is off, has someone or is not known yet (read from what the
+    portal already holds, never asked for here: docs/decisions/0118-checklist-empty-person-list.md)."""
+    adapter = site.backend.adapter
+    if not site.show_rep_list or adapter.empty_people_list is None:
+        return None
+    people = adapter.last_known_people()
+    if people is None or people:
+        return None
+    title, advice = adapter.empty_people_list
+    if adapter.people_kept_in_admin:
+        url, link_text = _url("portal_backend_change", site.backend_id), _("Edit the backend")
+    else:
+        url, link_text = _url("portal_site_change", site.pk), _("Edit the site")
+    return Item(str(title), False, str(advice) % {"backend": site.backend.name}, url, link_text)
+
+
 def refused_hostnames(hostnames: Iterable[str]) -> list[str]:
     """The hostnames this server answers with 400 Bad Request: Django refuses every request
     whose Host is outside `ALLOWED_HOSTS` (`DJANGO_ALLOWED_HOSTS`) before any of the portal's
@@ -367,18 +385,17 @@ def tokens_item(site: Site) -> Item:
 
 
 def site_checklist(site: Site) -> SiteChecklist:
-    return SiteChecklist(
-        site,
-        [
-            hostnames_item(site),
-            backend_item(site),
-            issues_item(site),
-            languages_item(site),
-            embedding_item(site),
-            prefill_item(site),
-            tokens_item(site),
-        ],
-    )
+    items = [
+        hostnames_item(site),
+        backend_item(site),
+        people_list_item(site),
+        issues_item(site),
+        languages_item(site),
+        embedding_item(site),
+        prefill_item(site),
+        tokens_item(site),
+    ]
+    return SiteChecklist(site, [item for item in items if item is not None])
 
 
 def checklists() -> list[SiteChecklist]:

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from urllib3.exceptions import ReadTimeoutError
 
+from portal.vendors.cache import last_cached
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
@@ -402,6 +404,13 @@ class VendorAdapter(ABC):
     default_history_columns: ClassVar[tuple[str, ...]] = ()
     # Starts show the vendor's URL in the portal instead of leaving it.
     is_preview: ClassVar[bool] = False
+    # What the set-up checklist says of a site whose list of people is on while the last known
+    # list is empty (`last_known_people`): the item's title and what to do, in the vendor's
+    # words (docs/decisions/0118-checklist-empty-person-list.md). None: never said.
+    empty_people_list: ClassVar[tuple[StrOrPromise, StrOrPromise] | None] = None
+    # The people are the admin's own (on the backend's page), not the vendor's: the checklist
+    # then links to the backend, else to the site (whose switch turns the list off).
+    people_kept_in_admin: ClassVar[bool] = False
     # The admin's settings this kind never reads, by model name ("backend", "site", "issue"):
     # field names, and a backend's inlines by their related name. Its change forms leave them
     # out (docs/decisions/0103-admin-fields-by-vendor.md).
@@ -549,6 +558,17 @@ class VendorAdapter(ABC):
         """A call that asks the vendor who is online (run off the request thread), or None when
         this kind lists nobody. Raises ValueError for a configuration that cannot ask."""
         return None
+
+    def last_known_people(self) -> Sequence[Any] | None:
+        """Who the list of people showed when the portal last asked, read without asking the
+        vendor (the cached list; the sample on Preview): None when nobody has asked yet or the
+        answer has expired."""
+        sample = self.sample_reps()
+        if sample is not None:
+            return tuple(sample)
+        key = self.rep_list_cache_key()
+        cached = last_cached(key) if key else None
+        return None if cached is None or cached.value is None else tuple(cached.value)
 
     def breaker(self) -> CircuitBreaker | None:
         """The circuit breaker every caller of this backend's vendor API shares, or None."""

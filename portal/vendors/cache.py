@@ -164,6 +164,14 @@ def cached_with_refresh(
         return _fallback(None, str(error) or error.__class__.__name__)
 
 
+def last_cached(key: str, *, cache_alias: str = "default") -> CachedValue | None:
+    """What `cached_with_refresh` would serve under `key`, read without refreshing it or
+    asking anyone: None when nothing is cached (never fetched, or past its hard TTL). For
+    readers that must not wait on a vendor or start a call, such as the admin's checklist."""
+    entry = caches[cache_alias].get(key)
+    return None if entry is None else _served(entry, stale=False)
+
+
 def wait_for_refreshes(timeout: float) -> bool:
     """Block until every refresh this process started has finished, at most `timeout` seconds.
 

@@ -112,6 +112,18 @@ class BeyondTrustAdapter(VendorAdapter):
         "issue": frozenset({"department", "technician"}),
     }
 
+    # The list is the appliance's, of who is logged in now: an empty one may be a quiet hour,
+    # or nobody may ever show (docs/decisions/0118-checklist-empty-person-list.md).
+    empty_people_list = (
+        _("Representative list"),
+        _(
+            "“Show the representative list” is on, but when the portal last asked, %(backend)s "
+            "had no representative logged in with “Showing On Representative List” ticked: "
+            "customers read “Nobody is available right now”. Have your representatives tick it "
+            "in the representative console, or turn the list off on the site."
+        ),
+    )
+
     def key_rule(self) -> KeyRule:
         return KeyRule(length=limits.SESSION_KEY_LENGTH, letters=self.backend.allow_letters_in_key)
 

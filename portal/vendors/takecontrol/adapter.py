@@ -52,7 +52,7 @@ from portal.vendors.takecontrol.start_url import (
 )
 
 if TYPE_CHECKING:
-    from portal.models import Site
+    from portal.models import Site, Technician
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +181,15 @@ class TakeControlAdapter(VendorAdapter):
     }
     # Its people are technicians, listed from the admin's own list.
     field_labels = {"site": {"show_rep_list": _("show the technician list")}}
+    people_kept_in_admin = True
+    empty_people_list = (
+        _("Technician list"),
+        _(
+            "“Show the technician list” is on, but %(backend)s lists no technician: customers "
+            "read “No technicians are listed right now”. Add technicians to the backend with "
+            "“shown in the technician list” ticked, or turn the list off on the site."
+        ),
+    )
 
     def key_rule(self) -> KeyRule:
         """docs/decisions/0017-takecontrol-pin.md: the 9-digit PIN; its URL carries nothing else."""
@@ -311,6 +320,10 @@ class TakeControlAdapter(VendorAdapter):
             problem_description=customer.details,
             ask_customer_info=backend.tc_ask_customer_info,
         )
+
+    def last_known_people(self) -> list[Technician]:
+        """The admin's listed technicians: the list is the portal's own, always known."""
+        return list(self.backend.technicians.filter(listed=True))
 
     def client(self) -> TakeControlClient:
         return TakeControlClient.for_backend(self.backend)
