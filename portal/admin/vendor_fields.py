@@ -28,7 +28,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import display_for_field
+from django.contrib.admin.utils import display_for_field, flatten
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db.models import Field, Model
 from django.http import HttpRequest
@@ -114,6 +114,33 @@ def page_had_input(request: HttpRequest, name: str) -> bool:
     file field sends its name even when empty. An unticked box sends nothing, and reads as
     unticked whether or not the page had it."""
     return name in request.POST or name in request.FILES
+
+
+def with_kinds_noted(fieldsets: list, model: type[Model]) -> list:
+    """An add page shows every setting (its backend is chosen on it, and no script follows the
+    choice): a group that some kinds of backend never read says which kinds read it, so that
+    nobody fills in both vendors' groups (docs/decisions/0103-admin-fields-by-vendor.md)."""
+    kinds = [
+        (label, unused_fields(models.Backend(kind=kind), model))
+        for kind, label in models.Backend.Kind.choices
+    ]
+    result = []
+    for title, options in fieldsets:
+        names = {name.removeprefix("clear_") for name in flatten(options["fields"])}
+        readers = [str(label) for label, unused in kinds if not names <= unused]
+        if names and len(readers) < len(kinds):
+            note = ngettext(
+                "Only %(kinds)s backends use this setting: for any other kind, leave it as it is.",
+                "Only %(kinds)s backends use these settings: for any other kind, leave them as they are.",
+                len(names),
+            ) % {"kinds": " / ".join(readers)}
+            description = options.get("description")
+            options = {
+                **options,
+                "description": format_lazy("{} {}", description, note) if description else note,
+            }
+        result.append((title, options))
+    return result
 
 
 @dataclass(frozen=True)
@@ -315,6 +342,8 @@ class VendorFieldsAdmin:
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.pk is None:
+            fieldsets = with_kinds_noted(fieldsets, self.model)
         shown = self.vendor_fields(request, obj)
         if not (shown.absent or shown.added or shown.dropped_with_values):
             return fieldsets

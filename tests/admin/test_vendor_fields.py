@@ -568,3 +568,35 @@ def test_moving_an_issue_looks_up_the_chosen_site_once(admin_client, takecontrol
     data = change_form_data(admin_client, url, site=str(site.pk))
     sql = queries_of(admin_client, "post", url, data)
     assert len(reads_of(sql, "portal_site", site.pk)) == 2, "\n".join(sql)
+
+
+def group_notes(html: str) -> dict[str, str]:
+    """Each fieldset's heading and its description, as the add or change page shows them."""
+    notes = {}
+    for fieldset in elements(html, "fieldset"):
+        heading = elements(fieldset, "h2")
+        described = elements(fieldset, "div", class_="description")
+        notes[heading[0].text if heading else ""] = described[0].text if described else ""
+    return notes
+
+
+def test_the_backend_add_page_says_which_kinds_use_each_vendors_group(admin_client, db):
+    """The kind is chosen on the same page: each vendor's group says who it is for, so that an
+    operator is not asked to fill in both."""
+    notes = group_notes(admin_client.get(reverse("admin:portal_backend_add")).content.decode())
+    assert notes["BeyondTrust"] == (
+        "Only BeyondTrust Remote Support / Bomgar, legacy (.ns URLs) backends use these settings: "
+        "for any other kind, leave them as they are."
+    )
+    assert notes["Take Control"] == (
+        "Only N-able Take Control backends use these settings: for any other kind, leave them as they are."
+    )
+    assert "N-able Take Control" not in notes["Advanced"] and "Preview" in notes["Advanced"]
+    assert notes[""] == ""  # name, kind and address: every kind
+
+
+def test_the_kinds_note_is_translated_and_left_off_change_pages(admin_client, backend):
+    add = admin_client.get(reverse("admin:portal_backend_add"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert group_notes(add)["Take Control"].startswith("Nur N-able Take Control")
+    change = group_notes(page(admin_client, backend))
+    assert "Take Control" not in change and change["BeyondTrust"] == ""

@@ -145,3 +145,28 @@ def test_a_take_control_api_domain_that_is_no_address_gets_one_message(
     backend.refresh_from_db()
     assert backend.base_url == "https://api.us0.swi-rc.com/rest"
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+@pytest.mark.parametrize("language", ["en-US", "ja"])
+def test_the_backend_add_page_says_which_kind_each_vendor_group_is_for(
+    browser, portal_url, secrets_set, language, width
+):
+    """Both vendors' groups are on the add page (the kind is chosen on it): each says, where a
+    person reads it, which kind it is for."""
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_backend_add"))
+    groups = {
+        "#id_client_id": ("BeyondTrust Remote Support", "N-able Take Control"),
+        "#id_tc_uid": ("N-able Take Control", "BeyondTrust Remote Support"),
+    }
+    for field, (named, not_named) in groups.items():
+        note = page.locator(f"fieldset:has({field}) .description")
+        assert note.is_visible()
+        text = note.inner_text()
+        assert named in text and not_named not in text
+        box = note.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    context.close()
