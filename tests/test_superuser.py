@@ -86,7 +86,9 @@ def test_createsuperuser_noinput_refuses_what_the_validators_refuse(monkeypatch,
 def test_createsuperuser_noinput_with_a_good_password_creates_the_superuser(monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", GOOD)
     out = StringIO()
-    call_command("createsuperuser", interactive=False, username="operator", email="op@example.com", stdout=out)
+    call_command(
+        "createsuperuser", interactive=False, username="operator", email="op@example.com", stdout=out
+    )
     user = get_user_model().objects.get()
     assert (user.username, user.is_superuser, user.check_password(GOOD)) == ("operator", True, True)
     assert "Superuser created successfully." in out.getvalue()
