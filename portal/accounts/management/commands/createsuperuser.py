@@ -35,7 +35,7 @@ class Command(createsuperuser.Command):
         reads them, option first, then DJANGO_SUPERUSER_<FIELD>: the similarity validator
         refuses a password that repeats them."""
         values = {}
-        for name in (self.UserModel.USERNAME_FIELD, *self.UserModel.REQUIRED_FIELDS):
+        for name in (self.username_field.name, *self.UserModel.REQUIRED_FIELDS):
             field = self.UserModel._meta.get_field(name)
             value = options.get(name) or os.environ.get(f"DJANGO_SUPERUSER_{name.upper()}")
             if value and not field.is_relation:
