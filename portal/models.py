@@ -1162,10 +1162,15 @@ class StartRequest(models.Model):
         return f"{self.get_flow_display()} · {self.get_outcome_display()} · {self.created_at:%Y-%m-%d %H:%M}"
 
 
+TOKEN_NAME_MAX_CHARS = 100  # `portal_token --name` refuses what the column cannot hold
+
+
 class ApiToken(models.Model):
     """A token for the integrations API: shown once, stored as a SHA-256 hash, revocable."""
 
-    name = models.CharField(_("name"), max_length=100, help_text=_("Who uses it, e.g. 'Zendesk'."))
+    name = models.CharField(
+        _("name"), max_length=TOKEN_NAME_MAX_CHARS, help_text=_("Who uses it, e.g. 'Zendesk'.")
+    )
     site = models.ForeignKey(
         Site, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("site")
     )

@@ -68,6 +68,9 @@ def _folder(name: str, default: Path) -> Path:
 DATA_DIR = _folder("PORTAL_DATA_DIR", BASE_DIR / "data")
 
 INSTALLED_APPS = [
+    # `createsuperuser` held to the password validators with --noinput too: Django runs a
+    # command from the first app that has it, so this stands before django.contrib.auth.
+    "portal.accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -7,6 +7,10 @@ returned once, by `create_api_token`, and never again. Looking a presented token
 is the constant-time comparison: the database compares digests of a secret the caller does not
 control, so response timing tells nothing about the stored token.
 
+A token's name is an admin's label and, when a chat hand-off sends no computer name, the name the
+representative sees (docs/decisions/0116-chat-handoff-computer-name.md): `validate_token_name`,
+which the admin's form and `portal_token` apply, refuses what no one can see or read in it.
+
 Authenticated tokens are memoised per process (docs/decisions/0053-api-token-memo.md), under
 the site version (portal/caching.py) that every request reads once anyway: the API asks the
 shared cache nothing more for its token. Revoking or changing a token, or saving or deleting a
@@ -24,10 +28,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.caching import memo, site_cache_version
 from portal.models import ApiToken, Site
+from portal.text_rules import UNSHOWABLE, name_problem, text_problem
 
 TOKEN_PREFIX = "sp_"
 PREFIX_LENGTH = 10  # "sp_" + 7 characters: enough to tell tokens apart, useless to guess with
@@ -38,6 +45,22 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)  # last_used_at is written at most o
 # in age by SITE_CACHE_SECONDS, what a change can cost if the shared cache loses an
 # invalidation, or is per-process: CACHE_URL=locmem://).
 MEMO_KEY = "portal:api-token"
+
+
+UNSHOWABLE_NAME = _(
+    "This name contains a character no one can see or read, such as an invisible or control "
+    "character or a line break. Please retype it."
+)
+
+
+def validate_token_name(value: str) -> None:
+    """Refuses a name with a control character, a bidirectional override or a line break (the
+    text rule), or a character a name must not hold (`name_problem`: a zero-width space, a
+    private-use character...). A name of symbols alone ("***", "🤖") is an admin's choice of
+    label and is kept; the chat hand-off sends "Chat" for it instead
+    (docs/decisions/0116-chat-handoff-computer-name.md)."""
+    if text_problem(value) or name_problem(value) == UNSHOWABLE:
+        raise ValidationError(UNSHOWABLE_NAME, code="unshowable")
 
 
 @dataclass(frozen=True)

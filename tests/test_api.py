@@ -810,11 +810,12 @@ def test_chat_handoff_with_a_blank_computer_name_sends_the_tokens_name(client, f
         ("Zendesk EU", "Zendesk EU"),
         ("チャットボット", "チャットボット"),
         ("\u00a0Zendesk\u00a0", "Zendesk"),
-        # An admin types a token's name freely: none of these is a name the console can show.
+        # Names saved before the admin and portal_token checked them (the "***" an admin may
+        # still choose): none of these is a name the console can show.
         ("Zen\u200bdesk", "Chat"),  # a zero-width space: another name that looks the same
         ("***", "Chat"),  # only symbols
         ("\u202eksednez", "Chat"),  # a bidirectional override
-        ("Zendesk\nEU", "Chat"),  # a line break (portal_token takes one)
+        ("Zendesk\nEU", "Chat"),  # a line break
         ("\ue000Bot", "Chat"),  # a private-use character
     ],
 )

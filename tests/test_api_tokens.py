@@ -236,3 +236,89 @@ def test_command_refuses_unknown_site_and_prefix(site):
         run("--site", "Nope")
     with pytest.raises(CommandError, match="No API token"):
         run("--revoke", "sp_missing")
+
+
+# --- The token's name (docs/decisions/0116-chat-handoff-computer-name.md) -------------------------
+UNSHOWABLE_NAME = (
+    "This name contains a character no one can see or read, such as an invisible or control "
+    "character or a line break. Please retype it."
+)
+# What no one sees or reads in a name: an admin's list would show two tokens alike, and a chat
+# hand-off without a computer name would send it to the representative's console.
+UNSHOWABLE_NAMES = [
+    "Zen\u200bdesk",  # a zero-width space
+    "\u202eksednez",  # a bidirectional override
+    "Zendesk\nEU",  # a line break
+    "Zendesk\x07",  # a control character
+    "\ue000Bot",  # a private-use character
+    "Desk\ufeff",  # a byte order mark
+]
+# Names an admin may choose: symbols, emoji, any script, a joiner where Persian needs it.
+LABELS = ["***", "🤖", "Zendesk (EU) #2", "チャットボット", "مهدی\u200cزاده", "👩\u200d💻 desk"]
+
+
+@pytest.mark.parametrize("name", UNSHOWABLE_NAMES)
+def test_admin_refuses_a_token_name_no_one_can_see_or_read(admin_client, site, name):
+    response = admin_client.post(reverse("admin:portal_apitoken_add"), {"name": name, "site": site.pk})
+    assert response.status_code == 200  # the form again
+    assert response.context["adminform"].form.errors["name"] == [UNSHOWABLE_NAME]
+    assert not ApiToken.objects.exists()
+    assert not TOKEN_RE.search(response.content.decode())
+
+
+@pytest.mark.parametrize("name", LABELS)
+def test_admin_takes_a_token_name_of_symbols_or_any_script(admin_client, site, name):
+    admin_client.post(reverse("admin:portal_apitoken_add"), {"name": name, "site": site.pk})
+    assert ApiToken.objects.get().name == name
+
+
+def test_admin_says_why_a_token_name_is_refused_in_the_admins_language(admin_client, site):
+    response = admin_client.post(
+        reverse("admin:portal_apitoken_add"),
+        {"name": "Zen\u200bdesk", "site": site.pk},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    # The page as sent (the form's errors are lazy: read after the request, they are English).
+    assert (
+        "この名前には、誰にも見えない、または読めない文字（不可視文字、制御文字、改行など）が"
+        "含まれています。もう一度入力し直してください。"
+    ) in response.content.decode()
+    assert UNSHOWABLE_NAME not in response.content.decode()
+
+
+def test_admin_refuses_renaming_a_token_to_a_name_no_one_can_read(admin_client, site):
+    token = create_api_token(site=site, name="Zendesk").token
+    url = reverse("admin:portal_apitoken_change", args=[token.pk])
+    response = admin_client.post(url, {"name": "Zen\u200bdesk"})
+    assert response.context["adminform"].form.errors["name"] == [UNSHOWABLE_NAME]
+    assert ApiToken.objects.get().name == "Zendesk"
+    admin_client.post(url, {"name": "Zendesk EU"})
+    assert ApiToken.objects.get().name == "Zendesk EU"
+
+
+@pytest.mark.parametrize("name", UNSHOWABLE_NAMES)
+def test_command_refuses_a_token_name_no_one_can_see_or_read(site, name):
+    with pytest.raises(CommandError) as refused:
+        run("--site", str(site.pk), "--name", name)
+    assert str(refused.value) == f"--name: {UNSHOWABLE_NAME}"
+    assert not ApiToken.objects.exists()
+
+
+def test_command_refuses_a_token_name_over_100_characters_rather_than_cutting_it(site):
+    with pytest.raises(CommandError) as refused:
+        run("--site", str(site.pk), "--name", "x" * 101)
+    assert str(refused.value) == "--name: at most 100 characters, not 101."
+    assert not ApiToken.objects.exists()
+    run("--site", str(site.pk), "--name", " " + "x" * 100 + " ")
+    assert ApiToken.objects.get().name == "x" * 100
+
+
+@pytest.mark.parametrize("name", LABELS)
+def test_command_takes_a_token_name_of_symbols_or_any_script(site, name):
+    assert TOKEN_RE.search(run("--site", str(site.pk), "--name", name))
+    assert ApiToken.objects.get().name == name
+
+
+def test_command_names_a_token_without_a_name_api_token(site):
+    run("--site", str(site.pk), "--name", "   ")
+    assert ApiToken.objects.get().name == "API token"

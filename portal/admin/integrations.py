@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
@@ -19,7 +20,7 @@ from django.utils.translation import ngettext
 from portal import appliance
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.models import ApiToken
-from portal.tokens import revoke_api_token, save_new_token
+from portal.tokens import revoke_api_token, save_new_token, validate_token_name
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -45,9 +46,24 @@ class TokenStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ApiTokenForm(forms.ModelForm):
+    """The name, as trimmed, held to `validate_token_name` when a token is added or renamed."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "site"]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        validate_token_name(name)
+        return name
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(PreselectSingleChoiceMixin, admin.ModelAdmin):
     """The token is shown once, in the message after "add"; only its prefix afterwards."""
+
+    form = ApiTokenForm
 
     list_display = ["name", "prefix", "site", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["site", TokenStatusFilter]

@@ -170,3 +170,42 @@ def test_the_backend_add_page_says_which_kind_each_vendor_group_is_for(
         box = note.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "en-US",
+            "This name contains a character no one can see or read, such as an invisible or "
+            "control character or a line break. Please retype it.",
+        ),
+        (
+            "ja",
+            "この名前には、誰にも見えない、または読めない文字（不可視文字、制御文字、改行など）が"
+            "含まれています。もう一度入力し直してください。",
+        ),
+    ],
+)
+def test_an_api_token_name_with_a_zero_width_space_is_refused_under_the_name(
+    browser, portal_url, django_user_model, language, message
+):
+    """A name pasted with a zero-width space looks like "Zendesk" in the box and would be a
+    second "Zendesk" in the list (docs/decisions/0116-chat-handoff-computer-name.md)."""
+    backend = Backend.objects.create(name="Appliance", base_url="https://support.example.com")
+    site = Site.objects.create(name="Acme Support", is_default=True, backend=backend)
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "browser-test-password")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_apitoken_add"))
+    page.fill("#id_name", "Zen\u200bdesk")
+    page.click("input[name=_save]")
+    page.locator(".errornote").wait_for()
+    assert page.locator(".field-name ul.errorlist li").all_inner_texts() == [message]
+    assert not site.api_tokens.exists()
+    page.fill("#id_name", "Zendesk")
+    page.click("input[name=_save]")
+    page.wait_for_url(portal_url + reverse("admin:portal_apitoken_changelist"))
+    assert site.api_tokens.get().name == "Zendesk"
+    context.close()

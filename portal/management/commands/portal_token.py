@@ -5,11 +5,12 @@ manage.py portal_token --list
 manage.py portal_token --revoke sp_AbC1234
 """
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.management.sites import site_from_argument
-from portal.models import ApiToken
-from portal.tokens import create_api_token, revoke_api_token
+from portal.models import TOKEN_NAME_MAX_CHARS, ApiToken
+from portal.tokens import create_api_token, revoke_api_token, validate_token_name
 
 
 class Command(BaseCommand):
@@ -30,13 +31,26 @@ class Command(BaseCommand):
             return self.list_tokens()
         if options["revoke"]:
             return self.revoke(options["revoke"].strip())
+        name = self.checked_name(options["name"])
         site = site_from_argument(options["site"])
-        new = create_api_token(site=site, name=options["name"].strip()[:100] or "API token")
+        new = create_api_token(site=site, name=name)
         self.stdout.write(
             f'Created API token {new.token.prefix}… "{new.token.name}" for site '
             f"{site.name} (pk {site.pk}). It is shown only now; store it safely:"
         )
         self.stdout.write(new.secret)
+
+    def checked_name(self, name: str) -> str:
+        """The trimmed name, "API token" when blank; refused as the admin's form refuses it
+        (a longer name was cut at 100 characters before: now it is refused, not cut)."""
+        name = name.strip() or "API token"
+        if len(name) > TOKEN_NAME_MAX_CHARS:
+            raise CommandError(f"--name: at most {TOKEN_NAME_MAX_CHARS} characters, not {len(name)}.")
+        try:
+            validate_token_name(name)
+        except ValidationError as error:
+            raise CommandError(f"--name: {' '.join(error.messages)}") from error
+        return name
 
     def list_tokens(self):
         tokens = ApiToken.objects.select_related("site").order_by("site__name", "-created_at")
