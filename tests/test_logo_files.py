@@ -299,14 +299,14 @@ def test_prune_removes_an_unused_logo_whose_name_is_no_utf_8(logo_folder):
 
 
 @contextlib.contextmanager
-def removed_when_looked_at(path):
-    """Removes `path` at the moment the code under test looks at it (`Path.lstat`), after its
-    folder was listed: the race with another prune or an admin's save, made certain. A profile
-    hook of the interpreter sees the call; nothing of the portal is replaced."""
+def removed_at(path, moment):
+    """Removes `path` at the `moment(frame, event, arg)` of a call the code under test makes: the
+    race with another prune or an admin's save, made certain. A profile hook of the interpreter
+    sees the call; nothing of the portal is replaced. Yields the list the removal is noted in."""
     seen = []
 
     def hook(frame, event, arg):
-        if event == "call" and frame.f_code.co_name == "lstat" and frame.f_locals.get("self") == path:
+        if moment(frame, event, arg):
             seen.append(path)
             path.unlink()
 
@@ -315,6 +315,16 @@ def removed_when_looked_at(path):
         yield seen
     finally:
         sys.setprofile(None)
+
+
+def removed_when_looked_at(path):
+    """At the moment the prune looks at `path` (`Path.lstat`), after its folder was listed."""
+    return removed_at(
+        path,
+        lambda frame, event, arg: (
+            event == "call" and frame.f_code.co_name == "lstat" and frame.f_locals.get("self") == path
+        ),
+    )
 
 
 @pytest.mark.parametrize("args", [[], ["--dry-run"]])
@@ -468,22 +478,15 @@ def test_the_lists_delete_action_waits_for_a_running_save_of_its_site(admin_clie
     assert not SiteHostname.objects.filter(pk=hostname.pk).exists()
 
 
-@contextlib.contextmanager
 def removed_when_its_place_is_asked(path):
-    """Removes `path` the moment the logos' storage says where it lies on the disk (`path()`),
-    just before it is removed: another prune or an admin's save that removed it first."""
-    seen = []
-
-    def hook(frame, event, arg):
-        if event == "return" and frame.f_code.co_name == "path" and arg == str(path) and path.exists():
-            seen.append(path)
-            path.unlink()
-
-    sys.setprofile(hook)
-    try:
-        yield seen
-    finally:
-        sys.setprofile(None)
+    """The moment the logos' storage says where `path` lies on the disk (`path()`), just before
+    it is removed: another prune or an admin's save that removed it first."""
+    return removed_at(
+        path,
+        lambda frame, event, arg: (
+            event == "return" and frame.f_code.co_name == "path" and arg == str(path) and path.exists()
+        ),
+    )
 
 
 def test_prune_counts_only_the_files_it_removed(logo_folder):
