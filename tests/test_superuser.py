@@ -19,9 +19,11 @@ GOOD = "tall-Horse-battery-9"
 
 
 def manage(data_dir: Path, *args: str, **env_vars: str) -> subprocess.CompletedProcess:
-    """manage.py as an operator runs it: its own process, its own database, only these
+    """manage.py as an operator runs it: its own process, its own database (SQLite in
+    `data_dir`, whatever DATABASE_URL and CACHE_URL the suite runs with), only these
     DJANGO_/PORTAL_ variables set."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_"))}
+    env.pop("CACHE_URL", None)
     env.update({"DJANGO_DEBUG": "true", "PORTAL_DATA_DIR": str(data_dir), **env_vars})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
