@@ -252,8 +252,9 @@ def read_flag(env: Any, name: str, default: bool) -> bool:
 
 def from_environment(env: Any) -> dict[str, Any]:
     """PORTAL_<NAME> for every setting: the environment variable of that name (numbers by
-    `read_number`, booleans and text by django-environ), or the default, an empty or blank
-    variable too (django-environ reads an empty boolean as false). For `portal/settings.py`."""
+    `read_number`, booleans by `read_flag`, text by django-environ), or the default, an empty
+    or blank variable too (django-environ reads an empty boolean as false). For
+    `portal/settings.py`."""
     readers = {bool: partial(read_flag, env), str: env.str}
     return {
         s.name: read_number(env, s)

@@ -165,7 +165,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "timeout": 20,
         }
     )
-    if not env.str("DATABASE_URL", default="").strip():
+    if not _text("DATABASE_URL", ""):
         DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
 elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # A database host that does not answer (down, behind a partition) would hold each new
@@ -200,8 +200,8 @@ DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # same cache with an atomic add and incr. Embedded default: diskcache (SQLite files in
 # PORTAL_DATA_DIR/cache), shared by all worker processes of this machine. On more than one
 # server: a cache all of them reach, CACHE_URL=redis://... (never locmem: one per process).
-if env.str("CACHE_URL", default="").strip():
-    CACHES = {"default": env.cache("CACHE_URL")}
+if _cache_url := _text("CACHE_URL", ""):
+    CACHES = {"default": env.cache_url_config(_cache_url)}
     if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
         CACHES["default"]["BACKEND"] = "portal.cache_backend.SharedRedisCache"  # incr in one trip
         # A Redis that accepts connections and never answers (a hung host, a partition) would
