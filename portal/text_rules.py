@@ -118,9 +118,15 @@ def name_problem(value: str) -> str:
     character of it is one a name must not hold (above)."""
     if not has_letter_or_digit(value):
         return NO_LETTER
-    if any(_unshowable(value, at) for at in range(len(value))):
+    if has_unshowable(value):
         return UNSHOWABLE
     return ""
+
+
+def has_unshowable(value: str) -> bool:
+    """Whether a character of `value` is one a name must not hold (above), whatever else the
+    name holds: a label of symbols alone may still not hide a zero-width space."""
+    return any(_unshowable(value, at) for at in range(len(value)))
 
 
 def _unshowable(value: str, at: int) -> bool:

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.caching import memo, site_cache_version
 from portal.models import ApiToken, Site
-from portal.text_rules import UNSHOWABLE, name_problem, text_problem
+from portal.text_rules import has_unshowable, text_problem
 
 TOKEN_PREFIX = "sp_"
 PREFIX_LENGTH = 10  # "sp_" + 7 characters: enough to tell tokens apart, useless to guess with
@@ -55,11 +55,12 @@ UNSHOWABLE_NAME = _(
 
 def validate_token_name(value: str) -> None:
     """Refuses a name with a control character, a bidirectional override or a line break (the
-    text rule), or a character a name must not hold (`name_problem`: a zero-width space, a
-    private-use character...). A name of symbols alone ("***", "🤖") is an admin's choice of
-    label and is kept; the chat hand-off sends "Chat" for it instead
+    text rule), or a character a name must not hold (`text_rules.has_unshowable`, as in
+    `name_problem`: a zero-width space, a private-use character...). A name of symbols alone
+    ("***", "🤖") is an admin's choice of label and is kept, but may not hide such a character
+    either; the chat hand-off sends "Chat" for it instead
     (docs/decisions/0116-chat-handoff-computer-name.md)."""
-    if text_problem(value) or name_problem(value) == UNSHOWABLE:
+    if text_problem(value) or has_unshowable(value):
         raise ValidationError(UNSHOWABLE_NAME, code="unshowable")
 
 

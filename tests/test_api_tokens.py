@@ -252,6 +252,7 @@ UNSHOWABLE_NAMES = [
     "Zendesk\x07",  # a control character
     "\ue000Bot",  # a private-use character
     "Desk\ufeff",  # a byte order mark
+    "***\u200b",  # a zero-width space in a label of symbols alone
 ]
 # Names an admin may choose: symbols, emoji, any script, a joiner where Persian needs it.
 LABELS = ["***", "🤖", "Zendesk (EU) #2", "チャットボット", "مهدی\u200cزاده", "👩\u200d💻 desk"]
