@@ -196,10 +196,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     pages are exempt from X-Frame-Options, which cannot name origins), and form-action adds
     the backend's origins the start forms post and redirect to. Their error pages change
     frame-ancestors alone (`allow_site_frames`, docs/decisions/0115-error-pages-in-a-frame.md).
-    Everything else keeps frame-ancestors 'none' and DENY from Django's
-    XFrameOptionsMiddleware. The directives ride
-    on the response object, so a page served from the page cache (portal/caching.py) gets the
-    same policy.
+    Everything else keeps frame-ancestors 'none' and DENY from Django's XFrameOptionsMiddleware.
+    The directives ride on the response object, so a page served from the page cache
+    (portal/caching.py) gets the same policy.
     """
 
     def get_policy_parts(self, request, response, report_only=False):
