@@ -283,8 +283,8 @@ class PageCacheHitMiddleware:
     the site, language and view-count middlewares (settings.MIDDLEWARE), so a hit skips the
     session, CSRF, auth, messages and axes middlewares: a cached page sets no cookie and reads
     no session or user (page_is_cacheable). The header middlewares above it still apply (CSP
-    per site, Permissions-Policy, nosniff, Referrer-Policy), as do HEAD and the view count;
-    X-Frame-Options and Content-Length are set as the skipped middlewares would. The
+    per site, Permissions-Policy, nosniff, Referrer-Policy, X-Frame-Options), as do HEAD and
+    the view count; Content-Length is set as the skipped CommonMiddleware would. The
     decorator is the opt-in: a view without it, or a request that misses, goes on as before.
 
     A GET with the customer's own values (a prefill link) is never in the page cache; a view
@@ -293,10 +293,7 @@ class PageCacheHitMiddleware:
     """
 
     def __init__(self, get_response):
-        from django.middleware.clickjacking import XFrameOptionsMiddleware
-
         self.get_response = get_response
-        self.xframe = XFrameOptionsMiddleware(get_response)
         # What CommonMiddleware would refuse or redirect before the view: then no early answer.
         self.enabled = not (settings.PREPEND_WWW or settings.DISALLOWED_USER_AGENTS)
 
@@ -342,7 +339,7 @@ class PageCacheHitMiddleware:
                 if page is not None:
                     if not page.has_header("Content-Length"):  # as CommonMiddleware
                         page.headers["Content-Length"] = str(len(page.content))
-                    return self.xframe.process_response(request, page)
+                    return page
                 # The view's own decorator asks no second time (another cached view it calls does).
                 request._portal_page_lookup = (view, lookup)
         return self.get_response(request)

@@ -99,6 +99,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
+    # DENY unless a view exempts its response (customer pages: frame-ancestors decides), on
+    # every response as CSP's frame-ancestors: redirects a lower middleware makes (an admin
+    # path without its slash), errors raised below, pages from the page cache.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Probes next: before host validation (and exempt from the HTTPS redirect, below).
     "portal.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -118,7 +122,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as axes requires: turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

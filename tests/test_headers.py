@@ -127,14 +127,17 @@ def test_api_admin_and_error_pages_carry_the_headers(client, site):
         ("/api/v1/nothing-here", 404),
         (reverse("admin:login"), 200),
         ("/no-such-page/", 404),
+        # CommonMiddleware's slash redirect, made below the header middlewares
+        (reverse("admin:index").rstrip("/"), 301),
     ):
         response = client.get(path)
         assert response.status_code == status, path
         assert_baseline_headers(response)
-        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Frame-Options"] == "DENY", path
     response = client.get("/", HTTP_HOST="evil.example.net")  # DisallowedHost: 400 page
     assert response.status_code == 400
     assert_baseline_headers(response)
+    assert response["X-Frame-Options"] == "DENY"
 
 
 def production_settings(**env) -> list[str]:

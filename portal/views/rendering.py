@@ -70,11 +70,9 @@ def allow_site_frames(response: HttpResponseBase, site: Site | None) -> None:
     click but links (an error page: docs/decisions/0115-error-pages-in-a-frame.md): its
     frame-ancestors, as on the site's customer pages, and no X-Frame-Options, which cannot
     name origins. The rest of the policy stays the baseline's. No site, or one that allows no
-    origin: frame-ancestors 'none', and DENY (set here: an error page may answer an error raised
-    in a middleware above XFrameOptionsMiddleware, a form over Django's field limits)."""
+    origin: frame-ancestors 'none', and DENY (XFrameOptionsMiddleware's, on every response)."""
     if site is None or not site.allowed_frame_origins:
         response.portal_csp = {}  # type: ignore[attr-defined]  # the baseline, as set_customer_csp(None)
-        response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         return
     response.portal_csp = frame_ancestors(site)  # type: ignore[attr-defined]
     response.xframe_options_exempt = True  # type: ignore[attr-defined]
