@@ -437,7 +437,12 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}
     },
-    "root": {"handlers": ["console"], "level": _text("PORTAL_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": portal_conf.read_log_level(
+            "PORTAL_LOG_LEVEL", env.str("PORTAL_LOG_LEVEL", default=""), "INFO"
+        ),
+    },
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # axes says "running database handler" on every failure at INFO; its WARNING lines

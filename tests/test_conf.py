@@ -493,3 +493,20 @@ def test_a_mistyped_https_switch_stops_the_start(tmp_path):
     result = run_portal(tmp_path, ["manage.py", "check"], PORTAL_HTTPS="ture")
     assert result.returncode != 0
     assert "PORTAL_HTTPS is 'ture'; it must be true or false" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "level"), [("info", "INFO"), (" Debug ", "DEBUG"), ("WARNING", "WARNING"), ("", "INFO")]
+)
+def test_a_log_level_is_taken_in_any_case(text, level):
+    """logging knows only upper-case names: `PORTAL_LOG_LEVEL=info`, as gunicorn spells it,
+    stopped the start with "Unable to configure root logger"."""
+    assert conf.read_log_level("PORTAL_LOG_LEVEL", text, "INFO") == level
+
+
+def test_an_unknown_log_level_names_its_variable():
+    with pytest.raises(ImproperlyConfigured) as refused:
+        conf.read_log_level("PORTAL_LOG_LEVEL", "verbose", "INFO")
+    assert str(refused.value) == (
+        "PORTAL_LOG_LEVEL is 'verbose'; it must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+    )

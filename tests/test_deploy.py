@@ -214,6 +214,22 @@ def test_an_empty_database_url_time_zone_or_log_level_is_its_default(tmp_path, e
     assert result.stdout.split() == [str(tmp_path / "portal.sqlite3"), "UTC", "INFO"]
 
 
+def test_a_lower_case_log_level_sets_the_root_logger(tmp_path):
+    """`PORTAL_LOG_LEVEL=debug`, as gunicorn's own level is spelt, stopped every command with
+    "Unable to configure root logger"."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_"))}
+    env.pop("CACHE_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings", PORTAL_DATA_DIR=str(tmp_path), PORTAL_LOG_LEVEL="debug"
+    )
+    code = "import django, logging\ndjango.setup()\nprint(logging.getLevelName(logging.getLogger().level))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["DEBUG"]
+
+
 # Which of `sys.argv[1:]` the settings serve as a Host (Django's own check, no database), then
 # the settings an empty variable could turn off.
 HOSTS_AND_SWITCHES = (
