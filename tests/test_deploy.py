@@ -349,3 +349,16 @@ def test_an_empty_secret_key_is_the_embedded_one_and_refused_by_name(tmp_path):
     assert result.returncode != 0
     assert "portal.E001" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
     assert "must not be empty" not in result.stderr
+
+
+@pytest.mark.parametrize("target", ["migrate", "run", "serve"])
+def test_make_migrates_without_a_statement_timeout(target):
+    """`make serve` on PostgreSQL migrated under PORTAL_DATABASE_STATEMENT_TIMEOUT (30 s by
+    default), which cancels a migration that rebuilds a large table; the image's start runs it
+    with 0 (docs/decisions/0106-bounded-waits-on-an-open-database-connection.md)."""
+    result = subprocess.run(
+        ["make", "-n", target], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    migrations = [line for line in result.stdout.splitlines() if "manage.py migrate" in line]
+    assert migrations
+    assert all(line.startswith("PORTAL_DATABASE_STATEMENT_TIMEOUT=0 ") for line in migrations)
