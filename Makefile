@@ -43,8 +43,10 @@ messages: install
 	$(PY) -m babel.messages.frontend -q compile --directory portal/locale --domain django
 	$(PY) -m portal.i18n_fallbacks
 
+# A migration may rebuild or index a large table: no statement timeout for it alone, as in the
+# image (docs/decisions/0106-bounded-waits-on-an-open-database-connection.md).
 migrate: install
-	$(PY) manage.py migrate --no-input
+	PORTAL_DATABASE_STATEMENT_TIMEOUT=0 $(PY) manage.py migrate --no-input
 
 # Demo data for a local try-out, on plain http as `make run` serves it (see below).
 demo: export PORTAL_HTTPS = false

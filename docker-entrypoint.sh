@@ -12,8 +12,8 @@ case "$1" in
     tries=0
     until python manage.py migrate --check --skip-checks >/dev/null 2>&1; do
       tries=$((tries + 1))
-      if [ "$tries" -ge 150 ]; then echo "worker: the database is not migrated" >&2; exit 1; fi
-      echo "worker: waiting for the web container's migrations" >&2
+      if [ "$tries" -ge 150 ]; then echo "worker: the database is not reachable or not migrated; see the web container's log" >&2; exit 1; fi
+      echo "worker: waiting for the database and the web container's migrations" >&2
       sleep 2
     done
     python manage.py webhooks_requeue

@@ -30,7 +30,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.conf import bounded_number
+from portal.conf import bounded_number, read_log_level
 
 # The .env beside this file, as portal/settings.py reads it (what the environment sets wins):
 # WEB_CONCURRENCY, PORTAL_THREADS and PORTAL_RUN_ALONE_MS there are gunicorn's too, and
@@ -92,7 +92,10 @@ forwarder_headers = ""
 # logs a customer field). The path, never the query; no Referer.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+try:
+    loglevel = read_log_level("GUNICORN_LOG_LEVEL", os.environ.get("GUNICORN_LOG_LEVEL", ""), "INFO")
+except ImproperlyConfigured as refused:
+    raise SystemExit(f"gunicorn.conf.py: {refused}") from None
 
 # The heartbeat file on a memory file system, so a slow disk (a container's overlay) never
 # looks like a stuck worker.

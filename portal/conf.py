@@ -250,6 +250,24 @@ def read_flag(env: Any, name: str, default: bool) -> bool:
         ) from None
 
 
+# The levels a log takes, as logging names them; an operator may write them in any case.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def read_log_level(name: str, text: str, default: str) -> str:
+    """`text`, the value of the log level variable `name`, as logging names the level, or
+    `default` when it is blank. logging takes only upper-case names: `PORTAL_LOG_LEVEL=info`
+    (gunicorn's spelling) stopped the start with "Unable to configure root logger", naming no
+    variable; and gunicorn read any word it did not know as info. Any other word stops the start
+    naming the variable and the levels."""
+    level = text.strip().upper()
+    if not level:
+        return default
+    if level not in LOG_LEVELS:
+        raise ImproperlyConfigured(f"{name} is {text.strip()!r}; it must be one of {', '.join(LOG_LEVELS)}.")
+    return level
+
+
 def from_environment(env: Any) -> dict[str, Any]:
     """PORTAL_<NAME> for every setting: the environment variable of that name (numbers by
     `read_number`, booleans by `read_flag`, text by django-environ), or the default, an empty

@@ -93,7 +93,7 @@ def run_alone_ms() -> int:
     alone, and there the side-by-side bench lost up to a sixth of the bare view's requests a
     second (docs/decisions/0098-one-quick-request-at-a-time.md).
     """
-    if os.environ.get("PORTAL_RUN_ALONE_MS"):
+    if os.environ.get("PORTAL_RUN_ALONE_MS", "").strip():  # blank is unset, as every number's
         return bounded_number(os.environ, "PORTAL_RUN_ALONE_MS", 0, at_least=0)
     return 10 if embedded_database() else 0
 

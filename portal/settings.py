@@ -6,12 +6,15 @@ every worker process of the machine shares, and DEBUG off unless asked for. `.en
 every variable.
 """
 
+import warnings
+import zoneinfo
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from portal import conf as portal_conf
 from portal.checks import EMBEDDED_SECRET_KEY
@@ -155,8 +158,26 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # ------------------------------------------------------------------------------
 # Data: database and cache
 # ------------------------------------------------------------------------------
+
+
+def _database(url: str) -> dict:
+    """Django's database settings for DATABASE_URL. A URL without a scheme
+    (`db.internal:5432/portal`) stopped the start with KeyError 'ENGINE', naming nothing; the
+    message does not repeat the URL, which may hold a password (and django-environ's warning,
+    which prints the parsed URL, password included, is silenced for it)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Engine not recognized from url")
+        database = env.db_url_config(url)
+    if not database.get("ENGINE"):
+        raise ImproperlyConfigured(
+            "DATABASE_URL names no database; it must begin with postgres:// "
+            "(postgres://USER:PASSWORD@HOST:5432/NAME) or sqlite:/// (sqlite:////srv/portal/portal.sqlite3)."
+        )
+    return database
+
+
 DATABASES = {
-    "default": env.db_url_config(_text("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal.sqlite3'}")),
+    "default": _database(_text("DATABASE_URL", f"sqlite:///{DATA_DIR / 'portal.sqlite3'}")),
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several gunicorn workers write start records at once: WAL lets readers go on while one
@@ -260,7 +281,21 @@ LOCALE_PATHS = [BASE_DIR / "portal" / "locale", BASE_DIR / "portal" / "locale_fa
 FORMAT_MODULE_PATH = ["portal.formats"]  # the same for date formats (portal/formats/__init__.py)
 USE_I18N = True
 USE_TZ = True
-TIME_ZONE = _text("PORTAL_TIME_ZONE", "UTC")
+
+
+def _time_zone(name: str) -> str:
+    """The time zone PORTAL_TIME_ZONE names: Django's own refusal ("Incorrect timezone setting")
+    names no variable, and it checks only where the system has a zoneinfo folder."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"PORTAL_TIME_ZONE is {name!r}; it must be a time zone name, e.g. Europe/Berlin or UTC."
+        ) from None
+    return name
+
+
+TIME_ZONE = _time_zone(_text("PORTAL_TIME_ZONE", "UTC").strip())
 
 # ------------------------------------------------------------------------------
 # Static and media files
@@ -440,7 +475,12 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}
     },
-    "root": {"handlers": ["console"], "level": _text("PORTAL_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": portal_conf.read_log_level(
+            "PORTAL_LOG_LEVEL", env.str("PORTAL_LOG_LEVEL", default=""), "INFO"
+        ),
+    },
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # axes says "running database handler" on every failure at INFO; its WARNING lines

@@ -493,3 +493,69 @@ def test_a_mistyped_https_switch_stops_the_start(tmp_path):
     result = run_portal(tmp_path, ["manage.py", "check"], PORTAL_HTTPS="ture")
     assert result.returncode != 0
     assert "PORTAL_HTTPS is 'ture'; it must be true or false" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "level"), [("info", "INFO"), (" Debug ", "DEBUG"), ("WARNING", "WARNING"), ("", "INFO")]
+)
+def test_a_log_level_is_taken_in_any_case(text, level):
+    """logging knows only upper-case names: `PORTAL_LOG_LEVEL=info`, as gunicorn spells it,
+    stopped the start with "Unable to configure root logger"."""
+    assert conf.read_log_level("PORTAL_LOG_LEVEL", text, "INFO") == level
+
+
+def test_an_unknown_log_level_names_its_variable():
+    with pytest.raises(ImproperlyConfigured) as refused:
+        conf.read_log_level("PORTAL_LOG_LEVEL", "verbose", "INFO")
+    assert str(refused.value) == (
+        "PORTAL_LOG_LEVEL is 'verbose'; it must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+    )
+
+
+# Where the portal reads its environment, and how: settings.py's readers (_number, _flag, ...),
+# gunicorn.conf.py's and the worker class's (number, bounded_number, os.environ.get), and
+# portal_bootstrap's first backend. Django's own variables (DJANGO_SETTINGS_MODULE, the
+# DJANGO_SUPERUSER_* of createsuperuser) are Django's to document.
+READING_FILES = (
+    "portal/settings.py",
+    "gunicorn.conf.py",
+    "portal/gunicorn_worker.py",
+    "portal/management/commands/portal_bootstrap.py",
+)
+READ_CALL = re.compile(
+    r"\b(?:_number|_flag|_text|_list|_folder|number|env(?:\.\w+)?|os\.environ\.get|read_log_level"
+    r"|bounded_number\(os\.environ,)\(?\s*\"([A-Z][A-Z0-9_]+)\""
+)
+BOOTSTRAP_NAME = re.compile(r"\"((?:BEYONDTRUST|TAKECONTROL)_[A-Z_]+)\"")
+
+
+def variables_read() -> set[str]:
+    names = {setting.name for setting in SETTINGS}
+    for path in READING_FILES:
+        text = (ROOT / path).read_text(encoding="utf-8")
+        names.update(READ_CALL.findall(text))
+        names.update(BOOTSTRAP_NAME.findall(text))
+    return names
+
+
+def test_env_example_lists_every_variable_the_portal_reads_and_no_other():
+    """An operator configures the portal from .env.example: a variable read but not listed
+    there (PORTAL_CACHE_DIR, GUNICORN_LOG_LEVEL, PORTAL_REQUEST_HEAD_SECONDS were) is one they
+    never hear of, and one listed but never read is a setting that does nothing."""
+    listed = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), flags=re.M))
+    read = variables_read()
+    assert {"PORTAL_RATE_LIMIT", "DJANGO_SECRET_KEY", "WEB_CONCURRENCY", "BEYONDTRUST_URL"} <= read
+    assert sorted(read - listed) == []
+    assert sorted(listed - read) == []
+
+
+@pytest.mark.parametrize("setting", SETTINGS, ids=lambda setting: setting.name)
+def test_env_example_shows_each_portal_setting_at_its_default(setting):
+    """.env.example's value of a PORTAL_* setting is its default, so a copied file changes
+    nothing the operator did not mean to change."""
+    line = re.search(rf"^{setting.name}=(.*)$", (ROOT / ".env.example").read_text(), flags=re.M)
+    assert line is not None
+    value = conf.FLAG_WORDS[line[1].lower()] if isinstance(setting.default, bool) else line[1]
+    if not isinstance(setting.default, bool):
+        value = conf.parse_number(line[1], type(setting.default))
+    assert value == setting.default

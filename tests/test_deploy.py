@@ -214,6 +214,55 @@ def test_an_empty_database_url_time_zone_or_log_level_is_its_default(tmp_path, e
     assert result.stdout.split() == [str(tmp_path / "portal.sqlite3"), "UTC", "INFO"]
 
 
+def test_a_lower_case_log_level_sets_the_root_logger(tmp_path):
+    """`PORTAL_LOG_LEVEL=debug`, as gunicorn's own level is spelt, stopped every command with
+    "Unable to configure root logger"."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_"))}
+    env.pop("CACHE_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings", PORTAL_DATA_DIR=str(tmp_path), PORTAL_LOG_LEVEL="debug"
+    )
+    code = "import django, logging\ndjango.setup()\nprint(logging.getLevelName(logging.getLogger().level))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["DEBUG"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "DATABASE_URL",
+            "//portal:pa55word@db.internal:5432/portal",
+            "DATABASE_URL names no database; it must begin with postgres:// "
+            "(postgres://USER:PASSWORD@HOST:5432/NAME) or sqlite:/// (sqlite:////srv/portal/portal.sqlite3).",
+        ),
+        (
+            "PORTAL_TIME_ZONE",
+            "Mars/Tharsis",
+            "PORTAL_TIME_ZONE is 'Mars/Tharsis'; it must be a time zone name, e.g. Europe/Berlin or UTC.",
+        ),
+    ],
+)
+def test_a_database_url_or_time_zone_it_cannot_use_stops_the_start_naming_the_variable(
+    tmp_path, name, value, message
+):
+    """A URL without its scheme stopped every command with KeyError 'ENGINE', an unknown zone
+    with Django's "Incorrect timezone setting": neither named the variable to fix. The
+    message never repeats the URL, which holds the database's password."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_"))}
+    env.pop("CACHE_URL", None)
+    env.update(DJANGO_SETTINGS_MODULE="portal.settings", PORTAL_DATA_DIR=str(tmp_path), **{name: value})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == f"django.core.exceptions.ImproperlyConfigured: {message}"
+    assert "pa55word" not in result.stderr
+
+
 # Which of `sys.argv[1:]` the settings serve as a Host (Django's own check, no database), then
 # the settings an empty variable could turn off.
 HOSTS_AND_SWITCHES = (
@@ -300,3 +349,16 @@ def test_an_empty_secret_key_is_the_embedded_one_and_refused_by_name(tmp_path):
     assert result.returncode != 0
     assert "portal.E001" in result.stderr and "DJANGO_SECRET_KEY" in result.stderr
     assert "must not be empty" not in result.stderr
+
+
+@pytest.mark.parametrize("target", ["migrate", "run", "serve"])
+def test_make_migrates_without_a_statement_timeout(target):
+    """`make serve` on PostgreSQL migrated under PORTAL_DATABASE_STATEMENT_TIMEOUT (30 s by
+    default), which cancels a migration that rebuilds a large table; the image's start runs it
+    with 0 (docs/decisions/0106-bounded-waits-on-an-open-database-connection.md)."""
+    result = subprocess.run(
+        ["make", "-n", target], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+    )
+    migrations = [line for line in result.stdout.splitlines() if "manage.py migrate" in line]
+    assert migrations
+    assert all(line.startswith("PORTAL_DATABASE_STATEMENT_TIMEOUT=0 ") for line in migrations)

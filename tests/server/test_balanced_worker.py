@@ -555,6 +555,17 @@ def test_the_quick_time_follows_the_database_django_uses(monkeypatch):
     assert run_alone_ms() == 0
 
 
+def test_a_blank_quick_time_is_the_database_s_default(monkeypatch):
+    """`PORTAL_RUN_ALONE_MS= ` (a space left in .env) was read as 0 on SQLite, where the
+    default is 10: blank is unset, as for every other number."""
+    from django.db import connection
+
+    from portal.gunicorn_worker import run_alone_ms
+
+    monkeypatch.setenv("PORTAL_RUN_ALONE_MS", " ")
+    assert run_alone_ms() == (10 if connection.vendor == "sqlite" else 0)
+
+
 def served_connection(worker) -> tuple[object, socket.socket]:
     """A connection whose request came in, as gthread's loop hands it on, and the client's end."""
     from gunicorn.workers.gthread import TConn

@@ -272,3 +272,14 @@ def test_an_empty_access_log_variable_is_the_default_standard_output():
     worker served. As every empty variable, it is its default (docs/decisions/0086)."""
     with shipped_gunicorn(access_log="") as port:
         assert get(port, "/healthz")[0] == 200
+
+
+def test_gunicorn_stops_at_start_on_a_log_level_it_does_not_know():
+    """gunicorn read any level it did not know (`verbose`, `warn `) as info, saying nothing."""
+    status, err, answered = gunicorn_exit({"GUNICORN_LOG_LEVEL": "verbose"})
+    assert status == 1
+    assert err.strip().splitlines() == [
+        "gunicorn.conf.py: GUNICORN_LOG_LEVEL is 'verbose'; "
+        "it must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+    ]
+    assert not answered
