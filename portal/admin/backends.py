@@ -120,6 +120,10 @@ class BackendAdmin(WriteOnlySecretsAdmin, VendorFieldsAdmin, admin.ModelAdmin):
             fieldsets = [entry for entry in fieldsets if "connection_ok" not in entry[1]["fields"]]
         return fieldsets
 
+    def has_import_issues_permission(self, request):
+        """The *Import issues* action's: it creates and changes issues customers see at once."""
+        return request.user.has_perms(["portal.add_issue", "portal.change_issue"])
+
     def get_urls(self):
         def view(request, object_id):
             return session_history_view(self, request, object_id)
