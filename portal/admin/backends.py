@@ -18,6 +18,7 @@ from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 
 class BackendForm(VendorFieldsForm, WriteOnlySecretsForm):
     secret_fields = models.Backend.SECRET_FIELDS
+    secrets_sent_to = "base_url"
     clear_client_secret = clear_secret_field()
     clear_tc_public_key = clear_secret_field()
     clear_tc_private_key = clear_secret_field()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from urllib.parse import urlsplit
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,9 @@ class WriteOnlySecretsForm(forms.ModelForm):
 
     secret_fields: tuple[str, ...] = ()
     secret_generators: dict[str, Callable[[], str]] = {}
+    # The address field the secrets are sent to, if any: when its host moves, an empty box no
+    # longer keeps a stored secret (`_address_moved`).
+    secrets_sent_to: str = ""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,7 +105,33 @@ class WriteOnlySecretsForm(forms.ModelForm):
                 cleaned[name] = ""
             elif not cleaned.get(name):
                 cleaned[name] = getattr(self.instance, name, "") if self.instance.pk else ""
+                if cleaned[name] and self._address_moved(cleaned):
+                    self.add_error(name, ADDRESS_MOVED)
         return cleaned
+
+    def _address_moved(self, cleaned) -> bool:
+        """True when `secrets_sent_to` now names another receiver (scheme, host or port) than
+        the stored one: whoever may change the address but not read the secret would otherwise
+        read it from the first request the portal sends there."""
+        if not self.secrets_sent_to or self.secrets_sent_to not in cleaned:
+            return False
+        return origin(cleaned[self.secrets_sent_to]) != origin(getattr(self.instance, self.secrets_sent_to))
+
+
+ADDRESS_MOVED = _(
+    "The address changed: type this secret again or remove it. A stored secret is never sent to a new address."
+)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Where a request to `url` goes: scheme, host and port, as the client connects to them."""
+    parts = urlsplit(url or "")
+    try:
+        port = parts.port
+    except ValueError:  # not a port: the address's own validation refuses it
+        port = None
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").rstrip("."), port or {"https": 443, "http": 80}.get(scheme)
 
 
 def secret_state(model, name: str) -> Callable[[object], str]:
