@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
-from urllib.parse import urlsplit
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from django import forms
 from django.utils.text import capfirst, format_lazy
@@ -119,7 +119,8 @@ class WriteOnlySecretsForm(forms.ModelForm):
 
 
 ADDRESS_MOVED = _(
-    "The address changed: type this secret again or remove it. A stored secret is never sent to a new address."
+    "The address changed: type this secret again or remove it. "
+    "A stored secret is never sent to a new address."
 )
 
 

@@ -18,7 +18,10 @@ from tests.test_backend_validation import errors, save_backend, saved
 
 pytestmark = pytest.mark.django_db
 
-REFUSED = "The address changed: type this secret again or remove it. A stored secret is never sent to a new address."
+REFUSED = (
+    "The address changed: type this secret again or remove it. "
+    "A stored secret is never sent to a new address."
+)
 
 
 @pytest.fixture
