@@ -108,6 +108,12 @@ class WriteOnlySecretsForm(forms.ModelForm):
                 cleaned[name] = getattr(self.instance, name, "") if self.instance.pk else ""
                 if cleaned[name] and self._address_moved(cleaned):
                     self.add_error(name, ADDRESS_MOVED)
+        if self.instance.pk and self._address_moved(cleaned):
+            # A secret of another kind, kept but no input here (docs/decisions/0103): nobody
+            # can type it again, and it must not wait at the new address for a change of kind.
+            for name in self.secret_fields:
+                if name not in self.fields:
+                    setattr(self.instance, name, "")
         return cleaned
 
     def _address_moved(self, cleaned) -> bool:

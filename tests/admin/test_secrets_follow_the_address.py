@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.urls import reverse
 
 from portal.models import Backend
+from tests.admin.test_translations import change_form_data
+from tests.admin.test_vendor_fields import change_form_data_of, form_errors
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.fakes.server import running
 from tests.test_backend_validation import errors, save_backend, saved
@@ -105,3 +107,36 @@ def test_take_control_keys_stay_for_the_same_host_and_not_for_another(admin_clie
         )
     )
     assert found == {"tc_private_key": [REFUSED]}
+
+
+def test_keys_another_kind_kept_do_not_follow_the_address_back(admin_client, listener):
+    """A Take Control backend becomes BeyondTrust (its keys are no input there, so nothing asks
+    for them), moves to a listener's host, then becomes Take Control again on that host. The
+    keys must not be waiting there for the next start."""
+    backend = Backend.objects.create(
+        name="Take Control",
+        kind=Backend.Kind.TAKECONTROL,
+        base_url="https://api.us0.swi-rc.com/rest",
+        tc_uid="e14887a6|2109",
+        tc_public_key="public key, never shown",
+        tc_private_key="private key, never shown",
+    )
+    url = reverse("admin:portal_backend_change", args=[backend.pk])
+
+    def save_as(**changes):
+        response = admin_client.post(url, change_form_data(admin_client, url, **changes))
+        if response.status_code == 200:  # another kind: its settings are shown once, then saved
+            response = admin_client.post(url, change_form_data_of(response.content.decode(), **changes))
+        assert response.status_code == 302, form_errors(response)
+
+    # BeyondTrust on the same host keeps the keys it does not use (docs/decisions/0103) ...
+    save_as(
+        kind="modern", base_url="https://api.us0.swi-rc.com", client_id="id", client_secret="typed, for BT"
+    )
+    backend.refresh_from_db()
+    assert backend.tc_public_key == "public key, never shown"
+    # ... but not on another host, where nobody can type them again.
+    save_as(base_url=listener.base_url, client_secret="typed again, long")
+    save_as(kind="takecontrol", base_url=listener.base_url + "/rest", tc_uid="e14887a6|2109")
+    backend.refresh_from_db()
+    assert (backend.kind, backend.tc_public_key, backend.tc_private_key) == ("takecontrol", "", "")
