@@ -89,12 +89,24 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+# A vendor address's host and port as a URL writes them, and nothing else: the origin goes into
+# every customer page's Content-Security-Policy (form-action) and the start URL into a Location
+# header, where a space, ";" or a line break would add sources or directives, or fail each page.
+VENDOR_HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def validate_vendor_url(value: str, *, example: str = "https://support.example.com") -> None:
     """Vendor URLs must be https, except for loopback hosts (fake vendors in tests, demos).
     `example` is cited when `value` is no URL (code "not_a_url"; `Backend.clean_fields` cites
     its vendor's)."""
     parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or not VENDOR_HOST.fullmatch(parts.netloc.rpartition("@")[2])  # credentials: refused below
+        or UNSAFE_IN_URL.search(value)
+    ):
         raise ValidationError(
             _("Enter a full URL such as %(example)s."), code="not_a_url", params={"example": example}
         )

@@ -516,3 +516,56 @@ def test_remove_the_stored_value_is_offered_only_when_one_is_stored(admin_client
     saved(save_backend(admin_client, backend, client_secret=""))  # empty: keep the stored one
     backend.refresh_from_db()
     assert backend.client_secret == "stored-s3cret"
+
+
+# ------------------------------------------------------------------------------
+# An address is an address: nothing in it may reach a header as something else
+# ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://support.example.com *; report-uri https:evil.example",  # sources and a directive
+        "https://support.example.com;sandbox",
+        "https://support.example.com,evil.example",
+        "https://support.example.com%20evil.example",
+        "https://support.example.com\r\nX-Injected: 1",
+    ],
+)
+def test_an_address_with_more_than_a_host_is_refused_and_never_reaches_the_pages_policy(
+    admin_client, client, site, address
+):
+    found = errors(save_backend(admin_client, site.backend, base_url=address))
+    assert found["base_url"] == ["Enter a full URL such as https://support.example.com."]
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "evil" not in policy and "report-uri" not in policy and "sandbox" not in policy
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"base_url": "https://api.us0.swi-rc.com/rest x"}, "base_url"),
+        ({"base_url": "https://api.us0.swi-rc.com *;script-src *"}, "base_url"),
+        (
+            {"tc_pin_url_template": "https://startcontrol.com *;report-uri https:evil.example/{pin}"},
+            "tc_pin_url_template",
+        ),
+        ({"tc_pin_url_template": "https://startcontrol.com/{pin}\r\nX-Injected: 1"}, "tc_pin_url_template"),
+    ],
+)
+def test_take_control_addresses_are_held_to_a_host_and_a_clean_path(admin_client, fields, field):
+    found = errors(save_backend(admin_client, **{**TC, "tc_uid": "e14887a6|2109", **fields}))
+    assert list(found) == [field]
+    assert found[field][0].startswith("Enter a full URL such as https://")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://support.example.com",
+        "https://support.example.com.:8443",
+        "http://[::1]:8080",
+        "http://127.0.0.1:9",
+    ],
+)
+def test_hosts_ports_and_loopback_addresses_still_pass(admin_client, address):
+    saved(save_backend(admin_client, base_url=address))

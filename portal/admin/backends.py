@@ -18,6 +18,7 @@ from portal.admin.vendor_fields import VendorFieldsAdmin, VendorFieldsForm
 
 class BackendForm(VendorFieldsForm, WriteOnlySecretsForm):
     secret_fields = models.Backend.SECRET_FIELDS
+    secrets_sent_to = "base_url"
     clear_client_secret = clear_secret_field()
     clear_tc_public_key = clear_secret_field()
     clear_tc_private_key = clear_secret_field()
@@ -119,6 +120,10 @@ class BackendAdmin(WriteOnlySecretsAdmin, VendorFieldsAdmin, admin.ModelAdmin):
         if obj is None or not obj.adapter.has_connection_test:
             fieldsets = [entry for entry in fieldsets if "connection_ok" not in entry[1]["fields"]]
         return fieldsets
+
+    def has_import_issues_permission(self, request):
+        """The *Import issues* action's: it creates and changes issues customers see at once."""
+        return request.user.has_perms(["portal.add_issue", "portal.change_issue"])
 
     def get_urls(self):
         def view(request, object_id):

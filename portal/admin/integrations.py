@@ -138,7 +138,10 @@ _importing = _offering(
 )
 
 
-@admin.action(description=_("Test connection"))
+# Django offers an action without `permissions` to everyone who may view the list. The test
+# writes the backend's kept result; the import changes customers' issue menus at once, so it
+# asks `BackendAdmin.has_import_issues_permission` (may add and change issues).
+@admin.action(description=_("Test connection"), permissions=["change"])
 def test_connection(modeladmin, request, queryset):
     for backend in _testable(modeladmin, request, queryset):
         report = appliance.check_connection(backend=backend)
@@ -215,7 +218,7 @@ def test_connection(modeladmin, request, queryset):
         appliance.record_connection_check(backend=backend, report=report)
 
 
-@admin.action(description=_("Import issues from appliance"))
+@admin.action(description=_("Import issues from appliance"), permissions=["import_issues"])
 def import_issues(modeladmin, request, queryset):
     for backend in _importing(modeladmin, request, queryset):
         try:

@@ -89,3 +89,71 @@ def test_staff_who_may_change_still_get_the_write_only_field(client, site):
     assert CLIENT_SECRET not in page
     field = element(page, "input", name="client_secret")
     assert field.attrs["type"] == "password" and not field.attrs.get("value")
+
+
+# ------------------------------------------------------------------------------
+# The list's filters: no secret is spelled out by the number of results
+# ------------------------------------------------------------------------------
+def results(client, changelist: str, query: str):
+    """The status of the changelist filtered by `query`, and how many rows it shows."""
+    response = client.get(reverse(changelist) + "?" + query)
+    rows = len(elements(response.content.decode(), "tr")) if response.status_code == 200 else None
+    return response.status_code, rows
+
+
+@pytest.mark.parametrize(
+    ("changelist", "right", "wrong", "permission"),
+    [
+        (
+            "admin:portal_backend_changelist",
+            f"client_secret__startswith={CLIENT_SECRET[:3]}",
+            "client_secret__startswith=zzz",
+            "view_backend",
+        ),
+        (
+            "admin:portal_backend_changelist",
+            f"tc_private_key__regex=^{PRIVATE_KEY[:3]}",
+            "tc_private_key__regex=^zzz",
+            "view_backend",
+        ),
+        (
+            "admin:portal_backend_changelist",
+            f"tc_public_key={PUBLIC_KEY}",
+            "tc_public_key=zzz",
+            "view_backend",
+        ),
+        (
+            "admin:portal_site_changelist",
+            f"prefill_secret__startswith={PREFILL_SECRET[:3]}",
+            "prefill_secret__startswith=zzz",
+            "view_site",
+        ),
+        (
+            "admin:webhooks_endpoint_changelist",
+            f"secret__startswith={WEBHOOK_SECRET[:3]}",
+            "secret__startswith=zzz",
+            "view_endpoint",
+        ),
+    ],
+)
+def test_a_secret_is_no_filter_of_the_list_for_a_viewer_or_a_superuser(
+    client, admin_client, site, changelist, right, wrong, permission
+):
+    """Django lets a changelist filter by any of the model's own fields (`?secret__startswith=`):
+    the rows a guess leaves would give the secret away a character at a time."""
+    site.backend.client_id, site.backend.client_secret = "portal-client", CLIENT_SECRET
+    site.backend.save()
+    Backend.objects.create(
+        name="Take Control",
+        kind=Backend.Kind.TAKECONTROL,
+        base_url="https://api.example.com/rest",
+        tc_public_key=PUBLIC_KEY,
+        tc_private_key=PRIVATE_KEY,
+    )
+    site.prefill_secret = PREFILL_SECRET
+    site.save()
+    Endpoint.objects.create(site=site, url="https://hooks.example.com/portal", secret=WEBHOOK_SECRET)
+    for staff in (viewer(client, permission), admin_client):
+        assert results(staff, changelist, right) == results(staff, changelist, wrong) == (400, None)
+    # The list itself, and its own filters, still answer.
+    assert results(admin_client, changelist, "")[0] == 200

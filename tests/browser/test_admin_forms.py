@@ -209,3 +209,39 @@ def test_an_api_token_name_with_a_zero_width_space_is_refused_under_the_name(
     page.wait_for_url(portal_url + reverse("admin:portal_apitoken_changelist"))
     assert site.api_tokens.get().name == "Zendesk"
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "en-US",
+            "The address changed: type this secret again or remove it. A stored secret is never sent "
+            "to a new address.",
+        ),
+        (
+            "ja",
+            "アドレスが変更されました：このシークレットをもう一度入力するか、削除してください。"
+            "保存済みのシークレットが新しいアドレスに送信されることはありません。",
+        ),
+    ],
+)
+def test_a_new_backend_address_asks_for_the_secret_under_its_box(
+    browser, portal_url, secrets_set, language, message
+):
+    """docs/decisions/0022-write-only-secrets.md: the stored client secret does not follow the
+    address to another host; the box it must be typed in says so, and nothing is saved."""
+    site, _endpoint = secrets_set
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_backend_change", args=[site.backend_id]))
+    page.fill("#id_base_url", "https://elsewhere.example.com")
+    page.click("input[name=_save]")
+    page.locator(".errornote").wait_for()
+    assert page.locator(".field-client_secret ul.errorlist li").all_inner_texts() == [message]
+    assert page.locator(".field-client_secret ul.errorlist").is_visible()
+    assert "s" * 32 not in page.content()
+    site.backend.refresh_from_db()
+    assert site.backend.base_url == "https://support.example.com"
+    context.close()
