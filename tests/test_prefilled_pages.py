@@ -247,6 +247,27 @@ def test_a_compiled_page_answers_before_the_session_auth_and_messages_middleware
     assert caching.cache.get(key) == 2  # the early answer is counted as the rendered page was
 
 
+def cache_control(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part.strip()}
+
+
+def test_only_the_customers_browser_may_keep_a_page_with_their_values(client, prefill_site):
+    """A shared cache in front of the portal (a proxy, a CDN) must not keep a page that shows a
+    customer's values: the link's first render, its compiled page, a shape too new to compile
+    and the form sent back with its errors all say `private`; a page without them does not."""
+    full = client.get("/survey/?name=Jane&issue=vpn")
+    early = client.get("/survey/?name=Joan&issue=vpn")
+    assert full.templates and early.templates == []  # rendered once, then the compiled page
+    for response in (full, early, client.get("/key/?external_key=INC-1")):
+        assert response.status_code == 200
+        assert "private" in cache_control(response) and "public" not in cache_control(response)
+    sent_back = client.post("/survey/", form_data(name="Jane", issue="vpn", details=""))
+    assert sent_back.status_code == 200 and 'value="Jane"' in sent_back.content.decode()
+    assert "private" in cache_control(sent_back)
+    for plain in ("/survey/", "/survey/?locale=de", "/key/?embed=1"):
+        assert "private" not in cache_control(client.get(plain)), plain
+
+
 def test_a_compiled_page_is_never_the_answer_once_the_site_has_closed(client, prefill_site):
     """Opening hours close a site without an admin change (no new site version): the early
     answer checks them as the view does, and a closed site's link gets the closed page."""

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
@@ -86,7 +86,7 @@ class StartFlowView(View, Generic[FormT]):
             return None
         if not has_customer_values(request):
             return None
-        return prefilled_page(view, compile=False)
+        return kept_private(prefilled_page(view, compile=False))
 
     # Hooks ------------------------------------------------------------------------
     def is_enabled(self) -> bool:
@@ -134,11 +134,10 @@ class StartFlowView(View, Generic[FormT]):
         return render_customer_page(self.request, self.template_name, context)
 
     def get(self, request: SiteRequest) -> HttpResponse:
-        if has_customer_values(request) and self.compiles_prefilled_page():
-            page = prefilled_page(self)
-            if page is not None:
-                return page
-        return self.render_form(self.get_form())
+        if not has_customer_values(request):
+            return self.render_form(self.get_form())
+        page = prefilled_page(self) if self.compiles_prefilled_page() else None
+        return kept_private(page or self.render_form(self.get_form()))
 
     def post(self, request: SiteRequest) -> HttpResponse:
         form = self.get_form(request.POST)
@@ -152,7 +151,19 @@ class StartFlowView(View, Generic[FormT]):
             return start_response(request, self.start(form, context), context)
         if ok:
             record_invalid(request, form, self.flow, issue=self.attempted_issue(form))
-        return self.render_form(form)
+        return kept_private(self.render_form(form))
+
+
+_ResponseT = TypeVar("_ResponseT", bound=HttpResponseBase | None)
+
+
+def kept_private(response: _ResponseT) -> _ResponseT:
+    """`Cache-Control: private` on a page that shows the customer's own values (a prefill link,
+    a form sent back with its errors): a browser may keep it, no shared cache in front of the
+    portal (a proxy, a CDN) may, as the portal's own page cache never does."""
+    if response is not None:
+        patch_cache_control(response, private=True)
+    return response
 
 
 # ------------------------------------------------------------------------------
