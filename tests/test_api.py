@@ -844,6 +844,25 @@ def test_chat_handoff_keeps_the_name_only_when_the_site_keeps_personal_data(clie
     assert StartRequest.objects.get().customer_data == {"name": "Jane", "external_key": "INC9"}
 
 
+@pytest.mark.parametrize("locale", ["de", "pt-br", ""])
+def test_chat_handoff_records_the_chats_language(client, fake, secret, api_site, locale):
+    """The start record, and so the webhook's `language`, is the chat's: the `locale` the
+    representative chats in, else the site's default language, as for the API's other starts."""
+    api_site.default_language = "fr"
+    api_site.save()
+    body = {"name": "Jane", "external_key": "INC9", **({"locale": locale} if locale else {})}
+    assert call(client, "post", "/chat-handoffs", body, token=secret).status_code == 201
+    assert StartRequest.objects.get().locale == (locale or "fr")
+
+
+def test_a_failed_chat_handoff_records_the_chats_language(client, fake, secret):
+    fake.fail("error", action="create_virtual_customer")
+    body = {"name": "Jane", "locale": "ja"}
+    assert call(client, "post", "/chat-handoffs", body, token=secret).status_code == 502
+    record = StartRequest.objects.get()
+    assert (record.outcome, record.locale) == ("failed", "ja")
+
+
 # ------------------------------------------------------------------------------
 # GET /reps
 # ------------------------------------------------------------------------------

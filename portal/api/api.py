@@ -309,8 +309,11 @@ def record(
     chat: bool = False,
     customer: services.Customer | None = None,
     error_fields=None,
+    language: str = "",
 ) -> None:
-    context = services.StartContext(site=site, language=site.default_language)
+    """A start the API made or refused, in the site's default language unless the call names
+    the customer's (a chat hand-off's `locale`): the start record's, and the webhook's."""
+    context = services.StartContext(site=site, language=language or site.default_language)
     services.record_start(
         context=context,
         flow=StartRequest.Flow.API,
@@ -405,9 +408,23 @@ def chat_handoffs(request, payload: ChatHandoffRequest):
                 **wanted,
             )
     except ApiError:
-        record(site=site, outcome=StartRequest.Outcome.FAILED, issue=issue, chat=True, customer=customer)
+        record(
+            site=site,
+            outcome=StartRequest.Outcome.FAILED,
+            issue=issue,
+            chat=True,
+            customer=customer,
+            language=payload.locale,
+        )
         raise
-    record(site=site, outcome=StartRequest.Outcome.STARTED, issue=issue, chat=True, customer=customer)
+    record(
+        site=site,
+        outcome=StartRequest.Outcome.STARTED,
+        issue=issue,
+        chat=True,
+        customer=customer,
+        language=payload.locale,
+    )
     return Status(
         201,
         {
