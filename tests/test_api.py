@@ -9,6 +9,7 @@ really answers, errors included.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -391,6 +392,23 @@ def test_missing_malformed_unknown_and_revoked_tokens_are_401(client, fake, api_
     assert call(client, "post", "/session-keys", body, token=new.secret).status_code == 401
     assert call(client, "get", "/reps", token=new.secret).status_code == 401
     assert fake.count("generate_session_key") == 0 and fake.count("get_logged_in_reps") == 0
+
+
+def test_the_document_names_each_challenge_a_401_carries(client, fake, api_site):
+    """A client that reads `WWW-Authenticate` finds each value the API sends in the document:
+    the bare challenge without a token, with `error="invalid_token"` for a wrong or revoked one."""
+    revoked = create_api_token(site=api_site, name="Old bot")
+    revoke_api_token(token=revoked.token)
+    answers = [
+        call(client, "get", "/reps"),
+        call(client, "get", "/reps", headers={"Authorization": "Basic dXNlcjpwdw=="}),
+        call(client, "get", "/reps", token="sp_" + "x" * 43),
+        call(client, "get", "/reps", token=revoked.secret),
+    ]
+    header = DOCUMENT["paths"]["/reps"]["get"]["responses"]["401"]["headers"]["WWW-Authenticate"]
+    described = re.findall(r"`([^`]+)`", header["description"])
+    assert [a.status_code for a in answers] == [401] * 4
+    assert [a["WWW-Authenticate"] for a in answers if a["WWW-Authenticate"] not in described] == []
 
 
 def test_the_api_acts_for_its_tokens_site_in_english_whatever_the_host(

@@ -227,7 +227,8 @@ ERRORS = {
         {
             "WWW-Authenticate": {
                 "schema": {"type": "string"},
-                "description": '`Bearer realm="support-portal"`.',
+                "description": '`Bearer realm="support-portal"` without a Bearer token; '
+                '`Bearer realm="support-portal", error="invalid_token"` for an unknown or revoked one.',
             }
         },
     ),
