@@ -25,6 +25,7 @@ from tests.integrations.conftest import (
     page_takes,
 )
 from tests.integrations.snippets import GUIDES, PORTAL_URL, SHIMS, needs_node, query_names, run_node, write
+from tests.parsed_html import element
 
 COVERED = {
     "zendesk.md": {"zendesk-main.js", "manifest.json", "iframe.html"},
@@ -440,3 +441,21 @@ def test_the_guides_name_the_settings_their_scripts_read():
 def test_shell_link_with_a_wrong_secret_locks_nothing(client, signing_site, tmp_path):
     for flow in FLOWS:
         assert_link_locks_nothing(client, shell_link(tmp_path, flow, secret="not-the-site-secret"), flow=flow)
+
+
+def help_text(html_text: str, name: str) -> str:
+    """The help line the field `name` points to (aria-describedby)."""
+    described = element(html_text, "input", name=name).attrs["aria-describedby"]
+    return element(html_text, id=described).text
+
+
+def test_the_note_a_locked_field_shows_is_the_one_the_index_quotes(client, signing_site, tmp_path):
+    """The index tells an integrator to look for a note under each locked field: the shell
+    recipe's link shows it under both values, and a link tampered with shows it nowhere."""
+    index = " ".join((GUIDES / "README.md").read_text(encoding="utf-8").split())
+    note = re.search(r"Each locked field says \*([^*]+)\* under it", index).group(1)
+    link = shell_link(tmp_path, "survey")
+    locked = client.get(link.removeprefix(PORTAL_URL)).content.decode()
+    assert [help_text(locked, name) for name in ("name", "external_key")] == [note, note]
+    editable = client.get(tampered(link).removeprefix(PORTAL_URL)).content.decode()
+    assert note not in editable
