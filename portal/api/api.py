@@ -102,6 +102,13 @@ def read_json_object(request) -> dict:
         raise errors.too_large() from None
     if len(body) > errors.MAX_BODY_BYTES:
         raise errors.too_large()
+    if not body:  # also a chunked body: it has no Content-Length, so Django reads none of it
+        raise ApiError(
+            400,
+            "invalid_json",
+            "The body is empty: send a JSON object with a Content-Length header "
+            "(a chunked body is not read).",
+        )
     try:
         data = json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
@@ -218,7 +225,8 @@ api.add_exception_handler(BadRequest, lambda request, exc: errors.body_cut_respo
 # ------------------------------------------------------------------------------
 ERRORS = {
     400: (
-        "Invalid fields (`invalid`, with `fields`), a body that is not a JSON object (`invalid_json`), "
+        "Invalid fields (`invalid`, with `fields`), a body that is not a JSON object (`invalid_json`; "
+        "an empty one too, as a chunked body is: send a Content-Length), "
         "or a body that came too slowly and was cut (`bad_request`: send it again).",
         {},
     ),
