@@ -3,6 +3,7 @@
 import time
 
 import pytest
+import time_machine
 
 from portal.prefill import sign_prefill, signed_part, verified_values
 
@@ -124,6 +125,35 @@ def test_tampered_or_expired_signature_locks_nothing(client, signing_site, issue
     external_key = element(html, "input", name="external_key")
     assert external_key.attrs["value"] == "INC-1"  # an ordinary prefill, still editable
     assert "readonly" not in external_key.attrs and "disabled" not in external_key.attrs
+
+
+@pytest.mark.django_db
+def test_a_link_that_expires_while_the_customer_fills_the_form_keeps_its_values(
+    client, signing_site, issues, custom_fields
+):
+    """A locked issue is a disabled radio button, which the browser does not send: a link
+    valid when its page was shown keeps its values for that page's POST, or the customer, who
+    saw the issue chosen and locked, would be asked to choose one. A page shown after the
+    link expired locks nothing, whatever it carries."""
+    with time_machine.travel(time.time(), tick=False) as clock:
+        query = signed_link({"issue": "printing", "external_key": "INC-1"}, expires_in=60)
+        html = client.get(f"/survey/?{query}").content.decode()
+        page = {
+            field.attrs["name"]: field.attrs.get("value", "")
+            for field in elements(html, "input")
+            if field.attrs.get("name") in ("ts", "signed")
+        }
+        assert page["signed"] and page["ts"]
+        clock.shift(600)  # the link expired while the customer typed
+        typed = {k: v for k, v in VALID_SURVEY.items() if k != "issue"}
+        late = client.post("/survey/", {**form_data(**typed), **page, "external_key": "INC-2"})
+        assert late.status_code == 303, late.content.decode()[:2000]
+        sent = dict(query_of(late["Location"]))
+        assert (sent["codeName"], sent["session.custom.external_key"]) == ("printing", "INC-1")
+        fresh = client.post(
+            "/survey/", form_data(**VALID_SURVEY, external_key="INC-2", signed=page["signed"])
+        )
+    assert dict(query_of(fresh["Location"]))["session.custom.external_key"] == "INC-2"
 
 
 @pytest.mark.django_db
