@@ -157,6 +157,48 @@ def test_a_link_that_expires_while_the_customer_fills_the_form_keeps_its_values(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("active_issues", [["printing", "vpn"], ["printing"]])
+def test_a_locked_choice_the_page_no_longer_offers_is_left_to_the_customer(
+    client, signing_site, issues, custom_fields, active_issues
+):
+    """A link outlives the site's set-up: its issue may be retired (or, with representatives in
+    the menu, its representative gone offline) and its choice no longer an option. Locked, the
+    page would show the choice with no option at all (or, with one issue left, send a hidden
+    value the form refuses): the customer could never go on. Such a value locks nothing and
+    selects nothing; the customer chooses, and the link's other values stay locked."""
+    signing_site.issues.exclude(code_name__in=active_issues).update(active=False)
+    custom_fields["urgency"].prefill_locks = True
+    custom_fields["urgency"].save()
+    query = signed_link({"issue": "retired", "cf_urgency": "medium", "external_key": "INC-1"})
+    html = client.get(f"/survey/?{query}").content.decode()
+    issue_options = [i.attrs.get("value") for i in elements(html, "input", name="issue")]
+    if len(active_issues) > 1:
+        assert issue_options == active_issues  # every issue offered, none chosen, none locked
+        assert not [i for i in elements(html, "input", name="issue") if "checked" in i.attrs]
+    else:
+        assert issue_options == ["printing"]  # the one issue, as a hidden field
+    urgency = element(html, "select", name="cf_urgency")
+    assert "disabled" not in urgency.attrs
+    assert {o.attrs.get("value") for o in elements(urgency, "option")} >= {"low", "high"}
+    assert "readonly" in element(html, "input", name="external_key").attrs
+    response = client.post(
+        "/survey/",
+        form_data(**{**VALID_SURVEY, "cf_urgency": "low", "external_key": "INC-2", "signed": query}),
+    )
+    assert response.status_code == 303, response.content.decode()[:2000]
+    sent = dict(query_of(response["Location"]))
+    assert (sent["codeName"], sent["session.custom.urgency"]) == ("printing", "low")
+    assert sent["session.custom.external_key"] == "INC-1"
+
+
+@pytest.mark.django_db
+def test_a_plain_prefill_of_an_issue_not_offered_leaves_the_one_issue_chosen(client, signing_site, issues):
+    signing_site.issues.exclude(code_name="printing").update(active=False)
+    html = client.get("/survey/?issue=vpn&name=Jane").content.decode()
+    assert [i.attrs.get("value") for i in elements(html, "input", name="issue")] == ["printing"]
+
+
+@pytest.mark.django_db
 def test_custom_field_locks_only_when_the_admin_allows(client, signing_site, issues, custom_fields):
     asset = custom_fields["asset_tag"]
     query = signed_link({"cf_asset_tag": "LT-1"})
