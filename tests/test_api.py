@@ -528,6 +528,21 @@ def test_take_control_site_or_missing_credentials_is_403(client, fake, api_site)
     assert fake.count("generate_session_key") == 0
 
 
+def test_a_take_control_sites_403_names_the_call_that_works_there(client, db):
+    """Not "the API needs BeyondTrust": a Take Control site's token signs prefill links."""
+    takecontrol = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
+    )
+    tc_site = Site.objects.create(name="TC site", backend=takecontrol, prefill_secret="s" * 32)
+    SiteHostname.objects.create(site=tc_site, hostname="tc.example.com")
+    token = create_api_token(site=tc_site, name="Bot").secret
+    refused = call(client, "get", "/reps", token=token).json()["message"]
+    [named] = re.findall(r"POST /api/v1/([\w-]+)", refused)
+    assert (
+        call(client, "post", f"/{named}", {"values": {"external_key": "T-1"}}, token=token).status_code == 201
+    )
+
+
 def test_wrong_method_is_405_with_allow_and_unknown_path_404(client, secret):
     response = call(client, "get", "/session-keys", token=secret)
     assert (response.status_code, response["Allow"]) == (405, "POST")
