@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import time
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -221,7 +222,7 @@ def test_each_guides_tampered_link_locks_nothing(request, client, signing_site, 
 
 
 SIGN_NAMES = [*prefill.BUILT_IN, "cf_asset_tag", "cf_", "locale", "exp", "sig", "redirect"]
-SIGN_CASES = [
+SIGN_CASES: list[dict[str, Any]] = [
     {"flow": flow, "values": {name: REQUESTER}}
     for flow in [*FLOWS, "reps", "survey/../admin"]
     for name in SIGN_NAMES
