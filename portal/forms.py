@@ -10,7 +10,7 @@ import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -236,6 +236,10 @@ class PublicFormMetaclass(forms.forms.DeclarativeFieldsMetaclass):
         return form_class
 
 
+def is_single_choice(field: forms.Field | None) -> TypeGuard[forms.ChoiceField]:
+    return isinstance(field, forms.ChoiceField) and not isinstance(field, forms.MultipleChoiceField)
+
+
 class PublicForm(forms.Form, metaclass=PublicFormMetaclass):
     """Fields every public form carries: language, time zone, embedding, the guards."""
 
@@ -251,10 +255,19 @@ class PublicForm(forms.Form, metaclass=PublicFormMetaclass):
 
     def lock(self, values: dict[str, str]) -> None:
         """Fields set by a verified signed link: shown read-only, and what the customer sends
-        for them is ignored (a disabled field's value is always its initial one)."""
+        for them is ignored (a disabled field's value is always its initial one).
+
+        A prefilled or signed choice the form does not offer (an issue retired since the link
+        was sent, a representative gone offline) selects and locks nothing: locked, it would
+        leave a choice with no option, or a hidden one-issue field with a value the form
+        refuses, and the customer could not go on (docs/decisions/0023-signed-prefill-links.md)."""
+        for name, value in list(self.initial.items()):
+            field = self.fields.get(name)
+            if is_single_choice(field) and value not in ("", None) and not field.valid_value(str(value)):
+                del self.initial[name]
         for name, value in values.items():
             field = self.fields.get(name)
-            if field is None:
+            if field is None or (is_single_choice(field) and name not in self.initial):
                 continue
             field.disabled = True
             field.initial = value

@@ -37,6 +37,16 @@ def form_timestamp() -> str:
     return _signer.sign("form")
 
 
+def form_rendered_at(value: str) -> float | None:
+    """When the page whose form sent this `ts` was rendered (Unix time), None unless our own
+    signature holds. Its age is check_public_post's to judge."""
+    try:
+        _signer.unsign(value)
+    except signing.BadSignature:
+        return None
+    return float(signing.b62_decode(value.rsplit(_signer.sep, 2)[1]))
+
+
 @dataclass(frozen=True)
 class GuardResult:
     ok: bool

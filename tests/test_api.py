@@ -9,6 +9,7 @@ really answers, errors included.
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -393,6 +394,23 @@ def test_missing_malformed_unknown_and_revoked_tokens_are_401(client, fake, api_
     assert fake.count("generate_session_key") == 0 and fake.count("get_logged_in_reps") == 0
 
 
+def test_the_document_names_each_challenge_a_401_carries(client, fake, api_site):
+    """A client that reads `WWW-Authenticate` finds each value the API sends in the document:
+    the bare challenge without a token, with `error="invalid_token"` for a wrong or revoked one."""
+    revoked = create_api_token(site=api_site, name="Old bot")
+    revoke_api_token(token=revoked.token)
+    answers = [
+        call(client, "get", "/reps"),
+        call(client, "get", "/reps", headers={"Authorization": "Basic dXNlcjpwdw=="}),
+        call(client, "get", "/reps", token="sp_" + "x" * 43),
+        call(client, "get", "/reps", token=revoked.secret),
+    ]
+    header = DOCUMENT["paths"]["/reps"]["get"]["responses"]["401"]["headers"]["WWW-Authenticate"]
+    described = re.findall(r"`([^`]+)`", header["description"])
+    assert [a.status_code for a in answers] == [401] * 4
+    assert [a["WWW-Authenticate"] for a in answers if a["WWW-Authenticate"] not in described] == []
+
+
 def test_the_api_acts_for_its_tokens_site_in_english_whatever_the_host(
     client, fake, secret, api_site, settings
 ):
@@ -508,6 +526,21 @@ def test_take_control_site_or_missing_credentials_is_403(client, fake, api_site)
     bare_secret = create_api_token(site=Site.objects.create(name="Bare", backend=bare), name="Bot").secret
     assert call(client, "post", "/session-keys", {"queue": "general"}, token=bare_secret).status_code == 403
     assert fake.count("generate_session_key") == 0
+
+
+def test_a_take_control_sites_403_names_the_call_that_works_there(client, db):
+    """Not "the API needs BeyondTrust": a Take Control site's token signs prefill links."""
+    takecontrol = Backend.objects.create(
+        name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
+    )
+    tc_site = Site.objects.create(name="TC site", backend=takecontrol, prefill_secret="s" * 32)
+    SiteHostname.objects.create(site=tc_site, hostname="tc.example.com")
+    token = create_api_token(site=tc_site, name="Bot").secret
+    refused = call(client, "get", "/reps", token=token).json()["message"]
+    [named] = re.findall(r"POST /api/v1/([\w-]+)", refused)
+    assert (
+        call(client, "post", f"/{named}", {"values": {"external_key": "T-1"}}, token=token).status_code == 201
+    )
 
 
 def test_wrong_method_is_405_with_allow_and_unknown_path_404(client, secret):
@@ -842,6 +875,25 @@ def test_chat_handoff_keeps_the_name_only_when_the_site_keeps_personal_data(clie
     api_site.save()
     call(client, "post", "/chat-handoffs", {"name": "Jane", "external_key": "INC9"}, token=secret)
     assert StartRequest.objects.get().customer_data == {"name": "Jane", "external_key": "INC9"}
+
+
+@pytest.mark.parametrize("locale", ["de", "pt-br", ""])
+def test_chat_handoff_records_the_chats_language(client, fake, secret, api_site, locale):
+    """The start record, and so the webhook's `language`, is the chat's: the `locale` the
+    representative chats in, else the site's default language, as for the API's other starts."""
+    api_site.default_language = "fr"
+    api_site.save()
+    body = {"name": "Jane", "external_key": "INC9", **({"locale": locale} if locale else {})}
+    assert call(client, "post", "/chat-handoffs", body, token=secret).status_code == 201
+    assert StartRequest.objects.get().locale == (locale or "fr")
+
+
+def test_a_failed_chat_handoff_records_the_chats_language(client, fake, secret):
+    fake.fail("error", action="create_virtual_customer")
+    body = {"name": "Jane", "locale": "ja"}
+    assert call(client, "post", "/chat-handoffs", body, token=secret).status_code == 502
+    record = StartRequest.objects.get()
+    assert (record.outcome, record.locale) == ("failed", "ja")
 
 
 # ------------------------------------------------------------------------------

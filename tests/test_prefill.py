@@ -3,6 +3,7 @@
 import time
 
 import pytest
+import time_machine
 
 from portal.prefill import sign_prefill, signed_part, verified_values
 
@@ -124,6 +125,77 @@ def test_tampered_or_expired_signature_locks_nothing(client, signing_site, issue
     external_key = element(html, "input", name="external_key")
     assert external_key.attrs["value"] == "INC-1"  # an ordinary prefill, still editable
     assert "readonly" not in external_key.attrs and "disabled" not in external_key.attrs
+
+
+@pytest.mark.django_db
+def test_a_link_that_expires_while_the_customer_fills_the_form_keeps_its_values(
+    client, signing_site, issues, custom_fields
+):
+    """A locked issue is a disabled radio button, which the browser does not send: a link
+    valid when its page was shown keeps its values for that page's POST, or the customer, who
+    saw the issue chosen and locked, would be asked to choose one. A page shown after the
+    link expired locks nothing, whatever it carries."""
+    with time_machine.travel(time.time(), tick=False) as clock:
+        query = signed_link({"issue": "printing", "external_key": "INC-1"}, expires_in=60)
+        html = client.get(f"/survey/?{query}").content.decode()
+        page = {
+            field.attrs["name"]: field.attrs.get("value", "")
+            for field in elements(html, "input")
+            if field.attrs.get("name") in ("ts", "signed")
+        }
+        assert page["signed"] and page["ts"]
+        clock.shift(600)  # the link expired while the customer typed
+        typed = {k: v for k, v in VALID_SURVEY.items() if k != "issue"}
+        late = client.post("/survey/", {**form_data(**typed), **page, "external_key": "INC-2"})
+        assert late.status_code == 303, late.content.decode()[:2000]
+        sent = dict(query_of(late["Location"]))
+        assert (sent["codeName"], sent["session.custom.external_key"]) == ("printing", "INC-1")
+        fresh = client.post(
+            "/survey/", form_data(**VALID_SURVEY, external_key="INC-2", signed=page["signed"])
+        )
+    assert dict(query_of(fresh["Location"]))["session.custom.external_key"] == "INC-2"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("active_issues", [["printing", "vpn"], ["printing"]])
+def test_a_locked_choice_the_page_no_longer_offers_is_left_to_the_customer(
+    client, signing_site, issues, custom_fields, active_issues
+):
+    """A link outlives the site's set-up: its issue may be retired (or, with representatives in
+    the menu, its representative gone offline) and its choice no longer an option. Locked, the
+    page would show the choice with no option at all (or, with one issue left, send a hidden
+    value the form refuses): the customer could never go on. Such a value locks nothing and
+    selects nothing; the customer chooses, and the link's other values stay locked."""
+    signing_site.issues.exclude(code_name__in=active_issues).update(active=False)
+    custom_fields["urgency"].prefill_locks = True
+    custom_fields["urgency"].save()
+    query = signed_link({"issue": "retired", "cf_urgency": "medium", "external_key": "INC-1"})
+    html = client.get(f"/survey/?{query}").content.decode()
+    issue_options = [i.attrs.get("value") for i in elements(html, "input", name="issue")]
+    if len(active_issues) > 1:
+        assert issue_options == active_issues  # every issue offered, none chosen, none locked
+        assert not [i for i in elements(html, "input", name="issue") if "checked" in i.attrs]
+    else:
+        assert issue_options == ["printing"]  # the one issue, as a hidden field
+    urgency = element(html, "select", name="cf_urgency")
+    assert "disabled" not in urgency.attrs
+    assert {o.attrs.get("value") for o in elements(urgency, "option")} >= {"low", "high"}
+    assert "readonly" in element(html, "input", name="external_key").attrs
+    response = client.post(
+        "/survey/",
+        form_data(**{**VALID_SURVEY, "cf_urgency": "low", "external_key": "INC-2", "signed": query}),
+    )
+    assert response.status_code == 303, response.content.decode()[:2000]
+    sent = dict(query_of(response["Location"]))
+    assert (sent["codeName"], sent["session.custom.urgency"]) == ("printing", "low")
+    assert sent["session.custom.external_key"] == "INC-1"
+
+
+@pytest.mark.django_db
+def test_a_plain_prefill_of_an_issue_not_offered_leaves_the_one_issue_chosen(client, signing_site, issues):
+    signing_site.issues.exclude(code_name="printing").update(active=False)
+    html = client.get("/survey/?issue=vpn&name=Jane").content.decode()
+    assert [i.attrs.get("value") for i in elements(html, "input", name="issue")] == ["printing"]
 
 
 @pytest.mark.django_db

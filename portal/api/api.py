@@ -102,6 +102,13 @@ def read_json_object(request) -> dict:
         raise errors.too_large() from None
     if len(body) > errors.MAX_BODY_BYTES:
         raise errors.too_large()
+    if not body:  # also a chunked body: it has no Content-Length, so Django reads none of it
+        raise ApiError(
+            400,
+            "invalid_json",
+            "The body is empty: send a JSON object with a Content-Length header "
+            "(a chunked body is not read).",
+        )
     try:
         data = json.loads(body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
@@ -218,7 +225,8 @@ api.add_exception_handler(BadRequest, lambda request, exc: errors.body_cut_respo
 # ------------------------------------------------------------------------------
 ERRORS = {
     400: (
-        "Invalid fields (`invalid`, with `fields`), a body that is not a JSON object (`invalid_json`), "
+        "Invalid fields (`invalid`, with `fields`), a body that is not a JSON object (`invalid_json`; "
+        "an empty one too, as a chunked body is: send a Content-Length), "
         "or a body that came too slowly and was cut (`bad_request`: send it again).",
         {},
     ),
@@ -227,7 +235,8 @@ ERRORS = {
         {
             "WWW-Authenticate": {
                 "schema": {"type": "string"},
-                "description": '`Bearer realm="support-portal"`.',
+                "description": '`Bearer realm="support-portal"` without a Bearer token; '
+                '`Bearer realm="support-portal", error="invalid_token"` for an unknown or revoked one.',
             }
         },
     ),
@@ -309,8 +318,11 @@ def record(
     chat: bool = False,
     customer: services.Customer | None = None,
     error_fields=None,
+    language: str = "",
 ) -> None:
-    context = services.StartContext(site=site, language=site.default_language)
+    """A start the API made or refused, in the site's default language unless the call names
+    the customer's (a chat hand-off's `locale`): the start record's, and the webhook's."""
+    context = services.StartContext(site=site, language=language or site.default_language)
     services.record_start(
         context=context,
         flow=StartRequest.Flow.API,
@@ -405,9 +417,23 @@ def chat_handoffs(request, payload: ChatHandoffRequest):
                 **wanted,
             )
     except ApiError:
-        record(site=site, outcome=StartRequest.Outcome.FAILED, issue=issue, chat=True, customer=customer)
+        record(
+            site=site,
+            outcome=StartRequest.Outcome.FAILED,
+            issue=issue,
+            chat=True,
+            customer=customer,
+            language=payload.locale,
+        )
         raise
-    record(site=site, outcome=StartRequest.Outcome.STARTED, issue=issue, chat=True, customer=customer)
+    record(
+        site=site,
+        outcome=StartRequest.Outcome.STARTED,
+        issue=issue,
+        chat=True,
+        customer=customer,
+        language=payload.locale,
+    )
     return Status(
         201,
         {

@@ -48,7 +48,10 @@ def require_beyondtrust(token: ApiToken, *, session_keys: bool = False) -> None:
     backend = token.site.backend
     if not backend.is_beyondtrust:
         raise ApiError(
-            403, "forbidden", "This site's backend is not a BeyondTrust appliance; the API needs one."
+            403,
+            "forbidden",
+            "This site's backend is not a BeyondTrust appliance; this call needs one "
+            "(POST /api/v1/prefill-links works on every site).",
         )
     if session_keys and not backend.adapter.offers_session_keys:
         raise ApiError(

@@ -190,7 +190,11 @@ def signed_prefill(request: SiteRequest) -> tuple[str, dict[str, str]]:
     if not query:
         return "", {}
     load_secrets(request.site, ("prefill_secret",))  # this process's memo, not a query per link
-    values = prefill_links.verified_values(secret=request.site.prefill_secret, query=query)
+    # Carried by a POST, the link is judged as of its page's rendering: a locked choice is a
+    # disabled control the browser does not send, so a link expiring while the customer types
+    # would lose it (docs/decisions/0023-signed-prefill-links.md).
+    rendered_at = guards.form_rendered_at(request.POST.get(guards.TIMESTAMP_FIELD, "")) if carried else None
+    values = prefill_links.verified_values(secret=request.site.prefill_secret, query=query, now=rendered_at)
     return (query, values) if values else ("", {})
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -30,7 +30,7 @@ from django.utils.html import conditional_escape
 
 from portal import prefill as prefill_links
 from portal.caching import NEUTRAL_PARAMETERS, compiled_pages, site_cache_version
-from portal.forms import PublicForm
+from portal.forms import PublicForm, is_single_choice
 from portal.views.rendering import language_links, links_query
 
 if TYPE_CHECKING:
@@ -98,7 +98,11 @@ def form_blueprint(form: PublicForm) -> dict[str, FieldKind]:
     blueprint = {}
     for name, field in form.fields.items():
         widget = field.widget
-        if type(widget) in TEXT_WIDGETS:
+        if is_single_choice(field) and isinstance(widget, forms.HiddenInput):
+            # The one issue, drawn hidden: it takes an offered value only (PublicForm.lock).
+            choices = cast("list[tuple[object, object]]", field.choices)  # Django's are flat here
+            blueprint[name] = FieldKind("choice", frozenset(str(value) for value, _label in choices))
+        elif type(widget) in TEXT_WIDGETS:
             blueprint[name] = FieldKind("text")
         elif isinstance(widget, (forms.Select, forms.RadioSelect)) and not widget.allow_multiple_selected:
             # The widget's own options (the field hands its choices to it): what it selects from.

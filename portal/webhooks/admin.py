@@ -2,7 +2,8 @@
 
 The signing secret is write-only (docs/decisions/0022-write-only-secrets.md): a password
 input that never renders the stored value; left empty on "add" the portal generates one and
-shows it once, in the message after saving, as it does for API tokens.
+shows it once, in the message after saving, as it does for API tokens. On "change", an empty
+box keeps it, and "Generate a new secret" rotates it to a generated one, shown once too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from portal.admin.mixins import AdminListMedia
 from portal.admin.secrets import (
     WriteOnlySecretsAdmin,
     WriteOnlySecretWidget,
+    generate_secret_field,
     typed_shared_secret,
     with_keep_advice,
 )
@@ -43,6 +45,7 @@ class EndpointForm(forms.ModelForm):
         strip=True,
         help_text=_("Write-only. Receivers check each delivery's Portal-Signature header with it."),
     )
+    generate_secret = generate_secret_field()  # on "change" only: on "add" an empty box generates
 
     class Meta:
         model = Endpoint
@@ -62,13 +65,23 @@ class EndpointForm(forms.ModelForm):
     def clean_secret(self):
         return typed_shared_secret(
             self.cleaned_data.get("secret", ""),
-            _("Use at least %(count)d characters, or leave it empty to generate one."),
+            _("Use at least %(count)d characters, or tick “Generate a new secret”.")
+            if self.instance.pk
+            else _("Use at least %(count)d characters, or leave it empty to generate one."),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("generate_secret") and cleaned.get("secret"):
+            self.add_error("generate_secret", _("Type a new secret or generate one: not both."))
+        return cleaned
 
     def save(self, commit=True):
         endpoint = super().save(commit=False)
         typed = self.cleaned_data.get("secret")
-        if typed:
+        if self.instance.pk and self.cleaned_data.get("generate_secret"):
+            endpoint.secret = self.generated_secret = new_secret()
+        elif typed:
             endpoint.secret = typed
         elif self.instance.pk and "secret" in self.initial:
             endpoint.secret = Endpoint.objects.only("secret").get(pk=self.instance.pk).secret
@@ -87,6 +100,10 @@ class EndpointAdmin(WriteOnlySecretsAdmin, PreselectSingleChoiceMixin, admin.Mod
     list_filter = ["site", "active"]
     search_fields = ["name", "url"]
     actions = ["send_test_event"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["site", "name", "url", "events", "secret", "generate_secret", "active"]
+        return fields if obj is not None else [name for name in fields if name != "generate_secret"]
 
     @admin.display(description=_("events"))
     def event_list(self, endpoint):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from portal.models import Backend, Site
 from portal.webhooks.models import Endpoint
@@ -244,4 +245,32 @@ def test_a_new_backend_address_asks_for_the_secret_under_its_box(
     assert "s" * 32 not in page.content()
     site.backend.refresh_from_db()
     assert site.backend.base_url == "https://support.example.com"
+    context.close()
+
+
+@pytest.mark.parametrize(("language", "label"), [("en-US", "Generate a new secret"), ("ja", None)])
+def test_a_webhook_secret_is_rotated_by_ticking_generate_on_its_change_page(
+    browser, portal_url, secrets_set, language, label
+):
+    """A person rotating the endpoint's secret finds the box under the secret, ticks it by its
+    label in their language, saves, and reads the new secret once in the message."""
+    _site, endpoint = secrets_set
+    with translation.override(language.lower()):
+        label = label or str(translation.gettext("Generate a new secret"))
+    context = browser.new_context(locale=language)
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]))
+    box = page.get_by_label(label)
+    secret_row, box_row = (
+        page.locator(f".form-row:has({s})").bounding_box() for s in ("#id_secret", "#id_generate_secret")
+    )
+    assert box_row["y"] > secret_row["y"]  # under the secret it replaces
+    box.check()
+    page.locator("input[name=_continue]").click()
+    message = page.locator("ul.messagelist li.success").first
+    message.wait_for()
+    rotated = Endpoint.objects.get(pk=endpoint.pk).secret
+    assert rotated != "w" * 32 and rotated in message.inner_text()
+    assert rotated not in page.locator("#endpoint_form").inner_html()
     context.close()

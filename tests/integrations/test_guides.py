@@ -28,7 +28,7 @@ def covered() -> set[tuple[str, str]]:
 
 def test_every_block_has_a_title_and_a_test():
     blocks = all_blocks()
-    assert {b.guide for b in blocks} == set(GUIDE_FILES)
+    assert {b.guide for b in blocks} == {*GUIDE_FILES, "README.md"}  # the index: the shell recipe
     untitled = [(b.guide, b.code[:60]) for b in blocks if not b.title]
     assert untitled == []
     titles = [(b.guide, b.title) for b in blocks]

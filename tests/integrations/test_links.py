@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import subprocess
 import time
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -23,12 +26,14 @@ from tests.integrations.conftest import (
     page_takes,
 )
 from tests.integrations.snippets import GUIDES, PORTAL_URL, SHIMS, needs_node, query_names, run_node, write
+from tests.parsed_html import element
 
 COVERED = {
     "zendesk.md": {"zendesk-main.js", "manifest.json", "iframe.html"},
     "servicenow.md": {"servicenow-portal-link.js", "servicenow-mail-script.js"},
     "freshdesk.md": {"freshdesk-server.js", "freshdesk-app.js", "iparams.json"},
     "jira-service-management.md": {"jsm-index.mjs", "forge-variables.sh", "manifest.yml"},
+    "README.md": {"sign-prefill-link.sh"},
 }
 
 pytestmark = [pytest.mark.django_db, needs_node]
@@ -41,6 +46,7 @@ TICKETS = {
     "servicenow.md": "INC0012345",
     "freshdesk.md": "815",
     "jira-service-management.md": "HELP-42",
+    "README.md": "INC0012346",  # the shell recipe for any other system
 }
 
 
@@ -155,8 +161,34 @@ def jsm_link(forge_app, help_desk, flow: str) -> tuple[str, dict]:
     return link_in(call.json["body"]), call.json
 
 
+def shell_sign(tmp_path, flow: str, values: dict[str, str], *, secret: str = PREFILL_SECRET) -> dict:
+    """Runs the README's shell recipe as its text says: {link} or, when it refuses, {error}."""
+    write(tmp_path, "README.md", "sign-prefill-link.sh")
+    completed = subprocess.run(
+        ["sh", str(tmp_path / "sign-prefill-link.sh"), flow, *(f"{k}={v}" for k, v in values.items())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", ""), "PORTAL_URL": PORTAL_URL, "PREFILL_SECRET": secret},
+    )
+    if completed.returncode:
+        assert completed.stderr.strip() and not completed.stdout, completed
+        return {"error": completed.stderr.strip()}
+    return {"link": completed.stdout.strip()}
+
+
+def shell_link(tmp_path, flow: str, *, secret: str = PREFILL_SECRET) -> str:
+    result = shell_sign(
+        tmp_path, flow, {"external_key": TICKETS["README.md"], "name": REQUESTER}, secret=secret
+    )
+    assert "link" in result, result
+    return result["link"]
+
+
 def guide_link(request, guide: str, flow: str) -> str:
     tmp_path = request.getfixturevalue("tmp_path")
+    if guide == "README.md":
+        return shell_link(tmp_path, flow)
     if guide == "zendesk.md":
         return zendesk_link(tmp_path, flow)[0]
     if guide == "servicenow.md":
@@ -190,11 +222,13 @@ def test_each_guides_tampered_link_locks_nothing(request, client, signing_site, 
 
 
 SIGN_NAMES = [*prefill.BUILT_IN, "cf_asset_tag", "cf_", "locale", "exp", "sig", "redirect"]
-SIGN_CASES = [
+SIGN_CASES: list[dict[str, Any]] = [
     {"flow": flow, "values": {name: REQUESTER}}
     for flow in [*FLOWS, "reps", "survey/../admin"]
     for name in SIGN_NAMES
 ] + [{"flow": flow, "values": {"external_key": "4711", "name": ""}} for flow in FLOWS]
+# Sorted by the name alone: as text, `cf_a1=…` comes before `cf_a=…`.
+SIGN_CASES += [{"flow": "survey", "values": {"cf_a1": "1", "cf_a": "2", "company_code": "3", "company": "4"}}]
 
 
 def signed_by_guide(request, guide: str) -> list[dict]:
@@ -207,6 +241,8 @@ def signed_by_guide(request, guide: str) -> list[dict]:
             "properties": {"x_acme_portal.url": PORTAL_URL, "x_acme_portal.prefill_secret": PREFILL_SECRET},
         }
     )
+    if guide == "README.md":
+        return [shell_sign(tmp_path, case["flow"], case["values"]) for case in SIGN_CASES]
     if guide == "zendesk.md":
         write(tmp_path, guide, "zendesk-main.js")
         result = run_node(
@@ -401,3 +437,26 @@ def test_the_guides_name_the_settings_their_scripts_read():
     }
     guide = (GUIDES / "servicenow.md").read_text(encoding="utf-8")
     assert [name for name in sorted(properties) if f"`{name}`" not in guide] == []
+
+
+def test_shell_link_with_a_wrong_secret_locks_nothing(client, signing_site, tmp_path):
+    for flow in FLOWS:
+        assert_link_locks_nothing(client, shell_link(tmp_path, flow, secret="not-the-site-secret"), flow=flow)
+
+
+def help_text(html_text: str, name: str) -> str:
+    """The help line the field `name` points to (aria-describedby)."""
+    described = element(html_text, "input", name=name).attrs["aria-describedby"]
+    return element(html_text, id=described).text
+
+
+def test_the_note_a_locked_field_shows_is_the_one_the_index_quotes(client, signing_site, tmp_path):
+    """The index tells an integrator to look for a note under each locked field: the shell
+    recipe's link shows it under both values, and a link tampered with shows it nowhere."""
+    index = " ".join((GUIDES / "README.md").read_text(encoding="utf-8").split())
+    note = re.search(r"Each locked field says \*([^*]+)\* under it", index).group(1)
+    link = shell_link(tmp_path, "survey")
+    locked = client.get(link.removeprefix(PORTAL_URL)).content.decode()
+    assert [help_text(locked, name) for name in ("name", "external_key")] == [note, note]
+    editable = client.get(tampered(link).removeprefix(PORTAL_URL)).content.decode()
+    assert note not in editable

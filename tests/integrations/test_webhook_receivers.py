@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 
 from portal.conf import PortalSettings
 from portal.models import StartRequest
@@ -192,6 +193,24 @@ def test_python_receiver_handles_each_delivery_once_and_lets_failures_retry(
     assert deliver(url, first, secret="wrong") == (400, "bad signature")
     assert deliver(url, first, timestamp=now() - 3600) == (400, "bad signature")
     assert len(handled) == 2
+
+
+def test_python_receiver_forgets_a_delivery_only_when_no_retry_can_come(python_receivers, monkeypatch):
+    """The ids the receiver keeps do not grow for ever, and none is forgotten while the portal
+    may still retry its event (WEBHOOKS_RETRY_HOURS after it, with the last delay's jitter)."""
+    portal_webhook = import_python(python_receivers, "portal_webhook", monkeypatch)
+    deliveries = portal_webhook.Deliveries(str(python_receivers / "kept.db"))
+    last_retry = (
+        PortalSettings.WEBHOOKS_RETRY_HOURS.default * 3600 + PortalSettings.WEBHOOKS_RETRY_MAX_DELAY.default
+    )
+    with time_machine.travel(datetime(2026, 12, 2, 10, tzinfo=UTC), tick=False) as clock:
+        assert deliveries.first_time("evt_old")
+        clock.shift(last_retry)
+        assert not deliveries.first_time("evt_old")  # the latest retry is still a repeat
+        clock.shift(2 * 24 * 3600)
+        assert deliveries.first_time("evt_new")
+        kept = [row[0] for row in deliveries.db.execute("SELECT id FROM delivery")]
+    assert kept == ["evt_new"]
 
 
 def test_receiver_py_runs_the_handler(python_receivers, monkeypatch, serve_wsgi, capsys):

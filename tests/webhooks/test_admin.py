@@ -64,6 +64,28 @@ def test_a_generated_secret_is_shown_once_and_never_rendered_again(admin_client,
     assert Endpoint.objects.get().secret == "my-own-secret-of-20-chars"
 
 
+def test_an_endpoints_secret_is_rotated_to_a_generated_one(admin_client, site):
+    """Rotating the secret (webhooks.md: a receiver's secret leaked, or is changed on a
+    schedule) needs no secret the admin invents: the change form generates one, shown once,
+    as the add form and a site's prefill secret do; a short typed one is told what to do on
+    this form, where an empty box keeps the stored secret."""
+    add(admin_client, site)
+    old = Endpoint.objects.get()
+    change = reverse("admin:webhooks_endpoint_change", args=[old.pk])
+    data = {"site": site.pk, "name": "Zendesk", "url": old.url, "events": ["start.started"], "active": "on"}
+    short = admin_client.post(change, {**data, "secret": "too-short"})
+    [message] = short.context["adminform"].form.errors["secret"]
+    assert message == "Use at least 16 characters, or tick “Generate a new secret”."
+    response = admin_client.post(change, {**data, "secret": "", "generate_secret": "on"}, follow=True)
+    new = Endpoint.objects.get().secret
+    assert new != old.secret and new.startswith("whsec_")
+    shown = [str(m) for m in response.context["messages"] if new in str(m)]
+    assert len(shown) == 1 and "will not be shown again" in shown[0]
+    both = admin_client.post(change, {**data, "secret": "a-typed-one-0123456789", "generate_secret": "on"})
+    assert both.status_code == 200 and Endpoint.objects.get().secret == new
+    assert "generate_secret" not in admin_client.get(ADD).content.decode()  # empty generates there
+
+
 def test_a_typed_secret_is_not_echoed(admin_client, site):
     response = add(admin_client, site, secret="typed-secret-0123456789")
     assert Endpoint.objects.get().secret == "typed-secret-0123456789"
