@@ -220,3 +220,16 @@ def test_japanese_says_kara_once_in_a_clause():
         strings = message.string if isinstance(message.string, tuple) else [message.string]
         found += [s for s in strings if message.id and clause_with_two.search(re.sub(r"「[^」]*」", "", s))]
     assert found == []
+
+
+def test_turkish_says_a_technician_connects_and_a_text_exceeds_the_limit():
+    """A Turkish walk-through read "Bir teknisyen size katılır" ("a technician joins you",
+    which also reads "agrees with you") where every other language says the technician
+    connects, and "2900 karakter fazla uzun" ("2900 characters overly long") for a count over
+    the limit: Turkish says the text exceeds the limit by that many ("sınırı … aşıyor")."""
+    strings = [
+        s for m in catalog("tr") if m.id for s in (m.string if isinstance(m.string, tuple) else [m.string])
+    ]
+    assert [s for s in strings if re.search(r"size katıl|karakter fazla uzun", s)] == []
+    joined = [m.string for m in catalog("tr") if m.id in {"Run it and wait for a technician to join you."}]
+    assert joined == ["Programı çalıştırın ve bir teknisyenin size bağlanmasını bekleyin."]
