@@ -17,6 +17,7 @@ from portal.translation_coverage import (
     missing_issue_languages,
     missing_site_languages,
 )
+from tests.test_translations import PROSE_COLON
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -108,3 +109,13 @@ def test_demo_pages_show_no_english_demo_text(client, demo, language):
         assert expected.replace("'", "&#x27;") in html
     leftovers = [text for text in english_strings() if text in html]
     assert leftovers == []
+
+
+@pytest.mark.parametrize("language", ["ja", "zh", "zh-hans"])
+def test_japanese_and_chinese_demo_texts_write_the_full_width_colon(language):
+    """A walk-through of the Japanese survey read the asset tag's help as "（例: LT-4471）",
+    beside the portal's own "（例：123 4567）": the demo's texts follow the catalogs' rule."""
+    texts = TEXTS[language]
+    words = [texts[field] for field in SITE_TEXT_FIELDS] + list(texts["urgency"])
+    words += [text for pair in (*texts["issues"].values(), *texts["fields"].values()) for text in pair]
+    assert [text for text in words if PROSE_COLON.search(text)] == []

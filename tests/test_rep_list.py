@@ -618,4 +618,5 @@ def test_preview_backend_lists_sample_reps_and_previews_their_start(client, site
     assert "Alex K." in html and "Sam R." in html
     response = client.post("/reps/", form_data(rep="12", locale="de"))
     assert response.status_code == 200
-    assert "/api/start_session?id=12&amp;name=Alex%20K.&amp;locale=de" in response.content.decode()
+    shown = element(response.content.decode(), "code", id="start-url").raw_text()
+    assert "/api/start_session?id=12&name=Alex%20K.&locale=de" in shown

@@ -5,11 +5,17 @@ and docs/decisions/0025-limits-in-the-vendors-units.md)."""
 import re
 
 import pytest
+from django.utils import translation
 
 from portal.caching import memo, site_cache_version
 from portal.forms import DeclaredFields, SurveyForm
 from portal.models import Backend, CustomField, Site, StartRequest
-from portal.templatetags.portal_forms import name_break_points, unbroken_numbers, value_break_points
+from portal.templatetags.portal_forms import (
+    after_colon,
+    name_break_points,
+    unbroken_numbers,
+    value_break_points,
+)
 from portal.views.flows import SURVEY_FIELDS_MEMO
 from tests.conftest import APPLIANCE, form_data, query_of
 from tests.parsed_html import element, elements
@@ -165,6 +171,44 @@ def test_a_summary_line_whose_message_names_its_field_says_it_once(
     assert element(html, "a", href="#id_issue_0").text == line
     name = element(html, "a", href="#id_name").text
     assert name == " ".join(errors_of(response)["name"].split())  # the message next to the field
+
+
+@pytest.mark.parametrize(
+    ("locale", "line", "beside_the_field"),
+    [
+        ("ru", "Ваше имя: пожалуйста, заполните это поле.", "Пожалуйста, заполните это поле."),
+        ("es", "Su nombre: complete este campo.", "Complete este campo."),
+        ("it", "Il Suo nome: compili questo campo.", "Compili questo campo."),
+        ("pt-br", "Seu nome: preencha este campo.", "Preencha este campo."),
+        # French sets its colon off with a space that never breaks from the word before it.
+        ("fr", "Votre nom\u00a0: veuillez remplir ce champ.", "Veuillez remplir ce champ."),
+        # German and Turkish begin a whole sentence after a colon with a capital letter.
+        ("de", "Ihr Name: Bitte füllen Sie dieses Feld aus.", "Bitte füllen Sie dieses Feld aus."),
+        ("tr", "Adınız: Lütfen bu alanı doldurun.", "Lütfen bu alanı doldurun."),
+    ],
+    ids=["ru", "es", "it", "pt-br", "fr", "de", "tr"],
+)
+def test_after_the_labels_colon_the_message_is_written_as_the_language_writes_it(
+    client, site, issues, custom_fields, locale, line, beside_the_field
+):
+    """A Russian walk-through read "Ваше имя: Пожалуйста, заполните это поле.": Russian, like
+    French, Spanish, Italian and Portuguese, goes on in lower case after a colon. The message
+    beside the field stands alone and keeps its capital."""
+    site.enabled_languages = ["en-us", locale]
+    site.save()
+    response = post_survey(client, name="", locale=locale)
+    assert element(response.content.decode(), "a", href="#id_name").raw_text() == line
+    assert " ".join(errors_of(response)["name"].split()) == beside_the_field
+
+
+def test_a_message_after_a_colon_keeps_the_capitals_of_an_abbreviation():
+    """Only a capital that begins a plain word is lowered: "PIN", "URL" or "VPN" keep theirs."""
+    with translation.override("ru"):
+        assert after_colon("VPN недоступен.") == "VPN недоступен."
+        assert after_colon("Это значение слишком длинное.") == "это значение слишком длинное."
+        assert after_colon("«Имя» слишком длинное.") == "«Имя» слишком длинное."
+    with translation.override("de"):
+        assert after_colon("Das sind 3 Zeichen zu viel.") == "Das sind 3 Zeichen zu viel."
 
 
 @pytest.mark.parametrize("locale", ["en-us", "de", "ja", "zh-hans"])

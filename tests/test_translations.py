@@ -207,3 +207,29 @@ def test_finnish_sets_no_comma_before_tai_between_two_main_clauses():
     joined = [message for message in catalog("fi") if str(message.id).endswith(", or a chat opens.")]
     assert len(joined) == 2
     assert [message.string for message in joined if ", tai " in message.string] == []
+
+
+def test_japanese_says_kara_once_in_a_clause():
+    """A walk-through of the Japanese 404 page read "サポートページから最初からやり直して
+    ください" ("from the support page from the beginning"): two から in one clause. A name
+    quoted in 「」 is the admin's button and is left out."""
+    clause_with_two = re.compile(r"から[^、。「」]*から")
+    assert clause_with_two.findall("ページから最初から") and not clause_with_two.findall("から、から")
+    found = []
+    for message in catalog("ja"):
+        strings = message.string if isinstance(message.string, tuple) else [message.string]
+        found += [s for s in strings if message.id and clause_with_two.search(re.sub(r"「[^」]*」", "", s))]
+    assert found == []
+
+
+def test_turkish_says_a_technician_connects_and_a_text_exceeds_the_limit():
+    """A Turkish walk-through read "Bir teknisyen size katılır" ("a technician joins you",
+    which also reads "agrees with you") where every other language says the technician
+    connects, and "2900 karakter fazla uzun" ("2900 characters overly long") for a count over
+    the limit: Turkish says the text exceeds the limit by that many ("sınırı … aşıyor")."""
+    strings = [
+        s for m in catalog("tr") if m.id for s in (m.string if isinstance(m.string, tuple) else [m.string])
+    ]
+    assert [s for s in strings if re.search(r"size katıl|karakter fazla uzun", s)] == []
+    joined = [m.string for m in catalog("tr") if m.id in {"Run it and wait for a technician to join you."}]
+    assert joined == ["Programı çalıştırın ve bir teknisyenin size bağlanmasını bekleyin."]

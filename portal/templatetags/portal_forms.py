@@ -172,21 +172,49 @@ def summary_lines(field) -> list[SafeString]:
     neither repeats the field's name nor leaves it out (`forms.names_itself`,
     docs/decisions/0113-error-summary-lines.md)."""
     naming: frozenset[str] = getattr(field.field, "codes_naming_it", frozenset())
+    label = str(field.label).rstrip()
+    after_a_colon = not label or label[-1] not in LABEL_ENDINGS or label[-1] in ":："
     lines = []
     for error in field.errors.as_data():
         message = numbers_kept_whole(" ".join(str(text) for text in error))
         if error.code in naming:
             lines.append(format_html("{}", message))
         else:
-            lines.append(format_html("{}{}", summary_label(field.label), message))
+            lead = after_colon(message) if after_a_colon else message
+            lines.append(format_html("{}{}", summary_label(field.label), lead))
     return lines
+
+
+# The languages that go on in lower case after a colon, even when a whole sentence follows
+# ("Ваше имя: пожалуйста, заполните это поле.", "Votre nom : veuillez remplir ce champ.").
+# German, Turkish, English and the Nordic languages may begin that sentence with a capital.
+LOWER_CASE_AFTER_COLON = frozenset({"ru", "fr", "es", "it", "pt"})
+FIRST_WORD = re.compile(r"\w+")
+
+
+def after_colon(message: str) -> str:
+    """A message as it reads after a label's colon in the active language: its first word
+    lowered where the language writes so, unless that word is an abbreviation ("VPN", "PIN")
+    or the message opens with a mark (a quoted name)."""
+    language = (get_language() or "").split("-")[0]
+    word = FIRST_WORD.match(message)
+    if language not in LOWER_CASE_AFTER_COLON or word is None or not word[0][0].isupper():
+        return message
+    if word[0][1:2].isupper():  # an abbreviation
+        return message
+    return message[0].lower() + message[1:]
 
 
 @register.simple_tag
 def colon() -> str:
     """The colon after a label, as the active language writes it: Japanese and Chinese use the
-    full-width one, which carries its own space ("電話：", "电话："), others ": "."""
-    return "：" if (get_language() or "").startswith(("ja", "zh")) else ": "
+    full-width one, which carries its own space ("電話：", "电话："); French sets it off on both
+    sides, the space before it one that never breaks ("Téléphone : ", as its catalog writes
+    "Fuseau horaire :"); others ": "."""
+    language = get_language() or ""
+    if language.startswith(("ja", "zh")):
+        return "："
+    return "\u00a0: " if language.startswith("fr") else ": "
 
 
 @register.filter(is_safe=True)

@@ -111,6 +111,28 @@ def test_on_a_phone_the_preview_breaks_values_only_after_a_separator(page, make_
     assert overflow(page) == 0
 
 
+@pytest.mark.parametrize("language", ["ja", "tr"])
+def test_on_a_phone_the_preview_breaks_the_start_address_only_after_a_separator(
+    page, make_site, portal_url, language
+):
+    """A Japanese walk-through at 375 x 740: the Preview's start address broke anywhere
+    ("support.example.co" / "m/api/start_session?short_k" / "ey=…"), where its table's values
+    already broke only after a separator. The address now breaks as they do."""
+    make_site(enabled_languages=["en-us", language])
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(f"{portal_url}/key/?locale={language}")
+    page.locator("#id_key").fill("123 4567")
+    page.locator("#id_consent").check()
+    submit(page)
+    address = page.locator("#start-url")
+    expect(address).to_be_visible()
+    lines = address.evaluate(LINES)
+    assert len(lines) > 1  # the address did need more than one line
+    assert [line for line in lines[:-1] if line[-1] not in "/.-_=&?,"] == []
+    assert "".join(lines) == address.text_content()  # nothing added that a copy would carry
+    assert overflow(page) == 0
+
+
 @pytest.mark.parametrize("height", [568, 640, 740, 844])
 def test_on_a_phone_the_language_menu_shows_that_more_languages_follow(page, make_site, portal_url, height):
     """A walk-through at 360 px: the open menu of 16 languages scrolls, but its edge fell
