@@ -549,7 +549,33 @@ def test_wrong_method_is_405_with_allow_and_unknown_path_404(client, secret):
     response = call(client, "delete", "/reps", token=secret)
     assert (response.status_code, response["Allow"]) == (405, "GET")
     response = call(client, "get", "/nothing-here", token=secret)
-    assert (response.status_code, response.json()["error"]) == (404, "not_found")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "not_found",
+        "message": "No such API endpoint; see /api/v1/openapi.json.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "meant"),
+    [
+        ("/reps/", "/api/v1/reps"),
+        ("/session-keys/", "/api/v1/session-keys"),
+        ("/openapi.json/", "/api/v1/openapi.json"),
+    ],
+)
+def test_a_path_that_differs_by_its_trailing_slash_is_named_in_the_404(client, secret, path, meant):
+    """A client that ends every path with a slash is told the endpoint it meant; the answer is
+    still the 404 (an API client follows no redirect with its POST body)."""
+    posted = "session" in path
+    response = call(client, "post" if posted else "get", path, {} if posted else None, token=secret)
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "not_found",
+        "message": f"No such API endpoint; did you mean {meant}? See /api/v1/openapi.json.",
+    }
+    for unknown in ("/reps/x", "/repss/", "//"):
+        assert "did you mean" not in call(client, "get", unknown, token=secret).json()["message"], unknown
 
 
 # ------------------------------------------------------------------------------

@@ -560,7 +560,12 @@ def _json_405(view):
 
 @csrf_exempt  # a POST to a mistyped path gets this JSON 404, not the CSRF failure page
 def not_found(request, rest=""):
-    return errors.not_found().response()
+    """The JSON 404 of a path no endpoint has; one that has an endpoint but for its trailing
+    slash (`/api/v1/reps/`) names it, as Django's APPEND_SLASH would redirect a page."""
+    other = rest[:-1] if rest.endswith("/") else f"{rest}/"
+    endpoint = other and any(pattern.resolve(other) for pattern in urlpatterns[:-1])
+    meant = (request.path[:-1] if rest.endswith("/") else f"{request.path}/") if endpoint else ""
+    return errors.not_found(meant=meant).response()
 
 
 def _urlpatterns() -> list:

@@ -86,8 +86,11 @@ def too_large() -> ApiError:
     return ApiError(413, "too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
 
 
-def not_found() -> ApiError:
-    return ApiError(404, "not_found", "No such API endpoint; see /api/v1/openapi.json.")
+def not_found(*, meant: str = "") -> ApiError:
+    """`meant`: the endpoint's path when the request's differs from it by a trailing slash
+    alone (a client that adds one to every path)."""
+    hint = f"did you mean {meant}? See" if meant else "see"
+    return ApiError(404, "not_found", f"No such API endpoint; {hint} /api/v1/openapi.json.")
 
 
 def method_not_allowed(methods: list[str]) -> ApiError:
