@@ -303,7 +303,9 @@ def signed(values: dict[str, str]) -> str:
 
 
 def input_tag(html: str, name: str) -> str:
-    return re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+    found = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert found is not None, name
+    return found.group(0)
 
 
 def is_locked(tag: str) -> bool:
