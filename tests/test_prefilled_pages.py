@@ -400,3 +400,26 @@ def test_links_of_one_shape_but_another_lock_state_never_share_a_compiled_page(c
     for key, page in caching.compiled_pages._entries.items():
         if key[:2] == ("prefilled", version):
             assert values[refused] not in repr(key) and values[refused] not in "".join(page.parts)
+
+
+@pytest.mark.parametrize("path", sorted(STUCK))
+def test_the_blueprints_checks_keep_nothing_of_the_customers(client, prefill_site, path):
+    """The blueprint keeps each text field's own check (PublicForm.value_check), built from the
+    form of the request that compiled it: a check that held that form, or its field as the lock
+    left it, would keep the customer's locked value for every later page."""
+    secret = {"/survey/": {"name": "Jane Secret"}, "/key/": {"key": "7654321"}}[path]
+    client.get(f"{path}?{signed({**secret, 'external_key': 'INC-SECRET'})}")
+    version = caching.site_cache_version()
+    blueprints = [
+        bp for key, bp in caching.compiled_pages._entries.items() if key[:2] == ("blueprint", version)
+    ]
+    assert blueprints
+    checks = [kind.takes for blueprint in blueprints for kind in blueprint.values() if kind.takes]
+    assert checks
+    while checks:  # each check and the checks it calls (the key's calls the field's)
+        for cell in checks.pop().__closure__ or ():
+            held = cell.cell_contents
+            if callable(held) and getattr(held, "__closure__", None):
+                checks.append(held)
+            text = repr(vars(held)) if hasattr(held, "__dict__") else repr(held)
+            assert "INC-SECRET" not in text and next(iter(secret.values())) not in text
