@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
@@ -269,11 +269,35 @@ class PublicForm(forms.Form, metaclass=PublicFormMetaclass):
             field = self.fields.get(name)
             if field is None or (is_single_choice(field) and name not in self.initial):
                 continue
+            if not is_single_choice(field) and not self.value_check(name)(value):
+                # A value the field's own checks refuse (a name over its limit, a key of the
+                # wrong shape) locks nothing: locked, the customer could never correct it. It
+                # stays prefilled and editable, and the POST checks what they send; a hidden
+                # field, which they cannot correct either, starts empty.
+                if field.widget.is_hidden:
+                    self.initial.pop(name, None)
+                continue
             field.disabled = True
             field.initial = value
             if not field.widget.is_hidden:
                 note = _("Filled in by your help desk.")
                 field.help_text = f"{field.help_text} {note}".strip() if field.help_text else note
+
+    def value_check(self, name: str) -> Callable[[str], bool]:
+        """Whether the field's own checks take a value, as `lock` asks of a locked one; kept by
+        a compiled page's blueprint (views/prefilled.py), so it holds a copy of the field with
+        nothing of this form's values, locks or errors."""
+        field = copy.copy(self.fields[name])
+        field.initial, field.disabled = None, False
+
+        def takes(value: str) -> bool:
+            try:
+                field.clean(value)
+            except ValidationError:
+                return False
+            return True
+
+        return takes
 
     def timezone_offset(self) -> int | None:
         """docs/decisions/0008-timezone-offset-from-browser.md: the browser's offset in minutes east
@@ -325,6 +349,24 @@ class SessionKeyForm(PublicForm):
             self.fields["key"].widget.attrs["inputmode"] = "text"
         if not rule.external_key:
             del self.fields["external_key"]
+
+    def value_check(self, name: str) -> Callable[[str], bool]:
+        """The key's own checks include the vendor's shape (`clean_key`)."""
+        takes = super().value_check(name)
+        if name != "key":
+            return takes
+        adapter = self.adapter
+
+        def takes_key(value: str) -> bool:
+            if not takes(value):
+                return False
+            try:
+                adapter.normalise_key(value.strip())
+            except InvalidKey:
+                return False
+            return True
+
+        return takes_key
 
     def clean_key(self) -> str:
         try:

@@ -288,3 +288,138 @@ def test_a_compiled_page_is_never_the_answer_once_the_site_has_closed(client, pr
         closed = client.get("/survey/?name=Joan&issue=vpn")
     assert "We are closed right now" in closed.content.decode()
     assert 'name="name"' not in closed.content.decode()
+
+
+# --- A locked value the form refuses locks nothing (docs/decisions/0023-signed-prefill-links.md) ---
+TOO_LONG_NAME = "Jane " + "N" * 145  # 150 characters: the name takes 100
+STUCK = {  # per page: a value its field refuses, the value beside it that stays locked
+    "/survey/": ({"name": TOO_LONG_NAME, "external_key": "INC-1"}, "name", "external_key"),
+    "/key/": ({"key": "12345", "external_key": "T-9"}, "key", "external_key"),  # a key has 7 digits
+}
+
+
+def signed(values: dict[str, str]) -> str:
+    return sign_prefill(secret=SECRET, values=values, expires_at=int(time.time()) + 600)
+
+
+def input_tag(html: str, name: str) -> str:
+    found = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert found is not None, name
+    return found.group(0)
+
+
+def is_locked(tag: str) -> bool:
+    """Drawn locked: readonly text, or a disabled hidden field (PublicForm.lock)."""
+    return bool(re.search(r"\s(readonly|disabled)[\s>]", tag))
+
+
+@pytest.mark.parametrize("path", sorted(STUCK))
+def test_a_locked_value_the_field_refuses_is_prefilled_and_editable(client, prefill_site, path):
+    """A help desk signs a ticket requester's 150-character name, or a key of the wrong shape:
+    locked, the customer saw it read-only with the field's error and could never go on. It is
+    shown prefilled and editable on the full render and on the compiled page alike; the value
+    beside it stays locked."""
+    values, refused, kept = STUCK[path]
+    query = signed(values)
+    first, compiled = client.get(f"{path}?{query}"), client.get(f"{path}?{query}")
+    assert compiled.templates == []  # the second from the compiled page
+    full = full_render(path, query, "en-us")
+    for html in (first.content.decode(), compiled.content.decode(), full):
+        tag = input_tag(html, refused)
+        assert f'value="{values[refused]}"' in tag
+        assert not is_locked(tag)
+        assert f'value="{values[kept]}"' in input_tag(html, kept) and is_locked(input_tag(html, kept))
+    assert_same_page(compiled.content.decode(), full)
+
+
+def test_the_survey_checks_what_the_customer_sends_for_a_refused_value_and_keeps_the_locked_one(
+    client, prefill_site
+):
+    query = signed(STUCK["/survey/"][0])
+    as_sent = client.post("/survey/", form_data(issue="vpn", name=TOO_LONG_NAME, details="x", signed=query))
+    assert as_sent.status_code == 200  # the field's own error, on a field they can change
+    html = as_sent.content.decode()
+    assert "50 characters too long" in html and not is_locked(input_tag(html, "name"))
+    fixed = client.post(
+        "/survey/",
+        form_data(issue="vpn", name="Jane Doe", external_key="INC-EVIL", details="x", signed=query),
+    )
+    assert fixed.status_code == 303, fixed.content.decode()[:2000]
+    sent = dict(query_of(fixed["Location"]))
+    assert (sent["customer.name"], sent["session.custom.external_key"]) == ("Jane Doe", "INC-1")
+
+
+def test_the_key_page_checks_what_the_customer_sends_for_a_refused_key_and_keeps_the_locked_one(
+    client, prefill_site
+):
+    query = signed(STUCK["/key/"][0])
+    as_sent = client.post("/key/", form_data(key="12345", signed=query))
+    assert as_sent.status_code == 200
+    assert "you entered 5" in as_sent.content.decode()
+    fixed = client.post("/key/", form_data(key="7654321", external_key="T-EVIL", signed=query))
+    assert fixed.status_code == 303, fixed.content.decode()[:2000]
+    sent = dict(query_of(fixed["Location"]))
+    assert (sent["short_key"], sent["session.custom.external_key"]) == ("7654321", "T-9")
+
+
+def test_a_valid_locked_key_stays_locked_and_a_hidden_value_the_field_refuses_is_dropped(
+    client, prefill_site
+):
+    """The key page carries the external key unseen: one over its limit the customer could
+    neither see nor correct, so it starts empty; the valid key beside it stays locked, whatever
+    the POST says."""
+    query = signed({"key": "765 4321", "external_key": "X" * 1100})
+    client.get(f"/key/?{query}")
+    compiled = client.get(f"/key/?{query}")
+    assert compiled.templates == []
+    full = full_render("/key/", query, "en-us")
+    for html in (compiled.content.decode(), full):
+        assert 'value="765 4321"' in input_tag(html, "key") and is_locked(input_tag(html, "key"))
+        external_key = input_tag(html, "external_key")
+        assert "XXXX" not in external_key and not is_locked(external_key)
+    assert_same_page(compiled.content.decode(), full)
+    tampered = client.post("/key/", form_data(key="1234567", external_key="T-EVIL", signed=query))
+    assert tampered.status_code == 303, tampered.content.decode()[:2000]
+    sent = dict(query_of(tampered["Location"]))
+    assert sent["short_key"] == "7654321" and sent.get("session.custom.external_key", "") == "T-EVIL"
+
+
+@pytest.mark.parametrize("path", sorted(STUCK))
+def test_links_of_one_shape_but_another_lock_state_never_share_a_compiled_page(client, prefill_site, path):
+    """Whether a value locks depends on the value: the shape holds that one bit, never the value,
+    so a refused value after a valid one (or before) is drawn editable (and locked), and two
+    refused values share one compiled page."""
+    values, refused, _kept = STUCK[path]
+    valid = {"/survey/": "Jane Doe", "/key/": "7654321"}[path]
+    for value, locked in ((valid, True), (values[refused], False), (valid, True)):
+        html = client.get(f"{path}?{signed({**values, refused: value})}").content.decode()
+        assert is_locked(input_tag(html, refused)) is locked, value
+    other = client.get(f"{path}?{signed({**values, refused: values[refused] + '9'})}")
+    assert other.templates == [] and not is_locked(input_tag(other.content.decode(), refused))
+    version = caching.site_cache_version()
+    for key, page in caching.compiled_pages._entries.items():
+        if key[:2] == ("prefilled", version):
+            assert values[refused] not in repr(key) and values[refused] not in "".join(page.parts)
+
+
+@pytest.mark.parametrize("path", sorted(STUCK))
+def test_the_blueprints_checks_keep_nothing_of_the_customers(client, prefill_site, path):
+    """The blueprint keeps each text field's own check (PublicForm.value_check), built from the
+    form of the request that compiled it: a check that held that form, or its field as the lock
+    left it, would keep the customer's locked value for every later page."""
+    secret = {"/survey/": {"name": "Jane Secret"}, "/key/": {"key": "7654321"}}[path]
+    client.get(f"{path}?{signed({**secret, 'external_key': 'INC-SECRET'})}")
+    version = caching.site_cache_version()
+    blueprints = [
+        bp for key, bp in caching.compiled_pages._entries.items() if key[:2] == ("blueprint", version)
+    ]
+    assert blueprints
+    checks = [kind.takes for blueprint in blueprints for kind in blueprint.values() if kind.takes]
+    assert checks
+    while checks:  # each check and the checks it calls (the key's calls the field's)
+        for cell in checks.pop().__closure__ or ():
+            held = cell.cell_contents
+            if callable(held) and getattr(held, "__closure__", None):
+                checks.append(held)
+            text = repr(vars(held)) if hasattr(held, "__dict__") else repr(held)
+            assert "INC-SECRET" not in text and next(iter(secret.values())) not in text

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 from urllib.parse import urlencode
@@ -86,10 +87,14 @@ def has_customer_values(request: HttpRequest) -> bool:
 @dataclass(frozen=True)
 class FieldKind:
     """How a form field draws its initial value: "text" (the escaped value, a slot), "choice"
-    (the option it selects; `options` are the site's) or "other" (not compiled)."""
+    (the option it selects; `options` are the site's) or "other" (not compiled). A text field's
+    `takes` is its own checks (PublicForm.value_check): a locked value they refuse is not
+    locked, and a hidden field (`hidden`) drops it."""
 
     draws: str
     options: frozenset[str] = frozenset()
+    takes: Callable[[str], bool] | None = None
+    hidden: bool = False
 
 
 def form_blueprint(form: PublicForm) -> dict[str, FieldKind]:
@@ -103,7 +108,7 @@ def form_blueprint(form: PublicForm) -> dict[str, FieldKind]:
             choices = cast("list[tuple[object, object]]", field.choices)  # Django's are flat here
             blueprint[name] = FieldKind("choice", frozenset(str(value) for value, _label in choices))
         elif type(widget) in TEXT_WIDGETS:
-            blueprint[name] = FieldKind("text")
+            blueprint[name] = FieldKind("text", takes=form.value_check(name), hidden=widget.is_hidden)
         elif isinstance(widget, (forms.Select, forms.RadioSelect)) and not widget.allow_multiple_selected:
             # The widget's own options (the field hands its choices to it): what it selects from.
             options = frozenset(str(value) for value, _label in widget.choices)
@@ -129,6 +134,12 @@ def page_shape(
         if field is None or name in CONTEXT_FIELDS:
             continue
         is_locked = name in locked  # PublicForm.lock: the field is disabled, drawn readonly
+        if is_locked and field.takes is not None and not field.takes(str(value)):
+            # PublicForm.lock: a value the field refuses locks nothing; a hidden field drops it.
+            # One bit of the value (taken or not) in the key, as "empty" already is.
+            is_locked = False
+            if field.hidden:
+                value = None
         if value is None or value == "":
             fields.append((name, "empty", is_locked))
         elif field.draws == "text":

@@ -90,3 +90,30 @@ def test_locked_values_win_even_over_an_edited_page(page, portal_url, signing_si
     submit(page)
     page.wait_for_url(f"{appliance.url}/api/start_session?*")
     assert query_of(page.url) == expected_survey_query(asset_tag="LT-4471")
+
+
+def test_a_locked_name_the_form_refuses_can_be_corrected_and_the_customer_starts(
+    page, portal_url, signing_site, appliance
+):
+    """A help desk signs a ticket requester's name as it is. Over the name's 100 characters it
+    was read-only above "50 characters too long", and the customer could not go on: it is
+    prefilled and editable, its counter says how much is over, and the link's other values stay
+    locked."""
+    long_name = ((SURVEY["name"] + " ") * 12)[:150]  # the name takes 100 characters
+    page.goto(portal_url + signed_survey_path({**LOCKED, "name": long_name}))
+    name = page.get_by_label("Your name")
+    expect(name).to_have_value(long_name)
+    expect(name).to_be_editable()
+    expect(name).not_to_have_accessible_description(re.compile(re.escape(NOTE)))
+    expect(page.locator("#id_name_counter")).to_have_text("Characters over the limit: 50. Please shorten it.")
+    expect(page.get_by_label("Ticket number")).not_to_be_editable()
+    name.fill(SURVEY["name"])
+    for field in ("company", "company_code", "details"):
+        page.locator(f"#id_{field}").fill(SURVEY[field])
+    page.locator("#id_cf_printer_model").fill(SURVEY["printer_model"])
+    page.locator("#id_cf_urgency").select_option(SURVEY["urgency"])
+    page.locator("#id_cf_restart_ok_0").check()
+    page.locator("#id_consent").check()
+    submit(page)
+    page.wait_for_url(f"{appliance.url}/api/start_session?*")
+    assert query_of(page.url) == expected_survey_query(asset_tag="LT-4471")
