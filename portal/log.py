@@ -40,6 +40,17 @@ def seconds(value: float | None) -> str:
     return f"{round(value, 2):.12g} s"
 
 
+def duration(elapsed: float) -> str:
+    """How long something lasted, for a log line: `42 s`, `10 min`, `1 h 5 min`."""
+    whole = round(elapsed)
+    if whole < 120:
+        return f"{whole} s"
+    minutes = whole // 60
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+
+
 class ClientErrorFilter(logging.Filter):
     def __init__(self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.time):
         super().__init__()

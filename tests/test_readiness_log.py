@@ -8,7 +8,8 @@ import socket
 
 import pytest
 
-from portal.views.probes import Readiness, duration
+from portal.log import duration
+from portal.views.probes import Readiness
 from tests.server.test_service_timeouts import run_with_settings
 
 

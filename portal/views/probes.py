@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from portal.cache_backend import degraded
 from portal.http import PortalRequest
+from portal.log import duration
 
 logger = logging.getLogger("portal.probes")
 
@@ -86,17 +87,6 @@ class Readiness:
                 reason,
                 duration(self.reminder),
             )
-
-
-def duration(seconds: float) -> str:
-    """`42 s`, `10 min`, `1 h 5 min`: as a person writes it."""
-    seconds = round(seconds)
-    if seconds < 120:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 120:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
 
 
 readiness = Readiness()
