@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import signal
 import subprocess
 import time
@@ -25,6 +26,7 @@ FAKE_PYTHON = r"""#!/bin/sh
 # Records its arguments; hangs (until TERM) when they match $FAKE_HANG; fails `migrate --check`
 # when $FAKE_NOT_MIGRATED is set, running the image's healthcheck from inside the container once.
 echo "call $*" >> "$CALLS"
+echo "call $*" > "$EVENTS"
 case "$*" in
   *"migrate --check"*)
     if [ -n "$FAKE_NOT_MIGRATED" ]; then
@@ -32,6 +34,7 @@ case "$*" in
         status=0
         sh "$ENTRYPOINT" healthcheck > "$HEALTH.out" 2>&1 || status=$?
         echo "$status" >> "$HEALTH.out" && mv "$HEALTH.out" "$HEALTH"
+        echo "health checked" > "$EVENTS"
       fi
       exit 1
     fi ;;
@@ -76,11 +79,19 @@ class Container:
         (bin_dir / "python").chmod(0o755)
         self.calls, self.health = tmp_path / "calls", tmp_path / "health"
         self.calls.touch()
+        # The fake's calls as they happen, awaited with select(): a FIFO this test holds open at
+        # both ends (so a writer never blocks on opening it, and the reader never sees its end).
+        events = tmp_path / "events"
+        os.mkfifo(events)
+        self.events = os.open(events, os.O_RDONLY | os.O_NONBLOCK)
+        self.events_writer = os.open(events, os.O_WRONLY)
+        self.seen = ""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DJANGO_", "PORTAL_"))}
         env.pop("CACHE_URL", None)
         env.update(
             PATH=f"{bin_dir}:{env.get('PATH', '/usr/bin:/bin')}",
             CALLS=str(self.calls),
+            EVENTS=str(events),
             HEALTH=str(self.health),
             ENTRYPOINT=str(ENTRYPOINT),
             **fake,
@@ -95,12 +106,15 @@ class Container:
             start_new_session=True,
         )
 
-    def await_call(self, pattern: str) -> None:
+    def await_event(self, pattern: str) -> None:
+        """Until the fake says a line matching `pattern` (bounded)."""
         deadline = time.monotonic() + BOUND
-        while not re.search(pattern, self.calls.read_text(), re.MULTILINE):
+        while not re.search(pattern, self.seen, re.MULTILINE):
             assert self.process.poll() is None, self.process.communicate()
-            assert time.monotonic() < deadline, f"never called: {pattern}\n{self.calls.read_text()}"
-            time.sleep(0.02)
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"never seen: {pattern}\n{self.seen}"
+            if select.select([self.events], [], [], min(remaining, 1.0))[0]:
+                self.seen += os.read(self.events, 65536).decode()
 
     def entrypoint_pid(self) -> int:
         """The shell's own id: the first child of `unshare --fork`, or the process itself."""
@@ -121,6 +135,8 @@ class Container:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=BOUND)
             self.process.communicate()
+            os.close(self.events)
+            os.close(self.events_writer)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -128,7 +144,7 @@ def test_docker_stop_during_migrate_stops_migrate_and_the_start(tmp_path, signum
     container = Container(
         tmp_path, "gunicorn", "--config", "gunicorn.conf.py", FAKE_HANG="migrate --no-input"
     )
-    container.await_call(r"^call manage.py migrate --no-input$")
+    container.await_event(r"^call manage.py migrate --no-input$")
     assert container.stop(signum) is not None, "the entrypoint ignored the signal"
     calls = container.calls.read_text().splitlines()
     assert calls[-1] == "TERM manage.py migrate --no-input"  # migrate was stopped, not orphaned
@@ -138,7 +154,7 @@ def test_docker_stop_during_migrate_stops_migrate_and_the_start(tmp_path, signum
 
 def test_docker_stop_while_the_worker_waits_for_the_migrations(tmp_path):
     container = Container(tmp_path, "worker", FAKE_NOT_MIGRATED="1", FAKE_HANG="never")
-    container.await_call(r"^call manage.py migrate --check --skip-checks$")
+    container.await_event(r"^call manage.py migrate --check --skip-checks$")
     assert container.stop() is not None, "the entrypoint ignored the signal"
     assert not any("db_worker" in call for call in container.calls.read_text().splitlines())
 
@@ -148,10 +164,7 @@ def test_the_worker_waiting_for_the_migrations_is_not_started_yet_for_the_health
     """Docker counts it "starting" within --start-period (which covers the wait: below): not a
     request to :8000, where no worker listens, and not healthy before db_worker runs."""
     container = Container(tmp_path, "worker", FAKE_NOT_MIGRATED="1", FAKE_HANG="never")
-    deadline = time.monotonic() + BOUND
-    while not container.health.exists():
-        assert time.monotonic() < deadline and container.process.poll() is None
-        time.sleep(0.02)
+    container.await_event(r"^health checked$")
     container.stop()
     output, status = container.health.read_text().rsplit("\n", 2)[:2]
     assert status == "1"
