@@ -28,7 +28,10 @@ USER portal
 VOLUME ["/data"]
 EXPOSE 8000
 # /healthz for the web server; for the worker (`docker run IMAGE worker`) that it runs.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
+# --start-period covers the worker's wait for the migrations (at most 5 minutes) and a long
+# migrate of the web container: failures meanwhile are "starting", not "unhealthy"; the first
+# success ends it (docker-entrypoint.sh).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5m \
   CMD ["/app/docker-entrypoint.sh", "healthcheck"]
 ENTRYPOINT ["/app/docker-entrypoint.sh"]
 # gthread workers (WEB_CONCURRENCY x PORTAL_THREADS) and logs: gunicorn.conf.py. The webhook

@@ -91,6 +91,11 @@ forwarder_headers = ""
 # carry a customer's name, email and ticket number in theirs (docs/privacy.md: the portal never
 # logs a customer field). The path, never the query; no Referer.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'
+# Files (static by whitenoise, uploaded logos) are written by the worker, not by sendfile():
+# gunicorn counts the bytes of the access log's %(b)s only in its write(), so with sendfile
+# every file's line said 0 bytes. The files are small (CSS, scripts, logos) and cached by
+# browsers for long; the copy through Python costs little.
+sendfile = False
 errorlog = "-"
 try:
     loglevel = read_log_level("GUNICORN_LOG_LEVEL", os.environ.get("GUNICORN_LOG_LEVEL", ""), "INFO")

@@ -34,6 +34,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
 from portal.conf import portal_settings
+from portal.log import seconds
 
 logger = logging.getLogger(__name__)
 
@@ -322,11 +323,11 @@ class RedisOutage:
             self.answered.clear()
         logger.error(
             "Redis at %s did not answer (%s: %s): this process serves the cache from its own "
-            "memory until it does, asking again every %s s",
+            "memory until it does, asking again every %s",
             self.location,
             type(error).__name__,
             error,
-            portal_settings.REDIS_RETRY_SECONDS,
+            seconds(portal_settings.REDIS_RETRY_SECONDS),
         )
         threading.Thread(
             target=self._ask_again, args=(client,), name="portal-redis-retry", daemon=True

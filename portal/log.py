@@ -32,6 +32,25 @@ LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 ESCAPED_LINE_BREAKS = {ord(char): repr(char)[1:-1] for char in LINE_BREAKS}
 
 
+def seconds(value: float | None) -> str:
+    """A number of seconds for a log line, as a person writes it: `5 s`, `0.5 s`, `30 s` (never
+    `5.0 s` or `29.99871 s`); `None` as `unknown`."""
+    if value is None:
+        return "unknown"
+    return f"{round(value, 2):.12g} s"
+
+
+def duration(elapsed: float) -> str:
+    """How long something lasted, for a log line: `42 s`, `10 min`, `1 h 5 min`."""
+    whole = round(elapsed)
+    if whole < 120:
+        return f"{whole} s"
+    minutes = whole // 60
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+
+
 class ClientErrorFilter(logging.Filter):
     def __init__(self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.time):
         super().__init__()

@@ -176,3 +176,17 @@ def test_no_client_writes_a_log_line_of_its_own(console, site):
     written = buffer.getvalue()
     assert "nobody\\n2026-01-01" in written  # the username, with its line break written out
     assert not any(line.startswith("2026-01-01") for line in written.splitlines())
+
+
+def test_seconds_in_log_lines_read_as_a_person_writes_them():
+    from portal.log import seconds
+
+    assert [seconds(value) for value in (5.0, 0.5, 30, 29.99871, 0.25, 120.0, None)] == [
+        "5 s",
+        "0.5 s",
+        "30 s",
+        "30 s",
+        "0.25 s",
+        "120 s",
+        "unknown",
+    ]

@@ -251,3 +251,12 @@ def test_redis_stopped_and_started_again(client, site, settings, tmp_path, caplo
     messages = [record.getMessage() for record in caplog.records]
     assert sum("did not answer" in message for message in messages) == 1
     assert sum("answers again" in message for message in messages) == 1
+
+
+def test_the_outage_log_line_says_the_retry_interval_as_a_person_writes_it(site, settings, caplog):
+    """`every 5 s`, not `every 5.0 s`: the setting is a float, and the line is read by people."""
+    use_redis(settings, free_port(), retry=5.0)
+    with caplog.at_level(logging.ERROR, logger="portal.cache_backend"):
+        assert cache.get("anything", "missing") == "missing"
+    (line,) = [record.getMessage() for record in caplog.records]
+    assert line.endswith("asking again every 5 s")

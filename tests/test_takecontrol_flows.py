@@ -456,13 +456,16 @@ def test_rest_429_is_retried_once_after_retry_after(client, rest_site, tc_issues
     assert len(takecontrol_server.rest_calls()) == 2
 
 
-def test_rest_429_beyond_the_cap_fails_at_once(client, rest_site, tc_issues, takecontrol_server):
+def test_rest_429_beyond_the_cap_fails_at_once(client, rest_site, tc_issues, takecontrol_server, caplog):
     takecontrol_server.state["retry_after"] = "30"
     takecontrol_server.use("429")
-    response = post_survey(client)
+    with caplog.at_level(logging.WARNING, logger="portal.vendors.takecontrol.client"):
+        response = post_survey(client)
     assert response.status_code == 503
     assert len(takecontrol_server.rest_calls()) == 1
     assert last_record().outcome == StartRequest.Outcome.FAILED
+    # The vendor's wait as a person writes it: "30 s", not "30.0 s".
+    assert any(r.getMessage().endswith("429, retry after 30 s") for r in caplog.records)
 
 
 def test_repeated_429_open_the_breaker_and_the_vendor_is_left_alone(

@@ -47,6 +47,7 @@ from urllib.parse import urlsplit
 import requests
 
 from portal.conf import portal_settings
+from portal.log import seconds
 from portal.vendors.base import redacted, stopped_mid_answer
 from portal.vendors.cache import CircuitBreaker
 from portal.vendors.takecontrol.history import DEFAULT_HISTORY_COLUMNS, HISTORY_COLUMNS
@@ -468,7 +469,7 @@ class TakeControlClient:
             asked = retry_after_seconds(response.headers.get("Retry-After"))
             wait = asked if asked is not None else min(cap, DEFAULT_RETRY_WAIT) * random.uniform(0.5, 1.0)
             if attempt == 2 or wait > cap or self.breaker.is_open:
-                logger.warning("Take Control %s at %s: 429, retry after %s s", what, self.host, asked)
+                logger.warning("Take Control %s at %s: 429, retry after %s", what, self.host, seconds(asked))
                 raise TakeControlRateLimited(f"{what}: rate limited", retry_after=asked)
             time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
