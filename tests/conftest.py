@@ -126,6 +126,23 @@ def query_of(url: str) -> list[tuple[str, str]]:
     return parse_qsl(urlsplit(url).query, keep_blank_values=True)
 
 
+def start_address(response) -> str:
+    """The vendor address a start sends the customer to: a 303's Location, or, for an address
+    too long for a header, the "Almost there" page's button (views/base.py, LOCATION_MAX_CHARS);
+    which one is decided by the address's length alone."""
+    from portal.views.base import LOCATION_MAX_CHARS
+    from tests.parsed_html import element
+
+    if response.status_code == 303:
+        url = response["Location"]
+        assert len(url) <= LOCATION_MAX_CHARS, len(url)
+        return url
+    assert response.status_code == 200, response.status_code
+    link = element(response.content.decode(), "a", id="start-link")
+    assert link.attrs["target"] == "_top" and len(link.attrs["href"]) > LOCATION_MAX_CHARS
+    return link.attrs["href"]
+
+
 @pytest.fixture
 def wsgi_keeps_test_connection():
     """For tests that call the real WSGIHandler, not the test client: at the end of each

@@ -332,11 +332,20 @@ def start_response(
         return takecontrol_result_page(request, result)
     if result.queued is not None:
         return queued_redirect(request, result, context)
-    if context.embedded or request.site.show_interstitial:
+    if context.embedded or request.site.show_interstitial or len(result.url) > LOCATION_MAX_CHARS:
         return render_customer_page(
             request, "portal/ready.html", {"result": result, "platform": platform_name(request)}
         )
     return see_other(result.url)
+
+
+# The longest start address a 303 carries in its Location header. Values within the vendor's
+# limits can make a far longer one (10,000 bytes of custom values, percent-encoded, are up to
+# 30,000 characters): Django refuses a redirect over 16,384 characters (a 400, the customer's
+# input lost), and proxies refuse long response headers (Apache 8,190 bytes a field; nginx's
+# default buffer holds 4 or 8 KB of headers in all, then answers 502). A longer address goes in
+# the body, as the "Almost there" page's button (docs/decisions/0004-start-url-encoding.md).
+LOCATION_MAX_CHARS = 8000
 
 
 def see_other(url: str) -> HttpResponse:
