@@ -148,7 +148,9 @@ def initials(name: str) -> str:
     Words without a letter or digit ("&", "-") are skipped, and the letter is the word's first
     one, so "Jo (Partner)" gives "JP". A script without capitals (Japanese, Chinese) gets its
     first character only: two characters from two words would read as a different name.
-    The JSON list sends these, so the tiles portal.js builds show exactly the same.
+    The letters are capitalised as the page's language writes capitals (`upper_case`): a
+    Turkish page shows "İK" for "ilker kaya". The JSON list sends these, so the tiles portal.js
+    builds show exactly the same.
     """
     firsts = [
         next(char for char in word if char.isalnum())
@@ -159,7 +161,19 @@ def initials(name: str) -> str:
         return ""
     if firsts[0].upper() == firsts[0].lower():
         return firsts[0]
-    return "".join([firsts[0], firsts[-1]] if len(firsts) > 1 else firsts[:1]).upper()
+    return upper_case("".join([firsts[0], firsts[-1]] if len(firsts) > 1 else firsts[:1]))
+
+
+# The languages whose dotted and dotless i are two letters, each with its own capital:
+# i -> İ, ı -> I (Python's str.upper() gives "I" for both). Azerbaijani writes them the same way.
+DOTTED_I_LANGUAGES = frozenset({"tr", "az"})
+
+
+def upper_case(text: str) -> str:
+    """`text` in capitals as the active language writes them."""
+    if (translation.get_language() or "").split("-")[0] in DOTTED_I_LANGUAGES:
+        text = text.replace("i", "\u0130")
+    return text.upper()
 
 
 def enabled_flows(site: Site) -> list[str]:
