@@ -169,7 +169,9 @@ def test_initials_come_from_the_first_and_last_word(name, expected):
     ("locale", "expected"),
     [("tr", ["İI", "Iİ"]), ("en-us", ["II", "Iİ"])],
 )
-def test_initials_are_capitalised_as_the_pages_language_writes_capitals(client, fake, rep_site, locale, expected):
+def test_initials_are_capitalised_as_the_pages_language_writes_capitals(
+    client, fake, rep_site, locale, expected
+):
     """Turkish writes the capital of i as İ and that of ı as I; the tile drawn by the server
     and the one portal.js draws from the JSON list (at the address the page gives it) agree."""
     fake.serve("get_logged_in_reps", "logged_in_reps_turkish.xml")
