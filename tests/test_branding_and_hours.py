@@ -266,7 +266,7 @@ def test_the_closed_page_says_when_it_opens_again_as_the_language_writes_it(
     ("locale", "line"),
     [
         ("en-us", "We open again: Wednesday,"),
-        ("fr", "Réouverture : mercredi"),
+        ("fr", "Réouverture\u00a0: mercredi"),  # the space before the colon never breaks
         # A full-width colon carries its own space: a second one read as a double gap.
         ("ja", "再開日時：2026年"),
         ("zh-hans", "重新开放时间：2026年"),
