@@ -216,3 +216,41 @@ def test_on_a_phone_a_wide_logo_leaves_the_language_picker_on_its_line(
             if boxes["objectFit"] != "contain":
                 assert boxes["shownRatio"] == pytest.approx(boxes["naturalRatio"], rel=0.05)
     assert misplaced == {}
+
+
+# Each katakana word (with its prolonged-sound mark ー and middle dot ・) the browser split
+# between two lines, with the characters about the break: "サポー|トページ".
+KATAKANA_SPLIT = """(root) => {
+  const katakana = /[\\u30a0-\\u30ff\\u2060]/;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const splits = [];
+  const top = (text, i) => {
+    const range = document.createRange();
+    range.setStart(text, i);
+    range.setEnd(text, i + 1);
+    return range.getBoundingClientRect().top;
+  };
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    for (let i = 0; i + 1 < text.length; i++) {
+      if (katakana.test(text.data[i]) && katakana.test(text.data[i + 1]) && top(text, i + 1) > top(text, i) + 2) {
+        splits.push(text.data.slice(Math.max(0, i - 3), i + 1) + "|" + text.data.slice(i + 1, i + 5));
+      }
+    }
+  }
+  return splits;
+}"""
+
+
+def test_japanese_pages_break_between_phrases_not_inside_a_katakana_word(page, make_site, portal_url):
+    """A walk-through at 375 px: Japanese lines broke inside katakana words ("サポートペー" /
+    "ジ"), as a browser may between any two Japanese characters. The pages ask Chromium for
+    phrase-aware breaking (`word-break: auto-phrase` for :lang(ja)), so no katakana word of the
+    landing, key, survey or not-found page is split on a phone."""
+    make_site(welcome_text="")
+    page.set_viewport_size({"width": 375, "height": 740})
+    splits = {}
+    for path in ("/", "/key/", "/survey/", "/no-such-page/"):
+        page.goto(f"{portal_url}{path}?locale=ja")
+        expect(page.locator("html")).to_have_attribute("lang", "ja")
+        splits[path] = page.locator("body").evaluate(KATAKANA_SPLIT)
+    assert splits == {"/": [], "/key/": [], "/survey/": [], "/no-such-page/": []}
