@@ -232,7 +232,8 @@ KATAKANA_SPLIT = """(root) => {
   };
   for (let text = walker.nextNode(); text; text = walker.nextNode()) {
     for (let i = 0; i + 1 < text.length; i++) {
-      if (katakana.test(text.data[i]) && katakana.test(text.data[i + 1]) && top(text, i + 1) > top(text, i) + 2) {
+      const inWord = katakana.test(text.data[i]) && katakana.test(text.data[i + 1]);
+      if (inWord && top(text, i + 1) > top(text, i) + 2) {
         splits.push(text.data.slice(Math.max(0, i - 3), i + 1) + "|" + text.data.slice(i + 1, i + 5));
       }
     }
