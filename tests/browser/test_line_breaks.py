@@ -255,3 +255,56 @@ def test_japanese_pages_break_between_phrases_not_inside_a_katakana_word(page, m
         expect(page.locator("html")).to_have_attribute("lang", "ja")
         splits[path] = page.locator("body").evaluate(KATAKANA_SPLIT)
     assert splits == {"/": [], "/key/": [], "/survey/": [], "/no-such-page/": []}
+
+
+# Each Russian one-letter word (в, к, с, у, о, и, а, я) the browser left at the end of a line,
+# with the words about it: "запрос в|очереди".
+ONE_LETTER_WORD_AT_LINE_END = """(root) => {
+  const word = /^[вксуоиаяВКСУОИАЯ]$/u;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const found = [];
+  const top = (text, i) => {
+    const range = document.createRange();
+    range.setStart(text, i);
+    range.setEnd(text, i + 1);
+    return range.getBoundingClientRect().top;
+  };
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const data = text.data;
+    for (let i = 0; i + 2 < data.length; i++) {
+      const starts = !/[\\p{L}\\p{N}-]/u.test(data[i - 1] || "");
+      const alone = word.test(data[i]) && starts && /\\s/.test(data[i + 1]);
+      if (alone && top(text, i + 2) > top(text, i) + 2) {
+        found.push(data.slice(Math.max(0, i - 8), i + 1) + "|" + data.slice(i + 2, i + 10));
+      }
+    }
+  }
+  return found;
+}"""
+
+
+def test_russian_pages_never_end_a_line_in_a_one_letter_word(
+    page, portal_url, make_tc_site, takecontrol_server
+):
+    """A walk-through: the queue page's heading broke "Ваш запрос в" / "очереди", a one-letter
+    preposition left at a line's end, which Russian typography binds to the next word. The
+    catalog binds them with a no-break space, so at no phone or narrow frame width does the
+    landing, key, survey or queue page end a line in one."""
+    make_tc_site(mode=Backend.TakeControlMode.REST, enabled_languages=["en-us", "ru"], welcome_text="")
+    found: dict[str, set[str]] = {}
+
+    def walk(name: str) -> None:
+        for width in range(240, 431, 6):
+            page.set_viewport_size({"width": width, "height": 740})
+            found.setdefault(name, set()).update(page.locator("main").evaluate(ONE_LETTER_WORD_AT_LINE_END))
+
+    for path in ("/", "/key/"):
+        page.goto(f"{portal_url}{path}?locale=ru")
+        walk(path)
+    page.goto(f"{portal_url}/survey/?locale=ru")
+    walk("/survey/")
+    fill_tc_survey(page)
+    submit(page)
+    expect(page.locator("h1")).to_have_text("Ваш запрос в\u00a0очереди")
+    walk("queue")
+    assert found == {"/": set(), "/key/": set(), "/survey/": set(), "queue": set()}
