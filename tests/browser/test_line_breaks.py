@@ -308,3 +308,52 @@ def test_russian_pages_never_end_a_line_in_a_one_letter_word(
     expect(page.locator("h1")).to_have_text("Ваш запрос в\u00a0очереди")
     walk("queue")
     assert found == {"/": set(), "/key/": set(), "/survey/": set(), "queue": set()}
+
+
+# Each French high mark (: ; ? ! ») the browser put at the start of a line, cut from the word
+# before it by the space French sets there, and each « left at a line's end: "champ|:".
+FRENCH_MARK_CUT_OFF = """(root) => {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const found = [];
+  const top = (text, i) => {
+    const range = document.createRange();
+    range.setStart(text, i);
+    range.setEnd(text, i + 1);
+    return range.getBoundingClientRect().top;
+  };
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const data = text.data;
+    for (let i = 1; i + 1 < data.length; i++) {
+      if (!/\\s/.test(data[i])) continue;
+      const before = /[:;?!»]/.test(data[i + 1]) && i > 0 && top(text, i + 1) > top(text, i - 1) + 2;
+      const after = data[i - 1] === "«" && top(text, i + 1) > top(text, i - 1) + 2;
+      if (before || after) found.push(data.slice(Math.max(0, i - 8), i) + "|" + data.slice(i + 1, i + 8));
+    }
+  }
+  return found;
+}"""
+
+
+def test_french_pages_never_cut_a_mark_from_its_word(page, make_site, portal_url):
+    """French sets a space before : ; ? ! » and after «, one that never breaks: the catalog
+    mixed plain ones in, and the survey's counter over its limit broke "Caractères au-delà de
+    la limite" / ": 3976. …". At no phone or narrow frame width does the landing, key or
+    survey page, the counter over its limit or the error summary cut one off."""
+    make_site(enabled_languages=["en-us", "fr"], welcome_text="")
+    found: dict[str, set[str]] = {}
+
+    def walk(name: str) -> None:
+        for width in range(240, 431, 2):
+            page.set_viewport_size({"width": width, "height": 740})
+            found.setdefault(name, set()).update(page.locator("main").evaluate(FRENCH_MARK_CUT_OFF))
+
+    for path in ("/", "/key/", "/survey/"):
+        page.goto(f"{portal_url}{path}?locale=fr")
+        walk(path)
+    page.locator("#id_details").fill("a" * 5000)
+    expect(page.locator("#id_details_counter")).to_contain_text("limite")
+    walk("counter")
+    submit(page)
+    expect(page.locator(".error-summary")).to_be_visible()
+    walk("errors")
+    assert found == {"/": set(), "/key/": set(), "/survey/": set(), "counter": set(), "errors": set()}
