@@ -266,7 +266,7 @@ def test_the_closed_page_says_when_it_opens_again_as_the_language_writes_it(
     ("locale", "line"),
     [
         ("en-us", "We open again: Wednesday,"),
-        ("fr", "Réouverture : mercredi"),
+        ("fr", "Réouverture\u00a0: mercredi"),  # the space before the colon never breaks
         # A full-width colon carries its own space: a second one read as a double gap.
         ("ja", "再開日時：2026年"),
         ("zh-hans", "重新开放时间：2026年"),
@@ -302,25 +302,26 @@ ZONE_WORDS = [
 ]
 
 
-# The opening hours as CLDR writes each language's weekdays, times and ranges: Monday 09:00-17:30,
+# The opening hours as CLDR writes each language's weekdays, times and ranges of times (Russian's
+# dash the en dash, as its other ranges: TIME_RANGE_MARKS): Monday 09:00-17:30,
 # Friday 20:00 to the end of the day (00:00), Saturday the whole day.
 HOURS_WORDS = [
     ("en-us", ["Monday 9:00 AM – 5:30 PM", "Friday 8:00 PM – 12:00 AM", "Saturday all day"]),
-    ("de", ["Montag 09:00 – 17:30", "Freitag 20:00 – 24:00", "Samstag ganztägig"]),
+    ("de", ["Montag 09:00–17:30", "Freitag 20:00–24:00", "Samstag ganztägig"]),
     ("es", ["lunes 9:00 a.m. – 5:30 p.m.", "viernes 8:00 p.m. – 12:00 a.m.", "sábado todo el día"]),
-    ("es-sp", ["lunes 9:00 – 17:30", "viernes 20:00 – 24:00", "sábado todo el día"]),
+    ("es-sp", ["lunes 9:00–17:30", "viernes 20:00–24:00", "sábado todo el día"]),
     ("fi", ["maanantai 9.00–17.30", "perjantai 20.00–24.00", "lauantai koko päivä"]),
     ("fr", ["lundi 09:00 – 17:30", "vendredi 20:00 – 24:00", "samedi toute la journée"]),
-    ("it", ["lunedì 09:00 – 17:30", "venerdì 20:00 – 24:00", "sabato tutto il giorno"]),
-    ("nl", ["maandag 09:00 – 17:30", "vrijdag 20:00 – 24:00", "zaterdag de hele dag"]),
+    ("it", ["lunedì 09:00–17:30", "venerdì 20:00–24:00", "sabato tutto il giorno"]),
+    ("nl", ["maandag 09:00–17:30", "vrijdag 20:00–24:00", "zaterdag de hele dag"]),
     ("pt-br", ["segunda-feira 09:00 – 17:30", "sexta-feira 20:00 – 24:00", "sábado o dia todo"]),
     ("pt-pt", ["segunda-feira 09:00 – 17:30", "sexta-feira 20:00 – 24:00", "sábado todo o dia"]),
     ("sv-se", ["måndag 09:00–17:30", "fredag 20:00–24:00", "lördag hela dagen"]),
-    ("tr", ["Pazartesi 09:00 – 17:30", "Cuma 20:00 – 24:00", "Cumartesi tüm gün"]),
+    ("tr", ["Pazartesi 09:00–17:30", "Cuma 20:00–24:00", "Cumartesi tüm gün"]),
     ("ja", ["月曜日 9:00～17:30", "金曜日 20:00～24:00", "土曜日 終日"]),
-    ("zh-hans", ["星期一 09:00 – 17:30", "星期五 20:00 – 24:00", "星期六 全天"]),
-    ("zh", ["星期一 上午9:00 – 下午5:30", "星期五 晚上8:00 – 午夜12:00", "星期六 全天"]),
-    ("ru", ["понедельник 09:00 — 17:30", "пятница 20:00 — 24:00", "суббота круглосуточно"]),
+    ("zh-hans", ["星期一 09:00–17:30", "星期五 20:00–24:00", "星期六 全天"]),
+    ("zh", ["星期一 上午9:00至下午5:30", "星期五 晚上8:00至午夜12:00", "星期六 全天"]),
+    ("ru", ["понедельник 09:00–17:30", "пятница 20:00–24:00", "суббота круглосуточно"]),
 ]
 
 

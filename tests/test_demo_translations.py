@@ -17,7 +17,7 @@ from portal.translation_coverage import (
     missing_issue_languages,
     missing_site_languages,
 )
-from tests.test_translations import PROSE_COLON
+from tests.test_translations import FRENCH_SPACED_MARK, PROSE_COLON, RUSSIAN_LOOSE_ONE_LETTER_WORD
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -109,6 +109,22 @@ def test_demo_pages_show_no_english_demo_text(client, demo, language):
         assert expected.replace("'", "&#x27;") in html
     leftovers = [text for text in english_strings() if text in html]
     assert leftovers == []
+
+
+def demo_words(language: str) -> list[str]:
+    texts = TEXTS[language]
+    words = [texts[field] for field in SITE_TEXT_FIELDS] + list(texts["urgency"])
+    return words + [text for pair in (*texts["issues"].values(), *texts["fields"].values()) for text in pair]
+
+
+@pytest.mark.parametrize(
+    ("language", "rule"), [("fr", FRENCH_SPACED_MARK), ("ru", RUSSIAN_LOOSE_ONE_LETTER_WORD)]
+)
+def test_french_and_russian_demo_texts_keep_the_catalogs_no_break_spaces(language, rule):
+    """The demo's texts are the project's, not an admin's: they follow the catalogs' rules, a
+    no-break space before a French colon and after a Russian one-letter word ("Принтеры с
+    печатью" broke after "с")."""
+    assert [text for text in demo_words(language) if rule.search(text)] == []
 
 
 @pytest.mark.parametrize("language", ["ja", "zh", "zh-hans"])

@@ -165,6 +165,22 @@ def test_initials_come_from_the_first_and_last_word(name, expected):
     assert initials(name) == expected
 
 
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("tr", ["İI", "Iİ"]), ("en-us", ["II", "Iİ"])],
+)
+def test_initials_are_capitalised_as_the_pages_language_writes_capitals(
+    client, fake, rep_site, locale, expected
+):
+    """Turkish writes the capital of i as İ and that of ı as I; the tile drawn by the server
+    and the one portal.js draws from the JSON list (at the address the page gives it) agree."""
+    fake.serve("get_logged_in_reps", "logged_in_reps_turkish.xml")
+    page = client.get(f"/reps/?locale={locale}").content.decode()
+    assert [tile_initials for _value, tile_initials, _name, _state in rep_tiles(page)] == expected
+    reps_url = element(page, "form", class_="rep-form").attrs["data-reps-url"]
+    assert [rep["initials"] for rep in client.get(reps_url).json()["reps"]] == expected
+
+
 def test_rep_list_json_has_public_fields_only_and_is_never_cached(client, fake, rep_site):
     response = client.get("/reps.json")
     assert response.json() == {

@@ -172,6 +172,41 @@ def test_japanese_and_chinese_write_full_width_parentheses_in_prose(language):
     assert found == []
 
 
+def translations(language) -> list[str]:
+    """Every msgstr of the language's catalog (each plural form), as its .po writes it."""
+    found = []
+    for message in catalog(language):
+        if message.id:
+            found += [s for s in (message.string if isinstance(message.string, tuple) else (message.string,))]
+    return found
+
+
+# French sets a space that never breaks before ; ? ! » and a colon, and after « ("Fuseau
+# horaire :", "« Avancé »"): one kind, U+00A0, as `colon()` writes it
+# (docs/decisions/0113-error-summary-lines.md). A colon with no space after it is not
+# punctuation ("https://", "09:00", "4.5:1") and is left alone.
+FRENCH_SPACED_MARK = re.compile(r"(?<!\u00a0)(?:[;?!»]|:(?=\s|$))|«(?!\u00a0)")
+
+
+def test_french_sets_a_no_break_space_before_its_high_marks_and_inside_guillemets():
+    assert [m[0] for m in FRENCH_SPACED_MARK.finditer("Nom : « Avancé » ; oui ? non !")] == list(":«»;?!")
+    assert FRENCH_SPACED_MARK.findall("Nom\u202f: oui\u202f?") == [":", "?"]  # the narrow one
+    assert FRENCH_SPACED_MARK.findall("Nom\u00a0: «\u00a0Avancé\u00a0» https://a 09:00 4,5:1") == []
+    assert [string for string in translations("fr") if FRENCH_SPACED_MARK.search(string)] == []
+
+
+# A one-letter Russian word (a preposition, conjunction or pronoun: в, к, с, у, о, и, а, я) is
+# not left at the end of a line: the catalog binds it to the word after it with U+00A0
+# ("Ваш запрос в очереди" broke as "в" / "очереди"; docs/decisions/0108-line-breaks-on-customer-pages.md).
+RUSSIAN_LOOSE_ONE_LETTER_WORD = re.compile(r"(?<![\w\-])[вксуоиаяВКСУОИАЯ] ")
+
+
+def test_russian_binds_a_one_letter_word_to_the_next():
+    assert RUSSIAN_LOOSE_ONE_LETTER_WORD.findall("Ваш запрос в очереди и ждёт. А я") == ["в ", "и ", "А "]
+    assert RUSSIAN_LOOSE_ONE_LETTER_WORD.findall("в\u00a0очереди, PIN-код ввод а-я кв. 5") == []
+    assert [string for string in translations("ru") if RUSSIAN_LOOSE_ONE_LETTER_WORD.search(string)] == []
+
+
 def test_german_calls_what_a_customer_picks_in_the_survey_anliegen_throughout():
     """A walk-through found "Themen" odd for the survey's choices, which the catalog calls
     "Anliegen" everywhere else (the issue, the admin's lists): one word for one thing."""

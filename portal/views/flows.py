@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
@@ -301,7 +302,9 @@ class RepListView(StartFlowView[RepForm]):
         return rep_form(self.request, self.rep_list, data)
 
     def get_context_data(self, form: RepForm) -> dict[str, Any]:
-        return {"form": form, "rep_list": self.rep_list, "reps_json_url": reverse("reps_json")}
+        # In the page's language: the list's initials are capitalised as it writes capitals.
+        reps_json_url = f"{reverse('reps_json')}?{urlencode({'locale': self.request.LANGUAGE_CODE})}"
+        return {"form": form, "rep_list": self.rep_list, "reps_json_url": reps_json_url}
 
     def compiles_prefilled_page(self) -> bool:
         return False  # the page shows the list of the moment, and its own address

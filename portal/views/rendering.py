@@ -19,6 +19,7 @@ from babel.dates import (
     get_timezone_gmt,
     get_timezone_location,
     get_timezone_name,
+    tokenize_pattern,
 )
 from csp.constants import NONE, SELF
 from django.conf import settings
@@ -148,7 +149,9 @@ def initials(name: str) -> str:
     Words without a letter or digit ("&", "-") are skipped, and the letter is the word's first
     one, so "Jo (Partner)" gives "JP". A script without capitals (Japanese, Chinese) gets its
     first character only: two characters from two words would read as a different name.
-    The JSON list sends these, so the tiles portal.js builds show exactly the same.
+    The letters are capitalised as the page's language writes capitals (`upper_case`): a
+    Turkish page shows "İK" for "ilker kaya". The JSON list sends these, so the tiles portal.js
+    builds show exactly the same.
     """
     firsts = [
         next(char for char in word if char.isalnum())
@@ -159,7 +162,19 @@ def initials(name: str) -> str:
         return ""
     if firsts[0].upper() == firsts[0].lower():
         return firsts[0]
-    return "".join([firsts[0], firsts[-1]] if len(firsts) > 1 else firsts[:1]).upper()
+    return upper_case("".join([firsts[0], firsts[-1]] if len(firsts) > 1 else firsts[:1]))
+
+
+# The languages whose dotted and dotless i are two letters, each with its own capital:
+# i -> İ, ı -> I (Python's str.upper() gives "I" for both). Azerbaijani writes them the same way.
+DOTTED_I_LANGUAGES = frozenset({"tr", "az"})
+
+
+def upper_case(text: str) -> str:
+    """`text` in capitals as the active language writes them."""
+    if (translation.get_language() or "").split("-")[0] in DOTTED_I_LANGUAGES:
+        text = text.replace("i", "\u0130")
+    return text.upper()
 
 
 def enabled_flows(site: Site) -> list[str]:
@@ -253,14 +268,15 @@ def opening_hours_words(rows: Iterable[OpeningHours]) -> list[str]:
     """The closed page's opening hours, a line per row, written as CLDR writes the active
     language's weekdays, times and time ranges (docs/decisions/0097-dates-as-cldr-writes-them.md),
     like the "We open again:" moment above them: "Monday 9:00 AM – 5:00 PM", "maanantai
-    9.00–17.00", "月曜日 9:00～17:00". A row closing at 00:00 runs to the end of its day: 24:00 in
-    a language of the 24-hour clock, midnight in one of 12 ("8:00 PM – 12:00 AM"); a row of the
-    whole day says so ("Tuesday all day")."""
+    9.00–17.00", "月曜日 9:00～17:00", "понедельник 09:00–17:00" (`time_range_mark`). A row
+    closing at 00:00 runs to the end of its day: 24:00 in a language of the 24-hour clock,
+    midnight in one of 12 ("8:00 PM – 12:00 AM"); a row of the whole day says so ("Tuesday all
+    day")."""
     locale = babel_locale()
     days = get_day_names("wide", context="stand-alone", locale=locale)
     cldr = Locale.parse(locale)
     clock24 = cldr.time_formats["short"].pattern.startswith("H")
-    between = str(cldr.interval_formats[None])
+    between = f"{{0}}{time_range_mark(cldr, clock24=clock24)}{{1}}"
     lines = []
     for row in rows:
         day = days[row.weekday]
@@ -275,6 +291,33 @@ def opening_hours_words(rows: Iterable[OpeningHours]) -> list[str]:
             closes = re.sub(r"^0{1,2}(?=\D)", "24", closes)
         lines.append(f"{day} {between.replace('{0}', opens).replace('{1}', closes)}")
     return lines
+
+
+# Where this project writes a range of times otherwise than CLDR: Russian CLDR joins two times
+# by an em dash ("09:00—17:00"); between numbers Russian typography now sets the en dash, with no
+# spaces, as the other languages' ranges do ("09:00–17:00").
+TIME_RANGE_MARKS = {"ru": "\u2013"}
+
+
+def time_range_mark(cldr: Locale, *, clock24: bool) -> str:
+    """What stands between two times of a range in `cldr`'s language: the mark of CLDR's own
+    interval format for hours and minutes (skeleton Hm, or hm between an AM and a PM time),
+    with its spaces or none ("–" in German, Italian, Turkish, " – " with thin spaces in English
+    and French, "～" in Japanese, "至" in Traditional Chinese). The generic fallback "{0} – {1}"
+    is meant for ranges of whole dates and spaced the Russian range as a dash between words,
+    "09:00 — 17:00"; docs/decisions/0097-dates-as-cldr-writes-them.md."""
+    if cldr.language in TIME_RANGE_MARKS:
+        return TIME_RANGE_MARKS[cldr.language]
+    skeleton, difference = ("Hm", "H") if clock24 else ("hm", "a")
+    parts = cldr.interval_formats.get(skeleton, {}).get(difference)
+    tokens = tokenize_pattern(parts[0]) if parts else []
+    if not tokens or tokens[-1][0] != "chars":
+        return str(cldr.interval_formats[None]).replace("{0}", "").replace("{1}", "")
+    literal = str(tokens[-1][1])
+    # A unit the interval's own times carry ("9時00分～") is not the range's: the page's times
+    # are the short ones ("9:00"). A mark that is a word ("至") is kept whole.
+    mark = re.search(r"\W*$", literal)
+    return mark[0] if mark and mark[0] else literal
 
 
 def unavailable_page(request: PortalRequest) -> HttpResponse:

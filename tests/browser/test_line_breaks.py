@@ -216,3 +216,144 @@ def test_on_a_phone_a_wide_logo_leaves_the_language_picker_on_its_line(
             if boxes["objectFit"] != "contain":
                 assert boxes["shownRatio"] == pytest.approx(boxes["naturalRatio"], rel=0.05)
     assert misplaced == {}
+
+
+# Each katakana word (with its prolonged-sound mark ー and middle dot ・) the browser split
+# between two lines, with the characters about the break: "サポー|トページ".
+KATAKANA_SPLIT = """(root) => {
+  const katakana = /[\\u30a0-\\u30ff\\u2060]/;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const splits = [];
+  const top = (text, i) => {
+    const range = document.createRange();
+    range.setStart(text, i);
+    range.setEnd(text, i + 1);
+    return range.getBoundingClientRect().top;
+  };
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    for (let i = 0; i + 1 < text.length; i++) {
+      const inWord = katakana.test(text.data[i]) && katakana.test(text.data[i + 1]);
+      if (inWord && top(text, i + 1) > top(text, i) + 2) {
+        splits.push(text.data.slice(Math.max(0, i - 3), i + 1) + "|" + text.data.slice(i + 1, i + 5));
+      }
+    }
+  }
+  return splits;
+}"""
+
+
+def test_japanese_pages_break_between_phrases_not_inside_a_katakana_word(page, make_site, portal_url):
+    """A walk-through at 375 px: Japanese lines broke inside katakana words ("サポートペー" /
+    "ジ"), as a browser may between any two Japanese characters. The pages ask Chromium for
+    phrase-aware breaking (`word-break: auto-phrase` for :lang(ja)), so no katakana word of the
+    landing, key, survey or not-found page is split on a phone."""
+    make_site(welcome_text="")
+    page.set_viewport_size({"width": 375, "height": 740})
+    splits = {}
+    for path in ("/", "/key/", "/survey/", "/no-such-page/"):
+        page.goto(f"{portal_url}{path}?locale=ja")
+        expect(page.locator("html")).to_have_attribute("lang", "ja")
+        splits[path] = page.locator("body").evaluate(KATAKANA_SPLIT)
+    assert splits == {"/": [], "/key/": [], "/survey/": [], "/no-such-page/": []}
+
+
+# Each Russian one-letter word (в, к, с, у, о, и, а, я) the browser left at the end of a line,
+# with the words about it: "запрос в|очереди".
+ONE_LETTER_WORD_AT_LINE_END = """(root) => {
+  const word = /^[вксуоиаяВКСУОИАЯ]$/u;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const found = [];
+  const top = (text, i) => {
+    const range = document.createRange();
+    range.setStart(text, i);
+    range.setEnd(text, i + 1);
+    return range.getBoundingClientRect().top;
+  };
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const data = text.data;
+    for (let i = 0; i + 2 < data.length; i++) {
+      const starts = !/[\\p{L}\\p{N}-]/u.test(data[i - 1] || "");
+      const alone = word.test(data[i]) && starts && /\\s/.test(data[i + 1]);
+      if (alone && top(text, i + 2) > top(text, i) + 2) {
+        found.push(data.slice(Math.max(0, i - 8), i + 1) + "|" + data.slice(i + 2, i + 10));
+      }
+    }
+  }
+  return found;
+}"""
+
+
+def test_russian_pages_never_end_a_line_in_a_one_letter_word(
+    page, portal_url, make_tc_site, takecontrol_server
+):
+    """A walk-through: the queue page's heading broke "Ваш запрос в" / "очереди", a one-letter
+    preposition left at a line's end, which Russian typography binds to the next word. The
+    catalog binds them with a no-break space, so at no phone or narrow frame width does the
+    landing, key, survey or queue page end a line in one."""
+    make_tc_site(mode=Backend.TakeControlMode.REST, enabled_languages=["en-us", "ru"], welcome_text="")
+    found: dict[str, set[str]] = {}
+
+    def walk(name: str) -> None:
+        for width in range(240, 431, 6):
+            page.set_viewport_size({"width": width, "height": 740})
+            found.setdefault(name, set()).update(page.locator("main").evaluate(ONE_LETTER_WORD_AT_LINE_END))
+
+    for path in ("/", "/key/"):
+        page.goto(f"{portal_url}{path}?locale=ru")
+        walk(path)
+    page.goto(f"{portal_url}/survey/?locale=ru")
+    walk("/survey/")
+    fill_tc_survey(page)
+    submit(page)
+    expect(page.locator("h1")).to_have_text("Ваш запрос в\u00a0очереди")
+    walk("queue")
+    assert found == {"/": set(), "/key/": set(), "/survey/": set(), "queue": set()}
+
+
+# Each French high mark (: ; ? ! ») the browser put at the start of a line, cut from the word
+# before it by the space French sets there, and each « left at a line's end: "champ|:".
+FRENCH_MARK_CUT_OFF = """(root) => {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const found = [];
+  const top = (text, i) => {
+    const range = document.createRange();
+    range.setStart(text, i);
+    range.setEnd(text, i + 1);
+    return range.getBoundingClientRect().top;
+  };
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const data = text.data;
+    for (let i = 1; i + 1 < data.length; i++) {
+      if (!/\\s/.test(data[i])) continue;
+      const before = /[:;?!»]/.test(data[i + 1]) && i > 0 && top(text, i + 1) > top(text, i - 1) + 2;
+      const after = data[i - 1] === "«" && top(text, i + 1) > top(text, i - 1) + 2;
+      if (before || after) found.push(data.slice(Math.max(0, i - 8), i) + "|" + data.slice(i + 1, i + 8));
+    }
+  }
+  return found;
+}"""
+
+
+def test_french_pages_never_cut_a_mark_from_its_word(page, make_site, portal_url):
+    """French sets a space before : ; ? ! » and after «, one that never breaks: the catalog
+    mixed plain ones in, and the survey's counter over its limit broke "Caractères au-delà de
+    la limite" / ": 3976. …". At no phone or narrow frame width does the landing, key or
+    survey page, the counter over its limit or the error summary cut one off."""
+    make_site(enabled_languages=["en-us", "fr"], welcome_text="")
+    found: dict[str, set[str]] = {}
+
+    def walk(name: str) -> None:
+        for width in range(240, 431, 2):
+            page.set_viewport_size({"width": width, "height": 740})
+            found.setdefault(name, set()).update(page.locator("main").evaluate(FRENCH_MARK_CUT_OFF))
+
+    for path in ("/", "/key/", "/survey/"):
+        page.goto(f"{portal_url}{path}?locale=fr")
+        walk(path)
+    page.locator("#id_details").fill("a" * 5000)
+    expect(page.locator("#id_details_counter")).to_contain_text("limite")
+    walk("counter")
+    submit(page)
+    expect(page.locator(".error-summary")).to_be_visible()
+    walk("errors")
+    assert found == {"/": set(), "/key/": set(), "/survey/": set(), "counter": set(), "errors": set()}

@@ -212,3 +212,19 @@ def test_the_list_in_a_frame_ends_in_a_top_level_navigation(
         ("timezone_offset", "540"),
     ]
     assert context.cookies() == []
+
+
+def test_a_turkish_pages_refreshed_tiles_write_turkish_capitals(page, portal_url, make_rep_site, fake):
+    """Turkish writes the capital of i as İ: the tiles the script draws from the refreshed list
+    show "İI" for "ilker Işık" on a Turkish page, in a browser that asks for English, as the
+    server's own tiles do."""
+    make_rep_site(enabled_languages=["en-us", "tr"])
+    appliance_answers(fake, "logged_in_reps_empty.xml")
+    page.clock.install()
+    page.goto(f"{portal_url}/reps/?locale=tr")
+    assert rep_names(page) == []
+    appliance_answers(fake, "logged_in_reps_turkish.xml")
+    page.clock.run_for(REFRESH_MS)
+    page.get_by_role("button", name="ilker Işık").wait_for()
+    initials = page.locator("#id_rep button[name=rep] .tile-initials").all_text_contents()
+    assert dict(zip(rep_names(page), initials, strict=True)) == {"ilker Işık": "İI", "ılgın İnce": "Iİ"}
