@@ -239,6 +239,20 @@ def test_a_lower_case_log_level_sets_the_root_logger(tmp_path):
             "DATABASE_URL names no database; it must begin with postgres:// "
             "(postgres://USER:PASSWORD@HOST:5432/NAME) or sqlite:/// (sqlite:////srv/portal/portal.sqlite3).",
         ),
+        # Without its scheme, the user name (or the host) reads as one; a scheme misspelt:
+        # Django's "'portal' isn't an available database backend" named no variable either.
+        (
+            "DATABASE_URL",
+            "portal:pa55word@db.internal:5432/portal",
+            "DATABASE_URL names no database; it must begin with postgres:// "
+            "(postgres://USER:PASSWORD@HOST:5432/NAME) or sqlite:/// (sqlite:////srv/portal/portal.sqlite3).",
+        ),
+        (
+            "DATABASE_URL",
+            "postgress://portal:pa55word@db.internal:5432/portal",
+            "DATABASE_URL names no database; it must begin with postgres:// "
+            "(postgres://USER:PASSWORD@HOST:5432/NAME) or sqlite:/// (sqlite:////srv/portal/portal.sqlite3).",
+        ),
         (
             "PORTAL_TIME_ZONE",
             "Mars/Tharsis",
