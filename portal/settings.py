@@ -488,5 +488,8 @@ LOGGING = {
         # axes says "running database handler" on every failure at INFO; its WARNING lines
         # (new, repeated failure, lockout) and portal.admin_security's line are the record.
         "axes": {"level": "WARNING"},
+        # At DEBUG urllib3 writes each request's path and query: a webhook URL may carry its
+        # receiver's credential (a Logic Apps `sig=`), which the log never carries (README).
+        "urllib3": {"level": "INFO"},
     },
 }
