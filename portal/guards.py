@@ -39,10 +39,11 @@ def form_timestamp() -> str:
 
 def form_rendered_at(value: str) -> float | None:
     """When the page whose form sent this `ts` was rendered (Unix time), None unless our own
-    signature holds. Its age is check_public_post's to judge."""
+    signature holds and the page is young enough to send (PORTAL_FORM_MAX_AGE, as
+    check_public_post asks): a form too old is shown again, rendered now, and judged as of now."""
     try:
-        _signer.unsign(value)
-    except signing.BadSignature:
+        _signer.unsign(value, max_age=portal_settings.FORM_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired too
         return None
     return float(signing.b62_decode(value.rsplit(_signer.sep, 2)[1]))
 

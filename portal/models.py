@@ -100,9 +100,16 @@ def validate_vendor_url(value: str, *, example: str = "https://support.example.c
     """Vendor URLs must be https, except for loopback hosts (fake vendors in tests, demos).
     `example` is cited when `value` is no URL (code "not_a_url"; `Backend.clean_fields` cites
     its vendor's)."""
-    parts = urlsplit(value)
+    try:
+        # urlsplit raises on a bracketed host that is no IP address; .port on one out of range
+        # (secrets.origin, the vendor clients read it). Port 0 reaches no server either.
+        parts = urlsplit(value)
+        port_ok = parts.port != 0
+    except ValueError:
+        parts, port_ok = urlsplit(""), False
     if (
-        parts.scheme not in {"http", "https"}
+        not port_ok
+        or parts.scheme not in {"http", "https"}
         or not parts.hostname
         or not VENDOR_HOST.fullmatch(parts.netloc.rpartition("@")[2])  # credentials: refused below
         or UNSAFE_IN_URL.search(value)

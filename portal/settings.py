@@ -161,14 +161,16 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 
 def _database(url: str) -> dict:
-    """Django's database settings for DATABASE_URL. A URL without a scheme
-    (`db.internal:5432/portal`) stopped the start with KeyError 'ENGINE', naming nothing; the
+    """Django's database settings for DATABASE_URL, PostgreSQL or SQLite. A URL without a scheme
+    (`//db.internal:5432/portal`) stopped the start with KeyError 'ENGINE', naming nothing; the
     message does not repeat the URL, which may hold a password (and django-environ's warning,
     which prints the parsed URL, password included, is silenced for it)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Engine not recognized from url")
         database = env.db_url_config(url)
-    if not database.get("ENGINE"):
+    # Only these two: without its scheme the URL's first word reads as one ("portal:pw@host"
+    # gives ENGINE 'portal'), and Django's refusal of that engine names no variable either.
+    if database.get("ENGINE") not in {"django.db.backends.postgresql", "django.db.backends.sqlite3"}:
         raise ImproperlyConfigured(
             "DATABASE_URL names no database; it must begin with postgres:// "
             "(postgres://USER:PASSWORD@HOST:5432/NAME) or sqlite:/// (sqlite:////srv/portal/portal.sqlite3)."
@@ -486,5 +488,8 @@ LOGGING = {
         # axes says "running database handler" on every failure at INFO; its WARNING lines
         # (new, repeated failure, lockout) and portal.admin_security's line are the record.
         "axes": {"level": "WARNING"},
+        # At DEBUG urllib3 writes each request's path and query: a webhook URL may carry its
+        # receiver's credential (a Logic Apps `sig=`), which the log never carries (README).
+        "urllib3": {"level": "INFO"},
     },
 }

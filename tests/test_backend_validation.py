@@ -569,3 +569,25 @@ def test_take_control_addresses_are_held_to_a_host_and_a_clean_path(admin_client
 )
 def test_hosts_ports_and_loopback_addresses_still_pass(admin_client, address):
     saved(save_backend(admin_client, base_url=address))
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://[zz]",  # urlsplit raises ValueError on a bracketed host that is no IP address
+        "https://[2001:db8::1",
+        "https://support.example.com:99999",  # no such port: the client could never connect
+        "https://support.example.com:0",
+    ],
+)
+def test_an_address_urlsplit_cannot_read_or_with_no_port_is_refused_not_a_500(admin_client, address):
+    found = errors(save_backend(admin_client, base_url=address))
+    assert found["base_url"] == ["Enter a full URL such as https://support.example.com."]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["https://xn--exmple-cua.example", "https://[2001:db8::1]:8443", "https://support.example.com:65535"],
+)
+def test_punycode_ipv6_and_the_highest_port_pass(admin_client, address):
+    saved(save_backend(admin_client, base_url=address))

@@ -230,12 +230,65 @@ def test_a_lower_case_log_level_sets_the_root_logger(tmp_path):
     assert result.stdout.split() == ["DEBUG"]
 
 
+# A webhook URL may carry its receiver's credential (an Azure Logic Apps trigger's `sig=`, a
+# Slack-style token in the path); urllib3 logs each request's path and query at DEBUG.
+URL_IN_THE_LOG = """
+import django, http.server, logging, threading, requests
+django.setup()
+
+class Quiet(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+server = http.server.HTTPServer(("127.0.0.1", 18152), Quiet)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+requests.post("http://127.0.0.1:18152/workflows/hook?sig=receivers-url-credential", data=b"{}", timeout=10)
+server.shutdown()
+logging.getLogger("portal").debug("a debug line of the portal's own")
+"""
+
+
+def test_at_debug_the_log_carries_no_webhook_urls_credential(tmp_path):
+    """README: at no level does the log carry a credential. At PORTAL_LOG_LEVEL=debug urllib3
+    wrote every delivery's path and query ("POST /workflows/hook?sig=… HTTP/1.1"); the
+    portal's own debug lines still show."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_", "DATABASE_"))}
+    env.pop("CACHE_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings", PORTAL_DATA_DIR=str(tmp_path), PORTAL_LOG_LEVEL="debug"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", URL_IN_THE_LOG], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "a debug line of the portal's own" in result.stderr
+    assert "receivers-url-credential" not in result.stderr and "/workflows/hook" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
         (
             "DATABASE_URL",
             "//portal:pa55word@db.internal:5432/portal",
+            "DATABASE_URL names no database; it must begin with postgres:// "
+            "(postgres://USER:PASSWORD@HOST:5432/NAME) or sqlite:/// (sqlite:////srv/portal/portal.sqlite3).",
+        ),
+        # Without its scheme, the user name (or the host) reads as one; a scheme misspelt:
+        # Django's "'portal' isn't an available database backend" named no variable either.
+        (
+            "DATABASE_URL",
+            "portal:pa55word@db.internal:5432/portal",
+            "DATABASE_URL names no database; it must begin with postgres:// "
+            "(postgres://USER:PASSWORD@HOST:5432/NAME) or sqlite:/// (sqlite:////srv/portal/portal.sqlite3).",
+        ),
+        (
+            "DATABASE_URL",
+            "postgress://portal:pa55word@db.internal:5432/portal",
             "DATABASE_URL names no database; it must begin with postgres:// "
             "(postgres://USER:PASSWORD@HOST:5432/NAME) or sqlite:/// (sqlite:////srv/portal/portal.sqlite3).",
         ),

@@ -199,6 +199,34 @@ def test_a_plain_prefill_of_an_issue_not_offered_leaves_the_one_issue_chosen(cli
 
 
 @pytest.mark.django_db
+def test_a_page_too_old_to_send_whose_link_expired_meanwhile_is_shown_again_locking_nothing(
+    client, signing_site, issues, custom_fields
+):
+    """The page sent back when the form is too old to send is rendered now, with a fresh
+    timestamp: the link is judged as of now there, not as of the old page. Judged as of the
+    old page, it showed the issue locked, and the next POST, judged as of the fresh page,
+    dropped the lock, so the customer was asked for the issue the page had shown locked."""
+    from portal.conf import portal_settings
+
+    with time_machine.travel(time.time(), tick=False) as clock:
+        query = signed_link({"issue": "printing", "external_key": "INC-1"}, expires_in=60)
+        html = client.get(f"/survey/?{query}").content.decode()
+        page = {
+            field.attrs["name"]: field.attrs.get("value", "")
+            for field in elements(html, "input")
+            if field.attrs.get("name") in ("ts", "signed")
+        }
+        clock.shift(portal_settings.FORM_MAX_AGE + 60)  # the page and the link both too old
+        typed = {k: v for k, v in VALID_SURVEY.items() if k != "issue"}
+        again = client.post("/survey/", {**form_data(**typed), **page})
+    assert again.status_code == 200
+    shown = again.content.decode()
+    assert "This page was open for a long time" in shown
+    issue_inputs = [field for field in elements(shown, "input") if field.attrs.get("name") == "issue"]
+    assert len(issue_inputs) > 1 and not any("disabled" in field.attrs for field in issue_inputs)
+
+
+@pytest.mark.django_db
 def test_custom_field_locks_only_when_the_admin_allows(client, signing_site, issues, custom_fields):
     asset = custom_fields["asset_tag"]
     query = signed_link({"cf_asset_tag": "LT-1"})

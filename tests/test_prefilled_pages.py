@@ -268,6 +268,15 @@ def test_only_the_customers_browser_may_keep_a_page_with_their_values(client, pr
         assert "private" not in cache_control(client.get(plain)), plain
 
 
+def test_the_home_page_of_a_prefill_link_is_kept_private_too(client, prefill_site):
+    """A help desk's link to the home page (`--flow home`) shows the customer's values in its
+    key form and in every link it carries on: no shared cache may keep it either."""
+    home = client.get("/?name=Jane&external_key=INC-1")
+    assert home.status_code == 200 and "name=Jane" in home.content.decode()
+    assert "private" in cache_control(home) and "public" not in cache_control(home)
+    assert "private" not in cache_control(client.get("/?locale=de"))
+
+
 def test_a_compiled_page_is_never_the_answer_once_the_site_has_closed(client, prefill_site):
     """Opening hours close a site without an admin change (no new site version): the early
     answer checks them as the view does, and a closed site's link gets the closed page."""

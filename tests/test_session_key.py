@@ -166,6 +166,8 @@ def test_preview_backend_shows_url_instead_of_leaving(client, site):
     # The address as the page shows it: its <wbr>s (where a phone may break it) are no text.
     shown = element(html, "code", id="start-url").raw_text()
     assert shown.startswith(f"{APPLIANCE}/api/start_session?short_key=1234567&locale=de")
+    # ... and escaped, as before it took its <wbr>s (the assertion this one replaced said so)
+    assert "?short_key=1234567&amp;locale=de" in html.replace("<wbr>", "")
     [row] = elements(element(html, "table", class_="params"), "tr")[1:2]
     assert (element(row, "code").text, element(row, "td").text) == ("short_key", "1234567")
     assert StartRequest.objects.get().outcome == StartRequest.Outcome.PREVIEW

@@ -133,11 +133,12 @@ ADDRESS_MOVED = _(
 
 def origin(url: str) -> tuple[str, str, int | None]:
     """Where a request to `url` goes: scheme, host and port, as the client connects to them."""
-    parts = urlsplit(url or "")
     try:
+        parts = urlsplit(url or "")
         port = parts.port
-    except ValueError:  # not a port: the address's own validation refuses it
-        port = None
+    except ValueError:  # a bracketed host that is no IP address, a port out of range: no
+        # receiver at all, which the address's own validation refuses; unlike any stored one
+        return "", "", None
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or "").rstrip("."), port or {"https": 443, "http": 80}.get(scheme)
 

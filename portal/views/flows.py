@@ -33,7 +33,8 @@ from portal.forms import (
 from portal.http import PortalRequest, SiteRequest
 from portal.models import Site, StartRequest
 from portal.text_rules import NAME_FIELDS, name_problem
-from portal.views.base import StartFlowView, public_form_initial
+from portal.views.base import StartFlowView, kept_private, public_form_initial
+from portal.views.prefilled import has_customer_values
 from portal.views.rendering import (
     enabled_flows,
     initials,
@@ -396,7 +397,7 @@ def home(request: PortalRequest) -> HttpResponseBase:
     if len(flows) == 1:  # no pointless choices (docs/decisions/0035-no-pointless-choices.md)
         only = {"key": session_key, "survey": survey, "reps": reps, "technicians": technicians}
         return only.get(flows[0], session_key)(request)
-    return render_customer_page(
+    page = render_customer_page(
         request,
         "portal/home.html",
         {
@@ -407,3 +408,5 @@ def home(request: PortalRequest) -> HttpResponseBase:
             "carried": links_query(request),
         },
     )
+    # A help desk's link shows the customer's values here too (views/base.py's kept_private).
+    return kept_private(page) if has_customer_values(request) else page

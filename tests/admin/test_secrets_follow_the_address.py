@@ -140,3 +140,18 @@ def test_keys_another_kind_kept_do_not_follow_the_address_back(admin_client, lis
     save_as(kind="takecontrol", base_url=listener.base_url + "/rest", tc_uid="e14887a6|2109")
     backend.refresh_from_db()
     assert (backend.kind, backend.tc_public_key, backend.tc_private_key) == ("takecontrol", "", "")
+
+
+@pytest.mark.parametrize("address", ["https://[zz]", "https://[2001:db8::1"])
+def test_an_address_no_url_parser_reads_is_refused_as_such_and_keeps_the_secret(
+    admin_client, appliance_backend, fake, address
+):
+    """urlsplit raises on a bracketed host that is no IP address: comparing it with the stored
+    address was a 500 on the change form, before the field's own message could say so."""
+    found = errors(save_backend(admin_client, appliance_backend, base_url=address))
+    assert found["base_url"] == ["Enter a full URL such as https://support.example.com."]
+    appliance_backend.refresh_from_db()
+    assert (appliance_backend.base_url, appliance_backend.client_secret) == (
+        fake.base_url,
+        fake.client_secret,
+    )

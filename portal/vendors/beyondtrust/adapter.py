@@ -130,7 +130,7 @@ class BeyondTrustAdapter(VendorAdapter):
     # -- validation ---------------------------------------------------------------------
     def backend_problems(self) -> dict[str, Any]:
         backend, errors = self.backend, {}
-        if backend.base_url and urlsplit(backend.base_url).path:
+        if backend.base_url and url_path(backend.base_url):
             # The start URL and the API are paths on the public site's address.
             errors["base_url"] = _(
                 "Enter the public site's address only, like https://support.example.com, without a path."
@@ -335,6 +335,15 @@ class BeyondTrustAdapter(VendorAdapter):
         # The address is part of the key: pointing a backend at another appliance drops its reps.
         address = hashlib.sha256(self.backend.base_url.encode()).hexdigest()[:12]
         return f"beyondtrust:reps:{self.backend.pk}:{address}"
+
+
+def url_path(url: str) -> str:
+    """The address's path; "" for one urlsplit cannot read (a bracketed host that is no IP
+    address), which the address field's own check refuses."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
 
 
 def queue_id(queue: SessionQueue) -> str:
