@@ -260,10 +260,19 @@ class PublicForm(forms.Form, metaclass=PublicFormMetaclass):
         A prefilled or signed choice the form does not offer (an issue retired since the link
         was sent, a representative gone offline) selects and locks nothing: locked, it would
         leave a choice with no option, or a hidden one-issue field with a value the form
-        refuses, and the customer could not go on (docs/decisions/0023-signed-prefill-links.md)."""
+        refuses, and the customer could not go on (docs/decisions/0023-signed-prefill-links.md).
+        A hidden field's prefilled value its field refuses, signed or not, starts empty: the
+        customer could neither see nor correct it."""
         for name, value in list(self.initial.items()):
             field = self.fields.get(name)
-            if is_single_choice(field) and value not in ("", None) and not field.valid_value(str(value)):
+            if field is None or value in ("", None):
+                continue
+            if is_single_choice(field):
+                if not field.valid_value(str(value)):
+                    del self.initial[name]
+            elif field.widget.is_hidden and not self.value_check(name)(str(value)):
+                # A prefill a hidden field refuses (`?external_key=` over its limit), signed or
+                # not: carried unseen, it would fail the start in a way the customer cannot fix.
                 del self.initial[name]
         for name, value in values.items():
             field = self.fields.get(name)

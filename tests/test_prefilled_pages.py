@@ -423,3 +423,27 @@ def test_the_blueprints_checks_keep_nothing_of_the_customers(client, prefill_sit
                 checks.append(held)
             text = repr(vars(held)) if hasattr(held, "__dict__") else repr(held)
             assert "INC-SECRET" not in text and next(iter(secret.values())) not in text
+
+
+def value_of(tag: str) -> str:
+    found = re.search(r'\svalue="([^"]*)"', tag)
+    return found.group(1) if found else ""
+
+
+def test_a_plain_hidden_value_the_field_refuses_starts_empty_and_the_customer_starts(client, prefill_site):
+    """`?external_key=` over its 1024 characters (a prefill is cut only at 4000) was carried
+    unseen, and the start then failed on a field the customer could neither see nor correct: it
+    starts empty, on the full render and the compiled page alike, as a signed one does."""
+    query = "key=7654321&external_key=" + "X" * 1100
+    first, compiled = client.get(f"/key/?{query}"), client.get(f"/key/?{query}")
+    assert compiled.templates == []
+    full = full_render("/key/", query, "en-us")
+    for html in (first.content.decode(), compiled.content.decode(), full):
+        assert value_of(input_tag(html, "key")) == "7654321"
+        assert value_of(input_tag(html, "external_key")) == ""
+    assert_same_page(compiled.content.decode(), full)
+    carried = value_of(input_tag(compiled.content.decode(), "external_key"))
+    sent = client.post("/key/", form_data(key="7654321", external_key=carried))
+    assert sent.status_code == 303, sent.content.decode()[:2000]
+    # One the field takes is carried as before.
+    assert value_of(input_tag(client.get("/key/?external_key=T-9").content.decode(), "external_key")) == "T-9"

@@ -134,12 +134,14 @@ def page_shape(
         if field is None or name in CONTEXT_FIELDS:
             continue
         is_locked = name in locked  # PublicForm.lock: the field is disabled, drawn readonly
-        if is_locked and field.takes is not None and not field.takes(str(value)):
-            # PublicForm.lock: a value the field refuses locks nothing; a hidden field drops it.
-            # One bit of the value (taken or not) in the key, as "empty" already is.
-            is_locked = False
-            if field.hidden:
-                value = None
+        if (is_locked or field.hidden) and value not in ("", None) and field.takes is not None:
+            if not field.takes(str(value)):
+                # PublicForm.lock: a value the field refuses locks nothing; a hidden field drops
+                # it, locked or not. One bit of the value (taken or not) in the key, as "empty"
+                # already is.
+                is_locked = False
+                if field.hidden:
+                    value = None
         if value is None or value == "":
             fields.append((name, "empty", is_locked))
         elif field.draws == "text":
