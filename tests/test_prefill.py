@@ -328,3 +328,23 @@ def test_a_prefilled_name_with_nothing_to_read_is_neither_shown_locked_nor_sent(
     posted = {**VALID_SURVEY, "name": "Jane Doe", "external_key": "INC0012345"}
     response = client.post("/survey/", form_data(**posted, signed=query if signed else ""))
     assert dict(query_of(response["Location"]))["customer.name"] == "Jane Doe"
+
+
+@pytest.mark.django_db
+def test_the_home_pages_key_form_locks_what_its_fields_take_and_drops_a_hidden_value_they_refuse(
+    client, signing_site, issues
+):
+    """The landing page's key form locks as the key page does (PublicForm.lock): a signed key of
+    the wrong shape is prefilled and editable, the signed external key beside it stays locked; a
+    valid key locks; a plain external key over its limit, carried unseen, starts empty."""
+    html = client.get(f"/?{signed_link({'key': '12345', 'external_key': 'T-9'})}").content.decode()
+    assert 'action="/key/' in html  # the home page, with its key form
+    key, external_key = element(html, "input", name="key"), element(html, "input", name="external_key")
+    assert key.attrs["value"] == "12345" and "readonly" not in key.attrs and "disabled" not in key.attrs
+    assert external_key.attrs["value"] == "T-9" and "disabled" in external_key.attrs
+    html = client.get(f"/?{signed_link({'key': '765 4321'})}").content.decode()
+    key = element(html, "input", name="key")
+    assert key.attrs["value"] == "765 4321" and "readonly" in key.attrs
+    html = client.get("/?key=7654321&external_key=" + "X" * 1100).content.decode()
+    assert "value" not in element(html, "input", name="external_key").attrs
+    assert element(html, "input", name="key").attrs["value"] == "7654321"
