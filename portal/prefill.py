@@ -4,8 +4,9 @@ customer cannot change.
 A link carries the prefill parameters plus `exp` (Unix time in seconds) and `sig`, the hex
 HMAC-SHA256 of the canonical query (every parameter but `sig`, sorted, RFC 3986-encoded) under
 the site's prefill secret. A valid, unexpired link whose `exp` is at most `EXP_AHEAD_MAX` (91
-days) ahead locks its values; anything else is an ordinary, editable prefill. Each parameter may appear once: a repeated name makes the link invalid,
-because a verifier and a browser could read different values.
+days) ahead locks its values; anything else is an ordinary, editable prefill. Each parameter
+may appear once: a repeated name makes the link invalid, because a verifier and a browser could
+read different values.
 
 Example (Python, for a help-desk integration):
 
