@@ -155,3 +155,18 @@ def test_locked_values_over_the_vendors_total_are_left_to_the_customer_who_short
         for name, value in expected_survey_query(asset_tag="LT-4471")
     ]
     assert query_of(page.url) == expected
+
+
+def test_a_plain_external_key_over_its_limit_is_dropped_and_the_customer_starts(
+    page, portal_url, signing_site, appliance
+):
+    """`?external_key=` over its 1024 characters was carried unseen to the key page's POST, and
+    the start failed on a field the customer could neither see nor correct: it starts empty."""
+    page.goto(f"{portal_url}/key/?locale=en-us&external_key=" + "X" * 1100)
+    expect(page.locator("input[name=external_key]")).to_have_value("")
+    page.locator("#id_key").fill("123-4567")
+    page.locator("#id_consent").check()
+    submit(page)
+    page.wait_for_url(f"{appliance.url}/api/start_session?*")
+    assert dict(query_of(page.url))["short_key"] == "1234567"
+    assert "session.custom.external_key" not in dict(query_of(page.url))
