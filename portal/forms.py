@@ -162,6 +162,12 @@ class TextField(forms.CharField):
                 raise ValidationError(INVISIBLE_CHARACTERS, code="control")
 
 
+def over_custom_total(values: Sequence[str]) -> bool:
+    """Whether values are over the vendor's total for all custom values together
+    (docs/decisions/0005-beyondtrust-limits.md), as `SurveyForm._check_custom_total` counts."""
+    return sum(limits.utf8_len(value) for value in values) > limits.CUSTOM_TOTAL_MAX_BYTES
+
+
 def carried_external_key_field() -> TextField:
     """The external key a prefill link put in the page, carried along unseen.
 
@@ -260,11 +266,23 @@ class PublicForm(forms.Form, metaclass=PublicFormMetaclass):
         A prefilled or signed choice the form does not offer (an issue retired since the link
         was sent, a representative gone offline) selects and locks nothing: locked, it would
         leave a choice with no option, or a hidden one-issue field with a value the form
-        refuses, and the customer could not go on (docs/decisions/0023-signed-prefill-links.md)."""
+        refuses, and the customer could not go on (docs/decisions/0023-signed-prefill-links.md).
+        A hidden field's prefilled value its field refuses, signed or not, starts empty: the
+        customer could neither see nor correct it. Locked values that each pass but, with what
+        is carried unseen, are over the vendor's total for custom values lock none of the
+        fields that count towards it (`custom_total_fields`): the customer shortens one."""
         for name, value in list(self.initial.items()):
             field = self.fields.get(name)
-            if is_single_choice(field) and value not in ("", None) and not field.valid_value(str(value)):
+            if field is None or value in ("", None):
+                continue
+            if is_single_choice(field):
+                if not field.valid_value(str(value)):
+                    del self.initial[name]
+            elif field.widget.is_hidden and not self.value_check(name)(str(value)):
+                # A prefill a hidden field refuses (`?external_key=` over its limit), signed or
+                # not: carried unseen, it would fail the start in a way the customer cannot fix.
                 del self.initial[name]
+        taken: dict[str, str] = {}
         for name, value in values.items():
             field = self.fields.get(name)
             if field is None or (is_single_choice(field) and name not in self.initial):
@@ -277,11 +295,29 @@ class PublicForm(forms.Form, metaclass=PublicFormMetaclass):
                 if field.widget.is_hidden:
                     self.initial.pop(name, None)
                 continue
+            taken[name] = value
+        total = self.custom_total_fields()
+        fixed = [
+            taken[name] if name in taken else str(self.initial.get(name) or "")
+            for name in total
+            if name in taken or self.fields[name].widget.is_hidden
+        ]
+        if over_custom_total(fixed):
+            # What the customer cannot change (locked, or carried unseen) is over the vendor's
+            # total alone: none of the fields that count towards it locks, so they can shorten one.
+            taken = {name: value for name, value in taken.items() if name not in total}
+        for name, value in taken.items():
+            field = self.fields[name]
             field.disabled = True
             field.initial = value
             if not field.widget.is_hidden:
                 note = _("Filled in by your help desk.")
                 field.help_text = f"{field.help_text} {note}".strip() if field.help_text else note
+
+    def custom_total_fields(self) -> list[str]:
+        """The fields whose values count towards the vendor's total for custom values
+        (`over_custom_total`); none but the survey's."""
+        return []
 
     def value_check(self, name: str) -> Callable[[str], bool]:
         """Whether the field's own checks take a value, as `lock` asks of a locked one; kept by

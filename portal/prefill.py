@@ -1,11 +1,12 @@
 """Signed prefill links (docs/decisions/0023-signed-prefill-links.md): a help desk's values the
 customer cannot change.
 
-A link carries the prefill parameters plus `exp` (Unix time) and `sig`, the hex HMAC-SHA256
-of the canonical query (every parameter but `sig`, sorted, RFC 3986-encoded) under the site's
-prefill secret. A valid, unexpired link locks its values; anything else is an ordinary,
-editable prefill. Each parameter may appear once: a repeated name makes the link invalid,
-because a verifier and a browser could read different values.
+A link carries the prefill parameters plus `exp` (Unix time in seconds) and `sig`, the hex
+HMAC-SHA256 of the canonical query (every parameter but `sig`, sorted, RFC 3986-encoded) under
+the site's prefill secret. A valid, unexpired link whose `exp` is at most `EXP_AHEAD_MAX` (91
+days) ahead locks its values; anything else is an ordinary, editable prefill. Each parameter
+may appear once: a repeated name makes the link invalid, because a verifier and a browser could
+read different values.
 
 Example (Python, for a help-desk integration):
 
@@ -54,6 +55,10 @@ LINK_PAGES = {"survey": "survey", "key": "session_key", "home": "home"}
 
 # How long a signed link may lock its values: the API's `expires_in` and the command's --hours.
 LINK_TTL_MIN, LINK_TTL_MAX = 60, 90 * 24 * 3600  # a minute; 90 days
+# The furthest ahead a link's `exp` may be and the link still lock: the longest link the API or
+# the command makes, and a day for a signing machine whose clock is ahead. Any further (an `exp`
+# in milliseconds, a typo) would lock for ever: such a link is not taken as signed.
+EXP_AHEAD_MAX = LINK_TTL_MAX + 24 * 3600
 
 
 def new_secret() -> str:
@@ -102,7 +107,8 @@ def verified_values(*, secret: str, query: str, now: float | None = None) -> dic
         expires_at = int(dict(pairs)[EXPIRES])
     except (KeyError, ValueError):
         return {}
-    if expires_at < (time.time() if now is None else now):
+    now = time.time() if now is None else now
+    if not now <= expires_at <= now + EXP_AHEAD_MAX:
         return {}
     return {k: v for k, v in signed_pairs if k != EXPIRES and is_prefill_name(k)}
 

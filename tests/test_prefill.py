@@ -5,7 +5,7 @@ import time
 import pytest
 import time_machine
 
-from portal.prefill import sign_prefill, signed_part, verified_values
+from portal.prefill import EXP_AHEAD_MAX, LINK_TTL_MAX, sign_prefill, signed_part, verified_values
 
 SECRET = "s3cret-of-the-help-desk"
 
@@ -48,6 +48,25 @@ def test_expired_link_and_wrong_secret_lock_nothing():
     query = sign_prefill(secret=SECRET, values={"external_key": "INC-1"}, expires_at=int(time.time()) + 60)
     assert verified_values(secret="other", query=query) == {}
     assert verified_values(secret="", query=query) == {}
+
+
+def test_a_link_valid_further_ahead_than_any_the_portal_makes_locks_nothing():
+    """An `exp` in milliseconds (or a typo) would lock its values for ever: a link that claims
+    to be valid more than the longest the API or the command makes (90 days), and a day for a
+    signing clock that is ahead, is not taken as signed."""
+    now = int(time.time())
+    values = {"external_key": "INC-1"}
+    for expires_at in (now + LINK_TTL_MAX, now + EXP_AHEAD_MAX):
+        assert verified_values(
+            secret=SECRET, query=sign_prefill(secret=SECRET, values=values, expires_at=expires_at)
+        )
+    for expires_at in (now * 1000 + 60_000, now + EXP_AHEAD_MAX + 60, 10**30):
+        query = sign_prefill(secret=SECRET, values=values, expires_at=expires_at)
+        assert verified_values(secret=SECRET, query=query) == {}, expires_at
+    # Judged as of `now`, as a POST judges its page's rendering time.
+    query = sign_prefill(secret=SECRET, values=values, expires_at=now + 100 * 86400)
+    assert verified_values(secret=SECRET, query=query) == {}
+    assert verified_values(secret=SECRET, query=query, now=now + 10 * 86400) == values
 
 
 def test_only_prefill_parameters_can_be_signed_and_carried():
@@ -356,3 +375,45 @@ def test_a_prefilled_name_with_nothing_to_read_is_neither_shown_locked_nor_sent(
     posted = {**VALID_SURVEY, "name": "Jane Doe", "external_key": "INC0012345"}
     response = client.post("/survey/", form_data(**posted, signed=query if signed else ""))
     assert dict(query_of(response["Location"]))["customer.name"] == "Jane Doe"
+
+
+@pytest.mark.django_db
+def test_the_home_pages_key_form_locks_what_its_fields_take_and_drops_a_hidden_value_they_refuse(
+    client, signing_site, issues
+):
+    """The landing page's key form locks as the key page does (PublicForm.lock): a signed key of
+    the wrong shape is prefilled and editable, the signed external key beside it stays locked; a
+    valid key locks; a plain external key over its limit, carried unseen, starts empty."""
+    html = client.get(f"/?{signed_link({'key': '12345', 'external_key': 'T-9'})}").content.decode()
+    assert 'action="/key/' in html  # the home page, with its key form
+    key, external_key = element(html, "input", name="key"), element(html, "input", name="external_key")
+    assert key.attrs["value"] == "12345" and "readonly" not in key.attrs and "disabled" not in key.attrs
+    assert external_key.attrs["value"] == "T-9" and "disabled" in external_key.attrs
+    html = client.get(f"/?{signed_link({'key': '765 4321'})}").content.decode()
+    key = element(html, "input", name="key")
+    assert key.attrs["value"] == "765 4321" and "readonly" in key.attrs
+    html = client.get("/?key=7654321&external_key=" + "X" * 1100).content.decode()
+    assert "value" not in element(html, "input", name="external_key").attrs
+    assert element(html, "input", name="key").attrs["value"] == "7654321"
+
+
+@pytest.mark.django_db
+def test_a_link_with_its_exp_in_milliseconds_is_an_ordinary_prefill(
+    client, signing_site, issues, custom_fields
+):
+    """Signed with `Date.now()` rather than seconds, a link locked for ever: its values are a
+    plain prefill, which the customer may change, and the longest link the API makes locks."""
+    values = {"external_key": "INC0012345", "name": "Jane Doe"}
+    query = sign_prefill(secret=SECRET, values=values, expires_at=int(time.time() * 1000) + 600_000)
+    html = client.get(f"/survey/?{query}").content.decode()
+    for name, value in values.items():
+        tag = element(html, "input", name=name)
+        assert tag.attrs["value"] == value and "readonly" not in tag.attrs and "disabled" not in tag.attrs
+    response = client.post(
+        "/survey/", form_data(**{**VALID_SURVEY, "name": "Joan Roe", "external_key": "MINE", "signed": query})
+    )
+    sent = dict(query_of(response["Location"]))
+    assert (sent["customer.name"], sent["session.custom.external_key"]) == ("Joan Roe", "MINE")
+    longest = signed_link(values, expires_in=LINK_TTL_MAX)
+    name = element(client.get(f"/survey/?{longest}").content.decode(), "input", name="name")
+    assert name.attrs["value"] == "Jane Doe" and "readonly" in name.attrs

@@ -432,3 +432,87 @@ def test_the_blueprints_checks_keep_nothing_of_the_customers(client, prefill_sit
                 checks.append(held)
             text = repr(vars(held)) if hasattr(held, "__dict__") else repr(held)
             assert "INC-SECRET" not in text and next(iter(secret.values())) not in text
+
+
+def value_of(tag: str) -> str:
+    found = re.search(r'\svalue="([^"]*)"', tag)
+    return found.group(1) if found else ""
+
+
+def test_a_plain_hidden_value_the_field_refuses_starts_empty_and_the_customer_starts(client, prefill_site):
+    """`?external_key=` over its 1024 characters (a prefill is cut only at 4000) was carried
+    unseen, and the start then failed on a field the customer could neither see nor correct: it
+    starts empty, on the full render and the compiled page alike, as a signed one does."""
+    query = "key=7654321&external_key=" + "X" * 1100
+    first, compiled = client.get(f"/key/?{query}"), client.get(f"/key/?{query}")
+    assert compiled.templates == []
+    full = full_render("/key/", query, "en-us")
+    for html in (first.content.decode(), compiled.content.decode(), full):
+        assert value_of(input_tag(html, "key")) == "7654321"
+        assert value_of(input_tag(html, "external_key")) == ""
+    assert_same_page(compiled.content.decode(), full)
+    carried = value_of(input_tag(compiled.content.decode(), "external_key"))
+    sent = client.post("/key/", form_data(key="7654321", external_key=carried))
+    assert sent.status_code == 303, sent.content.decode()[:2000]
+    # One the field takes is carried as before.
+    assert value_of(input_tag(client.get("/key/?external_key=T-9").content.decode(), "external_key")) == "T-9"
+
+
+# --- Locked values over the vendor's total for custom values (record 0023) -------------------
+WIDE = "\U0001f5a8" * 1000  # 1000 characters, 4000 UTF-8 bytes: each field takes it
+
+
+def textarea_tag(html: str, name: str) -> str:
+    found = re.search(rf'<textarea[^>]*name="{name}"[^>]*>', html)
+    assert found is not None, name
+    return found.group(0)
+
+
+def wide_locked_survey(site) -> dict[str, str]:
+    CustomField.objects.filter(site=site, code_name="notes").update(max_length=1024)
+    caching.renew_site_cache_version()
+    return {"issue": "printing", "name": "Jane Doe", "external_key": WIDE, "cf_printer_model": WIDE}
+
+
+def test_locked_values_over_the_vendors_total_lock_none_of_the_fields_that_count_towards_it(
+    client, prefill_site
+):
+    """Three locked values of 4000 bytes each pass their fields, but together they are over the
+    vendor's 10,000 bytes: locked, the total's error landed on a field the customer could not
+    change. None of the fields that count towards the total locks (the full render and the
+    compiled page alike); the link's other values stay locked."""
+    query = signed({**wide_locked_survey(prefill_site), "cf_notes": WIDE})
+    first, compiled = client.get(f"/survey/?{query}"), client.get(f"/survey/?{query}")
+    assert compiled.templates == []
+    full = full_render("/survey/", query, "en-us")
+    for html in (first.content.decode(), compiled.content.decode(), full):
+        for name in ("external_key", "cf_printer_model"):
+            tag = input_tag(html, name)
+            assert value_of(tag) == WIDE and not is_locked(tag), name
+        assert not is_locked(textarea_tag(html, "cf_notes"))
+        assert is_locked(input_tag(html, "name"))
+    assert_same_page(compiled.content.decode(), full)
+
+
+def test_two_locked_values_within_the_total_stay_locked(client, prefill_site):
+    query = signed(wide_locked_survey(prefill_site))
+    client.get(f"/survey/?{query}")
+    compiled = client.get(f"/survey/?{query}")
+    assert compiled.templates == []
+    full = full_render("/survey/", query, "en-us")
+    for html in (compiled.content.decode(), full):
+        assert is_locked(input_tag(html, "external_key")) and is_locked(input_tag(html, "cf_printer_model"))
+    assert_same_page(compiled.content.decode(), full)
+
+
+def test_the_customer_shortens_the_unlocked_values_over_the_total_and_starts(client, prefill_site):
+    values = {**wide_locked_survey(prefill_site), "cf_notes": WIDE}
+    query = signed(values)
+    # Both it and the notes shortened: the start's address (the vendor's, with the values
+    # percent-encoded) must stay under the 16,384 characters a redirect may have.
+    posted = {**values, "details": "Offline", "cf_printer_model": "HP 4000", "cf_notes": "", "signed": query}
+    response = client.post("/survey/", form_data(**posted))
+    assert response.status_code == 303, response.content.decode()[:3000]
+    sent = dict(query_of(response["Location"]))
+    assert sent["session.custom.printer_model"] == "HP 4000"
+    assert sent["session.custom.external_key"] == WIDE and sent["customer.name"] == "Jane Doe"

@@ -636,3 +636,17 @@ def test_preview_backend_lists_sample_reps_and_previews_their_start(client, site
     assert response.status_code == 200
     shown = element(response.content.decode(), "code", id="start-url").raw_text()
     assert "/api/start_session?id=12&name=Alex%20K.&locale=de" in shown
+
+
+def test_a_prefilled_external_key_the_field_refuses_starts_empty_and_the_customer_starts(
+    client, fake, rep_site
+):
+    """`?external_key=` over its 1024 characters was carried unseen, and the click then failed
+    on a field the customer could neither see nor correct: it starts empty."""
+    page = client.get("/reps/?external_key=" + "X" * 1100).content.decode()
+    carried = element(page, "input", name="external_key").attrs.get("value", "")
+    assert carried == ""
+    response = client.post("/reps/", form_data(rep="21", external_key=carried))
+    assert response.status_code == 303
+    page = client.get("/reps/?external_key=INC0012345").content.decode()
+    assert element(page, "input", name="external_key").attrs["value"] == "INC0012345"

@@ -31,7 +31,7 @@ from django.utils.html import conditional_escape
 
 from portal import prefill as prefill_links
 from portal.caching import NEUTRAL_PARAMETERS, compiled_pages, site_cache_version
-from portal.forms import PublicForm, is_single_choice
+from portal.forms import PublicForm, is_single_choice, over_custom_total
 from portal.views.rendering import language_links, links_query
 
 if TYPE_CHECKING:
@@ -95,24 +95,30 @@ class FieldKind:
     options: frozenset[str] = frozenset()
     takes: Callable[[str], bool] | None = None
     hidden: bool = False
+    in_total: bool = False  # counts towards the vendor's total for custom values
 
 
 def form_blueprint(form: PublicForm) -> dict[str, FieldKind]:
     """What a page's form draws for each field, by name: the same for every request of one site
     version, language and flow (no form field depends on the query but by being locked)."""
     blueprint = {}
+    total = set(form.custom_total_fields())
     for name, field in form.fields.items():
         widget = field.widget
         if is_single_choice(field) and isinstance(widget, forms.HiddenInput):
             # The one issue, drawn hidden: it takes an offered value only (PublicForm.lock).
             choices = cast("list[tuple[object, object]]", field.choices)  # Django's are flat here
-            blueprint[name] = FieldKind("choice", frozenset(str(value) for value, _label in choices))
+            blueprint[name] = FieldKind(
+                "choice", frozenset(str(value) for value, _label in choices), in_total=name in total
+            )
         elif type(widget) in TEXT_WIDGETS:
-            blueprint[name] = FieldKind("text", takes=form.value_check(name), hidden=widget.is_hidden)
+            blueprint[name] = FieldKind(
+                "text", takes=form.value_check(name), hidden=widget.is_hidden, in_total=name in total
+            )
         elif isinstance(widget, (forms.Select, forms.RadioSelect)) and not widget.allow_multiple_selected:
             # The widget's own options (the field hands its choices to it): what it selects from.
             options = frozenset(str(value) for value, _label in widget.choices)
-            blueprint[name] = FieldKind("choice", options)
+            blueprint[name] = FieldKind("choice", options, in_total=name in total)
         else:
             blueprint[name] = FieldKind("other")
     return blueprint
@@ -127,19 +133,37 @@ def page_shape(
     names = tuple(request.GET)
     if not set(names) <= KNOWN_PARAMETERS | set(blueprint):
         return None
-    fields: list[tuple] = []
-    values: dict[str, str] = {}
+    drawn: list[tuple[str, FieldKind, object, bool]] = []
     for name, value in initial.items():
         field = blueprint.get(name)
         if field is None or name in CONTEXT_FIELDS:
             continue
         is_locked = name in locked  # PublicForm.lock: the field is disabled, drawn readonly
-        if is_locked and field.takes is not None and not field.takes(str(value)):
-            # PublicForm.lock: a value the field refuses locks nothing; a hidden field drops it.
-            # One bit of the value (taken or not) in the key, as "empty" already is.
-            is_locked = False
-            if field.hidden:
-                value = None
+        if (is_locked or field.hidden) and value not in ("", None) and field.takes is not None:
+            if not field.takes(str(value)):
+                # PublicForm.lock: a value the field refuses locks nothing; a hidden field drops
+                # it, locked or not. One bit of the value (taken or not) in the key, as "empty"
+                # already is.
+                is_locked = False
+                if field.hidden:
+                    value = None
+        if is_locked and field.draws == "choice" and str(value) not in field.options and value != "":
+            is_locked = False  # PublicForm.lock: a choice not offered selects and locks nothing
+        drawn.append((name, field, value, is_locked))
+    # PublicForm.lock: what the customer cannot change (locked, or carried unseen) over the
+    # vendor's total for custom values alone locks none of the fields that count towards it.
+    fixed = [
+        "" if value is None else str(value)
+        for _name, field, value, is_locked in drawn
+        if field.in_total and (is_locked or field.hidden)
+    ]
+    if over_custom_total(fixed):
+        drawn = [
+            (name, field, value, is_locked and not field.in_total) for name, field, value, is_locked in drawn
+        ]
+    fields: list[tuple] = []
+    values: dict[str, str] = {}
+    for name, field, value, is_locked in drawn:
         if value is None or value == "":
             fields.append((name, "empty", is_locked))
         elif field.draws == "text":

@@ -117,3 +117,56 @@ def test_a_locked_name_the_form_refuses_can_be_corrected_and_the_customer_starts
     submit(page)
     page.wait_for_url(f"{appliance.url}/api/start_session?*")
     assert query_of(page.url) == expected_survey_query(asset_tag="LT-4471")
+
+
+def test_locked_values_over_the_vendors_total_are_left_to_the_customer_who_shortens_one_and_starts(
+    page, portal_url, signing_site, appliance
+):
+    """Three locked values of 4000 bytes each pass their fields but are over the vendor's 10,000
+    bytes together: locked, the total's error landed on a field the customer could not change.
+    None of the fields that count towards the total locks; the total's error names one the
+    customer can shorten, and they start."""
+    CustomField.objects.filter(site=signing_site, code_name__in=["asset_tag", "printer_model"]).update(
+        max_length=1024, prefill_locks=True
+    )
+    wide = "\U0001f5a8" * 1000  # 1000 characters, 4000 UTF-8 bytes
+    values = {**LOCKED, "external_key": wide, "cf_asset_tag": wide, "cf_printer_model": wide}
+    page.goto(portal_url + signed_survey_path(values))
+    for label in ("Ticket number", "Asset tag", "Printer model"):
+        field = page.get_by_label(label)
+        expect(field).to_have_value(wide)
+        expect(field).to_be_editable()
+        expect(field).not_to_have_accessible_description(re.compile(re.escape(NOTE)))
+    expect(page.get_by_label("Your name")).not_to_be_editable()  # the link's other values stay locked
+    for name in ("company", "company_code", "details"):
+        page.locator(f"#id_{name}").fill(SURVEY[name])
+    page.locator("#id_cf_urgency").select_option(SURVEY["urgency"])
+    page.locator("#id_cf_restart_ok_0").check()
+    page.locator("#id_consent").check()
+    submit(page)
+    expect(page.get_by_text(re.compile("Together with your other answers")).first).to_be_visible()
+    page.get_by_label("Asset tag").fill("LT-4471")
+    page.get_by_label("Printer model").fill(SURVEY["printer_model"])
+    page.locator("#id_consent").check()
+    submit(page)
+    page.wait_for_url(f"{appliance.url}/api/start_session?*")
+    expected = [
+        (name, wide if name == "session.custom.external_key" else value)
+        for name, value in expected_survey_query(asset_tag="LT-4471")
+    ]
+    assert query_of(page.url) == expected
+
+
+def test_a_plain_external_key_over_its_limit_is_dropped_and_the_customer_starts(
+    page, portal_url, signing_site, appliance
+):
+    """`?external_key=` over its 1024 characters was carried unseen to the key page's POST, and
+    the start failed on a field the customer could neither see nor correct: it starts empty."""
+    page.goto(f"{portal_url}/key/?locale=en-us&external_key=" + "X" * 1100)
+    expect(page.locator("input[name=external_key]")).to_have_value("")
+    page.locator("#id_key").fill("123-4567")
+    page.locator("#id_consent").check()
+    submit(page)
+    page.wait_for_url(f"{appliance.url}/api/start_session?*")
+    assert dict(query_of(page.url))["short_key"] == "1234567"
+    assert "session.custom.external_key" not in dict(query_of(page.url))

@@ -161,3 +161,22 @@ def test_each_platform_guide_covers_embedding_links_and_the_webhook(guide):
     text = (GUIDES / guide).read_text(encoding="utf-8")
     for needed in ("allowed embedding origins", "sandbox", "prefill link secret", "webhook", "external_key"):
         assert needed in text, f"{guide} does not mention {needed}"
+
+
+def test_where_the_docs_say_what_exp_is_they_say_how_far_ahead_it_may_be():
+    """A link valid further ahead than `prefill.EXP_AHEAD_MAX` locks nothing
+    (docs/decisions/0023-signed-prefill-links.md): each place that tells a signer what `exp` is
+    says so, in the portal's own number of days."""
+    from portal.prefill import EXP_AHEAD_MAX
+
+    bound = f"Unix time in seconds, at most {EXP_AHEAD_MAX // 86400} days ahead"
+    places = [GUIDES / guide for guide in GUIDE_FILES] + [
+        GUIDES / "README.md",
+        GUIDES.parent.parent / "README.md",
+    ]
+    said = []
+    for path in places:
+        text = " ".join(path.read_text(encoding="utf-8").replace("\n//", "\n").split())
+        said += [(path.name, found) for found in re.findall(r"\(Unix time[^)]*\)", text)]
+    assert len(said) >= 6  # the four help desks' guides, their README, the project's README
+    assert [(name, found) for name, found in said if found != f"({bound})"] == []
