@@ -94,6 +94,13 @@ def is_loopback_host(host: str) -> bool:
 # header, where a space, ";" or a line break would add sources or directives, or fail each page.
 VENDOR_HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
+# An address's origin goes into customer pages' Content-Security-Policy (a vendor's form-action,
+# a help desk's frame-ancestors), whose sources name hosts by name or IPv4 address only: a
+# browser drops an IPv6 source ("contains an invalid source ... It will be ignored"), and then
+# refuses the start's redirect or the frame. Refused where it is typed, not found by customers.
+IPV6_IN_POLICY = _(
+    "Use a host name, not an IPv6 address: browsers ignore IPv6 addresses in a page's security policy."
+)
 
 
 def validate_vendor_url(value: str, *, example: str = "https://support.example.com") -> None:
@@ -117,6 +124,8 @@ def validate_vendor_url(value: str, *, example: str = "https://support.example.c
         raise ValidationError(
             _("Enter a full URL such as %(example)s."), code="not_a_url", params={"example": example}
         )
+    if ":" in parts.hostname:
+        raise ValidationError(IPV6_IN_POLICY, code="ipv6")
     if parts.scheme != "https" and not is_loopback_host(parts.hostname):
         raise ValidationError(_("Use https: customers' data must not travel unencrypted."))
     if parts.query or parts.fragment or parts.username or parts.password:
@@ -150,9 +159,7 @@ CHAT_LOCALE_HELP = _(
 )
 
 
-FRAME_ORIGIN = re.compile(
-    r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?/?|https?://\[[0-9a-fA-F:]+\](:\d{1,5})?/?"
-)
+FRAME_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?/?")
 LOGO_MAX_BYTES = 512 * 1024
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 
@@ -686,7 +693,9 @@ class Site(models.Model):
         # the button's CORS answer and portal.js compare exactly.
         origins = [o.lower() for o in self.allowed_frame_origins]
         bad_origins = [o for o in origins if not FRAME_ORIGIN.fullmatch(o)]
-        if bad_origins:
+        if any(origin.startswith(("http://[", "https://[")) for origin in origins):
+            errors["frame_ancestors"] = IPV6_IN_POLICY
+        elif bad_origins:
             # Each origin goes into a CSP header: anything but a plain origin is refused.
             errors["frame_ancestors"] = (
                 _("'%s' is not an origin like https://help.example.com.") % bad_origins[0]
