@@ -289,8 +289,25 @@ def opening_hours_words(rows: Iterable[OpeningHours]) -> list[str]:
         closes = format_time(row.closes, "short", locale=locale)
         if clock24 and closes_at_midnight(row.closes):
             closes = re.sub(r"^0{1,2}(?=\D)", "24", closes)
-        lines.append(f"{day} {between.replace('{0}', opens).replace('{1}', closes)}")
+        lines.append(f"{day} {kept_whole(between.replace('{0}', opens).replace('{1}', closes))}")
     return lines
+
+
+# A character beside which a browser may break a line inside a range of times: a dash, a
+# full-width tilde, an ideograph ("上午9:00至下午5:30").
+RANGE_BREAK_POINT = re.compile(r"[\u2012-\u2015\u2e3a\u2e3b\u3000-\u9fff\uf900-\ufaff\uff01-\uff60]")
+
+
+def kept_whole(time_range: str) -> str:
+    """`time_range` as one unbreakable run: a word joiner (U+2060, no width) on each side of
+    each character a line may break beside. Chromium breaks after a dash even before a no-break
+    space ("9:00 AM –" / "5:00 PM", "09:00–" / "17:30"), before and after "～" and "至", and
+    between two ideographs ("上" / "午9:00")."""
+    return (
+        RANGE_BREAK_POINT.sub(lambda mark: "\u2060" + mark[0] + "\u2060", time_range)
+        .replace("\u2060\u2060", "\u2060")
+        .strip("\u2060")
+    )
 
 
 # Where this project writes a range of times otherwise than CLDR: Russian CLDR joins two times
@@ -306,7 +323,7 @@ def time_range_mark(cldr: Locale, *, clock24: bool) -> str:
     and French, "～" in Japanese, "至" in Traditional Chinese). The generic fallback "{0} – {1}"
     is meant for ranges of whole dates and spaced the Russian range as a dash between words,
     "09:00 — 17:00"; docs/decisions/0097-dates-as-cldr-writes-them.md. The mark's spaces never
-    break (`unbroken_spaces`): a range is not split across two lines."""
+    break (`unbroken_spaces`); `kept_whole` holds the rest of the range together."""
     if cldr.language in TIME_RANGE_MARKS:
         return TIME_RANGE_MARKS[cldr.language]
     skeleton, difference = ("Hm", "H") if clock24 else ("hm", "a")
