@@ -3,6 +3,7 @@
 
 import datetime as dt
 import io
+import re
 import zoneinfo
 
 import pytest
@@ -246,8 +247,9 @@ def closed_page(client, site, time_machine, locale, *, zone="Europe/Berlin", hou
 
 def text_of(node) -> str:
     """An element's text with its white space as one plain space each: CLDR writes thin and
-    narrow no-break spaces around a range's dash and before AM/PM."""
-    return " ".join(node.text.split())
+    narrow no-break spaces around a range's dash and before AM/PM. The word joiners that keep
+    a range on one line (U+2060, no width) are left out."""
+    return " ".join(node.text.replace("\u2060", "").split())
 
 
 @pytest.mark.django_db
@@ -334,6 +336,42 @@ def test_the_closed_page_lists_the_hours_as_the_language_writes_them(
     html = closed_page(client, site, time_machine, locale, hours=hours)
     listed = [text_of(item) for item in elements(element(html, "ul", class_="opening-hours"), "li")]
     assert listed == [" ".join(line.split()) for line in hours_words]
+
+
+# The spaces that never break: no-break, figure and narrow no-break (CLDR's before "AM").
+UNBREAKABLE_SPACES = "\u00a0\u2007\u202f"
+
+
+@pytest.mark.parametrize("locale", [code for code, _name in settings.LANGUAGES])
+def test_a_range_of_opening_hours_is_never_split_across_two_lines(locale):
+    """CLDR spaces the English, French, Portuguese and Latin American Spanish ranges with thin
+    spaces (U+2009), at which a line may break: "Monday 9:00 AM –" / "5:00 PM". Every space inside a range
+    is one that never breaks, and its mark is held by word joiners
+    (docs/decisions/0099-time-zone-names-as-cldr-writes-them.md); the space after the weekday
+    still may."""
+    from babel.dates import get_day_names
+    from django.utils import translation
+
+    from portal.dates import babel_locale
+    from portal.views.rendering import opening_hours_words
+
+    hours = [(0, dt.time(9), dt.time(17, 30)), (2, dt.time(8), dt.time(11)), (4, dt.time(20), dt.time(0))]
+    rows = [OpeningHours(weekday=day, opens=opens, closes=closes) for day, opens, closes in hours]
+    with translation.override(locale):
+        lines = opening_hours_words(rows)
+        days = get_day_names("wide", context="stand-alone", locale=babel_locale())
+    ranges = []
+    for (weekday, _opens, _closes), line in zip(hours, lines, strict=True):
+        assert line.startswith(f"{days[weekday]} ")
+        ranges.append(line.removeprefix(f"{days[weekday]} "))
+    assert all(re.search(r"\d\D+\d", text) for text in ranges)  # two times and what joins them
+    breaking = [
+        (text, hex(ord(c))) for text in ranges for c in text if c.isspace() and c not in UNBREAKABLE_SPACES
+    ]
+    assert breaking == []
+    # Nor beside its dash, "～" or "至" (Chromium breaks after a dash even before a no-break space):
+    # a word joiner stands on each side.
+    assert [text for text in ranges if re.search(r"[^\u2060][–～至]|[–～至][^\u2060]", text)] == []
 
 
 @pytest.mark.parametrize("table", [OPENS_AGAIN, HOURS_WORDS, ZONE_WORDS], ids=["opens", "hours", "zone"])

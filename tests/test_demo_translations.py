@@ -17,7 +17,12 @@ from portal.translation_coverage import (
     missing_issue_languages,
     missing_site_languages,
 )
-from tests.test_translations import FRENCH_SPACED_MARK, PROSE_COLON, RUSSIAN_LOOSE_ONE_LETTER_WORD
+from tests.test_translations import (
+    FRENCH_SPACED_MARK,
+    PROSE_COLON,
+    RUSSIAN_LOOSE_DASH,
+    RUSSIAN_LOOSE_ONE_LETTER_WORD,
+)
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -118,12 +123,13 @@ def demo_words(language: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("language", "rule"), [("fr", FRENCH_SPACED_MARK), ("ru", RUSSIAN_LOOSE_ONE_LETTER_WORD)]
+    ("language", "rule"),
+    [("fr", FRENCH_SPACED_MARK), ("ru", RUSSIAN_LOOSE_ONE_LETTER_WORD), ("ru", RUSSIAN_LOOSE_DASH)],
 )
 def test_french_and_russian_demo_texts_keep_the_catalogs_no_break_spaces(language, rule):
     """The demo's texts are the project's, not an admin's: they follow the catalogs' rules, a
-    no-break space before a French colon and after a Russian one-letter word ("Принтеры с
-    печатью" broke after "с")."""
+    no-break space before a French colon, after a Russian one-letter word ("Принтеры с
+    печатью" broke after "с") and before a Russian dash."""
     assert [text for text in demo_words(language) if rule.search(text)] == []
 
 

@@ -207,6 +207,19 @@ def test_russian_binds_a_one_letter_word_to_the_next():
     assert [string for string in translations("ru") if RUSSIAN_LOOSE_ONE_LETTER_WORD.search(string)] == []
 
 
+# A Russian dash inside a sentence ("Пусто — все 16 языков") is bound to the word before it
+# with U+00A0, so no line begins with the dash; the space after it may break
+# (docs/decisions/0108-line-breaks-on-customer-pages.md). A dash between numbers ("2–8") has
+# no space.
+RUSSIAN_LOOSE_DASH = re.compile(r"[^\S\u00a0\u202f][—–]")
+
+
+def test_russian_binds_a_dash_to_the_word_before_it():
+    assert RUSSIAN_LOOSE_DASH.findall("Пусто — все, 2 – 8,\n— да") == [" —", " –", "\n—"]
+    assert RUSSIAN_LOOSE_DASH.findall("— Да, пусто\u00a0— все, 2–8 букв") == []
+    assert [string for string in translations("ru") if RUSSIAN_LOOSE_DASH.search(string)] == []
+
+
 def test_german_calls_what_a_customer_picks_in_the_survey_anliegen_throughout():
     """A walk-through found "Themen" odd for the survey's choices, which the catalog calls
     "Anliegen" everywhere else (the issue, the admin's lists): one word for one thing."""

@@ -289,8 +289,25 @@ def opening_hours_words(rows: Iterable[OpeningHours]) -> list[str]:
         closes = format_time(row.closes, "short", locale=locale)
         if clock24 and closes_at_midnight(row.closes):
             closes = re.sub(r"^0{1,2}(?=\D)", "24", closes)
-        lines.append(f"{day} {between.replace('{0}', opens).replace('{1}', closes)}")
+        lines.append(f"{day} {kept_whole(between.replace('{0}', opens).replace('{1}', closes))}")
     return lines
+
+
+# A character beside which a browser may break a line inside a range of times: a dash, a
+# full-width tilde, an ideograph ("上午9:00至下午5:30").
+RANGE_BREAK_POINT = re.compile(r"[\u2012-\u2015\u2e3a\u2e3b\u3000-\u9fff\uf900-\ufaff\uff01-\uff60]")
+
+
+def kept_whole(time_range: str) -> str:
+    """`time_range` as one unbreakable run: a word joiner (U+2060, no width) on each side of
+    each character a line may break beside. Chromium breaks after a dash even before a no-break
+    space ("9:00 AM –" / "5:00 PM", "09:00–" / "17:30"), before and after "～" and "至", and
+    between two ideographs ("上" / "午9:00")."""
+    return (
+        RANGE_BREAK_POINT.sub(lambda mark: "\u2060" + mark[0] + "\u2060", time_range)
+        .replace("\u2060\u2060", "\u2060")
+        .strip("\u2060")
+    )
 
 
 # Where this project writes a range of times otherwise than CLDR: Russian CLDR joins two times
@@ -305,19 +322,34 @@ def time_range_mark(cldr: Locale, *, clock24: bool) -> str:
     with its spaces or none ("–" in German, Italian, Turkish, " – " with thin spaces in English
     and French, "～" in Japanese, "至" in Traditional Chinese). The generic fallback "{0} – {1}"
     is meant for ranges of whole dates and spaced the Russian range as a dash between words,
-    "09:00 — 17:00"; docs/decisions/0097-dates-as-cldr-writes-them.md."""
+    "09:00 — 17:00"; docs/decisions/0097-dates-as-cldr-writes-them.md. The mark's spaces never
+    break (`unbroken_spaces`); `kept_whole` holds the rest of the range together."""
     if cldr.language in TIME_RANGE_MARKS:
         return TIME_RANGE_MARKS[cldr.language]
     skeleton, difference = ("Hm", "H") if clock24 else ("hm", "a")
     parts = cldr.interval_formats.get(skeleton, {}).get(difference)
     tokens = tokenize_pattern(parts[0]) if parts else []
     if not tokens or tokens[-1][0] != "chars":
-        return str(cldr.interval_formats[None]).replace("{0}", "").replace("{1}", "")
+        return unbroken_spaces(str(cldr.interval_formats[None]).replace("{0}", "").replace("{1}", ""))
     literal = str(tokens[-1][1])
     # A unit the interval's own times carry ("9時00分～") is not the range's: the page's times
     # are the short ones ("9:00"). A mark that is a word ("至") is kept whole.
     mark = re.search(r"\W*$", literal)
-    return mark[0] if mark and mark[0] else literal
+    return unbroken_spaces(mark[0] if mark and mark[0] else literal)
+
+
+def unbroken_spaces(text: str) -> str:
+    """`text` with each space that may break replaced by one of its width that may not. CLDR
+    spaces an English, French, Portuguese or Latin American Spanish range with thin spaces
+    (U+2009), meant as narrow spacing (its own space inside "9:00 AM" is the narrow no-break
+    U+202F), yet a line may break at a thin space, splitting "Monday 9:00 AM –" / "5:00 PM".
+    A thin or hair space becomes U+202F, of that width; any other space U+00A0
+    (docs/decisions/0099-time-zone-names-as-cldr-writes-them.md)."""
+    return re.sub(
+        r"[^\S\u00a0\u2007\u202f]",
+        lambda space: "\u202f" if space[0] in "\u2008\u2009\u200a" else "\u00a0",
+        text,
+    )
 
 
 def unavailable_page(request: PortalRequest) -> HttpResponse:

@@ -5,15 +5,18 @@ out (text rects per line, element edges)."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import struct
 import zlib
+import zoneinfo
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
-from portal.models import Backend
+from portal.models import Backend, Holiday, OpeningHours
 from tests.browser.steps import fill_survey, fill_tc_survey, submit
 from tests.browser.test_accessibility import LINES, LINES_OF_MATCH, overflow
 
@@ -357,3 +360,48 @@ def test_french_pages_never_cut_a_mark_from_its_word(page, make_site, portal_url
     expect(page.locator(".error-summary")).to_be_visible()
     walk("errors")
     assert found == {"/": set(), "/key/": set(), "/survey/": set(), "counter": set(), "errors": set()}
+
+
+# The width of the text an element's first text node matches `pattern` (on one line), and the
+# width of the element's content box.
+MATCH_AND_BOX_WIDTHS = """(element, pattern) => {
+  const node = [...element.childNodes].find((child) => new RegExp(pattern).test(child.textContent));
+  const match = node.textContent.match(new RegExp(pattern));
+  const range = document.createRange();
+  range.setStart(node, match.index);
+  range.setEnd(node, match.index + match[0].length);
+  const style = getComputedStyle(element);
+  const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+  return [range.getBoundingClientRect().width, element.clientWidth - padding];
+}"""
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_a_range_of_opening_hours_stays_on_one_line(page, make_site, portal_url, language):
+    """A range of the closed page's hours is never split across two lines at a phone or narrow
+    frame width its line can hold it at; the line breaks after the weekday instead. CLDR spaces
+    the English, French, Portuguese and Latin American Spanish ranges with thin spaces
+    (" – "), and Chromium breaks after a dash even before a no-break space ("9:00 AM –" /
+    "5:30 PM", "09:00–" / "17:30"), beside "～" and "至", and between two ideographs
+    ("上" / "午9:00")."""
+    site = make_site(enabled_languages=[code for code, _name in settings.LANGUAGES])
+    OpeningHours.objects.create(site=site, weekday=0, opens=datetime.time(9), closes=datetime.time(17, 30))
+    # Closed all day today, whatever the hour: the page lists the hours.
+    Holiday.objects.create(site=site, date=datetime.datetime.now(zoneinfo.ZoneInfo(site.time_zone)).date())
+    page.goto(f"{portal_url}/?locale={language}")
+    row = page.locator(".opening-hours li")
+    expect(row).to_have_count(1)
+    the_range = r"(?<=^\S+ ).+"
+    page.set_viewport_size({"width": 430, "height": 740})
+    whole, _box = row.evaluate(MATCH_AND_BOX_WIDTHS, the_range)
+    broken, after_the_weekday = [], []
+    for width in NARROW_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 740})
+        if row.evaluate(MATCH_AND_BOX_WIDTHS, the_range)[1] < whole + 1:
+            continue  # too narrow for the range: it breaks where it must
+        if row.evaluate(LINES_OF_MATCH, the_range) != 1:
+            broken.append(width)
+        elif row.evaluate(LINES_OF_MATCH, r".+") > 1:
+            after_the_weekday.append(width)
+    assert broken == []
+    assert after_the_weekday  # some width broke the row: after the weekday
