@@ -45,6 +45,7 @@ case "$*" in
     trap 'echo "TERM $*" >> "$CALLS"; kill "$sleeper"; exit 143' TERM
     sleep 300 &
     sleeper=$!
+    echo "hanging $*" > "$EVENTS"  # only now: a TERM before the trap was set left no trace
     wait "$sleeper" ;;
 esac
 exit 0
@@ -144,7 +145,7 @@ def test_docker_stop_during_migrate_stops_migrate_and_the_start(tmp_path, signum
     container = Container(
         tmp_path, "gunicorn", "--config", "gunicorn.conf.py", FAKE_HANG="migrate --no-input"
     )
-    container.await_event(r"^call manage.py migrate --no-input$")
+    container.await_event(r"^hanging manage.py migrate --no-input$")
     assert container.stop(signum) is not None, "the entrypoint ignored the signal"
     calls = container.calls.read_text().splitlines()
     assert calls[-1] == "TERM manage.py migrate --no-input"  # migrate was stopped, not orphaned
