@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError
 from django.urls import reverse
 
 from portal.models import Backend
 from tests.admin.test_translations import change_form_data
+from tests.conftest import run_portal_bootstrap
 from tests.test_backend_validation import backend_form, errors, save_backend, saved
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +81,11 @@ def test_a_frame_origin_idna_cannot_write_is_refused_by_name(admin_client, site)
     with pytest.raises(ValidationError) as refused:
         site.clean()
     assert refused.value.message_dict["frame_ancestors"] == [NOT_IDNA_MESSAGE]
+
+
+def test_portal_bootstrap_stores_the_address_as_the_admin_does(monkeypatch):
+    run_portal_bootstrap(monkeypatch, {"BEYONDTRUST_URL": UNICODE})
+    assert Backend.objects.get().base_url == ASCII
+    with pytest.raises(CommandError, match="BEYONDTRUST_URL: .*cannot be written as a host name"):
+        run_portal_bootstrap(monkeypatch, {"BEYONDTRUST_URL": NOT_IDNA})
+    assert Backend.objects.get().base_url == ASCII
