@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import (
@@ -101,6 +102,35 @@ UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f]")
 IPV6_IN_POLICY = _(
     "Use a host name, not an IPv6 address: browsers ignore IPv6 addresses in a page's security policy."
 )
+
+
+HOST_NOT_IDNA = _("“%(host)s” cannot be written as a host name: check its spelling.")
+
+
+def ascii_host_url(value: str) -> str:
+    """`value` with a host in other letters than ASCII (https://support.exämple.com) written as
+    browsers send it, in IDNA's `xn--` labels (UTS 46, as the WHATWG URL standard has browsers
+    do): the form a Content-Security-Policy source and a Location header need. A wildcard
+    origin's `*.` stays. Unchanged when the host is ASCII already or `value` is no URL (the
+    field's own check says so); ValidationError (code "idna") when IDNA cannot write the host.
+    The admin's forms convert as they clean, the models' clean again, for any other caller
+    (docs/decisions/0120-unicode-host-names.md)."""
+    try:
+        netloc = urlsplit(value).netloc
+    except ValueError:
+        return value
+    if netloc.isascii():
+        return value
+    userinfo, at, host_port = netloc.rpartition("@")
+    host, colon, port = host_port.rpartition(":")
+    if not colon or not port.isdigit():
+        host, colon, port = host_port, "", ""
+    wildcard = "*." if host.startswith("*.") else ""
+    try:
+        ascii_host = idna.encode(host.removeprefix(wildcard), uts46=True, transitional=False).decode()
+    except (idna.IDNAError, UnicodeError):
+        raise ValidationError(HOST_NOT_IDNA, code="idna", params={"host": host}) from None
+    return value.replace(netloc, f"{userinfo}{at}{wildcard}{ascii_host}{colon}{port}", 1)
 
 
 def validate_vendor_url(value: str, *, example: str = "https://support.example.com") -> None:
@@ -365,24 +395,30 @@ class Backend(models.Model):
         """The fields' own checks; an address that is no URL is told with the example of the
         backend's vendor (`address_example`: an API domain for Take Control, a public site for
         BeyondTrust), not the validator's generic one."""
+        errors: dict[str, list[ValidationError]] = {}
+        # A host in other letters than ASCII in IDNA's xn-- form first (`ascii_host_url`).
+        if self.base_url and (exclude is None or "base_url" not in exclude):
+            try:
+                self.base_url = ascii_host_url(self.base_url)
+            except ValidationError as error:
+                errors["base_url"] = [error]
+                exclude = {*(exclude or ()), "base_url"}
         try:
             super().clean_fields(exclude)
         except ValidationError as error:
             try:
                 example = self.adapter.address_example
             except LookupError:  # a kind nobody registered: its choice check says so
-                raise error from None
-            raise ValidationError(
-                {
-                    field: [
-                        ValidationError(problem.message, code=problem.code, params={"example": example})
-                        if field == "base_url" and problem.code == "not_a_url"
-                        else problem
-                        for problem in problems
-                    ]
-                    for field, problems in error.error_dict.items()
-                }
-            ) from None
+                example = None
+            for field, problems in error.error_dict.items():
+                errors[field] = [
+                    ValidationError(problem.message, code=problem.code, params={"example": example})
+                    if example and field == "base_url" and problem.code == "not_a_url"
+                    else problem
+                    for problem in problems
+                ]
+        if errors:
+            raise ValidationError(errors)
 
     def clean_settings(self):
         """The backend's own settings, without looking at the sites that use it."""
@@ -397,6 +433,7 @@ class Backend(models.Model):
         errors = {field: message for field, message in problems.items() if self._field_accepts(field)}
         if self.tc_pin_url_template and "tc_pin_url_template" not in errors:
             try:
+                self.tc_pin_url_template = ascii_host_url(self.tc_pin_url_template)
                 validate_vendor_url(
                     self.tc_pin_url_template.replace("{pin}", "123456789"),
                     example=self._meta.get_field("tc_pin_url_template").get_default(),
@@ -691,10 +728,19 @@ class Site(models.Model):
             errors["default_language"] = _("The default language must be enabled.")
         # As browsers send an origin: lower case, no trailing slash. CSP compares without case,
         # the button's CORS answer and portal.js compare exactly.
-        origins = [o.lower() for o in self.allowed_frame_origins]
+        # A host in other letters than ASCII in IDNA's xn-- form, as browsers send it.
+        origins, idna_problems = [], []
+        for origin in self.allowed_frame_origins:
+            try:
+                origins.append(ascii_host_url(origin).lower())
+            except ValidationError as error:
+                origins.append(origin.lower())
+                idna_problems.append(error)
         bad_origins = [o for o in origins if not FRAME_ORIGIN.fullmatch(o)]
         if any(origin.startswith(("http://[", "https://[")) for origin in origins):
             errors["frame_ancestors"] = IPV6_IN_POLICY
+        elif idna_problems:
+            errors["frame_ancestors"] = idna_problems[0]
         elif bad_origins:
             # Each origin goes into a CSP header: anything but a plain origin is refused.
             errors["frame_ancestors"] = (

@@ -27,6 +27,11 @@ class BackendForm(VendorFieldsForm, WriteOnlySecretsForm):
         model = models.Backend
         fields = "__all__"
 
+    def clean_base_url(self):
+        # In IDNA's xn-- form before the secrets compare it with the stored address: typed in
+        # its own letters, the same host is no new receiver.
+        return models.ascii_host_url(self.cleaned_data["base_url"])
+
 
 class DepartmentInline(admin.TabularInline):
     model = models.Department

@@ -384,23 +384,26 @@ def tokens_item(site: Site) -> Item:
     )
 
 
-def site_checklist(site: Site) -> SiteChecklist:
+def site_checklist(site: Site, user) -> SiteChecklist:
+    """The site's items; an item that reports on another model (the backend's stored
+    connection test, the site's API tokens) only for a `user` who may view that model."""
     items = [
         hostnames_item(site),
-        backend_item(site),
+        backend_item(site) if user.has_perm("portal.view_backend") else None,
         people_list_item(site),
         issues_item(site),
         languages_item(site),
         embedding_item(site),
         prefill_item(site),
-        tokens_item(site),
+        tokens_item(site) if user.has_perm("portal.view_apitoken") else None,
     ]
     return SiteChecklist(site, [item for item in items if item is not None])
 
 
-def checklists() -> list[SiteChecklist]:
+def checklists(user) -> list[SiteChecklist]:
+    """Every site's checklist as `user` may read it (`site_checklist`)."""
     return [
-        site_checklist(site)
+        site_checklist(site, user)
         for site in Site.objects.select_related("backend")
         .prefetch_related("hostnames")
         .order_by("-is_default", "name")

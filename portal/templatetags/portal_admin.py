@@ -13,6 +13,6 @@ def setup_checklist(context):
     user = context["request"].user
     if not user.has_perm("portal.view_site"):
         return {"checklists": []}
-    checklists = checklist.checklists()
+    checklists = checklist.checklists(user)
     # With no site yet there is nothing to check: say where set-up starts instead.
     return {"checklists": checklists, "first_steps": not checklists}

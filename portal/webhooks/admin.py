@@ -103,7 +103,31 @@ class EndpointAdmin(WriteOnlySecretsAdmin, PreselectSingleChoiceMixin, admin.Mod
 
     def get_fields(self, request, obj=None):
         fields = ["site", "name", "url", "events", "secret", "generate_secret", "active"]
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [self.shown_url(name) for name in fields]
         return fields if obj is not None else [name for name in fields if name != "generate_secret"]
+
+    # A receiver's address may hold its key in the query (?sig=, ?token=) or in credentials:
+    # staff who may change an endpoint see it whole, as they type it; the others see it
+    # without either, in lists and on the read-only page, and cannot search by it (a search
+    # that finds the row or not would spell the key out one character at a time).
+    def get_list_display(self, request):
+        if self.has_change_permission(request):
+            return self.list_display
+        return [self.shown_url(name) for name in self.list_display]
+
+    def get_search_fields(self, request):
+        if self.has_change_permission(request):
+            return self.search_fields
+        return [name for name in self.search_fields if name != "url"]
+
+    @staticmethod
+    def shown_url(name: str) -> str:
+        return "url_without_secrets" if name == "url" else name
+
+    @admin.display(description=capfirst(_("URL")), ordering="url")
+    def url_without_secrets(self, endpoint):
+        return endpoint.url_without_secrets
 
     @admin.display(description=_("events"))
     def event_list(self, endpoint):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -122,6 +122,13 @@ class Endpoint(models.Model):
         if len(path) > ADDRESS_PATH_MAX_CHARS:
             path = path[: ADDRESS_PATH_MAX_CHARS - 1] + "…"
         return where + path
+
+    @property
+    def url_without_secrets(self) -> str:
+        """The URL without its query, fragment and credentials: for staff who may not change
+        the endpoint (portal/webhooks/admin.py), to whom a receiver's key is not shown."""
+        parts = urlsplit(self.url)
+        return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
     def clean(self):
         unknown = [name for name in self.events or [] if name not in EventType.values]

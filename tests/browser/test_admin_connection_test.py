@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from portal.dates import date_and_time
 from portal.models import Backend
+from portal.tokens import create_api_token
 from tests.browser.test_admin_lists import PASSWORD, log_in
 from tests.conftest import site_on_fake_appliance
 from tests.fakes.takecontrol import takecontrol_backend
@@ -190,3 +192,26 @@ def test_a_take_control_test_says_what_it_could_not_prove(
     checklist, result = read_result_as(browser, portal_url, backend, "ja")
     assert result == japanese
     assert japanese in checklist and "public integration key" not in checklist
+
+
+def test_a_site_viewer_reads_no_kept_result_nor_token_count_in_the_checklist(page, portal_url, fake):
+    """The checklist's backend and token items need "view backend" and "view API token"."""
+    site = site_on_fake_appliance(fake)
+    Backend.objects.filter(pk=site.backend.pk).update(
+        connection_ok=False,
+        connection_summary="Disk usage above 95%",
+        connection_notes=[],
+        connection_checked_at=timezone.now(),
+    )
+    create_api_token(site=site, name="Zendesk")
+    viewer = get_user_model().objects.create_user("admin", password=PASSWORD, is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename="view_site"))
+    log_in(page, portal_url)
+    checklist = page.locator("section.setup-checklist").inner_text()
+    assert "Embedding" in checklist
+    assert "Disk usage" not in checklist and "Backend reachable" not in checklist
+    assert "API token" not in checklist
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_backend", "view_apitoken"]))
+    page.reload()
+    checklist = page.locator("section.setup-checklist").inner_text()
+    assert "Disk usage above 95%" in checklist and "1 active API token." in checklist

@@ -274,3 +274,29 @@ def test_a_webhook_secret_is_rotated_by_ticking_generate_on_its_change_page(
     assert rotated != "w" * 32 and rotated in message.inner_text()
     assert rotated not in page.locator("#endpoint_form").inner_html()
     context.close()
+
+
+def test_a_vendor_address_typed_in_its_own_letters_shows_in_xn_form_after_saving(
+    browser, portal_url, django_user_model
+):
+    """docs/decisions/0120-unicode-host-names.md: converted where it is typed, refused by name
+    when IDNA cannot write it."""
+    backend = Backend.objects.create(name="Appliance", base_url="https://support.example.com")
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "browser-test-password")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_backend_change", args=[backend.pk]))
+    page.fill("#id_base_url", "https://support.exämple.com")
+    page.click("input[name=_continue]")
+    page.locator(".messagelist .success").wait_for()
+    assert page.input_value("#id_base_url") == "https://support.xn--exmple-cua.com"
+    page.fill("#id_base_url", "https://support.ex☃mple.com")
+    page.click("input[name=_continue]")
+    page.locator(".errornote").wait_for()
+    assert page.locator(".field-base_url ul.errorlist li").all_inner_texts() == [
+        "“support.ex☃mple.com” cannot be written as a host name: check its spelling."
+    ]
+    backend.refresh_from_db()
+    assert backend.base_url == "https://support.xn--exmple-cua.com"
+    context.close()

@@ -234,3 +234,30 @@ def test_start_record_times_read_as_the_language_writes_dates(
     page.locator(".field-created_at .readonly").wait_for()
     assert page.locator(".field-created_at .readonly").inner_text() == field
     context.close()
+
+
+def test_a_viewer_reads_webhook_addresses_without_the_receivers_key(page, portal_url, two_sites):
+    """Staff who may only view endpoints and deliveries see no ?sig= in any list or page."""
+    from django.contrib.auth.models import Permission
+
+    key = "receiver-key-0123456789abcdef"
+    site = Site.objects.get(is_default=True)
+    endpoint = Endpoint.objects.create(
+        site=site, url=f"https://hooks.example.com/in?sig={key}", secret="s" * 20
+    )
+    services.send_test_event(endpoint=endpoint)
+    viewer = get_user_model().objects.get(username="admin")  # log_in's user, no superuser here
+    viewer.is_superuser = False
+    viewer.save()
+    viewer.user_permissions.set(Permission.objects.filter(codename__in=["view_endpoint", "view_delivery"]))
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:webhooks_endpoint_changelist"))
+    assert page.locator("td.field-url_without_secrets").all_inner_texts() == ["https://hooks.example.com/in"]
+    for url in (
+        reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]),
+        reverse("admin:webhooks_delivery_changelist"),
+        reverse("admin:webhooks_delivery_change", args=[endpoint.deliveries.get().pk]),
+    ):
+        page.goto(portal_url + url)
+        page.locator("#content").wait_for()
+        assert key not in page.content(), url
