@@ -221,18 +221,27 @@ def test_on_a_phone_a_wide_logo_leaves_the_language_picker_on_its_line(
     assert misplaced == {}
 
 
-# Each katakana word (with its prolonged-sound mark ー and middle dot ・) the browser split
-# between two lines, with the characters about the break: "サポー|トページ".
-KATAKANA_SPLIT = """(root) => {
-  const katakana = /[\\u30a0-\\u30ff\\u2060]/;
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const splits = [];
-  const top = (text, i) => {
+# The top of the character at `i` of a text node, as the browser laid it out: a line break
+# lies between two characters whose tops differ. Shared by the walks below.
+CHARACTER_TOP = """const top = (text, i) => {
     const range = document.createRange();
     range.setStart(text, i);
     range.setEnd(text, i + 1);
     return range.getBoundingClientRect().top;
-  };
+  };"""
+
+
+def with_character_top(script: str) -> str:
+    return script.replace("${CHARACTER_TOP}", CHARACTER_TOP)
+
+
+# Each katakana word (with its prolonged-sound mark ー and middle dot ・) the browser split
+# between two lines, with the characters about the break: "サポー|トページ".
+KATAKANA_SPLIT = with_character_top("""(root) => {
+  const katakana = /[\\u30a0-\\u30ff\\u2060]/;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const splits = [];
+  ${CHARACTER_TOP}
   for (let text = walker.nextNode(); text; text = walker.nextNode()) {
     for (let i = 0; i + 1 < text.length; i++) {
       const inWord = katakana.test(text.data[i]) && katakana.test(text.data[i + 1]);
@@ -242,7 +251,7 @@ KATAKANA_SPLIT = """(root) => {
     }
   }
   return splits;
-}"""
+}""")
 
 
 def test_japanese_pages_break_between_phrases_not_inside_a_katakana_word(page, make_site, portal_url):
@@ -262,16 +271,11 @@ def test_japanese_pages_break_between_phrases_not_inside_a_katakana_word(page, m
 
 # Each Russian one-letter word (в, к, с, у, о, и, а, я) the browser left at the end of a line,
 # with the words about it: "запрос в|очереди".
-ONE_LETTER_WORD_AT_LINE_END = """(root) => {
+ONE_LETTER_WORD_AT_LINE_END = with_character_top("""(root) => {
   const word = /^[вксуоиаяВКСУОИАЯ]$/u;
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const found = [];
-  const top = (text, i) => {
-    const range = document.createRange();
-    range.setStart(text, i);
-    range.setEnd(text, i + 1);
-    return range.getBoundingClientRect().top;
-  };
+  ${CHARACTER_TOP}
   for (let text = walker.nextNode(); text; text = walker.nextNode()) {
     const data = text.data;
     for (let i = 0; i + 2 < data.length; i++) {
@@ -283,7 +287,7 @@ ONE_LETTER_WORD_AT_LINE_END = """(root) => {
     }
   }
   return found;
-}"""
+}""")
 
 
 def test_russian_pages_never_end_a_line_in_a_one_letter_word(
@@ -315,15 +319,10 @@ def test_russian_pages_never_end_a_line_in_a_one_letter_word(
 
 # Each French high mark (: ; ? ! ») the browser put at the start of a line, cut from the word
 # before it by the space French sets there, and each « left at a line's end: "champ|:".
-FRENCH_MARK_CUT_OFF = """(root) => {
+FRENCH_MARK_CUT_OFF = with_character_top("""(root) => {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const found = [];
-  const top = (text, i) => {
-    const range = document.createRange();
-    range.setStart(text, i);
-    range.setEnd(text, i + 1);
-    return range.getBoundingClientRect().top;
-  };
+  ${CHARACTER_TOP}
   for (let text = walker.nextNode(); text; text = walker.nextNode()) {
     const data = text.data;
     for (let i = 1; i + 1 < data.length; i++) {
@@ -334,7 +333,7 @@ FRENCH_MARK_CUT_OFF = """(root) => {
     }
   }
   return found;
-}"""
+}""")
 
 
 def test_french_pages_never_cut_a_mark_from_its_word(page, make_site, portal_url):
