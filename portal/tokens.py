@@ -77,6 +77,9 @@ def hash_token(secret: str) -> str:
 
 
 def create_api_token(*, site: Site, name: str) -> NewToken:
+    """A new token for `site` under `name`, held to `validate_token_name` as the admin's form
+    and `portal_token` hold it (ValidationError): whoever calls this service gets the same rule."""
+    validate_token_name(name)
     return save_new_token(token=ApiToken(site=site, name=name))
 
 

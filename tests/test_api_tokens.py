@@ -10,6 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -303,6 +304,16 @@ def test_command_refuses_a_token_name_no_one_can_see_or_read(site, name):
         run("--site", str(site.pk), "--name", name)
     assert str(refused.value) == f"--name: {UNSHOWABLE_NAME}"
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("name", UNSHOWABLE_NAMES)
+def test_the_service_refuses_a_token_name_no_one_can_see_or_read(site, name):
+    """create_api_token holds a name to the admin's and the command's rule, for any caller."""
+    with pytest.raises(ValidationError) as refused:
+        create_api_token(site=site, name=name)
+    assert refused.value.messages == [UNSHOWABLE_NAME]
+    assert not ApiToken.objects.exists()
+    assert create_api_token(site=site, name="Zendesk EU").token.name == "Zendesk EU"
 
 
 def test_command_refuses_a_token_name_over_100_characters_rather_than_cutting_it(site):
