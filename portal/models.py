@@ -370,6 +370,11 @@ class Backend(models.Model):
     def has_api_credentials(self) -> bool:
         return bool(self.client_id and self.client_secret)
 
+    def listed_technicians(self) -> list[Technician]:
+        """The Take Control technicians customers may pick, in the admin's order: the technician
+        page's choices and the set-up checklist's known list (the adapter's `last_known_people`)."""
+        return list(self.technicians.filter(listed=True))
+
     def clean(self):
         """What the vendor would refuse, refused here (the admin and portal_bootstrap).
 

@@ -27,7 +27,6 @@ from portal.models import (
     Issue,
     Site,
     SiteTranslation,
-    Technician,
     closes_at_midnight,
 )
 from portal.vendors.base import Person
@@ -301,11 +300,6 @@ def survey_custom_fields(site: Site, language: str) -> list[LocalizedCustomField
     if reps_in_issue_menu(site):
         fields = [field for field in fields if not field.issue_codes]
     return fields
-
-
-def listed_technicians(*, backend) -> list[Technician]:
-    """The Take Control technicians customers may pick, in the admin's order."""
-    return list(backend.technicians.filter(listed=True))
 
 
 @dataclass(frozen=True)

@@ -371,7 +371,7 @@ class TechnicianView(StartFlowView[TechnicianForm]):
         return TechnicianForm(
             data,
             initial=initial,
-            technicians=selectors.listed_technicians(backend=self.request.site.backend),
+            technicians=self.request.site.backend.listed_technicians(),
             consent_text=self.request.site.consent_text,
         )
 

@@ -323,7 +323,7 @@ class TakeControlAdapter(VendorAdapter):
 
     def last_known_people(self) -> list[Technician]:
         """The admin's listed technicians: the list is the portal's own, always known."""
-        return list(self.backend.technicians.filter(listed=True))
+        return self.backend.listed_technicians()
 
     def client(self) -> TakeControlClient:
         return TakeControlClient.for_backend(self.backend)
