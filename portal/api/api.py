@@ -405,6 +405,10 @@ def chat_handoffs(request, payload: ChatHandoffRequest):
     customer = services.Customer(
         name=payload.name, external_key=wanted["external_key"], custom=tuple(wanted["custom"].items())
     )
+    # In the chat's language: the start record's and the webhook's is the customer's.
+    recorded = functools.partial(
+        record, site=site, issue=issue, chat=True, customer=customer, language=payload.locale
+    )
     try:
         with calling_appliance("chat hand-off"):
             handoff = appliance.hand_off_chat(
@@ -417,23 +421,9 @@ def chat_handoffs(request, payload: ChatHandoffRequest):
                 **wanted,
             )
     except ApiError:
-        record(
-            site=site,
-            outcome=StartRequest.Outcome.FAILED,
-            issue=issue,
-            chat=True,
-            customer=customer,
-            language=payload.locale,
-        )
+        recorded(outcome=StartRequest.Outcome.FAILED)
         raise
-    record(
-        site=site,
-        outcome=StartRequest.Outcome.STARTED,
-        issue=issue,
-        chat=True,
-        customer=customer,
-        language=payload.locale,
-    )
+    recorded(outcome=StartRequest.Outcome.STARTED)
     return Status(
         201,
         {
