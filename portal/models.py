@@ -113,8 +113,8 @@ def ascii_host_url(value: str) -> str:
     do): the form a Content-Security-Policy source and a Location header need. A wildcard
     origin's `*.` stays. Unchanged when the host is ASCII already or `value` is no URL (the
     field's own check says so); ValidationError (code "idna") when IDNA cannot write the host.
-    The admin's forms convert as they clean, the models' clean again, for any other caller
-    (docs/decisions/0120-unicode-host-names.md)."""
+    The models' clean converts, for every caller; the backend's form also before its
+    stored-secret check compares hosts (docs/decisions/0120-unicode-host-names.md)."""
     try:
         netloc = urlsplit(value).netloc
     except ValueError:

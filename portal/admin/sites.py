@@ -149,11 +149,6 @@ class SiteForm(VendorFieldsForm, WriteOnlySecretsForm):
 
     COLOUR_FIELDS = ("primary_color", "text_color", "background_color")
 
-    def clean_frame_ancestors(self):
-        # Hosts in other letters than ASCII in IDNA's xn-- form, as the page shows after saving.
-        lines = self.cleaned_data["frame_ancestors"].splitlines()
-        return "\n".join(models.ascii_host_url(line.strip()) for line in lines if line.strip())
-
     def clean_prefill_secret(self):
         # A typed secret as strong as a webhook's; one stored before keeps working.
         return typed_shared_secret(
