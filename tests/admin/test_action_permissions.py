@@ -8,33 +8,13 @@ result and calls the appliance with its stored secret)."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
 from portal.models import Issue, Site
+from tests.admin.test_view_only_secrets import viewer
 from tests.parsed_html import elements
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(client, *codenames: str):
-    user = User.objects.create_user("limited", password="x", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="portal", codename__in=codenames)
-    )
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def appliance_backend(backend, fake):
-    backend.base_url, backend.client_id, backend.client_secret = (
-        fake.base_url,
-        fake.client_id,
-        fake.client_secret,
-    )
-    backend.save()
-    return backend
 
 
 def offered(client) -> list[str]:
@@ -58,10 +38,10 @@ def post_action(client, action: str, backend):
 
 def test_a_backend_viewer_is_offered_no_action_and_a_posted_one_does_nothing(client, appliance_backend, fake):
     site = Site.objects.create(name="Acme Support", backend=appliance_backend)
-    viewer = staff(client, "view_backend")
-    assert offered(viewer) == []
+    limited = viewer(client, "view_backend")
+    assert offered(limited) == []
     for action in ("import_issues", "test_connection"):
-        post_action(viewer, action, appliance_backend)
+        post_action(limited, action, appliance_backend)
     assert not Issue.objects.filter(site=site).exists()
     appliance_backend.refresh_from_db()
     assert appliance_backend.connection_checked_at is None
@@ -72,14 +52,13 @@ def test_importing_needs_adding_and_changing_issues_and_testing_needs_changing_t
     client, appliance_backend
 ):
     Site.objects.create(name="Acme Support", backend=appliance_backend)
-    assert offered(staff(client, "change_backend")) == ["test_connection"]
-    client.logout()
-    User.objects.filter(username="limited").delete()
-    assert offered(staff(client, "view_backend", "add_issue", "change_issue")) == ["import_issues"]
+    assert offered(viewer(client, "change_backend", username="tester")) == ["test_connection"]
+    importer = viewer(client, "view_backend", "add_issue", "change_issue", username="importer")
+    assert offered(importer) == ["import_issues"]
 
 
 def test_an_issue_editor_who_may_view_backends_imports_issues(client, appliance_backend):
     site = Site.objects.create(name="Acme Support", backend=appliance_backend)
-    editor = staff(client, "view_backend", "add_issue", "change_issue")
+    editor = viewer(client, "view_backend", "add_issue", "change_issue")
     post_action(editor, "import_issues", appliance_backend)
     assert sorted(Issue.objects.filter(site=site).values_list("code_name", flat=True)) == ["printing", "vpn"]

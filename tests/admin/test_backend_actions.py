@@ -18,17 +18,6 @@ from portal.tokens import create_api_token, revoke_api_token
 from tests.fakes.beyondtrust import FakeBeyondTrust
 
 
-@pytest.fixture
-def appliance_backend(backend, fake):
-    backend.base_url, backend.client_id, backend.client_secret = (
-        fake.base_url,
-        fake.client_id,
-        fake.client_secret,
-    )
-    backend.save()
-    return backend
-
-
 def run_action(admin_client, action: str, *backends: Backend) -> list[tuple[int, str]]:
     response = admin_client.post(
         reverse("admin:portal_backend_changelist"),
