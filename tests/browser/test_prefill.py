@@ -32,6 +32,17 @@ def signed_survey_path(values=LOCKED, *, locale="en-us") -> str:
     return f"/survey/?{query}&locale={locale}"
 
 
+def fill_what_the_link_left(page, *, printer_model: bool = True) -> None:
+    """The survey's answers a LOCKED link does not carry, as the customer gives them."""
+    for name in ("company", "company_code", "details"):
+        page.locator(f"#id_{name}").fill(SURVEY[name])
+    if printer_model:
+        page.locator("#id_cf_printer_model").fill(SURVEY["printer_model"])
+    page.locator("#id_cf_urgency").select_option(SURVEY["urgency"])
+    page.locator("#id_cf_restart_ok_0").check()
+    page.locator("#id_consent").check()
+
+
 @pytest.fixture
 def signing_site(make_site, appliance):
     site = make_site(kind=Backend.Kind.MODERN, base_url=appliance.url, prefill_secret=SECRET)
@@ -81,12 +92,7 @@ def test_locked_values_win_even_over_an_edited_page(page, portal_url, signing_si
         document.querySelector("#id_cf_asset_tag").value = "EVIL";
         document.querySelector("#id_issue_0").value = "vpn";
     }""")
-    for name in ("company", "company_code", "details"):
-        page.locator(f"#id_{name}").fill(SURVEY[name])
-    page.locator("#id_cf_printer_model").fill(SURVEY["printer_model"])
-    page.locator("#id_cf_urgency").select_option(SURVEY["urgency"])
-    page.locator("#id_cf_restart_ok_0").check()
-    page.locator("#id_consent").check()
+    fill_what_the_link_left(page)
     submit(page)
     page.wait_for_url(f"{appliance.url}/api/start_session?*")
     assert query_of(page.url) == expected_survey_query(asset_tag="LT-4471")
@@ -108,12 +114,7 @@ def test_a_locked_name_the_form_refuses_can_be_corrected_and_the_customer_starts
     expect(page.locator("#id_name_counter")).to_have_text("Characters over the limit: 50. Please shorten it.")
     expect(page.get_by_label("Ticket number")).not_to_be_editable()
     name.fill(SURVEY["name"])
-    for field in ("company", "company_code", "details"):
-        page.locator(f"#id_{field}").fill(SURVEY[field])
-    page.locator("#id_cf_printer_model").fill(SURVEY["printer_model"])
-    page.locator("#id_cf_urgency").select_option(SURVEY["urgency"])
-    page.locator("#id_cf_restart_ok_0").check()
-    page.locator("#id_consent").check()
+    fill_what_the_link_left(page)
     submit(page)
     page.wait_for_url(f"{appliance.url}/api/start_session?*")
     assert query_of(page.url) == expected_survey_query(asset_tag="LT-4471")
@@ -138,11 +139,7 @@ def test_locked_values_over_the_vendors_total_are_left_to_the_customer_who_short
         expect(field).to_be_editable()
         expect(field).not_to_have_accessible_description(re.compile(re.escape(NOTE)))
     expect(page.get_by_label("Your name")).not_to_be_editable()  # the link's other values stay locked
-    for name in ("company", "company_code", "details"):
-        page.locator(f"#id_{name}").fill(SURVEY[name])
-    page.locator("#id_cf_urgency").select_option(SURVEY["urgency"])
-    page.locator("#id_cf_restart_ok_0").check()
-    page.locator("#id_consent").check()
+    fill_what_the_link_left(page, printer_model=False)  # the link's, unlocked: shortened below
     submit(page)
     expect(page.get_by_text(re.compile("Together with your other answers")).first).to_be_visible()
     page.get_by_label("Asset tag").fill("LT-4471")
