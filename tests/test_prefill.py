@@ -147,6 +147,15 @@ def test_tampered_or_expired_signature_locks_nothing(client, signing_site, issue
 
 
 @pytest.mark.django_db
+def carried_by_the_page(html: str) -> dict[str, str]:
+    """The form's timestamp and signed link, as the rendered page carries them to its POST."""
+    return {
+        field.attrs["name"]: field.attrs.get("value", "")
+        for field in elements(html, "input")
+        if field.attrs.get("name") in ("ts", "signed")
+    }
+
+
 def test_a_link_that_expires_while_the_customer_fills_the_form_keeps_its_values(
     client, signing_site, issues, custom_fields
 ):
@@ -157,11 +166,7 @@ def test_a_link_that_expires_while_the_customer_fills_the_form_keeps_its_values(
     with time_machine.travel(time.time(), tick=False) as clock:
         query = signed_link({"issue": "printing", "external_key": "INC-1"}, expires_in=60)
         html = client.get(f"/survey/?{query}").content.decode()
-        page = {
-            field.attrs["name"]: field.attrs.get("value", "")
-            for field in elements(html, "input")
-            if field.attrs.get("name") in ("ts", "signed")
-        }
+        page = carried_by_the_page(html)
         assert page["signed"] and page["ts"]
         clock.shift(600)  # the link expired while the customer typed
         typed = {k: v for k, v in VALID_SURVEY.items() if k != "issue"}
@@ -230,11 +235,7 @@ def test_a_page_too_old_to_send_whose_link_expired_meanwhile_is_shown_again_lock
     with time_machine.travel(time.time(), tick=False) as clock:
         query = signed_link({"issue": "printing", "external_key": "INC-1"}, expires_in=60)
         html = client.get(f"/survey/?{query}").content.decode()
-        page = {
-            field.attrs["name"]: field.attrs.get("value", "")
-            for field in elements(html, "input")
-            if field.attrs.get("name") in ("ts", "signed")
-        }
+        page = carried_by_the_page(html)
         clock.shift(portal_settings.FORM_MAX_AGE + 60)  # the page and the link both too old
         typed = {k: v for k, v in VALID_SURVEY.items() if k != "issue"}
         again = client.post("/survey/", {**form_data(**typed), **page})

@@ -82,8 +82,8 @@ def test_a_new_host_saves_with_the_secret_typed_again_or_removed(admin_client, a
     assert appliance_backend.client_secret == ""
 
 
-def test_take_control_keys_stay_for_the_same_host_and_not_for_another(admin_client):
-    backend = Backend.objects.create(
+def take_control_with_keys() -> Backend:
+    return Backend.objects.create(
         name="Take Control",
         kind=Backend.Kind.TAKECONTROL,
         base_url="https://api.us0.swi-rc.com/rest",
@@ -91,6 +91,10 @@ def test_take_control_keys_stay_for_the_same_host_and_not_for_another(admin_clie
         tc_public_key="public key, never shown",
         tc_private_key="private key, never shown",
     )
+
+
+def test_take_control_keys_stay_for_the_same_host_and_not_for_another(admin_client):
+    backend = take_control_with_keys()
     # Another path, or the host in capitals, on the same host: the same receiver.
     saved(save_backend(admin_client, backend, base_url="https://API.us0.swi-rc.com:443/rest/"))
     backend.refresh_from_db()
@@ -113,14 +117,7 @@ def test_keys_another_kind_kept_do_not_follow_the_address_back(admin_client, lis
     """A Take Control backend becomes BeyondTrust (its keys are no input there, so nothing asks
     for them), moves to a listener's host, then becomes Take Control again on that host. The
     keys must not be waiting there for the next start."""
-    backend = Backend.objects.create(
-        name="Take Control",
-        kind=Backend.Kind.TAKECONTROL,
-        base_url="https://api.us0.swi-rc.com/rest",
-        tc_uid="e14887a6|2109",
-        tc_public_key="public key, never shown",
-        tc_private_key="private key, never shown",
-    )
+    backend = take_control_with_keys()
     url = reverse("admin:portal_backend_change", args=[backend.pk])
 
     def save_as(**changes):
