@@ -259,6 +259,7 @@ def test_email_limit_is_64_characters(client, tc_site, tc_issues):
         ("email", "not-an-email", "Please enter an email address like name@example.com."),
         ("email", "jane@", "Please enter an email address like name@example.com."),
         ("email", "jane doe@example.com", "Please enter an email address like name@example.com."),
+        ("email", "jane@localhost", "Please enter an email address like name@example.com."),
         ("email", "jane@example.com\r\nBcc: x@evil.example", "Please keep this on one line."),
         ("name", "Jane\x07Doe", "invisible control characters"),
         ("name", "Jane\u202eeoD", "invisible control characters"),
@@ -405,6 +406,18 @@ def test_a_queue_link_that_is_not_ours_is_not_found(
     SiteHostname.objects.create(site=other, hostname="help.example.com")
     assert client.get(location, HTTP_HOST="help.example.com").status_code == 404
     assert client.get(location).status_code == 200
+
+
+def test_an_address_the_vendor_refuses_is_refused_next_to_the_field_before_any_call(
+    client, rest_site, tc_issues, takecontrol_server
+):
+    """Django's own rule takes `jane@localhost`; Take Control wants an address on a domain (the
+    fake refuses it with a 400), so the customer corrects it here rather than reading an apology."""
+    response = post_survey(client, email="jane@localhost")
+    assert errors_of(response)["email"] == "Please enter an email address like name@example.com. "
+    assert not takecontrol_server.rest_calls()
+    assert post_survey(client, email="jane@example.com").status_code == 303
+    assert [body["customer_email"] for body in takecontrol_server.state["sessions"]] == ["jane@example.com"]
 
 
 def test_rest_400_apologises_and_offers_the_redirect_path(client, rest_site, tc_issues, takecontrol_server):
