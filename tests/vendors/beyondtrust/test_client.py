@@ -763,6 +763,10 @@ def test_probe_health_is_a_plain_get_without_token(fake, client):
         ("error_child", BeyondTrustRejected, "Internal error while listing representatives"),
         ("http500", BeyondTrustUnavailable, "HTTP 500"),
         ("http429", BeyondTrustUnavailable, "HTTP 429"),
+        ("http404", BeyondTrustRejected, "HTTP 404"),
+        # docs/decisions/0011-command-api-errors.md: a non-2xx status fails even when the body
+        # reads as the normal answer (here a rep list, which must not be taken as one).
+        ("http400_document", BeyondTrustRejected, "HTTP 400"),
         ("malformed", BeyondTrustBadResponse, "not well-formed"),
         ("json", BeyondTrustBadResponse, "JSON"),
         ("xxe", BeyondTrustBadResponse, "DTD"),
