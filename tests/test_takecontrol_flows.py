@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from django.core.management import CommandError
 
 from portal.models import (
@@ -168,6 +169,29 @@ def test_survey_redirects_to_new_session_url_parameter_by_parameter(client, tc_s
         "de",
         tc_issues["printing"],
     )
+
+
+def test_the_vendor_takes_a_survey_start_with_every_value_at_its_limit(
+    client, tc_site, tc_issues, tc_backend, takecontrol_server
+):
+    """The customer's browser stands in: the fake account refuses, by the vendor's rules, any
+    parameter it would not take (docs/vendors/takecontrol.md#new-session-url)."""
+    tc_backend.base_url = takecontrol_server.rest_url
+    tc_backend.save()
+    values = {
+        "name": "Zoë " + "Å" * 124,
+        "email": "z" * (64 - len("@exämple.com")) + "@exämple.com",
+        "customer_number": "№" * 32,
+        "details": ("Écran noir 🖥️ a+b=c & d\n" * 60)[:1023] + "!",
+    }
+    url = start_address(post_survey(client, **values))
+    answer = requests.get(url, timeout=5)
+    assert (answer.status_code, "applet" in answer.text) == (200, True), answer.text
+    (arrived,) = takecontrol_server.calls(NEW_SESSION_PATH)
+    assert arrived.query["customer_name"] == [values["name"]]
+    assert arrived.query["customer_email"] == [values["email"]]
+    assert arrived.query["problem_description"] == [values["details"]]
+    assert len(values["details"]) == 1024
 
 
 def test_issue_without_routing_and_no_ask_customer_info(client, tc_site, tc_issues, tc_backend):
