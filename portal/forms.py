@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -33,7 +32,7 @@ from portal.text_rules import (  # noqa: F401  (STRIP_CHARS, strip_pattern: the 
     text_problem,
 )
 from portal.vendors import limits
-from portal.vendors.base import InvalidKey, VendorAdapter
+from portal.vendors.base import InvalidKey, VendorAdapter, customer_email_validator
 from portal.vendors.registry import adapter_for
 
 if TYPE_CHECKING:
@@ -569,7 +568,7 @@ def custom_form_field(field: LocalizedCustomField) -> forms.Field:
         return TextField(
             max_chars=field.max_length,
             widget=forms.EmailInput,
-            validators=[EmailValidator(_("Please enter an email address like name@example.com."))],
+            validators=[customer_email_validator(_("Please enter an email address like name@example.com."))],
             **common,
         )
     if field.field_type == CustomField.Type.NUMBER:
@@ -736,7 +735,9 @@ class SurveyForm(PublicForm):
         if spec.email:
             extra = {
                 "widget": forms.EmailInput,
-                "validators": [EmailValidator(_("Please enter an email address like name@example.com."))],
+                "validators": [
+                    customer_email_validator(_("Please enter an email address like name@example.com."))
+                ],
             }
         field = TextField(
             label=label,

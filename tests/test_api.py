@@ -616,6 +616,19 @@ def test_refusals_do_not_open_the_breaker(client, fake, secret):
         assert call(client, "post", "/session-keys", {"queue": "general"}, token=secret).status_code == 502
 
 
+@pytest.mark.parametrize(
+    ("path", "body"), [("/session-keys", {"queue": "general"}), ("/chat-handoffs", {"name": "Jane"})]
+)
+def test_an_appliance_key_that_is_no_session_key_is_a_502(client, fake, secret, path, body):
+    """A broken answer is the appliance's failure: no server error, no key page link whose key
+    the key page refuses, no virtual customer for it."""
+    fake.serve("generate_session_key", "session_key_malformed.xml")
+    response = call(client, "post", path, body, token=secret)
+    assert (response.status_code, response.json()["error"]) == (502, "appliance_error")
+    assert fake.count("create_virtual_customer") == 0
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.FAILED
+
+
 # ------------------------------------------------------------------------------
 # POST /chat-handoffs
 # ------------------------------------------------------------------------------

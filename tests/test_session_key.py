@@ -125,6 +125,13 @@ def test_platform_sent_only_when_enabled(client, site):
     )
 
 
+@pytest.mark.parametrize("tz", ["-720", "840"])
+def test_timezone_offsets_at_the_bounds_are_sent(client, site, tz):
+    """docs/decisions/0008-timezone-offset-from-browser.md: -720 to 840 minutes, both ends in."""
+    response = post_key(client, "1234567", tz=tz)
+    assert dict(query_of(response["Location"]))["timezone_offset"] == tz
+
+
 @pytest.mark.parametrize("tz", ["841", "-721", "abc", "1.5", "99999", ""])
 def test_out_of_range_timezone_is_omitted(client, site, tz):
     response = post_key(client, "1234567", tz=tz)

@@ -88,6 +88,20 @@ def test_issue_with_numeric_id_sends_id_not_codename(client, site, issues, custo
     assert query["id"] == "42" and "codeName" not in query
 
 
+def test_an_issue_value_saved_past_the_admins_checks_never_reaches_the_vendor(
+    client, site, issues, custom_fields, caplog
+):
+    """docs/decisions/0025-limits-in-the-vendors-units.md: the URL builder checks again, so a
+    priority the vendor does not know (saved without the admin's form) sends nobody to a vendor
+    error page, and is no server error either: the customer reads "temporarily unavailable"."""
+    type(issues["printing"]).objects.filter(pk=issues["printing"].pk).update(priority=7)
+    response = post_survey(client)
+    assert response.status_code == 503
+    assert element(response.content.decode(), "h1").raw_text() == "Remote support is temporarily unavailable"
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.FAILED
+    assert "priority is not 1, 2 or 3" in caplog.text
+
+
 def test_field_of_another_issue_is_ignored(client, site, issues, custom_fields):
     response = post_survey(client, issue="vpn", cf_printer_model="sneaky")
     assert response.status_code == 303

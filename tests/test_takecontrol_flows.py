@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 from django.core.management import CommandError
 
 from portal.models import (
@@ -170,6 +171,29 @@ def test_survey_redirects_to_new_session_url_parameter_by_parameter(client, tc_s
     )
 
 
+def test_the_vendor_takes_a_survey_start_with_every_value_at_its_limit(
+    client, tc_site, tc_issues, tc_backend, takecontrol_server
+):
+    """The customer's browser stands in: the fake account refuses, by the vendor's rules, any
+    parameter it would not take (docs/vendors/takecontrol.md#new-session-url)."""
+    tc_backend.base_url = takecontrol_server.rest_url
+    tc_backend.save()
+    values = {
+        "name": "Zoë " + "Å" * 124,
+        "email": "z" * (64 - len("@exämple.com")) + "@exämple.com",
+        "customer_number": "№" * 32,
+        "details": ("Écran noir 🖥️ a+b=c & d\n" * 60)[:1023] + "!",
+    }
+    url = start_address(post_survey(client, **values))
+    answer = requests.get(url, timeout=5)
+    assert (answer.status_code, "applet" in answer.text) == (200, True), answer.text
+    (arrived,) = takecontrol_server.calls(NEW_SESSION_PATH)
+    assert arrived.query["customer_name"] == [values["name"]]
+    assert arrived.query["customer_email"] == [values["email"]]
+    assert arrived.query["problem_description"] == [values["details"]]
+    assert len(values["details"]) == 1024
+
+
 def test_issue_without_routing_and_no_ask_customer_info(client, tc_site, tc_issues, tc_backend):
     tc_backend.tc_ask_customer_info = False
     tc_backend.save()
@@ -259,6 +283,7 @@ def test_email_limit_is_64_characters(client, tc_site, tc_issues):
         ("email", "not-an-email", "Please enter an email address like name@example.com."),
         ("email", "jane@", "Please enter an email address like name@example.com."),
         ("email", "jane doe@example.com", "Please enter an email address like name@example.com."),
+        ("email", "jane@localhost", "Please enter an email address like name@example.com."),
         ("email", "jane@example.com\r\nBcc: x@evil.example", "Please keep this on one line."),
         ("name", "Jane\x07Doe", "invisible control characters"),
         ("name", "Jane\u202eeoD", "invisible control characters"),
@@ -405,6 +430,18 @@ def test_a_queue_link_that_is_not_ours_is_not_found(
     SiteHostname.objects.create(site=other, hostname="help.example.com")
     assert client.get(location, HTTP_HOST="help.example.com").status_code == 404
     assert client.get(location).status_code == 200
+
+
+def test_an_address_the_vendor_refuses_is_refused_next_to_the_field_before_any_call(
+    client, rest_site, tc_issues, takecontrol_server
+):
+    """Django's own rule takes `jane@localhost`; Take Control wants an address on a domain (the
+    fake refuses it with a 400), so the customer corrects it here rather than reading an apology."""
+    response = post_survey(client, email="jane@localhost")
+    assert errors_of(response)["email"] == "Please enter an email address like name@example.com. "
+    assert not takecontrol_server.rest_calls()
+    assert post_survey(client, email="jane@example.com").status_code == 303
+    assert [body["customer_email"] for body in takecontrol_server.state["sessions"]] == ["jane@example.com"]
 
 
 def test_rest_400_apologises_and_offers_the_redirect_path(client, rest_site, tc_issues, takecontrol_server):

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from django.core.validators import EmailValidator
 from urllib3.exceptions import ReadTimeoutError
 
 from portal.vendors.cache import last_cached
@@ -49,6 +50,14 @@ class CustomerField:
     max_bytes: int | None = None
     multiline: bool = False
     email: bool = False
+
+
+def customer_email_validator(message: StrOrPromise | None = None) -> EmailValidator:
+    """The one rule for an address a customer gives (`CustomerField.email`, a custom field of
+    type email): Django's, without its `localhost` exception. A vendor takes a customer's
+    address to reach them (Take Control: "a valid address", docs/vendors/takecontrol.md#new-session-url),
+    and `jane@localhost` names no mailbox anyone outside the customer's own computer reaches."""
+    return EmailValidator(message, allowlist=())
 
 
 class InvalidKey(ValueError):

@@ -14,6 +14,8 @@ switch it into failure modes and then read what it received:
 Modes (`fake.fail(mode, action=None)`; `action=None` means every command):
   http500       HTTP 500 with an HTML body
   http429       HTTP 429, rate limited (the status is UNCONFIRMED, docs/vendors/beyondtrust.md#limits)
+  http404       HTTP 404 with an HTML body (a path the appliance does not serve: the XML API off)
+  http400_document  HTTP 400 with the action's normal document: the status alone says failure
   error_root    200 with a bare `<error>` document
   error_child   200 with `<error>` inside the normal root
   malformed     200 with truncated XML
@@ -220,6 +222,10 @@ class FakeBeyondTrust(FakeServer):
                 "text/plain",
                 {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0"},
             )
+        if mode == "http404":
+            return Reply(404, b"<html><body>Not Found</body></html>", "text/html")
+        if mode == "http400_document" and name is not None:
+            return Reply(400, document(name, namespace=self.state["namespace"]))
         if mode == "json":
             return _json(200, {"reps": []})
         if mode == "oversized" and name is not None:

@@ -8,8 +8,10 @@ docs/vendors/takecontrol.md#new-session-url and docs/vendors/takecontrol.md#sess
   `server.state["sessions"]`.
 - `GET /rest/session/history` — needs the private key and a JSON body `{"vars": "A B",
   "filters": {...}}`; answers rows from `session_history.json`, trimmed to the asked columns.
-- `GET /integration/integration_api.php` — needs `uid`; answers an HTML page standing in for the
-  applet download. The query is in the server's recorded request.
+- `GET /integration/integration_api.php` — needs `uid` and takes the documented parameters only,
+  each once and by the create-session body's rules (`new_session_problem`); answers an HTML page
+  standing in for the applet download, or a 400 page saying what it refused. The query is in the
+  server's recorded request.
 
 Switch behaviour with `server.use(*modes)`: each call to a REST endpoint takes the next mode;
 when they run out, `server.state["mode"]` (default "ok") applies. Modes:
@@ -127,13 +129,47 @@ def session_body_problem(body: object) -> str:
     return ""
 
 
+# The New Session URL's parameters (docs/vendors/takecontrol.md#new-session-url) and the REST
+# body field each has the same rules as.
+NEW_SESSION_PARAMETERS = {
+    "department": "department_id",
+    "tech": "technician_username",
+    "customer_name": "customer_name",
+    "customer_email": "customer_email",
+    "customer_number": "customer_number",
+    "problem_description": "problem_description",
+    "ask_customer_info": "ask_customer_info",
+}
+
+
+def new_session_problem(query: dict[str, list[str]]) -> str:
+    """Why the vendor would refuse this New Session query, or "" when it is acceptable: the
+    create-session body's rules, by the URL's names (all values are text in a URL)."""
+    if [len(values) for values in query.values()] != [1] * len(query):
+        return "A parameter is repeated"
+    values = {name: values[0] for name, values in query.items()}
+    if not values.pop("uid", ""):
+        return "Missing uid"
+    unknown = sorted(set(values) - set(NEW_SESSION_PARAMETERS))
+    if unknown:
+        return f"Unknown parameter: {unknown[0]}"
+    body: dict[str, Any] = {NEW_SESSION_PARAMETERS[name]: value for name, value in values.items()}
+    for name in ("department_id", "ask_customer_info"):
+        if name in body:
+            if not re.fullmatch(r"[0-9]{1,18}", body[name]):
+                return f"Badly formatted field: {name}"
+            body[name] = int(body[name])
+    return session_body_problem(body)
+
+
 class FakeTakeControlHandler(FakeVendorHandler):
     server: FakeTakeControlServer
 
     def route(self, request: Recorded) -> Reply:
         if request.path == NEW_SESSION_PATH and request.method in {"GET", "POST"}:
-            if not request.query.get("uid", [""])[0]:
-                return Reply(200, "<p>Missing uid</p>", "text/html; charset=utf-8")
+            problem = new_session_problem(request.query)
+            if problem:
+                return Reply(400, f"<p>{problem}</p>", "text/html; charset=utf-8")
             return Reply(200, document("integration_api.html"), "text/html; charset=utf-8")
         if request.path == SESSION_PATH and request.method == "POST":
             return self.server.scripted(request, self.create_session)

@@ -83,8 +83,10 @@ def check_beyondtrust(values: dict[str, str]) -> None:
         assert len(values.get(name, "")) <= limits.CUSTOMER_TEXT_MAX_CHARS, name
     for name in ("customer.name", "customer_name"):
         check_name(values.get(name, ""))
-    for name in ("customer.details", "customer_desc"):
-        assert limits.utf8_len(values.get(name, "")) <= limits.DETAILS_MAX_BYTES, name
+    assert limits.utf8_len(values.get("customer.details", "")) <= limits.DETAILS_MAX_BYTES
+    # The legacy .ns names: the old guide counts characters (docs/vendors/bomgar-legacy.md).
+    assert len(values.get("customer_desc", "")) <= limits.LEGACY_DESC_MAX_CHARS
+    assert len(values.get("external_key", "")) <= limits.CUSTOM_FIELD_MAX_CHARS
     for name, value in custom.items():
         assert CODE_NAME.fullmatch(name.rsplit(".", 1)[-1]), name
         assert len(value) <= limits.CUSTOM_FIELD_MAX_CHARS, name

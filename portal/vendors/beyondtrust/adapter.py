@@ -10,6 +10,7 @@ The legacy Bomgar kind is this adapter with the `.ns` URL and its restrictions
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -73,6 +74,8 @@ CUSTOMER_FIELDS: tuple[CustomerField, ...] = (
         max_chars=limits.CUSTOM_FIELD_MAX_CHARS,
     ),
 )
+
+logger = logging.getLogger(__name__)
 
 BREAKER_FAILURES = 5  # consecutive failed calls before the portal stops calling the appliance
 BREAKER_RESET_SECONDS = 30  # then one trial call after this long
@@ -199,7 +202,14 @@ class BeyondTrustAdapter(VendorAdapter):
             )
         else:
             raise ValueError(f"{self.kind} backends have no {order.flow} start")
-        return StartOutcome(url=self.start_url(params))
+        try:
+            return StartOutcome(url=self.start_url(params))
+        except ValueError as error:
+            # A value that slipped past the forms (`start_url.check_values`, e.g. an issue saved
+            # without the admin's checks): no vendor error page and no server error for the
+            # customer, who reads "temporarily unavailable"; the log says what to fix.
+            logger.error("BeyondTrust start: %s. Admin: check the site's issues and custom fields.", error)
+            return StartOutcome(failure="unavailable")
 
     def start_url(self, params: StartParams) -> str:
         """The URL style (docs/decisions/0001-beyondtrust-start-url-styles.md)."""

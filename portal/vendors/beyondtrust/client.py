@@ -487,9 +487,15 @@ class CommandClient:
         params.update(_custom_fields(external_key=external_key, custom=custom or {}))
 
         root = self._command("generate_session_key", params, expect_root="session_key")
-        short_key, key_url = _text(root, "short_key"), _link(_text(root, "key_url"))
+        # The key goes on to `create_virtual_customer` and into the portal's key page link,
+        # which take the vendor's 7-character key only: an answer with another is unreadable,
+        # not a key to pass on (docs/vendors/beyondtrust.md#generate_session_key).
+        short_key = re.sub(r"[\s-]", "", _text(root, "short_key"))
         if not short_key:
             raise BeyondTrustBadResponse("generate_session_key: the answer has no short_key")
+        if not SHORT_KEY_RE.fullmatch(short_key):
+            raise BeyondTrustBadResponse("generate_session_key: the answer's short_key is no 7-character key")
+        key_url = _link(_text(root, "key_url"))
         expires_element = _child(root, "expires")
         return SessionKey(
             short_key=short_key,

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from portal.vendors import limits
 from portal.vendors.urls import encode_query
 
 
@@ -62,6 +63,45 @@ class StartParams:
         return bool(self.issue_code_name) or self.issue_id is not None
 
 
+CODE_NAME_RE = re.compile(limits.CODE_NAME_PATTERN)
+KEY_RE = re.compile(rf"[A-Za-z0-9]{{{limits.SESSION_KEY_LENGTH}}}")
+PLATFORMS = ("", "winNT-32", "winNT-64")
+
+
+def check_values(params: StartParams, *, legacy: bool = False) -> None:
+    """The last line of defence (docs/decisions/0025-limits-in-the-vendors-units.md): raise
+    ValueError, naming the parameter but never its value, for a value the vendor would reject
+    that slipped past the forms (a row saved without the admin's checks, say), so no URL
+    carries it. The limits are docs/decisions/0005-beyondtrust-limits.md's; the legacy
+    `customer_desc` counts characters where `customer.details` counts UTF-8 bytes."""
+    for name in ("customer_name", "customer_company", "customer_company_code"):
+        if len(getattr(params, name)) > limits.CUSTOMER_TEXT_MAX_CHARS:
+            raise ValueError(f"{name} is over {limits.CUSTOMER_TEXT_MAX_CHARS} characters")
+    details = params.customer_details
+    if legacy and len(details) > limits.LEGACY_DESC_MAX_CHARS:
+        raise ValueError(f"customer_details is over {limits.LEGACY_DESC_MAX_CHARS} characters")
+    if not legacy and limits.utf8_len(details) > limits.DETAILS_MAX_BYTES:
+        raise ValueError(f"customer_details is over {limits.DETAILS_MAX_BYTES} UTF-8 bytes")
+    custom = [(limits.EXTERNAL_KEY_CODE, params.external_key), *params.custom]
+    for code, _value in custom[1:]:
+        if code == limits.EXTERNAL_KEY_CODE or not CODE_NAME_RE.fullmatch(code):
+            raise ValueError("a custom field's code name is not one a custom field may have")
+    for code, value in custom:
+        if len(value) > limits.CUSTOM_FIELD_MAX_CHARS:
+            raise ValueError(f"custom field {code} is over {limits.CUSTOM_FIELD_MAX_CHARS} characters")
+    if sum(limits.utf8_len(value) for _code, value in custom) > limits.CUSTOM_TOTAL_MAX_BYTES:
+        raise ValueError(f"the custom fields together are over {limits.CUSTOM_TOTAL_MAX_BYTES} UTF-8 bytes")
+    if params.short_key and not KEY_RE.fullmatch(params.short_key):
+        raise ValueError(f"short_key is no {limits.SESSION_KEY_LENGTH}-character key")
+    if params.priority is not None and params.priority not in limits.PRIORITIES:
+        raise ValueError("priority is not 1, 2 or 3")
+    offset = params.timezone_offset
+    if offset is not None and not limits.TIMEZONE_OFFSET_MIN <= offset <= limits.TIMEZONE_OFFSET_MAX:
+        raise ValueError("timezone_offset is out of range")
+    if params.platform not in PLATFORMS:
+        raise ValueError("platform is not winNT-32 or winNT-64")
+
+
 def platform_for_user_agent(user_agent: str) -> str:
     """docs/decisions/0007-platform-from-user-agent.md: winNT-64 for 64-bit Windows, winNT-32 for
     other Windows, else nothing."""
@@ -80,8 +120,10 @@ def modern_start_url(base_url: str, params: StartParams, *, key_only: bool = Fal
     """`https://HOST/api/start_session?...`.
 
     `key_only` is docs/decisions/0006-prompt-before-download.md: the appliance prompts before
-    download, so a session-key start carries the key and the external key alone.
+    download, so a session-key start carries the key and the external key alone. ValueError:
+    a value the vendor would reject (`check_values`).
     """
+    check_values(params)
     pairs: list[tuple[str, str]] = []
     if params.short_key:
         pairs.append(("short_key", params.short_key))
@@ -124,8 +166,10 @@ def legacy_start_url(base_url: str, params: StartParams, *, key_only: bool = Fal
     """`https://HOST/download_customer_connector.ns?...` with the old Bomgar names.
 
     Its `customer_desc` holds 1024 characters (limits.LEGACY_DESC_MAX_CHARS), unlike the modern
-    `customer.details`, which holds 1024 UTF-8 bytes; the survey checks each by its own rule.
+    `customer.details`, which holds 1024 UTF-8 bytes; the survey checks each by its own rule,
+    and `check_values` again.
     """
+    check_values(params, legacy=True)
     pairs: list[tuple[str, str]] = []
     if params.short_key:
         pairs.append(("short_key", params.short_key))

@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from portal.vendors import limits
+from portal.vendors.base import customer_email_validator
 from portal.vendors.urls import encode_query
 
 NEW_SESSION_PATH = "/integration/integration_api.php"
@@ -173,7 +174,7 @@ def check_customer_fields(
             raise TakeControlValueError(f"{field} is longer than {limit} characters", field=field)
     if customer_email:
         try:
-            validate_email(customer_email)
+            customer_email_validator()(customer_email)
         except ValidationError:
             raise TakeControlValueError(
                 "customer_email is not an email address", field="customer_email"

@@ -584,6 +584,19 @@ def test_a_session_key_without_the_unconfirmed_elements(fake, client):
     ]
 
 
+def test_a_session_key_answer_whose_key_is_no_7_character_key_is_unreadable(fake, client):
+    """The key goes on to `create_virtual_customer` and the portal's key page, which take a
+    7-character key only: a broken answer is an unreadable one, not a key to pass on."""
+    fake.serve("generate_session_key", "session_key_malformed.xml")
+    with pytest.raises(BeyondTrustBadResponse, match="short_key"):
+        client.generate_session_key(queue=Queue.general())
+
+
+def test_a_session_key_written_in_groups_comes_back_as_the_key(fake, client):
+    fake.serve("generate_session_key", "session_key_grouped.xml")
+    assert client.generate_session_key(queue=Queue.general()).short_key == "7300194"
+
+
 @pytest.mark.parametrize("queue", [Queue.general(), Queue.rep(12), Queue.team(3), Queue.issue("vpn-2_x")])
 def test_valid_queues_are_sent_as_given(queue, fake, client):
     client.generate_session_key(queue=queue)
@@ -750,6 +763,10 @@ def test_probe_health_is_a_plain_get_without_token(fake, client):
         ("error_child", BeyondTrustRejected, "Internal error while listing representatives"),
         ("http500", BeyondTrustUnavailable, "HTTP 500"),
         ("http429", BeyondTrustUnavailable, "HTTP 429"),
+        ("http404", BeyondTrustRejected, "HTTP 404"),
+        # docs/decisions/0011-command-api-errors.md: a non-2xx status fails even when the body
+        # reads as the normal answer (here a rep list, which must not be taken as one).
+        ("http400_document", BeyondTrustRejected, "HTTP 400"),
         ("malformed", BeyondTrustBadResponse, "not well-formed"),
         ("json", BeyondTrustBadResponse, "JSON"),
         ("xxe", BeyondTrustBadResponse, "DTD"),

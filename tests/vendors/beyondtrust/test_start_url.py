@@ -213,3 +213,63 @@ def test_skills_cannot_add_parameters_even_if_saved_unvalidated():
     url = modern_start_url(BASE, StartParams(issue_code_name="x", skills=("a&locale=xx", "b")))
     assert url == BASE + "/api/start_session?issue_menu=1&codeName=x&session.skills=a%26locale%3Dxx,b"
     assert dict(parse_qsl(urlsplit(url).query))["session.skills"] == "a&locale=xx,b"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"customer_name": "x" * 101},
+        {"customer_company": "é" * 101},
+        {"customer_company_code": "1" * 101},
+        {"customer_details": "é" * 513},  # 1026 UTF-8 bytes
+        {"external_key": "k" * 1025},
+        {"custom": (("asset_tag", "x" * 1025),)},
+        {"custom": tuple((f"f{n}", "é" * 1000) for n in range(5)), "external_key": "k"},  # 10,001 bytes
+        {"custom": (("external_key", "INC1"),)},
+        {"custom": (("asset tag", "x"),)},
+        {"priority": 4},
+        {"timezone_offset": 841},
+        {"timezone_offset": -721},
+        {"platform": "mac"},
+    ],
+    ids=lambda values: ",".join(values),
+)
+def test_a_value_the_vendor_would_reject_makes_no_url(values):
+    """docs/decisions/0025-limits-in-the-vendors-units.md: the builders' last line of defence."""
+    with pytest.raises(ValueError):
+        modern_start_url(BASE, StartParams(issue_code_name="x", **values))
+
+
+def test_a_key_that_is_no_7_character_key_makes_no_url():
+    with pytest.raises(ValueError):
+        modern_start_url(BASE, StartParams(short_key="123456"))
+    with pytest.raises(ValueError):
+        legacy_start_url(BASE, StartParams(short_key="123 4567"))
+
+
+def test_each_style_counts_the_description_in_its_own_unit():
+    """1024 characters of two bytes each: the legacy customer_desc takes them, the modern
+    customer.details (1024 UTF-8 bytes) does not."""
+    params = StartParams(issue_id=1, customer_details="é" * 1024)
+    assert dict(parse_qsl(urlsplit(legacy_start_url(BASE, params)).query))["customer_desc"] == "é" * 1024
+    with pytest.raises(ValueError):
+        modern_start_url(BASE, params)
+    with pytest.raises(ValueError):
+        legacy_start_url(BASE, StartParams(issue_id=1, customer_details="x" * 1025))
+
+
+def test_values_at_every_limit_make_a_url():
+    params = StartParams(
+        issue_code_name="x",
+        customer_name="é" * 100,
+        customer_company="😀" * 100,
+        customer_company_code="1" * 100,
+        customer_details="é" * 512,
+        external_key="k" * 1000,
+        custom=tuple((f"f{n}", "x" * 1000) for n in range(9)),
+        priority=3,
+        timezone_offset=-720,
+        platform="winNT-32",
+    )
+    query = dict(parse_qsl(urlsplit(modern_start_url(BASE, params)).query))
+    assert query["customer.details"] == "é" * 512 and query["session.custom.f8"] == "x" * 1000
