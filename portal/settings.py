@@ -460,6 +460,10 @@ globals().update(portal_conf.from_environment(env))
 # Their timeouts, retries and allowed receivers: the PORTAL_WEBHOOKS_* settings (portal/conf.py).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# An error report (the DEBUG page, an ExceptionReporter) never shows a secret an admin form
+# posted, with DEBUG on too (portal/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.SecretsHiddenReporterFilter"
+
 # ------------------------------------------------------------------------------
 # Logging: to the console; vendor secrets never reach a log line (clients log no headers).
 # ------------------------------------------------------------------------------

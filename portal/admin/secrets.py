@@ -166,7 +166,7 @@ class SecretLookupsRefusedAdmin:
         answers 400, whatever the guess."""
         if lookup.split(LOOKUP_SEP, 1)[0] in self.secret_fields:
             return False
-        return super().lookup_allowed(lookup, value, request)  # type: ignore[misc]
+        return super().lookup_allowed(lookup, value, request)
 
 
 class WriteOnlySecretsAdmin(SecretLookupsRefusedAdmin):
