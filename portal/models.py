@@ -30,6 +30,7 @@ from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.image_headers import pixel_size
 from portal.vendors import limits
 
 if TYPE_CHECKING:
@@ -191,17 +192,30 @@ CHAT_LOCALE_HELP = _(
 
 FRAME_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?/?")
 LOGO_MAX_BYTES = 512 * 1024
+# Each side, in pixels: the page shows the logo at most 48 px high and the brand's width, so
+# 4096 holds a wide wordmark at three times that with room, and bounds what every customer's
+# browser decodes at 64 MB; a few KB could declare 30000×30000, gigabytes (a decompression bomb).
+LOGO_MAX_PIXELS = 4096
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 
 
 def validate_logo(file) -> None:
-    """A real image of a sane size: SVG and anything else that could run script are refused."""
+    """A real image of a sane size: SVG and anything else that could run script are refused, and
+    so is an image larger than LOGO_MAX_PIXELS a side, by the size its headers declare (nothing
+    is decoded)."""
     if file.size > LOGO_MAX_BYTES:
         raise ValidationError(_("The logo must be at most 512 KB."))
-    head = file.read(12)
+    data = file.read()
     file.seek(0)
-    if not head.startswith(IMAGE_SIGNATURES) or (head.startswith(b"RIFF") and head[8:12] != b"WEBP"):
+    size = pixel_size(data)
+    if not data.startswith(IMAGE_SIGNATURES) or size is None:
         raise ValidationError(_("Upload a PNG, JPEG, WebP or GIF image."))
+    width, height = size
+    if max(width, height) > LOGO_MAX_PIXELS:
+        raise ValidationError(
+            _("The logo must be at most %(limit)d×%(limit)d pixels; this one is %(width)d×%(height)d."),
+            params={"limit": LOGO_MAX_PIXELS, "width": width, "height": height},
+        )
 
 
 # Where the logos are uploaded; a file here that no site names any more is removed

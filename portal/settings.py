@@ -418,10 +418,13 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# After this many failed sign-ins for one username, or from one client address (whatever the
-# username), that username or address is locked out for the cool-off.
+# After this many failed sign-ins from one client address, whatever the usernames, that address
+# is locked out for the cool-off. A username is never locked for everyone: whoever knew or
+# guessed `admin` kept that administrator out with five requests every cool-off. With one
+# limit, counting by ("username", "ip_address") too would add nothing (never more failures than
+# the address's own) (docs/decisions/0040-production-security-defaults.md).
 AXES_FAILURE_LIMIT = _number("PORTAL_ADMIN_LOGIN_FAILURE_LIMIT", 5, at_least=1)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 # At most a thousand years: axes looks back the cool-off from now (now - AXES_COOLOFF_TIME),
 # which fails past year 1, after about 2,000 years; a longer lockout means nothing more anyway
 # (`axes_reset` ends one).
@@ -456,6 +459,10 @@ globals().update(portal_conf.from_environment(env))
 # ------------------------------------------------------------------------------
 # Their timeouts, retries and allowed receivers: the PORTAL_WEBHOOKS_* settings (portal/conf.py).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# An error report (the DEBUG page, an ExceptionReporter) never shows a secret an admin form
+# posted, with DEBUG on too (portal/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.SecretsHiddenReporterFilter"
 
 # ------------------------------------------------------------------------------
 # Logging: to the console; vendor secrets never reach a log line (clients log no headers).

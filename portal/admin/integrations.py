@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from portal import appliance
 from portal.admin.choices import PreselectSingleChoiceMixin
+from portal.admin.secrets import SecretLookupsRefusedAdmin
 from portal.models import ApiToken
 from portal.tokens import revoke_api_token, save_new_token, validate_token_name
 
@@ -60,10 +61,14 @@ class ApiTokenForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(PreselectSingleChoiceMixin, admin.ModelAdmin):
+class ApiTokenAdmin(SecretLookupsRefusedAdmin, PreselectSingleChoiceMixin, admin.ModelAdmin):
     """The token is shown once, in the message after "add"; only its prefix afterwards."""
 
     form = ApiTokenForm
+    # The token's SHA-256 hash is never shown, and no filter spells it out either
+    # (`?token_hash__startswith=`): it opens nothing (256 random bits behind it), but a stored
+    # credential stays where it is, as the secrets do (docs/decisions/0028-api-token-hashing.md).
+    secret_fields = ("token_hash",)
 
     list_display = ["name", "prefix", "site", "created_at", "last_used_at", "revoked_at"]
     list_filter = ["site", TokenStatusFilter]

@@ -154,7 +154,22 @@ def secret_state(model, name: str) -> Callable[[object], str]:
     return state
 
 
-class WriteOnlySecretsAdmin:
+class SecretLookupsRefusedAdmin:
+    """A ModelAdmin mixin that refuses every list filter on a field in `secret_fields`."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def lookup_allowed(self, lookup, value, request=None):
+        """Never a filter on a secret: Django lets the list filter by any of the model's own
+        fields (`?client_secret__startswith=a`), and the rows a guess leaves would spell the
+        secret out a character at a time, for a viewer as for a superuser. Refused, the list
+        answers 400, whatever the guess."""
+        if lookup.split(LOOKUP_SEP, 1)[0] in self.secret_fields:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class WriteOnlySecretsAdmin(SecretLookupsRefusedAdmin):
     """A ModelAdmin mixin for a model with secrets: staff who may view the object but not change
     it see whether each secret in `secret_fields` is set, never its value.
 
@@ -179,15 +194,6 @@ class WriteOnlySecretsAdmin:
             name: text for name, text in help_texts.items() if name not in self.secret_fields
         }
         return viewer_form
-
-    def lookup_allowed(self, lookup, value, request=None):
-        """Never a filter on a secret: Django lets the list filter by any of the model's own
-        fields (`?client_secret__startswith=a`), and the rows a guess leaves would spell the
-        secret out a character at a time, for a viewer as for a superuser. Refused, the list
-        answers 400, whatever the guess."""
-        if lookup.split(LOOKUP_SEP, 1)[0] in self.secret_fields:
-            return False
-        return super().lookup_allowed(lookup, value, request)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

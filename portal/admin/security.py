@@ -1,7 +1,8 @@
 """Admin sign-in security around django-axes: the lockout page and one log line per failure.
 
-axes counts failures in the database (settings: AXES_*); a locked-out username or client
-address gets `lockout_response` (429) until the cool-off ends or an administrator unlocks it
+axes counts failures in the database (settings: AXES_*); a locked-out client address gets
+`lockout_response` (429), whatever username it tries, until the cool-off ends or an
+administrator unlocks it
 (admin: Axes > Access attempts, delete; or `manage.py axes_reset_username NAME`,
 `axes_reset_ip ADDRESS`, `axes_reset`).
 """

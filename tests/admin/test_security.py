@@ -88,12 +88,53 @@ def test_lockout_page_is_translated(alice):
 
 @pytest.mark.parametrize("command", [("axes_reset_username", "alice"), ("axes_reset",)])
 def test_management_command_unlocks_the_username(alice, command):
+    """The README's unlock: the address that failed for alice is locked (for alice too) until
+    her attempts are deleted."""
     lock_out("alice", "198.51.100.1")
-    assert sign_in(Client(), "alice", PASSWORD, REMOTE_ADDR="198.51.100.2").status_code == 429
+    assert sign_in(Client(), "alice", PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 429
     call_command(*command, stdout=io.StringIO())
     client = Client()
-    assert sign_in(client, "alice", PASSWORD, REMOTE_ADDR="198.51.100.2").status_code == 302
+    assert sign_in(client, "alice", PASSWORD, REMOTE_ADDR="198.51.100.1").status_code == 302
     assert signed_in(client)
+
+
+def test_failures_for_a_username_lock_the_address_not_the_user(db):
+    """Anyone may guess the username `admin`: their failures lock their own address, never the
+    administrator signing in from hers (a denial of service at five requests per cool-off)."""
+    get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    with time_machine.travel(START, tick=False) as clock:
+        statuses = [
+            sign_in(Client(), "admin", f"guess-{n}", REMOTE_ADDR="203.0.113.66").status_code
+            for n in range(20)
+        ]
+        assert statuses == [200] * 4 + [429] * 16
+        # The attacker's address is locked for every username, the right password included ...
+        for username, password in (("admin", PASSWORD), ("someone-else", "x")):
+            response = sign_in(Client(), username, password, REMOTE_ADDR="203.0.113.66")
+            assert response.status_code == 429
+        # ... while the administrator signs in from her own address at once.
+        client = Client()
+        response = sign_in(client, "admin", PASSWORD, REMOTE_ADDR="198.51.100.20")
+        assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+        assert signed_in(client)
+        clock.shift(timedelta(minutes=15, seconds=1))
+        assert sign_in(Client(), "admin", PASSWORD, REMOTE_ADDR="203.0.113.66").status_code == 302
+
+
+def test_guesses_spread_over_addresses_lock_none_of_them(db):
+    """The price of the above (docs/decisions/0040-production-security-defaults.md): each
+    address has its own four guesses per cool-off, and the username is not locked."""
+    get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    for address in range(1, 6):
+        statuses = [
+            sign_in(Client(), "admin", f"guess-{n}", REMOTE_ADDR=f"192.0.2.{address}").status_code
+            for n in range(4)
+        ]
+        assert statuses == [200] * 4
+    client = Client()
+    assert sign_in(client, "admin", PASSWORD, REMOTE_ADDR="192.0.2.1").status_code == 302 and signed_in(
+        client
+    )
 
 
 def test_axes_reset_ip_unlocks_the_address(alice):

@@ -11,7 +11,8 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
 
-from portal.models import Backend
+from portal.models import ApiToken, Backend
+from portal.tokens import create_api_token
 from portal.webhooks.models import Endpoint
 from tests.parsed_html import element, elements
 
@@ -157,3 +158,19 @@ def test_a_secret_is_no_filter_of_the_list_for_a_viewer_or_a_superuser(
         assert results(staff, changelist, right) == results(staff, changelist, wrong) == (400, None)
     # The list itself, and its own filters, still answer.
     assert results(admin_client, changelist, "")[0] == 200
+
+
+def test_the_api_tokens_hash_is_no_filter_of_the_list_for_a_viewer_or_a_superuser(client, admin_client, site):
+    """The stored SHA-256 of a token, refused as a secret is: a guess's rows would spell it out."""
+    token_hash = ApiToken.objects.get(pk=create_api_token(site=site, name="Zendesk").token.pk).token_hash
+    changelist = "admin:portal_apitoken_changelist"
+    for staff in (viewer(client, "view_apitoken"), admin_client):
+        for right, wrong in [
+            (f"token_hash__startswith={token_hash[:3]}", "token_hash__startswith=zzz"),
+            (f"token_hash__regex=^{token_hash[:3]}", "token_hash__regex=^zzz"),
+            (f"token_hash={token_hash}", "token_hash=zzz"),
+        ]:
+            assert results(staff, changelist, right) == results(staff, changelist, wrong) == (400, None)
+    # The list and its own filters still answer.
+    assert results(admin_client, changelist, "")[0] == 200
+    assert results(admin_client, changelist, "status=active")[0] == 200
