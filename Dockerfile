@@ -7,7 +7,11 @@ WORKDIR /app
 RUN python -m venv /venv
 COPY pyproject.toml README.md ./
 COPY portal ./portal
-RUN /venv/bin/pip install --no-cache-dir ".[build,postgres,redis]"
+# Editable, as `make install` does: the venv gets the dependencies and a pointer to /app/portal,
+# which the runtime stage copies to the same path. A plain install put a second copy of the
+# code in the venv's site-packages (and a third in /app/build), which nothing ran: `python
+# manage.py` and gunicorn import /app/portal, the current directory, first.
+RUN /venv/bin/pip install --no-cache-dir -e ".[build,postgres,redis]"
 COPY manage.py docker-entrypoint.sh gunicorn.conf.py ./
 COPY templates ./templates
 COPY static ./static
@@ -19,8 +23,10 @@ RUN /venv/bin/python -m babel.messages.frontend compile --directory portal/local
 FROM python:3.11-slim
 ENV PATH=/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     PORTAL_DATA_DIR=/data PORTAL_TRUSTED_PROXY_HEADERS=true PORTAL_TRUSTED_PROXY_COUNT=1
-RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin portal \
- && mkdir -p /data/media && chown -R portal /data
+# uid and gid 10001: a host folder bind-mounted on /data must be writable by them (README).
+RUN groupadd --system --gid 10001 portal \
+ && useradd --system --uid 10001 --gid portal --home-dir /app --shell /usr/sbin/nologin portal \
+ && mkdir -p /data/media && chown -R portal:portal /data
 COPY --from=build /venv /venv
 COPY --from=build /app /app
 WORKDIR /app

@@ -10,7 +10,7 @@ from typing import Literal
 
 from babel.dates import format_date, format_time, get_datetime_format
 from django.conf import settings
-from django.utils import translation
+from django.utils import formats, timezone, translation
 
 from portal.languages import html_lang
 
@@ -31,3 +31,19 @@ def date_and_time(moment: datetime, *, date_style: Literal["full", "long"]) -> s
         r"'([^']*)'", lambda quoted: quoted.group(1) or "'", str(get_datetime_format(date_style, locale))
     )
     return joined.replace("{1}", day).replace("{0}", time)
+
+
+# The time in Django's DATETIME_FORMATs ends with the minutes after ":" or "." ("H:i", "G.i");
+# en-us's "P" ("9:08 a.m.", "noon") is spelt out so that seconds can follow its minutes too.
+_AM_PM_TIME = re.compile(r"(?<!\\)P")
+_MINUTES = re.compile(r"(?<!\\)([:.])i")
+
+
+def to_the_second(moment: datetime) -> str:
+    """`moment` in the current time zone, as the admin shows its dates (the active language's
+    DATETIME_FORMAT, docs/decisions/0114-admin-dates-per-language.md) with the seconds after
+    the minutes: "Dec. 7, 2026, 9:08:42 a.m.", "7. Dezember 2026 09:08:42". For a log whose
+    times are seconds apart (a webhook's retries)."""
+    pattern = _AM_PM_TIME.sub("g:i a", str(formats.get_format("DATETIME_FORMAT")))
+    pattern = _MINUTES.sub(r"\1i\1s", pattern)
+    return formats.date_format(timezone.localtime(moment), pattern)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -976,6 +977,41 @@ def test_reps_when_the_appliance_fails_with_nothing_cached(client, fake, secret)
         503,
         str(beyondtrust_adapter.BREAKER_RESET_SECONDS),
     )
+
+
+# ------------------------------------------------------------------------------
+# Times: UTC to the second with "+00:00", as the README says (the webhooks write "Z"); receivers
+# parse them, so the form must not drift
+# ------------------------------------------------------------------------------
+def test_a_session_keys_expiry_is_written_in_utc_whatever_offset_the_appliance_wrote(client, fake, secret):
+    """An appliance that writes the expiry as text with its own offset and milliseconds (and no
+    Unix timestamp) was passed on as written: "2024-05-06T16:00:00.250000+02:00"."""
+    fake.serve("generate_session_key", "session_key_expiry_with_offset.xml")
+    response = call(client, "post", "/session-keys", {"queue": "general"}, token=secret)
+    assert response.status_code == 201
+    assert response.json()["expires"] == "2024-05-06T14:00:00+00:00"
+
+
+def test_a_prefill_links_expiry_is_written_in_utc_to_the_second(client, secret, api_site):
+    api_site.prefill_secret = "s"
+    api_site.save()
+    with time_machine.travel(datetime(2026, 12, 7, 9, 8, 42, 654321, tzinfo=UTC), tick=False):
+        response = call(
+            client, "post", "/prefill-links", {"values": {"name": "Jane"}, "expires_in": 3600}, token=secret
+        )
+    assert response.json()["expires"] == "2026-12-07T10:08:42+00:00"
+
+
+def test_the_openapi_document_says_how_times_are_written():
+    schemas = DOCUMENT["components"]["schemas"]
+    for field in (
+        schemas["SessionKey"]["properties"]["expires"]["anyOf"][0],
+        schemas["PrefillLink"]["properties"]["expires"],
+    ):
+        assert field["format"] == "date-time"
+        assert re.fullmatch(field["pattern"], "2026-12-07T10:08:42+00:00")
+        assert not re.fullmatch(field["pattern"], "2026-12-07T10:08:42Z")
+        assert not re.fullmatch(field["pattern"], "2026-12-07T10:08:42.5+00:00")
 
 
 # ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from babel.dates import get_day_names, get_month_names
 from django.conf import settings
 from django.utils import formats, translation
 
+from portal.dates import to_the_second
 from portal.languages import html_lang
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -101,3 +102,18 @@ def test_the_languages_with_their_own_formats(language, expected):
 )
 def test_a_chinese_or_japanese_month_is_not_zero_padded(language, expected):
     assert rendered(language, "MONTH_DAY_FORMAT", MOMENTS[0]) == expected
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("hour", [9, 21])
+def test_a_time_to_the_second_is_the_admins_date_with_the_seconds_after_the_minutes(language, hour, settings):
+    """The webhook delivery log's times (portal.dates.to_the_second): the language's own
+    DATETIME_FORMAT, its minutes followed by the seconds with the same separator."""
+    settings.TIME_ZONE = "UTC"
+    moment = datetime(2026, 12, 7, hour, 8, 42, tzinfo=UTC)
+    with translation.override(language):
+        shown = to_the_second(moment)
+    seconds = re.search(r"\d([:.])08(\1)42", shown)
+    assert seconds, shown
+    without_seconds = shown[: seconds.start(2)] + shown[seconds.end(2) + 2 :]
+    assert without_seconds == rendered(language, "DATETIME_FORMAT", moment)

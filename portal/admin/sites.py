@@ -212,6 +212,12 @@ class SiteAdmin(
     search_fields = ["name", "hostnames__hostname"]
     Media = AdminListMedia
     inlines = [SiteHostnameInline, OpeningHoursInline, HolidayInline, SiteTranslationInline]
+    # "Save as new" copies what the page shows: settings, hours, holidays, translations. Its
+    # hostnames are unique (a copy keeping one is refused at that row, in words) and one site
+    # is the default (the copy of the default site is refused until its tick is removed,
+    # docs/decisions/0117-one-default-site-at-a-time.md); the write-only prefill secret and
+    # the logos, which the page does not send back, are not copied (README).
+    save_as = True
     readonly_fields = ["embed_code", "missing_translations"]
     SURVEY_FIELDS = _("Survey fields")
     fieldsets = [

@@ -355,6 +355,14 @@ def calling_appliance(action: str):
         raise ApiError(502, "appliance_error", message) from None
 
 
+def wire_time(moment: datetime) -> str:
+    """A time as every API answer writes it: UTC to the second, RFC 3339 with `+00:00`
+    ("2026-12-07T09:08:42+00:00"; the webhooks write `Z`, and receivers of both exist, so
+    neither changes). An appliance's expiry written with another offset or fractions of a
+    second is written the same way."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 @api.post(
     "/session-keys",
     auth=SESSION_KEY_SITE,
@@ -384,7 +392,7 @@ def session_keys(request, payload: SessionKeyRequest):
             "portal_url": portal_url(
                 request, site=site, path=f"{reverse('session_key')}?{urlencode({'key': key.short_key})}"
             ),
-            "expires": key.expires.isoformat() if key.expires else None,
+            "expires": wire_time(key.expires) if key.expires else None,
         },
     )
 
@@ -504,7 +512,7 @@ def prefill_links(request, payload: PrefillLinkRequest):
             "url": portal_url(
                 request, site=site, path=f"{reverse(prefill.LINK_PAGES[payload.flow])}?{query}"
             ),
-            "expires": datetime.fromtimestamp(expires_at, tz=UTC).isoformat(),
+            "expires": wire_time(datetime.fromtimestamp(expires_at, tz=UTC)),
         },
     )
 

@@ -623,7 +623,16 @@ class Response(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-DateTime = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+# UTC to the second with "+00:00" (portal.api.api.wire_time), as every answer has written it.
+DateTime = Annotated[
+    str,
+    Field(
+        json_schema_extra={
+            "format": "date-time",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\+00:00$",
+        }
+    ),
+]
 
 
 class SessionKey(Response):

@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal import dates
 from portal.admin.choices import PreselectSingleChoiceMixin
 from portal.admin.mixins import AdminListMedia
 from portal.admin.secrets import (
@@ -183,7 +184,21 @@ class EndpointAdmin(WriteOnlySecretsAdmin, PreselectSingleChoiceMixin, admin.Mod
             )
 
 
-ATTEMPT_FIELDS = ("number", "started_at", "status_code", "latency_ms", "error", "response_excerpt")
+def to_the_second(model, name: str, **options):
+    """A display of the date field `name` to the second: retries and attempts are seconds
+    apart (the first retry 30 s after the first attempt), which the admin's usual dates, to the
+    minute, show as one time."""
+
+    @admin.display(description=model._meta.get_field(name).verbose_name, **options)
+    def display(self, obj):
+        value = getattr(obj, name)
+        # A read-only field would show a None from a method as "None".
+        return self.get_empty_value_display() if value is None else dates.to_the_second(value)
+
+    return display
+
+
+ATTEMPT_FIELDS = ("number", "started", "status_code", "latency_ms", "error", "response_excerpt")
 # A delivery is the worker's record: every field is shown, none is edited.
 DELIVERY_FIELDS = (
     "event_id",
@@ -193,9 +208,9 @@ DELIVERY_FIELDS = (
     "attempts",
     "last_status_code",
     "last_error",
-    "next_attempt_at",
-    "delivered_at",
-    "created_at",
+    "next_attempt",
+    "delivered",
+    "created",
     "body",
 )
 
@@ -205,6 +220,7 @@ class AttemptInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = readonly_fields = ATTEMPT_FIELDS
+    started = to_the_second(Attempt, "started_at")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -225,8 +241,8 @@ class DeliveryAdmin(admin.ModelAdmin):
         "attempts",
         "last_status_code",
         "last_latency",
-        "next_attempt_at",
-        "created_at",
+        "next_attempt",
+        "created",
     ]
     list_filter = ["status", "event__type", "endpoint__site", "endpoint"]
     search_fields = ["event__id", "event__external_key"]
@@ -235,6 +251,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     inlines = [AttemptInline]
     Media = AdminListMedia  # fits 1280 px: event ids and endpoint addresses wrap
     fields = readonly_fields = DELIVERY_FIELDS
+    next_attempt = to_the_second(Delivery, "next_attempt_at", ordering="next_attempt_at")
+    delivered = to_the_second(Delivery, "delivered_at")
+    created = to_the_second(Delivery, "created_at", ordering="created_at")
 
     @admin.display(description=_("event"), ordering="event__type")
     def event_type(self, delivery):

@@ -4,12 +4,13 @@ snippet, kind labels, and a contrast failure that needs an explicit override."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from portal.branding import embed_snippet
@@ -479,6 +480,57 @@ def test_save_as_new_of_the_default_site_without_the_tick_makes_a_second_site(ad
         ("Acme Branch", False),
         ("Acme Support", True),
     ]
+
+
+def test_the_site_page_offers_save_as_new(admin_client, site):
+    page = admin_client.get(reverse("admin:portal_site_change", args=[site.pk])).content.decode()
+    [button] = elements(page, "input", name="_saveasnew")
+    assert button.attrs["type"] == "submit"
+
+
+def test_a_copy_keeping_the_sites_hostnames_is_refused_at_the_hostname_and_writes_nothing(admin_client, site):
+    """Hostnames are unique: a copy must get its own, or none, before it is saved."""
+    site.hostnames.create(hostname="support.example.com")
+    Site.objects.filter(pk=site.pk).update(is_default=False)
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    data = site_form(admin_client, site, name="Acme Branch")
+    assert data["hostnames-0-hostname"] == ["support.example.com"]
+    response = admin_client.post(url, {**data, "_saveasnew": "Save as new"})
+    assert response.status_code == 200
+    [hostnames, *_others] = response.context["inline_admin_formsets"]
+    assert hostnames.formset.errors[0] == {"hostname": ["Hostname with this Hostname already exists."]}
+    assert list(Site.objects.values_list("name", flat=True)) == ["Acme Support"]
+
+
+def test_a_copy_takes_the_pages_settings_but_not_the_write_only_prefill_secret(admin_client, site):
+    """A link signed for one site must not open the other's locked form; the copy's secret is
+    generated or typed on its own page."""
+    site.hostnames.create(hostname="support.example.com")
+    site.opening_hours.create(weekday=0, opens="09:00", closes="17:00")
+    Site.objects.filter(pk=site.pk).update(is_default=False, prefill_secret="s" * 40, welcome_text="Hello")
+    url = reverse("admin:portal_site_change", args=[site.pk])
+    data = site_form(admin_client, site, name="Acme Branch", **{"hostnames-0-hostname": "branch.example.com"})
+    response = admin_client.post(url, {**data, "_saveasnew": "Save as new"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    copy = Site.objects.get(name="Acme Branch")
+    assert (copy.welcome_text, copy.prefill_secret) == ("Hello", "")
+    assert list(copy.hostnames.values_list("hostname", flat=True)) == ["branch.example.com"]
+    assert list(copy.opening_hours.values_list("weekday", "opens")) == [(0, time(9, 0))]
+    assert Site.objects.get(pk=site.pk).prefill_secret == "s" * 40
+
+
+def test_a_second_default_site_written_outside_a_form_is_refused_by_the_database(site, backend):
+    """The form's check (and record 0117's lock) are for the admin's message; a shell's save
+    or update meets the partial unique constraint itself."""
+    branch = Site.objects.create(name="Acme Branch", backend=backend)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Site.objects.filter(pk=branch.pk).update(is_default=True)
+    branch.is_default = True
+    with pytest.raises(IntegrityError), transaction.atomic():
+        branch.save()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Site.objects.create(name="Third", backend=backend, is_default=True)
+    assert list(Site.objects.filter(is_default=True).values_list("name", flat=True)) == ["Acme Support"]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -300,3 +300,41 @@ def test_a_vendor_address_typed_in_its_own_letters_shows_in_xn_form_after_saving
     backend.refresh_from_db()
     assert backend.base_url == "https://support.xn--exmple-cua.com"
     context.close()
+
+
+def test_save_as_new_copies_a_site_once_it_has_its_own_hostname_and_no_default_tick(
+    browser, portal_url, django_user_model
+):
+    """The button is on the site's page; the copy of the default site is refused in words until
+    its tick is removed (record 0117), then until its hostname is its own."""
+    backend = Backend.objects.create(
+        name="Preview", kind=Backend.Kind.PREVIEW, base_url="https://support.example.com"
+    )
+    site = Site.objects.create(name="Acme Support", is_default=True, backend=backend, show_rep_list=False)
+    site.hostnames.create(hostname="support.example.com")
+    django_user_model.objects.create_superuser("admin", "admin@example.com", "browser-test-password")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = context.new_page()
+    log_in(page, portal_url)
+    page.goto(portal_url + reverse("admin:portal_site_change", args=[site.pk]))
+    page.fill("#id_name", "Acme Branch")
+    page.click("input[name=_saveasnew]")
+    page.locator(".errornote").wait_for()
+    assert page.locator("ul.errorlist.nonfield li").all_inner_texts() == [
+        "Only one site can be the default site, and another site already is. Untick “Default site” to "
+        "save this one, or untick it on the other site first."
+    ]
+    page.uncheck("#id_is_default")
+    page.click("input[name=_saveasnew]")
+    page.locator(".errornote").wait_for()
+    assert page.locator("#hostnames-group ul.errorlist li").all_inner_texts() == [
+        "Hostname with this Hostname already exists."
+    ]
+    page.fill("#id_hostnames-0-hostname", "branch.example.com")
+    page.click("input[name=_saveasnew]")
+    page.locator(".messagelist .success").wait_for()
+    copy = Site.objects.get(name="Acme Branch")
+    assert page.url == portal_url + reverse("admin:portal_site_change", args=[copy.pk])
+    assert list(copy.hostnames.values_list("hostname", flat=True)) == ["branch.example.com"]
+    assert list(Site.objects.filter(is_default=True).values_list("name", flat=True)) == ["Acme Support"]
+    context.close()

@@ -4,6 +4,8 @@ reaches the receiver; the delivery log shows status, latency and the answer
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -244,3 +246,75 @@ def test_the_delivery_log_reads_the_last_latency_with_the_page_not_per_row(admin
     twenty, shown = delivery_log_queries(admin_client, endpoint, 20)
     assert shown == sorted(["—", *(str(100 + index) for index in range(1, 20))])
     assert twenty == one
+
+
+# The delivery log's times to the second, in each language's own way of writing the admin's
+# dates (docs/decisions/0114-admin-dates-per-language.md): a retry 30 s after the first attempt
+# read as the same minute.
+FIRST_TRY = datetime(2026, 12, 7, 9, 8, 12, tzinfo=UTC)
+RETRY = datetime(2026, 12, 7, 9, 8, 42, tzinfo=UTC)
+
+
+@pytest.fixture
+def retrying(site, settings):
+    settings.TIME_ZONE = "UTC"
+    endpoint = Endpoint.objects.create(site=site, url="https://help.example.com/hooks")
+    event = Event.objects.create(type="start.started", site=site, body="{}", created_at=FIRST_TRY)
+    delivery = Delivery.objects.create(
+        event=event,
+        endpoint=endpoint,
+        attempts=1,
+        status="pending",
+        next_attempt_at=RETRY,
+        last_status_code=503,
+    )
+    Delivery.objects.filter(pk=delivery.pk).update(created_at=FIRST_TRY)
+    Attempt.objects.create(delivery=delivery, number=1, started_at=FIRST_TRY, status_code=503, latency_ms=40)
+    return delivery
+
+
+@pytest.mark.parametrize(
+    ("language", "first_try", "retry"),
+    [
+        ("en-us", "Dec. 7, 2026, 9:08:12 a.m.", "Dec. 7, 2026, 9:08:42 a.m."),
+        ("de", "7. Dezember 2026 09:08:12", "7. Dezember 2026 09:08:42"),
+        ("it", "7 dic 2026, 09:08:12", "7 dic 2026, 09:08:42"),
+        ("fi", "7. joulukuuta 2026 kello 9.08.12", "7. joulukuuta 2026 kello 9.08.42"),
+        ("ja", "2026年12月7日 9:08:12", "2026年12月7日 9:08:42"),
+        ("ru", "7 декабря 2026 г. 9:08:12", "7 декабря 2026 г. 9:08:42"),
+    ],
+)
+def test_the_delivery_log_shows_the_next_attempt_to_the_second(
+    admin_client, retrying, language, first_try, retry
+):
+    listed = admin_client.get(
+        reverse("admin:webhooks_delivery_changelist"), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert [cell.text for cell in elements(listed, "td", class_="field-next_attempt")] == [retry]
+    assert [cell.text for cell in elements(listed, "td", class_="field-created")] == [first_try]
+    page = admin_client.get(
+        reverse("admin:webhooks_delivery_change", args=[retrying.pk]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    def field(name):
+        return element(element(page, "div", class_=f"field-{name}"), "div", class_="readonly").text
+
+    assert (field("next_attempt"), field("created"), field("delivered")) == (retry, first_try, "-")
+    assert [cell.text.strip() for cell in elements(page, "td", class_="field-started")] == [first_try]
+
+
+def test_the_delivery_log_still_sorts_by_the_next_attempt(admin_client, retrying):
+    later = Delivery.objects.create(
+        event=retrying.event,
+        endpoint=Endpoint.objects.create(site=retrying.endpoint.site, url="https://help.example.com/other"),
+        status="pending",
+        next_attempt_at=RETRY + timedelta(minutes=5),
+    )
+    listed = admin_client.get(reverse("admin:webhooks_delivery_changelist")).content.decode()
+    header = element(listed, "th", class_="column-next_attempt")
+    order = element(header, "a").attrs["href"]  # the header's own link: ascending
+    changelist = reverse("admin:webhooks_delivery_changelist")
+    descending = order.replace("o=", "o=-")
+    for query, expected in ((order, [retrying.pk, later.pk]), (descending, [later.pk, retrying.pk])):
+        page = admin_client.get(changelist + query)
+        assert [row.pk for row in page.context["cl"].result_list] == expected

@@ -11,8 +11,9 @@ import json
 import random
 import socket
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -94,6 +95,23 @@ def test_a_start_is_delivered_signed_with_the_documented_headers_and_body(
     assert attempt.status_code == 200 and attempt.response_excerpt == "ok"
     assert attempt.latency_ms is not None and attempt.latency_ms < 2000
     assert endpoint.deliveries.count() == 1
+
+
+def test_an_events_time_is_written_in_utc_to_the_second_with_z(client, site, issues, endpoint_for, settings):
+    """`created` as docs/integrations/webhooks.md and the README show it ("Z"; the API writes
+    "+00:00"): receivers parse it, so the form must not drift. A start at 11:00:00.654 in
+    Berlin is sent as 10:00:00 UTC."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    with running(receiver()) as server:
+        endpoint_for(server.base_url + "/hooks")
+        with time_machine.travel(
+            datetime(2026, 12, 2, 11, 0, 0, 654321, tzinfo=ZoneInfo("Europe/Berlin")), tick=False
+        ):
+            survey_start(client)
+        run_worker()
+        assert server.wait_for_requests(1)
+    [request] = server.calls()
+    assert json.loads(request.body)["created"] == "2026-12-02T10:00:00Z"
 
 
 def test_customer_fields_only_when_the_site_keeps_customer_data(
