@@ -71,10 +71,6 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return value
 
 
-# The run of STRIP_CHARS at a position: what chars_over need not count.
-_STRIPPED_RUN = re.compile(f"[{re.escape(STRIP_CHARS)}]*")
-
-
 def chars_over(value: str, *, max_chars: int | None = None, max_bytes: int | None = None) -> int:
     """How many characters must go from the end of `value` (already cleaned) for it to fit.
 
@@ -93,7 +89,7 @@ def chars_over(value: str, *, max_chars: int | None = None, max_bytes: int | Non
         while fit > 0 and size > max_bytes:
             fit -= 1
             size -= widths[fit]
-    return len(value) - _STRIPPED_RUN.match(value, fit).end()
+    return len(value[fit:].lstrip(STRIP_CHARS))  # spaces left at the new end are stripped
 
 
 def too_long_message(count: int) -> str:
