@@ -78,16 +78,17 @@ def chars_over(value: str, *, max_chars: int | None = None, max_bytes: int | Non
     end is stripped by clean_text, so it never needs deleting. static/portal/portal.js
     (`charsOver`) computes the same number for the live counter; keep the two alike.
     """
-    widths = [limits.utf8_len(ch) for ch in value]
-    fit = len(widths) if max_chars is None else min(len(widths), max_chars)
+    fit = len(value) if max_chars is None else min(len(value), max_chars)
     if max_bytes is not None:
-        size = sum(widths[:fit])
+        # Each character is a byte at least: no more than max_bytes of them can fit. Only those
+        # are weighed, so a value of megabytes costs what one just over the limit does.
+        fit = min(fit, max_bytes)
+        widths = [limits.utf8_len(ch) for ch in value[:fit]]
+        size = sum(widths)
         while fit > 0 and size > max_bytes:
             fit -= 1
             size -= widths[fit]
-    while fit < len(value) and value[fit] in STRIP_CHARS:
-        fit += 1
-    return len(value) - fit
+    return len(value[fit:].lstrip(STRIP_CHARS))  # spaces left at the new end are stripped
 
 
 def too_long_message(count: int) -> str:

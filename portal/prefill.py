@@ -23,6 +23,8 @@ import secrets
 import time
 from urllib.parse import parse_qsl, quote
 
+from django.conf import settings
+
 SIGNATURE = "sig"
 EXPIRES = "exp"
 # `locale` is not signable: the customer's language picker rewrites it on every link.
@@ -92,7 +94,14 @@ def verified_values(*, secret: str, query: str, now: float | None = None) -> dic
     """The locked values of a valid signed query string, else {} (never an exception)."""
     if not secret or not query:
         return {}
-    pairs = parse_qsl(query, keep_blank_values=True)
+    try:
+        # The POST carries the query back in a form field, which may hold megabytes: no more
+        # parameters than Django takes in an address or a form (DATA_UPLOAD_MAX_NUMBER_FIELDS).
+        pairs = parse_qsl(
+            query, keep_blank_values=True, max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        )
+    except ValueError:
+        return {}
     names = [name for name, _value in pairs]
     if len(names) != len(set(names)):
         return {}

@@ -26,6 +26,7 @@ from portal.models import (
     Backend,
     Issue,
     Site,
+    SiteHostname,
     SiteTranslation,
     closes_at_midnight,
 )
@@ -41,21 +42,32 @@ SITE_DEFERRED_SECRETS = ("prefill_secret", *(f"backend__{name}" for name in Back
 def site_for_host(host: str) -> Site | None:
     """The site claiming this hostname, else the default site, else None.
 
-    Cached per hostname until the next admin change (signals.py bumps the version), so a
-    customer page costs no query for the site. The cache holds a pickled snapshot and each
-    request gets its own instance of it: nothing one request sets on its site (a lazily loaded
-    secret, a changed field) reaches another, and nothing cached is a shared instance a later
-    `.save()` could write back (docs/decisions/0061-one-caching-module.md).
+    Cached per claimed hostname (one entry for all others) until the next admin change
+    (signals.py bumps the version), so a customer page costs no query for the site. The cache
+    holds a pickled snapshot and each request gets its own instance of it: nothing one request
+    sets on its site (a lazily loaded secret, a changed field) reaches another, and nothing
+    cached is a shared instance a later `.save()` could write back
+    (docs/decisions/0061-one-caching-module.md).
     """
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     hostname = hostname.lower().rstrip(".")
+    # Every name no site claims is the default site's, under one entry: a portal answering a
+    # wildcard (DJANGO_ALLOWED_HOSTS=.example.com) would otherwise cost a query, a shared-cache
+    # entry and a memo entry for each name a client invents, evicting the sites and tokens.
+    if hostname not in versioned(f"portal:site-hostnames:{site_cache_version()}", claimed_hostnames):
+        hostname = ""
 
     def lookup() -> bytes:
         sites = Site.objects.select_related("backend").defer(*SITE_DEFERRED_SECRETS)
-        site = sites.filter(hostnames__hostname=hostname).first() or sites.filter(is_default=True).first()
-        return pickle.dumps(site)
+        claimant = sites.filter(hostnames__hostname=hostname).first() if hostname else None
+        return pickle.dumps(claimant or sites.filter(is_default=True).first())
 
     return pickle.loads(versioned(f"portal:site-for-host:{site_cache_version()}:{hostname}", lookup))
+
+
+def claimed_hostnames() -> frozenset[str]:
+    """The hostnames the sites claim (Sites > hostnames), as stored: lower case, no port."""
+    return frozenset(SiteHostname.objects.values_list("hostname", flat=True))
 
 
 @dataclass(frozen=True)
