@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from babel.dates import format_date, format_time, get_datetime_format
+from babel.dates import format_date, format_time, get_datetime_format, get_month_names
 from django.conf import settings
 from django.utils import formats, timezone, translation
 
@@ -47,3 +47,29 @@ def to_the_second(moment: datetime) -> str:
     pattern = _AM_PM_TIME.sub("g:i a", str(formats.get_format("DATETIME_FORMAT")))
     pattern = _MINUTES.sub(r"\1i\1s", pattern)
     return formats.date_format(timezone.localtime(moment), pattern)
+
+
+def month_as_written(label: str) -> str:
+    """`label` with its first letter as the language writes it when the label begins with a
+    month's name: Django's admin capitalises its date drill-down's links ("Diciembre de 2026",
+    "Май 2026 г."), where Spanish, Russian, French, Finnish and others write a month in lower
+    case ("diciembre de 2026"). CLDR's month names, in every width and context, say which; a
+    label that begins otherwise ("All dates", "2026", "7 декабря") or a month the language
+    capitalises ("December 2026", "Dezember 2026", "Aralık 2026") is left as it is
+    (docs/decisions/0114-admin-dates-per-language.md)."""
+    text = str(label)
+    if not text[:1].isupper():
+        return text
+    locale = babel_locale()
+    names = {
+        str(name)
+        for width in ("wide", "abbreviated")
+        for context in ("format", "stand-alone")
+        for name in get_month_names(width, context, locale).values()
+    }
+    lower = text[:1].lower() + text[1:]
+    written_lower = any(
+        name[:1].islower() and lower.startswith(name) and not lower[len(name) : len(name) + 1].isalpha()
+        for name in names
+    )
+    return lower if written_lower else text

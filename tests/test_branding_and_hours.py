@@ -282,6 +282,25 @@ def test_the_opening_line_has_one_gap_between_its_label_and_the_moment(
     assert element(html, "p", class_="next-opening").raw_text().startswith(line)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("locale", "line"),
+    [
+        # A day without its time: "再開日時" (date and time) would promise an hour that is not there.
+        ("ja", "再開日：2026年11月25日水曜日"),
+        ("zh", "重新開放日期：2026年11月25日 星期三"),
+        ("zh-hans", "重新开放日期：2026年11月25日星期三"),
+        ("en-us", "We open again: Wednesday, November 25, 2026"),
+        ("fr", "Réouverture\u00a0: mercredi 25 novembre 2026"),
+    ],
+)
+def test_the_opening_line_of_a_day_open_all_day_names_a_date_alone(
+    client, site, issues, time_machine, locale, line
+):
+    html = closed_page(client, site, time_machine, locale, hours=[(2, dt.time(0), dt.time(0))])
+    assert element(html, "p", class_="next-opening").raw_text() == line
+
+
 # The time zone as CLDR names it in each language (Babel): generic name and city, in the
 # language's own pattern; never the IANA name, which is English.
 ZONE_WORDS = [

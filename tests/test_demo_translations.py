@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE, TEXTS, URGENCY_VALUES
+from portal.management.demo_texts import FORMER_TEXTS, SITE_TEXT_FIELDS, SOURCE, TEXTS, URGENCY_VALUES
 from portal.models import CustomField, CustomFieldTranslation, Issue, IssueTranslation, Site, SiteTranslation
 from portal.text_rules import numbers_kept_whole
 from portal.translation_coverage import (
@@ -95,6 +95,63 @@ def test_rerunning_the_demo_keeps_what_an_admin_wrote_and_fills_what_is_empty(de
     assert SiteTranslation.objects.get(site=demo, language="ja").notice_text == TEXTS["ja"]["notice_text"]
     assert IssueTranslation.objects.get(issue__code_name="other", language="fr").display_name == "Autre chose"
     assert IssueTranslation.objects.count() == 4 * 16 and CustomFieldTranslation.objects.count() == 3 * 16
+
+
+def test_rerunning_the_demo_updates_a_text_only_while_it_is_as_an_earlier_demo_wrote_it(demo):
+    """A demo database from before a wording changed kept the old Japanese asset-tag help
+    ("（例: LT-4471）") for good, as the demo filled only empty texts. A text still exactly as
+    the demo wrote it is the demo's to update; one an admin changed, even slightly, stays."""
+    [old_help] = FORMER_TEXTS["ja"]["fields"]["asset_tag"]["help_text"]
+    [old_consent] = FORMER_TEXTS["zh"]["consent_text"]
+    [old_vpn] = FORMER_TEXTS["ru"]["issues"]["vpn"]["display_name"]
+    CustomFieldTranslation.objects.filter(field__code_name="asset_tag", language="ja").update(
+        help_text=old_help
+    )
+    SiteTranslation.objects.filter(site=demo, language="zh").update(consent_text=old_consent)
+    IssueTranslation.objects.filter(issue__code_name="vpn", language="ru").update(display_name=old_vpn)
+    # An admin's edit of an old demo text, and an old text in another language's row, stay.
+    SiteTranslation.objects.filter(site=demo, language="ja").update(consent_text=old_consent)
+    edited = old_help.replace("LT-4471", "PC-0001")
+    CustomFieldTranslation.objects.filter(field__code_name="asset_tag", language="zh").update(
+        help_text=edited
+    )
+    call_command("portal_demo", "--no-user", stdout=io.StringIO())
+    ja_field = CustomFieldTranslation.objects.get(field__code_name="asset_tag", language="ja")
+    assert (
+        ja_field.help_text
+        == TEXTS["ja"]["fields"]["asset_tag"][1]
+        == "コンピューターに貼られているシール（例：LT-4471）。"
+    )
+    assert SiteTranslation.objects.get(site=demo, language="zh").consent_text == TEXTS["zh"]["consent_text"]
+    assert (
+        IssueTranslation.objects.get(issue__code_name="vpn", language="ru").display_name
+        == "VPN и\u00a0удалённый доступ"
+    )
+    assert SiteTranslation.objects.get(site=demo, language="ja").consent_text == old_consent
+    assert CustomFieldTranslation.objects.get(field__code_name="asset_tag", language="zh").help_text == edited
+
+
+def test_each_former_demo_text_is_one_the_demo_no_longer_writes():
+    """FORMER_TEXTS names texts of TEXTS' own places (a typo there would update nothing), and
+    none is today's text, which would make every run rewrite it."""
+
+    def places(texts: dict, path=()):
+        for key, value in texts.items():
+            yield from places(value, (*path, key)) if isinstance(value, dict) else [((*path, key), value)]
+
+    current = {}
+    for language, texts in TEXTS.items():
+        current.update({(language, field): texts[field] for field in SITE_TEXT_FIELDS})
+        for kind, names in (("issues", ("display_name", "description")), ("fields", ("label", "help_text"))):
+            for code, pair in texts[kind].items():
+                current.update(
+                    {(language, kind, code, name): text for name, text in zip(names, pair, strict=True)}
+                )
+    former = list(places(FORMER_TEXTS))
+    assert former
+    for place, olds in former:
+        assert place in current, place
+        assert olds and current[place] not in olds, place
 
 
 @pytest.mark.parametrize("language", [code for code in LANGUAGES if code != "en-us"])

@@ -225,6 +225,25 @@ def test_a_message_after_a_colon_keeps_the_capitals_of_an_abbreviation():
         assert after_colon("Das sind 3 Zeichen zu viel.") == "Das sind 3 Zeichen zu viel."
 
 
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        # "3 文字長すぎます" read as "3 characters are too long"; the limit is what is exceeded.
+        ("ja", "文字数の上限を 3 文字超えています。短くしてください。"),
+        ("zh", "比字數上限多出 3 個字元，請縮短內容。"),
+        ("zh-hans", "比字数上限多出 3 个字符，请缩短内容。"),
+    ],
+)
+def test_a_too_long_answer_says_by_how_much_it_passes_the_limit_in_the_languages_words(
+    client, site, issues, custom_fields, locale, message
+):
+    site.enabled_languages = []
+    site.save()
+    response = post_survey(client, cf_asset_tag="x" * 35, locale=locale)
+    shown = errors_of(response)["cf_asset_tag"].replace("\u2060", "")  # joiners hold "3 文字" together
+    assert " ".join(shown.split()) == message
+
+
 @pytest.mark.parametrize("locale", ["en-us", "de", "ja", "zh-hans"])
 def test_the_issue_question_and_the_details_field_read_as_two_questions(
     client, site, issues, custom_fields, locale

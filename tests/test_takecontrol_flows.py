@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 import requests
+from django.core import signing
 from django.core.management import CommandError
 
 from portal.models import (
@@ -26,8 +27,9 @@ from portal.models import (
     StartRequest,
     Technician,
 )
+from portal.views.base import QUEUED_SALT
 from tests.conftest import form_data, query_of, run_portal_bootstrap, start_address
-from tests.fakes.takecontrol import NEW_SESSION_PATH, PUBLIC_KEY, UID, takecontrol_backend
+from tests.fakes.takecontrol import NEW_SESSION_PATH, NO_WAIT, PUBLIC_KEY, UID, takecontrol_backend
 from tests.parsed_html import element, elements
 
 pytestmark = pytest.mark.django_db
@@ -397,7 +399,56 @@ def test_rest_start_with_applet_link_offers_a_top_level_button(
     assert dict(query_of(response["Location"]))["embed"] == "1"  # still the framed page
     assert 'href="https://startcontrol.example/s/yPQH" target="_top"' in html
     assert "There is 1 request in the queue." in html
-    assert "Estimated waiting time: 180" in html
+    assert "Estimated waiting time: about 3 minutes." in html  # "PT3M"
+
+
+@pytest.mark.parametrize(
+    ("sent", "locale", "shown"),
+    [
+        ("PT3M", "en-us", "Estimated waiting time: about 3 minutes."),
+        ("PT1M", "en-us", "Estimated waiting time: about 1 minute."),
+        ("PT61S", "en-us", "Estimated waiting time: about 2 minutes."),  # rounded up
+        ("PT20S", "en-us", "Estimated waiting time: less than a minute."),
+        ("1:40:00", "en-us", "Estimated waiting time: about 2 hours."),
+        ("PT21M", "ru", "Примерное время ожидания: 21 минута."),
+        ("PT3M", "ru", "Примерное время ожидания: 3 минуты."),
+        ("PT5M", "ru", "Примерное время ожидания: 5 минут."),
+        ("PT3M", "ja", "予想待ち時間：約 3\xa0分"),
+        ("PT2M", "fi", "Arvioitu odotusaika: noin 2 minuuttia."),
+        # A number or a text without its unit, or nothing, or nonsense: no wait line at all,
+        # never "Estimated waiting time: 180" (180 what?) and never a 500.
+        (180, "en-us", None),
+        (2.5, "en-us", None),
+        ("180", "en-us", None),
+        ("about three minutes", "en-us", None),
+        (NO_WAIT, "en-us", None),
+        (None, "en-us", None),
+        (-5, "en-us", None),
+        (float("inf"), "en-us", None),
+        ("P400D", "en-us", None),
+        ({"minutes": 3}, "en-us", None),
+    ],
+)
+def test_the_queue_page_words_an_estimated_wait_only_when_its_unit_is_known(
+    client, rest_site, tc_issues, takecontrol_server, sent, locale, shown
+):
+    takecontrol_server.state["estimated_wait"] = sent
+    takecontrol_server.use("ok-with-wait")
+    html = queue_page(client, post_survey(client, locale=locale))
+    assert element(html, "p", class_="queue-length")  # the rest of the page is there
+    if shown is None:
+        assert 'class="estimated-wait"' not in html
+    else:
+        assert element(html, "p", class_="estimated-wait").raw_text() == shown
+
+
+def test_a_queue_link_signed_with_the_raw_wait_shows_no_wait(client, rest_site, tc_issues):
+    """A link signed before the wait was read in seconds carries the vendor's raw value ("w"):
+    within its day it still opens, without the wait line."""
+    token = signing.dumps({"site": rest_site.pk, "n": 4, "w": 180, "u": ""}, salt=QUEUED_SALT, compress=True)
+    html = client.get("/queued/?" + urlencode({"r": token, "locale": "en-us"})).content.decode()
+    assert "There are 4 requests in the queue." in html
+    assert 'class="estimated-wait"' not in html and "180" not in html
 
 
 def test_reloading_the_queue_page_queues_nothing_more(client, rest_site, tc_issues, takecontrol_server):

@@ -365,6 +365,43 @@ TEXTS: dict[str, dict] = {
     },
 }
 
+
+# Texts an earlier demo wrote that it writes otherwise now, exactly as it wrote them (same
+# layout as TEXTS, each a tuple of former texts). `portal_demo` replaces a stored text that is
+# one of these, as it fills an empty one: the demo wrote it and nobody changed it since. Any
+# other text is an admin's and stays. A changed demo text adds its old value here.
+FORMER_TEXTS: dict[str, dict] = {
+    "ja": {
+        # The technician "sometimes operates" the screen, not "can also operate" it.
+        "consent_text": (
+            "技術者がお客様の画面を見て、お客様の目の前で操作することがあります。セッションはいつでも終了できます。",
+        ),
+        # A half-width colon after 例, where the portal's own examples take the full-width one.
+        "fields": {"asset_tag": {"help_text": ("コンピューターに貼られているシール（例: LT-4471）。",)}},
+    },
+    # "May control" as "possibly controls" (可能), not "can control".
+    "zh": {"consent_text": ("技術人員將看到您的螢幕，並可能在您觀看時操控它。您可以隨時結束工作階段。",)},
+    "zh-hans": {"consent_text": ("技术人员将看到您的屏幕，并可能在您观看时操控它。您可以随时结束会话。",)},
+    # Before the no-break space after a one-letter word
+    # (docs/decisions/0108-line-breaks-on-customer-pages.md).
+    "ru": {
+        "welcome_text": ("Наши специалисты видят ваш экран и сразу помогут вам.",),
+        "consent_text": (
+            "Специалист увидит ваш экран и сможет управлять им у вас на глазах. "
+            "Вы можете завершить сеанс в любой момент.",
+        ),
+        "closed_text": ("Наши специалисты сейчас недоступны. Пожалуйста, вернитесь в наши часы работы.",),
+        "issues": {
+            "printing": {
+                "display_name": ("Проблемы с печатью",),
+                "description": ("Принтер не в сети, зависшие задания печати, сканирование.",),
+            },
+            "email": {"display_name": ("Электронная почта и календарь",)},
+            "vpn": {"display_name": ("VPN и удалённый доступ",)},
+        },
+    },
+}
+
 SITE_TEXT_FIELDS = ("welcome_text", "notice_text", "consent_text", "closed_text", "external_key_label")
 SOURCE = TEXTS["en-us"]
 

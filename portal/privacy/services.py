@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.utils import timezone
-from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portal.privacy.holders import Subject, all_holders
 
@@ -36,4 +36,18 @@ def erased_text(counts: dict[str, int]) -> str:
     customer data in 2 start requests." (each holder's `describe`, in the order they registered)."""
     holders = {holder.name: holder for holder in all_holders()}
     parts = [holders[name].describe(count) for name, count in counts.items()]
-    return _("Erased: %(counts)s.") % {"counts": get_text_list(parts, _("and"))}
+    return _("Erased: %(counts)s.") % {"counts": listed_with_and(parts)}
+
+
+def listed_with_and(parts: list[str]) -> str:
+    """ "a, b and c" as the active language writes it. Django's `get_text_list` joins its "and"
+    to the last item with a plain space, and a Russian line could end on "и"; here the
+    language's pattern carries its own spaces ("и\u00a0",
+    docs/decisions/0108-line-breaks-on-customer-pages.md)."""
+    if len(parts) < 2:
+        return "".join(parts)
+    separator = pgettext("list separator", ", ")
+    return pgettext("list of items", "%(items)s and %(last)s") % {
+        "items": separator.join(parts[:-1]),
+        "last": parts[-1],
+    }

@@ -2,9 +2,11 @@
 
 from django import template
 
+from portal import dates
 from portal.admin import checklist
 
 register = template.Library()
+register.filter("month_as_written", dates.month_as_written)
 
 
 @register.inclusion_tag("admin/portal/setup_checklist.html", takes_context=True)

@@ -386,12 +386,30 @@ def queued_redirect(
     site: nothing of the customer's is kept on the server, and a reload shows the same page."""
     queued = result.queued
     token = signing.dumps(
-        {"site": request.site.pk, "n": queued.queue_length, "w": queued.estimated_wait, "u": result.url},
+        {
+            "site": request.site.pk,
+            "n": queued.queue_length,
+            "s": queued.estimated_wait_seconds,
+            "u": result.url,
+        },
         salt=QUEUED_SALT,
         compress=True,
     )
     query = {"r": token, "locale": request.LANGUAGE_CODE, **({"embed": "1"} if context.embedded else {})}
     return see_other(f"{reverse('takecontrol_queued')}?{urlencode(query)}")
+
+
+def estimated_wait_shown(seconds: object) -> SimpleNamespace | None:
+    """How the queue page words a wait of `seconds`: under a minute, in whole minutes rounded up
+    under an hour, else in hours rounded (docs/decisions/0123-estimated-wait-only-with-a-certain-unit.md).
+    None shows nothing, as for a link signed before the wait was read in seconds (its "w")."""
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
+        return None
+    if seconds < 60:
+        return SimpleNamespace(under_a_minute=True, minutes=None, hours=None)
+    if seconds < 3600:
+        return SimpleNamespace(under_a_minute=False, minutes=-(-seconds // 60), hours=None)
+    return SimpleNamespace(under_a_minute=False, minutes=None, hours=(seconds + 1800) // 3600)
 
 
 def takecontrol_queued(request: PortalRequest) -> HttpResponse:
@@ -408,7 +426,7 @@ def takecontrol_queued(request: PortalRequest) -> HttpResponse:
         "portal/takecontrol_queued.html",
         {
             "result": SimpleNamespace(url=shown.get("u", "")),
-            "queued": SimpleNamespace(queue_length=shown.get("n"), estimated_wait=shown.get("w")),
+            "queued": SimpleNamespace(queue_length=shown.get("n"), wait=estimated_wait_shown(shown.get("s"))),
         },
     )
     add_never_cache_headers(response)  # this customer's own page: no shared cache keeps it

@@ -225,17 +225,19 @@ def site_ready(request: PortalRequest) -> TypeGuard[SiteRequest]:
     return request.site is not None and selectors.is_open(site=request.site)
 
 
-def next_opening_words(moment: datetime | None) -> dict[str, str]:
+def next_opening_words(moment: datetime | None) -> dict[str, str | bool]:
     """The closed page's "We open again:" moment, in the active language and the site's time
     zone (`moment` carries it): weekday and date and, unless the site opens at the day's start
     (no hours set), the time, as CLDR writes them for the language (Babel,
     docs/decisions/0097-dates-as-cldr-writes-them.md): "tiistai 8. joulukuuta 2026 9.00",
     "8 Aralık 2026 Salı 09:00", "2026年12月8日火曜日 9:00". It stands on its own after a label,
-    so no language has to fit a weekday into a sentence."""
+    so no language has to fit a weekday into a sentence. A day without its time says so
+    (`opens_on_a_day`): its label is the one for a date alone (Japanese "再開日：", not the
+    "再開日時：" of a date and time)."""
     if moment is None:
         return {}
     if moment.time() == datetime.min.time():
-        return {"opens_at": format_date(moment, "full", locale=babel_locale())}
+        return {"opens_at": format_date(moment, "full", locale=babel_locale()), "opens_on_a_day": True}
     return {"opens_at": date_and_time(moment, date_style="full")}
 
 

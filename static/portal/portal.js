@@ -37,11 +37,14 @@
     if (box && box.hidden) return false;
     return !((el.type === "radio" || el.type === "checkbox") && !el.checked);
   }
-  // A byte limit's "characters left" before anything is typed: Japanese and Chinese characters
-  // take 3 bytes, Cyrillic letters 2, so a Japanese page must not promise 1,024 characters
-  // where 341 fit.
+  // A byte limit's "characters left" counts letters as wide as the widest of the page's
+  // alphabet: Japanese and Chinese characters take 3 bytes, Cyrillic letters 2, and so do the
+  // letters of the Latin alphabets beyond English's that nearly every sentence has ("ä", "é",
+  // "ñ", "ç", "ğ"). A Japanese page must not promise 1,024 characters where 341 fit, and a
+  // Finnish count must not halve at the first "ä" (1,016 left, then 506). English and Dutch
+  // write their words in ASCII letters.
   var pageLanguage = (document.documentElement.lang || "").toLowerCase();
-  var scriptWidth = /^(ja|zh)/.test(pageLanguage) ? 3 : /^ru/.test(pageLanguage) ? 2 : 1;
+  var scriptWidth = /^(ja|zh)/.test(pageLanguage) ? 3 : /^(ru|de|es|fi|fr|it|pt|sv|tr)/.test(pageLanguage) ? 2 : 1;
   var counters = [];
   document.querySelectorAll("[data-counter-for]").forEach(function (counter) {
     var input = document.getElementById(counter.getAttribute("data-counter-for"));

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from portal.models import StartRequest
 from tests.parsed_html import element, elements
@@ -62,3 +63,43 @@ def shown(admin_client, start, language: str) -> tuple[str, str, str]:
 )
 def test_a_start_records_time_in_the_admin(admin_client, start, language, column, day, field):
     assert shown(admin_client, start, language) == (column, day, field)
+
+
+@pytest.mark.parametrize(
+    ("language", "year_months", "month_back"),
+    [
+        ("es", ["diciembre de 2026"], "diciembre de 2026"),
+        ("ru", ["декабрь 2026 г."], "декабрь 2026 г."),
+        ("fr", ["décembre 2026"], "décembre 2026"),
+        ("fi", ["joulukuu 2026"], "joulukuu 2026"),
+        ("it", ["dicembre 2026"], "dicembre 2026"),
+        ("pt-br", ["dezembro de 2026"], "dezembro de 2026"),
+        ("nl", ["december 2026"], "december 2026"),
+        ("sv-se", ["december 2026"], "december 2026"),
+        # Languages that write a month's name with a capital keep it.
+        ("en-us", ["December 2026"], "December 2026"),
+        ("de", ["Dezember 2026"], "Dezember 2026"),
+        ("tr", ["Aralık 2026"], "Aralık 2026"),
+        ("ja", ["2026年12月"], "2026年12月"),
+    ],
+)
+def test_the_date_drill_down_writes_a_month_as_the_language_does(
+    admin_client, start, language, year_months, month_back
+):
+    """Django capitalises each drill-down link ("Diciembre de 2026", "Декабрь 2026 г."), where
+    these languages write a month in lower case; a label that is no month keeps its capital."""
+    changelist = reverse("admin:portal_startrequest_changelist")
+    year = admin_client.get(changelist, {"created_at__year": 2026}, HTTP_ACCEPT_LANGUAGE=language).content
+    nav = element(year, "nav", class_="toplinks")
+    assert [
+        a.text for a in elements(nav, "a") if "created_at__month" in a.attrs.get("href", "")
+    ] == year_months
+    with translation.override(language):
+        all_dates = translation.gettext("All dates")  # "Todas las fechas", "Все даты": no month
+    assert element(nav, "a", class_="date-back").text == f"‹ {all_dates}"
+    day = admin_client.get(
+        changelist,
+        {"created_at__year": 2026, "created_at__month": 12, "created_at__day": 7},
+        HTTP_ACCEPT_LANGUAGE=language,
+    ).content
+    assert element(element(day, "nav", class_="toplinks"), "a", class_="date-back").text == f"‹ {month_back}"

@@ -133,13 +133,15 @@ def test_after_a_refusal_the_server_speaks_until_the_customer_edits(page, portal
     expect(page.locator("#id_name_counter")).to_be_visible()
 
 
-@pytest.mark.parametrize(("language", "fits"), [("en-us", 1024), ("de", 1024), ("ja", 341)])
+@pytest.mark.parametrize(
+    ("language", "fits"), [("en-us", 1024), ("nl", 1024), ("de", 512), ("fi", 512), ("ja", 341)]
+)
 def test_an_empty_byte_limited_field_promises_what_the_pages_script_fits(
     page, portal_url, make_site, language, fits
 ):
     """1,024 bytes are 1,024 Latin letters but 341 Japanese characters: an empty description on
     a Japanese page says 341 left, and 341 Japanese characters are accepted."""
-    make_site()
+    make_site(enabled_languages=[])
     page.goto(f"{portal_url}/survey/?locale={language}")
     counter = page.locator("#id_details_counter")
     expect(counter).to_have_text(re.compile(rf"\b{fits}\b"))
@@ -147,7 +149,10 @@ def test_an_empty_byte_limited_field_promises_what_the_pages_script_fits(
     assert numbers == [fits]
 
 
-@pytest.mark.parametrize(("language", "letter"), [("en-us", "a"), ("ru", "д"), ("zh-hans", "日")])
+@pytest.mark.parametrize(
+    ("language", "letter"),
+    [("en-us", "a"), ("ru", "д"), ("zh-hans", "日"), ("fi", "ä"), ("de", "ß"), ("tr", "ğ"), ("fr", "é")],
+)
 def test_an_empty_byte_limited_fields_number_is_all_the_pages_script_fits(
     page, portal_url, make_site, language, letter
 ):
@@ -155,17 +160,48 @@ def test_an_empty_byte_limited_fields_number_is_all_the_pages_script_fits(
     341 in Chinese. The vendor counts 1,024 UTF-8 bytes, so no one number of characters is true
     for every script: each page promises what its own letters fit, no more (one more is over)
     and no less (that many leave 0)."""
-    make_site(enabled_languages=["en-us", "ru", "zh-hans"])
+    make_site(enabled_languages=[])
     page.goto(f"{portal_url}/survey/?locale={language}")
     counter = page.locator("#id_details_counter")
     expect(counter).to_have_text(re.compile(r"\d"))
     [promised] = [int(n) for n in re.findall(r"\d+", counter.text_content())]
     details = page.locator("#id_details")
     details.fill(letter * promised)
-    expect(counter).to_have_text(re.compile(r"\D0$"))
+    expect(counter).to_have_text(re.compile(r"\D0(\D|$)"))  # "Noch frei: 0 Zeichen"
     expect(counter).not_to_have_class(re.compile(r"\bover\b"))
     details.fill(letter * (promised + 1))
     expect(counter).to_have_class(re.compile(r"\bover\b"))
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "width"),
+    [
+        # A Finnish count halved at the first "ä" (1,016 left, then 506): the page's letters
+        # are counted as wide as its alphabet's widest from the start, so none of them jumps.
+        ("fi", "Tulostin ei tulosta värejä", 2),
+        ("de", "Der Drucker druckt für uns nicht", 2),
+        ("ru", "Принтер не печатает", 2),
+        ("ja", "プリンターが印刷しません", 3),
+    ],
+)
+def test_the_count_goes_down_evenly_as_the_customer_types_the_pages_language(
+    page, portal_url, make_site, language, text, width
+):
+    make_site(enabled_languages=[])
+    page.goto(f"{portal_url}/survey/?locale={language}")
+    counter = page.locator("#id_details_counter")
+    expect(counter).to_have_text(re.compile(rf"\b{1024 // width}\b"))
+    page.locator("#id_details").click()
+    shown = []
+    for typed in range(1, len(text) + 1):
+        page.keyboard.type(text[typed - 1])
+        # What still fits of the page's letters in the bytes left (a trailing space counts
+        # with the next letter, as the server strips it).
+        left = (1024 - len(text[:typed].rstrip().encode())) // width
+        expect(counter).to_have_text(re.compile(rf"(^|\D){left}(\D|$)"))
+        shown.append(left)
+    steps = [before - after for before, after in zip([1024 // width, *shown[:-1]], shown, strict=True)]
+    assert max(steps) <= 2  # a space and the letter after it
 
 
 def test_trailing_spaces_do_not_count_for_a_character_limit(page, portal_url, make_site):

@@ -404,3 +404,25 @@ def test_a_range_of_opening_hours_stays_on_one_line(page, make_site, portal_url,
             after_the_weekday.append(width)
     assert broken == []
     assert after_the_weekday  # some width broke the row: after the weekday
+
+
+@pytest.mark.parametrize("language", ["ru", "fi", "it"])
+def test_a_range_of_numbers_in_an_admin_message_stays_on_one_line(page, language):
+    """The language code's message ("части из 2–8 букв", "1–64 kirjainta") broke after its dash
+    at 13 widths between 232 and 244 px in Russian: the catalogs hold the dash between word
+    joiners, and at no width does Chromium break the range."""
+    from django.utils import translation
+
+    from portal.models import CHAT_LOCALE_ERROR
+
+    with translation.override(language):
+        message = str(CHAT_LOCALE_ERROR)
+    page.set_content(
+        f'<html lang="{language}"><body style="margin:0"><p style="margin:0">{message}</p></body></html>'
+    )
+    broken = []
+    for width in range(200, 501):
+        page.set_viewport_size({"width": width, "height": 600})
+        if page.locator("p").evaluate(LINES_OF_MATCH, r"\d\u2060?[–-]\u2060?\d") != 1:
+            broken.append(width)
+    assert broken == []

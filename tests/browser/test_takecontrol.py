@@ -129,7 +129,8 @@ def test_rest_start_in_a_frame_offers_the_applet_in_the_whole_window(
     frame.get_by_role("button", name="Anna K.").click()
     start = frame.get_by_role("link", name="Download the support program")
     assert frame.locator(".queue-length").text_content() == "There is 1 request in the queue."
-    assert frame.locator(".estimated-wait").is_visible()
+    wait = frame.locator(".estimated-wait")  # "PT3M": a wait whose unit the vendor wrote
+    assert wait.is_visible() and wait.text_content() == "Estimated waiting time: about 3 minutes."
     assert start.get_attribute("target") == "_top" and start.get_attribute("href") == APPLET_URL
     [call] = takecontrol_server.rest_calls()
     assert call.json == {

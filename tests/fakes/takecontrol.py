@@ -15,7 +15,9 @@ docs/vendors/takecontrol.md#new-session-url and docs/vendors/takecontrol.md#sess
 
 Switch behaviour with `server.use(*modes)`: each call to a REST endpoint takes the next mode;
 when they run out, `server.state["mode"]` (default "ok") applies. Modes:
-"ok", "ok-with-link", "400", "403", "429" (with `Retry-After: state["retry_after"]`, default
+"ok", "ok-with-link", "ok-with-wait" (the SUCCESS envelope with `details.estimated_waiting_time`
+set to `state["estimated_wait"]` exactly as given, any JSON value; left out when that is
+`NO_WAIT`), "400", "403", "429" (with `Retry-After: state["retry_after"]`, default
 "0"), "429-no-retry-after", "429-date" (an HTTP date `state["retry_after"]` seconds ahead),
 "500", "redirect" (302 to another host), "malformed" (broken JSON), "not-json" (an HTML
 page), "error-200" (ERROR envelope with 200), "oversized" (a valid SUCCESS envelope of
@@ -67,6 +69,7 @@ _STRING_LIMITS = {
 }
 _FLAGS = ("ask_customer_info", "show_waiting_queue")
 SESSION_FIELDS = frozenset({"department_id", *_STRING_LIMITS, *_FLAGS})
+NO_WAIT = object()  # state["estimated_wait"] for an answer without the key
 OVERSIZED_BYTES = 5 * 1024 * 1024 + 1  # one byte past the 5 MB both vendor clients read
 
 
@@ -223,7 +226,7 @@ class FakeTakeControlServer(FakeServer):
 
     def __init__(self):
         super().__init__(FakeTakeControlHandler)
-        self.state.update(mode="ok", script=[], retry_after="0", sessions=[])
+        self.state.update(mode="ok", script=[], retry_after="0", sessions=[], estimated_wait=NO_WAIT)
         self._script_lock = threading.Lock()
 
     def handle_error(self, request, client_address):
@@ -253,6 +256,11 @@ class FakeTakeControlServer(FakeServer):
             return normal(request)
         if mode == "ok-with-link":
             return _json_reply(200, "session_created_with_link.json")
+        if mode == "ok-with-wait":
+            envelope = json.loads(document("session_created.json"))
+            if self.state["estimated_wait"] is not NO_WAIT:
+                envelope["details"]["estimated_waiting_time"] = self.state["estimated_wait"]
+            return Reply(200, json.dumps(envelope), "application/json; charset=utf-8")
         if mode == "400":
             return _json_reply(400, "error_400.json")
         if mode == "403":

@@ -2,7 +2,9 @@
 texts translated into all 16 languages (portal/management/demo_texts.py).
 
 Idempotent: run it any number of times; it creates what is missing and leaves admin edits
-alone (a translation's empty text is filled in, a written one is kept). It also creates the
+alone (a translation's empty text is filled in, a written one is kept). A text an earlier demo
+wrote and the demo now writes otherwise (`FORMER_TEXTS`) is brought up to date: only while it
+is still exactly what the demo wrote. It also creates the
 `demo` superuser once and prints its random password that time; the password is stored hashed
 only, so later runs say how to set a new one (`--reset-password` writes a fresh random one).
 
@@ -19,7 +21,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
 
-from portal.management.demo_texts import SITE_TEXT_FIELDS, SOURCE, TEXTS, urgency_choices
+from portal.management.demo_texts import FORMER_TEXTS, SITE_TEXT_FIELDS, SOURCE, TEXTS, urgency_choices
 from portal.models import (
     Backend,
     CustomField,
@@ -132,10 +134,12 @@ class Command(BaseCommand):
     def create_translations(self, site, issues, fields):
         """The demo's texts in all 16 languages, as translations an admin can edit."""
         for language, texts in TEXTS.items():
+            former = FORMER_TEXTS.get(language, {})
             fill(
                 SiteTranslation,
                 {"site": site, "language": language},
                 {field: texts[field] for field in SITE_TEXT_FIELDS},
+                former={field: former[field] for field in SITE_TEXT_FIELDS if field in former},
             )
             for code, issue in issues.items():
                 name, description = texts["issues"][code]
@@ -143,6 +147,7 @@ class Command(BaseCommand):
                     IssueTranslation,
                     {"issue": issue, "language": language},
                     {"display_name": name, "description": description},
+                    former=former.get("issues", {}).get(code, {}),
                 )
             for code, field in fields.items():
                 label, help_text = texts["fields"][code]
@@ -151,6 +156,7 @@ class Command(BaseCommand):
                     CustomFieldTranslation,
                     {"field": field, "language": language},
                     {"label": label, "help_text": help_text, "choices": choices},
+                    former=former.get("fields", {}).get(code, {}),
                 )
 
     def create_demo_user(
@@ -199,12 +205,18 @@ def make_run_for(banner: str) -> str:
     return f"make run PORT={port}" if port and port != 8000 else "make run"
 
 
-def fill(model, keys: dict, texts: dict) -> None:
-    """Creates the translation row, or fills in its empty texts: what an admin wrote stays."""
+def fill(model, keys: dict, texts: dict, *, former: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Creates the translation row, or fills in its empty texts and replaces those still as an
+    earlier demo wrote them (`former`, per field): what an admin wrote stays."""
     row, created = model.objects.get_or_create(**keys, defaults=texts)
     if created:
         return
-    missing = {name: value for name, value in texts.items() if value and not getattr(row, name)}
+    former = former or {}
+    missing = {
+        name: value
+        for name, value in texts.items()
+        if value and (not getattr(row, name) or getattr(row, name) in former.get(name, ()))
+    }
     if missing:
         for name, value in missing.items():
             setattr(row, name, value)

@@ -36,6 +36,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -89,13 +90,28 @@ APPLET_LINK_KEYS = (
     "url",
 )
 # The documented `requests[].waiting_time` is per queued request and its unit is UNCONFIRMED;
-# an estimate for this customer is read only from a top-level details key like these.
+# an estimate for this customer is read only from a top-level details key like these, and only
+# in a form that names its unit (docs/decisions/0123-estimated-wait-only-with-a-certain-unit.md).
 WAIT_KEYS = (
     "estimated_waiting_time",
     "estimated_wait_time",
     "expected_waiting_time",
     "waiting_time",
 )
+# The forms of a wait whose unit is written in it: an ISO 8601 duration ("PT3M", "PT1H30M",
+# "PT90S") and a clock of hours, minutes and seconds ("0:03:00"). A bare number, "180" or
+# "03:00" (minutes or hours?) could be seconds or minutes, so it is not read.
+ISO_DURATION = re.compile(
+    r"P(?:(?P<days>\d{1,4})D)?(?:T(?=\d)(?:(?P<hours>\d{1,6})H)?(?:(?P<minutes>\d{1,8})M)?"
+    r"(?:(?P<seconds>\d{1,10}(?:[.,]\d{1,9})?)S)?)?",
+    re.ASCII,
+)
+CLOCK_DURATION = re.compile(
+    r"(?P<hours>\d{1,6}):(?P<minutes>[0-5]\d):(?P<seconds>[0-5]\d(?:\.\d{1,9})?)", re.ASCII
+)
+# A longer estimate is not an estimate a customer can act on: a vendor's placeholder or a
+# mistake, not shown.
+MAX_ESTIMATED_WAIT_SECONDS = 24 * 3600
 # A third-party client guesses `details.session_id` / `details.id`
 # (docs/vendors/takecontrol.md#rest-create-session).
 SESSION_ID_KEYS = ("session_id", "id")
@@ -214,8 +230,10 @@ class SessionCreated:
 
     - `queue_length`: `details.nrequests`, or the number of `requests` when that is missing.
       Whether it counts this customer's own request is UNCONFIRMED.
-    - `estimated_wait`: the raw value of a top-level wait key (`WAIT_KEYS`) when present; its
-      type and unit are UNCONFIRMED, so show it only as the vendor wrote it, or not at all.
+    - `estimated_wait_seconds`: the wait of a top-level wait key (`WAIT_KEYS`) in whole seconds,
+      only when the value names its unit (an ISO 8601 duration or an h:mm:ss clock) and lies
+      between 0 and a day; otherwise None. The unit of a bare number is UNCONFIRMED, so it is
+      not shown (docs/decisions/0123-estimated-wait-only-with-a-certain-unit.md).
     - `applet_url`: an https link for the customer from one of `APPLET_LINK_KEYS`, else "" and
       the page falls back to the configured PIN/support link
       (docs/decisions/0015-takecontrol-rest-start.md).
@@ -227,7 +245,7 @@ class SessionCreated:
     """
 
     queue_length: int | None
-    estimated_wait: int | float | str | None
+    estimated_wait_seconds: int | None
     applet_url: str
     session_id: str
     requests: tuple[Mapping[str, Any], ...]
@@ -630,6 +648,24 @@ def _int_or_none(value: object) -> int | None:
     return None
 
 
+def estimated_wait_seconds(value: object) -> int | None:
+    """A wait in whole seconds (rounded up) when `value` is a text that names its unit and is at
+    most a day; None for anything else (numbers of any type, unitless or worded texts, negative
+    or absurd values)."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    text = value.strip().upper()
+    match = ISO_DURATION.fullmatch(text) if text.startswith("P") and len(text) > 1 else None
+    match = match or CLOCK_DURATION.fullmatch(text)
+    if match is None or not any(match.groups()):
+        return None
+    parts = {name: float((part or "0").replace(",", ".")) for name, part in match.groupdict().items()}
+    total = parts.get("days", 0) * 86400 + parts["hours"] * 3600 + parts["minutes"] * 60 + parts["seconds"]
+    if total > MAX_ESTIMATED_WAIT_SECONDS:
+        return None
+    return -int(-total // 1)
+
+
 def _first(mapping: Mapping[str, Any], keys: Sequence[str]) -> Any:
     for key in keys:
         if mapping.get(key) not in (None, ""):
@@ -657,10 +693,13 @@ def _session_created(details: Any) -> SessionCreated:
     if queue_length is None and isinstance(raw_requests, list):
         queue_length = len(raw_requests)
     wait = _first(details, WAIT_KEYS)
+    wait_seconds = estimated_wait_seconds(wait)
+    if wait is not None and wait_seconds is None:
+        logger.debug("Take Control estimated wait not shown, its unit unknown or its value absurd: %r", wait)
     session_id = _first(details, SESSION_ID_KEYS)
     return SessionCreated(
         queue_length=queue_length,
-        estimated_wait=wait if isinstance(wait, (int, float, str)) and not isinstance(wait, bool) else None,
+        estimated_wait_seconds=wait_seconds,
         applet_url=next((link for key in APPLET_LINK_KEYS if (link := _https_link(details.get(key)))), ""),
         session_id=str(session_id)
         if isinstance(session_id, (int, str)) and not isinstance(session_id, bool)

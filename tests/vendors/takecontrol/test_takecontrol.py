@@ -32,6 +32,7 @@ from portal.vendors.takecontrol.client import (
     TakeControlRejected,
     TakeControlTimeout,
     TakeControlUnavailable,
+    estimated_wait_seconds,
     retry_after_seconds,
 )
 from portal.vendors.takecontrol.history import DEFAULT_HISTORY_COLUMNS, HISTORY_COLUMNS, history_csv
@@ -48,6 +49,7 @@ from portal.vendors.takecontrol.start_url import (
 )
 from tests.fakes.takecontrol import (
     NEW_SESSION_PATH,
+    NO_WAIT,
     PRIVATE_KEY,
     PUBLIC_KEY,
     UID,
@@ -414,7 +416,7 @@ def test_create_session_sends_exactly_the_decision_3_body(takecontrol_server):
     vendor = json.loads(document("session_created.json"))["details"]
     assert result == SessionCreated(
         queue_length=2,
-        estimated_wait=None,
+        estimated_wait_seconds=None,
         applet_url="",
         session_id="",
         requests=tuple(vendor["requests"]),
@@ -432,9 +434,73 @@ def test_create_session_reads_a_link_and_wait_when_the_vendor_sends_them(takecon
     takecontrol_server.use("ok-with-link")
     result = make_client(takecontrol_server).create_session(customer_name="Jane")
     assert result.applet_url == "https://startcontrol.example/s/yPQH"
-    assert result.estimated_wait == 180
+    assert result.estimated_wait_seconds == 180  # "PT3M"
     assert result.session_id == "987654"
     assert result.queue_length == 1
+
+
+@pytest.mark.parametrize(
+    ("sent", "seconds"),
+    [
+        ("PT3M", 180),
+        ("PT1H30M", 5400),
+        ("pt90s", 90),
+        ("PT2.5S", 3),  # rounded up: never shorter than the vendor said
+        ("PT0S", 0),
+        ("P1D", 86400),
+        ("0:03:00", 180),
+        (" 1:00:30 ", 3630),
+        # The unit is not written in these: seconds or minutes? (docs/decisions/0123-...)
+        (180, None),
+        (2.5, None),
+        ("180", None),
+        ("03:00", None),
+        ("3 min", None),
+        # Absurd or not a wait at all.
+        (True, None),
+        (-60, None),
+        ("-PT3M", None),
+        ("PT-3M", None),
+        ("P", None),
+        ("PT", None),
+        ("P1DT", None),
+        ("P2D", None),  # more than a day
+        ("25:00:00", None),
+        ("PT99999999M", None),
+        ("0:60:00", None),
+        (float("inf"), None),
+        (float("nan"), None),
+        ("NaN", None),
+        (10**400, None),
+        ({"minutes": 3}, None),
+        ([180], None),
+        ("P" + "1" * 5000 + "D", None),
+    ],
+)
+def test_an_estimated_wait_is_read_only_when_its_unit_is_written_in_it(sent, seconds):
+    assert estimated_wait_seconds(sent) == seconds
+
+
+@pytest.mark.parametrize(
+    ("sent", "seconds"),
+    [
+        ("PT5M", 300),
+        (300, None),
+        (4.5, None),
+        ("300", None),
+        (NO_WAIT, None),
+        (None, None),
+        (1e308, None),
+        (float("inf"), None),
+        ("PT9999H", None),
+    ],
+)
+def test_create_session_reads_the_estimated_wait_the_vendor_sends(takecontrol_server, sent, seconds):
+    takecontrol_server.state["estimated_wait"] = sent
+    takecontrol_server.use("ok-with-wait")
+    result = make_client(takecontrol_server).create_session(customer_name="Jane")
+    assert result.estimated_wait_seconds == seconds
+    assert result.queue_length == 2  # the rest of the answer is read as before
 
 
 def test_create_session_validates_before_calling(takecontrol_server):
