@@ -194,13 +194,15 @@ def test_a_summary_line_whose_message_names_its_field_says_it_once(
         ("es", "Su nombre: complete este campo.", "Complete este campo."),
         ("it", "Il Suo nome: compili questo campo.", "Compili questo campo."),
         ("pt-br", "Seu nome: preencha este campo.", "Preencha este campo."),
+        # A Dutch walk-through read "Uw naam: Vul dit veld in."; Dutch goes on in lower case.
+        ("nl", "Uw naam: vul dit veld in.", "Vul dit veld in."),
         # French sets its colon off with a space that never breaks from the word before it.
         ("fr", "Votre nom\u00a0: veuillez remplir ce champ.", "Veuillez remplir ce champ."),
         # German and Turkish begin a whole sentence after a colon with a capital letter.
         ("de", "Ihr Name: Bitte füllen Sie dieses Feld aus.", "Bitte füllen Sie dieses Feld aus."),
         ("tr", "Adınız: Lütfen bu alanı doldurun.", "Lütfen bu alanı doldurun."),
     ],
-    ids=["ru", "es", "it", "pt-br", "fr", "de", "tr"],
+    ids=["ru", "es", "it", "pt-br", "nl", "fr", "de", "tr"],
 )
 def test_after_the_labels_colon_the_message_is_written_as_the_language_writes_it(
     client, site, issues, custom_fields, locale, line, beside_the_field
