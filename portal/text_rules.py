@@ -192,13 +192,19 @@ KATAKANA_UNIT = re.compile(rf"{AFTER_NUMBER}[{KATAKANA}]+")
 # after the hyphen holds them. A leading minus ("-60") has no word before it, and a hyphen
 # between words ("Wi-Fi", "PIN-код") has no digit beside it: both are left alone.
 HYPHEN_BESIDE_NUMBER = re.compile(r"(?<=\w)-(?=\d)|(?<=\d)-(?=\w)")
+# A word that says how near a number is ("約 3 分", "约 3 分钟", "不到 1 分钟") reads with it: a line
+# that ends on "約" leaves "about" without its count. The space after it never breaks, and the
+# characters of a two-character word are joined as a counter word's are.
+QUALIFIER_BEFORE_NUMBER = re.compile(r"(大?[約约]|不到) (?=\d|__N__)")
 
 
 def numbers_kept_whole(text: str) -> str:
     """`text` with no line break possible inside a number, between a number and its counter
-    word, or after a hyphen beside a number ("LT-4471", "9-значный")
+    word, after a hyphen beside a number ("LT-4471", "9-значный"), or after a word that says how
+    near the number is ("約 3 分")
     (docs/decisions/0108-line-breaks-on-customer-pages.md): for the customer pages
     (portal_forms' `unbroken_numbers`) and the get-help button's count."""
     joined = SPACE_AFTER_NUMBER.sub("\u00a0", HYPHEN_BESIDE_NUMBER.sub("-\u2060", text))
+    joined = QUALIFIER_BEFORE_NUMBER.sub(lambda word: "\u2060".join(word[1]) + "\u00a0", joined)
     joined = IDEOGRAPHIC_COUNTER.sub(lambda first: first[0] + "\u2060", joined)
     return KATAKANA_UNIT.sub(lambda unit: "\u2060".join(unit[0]), joined)

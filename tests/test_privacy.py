@@ -145,7 +145,11 @@ def test_admin_actions_export_and_erase_the_selected_customers(admin_client, hel
         ("de", (1, 2), "Gelöscht: Kundendaten in 1 Startanfrage und 2 Webhook-Ereignisse."),
         ("ru", (21, 5), "Удалено: данные клиента в\u00a021 запросе на запуск и\u00a05 событий веб-хуков."),
         ("ru", (3, 22), "Удалено: данные клиента в\u00a03 запросах на запуск и\u00a022 события веб-хуков."),
-        ("ja", (2, 1), "消去しました：2 件の開始リクエストのお客様のデータ と Webhook イベント 1 件。"),
+        # Japanese and Chinese join with no space around と and 和, and space a Latin word or a
+        # number apart from their own script.
+        ("ja", (2, 1), "消去しました：2 件の開始リクエストのお客様のデータと Webhook イベント 1 件。"),
+        ("zh", (2, 1), "已清除：2 個啟動請求中的客戶資料和 1 個 Webhook 事件。"),
+        ("zh-hans", (2, 1), "已清除：2 个启动请求中的客户数据和 1 个 Webhook 事件。"),
     ],
 )
 def test_the_erasure_is_told_in_the_admins_language_with_plural_forms(language, counts, expected):

@@ -194,13 +194,15 @@ def test_a_summary_line_whose_message_names_its_field_says_it_once(
         ("es", "Su nombre: complete este campo.", "Complete este campo."),
         ("it", "Il Suo nome: compili questo campo.", "Compili questo campo."),
         ("pt-br", "Seu nome: preencha este campo.", "Preencha este campo."),
+        # A Dutch walk-through read "Uw naam: Vul dit veld in."; Dutch goes on in lower case.
+        ("nl", "Uw naam: vul dit veld in.", "Vul dit veld in."),
         # French sets its colon off with a space that never breaks from the word before it.
         ("fr", "Votre nom\u00a0: veuillez remplir ce champ.", "Veuillez remplir ce champ."),
         # German and Turkish begin a whole sentence after a colon with a capital letter.
         ("de", "Ihr Name: Bitte füllen Sie dieses Feld aus.", "Bitte füllen Sie dieses Feld aus."),
         ("tr", "Adınız: Lütfen bu alanı doldurun.", "Lütfen bu alanı doldurun."),
     ],
-    ids=["ru", "es", "it", "pt-br", "fr", "de", "tr"],
+    ids=["ru", "es", "it", "pt-br", "nl", "fr", "de", "tr"],
 )
 def test_after_the_labels_colon_the_message_is_written_as_the_language_writes_it(
     client, site, issues, custom_fields, locale, line, beside_the_field
@@ -554,6 +556,17 @@ def test_kana_after_a_number_is_glued_only_when_it_is_a_unit():
     assert unbroken_numbers("残り __N__ 文字です") == "残り __N__\u00a0文\u2060字です"
     # The kana counters are counters: "1 つ以上", "3 か月".
     assert unbroken_numbers("文字を 1 つ以上、3 か月ごと") == "文字を 1\u00a0つ以上、3\u00a0か\u2060月ごと"
+
+
+def test_a_word_saying_how_near_a_number_is_stays_with_it():
+    """A walk-through: the Take Control queue page's wait ("予想待ち時間：約 3 分") could end a
+    line on "約", leaving "about" without its count; Chinese "不到 1 分钟" could end on "不"."""
+    assert unbroken_numbers("予想待ち時間：約 3 分") == "予想待ち時間：約\u00a03\u00a0分"
+    assert unbroken_numbers("預估等待時間：約 12 小時") == "預估等待時間：約\u00a012\u00a0小\u2060時"
+    assert unbroken_numbers("预计等待时间：不到 1 分钟") == "预计等待时间：不\u2060到\u00a01\u00a0分\u2060钟"
+    assert unbroken_numbers("大约 5 个") == "大\u2060约\u00a05\u00a0个"
+    # Only before a number: "約束 を" and a qualifier before a word are left alone.
+    assert unbroken_numbers("約 半分、不到 一半") == "約 半分、不到 一半"
 
 
 def test_a_full_width_colon_is_followed_by_no_second_space(client, site, issues, custom_fields):

@@ -413,7 +413,10 @@ def test_rest_start_with_applet_link_offers_a_top_level_button(
         ("PT21M", "ru", "Примерное время ожидания: 21 минута."),
         ("PT3M", "ru", "Примерное время ожидания: 3 минуты."),
         ("PT5M", "ru", "Примерное время ожидания: 5 минут."),
-        ("PT3M", "ja", "予想待ち時間：約 3\xa0分"),
+        # "約" (about) never ends a line without its count, nor "不到" (less than).
+        ("PT3M", "ja", "予想待ち時間：約\xa03\xa0分"),
+        ("PT3M", "zh", "預估等待時間：約\xa03\xa0分\u2060鐘"),
+        ("PT20S", "zh-hans", "预计等待时间：不\u2060到\xa01\xa0分\u2060钟"),
         ("PT2M", "fi", "Arvioitu odotusaika: noin 2 minuuttia."),
         # A number or a text without its unit, or nothing, or nonsense: no wait line at all,
         # never "Estimated waiting time: 180" (180 what?) and never a 500.

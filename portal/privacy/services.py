@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,11 +44,34 @@ def listed_with_and(parts: list[str]) -> str:
     """ "a, b and c" as the active language writes it. Django's `get_text_list` joins its "and"
     to the last item with a plain space, and a Russian line could end on "и"; here the
     language's pattern carries its own spaces ("и\u00a0",
-    docs/decisions/0108-line-breaks-on-customer-pages.md)."""
+    docs/decisions/0108-line-breaks-on-customer-pages.md). Japanese and Chinese write their
+    conjunction without spaces ("%(items)sと%(last)s"), and set a Latin word or a number apart
+    from their own script by a space: where an item puts one beside the pattern's text, the
+    space is added ("データと Webhook イベント", "資料和 1 個")."""
     if len(parts) < 2:
         return "".join(parts)
     separator = pgettext("list separator", ", ")
-    return pgettext("list of items", "%(items)s and %(last)s") % {
-        "items": separator.join(parts[:-1]),
-        "last": parts[-1],
-    }
+    pattern = pgettext("list of items", "%(items)s and %(last)s")
+    values = {"items": separator.join(parts[:-1]), "last": parts[-1]}
+    pieces = re.split(r"%\((items|last)\)s", pattern)
+    text = pieces[0]
+    for name, after in zip(pieces[1::2], pieces[2::2], strict=True):
+        text = spaced_seam(spaced_seam(text, values[name]), after)
+    return text
+
+
+# Ideographs and kana, not their punctuation ("、", "：" take no space).
+CJK_LETTERS = re.compile("[\u3005\u3041-\u3096\u30a1-\u30fa\u30fc\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN_OR_DIGIT = re.compile("[A-Za-z0-9\u00c0-\u024f]")
+
+
+def spaced_seam(left: str, right: str) -> str:
+    """`left + right`, with a space between an ideograph or a kana and a Latin letter or digit
+    meeting at the seam (as the Japanese and Chinese catalogs write them)."""
+    if left and right:
+        ends, starts = left[-1], right[0]
+        if (CJK_LETTERS.fullmatch(ends) and LATIN_OR_DIGIT.fullmatch(starts)) or (
+            LATIN_OR_DIGIT.fullmatch(ends) and CJK_LETTERS.fullmatch(starts)
+        ):
+            return f"{left} {right}"
+    return left + right

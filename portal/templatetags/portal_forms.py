@@ -186,9 +186,10 @@ def summary_lines(field) -> list[SafeString]:
 
 
 # The languages that go on in lower case after a colon, even when a whole sentence follows
-# ("Ваше имя: пожалуйста, заполните это поле.", "Votre nom : veuillez remplir ce champ.").
-# German, Turkish, English and the Nordic languages may begin that sentence with a capital.
-LOWER_CASE_AFTER_COLON = frozenset({"ru", "fr", "es", "it", "pt"})
+# ("Ваше имя: пожалуйста, заполните это поле.", "Votre nom : veuillez remplir ce champ.",
+# Dutch "Uw naam: vul dit veld in."). German, Turkish, English and the Nordic languages may
+# begin that sentence with a capital.
+LOWER_CASE_AFTER_COLON = frozenset({"ru", "fr", "es", "it", "pt", "nl"})
 FIRST_WORD = re.compile(r"\w+")
 
 
