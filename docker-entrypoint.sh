@@ -35,8 +35,11 @@ case "$1" in
     # (--skip-checks): a failing system check (portal.E001: no DJANGO_SECRET_KEY) is reported
     # by the next command instead of being waited out as "not migrated". The Dockerfile's
     # HEALTHCHECK --start-period covers this wait: "starting", not "unhealthy", meanwhile.
+    # Status 78 (manage.py): a folder the portal may not write (PORTAL_DATA_DIR), which no
+    # wait mends: said in manage.py's one line, at once.
     deadline=$(($(date +%s) + 300))
-    until run python manage.py migrate --check --skip-checks >/dev/null 2>&1; do
+    until status=0; run python manage.py migrate --check --skip-checks >/dev/null 2>&1 || status=$?; [ "$status" = 0 ]; do
+      if [ "$status" = 78 ]; then run python manage.py migrate --check --skip-checks >/dev/null || exit 78; fi
       if [ "$(date +%s)" -ge "$deadline" ]; then echo "worker: the database is not reachable or not migrated; see the web container's log" >&2; exit 1; fi
       echo "worker: waiting for the database and the web container's migrations" >&2
       run sleep 2

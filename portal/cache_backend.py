@@ -25,6 +25,7 @@ import sqlite3
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 from diskcache import DjangoCache
@@ -33,6 +34,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 
+from portal import data_folders
 from portal.conf import portal_settings
 from portal.log import seconds
 
@@ -138,9 +140,19 @@ class SharedDiskCache(DjangoCache):
     """
 
     def __init__(self, directory, params):
-        # The cache holds pickles: only the portal's own user may read or write them.
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        super().__init__(directory, params)
+        # The cache holds pickles: only the portal's own user may read or write them. A folder
+        # (or a shard in it, left by a `manage.py` run as root) the portal's user may not write
+        # stops it with one line naming the folder, not SQLite's "unable to open database file"
+        # (docs/decisions/0124-unwritable-data-folder.md).
+        variable = "PORTAL_CACHE_DIR"
+        try:
+            data_folders.create(Path(directory), variable, mode=0o700)
+            super().__init__(directory, params)
+        except (OSError, sqlite3.OperationalError):
+            blocking = data_folders.first_not_writable(Path(directory))
+            if blocking is None:
+                raise
+            raise data_folders.FolderNotWritable(Path(directory), variable, blocking=blocking) from None
 
     def close(self, **kwargs):
         pass

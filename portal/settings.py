@@ -17,6 +17,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from portal import conf as portal_conf
+from portal import data_folders
 from portal.checks import EMBEDDED_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -192,7 +193,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         }
     )
     if not _text("DATABASE_URL", ""):
-        DATA_DIR.mkdir(parents=True, exist_ok=True)  # the embedded default needs its folder
+        # The embedded default needs its folder, writable: SQLite writes its WAL beside the file.
+        data_folders.create(DATA_DIR, "PORTAL_DATA_DIR")
 elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # A database host that does not answer (down, behind a partition) would hold each new
     # connection for the system's TCP timeout, minutes: libpq gives up after this many seconds.
@@ -241,6 +243,11 @@ if _cache_url := _text("CACHE_URL", ""):
         _redis_options.setdefault("socket_timeout", _redis_wait)
 else:
     CACHE_DIR = _folder("PORTAL_CACHE_DIR", DATA_DIR / "cache")
+    # Checked here, before any command runs: the backend creates it on its first use, which
+    # (in `migrate`) came after other writes had failed with tracebacks naming nothing.
+    data_folders.require_writable(
+        CACHE_DIR, "PORTAL_CACHE_DIR" if _text("PORTAL_CACHE_DIR", "") else "PORTAL_DATA_DIR"
+    )
     CACHES = {
         "default": {
             "BACKEND": "portal.cache_backend.SharedDiskCache",

@@ -559,3 +559,15 @@ def test_env_example_shows_each_portal_setting_at_its_default(setting):
     if not isinstance(setting.default, bool):
         value = conf.parse_number(line[1], type(setting.default))
     assert value == setting.default
+
+
+def test_a_copied_env_example_keeps_the_data_folder_of_each_way_to_run(monkeypatch):
+    """.env.example copied to .env (read by the settings, django-environ) for `make run` on a
+    laptop named /data, which is not there and not the user's: the line stays commented, so
+    `make` keeps ./data and the image its own /data (docs/decisions/0124-unwritable-data-folder.md)."""
+    read: dict[str, str] = {}
+    monkeypatch.setattr(environ.Env, "ENVIRON", read)
+    environ.Env.read_env(ROOT / ".env.example", overwrite=True)
+    assert "DJANGO_SECRET_KEY" in read  # the file was read as the settings read .env
+    assert read.get("PORTAL_DATA_DIR", "") == ""
+    assert re.search(r"^#PORTAL_DATA_DIR=/data$", (ROOT / ".env.example").read_text(), flags=re.M)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 
 import pytest
 from django.core.management import call_command
@@ -217,3 +218,22 @@ def test_no_log_line_carries_a_customer_field(client, site, issues, custom_field
     for record in logged:
         text = record.getMessage() + repr(record.args)
         assert not any(value in text for value in secrets), (record.name, text)
+
+
+def test_the_exports_times_are_utc_to_the_second_as_the_api_writes_them(held, settings):
+    """Every time in the document in one form, the API's (README, "timestamps"): the stored
+    times carry microseconds and the admins' zone is not UTC, neither of which may show."""
+    settings.TIME_ZONE = "Europe/Berlin"
+    document = export("--email", "jane@example.com")
+    times = [document["exported_at"]]
+    times += [record["time"] for record in document["data"]["start_records"]]
+    times += [
+        attempt["time"]
+        for event in document["data"]["webhook_events"]
+        for delivery in event["deliveries"]
+        for attempt in delivery["attempts"]
+    ]
+    assert len(times) == 5
+    assert any(record.created_at.microsecond for record in StartRequest.objects.all())  # fractions held
+    for time in times:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", time), time

@@ -67,6 +67,7 @@ from portal.api.schemas import (
 from portal.branding import site_origin
 from portal.models import Issue, Site, StartRequest
 from portal.text_rules import name_problem, normalise, text_problem
+from portal.timestamps import utc_to_the_second
 from portal.vendors.cache import default_timeout
 
 logger = logging.getLogger(__name__)
@@ -359,8 +360,8 @@ def wire_time(moment: datetime) -> str:
     """A time as every API answer writes it: UTC to the second, RFC 3339 with `+00:00`
     ("2026-12-07T09:08:42+00:00"; the webhooks write `Z`, and receivers of both exist, so
     neither changes). An appliance's expiry written with another offset or fractions of a
-    second is written the same way."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    second is written the same way (portal/timestamps.py, as the privacy export)."""
+    return utc_to_the_second(moment)
 
 
 @api.post(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from portal.privacy.holders import Subject, all_holders
+from portal.timestamps import utc_to_the_second
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ def export(subject: Subject) -> dict:
     """JSON-ready: what each holder has about the subject."""
     return {
         "subject": {"email": subject.email, "external_key": subject.external_key},
-        "exported_at": timezone.now().isoformat(),
+        "exported_at": utc_to_the_second(timezone.now()),
         "data": {holder.name: holder.export(subject) for holder in all_holders()},
         "logs": "The portal's logs hold no customer fields (docs/privacy.md).",
     }

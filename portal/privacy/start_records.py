@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from portal.models import StartRequest
 from portal.privacy.holders import Subject
+from portal.timestamps import utc_to_the_second
 
 
 def matching(subject: Subject):
@@ -30,7 +31,7 @@ def export(subject: Subject) -> list[dict]:
             "issue": record.issue.code_name if record.issue else None,
             "outcome": record.outcome,
             "language": record.locale,
-            "time": record.created_at.isoformat(),
+            "time": utc_to_the_second(record.created_at),
             "customer": record.customer_data,
         }
         for record in matching(subject).select_related("site", "issue").order_by("created_at")

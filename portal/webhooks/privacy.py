@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import ngettext
 
 from portal.privacy.holders import Subject
+from portal.timestamps import utc_to_the_second
 from portal.webhooks.models import Event
 
 
@@ -43,7 +44,7 @@ def export(subject: Subject) -> list[dict]:
                     "status": delivery.status,
                     "attempts": [
                         {
-                            "time": attempt.started_at.isoformat(),
+                            "time": utc_to_the_second(attempt.started_at),
                             "status": attempt.status_code,
                             "error": attempt.error,
                             "response_excerpt": attempt.response_excerpt,

@@ -13,6 +13,8 @@ import re
 import select
 import signal
 import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -182,3 +184,37 @@ def test_the_healthcheck_start_period_covers_the_worker_wait():
     period = int(start_period[1]) * (60 if start_period[2] == "m" else 1)
     wait = int(re.search(r"deadline=\$\(\(\$\(date \+%s\) \+ (\d+)\)\)", ENTRYPOINT.read_text())[1])
     assert period >= wait
+
+
+# The entrypoint with the real `python` (manage.py), run as a user chmod binds: the shell runs
+# as the test does, each `python` through tests/test_data_folders.py's unprivileged prefix.
+def real_python_entrypoint(tmp_path: Path, data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    from tests.test_data_folders import portal_environment, unprivileged
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    prefix = " ".join(unprivileged())
+    (bin_dir / "python").write_text(f'#!/bin/sh\nexec {prefix} {sys.executable} "$@"\n')
+    (bin_dir / "python").chmod(0o755)
+    env = portal_environment(PORTAL_DATA_DIR=str(data))
+    env["PATH"] = f"{bin_dir}:{env.get('PATH', '/usr/bin:/bin')}"
+    return subprocess.run(
+        ["sh", str(ENTRYPOINT), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=BOUND * 3
+    )
+
+
+@pytest.mark.parametrize("command", [["echo", "served"], ["worker"]], ids=["web", "worker"])
+def test_a_data_folder_the_portal_may_not_write_stops_the_container_with_one_line(tmp_path, command):
+    """A root-owned host folder bind-mounted on /data: the web container stops at its first
+    step, the worker at once (it waited out its 5 minutes as "waiting for the database"), each
+    with manage.py's one line naming the folder, the user and the fix."""
+    from tests.test_data_folders import assert_one_line_naming, made
+
+    with tempfile.TemporaryDirectory(prefix="portal-entrypoint-") as outer:
+        Path(outer).chmod(0o755)
+        data = made(Path(outer) / "data", 0o555)
+        result = real_python_entrypoint(tmp_path, data, *command)
+        data.chmod(0o755)
+    assert "served" not in result.stdout
+    assert "waiting for the database" not in result.stderr
+    assert_one_line_naming(result, data, "PORTAL_DATA_DIR")
