@@ -41,7 +41,7 @@
     "es-sp": ["Obtener ayuda remota", "(se abre en una pestaña nueva)"],
     "fi": ["Pyydä etätukea", "(avautuu uuteen välilehteen)"],
     "fr": ["Obtenir une assistance à distance", "(s'ouvre dans un nouvel onglet)"],
-    "it": ["Richieda assistenza remota", "(si apre in una nuova scheda)"],
+    "it": ["Richiedi assistenza remota", "(si apre in una nuova scheda)"],
     "nl": ["Hulp op afstand krijgen", "(opent in een nieuw tabblad)"],
     "pt-br": ["Obter ajuda remota", "(abre em uma nova aba)"],
     "pt-pt": ["Obter ajuda remota", "(abre num novo separador)"],
