@@ -415,6 +415,7 @@ def test_rest_start_with_applet_link_offers_a_top_level_button(
         ("PT5M", "ru", "Примерное время ожидания: 5 минут."),
         ("PT3M", "ja", "予想待ち時間：約 3\xa0分"),
         ("PT2M", "fi", "Arvioitu odotusaika: noin 2 minuuttia."),
+        ("PT20S", "fi", "Arvioitu odotusaika: alle minuutin."),  # "alle" takes the genitive
         # A number or a text without its unit, or nothing, or nonsense: no wait line at all,
         # never "Estimated waiting time: 180" (180 what?) and never a 500.
         (180, "en-us", None),
