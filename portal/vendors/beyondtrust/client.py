@@ -95,7 +95,7 @@ TOKEN_POLL_INTERVAL = 0.05
 CODE_NAME_RE = re.compile(limits.CODE_NAME_PATTERN)
 QUEUE_RE = re.compile(r"^(?:general|rep:\d{1,18}|team:\d{1,18}|issue:[A-Za-z0-9_-]{1,64})$")
 HOSTNAME_RE = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
-SHORT_KEY_RE = re.compile(rf"^[A-Za-z0-9]{{{limits.SESSION_KEY_LENGTH}}}$")
+SHORT_KEY_RE = re.compile(limits.SESSION_KEY_PATTERN)
 # UNCONFIRMED (docs/vendors/beyondtrust.md#oauth): the wording of an XML error about a bad token.
 TOKEN_ERROR_RE = re.compile(r"token|unauthori[sz]ed|authenticat", re.IGNORECASE)
 
