@@ -829,14 +829,16 @@ def _when(element: Element) -> datetime | None:
     for raw in (element.get("timestamp"), element.get("ts"), element.text):
         if not raw or not raw.strip():
             continue
-        seconds = _int(raw)
-        if seconds is not None:
-            return datetime.fromtimestamp(seconds, tz=UTC)
         try:
+            seconds = _int(raw)
+            if seconds is not None:
+                return datetime.fromtimestamp(seconds, tz=UTC)
             parsed = datetime.fromisoformat(raw.strip())
-        except ValueError:
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            parsed.astimezone(UTC)  # a time past year 9999 in UTC ("9999-12-31T23:00-05:00") has none
+        except (ValueError, OverflowError, OSError):  # not a time, or none a datetime holds
             continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed
     return None
 
 
