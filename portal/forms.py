@@ -80,14 +80,12 @@ def chars_over(value: str, *, max_chars: int | None = None, max_bytes: int | Non
     """
     fit = len(value) if max_chars is None else min(len(value), max_chars)
     if max_bytes is not None:
-        # Each character is a byte at least: no more than max_bytes of them can fit. Only those
-        # are weighed, so a value of megabytes costs what one just over the limit does.
-        fit = min(fit, max_bytes)
-        widths = [limits.utf8_len(ch) for ch in value[:fit]]
-        size = sum(widths)
-        while fit > 0 and size > max_bytes:
-            fit -= 1
-            size -= widths[fit]
+        # Each character is a byte at least: no more than max_bytes of them can fit, and only
+        # those are encoded, so a value of megabytes costs what one just over the limit does.
+        # What fits is the UTF-8 cut at max_bytes less a character the cut split ("ignore"),
+        # done in C: every survey POST weighs its fields here, valid ones too.
+        encoded = value[: min(fit, max_bytes)].encode()
+        fit = len(encoded[:max_bytes].decode("utf-8", "ignore"))
     return len(value[fit:].lstrip(STRIP_CHARS))  # spaces left at the new end are stripped
 
 

@@ -992,6 +992,18 @@ def test_a_session_keys_expiry_is_written_in_utc_whatever_offset_the_appliance_w
     assert response.json()["expires"] == "2024-05-06T14:00:00+00:00"
 
 
+@pytest.mark.parametrize(
+    "document", ["session_key_expiry_out_of_range.xml", "session_key_expiry_far_timestamp.xml"]
+)
+def test_a_session_keys_expiry_that_is_no_time_in_utc_is_written_as_none(client, fake, secret, document):
+    """An expiry past what a time can hold (year 9999 at UTC-5, Unix seconds past year 9999) is
+    unreadable, as the schema's null allows: the key is still handed out, never a 500."""
+    fake.serve("generate_session_key", document)
+    response = call(client, "post", "/session-keys", {"queue": "general"}, token=secret)
+    assert response.status_code == 201
+    assert (response.json()["short_key"], response.json()["expires"]) == ("4826153", None)
+
+
 def test_a_prefill_links_expiry_is_written_in_utc_to_the_second(client, secret, api_site):
     api_site.prefill_secret = "s"
     api_site.save()

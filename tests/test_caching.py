@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve
 
 from portal import caching, selectors
-from portal.models import Issue, IssueTranslation, SiteHostname
+from portal.models import Issue, IssueTranslation, Site, SiteHostname
 from portal.tokens import authenticate_token, create_api_token
 
 pytestmark = pytest.mark.django_db
@@ -62,17 +62,19 @@ def test_hostnames_no_site_claims_share_one_entry(site, settings, django_assert_
     """A portal that answers a wildcard (DJANGO_ALLOWED_HOSTS=.example.com) gets the default
     site for every name no site claims: a client inventing a name per request must cost no
     query, no shared-cache entry and no memo entry each (the memo holds every site and token)."""
-    SiteHostname.objects.create(site=site, hostname="help.example.com")
+    # A second site claims the name, so a claimed name is seen to reach its own site.
+    branch = Site.objects.create(name="Acme Branch", backend=site.backend)
+    SiteHostname.objects.create(site=branch, hostname="help.example.com")
     # From an empty memo: one the earlier tests filled to its size evicts as it is written,
     # and its count would say nothing.
     caching.memo.clear()
     assert selectors.site_for_host("first.example.com").pk == site.pk
-    assert selectors.site_for_host("HELP.example.com.:443").pk == site.pk
+    assert selectors.site_for_host("HELP.example.com.:443").pk == branch.pk
     kept = len(caching.memo)
     with django_assert_num_queries(0):
         for number in range(50):
             assert selectors.site_for_host(f"n{number}.example.com:8443").pk == site.pk
-        assert selectors.site_for_host("help.example.com").pk == site.pk
+        assert selectors.site_for_host("help.example.com").pk == branch.pk
     assert len(caching.memo) == kept
 
 

@@ -418,6 +418,7 @@ def test_rest_start_with_applet_link_offers_a_top_level_button(
         ("PT3M", "zh", "預估等待時間：約\xa03\xa0分\u2060鐘"),
         ("PT20S", "zh-hans", "预计等待时间：不\u2060到\xa01\xa0分\u2060钟"),
         ("PT2M", "fi", "Arvioitu odotusaika: noin 2 minuuttia."),
+        ("PT20S", "fi", "Arvioitu odotusaika: alle minuutin."),  # "alle" takes the genitive
         # A number or a text without its unit, or nothing, or nonsense: no wait line at all,
         # never "Estimated waiting time: 180" (180 what?) and never a 500.
         (180, "en-us", None),

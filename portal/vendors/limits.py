@@ -16,6 +16,7 @@ CUSTOM_FIELD_MAX_CHARS = 1024  # each session.custom.* value, external key inclu
 CUSTOM_TOTAL_MAX_BYTES = 10_000  # all session.custom.* values together, UTF-8 bytes
 EXTERNAL_KEY_CODE = "external_key"
 SESSION_KEY_LENGTH = 7
+SESSION_KEY_PATTERN = rf"[A-Za-z0-9]{{{SESSION_KEY_LENGTH}}}"  # fullmatch: the key and nothing else
 TIMEZONE_OFFSET_MIN = -720
 TIMEZONE_OFFSET_MAX = 840
 PRIORITIES = (1, 2, 3)

@@ -123,7 +123,8 @@ def test_failures_for_a_username_lock_the_address_not_the_user(db):
 
 def test_guesses_spread_over_addresses_lock_none_of_them(db):
     """The price of the above (docs/decisions/0040-production-security-defaults.md): each
-    address has its own four guesses per cool-off, and the username is not locked."""
+    address's first four failures lock nothing, the username is not locked, and a fifth sign-in
+    from such an address is still judged (so each address has five guesses per cool-off)."""
     get_user_model().objects.create_superuser("admin", "admin@example.com", PASSWORD)
     for address in range(1, 6):
         statuses = [

@@ -95,7 +95,7 @@ TOKEN_POLL_INTERVAL = 0.05
 CODE_NAME_RE = re.compile(limits.CODE_NAME_PATTERN)
 QUEUE_RE = re.compile(r"^(?:general|rep:\d{1,18}|team:\d{1,18}|issue:[A-Za-z0-9_-]{1,64})$")
 HOSTNAME_RE = re.compile(r"^[A-Za-z0-9.-]{1,253}$")
-SHORT_KEY_RE = re.compile(rf"^[A-Za-z0-9]{{{limits.SESSION_KEY_LENGTH}}}$")
+SHORT_KEY_RE = re.compile(limits.SESSION_KEY_PATTERN)
 # UNCONFIRMED (docs/vendors/beyondtrust.md#oauth): the wording of an XML error about a bad token.
 TOKEN_ERROR_RE = re.compile(r"token|unauthori[sz]ed|authenticat", re.IGNORECASE)
 
@@ -829,14 +829,16 @@ def _when(element: Element) -> datetime | None:
     for raw in (element.get("timestamp"), element.get("ts"), element.text):
         if not raw or not raw.strip():
             continue
-        seconds = _int(raw)
-        if seconds is not None:
-            return datetime.fromtimestamp(seconds, tz=UTC)
         try:
+            seconds = _int(raw)
+            if seconds is not None:
+                return datetime.fromtimestamp(seconds, tz=UTC)
             parsed = datetime.fromisoformat(raw.strip())
-        except ValueError:
+            parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            parsed.astimezone(UTC)  # a time past year 9999 in UTC ("9999-12-31T23:00-05:00") has none
+        except (ValueError, OverflowError, OSError):  # not a time, or none a datetime holds
             continue
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed
     return None
 
 

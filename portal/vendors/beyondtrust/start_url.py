@@ -64,7 +64,7 @@ class StartParams:
 
 
 CODE_NAME_RE = re.compile(limits.CODE_NAME_PATTERN)
-KEY_RE = re.compile(rf"[A-Za-z0-9]{{{limits.SESSION_KEY_LENGTH}}}")
+KEY_RE = re.compile(limits.SESSION_KEY_PATTERN)
 PLATFORMS = ("", "winNT-32", "winNT-64")
 
 
