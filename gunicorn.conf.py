@@ -30,7 +30,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.conf import bounded_number, read_log_level
+from portal.conf import REQUEST_LINE_MAX, bounded_number, read_log_level
 
 # The .env beside this file, as portal/settings.py reads it (what the environment sets wins):
 # WEB_CONCURRENCY, PORTAL_THREADS and PORTAL_RUN_ALONE_MS there are gunicorn's too, and
@@ -78,6 +78,11 @@ timeout = number("GUNICORN_TIMEOUT", 30, at_least=2)
 graceful_timeout = 30
 # Behind a proxy that keeps connections open; idle ones are closed after this long.
 keepalive = 5
+
+# A request line (method, path and query) over this is refused with a 400 before the portal
+# sees it: gunicorn's own default, named here because signed prefill links are held to it
+# (portal/conf.py).
+limit_request_line = REQUEST_LINE_MAX
 
 # Standard output unless a file is named; empty is the default, as every empty variable
 # (gunicorn could not open the file "" and started no worker).
