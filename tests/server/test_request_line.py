@@ -29,8 +29,7 @@ def signed_survey_target(external_key_chars: int) -> str:
 
 
 def get(base_url: str, target: str) -> tuple[int, str]:
-    parts = urlsplit(base_url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection = http.client.HTTPConnection(urlsplit(base_url).netloc, timeout=30)
     try:
         connection.request("GET", target)
         response = connection.getresponse()
