@@ -25,12 +25,13 @@ own check ("Value must be positive: -2", not which variable).
 """
 
 import os
+import socket
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.conf import bounded_number, read_log_level
+from portal.conf import REQUEST_LINE_MAX, PortalSettings, bounded_number, read_log_level
 
 # The .env beside this file, as portal/settings.py reads it (what the environment sets wins):
 # WEB_CONCURRENCY, PORTAL_THREADS and PORTAL_RUN_ALONE_MS there are gunicorn's too, and
@@ -79,6 +80,11 @@ graceful_timeout = 30
 # Behind a proxy that keeps connections open; idle ones are closed after this long.
 keepalive = 5
 
+# A request line (method, path and query) over this is refused with a 400 before the portal
+# sees it: gunicorn's own default, named here because signed prefill links are held to it
+# (portal/conf.py).
+limit_request_line = REQUEST_LINE_MAX
+
 # Standard output unless a file is named; empty is the default, as every empty variable
 # (gunicorn could not open the file "" and started no worker).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "").strip() or "-"
@@ -111,6 +117,28 @@ if os.path.isdir("/dev/shm"):
 # instance on the machine (tests and benches run several) and a home folder the container's
 # user cannot write. Nothing here uses it. (Older gunicorns skip the unknown setting.)
 control_socket_disable = True
+
+
+# How many proxies the portal trusts in X-Forwarded-For (portal/conf.py's default, as the
+# workers read it): on a Unix socket gunicorn gives the portal no client address, and without a
+# trusted proxy every client is then one for the rate limits and the admin lockout.
+trusted_proxy_count = number(
+    "PORTAL_TRUSTED_PROXY_COUNT", PortalSettings.TRUSTED_PROXY_COUNT.default, at_least=0
+)
+
+
+def when_ready(server):
+    # Said once at start, before any customer is refused: the workers say it again at the first
+    # request they cannot count (portal.guards.report_no_client_address).
+    unix = [str(listener) for listener in server.LISTENERS if listener.FAMILY == socket.AF_UNIX]
+    if unix and not trusted_proxy_count:
+        server.log.error(
+            "Listening on a Unix socket (%s) with PORTAL_TRUSTED_PROXY_COUNT 0: requests carry no "
+            "client address, so every client shares one rate-limit count and one admin lockout. "
+            "Set PORTAL_TRUSTED_PROXY_COUNT to the number of proxies in front (1 for one nginx) "
+            "and have the proxy send X-Forwarded-For.",
+            ", ".join(unix),
+        )
 
 
 def post_worker_init(worker):

@@ -250,6 +250,12 @@ def read_flag(env: Any, name: str, default: bool) -> bool:
         ) from None
 
 
+# The longest request line (`GET /survey/?... HTTP/1.1`, in bytes) the portal's server takes:
+# gunicorn.conf.py sets gunicorn's limit_request_line to it (4094, gunicorn's default; common
+# proxies stop at 8 KB), and the API and `portal_prefill_link` refuse to sign a link a browser
+# could not open under it (prefill.link_too_long).
+REQUEST_LINE_MAX = 4094
+
 # The levels a log takes, as logging names them; an operator may write them in any case.
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 

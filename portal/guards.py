@@ -15,7 +15,9 @@ Django's CSRF cookie. Instead a POST must pass four local checks:
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -25,6 +27,8 @@ from django.core.cache import cache
 from portal.addresses import translated_ipv4
 from portal.cache_backend import incr_or_add, incr_or_add_reading
 from portal.conf import portal_settings
+
+logger = logging.getLogger(__name__)
 
 FORM_SALT = "portal.public-form"
 HONEYPOT_FIELD = "website"
@@ -109,7 +113,30 @@ def counted_client(request) -> str:
     counted = client_network(client_address(request))
     if not counted:  # a trusted proxy wrote something that is no address ("unknown", "_hidden")
         counted = client_network(request.META.get("REMOTE_ADDR", ""))
+    if not counted:
+        report_no_client_address()
     return counted
+
+
+_no_address_reported = threading.Event()
+
+
+def report_no_client_address() -> None:
+    """Say once per process that requests come with no client address. Every such request is
+    then one client: they share one rate-limit count and one admin lockout, so a busy hour or
+    one attacker's failed sign-ins refuse everyone. Still counted, never let through unlimited:
+    the limits keep holding, the log names the fix, and refusing the requests would take the
+    portal down (docs/decisions/0020-cookie-free-public-forms.md)."""
+    if _no_address_reported.is_set():
+        return
+    _no_address_reported.set()
+    logger.error(
+        "Requests reach the portal with no client address (gunicorn on a Unix socket leaves "
+        "REMOTE_ADDR empty): every client shares one rate-limit count and one admin lockout. "
+        "Set PORTAL_TRUSTED_PROXY_COUNT to the number of proxies in front (1 for one nginx) and "
+        "have the proxy send X-Forwarded-For; PORTAL_TRUSTED_PROXY_COUNT is %s.",
+        portal_settings.TRUSTED_PROXY_COUNT,
+    )
 
 
 def same_origin(request) -> bool:

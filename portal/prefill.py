@@ -24,6 +24,9 @@ import time
 from urllib.parse import parse_qsl, quote
 
 from django.conf import settings
+from django.urls import reverse
+
+from portal.conf import REQUEST_LINE_MAX
 
 SIGNATURE = "sig"
 EXPIRES = "exp"
@@ -53,6 +56,35 @@ REP_LIST_NAMES = ("external_key",)
 # and its links carry the whole query, signature included, on to the survey and the person
 # lists, which lock what they take (docs/decisions/0104-signed-links-to-the-landing-page.md).
 LINK_PAGES = {"survey": "survey", "key": "session_key", "home": "home"}
+
+# The pages whose links carry a link's whole query on (the landing page's buttons).
+ONWARD_PAGES = {"home": ("survey", "reps", "technicians")}
+# What the portal's own links add to a link's query: the frame's layout and the language (the
+# longest code, `zh-hans`; the language links and the landing page's buttons end with it).
+ADDED_BY_PAGES = "&embed=1&locale=zh-hans"
+
+
+def request_line_length(*, flow: str, query: str) -> int:
+    """The longest request line a browser sends for a signed link to `flow` and the portal's
+    own links on from its page: `GET <path>?<query> HTTP/1.1`, in bytes (the query is
+    percent-encoded ASCII), with what the pages add (`ADDED_BY_PAGES`)."""
+    paths = [reverse(name) for name in (LINK_PAGES[flow], *ONWARD_PAGES.get(flow, ()))]
+    return len(f"GET {max(paths, key=len)}?{query}{ADDED_BY_PAGES} HTTP/1.1")
+
+
+def link_too_long(*, flow: str, query: str) -> str:
+    """Why a signed link could not be opened, else "": the portal's server refuses a request
+    line over `REQUEST_LINE_MAX` (gunicorn's limit_request_line) with a bare 400, and the
+    customer would see only that. The API and `portal_prefill_link` refuse to sign it
+    (docs/decisions/0125-prefill-links-fit-the-servers-request-line.md)."""
+    length = request_line_length(flow=flow, query=query)
+    if length <= REQUEST_LINE_MAX:
+        return ""
+    return (
+        f"The link is too long to open: a browser would ask for it in a request line of {length} "
+        f"bytes (with the language and frame parameters the portal's pages add), and the portal's "
+        f"server takes at most {REQUEST_LINE_MAX}. Shorten the values."
+    )
 
 
 # How long a signed link may lock its values: the API's `expires_in` and the command's --hours.

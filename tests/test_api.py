@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
 from django.test import Client
+from gunicorn.config import Config
 from jsonschema import Draft202012Validator
 
 from portal import api, prefill
@@ -27,6 +29,7 @@ from portal.tokens import create_api_token, revoke_api_token, save_new_token
 from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.parsed_html import element
+from tests.server.portal_server import ROOT
 
 DOCUMENT = openapi_document()
 SERVER = DOCUMENT["servers"][0]["url"]
@@ -1066,6 +1069,74 @@ def test_a_prefill_link_may_open_the_home_page_as_the_command_does(client, secre
     }
 
 
+def shipped_request_line_limit() -> int:
+    """gunicorn's limit_request_line as gunicorn.conf.py leaves it (gunicorn's own default where
+    the file sets none): the longest request line the portal as shipped takes."""
+    config = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    return config.limit_request_line
+
+
+def link_request_line(url: str) -> str:
+    """The longest request line a browser sends for a survey link and its page's own links: its
+    language links add `locale` (`zh-hans` the longest), a frame's `embed=1`."""
+    parts = urlsplit(url)
+    return f"GET {parts.path}?{parts.query}&embed=1&locale=zh-hans HTTP/1.1"
+
+
+def test_a_prefill_link_is_at_most_as_long_as_the_shipped_server_takes(client, secret, api_site):
+    """A hostile walk: the API signed a 50 KB link, which gunicorn (limit_request_line, 4094
+    bytes) and common proxies (8 KB) refuse with a bare 400. A link whose request line is at the
+    server's limit is signed; one byte more is refused, with the limit and the length."""
+    api_site.prefill_secret = "s"
+    api_site.save()
+    limit = shipped_request_line_limit()
+    assert limit <= 8190  # the most gunicorn takes, and what common proxies take
+    # "%" is three bytes in a link: 1024 of them in the details (its most) and an external key
+    # long enough that the survey link's request line is exactly at the limit.
+    base = {"details": "%" * 1024, "external_key": ""}
+    probe = call(client, "post", "/prefill-links", {"values": base}, token=secret).json()["url"]
+    room = limit - len(link_request_line(probe))
+    assert 0 < room <= 1024
+    at_limit = {**base, "external_key": "x" * room}
+    response = call(client, "post", "/prefill-links", {"values": at_limit}, token=secret)
+    assert response.status_code == 201
+    assert len(link_request_line(response.json()["url"])) == limit
+    over = {**base, "external_key": "x" * (room + 1)}
+    response = call(client, "post", "/prefill-links", {"values": over}, token=secret)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert response.json()["fields"] == {
+        "values": [
+            f"The link is too long to open: a browser would ask for it in a request line of {limit + 1} "
+            f"bytes (with the language and frame parameters the portal's pages add), and the portal's "
+            f"server takes at most {limit}. Shorten the values."
+        ]
+    }
+
+
+def test_a_home_link_leaves_room_for_the_longest_page_it_leads_to(client, secret, api_site):
+    """The landing page's buttons carry a home link's query on to the technician list, whose
+    path is the longest: a home link is held to that page's request line."""
+    api_site.prefill_secret = "s"
+    api_site.save()
+    limit = shipped_request_line_limit()
+    base = {"details": "%" * 1024, "external_key": ""}
+    probe = call(client, "post", "/prefill-links", {"values": base}, token=secret).json()["url"]
+    room = limit - len(link_request_line(probe))
+    at_survey_limit = {"flow": "home", "values": {**base, "external_key": "x" * room}}
+    response = call(client, "post", "/prefill-links", at_survey_limit, token=secret)
+    assert response.status_code == 400
+    assert (
+        f"a request line of {limit + len('/technicians/') - len('/survey/')} bytes"
+        in (response.json()["fields"]["values"][0])
+    )
+    shorter = {"flow": "home", "values": {**base, "external_key": "x" * (room - 5)}}
+    assert call(client, "post", "/prefill-links", shorter, token=secret).status_code == 201
+
+
 def test_prefill_link_works_on_take_control_sites_and_needs_a_secret(client, db):
     takecontrol = Backend.objects.create(
         name="TC", kind=Backend.Kind.TAKECONTROL, base_url="https://api.us0.swi-rc.com/rest"
@@ -1380,7 +1451,9 @@ def test_what_the_form_checks_only_with_an_issue_is_judged_for_any_issue(client,
     )
     over = {"external_key": "あ" * 1024, **{f"cf_note{n}": "あ" * 1024 for n in range(3)}}  # 12,288 bytes
     assert refused(over) == {f"values.{name}": [budget] for name in over}
-    within = {"external_key": "あ" * 1024, "cf_note0": "あ" * 1024, "cf_ref": "R-1"}  # 6,147 bytes
+    # Within the budget, and short enough in a link (percent-encoded, "あ" is 9 bytes there) for
+    # the server to open it (docs/decisions/0125-prefill-links-fit-the-servers-request-line.md).
+    within = {"external_key": "x" * 1024, "cf_note0": "x" * 1024, "cf_ref": "R-1"}  # 2,051 bytes
     assert call(client, "post", "/prefill-links", {"values": within}, token=secret).status_code == 201
 
 

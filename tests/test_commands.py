@@ -205,3 +205,13 @@ def test_prefill_link_command_and_api_open_the_same_pages(demo_site):
 def test_prefill_link_command_refuses_a_value_the_form_would_refuse(demo_site, args, message):
     with pytest.raises(CommandError, match=message):
         prefill_link(*args)
+
+
+def test_prefill_link_command_refuses_a_link_the_server_could_not_open(demo_site):
+    """The API's rule (tests/test_api.py): a link whose request line is over what the shipped
+    gunicorn takes would only ever get its bare 414."""
+    long_values = ("details=" + "%" * 1024, "external_key=" + "x" * 1024)  # each at its most
+    with pytest.raises(CommandError, match=r"request line of 4247 bytes .* takes at most 4094\."):
+        prefill_link(*long_values)
+    link, _note = prefill_link("details=" + "%" * 1024, "external_key=" + "x" * 800)
+    assert len(link) < 4094

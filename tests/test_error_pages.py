@@ -5,6 +5,8 @@ portal does not serve or no site claims, and the admin, keep frame-ancestors 'no
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
 from django.test import Client
 
@@ -98,9 +100,31 @@ def test_the_404s_language_links_stay_framed(framed_site, settings):
     response = client_for_errors().get("/no-such-page/?locale=de&embed=1")
     picker = element(response.content.decode(), "details", class_="language-picker")
     assert sorted(link.attrs["href"] for link in elements(picker, "a")) == [
-        "/no-such-page/?embed=1&locale=de",
-        "/no-such-page/?embed=1&locale=en-us",
+        "?embed=1&locale=de",
+        "?embed=1&locale=en-us",
     ]
+
+
+def test_a_404_does_not_repeat_a_long_address(framed_site, settings):
+    """The 404's language links are query-only references (the browser keeps the page's path):
+    a 4 KB path and query written into each of them, in the header's menu and the footer, made
+    a 4 KB request a 133 KB answer. Each link still names its language, and the address of each,
+    resolved as a browser does, is the same path in that language."""
+    framed_site.enabled_languages = [code for code, _name in settings.LANGUAGES]
+    framed_site.save()
+    path = "/" + "a" * 2000 + "/"
+    address = f"http://testserver{path}?cf_x={'b' * 2000}&locale=de"
+    response = client_for_errors().get(address)
+    assert response.status_code == 404
+    short = client_for_errors().get("/a/?locale=de")
+    assert len(response.content) < len(short.content) + 2 * 2000 + 1000  # the path once, at most
+    assert "a" * 2000 not in response.content.decode()
+    picker = element(response.content.decode(), "details", class_="language-picker")
+    links = [link.attrs["href"] for link in elements(picker, "a")]
+    assert len(links) == len(settings.LANGUAGES)
+    assert {urljoin(address, link) for link in links} == {
+        f"http://testserver{path}?locale={code}" for code, _name in settings.LANGUAGES
+    }
 
 
 @pytest.mark.parametrize("error", ERRORS)

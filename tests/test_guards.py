@@ -248,3 +248,21 @@ def test_a_proxy_that_forwards_no_address_leaves_the_proxys_own_counted(client, 
     name: those clients are counted as the proxy itself, not as one shared made-up client and
     not as text that is no address."""
     assert starts_behind_one_proxy(client, settings, ("unknown", "_hidden", "10.0.0.1")) == [303, 303, 429]
+
+
+def test_requests_without_a_client_address_are_one_client_and_said_once(client, site, settings, caplog):
+    """gunicorn on a Unix socket leaves REMOTE_ADDR empty: behind no trusted proxy every client
+    is then one. The limit still holds (never lifted), and the log says so once per process,
+    naming the setting that fixes it (tests/server/test_client_address.py: under gunicorn)."""
+    settings.PORTAL_RATE_LIMIT = 2
+    guards._no_address_reported.clear()  # this process may have said it in an earlier test
+    statuses = [client.post("/key/", form_data(key="1234567"), REMOTE_ADDR="").status_code for _ in range(3)]
+    assert statuses == [303, 303, 429]  # one count for all of them
+    reported = [record for record in caplog.records if "no client address" in record.getMessage()]
+    assert len(reported) == 1
+    assert reported[0].levelname == "ERROR"
+    assert "Set PORTAL_TRUSTED_PROXY_COUNT" in reported[0].getMessage()
+    caplog.clear()
+    guards._no_address_reported.clear()
+    assert client.post("/key/", form_data(key="1234567"), REMOTE_ADDR="203.0.113.70").status_code == 303
+    assert not [record for record in caplog.records if "no client address" in record.getMessage()]

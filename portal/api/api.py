@@ -507,6 +507,9 @@ def prefill_links(request, payload: PrefillLinkRequest):
         )
     expires_at = int(time.time()) + payload.expires_in
     query = prefill.sign_prefill(secret=site.prefill_secret, values=payload.values, expires_at=expires_at)
+    too_long = prefill.link_too_long(flow=payload.flow, query=query)
+    if too_long:
+        raise ApiError(400, "invalid", "Some fields are invalid.", fields={"values": [too_long]})
     return Status(
         201,
         {

@@ -92,6 +92,16 @@ def error_is_embedded(request: PortalRequest) -> bool:
     return request.method == "POST" and referer_query(request).get("embed") == ["1"]
 
 
+def error_links_prefix(*, embedded: bool) -> str:
+    """What an error page's language links begin with, before `locale`: a query-only reference,
+    which the browser resolves against the page's own address (RFC 3986 5.2.2), so each link
+    opens the same address in another language without the page repeating it. The path of a
+    404 is whatever the visitor asked for: a 4 KB one written into its 16 language links, twice
+    (the header's menu and the footer), made a 133 KB answer. The query keeps only the layout
+    (`embed`): the other parameters of an address that is no page open nothing."""
+    return "?embed=1&" if embedded else "?"
+
+
 def _error_page(
     request: PortalRequest,
     status: int,
@@ -120,7 +130,11 @@ def _error_page(
                 "embedded": embedded,
                 "nav_query": nav_query(language, embedded=embedded),
                 "html_lang": html_lang(language),
-                "languages": language_links(request, site) if offered and site is not None else [],
+                "languages": (
+                    language_links(request, site, prefix=error_links_prefix(embedded=embedded))
+                    if offered and site is not None
+                    else []
+                ),
             },
             status=status,
         )

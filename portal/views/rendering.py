@@ -127,10 +127,12 @@ def page_url(request: PortalRequest) -> str:
     return f"{links_prefix(request)}{urlencode({'locale': request.LANGUAGE_CODE})}"  # its language link
 
 
-def language_links(request: PortalRequest, site: Site) -> list[dict]:
-    """The page in each of the site's languages: its query with `locale` last, set to each."""
+def language_links(request: PortalRequest, site: Site, *, prefix: str | None = None) -> list[dict]:
+    """The page in each of the site's languages: its query with `locale` last, set to each.
+    `prefix` replaces the page's path and query before `locale` (`links_prefix`): an error page
+    gives a query-only one (errors.error_links_prefix)."""
     names = dict(settings.LANGUAGES)
-    prefix = links_prefix(request)
+    prefix = links_prefix(request) if prefix is None else prefix
     return [
         {
             "code": code,

@@ -112,3 +112,21 @@ def test_escape_closes_the_language_menu_and_returns_to_its_button(page, portal_
     page.keyboard.press("Escape")
     expect(page.locator(".language-picker ul")).to_be_hidden()
     expect(summary).to_be_focused()
+
+
+def test_on_a_404_the_language_menu_opens_the_same_address_in_another_language(page, portal_url, make_site):
+    """The 404's language links are query-only references (they no longer repeat the address a
+    visitor typed): chosen by keyboard, one opens the same path in its language."""
+    make_site()
+    page.goto(f"{portal_url}/no-such-page/?locale=de")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Seite nicht gefunden")
+    summary = page.locator(".language-picker summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    link = page.locator(".language-picker ul").get_by_role("link", name="日本語")
+    expect(link).to_be_visible()
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{portal_url}/no-such-page/?locale=ja")
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.get_by_role("heading", level=1)).to_have_text("ページが見つかりません")

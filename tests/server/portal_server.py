@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -26,10 +27,15 @@ Issue.objects.create(site=site, code_name="vpn", display_name="VPN", order=1)
 
 
 @contextlib.contextmanager
-def portal_under_gunicorn(data_dir: Path, **settings: str) -> Iterator[tuple[str, Path, int]]:
+def portal_under_gunicorn(
+    data_dir: Path, *, bind: str = "", log: queue.Queue[str] | None = None, **settings: str
+) -> Iterator[tuple[str, Path, int]]:
     """(base URL, database file, gunicorn master's pid); `settings` are more environment
-    variables for the server."""
+    variables for the server. `bind`: another address than 127.0.0.1 on a free port (e.g.
+    `unix:PATH`; the base URL is then "http://localhost"); `log` receives the server's error
+    log lines (what it writes to stderr) as they come."""
     port = free_port()
+    bind = bind or f"127.0.0.1:{port}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -57,7 +63,7 @@ def portal_under_gunicorn(data_dir: Path, **settings: str) -> Iterator[tuple[str
             "-c",
             str(ROOT / "gunicorn.conf.py"),
             "--bind",
-            f"127.0.0.1:{port}",
+            bind,
         ],
         env=env,
         cwd=ROOT,
@@ -67,11 +73,20 @@ def portal_under_gunicorn(data_dir: Path, **settings: str) -> Iterator[tuple[str
     assert process.stderr is not None
     try:
         # gunicorn says when it listens; requests made before a worker runs wait in the backlog.
+        lines: queue.Queue[str] = queue.Queue() if log is None else log
         for line in process.stderr:
+            lines.put(line)
             if "Listening at" in line:
                 break
-        threading.Thread(target=process.stderr.read, daemon=True).start()  # keep the pipe drained
-        yield f"http://127.0.0.1:{port}", data_dir / "portal.sqlite3", process.pid
+        stderr = process.stderr
+
+        def pass_on() -> None:  # keeps the pipe drained
+            for line in stderr:
+                lines.put(line)
+
+        threading.Thread(target=pass_on, daemon=True).start()
+        base_url = "http://localhost" if bind.startswith("unix:") else f"http://{bind}"
+        yield base_url, data_dir / "portal.sqlite3", process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)

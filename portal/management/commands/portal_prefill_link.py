@@ -68,6 +68,9 @@ class Command(BaseCommand):
             )
         except ValueError as error:
             raise CommandError(str(error)) from error
+        too_long = prefill.link_too_long(flow=flow, query=query)
+        if too_long:
+            raise CommandError(too_long)
         if not base_url:
             base_url = site_origin(site_obj) or ""
             if not base_url:  # the portal's address is not known here (a guessed one would be a dead link)

@@ -102,10 +102,17 @@ def check_values(params: StartParams, *, legacy: bool = False) -> None:
         raise ValueError("platform is not winNT-32 or winNT-64")
 
 
+# Systems whose user agent says "Windows" but that run no Windows desktop program, the
+# client's build included: Windows Phone and Windows 10 Mobile, Windows Mobile and Windows CE,
+# the Xbox (its Edge says "Windows NT 10.0; Win64; x64; Xbox"), and Windows RT ("Windows NT 6.2;
+# ARM"). They get no platform, as every other system (docs/decisions/0007-platform-from-user-agent.md).
+NOT_A_WINDOWS_PC = re.compile(r"Windows Phone|Windows Mobile|Windows CE|IEMobile|Xbox|\bARM\b")
+
+
 def platform_for_user_agent(user_agent: str) -> str:
     """docs/decisions/0007-platform-from-user-agent.md: winNT-64 for 64-bit Windows, winNT-32 for
-    other Windows, else nothing."""
-    if "Windows" not in user_agent:
+    other Windows, else nothing (phones, consoles and Windows RT included)."""
+    if "Windows" not in user_agent or NOT_A_WINDOWS_PC.search(user_agent):
         return ""
     if re.search(r"Win64|x64|WOW64", user_agent):
         return "winNT-64"

@@ -203,6 +203,41 @@ def test_exactly_one_queue_selector(kwargs):
         ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36", ""),
         ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)", ""),
         ("", ""),
+        # Windows in name only: they run no Windows desktop program, the client included.
+        (  # Windows 10 Mobile, Edge
+            "Mozilla/5.0 (Windows Phone 10.0; Android 6.0.1; Microsoft; Lumia 950) AppleWebKit/537.36 "
+            "(KHTML, like Gecko) Chrome/52.0.2743.116 Mobile Safari/537.36 Edge/15.15063",
+            "",
+        ),
+        (  # Windows Phone 8.1, Internet Explorer Mobile
+            "Mozilla/5.0 (Mobile; Windows Phone 8.1; Android 4.0; ARM; Trident/7.0; Touch; rv:11.0; "
+            "IEMobile/11.0; NOKIA; Lumia 635) like iPhone OS 7_0_3 Mac OS X AppleWebKit/537 (KHTML, "
+            "like Gecko) Mobile Safari/537",
+            "",
+        ),
+        ("Mozilla/5.0 (compatible; MSIE 9.0; Windows Phone OS 7.5; Trident/5.0; IEMobile/9.0)", ""),
+        ("Mozilla/4.0 (compatible; MSIE 6.0; Windows CE; IEMobile 8.12; MSIEMobile 6.5)", ""),
+        ("HTC_Touch_Diamond2_T5353 Mozilla/4.0 (compatible; MSIE 6.0; Windows Mobile 6.5)", ""),
+        (  # Xbox One, Edge: says 64-bit Windows too
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; Xbox; Xbox One) AppleWebKit/537.36 (KHTML, "
+            "like Gecko) Chrome/48.0.2564.82 Safari/537.36 Edge/14.14393",
+            "",
+        ),
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; Xbox; Xbox Series X) AppleWebKit/537.36 "
+            "(KHTML, like Gecko) Chrome/48.0.2564.82 Safari/537.36 Edge/20.02",
+            "",
+        ),
+        ("Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2; Trident/6.0; Xbox; Xbox One)", ""),
+        ("Mozilla/5.0 (compatible; MSIE 10.0; Windows NT 6.2; ARM; Trident/6.0; Touch)", ""),  # Windows RT
+        # Windows PCs that are not phones: still named.
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            "winNT-64",
+        ),
+        ("Mozilla/5.0 (Windows NT 6.1; Trident/7.0; Touch; rv:11.0) like Gecko", "winNT-32"),
+        ("Mozilla/5.0 (Windows NT 10.0; rv:128.0) Gecko/20100101 Firefox/128.0", "winNT-32"),
     ],
 )
 def test_platform_from_user_agent(user_agent, platform):
