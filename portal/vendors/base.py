@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from django.core.validators import EmailValidator
 from urllib3.exceptions import ReadTimeoutError
 
+from portal.models import email_on_a_domain_validator
 from portal.vendors.cache import last_cached
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def customer_email_validator(message: StrOrPromise | None = None) -> EmailValida
     type email): Django's, without its `localhost` exception. A vendor takes a customer's
     address to reach them (Take Control: "a valid address", docs/vendors/takecontrol.md#new-session-url),
     and `jane@localhost` names no mailbox anyone outside the customer's own computer reaches."""
-    return EmailValidator(message, allowlist=())
+    return email_on_a_domain_validator(message)
 
 
 class InvalidKey(ValueError):
