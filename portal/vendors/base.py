@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 from django.core.validators import EmailValidator
 from urllib3.exceptions import ReadTimeoutError
 
-from portal.models import email_on_a_domain_validator
 from portal.vendors.cache import last_cached
 
 if TYPE_CHECKING:
@@ -58,6 +57,10 @@ def customer_email_validator(message: StrOrPromise | None = None) -> EmailValida
     type email): Django's, without its `localhost` exception. A vendor takes a customer's
     address to reach them (Take Control: "a valid address", docs/vendors/takecontrol.md#new-session-url),
     and `jane@localhost` names no mailbox anyone outside the customer's own computer reaches."""
+    # Imported here: the vendor modules load without the models (a vendor client runs in a
+    # process with no apps installed, tests/vendors/beyondtrust/test_client.py).
+    from portal.models import email_on_a_domain_validator
+
     return email_on_a_domain_validator(message)
 
 
