@@ -27,6 +27,7 @@ from portal.vendors.base import (
     AdminNote,
     ChatHandoff,
     HistoryPage,
+    KeyRefusedByKeyPage,
     SessionHistoryError,
     SessionKeyGrant,
     SessionQueue,
@@ -268,6 +269,8 @@ ApplianceError = VendorError
 callers outside the vendor layer catch this name, not a client's."""
 ApplianceUnavailable = VendorUnavailable
 """An `ApplianceError` that is an outage (no answer, a timeout, a 5xx), not a refusal."""
+ApplianceKeyRefused = KeyRefusedByKeyPage
+"""An `ApplianceError`: the appliance's new key is one the backend's key page refuses."""
 
 
 # The portal's own notes on a test, by code (the vendors' codes: `registry.admin_note_templates`).

@@ -7,6 +7,7 @@ import colorsys
 import functools
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from portal import selectors
-from portal.models import Site, color_validator, is_loopback_host
+from portal.models import Site, color_validator, is_loopback_host, validate_logo
 
 MIN_TEXT_CONTRAST = 4.5
 MIN_UI_CONTRAST = 3.0  # borders of fields, focus rings, icons (1.4.11)
@@ -188,6 +189,55 @@ def _dark_css(primary: str) -> str:
     return ":root{" + ";".join(f"{name}:{value}" for name, value in dark_theme(primary).items()) + "}"
 
 
+def _upload_rules_refusal(file: Any) -> ValidationError | None:
+    """What today's upload rules (`validate_logo`) say of a stored logo; OSError when its file
+    cannot be read."""
+    file.open("rb")
+    try:
+        validate_logo(file)
+    except ValidationError as error:
+        return error
+    finally:
+        file.close()
+    return None
+
+
+def stored_logo_problem(file: Any) -> str:
+    """Why a stored logo fails today's upload rules, in the reader's language; "" when it
+    passes. A logo stored before a rule was added (the pixel limit, the frames) is not checked
+    again on its own: the set-up checklist asks this
+    (docs/decisions/0038-branding-without-script.md)."""
+    try:
+        refusal = _upload_rules_refusal(file)
+    except OSError:
+        return _("Its file cannot be read from MEDIA_ROOT.")
+    return " ".join(refusal.messages) if refusal else ""
+
+
+# A logo's file name is never used again for another file (docs/decisions/0038-branding-without-script.md):
+# what is found of a name holds for the process's life. A file that cannot be read is not kept,
+# so a restored MEDIA_ROOT shows its logos again.
+_LOGO_PASSES: dict[str, bool] = {}
+_LOGO_PASSES_MAX = 256
+
+
+def logo_shown(file: Any) -> bool:
+    """Whether customers are shown this stored logo: one that fails today's upload rules (a
+    decompression bomb stored before the pixel limit, a file gone from the disk) is not, and
+    the portal's mark takes its place (docs/decisions/0038-branding-without-script.md)."""
+    if not file:
+        return False
+    if file.name not in _LOGO_PASSES:
+        try:
+            passes = _upload_rules_refusal(file) is None
+        except OSError:
+            return False
+        if len(_LOGO_PASSES) >= _LOGO_PASSES_MAX:
+            _LOGO_PASSES.clear()
+        _LOGO_PASSES[file.name] = passes
+    return _LOGO_PASSES[file.name]
+
+
 @dataclass(frozen=True)
 class HeaderLogo:
     """The header's logo: `src` on the page, and `dark_src` in its place where the device is
@@ -205,13 +255,16 @@ def header_logo(site: Site | None) -> HeaderLogo | None:
     the light pages need one."""
     if site is None:
         return None
-    if site.color_scheme == Site.ColorScheme.DARK and (site.logo_dark or site.logo):
-        return HeaderLogo(src=(site.logo_dark or site.logo).url)
-    if not site.logo:
+    logo = site.logo if logo_shown(site.logo) else None
+    dark = site.logo_dark if logo_shown(site.logo_dark) else None
+    shown = dark or logo
+    if site.color_scheme == Site.ColorScheme.DARK and shown:
+        return HeaderLogo(src=shown.url)
+    if not logo:
         return None
-    if site.color_scheme == Site.ColorScheme.DEVICE and site.logo_dark:
-        return HeaderLogo(src=site.logo.url, dark_src=site.logo_dark.url)
-    return HeaderLogo(src=site.logo.url)
+    if site.color_scheme == Site.ColorScheme.DEVICE and dark:
+        return HeaderLogo(src=logo.url, dark_src=dark.url)
+    return HeaderLogo(src=logo.url)
 
 
 def dark_logo_unseen(site: Site) -> str:

@@ -5,6 +5,9 @@ The logo takes PNG, JPEG, GIF and WebP. A few bytes can declare a 30000×30000 i
 customer's browser would decode into gigabytes; the size the browser will allocate is in the
 file's headers, and these are all that is read. None when a file's headers do not say it (not
 one of the four formats, truncated, or a JPEG whose height comes after its pixels).
+
+An animated image (GIF, APNG, animated WebP) costs the browser its size once per frame it
+decodes as it plays: `frame_count` counts the frames, from the same headers.
 """
 
 from __future__ import annotations
@@ -69,9 +72,49 @@ def _jpeg(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def frame_count(data: bytes) -> int:
+    """How many frames the image holds: a GIF's image descriptors, an APNG's frame controls,
+    an animated WebP's frames; 1 for a still image (and for one `pixel_size` cannot read)."""
+    if data.startswith(PNG_SIGNATURE):
+        return max(1, sum(1 for kind in _png_chunks(data) if kind == b"fcTL"))
+    if data.startswith((b"GIF87a", b"GIF89a")):
+        walked = _gif_walk(data)
+        return max(1, walked[2]) if walked else 1
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return max(1, sum(1 for kind in _riff_chunks(data) if kind == b"ANMF"))
+    return 1
+
+
+def _png_chunks(data: bytes):
+    """The type of each chunk after the signature (each is length, type, body, CRC)."""
+    at = len(PNG_SIGNATURE)
+    while at + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        yield data[at + 4 : at + 8]
+        at += 12 + length
+
+
+def _riff_chunks(data: bytes):
+    """The type of each top-level chunk after a WebP's RIFF head (an animation's frames are
+    ANMF chunks there); chunks are padded to an even length."""
+    at = 12
+    while at + 8 <= len(data):
+        kind = data[at : at + 4]
+        (length,) = struct.unpack("<I", data[at + 4 : at + 8])
+        yield kind
+        at += 8 + length + (length & 1)
+
+
 def _gif(data: bytes) -> tuple[int, int] | None:
+    walked = _gif_walk(data)
+    return walked[:2] if walked else None
+
+
+def _gif_walk(data: bytes) -> tuple[int, int, int] | None:
     """The logical screen, or wider: a frame may reach past it, and browsers then grow the
-    image to hold the frame. Every image descriptor is read, stepping over the data blocks."""
+    image to hold the frame. Every image descriptor is read, stepping over the data blocks;
+    the third number is how many there are (the frames)."""
+    frames = 0
     if len(data) < 13:
         return None
     width, height, flags = struct.unpack("<HHB", data[6:11])
@@ -89,13 +132,14 @@ def _gif(data: bytes) -> tuple[int, int] | None:
                 "<HHHHB", data[at + 1 : at + 10]
             )
             width, height = max(width, left + frame_width), max(height, top + frame_height)
+            frames += 1
             at += 10 + (3 << ((frame_flags & 7) + 1) if frame_flags & 0x80 else 0)
             at = _after_sub_blocks(data, at + 1)  # past the LZW code size, then the pixels
         else:
             return None
         if at < 0:
             return None
-    return width, height
+    return width, height, frames
 
 
 def _after_sub_blocks(data: bytes, at: int) -> int:

@@ -19,6 +19,7 @@ import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import (
+    EmailValidator,
     FileExtensionValidator,
     MaxValueValidator,
     MinValueValidator,
@@ -28,9 +29,11 @@ from django.db import connections, models, router
 from django.db.models import Q, signals
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.image_headers import pixel_size
+from portal.image_headers import frame_count, pixel_size
 from portal.vendors import limits
 
 if TYPE_CHECKING:
@@ -43,6 +46,16 @@ code_name_validator = RegexValidator(
     _("Use 1 to 64 letters, digits, underscores or hyphens."),
 )
 color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1a5fb4."))
+
+
+def email_on_a_domain_validator(message: Any = None) -> EmailValidator:
+    """Django's email rule without its `localhost` exception: `jane@localhost` names no
+    mailbox anyone outside that one computer reaches. The one rule for a customer's address
+    (`portal.vendors.base.customer_email_validator`) and a Take Control technician's username
+    (docs/vendors/takecontrol.md)."""
+    return EmailValidator(message, allowlist=())
+
+
 LANGUAGE_CHOICES = settings.LANGUAGES
 
 DEFAULT_WARNING = _(
@@ -196,13 +209,17 @@ LOGO_MAX_BYTES = 512 * 1024
 # 4096 holds a wide wordmark at three times that with room, and bounds what every customer's
 # browser decodes at 64 MB; a few KB could declare 30000×30000, gigabytes (a decompression bomb).
 LOGO_MAX_PIXELS = 4096
+# An animated logo (GIF, APNG, WebP) costs its size once per frame as the browser plays it: its
+# frames together may cost what one still logo of the largest size does. A 300×48 wordmark
+# keeps 1165 frames, a 1024×1024 image 16, a 4096×4096 one none to animate.
+LOGO_MAX_FRAME_PIXELS = LOGO_MAX_PIXELS * LOGO_MAX_PIXELS
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"RIFF")
 
 
 def validate_logo(file) -> None:
     """A real image of a sane size: SVG and anything else that could run script are refused, and
-    so is an image larger than LOGO_MAX_PIXELS a side, by the size its headers declare (nothing
-    is decoded)."""
+    so is an image larger than LOGO_MAX_PIXELS a side, or an animation whose frames together pass
+    LOGO_MAX_FRAME_PIXELS, by what its headers declare (nothing is decoded)."""
     if file.size > LOGO_MAX_BYTES:
         raise ValidationError(_("The logo must be at most 512 KB."))
     data = file.read()
@@ -216,6 +233,28 @@ def validate_logo(file) -> None:
             _("The logo must be at most %(limit)d×%(limit)d pixels; this one is %(width)d×%(height)d."),
             params={"limit": LOGO_MAX_PIXELS, "width": width, "height": height},
         )
+    frames = frame_count(data)
+    most = LOGO_MAX_FRAME_PIXELS // max(1, width * height)
+    if frames > 1 and frames > most:
+        raise ValidationError(
+            ngettext(
+                "An animated logo of %(width)d×%(height)d pixels may have at most %(most)d frame; "
+                "this one has %(count)d. Use fewer frames or a smaller image.",
+                "An animated logo of %(width)d×%(height)d pixels may have at most %(most)d frames; "
+                "this one has %(count)d. Use fewer frames or a smaller image.",
+                most,
+            ),
+            params={"width": width, "height": height, "most": most, "count": frames},
+        )
+
+
+def _logo_help() -> str:
+    return gettext(
+        "PNG, JPEG, WebP or GIF up to 512 KB and %(limit)d×%(limit)d pixels, shown at most 48 px high."
+    ) % {"limit": LOGO_MAX_PIXELS}
+
+
+LOGO_HELP = lazy(_logo_help, str)()
 
 
 # Where the logos are uploaded; a file here that no site names any more is removed
@@ -524,7 +563,7 @@ class Site(models.Model):
         max_length=LOGO_NAME_MAX,
         blank=True,
         validators=LOGO_VALIDATORS,
-        help_text=_("PNG, JPEG, WebP or GIF up to 512 KB, shown at most 48 px high."),
+        help_text=LOGO_HELP,
     )
     # The logo's rules; shown in its place on dark pages (docs/decisions/0110-dark-colour-scheme.md).
     logo_dark = models.FileField(
@@ -915,7 +954,14 @@ class Technician(models.Model):
     backend = models.ForeignKey(Backend, on_delete=models.CASCADE, related_name="technicians")
     display_name = models.CharField(_("display name"), max_length=100, help_text=_("What customers see."))
     username = models.EmailField(
-        _("username"), max_length=254, help_text=_("The technician's Take Control username (email).")
+        _("username"),
+        max_length=254,
+        # Take Control signs technicians in by an address on a domain, as it takes a customer's
+        # (docs/vendors/takecontrol.md#new-session-url): `tech@localhost` routes to nobody.
+        validators=[
+            email_on_a_domain_validator(_("Enter the technician's email address, like name@example.com."))
+        ],
+        help_text=_("The technician's Take Control username (email)."),
     )
     listed = models.BooleanField(_("shown in the technician list"), default=True)
     order = models.IntegerField(_("order"), default=0)

@@ -27,6 +27,7 @@ from portal.api.schemas import RepList
 from portal.models import ApiToken, Backend, CustomField, Site, SiteHostname, StartRequest
 from portal.tokens import create_api_token, revoke_api_token, save_new_token
 from portal.vendors.beyondtrust import adapter as beyondtrust_adapter
+from tests.conftest import form_data
 from tests.fakes.beyondtrust import FakeBeyondTrust
 from tests.parsed_html import element
 from tests.server.portal_server import ROOT
@@ -631,6 +632,48 @@ def test_an_appliance_key_that_is_no_session_key_is_a_502(client, fake, secret, 
     assert (response.status_code, response.json()["error"]) == (502, "appliance_error")
     assert fake.count("create_virtual_customer") == 0
     assert StartRequest.objects.get().outcome == StartRequest.Outcome.FAILED
+
+
+@pytest.mark.parametrize(
+    ("path", "body"), [("/session-keys", {"queue": "general"}), ("/chat-handoffs", {"name": "Jane"})]
+)
+def test_a_key_with_letters_the_key_page_refuses_is_given_to_nobody(client, fake, secret, path, body):
+    """The appliance makes keys with letters while the backend says keys are digits: its key
+    page would refuse the key, so no link, no key and no chat customer waiting for it; the
+    integration is told which setting to turn on
+    (docs/decisions/0122-generated-keys-follow-the-key-page.md)."""
+    fake.serve("generate_session_key", "session_key_letters.xml")
+    response = call(client, "post", path, body, token=secret)
+    assert response.status_code == 502
+    assert response.json()["error"] == "appliance_error"
+    assert "48A6bC3" not in response.content.decode()
+    assert "“session keys may contain letters” is off" in response.json()["message"]
+    assert fake.count("create_virtual_customer") == 0
+    assert StartRequest.objects.get().outcome == StartRequest.Outcome.FAILED
+
+
+@pytest.mark.parametrize(
+    ("path", "body"), [("/session-keys", {"queue": "general"}), ("/chat-handoffs", {"name": "Jane"})]
+)
+def test_with_letters_allowed_the_key_with_letters_opens_the_key_page(
+    client, fake, secret, settings, path, body
+):
+    backend = Site.objects.get().backend
+    backend.allow_letters_in_key = True
+    backend.save()
+    fake.serve("generate_session_key", "session_key_letters.xml")
+    response = call(client, "post", path, body, token=secret)
+    assert response.status_code == 201
+    assert response.json()["short_key"] == "48A6bC3"
+    if path == "/chat-handoffs":
+        assert sent(fake, "create_virtual_customer")["short_key"] == "48A6bC3"
+        return
+    settings.ALLOWED_HOSTS = ["help.example.com"]
+    url = urlsplit(response.json()["portal_url"])
+    page = client.get(f"{url.path}?{url.query}", HTTP_HOST=url.hostname).content.decode()
+    filled = element(page, "input", name="key").attrs["value"]
+    started = client.post(url.path, form_data(key=filled), HTTP_HOST=url.hostname)
+    assert "short_key=48A6bC3&" in started["Location"]
 
 
 # ------------------------------------------------------------------------------

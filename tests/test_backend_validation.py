@@ -88,6 +88,56 @@ def test_take_control_redirect_mode_needs_the_uid(admin_client):
     assert Backend.objects.get().tc_uid == "e14887a6|2109"
 
 
+def technician_rows(*usernames: str) -> dict[str, str]:
+    rows = {"technicians-TOTAL_FORMS": str(len(usernames))}
+    for index, username in enumerate(usernames):
+        rows.update(
+            {
+                f"technicians-{index}-display_name": f"Tech {index}",
+                f"technicians-{index}-username": username,
+                f"technicians-{index}-listed": "on",
+                f"technicians-{index}-order": "0",
+            }
+        )
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en-us", "Enter the technician's email address, like name@example.com."),
+        ("de", "Geben Sie die E-Mail-Adresse des Technikers ein, etwa name@example.com."),
+        ("ja", "技術者のメールアドレスを name@example.com のような形式で入力してください。"),
+    ],
+)
+def test_a_technician_username_on_no_domain_is_refused_as_a_customers_address_is(
+    admin_client, language, message
+):
+    """Take Control routes to a technician by the address they sign in with: `tech@localhost`
+    reaches nobody. Django's email rule lets it through; the customer's email field does not,
+    and nor does this (docs/vendors/takecontrol.md#new-session-url)."""
+    form = {**TC, "tc_uid": "e14887a6|2109", **technician_rows("ann@example.com", "tech@localhost")}
+    response = admin_client.post(
+        reverse("admin:portal_backend_add"), backend_form(**form), HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 200, "saved, but should have been refused"
+    [formset] = [
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "technicians"
+    ]
+    assert [list(errors) for errors in formset.errors] == [[], ["username"]]
+    # As the admin reads it: the page is rendered in the reader's language.
+    on_row = element(response.content.decode(), "tr", id="technicians-1")
+    assert [" ".join(li.text.split()) for li in elements(on_row, "li")] == [message]
+    assert not Backend.objects.exists()
+    saved(save_backend(admin_client, **{**form, "technicians-1-username": "tech@example.com"}))
+    assert sorted(Backend.objects.get().technicians.values_list("username", flat=True)) == [
+        "ann@example.com",
+        "tech@example.com",
+    ]
+
+
 def test_take_control_rest_mode_needs_the_public_key_but_not_the_private_one(admin_client):
     assert list(errors(save_backend(admin_client, **TC, tc_mode="rest", tc_private_key="02.priv"))) == [
         "tc_public_key"

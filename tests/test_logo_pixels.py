@@ -11,11 +11,13 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import translation
 
-from portal.image_headers import pixel_size
+from portal.image_headers import frame_count, pixel_size
 from portal.models import LOGO_MAX_PIXELS, validate_logo
 from tests.conftest import save_site_in_admin
+from tests.parsed_html import element
 from tests.test_branding_and_hours import PNG_1PX
 
 
@@ -180,3 +182,117 @@ def test_the_admin_refuses_a_bomb_and_keeps_the_stored_logo(admin_client, site, 
     assert response.status_code == 302
     site.refresh_from_db()
     assert getattr(site, field).name.startswith("logos/wide-")
+
+
+# ------------------------------------------------------------------------------
+# Animated logos: the frames together cost at most what one still logo of 4096×4096 does
+# ------------------------------------------------------------------------------
+def animated_gif(width: int, height: int, frames: int) -> bytes:
+    """A GIF of `frames` frames, each the whole screen and a few bytes: what a frame costs
+    the browser (width × height) has nothing to do with what it costs the file."""
+    frame = (
+        b"\x21\xf9\x04\x00\x0a\x00\x00\x00"  # a graphic control extension: 100 ms
+        + b"\x2c"
+        + struct.pack("<HHHHB", 0, 0, width, height, 0)
+        + b"\x02\x02\x44\x01\x00"
+    )
+    return (
+        b"GIF89a"
+        + struct.pack("<HHBBB", width, height, 0x80, 0, 0)
+        + b"\0\0\0\xff\xff\xff"
+        + frame * frames
+        + b"\x3b"
+    )
+
+
+def apng(width: int, height: int, frames: int) -> bytes:
+    """An animated PNG: acTL, then a frame control chunk per frame (the first with the IDAT)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    still = png(width, height)
+    header, rest = still[:33], still[33:]  # the signature and IHDR, then IDAT and IEND
+    control = chunk(b"acTL", struct.pack(">II", frames, 0))
+    for number in range(frames):
+        control += chunk(b"fcTL", struct.pack(">IIIIIHHBB", number, width, height, 0, 0, 1, 10, 0, 0))
+    return header + control + rest
+
+
+def animated_webp(width: int, height: int, frames: int) -> bytes:
+    """An extended WebP with the animation flag, an ANIM chunk and `frames` ANMF chunks."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return kind + struct.pack("<I", len(body)) + body + (b"\0" if len(body) & 1 else b"")
+
+    canvas = b"\x02\0\0\0" + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    frame = b"\0" * 6 + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little") + b"\x64\0\0\0"
+    body = chunk(b"VP8X", canvas) + chunk(b"ANIM", b"\0" * 6) + chunk(b"ANMF", frame) * frames
+    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
+
+
+ANIMATED = {"gif": animated_gif, "apng": apng, "webp": animated_webp}
+
+
+@pytest.mark.parametrize("kind", ANIMATED)
+def test_each_animated_format_says_its_frames_in_its_headers(kind):
+    make = ANIMATED[kind]
+    for frames in (1, 2, 17, 5000):
+        data = make(64, 48, frames)
+        assert frame_count(data) == frames
+        assert pixel_size(data) == (64, 48)
+    assert frame_count(png(64, 48)) == frame_count(jpeg(64, 48)) == frame_count(webp("VP8 ", 64, 48)) == 1
+
+
+@pytest.mark.parametrize("kind", ANIMATED)
+def test_a_4096_pixel_animation_of_thousands_of_frames_in_a_few_kilobytes_is_refused(kind):
+    """Each frame costs the browser 64 MB as it plays; the file costs a few bytes a frame."""
+    bomb = ANIMATED[kind](4096, 4096, 5000)
+    assert len(bomb) < 512 * 1024
+    assert refusal(bomb) == (
+        "An animated logo of 4096×4096 pixels may have at most 1 frame; this one has 5000. "
+        "Use fewer frames or a smaller image."
+    )
+
+
+@pytest.mark.parametrize("kind", ANIMATED)
+def test_the_frames_together_may_cost_one_largest_still_logo(kind):
+    make = ANIMATED[kind]
+    # 1024×1024: 16 frames make 4096×4096 pixels.
+    validate_logo(upload(make(1024, 1024, 16)))
+    assert refusal(make(1024, 1024, 17)) == (
+        "An animated logo of 1024×1024 pixels may have at most 16 frames; this one has 17. "
+        "Use fewer frames or a smaller image."
+    )
+    # A wordmark of 300×48 animates freely: 1165 frames.
+    validate_logo(upload(make(300, 48, 1165)))
+    assert "at most 1165 frames; this one has 1166." in refusal(make(300, 48, 1166))
+    # One frame is a still image, whatever its size within the limit.
+    validate_logo(upload(make(4096, 4096, 1)))
+
+
+def test_the_frames_refusal_is_translated():
+    with translation.override("de"):
+        message = refusal(animated_gif(1024, 1024, 17))
+    assert "1024×1024" in message and "16" in message and "17" in message
+    assert "animated logo" not in message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en-us", "PNG, JPEG, WebP or GIF up to 512 KB and 4096×4096 pixels, shown at most 48 px high."),
+        (
+            "de",
+            "PNG, JPEG, WebP oder GIF bis 512 KB und 4096×4096 Pixel, wird höchstens 48 px hoch angezeigt.",
+        ),
+        ("ja", "512 KB・4096×4096 ピクセルまでの PNG、JPEG、WebP、GIF。高さ最大 48 px で表示されます。"),
+    ],
+)
+def test_the_logos_help_says_the_pixel_limit_in_the_readers_language(admin_client, site, language, said):
+    response = admin_client.get(
+        reverse("admin:portal_site_change", args=[site.pk]), HTTP_ACCEPT_LANGUAGE=language
+    )
+    help_text = element(element(response.content.decode(), "div", class_="field-logo"), "div", class_="help")
+    assert " ".join(help_text.text.split()) == said

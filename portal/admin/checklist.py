@@ -15,10 +15,11 @@ from django.http.request import validate_host
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from portal import appliance, translation_coverage
+from portal import appliance, branding, translation_coverage
 from portal.dates import date_and_time
 from portal.models import LANGUAGE_CHOICES, ApiToken, CustomField, Issue, Site
 
@@ -147,6 +148,40 @@ def people_list_item(site: Site) -> Item | None:
     else:
         url, link_text = _url("portal_site_change", site.pk), _("Edit the site")
     return Item(str(title), False, str(advice) % {"backend": site.backend.name}, url, link_text)
+
+
+def _logo_label(name: str) -> str:
+    """The logo field's label as the site's form shows it ("Logo", "Logo for dark pages")."""
+    return str(capfirst(Site._meta.get_field(name).verbose_name))  # type: ignore[union-attr]
+
+
+def logo_item(site: Site) -> Item | None:
+    """A to-do item when a stored logo fails today's upload rules: one stored before the pixel
+    limit or the frames limit, or whose file is gone. Customers are not shown it meanwhile
+    (branding.logo_shown); None when every stored logo passes
+    (docs/decisions/0038-branding-without-script.md)."""
+    problems = []
+    for name in ("logo", "logo_dark"):
+        file = getattr(site, name)
+        problem = branding.stored_logo_problem(file) if file else ""
+        if problem:
+            label = _logo_label(name)
+            problems.append(
+                _(
+                    "%(logo)s fails today's upload checks: %(problem)s "
+                    "Customers are not shown it; upload another."
+                )
+                % {"logo": label, "problem": problem}
+            )
+    if not problems:
+        return None
+    return Item(
+        _logo_label("logo"),
+        False,
+        " ".join(problems),
+        _url("portal_site_change", site.pk),
+        _("Upload another logo"),
+    )
 
 
 def refused_hostnames(hostnames: Iterable[str]) -> list[str]:
@@ -389,6 +424,7 @@ def site_checklist(site: Site, user) -> SiteChecklist:
     connection test, the site's API tokens) only for a `user` who may view that model."""
     items = [
         hostnames_item(site),
+        logo_item(site),
         backend_item(site) if user.has_perm("portal.view_backend") else None,
         people_list_item(site),
         issues_item(site),

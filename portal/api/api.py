@@ -349,7 +349,10 @@ def calling_appliance(action: str):
         ) from None
     except appliance.ApplianceError as error:
         logger.warning("API %s failed: %s", action, error)
-        if isinstance(error, appliance.ApplianceUnavailable):
+        if isinstance(error, appliance.ApplianceKeyRefused):
+            # A setting disagrees with the appliance: say which, as no key is given.
+            message = f"The appliance made a session key the portal's key page refuses: {error}."
+        elif isinstance(error, appliance.ApplianceUnavailable):
             message = "The appliance could not be reached or failed to answer."
         else:
             message = "The appliance refused the request; the portal's log has details."

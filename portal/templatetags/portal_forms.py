@@ -298,6 +298,13 @@ def header_logo(site) -> branding.HeaderLogo | None:
 
 
 @register.filter
+def logo_shown(file) -> bool:
+    """Whether customers are shown this stored logo (branding.logo_shown): the page's icon
+    follows the header's logo."""
+    return branding.logo_shown(file or None)
+
+
+@register.filter
 def theme_version(site) -> str:
     """The `?v=` of the site's /theme.css link (branding.theme_version)."""
     return branding.theme_version(site)

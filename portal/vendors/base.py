@@ -57,7 +57,11 @@ def customer_email_validator(message: StrOrPromise | None = None) -> EmailValida
     type email): Django's, without its `localhost` exception. A vendor takes a customer's
     address to reach them (Take Control: "a valid address", docs/vendors/takecontrol.md#new-session-url),
     and `jane@localhost` names no mailbox anyone outside the customer's own computer reaches."""
-    return EmailValidator(message, allowlist=())
+    # Imported here: the vendor modules load without the models (a vendor client runs in a
+    # process with no apps installed, tests/vendors/beyondtrust/test_client.py).
+    from portal.models import email_on_a_domain_validator
+
+    return email_on_a_domain_validator(message)
 
 
 class InvalidKey(ValueError):
@@ -303,6 +307,14 @@ class VendorUnreachable(VendorUnavailable):
     firewall or proxy is in the way. The connection test then says what to check."""
 
 
+class KeyRefusedByKeyPage(VendorError):
+    """The vendor made a session key that the backend's own key rule refuses (BeyondTrust: a
+    key with letters while the backend's “session keys may contain letters” is off): the
+    portal's key page would refuse it, so it is handed to nobody. A setting to correct, not an
+    outage: the circuit breaker does not count it
+    (docs/decisions/0122-generated-keys-follow-the-key-page.md)."""
+
+
 @dataclass(frozen=True)
 class SessionQueue:
     """Where a session from an integration waits, in the portal's words: the general queue,
@@ -463,6 +475,25 @@ class VendorAdapter(ABC):
         if len(key) != rule.length:
             raise InvalidKey(f"a key has {rule.length} characters", code="length", count=len(key))
         return key
+
+    def check_generated_key(self, short_key: str) -> None:
+        """`KeyRefusedByKeyPage` when the key page would refuse a key the vendor generated:
+        no integration is ever given a key, or a key page link, that fails for the customer
+        (docs/decisions/0122-generated-keys-follow-the-key-page.md)."""
+        try:
+            self.normalise_key(short_key)
+        except InvalidKey as error:
+            rule = self.key_rule()
+            if (
+                error.code == "characters"
+                and not rule.letters
+                and short_key.isascii()
+                and short_key.isalnum()
+            ):
+                reason = "it has letters, and the backend's “session keys may contain letters” is off"
+            else:
+                reason = f"it is not {rule.length} {'letters or digits' if rule.letters else 'digits'}"
+            raise KeyRefusedByKeyPage(reason) from None
 
     # -- validation (the admin and portal_bootstrap) -------------------------------------
     def backend_problems(self) -> dict[str, Any]:

@@ -356,3 +356,25 @@ def test_radio_buttons_and_checkboxes_are_drawn_in_the_pages_scheme(
     darkest, lightest = page.evaluate(EXTREMES, picture)
     ring = lightest if scheme == "dark" else darkest
     assert contrast_ratio(ring, hex_of(card)) >= MIN_UI_CONTRAST, (ring, card)
+
+
+def test_a_stored_logo_over_the_pixel_limit_is_never_loaded_and_the_mark_is_shown(
+    page, make_site, portal_url, settings, tmp_path
+):
+    """A logo stored before the 4096-pixel limit (30000×30000 in a few bytes) would cost every
+    customer's browser gigabytes: the header and the tab's icon show the portal's mark, and
+    the browser never asks for the file (docs/decisions/0038-branding-without-script.md)."""
+    from tests.test_logo_pixels import png
+
+    settings.MEDIA_ROOT = tmp_path
+    site = make_site()
+    site.logo.save("bomb.png", io.BytesIO(png(30000, 30000)))
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(f"{portal_url}/")
+    page.wait_for_load_state("load")
+    expect(page.locator(".brand svg.mark")).to_be_visible()
+    assert page.locator(".brand img").count() == 0
+    icons = page.locator("link[rel=icon]").evaluate_all("links => links.map((link) => link.href)")
+    assert icons and all("/static/portal/" in href for href in icons)
+    assert not [url for url in asked if "/media/" in url]

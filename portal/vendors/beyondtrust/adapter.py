@@ -271,16 +271,16 @@ class BeyondTrustAdapter(VendorAdapter):
         skills: Sequence[str] = (),
         ttl: int | None = None,
     ) -> SessionKeyGrant:
-        return _grant(
-            self.client().generate_session_key(
-                queue=queue_id(queue),
-                external_key=external_key,
-                custom=custom or {},
-                priority=priority,
-                skills=skills,
-                ttl=ttl,
-            )
+        key = self.client().generate_session_key(
+            queue=queue_id(queue),
+            external_key=external_key,
+            custom=custom or {},
+            priority=priority,
+            skills=skills,
+            ttl=ttl,
         )
+        self.check_generated_key(key.short_key)
+        return _grant(key)
 
     def hand_off_chat(
         self,
@@ -308,6 +308,8 @@ class BeyondTrustAdapter(VendorAdapter):
             skills=skills,
             ttl=ttl,
         )
+        # Before the chat customer is made: no one waits in a queue for a key that was refused.
+        self.check_generated_key(key.short_key)
         customer = client.create_virtual_customer(
             short_key=key.short_key,
             name=name,
