@@ -76,7 +76,7 @@ def link_too_long(*, flow: str, query: str) -> str:
     """Why a signed link could not be opened, else "": the portal's server refuses a request
     line over `REQUEST_LINE_MAX` (gunicorn's limit_request_line) with a bare 400, and the
     customer would see only that. The API and `portal_prefill_link` refuse to sign it
-    (docs/decisions/0125-prefill-links-fit-the-servers-request-line.md)."""
+    (docs/decisions/0121-prefill-links-fit-the-servers-request-line.md)."""
     length = request_line_length(flow=flow, query=query)
     if length <= REQUEST_LINE_MAX:
         return ""

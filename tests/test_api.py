@@ -1495,7 +1495,7 @@ def test_what_the_form_checks_only_with_an_issue_is_judged_for_any_issue(client,
     over = {"external_key": "あ" * 1024, **{f"cf_note{n}": "あ" * 1024 for n in range(3)}}  # 12,288 bytes
     assert refused(over) == {f"values.{name}": [budget] for name in over}
     # Within the budget, and short enough in a link (percent-encoded, "あ" is 9 bytes there) for
-    # the server to open it (docs/decisions/0125-prefill-links-fit-the-servers-request-line.md).
+    # the server to open it (docs/decisions/0121-prefill-links-fit-the-servers-request-line.md).
     within = {"external_key": "x" * 1024, "cf_note0": "x" * 1024, "cf_ref": "R-1"}  # 2,051 bytes
     assert call(client, "post", "/prefill-links", {"values": within}, token=secret).status_code == 201
 
