@@ -271,7 +271,32 @@ class BeyondTrustAdapter(VendorAdapter):
         skills: Sequence[str] = (),
         ttl: int | None = None,
     ) -> SessionKeyGrant:
-        key = self.client().generate_session_key(
+        return _grant(
+            self._checked_key(
+                self.client(),
+                queue=queue,
+                external_key=external_key,
+                custom=custom,
+                priority=priority,
+                skills=skills,
+                ttl=ttl,
+            )
+        )
+
+    def _checked_key(
+        self,
+        client: CommandClient,
+        *,
+        queue: SessionQueue,
+        external_key: str,
+        custom: Mapping[str, str] | None,
+        priority: int | None,
+        skills: Sequence[str],
+        ttl: int | None,
+    ) -> SessionKey:
+        """`generate_session_key`, and the key page's own check of the key it answered
+        (`check_generated_key`): no integration is handed a key the key page refuses."""
+        key = client.generate_session_key(
             queue=queue_id(queue),
             external_key=external_key,
             custom=custom or {},
@@ -280,7 +305,7 @@ class BeyondTrustAdapter(VendorAdapter):
             ttl=ttl,
         )
         self.check_generated_key(key.short_key)
-        return _grant(key)
+        return key
 
     def hand_off_chat(
         self,
@@ -300,16 +325,16 @@ class BeyondTrustAdapter(VendorAdapter):
         """`generate_session_key`, then `create_virtual_customer` for that key: a chat-only
         customer waiting in `queue` for a human."""
         client = self.client()
-        key = client.generate_session_key(
-            queue=queue_id(queue),
+        # Checked before the chat customer is made: no one waits in a queue for a refused key.
+        key = self._checked_key(
+            client,
+            queue=queue,
             external_key=external_key,
-            custom=custom or {},
+            custom=custom,
             priority=priority,
             skills=skills,
             ttl=ttl,
         )
-        # Before the chat customer is made: no one waits in a queue for a key that was refused.
-        self.check_generated_key(key.short_key)
         customer = client.create_virtual_customer(
             short_key=key.short_key,
             name=name,
