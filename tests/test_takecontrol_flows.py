@@ -410,6 +410,8 @@ def test_rest_start_with_applet_link_offers_a_top_level_button(
         ("PT61S", "en-us", "Estimated waiting time: about 2 minutes."),  # rounded up
         ("PT20S", "en-us", "Estimated waiting time: less than a minute."),
         ("1:40:00", "en-us", "Estimated waiting time: about 2 hours."),
+        ("PT59M", "en-us", "Estimated waiting time: about 59 minutes."),
+        ("PT59M1S", "en-us", "Estimated waiting time: about 1 hour."),  # never "60 minutes"
         ("PT21M", "ru", "Примерное время ожидания: 21 минута."),
         ("PT3M", "ru", "Примерное время ожидания: 3 минуты."),
         ("PT5M", "ru", "Примерное время ожидания: 5 минут."),

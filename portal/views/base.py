@@ -407,8 +407,9 @@ def estimated_wait_shown(seconds: object) -> SimpleNamespace | None:
         return None
     if seconds < 60:
         return SimpleNamespace(under_a_minute=True, minutes=None, hours=None)
-    if seconds < 3600:
-        return SimpleNamespace(under_a_minute=False, minutes=-(-seconds // 60), hours=None)
+    minutes = -(-seconds // 60)
+    if minutes < 60:  # 59 min 1 s rounds up to the hour: "about 1 hour", never "about 60 minutes"
+        return SimpleNamespace(under_a_minute=False, minutes=minutes, hours=None)
     return SimpleNamespace(under_a_minute=False, minutes=None, hours=(seconds + 1800) // 3600)
 
 
