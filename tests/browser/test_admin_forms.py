@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from playwright.sync_api import expect
 
 from portal.models import Backend, Site
 from portal.webhooks.models import Endpoint
@@ -326,10 +327,11 @@ def test_save_as_new_copies_a_site_once_it_has_its_own_hostname_and_no_default_t
     ]
     page.uncheck("#id_is_default")
     page.click("input[name=_saveasnew]")
-    page.locator(".errornote").wait_for()
-    assert page.locator("#hostnames-group ul.errorlist li").all_inner_texts() == [
-        "Hostname with this Hostname already exists."
-    ]
+    # The first refusal's page holds an .errornote too: wait for the second page's own error.
+    expect(page.locator("#hostnames-group ul.errorlist li")).to_have_text(
+        ["Hostname with this Hostname already exists."]
+    )
+    expect(page.locator("ul.errorlist.nonfield li")).to_have_count(0)
     page.fill("#id_hostnames-0-hostname", "branch.example.com")
     page.click("input[name=_saveasnew]")
     page.locator(".messagelist .success").wait_for()
