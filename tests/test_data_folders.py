@@ -25,12 +25,23 @@ NOBODY = 65534
 
 
 def unprivileged() -> list[str]:
-    """The prefix that runs a command as a user chmod binds: none when the tests are not root."""
+    """The prefix that runs a command as a user chmod binds: none when the tests are not root.
+
+    The user keeps one capability, CAP_DAC_READ_SEARCH: it reads and enters every folder, so
+    the checkout runs wherever it lies (CI clones into a folder only root may enter), while
+    writing stays bound by the modes the tests set, which is what they are about."""
     if os.geteuid() != 0:
         return []
     if shutil.which("setpriv") is None:
         pytest.skip("running as root without util-linux setpriv: no unprivileged user to run as")
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    return [
+        "setpriv",
+        f"--reuid={NOBODY}",
+        f"--regid={NOBODY}",
+        "--clear-groups",
+        "--inh-caps=+dac_read_search",
+        "--ambient-caps=+dac_read_search",
+    ]
 
 
 def runs_as() -> int:
