@@ -359,14 +359,6 @@ def calling_appliance(action: str):
         raise ApiError(502, "appliance_error", message) from None
 
 
-def wire_time(moment: datetime) -> str:
-    """A time as every API answer writes it: UTC to the second, RFC 3339 with `+00:00`
-    ("2026-12-07T09:08:42+00:00"; the webhooks write `Z`, and receivers of both exist, so
-    neither changes). An appliance's expiry written with another offset or fractions of a
-    second is written the same way (portal/timestamps.py, as the privacy export)."""
-    return utc_to_the_second(moment)
-
-
 @api.post(
     "/session-keys",
     auth=SESSION_KEY_SITE,
@@ -396,7 +388,7 @@ def session_keys(request, payload: SessionKeyRequest):
             "portal_url": portal_url(
                 request, site=site, path=f"{reverse('session_key')}?{urlencode({'key': key.short_key})}"
             ),
-            "expires": wire_time(key.expires) if key.expires else None,
+            "expires": utc_to_the_second(key.expires) if key.expires else None,
         },
     )
 
@@ -519,7 +511,7 @@ def prefill_links(request, payload: PrefillLinkRequest):
             "url": portal_url(
                 request, site=site, path=f"{reverse(prefill.LINK_PAGES[payload.flow])}?{query}"
             ),
-            "expires": wire_time(datetime.fromtimestamp(expires_at, tz=UTC)),
+            "expires": utc_to_the_second(datetime.fromtimestamp(expires_at, tz=UTC)),
         },
     )
 

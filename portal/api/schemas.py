@@ -623,7 +623,8 @@ class Response(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-# UTC to the second with "+00:00" (portal.api.api.wire_time), as every answer has written it.
+# UTC to the second with "+00:00" (portal.timestamps.utc_to_the_second: an appliance's expiry
+# with another offset or fractions of a second too), as every answer has written it.
 DateTime = Annotated[
     str,
     Field(
