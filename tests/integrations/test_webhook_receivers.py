@@ -19,6 +19,7 @@ from portal.conf import PortalSettings
 from portal.models import StartRequest
 from portal.webhooks.models import EventType
 from portal.webhooks.services import event_body, headers_for
+from portal.webhooks import signing
 from portal.webhooks.signing import signature_header, verify
 from tests.integrations.conftest import (
     WEBHOOK_SECRET,
@@ -131,6 +132,72 @@ def test_the_guides_event_has_every_key_the_portal_sends(site):
     )
     assert set(real) == set(event())
     assert set(real["site"]) == set(event()["site"])
+
+
+def test_each_events_outcomes_are_the_ones_the_portal_maps_to_it():
+    """The events table names, for each event, every `outcome` the sender files under it."""
+    from portal.webhooks.services import EVENT_FOR_OUTCOME
+
+    text = (GUIDES / "webhooks.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(start\.\w+)` \| (.+) \|$", text, re.M))
+    said = {event_type: set(re.findall(r"`outcome` `(\w+)`", row)) for event_type, row in rows.items()}
+    sent: dict[str, set[str]] = {}
+    for outcome, event_type in EVENT_FOR_OUTCOME.items():
+        sent.setdefault(str(event_type), set()).add(str(outcome))
+    assert said == sent
+
+
+def test_the_customer_fields_the_guide_lists_are_the_ones_a_start_keeps():
+    """`customer` holds what the start record keeps of the customer (`Customer.as_record`), but
+    the external key, which the event carries at its top level."""
+    from portal.services import Customer
+
+    text = " ".join((GUIDES / "webhooks.md").read_text(encoding="utf-8").split())
+    [listed] = re.findall(r"holds the fields the customer gave \(([^)]*)\)", text)
+    everything = Customer(**{name: "x" for name in Customer.__dataclass_fields__ if name != "custom"})
+    kept = Customer(**{**everything.__dict__, "custom": (("asset_tag", "x"),)}).as_record()
+    assert set(re.findall(r"`(\w+)`", listed)) == set(kept) - {"external_key"}
+
+
+def test_what_the_guide_says_of_ids_bodies_and_attempts_is_the_senders(site):
+    """The delivery id's shape, the tolerance, the body's form, the answer the log keeps and
+    the number of attempts a day of retries makes, as the sender has them."""
+    from portal.webhooks import transport
+    from portal.webhooks.models import new_event_id
+    from portal.webhooks.services import retry_delay, retry_window
+
+    text = " ".join((GUIDES / "webhooks.md").read_text(encoding="utf-8").split())
+    assert re.fullmatch(r"evt_[0-9a-f]{32}", new_event_id()) and "(`evt_` + 32 hex digits)" in text
+    tolerance = signing.DEFAULT_TOLERANCE_SECONDS
+    assert f"**{tolerance // 60} minutes** ({tolerance} s)" in text
+    assert f"first {transport.EXCERPT_BYTES // 1024} KB of the answer" in text
+
+    class Midpoint:  # the jitter's middle: the schedule the guide counts
+        def uniform(self, low, high):
+            return (low + high) / 2
+
+    attempts, at = 1, retry_delay(1, rng=Midpoint())
+    while at <= retry_window():
+        attempts += 1
+        at += retry_delay(attempts, rng=Midpoint())
+    assert f"About {attempts} attempts in all" in text
+
+    site.name = "Zoë's desk"
+    sent = event_body(
+        event_id=new_event_id(),
+        event_type="start.started",
+        created=datetime(2026, 12, 2, 10, tzinfo=UTC),
+        site=site,
+        flow="survey",
+        issue=None,
+        outcome="started",
+        language="de",
+        external_key="INC0012345",
+        start_request_id=123,
+        customer=None,
+    )
+    assert "\n" not in sent and ", " not in sent and '": ' not in sent and "Zoë" in sent
+    assert "on one line with no space after `,` or `:`" in text and '(`"Zoë"`, not `"Zo\\u00eb"`)' in text
 
 
 # ------------------------------------------------------------------------------
