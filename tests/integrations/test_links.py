@@ -312,7 +312,10 @@ def long_link_cases() -> list[dict[str, Any]]:
         cases += [
             {"flow": flow, "values": {**ticket, "details": fits}},
             {"flow": flow, "values": {**ticket, "details": fits + "a"}},
-            {"flow": flow, "values": {**ticket, "details": "Der Drucker druckt leere Seiten – 紙が白い. " * 60}},
+            {
+                "flow": flow,
+                "values": {**ticket, "details": "Der Drucker druckt leere Seiten – 紙が白い. " * 60},
+            },
             {"flow": flow, "values": {**ticket, "details": "short", "external_key": "K" * 4000}},
             {"flow": flow, "values": {**ticket, "cf_asset_tag": "Ä" * 700}},
         ]
@@ -333,7 +336,7 @@ def test_each_guides_link_fits_the_servers_request_line(request, guide):
         taken = {k: v for k, v in values.items() if page_takes(flow, k)}
         if request_line(flow, taken) > prefill.REQUEST_LINE_MAX:
             taken.pop("details", None)
-        what = f"{flow} {({k: len(v) for k, v in values.items()})}"
+        what = f"{flow} { ({k: len(v) for k, v in values.items()}) }"
         if request_line(flow, taken) > prefill.REQUEST_LINE_MAX:
             seen.add("refused")
             if "error" not in result or f"at most {prefill.REQUEST_LINE_MAX}" not in result["error"]:
@@ -356,7 +359,9 @@ def test_the_shell_recipes_long_link_opens_on_the_portal(client, signing_site, t
     """The description left out, the link opens with the ticket locked and the description for
     the customer to write."""
     details = "The printer on the third floor prints blank pages. " * 80
-    link = shell_sign(tmp_path, "survey", {"external_key": "INC0012346", "name": REQUESTER, "details": details})
+    link = shell_sign(
+        tmp_path, "survey", {"external_key": "INC0012346", "name": REQUESTER, "details": details}
+    )
     assert "details" not in query_names(link["link"])
     assert_link_locks(client, link["link"], {"external_key": "INC0012346", "name": REQUESTER})
 

@@ -17,9 +17,9 @@ import time_machine
 
 from portal.conf import PortalSettings
 from portal.models import StartRequest
+from portal.webhooks import signing
 from portal.webhooks.models import EventType
 from portal.webhooks.services import event_body, headers_for
-from portal.webhooks import signing
 from portal.webhooks.signing import signature_header, verify
 from tests.integrations.conftest import (
     WEBHOOK_SECRET,
