@@ -432,6 +432,29 @@ def test_servicenow_rest_resource_writes_one_work_note(tmp_path):
 
 
 @needs_node
+def test_forge_web_trigger_answers_the_admins_test_event_without_a_comment(forge_app, help_desk):
+    """The admin's "Send a test event" (`"test": true`, external key TEST-0001, a request key's
+    shape) is answered 200 and comments on nothing: a comment on a request TEST-0001 would fail
+    in Jira, and the portal would retry it for a day."""
+    test_event = event(external_key="TEST-0001", start_request_id=None, test=True)
+    env = {
+        "PORTAL_URL": "https://support.example.com",
+        "PORTAL_PREFILL_SECRET": "unused-here",
+        "PORTAL_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "FAKE_JIRA_URL": help_desk.base_url,
+    }
+    result = run_node(
+        forge_app / "jsm.mjs",
+        str(forge_app / "jsm-index.mjs"),
+        "webhook",
+        env=env,
+        stdin=json.dumps({"requests": [signed_request(test_event, lower=True)]}),
+    )
+    assert [a["statusCode"] for a in result["answers"]] == [200]
+    assert help_desk.calls() == []
+
+
+@needs_node
 def test_forge_web_trigger_adds_one_internal_comment(forge_app, help_desk):
     document = event(external_key="HELP-42")
     help_desk.state["fail"] = 1
