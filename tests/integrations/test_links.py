@@ -355,6 +355,27 @@ def test_each_guides_link_fits_the_servers_request_line(request, guide):
     assert seen == {"details kept", "details left out", "refused"}
 
 
+def test_the_shell_recipes_example_command_makes_the_link_it_promises(client, signing_site, tmp_path):
+    """The index's example command, as printed (the secret where it says `...`), prints a link
+    that opens the survey with both values locked for 3 days."""
+    text = " ".join((GUIDES / "README.md").read_text(encoding="utf-8").split())
+    [command] = re.findall(r"`(PORTAL_URL=\S+ PREFILL_SECRET=\.\.\. sh sign-prefill-link\.sh [^`]+)`", text)
+    assert "opens the survey with both values locked for 3 days" in text
+    write(tmp_path, "README.md", "sign-prefill-link.sh")
+    completed = subprocess.run(
+        ["sh", "-c", command.replace("PREFILL_SECRET=...", f"PREFILL_SECRET='{PREFILL_SECRET}'")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", "")},
+    )
+    assert completed.returncode == 0, completed.stderr
+    link = completed.stdout.strip()
+    assert_link_locks(client, link, {"external_key": "INC0012345", "name": "Jane Doe"})
+    assert 3 * 24 * 3600 - 60 < lifetime(link) <= 3 * 24 * 3600
+
+
 def test_the_shell_recipes_long_link_opens_on_the_portal(client, signing_site, tmp_path):
     """The description left out, the link opens with the ticket locked and the description for
     the customer to write."""

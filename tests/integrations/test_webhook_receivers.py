@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -198,6 +200,29 @@ def test_what_the_guide_says_of_ids_bodies_and_attempts_is_the_senders(site):
     )
     assert "\n" not in sent and ", " not in sent and '": ' not in sent and "Zoë" in sent
     assert "on one line with no space after `,` or `:`" in text and '(`"Zoë"`, not `"Zo\\u00eb"`)' in text
+
+
+@pytest.mark.parametrize("guide", ["webhooks.md", "zendesk.md", "freshdesk.md"])
+def test_the_gunicorn_command_a_guide_gives_loads_its_receiver(tmp_path, guide):
+    """`gunicorn <module>:app`, run where the guide's files are saved under their titles, with
+    the environment the module reads, finds the application (gunicorn's --check-config loads
+    it, as the server would)."""
+    text = (GUIDES / guide).read_text(encoding="utf-8")
+    [(module, app)] = re.findall(r"`gunicorn '?(\w+):(\w+)'?`", text)
+    write(tmp_path, "webhooks.md", "portal_webhook.py")
+    write(tmp_path, guide, f"{module}.py")
+    needed = set(re.findall(r"""os\.environ\[["'](\w+)["']\]""", snippet(guide, f"{module}.py")))
+    assert "PORTAL_WEBHOOK_SECRET" in needed
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("gunicorn")), "--check-config", f"{module}:{app}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PORTAL_WEBHOOK_DB": str(tmp_path / "deliveries.sqlite3")}
+        | {name: "set" for name in needed},
+    )
+    assert completed.returncode == 0, completed.stderr
 
 
 # ------------------------------------------------------------------------------
