@@ -184,6 +184,13 @@ def test_what_the_guide_says_of_ids_bodies_and_attempts_is_the_senders(site):
         at += retry_delay(attempts, rng=Midpoint())
     assert f"About {attempts} attempts in all" in text
 
+    class Lowest:  # the jitter's low end
+        def uniform(self, low, high):
+            return low
+
+    jitter = 1 - retry_delay(1, rng=Lowest()) / retry_delay(1, rng=Midpoint())
+    assert f"between tries, ±{round(jitter * 100)} %" in text
+
     site.name = "Zoë's desk"
     sent = event_body(
         event_id=new_event_id(),
