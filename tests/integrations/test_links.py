@@ -397,6 +397,29 @@ def test_zendesk_app_inserts_the_link_on_a_click(tmp_path):
     assert query_names(link) == ["exp", "external_key", "name", "sig"]
 
 
+def test_zendesk_app_tells_the_agent_why_it_made_no_link(tmp_path):
+    """A requester's name too long for any link: the agent sees the portal's reason in a
+    Zendesk notice, and nothing is put into the reply."""
+    write(tmp_path, "zendesk.md", "zendesk-main.js")
+    result = run_node(
+        SHIMS / "zendesk.js",
+        str(tmp_path / "zendesk-main.js"),
+        env={
+            "PORTAL_URL": PORTAL_URL,
+            "PREFILL_SECRET": PREFILL_SECRET,
+            "PORTAL_FLOW": "survey",
+            "TICKET_ID": TICKETS["zendesk.md"],
+            "REQUESTER_NAME": "Zoë " * 1000,
+        },
+    )
+    [(action, message, kind)] = result["invoked"]
+    assert (action, kind) == ("notify", "error")
+    assert (
+        message.startswith("The link is too long to open")
+        and f"at most {prefill.REQUEST_LINE_MAX}" in message
+    )
+
+
 def test_zendesk_link_with_a_wrong_secret_locks_nothing(client, signing_site, tmp_path):
     for flow in FLOWS:
         assert_link_locks_nothing(
