@@ -180,3 +180,39 @@ def test_where_the_docs_say_what_exp_is_they_say_how_far_ahead_it_may_be():
         said += [(path.name, found) for found in re.findall(r"\(Unix time[^)]*\)", text)]
     assert len(said) >= 6  # the four help desks' guides, their README, the project's README
     assert [(name, found) for name, found in said if found != f"({bound})"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("guide", GUIDE_FILES)
+def test_the_guides_api_bodies_make_links_that_lock(client, signing_site, settings, guide):
+    """Each prefill-links body a guide quotes, sent as the guide says (a token's bearer header,
+    JSON), is answered with a link that locks its values on the portal."""
+    from portal.tokens import create_api_token
+    from tests.integrations.conftest import assert_link_locks, locked_inputs
+    from tests.integrations.snippets import portal_path
+
+    text = " ".join((GUIDES / guide).read_text(encoding="utf-8").split())
+    bodies = re.findall(r'`(\{"(?:flow|values)".*?\})`', text)
+    if "/prefill-links`" not in text:
+        assert bodies == []
+        return
+    assert bodies, guide
+    settings.HTTPS = True  # the guides' portal: https://support.example.com
+    signing_site.hostnames.create(hostname=urlsplit(PORTAL_URL).hostname)
+    token = create_api_token(site=signing_site, name="Help desk").secret
+    for quoted in bodies:
+        body = json.loads(re.sub(r"\{\{[\w.]+\}\}", "HELP-42", quoted))
+        answer = client.post(
+            "/api/v1/prefill-links",
+            data=json.dumps(body),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 201, answer.content
+        link, values = answer.json()["url"], body["values"]
+        if {"name", "external_key"} <= set(values):  # what a start is checked to carry
+            assert_link_locks(client, link, values, flow=body.get("flow", "survey"))
+        else:
+            page = client.get(portal_path(link))
+            assert page.status_code == 200
+            locked_inputs(page.content.decode(), values)

@@ -231,18 +231,19 @@ SIGN_CASES: list[dict[str, Any]] = [
 SIGN_CASES += [{"flow": "survey", "values": {"cf_a1": "1", "cf_a": "2", "company_code": "3", "company": "4"}}]
 
 
-def signed_by_guide(request, guide: str) -> list[dict]:
-    """What the guide's signing function makes of each of SIGN_CASES: {link} or {error}."""
+def signed_by_guide(request, guide: str, cases: list[dict[str, Any]] = SIGN_CASES) -> list[dict]:
+    """What the guide's signing function makes of each case (SIGN_CASES unless given): {link}
+    or {error}."""
     tmp_path = request.getfixturevalue("tmp_path")
     env = {"PORTAL_URL": PORTAL_URL, "PREFILL_SECRET": PREFILL_SECRET}
     stdin = json.dumps(
         {
-            "cases": SIGN_CASES,
+            "cases": cases,
             "properties": {"x_acme_portal.url": PORTAL_URL, "x_acme_portal.prefill_secret": PREFILL_SECRET},
         }
     )
     if guide == "README.md":
-        return [shell_sign(tmp_path, case["flow"], case["values"]) for case in SIGN_CASES]
+        return [shell_sign(tmp_path, case["flow"], case["values"]) for case in cases]
     if guide == "zendesk.md":
         write(tmp_path, guide, "zendesk-main.js")
         result = run_node(
@@ -293,6 +294,100 @@ def test_each_guides_signing_follows_the_portals_rules(request, guide):
     assert problems == []
 
 
+def request_line(flow: str, values: dict[str, str]) -> int:
+    """The portal's own count (`prefill.request_line_length`) of a link to `flow` locking
+    `values`, as any signer makes it in this century (a 10-digit `exp`)."""
+    query = prefill.sign_prefill(secret=PREFILL_SECRET, values=values, expires_at=2_000_000_000)
+    return prefill.request_line_length(flow=flow, query=query)
+
+
+def long_link_cases() -> list[dict[str, Any]]:
+    """A ticket's values with a description that fits to the byte, one byte more, a long one in
+    several scripts, and values too long without the description, on each page."""
+    ticket = {"external_key": "INC0012345", "name": REQUESTER}
+    cases: list[dict[str, Any]] = []
+    for flow in FLOWS:
+        one = request_line(flow, {**ticket, "details": "a"})
+        fits = "a" * (1 + prefill.REQUEST_LINE_MAX - one)
+        cases += [
+            {"flow": flow, "values": {**ticket, "details": fits}},
+            {"flow": flow, "values": {**ticket, "details": fits + "a"}},
+            {
+                "flow": flow,
+                "values": {**ticket, "details": "Der Drucker druckt leere Seiten – 紙が白い. " * 60},
+            },
+            {"flow": flow, "values": {**ticket, "details": "short", "external_key": "K" * 4000}},
+            {"flow": flow, "values": {**ticket, "cf_asset_tag": "Ä" * 700}},
+        ]
+    return cases
+
+
+@pytest.mark.parametrize("guide", list(TICKETS))
+def test_each_guides_link_fits_the_servers_request_line(request, guide):
+    """A link the portal's server would refuse with a bare 414 is never made: a description
+    (`details`) too long for the link is left out, whole, and the rest still locked; a link too
+    long without it is an error that says the limit, as the API's refusal does
+    (docs/decisions/0121-prefill-links-fit-the-servers-request-line.md)."""
+    problems = []
+    seen = set()
+    cases = long_link_cases()
+    for case, result in zip(cases, signed_by_guide(request, guide, cases), strict=True):
+        flow, values = case["flow"], case["values"]
+        taken = {k: v for k, v in values.items() if page_takes(flow, k)}
+        if request_line(flow, taken) > prefill.REQUEST_LINE_MAX:
+            taken.pop("details", None)
+        what = f"{flow} { ({k: len(v) for k, v in values.items()}) }"
+        if request_line(flow, taken) > prefill.REQUEST_LINE_MAX:
+            seen.add("refused")
+            query = prefill.sign_prefill(secret=PREFILL_SECRET, values=taken, expires_at=2_000_000_000)
+            if result.get("error") != prefill.link_too_long(flow=flow, query=query):  # the API's words
+                problems.append(f"{what}: {result}, the portal's server would refuse it")
+            continue
+        seen.add("details kept" if "details" in taken else "details left out")
+        if "error" in result:
+            problems.append(f"{what}: refused ({result['error']})")
+            continue
+        query = urlsplit(result["link"]).query
+        locked = prefill.verified_values(secret=PREFILL_SECRET, query=query)
+        length = prefill.request_line_length(flow=flow, query=query)
+        if locked != taken or length > prefill.REQUEST_LINE_MAX:
+            problems.append(f"{what}: {length} bytes locking {sorted(locked)}, not {sorted(taken)}")
+    assert problems == []
+    assert seen == {"details kept", "details left out", "refused"}
+
+
+def test_the_shell_recipes_example_command_makes_the_link_it_promises(client, signing_site, tmp_path):
+    """The index's example command, as printed (the secret where it says `...`), prints a link
+    that opens the survey with both values locked for 3 days."""
+    text = " ".join((GUIDES / "README.md").read_text(encoding="utf-8").split())
+    [command] = re.findall(r"`(PORTAL_URL=\S+ PREFILL_SECRET=\.\.\. sh sign-prefill-link\.sh [^`]+)`", text)
+    assert "opens the survey with both values locked for 3 days" in text
+    write(tmp_path, "README.md", "sign-prefill-link.sh")
+    completed = subprocess.run(
+        ["sh", "-c", command.replace("PREFILL_SECRET=...", f"PREFILL_SECRET='{PREFILL_SECRET}'")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", "")},
+    )
+    assert completed.returncode == 0, completed.stderr
+    link = completed.stdout.strip()
+    assert_link_locks(client, link, {"external_key": "INC0012345", "name": "Jane Doe"})
+    assert 3 * 24 * 3600 - 60 < lifetime(link) <= 3 * 24 * 3600
+
+
+def test_the_shell_recipes_long_link_opens_on_the_portal(client, signing_site, tmp_path):
+    """The description left out, the link opens with the ticket locked and the description for
+    the customer to write."""
+    details = "The printer on the third floor prints blank pages. " * 80
+    link = shell_sign(
+        tmp_path, "survey", {"external_key": "INC0012346", "name": REQUESTER, "details": details}
+    )
+    assert "details" not in query_names(link["link"])
+    assert_link_locks(client, link["link"], {"external_key": "INC0012346", "name": REQUESTER})
+
+
 # ------------------------------------------------------------------------------
 # What each platform does with the link
 # ------------------------------------------------------------------------------
@@ -300,6 +395,29 @@ def test_zendesk_app_inserts_the_link_on_a_click(tmp_path):
     link, result = zendesk_link(tmp_path, "survey")
     assert result["handlers"] == ["insert-portal-link:click"]
     assert query_names(link) == ["exp", "external_key", "name", "sig"]
+
+
+def test_zendesk_app_tells_the_agent_why_it_made_no_link(tmp_path):
+    """A requester's name too long for any link: the agent sees the portal's reason in a
+    Zendesk notice, and nothing is put into the reply."""
+    write(tmp_path, "zendesk.md", "zendesk-main.js")
+    result = run_node(
+        SHIMS / "zendesk.js",
+        str(tmp_path / "zendesk-main.js"),
+        env={
+            "PORTAL_URL": PORTAL_URL,
+            "PREFILL_SECRET": PREFILL_SECRET,
+            "PORTAL_FLOW": "survey",
+            "TICKET_ID": TICKETS["zendesk.md"],
+            "REQUESTER_NAME": "Zoë " * 1000,
+        },
+    )
+    [(action, message, kind)] = result["invoked"]
+    assert (action, kind) == ("notify", "error")
+    assert (
+        message.startswith("The link is too long to open")
+        and f"at most {prefill.REQUEST_LINE_MAX}" in message
+    )
 
 
 def test_zendesk_link_with_a_wrong_secret_locks_nothing(client, signing_site, tmp_path):

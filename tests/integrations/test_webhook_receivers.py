@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -17,6 +19,7 @@ import time_machine
 
 from portal.conf import PortalSettings
 from portal.models import StartRequest
+from portal.webhooks import signing
 from portal.webhooks.models import EventType
 from portal.webhooks.services import event_body, headers_for
 from portal.webhooks.signing import signature_header, verify
@@ -131,6 +134,102 @@ def test_the_guides_event_has_every_key_the_portal_sends(site):
     )
     assert set(real) == set(event())
     assert set(real["site"]) == set(event()["site"])
+
+
+def test_each_events_outcomes_are_the_ones_the_portal_maps_to_it():
+    """The events table names, for each event, every `outcome` the sender files under it."""
+    from portal.webhooks.services import EVENT_FOR_OUTCOME
+
+    text = (GUIDES / "webhooks.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(start\.\w+)` \| (.+) \|$", text, re.M))
+    said = {event_type: set(re.findall(r"`outcome` `(\w+)`", row)) for event_type, row in rows.items()}
+    sent: dict[str, set[str]] = {}
+    for outcome, event_type in EVENT_FOR_OUTCOME.items():
+        sent.setdefault(str(event_type), set()).add(str(outcome))
+    assert said == sent
+
+
+def test_the_customer_fields_the_guide_lists_are_the_ones_a_start_keeps():
+    """`customer` holds what the start record keeps of the customer (`Customer.as_record`), but
+    the external key, which the event carries at its top level."""
+    from portal.services import Customer
+
+    text = " ".join((GUIDES / "webhooks.md").read_text(encoding="utf-8").split())
+    [listed] = re.findall(r"holds the fields the customer gave \(([^)]*)\)", text)
+    everything = Customer(**{name: "x" for name in Customer.__dataclass_fields__ if name != "custom"})
+    kept = Customer(**{**everything.__dict__, "custom": (("asset_tag", "x"),)}).as_record()
+    assert set(re.findall(r"`(\w+)`", listed)) == set(kept) - {"external_key"}
+
+
+def test_what_the_guide_says_of_ids_bodies_and_attempts_is_the_senders(site):
+    """The delivery id's shape, the tolerance, the body's form, the answer the log keeps and
+    the number of attempts a day of retries makes, as the sender has them."""
+    from portal.webhooks import transport
+    from portal.webhooks.models import new_event_id
+    from portal.webhooks.services import retry_delay, retry_window
+
+    text = " ".join((GUIDES / "webhooks.md").read_text(encoding="utf-8").split())
+    assert re.fullmatch(r"evt_[0-9a-f]{32}", new_event_id()) and "(`evt_` + 32 hex digits)" in text
+    tolerance = signing.DEFAULT_TOLERANCE_SECONDS
+    assert f"**{tolerance // 60} minutes** ({tolerance} s)" in text
+    assert f"first {transport.EXCERPT_BYTES // 1024} KB of the answer" in text
+
+    class Midpoint:  # the jitter's middle: the schedule the guide counts
+        def uniform(self, low, high):
+            return (low + high) / 2
+
+    attempts, at = 1, retry_delay(1, rng=Midpoint())
+    while at <= retry_window():
+        attempts += 1
+        at += retry_delay(attempts, rng=Midpoint())
+    assert f"About {attempts} attempts in all" in text
+
+    class Lowest:  # the jitter's low end
+        def uniform(self, low, high):
+            return low
+
+    jitter = 1 - retry_delay(1, rng=Lowest()) / retry_delay(1, rng=Midpoint())
+    assert f"between tries, ±{round(jitter * 100)} %" in text
+
+    site.name = "Zoë's desk"
+    sent = event_body(
+        event_id=new_event_id(),
+        event_type="start.started",
+        created=datetime(2026, 12, 2, 10, tzinfo=UTC),
+        site=site,
+        flow="survey",
+        issue=None,
+        outcome="started",
+        language="de",
+        external_key="INC0012345",
+        start_request_id=123,
+        customer=None,
+    )
+    assert "\n" not in sent and ", " not in sent and '": ' not in sent and "Zoë" in sent
+    assert "on one line with no space after `,` or `:`" in text and '(`"Zoë"`, not `"Zo\\u00eb"`)' in text
+
+
+@pytest.mark.parametrize("guide", ["webhooks.md", "zendesk.md", "freshdesk.md"])
+def test_the_gunicorn_command_a_guide_gives_loads_its_receiver(tmp_path, guide):
+    """`gunicorn <module>:app`, run where the guide's files are saved under their titles, with
+    the environment the module reads, finds the application (gunicorn's --check-config loads
+    it, as the server would)."""
+    text = (GUIDES / guide).read_text(encoding="utf-8")
+    [(module, app)] = re.findall(r"`gunicorn '?(\w+):(\w+)'?`", text)
+    write(tmp_path, "webhooks.md", "portal_webhook.py")
+    write(tmp_path, guide, f"{module}.py")
+    needed = set(re.findall(r"""os\.environ\[["'](\w+)["']\]""", snippet(guide, f"{module}.py")))
+    assert "PORTAL_WEBHOOK_SECRET" in needed
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("gunicorn")), "--check-config", f"{module}:{app}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PORTAL_WEBHOOK_DB": str(tmp_path / "deliveries.sqlite3")}
+        | {name: "set" for name in needed},
+    )
+    assert completed.returncode == 0, completed.stderr
 
 
 # ------------------------------------------------------------------------------
@@ -362,6 +461,29 @@ def test_servicenow_rest_resource_writes_one_work_note(tmp_path):
         document["id"],
         "evt_" + "5" * 32,
     ]
+
+
+@needs_node
+def test_forge_web_trigger_answers_the_admins_test_event_without_a_comment(forge_app, help_desk):
+    """The admin's "Send a test event" (`"test": true`, external key TEST-0001, a request key's
+    shape) is answered 200 and comments on nothing: a comment on a request TEST-0001 would fail
+    in Jira, and the portal would retry it for a day."""
+    test_event = event(external_key="TEST-0001", start_request_id=None, test=True)
+    env = {
+        "PORTAL_URL": "https://support.example.com",
+        "PORTAL_PREFILL_SECRET": "unused-here",
+        "PORTAL_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "FAKE_JIRA_URL": help_desk.base_url,
+    }
+    result = run_node(
+        forge_app / "jsm.mjs",
+        str(forge_app / "jsm-index.mjs"),
+        "webhook",
+        env=env,
+        stdin=json.dumps({"requests": [signed_request(test_event, lower=True)]}),
+    )
+    assert [a["statusCode"] for a in result["answers"]] == [200]
+    assert help_desk.calls() == []
 
 
 @needs_node
