@@ -118,6 +118,11 @@ IPV6_IN_POLICY = _(
 )
 
 
+def is_ipv6_origin(origin: str) -> bool:
+    """Whether an origin's host is an IPv6 address (`https://[2001:db8::1]`): IPV6_IN_POLICY."""
+    return origin.lower().startswith(("http://[", "https://["))
+
+
 HOST_NOT_IDNA = _("“%(host)s” cannot be written as a host name: check its spelling.")
 
 
@@ -425,8 +430,11 @@ class Backend(models.Model):
 
     def listed_technicians(self) -> list[Technician]:
         """The Take Control technicians customers may pick, in the admin's order: the technician
-        page's choices and the set-up checklist's known list (the adapter's `last_known_people`)."""
-        return list(self.technicians.filter(listed=True))
+        page's choices and the set-up checklist's known list (the adapter's `last_known_people`).
+        One whose username fails today's rule is left out: a start would not reach them
+        (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        listed = self.technicians.filter(listed=True)
+        return [technician for technician in listed if technician.username_accepted]
 
     def clean(self):
         """What the vendor would refuse, refused here (the admin and portal_bootstrap).
@@ -500,6 +508,23 @@ class Backend(models.Model):
                 errors["tc_pin_url_template"] = error.messages
         if errors:
             raise ValidationError(errors)
+
+    def stored_address_problems(self) -> dict[str, list[str]]:
+        """Why a stored address fails today's rules, by field ("" and none when all pass): one
+        saved before a rule, such as an IPv6 address before session 30's (no page's security
+        policy can name it, so every start broke). Starts are refused as "temporarily
+        unavailable" meanwhile and the set-up checklist names the field
+        (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        problems: dict[str, list[str]] = {}
+        addresses = {"base_url": self.base_url}
+        if self.tc_pin_url_template:  # as clean_settings checks it
+            addresses["tc_pin_url_template"] = self.tc_pin_url_template.replace("{pin}", "123456789")
+        for field, address in addresses.items():
+            try:
+                validate_vendor_url(address)
+            except ValidationError as error:
+                problems[field] = error.messages
+        return problems
 
     def _field_accepts(self, name: str) -> bool:
         """Whether the field's own checks (blank, length, validators) pass its current value."""
@@ -751,6 +776,13 @@ class Site(models.Model):
     def allowed_frame_origins(self) -> list[str]:
         return [line.strip() for line in self.frame_ancestors.splitlines() if line.strip()]
 
+    def stored_frame_origin_problems(self) -> list[str]:
+        """The stored embedding origins no page's security policy can name: IPv6 addresses,
+        saved before the rule that refuses them (`clean`). Browsers ignore such a source, so
+        that page cannot frame the portal; the set-up checklist names them
+        (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        return [origin for origin in self.allowed_frame_origins if is_ipv6_origin(origin)]
+
     def backend_problems(self, backend: Backend | None = None) -> dict[str, StrOrPromise]:
         """What this site asks of its backend (or `backend`) that the vendor would refuse or
         the start URL cannot carry, by the site field to change."""
@@ -795,7 +827,7 @@ class Site(models.Model):
                 origins.append(origin.lower())
                 idna_problems.append(error)
         bad_origins = [o for o in origins if not FRAME_ORIGIN.fullmatch(o)]
-        if any(origin.startswith(("http://[", "https://[")) for origin in origins):
+        if any(is_ipv6_origin(origin) for origin in origins):
             errors["frame_ancestors"] = IPV6_IN_POLICY
         elif idna_problems:
             errors["frame_ancestors"] = idna_problems[0]
@@ -976,6 +1008,17 @@ class Technician(models.Model):
 
     def __str__(self):
         return self.display_name
+
+    @property
+    def username_accepted(self) -> bool:
+        """Whether the stored username passes today's rule: one saved before the rule
+        (`jane@localhost`) does not, and no start is sent to it
+        (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        try:
+            email_on_a_domain_validator()(self.username)
+        except ValidationError:
+            return False
+        return True
 
 
 class Issue(models.Model):
