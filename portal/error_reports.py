@@ -91,9 +91,9 @@ class SecretsHiddenReporterFilter(SafeExceptionReporterFilter):
     def _known_secrets(self, request) -> list[str] | None:
         """The posted and the stored secrets, read once per report's request; None when the
         stored ones cannot be read."""
-        known = getattr(request, "_portal_known_secrets", False)
-        if known is not False:
-            return known
+        if hasattr(request, "_portal_known_secrets"):
+            return request._portal_known_secrets
+        known: list[str] | None
         try:
             known = sorted({*self._posted_secrets(request), *stored_secrets()})
         except DatabaseError as error:
