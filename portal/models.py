@@ -789,6 +789,16 @@ class Site(models.Model):
         backend = backend or self.backend
         return dict(backend.adapter.site_problems(self))
 
+    def clean_fields(self, exclude=None):
+        """The logos' upload rules are for uploads: a logo already stored is not checked again at
+        each save. One stored before today's rules (or whose file is gone, which failed every
+        save with a 500) is named after the save and by the set-up checklist, and customers are
+        not shown it (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        stored = {
+            name for name in ("logo", "logo_dark") if getattr(self, name) and getattr(self, name)._committed
+        }
+        super().clean_fields(exclude={*(exclude or ()), *stored})
+
     def validate_constraints(self, exclude=None):
         """A site made the default first waits for any other save doing the same to commit, so
         that the check below sees it: otherwise two saves at once both find no other default,

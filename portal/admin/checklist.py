@@ -160,24 +160,29 @@ def _logo_label(name: str) -> str:
     return _field_label(Site, name)
 
 
-def logo_item(site: Site) -> Item | None:
-    """A to-do item when a stored logo fails today's upload rules: one stored before the pixel
-    limit or the frames limit, or whose file is gone. Customers are not shown it meanwhile
-    (branding.logo_shown); None when every stored logo passes
-    (docs/decisions/0038-branding-without-script.md)."""
+def stored_logo_problems(site: Site) -> list[str]:
+    """For each stored logo that fails today's upload rules (one stored before the pixel limit
+    or the frames limit, or whose file is gone), a sentence naming it and why; customers are
+    not shown it meanwhile (branding.logo_shown). The checklist and the site's save say them."""
     problems = []
     for name in ("logo", "logo_dark"):
         file = getattr(site, name)
         problem = branding.stored_logo_problem(file) if file else ""
         if problem:
-            label = _logo_label(name)
             problems.append(
                 _(
                     "%(logo)s fails today's upload checks: %(problem)s "
                     "Customers are not shown it; upload another."
                 )
-                % {"logo": label, "problem": problem}
+                % {"logo": _logo_label(name), "problem": problem}
             )
+    return problems
+
+
+def logo_item(site: Site) -> Item | None:
+    """A to-do item when a stored logo fails today's upload rules (`stored_logo_problems`);
+    None when every stored logo passes (docs/decisions/0038-branding-without-script.md)."""
+    problems = stored_logo_problems(site)
     if not problems:
         return None
     return Item(
