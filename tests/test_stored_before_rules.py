@@ -23,7 +23,9 @@ def test_a_survey_on_a_backend_stored_with_an_ipv6_address_is_temporarily_unavai
 ):
     Backend.objects.filter(pk=site.backend_id).update(base_url=IPV6_APPLIANCE)
     with caplog.at_level(logging.ERROR):
-        response = client.post("/survey/", form_data(issue="printing", name="Jane Doe", details="Printer offline"))
+        response = client.post(
+            "/survey/", form_data(issue="printing", name="Jane Doe", details="Printer offline")
+        )
     assert response.status_code == 503
     html = response.content.decode()
     assert "temporarily unavailable" in html
@@ -43,6 +45,8 @@ def test_a_pin_start_with_an_ipv6_pin_template_is_temporarily_unavailable(client
 
 
 def test_a_backend_whose_addresses_pass_starts_as_before(client, site, issues):
-    response = client.post("/survey/", form_data(issue="printing", name="Jane Doe", details="Printer offline"))
+    response = client.post(
+        "/survey/", form_data(issue="printing", name="Jane Doe", details="Printer offline")
+    )
     assert response.status_code == 303
     assert response["Location"].startswith("https://support.example.com/")

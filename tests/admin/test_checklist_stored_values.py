@@ -65,8 +65,9 @@ def test_a_backend_address_stored_as_ipv6_is_named_with_a_link_to_the_backend(
     found = entry(admin_client, "Backend address")
     label = {"base_url": "Address", "tc_pin_url_template": "PIN URL template"}[field]
     assert found["text"].startswith("To do: Backend address")
-    assert f"{label} of {tc_site.backend.name} fails today's checks: Use a host name, not an IPv6 address" in (
-        found["text"]
+    assert (
+        f"{label} of {tc_site.backend.name} fails today's checks: Use a host name, not an IPv6 address"
+        in (found["text"])
     )
     assert "temporarily unavailable" in found["text"]
     assert found["links"] == [reverse("admin:portal_backend_change", args=[tc_site.backend_id])]
