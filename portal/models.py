@@ -117,6 +117,10 @@ IPV6_IN_POLICY = _(
     "Use a host name, not an IPv6 address: browsers ignore IPv6 addresses in a page's security policy."
 )
 
+# What `validate_vendor_url` refuses that no start can survive: a host a policy source cannot
+# name (IPv6), or no URL at all (Backend.stored_address_problems).
+ADDRESS_BREAKS_STARTS = frozenset({"ipv6", "not_a_url"})
+
 
 def is_ipv6_origin(origin: str) -> bool:
     """Whether an origin's host is an IPv6 address (`https://[2001:db8::1]`): IPV6_IN_POLICY."""
@@ -510,11 +514,12 @@ class Backend(models.Model):
             raise ValidationError(errors)
 
     def stored_address_problems(self) -> dict[str, list[str]]:
-        """Why a stored address fails today's rules, by field ("" and none when all pass): one
-        saved before a rule, such as an IPv6 address before session 30's (no page's security
-        policy can name it, so every start broke). Starts are refused as "temporarily
-        unavailable" meanwhile and the set-up checklist names the field
-        (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        """Why a stored address breaks every start, by field (none when all work): saved before
+        today's rules, its host is one no page's security policy can name, such as an IPv6
+        address before session 30's rule, so the customer's browser refuses the redirect there.
+        Starts are refused as "temporarily unavailable" meanwhile and the set-up checklist names
+        the field. Rules that leave a start working (a PIN URL template with a query) do not
+        count (docs/decisions/0126-values-stored-before-todays-rules.md)."""
         problems: dict[str, list[str]] = {}
         addresses = {"base_url": self.base_url}
         if self.tc_pin_url_template:  # as clean_settings checks it
@@ -523,7 +528,8 @@ class Backend(models.Model):
             try:
                 validate_vendor_url(address)
             except ValidationError as error:
-                problems[field] = error.messages
+                if error.code in ADDRESS_BREAKS_STARTS:
+                    problems[field] = error.messages
         return problems
 
     def _field_accepts(self, name: str) -> bool:
