@@ -270,19 +270,30 @@ def header_logo(site: Site | None) -> HeaderLogo | None:
 def dark_logo_unseen(site: Site) -> str:
     """Why the site's logo for dark pages is never shown (header_logo), for the admin: "light"
     (the pages are always light), "no logo" (a site that follows the device shows it only
-    beside a logo), or "" when it is shown or there is none."""
+    beside a logo, and it has none), "logo not shown" (it has one, but customers are not shown
+    it: it fails today's upload checks), or "" when it is shown, there is none, or it fails
+    those checks itself (`stored_logo_problem` says so, naming it)."""
     if not site.logo_dark:
         return ""
     shown = header_logo(site)
     if shown is not None and site.logo_dark.url in (shown.src, shown.dark_src):
         return ""
-    return "light" if site.color_scheme == Site.ColorScheme.LIGHT else "no logo"
+    if site.color_scheme == Site.ColorScheme.LIGHT:
+        return "light"
+    if not logo_shown(site.logo_dark):
+        return ""
+    return "logo not shown" if site.logo else "no logo"
 
 
 def logo_may_vanish(site: Site) -> bool:
     """Whether the admin is told that the logo may be hard to see: the site's pages are dark
-    (always or on dark devices) and show the light pages' logo there, as no dark one is set."""
-    return site.color_scheme != Site.ColorScheme.LIGHT and bool(site.logo) and not site.logo_dark
+    (always or on dark devices) and show the light pages' logo there, as no dark one is shown
+    (none is set, or it fails today's upload checks)."""
+    return (
+        site.color_scheme != Site.ColorScheme.LIGHT
+        and logo_shown(site.logo)
+        and not logo_shown(site.logo_dark)
+    )
 
 
 def embed_snippet(*, origin: str, site_name: str, color_scheme: str = Site.ColorScheme.LIGHT) -> str:

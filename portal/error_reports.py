@@ -7,23 +7,48 @@ marked with `sensitive_post_parameters`, and nothing at all with DEBUG on. This 
 settings.DEFAULT_EXCEPTION_REPORTER_FILTER: it hides, from every view and with DEBUG on too,
 each POST parameter named after a secret in some model admin's `secret_fields` (a backend's
 client secret and Take Control keys, a site's prefill secret, a webhook endpoint's secret),
-and every frame variable that holds one of the values the request posted for them.
+and every frame variable that holds one of the values the request posted for them, or one
+the database stores for them (a save's SQL parameters carry a stored secret nobody posted) or an
+API token's hash (docs/decisions/0126-values-stored-before-todays-rules.md).
 """
 
 from __future__ import annotations
 
+import logging
+
 from django.apps import apps
 from django.contrib import admin
+from django.db import DatabaseError
 from django.views.debug import SafeExceptionReporterFilter
+
+logger = logging.getLogger(__name__)
+
+
+def _secret_fields() -> list[tuple[type, tuple[str, ...]]]:
+    """Each registered model with its admin's secret fields."""
+    found = []
+    for model in apps.get_models():
+        if admin.site.is_registered(model):
+            fields = tuple(getattr(admin.site.get_model_admin(model), "secret_fields", ()))
+            if fields:
+                found.append((model, fields))
+    return found
 
 
 def secret_post_parameters() -> frozenset[str]:
     """The names the admin's secret fields post under: their model fields' names."""
-    names: set[str] = set()
-    for model in apps.get_models():
-        if admin.site.is_registered(model):
-            names.update(getattr(admin.site.get_model_admin(model), "secret_fields", ()))
-    return frozenset(names)
+    return frozenset(name for _model, fields in _secret_fields() for name in fields)
+
+
+def stored_secrets() -> list[str]:
+    """Every secret the database holds: the admin's secret fields' stored values (a backend's
+    `SECRET_FIELDS`, a site's prefill secret, a webhook endpoint's secret, an API token's hash).
+    DatabaseError when they cannot be read."""
+    values: set[str] = set()
+    for model, fields in _secret_fields():
+        for row in model._base_manager.values_list(*fields):  # type: ignore[attr-defined]
+            values.update(value for value in row if value)
+    return sorted(values)
 
 
 class SecretsHiddenReporterFilter(SafeExceptionReporterFilter):
@@ -48,23 +73,47 @@ class SecretsHiddenReporterFilter(SafeExceptionReporterFilter):
         return cleansed
 
     def get_traceback_frame_variables(self, request, tb_frame):
-        """A frame's variables, each one whose text holds a posted secret replaced: the DEBUG page
-        shows them, and a form's cleaned data or a query's parameters carry the value."""
+        """A frame's variables, each one whose text holds a posted or a stored secret replaced:
+        the DEBUG page shows them, and a form's cleaned data or a query's parameters carry the
+        value. When the stored ones cannot be read (the database is what failed), every
+        variable is replaced: a report without them beats one that may show a secret."""
         variables = super().get_traceback_frame_variables(request, tb_frame)
-        posted = self._posted_secrets(request)
-        if not posted:
+        secrets = self._known_secrets(request)
+        if secrets is None:
+            return [(name, self.cleansed_substitute) for name, _value in variables]
+        if not secrets:
             return variables
         return [
-            (name, self.cleansed_substitute if self._holds(value, posted) else value)
+            (name, self.cleansed_substitute if self._holds(value, secrets) else value)
             for name, value in variables
         ]
 
+    def _known_secrets(self, request) -> list[str] | None:
+        """The posted and the stored secrets, read once per report's request; None when the
+        stored ones cannot be read."""
+        if hasattr(request, "_portal_known_secrets"):
+            return request._portal_known_secrets
+        known: list[str] | None
+        try:
+            known = sorted({*self._posted_secrets(request), *stored_secrets()})
+        except DatabaseError as error:
+            logger.warning("Error report: stored secrets unreadable (%s); frame variables hidden.", error)
+            known = None
+        if request is not None:
+            request._portal_known_secrets = known
+        return known
+
     @staticmethod
     def _posted_secrets(request) -> list[str]:
-        if request is None or request.method != "POST":
+        """The secrets the request carried: posted under a secret field's name, or the API
+        token it presented (`Authorization: Bearer …`)."""
+        if request is None:
             return []
-        values = (value for name in secret_post_parameters() for value in request.POST.getlist(name))
-        return [value for value in values if value]
+        credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")[2].strip()
+        found = [credentials] if credentials else []
+        if request.method == "POST":
+            found += (value for name in secret_post_parameters() for value in request.POST.getlist(name))
+        return [value for value in found if value]
 
     @staticmethod
     def _holds(value, secrets: list[str]) -> bool:

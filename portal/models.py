@@ -117,6 +117,15 @@ IPV6_IN_POLICY = _(
     "Use a host name, not an IPv6 address: browsers ignore IPv6 addresses in a page's security policy."
 )
 
+# What `validate_vendor_url` refuses that no start can survive: a host a policy source cannot
+# name (IPv6), or no URL at all (Backend.stored_address_problems).
+ADDRESS_BREAKS_STARTS = frozenset({"ipv6", "not_a_url"})
+
+
+def is_ipv6_origin(origin: str) -> bool:
+    """Whether an origin's host is an IPv6 address (`https://[2001:db8::1]`): IPV6_IN_POLICY."""
+    return origin.lower().startswith(("http://[", "https://["))
+
 
 HOST_NOT_IDNA = _("“%(host)s” cannot be written as a host name: check its spelling.")
 
@@ -425,8 +434,11 @@ class Backend(models.Model):
 
     def listed_technicians(self) -> list[Technician]:
         """The Take Control technicians customers may pick, in the admin's order: the technician
-        page's choices and the set-up checklist's known list (the adapter's `last_known_people`)."""
-        return list(self.technicians.filter(listed=True))
+        page's choices and the set-up checklist's known list (the adapter's `last_known_people`).
+        One whose username fails today's rule is left out: a start would not reach them
+        (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        listed = self.technicians.filter(listed=True)
+        return [technician for technician in listed if technician.username_accepted]
 
     def clean(self):
         """What the vendor would refuse, refused here (the admin and portal_bootstrap).
@@ -500,6 +512,25 @@ class Backend(models.Model):
                 errors["tc_pin_url_template"] = error.messages
         if errors:
             raise ValidationError(errors)
+
+    def stored_address_problems(self) -> dict[str, list[str]]:
+        """Why a stored address breaks every start, by field (none when all work): saved before
+        today's rules, its host is one no page's security policy can name, such as an IPv6
+        address before session 30's rule, so the customer's browser refuses the redirect there.
+        Starts are refused as "temporarily unavailable" meanwhile and the set-up checklist names
+        the field. Rules that leave a start working (a PIN URL template with a query) do not
+        count (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        problems: dict[str, list[str]] = {}
+        addresses = {"base_url": self.base_url}
+        if self.tc_pin_url_template:  # as clean_settings checks it
+            addresses["tc_pin_url_template"] = self.tc_pin_url_template.replace("{pin}", "123456789")
+        for field, address in addresses.items():
+            try:
+                validate_vendor_url(address)
+            except ValidationError as error:
+                if error.code in ADDRESS_BREAKS_STARTS:
+                    problems[field] = error.messages
+        return problems
 
     def _field_accepts(self, name: str) -> bool:
         """Whether the field's own checks (blank, length, validators) pass its current value."""
@@ -751,11 +782,28 @@ class Site(models.Model):
     def allowed_frame_origins(self) -> list[str]:
         return [line.strip() for line in self.frame_ancestors.splitlines() if line.strip()]
 
+    def stored_frame_origin_problems(self) -> list[str]:
+        """The stored embedding origins no page's security policy can name: IPv6 addresses,
+        saved before the rule that refuses them (`clean`). Browsers ignore such a source, so
+        that page cannot frame the portal; the set-up checklist names them
+        (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        return [origin for origin in self.allowed_frame_origins if is_ipv6_origin(origin)]
+
     def backend_problems(self, backend: Backend | None = None) -> dict[str, StrOrPromise]:
         """What this site asks of its backend (or `backend`) that the vendor would refuse or
         the start URL cannot carry, by the site field to change."""
         backend = backend or self.backend
         return dict(backend.adapter.site_problems(self))
+
+    def clean_fields(self, exclude=None):
+        """The logos' upload rules are for uploads: a logo already stored is not checked again at
+        each save. One stored before today's rules (or whose file is gone, which failed every
+        save with a 500) is named after the save and by the set-up checklist, and customers are
+        not shown it (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        stored = {
+            name for name in ("logo", "logo_dark") if getattr(self, name) and getattr(self, name)._committed
+        }
+        super().clean_fields(exclude={*(exclude or ()), *stored})
 
     def validate_constraints(self, exclude=None):
         """A site made the default first waits for any other save doing the same to commit, so
@@ -795,7 +843,7 @@ class Site(models.Model):
                 origins.append(origin.lower())
                 idna_problems.append(error)
         bad_origins = [o for o in origins if not FRAME_ORIGIN.fullmatch(o)]
-        if any(origin.startswith(("http://[", "https://[")) for origin in origins):
+        if any(is_ipv6_origin(origin) for origin in origins):
             errors["frame_ancestors"] = IPV6_IN_POLICY
         elif idna_problems:
             errors["frame_ancestors"] = idna_problems[0]
@@ -976,6 +1024,17 @@ class Technician(models.Model):
 
     def __str__(self):
         return self.display_name
+
+    @property
+    def username_accepted(self) -> bool:
+        """Whether the stored username passes today's rule: one saved before the rule
+        (`jane@localhost`) does not, and no start is sent to it
+        (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        try:
+            email_on_a_domain_validator()(self.username)
+        except ValidationError:
+            return False
+        return True
 
 
 class Issue(models.Model):

@@ -25,7 +25,7 @@ from portal.models import Issue, Site, StartRequest, Technician
 from portal.selectors import LocalizedIssue
 from portal.text_rules import normalise
 from portal.vendors import limits
-from portal.vendors.base import StartFlow, StartOrder
+from portal.vendors.base import StartFlow, StartOrder, StartOutcome
 from portal.vendors.registry import adapter_for
 from portal.webhooks.services import enqueue_start_event, start_event_wanted
 
@@ -145,8 +145,20 @@ def _start(
 ) -> StartResult:
     """Hands the validated start to the backend's adapter (the URL, or the vendor's answer)
     and records it (docs/decisions/0055-vendor-adapters-and-registry.md)."""
-    adapter = adapter_for(context.site.backend)
-    outcome = adapter.start(order)
+    backend = context.site.backend
+    adapter = adapter_for(backend)
+    if stored_problems := backend.stored_address_problems():
+        # Saved before today's rules: no page's policy lets the customer's browser go there
+        # (docs/decisions/0126-values-stored-before-todays-rules.md).
+        logger.error(
+            "Start refused: backend %s has an address today's rules refuse (%s). "
+            "Admin: see the set-up checklist.",
+            backend.name,
+            ", ".join(stored_problems),
+        )
+        outcome = StartOutcome(failure="unavailable")
+    else:
+        outcome = adapter.start(order)
     if outcome.failure:
         record_start(
             context=context, flow=flow, outcome=StartRequest.Outcome.FAILED, issue=issue, customer=customer

@@ -527,3 +527,72 @@ def test_the_admins_snippet_gives_a_dark_sites_frame_the_dark_page_colour(
         **attributes,
     }
     assert "style" not in frame.attrs
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("scheme", "failing", "told"),
+    [
+        (
+            "device",
+            "logo",
+            [
+                "Logo fails today's upload checks:",
+                "The logo for dark pages is not shown either: on a site that follows the device it is "
+                "shown only beside the logo for light pages, which fails today's upload checks.",
+            ],
+        ),
+        ("dark", "logo", ["Logo fails today's upload checks:"]),
+        ("dark", "logo_dark", ["Logo for dark pages fails today's upload checks:", LOGO_HINT]),
+        ("device", "logo_dark", ["Logo for dark pages fails today's upload checks:", LOGO_HINT]),
+        (
+            "light",
+            "logo_dark",
+            [
+                "Logo for dark pages fails today's upload checks:",
+                "The logo for dark pages is not shown: this site's pages are always light.",
+            ],
+        ),
+    ],
+)
+def test_a_logo_stored_before_todays_rules_is_named_with_its_reason_after_saving(
+    admin_client, client, site, settings, tmp_path, scheme, failing, told
+):
+    """A logo stored before the pixel limit is not shown (branding.logo_shown): the hints name
+    that logo and that reason, not "upload a logo" or "the pages are always light" alone, and
+    the dark-lettering hint only when the light pages' logo is what dark pages show."""
+    from tests.test_logo_pixels import png
+
+    settings.MEDIA_ROOT = tmp_path
+    for name in ("logo", "logo_dark"):
+        getattr(site, name).save(f"{name}.png", io.BytesIO(png(30000, 30000) if name == failing else PNG_1PX))
+    response = save_site_in_admin(admin_client, site, color_scheme=scheme, follow=True)
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    logo_warnings = [w for w in warnings if "logo" in w.lower()]
+    assert len(logo_warnings) == len(told), logo_warnings
+    for expected in told:
+        assert any(expected in warning for warning in logo_warnings), (expected, logo_warnings)
+    if told[0].startswith("Logo fails") or told[0].startswith("Logo for dark pages fails"):
+        assert "30000×30000" in logo_warnings[0]
+    shown = [img.attrs.get("src", "") for img in elements(client.get("/").content.decode(), "img")]
+    assert not any(getattr(site, failing).url in address for address in shown)
+
+
+@pytest.mark.django_db
+def test_a_site_whose_logo_file_is_gone_is_saved_and_told_which_one(admin_client, site, settings, tmp_path):
+    """The upload rules ran again on the stored logo at each save: a file gone from MEDIA_ROOT
+    failed every save of the site with a 500."""
+    settings.MEDIA_ROOT = tmp_path
+    site.logo.save("acme.png", io.BytesIO(PNG_1PX))
+    site.logo_dark.save("acme-dark.png", io.BytesIO(PNG_1PX))
+    (tmp_path / site.logo_dark.name).unlink()
+    response = save_site_in_admin(admin_client, site, color_scheme="dark", name="Acme Help", follow=True)
+    assert response.status_code == 200
+    site.refresh_from_db()
+    assert (site.name, site.color_scheme) == ("Acme Help", "dark")
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert (
+        "Logo for dark pages fails today's upload checks: Its file cannot be read from MEDIA_ROOT. "
+        "Customers are not shown it; upload another."
+    ) in warnings
+    assert not any("follows the device" in warning for warning in warnings)

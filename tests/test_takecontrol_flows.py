@@ -839,3 +839,62 @@ def test_what_happens_next_promises_no_chat_take_control_cannot_open(client, tc_
     steps = element(html, "div", class_="next-steps").text
     assert "keskustelu" not in steps  # Finnish for "chat"
     assert "Selaimesi lataa pienen tukiohjelman." in steps
+
+
+# ------------------------------------------------------------------------------
+# Technicians stored before today's username rule
+# (docs/decisions/0126-values-stored-before-todays-rules.md)
+# ------------------------------------------------------------------------------
+@pytest.fixture
+def localhost_technician(tc_backend):
+    """As an older version saved it: Django's own email rule takes `jane@localhost`."""
+    return Technician.objects.create(backend=tc_backend, display_name="Jane", username="jane@localhost")
+
+
+def test_an_issue_technician_without_a_domain_is_left_out_and_the_vendor_takes_the_start(
+    client, tc_site, tc_issues, tc_backend, localhost_technician, takecontrol_server, caplog
+):
+    tc_backend.base_url = takecontrol_server.rest_url
+    tc_backend.save()
+    tc_issues["printing"].technician = localhost_technician
+    tc_issues["printing"].save()
+    url = start_address(post_survey(client))
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == takecontrol_server.base_url + NEW_SESSION_PATH
+    assert query_of(url) == [
+        ("uid", UID),
+        ("department", "1234"),
+        ("customer_name", "Jane Doe"),
+        ("customer_email", "jane@example.com"),
+        ("customer_number", "C-1001"),
+        ("problem_description", "Printer offline"),
+        ("ask_customer_info", "1"),
+    ]
+    answer = requests.get(url, timeout=5)
+    assert (answer.status_code, "applet" in answer.text) == (200, True), answer.text
+    (arrived,) = takecontrol_server.calls(NEW_SESSION_PATH)
+    assert "tech" not in arrived.query and arrived.query["department"] == ["1234"]
+    assert last_record().outcome == StartRequest.Outcome.STARTED
+    assert any("jane@localhost" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+def test_a_rest_start_leaves_out_a_technician_without_a_domain(
+    client, rest_site, tc_issues, localhost_technician, takecontrol_server
+):
+    tc_issues["printing"].technician = localhost_technician
+    tc_issues["printing"].save()
+    queue_page(client, post_survey(client))
+    [call] = takecontrol_server.rest_calls()
+    assert call.json["department_id"] == 1234
+    assert "technician_username" not in call.json
+
+
+def test_a_technician_without_a_domain_is_not_offered_to_customers(
+    client, tc_site, technicians, localhost_technician
+):
+    html = client.get("/technicians/").content.decode()
+    assert "Anna K." in html
+    assert "Jane" not in html and f'value="{localhost_technician.pk}"' not in html
+    response = client.post("/technicians/", form_data(technician=str(localhost_technician.pk)))
+    assert response.status_code == 200
+    assert last_record().outcome == StartRequest.Outcome.INVALID

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from portal import appliance, branding, translation_coverage
 from portal.dates import date_and_time
-from portal.models import LANGUAGE_CHOICES, ApiToken, CustomField, Issue, Site
+from portal.models import LANGUAGE_CHOICES, ApiToken, Backend, CustomField, Issue, Site
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 
@@ -150,29 +150,39 @@ def people_list_item(site: Site) -> Item | None:
     return Item(str(title), False, str(advice) % {"backend": site.backend.name}, url, link_text)
 
 
+def _field_label(model, name: str) -> str:
+    """A field's label as its admin form shows it."""
+    return str(capfirst(model._meta.get_field(name).verbose_name))
+
+
 def _logo_label(name: str) -> str:
     """The logo field's label as the site's form shows it ("Logo", "Logo for dark pages")."""
-    return str(capfirst(Site._meta.get_field(name).verbose_name))  # type: ignore[union-attr]
+    return _field_label(Site, name)
 
 
-def logo_item(site: Site) -> Item | None:
-    """A to-do item when a stored logo fails today's upload rules: one stored before the pixel
-    limit or the frames limit, or whose file is gone. Customers are not shown it meanwhile
-    (branding.logo_shown); None when every stored logo passes
-    (docs/decisions/0038-branding-without-script.md)."""
+def stored_logo_problems(site: Site) -> list[str]:
+    """For each stored logo that fails today's upload rules (one stored before the pixel limit
+    or the frames limit, or whose file is gone), a sentence naming it and why; customers are
+    not shown it meanwhile (branding.logo_shown). The checklist and the site's save say them."""
     problems = []
     for name in ("logo", "logo_dark"):
         file = getattr(site, name)
         problem = branding.stored_logo_problem(file) if file else ""
         if problem:
-            label = _logo_label(name)
             problems.append(
                 _(
                     "%(logo)s fails today's upload checks: %(problem)s "
                     "Customers are not shown it; upload another."
                 )
-                % {"logo": label, "problem": problem}
+                % {"logo": _logo_label(name), "problem": problem}
             )
+    return problems
+
+
+def logo_item(site: Site) -> Item | None:
+    """A to-do item when a stored logo fails today's upload rules (`stored_logo_problems`);
+    None when every stored logo passes (docs/decisions/0038-branding-without-script.md)."""
+    problems = stored_logo_problems(site)
     if not problems:
         return None
     return Item(
@@ -181,6 +191,55 @@ def logo_item(site: Site) -> Item | None:
         " ".join(problems),
         _url("portal_site_change", site.pk),
         _("Upload another logo"),
+    )
+
+
+def backend_address_item(site: Site) -> Item | None:
+    """A to-do item when the backend's stored address fails today's rules (an IPv6 address
+    saved before they refused it): starts are "temporarily unavailable" until it is changed
+    (docs/decisions/0126-values-stored-before-todays-rules.md). None when it passes."""
+    backend = site.backend
+    problems = backend.stored_address_problems()
+    if not problems:
+        return None
+    return Item(
+        _("Backend address"),
+        False,
+        " ".join(
+            _("%(field)s of %(backend)s fails today's checks: %(problem)s")
+            % {"field": _field_label(Backend, field), "backend": backend.name, "problem": " ".join(messages)}
+            for field, messages in problems.items()
+        )
+        + " "
+        + _("Customers are told that remote support is temporarily unavailable until it is changed."),
+        _url("portal_backend_change", backend.pk),
+        _("Edit the backend"),
+    )
+
+
+def technicians_item(site: Site) -> Item | None:
+    """A to-do item naming the backend's technicians whose username fails today's rule
+    (`jane@localhost`, saved before it): no start is sent to them and customers are not offered
+    them (docs/decisions/0126-values-stored-before-todays-rules.md). None when all pass."""
+    technicians = site.backend.technicians.all()
+    refused = [technician for technician in technicians if not technician.username_accepted]
+    if not refused:
+        return None
+    return Item(
+        capfirst(_("technicians")),
+        False,
+        ngettext(
+            "The username of %(technicians)s is no email address on a domain: starts routed "
+            "there go to the department's queue instead, and the technician list leaves them "
+            "out. Enter their Take Control address.",
+            "The usernames of %(technicians)s are no email addresses on a domain: starts routed "
+            "there go to the department's queue instead, and the technician list leaves them "
+            "out. Enter their Take Control addresses.",
+            len(refused),
+        )
+        % {"technicians": ", ".join(f"{t.display_name} ({t.username})" for t in refused)},
+        _url("portal_backend_change", site.backend_id),
+        _("Edit the technicians"),
     )
 
 
@@ -356,6 +415,22 @@ def embedding_item(site: Site) -> Item:
     title = _("Embedding origins")
     origins = site.allowed_frame_origins
     url = _url("portal_site_change", site.pk)
+    ipv6 = site.stored_frame_origin_problems()
+    if ipv6:  # saved before the rule (docs/decisions/0126-values-stored-before-todays-rules.md)
+        return Item(
+            title,
+            False,
+            ngettext(
+                "%(origins)s cannot embed the portal: browsers ignore IPv6 addresses in a page's "
+                "security policy. Use the help-desk page's host name instead.",
+                "%(origins)s cannot embed the portal: browsers ignore IPv6 addresses in a page's "
+                "security policy. Use the help-desk pages' host names instead.",
+                len(ipv6),
+            )
+            % {"origins": ", ".join(ipv6)},
+            url,
+            _("Edit the origins"),
+        )
     if origins:
         return Item(
             title,
@@ -426,6 +501,8 @@ def site_checklist(site: Site, user) -> SiteChecklist:
         hostnames_item(site),
         logo_item(site),
         backend_item(site) if user.has_perm("portal.view_backend") else None,
+        backend_address_item(site) if user.has_perm("portal.view_backend") else None,
+        technicians_item(site) if user.has_perm("portal.view_backend") else None,
         people_list_item(site),
         issues_item(site),
         languages_item(site),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal import models, prefill, translation_coverage
-from portal.admin.checklist import refused_hostnames
+from portal.admin.checklist import refused_hostnames, stored_logo_problems
 from portal.admin.choices import ChoicesInUseFilter, PreselectSingleChoiceMixin
 from portal.admin.mixins import (
     AdminListMedia,
@@ -381,6 +381,8 @@ class SiteAdmin(
                 ),
                 messages.SUCCESS,
             )
+        for problem in stored_logo_problems(obj):  # stored before today's rules: named, with why
+            self.message_user(request, problem, messages.WARNING)
         if logo_may_vanish(obj):
             # After saving, as the contrast warnings are: said only to the sites it concerns,
             # and never in the way of a save (the logo may well read on dark).
@@ -397,12 +399,18 @@ class SiteAdmin(
         if unseen:  # uploaded for nothing: say why, as the logo's hint above does
             self.message_user(
                 request,
-                _("The logo for dark pages is not shown: this site's pages are always light.")
-                if unseen == "light"
-                else _(
-                    "The logo for dark pages is not shown: on a site that follows the device it "
-                    "is shown only beside a logo for light pages. Upload that logo too."
-                ),
+                {
+                    "light": _("The logo for dark pages is not shown: this site's pages are always light."),
+                    "no logo": _(
+                        "The logo for dark pages is not shown: on a site that follows the device it "
+                        "is shown only beside a logo for light pages. Upload that logo too."
+                    ),
+                    "logo not shown": _(
+                        "The logo for dark pages is not shown either: on a site that follows the "
+                        "device it is shown only beside the logo for light pages, which fails "
+                        "today's upload checks."
+                    ),
+                }[unseen],
                 messages.WARNING,
             )
         if shows_light_pages(obj.color_scheme):

@@ -25,6 +25,7 @@ Choices where the vendor material is silent (UNCONFIRMED in docs/vendors/takecon
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -32,11 +33,12 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from portal.vendors import limits
 from portal.vendors.base import customer_email_validator
 from portal.vendors.urls import encode_query
+
+logger = logging.getLogger(__name__)
 
 NEW_SESSION_PATH = "/integration/integration_api.php"
 PIN_PLACEHOLDER = "{pin}"
@@ -136,13 +138,40 @@ def route_for_start(*, issue: _Issue | None = None, technician: _Technician | No
     but likely). Note: `issue.department.department_id` is the vendor's number, whereas
     `issue.department_id` would be our database key. The caller resolves `technician` only among
     listed technicians of the site's backend.
+
+    A technician whose stored username fails today's rule (`jane@localhost`, saved before the
+    rule) is left out, and the start goes where the vendor sends one without a technician: the
+    department's queue, else the general queue. The vendor would refuse the whole request, and
+    the customer must not end on its error page
+    (docs/decisions/0126-values-stored-before-todays-rules.md).
     """
     department = issue.department if issue is not None else None
     chosen = technician or (issue.technician if issue is not None else None)
+    username = chosen.username if chosen is not None else ""
+    if username and not is_technician_username(username):
+        logger.warning(
+            "Take Control start without technician %r: the username is no address on a domain. "
+            "Admin: correct it in the backend's technicians.",
+            username,
+        )
+        username = ""
     return Route(
         department_id=department.department_id if department is not None else None,
-        technician_username=chosen.username if chosen is not None else "",
+        technician_username=username,
     )
+
+
+def is_technician_username(value: str) -> bool:
+    """Whether Take Control takes `value` as a technician's username: an email address on a
+    domain (docs/vendors/takecontrol.md#rest-create-session), the rule the admin's
+    technician form applies (`jane@localhost` is refused)."""
+    from portal.models import email_on_a_domain_validator  # as customer_email_validator does
+
+    try:
+        email_on_a_domain_validator()(value)
+    except ValidationError:
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------
@@ -189,16 +218,12 @@ def check_routing(*, department_id: int | None, technician_username: str) -> Non
         isinstance(department_id, bool) or not isinstance(department_id, int) or department_id < 1
     ):
         raise TakeControlValueError("department_id must be a positive integer", field="department_id")
-    if technician_username:
-        try:
-            validate_email(technician_username)
-        except ValidationError:
-            # Technician usernames are email addresses
-            # (docs/vendors/takecontrol.md#rest-create-session and
-            # docs/vendors/takecontrol.md#new-session-url).
-            raise TakeControlValueError(
-                "technician_username is not an email address", field="technician_username"
-            ) from None
+    # Technician usernames are email addresses (docs/vendors/takecontrol.md#rest-create-session
+    # and docs/vendors/takecontrol.md#new-session-url).
+    if technician_username and not is_technician_username(technician_username):
+        raise TakeControlValueError(
+            "technician_username is not an email address", field="technician_username"
+        )
 
 
 # ------------------------------------------------------------------------------
