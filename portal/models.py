@@ -515,11 +515,11 @@ class Backend(models.Model):
 
     def stored_address_problems(self) -> dict[str, list[str]]:
         """Why a stored address breaks every start, by field (none when all work): saved before
-        today's rules, its host is one no page's security policy can name, such as an IPv6
-        address before session 30's rule, so the customer's browser refuses the redirect there.
-        Starts are refused as "temporarily unavailable" meanwhile and the set-up checklist names
-        the field. Rules that leave a start working (a PIN URL template with a query) do not
-        count (docs/decisions/0126-values-stored-before-todays-rules.md)."""
+        today's rules, its host is one no page's security policy can name (an IPv6 address), so
+        the customer's browser refuses the redirect there. Starts are refused as "temporarily
+        unavailable" meanwhile and the set-up checklist names the field. Rules that leave a start
+        working (a PIN URL template with a query) do not count
+        (docs/decisions/0126-values-stored-before-todays-rules.md)."""
         problems: dict[str, list[str]] = {}
         addresses = {"base_url": self.base_url}
         if self.tc_pin_url_template:  # as clean_settings checks it
