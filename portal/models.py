@@ -6,6 +6,7 @@ Vendor limits live in `portal.vendors.limits`; the models only keep admins insid
 from __future__ import annotations
 
 import datetime
+import functools
 import ipaddress
 import os
 import re
@@ -120,6 +121,18 @@ IPV6_IN_POLICY = _(
 # What `validate_vendor_url` refuses that no start can survive: a host a policy source cannot
 # name (IPv6), or no URL at all (Backend.stored_address_problems).
 ADDRESS_BREAKS_STARTS = frozenset({"ipv6", "not_a_url"})
+
+
+@functools.lru_cache(maxsize=256)
+def _address_breaks_starts(address: str) -> bool:
+    """Whether `validate_vendor_url` refuses the address for a reason no start survives
+    (ADDRESS_BREAKS_STARTS). Asked by every start of the backend (Backend.stored_address_problems):
+    remembered per address, as the answer depends on the text alone."""
+    try:
+        validate_vendor_url(address)
+    except ValidationError as error:
+        return error.code in ADDRESS_BREAKS_STARTS
+    return False
 
 
 def is_ipv6_origin(origin: str) -> bool:
@@ -525,11 +538,12 @@ class Backend(models.Model):
         if self.tc_pin_url_template:  # as clean_settings checks it
             addresses["tc_pin_url_template"] = self.tc_pin_url_template.replace("{pin}", "123456789")
         for field, address in addresses.items():
+            if not _address_breaks_starts(address):  # every start asks: the answer is remembered
+                continue
             try:
                 validate_vendor_url(address)
-            except ValidationError as error:
-                if error.code in ADDRESS_BREAKS_STARTS:
-                    problems[field] = error.messages
+            except ValidationError as error:  # the messages in the reader's language
+                problems[field] = error.messages
         return problems
 
     def _field_accepts(self, name: str) -> bool:
