@@ -192,9 +192,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "timeout": 20,
         }
     )
-    if not _text("DATABASE_URL", ""):
-        # The embedded default needs its folder, writable: SQLite writes its WAL beside the file.
-        data_folders.create(DATA_DIR, "PORTAL_DATA_DIR")
+    # The database's folder, writable (created if missing): SQLite writes its WAL beside the
+    # file, and refused with "unable to open database file", naming neither file nor folder.
+    data_folders.require_sqlite_writable(
+        DATABASES["default"]["NAME"], "DATABASE_URL" if _text("DATABASE_URL", "") else "PORTAL_DATA_DIR"
+    )
 elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # A database host that does not answer (down, behind a partition) would hold each new
     # connection for the system's TCP timeout, minutes: libpq gives up after this many seconds.
@@ -314,6 +316,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = _folder("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = _folder("DJANGO_MEDIA_ROOT", DATA_DIR / "media")
+# Checked, not created (the storage creates it at the first logo upload): an upload into a
+# folder the portal may not write failed with a PermissionError traceback long after the start.
+data_folders.require_writable(
+    MEDIA_ROOT, "DJANGO_MEDIA_ROOT" if _text("DJANGO_MEDIA_ROOT", "") else "PORTAL_DATA_DIR"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
