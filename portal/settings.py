@@ -110,6 +110,8 @@ MIDDLEWARE = [
     # Probes next: before host validation (and exempt from the HTTPS redirect, below).
     "portal.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Nothing below reads the database until it has every migration: until then a 503 page.
+    "portal.middleware.MigratedDatabaseMiddleware",
     "portal.middleware.SiteMiddleware",
     "portal.middleware.RequestBodyMiddleware",  # before anything reads a body it refuses
     "portal.middleware.CustomerLocaleMiddleware",

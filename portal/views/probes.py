@@ -14,6 +14,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from portal import migration_state
 from portal.cache_backend import degraded
 from portal.http import PortalRequest
 from portal.log import duration
@@ -100,7 +101,8 @@ def healthz(request: PortalRequest) -> JsonResponse:
 
 @require_GET
 def readyz(request: PortalRequest) -> JsonResponse:
-    """Database and cache reachable: 200, else 503 with what failed.
+    """Database and cache reachable, and the database migrated: 200, else 503 with what failed
+    (`"database": "not migrated"` until `manage.py migrate` has run, portal/migration_state.py).
 
     A Redis outage is `"cache": "degraded"` with 200: this process serves customers from its own
     memory meanwhile, and a shared Redis down would otherwise take every instance out of the
@@ -112,6 +114,10 @@ def readyz(request: PortalRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         checks["database"] = "ok"
+        if missing := migration_state.missing_migrations():
+            checks["database"] = "not migrated"
+            failing.append("database not migrated")
+            reasons.append(migration_state.not_migrated(missing))
     except Exception as error:  # any driver error means not ready
         checks["database"] = "error"
         failing.append(f"database {type(error).__name__}")
@@ -129,7 +135,7 @@ def readyz(request: PortalRequest) -> JsonResponse:
     if checks["cache"] == "ok" and degraded(cache):
         checks["cache"] = "degraded"
     readiness.observe(", ".join(failing) or None, "; ".join(reasons))
-    if any(value == "error" for value in checks.values()):
+    if failing:
         response = JsonResponse({"status": "error", **checks}, status=503)
         # Said once above, with why; not again by django.request on every probe.
         response._has_been_logged = True  # type: ignore[attr-defined]
