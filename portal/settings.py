@@ -6,6 +6,7 @@ every worker process of the machine shares, and DEBUG off unless asked for. `.en
 every variable.
 """
 
+import email.utils
 import warnings
 import zoneinfo
 from datetime import timedelta
@@ -481,6 +482,43 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.SecretsHiddenReporterFilter"
 
 # ------------------------------------------------------------------------------
+# Error mail: each uncaught exception of a request (a 500) mailed to DJANGO_ADMINS, through
+# the mail server EMAIL_URL names, with DEBUG off (docs/decisions/0040-production-security-defaults.md).
+# Nobody by default. `manage.py sendtestemail --admins` checks the two.
+# ------------------------------------------------------------------------------
+
+
+def _admins(name: str) -> list[tuple[str, str]]:
+    """DJANGO_ADMINS, "ops@example.com, Jane Doe <jane@example.com>", as Django's (name,
+    address) pairs; an entry without an address stops the start naming the variable."""
+    admins = []
+    for entry in _list(name, []):
+        person, address = email.utils.parseaddr(entry)
+        if "@" not in address:
+            raise ImproperlyConfigured(
+                f"{name} holds {entry!r}, which is no email address; write addresses separated by"
+                " commas: ops@example.com, Jane Doe <jane@example.com>."
+            )
+        admins.append((person or address, address))
+    return admins
+
+
+ADMINS = _admins("DJANGO_ADMINS")
+# The sender of the error mail (Django's default, root@localhost, many mail servers refuse).
+SERVER_EMAIL = _text("DJANGO_SERVER_EMAIL", "root@localhost")
+_mail = env.email_url_config(_text("EMAIL_URL", "smtp://localhost:25"))
+EMAIL_BACKEND = _mail["EMAIL_BACKEND"]
+EMAIL_HOST = _mail["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _mail["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _mail["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _mail["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = bool(_mail.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_mail.get("EMAIL_USE_SSL"))
+# The mail is sent by the failed request's thread: a mail server that does not answer holds it
+# this long at most (Django's default: no limit). EMAIL_URL's own ?timeout= wins.
+EMAIL_TIMEOUT = _mail.get("OPTIONS", {}).get("TIMEOUT", 10)
+
+# ------------------------------------------------------------------------------
 # Logging: to the console; vendor secrets never reach a log line (clients log no headers).
 # ------------------------------------------------------------------------------
 # A client's bad request (bad Host, too many fields, broken multipart, not UTF-8, 404, ...) is
@@ -495,10 +533,21 @@ LOGGING = {
             "()": "portal.log.ClientErrorFilter",
             "limit": _number("PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE", 10, at_least=0),
             "window": 60,
-        }
+        },
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "raised": {"()": "portal.log.RaisedExceptionFilter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]},
+        # Django's own handler, which this configuration used to leave out: the text report
+        # only (no HTML part with each frame's variables), through the portal's report filter
+        # (portal/error_reports.py). Only what raised: a 503 page the portal answers on purpose
+        # (a vendor down, a portal not set up) is no mail per request.
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "raised"],
+        },
     },
     "root": {
         "handlers": ["console"],
@@ -508,6 +557,8 @@ LOGGING = {
     },
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A request's 500 (django.request logs it at ERROR, with the exception), to ADMINS.
+        "django.request": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         # axes says "running database handler" on every failure at INFO; its WARNING lines
         # (new, repeated failure, lockout) and portal.admin_security's line are the record.
         "axes": {"level": "WARNING"},

@@ -524,7 +524,7 @@ READING_FILES = (
     "portal/management/commands/portal_bootstrap.py",
 )
 READ_CALL = re.compile(
-    r"\b(?:_number|_flag|_text|_list|_folder|number|env(?:\.\w+)?|os\.environ\.get|read_log_level"
+    r"\b(?:_number|_flag|_text|_list|_folder|_admins|number|env(?:\.\w+)?|os\.environ\.get|read_log_level"
     r"|bounded_number\(os\.environ,)\(?\s*\"([A-Z][A-Z0-9_]+)\""
 )
 BOOTSTRAP_NAME = re.compile(r"\"((?:BEYONDTRUST|TAKECONTROL)_[A-Z_]+)\"")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from portal import migration_state
 from portal.cache_backend import degraded
+from portal.error_reports import configured_secrets
 from portal.http import PortalRequest
 from portal.log import duration
 
@@ -24,18 +23,6 @@ logger = logging.getLogger("portal.probes")
 # While /readyz keeps failing for the same reason, the reason is logged again this often (per
 # process): a load balancer probes every few seconds, and one line per probe buried the log.
 READINESS_REMINDER_SECONDS = 600
-
-
-def configured_secrets() -> list[str]:
-    """The passwords of the configured database and cache, so no log line ever carries one (a
-    driver's error may quote part of what it was given)."""
-    found = [str(db.get("PASSWORD") or "") for db in settings.DATABASES.values()]
-    for backend in settings.CACHES.values():
-        locations = backend.get("LOCATION") or ""
-        for location in [locations] if isinstance(locations, str) else locations:
-            parts = urllib.parse.urlsplit(str(location))
-            found += [parts.password or "", urllib.parse.unquote(parts.password or "")]
-    return [secret for secret in found if secret]
 
 
 def why(error: Exception) -> str:
