@@ -73,6 +73,8 @@ def _folder(name: str, default: Path) -> Path:
 DATA_DIR = _folder("PORTAL_DATA_DIR", BASE_DIR / "data")
 
 INSTALLED_APPS = [
+    # `runserver` with gunicorn's request-line limit (portal/devserver/): first, as below.
+    "portal.devserver",
     # `createsuperuser` held to the password validators with --noinput too: Django runs a
     # command from the first app that has it, so this stands before django.contrib.auth.
     "portal.accounts",
