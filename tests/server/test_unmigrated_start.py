@@ -13,6 +13,7 @@ import sys
 
 import pytest
 import requests
+from django.urls import reverse
 
 from tests.server.portal_server import ROOT, SECRET_KEY, SETUP, portal_under_gunicorn
 
@@ -42,7 +43,7 @@ def test_an_unmigrated_database_is_a_503_page_and_one_log_line_until_migrate(tmp
         line = log_line_with(log, NOT_MIGRATED, seen)
         assert "migrations not applied" in line
 
-        for path in ("/admin/", "/survey/?name=Jane", "/favicon.ico"):
+        for path in (reverse("admin:index"), "/survey/?name=Jane", "/favicon.ico"):
             assert requests.get(f"{base_url}{path}", timeout=30).status_code == 503, path
         api = requests.get(f"{base_url}/api/v1/sites", timeout=30)
         assert (api.status_code, api.json()["error"]) == (503, "unavailable")
