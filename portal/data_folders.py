@@ -1,4 +1,5 @@
-"""The folders the portal writes to (PORTAL_DATA_DIR: the SQLite file, the disk cache) checked
+"""The folders the portal writes to (PORTAL_DATA_DIR, or DATABASE_URL's, DJANGO_MEDIA_ROOT's and
+PORTAL_CACHE_DIR's own: the SQLite file, uploaded logos, the disk cache) checked
 before anything writes there: a folder it may not write stops the start with one line naming
 the folder, the user the portal runs as and the fix, not a PermissionError traceback from
 wherever the first write happened (docs/decisions/0124-unwritable-data-folder.md).
@@ -86,3 +87,15 @@ def first_not_writable(folder: Path) -> Path | None:
         if len(path.relative_to(folder).parts) <= 2 and not os.access(path, os.W_OK):
             return path
     return None
+
+
+def require_sqlite_writable(name: str, variable: str) -> None:
+    """The SQLite database file `name` (Django's NAME): its folder created if missing, and
+    FolderNotWritable when the folder, or the file in it, is not writable (a file left by a
+    `manage.py` run as root). An in-memory database has neither."""
+    if name == ":memory:" or name.startswith("file:"):
+        return
+    database = Path(name)
+    create(database.parent, variable)
+    if database.exists() and not os.access(database, os.W_OK):
+        raise FolderNotWritable(database.parent, variable, blocking=database)

@@ -2,21 +2,25 @@
 (docs/decisions/0040-production-security-defaults.md).
 
 Django's reports (the DEBUG page, the mail `AdminEmailHandler` sends with ADMINS set, any
-`ExceptionReporter`) list the request's POST. Its filter hides only the parameters a view
-marked with `sensitive_post_parameters`, and nothing at all with DEBUG on. This one is
-settings.DEFAULT_EXCEPTION_REPORTER_FILTER: it hides, from every view and with DEBUG on too,
-each POST parameter named after a secret in some model admin's `secret_fields` (a backend's
-client secret and Take Control keys, a site's prefill secret, a webhook endpoint's secret),
-and every frame variable that holds one of the values the request posted for them, or one
-the database stores for them (a save's SQL parameters carry a stored secret nobody posted) or an
-API token's hash (docs/decisions/0126-values-stored-before-todays-rules.md).
+`ExceptionReporter`) list the request's POST, its META and every setting. Its filter hides
+only the parameters a view marked with `sensitive_post_parameters`, and nothing at all with
+DEBUG on. This one is settings.DEFAULT_EXCEPTION_REPORTER_FILTER: it hides, from every view
+and with DEBUG on too, each POST parameter named after a secret in some model admin's
+`secret_fields` (a backend's client secret and Take Control keys, a site's prefill secret, a
+webhook endpoint's secret); every frame variable that holds one of the values the request
+posted for them, or one the database stores for them (a save's SQL parameters carry a stored
+secret nobody posted) or an API token's hash
+(docs/decisions/0126-values-stored-before-todays-rules.md); and the configured passwords
+(database, cache, mail server) wherever a setting's or META's value holds one.
 """
 
 from __future__ import annotations
 
 import logging
+import urllib.parse
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.db import DatabaseError
 from django.views.debug import SafeExceptionReporterFilter
@@ -33,6 +37,20 @@ def _secret_fields() -> list[tuple[type, tuple[str, ...]]]:
             if fields:
                 found.append((model, fields))
     return found
+
+
+def configured_secrets() -> list[str]:
+    """The passwords of the configured database, cache and mail server, so no log line or error
+    report ever carries one (a driver's error may quote part of what it was given, and the
+    cache's LOCATION, redis://:PASSWORD@host, is a setting no name marks as secret)."""
+    found = [str(db.get("PASSWORD") or "") for db in settings.DATABASES.values()]
+    found.append(str(getattr(settings, "EMAIL_HOST_PASSWORD", "") or ""))
+    for backend in settings.CACHES.values():
+        locations = backend.get("LOCATION") or ""
+        for location in [locations] if isinstance(locations, str) else locations:
+            parts = urllib.parse.urlsplit(str(location))
+            found += [parts.password or "", urllib.parse.unquote(parts.password or "")]
+    return [secret for secret in found if secret]
 
 
 def secret_post_parameters() -> frozenset[str]:
@@ -55,6 +73,15 @@ class SecretsHiddenReporterFilter(SafeExceptionReporterFilter):
     def is_active(self, request):
         """Also with DEBUG on: `make run` may talk to a real appliance with its real secret."""
         return True
+
+    def cleanse_setting(self, key, value):
+        """A setting (or, through it, a request's META entry) as Django cleanses it by name, and
+        each configured password inside a value no name marks (the cache's LOCATION) starred."""
+        cleansed = super().cleanse_setting(key, value)
+        if isinstance(cleansed, str):
+            for secret in configured_secrets():
+                cleansed = cleansed.replace(secret, self.cleansed_substitute)
+        return cleansed
 
     def get_post_parameters(self, request):
         if request is None:
@@ -89,13 +116,14 @@ class SecretsHiddenReporterFilter(SafeExceptionReporterFilter):
         ]
 
     def _known_secrets(self, request) -> list[str] | None:
-        """The posted and the stored secrets, read once per report's request; None when the
-        stored ones cannot be read."""
+        """The posted, the stored and the configured secrets (a database password in a
+        driver's frame), read once per report's request; None when the stored ones cannot be
+        read."""
         if hasattr(request, "_portal_known_secrets"):
             return request._portal_known_secrets
         known: list[str] | None
         try:
-            known = sorted({*self._posted_secrets(request), *stored_secrets()})
+            known = sorted({*self._posted_secrets(request), *stored_secrets(), *configured_secrets()})
         except DatabaseError as error:
             logger.warning("Error report: stored secrets unreadable (%s); frame variables hidden.", error)
             known = None

@@ -118,3 +118,12 @@ class ClientErrorFilter(logging.Filter):
         """Forgets every count (a reconfiguration, or a test that starts from zero)."""
         with self._lock:
             self._kinds.clear()
+
+
+class RaisedExceptionFilter(logging.Filter):
+    """Only records of an exception raised and not handled (a request's 500, logged with its
+    traceback): the error mail's, so a 503 page the portal answers on purpose, a record
+    without one, mails nobody on each request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return bool(record.exc_info and record.exc_info[0] is not None)

@@ -14,7 +14,8 @@ from django.dispatch import receiver
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
-from portal import views
+from portal import migration_state, views
+from portal.api.errors import ApiError
 from portal.http import is_admin_request, is_api_request
 from portal.languages import LANGUAGE_CODES, negotiate_language
 from portal.selectors import site_for_host
@@ -65,6 +66,28 @@ class HealthCheckMiddleware:
         if request.path_info == "/readyz":
             return views.readyz(request)
         return self.get_response(request)
+
+
+class MigratedDatabaseMiddleware:
+    """Every request but the probes and static files, while the database lacks migrations
+    (gunicorn started without `manage.py migrate`): the "not set up yet" page, 503, as on an
+    empty database, and the API's JSON envelope, instead of a traceback for each request from
+    the first table missing (portal/migration_state.py says it in the log)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not migration_state.missing_migrations():
+            return self.get_response(request)
+        if is_api_request(request):
+            response = ApiError(503, "unavailable", "The portal is starting; try again later.").response()
+        else:
+            response = views.not_set_up(request)
+        response["Retry-After"] = "30"
+        # Said once per process (portal.migration_state), not on every request by django.request.
+        response._has_been_logged = True
+        return response
 
 
 class SiteMiddleware:

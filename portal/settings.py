@@ -6,6 +6,7 @@ every worker process of the machine shares, and DEBUG off unless asked for. `.en
 every variable.
 """
 
+import email.utils
 import warnings
 import zoneinfo
 from datetime import timedelta
@@ -72,6 +73,8 @@ def _folder(name: str, default: Path) -> Path:
 DATA_DIR = _folder("PORTAL_DATA_DIR", BASE_DIR / "data")
 
 INSTALLED_APPS = [
+    # `runserver` with gunicorn's request-line limit (portal/devserver/): first, as below.
+    "portal.devserver",
     # `createsuperuser` held to the password validators with --noinput too: Django runs a
     # command from the first app that has it, so this stands before django.contrib.auth.
     "portal.accounts",
@@ -110,6 +113,8 @@ MIDDLEWARE = [
     # Probes next: before host validation (and exempt from the HTTPS redirect, below).
     "portal.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Nothing below reads the database until it has every migration: until then a 503 page.
+    "portal.middleware.MigratedDatabaseMiddleware",
     "portal.middleware.SiteMiddleware",
     "portal.middleware.RequestBodyMiddleware",  # before anything reads a body it refuses
     "portal.middleware.CustomerLocaleMiddleware",
@@ -192,9 +197,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             "timeout": 20,
         }
     )
-    if not _text("DATABASE_URL", ""):
-        # The embedded default needs its folder, writable: SQLite writes its WAL beside the file.
-        data_folders.create(DATA_DIR, "PORTAL_DATA_DIR")
+    # The database's folder, writable (created if missing): SQLite writes its WAL beside the
+    # file, and refused with "unable to open database file", naming neither file nor folder.
+    data_folders.require_sqlite_writable(
+        DATABASES["default"]["NAME"], "DATABASE_URL" if _text("DATABASE_URL", "") else "PORTAL_DATA_DIR"
+    )
 elif DATABASES["default"]["ENGINE"].endswith(("postgresql", "postgis")):
     # A database host that does not answer (down, behind a partition) would hold each new
     # connection for the system's TCP timeout, minutes: libpq gives up after this many seconds.
@@ -314,6 +321,11 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = _folder("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = _folder("DJANGO_MEDIA_ROOT", DATA_DIR / "media")
+# Checked, not created (the storage creates it at the first logo upload): an upload into a
+# folder the portal may not write failed with a PermissionError traceback long after the start.
+data_folders.require_writable(
+    MEDIA_ROOT, "DJANGO_MEDIA_ROOT" if _text("DJANGO_MEDIA_ROOT", "") else "PORTAL_DATA_DIR"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -472,6 +484,43 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.SecretsHiddenReporterFilter"
 
 # ------------------------------------------------------------------------------
+# Error mail: each uncaught exception of a request (a 500) mailed to DJANGO_ADMINS, through
+# the mail server EMAIL_URL names, with DEBUG off (docs/decisions/0040-production-security-defaults.md).
+# Nobody by default. `manage.py sendtestemail --admins` checks the two.
+# ------------------------------------------------------------------------------
+
+
+def _admins(name: str) -> list[tuple[str, str]]:
+    """DJANGO_ADMINS, "ops@example.com, Jane Doe <jane@example.com>", as Django's (name,
+    address) pairs; an entry without an address stops the start naming the variable."""
+    admins = []
+    for entry in _list(name, []):
+        person, address = email.utils.parseaddr(entry)
+        if "@" not in address:
+            raise ImproperlyConfigured(
+                f"{name} holds {entry!r}, which is no email address; write addresses separated by"
+                " commas: ops@example.com, Jane Doe <jane@example.com>."
+            )
+        admins.append((person or address, address))
+    return admins
+
+
+ADMINS = _admins("DJANGO_ADMINS")
+# The sender of the error mail (Django's default, root@localhost, many mail servers refuse).
+SERVER_EMAIL = _text("DJANGO_SERVER_EMAIL", "root@localhost")
+_mail = env.email_url_config(_text("EMAIL_URL", "smtp://localhost:25"))
+EMAIL_BACKEND = _mail["EMAIL_BACKEND"]
+EMAIL_HOST = _mail["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _mail["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _mail["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _mail["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = bool(_mail.get("EMAIL_USE_TLS"))
+EMAIL_USE_SSL = bool(_mail.get("EMAIL_USE_SSL"))
+# The mail is sent by the failed request's thread: a mail server that does not answer holds it
+# this long at most (Django's default: no limit). EMAIL_URL's own ?timeout= wins.
+EMAIL_TIMEOUT = _mail.get("OPTIONS", {}).get("TIMEOUT", 10)
+
+# ------------------------------------------------------------------------------
 # Logging: to the console; vendor secrets never reach a log line (clients log no headers).
 # ------------------------------------------------------------------------------
 # A client's bad request (bad Host, too many fields, broken multipart, not UTF-8, 404, ...) is
@@ -486,10 +535,21 @@ LOGGING = {
             "()": "portal.log.ClientErrorFilter",
             "limit": _number("PORTAL_LOG_CLIENT_ERRORS_PER_MINUTE", 10, at_least=0),
             "window": 60,
-        }
+        },
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+        "raised": {"()": "portal.log.RaisedExceptionFilter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]}
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["client_errors"]},
+        # Django's own handler, which this configuration used to leave out: the text report
+        # only (no HTML part with each frame's variables), through the portal's report filter
+        # (portal/error_reports.py). Only what raised: a 503 page the portal answers on purpose
+        # (a vendor down, a portal not set up) is no mail per request.
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "raised"],
+        },
     },
     "root": {
         "handlers": ["console"],
@@ -499,6 +559,8 @@ LOGGING = {
     },
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A request's 500 (django.request logs it at ERROR, with the exception), to ADMINS.
+        "django.request": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
         # axes says "running database handler" on every failure at INFO; its WARNING lines
         # (new, repeated failure, lockout) and portal.admin_security's line are the record.
         "axes": {"level": "WARNING"},

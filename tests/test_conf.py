@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -523,7 +524,7 @@ READING_FILES = (
     "portal/management/commands/portal_bootstrap.py",
 )
 READ_CALL = re.compile(
-    r"\b(?:_number|_flag|_text|_list|_folder|number|env(?:\.\w+)?|os\.environ\.get|read_log_level"
+    r"\b(?:_number|_flag|_text|_list|_folder|_admins|number|env(?:\.\w+)?|os\.environ\.get|read_log_level"
     r"|bounded_number\(os\.environ,)\(?\s*\"([A-Z][A-Z0-9_]+)\""
 )
 BOOTSTRAP_NAME = re.compile(r"\"((?:BEYONDTRUST|TAKECONTROL)_[A-Z_]+)\"")
@@ -571,3 +572,101 @@ def test_a_copied_env_example_keeps_the_data_folder_of_each_way_to_run(monkeypat
     assert "DJANGO_SECRET_KEY" in read  # the file was read as the settings read .env
     assert read.get("PORTAL_DATA_DIR", "") == ""
     assert re.search(r"^#PORTAL_DATA_DIR=/data$", (ROOT / ".env.example").read_text(), flags=re.M)
+
+
+def copied_env_example(monkeypatch) -> dict[str, str]:
+    """The variables a `.env` copied from .env.example sets, read as the settings read `.env`."""
+    read: dict[str, str] = {}
+    monkeypatch.setattr(environ.Env, "ENVIRON", read)
+    environ.Env.read_env(ROOT / ".env.example", overwrite=True)
+    return read
+
+
+def make_run_exports() -> dict[str, str]:
+    """What `make run` exports for its server (`make -n run`): it wins over `.env`, which the
+    settings read without overwriting the environment."""
+    dry_run = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    line = next(line for line in dry_run.stdout.splitlines() if line.startswith("export "))
+    pairs = (word.split("=", 1) for word in line.split()[1:] if "=" in word and "$" not in word)
+    return dict(pairs)
+
+
+SHOW_DATA_AND_HOSTS = (
+    "from django.conf import settings; from django.http.request import validate_host;"
+    "print(settings.DATABASES['default']['ENGINE'], settings.CACHES['default']['BACKEND'],"
+    " validate_host('127.0.0.1', settings.ALLOWED_HOSTS), settings.SECURE_SSL_REDIRECT,"
+    " settings.SECURE_HSTS_SECONDS, settings.DEBUG)"
+)
+
+
+def test_a_copied_env_example_serves_make_run_on_sqlite_and_the_disk_cache(monkeypatch, tmp_path):
+    """`cp .env.example .env && make run` stopped at `migrate` with a traceback from
+    PostgreSQL on 127.0.0.1:5432 (DATABASE_URL), and with the database mended, the server
+    refused 127.0.0.1 (DJANGO_ALLOWED_HOSTS=support.example.com) and redirected to https
+    (DJANGO_SECURE_SSL_REDIRECT=true). As copied, the file serves `make run` as no `.env` does."""
+    from tests.test_data_folders import portal_environment
+
+    exports = make_run_exports()
+    assert exports["PORTAL_HTTPS"] == "false" and exports["DJANGO_DEBUG"] == "true"
+    environment = portal_environment()
+    environment.update(copied_env_example(monkeypatch), **exports, PORTAL_DATA_DIR=str(tmp_path))
+
+    def manage(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    checked = manage("migrate", "--no-input")  # runs the checks too, as `make run` does
+    assert checked.returncode == 0, checked.stderr
+    shown = manage("shell", "--no-imports", "-c", SHOW_DATA_AND_HOSTS)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "portal.cache_backend.SharedDiskCache",
+        "True",  # 127.0.0.1 is served
+        "False",  # no redirect to https
+        "0",
+        "True",
+    ]
+
+
+def test_a_copied_env_example_is_production_once_its_required_lines_are_filled(monkeypatch, tmp_path):
+    """The same file on a server: HTTPS, its redirect and HSTS on (they follow PORTAL_HTTPS),
+    and Django's deployment checks pass once the secret key and the host are set."""
+    from tests.test_data_folders import portal_environment
+
+    environment = portal_environment()
+    environment.update(
+        copied_env_example(monkeypatch),
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="support.example.com",
+        PORTAL_DATA_DIR=str(tmp_path),
+    )
+    assert environment["PORTAL_HTTPS"] == "true"  # the file's own value
+
+    def manage(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    deploy = manage("check", "--deploy", "--fail-level", "WARNING")
+    assert deploy.returncode == 0, deploy.stderr
+    shown = manage("shell", "--no-imports", "-c", SHOW_DATA_AND_HOSTS)
+    assert shown.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "portal.cache_backend.SharedDiskCache",
+        "False",  # only the named host
+        "True",
+        "31536000",
+        "False",
+    ], shown.stderr

@@ -147,3 +147,66 @@ def test_a_writable_data_folder_starts(folder):
     result = manage("migrate", "--no-input", PORTAL_DATA_DIR=str(data))
     assert result.returncode == 0, result.stderr
     assert (data / "portal.sqlite3").exists() and (data / "cache").is_dir()
+
+
+def test_a_database_url_in_a_folder_the_portal_may_not_write_stops_with_one_line(folder):
+    """An explicit DATABASE_URL=sqlite:////srv/...: SQLite's own refusal ("unable to open
+    database file") named neither the file nor the folder."""
+    data, database = folder / "data", folder / "db"
+    made(data, 0o777)
+    made(database, 0o555)
+    result = manage(
+        "migrate",
+        "--no-input",
+        PORTAL_DATA_DIR=str(data),
+        DATABASE_URL=f"sqlite:///{database / 'portal.sqlite3'}",
+    )
+    assert_one_line_naming(result, database, "DATABASE_URL")
+    assert list(database.iterdir()) == []
+
+
+def test_a_database_file_the_portal_may_not_write_is_named_in_its_writable_folder(folder):
+    """A database file left by a `manage.py` run as root, in a folder the portal may write."""
+    data = folder / "data"
+    made(data, 0o777)
+    database = data / "portal.sqlite3"
+    database.touch()
+    database.chmod(0o444)
+    result = manage("check", PORTAL_DATA_DIR=str(data))
+    assert_one_line_naming(result, data, "PORTAL_DATA_DIR")
+    assert f"({database} is not writable)" in result.stderr
+
+
+def test_a_database_url_whose_folder_is_missing_creates_it_as_the_data_folder_is(folder):
+    data, database = folder / "data", folder / "db" / "portal"
+    made(data, 0o777)
+    made(folder / "db", 0o777)
+    result = manage(
+        "migrate",
+        "--no-input",
+        PORTAL_DATA_DIR=str(data),
+        DATABASE_URL=f"sqlite:///{database / 'portal.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (database / "portal.sqlite3").exists()
+    assert not (data / "portal.sqlite3").exists()
+
+
+@pytest.mark.parametrize("variable", ["DJANGO_MEDIA_ROOT", "PORTAL_DATA_DIR"])
+def test_a_media_folder_the_portal_may_not_write_stops_the_start_with_one_line(folder, variable):
+    """Only a logo upload writes there, and it failed with a PermissionError traceback at the
+    first upload, long after the start; now the start says it, as for the data folder."""
+    data = folder / "data"
+    made(data, 0o777)
+    media = made(folder / "media", 0o555) if variable == "DJANGO_MEDIA_ROOT" else made(data / "media", 0o555)
+    variables = {"DJANGO_MEDIA_ROOT": str(media)} if variable == "DJANGO_MEDIA_ROOT" else {}
+    result = manage("check", PORTAL_DATA_DIR=str(data), **variables)
+    assert_one_line_naming(result, media, variable)
+
+
+def test_a_media_folder_that_is_missing_but_creatable_starts(folder):
+    """The check refuses only what the storage could not create at the first upload."""
+    data = folder / "data"
+    made(data, 0o777)
+    result = manage("check", PORTAL_DATA_DIR=str(data), DJANGO_MEDIA_ROOT=str(data / "logos-here"))
+    assert result.returncode == 0, result.stderr

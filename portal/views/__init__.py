@@ -10,6 +10,7 @@ or redirect.
 
 from portal.views.assets import media, theme_css
 from portal.views.base import takecontrol_queued
+from portal.views.errors import not_set_up
 from portal.views.flows import home, reps, reps_json, session_key, survey, technicians
 from portal.views.probes import healthz, readyz
 
@@ -17,6 +18,7 @@ __all__ = [
     "healthz",
     "home",
     "media",
+    "not_set_up",
     "readyz",
     "reps",
     "reps_json",

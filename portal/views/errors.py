@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.http import PortalRequest, is_admin_request
 from portal.languages import LANGUAGE_CODES, html_lang, negotiate_language
 from portal.models import Site
-from portal.views.rendering import allow_site_frames, is_embedded, language_links, nav_query
+from portal.views.rendering import allow_site_frames, is_embedded, language_links, nav_query, set_customer_csp
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -165,3 +165,16 @@ def not_found(request: PortalRequest, exception: Exception | None = None) -> Htt
 
 def server_error(request: PortalRequest) -> HttpResponse:
     return _error_page(request, 500, _("Something went wrong"), _("Please try again in a moment."))
+
+
+def not_set_up(request: PortalRequest) -> HttpResponse:
+    """The "not set up yet" page (503) before the database has its tables (gunicorn started
+    without `manage.py migrate`, portal.middleware.MigratedDatabaseMiddleware): as on an empty
+    database, in the browser's language, touching no table (no site, no session, no user)."""
+    language = error_language(request)
+    with translation.override(language):
+        response = render(
+            request, "portal/not_configured.html", {"html_lang": html_lang(language)}, status=503
+        )
+    set_customer_csp(response, None)
+    return response

@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
+from portal import migration_state
 from portal.cache_backend import degraded
+from portal.error_reports import configured_secrets
 from portal.http import PortalRequest
 from portal.log import duration
 
@@ -23,18 +23,6 @@ logger = logging.getLogger("portal.probes")
 # While /readyz keeps failing for the same reason, the reason is logged again this often (per
 # process): a load balancer probes every few seconds, and one line per probe buried the log.
 READINESS_REMINDER_SECONDS = 600
-
-
-def configured_secrets() -> list[str]:
-    """The passwords of the configured database and cache, so no log line ever carries one (a
-    driver's error may quote part of what it was given)."""
-    found = [str(db.get("PASSWORD") or "") for db in settings.DATABASES.values()]
-    for backend in settings.CACHES.values():
-        locations = backend.get("LOCATION") or ""
-        for location in [locations] if isinstance(locations, str) else locations:
-            parts = urllib.parse.urlsplit(str(location))
-            found += [parts.password or "", urllib.parse.unquote(parts.password or "")]
-    return [secret for secret in found if secret]
 
 
 def why(error: Exception) -> str:
@@ -100,7 +88,8 @@ def healthz(request: PortalRequest) -> JsonResponse:
 
 @require_GET
 def readyz(request: PortalRequest) -> JsonResponse:
-    """Database and cache reachable: 200, else 503 with what failed.
+    """Database and cache reachable, and the database migrated: 200, else 503 with what failed
+    (`"database": "not migrated"` until `manage.py migrate` has run, portal/migration_state.py).
 
     A Redis outage is `"cache": "degraded"` with 200: this process serves customers from its own
     memory meanwhile, and a shared Redis down would otherwise take every instance out of the
@@ -112,6 +101,10 @@ def readyz(request: PortalRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         checks["database"] = "ok"
+        if missing := migration_state.missing_migrations():
+            checks["database"] = "not migrated"
+            failing.append("database not migrated")
+            reasons.append(migration_state.not_migrated(missing))
     except Exception as error:  # any driver error means not ready
         checks["database"] = "error"
         failing.append(f"database {type(error).__name__}")
@@ -129,7 +122,7 @@ def readyz(request: PortalRequest) -> JsonResponse:
     if checks["cache"] == "ok" and degraded(cache):
         checks["cache"] = "degraded"
     readiness.observe(", ".join(failing) or None, "; ".join(reasons))
-    if any(value == "error" for value in checks.values()):
+    if failing:
         response = JsonResponse({"status": "error", **checks}, status=503)
         # Said once above, with why; not again by django.request on every probe.
         response._has_been_logged = True  # type: ignore[attr-defined]

@@ -103,6 +103,11 @@ def test_the_admins_mail_shows_a_posted_secret_as_stars(admin_client, site, sett
     # The portal's own log of the failure, traceback included, never carries it either.
     logged = "\n".join(logging.Formatter().format(record) for record in caplog.records)
     assert "Internal Server Error" in logged and "disk full" in logged and TYPED not in logged
+    # The mail settings.LOGGING sends (text only), then one with the HTML part too.
+    [sent] = mail.outbox
+    assert f"{field} = '{STARS}'" in sent.body and "disk full" in sent.body and TYPED not in sent.body
+    assert sent.alternatives == []
+    mail.outbox.clear()
     record = logging.makeLogRecord(
         {
             "name": "django.request",

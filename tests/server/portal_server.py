@@ -28,12 +28,18 @@ Issue.objects.create(site=site, code_name="vpn", display_name="VPN", order=1)
 
 @contextlib.contextmanager
 def portal_under_gunicorn(
-    data_dir: Path, *, bind: str = "", log: queue.Queue[str] | None = None, **settings: str
+    data_dir: Path,
+    *,
+    bind: str = "",
+    log: queue.Queue[str] | None = None,
+    migrated: bool = True,
+    **settings: str,
 ) -> Iterator[tuple[str, Path, int]]:
     """(base URL, database file, gunicorn master's pid); `settings` are more environment
     variables for the server. `bind`: another address than 127.0.0.1 on a free port (e.g.
     `unix:PATH`; the base URL is then "http://localhost"); `log` receives the server's error
-    log lines (what it writes to stderr) as they come."""
+    log lines (what it writes to stderr) as they come. `migrated=False`: gunicorn started by
+    hand on an empty database, without `migrate` and the site."""
     port = free_port()
     bind = bind or f"127.0.0.1:{port}"
     env = {
@@ -53,8 +59,9 @@ def portal_under_gunicorn(
     }
     env.pop("CACHE_URL", None)  # the embedded default, shared by the workers
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT)
+    if migrated:
+        subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
+        subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT)
     process = subprocess.Popen(
         [
             sys.executable,

@@ -1,0 +1,125 @@
+"""A request that fails (a 500) is mailed to DJANGO_ADMINS through the mail server EMAIL_URL
+names, and the mail carries no secret: not one an admin form posted, not a configured password
+(docs/decisions/0040-production-security-defaults.md). settings.LOGGING left Django's
+`mail_admins` handler out, so ADMINS sent nothing. Each mail goes to a real SMTP server on
+127.0.0.1 (tests/fakes/smtp.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core import mail
+
+from portal.error_reports import SecretsHiddenReporterFilter
+from tests.admin.test_error_reports import PAGES, STARS, TYPED, failing_save
+from tests.fakes.smtp import smtp_server
+from tests.test_data_folders import portal_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIL_PASSWORD = "mail-server-password-5e1b"
+
+
+@pytest.fixture
+def mail_to_admins(settings):
+    with smtp_server() as server:
+        settings.DEBUG = False
+        settings.ADMINS = [("Ops", "ops@example.com")]
+        settings.SERVER_EMAIL = "portal@example.com"
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "portal", MAIL_PASSWORD
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield server
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", PAGES)
+def test_a_failed_admin_save_is_mailed_to_the_admins_without_its_secret(
+    admin_client, site, mail_to_admins, page
+):
+    field, _caught, response = failing_save(admin_client, site, page)
+    assert response.status_code == 500
+    received = mail_to_admins.next_message()
+    assert received.sender == "portal@example.com"
+    assert received.recipients == ["ops@example.com"]
+    assert received.credentials == ("portal", MAIL_PASSWORD)
+    assert "Internal Server Error" in received.message["Subject"]
+    text = received.text
+    assert "DatabaseError" in text and "disk full" in text  # the traceback
+    assert f"{field} = '{STARS}'" in text  # the POST, its secret starred
+    assert "EMAIL_HOST_PASSWORD = '********************'" in text  # the settings, starred by name
+    for secret in (TYPED, MAIL_PASSWORD):
+        assert secret not in text and secret.encode() not in received.raw
+    assert received.message.get_content_type() == "text/plain"  # no HTML part with frame variables
+
+
+@pytest.mark.django_db
+def test_a_503_page_the_portal_answers_on_purpose_is_no_mail(client, settings):
+    """No site yet: every page is "not set up yet" (503), logged by Django at ERROR; a mail per
+    request would flood the admins during any outage the portal already handles."""
+    settings.DEBUG = False
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    assert client.get("/").status_code == 503
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_no_mail_with_debug_on(admin_client, site, settings):
+    settings.DEBUG = True
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    failing_save(admin_client, site, PAGES[0])
+    assert mail.outbox == []
+
+
+def test_a_cache_password_in_its_location_is_starred_in_the_report(settings):
+    """The cache's LOCATION (redis://:PASSWORD@host) is a setting no name marks as secret."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://:redis-pass-77c1@redis.internal:6379/0",
+        },
+    }
+    shown = SecretsHiddenReporterFilter().get_safe_settings()["CACHES"]["shared"]["LOCATION"]
+    assert shown == f"redis://:{STARS}@redis.internal:6379/0"
+
+
+def test_the_environment_sets_the_admins_and_the_mail_server(tmp_path):
+    """DJANGO_ADMINS, DJANGO_SERVER_EMAIL and EMAIL_URL, as an operator sets them, checked as the
+    README says: `manage.py sendtestemail --admins` reaches the server with the credentials."""
+    with smtp_server() as server:
+        environment = portal_environment(
+            PORTAL_DATA_DIR=str(tmp_path),
+            DJANGO_ADMINS="ops@example.com, Jane Doe <jane@example.com>",
+            DJANGO_SERVER_EMAIL="portal@example.com",
+            EMAIL_URL=f"smtp://portal:{MAIL_PASSWORD}@127.0.0.1:{server.port}?timeout=5",
+        )
+        result = subprocess.run(
+            [sys.executable, "manage.py", "sendtestemail", "--admins"],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        received = server.next_message()
+    assert received.sender == "portal@example.com"
+    assert sorted(received.recipients) == ["jane@example.com", "ops@example.com"]
+    assert received.credentials == ("portal", MAIL_PASSWORD)
+
+
+def test_an_admin_entry_without_an_address_stops_the_start_naming_the_variable(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=portal_environment(PORTAL_DATA_DIR=str(tmp_path), DJANGO_ADMINS="ops@example.com, Jane Doe"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_ADMINS holds 'Jane Doe', which is no email address" in result.stderr
