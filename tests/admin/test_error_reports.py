@@ -220,6 +220,10 @@ def test_the_admins_mail_hides_a_stored_secret_nobody_posted(admin_client, site,
         save_refused(admin_client, url, table, change_form_data(admin_client, url))
     finally:
         got_request_exception.disconnect(keep)
+    # The mail settings.LOGGING sends (text only), then one with the HTML part too.
+    [sent] = mail.outbox
+    assert "disk full" in sent.body and STORED not in sent.body
+    mail.outbox.clear()
     record = logging.makeLogRecord(
         {
             "name": "django.request",
@@ -263,6 +267,11 @@ def test_the_admins_mail_hides_an_api_token_and_its_stored_hash(client, site, se
     finally:
         got_request_exception.disconnect(keep)
     assert response.status_code == 500
+    # The mail settings.LOGGING sends (text only), then one with the HTML part too.
+    [sent] = mail.outbox
+    assert "disk full" in sent.body
+    assert hash_token(secret) not in sent.body and secret not in sent.body
+    mail.outbox.clear()
     record = logging.makeLogRecord(
         {
             "name": "django.request",
