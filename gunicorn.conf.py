@@ -127,6 +127,40 @@ trusted_proxy_count = number(
 )
 
 
+def on_starting(server):
+    """Before gunicorn listens, in its master, for the portal's own application: the settings
+    load (a folder the portal may not write, record 0124, is one line and exit status 78 here,
+    not a traceback per worker) and, with the shipped manifest storage, the static files were
+    collected: without `manage.py collectstatic` every page failed on its first stylesheet with
+    a 500 ("Missing staticfiles manifest entry") while /healthz and /readyz said all was well
+    (docs/decisions/0125-an-unmigrated-database-at-start.md). The image and `make serve` collect
+    them before they start gunicorn."""
+    if server.app.app_uri not in (wsgi_app, wsgi_app.partition(":")[0]):
+        return  # another application given on the command line (the benches' bare view)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    from portal.data_folders import EXIT_STATUS
+
+    try:
+        from django.conf import settings
+        from django.core.files.storage import storages
+
+        settings.INSTALLED_APPS  # noqa: B018  # loads the settings, and their folder checks
+        static = storages["staticfiles"]
+    except ImproperlyConfigured as refused:
+        server.log.error("%s", refused)
+        raise SystemExit(EXIT_STATUS) from None
+    manifest = getattr(static, "manifest_name", None)
+    if manifest and not static.exists(manifest):
+        server.log.error(
+            "Static files not collected: %s has no %s. Run `manage.py collectstatic --no-input`"
+            " with the server's environment before starting gunicorn (make serve and the image"
+            " do); every page would fail on its first stylesheet until then.",
+            settings.STATIC_ROOT,
+            manifest,
+        )
+        raise SystemExit(EXIT_STATUS)
+
+
 def when_ready(server):
     # Said once at start, before any customer is refused: the workers say it again at the first
     # request they cannot count (portal.guards.report_no_client_address).
