@@ -245,6 +245,44 @@ def test_a_range_of_numbers_never_breaks_at_its_dash():
     } == {language: [] for language in TRANSLATED}
 
 
+# A number is not left at a line's end without the word it counts ("3" / "Minuten", "42" /
+# "Zeichen"): the catalogs of the languages written with spaces bind a number to the word after
+# it with U+00A0, as a compositor would (docs/decisions/0108-line-breaks-on-customer-pages.md).
+# A number is a placeholder that takes one (%d, %(name)d, %(name).1f, the counter's __N__ and
+# the %(name)s the templates fill with a count) or digits written out ("16 Sprachen",
+# "512 KB"), not the digits ending a word ("winNT-64"). Japanese and Chinese are left to
+# `numbers_kept_whole`, which joins their counter words.
+NUMBER_BEFORE_LOOSE_WORD = re.compile(
+    r"(?:%\(\w+\)(?:d|\.\d+f)|%d|%\((?:count|limit|counter|seconds|read|connect|total|page)\)s|__N__"
+    r"|(?<![\w.,])(?<![^\W\d_]-)\d+(?:[.,]\d+)?) (?=[^\W\d_])"
+)
+SPACED_LANGUAGES = [language for language in TRANSLATED if language not in ("ja", "zh", "zh_Hans")]
+
+
+def test_a_number_keeps_the_word_it_counts():
+    found = NUMBER_BEFORE_LOOSE_WORD.findall(
+        "etwa %(count)s Minuten, %(count)d Zeichen, noch __N__ Zeichen, 16 Sprachen, 3,5 GB, %(ratio).1f:1 ok"
+    )
+    assert found == ["%(count)s ", "%(count)d ", "__N__ ", "16 ", "3,5 ", "1 "]  # "1 ok": the ratio's digit
+    assert NUMBER_BEFORE_LOOSE_WORD.findall(
+        "etwa %(count)s\u00a0Minuten, %(backend)s hat, winNT-64 oder, 123 456 789, 2\u2060–\u20608\u00a0букв"
+    ) == []
+    loose = {
+        language: [string for string in translations(language) if NUMBER_BEFORE_LOOSE_WORD.search(string)]
+        for language in SPACED_LANGUAGES
+    }
+    assert loose == {language: [] for language in SPACED_LANGUAGES}
+    bound = re.compile(r"%\(count\)s\u00a0\w")
+    for language in SPACED_LANGUAGES:  # the queue page's wait, the reason this test was written
+        waits = [
+            string
+            for message in catalog(language)
+            if message.id and "Estimated waiting time: about" in str(message.id)
+            for string in message.string
+        ]
+        assert waits and all(bound.search(wait) for wait in waits), (language, waits)
+
+
 def test_german_calls_what_a_customer_picks_in_the_survey_anliegen_throughout():
     """A walk-through found "Themen" odd for the survey's choices, which the catalog calls
     "Anliegen" everywhere else (the issue, the admin's lists): one word for one thing."""
