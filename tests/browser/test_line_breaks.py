@@ -89,6 +89,36 @@ def test_a_number_joined_to_its_word_by_a_hyphen_stays_on_one_line(
     assert widths_that_break(page, hint, count) == []
 
 
+# The languages written with spaces between words, as the portal's language codes.
+SPACED_LANGUAGES = ["de", "es", "es-sp", "fi", "fr", "it", "nl", "pt-br", "pt-pt", "ru", "sv-se", "tr"]
+
+
+@pytest.mark.parametrize("language", SPACED_LANGUAGES)
+def test_a_count_keeps_its_unit_on_its_line(page, portal_url, make_tc_site, takecontrol_server, language):
+    """A walk-through at 320 px: the queue page's wait ended a line on "3" and began the next
+    with "Minuten", and the survey's "Das sind 372 Zeichen zu viel" could end one on "372".
+    The catalogs bind a number to the word it counts with a no-break space, so neither breaks
+    between the two at any phone or narrow frame width (without it the message broke there in
+    all 12 languages, at 240 to 300 px and wider)."""
+    make_tc_site(mode=Backend.TakeControlMode.REST, enabled_languages=["en-us", *SPACED_LANGUAGES])
+    takecontrol_server.use("ok-with-link")  # a wait of "PT3M"
+    page.goto(f"{portal_url}/survey/?locale={language}")
+    fill_tc_survey(page, name="x" * 500)
+    submit(page)
+    error = page.locator("#id_name_error")
+    expect(error).to_be_visible()
+    count = r"372\s\S+"  # 500 characters where 128 fit, and the word after the number
+    assert re.search(count, error.text_content()), error.text_content()
+    assert widths_that_break(page, error, count) == []
+    fill_tc_survey(page)
+    submit(page)
+    wait = page.locator(".estimated-wait")
+    expect(wait).to_be_visible()
+    minutes = r"3\s\S+"
+    assert re.search(minutes, wait.text_content()), wait.text_content()
+    assert widths_that_break(page, wait, minutes) == []
+
+
 def test_on_a_phone_the_preview_breaks_values_only_after_a_separator(page, make_site, portal_url):
     """A walk-through at 360 x 740: the Preview's table broke values without spaces anywhere
     ("LaserJet_Pro/M4" / "04dn", "https://example" / ".com/a/very/lon"). A value breaks only
