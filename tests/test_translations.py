@@ -283,6 +283,36 @@ def test_a_number_keeps_the_word_it_counts():
         assert waits and all(bound.search(wait) for wait in waits), (language, waits)
 
 
+# Turkish customer pages address the customer as "siz" throughout, buttons included
+# ("Oturumu başlatın", "Yeniden kontrol edin"), as Turkish public service sites do; the bare
+# "sen" imperative ("Oturumu başlat") read as another voice beside "PIN kodunuzu girin"
+# (docs/decisions/0127-turkish-form-of-address.md). The admin names its buttons as Django's own
+# Turkish admin does ("Kaydet") and is not checked here.
+TURKISH_BARE_IMPERATIVE = re.compile(
+    r"(?i)(?<!\w)(başlat|gir|seç|göster|gör|et|dene|dön|geç|kapat|aç|indir|yükle|gönder|kaydet|ekle|yaz|"
+    r"bekle|tıkla|yenile|kısalt|doldur|anlat|al|izle|bırak|işaretle)(?=$|[.,;:!?…])"
+)
+CUSTOMER_CODE = ("templates/portal/", "portal/forms.py", "portal/views", "portal/button/", "portal/text_rules.py")
+
+
+def test_turkish_customer_pages_say_siz_throughout():
+    assert [m[1] for m in TURKISH_BARE_IMPERATIVE.finditer("Oturumu başlat. Yeniden kontrol et, Kapat")] == [
+        "başlat",
+        "et",
+        "Kapat",
+    ]
+    assert TURKISH_BARE_IMPERATIVE.findall("Oturumu başlatın. Yeniden kontrol edin, Kapatın; PIN kodu girin") == []
+    customer = [
+        message
+        for message in catalog("tr")
+        if message.id and any(path.startswith(CUSTOMER_CODE) for path, _ in message.locations)
+    ]
+    assert len(customer) > 100
+    strings = [s for m in customer for s in (m.string if isinstance(m.string, tuple) else [m.string])]
+    assert [s for s in strings if TURKISH_BARE_IMPERATIVE.search(s)] == []
+    assert "Oturumu başlatın" in strings
+
+
 def test_german_calls_what_a_customer_picks_in_the_survey_anliegen_throughout():
     """A walk-through found "Themen" odd for the survey's choices, which the catalog calls
     "Anliegen" everywhere else (the issue, the admin's lists): one word for one thing."""
