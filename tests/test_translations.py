@@ -264,9 +264,13 @@ def test_a_number_keeps_the_word_it_counts():
         "etwa %(count)s Minuten, %(count)d Zeichen, noch __N__ Zeichen, 16 Sprachen, 3,5 GB, %(ratio).1f:1 ok"
     )
     assert found == ["%(count)s ", "%(count)d ", "__N__ ", "16 ", "3,5 ", "1 "]  # "1 ok": the ratio's digit
-    assert NUMBER_BEFORE_LOOSE_WORD.findall(
-        "etwa %(count)s\u00a0Minuten, %(backend)s hat, winNT-64 oder, 123 456 789, 2\u2060–\u20608\u00a0букв"
-    ) == []
+    assert (
+        NUMBER_BEFORE_LOOSE_WORD.findall(
+            "etwa %(count)s\u00a0Minuten, %(backend)s hat, winNT-64 oder, 123 456 789,"
+            " 2\u2060–\u20608\u00a0букв"
+        )
+        == []
+    )
     loose = {
         language: [string for string in translations(language) if NUMBER_BEFORE_LOOSE_WORD.search(string)]
         for language in SPACED_LANGUAGES
@@ -292,7 +296,13 @@ TURKISH_BARE_IMPERATIVE = re.compile(
     r"(?i)(?<!\w)(başlat|gir|seç|göster|gör|et|dene|dön|geç|kapat|aç|indir|yükle|gönder|kaydet|ekle|yaz|"
     r"bekle|tıkla|yenile|kısalt|doldur|anlat|al|izle|bırak|işaretle)(?=$|[.,;:!?…])"
 )
-CUSTOMER_CODE = ("templates/portal/", "portal/forms.py", "portal/views", "portal/button/", "portal/text_rules.py")
+CUSTOMER_CODE = (
+    "templates/portal/",
+    "portal/forms.py",
+    "portal/views",
+    "portal/button/",
+    "portal/text_rules.py",
+)
 
 
 def test_turkish_customer_pages_say_siz_throughout():
@@ -301,7 +311,10 @@ def test_turkish_customer_pages_say_siz_throughout():
         "et",
         "Kapat",
     ]
-    assert TURKISH_BARE_IMPERATIVE.findall("Oturumu başlatın. Yeniden kontrol edin, Kapatın; PIN kodu girin") == []
+    assert (
+        TURKISH_BARE_IMPERATIVE.findall("Oturumu başlatın. Yeniden kontrol edin, Kapatın; PIN kodu girin")
+        == []
+    )
     customer = [
         message
         for message in catalog("tr")

@@ -123,7 +123,8 @@ def test_a_count_keeps_its_unit_on_its_line(page, portal_url, make_tc_site, take
 # soft hyphen's break a box on the line above too (where the hyphen is drawn).
 LINES_AT_SOFT_HYPHENS = LINES.replace(
     "const rect = range.getBoundingClientRect();",
-    "const rects = range.getClientRects(); const rect = rects[rects.length - 1] || range.getBoundingClientRect();",
+    "const rects = range.getClientRects();"
+    " const rect = rects[rects.length - 1] || range.getBoundingClientRect();",
 )
 assert LINES_AT_SOFT_HYPHENS != LINES
 
@@ -136,9 +137,13 @@ def split_inside_a_word(locator) -> list[list[str]]:
     for index in range(locator.count()):
         element = locator.nth(index)
         lines = element.evaluate(LINES_AT_SOFT_HYPHENS)
-        outside = element.evaluate("e => e.getBoundingClientRect().right > e.parentElement.getBoundingClientRect().right + 1")
-        joints = zip(lines, lines[1:])
-        if outside or any(not (line.endswith((" ", "\u00ad")) or after.startswith(" ")) for line, after in joints):
+        outside = element.evaluate(
+            "e => e.getBoundingClientRect().right > e.parentElement.getBoundingClientRect().right + 1"
+        )
+        joints = zip(lines, lines[1:], strict=False)
+        if outside or any(
+            not (line.endswith((" ", "\u00ad")) or after.startswith(" ")) for line, after in joints
+        ):
             found.append(lines)
     return found
 
@@ -154,7 +159,9 @@ def test_a_long_dutch_compound_breaks_at_its_joint_and_stays_in_its_card(
     card or split the word elsewhere."""
     survey_site = make_site(enabled_languages=["en-us", "nl"])
     page.goto(f"{portal_url}/survey/?locale=nl")
-    survey_texts = page.locator(".checkbox label, .next-steps li, main li", has_text=re.compile("ondersteunings"))
+    survey_texts = page.locator(
+        ".checkbox label, .next-steps li, main li", has_text=re.compile("ondersteunings")
+    )
     expect(survey_texts.first).to_be_visible()
     broken = {}
     for width in range(280, 431, 6):
