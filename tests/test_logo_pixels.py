@@ -156,7 +156,7 @@ def test_headers_that_do_not_say_a_size_are_no_image(data):
 def test_the_refusal_is_translated():
     with translation.override("de"):
         assert refusal(png(30000, 30000)) == (
-            "Das Logo darf höchstens 4096×4096 Pixel groß sein; dieses hat 30000×30000."
+            "Das Logo darf höchstens 4096×4096\u00a0Pixel groß sein; dieses hat 30000×30000."
         )
     with translation.override("ja"):
         assert "4096×4096" in refusal(png(30000, 30000)) and "ピクセル" in refusal(png(30000, 30000))

@@ -143,9 +143,17 @@ def test_admin_actions_export_and_erase_the_selected_customers(admin_client, hel
     [
         ("en-us", (1, 1), "Erased: customer data in 1 start request and 1 webhook event."),
         ("en-us", (0, 3), "Erased: customer data in 0 start requests and 3 webhook events."),
-        ("de", (1, 2), "Gelöscht: Kundendaten in 1 Startanfrage und 2 Webhook-Ereignisse."),
-        ("ru", (21, 5), "Удалено: данные клиента в\u00a021 запросе на запуск и\u00a05 событий веб-хуков."),
-        ("ru", (3, 22), "Удалено: данные клиента в\u00a03 запросах на запуск и\u00a022 события веб-хуков."),
+        ("de", (1, 2), "Gelöscht: Kundendaten in 1\u00a0Startanfrage und 2\u00a0Webhook-Ereignisse."),
+        (
+            "ru",
+            (21, 5),
+            "Удалено: данные клиента в\u00a021\u00a0запросе на запуск и\u00a05\u00a0событий веб-хуков.",
+        ),
+        (
+            "ru",
+            (3, 22),
+            "Удалено: данные клиента в\u00a03\u00a0запросах на запуск и\u00a022\u00a0события веб-хуков.",
+        ),
         # Japanese and Chinese join with no space around と and 和, and space a Latin word or a
         # number apart from their own script.
         ("ja", (2, 1), "消去しました：2 件の開始リクエストのお客様のデータと Webhook イベント 1 件。"),

@@ -412,14 +412,14 @@ def test_rest_start_with_applet_link_offers_a_top_level_button(
         ("1:40:00", "en-us", "Estimated waiting time: about 2 hours."),
         ("PT59M", "en-us", "Estimated waiting time: about 59 minutes."),
         ("PT59M1S", "en-us", "Estimated waiting time: about 1 hour."),  # never "60 minutes"
-        ("PT21M", "ru", "Примерное время ожидания: 21 минута."),
-        ("PT3M", "ru", "Примерное время ожидания: 3 минуты."),
-        ("PT5M", "ru", "Примерное время ожидания: 5 минут."),
+        ("PT21M", "ru", "Примерное время ожидания: 21\xa0минута."),
+        ("PT3M", "ru", "Примерное время ожидания: 3\xa0минуты."),
+        ("PT5M", "ru", "Примерное время ожидания: 5\xa0минут."),
         # "約" (about) never ends a line without its count, nor "不到" (less than).
         ("PT3M", "ja", "予想待ち時間：約\xa03\xa0分"),
         ("PT3M", "zh", "預估等待時間：約\xa03\xa0分\u2060鐘"),
         ("PT20S", "zh-hans", "预计等待时间：不\u2060到\xa01\xa0分\u2060钟"),
-        ("PT2M", "fi", "Arvioitu odotusaika: noin 2 minuuttia."),
+        ("PT2M", "fi", "Arvioitu odotusaika: noin 2\xa0minuuttia."),  # the count keeps its unit
         ("PT20S", "fi", "Arvioitu odotusaika: alle minuutin."),  # "alle" takes the genitive
         # A number or a text without its unit, or nothing, or nonsense: no wait line at all,
         # never "Estimated waiting time: 180" (180 what?) and never a 500.

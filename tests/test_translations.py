@@ -245,6 +245,87 @@ def test_a_range_of_numbers_never_breaks_at_its_dash():
     } == {language: [] for language in TRANSLATED}
 
 
+# A number is not left at a line's end without the word it counts ("3" / "Minuten", "42" /
+# "Zeichen"): the catalogs of the languages written with spaces bind a number to the word after
+# it with U+00A0, as a compositor would (docs/decisions/0108-line-breaks-on-customer-pages.md).
+# A number is a placeholder that takes one (%d, %(name)d, %(name).1f, the counter's __N__ and
+# the %(name)s the templates fill with a count) or digits written out ("16 Sprachen",
+# "512 KB"), not the digits ending a word ("winNT-64"). Japanese and Chinese are left to
+# `numbers_kept_whole`, which joins their counter words.
+NUMBER_BEFORE_LOOSE_WORD = re.compile(
+    r"(?:%\(\w+\)(?:d|\.\d+f)|%d|%\((?:count|limit|counter|seconds|read|connect|total|page)\)s|__N__"
+    r"|(?<![\w.,])(?<![^\W\d_]-)\d+(?:[.,]\d+)?) (?=[^\W\d_])"
+)
+SPACED_LANGUAGES = [language for language in TRANSLATED if language not in ("ja", "zh", "zh_Hans")]
+
+
+def test_a_number_keeps_the_word_it_counts():
+    found = NUMBER_BEFORE_LOOSE_WORD.findall(
+        "etwa %(count)s Minuten, %(count)d Zeichen, noch __N__ Zeichen, 16 Sprachen, 3,5 GB, %(ratio).1f:1 ok"
+    )
+    assert found == ["%(count)s ", "%(count)d ", "__N__ ", "16 ", "3,5 ", "1 "]  # "1 ok": the ratio's digit
+    assert (
+        NUMBER_BEFORE_LOOSE_WORD.findall(
+            "etwa %(count)s\u00a0Minuten, %(backend)s hat, winNT-64 oder, 123 456 789,"
+            " 2\u2060–\u20608\u00a0букв"
+        )
+        == []
+    )
+    loose = {
+        language: [string for string in translations(language) if NUMBER_BEFORE_LOOSE_WORD.search(string)]
+        for language in SPACED_LANGUAGES
+    }
+    assert loose == {language: [] for language in SPACED_LANGUAGES}
+    bound = re.compile(r"%\(count\)s\u00a0\w")
+    for language in SPACED_LANGUAGES:  # the queue page's wait, the reason this test was written
+        waits = [
+            string
+            for message in catalog(language)
+            if message.id and "Estimated waiting time: about" in str(message.id)
+            for string in message.string
+        ]
+        assert waits and all(bound.search(wait) for wait in waits), (language, waits)
+
+
+# Turkish customer pages address the customer as "siz" throughout, buttons included
+# ("Oturumu başlatın", "Yeniden kontrol edin"), as Turkish public service sites do; the bare
+# "sen" imperative ("Oturumu başlat") read as another voice beside "PIN kodunuzu girin"
+# (docs/decisions/0127-turkish-form-of-address.md). The admin names its buttons as Django's own
+# Turkish admin does ("Kaydet") and is not checked here.
+TURKISH_BARE_IMPERATIVE = re.compile(
+    r"(?i)(?<!\w)(başlat|gir|seç|göster|gör|et|dene|dön|geç|kapat|aç|indir|yükle|gönder|kaydet|ekle|yaz|"
+    r"bekle|tıkla|yenile|kısalt|doldur|anlat|al|izle|bırak|işaretle)(?=$|[.,;:!?…])"
+)
+CUSTOMER_CODE = (
+    "templates/portal/",
+    "portal/forms.py",
+    "portal/views",
+    "portal/button/",
+    "portal/text_rules.py",
+)
+
+
+def test_turkish_customer_pages_say_siz_throughout():
+    assert [m[1] for m in TURKISH_BARE_IMPERATIVE.finditer("Oturumu başlat. Yeniden kontrol et, Kapat")] == [
+        "başlat",
+        "et",
+        "Kapat",
+    ]
+    assert (
+        TURKISH_BARE_IMPERATIVE.findall("Oturumu başlatın. Yeniden kontrol edin, Kapatın; PIN kodu girin")
+        == []
+    )
+    customer = [
+        message
+        for message in catalog("tr")
+        if message.id and any(path.startswith(CUSTOMER_CODE) for path, _ in message.locations)
+    ]
+    assert len(customer) > 100
+    strings = [s for m in customer for s in (m.string if isinstance(m.string, tuple) else [m.string])]
+    assert [s for s in strings if TURKISH_BARE_IMPERATIVE.search(s)] == []
+    assert "Oturumu başlatın" in strings
+
+
 def test_german_calls_what_a_customer_picks_in_the_survey_anliegen_throughout():
     """A walk-through found "Themen" odd for the survey's choices, which the catalog calls
     "Anliegen" everywhere else (the issue, the admin's lists): one word for one thing."""

@@ -172,7 +172,7 @@ def test_the_error_summary_reads_an_untranslated_label_in_its_own_language(page,
     submit(page)
     page.wait_for_selector("#error-summary")
     assert page.evaluate(SUMMARY_LANGUAGES) == [
-        [["Asset tag", "en-US"], [": Das sind 11 Zeichen zu viel. Bitte kürzen Sie es.", "de"]]
+        [["Asset tag", "en-US"], [": Das sind 11\u00a0Zeichen zu viel. Bitte kürzen Sie es.", "de"]]
     ]
     label_language = "document.querySelector('label[for=id_cf_asset_tag] [lang]').lang"
     assert page.evaluate(label_language) == "en-US"  # as the field's own label says

@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from portal.models import Backend, Holiday, OpeningHours
+from portal.models import Backend, Holiday, OpeningHours, Site
 from tests.browser.steps import fill_survey, fill_tc_survey, submit
 from tests.browser.test_accessibility import LINES, LINES_OF_MATCH, overflow
 
@@ -87,6 +87,102 @@ def test_a_number_joined_to_its_word_by_a_hyphen_stays_on_one_line(
     hint = page.locator("main p", has_text=re.compile(count))
     expect(hint).to_be_visible()
     assert widths_that_break(page, hint, count) == []
+
+
+# The languages written with spaces between words, as the portal's language codes.
+SPACED_LANGUAGES = ["de", "es", "es-sp", "fi", "fr", "it", "nl", "pt-br", "pt-pt", "ru", "sv-se", "tr"]
+
+
+@pytest.mark.parametrize("language", SPACED_LANGUAGES)
+def test_a_count_keeps_its_unit_on_its_line(page, portal_url, make_tc_site, takecontrol_server, language):
+    """A walk-through at 320 px: the queue page's wait ended a line on "3" and began the next
+    with "Minuten", and the survey's "Das sind 372 Zeichen zu viel" could end one on "372".
+    The catalogs bind a number to the word it counts with a no-break space, so neither breaks
+    between the two at any phone or narrow frame width (without it the message broke there in
+    all 12 languages, at 240 to 300 px and wider)."""
+    make_tc_site(mode=Backend.TakeControlMode.REST, enabled_languages=["en-us", *SPACED_LANGUAGES])
+    takecontrol_server.use("ok-with-link")  # a wait of "PT3M"
+    page.goto(f"{portal_url}/survey/?locale={language}")
+    fill_tc_survey(page, name="x" * 500)
+    submit(page)
+    error = page.locator("#id_name_error")
+    expect(error).to_be_visible()
+    count = r"372\s\S+"  # 500 characters where 128 fit, and the word after the number
+    assert re.search(count, error.text_content()), error.text_content()
+    assert widths_that_break(page, error, count) == []
+    fill_tc_survey(page)
+    submit(page)
+    wait = page.locator(".estimated-wait")
+    expect(wait).to_be_visible()
+    minutes = r"3\s\S+"
+    assert re.search(minutes, wait.text_content()), wait.text_content()
+    assert widths_that_break(page, wait, minutes) == []
+
+
+# LINES, but a character's line is that of its last box: Chromium gives the first letter after a
+# soft hyphen's break a box on the line above too (where the hyphen is drawn).
+LINES_AT_SOFT_HYPHENS = LINES.replace(
+    "const rect = range.getBoundingClientRect();",
+    "const rects = range.getClientRects();"
+    " const rect = rects[rects.length - 1] || range.getBoundingClientRect();",
+)
+assert LINES_AT_SOFT_HYPHENS != LINES
+
+
+def split_inside_a_word(locator) -> list[list[str]]:
+    """The lines of each element `locator` matches, for each element whose text the browser
+    broke inside a word other than at a soft hyphen (no space and no U+00AD where one line meets
+    the next), or whose right edge passes its parent's."""
+    found = []
+    for index in range(locator.count()):
+        element = locator.nth(index)
+        lines = element.evaluate(LINES_AT_SOFT_HYPHENS)
+        outside = element.evaluate(
+            "e => e.getBoundingClientRect().right > e.parentElement.getBoundingClientRect().right + 1"
+        )
+        joints = zip(lines, lines[1:], strict=False)
+        if outside or any(
+            not (line.endswith((" ", "\u00ad")) or after.startswith(" ")) for line, after in joints
+        ):
+            found.append(lines)
+    return found
+
+
+def test_a_long_dutch_compound_breaks_at_its_joint_and_stays_in_its_card(
+    page, portal_url, make_site, make_tc_site, takecontrol_server
+):
+    """A walk-through at 320 px: the queue page's "Ondersteuningsprogramma downloaden" button
+    stood 13 px out of its card and made the page scroll sideways, the survey's chat-only
+    tick box's label ran past the card's edge, and its next steps broke the word as
+    "ondersteuningsprogram" / "ma". The Dutch catalog marks the joint with a soft hyphen and
+    buttons and labels may break, so at no phone or narrow frame width does one leave its
+    card or split the word elsewhere."""
+    survey_site = make_site(enabled_languages=["en-us", "nl"])
+    page.goto(f"{portal_url}/survey/?locale=nl")
+    survey_texts = page.locator(
+        ".checkbox label, .next-steps li, main li", has_text=re.compile("ondersteunings")
+    )
+    expect(survey_texts.first).to_be_visible()
+    broken = {}
+    for width in range(280, 431, 6):
+        page.set_viewport_size({"width": width, "height": 740})
+        if split_inside_a_word(survey_texts) or overflow(page):
+            broken[width] = split_inside_a_word(survey_texts)
+    assert broken == {}
+    Site.objects.filter(pk=survey_site.pk).update(is_default=False)  # the queue page's site serves
+    make_tc_site(mode=Backend.TakeControlMode.REST, enabled_languages=["en-us", "nl"])
+    takecontrol_server.use("ok-with-link")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{portal_url}/survey/?locale=nl")
+    fill_tc_survey(page)
+    submit(page)
+    button = page.locator("main .button", has_text=re.compile("programma downloaden"))
+    expect(button).to_be_visible()
+    for width in range(280, 431, 6):
+        page.set_viewport_size({"width": width, "height": 740})
+        if split_inside_a_word(button) or overflow(page):
+            broken[width] = split_inside_a_word(button)
+    assert broken == {}
 
 
 def test_on_a_phone_the_preview_breaks_values_only_after_a_separator(page, make_site, portal_url):
