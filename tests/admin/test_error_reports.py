@@ -7,8 +7,10 @@ DEBUG page or the mail AdminEmailHandler sends with ADMINS set, shows the parame
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 
 import pytest
 from django.core import mail
@@ -27,6 +29,41 @@ pytestmark = pytest.mark.django_db
 
 STARS = "********************"
 TYPED = "a-new-secret-typed-in-9f3c1e77"
+
+
+@contextlib.contextmanager
+def request_exception_kept() -> Iterator[dict]:
+    """While it lasts, the request that fails and its exception, kept in the dict it gives."""
+    caught: dict = {}
+
+    def keep(sender, request, **kwargs):
+        caught.update(request=request, exc_info=sys.exc_info())
+
+    got_request_exception.connect(keep)
+    try:
+        yield caught
+    finally:
+        got_request_exception.disconnect(keep)
+
+
+def mail_with_html(caught: dict):
+    """The one mail Django's AdminEmailHandler sends, with its HTML part (each frame's
+    variables), for the failure `request_exception_kept` kept."""
+    record = logging.makeLogRecord(
+        {
+            "name": "django.request",
+            "levelno": logging.ERROR,
+            "levelname": "ERROR",
+            "msg": "Internal Server Error: %s",
+            "args": (caught["request"].path,),
+            "request": caught["request"],
+            "exc_info": caught["exc_info"],
+        }
+    )
+    before = len(mail.outbox)
+    AdminEmailHandler(include_html=True).emit(record)
+    [message] = mail.outbox[before:]
+    return message
 
 
 def backend_page(site):
@@ -60,23 +97,15 @@ def failing_save(admin_client, site, page):
     UPDATE of its table; the request, the exception and the 500 response."""
     table, url, field = page(site)
     data = change_form_data(admin_client, url, **{field: TYPED})
-    caught = {}
 
     def refuse_update(execute, sql, params, many, context):
         if sql.startswith(f'UPDATE "{table}"'):
             raise DatabaseError("disk full")
         return execute(sql, params, many, context)
 
-    def keep(sender, request, **kwargs):
-        caught.update(request=request, exc_info=sys.exc_info())
-
     admin_client.raise_request_exception = False
-    got_request_exception.connect(keep)
-    try:
-        with connection.execute_wrapper(refuse_update):
-            response = admin_client.post(url, data)
-    finally:
-        got_request_exception.disconnect(keep)
+    with request_exception_kept() as caught, connection.execute_wrapper(refuse_update):
+        response = admin_client.post(url, data)
     assert response.status_code == 500 and caught["exc_info"][0] is DatabaseError
     return field, caught, response
 
@@ -108,19 +137,7 @@ def test_the_admins_mail_shows_a_posted_secret_as_stars(admin_client, site, sett
     assert f"{field} = '{STARS}'" in sent.body and "disk full" in sent.body and TYPED not in sent.body
     assert sent.alternatives == []
     mail.outbox.clear()
-    record = logging.makeLogRecord(
-        {
-            "name": "django.request",
-            "levelno": logging.ERROR,
-            "levelname": "ERROR",
-            "msg": "Internal Server Error: %s",
-            "args": (caught["request"].path,),
-            "request": caught["request"],
-            "exc_info": caught["exc_info"],
-        }
-    )
-    AdminEmailHandler(include_html=True).emit(record)
-    [message] = mail.outbox
+    message = mail_with_html(caught)
     assert f"{field} = '{STARS}'" in message.body
     [(html, _type)] = message.alternatives
     assert "disk full" in message.body and "disk full" in html
@@ -210,33 +227,13 @@ def test_the_debug_page_hides_a_stored_secret_nobody_posted(admin_client, site, 
 def test_the_admins_mail_hides_a_stored_secret_nobody_posted(admin_client, site, settings):
     settings.ADMINS = [("Ops", "ops@example.com")]
     table, url = stored_site_page(site)
-    caught = {}
-
-    def keep(sender, request, **kwargs):
-        caught.update(request=request, exc_info=sys.exc_info())
-
-    got_request_exception.connect(keep)
-    try:
+    with request_exception_kept() as caught:
         save_refused(admin_client, url, table, change_form_data(admin_client, url))
-    finally:
-        got_request_exception.disconnect(keep)
     # The mail settings.LOGGING sends (text only), then one with the HTML part too.
     [sent] = mail.outbox
     assert "disk full" in sent.body and STORED not in sent.body
     mail.outbox.clear()
-    record = logging.makeLogRecord(
-        {
-            "name": "django.request",
-            "levelno": logging.ERROR,
-            "levelname": "ERROR",
-            "msg": "Internal Server Error: %s",
-            "args": (caught["request"].path,),
-            "request": caught["request"],
-            "exc_info": caught["exc_info"],
-        }
-    )
-    AdminEmailHandler(include_html=True).emit(record)
-    [message] = mail.outbox
+    message = mail_with_html(caught)
     [(html, _type)] = message.alternatives
     assert "disk full" in message.body and frame_variables(html)["params"] == repr(STARS)
     assert STORED not in message.body and STORED not in html
@@ -249,10 +246,6 @@ def test_the_admins_mail_hides_an_api_token_and_its_stored_hash(client, site, se
 
     settings.ADMINS = [("Ops", "ops@example.com")]
     secret = create_api_token(site=site, name="Zendesk").secret
-    caught = {}
-
-    def keep(sender, request, **kwargs):
-        caught.update(request=request, exc_info=sys.exc_info())
 
     def refuse_update(execute, sql, params, many, context):
         if sql.startswith('UPDATE "portal_apitoken"'):  # noting the token's use
@@ -260,31 +253,15 @@ def test_the_admins_mail_hides_an_api_token_and_its_stored_hash(client, site, se
         return execute(sql, params, many, context)
 
     client.raise_request_exception = False
-    got_request_exception.connect(keep)
-    try:
-        with connection.execute_wrapper(refuse_update):
-            response = client.get("/api/v1/reps", HTTP_AUTHORIZATION=f"Bearer {secret}")
-    finally:
-        got_request_exception.disconnect(keep)
+    with request_exception_kept() as caught, connection.execute_wrapper(refuse_update):
+        response = client.get("/api/v1/reps", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 500
     # The mail settings.LOGGING sends (text only), then one with the HTML part too.
     [sent] = mail.outbox
     assert "disk full" in sent.body
     assert hash_token(secret) not in sent.body and secret not in sent.body
     mail.outbox.clear()
-    record = logging.makeLogRecord(
-        {
-            "name": "django.request",
-            "levelno": logging.ERROR,
-            "levelname": "ERROR",
-            "msg": "Internal Server Error: %s",
-            "args": (caught["request"].path,),
-            "request": caught["request"],
-            "exc_info": caught["exc_info"],
-        }
-    )
-    AdminEmailHandler(include_html=True).emit(record)
-    [message] = mail.outbox
+    message = mail_with_html(caught)
     [(html, _type)] = message.alternatives
     assert "disk full" in message.body and frame_variables(html)["digest"] == repr(STARS)
     for text in (message.body, html):
