@@ -599,6 +599,18 @@ SHOW_DATA_AND_HOSTS = (
 )
 
 
+def manage(environment: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`manage.py` run in the repository with `environment` alone, its output kept."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_a_copied_env_example_serves_make_run_on_sqlite_and_the_disk_cache(monkeypatch, tmp_path):
     """`cp .env.example .env && make run` stopped at `migrate` with a traceback from
     PostgreSQL on 127.0.0.1:5432 (DATABASE_URL), and with the database mended, the server
@@ -611,19 +623,9 @@ def test_a_copied_env_example_serves_make_run_on_sqlite_and_the_disk_cache(monke
     environment = portal_environment()
     environment.update(copied_env_example(monkeypatch), **exports, PORTAL_DATA_DIR=str(tmp_path))
 
-    def manage(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    checked = manage("migrate", "--no-input")  # runs the checks too, as `make run` does
+    checked = manage(environment, "migrate", "--no-input")  # runs the checks too, as `make run` does
     assert checked.returncode == 0, checked.stderr
-    shown = manage("shell", "--no-imports", "-c", SHOW_DATA_AND_HOSTS)
+    shown = manage(environment, "shell", "--no-imports", "-c", SHOW_DATA_AND_HOSTS)
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.split() == [
         "django.db.backends.sqlite3",
@@ -649,19 +651,9 @@ def test_a_copied_env_example_is_production_once_its_required_lines_are_filled(m
     )
     assert environment["PORTAL_HTTPS"] == "true"  # the file's own value
 
-    def manage(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    deploy = manage("check", "--deploy", "--fail-level", "WARNING")
+    deploy = manage(environment, "check", "--deploy", "--fail-level", "WARNING")
     assert deploy.returncode == 0, deploy.stderr
-    shown = manage("shell", "--no-imports", "-c", SHOW_DATA_AND_HOSTS)
+    shown = manage(environment, "shell", "--no-imports", "-c", SHOW_DATA_AND_HOSTS)
     assert shown.stdout.split() == [
         "django.db.backends.sqlite3",
         "portal.cache_backend.SharedDiskCache",
