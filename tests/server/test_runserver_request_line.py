@@ -4,23 +4,17 @@ too, not only in production (portal/devserver/, tests/server/test_request_line.p
 
 from __future__ import annotations
 
-import http.client
 import subprocess
 import sys
 
 from portal.conf import REQUEST_LINE_MAX
 from tests.server.test_make_run import ROOT, STARTED, free_port
+from tests.server.test_request_line import get
 from tests.test_data_folders import portal_environment
 
 
 def status_of(port: int, target: str) -> tuple[int, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("GET", target)
-        response = connection.getresponse()
-        return response.status, response.read().decode("utf-8", "replace")
-    finally:
-        connection.close()
+    return get(f"http://127.0.0.1:{port}", target)
 
 
 def test_runserver_answers_414_one_byte_over_gunicorns_request_line(tmp_path):
