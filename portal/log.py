@@ -121,9 +121,40 @@ class ClientErrorFilter(logging.Filter):
 
 
 class RaisedExceptionFilter(logging.Filter):
-    """Only records of an exception raised and not handled (a request's 500, logged with its
-    traceback): the error mail's, so a 503 page the portal answers on purpose, a record
-    without one, mails nobody on each request."""
+    """The error mail's filter: only records of an exception raised and not handled (a
+    request's 500, logged with its traceback), so a 503 page the portal answers on purpose, a
+    record without one, mails nobody on each request; and at most `limit` of them per `window`
+    seconds and per process. A burst of 500s (a database gone) is then a few mails, not one per
+    request, and only those few requests wait on the mail server (up to EMAIL_TIMEOUT each);
+    the log keeps every one, and says once per window when the mail stops
+    (docs/decisions/0040-production-security-defaults.md)."""
+
+    def __init__(self, limit: int = 10, window: float = 600, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.limit, self.window, self.clock = limit, window, clock
+        self._lock = threading.Lock()
+        self._began: float | None = None
+        self._count = 0
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return bool(record.exc_info and record.exc_info[0] is not None)
+        if not (record.exc_info and record.exc_info[0] is not None):
+            return False
+        now = self.clock()
+        with self._lock:
+            if self._began is None or now - self._began >= self.window:
+                self._began, self._count = now, 0
+            self._count += 1
+            count = self._count
+        if count == self.limit + 1:
+            logging.getLogger("portal.error_mail").warning(
+                "More than %d server errors in %s in this process: the rest are not mailed to "
+                "DJANGO_ADMINS until that time has passed; this log has each one.",
+                self.limit,
+                seconds(self.window),
+            )
+        return count <= self.limit
+
+    def clear(self) -> None:
+        """Forgets the count (a test that starts from zero)."""
+        with self._lock:
+            self._began, self._count = None, 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.cache import cache
 
 from portal import guards
 from portal.analytics import counters
+from portal.log import RaisedExceptionFilter
 from portal.models import Backend, CustomField, Issue, Site
 from portal.webhooks.models import Endpoint
 from tests.fakes.beyondtrust import FakeBeyondTrust
@@ -25,6 +27,21 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def error_mail_filters() -> list[RaisedExceptionFilter]:
+    """The error mail's filters as settings.LOGGING configured them (django.request's handler)."""
+    handlers = logging.getLogger("django.request").handlers
+    return [
+        found for handler in handlers for found in handler.filters if isinstance(found, RaisedExceptionFilter)
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_error_mail_count():
+    """Each test's 500s start a fresh window of the error mail's limit (portal/log.py)."""
+    for found in error_mail_filters():
+        found.clear()
 
 
 @pytest.fixture

@@ -6,14 +6,17 @@ names, and the mail carries no secret: not one an admin form posted, not a confi
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.db import DatabaseError
 
 from portal.error_reports import SecretsHiddenReporterFilter
+from portal.log import RaisedExceptionFilter
 from tests.admin.test_error_reports import PAGES, STARS, TYPED, failing_save
 from tests.fakes.smtp import smtp_server
 from tests.test_data_folders import portal_environment
@@ -123,3 +126,37 @@ def test_an_admin_entry_without_an_address_stops_the_start_naming_the_variable(t
     )
     assert result.returncode != 0
     assert "DJANGO_ADMINS holds 'Jane Doe', which is no email address" in result.stderr
+
+
+@pytest.mark.django_db
+def test_a_burst_of_500s_mails_the_admins_ten_times_then_says_so_once(admin_client, site, settings, caplog):
+    """A database gone: every admin save a 500. The first ten are mailed, the rest only logged,
+    and the log says once that the mail stopped; each of the requests is still logged."""
+    from tests.conftest import error_mail_filters
+
+    assert [found.limit for found in error_mail_filters()] == [10]  # the configured handler's
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    caplog.set_level(logging.INFO)
+    for _ in range(12):
+        failing_save(admin_client, site, PAGES[0])
+    assert len(mail.outbox) == 10
+    stopped = [record for record in caplog.records if record.name == "portal.error_mail"]
+    assert len(stopped) == 1 and "More than 10 server errors in 600 s" in stopped[0].getMessage()
+    logged = [record for record in caplog.records if record.getMessage().startswith("Internal Server Error")]
+    assert len(logged) == 12
+
+
+def test_the_error_mail_window_starts_again_after_its_time():
+    now = [1000.0]
+    limit = RaisedExceptionFilter(limit=2, window=60, clock=lambda: now[0])
+    try:
+        raise DatabaseError("disk full")
+    except DatabaseError:
+        failed = logging.makeLogRecord({"name": "django.request", "exc_info": sys.exc_info()})
+    answered = logging.makeLogRecord({"name": "django.request", "msg": "Service Unavailable"})
+    assert [limit.filter(failed) for _ in range(3)] == [True, True, False]
+    assert limit.filter(answered) is False  # a 503 the portal answers on purpose: never mailed
+    now[0] += 59.9
+    assert limit.filter(failed) is False
+    now[0] += 0.1
+    assert [limit.filter(failed) for _ in range(3)] == [True, True, False]
