@@ -22,7 +22,7 @@ import urllib.parse
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.db import DatabaseError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from portal.http import is_admin_request
@@ -117,6 +117,12 @@ class SecretsHiddenReporterFilter(SafeExceptionReporterFilter):
             for name, value in variables
         ]
 
+    def database_unreachable(self, request) -> None:
+        """The report is of a database that could not be connected to: its stored secrets are
+        not read (that would wait on one more connect, PORTAL_DATABASE_CONNECT_TIMEOUT, in the
+        failed request's thread, and fail), every frame variable is hidden instead."""
+        request._portal_known_secrets = None
+
     def _known_secrets(self, request) -> list[str] | None:
         """The posted, the stored and the configured secrets (a database password in a
         driver's frame), read once per report's request; None when the stored ones cannot be
@@ -155,7 +161,10 @@ class SecretsHiddenReporterFilter(SafeExceptionReporterFilter):
 
 
 class CustomerDataHiddenReporter(ExceptionReporter):
-    """settings.DEFAULT_EXCEPTION_REPORTER: the error mail (`is_email`) without what a customer
+    """settings.DEFAULT_EXCEPTION_REPORTER. A database that could not be connected to is not
+    asked for its stored secrets (SecretsHiddenReporterFilter.database_unreachable).
+
+    The error mail (`is_email`) without what a customer
     typed. The portal logs no customer field (docs/decisions/0073-privacy-requests.md) and the
     mail, a log handler, leaves the machine: every query parameter's value (a prefill link
     carries a name, an email, a ticket number; the admin's customer records search one), in the
@@ -164,6 +173,13 @@ class CustomerDataHiddenReporter(ExceptionReporter):
     keeps them."""
 
     def get_traceback_data(self):
+        if (
+            self.request is not None
+            and isinstance(self.exc_value, (OperationalError, InterfaceError))
+            and connection.connection is None  # not connected: the connect is what failed
+            and isinstance(self.filter, SecretsHiddenReporterFilter)
+        ):
+            self.filter.database_unreachable(self.request)
         data = super().get_traceback_data()
         if not self.is_email or self.request is None:
             return data

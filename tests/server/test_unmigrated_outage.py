@@ -46,3 +46,38 @@ def test_an_unreachable_database_is_asked_once_then_again_once_it_connects(tmp_p
     assert result.returncode == 0, result.stderr
     assert "asks during the outage: 1\n" in result.stdout
     assert "after the outage: 503\n" in result.stdout  # the database back, not migrated
+
+
+# A request that failed because the database could not be connected to, reported as the error
+# mail reports it: every connect the report itself makes is counted.
+REPORT = """
+import sys
+from django.core import mail
+from django.db import connection
+from django.db.backends.sqlite3.base import DatabaseWrapper
+from django.test import RequestFactory, override_settings
+from portal.error_reports import CustomerDataHiddenReporter
+
+connection.close()
+connection.settings_dict["NAME"] += ".missing/portal.sqlite3"
+request = RequestFactory().get("/", HTTP_HOST="support.example.com")
+try:
+    connection.ensure_connection()
+except Exception:
+    exc_info = sys.exc_info()
+connects = []
+opened = DatabaseWrapper.get_new_connection
+DatabaseWrapper.get_new_connection = lambda self, params: connects.append(1) or opened(self, params)
+html = CustomerDataHiddenReporter(request, *exc_info).get_traceback_html()
+hidden = "DatabaseWrapper vendor" not in html and "*" * 20 in html
+print(exc_info[0].__name__, "connects while reporting:", len(connects), "frame variables hidden:", hidden)
+"""
+
+
+def test_a_report_of_an_unreachable_database_does_not_connect_to_it_again(tmp_path):
+    """The report's stored secrets (portal/error_reports.py) are read from the database: when
+    connecting to it is what failed, the report would wait on one more connect in the failed
+    request's thread, mail or not. It hides every frame variable instead."""
+    result = run_with_settings(tmp_path, REPORT, PORTAL_HTTPS="false")
+    assert result.returncode == 0, result.stderr
+    assert "OperationalError connects while reporting: 0 frame variables hidden: True" in result.stdout
