@@ -22,8 +22,10 @@ import urllib.parse
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.db import DatabaseError
-from django.views.debug import SafeExceptionReporterFilter
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
+
+from portal.http import is_admin_request
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +117,12 @@ class SecretsHiddenReporterFilter(SafeExceptionReporterFilter):
             for name, value in variables
         ]
 
+    def database_unreachable(self, request) -> None:
+        """The report is of a database that could not be connected to: its stored secrets are
+        not read (that would wait on one more connect, PORTAL_DATABASE_CONNECT_TIMEOUT, in the
+        failed request's thread, and fail), every frame variable is hidden instead."""
+        request._portal_known_secrets = None
+
     def _known_secrets(self, request) -> list[str] | None:
         """The posted, the stored and the configured secrets (a database password in a
         driver's frame), read once per report's request; None when the stored ones cannot be
@@ -150,3 +158,52 @@ class SecretsHiddenReporterFilter(SafeExceptionReporterFilter):
         except Exception:  # a broken __repr__: the report shows Django's own note for it
             return False
         return any(secret in text or repr(secret)[1:-1] in text for secret in secrets)
+
+
+class CustomerDataHiddenReporter(ExceptionReporter):
+    """settings.DEFAULT_EXCEPTION_REPORTER. A database that could not be connected to is not
+    asked for its stored secrets (SecretsHiddenReporterFilter.database_unreachable).
+
+    The error mail (`is_email`) without what a customer
+    typed. The portal logs no customer field (docs/decisions/0073-privacy-requests.md) and the
+    mail, a log handler, leaves the machine: every query parameter's value (a prefill link
+    carries a name, an email, a ticket number; the admin's customer records search one), in the
+    request's URL, its GET, QUERY_STRING and Referer, and every value a customer page or the
+    API posted are starred, their names kept. The DEBUG page, shown to whoever made the request,
+    keeps them."""
+
+    def get_traceback_data(self):
+        if (
+            self.request is not None
+            and isinstance(self.exc_value, (OperationalError, InterfaceError))
+            and connection.connection is None  # not connected: the connect is what failed
+            and isinstance(self.filter, SecretsHiddenReporterFilter)
+        ):
+            self.filter.database_unreachable(self.request)
+        data = super().get_traceback_data()
+        if not self.is_email or self.request is None:
+            return data
+        stars = self.filter.cleansed_substitute
+        if "request_GET_items" in data:
+            data["request_GET_items"] = [(name, stars) for name, _value in data["request_GET_items"]]
+        if data.get("request_insecure_uri"):
+            data["request_insecure_uri"] = _query_starred(data["request_insecure_uri"], stars)
+        if not is_admin_request(self.request):
+            data["filtered_POST_items"] = [
+                (name, stars) for name, _value in data.get("filtered_POST_items", [])
+            ]
+        meta = data.get("request_meta")
+        if meta:
+            meta = dict(meta)
+            if meta.get("QUERY_STRING"):
+                meta["QUERY_STRING"] = stars
+            if isinstance(meta.get("HTTP_REFERER"), str):
+                meta["HTTP_REFERER"] = _query_starred(meta["HTTP_REFERER"], stars)
+            data["request_meta"] = meta
+        return data
+
+
+def _query_starred(url: str, stars: str) -> str:
+    """`url` with its query (and fragment) replaced by `stars`."""
+    address, separator, _query = url.split("#", 1)[0].partition("?")
+    return f"{address}?{stars}" if separator else address

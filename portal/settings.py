@@ -482,6 +482,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # An error report (the DEBUG page, an ExceptionReporter) never shows a secret an admin form
 # posted, with DEBUG on too (portal/error_reports.py).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.SecretsHiddenReporterFilter"
+# The error mail without what a customer typed (the query, a customer page's POST).
+DEFAULT_EXCEPTION_REPORTER = "portal.error_reports.CustomerDataHiddenReporter"
 
 # ------------------------------------------------------------------------------
 # Error mail: each uncaught exception of a request (a 500) mailed to DJANGO_ADMINS, through

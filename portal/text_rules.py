@@ -208,3 +208,11 @@ def numbers_kept_whole(text: str) -> str:
     joined = QUALIFIER_BEFORE_NUMBER.sub(lambda word: "\u2060".join(word[1]) + "\u00a0", joined)
     joined = IDEOGRAPHIC_COUNTER.sub(lambda first: first[0] + "\u2060", joined)
     return KATAKANA_UNIT.sub(lambda unit: "\u2060".join(unit[0]), joined)
+
+
+def without_soft_hyphens(text: str) -> str:
+    """`text` without the catalogs' soft hyphens (U+00AD), which mark where a long compound may
+    break a line of page text (docs/decisions/0108-line-breaks-on-customer-pages.md): for the
+    places where nothing is broken into lines and the character would stay as it is, a window
+    title and an attribute a screen reader reads (aria-label)."""
+    return text.replace("\u00ad", "")

@@ -10,14 +10,17 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote, quote_plus, urlencode
 
 import pytest
 from django.core import mail
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.utils.log import AdminEmailHandler
 
 from portal.error_reports import SecretsHiddenReporterFilter
 from portal.log import RaisedExceptionFilter
 from tests.admin.test_error_reports import PAGES, STARS, TYPED, failing_save
+from tests.conftest import form_data
 from tests.fakes.smtp import smtp_server
 from tests.test_data_folders import portal_environment
 
@@ -160,3 +163,72 @@ def test_the_error_mail_window_starts_again_after_its_time():
     assert limit.filter(failed) is False
     now[0] += 0.1
     assert [limit.filter(failed) for _ in range(3)] == [True, True, False]
+
+
+CUSTOMER_TYPED = ("Zelda Quintessa", "zelda.q@example.net", "Flickering screen zq", "ZQ-TICKET-88")
+PREFILLED = ("Yolanda Prefill", "YP-TICKET-99")  # in the link, apart from the POST: each checked
+
+
+@pytest.mark.django_db
+def test_a_failed_customer_start_is_mailed_without_what_the_customer_typed(client, site, issues, settings):
+    """The portal logs no customer field (docs/decisions/0073-privacy-requests.md), and the error
+    mail is a log handler whose report leaves the machine: a customer's POST, the prefilled
+    query (in the URL, GET, QUERY_STRING and a Referer) are starred; their names stay."""
+    settings.DEBUG = False
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    name, email, details, ticket = CUSTOMER_TYPED
+    query = urlencode(dict(zip(("name", "external_key"), PREFILLED, strict=True)))
+
+    def refuse_record(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "portal_startrequest"'):
+            raise DatabaseError("disk full")
+        return execute(sql, params, many, context)
+
+    client.raise_request_exception = False
+    with connection.execute_wrapper(refuse_record):
+        response = client.post(
+            f"/survey/?{query}",
+            form_data(issue="printing", name=name, email=email, details=details, external_key=ticket),
+            HTTP_REFERER=f"https://help.example.com/tickets?{query}",
+        )
+    assert response.status_code == 500
+    [sent] = mail.outbox
+    assert "disk full" in sent.body and "/survey/" in sent.body
+    assert f"details = '{STARS}'" in sent.body  # the names stay, to tell which field it was
+    for typed in (*CUSTOMER_TYPED, *PREFILLED):
+        for form in (typed, quote_plus(typed), quote(typed)):
+            assert form not in sent.body and form not in sent.subject, form
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/survey/", "/admin/portal/startrequest/"])
+def test_the_error_mail_stars_a_prefilled_query_on_every_page(rf, settings, path):
+    """A prefill link's query, or the admin's customer records search: in the URL, GET,
+    QUERY_STRING and a Referer. The mail as AdminEmailHandler makes it for a request's 500."""
+    settings.DEBUG = False
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    query = urlencode(dict(zip(("name", "q"), PREFILLED, strict=True)))
+    request = rf.get(f"{path}?{query}", HTTP_REFERER=f"https://help.example.com/tickets?{query}#top")
+    try:
+        raise RuntimeError("disk full")
+    except RuntimeError:
+        exc_info = sys.exc_info()
+    record = logging.makeLogRecord(
+        {
+            "name": "django.request",
+            "levelno": logging.ERROR,
+            "levelname": "ERROR",
+            "msg": "Internal Server Error: %s",
+            "args": (path,),
+            "request": request,
+            "exc_info": exc_info,
+        }
+    )
+    AdminEmailHandler().emit(record)
+    [sent] = mail.outbox
+    assert "disk full" in sent.body and f"Request URL: http://testserver{path}?{STARS}" in sent.body
+    assert f"name = '{STARS}'" in sent.body and f"QUERY_STRING = '{STARS}'" in sent.body
+    assert f"HTTP_REFERER = 'https://help.example.com/tickets?{STARS}'" in sent.body
+    for typed in PREFILLED:
+        for form in (typed, quote_plus(typed), quote(typed)):
+            assert form not in sent.body and form not in sent.subject, form

@@ -650,3 +650,20 @@ def test_a_prefilled_external_key_the_field_refuses_starts_empty_and_the_custome
     assert response.status_code == 303
     page = client.get("/reps/?external_key=INC0012345").content.decode()
     assert element(page, "input", name="external_key").attrs["value"] == "INC0012345"
+
+
+def test_soft_hyphens_stay_in_the_text_and_out_of_the_title_and_attributes(client, fake, rep_site):
+    """The Swedish catalog marks "support\u00admedarbetare" with a soft hyphen for line breaks
+    (docs/decisions/0108-line-breaks-on-customer-pages.md). In the text it breaks a line; in the
+    window title (bookmarks, history search, the taskbar) and in an aria-label (read out, or
+    spelled, by screen readers) it is a stray character a customer never sees where it is."""
+    page = client.get("/reps/?locale=sv-se").content.decode()
+    assert "support\u00admedarbetare" in element(page, "h1").raw_text()  # the catalog has it
+    [title] = elements(page, "title")
+    assert title.raw_text().startswith("Välj en supportmedarbetare")
+    assert element(page, "ul", id="id_rep").attrs["aria-label"] == "Supportmedarbetare som är tillgängliga nu"
+    # Every attribute but the texts waiting in data attributes, which the page's script puts
+    # into the status line's text (where the soft hyphen breaks a line as in any paragraph).
+    for tag in elements(page):
+        for name, value in tag.attrs.items():
+            assert name.startswith("data-") or "\u00ad" not in value, (tag.tag, name, value)

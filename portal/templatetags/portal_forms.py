@@ -10,7 +10,7 @@ from django.utils.translation import get_language, pgettext
 
 from portal import branding
 from portal.forms import strip_pattern
-from portal.text_rules import numbers_kept_whole
+from portal.text_rules import numbers_kept_whole, without_soft_hyphens
 
 register = template.Library()
 
@@ -114,6 +114,12 @@ def opens_full_width(text) -> bool:
     """Whether a mark that follows a label ("(optional)") starts with a full-width bracket,
     which sets it off by itself ("会社名（任意）", never "会社名 （任意）")."""
     return str(text)[:1] in FULL_WIDTH_OPENERS
+
+
+@register.filter(is_safe=True)
+def no_soft_hyphens(text) -> str:
+    """The text of a window title or an aria-label, without the catalog's soft hyphens."""
+    return without_soft_hyphens(str(text))
 
 
 @register.filter(is_safe=True)
