@@ -164,13 +164,12 @@ class CustomerDataHiddenReporter(ExceptionReporter):
     """settings.DEFAULT_EXCEPTION_REPORTER. A database that could not be connected to is not
     asked for its stored secrets (SecretsHiddenReporterFilter.database_unreachable).
 
-    The error mail (`is_email`) without what a customer
-    typed. The portal logs no customer field (docs/decisions/0073-privacy-requests.md) and the
-    mail, a log handler, leaves the machine: every query parameter's value (a prefill link
-    carries a name, an email, a ticket number; the admin's customer records search one), in the
-    request's URL, its GET, QUERY_STRING and Referer, and every value a customer page or the
-    API posted are starred, their names kept. The DEBUG page, shown to whoever made the request,
-    keeps them."""
+    The error mail (`is_email`) carries nothing a customer typed. The portal logs no customer
+    field (docs/decisions/0073-privacy-requests.md) and the mail, a log handler, leaves the
+    machine: every query parameter's value (a prefill link carries a name, an email, a ticket
+    number; the admin's customer records search one), in the request's URL, its GET,
+    QUERY_STRING and Referer, and every value a customer page or the API posted are starred,
+    their names kept. The DEBUG page, shown to whoever made the request, keeps them."""
 
     def get_traceback_data(self):
         if (
