@@ -15,6 +15,7 @@ from urllib.parse import quote, quote_plus, urlencode
 import pytest
 from django.core import mail
 from django.db import DatabaseError, connection
+from django.urls import reverse
 from django.utils.log import AdminEmailHandler
 
 from portal.error_reports import SecretsHiddenReporterFilter
@@ -201,10 +202,11 @@ def test_a_failed_customer_start_is_mailed_without_what_the_customer_typed(clien
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/survey/", "/admin/portal/startrequest/"])
-def test_the_error_mail_stars_a_prefilled_query_on_every_page(rf, settings, path):
+@pytest.mark.parametrize("page", ["survey", "admin:portal_startrequest_changelist"])
+def test_the_error_mail_stars_a_prefilled_query_on_every_page(rf, settings, page):
     """A prefill link's query, or the admin's customer records search: in the URL, GET,
     QUERY_STRING and a Referer. The mail as AdminEmailHandler makes it for a request's 500."""
+    path = reverse(page)
     settings.DEBUG = False
     settings.ADMINS = [("Ops", "ops@example.com")]
     query = urlencode(dict(zip(("name", "q"), PREFILLED, strict=True)))
