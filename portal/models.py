@@ -57,6 +57,16 @@ def email_on_a_domain_validator(message: Any = None) -> EmailValidator:
     return EmailValidator(message, allowlist=())
 
 
+def is_email_on_a_domain(value: str) -> bool:
+    """Whether `value` passes `email_on_a_domain_validator`: for a value stored before the rule
+    (a technician's username), asked at start and by the set-up checklist."""
+    try:
+        email_on_a_domain_validator()(value)
+    except ValidationError:
+        return False
+    return True
+
+
 LANGUAGE_CHOICES = settings.LANGUAGES
 
 DEFAULT_WARNING = _(
@@ -1044,11 +1054,7 @@ class Technician(models.Model):
         """Whether the stored username passes today's rule: one saved before the rule
         (`jane@localhost`) does not, and no start is sent to it
         (docs/decisions/0126-values-stored-before-todays-rules.md)."""
-        try:
-            email_on_a_domain_validator()(self.username)
-        except ValidationError:
-            return False
-        return True
+        return is_email_on_a_domain(self.username)
 
 
 class Issue(models.Model):

@@ -165,13 +165,9 @@ def is_technician_username(value: str) -> bool:
     """Whether Take Control takes `value` as a technician's username: an email address on a
     domain (docs/vendors/takecontrol.md#rest-create-session), the rule the admin's
     technician form applies (`jane@localhost` is refused)."""
-    from portal.models import email_on_a_domain_validator  # as customer_email_validator does
+    from portal.models import is_email_on_a_domain  # as customer_email_validator does
 
-    try:
-        email_on_a_domain_validator()(value)
-    except ValidationError:
-        return False
-    return True
+    return is_email_on_a_domain(value)
 
 
 # ------------------------------------------------------------------------------
