@@ -26,22 +26,14 @@ Issue.objects.create(site=site, code_name="vpn", display_name="VPN", order=1)
 """
 
 
-@contextlib.contextmanager
-def portal_under_gunicorn(
-    data_dir: Path,
-    *,
-    bind: str = "",
-    log: queue.Queue[str] | None = None,
-    migrated: bool = True,
-    **settings: str,
-) -> Iterator[tuple[str, Path, int]]:
-    """(base URL, database file, gunicorn master's pid); `settings` are more environment
-    variables for the server. `bind`: another address than 127.0.0.1 on a free port (e.g.
-    `unix:PATH`; the base URL is then "http://localhost"); `log` receives the server's error
-    log lines (what it writes to stderr) as they come. `migrated=False`: gunicorn started by
-    hand on an empty database, without `migrate` and the site."""
-    port = free_port()
-    bind = bind or f"127.0.0.1:{port}"
+# gunicorn as shipped: the repository's configuration file.
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
+
+
+def server_environment(data_dir: Path, **settings: str) -> dict[str, str]:
+    """The environment the server runs in: production settings over plain HTTP on 127.0.0.1,
+    its SQLite database and the embedded disk cache in `data_dir`, the static files from their
+    source folder; `settings` are more variables, or other values."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -58,20 +50,32 @@ def portal_under_gunicorn(
         **settings,
     }
     env.pop("CACHE_URL", None)  # the embedded default, shared by the workers
+    return env
+
+
+@contextlib.contextmanager
+def portal_under_gunicorn(
+    data_dir: Path,
+    *,
+    bind: str = "",
+    log: queue.Queue[str] | None = None,
+    migrated: bool = True,
+    **settings: str,
+) -> Iterator[tuple[str, Path, int]]:
+    """(base URL, database file, gunicorn master's pid); `settings` are more environment
+    variables for the server. `bind`: another address than 127.0.0.1 on a free port (e.g.
+    `unix:PATH`; the base URL is then "http://localhost"); `log` receives the server's error
+    log lines (what it writes to stderr) as they come. `migrated=False`: gunicorn started by
+    hand on an empty database, without `migrate` and the site."""
+    port = free_port()
+    bind = bind or f"127.0.0.1:{port}"
+    env = server_environment(data_dir, **settings)
     manage = [sys.executable, str(ROOT / "manage.py")]
     if migrated:
         subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, check=True, cwd=ROOT)
         subprocess.run([*manage, "shell", "-c", SETUP], env=env, check=True, cwd=ROOT)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            bind,
-        ],
+        [*GUNICORN, "--bind", bind],
         env=env,
         cwd=ROOT,
         stderr=subprocess.PIPE,

@@ -6,7 +6,6 @@ request after `migrate` is served, without a restart
 
 from __future__ import annotations
 
-import os
 import queue
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 import requests
 from django.urls import reverse
 
-from tests.server.portal_server import ROOT, SECRET_KEY, SETUP, portal_under_gunicorn
+from tests.server.portal_server import ROOT, SETUP, portal_under_gunicorn, server_environment
 
 pytestmark = pytest.mark.gunicorn
 
@@ -54,14 +53,7 @@ def test_an_unmigrated_database_is_a_503_page_and_one_log_line_until_migrate(tmp
         assert requests.get(f"{base_url}/healthz", timeout=30).status_code == 200  # the process is up
         log_line_with(log, f"/readyz: not ready: {NOT_MIGRATED}", seen)
 
-        environment = {
-            **os.environ,
-            "DJANGO_SECRET_KEY": SECRET_KEY,
-            "PORTAL_HTTPS": "false",
-            "PORTAL_DATA_DIR": str(tmp_path),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
-        }
-        environment.pop("CACHE_URL", None)
+        environment = server_environment(tmp_path)  # the server's own database
         manage = [sys.executable, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=environment, check=True, cwd=ROOT)
         subprocess.run([*manage, "shell", "-c", SETUP], env=environment, check=True, cwd=ROOT)
